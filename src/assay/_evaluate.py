@@ -1,0 +1,74 @@
+"""Evaluating a model on a suite and recording the run: the runner plus the store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from assay._api import LoggedRun, get_suite, log_run
+from assay.core import ModelRef
+from assay.data import SuiteData
+from assay.runners import (
+    CallableAdapter,
+    ModelAdapter,
+    ProgressCallback,
+    Scorer,
+    SklearnAdapter,
+    evaluate_suite,
+)
+from assay.storage import Store
+
+__all__ = ["as_adapter", "evaluate"]
+
+
+def as_adapter(model: Any) -> ModelAdapter:
+    """An adapter for a model: an adapter, a fitted scikit-learn estimator, a callable or 'module:function'."""
+    if isinstance(model, ModelAdapter):
+        return model
+    if hasattr(model, "predict") and hasattr(model, "get_params"):
+        return SklearnAdapter(model)
+    if isinstance(model, str) or callable(model):
+        return CallableAdapter(model)
+    from assay.errors import ConfigError
+
+    raise ConfigError(
+        "A model is a fitted scikit-learn estimator, a callable, 'module:function' or a ModelAdapter. "
+        f"Got {type(model).__name__}."
+    )
+
+
+def evaluate(
+    model: Any,
+    *,
+    suite: SuiteData | str | Path,
+    name: str | ModelRef,
+    store: Store | None = None,
+    scorers: Mapping[str, Scorer] | None = None,
+    batch_size: int = 512,
+    params: Mapping[str, str | int | float | bool | None] | None = None,
+    tags: Mapping[str, str] | None = None,
+    seeds: Mapping[str, int] | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    dataset_digests: Mapping[str, str] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> LoggedRun:
+    """Run ``model`` over every example of ``suite``, score it, and store the run with its manifest."""
+    data = get_suite(suite, store=store)
+    adapter = as_adapter(model)
+    records = evaluate_suite(
+        data, adapter, scorers=scorers, batch_size=batch_size, on_progress=on_progress
+    )
+    ref = name if isinstance(name, ModelRef) else ModelRef.parse(name)
+    return log_run(
+        records,
+        suite=data,
+        model=ref,
+        store=store,
+        params=params,
+        tags=tags,
+        seeds=seeds,
+        provenance={"adapter": adapter.describe(), **dict(provenance or {})},
+        dataset_digests=dataset_digests,
+        source=f"runner:{adapter.name}",
+    )

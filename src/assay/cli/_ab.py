@@ -1,0 +1,310 @@
+"""``assay ab``: design and read out online A/B experiments."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from assay.cli._options import JsonOption
+from assay.cli._render import console, emit_json, safe
+from assay.errors import ConfigError
+from assay.online import ExperimentDesign, Readout, design_experiment, readout
+
+__all__ = ["ab_app"]
+
+ab_app = typer.Typer(help="Online A/B experiments: design and readout.", no_args_is_help=True)
+
+
+def _g(value: float | None, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return f"{value:.{digits}g}"
+
+
+def _pct(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return f"{100 * value:+.3g}%"
+
+
+def _interval(est: float, low: float, high: float, fmt: Any = _g) -> str:
+    if math.isnan(est):
+        return "—"
+    return f"{fmt(est)} [{fmt(low)}, {fmt(high)}]"
+
+
+@ab_app.command("design")
+def design_command(
+    mde: Annotated[
+        float,
+        typer.Option(help="Minimum detectable effect (absolute, or relative with --relative)."),
+    ],
+    kind: Annotated[str, typer.Option(help="Metric type: mean or proportion.")] = "mean",
+    baseline: Annotated[
+        float | None, typer.Option(help="Baseline mean, or rate for proportions.")
+    ] = None,
+    sd: Annotated[float | None, typer.Option(help="Per-unit standard deviation (means).")] = None,
+    relative: Annotated[
+        bool, typer.Option("--relative", help="MDE is relative to the baseline.")
+    ] = False,
+    alpha: Annotated[float, typer.Option(help="Family-wise significance level.")] = 0.05,
+    power: Annotated[float, typer.Option(help="Power of each comparison at the MDE.")] = 0.8,
+    arms: Annotated[int, typer.Option(help="Number of arms, control included.")] = 2,
+    adjustment: Annotated[
+        str, typer.Option(help="Multiple arms: bonferroni, dunnett or none.")
+    ] = "bonferroni",
+    alternative: Annotated[str, typer.Option(help="two-sided, greater or less.")] = "two-sided",
+    cuped_correlation: Annotated[
+        float, typer.Option(help="Expected pre-period correlation rho for CUPED.")
+    ] = 0.0,
+    ratio: Annotated[float, typer.Option(help="Treatment units per control unit.")] = 1.0,
+    sequential: Annotated[
+        bool, typer.Option("--sequential", help="Plan for the always-valid sequential test.")
+    ] = False,
+    tau: Annotated[
+        float | None, typer.Option(help="Sequential mixture sd, per-unit sds (default: the MDE).")
+    ] = None,
+    daily_traffic: Annotated[float | None, typer.Option(help="Eligible units per day.")] = None,
+    traffic_fraction: Annotated[
+        float, typer.Option(help="Share of traffic in the experiment.")
+    ] = 1.0,
+    weeks: Annotated[int, typer.Option(help="Weeks in the MDE-by-week table.")] = 8,
+    json_output: JsonOption = False,
+) -> None:
+    """Sample size per arm, duration, and the MDE reachable week by week."""
+    result = design_experiment(
+        mde=mde, kind=kind, baseline=baseline, sd=sd, relative=relative, alpha=alpha,  # type: ignore[arg-type]
+        power=power, arms=arms, adjustment=adjustment, alternative=alternative,  # type: ignore[arg-type]
+        cuped_correlation=cuped_correlation, ratio=ratio, sequential=sequential, tau=tau,
+        daily_traffic=daily_traffic, traffic_fraction=traffic_fraction, weeks=weeks,
+    )  # fmt: skip
+    if json_output:
+        emit_json(result.to_dict())
+        return
+    _render_design(result)
+
+
+def _render_design(result: ExperimentDesign) -> None:
+    p = result.sample_size
+    table = Table(title="A/B test design", show_header=True)
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    rows = [
+        ("units per arm (control)", f"{p.n_per_arm:,}"),
+        ("units per treatment arm", f"{p.n_treatment_per_arm:,}"),
+        ("units in total", f"{p.n_total:,}"),
+        ("days", "—" if p.days is None else str(p.days)),
+        ("MDE (absolute)", _g(p.mde_absolute)),
+        ("MDE (relative)", _pct(p.mde_relative)),
+        ("alpha (family) / per comparison", f"{p.alpha:g} / {p.alpha_per_comparison:.4g}"),
+        ("critical z", _g(p.critical_value)),
+        ("power", f"{p.power:g}"),
+        ("arms / adjustment", f"{p.arms} / {p.adjustment}"),
+        ("alternative", p.alternative),
+        ("CUPED rho / variance factor", f"{p.cuped_correlation:g} / {p.variance_factor:.4g}"),
+    ]
+    if p.sequential:
+        rows += [
+            ("sequential tau (per-unit sd)", _g(p.tau)),
+            ("fixed-horizon units per arm", f"{p.n_fixed_horizon:,}"),
+            ("sequential inflation", f"{p.inflation:.3f}x"),
+        ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    console.print(f"[dim]method: {safe(p.method)}[/]")
+    for note in p.notes:
+        console.print(f"[dim]note: {safe(note)}[/]")
+    if result.mde_by_week:
+        weekly = Table(title="MDE reachable by week (same power and alpha)")
+        for col in ("weeks", "days", "units per arm", "MDE (absolute)", "MDE (relative)"):
+            weekly.add_column(col, justify="right")
+        for r in result.mde_by_week:
+            weekly.add_row(
+                str(r.weeks),
+                str(r.days),
+                f"{r.n_per_arm:,}",
+                _g(r.mde_absolute),
+                _pct(r.mde_relative),
+            )
+        console.print(weekly)
+
+
+def parse_split(text: str | None) -> dict[str, float] | list[float] | None:
+    """``control=0.5,treatment=0.5`` (by name) or ``50/50`` / ``1:1`` (in arm order)."""
+    if text is None:
+        return None
+    try:
+        if "=" in text:
+            pairs = (item.split("=", 1) for item in text.split(",") if item.strip())
+            return {k.strip(): float(v) for k, v in pairs}
+        sep = "/" if "/" in text else (":" if ":" in text else ",")
+        return [float(v) for v in text.split(sep)]
+    except ValueError as exc:
+        raise ConfigError(
+            f"--planned-split is ARM=SHARE,... or shares like 50/50. Got {text!r}."
+        ) from exc
+
+
+@ab_app.command("readout")
+def readout_command(
+    file: Annotated[
+        Path,
+        typer.Argument(help="Sufficient-statistics table or unit-level rows (CSV or Parquet)."),
+    ],
+    unit_level: Annotated[
+        bool | None,
+        typer.Option(
+            "--unit-level/--sufficient-statistics",
+            help="Input form (default: detected from the columns).",
+        ),
+    ] = None,
+    control: Annotated[
+        str | None, typer.Option(help="Control arm (default: the first arm).")
+    ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric", help="Metric: COL, COL:count, NAME=NUM/DEN, p90(COL). Repeatable."
+        ),
+    ] = None,
+    cuped: Annotated[
+        bool, typer.Option("--cuped", help="CUPED with the *_pre covariates.")
+    ] = False,
+    sequential: Annotated[
+        bool, typer.Option("--sequential", help="Always-valid intervals (normal-mixture SPRT).")
+    ] = False,
+    tau: Annotated[
+        float | None, typer.Option(help="Sequential mixture sd in per-unit sds (default 0.05).")
+    ] = None,
+    planned_split: Annotated[
+        str | None, typer.Option(help="Planned split: A=0.5,B=0.5 or 50/50.")
+    ] = None,
+    srm_threshold: Annotated[
+        float, typer.Option(help="Sample-ratio-mismatch p-value threshold.")
+    ] = 0.001,
+    winsorize: Annotated[
+        float | None, typer.Option(help="Cap metrics at this pooled quantile (e.g. 0.999).")
+    ] = None,
+    bayesian: Annotated[bool, typer.Option("--bayesian", help="Add the Bayesian readout.")] = False,
+    prior_sd: Annotated[
+        float, typer.Option(help="Prior sd of the relative lift (Bayesian).")
+    ] = 0.3,
+    confidence: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
+    alternative: Annotated[str, typer.Option(help="two-sided, greater or less.")] = "two-sided",
+    multiplicity: Annotated[str, typer.Option(help="holm, bh or none.")] = "holm",
+    family: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--family", help="Metric in the multiplicity family (default all). Repeatable."
+        ),
+    ] = None,
+    arm_column: Annotated[str, typer.Option(help="Arm column of unit-level rows.")] = "arm",
+    unit_column: Annotated[str, typer.Option(help="Unit id column of unit-level rows.")] = "unit",
+    json_output: JsonOption = False,
+) -> None:
+    """Lift of every arm over control, with SRM check, CUPED, sequential and Bayesian options."""
+    result = readout(
+        file, metrics=metric, unit_level=unit_level, control=control, cuped=cuped,
+        sequential=sequential, tau=tau, planned_split=parse_split(planned_split),
+        srm_threshold=srm_threshold, winsorize=winsorize, bayesian=bayesian, prior_sd=prior_sd,
+        confidence=confidence, alternative=alternative, multiplicity=multiplicity,  # type: ignore[arg-type]
+        family=family, arm_column=arm_column, unit_column=unit_column,
+    )  # fmt: skip
+    if json_output:
+        emit_json(result.to_dict())
+        return
+    _render_readout(result)
+
+
+def _render_readout(r: Readout) -> None:
+    p = r.parameters
+    console.print(
+        f"[bold]A/B readout[/] from {r.source}: control [bold]{safe(r.control)}[/], arms "
+        + ", ".join(f"{safe(a)} (n={r.n_by_arm[a]:,})" for a in r.arms)
+    )
+    settings = ", ".join(f"{k}={v}" for k, v in p.items() if v is not None)
+    console.print(f"[dim]parameters: {safe(settings)}[/]")
+    srm = r.srm
+    style = "bold red" if srm.mismatch else "green"
+    console.print(
+        f"[{style}]sample ratio: chi2={srm.statistic:.3g}, df={srm.df}, p={srm.p_value:.3g} "
+        f"(threshold {srm.threshold:g}; planned {', '.join(f'{s:.3g}' for s in srm.planned)})[/]"
+    )
+    for w in r.warnings:
+        console.print(f"[bold red]UNTRUSTED: {safe(w)}[/]")
+    methods: list[str] = []
+    table = Table(
+        title=f"Lift over {r.control} ({p['confidence']:g} intervals, {p['alternative']})"
+    )
+    for col in ("metric", "arm", "absolute lift", "relative lift", "p", "adj. p", "method"):
+        table.add_column(col)
+    values = Table(title="Metric value per arm" + (" (CUPED-adjusted)" if p["cuped"] else ""))
+    for col in ("metric", "kind", "arm", "control", "treatment", "CUPED θ / var. red."):
+        values.add_column(col)
+    for lift in r.lifts:
+        if lift.method not in methods:
+            methods.append(lift.method)
+        ref = f"[{methods.index(lift.method) + 1}]"
+        if lift.status != "ok":
+            table.add_row(safe(lift.metric), safe(lift.treatment),
+                          f"[yellow]inconclusive: {safe(lift.reason)}[/]", "—", "—", "—", ref)  # fmt: skip
+            continue
+        a, rel = lift.absolute, lift.relative
+        adj = (
+            "—"
+            if lift.p_value_adjusted is None
+            else f"{_g(lift.p_value_adjusted, 3)} ({lift.adjustment})"
+        )
+        table.add_row(
+            safe(lift.metric), safe(lift.treatment), _interval(a.estimate, a.low, a.high),
+            _interval(rel.estimate, rel.low, rel.high, _pct), _g(lift.p_value, 3), adj, ref,
+        )  # fmt: skip
+        cv, tv = lift.control_value, lift.treatment_value
+        cuped = "—" if lift.theta is None else f"{lift.theta:.3g} / {_pct(lift.variance_reduction)}"
+        values.add_row(
+            safe(lift.metric), lift.kind, safe(lift.treatment),
+            _interval(cv.estimate, cv.low, cv.high), _interval(tv.estimate, tv.low, tv.high), cuped,
+        )  # fmt: skip
+    console.print(table)
+    console.print(values)
+    for i, m in enumerate(methods, 1):
+        console.print(f"[dim][{i}] {safe(m)}[/]")
+    for lift in r.lifts:
+        if lift.tau_absolute is not None:
+            console.print(
+                f"[dim]{safe(lift.metric)} vs {safe(lift.treatment)}: tau={lift.tau:g} per-unit sd "
+                f"= {lift.tau_absolute:.4g} in metric units[/]"
+            )
+        for note in lift.notes:
+            console.print(f"[dim]{safe(lift.metric)} vs {safe(lift.treatment)}: {safe(note)}[/]")
+    for note in r.notes:
+        console.print(f"[dim]note: {safe(note)}[/]")
+    for cap in r.winsorization:
+        counts = ", ".join(f"{safe(k)}: {v}" for k, v in cap.capped.items())
+        console.print(
+            f"[dim]winsorised {safe(cap.column)} at its {cap.quantile:g} quantile = {cap.cap:.4g} "
+            f"(units capped: {counts})[/]"
+        )
+    if r.bayesian:
+        bt = Table(title=f"Bayesian readout of the relative lift (prior N(0, {p['prior_sd']:g}²))")
+        for col in ("metric", "arm", "P(beat control)", "exp. loss if shipped",
+                    "exp. loss if kept", "credible interval"):  # fmt: skip
+            bt.add_column(col)
+        for b in r.bayesian:
+            c = b.credible
+            bt.add_row(
+                safe(b.metric), safe(b.treatment), _g(b.chance_to_beat_control, 3),
+                _pct(b.expected_loss_treatment), _pct(b.expected_loss_control),
+                _interval(c.estimate, c.low, c.high, _pct),
+            )  # fmt: skip
+        console.print(bt)
+        console.print(f"[dim]{safe(r.bayesian[0].method)}[/]")

@@ -1,0 +1,112 @@
+"""The ``assay`` command: the root Typer app and the mapping of errors to exit codes.
+
+Exit codes (stable; scripts and CI rely on them):
+
+====  ==========================================================
+0     success; for ``assay gate``: SHIP
+1     ``assay gate``: BLOCK
+2     ``assay gate``: INCONCLUSIVE
+3     bad data (file, row, column named in the message)
+4     bad configuration, argument, suite or policy
+5     the store could not be read or written (nothing half written)
+6     a model adapter or endpoint failed for the whole run
+7     a policy cannot be evaluated against the comparison
+8     not found (run, suite or decision)
+64    command-line usage error (unknown option, missing argument)
+70    unexpected internal error (a bug: please report it)
+130   interrupted
+====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from assay.errors import (
+    AdapterError,
+    AssayError,
+    ConfigError,
+    DataError,
+    GateError,
+    NotFoundError,
+    StorageError,
+)
+
+__all__ = ["EXIT_CODES", "app", "main"]
+
+EXIT_CODES: dict[type[AssayError], int] = {
+    DataError: 3,
+    ConfigError: 4,
+    NotFoundError: 8,
+    StorageError: 5,
+    AdapterError: 6,
+    GateError: 7,
+}
+EXIT_USAGE = 64
+
+
+def _click_classes(name: str) -> tuple[type[BaseException], ...]:
+    # Recent Typer releases vendor click as typer._click; older ones use click itself.
+    found: list[type[BaseException]] = []
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            mod = __import__(module, fromlist=[name])
+        except ImportError:
+            continue
+        cls = getattr(mod, name, None)
+        if cls is not None and cls not in found:
+            found.append(cls)
+    return tuple(found)
+
+
+_EXIT = _click_classes("Exit")
+_USAGE = _click_classes("UsageError")
+_ABORT = _click_classes("Abort")
+EXIT_INTERNAL = 70
+
+app = typer.Typer(
+    name="assay",
+    help="Evidence for ship/stop decisions on machine-learning models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def exit_code_for(exc: AssayError) -> int:
+    """The documented exit code of an assay error (most specific class wins)."""
+    for cls in type(exc).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return EXIT_INTERNAL
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code (used by the ``assay`` script)."""
+    err = Console(stderr=True)
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except _EXIT as exc:
+        return int(getattr(exc, "exit_code", 0))
+    except _USAGE as exc:
+        exc.show()  # type: ignore[attr-defined]
+        return EXIT_USAGE
+    except _ABORT:
+        err.print("Aborted.")
+        return 130
+    except KeyboardInterrupt:
+        err.print("Interrupted.")
+        return 130
+    except AssayError as exc:
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: ", end="")
+        err.print(str(exc), markup=False, highlight=False)
+        return exit_code_for(exc)
+    return int(result) if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""``assay ingest``, ``assay suites`` and ``assay db``: getting suites and results in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+import assay
+from assay.cli._options import DbOption, JsonOption, parse_pairs
+from assay.cli._render import console, emit_json, fmt_interval, safe
+from assay.core import Run
+
+suites_app = typer.Typer(help="Register and inspect evaluation suites.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the store's database schema.", no_args_is_help=True)
+
+
+def print_logged(logged: assay.LoggedRun) -> None:
+    """Say what was stored, or that an identical run already was."""
+    r: Run = logged.run
+    if logged.created:
+        console.print(
+            f"[green]stored[/] run {r.run_id[:12]}: {safe(r.model)} on {safe(r.suite_name)} "
+            f"({r.n_records} records, {r.n_errors} errored)"
+        )
+    else:
+        console.print(
+            f"[yellow]already stored[/]: an identical run exists as {r.run_id[:12]} "
+            f"({safe(r.model)} on {safe(r.suite_name)}); nothing new was written"
+        )
+    for name, s in r.metrics.items():
+        console.print(
+            f"  {name:<20} {fmt_interval(s.estimate, s.low, s.high)}  ({s.method}, n={s.n})"
+        )
+
+
+def ingest_command(
+    file: Annotated[
+        Path, typer.Argument(help="JSONL, CSV or Parquet file of per-example results.")
+    ],
+    suite: Annotated[
+        str, typer.Option(help="Suite YAML file, or a stored suite's name or digest.")
+    ],
+    model: Annotated[str, typer.Option(help="The model as NAME@VERSION.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="jsonl, csv or parquet (default: from the suffix)."),
+    ] = None,
+    rename: Annotated[
+        list[str] | None, typer.Option(help="FILE_COLUMN=RECORD_COLUMN; repeatable.")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE; repeatable.")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE run parameter; repeatable.")
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Record a run from a file of per-example results (all-or-nothing)."""
+    logged = assay.ingest(
+        file,
+        suite=suite,
+        model=model,
+        store=assay.open_store(db),
+        fmt=fmt,
+        rename=parse_pairs(rename, "rename"),
+        tags=parse_pairs(tag, "tag"),
+        params=dict(parse_pairs(param, "parameter")),
+    )
+    if json:
+        emit_json({"created": logged.created, "run": logged.run.model_dump(mode="json")})
+    else:
+        print_logged(logged)
+
+
+@suites_app.command("add")
+def suites_add(
+    file: Annotated[Path, typer.Argument(help="Suite YAML file.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Register a suite from YAML (idempotent: a suite is identified by its content)."""
+    data = assay.register_suite(file, store=assay.open_store(db))
+    if json:
+        emit_json({"digest": data.digest, "suite": data.suite.model_dump(mode="json")})
+        return
+    console.print(
+        f"suite {safe(data.suite.name)} {data.digest[:12]}: {data.suite.n_examples} examples, "
+        f"metrics {safe(', '.join(data.suite.metric_names))}, slices {safe(', '.join(data.suite.slice_names) or '-')}"
+    )
+
+
+@suites_app.command("list")
+def suites_list(db: DbOption = None, json: JsonOption = False) -> None:
+    """List stored suites."""
+    suites = assay.open_store(db).suites.list()
+    if json:
+        emit_json([{"digest": s.digest, **s.model_dump(mode="json")} for s in suites])
+        return
+    table = Table(title=f"{len(suites)} suite(s)")
+    for col in ("digest", "name", "version", "examples", "metrics", "slices", "owner"):
+        table.add_column(col)
+    for s in suites:
+        table.add_row(
+            s.digest[:12],
+            safe(s.name),
+            safe(s.version),
+            str(s.n_examples),
+            safe(", ".join(s.metric_names)),
+            safe(", ".join(s.slice_names)),
+            safe(s.catalog.owner),
+        )
+    console.print(table)
+
+
+@suites_app.command("show")
+def suites_show(
+    ref: Annotated[str, typer.Argument(help="Name, digest or digest prefix.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show a suite's definition and catalog facts."""
+    data = assay.get_suite(ref, store=assay.open_store(db))
+    s = data.suite
+    if json:
+        emit_json({"digest": s.digest, **s.model_dump(mode="json")})
+        return
+    console.print(f"[bold]{safe(s.name)}[/] {safe(s.version)}  digest {s.digest}")
+    console.print(safe(s.description))
+    console.print(f"{s.n_examples} examples; slices: {safe(', '.join(s.slice_names) or '-')}")
+    for m in s.metrics:
+        console.print(
+            f"  metric {safe(m.name)} ({m.goal} is better, {safe(m.aggregate)}) {safe(m.description)}"
+        )
+    c = s.catalog
+    for label, value in (
+        ("purpose", c.purpose),
+        ("coverage", c.coverage),
+        ("owner", c.owner),
+        ("source", c.source),
+    ):
+        if value:
+            console.print(f"  {label}: {safe(value)}")
+    for limit in c.known_limits:
+        console.print(f"  known limit: {safe(limit)}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Migrate the database to the current schema (PostgreSQL needs this once per release)."""
+    revision = assay.upgrade_database(db)
+    console.print(f"database at schema revision {revision}")

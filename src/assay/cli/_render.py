@@ -1,0 +1,30 @@
+"""Rendering helpers: rich tables for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+__all__ = ["console", "emit_json", "fmt_interval", "safe"]
+
+console = Console()
+
+
+def emit_json(payload: Any) -> None:
+    """Print ``payload`` as JSON on standard output (no colour, no wrapping)."""
+    sys.stdout.write(json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def safe(text: object) -> str:
+    """Escape untrusted text (model outputs, dataset content) for rich markup."""
+    return escape(str(text))
+
+
+def fmt_interval(estimate: float, low: float, high: float, digits: int = 4) -> str:
+    """``0.8123 [0.8051, 0.8192]``."""
+    return f"{estimate:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"

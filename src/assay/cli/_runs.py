@@ -1,0 +1,179 @@
+"""``assay runs``: list, show, diff and export stored runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import typer
+from rich.table import Table
+
+import assay
+from assay.cli._options import DbOption, JsonOption, parse_pairs
+from assay.cli._render import console, emit_json, fmt_interval, safe
+from assay.errors import ConfigError
+
+runs_app = typer.Typer(
+    help="Find, inspect, compare manifests of, and export stored runs.", no_args_is_help=True
+)
+
+
+@runs_app.command("list")
+def list_command(
+    suite: Annotated[str | None, typer.Option(help="Suite name or digest prefix.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model NAME or NAME@VERSION.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE; repeat for several.")] = None,
+    where: Annotated[
+        list[str] | None, typer.Option(help="Metric filter such as 'accuracy>=0.8'; repeatable.")
+    ] = None,
+    sort: Annotated[str, typer.Option(help="'created_at' or a metric name.")] = "created_at",
+    ascending: Annotated[bool, typer.Option("--ascending", help="Sort ascending.")] = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many runs.")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """List stored runs, newest first."""
+    runs = assay.list_runs(
+        store=assay.open_store(db),
+        suite=suite,
+        model=model,
+        tags=parse_pairs(tag, "tag"),
+        where=where or [],
+        sort=sort,
+        descending=not ascending,
+        limit=limit,
+    )
+    if json:
+        emit_json([r.model_dump(mode="json") for r in runs])
+        return
+    metric_names = sorted({name for r in runs for name in r.metrics})
+    table = Table(title=f"{len(runs)} run(s); metrics are estimates with 95% intervals")
+    for col in ("run", "created", "suite", "model", "records", "errors"):
+        table.add_column(col, overflow="fold")
+    for name in metric_names:
+        table.add_column(name, overflow="fold")
+    table.add_column("tags", overflow="fold")
+    for r in runs:
+        cells = [
+            fmt_interval(m.estimate, m.low, m.high, digits=3) if (m := r.metrics.get(name)) else "-"
+            for name in metric_names
+        ]
+        table.add_row(
+            r.run_id[:8],
+            r.created_at.strftime("%m-%d %H:%M"),
+            safe(r.suite_name),
+            safe(str(r.model)),
+            str(r.n_records),
+            str(r.n_errors),
+            *cells,
+            safe(", ".join(f"{k}={v}" for k, v in r.tags.items())),
+        )
+    console.print(table)
+
+
+@runs_app.command("show")
+def show_command(
+    run: Annotated[str, typer.Argument(help="Run id or unique prefix.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show a run: model, suite, manifest, and every metric with its interval and method."""
+    r = assay.get_run(run, store=assay.open_store(db))
+    if json:
+        emit_json(r.model_dump(mode="json"))
+        return
+    m = r.manifest
+    console.print(f"[bold]run[/] {r.run_id}  ({r.status}, {r.created_at:%Y-%m-%d %H:%M:%S} UTC)")
+    console.print(f"model  {safe(r.model)}  parameters {safe(r.model.parameters or '{}')}")
+    console.print(f"suite  {safe(r.suite_name)}  {r.suite_digest[:12]}")
+    console.print(f"records {r.n_records} on {r.n_examples} examples, {r.n_errors} errored")
+    if r.tags or r.params:
+        console.print(f"tags {safe(r.tags)}  params {safe(r.params)}")
+    table = Table(title="metrics")
+    for col in ("metric", "estimate", "95% interval", "method", "n", "clusters", "missing"):
+        table.add_column(col)
+    for name, s in r.metrics.items():
+        table.add_row(
+            name,
+            f"{s.estimate:.4f}",
+            f"[{s.low:.4f}, {s.high:.4f}]",
+            s.method,
+            str(s.n),
+            "" if s.n_clusters is None else str(s.n_clusters),
+            str(s.n_missing),
+        )
+    console.print(table)
+    man = Table(title="manifest", show_header=False)
+    man.add_column("field")
+    man.add_column("value")
+    for key, value in (
+        ("code", m.code.describe),
+        ("python", m.python),
+        ("platform", m.platform),
+        ("cpu", m.cpu),
+        ("gpu", m.gpu),
+        ("seeds", m.seeds),
+        ("config digest", m.config_digest[:12]),
+        ("suite digest", m.suite_digest[:12]),
+        ("datasets", m.dataset_digests),
+        ("provenance", m.provenance),
+        ("source", m.source),
+        ("packages", f"{len(m.packages)} recorded (see --json)"),
+        ("assay", m.assay_version),
+    ):
+        man.add_row(key, safe(value))
+    console.print(man)
+
+
+@runs_app.command("diff")
+def diff_command(
+    a: Annotated[str, typer.Argument(help="First run id or prefix.")],
+    b: Annotated[str, typer.Argument(help="Second run id or prefix.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """What differs between two runs' manifests: code, packages, config, seeds, data, model."""
+    diffs = assay.diff_runs(a, b, store=assay.open_store(db))
+    if json:
+        emit_json([{"field": d.path, "a": d.a, "b": d.b} for d in diffs])
+        return
+    if not diffs:
+        console.print("The manifests are identical (creation time aside).")
+        return
+    table = Table(title=f"{len(diffs)} difference(s)")
+    table.add_column("field", overflow="fold", ratio=3)
+    table.add_column(safe(a[:12]), overflow="fold", ratio=2)
+    table.add_column(safe(b[:12]), overflow="fold", ratio=2)
+    for d in diffs:
+        table.add_row(safe(d.path), safe(d.a), safe(d.b))
+    console.print(table)
+
+
+@runs_app.command("export")
+def export_command(
+    run: Annotated[str, typer.Argument(help="Run id or unique prefix.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write (.parquet, .csv, .jsonl).")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Export a run's records to Parquet, CSV or JSONL."""
+    store = assay.open_store(db)
+    r = assay.get_run(run, store=store)
+    table = store.runs.records(r.run_id)
+    suffix = output.suffix.lower()
+    tmp = output.with_name(output.name + ".partial")
+    if suffix == ".parquet":
+        pq.write_table(table, tmp)
+    elif suffix == ".csv":
+        pacsv.write_csv(table, tmp)
+    elif suffix in (".jsonl", ".ndjson"):
+        table.to_pandas().to_json(tmp, orient="records", lines=True, force_ascii=False)
+    else:
+        raise ConfigError(
+            f"The output of 'runs export' must end in .parquet, .csv or .jsonl. Got {output.name!r}."
+        )
+    tmp.replace(output)
+    console.print(f"wrote {table.num_rows} records of run {r.run_id[:12]} to {safe(output)}")

@@ -1,0 +1,62 @@
+"""The vocabulary of assay as typed models: suites, examples, runs, manifests, verdicts.
+
+Identities are content digests: the same examples and definitions give the same suite digest
+on any machine.
+"""
+
+from assay.core._capture import capture_code_version, capture_manifest
+from assay.core._digest import canonical_json, digest, short_digest
+from assay.core.comparison import (
+    Comparison,
+    Coverage,
+    Flip,
+    Interval,
+    MetricComparison,
+    RunErrors,
+)
+from assay.core.manifest import CodeVersion, Manifest, ManifestDifference, diff_manifests
+from assay.core.model import ModelRef
+from assay.core.run import MetricSummary, Run, RunInfo, RunStatus
+from assay.core.suite import (
+    RESERVED_COLUMNS,
+    Catalog,
+    Example,
+    MetricSpec,
+    SliceSpec,
+    Suite,
+    Task,
+)
+from assay.core.verdict import RuleOutcome, Verdict, VerdictResult
+
+__all__ = [
+    "RESERVED_COLUMNS",
+    "Catalog",
+    "CodeVersion",
+    "Comparison",
+    "Coverage",
+    "Example",
+    "Flip",
+    "Interval",
+    "Manifest",
+    "ManifestDifference",
+    "MetricComparison",
+    "MetricSpec",
+    "MetricSummary",
+    "ModelRef",
+    "RuleOutcome",
+    "Run",
+    "RunErrors",
+    "RunInfo",
+    "RunStatus",
+    "SliceSpec",
+    "Suite",
+    "Task",
+    "Verdict",
+    "VerdictResult",
+    "canonical_json",
+    "capture_code_version",
+    "capture_manifest",
+    "diff_manifests",
+    "digest",
+    "short_digest",
+]

@@ -1,0 +1,188 @@
+"""Comparison results: a candidate run against a baseline run, paired by example."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Comparison",
+    "Coverage",
+    "Flip",
+    "Interval",
+    "MetricComparison",
+    "RunErrors",
+]
+
+_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class Interval(BaseModel):
+    """A number with its confidence interval and the method that produced it."""
+
+    model_config = _CONFIG
+
+    estimate: float
+    """The point estimate."""
+    low: float
+    """Lower bound (``-inf`` allowed for one-sided intervals)."""
+    high: float
+    """Upper bound (``inf`` allowed)."""
+    confidence: float = 0.95
+    """Confidence level."""
+    method: str
+    """How the interval was computed, in words."""
+
+
+class MetricComparison(BaseModel):
+    """One metric on one slice: both runs' estimates and the paired difference."""
+
+    model_config = _CONFIG
+
+    metric: str
+    """Metric name."""
+    goal: Literal["higher", "lower"]
+    """Whether higher or lower values are better."""
+    slice_attribute: str | None = None
+    """Slice attribute (``None`` for all examples)."""
+    slice_value: str | None = None
+    """Slice value (``None`` for all examples)."""
+    n: int
+    """Paired examples (repeated samples averaged per example)."""
+    n_clusters: int | None = None
+    """Clusters, when the analysis accounts for them."""
+    baseline: Interval
+    """The baseline's estimate."""
+    candidate: Interval
+    """The candidate's estimate."""
+    difference: Interval
+    """Candidate minus baseline, paired."""
+    test: str
+    """The paired test of no difference (e.g. ``"mcnemar exact"``, ``"paired t"``)."""
+    p_value: float
+    """Raw two-sided p-value of the test."""
+    p_adjusted: float | None = None
+    """p-value adjusted for multiplicity within its family, when one was declared."""
+    adjustment: str | None = None
+    """Multiplicity method and family (e.g. ``"benjamini-hochberg over 18 slices"``)."""
+    mde: float | None = None
+    """Minimum detectable effect at 80% power and the comparison's alpha, on this sample."""
+    resamples: int | None = None
+    """Bootstrap resamples, for resampling methods."""
+    seed: int | None = None
+    """Seed of the resampling."""
+    notes: list[str] = Field(default_factory=list)
+    """Caveats: small slice, degenerate data, method switched."""
+
+    @property
+    def label(self) -> str:
+        """``accuracy`` or ``accuracy on age_band=60+``."""
+        if self.slice_attribute is None:
+            return self.metric
+        return f"{self.metric} on {self.slice_attribute}={self.slice_value}"
+
+
+class Flip(BaseModel):
+    """An example whose outcome changed between the runs (untrusted text: escape it to show it)."""
+
+    model_config = _CONFIG
+
+    example_id: str
+    """The example."""
+    metric: str
+    """The metric whose score changed."""
+    baseline_score: float
+    """Baseline score (averaged over samples)."""
+    candidate_score: float
+    """Candidate score (averaged over samples)."""
+    input: str | None = None
+    """The example's input (JSON text)."""
+    reference: str | None = None
+    """The reference (JSON text)."""
+    baseline_output: str | None = None
+    """What the baseline answered."""
+    candidate_output: str | None = None
+    """What the candidate answered."""
+
+
+class Coverage(BaseModel):
+    """How well the two runs pair up."""
+
+    model_config = _CONFIG
+
+    shared: int
+    """Examples scored in both runs."""
+    baseline_only: int
+    """Examples only the baseline has."""
+    candidate_only: int
+    """Examples only the candidate has."""
+    suite_examples: int
+    """Examples in the (baseline's) suite."""
+
+
+class RunErrors(BaseModel):
+    """Failures of one run."""
+
+    model_config = _CONFIG
+
+    records: int
+    """Records in the run."""
+    errors: int
+    """Records whose model call failed."""
+    missing_scores: dict[str, int] = Field(default_factory=dict)
+    """Records without a score, by metric."""
+
+    @property
+    def error_rate(self) -> float:
+        """Share of records that errored."""
+        return self.errors / self.records if self.records else 0.0
+
+
+class Comparison(BaseModel):
+    """A candidate run against a baseline run on the same suite version."""
+
+    model_config = _CONFIG
+
+    baseline_run: str
+    """Baseline run id."""
+    candidate_run: str
+    """Candidate run id."""
+    baseline_model: str
+    """Baseline ``NAME@VERSION``."""
+    candidate_model: str
+    """Candidate ``NAME@VERSION``."""
+    suite_name: str
+    """Suite name."""
+    suite_digest: str
+    """Suite digest (the baseline's, when only shared examples are compared)."""
+    confidence: float = 0.95
+    """Confidence level of every interval."""
+    coverage: Coverage
+    """How the runs paired."""
+    results: list[MetricComparison]
+    """Every metric, overall then by slice."""
+    flips: list[Flip] = Field(default_factory=list)
+    """Examples that flipped, largest regressions first."""
+    errors: dict[str, RunErrors] = Field(default_factory=dict)
+    """Failures of each run, keyed ``baseline`` and ``candidate``."""
+    manifest_differences: list[dict[str, object]] = Field(default_factory=list)
+    """What differs between the manifests (``path``, ``a``, ``b``)."""
+    created_at: datetime
+    """When the comparison was made (UTC)."""
+    methods: list[str] = Field(default_factory=list)
+    """Every statistical method used, in words, for the report's methods section."""
+
+    def result(
+        self, metric: str, slice_attribute: str | None = None, slice_value: str | None = None
+    ) -> MetricComparison:
+        """The result for a metric, overall or on one slice."""
+        for r in self.results:
+            if (r.metric, r.slice_attribute, r.slice_value) == (
+                metric,
+                slice_attribute,
+                slice_value,
+            ):
+                return r
+        raise KeyError((metric, slice_attribute, slice_value))

@@ -1,0 +1,208 @@
+"""Suites: versioned evaluation sets, identified by their content digest."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assay.core._digest import digest
+
+__all__ = [
+    "RESERVED_COLUMNS",
+    "Catalog",
+    "Example",
+    "MetricSpec",
+    "SliceSpec",
+    "Suite",
+    "Task",
+]
+
+RESERVED_COLUMNS = frozenset(
+    {
+        "example_id",
+        "cluster",
+        "sample_index",
+        "input",
+        "reference",
+        "output",
+        "latency_ms",
+        "tokens_in",
+        "tokens_out",
+        "cost",
+        "error",
+    }
+)
+"""Record columns whose meaning is fixed; no metric or slice may take these names."""
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _identifier(value: str, what: str) -> str:
+    if not _IDENT.match(value):
+        raise ValueError(
+            f"a {what} name must be letters, digits and underscores, starting with a letter "
+            f"(it becomes a column name). Got {value!r}"
+        )
+    if value in RESERVED_COLUMNS:
+        raise ValueError(f"{value!r} is a reserved record column and cannot name a {what}")
+    return value
+
+
+class MetricSpec(BaseModel):
+    """A metric the suite scores: one float column per metric in every run's records."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    name: str
+    """Column name of the per-example score, e.g. ``"accuracy"``."""
+    goal: Literal["higher", "lower"] = "higher"
+    """Whether higher or lower values are better."""
+    aggregate: str = "mean"
+    """How per-example scores combine into the metric: ``"mean"`` or a named metric definition."""
+    scorer: str | None = None
+    """Per-example scorer a runner applies to (output, reference), e.g. ``"exact_match"``."""
+    description: str = ""
+    """What the metric measures, in words."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _identifier(v, "metric")
+
+
+class SliceSpec(BaseModel):
+    """A slice attribute: every example has a value, and each value is a slice."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    name: str
+    """Attribute (column) name, e.g. ``"age_band"``."""
+    description: str = ""
+    """What the attribute is and how its values were assigned."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _identifier(v, "slice")
+
+
+class Catalog(BaseModel):
+    """Facts about a suite for the people who choose it; not part of its identity."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    purpose: str = ""
+    """What decision the suite informs."""
+    coverage: str = ""
+    """What population, languages, tasks or time range the examples cover."""
+    known_limits: list[str] = Field(default_factory=list)
+    """Known gaps and biases of the examples."""
+    owner: str = ""
+    """Who answers questions about the suite."""
+    source: str = ""
+    """Where the examples come from, with licence and attribution."""
+
+
+class Task(BaseModel):
+    """How a runner turns an example into a model call (optional)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    prompt_template: str | None = None
+    """A Jinja template over the example's fields, for generative models."""
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """Decoding or prediction settings the task fixes."""
+
+
+class Example(BaseModel):
+    """One item of a suite."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    example_id: str
+    """Stable identifier; records are paired across runs by it."""
+    cluster: str | None = None
+    """Items sharing a cluster are not independent (e.g. questions on one passage)."""
+    slices: dict[str, str] = Field(default_factory=dict)
+    """Slice attribute values of this example."""
+    input: Any = None
+    """What the model sees (text, a feature mapping, ...); JSON-serialisable."""
+    reference: Any = None
+    """The expected answer, label or target; JSON-serialisable."""
+
+    @field_validator("example_id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not v or v != v.strip():
+            raise ValueError(f"example_id must be non-empty without surrounding spaces. Got {v!r}")
+        return v
+
+
+class Suite(BaseModel):
+    """A versioned evaluation set. Its identity is :attr:`digest`, not its name.
+
+    The examples themselves live in a table beside this definition (``assay.data``);
+    ``examples_digest`` binds them to it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    name: str
+    """Human name, e.g. ``"adult-income"``; several versions may share it."""
+    version: str = ""
+    """Human version label; informative only."""
+    description: str = ""
+    """What the suite evaluates."""
+    catalog: Catalog = Field(default_factory=Catalog)
+    """Purpose, coverage, known limits, owner, source."""
+    metrics: tuple[MetricSpec, ...]
+    """Metrics scored on every example."""
+    slices: tuple[SliceSpec, ...] = ()
+    """Slice attributes every example carries."""
+    task: Task | None = None
+    """How runners call a model on an example, when the suite defines it."""
+    examples_digest: str
+    """Digest of the examples table (ids, clusters, slices, inputs, references)."""
+    n_examples: int
+    """Number of examples."""
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Suite:
+        names = [m.name for m in self.metrics] + [s.name for s in self.slices]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"metric and slice names must be unique; repeated: {dupes}")
+        if not self.metrics:
+            raise ValueError("a suite declares at least one metric")
+        return self
+
+    @property
+    def digest(self) -> str:
+        """Content digest over everything that changes what a run on this suite means."""
+        return digest(
+            {
+                "metrics": [m.model_dump() for m in self.metrics],
+                "slices": [s.name for s in self.slices],
+                "task": self.task.model_dump() if self.task else None,
+                "examples": self.examples_digest,
+            }
+        )
+
+    @property
+    def metric_names(self) -> list[str]:
+        """Names of the metrics, in declaration order."""
+        return [m.name for m in self.metrics]
+
+    @property
+    def slice_names(self) -> list[str]:
+        """Names of the slice attributes, in declaration order."""
+        return [s.name for s in self.slices]
+
+    def metric(self, name: str) -> MetricSpec:
+        """The metric called ``name``."""
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise KeyError(name)

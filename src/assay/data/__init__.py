@@ -1,0 +1,26 @@
+"""Data integrity: suites from files and frames, and records checked against their suite.
+
+Every error names the file, the line or row, the column, what was expected and what was found.
+"""
+
+from assay.data._files import FileFormat, Location, detect_format, read_table
+from assay.data._records import records_digest, validate_records
+from assay.data._schema import SuiteData, examples_digest, examples_table, record_schema
+from assay.data._suites import load_suite, make_suite
+from assay.data._summary import summarise_records
+
+__all__ = [
+    "FileFormat",
+    "Location",
+    "SuiteData",
+    "detect_format",
+    "examples_digest",
+    "examples_table",
+    "load_suite",
+    "make_suite",
+    "read_table",
+    "record_schema",
+    "records_digest",
+    "summarise_records",
+    "validate_records",
+]

@@ -1,0 +1,91 @@
+"""Reading tables from JSONL, CSV and Parquet files, with errors that say where."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from assay.errors import DataError
+
+__all__ = ["FileFormat", "Location", "detect_format", "read_table"]
+
+FileFormat = Literal["jsonl", "csv", "parquet"]
+
+_SUFFIXES: dict[str, FileFormat] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+def detect_format(path: Path, fmt: str | None = None) -> FileFormat:
+    """The file's format, from ``fmt`` or its suffix."""
+    if fmt is not None:
+        if fmt not in ("jsonl", "csv", "parquet"):
+            raise DataError(
+                "unknown format", file=str(path), expected="jsonl, csv or parquet", found=fmt
+            )
+        return fmt  # type: ignore[return-value]
+    try:
+        return _SUFFIXES[path.suffix.lower()]
+    except KeyError:
+        raise DataError(
+            "cannot tell the file's format from its name",
+            file=str(path),
+            expected="a name ending in .jsonl, .csv or .parquet (or pass a format)",
+            found=repr(path.suffix or "no suffix"),
+        ) from None
+
+
+@dataclass(frozen=True)
+class Location:
+    """Turns a 0-based table row into where a person finds it in the file."""
+
+    file: str
+    format: FileFormat
+
+    def at(self, row: int) -> dict[str, int | str]:
+        """Keyword arguments for :class:`DataError` naming the file and the line or row."""
+        if self.format == "jsonl":
+            return {"file": self.file, "line": row + 1}
+        if self.format == "csv":
+            return {"file": self.file, "line": row + 2}  # the header is line 1
+        return {"file": self.file, "row": row}
+
+
+_ROW = re.compile(r"row (\d+)", re.IGNORECASE)
+
+
+def read_table(path: str | Path, fmt: str | None = None) -> pa.Table:
+    """Read a JSONL, CSV or Parquet file into an Arrow table."""
+    path = Path(path)
+    kind = detect_format(path, fmt)
+    if not path.is_file():
+        raise DataError("no such file", file=str(path), expected="a readable file")
+    try:
+        if kind == "parquet":
+            return pq.read_table(path)
+        if kind == "csv":
+            return pacsv.read_csv(
+                path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True)
+            )
+        return pajson.read_json(path, read_options=pajson.ReadOptions(block_size=1 << 24))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        message = str(exc).splitlines()[0]
+        match = _ROW.search(message)
+        line = int(match.group(1)) + 1 if match and kind == "jsonl" else None
+        raise DataError(
+            f"cannot be read as {kind.upper() if kind != 'parquet' else 'Parquet'}: {message}",
+            file=str(path),
+            line=line,
+        ) from exc

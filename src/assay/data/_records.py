@@ -1,0 +1,245 @@
+"""Validating per-example results against a suite and shaping them into the record schema.
+
+Every check is vectorised; only the error path looks at single rows, to say where.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay.core import canonical_json, short_digest
+from assay.data._files import Location
+from assay.data._schema import OPERATIONAL, SuiteData, record_schema, table_digest
+from assay.errors import DataError, SuiteMismatchError
+
+__all__ = ["records_digest", "validate_records"]
+
+_EXTRA_ALLOWED = {"suite_digest"}
+
+
+def _first(mask: pa.Array | pa.ChunkedArray) -> int:
+    return int(pc.index(mask, True).as_py())
+
+
+def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        return col.cast(pa.string())
+    if pa.types.is_null(col.type):
+        return pa.nulls(len(col), pa.string())
+    if pa.types.is_nested(col.type):
+        return pa.array(
+            [None if v is None else canonical_json(v) for v in col.to_pylist()], pa.string()
+        )
+    return col.cast(pa.string())
+
+
+def _numeric(
+    col: pa.ChunkedArray, name: str, where: Location, target: pa.DataType
+) -> pa.ChunkedArray:
+    """Cast to ``target``, or name the first value that is not a number."""
+    if pa.types.is_null(col.type):
+        return pa.chunked_array([pa.nulls(len(col), target)])
+    if pa.types.is_boolean(col.type):
+        col = col.cast(pa.int8())
+    try:
+        return col.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    values = col.to_pylist()
+    for i, v in enumerate(values):
+        try:
+            if v is not None:
+                pa.array([v]).cast(target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            raise DataError(
+                "not a number",
+                column=name,
+                expected="integer" if pa.types.is_integer(target) else "a number",
+                found=repr(v),
+                **where.at(i),  # type: ignore[arg-type]
+            ) from None
+    raise DataError(
+        "not numeric", column=name, expected="numbers", found=str(col.type), file=where.file
+    )
+
+
+def validate_records(
+    table: pa.Table,
+    data: SuiteData,
+    *,
+    where: Location,
+    rename: Mapping[str, str] | None = None,
+) -> pa.Table:
+    """Check ``table`` against the suite and return it in the record schema, sorted by id.
+
+    Slice attributes and clusters come from the suite; inputs and references too, unless the
+    file has them. Raises :class:`DataError` naming file, line or row, column, expected and found.
+    """
+    suite = data.suite
+    if rename:
+        table = table.rename_columns([rename.get(c, c) for c in table.column_names])
+    schema = record_schema(suite)
+    allowed = set(schema.names) | _EXTRA_ALLOWED
+    unknown = [c for c in table.column_names if c not in allowed]
+    if unknown:
+        raise DataError(
+            f"column {unknown[0]!r} is not a record column of suite {suite.name!r}",
+            file=where.file,
+            column=unknown[0],
+            expected=f"metric columns {suite.metric_names} or record columns "
+            "(example_id, sample_index, cluster, input, reference, output, latency_ms, "
+            "tokens_in, tokens_out, cost, error)",
+            found=f"{len(unknown)} unknown column(s): {unknown[:5]}",
+        )
+    n = table.num_rows
+    if n == 0:
+        raise DataError(
+            "no records", file=where.file, expected="at least one record", found="0 rows"
+        )
+    if "suite_digest" in table.column_names:
+        declared = table.column("suite_digest").cast(pa.string())
+        bad_rows = pc.invert(pc.fill_null(_is_prefix_of(declared, suite.digest), False))
+        if pc.any(bad_rows).as_py():
+            row = _first(bad_rows)
+            raise SuiteMismatchError(
+                f"records belong to another suite version than {suite.name!r}",
+                column="suite_digest",
+                expected=short_digest(suite.digest),
+                found=str(declared[row].as_py()),
+                **where.at(row),  # type: ignore[arg-type]
+            )
+    if "example_id" not in table.column_names:
+        raise DataError(
+            "no 'example_id' column",
+            file=where.file,
+            column="example_id",
+            found=f"columns {table.column_names}",
+        )
+    ids = _as_text(table.column("example_id"))
+    if pc.any(pc.is_null(ids)).as_py():
+        raise DataError(
+            "missing example id",
+            column="example_id",
+            expected="an id",
+            found="null",
+            **where.at(_first(pc.is_null(ids))),
+        )  # type: ignore[arg-type]
+    suite_ids = data.examples.column("example_id")
+    in_suite_order = len(ids) == len(suite_ids) and ids.equals(suite_ids)
+    if in_suite_order:  # the common case, and a hash lookup of every id costs most of the time
+        codes = pa.array(np.arange(n, dtype=np.int32))
+    else:
+        codes = pc.index_in(ids, value_set=suite_ids)
+    if codes.null_count:
+        row = _first(pc.is_null(codes))
+        raise DataError(
+            f"example id {ids[row].as_py()!r} is not in suite {suite.name!r} "
+            f"({short_digest(suite.digest)}); {codes.null_count} record(s) name unknown ids",
+            column="example_id",
+            expected="an id of the suite",
+            found=repr(ids[row].as_py()),
+            **where.at(row),  # type: ignore[arg-type]
+        )
+    if "sample_index" in table.column_names:
+        samples = _numeric(table.column("sample_index"), "sample_index", where, pa.int32())
+        if samples.null_count or pc.any(pc.less(samples, 0)).as_py():
+            row = _first(pc.or_kleene(pc.is_null(samples), pc.less(samples, 0)))
+            raise DataError(
+                "bad sample index",
+                column="sample_index",
+                expected="an integer >= 0",
+                found=repr(samples[row].as_py()),
+                **where.at(row),
+            )  # type: ignore[arg-type]
+    else:
+        samples = pa.chunked_array([np.zeros(n, dtype=np.int32)])
+    code_np = codes.to_numpy().astype(np.int64)
+    sample_np = samples.to_numpy().astype(np.int64)
+    key = code_np * (int(sample_np.max()) + 1) + sample_np
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    dup = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
+    if dup.size:
+        first, second = int(order[dup[0]]), int(order[dup[0] + 1])
+        raise DataError(
+            f"example id {ids[second].as_py()!r} (sample {int(sample_np[second])}) appears more than once "
+            f"(first at {_place(where, first)}); repeated samples need distinct sample_index values",
+            column="example_id",
+            expected="one record per example and sample",
+            found=f"{dup.size} duplicate record(s)",
+            **where.at(second),  # type: ignore[arg-type]
+        )
+    errors = (
+        _as_text(table.column("error"))
+        if "error" in table.column_names
+        else pa.nulls(n, pa.string())
+    )
+    errored = pc.fill_null(pc.and_(pc.is_valid(errors), pc.not_equal(errors, "")), False)
+    out: dict[str, pa.Array | pa.ChunkedArray] = {}
+    ex = data.examples if in_suite_order else data.examples.take(pa.array(code_np))
+    out["example_id"] = ids
+    out["cluster"] = ex.column("cluster")
+    out["sample_index"] = samples
+    for s in suite.slice_names:
+        out[s] = ex.column(s)
+    for c in ("input", "reference"):
+        out[c] = _as_text(table.column(c)) if c in table.column_names else ex.column(c)
+    out["output"] = (
+        _as_text(table.column("output"))
+        if "output" in table.column_names
+        else pa.nulls(n, pa.string())
+    )
+    for m in suite.metric_names:
+        if m not in table.column_names:
+            raise DataError(
+                f"metric {m!r} of suite {suite.name!r} has no column",
+                file=where.file,
+                column=m,
+                expected=f"a score column for every metric {suite.metric_names}",
+                found=f"columns {table.column_names}",
+            )
+        scores = _numeric(table.column(m), m, where, pa.float64())
+        missing = pc.or_kleene(pc.is_null(scores), pc.is_nan(scores))
+        bad = pc.and_(pc.fill_null(missing, True), pc.invert(errored))
+        if pc.any(bad).as_py():
+            row = _first(bad)
+            raise DataError(
+                "missing score on a record without an error",
+                column=m,
+                expected="a number (or an 'error' on the record)",
+                found=repr(scores[row].as_py()),
+                **where.at(row),  # type: ignore[arg-type]
+            )
+        out[m] = pc.if_else(pc.fill_null(missing, True), pa.scalar(None, pa.float64()), scores)
+    for name, typ, _ in OPERATIONAL:
+        if name == "error":
+            out[name] = pc.if_else(errored, errors, pa.scalar(None, pa.string()))
+        elif name in table.column_names:
+            out[name] = _numeric(table.column(name), name, where, typ)
+        else:
+            out[name] = pa.nulls(n, typ)
+    result = pa.table(out, schema=schema)
+    if np.all(order == np.arange(n)):
+        return result
+    return result.take(pa.array(order))
+
+
+def _is_prefix_of(declared: pa.ChunkedArray, full: str) -> pa.ChunkedArray:
+    """Whether each declared digest is a prefix of ``full`` of at least 6 characters."""
+    distinct = pc.unique(declared).to_pylist()
+    good = [d for d in distinct if d is not None and len(d) >= 6 and full.startswith(d)]
+    return pc.is_in(declared, value_set=pa.array(good, pa.string()))
+
+
+def _place(where: Location, row: int) -> str:
+    at = where.at(row)
+    return f"line {at['line']}" if "line" in at else f"row {at['row']}"
+
+
+def records_digest(records: pa.Table) -> str:
+    """Digest of a record table's content (values and nulls of every column, in order)."""
+    return table_digest(records)

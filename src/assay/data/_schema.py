@@ -1,0 +1,147 @@
+"""The record schema as Arrow, and example tables with their content digest."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay.core import Example, Suite, canonical_json
+
+__all__ = [
+    "SuiteData",
+    "examples_digest",
+    "examples_table",
+    "record_schema",
+    "table_digest",
+]
+
+SLICE_TYPE = pa.dictionary(pa.int32(), pa.string())
+"""Slice attributes take few values: dictionary-encoded, they cost an index per record."""
+
+FIXED_BEFORE = [
+    ("example_id", pa.string(), False),
+    ("cluster", pa.string(), True),
+    ("sample_index", pa.int32(), False),
+]
+FIXED_AFTER = [
+    ("input", pa.string(), True),
+    ("reference", pa.string(), True),
+    ("output", pa.string(), True),
+]
+OPERATIONAL = [
+    ("latency_ms", pa.float64(), True),
+    ("tokens_in", pa.int64(), True),
+    ("tokens_out", pa.int64(), True),
+    ("cost", pa.float64(), True),
+    ("error", pa.string(), True),
+]
+
+
+def record_schema(suite: Suite) -> pa.Schema:
+    """Arrow schema of a run's records on ``suite``.
+
+    Columns: ``example_id``, ``cluster``, ``sample_index``, one string column per slice,
+    ``input``, ``reference``, ``output`` (JSON text or plain text), one float64 column per
+    metric score, then ``latency_ms``, ``tokens_in``, ``tokens_out``, ``cost``, ``error``.
+    """
+    fields = [pa.field(n, t, nullable=nl) for n, t, nl in FIXED_BEFORE]
+    fields += [pa.field(s, SLICE_TYPE) for s in suite.slice_names]
+    fields += [pa.field(n, t, nullable=nl) for n, t, nl in FIXED_AFTER]
+    fields += [pa.field(m, pa.float64()) for m in suite.metric_names]
+    fields += [pa.field(n, t, nullable=nl) for n, t, nl in OPERATIONAL]
+    return pa.schema(fields)
+
+
+def examples_schema(slices: Sequence[str]) -> pa.Schema:
+    """Arrow schema of a suite's examples table."""
+    return pa.schema(
+        [pa.field("example_id", pa.string(), nullable=False), pa.field("cluster", pa.string())]
+        + [pa.field(s, SLICE_TYPE) for s in slices]
+        + [pa.field("input", pa.string()), pa.field("reference", pa.string())]
+    )
+
+
+def _json_text(value: Any) -> str | None:
+    # Every input and reference is JSON text, strings included, so reading one back is exact.
+    return None if value is None else canonical_json(value)
+
+
+def examples_table(
+    examples: Iterable[Example | Mapping[str, Any]], slices: Sequence[str]
+) -> pa.Table:
+    """Build the examples table from :class:`Example` objects or mappings of the same fields.
+
+    Inputs and references are stored as canonical JSON text (a string ``"hi"`` as ``"\"hi\""``).
+    """
+    cols: dict[str, list[Any]] = {n: [] for n in examples_schema(slices).names}
+    for item in examples:
+        ex = item if isinstance(item, Example) else Example.model_validate(dict(item))
+        cols["example_id"].append(ex.example_id)
+        cols["cluster"].append(ex.cluster)
+        for s in slices:
+            v = ex.slices.get(s)
+            cols[s].append(None if v is None else str(v))
+        cols["input"].append(_json_text(ex.input))
+        cols["reference"].append(_json_text(ex.reference))
+    schema = examples_schema(slices)
+    arrays = [pa.array(cols[f.name], pa.string()) for f in schema]
+    arrays = [
+        a.dictionary_encode() if f.type == SLICE_TYPE else a
+        for a, f in zip(arrays, schema, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def table_digest(table: pa.Table) -> str:
+    """Digest of a table's content: column names, values and nulls, in row order.
+
+    Hashes Arrow buffers (offsets and bytes of strings, IEEE values of numbers), which depend
+    only on the values, so the digest is the same on any machine.
+    """
+    h = hashlib.sha256()
+    for name in table.column_names:
+        col = table.column(name).combine_chunks()
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        h.update(name.encode() + b"\x1d")
+        h.update(np.asarray(pc.is_null(col)).tobytes())
+        if pa.types.is_string(col.type):
+            filled = pc.fill_null(col, "")
+            offsets = np.frombuffer(filled.buffers()[1], dtype=np.int32)
+            offsets = offsets[filled.offset : filled.offset + len(filled) + 1]
+            h.update((offsets - offsets[0]).tobytes())
+            data = filled.buffers()[2]
+            if data is not None:
+                h.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+        else:
+            values = pc.fill_null(col, 0).to_numpy(zero_copy_only=False)
+            h.update(np.ascontiguousarray(values).tobytes())
+    return h.hexdigest()
+
+
+def examples_digest(table: pa.Table) -> str:
+    """Digest of an examples table: independent of row and column order."""
+    order = pc.sort_indices(table, sort_keys=[("example_id", "ascending")])
+    ordered = table.take(order)
+    return table_digest(ordered.select(sorted(ordered.column_names)))
+
+
+@dataclass(frozen=True)
+class SuiteData:
+    """A suite definition together with its examples table."""
+
+    suite: Suite
+    """The definition (name, metrics, slices, catalog, digest)."""
+    examples: pa.Table
+    """One row per example: ``example_id``, ``cluster``, slice columns, ``input``, ``reference``."""
+
+    @property
+    def digest(self) -> str:
+        """The suite's content digest."""
+        return self.suite.digest

@@ -1,0 +1,225 @@
+"""Building suites from Python objects, tables and YAML files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+from pydantic import ValidationError
+
+from assay.core import Catalog, Example, MetricSpec, SliceSpec, Suite, Task
+from assay.data._files import read_table
+from assay.data._schema import SuiteData, examples_digest, examples_schema, examples_table
+from assay.errors import ConfigError, DataError
+
+__all__ = ["load_suite", "make_suite"]
+
+
+def _as_metric(m: MetricSpec | str | Mapping[str, Any]) -> MetricSpec:
+    if isinstance(m, MetricSpec):
+        return m
+    if isinstance(m, str):
+        return MetricSpec(name=m)
+    return MetricSpec.model_validate(dict(m))
+
+
+def _as_slice(s: SliceSpec | str | Mapping[str, Any]) -> SliceSpec:
+    if isinstance(s, SliceSpec):
+        return s
+    if isinstance(s, str):
+        return SliceSpec(name=s)
+    return SliceSpec.model_validate(dict(s))
+
+
+def _table_from(examples: Any, slices: Sequence[str], source: str) -> pa.Table:
+    if isinstance(examples, pa.Table):
+        table = examples
+    elif (
+        hasattr(examples, "to_arrow")
+        or hasattr(examples, "__dataframe__")
+        or hasattr(examples, "to_pandas")
+    ):
+        table = _frame_to_arrow(examples)
+    else:
+        try:
+            return examples_table(list(examples), slices)
+        except ValidationError as exc:
+            raise ConfigError(f"{source}: invalid example: {_first_error(exc)}") from exc
+    return _normalise_examples(table, slices, source)
+
+
+def _frame_to_arrow(frame: Any) -> pa.Table:
+    if hasattr(frame, "to_arrow"):  # polars
+        return frame.to_arrow()
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _normalise_examples(table: pa.Table, slices: Sequence[str], source: str) -> pa.Table:
+    if "example_id" not in table.column_names:
+        raise DataError(
+            "the examples have no 'example_id' column",
+            file=source,
+            column="example_id",
+            expected="a column of unique example ids",
+            found=f"columns {table.column_names}",
+        )
+    missing = [s for s in slices if s not in table.column_names]
+    if missing:
+        raise DataError(
+            "a declared slice has no column",
+            file=source,
+            column=missing[0],
+            expected=f"columns for every slice {list(slices)}",
+            found=f"columns {table.column_names}",
+        )
+    cols = {}
+    n = table.num_rows
+    for field in examples_schema(slices):
+        if field.name in table.column_names:
+            col = table.column(field.name)
+            if field.name in ("input", "reference"):
+                col = pa.array([_to_json(v) for v in col.to_pylist()], pa.string())
+            else:
+                col = col.cast(pa.string())
+        else:
+            col = pa.nulls(n, pa.string())
+        if field.type != pa.string():
+            col = pc.dictionary_encode(col)
+        cols[field.name] = col
+    out = pa.table(cols, schema=examples_schema(slices))
+    null_ids = pc.is_null(out.column("example_id"))
+    if pc.any(null_ids).as_py():
+        row = int(pc.index(null_ids, True).as_py())
+        raise DataError("an example has no id", file=source, row=row, column="example_id")
+    return out
+
+
+def _to_json(value: Any) -> str | None:
+    from assay.core import canonical_json
+
+    return None if value is None else canonical_json(value)
+
+
+def _check_unique(table: pa.Table, source: str) -> None:
+    ids = table.column("example_id")
+    counts = pc.value_counts(ids)
+    dup = pc.filter(counts, pc.greater(counts.field("counts"), 1))
+    if len(dup):
+        first = dup[0]["values"].as_py()
+        rows = pc.indices_nonzero(pc.equal(ids, first)).to_pylist()
+        raise DataError(
+            f"example id {first!r} appears {len(rows)} times (rows {rows[:5]})",
+            file=source,
+            row=rows[1],
+            column="example_id",
+            expected="unique example ids",
+            found=f"{len(dup)} repeated id(s)",
+        )
+
+
+def make_suite(
+    name: str,
+    examples: Iterable[Example | Mapping[str, Any]] | pa.Table | Any,
+    *,
+    metrics: Sequence[MetricSpec | str | Mapping[str, Any]],
+    slices: Sequence[SliceSpec | str | Mapping[str, Any]] = (),
+    version: str = "",
+    description: str = "",
+    catalog: Catalog | Mapping[str, Any] | None = None,
+    task: Task | Mapping[str, Any] | None = None,
+    source: str = "<python>",
+) -> SuiteData:
+    """Build a suite from examples (Example objects, mappings, an Arrow table or a data frame).
+
+    A table or frame has an ``example_id`` column, optionally ``cluster``, ``input`` and
+    ``reference``, and one column per slice.
+    """
+    try:
+        metric_specs = tuple(_as_metric(m) for m in metrics)
+        slice_specs = tuple(_as_slice(s) for s in slices)
+        cat = (
+            catalog if isinstance(catalog, Catalog) else Catalog.model_validate(dict(catalog or {}))
+        )
+        tsk = task if isinstance(task, Task) or task is None else Task.model_validate(dict(task))
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_first_error(exc)}") from exc
+    table = _table_from(examples, [s.name for s in slice_specs], source)
+    if table.num_rows == 0:
+        raise DataError("a suite needs at least one example", file=source, found="0 examples")
+    _check_unique(table, source)
+    try:
+        suite = Suite(
+            name=name,
+            version=version,
+            description=description,
+            catalog=cat,
+            metrics=metric_specs,
+            slices=slice_specs,
+            task=tsk,
+            examples_digest=examples_digest(table),
+            n_examples=table.num_rows,
+        )
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_first_error(exc)}") from exc
+    return SuiteData(suite=suite, examples=table)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+
+
+def load_suite(path: str | Path) -> SuiteData:
+    """Load a suite from YAML. ``examples`` is a list, or a JSONL/CSV/Parquet path beside the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read the suite file: {exc.strerror}", file=str(path)) from exc
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise DataError(
+            f"not valid YAML: {exc.problem}",
+            file=str(path),
+            line=None if mark is None else mark.line + 1,
+        ) from exc
+    if not isinstance(spec, dict):
+        raise DataError("a suite file is a YAML mapping", file=str(path), found=type(spec).__name__)
+    unknown = set(spec) - {
+        "name",
+        "version",
+        "description",
+        "catalog",
+        "metrics",
+        "slices",
+        "task",
+        "examples",
+    }
+    if unknown:
+        raise ConfigError(f"{path}: unknown suite field(s) {sorted(unknown)}")
+    for key in ("name", "metrics", "examples"):
+        if key not in spec:
+            raise ConfigError(f"{path}: the suite has no {key!r} field")
+    examples = spec["examples"]
+    if isinstance(examples, str):
+        examples = read_table(path.parent / examples)
+    elif not isinstance(examples, list):
+        raise ConfigError(f"{path}: 'examples' is a list of examples or the path of a file")
+    return make_suite(
+        str(spec["name"]),
+        examples,
+        metrics=spec["metrics"],
+        slices=spec.get("slices") or (),
+        version=str(spec.get("version", "")),
+        description=str(spec.get("description", "")),
+        catalog=spec.get("catalog"),
+        task=spec.get("task"),
+        source=str(path),
+    )

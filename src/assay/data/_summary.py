@@ -1,0 +1,69 @@
+"""A run's aggregate metrics, each with its interval and the method that produced it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay.core import MetricSummary, Suite
+from assay.stats import Estimate, average_samples, binary_mean_interval, mean_interval
+
+__all__ = ["summarise_records"]
+
+
+def _clusters(records: pa.Table) -> np.ndarray | None:
+    cluster = records.column("cluster")
+    if cluster.null_count == len(cluster):
+        return None
+    # an example without a cluster is a cluster of its own
+    filled = pc.coalesce(
+        cluster, pc.binary_join_element_wise("\x00id:", records.column("example_id"), "")
+    )
+    return np.asarray(filled.to_numpy(zero_copy_only=False))
+
+
+def summarise_records(
+    records: pa.Table, suite: Suite, confidence: float = 0.95
+) -> dict[str, MetricSummary]:
+    """Estimate every mean metric of ``suite`` from a run's records.
+
+    Records without a score (errored) are left out and counted in ``n_missing``. Repeated
+    samples of an example are averaged first. Clusters, when the suite has them, make the
+    interval cluster-robust. 0/1 scores use :func:`assay.stats.binary_mean_interval` (Wilson
+    for small or extreme samples), other scores :func:`assay.stats.mean_interval`.
+    """
+    out: dict[str, MetricSummary] = {}
+    clusters_all = _clusters(records)
+    repeated = pc.max(records.column("sample_index")).as_py() or 0
+    for metric in suite.metrics:
+        if metric.aggregate != "mean":
+            continue
+        scores = records.column(metric.name).to_numpy(zero_copy_only=False).astype(np.float64)
+        keep = ~np.isnan(scores)
+        n_missing = int((~keep).sum())
+        if not keep.any():
+            continue
+        x = scores[keep]
+        clusters = None if clusters_all is None else clusters_all[keep]
+        if repeated > 0:
+            ids = np.asarray(records.column("example_id").to_numpy(zero_copy_only=False))[keep]
+            averaged = average_samples(x, ids, clusters=clusters)
+            x, clusters = averaged.means, averaged.clusters
+        binary = bool(np.all((x == 0.0) | (x == 1.0)))
+        est: Estimate = (
+            binary_mean_interval(x, clusters=clusters, confidence=confidence)
+            if binary
+            else mean_interval(x, clusters=clusters, confidence=confidence)
+        )
+        out[metric.name] = MetricSummary(
+            estimate=est.estimate,
+            low=est.low,
+            high=est.high,
+            confidence=est.confidence,
+            method=est.method,
+            n=est.n,
+            n_clusters=est.n_clusters,
+            n_missing=n_missing,
+        )
+    return out

@@ -1,0 +1,3 @@
+"""Release policies, rule kinds and verdicts (SHIP / BLOCK / INCONCLUSIVE)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Decisions, approvals and the tamper-evident ledger."""
+
+__all__: list[str] = []

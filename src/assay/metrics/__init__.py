@@ -1,0 +1,82 @@
+"""Metric definitions and per-example scorers: how each metric is scored, aggregated and resampled.
+
+* Scorers turn one (output, reference) pair into a float: :func:`get_scorer`,
+  :func:`register_scorer`.
+* Metric definitions say how per-example inputs aggregate (a mean, a function of summed
+  sufficient statistics, or a custom resampling) and which direction is better:
+  :func:`get_metric`, :func:`register_metric`, :class:`MetricDefinition`.
+* :func:`evaluate_metric` and :func:`compare_metric` pick the right interval and paired test.
+"""
+
+# Importing the metric modules registers the built-in metrics.
+from assay.metrics._classification import confusion_statistics
+from assay.metrics._evaluate import compare_metric, evaluate_metric
+from assay.metrics._latency import paired_ratio_delta, ratio_delta_interval
+from assay.metrics._ranking import auc_jackknife, ndcg, reciprocal_rank, roc_auc, weighted_auc
+from assay.metrics._registry import (
+    Aggregation,
+    CustomResampling,
+    Direction,
+    MetricDefinition,
+    get_metric,
+    list_metrics,
+    register_metric,
+)
+from assay.metrics._scorers import (
+    Scorer,
+    absolute_error,
+    brier,
+    exact_match,
+    get_scorer,
+    list_scorers,
+    log_loss,
+    normalize_text,
+    normalized_match,
+    register_scorer,
+    squared_error,
+)
+from assay.metrics._text import (
+    bleu_statistics,
+    bleu_value,
+    chrf_statistics,
+    chrf_value,
+    rouge_scores,
+    tokenize_13a,
+)
+
+__all__ = [
+    "Aggregation",
+    "CustomResampling",
+    "Direction",
+    "MetricDefinition",
+    "Scorer",
+    "absolute_error",
+    "auc_jackknife",
+    "bleu_statistics",
+    "bleu_value",
+    "brier",
+    "chrf_statistics",
+    "chrf_value",
+    "compare_metric",
+    "confusion_statistics",
+    "evaluate_metric",
+    "exact_match",
+    "get_metric",
+    "get_scorer",
+    "list_metrics",
+    "list_scorers",
+    "log_loss",
+    "ndcg",
+    "normalize_text",
+    "normalized_match",
+    "paired_ratio_delta",
+    "ratio_delta_interval",
+    "reciprocal_rank",
+    "register_metric",
+    "register_scorer",
+    "roc_auc",
+    "rouge_scores",
+    "squared_error",
+    "tokenize_13a",
+    "weighted_auc",
+]

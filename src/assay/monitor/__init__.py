@@ -1,0 +1,3 @@
+"""Production monitoring: drift and regression alarms."""
+
+__all__: list[str] = []

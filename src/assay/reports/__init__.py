@@ -1,0 +1,3 @@
+"""Markdown and self-contained HTML reports."""
+
+__all__: list[str] = []

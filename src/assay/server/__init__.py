@@ -1,0 +1,3 @@
+"""The web dashboard and HTTP API."""
+
+__all__: list[str] = []

@@ -1,0 +1,179 @@
+"""Pure statistical functions over arrays.
+
+Every function takes plain arrays (and an explicit ``rng`` where it resamples), never touches
+files or the store, and returns a frozen result that names its method, ``n``, clusters and,
+for resampling, the number of resamples and the seed.
+"""
+
+from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
+
+# --- estimates, paired tests, multiplicity, power ---
+from assay.stats._estimates import (
+    SampleAverages,
+    average_samples,
+    binary_mean_interval,
+    mean_interval,
+    proportion_interval,
+    quantile_interval,
+)
+from assay.stats._multiplicity import AdjustedPValues, adjust_pvalues
+from assay.stats._paired import (
+    McNemarResult,
+    PairedTestResult,
+    mcnemar_test,
+    paired_binary_difference,
+    paired_mean_difference,
+    paired_permutation_test,
+    wilcoxon_signed_rank,
+)
+from assay.stats._power import (
+    mcnemar_mde,
+    mcnemar_power,
+    mcnemar_sample_size,
+    minimum_detectable_effect,
+    paired_t_power,
+    required_sample_size,
+)
+
+# --- bootstrap engine ---
+from assay.stats._bca import (
+    IntervalMethod,
+    bca_acceleration,
+    bca_bias_correction,
+    bootstrap_interval,
+    bootstrap_p_value,
+)
+from assay.stats._bootstrap import (
+    PairedStats,
+    bootstrap_metric,
+    paired_bootstrap,
+    paired_bootstrap_table,
+)
+from assay.stats._bootstrap_core import Replicates
+from assay.stats._bootstrap_quantile import (
+    paired_quantile_bootstrap,
+    paired_quantile_table,
+    quantile_bootstrap,
+)
+from assay.stats._bootstrap_results import estimate_from_replicates, paired_from_replicates
+from assay.stats._weights import ResampleKind, ResampleWeights, bootstrap_weights
+
+# --- judges, agreement, sequential ---
+from assay.stats._agreement import AgreementResult, cohens_kappa, krippendorff_alpha
+from assay.stats._ppi import PPIPairedResult, PPIResult, ppi_mean, ppi_paired_difference
+from assay.stats._sequential import (
+    ConfidenceSequence,
+    empirical_bernstein_confidence_sequence,
+    normal_mixture_confidence_sequence,
+    normal_mixture_rho,
+    paired_empirical_bernstein_confidence_sequence,
+    paired_normal_mixture_confidence_sequence,
+)
+
+# --- online experiments ---
+from assay.stats._interleaving import (
+    InterleavedList,
+    InterleavingResult,
+    interleaving_test,
+    team_draft_interleave,
+)
+from assay.stats._online_bayes import bayesian_lift
+from assay.stats._online_design import ab_mde_by_week, ab_sample_size, dunnett_critical_value
+from assay.stats._online_quantile import ab_quantile_lift
+from assay.stats._online_readout import ab_lift
+from assay.stats._online_sequential import msprt_interval, msprt_p_value
+from assay.stats._online_srm import sample_ratio_test
+from assay.stats._online_types import (
+    BayesianLift,
+    LiftResult,
+    MDERow,
+    MeanSums,
+    MetricKind,
+    RatioSums,
+    SampleRatioResult,
+    SampleSizePlan,
+)
+
+__all__ = [
+    "Alternative",
+    "Estimate",
+    "PairedResult",
+    "TestResult",
+    # --- estimates, paired tests, multiplicity, power (names) ---
+    "AdjustedPValues",
+    "McNemarResult",
+    "PairedTestResult",
+    "SampleAverages",
+    "adjust_pvalues",
+    "average_samples",
+    "binary_mean_interval",
+    "mcnemar_mde",
+    "mcnemar_power",
+    "mcnemar_sample_size",
+    "mcnemar_test",
+    "mean_interval",
+    "minimum_detectable_effect",
+    "paired_binary_difference",
+    "paired_mean_difference",
+    "paired_permutation_test",
+    "paired_t_power",
+    "proportion_interval",
+    "quantile_interval",
+    "required_sample_size",
+    "wilcoxon_signed_rank",
+    # --- bootstrap engine (names) ---
+    "IntervalMethod",
+    "PairedStats",
+    "Replicates",
+    "ResampleKind",
+    "ResampleWeights",
+    "bca_acceleration",
+    "bca_bias_correction",
+    "bootstrap_interval",
+    "bootstrap_metric",
+    "bootstrap_p_value",
+    "bootstrap_weights",
+    "estimate_from_replicates",
+    "paired_bootstrap",
+    "paired_bootstrap_table",
+    "paired_from_replicates",
+    "paired_quantile_bootstrap",
+    "paired_quantile_table",
+    "quantile_bootstrap",
+    # --- judges, agreement, sequential (names) ---
+    "AgreementResult",
+    "ConfidenceSequence",
+    "PPIPairedResult",
+    "PPIResult",
+    "cohens_kappa",
+    "empirical_bernstein_confidence_sequence",
+    "krippendorff_alpha",
+    "normal_mixture_confidence_sequence",
+    "normal_mixture_rho",
+    "paired_empirical_bernstein_confidence_sequence",
+    "paired_normal_mixture_confidence_sequence",
+    "ppi_mean",
+    "ppi_paired_difference",
+    # --- online experiments (names) ---
+    "BayesianLift",
+    "InterleavedList",
+    "InterleavingResult",
+    "LiftResult",
+    "MDERow",
+    "MeanSums",
+    "MetricKind",
+    "RatioSums",
+    "SampleRatioResult",
+    "SampleSizePlan",
+    "ab_lift",
+    "ab_mde_by_week",
+    "ab_quantile_lift",
+    "ab_sample_size",
+    "bayesian_lift",
+    "dunnett_critical_value",
+    "interleaving_test",
+    "msprt_interval",
+    "msprt_p_value",
+    "sample_ratio_test",
+    "team_draft_interleave",
+]

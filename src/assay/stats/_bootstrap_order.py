@@ -1,0 +1,104 @@
+"""Order statistics of resampled data: weighted quantiles and leave-one-out quantiles.
+
+Quantiles are numpy's default ``"linear"`` definition throughout, computed with numpy's own
+interpolation formula so that they agree with ``np.quantile`` bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["jackknife_quantiles", "lerp", "positions", "row_search", "weighted_quantile"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def lerp(a: FloatArray, b: FloatArray, t: FloatArray) -> FloatArray:
+    """numpy's linear interpolation, so quantiles agree with np.quantile bit for bit."""
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1.0 - t), a + diff * t)
+
+
+def row_search(cum: npt.NDArray[Any], targets: npt.NDArray[Any]) -> IntArray:
+    """Per row, the first column where the non-decreasing ``cum`` exceeds each target.
+
+    ``targets`` is ``(rows,)`` or ``(rows, k)``; rows are searched at once by offsetting them.
+    """
+    rows, width = cum.shape
+    big = (cum[:, -1].max() + 2) if width and rows else 1
+    offsets = np.arange(rows, dtype=cum.dtype) * big
+    flat = (cum + offsets[:, None]).ravel()
+    t = targets.astype(cum.dtype)
+    shaped = offsets if t.ndim == 1 else offsets[:, None]
+    found = np.searchsorted(flat, np.clip(t, -1, big - 1) + shaped, side="right")
+    base = np.arange(rows) * width
+    return np.asarray(found - (base if t.ndim == 1 else base[:, None]), dtype=np.int64)
+
+
+def positions(total: FloatArray, q: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Order-statistic positions (0-based) and fraction of the linear quantile of ``total``."""
+    h = q * (total - 1.0)
+    j = np.floor(h)
+    return j, np.minimum(j + 1.0, total - 1.0), h - j
+
+
+def weighted_quantile(sorted_x: FloatArray, w_sorted: FloatArray, q: float) -> FloatArray:
+    """Linear quantile of values repeated by integer weights, per row of ``w_sorted``."""
+    cum = np.cumsum(w_sorted, axis=-1)
+    total = cum[:, -1]
+    j, j1, frac = positions(total, q)
+    last = sorted_x.size - 1
+    lo = np.minimum(row_search(cum, j), last)
+    hi = np.minimum(row_search(cum, j1), last)
+    return np.where(total >= 1, lerp(sorted_x[lo], sorted_x[hi], frac), np.nan)
+
+
+def jackknife_quantiles(
+    x: FloatArray, groups: IntArray | None, q: float, order: IntArray | None = None
+) -> tuple[FloatArray, IntArray]:
+    """Leave-one-group-out linear quantiles of ``x`` (groups ``None``: one example each).
+
+    Removing items only shifts order statistics: the reduced sample's ``p``-th value is the
+    original ``p + #{removed ranks - k <= p}``-th, found by one search per group. ``order``
+    is ``argsort(x)`` when already known.
+    """
+    n = x.size
+    order = np.argsort(x, kind="stable") if order is None else order
+    sx = x[order]
+    if groups is None:
+        h = q * (n - 2.0)
+        p = math.floor(h) if n >= 2 else 0
+        frac = h - p
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
+        lo = np.where(rank <= p, p + 1, p)
+        hi = np.where(rank <= p + 1, p + 2, p + 1)
+        vals = lerp(sx[np.minimum(lo, n - 1)], sx[np.minimum(hi, n - 1)], np.full(n, frac))
+        return (vals if n >= 2 else np.full(n, np.nan)), np.arange(n, dtype=np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    by = np.lexsort((rank, groups))
+    g_sorted, r_sorted = groups[by], rank[by]
+    uniq, start, size = np.unique(g_sorted, return_index=True, return_counts=True)
+    k = np.arange(n) - np.repeat(start, size)
+    d = (r_sorted - k).astype(np.float64)
+    big = float(n + 2)
+    key = d + np.repeat(np.arange(uniq.size), size) * big
+    remaining = n - size
+    h_g = q * (remaining - 1.0)
+    pos = np.floor(h_g)
+    frac_g = h_g - pos
+
+    def original(at: FloatArray) -> IntArray:
+        target = at + np.arange(uniq.size) * big
+        below = np.searchsorted(key, target, side="right") - start
+        return np.clip((at + below).astype(np.int64), 0, n - 1)
+
+    pos1 = np.minimum(pos + 1.0, remaining - 1.0)
+    vals = lerp(sx[original(pos)], sx[original(pos1)], frac_g)
+    return np.where(remaining >= 1, vals, np.nan), uniq.astype(np.int64)

@@ -1,0 +1,198 @@
+"""Means with their (cluster-robust) standard errors and t intervals, and cluster labels.
+
+Shared by the single-run estimates and the paired tests so that both use one definition of
+"clustered": residuals summed within each cluster, the sandwich variance scaled by the
+small-cluster correction G/(G-1), and a t reference with G-1 degrees of freedom. For a mean
+(a regression on a constant) this is exactly Stata's ``vce(cluster)`` and statsmodels'
+``cov_type="cluster"``: their extra factor (N-1)/(N-K) is 1 when K = 1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+from assay.errors import DataError
+from assay.stats._results import Alternative, Estimate
+
+__all__ = [
+    "ClusterCodes",
+    "MeanSummary",
+    "cluster_mean_se",
+    "encode_clusters",
+    "iid_mean_se",
+    "plain",
+    "summarise_mean",
+    "summary_estimate",
+    "t_bounds",
+    "t_quantile",
+    "z_quantile",
+]
+
+ONE_UNIT = "only one unit: the spread cannot be estimated, so the interval is unbounded"
+ONE_CLUSTER = (
+    "only one cluster: a clustered standard error cannot be estimated, so the interval is unbounded"
+)
+NO_SPREAD = "all values are identical: the interval collapses to the point"
+
+
+@lru_cache(maxsize=1024)
+def t_quantile(p: float, df: int) -> float:
+    """Quantile of Student's t (cached: simulations and slices ask for the same few)."""
+    return float(stats.t.ppf(p, df))
+
+
+@lru_cache(maxsize=256)
+def z_quantile(p: float) -> float:
+    """Quantile of the standard normal."""
+    return float(stats.norm.ppf(p))
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds, so messages read ``'a'``, not ``np.str_``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass(frozen=True)
+class ClusterCodes:
+    """Cluster labels turned into integer codes 0..G-1."""
+
+    codes: npt.NDArray[np.intp]
+    """The cluster code of each unit."""
+    n_clusters: int
+    """Number of distinct clusters, G."""
+
+
+def _missing_labels(labels: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    if labels.dtype.kind == "f":
+        return np.asarray(~np.isfinite(labels), dtype=bool)
+    if labels.dtype.kind == "O":
+        # None and float NaN are the usual spellings of a missing label in object arrays.
+        missing: npt.NDArray[np.bool_] = np.asarray(labels == None, dtype=bool)  # noqa: E711
+        missing |= np.asarray(labels != labels, dtype=bool)
+        return missing
+    return np.zeros(labels.shape, dtype=bool)
+
+
+def encode_clusters(clusters: Any, n: int, function: str, name: str = "clusters") -> ClusterCodes:
+    """Validate cluster labels (one per unit, none missing) and encode them as integers."""
+    labels = np.asarray(clusters)
+    if labels.ndim != 1 or labels.shape[0] != n:
+        raise DataError(
+            f"{function}: {name} must give one label per unit",
+            expected=f"{n} labels",
+            found=f"shape {labels.shape}",
+        )
+    missing = _missing_labels(labels)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise DataError(
+            f"{function}: {name}[{row}] is missing",
+            row=row,
+            expected="a cluster label",
+            found=repr(plain(labels[row])),
+        )
+    try:
+        _, codes = np.unique(labels, return_inverse=True)
+    except TypeError as exc:
+        raise DataError(
+            f"{function}: {name} mixes label types that cannot be compared",
+            expected="labels of one type",
+            found=str(labels.dtype),
+        ) from exc
+    codes = codes.reshape(-1).astype(np.intp, copy=False)
+    n_clusters = int(codes.max()) + 1 if n else 0
+    return ClusterCodes(codes=codes, n_clusters=n_clusters)
+
+
+def iid_mean_se(x: npt.NDArray[np.float64], mean: float) -> float:
+    """Standard error of the mean of independent values: s / sqrt(n), ``inf`` when n < 2."""
+    n = x.shape[0]
+    if n < 2:
+        return math.inf
+    resid = x - mean
+    return math.sqrt(float(resid @ resid) / (n - 1) / n)
+
+
+def cluster_mean_se(x: npt.NDArray[np.float64], mean: float, clusters: ClusterCodes) -> float:
+    """CR1 standard error of the mean: sqrt(G/(G-1) * sum_g (sum_{i in g} e_i)^2) / n.
+
+    ``inf`` with a single cluster, where no between-cluster variation can be seen.
+    """
+    g = clusters.n_clusters
+    if g < 2:
+        return math.inf
+    sums = np.bincount(clusters.codes, weights=x - mean, minlength=g)
+    n = x.shape[0]
+    return float(math.sqrt(g / (g - 1) * float(sums @ sums)) / n)
+
+
+@dataclass(frozen=True)
+class MeanSummary:
+    """Mean, standard error and degrees of freedom of one sample (internal)."""
+
+    mean: float
+    """The sample mean."""
+    se: float
+    """Standard error: ``inf`` when the spread cannot be estimated, 0 when there is none."""
+    df: int
+    """Degrees of freedom of the t reference: units - 1 (clusters - 1 when clustered)."""
+    n: int
+    """Number of values."""
+    n_clusters: int | None
+    """Number of clusters, or ``None`` when not clustered."""
+    notes: tuple[str, ...]
+    """Degenerate cases met (one unit, one cluster, no spread)."""
+
+
+def summarise_mean(x: npt.NDArray[np.float64], clusters: ClusterCodes | None) -> MeanSummary:
+    """Mean and (clustered) standard error, with the degenerate cases named in notes."""
+    n = x.shape[0]
+    constant = bool(x.min() == x.max())
+    # The mean of identical values is that value; summing can drift in the last bit.
+    mean = float(x[0]) if constant else float(x.mean())
+    units = n if clusters is None else clusters.n_clusters
+    g = None if clusters is None else clusters.n_clusters
+    if units < 2:
+        return MeanSummary(mean, math.inf, 0, n, g, (ONE_UNIT if g is None else ONE_CLUSTER,))
+    if constant:
+        return MeanSummary(mean, 0.0, units - 1, n, g, (NO_SPREAD,))
+    se = iid_mean_se(x, mean) if clusters is None else cluster_mean_se(x, mean, clusters)
+    return MeanSummary(mean, se, units - 1, n, g, ())
+
+
+def t_bounds(
+    mean: float, se: float, df: int, confidence: float, alternative: Alternative
+) -> tuple[float, float]:
+    """Interval mean ± t·se; one-sided intervals are open on the other side."""
+    if math.isinf(se):
+        return -math.inf, math.inf
+    p = (1.0 + confidence) / 2.0 if alternative == "two-sided" else confidence
+    half = 0.0 if se == 0.0 else t_quantile(p, df) * se
+    low = -math.inf if alternative == "less" else mean - half
+    high = math.inf if alternative == "greater" else mean + half
+    return low, high
+
+
+def summary_estimate(
+    s: MeanSummary, confidence: float, alternative: Alternative = "two-sided"
+) -> Estimate:
+    """The t interval of a summary as an Estimate."""
+    low, high = t_bounds(s.mean, s.se, s.df, confidence, alternative)
+    return Estimate(
+        estimate=s.mean,
+        low=low,
+        high=high,
+        confidence=confidence,
+        method="t" if s.n_clusters is None else "clustered t (CR1)",
+        n=s.n,
+        se=None if math.isinf(s.se) else s.se,
+        n_clusters=s.n_clusters,
+        notes=s.notes,
+    )

@@ -1,0 +1,29 @@
+"""Persistence of suites, runs, records and artifacts behind narrow protocols.
+
+``open_store()`` gives a :class:`Store` whose ``suites``, ``runs`` and ``artifacts`` follow the
+:class:`SuiteRepository`, :class:`RunRepository` and :class:`ArtifactRepository` protocols.
+Metadata lives in SQLite (embedded, zero set-up) or PostgreSQL (teams); records are Parquet
+files that DuckDB, Polars, Spark and pandas read directly; artifacts are content-addressed files
+in any fsspec file system. Everything stored is immutable, and every write is atomic.
+"""
+
+from assay.storage._artifacts import FileArtifactRepository
+from assay.storage._protocols import ArtifactRepository, RunRepository, SuiteRepository
+from assay.storage._query import MetricFilter, RunQuery
+from assay.storage._runs import SqlRunRepository
+from assay.storage._store import Store, open_store, upgrade_database
+from assay.storage._suites import SqlSuiteRepository
+
+__all__ = [
+    "ArtifactRepository",
+    "FileArtifactRepository",
+    "MetricFilter",
+    "RunQuery",
+    "RunRepository",
+    "SqlRunRepository",
+    "SqlSuiteRepository",
+    "Store",
+    "SuiteRepository",
+    "open_store",
+    "upgrade_database",
+]

@@ -1,0 +1,137 @@
+"""A folder of immutable files, local or behind fsspec, written atomically.
+
+Every file is written under a temporary name and renamed into place, so a reader sees either
+nothing or the whole file. Local files are flushed to disk before the rename, so that a
+database row committed after the rename never points at a truncated file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from functools import cached_property
+from typing import Any
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
+
+from assay.errors import StorageError
+
+__all__ = ["FileRoot"]
+
+
+def _fsync(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FileRoot:
+    """A root folder (a local path or an fsspec URL such as ``memory://x`` or ``s3://b/p``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @cached_property
+    def _resolved(self) -> tuple[Any, str]:
+        fs, root = fsspec.core.url_to_fs(self.url)
+        return fs, str(root).rstrip("/")
+
+    @property
+    def _fs(self) -> Any:
+        return self._resolved[0]
+
+    @property
+    def _local(self) -> bool:
+        return isinstance(self._fs, LocalFileSystem)
+
+    def child(self, name: str) -> FileRoot:
+        """The sub-folder ``name``."""
+        return FileRoot(self.url.rstrip("/") + "/" + name)
+
+    def path(self, relative: str) -> str:
+        """The full path of ``relative`` in the file system's own terms."""
+        return f"{self._resolved[1]}/{relative}"
+
+    def exists(self, relative: str) -> bool:
+        """Whether the file exists."""
+        return bool(self._fs.exists(self.path(relative)))
+
+    def remove(self, relative: str) -> None:
+        """Delete the file if it exists (used to undo a write whose transaction failed)."""
+        self._discard(self.path(relative))
+
+    def _discard(self, full: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._fs.rm_file(full)
+
+    def _temporary(self, relative: str) -> tuple[str, str]:
+        final = self.path(relative)
+        folder, _, name = final.rpartition("/")
+        self._fs.makedirs(folder, exist_ok=True)
+        return f"{folder}/.{name}.{uuid.uuid4().hex}.tmp", final
+
+    def _commit(self, temporary: str, final: str) -> None:
+        try:
+            if self._local:
+                _fsync(temporary)
+                os.replace(temporary, final)
+            else:
+                self._fs.mv(temporary, final)
+        except BaseException:
+            self._discard(temporary)
+            raise
+
+    def write_bytes(self, relative: str, data: bytes) -> None:
+        """Write ``data`` to ``relative`` atomically."""
+        temporary, final = self._temporary(relative)
+        try:
+            self._fs.pipe_file(temporary, data)
+        except OSError as exc:
+            self._discard(temporary)
+            raise StorageError(f"Cannot write {final}: {exc}") from exc
+        self._commit(temporary, final)
+
+    def read_bytes(self, relative: str) -> bytes:
+        """The content of ``relative``."""
+        return bytes(self._fs.cat_file(self.path(relative)))
+
+    def write_parquet(self, relative: str, table: pa.Table) -> None:
+        """Write ``table`` as zstd-compressed Parquet to ``relative`` atomically."""
+        temporary, final = self._temporary(relative)
+        try:
+            if self._local:
+                pq.write_table(table, temporary, compression="zstd")
+            else:
+                sink = pa.BufferOutputStream()
+                pq.write_table(table, sink, compression="zstd")
+                self._fs.pipe_file(temporary, sink.getvalue().to_pybytes())
+        except (OSError, pa.ArrowException) as exc:
+            self._discard(temporary)
+            raise StorageError(f"Cannot write {final}: {exc}") from exc
+        self._commit(temporary, final)
+
+    def parquet_schema(self, relative: str) -> pa.Schema:
+        """The schema of a Parquet file, without reading its data."""
+        try:
+            if self._local:
+                return pq.read_schema(self.path(relative))
+            with self._fs.open(self.path(relative), "rb") as handle:
+                return pq.read_schema(handle)
+        except (OSError, pa.ArrowException) as exc:
+            raise StorageError(f"Cannot read {self.path(relative)}: {exc}") from exc
+
+    def read_parquet(self, relative: str, columns: list[str] | None = None) -> pa.Table:
+        """Read a Parquet file, optionally only some columns."""
+        try:
+            if self._local:
+                return pq.read_table(self.path(relative), columns=columns)
+            with self._fs.open(self.path(relative), "rb") as handle:
+                return pq.read_table(handle, columns=columns)
+        except (OSError, pa.ArrowException) as exc:
+            raise StorageError(f"Cannot read {self.path(relative)}: {exc}") from exc

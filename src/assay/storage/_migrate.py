@@ -1,0 +1,98 @@
+"""Schema migrations with Alembic, configured in code.
+
+The embedded SQLite store migrates itself when it is opened. A shared PostgreSQL database is
+migrated only on request (``assay db upgrade``), because one team member's newer assay must not
+change the schema under everybody else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from assay.errors import StorageError
+from assay.storage._engine import StoreLocation, write_transaction
+
+__all__ = ["alembic_config", "check_schema", "current_revision", "head_revision", "migrate"]
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    """Alembic configuration for assay's migrations, bound to ``connection`` when given."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration this version of assay knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise StorageError("assay's migrations are missing from the installation")
+    return head
+
+
+def current_revision(connection: sa.Connection) -> str | None:
+    """The revision the database is at, or ``None`` for an empty database."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _known(revision: str) -> bool:
+    script = ScriptDirectory.from_config(alembic_config())
+    return any(s.revision == revision for s in script.walk_revisions())
+
+
+def migrate(engine: sa.Engine) -> str:
+    """Upgrade the database to the newest revision in one transaction; returns it.
+
+    Concurrent callers are serialised by the write lock (SQLite) or by the first DDL statement
+    (PostgreSQL), and a caller that finds the database at head changes nothing.
+    """
+    head = head_revision()
+    try:
+        with write_transaction(engine) as conn:
+            if engine.dialect.name == "postgresql":
+                # One migrator at a time per database; released at commit.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7310511)"))
+            revision = current_revision(conn)
+            if revision == head:
+                return head
+            if revision is not None and not _known(revision):
+                raise StorageError(
+                    f"The database is at schema revision {revision!r}, which this version of "
+                    "assay does not know; it was written by a newer assay. Upgrade assay."
+                )
+            command.upgrade(alembic_config(conn), "head")
+    except sa.exc.SQLAlchemyError as exc:
+        raise StorageError(f"Migrating the database failed: {exc}") from exc
+    return head
+
+
+def check_schema(engine: sa.Engine, location: StoreLocation) -> None:
+    """Fail with the command to run when the database is not at the newest revision."""
+    head = head_revision()
+    try:
+        with engine.connect() as conn:
+            revision = current_revision(conn)
+    except sa.exc.SQLAlchemyError as exc:
+        raise StorageError(f"Cannot connect to {location.printable}: {exc}") from exc
+    if revision == head:
+        return
+    if revision is not None and not _known(revision):
+        raise StorageError(
+            f"The database {location.printable} is at schema revision {revision!r}, written by "
+            f"a newer assay than this one (which needs {head}). Upgrade assay."
+        )
+    state = "has no assay schema" if revision is None else f"is at schema revision {revision}"
+    raise StorageError(
+        f"The database {location.printable} {state}; this assay needs revision {head}. "
+        "Run `assay db upgrade` (with ASSAY_DB set to this URL) to migrate it."
+    )

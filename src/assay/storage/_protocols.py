@@ -1,0 +1,79 @@
+"""The narrow contracts a store implements: one small protocol per kind of thing stored."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import pyarrow as pa
+
+from assay.core import Run, RunInfo, Suite
+from assay.storage._query import RunQuery
+
+__all__ = ["ArtifactRepository", "RunRepository", "SuiteRepository"]
+
+
+@runtime_checkable
+class SuiteRepository(Protocol):
+    """Suite versions and their examples, identified by the suite's content digest."""
+
+    def put(self, suite: Suite, examples: pa.Table) -> bool:
+        """Store a suite version with its examples; True if it was not stored before."""
+        ...
+
+    def get(self, ref: str) -> Suite:
+        """A suite by digest, unique digest prefix, ``name`` (newest) or ``name@version``."""
+        ...
+
+    def examples(self, digest: str) -> pa.Table:
+        """The examples of a stored suite version."""
+        ...
+
+    def list(self) -> list[Suite]:
+        """Every stored suite version, by name and then oldest first."""
+        ...
+
+
+@runtime_checkable
+class RunRepository(Protocol):
+    """Complete, immutable runs with their per-example records."""
+
+    def put(self, run: Run, records: pa.Table) -> tuple[Run, bool]:
+        """Store a run and its records atomically.
+
+        Returns the stored run and True, or the already stored run with the same content and
+        False. A stored run cannot be changed.
+        """
+        ...
+
+    def get(self, ref: str) -> Run:
+        """A run by id or unique id prefix, with its manifest."""
+        ...
+
+    def records(self, run_id: str, columns: list[str] | None = None) -> pa.Table:
+        """A run's records, optionally only some columns."""
+        ...
+
+    def list(self, query: RunQuery | None = None) -> list[RunInfo]:
+        """Runs matching ``query`` (all runs, newest first, without one), without manifests."""
+        ...
+
+
+@runtime_checkable
+class ArtifactRepository(Protocol):
+    """Content-addressed bytes: the same content is stored once under its SHA-256."""
+
+    def put(self, data: bytes, *, media_type: str = "application/octet-stream") -> str:
+        """Store ``data`` once; returns its SHA-256 hex digest."""
+        ...
+
+    def get(self, digest: str) -> bytes:
+        """The bytes stored under ``digest``."""
+        ...
+
+    def exists(self, digest: str) -> bool:
+        """Whether ``digest`` is stored."""
+        ...
+
+    def media_type(self, digest: str) -> str:
+        """The media type ``digest`` was stored with."""
+        ...

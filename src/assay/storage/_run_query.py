@@ -1,0 +1,69 @@
+"""A :class:`RunQuery` as one SQL statement over the indexed run columns."""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from assay.storage._query import RunQuery
+from assay.storage._rows import like_prefix
+from assay.storage._schema import run_metrics, run_tags, runs
+
+__all__ = ["select_runs"]
+
+_HEX_PREFIX = re.compile(r"^[0-9a-f]{6,64}$")
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+}
+
+
+def select_runs(query: RunQuery) -> sa.Select[str, str]:
+    """The statement selecting id and ``info`` JSON of matching runs, ordered and limited."""
+    statement = sa.select(runs.c.run_id, runs.c.info)
+    if query.suite is not None:
+        match = runs.c.suite_name == query.suite
+        if _HEX_PREFIX.match(query.suite):
+            match = match | runs.c.suite_digest.like(like_prefix(query.suite), escape="\\")
+        statement = statement.where(match)
+    if query.model is not None:
+        name, at, version = query.model.partition("@")
+        statement = statement.where(runs.c.model_name == name)
+        if at:
+            statement = statement.where(runs.c.model_version == version)
+    for key, value in query.tags.items():
+        tagged = sa.select(run_tags.c.run_id).where(
+            (run_tags.c.key == key) & (run_tags.c.value == value)
+        )
+        statement = statement.where(runs.c.run_id.in_(tagged))
+    for item in query.metric_filters:
+        compare = _COMPARE[item.op]
+        passing = sa.select(run_metrics.c.run_id).where(
+            (run_metrics.c.metric == item.metric) & compare(run_metrics.c.estimate, item.value)
+        )
+        statement = statement.where(runs.c.run_id.in_(passing))
+    direction = sa.desc if query.descending else sa.asc
+    if query.sort == "created_at":
+        order = [direction(runs.c.created_at), direction(runs.c.run_id)]
+    else:
+        sort_metric = run_metrics.alias("sort_metric")
+        statement = statement.outerjoin(
+            sort_metric,
+            (sort_metric.c.run_id == runs.c.run_id) & (sort_metric.c.metric == query.sort),
+        )
+        order = [
+            sa.nulls_last(direction(sort_metric.c.estimate)),
+            direction(runs.c.created_at),
+            direction(runs.c.run_id),
+        ]
+    statement = statement.order_by(*order)
+    if query.limit is not None:
+        statement = statement.limit(query.limit)
+    return statement

@@ -1,0 +1,272 @@
+"""Runs in SQL, their records as Parquet files; written atomically and never changed."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+from pydantic import TypeAdapter
+
+from assay.core import Run, RunInfo, digest
+from assay.errors import DataError, ImmutableError, NotFoundError, ParameterError, StorageError
+from assay.storage._engine import read_connection, write_transaction
+from assay.storage._files import FileRoot
+from assay.storage._query import RunQuery
+from assay.storage._rows import check_identifier, check_length, like_prefix, to_json, utc
+from assay.storage._run_query import select_runs
+from assay.storage._schema import run_metrics, run_params, run_tags, runs, suites
+
+__all__ = ["SqlRunRepository"]
+
+_RUN_INFOS = TypeAdapter(list[RunInfo])
+_CACHED_INFOS = 50_000
+
+
+def _finite(value: float) -> float | None:
+    # SQLite turns NaN into NULL and PostgreSQL sorts NaN above everything: store NULL on both.
+    return None if math.isnan(value) else value
+
+
+def _record_facts(records: pa.Table, stated_examples: int) -> dict[str, int]:
+    if "example_id" not in records.column_names:
+        raise DataError(
+            "records have no example_id column",
+            expected="an example_id column",
+            found=f"columns {records.column_names}",
+        )
+    n_examples = stated_examples
+    if records.num_rows == 0:
+        n_examples = 0
+    elif n_examples <= 0:
+        n_examples = pc.count_distinct(records["example_id"]).as_py()
+    n_errors = 0
+    if "error" in records.column_names:
+        n_errors = records.num_rows - records["error"].null_count
+    return {"n_records": records.num_rows, "n_examples": int(n_examples), "n_errors": n_errors}
+
+
+def _content_digest(run: Run, records: pa.Table) -> str:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, records.schema) as writer:
+        writer.write_table(records)
+    return digest(
+        {
+            "suite": run.suite_digest,
+            "model": run.model.model_dump(mode="json"),
+            "params": run.params,
+            "records": digest(sink.getvalue().to_pybytes()),
+        }
+    )
+
+
+def _check_lengths(run: Run) -> None:
+    where = "RunRepository.put"
+    for parameter, value in (
+        ("run.suite_name", run.suite_name),
+        ("run.model.name", run.model.name),
+        ("run.model.version", run.model.version),
+    ):
+        check_length(value, 200, parameter, where)
+    for key, value in run.tags.items():
+        check_length(key, 200, "run.tags (key)", where)
+        check_length(value, 500, f"run.tags[{key!r}]", where)
+    for key in run.params:
+        check_length(key, 200, "run.params (key)", where)
+    for name, summary in run.metrics.items():
+        check_length(name, 200, "run.metrics (name)", where)
+        check_length(summary.method, 200, f"run.metrics[{name!r}].method", where)
+
+
+def _param_text(value: str | int | float | bool | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+class SqlRunRepository:
+    """Runs in the ``runs`` table and its children; records in ``<files>/records/``."""
+
+    def __init__(self, engine: sa.Engine, files: FileRoot) -> None:
+        self.engine = engine
+        self.files = files
+        # Stored runs never change, so a parsed RunInfo stays valid for the life of the store.
+        self._infos: dict[str, RunInfo] = {}
+
+    def put(self, run: Run, records: pa.Table) -> tuple[Run, bool]:
+        """Store a complete run and its records, atomically, once per content.
+
+        The records are written to a Parquet file (zstd) under a temporary name and renamed
+        into place; then one transaction inserts the run, its metric summaries, tags and
+        params. If the transaction fails, the file is removed.
+
+        ``n_records`` and ``n_errors`` are counted from the records, and ``n_examples`` when
+        the run leaves it 0 (hashing every example id costs more than the rest of the write).
+        An empty ``content_digest`` is computed from suite, model, params and records. If a run
+        with the same content is stored, it is returned with False and nothing is written.
+        Storing a different run under a stored run id raises
+        :class:`~assay.errors.ImmutableError`.
+        """
+        if not isinstance(run, Run):
+            raise ParameterError("run", "RunRepository.put", "a Run", type(run).__name__)
+        if not isinstance(records, pa.Table):
+            raise ParameterError(
+                "records", "RunRepository.put", "a pyarrow.Table", type(records).__name__
+            )
+        check_identifier(run.run_id, "run.run_id", "RunRepository.put")
+        _check_lengths(run)
+        facts = _record_facts(records, run.n_examples)
+        content = run.content_digest or _content_digest(run, records)
+        stored = run.model_copy(update={**facts, "status": "complete", "content_digest": content})
+        existing = self._existing(stored)
+        if existing is not None:
+            return existing, False
+        relative = f"{run.run_id}.{uuid.uuid4().hex[:8]}.parquet"
+        self.files.write_parquet(relative, records)
+        try:
+            with write_transaction(self.engine) as conn:
+                self._insert(conn, stored, relative)
+        except BaseException as exc:
+            self.files.remove(relative)
+            if isinstance(exc, sa.exc.IntegrityError):
+                existing = self._existing(stored)
+                if existing is not None:
+                    return existing, False
+            if isinstance(exc, sa.exc.SQLAlchemyError):
+                raise StorageError(f"Storing run {run.run_id!r} failed: {exc}") from exc
+            raise
+        return stored, True
+
+    def _existing(self, run: Run) -> Run | None:
+        query = sa.select(runs.c.run_id, runs.c.content_digest).where(
+            (runs.c.run_id == run.run_id) | (runs.c.content_digest == run.content_digest)
+        )
+        with read_connection(self.engine) as conn:
+            rows = conn.execute(query).all()
+        for row in rows:
+            if row.run_id == run.run_id and row.content_digest != run.content_digest:
+                raise ImmutableError(
+                    f"Run {run.run_id!r} is stored and complete, with other content; a complete "
+                    "run cannot be changed. Store the new results under a new run id."
+                )
+        return self.get(rows[0].run_id) if rows else None
+
+    def _insert(self, conn: sa.Connection, run: Run, relative: str) -> None:
+        known = conn.execute(sa.select(suites.c.digest).where(suites.c.digest == run.suite_digest))
+        if known.first() is None:
+            raise NotFoundError(
+                f"Run {run.run_id!r} is on suite {run.suite_digest[:12]}, which is not stored; "
+                "store the suite first (store.suites.put)."
+            )
+        conn.execute(
+            runs.insert().values(
+                run_id=run.run_id,
+                content_digest=run.content_digest,
+                suite_digest=run.suite_digest,
+                suite_name=run.suite_name,
+                model_name=run.model.name,
+                model_version=run.model.version,
+                status=run.status,
+                created_at=utc(run.created_at),
+                n_records=run.n_records,
+                n_examples=run.n_examples,
+                n_errors=run.n_errors,
+                records_path=relative,
+                manifest=to_json(run.manifest),
+                info=to_json(run, exclude={"manifest"}),
+            )
+        )
+        metric_rows = [
+            {
+                "run_id": run.run_id,
+                "metric": name,
+                "estimate": _finite(m.estimate),
+                "low": _finite(m.low),
+                "high": _finite(m.high),
+                "confidence": m.confidence,
+                "method": m.method,
+                "n": m.n,
+            }
+            for name, m in run.metrics.items()
+        ]
+        tag_rows = [{"run_id": run.run_id, "key": k, "value": v} for k, v in run.tags.items()]
+        param_rows = [
+            {"run_id": run.run_id, "key": k, "value": _param_text(v)} for k, v in run.params.items()
+        ]
+        for table, rows in (
+            (run_metrics, metric_rows),
+            (run_tags, tag_rows),
+            (run_params, param_rows),
+        ):
+            if rows:
+                conn.execute(table.insert(), rows)
+
+    def _find(self, ref: str) -> sa.Row[Any, Any, Any, Any]:
+        if not isinstance(ref, str) or not ref:
+            raise ParameterError("ref", "RunRepository.get", "a run id or id prefix", ref)
+        columns = (runs.c.run_id, runs.c.info, runs.c.manifest, runs.c.records_path)
+        with read_connection(self.engine) as conn:
+            row = conn.execute(sa.select(*columns).where(runs.c.run_id == ref)).first()
+            if row is not None:
+                return row
+            pattern = runs.c.run_id.like(like_prefix(ref), escape="\\")
+            query = sa.select(*columns).where(pattern).order_by(runs.c.run_id).limit(11)
+            rows = conn.execute(query).all()
+        if len(rows) == 1:
+            return rows[0]
+        if rows:
+            shown = ", ".join(r.run_id for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
+            raise StorageError(
+                f"The prefix {ref!r} matches several runs: {shown}. Give more of the run id."
+            )
+        raise NotFoundError(f"No run has the id or id prefix {ref!r}. See `assay runs`.")
+
+    def get(self, ref: str) -> Run:
+        """A run, with its manifest, by id or unique id prefix."""
+        row = self._find(ref)
+        data = json.loads(row.info)
+        data["manifest"] = json.loads(row.manifest)
+        return Run.model_validate(data)
+
+    def records(self, run_id: str, columns: list[str] | None = None) -> pa.Table:
+        """A run's records as stored, optionally only ``columns`` (in that order)."""
+        if not isinstance(run_id, str) or not run_id:
+            raise ParameterError("run_id", "RunRepository.records", "a run id", run_id)
+        with read_connection(self.engine) as conn:
+            found = conn.execute(sa.select(runs.c.records_path).where(runs.c.run_id == run_id))
+            relative = found.scalar_one_or_none()
+        if relative is None:
+            raise NotFoundError(f"No run has the id {run_id!r}. See `assay runs`.")
+        if columns is not None:
+            available = self.files.parquet_schema(relative).names
+            missing = [c for c in columns if c not in available]
+            if missing:
+                raise DataError(
+                    f"the records of run {run_id!r} have no column {missing[0]!r}",
+                    column=missing[0],
+                    expected=f"one of {available}",
+                )
+        return self.files.read_parquet(relative, columns=columns)
+
+    def list(self, query: RunQuery | None = None) -> list[RunInfo]:
+        """Runs matching ``query`` (all runs, newest first, without one), without manifests.
+
+        The returned objects are shared between calls (runs are immutable): do not mutate
+        their ``tags``, ``params`` or ``metrics``; ``model_copy(deep=True)`` gives a private copy.
+        """
+        statement = select_runs(query or RunQuery())
+        with read_connection(self.engine) as conn:
+            rows = conn.execute(statement).all()
+        infos = self._infos
+        new = [text for run_id, text in rows if run_id not in infos]
+        if new:
+            if len(infos) + len(new) > _CACHED_INFOS:
+                infos.clear()
+            # One JSON array validated at once is faster than a call per run.
+            for info in _RUN_INFOS.validate_json("[" + ",".join(new) + "]"):
+                infos[info.run_id] = info
+        return [infos[run_id] for run_id, _ in rows]

@@ -1,0 +1,137 @@
+"""Suite versions in SQL, their examples as Parquet files."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from assay.core import Suite
+from assay.errors import DataError, NotFoundError, ParameterError, StorageError
+from assay.storage._engine import read_connection, write_transaction
+from assay.storage._files import FileRoot
+from assay.storage._rows import check_length, like_prefix
+from assay.storage._schema import suites
+
+__all__ = ["SqlSuiteRepository"]
+
+_HEX_PREFIX = re.compile(r"^[0-9a-f]{6,64}$")
+
+
+class SqlSuiteRepository:
+    """Suites in the ``suites`` table; examples in ``<files>/suites/*.parquet``."""
+
+    def __init__(self, engine: sa.Engine, files: FileRoot) -> None:
+        self.engine = engine
+        self.files = files
+
+    def put(self, suite: Suite, examples: pa.Table) -> bool:
+        """Store a suite version with its examples; True if it was not stored before.
+
+        The examples table must have one row per example and an ``example_id`` column.
+        """
+        if not isinstance(suite, Suite):
+            raise ParameterError("suite", "SuiteRepository.put", "a Suite", type(suite).__name__)
+        if not isinstance(examples, pa.Table):
+            raise ParameterError(
+                "examples", "SuiteRepository.put", "a pyarrow.Table", type(examples).__name__
+            )
+        if "example_id" not in examples.column_names:
+            raise DataError(
+                f"the examples of suite {suite.name!r} have no example_id column",
+                expected="an example_id column",
+                found=f"columns {examples.column_names}",
+            )
+        if examples.num_rows != suite.n_examples:
+            raise DataError(
+                f"suite {suite.name!r} declares {suite.n_examples} examples",
+                expected=f"{suite.n_examples} rows",
+                found=f"{examples.num_rows} rows",
+            )
+        check_length(suite.name, 200, "suite.name", "SuiteRepository.put")
+        check_length(suite.version, 200, "suite.version", "SuiteRepository.put")
+        digest = suite.digest
+        if self._exists(digest):
+            return False
+        relative = f"{digest[:16]}.{uuid.uuid4().hex[:8]}.parquet"
+        self.files.write_parquet(relative, examples)
+        row = {
+            "digest": digest,
+            "name": suite.name,
+            "version": suite.version,
+            "definition": suite.model_dump_json(),
+            "n_examples": suite.n_examples,
+            "examples_path": relative,
+            "created_at": datetime.now(UTC),
+        }
+        try:
+            with write_transaction(self.engine) as conn:
+                conn.execute(suites.insert().values(**row))
+        except BaseException as exc:
+            self.files.remove(relative)
+            if isinstance(exc, sa.exc.IntegrityError) and self._exists(digest):
+                return False
+            if isinstance(exc, sa.exc.SQLAlchemyError):
+                raise StorageError(f"Storing suite {suite.name!r} failed: {exc}") from exc
+            raise
+        return True
+
+    def _exists(self, digest: str) -> bool:
+        with read_connection(self.engine) as conn:
+            found = conn.execute(sa.select(suites.c.digest).where(suites.c.digest == digest))
+            return found.first() is not None
+
+    def _row(self, ref: str) -> sa.Row[str, str, str]:
+        if not isinstance(ref, str) or not ref:
+            raise ParameterError("ref", "SuiteRepository.get", "a digest, prefix or name", ref)
+        columns = (suites.c.digest, suites.c.definition, suites.c.examples_path)
+        newest = (suites.c.created_at.desc(), suites.c.digest)
+        with read_connection(self.engine) as conn:
+            row = conn.execute(sa.select(*columns).where(suites.c.digest == ref)).first()
+            if row is None:
+                name, at, version = ref.partition("@")
+                where = suites.c.name == name
+                if at:
+                    where = where & (suites.c.version == version)
+                row = conn.execute(sa.select(*columns).where(where).order_by(*newest)).first()
+            if row is None and _HEX_PREFIX.match(ref):
+                pattern = suites.c.digest.like(like_prefix(ref), escape="\\")
+                rows = conn.execute(sa.select(*columns).where(pattern).limit(11)).all()
+                if len(rows) > 1:
+                    shown = ", ".join(r.digest[:12] for r in rows[:10])
+                    raise StorageError(
+                        f"The prefix {ref!r} matches several suites ({shown}); "
+                        "give more characters of the digest."
+                    )
+                row = rows[0] if rows else None
+            if row is None:
+                names = sorted(set(conn.execute(sa.select(suites.c.name)).scalars()))
+        if row is None:
+            known = f"Stored suites: {', '.join(names)}." if names else "No suite is stored yet."
+            raise NotFoundError(
+                f"No suite has the digest, digest prefix or name {ref!r}. {known} "
+                "See `assay suites list`."
+            )
+        return row
+
+    def get(self, ref: str) -> Suite:
+        """A suite by full digest, unique digest prefix (6+ hex), ``name`` or ``name@version``.
+
+        A name gives the newest stored version of that name.
+        """
+        return Suite.model_validate_json(self._row(ref).definition)
+
+    def examples(self, digest: str) -> pa.Table:
+        """The examples table of a stored suite (``digest`` may be any reference ``get`` takes)."""
+        return self.files.read_parquet(self._row(digest).examples_path)
+
+    def list(self) -> list[Suite]:
+        """Every stored suite version, by name and then oldest first."""
+        query = sa.select(suites.c.definition).order_by(
+            suites.c.name, suites.c.created_at, suites.c.digest
+        )
+        with read_connection(self.engine) as conn:
+            return [Suite.model_validate_json(text) for text in conn.execute(query).scalars()]

@@ -1,0 +1,194 @@
+"""Percentile and BCa intervals and bootstrap p-values, checked against scipy.stats.bootstrap.
+
+scipy accepts a previous bootstrap distribution (``bootstrap_result`` with ``n_resamples=0``)
+and then computes its interval, with its own O(n²) jackknife, from exactly our replicates:
+so the deterministic parts (z0, acceleration, levels, quantiles) are compared to ~1e-12.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from assay.stats import (
+    bca_acceleration,
+    bca_bias_correction,
+    bootstrap_interval,
+    bootstrap_metric,
+    bootstrap_p_value,
+    bootstrap_weights,
+    estimate_from_replicates,
+    paired_bootstrap,
+)
+
+
+def _f1(s: np.ndarray) -> np.ndarray:
+    return 2 * s[..., 0] / (2 * s[..., 0] + s[..., 1] + s[..., 2])
+
+
+def _f1_stats(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return np.stack([(y == 1) & (p == 1), (y == 0) & (p == 1), (y == 1) & (p == 0)], 1).astype(
+        float
+    )
+
+
+def _f1_data(y: np.ndarray, p: np.ndarray, axis: int = -1) -> np.ndarray:
+    return _f1(
+        np.stack(
+            [
+                ((y == 1) & (p == 1)).sum(axis),
+                ((y == 0) & (p == 1)).sum(axis),
+                ((y == 1) & (p == 0)).sum(axis),
+            ],
+            -1,
+        ).astype(float)
+    )
+
+
+@pytest.fixture(scope="module")
+def binary_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(42)
+    y = rng.integers(0, 2, 300)
+    pa = np.where(rng.random(300) < 0.8, y, 1 - y)
+    pb = np.where(rng.random(300) < 0.86, y, 1 - y)
+    return y, pa, pb
+
+
+def _scipy_interval(
+    data: tuple[np.ndarray, ...], statistic, reps: np.ndarray, method: str, paired: bool = False
+) -> tuple[float, float]:
+    res = stats.bootstrap(
+        data,
+        statistic,
+        n_resamples=0,
+        paired=paired,
+        vectorized=True,
+        bootstrap_result=SimpleNamespace(bootstrap_distribution=reps),
+        method=method,
+        confidence_level=0.9,
+    )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+@pytest.mark.parametrize("method", ["bca", "percentile"])
+def test_single_metric_interval_equals_scipy_on_the_same_replicates(binary_data, method) -> None:
+    y, pa, _ = binary_data
+    s = _f1_stats(y, pa)
+    w = bootstrap_weights(len(y), 3000, rng=7)
+    reps = _f1(w.reduce(s))
+    ours = bootstrap_metric(s, _f1, weights=w, fast_path=False, method=method, confidence=0.9)
+    ref = _scipy_interval(
+        (y, pa), _f1_data, reps, "BCa" if method == "bca" else "percentile", paired=True
+    )
+    np.testing.assert_allclose((ours.low, ours.high), ref, rtol=1e-12)
+    assert ours.method == f"{method} bootstrap" and ours.resamples == 3000 and ours.seed == 7
+    assert ours.se == pytest.approx(np.std(reps, ddof=1))
+
+
+def test_paired_difference_interval_equals_scipy_on_the_same_replicates(binary_data) -> None:
+    y, pa, pb = binary_data
+    sa, sb = _f1_stats(y, pa), _f1_stats(y, pb)
+    w = bootstrap_weights(len(y), 3000, rng=3)
+    reps = _f1(w.reduce(sb)) - _f1(w.reduce(sa))
+    ours = paired_bootstrap(sa, sb, _f1, weights=w, fast_path=False, confidence=0.9)
+
+    def diff(y_, a_, b_, axis=-1):
+        return _f1_data(y_, b_, axis) - _f1_data(y_, a_, axis)
+
+    ref = _scipy_interval((y, pa, pb), diff, reps, "BCa", paired=True)
+    np.testing.assert_allclose((ours.difference.low, ours.difference.high), ref, rtol=1e-12)
+
+
+def test_bias_correction_and_acceleration_match_a_direct_jackknife() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.lognormal(size=40)
+    jack = np.array([np.delete(x, i).mean() for i in range(x.size)])
+    d = jack.mean() - jack
+    assert bca_acceleration(jack) == pytest.approx(
+        (d**3).sum() / (6 * (d**2).sum() ** 1.5), rel=1e-12
+    )
+    reps = rng.normal(x.mean(), 0.1, 999)
+    p = ((reps < x.mean()).sum() + (reps <= x.mean()).sum()) / (2 * 999)
+    assert bca_bias_correction(x.mean(), reps) == pytest.approx(stats.norm.ppf(p), rel=1e-12)
+
+
+def test_weighted_jackknife_equals_repeated_values() -> None:
+    vals = np.array([0.3, 0.1, 0.7, 0.2])
+    mult = np.array([5, 1, 2, 9])
+    assert bca_acceleration(vals, mult) == pytest.approx(
+        bca_acceleration(np.repeat(vals, mult)), rel=1e-12
+    )
+    assert bca_acceleration(np.full(7, 0.5)) == 0.0  # no spread: no acceleration, not NaN
+
+
+def test_cluster_jackknife_leaves_out_whole_clusters() -> None:
+    rng = np.random.default_rng(5)
+    g = np.repeat(np.arange(30), rng.integers(1, 8, 30))
+    y = rng.integers(0, 2, g.size)
+    p = np.where(rng.random(g.size) < 0.75, y, 1 - y)
+    s = _f1_stats(y, p)
+    w = bootstrap_weights(30, 2000, rng=1)
+    ours = bootstrap_metric(s, _f1, weights=w, clusters=g, fast_path=False)
+    total = s.sum(0)
+    jack = np.array([_f1((total - s[g == c].sum(0))[None])[0] for c in range(30)])
+    reps = _f1(w.reduce(s, units=g))
+    low, high, _ = bootstrap_interval(
+        _f1(total[None])[0], reps, confidence=0.95, method="bca", jackknife=jack
+    )
+    assert (ours.low, ours.high) == (pytest.approx(float(low)), pytest.approx(float(high)))
+    assert ours.n == g.size and ours.n_clusters == 30
+
+
+def test_intervals_agree_with_a_full_scipy_bootstrap_within_monte_carlo_error(binary_data) -> None:
+    y, pa, _ = binary_data
+    ours = bootstrap_metric(_f1_stats(y, pa), _f1, rng=1, resamples=20_000)
+    ref = stats.bootstrap(
+        (y, pa), _f1_data, paired=True, vectorized=True, n_resamples=20_000, method="BCa", rng=2
+    )
+    se = ref.standard_error
+    assert abs(ours.low - ref.confidence_interval.low) < 0.1 * se
+    assert abs(ours.high - ref.confidence_interval.high) < 0.1 * se
+
+
+def test_p_value_is_c_plus_one_over_b_plus_one() -> None:
+    reps = np.array([-0.2, 0.1, 0.3, 0.4, 0.0, 0.5, 0.6, 0.7, 0.8])
+    assert bootstrap_p_value(reps, alternative="greater") == pytest.approx((2 + 1) / 10)
+    assert bootstrap_p_value(reps, alternative="less") == pytest.approx((8 + 1) / 10)
+    assert bootstrap_p_value(reps) == pytest.approx(0.6)
+    assert bootstrap_p_value(np.ones(99)) == pytest.approx(2 / 100)
+    assert bootstrap_p_value(np.zeros(99)) == 1.0
+    assert bootstrap_p_value(np.full(99, -1.0), alternative="less") == pytest.approx(1 / 100)
+    assert bootstrap_p_value(np.full(99, -1.0), alternative="greater") == 1.0
+
+
+def test_bca_undefined_falls_back_to_percentile_with_a_note() -> None:
+    reps = np.linspace(1.0, 2.0, 100)
+    est = estimate_from_replicates(0.5, reps, jackknife=np.linspace(0, 1, 10), n=10)
+    assert est.method == "bca bootstrap"
+    assert any("percentile" in note for note in est.notes)
+    assert (est.low, est.high) == (
+        pytest.approx(np.quantile(reps, 0.025)),
+        pytest.approx(np.quantile(reps, 0.975)),
+    )
+
+
+def test_one_sided_intervals_are_open_on_one_side() -> None:
+    reps = np.random.default_rng(0).normal(size=500)
+    low, high, _ = bootstrap_interval(
+        0.0, reps, confidence=0.95, method="percentile", alternative="greater"
+    )
+    assert high == np.inf and low == pytest.approx(np.quantile(reps, 0.05))
+    low, high, _ = bootstrap_interval(
+        0.0, reps, confidence=0.95, method="percentile", alternative="less"
+    )
+    assert low == -np.inf and high == pytest.approx(np.quantile(reps, 0.95))
+
+
+def test_nan_replicates_are_dropped_and_counted() -> None:
+    reps = np.r_[np.random.default_rng(1).normal(size=98), np.nan, np.nan]
+    est = estimate_from_replicates(0.0, reps, n=50, method="percentile")
+    assert np.isfinite([est.low, est.high]).all()
+    assert any("2 resamples" in note for note in est.notes)
