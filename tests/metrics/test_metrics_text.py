@@ -100,7 +100,9 @@ def test_rouge_by_hand() -> None:
     # tokens: [the cat sat on the mat] vs [the cat was on the mat]
     r1 = 5 / 6
     r2 = 2 * (3 / 5) * (3 / 5) / (6 / 5)  # bigrams: the-cat, on-the, the-mat
-    lcs = _brute_lcs(["the", "cat", "sat", "on", "the", "mat"], ["the", "cat", "was", "on", "the", "mat"])
+    lcs = _brute_lcs(
+        ["the", "cat", "sat", "on", "the", "mat"], ["the", "cat", "was", "on", "the", "mat"]
+    )
     assert lcs == 5
     np.testing.assert_allclose(rouge_scores([hyp], [ref], "rouge1"), [r1])
     np.testing.assert_allclose(rouge_scores([hyp], [ref], "rouge2"), [r2])

@@ -147,3 +147,14 @@ def test_degenerate_inputs() -> None:
     assert (one.estimate, one.low, one.high) == (3.0, -np.inf, np.inf)
     flat = quantile_bootstrap(np.full(100, 7.0), 0.95, rng=0, resamples=200)
     assert flat.low == flat.estimate == flat.high == 7.0
+
+
+def test_poisson_weights_band_method_matches_dense() -> None:
+    a, b = _latencies(2500, seed=9)
+    band = paired_quantile_bootstrap(a, b, 0.9, rng=4, resamples=4000, kind="poisson")
+    dense = paired_quantile_bootstrap(
+        a, b, 0.9, rng=4, resamples=4000, kind="poisson", fast_path=False
+    )
+    se = dense.difference.se
+    assert band.difference.se == pytest.approx(se, rel=0.06)
+    assert abs(band.difference.low - dense.difference.low) < 0.2 * se

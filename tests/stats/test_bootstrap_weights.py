@@ -96,15 +96,11 @@ def test_shards_merge_exactly(kind: str) -> None:
     s = _int_stats(n)
     whole = w.reduce(s, units=np.arange(n))
     cuts = [0, 1234, 4096, 9001, n]  # shard boundaries need not align with anything
-    parts = [
-        w.reduce(s[a:b], units=np.arange(a, b)) for a, b in itertools.pairwise(cuts)
-    ]
+    parts = [w.reduce(s[a:b], units=np.arange(a, b)) for a, b in itertools.pairwise(cuts)]
     assert np.array_equal(sum(parts), whole)  # integer statistics: bit for bit
     f = np.random.default_rng(2).lognormal(size=(n, 2))
     whole_f = w.reduce(f, units=np.arange(n))
-    parts_f = [
-        w.reduce(f[a:b], units=np.arange(a, b)) for a, b in itertools.pairwise(cuts)
-    ]
+    parts_f = [w.reduce(f[a:b], units=np.arange(a, b)) for a, b in itertools.pairwise(cuts)]
     np.testing.assert_allclose(sum(parts_f), whole_f, rtol=1e-12)
 
 

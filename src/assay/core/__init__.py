@@ -14,6 +14,7 @@ from assay.core.comparison import (
     MetricComparison,
     RunErrors,
 )
+from assay.core.decision import Approval, Decision, LedgerEntry
 from assay.core.manifest import CodeVersion, Manifest, ManifestDifference, diff_manifests
 from assay.core.model import ModelRef
 from assay.core.run import MetricSummary, Run, RunInfo, RunStatus
@@ -30,13 +31,16 @@ from assay.core.verdict import RuleOutcome, Verdict, VerdictResult
 
 __all__ = [
     "RESERVED_COLUMNS",
+    "Approval",
     "Catalog",
     "CodeVersion",
     "Comparison",
     "Coverage",
+    "Decision",
     "Example",
     "Flip",
     "Interval",
+    "LedgerEntry",
     "Manifest",
     "ManifestDifference",
     "MetricComparison",

@@ -69,6 +69,13 @@ def _weights(
     weights: ResampleWeights | None, n_units: int, rng: Any, resamples: int, kind: ResampleKind
 ) -> ResampleWeights:
     if weights is not None:
+        if weights.kind == "multinomial" and weights.n_units != n_units:
+            raise ParameterError(
+                "weights",
+                "evaluate_metric",
+                f"weights over the {n_units} resampling units",
+                weights.n_units,
+            )
         return weights
     if rng is None:
         raise ParameterError(
@@ -145,7 +152,9 @@ def compare_metric(
 
     ``baseline`` and ``candidate`` map the metric's input names to per-example arrays in the
     same example order. Pass one ``weights`` object to every bootstrapped metric of a
-    comparison so they share resamples.
+    comparison so they share the seed and resampling scheme; for one draw shared by many
+    metrics and slices of functions of sums, use :func:`assay.stats.paired_bootstrap_table`
+    with each metric's ``statistics`` and ``value``.
     """
     fn = "compare_metric"
     d0 = _definition(metric, fn)

@@ -92,15 +92,17 @@ def _run(
     n: int | None = None
     for name, m in metrics.items():
         a = _stats(m.baseline, f"{name} baseline", fn)
-        c = _stats(m.candidate, f"{name} candidate", fn)
+        same = m.candidate is m.baseline  # one run's statistics: resample them once
+        c = a if same else _stats(m.candidate, f"{name} candidate", fn)
         if a.shape != c.shape or (n is not None and a.shape[0] != n):
             raise ParameterError(
                 f"{name} statistics", fn, "arrays of one shape (n, k)", f"{a.shape} and {c.shape}"
             )
         n, k = a.shape
-        blocks += [a, c]
-        stats_fns += [_columns(m.statistic, offset, k), _columns(m.statistic, offset + k, k)]
-        offset += 2 * k
+        blocks += [a] if same else [a, c]
+        second = offset if same else offset + k
+        stats_fns += [_columns(m.statistic, offset, k), _columns(m.statistic, second, k)]
+        offset = second + k
     if n is None or n == 0:
         raise DataError(f"{fn}: no examples", expected="at least one example", found="0")
     codes = _cluster_codes(clusters, n, fn)
@@ -133,6 +135,13 @@ def paired_bootstrap_table(
     same resampled units. Returns ``{(metric, slice): PairedResult}``. Use this when a
     comparison reports many metrics × slices; it assumes units are independent (or
     independent clusters) and that each metric is a smooth function of sums.
+
+    How the resamples are shared: when the statistics of all metrics, with slice
+    membership, take few distinct values, examples are grouped by those joint values and
+    one draw of category counts serves every metric and slice (the distribution of
+    resampling examples, drawn in ``O(resamples × categories)``). Otherwise the exact unit
+    weights of ``weights`` are used, and then separate calls with the same ``weights``
+    object see literally the same resamples. ``fast_path=False`` forces the latter.
     """
     fn = "paired_bootstrap_table"
     conf = check_confidence(confidence, fn)

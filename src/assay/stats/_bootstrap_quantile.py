@@ -39,7 +39,7 @@ from assay.stats._bootstrap_results import (
 )
 from assay.stats._checks import as_float_array, check_confidence, check_probability
 from assay.stats._results import Alternative, Estimate, PairedResult
-from assay.stats._weights import ResampleKind, ResampleWeights
+from assay.stats._weights import ResampleKind, ResampleWeights, parallel_map
 
 __all__ = ["paired_quantile_bootstrap", "paired_quantile_table", "quantile_bootstrap"]
 
@@ -73,8 +73,16 @@ def _quantile_replicates(
     fast_path: bool,
 ) -> tuple[list[list[Replicates]], str]:
     n = values.shape[1]
+    n_models = values.shape[0]
     slice_idx = [np.flatnonzero(m) for m in masks]
-    local = [[np.argsort(v[idx], kind="stable") for v in values] for idx in slice_idx]
+    local: list[list[IntArray]] = [[np.zeros(0, np.int64)] * n_models for _ in slice_idx]
+
+    def sort(job: tuple[int, int]) -> None:
+        s, mod = job
+        local[s][mod] = np.argsort(values[mod, slice_idx[s]], kind="stable")
+
+    jobs = [(s, mod) for s in range(len(slice_idx)) for mod in range(n_models)]
+    parallel_map(sort, jobs)
     orders = [[idx[lo] for lo in row] for idx, row in zip(slice_idx, local, strict=True)]
     if clusters is None and fast_path:
         reps = band_replicates(values, masks, slice_idx, orders, q, weights)
@@ -83,19 +91,22 @@ def _quantile_replicates(
         units = np.arange(n, dtype=np.int64) if clusters is None else clusters
         reps = _dense_replicates(values, masks, orders, units, q, weights)
         note = "dense weights"
-    out: list[list[Replicates]] = []
-    for s, idx in enumerate(slice_idx):
-        groups = None if clusters is None else clusters[idx]
-        row = []
-        for mod in range(values.shape[0]):
+    out = [
+        [Replicates(math.nan, reps[s, mod], np.zeros(0), None) for mod in range(n_models)]
+        for s in range(len(slice_idx))
+    ]
+
+    def jackknife(job: tuple[int, int]) -> None:
+        s, mod = job
+        idx = slice_idx[s]
+        if idx.size:
             x = values[mod, idx]
-            if x.size:
-                est = float(np.quantile(x, q))
-                jk, _ = jackknife_quantiles(x, groups, q, local[s][mod])
-            else:
-                est, jk = math.nan, np.zeros(0)
-            row.append(Replicates(est, reps[s, mod], jk, None))
-        out.append(row)
+            groups = None if clusters is None else clusters[idx]
+            jk, _ = jackknife_quantiles(x, groups, q, local[s][mod])
+            est = float(np.quantile(x, q))
+            out[s][mod] = Replicates(est, reps[s, mod], jk, None)
+
+    parallel_map(jackknife, jobs)
     return out, note
 
 

@@ -1,0 +1,81 @@
+"""Decisions: a verdict plus the human record around it, kept in a tamper-evident ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assay.core.verdict import Verdict
+
+__all__ = ["Approval", "Decision", "LedgerEntry"]
+
+_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class Approval(BaseModel):
+    """A person's sign-off (or objection) in a role."""
+
+    model_config = _CONFIG
+
+    role: str
+    """The role signing, e.g. ``safety``, ``privacy``, ``product``, ``lead``."""
+    name: str
+    """Who signed."""
+    status: Literal["approved", "rejected", "abstained"] = "approved"
+    """What they said."""
+    note: str = ""
+    """Why, in their words."""
+    at: datetime
+    """When (UTC)."""
+
+
+class Decision(BaseModel):
+    """A verdict and the evidence behind it, as stored. Immutable; approvals are ledger entries."""
+
+    model_config = _CONFIG
+
+    decision_id: str
+    """Unique identifier."""
+    created_at: datetime
+    """When the decision record was made (UTC)."""
+    title: str
+    """What was decided, e.g. ``income-gbm@2.0 vs income-logreg@1.0 on adult-income``."""
+    verdict: Verdict
+    """The policy's verdict."""
+    summary: str
+    """The verdict's one-sentence summary."""
+    policy: str
+    """Policy name."""
+    policy_digest: str
+    """Digest of the policy definition."""
+    suite_digest: str
+    """Suite version compared on."""
+    baseline_run: str
+    """Baseline run id."""
+    candidate_run: str
+    """Candidate run id."""
+    artifacts: dict[str, str] = Field(default_factory=dict)
+    """Evidence by role (``comparison``, ``verdict``, ``report_html``, ``report_md``, ``memo``) → artifact digest."""
+
+
+class LedgerEntry(BaseModel):
+    """One link of the decision ledger: each entry hashes its content and the entry before it."""
+
+    model_config = _CONFIG
+
+    sequence: int
+    """Position in the ledger, from 1."""
+    decision_id: str
+    """The decision this entry is about."""
+    kind: Literal["decision", "approval"]
+    """A new decision, or an approval of an existing one."""
+    payload: dict[str, object]
+    """The decision or approval, as JSON."""
+    previous_hash: str
+    """``entry_hash`` of the previous entry (64 zeros for the first)."""
+    entry_hash: str
+    """SHA-256 of the canonical JSON of sequence, decision id, kind, payload and previous hash."""
+    recorded_at: datetime
+    """When the entry was appended (UTC)."""
