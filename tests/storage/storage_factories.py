@@ -10,7 +10,9 @@ import numpy as np
 import pyarrow as pa
 
 from assay.core import (
+    Approval,
     CodeVersion,
+    Decision,
     Manifest,
     MetricSpec,
     MetricSummary,
@@ -18,8 +20,10 @@ from assay.core import (
     Run,
     SliceSpec,
     Suite,
+    Verdict,
     digest,
 )
+from assay.storage import Store
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -121,3 +125,54 @@ def make_run(
         n_records=records.num_rows,
         metrics=metrics,
     )
+
+
+def make_decision(
+    baseline: str,
+    candidate: str,
+    *,
+    decision_id: str | None = None,
+    verdict: Verdict = Verdict.SHIP,
+    minutes: int = 0,
+    suite_digest: str = "d" * 64,
+) -> Decision:
+    """A decision between two stored runs, made ``minutes`` after :data:`T0`."""
+    did = decision_id or uuid.uuid4().hex
+    return Decision(
+        decision_id=did,
+        created_at=T0 + timedelta(minutes=minutes),
+        title=f"{candidate} vs {baseline}",
+        verdict=verdict,
+        summary=f"The policy says {verdict.value}.",
+        policy="default",
+        policy_digest=digest({"policy": "default"}),
+        suite_digest=suite_digest,
+        baseline_run=baseline,
+        candidate_run=candidate,
+        artifacts={"comparison": digest({"comparison": did}), "memo": digest({"memo": did})},
+    )
+
+
+def make_approval(role: str = "safety", *, status: str = "approved", minutes: int = 0) -> Approval:
+    """An approval signed in ``role`` ``minutes`` after :data:`T0`."""
+    return Approval.model_validate(
+        {
+            "role": role,
+            "name": f"{role} lead",
+            "status": status,
+            "note": f"checked by {role}",
+            "at": T0 + timedelta(minutes=minutes),
+        }
+    )
+
+
+def store_runs(store: Store, n: int = 3) -> list[str]:
+    """Store a suite and ``n`` runs of it (``run-0`` ...); returns the run ids."""
+    suite, examples = make_suite("qa")
+    store.suites.put(suite, examples)
+    ids = []
+    for i in range(n):
+        records = make_records(20, seed=i)
+        run, _ = store.runs.put(make_run(suite, records, run_id=f"run-{i}", minutes=i), records)
+        ids.append(run.run_id)
+    return ids

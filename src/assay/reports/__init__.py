@@ -1,3 +1,27 @@
-"""Markdown and self-contained HTML reports."""
+"""Markdown and self-contained HTML reports of a comparison and its verdict, and decision memos.
 
-__all__: list[str] = []
+* :func:`render_html`: one HTML file, inline CSS and SVG (forest plot, slice heat map), no
+  script and no external resource; untrusted text escaped.
+* :func:`render_markdown`: the same content as GitHub-flavoured Markdown.
+* :func:`render_memo`: a decision memo generated from the evidence, with marked places for
+  the human parts.
+* :func:`comparison_html_table`, :func:`verdict_html_table`: small tables for notebooks.
+* :class:`ReportLimits`: the caps that keep a report small whatever the comparison's size.
+"""
+
+from assay.reports._content import ReportLimits
+from assay.reports._html import render_html
+from assay.reports._markdown import render_markdown
+from assay.reports._memo import render_memo
+from assay.reports._memo_plan import PLACEHOLDER
+from assay.reports._tables import comparison_html_table, verdict_html_table
+
+__all__ = [
+    "PLACEHOLDER",
+    "ReportLimits",
+    "comparison_html_table",
+    "render_html",
+    "render_markdown",
+    "render_memo",
+    "verdict_html_table",
+]

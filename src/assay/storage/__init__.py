@@ -1,14 +1,23 @@
 """Persistence of suites, runs, records and artifacts behind narrow protocols.
 
-``open_store()`` gives a :class:`Store` whose ``suites``, ``runs`` and ``artifacts`` follow the
-:class:`SuiteRepository`, :class:`RunRepository` and :class:`ArtifactRepository` protocols.
+``open_store()`` gives a :class:`Store` whose ``suites``, ``runs``, ``artifacts`` and
+``decisions`` follow the :class:`SuiteRepository`, :class:`RunRepository`,
+:class:`ArtifactRepository` and :class:`DecisionRepository` protocols. Decisions and their
+approvals are chained in a tamper-evident ledger that ``store.decisions.verify()`` checks.
 Metadata lives in SQLite (embedded, zero set-up) or PostgreSQL (teams); records are Parquet
 files that DuckDB, Polars, Spark and pandas read directly; artifacts are content-addressed files
 in any fsspec file system. Everything stored is immutable, and every write is atomic.
 """
 
 from assay.storage._artifacts import FileArtifactRepository
-from assay.storage._protocols import ArtifactRepository, RunRepository, SuiteRepository
+from assay.storage._decisions import SqlDecisionRepository
+from assay.storage._ledger import LedgerVerification
+from assay.storage._protocols import (
+    ArtifactRepository,
+    DecisionRepository,
+    RunRepository,
+    SuiteRepository,
+)
 from assay.storage._query import MetricFilter, RunQuery
 from assay.storage._runs import SqlRunRepository
 from assay.storage._store import Store, open_store, upgrade_database
@@ -16,10 +25,13 @@ from assay.storage._suites import SqlSuiteRepository
 
 __all__ = [
     "ArtifactRepository",
+    "DecisionRepository",
     "FileArtifactRepository",
+    "LedgerVerification",
     "MetricFilter",
     "RunQuery",
     "RunRepository",
+    "SqlDecisionRepository",
     "SqlRunRepository",
     "SqlSuiteRepository",
     "Store",

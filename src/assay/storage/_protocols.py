@@ -6,10 +6,11 @@ from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 
-from assay.core import Run, RunInfo, Suite
+from assay.core import Approval, Decision, LedgerEntry, Run, RunInfo, Suite, Verdict
+from assay.storage._ledger import LedgerVerification
 from assay.storage._query import RunQuery
 
-__all__ = ["ArtifactRepository", "RunRepository", "SuiteRepository"]
+__all__ = ["ArtifactRepository", "DecisionRepository", "RunRepository", "SuiteRepository"]
 
 
 @runtime_checkable
@@ -76,4 +77,46 @@ class ArtifactRepository(Protocol):
 
     def media_type(self, digest: str) -> str:
         """The media type ``digest`` was stored with."""
+        ...
+
+
+@runtime_checkable
+class DecisionRepository(Protocol):
+    """Immutable decisions, and a tamper-evident ledger of decisions and their approvals."""
+
+    def put(self, decision: Decision) -> LedgerEntry:
+        """Store a decision and append its ledger entry atomically; returns the entry.
+
+        A recorded decision id cannot be used again; both runs must be stored.
+        """
+        ...
+
+    def approve(self, decision_id: str, approval: Approval) -> LedgerEntry:
+        """Append an approval of a recorded decision to the ledger; returns the entry."""
+        ...
+
+    def get(self, ref: str) -> Decision:
+        """A decision by id or unique id prefix."""
+        ...
+
+    def approvals(self, decision_id: str) -> list[Approval]:
+        """A decision's approvals, oldest first."""
+        ...
+
+    def ledger(self) -> list[LedgerEntry]:
+        """Every ledger entry, oldest first."""
+        ...
+
+    def verify(self) -> LedgerVerification:
+        """Recompute the hash chain and compare the stored decisions with their entries."""
+        ...
+
+    def list(
+        self,
+        *,
+        verdict: Verdict | str | None = None,
+        run: str | None = None,
+        limit: int | None = None,
+    ) -> list[Decision]:
+        """Decisions, newest first, optionally only one verdict or those naming a run."""
         ...

@@ -2,13 +2,24 @@
 
 Listings must not parse manifests, so a run row carries its :class:`~assay.core.RunInfo` as JSON
 (``info``) beside the manifest; the columns that queries filter and sort on are copied out of it.
+A decision row likewise carries the whole :class:`~assay.core.Decision` as JSON (``body``); the
+``ledger`` holds the hash chain that makes edits to decisions and approvals detectable.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["metadata", "run_metrics", "run_params", "run_tags", "runs", "suites"]
+__all__ = [
+    "decisions",
+    "ledger",
+    "metadata",
+    "run_metrics",
+    "run_params",
+    "run_tags",
+    "runs",
+    "suites",
+]
 
 # Explicit constraint names make migrations reproducible on every backend.
 metadata = sa.MetaData(
@@ -87,4 +98,38 @@ run_params = sa.Table(
     sa.Column("run_id", sa.String(128), sa.ForeignKey("runs.run_id"), primary_key=True),
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("value", sa.Text(), nullable=True),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("decision_id", sa.String(128), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("policy", sa.String(200), nullable=False),
+    sa.Column("policy_digest", sa.String(128), nullable=False),
+    sa.Column("suite_digest", sa.String(64), nullable=False),
+    sa.Column("baseline_run", sa.String(128), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("candidate_run", sa.String(128), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("title", sa.Text(), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Index(None, "created_at"),
+    sa.Index(None, "baseline_run"),
+    sa.Index(None, "candidate_run"),
+)
+
+# Sequences are assigned by the writer holding the ledger lock, never by the database, so the
+# hash of an entry (which covers its sequence) is known before it is inserted. A unique
+# previous_hash means no two entries can follow the same entry: the chain cannot fork.
+ledger = sa.Table(
+    "ledger",
+    metadata,
+    sa.Column("sequence", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("decision_id", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("previous_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("entry_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index(None, "decision_id", "sequence"),
 )

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from assay.errors import StorageError
 from assay.storage._artifacts import FileArtifactRepository
+from assay.storage._decisions import SqlDecisionRepository
 from assay.storage._engine import StoreLocation, create_engine, resolve_location
 from assay.storage._files import FileRoot
 from assay.storage._migrate import check_schema, migrate
@@ -19,7 +20,7 @@ __all__ = ["Store", "open_store", "upgrade_database"]
 
 
 class Store:
-    """Suites, runs and artifacts of one project. Open it with :func:`open_store`.
+    """Suites, runs, artifacts and decisions of one project. Open it with :func:`open_store`.
 
     Use it as a context manager, or call :meth:`close`, to release database connections.
     """
@@ -31,6 +32,7 @@ class Store:
         suites: SqlSuiteRepository,
         runs: SqlRunRepository,
         artifacts: FileArtifactRepository,
+        decisions: SqlDecisionRepository,
     ) -> None:
         self.url = url
         """The database URL, without its password."""
@@ -42,6 +44,8 @@ class Store:
         """Runs and their records."""
         self.artifacts = artifacts
         """Content-addressed artifacts."""
+        self.decisions = decisions
+        """Decisions and the ledger of decisions and approvals."""
 
     def close(self) -> None:
         """Release the database connections."""
@@ -101,6 +105,7 @@ def open_store(url: str | None = None, *, artifacts: str | None = None) -> Store
         suites=SqlSuiteRepository(engine, files.child("suites")),
         runs=SqlRunRepository(engine, files.child("records")),
         artifacts=FileArtifactRepository(files.child("artifacts")),
+        decisions=SqlDecisionRepository(engine),
     )
 
 

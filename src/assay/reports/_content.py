@@ -1,0 +1,269 @@
+"""What a report shows, independent of its format: capped selections, method footnotes, heat map.
+
+Every format (HTML, Markdown, memo) draws from these functions so they show the same rows,
+the same omissions and the same method numbering.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
+from assay.errors import ParameterError
+from assay.reports._format import direction, is_operational
+
+__all__ = [
+    "HeatMap",
+    "MethodIndex",
+    "ReportLimits",
+    "Selection",
+    "check_inputs",
+    "heat_map",
+    "is_small",
+    "method_index",
+    "metric_names",
+    "resampling_summary",
+    "run_lookup",
+    "select_results",
+    "slice_directions",
+]
+
+
+@dataclass(frozen=True)
+class ReportLimits:
+    """Caps that keep a report small (well under 5 MB) whatever the size of the comparison.
+
+    Whatever a cap leaves out is counted and said in the report.
+    """
+
+    flips: int = 50
+    """Flipped examples shown (the comparison lists the largest regressions first)."""
+    result_rows: int = 300
+    """Rows of the forest plot and of the results table."""
+    heatmap_metrics: int = 20
+    """Metric columns of the slice heat map."""
+    heatmap_slices: int = 80
+    """Slice rows of the slice heat map."""
+    manifest_rows: int = 200
+    """Manifest differences listed."""
+    text_chars: int = 600
+    """Characters of one input, reference or output shown before it is cut."""
+    value_chars: int = 160
+    """Characters of one manifest value shown before it is cut."""
+    small_slice: int = 30
+    """Slices with fewer paired examples are marked small (reported with their width)."""
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ParameterError(name, "ReportLimits", "a positive integer", value)
+
+
+def check_inputs(
+    function: str, comparison: object, verdict: object, *, verdict_required: bool = False
+) -> None:
+    """Fail with the one bad-argument message shape when the inputs are not the right models."""
+    if not isinstance(comparison, Comparison):
+        raise ParameterError(
+            "comparison", function, "an assay.core.Comparison", type(comparison).__name__
+        )
+    if verdict is None and not verdict_required:
+        return
+    if not isinstance(verdict, VerdictResult):
+        raise ParameterError("verdict", function, "an assay.core.VerdictResult", verdict)
+
+
+def run_lookup(comparison: Comparison, runs: Iterable[RunInfo]) -> dict[str, RunInfo]:
+    """The runs given, keyed ``baseline`` / ``candidate`` when their ids match the comparison."""
+    found: dict[str, RunInfo] = {}
+    for run in runs:
+        if run.run_id == comparison.baseline_run:
+            found["baseline"] = run
+        if run.run_id == comparison.candidate_run:
+            found["candidate"] = run
+    return found
+
+
+def metric_names(comparison: Comparison) -> list[str]:
+    """Metrics in order of first appearance."""
+    return list(dict.fromkeys(r.metric for r in comparison.results))
+
+
+def is_small(r: MetricComparison, limits: ReportLimits) -> bool:
+    """A slice too small to be judged: fewer than ``limits.small_slice`` pairs, or noted small."""
+    return r.n < limits.small_slice or any("small" in note.lower() for note in r.notes)
+
+
+_RESAMPLING_WORDS = ("bootstrap", "permutation", "resampl", "randomi")
+
+
+class MethodIndex:
+    """Numbered footnotes for every method string, with the resamples and seeds each used."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.uses: dict[str, int] = {}
+        self.resampling: dict[str, set[tuple[int, int | None]]] = {}
+
+    def add(
+        self, method: str | None, resamples: int | None = None, seed: int | None = None
+    ) -> None:
+        """Count one use of ``method`` (and its resampling, if any)."""
+        if not method:
+            return
+        if method not in self.numbers:
+            self.numbers[method] = len(self.numbers) + 1
+            self.uses[method] = 0
+            self.resampling[method] = set()
+        self.uses[method] += 1
+        if resamples is not None and any(k in method.lower() for k in _RESAMPLING_WORDS):
+            self.resampling[method].add((resamples, seed))
+
+    def ref(self, method: str | None) -> int | None:
+        """The footnote number of ``method``."""
+        return self.numbers.get(method) if method else None
+
+    def entries(self) -> list[tuple[int, str, int, str]]:
+        """``(number, method, results using it, resampling note)`` in footnote order."""
+        out = []
+        for method, num in self.numbers.items():
+            pairs = sorted(self.resampling[method], key=lambda p: (p[0], p[1] is None, p[1] or 0))
+            note = "; ".join(
+                f"{b:,} resamples, seed {'not recorded' if s is None else s}" for b, s in pairs
+            )
+            out.append((num, method, self.uses[method], note))
+        return out
+
+
+def method_index(comparison: Comparison) -> MethodIndex:
+    """Footnotes for every interval method, test and adjustment of the comparison's results."""
+    index = MethodIndex()
+    for r in comparison.results:
+        index.add(r.difference.method, r.resamples, r.seed)
+        index.add(r.baseline.method, r.resamples, r.seed)
+        index.add(r.candidate.method, r.resamples, r.seed)
+        index.add(r.test, r.resamples, r.seed)
+        index.add(r.adjustment)
+    return index
+
+
+def resampling_summary(comparison: Comparison) -> list[str]:
+    """``B resamples, seed S: k results`` for every resampling setting the results record."""
+    counts: dict[tuple[int, int | None], int] = {}
+    for r in comparison.results:
+        if r.resamples is not None:
+            counts[(r.resamples, r.seed)] = counts.get((r.resamples, r.seed), 0) + 1
+    return [
+        f"{b:,} resamples, seed {'not recorded' if s is None else s}: {k:,} results"
+        for (b, s), k in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
+    ]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Results shown in the forest plot and results table, in the comparison's order."""
+
+    shown: list[MetricComparison]
+    omitted: int
+    note: str | None
+
+
+def _p(r: MetricComparison) -> float:
+    p = r.p_adjusted if r.p_adjusted is not None else r.p_value
+    return p if not math.isnan(p) else 1.0
+
+
+def select_results(comparison: Comparison, verdict: VerdictResult | None, limit: int) -> Selection:
+    """At most ``limit`` results: every overall row, every row a rule used, then the smallest p.
+
+    The order shown is the comparison's own (overall, then slices, metric by metric).
+    """
+    results = comparison.results
+    if len(results) <= limit:
+        return Selection(list(results), 0, None)
+    evidence = {label for rule in (verdict.rules if verdict else []) for label in rule.evidence}
+    ranked = sorted(
+        range(len(results)),
+        key=lambda i: (
+            results[i].slice_attribute is not None,
+            results[i].label not in evidence,
+            _p(results[i]),
+            i,
+        ),
+    )
+    keep = sorted(ranked[:limit])
+    omitted = len(results) - len(keep)
+    note = (
+        f"{omitted:,} of {len(results):,} results are not shown: the report keeps every "
+        f"overall result, every result a rule used, then the slices with the smallest "
+        f"p-values (up to {limit:,} rows)."
+    )
+    return Selection([results[i] for i in keep], omitted, note)
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    """Slice rows × metric columns of a comparison's slice results."""
+
+    metrics: list[str]
+    slices: list[tuple[str, str]]
+    cells: dict[tuple[str, str, str], MetricComparison]
+    sizes: dict[tuple[str, str], int]
+    omitted_metrics: int
+    omitted_slices: int
+    notes: list[str] = field(default_factory=list)
+
+
+def heat_map(comparison: Comparison, limits: ReportLimits) -> HeatMap:
+    """The slice results, capped at ``limits.heatmap_metrics`` × ``limits.heatmap_slices``.
+
+    Quality metrics come before latency and cost; slices keep the comparison's order.
+    """
+    sliced = [r for r in comparison.results if r.slice_attribute is not None]
+    all_metrics = list(dict.fromkeys(r.metric for r in sliced))
+    all_metrics.sort(key=is_operational)  # stable: quality first, then operational
+    all_slices = list(dict.fromkeys((str(r.slice_attribute), str(r.slice_value)) for r in sliced))
+    metrics = all_metrics[: limits.heatmap_metrics]
+    slices = all_slices[: limits.heatmap_slices]
+    wanted_m, wanted_s = set(metrics), set(slices)
+    cells: dict[tuple[str, str, str], MetricComparison] = {}
+    sizes: dict[tuple[str, str], int] = {}
+    for r in sliced:
+        key = (str(r.slice_attribute), str(r.slice_value))
+        if key in wanted_s and r.metric in wanted_m:
+            cells[(*key, r.metric)] = r
+            sizes[key] = max(sizes.get(key, 0), r.n)
+    notes = []
+    if len(all_metrics) > len(metrics):
+        notes.append(
+            f"{len(all_metrics) - len(metrics):,} metrics beyond the first {len(metrics)} are not drawn."
+        )
+    if len(all_slices) > len(slices):
+        notes.append(
+            f"{len(all_slices) - len(slices):,} slices beyond the first {len(slices)} are not drawn."
+        )
+    return HeatMap(
+        metrics,
+        slices,
+        cells,
+        sizes,
+        len(all_metrics) - len(metrics),
+        len(all_slices) - len(slices),
+        notes,
+    )
+
+
+def slice_directions(
+    results: Sequence[MetricComparison],
+) -> dict[str, dict[str, list[MetricComparison]]]:
+    """Per metric, its slice results grouped as ``better`` / ``worse`` / ``unclear``."""
+    out: dict[str, dict[str, list[MetricComparison]]] = {}
+    for r in results:
+        if r.slice_attribute is None:
+            continue
+        groups = out.setdefault(r.metric, {"better": [], "worse": [], "unclear": []})
+        groups[direction(r)].append(r)
+    return out

@@ -1,0 +1,242 @@
+"""The self-contained HTML report of a comparison and its verdict.
+
+One file: inline CSS and inline SVG, no script, no external resource. Untrusted text (model
+outputs, inputs, slice values, manifest values) is escaped with :func:`html.escape` and never
+interpreted as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import groupby
+
+from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
+from assay.reports._content import (
+    MethodIndex,
+    ReportLimits,
+    check_inputs,
+    heat_map,
+    method_index,
+    run_lookup,
+    select_results,
+)
+from assay.reports._format import direction, mde_text, pvalue_text, slice_label
+from assay.reports._html_evidence import (
+    coverage_section,
+    errors_section,
+    flips_section,
+    manifest_section,
+    methods_section,
+    operational_section,
+)
+from assay.reports._html_parts import cell_interval, e, sup, table
+from assay.reports._style import CSS
+from assay.reports._svg import forest_svg, heat_map_svg
+
+__all__ = ["default_title", "render_html", "rules_table", "verdict_block"]
+
+
+def default_title(comparison: Comparison) -> str:
+    """``candidate vs baseline on suite``."""
+    return f"{comparison.candidate_model} vs {comparison.baseline_model} on {comparison.suite_name}"
+
+
+def _header(c: Comparison, title: str, runs: dict[str, RunInfo]) -> str:
+    rows = [
+        ["Baseline", f"{e(c.baseline_model)} (run {e(c.baseline_run)})"],
+        ["Candidate", f"{e(c.candidate_model)} (run {e(c.candidate_run)})"],
+        ["Suite", f"{e(c.suite_name)} ({e(c.suite_digest)})"],
+        ["Compared", e(c.created_at.isoformat(timespec="seconds"))],
+        ["Confidence", f"{c.confidence:.0%} intervals throughout"],
+    ]
+    for role in ("baseline", "candidate"):
+        run = runs.get(role)
+        if run is not None:
+            params = ", ".join(f"{k}={v}" for k, v in sorted(run.model.parameters.items()))
+            rows.append(
+                [
+                    f"{role.capitalize()} run",
+                    e(
+                        f"recorded {run.created_at.isoformat(timespec='seconds')}; "
+                        f"{run.n_records:,} records, {run.n_examples:,} examples, "
+                        f"{run.n_errors:,} errors" + (f"; parameters: {params}" if params else "")
+                    ),
+                ]
+            )
+    body = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
+    return f'<h1>{e(title)}</h1><table class="meta">{body}</table>'
+
+
+def verdict_block(verdict: VerdictResult | None) -> str:
+    """The verdict in large type with its one-sentence summary."""
+    if verdict is None:
+        return (
+            '<section id="verdict" class="verdict v-NONE"><div class="word">NO VERDICT</div>'
+            '<div class="summary">No policy was applied: this report shows the evidence '
+            "without a ship decision.</div></section>"
+        )
+    counts = {
+        o: sum(r.outcome == o for r in verdict.rules) for o in ("pass", "fail", "inconclusive")
+    }
+    tally = ", ".join(f"{n} {o}" for o, n in counts.items())
+    v = verdict.verdict.value
+    return (
+        f'<section id="verdict" class="verdict v-{v}"><div class="word">{v}</div>'
+        f'<div class="summary">{e(verdict.summary)}</div>'
+        f'<div class="note">Policy {e(verdict.policy)} ({e(verdict.policy_digest)}); '
+        f"{len(verdict.rules)} rules: {tally}. Exit code of <code>assay gate</code>: "
+        f"{verdict.verdict.exit_code}.</div></section>"
+    )
+
+
+def rules_table(verdict: VerdictResult) -> str:
+    """Every rule's outcome in policy order."""
+    rows = []
+    for r in verdict.rules:
+        target = e(r.metric) + (f" on {e(r.slice)}" if r.slice else "")
+        rows.append(
+            [
+                e(r.tier),
+                f"{e(r.rule)}<br><span class='note'>{e(r.kind)}</span>",
+                target,
+                f'<span class="o-{e(r.outcome)}">{e(r.outcome.upper())}</span>',
+                "blocking" if r.blocking else "reported only",
+                e(r.reason),
+                e(r.to_settle) if r.to_settle else "",
+            ]
+        )
+    return table(
+        ["Tier", "Rule", "Metric / slice", "Outcome", "Blocking", "Reason", "To settle"], rows
+    )
+
+
+def _rules_section(verdict: VerdictResult | None) -> str:
+    if verdict is None:
+        return ""
+    return f'<section id="rules"><h2>Rules</h2>{rules_table(verdict)}</section>'
+
+
+def _forest_section(shown: list[MetricComparison], note: str | None, index: MethodIndex) -> str:
+    panels = [
+        f'<div class="chart">{forest_svg(metric, list(group), index.ref)}</div>'
+        for metric, group in groupby(shown, key=lambda r: r.metric)
+    ]
+    omitted = f'<p class="note">{e(note)}</p>' if note else ""
+    return (
+        '<section id="forest"><h2>Differences by metric and slice</h2>'
+        '<p class="note">Candidate minus baseline with its interval; a filled marker means the '
+        "interval excludes 0. The number in parentheses is the interval method's footnote "
+        f"(see Methods).</p>{omitted}{''.join(panels)}</section>"
+    )
+
+
+def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list[str]]:
+    """One row per result: estimates, difference, test, p-values, MDE, notes."""
+    rows = []
+    for r in shown:
+        mde = mde_text(r)
+        p_adj = (
+            pvalue_text(r.p_adjusted) + sup(index, r.adjustment)
+            if r.p_adjusted is not None
+            else "—"
+        )
+        rows.append(
+            [
+                e(r.metric),
+                e(slice_label(r)),
+                f"{r.n:,}" + (f" ({r.n_clusters:,} clusters)" if r.n_clusters else ""),
+                cell_interval(r.baseline, index),
+                cell_interval(r.candidate, index),
+                cell_interval(r.difference, index, signed=True),
+                e(direction(r)),
+                e(r.test) + sup(index, r.test),
+                e(pvalue_text(r.p_value)),
+                p_adj,
+                e(mde),
+                e("; ".join(r.notes)),
+            ]
+        )
+    return rows
+
+
+def _results_section(shown: list[MetricComparison], note: str | None, index: MethodIndex) -> str:
+    headers = [
+        "Metric",
+        "Slice",
+        "n",
+        "Baseline",
+        "Candidate",
+        "Difference",
+        "Direction",
+        "Test",
+        "p",
+        "p adjusted",
+        "MDE",
+        "Notes",
+    ]
+    omitted = f'<p class="note">{e(note)}</p>' if note else ""
+    return (
+        '<section id="results"><h2>Results</h2>'
+        f"{omitted}{table(headers, results_rows(shown, index), numeric=(2, 3, 4, 5, 8, 9, 10))}"
+        "</section>"
+    )
+
+
+def _heat_section(c: Comparison, limits: ReportLimits) -> str:
+    hm = heat_map(c, limits)
+    if not hm.slices:
+        return (
+            '<section id="heatmap"><h2>Slices</h2><p class="note">The comparison has no '
+            "slice results.</p></section>"
+        )
+    notes = "".join(f'<p class="note">{e(n)}</p>' for n in hm.notes)
+    return (
+        '<section id="heatmap"><h2>Slices</h2>'
+        f'{notes}<div class="chart">{heat_map_svg(hm, limits)}</div></section>'
+    )
+
+
+def render_html(
+    comparison: Comparison,
+    verdict: VerdictResult | None = None,
+    *,
+    title: str | None = None,
+    runs: Iterable[RunInfo] = (),
+    limits: ReportLimits | None = None,
+) -> str:
+    """The comparison (and verdict) as one self-contained HTML page.
+
+    Sections, in order: verdict, rules, forest plot of differences, results table, slice heat
+    map, flipped examples, errors, latency and cost, manifest differences, coverage, methods.
+    ``runs`` may hold the two runs' :class:`~assay.core.RunInfo` for the header. ``limits``
+    caps the rows shown so the page stays small whatever the comparison's size; every cap that
+    applies is said on the page. Numbers come from the comparison and verdict as given: each
+    interval carries a footnote to the method that produced it.
+    """
+    check_inputs("render_html", comparison, verdict)
+    limits = limits or ReportLimits()
+    index = method_index(comparison)
+    selection = select_results(comparison, verdict, limits.result_rows)
+    page_title = title or default_title(comparison)
+    parts = [
+        _header(comparison, page_title, run_lookup(comparison, runs)),
+        verdict_block(verdict),
+        _rules_section(verdict),
+        _forest_section(selection.shown, selection.note, index),
+        _results_section(selection.shown, selection.note, index),
+        _heat_section(comparison, limits),
+        flips_section(comparison, limits),
+        errors_section(comparison),
+        operational_section(comparison, index),
+        manifest_section(comparison, limits),
+        coverage_section(comparison),
+        methods_section(comparison, index),
+    ]
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{e(page_title)}</title><style>{CSS}</style></head><body>"
+        + "".join(parts)
+        + '<footer class="note">Generated by assay from the comparison and verdict records. '
+        "Model outputs are shown as text, never interpreted.</footer></body></html>\n"
+    )

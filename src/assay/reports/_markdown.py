@@ -1,0 +1,360 @@
+"""The comparison (and verdict) as GitHub-flavoured Markdown: the HTML report's content in tables.
+
+The forest plot becomes the results table and the heat map a table of differences with marks.
+Untrusted text is escaped for Markdown (:func:`assay.reports._md_parts.md`) or fenced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
+from assay.reports._content import (
+    MethodIndex,
+    ReportLimits,
+    check_inputs,
+    heat_map,
+    is_small,
+    method_index,
+    resampling_summary,
+    run_lookup,
+    select_results,
+)
+from assay.reports._format import (
+    decimals_for,
+    direction,
+    is_operational,
+    mde_text,
+    number,
+    pvalue_text,
+    slice_label,
+)
+from assay.reports._html import default_title
+from assay.reports._html_evidence import flip_kind
+from assay.reports._md_parts import fenced, mark, md, md_interval, md_table
+
+__all__ = ["md_rules_table", "render_markdown"]
+
+_ARROW = {"better": " ▲", "worse": " ▼", "unclear": ""}
+
+
+def _header(c: Comparison, title: str, runs: dict[str, RunInfo]) -> list[str]:
+    rows = [
+        ["Baseline", f"{md(c.baseline_model)} (run {md(c.baseline_run)})"],
+        ["Candidate", f"{md(c.candidate_model)} (run {md(c.candidate_run)})"],
+        ["Suite", f"{md(c.suite_name)} ({md(c.suite_digest)})"],
+        ["Compared", md(c.created_at.isoformat(timespec="seconds"))],
+        ["Confidence", f"{c.confidence:.0%} intervals throughout"],
+    ]
+    for role in ("baseline", "candidate"):
+        run = runs.get(role)
+        if run is not None:
+            rows.append(
+                [
+                    f"{role.capitalize()} run",
+                    md(
+                        f"recorded {run.created_at.isoformat(timespec='seconds')}; "
+                        f"{run.n_records:,} records, {run.n_examples:,} examples, "
+                        f"{run.n_errors:,} errors"
+                    ),
+                ]
+            )
+    return [f"# {md(title)}", "", md_table(["", ""], rows)]
+
+
+def _verdict(verdict: VerdictResult | None) -> list[str]:
+    if verdict is None:
+        return [
+            "## Verdict: NO VERDICT",
+            "",
+            "No policy was applied: this report shows the evidence without a ship decision.",
+        ]
+    counts = {
+        o: sum(r.outcome == o for r in verdict.rules) for o in ("pass", "fail", "inconclusive")
+    }
+    tally = ", ".join(f"{n} {o}" for o, n in counts.items())
+    return [
+        f"## Verdict: **{verdict.verdict.value}**",
+        "",
+        f"> {md(verdict.summary)}",
+        "",
+        f"Policy {md(verdict.policy)} ({md(verdict.policy_digest)}); {len(verdict.rules)} rules: "
+        f"{tally}. Exit code of `assay gate`: {verdict.verdict.exit_code}.",
+    ]
+
+
+def md_rules_table(verdict: VerdictResult) -> str:
+    """Every rule's outcome in policy order, as a Markdown table."""
+    rows = [
+        [
+            md(r.tier),
+            f"{md(r.rule)} ({md(r.kind)})",
+            md(r.metric) + (f" on {md(r.slice)}" if r.slice else ""),
+            f"**{r.outcome.upper()}**",
+            "blocking" if r.blocking else "reported only",
+            md(r.reason),
+            md(r.to_settle) if r.to_settle else "",
+        ]
+        for r in verdict.rules
+    ]
+    return md_table(
+        ["Tier", "Rule", "Metric / slice", "Outcome", "Blocking", "Reason", "To settle"], rows
+    )
+
+
+def _results(
+    c: Comparison, verdict: VerdictResult | None, limits: ReportLimits, index: MethodIndex
+) -> list[str]:
+    sel = select_results(c, verdict, limits.result_rows)
+    rows = []
+    for r in sel.shown:
+        p_adj = (
+            pvalue_text(r.p_adjusted) + mark(index, r.adjustment)
+            if r.p_adjusted is not None
+            else "—"
+        )
+        rows.append(
+            [
+                md(r.metric),
+                md(slice_label(r)),
+                f"{r.n:,}",
+                md_interval(r.baseline, index),
+                md_interval(r.candidate, index),
+                md_interval(r.difference, index, signed=True),
+                direction(r),
+                md(r.test) + mark(index, r.test),
+                pvalue_text(r.p_value),
+                p_adj,
+                mde_text(r),
+                md("; ".join(r.notes)),
+            ]
+        )
+    headers = [
+        "Metric",
+        "Slice",
+        "n",
+        "Baseline",
+        "Candidate",
+        "Difference",
+        "Direction",
+        "Test",
+        "p",
+        "p adjusted",
+        "MDE",
+        "Notes",
+    ]
+    out = [
+        "## Results",
+        "",
+        "Candidate minus baseline with its interval; superscripts are "
+        "method footnotes (see Methods).",
+    ]
+    if sel.note:
+        out += ["", f"_{sel.note}_"]
+    return [*out, "", md_table(headers, rows, right=(2, 3, 4, 5, 8, 9, 10))]
+
+
+def _slices(c: Comparison, limits: ReportLimits) -> list[str]:
+    hm = heat_map(c, limits)
+    if not hm.slices:
+        return ["## Slices", "", "The comparison has no slice results."]
+    rows = []
+    for key in hm.slices:
+        small = hm.sizes.get(key, 0) < limits.small_slice
+        cells = [
+            f"{md(key[0])}={md(key[1])}",
+            f"{hm.sizes.get(key, 0):,}" + (" †" if small else ""),
+        ]
+        for m in hm.metrics:
+            r = hm.cells.get((*key, m))
+            if r is None:
+                cells.append("—")
+                continue
+            d = min(3, _decimals(r))
+            cells.append(
+                number(r.difference.estimate, d, signed=True)
+                + _ARROW[direction(r)]
+                + (" †" if is_small(r, limits) else "")
+            )
+        rows.append(cells)
+    out = [
+        "## Slices",
+        "",
+        "Difference, candidate − baseline, in each metric's units. ▲ better / ▼ worse for the "
+        "candidate in the metric's good direction, interval excluding 0; † small slice "
+        f"(n < {limits.small_slice}), judged by its width only.",
+    ]
+    out += [f"_{n}_" for n in hm.notes]
+    headers = ["Slice", "n", *(md(m) for m in hm.metrics)]
+    return [*out, "", md_table(headers, rows, right=tuple(range(1, len(headers))))]
+
+
+def _decimals(r: MetricComparison) -> int:
+    iv = r.difference
+    return decimals_for(iv.low, iv.high, iv.estimate)
+
+
+def _flips(c: Comparison, limits: ReportLimits) -> list[str]:
+    out = ["## Flipped examples", ""]
+    if not c.flips:
+        return [*out, "No example changed outcome between the runs."]
+    goals = {r.metric: r.goal for r in c.results}
+    shown = c.flips[: limits.flips]
+    note = f"{len(shown):,} of {len(c.flips):,} flipped examples shown, largest regressions first."
+    if len(shown) < len(c.flips):
+        note += f" {len(c.flips) - len(shown):,} more are in the comparison record."
+    out += [f"_{note} Texts are model and data content, cut at {limits.text_chars:,} characters._"]
+    for i, f in enumerate(shown, 1):
+        kind = flip_kind(goals.get(f.metric), f.baseline_score, f.candidate_score)
+        out += [
+            "",
+            f"### {i}. {md(f.example_id)} — {md(f.metric)}: {number(f.baseline_score, 3)} → "
+            f"{number(f.candidate_score, 3)} ({kind})",
+        ]
+        for label, text in (
+            ("Input", f.input),
+            ("Reference", f.reference),
+            ("Baseline output", f.baseline_output),
+            ("Candidate output", f.candidate_output),
+        ):
+            out += ["", f"**{label}**", "", fenced(text, limits.text_chars)]
+    return out
+
+
+def _evidence(c: Comparison, limits: ReportLimits, index: MethodIndex) -> list[str]:
+    out = ["## Errors", ""]
+    if c.errors:
+        rows = [
+            [
+                md(role),
+                f"{e.records:,}",
+                f"{e.errors:,}",
+                f"{e.error_rate:.2%}",
+                md(
+                    ", ".join(f"{m}: {n:,}" for m, n in sorted(e.missing_scores.items()) if n)
+                    or "none"
+                ),
+            ]
+            for role, e in c.errors.items()
+        ]
+        out.append(
+            md_table(
+                ["Run", "Records", "Errors", "Error rate", "Missing scores"], rows, right=(1, 2, 3)
+            )
+        )
+    else:
+        out.append("The comparison recorded no error counts.")
+    out += ["", "## Latency and cost", ""]
+    ops = [r for r in c.results if r.slice_attribute is None and is_operational(r.metric)]
+    if ops:
+        rows = [
+            [
+                md(r.metric),
+                f"{r.goal} is better",
+                md_interval(r.baseline, index),
+                md_interval(r.candidate, index),
+                md_interval(r.difference, index, signed=True),
+                direction(r),
+            ]
+            for r in ops
+        ]
+        out.append(
+            md_table(
+                ["Metric", "Goal", "Baseline", "Candidate", "Difference", "Direction"],
+                rows,
+                right=(2, 3, 4),
+            )
+        )
+    else:
+        out.append("The comparison has no latency, cost or token metric.")
+    out += ["", "## Manifest differences", ""]
+    diffs = c.manifest_differences
+    if diffs:
+        shown = diffs[: limits.manifest_rows]
+        if len(shown) < len(diffs):
+            out += [f"_{len(shown):,} of {len(diffs):,} differences shown._", ""]
+        rows = [
+            [md(d.get("path", "")), _value(d.get("a"), limits), _value(d.get("b"), limits)]
+            for d in shown
+        ]
+        out.append(md_table(["Field", "Baseline", "Candidate"], rows))
+    else:
+        out.append("The manifests agree on everything compared.")
+    cov = c.coverage
+    share = cov.shared / cov.suite_examples if cov.suite_examples else 0.0
+    out += [
+        "",
+        "## Coverage",
+        "",
+        md_table(
+            ["", "Examples"],
+            [
+                ["Examples in the suite", f"{cov.suite_examples:,}"],
+                ["Paired (in both runs)", f"{cov.shared:,} ({share:.1%} of the suite)"],
+                ["Only in the baseline", f"{cov.baseline_only:,}"],
+                ["Only in the candidate", f"{cov.candidate_only:,}"],
+            ],
+            right=(1,),
+        ),
+        "",
+        "Only paired examples enter the comparison.",
+    ]
+    return out
+
+
+def _value(value: object, limits: ReportLimits) -> str:
+    if value is None:
+        return "_absent_"
+    text = str(value)
+    if len(text) > limits.value_chars:
+        return md(text[: limits.value_chars]) + f" … ({len(text):,} characters)"
+    return md(text)
+
+
+def methods_lines(c: Comparison, index: MethodIndex) -> list[str]:
+    """The Methods section: general methods, then the numbered footnotes."""
+    out = [
+        "## Methods",
+        "",
+        f"All intervals are {c.confidence:.0%} intervals. Comparisons are "
+        "paired by example id; a direction (better / worse) is read from the unadjusted "
+        "interval of the difference and is a description, not a gate.",
+    ]
+    general = [f"- {md(m)}" for m in c.methods]
+    general += [f"- Resampling: {line}." for line in resampling_summary(c)]
+    if general:
+        out += ["", *general]
+    out += ["", "Methods by footnote:", ""]
+    for num, method, uses, resampling in index.entries():
+        extra = f"; {resampling}" if resampling else ""
+        out.append(f"{num}. {md(method)} (used by {uses:,} estimates or tests{extra})")
+    return out
+
+
+def render_markdown(
+    comparison: Comparison,
+    verdict: VerdictResult | None = None,
+    *,
+    title: str | None = None,
+    runs: Iterable[RunInfo] = (),
+    limits: ReportLimits | None = None,
+) -> str:
+    """The comparison (and verdict) as GitHub-flavoured Markdown, in the HTML report's order.
+
+    Same content and caps as :func:`render_html`, with the forest plot as the results table
+    and the heat map as a table of differences. Numbers come from the comparison and verdict as
+    given; each interval is followed by its method's footnote number.
+    """
+    check_inputs("render_markdown", comparison, verdict)
+    limits = limits or ReportLimits()
+    index = method_index(comparison)
+    lines = _header(comparison, title or default_title(comparison), run_lookup(comparison, runs))
+    lines += ["", *_verdict(verdict)]
+    if verdict is not None:
+        lines += ["", "## Rules", "", md_rules_table(verdict)]
+    lines += ["", *_results(comparison, verdict, limits, index)]
+    lines += ["", *_slices(comparison, limits)]
+    lines += ["", *_flips(comparison, limits)]
+    lines += ["", *_evidence(comparison, limits, index)]
+    lines += ["", *methods_lines(comparison, index)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,322 @@
+"""The decision memo: evidence-derived Markdown with marked places for the human parts.
+
+Everything outside a ``> ✍️ TO BE WRITTEN BY …`` block is generated from the comparison and
+the verdict; the marked blocks are for the decision owner and the reviewers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assay.core import Comparison, MetricComparison, Verdict, VerdictResult
+from assay.errors import ParameterError
+from assay.reports._content import (
+    MethodIndex,
+    ReportLimits,
+    check_inputs,
+    is_small,
+    method_index,
+    slice_directions,
+)
+from assay.reports._format import direction, interval_text, is_operational, pvalue_text
+from assay.reports._html import default_title
+from assay.reports._markdown import md_rules_table, methods_lines
+from assay.reports._md_parts import mark, md, md_interval, md_table
+from assay.reports._memo_plan import PLACEHOLDER, rollout, rule_target, todo, would_change
+
+__all__ = ["render_memo"]
+
+_SLICE_LIST = 10
+"""Slices named per metric and direction in the tradeoffs; the rest are counted."""
+
+
+def _options(c: Comparison, v: VerdictResult, options: Sequence[str]) -> list[str]:
+    blocking_fail = [r for r in v.rules if r.blocking and r.outcome == "fail"]
+    open_rules = [r for r in v.rules if r.outcome == "inconclusive"]
+    ship = {
+        Verdict.SHIP: "Every blocking rule passed.",
+        Verdict.BLOCK: f"{len(blocking_fail)} blocking rule(s) failed: "
+        + ", ".join(md(r.rule) for r in blocking_fail)
+        + ".",
+        Verdict.INCONCLUSIVE: "No blocking rule failed, but the evidence does not settle "
+        + ", ".join(md(r.rule) for r in open_rules)
+        + ".",
+    }[v.verdict]
+    keep = (
+        "Forgoes the gains listed under Tradeoffs."
+        if v.verdict == Verdict.SHIP
+        else "The current model stays; no new risk is taken."
+    )
+    more = (
+        f"{len(open_rules)} rule(s) are inconclusive; see *What would change this "
+        "recommendation* for the evidence that would settle them."
+        if open_rules
+        else "Every rule reached a conclusion; more evidence is not needed by the policy."
+    )
+    rows = [
+        ["Ship the candidate", md(c.candidate_model), ship],
+        ["Keep the baseline", md(c.baseline_model), keep],
+        ["Collect more evidence", "a larger or more targeted evaluation", more],
+    ]
+    rows += [[md(o), "named by the decision owner", "not assessed by the policy"] for o in options]
+    return [
+        "## 2. Options considered",
+        "",
+        md_table(["Option", "Means", "What the evidence says"], rows),
+        "",
+        todo("THE DECISION OWNER", "other options, and why each was kept or dropped."),
+    ]
+
+
+def _evidence(c: Comparison, mi: MethodIndex) -> list[str]:
+    overall = [r for r in c.results if r.slice_attribute is None]
+    overall.sort(key=lambda r: is_operational(r.metric))
+    rows = [
+        [
+            md(r.metric),
+            f"{r.goal} is better",
+            f"{r.n:,}",
+            md_interval(r.baseline, mi),
+            md_interval(r.candidate, mi),
+            md_interval(r.difference, mi, signed=True),
+            direction(r),
+            pvalue_text(r.p_adjusted if r.p_adjusted is not None else r.p_value)
+            + mark(mi, r.adjustment if r.p_adjusted is not None else r.test),
+        ]
+        for r in overall
+    ]
+    cov = c.coverage
+    errs = "; ".join(
+        f"{md(role)}: {e.errors:,} errors in {e.records:,} records ({e.error_rate:.2%})"
+        for role, e in c.errors.items()
+    )
+    return [
+        "## 3. Evidence",
+        "",
+        f"All examples, {c.confidence:.0%} intervals, candidate minus baseline; superscripts "
+        "are method footnotes (see Methods at the end).",
+        "",
+        md_table(
+            ["Metric", "Goal", "n", "Baseline", "Candidate", "Difference", "Direction", "p"],
+            rows,
+            right=(2, 3, 4, 5, 7),
+        ),
+        "",
+        f"Coverage: {cov.shared:,} of {cov.suite_examples:,} suite examples paired "
+        f"({cov.baseline_only:,} only in the baseline, {cov.candidate_only:,} only in the "
+        f"candidate). Errors: {errs or 'not recorded'}. {len(c.flips):,} examples flipped.",
+    ]
+
+
+def _slice_list(rs: list[MetricComparison]) -> str:
+    rs = sorted(rs, key=lambda r: -abs(r.difference.estimate))
+    parts = [
+        f"{md(r.slice_attribute)}={md(r.slice_value)} ({interval_text(r.difference, signed=True)}"
+        + (f", small slice: n={r.n:,})" if is_small(r, ReportLimits()) else ")")
+        for r in rs[:_SLICE_LIST]
+    ]
+    more = f" and {len(rs) - _SLICE_LIST} more" if len(rs) > _SLICE_LIST else ""
+    return "; ".join(parts) + more if parts else "none"
+
+
+def _tradeoffs(c: Comparison) -> list[str]:
+    overall = [r for r in c.results if r.slice_attribute is None]
+    out = ["## 4. Tradeoffs", "", "### Quality, latency and cost", ""]
+    for kind, pick in (("Quality", False), ("Latency and cost", True)):
+        group = [r for r in overall if is_operational(r.metric) == pick]
+        if not group:
+            out.append(f"- {kind}: no metric in this comparison.")
+            continue
+        words = {
+            w: [md(r.metric) for r in group if direction(r) == w]
+            for w in ("better", "worse", "unclear")
+        }
+        out.append(
+            f"- {kind}: better on {', '.join(words['better']) or 'none'}; worse on "
+            f"{', '.join(words['worse']) or 'none'}; unclear on {', '.join(words['unclear']) or 'none'}."
+        )
+    out += ["", "### Slice by slice", ""]
+    groups = slice_directions(c.results)
+    if not groups:
+        out.append("The comparison has no slice results.")
+    for metric, g in groups.items():
+        out += [
+            f"- **{md(metric)}**: gains on {_slice_list(g['better'])}. Losses on "
+            f"{_slice_list(g['worse'])}. Unclear on {len(g['unclear'])} slice(s)."
+        ]
+    return [
+        *out,
+        "",
+        todo(
+            "THE DECISION OWNER",
+            "how these tradeoffs are weighed for the "
+            "users and slices that matter most, and which losses are acceptable.",
+        ),
+    ]
+
+
+def _safety(v: VerdictResult) -> list[str]:
+    rules = [r for r in v.rules if r.tier == "safety"]
+    out = ["## 5. Safety implications", ""]
+    if not rules:
+        out.append("The policy has no safety-tier rule: this evidence says nothing about safety.")
+    else:
+        failed = [r for r in rules if r.outcome == "fail"]
+        unsettled = [r for r in rules if r.outcome == "inconclusive"]
+        if failed:
+            out.append(
+                f"{len(failed)} safety rule(s) failed: "
+                + "; ".join(md(r.reason) for r in failed)
+                + "."
+            )
+        elif unsettled:
+            out.append(f"No safety rule failed; {len(unsettled)} could not be settled.")
+        else:
+            out.append(f"All {len(rules)} safety rule(s) passed.")
+        out += [
+            "",
+            md_table(
+                ["Rule", "Metric / slice", "Outcome", "Blocking", "Reason"],
+                [
+                    [
+                        md(r.rule),
+                        rule_target(r),
+                        f"**{r.outcome.upper()}**",
+                        "blocking" if r.blocking else "reported only",
+                        md(r.reason),
+                    ]
+                    for r in rules
+                ],
+            ),
+        ]
+    return [
+        *out,
+        "",
+        todo(
+            "THE SAFETY REVIEWER",
+            "risks this evaluation does not measure, "
+            "and whether the safety evidence is sufficient for this launch.",
+        ),
+    ]
+
+
+def _recommendation(v: VerdictResult) -> list[str]:
+    fails = [r for r in v.rules if r.blocking and r.outcome == "fail"]
+    soft = [r for r in v.rules if not r.blocking and r.outcome == "fail"]
+    text = {
+        Verdict.SHIP: "**Ship the candidate** through the staged rollout below: every blocking rule passed.",
+        Verdict.BLOCK: "**Keep the baseline**: blocking rule(s) failed: "
+        + "; ".join(md(r.reason) for r in fails)
+        + ".",
+        Verdict.INCONCLUSIVE: "**Collect more evidence** before deciding: no blocking rule failed, "
+        "but not every blocking rule could be settled.",
+    }[v.verdict]
+    out = [
+        "## 6. Recommendation",
+        "",
+        f"Derived from the verdict ({v.verdict.value}, policy {md(v.policy)}): {text}",
+        "",
+        f"> {md(v.summary)}",
+    ]
+    if soft:
+        out += [
+            "",
+            "Reported-only rules that failed (watch them): "
+            + "; ".join(md(r.reason) for r in soft)
+            + ".",
+        ]
+    return [
+        *out,
+        "",
+        todo(
+            "THE DECISION OWNER",
+            "the decision taken, and the reasons if it departs from this recommendation.",
+        ),
+    ]
+
+
+def render_memo(
+    comparison: Comparison,
+    verdict: VerdictResult,
+    *,
+    question: str | None = None,
+    options: Sequence[str] | None = None,
+    title: str | None = None,
+) -> str:
+    """A decision memo in Markdown, generated from a comparison and its verdict.
+
+    Sections: question, options considered, evidence, tradeoffs, safety implications,
+    recommendation (derived from the verdict), what would change it (from ``to_settle`` and
+    inconclusive rules), a rollout and rollback plan skeleton (entry criteria are the blocking
+    rules, rollback criteria the guardrails), sign-off and methods. Human parts start with
+    ``> ✍️ TO BE WRITTEN BY``. Numbers come from the comparison as given, with method
+    footnotes.
+    """
+    check_inputs("render_memo", comparison, verdict, verdict_required=True)
+    opts = list(options or [])
+    if not all(isinstance(o, str) for o in opts):
+        raise ParameterError("options", "render_memo", "a sequence of strings", options)
+    c, v = comparison, verdict
+    mi = method_index(c)
+    name = title or default_title(c)
+    lines = [
+        f"# Decision memo: {md(name)}",
+        "",
+        md_table(
+            ["", ""],
+            [
+                [
+                    "Verdict",
+                    f"**{v.verdict.value}** (policy {md(v.policy)}, {md(v.policy_digest)})",
+                ],
+                ["Baseline", f"{md(c.baseline_model)} (run {md(c.baseline_run)})"],
+                ["Candidate", f"{md(c.candidate_model)} (run {md(c.candidate_run)})"],
+                ["Suite", f"{md(c.suite_name)} ({md(c.suite_digest)})"],
+                ["Evidence compared", md(c.created_at.isoformat(timespec="seconds"))],
+            ],
+        ),
+        "",
+        f"Parts starting with “{PLACEHOLDER}” are for people to write; the rest is generated "
+        "from the evidence.",
+        "",
+        "## 1. Question",
+        "",
+        md(question)
+        if question
+        else todo(
+            "THE DECISION OWNER", "the question this decision answers, for whom, and by when."
+        ),
+        "",
+        todo("THE DECISION OWNER", "context: why this change, what users will notice."),
+        "",
+        *_options(c, v, opts),
+        "",
+        *_evidence(c, mi),
+        "",
+        *_tradeoffs(c),
+        "",
+        *_safety(v),
+        "",
+        *_recommendation(v),
+        "",
+        *would_change(c, v),
+        "",
+        *rollout(c, v),
+        "",
+        "## 9. Sign-off",
+        "",
+        md_table(
+            ["Role", "Name", "Decision", "Date", "Note"],
+            [
+                [role, "✍️", "✍️", "✍️", "✍️"]
+                for role in ("decision owner", "safety", "privacy", "product")
+            ],
+        ),
+        "",
+        "## Rules",
+        "",
+        md_rules_table(v),
+        "",
+        *methods_lines(c, mi),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,246 @@
+"""Inline SVG charts written by hand: a forest plot of differences and a slice heat map.
+
+The charts are black on white with their numbers written out, so they read on paper and
+without colour. Coordinates are rounded to one decimal to keep the markup small. Every piece
+of text is escaped; the SVG is well-formed XML.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from assay.core import MetricComparison
+from assay.reports._content import HeatMap, ReportLimits, is_small
+from assay.reports._format import (
+    decimals_for,
+    direction,
+    good_difference,
+    number,
+    slice_label,
+)
+
+__all__ = ["Scale", "forest_svg", "heat_map_svg", "nice_ticks"]
+
+_FONT = 'font-family="Helvetica,Arial,sans-serif"'
+_ROW = 18
+_LABEL_CHARS = 38
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A linear map from the data interval ``[lo, hi]`` to pixels ``[a, b]``, clipped at the ends."""
+
+    lo: float
+    hi: float
+    a: float
+    b: float
+
+    def __call__(self, x: float) -> float:
+        if math.isnan(x):
+            return self.a
+        x = min(max(x, self.lo), self.hi)
+        return self.a + (x - self.lo) / (self.hi - self.lo) * (self.b - self.a)
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """About ``count`` round tick values (steps of 1, 2 or 5 × 10^k) covering ``[lo, hi]``."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo] if math.isfinite(lo) else []
+    raw = (hi - lo) / max(count, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(lo / step - 1e-9)
+    ticks = []
+    k = first
+    while k * step <= hi + 1e-9 * step:
+        ticks.append(round(k * step, 12))
+        k += 1
+    return ticks
+
+
+def _f(x: float) -> str:
+    text = f"{x:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _t(x: float, y: float, text: str, *, anchor: str = "start", extra: str = "") -> str:
+    a = "" if anchor == "start" else f' text-anchor="{anchor}"'
+    return f'<text x="{_f(x)}" y="{_f(y)}"{a}{extra}>{escape(text)}</text>'
+
+
+def _short(text: str, limit: int = _LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _domain(results: Sequence[MetricComparison]) -> tuple[float, float]:
+    values = [0.0]
+    for r in results:
+        values += [
+            v
+            for v in (r.difference.low, r.difference.high, r.difference.estimate)
+            if math.isfinite(v)
+        ]
+    lo, hi = min(values), max(values)
+    if hi - lo == 0:
+        pad = abs(hi) * 0.1 or 1.0
+        return lo - pad, hi + pad
+    pad = (hi - lo) * 0.05
+    return lo - pad, hi + pad
+
+
+def forest_svg(
+    metric: str,
+    results: Sequence[MetricComparison],
+    ref: Callable[[str | None], int | None],
+) -> str:
+    """One forest panel: a row per result of ``metric`` with its difference and interval.
+
+    The marker is filled when the interval excludes 0; the right column writes the difference,
+    its interval, the method's footnote number and whether it is better or worse for the
+    candidate in the metric's good direction.
+    """
+    width, x0, x1, tx = 940, 270, 620, 632
+    top, n = 40, len(results)
+    height = top + n * _ROW + 8
+    lo, hi = _domain(results)
+    scale = Scale(lo, hi, x0, x1)
+    goal = results[0].goal if results else "higher"
+    widths = [r.difference.high - r.difference.low for r in results]
+    finite = [w for w in widths if math.isfinite(w) and w > 0]
+    d = decimals_for(0.0, statistics.median(finite), 0.0) if finite else 3
+    out = [
+        f'<svg class="forest" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" {_FONT} font-size="11">',
+        f"<title>{escape(f'Forest plot of {metric}: candidate minus baseline')}</title>",
+        _t(4, 14, metric, extra=' font-weight="bold" font-size="13"'),
+        _t(x0, 14, f"difference, candidate − baseline ({goal} is better)", extra=' fill="#333"'),
+    ]
+    grid = []
+    for tick in nice_ticks(lo, hi):
+        x = scale(tick)
+        grid.append(f'<line x1="{_f(x)}" y1="{top - 6}" x2="{_f(x)}" y2="{height - 8}"/>')
+        out.append(_t(x, top - 10, number(tick, max(d - 1, 0)), anchor="middle"))
+    out.append(f'<g stroke="#ccc" stroke-width="0.5">{"".join(grid)}</g>')
+    zero = scale(0.0)
+    out.append(
+        f'<line x1="{_f(zero)}" y1="{top - 6}" x2="{_f(zero)}" y2="{height - 8}" '
+        'stroke="#000" stroke-dasharray="4 3"/>'
+    )
+    rows = []
+    for i, r in enumerate(results):
+        y = top + i * _ROW + _ROW / 2
+        if i % 2:
+            rows.append(
+                f'<rect x="0" y="{_f(y - _ROW / 2)}" width="{width}" height="{_ROW}" fill="#f2f2f2"/>'
+            )
+        label = slice_label(r) + (f" (n={r.n:,})" if r.slice_attribute is not None else "")
+        rows.append(_t(x0 - 10, y + 4, _short(label), anchor="end"))
+        a, b = scale(r.difference.low), scale(r.difference.high)
+        rows.append(
+            f'<line x1="{_f(a)}" y1="{_f(y)}" x2="{_f(b)}" y2="{_f(y)}" stroke="#000" stroke-width="1.5"/>'
+        )
+        for bound, xb in ((r.difference.low, a), (r.difference.high, b)):
+            if math.isinf(bound):
+                rows.append(_t(xb, y + 4, "…", anchor="middle"))
+        way = direction(r)
+        fill = "#000" if way != "unclear" else "#fff"
+        xe = scale(r.difference.estimate)
+        rows.append(
+            f'<rect x="{_f(xe - 3.5)}" y="{_f(y - 3.5)}" width="7" height="7" fill="{fill}" stroke="#000"/>'
+        )
+        num = ref(r.difference.method)
+        text = (
+            f"{number(r.difference.estimate, d, signed=True)} "
+            f"[{number(r.difference.low, d, signed=True)}, {number(r.difference.high, d, signed=True)}]"
+            f" ({num})" + ("" if way == "unclear" else f" {way}")
+        )
+        rows.append(_t(tx, y + 4, text))
+    out.append(f"<g>{''.join(rows)}</g>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _colour(t: float) -> str:
+    """White to blue (better) or to red (worse); ``t`` in [-1, 1]."""
+    t = max(-1.0, min(1.0, t))
+    target = (33, 102, 172) if t >= 0 else (178, 24, 43)
+    mix = [round(255 + (c - 255) * abs(t)) for c in target]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
+
+
+def heat_map_svg(hm: HeatMap, limits: ReportLimits) -> str:
+    """Slice rows × metric columns; the colour is the difference in the metric's good direction.
+
+    Each column is scaled to its largest absolute difference. The difference is written in the
+    cell; a heavy border marks an interval that excludes 0; hatching marks a small slice.
+    """
+    label_w, cell_w, cell_h, head = 230, 76, 20, 96
+    cols, rows_n = len(hm.metrics), len(hm.slices)
+    width = label_w + cols * cell_w + 110  # room for the last rotated metric name
+    height = head + rows_n * cell_h + 58
+    out = [
+        f'<svg class="heatmap" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" {_FONT} font-size="10">',
+        "<title>Slice heat map: difference, candidate minus baseline, by slice and metric</title>",
+        '<defs><pattern id="assay-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#444" '
+        'stroke-width="1.2"/></pattern></defs>',
+    ]
+    scales: dict[str, float] = {}
+    decimals: dict[str, int] = {}
+    for m in hm.metrics:
+        cells = [c for (_, _, mm), c in hm.cells.items() if mm == m]
+        scales[m] = (
+            max(
+                (abs(good_difference(c)) for c in cells if math.isfinite(good_difference(c))),
+                default=0.0,
+            )
+            or 1.0
+        )
+        ws = [c.difference.high - c.difference.low for c in cells]
+        ws = [w for w in ws if math.isfinite(w) and w > 0]
+        decimals[m] = min(3, decimals_for(0.0, statistics.median(ws), 0.0)) if ws else 3
+    for j, m in enumerate(hm.metrics):
+        x = label_w + j * cell_w + cell_w / 2
+        out.append(
+            _t(x, head - 6, _short(m, 22), extra=f' transform="rotate(-40 {_f(x)} {head - 6})"')
+        )
+    body = []
+    for i, key in enumerate(hm.slices):
+        y = head + i * cell_h
+        small = hm.sizes.get(key, 0) < limits.small_slice
+        label = f"{key[0]}={key[1]} (n={hm.sizes.get(key, 0):,}{', small' if small else ''})"
+        body.append(_t(label_w - 6, y + 14, _short(label, 40), anchor="end"))
+        for j, m in enumerate(hm.metrics):
+            x = label_w + j * cell_w
+            cell = hm.cells.get((*key, m))
+            box = f'x="{_f(x + 1)}" y="{_f(y + 1)}" width="{cell_w - 2}" height="{cell_h - 2}"'
+            if cell is None:
+                body.append(
+                    f'<rect {box} fill="#eee"/>' + _t(x + cell_w / 2, y + 14, "—", anchor="middle")
+                )
+                continue
+            g = good_difference(cell)
+            t = g / scales[m] if math.isfinite(g) else 0.0
+            sig = direction(cell) != "unclear"
+            stroke = ' stroke="#000" stroke-width="2"' if sig else ""
+            body.append(f'<rect {box} fill="{_colour(t)}"{stroke}/>')
+            if is_small(cell, limits):
+                body.append(f'<rect {box} fill="url(#assay-hatch)" fill-opacity="0.55"/>')
+            ink = "#fff" if abs(t) > 0.6 else "#000"
+            text = number(cell.difference.estimate, decimals[m], signed=True)
+            body.append(_t(x + cell_w / 2, y + 14, text, anchor="middle", extra=f' fill="{ink}"'))
+    out.append(f"<g>{''.join(body)}</g>")
+    y = head + rows_n * cell_h + 16
+    legend = [
+        "Cell: difference, candidate − baseline, in the metric's own units.",
+        "Blue: better for the candidate in the metric's good direction; red: worse (each column scaled to its largest difference).",
+        f"Heavy border: the interval excludes 0. Hatched: small slice (n < {limits.small_slice}), judged by its width only.",
+    ]
+    out += [_t(4, y + 14 * k, line) for k, line in enumerate(legend)]
+    out.append("</svg>")
+    return "".join(out)

@@ -1,0 +1,287 @@
+"""Decisions in SQL, each recorded with its approvals in an append-only hash chain.
+
+Appending takes the ledger lock for the whole transaction: SQLite's ``BEGIN IMMEDIATE`` write
+lock, or a PostgreSQL transaction-scoped advisory lock. The writer holding it reads the newest
+entry, links the new entry to it and commits, so concurrent writers each get the next sequence
+and the chain stays one line.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import pydantic
+import sqlalchemy as sa
+
+from assay.core import Approval, Decision, LedgerEntry, Verdict
+from assay.errors import ImmutableError, NotFoundError, ParameterError, StorageError
+from assay.storage._engine import read_connection, write_transaction
+from assay.storage._ledger import (
+    GENESIS_HASH,
+    LedgerVerification,
+    decision_row,
+    entry_hash,
+    payload_text,
+    verify_chain,
+)
+from assay.storage._rows import check_identifier, check_length, like_prefix, utc
+from assay.storage._schema import decisions, ledger, runs
+
+__all__ = ["SqlDecisionRepository"]
+
+# One ledger writer at a time per PostgreSQL database (the migrator uses 7310511).
+_LEDGER_LOCK = 7310512
+_PUT = "DecisionRepository.put"
+_APPROVE = "DecisionRepository.approve"
+
+
+def _lock(conn: sa.Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEDGER_LOCK})
+
+
+def _append(
+    conn: sa.Connection,
+    decision_id: str,
+    kind: Literal["decision", "approval"],
+    payload: dict[str, Any],
+) -> LedgerEntry:
+    """Link a new entry to the newest one; the caller holds the ledger lock."""
+    newest = conn.execute(
+        sa.select(ledger.c.sequence, ledger.c.entry_hash)
+        .order_by(ledger.c.sequence.desc())
+        .limit(1)
+    ).first()
+    sequence = 1 if newest is None else newest.sequence + 1
+    previous = GENESIS_HASH if newest is None else newest.entry_hash
+    text = payload_text(payload)
+    stored = json.loads(text)
+    entry = LedgerEntry(
+        sequence=sequence,
+        decision_id=decision_id,
+        kind=kind,
+        payload=stored,
+        previous_hash=previous,
+        entry_hash=entry_hash(sequence, decision_id, kind, stored, previous),
+        recorded_at=datetime.now(UTC),
+    )
+    conn.execute(ledger.insert().values(**entry.model_dump(exclude={"payload"}), payload=text))
+    return entry
+
+
+def _decision_exists(conn: sa.Connection, decision_id: str) -> bool:
+    query = sa.select(decisions.c.decision_id).where(decisions.c.decision_id == decision_id)
+    return conn.execute(query).first() is not None
+
+
+def _check_decision(decision: Decision) -> Decision:
+    if not isinstance(decision, Decision):
+        raise ParameterError("decision", _PUT, "a Decision", type(decision).__name__)
+    check_identifier(decision.decision_id, "decision.decision_id", _PUT)
+    check_length(decision.policy, 200, "decision.policy", _PUT)
+    check_length(decision.policy_digest, 128, "decision.policy_digest", _PUT)
+    check_length(decision.suite_digest, 64, "decision.suite_digest", _PUT)
+    return decision.model_copy(update={"created_at": utc(decision.created_at)})
+
+
+def _check_approval(approval: Approval) -> Approval:
+    if not isinstance(approval, Approval):
+        raise ParameterError("approval", _APPROVE, "an Approval", type(approval).__name__)
+    for field in ("role", "name"):
+        value = getattr(approval, field)
+        if not value.strip():
+            raise ParameterError(f"approval.{field}", _APPROVE, "a non-empty string", value)
+    return approval.model_copy(update={"at": utc(approval.at)})
+
+
+def _stored(model: type[pydantic.BaseModel], text: str, what: str) -> Any:
+    try:
+        return model.model_validate_json(text)
+    except pydantic.ValidationError as exc:
+        raise StorageError(
+            f"The stored {what} is not readable; the store may have been edited by hand "
+            f"(see DecisionRepository.verify): {exc.errors()[0]['msg']}"
+        ) from exc
+
+
+class SqlDecisionRepository:
+    """Decisions in the ``decisions`` table; decisions and approvals chained in ``ledger``.
+
+    Nothing here updates or deletes a row: a decision is changed only by recording a new one.
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def put(self, decision: Decision) -> LedgerEntry:
+        """Store a decision and append its ``decision`` ledger entry, in one transaction.
+
+        ``created_at`` is stored in UTC (a naive datetime is taken to be UTC). Both runs must
+        be stored (:class:`~assay.errors.NotFoundError` otherwise); a stored decision id
+        cannot be used again (:class:`~assay.errors.ImmutableError`).
+        """
+        stored = _check_decision(decision)
+        decision_id = stored.decision_id
+        try:
+            with write_transaction(self.engine) as conn:
+                _lock(conn)
+                if _decision_exists(conn, decision_id):
+                    raise ImmutableError(
+                        f"Decision {decision_id!r} is already recorded; a decision cannot be "
+                        "changed. Record a new decision under a new id."
+                    )
+                wanted = {stored.baseline_run, stored.candidate_run}
+                found = set(
+                    conn.execute(sa.select(runs.c.run_id).where(runs.c.run_id.in_(wanted)))
+                    .scalars()
+                    .all()
+                )
+                for role, run_id in (
+                    ("baseline", stored.baseline_run),
+                    ("candidate", stored.candidate_run),
+                ):
+                    if run_id not in found:
+                        raise NotFoundError(
+                            f"Decision {decision_id!r} names the {role} run {run_id!r}, which "
+                            "is not stored; store the run first (store.runs.put)."
+                        )
+                conn.execute(decisions.insert().values(**decision_row(stored)))
+                return _append(conn, decision_id, "decision", stored.model_dump(mode="json"))
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"Recording decision {decision_id!r} failed: {exc}") from exc
+
+    def approve(self, decision_id: str, approval: Approval) -> LedgerEntry:
+        """Append an ``approval`` entry for a recorded decision (its full id).
+
+        ``approval.at`` is stored in UTC. Every call appends: a later approval in the same role
+        does not replace an earlier one, both stay in the ledger.
+        """
+        if not isinstance(decision_id, str) or not decision_id:
+            raise ParameterError("decision_id", _APPROVE, "a decision id", decision_id)
+        stored = _check_approval(approval)
+        try:
+            with write_transaction(self.engine) as conn:
+                _lock(conn)
+                if not _decision_exists(conn, decision_id):
+                    raise NotFoundError(
+                        f"No decision has the id {decision_id!r}. See `assay decisions list`."
+                    )
+                return _append(conn, decision_id, "approval", stored.model_dump(mode="json"))
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"Recording an approval of {decision_id!r} failed: {exc}") from exc
+
+    def get(self, ref: str) -> Decision:
+        """A decision by id or unique id prefix."""
+        if not isinstance(ref, str) or not ref:
+            raise ParameterError("ref", "DecisionRepository.get", "a decision id or prefix", ref)
+        columns = (decisions.c.decision_id, decisions.c.body)
+        with read_connection(self.engine) as conn:
+            row = conn.execute(sa.select(*columns).where(decisions.c.decision_id == ref)).first()
+            rows = [row] if row is not None else []
+            if not rows:
+                pattern = decisions.c.decision_id.like(like_prefix(ref), escape="\\")
+                query = sa.select(*columns).where(pattern).order_by(decisions.c.decision_id)
+                rows = list(conn.execute(query.limit(11)).all())
+        if len(rows) > 1:
+            shown = ", ".join(r.decision_id for r in rows[:10]) + (
+                ", ..." if len(rows) > 10 else ""
+            )
+            raise StorageError(
+                f"The prefix {ref!r} matches several decisions: {shown}. Give more of the id."
+            )
+        if not rows:
+            raise NotFoundError(
+                f"No decision has the id or id prefix {ref!r}. See `assay decisions list`."
+            )
+        decision: Decision = _stored(Decision, rows[0].body, f"decision {rows[0].decision_id!r}")
+        return decision
+
+    def approvals(self, decision_id: str) -> list[Approval]:
+        """The approvals of a decision (its full id), in the order they were recorded."""
+        if not isinstance(decision_id, str) or not decision_id:
+            raise ParameterError(
+                "decision_id", "DecisionRepository.approvals", "a decision id", decision_id
+            )
+        query = (
+            sa.select(ledger.c.sequence, ledger.c.payload)
+            .where((ledger.c.decision_id == decision_id) & (ledger.c.kind == "approval"))
+            .order_by(ledger.c.sequence)
+        )
+        with read_connection(self.engine) as conn:
+            if not _decision_exists(conn, decision_id):
+                raise NotFoundError(
+                    f"No decision has the id {decision_id!r}. See `assay decisions list`."
+                )
+            rows = conn.execute(query).all()
+        return [_stored(Approval, r.payload, f"ledger entry {r.sequence}") for r in rows]
+
+    def ledger(self) -> list[LedgerEntry]:
+        """Every ledger entry, oldest first, as stored (check them with :meth:`verify`)."""
+        with read_connection(self.engine) as conn:
+            rows = conn.execute(sa.select(ledger).order_by(ledger.c.sequence)).all()
+        entries = []
+        for row in rows:
+            data = row._asdict()
+            data["recorded_at"] = utc(data["recorded_at"])
+            try:
+                data["payload"] = json.loads(data["payload"])
+                entries.append(LedgerEntry.model_validate(data))
+            except (ValueError, pydantic.ValidationError) as exc:
+                raise StorageError(
+                    f"Ledger entry {row.sequence} is not readable; the store may have been "
+                    "edited by hand (see DecisionRepository.verify)."
+                ) from exc
+        return entries
+
+    def verify(self) -> LedgerVerification:
+        """Recompute every entry's hash and link, and compare every decision row with its entry.
+
+        Reads the ledger and the ``decisions`` table in one snapshot, so that decisions
+        recorded meanwhile do not look like tampering.
+        """
+        with read_connection(self.engine) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                rows = {
+                    r.decision_id: r._asdict() for r in conn.execute(sa.select(decisions)).all()
+                }
+                ordered = sa.select(ledger).order_by(ledger.c.sequence)
+                entries = (r._asdict() for r in conn.execute(ordered))
+                return verify_chain(entries, rows)
+
+    def list(
+        self,
+        *,
+        verdict: Verdict | str | None = None,
+        run: str | None = None,
+        limit: int | None = None,
+    ) -> list[Decision]:
+        """Decisions, newest first; only those with ``verdict``, or naming ``run`` as baseline
+        or candidate (its full id), and at most ``limit``."""
+        where = "DecisionRepository.list"
+        query = sa.select(decisions.c.decision_id, decisions.c.body)
+        if verdict is not None:
+            try:
+                chosen = Verdict(verdict)
+            except ValueError:
+                raise ParameterError(
+                    "verdict", where, "SHIP, BLOCK or INCONCLUSIVE", verdict
+                ) from None
+            query = query.where(decisions.c.verdict == chosen.value)
+        if run is not None:
+            if not isinstance(run, str) or not run:
+                raise ParameterError("run", where, "a run id", run)
+            query = query.where(
+                (decisions.c.baseline_run == run) | (decisions.c.candidate_run == run)
+            )
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+                raise ParameterError("limit", where, "a positive integer or None", limit)
+            query = query.limit(limit)
+        query = query.order_by(decisions.c.created_at.desc(), decisions.c.decision_id.desc())
+        with read_connection(self.engine) as conn:
+            rows = conn.execute(query).all()
+        return [_stored(Decision, r.body, f"decision {r.decision_id!r}") for r in rows]
