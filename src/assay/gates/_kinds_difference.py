@@ -1,0 +1,178 @@
+"""Rule kinds on the paired difference: non-inferiority and superiority.
+
+Both are direction-aware. With ``d = [low, high]`` the interval of candidate minus baseline,
+the *gain* is ``d`` for a metric where higher is better and ``−d = [−high, −low]`` where lower
+is better, so positive always means the candidate is better.
+
+* ``non_inferiority`` (margin m > 0, absolute in the metric's units, or ``relative_margin``
+  r ∈ (0, 1) giving m = r·|baseline estimate|): pass when the gain's lower bound ≥ −m (for a
+  lower-is-better metric: the difference's upper bound ≤ +m), fail when the gain's upper bound
+  < −m (the difference's lower bound > +m), inconclusive otherwise.
+* ``superiority`` (no parameters): pass when the gain's lower bound > 0, fail when the gain's
+  upper bound ≤ 0 (the whole interval at or on the wrong side of zero), inconclusive when the
+  interval contains zero in its interior or touches it from the better side (low ≤ 0 < high).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from assay.core import MetricComparison
+from assay.gates._combine import Judged, PerResultKind, gain, settle_sentence
+from assay.gates._registry import FieldProblem, Outcome, RuleCase, register_rule_kind
+from assay.gates._settle import sample_size_to_settle
+from assay.gates._words import scale_of
+
+__all__ = [
+    "NonInferiority",
+    "NonInferiorityParameters",
+    "Superiority",
+    "SuperiorityParameters",
+]
+
+_PARAMS = ConfigDict(frozen=True, extra="forbid")
+
+
+def _finite(value: Any, field: str, kind: str, expected: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise FieldProblem(
+            field, f"The {field!r} parameter of a {kind} rule must be {expected}. Got {value!r}."
+        )
+    return float(value)
+
+
+def paired_binary(result: MetricComparison) -> bool:
+    """Whether the result's test is McNemar's (paired 0/1 outcomes)."""
+    return "mcnemar" in result.test.lower()
+
+
+def _label(result: MetricComparison) -> str:
+    return result.label + (" (lower is better)" if result.goal == "lower" else "")
+
+
+class NonInferiorityParameters(BaseModel):
+    """``margin`` (absolute, > 0) or ``relative_margin`` (share of the baseline, in (0, 1))."""
+
+    model_config = _PARAMS
+
+    margin: float | None = None
+    """Largest acceptable worsening, in the metric's units (0.01 = 1 point on a 0–1 metric)."""
+    relative_margin: float | None = None
+    """Largest acceptable worsening as a share of the baseline's estimate (0.02 = 2%)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check(cls, data: Any) -> Any:
+        kind = "non_inferiority"
+        margin, relative = data.get("margin"), data.get("relative_margin")
+        if margin is None and relative is None:
+            raise FieldProblem(
+                "margin",
+                f"a {kind} rule needs 'margin' (absolute) or 'relative_margin' (a share of "
+                "the baseline's estimate).",
+            )
+        if margin is not None and relative is not None:
+            raise FieldProblem("relative_margin", "give 'margin' or 'relative_margin', not both.")
+        if margin is not None:
+            expected = "a positive number: the largest acceptable worsening in the metric's units"
+            if _finite(margin, "margin", kind, expected) <= 0.0:
+                raise FieldProblem(
+                    "margin",
+                    f"The 'margin' parameter of a {kind} rule must be {expected}. Got {margin!r}.",
+                )
+        if relative is not None:
+            expected = "a float in (0, 1): a share of the baseline's estimate"
+            if not 0.0 < _finite(relative, "relative_margin", kind, expected) < 1.0:
+                raise FieldProblem(
+                    "relative_margin",
+                    f"The 'relative_margin' parameter of a {kind} rule must be {expected}. "
+                    f"Got {relative!r}.",
+                )
+        return data
+
+
+@register_rule_kind("non_inferiority")
+class NonInferiority(PerResultKind):
+    """The candidate is not worse than the baseline by more than a margin."""
+
+    parameters = NonInferiorityParameters
+
+    def judge_one(self, result: MetricComparison, params: BaseModel, case: RuleCase) -> Judged:
+        """Judge one result on the gain's interval (see the module docstring)."""
+        assert isinstance(params, NonInferiorityParameters)
+        sc = scale_of(result)
+        base = result.baseline.estimate
+        if params.margin is not None:
+            m, note = params.margin, ""
+        else:
+            assert params.relative_margin is not None
+            m = params.relative_margin * abs(base)
+            note = f" ({params.relative_margin:.1%} of the baseline's {sc.value(base)})"
+        _, g_low, g_high = gain(result)
+        higher = result.goal == "higher"
+        bound = -m if higher else m
+        outcome: Outcome
+        if g_low >= -m:
+            outcome, where = "pass", "entirely at or above" if higher else "entirely at or below"
+        elif g_high < -m:
+            outcome, where = "fail", "entirely below" if higher else "entirely above"
+        else:
+            outcome, where = "inconclusive", "across"
+        reason = (
+            f"{_label(result)}: {sc.diffs(result.difference)}, {where} the "
+            f"{sc.margin(bound)} margin{note}"
+        )
+        if outcome != "inconclusive":
+            return Judged(result.label, outcome, reason)
+        size = sample_size_to_settle(
+            result.difference, result.n, m, paired_binary=paired_binary(result)
+        )
+        word = "drop" if higher else "rise"
+        what = f"detect a {sc.size(m)} {word}"
+        more = size.more if size else 0
+        return Judged(result.label, outcome, reason, settle_sentence(size, what), more)
+
+
+class SuperiorityParameters(BaseModel):
+    """Superiority has no parameters."""
+
+    model_config = _PARAMS
+
+
+@register_rule_kind("superiority")
+class Superiority(PerResultKind):
+    """The candidate is better than the baseline."""
+
+    parameters = SuperiorityParameters
+
+    def judge_one(self, result: MetricComparison, params: BaseModel, case: RuleCase) -> Judged:
+        """Judge one result on the gain's interval (see the module docstring)."""
+        sc = scale_of(result)
+        g_est, g_low, g_high = gain(result)
+        higher = result.goal == "higher"
+        outcome: Outcome
+        if g_low > 0.0:
+            outcome, where = "pass", "entirely above zero" if higher else "entirely below zero"
+        elif g_high <= 0.0:
+            outcome = "fail"
+            where = "entirely at or below zero" if higher else "entirely at or above zero"
+        else:
+            outcome, where = "inconclusive", "the interval includes zero"
+        reason = f"{_label(result)}: {sc.diffs(result.difference)}, {where}"
+        if outcome != "inconclusive":
+            return Judged(result.label, outcome, reason)
+        if g_est <= 0.0:
+            settle = (
+                f"the observed difference ({sc.diff(result.difference.estimate)}) does not "
+                "favour the candidate; more examples are unlikely to show superiority"
+            )
+            return Judged(result.label, outcome, reason, settle, 0)
+        size = sample_size_to_settle(
+            result.difference, result.n, g_est, paired_binary=paired_binary(result)
+        )
+        what = f"detect an improvement of the observed size ({sc.diff(result.difference.estimate)})"
+        more = size.more if size else 0
+        return Judged(result.label, outcome, reason, settle_sentence(size, what), more)

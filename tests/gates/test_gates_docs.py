@@ -1,0 +1,99 @@
+"""docs/policies.md documents every built-in kind and parameter, and its examples load."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+import assay.gates
+from assay.gates import default_policy, get_rule_kind, load_policy
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
+BUILT_IN = (
+    "threshold",
+    "non_inferiority",
+    "superiority",
+    "no_regression",
+    "budget",
+    "max_error_rate",
+)
+
+
+def _sections() -> dict[str, str]:
+    text = DOCS.read_text(encoding="utf-8")
+    parts = re.split(r"^### (\w+)\n", text, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def _yaml_blocks() -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("kind", BUILT_IN)
+def test_every_kind_and_parameter_is_documented(kind: str) -> None:
+    section = _sections()[kind]
+    for parameter in get_rule_kind(kind).parameters.model_fields:
+        assert f"`{parameter}`" in section, (kind, parameter)
+
+
+def test_policy_examples_in_the_docs_load() -> None:
+    policies = [b for b in _yaml_blocks() if b.startswith("name:") and "\nrules:" in b]
+    assert len(policies) >= 2
+    for block in policies:
+        load_policy(block)
+    rules = [b for b in _yaml_blocks() if b.startswith("- name:")]
+    assert len(rules) >= 4
+    for block in rules:
+        load_policy(yaml.safe_dump({"name": "doc", "rules": {"quality": yaml.safe_load(block)}}))
+
+
+def test_the_ci_example_gates_with_the_exit_code() -> None:
+    (workflow,) = [b for b in _yaml_blocks() if "jobs:" in b]
+    steps = yaml.safe_load(workflow)["jobs"]["gate"]["steps"]
+    gate = next(s for s in steps if s.get("name") == "Gate")["run"]
+    assert "assay gate" in gate and "--policy" in gate
+    for code in ("0)", "1)", "2)"):
+        assert code in gate
+
+
+def test_the_documented_default_policy_is_the_shipped_one() -> None:
+    documented = [b for b in _yaml_blocks() if b.startswith("name: default")]
+    assert len(documented) == 1
+    assert load_policy(documented[0]).digest == default_policy().digest
+
+
+def test_public_names_are_pinned() -> None:
+    assert sorted(assay.gates.__all__) == sorted(
+        [
+            "ALL_METRICS",
+            "TIERS",
+            "BudgetParameters",
+            "MaxErrorRateParameters",
+            "NoRegressionParameters",
+            "NonInferiorityParameters",
+            "Policy",
+            "PolicyRules",
+            "Rule",
+            "RuleCase",
+            "RuleJudgement",
+            "RuleKind",
+            "SampleSizeToSettle",
+            "SuperiorityParameters",
+            "ThresholdParameters",
+            "Tier",
+            "default_policy",
+            "evaluate_policy",
+            "get_rule_kind",
+            "list_rule_kinds",
+            "load_policy",
+            "policy_to_yaml",
+            "regression_p_value",
+            "register_rule_kind",
+            "sample_size_to_settle",
+        ]
+    )
+    for name in assay.gates.__all__:
+        assert getattr(assay.gates, name) is not None
