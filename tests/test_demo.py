@@ -17,7 +17,7 @@ from assay.cli import main
 def test_demo_stores_two_real_runs_once(home: Path, capsys):
     assert main(["demo"]) == 0
     first = capsys.readouterr().out
-    assert "stored" in first and "accuracy" in first
+    assert "stored" in first and "accuracy" in first and "report_html" in first
     assert main(["demo", "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert not again["baseline"]["created"] and not again["candidate"]["created"]
@@ -27,6 +27,16 @@ def test_demo_stores_two_real_runs_once(home: Path, capsys):
     for run in (base, cand):
         acc = run["metrics"]["accuracy"]
         assert 0.8 < acc["low"] < acc["estimate"] < acc["high"] < 0.9
+    assert again["verdict"]["verdict"] in ("SHIP", "BLOCK", "INCONCLUSIVE")
+    assert not again["decision"]["created"]  # the same decision is recorded once
+    html = Path(again["files"]["report_html"]).read_text()
+    assert again["verdict"]["verdict"] in html and "<svg" in html
+    memo = Path(again["files"]["memo"]).read_text()
+    assert "TO BE WRITTEN BY" in memo
+    assert main(["decisions", "list", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
+    assert main(["decisions", "verify"]) == 0
+    capsys.readouterr()
     assert main(["runs", "list", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 2
     assert main(["runs", "diff", base["run_id"], cand["run_id"], "--json"]) == 0

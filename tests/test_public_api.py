@@ -2,31 +2,43 @@
 
 import assay
 
+PUBLIC = [
+    "DecisionRecord",
+    "DemoResult",
+    "LoggedRun",
+    "Store",
+    "SuiteData",
+    "__version__",
+    "approve",
+    "as_adapter",
+    "compare",
+    "decide",
+    "diff_runs",
+    "evaluate",
+    "gate",
+    "get_run",
+    "get_suite",
+    "ingest",
+    "list_runs",
+    "load_suite",
+    "log_run",
+    "make_suite",
+    "open_store",
+    "parse_metric_filter",
+    "register_suite",
+    "resolve_policy",
+    "run_demo",
+    "upgrade_database",
+    "write_reports",
+]
+
 
 def test_public_names_are_pinned():
-    assert sorted(assay.__all__) == sorted(
-        [
-            "DemoResult",
-            "LoggedRun",
-            "Store",
-            "SuiteData",
-            "__version__",
-            "as_adapter",
-            "diff_runs",
-            "evaluate",
-            "get_run",
-            "get_suite",
-            "ingest",
-            "list_runs",
-            "load_suite",
-            "log_run",
-            "make_suite",
-            "open_store",
-            "parse_metric_filter",
-            "register_suite",
-            "run_demo",
-            "upgrade_database",
-        ]
-    )
+    assert sorted(assay.__all__) == PUBLIC
     for name in assay.__all__:
         assert getattr(assay, name) is not None
+
+
+def test_comparisons_and_verdicts_render_in_notebooks():
+    assert callable(getattr(assay.core.Comparison, "_repr_html_", None))
+    assert callable(getattr(assay.core.VerdictResult, "_repr_html_", None))

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from pathlib import Path
+
 from assay._api import LoggedRun, register_suite
+from assay._decide import DecisionRecord, decide
 from assay._evaluate import evaluate
 from assay.data import SuiteData, make_suite
 from assay.datasets import ADULT_FEATURES, load_adult
@@ -42,6 +45,8 @@ class DemoResult:
     """Logistic regression."""
     candidate: LoggedRun
     """Gradient boosting."""
+    decision: DecisionRecord
+    """Comparison, verdict under the default policy, report files and the recorded decision."""
 
 
 def _age_band(age: int) -> str:
@@ -176,12 +181,20 @@ def _file_digest(name: str) -> str:
 
 
 def run_demo(
-    *, store: Store | None = None, on_step: Callable[[str], None] | None = None
+    *,
+    store: Store | None = None,
+    out_dir: str | Path = "assay-demo",
+    on_step: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Train a logistic-regression baseline and a gradient-boosting candidate on Adult, evaluate
-    both on the test split with slices, and store both runs with their manifests.
+    """The whole loop on real data.
 
-    Seeds are fixed, so running it twice stores nothing new (the runs are identical).
+    Train a logistic-regression baseline and a gradient-boosting candidate on Adult, evaluate
+    both on the test split with slices, store both runs with their manifests, compare them
+    paired by example, gate the candidate with the default policy, write the HTML and Markdown
+    reports and the decision memo to ``out_dir``, and record the decision in the ledger.
+
+    Seeds are fixed, so running it twice stores nothing new (the runs and the decision are
+    identical) and says so.
     """
     say = on_step or (lambda _msg: None)
     st = store if store is not None else open_store()
@@ -207,6 +220,14 @@ def run_demo(
             dataset_digests={"adult-train": _file_digest("adult.data.gz")},
             provenance={"training_rows": len(train)},
         )
+    say("comparing candidate with baseline, paired by example, overall and on every slice")
+    decision = decide(
+        logged["baseline"].run.run_id, logged["candidate"].run.run_id, store=st, out_dir=out_dir
+    )
     return DemoResult(
-        store_url=st.url, suite=suite, baseline=logged["baseline"], candidate=logged["candidate"]
+        store_url=st.url,
+        suite=suite,
+        baseline=logged["baseline"],
+        candidate=logged["candidate"],
+        decision=decision,
     )

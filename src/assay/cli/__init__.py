@@ -3,12 +3,17 @@
 from assay.cli._ab import ab_app
 from assay.cli._app import EXIT_CODES, app, main
 from assay.cli._commands import demo_command, run_command
+from assay.cli._decide import compare_command, decisions_app, gate_command, report_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
 from assay.cli._runs import runs_app
 
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("ingest")(ingest_command)
+app.command("compare")(compare_command)
+app.command("gate")(gate_command)
+app.command("report")(report_command)
+app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")
 app.add_typer(db_app, name="db")

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import assay
+from assay.cli._decide import print_verdict
 from assay.cli._ingest import print_logged
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
@@ -34,6 +35,12 @@ def demo_command(db: DbOption = None, json: JsonOption = False) -> None:
                     "created": result.candidate.created,
                     "run": result.candidate.run.model_dump(mode="json"),
                 },
+                "verdict": result.decision.verdict.model_dump(mode="json"),
+                "decision": {
+                    "created": result.decision.created,
+                    "decision_id": result.decision.decision.decision_id,
+                },
+                "files": {k: str(v) for k, v in result.decision.files.items()},
             }
         )
         return
@@ -45,9 +52,16 @@ def demo_command(db: DbOption = None, json: JsonOption = False) -> None:
     for role, logged in (("baseline", result.baseline), ("candidate", result.candidate)):
         console.print(f"\n[bold]{role}[/]")
         print_logged(logged)
+    rec = result.decision
+    print_verdict(rec.verdict)
+    for key, path in rec.files.items():
+        console.print(f"{key}: {safe(path.resolve())}")
+    state = "recorded" if rec.created else "was already recorded (nothing new written)"
+    console.print(f"decision {rec.decision.decision_id[:12]} {state}")
     b, c = result.baseline.run.run_id[:12], result.candidate.run.run_id[:12]
     console.print(
-        f"\nnext: [cyan]assay runs list[/], [cyan]assay runs show {c}[/], [cyan]assay runs diff {b} {c}[/]"
+        f"\nnext: [cyan]assay compare {b} {c}[/], [cyan]assay runs diff {b} {c}[/], "
+        f"[cyan]assay decisions show {rec.decision.decision_id[:12]}[/]"
     )
 
 

@@ -1,4 +1,12 @@
-"""Running a suite against a model adapter; records go to whatever the caller does with them."""
+"""Running a suite against a model adapter; records go to whatever the caller does with them.
+
+* Synchronous adapters (:class:`ModelAdapter`: callables, scikit-learn) and asynchronous
+  ones (:class:`AsyncModelAdapter`: :class:`OpenAIAdapter` for OpenAI-compatible endpoints)
+  register by name (:func:`register_adapter`, :func:`get_adapter`).
+* :func:`evaluate_suite` runs either kind; :func:`evaluate_suite_async` is the asynchronous
+  path (concurrency, retries, rate limits, repeated samples, :class:`ResponseCache`).
+* :class:`PromptTemplate` renders an example's fields into a prompt.
+"""
 
 from assay.runners._adapters import (
     CallableAdapter,
@@ -9,17 +17,38 @@ from assay.runners._adapters import (
     load_callable,
     register_adapter,
 )
+from assay.runners._async_runner import (
+    AsyncModelAdapter,
+    AsyncModelClient,
+    ModelResponse,
+    evaluate_suite_async,
+)
+from assay.runners._cache import ResponseCache, request_key
+from assay.runners._http import RetryPolicy, TokenBucket
 from assay.runners._local import ProgressCallback, Scorer, evaluate_suite
+from assay.runners._openai import OpenAIAdapter
+from assay.runners._tasks import PromptTemplate, example_fields
 
 __all__ = [
+    "AsyncModelAdapter",
+    "AsyncModelClient",
     "CallableAdapter",
     "ModelAdapter",
+    "ModelResponse",
+    "OpenAIAdapter",
     "ProgressCallback",
+    "PromptTemplate",
+    "ResponseCache",
+    "RetryPolicy",
     "Scorer",
     "SklearnAdapter",
+    "TokenBucket",
     "adapter_names",
     "evaluate_suite",
+    "evaluate_suite_async",
+    "example_fields",
     "get_adapter",
     "load_callable",
     "register_adapter",
+    "request_key",
 ]

@@ -1,0 +1,300 @@
+"""``assay compare``, ``assay gate``, ``assay report`` and ``assay decisions``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+import assay
+from assay.cli._options import DbOption, JsonOption
+from assay.cli._render import console, emit_json, safe
+from assay.core import Comparison, MetricComparison, VerdictResult
+
+decisions_app = typer.Typer(
+    help="Recorded decisions, approvals and the ledger.", no_args_is_help=True
+)
+
+Baseline = Annotated[str, typer.Argument(help="Baseline run id or prefix.")]
+Candidate = Annotated[str, typer.Argument(help="Candidate run id or prefix.")]
+SharedOnly = Annotated[
+    bool,
+    typer.Option(
+        "--shared-only",
+        help="Compare only the examples both runs share, even across suite versions.",
+    ),
+]
+Seed = Annotated[int, typer.Option(help="Seed of the bootstrap resampling.")]
+PolicyOption = Annotated[
+    Path | None, typer.Option("--policy", help="Policy YAML (default: the shipped default policy).")
+]
+_STYLE = {"SHIP": "bold green", "BLOCK": "bold red", "INCONCLUSIVE": "bold yellow"}
+
+
+def _num(x: float) -> str:
+    return f"{x:+.4f}" if abs(x) < 100 else f"{x:+.4g}"
+
+
+def _result_row(r: MetricComparison) -> list[str]:
+    d = r.difference
+    p_adj = "" if r.p_adjusted is None else f"{r.p_adjusted:.3g}"
+    return [
+        safe(r.label),
+        f"{r.baseline.estimate:.4f}",
+        f"{r.candidate.estimate:.4f}",
+        f"{_num(d.estimate)} [{_num(d.low)}, {_num(d.high)}]",
+        f"{r.p_value:.3g}",
+        p_adj,
+        str(r.n),
+        safe(r.test),
+    ]
+
+
+def print_comparison(c: Comparison, *, slices: int = 12) -> None:
+    """Overall results, then the slices most worth a look."""
+    console.print(
+        f"[bold]{safe(c.candidate_model)}[/] (candidate) vs [bold]{safe(c.baseline_model)}[/] (baseline) "
+        f"on {safe(c.suite_name)}: {c.coverage.shared} paired examples"
+    )
+    cols = (
+        "metric",
+        "baseline",
+        "candidate",
+        f"difference [{c.confidence:.0%} interval]",
+        "p",
+        "p adj.",
+        "n",
+        "test",
+    )
+    overall = Table(title="overall")
+    for col in cols:
+        overall.add_column(col, overflow="fold")
+    for r in c.results:
+        if r.slice_attribute is None:
+            overall.add_row(*_result_row(r))
+    console.print(overall)
+    by_slice = [r for r in c.results if r.slice_attribute is not None]
+    if by_slice:
+        worst = sorted(
+            by_slice, key=lambda r: r.p_adjusted if r.p_adjusted is not None else r.p_value
+        )[:slices]
+        table = Table(title=f"slices with the strongest evidence ({len(worst)} of {len(by_slice)})")
+        for col in cols:
+            table.add_column(col, overflow="fold")
+        for r in worst:
+            table.add_row(*_result_row(r))
+        console.print(table)
+    for role, e in c.errors.items():
+        if e.errors:
+            console.print(f"{role}: {e.errors} of {e.records} records errored ({e.error_rate:.1%})")
+    if c.flips:
+        console.print(f"{len(c.flips)} flipped examples listed (see --json or the report)")
+
+
+def print_verdict(v: VerdictResult) -> None:
+    """The verdict first, then every rule."""
+    console.print(f"\n[{_STYLE[v.verdict.value]}]{v.verdict.value}[/]")
+    console.print(safe(v.summary))
+    table = Table(title=f"policy {safe(v.policy)}")
+    for col in ("tier", "rule", "outcome", "blocking", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in v.rules:
+        style = {"pass": "green", "fail": "red", "inconclusive": "yellow"}[r.outcome]
+        reason = safe(r.reason) + (f"\n[dim]{safe(r.to_settle)}[/]" if r.to_settle else "")
+        table.add_row(
+            r.tier, safe(r.rule), f"[{style}]{r.outcome}[/]", "yes" if r.blocking else "no", reason
+        )
+    console.print(table)
+
+
+def compare_command(
+    baseline: Baseline,
+    candidate: Candidate,
+    shared_only: SharedOnly = False,
+    seed: Seed = 0,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Compare two runs paired by example: every metric × slice with intervals, tests and p-values."""
+    c = assay.compare(
+        baseline, candidate, store=assay.open_store(db), shared_only=shared_only, seed=seed
+    )
+    if json:
+        emit_json(c.model_dump(mode="json"))
+    else:
+        print_comparison(c)
+
+
+def gate_command(
+    baseline: Baseline,
+    candidate: Candidate,
+    policy: PolicyOption = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write report.html, report.md and memo.md here.")
+    ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Record the decision in the ledger (writes reports to --report or ./assay-reports).",
+        ),
+    ] = False,
+    shared_only: SharedOnly = False,
+    seed: Seed = 0,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> int:
+    """Gate a candidate: exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE (other codes are errors)."""
+    store = assay.open_store(db)
+    if record:
+        rec = assay.decide(
+            baseline,
+            candidate,
+            policy=policy,
+            store=store,
+            out_dir=report or "assay-reports",
+            shared_only=shared_only,
+            seed=seed,
+        )
+        comparison, verdict, files = rec.comparison, rec.verdict, rec.files
+        note = f"decision {rec.decision.decision_id[:12]} {'recorded' if rec.created else 'was already recorded'}"
+    else:
+        comparison = assay.compare(
+            baseline, candidate, store=store, shared_only=shared_only, seed=seed
+        )
+        verdict = assay.gate(comparison, policy)
+        files = assay.write_reports(comparison, verdict, report) if report else {}
+        note = ""
+    if json:
+        emit_json(
+            {
+                "verdict": verdict.model_dump(mode="json"),
+                "comparison": comparison.model_dump(mode="json"),
+                "files": {k: str(v) for k, v in files.items()},
+            }
+        )
+    else:
+        print_verdict(verdict)
+        for key, path in files.items():
+            console.print(f"{key}: {safe(path)}")
+        if note:
+            console.print(note)
+    return verdict.verdict.exit_code
+
+
+def report_command(
+    baseline: Baseline,
+    candidate: Candidate,
+    policy: PolicyOption = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for report.html, report.md and memo.md.")
+    ] = Path("assay-reports"),
+    shared_only: SharedOnly = False,
+    seed: Seed = 0,
+    db: DbOption = None,
+) -> None:
+    """Write the HTML and Markdown reports and the decision memo for two runs."""
+    comparison = assay.compare(
+        baseline, candidate, store=assay.open_store(db), shared_only=shared_only, seed=seed
+    )
+    verdict = assay.gate(comparison, policy)
+    for key, path in assay.write_reports(comparison, verdict, output).items():
+        console.print(f"{key}: {safe(path)}")
+
+
+@decisions_app.command("list")
+def decisions_list(db: DbOption = None, json: JsonOption = False) -> None:
+    """Recorded decisions, newest first."""
+    items = assay.open_store(db).decisions.list()
+    if json:
+        emit_json([d.model_dump(mode="json") for d in items])
+        return
+    table = Table(title=f"{len(items)} decision(s)")
+    for col in ("decision", "created", "verdict", "title", "policy"):
+        table.add_column(col, overflow="fold")
+    for d in items:
+        table.add_row(
+            d.decision_id[:12],
+            f"{d.created_at:%Y-%m-%d %H:%M}",
+            f"[{_STYLE[d.verdict.value]}]{d.verdict.value}[/]",
+            safe(d.title),
+            safe(d.policy),
+        )
+    console.print(table)
+
+
+@decisions_app.command("show")
+def decisions_show(
+    decision: Annotated[str, typer.Argument(help="Decision id or prefix.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """A decision, its evidence and its approvals."""
+    store = assay.open_store(db)
+    d = store.decisions.get(decision)
+    approvals = store.decisions.approvals(d.decision_id)
+    if json:
+        emit_json(
+            {
+                **d.model_dump(mode="json"),
+                "approvals": [a.model_dump(mode="json") for a in approvals],
+            }
+        )
+        return
+    console.print(
+        f"[bold]{safe(d.title)}[/]\n[{_STYLE[d.verdict.value]}]{d.verdict.value}[/] {safe(d.summary)}"
+    )
+    console.print(
+        f"policy {safe(d.policy)} {d.policy_digest[:12]}; baseline {d.baseline_run[:12]}, candidate {d.candidate_run[:12]}"
+    )
+    for role, digest in d.artifacts.items():
+        console.print(f"  evidence {role}: artifact {digest[:16]}")
+    for a in approvals:
+        console.print(
+            f"  {a.status} by {safe(a.name)} as {safe(a.role)} at {a.at:%Y-%m-%d %H:%M} {safe(a.note)}"
+        )
+
+
+@decisions_app.command("approve")
+def decisions_approve(
+    decision: Annotated[str, typer.Argument(help="Decision id or prefix.")],
+    role: Annotated[str, typer.Option(help="Role signing (safety, privacy, product, lead, ...).")],
+    name: Annotated[str, typer.Option(help="Who signs.")],
+    reject: Annotated[bool, typer.Option("--reject", help="Record an objection instead.")] = False,
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Append an approval (or an objection) to the ledger."""
+    entry = assay.approve(
+        decision,
+        role=role,
+        name=name,
+        status="rejected" if reject else "approved",
+        note=note,
+        store=assay.open_store(db),
+    )
+    console.print(f"ledger entry {entry.sequence}: {entry.entry_hash[:16]}")
+
+
+@decisions_app.command("verify")
+def decisions_verify(db: DbOption = None, json: JsonOption = False) -> int:
+    """Check the ledger's hash chain and that no decision was edited (exit 5 if tampered)."""
+    result = assay.open_store(db).decisions.verify()
+    if json:
+        emit_json(
+            {
+                "ok": result.ok,
+                "entries": result.entries,
+                "first_bad_sequence": result.first_bad_sequence,
+                "reason": result.reason,
+            }
+        )
+    elif result.ok:
+        console.print(f"[green]ledger intact[/]: {result.entries} entries")
+    else:
+        console.print(
+            f"[red]ledger tampered[/] at entry {result.first_bad_sequence}: {safe(result.reason)}"
+        )
+    return 0 if result.ok else 5

@@ -1,0 +1,214 @@
+"""Pairing two runs' records by example id, and per-example averages of repeated samples.
+
+Paired examples are numbered in the sorted order of their ids, so every result is the same
+whatever order the records come in. Records stored by assay are already sorted by id; when both
+runs hold exactly the same sorted ids the pairing costs two comparisons of the id columns,
+otherwise the ids are hashed and the union is sorted once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay.errors import DataError
+
+__all__ = ["ExampleMeans", "PairedRuns", "RunSide", "example_means", "pair_runs", "record_scores"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class RunSide:
+    """One run's records and where each record's example sits among the paired examples."""
+
+    name: str
+    """``"baseline"`` or ``"candidate"``."""
+    table: pa.Table
+    """The run's records, as given."""
+    example: IntArray
+    """Paired example index of each record; -1 when the other run does not have the example."""
+    errored: BoolArray
+    """Whether each record's model call failed (``error`` is set)."""
+    identity: bool
+    """True when record i is paired example i (one record per example, same order)."""
+
+
+@dataclass(frozen=True, eq=False)
+class PairedRuns:
+    """Two runs' records aligned on their shared examples."""
+
+    example_ids: pa.Array
+    """Ids of the paired examples, sorted."""
+    baseline: RunSide
+    """The baseline's records."""
+    candidate: RunSide
+    """The candidate's records."""
+    baseline_only: int
+    """Examples only the baseline has."""
+    candidate_only: int
+    """Examples only the candidate has."""
+    max_samples: int
+    """Most records (samples) any paired example has in either run."""
+
+    @property
+    def n(self) -> int:
+        """Number of paired examples."""
+        return len(self.example_ids)
+
+
+def _ids(table: pa.Table, side: str) -> pa.Array:
+    if "example_id" not in table.column_names:
+        raise DataError(
+            f"the {side} records have no example_id column",
+            column="example_id",
+            expected="one example_id per record",
+            found=f"columns {table.column_names[:8]}",
+        )
+    col = table.column("example_id")
+    if not pa.types.is_string(col.type):
+        col = col.cast(pa.string())
+    ids = col.combine_chunks()
+    if ids.null_count:
+        row = int(pc.index(pc.is_null(ids), True).as_py())
+        raise DataError(
+            f"the {side} records have a record without an example id",
+            row=row,
+            column="example_id",
+            expected="an example id",
+            found="null",
+        )
+    return ids
+
+
+def _sorted_groups(ids: pa.Array) -> tuple[pa.Array, IntArray] | None:
+    """Distinct ids and each record's position among them, when the ids are sorted."""
+    n = len(ids)
+    if n < 2:
+        return ids, np.zeros(n, dtype=np.int64)
+    head, tail = ids.slice(0, n - 1), ids.slice(1)
+    if not pc.all(pc.less_equal(head, tail)).as_py():
+        return None
+    new = np.asarray(pc.not_equal(tail, head).to_numpy(zero_copy_only=False), dtype=bool)
+    group = np.concatenate(([0], np.cumsum(new, dtype=np.int64)))
+    starts = np.concatenate(([0], np.flatnonzero(new) + 1))
+    return ids.take(pa.array(starts)), group
+
+
+def _errored(table: pa.Table) -> BoolArray:
+    if "error" not in table.column_names:
+        return np.zeros(table.num_rows, dtype=bool)
+    return np.asarray(pc.is_valid(table.column("error")).to_numpy(), dtype=bool)
+
+
+def _max_samples(example: IntArray, n: int) -> int:
+    kept = example[example >= 0]
+    return int(np.bincount(kept, minlength=n).max()) if kept.size else 0
+
+
+def pair_runs(baseline: pa.Table, candidate: pa.Table) -> PairedRuns:
+    """Pair the records of two runs on their shared example ids (sorted)."""
+    ids_b, ids_c = _ids(baseline, "baseline"), _ids(candidate, "candidate")
+    fast_b, fast_c = _sorted_groups(ids_b), _sorted_groups(ids_c)
+    if fast_b is not None and fast_c is not None and fast_b[0].equals(fast_c[0]):
+        example_ids, ex_b, ex_c = fast_b[0], fast_b[1], fast_c[1]
+        only_b = only_c = 0
+    else:
+        example_ids, ex_b, ex_c, only_b, only_c = _hash_pairing(ids_b, ids_c)
+    n = len(example_ids)
+    sides = []
+    for name, table, ex in (("baseline", baseline, ex_b), ("candidate", candidate, ex_c)):
+        identity = table.num_rows == n and bool(np.array_equal(ex, np.arange(n)))
+        sides.append(RunSide(name, table, ex, _errored(table), identity))
+    samples = max(_max_samples(ex_b, n), _max_samples(ex_c, n))
+    return PairedRuns(example_ids, sides[0], sides[1], only_b, only_c, samples)
+
+
+def _hash_pairing(
+    ids_b: pa.Array, ids_c: pa.Array
+) -> tuple[pa.Array, IntArray, IntArray, int, int]:
+    encoded = pc.dictionary_encode(pa.concat_arrays([ids_b, ids_c]))
+    dictionary = encoded.dictionary
+    order = np.asarray(pc.sort_indices(dictionary).to_numpy(), dtype=np.int64)
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    codes = rank[np.asarray(encoded.indices.to_numpy(), dtype=np.int64)]
+    code_b, code_c = codes[: len(ids_b)], codes[len(ids_b) :]
+    in_b = np.bincount(code_b, minlength=order.size) > 0
+    in_c = np.bincount(code_c, minlength=order.size) > 0
+    shared = in_b & in_c
+    position = np.where(shared, np.cumsum(shared) - 1, -1)
+    example_ids = dictionary.take(pa.array(order[shared]))
+    only_b = int(np.count_nonzero(in_b & ~in_c))
+    only_c = int(np.count_nonzero(in_c & ~in_b))
+    return example_ids, position[code_b], position[code_c], only_b, only_c
+
+
+def record_scores(side: RunSide, column: str, *, exclude_errors: bool = True) -> FloatArray:
+    """A numeric column of one run per record, NaN where missing (or where the record errored,
+    with ``exclude_errors``)."""
+    table = side.table
+    if column not in table.column_names:
+        raise DataError(
+            f"the {side.name} records have no {column!r} column",
+            column=column,
+            expected=f"a score column {column!r} (a metric of the suite)",
+            found="no such column",
+        )
+    col = table.column(column)
+    if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)):
+        raise DataError(
+            f"the {side.name} records' {column!r} column is not numeric",
+            column=column,
+            expected="float scores",
+            found=str(col.type),
+        )
+    values = np.array(col.cast(pa.float64()).to_numpy(), dtype=np.float64)
+    infinite = np.isinf(values)
+    if infinite.any():
+        row = int(np.flatnonzero(infinite)[0])
+        raise DataError(
+            f"the {side.name} records hold an infinite score",
+            row=row,
+            column=column,
+            expected="a finite score or none",
+            found=str(values[row]),
+        )
+    if exclude_errors:
+        values[side.errored] = np.nan
+    return values
+
+
+@dataclass(frozen=True, eq=False)
+class ExampleMeans:
+    """One run's scores of one column averaged per paired example."""
+
+    means: FloatArray
+    """Mean over the example's scored records; NaN when none was scored."""
+    within_sd: float | None
+    """Mean over examples with two or more scored samples of their standard deviation (ddof=1)."""
+
+
+def example_means(side: RunSide, values: FloatArray, n: int) -> ExampleMeans:
+    """Average ``values`` (per record, NaN = not scored) over each paired example's records."""
+    if side.identity:
+        return ExampleMeans(values, None)
+    keep = (side.example >= 0) & ~np.isnan(values)
+    ex = side.example[keep]
+    x = values[keep]
+    counts = np.bincount(ex, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.bincount(ex, weights=x, minlength=n) / counts
+    repeated = counts >= 2
+    if not repeated.any():
+        return ExampleMeans(means, None)
+    resid = x - means[ex]
+    ss = np.bincount(ex, weights=resid * resid, minlength=n)
+    sds = np.sqrt(ss[repeated] / (counts[repeated] - 1))
+    return ExampleMeans(means, float(sds.mean()))

@@ -1,0 +1,270 @@
+"""compare_runs: a candidate run against a baseline run, paired by example."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+
+from assay.compare._align import PairedRuns, example_means, pair_runs, record_scores
+from assay.compare._flips import build_flips, find_flips
+from assay.compare._groups import Layout, build_layout, cluster_codes, overall_family, slice_family
+from assay.compare._means import compare_means, is_binary
+from assay.compare._methods import describe_methods
+from assay.compare._nonmean import NonMeanPlan, compare_non_means
+from assay.compare._resampled import compare_quantile
+from assay.compare._results import Collected, MetricOutcome, metric_rows
+from assay.core import (
+    Comparison,
+    Coverage,
+    ManifestDifference,
+    MetricSpec,
+    Run,
+    RunErrors,
+    RunInfo,
+    Suite,
+)
+from assay.errors import DataError, ParameterError, SuiteMismatchError
+from assay.metrics import get_metric
+
+__all__ = ["compare_runs"]
+
+_FN = "compare_runs"
+LATENCY_QUANTILES = (("latency_p50", 0.5), ("latency_p95", 0.95))
+COST_METRIC = "cost_per_example"
+
+
+def _check_int(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ParameterError(name, _FN, f"an integer >= {minimum}", value)
+    return int(value)
+
+
+def _check_confidence(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        raise ParameterError("confidence", _FN, "a float in (0, 1)", value)
+    if not 0.0 < float(value) < 1.0:
+        raise ParameterError("confidence", _FN, "a float in (0, 1)", value)
+    return float(value)
+
+
+def _seed(rng: object) -> int:
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63 - 1))
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
+        return int(rng)
+    raise ParameterError("rng", _FN, "a non-negative int seed or a numpy Generator", rng)
+
+
+def _attributes(slices: Sequence[str] | None, suite: Suite) -> list[str]:
+    if slices is None:
+        return suite.slice_names
+    names = [slices] if isinstance(slices, str) else list(slices)
+    unknown = [s for s in names if s not in suite.slice_names]
+    if unknown:
+        raise ParameterError(
+            "slices", _FN, f"names of the suite's slice attributes {suite.slice_names}", unknown
+        )
+    return list(dict.fromkeys(names))
+
+
+def _check_suites(baseline: RunInfo, candidate: RunInfo, suite: Suite, shared_only: bool) -> None:
+    if baseline.suite_digest != candidate.suite_digest and not shared_only:
+        raise SuiteMismatchError(
+            f"baseline run {baseline.run_id} (suite {baseline.suite_name!r}) and candidate run "
+            f"{candidate.run_id} (suite {candidate.suite_name!r}) were made on different suite "
+            "versions, so their examples or metrics differ and the comparison would not be "
+            "paired on one suite; pass shared_only=True to compare only the examples both runs "
+            "share, on the baseline's suite",
+            expected=f"suite digest {baseline.suite_digest[:12]}",
+            found=candidate.suite_digest[:12],
+        )
+    if suite.digest != baseline.suite_digest:
+        raise SuiteMismatchError(
+            f"the suite given ({suite.name!r}) is not the suite version baseline run "
+            f"{baseline.run_id} was made on; pass the baseline's suite",
+            expected=f"suite digest {baseline.suite_digest[:12]}",
+            found=suite.digest[:12],
+        )
+
+
+def _present(paired: PairedRuns, column: str) -> bool:
+    return all(
+        column in side.table.column_names
+        and side.table.column(column).null_count < side.table.num_rows
+        for side in (paired.baseline, paired.candidate)
+    )
+
+
+def _spread_note(sd_b: float | None, sd_c: float | None, samples: int) -> str:
+    parts = [f"{sd:.3g} ({name})" for sd, name in ((sd_b, "baseline"), (sd_c, "candidate")) if sd]
+    spread = "; mean within-example SD " + ", ".join(parts) if parts else ""
+    return f"repeated samples averaged per example (up to {samples} per example){spread}"
+
+
+def _mean_metric(
+    spec: MetricSpec,
+    paired: PairedRuns,
+    layout: Layout,
+    conf: float,
+    max_flips: int,
+    out: Collected,
+) -> None:
+    scores = {}
+    for side in (paired.baseline, paired.candidate):
+        values = record_scores(side, spec.name)
+        out.missing[side.name][spec.name] = int(np.isnan(values).sum())
+        scores[side.name] = example_means(side, values, paired.n)
+    b, c = scores["baseline"].means, scores["candidate"].means
+    if not (~np.isnan(b) & ~np.isnan(c)).any():
+        out.unscored.append(spec.name)
+        return
+    binary = is_binary(b, c)
+    notes = []
+    if paired.max_samples > 1:
+        sds = (scores["baseline"].within_sd, scores["candidate"].within_sd)
+        notes.append(_spread_note(*sds, paired.max_samples))
+    groups = compare_means(b, c, layout, conf, binary)
+    kind = "binary" if binary else "mean"
+    out.outcomes.append(MetricOutcome(spec.name, spec.goal, kind, groups, notes))
+    out.flips += find_flips(spec.name, spec.goal, b, c, binary, max_flips)
+
+
+def _operational(
+    paired: PairedRuns,
+    layout: Layout,
+    conf: float,
+    seed: int,
+    resamples: int,
+    suite: Suite,
+    out: Collected,
+) -> None:
+    taken = set(suite.metric_names)
+    n = paired.n
+    if _present(paired, "cost") and COST_METRIC not in taken:
+        b, c = (
+            example_means(s, record_scores(s, "cost", exclude_errors=False), n).means
+            for s in (paired.baseline, paired.candidate)
+        )
+        if (~np.isnan(b) & ~np.isnan(c)).any():
+            groups = compare_means(b, c, layout, conf, binary=False)
+            out.outcomes.append(MetricOutcome(COST_METRIC, "lower", "mean", groups))
+    if _present(paired, "latency_ms"):
+        b, c = (
+            example_means(s, record_scores(s, "latency_ms", exclude_errors=False), n).means
+            for s in (paired.baseline, paired.candidate)
+        )
+        for name, q in LATENCY_QUANTILES:
+            if name in taken:
+                continue
+            r = compare_quantile(b, c, q, layout, seed, resamples, conf)
+            if r is not None:
+                groups = [[r]] + [[None] * fam.size for fam in layout.families[1:]]
+                out.outcomes.append(MetricOutcome(name, "lower", "bootstrap", groups))
+
+
+def compare_runs(
+    baseline: RunInfo | Run,
+    baseline_records: pa.Table,
+    candidate: RunInfo | Run,
+    candidate_records: pa.Table,
+    suite: Suite,
+    *,
+    confidence: float = 0.95,
+    shared_only: bool = False,
+    slices: Sequence[str] | None = None,
+    rng: int | np.random.Generator = 0,
+    resamples: int = 2000,
+    max_flips: int = 50,
+    min_slice_size: int = 30,
+    manifest_differences: list[ManifestDifference] | None = None,
+) -> Comparison:
+    """Compare a candidate run with a baseline run, paired by example, on every metric × slice.
+
+    ``baseline_records`` and ``candidate_records`` are the runs' record tables
+    (:func:`assay.data.record_schema`); ``suite`` is the baseline's suite. Runs on different
+    suite versions are refused (:class:`~assay.errors.SuiteMismatchError`) unless
+    ``shared_only``, which pairs the examples both runs have; ``coverage`` says how many.
+
+    Conventions (DESIGN.md, statistical conventions): examples are paired by ``example_id``
+    and repeated samples averaged per example first; a record that errored or has no score
+    is left out, pairwise, for that metric and counted in ``errors``. Metrics of 0/1 scores use
+    Newcombe's paired score interval and McNemar's test (exact under 25 discordant pairs);
+    other means the paired t; with clusters both become the clustered paired t (CR1, G-1
+    degrees of freedom). Metrics whose ``aggregate`` names a registered metric that is not a
+    mean (``"macro_f1"``, ``"mcc"``, ...) are recomputed from the records' reference and
+    output columns and compared by the paired bootstrap on one seeded set of resample weights
+    (BCa, ``resamples``, seed ``rng``; p = (c+1)/(B+1)). Each metric's slice results are
+    adjusted by Benjamini-Hochberg over all its slice results; overall results are not
+    adjusted here (gates adjust their gated family). The minimum detectable effect is at 80%
+    power and alpha = 1 - ``confidence``. When the records have ``cost`` and ``latency_ms``,
+    ``cost_per_example`` (paired t) and ``latency_p50`` / ``latency_p95`` (paired bootstrap of
+    the quantile difference, all examples only) are added, lower being better. ``methods``
+    lists every method used, in words.
+    """
+    conf = _check_confidence(confidence)
+    n_resamples = _check_int(resamples, "resamples", 1)
+    flips_cap = _check_int(max_flips, "max_flips", 0)
+    small = _check_int(min_slice_size, "min_slice_size", 0)
+    attributes = _attributes(slices, suite)
+    seed = _seed(rng)
+    _check_suites(baseline, candidate, suite, shared_only)
+    paired = pair_runs(baseline_records, candidate_records)
+    if paired.n == 0:
+        raise DataError(
+            f"baseline run {baseline.run_id} and candidate run {candidate.run_id} share no "
+            "example: there is nothing to pair",
+            column="example_id",
+            expected="at least one example id in both runs",
+            found=f"{paired.baseline_only} baseline-only and {paired.candidate_only} "
+            "candidate-only examples",
+        )
+    families = (overall_family(paired.n), *(slice_family(paired, a) for a in attributes))
+    layout = build_layout(families, cluster_codes(paired))
+    out = Collected()
+    plan = NonMeanPlan()
+    for spec in suite.metrics:
+        if spec.aggregate == "mean" or get_metric(spec.aggregate).is_mean:
+            _mean_metric(spec, paired, layout, conf, flips_cap, out)
+        else:
+            plan.add(spec)
+    compare_non_means(plan, paired, layout, conf, seed, n_resamples, flips_cap, out)
+    rank = {name: i for i, name in enumerate(suite.metric_names)}
+    out.outcomes.sort(key=lambda o: rank.get(o.name, len(rank)))
+    _operational(paired, layout, conf, seed, n_resamples, suite, out)
+    results = [row for outcome in out.outcomes for row in metric_rows(outcome, layout, conf, small)]
+    errors = {
+        side.name: RunErrors(
+            records=side.table.num_rows,
+            errors=int(side.errored.sum()),
+            missing_scores=out.missing[side.name],
+        )
+        for side in (paired.baseline, paired.candidate)
+    }
+    return Comparison(
+        baseline_run=baseline.run_id,
+        candidate_run=candidate.run_id,
+        baseline_model=str(baseline.model),
+        candidate_model=str(candidate.model),
+        suite_name=suite.name,
+        suite_digest=suite.digest,
+        confidence=conf,
+        coverage=Coverage(
+            shared=paired.n,
+            baseline_only=paired.baseline_only,
+            candidate_only=paired.candidate_only,
+            suite_examples=suite.n_examples,
+        ),
+        results=results,
+        flips=build_flips(paired, out.flips),
+        errors=errors,
+        manifest_differences=[
+            {"path": d.path, "a": d.a, "b": d.b} for d in manifest_differences or []
+        ],
+        created_at=datetime.now(UTC),
+        methods=describe_methods(
+            out.outcomes, layout, paired, conf, seed, n_resamples, small, out.unscored
+        ),
+    )

@@ -1,0 +1,168 @@
+"""Slices and clusters of the paired examples, as small integer codes computed once.
+
+Every slice attribute becomes one integer code per paired example (its values sorted by
+name, -1 for a missing value), so per-slice sums are one ``np.bincount`` per attribute.
+Clusters are numbered in the order of their first paired example, so the numbering, and with
+it every resample, does not depend on the order of the records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay.compare._align import PairedRuns, RunSide
+from assay.errors import DataError
+
+__all__ = [
+    "Family",
+    "Layout",
+    "build_layout",
+    "cluster_codes",
+    "overall_family",
+    "slice_family",
+]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class Family:
+    """The overall group, or the values of one slice attribute, over the paired examples."""
+
+    attribute: str | None
+    """Slice attribute; ``None`` for all examples."""
+    values: tuple[str | None, ...]
+    """Slice values, sorted (``(None,)`` for all examples)."""
+    codes: IntArray
+    """Index into ``values`` of each paired example; -1 when it has no value."""
+
+    @property
+    def size(self) -> int:
+        """Number of groups."""
+        return len(self.values)
+
+
+def overall_family(n: int) -> Family:
+    """All paired examples as one group."""
+    return Family(None, (None,), np.zeros(n, dtype=np.int64))
+
+
+def _per_example(side: RunSide, record_codes: IntArray, n: int) -> IntArray:
+    """Spread per-record codes onto paired examples (the records of one example agree)."""
+    if side.identity:
+        return record_codes
+    out = np.full(n, -1, dtype=np.int64)
+    keep = side.example >= 0
+    out[side.example[keep]] = record_codes[keep]
+    return out
+
+
+def _dictionary(side: RunSide, column: str, what: str) -> tuple[IntArray, list[str | None]]:
+    table = side.table
+    if column not in table.column_names:
+        raise DataError(
+            f"the {side.name} records have no {column!r} column",
+            column=column,
+            expected=f"a {what} column {column!r}",
+            found="no such column",
+        )
+    col = table.column(column)
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col.cast(pa.string()))
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    indices = np.asarray(pc.fill_null(arr.indices, -1).to_numpy(), dtype=np.int64)
+    labels = arr.dictionary.cast(pa.string()).to_pylist()
+    return indices, labels
+
+
+def slice_family(paired: PairedRuns, attribute: str) -> Family:
+    """The values of one slice attribute, taken from the baseline's records."""
+    side = paired.baseline
+    indices, labels = _dictionary(side, attribute, "slice")
+    names = sorted({v for v in labels if v is not None})
+    position = {v: i for i, v in enumerate(names)}
+    remap = np.array([position.get(v, -1) if v is not None else -1 for v in labels] + [-1])
+    per_example = remap[_per_example(side, indices, paired.n)]
+    present = np.bincount(per_example[per_example >= 0], minlength=len(names)) > 0
+    compact = np.where(present, np.cumsum(present) - 1, -1)
+    codes = np.where(per_example >= 0, compact[np.maximum(per_example, 0)], -1)
+    values = tuple(v for v, p in zip(names, present.tolist(), strict=True) if p)
+    return Family(attribute, values, codes.astype(np.int64))
+
+
+def cluster_codes(paired: PairedRuns) -> tuple[IntArray, int] | None:
+    """Cluster of each paired example (0 .. G-1) from the baseline, or ``None`` without clusters.
+
+    An example without a cluster label is a cluster of its own.
+    """
+    side = paired.baseline
+    if "cluster" not in side.table.column_names:
+        return None
+    if side.table.column("cluster").null_count == side.table.num_rows:
+        return None
+    indices, labels = _dictionary(side, "cluster", "cluster")
+    n = paired.n
+    per_example = _per_example(side, indices, n)
+    own = np.where(per_example >= 0, per_example, len(labels) + np.arange(n))
+    # the first paired example of each cluster names it; numbering follows those examples
+    first = np.full(len(labels) + n, n, dtype=np.int64)
+    first[own[::-1]] = np.arange(n, dtype=np.int64)[::-1]
+    leader = first[own]
+    is_leader = np.zeros(n, dtype=bool)
+    is_leader[leader] = True
+    number = np.cumsum(is_leader) - 1
+    return number[leader].astype(np.int64), int(is_leader.sum())
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """Everything about the paired examples that every metric shares: slices and clusters."""
+
+    families: tuple[Family, ...]
+    """The overall group first, then one family per slice attribute."""
+    cells: IntArray
+    """Cell of each paired example: examples in one cell share every slice value."""
+    n_cells: int
+    """Number of cells."""
+    cell_groups: tuple[IntArray, ...]
+    """For each family, the group of each cell (-1: no value)."""
+    clusters: IntArray | None
+    """Cluster of each paired example (0 .. G-1), or ``None``."""
+    n_clusters: int
+    """Number of clusters G (0 without clusters)."""
+
+    @property
+    def units(self) -> int:
+        """Resampling units: clusters when there are clusters, else examples."""
+        return self.n_clusters if self.clusters is not None else int(self.cells.size)
+
+
+def _compact(code: IntArray, card: int) -> tuple[IntArray, int]:
+    if card <= 4 * code.size + 1024:
+        present = np.bincount(code, minlength=card) > 0
+        return (np.cumsum(present) - 1)[code], int(present.sum())
+    uniq, inverse = np.unique(code, return_inverse=True)
+    return inverse.astype(np.int64), int(uniq.size)
+
+
+def build_layout(families: tuple[Family, ...], clusters: tuple[IntArray, int] | None) -> Layout:
+    """Cells of the slice families (the overall family first) and the cluster codes."""
+    n = families[0].codes.size
+    code = np.zeros(n, dtype=np.int64)
+    card = 1
+    for fam in families[1:]:
+        code = code * (fam.size + 1) + (fam.codes + 1)
+        card *= fam.size + 1
+        if card > 1 << 40:
+            code, card = _compact(code, card)
+    code, card = _compact(code, card)
+    first = np.zeros(card, dtype=np.int64)
+    first[code[::-1]] = np.arange(n, dtype=np.int64)[::-1]
+    groups = tuple(fam.codes[first] for fam in families)
+    g_codes, g = (None, 0) if clusters is None else clusters
+    return Layout(families, code, card, groups, g_codes, g)

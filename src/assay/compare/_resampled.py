@@ -1,0 +1,304 @@
+"""Paired bootstrap of metrics that are not means: functions of sums, custom metrics, quantiles.
+
+Functions of sums (F1, macro-F1, MCC, BLEU, ...) are recomputed on every resample from the
+resampled per-example sufficient statistics. All of them share one seeded
+:class:`~assay.stats.ResampleWeights` over the paired examples (clusters, when there are
+clusters). For each slice attribute the examples are grouped into categories of identical
+statistics and slice value, and one draw of category counts from those weights resamples
+every metric and every value of the attribute at once (the distribution of resampling the
+examples, drawn in ``O(resamples × categories)``, as ``assay.stats.paired_bootstrap_table``'s
+fast path does). When the statistics take too many distinct values, or the examples are
+clustered, :func:`assay.stats.paired_bootstrap_table` resamples the exact unit weights.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assay.compare._groups import Family, Layout
+from assay.compare._means import GroupResults
+from assay.errors import UnderpoweredWarning
+from assay.metrics import MetricDefinition, compare_metric
+from assay.stats import (
+    PairedResult,
+    PairedStats,
+    Replicates,
+    ResampleWeights,
+    paired_bootstrap_table,
+    paired_from_replicates,
+    paired_quantile_table,
+)
+
+__all__ = ["SumsMetric", "compare_custom", "compare_quantile", "compare_sums"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+Statistic = Callable[[FloatArray], FloatArray]
+
+
+@dataclass(frozen=True, eq=False)
+class SumsMetric:
+    """A metric computed from summed per-example statistics, for both runs."""
+
+    name: str
+    """The suite's metric name."""
+    value: Statistic
+    """Metric from summed statistics, vectorised ``(..., k) -> (...)``."""
+    baseline: npt.NDArray[Any]
+    """``(n, k)`` statistics of the baseline per paired example (zero rows where not valid)."""
+    candidate: npt.NDArray[Any]
+    """``(n, k)`` statistics of the candidate."""
+    valid: BoolArray
+    """Examples with statistics in both runs."""
+    codes: IntArray | None = None
+    """Optional codes, equal only where the examples' rows of both runs are equal (label
+    combinations); saves hashing the statistics."""
+
+
+def _compact(code: IntArray, card: int) -> tuple[IntArray, int]:
+    if card <= 4 * code.size + 1024:
+        present = np.bincount(code, minlength=card) > 0
+        return (np.cumsum(present) - 1)[code], int(present.sum())
+    uniq, inverse = np.unique(code, return_inverse=True)
+    return inverse.astype(np.int64).ravel(), int(uniq.size)
+
+
+def _row_codes(matrix: npt.NDArray[Any], limit: int) -> tuple[IntArray, int] | None:
+    """Codes equal exactly where rows are equal (0 .. m-1), or None past ``limit`` rows."""
+    n = matrix.shape[0]
+    code = np.zeros(n, dtype=np.int64)
+    card = 1
+    for j in range(matrix.shape[1]):
+        col = matrix[:, j]
+        lo, hi = col.min(), col.max()
+        if lo == hi:
+            continue
+        integral = np.issubdtype(col.dtype, np.integer) or bool(np.array_equal(col, np.rint(col)))
+        if integral and hi - lo < 1 << 20:
+            values, width = (col - lo).astype(np.int64), int(hi - lo) + 1
+        else:
+            uniq, inverse = np.unique(col, return_inverse=True)
+            if uniq.size > limit:
+                return None
+            values, width = inverse.astype(np.int64).ravel(), int(uniq.size)
+        if card * width >= 1 << 62:
+            code, card = _compact(code, card)
+        code, card = code * width + values, card * width
+        if card > limit:
+            code, card = _compact(code, card)
+            if card > limit:
+                return None
+    return _compact(code, card)
+
+
+def _by_group(key: IntArray, card: int, group: IntArray) -> tuple[IntArray, IntArray]:
+    """Number categories by (group, first example), so each group's categories are contiguous
+    and the draw depends on neither the codes' values nor the order of the records.
+
+    Returns each example's category and the first example of each category.
+    """
+    n = key.size
+    first = np.zeros(card, dtype=np.int64)
+    first[key[::-1]] = np.arange(n, dtype=np.int64)[::-1]
+    order = np.lexsort((first, group[first]))
+    rank = np.empty(card, dtype=np.int64)
+    rank[order] = np.arange(card)
+    return rank[key], first[order]
+
+
+def _statistic_codes(metrics: Sequence[SumsMetric], limit: int) -> tuple[IntArray, int] | None:
+    joint: tuple[IntArray, int] | None = None
+    for m in metrics:
+        if m.codes is not None:
+            coded: tuple[IntArray, int] | None = _compact(m.codes, int(m.codes.max()) + 1)
+        else:
+            rows = np.hstack([m.baseline, m.candidate, m.valid[:, None]])
+            coded = _row_codes(rows, limit)
+        if coded is None:
+            return None
+        if joint is None:
+            joint = coded
+        else:
+            joint = _compact(joint[0] * coded[1] + coded[0], joint[1] * coded[1])
+            if joint[1] > limit:
+                return None
+    return joint
+
+
+def _fast_family(
+    metrics: Sequence[SumsMetric],
+    family: Family,
+    stream: int,
+    statistic_codes: tuple[IntArray, int],
+    weights: ResampleWeights,
+    confidence: float,
+    limit: int,
+) -> dict[str, list[PairedResult | None]] | None:
+    codes, card = statistic_codes
+    key, c = _compact((family.codes + 1) * card + codes, (family.size + 1) * card)
+    if c > limit:
+        return None
+    category, leader = _by_group(key, c, family.codes)
+    sizes = np.bincount(category, minlength=c)
+    counts = weights.category_counts(sizes, stream=stream).astype(np.float64)
+    bounds = np.searchsorted(family.codes[leader], np.arange(family.size + 1))
+    # every metric's statistics side by side, zero where the metric has no pair, so one
+    # product per group gives every metric's resampled sums
+    tables, valids, offsets = [], [], [0]
+    for m in metrics:
+        keep = m.valid[leader]
+        for run in (m.baseline, m.candidate):
+            tables.append(np.where(keep[:, None], np.asarray(run[leader], np.float64), 0.0))
+            offsets.append(offsets[-1] + tables[-1].shape[1])
+        valids.append(keep)
+    table = np.hstack(tables)
+    note = f"category fast path ({c} categories)"
+    out: dict[str, list[PairedResult | None]] = {m.name: [] for m in metrics}
+    for v in range(family.size):
+        lo, hi = int(bounds[v]), int(bounds[v + 1])
+        sums = counts[:, lo:hi] @ table[lo:hi]
+        for i, m in enumerate(metrics):
+            cats = lo + np.flatnonzero(valids[i][lo:hi])
+            if cats.size == 0:
+                out[m.name].append(None)
+                continue
+            size = sizes[cats].astype(np.float64)
+            reps = [
+                _replicates(m.value, sums[:, a:b], size, table[cats, a:b])
+                for a, b in (
+                    (offsets[2 * i], offsets[2 * i + 1]),
+                    (offsets[2 * i + 1], offsets[2 * i + 2]),
+                )
+            ]
+            out[m.name].append(
+                paired_from_replicates(
+                    reps[0],
+                    reps[1],
+                    n=int(size.sum()),
+                    confidence=confidence,
+                    weights=weights,
+                    notes=(note,),
+                )
+            )
+    return out
+
+
+def _replicates(
+    value: Statistic, sums: FloatArray, sizes: FloatArray, table: FloatArray
+) -> Replicates:
+    total = sizes @ table
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = float(np.asarray(value(total[None, :]), dtype=np.float64)[0])
+        replicates = np.asarray(value(sums), dtype=np.float64)
+        jackknife = np.asarray(value(total[None, :] - table), dtype=np.float64)
+    return Replicates(estimate, replicates, jackknife, sizes)
+
+
+def _engine_family(
+    m: SumsMetric, family: Family, layout: Layout, weights: ResampleWeights, confidence: float
+) -> list[PairedResult | None]:
+    masks = {str(v): (family.codes == v) & m.valid for v in range(family.size)}
+    filled = {k: mask for k, mask in masks.items() if mask.any()}
+    if not filled:
+        return [None] * family.size
+    with warnings.catch_warnings():
+        # slices with one unit are reported with their unbounded interval and a note
+        warnings.simplefilter("ignore", UnderpoweredWarning)
+        table = paired_bootstrap_table(
+            {m.name: PairedStats(m.baseline, m.candidate, m.value)},
+            slices=filled,
+            weights=weights,
+            clusters=layout.clusters,
+            confidence=confidence,
+        )
+    return [table.get((m.name, str(v))) for v in range(family.size)]
+
+
+def compare_sums(
+    metrics: Sequence[SumsMetric], layout: Layout, weights: ResampleWeights, confidence: float
+) -> dict[str, GroupResults]:
+    """Paired bootstrap results of every function-of-sums metric on every group."""
+    out: dict[str, GroupResults] = {m.name: [] for m in metrics}
+    n = layout.cells.size
+    limit = max(64, n // 8)
+    codes = None if layout.clusters is not None else _statistic_codes(metrics, limit)
+    for f, family in enumerate(layout.families):
+        fast = None
+        if codes is not None:
+            fast = _fast_family(metrics, family, f, codes, weights, confidence, limit)
+        for m in metrics:
+            if fast is not None:
+                out[m.name].append(fast[m.name])
+            else:
+                out[m.name].append(_engine_family(m, family, layout, weights, confidence))
+    return out
+
+
+def compare_custom(
+    definition: MetricDefinition,
+    baseline: Mapping[str, npt.NDArray[Any]],
+    candidate: Mapping[str, npt.NDArray[Any]],
+    valid: BoolArray,
+    layout: Layout,
+    seed: int,
+    resamples: int,
+    confidence: float,
+) -> GroupResults:
+    """A metric with its own resampling, on each group separately (seeded alike)."""
+    out: GroupResults = []
+    for family in layout.families:
+        row: list[PairedResult | None] = []
+        for v in range(family.size):
+            rows = np.flatnonzero((family.codes == v) & valid)
+            if rows.size == 0:
+                row.append(None)
+                continue
+            clusters = None if layout.clusters is None else layout.clusters[rows]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UnderpoweredWarning)
+                row.append(
+                    compare_metric(
+                        definition,
+                        {k: x[rows] for k, x in baseline.items()},
+                        {k: x[rows] for k, x in candidate.items()},
+                        rng=seed,
+                        resamples=resamples,
+                        clusters=clusters,
+                        confidence=confidence,
+                    )
+                )
+        out.append(row)
+    return out
+
+
+def compare_quantile(
+    baseline: FloatArray,
+    candidate: FloatArray,
+    q: float,
+    layout: Layout,
+    seed: int,
+    resamples: int,
+    confidence: float,
+) -> PairedResult | None:
+    """Paired bootstrap of the ``q``-quantile difference over all examples with values in both."""
+    valid = ~(np.isnan(baseline) | np.isnan(candidate))
+    clusters = None if layout.clusters is None else layout.clusters[valid]
+    units = int(valid.sum()) if clusters is None else int(np.unique(clusters).size)
+    if units < 2:
+        return None
+    return paired_quantile_table(
+        baseline[valid],
+        candidate[valid],
+        q,
+        rng=seed,
+        resamples=resamples,
+        clusters=clusters,
+        confidence=confidence,
+    )["all"]

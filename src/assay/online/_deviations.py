@@ -1,0 +1,284 @@
+"""The analysis actually run, checked against the experiment's pre-registered plan.
+
+A deviation is a fact about the analysis, not a judgement of the data: the primary metric was
+changed, metrics were analysed that the plan did not name (or planned ones were left out),
+the significance level, sidedness, multiplicity family or method, CUPED or sequential
+monitoring differ from the plan, or the data was read before the planned horizon with a
+fixed-horizon test. Deviations are reported in the verdict (see
+:func:`assay.online.decide_experiment`); only the early look changes it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from assay.errors import ParameterError
+from assay.online._plan import ExperimentPlan
+from assay.online._result import Readout
+
+__all__ = ["DEVIATION_KINDS", "Analysis", "Deviation", "DeviationKind", "check_deviations"]
+
+DeviationKind = Literal[
+    "primary_metric",
+    "unplanned_metric",
+    "missing_metric",
+    "alpha",
+    "alternative",
+    "family",
+    "multiplicity",
+    "cuped",
+    "sequential",
+    "early_look",
+]
+DEVIATION_KINDS: tuple[DeviationKind, ...] = (
+    "primary_metric",
+    "unplanned_metric",
+    "missing_metric",
+    "alpha",
+    "alternative",
+    "family",
+    "multiplicity",
+    "cuped",
+    "sequential",
+    "early_look",
+)
+"""Every kind of deviation :func:`check_deviations` reports, in the order it reports them."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the analysis of an experiment actually did (compare with its :class:`ExperimentPlan`).
+
+    Build it from a readout with :meth:`from_readout`, which reads every setting the readout
+    used; the primary metric and the dates are the analyst's to state.
+    """
+
+    primary_metric: str
+    """The metric the decision was read from."""
+    metrics: tuple[str, ...]
+    """Every metric analysed."""
+    alpha: float
+    """Significance level: 1 − the confidence of the intervals."""
+    alternative: str
+    """``two-sided``, ``greater`` or ``less``."""
+    family: tuple[str, ...]
+    """Metrics whose p-values were adjusted together."""
+    multiplicity: str
+    """``holm``, ``bh`` or ``none``."""
+    cuped: bool
+    """Whether CUPED was used."""
+    sequential: bool
+    """Whether always-valid (sequential) intervals were used."""
+    n_by_arm: dict[str, int] = field(default_factory=dict)
+    """Units per arm at the analysis."""
+    started: date | None = None
+    """First day of the experiment."""
+    analysed: date | None = None
+    """Day of the analysis (the data's cut-off)."""
+
+    @property
+    def days(self) -> int | None:
+        """Days of data: ``analysed − started`` (``None`` without both dates)."""
+        if self.started is None or self.analysed is None:
+            return None
+        return (self.analysed - self.started).days
+
+    @classmethod
+    def from_readout(
+        cls,
+        readout: Readout,
+        *,
+        primary_metric: str | None = None,
+        plan: ExperimentPlan | None = None,
+        started: date | None = None,
+        analysed: date | None = None,
+    ) -> Analysis:
+        """The analysis a readout ran: its settings from ``readout.parameters``.
+
+        The primary metric is ``primary_metric``, else the plan's, else the readout's first
+        metric. ``analysed`` defaults to today when ``started`` is given.
+        """
+        metrics = tuple(dict.fromkeys(r.metric for r in readout.lifts))
+        if primary_metric is None:
+            primary_metric = plan.primary_metric if plan is not None else metrics[0]
+        p = readout.parameters
+        family = p.get("family")
+        if started is not None and analysed is None:
+            analysed = date.today()
+        return cls(
+            primary_metric=primary_metric,
+            metrics=metrics,
+            alpha=1.0 - float(p["confidence"]),
+            alternative=str(p["alternative"]),
+            family=tuple(family) if family is not None else metrics,
+            multiplicity=str(p["multiplicity"]),
+            cuped=bool(p["cuped"]),
+            sequential=bool(p["sequential"]),
+            n_by_arm=dict(readout.n_by_arm),
+            started=started,
+            analysed=analysed,
+        )
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One difference between the pre-registered plan and the analysis run."""
+
+    kind: DeviationKind
+    """What differs (see :data:`DEVIATION_KINDS`)."""
+    planned: str
+    """What the plan said."""
+    actual: str
+    """What the analysis did."""
+    message: str
+    """The deviation in words, with its consequence."""
+    metric: str | None = None
+    """The metric concerned, when there is one."""
+    blocks_ship: bool = False
+    """Whether it prevents a SHIP (only an early look with a fixed-horizon test does)."""
+
+
+def _names(values: Sequence[str]) -> str:
+    return ", ".join(values) if values else "none"
+
+
+def _early(plan: ExperimentPlan, analysis: Analysis) -> Deviation | None:
+    """A fixed-horizon test read before the planned duration or sample size."""
+    if analysis.sequential:
+        return None
+    reasons, planned = [], []
+    days = analysis.days
+    if plan.duration_days is not None:
+        planned.append(f"{plan.duration_days} days")
+        if days is not None and days < plan.duration_days:
+            reasons.append(f"after {days} of {plan.duration_days} planned days")
+    if plan.sample_size_per_arm is not None:
+        planned.append(f"{plan.sample_size_per_arm:,} units per arm")
+        if analysis.n_by_arm:
+            per_arm = sum(analysis.n_by_arm.values()) / len(analysis.n_by_arm)
+            if per_arm < plan.sample_size_per_arm:
+                reasons.append(
+                    f"with {math.floor(per_arm):,} of {plan.sample_size_per_arm:,} planned "
+                    "units per arm (average over the arms)"
+                )
+    if not reasons:
+        return None
+    return Deviation(
+        kind="early_look",
+        planned="read at the horizon: " + " and ".join(planned),
+        actual="read " + " and ".join(reasons),
+        message=(
+            "unplanned early look with a fixed-horizon test: read "
+            + " and ".join(reasons)
+            + ". Peeking inflates the false-positive rate of fixed-horizon intervals, so the "
+            "readout cannot support a SHIP; wait for the planned horizon or plan the test as "
+            "sequential (always-valid intervals)"
+        ),
+        blocks_ship=True,
+    )
+
+
+def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list[Deviation]:
+    """Every deviation of ``analysis`` from ``plan``, in the order of :data:`DEVIATION_KINDS`.
+
+    ``analysis`` is an :class:`Analysis`, or a :class:`~assay.online.Readout` read with
+    :meth:`Analysis.from_readout` (the plan's primary metric, no dates). Checks:
+
+    - ``primary_metric``: the decision metric differs from the plan's.
+    - ``unplanned_metric`` / ``missing_metric``: one per metric analysed that the plan does not
+      name (primary, guardrails, secondary), and one per planned metric not analysed.
+    - ``alpha`` (1 − confidence, compared to 1e-9) and ``alternative`` (sidedness).
+    - ``family``: the metrics adjusted together differ from ``plan.effective_family()``
+      (compared as sets); ``multiplicity``: the adjustment method differs.
+    - ``cuped`` and ``sequential``: used when not planned, or planned and not used.
+    - ``early_look``: a fixed-horizon analysis (``sequential=False``) with fewer days than
+      ``plan.duration_days`` (needs both dates) or fewer units per arm, on average over the
+      arms, than ``plan.sample_size_per_arm``. The only deviation with ``blocks_ship``.
+    """
+    if isinstance(analysis, Readout):
+        analysis = Analysis.from_readout(analysis, plan=plan)
+    if not isinstance(analysis, Analysis):
+        raise ParameterError(
+            "analysis", "check_deviations", "an Analysis or a Readout", type(analysis).__name__
+        )
+    out: list[Deviation] = []
+    if analysis.primary_metric != plan.primary_metric:
+        out.append(
+            Deviation(
+                "primary_metric", plan.primary_metric, analysis.primary_metric,
+                f"the primary metric changed from {plan.primary_metric!r} to "
+                f"{analysis.primary_metric!r}; the decision must rest on the planned metric",
+                metric=analysis.primary_metric,
+            )  # fmt: skip
+        )
+    planned = plan.metrics()
+    for m in analysis.metrics:
+        if m not in planned:
+            out.append(
+                Deviation(
+                    "unplanned_metric", _names(planned), m,
+                    f"metric {m!r} was analysed but not named in the plan; read it as "
+                    "exploratory, not as evidence for the decision",
+                    metric=m,
+                )  # fmt: skip
+            )
+    for m in planned:
+        if m not in analysis.metrics:
+            out.append(
+                Deviation(
+                    "missing_metric", m, _names(analysis.metrics),
+                    f"planned metric {m!r} was not analysed", metric=m,
+                )  # fmt: skip
+            )
+    if not math.isclose(analysis.alpha, plan.alpha, rel_tol=0.0, abs_tol=1e-9):
+        out.append(
+            Deviation(
+                "alpha", f"{plan.alpha:g}", f"{analysis.alpha:.6g}",
+                f"the significance level changed from {plan.alpha:g} to {analysis.alpha:.6g} "
+                f"(intervals at {1 - analysis.alpha:.6g} instead of {1 - plan.alpha:g})",
+            )  # fmt: skip
+        )
+    if analysis.alternative != plan.alternative:
+        out.append(
+            Deviation(
+                "alternative", plan.alternative, analysis.alternative,
+                f"the test changed from {plan.alternative} to {analysis.alternative}",
+            )  # fmt: skip
+        )
+    family = plan.effective_family()
+    if set(analysis.family) != set(family):
+        out.append(
+            Deviation(
+                "family", _names(family), _names(analysis.family),
+                f"the multiplicity family changed from [{_names(family)}] to "
+                f"[{_names(analysis.family)}]; adjusted p-values are not the planned ones",
+            )  # fmt: skip
+        )
+    if analysis.multiplicity != plan.multiplicity:
+        out.append(
+            Deviation(
+                "multiplicity", plan.multiplicity, analysis.multiplicity,
+                f"the multiplicity adjustment changed from {plan.multiplicity} to "
+                f"{analysis.multiplicity}",
+            )  # fmt: skip
+        )
+    for kind, was, now, what in (
+        ("cuped", plan.cuped, analysis.cuped, "CUPED"),
+        ("sequential", plan.sequential, analysis.sequential, "sequential testing"),
+    ):
+        if was != now:
+            word = "used although not planned" if now else "planned but not used"
+            out.append(
+                Deviation(
+                    kind, "yes" if was else "no", "yes" if now else "no",  # type: ignore[arg-type]
+                    f"{what} {word}",
+                )  # fmt: skip
+            )
+    early = _early(plan, analysis)
+    if early is not None:
+        out.append(early)
+    return out

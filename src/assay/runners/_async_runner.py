@@ -1,0 +1,298 @@
+"""The asynchronous runner: one request per example and sample, many in flight, cached, resumable.
+
+An :class:`AsyncModelAdapter` turns an example into a request (:meth:`build_request`, pure)
+and sends requests through a client it opens for the run (:meth:`connect`). The runner
+renders every request first, answers what it can from the response cache, and sends the
+rest with ``adapter.concurrency`` workers over one client. Answers are cached as they
+arrive, so a run that is killed or cancelled resumes by running it again: only the requests
+without a cached answer are sent, and the records are the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections.abc import Coroutine, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import numpy as np
+import pyarrow as pa
+
+from assay.data import SuiteData
+from assay.errors import ConfigError, DataError
+from assay.runners._cache import ResponseCache, request_key
+from assay.runners._scoring import (
+    ProgressCallback,
+    Scorer,
+    build_records,
+    describe_error,
+    resolve_scorers,
+)
+from assay.runners._tasks import example_fields
+
+__all__ = [
+    "AsyncModelAdapter",
+    "AsyncModelClient",
+    "ModelResponse",
+    "evaluate_suite_async",
+    "run_coroutine",
+]
+
+_PROGRESS_EVERY_S = 0.1
+_FLUSH_EVERY_S = 0.05
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ModelResponse:
+    """A model's answer to one request, or why there is none."""
+
+    output: Any = None
+    """The output (text, a vector, ...); None when ``error`` is set."""
+    tokens_in: int | None = None
+    """Prompt tokens the endpoint reported, if any."""
+    tokens_out: int | None = None
+    """Completion tokens the endpoint reported, if any."""
+    latency_ms: float = math.nan
+    """Wall time of the request that produced the answer, in milliseconds."""
+    error: str | None = None
+    """Why the request failed (after any retries); the example's record carries it."""
+
+
+class AsyncModelClient(Protocol):
+    """An open connection to a model, good for one run."""
+
+    async def send(self, request: Any) -> ModelResponse:
+        """The answer to one request. A failure is a response with ``error``, not an exception."""
+        ...
+
+
+@runtime_checkable
+class AsyncModelAdapter(Protocol):
+    """A model reached by asynchronous requests (an HTTP endpoint, a local server)."""
+
+    name: str
+    """Adapter kind, recorded in the manifest and part of every cache key."""
+    concurrency: int
+    """Most requests in flight at once."""
+
+    def describe(self) -> dict[str, Any]:
+        """Facts about the model and how it is called, for the manifest."""
+        ...
+
+    def build_request(self, example: Mapping[str, Any], sample_index: int) -> Any:
+        """The JSON-serialisable request for one example and sample.
+
+        ``example`` is one mapping of :func:`~assay.runners.example_fields`. Raise
+        :class:`~assay.errors.DataError` to fail this example alone (its record gets the
+        message); any other exception stops the run.
+        """
+        ...
+
+    def connect(self) -> AbstractAsyncContextManager[AsyncModelClient]:
+        """Open a client for one run (sessions, rate limits); closed when the run ends."""
+        ...
+
+    def cost(self, tokens_in: int | None, tokens_out: int | None) -> float | None:
+        """Cost of one request from its token counts, or None when unknown."""
+        ...
+
+
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None, total: int, done: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.done = done
+        self.last = time.monotonic()
+
+    def step(self) -> None:
+        self.done += 1
+        if self.callback is not None and time.monotonic() - self.last >= _PROGRESS_EVERY_S:
+            self.last = time.monotonic()
+            self.callback(self.done, self.total)
+
+    def finish(self) -> None:
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion from synchronous code, also inside a running event loop.
+
+    Where a loop already runs in this thread (a notebook), the coroutine runs on a fresh loop
+    in a worker thread, since a loop cannot be re-entered.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _cached(value: Mapping[str, Any]) -> ModelResponse:
+    return ModelResponse(
+        output=value.get("output"),
+        tokens_in=value.get("tokens_in"),
+        tokens_out=value.get("tokens_out"),
+        latency_ms=float(value.get("latency_ms", math.nan)),
+    )
+
+
+def _to_cache(resp: ModelResponse) -> dict[str, Any]:
+    return {
+        "output": resp.output,
+        "tokens_in": resp.tokens_in,
+        "tokens_out": resp.tokens_out,
+        "latency_ms": resp.latency_ms,
+    }
+
+
+async def _send_all(
+    adapter: AsyncModelAdapter,
+    requests: Sequence[Any],
+    keys: Sequence[str | None],
+    todo: list[int],
+    responses: list[ModelResponse | None],
+    cache: ResponseCache | None,
+    progress: _Progress,
+) -> None:
+    rows = iter(todo)
+    n_workers = max(1, min(int(adapter.concurrency), len(todo)))
+    dirty = asyncio.Event()
+    finished = asyncio.Event()
+    state = {"active": n_workers}
+
+    async with adapter.connect() as client:
+
+        async def worker() -> None:
+            try:
+                for row in rows:
+                    try:
+                        resp = await client.send(requests[row])
+                    except Exception as exc:  # a client bug must not lose the other examples
+                        resp = ModelResponse(error=describe_error(exc))
+                    responses[row] = resp
+                    if cache is not None and resp.error is None:
+                        cache.put(keys[row], _to_cache(resp))  # type: ignore[arg-type]
+                        dirty.set()
+                    progress.step()
+            finally:
+                state["active"] -= 1
+                if state["active"] == 0:
+                    dirty.set()
+                    finished.set()
+
+        async def flusher() -> None:
+            # one transaction for every answer that arrived in the last _FLUSH_EVERY_S
+            assert cache is not None
+            while state["active"] > 0:
+                await dirty.wait()
+                dirty.clear()
+                cache.flush()
+                if state["active"] > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(finished.wait(), _FLUSH_EVERY_S)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(n_workers):
+                    group.create_task(worker())
+                if cache is not None:
+                    group.create_task(flusher())
+        except BaseExceptionGroup as group_error:
+            if len(group_error.exceptions) == 1:
+                raise group_error.exceptions[0] from None
+            raise
+
+
+async def evaluate_suite_async(
+    data: SuiteData,
+    adapter: AsyncModelAdapter,
+    *,
+    scorers: Mapping[str, Scorer] | None = None,
+    samples: int = 1,
+    cache_dir: str | Path | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> pa.Table:
+    """Run an asynchronous adapter on every example (``samples`` times each) and score it.
+
+    Records come in suite order, the samples of an example together (``sample_index`` 0 to
+    ``samples - 1``), with the endpoint's token counts, the cost the adapter computes from
+    them, and each request's latency. An example whose request cannot be built, whose request
+    fails after its retries, or whose scorer raises gets a record with ``error`` and no scores.
+    With ``cache_dir``, answers are read from and written to a :class:`ResponseCache` there
+    (a cached answer keeps the latency it was measured with). Cancelling the coroutine leaves
+    every answer received so far in the cache.
+    """
+    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
+        raise ConfigError(
+            f"The 'samples' parameter of evaluate_suite must be an integer >= 1. Got {samples!r}."
+        )
+    if not isinstance(adapter, AsyncModelAdapter):
+        raise ConfigError(
+            "The 'adapter' parameter of evaluate_suite_async must be an AsyncModelAdapter. "
+            f"Got {type(adapter).__name__}."
+        )
+    score_fns = resolve_scorers(data, scorers)
+    fields = example_fields(data.examples, data.suite.slice_names)
+    n_rows = len(fields) * samples
+    requests: list[Any] = [None] * n_rows
+    responses: list[ModelResponse | None] = [None] * n_rows
+    for row in range(n_rows):
+        try:
+            requests[row] = adapter.build_request(fields[row // samples], row % samples)
+        except DataError as exc:
+            responses[row] = ModelResponse(error=str(exc))
+    keys: list[str | None] = [None] * n_rows
+    cache = None if cache_dir is None else ResponseCache(cache_dir)
+    try:
+        if cache is not None:
+            for row in range(n_rows):
+                if responses[row] is None:
+                    keys[row] = request_key(adapter.name, requests[row], row % samples)
+            hits = cache.get_many(k for k in keys if k is not None)
+            for row, key in enumerate(keys):
+                if key is not None and key in hits:
+                    responses[row] = _cached(hits[key])
+        todo = [row for row in range(n_rows) if responses[row] is None]
+        progress = _Progress(on_progress, n_rows, n_rows - len(todo))
+        if todo:
+            await _send_all(adapter, requests, keys, todo, responses, cache, progress)
+    finally:
+        if cache is not None:
+            cache.close()
+    progress.finish()
+    return _records(fields, samples, responses, adapter, score_fns)
+
+
+def _records(
+    fields: Sequence[Mapping[str, Any]],
+    samples: int,
+    responses: Sequence[ModelResponse | None],
+    adapter: AsyncModelAdapter,
+    score_fns: Mapping[str, Scorer],
+) -> pa.Table:
+    done = [r if r is not None else ModelResponse(error="no answer") for r in responses]
+    ok = [r.error is None for r in done]
+    return build_records(
+        example_ids=[f["example_id"] for f in fields for _ in range(samples)],
+        sample_index=list(range(samples)) * len(fields),
+        outputs=[r.output for r in done],
+        references=[f["reference"] for f in fields for _ in range(samples)],
+        errors=[r.error for r in done],
+        latency_ms=np.fromiter((r.latency_ms for r in done), dtype=np.float64, count=len(done)),
+        score_fns=score_fns,
+        tokens_in=[r.tokens_in if good else None for r, good in zip(done, ok, strict=True)],
+        tokens_out=[r.tokens_out if good else None for r, good in zip(done, ok, strict=True)],
+        cost=[
+            adapter.cost(r.tokens_in, r.tokens_out) if good else None
+            for r, good in zip(done, ok, strict=True)
+        ],
+    )

@@ -1,0 +1,101 @@
+"""Scoring outputs and shaping records: the part every runner path shares."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from assay.data import SuiteData
+from assay.errors import ConfigError
+from assay.metrics import get_scorer
+
+__all__ = ["ProgressCallback", "Scorer", "build_records", "describe_error", "resolve_scorers"]
+
+Scorer = Callable[[Any, Any], float]
+ProgressCallback = Callable[[int, int], None]
+
+
+def describe_error(exc: BaseException) -> str:
+    """``Type: message at file:line`` of the innermost frame, for a record's ``error``."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" at {frame[0].filename}:{frame[0].lineno}" if frame else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def resolve_scorers(data: SuiteData, overrides: Mapping[str, Scorer] | None) -> dict[str, Scorer]:
+    """The scorer of every metric of the suite: an override, else the metric's named scorer."""
+    out: dict[str, Scorer] = {}
+    for metric in data.suite.metrics:
+        if overrides and metric.name in overrides:
+            out[metric.name] = overrides[metric.name]
+        elif metric.scorer:
+            out[metric.name] = get_scorer(metric.scorer)
+        else:
+            raise ConfigError(
+                f"Metric {metric.name!r} of suite {data.suite.name!r} names no scorer, so a runner "
+                "cannot score it; give the metric a 'scorer' or pass scorers={...}."
+            )
+    return out
+
+
+def output_text(value: Any) -> str | None:
+    """An output as record text: strings as they are, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def build_records(
+    *,
+    example_ids: Sequence[str],
+    sample_index: Sequence[int],
+    outputs: Sequence[Any],
+    references: Sequence[Any],
+    errors: list[str | None],
+    latency_ms: np.ndarray,
+    score_fns: Mapping[str, Scorer],
+    tokens_in: Sequence[int | None] | None = None,
+    tokens_out: Sequence[int | None] | None = None,
+    cost: Sequence[float | None] | None = None,
+) -> pa.Table:
+    """Score every output that has no error, and return the records as an Arrow table.
+
+    A scorer that raises turns its record into an error (``scorer 'name' failed: ...``) and
+    clears that record's other scores, so an errored record never carries a partial score.
+    ``errors`` is updated in place.
+    """
+    n = len(example_ids)
+    columns: dict[str, Any] = {
+        "example_id": pa.array(example_ids, pa.string()),
+        "sample_index": pa.array(sample_index, pa.int32()),
+    }
+    scores: dict[str, np.ndarray] = {}
+    for name, fn in score_fns.items():
+        col = np.full(n, np.nan)
+        for i in range(n):
+            if errors[i] is not None:
+                continue
+            try:
+                col[i] = float(fn(outputs[i], references[i]))
+            except Exception as exc:
+                errors[i] = f"scorer {name!r} failed: {describe_error(exc)}"
+        scores[name] = col
+    failed = np.fromiter((e is not None for e in errors), dtype=bool, count=n)
+    for name, col in scores.items():
+        col[failed] = np.nan
+        columns[name] = col
+    columns["output"] = pa.array([output_text(o) for o in outputs], pa.string())
+    columns["latency_ms"] = latency_ms
+    if tokens_in is not None:
+        columns["tokens_in"] = pa.array(tokens_in, pa.int64())
+    if tokens_out is not None:
+        columns["tokens_out"] = pa.array(tokens_out, pa.int64())
+    if cost is not None:
+        columns["cost"] = pa.array(cost, pa.float64())
+    columns["error"] = pa.array(errors, pa.string())
+    return pa.table(columns)

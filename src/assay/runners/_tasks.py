@@ -1,0 +1,113 @@
+"""Prompt templates: how an example's fields become the text a generative model sees.
+
+Templates are Jinja, rendered in a sandbox with ``StrictUndefined``: a template that names a
+field an example does not have fails *that example* (its record gets the error
+``template: 'question' is undefined``), never the run. Jinja is imported only when a template
+is used (``pip install 'assay[tasks]'``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+
+from assay.errors import AdapterError, ConfigError, DataError
+
+__all__ = ["PromptTemplate", "example_fields"]
+
+
+def example_fields(examples: pa.Table, slices: list[str]) -> list[dict[str, Any]]:
+    """One mapping per example: what a template (or an adapter) may read.
+
+    Keys: ``example_id``, ``cluster``, ``input`` and ``reference`` (decoded from their JSON
+    text), ``slices`` (a mapping of slice name to value), every slice value under its own name,
+    and, when the input is a mapping, each of its keys. The fixed names win over slice names,
+    and slice names over input keys, so ``{{ input }}`` always means the whole input.
+    """
+    ids = examples.column("example_id").to_pylist()
+    clusters = examples.column("cluster").to_pylist()
+    inputs = examples.column("input").to_pylist()
+    refs = examples.column("reference").to_pylist()
+    slice_values = {s: examples.column(s).to_pylist() for s in slices}
+    out: list[dict[str, Any]] = []
+    for i, example_id in enumerate(ids):
+        value = None if inputs[i] is None else json.loads(inputs[i])
+        fields: dict[str, Any] = dict(value) if isinstance(value, dict) else {}
+        own = {s: slice_values[s][i] for s in slices}
+        fields.update(own)
+        fields.update(
+            example_id=example_id,
+            cluster=clusters[i],
+            input=value,
+            reference=None if refs[i] is None else json.loads(refs[i]),
+            slices=own,
+        )
+        out.append(fields)
+    return out
+
+
+class PromptTemplate:
+    """A Jinja prompt template over an example's fields (see :func:`example_fields`).
+
+    Rendering uses Jinja's sandboxed environment with ``StrictUndefined`` and keeps the
+    template's trailing newline. :attr:`digest` is the SHA-256 of the template text, recorded
+    with the text in the run's manifest by the adapters that use it.
+    """
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str) or not text:
+            raise ConfigError(
+                f"The 'text' parameter of PromptTemplate must be a non-empty string. Got {text!r}."
+            )
+        self.text = text
+        self._compiled: Any = None
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 hex digest of the template text."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def describe(self) -> dict[str, str]:
+        """The template text and its digest, for a manifest."""
+        return {"text": self.text, "digest": self.digest}
+
+    def _template(self) -> Any:
+        if self._compiled is None:
+            try:
+                import jinja2
+                from jinja2.sandbox import SandboxedEnvironment
+            except ImportError:  # pragma: no cover - depends on the environment
+                raise AdapterError(
+                    "Prompt templates need Jinja: pip install 'assay[tasks]'"
+                ) from None
+            env = SandboxedEnvironment(
+                undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
+            )
+            try:
+                self._compiled = env.from_string(self.text)
+            except jinja2.TemplateSyntaxError as exc:
+                raise ConfigError(
+                    f"The prompt template is not valid Jinja (line {exc.lineno}): {exc.message}"
+                ) from exc
+        return self._compiled
+
+    def render(self, fields: Mapping[str, Any]) -> str:
+        """The prompt for one example.
+
+        Raises :class:`~assay.errors.DataError` (``template: ...``) when the example lacks a
+        field the template names or a filter fails on its values; :class:`ConfigError` when the
+        template itself is not valid Jinja.
+        """
+        template = self._template()
+        try:
+            return str(template.render(fields))
+        except Exception as exc:
+            message = getattr(exc, "message", None) or str(exc)
+            raise DataError(f"template: {message}") from exc
+
+    def __repr__(self) -> str:
+        return f"PromptTemplate(digest={self.digest[:12]!r})"

@@ -1,0 +1,140 @@
+"""The response cache: no repeated requests, identical records, resume after a kill or cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from fake_openai_server import TEMPLATE, FakeOpenAI, qa_suite
+
+from assay.runners import OpenAIAdapter, ResponseCache, evaluate_suite, evaluate_suite_async
+
+CHILD = Path(__file__).resolve().parent / "resume_child.py"
+
+
+def model(server: FakeOpenAI, **kwargs: object) -> OpenAIAdapter:
+    settings: dict[str, object] = {"prompt_template": TEMPLATE, "concurrency": 4}
+    settings.update(kwargs)
+    return OpenAIAdapter("fake-model", base_url=server.url, **settings)  # type: ignore[arg-type]
+
+
+def without_latency(records: pa.Table) -> pa.Table:
+    return records.drop_columns(["latency_ms"])
+
+
+def test_second_run_makes_no_request_and_gives_equal_records(server, suite, tmp_path):
+    first = evaluate_suite(suite, model(server), cache_dir=tmp_path, samples=2)
+    assert server.requests == 24
+    server.reset()
+    second = evaluate_suite(suite, model(server), cache_dir=tmp_path, samples=2)
+    assert server.requests == 0
+    assert second.equals(first)  # latency included: a cached answer keeps its own
+    assert len(ResponseCache(tmp_path)) == 24
+
+
+def test_other_decoding_settings_miss_the_cache(server, suite, tmp_path):
+    evaluate_suite(suite, model(server, parameters={"temperature": 0.0}), cache_dir=tmp_path)
+    server.reset()
+    evaluate_suite(suite, model(server, parameters={"temperature": 0.5}), cache_dir=tmp_path)
+    assert server.requests == 12
+
+
+def test_failed_answers_are_not_cached(server, suite, tmp_path):
+    server.status = 500
+    failed = evaluate_suite(suite, model(server, max_retries=0), cache_dir=tmp_path)
+    assert failed.column("error").null_count == 0
+    server.status = None
+    server.reset()
+    again = evaluate_suite(suite, model(server), cache_dir=tmp_path)
+    assert server.requests == 12
+    assert again.column("error").null_count == 12
+
+
+def test_cache_keeps_the_first_answer_and_survives_reopening(tmp_path):
+    with ResponseCache(tmp_path / "c") as cache:
+        cache.put("k1", {"output": "a", "latency_ms": 1.5})
+        cache.put("k1", {"output": "b", "latency_ms": 2.5})
+        cache.put("k2", {"output": [1, 2], "latency_ms": 0.1})
+        assert not (tmp_path / "c").exists() or len(cache) == 2
+    with ResponseCache(tmp_path / "c") as cache:
+        assert len(cache) == 2
+        assert cache.get("k1") == {"output": "a", "latency_ms": 1.5}
+        assert cache.get_many(["k2", "nope"]) == {"k2": {"output": [1, 2], "latency_ms": 0.1}}
+
+
+def test_cancelled_run_leaves_a_consistent_cache_and_resumes(server, tmp_path):
+    server.delay_s = 0.02
+    data = qa_suite(120)
+    reference = evaluate_suite(data, model(server))
+    server.reset()
+    probe = ResponseCache(tmp_path)
+
+    async def cancel_midway() -> None:
+        task = asyncio.create_task(evaluate_suite_async(data, model(server), cache_dir=tmp_path))
+        deadline = time.monotonic() + 30
+        while len(probe) < 20:
+            assert time.monotonic() < deadline and not task.done()
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_midway())
+    cached = len(probe)
+    probe.close()
+    assert 20 <= cached < 120
+    assert cached >= server.requests - 4  # at most the requests in flight were lost
+    server.reset()
+    resumed = evaluate_suite(data, model(server), cache_dir=tmp_path)
+    assert server.requests == 120 - cached
+    assert without_latency(resumed).equals(without_latency(reference))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_killed_run_resumes_with_only_the_remaining_requests(server, tmp_path, sig):
+    n = 300
+    server.delay_s = 0.02
+    data = qa_suite(n)
+    reference = evaluate_suite(data, model(server, concurrency=64))
+    server.reset()
+    cache_dir = tmp_path / "cache"
+    child = subprocess.Popen(
+        [sys.executable, str(CHILD), server.url, str(cache_dir), str(n)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    probe = ResponseCache(cache_dir)
+    try:
+        deadline = time.monotonic() + 60
+        while not (probe.path.exists() and len(probe) >= 40):
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "the child never cached 40 answers"
+            time.sleep(0.02)
+        child.send_signal(sig)
+        _, stderr = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode != 0
+    cached = len(probe)
+    probe.close()
+    assert 40 <= cached < n
+    if sig == signal.SIGINT:
+        # an interrupt commits every answer received; only the 4 requests in flight are lost
+        assert b"KeyboardInterrupt" in stderr
+        assert cached >= server.requests - 4
+    server.reset()
+    resumed = evaluate_suite(data, model(server, concurrency=64), cache_dir=cache_dir)
+    assert server.requests == n - cached
+    assert without_latency(resumed).equals(without_latency(reference))
+    server.reset()
+    again = evaluate_suite(data, model(server), cache_dir=cache_dir)
+    assert server.requests == 0
+    assert again.equals(resumed)
