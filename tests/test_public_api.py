@@ -11,7 +11,7 @@ PUBLIC = [
     "__version__",
     "approve",
     "as_adapter",
-    "compare",
+    "compare_runs",
     "decide",
     "diff_runs",
     "evaluate",
@@ -40,5 +40,8 @@ def test_public_names_are_pinned():
 
 
 def test_comparisons_and_verdicts_render_in_notebooks():
+    import assay.core
+
+    assay.compare_runs  # noqa: B018 - loading the comparison API attaches the notebook renderers
     assert callable(getattr(assay.core.Comparison, "_repr_html_", None))
     assert callable(getattr(assay.core.VerdictResult, "_repr_html_", None))

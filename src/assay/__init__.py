@@ -1,42 +1,70 @@
 """assay: evidence for ship/stop decisions on machine-learning models.
 
-``import assay`` gives the public API; every CLI command is one call of it.
+``import assay`` gives the public API; every CLI command is one call of it. Names are loaded
+on first use, so ``import assay`` (and ``assay --help``) stays fast.
 """
 
-from assay._api import (
-    LoggedRun,
-    diff_runs,
-    get_run,
-    get_suite,
-    ingest,
-    list_runs,
-    log_run,
-    parse_metric_filter,
-    register_suite,
-)
-from assay._decide import (
-    DecisionRecord,
-    approve,
-    compare,
-    decide,
-    gate,
-    resolve_policy,
-    write_reports,
-)
-from assay._demo import DemoResult, run_demo
-from assay._evaluate import as_adapter, evaluate
-from assay.core import Comparison as _Comparison
-from assay.core import VerdictResult as _VerdictResult
-from assay.data import SuiteData, load_suite, make_suite
-from assay.reports import comparison_html_table as _comparison_html
-from assay.reports import verdict_html_table as _verdict_html
-from assay.storage import Store, open_store, upgrade_database
+from __future__ import annotations
 
-# Notebooks show comparisons and verdicts as tables; core cannot import reports (layers).
-_Comparison._repr_html_ = _comparison_html  # type: ignore[attr-defined]
-_VerdictResult._repr_html_ = _verdict_html  # type: ignore[attr-defined]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assay._api import (
+        LoggedRun,
+        diff_runs,
+        get_run,
+        get_suite,
+        ingest,
+        list_runs,
+        log_run,
+        parse_metric_filter,
+        register_suite,
+    )
+    from assay._decide import (
+        DecisionRecord,
+        approve,
+        compare_runs,
+        decide,
+        gate,
+        resolve_policy,
+        write_reports,
+    )
+    from assay._demo import DemoResult, run_demo
+    from assay._evaluate import as_adapter, evaluate
+    from assay.data import SuiteData, load_suite, make_suite
+    from assay.storage import Store, open_store, upgrade_database
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "LoggedRun": "assay._api",
+    "diff_runs": "assay._api",
+    "get_run": "assay._api",
+    "get_suite": "assay._api",
+    "ingest": "assay._api",
+    "list_runs": "assay._api",
+    "log_run": "assay._api",
+    "parse_metric_filter": "assay._api",
+    "register_suite": "assay._api",
+    "DecisionRecord": "assay._decide",
+    "approve": "assay._decide",
+    "compare_runs": "assay._decide",
+    "decide": "assay._decide",
+    "gate": "assay._decide",
+    "resolve_policy": "assay._decide",
+    "write_reports": "assay._decide",
+    "DemoResult": "assay._demo",
+    "run_demo": "assay._demo",
+    "as_adapter": "assay._evaluate",
+    "evaluate": "assay._evaluate",
+    "SuiteData": "assay.data",
+    "load_suite": "assay.data",
+    "make_suite": "assay.data",
+    "Store": "assay.storage",
+    "open_store": "assay.storage",
+    "upgrade_database": "assay.storage",
+}
 
 __all__ = [
     "DecisionRecord",
@@ -47,7 +75,7 @@ __all__ = [
     "__version__",
     "approve",
     "as_adapter",
-    "compare",
+    "compare_runs",
     "decide",
     "diff_runs",
     "evaluate",
@@ -67,3 +95,18 @@ __all__ = [
     "upgrade_database",
     "write_reports",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'assay' has no attribute {name!r}") from None
+    loaded = importlib.import_module(module)
+    value = getattr(loaded, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assay._api import _store, get_run
-from assay.compare import compare_runs
+from assay.compare import compare_runs as _compare_tables
 from assay.core import (
     Approval,
     Comparison,
@@ -18,13 +18,23 @@ from assay.core import (
     digest,
 )
 from assay.gates import Policy, default_policy, evaluate_policy, load_policy
-from assay.reports import render_html, render_markdown, render_memo
+from assay.reports import (
+    comparison_html_table,
+    render_html,
+    render_markdown,
+    render_memo,
+    verdict_html_table,
+)
 from assay.storage import Store
+
+# Notebooks show comparisons and verdicts as tables; core cannot import reports (layers).
+Comparison._repr_html_ = comparison_html_table  # type: ignore[attr-defined]
+VerdictResult._repr_html_ = verdict_html_table  # type: ignore[attr-defined]
 
 __all__ = [
     "DecisionRecord",
     "approve",
-    "compare",
+    "compare_runs",
     "decide",
     "gate",
     "resolve_policy",
@@ -32,7 +42,7 @@ __all__ = [
 ]
 
 
-def compare(
+def compare_runs(
     baseline: str,
     candidate: str,
     *,
@@ -42,11 +52,15 @@ def compare(
     seed: int = 0,
     resamples: int = 2000,
 ) -> Comparison:
-    """Compare two stored runs, paired by example (see :func:`assay.compare.compare_runs`)."""
+    """Compare two stored runs by id, paired by example.
+
+    Loads both runs' records from the store and calls :func:`assay.compare.compare_runs`
+    (which works on record tables); the manifests' differences are included.
+    """
     st = _store(store)
     base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
     suite = st.suites.get(base.suite_digest)
-    return compare_runs(
+    return _compare_tables(
         base,
         st.runs.records(base.run_id),
         cand,
@@ -127,7 +141,7 @@ def decide(
     same thing twice records it once.
     """
     st = _store(store)
-    comparison = compare(baseline, candidate, store=st, shared_only=shared_only, seed=seed)
+    comparison = compare_runs(baseline, candidate, store=st, shared_only=shared_only, seed=seed)
     pol = resolve_policy(policy)
     verdict = evaluate_policy(pol, comparison)
     files = write_reports(comparison, verdict, out_dir)

@@ -10,6 +10,7 @@ from assay._api import LoggedRun, get_suite, log_run
 from assay.core import ModelRef
 from assay.data import SuiteData
 from assay.runners import (
+    AsyncModelAdapter,
     CallableAdapter,
     ModelAdapter,
     ProgressCallback,
@@ -22,9 +23,9 @@ from assay.storage import Store
 __all__ = ["as_adapter", "evaluate"]
 
 
-def as_adapter(model: Any) -> ModelAdapter:
+def as_adapter(model: Any) -> ModelAdapter | AsyncModelAdapter:
     """An adapter for a model: an adapter, a fitted scikit-learn estimator, a callable or 'module:function'."""
-    if isinstance(model, ModelAdapter):
+    if isinstance(model, ModelAdapter | AsyncModelAdapter):
         return model
     if hasattr(model, "predict") and hasattr(model, "get_params"):
         return SklearnAdapter(model)
@@ -46,6 +47,8 @@ def evaluate(
     store: Store | None = None,
     scorers: Mapping[str, Scorer] | None = None,
     batch_size: int = 512,
+    samples: int = 1,
+    cache_dir: str | Path | None = None,
     params: Mapping[str, str | int | float | bool | None] | None = None,
     tags: Mapping[str, str] | None = None,
     seeds: Mapping[str, int] | None = None,
@@ -57,7 +60,13 @@ def evaluate(
     data = get_suite(suite, store=store)
     adapter = as_adapter(model)
     records = evaluate_suite(
-        data, adapter, scorers=scorers, batch_size=batch_size, on_progress=on_progress
+        data,
+        adapter,
+        scorers=scorers,
+        batch_size=batch_size,
+        on_progress=on_progress,
+        samples=samples,
+        cache_dir=cache_dir,
     )
     ref = name if isinstance(name, ModelRef) else ModelRef.parse(name)
     return log_run(

@@ -75,7 +75,7 @@ def test_compare_report_and_decision_ledger(home, tmp_path: Path, capsys):
     assert main(["decisions", "verify", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["entries"] == 2
     # notebooks: the comparison renders as an HTML table
-    html = assay.compare(b, c)._repr_html_()
+    html = assay.compare_runs(b, c)._repr_html_()
     assert "<table" in html and "accuracy" in html
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import time
@@ -261,3 +262,27 @@ def test_progress_reaches_the_total(server, suite):
 def test_bad_settings_name_the_parameter(kwargs, parameter):
     with pytest.raises(ConfigError, match=f"The '{parameter}' parameter"):
         OpenAIAdapter("m", **kwargs)  # type: ignore[arg-type]
+
+
+def test_token_rate_limit(server):
+    data = assay.make_suite(
+        "t",
+        [{"example_id": f"e{i:02d}", "input": {"question": str(i % 10)}} for i in range(40)],
+        metrics=["accuracy"],
+    )
+    model = adapter(server, tokens_per_minute=6000, concurrency=40)  # 100/s, burst of 100
+    evaluate_suite(data, model, scorers={"accuracy": lambda o, r: 1.0})
+    used = sum(words(b["messages"][-1]["content"]) * 2 for b in server.bodies)
+    assert used == 160  # 2 prompt and 2 completion tokens per request
+    # before the last request, at least 39 * 4 used tokens and its own guess of 10 were
+    # taken from a bucket of 100 refilled at 100/s: at least 0.66 s; unlimited, ~0.05 s
+    assert server.times[-1] - server.times[0] >= 0.45
+
+
+def test_evaluate_suite_inside_a_running_event_loop(server, suite):
+    async def notebook_cell() -> pa.Table:
+        return evaluate_suite(suite, adapter(server))
+
+    records = asyncio.run(notebook_cell())
+    assert records.num_rows == 12
+    assert records.column("error").null_count == 12

@@ -3,20 +3,43 @@
 from __future__ import annotations
 
 import math
+import re
+import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from assay.cli._decide import print_verdict
 from assay.cli._options import JsonOption
 from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
-from assay.online import ExperimentDesign, Readout, design_experiment, readout
+from assay.online import (
+    Analysis,
+    ExperimentDesign,
+    ExperimentPlan,
+    ExperimentVerdict,
+    MetricBaseline,
+    Readout,
+    baselines_from_readout,
+    decide_experiment,
+    design_experiment,
+    design_from_plan,
+    load_plan,
+    readout,
+    readout_comparison,
+    rollout_markdown,
+    rollout_plan,
+)
+from assay.reports import render_html, render_markdown, render_memo
 
 __all__ = ["ab_app"]
 
-ab_app = typer.Typer(help="Online A/B experiments: design and readout.", no_args_is_help=True)
+ab_app = typer.Typer(
+    help="Online A/B experiments: design, readout and verdict, rollout plan.", no_args_is_help=True
+)
 
 
 def _g(value: float | None, digits: int = 4) -> str:
@@ -160,6 +183,41 @@ def readout_command(
         Path,
         typer.Argument(help="Sufficient-statistics table or unit-level rows (CSV or Parquet)."),
     ],
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Experiment plan YAML: its settings, decision rule and deviation checks; "
+            "exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE.",
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="Release policy YAML to judge the arms (default: the plan's)."
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write report.html, report.md and memo.md here (one folder per arm)."),
+    ] = None,
+    primary: Annotated[
+        str | None, typer.Option(help="Metric the decision is read from (default: the plan's).")
+    ] = None,
+    lower_is_better: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--lower-is-better",
+            help="Metric where lower is better (default: the plan's guardrails). Repeatable.",
+        ),
+    ] = None,
+    started: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="First day of the experiment.")
+    ] = None,
+    analysed: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Day of the data's cut-off (default: today)."),
+    ] = None,
     unit_level: Annotated[
         bool | None,
         typer.Option(
@@ -168,7 +226,7 @@ def readout_command(
         ),
     ] = None,
     control: Annotated[
-        str | None, typer.Option(help="Control arm (default: the first arm).")
+        str | None, typer.Option(help="Control arm (default: the plan's, else the first arm).")
     ] = None,
     metric: Annotated[
         list[str] | None,
@@ -177,11 +235,16 @@ def readout_command(
         ),
     ] = None,
     cuped: Annotated[
-        bool, typer.Option("--cuped", help="CUPED with the *_pre covariates.")
-    ] = False,
+        bool | None,
+        typer.Option("--cuped/--no-cuped", help="CUPED with the *_pre covariates (default: plan)."),
+    ] = None,
     sequential: Annotated[
-        bool, typer.Option("--sequential", help="Always-valid intervals (normal-mixture SPRT).")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--sequential/--fixed-horizon",
+            help="Always-valid intervals (normal-mixture SPRT); default: the plan's, else fixed.",
+        ),
+    ] = None,
     tau: Annotated[
         float | None, typer.Option(help="Sequential mixture sd in per-unit sds (default 0.05).")
     ] = None,
@@ -189,8 +252,9 @@ def readout_command(
         str | None, typer.Option(help="Planned split: A=0.5,B=0.5 or 50/50.")
     ] = None,
     srm_threshold: Annotated[
-        float, typer.Option(help="Sample-ratio-mismatch p-value threshold.")
-    ] = 0.001,
+        float | None,
+        typer.Option(help="Sample-ratio-mismatch p-value threshold (default 0.001 or the plan's)."),
+    ] = None,
     winsorize: Annotated[
         float | None, typer.Option(help="Cap metrics at this pooled quantile (e.g. 0.999).")
     ] = None,
@@ -198,31 +262,120 @@ def readout_command(
     prior_sd: Annotated[
         float, typer.Option(help="Prior sd of the relative lift (Bayesian).")
     ] = 0.3,
-    confidence: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
-    alternative: Annotated[str, typer.Option(help="two-sided, greater or less.")] = "two-sided",
-    multiplicity: Annotated[str, typer.Option(help="holm, bh or none.")] = "holm",
+    confidence: Annotated[
+        float | None, typer.Option(help="Confidence level (default 0.95, or 1 - the plan's alpha).")
+    ] = None,
+    alternative: Annotated[
+        str | None, typer.Option(help="two-sided, greater or less (default: plan or two-sided).")
+    ] = None,
+    multiplicity: Annotated[
+        str | None, typer.Option(help="holm, bh or none (default: the plan's, else holm).")
+    ] = None,
     family: Annotated[
         list[str] | None,
         typer.Option(
-            "--family", help="Metric in the multiplicity family (default all). Repeatable."
+            "--family",
+            help="Metric in the multiplicity family (default: the plan's, else all). Repeatable.",
         ),
     ] = None,
     arm_column: Annotated[str, typer.Option(help="Arm column of unit-level rows.")] = "arm",
     unit_column: Annotated[str, typer.Option(help="Unit id column of unit-level rows.")] = "unit",
     json_output: JsonOption = False,
-) -> None:
-    """Lift of every arm over control, with SRM check, CUPED, sequential and Bayesian options."""
+) -> int | None:
+    """Lift of every arm over control, with SRM check, CUPED, sequential and Bayesian options.
+
+    With --plan or --policy every treatment arm is judged like `assay gate` (the exit code is
+    the best arm's verdict: 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE).
+    """
+    the_plan = load_plan(plan) if plan is not None else None
     result = readout(
-        file, metrics=metric, unit_level=unit_level, control=control, cuped=cuped,
-        sequential=sequential, tau=tau, planned_split=parse_split(planned_split),
+        file, metrics=metric, unit_level=unit_level, control=control, plan=the_plan,
+        cuped=cuped, sequential=sequential, tau=tau, planned_split=parse_split(planned_split),
         srm_threshold=srm_threshold, winsorize=winsorize, bayesian=bayesian, prior_sd=prior_sd,
         confidence=confidence, alternative=alternative, multiplicity=multiplicity,  # type: ignore[arg-type]
         family=family, arm_column=arm_column, unit_column=unit_column,
     )  # fmt: skip
+    judged = None
+    if the_plan is not None or policy is not None:
+        analysis = None
+        if the_plan is not None:
+            analysis = Analysis.from_readout(
+                result, primary_metric=primary, plan=the_plan,
+                started=started.date() if started else None,
+                analysed=analysed.date() if analysed else None,
+            )  # fmt: skip
+        goals = {m: "lower" for m in lower_is_better or []}
+        judged = decide_experiment(
+            result,
+            the_plan,
+            policy=policy,
+            analysis=analysis,
+            goals=goals,  # type: ignore[arg-type]
+        )
+    files: dict[str, Path] = {}
+    if report is not None:
+        files = _write_reports(result, judged, the_plan, report)
     if json_output:
-        emit_json(result.to_dict())
-        return
-    _render_readout(result)
+        if judged is None and not files:
+            emit_json(result.to_dict())
+        else:
+            emit_json({"readout": result.to_dict(),
+                       "decision": judged.to_dict() if judged is not None else None,
+                       "files": {k: str(v) for k, v in files.items()}})  # fmt: skip
+    else:
+        _render_readout(result)
+        if judged is not None:
+            for d in judged.decisions:
+                console.print(f"\n[bold]{safe(d.treatment)}[/] against {safe(result.control)}:")
+                print_verdict(d.verdict)
+        for key, path in files.items():
+            console.print(f"{safe(key)}: {safe(path)}")
+    return judged.verdict.exit_code if judged is not None else None
+
+
+def _rollout_for(r: Readout, plan: ExperimentPlan, treatment: str) -> str | None:
+    """The plan's rollout as Markdown, sized from the readout's control values; None if unsized."""
+    if plan.daily_traffic is None:
+        return None
+    base = baselines_from_readout(r, treatment)
+    design = None
+    primary = base.get(plan.primary_metric)
+    if primary is not None and plan.mde:
+        design = design_from_plan(plan, kind=primary.kind, baseline=primary.baseline, sd=primary.sd)
+    return rollout_markdown(rollout_plan(plan, design, baselines=base, treatment=treatment))
+
+
+def _write_reports(
+    r: Readout, judged: ExperimentVerdict | None, plan: ExperimentPlan | None, out: Path
+) -> dict[str, Path]:
+    """report.html, report.md and (with a verdict) memo.md per treatment arm."""
+    files: dict[str, Path] = {}
+    treatments = list(r.arms[1:])
+    for t in treatments:
+        folder = out if len(treatments) == 1 else out / re.sub(r"[^\w.-]", "_", t)
+        folder.mkdir(parents=True, exist_ok=True)
+        if judged is not None:
+            decision = judged.arm(t)
+            comparison, verdict = decision.comparison, decision.verdict
+        else:
+            comparison, verdict = readout_comparison(r, t, plan=plan), None
+        title = f"A/B readout: {t} against {r.control}"
+        texts = {
+            "report.html": render_html(comparison, verdict, title=title),
+            "report.md": render_markdown(comparison, verdict, title=title),
+        }
+        if verdict is not None:
+            memo = render_memo(comparison, verdict, title=title)
+            rollout = _rollout_for(r, plan, t) if plan is not None else None
+            texts["memo.md"] = memo + ("\n" + rollout if rollout else "")
+        for name, text in texts.items():
+            path = folder / name
+            tmp = path.with_name(name + ".partial")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+            key = name if len(treatments) == 1 else f"{t}/{name}"
+            files[key] = path
+    return files
 
 
 def _render_readout(r: Readout) -> None:
@@ -308,3 +461,77 @@ def _render_readout(r: Readout) -> None:
             )  # fmt: skip
         console.print(bt)
         console.print(f"[dim]{safe(r.bayesian[0].method)}[/]")
+
+
+def parse_baseline(text: str) -> tuple[str, MetricBaseline]:
+    """``METRIC=RATE`` (a proportion) or ``METRIC=MEAN:SD`` (a mean)."""
+    name, sep, value = text.partition("=")
+    try:
+        if not sep or not name.strip():
+            raise ValueError(text)
+        mean, colon, sd = value.partition(":")
+        if colon:
+            return name.strip(), MetricBaseline(kind="mean", baseline=float(mean), sd=float(sd))
+        return name.strip(), MetricBaseline(kind="proportion", baseline=float(value))
+    except ValueError as exc:
+        raise ConfigError(
+            f"--guardrail is METRIC=RATE (a proportion) or METRIC=MEAN:SD (a mean). Got {text!r}."
+        ) from exc
+
+
+@ab_app.command("plan")
+def plan_command(
+    plan_file: Annotated[Path, typer.Argument(help="Experiment plan YAML.")],
+    kind: Annotated[str, typer.Option(help="Primary metric: proportion or mean.")] = "proportion",
+    baseline: Annotated[
+        float | None, typer.Option(help="Primary metric's control rate or mean (sizes the MDE).")
+    ] = None,
+    sd: Annotated[float | None, typer.Option(help="Primary metric's per-unit sd (means).")] = None,
+    guardrail: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--guardrail",
+            help="Guardrail control value: METRIC=RATE or METRIC=MEAN:SD. Repeatable.",
+        ),
+    ] = None,
+    daily_traffic: Annotated[
+        float | None, typer.Option(help="Eligible units per day (default: the plan's).")
+    ] = None,
+    steps: Annotated[
+        str, typer.Option(help="Traffic shares of canary, ramp and full, comma-separated.")
+    ] = "0.01,0.05,0.2,0.5,1",
+    shadow_days: Annotated[int, typer.Option(help="Days of shadow (mirrored) traffic.")] = 7,
+    min_step_days: Annotated[int, typer.Option(help="Shortest step, in days.")] = 1,
+    max_error_rate: Annotated[
+        float, typer.Option(help="Serving error rate that triggers a rollback.")
+    ] = 0.01,
+    treatment: Annotated[
+        str | None, typer.Option(help="Arm rolled out (default: the plan's first treatment).")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Staged rollout plan: shadow, canary, ramp and full, with gates and minimum durations."""
+    plan = load_plan(plan_file)
+    try:
+        shares = [float(v) for v in steps.split(",") if v.strip()]
+    except ValueError as exc:
+        raise ConfigError(f"--steps is shares like 0.01,0.05,0.2,0.5,1. Got {steps!r}.") from exc
+    design = None
+    if baseline is not None or sd is not None:
+        design = design_from_plan(
+            plan,
+            kind=kind,
+            baseline=baseline,
+            sd=sd,
+            daily_traffic=daily_traffic,  # type: ignore[arg-type]
+        )
+    result = rollout_plan(
+        plan, design, daily_traffic=daily_traffic, steps=shares, shadow_days=shadow_days,
+        min_step_days=min_step_days, baselines=dict(parse_baseline(g) for g in guardrail or []),
+        treatment=treatment, max_error_rate=max_error_rate,
+    )  # fmt: skip
+    if json_output:
+        emit_json(result.to_dict())
+        return
+    sys.stdout.write(rollout_markdown(result))
+    sys.stdout.flush()

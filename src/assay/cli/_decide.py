@@ -118,7 +118,7 @@ def compare_command(
     json: JsonOption = False,
 ) -> None:
     """Compare two runs paired by example: every metric × slice with intervals, tests and p-values."""
-    c = assay.compare(
+    c = assay.compare_runs(
         baseline, candidate, store=assay.open_store(db), shared_only=shared_only, seed=seed
     )
     if json:
@@ -161,7 +161,7 @@ def gate_command(
         comparison, verdict, files = rec.comparison, rec.verdict, rec.files
         note = f"decision {rec.decision.decision_id[:12]} {'recorded' if rec.created else 'was already recorded'}"
     else:
-        comparison = assay.compare(
+        comparison = assay.compare_runs(
             baseline, candidate, store=store, shared_only=shared_only, seed=seed
         )
         verdict = assay.gate(comparison, policy)
@@ -196,7 +196,7 @@ def report_command(
     db: DbOption = None,
 ) -> None:
     """Write the HTML and Markdown reports and the decision memo for two runs."""
-    comparison = assay.compare(
+    comparison = assay.compare_runs(
         baseline, candidate, store=assay.open_store(db), shared_only=shared_only, seed=seed
     )
     verdict = assay.gate(comparison, policy)
