@@ -216,8 +216,30 @@ def main() -> None:
     print(
         f"  compare's own work:        {wall - in_stats:8.2f} s   ratio {(wall - in_stats) / read_s:5.1f}x the read"
     )
+    # the rest of `assay gate` + report: judge the default policy, render both reports
+    from assay.gates import default_policy, evaluate_policy
+    from assay.reports import render_html, render_markdown
+
+    start = time.perf_counter()
+    verdict = evaluate_policy(default_policy(), comparison)
+    gate_s = time.perf_counter() - start
+    start = time.perf_counter()
+    html = render_html(comparison, verdict)
+    render_markdown(comparison, verdict)
+    render_s = time.perf_counter() - start
+    total = read_s + wall + gate_s + render_s
+    outside = total - in_stats
+    rss_peak = _rss_mib()
+    print(f"gate (default policy):       {gate_s:8.2f} s   verdict {verdict.verdict.value}")
     print(
-        f"peak RSS:                    {rss_peak:8.0f} MiB (+{rss_peak - rss_before:.0f} MiB during compare_runs)"
+        f"render HTML + Markdown:      {render_s:8.2f} s   HTML {len(html.encode()) / 2**20:.2f} MiB"
+    )
+    print(
+        f"compare + gate + report:     {total:8.2f} s   (read included); outside the statistics "
+        f"engine {outside:.2f} s = {outside / in_stats:.2f}x its own time (aim <= 2x, total < 15 s)"
+    )
+    print(
+        f"peak RSS:                    {rss_peak:8.0f} MiB (+{rss_peak - rss_before:.0f} MiB after reading)"
     )
 
 

@@ -63,7 +63,9 @@ def records(
 ) -> pa.Table:
     """Validated records: 0/1 scores, continuous scores in (0, 1), labels, latency, cost."""
     rate = dict(accuracy) if isinstance(accuracy, Mapping) else accuracy
-    table = synthetic_records(data, accuracy=rate, samples=samples, error_rate=error_rate, seed=seed)
+    table = synthetic_records(
+        data, accuracy=rate, samples=samples, error_rate=error_rate, seed=seed
+    )
     rng = np.random.default_rng(seed + 1000)
     rows = table.num_rows
     n = data.suite.n_examples
@@ -75,12 +77,16 @@ def records(
             x[errored] = np.nan
             i = table.column_names.index(name)
             table = table.set_column(i, name, pa.array(x))
-    refs = np.repeat(np.asarray(data.examples.column("reference").to_pylist(), dtype=object), samples)
+    refs = np.repeat(
+        np.asarray(data.examples.column("reference").to_pylist(), dtype=object), samples
+    )
     labels = np.array([str(r).strip('"') for r in refs], dtype=object)
     wrong = rng.choice(list(LABELS), size=rows)
     outputs = np.where(rng.random(rows) < label_accuracy, labels, wrong)
     outputs = np.where(errored, None, outputs)
-    table = table.set_column(table.column_names.index("output"), "output", pa.array(outputs.tolist(), pa.string()))
+    table = table.set_column(
+        table.column_names.index("output"), "output", pa.array(outputs.tolist(), pa.string())
+    )
     table = table.append_column("cost", pa.array(rng.gamma(2.0, 0.001 * (1 + shift), rows)))
     return validate_records(table, data, where=Location("<test>", "parquet"))
 

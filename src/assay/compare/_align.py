@@ -96,6 +96,8 @@ def _sorted_groups(ids: pa.Array) -> tuple[pa.Array, IntArray] | None:
     if not pc.all(pc.less_equal(head, tail)).as_py():
         return None
     new = np.asarray(pc.not_equal(tail, head).to_numpy(zero_copy_only=False), dtype=bool)
+    if new.all():
+        return ids, np.arange(n, dtype=np.int64)
     group = np.concatenate(([0], np.cumsum(new, dtype=np.int64)))
     starts = np.concatenate(([0], np.flatnonzero(new) + 1))
     return ids.take(pa.array(starts)), group

@@ -11,11 +11,11 @@ import pyarrow as pa
 from assay.compare._align import PairedRuns, example_means, pair_runs, record_scores
 from assay.compare._flips import build_flips, find_flips
 from assay.compare._groups import Layout, build_layout, cluster_codes, overall_family, slice_family
-from assay.compare._means import compare_means, is_binary
+from assay.compare._means import GroupResults, compare_means, is_binary
 from assay.compare._methods import describe_methods
 from assay.compare._nonmean import NonMeanPlan, compare_non_means
 from assay.compare._resampled import compare_quantile
-from assay.compare._results import Collected, MetricOutcome, metric_rows
+from assay.compare._results import Collected, Kind, MetricOutcome, metric_rows
 from assay.core import (
     Comparison,
     Coverage,
@@ -127,7 +127,7 @@ def _mean_metric(
         sds = (scores["baseline"].within_sd, scores["candidate"].within_sd)
         notes.append(_spread_note(*sds, paired.max_samples))
     groups = compare_means(b, c, layout, conf, binary)
-    kind = "binary" if binary else "mean"
+    kind: Kind = "binary" if binary else "mean"
     out.outcomes.append(MetricOutcome(spec.name, spec.goal, kind, groups, notes))
     out.flips += find_flips(spec.name, spec.goal, b, c, binary, max_flips)
 
@@ -149,8 +149,8 @@ def _operational(
             for s in (paired.baseline, paired.candidate)
         )
         if (~np.isnan(b) & ~np.isnan(c)).any():
-            groups = compare_means(b, c, layout, conf, binary=False)
-            out.outcomes.append(MetricOutcome(COST_METRIC, "lower", "mean", groups))
+            cost = compare_means(b, c, layout, conf, binary=False)
+            out.outcomes.append(MetricOutcome(COST_METRIC, "lower", "mean", cost))
     if _present(paired, "latency_ms"):
         b, c = (
             example_means(s, record_scores(s, "latency_ms", exclude_errors=False), n).means
@@ -161,8 +161,9 @@ def _operational(
                 continue
             r = compare_quantile(b, c, q, layout, seed, resamples, conf)
             if r is not None:
-                groups = [[r]] + [[None] * fam.size for fam in layout.families[1:]]
-                out.outcomes.append(MetricOutcome(name, "lower", "bootstrap", groups))
+                overall: GroupResults = [[r]]
+                overall += [[None] * f.size for f in layout.families[1:]]
+                out.outcomes.append(MetricOutcome(name, "lower", "bootstrap", overall))
 
 
 def compare_runs(

@@ -86,6 +86,7 @@ def slice_family(paired: PairedRuns, attribute: str) -> Family:
     indices, labels = _dictionary(side, attribute, "slice")
     names = sorted({v for v in labels if v is not None})
     position = {v: i for i, v in enumerate(names)}
+    # the trailing -1 is where a record without a value (index -1) lands
     remap = np.array([position.get(v, -1) if v is not None else -1 for v in labels] + [-1])
     per_example = remap[_per_example(side, indices, paired.n)]
     present = np.bincount(per_example[per_example >= 0], minlength=len(names)) > 0

@@ -20,6 +20,7 @@ __all__ = ["GroupResults", "compare_means", "is_binary"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 GroupResults = list[list[PairedResult | None]]
 """``[family][group]``: the paired result of each group, ``None`` where it has no pairs."""
 
@@ -33,6 +34,56 @@ def is_binary(b: FloatArray, c: FloatArray) -> bool:
     return bool(valid.any())
 
 
+def _binary_unclustered(b: FloatArray, c: FloatArray, layout: Layout, conf: float) -> GroupResults:
+    # the 2x2 table of every cell in one pass; code 4 marks examples without a pair
+    pair = np.nan_to_num(b * 2.0 + c, nan=4.0).astype(np.int64)
+    table = np.bincount(layout.cells * 5 + pair, minlength=5 * layout.n_cells)
+    out: GroupResults = []
+    for f, fam in enumerate(layout.families):
+        grp = np.where(layout.cell_groups[f] >= 0, layout.cell_groups[f], fam.size)
+        slots = (grp[:, None] * 5 + np.arange(5)).ravel()
+        counts = np.bincount(slots, weights=table, minlength=5 * (fam.size + 1))
+        cell = counts.reshape(fam.size + 1, 5)[: fam.size].astype(np.int64)
+        n = cell[:, 0] + cell[:, 1] + cell[:, 2] + cell[:, 3]
+        k_b, k_c, both = cell[:, 2] + cell[:, 3], cell[:, 1] + cell[:, 3], cell[:, 3]
+        mb, mc = binary_moments(n, k_b), binary_moments(n, k_c)
+        out.append(binary_results(mb, mc, None, k_b, k_c, both, conf))
+    return out
+
+
+def _continuous_unclustered(
+    b: FloatArray, c: FloatArray, layout: Layout, valid: BoolArray, conf: float
+) -> GroupResults:
+    cells = layout.cells[valid]
+    sums = [cell_sums(x[valid], cells, layout.n_cells) for x in (b, c, c - b)]
+    out: GroupResults = []
+    for f, fam in enumerate(layout.families):
+        mb, mc, md = (family_moments(s, layout.cell_groups[f], fam.size) for s in sums)
+        out.append(continuous_results(mb, mc, md, conf))
+    return out
+
+
+def _clustered(
+    b: FloatArray, c: FloatArray, layout: Layout, valid: BoolArray, binary: bool, conf: float
+) -> GroupResults:
+    assert layout.clusters is not None
+    g = layout.n_clusters
+    out: GroupResults = []
+    for fam in layout.families:
+        rows = np.flatnonzero(valid & (fam.codes >= 0))
+        x_b, x_c, grp, cl = b[rows], c[rows], fam.codes[rows], layout.clusters[rows]
+        mb, mc, md = (clustered_moments(x, grp, fam.size, cl, g) for x in (x_b, x_c, x_c - x_b))
+        if not binary:
+            out.append(continuous_results(mb, mc, md, conf))
+            continue
+        k_b, k_c, both = (
+            np.rint(np.bincount(grp, weights=w, minlength=fam.size)).astype(np.int64)
+            for w in (x_b, x_c, x_b * x_c)
+        )
+        out.append(binary_results(mb, mc, md, k_b, k_c, both, conf))
+    return out
+
+
 def compare_means(
     b: FloatArray, c: FloatArray, layout: Layout, confidence: float, binary: bool
 ) -> GroupResults:
@@ -41,54 +92,10 @@ def compare_means(
     ``b`` and ``c`` are the per-example scores of the two runs (NaN: not scored); examples
     not scored in both are left out. ``binary`` selects the 0/1 methods.
     """
-    valid = ~(np.isnan(b) | np.isnan(c))
-    everything = bool(valid.all())
-    if not everything:
-        b, c = b[valid], c[valid]
-    cells = layout.cells if everything else layout.cells[valid]
-    clusters = layout.clusters
-    if clusters is not None and not everything:
-        clusters = clusters[valid]
-    out: GroupResults = []
+    if layout.clusters is not None:
+        valid = ~(np.isnan(b) | np.isnan(c))
+        return _clustered(b, c, layout, valid, binary, confidence)
     if binary:
-        pair = np.asarray(b * 2.0 + c, dtype=np.int64)
-        table = np.bincount(cells * 4 + pair, minlength=4 * layout.n_cells)
-        table = table.reshape(layout.n_cells, 4)
-        for f, fam in enumerate(layout.families):
-            size = fam.size
-            grp = layout.cell_groups[f]
-            keep = grp >= 0
-            counts = [
-                np.bincount(grp[keep], weights=table[keep, j], minlength=size).astype(np.int64)
-                for j in range(4)
-            ]
-            n = counts[0] + counts[1] + counts[2] + counts[3]
-            k_b, k_c, both = counts[2] + counts[3], counts[1] + counts[3], counts[3]
-            if clusters is None:
-                mb, mc, md = binary_moments(n, k_b), binary_moments(n, k_c), None
-            else:
-                codes = fam.codes if everything else fam.codes[valid]
-                rows = np.flatnonzero(codes >= 0)
-                g = layout.n_clusters
-                mb = clustered_moments(b[rows], codes[rows], size, clusters[rows], g)
-                mc = clustered_moments(c[rows], codes[rows], size, clusters[rows], g)
-                md = clustered_moments(c[rows] - b[rows], codes[rows], size, clusters[rows], g)
-            out.append(binary_results(mb, mc, md, k_b, k_c, both, confidence))
-        return out
-    d = c - b
-    if clusters is None:
-        sums = [cell_sums(x, cells, layout.n_cells) for x in (b, c, d)]
-        for f, fam in enumerate(layout.families):
-            grp = layout.cell_groups[f]
-            mb, mc, md = (family_moments(s, grp, fam.size) for s in sums)
-            out.append(continuous_results(mb, mc, md, confidence))
-        return out
-    for fam in layout.families:
-        codes = fam.codes if everything else fam.codes[valid]
-        rows = np.flatnonzero(codes >= 0)
-        g = layout.n_clusters
-        mb, mc, md = (
-            clustered_moments(x[rows], codes[rows], fam.size, clusters[rows], g) for x in (b, c, d)
-        )
-        out.append(continuous_results(mb, mc, md, confidence))
-    return out
+        return _binary_unclustered(b, c, layout, confidence)
+    valid = ~(np.isnan(b) | np.isnan(c))
+    return _continuous_unclustered(b, c, layout, valid, confidence)

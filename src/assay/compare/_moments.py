@@ -97,6 +97,10 @@ def _finish(
     return Moments(n, n, anchor + shift, se, constant, False)
 
 
+def _sums(codes: IntArray, weights: FloatArray, size: int) -> FloatArray:
+    return np.asarray(np.bincount(codes, weights=weights, minlength=size), dtype=np.float64)
+
+
 def cell_sums(x: FloatArray, cells: IntArray, n_cells: int) -> CellSums:
     """Per-cell sums of ``x`` (one pass of ``np.bincount`` each)."""
     anchor = np.zeros(n_cells)
@@ -105,9 +109,9 @@ def cell_sums(x: FloatArray, cells: IntArray, n_cells: int) -> CellSums:
     return CellSums(
         n=np.bincount(cells, minlength=n_cells),
         anchor=anchor,
-        s1=np.bincount(cells, weights=dev, minlength=n_cells),
-        s2=np.bincount(cells, weights=dev * dev, minlength=n_cells),
-        spread=np.bincount(cells, weights=np.abs(dev), minlength=n_cells),
+        s1=_sums(cells, dev, n_cells),
+        s2=_sums(cells, dev * dev, n_cells),
+        spread=_sums(cells, np.abs(dev), n_cells),
     )
 
 
@@ -120,9 +124,9 @@ def family_moments(cs: CellSums, cell_group: IntArray, n_groups: int) -> Moments
     anchor[g] = a
     delta = a - anchor[g]
     n = np.bincount(g, weights=nj, minlength=n_groups).astype(np.int64)
-    g1 = np.bincount(g, weights=s1 + nj * delta, minlength=n_groups)
-    g2 = np.bincount(g, weights=cs.s2[keep] + delta * (2.0 * s1 + nj * delta), minlength=n_groups)
-    spread = np.bincount(g, weights=cs.spread[keep] + np.abs(delta), minlength=n_groups)
+    g1 = _sums(g, s1 + nj * delta, n_groups)
+    g2 = _sums(g, cs.s2[keep] + delta * (2.0 * s1 + nj * delta), n_groups)
+    spread = _sums(g, cs.spread[keep] + np.abs(delta), n_groups)
     return _finish(n, anchor, g1, g2, spread == 0.0)
 
 
@@ -228,6 +232,7 @@ def _binary_estimate(m: Moments, i: int, k: int, conf: float) -> Estimate:
         reason = "auto: t interval because n and both outcomes are large"
         return replace(est, notes=(reason, *est.notes))
     p = k / n
+    notes: tuple[str, ...]
     if m.clustered:
         low, high, note = _clustered_wilson(m, i, p, conf)
         label, notes = "wilson (clustered, effective n)", (reason, note)

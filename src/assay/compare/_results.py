@@ -20,7 +20,7 @@ from assay.stats import (
     minimum_detectable_effect,
 )
 
-__all__ = ["POWER", "Collected", "MetricOutcome", "metric_rows", "minimum_effect"]
+__all__ = ["POWER", "Collected", "Kind", "MetricOutcome", "metric_rows", "minimum_effect"]
 
 POWER = 0.8
 """Power at which the minimum detectable effect is computed."""

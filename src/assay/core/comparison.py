@@ -16,7 +16,9 @@ __all__ = [
     "RunErrors",
 ]
 
-_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+_CONFIG = ConfigDict(
+    frozen=True, extra="forbid", use_attribute_docstrings=True, ser_json_inf_nan="constants"
+)
 
 
 class Interval(BaseModel):

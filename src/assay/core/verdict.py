@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["RuleOutcome", "Verdict", "VerdictResult"]
 
-_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+_CONFIG = ConfigDict(
+    frozen=True, extra="forbid", use_attribute_docstrings=True, ser_json_inf_nan="constants"
+)
 
 
 class Verdict(StrEnum):
