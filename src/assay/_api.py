@@ -31,7 +31,7 @@ from assay.data import (
     validate_records,
 )
 from assay.data import summarise_records as _summarise
-from assay.errors import ConfigError, DataError
+from assay.errors import DataError
 from assay.storage import MetricFilter, RunQuery, Store, open_store
 
 __all__ = [
@@ -193,22 +193,9 @@ def ingest(
     )
 
 
-_OPS = (">=", "<=", "==", ">", "<")
-
-
 def parse_metric_filter(text: str) -> MetricFilter:
     """Parse ``"accuracy>=0.8"`` into a filter on stored metric estimates."""
-    for op in _OPS:
-        name, sep, value = text.partition(op)
-        if sep:
-            try:
-                return MetricFilter(metric=name.strip(), op=op, value=float(value))
-            except ValueError:
-                break
-    raise ConfigError(
-        f"A metric filter is METRIC OP NUMBER with OP one of {', '.join(_OPS)} "
-        f"(e.g. 'accuracy>=0.8'). Got {text!r}."
-    )
+    return MetricFilter.parse(text)
 
 
 def list_runs(

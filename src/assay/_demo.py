@@ -6,9 +6,8 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from assay._api import LoggedRun, register_suite
 from assay._decide import DecisionRecord, decide
@@ -74,8 +73,8 @@ def adult_suite() -> SuiteData:
             "slices": {
                 "sex": row.sex,
                 "race": row.race,
-                "age_band": _age_band(int(row.age)),
-                "education_level": _education_level(int(row.education_num)),
+                "age_band": _age_band(int(row.age)),  # type: ignore[arg-type]
+                "education_level": _education_level(int(row.education_num)),  # type: ignore[arg-type]
             },
             "input": {
                 f: (v.item() if hasattr(v, "item") else v)

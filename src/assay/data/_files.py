@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -54,7 +54,7 @@ class Location:
     file: str
     format: FileFormat
 
-    def at(self, row: int) -> dict[str, int | str]:
+    def at(self, row: int) -> dict[str, Any]:
         """Keyword arguments for :class:`DataError` naming the file and the line or row."""
         if self.format == "jsonl":
             return {"file": self.file, "line": row + 1}

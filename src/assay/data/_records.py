@@ -60,7 +60,7 @@ def _numeric(
                 column=name,
                 expected="integer" if pa.types.is_integer(target) else "a number",
                 found=repr(v),
-                **where.at(i),  # type: ignore[arg-type]
+                **where.at(i),
             ) from None
     raise DataError(
         "not numeric", column=name, expected="numbers", found=str(col.type), file=where.file
@@ -110,7 +110,7 @@ def validate_records(
                 column="suite_digest",
                 expected=short_digest(suite.digest),
                 found=str(declared[row].as_py()),
-                **where.at(row),  # type: ignore[arg-type]
+                **where.at(row),
             )
     if "example_id" not in table.column_names:
         raise DataError(
@@ -127,7 +127,7 @@ def validate_records(
             expected="an id",
             found="null",
             **where.at(_first(pc.is_null(ids))),
-        )  # type: ignore[arg-type]
+        )
     suite_ids = data.examples.column("example_id")
     in_suite_order = len(ids) == len(suite_ids) and ids.equals(suite_ids)
     if in_suite_order:  # the common case, and a hash lookup of every id costs most of the time
@@ -142,7 +142,7 @@ def validate_records(
             column="example_id",
             expected="an id of the suite",
             found=repr(ids[row].as_py()),
-            **where.at(row),  # type: ignore[arg-type]
+            **where.at(row),
         )
     if "sample_index" in table.column_names:
         samples = _numeric(table.column("sample_index"), "sample_index", where, pa.int32())
@@ -154,7 +154,7 @@ def validate_records(
                 expected="an integer >= 0",
                 found=repr(samples[row].as_py()),
                 **where.at(row),
-            )  # type: ignore[arg-type]
+            )
     else:
         samples = pa.chunked_array([np.zeros(n, dtype=np.int32)])
     code_np = codes.to_numpy().astype(np.int64)
@@ -171,7 +171,7 @@ def validate_records(
             column="example_id",
             expected="one record per example and sample",
             found=f"{dup.size} duplicate record(s)",
-            **where.at(second),  # type: ignore[arg-type]
+            **where.at(second),
         )
     errors = (
         _as_text(table.column("error"))
@@ -212,7 +212,7 @@ def validate_records(
                 column=m,
                 expected="a number (or an 'error' on the record)",
                 found=repr(scores[row].as_py()),
-                **where.at(row),  # type: ignore[arg-type]
+                **where.at(row),
             )
         out[m] = pc.if_else(pc.fill_null(missing, True), pa.scalar(None, pa.float64()), scores)
     for name, typ, _ in OPERATIONAL:
