@@ -201,6 +201,9 @@ def readout_command(
         Path | None,
         typer.Option(help="Write report.html, report.md and memo.md here (one folder per arm)."),
     ] = None,
+    rollout_steps: Annotated[
+        str, typer.Option(help="Rollout traffic shares for the memo's rollout plan (with --plan).")
+    ] = "0.01,0.05,0.2,0.5,1",
     primary: Annotated[
         str | None, typer.Option(help="Metric the decision is read from (default: the plan's).")
     ] = None,
@@ -314,7 +317,9 @@ def readout_command(
         )
     files: dict[str, Path] = {}
     if report is not None:
-        files = _write_reports(result, judged, the_plan, report)
+        files = _write_reports(
+            result, judged, the_plan, report, parse_steps(rollout_steps, "--rollout-steps")
+        )
     if json_output:
         if judged is None and not files:
             emit_json(result.to_dict())
@@ -333,7 +338,17 @@ def readout_command(
     return judged.verdict.exit_code if judged is not None else None
 
 
-def _rollout_for(r: Readout, plan: ExperimentPlan, treatment: str) -> str | None:
+def parse_steps(text: str, option: str) -> list[float]:
+    """``0.01,0.05,0.2,0.5,1``: the traffic shares of a rollout's canary, ramp and full steps."""
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError as exc:
+        raise ConfigError(f"{option} is shares like 0.01,0.05,0.2,0.5,1. Got {text!r}.") from exc
+
+
+def _rollout_for(
+    r: Readout, plan: ExperimentPlan, treatment: str, steps: list[float]
+) -> str | None:
     """The plan's rollout as Markdown, sized from the readout's control values; None if unsized."""
     if plan.daily_traffic is None:
         return None
@@ -342,11 +357,16 @@ def _rollout_for(r: Readout, plan: ExperimentPlan, treatment: str) -> str | None
     primary = base.get(plan.primary_metric)
     if primary is not None and plan.mde:
         design = design_from_plan(plan, kind=primary.kind, baseline=primary.baseline, sd=primary.sd)
-    return rollout_markdown(rollout_plan(plan, design, baselines=base, treatment=treatment))
+    rollout = rollout_plan(plan, design, baselines=base, treatment=treatment, steps=steps)
+    return rollout_markdown(rollout)
 
 
 def _write_reports(
-    r: Readout, judged: ExperimentVerdict | None, plan: ExperimentPlan | None, out: Path
+    r: Readout,
+    judged: ExperimentVerdict | None,
+    plan: ExperimentPlan | None,
+    out: Path,
+    steps: list[float],
 ) -> dict[str, Path]:
     """report.html, report.md and (with a verdict) memo.md per treatment arm."""
     files: dict[str, Path] = {}
@@ -366,7 +386,7 @@ def _write_reports(
         }
         if verdict is not None:
             memo = render_memo(comparison, verdict, title=title)
-            rollout = _rollout_for(r, plan, t) if plan is not None else None
+            rollout = _rollout_for(r, plan, t, steps) if plan is not None else None
             texts["memo.md"] = memo + ("\n" + rollout if rollout else "")
         for name, text in texts.items():
             path = folder / name
@@ -512,18 +532,15 @@ def plan_command(
 ) -> None:
     """Staged rollout plan: shadow, canary, ramp and full, with gates and minimum durations."""
     plan = load_plan(plan_file)
-    try:
-        shares = [float(v) for v in steps.split(",") if v.strip()]
-    except ValueError as exc:
-        raise ConfigError(f"--steps is shares like 0.01,0.05,0.2,0.5,1. Got {steps!r}.") from exc
+    shares = parse_steps(steps, "--steps")
     design = None
     if baseline is not None or sd is not None:
         design = design_from_plan(
             plan,
-            kind=kind,
+            kind=kind,  # type: ignore[arg-type]
             baseline=baseline,
             sd=sd,
-            daily_traffic=daily_traffic,  # type: ignore[arg-type]
+            daily_traffic=daily_traffic,
         )
     result = rollout_plan(
         plan, design, daily_traffic=daily_traffic, steps=shares, shadow_days=shadow_days,

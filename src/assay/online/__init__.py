@@ -39,15 +39,47 @@ The sufficient-statistics table has one row per arm and metric. Its columns (exa
 
 Both forms give identical readouts on the same data: unit-level rows are first reduced to this
 table. Row numbers in error messages count data rows from 0 (the header is not a row).
+
+Decisions go through the same release gates as offline comparisons:
+
+* :func:`readout_comparison` turns one treatment arm of a :class:`Readout` into an
+  :class:`assay.core.Comparison` (the readout's own numbers); :func:`plan_policy` writes an
+  :class:`ExperimentPlan`'s decision rule as an :class:`assay.gates.Policy` (primary metric
+  superior, guardrails non-inferior within their margins).
+* :func:`decide_experiment` judges every treatment arm with that policy (or a given one), adds
+  a blocking sample-ratio outcome (a mismatch is a BLOCK) and the deviations from the plan
+  (:func:`check_deviations`; an unplanned early look with a fixed-horizon test makes a SHIP
+  INCONCLUSIVE), and returns an :class:`ExperimentVerdict`.
+* :func:`rollout_plan` stages the rollout (shadow, canary, ramp, full) with each step's gates
+  and a minimum duration sized from traffic; :func:`rollout_markdown` renders it.
 """
 
 from assay.online._aggregate import UnitAggregate, Winsorization, aggregate_units
+from assay.online._comparison import metric_goals, readout_comparison
 from assay.online._design import ExperimentDesign, design_experiment
+from assay.online._deviations import (
+    DEVIATION_KINDS,
+    Analysis,
+    Deviation,
+    DeviationKind,
+    check_deviations,
+)
 from assay.online._metrics import MetricSpec, parse_metric
 from assay.online._plan import ExperimentPlan, Guardrail
+from assay.online._plan_io import load_plan
 from assay.online._readout import readout
 from assay.online._result import Readout
+from assay.online._rollout import baselines_from_readout, design_from_plan, rollout_plan
+from assay.online._rollout_model import (
+    MetricBaseline,
+    RolloutCriterion,
+    RolloutPlan,
+    RolloutStep,
+    StepSizing,
+)
+from assay.online._rollout_text import rollout_markdown
 from assay.online._table import SUFFICIENT_STATISTICS_COLUMNS
+from assay.online._verdict import ArmDecision, ExperimentVerdict, decide_experiment, plan_policy
 from assay.online._watch import watch
 from assay.stats import (
     InterleavedList,
@@ -57,21 +89,42 @@ from assay.stats import (
 )
 
 __all__ = [
+    "DEVIATION_KINDS",
     "SUFFICIENT_STATISTICS_COLUMNS",
+    "Analysis",
+    "ArmDecision",
+    "Deviation",
+    "DeviationKind",
     "ExperimentDesign",
     "ExperimentPlan",
+    "ExperimentVerdict",
     "Guardrail",
     "InterleavedList",
     "InterleavingResult",
+    "MetricBaseline",
     "MetricSpec",
     "Readout",
+    "RolloutCriterion",
+    "RolloutPlan",
+    "RolloutStep",
+    "StepSizing",
     "UnitAggregate",
     "Winsorization",
     "aggregate_units",
+    "baselines_from_readout",
+    "check_deviations",
+    "decide_experiment",
     "design_experiment",
+    "design_from_plan",
     "interleaving_test",
+    "load_plan",
+    "metric_goals",
     "parse_metric",
+    "plan_policy",
     "readout",
+    "readout_comparison",
+    "rollout_markdown",
+    "rollout_plan",
     "team_draft_interleave",
     "watch",
 ]

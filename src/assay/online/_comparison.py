@@ -51,9 +51,11 @@ def metric_goals(
             given = goals[metric]
             if given not in ("higher", "lower"):
                 raise ParameterError(
-                    "goals", "readout_comparison", "a mapping of metric to 'higher' or 'lower'",
+                    "goals",
+                    "readout_comparison",
+                    "a mapping of metric to 'higher' or 'lower'",
                     dict(goals),
-                )  # fmt: skip
+                )
             goal = given
         out[metric] = goal
     return out
@@ -61,9 +63,12 @@ def metric_goals(
 
 def _interval(e: Estimate, method: str | None = None) -> Interval:
     return Interval(
-        estimate=e.estimate, low=e.low, high=e.high, confidence=e.confidence,
+        estimate=e.estimate,
+        low=e.low,
+        high=e.high,
+        confidence=e.confidence,
         method=method or e.method,
-    )  # fmt: skip
+    )
 
 
 def _mde(lift: LiftResult) -> float | None:
@@ -182,9 +187,11 @@ def readout_comparison(
         suite_digest=digest(readout.to_dict()),
         confidence=float(p["confidence"]),
         coverage=Coverage(
-            shared=n_pair, baseline_only=0, candidate_only=0,
+            shared=n_pair,
+            baseline_only=0,
+            candidate_only=0,
             suite_examples=sum(readout.n_by_arm.values()),
-        ),  # fmt: skip
+        ),
         results=results,
         created_at=datetime.now(UTC),
         methods=methods,

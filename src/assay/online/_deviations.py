@@ -5,7 +5,9 @@ changed, metrics were analysed that the plan did not name (or planned ones were 
 the significance level, sidedness, multiplicity family or method, CUPED or sequential
 monitoring differ from the plan, or the data was read before the planned horizon with a
 fixed-horizon test. Deviations are reported in the verdict (see
-:func:`assay.online.decide_experiment`); only the early look changes it.
+:func:`assay.online.decide_experiment`); only those that would let a SHIP through on a looser
+test than planned (the early look, a larger α, a one-sided test instead of a two-sided one)
+change it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from assay.errors import ParameterError
 from assay.online._plan import ExperimentPlan
@@ -139,7 +141,10 @@ class Deviation:
     metric: str | None = None
     """The metric concerned, when there is one."""
     blocks_ship: bool = False
-    """Whether it prevents a SHIP (only an early look with a fixed-horizon test does)."""
+    """Whether it prevents a SHIP: an early look with a fixed-horizon test, or a test made
+    looser than planned (a larger α, a one-sided test where a two-sided one was planned)."""
+    to_settle: str | None = None
+    """For a deviation that blocks a SHIP: what would remove it."""
 
 
 def _names(values: Sequence[str]) -> str:
@@ -179,6 +184,7 @@ def _early(plan: ExperimentPlan, analysis: Analysis) -> Deviation | None:
             "sequential (always-valid intervals)"
         ),
         blocks_ship=True,
+        to_settle="read the experiment at the planned horizon, or plan it as sequential",
     )
 
 
@@ -191,13 +197,15 @@ def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list
     - ``primary_metric``: the decision metric differs from the plan's.
     - ``unplanned_metric`` / ``missing_metric``: one per metric analysed that the plan does not
       name (primary, guardrails, secondary), and one per planned metric not analysed.
-    - ``alpha`` (1 − confidence, compared to 1e-9) and ``alternative`` (sidedness).
+    - ``alpha`` (1 − confidence, compared to 1e-9) and ``alternative`` (sidedness); a larger α
+      than planned, or a one-sided test where the plan is two-sided, makes the test looser
+      than planned and has ``blocks_ship``.
     - ``family``: the metrics adjusted together differ from ``plan.effective_family()``
       (compared as sets); ``multiplicity``: the adjustment method differs.
     - ``cuped`` and ``sequential``: used when not planned, or planned and not used.
     - ``early_look``: a fixed-horizon analysis (``sequential=False``) with fewer days than
       ``plan.duration_days`` (needs both dates) or fewer units per arm, on average over the
-      arms, than ``plan.sample_size_per_arm``. The only deviation with ``blocks_ship``.
+      arms, than ``plan.sample_size_per_arm``; it has ``blocks_ship``.
     """
     if isinstance(analysis, Readout):
         analysis = Analysis.from_readout(analysis, plan=plan)
@@ -206,78 +214,57 @@ def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list
             "analysis", "check_deviations", "an Analysis or a Readout", type(analysis).__name__
         )
     out: list[Deviation] = []
+
+    def add(kind: DeviationKind, planned: str, actual: str, message: str, **more: Any) -> None:
+        out.append(Deviation(kind, planned, actual, message, **more))
+
     if analysis.primary_metric != plan.primary_metric:
-        out.append(
-            Deviation(
-                "primary_metric", plan.primary_metric, analysis.primary_metric,
-                f"the primary metric changed from {plan.primary_metric!r} to "
-                f"{analysis.primary_metric!r}; the decision must rest on the planned metric",
-                metric=analysis.primary_metric,
-            )  # fmt: skip
-        )
+        add("primary_metric", plan.primary_metric, analysis.primary_metric,
+            f"the primary metric changed from {plan.primary_metric!r} to "
+            f"{analysis.primary_metric!r}; the decision must rest on the planned metric",
+            metric=analysis.primary_metric)  # fmt: skip
     planned = plan.metrics()
-    for m in analysis.metrics:
-        if m not in planned:
-            out.append(
-                Deviation(
-                    "unplanned_metric", _names(planned), m,
-                    f"metric {m!r} was analysed but not named in the plan; read it as "
-                    "exploratory, not as evidence for the decision",
-                    metric=m,
-                )  # fmt: skip
-            )
-    for m in planned:
-        if m not in analysis.metrics:
-            out.append(
-                Deviation(
-                    "missing_metric", m, _names(analysis.metrics),
-                    f"planned metric {m!r} was not analysed", metric=m,
-                )  # fmt: skip
-            )
+    for m in (m for m in analysis.metrics if m not in planned):
+        add("unplanned_metric", _names(planned), m,
+            f"metric {m!r} was analysed but not named in the plan; read it as exploratory, "
+            "not as evidence for the decision", metric=m)  # fmt: skip
+    for m in (m for m in planned if m not in analysis.metrics):
+        add("missing_metric", m, _names(analysis.metrics),
+            f"planned metric {m!r} was not analysed", metric=m)  # fmt: skip
     if not math.isclose(analysis.alpha, plan.alpha, rel_tol=0.0, abs_tol=1e-9):
-        out.append(
-            Deviation(
-                "alpha", f"{plan.alpha:g}", f"{analysis.alpha:.6g}",
-                f"the significance level changed from {plan.alpha:g} to {analysis.alpha:.6g} "
-                f"(intervals at {1 - analysis.alpha:.6g} instead of {1 - plan.alpha:g})",
-            )  # fmt: skip
-        )
+        looser = analysis.alpha > plan.alpha
+        add("alpha", f"{plan.alpha:g}", f"{analysis.alpha:.6g}",
+            f"the significance level changed from {plan.alpha:g} to {analysis.alpha:.6g} "
+            f"(intervals at {1 - analysis.alpha:.6g} instead of {1 - plan.alpha:g})"
+            + ("; a looser level than planned cannot support a SHIP" if looser else ""),
+            blocks_ship=looser,
+            to_settle=f"read the intervals at the planned {1 - plan.alpha:g}" if looser else None,
+        )  # fmt: skip
     if analysis.alternative != plan.alternative:
-        out.append(
-            Deviation(
-                "alternative", plan.alternative, analysis.alternative,
-                f"the test changed from {plan.alternative} to {analysis.alternative}",
-            )  # fmt: skip
-        )
+        looser = plan.alternative == "two-sided"
+        add("alternative", plan.alternative, analysis.alternative,
+            f"the test changed from {plan.alternative} to {analysis.alternative}"
+            + ("; a one-sided test at the planned alpha is looser than the planned two-sided "
+               "one and cannot support a SHIP" if looser else ""),
+            blocks_ship=looser,
+            to_settle="read the planned two-sided test" if looser else None,
+        )  # fmt: skip
     family = plan.effective_family()
     if set(analysis.family) != set(family):
-        out.append(
-            Deviation(
-                "family", _names(family), _names(analysis.family),
-                f"the multiplicity family changed from [{_names(family)}] to "
-                f"[{_names(analysis.family)}]; adjusted p-values are not the planned ones",
-            )  # fmt: skip
-        )
+        add("family", _names(family), _names(analysis.family),
+            f"the multiplicity family changed from [{_names(family)}] to "
+            f"[{_names(analysis.family)}]; adjusted p-values are not the planned ones")  # fmt: skip
     if analysis.multiplicity != plan.multiplicity:
-        out.append(
-            Deviation(
-                "multiplicity", plan.multiplicity, analysis.multiplicity,
-                f"the multiplicity adjustment changed from {plan.multiplicity} to "
-                f"{analysis.multiplicity}",
-            )  # fmt: skip
-        )
+        add("multiplicity", plan.multiplicity, analysis.multiplicity,
+            f"the multiplicity adjustment changed from {plan.multiplicity} to "
+            f"{analysis.multiplicity}")  # fmt: skip
     for kind, was, now, what in (
         ("cuped", plan.cuped, analysis.cuped, "CUPED"),
         ("sequential", plan.sequential, analysis.sequential, "sequential testing"),
     ):
         if was != now:
             word = "used although not planned" if now else "planned but not used"
-            out.append(
-                Deviation(
-                    kind, "yes" if was else "no", "yes" if now else "no",  # type: ignore[arg-type]
-                    f"{what} {word}",
-                )  # fmt: skip
-            )
+            add(kind, "yes" if was else "no", "yes" if now else "no", f"{what} {word}")  # type: ignore[arg-type]
     early = _early(plan, analysis)
     if early is not None:
         out.append(early)
