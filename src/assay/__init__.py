@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     )
     from assay._demo import DemoResult, run_demo
     from assay._evaluate import as_adapter, evaluate
+    from assay._reproduce import Reproduction, reproduce
     from assay.data import SuiteData, load_suite, make_suite
     from assay.storage import Store, open_store, upgrade_database
 
@@ -56,6 +57,8 @@ _EXPORTS = {
     "write_reports": "assay._decide",
     "DemoResult": "assay._demo",
     "run_demo": "assay._demo",
+    "Reproduction": "assay._reproduce",
+    "reproduce": "assay._reproduce",
     "as_adapter": "assay._evaluate",
     "evaluate": "assay._evaluate",
     "SuiteData": "assay.data",
@@ -70,6 +73,7 @@ __all__ = [
     "DecisionRecord",
     "DemoResult",
     "LoggedRun",
+    "Reproduction",
     "Store",
     "SuiteData",
     "__version__",
@@ -90,6 +94,7 @@ __all__ = [
     "open_store",
     "parse_metric_filter",
     "register_suite",
+    "reproduce",
     "resolve_policy",
     "run_demo",
     "upgrade_database",

@@ -5,6 +5,7 @@ from assay.cli._app import EXIT_CODES, app, main
 from assay.cli._commands import demo_command, run_command
 from assay.cli._decide import compare_command, decisions_app, gate_command, report_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
+from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
 
 app.command("demo")(demo_command)
@@ -13,6 +14,7 @@ app.command("ingest")(ingest_command)
 app.command("compare")(compare_command)
 app.command("gate")(gate_command)
 app.command("report")(report_command)
+app.command("reproduce")(reproduce_command)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")
