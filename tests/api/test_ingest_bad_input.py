@@ -167,3 +167,27 @@ def test_rename_maps_harness_columns(store, suite, tmp_path):
         rename={"doc_id": "example_id", "acc": "accuracy"},
     )
     assert logged.created and logged.run.n_records == 50
+
+
+def test_infinite_score_names_the_line(store, home, suite, tmp_path):
+    rows = _good_rows(suite)
+    path = tmp_path / "inf.jsonl"
+    lines = [json.dumps(r) for r in rows]
+    lines[4] = lines[4].replace(
+        '"f_score": ' + json.dumps(rows[4]["f_score"]), '"f_score": Infinity'
+    )
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="infinite") as err:
+        assay.ingest(path, suite=suite, model="m@1", store=store)
+    assert (err.value.line, err.value.column) == (5, "f_score")
+    _store_is_empty(store, home)
+
+
+def test_csv_text_and_ids_are_read_verbatim(store, tmp_path):
+    data = assay.make_suite("ids", [{"example_id": "001"}, {"example_id": "002"}], metrics=["acc"])
+    path = tmp_path / "r.csv"
+    path.write_text('example_id,acc,output\n001,1,NA\n002,0,""\n')
+    run = assay.ingest(path, suite=data, model="m@1", store=store).run
+    table = store.runs.records(run.run_id)
+    assert table.column("example_id").to_pylist() == ["001", "002"]
+    assert table.column("output").to_pylist() == ["NA", ""]

@@ -109,3 +109,17 @@ def test_export_matches_stored_records(store, tmp_path):
     path = tmp_path / "r.parquet"
     pq.write_table(table, path)
     assert pq.read_table(path).equals(table)
+
+
+def test_interval_of_a_bounded_score_stays_in_range(store):
+    rows = [
+        {"example_id": f"e{i}", "sample_index": k, "accuracy": float(i < 3 or k < 2)}
+        for i in range(4)
+        for k in range(3)
+    ]
+    data = assay.make_suite(
+        "tiny", [{"example_id": f"e{i}"} for i in range(4)], metrics=["accuracy"]
+    )
+    acc = assay.log_run(rows, suite=data, model="m@1", store=store).run.metrics["accuracy"]
+    assert 0.0 <= acc.low <= acc.estimate <= acc.high <= 1.0
+    assert "clipped to [0, 1]" in acc.method

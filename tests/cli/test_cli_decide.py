@@ -101,3 +101,26 @@ def test_bad_inputs_get_clear_errors(home, tmp_path: Path, capsys):
 @pytest.mark.parametrize("command", ["compare", "gate", "report"])
 def test_unknown_run(home, command, capsys):
     assert main([command, "nope", "nada"]) == 8
+
+
+def test_a_candidate_that_drops_examples_is_blocked(home, capsys):
+    data = synthetic_suite(300, seed=4)
+    base = assay.log_run(synthetic_records(data, accuracy=0.7, seed=1), suite=data, model="m@1")
+    full = synthetic_records(data, accuracy=0.7, seed=2)
+    wrong = [i for i, v in enumerate(full.column("accuracy").to_pylist()) if v == 0.0][:45]
+    kept = full.filter([i not in set(wrong) for i in range(full.num_rows)])
+    cand = assay.log_run(kept, suite=data, model="m@2")
+    assert main(["gate", base.run.run_id, cand.run.run_id, "--json"]) == 1
+    rules = json.loads(capsys.readouterr().out)["verdict"]["rules"]
+    coverage = next(r for r in rules if r["kind"] == "coverage")
+    assert coverage["outcome"] == "fail" and "45 of the baseline's 300" in coverage["reason"]
+
+
+def test_every_suite_metric_is_gated_whatever_its_name(home, capsys):
+    data = synthetic_suite(400, metrics=("acc", "cost_aware_acc"), seed=5)
+    base = assay.log_run(synthetic_records(data, accuracy=1.0, seed=1), suite=data, model="m@1")
+    worse = synthetic_records(data, accuracy={"acc": 1.0, "cost_aware_acc": 0.0}, seed=2)
+    cand = assay.log_run(worse, suite=data, model="m@2")
+    assert main(["gate", base.run.run_id, cand.run.run_id, "--json"]) == 1
+    rules = json.loads(capsys.readouterr().out)["verdict"]["rules"]
+    assert any(r["metric"] == "cost_aware_acc" and r["outcome"] == "fail" for r in rules)

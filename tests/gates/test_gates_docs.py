@@ -71,6 +71,7 @@ def test_public_names_are_pinned() -> None:
             "ALL_METRICS",
             "TIERS",
             "BudgetParameters",
+            "CoverageParameters",
             "MaxErrorRateParameters",
             "NoRegressionParameters",
             "NonInferiorityParameters",

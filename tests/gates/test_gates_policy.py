@@ -90,7 +90,8 @@ def test_default_policy_round_trips_and_has_the_documented_rules() -> None:
     policy = default_policy()
     assert load_policy(policy_to_yaml(policy)).digest == policy.digest
     assert policy.rules.safety == ()
-    ni, slices = policy.rules.quality
+    coverage, ni, slices = policy.rules.quality
+    assert (coverage.kind, coverage.params) == ("coverage", {"max_missing": 0.0})
     assert (ni.kind, ni.metric, ni.params) == ("non_inferiority", "*", {"margin": 0.01})
     assert (slices.kind, slices.slice) == ("no_regression", "every")
     assert slices.params == {"margin": 0.0, "multiplicity": "holm", "min_slice_size": 30}

@@ -117,7 +117,12 @@ def test_unknown_slices_name_the_rule_and_list_what_exists() -> None:
 
 def test_if_present_rules_are_left_out_when_the_metric_is_absent() -> None:
     v = evaluate_policy(default_policy(), comparison([result(PASS)]))
-    assert [r.rule for r in v.rules] == ["non_inferiority", "no_slice_regression", "error_rate"]
+    assert [r.rule for r in v.rules] == [
+        "coverage",
+        "non_inferiority",
+        "no_slice_regression",
+        "error_rate",
+    ]
     latency = result(
         (30.0, 25.0, 35.0), metric="latency_p95", goal="lower", baseline=(100, 95, 105)
     )
@@ -136,7 +141,7 @@ def test_star_stands_for_every_non_operational_metric() -> None:
         result(PASS, metric="accuracy"),
         result(UNSURE, metric="f1"),
         result((1.0, 0.5, 1.5), metric="latency_p50", goal="lower", baseline=(80, 70, 90)),
-        result((0.0, -0.1, 0.1), metric="cost_per_success", goal="lower", baseline=(2, 1.9, 2.1)),
+        result((0.0, -0.1, 0.1), metric="cost_per_example", goal="lower", baseline=(2, 1.9, 2.1)),
         result(PASS, metric="accuracy", slice="lang=en"),
         result(FAIL, metric="f1", slice="lang=en"),
     ]
@@ -160,6 +165,6 @@ def test_the_comparison_must_be_at_the_policy_confidence() -> None:
 
 def test_a_slice_rule_on_a_comparison_without_slices_judges_nothing() -> None:
     v = evaluate_policy(default_policy(), comparison([result(PASS)]))
-    assert v.rules[1].outcome == "pass"
-    assert v.rules[1].reason == "accuracy: the comparison has no slices; nothing to judge"
+    assert v.rules[2].outcome == "pass"
+    assert v.rules[2].reason == "accuracy: the comparison has no slices; nothing to judge"
     assert v.verdict is Verdict.SHIP

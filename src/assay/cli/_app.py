@@ -8,7 +8,7 @@ Exit codes (stable; scripts and CI rely on them):
 2     ``assay gate``: INCONCLUSIVE
 3     bad data (file, row, column named in the message)
 4     bad configuration, argument, suite or policy
-5     the store could not be read or written (nothing half written)
+5     the store, or a file the command reads or writes, could not be used
 6     a model adapter or endpoint failed for the whole run
 7     a policy cannot be evaluated against the comparison
 8     not found (run, suite or decision)
@@ -104,6 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"[bold red]error:[/] {type(exc).__name__}: ", end="")
         err.print(str(exc), markup=False, highlight=False)
         return exit_code_for(exc)
+    except OSError as exc:  # a file or folder the command was told to write or read
+        err.print("[bold red]error:[/] ", end="")
+        err.print(f"{type(exc).__name__}: {exc}", markup=False, highlight=False)
+        return EXIT_CODES[StorageError]
+    except Exception:  # a bug: never let it read as a verdict (1 is BLOCK)
+        err.print_exception()
+        err.print("[bold red]internal error[/]: please report it with the traceback above.")
+        return EXIT_INTERNAL
     return int(result) if isinstance(result, int) else 0
 
 

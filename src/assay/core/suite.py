@@ -32,6 +32,12 @@ RESERVED_COLUMNS = frozenset(
         "tokens_out",
         "cost",
         "error",
+        "suite_digest",
+        # results a comparison adds beside the suite's own metrics
+        "latency_p50",
+        "latency_p95",
+        "latency_p99",
+        "cost_per_example",
     }
 )
 """Record columns whose meaning is fixed; no metric or slice may take these names."""

@@ -63,6 +63,8 @@ class Location:
         return {"file": self.file, "row": row}
 
 
+TEXT_COLUMNS = ("example_id", "cluster", "input", "reference", "output", "error")
+
 _ROW = re.compile(r"row (\d+)", re.IGNORECASE)
 
 
@@ -76,9 +78,10 @@ def read_table(path: str | Path, fmt: str | None = None) -> pa.Table:
         if kind == "parquet":
             return pq.read_table(path)
         if kind == "csv":
-            return pacsv.read_csv(
-                path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True)
-            )
+            # ids and text are read verbatim ("001" stays "001", "NA" stays "NA");
+            # empty and NA fields are missing values only in numeric columns
+            text = {c: pa.string() for c in TEXT_COLUMNS}
+            return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=text))
         return pajson.read_json(path, read_options=pajson.ReadOptions(block_size=1 << 24))
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         message = str(exc).splitlines()[0]

@@ -203,6 +203,16 @@ def validate_records(
                 found=f"columns {table.column_names}",
             )
         scores = _numeric(table.column(m), m, where, pa.float64())
+        infinite = pc.fill_null(pc.is_inf(scores), False)
+        if pc.any(infinite).as_py():
+            row = _first(infinite)
+            raise DataError(
+                "score is infinite",
+                column=m,
+                expected="a finite number",
+                found=repr(scores[row].as_py()),
+                **where.at(row),
+            )
         missing = pc.or_kleene(pc.is_null(scores), pc.is_nan(scores))
         bad = pc.and_(pc.fill_null(missing, True), pc.invert(errored))
         if pc.any(bad).as_py():

@@ -23,9 +23,13 @@ __all__ = [
 ]
 
 
+OPERATIONAL_METRICS = frozenset({"latency_p50", "latency_p95", "latency_p99", "cost_per_example"})
+"""The latency and cost results a comparison adds (names a suite's metrics cannot take)."""
+
+
 def is_operational(metric: str) -> bool:
     """Latency and cost metrics: judged by budgets, left out of ``metric: "*"``."""
-    return metric.startswith(("latency_", "cost_"))
+    return metric in OPERATIONAL_METRICS
 
 
 def _minus(text: str) -> str:

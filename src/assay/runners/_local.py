@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from assay.data import SuiteData
-from assay.errors import ConfigError
+from assay.errors import AssayError, ConfigError
 from assay.runners._adapters import ModelAdapter
 from assay.runners._async_runner import AsyncModelAdapter, evaluate_suite_async, run_coroutine
 from assay.runners._scoring import (
@@ -98,11 +98,15 @@ def evaluate_suite(
                 raise ValueError(f"adapter returned {len(got)} outputs for {stop - start} inputs")
             outputs[start:stop] = got
             latency[start:stop] = (time.perf_counter() - t0) * 1000 / (stop - start)
+        except AssayError:  # the adapter itself is misconfigured: no example can succeed
+            raise
         except Exception:  # one bad example must not lose the batch: retry singly
             for i in range(start, stop):
                 t1 = time.perf_counter()
                 try:
                     outputs[i] = adapter.predict([inputs[i]])[0]
+                except AssayError:
+                    raise
                 except Exception as exc:
                     errors[i] = describe_error(exc)
                 latency[i] = (time.perf_counter() - t1) * 1000

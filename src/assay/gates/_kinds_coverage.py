@@ -1,0 +1,68 @@
+"""The ``coverage`` rule kind: the candidate was scored on the examples the baseline was.
+
+A run that silently drops examples (the hard ones, say) is compared only on what it kept and
+looks better than it is; failures must be records with an error, never missing rows. Coverage
+is a count, not an estimate, so the rule passes or fails, never inconclusive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from assay.gates._registry import FieldProblem, RuleCase, RuleJudgement, register_rule_kind
+
+__all__ = ["Coverage", "CoverageParameters"]
+
+
+class CoverageParameters(BaseModel):
+    """``max_missing``: the largest acceptable share of the baseline's examples the candidate lacks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_missing: float = 0.0
+    """Largest acceptable share, in [0, 1) (0 = the candidate has every example)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check(cls, data: Any) -> Any:
+        value = data.get("max_missing", 0.0) if isinstance(data, dict) else 0.0
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value < 1.0:
+            raise FieldProblem(
+                "max_missing",
+                "The 'max_missing' parameter of a coverage rule must be a share in [0, 1) "
+                f"(0.01 = 1%). Got {value!r}.",
+            )
+        return data
+
+
+@register_rule_kind("coverage")
+class Coverage:
+    """The candidate has scores for (nearly) every example the baseline has."""
+
+    parameters = CoverageParameters
+    uses_metric = False
+    allows_slice = False
+    fixed_metric = "coverage"
+
+    def judge(self, case: RuleCase) -> RuleJudgement:
+        """Fail when the share of baseline examples missing from the candidate exceeds the limit."""
+        params = case.parameters
+        assert isinstance(params, CoverageParameters)
+        cov = case.comparison.coverage
+        base = cov.shared + cov.baseline_only
+        missing = cov.baseline_only / base if base else 0.0
+        limit = f"{params.max_missing:.1%}"
+        if missing <= params.max_missing:
+            reason = (
+                f"the candidate has {cov.shared:,} of the baseline's {base:,} examples "
+                f"({missing:.1%} missing), within the {limit} allowed"
+            )
+            return RuleJudgement("pass", reason, None, ("coverage",))
+        reason = (
+            f"the candidate lacks {cov.baseline_only:,} of the baseline's {base:,} examples "
+            f"({missing:.1%} missing), more than the {limit} allowed; a run must record "
+            "failures as errors, not drop them"
+        )
+        return RuleJudgement("fail", reason, None, ("coverage",))
