@@ -57,7 +57,7 @@ def summarise_records(
             else mean_interval(x, clusters=clusters, confidence=confidence)
         )
         low, high, method = est.low, est.high, est.method
-        if 0.0 <= x.min() and x.max() <= 1.0 and (low < 0.0 or high > 1.0):
+        if x.min() >= 0.0 and x.max() <= 1.0 and (low < 0.0 or high > 1.0):
             # a mean of scores in [0, 1] cannot leave [0, 1]; say that the bound was cut
             low, high = max(low, 0.0), min(high, 1.0)
             method = f"{method}, clipped to [0, 1]"
