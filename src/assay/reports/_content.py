@@ -15,6 +15,7 @@ from assay.errors import ParameterError
 from assay.reports._format import direction, is_operational
 
 __all__ = [
+    "RESULT_HEADERS",
     "HeatMap",
     "MethodIndex",
     "ReportLimits",
@@ -29,6 +30,22 @@ __all__ = [
     "select_results",
     "slice_directions",
 ]
+
+RESULT_HEADERS = (
+    "Metric",
+    "Slice",
+    "n",
+    "Baseline",
+    "Candidate",
+    "Difference",
+    "Direction",
+    "Test",
+    "p",
+    "p adjusted",
+    "MDE",
+    "Notes",
+)
+"""Columns of the results table, the same in HTML and Markdown."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from itertools import groupby
 
 from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
 from assay.reports._content import (
+    RESULT_HEADERS,
     MethodIndex,
     ReportLimits,
     check_inputs,
@@ -160,20 +161,7 @@ def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list
 
 
 def _results_section(shown: list[MetricComparison], note: str | None, index: MethodIndex) -> str:
-    headers = [
-        "Metric",
-        "Slice",
-        "n",
-        "Baseline",
-        "Candidate",
-        "Difference",
-        "Direction",
-        "Test",
-        "p",
-        "p adjusted",
-        "MDE",
-        "Notes",
-    ]
+    headers = list(RESULT_HEADERS)
     omitted = f'<p class="note">{e(note)}</p>' if note else ""
     return (
         '<section id="results"><h2>Results</h2>'

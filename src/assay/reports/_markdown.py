@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
 from assay.reports._content import (
+    RESULT_HEADERS,
     MethodIndex,
     ReportLimits,
     check_inputs,
@@ -129,20 +130,7 @@ def _results(
                 md("; ".join(r.notes)),
             ]
         )
-    headers = [
-        "Metric",
-        "Slice",
-        "n",
-        "Baseline",
-        "Candidate",
-        "Difference",
-        "Direction",
-        "Test",
-        "p",
-        "p adjusted",
-        "MDE",
-        "Notes",
-    ]
+    headers = list(RESULT_HEADERS)
     out = [
         "## Results",
         "",
