@@ -89,7 +89,10 @@ def _to_table(records: Any) -> pa.Table:
     if hasattr(records, "to_pandas") or hasattr(records, "iloc"):  # pandas
         return pa.Table.from_pandas(records, preserve_index=False)
     if isinstance(records, Sequence) and not isinstance(records, str | bytes):
-        return pa.Table.from_pylist([dict(r) for r in records])
+        rows = [dict(r) for r in records]
+        # every key of every row is a column (from_pylist would keep the first row's only)
+        keys = dict.fromkeys(k for row in rows for k in row)
+        return pa.table({k: [row.get(k) for row in rows] for k in keys})
     raise DataError(
         "records must be an Arrow table, a pandas or polars data frame, or a list of mappings",
         found=type(records).__name__,

@@ -104,8 +104,11 @@ def write_reports(
         texts["memo"] = render_memo(comparison, verdict)
     for key, path in files.items():
         tmp = path.with_name(path.name + ".partial")
-        tmp.write_text(texts[key], encoding="utf-8")
-        tmp.replace(path)
+        try:
+            tmp.write_text(texts[key], encoding="utf-8")
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return files
 
 

@@ -123,3 +123,35 @@ def test_interval_of_a_bounded_score_stays_in_range(store):
     acc = assay.log_run(rows, suite=data, model="m@1", store=store).run.metrics["accuracy"]
     assert 0.0 <= acc.low <= acc.estimate <= acc.high <= 1.0
     assert "clipped to [0, 1]" in acc.method
+
+
+def test_file_inputs_are_stored_like_suite_inputs(store, tmp_path):
+    data = assay.make_suite(
+        "io", [{"example_id": "a", "input": "hi"}, {"example_id": "b"}], metrics=["acc"]
+    )
+    rows = [
+        {"example_id": "a", "acc": 1.0, "input": "hi"},
+        {"example_id": "b", "acc": 0.0, "input": "plain text", "reference": '{"k": 1}'},
+    ]
+    run = assay.log_run(rows, suite=data, model="m@1", store=store).run
+    table = store.runs.records(run.run_id)
+    assert table.column("input").to_pylist() == ['"hi"', '"plain text"']
+    assert table.column("reference").to_pylist() == [None, '{"k":1}']
+    # the same content without the file's copy of the suite's input is the same run
+    again = [{"example_id": "a", "acc": 1.0}, rows[1]]
+    assert not assay.log_run(again, suite=data, model="m@1", store=store).created
+
+
+def test_exported_records_reingest_as_the_same_run(home, store, tmp_path):
+    from assay.cli import main
+
+    data = synthetic_suite(40)
+    run = assay.log_run(synthetic_records(data, seed=3), suite=data, model="m@1", store=store).run
+    out = tmp_path / "export.jsonl"
+    assert main(["runs", "export", run.run_id, "-o", str(out)]) == 0
+    import pyarrow.json as pj
+
+    exported = pj.read_json(out).drop_columns(["lang", "cluster"])
+    again = assay.log_run(exported, suite=data, model="m@1", store=store)
+    assert not again.created and again.run.run_id == run.run_id
+    assert not list(tmp_path.glob("*.partial"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import typer
@@ -164,16 +165,23 @@ def export_command(
     r = assay.get_run(run, store=store)
     table = store.runs.records(r.run_id)
     suffix = output.suffix.lower()
-    tmp = output.with_name(output.name + ".partial")
-    if suffix == ".parquet":
-        pq.write_table(table, tmp)
-    elif suffix == ".csv":
-        pacsv.write_csv(table, tmp)
-    elif suffix in (".jsonl", ".ndjson"):
-        table.to_pandas().to_json(tmp, orient="records", lines=True, force_ascii=False)
-    else:
+    if suffix not in (".parquet", ".csv", ".jsonl", ".ndjson"):
         raise ConfigError(
             f"The output of 'runs export' must end in .parquet, .csv or .jsonl. Got {output.name!r}."
         )
-    tmp.replace(output)
+    tmp = output.with_name(output.name + ".partial")
+    try:
+        _write(table, tmp, suffix)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
     console.print(f"wrote {table.num_rows} records of run {r.run_id[:12]} to {safe(output)}")
+
+
+def _write(table: pa.Table, path: Path, suffix: str) -> None:
+    if suffix == ".parquet":
+        pq.write_table(table, path)
+    elif suffix == ".csv":
+        pacsv.write_csv(table, path)
+    else:
+        table.to_pandas().to_json(path, orient="records", lines=True, force_ascii=False)
