@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from assay.errors import ParameterError
 from assay.online._plan import ExperimentPlan
@@ -36,18 +36,7 @@ DeviationKind = Literal[
     "sequential",
     "early_look",
 ]
-DEVIATION_KINDS: tuple[DeviationKind, ...] = (
-    "primary_metric",
-    "unplanned_metric",
-    "missing_metric",
-    "alpha",
-    "alternative",
-    "family",
-    "multiplicity",
-    "cuped",
-    "sequential",
-    "early_look",
-)
+DEVIATION_KINDS: tuple[DeviationKind, ...] = get_args(DeviationKind)
 """Every kind of deviation :func:`check_deviations` reports, in the order it reports them."""
 
 

@@ -7,7 +7,7 @@ the same omissions and the same method numbering.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
@@ -21,6 +21,7 @@ __all__ = [
     "ReportLimits",
     "Selection",
     "check_inputs",
+    "header_rows",
     "heat_map",
     "is_small",
     "method_index",
@@ -284,3 +285,28 @@ def slice_directions(
         groups = out.setdefault(r.metric, {"better": [], "worse": [], "unclear": []})
         groups[direction(r)].append(r)
     return out
+
+
+def header_rows(
+    c: Comparison, runs: dict[str, RunInfo], escape: Callable[[str], str]
+) -> list[list[str]]:
+    """The report header as (label, value) rows, values escaped for the output format."""
+    rows = [
+        ["Baseline", f"{escape(c.baseline_model)} (run {escape(c.baseline_run)})"],
+        ["Candidate", f"{escape(c.candidate_model)} (run {escape(c.candidate_run)})"],
+        ["Suite", f"{escape(c.suite_name)} ({escape(c.suite_digest)})"],
+        ["Compared", escape(c.created_at.isoformat(timespec="seconds"))],
+        ["Confidence", f"{c.confidence:.0%} intervals throughout"],
+    ]
+    for role in ("baseline", "candidate"):
+        run = runs.get(role)
+        if run is None:
+            continue
+        params = ", ".join(f"{k}={v}" for k, v in sorted(run.model.parameters.items()))
+        text = (
+            f"recorded {run.created_at.isoformat(timespec='seconds')}; "
+            f"{run.n_records:,} records, {run.n_examples:,} examples, "
+            f"{run.n_errors:,} errors" + (f"; parameters: {params}" if params else "")
+        )
+        rows.append([f"{role.capitalize()} run", escape(text)])
+    return rows

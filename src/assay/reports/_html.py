@@ -16,6 +16,7 @@ from assay.reports._content import (
     MethodIndex,
     ReportLimits,
     check_inputs,
+    header_rows,
     heat_map,
     method_index,
     run_lookup,
@@ -43,27 +44,7 @@ def default_title(comparison: Comparison) -> str:
 
 
 def _header(c: Comparison, title: str, runs: dict[str, RunInfo]) -> str:
-    rows = [
-        ["Baseline", f"{e(c.baseline_model)} (run {e(c.baseline_run)})"],
-        ["Candidate", f"{e(c.candidate_model)} (run {e(c.candidate_run)})"],
-        ["Suite", f"{e(c.suite_name)} ({e(c.suite_digest)})"],
-        ["Compared", e(c.created_at.isoformat(timespec="seconds"))],
-        ["Confidence", f"{c.confidence:.0%} intervals throughout"],
-    ]
-    for role in ("baseline", "candidate"):
-        run = runs.get(role)
-        if run is not None:
-            params = ", ".join(f"{k}={v}" for k, v in sorted(run.model.parameters.items()))
-            rows.append(
-                [
-                    f"{role.capitalize()} run",
-                    e(
-                        f"recorded {run.created_at.isoformat(timespec='seconds')}; "
-                        f"{run.n_records:,} records, {run.n_examples:,} examples, "
-                        f"{run.n_errors:,} errors" + (f"; parameters: {params}" if params else "")
-                    ),
-                ]
-            )
+    rows = header_rows(c, runs, e)
     body = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
     return f'<h1>{e(title)}</h1><table class="meta">{body}</table>'
 

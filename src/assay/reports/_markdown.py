@@ -14,6 +14,7 @@ from assay.reports._content import (
     MethodIndex,
     ReportLimits,
     check_inputs,
+    header_rows,
     heat_map,
     is_small,
     method_index,
@@ -40,26 +41,7 @@ _ARROW = {"better": " ▲", "worse": " ▼", "unclear": ""}
 
 
 def _header(c: Comparison, title: str, runs: dict[str, RunInfo]) -> list[str]:
-    rows = [
-        ["Baseline", f"{md(c.baseline_model)} (run {md(c.baseline_run)})"],
-        ["Candidate", f"{md(c.candidate_model)} (run {md(c.candidate_run)})"],
-        ["Suite", f"{md(c.suite_name)} ({md(c.suite_digest)})"],
-        ["Compared", md(c.created_at.isoformat(timespec="seconds"))],
-        ["Confidence", f"{c.confidence:.0%} intervals throughout"],
-    ]
-    for role in ("baseline", "candidate"):
-        run = runs.get(role)
-        if run is not None:
-            rows.append(
-                [
-                    f"{role.capitalize()} run",
-                    md(
-                        f"recorded {run.created_at.isoformat(timespec='seconds')}; "
-                        f"{run.n_records:,} records, {run.n_examples:,} examples, "
-                        f"{run.n_errors:,} errors"
-                    ),
-                ]
-            )
+    rows = header_rows(c, runs, md)
     return [f"# {md(title)}", "", md_table(["", ""], rows)]
 
 
