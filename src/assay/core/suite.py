@@ -69,6 +69,8 @@ class MetricSpec(BaseModel):
     """How per-example scores combine into the metric: ``"mean"`` or a named metric definition."""
     scorer: str | None = None
     """Per-example scorer a runner applies to (output, reference), e.g. ``"exact_match"``."""
+    scorer_params: dict[str, Any] = Field(default_factory=dict)
+    """Keyword settings of the scorer, e.g. ``{"pattern": "answer: (\\w+)"}`` for ``"regex"``."""
     description: str = ""
     """What the metric measures, in words."""
 
@@ -76,6 +78,15 @@ class MetricSpec(BaseModel):
     @classmethod
     def _name(cls, v: str) -> str:
         return _identifier(v, "metric")
+
+
+def _metric_identity(metric: MetricSpec) -> dict[str, Any]:
+    # A metric without scorer settings digests as it did before settings existed, so suites
+    # registered earlier keep their identity.
+    out = metric.model_dump()
+    if not out["scorer_params"]:
+        del out["scorer_params"]
+    return out
 
 
 class SliceSpec(BaseModel):
@@ -189,7 +200,7 @@ class Suite(BaseModel):
         """Content digest over everything that changes what a run on this suite means."""
         return digest(
             {
-                "metrics": [m.model_dump() for m in self.metrics],
+                "metrics": [_metric_identity(m) for m in self.metrics],
                 "slices": [s.name for s in self.slices],
                 "task": self.task.model_dump() if self.task else None,
                 "examples": self.examples_digest,

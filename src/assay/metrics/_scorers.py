@@ -8,6 +8,8 @@ float in the records; metrics then aggregate those columns. Built-in scorers reg
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import re
 import unicodedata
@@ -62,14 +64,30 @@ def _load_entry_points() -> None:
             _SCORERS[ep.name] = ep.load()
 
 
-def get_scorer(name: str) -> Scorer:
-    """The scorer registered under ``name``; a ConfigError listing the known names otherwise."""
+def get_scorer(name: str, **params: Any) -> Scorer:
+    """The scorer registered under ``name``, with keyword settings bound (a suite metric's
+    ``scorer_params``); a ConfigError listing the known names or the accepted settings otherwise.
+    """
     if name not in _SCORERS:
         _load_entry_points()
     if name not in _SCORERS:
         known = ", ".join(sorted(_SCORERS))
         raise ConfigError(f"No scorer is registered as {name!r}. Known scorers: {known}.")
-    return _SCORERS[name]
+    fn = _SCORERS[name]
+    if not params:
+        return fn
+    accepted = [
+        p.name
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise ConfigError(
+            f"Scorer {name!r} takes no setting {', '.join(map(repr, unknown))}. "
+            f"Its settings: {', '.join(accepted) or 'none'}."
+        )
+    return functools.partial(fn, **params)
 
 
 def list_scorers() -> list[str]:
