@@ -286,3 +286,22 @@ def test_evaluate_suite_inside_a_running_event_loop(server, suite):
     records = asyncio.run(notebook_cell())
     assert records.num_rows == 12
     assert records.column("error").null_count == 12
+
+
+def test_the_suites_prompt_template_is_used_when_the_adapter_has_none(server):
+    with_task = assay.make_suite(
+        "qa-task",
+        qa_examples(4),
+        metrics=[{"name": "accuracy", "scorer": "exact_match"}],
+        task={"prompt_template": TEMPLATE},
+    )
+    plain = OpenAIAdapter("fake-model", base_url=server.url, backoff_s=0.01)
+    records = evaluate_suite(with_task, plain).to_pylist()
+    prompts = [body["messages"][-1]["content"] for body in server.bodies]
+    assert prompts == [f"Q: {ex['input']['question']}" for ex in qa_examples(4)]
+    assert [r["output"] for r in records] == [reply(p) for p in prompts]
+    assert plain.prompt_template is None  # the caller's adapter is left as it was
+    own = adapter(server, prompt_template="Question: {{ question }}")
+    server.reset()
+    evaluate_suite(with_task, own)
+    assert server.bodies[0]["messages"][-1]["content"].startswith("Question: ")

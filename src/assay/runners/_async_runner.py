@@ -34,7 +34,7 @@ from assay.runners._scoring import (
     describe_error,
     resolve_scorers,
 )
-from assay.runners._tasks import example_fields
+from assay.runners._tasks import adapter_for_suite, example_fields
 
 __all__ = [
     "AsyncModelAdapter",
@@ -240,6 +240,7 @@ async def evaluate_suite_async(
             "The 'adapter' parameter of evaluate_suite_async must be an AsyncModelAdapter. "
             f"Got {type(adapter).__name__}."
         )
+    adapter = adapter_for_suite(adapter, data)
     score_fns = resolve_scorers(data, scorers)
     fields = example_fields(data.examples, data.suite.slice_names)
     n_rows = len(fields) * samples

@@ -34,7 +34,7 @@ def resolve_scorers(data: SuiteData, overrides: Mapping[str, Scorer] | None) -> 
         if overrides and metric.name in overrides:
             out[metric.name] = overrides[metric.name]
         elif metric.scorer:
-            out[metric.name] = get_scorer(metric.scorer)
+            out[metric.name] = get_scorer(metric.scorer, **metric.scorer_params)
         else:
             raise ConfigError(
                 f"Metric {metric.name!r} of suite {data.suite.name!r} names no scorer, so a runner "

@@ -8,16 +8,21 @@ is used (``pip install 'assay[tasks]'``).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from assay.data import SuiteData
 from assay.errors import AdapterError, ConfigError, DataError
 
-__all__ = ["PromptTemplate", "example_fields"]
+__all__ = ["PromptTemplate", "adapter_for_suite", "example_fields"]
+
+T = TypeVar("T")
+_ABSENT = object()
 
 
 def example_fields(examples: pa.Table, slices: list[str]) -> list[dict[str, Any]]:
@@ -111,3 +116,22 @@ class PromptTemplate:
 
     def __repr__(self) -> str:
         return f"PromptTemplate(digest={self.digest[:12]!r})"
+
+
+def adapter_for_suite(adapter: T, data: SuiteData) -> T:
+    """``adapter`` with the suite's prompt template when the adapter was given none.
+
+    A suite may fix how its examples are put to a generative model
+    (``task.prompt_template``). An adapter that renders prompts (one with a
+    ``prompt_template`` attribute) and has no template of its own gets a copy with the
+    suite's, so the run, its manifest and its cache keys use it; an adapter's own template
+    wins. Other adapters are returned as they are.
+    """
+    task = data.suite.task
+    if task is None or not task.prompt_template:
+        return adapter
+    if getattr(adapter, "prompt_template", _ABSENT) is not None:
+        return adapter
+    clone = copy.copy(adapter)
+    clone.prompt_template = PromptTemplate(task.prompt_template)  # type: ignore[attr-defined]
+    return clone
