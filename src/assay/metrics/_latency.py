@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as sps
 
 from assay.errors import DataError
 from assay.metrics._registry import Inputs, MetricDefinition, register_metric
@@ -33,6 +32,7 @@ from assay.stats import (
     paired_quantile_bootstrap,
     quantile_bootstrap,
 )
+from assay.stats._scipy import stats as sps
 
 __all__ = ["cost_per_success", "paired_ratio_delta", "ratio_delta_interval"]
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from assay.errors import DataError
 from assay.stats._results import Alternative, Estimate
+from assay.stats._scipy import stats
 
 __all__ = [
     "ClusterCodes",

@@ -23,7 +23,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import as_float_array, check_confidence, check_positive_int
@@ -38,6 +37,7 @@ from assay.stats._clustered import (
     z_quantile,
 )
 from assay.stats._results import Estimate
+from assay.stats._scipy import stats
 
 __all__ = [
     "SampleAverages",

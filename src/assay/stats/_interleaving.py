@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import as_rng, check_confidence, check_positive_int
 from assay.stats._results import Alternative, Estimate, TestResult
+from assay.stats._scipy import stats
 
 __all__ = ["InterleavedList", "InterleavingResult", "interleaving_test", "team_draft_interleave"]
 

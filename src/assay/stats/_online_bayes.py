@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
-
 from assay.errors import ParameterError
 from assay.stats._checks import check_confidence
 from assay.stats._online_types import BayesianLift, LiftResult
 from assay.stats._results import Estimate
+from assay.stats._scipy import stats
 
 __all__ = ["bayesian_lift"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import check_probability
 from assay.stats._online_types import SampleRatioResult
+from assay.stats._scipy import stats
 
 __all__ = ["sample_ratio_test"]
 
