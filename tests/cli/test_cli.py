@@ -103,3 +103,32 @@ def test_untrusted_text_is_not_markup(home, tmp_path, capsys):
     assay.register_suite(data)
     assert main(["suites", "show", data.digest[:12]]) == 0
     assert "[bold red]evil[/]" in capsys.readouterr().out
+
+
+def test_runs_show_reports_repeated_samples_with_pass_at_k(home, store, capsys):
+    data = assay.make_suite(
+        "sampled",
+        [{"example_id": f"e{i}", "input": i, "reference": 0} for i in range(30)],
+        metrics=[{"name": "solved", "scorer": "exact_match"}],
+    )
+    calls: dict[int, int] = {}
+
+    def flaky(x: int) -> int:
+        # example i is solved on its j-th sample when (i + j) % 3 == 0: one in three samples
+        j = calls.get(x, 0)
+        calls[x] = j + 1
+        return 0 if (x + j) % 3 == 0 else 1
+
+    logged = assay.evaluate(flaky, suite=data, name="sampler@1", store=store, samples=3)
+    assert main(["runs", "show", logged.run.run_id[:12], "--json"]) == 0
+    shown = _json(capsys)
+    (summary,) = shown["repeated_samples"]
+    assert summary["metric"] == "solved"
+    assert summary["samples_per_example"] == [3, 3]
+    # every example passes exactly one of its three samples
+    assert summary["pass_at_k"]["1"]["estimate"] == pytest.approx(1 / 3)
+    assert summary["pass_at_k"]["2"]["estimate"] == pytest.approx(1 - 1 / 3)
+    assert summary["pass_at_k"]["3"]["estimate"] == pytest.approx(1.0)
+    assert "Chen et al. 2021" in summary["pass_at_k"]["2"]["method"]
+    assert main(["runs", "show", logged.run.run_id[:12]]) == 0
+    assert "pass@k" in capsys.readouterr().out

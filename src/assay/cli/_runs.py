@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -14,7 +14,10 @@ from rich.table import Table
 import assay
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, fmt_interval, safe
+from assay.core import Run
+from assay.data import SampleSummary, summarise_samples
 from assay.errors import ConfigError
+from assay.storage import Store
 
 runs_app = typer.Typer(
     help="Find, inspect, compare manifests of, and export stored runs.", no_args_is_help=True
@@ -81,9 +84,14 @@ def show_command(
     json: JsonOption = False,
 ) -> None:
     """Show a run: model, suite, manifest, and every metric with its interval and method."""
-    r = assay.get_run(run, store=assay.open_store(db))
+    store = assay.open_store(db)
+    r = assay.get_run(run, store=store)
+    samples = _sample_summaries(r, store)
     if json:
-        emit_json(r.model_dump(mode="json"))
+        out = r.model_dump(mode="json")
+        if samples:
+            out["repeated_samples"] = [_sample_json(s) for s in samples]
+        emit_json(out)
         return
     m = r.manifest
     console.print(f"[bold]run[/] {r.run_id}  ({r.status}, {r.created_at:%Y-%m-%d %H:%M:%S} UTC)")
@@ -106,6 +114,8 @@ def show_command(
             str(s.n_missing),
         )
     console.print(table)
+    if samples:
+        _print_samples(samples)
     man = Table(title="manifest", show_header=False)
     man.add_column("field")
     man.add_column("value")
@@ -126,6 +136,45 @@ def show_command(
     ):
         man.add_row(key, safe(value))
     console.print(man)
+
+
+def _sample_summaries(r: Run, store: Store) -> list[SampleSummary]:
+    if r.n_records <= r.n_examples:
+        return []
+    return summarise_samples(store.runs.records(r.run_id), store.suites.get(r.suite_digest))
+
+
+def _sample_json(s: SampleSummary) -> dict[str, Any]:
+    return {
+        "metric": s.metric,
+        "samples_per_example": [s.min_samples, s.max_samples],
+        "within_sd": s.within_sd,
+        "pass_at_k": {
+            str(k): {"estimate": e.estimate, "low": e.low, "high": e.high, "method": e.method}
+            for k, e in s.pass_at.items()
+        },
+    }
+
+
+def _print_samples(samples: list[SampleSummary]) -> None:
+    table = Table(title="repeated samples (pass@k: unbiased estimator, t interval over examples)")
+    for col in ("metric", "samples/example", "within-example sd", "pass@k [95% interval]"):
+        table.add_column(col)
+    for s in samples:
+        spread = (
+            str(s.min_samples)
+            if s.min_samples == s.max_samples
+            else f"{s.min_samples}-{s.max_samples}"
+        )
+        table.add_row(
+            s.metric,
+            spread,
+            "" if s.within_sd is None else f"{s.within_sd:.4f}",
+            "  ".join(
+                f"@{k} {e.estimate:.3f} [{e.low:.3f}, {e.high:.3f}]" for k, e in s.pass_at.items()
+            ),
+        )
+    console.print(table)
 
 
 @runs_app.command("diff")

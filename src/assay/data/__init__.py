@@ -7,11 +7,12 @@ from assay.data._files import FileFormat, Location, detect_format, read_table
 from assay.data._records import records_digest, validate_records
 from assay.data._schema import SuiteData, examples_digest, examples_table, record_schema
 from assay.data._suites import load_suite, make_suite
-from assay.data._summary import summarise_records
+from assay.data._summary import SampleSummary, summarise_records, summarise_samples
 
 __all__ = [
     "FileFormat",
     "Location",
+    "SampleSummary",
     "SuiteData",
     "detect_format",
     "examples_digest",
@@ -22,5 +23,6 @@ __all__ = [
     "record_schema",
     "records_digest",
     "summarise_records",
+    "summarise_samples",
     "validate_records",
 ]

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.core import MetricSummary, Suite
-from assay.stats import Estimate, average_samples, binary_mean_interval, mean_interval
+from assay.stats import (
+    Estimate,
+    average_samples,
+    binary_mean_interval,
+    mean_interval,
+    pass_at_k_interval,
+)
 
-__all__ = ["summarise_records"]
+__all__ = ["SampleSummary", "summarise_records", "summarise_samples"]
+
+
+@dataclass(frozen=True)
+class SampleSummary:
+    """What repeated samples of a run say about one metric."""
+
+    metric: str
+    """The metric."""
+    min_samples: int
+    """Fewest scored samples any example has."""
+    max_samples: int
+    """Most scored samples any example has."""
+    within_sd: float | None
+    """Mean over examples of the standard deviation between an example's samples."""
+    pass_at: dict[int, Estimate]
+    """pass@k with its interval for k = 1, 2, 4, ... up to ``min_samples`` (0/1 metrics only)."""
 
 
 def _clusters(records: pa.Table) -> np.ndarray | None:
@@ -71,4 +95,44 @@ def summarise_records(
             n_clusters=est.n_clusters,
             n_missing=n_missing,
         )
+    return out
+
+
+def summarise_samples(
+    records: pa.Table, suite: Suite, confidence: float = 0.95
+) -> list[SampleSummary]:
+    """Spread between repeated samples and pass@k, for every mean metric of ``suite``.
+
+    Empty when the run has one sample per example. Errored samples are left out, so an
+    example's sample count is its number of scored samples; pass@k is given for k up to the
+    fewest any example has (:func:`assay.stats.pass_at_k_interval`: the unbiased estimator of
+    Chen et al. 2021 per example, a t interval over examples, cluster-robust with clusters).
+    """
+    if (pc.max(records.column("sample_index")).as_py() or 0) == 0:
+        return []
+    out: list[SampleSummary] = []
+    clusters_all = _clusters(records)
+    ids_all = np.asarray(records.column("example_id").to_numpy(zero_copy_only=False))
+    for metric in suite.metrics:
+        if metric.aggregate != "mean":
+            continue
+        scores = records.column(metric.name).to_numpy(zero_copy_only=False).astype(np.float64)
+        keep = ~np.isnan(scores)
+        if not keep.any():
+            continue
+        x, ids = scores[keep], ids_all[keep]
+        clusters = None if clusters_all is None else clusters_all[keep]
+        averaged = average_samples(x, ids, clusters=clusters)
+        lo, hi = int(averaged.n_samples.min()), int(averaged.n_samples.max())
+        pass_at: dict[int, Estimate] = {}
+        if bool(np.all((x == 0.0) | (x == 1.0))):
+            k = 1
+            while k <= lo:
+                pass_at[k] = pass_at_k_interval(x, ids, k, clusters=clusters, confidence=confidence)
+                k *= 2
+            if lo not in pass_at and lo > 1:
+                pass_at[lo] = pass_at_k_interval(
+                    x, ids, lo, clusters=clusters, confidence=confidence
+                )
+        out.append(SampleSummary(metric.name, lo, hi, averaged.within_sd, pass_at))
     return out

@@ -61,6 +61,7 @@ from assay.stats._weights import ResampleKind, ResampleWeights, bootstrap_weight
 # --- judges, agreement, sequential ---
 from assay.stats._agreement import AgreementResult, cohens_kappa, krippendorff_alpha
 from assay.stats._ppi import PPIPairedResult, PPIResult, ppi_mean, ppi_paired_difference
+from assay.stats._pass_at_k import pass_at_k, pass_at_k_interval
 from assay.stats._sequential import (
     ConfidenceSequence,
     empirical_bernstein_confidence_sequence,
@@ -152,6 +153,8 @@ __all__ = [
     "normal_mixture_rho",
     "paired_empirical_bernstein_confidence_sequence",
     "paired_normal_mixture_confidence_sequence",
+    "pass_at_k",
+    "pass_at_k_interval",
     "ppi_mean",
     "ppi_paired_difference",
     # --- online experiments (names) ---
