@@ -11,13 +11,13 @@ import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 
 from assay.data import SuiteData
-from assay.errors import AssayError, ConfigError
+from assay.errors import AssayError, ConfigError, ParameterError
 from assay.runners._adapters import ModelAdapter
 from assay.runners._async_runner import AsyncModelAdapter, evaluate_suite_async, run_coroutine
 from assay.runners._scoring import (
@@ -40,6 +40,8 @@ def evaluate_suite(
     on_progress: ProgressCallback | None = None,
     samples: int = 1,
     cache_dir: str | Path | None = None,
+    backend: Literal["local", "ray"] = "local",
+    ray_address: str | None = None,
 ) -> pa.Table:
     """Run ``adapter`` on every example (``samples`` times each) and score each output.
 
@@ -48,7 +50,31 @@ def evaluate_suite(
     batches of ``batch_size`` inputs: a batch that fails is retried one example at a time, so
     a failure costs only the examples that fail; they become records with an ``error`` and no
     scores, never dropped rows. Latency is the batch's wall time divided by its size.
+
+    ``backend="ray"`` evaluates shards of the suite on a Ray cluster and returns the same
+    records, latency aside (:func:`evaluate_suite_ray`; ``ray_address`` names the cluster,
+    default a local one).
     """
+    if backend == "ray":
+        from assay.runners._ray import evaluate_suite_ray  # _ray builds on this module
+
+        return evaluate_suite_ray(
+            data,
+            adapter,
+            scorers=scorers,
+            batch_size=batch_size,
+            samples=samples,
+            address=ray_address,
+            cache_dir=cache_dir,
+            on_progress=on_progress,
+        )
+    if backend != "local":
+        raise ParameterError("backend", "evaluate_suite", "'local' or 'ray'", backend)
+    if ray_address is not None:
+        raise ConfigError(
+            "The 'ray_address' parameter of evaluate_suite applies to backend='ray'. "
+            f"Got it with backend={backend!r}."
+        )
     if isinstance(adapter, AsyncModelAdapter):
         return run_coroutine(
             evaluate_suite_async(

@@ -114,6 +114,10 @@ class PromptTemplate:
             message = getattr(exc, "message", None) or str(exc)
             raise DataError(f"template: {message}") from exc
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a compiled Jinja template does not survive pickling; it is rebuilt on first use
+        return {**self.__dict__, "_compiled": None}
+
     def __repr__(self) -> str:
         return f"PromptTemplate(digest={self.digest[:12]!r})"
 

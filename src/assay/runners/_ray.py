@@ -1,0 +1,277 @@
+"""The Ray backend: a suite's examples split into shards, each evaluated on a Ray worker.
+
+Each shard is a contiguous run of examples that a worker evaluates with the local runner
+(:func:`~assay.runners.evaluate_suite`; an :class:`~assay.runners.AsyncModelAdapter` goes
+through :func:`~assay.runners.evaluate_suite_async` there), and the shards' records are
+concatenated in suite order into one table. That table equals the local backend's on the
+same inputs (rows and their order, columns and types, outputs, scores and errors) whenever
+the adapter's answer to an input does not depend on the other inputs of its batch or on
+earlier calls. Only ``latency_ms`` differs: it is measured on the workers, over their batches.
+
+The adapter and any scorer overrides travel to the workers with cloudpickle, so both must be
+picklable. Code they refer to by module (a ``module:function`` callable, a class defined in
+the caller's package) must be importable on the workers: every folder of this process's
+``sys.path`` that exists on a worker is appended to the worker's, which covers a cluster on
+this machine; elsewhere, install the code there or give ``ray.init`` a ``runtime_env``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from assay.data import SuiteData
+from assay.errors import AdapterError, AssayError, ConfigError, ParameterError
+from assay.runners._adapters import ModelAdapter
+from assay.runners._async_runner import AsyncModelAdapter
+from assay.runners._local import evaluate_suite
+from assay.runners._scoring import ProgressCallback, Scorer, describe_error, resolve_scorers
+
+__all__ = ["evaluate_suite_ray"]
+
+_FN = "evaluate_suite_ray"
+_DISCARD_WAIT_S = 5.0
+
+
+def evaluate_suite_ray(
+    data: SuiteData,
+    adapter: ModelAdapter | AsyncModelAdapter,
+    *,
+    scorers: Mapping[str, Scorer] | None = None,
+    batch_size: int = 512,
+    samples: int = 1,
+    num_shards: int | None = None,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    cache_dir: str | Path | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> pa.Table:
+    """Evaluate ``adapter`` on every example of ``data`` on a Ray cluster; records as the local runner's.
+
+    The examples are split into ``num_shards`` contiguous shards (default: the cluster's CPU
+    count, never more than the examples), one Ray task each. Records come back in suite
+    order, the samples of an example together, exactly as :func:`evaluate_suite` returns
+    them; ``latency_ms`` is the only column that differs from a local run (it is measured on
+    the workers). A synchronous adapter is called in batches of ``batch_size`` within each
+    shard. An asynchronous one runs with its own ``concurrency`` and rate limits in every
+    shard, so the cluster sends up to ``num_shards`` times as many requests at once;
+    ``cache_dir`` must then be a folder every worker can reach.
+
+    Where Ray is already initialised in this process, that connection is used as it is
+    (``address`` and ``num_cpus`` are then not looked at, and it stays open). Otherwise ``address=None`` starts a local cluster (``num_cpus`` CPUs, default all) and
+    ``address="auto"`` or ``"ray://HOST:PORT"`` connects to a running one; either is shut
+    down (disconnected) when the call returns. Progress is reported as shards finish.
+
+    Raises :class:`~assay.errors.AdapterError` when Ray is not installed or the cluster cannot
+    be reached, and :class:`~assay.errors.ConfigError` when the adapter or scorers cannot be
+    pickled or cannot be loaded on a worker.
+    """
+    for name, value in (("batch_size", batch_size), ("samples", samples)):
+        _check_count(name, value)
+    if num_shards is not None:
+        _check_count("num_shards", num_shards)
+    if num_cpus is not None:
+        _check_count("num_cpus", num_cpus)
+        if address is not None:
+            raise ConfigError(
+                f"The 'num_cpus' parameter of {_FN} sizes a local cluster; an existing cluster "
+                f"at {address!r} keeps its own size. Give one of num_cpus or address."
+            )
+    if cache_dir is not None and not isinstance(adapter, AsyncModelAdapter):
+        raise ConfigError(
+            f"The 'cache_dir' parameter of {_FN} applies to asynchronous adapters "
+            f"(AsyncModelAdapter). Got it with {type(adapter).__name__}."
+        )
+    resolve_scorers(data, scorers)  # a metric without a scorer fails here, before Ray starts
+    ray = _import_ray()
+    adapter_blob = _pickled(ray, "adapter", adapter)
+    scorers_blob = _pickled(ray, "scorers", dict(scorers) if scorers else None)
+    started = _connect(ray, address, num_cpus)
+    try:
+        return _run_shards(
+            ray,
+            data,
+            adapter_blob,
+            scorers_blob,
+            num_shards=num_shards,
+            batch_size=batch_size,
+            samples=samples,
+            cache_dir=None if cache_dir is None else str(Path(cache_dir).resolve()),
+            on_progress=on_progress,
+        )
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _check_count(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ParameterError(name, _FN, "an integer >= 1", value)
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError as exc:
+        raise AdapterError(
+            f"The Ray backend needs Ray ({exc}). Install it with: pip install 'assay[ray]'"
+        ) from exc
+    return ray
+
+
+def _pickled(ray: Any, what: str, obj: object) -> bytes:
+    try:
+        blob: bytes = ray.cloudpickle.dumps(obj)
+    except Exception as exc:
+        raise ConfigError(
+            f"The Ray backend sends the {what} to its workers with cloudpickle, and this "
+            f"{type(obj).__name__} cannot be pickled: {type(exc).__name__}: {exc}. Keep open "
+            "connections, locks and threads out of it (open them in the call), or use the "
+            "local backend."
+        ) from exc
+    return blob
+
+
+def _connect(ray: Any, address: str | None, num_cpus: int | None) -> bool:
+    """Initialise Ray unless it already is; True when this call did (and must shut it down)."""
+    if ray.is_initialized():
+        return False
+    try:
+        if address is None:
+            ray.init(
+                num_cpus=num_cpus,
+                include_dashboard=False,
+                log_to_driver=False,
+                ignore_reinit_error=True,
+            )
+        else:
+            ray.init(address=address, log_to_driver=False, ignore_reinit_error=True)
+    except Exception as exc:
+        where = "start a local Ray cluster" if address is None else f"reach Ray at {address!r}"
+        raise AdapterError(f"Cannot {where}: {type(exc).__name__}: {exc}") from exc
+    return True
+
+
+def _run_shards(
+    ray: Any,
+    data: SuiteData,
+    adapter_blob: bytes,
+    scorers_blob: bytes,
+    *,
+    num_shards: int | None,
+    batch_size: int,
+    samples: int,
+    cache_dir: str | None,
+    on_progress: ProgressCallback | None,
+) -> pa.Table:
+    n = data.examples.num_rows
+    wanted = num_shards or int(ray.cluster_resources().get("CPU", 1))
+    k = max(1, min(wanted, n))
+    bounds = [n * i // k for i in range(k + 1)]
+    # one copy of the suite and of the adapter in the object store, shared by every shard
+    data_ref = ray.put(data)
+    adapter_ref = ray.put(adapter_blob)
+    scorers_ref = ray.put(scorers_blob)
+    driver_path = [os.path.abspath(p or os.curdir) for p in sys.path]
+    task = ray.remote(_evaluate_shard)
+    refs = [
+        task.remote(
+            data_ref,
+            bounds[i],
+            bounds[i + 1],
+            adapter_ref,
+            scorers_ref,
+            driver_path,
+            batch_size,
+            samples,
+            cache_dir,
+        )
+        for i in range(k)
+    ]
+    shard_of = {ref: i for i, ref in enumerate(refs)}
+    tables: list[pa.Table | None] = [None] * k
+    pending, done = list(refs), 0
+    try:
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            for ref in ready:
+                i = shard_of[ref]
+                tables[i] = _shard_result(ray, ref)
+                done += (bounds[i + 1] - bounds[i]) * samples
+                if on_progress is not None:
+                    on_progress(done, n * samples)
+    except BaseException:
+        _discard(ray, pending)
+        raise
+    return pa.concat_tables([t for t in tables if t is not None]).combine_chunks()
+
+
+def _discard(ray: Any, refs: list[Any]) -> None:
+    """Cancel the shards still running after one failed, and collect their outcome quietly.
+
+    Ray logs every task error that nobody fetched; the other shards usually fail the same way
+    (an adapter no worker can load), and one error is enough.
+    """
+    for ref in refs:
+        ray.cancel(ref)
+    ready, _ = ray.wait(refs, num_returns=len(refs), timeout=_DISCARD_WAIT_S)
+    for ref in ready:
+        with contextlib.suppress(Exception):
+            ray.get(ref)
+
+
+def _shard_result(ray: Any, ref: Any) -> pa.Table:
+    try:
+        table: pa.Table = ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:
+        cause = exc.cause
+        if isinstance(cause, AssayError):
+            raise cause from None
+        what = describe_error(cause) if isinstance(cause, BaseException) else str(exc)
+        raise AdapterError(f"A Ray worker failed while evaluating a shard: {what}") from exc
+    except ray.exceptions.RayError as exc:  # a worker or node died, an object was lost
+        raise AdapterError(f"A Ray worker failed while evaluating a shard: {exc}") from exc
+    return table
+
+
+def _evaluate_shard(
+    data: SuiteData,
+    start: int,
+    stop: int,
+    adapter_blob: bytes,
+    scorers_blob: bytes,
+    driver_path: list[str],
+    batch_size: int,
+    samples: int,
+    cache_dir: str | None,
+) -> pa.Table:
+    """Runs on a Ray worker: evaluate examples ``start:stop`` with the local runner."""
+    from ray import cloudpickle
+
+    for entry in driver_path:  # appended: the worker's own packages keep precedence
+        if entry not in sys.path and os.path.isdir(entry):
+            sys.path.append(entry)
+    try:
+        adapter = cloudpickle.loads(adapter_blob)
+        scorers = cloudpickle.loads(scorers_blob)
+    except Exception as exc:
+        raise ConfigError(
+            f"A Ray worker cannot load the adapter or its scorers: {describe_error(exc)}. "
+            "Code they refer to by module must be importable on every worker: install it "
+            "there, or pass a runtime_env to ray.init."
+        ) from exc
+    shard = SuiteData(suite=data.suite, examples=data.examples.slice(start, stop - start))
+    return evaluate_suite(
+        shard,
+        adapter,
+        scorers=scorers,
+        batch_size=batch_size,
+        samples=samples,
+        cache_dir=cache_dir,
+    )
