@@ -4,6 +4,7 @@ from assay.cli._ab import ab_app
 from assay.cli._app import EXIT_CODES, app, main
 from assay.cli._commands import demo_command, run_command
 from assay.cli._decide import compare_command, decisions_app, gate_command, report_command
+from assay.cli._import import import_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
@@ -11,6 +12,7 @@ from assay.cli._runs import runs_app
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("ingest")(ingest_command)
+app.command("import")(import_command)
 app.command("compare")(compare_command)
 app.command("gate")(gate_command)
 app.command("report")(report_command)

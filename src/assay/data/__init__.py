@@ -4,6 +4,10 @@ Every error names the file, the line or row, the column, what was expected and w
 """
 
 from assay.data._files import FileFormat, Location, detect_format, read_table
+from assay.data._harness import HarnessImport
+from assay.data._harness_detect import read_harness_log
+from assay.data._harness_inspect import read_inspect_log
+from assay.data._harness_lmeval import read_lm_eval_samples
 from assay.data._records import records_digest, validate_records
 from assay.data._schema import SuiteData, examples_digest, examples_table, record_schema
 from assay.data._suites import load_suite, make_suite
@@ -11,6 +15,7 @@ from assay.data._summary import SampleSummary, summarise_records, summarise_samp
 
 __all__ = [
     "FileFormat",
+    "HarnessImport",
     "Location",
     "SampleSummary",
     "SuiteData",
@@ -19,6 +24,9 @@ __all__ = [
     "examples_table",
     "load_suite",
     "make_suite",
+    "read_harness_log",
+    "read_inspect_log",
+    "read_lm_eval_samples",
     "read_table",
     "record_schema",
     "records_digest",

@@ -1,0 +1,97 @@
+"""``assay import``: an lm-evaluation-harness or Inspect AI log stored as a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import assay
+from assay.cli._options import JsonOption, parse_pairs
+from assay.cli._render import console, emit_json, fmt_interval, safe
+
+__all__ = ["import_command"]
+
+
+def import_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Inspect AI .eval/.json log, or lm-evaluation-harness samples_*.jsonl "
+            "or results_*.json."
+        ),
+    ],
+    name: Annotated[str | None, typer.Option(help="Suite name (default: the task's name).")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="The model as NAME@VERSION (default: the name the log gives)."),
+    ] = None,
+    slice_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--slice",
+            help="Document or sample-metadata field to slice by; repeatable "
+            "(default: known fields such as subject, or every scalar Inspect metadata field).",
+        ),
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE; repeatable.")] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            "--db",
+            envvar="ASSAY_DB",
+            help="Store URL (postgresql://…). Default: the embedded store in $ASSAY_HOME or ./.assay.",
+            show_envvar=True,
+        ),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Record a run from an lm-evaluation-harness or Inspect AI log (re-importing is a no-op)."""
+    logged = assay.import_log(
+        file,
+        store=assay.open_store(store),
+        name=name,
+        model=model,
+        slices=slice_,
+        tags=parse_pairs(tag, "tag"),
+    )
+    r = logged.run
+    provenance = r.manifest.provenance
+    reported: dict[str, float] = provenance.get("reported_metrics") or {}
+    if json:
+        emit_json(
+            {
+                "created": logged.created,
+                "run": r.model_dump(mode="json"),
+                "reported": reported,
+            }
+        )
+        return
+    harness = f"{provenance.get('harness', '?')} {provenance.get('harness_version') or ''}".strip()
+    if logged.created:
+        console.print(
+            f"[green]imported[/] {safe(file.name)} ({safe(harness)}) as run {r.run_id[:12]}: "
+            f"{safe(r.model)} on suite {safe(r.suite_name)} {r.suite_digest[:12]} "
+            f"({r.n_examples} examples, {r.n_records} records, {r.n_errors} errored)"
+        )
+    else:
+        console.print(
+            f"[yellow]already stored[/]: {safe(file.name)} is run {r.run_id[:12]} "
+            f"({safe(r.model)} on suite {safe(r.suite_name)} {r.suite_digest[:12]}); "
+            "nothing new was written"
+        )
+    for metric, s in r.metrics.items():
+        tool = (
+            f"  {safe(harness.split()[0])} reported {reported[metric]:.4f}"
+            if metric in reported
+            else ""
+        )
+        console.print(
+            f"  {safe(metric):<28} {fmt_interval(s.estimate, s.low, s.high)}  "
+            f"({s.method}, n={s.n}){tool}"
+        )
+    skipped = provenance.get("skipped_metrics") or {}
+    for key, why in skipped.items():
+        console.print(f"  [dim]not imported: {safe(key)}: {safe(why)}[/]")
