@@ -126,7 +126,7 @@ def main() -> None:
     adapter = HuggingFaceAdapter(
         folder,
         gguf_file=gguf,
-        template="{{ question }}",
+        prompt_template="{{ question }}",
         max_new_tokens=opts.max_new_tokens,
         batch_size=opts.batch_size,
         device=opts.device,

@@ -12,6 +12,7 @@ PUBLIC = [
     "__version__",
     "approve",
     "as_adapter",
+    "calibrate_judge",
     "compare_runs",
     "decide",
     "diff_runs",
@@ -19,6 +20,7 @@ PUBLIC = [
     "gate",
     "get_run",
     "get_suite",
+    "import_log",
     "ingest",
     "list_runs",
     "load_suite",
@@ -30,6 +32,7 @@ PUBLIC = [
     "reproduce",
     "resolve_policy",
     "run_demo",
+    "run_sentiment_demo",
     "upgrade_database",
     "write_reports",
 ]

@@ -31,9 +31,12 @@ if TYPE_CHECKING:
         write_reports,
     )
     from assay._demo import DemoResult, run_demo
+    from assay._demo_sentiment import run_sentiment_demo
     from assay._evaluate import as_adapter, evaluate
+    from assay._import_log import import_log
     from assay._reproduce import Reproduction, reproduce
     from assay.data import SuiteData, load_suite, make_suite
+    from assay.metrics import calibrate_judge
     from assay.storage import Store, open_store, upgrade_database
 
 __version__ = "0.1.0"
@@ -57,11 +60,14 @@ _EXPORTS = {
     "write_reports": "assay._decide",
     "DemoResult": "assay._demo",
     "run_demo": "assay._demo",
+    "run_sentiment_demo": "assay._demo_sentiment",
     "Reproduction": "assay._reproduce",
     "reproduce": "assay._reproduce",
     "as_adapter": "assay._evaluate",
+    "import_log": "assay._import_log",
     "evaluate": "assay._evaluate",
     "SuiteData": "assay.data",
+    "calibrate_judge": "assay.metrics",
     "load_suite": "assay.data",
     "make_suite": "assay.data",
     "Store": "assay.storage",
@@ -79,6 +85,7 @@ __all__ = [
     "__version__",
     "approve",
     "as_adapter",
+    "calibrate_judge",
     "compare_runs",
     "decide",
     "diff_runs",
@@ -86,6 +93,7 @@ __all__ = [
     "gate",
     "get_run",
     "get_suite",
+    "import_log",
     "ingest",
     "list_runs",
     "load_suite",
@@ -97,6 +105,7 @@ __all__ = [
     "reproduce",
     "resolve_policy",
     "run_demo",
+    "run_sentiment_demo",
     "upgrade_database",
     "write_reports",
 ]

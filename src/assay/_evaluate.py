@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from assay._api import LoggedRun, get_suite, log_run
 from assay.core import ModelRef
@@ -15,11 +15,14 @@ from assay.runners import (
     CallableAdapter,
     EarlyStop,
     ModelAdapter,
+    ModelGradedScorer,
     ProgressCallback,
     Scorer,
     SklearnAdapter,
+    adapter_for_suite,
     evaluate_suite,
     evaluate_suite_early_stop,
+    grade_records,
 )
 from assay.storage import Store
 
@@ -57,6 +60,9 @@ def evaluate(
     dataset_digests: Mapping[str, str] | None = None,
     on_progress: ProgressCallback | None = None,
     early_stop: EarlyStop | None = None,
+    judges: Mapping[str, ModelGradedScorer] | None = None,
+    backend: Literal["local", "ray"] = "local",
+    ray_address: str | None = None,
 ) -> LoggedRun:
     """Run ``model`` over every example of ``suite``, score it, and store the run with its manifest.
 
@@ -64,11 +70,34 @@ def evaluate(
     stops once an anytime-valid confidence sequence has decided; only the evaluated examples
     are recorded, and the plan and its outcome go into the manifest's provenance
     (``provenance["early_stop"]``). Compare such a run with ``shared_only=True``.
+
+    ``judges`` maps metrics of the suite (declared with scorer ``"model_graded"``, or any
+    scorer the judge replaces) to :class:`~assay.runners.ModelGradedScorer`: after the run,
+    each judge grades every record without an error (:func:`~assay.runners.grade_records`;
+    ``cache_dir`` keeps the judges' answers too, whatever the model's adapter), and each
+    judge's description (rubric text and digest, choices, score mode, judge model) goes into
+    the manifest's provenance (``provenance["judges"]``). A judge's failure on a record
+    becomes that record's error.
+
+    ``backend="ray"`` evaluates the model in shards on a Ray cluster
+    (:func:`~assay.runners.evaluate_suite_ray`; ``ray_address`` names it, default a local
+    cluster): the records are the local backend's, ``latency_ms`` aside.
     """
     data = get_suite(suite, store=store)
-    adapter = as_adapter(model)
+    adapter = adapter_for_suite(as_adapter(model), data)
+    judged = _check_judges(data, judges, early_stop)
+    runner_cache = cache_dir
+    if judged:
+        # the runner leaves judged metrics empty; grade_records fills them below
+        scorers = {**dict(scorers or {}), **{name: _not_graded for name in judged}}
+        if not isinstance(adapter, AsyncModelAdapter):
+            runner_cache = None  # a synchronous model has no response cache; the judges do
     stop_provenance: dict[str, Any] = {}
     if early_stop is not None:
+        if backend != "local":
+            raise ConfigError(
+                f"The 'backend' parameter of evaluate must be 'local' with early_stop. Got {backend!r}."
+            )
         if samples != 1:
             raise ConfigError(
                 f"The 'samples' parameter of evaluate must be 1 with early_stop. Got {samples!r}."
@@ -80,7 +109,7 @@ def evaluate(
             scorers=scorers,
             batch_size=batch_size,
             on_progress=on_progress,
-            cache_dir=cache_dir,
+            cache_dir=runner_cache,
         )
         stop_provenance = {"early_stop": stopped.to_dict()}
     else:
@@ -91,8 +120,14 @@ def evaluate(
             batch_size=batch_size,
             on_progress=on_progress,
             samples=samples,
-            cache_dir=cache_dir,
+            cache_dir=runner_cache,
+            backend=backend,
+            ray_address=ray_address,
         )
+    judge_provenance: dict[str, Any] = {}
+    if judged:
+        records = grade_records(data, records, judged, cache_dir=cache_dir)
+        judge_provenance = {"judges": {k: v.describe() for k, v in judged.items()}}
     ref = name if isinstance(name, ModelRef) else ModelRef.parse(name)
     return log_run(
         records,
@@ -102,7 +137,49 @@ def evaluate(
         params=params,
         tags=tags,
         seeds=seeds,
-        provenance={"adapter": adapter.describe(), **stop_provenance, **dict(provenance or {})},
+        provenance={
+            "adapter": adapter.describe(),
+            **stop_provenance,
+            **judge_provenance,
+            **({"backend": backend} if backend != "local" else {}),
+            **dict(provenance or {}),
+        },
         dataset_digests=dataset_digests,
         source=f"runner:{adapter.name}",
     )
+
+
+def _not_graded(output: Any, reference: Any) -> float:
+    return float("nan")
+
+
+def _check_judges(
+    data: SuiteData,
+    judges: Mapping[str, ModelGradedScorer] | None,
+    early_stop: EarlyStop | None,
+) -> dict[str, ModelGradedScorer]:
+    """The judges by metric, checked against the suite; every model-graded metric needs one."""
+    judged = dict(judges or {})
+    for metric in data.suite.metrics:
+        if metric.scorer == "model_graded" and metric.name not in judged:
+            raise ConfigError(
+                f"Metric {metric.name!r} of suite {data.suite.name!r} is model-graded; pass "
+                f"judges={{{metric.name!r}: ModelGradedScorer(...)}} to evaluate."
+            )
+    for name, judge in judged.items():
+        if name not in data.suite.metric_names:
+            raise ConfigError(
+                f"The 'judges' parameter of evaluate names {name!r}, which is not a metric of "
+                f"suite {data.suite.name!r} (its metrics: {data.suite.metric_names})."
+            )
+        if not isinstance(judge, ModelGradedScorer):
+            raise ConfigError(
+                f"The judge of metric {name!r} must be a ModelGradedScorer. "
+                f"Got {type(judge).__name__}."
+            )
+    if early_stop is not None and early_stop.metric in judged:
+        raise ConfigError(
+            f"The early_stop metric {early_stop.metric!r} is model-graded, and judges grade only "
+            "after the run; stop early on a metric the runner scores."
+        )
+    return judged

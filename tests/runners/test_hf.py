@@ -53,7 +53,7 @@ def smol() -> Iterator[HuggingFaceAdapter]:
     except AdapterError as exc:
         pytest.skip(str(exc))
     adapter = HuggingFaceAdapter(
-        folder, gguf_file=gguf, template=TEMPLATE, max_new_tokens=MAX_NEW, batch_size=4
+        folder, gguf_file=gguf, prompt_template=TEMPLATE, max_new_tokens=MAX_NEW, batch_size=4
     )
     # one thread: on a busy machine, spinning OpenMP threads make a 135M model 20x slower
     threads = torch.get_num_threads()
@@ -137,7 +137,7 @@ def test_batch_size_one_gives_the_same_greedy_outputs(smol, records):
 def test_second_run_answers_from_the_cache_without_loading(smol, records, cache_dir):
     folder, gguf = shipped_model("smollm2")
     fresh = HuggingFaceAdapter(
-        folder, gguf_file=gguf, template=TEMPLATE, max_new_tokens=MAX_NEW, batch_size=4
+        folder, gguf_file=gguf, prompt_template=TEMPLATE, max_new_tokens=MAX_NEW, batch_size=4
     )
     missing = {"example_id": "no-question", "input": {"text": "hi"}, "reference": "x"}
     again = evaluate_suite(qa_suite(QUESTIONS, extra=[missing]), fresh, cache_dir=cache_dir)
@@ -147,9 +147,13 @@ def test_second_run_answers_from_the_cache_without_loading(smol, records, cache_
     pd.testing.assert_frame_equal(again.to_pandas(), records.to_pandas(), check_exact=True)
 
 
-def test_choice_scores_agree_with_a_plain_forward_pass(smol):
+@pytest.mark.parametrize(
+    "choices",
+    [("Yes", "No"), ("Yes", "No way, never")],  # one token each (one pass), and longer ones
+)
+def test_choice_scores_agree_with_a_plain_forward_pass(smol, choices):
     judge = smol.with_options(
-        task="choice", choices=["Yes", "No"], template="Maths? {{ question }}"
+        task="choice", choices=list(choices), prompt_template="Maths? {{ question }}"
     )
     got = evaluate_suite(qa_suite(QUESTIONS), judge)
     assert got.column("error").null_count == len(QUESTIONS)
@@ -158,7 +162,7 @@ def test_choice_scores_agree_with_a_plain_forward_pass(smol):
     for row, question in zip(got.to_pylist(), QUESTIONS, strict=True):
         prompt = prompt_ids(smol, f"Maths? {question}")[0].tolist()
         expected = {}
-        for choice in ("Yes", "No"):
+        for choice in choices:
             cont = tok(choice, add_special_tokens=False)["input_ids"]
             ids = torch.tensor([prompt + cont])
             with torch.inference_mode():
@@ -202,8 +206,8 @@ def test_describe_holds_the_manifest_facts(smol):
     facts = smol.describe()
     assert facts["adapter"] == "hf" and facts["task"] == "generate"
     assert (facts["model"], facts["gguf_file"], facts["model_digest"]) == (str(folder), gguf, sha)
-    assert facts["template"] == TEMPLATE
-    assert facts["template_digest"] == hashlib.sha256(TEMPLATE.encode()).hexdigest()
+    assert facts["prompt_template"] == TEMPLATE
+    assert facts["prompt_template_digest"] == hashlib.sha256(TEMPLATE.encode()).hexdigest()
     assert (facts["device"], facts["dtype"]) == ("cpu", "float32")
     assert facts["decoding"] == "greedy"
     assert (facts["max_new_tokens"], facts["temperature"], facts["top_p"]) == (MAX_NEW, 0.0, 1.0)

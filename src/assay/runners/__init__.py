@@ -5,9 +5,16 @@
   register by name (:func:`register_adapter`, :func:`get_adapter`).
 * :func:`evaluate_suite` runs either kind; :func:`evaluate_suite_async` is the asynchronous
   path (concurrency, retries, rate limits, repeated samples, :class:`ResponseCache`).
+* :func:`evaluate_suite_ray` (or ``evaluate_suite(..., backend="ray")``) runs shards of a
+  suite on a Ray cluster and returns the same records as the local runner, latency aside.
 * :func:`evaluate_suite_early_stop` evaluates in a seeded random order and stops when an
   anytime-valid confidence sequence decides (:class:`EarlyStop`, :class:`EarlyStopResult`).
 * :class:`PromptTemplate` renders an example's fields into a prompt.
+* Text models: :class:`VaderAdapter` (rule-based sentiment), :class:`SentenceEmbeddingAdapter`
+  (local sentence-transformers model; :func:`shipped_minilm` finds the shipped MiniLM) and
+  :class:`EmbeddingClassifierAdapter` (embeddings, then a fitted scikit-learn classifier).
+* :class:`ModelGradedScorer` is a judge model with a rubric; :func:`grade_records` grades a
+  run's records with judges (concurrency, response cache, per-record failures).
 """
 
 from assay.runners._adapters import (
@@ -34,10 +41,20 @@ from assay.runners._early_stop import (
     evaluate_suite_early_stop,
     sequential_decision,
 )
+from assay.runners._embed import (
+    EmbeddingClassifierAdapter,
+    SentenceEmbeddingAdapter,
+    shipped_minilm,
+)
+from assay.runners._hf import HuggingFaceAdapter, shipped_model
 from assay.runners._http import RetryPolicy, TokenBucket
+from assay.runners._judge import ModelGradedScorer
+from assay.runners._judge_grading import grade_records, grade_records_async
 from assay.runners._local import ProgressCallback, Scorer, evaluate_suite
 from assay.runners._openai import OpenAIAdapter
-from assay.runners._tasks import PromptTemplate, example_fields
+from assay.runners._ray import evaluate_suite_ray
+from assay.runners._tasks import PromptTemplate, adapter_for_suite, example_fields
+from assay.runners._vader import VaderAdapter
 
 __all__ = [
     "AsyncModelAdapter",
@@ -46,7 +63,10 @@ __all__ = [
     "EarlyStop",
     "EarlyStopDecision",
     "EarlyStopResult",
+    "EmbeddingClassifierAdapter",
+    "HuggingFaceAdapter",
     "ModelAdapter",
+    "ModelGradedScorer",
     "ModelResponse",
     "OpenAIAdapter",
     "ProgressCallback",
@@ -54,17 +74,25 @@ __all__ = [
     "ResponseCache",
     "RetryPolicy",
     "Scorer",
+    "SentenceEmbeddingAdapter",
     "SklearnAdapter",
     "TokenBucket",
+    "VaderAdapter",
+    "adapter_for_suite",
     "adapter_names",
     "early_stop_decision",
     "evaluate_suite",
     "evaluate_suite_async",
     "evaluate_suite_early_stop",
+    "evaluate_suite_ray",
     "example_fields",
     "get_adapter",
+    "grade_records",
+    "grade_records_async",
     "load_callable",
     "register_adapter",
     "request_key",
     "sequential_decision",
+    "shipped_minilm",
+    "shipped_model",
 ]

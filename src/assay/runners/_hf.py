@@ -70,7 +70,7 @@ def _is_int(value: Any, low: int) -> bool:
 class HuggingFaceAdapter:
     """A causal language model run locally with ``transformers`` (``pip install 'assay[hf]'``).
 
-    Each example's prompt is ``template`` rendered over its fields (default: the ``input``
+    Each example's prompt is ``prompt_template`` rendered over its fields (default: the ``input``
     text), put through the tokenizer's chat template when ``chat`` (after ``system``).
 
     * ``task="generate"``: the output is the completion text. Greedy when ``temperature`` is
@@ -99,7 +99,7 @@ class HuggingFaceAdapter:
         *,
         gguf_file: str | None = None,
         task: Task = "generate",
-        template: PromptTemplate | str | None = None,
+        prompt_template: PromptTemplate | str | None = None,
         chat: bool = True,
         system: str | None = None,
         choices: Sequence[str] | None = None,
@@ -148,7 +148,9 @@ class HuggingFaceAdapter:
         self.model = model
         self.gguf_file = gguf_file
         self.task = task
-        self.template = PromptTemplate(template) if isinstance(template, str) else template
+        self.prompt_template = (
+            PromptTemplate(prompt_template) if isinstance(prompt_template, str) else prompt_template
+        )
         self.chat = chat
         self.system = system
         self.choices = None if choices is None else list(choices)
@@ -176,7 +178,7 @@ class HuggingFaceAdapter:
             "model": self.model,
             "gguf_file": self.gguf_file,
             "task": self.task,
-            "template": self.template,
+            "prompt_template": self.prompt_template,
             "chat": self.chat,
             "system": self.system,
             "choices": self.choices,
@@ -229,7 +231,7 @@ class HuggingFaceAdapter:
             device, dtype = self._resolved()
         except AdapterError:  # torch is missing: record what was asked for
             device, dtype = self.device, self.dtype
-        template = self.template
+        template = self.prompt_template
         return {
             "adapter": self.name,
             "model": str(self.model),
@@ -239,8 +241,8 @@ class HuggingFaceAdapter:
             if self._source()[1] is not None
             else "sha256 of config.json and the weight files' names and sizes",
             "task": self.task,
-            "template": None if template is None else template.text,
-            "template_digest": None if template is None else template.digest,
+            "prompt_template": None if template is None else template.text,
+            "prompt_template_digest": None if template is None else template.digest,
             "chat": self.chat,
             "system": self.system,
             "choices": self.choices,
@@ -266,7 +268,9 @@ class HuggingFaceAdapter:
         example id and sample index their seed is derived from.
         """
         prompt = (
-            self.template.render(example) if self.template is not None else example.get("input")
+            self.prompt_template.render(example)
+            if self.prompt_template is not None
+            else example.get("input")
         )
         is_messages = isinstance(prompt, list) and all(isinstance(m, dict) for m in prompt)
         if not isinstance(prompt, str) and not (self.chat and is_messages):

@@ -225,6 +225,37 @@ class LoadedModel:
     def _choose(
         self, requests: Sequence[Mapping[str, Any]], items: list[_Prepared]
     ) -> list[tuple[Any, int, int]]:
+        if all(len(c) == 1 for item in items for c in item.choices):
+            sums = self._next_token_logprobs(items)
+        else:
+            sums = self._continuation_logprobs(items)
+        results = []
+        at = 0
+        for request, item in zip(requests, items, strict=True):
+            names = list(request["choices"])
+            values = sums[at : at + len(names)]
+            at += len(names)
+            results.append((_choice_output(names, values), len(item.prompt), 0))
+        return results
+
+    def _next_token_logprobs(self, items: list[_Prepared]) -> list[float]:
+        # every choice is one token: one pass over each prompt scores all of its choices
+        width = max(len(item.prompt) for item in items)
+        pad = self.pad_id
+        ids = [item.prompt + [pad] * (width - len(item.prompt)) for item in items]
+        mask = [[1] * len(item.prompt) + [0] * (width - len(item.prompt)) for item in items]
+        with torch.inference_mode():
+            logits = self.model(
+                input_ids=torch.tensor(ids, device=self.device),
+                attention_mask=torch.tensor(mask, device=self.device),
+            ).logits
+        sums: list[float] = []
+        for row, item in enumerate(items):
+            scores = torch.log_softmax(logits[row, len(item.prompt) - 1].float(), dim=-1)
+            sums.extend(float(scores[c[0]]) for c in item.choices)
+        return sums
+
+    def _continuation_logprobs(self, items: list[_Prepared]) -> list[float]:
         rows = [(item, c) for item in items for c in item.choices]
         width = max(len(item.prompt) + len(c) for item, c in rows)
         pad = self.pad_id
@@ -244,14 +275,7 @@ class LoadedModel:
             scores = torch.log_softmax(logits[row, start : start + len(c)].float(), dim=-1)
             target = torch.tensor(c, device=scores.device).unsqueeze(1)
             sums.append(float(scores.gather(1, target).sum()))
-        results = []
-        at = 0
-        for request, item in zip(requests, items, strict=True):
-            names = list(request["choices"])
-            values = sums[at : at + len(names)]
-            at += len(names)
-            results.append((_choice_output(names, values), len(item.prompt), 0))
-        return results
+        return sums
 
 
 _BATCH_KEYS = ("task", "max_new_tokens", "temperature", "top_p")

@@ -19,6 +19,14 @@ __all__ = ["ProgressCallback", "Scorer", "build_records", "describe_error", "res
 Scorer = Callable[[Any, Any], float]
 ProgressCallback = Callable[[int, int], None]
 
+MODEL_GRADED = "model_graded"
+"""Scorer name of a metric a judge model grades after the run (``grade_records``)."""
+
+
+def not_yet_graded(output: Any, reference: Any) -> float:
+    """The runner's score of a judged metric: NaN until a judge grades the record."""
+    return float("nan")
+
 
 def describe_error(exc: BaseException) -> str:
     """``Type: message at file:line`` of the innermost frame, for a record's ``error``."""
@@ -33,6 +41,8 @@ def resolve_scorers(data: SuiteData, overrides: Mapping[str, Scorer] | None) -> 
     for metric in data.suite.metrics:
         if overrides and metric.name in overrides:
             out[metric.name] = overrides[metric.name]
+        elif metric.scorer == MODEL_GRADED:
+            out[metric.name] = not_yet_graded
         elif metric.scorer:
             out[metric.name] = get_scorer(metric.scorer, **metric.scorer_params)
         else:

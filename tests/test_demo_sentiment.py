@@ -1,0 +1,65 @@
+"""`assay demo --example sentiment` on a small seeded sample, through the CLI, on a temp store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import assay
+from assay.cli import main
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning:torch.*",
+    "ignore::DeprecationWarning:transformers.*",
+    "ignore::FutureWarning:transformers.*",
+)
+
+
+@pytest.mark.slow
+def test_sentiment_demo_on_a_sample_stores_gates_and_reports(home: Path, capsys):
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    assert main(["demo", "--example", "sentiment", "--sample", "400", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["example"] == "sentiment"
+    base, cand = out["baseline"]["run"], out["candidate"]["run"]
+    suite = assay.get_suite(out["suite"]["digest"])
+    n = suite.suite.n_examples
+    assert base["n_records"] == cand["n_records"] == n and 60 <= n <= 100
+    assert base["n_errors"] == cand["n_errors"] == 0
+    # the baseline's accuracy, recomputed with vaderSentiment itself on the suite's examples
+    neutral = base["manifest"]["provenance"]["adapter"]["neutral_label"]
+    analyzer = SentimentIntensityAnalyzer()
+    examples = suite.examples.to_pylist()
+    hits = 0
+    for ex in examples:
+        c = analyzer.polarity_scores(json.loads(ex["input"]))["compound"]
+        label = "positive" if c >= 0.05 else "negative" if c <= -0.05 else neutral
+        hits += label == json.loads(ex["reference"])
+    assert base["metrics"]["accuracy"]["estimate"] == pytest.approx(hits / n)
+    # every domain is a slice of the comparison, next to the overall result
+    labels = {(r["slice_attribute"], r["slice_value"]) for r in out["results"]}
+    assert (None, None) in labels
+    assert {v for a, v in labels if a == "domain"} == {
+        "tweets",
+        "movie_reviews",
+        "product_reviews",
+        "editorials",
+    }
+    assert out["verdict"]["verdict"] in ("SHIP", "BLOCK", "INCONCLUSIVE")
+    html = Path(out["files"]["report_html"]).read_text()
+    assert out["verdict"]["verdict"] in html
+    # deterministic: the same sample again stores nothing new
+    assert main(["demo", "--example", "sentiment", "--sample", "400"]) == 0
+    text = capsys.readouterr().out
+    assert "nothing new" in text and out["verdict"]["verdict"] in text
+
+
+def test_sample_is_for_the_sentiment_example_only(home: Path, capsys):
+    assert main(["demo", "--sample", "400"]) == 4
+    assert main(["demo", "--example", "imagenet"]) == 4
+    assert main(["demo", "--example", "sentiment", "--sample", "50"]) == 4
+    err = capsys.readouterr().err
+    assert "adult or sentiment" in err and "'sample' parameter of run_sentiment_demo" in err
