@@ -12,6 +12,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from assay.errors import DataError, ParameterError
 from assay.metrics import JudgeCalibration, calibrate_judge
+from assay.stats import binary_mean_interval
 
 Z975 = NormalDist().inv_cdf(0.975)
 
@@ -226,3 +227,16 @@ def test_bad_input_is_refused_with_a_clear_message() -> None:
         calibrate_judge(judge, human, labelled=[1, 0], rng=0)
     with pytest.raises(ParameterError, match="'rng' parameter"):
         calibrate_judge(judge, human, labelled=10, rng=-1)
+
+
+def test_few_agreeing_binary_labels_get_a_wilson_interval_not_a_point() -> None:
+    judge = np.array([1, 1, 0, 1, 0, 1, 1, 0, 1, 0], dtype=float)
+    human = np.array([1, 1, 1, 1, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan])
+    cal = calibrate_judge(judge, human, rng=0)
+    reference = binary_mean_interval([1, 1, 1, 1])
+    assert cal.human_only.width > 0
+    assert (cal.human_only.low, cal.human_only.high) == pytest.approx(
+        (reference.low, reference.high)
+    )
+    assert "wilson" in cal.human_only.method.lower()
+    assert any("only 4 labelled examples" in note for note in cal.notes)

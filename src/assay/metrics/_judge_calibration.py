@@ -28,6 +28,7 @@ from assay.errors import DataError, ParameterError
 from assay.stats import (
     AgreementResult,
     Estimate,
+    binary_mean_interval,
     cohens_kappa,
     krippendorff_alpha,
     mean_interval,
@@ -37,6 +38,7 @@ from assay.stats import (
 __all__ = ["JudgeCalibration", "calibrate_judge"]
 
 _FUNCTION = "calibrate_judge"
+_FEW_LABELS = 30
 _BoolArray = npt.NDArray[np.bool_]
 _FloatArray = npt.NDArray[np.float64]
 
@@ -148,7 +150,7 @@ def calibrate_judge(
     Methods: κ with the Fleiss–Cohen–Everitt large-sample interval; α nominal when both
     raters give 0/1 labels and interval (squared difference) otherwise, BCa bootstrap over
     units; the judge-only mean with a t interval over all ``n`` judge scores; the human-only
-    mean with a normal interval over the labelled subset; PPI++ with power-tuned λ and a
+    mean over the labelled subset (Wilson for few or extreme 0/1 labels, else normal); PPI++ with power-tuned λ and a
     normal interval (:func:`assay.stats.ppi_mean`). PPI++ assumes the labelled examples are
     a uniformly random subset and the examples independent.
 
@@ -197,19 +199,29 @@ def calibrate_judge(
     )
     judge_only = mean_interval(judge, confidence=confidence)
     result = ppi_mean(y, f, fu, confidence=confidence, lam="auto")
+    human_only, notes = result.human_only, [how, *result.notes]
+    if _is_binary(y):
+        # 0/1 labels: a normal interval on few labels is too narrow (zero width when they
+        # agree); the binary rule picks Wilson for small or extreme samples
+        human_only = binary_mean_interval(y, confidence=confidence)
+    if n_lab < _FEW_LABELS:
+        notes.append(
+            f"only {n_lab} labelled examples: the normal PPI++ interval may undercover; "
+            "compare it with the human-only interval"
+        )
     return JudgeCalibration(
         kappa=kappa,
         kappa_input=kappa_input,
         krippendorff=krippendorff,
         judge_only=judge_only,
-        human_only=result.human_only,
+        human_only=human_only,
         ppi=result.estimate,
         lam=result.lam,
         n=judge.size,
         n_labelled=n_lab,
         effective_n=result.effective_n,
         labelled=mask,
-        notes=(how, *result.notes),
+        notes=tuple(notes),
     )
 
 
