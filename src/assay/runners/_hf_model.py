@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+from transformers.utils import logging as hf_logging
 
 from assay.errors import AdapterError, ConfigError, DataError
 from assay.runners._async_runner import ModelResponse
@@ -337,6 +338,8 @@ class _SeededSampler:
 
 def load_model(directory: Path, gguf_file: str | None, device: str, dtype: str) -> LoadedModel:
     """Load the tokenizer and model from local files only (no download), on ``device``."""
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     try:
         tok = AutoTokenizer.from_pretrained(directory, gguf_file=gguf_file, local_files_only=True)
         model: Any = AutoModelForCausalLM.from_pretrained(
@@ -345,6 +348,9 @@ def load_model(directory: Path, gguf_file: str | None, device: str, dtype: str) 
     except (OSError, ValueError, ImportError) as exc:
         where = directory if gguf_file is None else directory / gguf_file
         raise AdapterError(f"cannot load the model at {where}: {exc}") from exc
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
     model.to(device)
     model.eval()
     limit = getattr(model.config, "max_position_embeddings", None)
