@@ -96,15 +96,7 @@ def _demo_sentiment(sample: int | None, db: str | None, json: bool) -> None:
     from assay.cli._decide import print_comparison
 
     store = assay.open_store(db)
-    with Progress(
-        TextColumn("[dim]·[/] texts"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=json,
-        transient=True,
-    ) as progress:
+    with progress_bar("[dim]·[/] texts", hidden=json) as progress:
         task = progress.add_task("texts", total=None)
 
         def say(message: str) -> None:
@@ -150,6 +142,19 @@ def _demo_sentiment(sample: int | None, db: str | None, json: bool) -> None:
         console.print(f"{key}: {safe(path.resolve())}")
     state = "recorded" if rec.created else "was already recorded (nothing new written)"
     console.print(f"decision {rec.decision.decision_id[:12]} {state}")
+
+
+def progress_bar(label: str, *, hidden: bool) -> Progress:
+    """A transient bar with counts and elapsed time, off for --json output."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=hidden,
+        transient=True,
+    )
 
 
 def _adapter_settings(items: list[str] | None) -> dict[str, Any]:
@@ -240,15 +245,7 @@ def run_command(
     """
     target = _load_model(callable_spec, pickle_file, adapter, adapter_arg)
     store = assay.open_store(db)
-    with Progress(
-        TextColumn("evaluating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=json,
-        transient=True,
-    ) as progress:
+    with progress_bar("evaluating", hidden=json) as progress:
         task = progress.add_task("run", total=None)
         logged = assay.evaluate(
             target,

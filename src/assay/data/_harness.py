@@ -9,6 +9,7 @@ manifest. The readers parse the files directly; neither tool needs to be install
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -60,6 +61,27 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def read_json_object(path: Path, key: str, what: str, doc: Any = None) -> dict[str, Any]:
+    """A JSON file (or its already parsed ``doc``) that must be an object whose ``key`` is an object.
+
+    Raises DataError naming the file (and line, for invalid JSON) otherwise; ``what`` names the
+    kind of file in the message ("an Inspect AI log").
+    """
+    if doc is None:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno) from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get(key), dict):
+        raise DataError(
+            f"not {what}",
+            file=str(path),
+            expected=f"a JSON object with a {key!r} mapping",
+            found=type(doc).__name__ if not isinstance(doc, dict) else f"keys {sorted(doc)[:8]}",
+        )
+    return doc
 
 
 def check_file(path: str | Path) -> Path:

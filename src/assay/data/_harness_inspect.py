@@ -31,6 +31,7 @@ from assay.data._harness import (
     file_sha256,
     metric_name,
     model_name,
+    read_json_object,
 )
 from assay.errors import DataError
 
@@ -134,18 +135,7 @@ def _read_eval_zip(path: Path) -> dict[str, Any]:
 
 def load_json_log(path: Path, doc: Any | None = None) -> dict[str, Any]:
     """An Inspect ``.json`` log as a mapping (``doc``: the file's JSON when already parsed)."""
-    if doc is None:
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno) from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("eval"), dict):
-        raise DataError(
-            "not an Inspect AI log",
-            file=str(path),
-            expected="an EvalLog JSON object with 'eval'",
-            found=type(doc).__name__ if not isinstance(doc, dict) else f"keys {sorted(doc)[:8]}",
-        )
+    doc = read_json_object(path, "eval", "an Inspect AI log", doc)
     samples = doc.get("samples") or []
     bad = next((i for i, s in enumerate(samples) if not isinstance(s, dict)), None)
     if bad is not None or not isinstance(samples, list):

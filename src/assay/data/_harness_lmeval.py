@@ -11,7 +11,6 @@ configuration, aggregation and direction of each metric; without it the import s
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from assay.data._harness import (
     choose_slices,
     file_sha256,
     model_name,
+    read_json_object,
 )
 from assay.data._harness_lmeval_samples import TaskSamples, parse_task
 from assay.errors import DataError
@@ -69,18 +69,7 @@ DEFAULT_DOC_SLICES = (
 
 
 def _load_results(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
-        raise DataError(
-            "not an lm-evaluation-harness results file",
-            file=str(path),
-            expected="a JSON object with a 'results' mapping",
-            found=type(data).__name__ if not isinstance(data, dict) else f"keys {sorted(data)[:8]}",
-        )
-    return data
+    return read_json_object(path, "results", "an lm-evaluation-harness results file")
 
 
 def _samples_files(results_path: Path, results: dict[str, Any]) -> list[tuple[str, Path]]:

@@ -241,35 +241,28 @@ class LoadedModel:
 
     def _next_token_logprobs(self, items: list[_Prepared]) -> list[float]:
         # every choice is one token: one pass over each prompt scores all of its choices
-        width = max(len(item.prompt) for item in items)
-        pad = self.pad_id
-        ids = [item.prompt + [pad] * (width - len(item.prompt)) for item in items]
-        mask = [[1] * len(item.prompt) + [0] * (width - len(item.prompt)) for item in items]
-        with torch.inference_mode():
-            logits = self.model(
-                input_ids=torch.tensor(ids, device=self.device),
-                attention_mask=torch.tensor(mask, device=self.device),
-            ).logits
+        logits = self._logits([item.prompt for item in items])
         sums: list[float] = []
         for row, item in enumerate(items):
             scores = torch.log_softmax(logits[row, len(item.prompt) - 1].float(), dim=-1)
             sums.extend(float(scores[c[0]]) for c in item.choices)
         return sums
 
-    def _continuation_logprobs(self, items: list[_Prepared]) -> list[float]:
-        rows = [(item, c) for item in items for c in item.choices]
-        width = max(len(item.prompt) + len(c) for item, c in rows)
+    def _logits(self, sequences: list[list[int]]) -> Any:
+        """One forward pass over right-padded token sequences: logits of every position."""
+        width = max(len(seq) for seq in sequences)
         pad = self.pad_id
-        ids = [item.prompt + c + [pad] * (width - len(item.prompt) - len(c)) for item, c in rows]
-        mask = [
-            [1] * (len(item.prompt) + len(c)) + [0] * (width - len(item.prompt) - len(c))
-            for item, c in rows
-        ]
+        ids = [seq + [pad] * (width - len(seq)) for seq in sequences]
+        mask = [[1] * len(seq) + [0] * (width - len(seq)) for seq in sequences]
         with torch.inference_mode():
-            logits = self.model(
+            return self.model(
                 input_ids=torch.tensor(ids, device=self.device),
                 attention_mask=torch.tensor(mask, device=self.device),
             ).logits
+
+    def _continuation_logprobs(self, items: list[_Prepared]) -> list[float]:
+        rows = [(item, c) for item in items for c in item.choices]
+        logits = self._logits([item.prompt + c for item, c in rows])
         sums: list[float] = []
         for row, (item, c) in enumerate(rows):
             start = len(item.prompt) - 1  # logits at position t predict token t + 1
