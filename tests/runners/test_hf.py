@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -262,3 +263,21 @@ def test_without_torch_the_adapter_names_the_install_line() -> None:
     )
     assert "pip install 'assay[hf]'" in done.stdout
     assert "torch" in done.stdout
+
+
+def test_folder_checkpoints_with_the_same_shape_get_different_digests(tmp_path):
+    digests = []
+    for seed in (1, 2):
+        folder = tmp_path / f"checkpoint-{seed}"
+        folder.mkdir()
+        (folder / "config.json").write_text('{"model_type": "llama"}')
+        (folder / "model.safetensors").write_bytes(bytes([seed]) * 4096)  # same size
+        digests.append(HuggingFaceAdapter(folder).describe()["model_digest"])
+    assert digests[0] != digests[1]
+
+
+def test_a_pickled_adapter_leaves_its_loaded_model_behind(smol):
+    smol.load()
+    copy = pickle.loads(pickle.dumps(smol))
+    assert smol.is_loaded and not copy.is_loaded
+    assert copy.describe() == smol.describe()

@@ -167,6 +167,14 @@ class HuggingFaceAdapter:
         self._digest: str | None = None
         self._placement: tuple[str, str] | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the loaded model and its lock stay in this process; a copy (a Ray worker) loads its own
+        return {**self.__dict__, "_slot": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._slot = _ModelSlot()
+
     def with_options(self, **changes: Any) -> HuggingFaceAdapter:
         """A copy with some constructor arguments changed (``task="choice"``, ``seed=1``, ...).
 
@@ -239,7 +247,7 @@ class HuggingFaceAdapter:
             "model_digest": self.model_digest,
             "model_digest_method": "sha256 of the GGUF file"
             if self._source()[1] is not None
-            else "sha256 of config.json and the weight files' names and sizes",
+            else "sha256 of config.json and of each weights file",
             "task": self.task,
             "prompt_template": None if template is None else template.text,
             "prompt_template_digest": None if template is None else template.digest,

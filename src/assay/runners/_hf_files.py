@@ -7,6 +7,7 @@ registry package ships (:func:`shipped_model`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -67,8 +68,9 @@ def resolve_source(model: str | Path, gguf_file: str | None) -> tuple[Path, str 
 def model_digest(folder: Path, gguf_file: str | None) -> str:
     """SHA-256 of the GGUF file, or of ``config.json`` plus the weight files' names and sizes.
 
-    A GGUF file is hashed whole (one read); a folder of weights only by names and sizes, so
-    the digest stays cheap for large checkpoints.
+    A GGUF file is hashed whole; a folder by its ``config.json`` and the SHA-256 of each
+    weights file (computed once per file, size and modification time in a process), so two
+    checkpoints of one architecture never share a digest, a cache entry or a manifest.
     """
     digest = hashlib.sha256()
     if gguf_file is not None:
@@ -83,5 +85,20 @@ def model_digest(folder: Path, gguf_file: str | None) -> str:
     digest.update(config.read_bytes() if config.is_file() else b"")
     for weights in sorted(folder.iterdir()):
         if weights.suffix in _WEIGHTS:
-            digest.update(f"\0{weights.name}\0{weights.stat().st_size}".encode())
+            stat = weights.stat()
+            content = _file_sha256(str(weights), stat.st_size, stat.st_mtime_ns)
+            digest.update(f"\0{weights.name}\0{content}".encode())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
+    # keyed by size and modification time too, so a rewritten file is hashed again
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise AdapterError(f"cannot read the weights file {path}: {exc}") from None
     return digest.hexdigest()

@@ -40,11 +40,16 @@ def resolve_device(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     try:
-        torch.device(device)
+        kind = torch.device(device).type
     except (RuntimeError, ValueError) as exc:
         raise ConfigError(
             f"The 'device' parameter of HuggingFaceAdapter must be a torch device. Got {device!r}."
         ) from exc
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(
+            f"The 'device' parameter of HuggingFaceAdapter is {device!r}, but this torch "
+            "sees no CUDA device; use device='cpu' or 'auto'."
+        )
     return device
 
 
@@ -344,7 +349,10 @@ def load_model(directory: Path, gguf_file: str | None, device: str, dtype: str) 
     finally:
         if bars:
             hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
-    model.to(device)
+    try:
+        model.to(device)
+    except (RuntimeError, AssertionError) as exc:
+        raise AdapterError(f"cannot place the model on {device!r}: {exc}") from exc
     model.eval()
     limit = getattr(model.config, "max_position_embeddings", None)
     if not isinstance(limit, int):
