@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from assay.core import MetricSpec
 from assay.core._digest import digest
 from assay.data import make_suite
-from assay.errors import ConfigError
+from assay.errors import ConfigError, DataError
 from assay.metrics import (
     contains,
     embedding_similarity,
@@ -76,6 +76,8 @@ def test_regex_uses_the_reference_as_pattern_when_none_is_set() -> None:
         ("tiny 2e-3", 0.002),
         ("a .5 chance", 0.5),
         ("no digits", None),
+        ("between 10-20 items", 20.0),  # a hyphen between digits is not a minus sign
+        ("on 2024-01-05", 5.0),
     ],
 )
 def test_last_number(text: str, expected: float | None) -> None:
@@ -194,5 +196,24 @@ def test_embedding_similarity_is_the_cosine_of_minilm_embeddings(minilm: object)
         cosine(vectors[0], vectors[1]), abs=1e-5
     )
     assert embedding_similarity(a, b) > embedding_similarity(a, c)
-    with pytest.raises(ConfigError, match="output is missing"):
+    with pytest.raises(DataError, match="output is missing"):
         embedding_similarity(None, b)
+
+
+def test_scorer_settings_of_the_wrong_kind_are_refused_when_bound() -> None:
+    with pytest.raises(ConfigError, match=r"'abs_tol' must be int or float\. Got '0\.1'"):
+        get_scorer("numeric_tolerance", abs_tol="0.1")
+    with pytest.raises(ConfigError, match="'case_sensitive' must be bool"):
+        get_scorer("contains", case_sensitive="yes")
+    with pytest.raises(ConfigError, match="'abs_tol' must be int or float"):
+        get_scorer("numeric_tolerance", abs_tol=True)
+
+
+def test_a_broken_scorer_setting_fails_the_run_instead_of_every_record() -> None:
+    data = make_suite(
+        "broken",
+        [{"example_id": "a", "input": "x", "reference": "y"}],
+        metrics=[MetricSpec(name="rx", scorer="regex", scorer_params={"pattern": "(unclosed"})],
+    )
+    with pytest.raises(ConfigError, match="not a valid regular expression"):
+        evaluate_suite(data, CallableAdapter(lambda x: x))

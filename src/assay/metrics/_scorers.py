@@ -87,6 +87,24 @@ def get_scorer(name: str, **params: Any) -> Scorer:
             f"Scorer {name!r} takes no setting {', '.join(map(repr, unknown))}. "
             f"Its settings: {', '.join(accepted) or 'none'}."
         )
+    defaults = inspect.signature(fn).parameters
+    for key, value in params.items():
+        default = defaults[key].default
+        # a setting whose default is a bool, a number or text takes a value of that kind
+        kinds: tuple[type, ...] = (
+            (bool,)
+            if isinstance(default, bool)
+            else (int, float)
+            if isinstance(default, int | float)
+            else (str,)
+            if isinstance(default, str)
+            else (object,)
+        )
+        if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
+            raise ConfigError(
+                f"Scorer {name!r}: the setting {key!r} must be "
+                f"{' or '.join(k.__name__ for k in kinds)}. Got {value!r}."
+            )
     return functools.partial(fn, **params)
 
 

@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
-from assay.errors import AdapterError, ConfigError
+from assay.errors import AdapterError, ConfigError, DataError
 from assay.metrics._scorers import _references, normalize_text, register_scorer
 
 __all__ = [
@@ -27,7 +27,11 @@ __all__ = [
     "regex_match",
 ]
 
-_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+]?\.\d+")
+# a sign counts only where no digit stands before it: "10-20" is 10 and 20, not 10 and -20
+_NUMBER = re.compile(
+    r"(?<![\d.])[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?"
+    r"|(?<![\d.])[-+]?\.\d+"
+)
 
 
 @register_scorer("contains")
@@ -200,10 +204,10 @@ def embedding_similarity(
     Values lie in [-1, 1]; 1 means the same direction in embedding space, not the same words.
     """
     if output is None:
-        raise ConfigError("embedding_similarity: the output is missing")
+        raise DataError("embedding_similarity: the output is missing")
     refs = [str(r) for r in _references(reference)]
     if not refs:
-        raise ConfigError("embedding_similarity: the reference is empty")
+        raise DataError("embedding_similarity: the reference is empty")
     encoder = _sentence_model(model or minilm_model_dir(), device)
     vectors = encoder.encode([str(output), *refs], normalize_embeddings=True)
     sims = vectors[1:] @ vectors[0]

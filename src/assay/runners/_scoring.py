@@ -92,6 +92,8 @@ def build_records(
                 continue
             try:
                 col[i] = float(fn(outputs[i], references[i]))
+            except ConfigError:  # the scorer's settings are wrong: no record can be scored
+                raise
             except Exception as exc:
                 errors[i] = f"scorer {name!r} failed: {describe_error(exc)}"
         scores[name] = col
