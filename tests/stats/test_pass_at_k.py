@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assay.errors import DataError, ParameterError
-from assay.stats import mean_interval, pass_at_k, pass_at_k_interval
+from assay.stats import binary_mean_interval, mean_interval, pass_at_k, pass_at_k_interval
 
 
 @pytest.mark.parametrize(("n", "c", "k"), [(5, 0, 1), (5, 2, 1), (6, 2, 3), (7, 3, 5), (4, 4, 2)])
@@ -82,3 +82,11 @@ def test_non_binary_outcomes_are_refused_with_their_row() -> None:
     with pytest.raises(DataError, match="0/1 outcomes") as info:
         pass_at_k_interval([1, 0, 0.5], ["a", "a", "b"], 1)
     assert info.value.row == 2
+
+
+def test_all_failing_examples_get_a_wilson_interval_not_a_point() -> None:
+    est = pass_at_k_interval([0.0] * 12, [f"e{i // 3}" for i in range(12)], 1)
+    reference = binary_mean_interval([0.0] * 4)
+    assert est.estimate == 0.0 and est.high > 0.0
+    assert est.high == pytest.approx(reference.high)
+    assert "wilson" in est.method.lower()

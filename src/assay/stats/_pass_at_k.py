@@ -10,7 +10,12 @@ import numpy.typing as npt
 
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import as_float_array
-from assay.stats._estimates import average_samples, mean_interval, require_units
+from assay.stats._estimates import (
+    average_samples,
+    binary_mean_interval,
+    mean_interval,
+    require_units,
+)
 from assay.stats._results import Estimate
 
 __all__ = ["pass_at_k", "pass_at_k_interval"]
@@ -74,8 +79,10 @@ def pass_at_k_interval(
 
     Samples are grouped by example; each example's unbiased pass@k (:func:`pass_at_k`) is one
     unit, and the mean over examples gets :func:`mean_interval`'s Student t interval
-    (cluster-robust with ``clusters``). The interval covers sampling of *examples*; the
-    within-example sampling noise is already in each example's value.
+    (cluster-robust with ``clusters``); when every example's value is 0 or 1 (each passes all
+    k or none), they are a proportion and get :func:`binary_mean_interval` (Wilson for few or
+    extreme values) instead of a t interval of zero width. The interval covers sampling of
+    *examples*; the within-example sampling noise is already in each example's value.
     """
     function = "pass_at_k_interval"
     x = as_float_array(passed, "passed", function)
@@ -90,7 +97,11 @@ def pass_at_k_interval(
     counts = grouped.n_samples
     passes = np.rint(grouped.means * counts).astype(np.int64)
     values = pass_at_k(counts, passes, k)
-    est = mean_interval(values, clusters=grouped.clusters, confidence=confidence)
+    if np.all((values == 0.0) | (values == 1.0)):
+        # every example passes all k or none: a proportion, and a t interval would be a point
+        est = binary_mean_interval(values, clusters=grouped.clusters, confidence=confidence)
+    else:
+        est = mean_interval(values, clusters=grouped.clusters, confidence=confidence)
     notes = [*est.notes, *grouped.notes]
     low, high = max(est.low, 0.0), min(est.high, 1.0)
     if (low, high) != (est.low, est.high):
