@@ -258,7 +258,23 @@ def test_text_scores_are_left_out_and_missing_scores_are_errors(tmp_path: Path) 
         if r["example_id"] == scored["id"] and r["sample_index"] == scored["epoch"] - 1
     )
     assert row["error"] == "unscored: match" and row["match"] is None
-    assert row["includes"] is not None
+    assert row["includes"] is None  # an errored record carries no score at all
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("metadata", [1, 2]), ("output", "plain text"), ("model_usage", {"m": {"input_tokens": "x"}})],
+)
+def test_a_sample_field_of_the_wrong_type_is_a_data_error(
+    tmp_path: Path, field: str, value: object
+) -> None:
+    log = json.loads(JSON_LOG.read_text())
+    log["samples"][0][field] = value
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(log))
+    with pytest.raises(DataError, match="wrong type") as info:
+        read_inspect_log(edited)
+    assert info.value.file == str(edited)
 
 
 def test_import_is_idempotent_and_keeps_provenance(store: assay.Store) -> None:
@@ -364,3 +380,16 @@ def test_not_a_log_and_unknown_slices(tmp_path: Path) -> None:
         read_harness_log(tmp_path / "missing.eval")
     with pytest.raises(ConfigError, match="no example has a field 'nope'"):
         read_harness_log(JSON_LOG, slices=["nope"])
+
+
+def test_a_multiple_choice_target_given_as_the_answer_text_is_that_choice(tmp_path: Path) -> None:
+    lines = [json.loads(line) for line in QUIZ.read_text().splitlines()]
+    first = lines[0]
+    for i, arg in enumerate(first["arguments"].values()):
+        arg["arg_1"] = f" {i + 2}"  # choices "2", "3", "4", ...
+    first["target"] = "3"  # the answer's text, which also reads as an index
+    edited = tmp_path / QUIZ.name
+    edited.write_text("".join(json.dumps(doc) + "\n" for doc in lines))
+    examples = read_lm_eval_samples(edited).suite.examples.to_pylist()
+    row = next(e for e in examples if e["example_id"].endswith(f"/{first['doc_id']}"))
+    assert json.loads(row["reference"]) == "3"

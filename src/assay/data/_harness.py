@@ -235,7 +235,10 @@ def build_records(rows: Sequence[Mapping[str, Any]], metrics: Sequence[str]) -> 
         "output": pa.array([r.get("output") for r in rows], pa.string()),
     }
     for m in metrics:
-        cols[m] = pa.array([r["scores"].get(m) for r in rows], pa.float64())
+        # an errored record carries no score, as in a run assay executes itself
+        cols[m] = pa.array(
+            [None if r.get("error") else r["scores"].get(m) for r in rows], pa.float64()
+        )
     cols["latency_ms"] = pa.array([r.get("latency_ms") for r in rows], pa.float64())
     cols["tokens_in"] = pa.array([r.get("tokens_in") for r in rows], pa.int64())
     cols["tokens_out"] = pa.array([r.get("tokens_out") for r in rows], pa.int64())

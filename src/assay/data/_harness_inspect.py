@@ -14,7 +14,7 @@ import json
 import struct
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -257,37 +257,16 @@ def inspect_import(p: Path, log: dict[str, Any], slices: Sequence[str] | None) -
     attributes: dict[str, dict[str, Any]] = {}
     rows = []
     for s, scores in parsed:
-        ex_id = str(s["id"])
-        if ex_id not in examples:
-            examples[ex_id] = {
-                "example_id": ex_id,
-                "input": _text(s.get("input")),
-                "reference": s.get("target"),
-            }
-            attributes[ex_id] = dict(s.get("metadata") or {})
-        error = (
-            (s.get("error") or {}).get("message")
-            if isinstance(s.get("error"), dict)
-            else s.get("error")
-        )
-        values = {names[k]: scores.get(k) for k in usable}
-        if not error and any(v is None for v in values.values()):
-            error = "unscored: " + ", ".join(n for n, v in values.items() if v is None)
-        output = (s.get("output") or {}).get("completion")
-        tokens_in, tokens_out = _usage(s)
-        total = as_float(s.get("total_time"))
-        rows.append(
-            {
-                "example_id": ex_id,
-                "sample_index": int(s.get("epoch") or 1) - 1,
-                "output": None if error and not output else output,
-                "error": error or None,
-                "scores": values,
-                "tokens_in": tokens_in,
-                "tokens_out": tokens_out,
-                "latency_ms": None if total is None else total * 1000.0,
-            }
-        )
+        try:
+            row = _row(s, scores, usable, names, examples, attributes)
+        except (TypeError, AttributeError, ValueError) as exc:
+            raise DataError(
+                f"a sample has a field of the wrong type: {exc}",
+                file=str(p),
+                found=str(s["_member"]),
+                expected="an Inspect AI EvalSample",
+            ) from exc
+        rows.append(row)
     if not names:
         raise DataError(
             "no scores to import",
@@ -296,6 +275,46 @@ def inspect_import(p: Path, log: dict[str, Any], slices: Sequence[str] | None) -
             found="; ".join(f"{k}: {v}" for k, v in skipped.items()) or "no scores",
         )
     return _assemble(log, p, list(examples.values()), attributes, rows, names, skipped, slices)
+
+
+def _row(
+    s: dict[str, Any],
+    scores: Mapping[Any, float | None],
+    usable: list[Any],
+    names: Mapping[Any, str],
+    examples: dict[str, dict[str, Any]],
+    attributes: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """One record from one sample; registers the sample's example on first sight."""
+    ex_id = str(s["id"])
+    if ex_id not in examples:
+        examples[ex_id] = {
+            "example_id": ex_id,
+            "input": _text(s.get("input")),
+            "reference": s.get("target"),
+        }
+        attributes[ex_id] = dict(s.get("metadata") or {})
+    error = (
+        (s.get("error") or {}).get("message")
+        if isinstance(s.get("error"), dict)
+        else s.get("error")
+    )
+    values = {names[k]: scores.get(k) for k in usable}
+    if not error and any(v is None for v in values.values()):
+        error = "unscored: " + ", ".join(n for n, v in values.items() if v is None)
+    output = (s.get("output") or {}).get("completion")
+    tokens_in, tokens_out = _usage(s)
+    total = as_float(s.get("total_time"))
+    return {
+        "example_id": ex_id,
+        "sample_index": int(s.get("epoch") or 1) - 1,
+        "output": None if error and not output else output,
+        "error": error or None,
+        "scores": values,
+        "tokens_in": tokens_in,
+        "tokens_out": tokens_out,
+        "latency_ms": None if total is None else total * 1000.0,
+    }
 
 
 def _assemble(

@@ -93,8 +93,10 @@ def _output_and_reference(obj: dict[str, Any]) -> tuple[str | None, Any, Any]:
         choices = [str(r[1]).strip() if len(r) > 1 else str(i) for i, r in enumerate(requests)]
         best = choices[max(range(len(lls)), key=lls.__getitem__)]
         label = target if isinstance(target, int) else None
-        if isinstance(target, str) and target.strip().isdigit():
-            label = int(target)
+        if isinstance(target, str) and target.strip() in choices:
+            label = choices.index(target.strip())  # the answer's text (which may be "3")
+        elif isinstance(target, str) and target.strip().isdigit():
+            label = int(target)  # the answer's index, as lm-eval logs it
         reference = choices[label] if label is not None and 0 <= label < len(choices) else target
         return best, prompt, reference
     return None, prompt, target
