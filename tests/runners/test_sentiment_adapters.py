@@ -76,7 +76,11 @@ def test_vader_adapter_equals_vader_itself(texts):
 
 def test_vader_thresholds_are_checked():
     with pytest.raises(ConfigError, match="negative_threshold"):
-        VaderAdapter(positive_threshold=0.1, negative_threshold=0.2).predict(["fine"])
+        VaderAdapter(positive_threshold=0.1, negative_threshold=0.2)
+    with pytest.raises(
+        ConfigError, match="'positive_threshold' parameter of VaderAdapter must be a number"
+    ):
+        VaderAdapter(positive_threshold="abc")  # type: ignore[arg-type]
 
 
 def test_embedding_adapter_equals_sentence_transformers_encode(texts, embedder):

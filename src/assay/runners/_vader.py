@@ -36,17 +36,29 @@ class VaderAdapter:
         negative_threshold: float = -0.05,
         neutral_label: str = "neutral",
     ) -> None:
+        for name, value in (
+            ("positive_threshold", positive_threshold),
+            ("negative_threshold", negative_threshold),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(
+                    f"The {name!r} parameter of VaderAdapter must be a number. Got {value!r}."
+                )
+        if negative_threshold >= positive_threshold:
+            raise ConfigError(
+                "The 'negative_threshold' parameter of VaderAdapter must be below "
+                f"positive_threshold ({positive_threshold!r}). Got {negative_threshold!r}."
+            )
+        if not isinstance(neutral_label, str):
+            raise ConfigError(
+                f"The 'neutral_label' parameter of VaderAdapter must be text. Got {neutral_label!r}."
+            )
         self.positive_threshold = positive_threshold
         self.negative_threshold = negative_threshold
         self.neutral_label = neutral_label
         self._analyzer: Any = None
 
     def _model(self) -> Any:
-        if self.negative_threshold >= self.positive_threshold:
-            raise ConfigError(
-                "The 'negative_threshold' parameter of VaderAdapter must be below "
-                f"positive_threshold ({self.positive_threshold!r}). Got {self.negative_threshold!r}."
-            )
         if self._analyzer is None:
             try:
                 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
