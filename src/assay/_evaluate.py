@@ -11,6 +11,7 @@ from assay.core import ModelRef
 from assay.data import SuiteData
 from assay.errors import ConfigError
 from assay.runners import (
+    MODEL_GRADED,
     AsyncModelAdapter,
     CallableAdapter,
     EarlyStop,
@@ -23,6 +24,7 @@ from assay.runners import (
     evaluate_suite,
     evaluate_suite_early_stop,
     grade_records,
+    not_yet_graded,
 )
 from assay.storage import Store
 
@@ -89,7 +91,7 @@ def evaluate(
     runner_cache = cache_dir
     if judged:
         # the runner leaves judged metrics empty; grade_records fills them below
-        scorers = {**dict(scorers or {}), **{name: _not_graded for name in judged}}
+        scorers = {**dict(scorers or {}), **{name: not_yet_graded for name in judged}}
         if not isinstance(adapter, AsyncModelAdapter):
             runner_cache = None  # a synchronous model has no response cache; the judges do
     stop_provenance: dict[str, Any] = {}
@@ -149,10 +151,6 @@ def evaluate(
     )
 
 
-def _not_graded(output: Any, reference: Any) -> float:
-    return float("nan")
-
-
 def _check_judges(
     data: SuiteData,
     judges: Mapping[str, ModelGradedScorer] | None,
@@ -161,7 +159,7 @@ def _check_judges(
     """The judges by metric, checked against the suite; every model-graded metric needs one."""
     judged = dict(judges or {})
     for metric in data.suite.metrics:
-        if metric.scorer == "model_graded" and metric.name not in judged:
+        if metric.scorer == MODEL_GRADED and metric.name not in judged:
             raise ConfigError(
                 f"Metric {metric.name!r} of suite {data.suite.name!r} is model-graded; pass "
                 f"judges={{{metric.name!r}: ModelGradedScorer(...)}} to evaluate."

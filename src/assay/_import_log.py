@@ -30,7 +30,9 @@ def import_log(
     digest of suite, model and records, so importing the same log again stores nothing new and
     returns the stored run with ``created`` false.
 
-    ``name`` renames the suite (default: the task's name); ``model`` (``NAME@VERSION``)
+    ``name`` names the suite (default: the task's name) when it is stored for the first
+    time; a suite is identified by its content, so importing into a store that already holds
+    the same suite keeps the name it was stored with; ``model`` (``NAME@VERSION``)
     replaces the model name the log gives, keeping its generation settings; ``slices`` names
     the document or sample-metadata fields to slice by. The harness, its version, git revision,
     task versions, configuration, dates, the source file's SHA-256 and the values the tool

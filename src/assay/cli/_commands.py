@@ -25,7 +25,7 @@ def demo_command(
         typer.Option(
             help="adult: income classifiers on census data (about half a minute). "
             "sentiment: VADER vs MiniLM embeddings + logistic regression on human-rated "
-            "sentences; needs pip install 'assay[sentiment]' and minutes on a CPU."
+            "sentences; needs pip install 'assay\\[sentiment]' and minutes on a CPU."
         ),
     ] = "adult",
     sample: Annotated[
@@ -229,7 +229,7 @@ def run_command(
     tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE; repeatable.")] = None,
     backend: Annotated[
         Literal["local", "ray"],
-        typer.Option(help="Run the model here, or in shards on Ray (pip install 'assay[ray]')."),
+        typer.Option(help="Run the model here, or in shards on Ray (pip install 'assay\\[ray]')."),
     ] = "local",
     ray_address: Annotated[
         str | None,

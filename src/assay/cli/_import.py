@@ -82,6 +82,11 @@ def import_command(
             f"({safe(r.model)} on suite {safe(r.suite_name)} {r.suite_digest[:12]}); "
             "nothing new was written"
         )
+    if name is not None and r.suite_name != name:
+        console.print(
+            f"[yellow]note[/]: the suite was already stored as {safe(r.suite_name)}; a suite is "
+            f"identified by its content, so --name {safe(name)} does not rename it"
+        )
     for metric, s in r.metrics.items():
         tool = (
             f"  {safe(harness.split()[0])} reported {reported[metric]:.4f}"

@@ -53,10 +53,12 @@ from assay.runners._judge_grading import grade_records, grade_records_async
 from assay.runners._local import ProgressCallback, Scorer, evaluate_suite
 from assay.runners._openai import OpenAIAdapter
 from assay.runners._ray import evaluate_suite_ray
+from assay.runners._scoring import MODEL_GRADED, not_yet_graded
 from assay.runners._tasks import PromptTemplate, adapter_for_suite, example_fields
 from assay.runners._vader import VaderAdapter
 
 __all__ = [
+    "MODEL_GRADED",
     "AsyncModelAdapter",
     "AsyncModelClient",
     "CallableAdapter",
@@ -90,6 +92,7 @@ __all__ = [
     "grade_records",
     "grade_records_async",
     "load_callable",
+    "not_yet_graded",
     "register_adapter",
     "request_key",
     "sequential_decision",
