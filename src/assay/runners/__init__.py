@@ -1,8 +1,10 @@
 """Running a suite against a model adapter; records go to whatever the caller does with them.
 
 * Synchronous adapters (:class:`ModelAdapter`: callables, scikit-learn) and asynchronous
-  ones (:class:`AsyncModelAdapter`: :class:`OpenAIAdapter` for OpenAI-compatible endpoints)
-  register by name (:func:`register_adapter`, :func:`get_adapter`).
+  ones (:class:`AsyncModelAdapter`: :class:`OpenAIAdapter` for OpenAI-compatible endpoints,
+  :class:`HuggingFaceAdapter` for local transformers models, found with
+  :func:`shipped_model`) register by name (:func:`register_adapter`, :func:`get_adapter`).
+  :func:`adapter_for_suite` gives an adapter the suite's prompt template.
 * :func:`evaluate_suite` runs either kind; :func:`evaluate_suite_async` is the asynchronous
   path (concurrency, retries, rate limits, repeated samples, :class:`ResponseCache`).
 * :func:`evaluate_suite_ray` (or ``evaluate_suite(..., backend="ray")``) runs shards of a
