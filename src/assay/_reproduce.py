@@ -26,6 +26,7 @@ from assay.errors import ConfigError
 from assay.runners import (
     AsyncModelAdapter,
     CallableAdapter,
+    HuggingFaceAdapter,
     ModelAdapter,
     OpenAIAdapter,
     PromptTemplate,
@@ -117,12 +118,45 @@ def _openai(desc: dict[str, Any]) -> OpenAIAdapter:
     return OpenAIAdapter(desc["model"], prompt_template=template, **kwargs)
 
 
+# describe() keys of HuggingFaceAdapter that are constructor arguments of the same name
+_HF_ARGS = (
+    "gguf_file",
+    "task",
+    "prompt_template",
+    "chat",
+    "system",
+    "choices",
+    "max_new_tokens",
+    "temperature",
+    "top_p",
+    "seed",
+    "batch_size",
+    "device",
+    "dtype",
+)
+
+
+def _hf(desc: dict[str, Any]) -> HuggingFaceAdapter:
+    if "model" not in desc or "model_digest" not in desc:
+        raise _missing("a HuggingFaceAdapter", "its manifest does not record the model")
+    kwargs = {k: desc[k] for k in _HF_ARGS if desc.get(k) is not None}
+    adapter = HuggingFaceAdapter(desc["model"], **kwargs)
+    if adapter.model_digest != desc["model_digest"]:
+        raise _missing(
+            "a HuggingFaceAdapter",
+            f"the weights at {desc['model']!r} are not the ones the run used (digest "
+            f"{adapter.model_digest[:12]} now, {str(desc['model_digest'])[:12]} then)",
+        )
+    return adapter
+
+
 def rebuild_adapter(manifest: Manifest) -> ModelAdapter | AsyncModelAdapter:
     """The adapter a run was made with, from ``provenance["adapter"]`` of its manifest.
 
     Callables are imported again by ``module:qualname``; OpenAI-compatible endpoints are
     rebuilt from their recorded address, model, decoding parameters and prompt template (the
-    API key comes from the environment). Anything else (scikit-learn estimators, runs that
+    API key comes from the environment); local Hugging Face models from their recorded path,
+    settings and template, refused when the weights' digest no longer matches. Anything else (scikit-learn estimators, runs that
     were ingested) raises :class:`~assay.errors.ConfigError`: pass ``model=`` instead.
     """
     desc = manifest.provenance.get("adapter")
@@ -144,6 +178,8 @@ def rebuild_adapter(manifest: Manifest) -> ModelAdapter | AsyncModelAdapter:
         return CallableAdapter(spec, batched=bool(desc.get("batched", False)))
     if kind == "openai":
         return _openai(desc)
+    if kind == "hf":
+        return _hf(desc)
     if kind == "sklearn":
         raise _missing(
             "the fitted estimator",

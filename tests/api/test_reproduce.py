@@ -229,3 +229,29 @@ def test_cli_prints_report_and_json(store, models):
     assert len(assay.list_runs(store=store)) == 1
     missing = runner.invoke(app, ["reproduce", "ffffffffffff"])
     assert missing.exit_code != 0
+
+
+def test_hugging_face_adapter_is_rebuilt_and_refused_when_the_weights_changed(tmp_path):
+    from assay.runners import HuggingFaceAdapter
+
+    folder = tmp_path / "checkpoint"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "llama"}')
+    (folder / "model.safetensors").write_bytes(b"\x01" * 1024)
+    adapter = HuggingFaceAdapter(
+        folder,
+        task="choice",
+        choices=["Yes", "No"],
+        prompt_template="Is {{ input }} true?",
+        seed=7,
+        batch_size=2,
+        device="cpu",
+        dtype="float32",
+    )
+    recorded = adapter.describe()
+    rebuilt = rebuild_adapter(_manifest_of(recorded))
+    assert isinstance(rebuilt, HuggingFaceAdapter)
+    assert rebuilt.describe() == recorded
+    (folder / "model.safetensors").write_bytes(b"\x02" * 1024)  # same size, new weights
+    with pytest.raises(ConfigError, match="not the ones the run used"):
+        rebuild_adapter(_manifest_of(recorded))
