@@ -50,26 +50,7 @@ def demo_command(
     say = (lambda _m: None) if json else (lambda m: console.print(f"[dim]·[/] {safe(m)}"))
     result = assay.run_demo(store=store, on_step=say)
     if json:
-        emit_json(
-            {
-                "store": result.store_url,
-                "suite": {"name": result.suite.suite.name, "digest": result.suite.digest},
-                "baseline": {
-                    "created": result.baseline.created,
-                    "run": result.baseline.run.model_dump(mode="json"),
-                },
-                "candidate": {
-                    "created": result.candidate.created,
-                    "run": result.candidate.run.model_dump(mode="json"),
-                },
-                "verdict": result.decision.verdict.model_dump(mode="json"),
-                "decision": {
-                    "created": result.decision.created,
-                    "decision_id": result.decision.decision.decision_id,
-                },
-                "files": {k: str(v) for k, v in result.decision.files.items()},
-            }
-        )
+        emit_json(demo_json(result))
         return
     console.print(f"\nstore: {safe(result.store_url)}")
     console.print(
@@ -115,20 +96,8 @@ def _demo_sentiment(sample: int | None, db: str | None, json: bool) -> None:
         emit_json(
             {
                 "example": "sentiment",
-                "store": result.store_url,
-                "suite": {"name": result.suite.suite.name, "digest": result.suite.digest},
-                "baseline": {
-                    "created": result.baseline.created,
-                    "run": result.baseline.run.model_dump(mode="json"),
-                },
-                "candidate": {
-                    "created": result.candidate.created,
-                    "run": result.candidate.run.model_dump(mode="json"),
-                },
+                **demo_json(result),
                 "results": [r.model_dump(mode="json") for r in rec.comparison.results],
-                "verdict": rec.verdict.model_dump(mode="json"),
-                "decision": {"created": rec.created, "decision_id": rec.decision.decision_id},
-                "files": {k: str(v) for k, v in rec.files.items()},
             }
         )
         return
@@ -142,6 +111,28 @@ def _demo_sentiment(sample: int | None, db: str | None, json: bool) -> None:
         console.print(f"{key}: {safe(path.resolve())}")
     state = "recorded" if rec.created else "was already recorded (nothing new written)"
     console.print(f"decision {rec.decision.decision_id[:12]} {state}")
+
+
+def demo_json(result: assay.DemoResult) -> dict[str, Any]:
+    """What a demo stored and decided, for --json."""
+    return {
+        "store": result.store_url,
+        "suite": {"name": result.suite.suite.name, "digest": result.suite.digest},
+        "baseline": {
+            "created": result.baseline.created,
+            "run": result.baseline.run.model_dump(mode="json"),
+        },
+        "candidate": {
+            "created": result.candidate.created,
+            "run": result.candidate.run.model_dump(mode="json"),
+        },
+        "verdict": result.decision.verdict.model_dump(mode="json"),
+        "decision": {
+            "created": result.decision.created,
+            "decision_id": result.decision.decision.decision_id,
+        },
+        "files": {k: str(v) for k, v in result.decision.files.items()},
+    }
 
 
 def progress_bar(label: str, *, hidden: bool) -> Progress:
