@@ -392,3 +392,45 @@ def test_runs_read_back_from_a_store_compare(store: assay.Store) -> None:
     assert {"path": "model.version", "a": "0", "b": "1"} in result.manifest_differences
     assert result.result("score").difference.estimate > 0
     assert Comparison.model_validate(result.model_dump()) == result
+
+
+def test_latencies_shared_by_a_batch_are_resampled_as_one_timing(
+    data: SuiteData, runs: tuple
+) -> None:
+    base, cand = runs
+    n = base.num_rows
+    rng = np.random.default_rng(5)
+    batch = np.arange(n) // 40  # 10 batches: every example of a batch shares its timing
+    lat_base = rng.gamma(4.0, 1.0, size=10)[batch]
+    lat_cand = (rng.gamma(4.0, 1.0, size=10) * 2.0)[batch]
+    base = base.set_column(
+        base.schema.get_field_index("latency_ms"), "latency_ms", pa.array(lat_base)
+    )
+    cand = cand.set_column(
+        cand.schema.get_field_index("latency_ms"), "latency_ms", pa.array(lat_cand)
+    )
+    row = _compare(data, base, cand, rng=3).result("latency_p95")
+    # the reference: the same paired bootstrap with each batch as a cluster
+    ref = paired_quantile_bootstrap(lat_base, lat_cand, 0.95, clusters=batch, rng=3, resamples=300)
+    assert (row.difference.low, row.difference.high) == pytest.approx(
+        (ref.difference.low, ref.difference.high), rel=1e-12
+    )
+    naive = paired_quantile_bootstrap(lat_base, lat_cand, 0.95, rng=3, resamples=300)
+    width = row.difference.high - row.difference.low
+    assert width > naive.difference.width
+    assert any("10 timing groups" in note for note in row.notes)
+
+
+def test_one_shared_timing_per_run_gives_no_latency_interval_and_says_why(
+    data: SuiteData, runs: tuple
+) -> None:
+    base, cand = runs
+    n = base.num_rows
+    index = base.schema.get_field_index("latency_ms")
+    base = base.set_column(index, "latency_ms", pa.array(np.full(n, 2.0)))
+    cand = cand.set_column(index, "latency_ms", pa.array(np.full(n, 9.0)))
+    result = _compare(data, base, cand, rng=3)
+    assert not [r for r in result.results if r.metric.startswith("latency_")]
+    assert any(
+        m.startswith("Not compared: latency_p95: examples timed together") for m in result.methods
+    )

@@ -160,6 +160,12 @@ def _operational(
             if name in taken:
                 continue
             r = compare_quantile(b, c, q, layout, seed, resamples, conf)
+            if r is None and int((~np.isnan(b) & ~np.isnan(c)).sum()) >= 2:
+                out.not_compared.append(
+                    f"{name}: examples timed together (one batch, one shared latency) are "
+                    "resampled together, with the suite's clusters kept whole, and that leaves "
+                    "a single unit, so there is no interval"
+                )
             if r is not None:
                 overall: GroupResults = [[r]]
                 overall += [[None] * f.size for f in layout.families[1:]]
@@ -266,6 +272,14 @@ def compare_runs(
         ],
         created_at=datetime.now(UTC),
         methods=describe_methods(
-            out.outcomes, layout, paired, conf, seed, n_resamples, small, out.unscored
+            out.outcomes,
+            layout,
+            paired,
+            conf,
+            seed,
+            n_resamples,
+            small,
+            out.unscored,
+            out.not_compared,
         ),
     )

@@ -84,6 +84,7 @@ def describe_methods(
     resamples: int,
     min_slice_size: int,
     unscored: Sequence[str],
+    not_compared: Sequence[str] = (),
 ) -> list[str]:
     """Every method the comparison used, one sentence each."""
     clustered = layout.clusters is not None
@@ -128,4 +129,5 @@ def describe_methods(
         )
     if unscored:
         lines.append(f"Not compared (no example scored in both runs): {', '.join(unscored)}.")
+    lines.extend(f"Not compared: {reason}." for reason in not_compared)
     return lines

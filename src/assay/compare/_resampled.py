@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -287,13 +287,19 @@ def compare_quantile(
     resamples: int,
     confidence: float,
 ) -> PairedResult | None:
-    """Paired bootstrap of the ``q``-quantile difference over all examples with values in both."""
+    """Paired bootstrap of the ``q``-quantile difference over all examples with values in both.
+
+    Examples timed together (one batch of a batched model, so one shared latency in each run)
+    are one measurement, not many: they are resampled together, as clusters (merged with the
+    suite's clusters), so the interval reflects how many timings there really were.
+    """
     valid = ~(np.isnan(baseline) | np.isnan(candidate))
-    clusters = None if layout.clusters is None else layout.clusters[valid]
+    suite_clusters = None if layout.clusters is None else layout.clusters[valid]
+    clusters, shared = measurement_clusters(baseline[valid], candidate[valid], suite_clusters)
     units = int(valid.sum()) if clusters is None else int(np.unique(clusters).size)
     if units < 2:
         return None
-    return paired_quantile_table(
+    result = paired_quantile_table(
         baseline[valid],
         candidate[valid],
         q,
@@ -302,3 +308,46 @@ def compare_quantile(
         clusters=clusters,
         confidence=confidence,
     )["all"]
+    if shared:
+        note = (
+            f"{units} timing groups: examples timed in one batch share one latency and are "
+            "resampled together"
+        )
+        diff = result.difference
+        result = replace(result, difference=replace(diff, notes=(*diff.notes, note)))
+    return result
+
+
+def measurement_clusters(
+    baseline: FloatArray, candidate: FloatArray, clusters: Any
+) -> tuple[Any, bool]:
+    """Clusters for a latency comparison, and whether timings are shared by several examples.
+
+    Examples with the same (baseline, candidate) latency pair were timed together; each such
+    group must stay whole in a resample, and so must each of the suite's clusters. The result
+    is the finest grouping that keeps both whole (connected components). With one timing per
+    example, the suite's clusters are returned as they are.
+    """
+    _, first, inverse = np.unique(
+        np.stack([baseline, candidate]), axis=1, return_index=True, return_inverse=True
+    )
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    pairs = rank[np.asarray(inverse).reshape(-1)]  # numbered in order of first appearance
+    n_pairs = first.size
+    if n_pairs == baseline.size:
+        return clusters, False
+    if clusters is None:
+        return pairs, True
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    suite_codes = np.unique(np.asarray(clusters), return_inverse=True)[1].reshape(-1)
+    n_suite = int(suite_codes.max()) + 1
+    # a bipartite graph: timing groups 0..n_pairs-1, suite clusters after them
+    graph = coo_matrix(
+        (np.ones(pairs.size), (pairs, n_pairs + suite_codes)),
+        shape=(n_pairs + n_suite, n_pairs + n_suite),
+    )
+    labels = connected_components(graph, directed=False)[1]
+    return labels[pairs], True

@@ -52,6 +52,8 @@ class Collected:
     """Records left out of each metric, per run."""
     unscored: list[str] = field(default_factory=list)
     """Metrics with no example scored in both runs."""
+    not_compared: list[str] = field(default_factory=list)
+    """Metrics left out for another reason, each with its reason in words."""
 
 
 def _interval(e: Estimate) -> Interval:
