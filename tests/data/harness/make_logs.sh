@@ -50,4 +50,6 @@ cd "$here/src/inspect"
 rm -rf "$here/inspect"
 mkdir -p "$here/inspect"
 cp "$work"/inspect/*.eval "$work"/inspect/*.json "$here/inspect/"
+# the machine's own paths (package folders, the checkout) out of the fixtures
+python3 "$here/redact.py" "$(cd "$here/../../.." && pwd)" "$here"/inspect/* "$here"/lmeval/*/*
 ls -lR "$here/lmeval" "$here/inspect"
