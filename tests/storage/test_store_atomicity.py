@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +127,24 @@ def test_two_processes_write_one_sqlite_store(tmp_path: Path) -> None:
         for info in stored[::7]:
             assert store.runs.records(info.run_id).num_rows == 200
     assert len(_files(Path(files) / "records")) == 2 * RUNS_PER_WRITER
+
+
+def test_opening_a_new_file_waits_for_another_writer(tmp_path: Path) -> None:
+    # Another process creates the file and holds its write lock; switching the journal to WAL
+    # needs an exclusive lock, which SQLite refuses at once rather than waiting, so opening
+    # must retry until the writer commits.
+    path = tmp_path / "assay.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE held (x INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO held VALUES (1)")
+    release = threading.Timer(0.3, holder.execute, args=("COMMIT",))
+    release.start()
+    try:
+        with open_store(f"sqlite:///{path}", artifacts=str(tmp_path / "files")) as store:
+            assert store.runs.list(RunQuery()) == []
+            with store.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        release.join()
+        holder.close()
