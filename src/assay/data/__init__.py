@@ -1,17 +1,25 @@
 """Data integrity: suites from files and frames, and records checked against their suite.
 
 Every error names the file, the line or row, the column, what was expected and what was found.
+Harness-log readers and summaries load on first use, so a runner that needs neither starts
+without the statistics engine.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from assay.data._files import FileFormat, Location, detect_format, read_table
-from assay.data._harness import HarnessImport
-from assay.data._harness_detect import read_harness_log
-from assay.data._harness_inspect import read_inspect_log
-from assay.data._harness_lmeval import read_lm_eval_samples
 from assay.data._records import records_digest, validate_records
 from assay.data._schema import SuiteData, examples_digest, examples_table, record_schema
 from assay.data._suites import load_suite, make_suite
-from assay.data._summary import SampleSummary, summarise_records, summarise_samples
+
+if TYPE_CHECKING:
+    from assay.data._harness import HarnessImport
+    from assay.data._harness_detect import read_harness_log
+    from assay.data._harness_inspect import read_inspect_log
+    from assay.data._harness_lmeval import read_lm_eval_samples
+    from assay.data._summary import SampleSummary, summarise_records, summarise_samples
 
 __all__ = [
     "FileFormat",
@@ -34,3 +42,24 @@ __all__ = [
     "summarise_samples",
     "validate_records",
 ]
+
+_LAZY = {
+    "HarnessImport": "assay.data._harness",
+    "read_harness_log": "assay.data._harness_detect",
+    "read_inspect_log": "assay.data._harness_inspect",
+    "read_lm_eval_samples": "assay.data._harness_lmeval",
+    "SampleSummary": "assay.data._summary",
+    "summarise_records": "assay.data._summary",
+    "summarise_samples": "assay.data._summary",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assay.data' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

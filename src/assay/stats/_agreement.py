@@ -16,11 +16,11 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import as_rng, check_confidence, check_positive_int
 from assay.stats._results import Estimate
+from assay.stats._scipy import special
 
 __all__ = ["AgreementResult", "cohens_kappa", "krippendorff_alpha"]
 

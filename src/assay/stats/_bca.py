@@ -23,9 +23,9 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtr, ndtri
 
 from assay.stats._results import Alternative
+from assay.stats._scipy import special
 
 __all__ = [
     "IntervalMethod",
@@ -82,7 +82,7 @@ def bca_bias_correction(estimate: npt.ArrayLike, replicates: npt.ArrayLike) -> F
     theta = np.asarray(estimate, dtype=np.float64)[..., None]
     reps = np.asarray(replicates, dtype=np.float64)
     below = np.count_nonzero(reps < theta, axis=-1) + np.count_nonzero(reps <= theta, axis=-1)
-    z0: FloatArray = ndtri(below / (2.0 * reps.shape[-1]))
+    z0: FloatArray = special.ndtri(below / (2.0 * reps.shape[-1]))
     return z0
 
 
@@ -118,10 +118,10 @@ def bca_levels(
     def adjust(p: float) -> FloatArray:
         if p <= 0.0 or p >= 1.0:
             return np.full(np.broadcast_shapes(z.shape, a.shape), p)
-        num = z + float(ndtri(p))
+        num = z + float(special.ndtri(p))
         den = 1.0 - a * num
         with np.errstate(invalid="ignore", divide="ignore"):
-            level = ndtr(z + num / den)
+            level = special.ndtr(z + num / den)
         return np.where(np.isfinite(z) & (den > 0), level, np.nan)
 
     return adjust(lo_p), adjust(hi_p)

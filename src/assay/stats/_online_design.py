@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import special
 
 from assay.errors import ParameterError
 from assay.stats._checks import check_positive_int, check_probability
 from assay.stats._online_sequential import boundary_z
 from assay.stats._online_types import MDERow, SampleSizePlan
 from assay.stats._results import Alternative
-from assay.stats._scipy import optimize, stats
+from assay.stats._scipy import optimize, special, stats
 
 __all__ = ["ab_mde_by_week", "ab_sample_size", "dunnett_critical_value"]
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from assay.errors import ParameterError
 from assay.stats._checks import as_float_array, check_confidence, check_probability
@@ -17,7 +17,7 @@ from assay.stats._results import Alternative
 
 __all__ = ["ab_quantile_lift", "quantile_with_se"]
 
-_Z = float(special.ndtri(0.975))
+_Z = NormalDist().inv_cdf(0.975)
 
 
 def quantile_with_se(values: npt.NDArray[np.float64], q: float) -> tuple[float, float]:

@@ -11,7 +11,6 @@ from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import check_confidence
@@ -19,6 +18,7 @@ from assay.stats._online_sequential import msprt_interval, msprt_p_value
 from assay.stats._online_sums import arm_moments, validate_sums
 from assay.stats._online_types import LiftResult, MeanSums, MetricKind, RatioSums
 from assay.stats._results import Alternative, Estimate
+from assay.stats._scipy import special
 
 FloatArray = npt.NDArray[np.float64]
 _ALTERNATIVES = ("two-sided", "greater", "less")

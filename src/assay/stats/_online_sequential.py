@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from assay.errors import ParameterError
 from assay.stats._checks import check_confidence
 from assay.stats._results import Alternative
+from assay.stats._scipy import special
 
 __all__ = ["boundary_z", "msprt_interval", "msprt_p_value"]
 

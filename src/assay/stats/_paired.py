@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import as_float_array, as_rng, check_confidence, check_positive_int
@@ -29,7 +28,7 @@ from assay.stats._clustered import (
 )
 from assay.stats._estimates import as_binary_array, binary_estimate, require_units, wilson_bounds
 from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
-from assay.stats._scipy import stats
+from assay.stats._scipy import special, stats
 
 __all__ = [
     "McNemarResult",

@@ -23,12 +23,10 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from scipy import special
-
 from assay.errors import ParameterError
 from assay.stats._checks import check_positive_int, check_probability
 from assay.stats._clustered import z_quantile
-from assay.stats._scipy import optimize, stats
+from assay.stats._scipy import optimize, special, stats
 
 __all__ = [
     "mcnemar_mde",

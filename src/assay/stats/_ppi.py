@@ -25,11 +25,11 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import as_float_array, check_confidence
 from assay.stats._results import Estimate, PairedResult, TestResult
+from assay.stats._scipy import special
 
 __all__ = ["PPIPairedResult", "PPIResult", "ppi_mean", "ppi_paired_difference"]
 
