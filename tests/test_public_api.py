@@ -16,6 +16,7 @@ PUBLIC = [
     "compare_runs",
     "decide",
     "diff_runs",
+    "early_stop_plan",
     "evaluate",
     "gate",
     "get_run",

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     )
     from assay._demo import DemoResult, run_demo
     from assay._demo_sentiment import run_sentiment_demo
+    from assay._early_stop_plan import early_stop_plan
     from assay._evaluate import as_adapter, evaluate
     from assay._import_log import import_log
     from assay._reproduce import Reproduction, reproduce
@@ -64,6 +65,7 @@ _EXPORTS = {
     "Reproduction": "assay._reproduce",
     "reproduce": "assay._reproduce",
     "as_adapter": "assay._evaluate",
+    "early_stop_plan": "assay._early_stop_plan",
     "import_log": "assay._import_log",
     "evaluate": "assay._evaluate",
     "SuiteData": "assay.data",
@@ -89,6 +91,7 @@ __all__ = [
     "compare_runs",
     "decide",
     "diff_runs",
+    "early_stop_plan",
     "evaluate",
     "gate",
     "get_run",

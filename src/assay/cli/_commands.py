@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import assay
 from assay.cli._decide import print_verdict
+from assay.cli._early_stop import plan_early_stop, print_early_stop
 from assay.cli._ingest import print_logged
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
@@ -228,6 +229,27 @@ def run_command(
             help="With --backend ray: 'auto' or ray://HOST:PORT; default a local cluster."
         ),
     ] = None,
+    early_stop: Annotated[
+        str | None,
+        typer.Option(
+            help="A stored baseline run: evaluate in a seeded random order and stop once an "
+            "anytime-valid confidence sequence for the policy's primary comparison decides."
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="With --early-stop: the policy YAML (default: the shipped policy)."),
+    ] = None,
+    early_stop_metric: Annotated[
+        str | None,
+        typer.Option(help="With --early-stop: the metric, when the policy judges several."),
+    ] = None,
+    early_stop_seed: Annotated[
+        int, typer.Option(help="With --early-stop: seed of the evaluation order.")
+    ] = 0,
+    early_stop_bounds: Annotated[
+        str, typer.Option(help="With --early-stop: LOW:HIGH, the range every score lies in.")
+    ] = "0:1",
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -236,6 +258,15 @@ def run_command(
     """
     target = _load_model(callable_spec, pickle_file, adapter, adapter_arg)
     store = assay.open_store(db)
+    plan = plan_early_stop(
+        early_stop,
+        suite=suite,
+        store=store,
+        policy=policy,
+        metric=early_stop_metric,
+        seed=early_stop_seed,
+        bounds=early_stop_bounds,
+    )
     with progress_bar("evaluating", hidden=json) as progress:
         task = progress.add_task("run", total=None)
         logged = assay.evaluate(
@@ -249,9 +280,11 @@ def run_command(
             tags=parse_pairs(tag, "tag"),
             backend=backend,
             ray_address=ray_address,
+            early_stop=plan,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     if json:
         emit_json({"created": logged.created, "run": logged.run.model_dump(mode="json")})
     else:
         print_logged(logged)
+        print_early_stop(logged.run)

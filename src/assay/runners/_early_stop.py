@@ -91,6 +91,8 @@ class EarlyStop:
     """Seed of the random evaluation order."""
     bounds: tuple[float, float] = (0.0, 1.0)
     """The range one per-example score is known to lie in."""
+    baseline_run: str | None = None
+    """The stored run the baseline scores came from (:func:`assay.early_stop_plan` sets it)."""
 
 
 @dataclass(frozen=True)
@@ -334,4 +336,5 @@ def _parameters(plan: EarlyStop) -> dict[str, Any]:
         "bounds": list(plan.bounds),
         "truncation": _TRUNCATION,
         "baseline": None if isinstance(plan.baseline, Mapping) else float(plan.baseline),
+        "baseline_run": plan.baseline_run,
     }

@@ -1,0 +1,81 @@
+"""``assay run --early-stop RUN``: the plan from the policy, and how the stop ended."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import assay
+from assay.cli._render import console, safe
+from assay.core import Run
+from assay.errors import ConfigError
+from assay.runners import EarlyStop
+from assay.storage import Store
+
+__all__ = ["parse_bounds", "plan_early_stop", "print_early_stop"]
+
+
+def parse_bounds(text: str) -> tuple[float, float]:
+    """``LOW:HIGH`` as two floats."""
+    low, sep, high = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError(text)
+        return float(low), float(high)
+    except ValueError:
+        raise ConfigError(
+            f"--early-stop-bounds is LOW:HIGH, the range every score lies in. Got {text!r}."
+        ) from None
+
+
+def plan_early_stop(
+    baseline: str | None,
+    *,
+    suite: str,
+    store: Store,
+    policy: Path | None,
+    metric: str | None,
+    seed: int,
+    bounds: str,
+) -> EarlyStop | None:
+    """The plan for ``--early-stop BASELINE`` (``None`` without it)."""
+    if baseline is None:
+        if policy is not None or metric is not None:
+            raise ConfigError("--policy and --early-stop-metric apply to --early-stop only.")
+        return None
+    return assay.early_stop_plan(
+        baseline,
+        suite=suite,
+        policy=policy,
+        metric=metric,
+        store=store,
+        seed=seed,
+        bounds=parse_bounds(bounds),
+    )
+
+
+def print_early_stop(run: Run) -> None:
+    """One line on how a planned early stop ended, when the run had one."""
+    stop: dict[str, Any] | None = run.manifest.provenance.get("early_stop")
+    if not stop:
+        return
+    words = {
+        "not_worse": "[green]decided: not worse[/]",
+        "worse": "[red]decided: worse[/]",
+        "undecided": "[yellow]undecided[/]",
+    }[stop["decision"]]
+    low, high = stop["low"], stop["high"]
+    interval = "no interval" if low is None or high is None else f"[{low:+.4f}, {high:+.4f}]"
+    console.print(
+        f"  early stop: {words} after {stop['n_used']:,} of {stop['n_total']:,} examples; "
+        f"{safe(stop['metric'])} difference {interval}, margin {stop['margin']:g}, "
+        f"{stop['confidence']:.0%} {stop['method']}"
+    )
+    left = stop["n_total"] - stop["n_used"]
+    if left:
+        console.print(
+            f"  The decision on {safe(stop['metric'])} is anytime-valid (it holds at a "
+            "data-dependent stop). "
+            "`assay gate` judges complete runs: its fixed-sample intervals assume no "
+            f"stop, and a coverage rule counts the {left:,} unevaluated examples as missing."
+        )
