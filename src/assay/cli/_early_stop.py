@@ -71,11 +71,9 @@ def print_early_stop(run: Run) -> None:
         f"{safe(stop['metric'])} difference {interval}, margin {stop['margin']:g}, "
         f"{stop['confidence']:.0%} {stop['method']}"
     )
-    left = stop["n_total"] - stop["n_used"]
-    if left:
+    if stop["n_used"] < stop["n_total"]:
         console.print(
-            f"  The decision on {safe(stop['metric'])} is anytime-valid (it holds at a "
-            "data-dependent stop). "
-            "`assay gate` judges complete runs: its fixed-sample intervals assume no "
-            f"stop, and a coverage rule counts the {left:,} unevaluated examples as missing."
+            "  Compare and gate it against the same baseline run: the gates judge "
+            f"{safe(stop['metric'])} on this anytime-valid interval, and the unevaluated "
+            "examples are not counted as missing."
         )

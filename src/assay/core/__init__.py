@@ -12,6 +12,7 @@ from assay.core.comparison import (
     Flip,
     Interval,
     MetricComparison,
+    PlannedStop,
     RunErrors,
 )
 from assay.core.decision import Approval, Decision, LedgerEntry
@@ -47,6 +48,7 @@ __all__ = [
     "MetricSpec",
     "MetricSummary",
     "ModelRef",
+    "PlannedStop",
     "RuleOutcome",
     "Run",
     "RunErrors",

@@ -13,6 +13,7 @@ __all__ = [
     "Flip",
     "Interval",
     "MetricComparison",
+    "PlannedStop",
     "RunErrors",
 ]
 
@@ -142,6 +143,33 @@ class RunErrors(BaseModel):
         return self.errors / self.records if self.records else 0.0
 
 
+class PlannedStop(BaseModel):
+    """The candidate's planned early stop, paired with this comparison's baseline run.
+
+    The candidate evaluated examples in a seeded random order and stopped when an
+    anytime-valid confidence sequence for ``metric`` (candidate − baseline) decided. Gates
+    judge that metric's overall difference on this interval, which stays valid at a
+    data-dependent stop; the fixed-sample interval of the comparison does not.
+    """
+
+    model_config = _CONFIG
+
+    metric: str
+    """The metric the stop decided on."""
+    decision: Literal["not_worse", "worse", "undecided"]
+    """How the stop ended."""
+    n_used: int
+    """Examples the candidate evaluated."""
+    n_total: int
+    """Examples in the suite."""
+    n_observations: int
+    """Examples in the sequence (evaluated, no error, with a baseline score)."""
+    difference: Interval
+    """The sequence's final interval for the mean of candidate − baseline."""
+    margin: float
+    """The margin the plan stopped against, in the metric's units."""
+
+
 class Comparison(BaseModel):
     """A candidate run against a baseline run on the same suite version."""
 
@@ -175,6 +203,8 @@ class Comparison(BaseModel):
     """When the comparison was made (UTC)."""
     methods: list[str] = Field(default_factory=list)
     """Every statistical method used, in words, for the report's methods section."""
+    early_stop: PlannedStop | None = None
+    """The candidate's planned early stop against this baseline, when it had one."""
 
     def result(
         self, metric: str, slice_attribute: str | None = None, slice_value: str | None = None

@@ -2,7 +2,9 @@
 
 A run that silently drops examples (the hard ones, say) is compared only on what it kept and
 looks better than it is; failures must be records with an error, never missing rows. Coverage
-is a count, not an estimate, so the rule passes or fails, never inconclusive.
+is a count, not an estimate, so the rule passes or fails, never inconclusive. Examples a
+planned early stop left unevaluated (:attr:`assay.core.Comparison.early_stop`) were never
+meant to be run and do not count as missing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from assay.gates._planned import planned_unevaluated
 from assay.gates._registry import FieldProblem, RuleCase, RuleJudgement, register_rule_kind
 
 __all__ = ["Coverage", "CoverageParameters"]
@@ -52,17 +55,26 @@ class Coverage:
         assert isinstance(params, CoverageParameters)
         cov = case.comparison.coverage
         base = cov.shared + cov.baseline_only
-        missing = cov.baseline_only / base if base else 0.0
+        planned = min(planned_unevaluated(case), cov.baseline_only)
+        lacking = cov.baseline_only - planned
+        missing = lacking / base if base else 0.0
         limit = f"{params.max_missing:.1%}"
+        by_plan = (
+            f"; its planned early stop left {planned:,} unevaluated, which is not missing"
+            if planned
+            else ""
+        )
         if missing <= params.max_missing:
             reason = (
-                f"the candidate has {cov.shared:,} of the baseline's {base:,} examples "
-                f"({missing:.1%} missing), within the {limit} allowed"
+                f"the candidate has {cov.shared:,} of the baseline's {base:,} examples"
+                f"{by_plan} ({missing:.1%} missing{' otherwise' if planned else ''}), within the "
+                f"{limit} allowed"
             )
             return RuleJudgement("pass", reason, None, ("coverage",))
         reason = (
-            f"the candidate lacks {cov.baseline_only:,} of the baseline's {base:,} examples "
-            f"({missing:.1%} missing), more than the {limit} allowed; a run must record "
-            "failures as errors, not drop them"
+            f"the candidate lacks {lacking:,} of the baseline's {base:,} examples"
+            f"{by_plan} ({missing:.1%} missing{' otherwise' if planned else ''}), more than the "
+            f"{limit} allowed; a run must "
+            "record failures as errors, not drop them"
         )
         return RuleJudgement("fail", reason, None, ("coverage",))

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from assay.core import MetricComparison
 from assay.gates._combine import Judged, PerResultKind, gain, settle_sentence
+from assay.gates._planned import planned_result
 from assay.gates._registry import FieldProblem, Outcome, RuleCase, register_rule_kind
 from assay.gates._settle import sample_size_to_settle
 from assay.gates._words import scale_of
@@ -34,6 +35,10 @@ __all__ = [
 ]
 
 _PARAMS = ConfigDict(frozen=True, extra="forbid")
+_PLANNED_SETTLE = (
+    "the planned early stop did not settle it on the examples it evaluated; re-run the "
+    "candidate on the whole suite, or on a larger one, without the stop"
+)
 
 
 def _finite(value: Any, field: str, kind: str, expected: str) -> float:
@@ -103,6 +108,7 @@ class NonInferiority(PerResultKind):
     def judge_one(self, result: MetricComparison, params: BaseModel, case: RuleCase) -> Judged:
         """Judge one result on the gain's interval (see the module docstring)."""
         assert isinstance(params, NonInferiorityParameters)
+        result, planned = planned_result(result, case)
         sc = scale_of(result)
         base = result.baseline.estimate
         if params.margin is not None:
@@ -123,10 +129,12 @@ class NonInferiority(PerResultKind):
             outcome, where = "inconclusive", "across"
         reason = (
             f"{_label(result)}: {sc.diffs(result.difference)}, {where} the "
-            f"{sc.margin(bound)} margin{note}"
+            f"{sc.margin(bound)} margin{note}{planned}"
         )
         if outcome != "inconclusive":
             return Judged(result.label, outcome, reason)
+        if planned:
+            return Judged(result.label, outcome, reason, _PLANNED_SETTLE, 0)
         size = sample_size_to_settle(
             result.difference, result.n, m, paired_binary=paired_binary(result)
         )
@@ -150,6 +158,7 @@ class Superiority(PerResultKind):
 
     def judge_one(self, result: MetricComparison, params: BaseModel, case: RuleCase) -> Judged:
         """Judge one result on the gain's interval (see the module docstring)."""
+        result, planned = planned_result(result, case)
         sc = scale_of(result)
         g_est, g_low, g_high = gain(result)
         higher = result.goal == "higher"
@@ -161,9 +170,11 @@ class Superiority(PerResultKind):
             where = "entirely at or below zero" if higher else "entirely at or above zero"
         else:
             outcome, where = "inconclusive", "the interval includes zero"
-        reason = f"{_label(result)}: {sc.diffs(result.difference)}, {where}"
+        reason = f"{_label(result)}: {sc.diffs(result.difference)}, {where}{planned}"
         if outcome != "inconclusive":
             return Judged(result.label, outcome, reason)
+        if planned:
+            return Judged(result.label, outcome, reason, _PLANNED_SETTLE, 0)
         if g_est <= 0.0:
             settle = (
                 f"the observed difference ({sc.diff(result.difference.estimate)}) does not "
