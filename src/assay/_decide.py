@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assay._api import _store, get_run
+from assay._planned_stop import attach_planned_stop
 from assay.compare import compare_runs as _compare_tables
 from assay.core import (
     Approval,
@@ -55,22 +56,33 @@ def compare_runs(
     """Compare two stored runs by id, paired by example.
 
     Loads both runs' records from the store and calls :func:`assay.compare.compare_runs`
-    (which works on record tables); the manifests' differences are included.
+    (which works on record tables); the manifests' differences are included. A candidate
+    stopped early by plan against this baseline carries its stop, replayed from the records
+    (``Comparison.early_stop``; see docs/runners.md, "Early stopping").
     """
     st = _store(store)
     base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
     suite = st.suites.get(base.suite_digest)
-    return _compare_tables(
+    base_records, cand_records = st.runs.records(base.run_id), st.runs.records(cand.run_id)
+    comparison = _compare_tables(
         base,
-        st.runs.records(base.run_id),
+        base_records,
         cand,
-        st.runs.records(cand.run_id),
+        cand_records,
         suite,
         confidence=confidence,
         shared_only=shared_only,
         rng=seed,
         resamples=resamples,
         manifest_differences=diff_manifests(base.manifest, cand.manifest),
+    )
+
+    def example_ids() -> list[str]:
+        table = st.suites.examples(cand.suite_digest)
+        return [str(i) for i in table.column("example_id").to_pylist()]
+
+    return attach_planned_stop(
+        comparison, base, base_records, cand, cand_records, suite, example_ids
     )
 
 
@@ -138,14 +150,22 @@ def decide(
     shared_only: bool = False,
     seed: int = 0,
 ) -> DecisionRecord:
-    """Compare, gate, write the report and memo, and record the decision in the ledger.
+    """Compare (at the policy's confidence), gate, write the report and memo, and record the
+    decision in the ledger.
 
     The decision's id is derived from the runs, the policy and the verdict, so deciding the
     same thing twice records it once.
     """
     st = _store(store)
-    comparison = compare_runs(baseline, candidate, store=st, shared_only=shared_only, seed=seed)
     pol = resolve_policy(policy)
+    comparison = compare_runs(
+        baseline,
+        candidate,
+        store=st,
+        shared_only=shared_only,
+        seed=seed,
+        confidence=pol.confidence,
+    )
     verdict = evaluate_policy(pol, comparison)
     files = write_reports(comparison, verdict, out_dir)
     decision_id = digest(

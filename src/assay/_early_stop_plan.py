@@ -5,7 +5,13 @@ The plan stops on the policy's primary comparison: the first blocking, unsliced
 Its metric is the rule's (for ``metric: "*"``, the suite's first metric, or the one asked
 for), its margin the rule's (``relative_margin`` times the baseline run's mean; 0 for
 superiority), and its confidence the policy's. The baseline is the stored run's per-example
-scores (the mean over its samples; errored records left out), so the sequence is paired.
+scores (the mean over its samples; errored records left out), so the sequence is paired. Metrics that do not aggregate as a mean, and
+suites with clustered examples, are refused: the sequence is for the mean of independent
+examples.
+
+Only the first primary rule shapes the stop. A policy with non-inferiority on every metric and
+superiority on one stops as soon as the first is decided, which leaves the second judged on
+the examples evaluated so far; ask for the superiority metric with ``metric=`` to stop on it.
 """
 
 from __future__ import annotations
@@ -14,11 +20,10 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from assay._api import get_suite
 from assay._decide import resolve_policy
+from assay._planned_stop import example_scores, stop_metric_problem
 from assay.data import SuiteData
 from assay.errors import ConfigError
 from assay.gates import ALL_METRICS, Policy, Rule
@@ -54,33 +59,51 @@ def early_stop_plan(
     """
     st = store if store is not None else open_store()
     data = get_suite(suite, store=st)
+    lo, hi = (float(b) for b in bounds)
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ConfigError(
+            f"The early stop's bounds must be two finite numbers, low < high. Got {bounds!r}."
+        )
     run = st.runs.get(baseline)
     if run.suite_digest != data.suite.digest:
         raise ConfigError(
             f"Baseline run {run.run_id} was evaluated on suite digest "
             f"{run.suite_digest[:12]}, not on {data.suite.name!r} "
-            f"({data.suite.digest[:12]}); an early stop pairs examples of one suite."
+            f"({data.suite.digest[:12]}); an early stop pairs examples of one suite. Pick a "
+            "baseline run on this suite version (assay runs list)."
         )
     chosen = resolve_policy(policy)
     rule, name = _primary_rule(chosen, data, metric)
-    scores = _baseline_scores(st.runs.records(run.run_id), name, run.run_id)
-    lo, hi = bounds
+    clustered = data.examples.column("cluster").null_count < data.examples.num_rows
+    problem = stop_metric_problem(data.suite, name, clustered)
+    if problem is not None:
+        raise ConfigError(
+            f"No early stop on {name!r}: {problem}. Run the whole suite, or stop on another "
+            "metric (metric=..., --early-stop-metric)."
+        )
+    scores = example_scores(st.runs.records(run.run_id), name)
+    if not scores:
+        raise ConfigError(
+            f"Baseline run {run.run_id} has no scored record of {name!r} to pair with; pick "
+            "another baseline run or metric."
+        )
     values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
-    if values.size and (values.min() < lo or values.max() > hi):
+    if values.min() < lo or values.max() > hi:
         raise ConfigError(
             f"Baseline run {run.run_id}: {name!r} scores range from {values.min():g} to "
             f"{values.max():g}, outside the early stop's bounds [{lo:g}, {hi:g}]; give the "
-            "range every score is known to lie in (bounds=(low, high), --early-stop-bounds)."
+            "range every score is known to lie in (bounds=(low, high), --early-stop-bounds), "
+            "or stop on another metric (metric=..., --early-stop-metric)."
         )
     return EarlyStop(
         metric=name,
         baseline=scores,
-        margin=_margin(rule, values, name),
+        margin=_margin(rule, values),
         confidence=chosen.confidence,
         min_examples=min_examples,
         check_every=check_every,
         seed=seed,
-        bounds=(float(lo), float(hi)),
+        bounds=(lo, hi),
         baseline_run=run.run_id,
     )
 
@@ -92,42 +115,37 @@ def _primary_rule(policy: Policy, data: SuiteData, metric: str | None) -> tuple[
             f"The early-stop metric {metric!r} is not a metric of suite {data.suite.name!r} "
             f"(its metrics: {names})."
         )
-    for tier, _, rule in policy.tiered():
-        if tier not in _TIERS or rule.kind not in _PLANNED_KINDS:
-            continue
-        if not rule.blocking or rule.selector.scope != "overall":
-            continue
+    candidates = [
+        rule
+        for tier, _, rule in policy.tiered()
+        if tier in _TIERS
+        and rule.kind in _PLANNED_KINDS
+        and rule.blocking
+        and rule.selector.scope == "overall"
+    ]
+    if metric is not None:  # a rule naming the metric wins over a rule on every metric
+        for rule in candidates:
+            if rule.metric == metric:
+                return rule, metric
+    for rule in candidates:
         if rule.metric == ALL_METRICS:
             return rule, metric or names[0]
-        if rule.metric in names and metric in (None, rule.metric):
+        if metric is None and rule.metric in names:
             return rule, rule.metric
     which = f" on {metric!r}" if metric is not None else ""
     raise ConfigError(
         f"Policy {policy.name!r} has no blocking, unsliced non_inferiority or superiority "
         f"rule{which} for a metric of suite {data.suite.name!r}, so it has no primary "
-        "comparison to stop early on; build the plan with assay.runners.EarlyStop instead."
+        "comparison to stop early on. Add one to the policy, or pass --policy with one "
+        "(assay.runners.EarlyStop builds a plan by hand, which gates do not use without "
+        "baseline_run)."
     )
 
 
-def _baseline_scores(records: pa.Table, metric: str, run_id: str) -> dict[str, float]:
-    ok = records.filter(pc.is_null(records.column("error")))
-    table = ok.select(["example_id", metric]).filter(pc.is_finite(ok.column(metric)))
-    means = table.group_by("example_id").aggregate([(metric, "mean")])
-    ids = means.column("example_id").to_pylist()
-    values = means.column(f"{metric}_mean").to_pylist()
-    if not ids:
-        raise ConfigError(f"Baseline run {run_id} has no scored record of {metric!r} to pair with.")
-    return {str(i): float(v) for i, v in zip(ids, values, strict=True)}
-
-
-def _margin(rule: Rule, values: np.ndarray, metric: str) -> float:
+def _margin(rule: Rule, values: np.ndarray) -> float:
     if rule.kind == "superiority":
         return 0.0
     margin = rule.params.get("margin")
     if margin is not None:
         return float(margin)
-    share = float(rule.params["relative_margin"])
-    base = float(values.mean())
-    if not math.isfinite(base):  # pragma: no cover - values is non-empty and finite
-        raise ConfigError(f"The baseline's mean {metric!r} is not finite.")
-    return share * abs(base)
+    return float(rule.params["relative_margin"]) * abs(float(values.mean()))

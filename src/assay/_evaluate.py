@@ -71,7 +71,9 @@ def evaluate(
     With ``early_stop`` (opt-in), examples are evaluated in a seeded random order and the run
     stops once an anytime-valid confidence sequence has decided; only the evaluated examples
     are recorded, and the plan and its outcome go into the manifest's provenance
-    (``provenance["early_stop"]``). Compare such a run with ``shared_only=True``.
+    (``provenance["early_stop"]``). Compared with the plan's baseline run
+    (:func:`assay.compare_runs`), the stop is replayed from the records and the gates use it;
+    :func:`assay.early_stop_plan` makes the plan from a policy.
 
     ``judges`` maps metrics of the suite (declared with scorer ``"model_graded"``, or any
     scorer the judge replaces) to :class:`~assay.runners.ModelGradedScorer`: after the run,

@@ -110,6 +110,8 @@ def test_plans_that_cannot_be_made_say_why(
         assay.early_stop_plan(base, suite=data, store=store, metric="brevity")
     wide = assay.early_stop_plan(base, suite=data, store=store, metric="brevity", bounds=(0, 5))
     assert wide.bounds == (0.0, 5.0)
+    with pytest.raises(ConfigError, match=r"two finite numbers, low < high\. Got"):
+        assay.early_stop_plan(base, suite=data, store=store, bounds=(1, 0))
     with pytest.raises(ConfigError, match="'f1' is not a metric of suite"):
         assay.early_stop_plan(base, suite=data, store=store, metric="f1")
     budget_only = _policy(tmp_path, "    - {name: cov, kind: coverage, max_missing: 0.0}\n")
@@ -161,5 +163,5 @@ def test_cli_run_stops_early_on_the_policy_comparison(
     assert "early stop: decided: not worse after" in text and f"of {N:,} examples" in text
     assert main([*argv, "--early-stop-bounds", "1"]) == 4
     assert "--early-stop-bounds is LOW:HIGH" in capsys.readouterr().err
-    assert main([*argv[:-4], "--policy", "p.yaml"]) == 4
-    assert "apply to --early-stop only" in capsys.readouterr().err
+    assert main([*argv[:-4], "--policy", "p.yaml", "--early-stop-seed", "3"]) == 4
+    assert "--policy, --early-stop-seed apply to --early-stop only" in capsys.readouterr().err

@@ -1,14 +1,22 @@
-"""A candidate stopped early by plan: the comparison carries the stop, gates judge on it."""
+"""A candidate stopped early by plan: the stop is replayed from the records, gates judge on it."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 import assay
+from assay.cli import main
+from assay.core import PlannedStop
+from assay.errors import ConfigError, ParameterError
+from assay.runners import EarlyStop, evaluate_suite_early_stop
 from assay.testing import synthetic_suite
 
 N = 2000
@@ -31,16 +39,40 @@ def data(store: assay.Store) -> assay.SuiteData:
 
 @pytest.fixture
 def baseline(store: assay.Store, data: assay.SuiteData) -> str:
-    run = assay.evaluate(_model(0.7, 0), suite=data, name="base@1", store=store).run
-    return run.run_id
+    return assay.evaluate(_model(0.7, 0), suite=data, name="base@1", store=store).run.run_id
 
 
 def _stopped(
-    store: assay.Store, data: assay.SuiteData, baseline: str, p: float, **plan: object
+    store: assay.Store,
+    data: assay.SuiteData,
+    baseline: str,
+    p: float,
+    policy: Path | None = None,
+    name: str = "cand@1",
+    **change: Any,
 ) -> assay.LoggedRun:
-    stop = assay.early_stop_plan(baseline, suite=data, store=store, seed=2)
-    stop = dataclasses.replace(stop, **plan)  # type: ignore[arg-type]
-    return assay.evaluate(_model(p, 1), suite=data, name=f"cand@{p}", store=store, early_stop=stop)
+    plan = assay.early_stop_plan(baseline, suite=data, store=store, seed=2, policy=policy)
+    plan = dataclasses.replace(plan, **change)
+    return assay.evaluate(_model(p, 1), suite=data, name=name, store=store, early_stop=plan)
+
+
+def _rules(verdict: Any) -> dict[str, Any]:
+    return {o.rule: o for o in verdict.rules}
+
+
+def _relog(
+    store: assay.Store, data: assay.SuiteData, run: assay.LoggedRun, records: pa.Table, **stop: Any
+) -> str:
+    """The run's records (some left out, say) stored again with its stop, parts changed."""
+    provenance = {"early_stop": {**run.run.manifest.provenance["early_stop"], **stop}}
+    logged = assay.log_run(
+        records.drop_columns(["latency_ms"]),
+        suite=data,
+        model=f"relogged@{len(store.runs.list())}",  # a new run each time, not a duplicate
+        store=store,
+        provenance=provenance,
+    )
+    return logged.run.run_id
 
 
 def test_a_clearly_better_stopped_candidate_ships_on_the_sequence(
@@ -51,18 +83,20 @@ def test_a_clearly_better_stopped_candidate_ships_on_the_sequence(
     assert stop["decision"] == "not_worse" and stop["n_used"] < N
     comparison = assay.compare_runs(baseline, cand.run.run_id, store=store)
     planned = comparison.early_stop
-    assert planned is not None and planned.metric == "accuracy"
-    assert (planned.difference.low, planned.difference.high) == (stop["low"], stop["high"])
-    assert planned.n_total - planned.n_used == comparison.coverage.baseline_only
-    assert any("stopped early by plan on accuracy" in m for m in comparison.methods)
+    assert isinstance(planned, PlannedStop) and planned.metric == "accuracy"
+    # the replay from the records reproduces the run's own stop exactly
+    assert (planned.n_used, planned.decision) == (stop["n_used"], stop["decision"])
+    assert planned.difference.low == pytest.approx(stop["low"], abs=1e-12)
+    assert planned.difference.high == pytest.approx(stop["high"], abs=1e-12)
+    assert planned.unevaluated == N - stop["n_used"] == comparison.coverage.baseline_only
+    assert any("Replayed from both runs' records" in m for m in comparison.methods)
     # the sequence's interval is wider than the fixed-sample one at the same n
     fixed = comparison.result("accuracy").difference
     assert planned.difference.high - planned.difference.low > fixed.high - fixed.low
     verdict = assay.gate(comparison)
-    rules = {o.rule: o for o in verdict.rules}
-    assert verdict.verdict == "SHIP"
-    assert rules["coverage"].outcome == "pass"
-    assert f"its planned early stop left {N - stop['n_used']:,} unevaluated" in (
+    rules = _rules(verdict)
+    assert verdict.verdict == "SHIP" and rules["coverage"].outcome == "pass"
+    assert f"its planned early stop left {planned.unevaluated:,} unevaluated" in (
         rules["coverage"].reason
     )
     reason = rules["non_inferiority"].reason
@@ -70,22 +104,55 @@ def test_a_clearly_better_stopped_candidate_ships_on_the_sequence(
     assert f"[{100 * stop['low']:+.1f}, {100 * stop['high']:+.1f}]" in reason
 
 
-def test_dropped_records_still_fail_coverage(
+def test_dropped_records_make_the_stop_unusable(
     store: assay.Store, data: assay.SuiteData, baseline: str
 ) -> None:
     cand = _stopped(store, data, baseline, 0.95)
     records = store.runs.records(cand.run.run_id).slice(10)  # ten evaluated rows dropped
-    dropped = assay.log_run(
-        records.drop_columns(["latency_ms"]),
-        suite=data,
-        model="dropper@1",
-        store=store,
-        provenance={"early_stop": cand.run.manifest.provenance["early_stop"]},
-    )
-    verdict = assay.gate(assay.compare_runs(baseline, dropped.run.run_id, store=store))
-    coverage = next(o for o in verdict.rules if o.rule == "coverage")
+    comparison = assay.compare_runs(baseline, _relog(store, data, cand, records), store=store)
+    assert comparison.early_stop is None
+    assert any("the candidate lacks 10 of them and has 0 others" in m for m in comparison.methods)
+    verdict = assay.gate(comparison)
+    coverage = _rules(verdict)["coverage"]
     assert verdict.verdict == "BLOCK" and coverage.outcome == "fail"
-    assert coverage.reason.startswith("the candidate lacks 10 of the baseline's 2,000")
+    assert coverage.reason.startswith(f"the candidate lacks {N - records.num_rows:,} of the")
+
+
+def test_a_partial_baseline_excuses_exactly_the_unevaluated_examples(
+    store: assay.Store, data: assay.SuiteData
+) -> None:
+    full = assay.evaluate(_model(0.7, 0), suite=data, name="base@1", store=store).run.run_id
+    part = store.runs.records(full).slice(300)  # a baseline without its first 300 examples
+    base = assay.log_run(
+        part.drop_columns(["latency_ms"]), suite=data, model="part@1", store=store
+    ).run.run_id
+    cand = _stopped(store, data, base, 0.95)
+    evaluated = set(store.runs.records(cand.run.run_id).column("example_id").to_pylist())
+    comparison = assay.compare_runs(base, cand.run.run_id, store=store)
+    assert comparison.early_stop is not None
+    base_ids = set(part.column("example_id").to_pylist())
+    assert comparison.early_stop.unevaluated == len(base_ids - evaluated)
+    assert _rules(assay.gate(comparison))["coverage"].outcome == "pass"
+    # forty evaluated records dropped: the replay no longer matches, coverage counts them
+    kept = store.runs.records(cand.run.run_id).slice(40)
+    dropped = assay.compare_runs(base, _relog(store, data, cand, kept), store=store)
+    assert dropped.early_stop is None
+    assert _rules(assay.gate(dropped))["coverage"].outcome == "fail"
+
+
+def test_the_interval_comes_from_the_records_not_the_provenance(
+    store: assay.Store, data: assay.SuiteData, baseline: str
+) -> None:
+    cand = _stopped(store, data, baseline, 0.95)
+    records = store.runs.records(cand.run.run_id)
+    forged = _relog(store, data, cand, records, low=0.5, high=0.6, estimate=0.55)
+    planned = assay.compare_runs(baseline, forged, store=store).early_stop
+    real = cand.run.manifest.provenance["early_stop"]
+    assert planned is not None and planned.difference.low == pytest.approx(real["low"])
+    lied = _relog(store, data, cand, records, n_used=real["n_used"] + 50)
+    comparison = assay.compare_runs(baseline, lied, store=store)
+    assert comparison.early_stop is None
+    assert any(f"evaluates {real['n_used']:,} examples" in m for m in comparison.methods)
 
 
 def test_a_stop_planned_against_another_run_is_not_used(
@@ -95,12 +162,12 @@ def test_a_stop_planned_against_another_run_is_not_used(
     cand = _stopped(store, data, other, 0.95)
     comparison = assay.compare_runs(baseline, cand.run.run_id, store=store)
     assert comparison.early_stop is None
-    assert any("not paired with this baseline run" in m for m in comparison.methods)
-    verdict = assay.gate(comparison)
-    assert verdict.verdict == "BLOCK"  # the unevaluated examples count as missing
-    assert "anytime-valid" not in next(
-        o.reason for o in verdict.rules if o.rule == "non_inferiority"
-    )
+    line = f"paired with baseline run {other[:12]}, not with this one; compare with that run"
+    assert any(line in m for m in comparison.methods)
+    rules = _rules(assay.gate(comparison))
+    assert rules["coverage"].outcome == "fail"  # the unevaluated examples count as missing
+    assert "anytime-valid" not in rules["non_inferiority"].reason
+    assert assay.compare_runs(other, cand.run.run_id, store=store).early_stop is not None
 
 
 def test_a_stop_at_another_confidence_is_not_used(
@@ -109,10 +176,11 @@ def test_a_stop_at_another_confidence_is_not_used(
     cand = _stopped(store, data, baseline, 0.95, confidence=0.9)
     comparison = assay.compare_runs(baseline, cand.run.run_id, store=store)
     assert comparison.early_stop is None
-    assert any("0.9 confidence sequence" in m for m in comparison.methods)
+    assert any("confidence 0.9 and the comparison 0.95" in m for m in comparison.methods)
+    assert _rules(assay.gate(comparison))["coverage"].outcome == "fail"
 
 
-def test_an_undecided_stop_is_inconclusive_and_says_what_would_settle_it(
+def test_an_undecided_stop_is_inconclusive_and_asks_for_new_examples(
     store: assay.Store, data: assay.SuiteData, baseline: str
 ) -> None:
     # a candidate about one margin worse: the sequence runs through the suite undecided
@@ -120,10 +188,91 @@ def test_an_undecided_stop_is_inconclusive_and_says_what_would_settle_it(
     comparison = assay.compare_runs(baseline, cand.run.run_id, store=store)
     assert comparison.early_stop is not None and comparison.early_stop.decision == "undecided"
     assert comparison.early_stop.n_used == N and comparison.coverage.baseline_only == 0
-    verdict = assay.gate(comparison)
-    ni = next(o for o in verdict.rules if o.rule == "non_inferiority")
+    ni = _rules(assay.gate(comparison))["non_inferiority"]
     assert ni.outcome == "inconclusive" and "anytime-valid" in ni.reason
-    assert "re-run the candidate on the whole suite, or on a larger one" in (ni.to_settle or "")
+    assert "used every example of the suite without deciding" in (ni.to_settle or "")
+
+
+def _table(n: int) -> pa.Table:
+    return pa.table(
+        {
+            "example_id": [f"ex-{i:06d}" for i in range(n)],
+            "input": [f"question {i}" for i in range(n)],
+            "reference": [f"answer {i}" for i in range(n)],
+        }
+    )
+
+
+def _policy(tmp_path: Path, rule: str) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(f"name: p\nrules:\n  quality:\n    - {rule}\n")
+    return path
+
+
+def test_superiority_and_relative_margins_are_judged_on_the_sequence(
+    store: assay.Store, data: assay.SuiteData, baseline: str, tmp_path: Path
+) -> None:
+    superiority = _policy(tmp_path, "{name: better, metric: accuracy, kind: superiority}")
+    cand = _stopped(store, data, baseline, 0.95, policy=superiority)
+    assert cand.run.manifest.provenance["early_stop"]["margin"] == 0.0
+    verdict = assay.gate(assay.compare_runs(baseline, cand.run.run_id, store=store), superiority)
+    assert verdict.verdict == "SHIP"
+    assert "entirely above zero (anytime-valid" in _rules(verdict)["better"].reason
+    relative = _policy(
+        tmp_path, "{name: ni, metric: accuracy, kind: non_inferiority, relative_margin: 0.05}"
+    )
+    cand = _stopped(store, data, baseline, 0.95, policy=relative, name="cand@2")
+    stop = cand.run.manifest.provenance["early_stop"]
+    comparison = assay.compare_runs(baseline, cand.run.run_id, store=store)
+    assert comparison.early_stop is not None
+    base_mean = comparison.early_stop.baseline_mean
+    assert stop["margin"] == pytest.approx(0.05 * base_mean)  # the plan's margin ...
+    reason = _rules(assay.gate(comparison, relative))["ni"].reason
+    assert f"−{100 * 0.05 * base_mean:.1f}-point margin" in reason  # ... is the gate's
+    assert "of the baseline run's" in reason and "over all its examples" in reason
+
+
+def test_a_lower_is_better_metric_stops_worse_and_blocks(
+    store: assay.Store, tmp_path: Path
+) -> None:
+    data = assay.register_suite(
+        assay.make_suite(
+            "lower",
+            _table(N),
+            metrics=[{"name": "miss", "goal": "lower", "scorer": "exact_match"}],
+        ),
+        store=store,
+    )
+    # "miss" is lower-is-better, so the candidate that matches more often is the worse one
+    base = assay.evaluate(_model(0.3, 0), suite=data, name="b@1", store=store).run.run_id
+    plan = assay.early_stop_plan(base, suite=data, store=store, seed=2)
+    cand = assay.evaluate(_model(0.9, 1), suite=data, name="c@1", store=store, early_stop=plan)
+    stop = cand.run.manifest.provenance["early_stop"]
+    assert stop["decision"] == "worse" and stop["goal"] == "lower" and stop["low"] > 0.01
+    verdict = assay.gate(assay.compare_runs(base, cand.run.run_id, store=store))
+    ni = _rules(verdict)["non_inferiority"]
+    assert verdict.verdict == "BLOCK" and ni.outcome == "fail"
+    assert "entirely above" in ni.reason and "anytime-valid" in ni.reason
+
+
+def test_non_mean_metrics_and_clustered_suites_are_refused(store: assay.Store) -> None:
+    f1 = assay.register_suite(
+        assay.make_suite(
+            "f1",
+            _table(200),
+            metrics=[{"name": "label_f1", "aggregate": "macro_f1", "scorer": "exact_match"}],
+        ),
+        store=store,
+    )
+    base = assay.evaluate(_model(0.7, 0), suite=f1, name="b@1", store=store).run.run_id
+    with pytest.raises(ConfigError, match="aggregates as 'macro_f1', not as a mean"):
+        assay.early_stop_plan(base, suite=f1, store=store)
+    clustered = assay.register_suite(synthetic_suite(200, cluster_size=4, seed=3), store=store)
+    base = assay.evaluate(_model(0.7, 0), suite=clustered, name="b@2", store=store).run.run_id
+    with pytest.raises(ConfigError, match="has clustered examples"):
+        assay.early_stop_plan(base, suite=clustered, store=store)
+    with pytest.raises(ParameterError, match="a suite without clusters"):
+        evaluate_suite_early_stop(clustered, _model(0.7, 0), EarlyStop("accuracy", 0.5))
 
 
 def test_comparisons_without_a_stop_are_unchanged(
@@ -133,4 +282,26 @@ def test_comparisons_without_a_stop_are_unchanged(
     comparison = assay.compare_runs(baseline, cand, store=store)
     assert comparison.early_stop is None
     assert not any("early" in m for m in comparison.methods)
-    assert comparison.model_dump()["early_stop"] is None
+
+
+def test_cli_gate_compares_at_the_policys_confidence_and_uses_the_stop(
+    store: assay.Store,
+    data: assay.SuiteData,
+    baseline: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    policy = tmp_path / "at90.yaml"
+    policy.write_text(
+        "name: at90\nconfidence: 0.9\nrules:\n  quality:\n"
+        "    - {name: ni, metric: accuracy, kind: non_inferiority, margin: 0.02}\n"
+    )
+    cand = _stopped(store, data, baseline, 0.95, policy=policy)
+    assert cand.run.manifest.provenance["early_stop"]["confidence"] == 0.9
+    argv = ["gate", baseline, cand.run.run_id, "--policy", str(policy), "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"]["verdict"] == "SHIP" and out["comparison"]["confidence"] == 0.9
+    assert out["comparison"]["early_stop"]["n_used"] < N
+    assert main(["report", baseline, cand.run.run_id, "--policy", str(policy), "-o", "r"]) == 0
+    assert "anytime-valid" in (tmp_path / "r" / "report.md").read_text()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import sqlalchemy as sa
 from storage_factories import make_records, make_run, make_suite
 
 from assay.errors import NotFoundError
-from assay.storage import RunQuery, open_store
+from assay.storage import RunQuery, _engine, open_store
 
 RUNS_PER_WRITER = 20
 
@@ -129,22 +128,31 @@ def test_two_processes_write_one_sqlite_store(tmp_path: Path) -> None:
     assert len(_files(Path(files) / "records")) == 2 * RUNS_PER_WRITER
 
 
-def test_opening_a_new_file_waits_for_another_writer(tmp_path: Path) -> None:
-    # Another process creates the file and holds its write lock; switching the journal to WAL
-    # needs an exclusive lock, which SQLite refuses at once rather than waiting, so opening
-    # must retry until the writer commits.
+def test_opening_a_new_file_waits_for_another_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another connection creates the file and holds its write lock; switching the journal to
+    # WAL needs an exclusive lock, which SQLite refuses at once rather than waiting, so
+    # opening must retry. The lock is released at the first pause between tries, so the test
+    # passes only through a retry.
     path = tmp_path / "assay.db"
-    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("CREATE TABLE held (x INTEGER)")
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("INSERT INTO held VALUES (1)")
-    release = threading.Timer(0.3, holder.execute, args=("COMMIT",))
-    release.start()
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        if not pauses:
+            holder.execute("COMMIT")
+        pauses.append(seconds)
+
+    monkeypatch.setattr(_engine.time, "sleep", pause)
     try:
         with open_store(f"sqlite:///{path}", artifacts=str(tmp_path / "files")) as store:
             assert store.runs.list(RunQuery()) == []
             with store.engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     finally:
-        release.join()
         holder.close()
+    assert pauses and pauses[0] > 0

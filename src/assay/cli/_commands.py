@@ -245,11 +245,15 @@ def run_command(
         typer.Option(help="With --early-stop: the metric, when the policy judges several."),
     ] = None,
     early_stop_seed: Annotated[
-        int, typer.Option(help="With --early-stop: seed of the evaluation order.")
-    ] = 0,
+        int | None,
+        typer.Option(help="With --early-stop: seed of the evaluation order (default 0)."),
+    ] = None,
     early_stop_bounds: Annotated[
-        str, typer.Option(help="With --early-stop: LOW:HIGH, the range every score lies in.")
-    ] = "0:1",
+        str | None,
+        typer.Option(
+            help="With --early-stop: LOW:HIGH, the range every score lies in (default 0:1)."
+        ),
+    ] = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:

@@ -161,10 +161,16 @@ def gate_command(
         comparison, verdict, files = rec.comparison, rec.verdict, rec.files
         note = f"decision {rec.decision.decision_id[:12]} {'recorded' if rec.created else 'was already recorded'}"
     else:
+        chosen = assay.resolve_policy(policy)
         comparison = assay.compare_runs(
-            baseline, candidate, store=store, shared_only=shared_only, seed=seed
+            baseline,
+            candidate,
+            store=store,
+            shared_only=shared_only,
+            seed=seed,
+            confidence=chosen.confidence,
         )
-        verdict = assay.gate(comparison, policy)
+        verdict = assay.gate(comparison, chosen)
         files = assay.write_reports(comparison, verdict, report) if report else {}
         note = ""
     if json:
@@ -196,10 +202,16 @@ def report_command(
     db: DbOption = None,
 ) -> None:
     """Write the HTML and Markdown reports and the decision memo for two runs."""
+    chosen = assay.resolve_policy(policy)
     comparison = assay.compare_runs(
-        baseline, candidate, store=assay.open_store(db), shared_only=shared_only, seed=seed
+        baseline,
+        candidate,
+        store=assay.open_store(db),
+        shared_only=shared_only,
+        seed=seed,
+        confidence=chosen.confidence,
     )
-    verdict = assay.gate(comparison, policy)
+    verdict = assay.gate(comparison, chosen)
     for key, path in assay.write_reports(comparison, verdict, output).items():
         console.print(f"{key}: {safe(path)}")
 

@@ -35,13 +35,20 @@ def plan_early_stop(
     store: Store,
     policy: Path | None,
     metric: str | None,
-    seed: int,
-    bounds: str,
+    seed: int | None,
+    bounds: str | None,
 ) -> EarlyStop | None:
     """The plan for ``--early-stop BASELINE`` (``None`` without it)."""
     if baseline is None:
-        if policy is not None or metric is not None:
-            raise ConfigError("--policy and --early-stop-metric apply to --early-stop only.")
+        given = {
+            "--policy": policy,
+            "--early-stop-metric": metric,
+            "--early-stop-seed": seed,
+            "--early-stop-bounds": bounds,
+        }
+        named = [k for k, v in given.items() if v is not None]
+        if named:
+            raise ConfigError(f"{', '.join(named)} apply to --early-stop only.")
         return None
     return assay.early_stop_plan(
         baseline,
@@ -49,8 +56,8 @@ def plan_early_stop(
         policy=policy,
         metric=metric,
         store=store,
-        seed=seed,
-        bounds=parse_bounds(bounds),
+        seed=seed or 0,
+        bounds=parse_bounds(bounds) if bounds is not None else (0.0, 1.0),
     )
 
 
@@ -71,9 +78,11 @@ def print_early_stop(run: Run) -> None:
         f"{safe(stop['metric'])} difference {interval}, margin {stop['margin']:g}, "
         f"{stop['confidence']:.0%} {stop['method']}"
     )
-    if stop["n_used"] < stop["n_total"]:
+    base = (stop.get("parameters") or {}).get("baseline_run")
+    if base and stop["n_used"] < stop["n_total"]:
         console.print(
-            "  Compare and gate it against the same baseline run: the gates judge "
-            f"{safe(stop['metric'])} on this anytime-valid interval, and the unevaluated "
-            "examples are not counted as missing."
+            f"  Gate it against the same baseline (assay gate {safe(base[:12])} "
+            f"{run.run_id[:12]}): the stop is replayed from the records, "
+            f"{safe(stop['metric'])} is judged on this anytime-valid interval, and the "
+            "unevaluated examples are not counted as missing."
         )

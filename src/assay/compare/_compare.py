@@ -14,7 +14,6 @@ from assay.compare._groups import Layout, build_layout, cluster_codes, overall_f
 from assay.compare._means import GroupResults, compare_means, is_binary
 from assay.compare._methods import describe_methods
 from assay.compare._nonmean import NonMeanPlan, compare_non_means
-from assay.compare._planned import planned_stop
 from assay.compare._resampled import compare_quantile
 from assay.compare._results import Collected, Kind, MetricOutcome, metric_rows
 from assay.core import (
@@ -219,7 +218,6 @@ def compare_runs(
     attributes = _attributes(slices, suite)
     seed = _seed(rng)
     _check_suites(baseline, candidate, suite, shared_only)
-    stop, stop_methods = planned_stop(baseline, candidate, conf)
     paired = pair_runs(baseline_records, candidate_records)
     if paired.n == 0:
         raise DataError(
@@ -283,7 +281,5 @@ def compare_runs(
             small,
             out.unscored,
             out.not_compared,
-        )
-        + stop_methods,
-        early_stop=stop,
+        ),
     )

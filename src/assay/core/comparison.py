@@ -147,9 +147,11 @@ class PlannedStop(BaseModel):
     """The candidate's planned early stop, paired with this comparison's baseline run.
 
     The candidate evaluated examples in a seeded random order and stopped when an
-    anytime-valid confidence sequence for ``metric`` (candidate − baseline) decided. Gates
-    judge that metric's overall difference on this interval, which stays valid at a
-    data-dependent stop; the fixed-sample interval of the comparison does not.
+    anytime-valid confidence sequence for ``metric`` (candidate − baseline) decided. The stop
+    is replayed from both runs' records before it is used, so these numbers come from the
+    records, not from what the run says of itself. Gates judge that metric's overall
+    difference on this interval, which stays valid at a data-dependent stop; the
+    fixed-sample interval of the comparison does not.
     """
 
     model_config = _CONFIG
@@ -167,7 +169,12 @@ class PlannedStop(BaseModel):
     difference: Interval
     """The sequence's final interval for the mean of candidate − baseline."""
     margin: float
-    """The margin the plan stopped against, in the metric's units."""
+    """The margin the plan stopped against, in the metric's units (fixed before the run)."""
+    unevaluated: int
+    """Baseline examples the stop left unevaluated: planned, so not missing."""
+    baseline_mean: float
+    """Mean of the baseline run's per-example scores over all its examples (what a
+    ``relative_margin`` is a share of, as when the plan was made)."""
 
 
 class Comparison(BaseModel):

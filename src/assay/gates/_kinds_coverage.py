@@ -55,7 +55,7 @@ class Coverage:
         assert isinstance(params, CoverageParameters)
         cov = case.comparison.coverage
         base = cov.shared + cov.baseline_only
-        planned = min(planned_unevaluated(case), cov.baseline_only)
+        planned = min(planned_unevaluated(case), cov.baseline_only)  # exact, from the replay
         lacking = cov.baseline_only - planned
         missing = lacking / base if base else 0.0
         limit = f"{params.max_missing:.1%}"

@@ -11,6 +11,11 @@ is better, so positive always means the candidate is better.
 * ``superiority`` (no parameters): pass when the gain's lower bound > 0, fail when the gain's
   upper bound ≤ 0 (the whole interval at or on the wrong side of zero), inconclusive when the
   interval contains zero in its interior or touches it from the better side (low ≤ 0 < high).
+
+For a candidate stopped early by plan against the compared baseline, both judge the stop
+metric's overall result on the plan's confidence sequence (:mod:`assay.gates._planned`); a
+``relative_margin`` is then a share of the baseline run's mean over all its examples, as
+when the plan was made (the comparison's baseline estimate covers only the evaluated ones).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from assay.core import MetricComparison
 from assay.gates._combine import Judged, PerResultKind, gain, settle_sentence
-from assay.gates._planned import planned_result
+from assay.gates._planned import planned_note, planned_result, planned_settle
 from assay.gates._registry import FieldProblem, Outcome, RuleCase, register_rule_kind
 from assay.gates._settle import sample_size_to_settle
 from assay.gates._words import scale_of
@@ -35,10 +40,6 @@ __all__ = [
 ]
 
 _PARAMS = ConfigDict(frozen=True, extra="forbid")
-_PLANNED_SETTLE = (
-    "the planned early stop did not settle it on the examples it evaluated; re-run the "
-    "candidate on the whole suite, or on a larger one, without the stop"
-)
 
 
 def _finite(value: Any, field: str, kind: str, expected: str) -> float:
@@ -113,6 +114,13 @@ class NonInferiority(PerResultKind):
         base = result.baseline.estimate
         if params.margin is not None:
             m, note = params.margin, ""
+        elif planned is not None and params.relative_margin is not None:
+            # a share of the baseline run's mean over all its examples, as the plan took it
+            m = params.relative_margin * abs(planned.baseline_mean)
+            note = (
+                f" ({params.relative_margin:.1%} of the baseline run's "
+                f"{sc.value(planned.baseline_mean)} over all its examples)"
+            )
         else:
             assert params.relative_margin is not None
             m = params.relative_margin * abs(base)
@@ -129,12 +137,12 @@ class NonInferiority(PerResultKind):
             outcome, where = "inconclusive", "across"
         reason = (
             f"{_label(result)}: {sc.diffs(result.difference)}, {where} the "
-            f"{sc.margin(bound)} margin{note}{planned}"
+            f"{sc.margin(bound)} margin{note}{planned_note(planned) if planned else ''}"
         )
         if outcome != "inconclusive":
             return Judged(result.label, outcome, reason)
-        if planned:
-            return Judged(result.label, outcome, reason, _PLANNED_SETTLE, 0)
+        if planned is not None:
+            return Judged(result.label, outcome, reason, planned_settle(planned), 0)
         size = sample_size_to_settle(
             result.difference, result.n, m, paired_binary=paired_binary(result)
         )
@@ -170,11 +178,13 @@ class Superiority(PerResultKind):
             where = "entirely at or below zero" if higher else "entirely at or above zero"
         else:
             outcome, where = "inconclusive", "the interval includes zero"
-        reason = f"{_label(result)}: {sc.diffs(result.difference)}, {where}{planned}"
+        reason = f"{_label(result)}: {sc.diffs(result.difference)}, {where}"
+        if planned is not None:
+            reason += planned_note(planned)
         if outcome != "inconclusive":
             return Judged(result.label, outcome, reason)
-        if planned:
-            return Judged(result.label, outcome, reason, _PLANNED_SETTLE, 0)
+        if planned is not None:
+            return Judged(result.label, outcome, reason, planned_settle(planned), 0)
         if g_est <= 0.0:
             settle = (
                 f"the observed difference ({sc.diff(result.difference.estimate)}) does not "

@@ -41,6 +41,8 @@ from assay.runners._early_stop import (
     EarlyStopResult,
     early_stop_decision,
     evaluate_suite_early_stop,
+    evaluation_order,
+    replay_early_stop,
     sequential_decision,
 )
 from assay.runners._embed import (
@@ -89,6 +91,7 @@ __all__ = [
     "evaluate_suite_async",
     "evaluate_suite_early_stop",
     "evaluate_suite_ray",
+    "evaluation_order",
     "example_fields",
     "get_adapter",
     "grade_records",
@@ -96,6 +99,7 @@ __all__ = [
     "load_callable",
     "not_yet_graded",
     "register_adapter",
+    "replay_early_stop",
     "request_key",
     "sequential_decision",
     "shipped_minilm",

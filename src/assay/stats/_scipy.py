@@ -1,4 +1,4 @@
-"""SciPy's ``stats`` and ``optimize`` namespaces, imported on first use.
+"""SciPy's ``stats``, ``optimize`` and ``special`` namespaces, imported on first use.
 
 Importing ``scipy.stats`` costs one to two seconds; a command that never needs a distribution
 (listing runs, sending requests) should not pay it, nor the ~0.15 s of ``scipy.special``.

@@ -1,0 +1,166 @@
+"""The looks of a planned early stop: the sequence, the decision, and replaying a run's stop."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assay.errors import ParameterError
+from assay.runners._early_stop_types import (
+    METHOD,
+    TRUNCATION,
+    EarlyStop,
+    EarlyStopDecision,
+    EarlyStopResult,
+    Goal,
+    check_values,
+    early_stop_decision,
+    plan_parameters,
+)
+from assay.stats import (
+    ConfidenceSequence,
+    empirical_bernstein_confidence_sequence,
+    paired_empirical_bernstein_confidence_sequence,
+)
+
+__all__ = ["Tracker", "evaluation_order", "replay_early_stop", "sequential_decision"]
+
+
+def evaluation_order(seed: int, n: int) -> npt.NDArray[np.int64]:
+    """Row positions of a suite's examples in the seeded order a planned stop evaluates them."""
+    return np.random.default_rng(seed).permutation(n)
+
+
+class Tracker:
+    """The looks of a planned stop: observations so far, the interval and the decision."""
+
+    def __init__(self, plan: EarlyStop, goal: Goal, n_total: int) -> None:
+        self.plan, self.goal, self.n_total = plan, goal, n_total
+        self.base_by_id = plan.baseline if isinstance(plan.baseline, Mapping) else None
+        self.cand: list[float] = []
+        self.base: list[float] = []
+        self.used = 0
+        self.decision = EarlyStopDecision.UNDECIDED
+        self.interval: tuple[float, float, float] = (math.nan, -math.inf, math.inf)
+
+    def look(self, ids: Sequence[str], scores: npt.NDArray[Any]) -> bool:
+        """Add one batch of evaluated examples; whether the sequence has decided."""
+        plan, base_by_id = self.plan, self.base_by_id
+        for eid, score in zip(ids, scores, strict=True):
+            b = float(base_by_id.get(eid, math.nan)) if base_by_id is not None else math.nan
+            if math.isfinite(score) and (base_by_id is None or math.isfinite(b)):
+                self.cand.append(float(score))
+                self.base.append(b)
+        self.used += len(ids)
+        if self.cand and (self.used >= plan.min_examples or self.used >= self.n_total):
+            paired = None if base_by_id is None else np.asarray(self.base)
+            self.interval = _interval(plan, np.asarray(self.cand), paired)
+            if self.used >= plan.min_examples:
+                low, high = self.interval[1], self.interval[2]
+                self.decision = early_stop_decision(low, high, plan.margin, self.goal)
+        return self.decision is not EarlyStopDecision.UNDECIDED
+
+    def result(self) -> EarlyStopResult:
+        """How the stop ended, for the run's provenance."""
+        plan = self.plan
+        return EarlyStopResult(
+            decision=self.decision,
+            metric=plan.metric,
+            goal=self.goal,
+            n_used=self.used,
+            n_total=self.n_total,
+            n_observations=len(self.cand),
+            estimate=self.interval[0],
+            low=self.interval[1],
+            high=self.interval[2],
+            confidence=plan.confidence,
+            margin=plan.margin,
+            comparison="fixed" if self.base_by_id is None else "paired",
+            method=METHOD,
+            parameters=plan_parameters(plan),
+        )
+
+
+def replay_early_stop(
+    plan: EarlyStop,
+    example_ids: Sequence[str],
+    candidate: Mapping[str, float],
+    goal: Goal = "higher",
+) -> tuple[EarlyStopResult, list[str]]:
+    """The stop ``plan`` makes on recorded scores, and the examples it evaluates, in order.
+
+    ``example_ids`` is the suite's examples in table order (the order
+    :func:`~assay.runners.evaluate_suite_early_stop` permutes); ``candidate`` the candidate's
+    score per example (NaN or absent for an errored record). The looks, the sequence and the
+    decision are the runner's, so a run's recorded stop can be checked against its records.
+    """
+    check_values(plan)
+    n_total = len(example_ids)
+    ids = [example_ids[i] for i in evaluation_order(plan.seed, n_total)]
+    track = Tracker(plan, goal, n_total)
+    for start in range(0, n_total, plan.check_every):
+        batch = ids[start : start + plan.check_every]
+        scores = np.array([candidate.get(i, math.nan) for i in batch], dtype=np.float64)
+        if track.look(batch, scores):
+            break
+    return track.result(), ids[: track.used]
+
+
+def sequential_decision(
+    plan: EarlyStop,
+    candidate: Any,
+    baseline: Any = None,
+    *,
+    goal: Goal = "higher",
+) -> tuple[EarlyStopDecision, int]:
+    """The decision and the n at which ``plan`` stops on scores already in evaluation order.
+
+    The same looks as :func:`evaluate_suite_early_stop` when every example scores: after every
+    ``check_every`` observations from ``min_examples`` on, and at the end. ``baseline`` is the
+    paired baseline scores (same order), or ``None`` to compare with ``plan.baseline`` as a
+    fixed value. For simulating a plan's error rates and expected savings.
+    """
+    c = np.asarray(candidate, dtype=np.float64)
+    b = None if baseline is None else np.asarray(baseline, dtype=np.float64)
+    if b is None and isinstance(plan.baseline, Mapping):
+        raise ParameterError(
+            "baseline", "sequential_decision", "paired scores for a paired plan", baseline
+        )
+    cs = _sequence(plan, c, b)
+    shift = 0.0 if b is not None else float(plan.baseline)  # type: ignore[arg-type]
+    n = c.size
+    looks = [k for k in range(plan.check_every, n, plan.check_every) if k >= plan.min_examples]
+    for k in [*looks, n]:
+        if k < plan.min_examples:
+            continue
+        decision = early_stop_decision(
+            float(cs.low[k - 1]) - shift, float(cs.high[k - 1]) - shift, plan.margin, goal
+        )
+        if decision is not EarlyStopDecision.UNDECIDED:
+            return decision, k
+    return EarlyStopDecision.UNDECIDED, n
+
+
+def _sequence(
+    plan: EarlyStop, candidate: npt.NDArray[np.float64], baseline: npt.NDArray[np.float64] | None
+) -> ConfidenceSequence:
+    if baseline is None:
+        return empirical_bernstein_confidence_sequence(
+            candidate, confidence=plan.confidence, bounds=plan.bounds, truncation=TRUNCATION
+        )
+    return paired_empirical_bernstein_confidence_sequence(
+        baseline, candidate, confidence=plan.confidence, bounds=plan.bounds, truncation=TRUNCATION
+    )
+
+
+def _interval(
+    plan: EarlyStop, candidate: npt.NDArray[np.float64], baseline: npt.NDArray[np.float64] | None
+) -> tuple[float, float, float]:
+    """(estimate, low, high) of candidate − baseline after all observations so far."""
+    final = _sequence(plan, candidate, baseline).final
+    shift = 0.0 if baseline is not None else float(plan.baseline)  # type: ignore[arg-type]
+    return final.estimate - shift, final.low - shift, final.high - shift
