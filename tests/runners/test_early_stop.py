@@ -14,6 +14,7 @@ from assay.runners import (
     EarlyStopDecision,
     early_stop_decision,
     evaluate_suite_early_stop,
+    replay_early_stop,
     sequential_decision,
 )
 from assay.stats import paired_empirical_bernstein_confidence_sequence
@@ -208,3 +209,23 @@ def test_evaluate_records_the_planned_stop_in_the_manifest(store):
     stop = run.manifest.provenance["early_stop"]
     assert stop["decision"] == "not_worse" and stop["planned"] is True
     assert run.n_records == stop["n_used"] < 3000
+
+
+def test_judging_the_replayed_interval_rarely_passes_a_candidate_at_the_margin() -> None:
+    # What the gates do with a planned stop: replay it and judge non-inferiority on the final
+    # interval (pass when low >= -margin). True difference exactly -margin: every pass is
+    # wrong, and the one-sided error must stay below alpha / 2 = 2.5%.
+    rng = np.random.default_rng(11)
+    n, paths, margin = 1500, 400, 0.05
+    ids = [f"e{i}" for i in range(n)]
+    wrong, stopped_early = 0, 0
+    for k in range(paths):
+        base = (rng.random(n) < 0.8).astype(float)
+        cand = (rng.random(n) < 0.75).astype(float)
+        plan = EarlyStop("accuracy", dict(zip(ids, base, strict=True)), margin=margin, seed=k)
+        result, used = replay_early_stop(plan, ids, dict(zip(ids, cand, strict=True)))
+        assert len(used) == result.n_used and len(set(used)) == len(used)
+        wrong += result.low >= -margin
+        stopped_early += result.n_used < n
+    assert wrong / paths <= 0.025 + 3 * np.sqrt(0.025 * 0.975 / paths)
+    assert stopped_early > 0  # some paths do stop (as worse), so the looks are exercised
