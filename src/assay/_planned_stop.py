@@ -65,8 +65,8 @@ def attach_planned_stop(
 ) -> Comparison:
     """``comparison`` with the candidate's checked planned stop, or with a line saying why not.
 
-    ``example_ids`` gives the suite's example ids in table order (called only for a run with
-    a planned stop).
+    ``example_ids`` gives the suite's example ids, in any row order (called only for a run
+    with a planned stop).
     """
     stop = candidate.manifest.provenance.get("early_stop")
     if not isinstance(stop, Mapping) or not stop.get("planned"):

@@ -305,3 +305,18 @@ def test_cli_gate_compares_at_the_policys_confidence_and_uses_the_stop(
     assert out["comparison"]["early_stop"]["n_used"] < N
     assert main(["report", baseline, cand.run.run_id, "--policy", str(policy), "-o", "r"]) == 0
     assert "anytime-valid" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_the_replay_does_not_depend_on_the_examples_row_order(
+    store: assay.Store, data: assay.SuiteData, baseline: str
+) -> None:
+    # the same suite (same digest) with its rows reversed: the stored copy keeps the old order
+    flipped = assay.SuiteData(
+        suite=data.suite, examples=data.examples.take(list(range(N - 1, -1, -1)))
+    )
+    assert flipped.digest == data.digest
+    plan = assay.early_stop_plan(baseline, suite=data, store=store, seed=2)
+    run = assay.evaluate(_model(0.95, 1), suite=flipped, name="c@9", store=store, early_stop=plan)
+    comparison = assay.compare_runs(baseline, run.run.run_id, store=store)
+    assert comparison.early_stop is not None
+    assert comparison.early_stop.n_used == run.run.manifest.provenance["early_stop"]["n_used"]

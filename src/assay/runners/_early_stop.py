@@ -105,7 +105,7 @@ def evaluate_suite_early_stop(
             expected="at least 1 example",
             found="0",
         )
-    order = evaluation_order(plan.seed, n_total)
+    order = evaluation_order(plan.seed, data.examples.column("example_id").to_pylist())
     track = Tracker(plan, goal, n_total)
     tables: list[pa.Table] = []
     for start in range(0, n_total, plan.check_every):

@@ -30,9 +30,15 @@ from assay.stats import (
 __all__ = ["Tracker", "evaluation_order", "replay_early_stop", "sequential_decision"]
 
 
-def evaluation_order(seed: int, n: int) -> npt.NDArray[np.int64]:
-    """Row positions of a suite's examples in the seeded order a planned stop evaluates them."""
-    return np.random.default_rng(seed).permutation(n)
+def evaluation_order(seed: int, example_ids: Sequence[str]) -> npt.NDArray[np.intp]:
+    """Row positions of a suite's examples in the seeded order a planned stop evaluates them.
+
+    A seeded permutation of the examples sorted by id, so the order does not depend on the
+    examples table's row order (which a suite's digest ignores).
+    """
+    by_id = np.argsort(np.asarray(example_ids, dtype=object), kind="stable")
+    permuted: npt.NDArray[np.intp] = by_id[np.random.default_rng(seed).permutation(by_id.size)]
+    return permuted
 
 
 class Tracker:
@@ -93,14 +99,14 @@ def replay_early_stop(
 ) -> tuple[EarlyStopResult, list[str]]:
     """The stop ``plan`` makes on recorded scores, and the examples it evaluates, in order.
 
-    ``example_ids`` is the suite's examples in table order (the order
-    :func:`~assay.runners.evaluate_suite_early_stop` permutes); ``candidate`` the candidate's
+    ``example_ids`` is the suite's example ids (in any row order: :func:`evaluation_order`
+    sorts them before the seeded permutation); ``candidate`` the candidate's
     score per example (NaN or absent for an errored record). The looks, the sequence and the
     decision are the runner's, so a run's recorded stop can be checked against its records.
     """
     check_values(plan)
     n_total = len(example_ids)
-    ids = [example_ids[i] for i in evaluation_order(plan.seed, n_total)]
+    ids = [example_ids[i] for i in evaluation_order(plan.seed, example_ids)]
     track = Tracker(plan, goal, n_total)
     for start in range(0, n_total, plan.check_every):
         batch = ids[start : start + plan.check_every]
