@@ -59,7 +59,10 @@ def early_stop_plan(
     """
     st = store if store is not None else open_store()
     data = get_suite(suite, store=st)
-    lo, hi = (float(b) for b in bounds)
+    try:
+        lo, hi = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        lo, hi = math.nan, math.nan
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ConfigError(
             f"The early stop's bounds must be two finite numbers, low < high. Got {bounds!r}."

@@ -177,9 +177,10 @@ def _check_judges(
                 f"The judge of metric {name!r} must be a ModelGradedScorer. "
                 f"Got {type(judge).__name__}."
             )
-    if early_stop is not None and early_stop.metric in judged:
+    if early_stop is not None and judged:
         raise ConfigError(
-            f"The early_stop metric {early_stop.metric!r} is model-graded, and judges grade only "
-            "after the run; stop early on a metric the runner scores."
+            "evaluate takes judges or early_stop, not both: judges grade after the run, and a "
+            "judge's failure clears a record's scores after the stop has used them. Stop early "
+            "on a run without judges, or grade a run that is not stopped early."
         )
     return judged

@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.core import Comparison, Interval, PlannedStop, Run, Suite
-from assay.errors import ConfigError
+from assay.errors import AssayError
 from assay.metrics import get_metric
-from assay.runners import EarlyStop, replay_early_stop
+from assay.runners import EarlyStop, evaluation_order, replay_early_stop
 
 __all__ = ["attach_planned_stop", "example_scores", "stop_metric_problem"]
 
@@ -75,21 +75,31 @@ def attach_planned_stop(
         planned, line = _check(
             stop, comparison, baseline, baseline_records, candidate_records, suite, example_ids
         )
-    except (KeyError, TypeError, ValueError, ConfigError) as exc:
-        planned, line = None, f"its recorded plan cannot be read ({type(exc).__name__}: {exc})"
+    except (KeyError, TypeError, ValueError, AssayError) as exc:
+        planned, line = (
+            None,
+            (
+                f"its recorded plan cannot be replayed ({type(exc).__name__}: {exc}); evaluate the "
+                "candidate on the whole suite, or again with a plan from assay.early_stop_plan"
+            ),
+        )
     used, total = stop.get("n_used"), stop.get("n_total")
     where = f"The candidate stopped early by plan on {stop.get('metric')}"
     if isinstance(used, int) and isinstance(total, int):
         where += f" after {used:,} of {total:,} examples"
     if planned is None:
         text = (
-            f"{where}, but the stop is not used: {line}. The fixed-sample intervals below assume "
-            "no data-dependent stop, and the examples it left unevaluated count as missing."
+            f"{where}, but the stop is not used: {line}. The fixed-sample intervals assume no "
+            "data-dependent stop, and the examples it left unevaluated count as missing."
         )
     else:
         text = f"{where}. {line}"
     return comparison.model_copy(
-        update={"early_stop": planned, "methods": [*comparison.methods, text]}
+        update={
+            "early_stop": planned,
+            "early_stop_note": text,
+            "methods": [*comparison.methods, text],
+        }
     )
 
 
@@ -105,9 +115,15 @@ def _check(
     params: Mapping[str, Any] = stop["parameters"]
     paired_with = params.get("baseline_run")
     if stop.get("comparison") != "paired":
-        return None, "its plan compared with a fixed value, not with a baseline run"
+        return None, (
+            "its plan compared with a fixed value, not with a baseline run; plan the stop "
+            "against a stored baseline run (assay.early_stop_plan, assay run --early-stop)"
+        )
     if paired_with is None:
-        return None, "its plan does not record which baseline run it was paired with"
+        return None, (
+            "its plan does not record which baseline run it was paired with; plan the stop "
+            "with assay.early_stop_plan (or set EarlyStop.baseline_run)"
+        )
     if paired_with != baseline.run_id:
         return None, (
             f"its plan was paired with baseline run {str(paired_with)[:12]}, not with this one; "
@@ -116,7 +132,9 @@ def _check(
     confidence = float(stop["confidence"])
     if not math.isclose(confidence, comparison.confidence):
         return None, (
-            f"its sequence has confidence {confidence:g} and the comparison {comparison.confidence:g}"
+            f"its sequence has confidence {confidence:g} and the comparison "
+            f"{comparison.confidence:g}; compare at {confidence:g} (assay gate or assay report "
+            f"with the policy the plan came from, or compare_runs(confidence={confidence:g}))"
         )
     metric = str(stop["metric"])
     clustered = candidate_records.column("cluster").null_count < candidate_records.num_rows
@@ -129,6 +147,25 @@ def _check(
     goal = next(m.goal for m in suite.metrics if m.name == metric)
     low, high = (float(b) for b in params["bounds"])
     base_scores = example_scores(baseline_records, metric)
+    if not base_scores:
+        return None, f"the baseline run has no scored record of {metric!r} to pair with"
+    if (pc.max(candidate_records.column("sample_index")).as_py() or 0) > 0:
+        return None, "the candidate has repeated samples, and a planned stop takes one"
+    errored = pc.is_valid(candidate_records.column("error")).to_numpy(zero_copy_only=False)
+    scores = candidate_records.column(metric).to_numpy(zero_copy_only=False).astype(np.float64)
+    recorded = candidate_records.column("example_id").to_pylist()
+    by_id = {
+        e: (math.nan if bad else float(v))
+        for e, v, bad in zip(recorded, scores, errored, strict=True)
+    }
+    outside = [
+        v for v in (*base_scores.values(), *by_id.values()) if not low <= v <= high
+    ]  # NaN compares false, so errored records are not counted here
+    if any(math.isfinite(v) for v in outside):
+        return None, (
+            f"some {metric!r} scores lie outside the plan's bounds [{low:g}, {high:g}], for "
+            "which the sequence holds"
+        )
     plan = EarlyStop(
         metric=metric,
         baseline=base_scores,
@@ -140,25 +177,25 @@ def _check(
         bounds=(low, high),
         baseline_run=str(paired_with),
     )
-    if (pc.max(candidate_records.column("sample_index")).as_py() or 0) > 0:
-        return None, "the candidate has repeated samples, and a planned stop takes one"
-    errored = pc.is_valid(candidate_records.column("error")).to_numpy(zero_copy_only=False)
-    scores = candidate_records.column(metric).to_numpy(zero_copy_only=False).astype(np.float64)
-    recorded = candidate_records.column("example_id").to_pylist()
-    by_id = {
-        e: (math.nan if bad else float(v))
-        for e, v, bad in zip(recorded, scores, errored, strict=True)
-    }
-    result, evaluated = replay_early_stop(plan, ids, by_id, goal)
-    if set(evaluated) != set(recorded) or result.n_used != int(stop["n_used"]):
-        lacking = len(set(evaluated) - set(recorded))
-        extra = len(set(recorded) - set(evaluated))
+    order = [ids[i] for i in evaluation_order(plan.seed, ids)]
+    recorded_set, planned_set = set(recorded), set(order[: int(stop["n_used"])])
+    if recorded_set != planned_set:
         return None, (
-            f"replayed from the records, the plan evaluates {result.n_used:,} examples and "
-            f"stops {result.decision.value}; the candidate lacks {lacking:,} of them and has "
-            f"{extra:,} others"
+            f"the plan's first {len(planned_set):,} examples in its seeded order are not the "
+            f"candidate's: it lacks {len(planned_set - recorded_set):,} of them and has "
+            f"{len(recorded_set - planned_set):,} others (records dropped or added after the "
+            "run); evaluate the candidate again"
         )
-    unevaluated = len(set(baseline_records.column("example_id").to_pylist()) - set(evaluated))
+    result, evaluated = replay_early_stop(plan, ids, by_id, goal)
+    if result.n_used != len(planned_set) or result.decision.value != stop.get("decision"):
+        return None, (
+            f"replayed from the records, the plan stops {result.decision.value} after "
+            f"{result.n_used:,} examples, not {stop.get('decision')} after "
+            f"{len(planned_set):,} as the run recorded (scores changed after the stop); "
+            "evaluate the candidate again"
+        )
+    in_suite = set(baseline_records.column("example_id").to_pylist()) & set(ids)
+    unevaluated = len(in_suite - set(evaluated))
     planned = PlannedStop(
         metric=metric,
         decision=result.decision.value,
@@ -174,7 +211,7 @@ def _check(
         ),
         margin=plan.margin,
         unevaluated=unevaluated,
-        baseline_mean=float(np.mean(list(base_scores.values()))) if base_scores else math.nan,
+        baseline_mean=float(np.mean(list(base_scores.values()))),
     )
     line = (
         f"Replayed from both runs' records (seed {plan.seed}, a look every {plan.check_every} "

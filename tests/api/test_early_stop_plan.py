@@ -164,4 +164,6 @@ def test_cli_run_stops_early_on_the_policy_comparison(
     assert main([*argv, "--early-stop-bounds", "1"]) == 4
     assert "--early-stop-bounds is LOW:HIGH" in capsys.readouterr().err
     assert main([*argv[:-4], "--policy", "p.yaml", "--early-stop-seed", "3"]) == 4
-    assert "--policy, --early-stop-seed apply to --early-stop only" in capsys.readouterr().err
+    assert "--policy, --early-stop-seed: only with --early-stop BASELINE_RUN" in (
+        capsys.readouterr().err
+    )

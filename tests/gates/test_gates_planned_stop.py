@@ -111,7 +111,8 @@ def test_dropped_records_make_the_stop_unusable(
     records = store.runs.records(cand.run.run_id).slice(10)  # ten evaluated rows dropped
     comparison = assay.compare_runs(baseline, _relog(store, data, cand, records), store=store)
     assert comparison.early_stop is None
-    assert any("the candidate lacks 10 of them and has 0 others" in m for m in comparison.methods)
+    assert "it lacks 10 of them and has 0 others" in comparison.early_stop_note
+    assert comparison.early_stop_note in comparison.methods
     verdict = assay.gate(comparison)
     coverage = _rules(verdict)["coverage"]
     assert verdict.verdict == "BLOCK" and coverage.outcome == "fail"
@@ -152,7 +153,14 @@ def test_the_interval_comes_from_the_records_not_the_provenance(
     lied = _relog(store, data, cand, records, n_used=real["n_used"] + 50)
     comparison = assay.compare_runs(baseline, lied, store=store)
     assert comparison.early_stop is None
-    assert any(f"evaluates {real['n_used']:,} examples" in m for m in comparison.methods)
+    assert "it lacks 50 of them and has 0 others" in comparison.early_stop_note
+    # the same examples with their scores changed: the replay no longer stops where the run did
+    zeroed = records.set_column(
+        records.column_names.index("accuracy"), "accuracy", pa.array([0.0] * records.num_rows)
+    )
+    changed = assay.compare_runs(baseline, _relog(store, data, cand, zeroed), store=store)
+    assert changed.early_stop is None
+    assert "scores changed after the stop" in changed.early_stop_note
 
 
 def test_a_stop_planned_against_another_run_is_not_used(
@@ -166,6 +174,7 @@ def test_a_stop_planned_against_another_run_is_not_used(
     assert any(line in m for m in comparison.methods)
     rules = _rules(assay.gate(comparison))
     assert rules["coverage"].outcome == "fail"  # the unevaluated examples count as missing
+    assert rules["coverage"].reason.endswith("planned early stop is not used (see the methods)")
     assert "anytime-valid" not in rules["non_inferiority"].reason
     assert assay.compare_runs(other, cand.run.run_id, store=store).early_stop is not None
 
@@ -303,6 +312,8 @@ def test_cli_gate_compares_at_the_policys_confidence_and_uses_the_stop(
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"]["verdict"] == "SHIP" and out["comparison"]["confidence"] == 0.9
     assert out["comparison"]["early_stop"]["n_used"] < N
+    assert main(argv[:-1]) == 0
+    assert "Replayed from both runs' records" in capsys.readouterr().out
     assert main(["report", baseline, cand.run.run_id, "--policy", str(policy), "-o", "r"]) == 0
     assert "anytime-valid" in (tmp_path / "r" / "report.md").read_text()
 
@@ -320,3 +331,25 @@ def test_the_replay_does_not_depend_on_the_examples_row_order(
     comparison = assay.compare_runs(baseline, run.run.run_id, store=store)
     assert comparison.early_stop is not None
     assert comparison.early_stop.n_used == run.run.manifest.provenance["early_stop"]["n_used"]
+
+
+def test_across_suite_versions_only_the_candidates_suite_is_excused(
+    store: assay.Store, data: assay.SuiteData, baseline: str
+) -> None:
+    # the candidate ran on a smaller version of the suite (its first 1,000 examples)
+    half = assay.register_suite(
+        assay.make_suite(
+            "synthetic", _table(N // 2), metrics=[{"name": "accuracy", "scorer": "exact_match"}]
+        ),
+        store=store,
+    )
+    scores = assay.early_stop_plan(baseline, suite=data, store=store).baseline
+    plan = EarlyStop("accuracy", scores, margin=0.01, seed=2, baseline_run=baseline)
+    cand = assay.evaluate(_model(0.95, 1), suite=half, name="half@1", store=store, early_stop=plan)
+    n_used = cand.run.manifest.provenance["early_stop"]["n_used"]
+    comparison = assay.compare_runs(baseline, cand.run.run_id, store=store, shared_only=True)
+    assert comparison.early_stop is not None
+    assert comparison.early_stop.unevaluated == N // 2 - n_used  # not the other version's 1,000
+    coverage = _rules(assay.gate(comparison))["coverage"]
+    assert coverage.outcome == "fail"
+    assert coverage.reason.startswith(f"the candidate lacks {N // 2:,} of the baseline's {N:,}")

@@ -229,3 +229,42 @@ def test_judging_the_replayed_interval_rarely_passes_a_candidate_at_the_margin()
         stopped_early += result.n_used < n
     assert wrong / paths <= 0.025 + 3 * np.sqrt(0.025 * 0.975 / paths)
     assert stopped_early > 0  # some paths do stop (as worse), so the looks are exercised
+
+
+@pytest.mark.parametrize(
+    ("paired", "check_every", "min_examples", "p"),
+    [(True, 50, 100, 0.85), (True, 7, 20, 0.7), (False, 25, 25, 0.9), (False, 100, 300, 0.7)],
+)
+def test_a_replay_from_recorded_scores_is_the_runners_stop(
+    suite: assay.SuiteData, paired: bool, check_every: int, min_examples: int, p: float
+) -> None:
+    correct = _correct(p, 21)
+
+    def answer(question: str) -> str:
+        i = int(question.split()[-1])
+        if i % 13 == 0:
+            raise RuntimeError("the model failed")  # errored records enter no sequence
+        return f"answer {i}" if correct[i] else "wrong"
+
+    base = _correct(0.7, 22)
+    plan = EarlyStop(
+        metric="accuracy",
+        baseline=_by_id(base) if paired else 0.7,
+        check_every=check_every,
+        min_examples=min_examples,
+        seed=3,
+    )
+    records, ran = evaluate_suite_early_stop(suite, CallableAdapter(answer), plan)
+    scores = dict(
+        zip(
+            records.column("example_id").to_pylist(),
+            records.column("accuracy").to_numpy(zero_copy_only=False),
+            strict=True,
+        )
+    )
+    replayed, evaluated = replay_early_stop(
+        plan, suite.examples.column("example_id").to_pylist(), scores
+    )
+    assert replayed.to_dict() == ran.to_dict()
+    assert evaluated == records.column("example_id").to_pylist()
+    assert records.column("error").null_count < records.num_rows

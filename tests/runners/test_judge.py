@@ -22,6 +22,7 @@ import assay
 from assay.errors import ConfigError
 from assay.runners import (
     CallableAdapter,
+    EarlyStop,
     HuggingFaceAdapter,
     ModelGradedScorer,
     OpenAIAdapter,
@@ -278,6 +279,15 @@ def test_misuse_is_refused_with_clear_messages(server, store):
     graded_suite = statement_suite([{"name": "true", "scorer": "model_graded"}])
     with pytest.raises(ConfigError, match="model-graded; pass judges="):
         assay.evaluate(str, suite=graded_suite, name="m@1", store=store)
+    with pytest.raises(ConfigError, match="takes judges or early_stop, not both"):
+        assay.evaluate(
+            str,
+            suite=graded_suite,
+            name="m@1",
+            store=store,
+            judges={"true": scorer},
+            early_stop=EarlyStop(metric="true", baseline=0.5),
+        )
     assert np.isnan(
         evaluate_suite(graded_suite, CallableAdapter(str)).column("true").to_numpy()
     ).all()  # the runner alone leaves a judged metric empty

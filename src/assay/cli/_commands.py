@@ -291,4 +291,4 @@ def run_command(
         emit_json({"created": logged.created, "run": logged.run.model_dump(mode="json")})
     else:
         print_logged(logged)
-        print_early_stop(logged.run)
+        print_early_stop(logged.run, policy)

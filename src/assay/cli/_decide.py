@@ -91,6 +91,8 @@ def print_comparison(c: Comparison, *, slices: int = 12) -> None:
             console.print(f"{role}: {e.errors} of {e.records} records errored ({e.error_rate:.1%})")
     if c.flips:
         console.print(f"{len(c.flips)} flipped examples listed (see --json or the report)")
+    if c.early_stop_note:
+        console.print(safe(c.early_stop_note))
 
 
 def print_verdict(v: VerdictResult) -> None:
@@ -183,6 +185,8 @@ def gate_command(
         )
     else:
         print_verdict(verdict)
+        if comparison.early_stop_note:
+            console.print(safe(comparison.early_stop_note))
         for key, path in files.items():
             console.print(f"{key}: {safe(path)}")
         if note:

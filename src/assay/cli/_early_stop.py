@@ -48,7 +48,10 @@ def plan_early_stop(
         }
         named = [k for k, v in given.items() if v is not None]
         if named:
-            raise ConfigError(f"{', '.join(named)} apply to --early-stop only.")
+            raise ConfigError(
+                f"{', '.join(named)}: only with --early-stop BASELINE_RUN. Add it, or leave "
+                f"{'it' if len(named) == 1 else 'them'} out."
+            )
         return None
     return assay.early_stop_plan(
         baseline,
@@ -61,8 +64,8 @@ def plan_early_stop(
     )
 
 
-def print_early_stop(run: Run) -> None:
-    """One line on how a planned early stop ended, when the run had one."""
+def print_early_stop(run: Run, policy: Path | None = None) -> None:
+    """How a planned early stop ended, when the run had one, and how to gate the run."""
     stop: dict[str, Any] | None = run.manifest.provenance.get("early_stop")
     if not stop:
         return
@@ -82,7 +85,8 @@ def print_early_stop(run: Run) -> None:
     if base and stop["n_used"] < stop["n_total"]:
         console.print(
             f"  Gate it against the same baseline (assay gate {safe(base[:12])} "
-            f"{run.run_id[:12]}): the stop is replayed from the records, "
+            f"{run.run_id[:12]}{f' --policy {safe(str(policy))}' if policy else ''}): the "
+            "stop is replayed from the records, "
             f"{safe(stop['metric'])} is judged on this anytime-valid interval, and the "
             "unevaluated examples are not counted as missing."
         )

@@ -211,7 +211,11 @@ class Comparison(BaseModel):
     methods: list[str] = Field(default_factory=list)
     """Every statistical method used, in words, for the report's methods section."""
     early_stop: PlannedStop | None = None
-    """The candidate's planned early stop against this baseline, when it had one."""
+    """The candidate's planned early stop against this baseline, when it had one and it
+    replays from the records."""
+    early_stop_note: str = ""
+    """Whether the candidate's planned early stop is used, and why not, in words (empty for
+    a run without one)."""
 
     def result(
         self, metric: str, slice_attribute: str | None = None, slice_value: str | None = None

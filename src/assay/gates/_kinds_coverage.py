@@ -77,4 +77,6 @@ class Coverage:
             f"{limit} allowed; a run must "
             "record failures as errors, not drop them"
         )
+        if case.comparison.early_stop is None and case.comparison.early_stop_note:
+            reason += "; the candidate's planned early stop is not used (see the methods)"
         return RuleJudgement("fail", reason, None, ("coverage",))

@@ -72,23 +72,39 @@ class Tracker:
 
     def result(self) -> EarlyStopResult:
         """How the stop ended, for the run's provenance."""
-        plan = self.plan
-        return EarlyStopResult(
-            decision=self.decision,
-            metric=plan.metric,
-            goal=self.goal,
-            n_used=self.used,
-            n_total=self.n_total,
-            n_observations=len(self.cand),
-            estimate=self.interval[0],
-            low=self.interval[1],
-            high=self.interval[2],
-            confidence=plan.confidence,
-            margin=plan.margin,
-            comparison="fixed" if self.base_by_id is None else "paired",
-            method=METHOD,
-            parameters=plan_parameters(plan),
+        return _result(
+            self.plan,
+            self.goal,
+            self.decision,
+            (self.used, self.n_total, len(self.cand)),
+            self.interval,
         )
+
+
+def _result(
+    plan: EarlyStop,
+    goal: Goal,
+    decision: EarlyStopDecision,
+    counts: tuple[int, int, int],
+    interval: tuple[float, float, float],
+) -> EarlyStopResult:
+    used, n_total, n_observations = counts
+    return EarlyStopResult(
+        decision=decision,
+        metric=plan.metric,
+        goal=goal,
+        n_used=used,
+        n_total=n_total,
+        n_observations=n_observations,
+        estimate=interval[0],
+        low=interval[1],
+        high=interval[2],
+        confidence=plan.confidence,
+        margin=plan.margin,
+        comparison="paired" if isinstance(plan.baseline, Mapping) else "fixed",
+        method=METHOD,
+        parameters=plan_parameters(plan),
+    )
 
 
 def replay_early_stop(
@@ -107,13 +123,37 @@ def replay_early_stop(
     check_values(plan)
     n_total = len(example_ids)
     ids = [example_ids[i] for i in evaluation_order(plan.seed, example_ids)]
-    track = Tracker(plan, goal, n_total)
+    base_by_id = plan.baseline if isinstance(plan.baseline, Mapping) else None
+    c = np.array([candidate.get(i, math.nan) for i in ids], dtype=np.float64)
+    enters = np.isfinite(c)
+    b = None
+    if base_by_id is not None:
+        b = np.array([base_by_id.get(i, math.nan) for i in ids], dtype=np.float64)
+        enters &= np.isfinite(b)
+    # the sequence is predictable, so its value after k observations is the same whether it
+    # is computed on those k alone (as the runner does at each look) or on all of them
+    cs = _sequence(plan, c[enters], None if b is None else b[enters]) if enters.any() else None
+    shift = 0.0 if b is not None else float(plan.baseline)  # type: ignore[arg-type]
+    observed = np.concatenate([[0], np.cumsum(enters)])
+    decision = EarlyStopDecision.UNDECIDED
+    interval: tuple[float, float, float] = (math.nan, -math.inf, math.inf)
+    used = 0
     for start in range(0, n_total, plan.check_every):
-        batch = ids[start : start + plan.check_every]
-        scores = np.array([candidate.get(i, math.nan) for i in batch], dtype=np.float64)
-        if track.look(batch, scores):
+        used = min(start + plan.check_every, n_total)
+        k = int(observed[used])
+        if cs is not None and k and (used >= plan.min_examples or used >= n_total):
+            at = k - 1
+            interval = (
+                float(cs.estimate[at]) - shift,
+                float(cs.low[at]) - shift,
+                float(cs.high[at]) - shift,
+            )
+            if used >= plan.min_examples:
+                decision = early_stop_decision(interval[1], interval[2], plan.margin, goal)
+        if decision is not EarlyStopDecision.UNDECIDED:
             break
-    return track.result(), ids[: track.used]
+    counts = (used, n_total, int(observed[used]))
+    return _result(plan, goal, decision, counts, interval), ids[:used]
 
 
 def sequential_decision(
