@@ -21,14 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from assay._api import get_suite
+from assay._api import _store, get_suite
 from assay._decide import resolve_policy
 from assay._planned_stop import example_scores, stop_metric_problem
 from assay.data import SuiteData
 from assay.errors import ConfigError
 from assay.gates import ALL_METRICS, Policy, Rule
 from assay.runners import EarlyStop
-from assay.storage import Store, open_store
+from assay.storage import Store
 
 __all__ = ["early_stop_plan"]
 
@@ -57,7 +57,7 @@ def early_stop_plan(
     a baseline score outside it is refused. Pass the result to
     ``assay.evaluate(..., early_stop=plan)``.
     """
-    st = store if store is not None else open_store()
+    st = _store(store)
     data = get_suite(suite, store=st)
     try:
         lo, hi = (float(b) for b in bounds)
