@@ -10,64 +10,63 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from assay._api import (
+    from assay.data import SuiteData, load_suite, make_suite
+    from assay.demo import DemoResult, run_demo, run_sentiment_demo
+    from assay.metrics import calibrate_judge
+    from assay.storage import Store, open_store, upgrade_database
+    from assay.workflows import (
+        DecisionRecord,
         LoggedRun,
+        Reproduction,
+        approve,
+        as_adapter,
+        compare_runs,
+        decide,
         diff_runs,
+        early_stop_plan,
+        evaluate,
+        gate,
         get_run,
         get_suite,
+        import_log,
         ingest,
         list_runs,
         log_run,
         parse_metric_filter,
         register_suite,
-    )
-    from assay._decide import (
-        DecisionRecord,
-        approve,
-        compare_runs,
-        decide,
-        gate,
+        reproduce,
         resolve_policy,
         write_reports,
     )
-    from assay._demo import DemoResult, run_demo
-    from assay._demo_sentiment import run_sentiment_demo
-    from assay._early_stop_plan import early_stop_plan
-    from assay._evaluate import as_adapter, evaluate
-    from assay._import_log import import_log
-    from assay._reproduce import Reproduction, reproduce
-    from assay.data import SuiteData, load_suite, make_suite
-    from assay.metrics import calibrate_judge
-    from assay.storage import Store, open_store, upgrade_database
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "LoggedRun": "assay._api",
-    "diff_runs": "assay._api",
-    "get_run": "assay._api",
-    "get_suite": "assay._api",
-    "ingest": "assay._api",
-    "list_runs": "assay._api",
-    "log_run": "assay._api",
-    "parse_metric_filter": "assay._api",
-    "register_suite": "assay._api",
-    "DecisionRecord": "assay._decide",
-    "approve": "assay._decide",
-    "compare_runs": "assay._decide",
-    "decide": "assay._decide",
-    "gate": "assay._decide",
-    "resolve_policy": "assay._decide",
-    "write_reports": "assay._decide",
-    "DemoResult": "assay._demo",
-    "run_demo": "assay._demo",
-    "run_sentiment_demo": "assay._demo_sentiment",
-    "Reproduction": "assay._reproduce",
-    "reproduce": "assay._reproduce",
-    "as_adapter": "assay._evaluate",
-    "early_stop_plan": "assay._early_stop_plan",
-    "import_log": "assay._import_log",
-    "evaluate": "assay._evaluate",
+    "LoggedRun": "assay.workflows",
+    "diff_runs": "assay.workflows",
+    "get_run": "assay.workflows",
+    "get_suite": "assay.workflows",
+    "ingest": "assay.workflows",
+    "list_runs": "assay.workflows",
+    "log_run": "assay.workflows",
+    "parse_metric_filter": "assay.workflows",
+    "register_suite": "assay.workflows",
+    "DecisionRecord": "assay.workflows",
+    "approve": "assay.workflows",
+    "compare_runs": "assay.workflows",
+    "decide": "assay.workflows",
+    "gate": "assay.workflows",
+    "resolve_policy": "assay.workflows",
+    "write_reports": "assay.workflows",
+    "DemoResult": "assay.demo",
+    "run_demo": "assay.demo",
+    "run_sentiment_demo": "assay.demo",
+    "Reproduction": "assay.workflows",
+    "reproduce": "assay.workflows",
+    "as_adapter": "assay.workflows",
+    "early_stop_plan": "assay.workflows",
+    "import_log": "assay.workflows",
+    "evaluate": "assay.workflows",
     "SuiteData": "assay.data",
     "calibrate_judge": "assay.metrics",
     "load_suite": "assay.data",

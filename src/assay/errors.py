@@ -5,7 +5,8 @@ the caller can do about it::
 
     AssayError
     ├── ConfigError          a setting, argument, suite or policy definition is wrong: fix it
-    │   └── ParameterError   a function argument is out of its domain (one message shape)
+    │   ├── ParameterError   a function argument is out of its domain (one message shape)
+    │   └── MissingDependencyError  an optional package is not installed (says the install line)
     ├── DataError            the data is wrong (file, row, column, expected, found): fix the data
     │   └── SuiteMismatchError   records or runs belong to another suite version
     ├── AdapterError         a model or endpoint failed in a way that is not per-example
@@ -33,6 +34,7 @@ __all__ = [
     "DataError",
     "GateError",
     "ImmutableError",
+    "MissingDependencyError",
     "NotFoundError",
     "ParameterError",
     "SmallSliceWarning",
@@ -65,6 +67,20 @@ class ParameterError(ConfigError, ValueError):
         super().__init__(
             f"The {parameter!r} parameter of {function} must be {expected}. Got {got!r}."
         )
+
+
+class MissingDependencyError(ConfigError, ImportError):
+    """An optional package is not installed; the message ends with the exact install line.
+
+    ``Prompt templates need the 'jinja2' package: pip install 'assay[tasks]'``
+    """
+
+    def __init__(self, module: str, extra: str, *, feature: str | None = None) -> None:
+        self.module = module
+        self.extra = extra
+        self.install = f"pip install 'assay[{extra}]'"
+        who = feature[:1].upper() + feature[1:] if feature else "This feature"
+        super().__init__(f"{who} needs the {module!r} package: {self.install}")
 
 
 class DataError(AssayError, ValueError):

@@ -15,12 +15,13 @@ from typer.testing import CliRunner
 
 import assay
 from assay import Reproduction, reproduce
-from assay._reproduce import rebuild_adapter
 from assay.cli._reproduce import reproduce_command
-from assay.core import Manifest, ModelRef, capture_manifest
+from assay.core import Manifest, ModelRef
 from assay.errors import ConfigError
 from assay.runners import OpenAIAdapter
 from assay.testing import synthetic_suite
+from assay.workflows import capture_manifest
+from assay.workflows._reproduce import rebuild_adapter
 
 MODELS = """
 calls = {"n": 0}

@@ -12,12 +12,11 @@ from assay.core import (
     ModelRef,
     Suite,
     canonical_json,
-    capture_code_version,
-    capture_manifest,
     diff_manifests,
     digest,
 )
 from assay.errors import ConfigError
+from assay.workflows import capture_code_version, capture_manifest
 
 
 def test_model_ref_parsing():

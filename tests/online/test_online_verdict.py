@@ -200,7 +200,7 @@ def test_guardrail_breach_blocks() -> None:
     plan = plan_for()
     ev = decide_experiment(readout(data(latency_t=210.0), plan=plan), plan)
     v = ev.best.verdict
-    assert v.verdict is Verdict.BLOCK and ev.verdict.exit_code == 1
+    assert v.verdict is Verdict.BLOCK and ev.verdict is Verdict.BLOCK
     assert outcome(v.rules, "latency_ms_non_inferiority") == "fail"
     assert outcome(v.rules, "converted_superiority") == "pass"
     assert "latency_ms_non_inferiority" in v.summary
@@ -211,7 +211,7 @@ def test_underpowered_test_is_inconclusive_and_says_what_would_settle_it() -> No
     plan = plan_for(sample_size_per_arm=300)
     ev = decide_experiment(readout(data(300, 300), plan=plan), plan)
     v = ev.best.verdict
-    assert v.verdict is Verdict.INCONCLUSIVE and ev.verdict.exit_code == 2
+    assert v.verdict is Verdict.INCONCLUSIVE and ev.verdict is Verdict.INCONCLUSIVE
     sup = next(o for o in v.rules if o.rule == "converted_superiority")
     assert sup.outcome == "inconclusive" and "more" in (sup.to_settle or "")
 

@@ -20,7 +20,7 @@ from assay.runners import (
     evaluate_suite,
     example_fields,
 )
-from assay.runners._http import retry_after_seconds
+from assay.runners.adapters._http import retry_after_seconds
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ import pytest
 from scipy import stats
 
 from assay.errors import DataError, ParameterError, UnderpoweredWarning
-from assay.stats import _bootstrap_band as band
-from assay.stats import _bootstrap_order as order
 from assay.stats import (
     bootstrap_weights,
     paired_quantile_bootstrap,
     paired_quantile_table,
     quantile_bootstrap,
 )
+from assay.stats.bootstrap import _band as band
+from assay.stats.bootstrap import _order as order
 
 
 def _latencies(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
 """The ``assay`` command line: a thin skin over ``import assay``."""
 
 from assay.cli._ab import ab_app
-from assay.cli._app import EXIT_CODES, app, main
+from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main
 from assay.cli._commands import demo_command, run_command
 from assay.cli._decide import compare_command, decisions_app, gate_command, report_command
 from assay.cli._import import import_command
@@ -23,4 +23,4 @@ app.add_typer(suites_app, name="suites")
 app.add_typer(db_app, name="db")
 app.add_typer(ab_app, name="ab")
 
-__all__ = ["EXIT_CODES", "app", "main"]
+__all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

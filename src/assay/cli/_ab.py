@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._decide import print_verdict
 from assay.cli._options import JsonOption
 from assay.cli._render import console, emit_json, safe
@@ -335,7 +336,7 @@ def readout_command(
                 print_verdict(d.verdict)
         for key, path in files.items():
             console.print(f"{safe(key)}: {safe(path)}")
-    return judged.verdict.exit_code if judged is not None else None
+    return VERDICT_EXIT_CODES[judged.verdict] if judged is not None else None
 
 
 def parse_steps(text: str, option: str) -> list[float]:

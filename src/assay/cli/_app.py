@@ -25,6 +25,7 @@ import sys
 import typer
 from rich.console import Console
 
+from assay.core import Verdict
 from assay.errors import (
     AdapterError,
     AssayError,
@@ -35,7 +36,13 @@ from assay.errors import (
     StorageError,
 )
 
-__all__ = ["EXIT_CODES", "app", "main"]
+__all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]
+
+VERDICT_EXIT_CODES: dict[Verdict, int] = {
+    Verdict.SHIP: 0,
+    Verdict.BLOCK: 1,
+    Verdict.INCONCLUSIVE: 2,
+}
 
 EXIT_CODES: dict[type[AssayError], int] = {
     DataError: 3,

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 import assay
+from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 from assay.core import Comparison, MetricComparison, VerdictResult
@@ -191,7 +192,7 @@ def gate_command(
             console.print(f"{key}: {safe(path)}")
         if note:
             console.print(note)
-    return verdict.verdict.exit_code
+    return VERDICT_EXIT_CODES[verdict.verdict]
 
 
 def report_command(

@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 import assay
-from assay._reproduce import Reproduction, reproduce
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
+from assay.workflows import Reproduction, reproduce
 
 
 def _num(x: float) -> str:

@@ -4,7 +4,6 @@ Identities are content digests: the same examples and definitions give the same 
 on any machine.
 """
 
-from assay.core._capture import capture_code_version, capture_manifest
 from assay.core._digest import canonical_json, digest, short_digest
 from assay.core.comparison import (
     Comparison,
@@ -60,8 +59,6 @@ __all__ = [
     "Verdict",
     "VerdictResult",
     "canonical_json",
-    "capture_code_version",
-    "capture_manifest",
     "diff_manifests",
     "digest",
     "short_digest",

@@ -21,11 +21,6 @@ class Verdict(StrEnum):
     BLOCK = "BLOCK"
     INCONCLUSIVE = "INCONCLUSIVE"
 
-    @property
-    def exit_code(self) -> int:
-        """0 for SHIP, 1 for BLOCK, 2 for INCONCLUSIVE (``assay gate``)."""
-        return {"SHIP": 0, "BLOCK": 1, "INCONCLUSIVE": 2}[self.value]
-
 
 class RuleOutcome(BaseModel):
     """How one rule of a policy judged the evidence."""

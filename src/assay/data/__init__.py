@@ -1,8 +1,8 @@
 """Data integrity: suites from files and frames, and records checked against their suite.
 
 Every error names the file, the line or row, the column, what was expected and what was found.
-Harness-log readers and summaries load on first use, so a runner that needs neither starts
-without the statistics engine.
+Run summaries load on first use, so a runner that needs none starts without the statistics
+engine. Readers of other tools' logs live in :mod:`assay.importers`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,10 @@ from assay.data._schema import SuiteData, examples_digest, examples_table, recor
 from assay.data._suites import load_suite, make_suite
 
 if TYPE_CHECKING:
-    from assay.data._harness import HarnessImport
-    from assay.data._harness_detect import read_harness_log
-    from assay.data._harness_inspect import read_inspect_log
-    from assay.data._harness_lmeval import read_lm_eval_samples
     from assay.data._summary import SampleSummary, summarise_records, summarise_samples
 
 __all__ = [
     "FileFormat",
-    "HarnessImport",
     "Location",
     "SampleSummary",
     "SuiteData",
@@ -32,9 +27,6 @@ __all__ = [
     "examples_table",
     "load_suite",
     "make_suite",
-    "read_harness_log",
-    "read_inspect_log",
-    "read_lm_eval_samples",
     "read_table",
     "record_schema",
     "records_digest",
@@ -44,10 +36,6 @@ __all__ = [
 ]
 
 _LAZY = {
-    "HarnessImport": "assay.data._harness",
-    "read_harness_log": "assay.data._harness_detect",
-    "read_inspect_log": "assay.data._harness_inspect",
-    "read_lm_eval_samples": "assay.data._harness_lmeval",
     "SampleSummary": "assay.data._summary",
     "summarise_records": "assay.data._summary",
     "summarise_samples": "assay.data._summary",

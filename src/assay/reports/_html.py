@@ -66,8 +66,7 @@ def verdict_block(verdict: VerdictResult | None) -> str:
         f'<section id="verdict" class="verdict v-{v}"><div class="word">{v}</div>'
         f'<div class="summary">{e(verdict.summary)}</div>'
         f'<div class="note">Policy {e(verdict.policy)} ({e(verdict.policy_digest)}); '
-        f"{len(verdict.rules)} rules: {tally}. Exit code of <code>assay gate</code>: "
-        f"{verdict.verdict.exit_code}.</div></section>"
+        f"{len(verdict.rules)} rules: {tally}.</div></section>"
     )
 
 

@@ -62,7 +62,7 @@ def _verdict(verdict: VerdictResult | None) -> list[str]:
         f"> {md(verdict.summary)}",
         "",
         f"Policy {md(verdict.policy)} ({md(verdict.policy_digest)}); {len(verdict.rules)} rules: "
-        f"{tally}. Exit code of `assay gate`: {verdict.verdict.exit_code}.",
+        f"{tally}.",
     ]
 
 

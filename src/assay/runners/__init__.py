@@ -19,15 +19,6 @@
   run's records with judges (concurrency, response cache, per-record failures).
 """
 
-from assay.runners._adapters import (
-    CallableAdapter,
-    ModelAdapter,
-    SklearnAdapter,
-    adapter_names,
-    get_adapter,
-    load_callable,
-    register_adapter,
-)
 from assay.runners._async_runner import (
     AsyncModelAdapter,
     AsyncModelClient,
@@ -45,21 +36,30 @@ from assay.runners._early_stop import (
     replay_early_stop,
     sequential_decision,
 )
-from assay.runners._embed import (
+from assay.runners._local import ProgressCallback, Scorer, evaluate_suite
+from assay.runners._ray import evaluate_suite_ray
+from assay.runners._scoring import MODEL_GRADED, not_yet_graded
+from assay.runners._tasks import PromptTemplate, adapter_for_suite, example_fields
+from assay.runners.adapters._base import (
+    CallableAdapter,
+    ModelAdapter,
+    SklearnAdapter,
+    adapter_names,
+    get_adapter,
+    load_callable,
+    register_adapter,
+)
+from assay.runners.adapters._embed import (
     EmbeddingClassifierAdapter,
     SentenceEmbeddingAdapter,
     shipped_minilm,
 )
-from assay.runners._hf import HuggingFaceAdapter, shipped_model
-from assay.runners._http import RetryPolicy, TokenBucket
-from assay.runners._judge import ModelGradedScorer
-from assay.runners._judge_grading import grade_records, grade_records_async
-from assay.runners._local import ProgressCallback, Scorer, evaluate_suite
-from assay.runners._openai import OpenAIAdapter
-from assay.runners._ray import evaluate_suite_ray
-from assay.runners._scoring import MODEL_GRADED, not_yet_graded
-from assay.runners._tasks import PromptTemplate, adapter_for_suite, example_fields
-from assay.runners._vader import VaderAdapter
+from assay.runners.adapters._hf import HuggingFaceAdapter, shipped_model
+from assay.runners.adapters._http import RetryPolicy, TokenBucket
+from assay.runners.adapters._openai import OpenAIAdapter
+from assay.runners.adapters._vader import VaderAdapter
+from assay.runners.judges._grading import grade_records, grade_records_async
+from assay.runners.judges._scorer import ModelGradedScorer
 
 __all__ = [
     "MODEL_GRADED",

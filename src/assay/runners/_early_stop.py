@@ -28,24 +28,22 @@ import pyarrow as pa
 
 from assay.data import SuiteData
 from assay.errors import DataError, ParameterError
-from assay.runners._adapters import ModelAdapter
 from assay.runners._async_runner import AsyncModelAdapter
-from assay.runners._early_stop_sequence import (
-    Tracker,
-    evaluation_order,
-    replay_early_stop,
-    sequential_decision,
-)
-from assay.runners._early_stop_types import (
+from assay.runners._local import evaluate_suite
+from assay.runners._scoring import ProgressCallback, Scorer
+from assay.runners.adapters._base import ModelAdapter
+from assay.stats.sequential import (
     EarlyStop,
     EarlyStopDecision,
     EarlyStopResult,
     Goal,
+    Tracker,
     check_values,
     early_stop_decision,
+    evaluation_order,
+    replay_early_stop,
+    sequential_decision,
 )
-from assay.runners._local import evaluate_suite
-from assay.runners._scoring import ProgressCallback, Scorer
 
 __all__ = [
     "EarlyStop",

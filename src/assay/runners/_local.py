@@ -18,7 +18,6 @@ import pyarrow as pa
 
 from assay.data import SuiteData
 from assay.errors import AssayError, ConfigError, ParameterError
-from assay.runners._adapters import ModelAdapter
 from assay.runners._async_runner import AsyncModelAdapter, evaluate_suite_async, run_coroutine
 from assay.runners._scoring import (
     ProgressCallback,
@@ -27,6 +26,7 @@ from assay.runners._scoring import (
     describe_error,
     resolve_scorers,
 )
+from assay.runners.adapters._base import ModelAdapter
 
 __all__ = ["ProgressCallback", "Scorer", "evaluate_suite"]
 

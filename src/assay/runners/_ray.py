@@ -28,10 +28,10 @@ import pyarrow as pa
 
 from assay.data import SuiteData
 from assay.errors import AdapterError, AssayError, ConfigError, ParameterError
-from assay.runners._adapters import ModelAdapter
 from assay.runners._async_runner import AsyncModelAdapter
 from assay.runners._local import evaluate_suite
 from assay.runners._scoring import ProgressCallback, Scorer, describe_error, resolve_scorers
+from assay.runners.adapters._base import ModelAdapter
 
 __all__ = ["evaluate_suite_ray"]
 

@@ -36,33 +36,33 @@ from assay.stats._power import (
 )
 
 # --- bootstrap engine ---
-from assay.stats._bca import (
+from assay.stats.bootstrap import (
     IntervalMethod,
     bca_acceleration,
     bca_bias_correction,
     bootstrap_interval,
     bootstrap_p_value,
 )
-from assay.stats._bootstrap import (
+from assay.stats.bootstrap import (
     PairedStats,
     bootstrap_metric,
     paired_bootstrap,
     paired_bootstrap_table,
 )
-from assay.stats._bootstrap_core import Replicates
-from assay.stats._bootstrap_quantile import (
+from assay.stats.bootstrap import Replicates
+from assay.stats.bootstrap import (
     paired_quantile_bootstrap,
     paired_quantile_table,
     quantile_bootstrap,
 )
-from assay.stats._bootstrap_results import estimate_from_replicates, paired_from_replicates
-from assay.stats._weights import ResampleKind, ResampleWeights, bootstrap_weights
+from assay.stats.bootstrap import estimate_from_replicates, paired_from_replicates
+from assay.stats.bootstrap import ResampleKind, ResampleWeights, bootstrap_weights
 
 # --- judges, agreement, sequential ---
 from assay.stats._agreement import AgreementResult, cohens_kappa, krippendorff_alpha
 from assay.stats._ppi import PPIPairedResult, PPIResult, ppi_mean, ppi_paired_difference
 from assay.stats._pass_at_k import pass_at_k, pass_at_k_interval
-from assay.stats._sequential import (
+from assay.stats.sequential import (
     ConfidenceSequence,
     empirical_bernstein_confidence_sequence,
     normal_mixture_confidence_sequence,
@@ -78,13 +78,13 @@ from assay.stats._interleaving import (
     interleaving_test,
     team_draft_interleave,
 )
-from assay.stats._online_bayes import bayesian_lift
-from assay.stats._online_design import ab_mde_by_week, ab_sample_size, dunnett_critical_value
-from assay.stats._online_quantile import ab_quantile_lift
-from assay.stats._online_readout import ab_lift
-from assay.stats._online_sequential import msprt_interval, msprt_p_value
-from assay.stats._online_srm import sample_ratio_test
-from assay.stats._online_types import (
+from assay.stats.experiments import bayesian_lift
+from assay.stats.experiments import ab_mde_by_week, ab_sample_size, dunnett_critical_value
+from assay.stats.experiments import ab_quantile_lift
+from assay.stats.experiments import ab_lift
+from assay.stats.sequential import msprt_interval, msprt_p_value
+from assay.stats.experiments import sample_ratio_test
+from assay.stats.experiments import (
     BayesianLift,
     LiftResult,
     MDERow,

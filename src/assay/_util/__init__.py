@@ -1,0 +1,38 @@
+"""Small shared building blocks that every layer may use: one of each.
+
+* :func:`atomic_write` and :func:`atomic_path`: a file appears whole or not at all (temporary
+  file in the same folder, flushed and fsynced, renamed into place, folder fsynced).
+* :func:`require`: an optional dependency, imported when needed, or one
+  :class:`~assay.errors.MissingDependencyError` with the exact install line.
+* :func:`check_choice`, :func:`check_instance`, :func:`check_int`, :func:`check_number`,
+  :func:`check_probability`, :func:`check_rng`: argument checks with one message shape,
+  "The 'alpha' parameter of paired_bootstrap must be a float in (0, 1). Got 1.5."
+* :class:`Registry`: named extension points with a decorator, an entry-point group and one
+  duplicate policy.
+
+Nothing here imports numpy, pyarrow or pydantic at module level, so the vocabulary layer may
+use it too.
+"""
+
+from assay._util._atomic import atomic_path, atomic_write
+from assay._util._optional import require
+from assay._util._validate import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_number,
+    check_probability,
+    check_rng,
+)
+
+__all__ = [
+    "atomic_path",
+    "atomic_write",
+    "check_choice",
+    "check_instance",
+    "check_int",
+    "check_number",
+    "check_probability",
+    "check_rng",
+    "require",
+]

@@ -1,0 +1,30 @@
+"""``assay demo``: the whole loop on real data that ships with assay, offline.
+
+* :func:`run_demo`: the Adult census income data, a logistic-regression baseline against a
+  gradient-boosting candidate (``assay demo``).
+* :func:`run_sentiment_demo`: VADER against MiniLM embeddings with a logistic regression on
+  the Hutto & Gilbert sentences (``assay demo --example sentiment``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assay.demo._adult import DemoResult, run_demo
+    from assay.demo._sentiment import run_sentiment_demo
+
+__all__ = ["DemoResult", "run_demo", "run_sentiment_demo"]
+
+_EXPORTS = {"DemoResult": "_adult", "run_demo": "_adult", "run_sentiment_demo": "_sentiment"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assay.demo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"assay.demo.{module}"), name)
+    globals()[name] = value
+    return value

@@ -1,3 +1,0 @@
-"""Decisions, approvals and the tamper-evident ledger."""
-
-__all__: list[str] = []

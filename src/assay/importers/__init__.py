@@ -1,0 +1,17 @@
+"""Readers of other evaluation tools' logs: each turns a log into a suite and its records.
+
+* :func:`read_harness_log` detects the tool from the file and reads it.
+* :func:`read_lm_eval_samples`: lm-evaluation-harness ``samples_*.jsonl`` (with the
+  ``results_*.json`` beside them for the model and task configuration).
+* :func:`read_inspect_log`: Inspect AI ``.eval`` and ``.json`` logs.
+
+Each returns a :class:`HarnessImport` (suite, records, model, provenance, metrics skipped with
+the reason). ``assay.import_log`` stores one.
+"""
+
+from assay.importers._common import HarnessImport
+from assay.importers._detect import read_harness_log
+from assay.importers._inspect import read_inspect_log
+from assay.importers._lmeval import read_lm_eval_samples
+
+__all__ = ["HarnessImport", "read_harness_log", "read_inspect_log", "read_lm_eval_samples"]

@@ -1,0 +1,166 @@
+"""Parsing the lines of an lm-evaluation-harness samples file into examples and scores."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assay.core import canonical_json
+from assay.errors import DataError
+from assay.importers._common import as_float, metric_name
+
+__all__ = ["TaskSamples", "parse_task"]
+
+_NOT_METRICS = {
+    "doc_id",
+    "doc",
+    "target",
+    "arguments",
+    "resps",
+    "filtered_resps",
+    "filter",
+    "metrics",
+    "doc_hash",
+    "prompt_hash",
+    "target_hash",
+    "task_name",
+}
+
+
+def _lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for number, text in enumerate(fh, start=1):
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise DataError(
+                    f"not a JSON line: {exc.msg}",
+                    file=str(path),
+                    line=number,
+                    expected="one JSON object per line",
+                    found=repr(text[:60]),
+                ) from exc
+            if not isinstance(obj, dict) or not isinstance(obj.get("doc_id"), int | str):
+                raise DataError(
+                    "not an lm-evaluation-harness sample",
+                    file=str(path),
+                    line=number,
+                    column="doc_id",
+                    expected="an object with a 'doc_id'",
+                    found=type(obj).__name__ if not isinstance(obj, dict) else "no doc_id",
+                )
+            out.append((number, obj))
+    if not out:
+        raise DataError("no samples", file=str(path), expected="one JSON line per sample")
+    return out
+
+
+def _requests(arguments: Any) -> list[list[Any]]:
+    """The request arguments as lists: dict form ``{"gen_args_0": {"arg_0": ...}}`` or lists."""
+    if isinstance(arguments, dict):
+        items = [
+            arguments[k] for k in sorted(arguments, key=lambda k: int(re.sub(r"\D", "", k) or 0))
+        ]
+        return [[v[a] for a in sorted(v)] if isinstance(v, dict) else list(v) for v in items]
+    if isinstance(arguments, list):
+        return [list(a) if isinstance(a, list | tuple) else [a] for a in arguments]
+    return []
+
+
+def _output_and_reference(obj: dict[str, Any]) -> tuple[str | None, Any, Any]:
+    """(output text, input prompt, reference) of one sample line."""
+    requests = _requests(obj.get("arguments"))
+    prompt = (
+        requests[0][0] if requests and requests[0] and isinstance(requests[0][0], str) else None
+    )
+    target = obj.get("target")
+    resps = obj.get("resps")
+    if not isinstance(resps, list) or not resps or not isinstance(resps[0], list) or not resps[0]:
+        return None, prompt, target
+    first = resps[0][0]
+    if isinstance(first, str):  # generation: one request, one text per repeat
+        output = first if len(resps[0]) == 1 else canonical_json(resps[0])
+        return output, prompt, target
+    if isinstance(first, list) and len(resps) > 1 and len(requests) == len(resps):
+        # multiple choice: one log-likelihood per choice; the answer is the most likely one
+        lls = [float(r[0][0]) for r in resps]
+        choices = [str(r[1]).strip() if len(r) > 1 else str(i) for i, r in enumerate(requests)]
+        best = choices[max(range(len(lls)), key=lls.__getitem__)]
+        label = target if isinstance(target, int) else None
+        if isinstance(target, str) and target.strip() in choices:
+            label = choices.index(target.strip())  # the answer's text (which may be "3")
+        elif isinstance(target, str) and target.strip().isdigit():
+            label = int(target)  # the answer's index, as lm-eval logs it
+        reference = choices[label] if label is not None and 0 <= label < len(choices) else target
+        return best, prompt, reference
+    return None, prompt, target
+
+
+@dataclass
+class TaskSamples:
+    """The parsed lines of one task's samples file."""
+
+    task: str
+    file: Path
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metrics: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """assay metric name -> (lm-eval metric, filter)."""
+    non_numeric: dict[str, str] = field(default_factory=dict)
+    generation: dict[str, Any] | None = None
+
+
+def parse_task(task: str, file: Path, multi: bool) -> TaskSamples:
+    """Parse one task's samples file; a document under several filters is one example."""
+    parsed = TaskSamples(task, file)
+    seen: dict[tuple[Any, str], int] = {}
+    for number, obj in _lines(file):
+        filt = str(obj.get("filter") or "none")
+        key = (obj["doc_id"], filt)
+        if key in seen:
+            raise DataError(
+                f"doc_id {obj['doc_id']!r} under filter {filt!r} appears twice "
+                f"(first on line {seen[key]})",
+                file=str(file),
+                line=number,
+                column="doc_id",
+                expected="one line per document and filter",
+            )
+        seen[key] = number
+        ex_id = f"{task}/{obj['doc_id']}"
+        if ex_id not in parsed.rows:
+            output, prompt, reference = _output_and_reference(obj)
+            parsed.examples.append({"example_id": ex_id, "input": prompt, "reference": reference})
+            doc = obj["doc"] if isinstance(obj.get("doc"), dict) else {}
+            parsed.attributes[ex_id] = {**doc, "task": task} if multi else dict(doc)
+            parsed.rows[ex_id] = {
+                "example_id": ex_id,
+                "output": output,
+                "scores": {},
+                "line": number,
+            }
+            requests = _requests(obj.get("arguments"))
+            settings = requests[0][1] if requests and len(requests[0]) > 1 else None
+            if parsed.generation is None and isinstance(settings, dict):
+                parsed.generation = settings
+        listed = obj.get("metrics")
+        keys = (
+            listed
+            if isinstance(listed, list)
+            else [k for k in obj if k not in _NOT_METRICS and as_float(obj[k]) is not None]
+        )
+        for metric in keys:
+            name = metric_name(metric) if filt == "none" else metric_name(metric, filt)
+            parsed.metrics.setdefault(name, (metric, filt))
+            value = as_float(obj.get(metric))
+            if value is None:
+                parsed.non_numeric.setdefault(name, repr(obj.get(metric))[:60])
+            parsed.rows[ex_id]["scores"][name] = value
+    return parsed

@@ -1,3 +1,0 @@
-"""Production monitoring: drift and regression alarms."""
-
-__all__: list[str] = []

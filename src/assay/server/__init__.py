@@ -1,3 +1,0 @@
-"""The web dashboard and HTTP API."""
-
-__all__: list[str] = []

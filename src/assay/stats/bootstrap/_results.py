@@ -1,0 +1,226 @@
+"""Bootstrap results from replicates: intervals, p-values and argument checks they share.
+
+:func:`estimate_from_replicates` and :func:`paired_from_replicates` turn bootstrap
+replicates (and jackknife values, for BCa) into the shared result types. Any statistic can
+use them: the engine's sums, AUC on dense weights, quantiles by the band method.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assay.errors import DataError, ParameterError
+from assay.stats._checks import as_float_array, check_confidence
+from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
+from assay.stats.bootstrap._bca import IntervalMethod, bootstrap_interval, bootstrap_p_value
+from assay.stats.bootstrap._core import Replicates
+from assay.stats.bootstrap._weights import ResampleKind, ResampleWeights, bootstrap_weights
+
+__all__ = ["estimate_from_replicates", "paired_from_replicates"]
+
+FloatArray = npt.NDArray[np.float64]
+_METHOD_NAMES = {"bca": "bca bootstrap", "percentile": "percentile bootstrap"}
+
+
+def _stats(values: npt.ArrayLike, name: str, fn: str) -> npt.NDArray[Any]:
+    """2-D statistics; integer and boolean arrays keep their (compact) dtype, as they hold
+    no NaN, so category detection works on a fraction of the memory."""
+    arr = np.asarray(values)
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim == 2 and (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
+        return arr.view(np.uint8) if arr.dtype == np.bool_ else arr
+    return as_float_array(arr, name, fn, ndim=2)
+
+
+def _check_method(method: Any, fn: str) -> IntervalMethod:
+    if method not in _METHOD_NAMES:
+        raise ParameterError("method", fn, "'bca' or 'percentile'", method)
+    return method  # type: ignore[no-any-return]
+
+
+def _check_alternative(alternative: Any, fn: str) -> Alternative:
+    if alternative not in ("two-sided", "greater", "less"):
+        raise ParameterError("alternative", fn, "'two-sided', 'greater' or 'less'", alternative)
+    return alternative  # type: ignore[no-any-return]
+
+
+def _cluster_codes(clusters: npt.ArrayLike | None, n: int, fn: str) -> npt.NDArray[np.int64] | None:
+    if clusters is None:
+        return None
+    arr = np.asarray(clusters)
+    if arr.shape != (n,):
+        raise ParameterError("clusters", fn, f"one cluster label per example ({n})", arr.shape)
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        i = int(np.flatnonzero(np.isnan(arr))[0])
+        raise DataError(f"{fn}: clusters[{i}] is NaN", row=i, expected="a cluster label")
+    return np.unique(arr, return_inverse=True)[1].astype(np.int64)
+
+
+def _weights_for(
+    weights: ResampleWeights | None,
+    n_units: int,
+    rng: np.random.Generator | int | None,
+    resamples: int,
+    kind: ResampleKind,
+    fn: str,
+) -> ResampleWeights:
+    if weights is None:
+        if rng is None:
+            raise ParameterError("rng", fn, "a Generator or int seed (or pass weights=)", None)
+        return bootstrap_weights(n_units, resamples, rng=rng, kind=kind)
+    if not isinstance(weights, ResampleWeights):
+        raise ParameterError("weights", fn, "a ResampleWeights from bootstrap_weights", weights)
+    if weights.kind == "multinomial" and weights.n_units != n_units:
+        raise ParameterError(
+            "weights", fn, f"weights over the {n_units} resampling units", weights.n_units
+        )
+    if weights.n_units is not None and weights.n_units < n_units:
+        raise ParameterError("weights", fn, f"weights over >= {n_units} units", weights.n_units)
+    return weights
+
+
+def estimate_from_replicates(
+    estimate: float,
+    replicates: npt.ArrayLike,
+    *,
+    n: int,
+    jackknife: npt.ArrayLike | None = None,
+    jackknife_weights: npt.ArrayLike | None = None,
+    confidence: float = 0.95,
+    method: IntervalMethod = "bca",
+    alternative: Alternative = "two-sided",
+    n_clusters: int | None = None,
+    weights: ResampleWeights | None = None,
+    notes: tuple[str, ...] = (),
+) -> Estimate:
+    """An :class:`Estimate` from bootstrap replicates (and jackknife values, for BCa).
+
+    For statistics whose replicates are computed elsewhere (AUC, quantiles) on the shared
+    ``weights``. Replicates that are NaN (the statistic was undefined on that resample) are
+    dropped and counted in the notes; with fewer than two units the interval is unbounded.
+    """
+    fn = "estimate_from_replicates"
+    conf = check_confidence(confidence, fn)
+    meth = _check_method(method, fn)
+    alt = _check_alternative(alternative, fn)
+    reps = np.asarray(replicates, dtype=np.float64).ravel()
+    notes_out = list(notes)
+    finite = np.isfinite(reps)
+    if not finite.all():
+        notes_out.append(f"{int((~finite).sum())} resamples where the metric is undefined dropped")
+        reps = reps[finite]
+    units = n if n_clusters is None else n_clusters
+    b = weights.resamples if weights is not None else reps.size
+    seed = weights.seed if weights is not None else None
+    if units < 2 or reps.size < 2:
+        notes_out.append("fewer than 2 resampling units: the interval is unbounded")
+        return Estimate(
+            float(estimate),
+            -np.inf,
+            np.inf,
+            conf,
+            _METHOD_NAMES[meth],
+            n,
+            None,
+            n_clusters,
+            b,
+            seed,
+            tuple(notes_out),
+        )
+    jk = wts = None
+    if meth == "bca":
+        if jackknife is None:
+            raise ParameterError("jackknife", fn, "leave-one-out values for BCa", None)
+        jk = np.asarray(jackknife, dtype=np.float64).ravel()
+        wts = None if jackknife_weights is None else np.asarray(jackknife_weights, float).ravel()
+        ok = np.isfinite(jk)
+        if not ok.all():
+            notes_out.append(f"{int((~ok).sum())} undefined jackknife values dropped")
+            jk, wts = jk[ok], (None if wts is None else wts[ok])
+    low, high, fell_back = bootstrap_interval(
+        estimate,
+        reps,
+        confidence=conf,
+        method=meth,
+        alternative=alt,
+        jackknife=jk,
+        jackknife_weights=wts,
+    )
+    if bool(fell_back):
+        notes_out.append("bca undefined (estimate outside the replicates): percentile interval")
+    se = float(np.std(reps, ddof=1))
+    return Estimate(
+        float(estimate),
+        float(low),
+        float(high),
+        conf,
+        _METHOD_NAMES[meth],
+        n,
+        se,
+        n_clusters,
+        b,
+        seed,
+        tuple(notes_out),
+    )
+
+
+def paired_from_replicates(
+    baseline: Replicates,
+    candidate: Replicates,
+    *,
+    n: int,
+    confidence: float = 0.95,
+    method: IntervalMethod = "bca",
+    alternative: Alternative = "two-sided",
+    n_clusters: int | None = None,
+    weights: ResampleWeights | None = None,
+    notes: tuple[str, ...] = (),
+) -> PairedResult:
+    """A :class:`PairedResult` (candidate minus baseline) from replicates on the same resamples.
+
+    Both models' replicates and jackknife values must come from the same resamples and the
+    same leave-one-out order; the difference's are their differences.
+    """
+    kw: dict[str, Any] = {
+        "n": n,
+        "confidence": confidence,
+        "method": method,
+        "n_clusters": n_clusters,
+        "weights": weights,
+        "notes": notes,
+    }
+    base = estimate_from_replicates(
+        baseline.estimate,
+        baseline.replicates,
+        jackknife=baseline.jackknife,
+        jackknife_weights=baseline.jackknife_weights,
+        **kw,
+    )
+    cand = estimate_from_replicates(
+        candidate.estimate,
+        candidate.replicates,
+        jackknife=candidate.jackknife,
+        jackknife_weights=candidate.jackknife_weights,
+        **kw,
+    )
+    diff_reps = candidate.replicates - baseline.replicates
+    diff_jk = candidate.jackknife - baseline.jackknife
+    d_est = candidate.estimate - baseline.estimate
+    diff = estimate_from_replicates(
+        d_est,
+        diff_reps,
+        jackknife=diff_jk,
+        jackknife_weights=baseline.jackknife_weights,
+        alternative=alternative,
+        **kw,
+    )
+    finite = diff_reps[np.isfinite(diff_reps)]
+    p = float(bootstrap_p_value(finite, 0.0, alternative)) if finite.size else 1.0
+    test = TestResult(
+        d_est, p, "paired bootstrap", n, alternative, None, diff.resamples, diff.seed, diff.notes
+    )
+    return PairedResult(base, cand, diff, test)

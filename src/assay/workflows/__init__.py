@@ -1,0 +1,114 @@
+"""The application layer: the functions ``import assay`` exposes.
+
+Every CLI command is one call of a function here, and so will be every server endpoint. The
+functions take and return the vocabulary of :mod:`assay.core`, open the default store when
+none is passed, and never print.
+
+* runs: :func:`log_run`, :func:`ingest`, :func:`list_runs`, :func:`get_run`,
+  :func:`diff_runs`, :func:`register_suite`, :func:`get_suite`, :func:`capture_manifest`
+* evaluation: :func:`evaluate`, :func:`as_adapter`, :func:`early_stop_plan`,
+  :func:`reproduce`, :func:`import_log`
+* decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`,
+  :func:`write_reports`, :func:`decide`, :func:`approve`
+
+Names load on first use, so the CLI starts without the statistics engine.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assay.workflows._api import (
+        LoggedRun,
+        diff_runs,
+        get_run,
+        get_suite,
+        ingest,
+        list_runs,
+        log_run,
+        parse_metric_filter,
+        register_suite,
+    )
+    from assay.workflows._capture import capture_code_version, capture_manifest
+    from assay.workflows._decide import (
+        DecisionRecord,
+        approve,
+        compare_runs,
+        decide,
+        gate,
+        resolve_policy,
+        write_reports,
+    )
+    from assay.workflows._early_stop_plan import early_stop_plan
+    from assay.workflows._evaluate import as_adapter, evaluate
+    from assay.workflows._import_log import import_log
+    from assay.workflows._reproduce import Reproduction, reproduce
+
+_EXPORTS = {
+    "LoggedRun": "_api",
+    "diff_runs": "_api",
+    "get_run": "_api",
+    "get_suite": "_api",
+    "ingest": "_api",
+    "list_runs": "_api",
+    "log_run": "_api",
+    "parse_metric_filter": "_api",
+    "register_suite": "_api",
+    "capture_code_version": "_capture",
+    "capture_manifest": "_capture",
+    "DecisionRecord": "_decide",
+    "approve": "_decide",
+    "compare_runs": "_decide",
+    "decide": "_decide",
+    "gate": "_decide",
+    "resolve_policy": "_decide",
+    "write_reports": "_decide",
+    "early_stop_plan": "_early_stop_plan",
+    "as_adapter": "_evaluate",
+    "evaluate": "_evaluate",
+    "import_log": "_import_log",
+    "Reproduction": "_reproduce",
+    "reproduce": "_reproduce",
+}
+
+__all__ = [
+    "DecisionRecord",
+    "LoggedRun",
+    "Reproduction",
+    "approve",
+    "as_adapter",
+    "capture_code_version",
+    "capture_manifest",
+    "compare_runs",
+    "decide",
+    "diff_runs",
+    "early_stop_plan",
+    "evaluate",
+    "gate",
+    "get_run",
+    "get_suite",
+    "import_log",
+    "ingest",
+    "list_runs",
+    "log_run",
+    "parse_metric_filter",
+    "register_suite",
+    "reproduce",
+    "resolve_policy",
+    "write_reports",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assay.workflows' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"assay.workflows.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

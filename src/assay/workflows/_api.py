@@ -1,0 +1,237 @@
+"""The public workflow functions: every CLI command is one call of these."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assay.core import (
+    ManifestDifference,
+    ModelRef,
+    Run,
+    RunInfo,
+    diff_manifests,
+    digest,
+)
+from assay.data import (
+    Location,
+    SuiteData,
+    detect_format,
+    load_suite,
+    read_table,
+    records_digest,
+    validate_records,
+)
+from assay.data import summarise_records as _summarise
+from assay.errors import DataError
+from assay.storage import MetricFilter, RunQuery, Store, open_store
+from assay.workflows._capture import capture_manifest
+
+__all__ = [
+    "LoggedRun",
+    "diff_runs",
+    "get_run",
+    "get_suite",
+    "ingest",
+    "list_runs",
+    "log_run",
+    "parse_metric_filter",
+    "register_suite",
+]
+
+
+@dataclass(frozen=True)
+class LoggedRun:
+    """The outcome of recording a run."""
+
+    run: Run
+    """The stored run (the existing one when ``created`` is false)."""
+    created: bool
+    """False when an identical run (same suite, model, parameters and records) was already stored."""
+
+
+def _store(store: Store | None) -> Store:
+    return store if store is not None else open_store()
+
+
+def register_suite(suite: SuiteData | str | Path, *, store: Store | None = None) -> SuiteData:
+    """Store a suite (a :class:`SuiteData` or a YAML path); idempotent by content digest."""
+    st = _store(store)
+    data = suite if isinstance(suite, SuiteData) else load_suite(suite)
+    st.suites.put(data.suite, data.examples)
+    return data
+
+
+def get_suite(ref: SuiteData | str | Path, *, store: Store | None = None) -> SuiteData:
+    """A suite by YAML path (registered on the way), name, digest or digest prefix."""
+    if isinstance(ref, SuiteData):
+        return register_suite(ref, store=store)
+    path = Path(ref)
+    if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
+        return register_suite(path, store=store)
+    st = _store(store)
+    suite = st.suites.get(str(ref))
+    return SuiteData(suite=suite, examples=st.suites.examples(suite.digest))
+
+
+def _to_table(records: Any) -> pa.Table:
+    if isinstance(records, pa.Table):
+        return records
+    if hasattr(records, "to_arrow"):  # polars
+        return records.to_arrow()
+    if hasattr(records, "to_pandas") or hasattr(records, "iloc"):  # pandas
+        return pa.Table.from_pandas(records, preserve_index=False)
+    if isinstance(records, Sequence) and not isinstance(records, str | bytes):
+        rows = [dict(r) for r in records]
+        # every key of every row is a column (from_pylist would keep the first row's only)
+        keys = dict.fromkeys(k for row in rows for k in row)
+        return pa.table({k: [row.get(k) for row in rows] for k in keys})
+    raise DataError(
+        "records must be an Arrow table, a pandas or polars data frame, or a list of mappings",
+        found=type(records).__name__,
+    )
+
+
+def log_run(
+    records: Any,
+    *,
+    suite: SuiteData | str | Path,
+    model: str | ModelRef,
+    store: Store | None = None,
+    params: Mapping[str, str | int | float | bool | None] | None = None,
+    tags: Mapping[str, str] | None = None,
+    seeds: Mapping[str, int] | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    dataset_digests: Mapping[str, str] | None = None,
+    rename: Mapping[str, str] | None = None,
+    source: str = "python",
+    where: Location | None = None,
+) -> LoggedRun:
+    """Validate per-example records against ``suite`` and store them as one run, atomically.
+
+    ``records`` is an Arrow table, a pandas or polars frame, or a list of mappings with an
+    ``example_id`` column, one column per metric of the suite, and optionally ``sample_index``,
+    ``output``, ``latency_ms``, ``tokens_in``, ``tokens_out``, ``cost`` and ``error``. Nothing is
+    stored unless every record is valid. An identical run already stored is returned as it is.
+    """
+    st = _store(store)
+    data = get_suite(suite, store=st)
+    ref = model if isinstance(model, ModelRef) else ModelRef.parse(model)
+    table = validate_records(
+        _to_table(records), data, where=where or Location("<records>", "parquet"), rename=rename
+    )
+    summaries = _summarise(table, data.suite)
+    manifest = capture_manifest(
+        suite_digest=data.digest,
+        model=ref,
+        seeds=dict(seeds or {}),
+        provenance=dict(provenance or {}),
+        dataset_digests=dict(dataset_digests or {}),
+        config={"params": dict(params or {})},
+        source=source,
+    )
+    n_errors = table.num_rows - table.column("error").null_count
+    content = digest(
+        {
+            "suite": data.digest,
+            "model": ref.model_dump(mode="json"),
+            "params": dict(params or {}),
+            "records": records_digest(table.drop_columns(["latency_ms"])),
+        }
+    )
+    run = Run(
+        run_id=uuid.uuid4().hex,
+        suite_name=data.suite.name,
+        suite_digest=data.digest,
+        model=ref,
+        manifest=manifest,
+        params=dict(params or {}),
+        tags=dict(tags or {}),
+        status="complete",
+        created_at=datetime.now(UTC),
+        content_digest=content,
+        n_records=table.num_rows,
+        n_examples=pc.count_distinct(table.column("example_id")).as_py(),
+        n_errors=n_errors,
+        metrics=summaries,
+    )
+    stored, created = st.runs.put(run, table)
+    return LoggedRun(run=stored, created=created)
+
+
+def ingest(
+    path: str | Path,
+    *,
+    suite: SuiteData | str | Path,
+    model: str | ModelRef,
+    store: Store | None = None,
+    fmt: str | None = None,
+    rename: Mapping[str, str] | None = None,
+    params: Mapping[str, str | int | float | bool | None] | None = None,
+    tags: Mapping[str, str] | None = None,
+    provenance: Mapping[str, Any] | None = None,
+) -> LoggedRun:
+    """Record a run from a JSONL, CSV or Parquet file of per-example results."""
+    p = Path(path)
+    kind = detect_format(p, fmt)
+    table = read_table(p, kind)
+    return log_run(
+        table,
+        suite=suite,
+        model=model,
+        store=store,
+        params=params,
+        tags=tags,
+        provenance=provenance,
+        rename=rename,
+        source=f"ingest:{p.name}",
+        where=Location(str(p), kind),
+    )
+
+
+def parse_metric_filter(text: str) -> MetricFilter:
+    """Parse ``"accuracy>=0.8"`` into a filter on stored metric estimates."""
+    return MetricFilter.parse(text)
+
+
+def list_runs(
+    *,
+    store: Store | None = None,
+    suite: str | None = None,
+    model: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    where: Sequence[str | MetricFilter] = (),
+    sort: str = "created_at",
+    descending: bool = True,
+    limit: int | None = None,
+) -> list[RunInfo]:
+    """Stored runs matching every filter, newest first unless ``sort`` names a metric."""
+    filters = [w if isinstance(w, MetricFilter) else parse_metric_filter(w) for w in where]
+    query = RunQuery(
+        suite=suite,
+        model=model,
+        tags=dict(tags or {}),
+        metric_filters=filters,
+        sort=sort,
+        descending=descending,
+        limit=limit,
+    )
+    return _store(store).runs.list(query)
+
+
+def get_run(ref: str, *, store: Store | None = None) -> Run:
+    """A run by id or unique id prefix."""
+    return _store(store).runs.get(ref)
+
+
+def diff_runs(a: str, b: str, *, store: Store | None = None) -> list[ManifestDifference]:
+    """What differs between the manifests of two runs (code, packages, config, data, model)."""
+    st = _store(store)
+    return diff_manifests(st.runs.get(a).manifest, st.runs.get(b).manifest)

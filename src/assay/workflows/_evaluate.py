@@ -1,0 +1,186 @@
+"""Evaluating a model on a suite and recording the run: the runner plus the store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from assay.core import ModelRef
+from assay.data import SuiteData
+from assay.errors import ConfigError
+from assay.runners import (
+    MODEL_GRADED,
+    AsyncModelAdapter,
+    CallableAdapter,
+    EarlyStop,
+    ModelAdapter,
+    ModelGradedScorer,
+    ProgressCallback,
+    Scorer,
+    SklearnAdapter,
+    adapter_for_suite,
+    evaluate_suite,
+    evaluate_suite_early_stop,
+    grade_records,
+    not_yet_graded,
+)
+from assay.storage import Store
+from assay.workflows._api import LoggedRun, get_suite, log_run
+
+__all__ = ["as_adapter", "evaluate"]
+
+
+def as_adapter(model: Any) -> ModelAdapter | AsyncModelAdapter:
+    """An adapter for a model: an adapter, a fitted scikit-learn estimator, a callable or 'module:function'."""
+    if isinstance(model, ModelAdapter | AsyncModelAdapter):
+        return model
+    if hasattr(model, "predict") and hasattr(model, "get_params"):
+        return SklearnAdapter(model)
+    if isinstance(model, str) or callable(model):
+        return CallableAdapter(model)
+    raise ConfigError(
+        "A model is a fitted scikit-learn estimator, a callable, 'module:function' or a ModelAdapter. "
+        f"Got {type(model).__name__}."
+    )
+
+
+def evaluate(
+    model: Any,
+    *,
+    suite: SuiteData | str | Path,
+    name: str | ModelRef,
+    store: Store | None = None,
+    scorers: Mapping[str, Scorer] | None = None,
+    batch_size: int = 512,
+    samples: int = 1,
+    cache_dir: str | Path | None = None,
+    params: Mapping[str, str | int | float | bool | None] | None = None,
+    tags: Mapping[str, str] | None = None,
+    seeds: Mapping[str, int] | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    dataset_digests: Mapping[str, str] | None = None,
+    on_progress: ProgressCallback | None = None,
+    early_stop: EarlyStop | None = None,
+    judges: Mapping[str, ModelGradedScorer] | None = None,
+    backend: Literal["local", "ray"] = "local",
+    ray_address: str | None = None,
+) -> LoggedRun:
+    """Run ``model`` over every example of ``suite``, score it, and store the run with its manifest.
+
+    With ``early_stop`` (opt-in), examples are evaluated in a seeded random order and the run
+    stops once an anytime-valid confidence sequence has decided; only the evaluated examples
+    are recorded, and the plan and its outcome go into the manifest's provenance
+    (``provenance["early_stop"]``). Compared with the plan's baseline run
+    (:func:`assay.compare_runs`), the stop is replayed from the records and the gates use it;
+    :func:`assay.early_stop_plan` makes the plan from a policy.
+
+    ``judges`` maps metrics of the suite (declared with scorer ``"model_graded"``, or any
+    scorer the judge replaces) to :class:`~assay.runners.ModelGradedScorer`: after the run,
+    each judge grades every record without an error (:func:`~assay.runners.grade_records`;
+    ``cache_dir`` keeps the judges' answers too, whatever the model's adapter), and each
+    judge's description (rubric text and digest, choices, score mode, judge model) goes into
+    the manifest's provenance (``provenance["judges"]``). A judge's failure on a record
+    becomes that record's error.
+
+    ``backend="ray"`` evaluates the model in shards on a Ray cluster
+    (:func:`~assay.runners.evaluate_suite_ray`; ``ray_address`` names it, default a local
+    cluster): the records are the local backend's, ``latency_ms`` aside.
+    """
+    data = get_suite(suite, store=store)
+    adapter = adapter_for_suite(as_adapter(model), data)
+    judged = _check_judges(data, judges, early_stop)
+    runner_cache = cache_dir
+    if judged:
+        # the runner leaves judged metrics empty; grade_records fills them below
+        scorers = {**dict(scorers or {}), **{name: not_yet_graded for name in judged}}
+        if not isinstance(adapter, AsyncModelAdapter):
+            runner_cache = None  # a synchronous model has no response cache; the judges do
+    stop_provenance: dict[str, Any] = {}
+    if early_stop is not None:
+        if backend != "local":
+            raise ConfigError(
+                f"The 'backend' parameter of evaluate must be 'local' with early_stop. Got {backend!r}."
+            )
+        if samples != 1:
+            raise ConfigError(
+                f"The 'samples' parameter of evaluate must be 1 with early_stop. Got {samples!r}."
+            )
+        records, stopped = evaluate_suite_early_stop(
+            data,
+            adapter,
+            early_stop,
+            scorers=scorers,
+            batch_size=batch_size,
+            on_progress=on_progress,
+            cache_dir=runner_cache,
+        )
+        stop_provenance = {"early_stop": stopped.to_dict()}
+    else:
+        records = evaluate_suite(
+            data,
+            adapter,
+            scorers=scorers,
+            batch_size=batch_size,
+            on_progress=on_progress,
+            samples=samples,
+            cache_dir=runner_cache,
+            backend=backend,
+            ray_address=ray_address,
+        )
+    judge_provenance: dict[str, Any] = {}
+    if judged:
+        records = grade_records(data, records, judged, cache_dir=cache_dir)
+        judge_provenance = {"judges": {k: v.describe() for k, v in judged.items()}}
+    ref = name if isinstance(name, ModelRef) else ModelRef.parse(name)
+    return log_run(
+        records,
+        suite=data,
+        model=ref,
+        store=store,
+        params=params,
+        tags=tags,
+        seeds=seeds,
+        provenance={
+            "adapter": adapter.describe(),
+            **stop_provenance,
+            **judge_provenance,
+            **({"backend": backend} if backend != "local" else {}),
+            **dict(provenance or {}),
+        },
+        dataset_digests=dataset_digests,
+        source=f"runner:{adapter.name}",
+    )
+
+
+def _check_judges(
+    data: SuiteData,
+    judges: Mapping[str, ModelGradedScorer] | None,
+    early_stop: EarlyStop | None,
+) -> dict[str, ModelGradedScorer]:
+    """The judges by metric, checked against the suite; every model-graded metric needs one."""
+    judged = dict(judges or {})
+    for metric in data.suite.metrics:
+        if metric.scorer == MODEL_GRADED and metric.name not in judged:
+            raise ConfigError(
+                f"Metric {metric.name!r} of suite {data.suite.name!r} is model-graded; pass "
+                f"judges={{{metric.name!r}: ModelGradedScorer(...)}} to evaluate."
+            )
+    for name, judge in judged.items():
+        if name not in data.suite.metric_names:
+            raise ConfigError(
+                f"The 'judges' parameter of evaluate names {name!r}, which is not a metric of "
+                f"suite {data.suite.name!r} (its metrics: {data.suite.metric_names})."
+            )
+        if not isinstance(judge, ModelGradedScorer):
+            raise ConfigError(
+                f"The judge of metric {name!r} must be a ModelGradedScorer. "
+                f"Got {type(judge).__name__}."
+            )
+    if early_stop is not None and judged:
+        raise ConfigError(
+            "evaluate takes judges or early_stop, not both: judges grade after the run, and a "
+            "judge's failure clears a record's scores after the stop has used them. Stop early "
+            "on a run without judges, or grade a run that is not stopped early."
+        )
+    return judged
