@@ -7,6 +7,8 @@
 * :func:`check_choice`, :func:`check_instance`, :func:`check_int`, :func:`check_number`,
   :func:`check_probability`, :func:`check_rng`: argument checks with one message shape,
   "The 'alpha' parameter of paired_bootstrap must be a float in (0, 1). Got 1.5."
+* :func:`renamed_parameters` and :func:`warn_renamed`: deprecation shims for renamed public
+  names.
 * :class:`Registry`: named extension points with a decorator, an entry-point group and one
   duplicate policy.
 
@@ -14,7 +16,8 @@ Nothing here imports numpy, pyarrow or pydantic at module level, so the vocabula
 use it too.
 """
 
-from assay._util._atomic import atomic_path, atomic_write
+from assay._util._atomic import atomic_path, atomic_write, fsync_folder
+from assay._util._deprecation import renamed_parameters, warn_renamed
 from assay._util._optional import require
 from assay._util._validate import (
     check_choice,
@@ -34,5 +37,8 @@ __all__ = [
     "check_number",
     "check_probability",
     "check_rng",
+    "fsync_folder",
+    "renamed_parameters",
     "require",
+    "warn_renamed",
 ]
