@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from gates_builders import binary_result, comparison, result
 from statsmodels.stats.multitest import multipletests
 
 from assay.core import MetricComparison, RuleOutcome
+from assay.errors import SmallSliceWarning
 from assay.gates import evaluate_policy, load_policy, regression_p_value
 
 # Two-sided p-values and the sign of each slice's difference (negative = regression).
@@ -69,18 +71,26 @@ def test_one_sided_p_value_from_the_two_sided_one_and_the_direction() -> None:
 
 def test_small_slices_are_reported_with_their_width_and_cannot_block() -> None:
     tiny = result((-0.30, -0.391, -0.209), slice="group=tiny", n=12, p_value=1e-6)
-    outcome = _judge([result(), tiny, result(slice="group=big", n=500)])
+    with pytest.warns(SmallSliceWarning) as caught:
+        outcome = _judge([result(), tiny, result(slice="group=big", n=500)])
+    assert [str(w.message) for w in caught] == [
+        "Rule 'nr': accuracy on group=tiny has n=12 paired examples, fewer than "
+        "min_slice_size=30; it is reported with its interval but cannot fail the rule."
+    ]
     assert outcome.outcome == "pass"
     assert (
         "accuracy on group=tiny too small to judge (n=12, interval width ±9.1 points)"
         in outcome.reason
     )
     assert "no significant regression on 1 judged slices" in outcome.reason
-    only_tiny = _judge([result(), tiny])
+    with pytest.warns(SmallSliceWarning, match="group=tiny has n=12"):
+        only_tiny = _judge([result(), tiny])
     assert only_tiny.outcome == "pass"
     assert only_tiny.reason.startswith("accuracy: no slice has n >= 30, so none can be judged")
-    # The same slice blocks once the minimum allows it.
-    assert _judge([result(), tiny], min_slice_size=10).outcome == "fail"
+    # The same slice blocks once the minimum allows it, and is no longer a caveat.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallSliceWarning)
+        assert _judge([result(), tiny], min_slice_size=10).outcome == "fail"
 
 
 def test_a_significant_regression_within_the_margin_does_not_fail() -> None:

@@ -14,17 +14,20 @@ one-sided level of a two-sided interval, so a single slice fails exactly when it
 test rejects in the direction of a regression) **and** its estimated worsening exceeds
 ``margin``. The rule fails when any slice fails and passes otherwise: it does not return
 inconclusive. Slices with fewer than ``min_slice_size`` examples are left out of the family
-and cannot fail; the reason lists them with their interval's half-width.
+and cannot fail; the reason lists them with their interval's half-width, and each raises a
+:class:`~assay.errors.SmallSliceWarning` naming the slice, its n and the minimum.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from assay.core import MetricComparison
+from assay.errors import SmallSliceWarning
 from assay.gates._combine import gain
 from assay.gates._registry import FieldProblem, RuleCase, RuleJudgement, register_rule_kind
 from assay.gates._words import scale_of
@@ -110,6 +113,15 @@ class NoRegression:
         sc = scale_of(case.results[0])
         judged = [r for r in case.results if r.n >= params.min_slice_size]
         small = [r for r in case.results if r.n < params.min_slice_size]
+        for r in small:
+            warnings.warn(
+                SmallSliceWarning(
+                    f"Rule {case.rule.name!r}: {r.label} has n={r.n} paired examples, fewer "
+                    f"than min_slice_size={params.min_slice_size}; it is reported with its "
+                    "interval but cannot fail the rule."
+                ),
+                stacklevel=2,
+            )
         tail = ""
         if small:
             tail = "; " + _listing(
