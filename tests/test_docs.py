@@ -193,3 +193,17 @@ def test_the_cli_reference_does_not_depend_on_the_terminal(monkeypatch: pytest.M
     assert "| `--tag TEXT` | — | A tag. (repeatable) |" in narrow
     assert "| `--dry` / `--wet` | `--wet` | Rehearse. |" in narrow
     assert "stay" not in narrow and "\x1b[" not in narrow
+
+
+def test_the_readme_gives_each_error_its_exit_code() -> None:
+    table = _section(_read(README), "Errors and warnings")
+    rows = re.findall(r"^\| `(\w+)` \| .* \| (\d+|—) \|$", table, flags=re.M)
+    assert {name for name, _ in rows} == {
+        n for n in assay.errors.__all__ if issubclass(getattr(assay.errors, n), Exception)
+    } - {n for n in assay.errors.__all__ if issubclass(getattr(assay.errors, n), Warning)}
+    for name, code in rows:
+        cls = getattr(assay.errors, name)
+        mapped = next(
+            (assay.cli.EXIT_CODES[c] for c in cls.__mro__ if c in assay.cli.EXIT_CODES), None
+        )
+        assert (str(mapped) if mapped is not None else "—") == code, name
