@@ -7,11 +7,13 @@ import inspect
 import re
 import subprocess
 import sys
+import textwrap
 import tomllib
 from pathlib import Path
 
 import pytest
 import typer
+import yaml
 
 import assay.cli
 import assay.errors
@@ -207,3 +209,21 @@ def test_the_readme_gives_each_error_its_exit_code() -> None:
             (assay.cli.EXIT_CODES[c] for c in cls.__mro__ if c in assay.cli.EXIT_CODES), None
         )
         assert (str(mapped) if mapped is not None else "—") == code, name
+
+
+@pytest.mark.parametrize("page", ["metrics.md", "runners.md"])
+def test_suite_metrics_in_the_docs_are_valid(page: str) -> None:
+    from assay.core import MetricSpec
+
+    blocks = re.findall(r"```yaml\n(.*?)```", _read(DOCS / page), flags=re.S)
+    specs = [
+        MetricSpec(**entry)
+        for block in blocks
+        if block.lstrip().startswith("metrics:")
+        for entry in yaml.safe_load(textwrap.dedent(block))["metrics"]
+    ]
+    assert specs
+    for spec in specs:
+        if spec.scorer is not None:
+            assay.metrics.get_scorer(spec.scorer, **spec.scorer_params)
+        assert spec.aggregate == "mean" or spec.aggregate in assay.metrics.list_metrics()
