@@ -34,7 +34,8 @@ class MetricFilter:
 
     def __post_init__(self) -> None:
         check_choice(self.op, "op", "MetricFilter", list(_OPERATORS))
-        if not isinstance(self.value, (int, float)) or math.isnan(self.value):
+        check_instance(self.value, "value", "MetricFilter", (int, float), "a number")
+        if math.isnan(self.value):
             raise ParameterError("value", "MetricFilter", "a number", self.value)
 
     @classmethod
