@@ -72,7 +72,7 @@ class ParameterError(ConfigError, ValueError):
 class MissingDependencyError(ConfigError, ImportError):
     """An optional package is not installed; the message ends with the exact install line.
 
-    ``Prompt templates need the 'jinja2' package: pip install 'assay[tasks]'``
+    ``The Hugging Face adapter needs the 'transformers' package: pip install 'assay[hf]'``
     """
 
     def __init__(self, module: str, extra: str, *, feature: str | None = None) -> None:

@@ -15,6 +15,7 @@ from assay.datasets import (
     sentiment_split,
     sentiment_suite,
 )
+from assay.errors import ParameterError
 
 # sha256 of the original *_GroundTruth.txt files in vaderSentiment-3.3.2.tar.gz
 # (additional_resources/hutto_ICWSM_2014.tar.gz), computed from the source distribution
@@ -111,7 +112,11 @@ def test_split_is_seeded(corpus):
     a = sentiment_split(corpus, seed=3)[1]["id"].tolist()
     assert a == sentiment_split(corpus, seed=3)[1]["id"].tolist()
     assert a != sentiment_split(corpus, seed=4)[1]["id"].tolist()
-    with pytest.raises(ValueError, match="test_fraction"):
+    with pytest.raises(
+        ParameterError,
+        match=r"^The 'test_fraction' parameter of sentiment_split must be a number in \(0, 1\)\. "
+        r"Got 1\.0\.$",
+    ):
         sentiment_split(corpus, test_fraction=1.0)
 
 

@@ -50,7 +50,9 @@ def test_kappa_matches_sklearn_on_binary_labels() -> None:
     judge, human = biased_judge(np.random.default_rng(1), 400)
     mask = np.zeros(400, dtype=bool)
     mask[:150] = True
-    cal = calibrate_judge(judge, human, labelled=mask, rng=0, resamples=200)
+    cal = calibrate_judge(
+        human_scores=human, judge_scores=judge, labelled=mask, rng=0, resamples=200
+    )
     expected = cohen_kappa_score(judge[:150], human[:150])
     assert cal.kappa.estimate.estimate == pytest.approx(expected, abs=1e-12)
     assert cal.kappa_input == "binary labels as they are"
@@ -61,7 +63,9 @@ def test_kappa_of_scores_matches_sklearn_after_the_stated_threshold() -> None:
     rng = np.random.default_rng(2)
     human = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], size=300)
     judge = np.clip(human + rng.normal(0, 0.3, size=300), 0, 1)
-    cal = calibrate_judge(judge, human, labelled=120, rng=3, threshold=0.5, resamples=200)
+    cal = calibrate_judge(
+        human_scores=human, judge_scores=judge, labelled=120, rng=3, threshold=0.5, resamples=200
+    )
     lab = cal.labelled
     expected = cohen_kappa_score(judge[lab] >= 0.5, human[lab] >= 0.5)
     assert cal.kappa.estimate.estimate == pytest.approx(expected, abs=1e-12)
@@ -80,7 +84,9 @@ def test_krippendorff_alpha_matches_the_coincidence_form(kind: str) -> None:
         judge = rng.random(60)
         distance = "interval"
     mask = np.arange(60) < 40
-    cal = calibrate_judge(judge, human, labelled=mask, rng=5, resamples=200)
+    cal = calibrate_judge(
+        human_scores=human, judge_scores=judge, labelled=mask, rng=5, resamples=200
+    )
     expected = hand_alpha(list(judge[:40]), list(human[:40]), distance)
     assert cal.krippendorff.estimate.estimate == pytest.approx(expected, abs=1e-12)
 
@@ -90,7 +96,9 @@ def test_estimates_match_closed_forms() -> None:
     judge = rng.random(500)
     human = np.clip(judge * 0.6 + rng.normal(0.1, 0.2, 500), 0, 1)
     mask = rng.random(500) < 0.25
-    cal = calibrate_judge(judge, human, labelled=mask, rng=7, resamples=200)
+    cal = calibrate_judge(
+        human_scores=human, judge_scores=judge, labelled=mask, rng=7, resamples=200
+    )
     y, f, fu = list(human[mask]), list(judge[mask]), list(judge[~mask])
     n, big_n = len(y), len(fu)
     # PPI++ (Angelopoulos, Duchi & Zrnic 2023) with the standard library
@@ -123,7 +131,9 @@ def test_ppi_interval_covers_the_true_rate_with_a_biased_judge() -> None:
     widths = []
     for _ in range(reps):
         judge, human = biased_judge(rng, 1000, p)
-        cal = calibrate_judge(judge, human, labelled=250, rng=rng, resamples=20)
+        cal = calibrate_judge(
+            human_scores=human, judge_scores=judge, labelled=250, rng=rng, resamples=20
+        )
         ppi_hits += cal.ppi.contains(p)
         naive_hits += cal.judge_only.contains(p)
         widths.append(cal.ppi.width / cal.human_only.width)
@@ -139,7 +149,9 @@ def test_ppi_interval_covers_the_true_rate_with_a_biased_judge() -> None:
 def test_a_perfect_judge_gives_an_interval_no_wider_than_human_labels_alone() -> None:
     rng = np.random.default_rng(8)
     human = (rng.random(400) < 0.4).astype(float)
-    cal = calibrate_judge(human.copy(), human, labelled=80, rng=9, resamples=200)
+    cal = calibrate_judge(
+        human_scores=human, judge_scores=human.copy(), labelled=80, rng=9, resamples=200
+    )
     assert cal.ppi.width <= cal.human_only.width
     assert cal.ess_gain > 1.0
     assert cal.kappa.estimate.estimate == pytest.approx(1.0)
@@ -150,14 +162,18 @@ def test_an_uninformative_judge_costs_almost_nothing() -> None:
     rng = np.random.default_rng(10)
     human = (rng.random(2000) < 0.5).astype(float)
     judge = (rng.random(2000) < 0.5).astype(float)
-    cal = calibrate_judge(judge, human, labelled=400, rng=11, resamples=200)
+    cal = calibrate_judge(
+        human_scores=human, judge_scores=judge, labelled=400, rng=11, resamples=200
+    )
     assert cal.lam < 0.15
     assert cal.ppi.width <= cal.human_only.width * 1.05
 
 
 def test_a_constant_judge_falls_back_to_the_human_labels() -> None:
     human = np.array([0.0, 1.0] * 50)
-    cal = calibrate_judge(np.ones(100), human, labelled=40, rng=12, resamples=200)
+    cal = calibrate_judge(
+        human_scores=human, judge_scores=np.ones(100), labelled=40, rng=12, resamples=200
+    )
     assert cal.lam == 0.0
     assert cal.ppi.estimate == pytest.approx(cal.human_only.estimate)
     lab = cal.labelled
@@ -169,20 +185,28 @@ def test_the_labelled_subset_is_chosen_as_asked() -> None:
     judge, human = biased_judge(np.random.default_rng(13), 200)
     with_nan = human.copy()
     with_nan[::4] = np.nan
-    by_nan = calibrate_judge(judge, with_nan, rng=0, resamples=50)
+    by_nan = calibrate_judge(human_scores=with_nan, judge_scores=judge, rng=0, resamples=50)
     assert np.array_equal(by_nan.labelled, ~np.isnan(with_nan))
-    drawn = calibrate_judge(judge, human, labelled=37, rng=14, resamples=50)
-    again = calibrate_judge(judge, human, labelled=37, rng=14, resamples=50)
+    drawn = calibrate_judge(
+        human_scores=human, judge_scores=judge, labelled=37, rng=14, resamples=50
+    )
+    again = calibrate_judge(
+        human_scores=human, judge_scores=judge, labelled=37, rng=14, resamples=50
+    )
     assert drawn.n_labelled == 37
     assert np.array_equal(drawn.labelled, again.labelled)
     assert drawn.ppi == again.ppi and drawn.krippendorff == again.krippendorff
-    from_nan_pool = calibrate_judge(judge, with_nan, labelled=30, rng=15, resamples=50)
+    from_nan_pool = calibrate_judge(
+        human_scores=with_nan, judge_scores=judge, labelled=30, rng=15, resamples=50
+    )
     assert not np.any(from_nan_pool.labelled & np.isnan(with_nan))
 
 
 def test_the_summary_names_every_method() -> None:
     judge, human = biased_judge(np.random.default_rng(16), 300)
-    cal = calibrate_judge(judge, human, labelled=90, rng=17, resamples=100)
+    cal = calibrate_judge(
+        human_scores=human, judge_scores=judge, labelled=90, rng=17, resamples=100
+    )
     assert isinstance(cal, JudgeCalibration)
     text = cal.summary()
     for method in cal.methods().values():
@@ -193,8 +217,12 @@ def test_the_summary_names_every_method() -> None:
 
 def test_the_confidence_level_follows_alpha() -> None:
     judge, human = biased_judge(np.random.default_rng(18), 300)
-    wide = calibrate_judge(judge, human, labelled=90, rng=19, alpha=0.01, resamples=100)
-    narrow = calibrate_judge(judge, human, labelled=90, rng=19, alpha=0.2, resamples=100)
+    wide = calibrate_judge(
+        human_scores=human, judge_scores=judge, labelled=90, rng=19, alpha=0.01, resamples=100
+    )
+    narrow = calibrate_judge(
+        human_scores=human, judge_scores=judge, labelled=90, rng=19, alpha=0.2, resamples=100
+    )
     assert wide.ppi.confidence == pytest.approx(0.99)
     assert wide.ppi.width > narrow.ppi.width
     assert wide.kappa.estimate.width > narrow.kappa.estimate.width
@@ -206,33 +234,38 @@ def test_the_confidence_level_follows_alpha() -> None:
 def test_bad_input_is_refused_with_a_clear_message() -> None:
     judge, human = biased_judge(np.random.default_rng(20), 50)
     with pytest.raises(DataError, match="same examples"):
-        calibrate_judge(judge, human[:-1], labelled=10, rng=0)
+        calibrate_judge(human_scores=human[:-1], judge_scores=judge, labelled=10, rng=0)
     with pytest.raises(DataError, match="unlabelled"):
-        calibrate_judge(judge, human, rng=0)  # every example labelled: nothing to correct
+        calibrate_judge(
+            human_scores=human, judge_scores=judge, rng=0
+        )  # every example labelled: nothing to correct
     mask = np.zeros(50, dtype=bool)
     mask[:10] = True
     no_label = human.copy()
     no_label[3] = np.nan
     with pytest.raises(DataError, match="row 3"):
-        calibrate_judge(judge, no_label, labelled=mask, rng=0)
+        calibrate_judge(human_scores=no_label, judge_scores=judge, labelled=mask, rng=0)
     bad_judge = judge.copy()
     bad_judge[7] = np.inf
     with pytest.raises(DataError, match="row 7"):
-        calibrate_judge(bad_judge, human, labelled=10, rng=0)
-    with pytest.raises(ParameterError, match="'alpha' parameter of calibrate_judge"):
-        calibrate_judge(judge, human, labelled=10, rng=0, alpha=1.5)
+        calibrate_judge(human_scores=human, judge_scores=bad_judge, labelled=10, rng=0)
+    with pytest.raises(
+        ParameterError,
+        match=r"^The 'alpha' parameter of calibrate_judge must be a float in \(0, 1\)\. Got 1\.5\.$",
+    ):
+        calibrate_judge(human_scores=human, judge_scores=judge, labelled=10, rng=0, alpha=1.5)
     with pytest.raises(ParameterError, match="'labelled' parameter"):
-        calibrate_judge(judge, human, labelled=51, rng=0)
+        calibrate_judge(human_scores=human, judge_scores=judge, labelled=51, rng=0)
     with pytest.raises(ParameterError, match="'labelled' parameter"):
-        calibrate_judge(judge, human, labelled=[1, 0], rng=0)
+        calibrate_judge(human_scores=human, judge_scores=judge, labelled=[1, 0], rng=0)
     with pytest.raises(ParameterError, match="'rng' parameter"):
-        calibrate_judge(judge, human, labelled=10, rng=-1)
+        calibrate_judge(human_scores=human, judge_scores=judge, labelled=10, rng=-1)
 
 
 def test_few_agreeing_binary_labels_get_a_wilson_interval_not_a_point() -> None:
     judge = np.array([1, 1, 0, 1, 0, 1, 1, 0, 1, 0], dtype=float)
     human = np.array([1, 1, 1, 1, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan])
-    cal = calibrate_judge(judge, human, rng=0)
+    cal = calibrate_judge(human_scores=human, judge_scores=judge, rng=0)
     reference = binary_mean_interval([1, 1, 1, 1])
     assert cal.human_only.width > 0
     assert (cal.human_only.low, cal.human_only.high) == pytest.approx(
@@ -240,3 +273,27 @@ def test_few_agreeing_binary_labels_get_a_wilson_interval_not_a_point() -> None:
     )
     assert "wilson" in cal.human_only.method.lower()
     assert any("only 4 labelled examples" in note for note in cal.notes)
+
+
+# --- argument order -------------------------------------------------------------------------
+
+
+def test_the_scores_are_keyword_only_human_first_and_rng_defaults_to_0() -> None:
+    judge, human = biased_judge(np.random.default_rng(21), 200)
+    by_keyword = calibrate_judge(human_scores=human, judge_scores=judge, labelled=60)
+    seeded = calibrate_judge(judge_scores=judge, human_scores=human, labelled=60, rng=0)
+    assert np.array_equal(by_keyword.labelled, seeded.labelled)
+    assert by_keyword.ppi == seeded.ppi and by_keyword.krippendorff == seeded.krippendorff
+
+
+def test_scores_by_position_keep_the_old_order_and_warn() -> None:
+    judge, human = biased_judge(np.random.default_rng(22), 200)
+    expected = calibrate_judge(human_scores=human, judge_scores=judge, labelled=60, rng=3)
+    with pytest.warns(
+        DeprecationWarning, match=r"by position .*\(human_scores=\.\.\., judge_scores="
+    ):
+        old = calibrate_judge(judge, human, labelled=60, rng=3)  # the old order: judge first
+    assert old.ppi == expected.ppi and old.judge_only == expected.judge_only
+    assert np.array_equal(old.labelled, expected.labelled)
+    with pytest.warns(DeprecationWarning), pytest.raises(TypeError, match="multiple values"):
+        calibrate_judge(judge, human, judge_scores=judge, labelled=60)

@@ -43,11 +43,19 @@ def test_clusters_reach_every_method() -> None:
         assert est.n_clusters == 100
 
 
-def test_bootstrapped_metrics_need_randomness_and_known_inputs() -> None:
-    with pytest.raises(ParameterError, match="'rng'"):
-        evaluate_metric("f1", {"y_true": [0, 1, 1], "y_pred": [0, 1, 0]})
+def test_bootstrapped_metrics_are_seeded_by_default_and_need_known_inputs() -> None:
+    inputs = {"y_true": [0, 1, 1, 0, 1, 1], "y_pred": [0, 1, 0, 0, 1, 1]}
+    assert evaluate_metric("f1", inputs, resamples=50) == evaluate_metric(
+        "f1", inputs, rng=0, resamples=50
+    )
+    with pytest.raises(
+        ParameterError,
+        match=r"^The 'rng' parameter of evaluate_metric must be a numpy Generator or a "
+        r"non-negative int seed\. Got None\.$",
+    ):
+        evaluate_metric("f1", inputs, rng=None)  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="'inputs'"):
         evaluate_metric("f1", {"y_true": [0, 1]}, rng=0)
-    with pytest.raises(ParameterError, match="'metric'"):
+    with pytest.raises(ParameterError, match=r"^The 'metric' parameter of evaluate_metric "):
         evaluate_metric(42, {"y_true": [0, 1]}, rng=0)  # type: ignore[arg-type]
     assert get_metric("f1").aggregation == "sums"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from assay.core import MetricSpec
 from assay.core._digest import digest
 from assay.data import make_suite
-from assay.errors import ConfigError, DataError
+from assay.errors import ConfigError, DataError, ParameterError
 from assay.metrics import (
     contains,
     embedding_similarity,
@@ -64,7 +64,11 @@ def test_regex_without_group_is_re_search(text: str) -> None:
 def test_regex_uses_the_reference_as_pattern_when_none_is_set() -> None:
     assert regex_match("order #123", r"#\d+") == 1.0
     assert regex_match("ORDER", "order", ignore_case=True) == 1.0
-    with pytest.raises(ConfigError, match="not a valid regular expression"):
+    with pytest.raises(
+        ParameterError,
+        match=r"^The 'pattern' parameter of regex_match must be a valid regular expression "
+        r"\(missing \), unterminated subpattern at position 0\)\. Got '\('\.$",
+    ):
         regex_match("x", None, pattern="(")
 
 
@@ -215,5 +219,8 @@ def test_a_broken_scorer_setting_fails_the_run_instead_of_every_record() -> None
         [{"example_id": "a", "input": "x", "reference": "y"}],
         metrics=[MetricSpec(name="rx", scorer="regex", scorer_params={"pattern": "(unclosed"})],
     )
-    with pytest.raises(ConfigError, match="not a valid regular expression"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^The 'pattern' parameter of regex_match must be a valid regular expression ",
+    ):
         evaluate_suite(data, CallableAdapter(lambda x: x))

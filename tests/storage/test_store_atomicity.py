@@ -156,3 +156,27 @@ def test_opening_a_new_file_waits_for_another_writer(
     finally:
         holder.close()
     assert pauses and pauses[0] > 0
+
+
+def test_local_files_and_their_folder_are_synced_before_the_metadata_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    with open_store(f"sqlite:///{tmp_path / 'a.db'}", artifacts=str(tmp_path / "files")) as store:
+        suite, examples = make_suite("qa")
+        store.suites.put(suite, examples)
+        records = make_records(5)
+        monkeypatch.setattr(os, "fsync", recording_fsync)
+        store.runs.put(make_run(suite, records, run_id="durable"), records)
+        monkeypatch.undo()
+    # the records file is flushed before its rename and the rename made durable after it
+    assert synced[:2] == ["file", "folder"]
+    assert not list((tmp_path / "files" / "records").glob(".*"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,11 +13,13 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
+from assay._util import check_choice, check_instance
 from assay.errors import DataError
 
 __all__ = ["FileFormat", "Location", "detect_format", "read_table"]
 
 FileFormat = Literal["jsonl", "csv", "parquet"]
+_FORMATS: tuple[FileFormat, ...] = ("jsonl", "csv", "parquet")
 
 _SUFFIXES: dict[str, FileFormat] = {
     ".jsonl": "jsonl",
@@ -28,14 +31,16 @@ _SUFFIXES: dict[str, FileFormat] = {
 }
 
 
-def detect_format(path: Path, fmt: str | None = None) -> FileFormat:
+def detect_format(path: str | os.PathLike[str], fmt: str | None = None) -> FileFormat:
     """The file's format, from ``fmt`` or its suffix."""
+    return _format(path, fmt, "detect_format")
+
+
+def _format(path: str | os.PathLike[str], fmt: str | None, function: str) -> FileFormat:
+    check_instance(path, "path", function, (str, os.PathLike), "a str or a Path")
+    path = Path(path)
     if fmt is not None:
-        if fmt not in ("jsonl", "csv", "parquet"):
-            raise DataError(
-                "unknown format", file=str(path), expected="jsonl, csv or parquet", found=fmt
-            )
-        return fmt  # type: ignore[return-value]
+        return check_choice(fmt, "fmt", function, _FORMATS)
     try:
         return _SUFFIXES[path.suffix.lower()]
     except KeyError:
@@ -70,8 +75,8 @@ _ROW = re.compile(r"row (\d+)", re.IGNORECASE)
 
 def read_table(path: str | Path, fmt: str | None = None) -> pa.Table:
     """Read a JSONL, CSV or Parquet file into an Arrow table."""
+    kind = _format(path, fmt, "read_table")
     path = Path(path)
-    kind = detect_format(path, fmt)
     if not path.is_file():
         raise DataError("no such file", file=str(path), expected="a readable file")
     try:

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay._util import check_instance
 from assay.core import canonical_json, short_digest
 from assay.data._files import Location
 from assay.data._schema import OPERATIONAL, SuiteData, record_schema, table_digest
@@ -100,6 +101,10 @@ def validate_records(
     Slice attributes and clusters come from the suite; inputs and references too, unless the
     file has them. Raises :class:`DataError` naming file, line or row, column, expected and found.
     """
+    function = "validate_records"
+    check_instance(table, "table", function, pa.Table, "a pyarrow.Table")
+    check_instance(data, "data", function, SuiteData, "a SuiteData")
+    check_instance(where, "where", function, Location, "a Location")
     suite = data.suite
     if rename:
         table = table.rename_columns([rename.get(c, c) for c in table.column_names])
@@ -279,4 +284,5 @@ def _place(where: Location, row: int) -> str:
 
 def records_digest(records: pa.Table) -> str:
     """Digest of a record table's content (values and nulls of every column, in order)."""
+    check_instance(records, "records", "records_digest", pa.Table, "a pyarrow.Table")
     return table_digest(records)

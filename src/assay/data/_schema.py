@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay._util import check_instance
 from assay.core import Example, Suite, canonical_json
 
 __all__ = [
@@ -50,6 +51,7 @@ def record_schema(suite: Suite) -> pa.Schema:
     ``input``, ``reference``, ``output`` (JSON text or plain text), one float64 column per
     metric score, then ``latency_ms``, ``tokens_in``, ``tokens_out``, ``cost``, ``error``.
     """
+    check_instance(suite, "suite", "record_schema", Suite, "a Suite")
     fields = [pa.field(n, t, nullable=nl) for n, t, nl in FIXED_BEFORE]
     fields += [pa.field(s, SLICE_TYPE) for s in suite.slice_names]
     fields += [pa.field(n, t, nullable=nl) for n, t, nl in FIXED_AFTER]
@@ -79,6 +81,7 @@ def examples_table(
 
     Inputs and references are stored as canonical JSON text (a string ``"hi"`` as ``"\"hi\""``).
     """
+    check_instance(slices, "slices", "examples_table", (list, tuple), "a list of slice names")
     cols: dict[str, list[Any]] = {n: [] for n in examples_schema(slices).names}
     for item in examples:
         ex = item if isinstance(item, Example) else Example.model_validate(dict(item))
@@ -127,6 +130,7 @@ def table_digest(table: pa.Table) -> str:
 
 def examples_digest(table: pa.Table) -> str:
     """Digest of an examples table: independent of row and column order."""
+    check_instance(table, "table", "examples_digest", pa.Table, "a pyarrow.Table")
     order = pc.sort_indices(table, sort_keys=[("example_id", "ascending")])
     ordered = table.take(order)
     return table_digest(ordered.select(sorted(ordered.column_names)))

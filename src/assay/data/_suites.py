@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pyarrow.compute as pc
 import yaml
 from pydantic import ValidationError
 
+from assay._util import check_instance
 from assay.core import Catalog, Example, MetricSpec, SliceSpec, Suite, Task
 from assay.data._files import read_table
 from assay.data._schema import SuiteData, examples_digest, examples_schema, examples_table
@@ -138,6 +140,8 @@ def make_suite(
     A table or frame has an ``example_id`` column, optionally ``cluster``, ``input`` and
     ``reference``, and one column per slice.
     """
+    check_instance(name, "name", "make_suite", str, "a str")
+    check_instance(source, "source", "make_suite", str, "a str")
     try:
         metric_specs = tuple(_as_metric(m) for m in metrics)
         slice_specs = tuple(_as_slice(s) for s in slices)
@@ -176,6 +180,7 @@ def _first_error(exc: ValidationError) -> str:
 
 def load_suite(path: str | Path) -> SuiteData:
     """Load a suite from YAML. ``examples`` is a list, or a JSONL/CSV/Parquet path beside the file."""
+    check_instance(path, "path", "load_suite", (str, os.PathLike), "a str or a Path")
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

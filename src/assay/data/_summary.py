@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay._util import check_instance, check_probability
 from assay.core import MetricSummary, Suite
 from assay.stats import (
     Estimate,
@@ -47,6 +48,12 @@ def _clusters(records: pa.Table) -> np.ndarray | None:
     return np.asarray(filled.to_numpy(zero_copy_only=False))
 
 
+def _check(records: object, suite: object, confidence: object, function: str) -> None:
+    check_instance(records, "records", function, pa.Table, "a pyarrow.Table")
+    check_instance(suite, "suite", function, Suite, "a Suite")
+    check_probability(confidence, "confidence", function)
+
+
 def summarise_records(
     records: pa.Table, suite: Suite, confidence: float = 0.95
 ) -> dict[str, MetricSummary]:
@@ -57,6 +64,7 @@ def summarise_records(
     interval cluster-robust. 0/1 scores use :func:`assay.stats.binary_mean_interval` (Wilson
     for small or extreme samples), other scores :func:`assay.stats.mean_interval`.
     """
+    _check(records, suite, confidence, "summarise_records")
     out: dict[str, MetricSummary] = {}
     clusters_all = _clusters(records)
     repeated = pc.max(records.column("sample_index")).as_py() or 0
@@ -108,6 +116,7 @@ def summarise_samples(
     fewest any example has (:func:`assay.stats.pass_at_k_interval`: the unbiased estimator of
     Chen et al. 2021 per example, a t interval over examples, cluster-robust with clusters).
     """
+    _check(records, suite, confidence, "summarise_samples")
     if (pc.max(records.column("sample_index")).as_py() or 0) == 0:
         return []
     out: list[SampleSummary] = []

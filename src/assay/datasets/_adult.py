@@ -10,6 +10,8 @@ from __future__ import annotations
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from assay._util import check_choice
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -42,8 +44,7 @@ def load_adult(split: str = "test") -> pd.DataFrame:
     """
     import pandas as pd
 
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test'. Got {split!r}.")
+    check_choice(split, "split", "load_adult", ("train", "test"))
     name = "adult.data.gz" if split == "train" else "adult.test.gz"
     with resources.files("assay.datasets").joinpath("data", name).open("rb") as fh:
         frame = pd.read_csv(

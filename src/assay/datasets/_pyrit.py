@@ -26,7 +26,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from assay.errors import ConfigError, DataError, ParameterError
+from assay._util import check_choice
+from assay.errors import ConfigError, DataError
 
 __all__ = ["PYRIT_KINDS", "load_pyrit_judgements"]
 
@@ -70,8 +71,7 @@ def load_pyrit_judgements(kind: str | None = None) -> pa.Table:
         DataError: a file does not have the expected columns or a score is not a number.
         ParameterError: ``kind`` is not one of :data:`PYRIT_KINDS` or None.
     """
-    if kind is not None and kind not in PYRIT_KINDS:
-        raise ParameterError("kind", "load_pyrit_judgements", f"one of {PYRIT_KINDS} or None", kind)
+    check_choice(kind, "kind", "load_pyrit_judgements", (*PYRIT_KINDS, None))
     rows: list[dict[str, Any]] = []
     for name, path in _files():
         file_kind = _kind_of(name)

@@ -17,7 +17,8 @@ import gzip
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from assay.errors import DataError, ParameterError
+from assay._util import check_instance, check_int, check_number
+from assay.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,6 +101,8 @@ def load_sentiment_corpus(*, keep_neutral: bool = False) -> pd.DataFrame:
     """
     import pandas as pd
 
+    check_instance(keep_neutral, "keep_neutral", "load_sentiment_corpus", bool, "True or False")
+
     rows = [row for domain in SENTIMENT_DOMAINS for row in _read_domain(domain)]
     frame = pd.DataFrame.from_records(rows, columns=["id", "domain", "cluster", "text", "rating"])
     frame["label"] = [
@@ -125,12 +128,14 @@ def sentiment_split(
     Returns ``(train, test)`` in corpus order.
     """
     import numpy as np
+    import pandas as pd
 
-    if not 0 < test_fraction < 1:
-        raise ParameterError(
-            "test_fraction", "sentiment_split", "a number in (0, 1)", test_fraction
-        )
-    rng = np.random.default_rng(seed)
+    function = "sentiment_split"
+    check_instance(frame, "frame", function, pd.DataFrame, "a pandas DataFrame")
+    test_fraction = check_number(
+        test_fraction, "test_fraction", function, low=0, high=1, low_open=True, high_open=True
+    )
+    rng = np.random.default_rng(check_int(seed, "seed", function, minimum=0))
     unit = frame["cluster"].where(frame["cluster"].notna(), frame["id"])
     positive = (frame["label"] == "positive").astype(float)
     majority = positive.groupby(unit, sort=False).mean().ge(0.5)
@@ -147,7 +152,7 @@ def sentiment_split(
 
 def length_band(text: str) -> str:
     """``short`` (up to 10 words), ``medium`` (11-25) or ``long`` (over 25), by whitespace words."""
-    words = len(text.split())
+    words = len(check_instance(text, "text", "length_band", str, "a str").split())
     return "short" if words <= 10 else "medium" if words <= 25 else "long"
 
 
@@ -162,8 +167,14 @@ def sentiment_suite(
     ``test`` defaults to the test split of :func:`sentiment_split` (seed 0, 20%); pass a
     subsample to build a smaller suite. Inputs are the texts; references the labels.
     """
+    import pandas as pd
+
     from assay.data import make_suite
 
+    function = "sentiment_suite"
+    check_instance(test, "test", function, (pd.DataFrame, type(None)), "a DataFrame or None")
+    check_instance(name, "name", function, str, "a str")
+    check_instance(version, "version", function, str, "a str")
     if test is None:
         test = sentiment_split(load_sentiment_corpus())[1]
     examples = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from assay._util import check_instance
 from assay.core import Comparison, MetricComparison, RuleOutcome, Verdict, VerdictResult
 from assay.errors import GateError
 from assay.gates._model import ALL_METRICS, Policy, Rule, SliceSelector, Tier
@@ -145,6 +146,8 @@ def evaluate_policy(policy: Policy, comparison: Comparison) -> VerdictResult:
     ``if_present``, which are left out when their metric is absent. A ``metric: "*"`` rule
     gives one outcome per non-operational metric, in the comparison's order.
     """
+    check_instance(policy, "policy", "evaluate_policy", Policy, "a Policy")
+    check_instance(comparison, "comparison", "evaluate_policy", Comparison, "a Comparison")
     if not math.isclose(policy.confidence, comparison.confidence, rel_tol=0.0, abs_tol=1e-9):
         raise GateError(
             f"Policy {policy.name!r} judges at {policy.confidence:.1%} confidence, but the "

@@ -13,8 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from assay.gates._fields import field_problem, rule_number
 from assay.gates._planned import planned_unevaluated
-from assay.gates._registry import FieldProblem, RuleCase, RuleJudgement, register_rule_kind
+from assay.gates._registry import RuleCase, RuleJudgement, register_rule_kind
 
 __all__ = ["Coverage", "CoverageParameters"]
 
@@ -31,12 +32,9 @@ class CoverageParameters(BaseModel):
     @classmethod
     def _check(cls, data: Any) -> Any:
         value = data.get("max_missing", 0.0) if isinstance(data, dict) else 0.0
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value < 1.0:
-            raise FieldProblem(
-                "max_missing",
-                "The 'max_missing' parameter of a coverage rule must be a share in [0, 1) "
-                f"(0.01 = 1%). Got {value!r}.",
-            )
+        expected = "a share in [0, 1) (0.01 = 1%)"
+        if not 0.0 <= rule_number(value, "max_missing", "coverage", expected) < 1.0:
+            raise field_problem("max_missing", "coverage", expected, value)
         return data
 
 

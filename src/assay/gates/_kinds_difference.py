@@ -20,13 +20,13 @@ when the plan was made (the comparison's baseline estimate covers only the evalu
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from assay.core import MetricComparison
 from assay.gates._combine import Judged, PerResultKind, gain, settle_sentence
+from assay.gates._fields import field_problem, rule_number
 from assay.gates._planned import planned_note, planned_result, planned_settle
 from assay.gates._registry import FieldProblem, Outcome, RuleCase, register_rule_kind
 from assay.gates._settle import sample_size_to_settle
@@ -40,14 +40,6 @@ __all__ = [
 ]
 
 _PARAMS = ConfigDict(frozen=True, extra="forbid")
-
-
-def _finite(value: Any, field: str, kind: str, expected: str) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        raise FieldProblem(
-            field, f"The {field!r} parameter of a {kind} rule must be {expected}. Got {value!r}."
-        )
-    return float(value)
 
 
 def paired_binary(result: MetricComparison) -> bool:
@@ -84,19 +76,12 @@ class NonInferiorityParameters(BaseModel):
             raise FieldProblem("relative_margin", "give 'margin' or 'relative_margin', not both.")
         if margin is not None:
             expected = "a positive number: the largest acceptable worsening in the metric's units"
-            if _finite(margin, "margin", kind, expected) <= 0.0:
-                raise FieldProblem(
-                    "margin",
-                    f"The 'margin' parameter of a {kind} rule must be {expected}. Got {margin!r}.",
-                )
+            if rule_number(margin, "margin", kind, expected) <= 0.0:
+                raise field_problem("margin", kind, expected, margin)
         if relative is not None:
             expected = "a float in (0, 1): a share of the baseline's estimate"
-            if not 0.0 < _finite(relative, "relative_margin", kind, expected) < 1.0:
-                raise FieldProblem(
-                    "relative_margin",
-                    f"The 'relative_margin' parameter of a {kind} rule must be {expected}. "
-                    f"Got {relative!r}.",
-                )
+            if not 0.0 < rule_number(relative, "relative_margin", kind, expected) < 1.0:
+                raise field_problem("relative_margin", kind, expected, relative)
         return data
 
 

@@ -16,7 +16,6 @@ an interval across the limit is inconclusive.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -31,6 +30,7 @@ from assay.gates._combine import (
     settle_sentence,
     worst,
 )
+from assay.gates._fields import field_problem, rule_number
 from assay.gates._registry import FieldProblem, Outcome, RuleCase, RuleJudgement, register_rule_kind
 from assay.gates._settle import sample_size_to_settle
 from assay.gates._words import Scale, percent_change, scale_of
@@ -58,11 +58,7 @@ def _number(data: Any, field: str, kind: str, expected: str) -> float | None:
     value = data.get(field) if isinstance(data, dict) else None
     if value is None:
         return None
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        raise FieldProblem(
-            field, f"The {field!r} parameter of a {kind} rule must be {expected}. Got {value!r}."
-        )
-    return float(value)
+    return rule_number(value, field, kind, expected)
 
 
 def _need_one(data: Any, kind: str, fields: tuple[str, str]) -> None:
@@ -166,11 +162,7 @@ class BudgetParameters(BaseModel):
         _number(data, "max", "budget", "a finite number")
         increase = _number(data, "max_increase", "budget", "a number > -1 (0.10 = +10%)")
         if increase is not None and increase <= -1.0:
-            raise FieldProblem(
-                "max_increase",
-                "The 'max_increase' parameter of a budget rule must be a number > -1 "
-                f"(0.10 = +10%). Got {increase!r}.",
-            )
+            raise field_problem("max_increase", "budget", "a number > -1 (0.10 = +10%)", increase)
         return data
 
 
@@ -241,10 +233,7 @@ class MaxErrorRateParameters(BaseModel):
         if value is None:
             raise FieldProblem("max", "a max_error_rate rule needs 'max' (0.05 = 5%).")
         if not 0.0 <= value < 1.0:
-            raise FieldProblem(
-                "max",
-                f"The 'max' parameter of a max_error_rate rule must be {expected}. Got {value!r}.",
-            )
+            raise field_problem("max", "max_error_rate", expected, value)
         return data
 
 

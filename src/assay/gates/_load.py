@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from assay._util import check_instance
 from assay.errors import ConfigError
 from assay.gates._model import TIERS, Policy, PolicyRules, Rule
 from assay.gates._registry import FieldProblem
@@ -102,6 +103,9 @@ def load_policy(source: str | Path | Mapping[str, Any]) -> Policy:
     existing file. Any other string is YAML text (reported as ``<text>``). ConfigError on any
     problem, naming the file, line, rule and field (see the module docstring).
     """
+    check_instance(
+        source, "source", "load_policy", (str, Path, Mapping), "a path, YAML text or a mapping"
+    )
     data, src = _read(source)
     if not isinstance(data, Mapping):
         raise src.error(f"a policy is a YAML mapping with {', '.join(_POLICY_FIELDS)}.")
@@ -146,6 +150,7 @@ def load_policy(source: str | Path | Mapping[str, Any]) -> Policy:
 
 def policy_to_yaml(policy: Policy) -> str:
     """The policy as YAML that :func:`load_policy` reads back to the same digest."""
+    check_instance(policy, "policy", "policy_to_yaml", Policy, "a Policy")
     data: dict[str, Any] = {"name": policy.name}
     if policy.description:
         data["description"] = policy.description

@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from assay._util import check_instance, check_int, check_probability
 from assay.core import Interval
 from assay.stats import mcnemar_sample_size, required_sample_size
 
@@ -72,6 +73,10 @@ def sample_size_to_settle(
     ``n`` the examples behind it. Returns ``None`` when nothing can be said: an unbounded or
     zero-width interval, fewer than two examples, or a zero effect.
     """
+    function = "sample_size_to_settle"
+    check_instance(interval, "interval", function, Interval, "an Interval")
+    n = check_int(n, "n", function, minimum=0)
+    power = check_probability(power, "power", function)
     alpha = 1.0 - interval.confidence
     width = interval.high - interval.low
     effect = abs(effect)

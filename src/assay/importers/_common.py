@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from assay._util import check_instance
 from assay.core import RESERVED_COLUMNS, MetricSpec, ModelRef
 from assay.data import SuiteData, make_suite
 from assay.errors import ConfigError, DataError
@@ -81,6 +83,16 @@ def read_json_object(path: Path, key: str, what: str, doc: Any = None) -> dict[s
             found=type(doc).__name__ if not isinstance(doc, dict) else f"keys {sorted(doc)[:8]}",
         )
     return doc
+
+
+def check_arguments(path: Any, slices: Any, function: str) -> None:
+    """The arguments every reader takes, checked in the name of the reader the user called."""
+    check_instance(path, "path", function, (str, os.PathLike), "a str or a Path")
+    if slices is not None:
+        expected = "a list of field names or None"
+        check_instance(slices, "slices", function, (list, tuple), expected)
+        for name in slices:
+            check_instance(name, "slices", function, str, expected)
 
 
 def check_file(path: str | Path) -> Path:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assay.errors import DataError
-from assay.importers._common import HarnessImport, check_file
+from assay.importers._common import HarnessImport, check_arguments, check_file
 from assay.importers._inspect import inspect_import, load_json_log, read_inspect_log
 from assay.importers._lmeval import read_lm_eval_samples
 
@@ -22,6 +22,7 @@ def read_harness_log(path: str | Path, *, slices: Sequence[str] | None = None) -
     * ``.json``: an Inspect AI log (an object with ``eval``) or an lm-evaluation-harness
       results file (an object with ``results``), whose samples files are read from beside it.
     """
+    check_arguments(path, slices, "read_harness_log")
     p = check_file(path)
     with p.open("rb") as fh:
         magic = fh.read(4)

@@ -27,6 +27,7 @@ from assay.importers._common import (
     as_float,
     build_records,
     build_suite,
+    check_arguments,
     check_file,
     choose_slices,
     file_sha256,
@@ -218,6 +219,7 @@ def read_inspect_log(path: str | Path, *, slices: Sequence[str] | None = None) -
     scores. ``slices`` names sample metadata fields to slice by (default: every scalar field
     that is not an id).
     """
+    check_arguments(path, slices, "read_inspect_log")
     p = check_file(path)
     with p.open("rb") as fh:
         is_zip = fh.read(4) == b"PK\x03\x04" or p.suffix.lower() == ".eval"

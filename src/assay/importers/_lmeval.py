@@ -24,6 +24,7 @@ from assay.importers._common import (
     as_float,
     build_records,
     build_suite,
+    check_arguments,
     check_file,
     choose_slices,
     file_sha256,
@@ -192,6 +193,7 @@ def read_lm_eval_samples(path: str | Path, *, slices: Sequence[str] | None = Non
     (from a results file) must score the same metrics; they become a ``task`` slice. ``slices``
     names document fields to slice by (default: those of :data:`DEFAULT_DOC_SLICES` present).
     """
+    check_arguments(path, slices, "read_lm_eval_samples")
     p = check_file(path)
     results_path: Path | None
     results: dict[str, Any] | None

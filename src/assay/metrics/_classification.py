@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_choice
 from assay.errors import DataError, ParameterError
 from assay.metrics._registry import Inputs, MetricDefinition, register_metric
 from assay.metrics._scorers import exact_match
@@ -156,8 +157,7 @@ def _sums_metric(
 def _prf_metric(
     kind: str, name: str, average: Average, labels: Sequence[Any] | None, pos_label: Any
 ) -> MetricDefinition:
-    if average not in ("binary", "macro", "micro"):
-        raise ParameterError("average", name, "'binary', 'macro' or 'micro'", average)
+    check_choice(average, "average", name, ("binary", "macro", "micro"))
 
     def value_for(labs: list[Any]) -> Value:
         pos = labs.index(pos_label) if average == "binary" else 0

@@ -11,11 +11,12 @@ The metric's aggregation picks the method (DESIGN.md, statistical conventions):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_choice, check_instance, check_int, check_probability, check_rng
 from assay.errors import ParameterError
 from assay.metrics._registry import Inputs, MetricDefinition, get_metric
 from assay.stats import (
@@ -38,11 +39,28 @@ __all__ = ["compare_metric", "evaluate_metric"]
 
 
 def _definition(metric: MetricDefinition | str, fn: str) -> MetricDefinition:
-    if isinstance(metric, str):
-        return get_metric(metric)
-    if not isinstance(metric, MetricDefinition):
-        raise ParameterError("metric", fn, "a MetricDefinition or a registered name", metric)
-    return metric
+    check_instance(metric, "metric", fn, (str, MetricDefinition), "a MetricDefinition or a name")
+    return get_metric(metric) if isinstance(metric, str) else metric
+
+
+def _check_settings(
+    fn: str,
+    *,
+    rng: Any,
+    resamples: Any,
+    kind: Any,
+    confidence: Any,
+    method: Any,
+    alternative: Any = "two-sided",
+) -> None:
+    """Check every setting here, so a bad one names the function the user called, not the
+    statistics function it is handed to."""
+    check_rng(rng, fn)
+    check_int(resamples, "resamples", fn)
+    check_choice(kind, "kind", fn, get_args(ResampleKind))
+    check_probability(confidence, "confidence", fn)
+    check_choice(method, "method", fn, get_args(IntervalMethod))
+    check_choice(alternative, "alternative", fn, get_args(Alternative))
 
 
 def _check_inputs(d: MetricDefinition, inputs: Inputs, fn: str, what: str) -> None:
@@ -66,21 +84,20 @@ def _is_binary(x: npt.NDArray[np.float64]) -> bool:
 
 
 def _weights(
-    weights: ResampleWeights | None, n_units: int, rng: Any, resamples: int, kind: ResampleKind
+    weights: ResampleWeights | None,
+    n_units: int,
+    rng: np.random.Generator | int,
+    resamples: int,
+    kind: ResampleKind,
+    fn: str,
 ) -> ResampleWeights:
     if weights is not None:
+        check_instance(weights, "weights", fn, ResampleWeights, "a ResampleWeights or None")
         if weights.kind == "multinomial" and weights.n_units != n_units:
             raise ParameterError(
-                "weights",
-                "evaluate_metric",
-                f"weights over the {n_units} resampling units",
-                weights.n_units,
+                "weights", fn, f"weights over the {n_units} resampling units", weights.n_units
             )
         return weights
-    if rng is None:
-        raise ParameterError(
-            "rng", "evaluate_metric", "a Generator or int seed (or weights=)", None
-        )
     return bootstrap_weights(n_units, resamples, rng=rng, kind=kind)
 
 
@@ -88,7 +105,7 @@ def evaluate_metric(
     metric: MetricDefinition | str,
     inputs: Inputs,
     *,
-    rng: np.random.Generator | int | None = None,
+    rng: np.random.Generator | int = 0,
     weights: ResampleWeights | None = None,
     resamples: int = 2000,
     kind: ResampleKind = "multinomial",
@@ -98,10 +115,14 @@ def evaluate_metric(
 ) -> Estimate:
     """The metric on one run's per-example ``inputs``, with its confidence interval.
 
-    ``rng`` (or shared ``weights``) is needed for bootstrapped metrics; means use closed
-    forms and ignore it. ``clusters`` gives one cluster label per example.
+    ``rng`` (a Generator or a seed, default 0) or shared ``weights`` drive the bootstrap of
+    bootstrapped metrics; means use closed forms and ignore them. ``clusters`` gives one
+    cluster label per example.
     """
     fn = "evaluate_metric"
+    _check_settings(
+        fn, rng=rng, resamples=resamples, kind=kind, confidence=confidence, method=method
+    )
     d0 = _definition(metric, fn)
     _check_inputs(d0, inputs, fn, "inputs")
     d = d0.bound(inputs)
@@ -128,7 +149,7 @@ def evaluate_metric(
     assert d.resampling is not None
     codes = _codes(clusters)
     n_units = _n(d, inputs) if codes is None else int(codes.max()) + 1
-    w = _weights(weights, n_units, rng, resamples, kind)
+    w = _weights(weights, n_units, rng, resamples, kind, fn)
     return d.resampling.estimate(
         inputs, weights=w, clusters=codes, confidence=confidence, method=method
     )
@@ -139,7 +160,7 @@ def compare_metric(
     baseline: Inputs,
     candidate: Inputs,
     *,
-    rng: np.random.Generator | int | None = None,
+    rng: np.random.Generator | int = 0,
     weights: ResampleWeights | None = None,
     resamples: int = 2000,
     kind: ResampleKind = "multinomial",
@@ -157,6 +178,15 @@ def compare_metric(
     with each metric's ``statistics`` and ``value``.
     """
     fn = "compare_metric"
+    _check_settings(
+        fn,
+        rng=rng,
+        resamples=resamples,
+        kind=kind,
+        confidence=confidence,
+        method=method,
+        alternative=alternative,
+    )
     d0 = _definition(metric, fn)
     _check_inputs(d0, baseline, fn, "baseline")
     _check_inputs(d0, candidate, fn, "candidate")
@@ -192,7 +222,7 @@ def compare_metric(
     assert d.resampling is not None
     codes = _codes(clusters)
     n_units = _n(d, baseline) if codes is None else int(codes.max()) + 1
-    w = _weights(weights, n_units, rng, resamples, kind)
+    w = _weights(weights, n_units, rng, resamples, kind, fn)
     return d.resampling.paired(
         baseline,
         candidate,

@@ -17,13 +17,16 @@ so the reader sees what trusting the judge would cost:
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_int, check_number, check_probability, check_rng, warn_renamed
 from assay.errors import DataError, ParameterError
 from assay.stats import (
     AgreementResult,
@@ -41,6 +44,7 @@ _FUNCTION = "calibrate_judge"
 _FEW_LABELS = 30
 _BoolArray = npt.NDArray[np.bool_]
 _FloatArray = npt.NDArray[np.float64]
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -116,12 +120,40 @@ class JudgeCalibration:
         return "\n".join(lines)
 
 
+def _scores_by_keyword(func: _F) -> _F:
+    """Accept the scores by position in their old order (judge, then human), with a warning.
+
+    The scores were positional with the judge first, the opposite of
+    :func:`assay.stats.ppi_mean`; they are keyword-only now so the order cannot be mixed up.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if args:
+            if len(args) > 2:
+                raise TypeError(
+                    f"{_FUNCTION}() takes at most 2 positional arguments ({len(args)} given)"
+                )
+            warn_renamed(
+                f"Passing the scores to {_FUNCTION} by position",
+                f"keywords: {_FUNCTION}(human_scores=..., judge_scores=...)",
+            )
+            for name, value in zip(("judge_scores", "human_scores"), args, strict=False):
+                if name in kwargs:
+                    raise TypeError(f"{_FUNCTION}() got multiple values for argument {name!r}")
+                kwargs[name] = value
+        return func(**kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_scores_by_keyword
 def calibrate_judge(
-    judge_scores: Any,
-    human_scores: Any,
     *,
+    human_scores: Any,
+    judge_scores: Any,
     labelled: Any = None,
-    rng: np.random.Generator | int,
+    rng: np.random.Generator | int = 0,
     alpha: float = 0.05,
     threshold: float = 0.5,
     resamples: int = 2000,
@@ -130,18 +162,20 @@ def calibrate_judge(
 
     Use it when a judge model scored every example and humans labelled a uniformly random
     subset: it says how far the judge can be trusted, and estimates the mean human score with
-    an interval that stays valid however biased the judge is.
+    an interval that stays valid however biased the judge is. Both score arrays are passed by
+    keyword, human first as in :func:`assay.stats.ppi_mean`; passing them by position (in the
+    old order, judge first) still works but warns.
 
     Args:
-        judge_scores: the judge's score of each of ``n`` examples (finite numbers).
-        human_scores: the human score of each example, NaN where there is none.
+        human_scores: the human score of each of ``n`` examples, NaN where there is none.
+        judge_scores: the judge's score of each example (finite numbers).
         labelled: which human scores to use. ``None``: every example with a human score (the
             others are unlabelled). A boolean mask of length ``n``: those examples (their
             human scores must exist); the others count as unlabelled even when a human score
             is known, which is how a known ground truth is held out. An integer ``k``: a
             uniformly random draw (by ``rng``) of ``k`` of the examples that have a human score.
-        rng: a numpy Generator or an integer seed: draws the labelled subset when ``labelled``
-            is an integer, and drives Krippendorff's α bootstrap.
+        rng: a numpy Generator or an integer seed (default 0): draws the labelled subset when
+            ``labelled`` is an integer, and drives Krippendorff's α bootstrap.
         alpha: 1 − the confidence level of every interval.
         threshold: where scores that are not 0/1 are cut for Cohen's κ (a score ≥ threshold
             is 1). When judge and human scores are both 0/1, κ uses them as they are.
@@ -159,11 +193,10 @@ def calibrate_judge(
             human score, or fewer than 2 labelled or 2 unlabelled examples remain.
         ParameterError: bad ``labelled``, ``rng``, ``alpha``, ``threshold`` or ``resamples``.
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0.0 < alpha < 1.0:
-        raise ParameterError("alpha", _FUNCTION, "a float in (0, 1)", alpha)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise ParameterError("threshold", _FUNCTION, "a number", threshold)
-    gen = _as_generator(rng)
+    alpha = check_probability(alpha, "alpha", _FUNCTION)
+    threshold = check_number(threshold, "threshold", _FUNCTION)
+    resamples = check_int(resamples, "resamples", _FUNCTION)
+    gen, _ = check_rng(rng, _FUNCTION)
     judge, human = _scores(judge_scores, human_scores)
     mask, how = _labelled_mask(labelled, human, gen)
     n_lab, n_unlab = int(mask.sum()), int((~mask).sum())
@@ -227,14 +260,6 @@ def calibrate_judge(
 
 def _fmt(est: Estimate) -> str:
     return f"{est.estimate:7.4f} [{est.low:7.4f}, {est.high:7.4f}]"
-
-
-def _as_generator(rng: Any) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise ParameterError("rng", _FUNCTION, "a numpy Generator or a non-negative int seed", rng)
 
 
 def _is_binary(values: _FloatArray) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_int
 from assay.errors import DataError, ParameterError
 from assay.metrics._registry import Inputs, MetricDefinition, register_metric
 from assay.stats import (
@@ -63,11 +64,24 @@ def _binary_scores(y_true: Any, y_score: Any, fn: str) -> tuple[FloatArray, Floa
     return y, s
 
 
+def _paired_vectors(y_true: Any, y_score: Any, fn: str) -> tuple[FloatArray, FloatArray]:
+    """Labels and scores as the kernels below take them: 1-D arrays of one length."""
+    y, s = np.asarray(y_true), np.asarray(y_score)
+    if y.ndim != 1 or s.shape != y.shape:
+        raise ParameterError("y_score", fn, "one score per label", f"{y.shape} and {s.shape}")
+    return y, s
+
+
 def weighted_auc(y_true: FloatArray, y_score: FloatArray, weights: FloatArray) -> FloatArray:
     """AUC of each row of integer ``weights`` ``(R, n)`` (example multiplicities), ``(R,)``."""
+    y_true, y_score = _paired_vectors(y_true, y_score, "weighted_auc")
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 2 or w.shape[1] != y_score.size:
+        expected = f"an (R, {y_score.size}) array: one row of multiplicities per resample"
+        raise ParameterError("weights", "weighted_auc", expected, f"shape {w.shape}")
     order = np.argsort(y_score, kind="stable")
     s, y = y_score[order], y_true[order]
-    w = np.asarray(weights, dtype=np.float64)[:, order]
+    w = w[:, order]
     starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
     pos = np.add.reduceat(w * y, starts, axis=1)
     neg = np.add.reduceat(w * (1.0 - y), starts, axis=1)
@@ -114,7 +128,10 @@ def auc_jackknife(
     y_true: FloatArray, y_score: FloatArray, clusters: IntArray | None
 ) -> tuple[FloatArray, IntArray]:
     """Leave-one-example-out (or cluster-out) AUCs and the unit of each value."""
-    y, s = y_true, y_score
+    y, s = _paired_vectors(y_true, y_score, "auc_jackknife")
+    if clusters is not None and np.shape(clusters) != y.shape:
+        expected = f"one cluster code per example ({y.size}) or None"
+        raise ParameterError("clusters", "auc_jackknife", expected, f"shape {np.shape(clusters)}")
     units = np.arange(y.size) if clusters is None else clusters
     uniq, inv_any = np.unique(units, return_inverse=True)
     inv = inv_any.astype(np.int64)
@@ -256,6 +273,8 @@ def _tie_averaged_dcg(rel: FloatArray, sc: FloatArray, discount: FloatArray) -> 
 
 def ndcg(relevance: Any, scores: Any, k: int | None = None) -> FloatArray:
     """Per-query NDCG@k (``(queries,)``), as scikit-learn's ``ndcg_score`` per sample."""
+    if k is not None:
+        k = check_int(k, "k", "ndcg")
     rel, sc = _ranking_arrays(relevance, scores, "ndcg")
     d = rel.shape[1]
     discount = 1.0 / (np.log(np.arange(d) + 2.0) / np.log(2.0))
@@ -292,8 +311,8 @@ def mrr() -> MetricDefinition:
 @register_metric("ndcg")
 def ndcg_metric(*, k: int | None = None) -> MetricDefinition:
     """Mean NDCG@k over queries (linear gains, tie-averaged, as scikit-learn)."""
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
-        raise ParameterError("k", "ndcg", "an integer >= 1 or None", k)
+    if k is not None:
+        k = check_int(k, "k", "ndcg")
     return MetricDefinition(
         "ndcg" if k is None else f"ndcg@{k}",
         "higher",

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_choice, check_instance
 from assay.errors import DataError, ParameterError
 from assay.metrics._registry import MetricDefinition, register_metric
 
@@ -57,6 +58,7 @@ _ROUGE_TOKEN = re.compile(r"[a-z0-9]+")
 @lru_cache(maxsize=2**16)
 def tokenize_13a(line: str) -> str:
     """mteval-v13a tokenisation (as sacrebleu's default BLEU tokenizer)."""
+    check_instance(line, "line", "tokenize_13a", str, "a str")
     line = line.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
     if "&" in line:
         line = (
@@ -125,9 +127,17 @@ def bleu_statistics(hypotheses: Any, references: Any) -> FloatArray:
     return out
 
 
+def _sums(sums: Any, width: int, function: str) -> FloatArray:
+    s = np.asarray(sums, dtype=np.float64)
+    if s.ndim == 0 or s.shape[-1] != width:
+        expected = f"summed statistics of shape (..., {width})"
+        raise ParameterError("sums", function, expected, f"shape {s.shape}")
+    return s
+
+
 def bleu_value(sums: FloatArray) -> FloatArray:
     """Corpus BLEU (0–100) from summed statistics ``(..., 10)``, sacrebleu's ``exp`` smoothing."""
-    s = np.asarray(sums, dtype=np.float64)
+    s = _sums(sums, 2 + 2 * _ORDER, "bleu_value")
     sys_len, ref_len = s[..., 0], s[..., 1]
     correct, total = s[..., 2 : 2 + _ORDER], s[..., 2 + _ORDER :]
     # orders after the first with no hypothesis n-grams are never reached (precision 0)
@@ -155,7 +165,8 @@ def _char_ngrams(text: str) -> list[Counter[str]]:
 
 def chrf_value(sums: FloatArray) -> FloatArray:
     """chrF (0–100) from summed statistics ``(..., 18)``, as sacrebleu's ``CHRF()``."""
-    s = np.asarray(sums, dtype=np.float64).reshape(*np.shape(sums)[:-1], _CHAR_ORDER, 3)
+    s = _sums(sums, 3 * _CHAR_ORDER, "chrf_value")
+    s = s.reshape(*s.shape[:-1], _CHAR_ORDER, 3)
     hyp, ref, match = s[..., 0], s[..., 1], s[..., 2]
     both = (hyp > 0) & (ref > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -212,8 +223,7 @@ def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
 
 def rouge_scores(hypotheses: Any, references: Any, variant: str) -> FloatArray:
     """Per-example ROUGE F1 (``"rouge1"``, ``"rouge2"`` or ``"rougeL"``), best over references."""
-    if variant not in ("rouge1", "rouge2", "rougeL"):
-        raise ParameterError("variant", "rouge_scores", "'rouge1', 'rouge2' or 'rougeL'", variant)
+    check_choice(variant, "variant", "rouge_scores", ("rouge1", "rouge2", "rougeL"))
     segs = _segments(hypotheses, references, "rouge_scores")
     out = np.zeros(len(segs))
     for i, (hyp, refs) in enumerate(segs):

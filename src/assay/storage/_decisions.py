@@ -15,6 +15,7 @@ from typing import Any, Literal
 import pydantic
 import sqlalchemy as sa
 
+from assay._util import check_choice, check_instance, check_int
 from assay.core import Approval, Decision, LedgerEntry, Verdict
 from assay.errors import ImmutableError, NotFoundError, ParameterError, StorageError
 from assay.storage._engine import read_connection, write_transaction
@@ -26,7 +27,7 @@ from assay.storage._ledger import (
     payload_text,
     verify_chain,
 )
-from assay.storage._rows import check_identifier, check_length, like_prefix, utc
+from assay.storage._rows import check_identifier, check_length, check_text, like_prefix, utc
 from assay.storage._schema import decisions, ledger, runs
 
 __all__ = ["SqlDecisionRepository"]
@@ -77,8 +78,7 @@ def _decision_exists(conn: sa.Connection, decision_id: str) -> bool:
 
 
 def _check_decision(decision: Decision) -> Decision:
-    if not isinstance(decision, Decision):
-        raise ParameterError("decision", _PUT, "a Decision", type(decision).__name__)
+    check_instance(decision, "decision", _PUT, Decision, "a Decision")
     check_identifier(decision.decision_id, "decision.decision_id", _PUT)
     check_length(decision.policy, 200, "decision.policy", _PUT)
     check_length(decision.policy_digest, 128, "decision.policy_digest", _PUT)
@@ -87,8 +87,7 @@ def _check_decision(decision: Decision) -> Decision:
 
 
 def _check_approval(approval: Approval) -> Approval:
-    if not isinstance(approval, Approval):
-        raise ParameterError("approval", _APPROVE, "an Approval", type(approval).__name__)
+    check_instance(approval, "approval", _APPROVE, Approval, "an Approval")
     for field in ("role", "name"):
         value = getattr(approval, field)
         if not value.strip():
@@ -158,8 +157,7 @@ class SqlDecisionRepository:
         ``approval.at`` is stored in UTC. Every call appends: a later approval in the same role
         does not replace an earlier one, both stay in the ledger.
         """
-        if not isinstance(decision_id, str) or not decision_id:
-            raise ParameterError("decision_id", _APPROVE, "a decision id", decision_id)
+        check_text(decision_id, "decision_id", _APPROVE, "a decision id")
         stored = _check_approval(approval)
         try:
             with write_transaction(self.engine) as conn:
@@ -174,8 +172,7 @@ class SqlDecisionRepository:
 
     def get(self, ref: str) -> Decision:
         """A decision by id or unique id prefix."""
-        if not isinstance(ref, str) or not ref:
-            raise ParameterError("ref", "DecisionRepository.get", "a decision id or prefix", ref)
+        check_text(ref, "ref", "DecisionRepository.get", "a decision id or prefix")
         columns = (decisions.c.decision_id, decisions.c.body)
         with read_connection(self.engine) as conn:
             row = conn.execute(sa.select(*columns).where(decisions.c.decision_id == ref)).first()
@@ -200,10 +197,7 @@ class SqlDecisionRepository:
 
     def approvals(self, decision_id: str) -> list[Approval]:
         """The approvals of a decision (its full id), in the order they were recorded."""
-        if not isinstance(decision_id, str) or not decision_id:
-            raise ParameterError(
-                "decision_id", "DecisionRepository.approvals", "a decision id", decision_id
-            )
+        check_text(decision_id, "decision_id", "DecisionRepository.approvals", "a decision id")
         query = (
             sa.select(ledger.c.sequence, ledger.c.payload)
             .where((ledger.c.decision_id == decision_id) & (ledger.c.kind == "approval"))
@@ -264,22 +258,15 @@ class SqlDecisionRepository:
         where = "DecisionRepository.list"
         query = sa.select(decisions.c.decision_id, decisions.c.body)
         if verdict is not None:
-            try:
-                chosen = Verdict(verdict)
-            except ValueError:
-                raise ParameterError(
-                    "verdict", where, "SHIP, BLOCK or INCONCLUSIVE", verdict
-                ) from None
+            chosen = Verdict(check_choice(verdict, "verdict", where, [v.value for v in Verdict]))
             query = query.where(decisions.c.verdict == chosen.value)
         if run is not None:
-            if not isinstance(run, str) or not run:
-                raise ParameterError("run", where, "a run id", run)
+            check_text(run, "run", where, "a run id")
             query = query.where(
                 (decisions.c.baseline_run == run) | (decisions.c.candidate_run == run)
             )
         if limit is not None:
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-                raise ParameterError("limit", where, "a positive integer or None", limit)
+            check_int(limit, "limit", where)
             query = query.limit(limit)
         query = query.order_by(decisions.c.created_at.desc(), decisions.c.decision_id.desc())
         with read_connection(self.engine) as conn:

@@ -1,14 +1,15 @@
 """A folder of immutable files, local or behind fsspec, written atomically.
 
 Every file is written under a temporary name and renamed into place, so a reader sees either
-nothing or the whole file. Local files are flushed to disk before the rename, so that a
-database row committed after the rename never points at a truncated file.
+nothing or the whole file. Local files go through :func:`assay._util.atomic_path`: flushed to
+disk before the rename and the folder synced after it, so that a database row committed after
+the write never points at a truncated or vanished file. Remote stores (fsspec) have no fsync;
+there the rename is the file system's own move.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from functools import cached_property
 from typing import Any
@@ -18,17 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
+from assay._util import atomic_path
 from assay.errors import StorageError
 
 __all__ = ["FileRoot"]
-
-
-def _fsync(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class FileRoot:
@@ -78,24 +72,28 @@ class FileRoot:
 
     def _commit(self, temporary: str, final: str) -> None:
         try:
-            if self._local:
-                _fsync(temporary)
-                os.replace(temporary, final)
-            else:
-                self._fs.mv(temporary, final)
+            self._fs.mv(temporary, final)
         except BaseException:
             self._discard(temporary)
             raise
 
     def write_bytes(self, relative: str, data: bytes) -> None:
         """Write ``data`` to ``relative`` atomically."""
-        temporary, final = self._temporary(relative)
+        if self._local:
+            final = self.path(relative)
+            try:
+                with atomic_path(final) as temporary:
+                    temporary.write_bytes(data)
+            except OSError as exc:
+                raise StorageError(f"Cannot write {final}: {exc}") from exc
+            return
+        temporary_url, final = self._temporary(relative)
         try:
-            self._fs.pipe_file(temporary, data)
+            self._fs.pipe_file(temporary_url, data)
         except OSError as exc:
-            self._discard(temporary)
+            self._discard(temporary_url)
             raise StorageError(f"Cannot write {final}: {exc}") from exc
-        self._commit(temporary, final)
+        self._commit(temporary_url, final)
 
     def read_bytes(self, relative: str) -> bytes:
         """The content of ``relative``."""
@@ -103,18 +101,23 @@ class FileRoot:
 
     def write_parquet(self, relative: str, table: pa.Table) -> None:
         """Write ``table`` as zstd-compressed Parquet to ``relative`` atomically."""
-        temporary, final = self._temporary(relative)
+        if self._local:
+            final = self.path(relative)
+            try:
+                with atomic_path(final) as temporary:
+                    pq.write_table(table, temporary, compression="zstd")
+            except (OSError, pa.ArrowException) as exc:
+                raise StorageError(f"Cannot write {final}: {exc}") from exc
+            return
+        temporary_url, final = self._temporary(relative)
         try:
-            if self._local:
-                pq.write_table(table, temporary, compression="zstd")
-            else:
-                sink = pa.BufferOutputStream()
-                pq.write_table(table, sink, compression="zstd")
-                self._fs.pipe_file(temporary, sink.getvalue().to_pybytes())
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink, compression="zstd")
+            self._fs.pipe_file(temporary_url, sink.getvalue().to_pybytes())
         except (OSError, pa.ArrowException) as exc:
-            self._discard(temporary)
+            self._discard(temporary_url)
             raise StorageError(f"Cannot write {final}: {exc}") from exc
-        self._commit(temporary, final)
+        self._commit(temporary_url, final)
 
     def parquet_schema(self, relative: str) -> pa.Schema:
         """The schema of a Parquet file, without reading its data."""

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, cast, get_args
 
+from assay._util import check_choice, check_instance, check_int
 from assay.errors import ParameterError
 
 __all__ = ["MetricFilter", "Operator", "RunQuery"]
@@ -32,9 +33,9 @@ class MetricFilter:
     """Threshold compared with the run's estimate."""
 
     def __post_init__(self) -> None:
-        if self.op not in _OPERATORS:
-            raise ParameterError("op", "MetricFilter", f"one of {list(_OPERATORS)}", self.op)
-        if not isinstance(self.value, (int, float)) or math.isnan(self.value):
+        check_choice(self.op, "op", "MetricFilter", list(_OPERATORS))
+        check_instance(self.value, "value", "MetricFilter", (int, float), "a number")
+        if math.isnan(self.value):
             raise ParameterError("value", "MetricFilter", "a number", self.value)
 
     @classmethod
@@ -74,14 +75,11 @@ class RunQuery:
     """At most this many runs."""
 
     def __post_init__(self) -> None:
-        if self.limit is not None and (
-            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
-        ):
-            raise ParameterError("limit", "RunQuery", "a positive integer or None", self.limit)
+        if self.limit is not None:
+            check_int(self.limit, "limit", "RunQuery")
         if not isinstance(self.sort, str) or not self.sort:
             raise ParameterError("sort", "RunQuery", "'created_at' or a metric name", self.sort)
         for item in self.metric_filters:
-            if not isinstance(item, MetricFilter):
-                raise ParameterError(
-                    "metric_filters", "RunQuery", "a sequence of MetricFilter", item
-                )
+            check_instance(
+                item, "metric_filters", "RunQuery", MetricFilter, "a sequence of MetricFilter"
+            )

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from assay.errors import ParameterError
 
-__all__ = ["check_identifier", "check_length", "like_prefix", "to_json", "utc"]
+__all__ = ["check_identifier", "check_length", "check_text", "like_prefix", "to_json", "utc"]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
 
@@ -52,6 +52,13 @@ def check_identifier(value: str, parameter: str, function: str) -> str:
             "1-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
             value,
         )
+    return value
+
+
+def check_text(value: Any, parameter: str, function: str, expected: str) -> str:
+    """A non-empty string: an id or an id prefix (an empty prefix would match everything)."""
+    if not isinstance(value, str) or not value:
+        raise ParameterError(parameter, function, expected, value)
     return value
 
 

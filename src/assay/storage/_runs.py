@@ -12,12 +12,20 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
+from assay._util import check_instance
 from assay.core import Run, RunInfo, digest
-from assay.errors import DataError, ImmutableError, NotFoundError, ParameterError, StorageError
+from assay.errors import DataError, ImmutableError, NotFoundError, StorageError
 from assay.storage._engine import read_connection, write_transaction
 from assay.storage._files import FileRoot
 from assay.storage._query import RunQuery
-from assay.storage._rows import check_identifier, check_length, like_prefix, to_json, utc
+from assay.storage._rows import (
+    check_identifier,
+    check_length,
+    check_text,
+    like_prefix,
+    to_json,
+    utc,
+)
 from assay.storage._run_query import select_runs
 from assay.storage._schema import run_metrics, run_params, run_tags, runs, suites
 
@@ -111,12 +119,8 @@ class SqlRunRepository:
         Storing a different run under a stored run id raises
         :class:`~assay.errors.ImmutableError`.
         """
-        if not isinstance(run, Run):
-            raise ParameterError("run", "RunRepository.put", "a Run", type(run).__name__)
-        if not isinstance(records, pa.Table):
-            raise ParameterError(
-                "records", "RunRepository.put", "a pyarrow.Table", type(records).__name__
-            )
+        check_instance(run, "run", "RunRepository.put", Run, "a Run")
+        check_instance(records, "records", "RunRepository.put", pa.Table, "a pyarrow.Table")
         check_identifier(run.run_id, "run.run_id", "RunRepository.put")
         _check_lengths(run)
         facts = _record_facts(records, run.n_examples)
@@ -206,8 +210,7 @@ class SqlRunRepository:
                 conn.execute(table.insert(), rows)
 
     def _find(self, ref: str) -> sa.Row[Any, Any, Any, Any]:
-        if not isinstance(ref, str) or not ref:
-            raise ParameterError("ref", "RunRepository.get", "a run id or id prefix", ref)
+        check_text(ref, "ref", "RunRepository.get", "a run id or id prefix")
         columns = (runs.c.run_id, runs.c.info, runs.c.manifest, runs.c.records_path)
         with read_connection(self.engine) as conn:
             row = conn.execute(sa.select(*columns).where(runs.c.run_id == ref)).first()
@@ -234,8 +237,7 @@ class SqlRunRepository:
 
     def records(self, run_id: str, columns: list[str] | None = None) -> pa.Table:
         """A run's records as stored, optionally only ``columns`` (in that order)."""
-        if not isinstance(run_id, str) or not run_id:
-            raise ParameterError("run_id", "RunRepository.records", "a run id", run_id)
+        check_text(run_id, "run_id", "RunRepository.records", "a run id")
         with read_connection(self.engine) as conn:
             found = conn.execute(sa.select(runs.c.records_path).where(runs.c.run_id == run_id))
             relative = found.scalar_one_or_none()

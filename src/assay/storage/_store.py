@@ -7,6 +7,7 @@ from types import TracebackType
 
 import sqlalchemy as sa
 
+from assay._util import check_instance
 from assay.errors import StorageError
 from assay.storage._artifacts import FileArtifactRepository
 from assay.storage._decisions import SqlDecisionRepository
@@ -87,6 +88,8 @@ def open_store(url: str | None = None, *, artifacts: str | None = None) -> Store
     never migrated implicitly: when its schema is missing or older, this raises
     :class:`~assay.errors.StorageError` asking for ``assay db upgrade``.
     """
+    for name, value in (("url", url), ("artifacts", artifacts)):
+        check_instance(value, name, "open_store", (str, type(None)), "a URL string or None")
     location = resolve_location(url, artifacts)
     engine = create_engine(location)
     try:
@@ -112,6 +115,7 @@ def open_store(url: str | None = None, *, artifacts: str | None = None) -> Store
 def upgrade_database(url: str | None = None) -> str:
     """Migrate the database at ``url`` (or the one :func:`open_store` would open) to the
     newest schema; returns the revision it is at. Safe to run when it is already current."""
+    check_instance(url, "url", "upgrade_database", (str, type(None)), "a URL string or None")
     location = resolve_location(url, None)
     if location.embedded:
         _prepare_embedded(location)

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import sqlalchemy as sa
 
+from assay._util import check_instance
 from assay.core import Suite
-from assay.errors import DataError, NotFoundError, ParameterError, StorageError
+from assay.errors import DataError, NotFoundError, StorageError
 from assay.storage._engine import read_connection, write_transaction
 from assay.storage._files import FileRoot
-from assay.storage._rows import check_length, like_prefix
+from assay.storage._rows import check_length, check_text, like_prefix
 from assay.storage._schema import suites
 
 __all__ = ["SqlSuiteRepository"]
@@ -33,12 +34,8 @@ class SqlSuiteRepository:
 
         The examples table must have one row per example and an ``example_id`` column.
         """
-        if not isinstance(suite, Suite):
-            raise ParameterError("suite", "SuiteRepository.put", "a Suite", type(suite).__name__)
-        if not isinstance(examples, pa.Table):
-            raise ParameterError(
-                "examples", "SuiteRepository.put", "a pyarrow.Table", type(examples).__name__
-            )
+        check_instance(suite, "suite", "SuiteRepository.put", Suite, "a Suite")
+        check_instance(examples, "examples", "SuiteRepository.put", pa.Table, "a pyarrow.Table")
         if "example_id" not in examples.column_names:
             raise DataError(
                 f"the examples of suite {suite.name!r} have no example_id column",
@@ -85,8 +82,7 @@ class SqlSuiteRepository:
             return found.first() is not None
 
     def _row(self, ref: str) -> sa.Row[str, str, str]:
-        if not isinstance(ref, str) or not ref:
-            raise ParameterError("ref", "SuiteRepository.get", "a digest, prefix or name", ref)
+        check_text(ref, "ref", "SuiteRepository.get", "a digest, prefix or name")
         columns = (suites.c.digest, suites.c.definition, suites.c.examples_path)
         newest = (suites.c.created_at.desc(), suites.c.digest)
         with read_connection(self.engine) as conn:
