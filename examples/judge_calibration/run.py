@@ -213,7 +213,12 @@ def report(
         print(f"too few responses for PPI++ ({n_lab} labelled); run with a larger --n or --all")
         return
     for what, scores in (("P(Yes) score", prob), ("Yes/No label", label)):
-        cal = calibrate_judge(scores[ok], human[ok].astype(float), labelled=labelled[ok], rng=seed)
+        cal = calibrate_judge(
+            human_scores=human[ok].astype(float),
+            judge_scores=scores[ok],
+            labelled=labelled[ok],
+            rng=seed,
+        )
         print(f"--- judge score = {what}")
         print(cal.summary())
         for est_name, est in (
