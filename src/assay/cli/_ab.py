@@ -105,11 +105,24 @@ def design_command(
 ) -> None:
     """Sample size per arm, duration, and the MDE reachable week by week."""
     result = design_experiment(
-        mde=mde, kind=kind, baseline=baseline, sd=sd, relative=relative, alpha=alpha,  # type: ignore[arg-type]
-        power=power, arms=arms, adjustment=adjustment, alternative=alternative,  # type: ignore[arg-type]
-        cuped_correlation=cuped_correlation, ratio=ratio, sequential=sequential, tau=tau,
-        daily_traffic=daily_traffic, traffic_fraction=traffic_fraction, weeks=weeks,
-    )  # fmt: skip
+        mde=mde,
+        kind=kind,
+        baseline=baseline,
+        sd=sd,
+        relative=relative,
+        alpha=alpha,  # type: ignore[arg-type]
+        power=power,
+        arms=arms,
+        adjustment=adjustment,
+        alternative=alternative,  # type: ignore[arg-type]
+        cuped_correlation=cuped_correlation,
+        ratio=ratio,
+        sequential=sequential,
+        tau=tau,
+        daily_traffic=daily_traffic,
+        traffic_fraction=traffic_fraction,
+        weeks=weeks,
+    )
     if json_output:
         emit_json(result.to_dict())
         return
@@ -293,21 +306,37 @@ def readout_command(
     """
     the_plan = load_plan(plan) if plan is not None else None
     result = readout(
-        file, metrics=metric, unit_level=unit_level, control=control, plan=the_plan,
-        cuped=cuped, sequential=sequential, tau=tau, planned_split=parse_split(planned_split),
-        srm_threshold=srm_threshold, winsorize=winsorize, bayesian=bayesian, prior_sd=prior_sd,
-        confidence=confidence, alternative=alternative, multiplicity=multiplicity,  # type: ignore[arg-type]
-        family=family, arm_column=arm_column, unit_column=unit_column,
-    )  # fmt: skip
+        file,
+        metrics=metric,
+        unit_level=unit_level,
+        control=control,
+        plan=the_plan,
+        cuped=cuped,
+        sequential=sequential,
+        tau=tau,
+        planned_split=parse_split(planned_split),
+        srm_threshold=srm_threshold,
+        winsorize=winsorize,
+        bayesian=bayesian,
+        prior_sd=prior_sd,
+        confidence=confidence,
+        alternative=alternative,
+        multiplicity=multiplicity,  # type: ignore[arg-type]
+        family=family,
+        arm_column=arm_column,
+        unit_column=unit_column,
+    )
     judged = None
     if the_plan is not None or policy is not None:
         analysis = None
         if the_plan is not None:
             analysis = Analysis.from_readout(
-                result, primary_metric=primary, plan=the_plan,
+                result,
+                primary_metric=primary,
+                plan=the_plan,
                 started=started.date() if started else None,
                 analysed=analysed.date() if analysed else None,
-            )  # fmt: skip
+            )
         goals = {m: "lower" for m in lower_is_better or []}
         judged = decide_experiment(
             result,
@@ -325,9 +354,13 @@ def readout_command(
         if judged is None and not files:
             emit_json(result.to_dict())
         else:
-            emit_json({"readout": result.to_dict(),
-                       "decision": judged.to_dict() if judged is not None else None,
-                       "files": {k: str(v) for k, v in files.items()}})  # fmt: skip
+            emit_json(
+                {
+                    "readout": result.to_dict(),
+                    "decision": judged.to_dict() if judged is not None else None,
+                    "files": {k: str(v) for k, v in files.items()},
+                }
+            )
     else:
         _render_readout(result)
         if judged is not None:
@@ -429,8 +462,15 @@ def _render_readout(r: Readout) -> None:
             methods.append(lift.method)
         ref = f"[{methods.index(lift.method) + 1}]"
         if lift.status != "ok":
-            table.add_row(safe(lift.metric), safe(lift.treatment),
-                          f"[yellow]inconclusive: {safe(lift.reason)}[/]", "—", "—", "—", ref)  # fmt: skip
+            table.add_row(
+                safe(lift.metric),
+                safe(lift.treatment),
+                f"[yellow]inconclusive: {safe(lift.reason)}[/]",
+                "—",
+                "—",
+                "—",
+                ref,
+            )
             continue
         a, rel = lift.absolute, lift.relative
         adj = (
@@ -439,15 +479,24 @@ def _render_readout(r: Readout) -> None:
             else f"{_g(lift.p_value_adjusted, 3)} ({lift.adjustment})"
         )
         table.add_row(
-            safe(lift.metric), safe(lift.treatment), _interval(a.estimate, a.low, a.high),
-            _interval(rel.estimate, rel.low, rel.high, _pct), _g(lift.p_value, 3), adj, ref,
-        )  # fmt: skip
+            safe(lift.metric),
+            safe(lift.treatment),
+            _interval(a.estimate, a.low, a.high),
+            _interval(rel.estimate, rel.low, rel.high, _pct),
+            _g(lift.p_value, 3),
+            adj,
+            ref,
+        )
         cv, tv = lift.control_value, lift.treatment_value
         cuped = "—" if lift.theta is None else f"{lift.theta:.3g} / {_pct(lift.variance_reduction)}"
         values.add_row(
-            safe(lift.metric), lift.kind, safe(lift.treatment),
-            _interval(cv.estimate, cv.low, cv.high), _interval(tv.estimate, tv.low, tv.high), cuped,
-        )  # fmt: skip
+            safe(lift.metric),
+            lift.kind,
+            safe(lift.treatment),
+            _interval(cv.estimate, cv.low, cv.high),
+            _interval(tv.estimate, tv.low, tv.high),
+            cuped,
+        )
     console.print(table)
     console.print(values)
     for i, m in enumerate(methods, 1):
@@ -470,16 +519,25 @@ def _render_readout(r: Readout) -> None:
         )
     if r.bayesian:
         bt = Table(title=f"Bayesian readout of the relative lift (prior N(0, {p['prior_sd']:g}²))")
-        for col in ("metric", "arm", "P(beat control)", "exp. loss if shipped",
-                    "exp. loss if kept", "credible interval"):  # fmt: skip
+        for col in (
+            "metric",
+            "arm",
+            "P(beat control)",
+            "exp. loss if shipped",
+            "exp. loss if kept",
+            "credible interval",
+        ):
             bt.add_column(col)
         for b in r.bayesian:
             c = b.credible
             bt.add_row(
-                safe(b.metric), safe(b.treatment), _g(b.chance_to_beat_control, 3),
-                _pct(b.expected_loss_treatment), _pct(b.expected_loss_control),
+                safe(b.metric),
+                safe(b.treatment),
+                _g(b.chance_to_beat_control, 3),
+                _pct(b.expected_loss_treatment),
+                _pct(b.expected_loss_control),
                 _interval(c.estimate, c.low, c.high, _pct),
-            )  # fmt: skip
+            )
         console.print(bt)
         console.print(f"[dim]{safe(r.bayesian[0].method)}[/]")
 
@@ -544,10 +602,16 @@ def plan_command(
             daily_traffic=daily_traffic,
         )
     result = rollout_plan(
-        plan, design, daily_traffic=daily_traffic, steps=shares, shadow_days=shadow_days,
-        min_step_days=min_step_days, baselines=dict(parse_baseline(g) for g in guardrail or []),
-        treatment=treatment, max_error_rate=max_error_rate,
-    )  # fmt: skip
+        plan,
+        design,
+        daily_traffic=daily_traffic,
+        steps=shares,
+        shadow_days=shadow_days,
+        min_step_days=min_step_days,
+        baselines=dict(parse_baseline(g) for g in guardrail or []),
+        treatment=treatment,
+        max_error_rate=max_error_rate,
+    )
     if json_output:
         emit_json(result.to_dict())
         return

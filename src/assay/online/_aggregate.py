@@ -151,8 +151,9 @@ def _column_values(table: pa.Table, column: str, file: str | None) -> FloatArray
             found=str(col.type),
         )
     if col.null_count:
-        raise DataError("missing value", file=file, row=_first_null(col), column=column,
-                        expected="a number")  # fmt: skip
+        raise DataError(
+            "missing value", file=file, row=_first_null(col), column=column, expected="a number"
+        )
     arr = np.asarray(col.to_numpy(), dtype=np.float64)
     _check_finite(arr, 0, column, file)
     return arr
@@ -188,8 +189,11 @@ def _check_units(ids: list[Any], file: str | None, unit_column: str) -> None:
     raise DataError(
         f"unit {value!r} appears in rows {rows[0]} and {rows[1]}; a unit must belong to one arm "
         "and be counted once",
-        file=file, row=rows[1], column=unit_column, expected="unique unit ids",
-    )  # fmt: skip
+        file=file,
+        row=rows[1],
+        column=unit_column,
+        expected="unique unit ids",
+    )
 
 
 def _source(
@@ -278,8 +282,9 @@ def aggregate_units(
         if use_units:
             ucol = batch.column(unit_column)
             if ucol.null_count:
-                raise DataError("missing unit id", file=file, row=offset + _first_null(ucol),
-                                column=unit_column)  # fmt: skip
+                raise DataError(
+                    "missing unit id", file=file, row=offset + _first_null(ucol), column=unit_column
+                )
             unit_ids.append(ucol.to_numpy(zero_copy_only=False))
         k = len(arms.names)
         order = (
@@ -387,13 +392,16 @@ def _sum_rows(
         }
         if spec.kind == "ratio":
             row |= {
-                "sum_num": s["num"], "sum_den": s["den"],
-                "sum_squares_num": prod[("num", "num")], "sum_squares_den": prod[("den", "den")],
+                "sum_num": s["num"],
+                "sum_den": s["den"],
+                "sum_squares_num": prod[("num", "num")],
+                "sum_squares_den": prod[("den", "den")],
                 "sum_num_den": prod[("num", "den")],
-            }  # fmt: skip
+            }
             if m == 4:
                 row |= {
-                    "sum_num_pre": s["num_pre"], "sum_den_pre": s["den_pre"],
+                    "sum_num_pre": s["num_pre"],
+                    "sum_den_pre": s["den_pre"],
                     "sum_squares_num_pre": prod[("num_pre", "num_pre")],
                     "sum_squares_den_pre": prod[("den_pre", "den_pre")],
                     "sum_num_den_pre": prod[("num_pre", "den_pre")],
@@ -401,13 +409,14 @@ def _sum_rows(
                     "sum_cross_num_den": prod[("num", "den_pre")],
                     "sum_cross_den_num": prod[("den", "num_pre")],
                     "sum_cross_den_den": prod[("den", "den_pre")],
-                }  # fmt: skip
+                }
         else:
             row |= {"sum": s["y"], "sum_squares": prod[("y", "y")]}
             if m == 2:
                 row |= {
-                    "sum_pre": s["x"], "sum_squares_pre": prod[("x", "x")],
+                    "sum_pre": s["x"],
+                    "sum_squares_pre": prod[("x", "x")],
                     "sum_cross": prod[("y", "x")],
-                }  # fmt: skip
+                }
         out.append(row)
     return out

@@ -208,45 +208,77 @@ def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list
         out.append(Deviation(kind, planned, actual, message, **more))
 
     if analysis.primary_metric != plan.primary_metric:
-        add("primary_metric", plan.primary_metric, analysis.primary_metric,
+        add(
+            "primary_metric",
+            plan.primary_metric,
+            analysis.primary_metric,
             f"the primary metric changed from {plan.primary_metric!r} to "
             f"{analysis.primary_metric!r}; the decision must rest on the planned metric",
-            metric=analysis.primary_metric)  # fmt: skip
+            metric=analysis.primary_metric,
+        )
     planned = plan.metrics()
     for m in (m for m in analysis.metrics if m not in planned):
-        add("unplanned_metric", _names(planned), m,
+        add(
+            "unplanned_metric",
+            _names(planned),
+            m,
             f"metric {m!r} was analysed but not named in the plan; read it as exploratory, "
-            "not as evidence for the decision", metric=m)  # fmt: skip
+            "not as evidence for the decision",
+            metric=m,
+        )
     for m in (m for m in planned if m not in analysis.metrics):
-        add("missing_metric", m, _names(analysis.metrics),
-            f"planned metric {m!r} was not analysed", metric=m)  # fmt: skip
+        add(
+            "missing_metric",
+            m,
+            _names(analysis.metrics),
+            f"planned metric {m!r} was not analysed",
+            metric=m,
+        )
     if not math.isclose(analysis.alpha, plan.alpha, rel_tol=0.0, abs_tol=1e-9):
         looser = analysis.alpha > plan.alpha
-        add("alpha", f"{plan.alpha:g}", f"{analysis.alpha:.6g}",
+        add(
+            "alpha",
+            f"{plan.alpha:g}",
+            f"{analysis.alpha:.6g}",
             f"the significance level changed from {plan.alpha:g} to {analysis.alpha:.6g} "
             f"(intervals at {1 - analysis.alpha:.6g} instead of {1 - plan.alpha:g})"
             + ("; a looser level than planned cannot support a SHIP" if looser else ""),
             blocks_ship=looser,
             to_settle=f"read the intervals at the planned {1 - plan.alpha:g}" if looser else None,
-        )  # fmt: skip
+        )
     if analysis.alternative != plan.alternative:
         looser = plan.alternative == "two-sided"
-        add("alternative", plan.alternative, analysis.alternative,
+        add(
+            "alternative",
+            plan.alternative,
+            analysis.alternative,
             f"the test changed from {plan.alternative} to {analysis.alternative}"
-            + ("; a one-sided test at the planned alpha is looser than the planned two-sided "
-               "one and cannot support a SHIP" if looser else ""),
+            + (
+                "; a one-sided test at the planned alpha is looser than the planned two-sided "
+                "one and cannot support a SHIP"
+                if looser
+                else ""
+            ),
             blocks_ship=looser,
             to_settle="read the planned two-sided test" if looser else None,
-        )  # fmt: skip
+        )
     family = plan.effective_family()
     if set(analysis.family) != set(family):
-        add("family", _names(family), _names(analysis.family),
+        add(
+            "family",
+            _names(family),
+            _names(analysis.family),
             f"the multiplicity family changed from [{_names(family)}] to "
-            f"[{_names(analysis.family)}]; adjusted p-values are not the planned ones")  # fmt: skip
+            f"[{_names(analysis.family)}]; adjusted p-values are not the planned ones",
+        )
     if analysis.multiplicity != plan.multiplicity:
-        add("multiplicity", plan.multiplicity, analysis.multiplicity,
+        add(
+            "multiplicity",
+            plan.multiplicity,
+            analysis.multiplicity,
             f"the multiplicity adjustment changed from {plan.multiplicity} to "
-            f"{analysis.multiplicity}")  # fmt: skip
+            f"{analysis.multiplicity}",
+        )
     for kind, was, now, what in (
         ("cuped", plan.cuped, analysis.cuped, "CUPED"),
         ("sequential", plan.sequential, analysis.sequential, "sequential testing"),

@@ -85,14 +85,18 @@ def _split(
             if name not in arms:
                 raise DataError(
                     f"the planned split names arm {name!r}, which is not in the data",
-                    file=file, column="arm", expected="one of " + ", ".join(arms),
-                )  # fmt: skip
+                    file=file,
+                    column="arm",
+                    expected="one of " + ", ".join(arms),
+                )
         for name in arms:
             if name not in planned:
                 raise DataError(
                     f"arm {name!r} is in the data but not in the planned split",
-                    file=file, column="arm", expected="one of " + ", ".join(planned),
-                )  # fmt: skip
+                    file=file,
+                    column="arm",
+                    expected="one of " + ", ".join(planned),
+                )
         return [float(planned[a]) for a in arms]
     shares = [float(v) for v in planned]
     if len(shares) != len(arms):
@@ -189,21 +193,31 @@ def readout(
             known = {e.metric for e in entries}
             for m in wanted:
                 if m not in known:
-                    raise DataError(f"metric {m!r} is not in the table", file=file, column="metric",
-                                    expected="one of " + ", ".join(sorted(known)))  # fmt: skip
+                    raise DataError(
+                        f"metric {m!r} is not in the table",
+                        file=file,
+                        column="metric",
+                        expected="one of " + ", ".join(sorted(known)),
+                    )
             entries = [e for e in entries if e.metric in wanted]
     arms = list(agg.arms) if agg else list(dict.fromkeys(e.arm for e in entries))
     if control is not None and control not in arms:
         raise DataError(
             f"the control arm {control!r} is not in the data",
-            file=file, column=arm_column, expected="one of " + ", ".join(arms),
-        )  # fmt: skip
+            file=file,
+            column=arm_column,
+            expected="one of " + ", ".join(arms),
+        )
     if control is not None:
         arms.remove(control)
         arms.insert(0, control)
     if len(arms) < 2:
-        raise DataError("an experiment needs at least two arms", file=file, column=arm_column,
-                        found=", ".join(arms) or "none")  # fmt: skip
+        raise DataError(
+            "an experiment needs at least two arms",
+            file=file,
+            column=arm_column,
+            found=", ".join(arms) or "none",
+        )
     by_metric: dict[str, dict[str, ArmMetricSums]] = {}
     for e in entries:
         by_metric.setdefault(e.metric, {})[e.arm] = e
@@ -213,8 +227,12 @@ def readout(
     for metric, per_arm in by_metric.items():
         for a in arms:
             if a not in per_arm:
-                raise DataError(f"metric {metric!r} has no row for arm {a!r}", file=file,
-                                column="arm", expected="one row per metric and arm")  # fmt: skip
+                raise DataError(
+                    f"metric {metric!r} has no row for arm {a!r}",
+                    file=file,
+                    column="arm",
+                    expected="one row per metric and arm",
+                )
         kind = _kind(list(per_arm.values()), file)
         c = per_arm[arms[0]]
         for t_name in arms[1:]:
@@ -222,10 +240,16 @@ def readout(
             has_pre = c.sums.has_pre and t.sums.has_pre
             try:
                 res = ab_lift(
-                    c.sums, t.sums, kind=kind, cuped=use_cuped and has_pre,  # type: ignore[arg-type]
-                    tau=tau_v if use_seq else None, metric=metric, control_name=arms[0],
-                    treatment_name=t_name, **settings,
-                )  # fmt: skip
+                    c.sums,
+                    t.sums,
+                    kind=kind,
+                    cuped=use_cuped and has_pre,  # type: ignore[arg-type]
+                    tau=tau_v if use_seq else None,
+                    metric=metric,
+                    control_name=arms[0],
+                    treatment_name=t_name,
+                    **settings,
+                )
             except DataError as exc:
                 row = c.row if f"{arms[0]!r}" in exc.reason else t.row
                 raise _with_context(exc, file, row) from exc
@@ -239,10 +263,14 @@ def readout(
             values = agg.quantile_values[spec.name]
             for i in range(1, len(arms)):
                 res = ab_quantile_lift(
-                    values[agg.arms.index(arms[0])], values[agg.arms.index(arms[i])],
-                    q=float(spec.quantile or 0.5), metric=spec.name, control_name=arms[0],
-                    treatment_name=arms[i], **settings,
-                )  # fmt: skip
+                    values[agg.arms.index(arms[0])],
+                    values[agg.arms.index(arms[i])],
+                    q=float(spec.quantile or 0.5),
+                    metric=spec.name,
+                    control_name=arms[0],
+                    treatment_name=arms[i],
+                    **settings,
+                )
                 lifts.append(res)
             if use_seq:
                 notes.append(f"{spec.name}: quantile metrics are read at a fixed horizon only")
@@ -265,12 +293,19 @@ def readout(
         else ()
     )
     parameters = {
-        "confidence": conf, "alternative": alt, "cuped": use_cuped, "sequential": use_seq,
-        "tau": tau_v if use_seq else None, "planned_split": list(srm.planned),
-        "srm_threshold": thr, "multiplicity": mult,
+        "confidence": conf,
+        "alternative": alt,
+        "cuped": use_cuped,
+        "sequential": use_seq,
+        "tau": tau_v if use_seq else None,
+        "planned_split": list(srm.planned),
+        "srm_threshold": thr,
+        "multiplicity": mult,
         "family": fam if fam is not None else list(dict.fromkeys(r.metric for r in lifts)),
-        "winsorize": winsorize, "bayesian": bayesian, "prior_sd": prior_sd if bayesian else None,
-    }  # fmt: skip
+        "winsorize": winsorize,
+        "bayesian": bayesian,
+        "prior_sd": prior_sd if bayesian else None,
+    }
     return Readout(
         lifts=tuple(lifts),
         arms=tuple(arms),

@@ -45,10 +45,18 @@ def bayesian_lift(
     if lift.status != "ok" or se is None or not se > 0 or math.isnan(est):
         nan = math.nan
         return BayesianLift(
-            lift.metric, lift.treatment, prior_mean, prior_sd, nan, nan,
-            Estimate(nan, nan, nan, conf, method, lift.relative.n), nan, nan, nan,
+            lift.metric,
+            lift.treatment,
+            prior_mean,
+            prior_sd,
+            nan,
+            nan,
+            Estimate(nan, nan, nan, conf, method, lift.relative.n),
+            nan,
+            nan,
+            nan,
             method + "; not computed: the relative lift has no standard error",
-        )  # fmt: skip
+        )
     if math.isinf(prior_sd):
         post_var, post_mean = se**2, est
     else:

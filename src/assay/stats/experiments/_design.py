@@ -184,10 +184,18 @@ def _spec(
             "power", fn, f"greater than the per-comparison alpha {alpha_c:g}", power
         )
     return _Spec(
-        kind, p1, sd_v, 1.0 - cuped_correlation**2, float(ratio), two, alpha_c,
-        math.nan if sequential else crit, distribution, proportion_method,
+        kind,
+        p1,
+        sd_v,
+        1.0 - cuped_correlation**2,
+        float(ratio),
+        two,
+        alpha_c,
+        math.nan if sequential else crit,
+        distribution,
+        proportion_method,
         tau if sequential else None,
-    )  # fmt: skip
+    )
 
 
 def _solve_n(spec: _Spec, delta: float, power: float) -> float:
@@ -268,17 +276,43 @@ def ab_sample_size(
     """
     fn = "ab_sample_size"
     spec = _spec(
-        fn, kind, baseline, sd, alpha, power, arms, adjustment, alternative, cuped_correlation,
-        ratio, distribution, proportion_method, sequential, tau,
-    )  # fmt: skip
+        fn,
+        kind,
+        baseline,
+        sd,
+        alpha,
+        power,
+        arms,
+        adjustment,
+        alternative,
+        cuped_correlation,
+        ratio,
+        distribution,
+        proportion_method,
+        sequential,
+        tau,
+    )
     delta = _absolute_mde(fn, mde, relative, baseline, spec)
     n_raw = _solve_n(spec, delta, power)
     fixed = n_raw
     if sequential:
         fixed_spec = _spec(
-            fn, kind, baseline, sd, alpha, power, arms, adjustment, alternative,
-            cuped_correlation, ratio, distribution, proportion_method, False, None,
-        )  # fmt: skip
+            fn,
+            kind,
+            baseline,
+            sd,
+            alpha,
+            power,
+            arms,
+            adjustment,
+            alternative,
+            cuped_correlation,
+            ratio,
+            distribution,
+            proportion_method,
+            False,
+            None,
+        )
         fixed = _solve_n(fixed_spec, delta, power)
     n_c = math.ceil(n_raw - 1e-9)
     n_t = math.ceil(n_raw * ratio - 1e-9)
@@ -373,9 +407,22 @@ def ab_mde_by_week(
     """
     fn = "ab_mde_by_week"
     spec = _spec(
-        fn, kind, baseline, sd, alpha, power, arms, adjustment, alternative, cuped_correlation,
-        ratio, distribution, proportion_method, sequential, tau,
-    )  # fmt: skip
+        fn,
+        kind,
+        baseline,
+        sd,
+        alpha,
+        power,
+        arms,
+        adjustment,
+        alternative,
+        cuped_correlation,
+        ratio,
+        distribution,
+        proportion_method,
+        sequential,
+        tau,
+    )
     w = check_positive_int(weeks, "weeks", fn)
     _days(fn, 1.0, daily_traffic, traffic_fraction)
     upper = 1.0 - spec.p1 - 1e-12 if kind == "proportion" else spec.sd * 1e6

@@ -79,11 +79,17 @@ def ab_quantile_lift(
     for arr, name in ((c, control_name), (t, treatment_name)):
         if arr.size < 2:
             return inconclusive_lift(
-                metric, "quantile", control_name, treatment_name,
+                metric,
+                "quantile",
+                control_name,
+                treatment_name,
                 f"arm {name!r} has fewer than 2 units: no quantile interval is possible",
-                confidence=conf, alternative=alternative, method=method,
-                n_control=c.size, n_treatment=t.size,
-            )  # fmt: skip
+                confidence=conf,
+                alternative=alternative,
+                method=method,
+                n_control=c.size,
+                n_treatment=t.size,
+            )
     qc, se_c = quantile_with_se(c, qq)
     qt, se_t = quantile_with_se(t, qq)
     notes: tuple[str, ...] = ()

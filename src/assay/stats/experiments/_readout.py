@@ -97,10 +97,17 @@ def finish_lift(
     se_d = math.hypot(se_c, se_t)
     if not se_d > 0:
         return inconclusive_lift(
-            metric, kind, control, treatment, "zero variance in both arms: no test is possible",
-            confidence=confidence, alternative=alternative, method=method,
-            n_control=n_c, n_treatment=n_t,
-        )  # fmt: skip
+            metric,
+            kind,
+            control,
+            treatment,
+            "zero variance in both arms: no test is possible",
+            confidence=confidence,
+            alternative=alternative,
+            method=method,
+            n_control=n_c,
+            n_treatment=n_t,
+        )
     q_arm = float(special.ndtri(0.5 + confidence / 2.0))
     arms = [
         Estimate(a, a - q_arm * s, a + q_arm * s, confidence, arm_method, k, se=s)
@@ -215,9 +222,15 @@ def ab_lift(
 
     def stop(reason: str) -> LiftResult:
         return inconclusive_lift(
-            metric, kind, control_name, treatment_name, reason,
-            n_control=n_c, n_treatment=n_t, **common,  # type: ignore[arg-type]
-        )  # fmt: skip
+            metric,
+            kind,
+            control_name,
+            treatment_name,
+            reason,
+            n_control=n_c,
+            n_treatment=n_t,
+            **common,  # type: ignore[arg-type]
+        )
 
     for k, name in ((n_c, control_name), (n_t, treatment_name)):
         if k < 2:
