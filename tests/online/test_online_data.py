@@ -381,11 +381,11 @@ def test_public_names_of_the_online_package() -> None:
         "DEVIATION_KINDS", "SUFFICIENT_STATISTICS_COLUMNS", "Analysis", "ArmDecision",
         "Deviation", "DeviationKind", "ExperimentDesign", "ExperimentPlan", "ExperimentVerdict",
         "Guardrail", "InterleavedList", "InterleavingResult", "MetricBaseline", "MetricSpec",
-        "Readout", "RolloutCriterion", "RolloutPlan", "RolloutStep", "StepSizing",
+        "Readout", "ReadoutSettings", "RolloutCriterion", "RolloutPlan", "RolloutStep", "StepSizing",
         "UnitAggregate", "Winsorization", "aggregate_units", "baselines_from_readout",
         "check_deviations", "decide_experiment", "design_experiment", "design_from_plan",
         "interleaving_test", "load_plan", "metric_goals", "parse_metric", "plan_policy",
-        "readout", "readout_comparison", "rollout_markdown", "rollout_plan",
+        "readout", "readout_comparison", "readout_settings", "rollout_markdown", "rollout_plan",
         "team_draft_interleave", "watch",
     ])  # fmt: skip
     for name in assay.online.__all__:
