@@ -3,38 +3,28 @@
 from __future__ import annotations
 
 import math
-import re
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, cast
 
 import typer
 from rich.table import Table
 
+import assay
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._decide import print_verdict
 from assay.cli._options import JsonOption
 from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
 from assay.online import (
-    Analysis,
     ExperimentDesign,
-    ExperimentPlan,
     ExperimentVerdict,
     MetricBaseline,
     Readout,
-    baselines_from_readout,
-    decide_experiment,
     design_experiment,
-    design_from_plan,
-    load_plan,
-    readout,
-    readout_comparison,
     rollout_markdown,
-    rollout_plan,
 )
-from assay.reports import render_html, render_markdown, render_memo
 
 __all__ = ["ab_app"]
 
@@ -106,14 +96,14 @@ def design_command(
     """Sample size per arm, duration, and the MDE reachable week by week."""
     result = design_experiment(
         mde=mde,
-        kind=kind,
+        kind=kind,  # type: ignore[arg-type]
         baseline=baseline,
         sd=sd,
         relative=relative,
-        alpha=alpha,  # type: ignore[arg-type]
+        alpha=alpha,
         power=power,
         arms=arms,
-        adjustment=adjustment,
+        adjustment=adjustment,  # type: ignore[arg-type]
         alternative=alternative,  # type: ignore[arg-type]
         cuped_correlation=cuped_correlation,
         ratio=ratio,
@@ -304,13 +294,21 @@ def readout_command(
     With --plan or --policy every treatment arm is judged like `assay gate` (the exit code is
     the best arm's verdict: 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE).
     """
-    the_plan = load_plan(plan) if plan is not None else None
-    result = readout(
+    # The shares matter only for the memo, so a bad --rollout-steps without --report is ignored.
+    steps = parse_steps(rollout_steps, "--rollout-steps") if report is not None else ()
+    done = assay.read_out_experiment(
         file,
+        plan=plan,
+        policy=policy,
+        output=report,
+        primary_metric=primary,
+        lower_is_better=lower_is_better or (),
+        started=started.date() if started else None,
+        analysed=analysed.date() if analysed else None,
+        rollout_steps=steps,
         metrics=metric,
         unit_level=unit_level,
         control=control,
-        plan=the_plan,
         cuped=cuped,
         sequential=sequential,
         tau=tau,
@@ -321,54 +319,29 @@ def readout_command(
         prior_sd=prior_sd,
         confidence=confidence,
         alternative=alternative,
-        multiplicity=multiplicity,  # type: ignore[arg-type]
+        multiplicity=multiplicity,
         family=family,
         arm_column=arm_column,
         unit_column=unit_column,
     )
-    judged = None
-    if the_plan is not None or policy is not None:
-        analysis = None
-        if the_plan is not None:
-            analysis = Analysis.from_readout(
-                result,
-                primary_metric=primary,
-                plan=the_plan,
-                started=started.date() if started else None,
-                analysed=analysed.date() if analysed else None,
-            )
-        goals = {m: "lower" for m in lower_is_better or []}
-        judged = decide_experiment(
-            result,
-            the_plan,
-            policy=policy,
-            analysis=analysis,
-            goals=goals,  # type: ignore[arg-type]
-        )
-    files: dict[str, Path] = {}
-    if report is not None:
-        files = _write_reports(
-            result, judged, the_plan, report, parse_steps(rollout_steps, "--rollout-steps")
-        )
+    result, judged = done.readout, done.verdict
     if json_output:
-        if judged is None and not files:
-            emit_json(result.to_dict())
-        else:
-            emit_json(
-                {
-                    "readout": result.to_dict(),
-                    "decision": judged.to_dict() if judged is not None else None,
-                    "files": {k: str(v) for k, v in files.items()},
-                }
-            )
-    else:
-        _render_readout(result)
-        if judged is not None:
-            for d in judged.decisions:
-                console.print(f"\n[bold]{safe(d.treatment)}[/] against {safe(result.control)}:")
-                print_verdict(d.verdict)
-        for key, path in files.items():
-            console.print(f"{safe(key)}: {safe(path)}")
+        # A bare readout keeps the readout's own JSON shape; with a verdict or files the three
+        # parts sit side by side.
+        emit_json(result.to_dict() if judged is None and not done.files else done.to_dict())
+        return _exit_code(judged)
+    _render_readout(result)
+    if judged is not None:
+        for d in judged.decisions:
+            console.print(f"\n[bold]{safe(d.treatment)}[/] against {safe(result.control)}:")
+            print_verdict(d.verdict)
+    for key, path in done.files.items():
+        console.print(f"{safe(key)}: {safe(path)}")
+    return _exit_code(judged)
+
+
+def _exit_code(judged: ExperimentVerdict | None) -> int | None:
+    """The best arm's verdict as ``assay gate``'s exit code; ``None`` without a verdict."""
     return VERDICT_EXIT_CODES[judged.verdict] if judged is not None else None
 
 
@@ -378,58 +351,6 @@ def parse_steps(text: str, option: str) -> list[float]:
         return [float(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
         raise ConfigError(f"{option} is shares like 0.01,0.05,0.2,0.5,1. Got {text!r}.") from exc
-
-
-def _rollout_for(
-    r: Readout, plan: ExperimentPlan, treatment: str, steps: list[float]
-) -> str | None:
-    """The plan's rollout as Markdown, sized from the readout's control values; None if unsized."""
-    if plan.daily_traffic is None:
-        return None
-    base = baselines_from_readout(r, treatment)
-    design = None
-    primary = base.get(plan.primary_metric)
-    if primary is not None and plan.mde:
-        design = design_from_plan(plan, kind=primary.kind, baseline=primary.baseline, sd=primary.sd)
-    rollout = rollout_plan(plan, design, baselines=base, treatment=treatment, steps=steps)
-    return rollout_markdown(rollout)
-
-
-def _write_reports(
-    r: Readout,
-    judged: ExperimentVerdict | None,
-    plan: ExperimentPlan | None,
-    out: Path,
-    steps: list[float],
-) -> dict[str, Path]:
-    """report.html, report.md and (with a verdict) memo.md per treatment arm."""
-    files: dict[str, Path] = {}
-    treatments = list(r.arms[1:])
-    for t in treatments:
-        folder = out if len(treatments) == 1 else out / re.sub(r"[^\w.-]", "_", t)
-        folder.mkdir(parents=True, exist_ok=True)
-        if judged is not None:
-            decision = judged.arm(t)
-            comparison, verdict = decision.comparison, decision.verdict
-        else:
-            comparison, verdict = readout_comparison(r, t, plan=plan), None
-        title = f"A/B readout: {t} against {r.control}"
-        texts = {
-            "report.html": render_html(comparison, verdict, title=title),
-            "report.md": render_markdown(comparison, verdict, title=title),
-        }
-        if verdict is not None:
-            memo = render_memo(comparison, verdict, title=title)
-            rollout = _rollout_for(r, plan, t, steps) if plan is not None else None
-            texts["memo.md"] = memo + ("\n" + rollout if rollout else "")
-        for name, text in texts.items():
-            path = folder / name
-            tmp = path.with_name(name + ".partial")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
-            key = name if len(treatments) == 1 else f"{t}/{name}"
-            files[key] = path
-    return files
 
 
 def _render_readout(r: Readout) -> None:
@@ -590,27 +511,18 @@ def plan_command(
     json_output: JsonOption = False,
 ) -> None:
     """Staged rollout plan: shadow, canary, ramp and full, with gates and minimum durations."""
-    plan = load_plan(plan_file)
-    shares = parse_steps(steps, "--steps")
-    design = None
-    if baseline is not None or sd is not None:
-        design = design_from_plan(
-            plan,
-            kind=kind,  # type: ignore[arg-type]
-            baseline=baseline,
-            sd=sd,
-            daily_traffic=daily_traffic,
-        )
-    result = rollout_plan(
-        plan,
-        design,
+    result = assay.plan_rollout(
+        plan_file,
+        kind=cast(Literal["mean", "proportion"], kind),
+        baseline=baseline,
+        sd=sd,
+        baselines=dict(parse_baseline(g) for g in guardrail or []),
         daily_traffic=daily_traffic,
-        steps=shares,
+        steps=parse_steps(steps, "--steps"),
         shadow_days=shadow_days,
         min_step_days=min_step_days,
-        baselines=dict(parse_baseline(g) for g in guardrail or []),
-        treatment=treatment,
         max_error_rate=max_error_rate,
+        treatment=treatment,
     )
     if json_output:
         emit_json(result.to_dict())
