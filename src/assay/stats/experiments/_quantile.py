@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.errors import ParameterError
-from assay.stats._checks import as_float_array, check_confidence, check_probability
+from assay._util import check_choice, check_probability
+from assay.stats._checks import as_float_array
 from assay.stats._results import Alternative
 from assay.stats.experiments._readout import finish_lift, inconclusive_lift
 from assay.stats.experiments._types import LiftResult
@@ -66,9 +66,8 @@ def ab_quantile_lift(
     """
     fn = "ab_quantile_lift"
     qq = check_probability(q, "q", fn)
-    conf = check_confidence(confidence, fn)
-    if alternative not in ("two-sided", "greater", "less"):
-        raise ParameterError("alternative", fn, "'two-sided', 'greater' or 'less'", alternative)
+    conf = check_probability(confidence, "confidence", fn)
+    check_choice(alternative, "alternative", fn, ("two-sided", "greater", "less"))
     c = as_float_array(control_values, "control_values", fn)
     t = as_float_array(treatment_values, "treatment_values", fn)
     method = (

@@ -12,8 +12,8 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_choice, check_number, check_probability
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import check_confidence
 from assay.stats._results import Alternative, Estimate
 from assay.stats._scipy import special
 from assay.stats.experiments._sums import arm_moments, validate_sums
@@ -191,18 +191,16 @@ def ab_lift(
     give an ``"inconclusive"`` result stating why.
     """
     fn = "ab_lift"
-    conf = check_confidence(confidence, fn)
-    if alternative not in _ALTERNATIVES:
-        raise ParameterError("alternative", fn, "one of " + ", ".join(_ALTERNATIVES), alternative)
-    if kind not in _KINDS:
-        raise ParameterError("kind", fn, "one of " + ", ".join(_KINDS), kind)
+    conf = check_probability(confidence, "confidence", fn)
+    check_choice(alternative, "alternative", fn, _ALTERNATIVES)
+    check_choice(kind, "kind", fn, _KINDS)
     is_ratio = kind == "ratio"
     for s, label in ((control, "control"), (treatment, "treatment")):
         if isinstance(s, RatioSums) != is_ratio:
             want = "RatioSums" if is_ratio else "MeanSums"
             raise ParameterError(label, fn, f"a {want} for kind={kind!r}", type(s).__name__)
-    if tau is not None and (isinstance(tau, bool) or not tau > 0 or not math.isfinite(tau)):
-        raise ParameterError("tau", fn, "a positive float or None", tau)
+    if tau is not None:
+        check_number(tau, "tau", fn, low=0, low_open=True)
     validate_sums(control, control_name, kind)
     validate_sums(treatment, treatment_name, kind)
     if cuped:
