@@ -19,7 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from assay.errors import DataError, ParameterError
+from assay._util import check_number
+from assay.errors import DataError
 from assay.online._metrics import MetricSpec, default_metrics, parse_metric
 from assay.online._table import SUFFICIENT_STATISTICS_COLUMNS, DataSource, load_table, source_name
 
@@ -231,8 +232,16 @@ def aggregate_units(
     reported. Missing or non-finite values raise DataError naming the row and column.
     """
     file = source_name(data)
-    if winsorize is not None and (isinstance(winsorize, bool) or not 0.5 < winsorize < 1):
-        raise ParameterError("winsorize", "aggregate_units", "a quantile in (0.5, 1)", winsorize)
+    if winsorize is not None:
+        check_number(
+            winsorize,
+            "winsorize",
+            "aggregate_units",
+            low=0.5,
+            high=1,
+            low_open=True,
+            high_open=True,
+        )
     schema, table = _schema(data)
     if arm_column not in schema.names:
         raise DataError(

@@ -19,6 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from assay._util import check_choice, check_int, check_number, check_probability
 from assay.errors import ParameterError
 from assay.online._design import ExperimentDesign, design_experiment
 from assay.online._plan import ExperimentPlan
@@ -156,17 +157,14 @@ def rollout_plan(
     """
     fn = "rollout_plan"
     daily = daily_traffic if daily_traffic is not None else plan.daily_traffic
-    if daily is None or isinstance(daily, bool) or not (math.isfinite(daily) and daily > 0):
+    if daily is None:
         raise ParameterError("daily_traffic", fn, "a positive number of units per day", daily)
+    check_number(daily, "daily_traffic", fn, low=0, low_open=True)
     shares = _check_steps(steps)
-    for name, value in (("shadow_days", shadow_days), ("min_step_days", min_step_days)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ParameterError(name, fn, "a non-negative integer", value)
-    if not 0.0 < max_error_rate < 1.0:
-        raise ParameterError("max_error_rate", fn, "a float in (0, 1)", max_error_rate)
-    arm = treatment or plan.arms[1]
-    if arm not in plan.arms[1:]:
-        raise ParameterError("treatment", fn, f"one of {', '.join(plan.arms[1:])}", treatment)
+    check_int(shadow_days, "shadow_days", fn, minimum=0)
+    check_int(min_step_days, "min_step_days", fn, minimum=0)
+    check_probability(max_error_rate, "max_error_rate", fn)
+    arm = check_choice(treatment or plan.arms[1], "treatment", fn, plan.arms[1:])
     given = dict(baselines or {})
     alternative = "two-sided" if plan.alternative == "two-sided" else "greater"
     common = {

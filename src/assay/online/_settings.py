@@ -123,6 +123,16 @@ def _check(values: dict[str, Any], function: str) -> None:
         check_probability(values["srm_threshold"], "srm_threshold", function)
     if "tau" in values:
         check_number(values["tau"], "tau", function, low=0, low_open=True)
+    if "winsorize" in values:
+        check_number(
+            values["winsorize"],
+            "winsorize",
+            function,
+            low=0.5,
+            high=1,
+            low_open=True,
+            high_open=True,
+        )
 
 
 def readout_settings(
