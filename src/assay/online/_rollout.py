@@ -27,6 +27,7 @@ from assay.online._result import Readout
 from assay.online._rollout_model import (
     MetricBaseline,
     RolloutPlan,
+    RolloutStep,
     StepSizing,
 )
 from assay.online._rollout_text import full_step, shadow_step, traffic_step
@@ -133,6 +134,80 @@ def _check_steps(steps: Sequence[float]) -> tuple[float, ...]:
     return shares
 
 
+def _primary_sizing(design: ExperimentDesign | None) -> dict[str, Any] | None:
+    """``ab_sample_size`` arguments that size the decision step for the primary metric's MDE."""
+    if design is None:
+        return None
+    sp = design.sample_size
+    return {
+        "mde": sp.mde_absolute,
+        "kind": sp.kind,
+        "baseline": sp.baseline,
+        "sd": sp.sd if sp.kind == "mean" else None,
+        "alpha": sp.alpha_per_comparison,
+        "power": sp.power,
+        "alternative": sp.alternative,
+        "adjustment": "none",
+        "cuped_correlation": sp.cuped_correlation,
+        "sequential": sp.sequential,
+        "tau": sp.tau if sp.sequential else None,
+    }
+
+
+def _traffic_steps(
+    plan: ExperimentPlan,
+    shares: tuple[float, ...],
+    daily: float,
+    given: dict[str, MetricBaseline],
+    common: dict[str, Any],
+    primary: dict[str, Any] | None,
+    *,
+    min_step_days: int,
+    shadow_days: int,
+    max_error_rate: float,
+) -> list[RolloutStep]:
+    """Shadow, then one step per partial share, each as long as its slowest sized metric."""
+    out = [
+        shadow_step(plan, shadow_days, max_error_rate),
+    ]
+    partial = shares[:-1]
+    for i, share in enumerate(partial):
+        sizing = []
+        for g in plan.guardrails:
+            b = given.get(g.metric)
+            if b is None:
+                continue
+            worse = -g.margin if g.higher_is_better else g.margin
+            params = {
+                "mde": worse,
+                "relative": True,
+                "kind": b.kind,
+                "baseline": b.baseline,
+                "sd": b.sd,
+                **common,
+            }
+            sizing.append(_size("guardrail", g.metric, share, daily, params))
+        decision = i == len(partial) - 1
+        if decision and primary is not None:
+            sizing.append(_size("primary", plan.primary_metric, share, daily, primary))
+        top = max(sizing, key=lambda s: s.days, default=None)
+        days = max(top.days if top else 0, min_step_days)
+        out.append(
+            traffic_step(
+                plan,
+                share,
+                first=i == 0,
+                decision=decision,
+                min_days=days,
+                sized_by=top.metric if top and top.days >= min_step_days else None,
+                sizing=sizing,
+                previous=out[-1],
+                max_error_rate=max_error_rate,
+            )
+        )
+    return out
+
+
 def rollout_plan(
     plan: ExperimentPlan,
     design: ExperimentDesign | None = None,
@@ -179,62 +254,20 @@ def rollout_plan(
         for g in plan.guardrails
         if g.metric not in given
     ]
-    primary: dict[str, Any] | None = None
-    if design is not None:
-        sp = design.sample_size
-        primary = {
-            "mde": sp.mde_absolute,
-            "kind": sp.kind,
-            "baseline": sp.baseline,
-            "sd": sp.sd if sp.kind == "mean" else None,
-            "alpha": sp.alpha_per_comparison,
-            "power": sp.power,
-            "alternative": sp.alternative,
-            "adjustment": "none",
-            "cuped_correlation": sp.cuped_correlation,
-            "sequential": sp.sequential,
-            "tau": sp.tau if sp.sequential else None,
-        }
-    else:
+    primary = _primary_sizing(design)
+    if primary is None:
         notes.append("no design given: the decision step is not sized for the primary metric")
-    out = [
-        shadow_step(plan, shadow_days, max_error_rate),
-    ]
-    partial = shares[:-1]
-    for i, share in enumerate(partial):
-        sizing = []
-        for g in plan.guardrails:
-            b = given.get(g.metric)
-            if b is None:
-                continue
-            worse = -g.margin if g.higher_is_better else g.margin
-            params = {
-                "mde": worse,
-                "relative": True,
-                "kind": b.kind,
-                "baseline": b.baseline,
-                "sd": b.sd,
-                **common,
-            }
-            sizing.append(_size("guardrail", g.metric, share, daily, params))
-        decision = i == len(partial) - 1
-        if decision and primary is not None:
-            sizing.append(_size("primary", plan.primary_metric, share, daily, primary))
-        top = max(sizing, key=lambda s: s.days, default=None)
-        days = max(top.days if top else 0, min_step_days)
-        out.append(
-            traffic_step(
-                plan,
-                share,
-                first=i == 0,
-                decision=decision,
-                min_days=days,
-                sized_by=top.metric if top and top.days >= min_step_days else None,
-                sizing=sizing,
-                previous=out[-1],
-                max_error_rate=max_error_rate,
-            )
-        )
+    out = _traffic_steps(
+        plan,
+        shares,
+        daily,
+        given,
+        common,
+        primary,
+        min_step_days=min_step_days,
+        shadow_days=shadow_days,
+        max_error_rate=max_error_rate,
+    )
     out.append(full_step(plan, out[-1], max_error_rate))
     method = (
         "each step compares the treatment share s with control on the remaining 1 - s of "
