@@ -177,31 +177,8 @@ def _early(plan: ExperimentPlan, analysis: Analysis) -> Deviation | None:
     )
 
 
-def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list[Deviation]:
-    """Every deviation of ``analysis`` from ``plan``, in the order of :data:`DEVIATION_KINDS`.
-
-    ``analysis`` is an :class:`Analysis`, or a :class:`~assay.online.Readout` read with
-    :meth:`Analysis.from_readout` (the plan's primary metric, no dates). Checks:
-
-    - ``primary_metric``: the decision metric differs from the plan's.
-    - ``unplanned_metric`` / ``missing_metric``: one per metric analysed that the plan does not
-      name (primary, guardrails, secondary), and one per planned metric not analysed.
-    - ``alpha`` (1 − confidence, compared to 1e-9) and ``alternative`` (sidedness); a larger α
-      than planned, or a one-sided test where the plan is two-sided, makes the test looser
-      than planned and has ``blocks_ship``.
-    - ``family``: the metrics adjusted together differ from ``plan.effective_family()``
-      (compared as sets); ``multiplicity``: the adjustment method differs.
-    - ``cuped`` and ``sequential``: used when not planned, or planned and not used.
-    - ``early_look``: a fixed-horizon analysis (``sequential=False``) with fewer days than
-      ``plan.duration_days`` (needs both dates) or fewer units per arm, on average over the
-      arms, than ``plan.sample_size_per_arm``; it has ``blocks_ship``.
-    """
-    if isinstance(analysis, Readout):
-        analysis = Analysis.from_readout(analysis, plan=plan)
-    if not isinstance(analysis, Analysis):
-        raise ParameterError(
-            "analysis", "check_deviations", "an Analysis or a Readout", type(analysis).__name__
-        )
+def _metric_deviations(plan: ExperimentPlan, analysis: Analysis) -> list[Deviation]:
+    """A changed primary metric, metrics analysed but not planned, and planned but not analysed."""
     out: list[Deviation] = []
 
     def add(kind: DeviationKind, planned: str, actual: str, message: str, **more: Any) -> None:
@@ -234,6 +211,16 @@ def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list
             f"planned metric {m!r} was not analysed",
             metric=m,
         )
+    return out
+
+
+def _test_deviations(plan: ExperimentPlan, analysis: Analysis) -> list[Deviation]:
+    """A changed significance level or sidedness; blocking when the test is looser than planned."""
+    out: list[Deviation] = []
+
+    def add(kind: DeviationKind, planned: str, actual: str, message: str, **more: Any) -> None:
+        out.append(Deviation(kind, planned, actual, message, **more))
+
     if not math.isclose(analysis.alpha, plan.alpha, rel_tol=0.0, abs_tol=1e-9):
         looser = analysis.alpha > plan.alpha
         add(
@@ -262,6 +249,16 @@ def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list
             blocks_ship=looser,
             to_settle="read the planned two-sided test" if looser else None,
         )
+    return out
+
+
+def _adjustment_deviations(plan: ExperimentPlan, analysis: Analysis) -> list[Deviation]:
+    """A changed multiplicity family or method, CUPED or sequential monitoring."""
+    out: list[Deviation] = []
+
+    def add(kind: DeviationKind, planned: str, actual: str, message: str, **more: Any) -> None:
+        out.append(Deviation(kind, planned, actual, message, **more))
+
     family = plan.effective_family()
     if set(analysis.family) != set(family):
         add(
@@ -286,7 +283,40 @@ def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list
         if was != now:
             word = "used although not planned" if now else "planned but not used"
             add(kind, "yes" if was else "no", "yes" if now else "no", f"{what} {word}")  # type: ignore[arg-type]
+    return out
+
+
+def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list[Deviation]:
+    """Every deviation of ``analysis`` from ``plan``, in the order of :data:`DEVIATION_KINDS`.
+
+    ``analysis`` is an :class:`Analysis`, or a :class:`~assay.online.Readout` read with
+    :meth:`Analysis.from_readout` (the plan's primary metric, no dates). Checks:
+
+    - ``primary_metric``: the decision metric differs from the plan's.
+    - ``unplanned_metric`` / ``missing_metric``: one per metric analysed that the plan does not
+      name (primary, guardrails, secondary), and one per planned metric not analysed.
+    - ``alpha`` (1 − confidence, compared to 1e-9) and ``alternative`` (sidedness); a larger α
+      than planned, or a one-sided test where the plan is two-sided, makes the test looser
+      than planned and has ``blocks_ship``.
+    - ``family``: the metrics adjusted together differ from ``plan.effective_family()``
+      (compared as sets); ``multiplicity``: the adjustment method differs.
+    - ``cuped`` and ``sequential``: used when not planned, or planned and not used.
+    - ``early_look``: a fixed-horizon analysis (``sequential=False``) with fewer days than
+      ``plan.duration_days`` (needs both dates) or fewer units per arm, on average over the
+      arms, than ``plan.sample_size_per_arm``; it has ``blocks_ship``.
+    """
+    if isinstance(analysis, Readout):
+        analysis = Analysis.from_readout(analysis, plan=plan)
+    if not isinstance(analysis, Analysis):
+        raise ParameterError(
+            "analysis", "check_deviations", "an Analysis or a Readout", type(analysis).__name__
+        )
+    found = [
+        *_metric_deviations(plan, analysis),
+        *_test_deviations(plan, analysis),
+        *_adjustment_deviations(plan, analysis),
+    ]
     early = _early(plan, analysis)
     if early is not None:
-        out.append(early)
-    return out
+        found.append(early)
+    return found
