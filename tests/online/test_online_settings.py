@@ -13,6 +13,7 @@ from assay.online import (
     check_deviations,
     readout,
     readout_settings,
+    watch,
 )
 
 PLAN = ExperimentPlan(
@@ -124,3 +125,13 @@ def test_bad_settings_name_the_public_function(name: str, value: object, expecte
         readout("unused.csv", **{name: value})  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="'nope' parameter of readout"):
         readout_settings(nope=1)
+
+
+def test_watch_takes_settings_with_sequential_monitoring(tmp_path: Path) -> None:
+    looks = [sums_csv(tmp_path / "sums.csv")]
+    settings = readout_settings(PLAN)
+    by_settings = watch(looks, settings=settings)
+    assert by_settings.to_dict() == watch(looks, plan=PLAN).to_dict()
+    assert by_settings.parameters["looks"] == 1
+    with pytest.raises(ParameterError, match="'settings' parameter of watch"):
+        watch(looks, settings=readout_settings(PLAN, sequential=False))

@@ -369,6 +369,15 @@ def _render_readout(r: Readout) -> None:
     )
     for w in r.warnings:
         console.print(f"[bold red]UNTRUSTED: {safe(w)}[/]")
+    _render_lifts(r)
+    _render_notes(r)
+    if r.bayesian:
+        _render_bayesian(r)
+
+
+def _render_lifts(r: Readout) -> None:
+    """The lift table and the value-per-arm table, methods numbered below them."""
+    p = r.parameters
     methods: list[str] = []
     table = Table(
         title=f"Lift over {r.control} ({p['confidence']:g} intervals, {p['alternative']})"
@@ -383,15 +392,8 @@ def _render_readout(r: Readout) -> None:
             methods.append(lift.method)
         ref = f"[{methods.index(lift.method) + 1}]"
         if lift.status != "ok":
-            table.add_row(
-                safe(lift.metric),
-                safe(lift.treatment),
-                f"[yellow]inconclusive: {safe(lift.reason)}[/]",
-                "—",
-                "—",
-                "—",
-                ref,
-            )
+            inconclusive = f"[yellow]inconclusive: {safe(lift.reason)}[/]"
+            table.add_row(safe(lift.metric), safe(lift.treatment), inconclusive, "—", "—", "—", ref)
             continue
         a, rel = lift.absolute, lift.relative
         adj = (
@@ -422,6 +424,10 @@ def _render_readout(r: Readout) -> None:
     console.print(values)
     for i, m in enumerate(methods, 1):
         console.print(f"[dim][{i}] {safe(m)}[/]")
+
+
+def _render_notes(r: Readout) -> None:
+    """Per-lift sequential scale and notes, the readout's notes, and the winsorisation caps."""
     for lift in r.lifts:
         if lift.tau_absolute is not None:
             console.print(
@@ -438,29 +444,36 @@ def _render_readout(r: Readout) -> None:
             f"[dim]winsorised {safe(cap.column)} at its {cap.quantile:g} quantile = {cap.cap:.4g} "
             f"(units capped: {counts})[/]"
         )
-    if r.bayesian:
-        bt = Table(title=f"Bayesian readout of the relative lift (prior N(0, {p['prior_sd']:g}²))")
-        for col in (
-            "metric",
-            "arm",
-            "P(beat control)",
-            "exp. loss if shipped",
-            "exp. loss if kept",
-            "credible interval",
-        ):
-            bt.add_column(col)
-        for b in r.bayesian:
-            c = b.credible
-            bt.add_row(
-                safe(b.metric),
-                safe(b.treatment),
-                _g(b.chance_to_beat_control, 3),
-                _pct(b.expected_loss_treatment),
-                _pct(b.expected_loss_control),
-                _interval(c.estimate, c.low, c.high, _pct),
-            )
-        console.print(bt)
-        console.print(f"[dim]{safe(r.bayesian[0].method)}[/]")
+
+
+_BAYESIAN_COLUMNS = (
+    "metric",
+    "arm",
+    "P(beat control)",
+    "exp. loss if shipped",
+    "exp. loss if kept",
+    "credible interval",
+)
+
+
+def _render_bayesian(r: Readout) -> None:
+    """The Bayesian readout of each relative lift, with its method."""
+    prior_sd = r.parameters["prior_sd"]
+    bt = Table(title=f"Bayesian readout of the relative lift (prior N(0, {prior_sd:g}²))")
+    for col in _BAYESIAN_COLUMNS:
+        bt.add_column(col)
+    for b in r.bayesian:
+        c = b.credible
+        bt.add_row(
+            safe(b.metric),
+            safe(b.treatment),
+            _g(b.chance_to_beat_control, 3),
+            _pct(b.expected_loss_treatment),
+            _pct(b.expected_loss_control),
+            _interval(c.estimate, c.low, c.high, _pct),
+        )
+    console.print(bt)
+    console.print(f"[dim]{safe(r.bayesian[0].method)}[/]")
 
 
 def parse_baseline(text: str) -> tuple[str, MetricBaseline]:
