@@ -7,6 +7,7 @@ two inverses, found by root finding, so the two directions always agree.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal
 
@@ -64,45 +65,27 @@ def ab_sample_size(
     eligible units a day, which overstates accrual when users return.
     """
     fn = "ab_sample_size"
-    spec = design_spec(
+    # The sequential horizon is reported against the fixed-horizon one of the same design.
+    spec_for = functools.partial(
+        design_spec,
         fn,
-        kind,
-        baseline,
-        sd,
-        alpha,
-        power,
-        arms,
-        adjustment,
-        alternative,
-        cuped_correlation,
-        ratio,
-        distribution,
-        proportion_method,
-        sequential,
-        tau,
+        kind=kind,
+        baseline=baseline,
+        sd=sd,
+        alpha=alpha,
+        power=power,
+        arms=arms,
+        adjustment=adjustment,
+        alternative=alternative,
+        cuped_correlation=cuped_correlation,
+        ratio=ratio,
+        distribution=distribution,
+        proportion_method=proportion_method,
     )
+    spec = spec_for(sequential=sequential, tau=tau)
     delta = _absolute_mde(fn, mde, relative, baseline, spec)
     n_raw = solve_n(spec, delta, power)
-    fixed = n_raw
-    if sequential:
-        fixed_spec = design_spec(
-            fn,
-            kind,
-            baseline,
-            sd,
-            alpha,
-            power,
-            arms,
-            adjustment,
-            alternative,
-            cuped_correlation,
-            ratio,
-            distribution,
-            proportion_method,
-            False,
-            None,
-        )
-        fixed = solve_n(fixed_spec, delta, power)
+    fixed = solve_n(spec_for(sequential=False, tau=None), delta, power) if sequential else n_raw
     n_c = math.ceil(n_raw - 1e-9)
     n_t = math.ceil(n_raw * ratio - 1e-9)
     total = n_c + (arms - 1) * n_t
