@@ -8,7 +8,7 @@ differs from the plan is not refused here; it shows in ``Readout.parameters`` an
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -105,7 +105,8 @@ def _given(name: str, value: Any) -> bool:
 def _normalised(name: str, value: Any) -> Any:
     """Sequences as tuples and mappings as dicts, so the settings are immutable values."""
     if name in ("metrics", "family", "planned_split") and not isinstance(value, (str, Mapping)):
-        return tuple(value) if isinstance(value, Sequence) else value
+        # Any iterable, a numpy array included, as readout has always accepted.
+        return tuple(value) if isinstance(value, Iterable) else value
     if name == "planned_split" and isinstance(value, Mapping):
         return dict(value)
     return value
