@@ -34,17 +34,19 @@ def units(
     spend_pre = rng.gamma(2.0, 5.0, n)
     views_pre = rng.poisson(5, n) + 1
     views = views_pre + rng.poisson(1, n)
-    return pd.DataFrame({
-        "unit": np.arange(n),
-        "arm": arm,
-        "spend": 0.7 * spend_pre + rng.gamma(2.0, 2.0, n) + lift,
-        "spend_pre": spend_pre,
-        "converted": (rng.random(n) < 0.2 + lift / 5).astype(int),
-        "clicks": rng.binomial(views, 0.3),
-        "views": views,
-        "clicks_pre": rng.binomial(views_pre, 0.3),
-        "views_pre": views_pre,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "unit": np.arange(n),
+            "arm": arm,
+            "spend": 0.7 * spend_pre + rng.gamma(2.0, 2.0, n) + lift,
+            "spend_pre": spend_pre,
+            "converted": (rng.random(n) < 0.2 + lift / 5).astype(int),
+            "clicks": rng.binomial(views, 0.3),
+            "views": views,
+            "clicks_pre": rng.binomial(views_pre, 0.3),
+            "views_pre": views_pre,
+        }
+    )
 
 
 METRICS = ["spend", "converted", "ctr=clicks/views"]
@@ -55,9 +57,18 @@ def pandas_sums(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for arm, g in df.groupby("arm", sort=False):
         y, x = g["spend"], g["spend_pre"]
-        rows.append({"metric": "spend", "arm": arm, "n": len(g), "sum": y.sum(),
-                     "sum_squares": (y * y).sum(), "sum_pre": x.sum(),
-                     "sum_squares_pre": (x * x).sum(), "sum_cross": (y * x).sum()})  # fmt: skip
+        rows.append(
+            {
+                "metric": "spend",
+                "arm": arm,
+                "n": len(g),
+                "sum": y.sum(),
+                "sum_squares": (y * y).sum(),
+                "sum_pre": x.sum(),
+                "sum_squares_pre": (x * x).sum(),
+                "sum_cross": (y * x).sum(),
+            }
+        )
         c = g["converted"]
         rows.append(
             {
@@ -71,13 +82,27 @@ def pandas_sums(df: pd.DataFrame) -> pd.DataFrame:
         num, den, pn, pd_ = (
             g[k].astype(float) for k in ("clicks", "views", "clicks_pre", "views_pre")
         )
-        rows.append({"metric": "ctr", "arm": arm, "n": len(g), "sum_num": num.sum(), "sum_den": den.sum(),
-                     "sum_squares_num": (num * num).sum(), "sum_squares_den": (den * den).sum(),
-                     "sum_num_den": (num * den).sum(), "sum_num_pre": pn.sum(), "sum_den_pre": pd_.sum(),
-                     "sum_squares_num_pre": (pn * pn).sum(), "sum_squares_den_pre": (pd_ * pd_).sum(),
-                     "sum_num_den_pre": (pn * pd_).sum(), "sum_cross_num_num": (num * pn).sum(),
-                     "sum_cross_num_den": (num * pd_).sum(), "sum_cross_den_num": (den * pn).sum(),
-                     "sum_cross_den_den": (den * pd_).sum()})  # fmt: skip
+        rows.append(
+            {
+                "metric": "ctr",
+                "arm": arm,
+                "n": len(g),
+                "sum_num": num.sum(),
+                "sum_den": den.sum(),
+                "sum_squares_num": (num * num).sum(),
+                "sum_squares_den": (den * den).sum(),
+                "sum_num_den": (num * den).sum(),
+                "sum_num_pre": pn.sum(),
+                "sum_den_pre": pd_.sum(),
+                "sum_squares_num_pre": (pn * pn).sum(),
+                "sum_squares_den_pre": (pd_ * pd_).sum(),
+                "sum_num_den_pre": (pn * pd_).sum(),
+                "sum_cross_num_num": (num * pn).sum(),
+                "sum_cross_num_den": (num * pd_).sum(),
+                "sum_cross_den_num": (den * pn).sum(),
+                "sum_cross_den_den": (den * pd_).sum(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -234,10 +259,18 @@ def test_bayesian_readout_and_json() -> None:
 
 def test_plan_supplies_the_defaults() -> None:
     plan = ExperimentPlan(
-        name="checkout", hypothesis="h", primary_metric="spend", arms=("treatment", "control"),
-        planned_split=(0.5, 0.5), cuped=True, sequential=True, tau=0.2, alpha=0.1,
-        family=("spend",), multiplicity="bh",
-    )  # fmt: skip
+        name="checkout",
+        hypothesis="h",
+        primary_metric="spend",
+        arms=("treatment", "control"),
+        planned_split=(0.5, 0.5),
+        cuped=True,
+        sequential=True,
+        tau=0.2,
+        alpha=0.1,
+        family=("spend",),
+        multiplicity="bh",
+    )
     r = readout(units(2000), metrics=["spend", "converted"], plan=plan)
     assert r.control == "treatment" and r.parameters["confidence"] == pytest.approx(0.9)
     assert r.lifts[0].tau == 0.2 and r.lifts[0].theta is not None
@@ -286,9 +319,15 @@ def test_structural_problems_in_sums_tables(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="two rows for arm 'A'"):
         readout(pd.DataFrame([GOOD[0], GOOD[0], GOOD[1]]))
     with pytest.raises(DataError, match="no row for arm 'B'"):
-        readout(pd.DataFrame([
-            {**GOOD[0], "metric": "m1"}, {**GOOD[1], "metric": "m1"}, {**GOOD[0], "metric": "m2"},
-        ]))  # fmt: skip
+        readout(
+            pd.DataFrame(
+                [
+                    {**GOOD[0], "metric": "m1"},
+                    {**GOOD[1], "metric": "m1"},
+                    {**GOOD[0], "metric": "m2"},
+                ]
+            )
+        )
     with pytest.raises(DataError, match="column 'arm'"):
         readout(pd.DataFrame(GOOD).drop(columns="arm"), unit_level=False)
     with pytest.raises(DataError, match="control arm 'C' is not in the data"):
@@ -306,17 +345,37 @@ def test_structural_problems_in_sums_tables(tmp_path: Path) -> None:
 
 
 def test_zero_variance_and_zero_denominator_are_inconclusive() -> None:
-    flat = pd.DataFrame([{"arm": "A", "n": 10, "sum": 30.0, "sum_squares": 90.0},
-                         {"arm": "B", "n": 10, "sum": 30.0, "sum_squares": 90.0}])  # fmt: skip
+    flat = pd.DataFrame(
+        [
+            {"arm": "A", "n": 10, "sum": 30.0, "sum_squares": 90.0},
+            {"arm": "B", "n": 10, "sum": 30.0, "sum_squares": 90.0},
+        ]
+    )
     r = readout(flat)
     assert r.lifts[0].status == "inconclusive" and "zero variance" in (r.lifts[0].reason or "")
     assert r.lifts[0].p_value_adjusted is None
-    ratio = pd.DataFrame([
-        {"arm": "A", "n": 10, "sum_num": 0.0, "sum_den": 0.0, "sum_squares_num": 0.0,
-         "sum_squares_den": 0.0, "sum_num_den": 0.0},
-        {"arm": "B", "n": 10, "sum_num": 3.0, "sum_den": 9.0, "sum_squares_num": 3.0,
-         "sum_squares_den": 15.0, "sum_num_den": 5.0},
-    ])  # fmt: skip
+    ratio = pd.DataFrame(
+        [
+            {
+                "arm": "A",
+                "n": 10,
+                "sum_num": 0.0,
+                "sum_den": 0.0,
+                "sum_squares_num": 0.0,
+                "sum_squares_den": 0.0,
+                "sum_num_den": 0.0,
+            },
+            {
+                "arm": "B",
+                "n": 10,
+                "sum_num": 3.0,
+                "sum_den": 9.0,
+                "sum_squares_num": 3.0,
+                "sum_squares_den": 15.0,
+                "sum_num_den": 5.0,
+            },
+        ]
+    )
     r = readout(ratio)
     assert r.lifts[0].kind == "ratio" and "denominator sums to zero" in (r.lifts[0].reason or "")
 
@@ -377,17 +436,50 @@ def test_watching_daily_looks_keeps_the_running_minimum_and_intersection() -> No
 def test_public_names_of_the_online_package() -> None:
     import assay.online
 
-    assert sorted(assay.online.__all__) == sorted([
-        "DEVIATION_KINDS", "SUFFICIENT_STATISTICS_COLUMNS", "Analysis", "ArmDecision",
-        "Deviation", "DeviationKind", "ExperimentDesign", "ExperimentPlan", "ExperimentVerdict",
-        "Guardrail", "InterleavedList", "InterleavingResult", "MetricBaseline", "MetricSpec",
-        "Readout", "RolloutCriterion", "RolloutPlan", "RolloutStep", "StepSizing",
-        "UnitAggregate", "Winsorization", "aggregate_units", "baselines_from_readout",
-        "check_deviations", "decide_experiment", "design_experiment", "design_from_plan",
-        "interleaving_test", "load_plan", "metric_goals", "parse_metric", "plan_policy",
-        "readout", "readout_comparison", "rollout_markdown", "rollout_plan",
-        "team_draft_interleave", "watch",
-    ])  # fmt: skip
+    assert sorted(assay.online.__all__) == sorted(
+        [
+            "DEVIATION_KINDS",
+            "SUFFICIENT_STATISTICS_COLUMNS",
+            "Analysis",
+            "ArmDecision",
+            "Deviation",
+            "DeviationKind",
+            "ExperimentDesign",
+            "ExperimentPlan",
+            "ExperimentVerdict",
+            "Guardrail",
+            "InterleavedList",
+            "InterleavingResult",
+            "MetricBaseline",
+            "MetricSpec",
+            "Readout",
+            "ReadoutSettings",
+            "RolloutCriterion",
+            "RolloutPlan",
+            "RolloutStep",
+            "StepSizing",
+            "UnitAggregate",
+            "Winsorization",
+            "aggregate_units",
+            "baselines_from_readout",
+            "check_deviations",
+            "decide_experiment",
+            "design_experiment",
+            "design_from_plan",
+            "interleaving_test",
+            "load_plan",
+            "metric_goals",
+            "parse_metric",
+            "plan_policy",
+            "readout",
+            "readout_comparison",
+            "readout_settings",
+            "rollout_markdown",
+            "rollout_plan",
+            "team_draft_interleave",
+            "watch",
+        ]
+    )
     for name in assay.online.__all__:
         assert getattr(assay.online, name) is not None
 

@@ -14,8 +14,14 @@ from assay.stats import ab_mde_by_week, ab_sample_size
 
 
 def make_plan() -> ExperimentPlan:
-    design = design_experiment(mde=0.02, relative=True, kind="proportion", baseline=0.1,
-                               daily_traffic=20_000, cuped_correlation=0.3)  # fmt: skip
+    design = design_experiment(
+        mde=0.02,
+        relative=True,
+        kind="proportion",
+        baseline=0.1,
+        daily_traffic=20_000,
+        cuped_correlation=0.3,
+    )
     return ExperimentPlan(
         name="new-ranker",
         hypothesis="The new ranker raises conversion because results are more relevant.",

@@ -114,8 +114,11 @@ def test_stages_durations_and_criteria() -> None:
     assert {"sample_ratio", "error_rate", "duration"} <= entry
     assert {"latency_ms_non_inferiority", "retained_non_inferiority"} <= entry
     assert {c.rule for c in ramp.rollback} == {
-        "latency_ms_non_inferiority", "retained_non_inferiority", "sample_ratio", "error_rate",
-    }  # fmt: skip
+        "latency_ms_non_inferiority",
+        "retained_non_inferiority",
+        "sample_ratio",
+        "error_rate",
+    }
     full_rules = {c.rule for c in full.entry}
     assert policy_rules <= full_rules  # every gate of the plan's policy guards the full rollout
     assert "canary 1%" not in {c.text for c in rp.steps[1].entry}
@@ -150,10 +153,15 @@ def test_guardrails_without_a_baseline_are_noted_not_sized() -> None:
 
 
 def test_baselines_from_a_readout() -> None:
-    t = pa.table({"metric": ["retained", "retained", "latency_ms", "latency_ms"],
-                  "arm": ["control", "treatment"] * 2, "n": [10_000] * 4,
-                  "sum": [4000.0, 4100.0, 2e6, 2e6],
-                  "sum_squares": [4000.0, 4100.0, 9_999 * 1600.0 + 4e8, 9_999 * 1600.0 + 4e8]})  # fmt: skip
+    t = pa.table(
+        {
+            "metric": ["retained", "retained", "latency_ms", "latency_ms"],
+            "arm": ["control", "treatment"] * 2,
+            "n": [10_000] * 4,
+            "sum": [4000.0, 4100.0, 2e6, 2e6],
+            "sum_squares": [4000.0, 4100.0, 9_999 * 1600.0 + 4e8, 9_999 * 1600.0 + 4e8],
+        }
+    )
     got = baselines_from_readout(readout(t))
     assert got["retained"] == MetricBaseline(kind="proportion", baseline=0.4)
     assert got["latency_ms"].kind == "mean" and got["latency_ms"].baseline == pytest.approx(200)

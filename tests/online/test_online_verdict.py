@@ -80,12 +80,28 @@ def test_public_names_for_decisions_and_rollout() -> None:
     import assay.online
 
     assert {
-        "Analysis", "ArmDecision", "DEVIATION_KINDS", "Deviation", "DeviationKind",
-        "ExperimentVerdict", "MetricBaseline", "RolloutCriterion", "RolloutPlan", "RolloutStep",
-        "StepSizing", "baselines_from_readout", "check_deviations", "decide_experiment",
-        "design_from_plan", "load_plan", "metric_goals", "plan_policy", "readout_comparison",
-        "rollout_markdown", "rollout_plan",
-    } <= set(assay.online.__all__)  # fmt: skip
+        "Analysis",
+        "ArmDecision",
+        "DEVIATION_KINDS",
+        "Deviation",
+        "DeviationKind",
+        "ExperimentVerdict",
+        "MetricBaseline",
+        "RolloutCriterion",
+        "RolloutPlan",
+        "RolloutStep",
+        "StepSizing",
+        "baselines_from_readout",
+        "check_deviations",
+        "decide_experiment",
+        "design_from_plan",
+        "load_plan",
+        "metric_goals",
+        "plan_policy",
+        "readout_comparison",
+        "rollout_markdown",
+        "rollout_plan",
+    } <= set(assay.online.__all__)
     assert all(hasattr(assay.online, name) for name in assay.online.__all__)
 
 
@@ -110,22 +126,29 @@ def test_comparison_numbers_are_the_readouts_own(seed: int) -> None:
     for lift in r.lifts:
         res = c.result(lift.metric)
         assert (res.baseline.estimate, res.baseline.low, res.baseline.high) == (
-            lift.control_value.estimate, lift.control_value.low, lift.control_value.high,
-        )  # fmt: skip
+            lift.control_value.estimate,
+            lift.control_value.low,
+            lift.control_value.high,
+        )
         assert (res.candidate.estimate, res.candidate.low, res.candidate.high) == (
-            lift.treatment_value.estimate, lift.treatment_value.low, lift.treatment_value.high,
-        )  # fmt: skip
+            lift.treatment_value.estimate,
+            lift.treatment_value.low,
+            lift.treatment_value.high,
+        )
         d = lift.absolute  # the always-valid interval when sequential
         assert (res.difference.estimate, res.difference.low, res.difference.high) == (
-            d.estimate, d.low, d.high,
-        )  # fmt: skip
+            d.estimate,
+            d.low,
+            d.high,
+        )
         assert res.p_value == lift.p_value and res.p_adjusted == lift.p_value_adjusted
         assert res.n == int(n.sum()) and res.test == lift.method
         assert res.goal == "higher" and res.slice_attribute is None
         assert (res.mde is None) == sequential
     # Swapping control and treatment flips every difference.
-    swapped = readout_comparison(readout(table(rows), control="treatment", confidence=0.9,
-                                         sequential=sequential))  # fmt: skip
+    swapped = readout_comparison(
+        readout(table(rows), control="treatment", confidence=0.9, sequential=sequential)
+    )
     for res in c.results:
         other = swapped.result(res.metric).difference
         assert other.estimate == pytest.approx(-res.difference.estimate, abs=1e-12)
@@ -170,9 +193,15 @@ def test_plan_policy_has_superiority_then_guardrails_and_round_trips() -> None:
     rules = [(t, r.name, r.kind, r.metric, r.params, r.blocking) for t, _, r in policy.tiered()]
     assert rules == [
         ("quality", "converted_superiority", "superiority", "converted", {}, True),
-        ("quality", "latency_ms_non_inferiority", "non_inferiority", "latency_ms",
-         {"relative_margin": 0.02}, True),
-    ]  # fmt: skip
+        (
+            "quality",
+            "latency_ms_non_inferiority",
+            "non_inferiority",
+            "latency_ms",
+            {"relative_margin": 0.02},
+            True,
+        ),
+    ]
     assert policy.confidence == pytest.approx(0.9)
     assert load_policy(policy_to_yaml(policy)).digest == policy.digest
     with pytest.raises(ConfigError, match="margin is a relative worsening"):
@@ -189,8 +218,10 @@ def test_clear_win_ships() -> None:
     v = ev.best.verdict
     assert ev.verdict is Verdict.SHIP and v.verdict is Verdict.SHIP and ev.trusted
     assert [o.rule for o in v.rules] == [
-        "sample_ratio", "converted_superiority", "latency_ms_non_inferiority",
-    ]  # fmt: skip
+        "sample_ratio",
+        "converted_superiority",
+        "latency_ms_non_inferiority",
+    ]
     assert all(o.outcome == "pass" for o in v.rules) and ev.deviations == ()
     assert v.policy == "ranker (plan)"
 
@@ -226,19 +257,28 @@ def test_sample_ratio_mismatch_blocks_a_clear_win() -> None:
     assert v.verdict is Verdict.BLOCK and not ev.trusted
     srm = v.rules[0]
     assert (srm.rule, srm.kind, srm.tier, srm.outcome, srm.blocking) == (
-        "sample_ratio", "srm", "safety", "fail", True,
-    )  # fmt: skip
+        "sample_ratio",
+        "srm",
+        "safety",
+        "fail",
+        True,
+    )
     assert f"p={expected_p:.3g}" in srm.reason and "20,000" in srm.reason
     assert "21,000" in srm.reason and "planned 50% / 50%" in srm.reason
     assert outcome(v.rules, "converted_superiority") == "pass"  # the win itself is clear
 
 
 def test_every_arm_gets_its_verdict_and_the_best_decides() -> None:
-    t = table([
-        ("converted", "control", 20_000, 0.10, P), ("latency_ms", "control", 20_000, 200.0, 40.0),
-        ("converted", "slow", 20_000, 0.12, P), ("latency_ms", "slow", 20_000, 210.0, 40.0),
-        ("converted", "good", 20_000, 0.12, P), ("latency_ms", "good", 20_000, 200.0, 40.0),
-    ])  # fmt: skip
+    t = table(
+        [
+            ("converted", "control", 20_000, 0.10, P),
+            ("latency_ms", "control", 20_000, 200.0, 40.0),
+            ("converted", "slow", 20_000, 0.12, P),
+            ("latency_ms", "slow", 20_000, 210.0, 40.0),
+            ("converted", "good", 20_000, 0.12, P),
+            ("latency_ms", "good", 20_000, 200.0, 40.0),
+        ]
+    )
     plan = plan_for(arms=("control", "slow", "good"))
     ev = decide_experiment(readout(t, plan=plan), plan)
     assert [d.treatment for d in ev.decisions] == ["slow", "good"]
@@ -252,14 +292,19 @@ def test_every_arm_gets_its_verdict_and_the_best_decides() -> None:
 
 def test_family_adjusted_p_value_holds_back_a_marginal_primary() -> None:
     # Primary p ≈ 0.03 and a second family member p ≈ 0.3: Holm gives the primary 0.06.
-    t = table([
-        ("converted", "control", 5_000, 0.100, P), ("converted", "treatment", 5_000, 0.1127, P),
-        ("spend", "control", 5_000, 10.0, 5.0), ("spend", "treatment", 5_000, 10.1, 5.0),
-        ("latency_ms", "control", 5_000, 200.0, 40.0),
-        ("latency_ms", "treatment", 5_000, 200.0, 40.0),
-    ])  # fmt: skip
-    plan = plan_for(family=("converted", "spend"), secondary_metrics=("spend",),
-                    sample_size_per_arm=5_000)  # fmt: skip
+    t = table(
+        [
+            ("converted", "control", 5_000, 0.100, P),
+            ("converted", "treatment", 5_000, 0.1127, P),
+            ("spend", "control", 5_000, 10.0, 5.0),
+            ("spend", "treatment", 5_000, 10.1, 5.0),
+            ("latency_ms", "control", 5_000, 200.0, 40.0),
+            ("latency_ms", "treatment", 5_000, 200.0, 40.0),
+        ]
+    )
+    plan = plan_for(
+        family=("converted", "spend"), secondary_metrics=("spend",), sample_size_per_arm=5_000
+    )
     r = readout(t, plan=plan)
     raw = [r.lift("converted").p_value, r.lift("spend").p_value]
     assert raw[0] < 0.05 and raw[1] > 0.05

@@ -133,8 +133,16 @@ def test_several_arms_get_one_folder_each(tmp_path: Path) -> None:
         "converted,b,20000,2000,2000\n"
     )
     plan = tmp_path / "plan.yaml"
-    plan.write_text(yaml.safe_dump({"name": "x", "hypothesis": "h", "primary_metric": "converted",
-                                    "arms": ["control", "a/1", "b"]}))  # fmt: skip
+    plan.write_text(
+        yaml.safe_dump(
+            {
+                "name": "x",
+                "hypothesis": "h",
+                "primary_metric": "converted",
+                "arms": ["control", "a/1", "b"],
+            }
+        )
+    )
     out = tmp_path / "r"
     assert main(["ab", "readout", str(data), "--plan", str(plan), "--report", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["a_1", "b"]
@@ -176,9 +184,10 @@ def test_plan_command_prints_the_rollout(
 
     plan = load_plan(plan_file)
     expected = rollout_plan(
-        plan, design_from_plan(plan, baseline=0.1),
+        plan,
+        design_from_plan(plan, baseline=0.1),
         baselines={"latency_ms": MetricBaseline(kind="mean", baseline=200.0, sd=40.0)},
-    )  # fmt: skip
+    )
     assert text == rollout_markdown(expected)
     assert main([*args, "--json", "--steps", "0.1,1", "--shadow-days", "2"]) == 0
     payload = json.loads(capsys.readouterr().out)

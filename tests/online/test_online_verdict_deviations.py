@@ -39,12 +39,18 @@ def plan_for(**changes: object) -> ExperimentPlan:
 
 def as_planned(plan: ExperimentPlan) -> Analysis:
     return Analysis(
-        primary_metric=plan.primary_metric, metrics=plan.metrics(), alpha=plan.alpha,
-        alternative=plan.alternative, family=plan.effective_family(),
-        multiplicity=plan.multiplicity, cuped=plan.cuped, sequential=plan.sequential,
+        primary_metric=plan.primary_metric,
+        metrics=plan.metrics(),
+        alpha=plan.alpha,
+        alternative=plan.alternative,
+        family=plan.effective_family(),
+        multiplicity=plan.multiplicity,
+        cuped=plan.cuped,
+        sequential=plan.sequential,
         n_by_arm={"control": 20_000, "treatment": 20_000},
-        started=date(2024, 3, 1), analysed=date(2024, 3, 15),
-    )  # fmt: skip
+        started=date(2024, 3, 1),
+        analysed=date(2024, 3, 15),
+    )
 
 
 CHANGES: dict[str, dict[str, object]] = {
@@ -112,16 +118,25 @@ def test_early_look_by_date_and_by_units() -> None:
 
 
 def test_analysis_from_readout_reads_the_settings_it_used() -> None:
-    t = pa.table({"metric": ["converted"] * 2 + ["latency_ms"] * 2 + ["spend"] * 2,
-                  "arm": ["control", "treatment"] * 3, "n": [20_000] * 6,
-                  "sum": [2000.0, 2400, 4e6, 4e6, 2e5, 2e5],
-                  "sum_squares": [2000.0, 2400, 8.32e8, 8.32e8, 2.5e6, 2.5e6]})  # fmt: skip
+    t = pa.table(
+        {
+            "metric": ["converted"] * 2 + ["latency_ms"] * 2 + ["spend"] * 2,
+            "arm": ["control", "treatment"] * 3,
+            "n": [20_000] * 6,
+            "sum": [2000.0, 2400, 4e6, 4e6, 2e5, 2e5],
+            "sum_squares": [2000.0, 2400, 8.32e8, 8.32e8, 2.5e6, 2.5e6],
+        }
+    )
     plan = plan_for()
     r = readout(t, plan=plan)
     a = Analysis.from_readout(r, plan=plan, started=date(2024, 3, 1), analysed=date(2024, 3, 20))
     assert (a.primary_metric, a.metrics, a.alternative, a.family, a.multiplicity) == (
-        "converted", ("converted", "latency_ms", "spend"), "two-sided", ("converted",), "holm",
-    )  # fmt: skip
+        "converted",
+        ("converted", "latency_ms", "spend"),
+        "two-sided",
+        ("converted",),
+        "holm",
+    )
     assert (a.cuped, a.sequential, a.n_by_arm) == (
         False,
         False,
@@ -136,9 +151,12 @@ def test_analysis_from_readout_reads_the_settings_it_used() -> None:
 
 
 def _win(n: int) -> pa.Table:
-    rows = {"metric": ["converted", "converted", "latency_ms", "latency_ms"],
-            "arm": ["control", "treatment"] * 2, "n": [n] * 4,
-            "sum": [0.10 * n, 0.13 * n, 200.0 * n, 200.0 * n]}  # fmt: skip
+    rows = {
+        "metric": ["converted", "converted", "latency_ms", "latency_ms"],
+        "arm": ["control", "treatment"] * 2,
+        "n": [n] * 4,
+        "sum": [0.10 * n, 0.13 * n, 200.0 * n, 200.0 * n],
+    }
     sq = (n - 1) * 40.0**2 + n * 200.0**2
     rows["sum_squares"] = [0.10 * n, 0.13 * n, sq, sq]
     return pa.table(rows)

@@ -22,13 +22,20 @@ GOLDEN = json.loads((Path(__file__).parents[1] / "golden" / "online_reference.js
     "case", GOLDEN["design"], ids=lambda c: f"{c['kind']}-{c.get('method', c.get('distribution'))}"
 )
 def test_sample_size_matches_statsmodels(case: dict) -> None:
-    kwargs: dict = {"mde": case["mde"], "alpha": case["alpha"], "power": case["power"],
-                    "alternative": case["alternative"]}  # fmt: skip
+    kwargs: dict = {
+        "mde": case["mde"],
+        "alpha": case["alpha"],
+        "power": case["power"],
+        "alternative": case["alternative"],
+    }
     if case["kind"] == "mean":
         kwargs |= {"sd": case["sd"], "ratio": case["ratio"], "distribution": case["distribution"]}
     else:
-        kwargs |= {"kind": "proportion", "baseline": case["baseline"],
-                   "proportion_method": case["method"]}  # fmt: skip
+        kwargs |= {
+            "kind": "proportion",
+            "baseline": case["baseline"],
+            "proportion_method": case["method"],
+        }
     plan = ab_sample_size(**kwargs)
     assert plan.n_per_arm_unrounded == pytest.approx(case["statsmodels_n"], rel=1e-6)
     assert plan.n_per_arm == math.ceil(case["statsmodels_n"] - 1e-7)

@@ -16,8 +16,11 @@ from assay.stats import ab_quantile_lift, interleaving_test, team_draft_interlea
 @pytest.mark.parametrize("function", [team_draft_interleave, interleaving_test, ab_quantile_lift])
 def test_docstring_examples_run(function: object) -> None:
     runner = doctest.DocTestRunner()
-    globs = {"team_draft_interleave": team_draft_interleave, "interleaving_test": interleaving_test,
-             "ab_quantile_lift": ab_quantile_lift}  # fmt: skip
+    globs = {
+        "team_draft_interleave": team_draft_interleave,
+        "interleaving_test": interleaving_test,
+        "ab_quantile_lift": ab_quantile_lift,
+    }
     tests = doctest.DocTestFinder().find(function, globs=globs)
     for test in tests:
         runner.run(test)

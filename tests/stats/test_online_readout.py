@@ -39,16 +39,27 @@ def mean_sums(y: np.ndarray, x: np.ndarray | None = None) -> MeanSums:
 def ratio_sums(
     num: np.ndarray, den: np.ndarray, pre: tuple[np.ndarray, np.ndarray] | None = None
 ) -> RatioSums:
-    base = {"n": num.size, "sum_num": float(num.sum()), "sum_den": float(den.sum()),
-            "sum_squares_num": float(num @ num), "sum_squares_den": float(den @ den),
-            "sum_num_den": float(num @ den)}  # fmt: skip
+    base = {
+        "n": num.size,
+        "sum_num": float(num.sum()),
+        "sum_den": float(den.sum()),
+        "sum_squares_num": float(num @ num),
+        "sum_squares_den": float(den @ den),
+        "sum_num_den": float(num @ den),
+    }
     if pre is not None:
         pn, pd_ = pre
-        base |= {"sum_num_pre": float(pn.sum()), "sum_den_pre": float(pd_.sum()),
-                 "sum_squares_num_pre": float(pn @ pn), "sum_squares_den_pre": float(pd_ @ pd_),
-                 "sum_num_den_pre": float(pn @ pd_), "sum_cross_num_num": float(num @ pn),
-                 "sum_cross_num_den": float(num @ pd_), "sum_cross_den_num": float(den @ pn),
-                 "sum_cross_den_den": float(den @ pd_)}  # fmt: skip
+        base |= {
+            "sum_num_pre": float(pn.sum()),
+            "sum_den_pre": float(pd_.sum()),
+            "sum_squares_num_pre": float(pn @ pn),
+            "sum_squares_den_pre": float(pd_ @ pd_),
+            "sum_num_den_pre": float(pn @ pd_),
+            "sum_cross_num_num": float(num @ pn),
+            "sum_cross_num_den": float(num @ pd_),
+            "sum_cross_den_num": float(den @ pn),
+            "sum_cross_den_den": float(den @ pd_),
+        }
     return RatioSums(**base)
 
 
@@ -133,8 +144,12 @@ def test_cuped_ratio_matches_the_linearised_regression() -> None:
         return clicks, views, clicks_pre, views_pre
 
     c, t = arm(900, 0.3), arm(950, 0.32)
-    res = ab_lift(ratio_sums(c[0], c[1], (c[2], c[3])), ratio_sums(t[0], t[1], (t[2], t[3])),
-                  kind="ratio", cuped=True)  # fmt: skip
+    res = ab_lift(
+        ratio_sums(c[0], c[1], (c[2], c[3])),
+        ratio_sums(t[0], t[1], (t[2], t[3])),
+        kind="ratio",
+        cuped=True,
+    )
 
     def lin(a: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray, float, float]:
         r, rp = a[0].sum() / a[1].sum(), a[2].sum() / a[3].sum()

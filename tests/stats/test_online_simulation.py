@@ -43,8 +43,17 @@ def _ratio_sums(
     cols = [num.sum(1), den.sum(1), dot(num, num), dot(den, den), dot(num, den)]
     if pre is not None:
         pn, pd_ = pre
-        cols += [pn.sum(1), pd_.sum(1), dot(pn, pn), dot(pd_, pd_), dot(pn, pd_),
-                 dot(num, pn), dot(num, pd_), dot(den, pn), dot(den, pd_)]  # fmt: skip
+        cols += [
+            pn.sum(1),
+            pd_.sum(1),
+            dot(pn, pn),
+            dot(pd_, pd_),
+            dot(pn, pd_),
+            dot(num, pn),
+            dot(num, pd_),
+            dot(den, pn),
+            dot(den, pd_),
+        ]
     return [RatioSums(num.shape[1], *vals) for vals in zip(*cols, strict=True)]
 
 
@@ -137,8 +146,12 @@ def test_cuped_ratio_coverage() -> None:
         return clicks, views, clicks_pre, views_pre
 
     c, t = arm(0.2), arm(0.22)
-    out = _run(_ratio_sums(c[0], c[1], (c[2], c[3])), _ratio_sums(t[0], t[1], (t[2], t[3])),
-               kind="ratio", cuped=True)  # fmt: skip
+    out = _run(
+        _ratio_sums(c[0], c[1], (c[2], c[3])),
+        _ratio_sums(t[0], t[1], (t[2], t[3])),
+        kind="ratio",
+        cuped=True,
+    )
     # Clicks per view: engaged and other users see as many views on average.
     true_c = 0.5 * 2 * 0.2 + 0.5 * 0.5 * 0.2
     true_t = 0.5 * 2 * 0.22 + 0.5 * 0.5 * 0.22

@@ -3,38 +3,28 @@
 from __future__ import annotations
 
 import math
-import re
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, cast
 
 import typer
 from rich.table import Table
 
+import assay
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._decide import print_verdict
 from assay.cli._options import JsonOption
 from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
 from assay.online import (
-    Analysis,
     ExperimentDesign,
-    ExperimentPlan,
     ExperimentVerdict,
     MetricBaseline,
     Readout,
-    baselines_from_readout,
-    decide_experiment,
     design_experiment,
-    design_from_plan,
-    load_plan,
-    readout,
-    readout_comparison,
     rollout_markdown,
-    rollout_plan,
 )
-from assay.reports import render_html, render_markdown, render_memo
 
 __all__ = ["ab_app"]
 
@@ -105,11 +95,24 @@ def design_command(
 ) -> None:
     """Sample size per arm, duration, and the MDE reachable week by week."""
     result = design_experiment(
-        mde=mde, kind=kind, baseline=baseline, sd=sd, relative=relative, alpha=alpha,  # type: ignore[arg-type]
-        power=power, arms=arms, adjustment=adjustment, alternative=alternative,  # type: ignore[arg-type]
-        cuped_correlation=cuped_correlation, ratio=ratio, sequential=sequential, tau=tau,
-        daily_traffic=daily_traffic, traffic_fraction=traffic_fraction, weeks=weeks,
-    )  # fmt: skip
+        mde=mde,
+        kind=kind,  # type: ignore[arg-type]
+        baseline=baseline,
+        sd=sd,
+        relative=relative,
+        alpha=alpha,
+        power=power,
+        arms=arms,
+        adjustment=adjustment,  # type: ignore[arg-type]
+        alternative=alternative,  # type: ignore[arg-type]
+        cuped_correlation=cuped_correlation,
+        ratio=ratio,
+        sequential=sequential,
+        tau=tau,
+        daily_traffic=daily_traffic,
+        traffic_fraction=traffic_fraction,
+        weeks=weeks,
+    )
     if json_output:
         emit_json(result.to_dict())
         return
@@ -291,51 +294,54 @@ def readout_command(
     With --plan or --policy every treatment arm is judged like `assay gate` (the exit code is
     the best arm's verdict: 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE).
     """
-    the_plan = load_plan(plan) if plan is not None else None
-    result = readout(
-        file, metrics=metric, unit_level=unit_level, control=control, plan=the_plan,
-        cuped=cuped, sequential=sequential, tau=tau, planned_split=parse_split(planned_split),
-        srm_threshold=srm_threshold, winsorize=winsorize, bayesian=bayesian, prior_sd=prior_sd,
-        confidence=confidence, alternative=alternative, multiplicity=multiplicity,  # type: ignore[arg-type]
-        family=family, arm_column=arm_column, unit_column=unit_column,
-    )  # fmt: skip
-    judged = None
-    if the_plan is not None or policy is not None:
-        analysis = None
-        if the_plan is not None:
-            analysis = Analysis.from_readout(
-                result, primary_metric=primary, plan=the_plan,
-                started=started.date() if started else None,
-                analysed=analysed.date() if analysed else None,
-            )  # fmt: skip
-        goals = {m: "lower" for m in lower_is_better or []}
-        judged = decide_experiment(
-            result,
-            the_plan,
-            policy=policy,
-            analysis=analysis,
-            goals=goals,  # type: ignore[arg-type]
-        )
-    files: dict[str, Path] = {}
-    if report is not None:
-        files = _write_reports(
-            result, judged, the_plan, report, parse_steps(rollout_steps, "--rollout-steps")
-        )
+    # The shares matter only for the memo, so a bad --rollout-steps without --report is ignored.
+    steps = parse_steps(rollout_steps, "--rollout-steps") if report is not None else ()
+    done = assay.read_out_experiment(
+        file,
+        plan=plan,
+        policy=policy,
+        output=report,
+        primary_metric=primary,
+        lower_is_better=lower_is_better or (),
+        started=started.date() if started else None,
+        analysed=analysed.date() if analysed else None,
+        rollout_steps=steps,
+        metrics=metric,
+        unit_level=unit_level,
+        control=control,
+        cuped=cuped,
+        sequential=sequential,
+        tau=tau,
+        planned_split=parse_split(planned_split),
+        srm_threshold=srm_threshold,
+        winsorize=winsorize,
+        bayesian=bayesian,
+        prior_sd=prior_sd,
+        confidence=confidence,
+        alternative=alternative,
+        multiplicity=multiplicity,
+        family=family,
+        arm_column=arm_column,
+        unit_column=unit_column,
+    )
+    result, judged = done.readout, done.verdict
     if json_output:
-        if judged is None and not files:
-            emit_json(result.to_dict())
-        else:
-            emit_json({"readout": result.to_dict(),
-                       "decision": judged.to_dict() if judged is not None else None,
-                       "files": {k: str(v) for k, v in files.items()}})  # fmt: skip
-    else:
-        _render_readout(result)
-        if judged is not None:
-            for d in judged.decisions:
-                console.print(f"\n[bold]{safe(d.treatment)}[/] against {safe(result.control)}:")
-                print_verdict(d.verdict)
-        for key, path in files.items():
-            console.print(f"{safe(key)}: {safe(path)}")
+        # A bare readout keeps the readout's own JSON shape; with a verdict or files the three
+        # parts sit side by side.
+        emit_json(result.to_dict() if judged is None and not done.files else done.to_dict())
+        return _exit_code(judged)
+    _render_readout(result)
+    if judged is not None:
+        for d in judged.decisions:
+            console.print(f"\n[bold]{safe(d.treatment)}[/] against {safe(result.control)}:")
+            print_verdict(d.verdict)
+    for key, path in done.files.items():
+        console.print(f"{safe(key)}: {safe(path)}")
+    return _exit_code(judged)
+
+
+def _exit_code(judged: ExperimentVerdict | None) -> int | None:
+    """The best arm's verdict as ``assay gate``'s exit code; ``None`` without a verdict."""
     return VERDICT_EXIT_CODES[judged.verdict] if judged is not None else None
 
 
@@ -345,58 +351,6 @@ def parse_steps(text: str, option: str) -> list[float]:
         return [float(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
         raise ConfigError(f"{option} is shares like 0.01,0.05,0.2,0.5,1. Got {text!r}.") from exc
-
-
-def _rollout_for(
-    r: Readout, plan: ExperimentPlan, treatment: str, steps: list[float]
-) -> str | None:
-    """The plan's rollout as Markdown, sized from the readout's control values; None if unsized."""
-    if plan.daily_traffic is None:
-        return None
-    base = baselines_from_readout(r, treatment)
-    design = None
-    primary = base.get(plan.primary_metric)
-    if primary is not None and plan.mde:
-        design = design_from_plan(plan, kind=primary.kind, baseline=primary.baseline, sd=primary.sd)
-    rollout = rollout_plan(plan, design, baselines=base, treatment=treatment, steps=steps)
-    return rollout_markdown(rollout)
-
-
-def _write_reports(
-    r: Readout,
-    judged: ExperimentVerdict | None,
-    plan: ExperimentPlan | None,
-    out: Path,
-    steps: list[float],
-) -> dict[str, Path]:
-    """report.html, report.md and (with a verdict) memo.md per treatment arm."""
-    files: dict[str, Path] = {}
-    treatments = list(r.arms[1:])
-    for t in treatments:
-        folder = out if len(treatments) == 1 else out / re.sub(r"[^\w.-]", "_", t)
-        folder.mkdir(parents=True, exist_ok=True)
-        if judged is not None:
-            decision = judged.arm(t)
-            comparison, verdict = decision.comparison, decision.verdict
-        else:
-            comparison, verdict = readout_comparison(r, t, plan=plan), None
-        title = f"A/B readout: {t} against {r.control}"
-        texts = {
-            "report.html": render_html(comparison, verdict, title=title),
-            "report.md": render_markdown(comparison, verdict, title=title),
-        }
-        if verdict is not None:
-            memo = render_memo(comparison, verdict, title=title)
-            rollout = _rollout_for(r, plan, t, steps) if plan is not None else None
-            texts["memo.md"] = memo + ("\n" + rollout if rollout else "")
-        for name, text in texts.items():
-            path = folder / name
-            tmp = path.with_name(name + ".partial")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
-            key = name if len(treatments) == 1 else f"{t}/{name}"
-            files[key] = path
-    return files
 
 
 def _render_readout(r: Readout) -> None:
@@ -415,6 +369,15 @@ def _render_readout(r: Readout) -> None:
     )
     for w in r.warnings:
         console.print(f"[bold red]UNTRUSTED: {safe(w)}[/]")
+    _render_lifts(r)
+    _render_notes(r)
+    if r.bayesian:
+        _render_bayesian(r)
+
+
+def _render_lifts(r: Readout) -> None:
+    """The lift table and the value-per-arm table, methods numbered below them."""
+    p = r.parameters
     methods: list[str] = []
     table = Table(
         title=f"Lift over {r.control} ({p['confidence']:g} intervals, {p['alternative']})"
@@ -429,8 +392,8 @@ def _render_readout(r: Readout) -> None:
             methods.append(lift.method)
         ref = f"[{methods.index(lift.method) + 1}]"
         if lift.status != "ok":
-            table.add_row(safe(lift.metric), safe(lift.treatment),
-                          f"[yellow]inconclusive: {safe(lift.reason)}[/]", "—", "—", "—", ref)  # fmt: skip
+            inconclusive = f"[yellow]inconclusive: {safe(lift.reason)}[/]"
+            table.add_row(safe(lift.metric), safe(lift.treatment), inconclusive, "—", "—", "—", ref)
             continue
         a, rel = lift.absolute, lift.relative
         adj = (
@@ -439,19 +402,32 @@ def _render_readout(r: Readout) -> None:
             else f"{_g(lift.p_value_adjusted, 3)} ({lift.adjustment})"
         )
         table.add_row(
-            safe(lift.metric), safe(lift.treatment), _interval(a.estimate, a.low, a.high),
-            _interval(rel.estimate, rel.low, rel.high, _pct), _g(lift.p_value, 3), adj, ref,
-        )  # fmt: skip
+            safe(lift.metric),
+            safe(lift.treatment),
+            _interval(a.estimate, a.low, a.high),
+            _interval(rel.estimate, rel.low, rel.high, _pct),
+            _g(lift.p_value, 3),
+            adj,
+            ref,
+        )
         cv, tv = lift.control_value, lift.treatment_value
         cuped = "—" if lift.theta is None else f"{lift.theta:.3g} / {_pct(lift.variance_reduction)}"
         values.add_row(
-            safe(lift.metric), lift.kind, safe(lift.treatment),
-            _interval(cv.estimate, cv.low, cv.high), _interval(tv.estimate, tv.low, tv.high), cuped,
-        )  # fmt: skip
+            safe(lift.metric),
+            lift.kind,
+            safe(lift.treatment),
+            _interval(cv.estimate, cv.low, cv.high),
+            _interval(tv.estimate, tv.low, tv.high),
+            cuped,
+        )
     console.print(table)
     console.print(values)
     for i, m in enumerate(methods, 1):
         console.print(f"[dim][{i}] {safe(m)}[/]")
+
+
+def _render_notes(r: Readout) -> None:
+    """Per-lift sequential scale and notes, the readout's notes, and the winsorisation caps."""
     for lift in r.lifts:
         if lift.tau_absolute is not None:
             console.print(
@@ -468,20 +444,36 @@ def _render_readout(r: Readout) -> None:
             f"[dim]winsorised {safe(cap.column)} at its {cap.quantile:g} quantile = {cap.cap:.4g} "
             f"(units capped: {counts})[/]"
         )
-    if r.bayesian:
-        bt = Table(title=f"Bayesian readout of the relative lift (prior N(0, {p['prior_sd']:g}²))")
-        for col in ("metric", "arm", "P(beat control)", "exp. loss if shipped",
-                    "exp. loss if kept", "credible interval"):  # fmt: skip
-            bt.add_column(col)
-        for b in r.bayesian:
-            c = b.credible
-            bt.add_row(
-                safe(b.metric), safe(b.treatment), _g(b.chance_to_beat_control, 3),
-                _pct(b.expected_loss_treatment), _pct(b.expected_loss_control),
-                _interval(c.estimate, c.low, c.high, _pct),
-            )  # fmt: skip
-        console.print(bt)
-        console.print(f"[dim]{safe(r.bayesian[0].method)}[/]")
+
+
+_BAYESIAN_COLUMNS = (
+    "metric",
+    "arm",
+    "P(beat control)",
+    "exp. loss if shipped",
+    "exp. loss if kept",
+    "credible interval",
+)
+
+
+def _render_bayesian(r: Readout) -> None:
+    """The Bayesian readout of each relative lift, with its method."""
+    prior_sd = r.parameters["prior_sd"]
+    bt = Table(title=f"Bayesian readout of the relative lift (prior N(0, {prior_sd:g}²))")
+    for col in _BAYESIAN_COLUMNS:
+        bt.add_column(col)
+    for b in r.bayesian:
+        c = b.credible
+        bt.add_row(
+            safe(b.metric),
+            safe(b.treatment),
+            _g(b.chance_to_beat_control, 3),
+            _pct(b.expected_loss_treatment),
+            _pct(b.expected_loss_control),
+            _interval(c.estimate, c.low, c.high, _pct),
+        )
+    console.print(bt)
+    console.print(f"[dim]{safe(r.bayesian[0].method)}[/]")
 
 
 def parse_baseline(text: str) -> tuple[str, MetricBaseline]:
@@ -532,22 +524,19 @@ def plan_command(
     json_output: JsonOption = False,
 ) -> None:
     """Staged rollout plan: shadow, canary, ramp and full, with gates and minimum durations."""
-    plan = load_plan(plan_file)
-    shares = parse_steps(steps, "--steps")
-    design = None
-    if baseline is not None or sd is not None:
-        design = design_from_plan(
-            plan,
-            kind=kind,  # type: ignore[arg-type]
-            baseline=baseline,
-            sd=sd,
-            daily_traffic=daily_traffic,
-        )
-    result = rollout_plan(
-        plan, design, daily_traffic=daily_traffic, steps=shares, shadow_days=shadow_days,
-        min_step_days=min_step_days, baselines=dict(parse_baseline(g) for g in guardrail or []),
-        treatment=treatment, max_error_rate=max_error_rate,
-    )  # fmt: skip
+    result = assay.plan_rollout(
+        plan_file,
+        kind=cast(Literal["mean", "proportion"], kind),
+        baseline=baseline,
+        sd=sd,
+        baselines=dict(parse_baseline(g) for g in guardrail or []),
+        daily_traffic=daily_traffic,
+        steps=parse_steps(steps, "--steps"),
+        shadow_days=shadow_days,
+        min_step_days=min_step_days,
+        max_error_rate=max_error_rate,
+        treatment=treatment,
+    )
     if json_output:
         emit_json(result.to_dict())
         return

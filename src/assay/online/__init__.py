@@ -40,6 +40,9 @@ The sufficient-statistics table has one row per arm and metric. Its columns (exa
 Both forms give identical readouts on the same data: unit-level rows are first reduced to this
 table. Row numbers in error messages count data rows from 0 (the header is not a row).
 
+Every setting of a readout is a field of :class:`ReadoutSettings`; :func:`readout_settings`
+resolves them (the caller's value, else the pre-registered plan's, else the default).
+
 Decisions go through the same release gates as offline comparisons:
 
 * :func:`readout_comparison` turns one treatment arm of a :class:`Readout` into an
@@ -78,6 +81,7 @@ from assay.online._rollout_model import (
     StepSizing,
 )
 from assay.online._rollout_text import rollout_markdown
+from assay.online._settings import ReadoutSettings, readout_settings
 from assay.online._table import SUFFICIENT_STATISTICS_COLUMNS
 from assay.online._verdict import ArmDecision, ExperimentVerdict, decide_experiment, plan_policy
 from assay.online._watch import watch
@@ -104,6 +108,7 @@ __all__ = [
     "MetricBaseline",
     "MetricSpec",
     "Readout",
+    "ReadoutSettings",
     "RolloutCriterion",
     "RolloutPlan",
     "RolloutStep",
@@ -123,6 +128,7 @@ __all__ = [
     "plan_policy",
     "readout",
     "readout_comparison",
+    "readout_settings",
     "rollout_markdown",
     "rollout_plan",
     "team_draft_interleave",

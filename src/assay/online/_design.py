@@ -52,11 +52,20 @@ def design_experiment(
     :func:`assay.stats.ab_mde_by_week` with the same parameters (see them for the assumptions).
     """
     common: dict[str, Any] = {
-        "kind": kind, "baseline": baseline, "sd": sd, "alpha": alpha, "power": power,
-        "arms": arms, "adjustment": adjustment, "alternative": alternative,
-        "cuped_correlation": cuped_correlation, "ratio": ratio, "sequential": sequential,
-        "tau": tau, "traffic_fraction": traffic_fraction,
-    }  # fmt: skip
+        "kind": kind,
+        "baseline": baseline,
+        "sd": sd,
+        "alpha": alpha,
+        "power": power,
+        "arms": arms,
+        "adjustment": adjustment,
+        "alternative": alternative,
+        "cuped_correlation": cuped_correlation,
+        "ratio": ratio,
+        "sequential": sequential,
+        "tau": tau,
+        "traffic_fraction": traffic_fraction,
+    }
     plan = ab_sample_size(mde=mde, relative=relative, daily_traffic=daily_traffic, **common)
     table: tuple[MDERow, ...] = ()
     if daily_traffic is not None:

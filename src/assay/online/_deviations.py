@@ -177,6 +177,115 @@ def _early(plan: ExperimentPlan, analysis: Analysis) -> Deviation | None:
     )
 
 
+def _metric_deviations(plan: ExperimentPlan, analysis: Analysis) -> list[Deviation]:
+    """A changed primary metric, metrics analysed but not planned, and planned but not analysed."""
+    out: list[Deviation] = []
+
+    def add(kind: DeviationKind, planned: str, actual: str, message: str, **more: Any) -> None:
+        out.append(Deviation(kind, planned, actual, message, **more))
+
+    if analysis.primary_metric != plan.primary_metric:
+        add(
+            "primary_metric",
+            plan.primary_metric,
+            analysis.primary_metric,
+            f"the primary metric changed from {plan.primary_metric!r} to "
+            f"{analysis.primary_metric!r}; the decision must rest on the planned metric",
+            metric=analysis.primary_metric,
+        )
+    planned = plan.metrics()
+    for m in (m for m in analysis.metrics if m not in planned):
+        add(
+            "unplanned_metric",
+            _names(planned),
+            m,
+            f"metric {m!r} was analysed but not named in the plan; read it as exploratory, "
+            "not as evidence for the decision",
+            metric=m,
+        )
+    for m in (m for m in planned if m not in analysis.metrics):
+        add(
+            "missing_metric",
+            m,
+            _names(analysis.metrics),
+            f"planned metric {m!r} was not analysed",
+            metric=m,
+        )
+    return out
+
+
+def _test_deviations(plan: ExperimentPlan, analysis: Analysis) -> list[Deviation]:
+    """A changed significance level or sidedness; blocking when the test is looser than planned."""
+    out: list[Deviation] = []
+
+    def add(kind: DeviationKind, planned: str, actual: str, message: str, **more: Any) -> None:
+        out.append(Deviation(kind, planned, actual, message, **more))
+
+    if not math.isclose(analysis.alpha, plan.alpha, rel_tol=0.0, abs_tol=1e-9):
+        looser = analysis.alpha > plan.alpha
+        add(
+            "alpha",
+            f"{plan.alpha:g}",
+            f"{analysis.alpha:.6g}",
+            f"the significance level changed from {plan.alpha:g} to {analysis.alpha:.6g} "
+            f"(intervals at {1 - analysis.alpha:.6g} instead of {1 - plan.alpha:g})"
+            + ("; a looser level than planned cannot support a SHIP" if looser else ""),
+            blocks_ship=looser,
+            to_settle=f"read the intervals at the planned {1 - plan.alpha:g}" if looser else None,
+        )
+    if analysis.alternative != plan.alternative:
+        looser = plan.alternative == "two-sided"
+        add(
+            "alternative",
+            plan.alternative,
+            analysis.alternative,
+            f"the test changed from {plan.alternative} to {analysis.alternative}"
+            + (
+                "; a one-sided test at the planned alpha is looser than the planned two-sided "
+                "one and cannot support a SHIP"
+                if looser
+                else ""
+            ),
+            blocks_ship=looser,
+            to_settle="read the planned two-sided test" if looser else None,
+        )
+    return out
+
+
+def _adjustment_deviations(plan: ExperimentPlan, analysis: Analysis) -> list[Deviation]:
+    """A changed multiplicity family or method, CUPED or sequential monitoring."""
+    out: list[Deviation] = []
+
+    def add(kind: DeviationKind, planned: str, actual: str, message: str, **more: Any) -> None:
+        out.append(Deviation(kind, planned, actual, message, **more))
+
+    family = plan.effective_family()
+    if set(analysis.family) != set(family):
+        add(
+            "family",
+            _names(family),
+            _names(analysis.family),
+            f"the multiplicity family changed from [{_names(family)}] to "
+            f"[{_names(analysis.family)}]; adjusted p-values are not the planned ones",
+        )
+    if analysis.multiplicity != plan.multiplicity:
+        add(
+            "multiplicity",
+            plan.multiplicity,
+            analysis.multiplicity,
+            f"the multiplicity adjustment changed from {plan.multiplicity} to "
+            f"{analysis.multiplicity}",
+        )
+    for kind, was, now, what in (
+        ("cuped", plan.cuped, analysis.cuped, "CUPED"),
+        ("sequential", plan.sequential, analysis.sequential, "sequential testing"),
+    ):
+        if was != now:
+            word = "used although not planned" if now else "planned but not used"
+            add(kind, "yes" if was else "no", "yes" if now else "no", f"{what} {word}")  # type: ignore[arg-type]
+    return out
+
+
 def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list[Deviation]:
     """Every deviation of ``analysis`` from ``plan``, in the order of :data:`DEVIATION_KINDS`.
 
@@ -202,59 +311,12 @@ def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list
         raise ParameterError(
             "analysis", "check_deviations", "an Analysis or a Readout", type(analysis).__name__
         )
-    out: list[Deviation] = []
-
-    def add(kind: DeviationKind, planned: str, actual: str, message: str, **more: Any) -> None:
-        out.append(Deviation(kind, planned, actual, message, **more))
-
-    if analysis.primary_metric != plan.primary_metric:
-        add("primary_metric", plan.primary_metric, analysis.primary_metric,
-            f"the primary metric changed from {plan.primary_metric!r} to "
-            f"{analysis.primary_metric!r}; the decision must rest on the planned metric",
-            metric=analysis.primary_metric)  # fmt: skip
-    planned = plan.metrics()
-    for m in (m for m in analysis.metrics if m not in planned):
-        add("unplanned_metric", _names(planned), m,
-            f"metric {m!r} was analysed but not named in the plan; read it as exploratory, "
-            "not as evidence for the decision", metric=m)  # fmt: skip
-    for m in (m for m in planned if m not in analysis.metrics):
-        add("missing_metric", m, _names(analysis.metrics),
-            f"planned metric {m!r} was not analysed", metric=m)  # fmt: skip
-    if not math.isclose(analysis.alpha, plan.alpha, rel_tol=0.0, abs_tol=1e-9):
-        looser = analysis.alpha > plan.alpha
-        add("alpha", f"{plan.alpha:g}", f"{analysis.alpha:.6g}",
-            f"the significance level changed from {plan.alpha:g} to {analysis.alpha:.6g} "
-            f"(intervals at {1 - analysis.alpha:.6g} instead of {1 - plan.alpha:g})"
-            + ("; a looser level than planned cannot support a SHIP" if looser else ""),
-            blocks_ship=looser,
-            to_settle=f"read the intervals at the planned {1 - plan.alpha:g}" if looser else None,
-        )  # fmt: skip
-    if analysis.alternative != plan.alternative:
-        looser = plan.alternative == "two-sided"
-        add("alternative", plan.alternative, analysis.alternative,
-            f"the test changed from {plan.alternative} to {analysis.alternative}"
-            + ("; a one-sided test at the planned alpha is looser than the planned two-sided "
-               "one and cannot support a SHIP" if looser else ""),
-            blocks_ship=looser,
-            to_settle="read the planned two-sided test" if looser else None,
-        )  # fmt: skip
-    family = plan.effective_family()
-    if set(analysis.family) != set(family):
-        add("family", _names(family), _names(analysis.family),
-            f"the multiplicity family changed from [{_names(family)}] to "
-            f"[{_names(analysis.family)}]; adjusted p-values are not the planned ones")  # fmt: skip
-    if analysis.multiplicity != plan.multiplicity:
-        add("multiplicity", plan.multiplicity, analysis.multiplicity,
-            f"the multiplicity adjustment changed from {plan.multiplicity} to "
-            f"{analysis.multiplicity}")  # fmt: skip
-    for kind, was, now, what in (
-        ("cuped", plan.cuped, analysis.cuped, "CUPED"),
-        ("sequential", plan.sequential, analysis.sequential, "sequential testing"),
-    ):
-        if was != now:
-            word = "used although not planned" if now else "planned but not used"
-            add(kind, "yes" if was else "no", "yes" if now else "no", f"{what} {word}")  # type: ignore[arg-type]
+    found = [
+        *_metric_deviations(plan, analysis),
+        *_test_deviations(plan, analysis),
+        *_adjustment_deviations(plan, analysis),
+    ]
     early = _early(plan, analysis)
     if early is not None:
-        out.append(early)
-    return out
+        found.append(early)
+    return found

@@ -108,9 +108,13 @@ def parse_metric(text: str, available: Sequence[str]) -> MetricSpec:
         pre_n, pre_d = _pre(num, available), _pre(den, available)
         both = pre_n is not None and pre_d is not None
         return MetricSpec(
-            name=name, kind="ratio", numerator=num, denominator=den,
-            numerator_pre=pre_n if both else None, denominator_pre=pre_d if both else None,
-        )  # fmt: skip
+            name=name,
+            kind="ratio",
+            numerator=num,
+            denominator=den,
+            numerator_pre=pre_n if both else None,
+            denominator_pre=pre_d if both else None,
+        )
     col, colon, kind = expr.partition(":")
     col = col.strip()
     _require(col, available, text)
@@ -119,9 +123,11 @@ def parse_metric(text: str, available: Sequence[str]) -> MetricSpec:
             f"In metric {text!r}, the kind after ':' must be mean, proportion or count."
         )
     return MetricSpec(
-        name=name if eq else col, kind=kind.strip() if colon else None, column=col,
+        name=name if eq else col,
+        kind=kind.strip() if colon else None,
+        column=col,
         pre=_pre(col, available),
-    )  # fmt: skip
+    )
 
 
 def _require(column: str, available: Sequence[str], text: str) -> None:

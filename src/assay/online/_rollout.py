@@ -19,6 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from assay._util import check_choice, check_int, check_number, check_probability
 from assay.errors import ParameterError
 from assay.online._design import ExperimentDesign, design_experiment
 from assay.online._plan import ExperimentPlan
@@ -26,6 +27,7 @@ from assay.online._result import Readout
 from assay.online._rollout_model import (
     MetricBaseline,
     RolloutPlan,
+    RolloutStep,
     StepSizing,
 )
 from assay.online._rollout_text import full_step, shadow_step, traffic_step
@@ -132,73 +134,39 @@ def _check_steps(steps: Sequence[float]) -> tuple[float, ...]:
     return shares
 
 
-def rollout_plan(
-    plan: ExperimentPlan,
-    design: ExperimentDesign | None = None,
-    *,
-    daily_traffic: float | None = None,
-    steps: Sequence[float] = (0.01, 0.05, 0.2, 0.5, 1.0),
-    shadow_days: int = 7,
-    min_step_days: int = 1,
-    baselines: Mapping[str, MetricBaseline] | None = None,
-    treatment: str | None = None,
-    max_error_rate: float = 0.01,
-) -> RolloutPlan:
-    """Shadow, canary (the first share), ramp steps and full rollout, with gates and durations.
-
-    ``design`` is the primary metric's design (:func:`design_from_plan`); without it the
-    decision step is sized by the guardrails only. ``baselines`` gives control's value of each
-    guardrail (:class:`MetricBaseline`, or :func:`baselines_from_readout` after a readout);
-    guardrails without one are not sized (a note says so). ``daily_traffic`` defaults to the
-    plan's. Durations are computed as in the module docstring; criteria name the rules of
-    :func:`assay.online.plan_policy` (guardrail non-inferiority, primary superiority), the
-    sample-ratio check at the plan's threshold and the serving error rate.
-    """
-    fn = "rollout_plan"
-    daily = daily_traffic if daily_traffic is not None else plan.daily_traffic
-    if daily is None or isinstance(daily, bool) or not (math.isfinite(daily) and daily > 0):
-        raise ParameterError("daily_traffic", fn, "a positive number of units per day", daily)
-    shares = _check_steps(steps)
-    for name, value in (("shadow_days", shadow_days), ("min_step_days", min_step_days)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ParameterError(name, fn, "a non-negative integer", value)
-    if not 0.0 < max_error_rate < 1.0:
-        raise ParameterError("max_error_rate", fn, "a float in (0, 1)", max_error_rate)
-    arm = treatment or plan.arms[1]
-    if arm not in plan.arms[1:]:
-        raise ParameterError("treatment", fn, f"one of {', '.join(plan.arms[1:])}", treatment)
-    given = dict(baselines or {})
-    alternative = "two-sided" if plan.alternative == "two-sided" else "greater"
-    common = {
-        "alpha": plan.alpha,
-        "power": plan.power,
-        "alternative": alternative,
-        "sequential": plan.sequential,
-        "tau": plan.tau,
+def _primary_sizing(design: ExperimentDesign | None) -> dict[str, Any] | None:
+    """``ab_sample_size`` arguments that size the decision step for the primary metric's MDE."""
+    if design is None:
+        return None
+    sp = design.sample_size
+    return {
+        "mde": sp.mde_absolute,
+        "kind": sp.kind,
+        "baseline": sp.baseline,
+        "sd": sp.sd if sp.kind == "mean" else None,
+        "alpha": sp.alpha_per_comparison,
+        "power": sp.power,
+        "alternative": sp.alternative,
+        "adjustment": "none",
+        "cuped_correlation": sp.cuped_correlation,
+        "sequential": sp.sequential,
+        "tau": sp.tau if sp.sequential else None,
     }
-    notes = [
-        f"guardrail {g.metric!r} is not sized: no baseline given"
-        for g in plan.guardrails
-        if g.metric not in given
-    ]
-    primary: dict[str, Any] | None = None
-    if design is not None:
-        sp = design.sample_size
-        primary = {
-            "mde": sp.mde_absolute,
-            "kind": sp.kind,
-            "baseline": sp.baseline,
-            "sd": sp.sd if sp.kind == "mean" else None,
-            "alpha": sp.alpha_per_comparison,
-            "power": sp.power,
-            "alternative": sp.alternative,
-            "adjustment": "none",
-            "cuped_correlation": sp.cuped_correlation,
-            "sequential": sp.sequential,
-            "tau": sp.tau if sp.sequential else None,
-        }
-    else:
-        notes.append("no design given: the decision step is not sized for the primary metric")
+
+
+def _traffic_steps(
+    plan: ExperimentPlan,
+    shares: tuple[float, ...],
+    daily: float,
+    given: dict[str, MetricBaseline],
+    common: dict[str, Any],
+    primary: dict[str, Any] | None,
+    *,
+    min_step_days: int,
+    shadow_days: int,
+    max_error_rate: float,
+) -> list[RolloutStep]:
+    """Shadow, then one step per partial share, each as long as its slowest sized metric."""
     out = [
         shadow_step(plan, shadow_days, max_error_rate),
     ]
@@ -237,6 +205,69 @@ def rollout_plan(
                 max_error_rate=max_error_rate,
             )
         )
+    return out
+
+
+def rollout_plan(
+    plan: ExperimentPlan,
+    design: ExperimentDesign | None = None,
+    *,
+    daily_traffic: float | None = None,
+    steps: Sequence[float] = (0.01, 0.05, 0.2, 0.5, 1.0),
+    shadow_days: int = 7,
+    min_step_days: int = 1,
+    baselines: Mapping[str, MetricBaseline] | None = None,
+    treatment: str | None = None,
+    max_error_rate: float = 0.01,
+) -> RolloutPlan:
+    """Shadow, canary (the first share), ramp steps and full rollout, with gates and durations.
+
+    ``design`` is the primary metric's design (:func:`design_from_plan`); without it the
+    decision step is sized by the guardrails only. ``baselines`` gives control's value of each
+    guardrail (:class:`MetricBaseline`, or :func:`baselines_from_readout` after a readout);
+    guardrails without one are not sized (a note says so). ``daily_traffic`` defaults to the
+    plan's. Durations are computed as in the module docstring; criteria name the rules of
+    :func:`assay.online.plan_policy` (guardrail non-inferiority, primary superiority), the
+    sample-ratio check at the plan's threshold and the serving error rate.
+    """
+    fn = "rollout_plan"
+    daily = daily_traffic if daily_traffic is not None else plan.daily_traffic
+    if daily is None:
+        raise ParameterError("daily_traffic", fn, "a positive number of units per day", daily)
+    check_number(daily, "daily_traffic", fn, low=0, low_open=True)
+    shares = _check_steps(steps)
+    check_int(shadow_days, "shadow_days", fn, minimum=0)
+    check_int(min_step_days, "min_step_days", fn, minimum=0)
+    check_probability(max_error_rate, "max_error_rate", fn)
+    arm = check_choice(treatment or plan.arms[1], "treatment", fn, plan.arms[1:])
+    given = dict(baselines or {})
+    alternative = "two-sided" if plan.alternative == "two-sided" else "greater"
+    common = {
+        "alpha": plan.alpha,
+        "power": plan.power,
+        "alternative": alternative,
+        "sequential": plan.sequential,
+        "tau": plan.tau,
+    }
+    notes = [
+        f"guardrail {g.metric!r} is not sized: no baseline given"
+        for g in plan.guardrails
+        if g.metric not in given
+    ]
+    primary = _primary_sizing(design)
+    if primary is None:
+        notes.append("no design given: the decision step is not sized for the primary metric")
+    out = _traffic_steps(
+        plan,
+        shares,
+        daily,
+        given,
+        common,
+        primary,
+        min_step_days=min_step_days,
+        shadow_days=shadow_days,
+        max_error_rate=max_error_rate,
+    )
     out.append(full_step(plan, out[-1], max_error_rate))
     method = (
         "each step compares the treatment share s with control on the remaining 1 - s of "

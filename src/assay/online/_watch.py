@@ -10,6 +10,7 @@ from typing import Any
 from assay.errors import ParameterError
 from assay.online._readout import adjust_family, readout
 from assay.online._result import Readout
+from assay.online._settings import ReadoutSettings
 from assay.online._table import DataSource
 from assay.stats import Estimate, LiftResult
 
@@ -27,17 +28,25 @@ def watch(looks: Sequence[DataSource], **options: Any) -> Readout:
     """Read out every look (cumulative data up to each day) and combine them anytime-validly.
 
     Each look is read with the always-valid normal-mixture SPRT (``sequential=True``; pass the
-    same options as :func:`readout`, e.g. ``tau``, ``cuped``, ``control``). The result is the
-    last look's readout with each p-value replaced by its running minimum over the looks and
-    each interval by the intersection of the looks' intervals: both keep their guarantee under
-    continuous monitoring, and they are never less informative than the last look alone.
+    same options as :func:`readout`, e.g. ``tau``, ``cuped``, ``control``, or ``settings`` with
+    ``sequential=True``). The result is the last look's readout with each p-value replaced by
+    its running minimum over the looks and each interval by the intersection of the looks'
+    intervals: both keep their guarantee under continuous monitoring, and they are never less
+    informative than the last look alone.
     Looks must be cumulative (each holds all the data so far) and come in time order.
     """
     if not looks:
         raise ParameterError("looks", "watch", "at least one look", looks)
-    if options.get("sequential") is False:
+    settings = options.get("settings")
+    if isinstance(settings, ReadoutSettings):
+        if not settings.sequential:
+            raise ParameterError(
+                "settings", "watch", "settings with sequential=True (always-valid tests)", settings
+            )
+    elif options.get("sequential") is False:
         raise ParameterError("sequential", "watch", "True (looks need always-valid tests)", False)
-    options["sequential"] = True
+    else:
+        options["sequential"] = True
     results = [readout(look, **options) for look in looks]
     final = results[-1]
     lifts: list[LiftResult] = []

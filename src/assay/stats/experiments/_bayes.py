@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
+from assay._util import check_number, check_probability
 from assay.errors import ParameterError
-from assay.stats._checks import check_confidence
 from assay.stats._results import Estimate
 from assay.stats._scipy import stats
 from assay.stats.experiments._types import BayesianLift, LiftResult
@@ -32,11 +32,10 @@ def bayesian_lift(
     lower is better.
     """
     fn = "bayesian_lift"
-    conf = check_confidence(confidence, fn)
+    conf = check_probability(confidence, "confidence", fn)
     if isinstance(prior_sd, bool) or not prior_sd > 0:
         raise ParameterError("prior_sd", fn, "a positive float (inf for a flat prior)", prior_sd)
-    if not math.isfinite(prior_mean):
-        raise ParameterError("prior_mean", fn, "a finite float", prior_mean)
+    check_number(prior_mean, "prior_mean", fn)
     method = (
         f"normal approximation to the relative lift with a normal prior "
         f"(mean={prior_mean:g}, sd={prior_sd:g}); credible level={conf:g}"
@@ -45,10 +44,18 @@ def bayesian_lift(
     if lift.status != "ok" or se is None or not se > 0 or math.isnan(est):
         nan = math.nan
         return BayesianLift(
-            lift.metric, lift.treatment, prior_mean, prior_sd, nan, nan,
-            Estimate(nan, nan, nan, conf, method, lift.relative.n), nan, nan, nan,
+            lift.metric,
+            lift.treatment,
+            prior_mean,
+            prior_sd,
+            nan,
+            nan,
+            Estimate(nan, nan, nan, conf, method, lift.relative.n),
+            nan,
+            nan,
+            nan,
             method + "; not computed: the relative lift has no standard error",
-        )  # fmt: skip
+        )
     if math.isinf(prior_sd):
         post_var, post_mean = se**2, est
     else:

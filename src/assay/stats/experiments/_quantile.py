@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.errors import ParameterError
-from assay.stats._checks import as_float_array, check_confidence, check_probability
+from assay._util import check_choice, check_probability
+from assay.stats._checks import as_float_array
 from assay.stats._results import Alternative
 from assay.stats.experiments._readout import finish_lift, inconclusive_lift
 from assay.stats.experiments._types import LiftResult
@@ -66,9 +66,8 @@ def ab_quantile_lift(
     """
     fn = "ab_quantile_lift"
     qq = check_probability(q, "q", fn)
-    conf = check_confidence(confidence, fn)
-    if alternative not in ("two-sided", "greater", "less"):
-        raise ParameterError("alternative", fn, "'two-sided', 'greater' or 'less'", alternative)
+    conf = check_probability(confidence, "confidence", fn)
+    check_choice(alternative, "alternative", fn, ("two-sided", "greater", "less"))
     c = as_float_array(control_values, "control_values", fn)
     t = as_float_array(treatment_values, "treatment_values", fn)
     method = (
@@ -79,11 +78,17 @@ def ab_quantile_lift(
     for arr, name in ((c, control_name), (t, treatment_name)):
         if arr.size < 2:
             return inconclusive_lift(
-                metric, "quantile", control_name, treatment_name,
+                metric,
+                "quantile",
+                control_name,
+                treatment_name,
                 f"arm {name!r} has fewer than 2 units: no quantile interval is possible",
-                confidence=conf, alternative=alternative, method=method,
-                n_control=c.size, n_treatment=t.size,
-            )  # fmt: skip
+                confidence=conf,
+                alternative=alternative,
+                method=method,
+                n_control=c.size,
+                n_treatment=t.size,
+            )
     qc, se_c = quantile_with_se(c, qq)
     qt, se_t = quantile_with_se(t, qq)
     notes: tuple[str, ...] = ()

@@ -7,16 +7,16 @@ costs nothing beyond the sums.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_choice, check_number, check_probability
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import check_confidence
 from assay.stats._results import Alternative, Estimate
 from assay.stats._scipy import special
-from assay.stats.experiments._sums import arm_moments, validate_sums
+from assay.stats.experiments._sums import ArmMoments, arm_moments, validate_sums
 from assay.stats.experiments._types import LiftResult, MeanSums, MetricKind, RatioSums
 from assay.stats.sequential._msprt import msprt_interval, msprt_p_value
 
@@ -97,10 +97,17 @@ def finish_lift(
     se_d = math.hypot(se_c, se_t)
     if not se_d > 0:
         return inconclusive_lift(
-            metric, kind, control, treatment, "zero variance in both arms: no test is possible",
-            confidence=confidence, alternative=alternative, method=method,
-            n_control=n_c, n_treatment=n_t,
-        )  # fmt: skip
+            metric,
+            kind,
+            control,
+            treatment,
+            "zero variance in both arms: no test is possible",
+            confidence=confidence,
+            alternative=alternative,
+            method=method,
+            n_control=n_c,
+            n_treatment=n_t,
+        )
     q_arm = float(special.ndtri(0.5 + confidence / 2.0))
     arms = [
         Estimate(a, a - q_arm * s, a + q_arm * s, confidence, arm_method, k, se=s)
@@ -184,30 +191,11 @@ def ab_lift(
     give an ``"inconclusive"`` result stating why.
     """
     fn = "ab_lift"
-    conf = check_confidence(confidence, fn)
-    if alternative not in _ALTERNATIVES:
-        raise ParameterError("alternative", fn, "one of " + ", ".join(_ALTERNATIVES), alternative)
-    if kind not in _KINDS:
-        raise ParameterError("kind", fn, "one of " + ", ".join(_KINDS), kind)
+    conf = check_probability(confidence, "confidence", fn)
+    check_choice(alternative, "alternative", fn, _ALTERNATIVES)
+    check_choice(kind, "kind", fn, _KINDS)
     is_ratio = kind == "ratio"
-    for s, label in ((control, "control"), (treatment, "treatment")):
-        if isinstance(s, RatioSums) != is_ratio:
-            want = "RatioSums" if is_ratio else "MeanSums"
-            raise ParameterError(label, fn, f"a {want} for kind={kind!r}", type(s).__name__)
-    if tau is not None and (isinstance(tau, bool) or not tau > 0 or not math.isfinite(tau)):
-        raise ParameterError("tau", fn, "a positive float or None", tau)
-    validate_sums(control, control_name, kind)
-    validate_sums(treatment, treatment_name, kind)
-    if cuped:
-        for s, name in ((control, control_name), (treatment, treatment_name)):
-            if not s.has_pre:
-                col = "sum_cross" if isinstance(s, MeanSums) else "sum_num_pre"
-                raise DataError(
-                    f"arm {name!r}: CUPED needs the pre-period sums",
-                    column=col,
-                    expected="pre-period sums for every arm",
-                    found="missing",
-                )
+    _check_sums(control, treatment, kind, tau, cuped, (control_name, treatment_name))
     method = _method(kind, conf, cuped, tau)
     arm_method = "wald" if kind == "proportion" else "normal"
     n_c, n_t = int(control.n), int(treatment.n)
@@ -215,9 +203,15 @@ def ab_lift(
 
     def stop(reason: str) -> LiftResult:
         return inconclusive_lift(
-            metric, kind, control_name, treatment_name, reason,
-            n_control=n_c, n_treatment=n_t, **common,  # type: ignore[arg-type]
-        )  # fmt: skip
+            metric,
+            kind,
+            control_name,
+            treatment_name,
+            reason,
+            n_control=n_c,
+            n_treatment=n_t,
+            **common,  # type: ignore[arg-type]
+        )
 
     for k, name in ((n_c, control_name), (n_t, treatment_name)):
         if k < 2:
@@ -234,22 +228,14 @@ def ab_lift(
     ddof = 0 if kind == "proportion" else 1
     c = arm_moments(control, ddof, use_pre)
     t = arm_moments(treatment, ddof, use_pre)
+    a_c, a_t, va_c, va_t = c.g, t.g, c.v_g, t.v_g
     theta: float | None = None
     reduction: float | None = None
-    a_c, a_t, va_c, va_t = c.g, t.g, c.v_g, t.v_g
     if use_pre:
-        w_c, w_t = n_c - ddof, n_t - ddof
-        denom = w_c * c.v_h + w_t * t.v_h
-        theta = (w_c * c.c_gh + w_t * t.c_gh) / denom if denom > 0 else 0.0
-        if denom <= 0:
-            notes.append("the pre-period covariate has zero variance: CUPED changes nothing")
-        h_bar = _pooled_covariate(control, treatment)
-        a_c = c.g - theta * (c.h - h_bar)
-        a_t = t.g - theta * (t.h - h_bar)
-        va_c = max(c.v_g - 2.0 * theta * c.c_gh + theta**2 * c.v_h, 0.0)
-        va_t = max(t.v_g - 2.0 * theta * t.c_gh + theta**2 * t.v_h, 0.0)
-        raw_var = c.v_g / n_c + t.v_g / n_t
-        reduction = 1.0 - (va_c / n_c + va_t / n_t) / raw_var if raw_var > 0 else 0.0
+        adjusted = _cuped(control, treatment, c, t, ddof)
+        a_c, a_t, va_c, va_t = adjusted.values
+        theta, reduction = adjusted.theta, adjusted.reduction
+        notes.extend(adjusted.notes)
     tau_abs = None
     if tau is not None:
         sd_unit = math.sqrt((n_c * c.v_g + n_t * t.v_g) / (n_c + n_t))
@@ -272,6 +258,76 @@ def ab_lift(
     if result.status != "ok":
         return result
     return replace(result, theta=theta, variance_reduction=reduction, tau=tau, tau_absolute=tau_abs)
+
+
+def _check_sums(
+    control: MeanSums | RatioSums,
+    treatment: MeanSums | RatioSums,
+    kind: str,
+    tau: float | None,
+    cuped: bool,
+    names: tuple[str, str],
+) -> None:
+    """The sums fit ``kind`` and come from real data, with pre-period sums for CUPED."""
+    fn = "ab_lift"
+    is_ratio = kind == "ratio"
+    for s, label in ((control, "control"), (treatment, "treatment")):
+        if isinstance(s, RatioSums) != is_ratio:
+            want = "RatioSums" if is_ratio else "MeanSums"
+            raise ParameterError(label, fn, f"a {want} for kind={kind!r}", type(s).__name__)
+    if tau is not None:
+        check_number(tau, "tau", fn, low=0, low_open=True)
+    validate_sums(control, names[0], kind)
+    validate_sums(treatment, names[1], kind)
+    if cuped:
+        for s, name in zip((control, treatment), names, strict=True):
+            if not s.has_pre:
+                col = "sum_cross" if isinstance(s, MeanSums) else "sum_num_pre"
+                raise DataError(
+                    f"arm {name!r}: CUPED needs the pre-period sums",
+                    column=col,
+                    expected="pre-period sums for every arm",
+                    found="missing",
+                )
+
+
+@dataclass(frozen=True)
+class _Cuped:
+    """Both arms' values and per-unit variances after the CUPED adjustment."""
+
+    values: tuple[float, float, float, float]
+    """``(a_c, a_t, va_c, va_t)``: adjusted value and per-unit variance of each arm."""
+    theta: float
+    """The slope pooled within the two arms."""
+    reduction: float
+    """Share of the difference's variance removed."""
+    notes: tuple[str, ...]
+    """Why the adjustment changed nothing, when it did not."""
+
+
+def _cuped(
+    control: MeanSums | RatioSums,
+    treatment: MeanSums | RatioSums,
+    c: ArmMoments,
+    t: ArmMoments,
+    ddof: int,
+) -> _Cuped:
+    """``g − θ (h − h̄)`` per arm, θ pooled within the two arms, h̄ the pooled covariate."""
+    n_c, n_t = int(control.n), int(treatment.n)
+    w_c, w_t = n_c - ddof, n_t - ddof
+    denom = w_c * c.v_h + w_t * t.v_h
+    theta = (w_c * c.c_gh + w_t * t.c_gh) / denom if denom > 0 else 0.0
+    notes: tuple[str, ...] = ()
+    if denom <= 0:
+        notes = ("the pre-period covariate has zero variance: CUPED changes nothing",)
+    h_bar = _pooled_covariate(control, treatment)
+    a_c = c.g - theta * (c.h - h_bar)
+    a_t = t.g - theta * (t.h - h_bar)
+    va_c = max(c.v_g - 2.0 * theta * c.c_gh + theta**2 * c.v_h, 0.0)
+    va_t = max(t.v_g - 2.0 * theta * t.c_gh + theta**2 * t.v_h, 0.0)
+    raw_var = c.v_g / n_c + t.v_g / n_t
+    reduction = 1.0 - (va_c / n_c + va_t / n_t) / raw_var if raw_var > 0 else 0.0
+    return _Cuped((a_c, a_t, va_c, va_t), theta, reduction, notes)
 
 
 def _pooled_covariate(control: MeanSums | RatioSums, treatment: MeanSums | RatioSums) -> float:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from assay._util import check_probability
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import check_probability
 from assay.stats._scipy import stats
 from assay.stats.experiments._types import SampleRatioResult
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_choice, check_probability
 from assay.errors import ParameterError
-from assay.stats._checks import check_confidence
 from assay.stats._results import Alternative
 from assay.stats._scipy import special
 
@@ -59,10 +59,7 @@ def boundary_z(u: Any, alpha: float, alternative: Alternative) -> FloatArray:
 
 
 def _check(se: Any, tau: Any, alternative: str, function: str) -> tuple[FloatArray, FloatArray]:
-    if alternative not in _ALTERNATIVES:
-        raise ParameterError(
-            "alternative", function, "one of " + ", ".join(_ALTERNATIVES), alternative
-        )
+    check_choice(alternative, "alternative", function, _ALTERNATIVES)
     se_arr = np.asarray(se, dtype=np.float64)
     tau_arr = np.asarray(tau, dtype=np.float64)
     if np.any(~(se_arr > 0)) or np.any(~np.isfinite(se_arr)):
@@ -114,7 +111,7 @@ def msprt_interval(
     at each look covers the true effect simultaneously over all looks with probability at least
     ``confidence``; the running intersection over looks keeps that guarantee.
     """
-    conf = check_confidence(confidence, "msprt_interval")
+    conf = check_probability(confidence, "confidence", "msprt_interval")
     se_arr, tau_arr = _check(se, tau, alternative, "msprt_interval")
     est = np.asarray(estimate, dtype=np.float64)
     half = boundary_z(tau_arr**2 / se_arr**2, 1.0 - conf, alternative) * se_arr
