@@ -1,0 +1,204 @@
+"""Rendering of ``assay ab`` results in the terminal: designs, readouts, lifts and notes."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.table import Table
+
+from assay.cli._render import console, safe
+from assay.online import ExperimentDesign, Readout
+
+__all__ = ["render_design", "render_readout"]
+
+
+def _g(value: float | None, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return f"{value:.{digits}g}"
+
+
+def _pct(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return f"{100 * value:+.3g}%"
+
+
+def _interval(est: float, low: float, high: float, fmt: Any = _g) -> str:
+    if math.isnan(est):
+        return "—"
+    return f"{fmt(est)} [{fmt(low)}, {fmt(high)}]"
+
+
+def render_design(result: ExperimentDesign) -> None:
+    p = result.sample_size
+    table = Table(title="A/B test design", show_header=True)
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    rows = [
+        ("units per arm (control)", f"{p.n_per_arm:,}"),
+        ("units per treatment arm", f"{p.n_treatment_per_arm:,}"),
+        ("units in total", f"{p.n_total:,}"),
+        ("days", "—" if p.days is None else str(p.days)),
+        ("MDE (absolute)", _g(p.mde_absolute)),
+        ("MDE (relative)", _pct(p.mde_relative)),
+        ("alpha (family) / per comparison", f"{p.alpha:g} / {p.alpha_per_comparison:.4g}"),
+        ("critical z", _g(p.critical_value)),
+        ("power", f"{p.power:g}"),
+        ("arms / adjustment", f"{p.arms} / {p.adjustment}"),
+        ("alternative", p.alternative),
+        ("CUPED rho / variance factor", f"{p.cuped_correlation:g} / {p.variance_factor:.4g}"),
+    ]
+    if p.sequential:
+        rows += [
+            ("sequential tau (per-unit sd)", _g(p.tau)),
+            ("fixed-horizon units per arm", f"{p.n_fixed_horizon:,}"),
+            ("sequential inflation", f"{p.inflation:.3f}x"),
+        ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    console.print(f"[dim]method: {safe(p.method)}[/]")
+    for note in p.notes:
+        console.print(f"[dim]note: {safe(note)}[/]")
+    if result.mde_by_week:
+        weekly = Table(title="MDE reachable by week (same power and alpha)")
+        for col in ("weeks", "days", "units per arm", "MDE (absolute)", "MDE (relative)"):
+            weekly.add_column(col, justify="right")
+        for r in result.mde_by_week:
+            weekly.add_row(
+                str(r.weeks),
+                str(r.days),
+                f"{r.n_per_arm:,}",
+                _g(r.mde_absolute),
+                _pct(r.mde_relative),
+            )
+        console.print(weekly)
+
+
+def render_readout(r: Readout) -> None:
+    p = r.parameters
+    console.print(
+        f"[bold]A/B readout[/] from {r.source}: control [bold]{safe(r.control)}[/], arms "
+        + ", ".join(f"{safe(a)} (n={r.n_by_arm[a]:,})" for a in r.arms)
+    )
+    settings = ", ".join(f"{k}={v}" for k, v in p.items() if v is not None)
+    console.print(f"[dim]parameters: {safe(settings)}[/]")
+    srm = r.srm
+    style = "bold red" if srm.mismatch else "green"
+    console.print(
+        f"[{style}]sample ratio: chi2={srm.statistic:.3g}, df={srm.df}, p={srm.p_value:.3g} "
+        f"(threshold {srm.threshold:g}; planned {', '.join(f'{s:.3g}' for s in srm.planned)})[/]"
+    )
+    for w in r.warnings:
+        console.print(f"[bold red]UNTRUSTED: {safe(w)}[/]")
+    _render_lifts(r)
+    _render_notes(r)
+    if r.bayesian:
+        _render_bayesian(r)
+
+
+def _render_lifts(r: Readout) -> None:
+    """The lift table and the value-per-arm table, methods numbered below them."""
+    p = r.parameters
+    methods: list[str] = []
+    table = Table(
+        title=f"Lift over {r.control} ({p['confidence']:g} intervals, {p['alternative']})"
+    )
+    for col in ("metric", "arm", "absolute lift", "relative lift", "p", "adj. p", "method"):
+        table.add_column(col)
+    values = Table(title="Metric value per arm" + (" (CUPED-adjusted)" if p["cuped"] else ""))
+    for col in ("metric", "kind", "arm", "control", "treatment", "CUPED θ / var. red."):
+        values.add_column(col)
+    for lift in r.lifts:
+        if lift.method not in methods:
+            methods.append(lift.method)
+        ref = f"[{methods.index(lift.method) + 1}]"
+        if lift.status != "ok":
+            inconclusive = f"[yellow]inconclusive: {safe(lift.reason)}[/]"
+            table.add_row(safe(lift.metric), safe(lift.treatment), inconclusive, "—", "—", "—", ref)
+            continue
+        a, rel = lift.absolute, lift.relative
+        adj = (
+            "—"
+            if lift.p_value_adjusted is None
+            else f"{_g(lift.p_value_adjusted, 3)} ({lift.adjustment})"
+        )
+        table.add_row(
+            safe(lift.metric),
+            safe(lift.treatment),
+            _interval(a.estimate, a.low, a.high),
+            _interval(rel.estimate, rel.low, rel.high, _pct),
+            _g(lift.p_value, 3),
+            adj,
+            ref,
+        )
+        cv, tv = lift.control_value, lift.treatment_value
+        cuped = "—" if lift.theta is None else f"{lift.theta:.3g} / {_pct(lift.variance_reduction)}"
+        values.add_row(
+            safe(lift.metric),
+            lift.kind,
+            safe(lift.treatment),
+            _interval(cv.estimate, cv.low, cv.high),
+            _interval(tv.estimate, tv.low, tv.high),
+            cuped,
+        )
+    console.print(table)
+    console.print(values)
+    for i, m in enumerate(methods, 1):
+        console.print(f"[dim][{i}] {safe(m)}[/]")
+
+
+def _render_notes(r: Readout) -> None:
+    """Per-lift sequential scale and notes, the readout's notes, and the winsorisation caps."""
+    for lift in r.lifts:
+        if lift.tau_absolute is not None:
+            console.print(
+                f"[dim]{safe(lift.metric)} vs {safe(lift.treatment)}: tau={lift.tau:g} per-unit sd "
+                f"= {lift.tau_absolute:.4g} in metric units[/]"
+            )
+        for note in lift.notes:
+            console.print(f"[dim]{safe(lift.metric)} vs {safe(lift.treatment)}: {safe(note)}[/]")
+    for note in r.notes:
+        console.print(f"[dim]note: {safe(note)}[/]")
+    for cap in r.winsorization:
+        counts = ", ".join(f"{safe(k)}: {v}" for k, v in cap.capped.items())
+        console.print(
+            f"[dim]winsorised {safe(cap.column)} at its {cap.quantile:g} quantile = {cap.cap:.4g} "
+            f"(units capped: {counts})[/]"
+        )
+
+
+_BAYESIAN_COLUMNS = (
+    "metric",
+    "arm",
+    "P(beat control)",
+    "exp. loss if shipped",
+    "exp. loss if kept",
+    "credible interval",
+)
+
+
+def _render_bayesian(r: Readout) -> None:
+    """The Bayesian readout of each relative lift, with its method."""
+    prior_sd = r.parameters["prior_sd"]
+    bt = Table(title=f"Bayesian readout of the relative lift (prior N(0, {prior_sd:g}²))")
+    for col in _BAYESIAN_COLUMNS:
+        bt.add_column(col)
+    for b in r.bayesian:
+        c = b.credible
+        bt.add_row(
+            safe(b.metric),
+            safe(b.treatment),
+            _g(b.chance_to_beat_control, 3),
+            _pct(b.expected_loss_treatment),
+            _pct(b.expected_loss_control),
+            _interval(c.estimate, c.low, c.high, _pct),
+        )
+    console.print(bt)
+    console.print(f"[dim]{safe(r.bayesian[0].method)}[/]")
