@@ -434,3 +434,15 @@ def test_one_shared_timing_per_run_gives_no_latency_interval_and_says_why(
     assert any(
         m.startswith("Not compared: latency_p95: examples timed together") for m in result.methods
     )
+
+
+def test_the_old_name_compare_runs_still_works_with_a_deprecation_warning(
+    data: SuiteData, runs: tuple
+) -> None:
+    base, cand = runs
+    args = (run_info(data, "base"), base, run_info(data, "cand"), cand, data.suite)
+    with pytest.warns(DeprecationWarning, match=r"assay\.compare\.compare_records"):
+        old = assay.compare.compare_runs(*args, resamples=100)
+    new = compare_records(*args, resamples=100)
+    assert old.results == new.results
+    assert "compare_runs" not in assay.compare.__all__

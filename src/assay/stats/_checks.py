@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from assay._util import check_choice, check_int, check_probability, check_rng
 from assay.errors import DataError, ParameterError
+from assay.stats._results import Alternative
 
 __all__ = [
     "as_float_array",
@@ -28,7 +29,7 @@ __all__ = [
     "check_rng",
 ]
 
-ALTERNATIVES = ("two-sided", "greater", "less")
+ALTERNATIVES: tuple[Alternative, ...] = ("two-sided", "greater", "less")
 
 
 def check_confidence(value: Any, function: str) -> float:

@@ -48,11 +48,12 @@ __all__ = [
     "paired_t_from_summary",
 ]
 
-_MCNEMAR_METHODS = ("auto", "exact", "asymptotic")
+_MCNEMAR_METHODS: tuple[McNemarMethod, ...] = ("auto", "exact", "asymptotic")
+_ALTERNATIVES: tuple[Alternative, ...] = ALTERNATIVES
 
 
 def _alternative(value: Any, function: str) -> Alternative:
-    a: Alternative = check_choice(value, "alternative", function, ALTERNATIVES)
+    a: Alternative = check_choice(value, "alternative", function, _ALTERNATIVES)
     return a
 
 
@@ -181,7 +182,8 @@ def paired_binary_difference_from_counts(
     if sum(cells) == 0:
         raise ParameterError("neither", fn, "counts of at least one unit in all", neither)
     conf = check_confidence(confidence, fn)
-    return paired_difference(*cells, conf, _alternative(alternative, fn))
+    both_, b_only, c_only, neither_ = cells
+    return paired_difference(both_, b_only, c_only, neither_, conf, _alternative(alternative, fn))
 
 
 def mcnemar_from_counts(

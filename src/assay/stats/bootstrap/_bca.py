@@ -193,7 +193,7 @@ def bootstrap_interval(
     pct_lo = np.full(shape, lo_p)
     pct_hi = np.full(shape, hi_p)
     fell_back = np.zeros(shape, dtype=bool)
-    if method == "bca":
+    if method == "bca" and jackknife is not None:  # (BCa without jackknife refused above)
         z0 = bca_bias_correction(estimate, reps)
         a = bca_acceleration(jackknife, jackknife_weights)
         b_lo, b_hi = bca_levels(z0, a, confidence, alternative)

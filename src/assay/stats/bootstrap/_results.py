@@ -24,6 +24,7 @@ __all__ = ["estimate_from_replicates", "paired_from_replicates"]
 
 FloatArray = npt.NDArray[np.float64]
 _METHOD_NAMES = {"bca": "bca bootstrap", "percentile": "percentile bootstrap"}
+_METHODS: tuple[IntervalMethod, ...] = ("bca", "percentile")
 
 
 def _stats(values: npt.ArrayLike, name: str, fn: str) -> npt.NDArray[Any]:
@@ -38,7 +39,8 @@ def _stats(values: npt.ArrayLike, name: str, fn: str) -> npt.NDArray[Any]:
 
 
 def _check_method(method: Any, fn: str) -> IntervalMethod:
-    return check_choice(method, "method", fn, tuple(_METHOD_NAMES))  # type: ignore[no-any-return]
+    chosen: IntervalMethod = check_choice(method, "method", fn, _METHODS)
+    return chosen
 
 
 def _check_alternative(alternative: Any, fn: str) -> Alternative:
