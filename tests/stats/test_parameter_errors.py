@@ -220,6 +220,30 @@ def test_every_public_function_has_a_case() -> None:
     assert not set(CASES) & COVERED_ELSEWHERE
 
 
+# Arguments that a public function hands on to another public function: the error must still
+# name the function the user called.
+HANDED_ON: dict[str, Callable[[], Any]] = {
+    "paired_bootstrap": lambda: paired_bootstrap(SUMS, SUMS, _ratio, rng=-1),
+    "paired_quantile_bootstrap": lambda: paired_quantile_bootstrap(X, Y, 0.5, confidence=1.5),
+    "paired_from_replicates": lambda: paired_from_replicates(
+        _replicates(),
+        _replicates(),
+        n=6,
+        method="bc",  # type: ignore[arg-type]
+    ),
+    "pass_at_k_interval": lambda: pass_at_k_interval(B01, IDS, 1, confidence=1.5),
+    "bootstrap_metric": lambda: bootstrap_metric(SUMS, _ratio, kind="jackknife"),  # type: ignore[arg-type]
+    "quantile_bootstrap": lambda: quantile_bootstrap(X, 0.5, rng="seven"),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("name", sorted(HANDED_ON))
+def test_arguments_handed_on_are_reported_as_the_callers(name: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        HANDED_ON[name]()
+    assert info.value.function == name
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_parameter_error_names_the_public_function(name: str) -> None:
     with pytest.raises(ParameterError) as info:

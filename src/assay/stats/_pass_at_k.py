@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.errors import DataError
-from assay.stats._checks import as_float_array, check_positive_int
+from assay.stats._checks import as_float_array, check_confidence, check_positive_int
 from assay.stats._estimates import (
     average_samples,
     binary_mean_interval,
@@ -85,6 +85,7 @@ def pass_at_k_interval(
     """
     function = "pass_at_k_interval"
     check_positive_int(k, "k", function)
+    check_confidence(confidence, function)  # here, so that the error names this function
     x = as_float_array(passed, "passed", function)
     require_units(x, "passed", function)
     not_binary = (x != 0.0) & (x != 1.0)
