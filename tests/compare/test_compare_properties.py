@@ -1,4 +1,4 @@
-"""Properties of compare_runs: self-comparison, swapping, record order, samples, errors."""
+"""Properties of compare_records: self-comparison, swapping, record order, samples, errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 from compare_factories import records, run_info, suite
 
-from assay.compare import compare_runs
+from assay.compare import compare_records
 from assay.core import Comparison
 from assay.data import SuiteData
 from assay.stats import average_samples, paired_mean_difference
@@ -28,7 +28,7 @@ def clustered() -> SuiteData:
 
 
 def _compare(data: SuiteData, base: pa.Table, cand: pa.Table, **kw: object) -> Comparison:
-    return compare_runs(
+    return compare_records(
         run_info(data, "base"), base, run_info(data, "cand"), cand, data.suite, resamples=300, **kw
     )
 

@@ -1,4 +1,4 @@
-"""compare_runs against independent computations: scipy, statsmodels, the public stats functions."""
+"""compare_records against independent computations: scipy, statsmodels, the public stats functions."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 
-from assay.compare import compare_runs
+from assay.compare import compare_records
 from assay.core import Comparison, MetricComparison
 from assay.data import SuiteData
 from assay.stats import (
@@ -42,7 +42,7 @@ def paired_frame(data: SuiteData, base: pa.Table, cand: pa.Table, metric: str) -
 def compared(data: SuiteData, seeds: tuple[int, int] = (0, 1), **kw: object) -> tuple:
     base = records(data, seeds[0], error_rate=0.03)
     cand = records(data, seeds[1], shift=0.3, accuracy=0.8, error_rate=0.03)
-    result = compare_runs(
+    result = compare_records(
         run_info(data, "b"), base, run_info(data, "c"), cand, data.suite, resamples=200, **kw
     )
     return result, base, cand

@@ -1,4 +1,4 @@
-"""compare_runs: suites and coverage, flips, resampled metrics, latency and cost, arguments."""
+"""compare_records: suites and coverage, flips, resampled metrics, latency and cost, arguments."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from scipy import stats
 from sklearn.metrics import f1_score, matthews_corrcoef, roc_auc_score
 
 import assay
-from assay.compare import compare_runs
+from assay.compare import compare_records
 from assay.core import Comparison, diff_manifests
 from assay.data import SuiteData, make_suite
 from assay.errors import ConfigError, DataError, ParameterError, SuiteMismatchError
@@ -37,7 +37,7 @@ def runs(data: SuiteData) -> tuple[pa.Table, pa.Table]:
 
 def _compare(data: SuiteData, base: pa.Table, cand: pa.Table, **kw: object):
     kw.setdefault("resamples", 300)
-    return compare_runs(
+    return compare_records(
         run_info(data, "base"), base, run_info(data, "cand"), cand, data.suite, **kw
     )
 
@@ -63,9 +63,9 @@ def test_runs_on_different_suites_are_refused_unless_shared_only(data: SuiteData
     cand = assay.data.validate_records(cand, second, where=assay.data.Location("<c>", "parquet"))
     args = (run_info(first, "b"), base, run_info(second, "c"), cand, first.suite)
     with pytest.raises(SuiteMismatchError, match="shared_only=True") as err:
-        compare_runs(*args)
+        compare_records(*args)
     assert "different suite versions" in str(err.value)
-    result = compare_runs(*args, shared_only=True, resamples=100)
+    result = compare_records(*args, shared_only=True, resamples=100)
     assert result.coverage.model_dump() == {
         "shared": 200,
         "baseline_only": 100,
@@ -79,7 +79,7 @@ def test_runs_on_different_suites_are_refused_unless_shared_only(data: SuiteData
 def test_the_suite_given_must_be_the_baselines(data: SuiteData, runs: tuple) -> None:
     other = suite(400, seed=99)
     with pytest.raises(SuiteMismatchError, match="pass the baseline's suite"):
-        compare_runs(run_info(data, "b"), runs[0], run_info(data, "c"), runs[1], other.suite)
+        compare_records(run_info(data, "b"), runs[0], run_info(data, "c"), runs[1], other.suite)
 
 
 def test_runs_without_a_shared_example_are_refused(data: SuiteData) -> None:
@@ -91,7 +91,7 @@ def test_runs_without_a_shared_example_are_refused(data: SuiteData) -> None:
         synthetic_records(second, seed=0), second, where=assay.data.Location("<c>", "parquet")
     )
     with pytest.raises(DataError, match="share no example") as err:
-        compare_runs(
+        compare_records(
             run_info(first, "b"), base, run_info(second, "c"), cand, first.suite, shared_only=True
         )
     assert "200 baseline-only and 200 candidate-only" in str(err.value)
@@ -222,7 +222,7 @@ def test_metrics_with_their_own_resampling_use_the_score_column(data: SuiteData)
         return assay.data.validate_records(table, auc, where=assay.data.Location("<a>", "parquet"))
 
     base, cand = run(0, 1.0), run(1, 2.0)
-    result = compare_runs(
+    result = compare_records(
         run_info(auc, "a"), base, run_info(auc, "b"), cand, auc.suite, resamples=200
     )
     langs = np.asarray(examples.column("lang").to_pylist())
@@ -318,7 +318,7 @@ def test_slices_can_be_chosen(data: SuiteData, runs: tuple) -> None:
     result = _compare(data, *runs, slices=["tier"])
     assert {r.slice_attribute for r in result.results} == {None, "tier"}
     assert {r.slice_attribute for r in _compare(data, *runs, slices=[]).results} == {None}
-    with pytest.raises(ParameterError, match="The 'slices' parameter of compare_runs"):
+    with pytest.raises(ParameterError, match="The 'slices' parameter of compare_records"):
         _compare(data, *runs, slices=["country"])
 
 
@@ -343,7 +343,7 @@ def test_bad_arguments_name_the_parameter(
     data: SuiteData, runs: tuple, kw: dict, parameter: str
 ) -> None:
     with pytest.raises(
-        ParameterError, match=f"The '{parameter}' parameter of compare_runs must be"
+        ParameterError, match=f"The '{parameter}' parameter of compare_records must be"
     ):
         _compare(data, *runs, **kw)
 
@@ -363,7 +363,7 @@ def test_bad_data_and_definitions_are_named(data: SuiteData, runs: tuple) -> Non
     table = synthetic_records(odd, seed=0)
     table = assay.data.validate_records(table, odd, where=assay.data.Location("<o>", "parquet"))
     with pytest.raises(ConfigError, match="no_such_metric"):
-        compare_runs(run_info(odd, "a"), table, run_info(odd, "b"), table, odd.suite)
+        compare_records(run_info(odd, "a"), table, run_info(odd, "b"), table, odd.suite)
 
 
 # --------------------------------------------------------------- the real store
@@ -378,7 +378,7 @@ def test_runs_read_back_from_a_store_compare(store: assay.Store) -> None:
         for seed, shift in ((0, 0.0), (1, 0.4))
     ]
     base, cand = logged
-    result = compare_runs(
+    result = compare_records(
         base,
         store.runs.records(base.run_id),
         cand,
@@ -434,3 +434,15 @@ def test_one_shared_timing_per_run_gives_no_latency_interval_and_says_why(
     assert any(
         m.startswith("Not compared: latency_p95: examples timed together") for m in result.methods
     )
+
+
+def test_the_old_name_compare_runs_still_works_with_a_deprecation_warning(
+    data: SuiteData, runs: tuple
+) -> None:
+    base, cand = runs
+    args = (run_info(data, "base"), base, run_info(data, "cand"), cand, data.suite)
+    with pytest.warns(DeprecationWarning, match=r"assay\.compare\.compare_records"):
+        old = assay.compare.compare_runs(*args, resamples=100)
+    new = compare_records(*args, resamples=100)
+    assert old.results == new.results
+    assert "compare_runs" not in assay.compare.__all__

@@ -186,8 +186,10 @@ def test_bad_data_and_arguments_are_refused() -> None:
         paired_bootstrap(sa, sb, _macro_f1, rng=0, alternative="both")  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="'confidence'"):
         paired_bootstrap(sa, sb, _macro_f1, rng=0, confidence=1.5)
-    with pytest.raises(ParameterError, match="'rng'"):
-        paired_bootstrap(sa, sb, _macro_f1)
+    with pytest.raises(ParameterError, match="'rng' parameter of paired_bootstrap"):
+        paired_bootstrap(sa, sb, _macro_f1, rng=None)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'resamples' parameter of paired_bootstrap"):
+        paired_bootstrap(sa, sb, _macro_f1, resamples=0)
     with pytest.raises(ParameterError):
         paired_bootstrap(sa, sb[:10], _macro_f1, rng=0)
     with pytest.raises(ParameterError, match="'weights'"):

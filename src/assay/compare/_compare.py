@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from assay._util import check_int, check_probability, check_rng, warn_renamed
 from assay.compare._align import PairedRuns, example_means, pair_runs, record_scores
 from assay.compare._flips import build_flips, find_flips
 from assay.compare._groups import Layout, build_layout, cluster_codes, overall_family, slice_family
@@ -29,33 +31,17 @@ from assay.core import (
 from assay.errors import DataError, ParameterError, SuiteMismatchError
 from assay.metrics import get_metric
 
-__all__ = ["compare_runs"]
+__all__ = ["compare_records", "compare_runs"]
 
-_FN = "compare_runs"
+_FN = "compare_records"
 LATENCY_QUANTILES = (("latency_p50", 0.5), ("latency_p95", 0.95))
 COST_METRIC = "cost_per_example"
 
 
-def _check_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ParameterError(name, _FN, f"an integer >= {minimum}", value)
-    return int(value)
-
-
-def _check_confidence(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-        raise ParameterError("confidence", _FN, "a float in (0, 1)", value)
-    if not 0.0 < float(value) < 1.0:
-        raise ParameterError("confidence", _FN, "a float in (0, 1)", value)
-    return float(value)
-
-
 def _seed(rng: object) -> int:
-    if isinstance(rng, np.random.Generator):
-        return int(rng.integers(0, 2**63 - 1))
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
-        return int(rng)
-    raise ParameterError("rng", _FN, "a non-negative int seed or a numpy Generator", rng)
+    """The integer seed of every resampling of the comparison (drawn once from a Generator)."""
+    generator, seed = check_rng(rng, _FN)
+    return int(generator.integers(0, 2**63 - 1)) if seed is None else seed
 
 
 def _attributes(slices: Sequence[str] | None, suite: Suite) -> list[str]:
@@ -136,7 +122,7 @@ def _operational(
     paired: PairedRuns,
     layout: Layout,
     conf: float,
-    seed: int,
+    rng: int,
     resamples: int,
     suite: Suite,
     out: Collected,
@@ -159,7 +145,7 @@ def _operational(
         for name, q in LATENCY_QUANTILES:
             if name in taken:
                 continue
-            r = compare_quantile(b, c, q, layout, seed, resamples, conf)
+            r = compare_quantile(b, c, q, layout, rng, resamples, conf)
             if r is None and int((~np.isnan(b) & ~np.isnan(c)).sum()) >= 2:
                 out.not_compared.append(
                     f"{name}: examples timed together (one batch, one shared latency) are "
@@ -172,7 +158,7 @@ def _operational(
                 out.outcomes.append(MetricOutcome(name, "lower", "bootstrap", overall))
 
 
-def compare_runs(
+def compare_records(
     baseline: RunInfo | Run,
     baseline_records: pa.Table,
     candidate: RunInfo | Run,
@@ -211,12 +197,12 @@ def compare_runs(
     the quantile difference, all examples only) are added, lower being better. ``methods``
     lists every method used, in words.
     """
-    conf = _check_confidence(confidence)
-    n_resamples = _check_int(resamples, "resamples", 1)
-    flips_cap = _check_int(max_flips, "max_flips", 0)
-    small = _check_int(min_slice_size, "min_slice_size", 0)
+    conf = check_probability(confidence, "confidence", _FN)
+    n_resamples = check_int(resamples, "resamples", _FN, minimum=1)
+    flips_cap = check_int(max_flips, "max_flips", _FN, minimum=0)
+    small = check_int(min_slice_size, "min_slice_size", _FN, minimum=0)
     attributes = _attributes(slices, suite)
-    seed = _seed(rng)
+    seed = _seed(rng)  # an int: the methods section reports it
     _check_suites(baseline, candidate, suite, shared_only)
     paired = pair_runs(baseline_records, candidate_records)
     if paired.n == 0:
@@ -282,4 +268,24 @@ def compare_runs(
             out.unscored,
             out.not_compared,
         ),
+    )
+
+
+def compare_runs(
+    baseline: RunInfo | Run,
+    baseline_records: pa.Table,
+    candidate: RunInfo | Run,
+    candidate_records: pa.Table,
+    suite: Suite,
+    **options: Any,
+) -> Comparison:
+    """Deprecated: :func:`compare_records` under its old name.
+
+    ``assay.compare_runs`` (the store-level function) is a different function: it reads the
+    runs from a store. This pure one, which takes the record tables, is
+    :func:`compare_records`.
+    """
+    warn_renamed("assay.compare.compare_runs", "assay.compare.compare_records")
+    return compare_records(
+        baseline, baseline_records, candidate, candidate_records, suite, **options
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from assay.compare._align import PairedRuns
 from assay.compare._groups import Layout
 from assay.compare._results import POWER, MetricOutcome
-from assay.stats._paired import MCNEMAR_EXACT_BELOW
+from assay.stats import MCNEMAR_EXACT_BELOW
 
 __all__ = ["LATENCY_METRICS", "describe_methods"]
 

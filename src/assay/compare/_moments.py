@@ -5,37 +5,33 @@ times per call; over 50 slices and 10 metrics of a million examples that costs s
 the reading of the data. Here each slice is summarised by sums that ``np.bincount`` computes
 for all slices at once (counts of the 2×2 table for 0/1 scores; sums of deviations from a
 member of the group and their squares for other scores; per-(slice, cluster) sums with
-clusters), and the results are then built with the same formulas and the same building blocks
-as :func:`assay.stats.paired_binary_difference` (Newcombe's paired score interval and
+clusters), and the results are then built by the from-sums functions of :mod:`assay.stats`
+that :func:`assay.stats.paired_binary_difference` (Newcombe's paired score interval and
 McNemar's test, or the clustered paired t), :func:`assay.stats.paired_mean_difference`
 (paired t, clustered CR1 with G-1 degrees of freedom) and
-:func:`assay.stats.binary_mean_interval` (the automatic Wilson / t choice). The tests check
+:func:`assay.stats.binary_mean_interval` (the automatic Wilson / t choice) are built on. The
+tests check
 every slice against those public functions.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from assay.stats import Estimate, PairedResult
-
-# Summary-level building blocks of the public paired functions, shared so that both paths
-# compute each number with one formula.
-from assay.stats._clustered import (
-    NO_SPREAD,
-    ONE_CLUSTER,
-    ONE_UNIT,
+from assay.stats import (
+    Estimate,
     MeanSummary,
-    summary_estimate,
-    t_quantile,
-    z_quantile,
+    PairedResult,
+    binary_interval_from_counts,
+    mcnemar_from_counts,
+    mean_interval_from_summary,
+    mean_summary_from_moments,
+    paired_binary_difference_from_counts,
+    paired_t_from_summary,
 )
-from assay.stats._estimates import MIN_OUTCOME_COUNT, SMALL_N, wilson_bounds
-from assay.stats._paired import _mcnemar, _t_test, newcombe_paired_bounds
 
 __all__ = [
     "CellSums",
@@ -169,14 +165,13 @@ def clustered_moments(
 
 def mean_summary(m: Moments, i: int) -> MeanSummary:
     """The summary :func:`assay.stats.paired_mean_difference` builds, for group ``i``."""
-    n, units = int(m.n[i]), int(m.units[i])
-    g = units if m.clustered else None
-    mean = float(m.mean[i])
-    if units < 2:
-        return MeanSummary(mean, math.inf, 0, n, g, (ONE_UNIT if g is None else ONE_CLUSTER,))
-    if m.constant[i]:
-        return MeanSummary(mean, 0.0, units - 1, n, g, (NO_SPREAD,))
-    return MeanSummary(mean, float(m.se[i]), units - 1, n, g, ())
+    return mean_summary_from_moments(
+        float(m.mean[i]),
+        float(m.se[i]),
+        int(m.n[i]),
+        n_clusters=int(m.units[i]) if m.clustered else None,
+        constant=bool(m.constant[i]),
+    )
 
 
 def continuous_results(
@@ -191,65 +186,18 @@ def continuous_results(
         s = mean_summary(d, i)
         out.append(
             PairedResult(
-                baseline=summary_estimate(mean_summary(b, i), conf),
-                candidate=summary_estimate(mean_summary(c, i), conf),
-                difference=summary_estimate(s, conf),
-                test=_t_test(s, "two-sided"),
+                baseline=mean_interval_from_summary(mean_summary(b, i), confidence=conf),
+                candidate=mean_interval_from_summary(mean_summary(c, i), confidence=conf),
+                difference=mean_interval_from_summary(s, confidence=conf),
+                test=paired_t_from_summary(s),
             )
         )
     return out
 
 
-def _clustered_wilson(m: Moments, i: int, p: float, conf: float) -> tuple[float, float, str]:
-    n, units = int(m.n[i]), int(m.units[i])
-    if units < 2:
-        return 0.0, 1.0, "only one cluster: nothing is known about other clusters; [0, 1]"
-    var_iid = p * (1.0 - p) / n
-    if var_iid == 0.0:
-        n_eff = float(units)
-        note = (
-            "no variation: the design effect cannot be estimated, so each cluster counts as "
-            "one observation (conservative)"
-        )
-    else:
-        deff = max(1.0, float(m.se[i]) ** 2 / var_iid)
-        n_eff = n / deff
-        note = f"design effect {deff:.3g}: effective n {n_eff:.1f}"
-    low, high = wilson_bounds(p, n_eff, t_quantile((1.0 + conf) / 2.0, units - 1))
-    return low, high, note
-
-
 def _binary_estimate(m: Moments, i: int, k: int, conf: float) -> Estimate:
     """:func:`assay.stats.binary_mean_interval` (``method="auto"``) from group sums."""
-    n, units = int(m.n[i]), int(m.units[i])
-    what = "clusters" if m.clustered else "units"
-    if units < SMALL_N:
-        reason = f"auto: wilson because there are {units} < {SMALL_N} {what}"
-    elif min(k, n - k) < MIN_OUTCOME_COUNT:
-        reason = f"auto: wilson because {min(k, n - k)} < {MIN_OUTCOME_COUNT} of one outcome"
-    else:
-        est = summary_estimate(mean_summary(m, i), conf)
-        reason = "auto: t interval because n and both outcomes are large"
-        return replace(est, notes=(reason, *est.notes))
-    p = k / n
-    notes: tuple[str, ...]
-    if m.clustered:
-        low, high, note = _clustered_wilson(m, i, p, conf)
-        label, notes = "wilson (clustered, effective n)", (reason, note)
-    else:
-        low, high = wilson_bounds(p, n, z_quantile((1.0 + conf) / 2.0))
-        label, notes = "wilson", (reason,)
-    return Estimate(
-        estimate=p,
-        low=low,
-        high=high,
-        confidence=conf,
-        method=label,
-        n=n,
-        se=math.sqrt(p * (1.0 - p) / n),
-        n_clusters=units if m.clustered else None,
-        notes=notes,
-    )
+    return binary_interval_from_counts(k, mean_summary(m, i), confidence=conf)
 
 
 def binary_results(
@@ -266,7 +214,6 @@ def binary_results(
     ``k_b``, ``k_c``: successes of each run per group; ``both``: examples both got right;
     ``d``: moments of the differences, given with clusters (clustered paired t).
     """
-    z = z_quantile((1.0 + conf) / 2.0)
     out: list[PairedResult | None] = []
     for i in range(b.n.size):
         n = int(b.n[i])
@@ -278,21 +225,20 @@ def binary_results(
         cand = _binary_estimate(c, i, kc, conf)
         if d is not None:
             s = mean_summary(d, i)
-            out.append(PairedResult(base, cand, summary_estimate(s, conf), _t_test(s, "two-sided")))
+            out.append(
+                PairedResult(
+                    base,
+                    cand,
+                    mean_interval_from_summary(s, confidence=conf),
+                    paired_t_from_summary(s),
+                )
+            )
             continue
         only_b, only_c = kb - kk, kc - kk
         neither = n - kk - only_b - only_c
-        low, high = newcombe_paired_bounds(kk, only_b, only_c, neither, z)
-        est = (only_c - only_b) / n
-        difference = Estimate(
-            estimate=est,
-            low=low,
-            high=high,
-            confidence=conf,
-            method="newcombe paired score",
-            n=n,
-            se=math.sqrt(max((only_b + only_c) / n - est * est, 0.0) / n),
+        difference = paired_binary_difference_from_counts(
+            kk, only_b, only_c, neither, confidence=conf
         )
-        test = _mcnemar(only_b, only_c, n, "auto", False, "two-sided")
+        test = mcnemar_from_counts(only_b, only_c, n)
         out.append(PairedResult(base, cand, difference, test))
     return out

@@ -112,7 +112,7 @@ def compare_non_means(
     paired: PairedRuns,
     layout: Layout,
     confidence: float,
-    seed: int,
+    rng: int,
     resamples: int,
     max_flips: int,
     out: Collected,
@@ -152,10 +152,10 @@ def compare_non_means(
         if not valid.any():
             out.unscored.append(spec.name)
             continue
-        groups = compare_custom(d, eb.inputs, ec.inputs, valid, layout, seed, resamples, confidence)
+        groups = compare_custom(d, eb.inputs, ec.inputs, valid, layout, rng, resamples, confidence)
         out.outcomes.append(MetricOutcome(spec.name, spec.goal, "custom", groups))
     if sums:
-        weights = bootstrap_weights(layout.units, resamples, rng=seed)
+        weights = bootstrap_weights(layout.units, resamples, rng=rng)
         results = compare_sums(sums, layout, weights, confidence)
         for m in sums:
             out.outcomes.append(MetricOutcome(m.name, goals[m.name], "bootstrap", results[m.name]))

@@ -32,7 +32,7 @@ from assay.stats import (
     paired_quantile_bootstrap,
     quantile_bootstrap,
 )
-from assay.stats._scipy import stats as sps
+from assay.stats import scipy_stats as sps
 
 __all__ = ["cost_per_success", "paired_ratio_delta", "ratio_delta_interval"]
 

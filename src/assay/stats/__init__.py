@@ -2,7 +2,16 @@
 
 Every function takes plain arrays (and an explicit ``rng`` where it resamples), never touches
 files or the store, and returns a frozen result that names its method, ``n``, clusters and,
-for resampling, the number of resamples and the seed.
+for resampling, the number of resamples and the seed. The one randomness argument is
+``rng: int | numpy.random.Generator = 0`` everywhere.
+
+The closed-form paired methods also exist from sums and counts, for callers that summarise
+many groups at once (:func:`mean_summary_from_moments`, :func:`mean_interval_from_summary`,
+:func:`paired_t_from_summary`, :func:`binary_interval_from_counts`,
+:func:`paired_binary_difference_from_counts`, :func:`mcnemar_from_counts`); the array
+functions are built on them, so both give the same numbers. ``scipy_stats`` is
+``scipy.stats``, imported on first use (importing it costs a second or two), for the few
+distribution calls other layers make.
 """
 
 from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
@@ -17,6 +26,17 @@ from assay.stats._estimates import (
     quantile_interval,
 )
 from assay.stats._multiplicity import AdjustedPValues, adjust_pvalues
+from assay.stats._clustered import MeanSummary
+from assay.stats._from_sums import (
+    binary_interval_from_counts,
+    mcnemar_from_counts,
+    mean_interval_from_summary,
+    mean_summary_from_moments,
+    paired_binary_difference_from_counts,
+    paired_t_from_summary,
+)
+from assay.stats._paired import MCNEMAR_EXACT_BELOW
+from assay.stats._scipy import stats as scipy_stats
 from assay.stats._paired import (
     McNemarResult,
     PairedTestResult,
@@ -102,12 +122,21 @@ __all__ = [
     "TestResult",
     # --- estimates, paired tests, multiplicity, power (names) ---
     "AdjustedPValues",
+    "MCNEMAR_EXACT_BELOW",
     "McNemarResult",
+    "MeanSummary",
     "PairedTestResult",
     "SampleAverages",
     "adjust_pvalues",
     "average_samples",
+    "binary_interval_from_counts",
     "binary_mean_interval",
+    "mcnemar_from_counts",
+    "mean_interval_from_summary",
+    "mean_summary_from_moments",
+    "paired_binary_difference_from_counts",
+    "paired_t_from_summary",
+    "scipy_stats",
     "mcnemar_mde",
     "mcnemar_power",
     "mcnemar_sample_size",

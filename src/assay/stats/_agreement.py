@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import as_rng, check_confidence, check_positive_int
+from assay.stats._checks import check_confidence, check_positive_int, check_rng
 from assay.stats._results import Estimate
 from assay.stats._scipy import special
 
@@ -164,7 +164,7 @@ def krippendorff_alpha(
     level: Literal["nominal", "ordinal", "interval"] = "nominal",
     confidence: float = 0.95,
     resamples: int = 2000,
-    rng: np.random.Generator | int,
+    rng: int | np.random.Generator = 0,
 ) -> AgreementResult:
     """Krippendorff's α for a units × raters matrix of numeric ratings, NaN meaning "not rated".
 
@@ -196,7 +196,7 @@ def krippendorff_alpha(
     if level not in ("nominal", "ordinal", "interval"):
         raise ParameterError("level", function, "'nominal', 'ordinal' or 'interval'", level)
     b_total = check_positive_int(resamples, "resamples", function)
-    gen, seed = as_rng(rng, function)
+    gen, seed = check_rng(rng, function)
     x = _ratings(ratings, function)
     n_raters = x.shape[1]
     rated = ~np.isnan(x)

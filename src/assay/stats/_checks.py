@@ -1,4 +1,13 @@
-"""Argument and data checks shared by the statistical functions (one message shape)."""
+"""Array checks of the statistical functions, and the scalar checks of :mod:`assay._util`.
+
+Scalar arguments (probabilities, counts, the ``rng``) are checked by :mod:`assay._util`, the
+one validation layer of the package, so every message has one shape::
+
+    The 'confidence' parameter of mean_interval must be a float in (0, 1). Got 1.5.
+
+Array checks live here because this is the layer allowed numpy. ``function`` is always the
+name of the public function the user called.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +16,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_choice, check_int, check_probability, check_rng
 from assay.errors import DataError, ParameterError
+from assay.stats._results import Alternative
 
 __all__ = [
     "as_float_array",
-    "as_rng",
+    "check_alternative",
     "check_confidence",
     "check_positive_int",
     "check_probability",
+    "check_rng",
 ]
 
-
-def check_probability(value: Any, parameter: str, function: str) -> float:
-    """Return ``value`` as a float in the open interval (0, 1), or raise ParameterError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise ParameterError(parameter, function, "a float in (0, 1)", value)
-    v = float(value)
-    if not 0.0 < v < 1.0:
-        raise ParameterError(parameter, function, "a float in (0, 1)", value)
-    return v
+ALTERNATIVES: tuple[Alternative, ...] = ("two-sided", "greater", "less")
 
 
 def check_confidence(value: Any, function: str) -> float:
@@ -34,10 +38,13 @@ def check_confidence(value: Any, function: str) -> float:
 
 
 def check_positive_int(value: Any, parameter: str, function: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int >= ``minimum``, or raise ParameterError."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ParameterError(parameter, function, f"an integer >= {minimum}", value)
-    return int(value)
+    """Return ``value`` as an int >= ``minimum`` (:func:`assay._util.check_int`)."""
+    return check_int(value, parameter, function, minimum=minimum)
+
+
+def check_alternative(value: Any, function: str) -> Any:
+    """One of ``"two-sided"``, ``"greater"``, ``"less"``."""
+    return check_choice(value, "alternative", function, ALTERNATIVES)
 
 
 def as_float_array(values: Any, name: str, function: str, ndim: int = 1) -> npt.NDArray[np.float64]:
@@ -61,12 +68,3 @@ def as_float_array(values: Any, name: str, function: str, ndim: int = 1) -> npt.
             found=str(arr[idx]),
         )
     return arr
-
-
-def as_rng(rng: Any, function: str) -> tuple[np.random.Generator, int | None]:
-    """Return a Generator and the integer seed (if an int was given) for reporting."""
-    if isinstance(rng, np.random.Generator):
-        return rng, None
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng)), int(rng)
-    raise ParameterError("rng", function, "a numpy Generator or a non-negative int seed", rng)

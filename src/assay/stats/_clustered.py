@@ -24,6 +24,7 @@ from assay.stats._scipy import stats
 __all__ = [
     "ClusterCodes",
     "MeanSummary",
+    "build_summary",
     "cluster_mean_se",
     "encode_clusters",
     "iid_mean_se",
@@ -135,7 +136,8 @@ def cluster_mean_se(x: npt.NDArray[np.float64], mean: float, clusters: ClusterCo
 
 @dataclass(frozen=True)
 class MeanSummary:
-    """Mean, standard error and degrees of freedom of one sample (internal)."""
+    """Mean, standard error and degrees of freedom of one sample: what a t interval and a t
+    test need. Build one from sums with :func:`assay.stats.mean_summary_from_moments`."""
 
     mean: float
     """The sample mean."""
@@ -159,12 +161,27 @@ def summarise_mean(x: npt.NDArray[np.float64], clusters: ClusterCodes | None) ->
     mean = float(x[0]) if constant else float(x.mean())
     units = n if clusters is None else clusters.n_clusters
     g = None if clusters is None else clusters.n_clusters
+    se = math.inf
+    if units >= 2 and not constant:
+        se = iid_mean_se(x, mean) if clusters is None else cluster_mean_se(x, mean, clusters)
+    return build_summary(mean, se, n, g, constant)
+
+
+def build_summary(
+    mean: float, se: float, n: int, n_clusters: int | None, constant: bool
+) -> MeanSummary:
+    """The summary of ``n`` values (in ``n_clusters`` clusters) with the degenerate cases named.
+
+    The one place that decides them: fewer than two units (clusters) leave the spread unknown
+    (``se = inf``, 0 degrees of freedom); identical values have none (``se = 0``).
+    """
+    units = n if n_clusters is None else n_clusters
     if units < 2:
-        return MeanSummary(mean, math.inf, 0, n, g, (ONE_UNIT if g is None else ONE_CLUSTER,))
+        note = ONE_UNIT if n_clusters is None else ONE_CLUSTER
+        return MeanSummary(mean, math.inf, 0, n, n_clusters, (note,))
     if constant:
-        return MeanSummary(mean, 0.0, units - 1, n, g, (NO_SPREAD,))
-    se = iid_mean_se(x, mean) if clusters is None else cluster_mean_se(x, mean, clusters)
-    return MeanSummary(mean, se, units - 1, n, g, ())
+        return MeanSummary(mean, 0.0, units - 1, n, n_clusters, (NO_SPREAD,))
+    return MeanSummary(mean, se, units - 1, n, n_clusters, ())
 
 
 def t_bounds(

@@ -25,10 +25,15 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import as_float_array, check_confidence, check_positive_int
+from assay.stats._checks import (
+    as_float_array,
+    check_confidence,
+    check_positive_int,
+    check_probability,
+)
 from assay.stats._clustered import (
     ClusterCodes,
-    cluster_mean_se,
+    MeanSummary,
     encode_clusters,
     plain,
     summarise_mean,
@@ -172,29 +177,28 @@ def proportion_interval(
 
 
 def _clustered_wilson(
-    x: npt.NDArray[np.float64], codes: ClusterCodes, conf: float
+    p: float, summary: MeanSummary, conf: float
 ) -> tuple[float, float, tuple[str, ...]]:
     """Wilson on the effective sample size n / design effect (never narrower than iid)."""
-    n = x.shape[0]
-    p = float(x.mean())
-    if codes.n_clusters < 2:
+    n, g = summary.n, summary.n_clusters or 0
+    if g < 2:
         return 0.0, 1.0, ("only one cluster: nothing is known about other clusters; [0, 1]",)
     var_iid = p * (1.0 - p) / n
     if var_iid == 0.0:
         # No variation, so the within-cluster correlation cannot be estimated: assume the
         # worst case, one observation per cluster.
-        n_eff = float(codes.n_clusters)
+        n_eff = float(g)
         note = (
             "no variation: the design effect cannot be estimated, so each cluster counts as "
             "one observation (conservative)"
         )
     else:
-        deff = max(1.0, cluster_mean_se(x, p, codes) ** 2 / var_iid)
+        deff = max(1.0, summary.se**2 / var_iid)
         n_eff = n / deff
         note = f"design effect {deff:.3g}: effective n {n_eff:.1f}"
     # The design effect is itself estimated from G clusters: t with G-1 degrees of freedom in
     # place of z keeps coverage near nominal with few clusters (as in the clustered t).
-    low, high = wilson_bounds(p, n_eff, t_quantile((1.0 + conf) / 2.0, codes.n_clusters - 1))
+    low, high = wilson_bounds(p, n_eff, t_quantile((1.0 + conf) / 2.0, g - 1))
     return low, high, (note,)
 
 
@@ -236,14 +240,21 @@ def binary_estimate(
     x: npt.NDArray[np.float64], codes: ClusterCodes | None, conf: float, method: BinaryMethod
 ) -> Estimate:
     """The interval of :func:`binary_mean_interval` on validated 0/1 outcomes."""
-    n = x.shape[0]
-    k = int(x.sum())
-    units = n if codes is None else codes.n_clusters
+    return binary_interval(int(x.sum()), summarise_mean(x, codes), conf, method)
+
+
+def binary_interval(k: int, summary: MeanSummary, conf: float, method: BinaryMethod) -> Estimate:
+    """The interval of :func:`binary_mean_interval` from ``k`` successes and the summary of the
+    0/1 values (its ``se`` is the clustered one when clustered): the one implementation that
+    :func:`binary_mean_interval` and :func:`assay.stats.binary_interval_from_counts` share."""
+    n = summary.n
+    clustered = summary.n_clusters is not None
+    units = summary.n_clusters if summary.n_clusters is not None else n
     chosen: str = method
     reason: tuple[str, ...] = ()
     if method == "auto":
         if units < SMALL_N:
-            what = "units" if codes is None else "clusters"
+            what = "clusters" if clustered else "units"
             chosen, reason = (
                 "wilson",
                 (f"auto: wilson because there are {units} < {SMALL_N} {what}",),
@@ -254,15 +265,15 @@ def binary_estimate(
         else:
             chosen, reason = "normal", ("auto: t interval because n and both outcomes are large",)
     if chosen == "normal":
-        est = summary_estimate(summarise_mean(x, codes), conf)
+        est = summary_estimate(summary, conf)
         return replace(est, notes=(*reason, *est.notes))
     p = k / n
-    if codes is None:
+    if not clustered:
         low, high = wilson_bounds(p, n, z_quantile((1.0 + conf) / 2.0))
         notes: tuple[str, ...] = ()
         label = "wilson"
     else:
-        low, high, notes = _clustered_wilson(x, codes, conf)
+        low, high, notes = _clustered_wilson(p, summary, conf)
         label = "wilson (clustered, effective n)"
     return Estimate(
         estimate=p,
@@ -272,7 +283,7 @@ def binary_estimate(
         method=label,
         n=n,
         se=math.sqrt(p * (1.0 - p) / n),
-        n_clusters=None if codes is None else codes.n_clusters,
+        n_clusters=summary.n_clusters,
         notes=(*reason, *notes),
     )
 
@@ -396,8 +407,7 @@ def quantile_interval(values: Any, q: float, *, confidence: float = 0.95) -> Est
     """
     function = "quantile_interval"
     conf = check_confidence(confidence, function)
-    if isinstance(q, bool) or not isinstance(q, (int, float, np.floating)) or not 0.0 < q < 1.0:
-        raise ParameterError("q", function, "a float in (0, 1)", q)
+    q = check_probability(q, "q", function)
     x = as_float_array(values, "values", function)
     require_units(x, "values", function)
     n = x.shape[0]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import as_rng, check_confidence, check_positive_int
+from assay.stats._checks import check_confidence, check_positive_int, check_rng
 from assay.stats._results import Alternative, Estimate, TestResult
 from assay.stats._scipy import stats
 
@@ -55,7 +55,7 @@ def team_draft_interleave(
     ranking_a: Sequence[Hashable],
     ranking_b: Sequence[Hashable],
     *,
-    rng: Any,
+    rng: int | np.random.Generator = 0,
     length: int | None = None,
 ) -> InterleavedList:
     """Merge two rankings by team draft (Radlinski, Kurup and Joachims, 2008).
@@ -74,7 +74,7 @@ def team_draft_interleave(
     (0, 2)
     """
     fn = "team_draft_interleave"
-    gen, seed = as_rng(rng, fn)
+    gen, seed = check_rng(rng, fn)
     lists = (list(ranking_a), list(ranking_b))
     total = len(set(lists[0]) | set(lists[1]))
     limit = total if length is None else min(check_positive_int(length, "length", fn), total)

@@ -17,7 +17,13 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import as_float_array, as_rng, check_confidence, check_positive_int
+from assay.stats._checks import (
+    as_float_array,
+    check_alternative,
+    check_confidence,
+    check_positive_int,
+    check_rng,
+)
 from assay.stats._clustered import (
     ClusterCodes,
     MeanSummary,
@@ -74,11 +80,7 @@ class McNemarResult(TestResult):
 
 
 def _check_alternative(alternative: Any, function: str) -> Alternative:
-    if alternative not in ("two-sided", "greater", "less"):
-        raise ParameterError(
-            "alternative", function, "one of 'two-sided', 'greater', 'less'", alternative
-        )
-    a: Alternative = alternative
+    a: Alternative = check_alternative(alternative, function)
     return a
 
 
@@ -300,6 +302,41 @@ def newcombe_paired_bounds(
     return max(low, -1.0), min(high, 1.0)
 
 
+def paired_difference(
+    both: int,
+    baseline_only: int,
+    candidate_only: int,
+    neither: int,
+    conf: float,
+    alt: Alternative,
+) -> Estimate:
+    """The difference of :func:`paired_binary_difference` (no clusters) from the 2x2 counts.
+
+    Newcombe's interval at ``conf`` (two-sided) or the matching bound of the
+    (2·conf - 1) interval (one-sided), with the standard error of the difference.
+    """
+    n = both + baseline_only + candidate_only + neither
+    level = conf if alt == "two-sided" else 2.0 * conf - 1.0
+    low, high = newcombe_paired_bounds(
+        both, baseline_only, candidate_only, neither, z_quantile((1.0 + level) / 2.0)
+    )
+    if alt == "greater":
+        high = 1.0
+    elif alt == "less":
+        low = -1.0
+    est = (candidate_only - baseline_only) / n
+    m = baseline_only + candidate_only
+    return Estimate(
+        estimate=est,
+        low=low,
+        high=high,
+        confidence=conf,
+        method="newcombe paired score",
+        n=n,
+        se=math.sqrt(max(m / n - est * est, 0.0) / n),
+    )
+
+
 def paired_binary_difference(
     baseline: Any,
     candidate: Any,
@@ -340,25 +377,7 @@ def paired_binary_difference(
     baseline_only, candidate_only = _discordant(b, c)
     both = int(np.count_nonzero((b + c) == 2.0))
     neither = n - both - baseline_only - candidate_only
-    level = conf if alt == "two-sided" else 2.0 * conf - 1.0
-    low, high = newcombe_paired_bounds(
-        both, baseline_only, candidate_only, neither, z_quantile((1.0 + level) / 2.0)
-    )
-    if alt == "greater":
-        high = 1.0
-    elif alt == "less":
-        low = -1.0
-    est = (candidate_only - baseline_only) / n
-    m = baseline_only + candidate_only
-    difference = Estimate(
-        estimate=est,
-        low=low,
-        high=high,
-        confidence=conf,
-        method="newcombe paired score",
-        n=n,
-        se=math.sqrt(max(m / n - est * est, 0.0) / n),
-    )
+    difference = paired_difference(both, baseline_only, candidate_only, neither, conf, alt)
     test = _mcnemar(baseline_only, candidate_only, n, method, False, alt)
     return PairedResult(base_est, cand_est, difference, test)
 
@@ -464,7 +483,7 @@ def paired_permutation_test(
     baseline: Any,
     candidate: Any,
     *,
-    rng: np.random.Generator | int,
+    rng: int | np.random.Generator = 0,
     clusters: Any = None,
     resamples: int = 9999,
     alternative: Alternative = "two-sided",
@@ -486,7 +505,7 @@ def paired_permutation_test(
     if method not in ("auto", "exact", "monte-carlo"):
         raise ParameterError("method", function, "one of 'auto', 'exact', 'monte-carlo'", method)
     n_resamples = check_positive_int(resamples, "resamples", function)
-    generator, seed = as_rng(rng, function)
+    generator, seed = check_rng(rng, function)
     b, c = _paired_arrays(baseline, candidate, function)
     d = c - b
     n = d.shape[0]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
+from assay._util import check_choice, check_number
 from assay.errors import ParameterError
 from assay.stats._checks import check_positive_int, check_probability
 from assay.stats._clustered import z_quantile
@@ -41,16 +42,12 @@ PowerAlternative = Literal["two-sided", "one-sided"]
 
 
 def _positive(value: Any, parameter: str, function: str) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value <= 0:
-        raise ParameterError(parameter, function, "a positive finite number", value)
-    return float(value)
+    return check_number(value, parameter, function, low=0.0, low_open=True)
 
 
 def _two_sided(alternative: Any, function: str) -> bool:
-    if alternative not in ("two-sided", "one-sided"):
-        raise ParameterError("alternative", function, "'two-sided' or 'one-sided'", alternative)
-    return bool(alternative == "two-sided")
+    chosen = check_choice(alternative, "alternative", function, ("two-sided", "one-sided"))
+    return bool(chosen == "two-sided")
 
 
 def _alpha_power(alpha: Any, power: Any, function: str) -> tuple[float, float]:
@@ -191,10 +188,7 @@ def _discordant_pair(
 ) -> tuple[float, float]:
     values = []
     for name, v in (("p_baseline_only", p_baseline_only), ("p_candidate_only", p_candidate_only)):
-        ok = isinstance(v, (int, float)) and not isinstance(v, bool)
-        if not ok or not 0.0 <= v <= 1.0:
-            raise ParameterError(name, function, "a probability in [0, 1]", v)
-        values.append(float(v))
+        values.append(check_number(v, name, function, low=0.0, high=1.0))
     psi, delta = values[0] + values[1], values[1] - values[0]
     if psi > 1.0:
         raise ParameterError(

@@ -24,6 +24,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_choice
+from assay.errors import ParameterError
+from assay.stats._checks import ALTERNATIVES, check_confidence
 from assay.stats._results import Alternative
 from assay.stats._scipy import special
 
@@ -81,6 +84,9 @@ def bca_bias_correction(estimate: npt.ArrayLike, replicates: npt.ArrayLike) -> F
     """``z0``: Φ⁻¹ of the mid-rank proportion of replicates below the estimate (scipy's)."""
     theta = np.asarray(estimate, dtype=np.float64)[..., None]
     reps = np.asarray(replicates, dtype=np.float64)
+    if reps.ndim == 0 or reps.shape[-1] == 0:
+        shape = f"shape {reps.shape}"
+        raise ParameterError("replicates", "bca_bias_correction", "at least one replicate", shape)
     below = np.count_nonzero(reps < theta, axis=-1) + np.count_nonzero(reps <= theta, axis=-1)
     z0: FloatArray = special.ndtri(below / (2.0 * reps.shape[-1]))
     return z0
@@ -92,11 +98,19 @@ def bca_acceleration(jackknife: npt.ArrayLike, weights: npt.ArrayLike | None = N
     Zero when the jackknife values do not vary (the formula's 0/0).
     """
     jk = np.asarray(jackknife, dtype=np.float64)
-    w = (
-        np.ones_like(jk)
-        if weights is None
-        else np.broadcast_to(np.asarray(weights, float), jk.shape)
-    )
+    if weights is None:
+        w = np.ones_like(jk)
+    else:
+        given = np.asarray(weights, float)
+        if (given < 0).any():
+            raise ParameterError(
+                "weights", "bca_acceleration", "non-negative multiplicities", weights
+            )
+        try:
+            w = np.broadcast_to(given, jk.shape)
+        except ValueError:
+            expected = f"one multiplicity per jackknife value {jk.shape}"
+            raise ParameterError("weights", "bca_acceleration", expected, given.shape) from None
     total = w.sum(axis=-1, keepdims=True)
     d = (w * jk).sum(axis=-1, keepdims=True) / total - jk
     num = (w * d**3).sum(axis=-1)
@@ -138,6 +152,7 @@ def bootstrap_p_value(
     the percentile interval excludes ``null``), and ``+1`` keeps it away from an impossible 0.
     Replicates that all equal ``null`` (a comparison of a model with itself) give p = 1.
     """
+    check_choice(alternative, "alternative", "bootstrap_p_value", ALTERNATIVES)
     reps = np.asarray(replicates, dtype=np.float64)
     b = reps.shape[-1]
     p_greater = (np.count_nonzero(reps <= null, axis=-1) + 1.0) / (b + 1.0)
@@ -164,15 +179,21 @@ def bootstrap_interval(
     ``bca_fell_back`` marks rows where BCa was undefined and the percentile interval is
     returned instead.
     """
+    fn = "bootstrap_interval"
+    check_confidence(confidence, fn)
+    check_choice(method, "method", fn, ("bca", "percentile"))
+    check_choice(alternative, "alternative", fn, ALTERNATIVES)
+    if method == "bca" and jackknife is None:
+        raise ParameterError("jackknife", fn, "leave-one-out values for BCa", None)
     reps = np.sort(np.asarray(replicates, dtype=np.float64), axis=-1)
+    if reps.ndim == 0 or reps.shape[-1] == 0:
+        raise ParameterError("replicates", fn, "at least one replicate", f"shape {reps.shape}")
     lo_p, hi_p = interval_levels(confidence, alternative)
     shape = reps.shape[:-1]
     pct_lo = np.full(shape, lo_p)
     pct_hi = np.full(shape, hi_p)
     fell_back = np.zeros(shape, dtype=bool)
-    if method == "bca":
-        if jackknife is None:
-            raise ValueError("BCa needs jackknife values")
+    if method == "bca" and jackknife is not None:  # (BCa without jackknife refused above)
         z0 = bca_bias_correction(estimate, reps)
         a = bca_acceleration(jackknife, jackknife_weights)
         b_lo, b_hi = bca_levels(z0, a, confidence, alternative)

@@ -79,7 +79,7 @@ def _run(
     masks: dict[str, npt.NDArray[np.bool_]],
     *,
     fn: str,
-    rng: np.random.Generator | int | None,
+    rng: int | np.random.Generator,
     weights: ResampleWeights | None,
     resamples: int,
     kind: ResampleKind,
@@ -117,7 +117,7 @@ def paired_bootstrap_table(
     metrics: Mapping[str, PairedStats],
     *,
     slices: Mapping[str, npt.ArrayLike] | None = None,
-    rng: np.random.Generator | int | None = None,
+    rng: int | np.random.Generator = 0,
     weights: ResampleWeights | None = None,
     resamples: int = 2000,
     kind: ResampleKind = "multinomial",
@@ -143,7 +143,37 @@ def paired_bootstrap_table(
     weights of ``weights`` are used, and then separate calls with the same ``weights``
     object see literally the same resamples. ``fast_path=False`` forces the latter.
     """
-    fn = "paired_bootstrap_table"
+    return _table(
+        metrics,
+        slices=slices,
+        rng=rng,
+        weights=weights,
+        resamples=resamples,
+        kind=kind,
+        clusters=clusters,
+        confidence=confidence,
+        method=method,
+        alternative=alternative,
+        fast_path=fast_path,
+        fn="paired_bootstrap_table",
+    )
+
+
+def _table(
+    metrics: Mapping[str, PairedStats],
+    *,
+    slices: Mapping[str, npt.ArrayLike] | None,
+    rng: int | np.random.Generator,
+    weights: ResampleWeights | None,
+    resamples: int,
+    kind: ResampleKind,
+    clusters: npt.ArrayLike | None,
+    confidence: float,
+    method: IntervalMethod,
+    alternative: Alternative,
+    fast_path: bool,
+    fn: str,
+) -> dict[tuple[str, str], PairedResult]:
     conf = check_confidence(confidence, fn)
     meth = _check_method(method, fn)
     alt = _check_alternative(alternative, fn)
@@ -174,7 +204,7 @@ def paired_bootstrap_table(
                 UnderpoweredWarning(
                     f"slice {slice_name!r} has {units} resampling unit(s): intervals are unbounded"
                 ),
-                stacklevel=2,
+                stacklevel=3,
             )
         for m_idx, metric in enumerate(metrics):
             base, cand = reps[s_idx][2 * m_idx], reps[s_idx][2 * m_idx + 1]
@@ -198,7 +228,7 @@ def paired_bootstrap(
     candidate_stats: npt.ArrayLike,
     statistic: Statistic,
     *,
-    rng: np.random.Generator | int | None = None,
+    rng: int | np.random.Generator = 0,
     weights: ResampleWeights | None = None,
     resamples: int = 2000,
     kind: ResampleKind = "multinomial",
@@ -221,8 +251,9 @@ def paired_bootstrap(
     fn = "paired_bootstrap"
     a = _stats(baseline_stats, "baseline_stats", fn)
     c = _stats(candidate_stats, "candidate_stats", fn)
-    result = paired_bootstrap_table(
+    result = _table(
         {"metric": PairedStats(a, c, statistic)},
+        slices=None,
         rng=rng,
         weights=weights,
         resamples=resamples,
@@ -232,6 +263,7 @@ def paired_bootstrap(
         method=method,
         alternative=alternative,
         fast_path=fast_path,
+        fn=fn,
     )[("metric", "all")]
     _undefined(result.baseline.estimate, fn, "baseline")
     _undefined(result.candidate.estimate, fn, "candidate")
@@ -242,7 +274,7 @@ def bootstrap_metric(
     stats: npt.ArrayLike,
     statistic: Statistic,
     *,
-    rng: np.random.Generator | int | None = None,
+    rng: int | np.random.Generator = 0,
     weights: ResampleWeights | None = None,
     resamples: int = 2000,
     kind: ResampleKind = "multinomial",

@@ -139,7 +139,7 @@ def paired_quantile_table(
     q: float,
     *,
     slices: Mapping[str, npt.ArrayLike] | None = None,
-    rng: np.random.Generator | int | None = None,
+    rng: int | np.random.Generator = 0,
     weights: ResampleWeights | None = None,
     resamples: int = 2000,
     kind: ResampleKind = "multinomial",
@@ -157,7 +157,41 @@ def paired_quantile_table(
     independent examples (or clusters); quantile intervals need enough examples beyond the
     quantile (for p99, hundreds of examples or more).
     """
-    fn = "paired_quantile_table"
+    return _quantile_table(
+        baseline,
+        candidate,
+        q,
+        slices=slices,
+        rng=rng,
+        weights=weights,
+        resamples=resamples,
+        kind=kind,
+        clusters=clusters,
+        confidence=confidence,
+        method=method,
+        alternative=alternative,
+        fast_path=fast_path,
+        fn="paired_quantile_table",
+    )
+
+
+def _quantile_table(
+    baseline: npt.ArrayLike,
+    candidate: npt.ArrayLike,
+    q: float,
+    *,
+    slices: Mapping[str, npt.ArrayLike] | None,
+    rng: int | np.random.Generator,
+    weights: ResampleWeights | None,
+    resamples: int,
+    kind: ResampleKind,
+    clusters: npt.ArrayLike | None,
+    confidence: float,
+    method: IntervalMethod,
+    alternative: Alternative,
+    fast_path: bool,
+    fn: str,
+) -> dict[str, PairedResult]:
     conf = check_confidence(confidence, fn)
     meth, alt = _check_method(method, fn), _check_alternative(alternative, fn)
     vals, masks, names, codes, qq = _prepare([baseline, candidate], q, fn, slices, clusters)
@@ -173,7 +207,7 @@ def paired_quantile_table(
                 UnderpoweredWarning(
                     f"slice {name!r} has {units} resampling unit(s): intervals are unbounded"
                 ),
-                stacklevel=2,
+                stacklevel=3,
             )
         out[name] = paired_from_replicates(
             reps[s][0],
@@ -194,7 +228,7 @@ def paired_quantile_bootstrap(
     candidate: npt.ArrayLike,
     q: float,
     *,
-    rng: np.random.Generator | int | None = None,
+    rng: int | np.random.Generator = 0,
     weights: ResampleWeights | None = None,
     resamples: int = 2000,
     kind: ResampleKind = "multinomial",
@@ -208,10 +242,11 @@ def paired_quantile_bootstrap(
 
     See :func:`paired_quantile_table`; quantiles are numpy's default (linear) definition.
     """
-    return paired_quantile_table(
+    return _quantile_table(
         baseline,
         candidate,
         q,
+        slices=None,
         rng=rng,
         weights=weights,
         resamples=resamples,
@@ -221,6 +256,7 @@ def paired_quantile_bootstrap(
         method=method,
         alternative=alternative,
         fast_path=fast_path,
+        fn="paired_quantile_bootstrap",
     )["all"]
 
 
@@ -228,7 +264,7 @@ def quantile_bootstrap(
     values: npt.ArrayLike,
     q: float,
     *,
-    rng: np.random.Generator | int | None = None,
+    rng: int | np.random.Generator = 0,
     weights: ResampleWeights | None = None,
     resamples: int = 2000,
     kind: ResampleKind = "multinomial",

@@ -12,17 +12,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_choice
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import as_float_array, check_confidence
+from assay.stats._checks import as_float_array, check_alternative, check_confidence
 from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
 from assay.stats.bootstrap._bca import IntervalMethod, bootstrap_interval, bootstrap_p_value
 from assay.stats.bootstrap._core import Replicates
-from assay.stats.bootstrap._weights import ResampleKind, ResampleWeights, bootstrap_weights
+from assay.stats.bootstrap._weights import ResampleKind, ResampleWeights, make_weights
 
 __all__ = ["estimate_from_replicates", "paired_from_replicates"]
 
 FloatArray = npt.NDArray[np.float64]
 _METHOD_NAMES = {"bca": "bca bootstrap", "percentile": "percentile bootstrap"}
+_METHODS: tuple[IntervalMethod, ...] = ("bca", "percentile")
 
 
 def _stats(values: npt.ArrayLike, name: str, fn: str) -> npt.NDArray[Any]:
@@ -37,15 +39,12 @@ def _stats(values: npt.ArrayLike, name: str, fn: str) -> npt.NDArray[Any]:
 
 
 def _check_method(method: Any, fn: str) -> IntervalMethod:
-    if method not in _METHOD_NAMES:
-        raise ParameterError("method", fn, "'bca' or 'percentile'", method)
-    return method  # type: ignore[no-any-return]
+    chosen: IntervalMethod = check_choice(method, "method", fn, _METHODS)
+    return chosen
 
 
 def _check_alternative(alternative: Any, fn: str) -> Alternative:
-    if alternative not in ("two-sided", "greater", "less"):
-        raise ParameterError("alternative", fn, "'two-sided', 'greater' or 'less'", alternative)
-    return alternative  # type: ignore[no-any-return]
+    return check_alternative(alternative, fn)  # type: ignore[no-any-return]
 
 
 def _cluster_codes(clusters: npt.ArrayLike | None, n: int, fn: str) -> npt.NDArray[np.int64] | None:
@@ -63,15 +62,13 @@ def _cluster_codes(clusters: npt.ArrayLike | None, n: int, fn: str) -> npt.NDArr
 def _weights_for(
     weights: ResampleWeights | None,
     n_units: int,
-    rng: np.random.Generator | int | None,
+    rng: int | np.random.Generator,
     resamples: int,
     kind: ResampleKind,
     fn: str,
 ) -> ResampleWeights:
     if weights is None:
-        if rng is None:
-            raise ParameterError("rng", fn, "a Generator or int seed (or pass weights=)", None)
-        return bootstrap_weights(n_units, resamples, rng=rng, kind=kind)
+        return make_weights(n_units, resamples, rng, kind, fn)
     if not isinstance(weights, ResampleWeights):
         raise ParameterError("weights", fn, "a ResampleWeights from bootstrap_weights", weights)
     if weights.kind == "multinomial" and weights.n_units != n_units:
@@ -185,6 +182,10 @@ def paired_from_replicates(
     Both models' replicates and jackknife values must come from the same resamples and the
     same leave-one-out order; the difference's are their differences.
     """
+    fn = "paired_from_replicates"
+    check_confidence(confidence, fn)
+    _check_method(method, fn)
+    _check_alternative(alternative, fn)
     kw: dict[str, Any] = {
         "n": n,
         "confidence": confidence,

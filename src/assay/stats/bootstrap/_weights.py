@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.errors import ParameterError
-from assay.stats._checks import as_float_array, as_rng, check_positive_int
+from assay.stats._checks import as_float_array, check_positive_int, check_rng
 
 __all__ = ["ResampleKind", "ResampleWeights", "bootstrap_weights"]
 
@@ -401,7 +401,7 @@ def parallel_map(fn: Callable[[T], None], items: Sequence[T]) -> None:
 
 
 def _key_from(rng: Any, function: str) -> tuple[int, int | None]:
-    gen, seed = as_rng(rng, function)
+    gen, seed = check_rng(rng, function)
     if seed is not None:
         state = np.random.SeedSequence(seed).generate_state(4, np.uint32)
     else:
@@ -416,7 +416,7 @@ def bootstrap_weights(
     n_units: int | None,
     resamples: int = 2000,
     *,
-    rng: np.random.Generator | int,
+    rng: int | np.random.Generator = 0,
     kind: ResampleKind = "multinomial",
 ) -> ResampleWeights:
     """Define ``resamples`` bootstrap resamples of ``n_units`` units, seeded by ``rng``.
@@ -429,7 +429,13 @@ def bootstrap_weights(
     the clusters. An integer ``rng`` is reported as the seed; a Generator is consumed once to
     derive the key.
     """
-    fn = "bootstrap_weights"
+    return make_weights(n_units, resamples, rng, kind, "bootstrap_weights")
+
+
+def make_weights(
+    n_units: int | None, resamples: int, rng: Any, kind: Any, fn: str
+) -> ResampleWeights:
+    """:func:`bootstrap_weights` for the public function ``fn`` (its name in the errors)."""
     b = check_positive_int(resamples, "resamples", fn)
     if kind not in ("multinomial", "poisson"):
         raise ParameterError("kind", fn, "'multinomial' or 'poisson'", kind)

@@ -25,8 +25,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_number
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import as_float_array, check_confidence, check_positive_int
+from assay.stats._checks import (
+    as_float_array,
+    check_confidence,
+    check_positive_int,
+    check_probability,
+)
 from assay.stats._results import Estimate
 
 __all__ = [
@@ -392,17 +398,11 @@ def _differences(baseline: Any, candidate: Any, function: str) -> _FloatArray:
 
 
 def _positive_float(value: Any, parameter: str, function: str) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(float(value)) or float(value) <= 0.0:
-        raise ParameterError(parameter, function, "a finite float > 0", value)
-    return float(value)
+    return check_number(value, parameter, function, low=0.0, low_open=True)
 
 
 def _truncation(value: Any, function: str) -> float:
-    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
-    if not ok or not 0.0 < float(value) < 1.0:
-        raise ParameterError("truncation", function, "a float in (0, 1)", value)
-    return float(value)
+    return check_probability(value, "truncation", function)
 
 
 def _check_bounds(bounds: Any, function: str) -> tuple[float, float]:
