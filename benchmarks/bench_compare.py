@@ -1,21 +1,21 @@
-"""compare_runs on a million paired examples, against reading the two record tables once.
+"""compare_records on a million paired examples, against reading the two record tables once.
 
 Workload: two runs of N examples (1,000,000; 100,000 with ``--quick``) on one suite with 10
 metrics (6 of 0/1 scores, 2 continuous scores, and macro-F1 and MCC recomputed from 5-class
 reference and output labels) and 5 slice attributes of 10 values each (50 slices), with
 latency, cost and 1% errored records, stored as Parquet the way the store keeps them (sorted
-by example id). ``compare_runs`` reports every metric on all examples and on the 50 slices
+by example id). ``compare_records`` reports every metric on all examples and on the 50 slices
 (plus cost per example by slice and p50/p95 latency overall) with 2,000 resamples.
 
 It prints, measured in this run:
 
 * the reference: reading both record tables from Parquet once (median of 3 reads);
-* ``compare_runs`` wall time (median of ``--repeat`` runs, after reading) and its ratio to the
+* ``compare_records`` wall time (median of ``--repeat`` runs, after reading) and its ratio to the
   reference;
 * the time spent inside the ``assay.stats`` calls compare makes (bootstrap tables, quantile
   bootstrap, replicates to intervals, power and multiplicity), and compare's own work
   (pairing, per-example averages, per-slice sums, building the results);
-* peak resident memory of this process, and its rise during ``compare_runs``.
+* peak resident memory of this process, and its rise during ``compare_records``.
 
     python benchmarks/bench_compare.py            # 1,000,000 examples
     python benchmarks/bench_compare.py --quick    # 100,000 examples
@@ -40,7 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from assay.compare import compare_runs
+from assay.compare import compare_records
 from assay.core import MetricSpec, ModelRef, RunInfo, SliceSpec, Suite
 from assay.data import record_schema
 
@@ -177,7 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100,000 examples")
     parser.add_argument("--n", type=int, default=None, help="examples per run")
-    parser.add_argument("--repeat", type=int, default=1, help="timed compare_runs calls")
+    parser.add_argument("--repeat", type=int, default=1, help="timed compare_records calls")
     parser.add_argument("--write", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     n = args.n or (100_000 if args.quick else 1_000_000)
@@ -202,7 +202,7 @@ def main() -> None:
     for _ in range(args.repeat):
         timer.seconds = 0.0
         start = time.perf_counter()
-        comparison = compare_runs(base, tables[0], cand, tables[1], suite, rng=0)
+        comparison = compare_records(base, tables[0], cand, tables[1], suite, rng=0)
         walls.append(time.perf_counter() - start)
         stats_s.append(timer.seconds)
     wall, in_stats = statistics.median(walls), statistics.median(stats_s)
@@ -211,7 +211,7 @@ def main() -> None:
     print(f"examples per run:            {n:,}")
     print(f"results:                     {len(comparison.results)} ({slices} slice results)")
     print(f"read both tables (Parquet):  {read_s:8.2f} s   <- reference")
-    print(f"compare_runs:                {wall:8.2f} s   ratio {wall / read_s:5.1f}x the read")
+    print(f"compare_records:             {wall:8.2f} s   ratio {wall / read_s:5.1f}x the read")
     print(f"  inside assay.stats calls:  {in_stats:8.2f} s   ({in_stats / wall:.0%} of compare)")
     print(
         f"  compare's own work:        {wall - in_stats:8.2f} s   ratio {(wall - in_stats) / read_s:5.1f}x the read"
