@@ -1,0 +1,47 @@
+"""Every registered rule kind passes the rule-kind conformance check, and the check can fail."""
+
+from __future__ import annotations
+
+import pytest
+
+from assay.errors import ConfigError
+from assay.gates import ThresholdParameters, list_rule_kinds
+from assay.testing import check_rule_kind
+
+
+@pytest.mark.parametrize("name", list_rule_kinds())
+def test_every_registered_rule_kind_conforms(name: str) -> None:
+    judged = check_rule_kind(name)
+    assert set(judged) == {"better", "worse", "uncertain"}
+    assert judged["worse"].outcome == "fail"
+
+
+def test_a_kind_is_found_by_its_class_too() -> None:
+    from assay.gates import get_rule_kind
+
+    kind = get_rule_kind("superiority")
+    assert check_rule_kind(type(kind))["better"].outcome == "pass"
+    assert check_rule_kind(kind)["uncertain"].outcome == "inconclusive"
+
+
+def test_a_wrong_expectation_fails_the_check() -> None:
+    # a ceiling of 0.5 fails a candidate at 0.9: the check must say so, not pass
+    with pytest.raises(AssertionError, match="threshold on the better case: expected 'pass'"):
+        check_rule_kind(
+            "threshold",
+            params={"max": 0.5},
+            expected={"better": "pass", "worse": "fail", "uncertain": "inconclusive"},
+        )
+
+
+def test_an_unregistered_or_unknown_kind_is_refused() -> None:
+    class Unregistered:
+        parameters = ThresholdParameters
+        uses_metric = True
+        allows_slice = True
+        fixed_metric = None
+
+    with pytest.raises(AssertionError, match="is not registered"):
+        check_rule_kind(Unregistered)
+    with pytest.raises(ConfigError, match="No rule kind is registered as 'nope'"):
+        check_rule_kind("nope")
