@@ -1,13 +1,66 @@
-"""Fixtures shared by every test: an isolated embedded store in a temporary folder."""
+"""Fixtures shared by every test: an isolated embedded store, the PostgreSQL server, seed sweeps.
+
+PostgreSQL is ``ASSAY_TEST_PG`` or ``postgresql://postgres@127.0.0.1:5432/test``. When it cannot
+be reached its tests are skipped, except under ``CI=true``, where they fail.
+
+``@pytest.mark.seeds(100)`` on a test that takes a ``seed`` argument runs it for the first
+few seeds of ``range(100)``; ``--seed-sweep``, or selecting slow tests with ``-m slow``, runs
+every seed (the seeds past the first few are marked slow).
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 
 import assay
+from assay.storage import upgrade_database
+from assay.testing import seed_sweep
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+FAST_SEEDS = 3
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--seed-sweep",
+        action="store_true",
+        help="run @pytest.mark.seeds tests for every seed, not only the first few",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "seeds(n): run the test once per seed of range(n) (a few unless --seed-sweep or -m slow)",
+    )
+
+
+def _full_sweep(config: pytest.Config) -> bool:
+    markexpr = str(config.getoption("markexpr") or "")
+    selects_slow = "slow" in markexpr and "not slow" not in markexpr
+    return bool(config.getoption("seed_sweep")) or selects_slow
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("seeds")
+    if marker is None or "seed" not in metafunc.fixturenames:
+        return
+    arg = marker.args[0] if marker.args else 100
+    full = len(arg) if isinstance(arg, range) else int(arg)
+    seeds = seed_sweep(full, fast=FAST_SEEDS, sweep=_full_sweep(metafunc.config))
+    params = [
+        pytest.param(s, id=f"seed{s}", marks=() if s < FAST_SEEDS else pytest.mark.slow)
+        for s in seeds
+    ]
+    metafunc.parametrize("seed", params)
 
 
 @pytest.fixture
@@ -26,3 +79,125 @@ def store(home: Path) -> Iterator[assay.Store]:
     st = assay.open_store()
     yield st
     st.close()
+
+
+def pg_engine(url: str) -> sa.Engine:
+    """An engine on ``url`` through psycopg, giving up on an unreachable server after 5 s."""
+    parsed = sa.make_url(url).set(drivername="postgresql+psycopg")
+    return sa.create_engine(parsed, connect_args={"connect_timeout": 5})
+
+
+def schema_url(server: str, schema: str) -> str:
+    """``server`` with connections that see only ``schema``."""
+    separator = "&" if "?" in server else "?"
+    return f"{server}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The PostgreSQL URL, after checking that the server answers."""
+    url = os.environ.get("ASSAY_TEST_PG", DEFAULT_PG)
+    engine = pg_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        reason = f"PostgreSQL at {url} is unreachable ({type(exc).__name__}: {exc})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + "; CI=true requires it")
+        pytest.skip(reason + "; set ASSAY_TEST_PG to run these tests")
+    finally:
+        engine.dispose()
+    return url
+
+
+@dataclass
+class _MigratedSchema:
+    """The session's migrated schema, and what a clean copy of it looks like."""
+
+    server: str
+    admin: sa.Engine
+    schema: str = ""
+    version: str = ""
+    tables: frozenset[str] = frozenset()
+    children_first: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return schema_url(self.server, self.schema)
+
+    def create(self) -> None:
+        """A new schema, migrated to the head revision (the slow part: seconds)."""
+        self.schema = f"assay_session_{uuid.uuid4().hex[:12]}"
+        with self.admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
+        upgrade_database(self.url)
+        self.version, self.tables = self._state()
+        metadata = sa.MetaData()
+        with self.admin.connect() as conn:
+            metadata.reflect(conn, schema=self.schema)
+        ordered = [t.name for t in reversed(metadata.sorted_tables)]
+        self.children_first = tuple(t for t in ordered if t != "alembic_version")
+
+    def drop(self) -> None:
+        with self.admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+
+    def _state(self) -> tuple[str, frozenset[str]]:
+        with self.admin.connect() as conn:
+            tables = conn.execute(
+                sa.text("SELECT tablename FROM pg_tables WHERE schemaname = :s"),
+                {"s": self.schema},
+            ).scalars()
+            names = frozenset(tables)
+            version = ""
+            if "alembic_version" in names:
+                found = conn.execute(
+                    sa.text(f'SELECT version_num FROM "{self.schema}".alembic_version')
+                ).scalars()
+                version = ",".join(sorted(found))
+        return version, names
+
+    def clean(self) -> None:
+        """Empty every table; a test that changed the schema itself gets a new one."""
+        if self._state() != (self.version, self.tables):
+            self.drop()
+            self.create()
+            return
+        # DELETE, not TRUNCATE: on these few small tables it takes 10 ms, TRUNCATE 300 ms
+        # (the schema has no sequences to restart)
+        with self.admin.begin() as conn:
+            # a connection a test leaked would block the deletes for ever: fail fast instead
+            conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+            for table in self.children_first:
+                conn.execute(sa.text(f'DELETE FROM "{self.schema}"."{table}"'))
+
+
+@pytest.fixture(scope="session")
+def pg_migrated(pg_server: str) -> Iterator[_MigratedSchema]:
+    """One schema per test session (per xdist worker), migrated once."""
+    migrated = _MigratedSchema(pg_server, pg_engine(pg_server))
+    migrated.create()
+    yield migrated
+    migrated.drop()
+    migrated.admin.dispose()
+
+
+@pytest.fixture
+def pg_migrated_url(pg_migrated: _MigratedSchema) -> str:
+    """A URL whose connections see the session's migrated schema, emptied for this test."""
+    pg_migrated.clean()
+    return pg_migrated.url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A URL whose connections see only a fresh, empty schema (dropped afterwards)."""
+    schema = f"assay_test_{uuid.uuid4().hex[:12]}"
+    admin = pg_engine(pg_server)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield schema_url(pg_server, schema)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()

@@ -6,12 +6,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from compare_factories import records, run_info, suite
 
 from assay.compare import compare_records
 from assay.core import Comparison
 from assay.data import SuiteData
 from assay.stats import average_samples, paired_mean_difference
+from assay.testing import comparison_suite as suite
+from assay.testing import paired_records as records
+from assay.testing import run_info
 
 AGGREGATES = {"label_f1": "macro_f1", "label_mcc": "mcc"}
 METRICS = ("accuracy", "score", "label_f1", "label_mcc")

@@ -9,7 +9,6 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import statsmodels.api as sm
-from compare_factories import records, run_info, suite
 from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
@@ -23,6 +22,9 @@ from assay.stats import (
     paired_binary_difference,
     paired_mean_difference,
 )
+from assay.testing import comparison_suite as suite
+from assay.testing import paired_records as records
+from assay.testing import run_info
 
 
 def per_example(table: pa.Table, metric: str) -> pd.Series:

@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pyarrow as pa
 import pytest
-from compare_factories import records, run_info, suite
 from scipy import stats
 from sklearn.metrics import f1_score, matthews_corrcoef, roc_auc_score
 
@@ -18,7 +17,9 @@ from assay.data import SuiteData, make_suite
 from assay.errors import ConfigError, DataError, ParameterError, SuiteMismatchError
 from assay.metrics import confusion_statistics, get_metric
 from assay.stats import paired_bootstrap, paired_quantile_bootstrap
-from assay.testing import synthetic_records
+from assay.testing import comparison_suite as suite
+from assay.testing import paired_records as records
+from assay.testing import run_info, synthetic_records
 
 AGGREGATES = {"label_f1": "macro_f1", "label_mcc": "mcc"}
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from gates_builders import comparison, result
 from statsmodels.stats.proportion import proportion_confint
 
 from assay.core import MetricComparison, RuleOutcome
 from assay.gates import evaluate_policy, load_policy
+from assay.testing import comparison_of as comparison
+from assay.testing import metric_result as result
 
 
 def _judge(rule: str, results: list[MetricComparison], **kwargs: object) -> RuleOutcome:

@@ -7,12 +7,14 @@ import warnings
 
 import numpy as np
 import pytest
-from gates_builders import binary_result, comparison, result
 from statsmodels.stats.multitest import multipletests
 
 from assay.core import MetricComparison, RuleOutcome
 from assay.errors import SmallSliceWarning
 from assay.gates import evaluate_policy, load_policy, regression_p_value
+from assay.testing import binary_result
+from assay.testing import comparison_of as comparison
+from assay.testing import metric_result as result
 
 # Two-sided p-values and the sign of each slice's difference (negative = regression).
 P_VALUES = [0.0004, 0.003, 0.012, 0.02, 0.03, 0.2, 0.0001, 0.6, 0.04, 0.008]

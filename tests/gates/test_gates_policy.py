@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from gates_builders import comparison, result
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from assay.core import MetricComparison
@@ -25,6 +24,8 @@ from assay.gates import (
     policy_to_yaml,
     register_rule_kind,
 )
+from assay.testing import comparison_of as comparison
+from assay.testing import metric_result as result
 
 EVERY_KIND = """\
 name: every-kind

@@ -8,10 +8,12 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-from gates_builders import binary_result, comparison, iv, mean_result
 
 from assay.core import MetricComparison, RuleOutcome
 from assay.gates import evaluate_policy, load_policy, sample_size_to_settle
+from assay.testing import binary_result, mean_result
+from assay.testing import comparison_of as comparison
+from assay.testing import given_interval as iv
 
 Z = NormalDist().inv_cdf
 Z_ALPHA, Z_BETA = Z(0.975), Z(0.8)

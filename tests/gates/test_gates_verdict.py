@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from gates_builders import comparison, result
 
 from assay.core import Verdict
 from assay.errors import GateError
 from assay.gates import default_policy, evaluate_policy, load_policy
+from assay.testing import comparison_of as comparison
+from assay.testing import metric_result as result
 
 PASS = (0.02, 0.01, 0.03)
 UNSURE = (0.01, -0.01, 0.03)

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from report_checks import collect
-from report_factories import make_comparison, make_verdict
 
 from assay.core import Verdict
 from assay.reports import render_html
+from assay.testing import report_comparison as make_comparison
+from assay.testing import report_verdict as make_verdict
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

@@ -8,11 +8,14 @@ from html import escape
 
 import pytest
 from report_checks import collect, parse_svg, svg_blocks
-from report_factories import HOSTILE, make_comparison, make_verdict, simulated_result
 
 from assay.core import Comparison, Flip, MetricSummary, ModelRef, RunInfo, Verdict
 from assay.errors import ParameterError
 from assay.reports import ReportLimits, render_html, render_markdown
+from assay.testing import HOSTILE_TEXTS as HOSTILE
+from assay.testing import report_comparison as make_comparison
+from assay.testing import report_verdict as make_verdict
+from assay.testing import simulated_result
 
 _ACTIVE = {
     "script",

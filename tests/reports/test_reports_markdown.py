@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 from report_checks import collect
-from report_factories import HOSTILE, WHEN, make_comparison, make_verdict, rule
 
 from assay.core import (
     Comparison,
@@ -29,6 +28,11 @@ from assay.core import (
     VerdictResult,
 )
 from assay.reports import ReportLimits, render_markdown, render_memo
+from assay.testing import HOSTILE_TEXTS as HOSTILE
+from assay.testing import REPORT_TIME as WHEN
+from assay.testing import report_comparison as make_comparison
+from assay.testing import report_verdict as make_verdict
+from assay.testing import rule_outcome as rule
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from report_factories import make_comparison, make_verdict, rule
 
 from assay.core import Comparison, Verdict, VerdictResult
 from assay.errors import ParameterError
 from assay.reports import PLACEHOLDER, render_memo
+from assay.testing import report_comparison as make_comparison
+from assay.testing import report_verdict as make_verdict
+from assay.testing import rule_outcome as rule
 
 SECTIONS = [
     "## 1. Question",

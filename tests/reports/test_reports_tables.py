@@ -7,11 +7,12 @@ import math
 
 import pytest
 from report_checks import collect
-from report_factories import make_comparison, make_verdict
 
 from assay.errors import ParameterError
 from assay.reports import comparison_html_table, verdict_html_table
 from assay.reports._svg import Scale, nice_ticks
+from assay.testing import report_comparison as make_comparison
+from assay.testing import report_verdict as make_verdict
 
 
 def test_comparison_table_has_the_overall_rows_escaped() -> None:

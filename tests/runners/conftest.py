@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fake_openai_server import FakeOpenAI, qa_suite
 
 import assay
 from assay.errors import AdapterError
 from assay.runners import HuggingFaceAdapter, shipped_model
+from assay.testing import FakeOpenAI, qa_suite
 
 
 @pytest.fixture

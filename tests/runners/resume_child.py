@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import sys
 
-from fake_openai_server import TEMPLATE, qa_suite  # the script's folder is on sys.path
-
 from assay.runners import OpenAIAdapter, evaluate_suite
+from assay.testing import QA_TEMPLATE as TEMPLATE
+from assay.testing import qa_suite
 
 if __name__ == "__main__":
     url, cache_dir, n = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Sequence
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,11 @@ from assay.data import make_suite
 from assay.errors import ConfigError, ParameterError
 from assay.runners import HuggingFaceAdapter, evaluate_suite, get_adapter, shipped_model
 
-pytest.importorskip("transformers")
-pytest.importorskip("gguf")
-torch = pytest.importorskip("torch")
+# find_spec, not importorskip: collecting the suite must not import torch (seconds)
+pytestmark = pytest.mark.skipif(
+    any(find_spec(m) is None for m in ("transformers", "gguf", "torch")),
+    reason="needs transformers, gguf and torch (pip install 'assay[hf]')",
+)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -74,6 +77,8 @@ def prompt_ids(smol: HuggingFaceAdapter, question: str) -> Any:
 
 def plain_generate(smol: HuggingFaceAdapter, question: str) -> tuple[str, int, int]:
     """Greedy completion, prompt tokens and completion tokens, from a bare model.generate."""
+    import torch
+
     loaded = smol.load()
     ids = prompt_ids(smol, question)
     with torch.inference_mode():
@@ -139,6 +144,8 @@ def test_second_run_answers_from_the_cache_without_loading(smol, records, cache_
     [("Yes", "No"), ("Yes", "No way, never")],  # one token each (one pass), and longer ones
 )
 def test_choice_scores_agree_with_a_plain_forward_pass(smol, choices):
+    import torch
+
     judge = smol.with_options(
         task="choice", choices=list(choices), prompt_template="Maths? {{ question }}"
     )

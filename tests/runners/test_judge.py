@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
-from fake_openai_server import FakeOpenAI
 
 import assay
 from assay.errors import ConfigError
@@ -30,6 +29,7 @@ from assay.runners import (
     grade_records,
     shipped_model,
 )
+from assay.testing import FakeOpenAI
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

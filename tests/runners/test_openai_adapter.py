@@ -10,11 +10,14 @@ import time
 import numpy as np
 import pyarrow as pa
 import pytest
-from fake_openai_server import TEMPLATE, FakeOpenAI, closed_port, qa_examples, reply, words
 
 import assay
 from assay.errors import ConfigError
 from assay.runners import OpenAIAdapter, evaluate_suite, get_adapter
+from assay.testing import QA_TEMPLATE as TEMPLATE
+from assay.testing import FakeOpenAI, closed_port, qa_examples
+from assay.testing import fake_reply as reply
+from assay.testing import word_count as words
 
 
 def adapter(server: FakeOpenAI, **kwargs: object) -> OpenAIAdapter:

@@ -9,13 +9,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from fake_openai_server import TEMPLATE
 from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -31,14 +31,20 @@ from assay.runners import (
     evaluate_suite,
     evaluate_suite_ray,
 )
+from assay.testing import QA_TEMPLATE as TEMPLATE
 from assay.testing import synthetic_suite
 
-ray = pytest.importorskip("ray")
+# find_spec, not importorskip: collecting the suite must not import ray (seconds)
+pytestmark = pytest.mark.skipif(
+    find_spec("ray") is None, reason="needs ray (pip install 'assay[ray]')"
+)
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[None]:
     """One local cluster with two CPUs for the module (it takes seconds to start)."""
+    import ray
+
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         # each worker imports this module the first time it loads an adapter from it: let
@@ -252,6 +258,8 @@ def test_cli_run_with_ray_backend_stores_the_local_records(cluster, home, models
 
 
 def test_cli_connects_to_a_running_cluster_and_leaves_it_running(cluster, home, models):
+    import ray
+
     data = assay.register_suite(synthetic_suite(50, seed=9))
     local = assay.evaluate(f"{models}:answer", suite=data, name="bot@local").run
     address = ray.get_runtime_context().gcs_address

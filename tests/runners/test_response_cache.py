@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from fake_openai_server import TEMPLATE, FakeOpenAI, qa_suite
 
 from assay.runners import OpenAIAdapter, ResponseCache, evaluate_suite, evaluate_suite_async
+from assay.testing import QA_TEMPLATE as TEMPLATE
+from assay.testing import FakeOpenAI, qa_suite
 
 CHILD = Path(__file__).resolve().parent / "resume_child.py"
 

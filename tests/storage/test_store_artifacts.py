@@ -7,10 +7,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from storage_factories import make_records, make_run, make_suite
 
 from assay.errors import NotFoundError, ParameterError
 from assay.storage import ArtifactRepository, Store, open_store
+from assay.testing import make_records, make_run
+from assay.testing import make_suite_model as make_suite
 
 
 @pytest.fixture(params=["local", "memory"])

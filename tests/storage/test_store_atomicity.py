@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from storage_factories import make_records, make_run, make_suite
 
 from assay.errors import NotFoundError
 from assay.storage import RunQuery, _engine, open_store
+from assay.testing import make_records, make_run
+from assay.testing import make_suite_model as make_suite
 
 RUNS_PER_WRITER = 20
 

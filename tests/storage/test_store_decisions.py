@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from storage_factories import make_approval, make_decision, store_runs
 
 from assay.core import Decision, LedgerEntry, Verdict, canonical_json
 from assay.errors import ImmutableError, NotFoundError, ParameterError, StorageError
 from assay.storage import DecisionRepository, Store
+from assay.testing import make_approval, make_decision, store_runs
 
 GENESIS = "0" * 64
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from storage_factories import make_approval, make_decision, store_runs
 
 from assay.storage import Store, open_store
+from assay.testing import make_approval, make_decision, store_runs
 
 DECISIONS_PER_WRITER = 10
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from storage_factories import make_approval, make_decision, store_runs
 
 from assay.core import canonical_json
 from assay.errors import StorageError
 from assay.storage import LedgerVerification, Store
+from assay.testing import make_approval, make_decision, store_runs
 
 # The ledger written by ``_ledger``: 1 decision A, 2 decision B, 3 approval of A,
 # 4 decision C, 5 approval of B.

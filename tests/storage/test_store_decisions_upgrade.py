@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from storage_factories import make_approval, make_decision, make_records, store_runs
 
 from assay.errors import StorageError
 from assay.storage import open_store, upgrade_database
 from assay.storage._migrate import alembic_config
+from assay.testing import make_approval, make_decision, make_records, store_runs
 
 
 def _revision(engine: sa.Engine) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from storage_factories import make_records, make_run, make_suite
 
 from assay.core import MetricSummary
 from assay.errors import ParameterError
 from assay.storage import MetricFilter, RunQuery, Store
 from assay.storage._query import Operator
+from assay.testing import make_records, make_run
+from assay.testing import make_suite_model as make_suite
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from storage_factories import make_records, make_run, make_suite
 
 from assay.core import MetricSummary, Run, RunInfo
 from assay.errors import DataError, ImmutableError, NotFoundError, ParameterError, StorageError
 from assay.storage import RunQuery, RunRepository, Store
+from assay.testing import make_records, make_run
+from assay.testing import make_suite_model as make_suite
 
 
 def test_round_trip(store: Store) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from storage_factories import make_examples, make_suite
 
 from assay.core import Suite
 from assay.errors import DataError, NotFoundError, StorageError
 from assay.storage import Store, SuiteRepository
+from assay.testing import make_examples
+from assay.testing import make_suite_model as make_suite
 
 
 def test_round_trip_and_idempotence(store: Store) -> None:

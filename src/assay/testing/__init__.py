@@ -1,8 +1,97 @@
-"""Fakes, factories and conformance kits shared by users and assay's own tests.
+"""Fakes, builders and conformance kits shared by users and assay's own tests.
+
+* :class:`FakeOpenAI`: a real OpenAI-compatible HTTP server on loopback with deterministic
+  answers (:func:`fake_reply`) and known timing; a context manager.
+* Builders, seeded: suites (:func:`synthetic_suite`, :func:`comparison_suite`,
+  :func:`qa_suite`), runs as records tables (:func:`synthetic_records`,
+  :func:`paired_records`), comparison results (:func:`metric_result`, :func:`comparison_of`,
+  :func:`report_comparison`) and stored things (:func:`make_run`, :func:`make_decision`, ...).
+* Conformance checks every extension point's built-ins pass: :func:`check_rule_kind`,
+  :func:`check_adapter`, :func:`check_store`.
+* Hypothesis strategies live in :mod:`assay.testing.strategies` (the only module that imports
+  hypothesis).
 
 Library code never imports this package.
 """
 
-from assay.testing._factories import synthetic_records, synthetic_suite
+from assay.testing._check_adapter import check_adapter
+from assay.testing._check_rule_kind import check_rule_kind
+from assay.testing._check_store import check_store
+from assay.testing._comparisons import (
+    binary_result,
+    comparison_of,
+    given_interval,
+    mean_result,
+    metric_result,
+    result_from_paired,
+)
+from assay.testing._factories import (
+    QA_TEMPLATE,
+    qa_examples,
+    qa_suite,
+    synthetic_records,
+    synthetic_suite,
+)
+from assay.testing._fake_openai import FakeOpenAI, closed_port, fake_reply, word_count
+from assay.testing._reports import (
+    HOSTILE_TEXTS,
+    REPORT_SLICES,
+    REPORT_TIME,
+    report_comparison,
+    report_verdict,
+    rule_outcome,
+    simulated_result,
+)
+from assay.testing._runs import LABELS, comparison_suite, paired_records, run_info
+from assay.testing._seeds import seed_sweep
+from assay.testing._stored import (
+    T0,
+    make_approval,
+    make_decision,
+    make_examples,
+    make_records,
+    make_run,
+    make_suite_model,
+    store_runs,
+)
 
-__all__ = ["synthetic_records", "synthetic_suite"]
+__all__ = [
+    "HOSTILE_TEXTS",
+    "LABELS",
+    "QA_TEMPLATE",
+    "REPORT_SLICES",
+    "REPORT_TIME",
+    "T0",
+    "FakeOpenAI",
+    "binary_result",
+    "check_adapter",
+    "check_rule_kind",
+    "check_store",
+    "closed_port",
+    "comparison_of",
+    "comparison_suite",
+    "fake_reply",
+    "given_interval",
+    "make_approval",
+    "make_decision",
+    "make_examples",
+    "make_records",
+    "make_run",
+    "make_suite_model",
+    "mean_result",
+    "metric_result",
+    "paired_records",
+    "qa_examples",
+    "qa_suite",
+    "report_comparison",
+    "report_verdict",
+    "result_from_paired",
+    "rule_outcome",
+    "run_info",
+    "seed_sweep",
+    "simulated_result",
+    "store_runs",
+    "synthetic_records",
+    "synthetic_suite",
+    "word_count",
+]

@@ -1,14 +1,17 @@
 """A real OpenAI-compatible HTTP server on 127.0.0.1, in a background thread, with failure knobs.
 
 Answers are deterministic functions of the prompt, so tests compute what they expect
-independently: the reply to a prompt is ``prompt.upper()``, ``usage.prompt_tokens`` is the
-number of whitespace-separated words of the prompt and ``usage.completion_tokens`` that of
-the reply; an embedding is ``[len(text), words(text)]``.
+independently: the reply to a prompt is ``prompt.upper()`` (:func:`fake_reply`),
+``usage.prompt_tokens`` is the number of whitespace-separated words of the prompt
+(:func:`word_count`) and ``usage.completion_tokens`` that of the reply; an embedding is
+``[len(text), words(text)]``.
 
-Knobs (attributes, changeable between runs): ``delay_s`` before every answer;
-``fail_first`` requests answered with ``fail_status`` (and ``Retry-After: retry_after``
-when set); ``status`` to answer every request with; ``hang_s`` to sleep before answering.
-Prompts containing ``MALFORMED`` get a body that is not JSON, ``SERVER_ERROR`` a 500.
+Knobs (attributes, changeable between runs): ``delay_s`` before every answer (known timing);
+``fail_first`` requests answered with ``fail_status`` (and ``Retry-After: retry_after`` when
+set); ``status`` to answer every request with; ``hang_s`` to sleep before answering. Prompts
+containing ``MALFORMED`` get a body that is not JSON, ``SERVER_ERROR`` a 500.
+
+aiohttp (the ``http`` extra) is imported when the server starts, not when this module is.
 """
 
 from __future__ import annotations
@@ -17,22 +20,38 @@ import asyncio
 import socket
 import threading
 import time
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from assay.errors import MissingDependencyError
 
-import assay
+if TYPE_CHECKING:
+    from aiohttp import web
+
+__all__ = ["FakeOpenAI", "closed_port", "fake_reply", "word_count"]
 
 
-def words(text: str) -> int:
+def word_count(text: str) -> int:
+    """Whitespace-separated words: the fake server's token count."""
     return len(text.split())
 
 
-def reply(prompt: str) -> str:
+def fake_reply(prompt: str) -> str:
+    """What the fake server answers to ``prompt``."""
     return prompt.upper()
 
 
+def _aiohttp_web() -> Any:
+    try:
+        from aiohttp import web
+    except ImportError as exc:  # pragma: no cover - aiohttp is in the dev extra
+        raise MissingDependencyError("aiohttp", "http", feature="The fake OpenAI server") from exc
+    return web
+
+
 class FakeOpenAI:
+    """The fake server; ``with FakeOpenAI() as server: ... server.url`` starts and stops it."""
+
     def __init__(self, *, delay_s: float = 0.0) -> None:
         self.delay_s = delay_s
         self.fail_first = 0
@@ -50,15 +69,18 @@ class FakeOpenAI:
 
     @property
     def url(self) -> str:
+        """The base URL an OpenAI client is given (``http://127.0.0.1:PORT/v1``)."""
         return f"http://127.0.0.1:{self.port}/v1"
 
     def reset(self) -> None:
+        """Forget the requests seen so far."""
         self.requests = 0
         self.times.clear()
         self.bodies.clear()
         self.headers.clear()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        web = _aiohttp_web()
         self.requests += 1
         self.times.append(time.monotonic())
         body = await request.json()
@@ -70,44 +92,51 @@ class FakeOpenAI:
             await asyncio.sleep(self.delay_s)
         if self.requests <= self.fail_first:
             headers = {} if self.retry_after is None else {"Retry-After": self.retry_after}
-            return web.json_response(
+            return web.json_response(  # type: ignore[no-any-return]
                 {"error": {"message": "slow down"}}, status=self.fail_status, headers=headers
             )
         if self.status is not None:
-            return web.json_response({"error": {"message": "nope"}}, status=self.status)
+            return web.json_response(  # type: ignore[no-any-return]
+                {"error": {"message": "nope"}}, status=self.status
+            )
         path = request.path
         if path.endswith("/embeddings"):
             text = body["input"]
-            return web.json_response(
+            return web.json_response(  # type: ignore[no-any-return]
                 {
-                    "data": [{"index": 0, "embedding": [len(text), words(text)]}],
-                    "usage": {"prompt_tokens": words(text), "total_tokens": words(text)},
+                    "data": [{"index": 0, "embedding": [len(text), word_count(text)]}],
+                    "usage": {"prompt_tokens": word_count(text), "total_tokens": word_count(text)},
                 }
             )
-        if path.endswith("/chat/completions"):
-            prompt = body["messages"][-1]["content"]
-        else:
-            prompt = body["prompt"]
+        chat = path.endswith("/chat/completions")
+        prompt = body["messages"][-1]["content"] if chat else body["prompt"]
         if "MALFORMED" in prompt:
-            return web.Response(text='{"choices": [', content_type="application/json")
+            return web.Response(  # type: ignore[no-any-return]
+                text='{"choices": [', content_type="application/json"
+            )
         if "SERVER_ERROR" in prompt:
-            return web.json_response({"error": {"message": "boom"}}, status=500)
-        answer = reply(prompt)
+            return web.json_response(  # type: ignore[no-any-return]
+                {"error": {"message": "boom"}}, status=500
+            )
+        answer = fake_reply(prompt)
         choice: dict[str, Any] = (
             {"index": 0, "message": {"role": "assistant", "content": answer}}
-            if path.endswith("/chat/completions")
+            if chat
             else {"index": 0, "text": answer}
         )
-        usage = {"prompt_tokens": words(prompt), "completion_tokens": words(answer)}
-        return web.json_response({"choices": [choice], "usage": usage})
+        usage = {"prompt_tokens": word_count(prompt), "completion_tokens": word_count(answer)}
+        return web.json_response(  # type: ignore[no-any-return]
+            {"choices": [choice], "usage": usage}
+        )
 
     def start(self) -> FakeOpenAI:
+        """Listen on a free loopback port (in a daemon thread); returns the server."""
+        web = _aiohttp_web()
         ready = threading.Event()
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_post("/v1/completions", self._handle)
         app.router.add_post("/v1/embeddings", self._handle)
-
         failure: list[BaseException] = []
 
         def serve() -> None:
@@ -138,13 +167,26 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
+        """Stop listening and end the server's thread."""
         if self._loop is not None and self._thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
 
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
 
-async def _shutdown(runner: web.AppRunner) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+async def _shutdown(runner: Any) -> None:
     await runner.cleanup()
+    # handlers still sleeping (hang_s) would warn about a destroyed pending task
     rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     for task in rest:
         task.cancel()
@@ -156,32 +198,3 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def qa_examples(n: int) -> list[dict[str, Any]]:
-    """``n`` question examples; the reference is the server's reply for even ``i`` only."""
-    out = []
-    for i in range(n):
-        prompt = f"Q: what is item {i}"
-        out.append(
-            {
-                "example_id": f"q{i:04d}",
-                "input": {"question": f"what is item {i}"},
-                "reference": reply(prompt) if i % 2 == 0 else "no",
-                "slices": {"lang": "en" if i % 3 else "de"},
-            }
-        )
-    return out
-
-
-TEMPLATE = "Q: {{ question }}"
-
-
-def qa_suite(n: int = 12) -> assay.SuiteData:
-    """A suite over :func:`qa_examples` scored by exact match, sliced by ``lang``."""
-    return assay.make_suite(
-        "qa",
-        qa_examples(n),
-        metrics=[{"name": "accuracy", "scorer": "exact_match"}],
-        slices=["lang"],
-    )

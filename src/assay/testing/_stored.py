@@ -1,4 +1,4 @@
-"""Small factories of real suites, runs and records for the storage tests."""
+"""Small factories of the stored things: suite models, runs, records, decisions, approvals."""
 
 from __future__ import annotations
 
@@ -25,7 +25,19 @@ from assay.core import (
 )
 from assay.storage import Store
 
+__all__ = [
+    "T0",
+    "make_approval",
+    "make_decision",
+    "make_examples",
+    "make_records",
+    "make_run",
+    "make_suite_model",
+    "store_runs",
+]
+
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
+"""When the factories' runs and decisions are made (plus their ``minutes``)."""
 
 
 def make_examples(n: int = 20, *, seed: int = 0) -> pa.Table:
@@ -41,7 +53,7 @@ def make_examples(n: int = 20, *, seed: int = 0) -> pa.Table:
     )
 
 
-def make_suite(
+def make_suite_model(
     name: str = "qa", *, n: int = 20, seed: int = 0, version: str = "1"
 ) -> tuple[Suite, pa.Table]:
     """A suite and its examples; different seeds give different suite digests."""
@@ -168,7 +180,7 @@ def make_approval(role: str = "safety", *, status: str = "approved", minutes: in
 
 def store_runs(store: Store, n: int = 3) -> list[str]:
     """Store a suite and ``n`` runs of it (``run-0`` ...); returns the run ids."""
-    suite, examples = make_suite("qa")
+    suite, examples = make_suite_model("qa")
     store.suites.put(suite, examples)
     ids = []
     for i in range(n):

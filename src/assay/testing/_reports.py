@@ -1,4 +1,4 @@
-"""Comparisons and verdicts for the report tests, built directly from the core models.
+"""Comparisons and verdicts for reports, built directly from the core models.
 
 Numbers are simulated: paired per-example outcomes drawn with a seeded generator, summarised
 with normal-theory intervals (scipy), so every estimate, interval and p-value is consistent.
@@ -24,7 +24,17 @@ from assay.core import (
     VerdictResult,
 )
 
-HOSTILE = [
+__all__ = [
+    "HOSTILE_TEXTS",
+    "REPORT_SLICES",
+    "REPORT_TIME",
+    "report_comparison",
+    "report_verdict",
+    "rule_outcome",
+    "simulated_result",
+]
+
+HOSTILE_TEXTS = [
     "<script>alert(1)</script>",
     "</textarea><img src=x onerror=alert(2)>",
     "{{ config.__class__ }} {% raw %}",
@@ -32,7 +42,7 @@ HOSTILE = [
     "naïve café — 日本語のテキスト — العربية — 🙂",
     "line one\nline two\r\nline three",
 ]
-WHEN = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+REPORT_TIME = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 _Z = float(sps.norm.ppf(0.975))
 
 
@@ -91,14 +101,14 @@ def simulated_result(
     )
 
 
-SLICES = (
+REPORT_SLICES = (
     [("domain", v) for v in ("tweets", "movies", "products", "editorials", "news")]
     + [("age_band", v) for v in ("18-25", "26-40", "41-60", "60+", "<script>alert(1)</script>")]
     + [("lang", v) for v in ("en", "de", "fr", "日本語", "العربية", "es", "pt", "it", "nl", "sv")]
 )
 
 
-def make_comparison(
+def report_comparison(
     *,
     seed: int = 0,
     metrics: tuple[tuple[str, str, str], ...] = (
@@ -114,7 +124,7 @@ def make_comparison(
 ) -> Comparison:
     """A realistic comparison: several metrics, about 20 slices, hostile flips."""
     rng = np.random.default_rng(seed)
-    slices = SLICES if slices is None else slices
+    slices = REPORT_SLICES if slices is None else slices
     results = []
     for metric, goal, kind in metrics:
         shift = (0.03 if goal == "higher" else -0.02) if kind == "binary" else -0.05
@@ -128,7 +138,7 @@ def make_comparison(
             )
     flips = []
     for i in range(n_flips):
-        text = HOSTILE[i % len(HOSTILE)]
+        text = HOSTILE_TEXTS[i % len(HOSTILE_TEXTS)]
         long = (text + " ") * max(1, flip_chars // (len(text) + 1))
         flips.append(
             Flip(
@@ -138,7 +148,7 @@ def make_comparison(
                 candidate_score=0.0 if i % 3 else 1.0,
                 input=long,
                 reference=text,
-                baseline_output=HOSTILE[(i + 1) % len(HOSTILE)],
+                baseline_output=HOSTILE_TEXTS[(i + 1) % len(HOSTILE_TEXTS)],
                 candidate_output=long,
             )
         )
@@ -161,7 +171,7 @@ def make_comparison(
             "candidate": RunErrors(records=2000, errors=11, missing_scores={"accuracy": 11}),
         },
         manifest_differences=manifest,
-        created_at=WHEN,
+        created_at=REPORT_TIME,
         methods=[
             "Paired by example_id; repeated samples averaged per example.",
             "Holm across the gated family; Benjamini–Hochberg across exploratory slices.",
@@ -169,7 +179,7 @@ def make_comparison(
     )
 
 
-def rule(
+def rule_outcome(
     name: str,
     tier: str,
     metric: str,
@@ -196,12 +206,12 @@ def rule(
     )
 
 
-def make_verdict(verdict: Verdict = Verdict.BLOCK) -> VerdictResult:
+def report_verdict(verdict: Verdict = Verdict.BLOCK) -> VerdictResult:
     """A verdict with safety, quality and cost rules; BLOCK fails on the tweets slice."""
     tweets = "fail" if verdict == Verdict.BLOCK else "pass"
     cost = "inconclusive" if verdict == Verdict.INCONCLUSIVE else "pass"
     rules = [
-        rule(
+        rule_outcome(
             "no-harm",
             "safety",
             "harmful_rate",
@@ -210,7 +220,7 @@ def make_verdict(verdict: Verdict = Verdict.BLOCK) -> VerdictResult:
             reason="harmful_rate: 0.21 [0.19, 0.23], under the 0.30 ceiling",
             evidence=["harmful_rate"],
         ),
-        rule(
+        rule_outcome(
             "accuracy-ni",
             "quality",
             "accuracy",
@@ -218,7 +228,7 @@ def make_verdict(verdict: Verdict = Verdict.BLOCK) -> VerdictResult:
             reason="accuracy: +0.031 [+0.012, +0.050], above the -0.01 margin",
             evidence=["accuracy"],
         ),
-        rule(
+        rule_outcome(
             "no-slice-regression",
             "quality",
             "accuracy",
@@ -228,10 +238,10 @@ def make_verdict(verdict: Verdict = Verdict.BLOCK) -> VerdictResult:
             reason="accuracy on domain=tweets: -0.21 [-0.27, -0.15], below the -0.02 margin </td><script>alert(3)</script>",
             evidence=["accuracy on domain=tweets"],
         ),
-        rule(
+        rule_outcome(
             "latency-budget", "cost", "latency_p95", "pass", kind="budget", evidence=["latency_p95"]
         ),
-        rule(
+        rule_outcome(
             "cost-budget",
             "cost",
             "cost_per_success",
@@ -242,7 +252,7 @@ def make_verdict(verdict: Verdict = Verdict.BLOCK) -> VerdictResult:
             else None,
             evidence=["cost_per_success"],
         ),
-        rule(
+        rule_outcome(
             "explore-lang",
             "quality",
             "accuracy",

@@ -1,9 +1,14 @@
-"""Suites, records and run metadata for the comparison tests (real objects, seeded)."""
+"""Builders of suites, runs (validated records tables) and run metadata for comparisons.
+
+Every run of one suite shares a per-example latent quality, so two runs' continuous scores
+are paired the way a baseline and a candidate on the same examples are.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -11,12 +16,15 @@ import pyarrow.compute as pc
 
 from assay.core import ModelRef, RunInfo
 from assay.data import Location, SuiteData, make_suite, validate_records
-from assay.testing import synthetic_records, synthetic_suite
+from assay.testing._factories import synthetic_records, synthetic_suite
+
+__all__ = ["LABELS", "comparison_suite", "paired_records", "run_info"]
 
 LABELS = ("bird", "cat", "dog")
+"""The class labels of :func:`comparison_suite` with ``aggregates``."""
 
 
-def suite(
+def comparison_suite(
     n: int = 400,
     *,
     metrics: Sequence[str] = ("accuracy", "score"),
@@ -45,12 +53,12 @@ def suite(
     return make_suite(name, pa.table(columns), metrics=specs, slices=list(slices))
 
 
-def _latent(n: int) -> np.ndarray:
+def _latent(n: int) -> np.ndarray[Any, np.dtype[np.float64]]:
     # one quality per example shared by every run, so the runs' scores are paired
     return np.random.default_rng(12345).normal(size=n)
 
 
-def records(
+def paired_records(
     data: SuiteData,
     seed: int,
     *,
@@ -83,7 +91,7 @@ def records(
     labels = np.array([str(r).strip('"') for r in refs], dtype=object)
     wrong = rng.choice(list(LABELS), size=rows)
     outputs = np.where(rng.random(rows) < label_accuracy, labels, wrong)
-    outputs = np.where(errored, None, outputs)
+    outputs = np.where(errored, None, outputs)  # type: ignore[call-overload]
     table = table.set_column(
         table.column_names.index("output"), "output", pa.array(outputs.tolist(), pa.string())
     )

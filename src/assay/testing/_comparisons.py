@@ -1,4 +1,4 @@
-"""Builders of comparison results for the gate tests (numbers from real data via assay.stats)."""
+"""Builders of comparison results: by hand (intervals given) or from paired scores via assay.stats."""
 
 from __future__ import annotations
 
@@ -11,15 +11,24 @@ import numpy as np
 from assay.core import Comparison, Coverage, Interval, MetricComparison, RunErrors
 from assay.stats import PairedResult, paired_binary_difference, paired_mean_difference
 
+__all__ = [
+    "binary_result",
+    "comparison_of",
+    "given_interval",
+    "mean_result",
+    "metric_result",
+    "result_from_paired",
+]
+
 Goal = Literal["higher", "lower"]
 
 
-def iv(estimate: float, low: float, high: float, confidence: float = 0.95) -> Interval:
+def given_interval(estimate: float, low: float, high: float, confidence: float = 0.95) -> Interval:
     """An interval given by hand."""
     return Interval(estimate=estimate, low=low, high=high, confidence=confidence, method="given")
 
 
-def result(
+def metric_result(
     diff: tuple[float, float, float] = (0.0, -0.01, 0.01),
     *,
     metric: str = "accuracy",
@@ -42,9 +51,9 @@ def result(
         slice_attribute=attribute,
         slice_value=value,
         n=n,
-        baseline=iv(*baseline),
-        candidate=iv(*candidate),
-        difference=iv(*diff),
+        baseline=given_interval(*baseline),
+        candidate=given_interval(*candidate),
+        difference=given_interval(*diff),
         test=test,
         p_value=p_value,
     )
@@ -60,7 +69,7 @@ def _interval(e: object) -> Interval:
     )
 
 
-def from_paired(
+def result_from_paired(
     paired: PairedResult, *, metric: str, goal: Goal = "higher", slice: str | None = None
 ) -> MetricComparison:
     """A result from an assay.stats paired computation."""
@@ -87,7 +96,9 @@ def binary_result(
     slice: str | None = None,
 ) -> MetricComparison:
     """Paired 0/1 scores: Newcombe interval and McNemar's test."""
-    return from_paired(paired_binary_difference(baseline, candidate), metric=metric, slice=slice)
+    return result_from_paired(
+        paired_binary_difference(baseline, candidate), metric=metric, slice=slice
+    )
 
 
 def mean_result(
@@ -100,10 +111,10 @@ def mean_result(
 ) -> MetricComparison:
     """Paired continuous scores: t interval and paired t test."""
     paired = paired_mean_difference(baseline, candidate)
-    return from_paired(paired, metric=metric, goal=goal, slice=slice)
+    return result_from_paired(paired, metric=metric, goal=goal, slice=slice)
 
 
-def comparison(
+def comparison_of(
     results: Sequence[MetricComparison],
     *,
     errors: tuple[int, int] | None = (0, 1000),
