@@ -118,7 +118,7 @@ def test_names_must_be_non_empty_strings() -> None:
 def _entry_points(module: str) -> list[EntryPoint]:
     return [
         EntryPoint(name="shout", value=f"{module}:shout", group="assay.voices"),
-        EntryPoint(name="murmur", value=module, group="assay.voices"),
+        EntryPoint(name="quiet", value=f"{module}_quiet", group="assay.voices"),
     ]
 
 
@@ -127,6 +127,10 @@ def test_the_entry_point_group_is_read_once_on_the_first_lookup(
 ) -> None:
     name = f"registry_plugin_{tmp_path.name.replace('-', '_')}"
     (tmp_path / f"{name}.py").write_text(textwrap.dedent(PLUGIN))
+    # a module entry point: importing it registers what it defines, under its own names
+    (tmp_path / f"{name}_quiet.py").write_text(
+        f"import {name} as plugin\n\nplugin.REGISTRY.add('murmur', plugin.whisper)\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     calls: list[str] = []
 
@@ -138,18 +142,21 @@ def test_the_entry_point_group_is_read_once_on_the_first_lookup(
     converted: list[str] = []
 
     def convert(ep_name: str, loaded: object) -> object:
-        # a module entry point: importing it did not register, so register its function
         converted.append(ep_name)
-        return getattr(loaded, "whisper", loaded)
+        return loaded
 
     reg: Registry[object] = Registry("voice", group="assay.voices", convert=convert)
     assert calls == []  # constructing reads nothing
     plugin = importlib.import_module(name)
+    plugin.REGISTRY = reg  # where the module entry point registers
     assert reg.get("shout") is plugin.shout
     assert reg.get("murmur") is plugin.whisper
     assert reg.names() == ["murmur", "shout"]
-    assert calls == ["assay.voices"] and converted == ["shout", "murmur"]
-    sys.modules.pop(name, None)
+    assert calls == ["assay.voices"] and converted == ["shout"]
+    with pytest.raises(ConfigError, match="No voice is registered as 'quiet'"):
+        reg.get("quiet")
+    for module in (name, f"{name}_quiet"):
+        sys.modules.pop(module, None)
 
 
 def test_a_name_registered_in_code_wins_over_an_entry_point(

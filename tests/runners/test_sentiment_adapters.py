@@ -80,7 +80,7 @@ def test_vader_thresholds_are_checked():
     with pytest.raises(ConfigError, match="negative_threshold"):
         VaderAdapter(positive_threshold=0.1, negative_threshold=0.2)
     with pytest.raises(
-        ConfigError, match="'positive_threshold' parameter of VaderAdapter must be a number"
+        ConfigError, match="'positive_threshold' parameter of VaderAdapter must be a finite number"
     ):
         VaderAdapter(positive_threshold="abc")  # type: ignore[arg-type]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from types import ModuleType
 from typing import Any, Generic, TypeVar
 
 from assay.errors import ConfigError, ParameterError
@@ -33,9 +34,10 @@ class Registry(Generic[T]):
 
     ``kind`` names one entry in messages ("metric"), ``plural`` the list ("metrics");
     ``group`` is the entry-point group read on the first lookup. ``check`` validates an
-    object when it is registered (raise :class:`~assay.errors.ConfigError`); ``convert``
-    turns what an entry point loads into the registered object when loading it did not
-    register it already. ``function`` names the public decorator in argument errors.
+    object when it is registered (raise :class:`~assay.errors.ConfigError`). An entry point
+    names either an object, registered under the entry point's name (through ``convert``
+    when given), or a module, whose import registers what it defines. ``function`` names
+    the public decorator in argument errors.
     """
 
     def __init__(
@@ -119,8 +121,8 @@ class Registry(Generic[T]):
             if ep.name in self._entries:
                 continue  # registered in code first: the explicit registration wins
             loaded = ep.load()
-            if ep.name in self._entries:
-                continue  # importing it registered it
+            if ep.name in self._entries or isinstance(loaded, ModuleType):
+                continue  # a module registers what it defines when it is imported
             obj = self._convert(ep.name, loaded) if self._convert else loaded
             self.add(ep.name, obj)
 

@@ -123,23 +123,12 @@ def _check_kind(name: str, cls: type) -> None:
         )
 
 
-def _from_entry_point(name: str, loaded: Any) -> type:
-    # an entry point names a rule-kind class, or a module whose import registers its kinds
-    if not isinstance(loaded, type):
-        raise ConfigError(
-            f"The 'assay.rule_kinds' entry point {name!r} names neither a rule-kind class nor "
-            "a module that registers one under that name."
-        )
-    return loaded
-
-
 _KINDS: Registry[type] = Registry(
     "rule kind",
     plural="kinds",
     group="assay.rule_kinds",
     function="register_rule_kind",
     check=_check_kind,
-    convert=_from_entry_point,
 )
 
 

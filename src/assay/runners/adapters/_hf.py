@@ -42,19 +42,8 @@ _DTYPES = ("auto", "float32", "float16", "bfloat16")
 _IDENTITY = ("gguf_file", "device", "dtype")  # with the model: what makes the weights
 # describe() keys that are constructor arguments of the same name
 _REBUILT_FROM = (
-    "gguf_file",
-    "task",
-    "prompt_template",
-    "chat",
-    "system",
-    "choices",
-    "max_new_tokens",
-    "temperature",
-    "top_p",
-    "seed",
-    "batch_size",
-    "device",
-    "dtype",
+    *("gguf_file", "task", "prompt_template", "chat", "system", "choices", "max_new_tokens"),
+    *("temperature", "top_p", "seed", "batch_size", "device", "dtype"),
 )
 
 
