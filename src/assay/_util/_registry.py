@@ -19,7 +19,7 @@ import difflib
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from assay.errors import ConfigError, ParameterError
 
@@ -35,9 +35,9 @@ class Registry(Generic[T]):
     ``kind`` names one entry in messages ("metric"), ``plural`` the list ("metrics");
     ``group`` is the entry-point group read on the first lookup. ``check`` validates an
     object when it is registered (raise :class:`~assay.errors.ConfigError`). An entry point
-    names either an object, registered under the entry point's name (through ``convert``
-    when given), or a module, whose import registers what it defines. ``function`` names
-    the public decorator in argument errors.
+    names either an object, registered under the entry point's name, or a module, whose
+    import registers what it defines. ``function`` names the public decorator in argument
+    errors.
     """
 
     def __init__(
@@ -48,14 +48,12 @@ class Registry(Generic[T]):
         group: str | None = None,
         function: str = "register",
         check: Callable[[str, T], None] | None = None,
-        convert: Callable[[str, Any], T] | None = None,
     ) -> None:
         self.kind = kind
         self.plural = plural or f"{kind}s"
         self.group = group
         self.function = function
         self._check = check
-        self._convert = convert
         self._entries: dict[str, T] = {}
         self._loaded = group is None
 
@@ -123,8 +121,7 @@ class Registry(Generic[T]):
             loaded = ep.load()
             if ep.name in self._entries or isinstance(loaded, ModuleType):
                 continue  # a module registers what it defines when it is imported
-            obj = self._convert(ep.name, loaded) if self._convert else loaded
-            self.add(ep.name, obj)
+            self.add(ep.name, loaded)
 
 
 def _same_definition(old: object, new: object) -> bool:
