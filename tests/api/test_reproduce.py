@@ -18,7 +18,7 @@ from assay import Reproduction, reproduce
 from assay.cli._reproduce import reproduce_command
 from assay.core import Manifest, ModelRef
 from assay.errors import ConfigError
-from assay.runners import OpenAIAdapter
+from assay.runners import AdapterSpec, OpenAIAdapter, register_adapter
 from assay.testing import synthetic_suite
 from assay.workflows import capture_manifest
 from assay.workflows._reproduce import rebuild_adapter
@@ -95,7 +95,7 @@ def test_stateful_callable_shows_output_and_metric_differences(store, models):
 def test_manifest_differences_name_the_changed_model(store, models):
     data = synthetic_suite(45, seed=3)
     original = assay.evaluate(f"{models}:answer", suite=data, name="qa@1", store=store).run
-    rep = reproduce(original.run_id, store=store, model=f"{models}:answer_v2", record=False)
+    rep = reproduce(original.run_id, store=store, adapter=f"{models}:answer_v2", record=False)
     assert rep.reproduction_run is None and not rep.identical
     assert len(assay.list_runs(store=store)) == 1
     assert rep.output_agreement == 1.0
@@ -131,9 +131,9 @@ def test_sklearn_run_needs_the_fitted_estimator(store):
     data, x_train, y_train = _iris_suite()
     est = DecisionTreeClassifier(max_depth=2, random_state=0).fit(_frame(x_train), y_train)
     original = assay.evaluate(est, suite=data, name="tree@1", store=store).run
-    with pytest.raises(ConfigError, match=r"fitted estimator.*model="):
+    with pytest.raises(ConfigError, match=r"fitted estimator.*adapter="):
         reproduce(original.run_id, store=store)
-    rep = reproduce(original.run_id, store=store, model=est)
+    rep = reproduce(original.run_id, store=store, adapter=est)
     assert rep.output_agreement == 1.0 and rep.identical
     assert rep.manifest_differences == []
     # the reference: the estimator's own predictions on the suite's inputs
@@ -164,7 +164,7 @@ def test_ingested_run_without_adapter_says_what_to_pass(store):
     from assay.testing import synthetic_records
 
     run = assay.log_run(synthetic_records(data, seed=5), suite=data, model="m@1", store=store).run
-    with pytest.raises(ConfigError, match=r"without an adapter description.*model="):
+    with pytest.raises(ConfigError, match=r"without an adapter description.*adapter="):
         reproduce(run.run_id, store=store)
 
 
@@ -199,6 +199,11 @@ def test_openai_adapter_is_rebuilt_from_its_description():
         rebuild_adapter(_manifest_of({"adapter": "openai", "model": "x", "endpoint": "chat"}))
 
 
+# the command still passes the deprecated keywords until it is moved onto the new names
+@pytest.mark.filterwarnings(
+    "ignore:The 'model' parameter of reproduce:DeprecationWarning",
+    "ignore:The 'seed' parameter of reproduce:DeprecationWarning",
+)
 def test_cli_prints_report_and_json(store, models):
     data = synthetic_suite(30, seed=6)
     original = assay.evaluate(f"{models}:answer", suite=data, name="qa@1", store=store).run
@@ -257,3 +262,55 @@ def test_hugging_face_adapter_is_rebuilt_and_refused_when_the_weights_changed(tm
     (folder / "model.safetensors").write_bytes(b"\x02" * 1024)  # same size, new weights
     with pytest.raises(ConfigError, match="not the ones the run used"):
         rebuild_adapter(_manifest_of(recorded))
+
+
+@register_adapter("suffix-for-tests")
+class SuffixAdapter:
+    """A third-party adapter: answers each question, with a suffix that is one of its settings."""
+
+    name = "suffix-for-tests"
+
+    def __init__(self, suffix: str = "", *, batched: bool = True) -> None:
+        self.suffix = suffix
+        self.batched = batched
+
+    def predict(self, inputs):
+        return [x.replace("question", "answer") + self.suffix for x in inputs]
+
+    def describe(self) -> AdapterSpec:
+        return AdapterSpec(self.name, {"suffix": self.suffix, "batched": self.batched})
+
+
+def test_a_third_party_adapter_is_rebuilt_from_its_spec_and_reproduced(store):
+    data = synthetic_suite(24, seed=8)
+    # the suffix makes every answer wrong: rebuilt without its settings, it would be right
+    original = assay.evaluate(SuffixAdapter("!"), suite=data, name="sfx@1", store=store).run
+    assert original.metrics["accuracy"].estimate == 0.0
+    assert original.manifest.provenance["adapter"] == {
+        "adapter": "suffix-for-tests",
+        "suffix": "!",
+        "batched": True,
+    }
+    rebuilt = rebuild_adapter(assay.get_run(original.run_id, store=store).manifest)
+    assert isinstance(rebuilt, SuffixAdapter) and rebuilt.suffix == "!"
+    rep = reproduce(original.run_id, store=store)
+    assert rep.output_agreement == 1.0 and rep.n_compared == 24
+    assert rep.identical and rep.manifest_differences == []
+    with pytest.raises(ConfigError, match=r"no rebuild is known for the adapter 'gone-adapter'"):
+        rebuild_adapter(_manifest_of({"adapter": "gone-adapter", "suffix": "!"}))
+    with pytest.raises(ConfigError, match=r"does not take its recorded settings.*adapter="):
+        rebuild_adapter(_manifest_of({"adapter": "suffix-for-tests", "prefix": "?"}))
+
+
+def test_the_old_keywords_of_reproduce_still_work_with_a_warning(store, models):
+    data = synthetic_suite(12, seed=9)
+    original = assay.evaluate(f"{models}:answer", suite=data, name="qa@1", store=store).run
+    with pytest.warns(DeprecationWarning, match="'model' parameter of reproduce"):
+        rep = reproduce(original.run_id, store=store, model=f"{models}:answer", record=False)
+    assert rep.output_agreement == 1.0
+    with pytest.warns(DeprecationWarning, match="'seed' parameter of reproduce"):
+        again = reproduce(original.run_id, store=store, seed=3, record=False)
+    assert (
+        again.metric_results
+        == reproduce(original.run_id, store=store, rng=3, record=False).metric_results
+    )

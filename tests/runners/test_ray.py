@@ -23,7 +23,7 @@ from sklearn.preprocessing import StandardScaler
 
 import assay
 from assay.cli import main
-from assay.errors import AdapterError, ConfigError
+from assay.errors import ConfigError, MissingDependencyError
 from assay.runners import (
     CallableAdapter,
     OpenAIAdapter,
@@ -204,15 +204,25 @@ def test_arguments_and_missing_ray(monkeypatch):
     adapter = CallableAdapter(answer)
     with pytest.raises(ConfigError, match="'num_shards' parameter of evaluate_suite_ray"):
         evaluate_suite_ray(data, adapter, num_shards=0)
-    with pytest.raises(ConfigError, match="Give one of num_cpus or address"):
-        evaluate_suite_ray(data, adapter, num_cpus=2, address="auto")
+    with pytest.raises(ConfigError, match="Give one of num_cpus or ray_address"):
+        evaluate_suite_ray(data, adapter, num_cpus=2, ray_address="auto")
     with pytest.raises(ConfigError, match="'backend' parameter of evaluate_suite"):
         evaluate_suite(data, adapter, backend="spark")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="applies to backend='ray'"):
         evaluate_suite(data, adapter, ray_address="auto")
     monkeypatch.setitem(sys.modules, "ray", None)  # what an environment without Ray sees
-    with pytest.raises(AdapterError, match=r"pip install 'assay\[ray\]'"):
+    with pytest.raises(MissingDependencyError, match=r"pip install 'assay\[ray\]'$"):
         evaluate_suite_ray(data, adapter)
+
+
+def test_the_old_address_keyword_still_works_with_a_warning():
+    data = synthetic_suite(4, seed=7)
+    adapter = CallableAdapter(answer)
+    with (
+        pytest.warns(DeprecationWarning, match="'address' parameter of evaluate_suite_ray"),
+        pytest.raises(ConfigError, match="Give one of num_cpus or ray_address"),
+    ):
+        evaluate_suite_ray(data, adapter, num_cpus=2, address="auto")
 
 
 MODELS = """\

@@ -19,6 +19,7 @@ use it too.
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
 from assay._util._optional import require
+from assay._util._registry import Registry
 from assay._util._validate import (
     check_choice,
     check_instance,
@@ -29,6 +30,7 @@ from assay._util._validate import (
 )
 
 __all__ = [
+    "Registry",
     "atomic_path",
     "atomic_write",
     "check_choice",

@@ -8,13 +8,14 @@ package does the same, or names its module in the ``assay.rule_kinds`` entry-poi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
+from assay._util import Registry
 from assay.core import Comparison, MetricComparison
 from assay.errors import ConfigError, ParameterError
 
@@ -33,9 +34,6 @@ __all__ = [
 ]
 
 Outcome = Literal["pass", "fail", "inconclusive"]
-
-_ENTRY_POINT_GROUP = "assay.rule_kinds"
-_KINDS: dict[str, RuleKind] = {}
 
 
 class FieldProblem(ConfigError):
@@ -108,50 +106,46 @@ class RuleKind(Protocol):
 K = TypeVar("K")
 
 
+@functools.cache
+def _instance(cls: Hashable) -> RuleKind:
+    # a kind is stateless: one instance per class, made once
+    assert isinstance(cls, type)
+    instance: RuleKind = cls()
+    return instance
+
+
+def _check_kind(name: str, cls: type) -> None:
+    if not isinstance(cls, type) or not isinstance(_instance(cls), RuleKind):
+        what = getattr(cls, "__name__", repr(cls))
+        raise ConfigError(
+            f"A rule kind needs 'parameters', 'uses_metric', 'allows_slice', "
+            f"'fixed_metric' and 'judge'; {what} lacks some of them."
+        )
+
+
+_KINDS: Registry[type] = Registry(
+    "rule kind",
+    plural="kinds",
+    group="assay.rule_kinds",
+    function="register_rule_kind",
+    check=_check_kind,
+)
+
+
 def register_rule_kind(name: str, *, replace: bool = False) -> Callable[[type[K]], type[K]]:
     """Register a rule-kind class under ``name`` (class decorator); the class is instantiated
     once, without arguments. A second class under a taken name is a ConfigError unless
     ``replace`` is true."""
     if not isinstance(name, str) or not name.isidentifier():
         raise ParameterError("name", "register_rule_kind", "an identifier string", name)
-
-    def decorator(cls: type[K]) -> type[K]:
-        instance = cls()
-        if not isinstance(instance, RuleKind):
-            raise ConfigError(
-                f"A rule kind needs 'parameters', 'uses_metric', 'allows_slice', "
-                f"'fixed_metric' and 'judge'; {cls.__name__} lacks some of them."
-            )
-        taken = _KINDS.get(name)
-        if taken is not None and type(taken) is not cls and not replace:
-            raise ConfigError(f"A rule kind named {name!r} is already registered.")
-        _KINDS[name] = instance
-        return cls
-
-    return decorator
-
-
-def _load_entry_points() -> None:
-    for ep in entry_points(group=_ENTRY_POINT_GROUP):
-        if ep.name in _KINDS:
-            continue
-        loaded: Any = ep.load()  # importing the module registers its kinds
-        if ep.name not in _KINDS and isinstance(loaded, type):
-            register_rule_kind(ep.name)(loaded)
+    return _KINDS.register(name, replace=replace)
 
 
 def get_rule_kind(name: str) -> RuleKind:
     """The rule kind registered as ``name``; ConfigError listing the known kinds if none is."""
-    if name not in _KINDS:
-        _load_entry_points()
-    if name not in _KINDS:
-        raise ConfigError(
-            f"No rule kind is registered as {name!r}. Known kinds: {', '.join(list_rule_kinds())}."
-        )
-    return _KINDS[name]
+    return _instance(_KINDS.get(name))
 
 
 def list_rule_kinds() -> list[str]:
     """Names of the registered rule kinds, sorted."""
-    _load_entry_points()
-    return sorted(_KINDS)
+    return _KINDS.names()

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from assay.errors import ConfigError, ParameterError
+from assay._util import Registry
+from assay.errors import ParameterError
 from assay.stats import Alternative, Estimate, IntervalMethod, PairedResult, ResampleWeights
 
 __all__ = [
@@ -48,8 +48,9 @@ FloatArray = npt.NDArray[np.float64]
 Inputs = Mapping[str, Any]
 MetricFactory = Callable[..., "MetricDefinition"]
 
-_METRICS: dict[str, MetricFactory] = {}
-_ENTRY_POINT_GROUP = "assay.metrics"
+_METRICS: Registry[MetricFactory] = Registry(
+    "metric", group="assay.metrics", function="register_metric"
+)
 
 
 class CustomResampling(Protocol):
@@ -138,41 +139,23 @@ class MetricDefinition:
         return float(d.point(**inputs))
 
 
-def register_metric(name: str) -> Callable[[MetricFactory], MetricFactory]:
+def register_metric(
+    name: str, *, replace: bool = False
+) -> Callable[[MetricFactory], MetricFactory]:
     """Register a metric factory under ``name`` (decorator).
 
     The factory takes keyword settings (labels, ``k``, ...) and returns a
-    :class:`MetricDefinition`; ``get_metric(name, **settings)`` calls it.
+    :class:`MetricDefinition`; ``get_metric(name, **settings)`` calls it. A second factory
+    under a taken name is a :class:`~assay.errors.ConfigError` unless ``replace`` is true.
     """
-    if not isinstance(name, str) or not name:
-        raise ParameterError("name", "register_metric", "a non-empty string", name)
-
-    def decorator(factory: MetricFactory) -> MetricFactory:
-        if name in _METRICS and _METRICS[name] is not factory:
-            raise ConfigError(f"A metric named {name!r} is already registered.")
-        _METRICS[name] = factory
-        return factory
-
-    return decorator
-
-
-def _load_entry_points() -> None:
-    for ep in entry_points(group=_ENTRY_POINT_GROUP):
-        if ep.name not in _METRICS:
-            _METRICS[ep.name] = ep.load()
+    return _METRICS.register(name, replace=replace)
 
 
 def get_metric(name: str, **settings: Any) -> MetricDefinition:
     """The metric registered as ``name``, built with ``settings``; ConfigError if unknown."""
-    if name not in _METRICS:
-        _load_entry_points()
-    if name not in _METRICS:
-        known = ", ".join(sorted(_METRICS))
-        raise ConfigError(f"No metric is registered as {name!r}. Known metrics: {known}.")
-    return _METRICS[name](**settings)
+    return _METRICS.get(name)(**settings)
 
 
 def list_metrics() -> list[str]:
     """Names of all registered metrics, sorted."""
-    _load_entry_points()
-    return sorted(_METRICS)
+    return _METRICS.names()

@@ -14,10 +14,10 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
-from assay.errors import ConfigError, DataError, ParameterError
+from assay._util import Registry
+from assay.errors import ConfigError, DataError
 
 __all__ = [
     "Scorer",
@@ -35,45 +35,25 @@ __all__ = [
 
 Scorer = Callable[[Any, Any], float]
 
-_SCORERS: dict[str, Scorer] = {}
-_ENTRY_POINT_GROUP = "assay.scorers"
+_SCORERS: Registry[Scorer] = Registry("scorer", group="assay.scorers", function="register_scorer")
 _LOG_LOSS_EPS = 1e-15
 
 
-def register_scorer(name: str) -> Callable[[Scorer], Scorer]:
+def register_scorer(name: str, *, replace: bool = False) -> Callable[[Scorer], Scorer]:
     """Register a per-example scorer under ``name`` (decorator).
 
-    A scorer takes ``(output, reference)`` and returns a float. Registering a name twice is
-    a :class:`~assay.errors.ConfigError`, so a plug-in cannot silently replace a built-in.
+    A scorer takes ``(output, reference)`` and returns a float. Registering a taken name with
+    another function is a :class:`~assay.errors.ConfigError` unless ``replace`` is true, so a
+    plug-in cannot silently replace a built-in.
     """
-    if not isinstance(name, str) or not name:
-        raise ParameterError("name", "register_scorer", "a non-empty string", name)
-
-    def decorator(fn: Scorer) -> Scorer:
-        if name in _SCORERS and _SCORERS[name] is not fn:
-            raise ConfigError(f"A scorer named {name!r} is already registered.")
-        _SCORERS[name] = fn
-        return fn
-
-    return decorator
-
-
-def _load_entry_points() -> None:
-    for ep in entry_points(group=_ENTRY_POINT_GROUP):
-        if ep.name not in _SCORERS:
-            _SCORERS[ep.name] = ep.load()
+    return _SCORERS.register(name, replace=replace)
 
 
 def get_scorer(name: str, **params: Any) -> Scorer:
     """The scorer registered under ``name``, with keyword settings bound (a suite metric's
     ``scorer_params``); a ConfigError listing the known names or the accepted settings otherwise.
     """
-    if name not in _SCORERS:
-        _load_entry_points()
-    if name not in _SCORERS:
-        known = ", ".join(sorted(_SCORERS))
-        raise ConfigError(f"No scorer is registered as {name!r}. Known scorers: {known}.")
-    fn = _SCORERS[name]
+    fn = _SCORERS.get(name)
     if not params:
         return fn
     accepted = [
@@ -110,8 +90,7 @@ def get_scorer(name: str, **params: Any) -> Scorer:
 
 def list_scorers() -> list[str]:
     """Names of all registered scorers, sorted."""
-    _load_entry_points()
-    return sorted(_SCORERS)
+    return _SCORERS.names()
 
 
 def _references(reference: Any) -> list[Any]:

@@ -4,6 +4,9 @@
   ones (:class:`AsyncModelAdapter`: :class:`OpenAIAdapter` for OpenAI-compatible endpoints,
   :class:`HuggingFaceAdapter` for local transformers models, found with
   :func:`shipped_model`) register by name (:func:`register_adapter`, :func:`get_adapter`).
+  Each describes itself as an :class:`AdapterSpec` (registry name and settings, recorded in
+  a run's manifest) and :func:`build_adapter` rebuilds it from one (or refuses, with
+  :class:`AdapterRebuildError`).
   :func:`adapter_for_suite` gives an adapter the suite's prompt template.
 * :func:`evaluate_suite` runs either kind; :func:`evaluate_suite_async` is the asynchronous
   path (concurrency, retries, rate limits, repeated samples, :class:`ResponseCache`).
@@ -45,6 +48,7 @@ from assay.runners.adapters._base import (
     ModelAdapter,
     SklearnAdapter,
     adapter_names,
+    build_adapter,
     get_adapter,
     load_callable,
     register_adapter,
@@ -57,12 +61,15 @@ from assay.runners.adapters._embed import (
 from assay.runners.adapters._hf import HuggingFaceAdapter, shipped_model
 from assay.runners.adapters._http import RetryPolicy, TokenBucket
 from assay.runners.adapters._openai import OpenAIAdapter
+from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 from assay.runners.adapters._vader import VaderAdapter
 from assay.runners.judges._grading import grade_records, grade_records_async
 from assay.runners.judges._scorer import ModelGradedScorer
 
 __all__ = [
     "MODEL_GRADED",
+    "AdapterRebuildError",
+    "AdapterSpec",
     "AsyncModelAdapter",
     "AsyncModelClient",
     "CallableAdapter",
@@ -86,6 +93,7 @@ __all__ = [
     "VaderAdapter",
     "adapter_for_suite",
     "adapter_names",
+    "build_adapter",
     "early_stop_decision",
     "evaluate_suite",
     "evaluate_suite_async",

@@ -24,8 +24,9 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import numpy as np
 import pyarrow as pa
 
+from assay._util import check_instance, check_int
 from assay.data import SuiteData
-from assay.errors import ConfigError, DataError
+from assay.errors import DataError
 from assay.runners._cache import ResponseCache, request_key
 from assay.runners._scoring import (
     ProgressCallback,
@@ -231,15 +232,11 @@ async def evaluate_suite_async(
     (a cached answer keeps the latency it was measured with). Cancelling the coroutine leaves
     every answer received so far in the cache.
     """
-    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-        raise ConfigError(
-            f"The 'samples' parameter of evaluate_suite must be an integer >= 1. Got {samples!r}."
-        )
-    if not isinstance(adapter, AsyncModelAdapter):
-        raise ConfigError(
-            "The 'adapter' parameter of evaluate_suite_async must be an AsyncModelAdapter. "
-            f"Got {type(adapter).__name__}."
-        )
+    # evaluate_suite hands asynchronous adapters to this function: its name is the one users see
+    check_int(samples, "samples", "evaluate_suite")
+    check_instance(
+        adapter, "adapter", "evaluate_suite_async", AsyncModelAdapter, "an AsyncModelAdapter"
+    )
     adapter = adapter_for_suite(adapter, data)
     score_fns = resolve_scorers(data, scorers)
     fields = example_fields(data.examples, data.suite.slice_names)

@@ -22,7 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from assay.errors import ConfigError, StorageError
+from assay._util import check_instance
+from assay.errors import ParameterError, StorageError
 
 __all__ = ["ResponseCache", "request_key"]
 
@@ -51,11 +52,9 @@ class ResponseCache:
     """
 
     def __init__(self, cache_dir: str | Path) -> None:
-        if not isinstance(cache_dir, str | Path) or not str(cache_dir):
-            raise ConfigError(
-                "The 'cache_dir' parameter of ResponseCache must be a folder path. "
-                f"Got {cache_dir!r}."
-            )
+        check_instance(cache_dir, "cache_dir", "ResponseCache", (str, Path), "a folder path")
+        if not str(cache_dir):
+            raise ParameterError("cache_dir", "ResponseCache", "a folder path", cache_dir)
         self.cache_dir = Path(cache_dir)
         self._conn: sqlite3.Connection | None = None
         self._pending: list[tuple[str, str]] = []

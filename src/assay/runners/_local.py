@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 
+from assay._util import check_int
 from assay.data import SuiteData
 from assay.errors import AssayError, ConfigError, ParameterError
 from assay.runners._async_runner import AsyncModelAdapter, evaluate_suite_async, run_coroutine
@@ -64,7 +65,7 @@ def evaluate_suite(
             scorers=scorers,
             batch_size=batch_size,
             samples=samples,
-            address=ray_address,
+            ray_address=ray_address,
             cache_dir=cache_dir,
             on_progress=on_progress,
         )
@@ -86,14 +87,8 @@ def evaluate_suite(
                 on_progress=on_progress,
             )
         )
-    if batch_size < 1:
-        raise ConfigError(
-            f"The 'batch_size' parameter of evaluate_suite must be an integer >= 1. Got {batch_size!r}."
-        )
-    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-        raise ConfigError(
-            f"The 'samples' parameter of evaluate_suite must be an integer >= 1. Got {samples!r}."
-        )
+    check_int(batch_size, "batch_size", "evaluate_suite")
+    check_int(samples, "samples", "evaluate_suite")
     if cache_dir is not None:
         raise ConfigError(
             "The 'cache_dir' parameter of evaluate_suite applies to asynchronous adapters "

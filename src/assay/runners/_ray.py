@@ -26,8 +26,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from assay._util import check_int, renamed_parameters, require
 from assay.data import SuiteData
-from assay.errors import AdapterError, AssayError, ConfigError, ParameterError
+from assay.errors import AdapterError, AssayError, ConfigError
 from assay.runners._async_runner import AsyncModelAdapter
 from assay.runners._local import evaluate_suite
 from assay.runners._scoring import ProgressCallback, Scorer, describe_error, resolve_scorers
@@ -39,6 +40,7 @@ _FN = "evaluate_suite_ray"
 _DISCARD_WAIT_S = 5.0
 
 
+@renamed_parameters({"address": "ray_address"})
 def evaluate_suite_ray(
     data: SuiteData,
     adapter: ModelAdapter | AsyncModelAdapter,
@@ -47,7 +49,7 @@ def evaluate_suite_ray(
     batch_size: int = 512,
     samples: int = 1,
     num_shards: int | None = None,
-    address: str | None = None,
+    ray_address: str | None = None,
     num_cpus: int | None = None,
     cache_dir: str | Path | None = None,
     on_progress: ProgressCallback | None = None,
@@ -64,11 +66,14 @@ def evaluate_suite_ray(
     ``cache_dir`` must then be a folder every worker can reach.
 
     Where Ray is already initialised in this process, that connection is used as it is
-    (``address`` and ``num_cpus`` are then not looked at, and it stays open). Otherwise ``address=None`` starts a local cluster (``num_cpus`` CPUs, default all) and
-    ``address="auto"`` or ``"ray://HOST:PORT"`` connects to a running one; either is shut
+    (``ray_address`` and ``num_cpus`` are then not looked at, and it stays open). Otherwise
+    ``ray_address=None`` starts a local cluster (``num_cpus`` CPUs, default all) and
+    ``ray_address="auto"`` or ``"ray://HOST:PORT"`` connects to a running one; either is shut
     down (disconnected) when the call returns. Progress is reported as shards finish.
+    (``address=`` is the deprecated spelling of ``ray_address=``.)
 
-    Raises :class:`~assay.errors.AdapterError` when Ray is not installed or the cluster cannot
+    Raises :class:`~assay.errors.MissingDependencyError` when Ray is not installed,
+    :class:`~assay.errors.AdapterError` when the cluster cannot
     be reached, and :class:`~assay.errors.ConfigError` when the adapter or scorers cannot be
     pickled or cannot be loaded on a worker.
     """
@@ -78,10 +83,10 @@ def evaluate_suite_ray(
         _check_count("num_shards", num_shards)
     if num_cpus is not None:
         _check_count("num_cpus", num_cpus)
-        if address is not None:
+        if ray_address is not None:
             raise ConfigError(
                 f"The 'num_cpus' parameter of {_FN} sizes a local cluster; an existing cluster "
-                f"at {address!r} keeps its own size. Give one of num_cpus or address."
+                f"at {ray_address!r} keeps its own size. Give one of num_cpus or ray_address."
             )
     if cache_dir is not None and not isinstance(adapter, AsyncModelAdapter):
         raise ConfigError(
@@ -92,7 +97,7 @@ def evaluate_suite_ray(
     ray = _import_ray()
     adapter_blob = _pickled(ray, "adapter", adapter)
     scorers_blob = _pickled(ray, "scorers", dict(scorers) if scorers else None)
-    started = _connect(ray, address, num_cpus)
+    started = _connect(ray, ray_address, num_cpus)
     try:
         return _run_shards(
             ray,
@@ -111,18 +116,11 @@ def evaluate_suite_ray(
 
 
 def _check_count(name: str, value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ParameterError(name, _FN, "an integer >= 1", value)
+    check_int(value, name, _FN, minimum=1)
 
 
 def _import_ray() -> Any:
-    try:
-        import ray
-    except ImportError as exc:
-        raise AdapterError(
-            f"The Ray backend needs Ray ({exc}). Install it with: pip install 'assay[ray]'"
-        ) from exc
-    return ray
+    return require("ray", "ray", feature="the Ray backend")
 
 
 def _pickled(ray: Any, what: str, obj: object) -> bytes:

@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from assay._util import check_instance, require
 from assay.data import SuiteData
-from assay.errors import AdapterError, ConfigError, DataError
+from assay.errors import ConfigError, DataError, ParameterError
 
 __all__ = ["PromptTemplate", "adapter_for_suite", "example_fields"]
 
@@ -64,10 +65,9 @@ class PromptTemplate:
     """
 
     def __init__(self, text: str) -> None:
-        if not isinstance(text, str) or not text:
-            raise ConfigError(
-                f"The 'text' parameter of PromptTemplate must be a non-empty string. Got {text!r}."
-            )
+        check_instance(text, "text", "PromptTemplate", str, "a non-empty string")
+        if not text:
+            raise ParameterError("text", "PromptTemplate", "a non-empty string", text)
         self.text = text
         self._compiled: Any = None
 
@@ -82,13 +82,9 @@ class PromptTemplate:
 
     def _template(self) -> Any:
         if self._compiled is None:
-            try:
-                import jinja2
-                from jinja2.sandbox import SandboxedEnvironment
-            except ImportError:  # pragma: no cover - depends on the environment
-                raise AdapterError(
-                    "Prompt templates need Jinja: pip install 'assay[tasks]'"
-                ) from None
+            jinja2 = require("jinja2", "tasks", feature="prompt templates")
+            from jinja2.sandbox import SandboxedEnvironment
+
             env = SandboxedEnvironment(
                 undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
             )

@@ -7,9 +7,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay._util import renamed_parameters
 from assay.compare import compare_runs
 from assay.core import (
     Manifest,
@@ -21,14 +23,12 @@ from assay.core import (
 from assay.data import Location, SuiteData, validate_records
 from assay.errors import ConfigError
 from assay.runners import (
+    AdapterRebuildError,
     AsyncModelAdapter,
-    CallableAdapter,
-    HuggingFaceAdapter,
     ModelAdapter,
-    OpenAIAdapter,
-    PromptTemplate,
+    adapter_names,
+    build_adapter,
     evaluate_suite,
-    load_callable,
 )
 from assay.storage import Store
 from assay.workflows._api import _store, get_run, log_run
@@ -36,21 +36,6 @@ from assay.workflows._capture import capture_manifest
 from assay.workflows._evaluate import as_adapter
 
 __all__ = ["Reproduction", "rebuild_adapter", "reproduce"]
-
-# describe() keys of OpenAIAdapter that are constructor arguments of the same name
-_OPENAI_ARGS = (
-    "base_url",
-    "endpoint",
-    "system_prompt",
-    "parameters",
-    "concurrency",
-    "timeout_s",
-    "max_retries",
-    "requests_per_minute",
-    "tokens_per_minute",
-    "price_per_1k_input",
-    "price_per_1k_output",
-)
 
 
 @dataclass(frozen=True)
@@ -98,66 +83,21 @@ class Reproduction:
 def _missing(what: str, why: str) -> ConfigError:
     return ConfigError(
         f"Cannot rebuild the model of this run: {why}. Pass {what} as "
-        "reproduce(..., model=...): a fitted estimator, a callable, 'module:function' or a "
+        "reproduce(..., adapter=...): a fitted estimator, a callable, 'module:function' or a "
         "ModelAdapter (on the command line: --callable module:function)."
     )
-
-
-def _openai(desc: dict[str, Any]) -> OpenAIAdapter:
-    absent = [k for k in ("model", "endpoint", "base_url", "parameters") if k not in desc]
-    if absent:
-        raise _missing("an OpenAIAdapter", f"its manifest does not record {', '.join(absent)}")
-    template = desc.get("prompt_template")
-    if template is not None:
-        rebuilt = PromptTemplate(template)
-        if desc.get("prompt_template_digest") not in (None, rebuilt.digest):
-            raise _missing(
-                "an OpenAIAdapter", "the recorded prompt template does not match its digest"
-            )
-    kwargs = {k: desc[k] for k in _OPENAI_ARGS if desc.get(k) is not None}
-    return OpenAIAdapter(desc["model"], prompt_template=template, **kwargs)
-
-
-# describe() keys of HuggingFaceAdapter that are constructor arguments of the same name
-_HF_ARGS = (
-    "gguf_file",
-    "task",
-    "prompt_template",
-    "chat",
-    "system",
-    "choices",
-    "max_new_tokens",
-    "temperature",
-    "top_p",
-    "seed",
-    "batch_size",
-    "device",
-    "dtype",
-)
-
-
-def _hf(desc: dict[str, Any]) -> HuggingFaceAdapter:
-    if "model" not in desc or "model_digest" not in desc:
-        raise _missing("a HuggingFaceAdapter", "its manifest does not record the model")
-    kwargs = {k: desc[k] for k in _HF_ARGS if desc.get(k) is not None}
-    adapter = HuggingFaceAdapter(desc["model"], **kwargs)
-    if adapter.model_digest != desc["model_digest"]:
-        raise _missing(
-            "a HuggingFaceAdapter",
-            f"the weights at {desc['model']!r} are not the ones the run used (digest "
-            f"{adapter.model_digest[:12]} now, {str(desc['model_digest'])[:12]} then)",
-        )
-    return adapter
 
 
 def rebuild_adapter(manifest: Manifest) -> ModelAdapter | AsyncModelAdapter:
     """The adapter a run was made with, from ``provenance["adapter"]`` of its manifest.
 
-    Callables are imported again by ``module:qualname``; OpenAI-compatible endpoints are
-    rebuilt from their recorded address, model, decoding parameters and prompt template (the
-    API key comes from the environment); local Hugging Face models from their recorded path,
-    settings and template, refused when the weights' digest no longer matches. Anything else (scikit-learn estimators, runs that
-    were ingested) raises :class:`~assay.errors.ConfigError`: pass ``model=`` instead.
+    Any registered adapter is rebuilt from the :class:`~assay.runners.AdapterSpec` it
+    recorded, by :func:`~assay.runners.build_adapter`: callables are imported again by
+    ``module:qualname``; OpenAI-compatible endpoints get their recorded address, model,
+    decoding parameters and prompt template (the API key comes from the environment); local
+    models (Hugging Face, sentence embeddings) are refused when the weights' digest no longer
+    matches. Fitted estimators (scikit-learn), adapters that are not registered and runs that
+    were ingested raise :class:`~assay.errors.ConfigError`: pass ``adapter=`` instead.
     """
     desc = manifest.provenance.get("adapter")
     if not isinstance(desc, dict):
@@ -167,26 +107,19 @@ def rebuild_adapter(manifest: Manifest) -> ModelAdapter | AsyncModelAdapter:
             "description",
         )
     kind = desc.get("adapter")
-    if kind == "callable":
-        spec = desc.get("callable")
-        if not isinstance(spec, str) or "<" in spec:
-            raise _missing("the callable", f"the callable {spec!r} cannot be imported by name")
-        try:
-            load_callable(spec)
-        except ConfigError as exc:
-            raise _missing("the callable", str(exc).rstrip(".")) from exc
-        return CallableAdapter(spec, batched=bool(desc.get("batched", False)))
-    if kind == "openai":
-        return _openai(desc)
-    if kind == "hf":
-        return _hf(desc)
-    if kind == "sklearn":
+    if not isinstance(kind, str) or kind not in adapter_names():
         raise _missing(
-            "the fitted estimator",
-            f"the manifest names the estimator {desc.get('estimator')!r} and its parameters, "
-            "but not its fitted state",
+            "the model",
+            f"no rebuild is known for the adapter {kind!r} (registered adapters: "
+            f"{', '.join(adapter_names())})",
         )
-    raise _missing("the model", f"no rebuild is known for the adapter {kind!r}")
+    try:
+        adapter: ModelAdapter | AsyncModelAdapter = build_adapter(desc)
+    except AdapterRebuildError as exc:
+        raise _missing(exc.what, exc.why) from exc
+    except ConfigError as exc:
+        raise _missing("the model", str(exc).rstrip(".")) from exc
+    return adapter
 
 
 def _pairs(records: pa.Table) -> dict[tuple[str, int], Any]:
@@ -224,18 +157,20 @@ def _summary(
     return f"{'reproduced' if ok else 'not reproduced'}: {share}; {metrics}{same}"
 
 
+@renamed_parameters({"model": "adapter", "seed": "rng"})
 def reproduce(
     run_ref: str,
     *,
     store: Store | None = None,
-    model: Any = None,
+    adapter: Any = None,
     record: bool = True,
-    seed: int = 0,
+    rng: int | np.random.Generator = 0,
 ) -> Reproduction:
     """Run a stored run's model on the same suite version again and report the agreement.
 
-    The model is rebuilt from the manifest (:func:`rebuild_adapter`) unless ``model`` is
-    given. The suite is the stored version the run was made on, with as many samples per
+    The model is rebuilt from the manifest (:func:`rebuild_adapter`: any registered adapter,
+    from the spec it recorded) unless ``adapter`` is given (a fitted estimator, a callable,
+    ``'module:function'`` or an adapter; ``model=`` is its deprecated spelling). The suite is the stored version the run was made on, with as many samples per
     example as the run has; the suite's own scorers score the outputs (scorers passed to the
     original evaluation are not recorded). The new run keeps the original's model name,
     parameters, seeds and data digests and is tagged ``reproduces=<run id>``; when its
@@ -243,22 +178,23 @@ def reproduce(
 
     Agreement is the share of (example_id, sample_index) pairs with equal outputs. Metric
     differences are :func:`assay.compare.compare_runs` with the original as baseline (paired
-    tests, intervals at 95%, bootstrap seeded by ``seed``); manifest differences are
+    tests, intervals at 95%, bootstrap randomness from ``rng``; ``seed=`` is its deprecated
+    spelling); manifest differences are
     :func:`assay.core.diff_manifests` without the creation time. The summary judges the
     suite's metrics only: latency and cost are reported but are measurements of the machine
     and the moment, not expected to reproduce.
     """
     st = _store(store)
     original = get_run(run_ref, store=st)
-    adapter = rebuild_adapter(original.manifest) if model is None else as_adapter(model)
+    rebuilt = rebuild_adapter(original.manifest) if adapter is None else as_adapter(adapter)
     suite = st.suites.get(original.suite_digest)
     data = SuiteData(suite=suite, examples=st.suites.examples(suite.digest))
     before = st.runs.records(original.run_id)
     samples = int(pc.max(before.column("sample_index")).as_py() or 0) + 1 if before.num_rows else 1
-    raw = evaluate_suite(data, adapter, samples=samples)
+    raw = evaluate_suite(data, rebuilt, samples=samples)
     table = validate_records(raw, data, where=Location("<reproduction>", "parquet"))
     m = original.manifest
-    provenance = {**m.provenance, "adapter": adapter.describe()}
+    provenance = {**m.provenance, "adapter": rebuilt.describe()}
     tags = {**original.tags, "reproduces": original.run_id}
     manifest = capture_manifest(
         suite_digest=original.suite_digest,
@@ -267,7 +203,7 @@ def reproduce(
         provenance=provenance,
         dataset_digests=dict(m.dataset_digests),
         config={"params": dict(original.params)},
-        source=f"runner:{adapter.name}",
+        source=f"runner:{rebuilt.name}",
     )
     identical = False
     candidate: Run = original.model_copy(
@@ -284,14 +220,14 @@ def reproduce(
             seeds=m.seeds,
             provenance=provenance,
             dataset_digests=m.dataset_digests,
-            source=f"runner:{adapter.name}",
+            source=f"runner:{rebuilt.name}",
         )
         identical = not logged.created
         # an identical reproduction is not stored again: its manifest is the one captured here
         candidate = logged.run if logged.created else candidate
     differences = diff_manifests(m, candidate.manifest)
     comparison = compare_runs(
-        original, before, candidate, table, suite, rng=seed, manifest_differences=differences
+        original, before, candidate, table, suite, rng=rng, manifest_differences=differences
     )
     results = [r for r in comparison.results if r.slice_attribute is None]
     agreement, n = _agreement(before, table)

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from assay._util import Registry
 from assay.errors import AdapterError, ConfigError
+from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 
 __all__ = [
+    "AdapterFactory",
     "CallableAdapter",
     "ModelAdapter",
     "SklearnAdapter",
     "adapter_names",
+    "build_adapter",
     "get_adapter",
     "load_callable",
     "register_adapter",
@@ -36,49 +40,62 @@ class ModelAdapter(Protocol):
         ...
 
     def describe(self) -> dict[str, Any]:
-        """Facts about the model for the manifest (class, parameters, ...)."""
+        """Facts about the model for the manifest: for a registered adapter an
+        :class:`AdapterSpec` (registry name and settings), from which it is rebuilt."""
         ...
 
 
-_REGISTRY: dict[str, Callable[..., ModelAdapter]] = {}
+AdapterFactory = Callable[..., Any]
+"""An adapter class (or a function) that builds an adapter from its arguments."""
+
+_ADAPTERS: Registry[AdapterFactory] = Registry(
+    "model adapter", group="assay.adapters", function="register_adapter"
+)
 
 
 def register_adapter(
-    name: str,
-) -> Callable[[Callable[..., ModelAdapter]], Callable[..., ModelAdapter]]:
-    """Register an adapter factory under ``name`` (decorator)."""
+    name: str, *, replace: bool = False
+) -> Callable[[AdapterFactory], AdapterFactory]:
+    """Register an adapter factory (usually the adapter class) under ``name`` (decorator).
 
-    def deco(factory: Callable[..., ModelAdapter]) -> Callable[..., ModelAdapter]:
-        _REGISTRY[name] = factory
-        return factory
-
-    return deco
+    A second factory under a taken name is a :class:`~assay.errors.ConfigError` unless
+    ``replace`` is true. The adapter's ``describe()`` should return an :class:`AdapterSpec`
+    with this name, so :func:`build_adapter` (and :func:`assay.reproduce`) can rebuild it.
+    """
+    return _ADAPTERS.register(name, replace=replace)
 
 
 def get_adapter(name: str, *args: Any, **kwargs: Any) -> ModelAdapter:
-    """Build the adapter registered as ``name``."""
-    _load_entry_points()
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise ConfigError(
-            f"No model adapter is called {name!r}. Known: {sorted(_REGISTRY)}."
-        ) from None
-    return factory(*args, **kwargs)
+    """Build the adapter registered as ``name`` with the given arguments."""
+    adapter: ModelAdapter = _ADAPTERS.get(name)(*args, **kwargs)
+    return adapter
 
 
 def adapter_names() -> list[str]:
     """Names of every registered adapter."""
-    _load_entry_points()
-    return sorted(_REGISTRY)
+    return _ADAPTERS.names()
 
 
-def _load_entry_points() -> None:
-    from importlib.metadata import entry_points
+def build_adapter(spec: AdapterSpec | Mapping[str, Any]) -> Any:
+    """The adapter an :class:`AdapterSpec` (or a recorded description) describes.
 
-    for ep in entry_points(group="assay.adapters"):
-        if ep.name not in _REGISTRY:
-            _REGISTRY[ep.name] = ep.load()
+    The registered factory's ``from_spec(spec)`` rebuilds it when the factory has one (it
+    checks what must still hold, such as the weights' digest); otherwise the factory is
+    called with the recorded settings as keywords. Raises
+    :class:`~assay.errors.ConfigError` for an unknown name and :class:`AdapterRebuildError`
+    when the description is not enough to rebuild the adapter.
+    """
+    spec = AdapterSpec.from_description(spec)
+    factory = _ADAPTERS.get(spec.name)
+    from_spec = getattr(factory, "from_spec", None)
+    if callable(from_spec):
+        return from_spec(spec)
+    try:
+        return factory(**spec.settings)
+    except TypeError as exc:
+        raise AdapterRebuildError(
+            "the model", f"the {spec.name!r} adapter does not take its recorded settings ({exc})"
+        ) from exc
 
 
 def load_callable(spec: str) -> Callable[..., Any]:
@@ -126,13 +143,25 @@ class CallableAdapter:
             return out
         return [fn(x) for x in inputs]
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> AdapterSpec:
+        """The callable's importable name (``module:qualname``) and whether it is batched."""
         fn = self._fn()
-        return {
-            "adapter": self.name,
-            "callable": f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', repr(fn))}",
-            "batched": self.batched,
-        }
+        where = f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', repr(fn))}"
+        return AdapterSpec(self.name, {"callable": where, "batched": self.batched})
+
+    @classmethod
+    def from_spec(cls, spec: AdapterSpec) -> CallableAdapter:
+        """The callable imported again by name; refused when it cannot be imported."""
+        where = spec.get("callable")
+        if not isinstance(where, str) or "<" in where:
+            raise AdapterRebuildError(
+                "the callable", f"the callable {where!r} cannot be imported by name"
+            )
+        try:
+            load_callable(where)
+        except ConfigError as exc:
+            raise AdapterRebuildError("the callable", str(exc).rstrip(".")) from exc
+        return cls(where, batched=bool(spec.get("batched", False)))
 
 
 @register_adapter("sklearn")
@@ -158,7 +187,8 @@ class SklearnAdapter:
         )
         return [v.item() if hasattr(v, "item") else v for v in self.estimator.predict(frame)]
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> AdapterSpec:
+        """The estimator's class, pipeline steps and scalar parameters (not its fitted state)."""
         est = self.estimator
         params: dict[str, Any] = {}
         if hasattr(est, "get_params"):
@@ -168,11 +198,17 @@ class SklearnAdapter:
                 if value is None or isinstance(value, bool | int | float | str):
                     params[key] = value
         steps = [type(s).__name__ for _, s in getattr(est, "steps", [])]
-        out: dict[str, Any] = {
-            "adapter": self.name,
-            "estimator": f"{type(est).__module__}.{type(est).__qualname__}",
-        }
+        out: dict[str, Any] = {"estimator": f"{type(est).__module__}.{type(est).__qualname__}"}
         if steps:
             out["steps"] = " -> ".join(steps)
         out["parameters"] = params
-        return out
+        return AdapterSpec(self.name, out)
+
+    @classmethod
+    def from_spec(cls, spec: AdapterSpec) -> SklearnAdapter:
+        """Always refused: a manifest records the estimator's settings, not its fitted state."""
+        raise AdapterRebuildError(
+            "the fitted estimator",
+            f"the manifest names the estimator {spec.get('estimator')!r} and its parameters, "
+            "but not its fitted state",
+        )

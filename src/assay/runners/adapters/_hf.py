@@ -19,31 +19,44 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from assay.errors import AdapterError, ConfigError, DataError, ParameterError
+from assay._util import require
+from assay.errors import (
+    AdapterError,
+    ConfigError,
+    DataError,
+    MissingDependencyError,
+    ParameterError,
+)
 from assay.runners._async_runner import ModelResponse, run_coroutine
 from assay.runners._tasks import PromptTemplate
 from assay.runners.adapters._base import register_adapter
 from assay.runners.adapters._hf_batching import MicroBatcher
 from assay.runners.adapters._hf_files import model_digest, resolve_source, shipped_model
+from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 
 __all__ = ["HuggingFaceAdapter", "shipped_model"]
 
 Task = Literal["generate", "choice"]
-_INSTALL = "pip install 'assay[hf]'"
 _BATCH_WAIT_S = 0.005  # how long a batch waits for more requests before it runs part-full
 _DTYPES = ("auto", "float32", "float16", "bfloat16")
 _IDENTITY = ("gguf_file", "device", "dtype")  # with the model: what makes the weights
+# describe() keys that are constructor arguments of the same name
+_REBUILT_FROM = (
+    *("gguf_file", "task", "prompt_template", "chat", "system", "choices", "max_new_tokens"),
+    *("temperature", "top_p", "seed", "batch_size", "device", "dtype"),
+)
 
 
 def _runtime() -> ModuleType:
+    # the model module imports both at its top: name the one that is missing
+    for module in ("torch", "transformers"):
+        require(module, "hf", feature="the Hugging Face adapter")
     try:
         from assay.runners.adapters import _hf_model
-    except ImportError as exc:
-        missing = exc.name or "torch or transformers"
-        raise AdapterError(
-            f"The Hugging Face adapter needs torch and transformers ({missing} is missing): "
-            f"{_INSTALL}"
-        ) from None
+    except ImportError as exc:  # another of the extra's packages (accelerate, gguf)
+        raise MissingDependencyError(
+            exc.name or "transformers", "hf", feature="the Hugging Face adapter"
+        ) from exc
     return _hf_model
 
 
@@ -233,39 +246,59 @@ class HuggingFaceAdapter:
             self._placement = (device, runtime.resolve_dtype(self.dtype, device))
         return self._placement
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> AdapterSpec:
         """Model (path, GGUF file, digest), task, template (text, digest), decoding, placement."""
         try:
             device, dtype = self._resolved()
-        except AdapterError:  # torch is missing: record what was asked for
+        except (AdapterError, MissingDependencyError):  # torch is missing: record the request
             device, dtype = self.device, self.dtype
         template = self.prompt_template
-        return {
-            "adapter": self.name,
-            "model": str(self.model),
-            "gguf_file": self.gguf_file,
-            "model_digest": self.model_digest,
-            "model_digest_method": "sha256 of the GGUF file"
-            if self._source()[1] is not None
-            else "sha256 of config.json and of each weights file",
-            "task": self.task,
-            "prompt_template": None if template is None else template.text,
-            "prompt_template_digest": None if template is None else template.digest,
-            "chat": self.chat,
-            "system": self.system,
-            "choices": self.choices,
-            "decoding": "choice log-likelihood"
-            if self.task == "choice"
-            else ("greedy" if self.temperature == 0 else "sampling"),
-            "max_new_tokens": self.max_new_tokens,
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "seed": self.seed,
-            "batch_size": self.batch_size,
-            "concurrency": self.concurrency,
-            "device": device,
-            "dtype": dtype,
-        }
+        return AdapterSpec(
+            self.name,
+            {
+                "model": str(self.model),
+                "gguf_file": self.gguf_file,
+                "model_digest": self.model_digest,
+                "model_digest_method": "sha256 of the GGUF file"
+                if self._source()[1] is not None
+                else "sha256 of config.json and of each weights file",
+                "task": self.task,
+                "prompt_template": None if template is None else template.text,
+                "prompt_template_digest": None if template is None else template.digest,
+                "chat": self.chat,
+                "system": self.system,
+                "choices": self.choices,
+                "decoding": "choice log-likelihood"
+                if self.task == "choice"
+                else ("greedy" if self.temperature == 0 else "sampling"),
+                "max_new_tokens": self.max_new_tokens,
+                "temperature": self.temperature,
+                "top_p": self.top_p,
+                "seed": self.seed,
+                "batch_size": self.batch_size,
+                "concurrency": self.concurrency,
+                "device": device,
+                "dtype": dtype,
+            },
+        )
+
+    @classmethod
+    def from_spec(cls, spec: AdapterSpec) -> HuggingFaceAdapter:
+        """The adapter from its recorded path, settings and template; refused when the
+        weights' digest no longer matches the recorded one."""
+        if "model" not in spec or "model_digest" not in spec:
+            raise AdapterRebuildError(
+                "a HuggingFaceAdapter", "its manifest does not record the model"
+            )
+        kwargs = {k: spec[k] for k in _REBUILT_FROM if spec.get(k) is not None}
+        adapter = cls(spec["model"], **kwargs)
+        if adapter.model_digest != spec["model_digest"]:
+            raise AdapterRebuildError(
+                "a HuggingFaceAdapter",
+                f"the weights at {spec['model']!r} are not the ones the run used (digest "
+                f"{adapter.model_digest[:12]} now, {str(spec['model_digest'])[:12]} then)",
+            )
+        return adapter
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -324,7 +357,7 @@ class HuggingFaceAdapter:
         """The loaded model and tokenizer (loaded on first call, then kept).
 
         Returns a ``LoadedModel`` with ``model``, ``tokenizer``, ``device``, ``dtype`` and
-        ``context_length``. Raises :class:`~assay.errors.AdapterError` when torch or
+        ``context_length``. Raises :class:`~assay.errors.MissingDependencyError` when torch or
         transformers is missing (``pip install 'assay[hf]'``) or the files cannot be loaded.
         """
         slot = self._slot

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from assay.errors import AdapterError, ConfigError
+from assay._util import check_int, check_number, require
 
 __all__ = ["HttpOutcome", "JsonPoster", "RetryPolicy", "TokenBucket", "import_aiohttp"]
 
@@ -32,12 +32,8 @@ _SNIPPET = 200
 
 
 def import_aiohttp() -> Any:
-    """The aiohttp module, or an AdapterError with the install line."""
-    try:
-        import aiohttp
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise AdapterError("HTTP adapters need aiohttp: pip install 'assay[http]'") from None
-    return aiohttp
+    """The aiohttp module, or a MissingDependencyError with the install line."""
+    return require("aiohttp", "http", feature="HTTP adapters")
 
 
 @dataclass(frozen=True)
@@ -54,18 +50,10 @@ class RetryPolicy:
     """Limit on one attempt, from sending the request to reading the whole answer."""
 
     def __post_init__(self) -> None:
-        checks = (
-            ("max_retries", isinstance(self.max_retries, int) and self.max_retries >= 0, ">= 0"),
-            ("backoff_s", self.backoff_s >= 0, ">= 0"),
-            ("max_backoff_s", self.max_backoff_s >= 0, ">= 0"),
-            ("timeout_s", self.timeout_s > 0, "> 0"),
-        )
-        for name, ok, domain in checks:
-            if not ok:
-                raise ConfigError(
-                    f"The {name!r} parameter of RetryPolicy must be a number {domain}. "
-                    f"Got {getattr(self, name)!r}."
-                )
+        check_int(self.max_retries, "max_retries", "RetryPolicy", minimum=0)
+        check_number(self.backoff_s, "backoff_s", "RetryPolicy", low=0)
+        check_number(self.max_backoff_s, "max_backoff_s", "RetryPolicy", low=0)
+        check_number(self.timeout_s, "timeout_s", "RetryPolicy", low=0, low_open=True)
 
     def backoff(self, retry: int, rng: random.Random) -> float:
         """Seconds to wait before retry number ``retry`` (0-based), jitter included."""
@@ -108,10 +96,7 @@ class TokenBucket:
     """
 
     def __init__(self, per_minute: float, burst: float | None = None) -> None:
-        if not per_minute > 0:
-            raise ConfigError(
-                f"The 'per_minute' parameter of TokenBucket must be a number > 0. Got {per_minute!r}."
-            )
+        check_number(per_minute, "per_minute", "TokenBucket", low=0, low_open=True)
         self.rate = per_minute / 60.0
         self.capacity = max(1.0, per_minute / 60.0 if burst is None else burst)
         self._level = self.capacity

@@ -15,11 +15,13 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from assay.errors import AdapterError, ConfigError, DataError
+from assay._util import check_choice, check_int, check_number
+from assay.errors import AdapterError, DataError, ParameterError
 from assay.runners._async_runner import ModelResponse, run_coroutine
 from assay.runners._tasks import PromptTemplate
 from assay.runners.adapters._base import register_adapter
 from assay.runners.adapters._http import JsonPoster, RetryPolicy, TokenBucket, import_aiohttp
+from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 
 __all__ = ["OpenAIAdapter"]
 
@@ -32,13 +34,6 @@ _PATHS: dict[str, str] = {
 _CHARS_PER_TOKEN = 4  # rough guess for the token rate limit; corrected by the reported usage
 
 
-def _positive_or_none(value: float | None, name: str) -> None:
-    if value is not None and not (isinstance(value, int | float) and value > 0):
-        raise ConfigError(
-            f"The {name!r} parameter of OpenAIAdapter must be a number > 0 or None. Got {value!r}."
-        )
-
-
 def _fields(value: Any, index: int) -> dict[str, Any]:
     # the fields example_fields gives, for an input outside a suite
     own = dict(value) if isinstance(value, dict) else {}
@@ -48,6 +43,22 @@ def _fields(value: Any, index: int) -> dict[str, Any]:
 
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# describe() keys that are constructor arguments of the same name
+_REBUILT_FROM = (
+    "base_url",
+    "endpoint",
+    "system_prompt",
+    "parameters",
+    "concurrency",
+    "timeout_s",
+    "max_retries",
+    "requests_per_minute",
+    "tokens_per_minute",
+    "price_per_1k_input",
+    "price_per_1k_output",
+)
 
 
 @register_adapter("openai")
@@ -95,34 +106,24 @@ class OpenAIAdapter:
         price_per_1k_input: float | None = None,
         price_per_1k_output: float | None = None,
     ) -> None:
+        where = "OpenAIAdapter"
         if not isinstance(model, str) or not model:
-            raise ConfigError(
-                f"The 'model' parameter of OpenAIAdapter must be a non-empty string. Got {model!r}."
-            )
-        if endpoint not in _PATHS:
-            raise ConfigError(
-                f"The 'endpoint' parameter of OpenAIAdapter must be one of {sorted(_PATHS)}. "
-                f"Got {endpoint!r}."
-            )
-        if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
-            raise ConfigError(
-                "The 'concurrency' parameter of OpenAIAdapter must be an integer >= 1. "
-                f"Got {concurrency!r}."
-            )
-        for value, label in (
-            (requests_per_minute, "requests_per_minute"),
-            (tokens_per_minute, "tokens_per_minute"),
+            raise ParameterError("model", where, "a non-empty string", model)
+        check_choice(endpoint, "endpoint", where, tuple(sorted(_PATHS)))
+        check_int(concurrency, "concurrency", where)
+        # None means no limit and no price
+        for label, value in (
+            ("requests_per_minute", requests_per_minute),
+            ("tokens_per_minute", tokens_per_minute),
         ):
-            _positive_or_none(value, label)
-        for value, label in (
-            (price_per_1k_input, "price_per_1k_input"),
-            (price_per_1k_output, "price_per_1k_output"),
+            if value is not None:
+                check_number(value, label, where, low=0, low_open=True)
+        for label, value in (
+            ("price_per_1k_input", price_per_1k_input),
+            ("price_per_1k_output", price_per_1k_output),
         ):
-            if value is not None and not (isinstance(value, int | float) and value >= 0):
-                raise ConfigError(
-                    f"The {label!r} parameter of OpenAIAdapter must be a number >= 0 or None. "
-                    f"Got {value!r}."
-                )
+            if value is not None:
+                check_number(value, label, where, low=0)
         self.model = model
         self.base_url = base_url.rstrip("/")
         self.endpoint = endpoint
@@ -150,26 +151,48 @@ class OpenAIAdapter:
         """The endpoint's full address."""
         return self.base_url + _PATHS[self.endpoint]
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> AdapterSpec:
         """Model, endpoint, decoding settings, prompt template (text and digest), limits, prices."""
         template = self.prompt_template
-        return {
-            "adapter": self.name,
-            "model": self.model,
-            "endpoint": self.endpoint,
-            "base_url": self.base_url,
-            "parameters": dict(self.parameters),
-            "prompt_template": None if template is None else template.text,
-            "prompt_template_digest": None if template is None else template.digest,
-            "system_prompt": self.system_prompt,
-            "concurrency": self.concurrency,
-            "timeout_s": self.retry.timeout_s,
-            "max_retries": self.retry.max_retries,
-            "requests_per_minute": self.requests_per_minute,
-            "tokens_per_minute": self.tokens_per_minute,
-            "price_per_1k_input": self.price_per_1k_input,
-            "price_per_1k_output": self.price_per_1k_output,
-        }
+        return AdapterSpec(
+            self.name,
+            {
+                "model": self.model,
+                "endpoint": self.endpoint,
+                "base_url": self.base_url,
+                "parameters": dict(self.parameters),
+                "prompt_template": None if template is None else template.text,
+                "prompt_template_digest": None if template is None else template.digest,
+                "system_prompt": self.system_prompt,
+                "concurrency": self.concurrency,
+                "timeout_s": self.retry.timeout_s,
+                "max_retries": self.retry.max_retries,
+                "requests_per_minute": self.requests_per_minute,
+                "tokens_per_minute": self.tokens_per_minute,
+                "price_per_1k_input": self.price_per_1k_input,
+                "price_per_1k_output": self.price_per_1k_output,
+            },
+        )
+
+    @classmethod
+    def from_spec(cls, spec: AdapterSpec) -> OpenAIAdapter:
+        """The adapter from its recorded address, model, decoding settings and template; the
+        API key comes from the environment. Refused when the template does not match its
+        recorded digest."""
+        absent = [k for k in ("model", "endpoint", "base_url", "parameters") if k not in spec]
+        if absent:
+            raise AdapterRebuildError(
+                "an OpenAIAdapter", f"its manifest does not record {', '.join(absent)}"
+            )
+        template = spec.get("prompt_template")
+        if template is not None:
+            rebuilt = PromptTemplate(template)
+            if spec.get("prompt_template_digest") not in (None, rebuilt.digest):
+                raise AdapterRebuildError(
+                    "an OpenAIAdapter", "the recorded prompt template does not match its digest"
+                )
+        kwargs = {k: spec[k] for k in _REBUILT_FROM if spec.get(k) is not None}
+        return cls(spec["model"], prompt_template=template, **kwargs)
 
     def _prompt(self, example: Mapping[str, Any]) -> Any:
         if self.prompt_template is not None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from assay.errors import AdapterError, ConfigError
+from assay._util import check_instance, check_number, require
+from assay.errors import ConfigError
 from assay.runners.adapters._base import register_adapter
+from assay.runners.adapters._spec import AdapterSpec
 
 __all__ = ["VaderAdapter"]
-
-_INSTALL = "pip install vaderSentiment==3.3.2 (or pip install 'assay[sentiment]')"
 
 
 @register_adapter("vader")
@@ -36,23 +36,14 @@ class VaderAdapter:
         negative_threshold: float = -0.05,
         neutral_label: str = "neutral",
     ) -> None:
-        for name, value in (
-            ("positive_threshold", positive_threshold),
-            ("negative_threshold", negative_threshold),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigError(
-                    f"The {name!r} parameter of VaderAdapter must be a number. Got {value!r}."
-                )
+        check_number(positive_threshold, "positive_threshold", "VaderAdapter")
+        check_number(negative_threshold, "negative_threshold", "VaderAdapter")
         if negative_threshold >= positive_threshold:
             raise ConfigError(
                 "The 'negative_threshold' parameter of VaderAdapter must be below "
                 f"positive_threshold ({positive_threshold!r}). Got {negative_threshold!r}."
             )
-        if not isinstance(neutral_label, str):
-            raise ConfigError(
-                f"The 'neutral_label' parameter of VaderAdapter must be text. Got {neutral_label!r}."
-            )
+        check_instance(neutral_label, "neutral_label", "VaderAdapter", str, "text")
         self.positive_threshold = positive_threshold
         self.negative_threshold = negative_threshold
         self.neutral_label = neutral_label
@@ -60,11 +51,10 @@ class VaderAdapter:
 
     def _model(self) -> Any:
         if self._analyzer is None:
-            try:
-                from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-            except ImportError:
-                raise AdapterError(f"The VADER adapter needs vaderSentiment: {_INSTALL}") from None
-            self._analyzer = SentimentIntensityAnalyzer()
+            vader = require(
+                "vaderSentiment.vaderSentiment", "sentiment", feature="the VADER adapter"
+            )
+            self._analyzer = vader.SentimentIntensityAnalyzer()
         return self._analyzer
 
     def compound(self, texts: Sequence[str]) -> list[float]:
@@ -88,7 +78,7 @@ class VaderAdapter:
             for c in self.compound(inputs)
         ]
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> AdapterSpec:
         """Thresholds, the neutral label and the vaderSentiment version."""
         from importlib.metadata import PackageNotFoundError, version
 
@@ -96,11 +86,20 @@ class VaderAdapter:
             installed = version("vaderSentiment")
         except PackageNotFoundError:
             installed = None
-        return {
-            "adapter": self.name,
-            "model": "vaderSentiment.SentimentIntensityAnalyzer",
-            "vaderSentiment": installed,
-            "positive_threshold": self.positive_threshold,
-            "negative_threshold": self.negative_threshold,
-            "neutral_label": self.neutral_label,
-        }
+        return AdapterSpec(
+            self.name,
+            {
+                "model": "vaderSentiment.SentimentIntensityAnalyzer",
+                "vaderSentiment": installed,
+                "positive_threshold": self.positive_threshold,
+                "negative_threshold": self.negative_threshold,
+                "neutral_label": self.neutral_label,
+            },
+        )
+
+    @classmethod
+    def from_spec(cls, spec: AdapterSpec) -> VaderAdapter:
+        """The adapter with its recorded thresholds and neutral label (a different
+        vaderSentiment version shows up as a manifest difference)."""
+        keys = ("positive_threshold", "negative_threshold", "neutral_label")
+        return cls(**{k: spec[k] for k in keys if k in spec})

@@ -20,7 +20,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from assay.errors import ConfigError, DataError
+from assay._util import check_choice, check_instance
+from assay.errors import ConfigError, DataError, ParameterError
 from assay.runners._async_runner import AsyncModelAdapter
 from assay.runners._cache import request_key
 from assay.runners._scoring import MODEL_GRADED
@@ -62,16 +63,9 @@ class ModelGradedScorer:
     ) -> None:
         if isinstance(rubric, str):
             rubric = PromptTemplate(rubric)
-        if not isinstance(rubric, PromptTemplate):
-            raise ConfigError(
-                "The 'rubric' parameter of ModelGradedScorer must be Jinja text or a "
-                f"PromptTemplate. Got {type(rubric).__name__}."
-            )
-        if not isinstance(judge, AsyncModelAdapter):
-            raise ConfigError(
-                "The 'judge' parameter of ModelGradedScorer must be an AsyncModelAdapter. "
-                f"Got {type(judge).__name__}."
-            )
+        where = "ModelGradedScorer"
+        check_instance(rubric, "rubric", where, PromptTemplate, "Jinja text or a PromptTemplate")
+        check_instance(judge, "judge", where, AsyncModelAdapter, "an AsyncModelAdapter")
         table = dict(_DEFAULT_CHOICES if choices is None else choices)
         if (
             len(table) < 2
@@ -82,15 +76,13 @@ class ModelGradedScorer:
                 for v in table.values()
             )
         ):
-            raise ConfigError(
-                "The 'choices' parameter of ModelGradedScorer must map 2 or more distinct "
-                f"answers (case-insensitive) to finite scores. Got {choices!r}."
+            raise ParameterError(
+                "choices",
+                where,
+                "a map of 2 or more distinct answers (case-insensitive) to finite scores",
+                choices,
             )
-        if score not in ("label", "probability"):
-            raise ConfigError(
-                "The 'score' parameter of ModelGradedScorer must be 'label' or 'probability'. "
-                f"Got {score!r}."
-            )
+        check_choice(score, "score", where, ("label", "probability"))
         self.rubric = rubric
         self.judge = judge
         self.choices = {k: float(v) for k, v in table.items()}

@@ -1,0 +1,136 @@
+"""One registry for every named extension point: a decorator, an entry-point group, one
+duplicate policy.
+
+Built-in metrics, scorers, rule kinds and adapters register exactly as a third-party package
+does: with the registry's decorator in a module that is imported, or by naming an object (or
+a module that registers on import) in the registry's entry-point group of its package
+metadata. The group is read once, on the first lookup, so importing assay stays cheap.
+
+The duplicate policy is the same everywhere: registering a taken name with a *different*
+object is a :class:`~assay.errors.ConfigError` (a plug-in cannot silently replace a built-in)
+unless ``replace=True``; registering the very same object again is a no-op, and so is
+registering the same definition again (same module and qualified name: a module reloaded with
+:func:`importlib.reload` makes new objects), which then takes the old one's place.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Generic, TypeVar
+
+from assay.errors import ConfigError, ParameterError
+
+__all__ = ["Registry"]
+
+T = TypeVar("T")
+E = TypeVar("E")
+
+
+class Registry(Generic[T]):
+    """Objects of one kind by name.
+
+    ``kind`` names one entry in messages ("metric"), ``plural`` the list ("metrics");
+    ``group`` is the entry-point group read on the first lookup. ``check`` validates an
+    object when it is registered (raise :class:`~assay.errors.ConfigError`). An entry point
+    names either an object, registered under the entry point's name, or a module, whose
+    import registers what it defines. ``function`` names the public decorator in argument
+    errors.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        plural: str | None = None,
+        group: str | None = None,
+        function: str = "register",
+        check: Callable[[str, T], None] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.plural = plural or f"{kind}s"
+        self.group = group
+        self.function = function
+        self._check = check
+        self._entries: dict[str, T] = {}
+        self._loaded = group is None
+
+    def register(self, name: str, *, replace: bool = False) -> Callable[[E], E]:
+        """Register the decorated object under ``name`` and return it unchanged."""
+        self._check_name(name)
+
+        def decorator(obj: E) -> E:
+            self.add(name, obj, replace=replace)  # type: ignore[arg-type]
+            return obj
+
+        return decorator
+
+    def add(self, name: str, obj: T, *, replace: bool = False) -> None:
+        """Register ``obj`` under ``name`` (the decorator's work, as a call)."""
+        self._check_name(name)
+        taken = self._entries.get(name)
+        if taken is obj:
+            return
+        if taken is not None and not replace and not _same_definition(taken, obj):
+            raise ConfigError(
+                f"A {self.kind} named {name!r} is already registered; pass replace=True to "
+                "replace it."
+            )
+        if self._check is not None:
+            self._check(name, obj)
+        self._entries[name] = obj
+
+    def get(self, name: str) -> T:
+        """The object registered as ``name``; a ConfigError with the close and known names."""
+        self._load_entry_points()
+        try:
+            return self._entries[name]
+        except KeyError:
+            pass
+        known = self.names()
+        close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        listed = ", ".join(known) if known else "none"
+        raise ConfigError(
+            f"No {self.kind} is registered as {name!r}.{hint} Known {self.plural}: {listed}."
+        )
+
+    def names(self) -> list[str]:
+        """Every registered name, sorted."""
+        self._load_entry_points()
+        return sorted(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        self._load_entry_points()
+        return name in self._entries
+
+    def _check_name(self, name: object) -> None:
+        if not isinstance(name, str) or not name:
+            raise ParameterError("name", self.function, "a non-empty string", name)
+
+    def _load_entry_points(self) -> None:
+        if self._loaded:
+            return
+        # set first: an entry point's module may look names up while it registers
+        self._loaded = True
+        for ep in entry_points(group=self.group or ""):
+            if ep.name in self._entries:
+                continue  # registered in code first: the explicit registration wins
+            loaded = ep.load()
+            if ep.name in self._entries or isinstance(loaded, ModuleType):
+                continue  # a module registers what it defines when it is imported
+            self.add(ep.name, loaded)
+
+
+def _same_definition(old: object, new: object) -> bool:
+    # a lambda or a function defined inside another one has no importable name of its own
+    where = [(getattr(o, "__module__", None), getattr(o, "__qualname__", None)) for o in (old, new)]
+    module, qualname = where[0]
+    return (
+        where[0] == where[1]
+        and isinstance(module, str)
+        and isinstance(qualname, str)
+        and "<" not in qualname
+    )
