@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import json
 import pickle
-from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -59,15 +58,20 @@ def _outputs(records: pa.Table) -> list[Any]:
     return [outputs[i] for i in order]
 
 
-def _rebuilder(adapter: Adapter) -> Callable[[dict[str, Any]], Adapter] | None:
-    """How to rebuild ``adapter`` from its description, where its class or the runners say."""
-    own = getattr(type(adapter), "from_description", None)
-    if callable(own):
-        return own  # type: ignore[no-any-return]
-    import assay.runners as runners
+def _rebuilt(adapter: Adapter, description: Any) -> Adapter | None:
+    """The adapter rebuilt from its description by the registry, or None where the adapter
+    refuses to be rebuilt with a reason (fitted state that no description records)."""
+    from assay.runners import AdapterRebuildError, AdapterSpec, adapter_names, build_adapter
 
-    shared = getattr(runners, "adapter_from_description", None)
-    return shared if callable(shared) else None
+    spec = AdapterSpec.from_description(description)
+    if spec.name not in adapter_names():
+        raise _fail(f"describe() names {spec.name!r}, which is not a registered adapter")
+    try:
+        return build_adapter(spec)  # type: ignore[no-any-return]
+    except AdapterRebuildError as exc:
+        if not str(exc):
+            raise _fail("the adapter refuses to be rebuilt without saying why") from exc
+        return None
 
 
 def check_adapter(
@@ -108,9 +112,8 @@ def check_adapter(
         raise _fail("a pickled copy describes itself differently")
     if _outputs(_evaluate(copy, data, "the suite with a pickled copy")) != _outputs(records):
         raise _fail("a pickled copy answers differently")
-    rebuild = _rebuilder(adapter)
-    if rebuild is not None:
-        rebuilt = rebuild(description)
+    rebuilt = _rebuilt(adapter, description)
+    if rebuilt is not None:
         if rebuilt.describe() != description:
             raise _fail("the adapter rebuilt from its description describes itself differently")
         if _outputs(_evaluate(rebuilt, data, "the suite with a rebuilt adapter")) != _outputs(
