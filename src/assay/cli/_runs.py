@@ -11,10 +11,9 @@ from rich.table import Table
 import assay
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
-from assay.core import Run
-from assay.data import SampleSummary, summarise_samples
+from assay.data import SampleSummary
 from assay.reports import fixed_interval
-from assay.storage import Store
+from assay.workflows import sample_summaries
 
 runs_app = typer.Typer(
     help="Find, inspect, compare manifests of, and export stored runs.", no_args_is_help=True
@@ -85,7 +84,7 @@ def show_command(
     """Show a run: model, suite, manifest, and every metric with its interval and method."""
     store = assay.open_store(db)
     r = assay.get_run(run, store=store)
-    samples = _sample_summaries(r, store)
+    samples = sample_summaries(r, store=store)
     if json:
         out = r.model_dump(mode="json")
         if samples:
@@ -135,12 +134,6 @@ def show_command(
     ):
         man.add_row(key, safe(value))
     console.print(man)
-
-
-def _sample_summaries(r: Run, store: Store) -> list[SampleSummary]:
-    if r.n_records <= r.n_examples:
-        return []
-    return summarise_samples(store.runs.records(r.run_id), store.suites.get(r.suite_digest))
 
 
 def _sample_json(s: SampleSummary) -> dict[str, Any]:

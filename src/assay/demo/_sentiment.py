@@ -16,7 +16,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assay._util import renamed_parameters
+from assay._util import check_int, renamed_parameters
 from assay.datasets import (
     SENTIMENT_DOMAINS,
     load_sentiment_corpus,
@@ -24,7 +24,7 @@ from assay.datasets import (
     sentiment_suite,
 )
 from assay.demo._adult import DemoResult
-from assay.errors import AdapterError, ParameterError
+from assay.errors import AdapterError
 from assay.runners import (
     EmbeddingClassifierAdapter,
     ProgressCallback,
@@ -113,8 +113,8 @@ def run_sentiment_demo(
     ``(done, total)`` while texts are embedded and evaluated.
     """
     _check_installed()
-    if sample is not None and (isinstance(sample, bool) or sample < 100):
-        raise ParameterError("sample", "run_sentiment_demo", "an integer >= 100", sample)
+    if sample is not None:
+        check_int(sample, "sample", "run_sentiment_demo", minimum=100)
     say = on_step or (lambda _msg: None)
     st = store if store is not None else default_store()
     corpus = load_sentiment_corpus()

@@ -7,7 +7,7 @@ none is passed, and never print.
 * the store: :func:`default_store`, what every ``store=None`` means
 * runs: :func:`log_run`, :func:`ingest`, :func:`list_runs`, :func:`get_run`,
   :func:`diff_runs`, :func:`export_run`, :func:`register_suite`, :func:`get_suite`,
-  :func:`list_suites`, :func:`capture_manifest`
+  :func:`list_suites`, :func:`sample_summaries`, :func:`capture_manifest`
 * evaluation: :func:`evaluate`, :func:`as_adapter`, :func:`early_stop_plan`,
   :func:`reproduce`, :func:`import_log`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         log_run,
         parse_metric_filter,
         register_suite,
+        sample_summaries,
     )
     from assay.workflows._capture import capture_code_version, capture_manifest
     from assay.workflows._decide import (
@@ -72,6 +73,7 @@ _EXPORTS = {
     "log_run": "_api",
     "parse_metric_filter": "_api",
     "register_suite": "_api",
+    "sample_summaries": "_api",
     "capture_code_version": "_capture",
     "capture_manifest": "_capture",
     "DecisionDetails": "_decide",
@@ -129,6 +131,7 @@ __all__ = [
     "register_suite",
     "reproduce",
     "resolve_policy",
+    "sample_summaries",
     "verify_ledger",
     "write_reports",
 ]

@@ -24,11 +24,13 @@ from assay.core import (
 )
 from assay.data import (
     Location,
+    SampleSummary,
     SuiteData,
     detect_format,
     load_suite,
     read_table,
     records_digest,
+    summarise_samples,
     validate_records,
 )
 from assay.data import summarise_records as _summarise
@@ -50,6 +52,7 @@ __all__ = [
     "log_run",
     "parse_metric_filter",
     "register_suite",
+    "sample_summaries",
 ]
 
 
@@ -240,6 +243,16 @@ def list_runs(
 def get_run(ref: str, *, store: Store | None = None) -> Run:
     """A run by id or unique id prefix."""
     return _store(store).runs.get(ref)
+
+
+def sample_summaries(run: Run | str, *, store: Store | None = None) -> list[SampleSummary]:
+    """Per metric, how a run's repeated samples of an example vary, with pass@k (empty when
+    every example has one sample)."""
+    st = _store(store)
+    found = run if isinstance(run, Run) else st.runs.get(run)
+    if found.n_records <= found.n_examples:
+        return []
+    return summarise_samples(st.runs.records(found.run_id), st.suites.get(found.suite_digest))
 
 
 def diff_runs(a: str, b: str, *, store: Store | None = None) -> list[ManifestDifference]:

@@ -141,13 +141,9 @@ def evaluate(
     stop_provenance: dict[str, Any] = {}
     if early_stop is not None:
         if backend != "local":
-            raise ConfigError(
-                f"The 'backend' parameter of evaluate must be 'local' with early_stop. Got {backend!r}."
-            )
+            raise ParameterError("backend", "evaluate", "'local' with early_stop", backend)
         if samples != 1:
-            raise ConfigError(
-                f"The 'samples' parameter of evaluate must be 1 with early_stop. Got {samples!r}."
-            )
+            raise ParameterError("samples", "evaluate", "1 with early_stop", samples)
         records, stopped = evaluate_suite_early_stop(
             data,
             runner,
