@@ -119,7 +119,7 @@ def test_runs_show_reports_repeated_samples_with_pass_at_k(home, store, capsys):
         calls[x] = j + 1
         return 0 if (x + j) % 3 == 0 else 1
 
-    logged = assay.evaluate(flaky, suite=data, name="sampler@1", store=store, samples=3)
+    logged = assay.evaluate(flaky, suite=data, model="sampler@1", store=store, samples=3)
     assert main(["runs", "show", logged.run.run_id[:12], "--json"]) == 0
     shown = _json(capsys)
     (summary,) = shown["repeated_samples"]

@@ -20,8 +20,6 @@ Exit codes (stable; scripts and CI rely on them):
 
 from __future__ import annotations
 
-import sys
-
 import typer
 from rich.console import Console
 
@@ -120,8 +118,3 @@ def main(argv: list[str] | None = None) -> int:
         err.print("[bold red]internal error[/]: please report it with the traceback above.")
         return EXIT_INTERNAL
     return int(result) if isinstance(result, int) else 0
-
-
-def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())

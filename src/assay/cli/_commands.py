@@ -276,7 +276,7 @@ def run_command(
         logged = assay.evaluate(
             target,
             suite=suite,
-            name=model,
+            model=model,
             store=store,
             batch_size=batch_size,
             samples=samples,

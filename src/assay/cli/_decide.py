@@ -13,6 +13,7 @@ from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 from assay.core import Comparison, MetricComparison, VerdictResult
+from assay.reports import fixed_interval
 
 decisions_app = typer.Typer(
     help="Recorded decisions, approvals and the ledger.", no_args_is_help=True
@@ -34,10 +35,6 @@ PolicyOption = Annotated[
 _STYLE = {"SHIP": "bold green", "BLOCK": "bold red", "INCONCLUSIVE": "bold yellow"}
 
 
-def _num(x: float) -> str:
-    return f"{x:+.4f}" if abs(x) < 100 else f"{x:+.4g}"
-
-
 def _result_row(r: MetricComparison) -> list[str]:
     d = r.difference
     p_adj = "" if r.p_adjusted is None else f"{r.p_adjusted:.3g}"
@@ -45,7 +42,7 @@ def _result_row(r: MetricComparison) -> list[str]:
         safe(r.label),
         f"{r.baseline.estimate:.4f}",
         f"{r.candidate.estimate:.4f}",
-        f"{_num(d.estimate)} [{_num(d.low)}, {_num(d.high)}]",
+        fixed_interval(d.estimate, d.low, d.high, signed=True),
         f"{r.p_value:.3g}",
         p_adj,
         str(r.n),
@@ -122,7 +119,7 @@ def compare_command(
 ) -> None:
     """Compare two runs paired by example: every metric × slice with intervals, tests and p-values."""
     c = assay.compare_runs(
-        baseline, candidate, store=assay.open_store(db), shared_only=shared_only, seed=seed
+        baseline, candidate, shared_only=shared_only, rng=seed, store=assay.open_store(db)
     )
     if json:
         emit_json(c.model_dump(mode="json"))
@@ -156,25 +153,24 @@ def gate_command(
             baseline,
             candidate,
             policy=policy,
-            store=store,
-            out_dir=report or "assay-reports",
+            output=report or "assay-reports",
             shared_only=shared_only,
-            seed=seed,
+            rng=seed,
+            store=store,
         )
         comparison, verdict, files = rec.comparison, rec.verdict, rec.files
         note = f"decision {rec.decision.decision_id[:12]} {'recorded' if rec.created else 'was already recorded'}"
     else:
-        chosen = assay.resolve_policy(policy)
-        comparison = assay.compare_runs(
+        gated = assay.gate_runs(
             baseline,
             candidate,
-            store=store,
+            policy=policy,
+            output=report,
             shared_only=shared_only,
-            seed=seed,
-            confidence=chosen.confidence,
+            rng=seed,
+            store=store,
         )
-        verdict = assay.gate(comparison, chosen)
-        files = assay.write_reports(comparison, verdict, report) if report else {}
+        comparison, verdict, files = gated.comparison, gated.verdict, gated.files
         note = ""
     if json:
         emit_json(
@@ -207,24 +203,23 @@ def report_command(
     db: DbOption = None,
 ) -> None:
     """Write the HTML and Markdown reports and the decision memo for two runs."""
-    chosen = assay.resolve_policy(policy)
-    comparison = assay.compare_runs(
+    gated = assay.gate_runs(
         baseline,
         candidate,
-        store=assay.open_store(db),
+        policy=policy,
+        output=output,
         shared_only=shared_only,
-        seed=seed,
-        confidence=chosen.confidence,
+        rng=seed,
+        store=assay.open_store(db),
     )
-    verdict = assay.gate(comparison, chosen)
-    for key, path in assay.write_reports(comparison, verdict, output).items():
+    for key, path in gated.files.items():
         console.print(f"{key}: {safe(path)}")
 
 
 @decisions_app.command("list")
 def decisions_list(db: DbOption = None, json: JsonOption = False) -> None:
     """Recorded decisions, newest first."""
-    items = assay.open_store(db).decisions.list()
+    items = assay.list_decisions(store=assay.open_store(db))
     if json:
         emit_json([d.model_dump(mode="json") for d in items])
         return
@@ -249,9 +244,8 @@ def decisions_show(
     json: JsonOption = False,
 ) -> None:
     """A decision, its evidence and its approvals."""
-    store = assay.open_store(db)
-    d = store.decisions.get(decision)
-    approvals = store.decisions.approvals(d.decision_id)
+    details = assay.get_decision(decision, store=assay.open_store(db))
+    d, approvals = details.decision, details.approvals
     if json:
         emit_json(
             {
@@ -298,7 +292,7 @@ def decisions_approve(
 @decisions_app.command("verify")
 def decisions_verify(db: DbOption = None, json: JsonOption = False) -> int:
     """Check the ledger's hash chain and that no decision was edited (exit 5 if tampered)."""
-    result = assay.open_store(db).decisions.verify()
+    result = assay.verify_ledger(store=assay.open_store(db))
     if json:
         emit_json(
             {

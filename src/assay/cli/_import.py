@@ -9,7 +9,8 @@ import typer
 
 import assay
 from assay.cli._options import JsonOption, parse_pairs
-from assay.cli._render import console, emit_json, fmt_interval, safe
+from assay.cli._render import console, emit_json, safe
+from assay.reports import fixed_interval
 
 __all__ = ["import_command"]
 
@@ -52,7 +53,7 @@ def import_command(
     logged = assay.import_log(
         file,
         store=assay.open_store(store),
-        name=name,
+        suite_name=name,
         model=model,
         slices=slice_,
         tags=parse_pairs(tag, "tag"),
@@ -94,7 +95,7 @@ def import_command(
             else ""
         )
         console.print(
-            f"  {safe(metric):<28} {fmt_interval(s.estimate, s.low, s.high)}  "
+            f"  {safe(metric):<28} {fixed_interval(s.estimate, s.low, s.high)}  "
             f"({s.method}, n={s.n}){tool}"
         )
     skipped = provenance.get("skipped_metrics") or {}

@@ -10,8 +10,9 @@ from rich.table import Table
 
 import assay
 from assay.cli._options import DbOption, JsonOption, parse_pairs
-from assay.cli._render import console, emit_json, fmt_interval, safe
+from assay.cli._render import console, emit_json, safe
 from assay.core import Run
+from assay.reports import fixed_interval
 
 suites_app = typer.Typer(help="Register and inspect evaluation suites.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the store's database schema.", no_args_is_help=True)
@@ -32,7 +33,7 @@ def print_logged(logged: assay.LoggedRun) -> None:
         )
     for name, s in r.metrics.items():
         console.print(
-            f"  {name:<20} {fmt_interval(s.estimate, s.low, s.high)}  ({s.method}, n={s.n})"
+            f"  {name:<20} {fixed_interval(s.estimate, s.low, s.high)}  ({s.method}, n={s.n})"
         )
 
 
@@ -95,7 +96,7 @@ def suites_add(
 @suites_app.command("list")
 def suites_list(db: DbOption = None, json: JsonOption = False) -> None:
     """List stored suites."""
-    suites = assay.open_store(db).suites.list()
+    suites = assay.list_suites(store=assay.open_store(db))
     if json:
         emit_json([{"digest": s.digest, **s.model_dump(mode="json")} for s in suites])
         return

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["console", "emit_json", "fmt_interval", "safe"]
+__all__ = ["console", "emit_json", "safe"]
 
 console = Console()
 
@@ -23,8 +23,3 @@ def emit_json(payload: Any) -> None:
 def safe(text: object) -> str:
     """Escape untrusted text (model outputs, dataset content) for rich markup."""
     return escape(str(text))
-
-
-def fmt_interval(estimate: float, low: float, high: float, digits: int = 4) -> str:
-    """``0.8123 [0.8051, 0.8192]``."""
-    return f"{estimate:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"

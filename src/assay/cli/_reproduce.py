@@ -11,11 +11,8 @@ from rich.table import Table
 import assay
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
+from assay.reports import fixed_interval
 from assay.workflows import Reproduction, reproduce
-
-
-def _num(x: float) -> str:
-    return f"{x:+.4f}" if abs(x) < 100 else f"{x:+.4g}"
 
 
 def print_reproduction(r: Reproduction) -> None:
@@ -40,7 +37,7 @@ def print_reproduction(r: Reproduction) -> None:
             safe(m.metric),
             f"{m.baseline.estimate:.4f}",
             f"{m.candidate.estimate:.4f}",
-            f"{_num(d.estimate)} [{_num(d.low)}, {_num(d.high)}]",
+            fixed_interval(d.estimate, d.low, d.high, signed=True),
             safe(m.test),
         )
     console.print(table)

@@ -5,19 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
 import assay
 from assay.cli._options import DbOption, JsonOption, parse_pairs
-from assay.cli._render import console, emit_json, fmt_interval, safe
-from assay.core import Run
-from assay.data import SampleSummary, summarise_samples
-from assay.errors import ConfigError
-from assay.storage import Store
+from assay.cli._render import console, emit_json, safe
+from assay.data import SampleSummary
+from assay.reports import fixed_interval
+from assay.workflows import sample_summaries
 
 runs_app = typer.Typer(
     help="Find, inspect, compare manifests of, and export stored runs.", no_args_is_help=True
@@ -61,7 +57,9 @@ def list_command(
     table.add_column("tags", overflow="fold")
     for r in runs:
         cells = [
-            fmt_interval(m.estimate, m.low, m.high, digits=3) if (m := r.metrics.get(name)) else "-"
+            fixed_interval(m.estimate, m.low, m.high, decimals=3)
+            if (m := r.metrics.get(name))
+            else "-"
             for name in metric_names
         ]
         table.add_row(
@@ -86,7 +84,7 @@ def show_command(
     """Show a run: model, suite, manifest, and every metric with its interval and method."""
     store = assay.open_store(db)
     r = assay.get_run(run, store=store)
-    samples = _sample_summaries(r, store)
+    samples = sample_summaries(r, store=store)
     if json:
         out = r.model_dump(mode="json")
         if samples:
@@ -136,12 +134,6 @@ def show_command(
     ):
         man.add_row(key, safe(value))
     console.print(man)
-
-
-def _sample_summaries(r: Run, store: Store) -> list[SampleSummary]:
-    if r.n_records <= r.n_examples:
-        return []
-    return summarise_samples(store.runs.records(r.run_id), store.suites.get(r.suite_digest))
 
 
 def _sample_json(s: SampleSummary) -> dict[str, Any]:
@@ -210,27 +202,7 @@ def export_command(
     db: DbOption = None,
 ) -> None:
     """Export a run's records to Parquet, CSV or JSONL."""
-    store = assay.open_store(db)
-    r = assay.get_run(run, store=store)
-    table = store.runs.records(r.run_id)
-    suffix = output.suffix.lower()
-    if suffix not in (".parquet", ".csv", ".jsonl", ".ndjson"):
-        raise ConfigError(
-            f"The output of 'runs export' must end in .parquet, .csv or .jsonl. Got {output.name!r}."
-        )
-    tmp = output.with_name(output.name + ".partial")
-    try:
-        _write(table, tmp, suffix)
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)
-    console.print(f"wrote {table.num_rows} records of run {r.run_id[:12]} to {safe(output)}")
-
-
-def _write(table: pa.Table, path: Path, suffix: str) -> None:
-    if suffix == ".parquet":
-        pq.write_table(table, path)
-    elif suffix == ".csv":
-        pacsv.write_csv(table, path)
-    else:
-        table.to_pandas().to_json(path, orient="records", lines=True, force_ascii=False)
+    exported = assay.export_run(run, output, store=assay.open_store(db))
+    console.print(
+        f"wrote {exported.n_records} records of run {exported.run.run_id[:12]} to {safe(output)}"
+    )

@@ -5,6 +5,7 @@ on any machine.
 """
 
 from assay.core._digest import canonical_json, digest, short_digest
+from assay.core._html import html_for, register_html_renderer
 from assay.core.comparison import (
     Comparison,
     Coverage,
@@ -61,5 +62,7 @@ __all__ = [
     "canonical_json",
     "diff_manifests",
     "digest",
+    "html_for",
+    "register_html_renderer",
     "short_digest",
 ]

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assay.core._html import html_for
+
 __all__ = [
     "Comparison",
     "Coverage",
@@ -229,3 +231,7 @@ class Comparison(BaseModel):
             ):
                 return r
         raise KeyError((metric, slice_attribute, slice_value))
+
+    def _repr_html_(self) -> str | None:
+        """A table in notebooks, by the renderer :mod:`assay.reports` registers."""
+        return html_for(self)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assay.core._html import html_for
+
 __all__ = ["RuleOutcome", "Verdict", "VerdictResult"]
 
 _CONFIG = ConfigDict(
@@ -64,3 +66,7 @@ class VerdictResult(BaseModel):
     """One sentence: the verdict and the deciding rule(s)."""
     rules: list[RuleOutcome]
     """Every rule's outcome, in policy order."""
+
+    def _repr_html_(self) -> str | None:
+        """A table in notebooks, by the renderer :mod:`assay.reports` registers."""
+        return html_for(self)

@@ -9,10 +9,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from assay._util import renamed_parameters
 from assay.data import SuiteData, make_suite
 from assay.datasets import ADULT_FEATURES, load_adult
-from assay.storage import Store, open_store
-from assay.workflows import DecisionRecord, LoggedRun, decide, evaluate, register_suite
+from assay.storage import Store
+from assay.workflows import (
+    DecisionRecord,
+    LoggedRun,
+    decide,
+    default_store,
+    evaluate,
+    register_suite,
+)
 
 __all__ = ["DemoResult", "adult_suite", "run_demo"]
 
@@ -177,10 +185,11 @@ def _file_digest(name: str) -> str:
     ).hexdigest()
 
 
+@renamed_parameters({"out_dir": "output"})
 def run_demo(
     *,
     store: Store | None = None,
-    out_dir: str | Path = "assay-demo",
+    output: str | Path = "assay-demo",
     on_step: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """The whole loop on real data.
@@ -188,13 +197,13 @@ def run_demo(
     Train a logistic-regression baseline and a gradient-boosting candidate on Adult, evaluate
     both on the test split with slices, store both runs with their manifests, compare them
     paired by example, gate the candidate with the default policy, write the HTML and Markdown
-    reports and the decision memo to ``out_dir``, and record the decision in the ledger.
+    reports and the decision memo to ``output``, and record the decision in the ledger.
 
     Seeds are fixed, so running it twice stores nothing new (the runs and the decision are
     identical) and says so.
     """
     say = on_step or (lambda _msg: None)
-    st = store if store is not None else open_store()
+    st = store if store is not None else default_store()
     say("building the adult-income suite (15,060 test examples, 4 slice attributes)")
     suite = register_suite(adult_suite(), store=st)
     train = load_adult("train")
@@ -209,7 +218,7 @@ def run_demo(
         logged[role] = evaluate(
             pipeline,
             suite=suite,
-            name=names[role],
+            model=names[role],
             store=st,
             tags={"role": role, "demo": "adult"},
             params={"estimator": type(pipeline.named_steps["model"]).__name__},
@@ -219,7 +228,7 @@ def run_demo(
         )
     say("comparing candidate with baseline, paired by example, overall and on every slice")
     decision = decide(
-        logged["baseline"].run.run_id, logged["candidate"].run.run_id, store=st, out_dir=out_dir
+        logged["baseline"].run.run_id, logged["candidate"].run.run_id, store=st, output=output
     )
     return DemoResult(
         store_url=st.url,

@@ -16,6 +16,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assay._util import check_int, renamed_parameters
 from assay.datasets import (
     SENTIMENT_DOMAINS,
     load_sentiment_corpus,
@@ -23,15 +24,15 @@ from assay.datasets import (
     sentiment_suite,
 )
 from assay.demo._adult import DemoResult
-from assay.errors import AdapterError, ParameterError
+from assay.errors import AdapterError
 from assay.runners import (
     EmbeddingClassifierAdapter,
     ProgressCallback,
     SentenceEmbeddingAdapter,
     VaderAdapter,
 )
-from assay.storage import Store, open_store
-from assay.workflows import LoggedRun, decide, evaluate, register_suite
+from assay.storage import Store
+from assay.workflows import LoggedRun, decide, default_store, evaluate, register_suite
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,10 +85,11 @@ def _corpus_digest() -> str:
     return h.hexdigest()
 
 
+@renamed_parameters({"out_dir": "output"})
 def run_sentiment_demo(
     *,
     store: Store | None = None,
-    out_dir: str | Path = "assay-demo-sentiment",
+    output: str | Path = "assay-demo-sentiment",
     sample: int | None = None,
     device: str | None = "cpu",
     on_step: Callable[[str], None] | None = None,
@@ -99,7 +101,7 @@ def run_sentiment_demo(
     fit a logistic regression on MiniLM embeddings of the training split, evaluate both
     models on the test suite (slices: domain, length), store both runs, compare them paired
     by example, gate the candidate with the default policy, write the reports to
-    ``out_dir`` and record the decision. VADER's neutral band (compound score within
+    ``output`` and record the decision. VADER's neutral band (compound score within
     ±0.05) is mapped to the training split's majority label, so both models answer with the
     two labels of the task.
 
@@ -111,10 +113,10 @@ def run_sentiment_demo(
     ``(done, total)`` while texts are embedded and evaluated.
     """
     _check_installed()
-    if sample is not None and (isinstance(sample, bool) or sample < 100):
-        raise ParameterError("sample", "run_sentiment_demo", "an integer >= 100", sample)
+    if sample is not None:
+        check_int(sample, "sample", "run_sentiment_demo", minimum=100)
     say = on_step or (lambda _msg: None)
-    st = store if store is not None else open_store()
+    st = store if store is not None else default_store()
     corpus = load_sentiment_corpus()
     train, test = sentiment_split(corpus, test_fraction=TEST_FRACTION, seed=SEED)
     scope = "full"
@@ -135,7 +137,7 @@ def run_sentiment_demo(
         return evaluate(
             model,
             suite=suite,
-            name=name,
+            model=name,
             store=st,
             tags={"role": role, "demo": "sentiment"},
             seeds={"split": SEED, "model": SEED},
@@ -170,7 +172,7 @@ def run_sentiment_demo(
         {"training_rows": len(train), "embedding_seconds": round(seconds, 1)},
     )
     say("comparing candidate with baseline, paired by example, overall and on every slice")
-    decision = decide(baseline.run.run_id, candidate.run.run_id, store=st, out_dir=out_dir)
+    decision = decide(baseline.run.run_id, candidate.run.run_id, store=st, output=output)
     return DemoResult(
         store_url=st.url, suite=suite, baseline=baseline, candidate=candidate, decision=decision
     )

@@ -7,9 +7,17 @@
   the human parts.
 * :func:`comparison_html_table`, :func:`verdict_html_table`: small tables for notebooks.
 * :class:`ReportLimits`: the caps that keep a report small whatever the comparison's size.
+* :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
+  (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
+
+Importing this package registers the notebook tables as the ``_repr_html_`` of
+:class:`~assay.core.Comparison` and :class:`~assay.core.VerdictResult`
+(:func:`assay.core.register_html_renderer`).
 """
 
+from assay.core import Comparison, VerdictResult, register_html_renderer
 from assay.reports._content import ReportLimits
+from assay.reports._format import fixed_interval, fixed_number
 from assay.reports._html import render_html
 from assay.reports._markdown import render_markdown
 from assay.reports._memo import render_memo
@@ -20,8 +28,13 @@ __all__ = [
     "PLACEHOLDER",
     "ReportLimits",
     "comparison_html_table",
+    "fixed_interval",
+    "fixed_number",
     "render_html",
     "render_markdown",
     "render_memo",
     "verdict_html_table",
 ]
+
+register_html_renderer(Comparison, comparison_html_table)
+register_html_renderer(VerdictResult, verdict_html_table)

@@ -10,8 +10,8 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from assay._util import check_instance, check_int
 from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
-from assay.errors import ParameterError
 from assay.reports._format import direction, is_operational
 
 __all__ = [
@@ -75,23 +75,17 @@ class ReportLimits:
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ParameterError(name, "ReportLimits", "a positive integer", value)
+            check_int(getattr(self, name), name, "ReportLimits", minimum=1)
 
 
 def check_inputs(
     function: str, comparison: object, verdict: object, *, verdict_required: bool = False
 ) -> None:
     """Fail with the one bad-argument message shape when the inputs are not the right models."""
-    if not isinstance(comparison, Comparison):
-        raise ParameterError(
-            "comparison", function, "an assay.core.Comparison", type(comparison).__name__
-        )
+    check_instance(comparison, "comparison", function, Comparison, "an assay.core.Comparison")
     if verdict is None and not verdict_required:
         return
-    if not isinstance(verdict, VerdictResult):
-        raise ParameterError("verdict", function, "an assay.core.VerdictResult", verdict)
+    check_instance(verdict, "verdict", function, VerdictResult, "an assay.core.VerdictResult")
 
 
 def run_lookup(comparison: Comparison, runs: Iterable[RunInfo]) -> dict[str, RunInfo]:

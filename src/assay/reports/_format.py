@@ -14,6 +14,8 @@ from assay.core import Interval, MetricComparison
 __all__ = [
     "decimals_for",
     "direction",
+    "fixed_interval",
+    "fixed_number",
     "good_difference",
     "interval_text",
     "is_operational",
@@ -52,6 +54,29 @@ def number(x: float, decimals: int = 3, *, signed: bool = False) -> str:
     if text.lstrip("+-").strip("0.,") == "":  # a rounded zero has no sign
         text = text.lstrip("+-")
     return text
+
+
+def fixed_number(x: float, *, decimals: int = 4, signed: bool = False) -> str:
+    """A number at a fixed width, for terminal tables: ``0.8123``, or ``+0.0123`` signed.
+
+    Signed numbers (differences) switch to ``decimals`` significant digits from 100 on
+    (``+1234``, ``+1.235e+04``) so a large difference stays short.
+    """
+    if signed:
+        return f"{x:+.{decimals}f}" if abs(x) < 100 else f"{x:+.{decimals}g}"
+    return f"{x:.{decimals}f}"
+
+
+def fixed_interval(
+    estimate: float, low: float, high: float, *, decimals: int = 4, signed: bool = False
+) -> str:
+    """``0.8123 [0.8051, 0.8192]`` or, signed, ``+0.0123 [-0.0040, +0.0286]`` (see
+    :func:`fixed_number`)."""
+    return (
+        f"{fixed_number(estimate, decimals=decimals, signed=signed)} "
+        f"[{fixed_number(low, decimals=decimals, signed=signed)}, "
+        f"{fixed_number(high, decimals=decimals, signed=signed)}]"
+    )
 
 
 def interval_text(iv: Interval, *, signed: bool = False) -> str:

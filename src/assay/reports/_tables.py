@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from assay._util import check_instance
 from assay.core import Comparison, VerdictResult
-from assay.errors import ParameterError
 from assay.reports._content import check_inputs, method_index
 from assay.reports._format import direction, pvalue_text
 from assay.reports._html import rules_table
@@ -63,10 +63,9 @@ def comparison_html_table(comparison: Comparison) -> str:
 
 def verdict_html_table(verdict: VerdictResult) -> str:
     """The verdict, its summary and every rule's outcome as a small escaped HTML table."""
-    if not isinstance(verdict, VerdictResult):
-        raise ParameterError(
-            "verdict", "verdict_html_table", "an assay.core.VerdictResult", verdict
-        )
+    check_instance(
+        verdict, "verdict", "verdict_html_table", VerdictResult, "an assay.core.VerdictResult"
+    )
     return (
         f"<div><p><strong>{e(verdict.verdict.value)}</strong> — {e(verdict.summary)} "
         f"<small>(policy {e(verdict.policy)})</small></p>{rules_table(verdict)}</div>"

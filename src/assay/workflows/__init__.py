@@ -4,12 +4,15 @@ Every CLI command is one call of a function here, and so will be every server en
 functions take and return the vocabulary of :mod:`assay.core`, open the default store when
 none is passed, and never print.
 
+* the store: :func:`default_store`, what every ``store=None`` means
 * runs: :func:`log_run`, :func:`ingest`, :func:`list_runs`, :func:`get_run`,
-  :func:`diff_runs`, :func:`register_suite`, :func:`get_suite`, :func:`capture_manifest`
+  :func:`diff_runs`, :func:`export_run`, :func:`register_suite`, :func:`get_suite`,
+  :func:`list_suites`, :func:`sample_summaries`, :func:`capture_manifest`
 * evaluation: :func:`evaluate`, :func:`as_adapter`, :func:`early_stop_plan`,
   :func:`reproduce`, :func:`import_log`
-* decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`,
-  :func:`write_reports`, :func:`decide`, :func:`approve`
+* decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
+  :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
+  :func:`get_decision`, :func:`verify_ledger`
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -21,32 +24,46 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from assay.workflows._api import (
+        ExportedRun,
         LoggedRun,
         diff_runs,
+        export_run,
         get_run,
         get_suite,
         ingest,
         list_runs,
+        list_suites,
         log_run,
         parse_metric_filter,
         register_suite,
+        sample_summaries,
     )
     from assay.workflows._capture import capture_code_version, capture_manifest
     from assay.workflows._decide import (
+        DecisionDetails,
         DecisionRecord,
+        GateResult,
         approve,
         compare_runs,
         decide,
         gate,
+        gate_runs,
+        get_decision,
+        list_decisions,
         resolve_policy,
+        verify_ledger,
         write_reports,
     )
     from assay.workflows._early_stop_plan import early_stop_plan
     from assay.workflows._evaluate import as_adapter, evaluate
     from assay.workflows._import_log import import_log
     from assay.workflows._reproduce import Reproduction, reproduce
+    from assay.workflows._store import default_store
 
 _EXPORTS = {
+    "ExportedRun": "_api",
+    "export_run": "_api",
+    "list_suites": "_api",
     "LoggedRun": "_api",
     "diff_runs": "_api",
     "get_run": "_api",
@@ -56,9 +73,16 @@ _EXPORTS = {
     "log_run": "_api",
     "parse_metric_filter": "_api",
     "register_suite": "_api",
+    "sample_summaries": "_api",
     "capture_code_version": "_capture",
     "capture_manifest": "_capture",
+    "DecisionDetails": "_decide",
     "DecisionRecord": "_decide",
+    "GateResult": "_decide",
+    "gate_runs": "_decide",
+    "get_decision": "_decide",
+    "list_decisions": "_decide",
+    "verify_ledger": "_decide",
     "approve": "_decide",
     "compare_runs": "_decide",
     "decide": "_decide",
@@ -71,10 +95,14 @@ _EXPORTS = {
     "import_log": "_import_log",
     "Reproduction": "_reproduce",
     "reproduce": "_reproduce",
+    "default_store": "_store",
 }
 
 __all__ = [
+    "DecisionDetails",
     "DecisionRecord",
+    "ExportedRun",
+    "GateResult",
     "LoggedRun",
     "Reproduction",
     "approve",
@@ -83,20 +111,28 @@ __all__ = [
     "capture_manifest",
     "compare_runs",
     "decide",
+    "default_store",
     "diff_runs",
     "early_stop_plan",
     "evaluate",
+    "export_run",
     "gate",
+    "gate_runs",
+    "get_decision",
     "get_run",
     "get_suite",
     "import_log",
     "ingest",
+    "list_decisions",
     "list_runs",
+    "list_suites",
     "log_run",
     "parse_metric_filter",
     "register_suite",
     "reproduce",
     "resolve_policy",
+    "sample_summaries",
+    "verify_ledger",
     "write_reports",
 ]
 

@@ -12,38 +12,47 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay._util import atomic_path, check_instance
 from assay.core import (
     ManifestDifference,
     ModelRef,
     Run,
     RunInfo,
+    Suite,
     diff_manifests,
     digest,
 )
 from assay.data import (
     Location,
+    SampleSummary,
     SuiteData,
     detect_format,
     load_suite,
     read_table,
     records_digest,
+    summarise_samples,
     validate_records,
 )
 from assay.data import summarise_records as _summarise
-from assay.errors import DataError
-from assay.storage import MetricFilter, RunQuery, Store, open_store
+from assay.errors import ConfigError, DataError
+from assay.storage import MetricFilter, RunQuery, Store
 from assay.workflows._capture import capture_manifest
+from assay.workflows._store import resolve_store
 
 __all__ = [
+    "ExportedRun",
     "LoggedRun",
     "diff_runs",
+    "export_run",
     "get_run",
     "get_suite",
     "ingest",
     "list_runs",
+    "list_suites",
     "log_run",
     "parse_metric_filter",
     "register_suite",
+    "sample_summaries",
 ]
 
 
@@ -58,7 +67,7 @@ class LoggedRun:
 
 
 def _store(store: Store | None) -> Store:
-    return store if store is not None else open_store()
+    return resolve_store(store)
 
 
 def register_suite(suite: SuiteData | str | Path, *, store: Store | None = None) -> SuiteData:
@@ -67,6 +76,11 @@ def register_suite(suite: SuiteData | str | Path, *, store: Store | None = None)
     data = suite if isinstance(suite, SuiteData) else load_suite(suite)
     st.suites.put(data.suite, data.examples)
     return data
+
+
+def list_suites(*, store: Store | None = None) -> list[Suite]:
+    """Every stored suite version, by name and then oldest first."""
+    return _store(store).suites.list()
 
 
 def get_suite(ref: SuiteData | str | Path, *, store: Store | None = None) -> SuiteData:
@@ -231,7 +245,64 @@ def get_run(ref: str, *, store: Store | None = None) -> Run:
     return _store(store).runs.get(ref)
 
 
+def sample_summaries(run: Run | str, *, store: Store | None = None) -> list[SampleSummary]:
+    """Per metric, how a run's repeated samples of an example vary, with pass@k (empty when
+    every example has one sample)."""
+    st = _store(store)
+    found = run if isinstance(run, Run) else st.runs.get(run)
+    if found.n_records <= found.n_examples:
+        return []
+    return summarise_samples(st.runs.records(found.run_id), st.suites.get(found.suite_digest))
+
+
 def diff_runs(a: str, b: str, *, store: Store | None = None) -> list[ManifestDifference]:
     """What differs between the manifests of two runs (code, packages, config, data, model)."""
     st = _store(store)
     return diff_manifests(st.runs.get(a).manifest, st.runs.get(b).manifest)
+
+
+@dataclass(frozen=True)
+class ExportedRun:
+    """What :func:`export_run` wrote."""
+
+    run: Run
+    """The exported run."""
+    path: Path
+    """The file written."""
+    n_records: int
+    """How many records it holds."""
+
+
+_EXPORT_FORMATS = (".parquet", ".csv", ".jsonl", ".ndjson")
+
+
+def export_run(run: str, output: str | Path, *, store: Store | None = None) -> ExportedRun:
+    """Write a stored run's records to ``output``: Parquet, CSV or JSONL by its suffix
+    (``.parquet``, ``.csv``, ``.jsonl`` or ``.ndjson``). The file appears whole or not at all."""
+    check_instance(run, "run", "export_run", str, "a run id or unique id prefix (str)")
+    check_instance(output, "output", "export_run", (str, Path), "a file path (str or Path)")
+    path = Path(output)
+    st = _store(store)
+    found = st.runs.get(run)
+    suffix = path.suffix.lower()
+    if suffix not in _EXPORT_FORMATS:
+        raise ConfigError(
+            f"The output of 'runs export' must end in .parquet, .csv or .jsonl. Got {path.name!r}."
+        )
+    table = st.runs.records(found.run_id)
+    with atomic_path(path) as temporary:
+        _write_table(table, temporary, suffix)
+    return ExportedRun(run=found, path=path, n_records=table.num_rows)
+
+
+def _write_table(table: pa.Table, path: Path, suffix: str) -> None:
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, path)
+    elif suffix == ".csv":
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(table, path)
+    else:
+        table.to_pandas().to_json(path, orient="records", lines=True, force_ascii=False)

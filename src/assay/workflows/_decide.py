@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from assay._util import (
+    atomic_write,
+    check_choice,
+    check_instance,
+    check_int,
+    check_probability,
+    renamed_parameters,
+)
 from assay.compare import compare_runs as _compare_tables
 from assay.core import (
     Approval,
@@ -17,50 +26,62 @@ from assay.core import (
     digest,
 )
 from assay.gates import Policy, default_policy, evaluate_policy, load_policy
-from assay.reports import (
-    comparison_html_table,
-    render_html,
-    render_markdown,
-    render_memo,
-    verdict_html_table,
-)
-from assay.storage import Store
-from assay.workflows._api import _store, get_run
+from assay.reports import render_html, render_markdown, render_memo
+from assay.storage import LedgerVerification, Store
+from assay.workflows._api import get_run
 from assay.workflows._planned_stop import attach_planned_stop
+from assay.workflows._store import resolve_store
 
-# Notebooks show comparisons and verdicts as tables; core cannot import reports (layers).
-Comparison._repr_html_ = comparison_html_table  # type: ignore[attr-defined]
-VerdictResult._repr_html_ = verdict_html_table  # type: ignore[attr-defined]
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
+    "DecisionDetails",
     "DecisionRecord",
+    "GateResult",
     "approve",
     "compare_runs",
     "decide",
     "gate",
+    "gate_runs",
+    "get_decision",
+    "list_decisions",
     "resolve_policy",
+    "verify_ledger",
     "write_reports",
 ]
 
+_RUN_REF = "a run id or unique id prefix (str)"
 
+
+def _check_runs(baseline: object, candidate: object, function: str) -> None:
+    check_instance(baseline, "baseline", function, str, _RUN_REF)
+    check_instance(candidate, "candidate", function, str, _RUN_REF)
+
+
+@renamed_parameters({"seed": "rng"})
 def compare_runs(
     baseline: str,
     candidate: str,
     *,
-    store: Store | None = None,
     shared_only: bool = False,
     confidence: float = 0.95,
-    seed: int = 0,
+    rng: int | np.random.Generator = 0,
     resamples: int = 2000,
+    store: Store | None = None,
 ) -> Comparison:
     """Compare two stored runs by id, paired by example.
 
     Loads both runs' records from the store and calls :func:`assay.compare.compare_runs`
-    (which works on record tables); the manifests' differences are included. A candidate
-    stopped early by plan against this baseline carries its stop, replayed from the records
+    (which works on record tables); the manifests' differences are included. ``rng`` seeds
+    the bootstrap resampling (an int or a numpy ``Generator``). A candidate stopped early by
+    plan against this baseline carries its stop, replayed from the records
     (``Comparison.early_stop``; see docs/runners.md, "Early stopping").
     """
-    st = _store(store)
+    _check_runs(baseline, candidate, "compare_runs")
+    check_probability(confidence, "confidence", "compare_runs")
+    check_int(resamples, "resamples", "compare_runs")
+    st = resolve_store(store)
     base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
     suite = st.suites.get(base.suite_digest)
     base_records, cand_records = st.runs.records(base.run_id), st.runs.records(cand.run_id)
@@ -72,7 +93,7 @@ def compare_runs(
         suite,
         confidence=confidence,
         shared_only=shared_only,
-        rng=seed,
+        rng=rng,
         resamples=resamples,
         manifest_differences=diff_manifests(base.manifest, cand.manifest),
     )
@@ -92,36 +113,84 @@ def resolve_policy(policy: Policy | str | Path | None) -> Policy:
         return policy
     if policy is None:
         return default_policy()
+    check_instance(policy, "policy", "resolve_policy", (str, Path), "a Policy, a YAML path or None")
     return load_policy(Path(policy))
 
 
 def gate(comparison: Comparison, policy: Policy | str | Path | None = None) -> VerdictResult:
     """Judge a comparison with a policy: SHIP, BLOCK or INCONCLUSIVE, rule by rule."""
+    check_instance(comparison, "comparison", "gate", Comparison, "a Comparison")
     return evaluate_policy(resolve_policy(policy), comparison)
 
 
+_MEDIA = {"report_html": "text/html", "report_md": "text/markdown", "memo": "text/markdown"}
+
+
+@renamed_parameters({"directory": "output"})
 def write_reports(
-    comparison: Comparison, verdict: VerdictResult | None, directory: str | Path
+    comparison: Comparison, verdict: VerdictResult | None, output: str | Path
 ) -> dict[str, Path]:
-    """Write ``report.html``, ``report.md`` and (with a verdict) ``memo.md`` into ``directory``."""
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {"report_html": out / "report.html", "report_md": out / "report.md"}
+    """Write ``report.html``, ``report.md`` and (with a verdict) ``memo.md`` into the folder
+    ``output`` (created when missing); each file appears whole or not at all."""
+    check_instance(comparison, "comparison", "write_reports", Comparison, "a Comparison")
+    if verdict is not None:
+        check_instance(
+            verdict, "verdict", "write_reports", VerdictResult, "a VerdictResult or None"
+        )
+    check_instance(output, "output", "write_reports", (str, Path), "a folder path (str or Path)")
+    out = Path(output)
     texts = {
-        "report_html": render_html(comparison, verdict),
-        "report_md": render_markdown(comparison, verdict),
+        "report_html": ("report.html", render_html(comparison, verdict)),
+        "report_md": ("report.md", render_markdown(comparison, verdict)),
     }
     if verdict is not None:
-        files["memo"] = out / "memo.md"
-        texts["memo"] = render_memo(comparison, verdict)
-    for key, path in files.items():
-        tmp = path.with_name(path.name + ".partial")
-        try:
-            tmp.write_text(texts[key], encoding="utf-8")
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
-    return files
+        texts["memo"] = ("memo.md", render_memo(comparison, verdict))
+    return {key: atomic_write(out / name, text) for key, (name, text) in texts.items()}
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What gating two stored runs produced."""
+
+    comparison: Comparison
+    """The paired comparison, at the policy's confidence."""
+    verdict: VerdictResult
+    """The policy's verdict."""
+    policy: Policy
+    """The policy that judged."""
+    files: dict[str, Path]
+    """Report and memo files written (empty without ``output``)."""
+
+
+@renamed_parameters({"seed": "rng"})
+def gate_runs(
+    baseline: str,
+    candidate: str,
+    *,
+    policy: Policy | str | Path | None = None,
+    output: str | Path | None = None,
+    shared_only: bool = False,
+    rng: int | np.random.Generator = 0,
+    store: Store | None = None,
+) -> GateResult:
+    """Compare two stored runs at the policy's confidence, gate the comparison, and (with
+    ``output``) write the reports and the memo there: ``assay gate`` and ``assay report``.
+
+    Nothing is recorded; :func:`decide` does this and records the decision in the ledger.
+    """
+    _check_runs(baseline, candidate, "gate_runs")
+    chosen = resolve_policy(policy)
+    comparison = compare_runs(
+        baseline,
+        candidate,
+        shared_only=shared_only,
+        confidence=chosen.confidence,
+        rng=rng,
+        store=store,
+    )
+    verdict = evaluate_policy(chosen, comparison)
+    files = write_reports(comparison, verdict, output) if output is not None else {}
+    return GateResult(comparison=comparison, verdict=verdict, policy=chosen, files=files)
 
 
 @dataclass(frozen=True)
@@ -140,34 +209,36 @@ class DecisionRecord:
     """Report and memo files written."""
 
 
+@renamed_parameters({"out_dir": "output", "seed": "rng"})
 def decide(
     baseline: str,
     candidate: str,
     *,
     policy: Policy | str | Path | None = None,
-    store: Store | None = None,
-    out_dir: str | Path = "assay-reports",
+    output: str | Path = "assay-reports",
     shared_only: bool = False,
-    seed: int = 0,
+    rng: int | np.random.Generator = 0,
+    store: Store | None = None,
 ) -> DecisionRecord:
-    """Compare (at the policy's confidence), gate, write the report and memo, and record the
-    decision in the ledger.
+    """Compare (at the policy's confidence), gate, write the report and memo to ``output``,
+    and record the decision in the ledger (:func:`gate_runs`, then the ledger).
 
     The decision's id is derived from the runs, the policy and the verdict, so deciding the
     same thing twice records it once.
     """
-    st = _store(store)
-    pol = resolve_policy(policy)
-    comparison = compare_runs(
+    _check_runs(baseline, candidate, "decide")
+    check_instance(output, "output", "decide", (str, Path), "a folder path (str or Path)")
+    st = resolve_store(store)
+    gated = gate_runs(
         baseline,
         candidate,
-        store=st,
+        policy=policy,
+        output=output,
         shared_only=shared_only,
-        seed=seed,
-        confidence=pol.confidence,
+        rng=rng,
+        store=st,
     )
-    verdict = evaluate_policy(pol, comparison)
-    files = write_reports(comparison, verdict, out_dir)
+    comparison, verdict, pol, files = gated.comparison, gated.verdict, gated.policy, gated.files
     decision_id = digest(
         {
             "baseline": comparison.baseline_run,
@@ -189,9 +260,8 @@ def decide(
             verdict.model_dump_json().encode(), media_type="application/json"
         ),
     }
-    media = {"report_html": "text/html", "report_md": "text/markdown", "memo": "text/markdown"}
     for key, path in files.items():
-        artifacts[key] = st.artifacts.put(path.read_bytes(), media_type=media[key])
+        artifacts[key] = st.artifacts.put(path.read_bytes(), media_type=_MEDIA[key])
     decision = Decision(
         decision_id=decision_id,
         created_at=datetime.now(UTC),
@@ -219,9 +289,41 @@ def approve(
     store: Store | None = None,
 ) -> LedgerEntry:
     """Append a person's sign-off on a decision to the ledger."""
-    st = _store(store)
+    check_instance(decision, "decision", "approve", str, "a decision id or unique id prefix")
+    check_choice(status, "status", "approve", ("approved", "rejected", "abstained"))
+    st = resolve_store(store)
     d = st.decisions.get(decision)
     approval = Approval.model_validate(
         {"role": role, "name": name, "status": status, "note": note, "at": datetime.now(UTC)}
     )
     return st.decisions.approve(d.decision_id, approval)
+
+
+@dataclass(frozen=True)
+class DecisionDetails:
+    """A recorded decision with its sign-offs."""
+
+    decision: Decision
+    """The decision as recorded."""
+    approvals: list[Approval]
+    """Its approvals and objections, in the order they were recorded."""
+
+
+def list_decisions(*, store: Store | None = None) -> list[Decision]:
+    """Recorded decisions, newest first."""
+    return resolve_store(store).decisions.list()
+
+
+def get_decision(ref: str, *, store: Store | None = None) -> DecisionDetails:
+    """A decision by id or unique id prefix, with its approvals."""
+    check_instance(ref, "ref", "get_decision", str, "a decision id or unique id prefix")
+    st = resolve_store(store)
+    decision = st.decisions.get(ref)
+    return DecisionDetails(
+        decision=decision, approvals=st.decisions.approvals(decision.decision_id)
+    )
+
+
+def verify_ledger(*, store: Store | None = None) -> LedgerVerification:
+    """Recompute the ledger's hash chain and check that no recorded decision was edited."""
+    return resolve_store(store).decisions.verify()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+from assay._util import check_choice, check_instance, check_int, warn_renamed
 from assay.core import ModelRef
 from assay.data import SuiteData
-from assay.errors import ConfigError
+from assay.errors import ConfigError, ParameterError
 from assay.runners import (
     MODEL_GRADED,
     AsyncModelAdapter,
@@ -27,6 +29,7 @@ from assay.runners import (
 )
 from assay.storage import Store
 from assay.workflows._api import LoggedRun, get_suite, log_run
+from assay.workflows._store import resolve_store
 
 __all__ = ["as_adapter", "evaluate"]
 
@@ -45,11 +48,39 @@ def as_adapter(model: Any) -> ModelAdapter | AsyncModelAdapter:
     )
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _accept_old_spelling(func: F) -> F:
+    """``evaluate(model_obj, suite=..., name="m@1")``, the older spelling, still works.
+
+    Then ``name`` was the run's model name (now ``model``) and ``model`` the thing evaluated
+    (now ``adapter``); both warn.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "name" in kwargs:
+            if "model" in kwargs:
+                if args or "adapter" in kwargs:
+                    raise ParameterError(
+                        "name", "evaluate", "left out when 'model' is given", kwargs["name"]
+                    )
+                warn_renamed("The 'model' parameter of evaluate (the model run)", "'adapter'")
+                kwargs["adapter"] = kwargs.pop("model")
+            warn_renamed("The 'name' parameter of evaluate", "'model'")
+            kwargs["model"] = kwargs.pop("name")
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_accept_old_spelling
 def evaluate(
-    model: Any,
+    adapter: Any,
     *,
     suite: SuiteData | str | Path,
-    name: str | ModelRef,
+    model: str | ModelRef,
     store: Store | None = None,
     scorers: Mapping[str, Scorer] | None = None,
     batch_size: int = 512,
@@ -66,7 +97,12 @@ def evaluate(
     backend: Literal["local", "ray"] = "local",
     ray_address: str | None = None,
 ) -> LoggedRun:
-    """Run ``model`` over every example of ``suite``, score it, and store the run with its manifest.
+    """Run ``adapter`` over every example of ``suite``, score it, and store the run with its
+    manifest, under the model name ``model`` (``NAME@VERSION``).
+
+    ``adapter`` is a :class:`~assay.runners.ModelAdapter`, a fitted scikit-learn estimator, a
+    callable or ``"module:function"`` (:func:`as_adapter`). The older spelling
+    ``evaluate(model_obj, suite=..., name=...)`` still works, with a warning.
 
     With ``early_stop`` (opt-in), examples are evaluated in a seeded random order and the run
     stops once an anytime-valid confidence sequence has decided; only the evaluated examples
@@ -87,28 +123,30 @@ def evaluate(
     (:func:`~assay.runners.evaluate_suite_ray`; ``ray_address`` names it, default a local
     cluster): the records are the local backend's, ``latency_ms`` aside.
     """
-    data = get_suite(suite, store=store)
-    adapter = adapter_for_suite(as_adapter(model), data)
+    if not isinstance(model, ModelRef):
+        check_instance(model, "model", "evaluate", str, "a model name NAME@VERSION or a ModelRef")
+    check_int(batch_size, "batch_size", "evaluate")
+    check_int(samples, "samples", "evaluate")
+    check_choice(backend, "backend", "evaluate", ("local", "ray"))
+    st = resolve_store(store)
+    data = get_suite(suite, store=st)
+    runner = adapter_for_suite(as_adapter(adapter), data)
     judged = _check_judges(data, judges, early_stop)
     runner_cache = cache_dir
     if judged:
         # the runner leaves judged metrics empty; grade_records fills them below
         scorers = {**dict(scorers or {}), **{name: not_yet_graded for name in judged}}
-        if not isinstance(adapter, AsyncModelAdapter):
+        if not isinstance(runner, AsyncModelAdapter):
             runner_cache = None  # a synchronous model has no response cache; the judges do
     stop_provenance: dict[str, Any] = {}
     if early_stop is not None:
         if backend != "local":
-            raise ConfigError(
-                f"The 'backend' parameter of evaluate must be 'local' with early_stop. Got {backend!r}."
-            )
+            raise ParameterError("backend", "evaluate", "'local' with early_stop", backend)
         if samples != 1:
-            raise ConfigError(
-                f"The 'samples' parameter of evaluate must be 1 with early_stop. Got {samples!r}."
-            )
+            raise ParameterError("samples", "evaluate", "1 with early_stop", samples)
         records, stopped = evaluate_suite_early_stop(
             data,
-            adapter,
+            runner,
             early_stop,
             scorers=scorers,
             batch_size=batch_size,
@@ -119,7 +157,7 @@ def evaluate(
     else:
         records = evaluate_suite(
             data,
-            adapter,
+            runner,
             scorers=scorers,
             batch_size=batch_size,
             on_progress=on_progress,
@@ -132,24 +170,24 @@ def evaluate(
     if judged:
         records = grade_records(data, records, judged, cache_dir=cache_dir)
         judge_provenance = {"judges": {k: v.describe() for k, v in judged.items()}}
-    ref = name if isinstance(name, ModelRef) else ModelRef.parse(name)
+    ref = model if isinstance(model, ModelRef) else ModelRef.parse(model)
     return log_run(
         records,
         suite=data,
         model=ref,
-        store=store,
+        store=st,
         params=params,
         tags=tags,
         seeds=seeds,
         provenance={
-            "adapter": adapter.describe(),
+            "adapter": runner.describe(),
             **stop_provenance,
             **judge_provenance,
             **({"backend": backend} if backend != "local" else {}),
             **dict(provenance or {}),
         },
         dataset_digests=dataset_digests,
-        source=f"runner:{adapter.name}",
+        source=f"runner:{runner.name}",
     )
 
 

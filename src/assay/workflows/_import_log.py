@@ -5,23 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from assay._util import check_instance, renamed_parameters
 from assay.core import ModelRef
 from assay.data import Location, SuiteData
 from assay.importers import read_harness_log
-from assay.storage import Store, open_store
+from assay.storage import Store
 from assay.workflows._api import LoggedRun, log_run
+from assay.workflows._store import resolve_store
 
 __all__ = ["import_log"]
 
 
+@renamed_parameters({"name": "suite_name"})
 def import_log(
     path: str | Path,
     *,
-    store: Store | None = None,
-    name: str | None = None,
+    suite_name: str | None = None,
     model: str | ModelRef | None = None,
     slices: Sequence[str] | None = None,
     tags: Mapping[str, str] | None = None,
+    store: Store | None = None,
 ) -> LoggedRun:
     """Store an lm-evaluation-harness or Inspect AI log as a run, with its suite.
 
@@ -31,7 +34,7 @@ def import_log(
     digest of suite, model and records, so importing the same log again stores nothing new and
     returns the stored run with ``created`` false.
 
-    ``name`` names the suite (default: the task's name) when it is stored for the first
+    ``suite_name`` names the suite (default: the task's name) when it is stored for the first
     time; a suite is identified by its content, so importing into a store that already holds
     the same suite keeps the name it was stored with; ``model`` (``NAME@VERSION``)
     replaces the model name the log gives, keeping its generation settings; ``slices`` names
@@ -39,17 +42,20 @@ def import_log(
     task versions, configuration, dates, the source file's SHA-256 and the values the tool
     reported go into the run's manifest as provenance.
     """
+    check_instance(path, "path", "import_log", (str, Path), "a log file path (str or Path)")
+    if suite_name is not None:
+        check_instance(suite_name, "suite_name", "import_log", str, "a suite name (str) or None")
     imported = read_harness_log(path, slices=slices)
     suite = imported.suite
-    if name is not None:
+    if suite_name is not None:
         suite = SuiteData(
-            suite=suite.suite.model_copy(update={"name": name}), examples=suite.examples
+            suite=suite.suite.model_copy(update={"name": suite_name}), examples=suite.examples
         )
     ref = imported.model
     if model is not None:
         given = model if isinstance(model, ModelRef) else ModelRef.parse(model)
         ref = given.model_copy(update={"parameters": {**ref.parameters, **given.parameters}})
-    st = store if store is not None else open_store()
+    st = resolve_store(store)
     return log_run(
         imported.records,
         suite=suite,

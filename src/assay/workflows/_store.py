@@ -1,0 +1,62 @@
+"""The default store: opened once per process and configuration, closed at exit.
+
+Every workflow function takes ``store=None`` to mean :func:`default_store`. Opening a store
+creates an engine (and, for SQLite, checks the schema), so doing it once instead of per call
+matters for scripts and notebooks that call the API in a loop.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+
+from assay.storage import Store, open_store
+
+__all__ = ["default_store"]
+
+_CONFIGURATION = ("ASSAY_DB", "ASSAY_HOME", "ASSAY_ARTIFACTS")
+
+_lock = threading.Lock()
+_current: tuple[tuple[str | None, ...], Store] | None = None
+
+
+def _configuration() -> tuple[str | None, ...]:
+    # ``./.assay`` (no ASSAY_HOME) and relative paths depend on the working folder too
+    return (*(os.environ.get(k) for k in _CONFIGURATION), os.getcwd())
+
+
+def default_store() -> Store:
+    """The store :func:`assay.open_store` would open now, opened once and reused.
+
+    The configuration is read at every call (``ASSAY_DB``, ``ASSAY_HOME``, ``ASSAY_ARTIFACTS``
+    and the working folder, which places the default ``./.assay``): while it stays the same
+    the same :class:`~assay.storage.Store` is returned; when it changes, the new store is
+    opened and the replaced one closed. The store is closed when the interpreter exits. Pass
+    ``store=`` to any function to use another store instead.
+    """
+    global _current
+    key = _configuration()
+    with _lock:
+        current = _current
+        if current is not None and current[0] == key:
+            return current[1]
+        store = open_store()
+        _current = (key, store)
+    if current is not None:
+        current[1].close()
+    return store
+
+
+def resolve_store(store: Store | None) -> Store:
+    """``store``, or the default store when it is ``None``."""
+    return store if store is not None else default_store()
+
+
+@atexit.register
+def _close_default_store() -> None:
+    global _current
+    with _lock:
+        current, _current = _current, None
+    if current is not None:
+        current[1].close()
