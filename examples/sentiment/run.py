@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--out", default="assay-demo-sentiment", help="report folder")
     args = parser.parse_args()
     started = time.perf_counter()
-    result = assay.run_sentiment_demo(sample=args.sample, out_dir=args.out, on_step=print)
+    result = assay.run_sentiment_demo(sample=args.sample, output=args.out, on_step=print)
     elapsed = time.perf_counter() - started
     comparison = result.decision.comparison
     print(f"\n{comparison.coverage.shared} paired test texts; wall time {elapsed:.0f} s")

@@ -55,7 +55,7 @@ def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_deterministic_callable_reproduces_exactly(store, models):
     data = synthetic_suite(60, seed=1)
     original = assay.evaluate(
-        f"{models}:answer", suite=data, name="qa@1", store=store, seeds={"model": 3}
+        f"{models}:answer", suite=data, model="qa@1", store=store, seeds={"model": 3}
     ).run
     rep = reproduce(original.run_id[:10], store=store)
     assert isinstance(rep, Reproduction)
@@ -77,7 +77,7 @@ def test_deterministic_callable_reproduces_exactly(store, models):
 
 def test_stateful_callable_shows_output_and_metric_differences(store, models):
     data = synthetic_suite(60, seed=2)
-    original = assay.evaluate(f"{models}:drifting", suite=data, name="qa@1", store=store).run
+    original = assay.evaluate(f"{models}:drifting", suite=data, model="qa@1", store=store).run
     assert original.metrics["accuracy"].estimate == 1.0
     rep = reproduce(original.run_id, store=store)
     assert not rep.identical and rep.reproduction_run not in (None, original.run_id)
@@ -94,7 +94,7 @@ def test_stateful_callable_shows_output_and_metric_differences(store, models):
 
 def test_manifest_differences_name_the_changed_model(store, models):
     data = synthetic_suite(45, seed=3)
-    original = assay.evaluate(f"{models}:answer", suite=data, name="qa@1", store=store).run
+    original = assay.evaluate(f"{models}:answer", suite=data, model="qa@1", store=store).run
     rep = reproduce(original.run_id, store=store, adapter=f"{models}:answer_v2", record=False)
     assert rep.reproduction_run is None and not rep.identical
     assert len(assay.list_runs(store=store)) == 1
@@ -106,7 +106,7 @@ def test_manifest_differences_name_the_changed_model(store, models):
 
 def test_repeated_samples_are_paired_by_sample_index(store, models):
     data = synthetic_suite(30, seed=4)
-    original = assay.evaluate(f"{models}:answer", suite=data, name="qa@1", store=store, samples=3)
+    original = assay.evaluate(f"{models}:answer", suite=data, model="qa@1", store=store, samples=3)
     rep = reproduce(original.run.run_id, store=store)
     assert rep.n_compared == 90 and rep.output_agreement == 1.0
 
@@ -130,7 +130,7 @@ def _iris_suite() -> tuple[assay.SuiteData, np.ndarray, np.ndarray]:
 def test_sklearn_run_needs_the_fitted_estimator(store):
     data, x_train, y_train = _iris_suite()
     est = DecisionTreeClassifier(max_depth=2, random_state=0).fit(_frame(x_train), y_train)
-    original = assay.evaluate(est, suite=data, name="tree@1", store=store).run
+    original = assay.evaluate(est, suite=data, model="tree@1", store=store).run
     with pytest.raises(ConfigError, match=r"fitted estimator.*adapter="):
         reproduce(original.run_id, store=store)
     rep = reproduce(original.run_id, store=store, adapter=est)
@@ -199,14 +199,9 @@ def test_openai_adapter_is_rebuilt_from_its_description():
         rebuild_adapter(_manifest_of({"adapter": "openai", "model": "x", "endpoint": "chat"}))
 
 
-# the command still passes the deprecated keywords until it is moved onto the new names
-@pytest.mark.filterwarnings(
-    "ignore:The 'model' parameter of reproduce:DeprecationWarning",
-    "ignore:The 'seed' parameter of reproduce:DeprecationWarning",
-)
 def test_cli_prints_report_and_json(store, models):
     data = synthetic_suite(30, seed=6)
-    original = assay.evaluate(f"{models}:answer", suite=data, name="qa@1", store=store).run
+    original = assay.evaluate(f"{models}:answer", suite=data, model="qa@1", store=store).run
     app = typer.Typer()
     app.command("reproduce")(reproduce_command)
     app.command("noop")(lambda: None)  # two commands, so the command name is required
@@ -284,7 +279,7 @@ class SuffixAdapter:
 def test_a_third_party_adapter_is_rebuilt_from_its_spec_and_reproduced(store):
     data = synthetic_suite(24, seed=8)
     # the suffix makes every answer wrong: rebuilt without its settings, it would be right
-    original = assay.evaluate(SuffixAdapter("!"), suite=data, name="sfx@1", store=store).run
+    original = assay.evaluate(SuffixAdapter("!"), suite=data, model="sfx@1", store=store).run
     assert original.metrics["accuracy"].estimate == 0.0
     assert original.manifest.provenance["adapter"] == {
         "adapter": "suffix-for-tests",
@@ -304,12 +299,12 @@ def test_a_third_party_adapter_is_rebuilt_from_its_spec_and_reproduced(store):
 
 def test_the_old_keywords_of_reproduce_still_work_with_a_warning(store, models):
     data = synthetic_suite(12, seed=9)
-    original = assay.evaluate(f"{models}:answer", suite=data, name="qa@1", store=store).run
+    original = assay.evaluate(f"{models}:answer", suite=data, model="qa@1", store=store).run
     with pytest.warns(DeprecationWarning, match="'model' parameter of reproduce"):
-        rep = reproduce(original.run_id, store=store, model=f"{models}:answer", record=False)
+        rep = reproduce(original.run_id, store=store, adapter=f"{models}:answer", record=False)
     assert rep.output_agreement == 1.0
     with pytest.warns(DeprecationWarning, match="'seed' parameter of reproduce"):
-        again = reproduce(original.run_id, store=store, seed=3, record=False)
+        again = reproduce(original.run_id, store=store, rng=3, record=False)
     assert (
         again.metric_results
         == reproduce(original.run_id, store=store, rng=3, record=False).metric_results

@@ -19,6 +19,9 @@ from assay.errors import ConfigError, ParameterError
 from assay.runners import EarlyStop, evaluate_suite_early_stop
 from assay.testing import synthetic_suite
 
+# the default policy reports these suites' 20-odd-example slices without letting them block
+pytestmark = pytest.mark.filterwarnings("ignore::assay.errors.SmallSliceWarning")
+
 N = 2000
 
 
@@ -39,7 +42,7 @@ def data(store: assay.Store) -> assay.SuiteData:
 
 @pytest.fixture
 def baseline(store: assay.Store, data: assay.SuiteData) -> str:
-    return assay.evaluate(_model(0.7, 0), suite=data, name="base@1", store=store).run.run_id
+    return assay.evaluate(_model(0.7, 0), suite=data, model="base@1", store=store).run.run_id
 
 
 def _stopped(
@@ -53,7 +56,7 @@ def _stopped(
 ) -> assay.LoggedRun:
     plan = assay.early_stop_plan(baseline, suite=data, store=store, seed=2, policy=policy)
     plan = dataclasses.replace(plan, **change)
-    return assay.evaluate(_model(p, 1), suite=data, name=name, store=store, early_stop=plan)
+    return assay.evaluate(_model(p, 1), suite=data, model=name, store=store, early_stop=plan)
 
 
 def _rules(verdict: Any) -> dict[str, Any]:
@@ -122,7 +125,7 @@ def test_dropped_records_make_the_stop_unusable(
 def test_a_partial_baseline_excuses_exactly_the_unevaluated_examples(
     store: assay.Store, data: assay.SuiteData
 ) -> None:
-    full = assay.evaluate(_model(0.7, 0), suite=data, name="base@1", store=store).run.run_id
+    full = assay.evaluate(_model(0.7, 0), suite=data, model="base@1", store=store).run.run_id
     part = store.runs.records(full).slice(300)  # a baseline without its first 300 examples
     base = assay.log_run(
         part.drop_columns(["latency_ms"]), suite=data, model="part@1", store=store
@@ -166,7 +169,7 @@ def test_the_interval_comes_from_the_records_not_the_provenance(
 def test_a_stop_planned_against_another_run_is_not_used(
     store: assay.Store, data: assay.SuiteData, baseline: str
 ) -> None:
-    other = assay.evaluate(_model(0.7, 5), suite=data, name="base@2", store=store).run.run_id
+    other = assay.evaluate(_model(0.7, 5), suite=data, model="base@2", store=store).run.run_id
     cand = _stopped(store, data, other, 0.95)
     comparison = assay.compare_runs(baseline, cand.run.run_id, store=store)
     assert comparison.early_stop is None
@@ -253,9 +256,9 @@ def test_a_lower_is_better_metric_stops_worse_and_blocks(
         store=store,
     )
     # "miss" is lower-is-better, so the candidate that matches more often is the worse one
-    base = assay.evaluate(_model(0.3, 0), suite=data, name="b@1", store=store).run.run_id
+    base = assay.evaluate(_model(0.3, 0), suite=data, model="b@1", store=store).run.run_id
     plan = assay.early_stop_plan(base, suite=data, store=store, seed=2)
-    cand = assay.evaluate(_model(0.9, 1), suite=data, name="c@1", store=store, early_stop=plan)
+    cand = assay.evaluate(_model(0.9, 1), suite=data, model="c@1", store=store, early_stop=plan)
     stop = cand.run.manifest.provenance["early_stop"]
     assert stop["decision"] == "worse" and stop["goal"] == "lower" and stop["low"] > 0.01
     verdict = assay.gate(assay.compare_runs(base, cand.run.run_id, store=store))
@@ -273,11 +276,11 @@ def test_non_mean_metrics_and_clustered_suites_are_refused(store: assay.Store) -
         ),
         store=store,
     )
-    base = assay.evaluate(_model(0.7, 0), suite=f1, name="b@1", store=store).run.run_id
+    base = assay.evaluate(_model(0.7, 0), suite=f1, model="b@1", store=store).run.run_id
     with pytest.raises(ConfigError, match="aggregates as 'macro_f1', not as a mean"):
         assay.early_stop_plan(base, suite=f1, store=store)
     clustered = assay.register_suite(synthetic_suite(200, cluster_size=4, seed=3), store=store)
-    base = assay.evaluate(_model(0.7, 0), suite=clustered, name="b@2", store=store).run.run_id
+    base = assay.evaluate(_model(0.7, 0), suite=clustered, model="b@2", store=store).run.run_id
     with pytest.raises(ConfigError, match="has clustered examples"):
         assay.early_stop_plan(base, suite=clustered, store=store)
     with pytest.raises(ParameterError, match="a suite without clusters"):
@@ -287,7 +290,7 @@ def test_non_mean_metrics_and_clustered_suites_are_refused(store: assay.Store) -
 def test_comparisons_without_a_stop_are_unchanged(
     store: assay.Store, data: assay.SuiteData, baseline: str
 ) -> None:
-    cand = assay.evaluate(_model(0.72, 1), suite=data, name="full@1", store=store).run.run_id
+    cand = assay.evaluate(_model(0.72, 1), suite=data, model="full@1", store=store).run.run_id
     comparison = assay.compare_runs(baseline, cand, store=store)
     assert comparison.early_stop is None
     assert not any("early" in m for m in comparison.methods)
@@ -327,7 +330,7 @@ def test_the_replay_does_not_depend_on_the_examples_row_order(
     )
     assert flipped.digest == data.digest
     plan = assay.early_stop_plan(baseline, suite=data, store=store, seed=2)
-    run = assay.evaluate(_model(0.95, 1), suite=flipped, name="c@9", store=store, early_stop=plan)
+    run = assay.evaluate(_model(0.95, 1), suite=flipped, model="c@9", store=store, early_stop=plan)
     comparison = assay.compare_runs(baseline, run.run.run_id, store=store)
     assert comparison.early_stop is not None
     assert comparison.early_stop.n_used == run.run.manifest.provenance["early_stop"]["n_used"]
@@ -345,7 +348,7 @@ def test_across_suite_versions_only_the_candidates_suite_is_excused(
     )
     scores = assay.early_stop_plan(baseline, suite=data, store=store).baseline
     plan = EarlyStop("accuracy", scores, margin=0.01, seed=2, baseline_run=baseline)
-    cand = assay.evaluate(_model(0.95, 1), suite=half, name="half@1", store=store, early_stop=plan)
+    cand = assay.evaluate(_model(0.95, 1), suite=half, model="half@1", store=store, early_stop=plan)
     n_used = cand.run.manifest.provenance["early_stop"]["n_used"]
     comparison = assay.compare_runs(baseline, cand.run.run_id, store=store, shared_only=True)
     assert comparison.early_stop is not None

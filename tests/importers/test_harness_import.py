@@ -279,7 +279,7 @@ def test_a_sample_field_of_the_wrong_type_is_a_data_error(
 
 def test_import_is_idempotent_and_keeps_provenance(store: assay.Store) -> None:
     first = assay.import_log(EVAL_LOG, store=store)
-    again = assay.import_log(EVAL_LOG, store=store, name="renamed")
+    again = assay.import_log(EVAL_LOG, store=store, suite_name="renamed")
     assert first.created and not again.created
     assert again.run.run_id == first.run.run_id
     assert len(store.suites.list()) == 1
@@ -288,7 +288,7 @@ def test_import_is_idempotent_and_keeps_provenance(store: assay.Store) -> None:
     assert stored.manifest.provenance["harness"] == "inspect_ai"
     assert stored.manifest.source == f"import:inspect_ai:{EVAL_LOG.name}"
     assert stored.tags["harness"] == "inspect_ai"
-    other = assay.import_log(ARITH, store=store, model="smollm2@q4_1", name="arith")
+    other = assay.import_log(ARITH, store=store, model="smollm2@q4_1", suite_name="arith")
     assert other.created
     assert str(other.run.model) == "smollm2@q4_1"
     assert other.run.suite_name == "arith"

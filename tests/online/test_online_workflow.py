@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from assay import plan_rollout, read_out_experiment
 from assay.errors import ParameterError
 from assay.online import (
     ExperimentPlan,
@@ -18,7 +19,6 @@ from assay.online import (
     readout_settings,
     rollout_plan,
 )
-from assay.workflows._experiments import plan_rollout, read_out_experiment
 
 PLAN = ExperimentPlan(
     name="ranker-v2",

@@ -204,7 +204,7 @@ def test_evaluate_records_the_planned_stop_in_the_manifest(store):
 
     plan = EarlyStop(metric="accuracy", baseline=0.5, seed=1)
     run = assay.evaluate(
-        always_right, suite=data, name="oracle@1", store=store, early_stop=plan
+        always_right, suite=data, model="oracle@1", store=store, early_stop=plan
     ).run
     stop = run.manifest.provenance["early_stop"]
     assert stop["decision"] == "not_worse" and stop["planned"] is True

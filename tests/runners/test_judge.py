@@ -132,7 +132,7 @@ def test_evaluate_records_the_judge_in_the_manifest(smol, store):
     logged = assay.evaluate(
         lambda example: STATEMENTS_BY_TOPIC[example["topic"]],
         suite=data,
-        name="echo@1",
+        model="echo@1",
         store=store,
         judges={"true": judge},
     )
@@ -278,12 +278,12 @@ def test_misuse_is_refused_with_clear_messages(server, store):
         grade_records(data, records, {"judged": ModelGradedScorer("{{ output }}", ab)})
     graded_suite = statement_suite([{"name": "true", "scorer": "model_graded"}])
     with pytest.raises(ConfigError, match="model-graded; pass judges="):
-        assay.evaluate(str, suite=graded_suite, name="m@1", store=store)
+        assay.evaluate(str, suite=graded_suite, model="m@1", store=store)
     with pytest.raises(ConfigError, match="takes judges or early_stop, not both"):
         assay.evaluate(
             str,
             suite=graded_suite,
-            name="m@1",
+            model="m@1",
             store=store,
             judges={"true": scorer},
             early_stop=EarlyStop(metric="true", baseline=0.5),

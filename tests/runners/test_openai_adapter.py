@@ -79,7 +79,7 @@ def test_describe_carries_template_digest_and_decoding_settings(server, suite, s
     assert facts["prompt_template_digest"] == hashlib.sha256(TEMPLATE.encode()).hexdigest()
     assert facts["parameters"] == {"temperature": 0.7}
     assert "sk-secret" not in repr(facts)
-    logged = assay.evaluate(model, suite=suite, name="fake-model@1", store=store)
+    logged = assay.evaluate(model, suite=suite, model="fake-model@1", store=store)
     stored = logged.run.manifest.provenance["adapter"]
     assert stored["prompt_template_digest"] == facts["prompt_template_digest"]
     assert stored["parameters"] == {"temperature": 0.7}
@@ -155,7 +155,7 @@ def test_unreachable_endpoint_errors_every_record_and_the_run_counts_them(suite,
         backoff_s=0.01,
         timeout_s=5.0,
     )
-    logged = assay.evaluate(model, suite=suite, name="down@1", store=store)
+    logged = assay.evaluate(model, suite=suite, model="down@1", store=store)
     assert logged.run.n_records == 12
     assert logged.run.n_errors == 12
     assert "accuracy" not in logged.run.metrics  # nothing was scored
@@ -169,7 +169,7 @@ def test_malformed_json_fails_only_that_example(server, store):
         {"example_id": "bad", "input": {"question": "MALFORMED please"}},
     ]
     data = assay.make_suite("m", examples, metrics=[{"name": "accuracy", "scorer": "exact_match"}])
-    logged = assay.evaluate(adapter(server), suite=data, name="m@1", store=store)
+    logged = assay.evaluate(adapter(server), suite=data, model="m@1", store=store)
     records = store.runs.records(logged.run.run_id)
     errors = errors_by_id(records)
     assert errors["ok"] is None
@@ -369,7 +369,7 @@ def test_the_manifest_records_the_suites_template_the_run_used(server, store):
         task={"prompt_template": TEMPLATE},
     )
     plain = OpenAIAdapter("fake-model", base_url=server.url, backoff_s=0.01)
-    logged = assay.evaluate(plain, suite=with_task, name="fake-model@task", store=store)
+    logged = assay.evaluate(plain, suite=with_task, model="fake-model@task", store=store)
     facts = logged.run.manifest.provenance["adapter"]
     assert facts["prompt_template"] == TEMPLATE
     assert facts["prompt_template_digest"] == hashlib.sha256(TEMPLATE.encode()).hexdigest()

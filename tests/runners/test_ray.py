@@ -222,7 +222,7 @@ def test_the_old_address_keyword_still_works_with_a_warning():
         pytest.warns(DeprecationWarning, match="'address' parameter of evaluate_suite_ray"),
         pytest.raises(ConfigError, match="Give one of num_cpus or ray_address"),
     ):
-        evaluate_suite_ray(data, adapter, num_cpus=2, address="auto")
+        evaluate_suite_ray(data, adapter, num_cpus=2, ray_address="auto")
 
 
 MODELS = """\
@@ -271,7 +271,7 @@ def test_cli_connects_to_a_running_cluster_and_leaves_it_running(cluster, home, 
     import ray
 
     data = assay.register_suite(synthetic_suite(50, seed=9))
-    local = assay.evaluate(f"{models}:answer", suite=data, name="bot@local").run
+    local = assay.evaluate(f"{models}:answer", suite=data, model="bot@local").run
     address = ray.get_runtime_context().gcs_address
     argv = run_argv(data.digest, "bot@ray", models, "--backend", "ray", "--ray-address", address)
     script = "import sys; from assay.cli import main; sys.exit(main(sys.argv[1:]))"

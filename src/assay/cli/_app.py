@@ -20,13 +20,17 @@ Exit codes (stable; scripts and CI rely on them):
 
 from __future__ import annotations
 
+import warnings
+
 import typer
 from rich.console import Console
 
+from assay.cli._render import safe
 from assay.core import Verdict
 from assay.errors import (
     AdapterError,
     AssayError,
+    AssayWarning,
     ConfigError,
     DataError,
     GateError,
@@ -90,8 +94,33 @@ def exit_code_for(exc: AssayError) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line and return its exit code (used by the ``assay`` script)."""
+    """Run the command line and return its exit code (used by the ``assay`` script).
+
+    Statistical caveats the library raises as :class:`~assay.errors.AssayWarning` (a slice too
+    small to block, an underpowered test) are printed once each as ``note:`` lines on standard
+    error after the command, so piped output and ``--json`` stay clean.
+    """
     err = Console(stderr=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AssayWarning)
+        code = _run(argv, err)
+    _print_notes(err, caught)
+    return code
+
+
+def _print_notes(err: Console, caught: list[warnings.WarningMessage]) -> None:
+    seen: set[str] = set()
+    for w in caught:
+        if not issubclass(w.category, AssayWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+            continue
+        text = str(w.message)
+        if text not in seen:
+            seen.add(text)
+            err.print(f"note: {safe(text)}", highlight=False)
+
+
+def _run(argv: list[str] | None, err: Console) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except _EXIT as exc:

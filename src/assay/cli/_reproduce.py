@@ -74,7 +74,7 @@ def reproduce_command(
 ) -> None:
     """Run a stored run's model on its suite again and report how far it reproduces."""
     result = reproduce(
-        run, store=assay.open_store(db), model=callable_spec, record=record, seed=seed
+        run, store=assay.open_store(db), adapter=callable_spec, record=record, rng=seed
     )
     if json:
         emit_json(result.to_dict())

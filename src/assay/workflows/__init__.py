@@ -10,6 +10,8 @@ none is passed, and never print.
   :func:`list_suites`, :func:`sample_summaries`, :func:`capture_manifest`
 * evaluation: :func:`evaluate`, :func:`as_adapter`, :func:`early_stop_plan`,
   :func:`reproduce`, :func:`import_log`
+* online experiments: :func:`read_out_experiment` (readout, verdict against the
+  pre-registered plan, reports), :func:`plan_rollout`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`verify_ledger`
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
     )
     from assay.workflows._early_stop_plan import early_stop_plan
     from assay.workflows._evaluate import as_adapter, evaluate
+    from assay.workflows._experiments import ExperimentReadout, plan_rollout, read_out_experiment
     from assay.workflows._import_log import import_log
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._store import default_store
@@ -96,11 +99,15 @@ _EXPORTS = {
     "Reproduction": "_reproduce",
     "reproduce": "_reproduce",
     "default_store": "_store",
+    "ExperimentReadout": "_experiments",
+    "plan_rollout": "_experiments",
+    "read_out_experiment": "_experiments",
 }
 
 __all__ = [
     "DecisionDetails",
     "DecisionRecord",
+    "ExperimentReadout",
     "ExportedRun",
     "GateResult",
     "LoggedRun",
@@ -128,6 +135,8 @@ __all__ = [
     "list_suites",
     "log_run",
     "parse_metric_filter",
+    "plan_rollout",
+    "read_out_experiment",
     "register_suite",
     "reproduce",
     "resolve_policy",

@@ -15,7 +15,7 @@ from assay._util import (
     check_probability,
     renamed_parameters,
 )
-from assay.compare import compare_runs as _compare_tables
+from assay.compare import compare_records as _compare_tables
 from assay.core import (
     Approval,
     Comparison,
@@ -72,7 +72,7 @@ def compare_runs(
 ) -> Comparison:
     """Compare two stored runs by id, paired by example.
 
-    Loads both runs' records from the store and calls :func:`assay.compare.compare_runs`
+    Loads both runs' records from the store and calls :func:`assay.compare.compare_records`
     (which works on record tables); the manifests' differences are included. ``rng`` seeds
     the bootstrap resampling (an int or a numpy ``Generator``). A candidate stopped early by
     plan against this baseline carries its stop, replayed from the records

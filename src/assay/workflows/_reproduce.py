@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay._util import renamed_parameters
-from assay.compare import compare_runs
+from assay.compare import compare_records
 from assay.core import (
     Manifest,
     ManifestDifference,
@@ -177,7 +177,7 @@ def reproduce(
     outputs and scores equal the original's, the store keeps one run (``identical``).
 
     Agreement is the share of (example_id, sample_index) pairs with equal outputs. Metric
-    differences are :func:`assay.compare.compare_runs` with the original as baseline (paired
+    differences are :func:`assay.compare.compare_records` with the original as baseline (paired
     tests, intervals at 95%, bootstrap randomness from ``rng``; ``seed=`` is its deprecated
     spelling); manifest differences are
     :func:`assay.core.diff_manifests` without the creation time. The summary judges the
@@ -226,7 +226,7 @@ def reproduce(
         # an identical reproduction is not stored again: its manifest is the one captured here
         candidate = logged.run if logged.created else candidate
     differences = diff_manifests(m, candidate.manifest)
-    comparison = compare_runs(
+    comparison = compare_records(
         original, before, candidate, table, suite, rng=rng, manifest_differences=differences
     )
     results = [r for r in comparison.results if r.slice_attribute is None]
