@@ -301,10 +301,10 @@ def test_the_old_keywords_of_reproduce_still_work_with_a_warning(store, models):
     data = synthetic_suite(12, seed=9)
     original = assay.evaluate(f"{models}:answer", suite=data, model="qa@1", store=store).run
     with pytest.warns(DeprecationWarning, match="'model' parameter of reproduce"):
-        rep = reproduce(original.run_id, store=store, adapter=f"{models}:answer", record=False)
+        rep = reproduce(original.run_id, store=store, model=f"{models}:answer", record=False)
     assert rep.output_agreement == 1.0
     with pytest.warns(DeprecationWarning, match="'seed' parameter of reproduce"):
-        again = reproduce(original.run_id, store=store, rng=3, record=False)
+        again = reproduce(original.run_id, store=store, seed=3, record=False)
     assert (
         again.metric_results
         == reproduce(original.run_id, store=store, rng=3, record=False).metric_results

@@ -15,6 +15,9 @@ import assay
 from assay.errors import ConfigError, ParameterError
 from assay.testing import synthetic_records, synthetic_suite
 
+# the shared suite's lang=de slice is below the default policy's minimum slice size
+pytestmark = pytest.mark.filterwarnings("ignore::assay.errors.SmallSliceWarning")
+
 HARNESS = Path(__file__).parent.parent / "importers" / "harness"
 
 
@@ -238,3 +241,18 @@ def test_demos_out_dir_is_output(store, tmp_path, monkeypatch):
             demo(store=store, out_dir=tmp_path)
         with pytest.raises(_Stop):
             demo(store=store, output=tmp_path)
+
+
+def test_log_run_and_validate_records_where_is_location(store):
+    data = synthetic_suite(10, seed=4)
+    records = synthetic_records(data, seed=4)
+    place = assay.data.Location("results.parquet", "parquet")
+    with pytest.warns(DeprecationWarning, match="'where' parameter of log_run"):
+        old = assay.log_run(records, suite=data, model="m@1", store=store, where=place)
+    again = assay.log_run(records, suite=data, model="m@1", store=store, location=place)
+    assert old.created and not again.created and again.run.run_id == old.run.run_id
+    with pytest.warns(DeprecationWarning, match="'where' parameter of validate_records"):
+        table = assay.data.validate_records(records, data, where=place)
+    assert table.equals(assay.data.validate_records(records, data, location=place))
+    with pytest.raises(ParameterError, match="'where'"):
+        assay.log_run(records, suite=data, model="m@1", store=store, where=place, location=place)

@@ -60,8 +60,8 @@ def test_runs_on_different_suites_are_refused_unless_shared_only(data: SuiteData
     first, second = _sub_suite(data, 0, 300), _sub_suite(data, 100, 400)
     base = synthetic_records(first, seed=0)
     cand = synthetic_records(second, seed=1)
-    base = assay.data.validate_records(base, first, where=assay.data.Location("<b>", "parquet"))
-    cand = assay.data.validate_records(cand, second, where=assay.data.Location("<c>", "parquet"))
+    base = assay.data.validate_records(base, first, location=assay.data.Location("<b>", "parquet"))
+    cand = assay.data.validate_records(cand, second, location=assay.data.Location("<c>", "parquet"))
     args = (run_info(first, "b"), base, run_info(second, "c"), cand, first.suite)
     with pytest.raises(SuiteMismatchError, match="shared_only=True") as err:
         compare_records(*args)
@@ -86,10 +86,10 @@ def test_the_suite_given_must_be_the_baselines(data: SuiteData, runs: tuple) -> 
 def test_runs_without_a_shared_example_are_refused(data: SuiteData) -> None:
     first, second = _sub_suite(data, 0, 200), _sub_suite(data, 200, 400)
     base = assay.data.validate_records(
-        synthetic_records(first, seed=0), first, where=assay.data.Location("<b>", "parquet")
+        synthetic_records(first, seed=0), first, location=assay.data.Location("<b>", "parquet")
     )
     cand = assay.data.validate_records(
-        synthetic_records(second, seed=0), second, where=assay.data.Location("<c>", "parquet")
+        synthetic_records(second, seed=0), second, location=assay.data.Location("<c>", "parquet")
     )
     with pytest.raises(DataError, match="share no example") as err:
         compare_records(
@@ -220,7 +220,9 @@ def test_metrics_with_their_own_resampling_use_the_score_column(data: SuiteData)
         noise = np.random.default_rng(seed).normal(size=truth.size)
         prob = 1.0 / (1.0 + np.exp(-(truth * separation + noise)))
         table = pa.table({"example_id": examples.column("example_id"), "prob": prob})
-        return assay.data.validate_records(table, auc, where=assay.data.Location("<a>", "parquet"))
+        return assay.data.validate_records(
+            table, auc, location=assay.data.Location("<a>", "parquet")
+        )
 
     base, cand = run(0, 1.0), run(1, 2.0)
     result = compare_records(
@@ -362,7 +364,7 @@ def test_bad_data_and_definitions_are_named(data: SuiteData, runs: tuple) -> Non
         slices=["lang"],
     )
     table = synthetic_records(odd, seed=0)
-    table = assay.data.validate_records(table, odd, where=assay.data.Location("<o>", "parquet"))
+    table = assay.data.validate_records(table, odd, location=assay.data.Location("<o>", "parquet"))
     with pytest.raises(ConfigError, match="no_such_metric"):
         compare_records(run_info(odd, "a"), table, run_info(odd, "b"), table, odd.suite)
 

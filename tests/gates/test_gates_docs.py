@@ -24,7 +24,13 @@ def _yaml_blocks() -> list[str]:
     return re.findall(r"```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
-@pytest.mark.parametrize("kind", list_rule_kinds())
+# kinds that tests register for themselves need no docs
+SHIPPED_KINDS = [
+    k for k in list_rule_kinds() if type(get_rule_kind(k)).__module__.startswith("assay.")
+]
+
+
+@pytest.mark.parametrize("kind", SHIPPED_KINDS)
 def test_every_kind_and_parameter_is_documented(kind: str) -> None:
     sections = _sections()
     assert kind in sections, f"docs/policies.md has no '### {kind}' section"

@@ -222,7 +222,7 @@ def test_the_old_address_keyword_still_works_with_a_warning():
         pytest.warns(DeprecationWarning, match="'address' parameter of evaluate_suite_ray"),
         pytest.raises(ConfigError, match="Give one of num_cpus or ray_address"),
     ):
-        evaluate_suite_ray(data, adapter, num_cpus=2, ray_address="auto")
+        evaluate_suite_ray(data, adapter, num_cpus=2, address="auto")
 
 
 MODELS = """\

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assay.compare import compare_runs
+from assay.compare import compare_records
 from assay.testing import (
     comparison_of,
     comparison_suite,
@@ -22,7 +22,7 @@ def test_a_run_compared_with_itself_differs_by_nothing(seed: int) -> None:
     data = comparison_suite(120, seed=seed)
     records = paired_records(data, seed)
     assert records.equals(paired_records(data, seed))
-    result = compare_runs(run_info(data, "a"), records, run_info(data, "b"), records, data.suite)
+    result = compare_records(run_info(data, "a"), records, run_info(data, "b"), records, data.suite)
     assert all(r.difference.estimate == 0.0 for r in result.results)
 
 

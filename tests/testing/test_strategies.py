@@ -31,7 +31,7 @@ def test_binary_scores_are_zero_or_one(values: list[float]) -> None:
 @given(strategies.suites_with_records(max_examples=20, metrics=("accuracy", "f1")))
 def test_drawn_records_validate_against_their_suite(drawn: tuple[SuiteData, pa.Table]) -> None:
     data, records = drawn
-    checked = validate_records(records, data, where=Location("<drawn>", "parquet"))
+    checked = validate_records(records, data, location=Location("<drawn>", "parquet"))
     assert checked.num_rows == data.suite.n_examples
     failed = records.column("error").null_count != records.num_rows
     assert not failed or records.column("accuracy").null_count >= 1

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay._util import check_instance
+from assay._util import check_instance, renamed_parameters
 from assay.core import canonical_json, short_digest
 from assay.data._files import Location
 from assay.data._schema import OPERATIONAL, SuiteData, record_schema, table_digest
@@ -89,11 +89,12 @@ def _numeric(
     )
 
 
+@renamed_parameters({"where": "location"})
 def validate_records(
     table: pa.Table,
     data: SuiteData,
     *,
-    where: Location,
+    location: Location,
     rename: Mapping[str, str] | None = None,
 ) -> pa.Table:
     """Check ``table`` against the suite and return it in the record schema, sorted by id.
@@ -104,7 +105,8 @@ def validate_records(
     function = "validate_records"
     check_instance(table, "table", function, pa.Table, "a pyarrow.Table")
     check_instance(data, "data", function, SuiteData, "a SuiteData")
-    check_instance(where, "where", function, Location, "a Location")
+    check_instance(location, "location", function, Location, "a Location")
+    where = location
     suite = data.suite
     if rename:
         table = table.rename_columns([rename.get(c, c) for c in table.column_names])

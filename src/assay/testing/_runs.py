@@ -96,7 +96,7 @@ def paired_records(
         table.column_names.index("output"), "output", pa.array(outputs.tolist(), pa.string())
     )
     table = table.append_column("cost", pa.array(rng.gamma(2.0, 0.001 * (1 + shift), rows)))
-    return validate_records(table, data, where=Location("<test>", "parquet"))
+    return validate_records(table, data, location=Location("<test>", "parquet"))
 
 
 def run_info(data: SuiteData, run_id: str, model: str = "model@1") -> RunInfo:

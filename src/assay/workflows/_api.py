@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay._util import atomic_path, check_instance
+from assay._util import atomic_path, check_instance, renamed_parameters
 from assay.core import (
     ManifestDifference,
     ModelRef,
@@ -113,6 +113,7 @@ def _to_table(records: Any) -> pa.Table:
     )
 
 
+@renamed_parameters({"where": "location"})
 def log_run(
     records: Any,
     *,
@@ -126,7 +127,7 @@ def log_run(
     dataset_digests: Mapping[str, str] | None = None,
     rename: Mapping[str, str] | None = None,
     source: str = "python",
-    where: Location | None = None,
+    location: Location | None = None,
 ) -> LoggedRun:
     """Validate per-example records against ``suite`` and store them as one run, atomically.
 
@@ -139,7 +140,10 @@ def log_run(
     data = get_suite(suite, store=st)
     ref = model if isinstance(model, ModelRef) else ModelRef.parse(model)
     table = validate_records(
-        _to_table(records), data, where=where or Location("<records>", "parquet"), rename=rename
+        _to_table(records),
+        data,
+        location=location or Location("<records>", "parquet"),
+        rename=rename,
     )
     summaries = _summarise(table, data.suite)
     manifest = capture_manifest(
@@ -206,7 +210,7 @@ def ingest(
         provenance=provenance,
         rename=rename,
         source=f"ingest:{p.name}",
-        where=Location(str(p), kind),
+        location=Location(str(p), kind),
     )
 
 

@@ -64,5 +64,5 @@ def import_log(
         tags={**imported.tags, **dict(tags or {})},
         provenance=imported.provenance,
         source=f"import:{imported.harness}:{Path(path).name}",
-        where=Location(str(path), "parquet"),
+        location=Location(str(path), "parquet"),
     )

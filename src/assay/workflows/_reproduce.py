@@ -192,7 +192,7 @@ def reproduce(
     before = st.runs.records(original.run_id)
     samples = int(pc.max(before.column("sample_index")).as_py() or 0) + 1 if before.num_rows else 1
     raw = evaluate_suite(data, rebuilt, samples=samples)
-    table = validate_records(raw, data, where=Location("<reproduction>", "parquet"))
+    table = validate_records(raw, data, location=Location("<reproduction>", "parquet"))
     m = original.manifest
     provenance = {**m.provenance, "adapter": rebuilt.describe()}
     tags = {**original.tags, "reproduces": original.run_id}
