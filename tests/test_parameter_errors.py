@@ -134,7 +134,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.data.validate_records": lambda: validate_records(
         _records(),
         _suite(),
-        where="records.jsonl",  # type: ignore[arg-type]
+        location="records.jsonl",  # type: ignore[arg-type]
     ),
     # assay.datasets
     "assay.datasets.length_band": lambda: length_band(42),  # type: ignore[arg-type]
@@ -189,6 +189,19 @@ CASES: dict[str, Callable[[], object]] = {
     # assay.storage
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
     "assay.storage.upgrade_database": lambda: upgrade_database(42),  # type: ignore[arg-type]
+    "assay.gates.get_rule_kind": lambda: get_rule_kind(42),  # type: ignore[arg-type]
+    "assay.gates.regression_p_value": lambda: regression_p_value("result"),  # type: ignore[arg-type]
+    "assay.metrics.get_metric": lambda: get_metric(42),  # type: ignore[arg-type]
+    "assay.metrics.get_scorer": lambda: get_scorer(42),  # type: ignore[arg-type]
+    "assay.metrics.normalize_text": lambda: normalize_text(42),  # type: ignore[arg-type]
+    "assay.metrics.paired_ratio_delta": lambda: paired_ratio_delta(
+        {"cost": [1.0, 2.0], "success": [1.0, 1.0]},
+        {"cost": [1.0, 2.0], "success": [1.0, 1.0]},
+        confidence=1.5,
+    ),
+    "assay.metrics.ratio_delta_interval": lambda: ratio_delta_interval(
+        [1.0, 2.0, 3.0], [1.0, 1.0, 1.0], confidence=1.5
+    ),
 }
 
 NO_CHECKABLE_ARGUMENT: dict[str, str] = {
@@ -207,40 +220,6 @@ NO_CHECKABLE_ARGUMENT: dict[str, str] = {
 
 # Checks that belong to modules outside this refactoring: each case fails today and is
 # expected to pass once its module uses the shared checks (strict, so fixing it shows here).
-PENDING: dict[str, tuple[Callable[[], object], str]] = {
-    "assay.gates.get_rule_kind": (
-        lambda: get_rule_kind(42),  # type: ignore[arg-type]
-        "gates/_registry.py: an unknown name is a ConfigError without the function's name",
-    ),
-    "assay.gates.regression_p_value": (
-        lambda: regression_p_value("result"),  # type: ignore[arg-type]
-        "gates/_no_regression.py: the result is not checked (AttributeError)",
-    ),
-    "assay.metrics.get_metric": (
-        lambda: get_metric(42),  # type: ignore[arg-type]
-        "metrics/_registry.py: an unknown name is a ConfigError without the function's name",
-    ),
-    "assay.metrics.get_scorer": (
-        lambda: get_scorer(42),  # type: ignore[arg-type]
-        "metrics/_scorers.py: an unknown name is a ConfigError without the function's name",
-    ),
-    "assay.metrics.normalize_text": (
-        lambda: normalize_text(42),  # type: ignore[arg-type]
-        "metrics/_scorers.py: the text is not checked (TypeError)",
-    ),
-    "assay.metrics.paired_ratio_delta": (
-        lambda: paired_ratio_delta(
-            {"cost": [1.0, 2.0], "success": [1.0, 1.0]},
-            {"cost": [1.0, 2.0], "success": [1.0, 1.0]},
-            confidence=1.5,
-        ),
-        "metrics/_latency.py: the confidence is not checked",
-    ),
-    "assay.metrics.ratio_delta_interval": (
-        lambda: ratio_delta_interval([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], confidence=1.5),
-        "metrics/_latency.py: the confidence is not checked",
-    ),
-}
 
 
 def _public_functions() -> set[str]:
@@ -263,11 +242,10 @@ def _assert_one_shape(exc: BaseException, function: str) -> None:
 
 
 def test_every_public_function_is_covered() -> None:
-    listed = set(CASES) | set(NO_CHECKABLE_ARGUMENT) | set(PENDING)
+    listed = set(CASES) | set(NO_CHECKABLE_ARGUMENT)
     assert _public_functions() - listed == set(), "add a case for each new public function"
     assert listed - _public_functions() == set(), "a listed function is no longer public"
     assert not set(CASES) & set(NO_CHECKABLE_ARGUMENT)
-    assert not set(CASES) & set(PENDING)
     assert all(reason for reason in NO_CHECKABLE_ARGUMENT.values())
 
 
@@ -276,22 +254,6 @@ def test_a_bad_argument_names_the_public_function(name: str) -> None:
     with pytest.raises(ConfigError) as caught:
         CASES[name]()
     _assert_one_shape(caught.value, name.rsplit(".", 1)[1])
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=reason, strict=True))
-        for name, (_, reason) in sorted(PENDING.items())
-    ],
-)
-def test_checks_still_to_move_to_the_shared_layer(name: str) -> None:
-    try:
-        PENDING[name][0]()
-    except BaseException as exc:
-        _assert_one_shape(exc, name.rsplit(".", 1)[1])
-    else:
-        pytest.fail("no error")
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from assay._util import check_instance
 from assay.core import MetricComparison
 from assay.errors import SmallSliceWarning
 from assay.gates._combine import gain
@@ -82,6 +83,7 @@ class NoRegressionParameters(BaseModel):
 
 def regression_p_value(result: MetricComparison) -> float:
     """One-sided p-value for a worsening, from the two-sided p-value and the sign of the gain."""
+    check_instance(result, "result", "regression_p_value", MetricComparison, "a MetricComparison")
     p = result.p_value if math.isfinite(result.p_value) else 1.0
     g_est, _, _ = gain(result)
     return p / 2.0 if g_est < 0.0 else 1.0 - p / 2.0

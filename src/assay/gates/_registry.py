@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, TypeVar, runtime_
 
 from pydantic import BaseModel
 
-from assay._util import Registry
+from assay._util import Registry, check_instance
 from assay.core import Comparison, MetricComparison
 from assay.errors import ConfigError, ParameterError
 
@@ -143,6 +143,7 @@ def register_rule_kind(name: str, *, replace: bool = False) -> Callable[[type[K]
 
 def get_rule_kind(name: str) -> RuleKind:
     """The rule kind registered as ``name``; ConfigError listing the known kinds if none is."""
+    check_instance(name, "name", "get_rule_kind", str, "a rule kind's name")
     return _instance(_KINDS.get(name))
 
 

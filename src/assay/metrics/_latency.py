@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_probability
 from assay.errors import DataError
 from assay.metrics._registry import Inputs, MetricDefinition, register_metric
 from assay.stats import (
@@ -194,6 +195,7 @@ def ratio_delta_interval(
     cost: Any, success: Any, *, clusters: IntArray | None = None, confidence: float = 0.95
 ) -> Estimate:
     """Delta-method (normal) interval of ``Σ cost / Σ success``; clustered when asked."""
+    check_probability(confidence, "confidence", "ratio_delta_interval")
     st = _cost_stats(cost, success)
     r, z = _linearised(st[:, 0], st[:, 1], clusters)
     se = _se(z, st.shape[0])
@@ -212,6 +214,7 @@ def paired_ratio_delta(
     alternative: Alternative = "two-sided",
 ) -> PairedResult:
     """Delta-method interval and z test of the difference of cost per success (paired)."""
+    check_probability(confidence, "confidence", "paired_ratio_delta")
     a = _cost_stats(baseline["cost"], baseline["success"])
     b = _cost_stats(candidate["cost"], candidate["success"])
     if a.shape != b.shape:

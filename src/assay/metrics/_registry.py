@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from assay._util import Registry
+from assay._util import Registry, check_instance
 from assay.errors import ParameterError
 from assay.stats import Alternative, Estimate, IntervalMethod, PairedResult, ResampleWeights
 
@@ -153,6 +153,7 @@ def register_metric(
 
 def get_metric(name: str, **settings: Any) -> MetricDefinition:
     """The metric registered as ``name``, built with ``settings``; ConfigError if unknown."""
+    check_instance(name, "name", "get_metric", str, "a metric's name")
     return _METRICS.get(name)(**settings)
 
 

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from assay._util import Registry
+from assay._util import Registry, check_instance
 from assay.errors import ConfigError, DataError
 
 __all__ = [
@@ -53,6 +53,7 @@ def get_scorer(name: str, **params: Any) -> Scorer:
     """The scorer registered under ``name``, with keyword settings bound (a suite metric's
     ``scorer_params``); a ConfigError listing the known names or the accepted settings otherwise.
     """
+    check_instance(name, "name", "get_scorer", str, "a scorer's name")
     fn = _SCORERS.get(name)
     if not params:
         return fn
@@ -124,6 +125,7 @@ def exact_match(output: Any, reference: Any) -> float:
 
 def normalize_text(text: str) -> str:
     """Lower-case, drop punctuation (Unicode category P*), collapse whitespace, strip."""
+    check_instance(text, "text", "normalize_text", str, "a str")
     lowered = unicodedata.normalize("NFKC", text).lower()
     kept = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in lowered)
     return re.sub(r"\s+", " ", kept).strip()
