@@ -167,6 +167,26 @@ def test_a_name_registered_in_code_wins_over_an_entry_point(
     assert name not in sys.modules  # an entry point whose name is taken is not even imported
 
 
+def test_a_broken_entry_point_is_named_and_does_not_hide_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = f"registry_plugin_c_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(PLUGIN))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    points = [
+        EntryPoint(name="broken", value="no_such_module_anywhere:thing", group="assay.voices"),
+        EntryPoint(name="shout", value=f"{name}:shout", group="assay.voices"),
+    ]
+    monkeypatch.setattr(registry_module, "entry_points", lambda *, group: points)
+    reg: Registry[object] = Registry("voice", group="assay.voices")
+    with pytest.raises(ConfigError, match="broken = no_such_module_anywhere:thing"):
+        reg.get("shout")
+    assert "shout" in reg._entries  # loaded all the same
+    points.pop(0)  # the broken package is uninstalled: the next lookup works
+    assert reg.get("shout") is importlib.import_module(name).shout
+    sys.modules.pop(name, None)
+
+
 def test_metrics_use_the_registry() -> None:
     assert "accuracy" in list_metrics()
     with pytest.raises(ConfigError, match=r"Did you mean 'accuracy'\? Known metrics: "):

@@ -256,3 +256,19 @@ def test_log_run_and_validate_records_where_is_location(store):
     assert table.equals(assay.data.validate_records(records, data, location=place))
     with pytest.raises(ParameterError, match="'where'"):
         assay.log_run(records, suite=data, model="m@1", store=store, where=place, location=place)
+
+
+def test_default_store_keeps_an_explicit_database_across_a_change_of_folder(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.delenv("ASSAY_HOME", raising=False)
+    monkeypatch.setenv("ASSAY_DB", "sqlite:///:memory:")
+    monkeypatch.setenv("ASSAY_ARTIFACTS", str(tmp_path / "files"))
+    monkeypatch.chdir(tmp_path)
+    first = assay.default_store()
+    data = synthetic_suite(10, seed=5)
+    assay.log_run(synthetic_records(data, seed=5), suite=data, model="m@1", store=first)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert assay.default_store() is first
+    assert len(assay.list_runs()) == 1  # the in-memory database was not reopened empty

@@ -29,14 +29,14 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is fsynced and renamed into place.
 
     On any failure (an exception, a ``KeyboardInterrupt``) the temporary file is removed and
-    ``path`` is left as it was.
+    ``path`` is left as it was. A block that writes nothing leaves an empty file.
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     temporary = final.with_name(f".{final.name}.{uuid.uuid4().hex[:12]}.partial")
     try:
         yield temporary
-        with open(temporary, "rb+") as handle:
+        with open(temporary, "ab") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, final)
     finally:

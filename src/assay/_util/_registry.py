@@ -115,13 +115,24 @@ class Registry(Generic[T]):
             return
         # set first: an entry point's module may look names up while it registers
         self._loaded = True
+        broken: list[str] = []
         for ep in entry_points(group=self.group or ""):
             if ep.name in self._entries:
                 continue  # registered in code first: the explicit registration wins
-            loaded = ep.load()
+            try:
+                loaded = ep.load()
+            except Exception as exc:  # one broken plug-in must not hide the others
+                broken.append(f"{ep.name} = {ep.value} ({type(exc).__name__}: {exc})")
+                continue
             if ep.name in self._entries or isinstance(loaded, ModuleType):
                 continue  # a module registers what it defines when it is imported
             self.add(ep.name, loaded)
+        if broken:
+            self._loaded = False  # the next lookup tries the broken ones again and says so
+            raise ConfigError(
+                f"Cannot load the {self.group!r} entry point(s) {'; '.join(broken)}. "
+                "Fix or uninstall the package that declares them."
+            )
 
 
 def _same_definition(old: object, new: object) -> bool:

@@ -64,7 +64,7 @@ def input_column(name: str, metric: str, aggregate: str) -> str:
         return _OPERATIONAL[name]
     raise ConfigError(
         f"Metric {metric!r} aggregates as {aggregate!r}, whose input {name!r} has no record "
-        "column: compare_runs reads y_true/reference from 'reference', y_pred/output from "
+        "column: compare_records reads y_true/reference from 'reference', y_pred/output from "
         "'output', y_score/success from the metric's own column, latency and cost from "
         "'latency_ms' and 'cost'."
     )

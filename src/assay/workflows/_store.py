@@ -22,8 +22,13 @@ _current: tuple[tuple[str | None, ...], Store] | None = None
 
 
 def _configuration() -> tuple[str | None, ...]:
-    # ``./.assay`` (no ASSAY_HOME) and relative paths depend on the working folder too
-    return (*(os.environ.get(k) for k in _CONFIGURATION), os.getcwd())
+    values = tuple(os.environ.get(k) for k in _CONFIGURATION)
+    db, home, _ = values
+    # the default ``./.assay`` and a relative ASSAY_HOME depend on the working folder; an
+    # ASSAY_DB URL does not (and re-opening an in-memory one would lose what it holds)
+    if db is None and (home is None or not os.path.isabs(home)):
+        return (*values, os.getcwd())
+    return values
 
 
 def default_store() -> Store:
