@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 from statistics import NormalDist
 
 import numpy as np
 import pytest
 
 from assay.core import MetricComparison, RuleOutcome
-from assay.gates import evaluate_policy, load_policy, sample_size_to_settle
+from assay.gates import default_policy, evaluate_policy, load_policy, sample_size_to_settle
+from assay.stats import proportion_interval
 from assay.testing import binary_result, mean_result
 from assay.testing import comparison_of as comparison
 from assay.testing import given_interval as iv
@@ -98,22 +100,79 @@ def test_nothing_can_be_said_without_a_usable_interval() -> None:
     assert enough is not None and enough.more == 0
 
 
-def test_error_rate_to_settle_counts_records() -> None:
+def _error_rule(limit: float, errors: int, records: int) -> RuleOutcome:
     policy = load_policy(
-        "name: p\nrules:\n  cost:\n    - {name: e, kind: max_error_rate, max: 0.05}\n"
+        f"name: p\nrules:\n  cost:\n    - {{name: e, kind: max_error_rate, max: {limit}}}\n"
     )
     res = mean_result(np.zeros(50), np.ones(50) * 0.1)
-    (outcome,) = evaluate_policy(policy, comparison([res], errors=(8, 200))).rules
+    (outcome,) = evaluate_policy(policy, comparison([res], errors=(errors, records))).rules
+    return outcome
+
+
+def _records_in_all(to_settle: str) -> tuple[int, int]:
+    match = re.match(r"([\d,]+) more records \(([\d,]+) in all\) would show", to_settle)
+    assert match, to_settle
+    return int(match.group(1).replace(",", "")), int(match.group(2).replace(",", ""))
+
+
+def _brute_force(errors: int, records: int, limit: float, most: int) -> int | None:
+    """The first record count whose Wilson interval, at the observed rate, is off the limit."""
+    for n in range(records + 1, most):
+        held = math.floor(Fraction(errors * n, records) + Fraction(1, 2))
+        est = proportion_interval(held, n, method="wilson", confidence=0.95)
+        if est.high <= limit or est.low > limit:
+            return n
+    return None
+
+
+def test_zero_errors_of_fifty_need_73_records_at_the_default_5_percent() -> None:
+    (rule,) = [r for r in default_policy().rules.cost if r.kind == "max_error_rate"]
+    limit = rule.params["max"]
+    assert limit == 0.05
+    outcome = _error_rule(limit, 0, 50)
     assert outcome.outcome == "inconclusive"
     assert outcome.to_settle is not None
-    match = re.match(
-        r"about ([\d,]+) more records \(([\d,]+) in all\) would settle whether "
-        r"the error rate is at or below 5\.0% if its true value is the observed 4\.0%",
-        outcome.to_settle,
-    )
-    assert match, outcome.to_settle
-    total = int(match.group(2).replace(",", ""))
-    p = 0.04
-    closed = ((Z_ALPHA + Z_BETA) * math.sqrt(p * (1 - p)) / (0.05 - p)) ** 2
-    # The SD is read from the Wilson interval's width, which is near sqrt(p(1-p)) here.
-    assert abs(total - closed) <= 0.15 * closed
+    assert _records_in_all(outcome.to_settle) == (23, 73)
+    assert "at or below the 5.0% maximum if no errors continue" in outcome.to_settle
+    # 73 is where 0 of n first has a Wilson upper bound at or below 5%: z²/(n + z²) <= 0.05
+    assert math.ceil(Z_ALPHA**2 * (1 / 0.05 - 1)) == 73
+
+
+@pytest.mark.parametrize(
+    ("errors", "records", "limit"),
+    [
+        (0, 50, 0.05),
+        (0, 10, 0.05),
+        (0, 200, 0.01),
+        (0, 30, 0.1),
+        (1, 20, 0.1),
+        (1, 50, 0.05),
+        (2, 40, 0.1),
+        (3, 100, 0.05),
+        (8, 200, 0.05),
+        (5, 60, 0.05),
+        (9, 100, 0.05),
+        (4, 30, 0.2),
+        (12, 50, 0.2),
+        (26, 100, 0.2),
+        (2, 10, 0.1),
+    ],
+)
+def test_error_rate_to_settle_is_the_first_count_the_rules_interval_settles(
+    errors: int, records: int, limit: float
+) -> None:
+    outcome = _error_rule(limit, errors, records)
+    assert outcome.outcome == "inconclusive"
+    assert outcome.to_settle is not None
+    more, total = _records_in_all(outcome.to_settle)
+    assert more == total - records
+    assert total == _brute_force(errors, records, limit, most=20_000)
+    side = "at or below" if errors / records < limit else "above"
+    assert f"would show the error rate {side} the {limit:.1%} maximum" in outcome.to_settle
+
+
+def test_an_error_rate_on_its_limit_has_no_count_to_settle() -> None:
+    outcome = _error_rule(0.05, 5, 100)
+    assert outcome.outcome == "inconclusive"
+    assert outcome.to_settle is not None
+    assert "sits on the limit" in outcome.to_settle

@@ -32,7 +32,7 @@ from assay.gates._combine import (
 )
 from assay.gates._fields import field_problem, rule_number
 from assay.gates._registry import FieldProblem, Outcome, RuleCase, RuleJudgement, register_rule_kind
-from assay.gates._settle import sample_size_to_settle
+from assay.gates._settle import records_to_settle_error_rate, sample_size_to_settle
 from assay.gates._words import Scale, percent_change, scale_of
 from assay.stats import proportion_interval
 
@@ -98,9 +98,27 @@ def _limits(
                     f"settle whether {subject} is {relation} {sc.value(limit)} if its true value "
                     f"is the observed {sc.value(iv.estimate)}"
                 )
-                unit = "records" if subject == "the error rate" else "examples"
-                settle, more = settle_sentence(size, what, unit=unit), size.more if size else 0
+                settle, more = settle_sentence(size, what), size.more if size else 0
     return worst(outcomes), " and ".join(phrases), settle, more
+
+
+def _error_rate_settle(errors: int, records: int, limit: float, iv: Interval, sc: Scale) -> str:
+    """What would settle an error rate, sized with the rule's own Wilson interval."""
+    held = "no errors continue" if errors == 0 else f"the observed {sc.value(iv.estimate)} holds"
+    relation = "at or below" if iv.estimate < limit else "above"
+    if iv.estimate == limit:
+        return "the error rate sits on the limit; no number of records is sure to settle it"
+    total = records_to_settle_error_rate(errors, records, limit, iv.confidence)
+    if total is None:
+        return (
+            f"the error rate sits so close to the {sc.value(limit)} maximum that no practical "
+            "number of records would settle it"
+        )
+    return (
+        f"{total - records:,} more records ({total:,} in all) would show the error rate "
+        f"{relation} the {sc.value(limit)} maximum if {held} (the smallest count at which "
+        "the rule's Wilson interval clears it)"
+    )
 
 
 class ThresholdParameters(BaseModel):
@@ -261,9 +279,11 @@ class MaxErrorRate:
         )
         iv = as_interval(est.estimate, est.low, est.high, est.confidence)
         sc = Scale(True)
-        outcome, phrase, settle, _ = _limits(
-            iv, errors.records, sc, [("max", params.max, "maximum")], "the error rate"
-        )
+        outcome = limit_outcome("max", iv.low, iv.high, params.max)
+        phrase = f"{_where('max', outcome)} the {sc.value(params.max)} maximum"
+        settle = None
+        if outcome == "inconclusive":
+            settle = _error_rate_settle(errors.errors, errors.records, params.max, iv, sc)
         reason = (
             f"error rate of the candidate: {sc.values(iv)} ({errors.errors:,} of "
             f"{errors.records:,} records, Wilson interval), {phrase}"

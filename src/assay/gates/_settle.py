@@ -17,7 +17,11 @@ clusters like the present ones.
 
 The effect is the distance that has to be resolved: a non-inferiority margin (assuming the
 true difference is zero, as in planning), the observed improvement (superiority), or the
-distance between the observed value and a limit (thresholds, budgets, error rates).
+distance between the observed value and a limit (thresholds, budgets).
+
+An error rate is judged on a Wilson interval of a count, which at few or no errors is far from
+normal (0 of 50 needs 73 records at a 5% limit, not the 54 a normal approximation gives):
+:func:`records_to_settle_error_rate` searches the record count with that interval itself.
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ from statistics import NormalDist
 
 from assay._util import check_instance, check_int, check_probability
 from assay.core import Interval
-from assay.stats import mcnemar_sample_size, required_sample_size
+from assay.stats import mcnemar_sample_size, proportion_interval, required_sample_size
 
-__all__ = ["SampleSizeToSettle", "sample_size_to_settle"]
+__all__ = ["SampleSizeToSettle", "records_to_settle_error_rate", "sample_size_to_settle"]
 
 POWER = 0.8
 """Power the sample sizes are computed for."""
@@ -95,3 +99,51 @@ def sample_size_to_settle(
     total = required_sample_size(effect, sd, alpha=alpha, power=power)
     method = f"t-test power, SD {sd:.3g} read from the interval's width"
     return SampleSizeToSettle(n, total, effect, sd, power, method)
+
+
+_MOST_RUNS = 20_000
+"""Runs of record counts (one per error count) searched before giving up: a rate that close
+to its limit takes more records than any evaluation will collect."""
+
+
+def records_to_settle_error_rate(
+    errors: int, records: int, limit: float, confidence: float
+) -> int | None:
+    """The fewest records at which the ``max_error_rate`` rule's interval would settle.
+
+    The observed rate is held: ``N`` records carry ``errors·N/records`` errors rounded half up
+    (zero errors stay zero). Each ``N`` is judged with the rule's own interval
+    (:func:`assay.stats.proportion_interval`, Wilson, at ``confidence``) and its own reading of
+    a limit (settled when the upper bound is at or below ``limit`` or the lower bound above
+    it), so the answer is exact for that interval, not a normal approximation. ``None`` when
+    the search gives up (a rate within a hair of the limit).
+    """
+
+    def bounds(k: int, n: int) -> tuple[float, float]:
+        est = proportion_interval(k, n, method="wilson", confidence=confidence)
+        return est.low, est.high
+
+    def first(k: int) -> int:
+        """The fewest records whose held error count is at least ``k``."""
+        return -(-(2 * records * k - records) // (2 * errors)) if errors else records + 1
+
+    # Within a run of N that share one error count, both bounds only move down as N grows
+    # (same count, more records): the run fails from its start or passes from some N on.
+    k = (2 * errors * (records + 1) + records) // (2 * records)
+    for _ in range(_MOST_RUNS):
+        low = max(records + 1, first(k))
+        high = first(k + 1) - 1 if errors else 2**62
+        if low <= high:
+            if bounds(k, low)[0] > limit:
+                return low
+            if bounds(k, high)[1] <= limit:
+                while low < high:
+                    middle = (low + high) // 2
+                    low, high = (
+                        (low, middle) if bounds(k, middle)[1] <= limit else (middle + 1, high)
+                    )
+                return low
+        if not errors:
+            return None
+        k += 1
+    return None
