@@ -35,6 +35,9 @@ QUIZ = next(
 )
 EVAL_LOG = next((HERE / "inspect").glob("*.eval"))
 JSON_LOG = next((HERE / "inspect").glob("*.json"))
+NUMERALS = (
+    Path(__file__).parent / "handmade" / "samples_count_down_2026-01-02T03-04-05.000000.jsonl"
+)
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -382,14 +385,16 @@ def test_not_a_log_and_unknown_slices(tmp_path: Path) -> None:
         read_harness_log(JSON_LOG, slices=["nope"])
 
 
-def test_a_multiple_choice_target_given_as_the_answer_text_is_that_choice(tmp_path: Path) -> None:
-    lines = [json.loads(line) for line in QUIZ.read_text().splitlines()]
-    first = lines[0]
-    for i, arg in enumerate(first["arguments"].values()):
-        arg["arg_1"] = f" {i + 2}"  # choices "2", "3", "4", ...
-    first["target"] = "3"  # the answer's text, which also reads as an index
-    edited = tmp_path / QUIZ.name
-    edited.write_text("".join(json.dumps(doc) + "\n" for doc in lines))
-    examples = read_lm_eval_samples(edited).suite.examples.to_pylist()
-    row = next(e for e in examples if e["example_id"].endswith(f"/{first['doc_id']}"))
-    assert json.loads(row["reference"]) == "3"
+def test_numeral_choices_keep_the_gold_choice_as_reference() -> None:
+    """A hand-made samples file whose choices are "3", "2", "1", "0": a target "2" rendered
+    from the label is the third choice, "1"; the last document's target comes from a text
+    field and is the answer "2" itself, which only that reading squares with its acc."""
+    imp = read_lm_eval_samples(NUMERALS)
+    references = {
+        e["example_id"]: json.loads(e["reference"]) for e in imp.suite.examples.to_pylist()
+    }
+    task = "count_down"
+    assert references == {f"{task}/0": "1", f"{task}/1": "3", f"{task}/2": "0", f"{task}/3": "2"}
+    for record in imp.records.to_pylist():
+        # a record agrees with its own score: correct exactly when the output is the reference
+        assert (record["output"] == references[record["example_id"]]) == (record["acc"] == 1.0)

@@ -91,15 +91,33 @@ def _output_and_reference(obj: dict[str, Any]) -> tuple[str | None, Any, Any]:
         # multiple choice: one log-likelihood per choice; the answer is the most likely one
         lls = [float(r[0][0]) for r in resps]
         choices = [str(r[1]).strip() if len(r) > 1 else str(i) for i, r in enumerate(requests)]
-        best = choices[max(range(len(lls)), key=lls.__getitem__)]
-        label = target if isinstance(target, int) else None
-        if isinstance(target, str) and target.strip() in choices:
-            label = choices.index(target.strip())  # the answer's text (which may be "3")
-        elif isinstance(target, str) and target.strip().isdigit():
-            label = int(target)  # the answer's index, as lm-eval logs it
-        reference = choices[label] if label is not None and 0 <= label < len(choices) else target
-        return best, prompt, reference
+        best = max(range(len(lls)), key=lls.__getitem__)
+        label = _gold_choice(target, choices, best, obj.get("acc"))
+        return choices[best], prompt, target if label is None else choices[label]
     return None, prompt, target
+
+
+def _gold_choice(target: Any, choices: list[str], best: int, acc: Any) -> int | None:
+    """The index of the correct choice, or ``None`` when the target names none.
+
+    lm-eval logs the target as text. A target template that renders digits is the answer's
+    index (lm-eval turns it into an int), so "2" is the third choice even when the choices are
+    themselves numerals; only a target read from a document field keeps the answer's text,
+    which then has to be found among the choices. When the two readings disagree, the one
+    that agrees with the sample's own ``acc`` (1 exactly when the most likely choice is the
+    gold one) is taken, so a record never contradicts its score.
+    """
+    if isinstance(target, bool) or not isinstance(target, int | str):
+        return None
+    text = str(target).strip()
+    by_index = int(text) if text.isdigit() and int(text) < len(choices) else None
+    by_text = choices.index(text) if text in choices else None
+    readings = [r for r in (by_index, by_text) if r is not None]
+    score = as_float(acc)
+    if score in (0.0, 1.0):
+        agreeing = [r for r in readings if (r == best) == (score == 1.0)]
+        readings = agreeing or readings
+    return readings[0] if readings else None
 
 
 @dataclass
