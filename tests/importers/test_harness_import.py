@@ -398,3 +398,93 @@ def test_numeral_choices_keep_the_gold_choice_as_reference() -> None:
     for record in imp.records.to_pylist():
         # a record agrees with its own score: correct exactly when the output is the reference
         assert (record["output"] == references[record["example_id"]]) == (record["acc"] == 1.0)
+
+
+def _grouped_log(tmp_path: Path, cluster_option: str | None) -> Path:
+    """The JSON log grown to 12 questions in 4 groups of 3 (metadata ``group_id``), its
+    ``match`` scorer's stderr declared with ``cluster`` as ``stderr(cluster=...)`` records it."""
+    log = json.loads(JSON_LOG.read_text())
+    template = [s for s in log["samples"] if not s.get("error")]
+    samples = []
+    for i in range(12):
+        for epoch in (1, 2):
+            sample = json.loads(json.dumps(template[(i + epoch) % len(template)]))
+            sample.update(id=f"q{i:02d}", epoch=epoch)
+            sample["metadata"] = {**sample["metadata"], "group_id": f"g{i // 3}"}
+            samples.append(sample)
+    log["samples"] = samples
+    if cluster_option is not None:
+        (scorer,) = [s for s in log["eval"]["scorers"] if s["name"] == "match"]
+        (stderr,) = [m for m in scorer["metrics"] if m["name"] == "inspect_ai/stderr"]
+        stderr["options"] = {"cluster": cluster_option}
+        (score,) = [s for s in log["results"]["scores"] if s["name"] == "match"]
+        score["metrics"]["stderr"]["params"] = {"cluster": cluster_option}
+    path = tmp_path / f"grouped_{cluster_option}.json"
+    path.write_text(json.dumps(log))
+    return path
+
+
+def _clusters(imp: Any) -> dict[str, str | None]:
+    return {e["example_id"]: e["cluster"] for e in imp.suite.examples.to_pylist()}
+
+
+def test_inspect_clustered_stderr_makes_its_field_the_cluster_not_a_slice(
+    tmp_path: Path, store: assay.Store
+) -> None:
+    plain = read_inspect_log(_grouped_log(tmp_path, None))
+    assert "group_id" in plain.suite.suite.slice_names  # without a declaration, just a field
+    assert set(_clusters(plain).values()) == {None}
+
+    declared = _grouped_log(tmp_path, "group_id")
+    imp = read_harness_log(declared)
+    assert _clusters(imp) == {f"q{i:02d}": f"g{i // 3}" for i in range(12)}
+    assert "group_id" not in imp.suite.suite.slice_names
+    assert imp.suite.suite.slice_names == [
+        n for n in plain.suite.suite.slice_names if n != "group_id"
+    ]
+    assert imp.provenance["cluster"]["field"] == "group_id"
+    assert "stderr(cluster=" in imp.provenance["cluster"]["source"]
+
+    logged = assay.import_log(declared, store=store)
+    # 12 examples in 4 groups: the run's intervals count the 4 groups, not 12 examples
+    summary = logged.run.metrics["match"]
+    unclustered = assay.import_log(_grouped_log(tmp_path, None), store=store).run.metrics["match"]
+    assert summary.estimate == pytest.approx(unclustered.estimate)
+    assert "cluster" in summary.method and "cluster" not in unclustered.method
+
+
+def test_a_named_cluster_wins_over_the_declared_one_and_must_exist(tmp_path: Path) -> None:
+    declared = _grouped_log(tmp_path, "group_id")
+    imp = read_inspect_log(declared, cluster="category")
+    assert imp.provenance["cluster"] == {"field": "category", "source": "requested"}
+    assert "category" not in imp.suite.suite.slice_names
+    assert "group_id" in imp.suite.suite.slice_names
+    with pytest.raises(ConfigError, match="no example has a field 'nope' to cluster by"):
+        read_inspect_log(declared, cluster="nope")
+    with pytest.raises(
+        assay.errors.ParameterError, match="'cluster' parameter of read_inspect_log"
+    ):
+        read_inspect_log(declared, cluster=3)  # type: ignore[arg-type]
+    log = json.loads(declared.read_text())
+    log["eval"]["scorers"][1]["metrics"][1]["options"] = {"cluster": "category"}
+    two = tmp_path / "two.json"
+    two.write_text(json.dumps(log))
+    with pytest.raises(ConfigError, match="cluster by different fields"):
+        read_inspect_log(two)
+    assert read_inspect_log(two, cluster="group_id").provenance["cluster"]["field"] == "group_id"
+
+
+def test_lm_eval_cluster_field_and_cli_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imp = read_lm_eval_samples(QUIZ, cluster="subject")
+    docs = {f"assay_quiz/{line['doc_id']}": line["doc"]["subject"] for line in _lines(QUIZ)}
+    assert _clusters(imp) == docs
+    assert "subject" not in imp.suite.suite.slice_names  # the default slice it was
+    assert "subject" in read_lm_eval_samples(QUIZ).suite.suite.slice_names
+    url = f"sqlite:///{tmp_path / 'store' / 'assay.db'}"
+    assert main(["import", str(QUIZ), "--cluster", "subject", "--store", url, "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)["run"]
+    assert run["manifest"]["provenance"]["cluster"] == {"field": "subject", "source": "requested"}
+    assert main(["import", str(QUIZ), "--cluster", "subject", "--store", url]) == 0
+    assert "clustered by subject (requested); it is not a slice" in capsys.readouterr().out

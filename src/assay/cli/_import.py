@@ -36,6 +36,14 @@ def import_command(
             "(default: known fields such as subject, or every scalar Inspect metadata field).",
         ),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Document or sample-metadata field grouping items that are not independent "
+            "(questions on one passage); intervals are clustered by it and it is not a slice "
+            "(default: the field an Inspect log's stderr(cluster=...) names, if any).",
+        ),
+    ] = None,
     tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE; repeatable.")] = None,
     store: Annotated[
         str | None,
@@ -56,6 +64,7 @@ def import_command(
         suite_name=name,
         model=model,
         slices=slice_,
+        cluster=cluster,
         tags=parse_pairs(tag, "tag"),
     )
     r = logged.run
@@ -82,6 +91,12 @@ def import_command(
             f"[yellow]already stored[/]: {safe(file.name)} is run {r.run_id[:12]} "
             f"({safe(r.model)} on suite {safe(r.suite_name)} {r.suite_digest[:12]}); "
             "nothing new was written"
+        )
+    grouping = provenance.get("cluster") or {}
+    if grouping.get("field"):
+        console.print(
+            f"  clustered by {safe(str(grouping['field']))} ({safe(str(grouping.get('source')))}); "
+            "it is not a slice"
         )
     if name is not None and r.suite_name != name:
         console.print(

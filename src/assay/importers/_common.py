@@ -85,7 +85,7 @@ def read_json_object(path: Path, key: str, what: str, doc: Any = None) -> dict[s
     return doc
 
 
-def check_arguments(path: Any, slices: Any, function: str) -> None:
+def check_arguments(path: Any, slices: Any, function: str, cluster: Any = None) -> None:
     """The arguments every reader takes, checked in the name of the reader the user called."""
     check_instance(path, "path", function, (str, os.PathLike), "a str or a Path")
     if slices is not None:
@@ -93,6 +93,38 @@ def check_arguments(path: Any, slices: Any, function: str) -> None:
         check_instance(slices, "slices", function, (list, tuple), expected)
         for name in slices:
             check_instance(name, "slices", function, str, expected)
+    if cluster is not None:
+        check_instance(cluster, "cluster", function, str, "a field name (str) or None")
+
+
+def choose_cluster(
+    attributes: Mapping[str, Mapping[str, Any]], name: str | None, source: str
+) -> dict[str, str | None]:
+    """The cluster of each example (``{example_id: value}``) from the field ``name``.
+
+    Examples without the field are clusters of their own (``None``); a field no example has is
+    a ConfigError, and a value that is not a scalar a DataError naming the example.
+    """
+    if name is None:
+        return {}
+    if not any(name in fields for fields in attributes.values()):
+        present = sorted({f for fields in attributes.values() for f in fields})
+        raise ConfigError(
+            f"{source}: no example has a field {name!r} to cluster by; fields: {present[:20]}"
+        )
+    out = {ex: slice_value(fields.get(name)) for ex, fields in attributes.items()}
+    bad = next(
+        (ex for ex, f in attributes.items() if f.get(name) is not None and out[ex] is None), None
+    )
+    if bad is not None:
+        raise DataError(
+            f"cluster field {name!r} is not a scalar",
+            file=source,
+            column=name,
+            expected="a string, integer or boolean of at most 200 characters",
+            found=f"example {bad!r}: {str(attributes[bad][name])[:60]!r}",
+        )
+    return out
 
 
 def check_file(path: str | Path) -> Path:
@@ -157,6 +189,7 @@ def choose_slices(
     default: Iterable[str] | None,
     taken: Iterable[str],
     source: str,
+    cluster: str | None = None,
 ) -> dict[str, dict[str, str | None]]:
     """Pick slice attributes: ``{slice: {example_id: value}}``.
 
@@ -164,7 +197,9 @@ def choose_slices(
     fields to use (a field no example has is an error); otherwise ``default`` lists the
     fields to use when present, or every scalar field when ``default`` is None. By default,
     fields that are not column names, clash with ``taken`` names, hold lists, mappings or
-    long text, or look like ids are left out.
+    long text, look like ids, or are the ``cluster`` field are left out: a cluster field has
+    a value per group of related items, so as a slice it would add one small slice per group
+    to every comparison's multiplicity family.
     """
     taken = set(taken)
     present: dict[str, None] = {}
@@ -185,7 +220,7 @@ def choose_slices(
         names = list(requested)
     else:
         wanted = present if default is None else [d for d in default if d in present]
-        names = [n for n in wanted if _default_slice(n, attributes, taken)]
+        names = [n for n in wanted if n != cluster and _default_slice(n, attributes, taken)]
     out: dict[str, dict[str, str | None]] = {}
     for name in names:
         values = {ex: slice_value(f.get(name)) for ex, f in attributes.items()}
@@ -211,11 +246,14 @@ def build_suite(
     version: str,
     description: str,
     source: str,
+    clusters: Mapping[str, str | None] | None = None,
 ) -> SuiteData:
-    """The suite of an import: ``examples`` are mappings with example_id, input, reference."""
+    """The suite of an import: ``examples`` are mappings with example_id, input, reference;
+    ``clusters`` maps example ids to their cluster."""
     rows = [
         {
             "example_id": ex["example_id"],
+            "cluster": (clusters or {}).get(ex["example_id"]),
             "input": ex.get("input"),
             "reference": ex.get("reference"),
             "slices": {

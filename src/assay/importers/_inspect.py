@@ -1,27 +1,18 @@
-"""Reading Inspect AI logs (``.eval`` zip archives and ``.json`` documents) without inspect_ai.
+"""Inspect AI logs (``.eval`` and ``.json``, read by :mod:`._inspect_files`) as imports.
 
-A ``.eval`` log is a zip of JSON members: ``header.json`` (eval, plan, results, stats),
-``samples/<id>_epoch_<n>.json``, summaries and reductions (``_journal/start.json`` stands in for
-the header of a log that never finished). Recent Inspect releases compress members with
-Zstandard (zip method 93), which Python's ``zipfile`` reads only from 3.14: those members are
-decompressed with pyarrow's zstd codec and checked against their CRC. A ``.json`` log is one
-EvalLog document with the same fields and a ``samples`` list.
+Samples become examples and records, scorers become metrics; a metric the log declares with
+clustered standard errors (``stderr(cluster="group_id")``) makes that metadata field the
+examples' cluster.
 """
 
 from __future__ import annotations
 
-import json
-import struct
-import zipfile
-import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import pyarrow as pa
+from typing import Any
 
 from assay.core import MetricSpec, ModelRef
-from assay.errors import DataError
+from assay.errors import ConfigError, DataError
 from assay.importers._common import (
     HarnessImport,
     as_float,
@@ -29,17 +20,17 @@ from assay.importers._common import (
     build_suite,
     check_arguments,
     check_file,
+    choose_cluster,
     choose_slices,
     file_sha256,
     metric_name,
     model_name,
-    read_json_object,
 )
+from assay.importers._inspect_files import declared_clusters, load_json_log, read_eval_zip
 
-__all__ = ["inspect_import", "load_json_log", "read_inspect_log", "score_to_float"]
+__all__ = ["inspect_import", "read_inspect_log", "score_to_float"]
 
 HARNESS = "inspect_ai"
-_ZSTD = 93
 _GRADES = {"C": 1.0, "P": 0.5, "I": 0.0, "N": 0.0, "yes": 1.0, "true": 1.0, "no": 0.0, "false": 0.0}
 
 
@@ -61,93 +52,6 @@ def score_to_float(value: Any) -> float | None:
         except ValueError:
             return None
     return as_float(value)
-
-
-def _read_member(fh: BinaryIO, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    if info.compress_type != _ZSTD:
-        return zf.read(info)
-    fh.seek(info.header_offset)
-    header = fh.read(30)
-    if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"bad local header for {info.filename!r}")
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    fh.seek(info.header_offset + 30 + name_len + extra_len)
-    raw = fh.read(info.compress_size)
-    if len(raw) < info.compress_size:
-        raise zipfile.BadZipFile(f"member {info.filename!r} is truncated")
-    try:
-        data: bytes = (
-            pa.Codec("zstd").decompress(raw, decompressed_size=info.file_size).to_pybytes()
-        )
-    except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
-        raise zipfile.BadZipFile(f"member {info.filename!r}: {exc}") from exc
-    if zlib.crc32(data) != info.CRC:
-        raise zipfile.BadZipFile(f"bad CRC-32 for member {info.filename!r}")
-    return data
-
-
-def _member_json(path: Path, fh: BinaryIO, zf: zipfile.ZipFile, name: str) -> Any:
-    try:
-        data = _read_member(fh, zf, zf.getinfo(name))
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-        raise DataError(f"zip member {name!r} cannot be read: {exc}", file=str(path)) from exc
-    try:
-        return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f", line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise DataError(
-            f"zip member {name!r}{where} is not valid JSON: {exc}", file=str(path)
-        ) from exc
-
-
-def _read_eval_zip(path: Path) -> dict[str, Any]:
-    fh = path.open("rb")
-    try:
-        zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, OSError) as exc:
-        fh.close()
-        raise DataError(
-            f"not a readable zip archive (an Inspect .eval log is one): {exc}",
-            file=str(path),
-            expected="a complete .eval file",
-        ) from exc
-    with fh, zf:
-        names = zf.namelist()
-        head = "header.json" if "header.json" in names else "_journal/start.json"
-        if head not in names:
-            raise DataError(
-                "not an Inspect AI log: the archive has no header.json",
-                file=str(path),
-                expected="header.json or _journal/start.json",
-                found=f"members {names[:5]}",
-            )
-        log = _member_json(path, fh, zf, head)
-        if not isinstance(log, dict) or not isinstance(log.get("eval"), dict):
-            raise DataError(f"zip member {head!r} has no 'eval' object", file=str(path))
-        members = sorted(n for n in names if n.startswith("samples/") and n.endswith(".json"))
-        log["samples"] = []
-        for n in members:
-            sample = _member_json(path, fh, zf, n)
-            if not isinstance(sample, dict):
-                raise DataError(f"zip member {n!r} is not a sample object", file=str(path))
-            log["samples"].append(sample | {"_member": n})
-    return log
-
-
-def load_json_log(path: Path, doc: Any | None = None) -> dict[str, Any]:
-    """An Inspect ``.json`` log as a mapping (``doc``: the file's JSON when already parsed)."""
-    doc = read_json_object(path, "eval", "an Inspect AI log", doc)
-    samples = doc.get("samples") or []
-    bad = next((i for i, s in enumerate(samples) if not isinstance(s, dict)), None)
-    if bad is not None or not isinstance(samples, list):
-        raise DataError(
-            "a sample is not a JSON object",
-            file=str(path),
-            column="samples",
-            found=f"samples[{bad}]" if bad is not None else type(samples).__name__,
-        )
-    doc["samples"] = [s | {"_member": f"samples[{i}]"} for i, s in enumerate(samples)]
-    return doc
 
 
 def _text(value: Any) -> Any:
@@ -210,23 +114,30 @@ def _metric_names(keys: list[tuple[str, str | None]]) -> dict[tuple[str, str | N
     }
 
 
-def read_inspect_log(path: str | Path, *, slices: Sequence[str] | None = None) -> HarnessImport:
+def read_inspect_log(
+    path: str | Path, *, slices: Sequence[str] | None = None, cluster: str | None = None
+) -> HarnessImport:
     """Read an Inspect AI log (``.eval`` or ``.json``) into a :class:`HarnessImport`.
 
     Examples are samples by id; epochs are repeated samples (``sample_index = epoch - 1``).
     Every scorer is a metric (a dict-valued score is one metric per key), its values mapped as
     :func:`score_to_float` does; a sample that errored is a record with ``error`` and no
     scores. ``slices`` names sample metadata fields to slice by (default: every scalar field
-    that is not an id).
+    that is not an id or the cluster). ``cluster`` names the sample metadata field whose
+    samples are not independent (questions on one passage); by default it is the field the
+    log's metrics cluster their standard errors by (``stderr(cluster="group_id")``), if any.
     """
-    check_arguments(path, slices, "read_inspect_log")
+    check_arguments(path, slices, "read_inspect_log", cluster)
     p = check_file(path)
     with p.open("rb") as fh:
         is_zip = fh.read(4) == b"PK\x03\x04" or p.suffix.lower() == ".eval"
-    return inspect_import(p, _read_eval_zip(p) if is_zip else load_json_log(p), slices)
+    log = read_eval_zip(p) if is_zip else load_json_log(p)
+    return inspect_import(p, log, slices, cluster)
 
 
-def inspect_import(p: Path, log: dict[str, Any], slices: Sequence[str] | None) -> HarnessImport:
+def inspect_import(
+    p: Path, log: dict[str, Any], slices: Sequence[str] | None, cluster: str | None = None
+) -> HarnessImport:
     """The import of a log already read into a mapping (see :func:`read_inspect_log`)."""
     for s in log["samples"]:
         if s.get("id") is None or not isinstance(s.get("epoch", 1), int):
@@ -276,7 +187,25 @@ def inspect_import(p: Path, log: dict[str, Any], slices: Sequence[str] | None) -
             expected="samples with numeric or C/I/P/N score values",
             found="; ".join(f"{k}: {v}" for k, v in skipped.items()) or "no scores",
         )
-    return _assemble(log, p, list(examples.values()), attributes, rows, names, skipped, slices)
+    grouping = _cluster(log, p, cluster)
+    return _assemble(
+        log, p, list(examples.values()), attributes, rows, names, skipped, (slices, grouping)
+    )
+
+
+def _cluster(log: dict[str, Any], path: Path, requested: str | None) -> tuple[str | None, str]:
+    """The cluster field and where it came from: the caller, or the log's own metrics."""
+    if requested is not None:
+        return requested, "requested"
+    declared = declared_clusters(log)
+    if len(declared) > 1:
+        raise ConfigError(
+            f"{path}: the log's metrics cluster by different fields {declared}; "
+            "name the one to use (cluster=..., or --cluster on the command line)"
+        )
+    if declared:
+        return declared[0], "declared by the log's stderr(cluster=...) metric"
+    return None, "none"
 
 
 def _row(
@@ -327,15 +256,17 @@ def _assemble(
     rows: list[dict[str, Any]],
     names: dict[tuple[str, str | None], str],
     skipped: dict[str, str],
-    slices: Sequence[str] | None,
+    grouping: tuple[Sequence[str] | None, tuple[str | None, str]],
 ) -> HarnessImport:
     ev = log["eval"]
+    slices, (cluster, cluster_source) = grouping
+    clusters = choose_cluster(attributes, cluster, str(path))
     metric_names = list(names.values())
     specs = [
         MetricSpec(name=n, description=f"inspect scorer {s}" + (f", key {k}" if k else ""))
         for (s, k), n in names.items()
     ]
-    chosen = choose_slices(attributes, slices, None, metric_names, str(path))
+    chosen = choose_slices(attributes, slices, None, metric_names, str(path), cluster)
     task = str(ev.get("task") or path.stem)
     suite = build_suite(
         task,
@@ -345,6 +276,7 @@ def _assemble(
         version=str(ev.get("task_version", "")),
         description=f"{task}, imported from an Inspect AI log",
         source=str(path),
+        clusters=clusters,
     )
     params: dict[str, Any] = dict(ev.get("model_generate_config") or {})
     if ev.get("model_args"):
@@ -381,6 +313,7 @@ def _assemble(
         "source_sha256": {path.name: file_sha256(path)},
         "metric_map": {n: s if k is None else f"{s}.{k}" for (s, k), n in names.items()},
         "skipped_metrics": skipped,
+        "cluster": {"field": cluster, "source": cluster_source} if cluster else None,
         "reported": by_name,
         "reported_metrics": reported,
     }

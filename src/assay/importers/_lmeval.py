@@ -26,6 +26,7 @@ from assay.importers._common import (
     build_suite,
     check_arguments,
     check_file,
+    choose_cluster,
     choose_slices,
     file_sha256,
     model_name,
@@ -182,7 +183,9 @@ def _check_complete(parsed: TaskSamples, specs: list[MetricSpec], first: list[Me
             )
 
 
-def read_lm_eval_samples(path: str | Path, *, slices: Sequence[str] | None = None) -> HarnessImport:
+def read_lm_eval_samples(
+    path: str | Path, *, slices: Sequence[str] | None = None, cluster: str | None = None
+) -> HarnessImport:
     """Read an lm-evaluation-harness ``samples_<task>_<date>.jsonl`` (or a ``results_<date>.json``
     with its samples files beside it) into a :class:`HarnessImport`.
 
@@ -191,9 +194,11 @@ def read_lm_eval_samples(path: str | Path, *, slices: Sequence[str] | None = Non
     the most likely choice. Metrics are the per-sample numeric ones aggregated as means; a
     metric under a filter other than ``none`` is named ``<metric>__<filter>``. Several tasks
     (from a results file) must score the same metrics; they become a ``task`` slice. ``slices``
-    names document fields to slice by (default: those of :data:`DEFAULT_DOC_SLICES` present).
+    names document fields to slice by (default: those of :data:`DEFAULT_DOC_SLICES` present);
+    ``cluster`` names the document field whose documents are not independent (questions on
+    one passage), which is then not a default slice.
     """
-    check_arguments(path, slices, "read_lm_eval_samples")
+    check_arguments(path, slices, "read_lm_eval_samples", cluster)
     p = check_file(path)
     results_path: Path | None
     results: dict[str, Any] | None
@@ -222,7 +227,8 @@ def read_lm_eval_samples(path: str | Path, *, slices: Sequence[str] | None = Non
     metric_map = {n: f"{m},{f}" for n, (m, f) in tasks[0].metrics.items() if n in metric_names}
     attributes = {k: v for t in tasks for k, v in t.attributes.items()}
     default = DEFAULT_DOC_SLICES if multi else DEFAULT_DOC_SLICES[1:]
-    chosen = choose_slices(attributes, slices, default, metric_names, str(p))
+    chosen = choose_slices(attributes, slices, default, metric_names, str(p), cluster)
+    clusters = choose_cluster(attributes, cluster, str(p))
     names = [t.task for t in tasks]
     versions = (results or {}).get("versions") or {}
     name = _suite_name(names, results)
@@ -234,6 +240,7 @@ def read_lm_eval_samples(path: str | Path, *, slices: Sequence[str] | None = Non
         version="" if multi else str(versions.get(name, "")),
         description=f"{name}, imported from an {HARNESS} samples log",
         source=str(p),
+        clusters=clusters,
     )
     records = build_records([r for t in tasks for r in t.rows.values()], metric_names)
     model = _model(results)
@@ -253,6 +260,8 @@ def read_lm_eval_samples(path: str | Path, *, slices: Sequence[str] | None = Non
         sources[results_path.name] = file_sha256(results_path)
     provenance = _provenance(results, names, sources, metric_map, skipped, raw if results else {})
     provenance["reported_metrics"] = reported
+    if cluster is not None:
+        provenance["cluster"] = {"field": cluster, "source": "requested"}
     tags = {"harness": HARNESS, "task": name}
     return HarnessImport(HARNESS, str(p), suite, records, model, provenance, reported, tags)
 

@@ -23,6 +23,7 @@ def import_log(
     suite_name: str | None = None,
     model: str | ModelRef | None = None,
     slices: Sequence[str] | None = None,
+    cluster: str | None = None,
     tags: Mapping[str, str] | None = None,
     store: Store | None = None,
 ) -> LoggedRun:
@@ -38,14 +39,18 @@ def import_log(
     time; a suite is identified by its content, so importing into a store that already holds
     the same suite keeps the name it was stored with; ``model`` (``NAME@VERSION``)
     replaces the model name the log gives, keeping its generation settings; ``slices`` names
-    the document or sample-metadata fields to slice by. The harness, its version, git revision,
+    the document or sample-metadata fields to slice by; ``cluster`` names the field whose
+    items are not independent (questions on one passage), so that intervals are clustered by
+    it; an Inspect AI log whose metrics compute clustered standard errors
+    (``stderr(cluster="group_id")``) gives that field by default. A cluster field is not also
+    a default slice. The harness, its version, git revision,
     task versions, configuration, dates, the source file's SHA-256 and the values the tool
     reported go into the run's manifest as provenance.
     """
     check_instance(path, "path", "import_log", (str, Path), "a log file path (str or Path)")
     if suite_name is not None:
         check_instance(suite_name, "suite_name", "import_log", str, "a suite name (str) or None")
-    imported = read_harness_log(path, slices=slices)
+    imported = read_harness_log(path, slices=slices, cluster=cluster)
     suite = imported.suite
     if suite_name is not None:
         suite = SuiteData(
