@@ -171,8 +171,12 @@ def test_error_rate_to_settle_is_the_first_count_the_rules_interval_settles(
     assert f"would show the error rate {side} the {limit:.1%} maximum" in outcome.to_settle
 
 
-def test_an_error_rate_on_its_limit_has_no_count_to_settle() -> None:
+def test_an_error_rate_on_or_hard_by_its_limit_has_no_count_to_settle() -> None:
     outcome = _error_rule(0.05, 5, 100)
     assert outcome.outcome == "inconclusive"
     assert outcome.to_settle is not None
     assert "sits on the limit" in outcome.to_settle
+    close = _error_rule(0.05, 499, 10_000)
+    assert close.outcome == "inconclusive"
+    assert close.to_settle is not None
+    assert "no practical number of records would settle it" in close.to_settle

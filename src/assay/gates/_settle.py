@@ -101,7 +101,7 @@ def sample_size_to_settle(
     return SampleSizeToSettle(n, total, effect, sd, power, method)
 
 
-_MOST_RUNS = 20_000
+_MOST_RUNS = 10_000
 """Runs of record counts (one per error count) searched before giving up: a rate that close
 to its limit takes more records than any evaluation will collect."""
 

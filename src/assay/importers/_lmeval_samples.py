@@ -110,7 +110,7 @@ def _gold_choice(target: Any, choices: list[str], best: int, acc: Any) -> int | 
     if isinstance(target, bool) or not isinstance(target, int | str):
         return None
     text = str(target).strip()
-    by_index = int(text) if text.isdigit() and int(text) < len(choices) else None
+    by_index = int(text) if text.isdecimal() and int(text) < len(choices) else None
     by_text = choices.index(text) if text in choices else None
     readings = [r for r in (by_index, by_text) if r is not None]
     score = as_float(acc)

@@ -50,6 +50,8 @@ def import_log(
     check_instance(path, "path", "import_log", (str, Path), "a log file path (str or Path)")
     if suite_name is not None:
         check_instance(suite_name, "suite_name", "import_log", str, "a suite name (str) or None")
+    if cluster is not None:
+        check_instance(cluster, "cluster", "import_log", str, "a field name (str) or None")
     imported = read_harness_log(path, slices=slices, cluster=cluster)
     suite = imported.suite
     if suite_name is not None:
