@@ -11,7 +11,9 @@ an interval across the limit is inconclusive.
   estimate (the baseline's own uncertainty is not propagated a second time).
 * ``max_error_rate`` (``max``): on the candidate's share of errored records
   (``Comparison.errors["candidate"]``), with a Wilson interval
-  (:func:`assay.stats.proportion_interval`) at the comparison's confidence.
+  (:func:`assay.stats.proportion_interval`) at the comparison's confidence. What would settle
+  it is the fewest records at which that same interval, at the observed rate, clears ``max``
+  (:func:`records_to_settle_error_rate`), not a power calculation.
 """
 
 from __future__ import annotations
