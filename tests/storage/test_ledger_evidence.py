@@ -265,6 +265,8 @@ def test_an_exported_head_followed_by_new_entries_verifies(decided: Decided) -> 
 def test_a_malformed_head_is_a_parameter_error(store: Store, head: Any) -> None:
     with pytest.raises(ParameterError, match=r"'head' parameter of DecisionRepository\.verify"):
         store.decisions.verify(head=head)
+    with pytest.raises(ParameterError, match=r"'head' parameter of verify_ledger"):
+        assay.verify_ledger(head=head, store=store)
 
 
 def test_decisions_without_evidence_still_verify_with_a_note(store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from assay.core import (
     diff_manifests,
     digest,
 )
+from assay.errors import ParameterError
 from assay.gates import Policy, default_policy, evaluate_policy, load_policy, policy_to_yaml
 from assay.reports import render_html, render_markdown, render_memo
 from assay.storage import LedgerVerification, Store
@@ -340,7 +342,9 @@ def verify_ledger(*, head: str | None = None, store: Store | None = None) -> Led
     ``head`` is a head hash kept from an earlier check (``LedgerVerification.head``); the check
     fails when that entry is no longer in the ledger, i.e. entries were removed from its end.
     """
-    if head is not None:
-        check_instance(head, "head", "verify_ledger", str, "an entry hash (str) or None")
+    if head is not None and not (
+        isinstance(head, str) and re.fullmatch(r"[0-9a-fA-F]{64}", head.strip())
+    ):
+        raise ParameterError("head", "verify_ledger", "a 64-character SHA-256 hex entry hash", head)
     st = resolve_store(store)
     return st.decisions.verify(head=head, runs=st.runs, artifacts=st.artifacts)
