@@ -290,9 +290,22 @@ def decisions_approve(
 
 
 @decisions_app.command("verify")
-def decisions_verify(db: DbOption = None, json: JsonOption = False) -> int:
-    """Check the ledger's hash chain and that no decision was edited (exit 5 if tampered)."""
-    result = assay.verify_ledger(store=assay.open_store(db))
+def decisions_verify(
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head",
+            help="A head hash printed by an earlier verify: fail if that entry is gone "
+            "(entries removed from the end).",
+        ),
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> int:
+    """Check the ledger's hash chain, that no decision was edited, and that each decision's
+    evidence (runs, metric rows, record files, reports, memo, policy) still hashes to what
+    its entry recorded; print the head hash to keep elsewhere (exit 5 if tampered)."""
+    result = assay.verify_ledger(head=head, store=assay.open_store(db))
     if json:
         emit_json(
             {
@@ -300,12 +313,37 @@ def decisions_verify(db: DbOption = None, json: JsonOption = False) -> int:
                 "entries": result.entries,
                 "first_bad_sequence": result.first_bad_sequence,
                 "reason": result.reason,
+                "head": result.head,
+                "evidence_problems": [
+                    {
+                        "decision_id": p.decision_id,
+                        "sequence": p.sequence,
+                        "evidence": p.evidence,
+                        "expected": p.expected,
+                        "found": p.found,
+                    }
+                    for p in result.evidence_problems
+                ],
+                "notes": list(result.notes),
             }
         )
-    elif result.ok:
+        return 0 if result.ok else 5
+    if result.ok:
         console.print(f"[green]ledger intact[/]: {result.entries} entries")
-    else:
+    elif result.first_bad_sequence is not None:
         console.print(
             f"[red]ledger tampered[/] at entry {result.first_bad_sequence}: {safe(result.reason)}"
+        )
+    else:
+        console.print(f"[red]ledger tampered[/]: {safe(result.reason)}")
+    for problem in result.evidence_problems:
+        if problem.describe() != result.reason:
+            console.print(f"[red]also[/]: {safe(problem.describe())}")
+    for note in result.notes:
+        console.print(f"note: {safe(note)}")
+    if result.head is not None:
+        console.print(
+            f"head {result.head} (keep it elsewhere; `assay decisions verify --head` with it "
+            "later shows whether entries were removed)"
         )
     return 0 if result.ok else 5

@@ -57,7 +57,13 @@ class Decision(BaseModel):
     candidate_run: str
     """Candidate run id."""
     artifacts: dict[str, str] = Field(default_factory=dict)
-    """Evidence by role (``comparison``, ``verdict``, ``report_html``, ``report_md``, ``memo``) → artifact digest."""
+    """Evidence by role (``comparison``, ``verdict``, ``report_html``, ``report_md``, ``memo``,
+    ``policy``) → artifact digest (the SHA-256 of its bytes)."""
+    run_evidence: dict[str, str] = Field(default_factory=dict)
+    """Digests of both runs as stored when the decision was made: ``baseline_records`` (the
+    record file's bytes), ``baseline_metrics`` (the stored metric rows), ``baseline_run`` (the
+    run's stored metadata), and the same for ``candidate_``. Empty for decisions recorded
+    before the ledger covered run evidence; the ledger then vouches only for the decision."""
 
 
 class LedgerEntry(BaseModel):

@@ -9,6 +9,8 @@ and the chain stays one line.
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -18,7 +20,9 @@ import sqlalchemy as sa
 from assay._util import check_choice, check_instance, check_int
 from assay.core import Approval, Decision, LedgerEntry, Verdict
 from assay.errors import ImmutableError, NotFoundError, ParameterError, StorageError
+from assay.storage._artifacts import FileArtifactRepository
 from assay.storage._engine import read_connection, write_transaction
+from assay.storage._evidence import check_evidence, decision_evidence
 from assay.storage._ledger import (
     GENESIS_HASH,
     LedgerVerification,
@@ -28,6 +32,7 @@ from assay.storage._ledger import (
     verify_chain,
 )
 from assay.storage._rows import check_identifier, check_length, check_text, like_prefix, utc
+from assay.storage._runs import SqlRunRepository
 from assay.storage._schema import decisions, ledger, runs
 
 __all__ = ["SqlDecisionRepository"]
@@ -36,6 +41,7 @@ __all__ = ["SqlDecisionRepository"]
 _LEDGER_LOCK = 7310512
 _PUT = "DecisionRepository.put"
 _APPROVE = "DecisionRepository.approve"
+_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _lock(conn: sa.Connection) -> None:
@@ -93,6 +99,14 @@ def _check_approval(approval: Approval) -> Approval:
         if not value.strip():
             raise ParameterError(f"approval.{field}", _APPROVE, "a non-empty string", value)
     return approval.model_copy(update={"at": utc(approval.at)})
+
+
+def _check_head(head: object, where: str) -> str:
+    # A hash kept in a file or pasted from a terminal may carry a newline or capitals.
+    text = head.strip().lower() if isinstance(head, str) else ""
+    if not _HASH.match(text):
+        raise ParameterError("head", where, "a 64-character SHA-256 hex entry hash", head)
+    return text
 
 
 def _stored(model: type[pydantic.BaseModel], text: str, what: str) -> Any:
@@ -229,12 +243,48 @@ class SqlDecisionRepository:
                 ) from exc
         return entries
 
-    def verify(self) -> LedgerVerification:
-        """Recompute every entry's hash and link, and compare every decision row with its entry.
+    def evidence(
+        self, baseline_run: str, candidate_run: str, *, runs: SqlRunRepository
+    ) -> dict[str, str]:
+        """The ``run_evidence`` a decision between two stored runs commits to (see
+        :attr:`~assay.core.Decision.run_evidence`): their metadata, metric rows and record files
+        as stored now, read from this database and the record files of ``runs``."""
+        where = "DecisionRepository.evidence"
+        check_text(baseline_run, "baseline_run", where, "a run id")
+        check_text(candidate_run, "candidate_run", where, "a run id")
+        check_instance(runs, "runs", where, SqlRunRepository, "the store's runs (store.runs)")
+        try:
+            with read_connection(self.engine) as conn:
+                return decision_evidence(conn, runs.files, baseline_run, candidate_run)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"Reading the evidence of two runs failed: {exc}") from exc
 
-        Reads the ledger and the ``decisions`` table in one snapshot, so that decisions
-        recorded meanwhile do not look like tampering.
+    def verify(
+        self,
+        *,
+        head: str | None = None,
+        runs: SqlRunRepository | None = None,
+        artifacts: FileArtifactRepository | None = None,
+    ) -> LedgerVerification:
+        """Recompute every entry's hash and link, compare every decision row with its entry,
+        and re-hash the evidence each decision entry committed to.
+
+        ``head`` is an ``entry_hash`` exported earlier (``LedgerVerification.head``): the check
+        fails when it is no longer in the chain, which is how entries removed from the end show.
+        Run metadata and metric rows are checked from this database; record files only with
+        ``runs`` and artifacts (reports, memo, policy) only with ``artifacts`` (pass the
+        store's ``runs`` and ``artifacts``). Reads everything in one snapshot, so that
+        decisions recorded meanwhile do not look like tampering.
         """
+        where = "DecisionRepository.verify"
+        if head is not None:
+            head = _check_head(head, where)
+        if runs is not None:
+            check_instance(runs, "runs", where, SqlRunRepository, "the store's runs or None")
+        if artifacts is not None:
+            check_instance(
+                artifacts, "artifacts", where, FileArtifactRepository, "the store's artifacts"
+            )
         with read_connection(self.engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.execution_options(isolation_level="REPEATABLE READ")
@@ -244,7 +294,15 @@ class SqlDecisionRepository:
                 }
                 ordered = sa.select(ledger).order_by(ledger.c.sequence)
                 entries = (r._asdict() for r in conn.execute(ordered))
-                return verify_chain(entries, rows)
+                result, recorded = verify_chain(entries, rows, head)
+                records = None if runs is None else runs.files
+                found = check_evidence(conn, recorded, records, artifacts)
+        notes = result.notes + found.notes
+        if not found.problems:
+            return replace(result, notes=notes)
+        if result.ok:
+            result = replace(result, ok=False, reason=found.problems[0].describe())
+        return replace(result, evidence_problems=found.problems, notes=notes)
 
     def list(
         self,

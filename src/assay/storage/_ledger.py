@@ -4,21 +4,23 @@ Entry ``n`` stores ``entry_hash = SHA-256(canonical JSON of {sequence, decision_
 payload, previous_hash})`` with ``previous_hash`` the ``entry_hash`` of entry ``n - 1`` (64 zeros
 for entry 1). Changing, removing or reordering an entry breaks either its own hash or the link
 of the entry after it. ``recorded_at`` is not hashed: it says when the row was written, not
-what was decided. The chain cannot show that its newest entries were cut off, nor that the whole
-chain was rewritten; keeping a copy of the newest ``entry_hash`` elsewhere can.
+what was decided. The chain alone cannot show that its newest entries were cut off, nor that the
+whole chain was rewritten; a copy of the newest ``entry_hash`` (the head) kept elsewhere can:
+:func:`verify_chain` fails when that head is no longer in the chain.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import pydantic
 
 from assay.core import Approval, Decision, canonical_json, digest
+from assay.storage._evidence import EvidenceProblem
 from assay.storage._rows import utc
 
 __all__ = [
@@ -40,7 +42,9 @@ class LedgerVerification:
 
     ``first_bad_sequence`` is the sequence of the first entry that is missing, changed or does
     not link to the one before it, or whose decision row was edited; it is ``None`` when the
-    ledger is intact, and also when the only problem is a decision row that has no ledger entry.
+    ledger is intact, and also when the only problem is a decision row that has no ledger entry
+    or changed evidence (``evidence_problems`` says where). Two verifications are equal when
+    they reach the same findings; ``head`` and ``notes`` describe the store and are not compared.
     """
 
     ok: bool
@@ -51,6 +55,14 @@ class LedgerVerification:
     """The first sequence at which the ledger stops being trustworthy."""
     reason: str
     """What was found, in words."""
+    evidence_problems: tuple[EvidenceProblem, ...] = ()
+    """Every decision's evidence (run, metric rows, record file, artifact) that changed."""
+    head: str | None = field(default=None, compare=False)
+    """The ``entry_hash`` of the newest entry (64 zeros when empty; ``None`` when the chain is
+    broken): keep it elsewhere and pass it back as ``head`` to detect entries removed from the
+    end."""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """What the check did not cover, and where an exported head was found."""
 
 
 def entry_hash(
@@ -106,6 +118,8 @@ class _Checker:
     def __init__(self, rows: Mapping[str, Mapping[str, Any]]) -> None:
         self.rows = rows
         self.decided: set[str] = set()
+        self.recorded: list[tuple[int, Decision]] = []
+        self.hashes: dict[str, int] = {GENESIS_HASH: 0}
         self.expected = 1
         self.previous = GENESIS_HASH
 
@@ -125,6 +139,7 @@ class _Checker:
                 "differs from that entry's hash"
             )
         self.previous = entry["entry_hash"]
+        self.hashes[str(entry["entry_hash"])] = sequence
         try:
             payload = json.loads(entry["payload"])
         except (TypeError, ValueError):
@@ -163,10 +178,14 @@ class _Checker:
         if decision.decision_id != decision_id or decision_id in self.decided:
             return sequence, f"entry {sequence} records decision {decision_id!r} a second time"
         self.decided.add(decision_id)
+        self.recorded.append((sequence, decision))
         row = self.rows.get(decision_id)
         if row is None:
             return sequence, f"the decisions row of {decision_id!r} (entry {sequence}) is missing"
-        column = _edited_column(decision_row(decision), row)
+        # The body as the entry stored it: a field added to Decision later must not make an
+        # older row look edited.
+        expected = {**decision_row(decision), "body": payload_text(payload)}
+        column = _edited_column(expected, row)
         if column is not None:
             return sequence, (
                 f"the decisions row of {decision_id!r} was edited: its {column!r} differs from "
@@ -175,12 +194,27 @@ class _Checker:
         return None
 
 
+def _head_problem(checker: _Checker, count: int, head: str) -> tuple[int, str] | str:
+    """A problem with an exported head, or a note saying where it was found."""
+    found = checker.hashes.get(head)
+    if found is None:
+        return count + 1, (
+            f"the exported head {head} is not in the ledger: entries were removed from its end "
+            f"or it was rewritten (its newest entry is {count}, hash {checker.previous})"
+        )
+    return f"the exported head is entry {found}; {count - found} entries were added since"
+
+
 def verify_chain(
-    entries: Iterable[Mapping[str, Any]], rows: Mapping[str, Mapping[str, Any]]
-) -> LedgerVerification:
+    entries: Iterable[Mapping[str, Any]],
+    rows: Mapping[str, Mapping[str, Any]],
+    head: str | None = None,
+) -> tuple[LedgerVerification, list[tuple[int, Decision]]]:
     """Check ledger rows (in sequence order) against each other and the ``decisions`` rows.
 
-    ``rows`` maps decision id to its ``decisions`` row as stored.
+    ``rows`` maps decision id to its ``decisions`` row as stored; ``head`` is an ``entry_hash``
+    exported earlier, which must still be in the chain. Also returns the decisions the chain
+    vouches for, with their sequence, so that their evidence can be checked.
     """
     checker = _Checker(rows)
     count = 0
@@ -189,14 +223,20 @@ def verify_chain(
         count += 1
         if problem is None:
             problem = checker.check(entry)
+    notes: tuple[str, ...] = ()
+    if problem is None and head is not None:
+        found = _head_problem(checker, count, head)
+        if isinstance(found, str):
+            notes = (found,)
+        else:
+            problem = found
     if problem is not None:
-        return LedgerVerification(False, count, problem[0], problem[1])
+        # The newest hash of a broken chain vouches for nothing, so none is offered to keep.
+        return LedgerVerification(False, count, problem[0], problem[1]), checker.recorded
     unrecorded = sorted(set(rows) - checker.decided)
     if unrecorded:
-        return LedgerVerification(
-            False,
-            count,
-            None,
-            f"decision {unrecorded[0]!r} is in the decisions table but not in the ledger",
-        )
-    return LedgerVerification(True, count, None, f"{count} entries intact")
+        reason = f"decision {unrecorded[0]!r} is in the decisions table but not in the ledger"
+        result = LedgerVerification(False, count, None, reason)
+    else:
+        result = LedgerVerification(True, count, None, f"{count} entries intact")
+    return replace(result, head=checker.previous, notes=notes), checker.recorded

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,8 @@ from assay.core import (
     diff_manifests,
     digest,
 )
-from assay.gates import Policy, default_policy, evaluate_policy, load_policy
+from assay.errors import ParameterError
+from assay.gates import Policy, default_policy, evaluate_policy, load_policy, policy_to_yaml
 from assay.reports import render_html, render_markdown, render_memo
 from assay.storage import LedgerVerification, Store
 from assay.workflows._api import get_run
@@ -262,6 +264,13 @@ def decide(
     }
     for key, path in files.items():
         artifacts[key] = st.artifacts.put(path.read_bytes(), media_type=_MEDIA[key])
+    # The policy's text is evidence too: its digest alone cannot show what the rules were.
+    artifacts["policy"] = st.artifacts.put(
+        policy_to_yaml(pol).encode("utf-8"), media_type="application/yaml"
+    )
+    run_evidence = st.decisions.evidence(
+        comparison.baseline_run, comparison.candidate_run, runs=st.runs
+    )
     decision = Decision(
         decision_id=decision_id,
         created_at=datetime.now(UTC),
@@ -274,6 +283,7 @@ def decide(
         baseline_run=comparison.baseline_run,
         candidate_run=comparison.candidate_run,
         artifacts=artifacts,
+        run_evidence=run_evidence,
     )
     st.decisions.put(decision)
     return DecisionRecord(comparison, verdict, decision, True, files)
@@ -324,6 +334,17 @@ def get_decision(ref: str, *, store: Store | None = None) -> DecisionDetails:
     )
 
 
-def verify_ledger(*, store: Store | None = None) -> LedgerVerification:
-    """Recompute the ledger's hash chain and check that no recorded decision was edited."""
-    return resolve_store(store).decisions.verify()
+def verify_ledger(*, head: str | None = None, store: Store | None = None) -> LedgerVerification:
+    """Recompute the ledger's hash chain, check that no recorded decision was edited, and
+    re-hash the evidence each decision committed to: both runs' metadata, metric rows and
+    record files, and its reports, memo and policy.
+
+    ``head`` is a head hash kept from an earlier check (``LedgerVerification.head``); the check
+    fails when that entry is no longer in the ledger, i.e. entries were removed from its end.
+    """
+    if head is not None and not (
+        isinstance(head, str) and re.fullmatch(r"[0-9a-fA-F]{64}", head.strip())
+    ):
+        raise ParameterError("head", "verify_ledger", "a 64-character SHA-256 hex entry hash", head)
+    st = resolve_store(store)
+    return st.decisions.verify(head=head, runs=st.runs, artifacts=st.artifacts)
