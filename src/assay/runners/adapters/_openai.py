@@ -42,7 +42,59 @@ def _fields(value: Any, index: int) -> dict[str, Any]:
 
 
 def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    # a token count a record's int64 column can hold; anything else is an unknown count
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+    return value if ok else None
+
+
+class _Shape(Exception):
+    """An answer without the field its endpoint promises (``where``)."""
+
+    def __init__(self, where: str, found: str) -> None:
+        super().__init__(where)
+        self.where = where
+        self.found = found
+
+
+def _item(value: Any, key: str | int, where: str) -> Any:
+    if isinstance(key, int):
+        if isinstance(value, list) and len(value) > key:
+            return value[key]
+    elif isinstance(value, dict) and key in value:
+        return value[key]
+    raise _Shape(where, "nothing" if value is None else type(value).__name__)
+
+
+def _text(value: Any, where: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise _Shape(where, "null" if value is None else type(value).__name__)
+
+
+def _vector(value: Any, where: str) -> list[Any]:
+    if isinstance(value, list) and all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in value
+    ):
+        return value
+    raise _Shape(where, type(value).__name__)
+
+
+def parse_output(endpoint: str, body: Any) -> Any:
+    """The output in an endpoint's answer: text for chat and completions, vectors for
+    embeddings; :class:`_Shape` when the answer does not hold one."""
+    if endpoint == "chat":
+        where = "choices[0].message.content"
+        message = _item(_item(_item(body, "choices", where), 0, where), "message", where)
+        return _text(_item(message, "content", where), where)
+    if endpoint == "completions":
+        where = "choices[0].text"
+        return _text(_item(_item(_item(body, "choices", where), 0, where), "text", where), where)
+    where = "data[].embedding"
+    items = _item(body, "data", where)
+    if not isinstance(items, list) or not items:
+        raise _Shape(where, "no vectors")
+    vectors = [_vector(_item(item, "embedding", where), where) for item in items]
+    return vectors[0] if len(vectors) == 1 else vectors
 
 
 # describe() keys that are constructor arguments of the same name
@@ -150,6 +202,11 @@ class OpenAIAdapter:
     def url(self) -> str:
         """The endpoint's full address."""
         return self.base_url + _PATHS[self.endpoint]
+
+    @property
+    def cache_scope(self) -> str:
+        """Where answers come from, part of every cache key: the endpoint kind and base URL."""
+        return f"{self.endpoint} {self.base_url}"
 
     def describe(self) -> AdapterSpec:
         """Model, endpoint, decoding settings, prompt template (text and digest), limits, prices."""
@@ -297,15 +354,6 @@ class _OpenAIClient:
         limit = body.get("max_tokens", body.get("max_completion_tokens", 0))
         return len(text) // _CHARS_PER_TOKEN + 1 + (limit if isinstance(limit, int) else 0)
 
-    def _output(self, body: Any) -> Any:
-        endpoint = self.adapter.endpoint
-        if endpoint == "chat":
-            return body["choices"][0]["message"]["content"]
-        if endpoint == "completions":
-            return body["choices"][0]["text"]
-        vectors = [item["embedding"] for item in body["data"]]
-        return vectors[0] if len(vectors) == 1 else vectors
-
     async def send(self, request: Any) -> ModelResponse:
         """One request with retries; failures come back as a response with ``error``."""
         guess = 0
@@ -314,16 +362,21 @@ class _OpenAIClient:
             await self.tokens.acquire(guess)
         outcome = await self.poster.post(self.url, request)
         if outcome.error is not None:
-            return ModelResponse(latency_ms=outcome.latency_ms, error=outcome.error)
-        body = outcome.body
-        try:
-            output = self._output(body)
-        except (KeyError, IndexError, TypeError):
-            shape = "choices[0].message.content" if self.adapter.endpoint == "chat" else "output"
-            text = json.dumps(body, ensure_ascii=False)[:200]
             return ModelResponse(
                 latency_ms=outcome.latency_ms,
-                error=f"unexpected response shape: no {shape} in {text}",
+                error=outcome.error,
+                endpoint_error=outcome.endpoint_error,
+            )
+        body = outcome.body
+        try:
+            output = parse_output(self.adapter.endpoint, body)
+        except _Shape as shape:
+            return ModelResponse(
+                latency_ms=outcome.latency_ms,
+                error=(
+                    f"unexpected response shape: no {shape.where} (found {shape.found}) "
+                    f"in {outcome.snippet}"
+                ),
             )
         usage = body.get("usage") if isinstance(body, dict) else None
         usage = usage if isinstance(usage, dict) else {}
