@@ -15,10 +15,10 @@ import time
 import pytest
 
 import assay
-from assay.errors import AssayWarning
-from assay.runners import OpenAIAdapter, ResponseCache, evaluate_suite
+from assay.errors import AdapterError, AssayWarning
+from assay.runners import CallableAdapter, OpenAIAdapter, ResponseCache, evaluate_suite
 from assay.testing import QA_TEMPLATE as TEMPLATE
-from assay.testing import FakeOpenAI, qa_examples
+from assay.testing import FakeOpenAI, closed_port, qa_examples
 from assay.testing import fake_reply as reply
 
 SURROGATE_ANSWER = (
@@ -180,3 +180,27 @@ def test_a_null_reference_in_a_template_is_an_error_not_the_text_None(server):
     records = evaluate_suite(one_question(), plain, scorers=ALWAYS)
     assert records.column("error").to_pylist() == ["template: 'reference' is null in this example"]
     assert server.requests == 0
+
+
+def test_assay_run_against_an_unreachable_endpoint_exits_6_and_stores_nothing(suite, store):
+    from assay.cli import main
+
+    assay.register_suite(suite, store=store)
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    args = ["run", "--suite", "qa", "--model", "down@1", "--adapter", "openai"]
+    for setting in ("model=fake-model", f"base_url={url}", f"prompt_template={TEMPLATE}"):
+        args += ["--adapter-arg", setting]
+    assert main([*args, "--adapter-arg", "max_retries=0"]) == 6
+    assert assay.list_runs(store=store) == []
+
+
+def test_an_invalid_base_url_fails_the_run(suite):
+    broken = OpenAIAdapter("fake-model", base_url="not a url", prompt_template=TEMPLATE)
+    with pytest.raises(AdapterError, match=r"not a url/chat/completions.*invalid URL"):
+        evaluate_suite(suite, broken)
+
+
+def test_a_synchronous_model_answering_a_lone_surrogate_is_recorded_mended():
+    records = evaluate_suite(one_question(), CallableAdapter(lambda x: "a\ud800"), scorers=ALWAYS)
+    assert records.column("output").to_pylist() == ["a\ufffd"]
+    assert records.column("error").to_pylist() == [None]
