@@ -179,3 +179,9 @@ def test_randomly_mangled_bodies(shared_server, tmp_path, seed):
     rng = random.Random(seed)
     for i in range(15):
         run_with(shared_server, mutate(GOOD, rng), tmp_path / str(i))
+
+
+def test_an_answer_over_64_mib_is_refused_unread(shared_server, tmp_path):
+    body = chat(b'"' + b"x" * (64 * 2**20) + b'"')
+    (record,) = run_with(shared_server, body, tmp_path).to_pylist()
+    assert record["error"] == f"HTTP 200: the answer is larger than {64 * 2**20} bytes"

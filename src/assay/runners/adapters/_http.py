@@ -13,6 +13,9 @@ jitter"), and never shorter than the server's ``Retry-After`` (seconds or an HTT
 for longer, or for an endless wait, is asked again after 60 s. Other statuses and
 unparseable bodies are not retried.
 
+An answer larger than 64 MiB is not read: the request fails with an error saying so (no model
+answer is that large; a server that sends one is broken, and reading it could exhaust memory).
+
 A failure is the endpoint's, not the example's (:attr:`HttpOutcome.endpoint_error`), when
 the server cannot be reached (connection refused, unknown host, TLS failure, an invalid URL)
 or answers 401, 403 or 404 (credentials refused, no such path or model). A body that is not
@@ -39,6 +42,7 @@ __all__ = ["HttpOutcome", "JsonPoster", "RetryPolicy", "TokenBucket", "import_ai
 _SNIPPET = 200
 # credentials refused, no such path or model: every other request will fail the same way
 _ENDPOINT_STATUSES = frozenset({401, 403, 404})
+MAX_BODY_BYTES = 64 * 2**20
 
 
 def import_aiohttp() -> Any:
@@ -167,6 +171,19 @@ class HttpOutcome:
     """The start of the raw answer, for messages about a body of the wrong shape."""
 
 
+async def _read_at_most(resp: Any, limit: int) -> bytes | None:
+    """The whole body, or None when it is longer than ``limit`` bytes (then left unread)."""
+    declared = resp.content_length
+    if declared is not None:
+        return None if declared > limit else bytes(await resp.read())
+    body = bytearray()
+    async for chunk in resp.content.iter_any():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
 def _decode(raw: bytes) -> Any:
     """The JSON of an answer; invalid UTF-8 bytes are read as U+FFFD rather than refused."""
     try:
@@ -226,8 +243,12 @@ class JsonPoster:
                 async with self.session.post(
                     url, data=data, headers=self._headers, timeout=self._timeout
                 ) as resp:
-                    raw = await resp.read()
                     status = resp.status
+                    raw = await _read_at_most(resp, MAX_BODY_BYTES)
+                    if raw is None:
+                        latency = (time.perf_counter() - t0) * 1000.0
+                        error = f"HTTP {status}: the answer is larger than {MAX_BODY_BYTES} bytes"
+                        return HttpOutcome(None, error, latency, retry + 1)
                     if status == 429 or status >= 500:
                         wait = retry_after_seconds(resp.headers)
             except TimeoutError:
