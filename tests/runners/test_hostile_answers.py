@@ -15,7 +15,7 @@ import time
 import pytest
 
 import assay
-from assay.errors import AdapterError, AssayWarning
+from assay.errors import AdapterError, AssayWarning, StorageError
 from assay.runners import CallableAdapter, OpenAIAdapter, ResponseCache, evaluate_suite
 from assay.testing import QA_TEMPLATE as TEMPLATE
 from assay.testing import FakeOpenAI, closed_port, qa_examples
@@ -204,3 +204,13 @@ def test_a_synchronous_model_answering_a_lone_surrogate_is_recorded_mended():
     records = evaluate_suite(one_question(), CallableAdapter(lambda x: "a\ud800"), scorers=ALWAYS)
     assert records.column("output").to_pylist() == ["a\ufffd"]
     assert records.column("error").to_pylist() == [None]
+
+
+def test_a_cache_file_that_is_not_a_database_is_a_storage_error_naming_the_fix(
+    server, suite, tmp_path
+):
+    (tmp_path / "responses.sqlite").write_bytes(b"garbage" * 100)
+    with pytest.raises(StorageError, match=r"responses\.sqlite.*Delete that file"):
+        evaluate_suite(suite, model(server), cache_dir=tmp_path)
+    (tmp_path / "responses.sqlite").unlink()
+    assert evaluate_suite(suite, model(server), cache_dir=tmp_path).column("error").null_count == 12

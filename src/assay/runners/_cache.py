@@ -55,6 +55,13 @@ def request_key(adapter: str, request: Any, sample_index: int, scope: str | None
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _damaged(path: Path, exc: BaseException) -> StorageError:
+    return StorageError(
+        f"cannot use the response cache {path}: {exc}. Delete that file (and its -wal and "
+        "-shm files) to start the cache afresh; its answers are then asked again."
+    )
+
+
 def _readable(value: Any) -> dict[str, Any] | None:
     """A stored answer as a mapping, or None when the row is damaged."""
     if not isinstance(value, str):
@@ -101,7 +108,7 @@ class ResponseCache:
                     "(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
                 )
             except (OSError, sqlite3.Error) as exc:
-                raise StorageError(f"cannot open the response cache {self.path}: {exc}") from exc
+                raise _damaged(self.path, exc) from exc
             self._conn = conn
         return self._conn
 
@@ -120,7 +127,11 @@ class ResponseCache:
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            rows = db.execute(f"SELECT key, value FROM {_TABLE} WHERE key IN ({marks})", chunk)
+            query = f"SELECT key, value FROM {_TABLE} WHERE key IN ({marks})"
+            try:
+                rows = db.execute(query, chunk).fetchall()
+            except sqlite3.DatabaseError as exc:  # a damaged page, found only when read
+                raise _damaged(self.path, exc) from exc
             for key, value in rows:
                 answer = _readable(value)
                 if answer is None:
