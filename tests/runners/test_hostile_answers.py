@@ -15,7 +15,7 @@ import time
 import pytest
 
 import assay
-from assay.errors import AdapterError, AssayWarning, StorageError
+from assay.errors import AdapterError, AssayWarning, ParameterError, StorageError
 from assay.runners import CallableAdapter, OpenAIAdapter, ResponseCache, evaluate_suite
 from assay.testing import QA_TEMPLATE as TEMPLATE
 from assay.testing import FakeOpenAI, closed_port, qa_examples
@@ -214,3 +214,8 @@ def test_a_cache_file_that_is_not_a_database_is_a_storage_error_naming_the_fix(
         evaluate_suite(suite, model(server), cache_dir=tmp_path)
     (tmp_path / "responses.sqlite").unlink()
     assert evaluate_suite(suite, model(server), cache_dir=tmp_path).column("error").null_count == 12
+
+
+def test_a_plain_function_is_refused_rather_than_erroring_every_record():
+    with pytest.raises(ParameterError, match=r"'adapter' parameter of evaluate_suite"):
+        evaluate_suite(one_question(), lambda x: "a", scorers=ALWAYS)  # type: ignore[arg-type]
