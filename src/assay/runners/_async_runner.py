@@ -42,6 +42,7 @@ __all__ = [
     "AsyncModelAdapter",
     "AsyncModelClient",
     "ModelResponse",
+    "check_endpoint",
     "evaluate_suite_async",
     "run_coroutine",
 ]
@@ -299,12 +300,12 @@ async def evaluate_suite_async(
     finally:
         if cache is not None:
             cache.close()
-    _check_endpoint(adapter, [responses[row] for row in todo], responses)
+    check_endpoint(adapter, [responses[row] for row in todo], responses)
     progress.finish()
     return _records(fields, samples, responses, adapter, score_fns)
 
 
-def _check_endpoint(
+def check_endpoint(
     adapter: AsyncModelAdapter,
     sent: Sequence[ModelResponse | None],
     responses: Sequence[ModelResponse | None],
