@@ -21,6 +21,7 @@ from assay.runners._async_runner import ModelResponse, run_coroutine
 from assay.runners._tasks import PromptTemplate
 from assay.runners.adapters._base import register_adapter
 from assay.runners.adapters._http import JsonPoster, RetryPolicy, TokenBucket, import_aiohttp
+from assay.runners.adapters._openai_parse import Shape, count_tokens, parse_output
 from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 
 __all__ = ["OpenAIAdapter"]
@@ -39,62 +40,6 @@ def _fields(value: Any, index: int) -> dict[str, Any]:
     own = dict(value) if isinstance(value, dict) else {}
     own.update(example_id=str(index), cluster=None, input=value, reference=None, slices={})
     return own
-
-
-def _count(value: Any) -> int | None:
-    # a token count a record's int64 column can hold; anything else is an unknown count
-    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
-    return value if ok else None
-
-
-class _Shape(Exception):
-    """An answer without the field its endpoint promises (``where``)."""
-
-    def __init__(self, where: str, found: str) -> None:
-        super().__init__(where)
-        self.where = where
-        self.found = found
-
-
-def _item(value: Any, key: str | int, where: str) -> Any:
-    if isinstance(key, int):
-        if isinstance(value, list) and len(value) > key:
-            return value[key]
-    elif isinstance(value, dict) and key in value:
-        return value[key]
-    raise _Shape(where, "nothing" if value is None else type(value).__name__)
-
-
-def _text(value: Any, where: str) -> str:
-    if isinstance(value, str):
-        return value
-    raise _Shape(where, "null" if value is None else type(value).__name__)
-
-
-def _vector(value: Any, where: str) -> list[Any]:
-    if isinstance(value, list) and all(
-        isinstance(x, int | float) and not isinstance(x, bool) for x in value
-    ):
-        return value
-    raise _Shape(where, type(value).__name__)
-
-
-def parse_output(endpoint: str, body: Any) -> Any:
-    """The output in an endpoint's answer: text for chat and completions, vectors for
-    embeddings; :class:`_Shape` when the answer does not hold one."""
-    if endpoint == "chat":
-        where = "choices[0].message.content"
-        message = _item(_item(_item(body, "choices", where), 0, where), "message", where)
-        return _text(_item(message, "content", where), where)
-    if endpoint == "completions":
-        where = "choices[0].text"
-        return _text(_item(_item(_item(body, "choices", where), 0, where), "text", where), where)
-    where = "data[].embedding"
-    items = _item(body, "data", where)
-    if not isinstance(items, list) or not items:
-        raise _Shape(where, "no vectors")
-    vectors = [_vector(_item(item, "embedding", where), where) for item in items]
-    return vectors[0] if len(vectors) == 1 else vectors
 
 
 # describe() keys that are constructor arguments of the same name
@@ -370,7 +315,7 @@ class _OpenAIClient:
         body = outcome.body
         try:
             output = parse_output(self.adapter.endpoint, body)
-        except _Shape as shape:
+        except Shape as shape:
             return ModelResponse(
                 latency_ms=outcome.latency_ms,
                 error=(
@@ -380,8 +325,8 @@ class _OpenAIClient:
             )
         usage = body.get("usage") if isinstance(body, dict) else None
         usage = usage if isinstance(usage, dict) else {}
-        tokens_in = _count(usage.get("prompt_tokens"))
-        tokens_out = _count(usage.get("completion_tokens"))
+        tokens_in = count_tokens(usage.get("prompt_tokens"))
+        tokens_out = count_tokens(usage.get("completion_tokens"))
         if tokens_out is None and tokens_in is not None and self.adapter.endpoint == "embeddings":
             tokens_out = 0
         if self.tokens is not None and tokens_in is not None:
