@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 
 import assay
-from assay.errors import ConfigError
+from assay.errors import AdapterError, ConfigError
 from assay.runners import (
     CallableAdapter,
     EarlyStop,
@@ -291,3 +291,12 @@ def test_misuse_is_refused_with_clear_messages(server, store):
     assert np.isnan(
         evaluate_suite(graded_suite, CallableAdapter(str)).column("true").to_numpy()
     ).all()  # the runner alone leaves a judged metric empty
+
+
+def test_a_judge_whose_endpoint_refuses_every_request_fails_the_grading(server):
+    server.status = 401
+    data = echo_suite({"a": "yes", "b": "no"})
+    with pytest.raises(AdapterError, match=rf"{server.url}/chat/completions.*HTTP 401"):
+        grade_records(
+            data, run_echo(data), {"judged": ModelGradedScorer("{{ output }}", http_judge(server))}
+        )

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 import assay
-from assay.errors import ConfigError
+from assay.errors import AdapterError, ConfigError
 from assay.runners import OpenAIAdapter, evaluate_suite, get_adapter
 from assay.testing import QA_TEMPLATE as TEMPLATE
 from assay.testing import FakeOpenAI, closed_port, qa_examples
@@ -146,21 +146,47 @@ def test_client_errors_are_not_retried(server, suite):
     assert server.requests == 12
 
 
-def test_unreachable_endpoint_errors_every_record_and_the_run_counts_them(suite, store):
+def test_unreachable_endpoint_fails_the_run_and_stores_nothing(suite, store):
+    url = f"http://127.0.0.1:{closed_port()}/v1"
     model = OpenAIAdapter(
         "fake-model",
-        base_url=f"http://127.0.0.1:{closed_port()}/v1",
+        base_url=url,
         prompt_template=TEMPLATE,
         max_retries=1,
         backoff_s=0.01,
         timeout_s=5.0,
     )
-    logged = assay.evaluate(model, suite=suite, model="down@1", store=store)
-    assert logged.run.n_records == 12
-    assert logged.run.n_errors == 12
-    assert "accuracy" not in logged.run.metrics  # nothing was scored
+    with pytest.raises(AdapterError) as caught:
+        assay.evaluate(model, suite=suite, model="down@1", store=store)
+    message = str(caught.value)
+    assert f"{url}/chat/completions" in message
+    assert "(12 of 12)" in message
+    assert "connection failed" in message and "after 1 retry" in message
+    assert store.runs.list() == []
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_an_endpoint_that_refuses_every_request_fails_the_run(server, suite, store, status):
+    server.status = status
+    with pytest.raises(AdapterError, match=rf"{server.url}/chat/completions.*HTTP {status}"):
+        assay.evaluate(adapter(server), suite=suite, model="refused@1", store=store)
+    assert server.requests == 12  # not retried
+    assert store.runs.list() == []
+
+
+def test_a_run_where_some_requests_are_refused_is_stored_with_their_errors(server, suite, store):
+    server.fail_first = 3
+    server.fail_status = 401
+    logged = assay.evaluate(adapter(server, concurrency=1), suite=suite, model="m@1", store=store)
     errors = store.runs.records(logged.run.run_id).column("error").to_pylist()
-    assert all("connection failed" in e and "after 1 retry" in e for e in errors)
+    assert [e is not None and e.startswith("HTTP 401") for e in errors] == [True] * 3 + [False] * 9
+    assert logged.run.n_errors == 3
+
+
+def test_example_errors_alone_do_not_fail_the_run(server, suite, store):
+    server.status = 500
+    logged = assay.evaluate(adapter(server, max_retries=0), suite=suite, model="m@1", store=store)
+    assert logged.run.n_errors == 12  # a server error is this request's, not the endpoint's
 
 
 def test_malformed_json_fails_only_that_example(server, store):

@@ -17,7 +17,7 @@ import time
 from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from assay._util import check_instance, check_int
 from assay.data import SuiteData
-from assay.errors import DataError
+from assay.errors import AdapterError, DataError
 from assay.runners._cache import ResponseCache, request_key
 from assay.runners._scoring import (
     ProgressCallback,
@@ -34,6 +34,7 @@ from assay.runners._scoring import (
     build_records,
     describe_error,
     resolve_scorers,
+    valid_text,
 )
 from assay.runners._tasks import adapter_for_suite, example_fields
 
@@ -41,6 +42,7 @@ __all__ = [
     "AsyncModelAdapter",
     "AsyncModelClient",
     "ModelResponse",
+    "check_endpoint",
     "evaluate_suite_async",
     "run_coroutine",
 ]
@@ -64,6 +66,10 @@ class ModelResponse:
     """Wall time of the request that produced the answer, in milliseconds."""
     error: str | None = None
     """Why the request failed (after any retries); the example's record carries it."""
+    endpoint_error: bool = False
+    """The failure is the endpoint's, not the example's (it cannot be reached, refuses the
+    credentials, or does not know the path or model). A run whose every request fails so
+    stops with :class:`~assay.errors.AdapterError` instead of recording errors."""
 
 
 class AsyncModelClient(Protocol):
@@ -76,7 +82,12 @@ class AsyncModelClient(Protocol):
 
 @runtime_checkable
 class AsyncModelAdapter(Protocol):
-    """A model reached by asynchronous requests (an HTTP endpoint, a local server)."""
+    """A model reached by asynchronous requests (an HTTP endpoint, a local server).
+
+    An adapter that reaches a model at an address may also have a ``cache_scope`` string
+    (the address and kind of endpoint): it joins every cache key, so the answers of two
+    servers are never mixed up. It is optional, so adapters written without it still fit.
+    """
 
     name: str
     """Adapter kind, recorded in the manifest and part of every cache key."""
@@ -137,12 +148,21 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
+def _cached_count(value: Any) -> int | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+    return value if ok else None
+
+
 def _cached(value: Mapping[str, Any]) -> ModelResponse:
+    # a row edited or written by another version may hold anything: keep what fits
+    latency = value.get("latency_ms")
+    if not isinstance(latency, int | float) or isinstance(latency, bool):
+        latency = math.nan
     return ModelResponse(
-        output=value.get("output"),
-        tokens_in=value.get("tokens_in"),
-        tokens_out=value.get("tokens_out"),
-        latency_ms=float(value.get("latency_ms", math.nan)),
+        output=valid_text(value.get("output")),
+        tokens_in=_cached_count(value.get("tokens_in")),
+        tokens_out=_cached_count(value.get("tokens_out")),
+        latency_ms=float(latency),
     )
 
 
@@ -179,9 +199,16 @@ async def _send_all(
                         resp = await client.send(requests[row])
                     except Exception as exc:  # a client bug must not lose the other examples
                         resp = ModelResponse(error=describe_error(exc))
+                    # text no file can hold is mended before it is cached or scored
+                    resp = replace(
+                        resp, output=valid_text(resp.output), error=valid_text(resp.error)
+                    )
                     responses[row] = resp
-                    if cache is not None and resp.error is None:
-                        cache.put(keys[row], _to_cache(resp))  # type: ignore[arg-type]
+                    if (
+                        cache is not None
+                        and resp.error is None
+                        and cache.put(keys[row], _to_cache(resp))  # type: ignore[arg-type]
+                    ):
                         dirty.set()
                     progress.step()
             finally:
@@ -230,7 +257,13 @@ async def evaluate_suite_async(
     fails after its retries, or whose scorer raises gets a record with ``error`` and no scores.
     With ``cache_dir``, answers are read from and written to a :class:`ResponseCache` there
     (a cached answer keeps the latency it was measured with). Cancelling the coroutine leaves
-    every answer received so far in the cache.
+    every answer received so far in the cache. Text holding lone surrogates is recorded with
+    each one replaced by U+FFFD.
+
+    When no request gets an answer and every one sent failed for a reason that is the
+    endpoint's (:attr:`ModelResponse.endpoint_error`: it cannot be reached, refuses the
+    credentials, does not know the model), the run raises :class:`~assay.errors.AdapterError`
+    naming the endpoint and the first error, rather than returning a table of errors.
     """
     # evaluate_suite hands asynchronous adapters to this function: its name is the one users see
     check_int(samples, "samples", "evaluate_suite")
@@ -252,9 +285,10 @@ async def evaluate_suite_async(
     cache = None if cache_dir is None else ResponseCache(cache_dir)
     try:
         if cache is not None:
+            scope = getattr(adapter, "cache_scope", None)
             for row in range(n_rows):
                 if responses[row] is None:
-                    keys[row] = request_key(adapter.name, requests[row], row % samples)
+                    keys[row] = request_key(adapter.name, requests[row], row % samples, scope)
             hits = cache.get_many(k for k in keys if k is not None)
             for row, key in enumerate(keys):
                 if key is not None and key in hits:
@@ -266,8 +300,30 @@ async def evaluate_suite_async(
     finally:
         if cache is not None:
             cache.close()
+    check_endpoint(adapter, [responses[row] for row in todo], responses)
     progress.finish()
     return _records(fields, samples, responses, adapter, score_fns)
+
+
+def check_endpoint(
+    adapter: AsyncModelAdapter,
+    sent: Sequence[ModelResponse | None],
+    responses: Sequence[ModelResponse | None],
+) -> None:
+    """AdapterError when nothing was answered and every request failed for the endpoint."""
+    if not sent or any(r is not None and r.error is None for r in responses):
+        return
+    if not all(r is not None and r.endpoint_error for r in sent):
+        return
+    first = sent[0]
+    assert first is not None
+    url = getattr(adapter, "url", None)
+    where = f"the {adapter.name} endpoint {url}" if url else f"the {adapter.name} adapter"
+    raise AdapterError(
+        f"Every request to {where} failed ({len(sent)} of {len(sent)}), so the run has no "
+        "answer to record. "
+        f"The first error: {first.error}"
+    )
 
 
 def _records(

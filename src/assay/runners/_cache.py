@@ -1,9 +1,16 @@
 """The response cache: model answers kept on disk, so a run that stops resumes where it was.
 
 One SQLite file (``responses.sqlite``) in the cache folder maps a request key to the answer.
-The key is the digest of the adapter kind, the full request body (model, decoding settings,
-rendered prompt) and the sample index (:func:`request_key`); the endpoint address is not
-part of it, so one model served from two addresses shares its answers.
+The key is the digest of the adapter kind, the endpoint the adapter reaches (its
+``cache_scope``: for an OpenAI-compatible endpoint, the base URL and endpoint kind), the full
+request body (model, decoding settings, rendered prompt) and the sample index
+(:func:`request_key`), so two servers that serve a model of the same name never share
+answers. Entries written before the endpoint was part of the key are no longer found; those
+requests are sent again.
+
+An answer that cannot be written as UTF-8 JSON is not stored (:meth:`ResponseCache.put`
+says so by returning False). An entry that cannot be read back (a damaged row) is a miss:
+it is reported with an :class:`~assay.errors.AssayWarning`, removed, and asked again.
 
 Answers are written as they arrive, in small transactions (the runner commits every answer
 that arrived in the last 50 ms together), in write-ahead-log mode: a process killed with
@@ -17,13 +24,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from assay._util import check_instance
-from assay.errors import ParameterError, StorageError
+from assay.errors import AssayWarning, ParameterError, StorageError
 
 __all__ = ["ResponseCache", "request_key"]
 
@@ -32,15 +40,37 @@ _TABLE = "responses_v1"
 _CHUNK = 500  # keys per lookup query, well under SQLite's bound-parameter limit
 
 
-def request_key(adapter: str, request: Any, sample_index: int) -> str:
+def request_key(adapter: str, request: Any, sample_index: int, scope: str | None = None) -> str:
     """Cache key of one request: SHA-256 of the JSON of (adapter, request, sample), keys sorted.
 
-    Numbers are keyed as the request writes them (``1`` and ``1.0`` are different requests).
+    ``scope`` names where the request goes (an endpoint's address and kind); requests with
+    different scopes never share a key. Numbers are keyed as the request writes them (``1``
+    and ``1.0`` are different requests).
     """
-    text = json.dumps(
-        [adapter, sample_index, request], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    parts: list[Any] = [adapter, sample_index, request]
+    if scope is not None:
+        parts.append({"scope": scope})
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # surrogatepass: a prompt holding a lone surrogate still has a key (valid text is unchanged)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _damaged(path: Path, exc: BaseException) -> StorageError:
+    return StorageError(
+        f"cannot use the response cache {path}: {exc}. Delete that file (and its -wal and "
+        "-shm files) to start the cache afresh; its answers are then asked again."
     )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _readable(value: Any) -> dict[str, Any] | None:
+    """A stored answer as a mapping, or None when the row is damaged."""
+    if not isinstance(value, str):
+        return None
+    try:
+        answer = json.loads(value)
+    except (ValueError, RecursionError):
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 class ResponseCache:
@@ -78,7 +108,7 @@ class ResponseCache:
                     "(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
                 )
             except (OSError, sqlite3.Error) as exc:
-                raise StorageError(f"cannot open the response cache {self.path}: {exc}") from exc
+                raise _damaged(self.path, exc) from exc
             self._conn = conn
         return self._conn
 
@@ -93,21 +123,54 @@ class ResponseCache:
         db = self._db()
         wanted = list(dict.fromkeys(keys))
         found: dict[str, dict[str, Any]] = {}
+        damaged: list[tuple[str, Any]] = []
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            rows = db.execute(f"SELECT key, value FROM {_TABLE} WHERE key IN ({marks})", chunk)
+            query = f"SELECT key, value FROM {_TABLE} WHERE key IN ({marks})"
+            try:
+                rows = db.execute(query, chunk).fetchall()
+            except sqlite3.DatabaseError as exc:  # a damaged page, found only when read
+                raise _damaged(self.path, exc) from exc
             for key, value in rows:
-                found[key] = json.loads(value)
+                answer = _readable(value)
+                if answer is None:
+                    damaged.append((key, value))
+                else:
+                    found[key] = answer
+        if damaged:
+            self._forget(damaged)
         return found
+
+    def _forget(self, damaged: list[tuple[str, Any]]) -> None:
+        warnings.warn(
+            f"The response cache {self.path} holds {len(damaged)} entries that cannot be read "
+            f"(the first: key {damaged[0][0]}); they are asked of the model again.",
+            AssayWarning,
+            stacklevel=3,
+        )
+        # only the damaged row itself: another process may have stored a good answer since
+        self._db().executemany(f"DELETE FROM {_TABLE} WHERE key = ? AND value = ?", damaged)
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored answer for ``key``, or None."""
         return self.get_many([key]).get(key)
 
-    def put(self, key: str, value: Mapping[str, Any]) -> None:
-        """Queue an answer; it is written by the next :meth:`flush` (or :meth:`close`)."""
-        self._pending.append((key, json.dumps(dict(value), ensure_ascii=False)))
+    def put(self, key: str, value: Mapping[str, Any]) -> bool:
+        """Queue an answer; it is written by the next :meth:`flush` (or :meth:`close`).
+
+        Returns False, storing nothing, when the answer cannot be written as UTF-8 JSON and
+        read back (text with a lone surrogate, a value JSON cannot hold, nesting too deep).
+        """
+        try:
+            text = json.dumps(dict(value), ensure_ascii=False)
+            text.encode("utf-8")
+        except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+            return False
+        if _readable(text) is None:
+            return False
+        self._pending.append((key, text))
+        return True
 
     def flush(self) -> None:
         """Write the queued answers in one transaction."""

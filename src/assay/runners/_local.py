@@ -87,6 +87,11 @@ def evaluate_suite(
                 on_progress=on_progress,
             )
         )
+    if not callable(getattr(adapter, "predict", None)):
+        # otherwise every example would be recorded with the same AttributeError
+        raise ParameterError(
+            "adapter", "evaluate_suite", "a ModelAdapter or an AsyncModelAdapter", adapter
+        )
     check_int(batch_size, "batch_size", "evaluate_suite")
     check_int(samples, "samples", "evaluate_suite")
     if cache_dir is not None:

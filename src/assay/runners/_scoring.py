@@ -14,7 +14,14 @@ from assay.data import SuiteData
 from assay.errors import ConfigError
 from assay.metrics import get_scorer
 
-__all__ = ["ProgressCallback", "Scorer", "build_records", "describe_error", "resolve_scorers"]
+__all__ = [
+    "ProgressCallback",
+    "Scorer",
+    "build_records",
+    "describe_error",
+    "resolve_scorers",
+    "valid_text",
+]
 
 Scorer = Callable[[Any, Any], float]
 ProgressCallback = Callable[[int, int], None]
@@ -26,6 +33,29 @@ MODEL_GRADED = "model_graded"
 def not_yet_graded(output: Any, reference: Any) -> float:
     """The runner's score of a judged metric: NaN until a judge grades the record."""
     return float("nan")
+
+
+def valid_text(value: Any) -> Any:
+    """``value`` with every string in it made valid Unicode: each lone surrogate becomes U+FFFD.
+
+    A JSON answer may hold ``"\\ud800"``, which decodes to a string that no UTF-8 file, Arrow
+    column or SQLite row can hold; strings inside lists and mappings (keys too) are mended
+    the same way. Anything else is returned as it is.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # a surrogate pair split into two code points is joined; a lone one is replaced
+            return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        return value
+    if isinstance(value, list):
+        return [valid_text(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(valid_text(v) for v in value)
+    if isinstance(value, dict):
+        return {valid_text(k): valid_text(v) for k, v in value.items()}
+    return value
 
 
 def describe_error(exc: BaseException) -> str:
@@ -80,6 +110,9 @@ def build_records(
     ``errors`` is updated in place.
     """
     n = len(example_ids)
+    # an adapter may hand back text no column can hold; records carry it mended (U+FFFD)
+    outputs = [valid_text(o) for o in outputs]
+    errors[:] = [valid_text(e) for e in errors]
     columns: dict[str, Any] = {
         "example_id": pa.array(example_ids, pa.string()),
         "sample_index": pa.array(sample_index, pa.int32()),

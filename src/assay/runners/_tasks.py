@@ -2,13 +2,17 @@
 
 Templates are Jinja, rendered in a sandbox with ``StrictUndefined``: a template that names a
 field an example does not have fails *that example* (its record gets the error
-``template: 'question' is undefined``), never the run. Jinja is imported only when a template
-is used (``pip install 'assay[tasks]'``).
+``template: 'question' is undefined``), never the run. A field that is there but null (a JSON
+``null``, an example without a reference) is missing too: printing it fails the example with
+``template: 'question' is null in this example`` instead of sending the text ``None``; it
+still tests false in ``{% if question %}``. Jinja is imported only when a template is used
+(``pip install 'assay[tasks]'``).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -82,12 +86,10 @@ class PromptTemplate:
 
     def _template(self) -> Any:
         if self._compiled is None:
-            jinja2 = require("jinja2", "tasks", feature="prompt templates")
-            from jinja2.sandbox import SandboxedEnvironment
+            require("jinja2", "tasks", feature="prompt templates")
+            import jinja2
 
-            env = SandboxedEnvironment(
-                undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
-            )
+            env = _null_aware_environment()
             try:
                 self._compiled = env.from_string(self.text)
             except jinja2.TemplateSyntaxError as exc:
@@ -105,7 +107,7 @@ class PromptTemplate:
         """
         template = self._template()
         try:
-            return str(template.render(fields))
+            return str(template.render({k: _or_null(v, k) for k, v in fields.items()}))
         except Exception as exc:
             message = getattr(exc, "message", None) or str(exc)
             raise DataError(f"template: {message}") from exc
@@ -116,6 +118,53 @@ class PromptTemplate:
 
     def __repr__(self) -> str:
         return f"PromptTemplate(digest={self.digest[:12]!r})"
+
+
+def _or_null(value: Any, name: Any) -> Any:
+    if value is not None:
+        return value
+    return _null_field()(hint=f"{str(name)!r} is null in this example", name=str(name))
+
+
+@functools.cache
+def _null_field() -> type:
+    from jinja2 import StrictUndefined
+
+    class NullField(StrictUndefined):
+        # printing, iterating or reading into it fails like a missing field (and `default`
+        # replaces it); an `if` test is False, as it was for None
+        __slots__ = ()
+
+        def __bool__(self) -> bool:  # type: ignore[override]
+            return False
+
+    return NullField
+
+
+def _null_aware_environment() -> Any:
+    """A sandbox where a null field, or a null value read out of one, prints as an error."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class NullAware(SandboxedEnvironment):
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            return _or_null(super().getattr(obj, attribute), attribute)
+
+        def getitem(self, obj: Any, argument: Any) -> Any:
+            return _or_null(super().getitem(obj, argument), argument)
+
+    def finalize(value: Any) -> Any:
+        # any other expression that comes to None (a method's result): never the text "None"
+        if value is None:
+            raise jinja2.UndefinedError("an expression is null in this example")
+        return value
+
+    return NullAware(
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+        finalize=finalize,
+    )
 
 
 def adapter_for_suite(adapter: T, data: SuiteData) -> T:

@@ -8,8 +8,10 @@ independently: the reply to a prompt is ``prompt.upper()`` (:func:`fake_reply`),
 
 Knobs (attributes, changeable between runs): ``delay_s`` before every answer (known timing);
 ``fail_first`` requests answered with ``fail_status`` (and ``Retry-After: retry_after`` when
-set); ``status`` to answer every request with; ``hang_s`` to sleep before answering. Prompts
-containing ``MALFORMED`` get a body that is not JSON, ``SERVER_ERROR`` a 500.
+set); ``status`` to answer every request with; ``hang_s`` to sleep before answering;
+``raw_body`` (bytes) to answer every request with exactly those bytes, status 200 and
+``Content-Type: application/json`` (hostile answers: not JSON, not UTF-8, the wrong shape).
+Prompts containing ``MALFORMED`` get a body that is not JSON, ``SERVER_ERROR`` a 500.
 
 aiohttp (the ``http`` extra) is imported when the server starts, not when this module is.
 """
@@ -59,6 +61,7 @@ class FakeOpenAI:
         self.retry_after: str | None = None
         self.status: int | None = None
         self.hang_s: float | None = None
+        self.raw_body: bytes | None = None
         self.requests = 0
         self.times: list[float] = []
         self.bodies: list[dict[str, Any]] = []
@@ -98,6 +101,10 @@ class FakeOpenAI:
         if self.status is not None:
             return web.json_response(  # type: ignore[no-any-return]
                 {"error": {"message": "nope"}}, status=self.status
+            )
+        if self.raw_body is not None:
+            return web.Response(  # type: ignore[no-any-return]
+                body=self.raw_body, headers={"Content-Type": "application/json"}
             )
         path = request.path
         if path.endswith("/embeddings"):

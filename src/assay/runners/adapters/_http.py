@@ -9,7 +9,17 @@ Retry policy: a request is retried on status 429 and 5xx, on connection errors a
 timeouts, at most ``max_retries`` times. The wait before retry ``k`` (0-based) is
 ``min(max_backoff_s, backoff_s * 2**k)`` scaled by a uniform factor in [0.5, 1] ("equal
 jitter"), and never shorter than the server's ``Retry-After`` (seconds or an HTTP date) or
-``retry-after-ms``. Other statuses and unparseable bodies are not retried.
+``retry-after-ms``, which is honoured up to ``max_retry_after_s`` (60 s): a server that asks
+for longer, or for an endless wait, is asked again after 60 s. Other statuses and
+unparseable bodies are not retried.
+
+An answer larger than 64 MiB is not read: the request fails with an error saying so (no model
+answer is that large; a server that sends one is broken, and reading it could exhaust memory).
+
+A failure is the endpoint's, not the example's (:attr:`HttpOutcome.endpoint_error`), when
+the server cannot be reached (connection refused, unknown host, TLS failure, an invalid URL)
+or answers 401, 403 or 404 (credentials refused, no such path or model). A body that is not
+UTF-8 is read with each invalid byte replaced by U+FFFD.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,6 +40,9 @@ from assay._util import check_int, check_number, require
 __all__ = ["HttpOutcome", "JsonPoster", "RetryPolicy", "TokenBucket", "import_aiohttp"]
 
 _SNIPPET = 200
+# credentials refused, no such path or model: every other request will fail the same way
+_ENDPOINT_STATUSES = frozenset({401, 403, 404})
+MAX_BODY_BYTES = 64 * 2**20
 
 
 def import_aiohttp() -> Any:
@@ -48,12 +62,15 @@ class RetryPolicy:
     """Cap of the backoff (a server's ``Retry-After`` may ask for longer and is honoured)."""
     timeout_s: float = 60.0
     """Limit on one attempt, from sending the request to reading the whole answer."""
+    max_retry_after_s: float = 60.0
+    """Longest wait a server's ``Retry-After`` is honoured for; a longer one is cut to this."""
 
     def __post_init__(self) -> None:
         check_int(self.max_retries, "max_retries", "RetryPolicy", minimum=0)
         check_number(self.backoff_s, "backoff_s", "RetryPolicy", low=0)
         check_number(self.max_backoff_s, "max_backoff_s", "RetryPolicy", low=0)
         check_number(self.timeout_s, "timeout_s", "RetryPolicy", low=0, low_open=True)
+        check_number(self.max_retry_after_s, "max_retry_after_s", "RetryPolicy", low=0)
 
     def backoff(self, retry: int, rng: random.Random) -> float:
         """Seconds to wait before retry number ``retry`` (0-based), jitter included."""
@@ -61,24 +78,34 @@ class RetryPolicy:
         return base * (0.5 + 0.5 * rng.random())
 
 
+def _seconds(text: str, scale: float) -> float | None:
+    try:
+        value = float(text) / scale
+    except ValueError:
+        return None
+    # "inf" is an endless wait (cut to the policy's cap); "nan" asks for nothing readable
+    return None if math.isnan(value) else max(0.0, value)
+
+
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """The wait a server asks for: ``retry-after-ms``, or ``Retry-After`` in seconds or as a date."""
+    """The wait a server asks for: ``retry-after-ms``, or ``Retry-After`` in seconds or as a date.
+
+    The value is as asked (possibly huge or infinite); :class:`JsonPoster` caps it.
+    """
     ms = headers.get("retry-after-ms")
     if ms is not None:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
+        wait = _seconds(ms, 1000.0)
+        if wait is not None:
+            return wait
     value = headers.get("Retry-After")
     if value is None:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    wait = _seconds(value, 1.0)
+    if wait is not None:
+        return wait
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -138,6 +165,31 @@ class HttpOutcome:
     """Wall time of the last attempt, in milliseconds (backoff waits are not included)."""
     attempts: int = 1
     """Attempts made, the first included."""
+    endpoint_error: bool = False
+    """The failure is the endpoint's (unreachable, 401, 403, 404), not the request's."""
+    snippet: str = ""
+    """The start of the raw answer, for messages about a body of the wrong shape."""
+
+
+async def _read_at_most(resp: Any, limit: int) -> bytes | None:
+    """The whole body, or None when it is longer than ``limit`` bytes (then left unread)."""
+    declared = resp.content_length
+    if declared is not None:
+        return None if declared > limit else bytes(await resp.read())
+    body = bytearray()
+    async for chunk in resp.content.iter_any():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def _decode(raw: bytes) -> Any:
+    """The JSON of an answer; invalid UTF-8 bytes are read as U+FFFD rather than refused."""
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        return json.loads(raw.decode("utf-8", errors="replace"))
 
 
 def _snippet(raw: bytes) -> str:
@@ -176,10 +228,14 @@ class JsonPoster:
     async def post(self, url: str, payload: Any) -> HttpOutcome:
         """POST ``payload`` to ``url``; a failed request is an outcome with ``error``, not a raise."""
         policy = self.policy
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        try:
+            data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: JSON's \u escape is valid ASCII
+            data = json.dumps(payload, ensure_ascii=True).encode("ascii")
         retry = 0
         while True:
             wait: float | None = None
+            endpoint = False
             if self.before_attempt is not None:
                 await self.before_attempt()
             t0 = time.perf_counter()
@@ -187,30 +243,50 @@ class JsonPoster:
                 async with self.session.post(
                     url, data=data, headers=self._headers, timeout=self._timeout
                 ) as resp:
-                    raw = await resp.read()
                     status = resp.status
+                    raw = await _read_at_most(resp, MAX_BODY_BYTES)
+                    if raw is None:
+                        latency = (time.perf_counter() - t0) * 1000.0
+                        error = f"HTTP {status}: the answer is larger than {MAX_BODY_BYTES} bytes"
+                        return HttpOutcome(None, error, latency, retry + 1)
                     if status == 429 or status >= 500:
                         wait = retry_after_seconds(resp.headers)
             except TimeoutError:
                 failure = f"timeout: no complete answer within {policy.timeout_s:g} s"
+            except self._aiohttp.InvalidURL as exc:
+                # no retry can mend an address
+                latency = (time.perf_counter() - t0) * 1000.0
+                error = f"invalid URL {url!r}: {type(exc).__name__}: {exc}"
+                return HttpOutcome(None, error, latency, retry + 1, endpoint_error=True)
             except self._retryable as exc:
+                endpoint = isinstance(exc, self._aiohttp.ClientConnectorError)
                 failure = f"connection failed: {type(exc).__name__}: {exc}"
             else:
                 latency = (time.perf_counter() - t0) * 1000.0
                 if 200 <= status < 300:
                     try:
-                        return HttpOutcome(json.loads(raw), None, latency, retry + 1)
-                    except (ValueError, UnicodeDecodeError):
+                        return HttpOutcome(
+                            _decode(raw), None, latency, retry + 1, snippet=_snippet(raw)
+                        )
+                    except (ValueError, RecursionError):
                         error = f"malformed JSON response: {_snippet(raw)!r}"
                         return HttpOutcome(None, error, latency, retry + 1)
                 if not (status == 429 or status >= 500):
-                    return HttpOutcome(None, f"HTTP {status}: {_snippet(raw)}", latency, retry + 1)
+                    return HttpOutcome(
+                        None,
+                        f"HTTP {status}: {_snippet(raw)}",
+                        latency,
+                        retry + 1,
+                        endpoint_error=status in _ENDPOINT_STATUSES,
+                    )
                 failure = f"HTTP {status} {_retries(retry)}: {_snippet(raw)}"
             if retry >= policy.max_retries:
                 if not failure.startswith("HTTP"):
                     failure = f"{failure} ({_retries(retry)})"
                 latency = (time.perf_counter() - t0) * 1000.0
-                return HttpOutcome(None, failure, latency, retry + 1)
+                return HttpOutcome(None, failure, latency, retry + 1, endpoint_error=endpoint)
             delay = policy.backoff(retry, self.rng)
-            await asyncio.sleep(delay if wait is None else max(delay, wait))
+            if wait is not None:
+                delay = max(delay, min(wait, policy.max_retry_after_s))
+            await asyncio.sleep(delay)
             retry += 1

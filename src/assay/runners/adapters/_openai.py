@@ -21,6 +21,7 @@ from assay.runners._async_runner import ModelResponse, run_coroutine
 from assay.runners._tasks import PromptTemplate
 from assay.runners.adapters._base import register_adapter
 from assay.runners.adapters._http import JsonPoster, RetryPolicy, TokenBucket, import_aiohttp
+from assay.runners.adapters._openai_parse import Shape, count_tokens, parse_output
 from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 
 __all__ = ["OpenAIAdapter"]
@@ -39,10 +40,6 @@ def _fields(value: Any, index: int) -> dict[str, Any]:
     own = dict(value) if isinstance(value, dict) else {}
     own.update(example_id=str(index), cluster=None, input=value, reference=None, slices={})
     return own
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 # describe() keys that are constructor arguments of the same name
@@ -150,6 +147,11 @@ class OpenAIAdapter:
     def url(self) -> str:
         """The endpoint's full address."""
         return self.base_url + _PATHS[self.endpoint]
+
+    @property
+    def cache_scope(self) -> str:
+        """Where answers come from, part of every cache key: the endpoint kind and base URL."""
+        return f"{self.endpoint} {self.base_url}"
 
     def describe(self) -> AdapterSpec:
         """Model, endpoint, decoding settings, prompt template (text and digest), limits, prices."""
@@ -297,15 +299,6 @@ class _OpenAIClient:
         limit = body.get("max_tokens", body.get("max_completion_tokens", 0))
         return len(text) // _CHARS_PER_TOKEN + 1 + (limit if isinstance(limit, int) else 0)
 
-    def _output(self, body: Any) -> Any:
-        endpoint = self.adapter.endpoint
-        if endpoint == "chat":
-            return body["choices"][0]["message"]["content"]
-        if endpoint == "completions":
-            return body["choices"][0]["text"]
-        vectors = [item["embedding"] for item in body["data"]]
-        return vectors[0] if len(vectors) == 1 else vectors
-
     async def send(self, request: Any) -> ModelResponse:
         """One request with retries; failures come back as a response with ``error``."""
         guess = 0
@@ -314,21 +307,26 @@ class _OpenAIClient:
             await self.tokens.acquire(guess)
         outcome = await self.poster.post(self.url, request)
         if outcome.error is not None:
-            return ModelResponse(latency_ms=outcome.latency_ms, error=outcome.error)
-        body = outcome.body
-        try:
-            output = self._output(body)
-        except (KeyError, IndexError, TypeError):
-            shape = "choices[0].message.content" if self.adapter.endpoint == "chat" else "output"
-            text = json.dumps(body, ensure_ascii=False)[:200]
             return ModelResponse(
                 latency_ms=outcome.latency_ms,
-                error=f"unexpected response shape: no {shape} in {text}",
+                error=outcome.error,
+                endpoint_error=outcome.endpoint_error,
+            )
+        body = outcome.body
+        try:
+            output = parse_output(self.adapter.endpoint, body)
+        except Shape as shape:
+            return ModelResponse(
+                latency_ms=outcome.latency_ms,
+                error=(
+                    f"unexpected response shape: no {shape.where} (found {shape.found}) "
+                    f"in {outcome.snippet}"
+                ),
             )
         usage = body.get("usage") if isinstance(body, dict) else None
         usage = usage if isinstance(usage, dict) else {}
-        tokens_in = _count(usage.get("prompt_tokens"))
-        tokens_out = _count(usage.get("completion_tokens"))
+        tokens_in = count_tokens(usage.get("prompt_tokens"))
+        tokens_out = count_tokens(usage.get("completion_tokens"))
         if tokens_out is None and tokens_in is not None and self.adapter.endpoint == "embeddings":
             tokens_out = 0
         if self.tokens is not None and tokens_in is not None:

@@ -17,6 +17,7 @@ from assay.runners._async_runner import (
     _cached,
     _Progress,
     _send_all,
+    check_endpoint,
     run_coroutine,
 )
 from assay.runners._cache import ResponseCache
@@ -56,7 +57,9 @@ def grade_records(
     :class:`~assay.runners.ResponseCache` there (keyed by judge, rubric digest and request),
     so grading again is free. A record whose rubric cannot be rendered, whose judge request
     fails, or whose answer cannot be read gets that reason as its ``error``
-    (``judge 'metric' failed: ...``) and no scores, as any failed record.
+    (``judge 'metric' failed: ...``) and no scores, as any failed record. A judge whose
+    endpoint fails every request it is sent (unreachable, 401, 403, 404) raises
+    :class:`~assay.errors.AdapterError` instead.
     """
     return run_coroutine(
         grade_records_async(data, records, scorers, cache_dir=cache_dir, on_progress=on_progress)
@@ -158,6 +161,8 @@ async def _ask(
     got: list[ModelResponse | None] = [None] * len(keys)
     todo = list(range(len(keys)))
     await _send_all(batch.scorer.judge, requests, list(keys), todo, got, cache, progress)
+    if len(keys) == len(batch.requests):  # nothing came from the cache either
+        check_endpoint(batch.scorer.judge, got, got)
     for key, answer in zip(keys, got, strict=True):
         answers[key] = answer if answer is not None else ModelResponse(error="no answer")
 

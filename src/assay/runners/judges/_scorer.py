@@ -127,7 +127,10 @@ class ModelGradedScorer:
             "slices": {},
         }
         body = self.judge.build_request(judge_example, 0)
-        key = request_key(self.judge.name, {"rubric": self.rubric.digest, "request": body}, 0)
+        scope = getattr(self.judge, "cache_scope", None)
+        key = request_key(
+            self.judge.name, {"rubric": self.rubric.digest, "request": body}, 0, scope
+        )
         return body, key
 
     def score_answer(self, answer: Any) -> float:
