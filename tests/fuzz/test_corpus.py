@@ -102,8 +102,13 @@ def test_a_uint64_max_score_is_stored_as_the_nearest_float(store, suite_path, tm
     assert logged.run.metrics["accuracy"].estimate == float(2**64 - 1)
 
 
+CLI_SUITES = ["bomb", "metrics-number", "name-list", "nul", "deep-flow", "invalid-utf8"]
+
+
 def test_suite_bombs_exit_with_documented_codes(home, tmp_path):
     for name, content in suite_files():
+        if name.removesuffix(".yaml") not in CLI_SUITES:
+            continue
         path = tmp_path / name
         path.write_bytes(content)
         assert main(["suites", "add", str(path)]) in (3, 4), name

@@ -80,8 +80,7 @@ def _check_piece(
 ) -> None:
     """Check whole lines (``piece`` ends at a line end, or at the end of the file)."""
     b = np.frombuffer(piece, dtype=np.uint8)
-    is_nl = b == _NL
-    ends = np.flatnonzero(is_nl)
+    ends = np.flatnonzero(b == _NL)
     if not piece.endswith(b"\n"):
         ends = np.append(ends, len(b))
     starts = np.concatenate(([0], ends[:-1] + 1))
@@ -101,61 +100,67 @@ def _check_piece(
             expected="text encoded as UTF-8",
             found=f"the bytes {piece[exc.start : exc.start + 4]!r}",
         ) from None
-    filled = np.concatenate(([0], np.cumsum(~np.isin(b, _SPACE), dtype=np.int64)))
-    empty = np.flatnonzero(filled[ends] - filled[starts] == 0)
-    blank.extend(int(i) + line_base + 1 for i in empty)
+    # a blank line starts with white space or is empty: look closer only at those
+    first = np.append(b, np.uint8(_NL))[starts]
+    for candidate in np.flatnonzero(np.isin(first, _SPACE)).tolist():
+        if not piece[int(starts[candidate]) : int(ends[candidate])].strip():
+            blank.append(line_base + candidate + 1)
     if json_lines:
-        _check_json_shape(b, is_nl, starts, ends, path, line_base)
+        _check_json_shape(b, path, line_base)
 
 
-def _check_json_shape(
-    b: np.ndarray,
-    is_nl: np.ndarray,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    path: Path,
-    line_base: int,
-) -> None:
-    """Nesting depth and field count of each line, counting brackets outside strings."""
-    n = len(b)
-    line_of = np.cumsum(is_nl, dtype=np.int64) - is_nl  # line index of every byte
-    # a quote is escaped when an odd run of backslashes precedes it
-    index = np.arange(n, dtype=np.int64)
-    last_plain = np.maximum.accumulate(np.where(b == _BACKSLASH, -1, index))
-    quotes = np.flatnonzero(b == _QUOTE)
-    before = np.where(quotes > 0, quotes - 1, 0)
-    run = np.where(quotes > 0, before - last_plain[before], 0)
-    real = np.zeros(n, dtype=np.int64)
-    real[quotes[run % 2 == 0]] = 1
+_SPECIAL = np.zeros(256, dtype=bool)
+_SPECIAL[[_NL, _QUOTE, _BACKSLASH, _COLON, ord("["), ord("]"), ord("{"), ord("}")]] = True
+
+
+def _check_json_shape(b: np.ndarray, path: Path, line_base: int) -> None:
+    """Nesting depth and field count of each line, counting brackets outside strings.
+
+    Only the few bytes that can matter (line ends, quotes, backslashes, brackets, colons) are
+    looked at, so long text costs one pass.
+    """
+    pos = np.flatnonzero(_SPECIAL[b])
+    c = b[pos]
+    k = np.arange(len(pos))
+    nl = c == _NL
+    line = np.cumsum(nl) - nl  # line index (within the piece) of each special byte
+    nl_at = np.flatnonzero(nl)
+    # a quote is escaped when an odd run of backslashes ends right before it
+    bs = c == _BACKSLASH
+    after_bs = np.zeros(len(pos), dtype=bool)
+    after_bs[1:] = bs[:-1] & (pos[1:] == pos[:-1] + 1)
+    run_start = np.maximum.accumulate(np.where(bs & after_bs, -1, k))
+    quote = c == _QUOTE
+    run = np.zeros(len(pos), dtype=np.int64)
+    prev = k[quote & after_bs]
+    run[prev] = prev - run_start[prev - 1]
+    real = quote & (run % 2 == 0)
     seen = np.cumsum(real)
-    at_start = np.concatenate(([0], seen))[starts]
-    outside = (seen - at_start[line_of]) % 2 == 0
-    del index, last_plain, real, seen
-    step = np.zeros(n, dtype=np.int64)
-    step[((b == 91) | (b == 123)) & outside] = 1
-    step[((b == 93) | (b == 125)) & outside] = -1
+    outside = (seen - np.concatenate(([0], seen[nl_at]))[line]) % 2 == 0
+    step = np.zeros(len(pos), dtype=np.int64)
+    step[((c == 91) | (c == 123)) & outside] = 1
+    step[((c == 93) | (c == 125)) & outside] = -1
     depth = np.cumsum(step)
-    depth -= np.concatenate(([0], depth))[starts][line_of]
+    depth -= np.concatenate(([0], depth[nl_at]))[line]
+    line_start = np.concatenate(([0], pos[nl_at] + 1))[line]
     deep = np.flatnonzero(depth > MAX_DEPTH)
     if deep.size:
         at = int(deep[0])
-        line = int(line_of[at])
         raise DataError(
-            f"nested more than {MAX_DEPTH} levels deep (byte {at - int(starts[line]) + 1} of "
-            "the line)",
+            f"nested more than {MAX_DEPTH} levels deep "
+            f"(byte {int(pos[at] - line_start[at]) + 1} of the line)",
             file=str(path),
-            line=line_base + line + 1,
+            line=line_base + int(line[at]) + 1,
             expected=f"JSON at most {MAX_DEPTH} levels deep",
             found=f"more than {MAX_DEPTH} levels",
         )
-    fields = np.concatenate(([0], np.cumsum((b == _COLON) & outside & (depth == 1))))
-    per_line = fields[ends] - fields[starts]
-    wide = np.flatnonzero(per_line > MAX_FIELDS)
+    fields = np.bincount(line[(c == _COLON) & outside & (depth == 1)])
+    wide = np.flatnonzero(fields > MAX_FIELDS)
     if wide.size:
         raise DataError(
             "too many fields",
             file=str(path),
             line=line_base + int(wide[0]) + 1,
             expected=f"at most {MAX_FIELDS:,} fields per record",
-            found=f"{int(per_line[wide[0]]):,} fields",
+            found=f"{int(fields[wide[0]]):,} fields",
         )
