@@ -181,3 +181,11 @@ def test_read_table_reports_no_blank_lines_for_a_clean_file(tmp_path: Path):
     path = tmp_path / "clean.jsonl"
     path.write_text("\n".join(_lines(_rows())) + "\n")
     assert read_table(path).schema.metadata is None
+
+
+def test_a_lone_surrogate_escape_names_its_line(tmp_path):
+    path = tmp_path / "surrogate.jsonl"
+    path.write_text('{"a": "x"}\n\n{"a": "y"}\n{"a": "\\ud800"}\n{"a": "z"}\n')
+    with pytest.raises(DataError, match="surrogate") as err:
+        read_table(path)
+    assert err.value.line == 4 and "row" not in str(err.value)

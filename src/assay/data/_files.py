@@ -125,11 +125,13 @@ def _read_jsonl(path: Path, where: Location) -> pa.Table:
     try:
         # a block holds any line the scan let through, so rows never straddle two blocks
         options = pajson.ReadOptions(block_size=2 * MAX_LINE_BYTES + (1 << 20))
-        return pajson.read_json(path, read_options=options)
+        table = pajson.read_json(path, read_options=options)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         # Arrow counts rows from its block and skips blank lines: find the line here
         locate_json_error(path, where, str(exc))
         raise
+    check_text(table, where)  # escapes such as "\\udc80" must not become invalid UTF-8
+    return table
 
 
 def _read_csv(path: Path, where: Location) -> pa.Table:

@@ -8,6 +8,7 @@ again line by line to name the line a person finds in an editor.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.json as pajson
 
 from assay._util import brief
 from assay.errors import DataError
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_text", "locate_csv_error", "locate_json_error", "short_text"]
 
+_ROW = re.compile(r"\.? in row \d+$")  # Arrow's row counts from its block: misleading
 _CHANGED = re.compile(r"Column\(/([^)/]*)\) changed from")
 
 
@@ -99,6 +102,32 @@ def locate_json_error(path: Path, where: Location, message: str) -> None:
                     expected=f"{first[0]}, as on line {first[1]}",
                     found=f"{_kind(found)}: {brief(found)}",
                 )
+    _first_failing_line(path, message, where)
+
+
+def _first_failing_line(path: Path, message: str, where: Location) -> None:
+    """Bisect on prefixes of the file for the first line Arrow refuses."""
+    lines = path.read_bytes().split(b"\n")
+
+    def fails(count: int) -> bool:
+        try:
+            pajson.read_json(io.BytesIO(b"\n".join(lines[:count]) + b"\n"))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return True
+        return False
+
+    good, bad = 0, len(lines)  # an empty prefix is not the problem
+    if not fails(bad):
+        return
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        if fails(middle):
+            bad = middle
+        else:
+            good = middle
+    raise DataError(
+        f"cannot be read as JSONL: {brief(_ROW.sub('', message), 200)}", file=where.file, line=bad
+    )
 
 
 def locate_csv_error(
