@@ -91,3 +91,14 @@ def test_a_refused_suite_registers_nothing(store, tmp_path):
     with pytest.raises(ConfigError):
         assay.register_suite(_write(tmp_path, OK.replace("[m]", "5")), store=store)
     assert assay.list_suites(store=store) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"example_id": {"a": 1}}', '{"example_id": [1]}', '{"example_id": "a", "cluster": [1]}'],
+)
+def test_an_examples_file_with_nested_ids_is_a_data_error(tmp_path, line):
+    (tmp_path / "ex.jsonl").write_text(line + "\n")
+    path = _write(tmp_path, "name: s\nmetrics: [m]\nexamples: ex.jsonl\n")
+    with pytest.raises(DataError, match="ids, clusters and slice values are text"):
+        assay.load_suite(path)

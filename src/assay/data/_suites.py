@@ -88,6 +88,15 @@ def _normalise_examples(table: pa.Table, slices: Sequence[str], source: str) -> 
     for field in examples_schema(slices):
         if field.name in table.column_names:
             col = table.column(field.name)
+            nested = pa.types.is_nested(col.type)
+            if nested and field.name not in ("input", "reference"):
+                raise DataError(
+                    "ids, clusters and slice values are text",
+                    file=source,
+                    column=field.name,
+                    expected="text or numbers",
+                    found=f"values of type {col.type}",
+                )
             if field.name in ("input", "reference"):
                 col = pa.array([_to_json(v) for v in col.to_pylist()], pa.string())
             else:
@@ -119,7 +128,7 @@ def _check_unique(table: pa.Table, source: str) -> None:
         first = dup[0]["values"].as_py()
         rows = pc.indices_nonzero(pc.equal(ids, first)).to_pylist()
         raise DataError(
-            f"example id {first!r} appears {len(rows)} times (rows {rows[:5]})",
+            f"example id {brief(first)} appears {len(rows)} times (rows {rows[:5]})",
             file=source,
             row=rows[1],
             column="example_id",
