@@ -189,3 +189,12 @@ def test_a_lone_surrogate_escape_names_its_line(tmp_path):
     with pytest.raises(DataError, match="surrogate") as err:
         read_table(path)
     assert err.value.line == 4 and "row" not in str(err.value)
+
+
+def test_log_run_refuses_a_table_with_invalid_utf8(store, suite):
+    ids = pa.array([i.encode() for i in IDS[:-1]] + [b"\xff"], pa.binary()).view(pa.string())
+    table = pa.table({"example_id": ids, "accuracy": [1.0] * len(IDS)})
+    with pytest.raises(DataError, match="not UTF-8") as err:
+        assay.log_run(table, suite=suite, model="m@1", store=store)
+    assert err.value.row == len(IDS) - 1
+    assert assay.list_runs(store=store) == []

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from assay._util import brief, check_instance, renamed_parameters
 from assay.core import canonical_json, short_digest
 from assay.data._files import Location
-from assay.data._located import short_text
+from assay.data._located import check_text, short_text
 from assay.data._schema import OPERATIONAL, SuiteData, record_schema, table_digest
 from assay.errors import DataError, SuiteMismatchError
 
@@ -113,6 +113,7 @@ def validate_records(
     check_instance(location, "location", function, Location, "a Location")
     where = location.of(table)
     suite = data.suite
+    check_text(table, where)  # invalid UTF-8 stored is a crash when the run is read back
     if rename:
         table = table.rename_columns([rename.get(c, c) for c in table.column_names])
     names = table.column_names
