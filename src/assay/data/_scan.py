@@ -33,7 +33,7 @@ class TextScan:
     """What the scan learnt about a file."""
 
     blank_lines: tuple[int, ...]
-    """1-based numbers of the lines that hold only white space (the readers skip them)."""
+    """1-based numbers of the lines the reader skips (JSONL: white space only; CSV: empty)."""
 
 
 def scan_text(path: Path, json_lines: bool) -> TextScan:
@@ -103,7 +103,9 @@ def _check_piece(
     # a blank line starts with white space or is empty: look closer only at those
     first = np.append(b, np.uint8(_NL))[starts]
     for candidate in np.flatnonzero(np.isin(first, _SPACE)).tolist():
-        if not piece[int(starts[candidate]) : int(ends[candidate])].strip():
+        line = piece[int(starts[candidate]) : int(ends[candidate])]
+        # the JSON reader skips lines of white space; the CSV reader only empty ones
+        if not (line.strip() if json_lines else line.rstrip(b"\r")):
             blank.append(line_base + candidate + 1)
     if json_lines:
         _check_json_shape(b, path, line_base)
