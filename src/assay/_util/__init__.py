@@ -9,6 +9,8 @@
   "The 'alpha' parameter of paired_bootstrap must be a float in (0, 1). Got 1.5."
 * :func:`renamed_parameters` and :func:`warn_renamed`: deprecation shims for renamed public
   names.
+* :func:`load_yaml` and :func:`parse_yaml`: the one bounded YAML loader (size, depth, aliases,
+  duplicate keys, tags); :func:`brief` quotes a found value in at most 80 characters.
 * :class:`Registry`: named extension points with a decorator, an entry-point group and one
   duplicate policy.
 
@@ -28,11 +30,14 @@ from assay._util._validate import (
     check_probability,
     check_rng,
 )
+from assay._util._yaml import YamlDocument, brief, load_yaml, parse_yaml
 
 __all__ = [
     "Registry",
+    "YamlDocument",
     "atomic_path",
     "atomic_write",
+    "brief",
     "check_choice",
     "check_instance",
     "check_int",
@@ -40,6 +45,8 @@ __all__ = [
     "check_probability",
     "check_rng",
     "fsync_folder",
+    "load_yaml",
+    "parse_yaml",
     "renamed_parameters",
     "require",
     "warn_renamed",

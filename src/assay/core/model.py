@@ -11,7 +11,10 @@ from assay.errors import ConfigError
 
 __all__ = ["ModelRef"]
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/:]*$")
+# fullmatch, not "$": "$" also matches before a trailing newline
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/:]*")
+_VERSION = re.compile(r"[^\x00-\x20\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f])?")
+_MAX_LENGTH = 500
 
 
 class ModelRef(BaseModel):
@@ -29,8 +32,18 @@ class ModelRef(BaseModel):
     @classmethod
     def parse(cls, text: str, parameters: dict[str, Any] | None = None) -> ModelRef:
         """Parse ``NAME@VERSION`` (or ``NAME``) into a reference."""
+        if not isinstance(text, str):
+            raise ConfigError(f"A model is named NAME@VERSION (e.g. income-gbm@1.2). Got {text!r}.")
         name, _, version = text.partition("@")
-        if not name or not _NAME.match(name) or ("@" in text and not version):
+        shown = text if len(text) <= 80 else f"{text[:80]}… ({len(text):,} characters)"
+        if (
+            not _NAME.fullmatch(name)
+            or ("@" in text and not _VERSION.fullmatch(version))
+            or len(text) > _MAX_LENGTH
+        ):
+            raise ConfigError(
+                f"A model is named NAME@VERSION (e.g. income-gbm@1.2). Got {shown!r}."
+            )
             raise ConfigError(f"A model is named NAME@VERSION (e.g. income-gbm@1.2). Got {text!r}.")
         return cls(name=name, version=version or "unversioned", parameters=parameters or {})
 

@@ -12,15 +12,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay._util import check_instance, renamed_parameters
+from assay._util import brief, check_instance, renamed_parameters
 from assay.core import canonical_json, short_digest
 from assay.data._files import Location
+from assay.data._located import check_text, short_text
 from assay.data._schema import OPERATIONAL, SuiteData, record_schema, table_digest
 from assay.errors import DataError, SuiteMismatchError
 
 __all__ = ["records_digest", "validate_records"]
 
 _EXTRA_ALLOWED = {"suite_digest"}
+MAX_SCORE = 1e150
 
 
 def _first(mask: pa.Array | pa.ChunkedArray) -> int:
@@ -33,8 +35,8 @@ def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
     if pa.types.is_null(col.type):
         return pa.nulls(len(col), pa.string())
     if pa.types.is_nested(col.type):
-        return pa.array(
-            [None if v is None else canonical_json(v) for v in col.to_pylist()], pa.string()
+        return pa.chunked_array(
+            [[None if v is None else canonical_json(v) for v in col.to_pylist()]], pa.string()
         )
     return col.cast(pa.string())
 
@@ -68,6 +70,9 @@ def _numeric(
     if pa.types.is_boolean(col.type):
         col = col.cast(pa.int8())
     try:
+        if pa.types.is_integer(col.type) and pa.types.is_floating(target):
+            # a large integer rounds to the nearest float; the magnitude check follows
+            return col.cast(target, safe=False)
         return col.cast(target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
@@ -76,12 +81,12 @@ def _numeric(
         try:
             if v is not None:
                 pa.array([v]).cast(target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError):
             raise DataError(
                 "not a number",
                 column=name,
                 expected="integer" if pa.types.is_integer(target) else "a number",
-                found=repr(v),
+                found=brief(v),
                 **where.at(i),
             ) from None
     raise DataError(
@@ -106,22 +111,35 @@ def validate_records(
     check_instance(table, "table", function, pa.Table, "a pyarrow.Table")
     check_instance(data, "data", function, SuiteData, "a SuiteData")
     check_instance(location, "location", function, Location, "a Location")
-    where = location
+    where = location.of(table)
     suite = data.suite
+    check_text(table, where)  # invalid UTF-8 stored is a crash when the run is read back
     if rename:
         table = table.rename_columns([rename.get(c, c) for c in table.column_names])
+    names = table.column_names
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            renamed = [old for old, new in (rename or {}).items() if new == name]
+            raise DataError(
+                f"two columns are named {brief(name)}"
+                + (f" (after renaming {brief(renamed[0])})" if renamed else ""),
+                file=where.file,
+                column=short_text(name),
+                expected="one column per name",
+                found=f"columns {names.index(name) + 1} and {i + 1}",
+            )
     schema = record_schema(suite)
     allowed = set(schema.names) | _EXTRA_ALLOWED
     unknown = [c for c in table.column_names if c not in allowed]
     if unknown:
         raise DataError(
-            f"column {unknown[0]!r} is not a record column of suite {suite.name!r}",
+            f"column {brief(unknown[0])} is not a record column of suite {brief(suite.name)}",
             file=where.file,
-            column=unknown[0],
+            column=short_text(unknown[0]),
             expected=f"metric columns {suite.metric_names} or record columns "
             "(example_id, sample_index, cluster, input, reference, output, latency_ms, "
             "tokens_in, tokens_out, cost, error)",
-            found=f"{len(unknown)} unknown column(s): {unknown[:5]}",
+            found=f"{len(unknown)} unknown column(s): {brief(unknown[:5])}",
         )
     n = table.num_rows
     if n == 0:
@@ -137,7 +155,7 @@ def validate_records(
                 f"records belong to another suite version than {suite.name!r}",
                 column="suite_digest",
                 expected=short_digest(suite.digest),
-                found=str(declared[row].as_py()),
+                found=short_text(str(declared[row].as_py())),
                 **where.at(row),
             )
     if "example_id" not in table.column_names:
@@ -145,7 +163,16 @@ def validate_records(
             "no 'example_id' column",
             file=where.file,
             column="example_id",
-            found=f"columns {table.column_names}",
+            found=f"columns {brief(table.column_names)}",
+        )
+    id_type = table.column("example_id").type
+    if pa.types.is_nested(id_type) or pa.types.is_floating(id_type):
+        raise DataError(
+            "example ids are text or whole numbers",
+            file=where.file,
+            column="example_id",
+            expected="text",
+            found=f"values of type {id_type}",
         )
     ids = _as_text(table.column("example_id"))
     if pc.any(pc.is_null(ids)).as_py():
@@ -165,11 +192,11 @@ def validate_records(
     if codes.null_count:
         row = _first(pc.is_null(codes))
         raise DataError(
-            f"example id {ids[row].as_py()!r} is not in suite {suite.name!r} "
+            f"example id {brief(ids[row].as_py())} is not in suite {brief(suite.name)} "
             f"({short_digest(suite.digest)}); {codes.null_count} record(s) name unknown ids",
             column="example_id",
             expected="an id of the suite",
-            found=repr(ids[row].as_py()),
+            found=brief(ids[row].as_py()),
             **where.at(row),
         )
     if "sample_index" in table.column_names:
@@ -194,7 +221,8 @@ def validate_records(
     if dup.size:
         first, second = int(order[dup[0]]), int(order[dup[0] + 1])
         raise DataError(
-            f"example id {ids[second].as_py()!r} (sample {int(sample_np[second])}) appears more than once "
+            f"example id {brief(ids[second].as_py())} (sample {int(sample_np[second])}) "
+            "appears more than once "
             f"(first at {_place(where, first)}); repeated samples need distinct sample_index values",
             column="example_id",
             expected="one record per example and sample",
@@ -234,16 +262,17 @@ def validate_records(
                 file=where.file,
                 column=m,
                 expected=f"a score column for every metric {suite.metric_names}",
-                found=f"columns {table.column_names}",
+                found=f"columns {brief(table.column_names)}",
             )
         scores = _numeric(table.column(m), m, where, pa.float64())
-        infinite = pc.fill_null(pc.is_inf(scores), False)
+        # past 1e150 a square overflows, and the mean and variance with it
+        infinite = pc.fill_null(pc.greater(pc.abs(scores), MAX_SCORE), False)
         if pc.any(infinite).as_py():
             row = _first(infinite)
             raise DataError(
-                "score is infinite",
+                "score is infinite or too large",
                 column=m,
-                expected="a finite number",
+                expected=f"a finite number of magnitude at most {MAX_SCORE:g}",
                 found=repr(scores[row].as_py()),
                 **where.at(row),
             )

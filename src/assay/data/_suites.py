@@ -9,10 +9,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 from pydantic import ValidationError
 
-from assay._util import check_instance
+from assay._util import brief, check_instance, load_yaml
 from assay.core import Catalog, Example, MetricSpec, SliceSpec, Suite, Task
 from assay.data._files import read_table
 from assay.data._schema import SuiteData, examples_digest, examples_schema, examples_table
@@ -47,8 +46,14 @@ def _table_from(examples: Any, slices: Sequence[str], source: str) -> pa.Table:
     ):
         table = _frame_to_arrow(examples)
     else:
+        items = list(examples)
+        for i, item in enumerate(items):
+            if not isinstance(item, Example | Mapping):
+                raise ConfigError(
+                    f"{source}: examples[{i}] is a mapping of its fields. Got {brief(item)}."
+                )
         try:
-            return examples_table(list(examples), slices)
+            return examples_table(items, slices)
         except ValidationError as exc:
             raise ConfigError(f"{source}: invalid example: {_first_error(exc)}") from exc
     return _normalise_examples(table, slices, source)
@@ -83,6 +88,15 @@ def _normalise_examples(table: pa.Table, slices: Sequence[str], source: str) -> 
     for field in examples_schema(slices):
         if field.name in table.column_names:
             col = table.column(field.name)
+            nested = pa.types.is_nested(col.type)
+            if nested and field.name not in ("input", "reference"):
+                raise DataError(
+                    "ids, clusters and slice values are text",
+                    file=source,
+                    column=field.name,
+                    expected="text or numbers",
+                    found=f"values of type {col.type}",
+                )
             if field.name in ("input", "reference"):
                 col = pa.array([_to_json(v) for v in col.to_pylist()], pa.string())
             else:
@@ -114,7 +128,7 @@ def _check_unique(table: pa.Table, source: str) -> None:
         first = dup[0]["values"].as_py()
         rows = pc.indices_nonzero(pc.equal(ids, first)).to_pylist()
         raise DataError(
-            f"example id {first!r} appears {len(rows)} times (rows {rows[:5]})",
+            f"example id {brief(first)} appears {len(rows)} times (rows {rows[:5]})",
             file=source,
             row=rows[1],
             column="example_id",
@@ -178,52 +192,76 @@ def _first_error(exc: ValidationError) -> str:
     return f"{loc}: {err['msg']}" if loc else str(err["msg"])
 
 
+_SUITE_FIELDS = {
+    "name",
+    "version",
+    "description",
+    "catalog",
+    "metrics",
+    "slices",
+    "task",
+    "examples",
+}
+
+
+def _text(value: Any) -> str:
+    # a version written 1.2 is read by YAML as a number; it is meant as text
+    return "" if value is None else str(value)
+
+
+def _check_fields(spec: Mapping[str, Any], path: Path) -> None:
+    """The shape of each field, before anything iterates over it."""
+    shapes: list[tuple[str, tuple[type, ...], str]] = [
+        ("name", (str,), "text"),
+        ("version", (str, int, float, type(None)), "text"),
+        ("description", (str, type(None)), "text"),
+        ("metrics", (list,), "a list of metric names or mappings"),
+        ("slices", (list, type(None)), "a list of slice names or mappings"),
+        ("catalog", (dict, type(None)), "a mapping"),
+        ("task", (dict, type(None)), "a mapping"),
+    ]
+    for key, types, expected in shapes:
+        value = spec.get(key)
+        if key in spec and (not isinstance(value, types) or isinstance(value, bool)):
+            raise ConfigError(f"{path}: the suite's {key!r} is {expected}. Got {brief(value)}.")
+    for key in ("metrics", "slices"):
+        for i, item in enumerate(spec.get(key) or ()):
+            if not isinstance(item, str | dict):
+                raise ConfigError(
+                    f"{path}: {key}[{i}] is a name or a mapping of its fields. Got {brief(item)}."
+                )
+
+
 def load_suite(path: str | Path) -> SuiteData:
     """Load a suite from YAML. ``examples`` is a list, or a JSONL/CSV/Parquet path beside the file."""
     check_instance(path, "path", "load_suite", (str, os.PathLike), "a str or a Path")
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read the suite file: {exc.strerror}", file=str(path)) from exc
-    try:
-        spec = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise DataError(
-            f"not valid YAML: {exc.problem}",
-            file=str(path),
-            line=None if mark is None else mark.line + 1,
-        ) from exc
+    spec = load_yaml(raw, source=str(path), error=DataError)
     if not isinstance(spec, dict):
         raise DataError("a suite file is a YAML mapping", file=str(path), found=type(spec).__name__)
-    unknown = set(spec) - {
-        "name",
-        "version",
-        "description",
-        "catalog",
-        "metrics",
-        "slices",
-        "task",
-        "examples",
-    }
+    unknown = set(spec) - _SUITE_FIELDS
     if unknown:
-        raise ConfigError(f"{path}: unknown suite field(s) {sorted(unknown)}")
+        raise ConfigError(f"{path}: unknown suite field(s) {brief(sorted(unknown))}")
     for key in ("name", "metrics", "examples"):
         if key not in spec:
             raise ConfigError(f"{path}: the suite has no {key!r} field")
+    _check_fields(spec, path)
     examples = spec["examples"]
     if isinstance(examples, str):
         examples = read_table(path.parent / examples)
     elif not isinstance(examples, list):
         raise ConfigError(f"{path}: 'examples' is a list of examples or the path of a file")
     return make_suite(
-        str(spec["name"]),
+        spec["name"],
         examples,
         metrics=spec["metrics"],
         slices=spec.get("slices") or (),
-        version=str(spec.get("version", "")),
-        description=str(spec.get("description", "")),
+        version=_text(spec.get("version", "")),
+        description=_text(spec.get("description", "")),
         catalog=spec.get("catalog"),
         task=spec.get("task"),
         source=str(path),

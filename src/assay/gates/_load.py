@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from assay._util import check_instance
+from assay._util import check_instance, parse_yaml
 from assay.errors import ConfigError
 from assay.gates._model import TIERS, Policy, PolicyRules, Rule
 from assay.gates._registry import FieldProblem
@@ -58,27 +58,21 @@ class _Source:
 def _read(source: str | Path | Mapping[str, Any]) -> tuple[Any, _Source]:
     if isinstance(source, Mapping):
         return dict(source), _Source("<mapping>", None)
-    text: str
+    raw: str | bytes
     one_line = "\n" not in source if isinstance(source, str) else False
     if isinstance(source, Path) or (
         one_line and (source.strip().endswith((".yaml", ".yml")) or Path(source).is_file())
     ):
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read the policy file: {exc.strerror}") from exc
         name = str(path)
     else:
-        text, name = source, "<text>"
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = name if mark is None else f"{name}, line {mark.line + 1}"
-        raise ConfigError(f"{where}: not valid YAML: {exc.problem}") from exc
-    return data, _Source(name, root)
+        raw, name = source, "<text>"
+    document = parse_yaml(raw, source=name, error=ConfigError)
+    return document.data, _Source(name, document.root)
 
 
 def _rule(raw: Any, tier: str, index: int, src: _Source) -> Rule:

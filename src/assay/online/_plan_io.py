@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from assay._util import load_yaml
 from assay.errors import ConfigError
 from assay.online._plan import ExperimentPlan
 
@@ -25,19 +24,17 @@ def load_plan(source: str | Path | Mapping[str, Any]) -> ExperimentPlan:
         return ExperimentPlan.from_dict(source)
     name = "<text>"
     text = str(source)
+    raw: str | bytes = text
     one_line = isinstance(source, str) and "\n" not in source
     if isinstance(source, Path) or (
         one_line and (text.strip().endswith((".yaml", ".yml")) or Path(text).is_file())
     ):
         name = str(source)
         try:
-            text = Path(source).read_text(encoding="utf-8")
+            raw = Path(source).read_bytes()
         except OSError as exc:
             raise ConfigError(f"{name}: cannot read the experiment plan: {exc.strerror}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{name}: not valid YAML: {exc}") from exc
+    data = load_yaml(raw, source=name, error=ConfigError)
     if not isinstance(data, Mapping):
         raise ConfigError(f"{name}: an experiment plan is a YAML mapping of its fields.")
     try:

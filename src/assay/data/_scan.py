@@ -1,0 +1,168 @@
+"""Bounding an untrusted text file before any parser sees it.
+
+Arrow's JSON reader recurses once per nesting level (a line 10,000 levels deep crashes the
+process) and takes any bytes as text (invalid UTF-8 is stored, and reading it back crashes).
+So a JSONL or CSV file is first scanned here, a megabyte at a time with vectorised
+passes: every line must be UTF-8, at most :data:`MAX_LINE_BYTES` long and, for JSONL, at most
+:data:`MAX_DEPTH` levels deep with at most :data:`MAX_FIELDS` fields. The scan also notes the
+blank lines, which the readers skip, so a table row can be turned back into its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assay.errors import DataError
+
+__all__ = ["MAX_DEPTH", "MAX_FIELDS", "MAX_LINE_BYTES", "TextScan", "scan_text"]
+
+MAX_LINE_BYTES = 8 << 20
+MAX_DEPTH = 64
+MAX_FIELDS = 10_000
+_BLOCK = 1 << 20  # a few arrays of this many int64 at a time
+
+_NL, _QUOTE, _BACKSLASH, _COLON = 10, 34, 92, 58
+_SPACE = np.array([9, 10, 13, 32], dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class TextScan:
+    """What the scan learnt about a file."""
+
+    blank_lines: tuple[int, ...]
+    """1-based numbers of the lines the reader skips (JSONL: white space only; CSV: empty)."""
+
+
+def scan_text(path: Path, json_lines: bool) -> TextScan:
+    """Check every line of ``path``; raise :class:`DataError` at the first bad one."""
+    blank: list[int] = []
+    line_base = 0  # lines before the current piece
+    offset = 0  # bytes before the current piece
+    carry = b""
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(_BLOCK)
+            data = carry + block
+            if not block:
+                if data:
+                    _check_piece(data, path, line_base, offset, json_lines, blank)
+                break
+            end = data.rfind(b"\n") + 1
+            if end == 0:
+                if len(data) > MAX_LINE_BYTES:
+                    _too_long(path, line_base + 1, len(data))
+                carry = data
+                continue
+            piece, carry = data[:end], data[end:]
+            if len(carry) > MAX_LINE_BYTES:
+                _too_long(path, line_base + piece.count(b"\n") + 1, len(carry))
+            _check_piece(piece, path, line_base, offset, json_lines, blank)
+            line_base += piece.count(b"\n")
+            offset += len(piece)
+    return TextScan(blank_lines=tuple(blank))
+
+
+def _too_long(path: Path, line: int, size: int) -> None:
+    raise DataError(
+        "the line is too long",
+        file=str(path),
+        line=line,
+        expected=f"lines of at most {MAX_LINE_BYTES:,} bytes",
+        found=f"{size:,} bytes or more",
+    )
+
+
+def _check_piece(
+    piece: bytes, path: Path, line_base: int, offset: int, json_lines: bool, blank: list[int]
+) -> None:
+    """Check whole lines (``piece`` ends at a line end, or at the end of the file)."""
+    b = np.frombuffer(piece, dtype=np.uint8)
+    ends = np.flatnonzero(b == _NL)
+    if not piece.endswith(b"\n"):
+        ends = np.append(ends, len(b))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    long = np.flatnonzero(lengths > MAX_LINE_BYTES)
+    if long.size:
+        _too_long(path, line_base + int(long[0]) + 1, int(lengths[long[0]]))
+    try:
+        piece.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        i = int(np.searchsorted(ends, exc.start))
+        raise DataError(
+            f"not UTF-8: byte {piece[exc.start]:#04x} at byte offset {offset + exc.start:,} "
+            f"(byte {exc.start - int(starts[i]) + 1} of the line)",
+            file=str(path),
+            line=line_base + i + 1,
+            expected="text encoded as UTF-8",
+            found=f"the bytes {piece[exc.start : exc.start + 4]!r}",
+        ) from None
+    # a blank line starts with white space or is empty: look closer only at those
+    first = np.append(b, np.uint8(_NL))[starts]
+    for candidate in np.flatnonzero(np.isin(first, _SPACE)).tolist():
+        line = piece[int(starts[candidate]) : int(ends[candidate])]
+        # the JSON reader skips lines of white space; the CSV reader only empty ones
+        if not (line.strip() if json_lines else line.rstrip(b"\r")):
+            blank.append(line_base + candidate + 1)
+    if json_lines:
+        _check_json_shape(b, path, line_base)
+
+
+_SPECIAL = np.zeros(256, dtype=bool)
+_SPECIAL[[_NL, _QUOTE, _BACKSLASH, _COLON, ord("["), ord("]"), ord("{"), ord("}")]] = True
+
+
+def _check_json_shape(b: np.ndarray, path: Path, line_base: int) -> None:
+    """Nesting depth and field count of each line, counting brackets outside strings.
+
+    Only the few bytes that can matter (line ends, quotes, backslashes, brackets, colons) are
+    looked at, so long text costs one pass.
+    """
+    pos = np.flatnonzero(_SPECIAL[b])
+    c = b[pos]
+    k = np.arange(len(pos))
+    nl = c == _NL
+    line = np.cumsum(nl) - nl  # line index (within the piece) of each special byte
+    nl_at = np.flatnonzero(nl)
+    # a quote is escaped when an odd run of backslashes ends right before it
+    bs = c == _BACKSLASH
+    after_bs = np.zeros(len(pos), dtype=bool)
+    after_bs[1:] = bs[:-1] & (pos[1:] == pos[:-1] + 1)
+    run_start = np.maximum.accumulate(np.where(bs & after_bs, -1, k))
+    quote = c == _QUOTE
+    run = np.zeros(len(pos), dtype=np.int64)
+    prev = k[quote & after_bs]
+    run[prev] = prev - run_start[prev - 1]
+    real = quote & (run % 2 == 0)
+    seen = np.cumsum(real)
+    outside = (seen - np.concatenate(([0], seen[nl_at]))[line]) % 2 == 0
+    step = np.zeros(len(pos), dtype=np.int64)
+    step[((c == 91) | (c == 123)) & outside] = 1
+    step[((c == 93) | (c == 125)) & outside] = -1
+    depth = np.cumsum(step)
+    depth -= np.concatenate(([0], depth[nl_at]))[line]
+    line_start = np.concatenate(([0], pos[nl_at] + 1))[line]
+    deep = np.flatnonzero(depth > MAX_DEPTH)
+    if deep.size:
+        at = int(deep[0])
+        raise DataError(
+            f"nested more than {MAX_DEPTH} levels deep "
+            f"(byte {int(pos[at] - line_start[at]) + 1} of the line)",
+            file=str(path),
+            line=line_base + int(line[at]) + 1,
+            expected=f"JSON at most {MAX_DEPTH} levels deep",
+            found=f"more than {MAX_DEPTH} levels",
+        )
+    fields = np.bincount(line[(c == _COLON) & outside & (depth == 1)])
+    wide = np.flatnonzero(fields > MAX_FIELDS)
+    if wide.size:
+        raise DataError(
+            "too many fields",
+            file=str(path),
+            line=line_base + int(wide[0]) + 1,
+            expected=f"at most {MAX_FIELDS:,} fields per record",
+            found=f"{int(fields[wide[0]]):,} fields",
+        )
