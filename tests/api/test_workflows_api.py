@@ -272,3 +272,20 @@ def test_default_store_keeps_an_explicit_database_across_a_change_of_folder(
     monkeypatch.chdir(tmp_path / "elsewhere")
     assert assay.default_store() is first
     assert len(assay.list_runs()) == 1  # the in-memory database was not reopened empty
+
+
+def test_a_refused_ingest_registers_no_suite(store, tmp_path: Path):
+    suite_yaml = tmp_path / "suite.yaml"
+    suite_yaml.write_text(
+        "name: qa\nversion: '1'\nmetrics: [{name: correct, goal: higher}]\n"
+        "examples: [{example_id: a, input: x}, {example_id: b, input: y}]\n"
+    )
+    bad = tmp_path / "results.jsonl"
+    bad.write_text('{"example_id": "a", "correct": "yes"}\n')
+    with pytest.raises(assay.errors.DataError):
+        assay.ingest(bad, suite=suite_yaml, model="m@1", store=store)
+    assert assay.list_suites(store=store) == []
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"example_id": "a", "correct": 1}\n{"example_id": "b", "correct": 0}\n')
+    assay.ingest(good, suite=suite_yaml, model="m@1", store=store)
+    assert [s.name for s in assay.list_suites(store=store)] == ["qa"]

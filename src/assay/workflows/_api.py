@@ -85,14 +85,23 @@ def list_suites(*, store: Store | None = None) -> list[Suite]:
 
 def get_suite(ref: SuiteData | str | Path, *, store: Store | None = None) -> SuiteData:
     """A suite by YAML path (registered on the way), name, digest or digest prefix."""
+    st = _store(store)
+    data, given = _resolve_suite(ref, st)
+    if given:
+        st.suites.put(data.suite, data.examples)
+    return data
+
+
+def _resolve_suite(ref: SuiteData | str | Path, st: Store) -> tuple[SuiteData, bool]:
+    """The suite, and whether it was given (object or YAML) rather than found in the store;
+    nothing is stored, so a caller can refuse bad records before registering anything."""
     if isinstance(ref, SuiteData):
-        return register_suite(ref, store=store)
+        return ref, True
     path = Path(ref)
     if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
-        return register_suite(path, store=store)
-    st = _store(store)
+        return load_suite(path), True
     suite = st.suites.get(str(ref))
-    return SuiteData(suite=suite, examples=st.suites.examples(suite.digest))
+    return SuiteData(suite=suite, examples=st.suites.examples(suite.digest)), False
 
 
 def _to_table(records: Any) -> pa.Table:
@@ -137,7 +146,7 @@ def log_run(
     stored unless every record is valid. An identical run already stored is returned as it is.
     """
     st = _store(store)
-    data = get_suite(suite, store=st)
+    data, given = _resolve_suite(suite, st)
     ref = model if isinstance(model, ModelRef) else ModelRef.parse(model)
     table = validate_records(
         _to_table(records),
@@ -145,6 +154,8 @@ def log_run(
         location=location or Location("<records>", "parquet"),
         rename=rename,
     )
+    if given:  # only now: a refused ingest registers no suite
+        st.suites.put(data.suite, data.examples)
     summaries = _summarise(table, data.suite)
     manifest = capture_manifest(
         suite_digest=data.digest,
