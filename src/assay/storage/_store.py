@@ -106,7 +106,9 @@ def open_store(url: str | None = None, *, artifacts: str | None = None) -> Store
         raise
     files = FileRoot(location.files)
     if not read_only:
-        files.remove_orphans()
+        # Only the store's own folders: others beside the database are not the store's to clean.
+        for folder in ("suites", "records", "artifacts"):
+            files.child(folder).remove_orphans()
     return Store(
         url=location.printable,
         engine=engine,
