@@ -146,9 +146,8 @@ def _check_file_root(root: str, source: str, database: sa.URL) -> None:
         ) from None
     except ImportError as exc:
         raise ConfigError(f"{source} is {root!r}, whose protocol needs a package: {exc}") from None
-    in_memory = database.get_backend_name() == "sqlite" and database.database in (None, "")
-    in_memory = in_memory or database.database == ":memory:"
-    if protocol == "memory" and not in_memory:
+    in_memory = database.database in (None, "", ":memory:")
+    if protocol == "memory" and not (database.get_backend_name() == "sqlite" and in_memory):
         raise ConfigError(
             f"{source} is {root!r}: records kept in memory vanish when the process exits, "
             "while the database keeps listing their runs. Give a folder or an object store URL."
