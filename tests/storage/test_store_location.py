@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import assay
 from assay.errors import ConfigError, StorageError
 from assay.storage import RunQuery, open_store, upgrade_database
 from assay.testing import make_records, make_run
@@ -120,3 +121,28 @@ def test_memory_files_need_a_database_that_vanishes_with_them(
         open_store(f"sqlite:///{tmp_path / 'assay.db'}")
     with open_store("sqlite://") as store:
         assert store.artifacts.get(store.artifacts.put(b"x")) == b"x"
+
+
+def test_the_default_store_reopens_a_replaced_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSAY_DB", raising=False)
+    monkeypatch.delenv("ASSAY_ARTIFACTS", raising=False)
+    monkeypatch.setenv("ASSAY_HOME", str(tmp_path))
+    first = assay.default_store()
+    suite, examples = make_suite("qa")
+    first.suites.put(suite, examples)
+    assert assay.default_store() is first
+    # a backup restored over the file: the next call opens it rather than refusing writes
+    backup = tmp_path / "backup.db"
+    with sqlite3.connect(tmp_path / "assay.db") as source, sqlite3.connect(backup) as target:
+        source.backup(target)
+    os.replace(backup, tmp_path / "assay.db")
+    second = assay.default_store()
+    assert second is not first
+    records = make_records(10)
+    assert second.runs.put(make_run(suite, records, run_id="after"), records)[1]
+    # a deleted file with records beside it is refused, not silently re-created
+    _delete_database(tmp_path / "assay.db")
+    with pytest.raises(StorageError, match="is missing"):
+        assay.default_store()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -33,6 +34,8 @@ class Store:
         runs: SqlRunRepository,
         artifacts: FileArtifactRepository,
         decisions: SqlDecisionRepository,
+        *,
+        database_file: Path | None = None,
     ) -> None:
         self.url = url
         """The database URL, without its password."""
@@ -46,6 +49,8 @@ class Store:
         """Content-addressed artifacts."""
         self.decisions = decisions
         """Decisions and the ledger of decisions and approvals."""
+        self.database_file = database_file
+        """The SQLite database file, or ``None`` for PostgreSQL and in-memory SQLite."""
 
     def close(self) -> None:
         """Release the database connections."""
@@ -116,6 +121,7 @@ def open_store(url: str | None = None, *, artifacts: str | None = None) -> Store
         runs=SqlRunRepository(engine, files.child("records")),
         artifacts=FileArtifactRepository(files.child("artifacts")),
         decisions=SqlDecisionRepository(engine),
+        database_file=location.database_file,
     )
 
 
