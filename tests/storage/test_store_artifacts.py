@@ -16,8 +16,11 @@ from assay.testing import make_suite_model as make_suite
 
 @pytest.fixture(params=["local", "memory"])
 def artifact_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    files = str(tmp_path / "files") if request.param == "local" else f"memory://{uuid.uuid4().hex}"
-    store = open_store(f"sqlite:///{tmp_path / 'assay.db'}", artifacts=files)
+    if request.param == "local":
+        store = open_store(f"sqlite:///{tmp_path / 'assay.db'}", artifacts=str(tmp_path / "f"))
+    else:
+        # memory:// files need a database that vanishes with them
+        store = open_store("sqlite://", artifacts=f"memory://{uuid.uuid4().hex}")
     request.addfinalizer(store.close)
     return store
 
@@ -60,7 +63,7 @@ def test_no_temporary_files_remain(tmp_path: Path) -> None:
 
 def test_records_and_examples_in_an_fsspec_file_system(tmp_path: Path) -> None:
     files = f"memory://{uuid.uuid4().hex}"
-    with open_store(f"sqlite:///{tmp_path / 'assay.db'}", artifacts=files) as store:
+    with open_store("sqlite://", artifacts=files) as store:
         suite, examples = make_suite("qa")
         store.suites.put(suite, examples)
         records = make_records(30)

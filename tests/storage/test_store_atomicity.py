@@ -164,20 +164,45 @@ def test_local_files_and_their_folder_are_synced_before_the_metadata_commits(
 ) -> None:
     import stat
 
-    synced: list[str] = []
+    events: list[tuple[str, int]] = []
     real_fsync = os.fsync
 
     def recording_fsync(fd: int) -> None:
-        synced.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        status = os.fstat(fd)
+        events.append(("folder" if stat.S_ISDIR(status.st_mode) else "file", status.st_ino))
         real_fsync(fd)
 
-    with open_store(f"sqlite:///{tmp_path / 'a.db'}", artifacts=str(tmp_path / "files")) as store:
+    files = tmp_path / "files"
+    with open_store(f"sqlite:///{tmp_path / 'a.db'}", artifacts=str(files)) as store:
         suite, examples = make_suite("qa")
         store.suites.put(suite, examples)
         records = make_records(5)
+        sa.event.listen(store.engine, "commit", lambda conn: events.append(("commit", 0)))
         monkeypatch.setattr(os, "fsync", recording_fsync)
         store.runs.put(make_run(suite, records, run_id="durable"), records)
+        digest = store.artifacts.put(b"a report")
         monkeypatch.undo()
-    # the records file is flushed before its rename and the rename made durable after it
-    assert synced[:2] == ["file", "folder"]
-    assert not list((tmp_path / "files" / "records").glob(".*"))
+    [stored] = (files / "records").iterdir()
+    artifact = files / "artifacts" / digest[:2] / digest
+
+    def ino(path: Path) -> int:
+        return path.stat().st_ino
+
+    # The new records folder is synced into its parent, the records file is flushed before its
+    # rename and the rename made durable after it, all before the metadata commits.
+    assert events[:4] == [
+        ("folder", ino(files)),
+        ("file", ino(stored)),
+        ("folder", ino(files / "records")),
+        ("commit", 0),
+    ]
+    # An artifact's new folders, its media type and its content, each synced the same way.
+    assert events[4:] == [
+        ("folder", ino(files)),
+        ("folder", ino(files / "artifacts")),
+        ("file", ino(artifact.with_name(digest + ".json"))),
+        ("folder", ino(artifact.parent)),
+        ("file", ino(artifact)),
+        ("folder", ino(artifact.parent)),
+    ]
+    assert not list((files / "records").glob(".*"))

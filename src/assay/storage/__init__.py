@@ -6,7 +6,10 @@
 approvals are chained in a tamper-evident ledger that ``store.decisions.verify()`` checks.
 Metadata lives in SQLite (embedded, zero set-up) or PostgreSQL (teams); records are Parquet
 files that DuckDB, Polars, Spark and pandas read directly; artifacts are content-addressed files
-in any fsspec file system. Everything stored is immutable, and every write is atomic.
+in any fsspec file system. Everything stored is immutable, and every write is atomic and
+durable: files are synced before the metadata that names them commits. A store this process may
+not write opens read-only, and a SQLite file deleted or replaced under an open store fails its
+next write instead of losing it.
 """
 
 from assay.storage._artifacts import FileArtifactRepository

@@ -4,14 +4,21 @@ Every file is written under a temporary name and renamed into place, so a reader
 nothing or the whole file. Local files go through :func:`assay._util.atomic_path`: flushed to
 disk before the rename and the folder synced after it, so that a database row committed after
 the write never points at a truncated or vanished file. Remote stores (fsspec) have no fsync;
-there the rename is the file system's own move.
+there the rename is the file system's own move. Folders a write creates are synced into their
+parent too, or the first file of a new folder could vanish with it.
+
+A writer killed between writing and renaming leaves a hidden temporary file behind;
+:meth:`FileRoot.remove_orphans` deletes those once they are older than any live write.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import time
 import uuid
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import fsspec
@@ -19,10 +26,42 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
-from assay._util import atomic_path
+from assay._util import atomic_path, fsync_folder
 from assay.errors import StorageError
 
-__all__ = ["FileRoot"]
+__all__ = ["ORPHAN_GRACE_SECONDS", "FileRoot"]
+
+ORPHAN_GRACE_SECONDS = 6 * 3600
+"""How old a temporary file must be before it is taken for a dead writer's and removed.
+
+Far longer than writing one file takes, so that a writer that is merely slow (a large run, a
+suspended laptop, a busy disk) never loses the file it is about to rename into place.
+"""
+
+# The suffixes of assay's own temporary names: atomic_path's and the fsspec path's below.
+_TEMPORARY_SUFFIXES = (".partial", ".tmp")
+
+
+def _make_folders(folder: Path) -> None:
+    """Create ``folder`` and its missing parents, each synced into the folder that holds it."""
+    missing: list[Path] = []
+    while not folder.is_dir():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for created in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            created.mkdir()
+        fsync_folder(created.parent)
+
+
+def _write_error(final: str, exc: BaseException) -> StorageError:
+    # pyarrow reports a refused open as a plain OSError, so the folder's rights decide too.
+    folder = Path(final).parent
+    if isinstance(exc, PermissionError) or (folder.is_dir() and not os.access(folder, os.W_OK)):
+        return StorageError(f"The store at {final} is read-only: cannot write it ({exc}).")
+    return StorageError(f"Cannot write {final}: {exc}")
 
 
 class FileRoot:
@@ -51,6 +90,31 @@ class FileRoot:
     def path(self, relative: str) -> str:
         """The full path of ``relative`` in the file system's own terms."""
         return f"{self._resolved[1]}/{relative}"
+
+    def remove_orphans(self, grace_seconds: float = ORPHAN_GRACE_SECONDS) -> int:
+        """Delete temporary files older than ``grace_seconds``, left by killed writers.
+
+        Only local folders are cleaned, and only assay's own hidden temporary names; a folder
+        this process may not write is left alone. Returns how many files were removed.
+        """
+        if not self._local:
+            return 0
+        root = Path(self._resolved[1])
+        if not root.is_dir() or not os.access(root, os.W_OK):
+            return 0
+        cutoff = time.time() - grace_seconds
+        removed = 0
+        for folder, _, names in os.walk(root):
+            for name in names:
+                if not (name.startswith(".") and name.endswith(_TEMPORARY_SUFFIXES)):
+                    continue
+                path = Path(folder, name)
+                # A file that vanished or cannot be removed belongs to someone else's clean-up.
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+        return removed
 
     def exists(self, relative: str) -> bool:
         """Whether the file exists."""
@@ -82,17 +146,18 @@ class FileRoot:
         if self._local:
             final = self.path(relative)
             try:
+                _make_folders(Path(final).parent)
                 with atomic_path(final) as temporary:
                     temporary.write_bytes(data)
             except OSError as exc:
-                raise StorageError(f"Cannot write {final}: {exc}") from exc
+                raise _write_error(final, exc) from exc
             return
         temporary_url, final = self._temporary(relative)
         try:
             self._fs.pipe_file(temporary_url, data)
         except OSError as exc:
             self._discard(temporary_url)
-            raise StorageError(f"Cannot write {final}: {exc}") from exc
+            raise _write_error(final, exc) from exc
         self._commit(temporary_url, final)
 
     def read_bytes(self, relative: str) -> bytes:
@@ -104,10 +169,11 @@ class FileRoot:
         if self._local:
             final = self.path(relative)
             try:
+                _make_folders(Path(final).parent)
                 with atomic_path(final) as temporary:
                     pq.write_table(table, temporary, compression="zstd")
             except (OSError, pa.ArrowException) as exc:
-                raise StorageError(f"Cannot write {final}: {exc}") from exc
+                raise _write_error(final, exc) from exc
             return
         temporary_url, final = self._temporary(relative)
         try:

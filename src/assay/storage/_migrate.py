@@ -58,6 +58,11 @@ def migrate(engine: sa.Engine) -> str:
     """
     head = head_revision()
     try:
+        # Most opens find the schema current: reading that takes no write lock, so a store
+        # another process is writing opens at once and a read-only store opens at all.
+        with engine.connect() as conn:
+            if current_revision(conn) == head:
+                return head
         with write_transaction(engine) as conn:
             if engine.dialect.name == "postgresql":
                 # One migrator at a time per database; released at commit.

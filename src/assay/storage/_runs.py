@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from assay._util import check_instance
 from assay.core import Run, RunInfo, digest
 from assay.errors import DataError, ImmutableError, NotFoundError, StorageError
-from assay.storage._engine import read_connection, write_transaction
+from assay.storage._engine import check_writable, read_connection, write_transaction
 from assay.storage._files import FileRoot
 from assay.storage._query import RunQuery
 from assay.storage._rows import (
@@ -129,6 +129,7 @@ class SqlRunRepository:
         existing = self._existing(stored)
         if existing is not None:
             return existing, False
+        check_writable(self.engine)
         relative = f"{run.run_id}.{uuid.uuid4().hex[:8]}.parquet"
         self.files.write_parquet(relative, records)
         try:

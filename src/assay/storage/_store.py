@@ -8,10 +8,10 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from assay._util import check_instance
-from assay.errors import StorageError
 from assay.storage._artifacts import FileArtifactRepository
 from assay.storage._decisions import SqlDecisionRepository
-from assay.storage._engine import StoreLocation, create_engine, resolve_location
+from assay.storage._embedded import is_read_only, prepare_database_file
+from assay.storage._engine import create_engine, remember_file, resolve_location
 from assay.storage._files import FileRoot
 from assay.storage._migrate import check_schema, migrate
 from assay.storage._runs import SqlRunRepository
@@ -34,6 +34,8 @@ class Store:
         runs: SqlRunRepository,
         artifacts: FileArtifactRepository,
         decisions: SqlDecisionRepository,
+        *,
+        database_file: Path | None = None,
     ) -> None:
         self.url = url
         """The database URL, without its password."""
@@ -47,6 +49,8 @@ class Store:
         """Content-addressed artifacts."""
         self.decisions = decisions
         """Decisions and the ledger of decisions and approvals."""
+        self.database_file = database_file
+        """The SQLite database file, or ``None`` for PostgreSQL and in-memory SQLite."""
 
     def close(self) -> None:
         """Release the database connections."""
@@ -67,15 +71,6 @@ class Store:
         return f"Store({self.url!r})"
 
 
-def _prepare_embedded(location: StoreLocation) -> None:
-    database = location.url.database
-    if database and database != ":memory:":
-        try:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(f"Cannot create the store folder for {database}: {exc}") from exc
-
-
 def open_store(url: str | None = None, *, artifacts: str | None = None) -> Store:
     """Open the store at ``url``, or the one the environment names, or the embedded one.
 
@@ -84,24 +79,41 @@ def open_store(url: str | None = None, *, artifacts: str | None = None) -> Store
     ``ASSAY_ARTIFACTS``, else the SQLite file's folder (or ``ASSAY_HOME`` / ``./.assay`` for
     PostgreSQL), in ``records/``, ``suites/`` and ``artifacts/``.
 
-    A SQLite store creates its folder and migrates its schema on open. A PostgreSQL database is
-    never migrated implicitly: when its schema is missing or older, this raises
-    :class:`~assay.errors.StorageError` asking for ``assay db upgrade``.
+    A SQLite store creates its folder and database on first use and migrates its schema on
+    open; a database file that vanished while record files remain is not re-created (that
+    raises :class:`~assay.errors.StorageError`; ``assay db upgrade`` creates it explicitly),
+    and a store whose file is deleted or replaced while open fails on its next write. A SQLite
+    file this process may not write is opened read-only: reading works, writing raises
+    :class:`~assay.errors.StorageError`. A PostgreSQL database is never migrated implicitly:
+    when its schema is missing or older, this raises :class:`~assay.errors.StorageError`
+    asking for ``assay db upgrade``.
+
+    ``memory://`` files are refused unless the database is in memory too: they would vanish
+    at exit while the database keeps listing their runs.
     """
     for name, value in (("url", url), ("artifacts", artifacts)):
         check_instance(value, name, "open_store", (str, type(None)), "a URL string or None")
     location = resolve_location(url, artifacts)
-    engine = create_engine(location)
+    read_only = False
+    if location.embedded:
+        prepare_database_file(location, create=False)
+        read_only = is_read_only(location)
+    engine = create_engine(location, read_only=read_only)
     try:
-        if location.embedded:
-            _prepare_embedded(location)
+        if location.embedded and not read_only:
             migrate(engine)
         else:
             check_schema(engine, location)
+        if location.database_file is not None:
+            remember_file(engine, location.database_file)
     except BaseException:
         engine.dispose()
         raise
     files = FileRoot(location.files)
+    if not read_only:
+        # Only the store's own folders: others beside the database are not the store's to clean.
+        for folder in ("suites", "records", "artifacts"):
+            files.child(folder).remove_orphans()
     return Store(
         url=location.printable,
         engine=engine,
@@ -109,6 +121,7 @@ def open_store(url: str | None = None, *, artifacts: str | None = None) -> Store
         runs=SqlRunRepository(engine, files.child("records")),
         artifacts=FileArtifactRepository(files.child("artifacts")),
         decisions=SqlDecisionRepository(engine),
+        database_file=location.database_file,
     )
 
 
@@ -118,7 +131,7 @@ def upgrade_database(url: str | None = None) -> str:
     check_instance(url, "url", "upgrade_database", (str, type(None)), "a URL string or None")
     location = resolve_location(url, None)
     if location.embedded:
-        _prepare_embedded(location)
+        prepare_database_file(location, create=True)
     engine = create_engine(location)
     try:
         return migrate(engine)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from assay._util import check_instance
 from assay.core import Suite
 from assay.errors import DataError, NotFoundError, StorageError
-from assay.storage._engine import read_connection, write_transaction
+from assay.storage._engine import check_writable, read_connection, write_transaction
 from assay.storage._files import FileRoot
 from assay.storage._rows import check_length, check_text, like_prefix
 from assay.storage._schema import suites
@@ -53,6 +53,7 @@ class SqlSuiteRepository:
         digest = suite.digest
         if self._exists(digest):
             return False
+        check_writable(self.engine)
         relative = f"{digest[:16]}.{uuid.uuid4().hex[:8]}.parquet"
         self.files.write_parquet(relative, examples)
         row = {

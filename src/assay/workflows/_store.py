@@ -18,7 +18,18 @@ __all__ = ["default_store"]
 _CONFIGURATION = ("ASSAY_DB", "ASSAY_HOME", "ASSAY_ARTIFACTS")
 
 _lock = threading.Lock()
-_current: tuple[tuple[str | None, ...], Store] | None = None
+# The configuration a store was opened for, the store, and its database file's identity then.
+_current: tuple[tuple[str | None, ...], Store, tuple[int, int] | None] | None = None
+
+
+def _file_identity(store: Store) -> tuple[int, int] | None:
+    if store.database_file is None:
+        return None
+    try:
+        status = store.database_file.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _configuration() -> tuple[str | None, ...]:
@@ -37,17 +48,21 @@ def default_store() -> Store:
     The configuration is read at every call (``ASSAY_DB``, ``ASSAY_HOME``, ``ASSAY_ARTIFACTS``
     and the working folder, which places the default ``./.assay``): while it stays the same
     the same :class:`~assay.storage.Store` is returned; when it changes, the new store is
-    opened and the replaced one closed. The store is closed when the interpreter exits. Pass
+    opened and the replaced one closed; so is a SQLite file that was deleted or replaced since
+    it was opened (a deleted one with records left beside it then raises
+    :class:`~assay.errors.StorageError`). The store is closed when the interpreter exits. Pass
     ``store=`` to any function to use another store instead.
     """
     global _current
     key = _configuration()
     with _lock:
         current = _current
-        if current is not None and current[0] == key:
+        # A database file deleted or replaced since the open (restored from a backup, say) is
+        # opened again: the open store would refuse every write to it.
+        if current is not None and current[0] == key and _file_identity(current[1]) == current[2]:
             return current[1]
         store = open_store()
-        _current = (key, store)
+        _current = (key, store, _file_identity(store))
     if current is not None:
         current[1].close()
     return store
