@@ -141,3 +141,20 @@ def test_a_pipe_closed_before_any_output_keeps_the_verdicts_exit_code(gated, ver
     code, err = _finish(proc)
     assert code == EXPECTED[verdict], err
     assert "BrokenPipeError" not in err and "Exception ignored" not in err, err
+
+
+@pytest.mark.parametrize("verdict", list(EXPECTED))
+def test_errors_on_the_closed_pipe_too_keep_the_verdicts_exit_code(gated, verdict):
+    # `assay gate … 2>&1 | head -1`: the notes after the output go to the closed pipe as well
+    proc = subprocess.Popen(
+        [*_command(gated, verdict), "--json"],
+        cwd=gated.folder,
+        env=gated.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == EXPECTED[verdict]

@@ -227,12 +227,12 @@ def _on_terminal(n: Nasty, commands: list[list[str]]) -> list[tuple[int, str]]:
         chunks.append(chunk)
     os.close(primary)
     assert proc.wait(timeout=60) == 0
-    # The terminal driver ends each line with CR LF; a marker is written once per stream.
-    text = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
-    both = _split(text)
+    # The terminal driver ends each line with CR LF. Both streams share the terminal, so each
+    # command is followed by two markers: its output is what precedes them.
+    parts = _split(b"".join(chunks).decode("utf-8").replace("\r\n", "\n"))
+    assert len(parts) == 2 * len(commands)
     return [
-        (code, both[2 * i][1] + both[2 * i + 1][1])
-        for i, code in enumerate(c for c, _ in both[::2])
+        (code, out + rest) for (code, out), (_, rest) in zip(parts[::2], parts[1::2], strict=True)
     ]
 
 

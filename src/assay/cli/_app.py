@@ -25,7 +25,7 @@ import warnings
 
 import typer
 
-from assay.cli._render import SafeConsole, safe, stdout
+from assay.cli._render import SafeConsole, error_console, safe, stderr, stdout
 from assay.core import Verdict
 from assay.errors import (
     AdapterError,
@@ -110,12 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     When the reader of standard output goes away (``assay gate … | head -1``), printing stops
     quietly and the exit code is still the command's: a closed pipe never reads as BLOCK.
     """
-    err = SafeConsole(stderr=True)
+    err = error_console()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AssayWarning)
         code = _run(argv, err)
     _print_notes(err, caught)
-    stdout.flush()  # what is still buffered, while a closed pipe can be handled here
+    for stream in (stdout, stderr):  # what is still buffered, while a closed pipe is handled
+        stream.flush()
     return code
 
 
@@ -139,7 +140,7 @@ def _run(argv: list[str] | None, err: SafeConsole) -> int:
     except _USAGE as exc:
         shown = io.StringIO()  # the message quotes the command line: shown, never obeyed
         exc.show(file=shown)  # type: ignore[attr-defined]
-        err.print(shown.getvalue(), end="", markup=False, highlight=False)
+        err.print(shown.getvalue(), end="", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except _ABORT:
         err.print("Aborted.")

@@ -6,9 +6,9 @@ markup, and the consoles here pass every string they render through the same fun
 value printed without :func:`safe` cannot act on the terminal either. JSON keeps the data
 exact but writes those characters as ``\\uXXXX`` escapes (:func:`assay.core.escape_json`).
 
-Standard output is written through :data:`stdout`, which stops writing when the reader has
-gone (``assay gate … | head -1``) instead of failing, so a command's exit code is still the
-verdict's.
+Standard output and error are written through :data:`stdout` and :data:`stderr`, which stop
+writing when the reader has gone (``assay gate … | head -1``) instead of failing, so a
+command's exit code is still the verdict's.
 """
 
 from __future__ import annotations
@@ -26,25 +26,39 @@ from rich.text import Text
 
 from assay.core import escape_json, printable
 
-__all__ = ["PipeSafeStdout", "SafeConsole", "console", "emit_json", "safe", "stdout"]
+__all__ = [
+    "PipeSafeStream",
+    "SafeConsole",
+    "console",
+    "emit_json",
+    "error_console",
+    "safe",
+    "stderr",
+    "stdout",
+]
 
 
-class PipeSafeStdout:
-    """``sys.stdout`` (looked up on each call), made silent once its reader has closed the pipe.
+class PipeSafeStream:
+    """``sys.stdout`` or ``sys.stderr`` (looked up on each call), silent once its reader has gone.
 
-    On the first :class:`BrokenPipeError` the standard output file descriptor is pointed at
+    On the first :class:`BrokenPipeError` the stream's file descriptor is pointed at
     ``os.devnull``, as the Python documentation recommends, so neither later writes nor the
     interpreter's final flush fail.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
+        self.name = name
         self.broken = False
+
+    @property
+    def _stream(self) -> Any:
+        return getattr(sys, self.name)
 
     def _closed(self) -> None:
         self.broken = True
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, self._stream.fileno())
             os.close(devnull)
         except (OSError, ValueError, AttributeError):  # no real descriptor (a test's buffer)
             pass
@@ -52,7 +66,7 @@ class PipeSafeStdout:
     def write(self, text: str) -> int:
         if not self.broken:
             try:
-                sys.stdout.write(text)
+                self._stream.write(text)
             except BrokenPipeError:
                 self._closed()
         return len(text)
@@ -60,19 +74,19 @@ class PipeSafeStdout:
     def flush(self) -> None:
         if not self.broken:
             try:
-                sys.stdout.flush()
+                self._stream.flush()
             except BrokenPipeError:
                 self._closed()
 
     def isatty(self) -> bool:
-        return bool(sys.stdout.isatty())
+        return bool(self._stream.isatty())
 
     def fileno(self) -> int:
-        return sys.stdout.fileno()
+        return int(self._stream.fileno())
 
     @property
     def encoding(self) -> str:
-        return str(getattr(sys.stdout, "encoding", None) or "utf-8")
+        return str(getattr(self._stream, "encoding", None) or "utf-8")
 
 
 class SafeConsole(Console):
@@ -94,8 +108,14 @@ class SafeConsole(Console):
         )
 
 
-stdout = PipeSafeStdout()
+stdout = PipeSafeStream("stdout")
+stderr = PipeSafeStream("stderr")
 console = SafeConsole(file=stdout)  # type: ignore[arg-type]
+
+
+def error_console() -> SafeConsole:
+    """A console on standard error for messages and notes (``2>&1 | head -1`` included)."""
+    return SafeConsole(file=stderr, stderr=True)  # type: ignore[arg-type]
 
 
 def emit_json(payload: Any) -> None:
