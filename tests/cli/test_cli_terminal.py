@@ -158,9 +158,19 @@ def _commands(n: Nasty) -> dict[str, list[str]]:
     }
 
 
-COMMANDS = list(_commands(Nasty(Path(), {}, "b" * 12, "c" * 12, "d" * 12, "s" * 12, Path())))
-WITH_JSON = ["runs list", "runs show", "runs diff", "compare", "gate", "decisions list"]
-WITH_JSON += ["decisions show", "suites list", "suites show", "ab readout"]
+WITH_JSON = [
+    "runs list",
+    "runs show",
+    "runs diff",
+    "compare",
+    "gate",
+    "decisions list",
+    "decisions show",
+    "suites list",
+    "suites show",
+    "ab readout",
+]
+COMMANDS = [*WITH_JSON, "report", "not found"]
 
 
 # One interpreter runs every command of a test in turn (starting assay costs seconds), writing
