@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal, cast
@@ -14,7 +13,8 @@ from assay.cli._ab_render import render_design, render_readout
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._decide import print_verdict
 from assay.cli._options import JsonOption
-from assay.cli._render import console, emit_json, safe
+from assay.cli._render import console, emit_json, safe, stdout
+from assay.core import printable
 from assay.errors import ConfigError
 from assay.online import (
     ExperimentVerdict,
@@ -346,5 +346,5 @@ def plan_command(
     if json_output:
         emit_json(result.to_dict())
         return
-    sys.stdout.write(rollout_markdown(result))
-    sys.stdout.flush()
+    stdout.write(printable(rollout_markdown(result)))
+    stdout.flush()

@@ -84,7 +84,7 @@ def render_design(result: ExperimentDesign) -> None:
 def render_readout(r: Readout) -> None:
     p = r.parameters
     console.print(
-        f"[bold]A/B readout[/] from {r.source}: control [bold]{safe(r.control)}[/], arms "
+        f"[bold]A/B readout[/] from {safe(r.source)}: control [bold]{safe(r.control)}[/], arms "
         + ", ".join(f"{safe(a)} (n={r.n_by_arm[a]:,})" for a in r.arms)
     )
     settings = ", ".join(f"{k}={v}" for k, v in p.items() if v is not None)
@@ -108,7 +108,7 @@ def _render_lifts(r: Readout) -> None:
     p = r.parameters
     methods: list[str] = []
     table = Table(
-        title=f"Lift over {r.control} ({p['confidence']:g} intervals, {p['alternative']})"
+        title=f"Lift over {safe(r.control)} ({p['confidence']:g} intervals, {p['alternative']})"
     )
     for col in ("metric", "arm", "absolute lift", "relative lift", "p", "adj. p", "method"):
         table.add_column(col)

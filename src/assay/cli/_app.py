@@ -20,12 +20,12 @@ Exit codes (stable; scripts and CI rely on them):
 
 from __future__ import annotations
 
+import io
 import warnings
 
 import typer
-from rich.console import Console
 
-from assay.cli._render import safe
+from assay.cli._render import SafeConsole, error_console, safe, stderr, stdout
 from assay.core import Verdict
 from assay.errors import (
     AdapterError,
@@ -78,7 +78,14 @@ EXIT_INTERNAL = 70
 
 app = typer.Typer(
     name="assay",
-    help="Evidence for ship/stop decisions on machine-learning models.",
+    help="Evidence for ship/stop decisions on machine-learning models.\n\n"
+    "Text that came from models, data or people (model names and versions, tags, slice "
+    "values, suite descriptions, approval notes) is shown, never obeyed: its control "
+    "characters appear as Unicode control pictures (ESC as ␛, DEL as ␡), and C1 controls and "
+    "direction overrides as their code point (`<U+009B>`, `<U+202E>`), in the terminal and in "
+    "report.md, memo.md and report.html alike. `--json` keeps such text exact, writing those "
+    "characters as `\\uXXXX` escapes. A closed output pipe (`assay gate ... | head -1`) stops the "
+    "printing, not the verdict: the exit code is the same.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -99,16 +106,21 @@ def main(argv: list[str] | None = None) -> int:
     Statistical caveats the library raises as :class:`~assay.errors.AssayWarning` (a slice too
     small to block, an underpowered test) are printed once each as ``note:`` lines on standard
     error after the command, so piped output and ``--json`` stay clean.
+
+    When the reader of standard output goes away (``assay gate … | head -1``), printing stops
+    quietly and the exit code is still the command's: a closed pipe never reads as BLOCK.
     """
-    err = Console(stderr=True)
+    err = error_console()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AssayWarning)
         code = _run(argv, err)
     _print_notes(err, caught)
+    for stream in (stdout, stderr):  # what is still buffered, while a closed pipe is handled
+        stream.flush()
     return code
 
 
-def _print_notes(err: Console, caught: list[warnings.WarningMessage]) -> None:
+def _print_notes(err: SafeConsole, caught: list[warnings.WarningMessage]) -> None:
     seen: set[str] = set()
     for w in caught:
         if not issubclass(w.category, AssayWarning):
@@ -120,13 +132,15 @@ def _print_notes(err: Console, caught: list[warnings.WarningMessage]) -> None:
             err.print(f"note: {safe(text)}", highlight=False)
 
 
-def _run(argv: list[str] | None, err: Console) -> int:
+def _run(argv: list[str] | None, err: SafeConsole) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except _EXIT as exc:
         return int(getattr(exc, "exit_code", 0))
     except _USAGE as exc:
-        exc.show()  # type: ignore[attr-defined]
+        shown = io.StringIO()  # the message quotes the command line: shown, never obeyed
+        exc.show(file=shown)  # type: ignore[attr-defined]
+        err.print(shown.getvalue(), end="", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except _ABORT:
         err.print("Aborted.")

@@ -6,6 +6,7 @@ on any machine.
 
 from assay.core._digest import canonical_json, digest, short_digest
 from assay.core._html import html_for, register_html_renderer
+from assay.core._text import UNPRINTABLE, escape_json, printable
 from assay.core.comparison import (
     Comparison,
     Coverage,
@@ -32,6 +33,7 @@ from assay.core.verdict import RuleOutcome, Verdict, VerdictResult
 
 __all__ = [
     "RESERVED_COLUMNS",
+    "UNPRINTABLE",
     "Approval",
     "Catalog",
     "CodeVersion",
@@ -62,7 +64,9 @@ __all__ = [
     "canonical_json",
     "diff_manifests",
     "digest",
+    "escape_json",
     "html_for",
+    "printable",
     "register_html_renderer",
     "short_digest",
 ]

@@ -2,7 +2,8 @@
 
 One file: inline CSS and inline SVG, no script, no external resource. Untrusted text (model
 outputs, inputs, slice values, manifest values) is escaped with :func:`html.escape` and never
-interpreted as markup.
+interpreted as markup; its control and bidirectional characters are shown as visible symbols
+(``␛``, ``<U+202E>``, see :func:`assay.core.printable`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from assay.reports._html_evidence import (
     methods_section,
     operational_section,
 )
-from assay.reports._html_parts import cell_interval, e, sup, table
+from assay.reports._html_parts import cell_interval, e, sup, table, visible_document
 from assay.reports._style import CSS
 from assay.reports._svg import forest_svg, heat_map_svg
 
@@ -200,7 +201,7 @@ def render_html(
         coverage_section(comparison),
         methods_section(comparison, index),
     ]
-    return (
+    return visible_document(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(page_title)}</title><style>{CSS}</style></head><body>"

@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from assay.core import Interval
+from assay.core import UNPRINTABLE, Interval, printable
 from assay.reports._content import MethodIndex
 from assay.reports._format import interval_text, truncate
 
-__all__ = ["cell_interval", "e", "sup", "table", "untrusted"]
+__all__ = ["cell_interval", "e", "sup", "table", "untrusted", "visible_document"]
 
 
 def e(value: object) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return escape(str(value), quote=True)
+    """Escape any value for HTML text or a quoted attribute.
+
+    Control and bidirectional characters are shown as visible symbols first
+    (:func:`assay.core.printable`): they would otherwise reorder the page's text, and most of
+    them are not even allowed in the XML of the inline SVG.
+    """
+    return escape(printable(value), quote=True)
 
 
 def sup(index: MethodIndex, method: str | None) -> str:
@@ -49,10 +54,19 @@ def untrusted(text: str | None, limit: int) -> str:
     """Model or data text, escaped and cut at ``limit`` characters with a note."""
     if text is None:
         return '<span class="note">none</span>'
-    shown, full = truncate(text, limit)
+    shown, full = truncate(text.replace("\r\n", "\n"), limit)
     note = (
         f'<span class="note"> … truncated: {len(shown):,} of {full:,} characters shown</span>'
         if full is not None
         else ""
     )
     return f'<pre class="untrusted">{e(shown)}</pre>{note}'
+
+
+def visible_document(html: str) -> str:
+    """``html`` with any control or bidirectional character left in it shown, escaped.
+
+    Every piece of untrusted text already went through :func:`e`; this pass over the finished
+    page keeps a value that missed it from reordering the page or breaking the SVG's XML.
+    """
+    return UNPRINTABLE.sub(lambda m: m[0] if m[0] in "\t\n" else e(m[0]), html)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
+from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult, printable
 from assay.reports._content import (
     RESULT_HEADERS,
     MethodIndex,
@@ -327,4 +327,5 @@ def render_markdown(
     lines += ["", *_flips(comparison, limits)]
     lines += ["", *_evidence(comparison, limits, index)]
     lines += ["", *methods_lines(comparison, index)]
-    return "\n".join(lines) + "\n"
+    # Untrusted text went through md() or a fence; this keeps one that missed both visible.
+    return printable("\n".join(lines) + "\n")

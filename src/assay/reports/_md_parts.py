@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assay.core import Interval
+from assay.core import Interval, printable
 from assay.reports._content import MethodIndex
 from assay.reports._format import interval_text, truncate
 
@@ -20,11 +20,14 @@ def md(text: object) -> str:
 
     Markdown punctuation (backslash, backtick, ``* _ [ ] | ~ # !``) is backslash-escaped,
     ``& < >`` become entities so no HTML is interpreted, and line breaks become ``<br>`` so a
-    cell stays on one row.
+    cell stays on one row. Control and bidirectional characters are shown as visible symbols
+    (:func:`assay.core.printable`), so a report read in a terminal or an editor shows them
+    instead of obeying them.
     """
-    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    s = printable(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = _SPECIAL.sub(r"\\\1", s)
-    return s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    return s.replace("\n", "<br>")
 
 
 def mark(index: MethodIndex, method: str | None) -> str:
@@ -52,7 +55,8 @@ def fenced(text: str | None, limit: int) -> str:
     """Untrusted text in a fence longer than any backtick run inside it, cut at ``limit``."""
     if text is None:
         return "_none_"
-    shown, full = truncate(text, limit)
+    shown, full = truncate(text.replace("\r\n", "\n"), limit)
+    shown = printable(shown)
     longest = max((len(m) for m in re.findall(r"`+", shown)), default=0)
     fence = "`" * max(3, longest + 1)
     block = f"{fence}text\n{shown}\n{fence}"

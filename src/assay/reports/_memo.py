@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assay.core import Comparison, MetricComparison, Verdict, VerdictResult
+from assay.core import Comparison, MetricComparison, Verdict, VerdictResult, printable
 from assay.errors import ParameterError
 from assay.reports._content import (
     MethodIndex,
@@ -319,4 +319,5 @@ def render_memo(
         "",
         *methods_lines(c, mi),
     ]
-    return "\n".join(lines) + "\n"
+    # Untrusted text went through md() or a fence; this keeps one that missed both visible.
+    return printable("\n".join(lines) + "\n")

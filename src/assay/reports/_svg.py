@@ -2,7 +2,8 @@
 
 The charts are black on white with their numbers written out, so they read on paper and
 without colour. Coordinates are rounded to one decimal to keep the markup small. Every piece
-of text is escaped; the SVG is well-formed XML.
+of text is escaped, its control and bidirectional characters shown as visible symbols
+(:func:`assay.core.printable`, with no line breaks kept), so the SVG is well-formed XML.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from html import escape
+from html import escape as html_escape
 
-from assay.core import MetricComparison
+from assay.core import MetricComparison, printable
 from assay.reports._content import HeatMap, ReportLimits, is_small
 from assay.reports._format import (
     decimals_for,
@@ -67,9 +68,14 @@ def _f(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def _escape(text: str) -> str:
+    """Text for an SVG text node or attribute: one line, visible controls, XML-escaped."""
+    return html_escape(printable(text, keep=""), quote=True)
+
+
 def _t(x: float, y: float, text: str, *, anchor: str = "start", extra: str = "") -> str:
     a = "" if anchor == "start" else f' text-anchor="{anchor}"'
-    return f'<text x="{_f(x)}" y="{_f(y)}"{a}{extra}>{escape(text)}</text>'
+    return f'<text x="{_f(x)}" y="{_f(y)}"{a}{extra}>{_escape(text)}</text>'
 
 
 def _short(text: str, limit: int = _LABEL_CHARS) -> str:
@@ -115,7 +121,7 @@ def forest_svg(
     out = [
         f'<svg class="forest" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" {_FONT} font-size="11">',
-        f"<title>{escape(f'Forest plot of {metric}: candidate minus baseline')}</title>",
+        f"<title>{_escape(f'Forest plot of {metric}: candidate minus baseline')}</title>",
         _t(4, 14, metric, extra=' font-weight="bold" font-size="13"'),
         _t(x0, 14, f"difference, candidate − baseline ({goal} is better)", extra=' fill="#333"'),
     ]
