@@ -99,15 +99,19 @@ def nasty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nasty]:
         base = assay.log_run(
             _records(ids, 0.8, 1),
             suite=suite,
-            model=f"m@1{NASTY}",
+            model="m@1",  # a model name with control characters is refused at input
             tags={"stage": f"base{NASTY}"},
+            params={"prompt": f"p{NASTY}"},
+            provenance={"prompt_template": f"first {NASTY}"},
             store=store,
         )
         cand = assay.log_run(
             _records(ids, 0.75, 2),
             suite=suite,
-            model=f"m@2{NASTY}",
+            model="m@2",
             tags={"stage": f"cand{NASTY}"},
+            params={"prompt": f"q{NASTY}"},
+            provenance={"prompt_template": f"second {NASTY}"},
             store=store,
         )
         rec = assay.decide(base.run.run_id, cand.run.run_id, output=folder / "decided", store=store)
@@ -246,10 +250,17 @@ def _on_terminal(n: Nasty, commands: list[list[str]]) -> list[tuple[int, str]]:
     ]
 
 
-def _assert_inert(out: str) -> None:
+# what these print (ids, dates, verdicts, model names) holds no free text: model names with
+# control characters are refused at input
+NOTHING_UNTRUSTED = {"decisions list"}
+
+
+def _assert_inert(out: str, name: str = "") -> None:
     out = SGR.sub("", out)
     leftover = RAW.search(out)
     assert leftover is None, f"raw {leftover[0]!r} in {out!r}"
+    if name in NOTHING_UNTRUSTED:
+        return
     # shown, not dropped: as a control picture, or quoted as a Python literal in an error
     assert "␛[2K" in out or "␛\\[2K" in out or "\\x1b[2K" in out, out
 
@@ -277,7 +288,7 @@ def test_piped_output_shows_controls_without_obeying_them(piped, name):
     code, out, err = piped[name]
     assert code in (0, 1, 2, 8), err
     assert SGR.search(out + err) is None  # no colour when piped
-    _assert_inert(out + err)
+    _assert_inert(out + err, name)
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -285,7 +296,7 @@ def test_terminal_output_shows_controls_without_obeying_them(on_terminal, name):
     code, out = on_terminal[name]
     assert code in (0, 1, 2, 8), out
     assert SGR.search(out) is not None  # a real terminal: rich writes colours
-    _assert_inert(out)
+    _assert_inert(out, name)
 
 
 @pytest.mark.parametrize("name", WITH_JSON)
@@ -293,6 +304,8 @@ def test_json_keeps_the_data_exact_and_escapes_controls(as_json, name):
     code, out, err = as_json[name]
     assert code in (0, 1, 2), err
     assert JSON_RAW.search(out) is None and RAW.search(out) is None
+    if name in NOTHING_UNTRUSTED:
+        return
     assert "\\u001b[2K\\r" in out and "\\u202e" in out
     assert any(NASTY in text for text in _strings(json.loads(out)))  # exact data
 

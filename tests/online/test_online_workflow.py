@@ -96,3 +96,16 @@ def test_plan_rollout_is_the_designed_rollout() -> None:
     )
     assert got == expected
     assert plan_rollout(PLAN) == rollout_plan(PLAN)
+
+
+def test_arm_names_cannot_write_outside_the_output_folder(tmp_path: Path) -> None:
+    data = tmp_path / "arms.csv"
+    rows = ["metric,arm,n,sum,sum_squares"]
+    for arm, rate in (("control", 0.10), ("..", 0.11), ("../x", 0.12)):
+        rows.append(f"converted,{arm},20000,{rate * 20000},{rate * 20000}")
+    data.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "deep" / "out"
+    done = read_out_experiment(data, control="control", output=out)
+    assert done.files
+    for path in done.files.values():
+        assert out in path.resolve().parents

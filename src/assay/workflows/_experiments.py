@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assay._util import atomic_write, check_instance
+from assay.core import printable
 from assay.errors import ParameterError
 from assay.gates import Policy
 from assay.online import (
@@ -175,7 +176,10 @@ def _write_reports(
     for t in treatments:
         # Arm names become folder names: anything but word characters, dots and dashes is
         # replaced so an arm called "a/1" cannot write outside the output folder.
-        folder = output if len(treatments) == 1 else output / re.sub(r"[^\w.-]", "_", t)
+        safe_name = re.sub(r"[^\w.-]", "_", t)
+        if set(safe_name) <= {"."}:  # "." or ".." would name this folder or its parent
+            safe_name = f"arm_{safe_name}"
+        folder = output if len(treatments) == 1 else output / safe_name
         if verdict is not None:
             decision = verdict.arm(t)
             comparison, judged = decision.comparison, decision.verdict
@@ -189,7 +193,8 @@ def _write_reports(
         if judged is not None:
             memo = render_memo(comparison, judged, title=title)
             rollout = _rollout_for(result, plan, t, steps) if plan is not None else None
-            texts["memo.md"] = memo + ("\n" + rollout if rollout else "")
+            # the rollout text quotes arm and metric names: shown, never obeyed, like the memo's
+            texts["memo.md"] = memo + ("\n" + printable(rollout) if rollout else "")
         for name, text in texts.items():
             key = name if len(treatments) == 1 else f"{t}/{name}"
             files[key] = atomic_write(folder / name, text)
