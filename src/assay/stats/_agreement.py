@@ -17,8 +17,9 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_int
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import check_confidence, check_positive_int, check_rng
+from assay.stats._checks import check_confidence, check_rng
 from assay.stats._results import Estimate
 from assay.stats._scipy import special
 
@@ -195,7 +196,7 @@ def krippendorff_alpha(
     conf = check_confidence(confidence, function)
     if level not in ("nominal", "ordinal", "interval"):
         raise ParameterError("level", function, "'nominal', 'ordinal' or 'interval'", level)
-    b_total = check_positive_int(resamples, "resamples", function)
+    b_total = check_int(resamples, "resamples", function)
     gen, seed = check_rng(rng, function)
     x = _ratings(ratings, function)
     n_raters = x.shape[1]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay._util import check_choice, check_int, check_probability, check_rng
+from assay._util import check_choice, check_probability, check_rng
 from assay.errors import DataError, ParameterError
 from assay.stats._results import Alternative
 
@@ -24,7 +24,6 @@ __all__ = [
     "as_float_array",
     "check_alternative",
     "check_confidence",
-    "check_positive_int",
     "check_probability",
     "check_rng",
 ]
@@ -35,11 +34,6 @@ ALTERNATIVES: tuple[Alternative, ...] = ("two-sided", "greater", "less")
 def check_confidence(value: Any, function: str) -> float:
     """Return a confidence level in (0, 1)."""
     return check_probability(value, "confidence", function)
-
-
-def check_positive_int(value: Any, parameter: str, function: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int >= ``minimum`` (:func:`assay._util.check_int`)."""
-    return check_int(value, parameter, function, minimum=minimum)
 
 
 def check_alternative(value: Any, function: str) -> Any:

@@ -24,11 +24,11 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_int
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import (
     as_float_array,
     check_confidence,
-    check_positive_int,
     check_probability,
 )
 from assay.stats._clustered import (
@@ -138,8 +138,8 @@ def proportion_interval(
     """
     function = "proportion_interval"
     conf = check_confidence(confidence, function)
-    k = check_positive_int(successes, "successes", function, minimum=0)
-    trials = check_positive_int(n, "n", function, minimum=0)
+    k = check_int(successes, "successes", function, minimum=0)
+    trials = check_int(n, "n", function, minimum=0)
     if trials == 0:
         raise DataError(f"{function}: no observations", expected="n >= 1", found="n = 0")
     if k > trials:

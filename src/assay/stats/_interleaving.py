@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from assay._util import check_int
 from assay.errors import DataError, ParameterError
-from assay.stats._checks import check_confidence, check_positive_int, check_rng
+from assay.stats._checks import check_confidence, check_rng
 from assay.stats._results import Alternative, Estimate, TestResult
 from assay.stats._scipy import stats
 
@@ -77,7 +78,7 @@ def team_draft_interleave(
     gen, seed = check_rng(rng, fn)
     lists = (list(ranking_a), list(ranking_b))
     total = len(set(lists[0]) | set(lists[1]))
-    limit = total if length is None else min(check_positive_int(length, "length", fn), total)
+    limit = total if length is None else min(check_int(length, "length", fn), total)
     items: list[Hashable] = []
     teams: list[str] = []
     seen: set[Hashable] = set()

@@ -16,12 +16,12 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_int
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import (
     as_float_array,
     check_alternative,
     check_confidence,
-    check_positive_int,
     check_rng,
 )
 from assay.stats._clustered import (
@@ -504,7 +504,7 @@ def paired_permutation_test(
     alt = _check_alternative(alternative, function)
     if method not in ("auto", "exact", "monte-carlo"):
         raise ParameterError("method", function, "one of 'auto', 'exact', 'monte-carlo'", method)
-    n_resamples = check_positive_int(resamples, "resamples", function)
+    n_resamples = check_int(resamples, "resamples", function)
     generator, seed = check_rng(rng, function)
     b, c = _paired_arrays(baseline, candidate, function)
     d = c - b

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_int
 from assay.errors import DataError
-from assay.stats._checks import as_float_array, check_confidence, check_positive_int
+from assay.stats._checks import as_float_array, check_confidence
 from assay.stats._estimates import (
     average_samples,
     binary_mean_interval,
@@ -30,7 +31,7 @@ def pass_at_k(n: Any, c: Any, k: int) -> npt.NDArray[np.float64]:
     it is unbiased for the example's pass@k when samples are exchangeable. Needs ``k <= n``.
     """
     function = "pass_at_k"
-    k = check_positive_int(k, "k", function)
+    k = check_int(k, "k", function)
     n_arr = np.asarray(n, dtype=np.int64).reshape(-1)
     c_arr = np.asarray(c, dtype=np.int64).reshape(-1)
     if n_arr.shape != c_arr.shape:
@@ -84,7 +85,7 @@ def pass_at_k_interval(
     *examples*; the within-example sampling noise is already in each example's value.
     """
     function = "pass_at_k_interval"
-    check_positive_int(k, "k", function)
+    check_int(k, "k", function)
     check_confidence(confidence, function)  # here, so that the error names this function
     x = as_float_array(passed, "passed", function)
     require_units(x, "passed", function)

@@ -23,9 +23,9 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from assay._util import check_choice, check_number
+from assay._util import check_choice, check_int, check_number
 from assay.errors import ParameterError
-from assay.stats._checks import check_positive_int, check_probability
+from assay.stats._checks import check_probability
 from assay.stats._clustered import z_quantile
 from assay.stats._scipy import optimize, special, stats
 
@@ -87,7 +87,7 @@ def paired_t_power(
     else n - 1.
     """
     function = "paired_t_power"
-    units = check_positive_int(n, "n", function, minimum=2)
+    units = check_int(n, "n", function, minimum=2)
     a = check_probability(alpha, "alpha", function)
     two = _two_sided(alternative, function)
     delta = _positive(effect, "effect", function)
@@ -95,7 +95,7 @@ def paired_t_power(
     deff = _design_effect(design_effect, function)
     df = units - 1
     if n_clusters is not None:
-        df = check_positive_int(n_clusters, "n_clusters", function, minimum=2) - 1
+        df = check_int(n_clusters, "n_clusters", function, minimum=2) - 1
     return _t_power(delta, sd, units / deff, df, a, two)
 
 
@@ -115,14 +115,14 @@ def minimum_detectable_effect(
     seen. Fewer than two examples (or clusters) cannot detect anything: ``inf`` is returned.
     """
     function = "minimum_detectable_effect"
-    units = check_positive_int(n, "n", function, minimum=0)
+    units = check_int(n, "n", function, minimum=0)
     a, target = _alpha_power(alpha, power, function)
     two = _two_sided(alternative, function)
     sd = _positive(sd_of_differences, "sd_of_differences", function)
     deff = _design_effect(design_effect, function)
     groups = None
     if n_clusters is not None:
-        groups = check_positive_int(n_clusters, "n_clusters", function, minimum=0)
+        groups = check_int(n_clusters, "n_clusters", function, minimum=0)
         if groups > units:
             raise ParameterError("n_clusters", function, f"at most n={units}", n_clusters)
     df = (units if groups is None else groups) - 1
@@ -222,7 +222,7 @@ def mcnemar_power(
     ``p_candidate_only``: that only the candidate does.
     """
     function = "mcnemar_power"
-    units = check_positive_int(n, "n", function)
+    units = check_int(n, "n", function)
     a = check_probability(alpha, "alpha", function)
     two = _two_sided(alternative, function)
     psi, delta = _discordant_pair(p_baseline_only, p_candidate_only, function)
@@ -277,7 +277,7 @@ def mcnemar_mde(
     closed form; returns ``inf`` when no difference within the discordance is detectable.
     """
     function = "mcnemar_mde"
-    units = check_positive_int(n, "n", function)
+    units = check_int(n, "n", function)
     a, target = _alpha_power(alpha, power, function)
     two = _two_sided(alternative, function)
     psi = float(discordance) if isinstance(discordance, (int, float)) else math.nan

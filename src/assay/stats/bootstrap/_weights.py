@@ -43,8 +43,9 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_int
 from assay.errors import ParameterError
-from assay.stats._checks import as_float_array, check_positive_int, check_rng
+from assay.stats._checks import as_float_array, check_rng
 
 __all__ = ["ResampleKind", "ResampleWeights", "bootstrap_weights"]
 
@@ -196,7 +197,7 @@ class ResampleWeights:
             g = 1
         else:
             cell = np.asarray(cells, dtype=np.int64)
-            g = check_positive_int(n_cells, "n_cells", "ResampleWeights.reduce")
+            g = check_int(n_cells, "n_cells", "ResampleWeights.reduce")
             if cell.shape != (s.shape[0],) or (cell.size and (cell.min() < 0 or cell.max() >= g)):
                 raise ParameterError(
                     "cells", "ResampleWeights.reduce", f"{s.shape[0]} codes in [0, {g})", cells
@@ -436,7 +437,7 @@ def make_weights(
     n_units: int | None, resamples: int, rng: Any, kind: Any, fn: str
 ) -> ResampleWeights:
     """:func:`bootstrap_weights` for the public function ``fn`` (its name in the errors)."""
-    b = check_positive_int(resamples, "resamples", fn)
+    b = check_int(resamples, "resamples", fn)
     if kind not in ("multinomial", "poisson"):
         raise ParameterError("kind", fn, "'multinomial' or 'poisson'", kind)
     n: int | None
@@ -445,6 +446,6 @@ def make_weights(
             raise ParameterError("n_units", fn, "an integer >= 1 for multinomial weights", None)
         n = None
     else:
-        n = check_positive_int(n_units, "n_units", fn)
+        n = check_int(n_units, "n_units", fn)
     key, seed = _key_from(rng, fn)
     return ResampleWeights(resamples=b, kind=kind, key=key, n_units=n, seed=seed)

@@ -25,12 +25,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay._util import check_number
+from assay._util import check_int, check_number
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import (
     as_float_array,
     check_confidence,
-    check_positive_int,
     check_probability,
 )
 from assay.stats._results import Estimate
@@ -89,7 +88,7 @@ class ConfidenceSequence:
 
     def at(self, n: int) -> Estimate:
         """The estimate and interval after the first ``n`` observations."""
-        check_positive_int(n, "n", "ConfidenceSequence.at")
+        check_int(n, "n", "ConfidenceSequence.at")
         if n > self.n.size:
             raise ParameterError("n", "ConfidenceSequence.at", f"at most {self.n.size}", n)
         i = n - 1
@@ -129,7 +128,7 @@ def normal_mixture_rho(tuned_for_n: int, confidence: float = 0.95) -> float:
     ρ = n / (2 log(1/α) + log(1 + 2 log(1/α))).
     """
     function = "normal_mixture_rho"
-    n = check_positive_int(tuned_for_n, "tuned_for_n", function)
+    n = check_int(tuned_for_n, "tuned_for_n", function)
     alpha = 1.0 - check_confidence(confidence, function)
     two_log = 2.0 * math.log(1.0 / alpha)
     return n / (two_log + math.log1p(two_log))
@@ -278,13 +277,13 @@ def _normal_mixture(
     function: str,
 ) -> ConfidenceSequence:
     conf = check_confidence(confidence, function)
-    first = check_positive_int(burn_in, "burn_in", function, minimum=2)
+    first = check_int(burn_in, "burn_in", function, minimum=2)
     alpha = 1.0 - conf
     if rho is not None and tuned_for_n is not None:
         raise ParameterError("rho", function, "None when tuned_for_n is given", rho)
     if rho is None:
         tuned = _DEFAULT_TUNED_FOR_N if tuned_for_n is None else tuned_for_n
-        tuned = check_positive_int(tuned, "tuned_for_n", function)
+        tuned = check_int(tuned, "tuned_for_n", function)
         rho_ = normal_mixture_rho(tuned, conf)
     else:
         rho_ = _positive_float(rho, "rho", function)
