@@ -6,7 +6,8 @@ the caller can do about it::
     AssayError
     ├── ConfigError          a setting, argument, suite or policy definition is wrong: fix it
     │   ├── ParameterError   a function argument is out of its domain (one message shape)
-    │   └── MissingDependencyError  an optional package is not installed (says the install line)
+    │   ├── MissingDependencyError  an optional package is not installed (says the install line)
+    │   └── AmbiguousReferenceError  a reference (id prefix, model@version) names several things
     ├── DataError            the data is wrong (file, row, column, expected, found): fix the data
     │   └── SuiteMismatchError   records or runs belong to another suite version
     ├── AdapterError         a model or endpoint failed in a way that is not per-example
@@ -19,7 +20,9 @@ Statistical caveats are warnings, not exceptions::
 
     AssayWarning (UserWarning)
     ├── UnderpoweredWarning  the data cannot detect the effect that matters
-    └── SmallSliceWarning    a slice is too small to be judged; it is reported with its width
+    ├── SmallSliceWarning    a slice is too small to be judged; it is reported with its width
+    ├── CoverageWarning      a run covers only part of its suite (a gate will see it later)
+    └── SelfComparisonWarning  a run is compared with itself: every difference is zero
 
 HTTP status codes exist only in ``assay.server``; exit codes only in ``assay.cli``.
 """
@@ -28,15 +31,18 @@ from __future__ import annotations
 
 __all__ = [
     "AdapterError",
+    "AmbiguousReferenceError",
     "AssayError",
     "AssayWarning",
     "ConfigError",
+    "CoverageWarning",
     "DataError",
     "GateError",
     "ImmutableError",
     "MissingDependencyError",
     "NotFoundError",
     "ParameterError",
+    "SelfComparisonWarning",
     "SmallSliceWarning",
     "StorageError",
     "SuiteMismatchError",
@@ -81,6 +87,15 @@ class MissingDependencyError(ConfigError, ImportError):
         self.install = f"pip install 'assay[{extra}]'"
         who = feature[:1].upper() + feature[1:] if feature else "This feature"
         super().__init__(f"{who} needs the {module!r} package: {self.install}")
+
+
+class AmbiguousReferenceError(ConfigError, LookupError):
+    """A reference (a run id prefix, ``model@version``) matches several things; ``candidates``
+    lists them so the user can pick one (the command line treats it as a usage error)."""
+
+    def __init__(self, message: str, candidates: list[str]) -> None:
+        super().__init__(message)
+        self.candidates = list(candidates)
 
 
 class DataError(AssayError, ValueError):
@@ -159,3 +174,11 @@ class UnderpoweredWarning(AssayWarning):
 
 class SmallSliceWarning(AssayWarning):
     """A slice is too small to be judged; it is reported with its interval width."""
+
+
+class CoverageWarning(AssayWarning):
+    """A run covers only part of its suite; a gate's coverage rule will see it later."""
+
+
+class SelfComparisonWarning(AssayWarning):
+    """A run is compared with itself (or with an identical copy): every difference is zero."""

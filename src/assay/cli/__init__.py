@@ -3,7 +3,8 @@
 from assay.cli._ab import ab_app
 from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main
 from assay.cli._commands import demo_command, run_command
-from assay.cli._decide import compare_command, decisions_app, gate_command, report_command
+from assay.cli._decide import compare_command, gate_command, report_command
+from assay.cli._decisions import decisions_app
 from assay.cli._import import import_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
 from assay.cli._reproduce import reproduce_command

@@ -13,6 +13,7 @@ __all__ = [
     "Comparison",
     "Coverage",
     "Flip",
+    "FlipCount",
     "Interval",
     "MetricComparison",
     "PlannedStop",
@@ -102,6 +103,11 @@ class Flip(BaseModel):
     """Baseline score (averaged over samples)."""
     candidate_score: float
     """Candidate score (averaged over samples)."""
+    regression: bool = False
+    """Whether the candidate is worse on this example (by the metric's goal)."""
+    change: float = 0.0
+    """How much better the candidate scored, in the metric's units and goal direction:
+    negative when it is worse. Flips are ordered by the size of this change."""
     input: str | None = None
     """The example's input (JSON text)."""
     reference: str | None = None
@@ -110,6 +116,25 @@ class Flip(BaseModel):
     """What the baseline answered."""
     candidate_output: str | None = None
     """What the candidate answered."""
+
+
+class FlipCount(BaseModel):
+    """How many examples of one metric changed, in each direction (all of them, not only
+    those listed in :attr:`Comparison.flips`)."""
+
+    model_config = _CONFIG
+
+    metric: str
+    """The metric."""
+    worse: int
+    """Examples on which the candidate scored worse."""
+    better: int
+    """Examples on which the candidate scored better."""
+
+    @property
+    def total(self) -> int:
+        """Examples that changed in either direction."""
+        return self.worse + self.better
 
 
 class Coverage(BaseModel):
@@ -203,7 +228,10 @@ class Comparison(BaseModel):
     results: list[MetricComparison]
     """Every metric, overall then by slice."""
     flips: list[Flip] = Field(default_factory=list)
-    """Examples that flipped, largest regressions first."""
+    """Examples that flipped (up to the comparison's ``max_flips``), regressions first, each
+    direction ordered by the size of the change."""
+    flip_counts: list[FlipCount] = Field(default_factory=list)
+    """True counts of changed examples per metric, in both directions, whatever was listed."""
     errors: dict[str, RunErrors] = Field(default_factory=dict)
     """Failures of each run, keyed ``baseline`` and ``candidate``."""
     manifest_differences: list[dict[str, object]] = Field(default_factory=list)
