@@ -12,7 +12,7 @@ Exit codes (stable; scripts and CI rely on them):
 6     a model adapter or endpoint failed for the whole run
 7     a policy cannot be evaluated against the comparison
 8     not found (run, suite or decision)
-64    command-line usage error (unknown option, missing argument)
+64    command-line usage error (unknown option, missing argument, ambiguous run reference)
 70    unexpected internal error (a bug: please report it)
 130   interrupted
 ====  ==========================================================
@@ -29,6 +29,7 @@ from assay.cli._render import SafeConsole, error_console, safe, stderr, stdout
 from assay.core import Verdict
 from assay.errors import (
     AdapterError,
+    AmbiguousReferenceError,
     AssayError,
     AssayWarning,
     ConfigError,
@@ -46,7 +47,9 @@ VERDICT_EXIT_CODES: dict[Verdict, int] = {
     Verdict.INCONCLUSIVE: 2,
 }
 
+EXIT_USAGE = 64
 EXIT_CODES: dict[type[AssayError], int] = {
+    AmbiguousReferenceError: EXIT_USAGE,
     DataError: 3,
     ConfigError: 4,
     NotFoundError: 8,
@@ -54,7 +57,6 @@ EXIT_CODES: dict[type[AssayError], int] = {
     AdapterError: 6,
     GateError: 7,
 }
-EXIT_USAGE = 64
 
 
 def _click_classes(name: str) -> tuple[type[BaseException], ...]:
