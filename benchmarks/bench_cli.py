@@ -1,0 +1,97 @@
+"""Whole-process timings of the installed ``assay`` command, the way a user feels them.
+
+Workload: the Adult demo's store (``assay demo`` in a temporary folder: two runs of 15,060
+examples with latency timing groups), then, each as a fresh process, median of ``--repeat``:
+
+* ``assay --help`` and ``assay runs list`` (start-up: what the command imports and opens);
+* ``assay compare BASELINE CANDIDATE`` (every metric × slice, paired, 2,000 resamples), with
+  the process's peak resident memory.
+
+References measured in the same run: a bare interpreter start (``python -c pass``, the floor of
+any Python command) and, for ``compare``, a process that reads both runs' record files with
+pyarrow and exits (the cost of reading the data once).
+
+    python benchmarks/bench_cli.py              # median of 5
+    python benchmarks/bench_cli.py --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+READ_BOTH = """
+import sys, pyarrow.parquet as pq
+for path in sys.argv[1:]:
+    pq.read_table(path)
+"""
+
+
+def timed(argv: list[str], cwd: Path, repeat: int) -> tuple[float, int]:
+    """Median wall seconds over ``repeat`` fresh processes, and the largest peak RSS (KB)."""
+    times: list[float] = []
+    peak = 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", *argv],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": "80"},
+        )
+        times.append(time.perf_counter() - start)
+        if done.returncode not in (0, 1, 2):
+            raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr}")
+        peak = max(peak, int(done.stderr.strip().splitlines()[-1]))
+    return statistics.median(times), peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="processes per command (median)")
+    args = parser.parse_args()
+    assay = shutil.which("assay")
+    if assay is None or not Path("/usr/bin/time").exists():
+        raise SystemExit("needs the installed `assay` command and /usr/bin/time")
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
+        cwd = Path(folder)
+        demo = subprocess.run(
+            [assay, "demo", "--json"], cwd=cwd, capture_output=True, text=True, check=True
+        )
+        result = json.loads(demo.stdout)
+        baseline = result["baseline"]["run"]["run_id"]
+        candidate = result["candidate"]["run"]["run_id"]
+        records = sorted(str(p) for p in (cwd / ".assay").rglob("*.parquet"))
+        py = sys.executable
+        rows = [
+            ("python -c pass (interpreter floor)", [py, "-c", "pass"]),
+            ("assay --help", [assay, "--help"]),
+            ("assay runs list", [assay, "runs", "list"]),
+            ("read both record files (pyarrow)", [py, "-c", READ_BOTH, *records]),
+            ("assay compare BASE CAND", [assay, "compare", baseline, candidate]),
+        ]
+        measured = {label: timed(argv, cwd, args.repeat) for label, argv in rows}
+    floor = measured["python -c pass (interpreter floor)"][0]
+    read = measured["read both record files (pyarrow)"][0]
+    print(f"median of {args.repeat} fresh processes, {os.cpu_count()} CPUs")
+    print(f"{'command':40} {'seconds':>8} {'peak MB':>8}  ratio")
+    for label, (seconds, peak_kb) in measured.items():
+        ratio = ""
+        if label.startswith("assay --help") or label.startswith("assay runs"):
+            ratio = f"{seconds / floor:.1f}x the interpreter start"
+        elif label.startswith("assay compare"):
+            ratio = f"{seconds / read:.1f}x reading the records"
+        print(f"{label:40} {seconds:8.3f} {peak_kb / 1024:8.0f}  {ratio}")
+
+
+if __name__ == "__main__":
+    main()
