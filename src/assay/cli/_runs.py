@@ -20,8 +20,6 @@ runs_app = typer.Typer(
     help="Find, inspect, compare manifests of, tag, annotate and export stored runs.",
     no_args_is_help=True,
 )
-runs_app.command("tag")(tag_command)
-runs_app.command("note")(note_command)
 
 
 @runs_app.command("list")
@@ -210,3 +208,7 @@ def export_command(
     console.print(
         f"wrote {exported.n_records} records of run {exported.run.run_id[:12]} to {safe(output)}"
     )
+
+
+runs_app.command("tag")(tag_command)
+runs_app.command("note")(note_command)
