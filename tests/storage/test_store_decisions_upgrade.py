@@ -59,7 +59,7 @@ def test_postgres_upgrades_on_request(pg_url: str, tmp_path: Path) -> None:
     files = str(tmp_path / "files")
     assert upgrade_database(pg_url) == "0003"
     run_ids = _store_at_0001(pg_url, files)
-    with pytest.raises(StorageError, match=r"revision 0001; this assay needs revision 0002"):
+    with pytest.raises(StorageError, match=r"revision 0001; this assay needs revision 0003"):
         open_store(pg_url, artifacts=files)
     assert upgrade_database(pg_url) == "0003"
     _check_upgraded(pg_url, files, run_ids)
