@@ -163,3 +163,12 @@ def test_errored_records_are_not_scored(store, tmp_path):
 def test_suite_name_on_what_load_suite_returns(tmp_path):
     data = assay.load_suite(_suite(tmp_path))
     assert data.name == "qa" == data.suite.name
+
+
+def test_a_rounding_step_past_a_continuous_bound_is_kept(store, tmp_path):
+    suite = _suite(tmp_path, "  - {name: sim, scorer: embedding_similarity}\n")
+    rows = [{"example_id": f"e{i}", "sim": 1.0000001 if i == 0 else 0.5} for i in range(N)]
+    assay.log_run(rows, suite=suite, model="m@1", store=store)
+    rows[0]["sim"] = 1.01
+    with pytest.raises(DataError, match=r"a number in \[-1, 1\], the range of scorer"):
+        assay.log_run(rows, suite=suite, model="m@2", store=store)

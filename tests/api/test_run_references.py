@@ -130,3 +130,21 @@ def test_export_writes_inputs_and_references_like_outputs(home, tmp_path, capsys
     # the exported file comes back in as the same run
     again = assay.ingest(jsonl, suite=_suite(tmp_path), model="m@1")
     assert again.created is False and again.run.run_id == logged.run.run_id
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["%", "_", "\\", "a%@1", "\x1b[2J@1", "m@a@b", "@", "x" * 10_000, "m@1\n", "\u202e@1"],
+)
+def test_hostile_references_find_nothing(store, tmp_path, ref):
+    _log(tmp_path, "m@1", store=store)
+    with pytest.raises(NotFoundError) as info:
+        store.runs.get(ref)
+    assert "RunRepository" not in str(info.value)
+
+
+def test_hostile_reference_is_shown_not_obeyed(home, tmp_path, capsys):
+    _log(tmp_path, "m@1")
+    assert main(["runs", "show", "\x1b[2J\x1b]0;owned\x07@1"]) == 8
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
