@@ -172,3 +172,15 @@ def test_a_rounding_step_past_a_continuous_bound_is_kept(store, tmp_path):
     rows[0]["sim"] = 1.01
     with pytest.raises(DataError, match=r"a number in \[-1, 1\], the range of scorer"):
         assay.log_run(rows, suite=suite, model="m@2", store=store)
+
+
+def test_over_long_tags_and_versions_are_refused_in_the_users_words(home, tmp_path, capsys):
+    suite = _suite(tmp_path)
+    rows = _jsonl(tmp_path / "r.jsonl", [{"example_id": f"e{i}", "correct": 1} for i in range(N)])
+    assert _ingest(rows, suite, "bot@1", "--tag", "k=" + "v" * 501) == 4
+    err = " ".join(capsys.readouterr().err.split())
+    assert "The value of tag 'k' is text of at most 500 characters" in err
+    assert _ingest(rows, suite, "bot@" + "1" * 201) == 4
+    err = " ".join(capsys.readouterr().err.split())
+    assert "at most 200 characters" in err and "RunRepository" not in err
+    assert assay.list_runs() == []

@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay._util import renamed_parameters
+from assay._util import brief, renamed_parameters
 from assay.core import (
     ManifestDifference,
     ModelRef,
@@ -38,6 +38,7 @@ from assay.data import (
 from assay.data import summarise_records as _summarise
 from assay.errors import ConfigError, CoverageWarning, DataError, ParameterError
 from assay.storage import MetricFilter, RunQuery, Store, TagChange
+from assay.storage._run_notes import check_tags
 from assay.workflows._capture import capture_manifest
 from assay.workflows._store import resolve_store
 
@@ -95,6 +96,10 @@ def _model_ref(model: str | ModelRef) -> ModelRef:
     if isinstance(model, ModelRef):
         return model
     ref = ModelRef.parse(model)
+    if len(ref.name) > 200 or len(ref.version) > 200:  # the store's column limits
+        raise ConfigError(
+            f"A model's name and version are at most 200 characters each. Got {brief(model)}."
+        )
     if "@" not in model:
         raise ConfigError(
             f"A model is named NAME@VERSION (e.g. income-gbm@1.2). Got {model!r}, without a "
@@ -205,6 +210,7 @@ def log_run(
     st = _store(store)
     data, given = _resolve_suite(suite, st)
     ref = _model_ref(model)
+    tags = check_tags(tags or {})
     given_table = _to_table(records)
     names = [(rename or {}).get(c, c) for c in given_table.column_names]
     scored = scorable_metrics(names, data.suite)
