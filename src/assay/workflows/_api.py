@@ -37,8 +37,7 @@ from assay.data import (
 )
 from assay.data import summarise_records as _summarise
 from assay.errors import ConfigError, CoverageWarning, DataError, ParameterError
-from assay.storage import MetricFilter, RunQuery, Store, TagChange
-from assay.storage._run_notes import check_tags
+from assay.storage import MetricFilter, RunQuery, Store, TagChange, check_tags
 from assay.workflows._capture import capture_manifest
 from assay.workflows._store import resolve_store
 
