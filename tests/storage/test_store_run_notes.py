@@ -62,17 +62,18 @@ def test_notes_are_kept_in_order(store: Store) -> None:
 @pytest.mark.parametrize(
     ("tags", "match"),
     [
-        ({"": "v"}, "A tag key"),
-        ({"a=b": "v"}, "A tag key"),
-        ({"k" * 201: "v"}, "A tag key"),
-        ({"k": "v" * 501}, "at most 500"),
-        ({"k": 3}, "is text"),
+        ({"": "v"}, "keyed by text of 1-200 characters without '='"),
+        ({"a=b": "v"}, "without '='. Got 'a=b'"),
+        ({"k" * 201: "v"}, r"Got 'kkk.*\(201 characters\)'"),
+        ({"k": "v" * 501}, "text values of at most 500 characters"),
+        ({"k": 3}, r"text values of at most 500 characters \(tag 'k'\)\. Got 3\."),
     ],
 )
 def test_bad_tags_are_refused(store: Store, tags: dict[str, object], match: str) -> None:
     run_id = _stored(store)
-    with pytest.raises(ConfigError, match=match):
-        store.runs.tag(run_id, tags)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=match) as info:
+        store.runs.tag(run_id, tags)
+    assert "The 'tags' parameter of tag_run must be" in str(info.value)  # type: ignore[arg-type]
     assert store.runs.get(run_id).tags == {}
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay._util import brief
+from assay._util import brief, check_instance
 from assay.core import MetricSpec, Suite
 from assay.data._files import Location
 from assay.errors import ConfigError, DataError
@@ -96,6 +96,7 @@ def check_score_range(
 def scorable_metrics(columns: Sequence[str], suite: Suite) -> dict[str, str]:
     """Metrics without a score column whose declared scorer can score the outputs at ingest,
     with that scorer's name (empty when the records have no ``output`` column)."""
+    check_instance(suite, "suite", "scorable_metrics", Suite, "a Suite")
     if "output" not in columns:
         return {}
     return {

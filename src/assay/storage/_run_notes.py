@@ -15,9 +15,8 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
-from assay._util import brief
 from assay.core import RunInfo
-from assay.errors import ConfigError
+from assay.errors import ParameterError
 from assay.storage._rows import utc
 from assay.storage._schema import run_notes, run_tags
 
@@ -65,23 +64,32 @@ class TagChange:
     """Its value before (``None`` when the run did not have the tag)."""
 
 
-def check_tags(tags: Mapping[str, str]) -> dict[str, str]:
-    """Tags as stored: text keys and values within the column limits, keys without ``=``."""
+def check_tags(tags: Mapping[str, str], function: str = "check_tags") -> dict[str, str]:
+    """Tags as stored: keys of 1-200 characters without ``=``, values text of at most 500
+    characters (the store's column limits, on every backend)."""
     if not isinstance(tags, Mapping):
-        raise ConfigError(f"Tags are a mapping of KEY to VALUE (KEY=VALUE). Got {tags!r}.")
+        raise ParameterError("tags", function, "a mapping of tag keys to values", tags)
     out: dict[str, str] = {}
     for key, value in tags.items():
         if not isinstance(key, str) or not key.strip() or "=" in key or len(key) > _MAX_KEY:
-            raise ConfigError(
-                f"A tag key is 1-{_MAX_KEY} characters of text without '='. Got {brief(key)}."
+            raise ParameterError(
+                "tags", function, f"keyed by text of 1-{_MAX_KEY} characters without '='", _cut(key)
             )
         if not isinstance(value, str) or len(value) > _MAX_VALUE:
-            raise ConfigError(
-                f"The value of tag {brief(key)} is text of at most {_MAX_VALUE} characters. "
-                f"Got {brief(value)}."
+            raise ParameterError(
+                "tags",
+                function,
+                f"text values of at most {_MAX_VALUE} characters (tag {_cut(key)!r})",
+                _cut(value),
             )
         out[key] = value
     return out
+
+
+def _cut(value: object) -> object:
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:57]}... ({len(value):,} characters)"
+    return value
 
 
 def _next_sequence(conn: sa.Connection, run_id: str) -> int:

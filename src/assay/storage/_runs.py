@@ -249,7 +249,7 @@ class SqlRunRepository:
     def tag(self, ref: str, tags: Mapping[str, str]) -> tuple[Run, list[TagChange]]:
         """Set tags on a stored run (a new value replaces the old one, and the change is
         kept with its time); returns the run with its tags now, and what changed."""
-        checked = check_tags(tags)
+        checked = check_tags(tags, "tag_run")
         run_id = self._find(ref).run_id
         with write_transaction(self.engine) as conn:
             changes = set_tags(conn, run_id, checked)

@@ -209,7 +209,7 @@ def log_run(
     st = _store(store)
     data, given = _resolve_suite(suite, st)
     ref = _model_ref(model)
-    tags = check_tags(tags or {})
+    tags = check_tags(tags or {}, "ingest" if source.startswith("ingest:") else "log_run")
     given_table = _to_table(records)
     names = [(rename or {}).get(c, c) for c in given_table.column_names]
     scored = scorable_metrics(names, data.suite)
