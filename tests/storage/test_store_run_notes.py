@@ -118,3 +118,15 @@ def test_cli_tag_note_and_reingest(home: Path, tmp_path: Path, capsys) -> None:
     assert "\x1b" not in shown and "owned" in shown
     tagged = assay.tag_run(assay.list_runs()[0], {"stage": "retired"})
     assert [c.previous for c in tagged.changes] == ["shipped"]
+
+
+def test_concurrent_notes_are_all_kept(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    run_id = _stored(store)
+    texts = [f"note {i}" for i in range(24)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda t: store.runs.note(run_id, t), texts))
+    notes = store.runs.notes(run_id)
+    assert sorted(n.text for n in notes) == sorted(texts)
+    assert len({n.sequence for n in notes}) == len(texts)

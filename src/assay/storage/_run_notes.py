@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from assay.core import RunInfo
 from assay.errors import ParameterError
 from assay.storage._rows import utc
-from assay.storage._schema import run_notes, run_tags
+from assay.storage._schema import run_notes, run_tags, runs
 
 __all__ = [
     "MAX_NOTE",
@@ -92,6 +92,12 @@ def _cut(value: object) -> object:
     return value
 
 
+def _lock(conn: sa.Connection, run_id: str) -> None:
+    # one writer at a time per run takes the next sequence number (PostgreSQL locks the run's
+    # row; SQLite's write transaction already holds the whole database)
+    conn.execute(sa.select(runs.c.run_id).where(runs.c.run_id == run_id).with_for_update())
+
+
 def _next_sequence(conn: sa.Connection, run_id: str) -> int:
     last = conn.execute(
         sa.select(sa.func.max(run_notes.c.sequence)).where(run_notes.c.run_id == run_id)
@@ -102,6 +108,7 @@ def _next_sequence(conn: sa.Connection, run_id: str) -> int:
 def set_tags(conn: sa.Connection, run_id: str, tags: Mapping[str, str]) -> list[TagChange]:
     """Set ``tags`` on a stored run inside the caller's transaction; returns what changed
     (a tag that already has the value is no change)."""
+    _lock(conn, run_id)
     before = current_tags(conn, [run_id]).get(run_id, {})
     changes = [TagChange(k, v, before.get(k)) for k, v in tags.items() if before.get(k) != v]
     now = datetime.now(UTC)
@@ -132,6 +139,7 @@ def set_tags(conn: sa.Connection, run_id: str, tags: Mapping[str, str]) -> list[
 
 def add_note(conn: sa.Connection, run_id: str, text: str) -> RunNote:
     """Append a note to a stored run inside the caller's transaction."""
+    _lock(conn, run_id)
     note = RunNote(run_id, _next_sequence(conn, run_id), text, datetime.now(UTC))
     conn.execute(
         run_notes.insert().values(
