@@ -314,7 +314,11 @@ def list_runs(
     descending: bool = True,
     limit: int | None = None,
 ) -> list[RunInfo]:
-    """Stored runs matching every filter, newest first unless ``sort`` names a metric."""
+    """Stored runs matching every filter, newest first unless ``sort`` names a metric.
+
+    A filter or sort naming a metric or tag key that no stored run has raises
+    :class:`~assay.errors.ConfigError` with the closest known name (a misspelling would
+    otherwise list nothing)."""
     filters = [w if isinstance(w, MetricFilter) else parse_metric_filter(w) for w in where]
     query = RunQuery(
         suite=suite,
