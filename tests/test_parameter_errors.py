@@ -31,6 +31,7 @@ from assay.data import (
     read_table,
     record_schema,
     records_digest,
+    scorable_metrics,
     summarise_records,
     summarise_samples,
     validate_records,
@@ -85,7 +86,7 @@ from assay.metrics import (
     tokenize_13a,
     weighted_auc,
 )
-from assay.storage import MetricFilter, RunQuery, open_store, upgrade_database
+from assay.storage import MetricFilter, RunQuery, check_tags, open_store, upgrade_database
 
 PACKAGES = (
     "assay.data",
@@ -125,6 +126,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.data.read_table": lambda: read_table("records.jsonl", fmt=_BAD_FORMAT),
     "assay.data.record_schema": lambda: record_schema("tiny"),  # type: ignore[arg-type]
     "assay.data.records_digest": lambda: records_digest({"example_id": ["a"]}),  # type: ignore[arg-type]
+    "assay.data.scorable_metrics": lambda: scorable_metrics(["output"], "tiny"),  # type: ignore[arg-type]
     "assay.data.summarise_records": lambda: summarise_records(
         _records(), _suite().suite, confidence=1.5
     ),
@@ -187,6 +189,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.metrics.tokenize_13a": lambda: tokenize_13a(42),  # type: ignore[arg-type]
     "assay.metrics.weighted_auc": lambda: weighted_auc(np.zeros(2), np.zeros(2), np.ones(3)),
     # assay.storage
+    "assay.storage.check_tags": lambda: check_tags({"a=b": "v"}),
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
     "assay.storage.upgrade_database": lambda: upgrade_database(42),  # type: ignore[arg-type]
     "assay.gates.get_rule_kind": lambda: get_rule_kind(42),  # type: ignore[arg-type]

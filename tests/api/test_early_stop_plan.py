@@ -12,7 +12,7 @@ import pytest
 
 import assay
 from assay.cli import main
-from assay.errors import ConfigError
+from assay.errors import ConfigError, CoverageWarning
 from assay.testing import synthetic_suite
 
 N = 2000
@@ -42,9 +42,18 @@ def _policy(tmp_path: Path, rules: str) -> Path:
 
 @pytest.fixture
 def data(store: assay.Store) -> assay.SuiteData:
-    return assay.register_suite(
-        synthetic_suite(N, seed=3, metrics=("accuracy", "brevity")), store=store
-    )
+    made = synthetic_suite(N, seed=3, metrics=("accuracy",))
+    # brevity is a share, not a 0/1 match: it declares no scorer
+    metrics = [*made.suite.metrics, {"name": "brevity"}]
+    suite = assay.make_suite(made.name, made.examples, metrics=metrics, slices=["lang"])
+    return assay.register_suite(suite, store=store)
+
+
+@pytest.fixture
+def scored(store: assay.Store) -> assay.SuiteData:
+    """The suite with a scorer for every metric, as a runner needs."""
+    made = synthetic_suite(N, seed=3, metrics=("accuracy", "brevity"))
+    return assay.register_suite(made, store=store)
 
 
 @pytest.fixture
@@ -97,7 +106,8 @@ def test_baseline_scores_average_samples_and_leave_out_errors(
             "error": [None, None, None, "timeout"],
         }
     )
-    base = assay.log_run(records, suite=data, model="base@1", store=store).run.run_id
+    with pytest.warns(CoverageWarning, match="records cover 3 of the suite's 2000"):
+        base = assay.log_run(records, suite=data, model="base@1", store=store).run.run_id
     plan = assay.early_stop_plan(base, suite=data, store=store)
     assert plan.baseline == {ids[0]: 0.5, ids[1]: 1.0}
 
@@ -135,13 +145,14 @@ def answer(question):
 
 def test_cli_run_stops_early_on_the_policy_comparison(
     store: assay.Store,
-    data: assay.SuiteData,
+    scored: assay.SuiteData,
     right: np.ndarray,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    base = _log(store, data, right, "base@1", brevity=[0.5] * N)
+    data = scored
+    base = _log(store, data, right, "base@1", brevity=[1.0] * N)
     (tmp_path / "better_model.py").write_text(MODELS.format(n=N, p=0.95))
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop("better_model", None)

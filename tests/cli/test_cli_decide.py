@@ -9,6 +9,7 @@ import pytest
 
 import assay
 from assay.cli import main
+from assay.errors import CoverageWarning
 from assay.testing import synthetic_records, synthetic_suite
 
 
@@ -109,7 +110,8 @@ def test_a_candidate_that_drops_examples_is_blocked(home, capsys):
     full = synthetic_records(data, accuracy=0.7, seed=2)
     wrong = [i for i, v in enumerate(full.column("accuracy").to_pylist()) if v == 0.0][:45]
     kept = full.filter([i not in set(wrong) for i in range(full.num_rows)])
-    cand = assay.log_run(kept, suite=data, model="m@2")
+    with pytest.warns(CoverageWarning, match="cover 255 of the suite's 300"):
+        cand = assay.log_run(kept, suite=data, model="m@2")
     assert main(["gate", base.run.run_id, cand.run.run_id, "--json"]) == 1
     rules = json.loads(capsys.readouterr().out)["verdict"]["rules"]
     coverage = next(r for r in rules if r["kind"] == "coverage")

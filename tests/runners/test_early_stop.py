@@ -171,7 +171,7 @@ def test_log_run_stores_the_partial_run_with_its_provenance(
             for i, c in enumerate(base)
         ],
         suite=suite,
-        model="base",
+        model="base@1",
         store=store,
     )
     plan = EarlyStop(metric="accuracy", baseline=_by_id(base), seed=9)
@@ -180,7 +180,7 @@ def test_log_run_stores_the_partial_run_with_its_provenance(
     logged = assay.log_run(
         records,
         suite=suite,
-        model="cand",
+        model="cand@1",
         store=store,
         provenance={"early_stop": result.to_dict()},
     )

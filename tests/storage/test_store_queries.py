@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assay.core import MetricSummary
-from assay.errors import ParameterError
+from assay.errors import ConfigError, ParameterError
 from assay.storage import MetricFilter, RunQuery, Store
 from assay.storage._query import Operator
 from assay.testing import make_records, make_run
@@ -107,7 +107,9 @@ def test_filters_combine(populated: Store) -> None:
         descending=False,
     )
     assert ids(populated, query) == ["run-2", "run-4", "run-5"]
-    assert ids(populated, RunQuery(metric_filters=[MetricFilter("unknown", ">", 0)])) == []
+    # a metric no run has is a misspelling, not an empty answer
+    with pytest.raises(ConfigError, match="no run has a metric 'unknown'"):
+        ids(populated, RunQuery(metric_filters=[MetricFilter("unknown", ">", 0)]))
 
 
 def test_sort_by_metric_with_missing_values_last(populated: Store) -> None:

@@ -9,7 +9,14 @@ import pyarrow as pa
 import pytest
 
 from assay.core import MetricSummary, Run, RunInfo
-from assay.errors import DataError, ImmutableError, NotFoundError, ParameterError, StorageError
+from assay.errors import (
+    AmbiguousReferenceError,
+    DataError,
+    ImmutableError,
+    NotFoundError,
+    ParameterError,
+    StorageError,
+)
 from assay.storage import RunQuery, RunRepository, Store
 from assay.testing import make_records, make_run
 from assay.testing import make_suite_model as make_suite
@@ -122,9 +129,10 @@ def test_prefix_lookup_and_messages(store: Store) -> None:
     for rid in ("abc-1", "abc-2", "abd_3"):
         store.runs.put(make_run(suite, records, run_id=rid), records)
     assert store.runs.get("abd").run_id == "abd_3"
-    with pytest.raises(StorageError, match="several runs: abc-1, abc-2") as info:
+    with pytest.raises(AmbiguousReferenceError, match="matches 2 runs") as info:
         store.runs.get("abc")
-    assert not isinstance(info.value, NotFoundError)
+    assert [c.split()[0] for c in info.value.candidates] == ["abc-1", "abc-2"]
+    assert "RunRepository" not in str(info.value)
     with pytest.raises(NotFoundError, match=r"'zzz'.*assay runs"):
         store.runs.get("zzz")
     # LIKE wildcards in a prefix are literal characters.

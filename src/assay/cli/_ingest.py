@@ -29,7 +29,18 @@ def print_logged(logged: assay.LoggedRun) -> None:
     else:
         console.print(
             f"[yellow]already stored[/]: an identical run exists as {r.run_id[:12]} "
-            f"({safe(r.model)} on {safe(r.suite_name)}); nothing new was written"
+            f"({safe(r.model)} on {safe(r.suite_name)}); no new run was written"
+        )
+        if logged.tags_added:
+            changed = ", ".join(
+                f"{k}={v}" + ("" if old is None else f" (was {old})")
+                for k, v, old in ((c.key, c.value, c.previous) for c in logged.tags_added)
+            )
+            console.print(f"  tags set on it: {safe(changed)} (as `assay runs tag` would)")
+    for name, scorer in logged.scored.items():
+        console.print(
+            f"  {safe(name)} scored from the outputs with {safe(scorer)}, the suite's scorer "
+            "(the file has no column for it)"
         )
     for name, s in r.metrics.items():
         console.print(
@@ -44,7 +55,10 @@ def ingest_command(
     suite: Annotated[
         str, typer.Option(help="Suite YAML file, or a stored suite's name or digest.")
     ],
-    model: Annotated[str, typer.Option(help="The model as NAME@VERSION.")],
+    model: Annotated[
+        str,
+        typer.Option(help="The model as NAME@VERSION (NAME@unversioned if it has none)."),
+    ],
     fmt: Annotated[
         str | None,
         typer.Option("--format", help="jsonl, csv or parquet (default: from the suffix)."),
@@ -59,7 +73,12 @@ def ingest_command(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Record a run from a file of per-example results (all-or-nothing)."""
+    """Record a run from a file of per-example results (all-or-nothing).
+
+    A metric without a column is scored from the `output` column with the scorer the suite
+    declares; a score outside that scorer's range is refused. Ingesting a file identical to a
+    stored run stores nothing, but sets the given --tag values on that run and says so.
+    """
     logged = assay.ingest(
         file,
         suite=suite,
@@ -71,7 +90,17 @@ def ingest_command(
         params=dict(parse_pairs(param, "parameter")),
     )
     if json:
-        emit_json({"created": logged.created, "run": logged.run.model_dump(mode="json")})
+        emit_json(
+            {
+                "created": logged.created,
+                "run": logged.run.model_dump(mode="json"),
+                "scored": dict(logged.scored),
+                "tags_added": [
+                    {"key": c.key, "value": c.value, "previous": c.previous}
+                    for c in logged.tags_added
+                ],
+            }
+        )
     else:
         print_logged(logged)
 

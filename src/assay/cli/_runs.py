@@ -11,12 +11,14 @@ from rich.table import Table
 import assay
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
+from assay.cli._runs_edit import note_command, tag_command
 from assay.data import SampleSummary
 from assay.reports import fixed_interval
 from assay.workflows import sample_summaries
 
 runs_app = typer.Typer(
-    help="Find, inspect, compare manifests of, and export stored runs.", no_args_is_help=True
+    help="Find, inspect, compare manifests of, tag, annotate and export stored runs.",
+    no_args_is_help=True,
 )
 
 
@@ -206,3 +208,7 @@ def export_command(
     console.print(
         f"wrote {exported.n_records} records of run {exported.run.run_id[:12]} to {safe(output)}"
     )
+
+
+runs_app.command("tag")(tag_command)
+runs_app.command("note")(note_command)

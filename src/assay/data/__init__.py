@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assay.data._declared import scorable_metrics
 from assay.data._files import FileFormat, Location, detect_format, read_table
 from assay.data._records import records_digest, validate_records
 from assay.data._schema import SuiteData, examples_digest, examples_table, record_schema
@@ -30,6 +31,7 @@ __all__ = [
     "read_table",
     "record_schema",
     "records_digest",
+    "scorable_metrics",
     "summarise_records",
     "summarise_samples",
     "validate_records",

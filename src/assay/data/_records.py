@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from assay._util import brief, check_instance, renamed_parameters
 from assay.core import canonical_json, short_digest
+from assay.data._declared import check_score_range, scorable_metrics, score_outputs
 from assay.data._files import Location
 from assay.data._located import check_text, short_text
 from assay.data._schema import OPERATIONAL, SuiteData, record_schema, table_digest
@@ -255,13 +256,24 @@ def validate_records(
         if "output" in table.column_names
         else pa.nulls(n, pa.string())
     )
-    for m in suite.metric_names:
+    scorable = scorable_metrics(table.column_names, suite)
+    for spec in suite.metrics:
+        m = spec.name
+        if m in scorable:
+            # the suite declares how to score this metric and the file has the outputs
+            out[m] = score_outputs(spec, table.column("output"), out["reference"], errored, where)
+            continue
         if m not in table.column_names:
+            can_score = (
+                f" (or an 'output' column to score with {spec.scorer})"
+                if spec.scorer and spec.scorer != "model_graded"
+                else ""
+            )
             raise DataError(
                 f"metric {m!r} of suite {suite.name!r} has no column",
                 file=where.file,
                 column=m,
-                expected=f"a score column for every metric {suite.metric_names}",
+                expected=f"a score column for every metric {suite.metric_names}{can_score}",
                 found=f"columns {brief(table.column_names)}",
             )
         scores = _numeric(table.column(m), m, where, pa.float64())
@@ -276,6 +288,7 @@ def validate_records(
                 found=repr(scores[row].as_py()),
                 **where.at(row),
             )
+        check_score_range(scores, spec, where)
         missing = pc.or_kleene(pc.is_null(scores), pc.is_nan(scores))
         bad = pc.and_(pc.fill_null(missing, True), pc.invert(errored))
         if pc.any(bad).as_py():

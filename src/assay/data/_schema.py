@@ -149,3 +149,13 @@ class SuiteData:
     def digest(self) -> str:
         """The suite's content digest."""
         return self.suite.digest
+
+    @property
+    def name(self) -> str:
+        """The suite's name."""
+        return self.suite.name
+
+    @property
+    def version(self) -> str:
+        """The suite's version label."""
+        return self.suite.version

@@ -22,6 +22,7 @@ from assay.storage._protocols import (
     SuiteRepository,
 )
 from assay.storage._query import MetricFilter, RunQuery
+from assay.storage._run_notes import RunNote, TagChange, check_tags
 from assay.storage._runs import SqlRunRepository
 from assay.storage._store import Store, open_store, upgrade_database
 from assay.storage._suites import SqlSuiteRepository
@@ -32,6 +33,7 @@ __all__ = [
     "FileArtifactRepository",
     "LedgerVerification",
     "MetricFilter",
+    "RunNote",
     "RunQuery",
     "RunRepository",
     "SqlDecisionRepository",
@@ -39,6 +41,8 @@ __all__ = [
     "SqlSuiteRepository",
     "Store",
     "SuiteRepository",
+    "TagChange",
+    "check_tags",
     "open_store",
     "upgrade_database",
 ]

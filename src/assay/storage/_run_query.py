@@ -1,7 +1,9 @@
-"""A :class:`RunQuery` as one SQL statement over the indexed run columns."""
+"""A :class:`RunQuery` as one SQL statement over the indexed run columns, and the check that
+its metric and tag names exist."""
 
 from __future__ import annotations
 
+import difflib
 import operator
 import re
 from collections.abc import Callable
@@ -9,11 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from assay._util import brief
+from assay.errors import ConfigError
 from assay.storage._query import RunQuery
 from assay.storage._rows import like_prefix
 from assay.storage._schema import run_metrics, run_tags, runs
 
-__all__ = ["select_runs"]
+__all__ = ["check_names", "select_runs"]
 
 _HEX_PREFIX = re.compile(r"^[0-9a-f]{6,64}$")
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
@@ -67,3 +71,43 @@ def select_runs(query: RunQuery) -> sa.Select[str, str]:
     if query.limit is not None:
         statement = statement.limit(query.limit)
     return statement
+
+
+def _known(conn: sa.Connection, column: sa.Column[str], name: str) -> bool:
+    found = conn.execute(sa.select(column).where(column == name).limit(1)).first()
+    return found is not None
+
+
+def _unknown(what: str, name: str, known: list[str]) -> ConfigError:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = (
+        f"; did you mean {close[0]!r}?"
+        if close
+        else f"; known {what}s: {brief(sorted(known)[:20])}"
+    )
+    return ConfigError(f"no run has a {what} {name!r}{hint}")
+
+
+def check_names(conn: sa.Connection, query: RunQuery, *, matched: bool) -> None:
+    """Refuse a filter or sort on a metric or tag key no stored run has: a misspelt name
+    would otherwise list nothing (or sort by nothing) without a word.
+
+    A filter that matched some run names known things, so the store is only asked when
+    nothing matched (``matched`` false) or the sort names a metric.
+    """
+    metrics = [f.metric for f in query.metric_filters] if not matched else []
+    if query.sort != "created_at":
+        metrics.append(query.sort)
+    keys = list(query.tags) if not matched else []
+    if not metrics and not keys:
+        return
+    if conn.execute(sa.select(runs.c.run_id).limit(1)).first() is None:
+        return  # an empty store lists nothing whatever the filter
+    for name in metrics:
+        if not _known(conn, run_metrics.c.metric, name):
+            known = conn.execute(sa.select(run_metrics.c.metric).distinct()).scalars().all()
+            raise _unknown("metric", name, list(known))
+    for key in keys:
+        if not _known(conn, run_tags.c.key, key):
+            known = conn.execute(sa.select(run_tags.c.key).distinct()).scalars().all()
+            raise _unknown("tag key", key, list(known))

@@ -1,10 +1,14 @@
-"""Runs in SQL, their records as Parquet files; written atomically and never changed."""
+"""Runs in SQL, their records as Parquet files; written atomically and never changed.
+
+Tags and notes added later are metadata about a run (``_run_notes``); they never touch its
+records, manifest or content digest."""
 
 from __future__ import annotations
 
 import json
 import math
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -14,7 +18,7 @@ from pydantic import TypeAdapter
 
 from assay._util import check_instance
 from assay.core import Run, RunInfo, digest
-from assay.errors import DataError, ImmutableError, NotFoundError, StorageError
+from assay.errors import ConfigError, DataError, ImmutableError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction
 from assay.storage._files import FileRoot
 from assay.storage._query import RunQuery
@@ -22,11 +26,23 @@ from assay.storage._rows import (
     check_identifier,
     check_length,
     check_text,
-    like_prefix,
     to_json,
     utc,
 )
-from assay.storage._run_query import select_runs
+from assay.storage._run_notes import (
+    MAX_NOTE,
+    RunNote,
+    TagChange,
+    add_note,
+    check_tags,
+    current_tags,
+    notes,
+    retagged,
+    set_tags,
+    with_current_tags,
+)
+from assay.storage._run_query import check_names, select_runs
+from assay.storage._run_refs import find_run
 from assay.storage._schema import run_metrics, run_params, run_tags, runs, suites
 
 __all__ = ["SqlRunRepository"]
@@ -211,30 +227,48 @@ class SqlRunRepository:
                 conn.execute(table.insert(), rows)
 
     def _find(self, ref: str) -> sa.Row[Any, Any, Any, Any]:
-        check_text(ref, "ref", "RunRepository.get", "a run id or id prefix")
         columns = (runs.c.run_id, runs.c.info, runs.c.manifest, runs.c.records_path)
         with read_connection(self.engine) as conn:
-            row = conn.execute(sa.select(*columns).where(runs.c.run_id == ref)).first()
-            if row is not None:
-                return row
-            pattern = runs.c.run_id.like(like_prefix(ref), escape="\\")
-            query = sa.select(*columns).where(pattern).order_by(runs.c.run_id).limit(11)
-            rows = conn.execute(query).all()
-        if len(rows) == 1:
-            return rows[0]
-        if rows:
-            shown = ", ".join(r.run_id for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
-            raise StorageError(
-                f"The prefix {ref!r} matches several runs: {shown}. Give more of the run id."
-            )
-        raise NotFoundError(f"No run has the id or id prefix {ref!r}. See `assay runs`.")
+            row: sa.Row[Any, Any, Any, Any] = find_run(conn, ref, columns)
+        return row
 
     def get(self, ref: str) -> Run:
-        """A run, with its manifest, by id or unique id prefix."""
+        """A run, with its manifest, by id, unique id prefix or ``MODEL@VERSION``.
+
+        Several runs matching raise :class:`~assay.errors.AmbiguousReferenceError` (its
+        ``candidates`` list them); none raises :class:`~assay.errors.NotFoundError`.
+        """
         row = self._find(ref)
         data = json.loads(row.info)
         data["manifest"] = json.loads(row.manifest)
-        return Run.model_validate(data)
+        run = Run.model_validate(data)
+        with read_connection(self.engine) as conn:
+            tags = current_tags(conn, [run.run_id]).get(run.run_id, {})
+        return with_current_tags(run, tags)
+
+    def tag(self, ref: str, tags: Mapping[str, str]) -> tuple[Run, list[TagChange]]:
+        """Set tags on a stored run (a new value replaces the old one, and the change is
+        kept with its time); returns the run with its tags now, and what changed."""
+        checked = check_tags(tags, "tag_run")
+        run_id = self._find(ref).run_id
+        with write_transaction(self.engine) as conn:
+            changes = set_tags(conn, run_id, checked)
+        return self.get(run_id), changes
+
+    def note(self, ref: str, text: str) -> RunNote:
+        """Append a note (free text, at most 10,000 characters) to a stored run."""
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_NOTE:
+            shown = text if not isinstance(text, str) or len(text) <= 60 else text[:57] + "..."
+            raise ConfigError(f"A note is text of 1 to {MAX_NOTE:,} characters. Got {shown!r}.")
+        run_id = self._find(ref).run_id
+        with write_transaction(self.engine) as conn:
+            return add_note(conn, run_id, text)
+
+    def notes(self, ref: str) -> list[RunNote]:
+        """A run's notes, oldest first."""
+        run_id = self._find(ref).run_id
+        with read_connection(self.engine) as conn:
+            return notes(conn, run_id)
 
     def records(self, run_id: str, columns: list[str] | None = None) -> pa.Table:
         """A run's records as stored, optionally only ``columns`` (in that order)."""
@@ -261,9 +295,13 @@ class SqlRunRepository:
         The returned objects are shared between calls (runs are immutable): do not mutate
         their ``tags``, ``params`` or ``metrics``; ``model_copy(deep=True)`` gives a private copy.
         """
-        statement = select_runs(query or RunQuery())
+        query = query or RunQuery()
+        statement = select_runs(query)
         with read_connection(self.engine) as conn:
             rows = conn.execute(statement).all()
+            check_names(conn, query, matched=bool(rows))
+            changed = retagged(conn, (run_id for run_id, _ in rows))
+            tags = current_tags(conn, changed) if changed else {}
         infos = self._infos
         new = [text for run_id, text in rows if run_id not in infos]
         if new:
@@ -272,4 +310,9 @@ class SqlRunRepository:
             # One JSON array validated at once is faster than a call per run.
             for info in _RUN_INFOS.validate_json("[" + ",".join(new) + "]"):
                 infos[info.run_id] = info
-        return [infos[run_id] for run_id, _ in rows]
+        return [
+            with_current_tags(infos[run_id], tags.get(run_id, {}))
+            if run_id in changed
+            else infos[run_id]
+            for run_id, _ in rows
+        ]

@@ -15,6 +15,7 @@ __all__ = [
     "ledger",
     "metadata",
     "run_metrics",
+    "run_notes",
     "run_params",
     "run_tags",
     "runs",
@@ -98,6 +99,20 @@ run_params = sa.Table(
     sa.Column("run_id", sa.String(128), sa.ForeignKey("runs.run_id"), primary_key=True),
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("value", sa.Text(), nullable=True),
+)
+
+# What people add to a run after it is stored, oldest first per run: notes, and every change
+# of a tag (run_tags holds the current values). The run's records and manifest never change.
+run_notes = sa.Table(
+    "run_notes",
+    metadata,
+    sa.Column("run_id", sa.String(128), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("sequence", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("key", sa.String(200), nullable=True),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index(None, "kind", "run_id"),
 )
 
 decisions = sa.Table(

@@ -38,9 +38,14 @@ def comparison_suite(
     suite whose references are class labels."""
     slices = {"lang": ("de", "en", "fr"), "tier": ("free", "paid")} if slices is None else slices
     if not aggregates:
-        return synthetic_suite(
+        data = synthetic_suite(
             n, name=name, metrics=metrics, slices=dict(slices), cluster_size=cluster_size, seed=seed
         )
+        # paired_records scores "score" on a continuous scale, which exact_match cannot give
+        specs = [
+            {"name": m.name} if m.name == "score" else m.model_dump() for m in data.suite.metrics
+        ]
+        return make_suite(name, data.examples, metrics=specs, slices=list(slices))
     rng = np.random.default_rng(seed)
     columns: dict[str, object] = {"example_id": [f"ex-{i:06d}" for i in range(n)]}
     if cluster_size:

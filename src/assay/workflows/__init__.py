@@ -6,7 +6,7 @@ none is passed, and never print.
 
 * the store: :func:`default_store`, what every ``store=None`` means
 * runs: :func:`log_run`, :func:`ingest`, :func:`list_runs`, :func:`get_run`,
-  :func:`diff_runs`, :func:`export_run`, :func:`register_suite`, :func:`get_suite`,
+  :func:`tag_run`, :func:`note_run`, :func:`run_ref`, :func:`diff_runs`, :func:`export_run`, :func:`register_suite`, :func:`get_suite`,
   :func:`list_suites`, :func:`sample_summaries`, :func:`capture_manifest`
 * evaluation: :func:`evaluate`, :func:`as_adapter`, :func:`early_stop_plan`,
   :func:`reproduce`, :func:`import_log`
@@ -25,11 +25,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from assay.workflows._annotate import TaggedRun, note_run, tag_run
     from assay.workflows._api import (
-        ExportedRun,
         LoggedRun,
         diff_runs,
-        export_run,
         get_run,
         get_suite,
         ingest,
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
         log_run,
         parse_metric_filter,
         register_suite,
+        run_ref,
         sample_summaries,
     )
     from assay.workflows._capture import capture_code_version, capture_manifest
@@ -59,13 +59,14 @@ if TYPE_CHECKING:
     from assay.workflows._early_stop_plan import early_stop_plan
     from assay.workflows._evaluate import as_adapter, evaluate
     from assay.workflows._experiments import ExperimentReadout, plan_rollout, read_out_experiment
+    from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._store import default_store
 
 _EXPORTS = {
-    "ExportedRun": "_api",
-    "export_run": "_api",
+    "ExportedRun": "_export",
+    "export_run": "_export",
     "list_suites": "_api",
     "LoggedRun": "_api",
     "diff_runs": "_api",
@@ -77,6 +78,10 @@ _EXPORTS = {
     "parse_metric_filter": "_api",
     "register_suite": "_api",
     "sample_summaries": "_api",
+    "run_ref": "_api",
+    "TaggedRun": "_annotate",
+    "note_run": "_annotate",
+    "tag_run": "_annotate",
     "capture_code_version": "_capture",
     "capture_manifest": "_capture",
     "DecisionDetails": "_decide",
@@ -112,6 +117,7 @@ __all__ = [
     "GateResult",
     "LoggedRun",
     "Reproduction",
+    "TaggedRun",
     "approve",
     "as_adapter",
     "capture_code_version",
@@ -134,13 +140,16 @@ __all__ = [
     "list_runs",
     "list_suites",
     "log_run",
+    "note_run",
     "parse_metric_filter",
     "plan_rollout",
     "read_out_experiment",
     "register_suite",
     "reproduce",
     "resolve_policy",
+    "run_ref",
     "sample_summaries",
+    "tag_run",
     "verify_ledger",
     "write_reports",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay._util import atomic_path, check_instance, renamed_parameters
+from assay._util import brief, renamed_parameters
 from assay.core import (
     ManifestDifference,
     ModelRef,
@@ -30,20 +31,19 @@ from assay.data import (
     load_suite,
     read_table,
     records_digest,
+    scorable_metrics,
     summarise_samples,
     validate_records,
 )
 from assay.data import summarise_records as _summarise
-from assay.errors import ConfigError, DataError
-from assay.storage import MetricFilter, RunQuery, Store
+from assay.errors import ConfigError, CoverageWarning, DataError, ParameterError
+from assay.storage import MetricFilter, RunQuery, Store, TagChange, check_tags
 from assay.workflows._capture import capture_manifest
 from assay.workflows._store import resolve_store
 
 __all__ = [
-    "ExportedRun",
     "LoggedRun",
     "diff_runs",
-    "export_run",
     "get_run",
     "get_suite",
     "ingest",
@@ -52,6 +52,7 @@ __all__ = [
     "log_run",
     "parse_metric_filter",
     "register_suite",
+    "run_ref",
     "sample_summaries",
 ]
 
@@ -64,6 +65,60 @@ class LoggedRun:
     """The stored run (the existing one when ``created`` is false)."""
     created: bool
     """False when an identical run (same suite, model, parameters and records) was already stored."""
+    scored: Mapping[str, str] = field(default_factory=dict)
+    """Metrics scored from the outputs with the suite's declared scorer (metric: scorer),
+    because the records had no column for them."""
+    tags_added: Sequence[TagChange] = ()
+    """Tags given for a run that was already stored, set on it now (empty when ``created``)."""
+
+
+def run_ref(run: object, *, parameter: str = "run", function: str = "run_ref") -> str:
+    """The reference of a run given as an id, id prefix or ``MODEL@VERSION`` (returned as it
+    is), or as a run object (``Run``, ``RunInfo``, ``LoggedRun``: its id)."""
+    if isinstance(run, LoggedRun):
+        return run.run.run_id
+    if isinstance(run, RunInfo):
+        return run.run_id
+    if isinstance(run, str):
+        return run
+    raise ParameterError(
+        parameter,
+        function,
+        "a run id, id prefix or MODEL@VERSION (str), or a run (Run, RunInfo, LoggedRun)",
+        run,
+    )
+
+
+def _model_ref(model: str | ModelRef) -> ModelRef:
+    """A model reference that names its version: runs of unversioned models cannot be told
+    apart later, so ``NAME`` alone is refused (``NAME@unversioned`` says so on purpose)."""
+    if isinstance(model, ModelRef):
+        return model
+    ref = ModelRef.parse(model)
+    if len(ref.name) > 200 or len(ref.version) > 200:  # the store's column limits
+        raise ConfigError(
+            f"A model's name and version are at most 200 characters each. Got {brief(model)}."
+        )
+    if "@" not in model:
+        raise ConfigError(
+            f"A model is named NAME@VERSION (e.g. income-gbm@1.2). Got {model!r}, without a "
+            f"version; give the version evaluated (a release, checkpoint or weights digest), "
+            f"or write {model + '@unversioned'!r} if it has none."
+        )
+    return ref
+
+
+def _warn_coverage(covered: int, total: int, provenance: Mapping[str, Any]) -> None:
+    # an early-stopped run covers part of its suite by design, and records why
+    if covered >= total or "early_stop" in provenance:
+        return
+    warnings.warn(
+        CoverageWarning(
+            f"records cover {covered} of the suite's {total} examples "
+            f"({100 * covered / total:.1f}%); a gate's coverage rule will judge this"
+        ),
+        stacklevel=3,
+    )
 
 
 def _store(store: Store | None) -> Store:
@@ -143,13 +198,26 @@ def log_run(
     ``records`` is an Arrow table, a pandas or polars frame, or a list of mappings with an
     ``example_id`` column, one column per metric of the suite, and optionally ``sample_index``,
     ``output``, ``latency_ms``, ``tokens_in``, ``tokens_out``, ``cost`` and ``error``. Nothing is
-    stored unless every record is valid. An identical run already stored is returned as it is.
+    stored unless every record is valid. ``model`` is ``NAME@VERSION`` (or a ``ModelRef``).
+
+    A metric whose column is missing is scored from ``output`` with the scorer the suite
+    declares for it (``LoggedRun.scored`` says which); a score outside its declared scorer's
+    range (a 7 from ``exact_match``) is refused. Records covering only part of the suite
+    issue a :class:`~assay.errors.CoverageWarning`. An identical run already stored is
+    returned as it is, with ``tags`` set on it (``LoggedRun.tags_added``).
     """
     st = _store(store)
     data, given = _resolve_suite(suite, st)
-    ref = model if isinstance(model, ModelRef) else ModelRef.parse(model)
+    ref = _model_ref(model)
+    tags = check_tags(tags or {}, "ingest" if source.startswith("ingest:") else "log_run")
+    given_table = _to_table(records)
+    names = [(rename or {}).get(c, c) for c in given_table.column_names]
+    scored = scorable_metrics(names, data.suite)
+    provenance = dict(provenance or {})
+    if scored:  # the run says its scores were computed here, and by which scorer
+        provenance.setdefault("scored_at_ingest", dict(scored))
     table = validate_records(
-        _to_table(records),
+        given_table,
         data,
         location=location or Location("<records>", "parquet"),
         rename=rename,
@@ -157,11 +225,13 @@ def log_run(
     if given:  # only now: a refused ingest registers no suite
         st.suites.put(data.suite, data.examples)
     summaries = _summarise(table, data.suite)
+    n_examples = pc.count_distinct(table.column("example_id")).as_py()
+    _warn_coverage(n_examples, data.suite.n_examples, provenance)
     manifest = capture_manifest(
         suite_digest=data.digest,
         model=ref,
         seeds=dict(seeds or {}),
-        provenance=dict(provenance or {}),
+        provenance=provenance,
         dataset_digests=dict(dataset_digests or {}),
         config={"params": dict(params or {})},
         source=source,
@@ -187,12 +257,15 @@ def log_run(
         created_at=datetime.now(UTC),
         content_digest=content,
         n_records=table.num_rows,
-        n_examples=pc.count_distinct(table.column("example_id")).as_py(),
+        n_examples=n_examples,
         n_errors=n_errors,
         metrics=summaries,
     )
     stored, created = st.runs.put(run, table)
-    return LoggedRun(run=stored, created=created)
+    changes: list[TagChange] = []
+    if not created and any(stored.tags.get(k) != v for k, v in run.tags.items()):
+        stored, changes = st.runs.tag(stored.run_id, run.tags)
+    return LoggedRun(run=stored, created=created, scored=scored, tags_added=tuple(changes))
 
 
 def ingest(
@@ -241,7 +314,11 @@ def list_runs(
     descending: bool = True,
     limit: int | None = None,
 ) -> list[RunInfo]:
-    """Stored runs matching every filter, newest first unless ``sort`` names a metric."""
+    """Stored runs matching every filter, newest first unless ``sort`` names a metric.
+
+    A filter or sort naming a metric or tag key that no stored run has raises
+    :class:`~assay.errors.ConfigError` with the closest known name (a misspelling would
+    otherwise list nothing)."""
     filters = [w if isinstance(w, MetricFilter) else parse_metric_filter(w) for w in where]
     query = RunQuery(
         suite=suite,
@@ -255,69 +332,31 @@ def list_runs(
     return _store(store).runs.list(query)
 
 
-def get_run(ref: str, *, store: Store | None = None) -> Run:
-    """A run by id or unique id prefix."""
-    return _store(store).runs.get(ref)
+def get_run(ref: str | RunInfo | LoggedRun, *, store: Store | None = None) -> Run:
+    """A run by id, unique id prefix or ``MODEL@VERSION`` (or a run object, read again).
+
+    A reference several runs match raises :class:`~assay.errors.AmbiguousReferenceError`
+    listing them."""
+    return _store(store).runs.get(run_ref(ref, parameter="ref", function="get_run"))
 
 
-def sample_summaries(run: Run | str, *, store: Store | None = None) -> list[SampleSummary]:
+def sample_summaries(
+    run: str | RunInfo | LoggedRun, *, store: Store | None = None
+) -> list[SampleSummary]:
     """Per metric, how a run's repeated samples of an example vary, with pass@k (empty when
     every example has one sample)."""
     st = _store(store)
-    found = run if isinstance(run, Run) else st.runs.get(run)
+    found = run if isinstance(run, Run) else st.runs.get(run_ref(run, function="sample_summaries"))
     if found.n_records <= found.n_examples:
         return []
     return summarise_samples(st.runs.records(found.run_id), st.suites.get(found.suite_digest))
 
 
-def diff_runs(a: str, b: str, *, store: Store | None = None) -> list[ManifestDifference]:
+def diff_runs(
+    a: str | RunInfo | LoggedRun, b: str | RunInfo | LoggedRun, *, store: Store | None = None
+) -> list[ManifestDifference]:
     """What differs between the manifests of two runs (code, packages, config, data, model)."""
     st = _store(store)
-    return diff_manifests(st.runs.get(a).manifest, st.runs.get(b).manifest)
-
-
-@dataclass(frozen=True)
-class ExportedRun:
-    """What :func:`export_run` wrote."""
-
-    run: Run
-    """The exported run."""
-    path: Path
-    """The file written."""
-    n_records: int
-    """How many records it holds."""
-
-
-_EXPORT_FORMATS = (".parquet", ".csv", ".jsonl", ".ndjson")
-
-
-def export_run(run: str, output: str | Path, *, store: Store | None = None) -> ExportedRun:
-    """Write a stored run's records to ``output``: Parquet, CSV or JSONL by its suffix
-    (``.parquet``, ``.csv``, ``.jsonl`` or ``.ndjson``). The file appears whole or not at all."""
-    check_instance(run, "run", "export_run", str, "a run id or unique id prefix (str)")
-    check_instance(output, "output", "export_run", (str, Path), "a file path (str or Path)")
-    path = Path(output)
-    st = _store(store)
-    found = st.runs.get(run)
-    suffix = path.suffix.lower()
-    if suffix not in _EXPORT_FORMATS:
-        raise ConfigError(
-            f"The output of 'runs export' must end in .parquet, .csv or .jsonl. Got {path.name!r}."
-        )
-    table = st.runs.records(found.run_id)
-    with atomic_path(path) as temporary:
-        _write_table(table, temporary, suffix)
-    return ExportedRun(run=found, path=path, n_records=table.num_rows)
-
-
-def _write_table(table: pa.Table, path: Path, suffix: str) -> None:
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        pq.write_table(table, path)
-    elif suffix == ".csv":
-        import pyarrow.csv as pacsv
-
-        pacsv.write_csv(table, path)
-    else:
-        table.to_pandas().to_json(path, orient="records", lines=True, force_ascii=False)
+    first = st.runs.get(run_ref(a, parameter="a", function="diff_runs"))
+    second = st.runs.get(run_ref(b, parameter="b", function="diff_runs"))
+    return diff_manifests(first.manifest, second.manifest)
