@@ -62,12 +62,23 @@ def _design_effect(value: Any, function: str) -> float:
     return 1.0 if value is None else _positive(value, "design_effect", function)
 
 
+def _nct_sf(x: float, df: float, nc: float) -> float:
+    """``scipy.stats.nct.sf``: the same special function, without importing ``scipy.stats``."""
+    try:
+        from scipy.special._ufuncs import _nct_sf as sf
+    except ImportError:  # a SciPy that moved it: the public (slower to import) route
+        return float(stats.nct.sf(x, df, nc))
+    return float(min(max(float(sf(x, df, nc)), 0.0), 1.0))
+
+
 def _t_power(effect: float, sd: float, n_eff: float, df: float, alpha: float, two: bool) -> float:
+    # the special functions behind scipy.stats.t.ppf and nct.cdf / nct.sf: importing
+    # scipy.stats for them would cost more than a whole comparison
     nc = effect * math.sqrt(n_eff) / sd
     if two:
-        crit = float(stats.t.ppf(1.0 - alpha / 2.0, df))
-        return float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
-    return float(stats.nct.sf(float(stats.t.ppf(1.0 - alpha, df)), df, nc))
+        crit = float(special.stdtrit(df, 1.0 - alpha / 2.0))
+        return _nct_sf(crit, df, nc) + float(special.nctdtr(df, nc, -crit))
+    return _nct_sf(float(special.stdtrit(df, 1.0 - alpha)), df, nc)
 
 
 def paired_t_power(
