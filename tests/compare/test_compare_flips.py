@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
+import assay
+from assay.cli import main
 from assay.compare import compare_records
 from assay.compare._flips import listed_counts
 from assay.data import SuiteData, make_suite
 from assay.testing import comparison_suite as suite
 from assay.testing import paired_records as records
-from assay.testing import run_info
+from assay.testing import run_info, synthetic_records, synthetic_suite
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +138,25 @@ def test_record_order_does_not_change_flips(data: SuiteData, runs: tuple) -> Non
 )
 def test_the_cap_is_shared_fairly(worse: int, better: int, cap: int | None, expected) -> None:
     assert listed_counts(worse, better, cap) == expected
+
+
+def test_the_cli_lists_as_many_flips_as_asked_and_counts_them_all(home, capsys) -> None:
+    data = synthetic_suite(600, seed=3)
+    runs = [
+        assay.log_run(synthetic_records(data, accuracy=acc, seed=s), suite=data, model=f"m@{s}")
+        for s, acc in ((1, 0.7), (2, 0.75))
+    ]
+    b, c = (r.run.run_id for r in runs)
+    tables = [assay.open_store().runs.records(i) for i in (b, c)]
+    base, cand = (_per_example(t, "accuracy") for t in tables)
+    worse = sum(cand[e] < base[e] for e in base.keys() & cand.keys())
+    better = sum(cand[e] > base[e] for e in base.keys() & cand.keys())
+    for flag, listed in (("-1", worse + better), ("0", 0), ("9", 9)):
+        assert main(["compare", b, c, "--max-flips", flag, "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["flip_counts"] == [{"metric": "accuracy", "worse": worse, "better": better}]
+        assert len(out["flips"]) == listed
+    assert main(["gate", b, c, "--max-flips", "4", "--json"]) in (0, 1, 2)
+    flips = json.loads(capsys.readouterr().out)["comparison"]["flips"]
+    assert [f["regression"] for f in flips] == [True, True, False, False]
+    assert main(["compare", b, c, "--max-flips", "-2"]) != 0
