@@ -21,13 +21,14 @@ as in the clustered test.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 from assay._util import check_choice, check_int, check_number
 from assay.errors import ParameterError
 from assay.stats._checks import check_probability
 from assay.stats._clustered import z_quantile
-from assay.stats._scipy import optimize, special, stats
+from assay.stats._scipy import special, stats
 
 __all__ = [
     "mcnemar_mde",
@@ -148,7 +149,43 @@ def minimum_detectable_effect(
     high = 2.0 * (z_a + z_quantile(target)) * sd / math.sqrt(n_eff) + 1e-12
     while shortfall(high) < 0.0:
         high *= 2.0
-    return float(optimize.brentq(shortfall, 0.0, high, xtol=1e-14, rtol=1e-12))
+    return bracketed_root(shortfall, 0.0, high, xtol=1e-14, rtol=1e-12)
+
+
+def bracketed_root(
+    f: Callable[[float], float], a: float, b: float, *, xtol: float, rtol: float
+) -> float:
+    """A root of ``f`` in ``[a, b]`` (``f(a)`` and ``f(b)`` of opposite signs), to within
+    ``xtol + rtol * |root|``: secant steps damped as Anderson and Björck do, and a bisection
+    whenever a step did not halve the bracket, so it always converges.
+
+    As ``scipy.optimize.brentq`` to the same tolerance, without importing ``scipy.optimize``
+    (half a second or more) for the one root a comparison needs.
+    """
+    fa, fb = f(a), f(b)
+    if fa == 0.0:
+        return a
+    halve = False
+    for _ in range(400):
+        if fb == 0.0:
+            return b
+        width = abs(b - a)
+        x = 0.5 * (a + b) if halve else b - fb * (b - a) / (fb - fa)
+        if not min(a, b) < x < max(a, b):  # rounding left the bracket: halve it
+            x = 0.5 * (a + b)
+        fx = f(x)
+        if math.isnan(fx):
+            raise ValueError(f"the function is NaN at {x}: no root can be bracketed")
+        if (fx > 0.0) == (fb > 0.0):  # same side as b: keep a, damp it (Anderson-Björck)
+            m = 1.0 - fx / fb
+            fa *= m if m > 0.0 else 0.5
+        else:
+            a, fa = b, fb
+        b, fb = x, fx
+        if abs(b - a) < xtol + rtol * abs(b):
+            break
+        halve = abs(b - a) > 0.5 * width
+    return b
 
 
 def required_sample_size(
