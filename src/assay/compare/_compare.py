@@ -16,7 +16,7 @@ from assay.compare._groups import Layout, build_layout, cluster_codes, overall_f
 from assay.compare._means import GroupResults, compare_means, is_binary
 from assay.compare._methods import describe_methods
 from assay.compare._nonmean import NonMeanPlan, compare_non_means
-from assay.compare._resampled import compare_quantile
+from assay.compare._resampled import compare_quantile, latency_units
 from assay.compare._results import Collected, Kind, MetricOutcome, metric_rows
 from assay.core import (
     Comparison,
@@ -145,11 +145,12 @@ def _operational(
             example_means(s, record_scores(s, "latency_ms", exclude_errors=False), n).means
             for s in (paired.baseline, paired.candidate)
         )
+        groups = latency_units(b, c, layout)
         for name, q in LATENCY_QUANTILES:
             if name in taken:
                 continue
-            r = compare_quantile(b, c, q, layout, rng, resamples, conf)
-            if r is None and int((~np.isnan(b) & ~np.isnan(c)).sum()) >= 2:
+            r = compare_quantile(b, c, q, groups, rng, resamples, conf)
+            if r is None and int(groups.valid.sum()) >= 2:
                 out.not_compared.append(
                     f"{name}: examples timed together (one batch, one shared latency) are "
                     "resampled together, with the suite's clusters kept whole, and that leaves "

@@ -73,12 +73,14 @@ def _nct_sf(x: float, df: float, nc: float) -> float:
 
 
 def _t_power(effect: float, sd: float, n_eff: float, df: float, alpha: float, two: bool) -> float:
-    # the special functions behind scipy.stats.t.ppf and nct.cdf / nct.sf: importing
+    # the special functions behind scipy.stats.t.ppf and nct.sf: importing
     # scipy.stats for them would cost more than a whole comparison
     nc = effect * math.sqrt(n_eff) / sd
     if two:
         crit = float(special.stdtrit(df, 1.0 - alpha / 2.0))
-        return _nct_sf(crit, df, nc) + float(special.nctdtr(df, nc, -crit))
+        # P(T < -crit) as P(-T > crit), -T being noncentral t with -nc: the same value where
+        # scipy's nct.cdf is finite, and no NaN where it is not (large nc, few df)
+        return _nct_sf(crit, df, nc) + _nct_sf(crit, df, -nc)
     return _nct_sf(float(special.stdtrit(df, 1.0 - alpha)), df, nc)
 
 
