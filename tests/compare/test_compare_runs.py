@@ -127,8 +127,11 @@ def test_flips_list_regressions_first_with_the_records_text(data: SuiteData, run
         assert (flip.input, flip.reference) == (b["input"], b["reference"])
         assert (flip.baseline_output, flip.candidate_output) == (b["output"], c["output"])
     score = [f for f in result.flips if f.metric == "score"]
-    harm = [f.baseline_score - f.candidate_score for f in score]
+    harm = [f.baseline_score - f.candidate_score for f in score if f.regression]
     assert harm == sorted(harm, reverse=True) and all(h > 0 for h in harm)
+    gain = [f.change for f in score if not f.regression]
+    assert gain == sorted(gain, reverse=True) and all(g > 0 for g in gain)
+    assert (len(harm), len(gain)) == (4, 3)  # seven shared fairly, regressions the odd one
 
 
 def test_flips_respect_a_lower_is_better_goal() -> None:

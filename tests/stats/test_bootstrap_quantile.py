@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import itertools
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,6 +19,7 @@ from assay.stats import (
     quantile_bootstrap,
 )
 from assay.stats.bootstrap import _band as band
+from assay.stats.bootstrap import _cluster_band as cluster_band
 from assay.stats.bootstrap import _order as order
 
 
@@ -128,11 +132,80 @@ def test_self_comparison_swap_and_slices() -> None:
         assert r.difference.n == mask.sum()
 
 
-def test_clusters_use_dense_weights() -> None:
+def test_clusters_use_the_band_method_and_dense_weights_on_request() -> None:
     a, b = _latencies(600, seed=8)
     clusters = np.repeat(np.arange(120), 5)
     r = paired_quantile_bootstrap(a, b, 0.5, rng=1, resamples=400, clusters=clusters)
-    assert r.difference.n_clusters == 120 and "dense" in r.difference.notes[0]
+    assert r.difference.n_clusters == 120 and "whole clusters" in r.difference.notes[0]
+    d = paired_quantile_bootstrap(
+        a, b, 0.5, rng=1, resamples=400, clusters=clusters, fast_path=False
+    )
+    assert d.difference.n_clusters == 120 and "dense" in d.difference.notes[0]
+    assert r.difference.estimate == d.difference.estimate
+
+
+def _exact_cluster_distribution(x: np.ndarray, groups: np.ndarray, q: float) -> dict[float, float]:
+    """Every multinomial resample of the clusters, with its probability (an exact reference)."""
+    k = int(groups.max()) + 1
+    out: dict[float, float] = {}
+    for w in itertools.product(range(k + 1), repeat=k):
+        if sum(w) != k:
+            continue
+        p = math.factorial(k) / math.prod(math.factorial(c) for c in w) / k**k
+        value = float(np.quantile(np.repeat(x, np.asarray(w)[groups]), q))
+        out[round(value, 9)] = out.get(round(value, 9), 0.0) + p
+    return out
+
+
+@pytest.mark.parametrize("band_sd", [5.0, 0.0])
+def test_clustered_band_replicates_follow_the_exact_bootstrap_distribution(
+    monkeypatch, band_sd: float
+) -> None:
+    # 5 clusters of unequal sizes: 126 resamples, enumerated; band_sd 0 forces the exact
+    # recomputation of resamples whose quantile leaves the band
+    monkeypatch.setattr(cluster_band, "_BAND_SD", band_sd)
+    x = np.array([3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0, 6.0, 5.5, 3.5, 8.0])
+    groups = np.array([0, 0, 1, 1, 1, 2, 3, 3, 3, 3, 4])
+    exact = _exact_cluster_distribution(x, groups, 0.7)
+    w = bootstrap_weights(5, 40_000, rng=11)
+    order_x = np.argsort(x, kind="stable")
+    reps = cluster_band.cluster_band_replicates(
+        x[None, :], np.ones((1, x.size), bool), [[order_x]], groups, 0.7, w
+    )
+    assert reps is not None
+    seen = collections.Counter(np.round(reps[0, 0], 9).tolist())
+    assert set(seen) <= set(exact)
+    keys = sorted(exact)
+    observed = np.array([seen.get(v, 0) for v in keys], dtype=float)
+    expected = np.array([exact[v] for v in keys]) * reps.shape[2]
+    assert stats.chisquare(observed, expected).pvalue > 1e-3
+
+
+def test_clustered_band_method_matches_dense_weights_by_simulation() -> None:
+    a, b = _latencies(2000, seed=12)
+    clusters = np.random.default_rng(13).integers(0, 300, 2000)
+    for q in (0.5, 0.95):
+        band = paired_quantile_bootstrap(a, b, q, rng=5, resamples=6000, clusters=clusters)
+        dense = paired_quantile_bootstrap(
+            a, b, q, rng=6, resamples=6000, clusters=clusters, fast_path=False
+        )
+        se = dense.difference.se
+        assert band.difference.se == pytest.approx(se, rel=0.06)
+        assert abs(band.difference.low - dense.difference.low) < 0.2 * se
+        assert abs(band.difference.high - dense.difference.high) < 0.2 * se
+
+
+def test_timing_groups_sharing_one_value_match_dense_weights() -> None:
+    rng = np.random.default_rng(14)
+    groups = np.repeat(np.arange(40), rng.integers(20, 60, 40))
+    base = rng.lognormal(3.0, 0.4, 40)[groups]
+    cand = base * rng.lognormal(0.05, 0.1, 40)[groups]
+    band = paired_quantile_bootstrap(base, cand, 0.95, rng=2, resamples=4000, clusters=groups)
+    dense = paired_quantile_bootstrap(
+        base, cand, 0.95, rng=3, resamples=4000, clusters=groups, fast_path=False
+    )
+    assert band.difference.estimate == dense.difference.estimate
+    assert band.difference.se == pytest.approx(dense.difference.se, rel=0.08)
 
 
 def test_degenerate_inputs() -> None:

@@ -25,6 +25,22 @@ SharedOnly = Annotated[
     ),
 ]
 Seed = Annotated[int, typer.Option(help="Seed of the bootstrap resampling.")]
+MaxFlips = Annotated[
+    int,
+    typer.Option(
+        "--max-flips",
+        min=-1,
+        metavar="N",
+        help="Flipped examples listed per metric, shared between regressions and "
+        "improvements (0 none, -1 all); the counts are always complete.",
+    ),
+]
+
+
+def _flips_cap(max_flips: int) -> int | None:
+    return None if max_flips < 0 else max_flips
+
+
 PolicyOption = Annotated[
     Path | None, typer.Option("--policy", help="Policy YAML (default: the shipped default policy).")
 ]
@@ -110,12 +126,18 @@ def compare_command(
     candidate: Candidate,
     shared_only: SharedOnly = False,
     seed: Seed = 0,
+    max_flips: MaxFlips = 50,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Compare two runs paired by example: every metric × slice with intervals, tests and p-values."""
     c = assay.compare_runs(
-        baseline, candidate, shared_only=shared_only, rng=seed, store=assay.open_store(db)
+        baseline,
+        candidate,
+        shared_only=shared_only,
+        rng=seed,
+        max_flips=_flips_cap(max_flips),
+        store=assay.open_store(db),
     )
     if json:
         emit_json(c.model_dump(mode="json"))
@@ -139,6 +161,7 @@ def gate_command(
     ] = False,
     shared_only: SharedOnly = False,
     seed: Seed = 0,
+    max_flips: MaxFlips = 50,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> int:
@@ -152,6 +175,7 @@ def gate_command(
             output=report or "assay-reports",
             shared_only=shared_only,
             rng=seed,
+            max_flips=_flips_cap(max_flips),
             store=store,
         )
         comparison, verdict, files = rec.comparison, rec.verdict, rec.files
@@ -164,6 +188,7 @@ def gate_command(
             output=report,
             shared_only=shared_only,
             rng=seed,
+            max_flips=_flips_cap(max_flips),
             store=store,
         )
         comparison, verdict, files = gated.comparison, gated.verdict, gated.files
@@ -196,6 +221,7 @@ def report_command(
     ] = Path("assay-reports"),
     shared_only: SharedOnly = False,
     seed: Seed = 0,
+    max_flips: MaxFlips = 50,
     db: DbOption = None,
 ) -> None:
     """Write the HTML and Markdown reports and the decision memo for two runs."""
@@ -206,6 +232,7 @@ def report_command(
         output=output,
         shared_only=shared_only,
         rng=seed,
+        max_flips=_flips_cap(max_flips),
         store=assay.open_store(db),
     )
     for key, path in gated.files.items():

@@ -16,11 +16,12 @@ from assay.compare._groups import Layout, build_layout, cluster_codes, overall_f
 from assay.compare._means import GroupResults, compare_means, is_binary
 from assay.compare._methods import describe_methods
 from assay.compare._nonmean import NonMeanPlan, compare_non_means
-from assay.compare._resampled import compare_quantile
+from assay.compare._resampled import compare_quantile, latency_units
 from assay.compare._results import Collected, Kind, MetricOutcome, metric_rows
 from assay.core import (
     Comparison,
     Coverage,
+    FlipCount,
     ManifestDifference,
     MetricSpec,
     Run,
@@ -95,7 +96,7 @@ def _mean_metric(
     paired: PairedRuns,
     layout: Layout,
     conf: float,
-    max_flips: int,
+    max_flips: int | None,
     out: Collected,
 ) -> None:
     scores = {}
@@ -115,7 +116,9 @@ def _mean_metric(
     groups = compare_means(b, c, layout, conf, binary)
     kind: Kind = "binary" if binary else "mean"
     out.outcomes.append(MetricOutcome(spec.name, spec.goal, kind, groups, notes))
-    out.flips += find_flips(spec.name, spec.goal, b, c, binary, max_flips)
+    count, listed = find_flips(spec.name, spec.goal, b, c, max_flips)
+    out.flip_counts.append(count)
+    out.flips += listed
 
 
 def _operational(
@@ -142,11 +145,12 @@ def _operational(
             example_means(s, record_scores(s, "latency_ms", exclude_errors=False), n).means
             for s in (paired.baseline, paired.candidate)
         )
+        groups = latency_units(b, c, layout)
         for name, q in LATENCY_QUANTILES:
             if name in taken:
                 continue
-            r = compare_quantile(b, c, q, layout, rng, resamples, conf)
-            if r is None and int((~np.isnan(b) & ~np.isnan(c)).sum()) >= 2:
+            r = compare_quantile(b, c, q, groups, rng, resamples, conf)
+            if r is None and int(groups.valid.sum()) >= 2:
                 out.not_compared.append(
                     f"{name}: examples timed together (one batch, one shared latency) are "
                     "resampled together, with the suite's clusters kept whole, and that leaves "
@@ -156,6 +160,10 @@ def _operational(
                 overall: GroupResults = [[r]]
                 overall += [[None] * f.size for f in layout.families[1:]]
                 out.outcomes.append(MetricOutcome(name, "lower", "bootstrap", overall))
+
+
+def _ordered_counts(counts: list[FlipCount], rank: dict[str, int]) -> list[FlipCount]:
+    return sorted(counts, key=lambda c: rank.get(c.metric, len(rank)))
 
 
 def compare_records(
@@ -170,7 +178,7 @@ def compare_records(
     slices: Sequence[str] | None = None,
     rng: int | np.random.Generator = 0,
     resamples: int = 2000,
-    max_flips: int = 50,
+    max_flips: int | None = 50,
     min_slice_size: int = 30,
     manifest_differences: list[ManifestDifference] | None = None,
 ) -> Comparison:
@@ -196,10 +204,18 @@ def compare_records(
     ``cost_per_example`` (paired t) and ``latency_p50`` / ``latency_p95`` (paired bootstrap of
     the quantile difference, all examples only) are added, lower being better. ``methods``
     lists every method used, in words.
+
+    Flips: ``flip_counts`` holds, per metric with a per-example score, the true number of
+    examples on which the candidate scored worse and better. ``flips`` lists, per metric, up
+    to ``max_flips`` of them (``None``: all), shared fairly between the two directions (half
+    each, regressions the odd one; what one direction cannot use goes to the other): every
+    regression first, then the improvements, each direction by the size of the change
+    (``Flip.change``, in the metric's units, positive when the candidate is better), ties by
+    example id, with the records' text.
     """
     conf = check_probability(confidence, "confidence", _FN)
     n_resamples = check_int(resamples, "resamples", _FN, minimum=1)
-    flips_cap = check_int(max_flips, "max_flips", _FN, minimum=0)
+    flips_cap = None if max_flips is None else check_int(max_flips, "max_flips", _FN, minimum=0)
     small = check_int(min_slice_size, "min_slice_size", _FN, minimum=0)
     attributes = _attributes(slices, suite)
     seed = _seed(rng)  # an int: the methods section reports it
@@ -251,7 +267,8 @@ def compare_records(
             suite_examples=suite.n_examples,
         ),
         results=results,
-        flips=build_flips(paired, out.flips),
+        flips=build_flips(paired, sorted(out.flips, key=lambda f: rank.get(f.metric, len(rank)))),
+        flip_counts=_ordered_counts(out.flip_counts, rank),
         errors=errors,
         manifest_differences=[
             {"path": d.path, "a": d.a, "b": d.b} for d in manifest_differences or []

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.compare._align import PairedRuns, RunSide
-from assay.core import Flip
+from assay.core import Flip, FlipCount
 
-__all__ = ["FlipCandidate", "build_flips", "find_flips"]
+__all__ = ["FlipCandidate", "build_flips", "find_flips", "listed_counts"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -22,13 +22,43 @@ IntArray = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class FlipCandidate:
-    """One example of one metric that changed; ``regression`` when the candidate is worse."""
+    """One example of one metric that changed; ``change`` > 0 when the candidate is better."""
 
     example: int
     metric: str
     baseline_score: float
     candidate_score: float
-    regression: bool
+    change: float
+
+    @property
+    def regression(self) -> bool:
+        """Whether the candidate scored worse on this example."""
+        return self.change < 0
+
+
+def listed_counts(worse: int, better: int, max_flips: int | None) -> tuple[int, int]:
+    """How many regressions and improvements to list within ``max_flips`` for one metric.
+
+    The cap is shared fairly: each direction gets half (regressions the odd one), and what one
+    direction cannot use goes to the other. ``None`` lists every change.
+    """
+    if max_flips is None:
+        return worse, better
+    n_worse = min(worse, max((max_flips + 1) // 2, max_flips - better))
+    return n_worse, min(better, max_flips - n_worse)
+
+
+def _largest(index: IntArray, size: FloatArray, k: int) -> IntArray:
+    """The ``k`` entries of ``index`` (ascending) with the largest ``size``, largest first,
+    ties by index (so by example id: paired examples are numbered in id order)."""
+    if k < index.size:
+        cut = -np.partition(-size, k - 1)[k - 1] if k else np.inf
+        above = size > cut
+        tied = np.flatnonzero(size == cut)[: k - int(above.sum())]
+        keep = np.flatnonzero(above)
+        keep = np.concatenate((keep, tied))
+        index, size = index[keep], size[keep]
+    return index[np.lexsort((index, -size))]
 
 
 def find_flips(
@@ -36,30 +66,26 @@ def find_flips(
     goal: Literal["higher", "lower"],
     b: FloatArray,
     c: FloatArray,
-    binary: bool,
-    max_flips: int,
-) -> list[FlipCandidate]:
-    """Up to ``max_flips`` changed examples of one metric, regressions first.
+    max_flips: int | None,
+) -> tuple[FlipCount, list[FlipCandidate]]:
+    """The true counts of changed examples of one metric, and the ones to list.
 
-    0/1 metrics: right to wrong (regressions, in example-id order), then wrong to right.
-    Other metrics: the largest regressions by how much worse the candidate scored.
+    ``change`` is how much better the candidate scored, in the metric's units and goal
+    direction. Each direction is ordered by the size of the change (0/1 metrics: all the
+    same size, so by example id); ``max_flips`` is shared as :func:`listed_counts` says.
     """
     valid = ~(np.isnan(b) | np.isnan(c))
-    harm = np.where(valid, (b - c) if goal == "higher" else (c - b), 0.0)
-    if binary:
-        worse = np.flatnonzero(harm > 0)[:max_flips]
-        better = np.flatnonzero(harm < 0)[: max_flips - worse.size]
-        chosen = [(int(i), True) for i in worse] + [(int(i), False) for i in better]
-    else:
-        worse = np.flatnonzero(harm > 0)
-        if worse.size > max_flips:
-            worse = (
-                worse[np.argpartition(-harm[worse], max_flips - 1)[:max_flips]]
-                if max_flips
-                else worse[:0]
-            )
-        chosen = [(int(i), True) for i in worse[np.lexsort((worse, -harm[worse]))]]
-    return [FlipCandidate(i, metric, float(b[i]), float(c[i]), reg) for i, reg in chosen]
+    change = np.where(valid, (c - b) if goal == "higher" else (b - c), 0.0)
+    worse, better = np.flatnonzero(change < 0), np.flatnonzero(change > 0)
+    count = FlipCount(metric=metric, worse=int(worse.size), better=int(better.size))
+    n_worse, n_better = listed_counts(worse.size, better.size, max_flips)
+    chosen = np.concatenate(
+        (_largest(worse, -change[worse], n_worse), _largest(better, change[better], n_better))
+    )
+    return count, [
+        FlipCandidate(int(i), metric, float(b[i]), float(c[i]), float(change[i]))
+        for i in chosen.tolist()
+    ]
 
 
 def _first_records(side: RunSide, examples: IntArray) -> dict[int, int]:
@@ -104,6 +130,8 @@ def build_flips(paired: PairedRuns, found: Sequence[FlipCandidate]) -> list[Flip
             metric=f.metric,
             baseline_score=f.baseline_score,
             candidate_score=f.candidate_score,
+            regression=f.regression,
+            change=f.change,
             input=inputs.get(f.example),
             reference=references.get(f.example),
             baseline_output=out_b.get(f.example),

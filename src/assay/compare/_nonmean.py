@@ -12,7 +12,6 @@ from assay.compare._align import IntArray, PairedRuns, RunSide, example_means, r
 from assay.compare._flips import find_flips
 from assay.compare._groups import Layout
 from assay.compare._inputs import RecordInputs, example_inputs, record_inputs
-from assay.compare._means import is_binary
 from assay.compare._resampled import SumsMetric, compare_custom, compare_sums
 from assay.compare._results import Collected, MetricOutcome
 from assay.core import MetricSpec
@@ -94,7 +93,7 @@ def _example_statistics(
     return sums, valid, None
 
 
-def _flips(spec: MetricSpec, paired: PairedRuns, max_flips: int, out: Collected) -> None:
+def _flips(spec: MetricSpec, paired: PairedRuns, max_flips: int | None, out: Collected) -> None:
     """Flips of a non-mean metric follow its per-example score column, when it has one."""
     tables = (paired.baseline.table, paired.candidate.table)
     if not all(spec.name in t.column_names for t in tables):
@@ -104,7 +103,9 @@ def _flips(spec: MetricSpec, paired: PairedRuns, max_flips: int, out: Collected)
         for s in (paired.baseline, paired.candidate)
     )
     if (~np.isnan(b) & ~np.isnan(c)).any():
-        out.flips += find_flips(spec.name, spec.goal, b, c, is_binary(b, c), max_flips)
+        count, listed = find_flips(spec.name, spec.goal, b, c, max_flips)
+        out.flip_counts.append(count)
+        out.flips += listed
 
 
 def compare_non_means(
@@ -114,7 +115,7 @@ def compare_non_means(
     confidence: float,
     rng: int,
     resamples: int,
-    max_flips: int,
+    max_flips: int | None,
     out: Collected,
 ) -> None:
     """Bootstrap every planned metric on every group; functions of sums share one draw."""

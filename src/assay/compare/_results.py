@@ -10,7 +10,7 @@ from typing import Any, Literal
 from assay.compare._flips import FlipCandidate
 from assay.compare._groups import Layout
 from assay.compare._means import GroupResults
-from assay.core import Interval, MetricComparison
+from assay.core import FlipCount, Interval, MetricComparison
 from assay.stats import (
     Estimate,
     McNemarResult,
@@ -46,6 +46,8 @@ class Collected:
 
     outcomes: list[MetricOutcome] = field(default_factory=list)
     flips: list[FlipCandidate] = field(default_factory=list)
+    flip_counts: list[FlipCount] = field(default_factory=list)
+    """True counts of changed examples per metric, in both directions."""
     missing: dict[str, dict[str, int]] = field(
         default_factory=lambda: {"baseline": {}, "candidate": {}}
     )

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from assay.errors import DataError
 from assay.stats._results import Alternative, Estimate
-from assay.stats._scipy import stats
+from assay.stats._scipy import special
 
 __all__ = [
     "ClusterCodes",
@@ -45,14 +45,17 @@ NO_SPREAD = "all values are identical: the interval collapses to the point"
 
 @lru_cache(maxsize=1024)
 def t_quantile(p: float, df: int) -> float:
-    """Quantile of Student's t (cached: simulations and slices ask for the same few)."""
-    return float(stats.t.ppf(p, df))
+    """Quantile of Student's t (cached: simulations and slices ask for the same few).
+
+    ``scipy.special.stdtrit`` is what ``scipy.stats.t.ppf`` evaluates, without importing
+    ``scipy.stats`` (a second or more) for one number."""
+    return float(special.stdtrit(df, p))
 
 
 @lru_cache(maxsize=256)
 def z_quantile(p: float) -> float:
-    """Quantile of the standard normal."""
-    return float(stats.norm.ppf(p))
+    """Quantile of the standard normal (``scipy.special.ndtri``, as ``scipy.stats.norm.ppf``)."""
+    return float(special.ndtri(p))
 
 
 def plain(value: Any) -> Any:

@@ -42,7 +42,7 @@ from assay.stats._clustered import (
     z_quantile,
 )
 from assay.stats._results import Estimate
-from assay.stats._scipy import stats
+from assay.stats._scipy import special, stats
 
 __all__ = [
     "SampleAverages",
@@ -150,8 +150,10 @@ def proportion_interval(
     if method == "wilson":
         low, high = wilson_bounds(p, trials, z_quantile(1.0 - alpha / 2.0))
     elif method == "clopper-pearson":
-        low = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2.0, k, trials - k + 1))
-        high = 1.0 if k == trials else float(stats.beta.ppf(1.0 - alpha / 2.0, k + 1, trials - k))
+        low = 0.0 if k == 0 else float(special.betaincinv(k, trials - k + 1, alpha / 2.0))
+        high = (
+            1.0 if k == trials else float(special.betaincinv(k + 1, trials - k, 1.0 - alpha / 2.0))
+        )
     elif method == "normal":
         half = z_quantile(1.0 - alpha / 2.0) * math.sqrt(p * (1.0 - p) / trials)
         low, high = p - half, p + half

@@ -21,13 +21,14 @@ as in the clustered test.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 from assay._util import check_choice, check_int, check_number
 from assay.errors import ParameterError
 from assay.stats._checks import check_probability
 from assay.stats._clustered import z_quantile
-from assay.stats._scipy import optimize, special, stats
+from assay.stats._scipy import special, stats
 
 __all__ = [
     "mcnemar_mde",
@@ -62,12 +63,25 @@ def _design_effect(value: Any, function: str) -> float:
     return 1.0 if value is None else _positive(value, "design_effect", function)
 
 
+def _nct_sf(x: float, df: float, nc: float) -> float:
+    """``scipy.stats.nct.sf``: the same special function, without importing ``scipy.stats``."""
+    try:
+        from scipy.special._ufuncs import _nct_sf as sf
+    except ImportError:  # a SciPy that moved it: the public (slower to import) route
+        return float(stats.nct.sf(x, df, nc))
+    return float(min(max(float(sf(x, df, nc)), 0.0), 1.0))
+
+
 def _t_power(effect: float, sd: float, n_eff: float, df: float, alpha: float, two: bool) -> float:
+    # the special functions behind scipy.stats.t.ppf and nct.sf: importing
+    # scipy.stats for them would cost more than a whole comparison
     nc = effect * math.sqrt(n_eff) / sd
     if two:
-        crit = float(stats.t.ppf(1.0 - alpha / 2.0, df))
-        return float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
-    return float(stats.nct.sf(float(stats.t.ppf(1.0 - alpha, df)), df, nc))
+        crit = float(special.stdtrit(df, 1.0 - alpha / 2.0))
+        # P(T < -crit) as P(-T > crit), -T being noncentral t with -nc: the same value where
+        # scipy's nct.cdf is finite, and no NaN where it is not (large nc, few df)
+        return _nct_sf(crit, df, nc) + _nct_sf(crit, df, -nc)
+    return _nct_sf(float(special.stdtrit(df, 1.0 - alpha)), df, nc)
 
 
 def paired_t_power(
@@ -137,7 +151,43 @@ def minimum_detectable_effect(
     high = 2.0 * (z_a + z_quantile(target)) * sd / math.sqrt(n_eff) + 1e-12
     while shortfall(high) < 0.0:
         high *= 2.0
-    return float(optimize.brentq(shortfall, 0.0, high, xtol=1e-14, rtol=1e-12))
+    return bracketed_root(shortfall, 0.0, high, xtol=1e-14, rtol=1e-12)
+
+
+def bracketed_root(
+    f: Callable[[float], float], a: float, b: float, *, xtol: float, rtol: float
+) -> float:
+    """A root of ``f`` in ``[a, b]`` (``f(a)`` and ``f(b)`` of opposite signs), to within
+    ``xtol + rtol * |root|``: secant steps damped as Anderson and Björck do, and a bisection
+    whenever a step did not halve the bracket, so it always converges.
+
+    As ``scipy.optimize.brentq`` to the same tolerance, without importing ``scipy.optimize``
+    (half a second or more) for the one root a comparison needs.
+    """
+    fa, fb = f(a), f(b)
+    if fa == 0.0:
+        return a
+    halve = False
+    for _ in range(400):
+        if fb == 0.0:
+            return b
+        width = abs(b - a)
+        x = 0.5 * (a + b) if halve else b - fb * (b - a) / (fb - fa)
+        if not min(a, b) < x < max(a, b):  # rounding left the bracket: halve it
+            x = 0.5 * (a + b)
+        fx = f(x)
+        if math.isnan(fx):
+            raise ValueError(f"the function is NaN at {x}: no root can be bracketed")
+        if (fx > 0.0) == (fb > 0.0):  # same side as b: keep a, damp it (Anderson-Björck)
+            m = 1.0 - fx / fb
+            fa *= m if m > 0.0 else 0.5
+        else:
+            a, fa = b, fb
+        b, fb = x, fx
+        if abs(b - a) < xtol + rtol * abs(b):
+            break
+        halve = abs(b - a) > 0.5 * width
+    return b
 
 
 def required_sample_size(

@@ -70,6 +70,7 @@ def compare_runs(
     confidence: float = 0.95,
     rng: int | np.random.Generator = 0,
     resamples: int = 2000,
+    max_flips: int | None = 50,
     store: Store | None = None,
 ) -> Comparison:
     """Compare two stored runs by id, paired by example.
@@ -78,7 +79,8 @@ def compare_runs(
     (which works on record tables); the manifests' differences are included. ``rng`` seeds
     the bootstrap resampling (an int or a numpy ``Generator``). A candidate stopped early by
     plan against this baseline carries its stop, replayed from the records
-    (``Comparison.early_stop``; see docs/runners.md, "Early stopping").
+    (``Comparison.early_stop``; see docs/runners.md, "Early stopping"). ``max_flips`` caps
+    the flipped examples listed per metric (``None``: all; ``flip_counts`` counts them all).
     """
     _check_runs(baseline, candidate, "compare_runs")
     check_probability(confidence, "confidence", "compare_runs")
@@ -97,6 +99,7 @@ def compare_runs(
         shared_only=shared_only,
         rng=rng,
         resamples=resamples,
+        max_flips=max_flips,
         manifest_differences=diff_manifests(base.manifest, cand.manifest),
     )
 
@@ -173,6 +176,7 @@ def gate_runs(
     output: str | Path | None = None,
     shared_only: bool = False,
     rng: int | np.random.Generator = 0,
+    max_flips: int | None = 50,
     store: Store | None = None,
 ) -> GateResult:
     """Compare two stored runs at the policy's confidence, gate the comparison, and (with
@@ -188,6 +192,7 @@ def gate_runs(
         shared_only=shared_only,
         confidence=chosen.confidence,
         rng=rng,
+        max_flips=max_flips,
         store=store,
     )
     verdict = evaluate_policy(chosen, comparison)
@@ -220,6 +225,7 @@ def decide(
     output: str | Path = "assay-reports",
     shared_only: bool = False,
     rng: int | np.random.Generator = 0,
+    max_flips: int | None = 50,
     store: Store | None = None,
 ) -> DecisionRecord:
     """Compare (at the policy's confidence), gate, write the report and memo to ``output``,
@@ -238,6 +244,7 @@ def decide(
         output=output,
         shared_only=shared_only,
         rng=rng,
+        max_flips=max_flips,
         store=st,
     )
     comparison, verdict, pol, files = gated.comparison, gated.verdict, gated.policy, gated.files

@@ -98,19 +98,20 @@ def bca_acceleration(jackknife: npt.ArrayLike, weights: npt.ArrayLike | None = N
     Zero when the jackknife values do not vary (the formula's 0/0).
     """
     jk = np.asarray(jackknife, dtype=np.float64)
-    if weights is None:
-        w = np.ones_like(jk)
-    else:
-        given = np.asarray(weights, float)
-        if (given < 0).any():
-            raise ParameterError(
-                "weights", "bca_acceleration", "non-negative multiplicities", weights
-            )
-        try:
-            w = np.broadcast_to(given, jk.shape)
-        except ValueError:
-            expected = f"one multiplicity per jackknife value {jk.shape}"
-            raise ParameterError("weights", "bca_acceleration", expected, given.shape) from None
+    if weights is None:  # unit multiplicities: the same sums without multiplying by ones
+        d = jk.sum(axis=-1, keepdims=True) / jk.shape[-1] - jk
+        num, den = (d**3).sum(axis=-1), (d**2).sum(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            unit: FloatArray = np.where(den > 0, num / (6.0 * den**1.5), 0.0)
+        return unit
+    given = np.asarray(weights, float)
+    if (given < 0).any():
+        raise ParameterError("weights", "bca_acceleration", "non-negative multiplicities", weights)
+    try:
+        w = np.broadcast_to(given, jk.shape)
+    except ValueError:
+        expected = f"one multiplicity per jackknife value {jk.shape}"
+        raise ParameterError("weights", "bca_acceleration", expected, given.shape) from None
     total = w.sum(axis=-1, keepdims=True)
     d = (w * jk).sum(axis=-1, keepdims=True) / total - jk
     num = (w * d**3).sum(axis=-1)

@@ -74,12 +74,18 @@ def jackknife_quantiles(
         h = q * (n - 2.0)
         p = math.floor(h) if n >= 2 else 0
         frac = h - p
+        if n < 2:
+            return np.full(n, np.nan), np.arange(n, dtype=np.int64)
+        # leaving out a value ranked at or below p, at p + 1, or above p + 1 gives one of
+        # three quantiles: compute those three and hand them out by rank
+        at = np.array([[p + 1, p + 2], [p, p + 2], [p, p + 1]], dtype=np.int64)
+        three = lerp(
+            sx[np.minimum(at[:, 0], n - 1)], sx[np.minimum(at[:, 1], n - 1)], np.full(3, frac)
+        )
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)
-        lo = np.where(rank <= p, p + 1, p)
-        hi = np.where(rank <= p + 1, p + 2, p + 1)
-        vals = lerp(sx[np.minimum(lo, n - 1)], sx[np.minimum(hi, n - 1)], np.full(n, frac))
-        return (vals if n >= 2 else np.full(n, np.nan)), np.arange(n, dtype=np.int64)
+        vals = np.where(rank <= p, three[0], np.where(rank == p + 1, three[1], three[2]))
+        return vals, np.arange(n, dtype=np.int64)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     by = np.lexsort((rank, groups))

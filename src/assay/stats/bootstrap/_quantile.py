@@ -3,12 +3,13 @@
 The resampled quantile is the ``"linear"`` (numpy default) quantile of the resampled data,
 i.e. of the values repeated by their integer resample weights. Two ways to get it:
 
-* **band method** (default, unclustered data; see ``_bootstrap_band``): only examples
-  ranked near the quantile get their own weights, the rest count through category totals;
-  exact, in ``O(resamples × (categories + band))``, with every slice on one draw.
-* **dense method** (with clusters, or ``fast_path=False``): full per-unit weights from the
-  shared :class:`~assay.stats.ResampleWeights`, a weighted quantile per resample,
-  ``O(resamples × n)``.
+* **band method** (default; ``_band.py``, and ``_cluster_band.py`` with clusters): only
+  examples (clusters) ranked near the quantile get their own weights, the rest count through
+  category totals; exact, in ``O(resamples × (categories + band))``, with every slice on one
+  draw. The same distribution as the dense method, from other random draws.
+* **dense method** (``fast_path=False``, or clusters too varied for categories): full
+  per-unit weights from the shared :class:`~assay.stats.ResampleWeights`, a weighted
+  quantile per resample, ``O(resamples × n)``.
 
 The jackknife (for BCa) leaves out one example, or one cluster, in ``O(n log n)``: removing
 items only shifts order statistics, so each leave-one-out quantile is read off the sorted
@@ -29,6 +30,7 @@ from assay.stats._checks import as_float_array, check_confidence, check_probabil
 from assay.stats._results import Alternative, Estimate, PairedResult
 from assay.stats.bootstrap._band import band_replicates
 from assay.stats.bootstrap._bca import IntervalMethod
+from assay.stats.bootstrap._cluster_band import cluster_band_replicates
 from assay.stats.bootstrap._core import Replicates
 from assay.stats.bootstrap._order import jackknife_quantiles, weighted_quantile
 from assay.stats.bootstrap._results import (
@@ -84,10 +86,14 @@ def _quantile_replicates(
     jobs = [(s, mod) for s in range(len(slice_idx)) for mod in range(n_models)]
     parallel_map(sort, jobs)
     orders = [[idx[lo] for lo in row] for idx, row in zip(slice_idx, local, strict=True)]
-    if clusters is None and fast_path:
+    reps: FloatArray | None = None
+    if fast_path and clusters is None:
         reps = band_replicates(values, masks, slice_idx, orders, q, weights)
         note = "band method: exact order-statistic resampling"
-    else:
+    elif fast_path and clusters is not None:
+        reps = cluster_band_replicates(values, masks, orders, clusters, q, weights)
+        note = "band method: exact order-statistic resampling of whole clusters"
+    if reps is None:
         units = np.arange(n, dtype=np.int64) if clusters is None else clusters
         reps = _dense_replicates(values, masks, orders, units, q, weights)
         note = "dense weights"
