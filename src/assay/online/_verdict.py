@@ -42,7 +42,7 @@ from assay.core import Comparison, RuleOutcome, Verdict, VerdictResult
 from assay.errors import ConfigError, ParameterError
 from assay.gates import Policy, PolicyRules, Rule, evaluate_policy, load_policy
 from assay.online._comparison import Goal, readout_comparison
-from assay.online._deviations import Analysis, Deviation, check_deviations
+from assay.online._deviations import Analysis, Deviation, check_deviations, planned_sample
 from assay.online._plan import ExperimentPlan
 from assay.online._result import Readout
 
@@ -248,6 +248,20 @@ def deviation_outcome(d: Deviation) -> RuleOutcome:
     )
 
 
+def _sample_outcome(text: str, final: bool, *, sequential: bool) -> RuleOutcome:
+    """How much of the planned sample was read: reported, never blocking by itself (an early
+    fixed-horizon look blocks through its ``early_look`` deviation)."""
+    return RuleOutcome(
+        rule="planned_sample",
+        tier="quality",
+        kind="sample",
+        metric="users per arm",
+        outcome="pass" if final or sequential else "inconclusive",
+        blocking=False,
+        reason="read " + text + (" (sequential: any look is valid)" if sequential else ""),
+    )
+
+
 def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -315,12 +329,15 @@ def decide_experiment(
     else:
         raise ParameterError("policy", fn, "a Policy, a YAML file or text, or a mapping", policy)
     deviations: list[Deviation] = []
+    after: list[RuleOutcome] = []
     if plan is not None:
-        deviations = check_deviations(
-            plan, analysis if analysis is not None else Analysis.from_readout(readout, plan=plan)
-        )
+        analysis = analysis if analysis is not None else Analysis.from_readout(readout, plan=plan)
+        deviations = check_deviations(plan, analysis)
+        progress = planned_sample(plan, analysis)
+        if progress is not None:
+            after.append(_sample_outcome(*progress, sequential=analysis.sequential))
     srm = srm_outcome(readout)
-    after = [deviation_outcome(d) for d in deviations]
+    after += [deviation_outcome(d) for d in deviations]
     decisions = []
     for treatment in readout.arms[1:]:
         comparison = readout_comparison(readout, treatment, plan=plan, goals=goals)
