@@ -105,7 +105,7 @@ def test_a_readout_just_short_of_the_plan_is_the_final_look(
     assert main(args) == code
     out = words(capsys.readouterr().out)
     shown = tolerance or "0.02"
-    assert f"planned final look: within {float(shown):g} of the plan's 20,000 users" in out
+    assert f"planned final look: within {100 * float(shown):g}% of the plan's 20,000 users" in out
     assert any(r["rule"] == "deviation_early_look" for r in rules) == (code == 2)
 
 

@@ -334,7 +334,7 @@ def readout_command(
         render_cumulative(done.cumulative)
     if done.plan is not None and done.plan.sample_size_per_arm is not None:
         console.print(
-            f"[dim]planned final look: within {sample_tolerance:.3g} of the plan's "
+            f"[dim]planned final look: within {100 * sample_tolerance:.3g}% of the plan's "
             f"{done.plan.sample_size_per_arm:,} users per arm (--sample-tolerance)[/]"
         )
     if judged is not None:
