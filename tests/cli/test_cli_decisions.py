@@ -66,6 +66,13 @@ def test_a_block_is_overridden_with_a_reason_never_approved(home, tmp_path: Path
     assert "1 OVERRIDE" in capsys.readouterr().out
     assert main(["decisions", "verify", "--json"]) == 0
     assert _json(capsys.readouterr().out)["entries"] == 3
+    # A reason and a name are shown, never obeyed by the terminal.
+    hostile = ["decisions", "override", did, "--role", "[red]lead", "--name", "Eve\x1b[2J"]
+    assert main([*hostile, "--reason", "fine\x1b]0;owned\x07 [bold]really[/]"]) == 0
+    capsys.readouterr()
+    assert main(["decisions", "show", did]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "[bold]really[/]" in out
 
 
 def test_only_a_block_can_be_overridden_and_nobody_signs_twice(home, tmp_path: Path, capsys):
