@@ -24,7 +24,7 @@ from assay.online import (
 )
 
 # These plans are sized at small traffic on purpose; how long they take is asserted, and the
-# warning about it is tested in test_online_cli.py.
+# warning about it is tested in test_online_ab_cli.py.
 pytestmark = pytest.mark.filterwarnings("ignore::assay.errors.UnderpoweredWarning")
 
 ALPHA, POWER, T = 0.05, 0.8, 3_000.0

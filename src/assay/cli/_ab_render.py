@@ -90,7 +90,7 @@ def render_readout(r: Readout) -> None:
         f"[bold]A/B readout[/] from {safe(r.source)}: control [bold]{safe(r.control)}[/], arms "
         + ", ".join(f"{safe(a)} (n={r.n_by_arm[a]:,})" for a in r.arms)
     )
-    settings = ", ".join(f"{k}={v}" for k, v in p.items() if v is not None)
+    settings = ", ".join(f"{k}={v}" for k, v in p.items() if v is not None and v != {})
     console.print(f"[dim]parameters: {safe(settings)}[/]")
     srm = r.srm
     style = "bold red" if srm.mismatch else "green"
