@@ -71,7 +71,7 @@ def design_command(
     baseline: Annotated[
         float | None, typer.Option(help="Baseline mean, or rate for proportions.")
     ] = None,
-    sd: Annotated[float | None, typer.Option(help="Per-unit standard deviation (means).")] = None,
+    sd: Annotated[float | None, typer.Option(help="Per-user standard deviation (means).")] = None,
     relative: Annotated[
         bool, typer.Option("--relative", help="MDE is relative to the baseline.")
     ] = False,
@@ -85,14 +85,15 @@ def design_command(
     cuped_correlation: Annotated[
         float, typer.Option(help="Expected pre-period correlation rho for CUPED.")
     ] = 0.0,
-    ratio: Annotated[float, typer.Option(help="Treatment units per control unit.")] = 1.0,
+    ratio: Annotated[float, typer.Option(help="Treatment users per control user.")] = 1.0,
     sequential: Annotated[
         bool, typer.Option("--sequential", help="Plan for the always-valid sequential test.")
     ] = False,
     tau: Annotated[
-        float | None, typer.Option(help="Sequential mixture sd, per-unit sds (default: the MDE).")
+        float | None,
+        typer.Option(help="Sequential mixture sd, in per-user sds (default: the MDE)."),
     ] = None,
-    daily_traffic: Annotated[float | None, typer.Option(help="Eligible units per day.")] = None,
+    daily_traffic: Annotated[float | None, typer.Option(help="Eligible users per day.")] = None,
     traffic_fraction: Annotated[
         float, typer.Option(help="Share of traffic in the experiment.")
     ] = 1.0,
@@ -221,7 +222,7 @@ def readout_command(
         ),
     ] = None,
     tau: Annotated[
-        float | None, typer.Option(help="Sequential mixture sd in per-unit sds (default 0.05).")
+        float | None, typer.Option(help="Sequential mixture sd in per-user sds (default 0.05).")
     ] = None,
     planned_split: Annotated[
         str | None, typer.Option(help="Planned split: A=0.5,B=0.5 or 50/50.")
@@ -393,7 +394,7 @@ def plan_command(
         ),
     ] = None,
     daily_traffic: Annotated[
-        float | None, typer.Option(help="Eligible units per day (default: the plan's).")
+        float | None, typer.Option(help="Eligible users per day (default: the plan's).")
     ] = None,
     steps: Annotated[
         str, typer.Option(help="Traffic shares of canary, ramp and full, comma-separated.")

@@ -250,7 +250,7 @@ def rollout_plan(
     fn = "rollout_plan"
     daily = daily_traffic if daily_traffic is not None else plan.daily_traffic
     if daily is None:
-        raise ParameterError("daily_traffic", fn, "a positive number of units per day", daily)
+        raise ParameterError("daily_traffic", fn, "a positive number of users per day", daily)
     check_number(daily, "daily_traffic", fn, low=0, low_open=True)
     shares = _check_steps(steps)
     check_int(shadow_days, "shadow_days", fn, minimum=0)

@@ -196,7 +196,7 @@ def srm_outcome(readout: Readout) -> RuleOutcome:
         rule="sample_ratio",
         tier="safety",
         kind="srm",
-        metric="units per arm",
+        metric="users per arm",
         outcome="fail" if s.mismatch else "pass",
         blocking=True,
         reason=reason,
@@ -226,7 +226,7 @@ def _family_outcome(comparison: Comparison, plan: ExperimentPlan) -> RuleOutcome
         if ok
         else (
             "the primary metric is not significant after the planned multiplicity "
-            "adjustment; more units (or the planned horizon) would settle it"
+            "adjustment; more users (or the planned horizon) would settle it"
         ),
         evidence=[r.label],
     )
