@@ -102,7 +102,8 @@ def decisions_show(
         f"{d.decision_id[:12]} -o DIR` writes them):"
     )
     for f in details.evidence:
-        console.print(f"  {safe(f.name)} ({safe(f.role)}) sha-256 {f.digest}")
+        console.print(f"  {safe(f.name)} ({safe(f.role)})")
+        console.print(f"      sha-256 {f.digest}")
         console.print(f"      stored at {safe(f.stored_at)}", soft_wrap=True)
     if not approvals:
         console.print("no sign-offs yet")
@@ -132,7 +133,8 @@ def decisions_evidence(
         emit_json([f.to_dict() for f in written])
         return
     for f in written:
-        console.print(f"{safe(f.path)}  sha-256 {f.digest} ({safe(f.role)}, digest checked)")
+        console.print(f"wrote {safe(f.path)} ({safe(f.role)})", soft_wrap=True)
+        console.print(f"      sha-256 {f.digest} (checked)")
     console.print(f"{len(written)} evidence file(s) written to {safe(output)}")
 
 
