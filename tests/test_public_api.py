@@ -23,6 +23,7 @@ PUBLIC = [
     "diff_runs",
     "early_stop_plan",
     "evaluate",
+    "export_evidence",
     "export_run",
     "gate",
     "gate_runs",

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assay.cli._ab import ab_app, parse_split
-from assay.errors import ConfigError, DataError, ParameterError
+from assay.errors import ConfigError, DataError
 from assay.online import design_experiment, readout
 
 runner = CliRunner()
@@ -97,10 +97,21 @@ def test_design_json_is_the_library_result() -> None:
     assert json.loads(result.output) == json.loads(json.dumps(expected))
 
 
-def test_design_bad_parameter_raises_the_library_error() -> None:
+def test_design_and_plan_default_to_proportions_and_say_what_is_missing(tmp_path: Path) -> None:
     result = runner.invoke(ab_app, ["design", "--mde", "0.1"])
-    assert isinstance(result.exception, ParameterError)
-    assert result.exception.parameter == "sd"
+    assert isinstance(result.exception, ConfigError)
+    assert "--baseline RATE" in str(result.exception)
+    result = runner.invoke(ab_app, ["design", "--mde", "0.1", "--kind", "mean"])
+    assert "give --sd" in str(result.exception)
+    assert "ab_sample_size" not in str(result.exception)
+    # Without --kind both commands read a proportion, and both agree with the library.
+    result = runner.invoke(ab_app, ["design", "--mde", "0.01", "--baseline", "0.1", "--json"])
+    assert result.exit_code == 0, result.output
+    expected = design_experiment(mde=0.01, kind="proportion", baseline=0.1).to_dict()
+    assert json.loads(result.output) == json.loads(json.dumps(expected))
+    for command in ("design", "plan"):
+        help_text = " ".join(runner.invoke(ab_app, [command, "--help"]).output.split())
+        assert "Default: proportion" in help_text
 
 
 def test_readout_unit_level_with_every_option(unit_file: Path) -> None:

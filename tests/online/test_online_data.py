@@ -438,10 +438,14 @@ def test_public_names_of_the_online_package() -> None:
 
     assert sorted(assay.online.__all__) == sorted(
         [
+            "DEFAULT_SAMPLE_TOLERANCE",
             "DEVIATION_KINDS",
+            "ROLLOUT_HEADING",
             "SUFFICIENT_STATISTICS_COLUMNS",
             "Analysis",
             "ArmDecision",
+            "CumulativeLift",
+            "DailyLift",
             "Deviation",
             "DeviationKind",
             "ExperimentDesign",
@@ -457,12 +461,15 @@ def test_public_names_of_the_online_package() -> None:
             "RolloutCriterion",
             "RolloutPlan",
             "RolloutStep",
+            "SegmentBreakdown",
+            "SegmentLift",
             "StepSizing",
             "UnitAggregate",
             "Winsorization",
             "aggregate_units",
             "baselines_from_readout",
             "check_deviations",
+            "cumulative_lift",
             "decide_experiment",
             "design_experiment",
             "design_from_plan",
@@ -476,8 +483,10 @@ def test_public_names_of_the_online_package() -> None:
             "readout_settings",
             "rollout_markdown",
             "rollout_plan",
+            "segment_breakdown",
             "team_draft_interleave",
             "watch",
+            "without_columns",
         ]
     )
     for name in assay.online.__all__:

@@ -23,6 +23,10 @@ from assay.online import (
     rollout_plan,
 )
 
+# These plans are sized at small traffic on purpose; how long they take is asserted, and the
+# warning about it is tested in test_online_ab_cli.py.
+pytestmark = pytest.mark.filterwarnings("ignore::assay.errors.UnderpoweredWarning")
+
 ALPHA, POWER, T = 0.05, 0.8, 3_000.0
 ZZ = stats.norm.ppf(1 - ALPHA / 2) + stats.norm.ppf(POWER)
 

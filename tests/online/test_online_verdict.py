@@ -221,8 +221,13 @@ def test_clear_win_ships() -> None:
         "sample_ratio",
         "converted_superiority",
         "latency_ms_non_inferiority",
+        "planned_sample",
     ]
     assert all(o.outcome == "pass" for o in v.rules) and ev.deviations == ()
+    assert (
+        v.rules[-1].reason
+        == "read with 20,000 users per arm (average over the arms), 100% of the planned 20,000"
+    )
     assert v.policy == "ranker (plan)"
 
 

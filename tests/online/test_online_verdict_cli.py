@@ -117,8 +117,11 @@ def test_report_files_hold_the_verdict_and_the_rollout(
     for text in (html, md, memo):  # Markdown escapes the underscore
         assert "BLOCK" in text and re.search(r"sample\\?_ratio", text)
         assert "sample-ratio mismatch" in text
-    # The rollout plan is appended after the memo's own sections.
-    assert memo.index("## Staged rollout plan") > memo.index("## 9. Sign-off")
+    # One rollout section: the plan's staged rollout in place of the memo's skeleton.
+    assert memo.count("Rollout and rollback plan") == 1 and "## Staged rollout plan" not in memo
+    section = memo.index("## 8. Rollout and rollback plan (staged rollout plan)")
+    assert memo.index("## 7.") < section < memo.index("## 9. Sign-off")
+    assert "assay monitor" not in memo and "`assay gate` exits" not in memo
     assert "| canary 10% |" in memo and "| ramp 50% |" in memo and "| ramp 5% |" not in memo
     assert "memo.md:" in capsys.readouterr().out
     assert main(args) == 1  # the default steps start with a 1% canary

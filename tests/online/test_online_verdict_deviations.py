@@ -171,7 +171,8 @@ def test_unplanned_early_look_turns_a_ship_into_inconclusive() -> None:
     assert (early.kind, early.outcome, early.blocking) == ("deviation", "inconclusive", True)
     assert v.verdict is Verdict.INCONCLUSIVE
     assert next(o for o in v.rules if o.rule == "converted_superiority").outcome == "pass"
-    assert "20,000 of 40,000" in early.reason and early.to_settle
+    assert "20,000 users per arm (average over the arms), 50% of the planned 40,000" in early.reason
+    assert "short by more than the 2% tolerance" in early.reason and early.to_settle
     # The same data at the planned horizon ships, and so does an early sequential look.
     at_horizon = plan_for(secondary_metrics=(), sample_size_per_arm=20_000)
     assert decide_experiment(readout(_win(20_000), plan=at_horizon), at_horizon).verdict is (

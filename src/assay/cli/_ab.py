@@ -4,26 +4,57 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
 import assay
-from assay.cli._ab_render import render_design, render_readout
+from assay.cli._ab_render import (
+    render_cumulative,
+    render_design,
+    render_readout,
+    render_segments,
+)
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._decide import print_verdict
 from assay.cli._options import JsonOption
 from assay.cli._render import console, emit_json, safe, stdout
 from assay.core import printable
 from assay.errors import ConfigError
-from assay.online import (
-    ExperimentVerdict,
-    MetricBaseline,
-    design_experiment,
-    rollout_markdown,
-)
+
+if TYPE_CHECKING:
+    from assay.online import ExperimentVerdict, MetricBaseline
 
 __all__ = ["ab_app"]
+
+KindOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Metric type: proportion (a rate, needs --baseline) or mean (needs --sd). "
+        "Default: proportion, or mean when --sd is given."
+    ),
+]
+
+
+def metric_kind(
+    kind: str | None, baseline: float | None, sd: float | None, *, needed: bool
+) -> Literal["mean", "proportion"]:
+    """The metric type, with what it needs said in option names."""
+    chosen = kind or ("mean" if sd is not None else "proportion")
+    if chosen not in ("mean", "proportion"):
+        raise ConfigError(f"--kind is proportion or mean. Got {chosen!r}.")
+    if needed and chosen == "mean" and sd is None:
+        raise ConfigError(
+            "A mean metric needs its per-user standard deviation: give --sd (and --baseline "
+            "for a relative MDE), or --kind proportion with --baseline RATE."
+        )
+    if needed and chosen == "proportion" and baseline is None:
+        raise ConfigError(
+            "A proportion metric needs its control rate: give --baseline RATE (e.g. 0.10), "
+            "or --kind mean with --sd."
+        )
+    return cast(Literal["mean", "proportion"], chosen)
+
 
 ab_app = typer.Typer(
     help="Online A/B experiments: design, readout and verdict, rollout plan.", no_args_is_help=True
@@ -36,11 +67,11 @@ def design_command(
         float,
         typer.Option(help="Minimum detectable effect (absolute, or relative with --relative)."),
     ],
-    kind: Annotated[str, typer.Option(help="Metric type: mean or proportion.")] = "mean",
+    kind: KindOption = None,
     baseline: Annotated[
         float | None, typer.Option(help="Baseline mean, or rate for proportions.")
     ] = None,
-    sd: Annotated[float | None, typer.Option(help="Per-unit standard deviation (means).")] = None,
+    sd: Annotated[float | None, typer.Option(help="Per-user standard deviation (means).")] = None,
     relative: Annotated[
         bool, typer.Option("--relative", help="MDE is relative to the baseline.")
     ] = False,
@@ -54,24 +85,28 @@ def design_command(
     cuped_correlation: Annotated[
         float, typer.Option(help="Expected pre-period correlation rho for CUPED.")
     ] = 0.0,
-    ratio: Annotated[float, typer.Option(help="Treatment units per control unit.")] = 1.0,
+    ratio: Annotated[float, typer.Option(help="Treatment users per control user.")] = 1.0,
     sequential: Annotated[
         bool, typer.Option("--sequential", help="Plan for the always-valid sequential test.")
     ] = False,
     tau: Annotated[
-        float | None, typer.Option(help="Sequential mixture sd, per-unit sds (default: the MDE).")
+        float | None,
+        typer.Option(help="Sequential mixture sd, in per-user sds (default: the MDE)."),
     ] = None,
-    daily_traffic: Annotated[float | None, typer.Option(help="Eligible units per day.")] = None,
+    daily_traffic: Annotated[float | None, typer.Option(help="Eligible users per day.")] = None,
     traffic_fraction: Annotated[
         float, typer.Option(help="Share of traffic in the experiment.")
     ] = 1.0,
     weeks: Annotated[int, typer.Option(help="Weeks in the MDE-by-week table.")] = 8,
     json_output: JsonOption = False,
 ) -> None:
-    """Sample size per arm, duration, and the MDE reachable week by week."""
+    """Users per arm, duration, and the MDE reachable week by week; a note when the
+    experiment would run longer than 90 days."""
+    from assay.online import design_experiment  # the statistics load only when used
+
     result = design_experiment(
         mde=mde,
-        kind=kind,  # type: ignore[arg-type]
+        kind=metric_kind(kind, baseline, sd, needed=True),
         baseline=baseline,
         sd=sd,
         relative=relative,
@@ -121,7 +156,7 @@ def readout_command(
         typer.Option(
             "--plan",
             help="Experiment plan YAML: its settings, decision rule and deviation checks; "
-            "exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE.",
+            "exit status 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE.",
         ),
     ] = None,
     policy: Annotated[
@@ -132,7 +167,12 @@ def readout_command(
     ] = None,
     report: Annotated[
         Path | None,
-        typer.Option(help="Write report.html, report.md and memo.md here (one folder per arm)."),
+        typer.Option(
+            "--output",
+            "-o",
+            "--report",
+            help="Write report.html, report.md and memo.md here (one folder per arm).",
+        ),
     ] = None,
     rollout_steps: Annotated[
         str, typer.Option(help="Rollout traffic shares for the memo's rollout plan (with --plan).")
@@ -182,7 +222,7 @@ def readout_command(
         ),
     ] = None,
     tau: Annotated[
-        float | None, typer.Option(help="Sequential mixture sd in per-unit sds (default 0.05).")
+        float | None, typer.Option(help="Sequential mixture sd in per-user sds (default 0.05).")
     ] = None,
     planned_split: Annotated[
         str | None, typer.Option(help="Planned split: A=0.5,B=0.5 or 50/50.")
@@ -214,14 +254,39 @@ def readout_command(
             help="Metric in the multiplicity family (default: the plan's, else all). Repeatable.",
         ),
     ] = None,
+    sample_tolerance: Annotated[
+        float,
+        typer.Option(
+            help="Share of the plan's users per arm a readout may fall short by and still be "
+            "the planned final look (with --plan)."
+        ),
+    ] = 0.02,
+    segment: Annotated[
+        str | None,
+        typer.Option(
+            "--segment",
+            metavar="COLUMN",
+            help="Also the lift in each segment of this column of unit-level rows "
+            "(exploratory: Benjamini-Hochberg p-values across segments).",
+        ),
+    ] = None,
+    by_day: Annotated[
+        str | None,
+        typer.Option(
+            "--by-day",
+            metavar="COLUMN",
+            help="Also the cumulative lift at the end of each day of this day or date column.",
+        ),
+    ] = None,
     arm_column: Annotated[str, typer.Option(help="Arm column of unit-level rows.")] = "arm",
-    unit_column: Annotated[str, typer.Option(help="Unit id column of unit-level rows.")] = "unit",
+    unit_column: Annotated[str, typer.Option(help="User id column of unit-level rows.")] = "unit",
     json_output: JsonOption = False,
 ) -> int | None:
-    """Lift of every arm over control, with SRM check, CUPED, sequential and Bayesian options.
+    """Relative lift of every arm over control, with SRM check, CUPED, sequential and
+    Bayesian options, segments and cumulative lift by day.
 
-    With --plan or --policy every treatment arm is judged like `assay gate` (the exit code is
-    the best arm's verdict: 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE).
+    With --plan or --policy every treatment arm gets a verdict against the plan's decision
+    rule (the exit status is the best arm's verdict: 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE).
     """
     # The shares matter only for the memo, so a bad --rollout-steps without --report is ignored.
     steps = parse_steps(rollout_steps, "--rollout-steps") if report is not None else ()
@@ -235,6 +300,9 @@ def readout_command(
         started=started.date() if started else None,
         analysed=analysed.date() if analysed else None,
         rollout_steps=steps,
+        sample_tolerance=sample_tolerance,
+        segment=segment,
+        by_day=by_day,
         metrics=metric,
         unit_level=unit_level,
         control=control,
@@ -257,9 +325,19 @@ def readout_command(
     if json_output:
         # A bare readout keeps the readout's own JSON shape; with a verdict or files the three
         # parts sit side by side.
-        emit_json(result.to_dict() if judged is None and not done.files else done.to_dict())
+        bare = judged is None and not done.files and done.segments is None
+        emit_json(result.to_dict() if bare and done.cumulative is None else done.to_dict())
         return _exit_code(judged)
     render_readout(result)
+    if done.segments is not None:
+        render_segments(done.segments)
+    if done.cumulative is not None:
+        render_cumulative(done.cumulative)
+    if done.plan is not None and done.plan.sample_size_per_arm is not None:
+        console.print(
+            f"[dim]planned final look: within {100 * sample_tolerance:.3g}% of the plan's "
+            f"{done.plan.sample_size_per_arm:,} users per arm (--sample-tolerance)[/]"
+        )
     if judged is not None:
         for d in judged.decisions:
             console.print(f"\n[bold]{safe(d.treatment)}[/] against {safe(result.control)}:")
@@ -284,6 +362,8 @@ def parse_steps(text: str, option: str) -> list[float]:
 
 def parse_baseline(text: str) -> tuple[str, MetricBaseline]:
     """``METRIC=RATE`` (a proportion) or ``METRIC=MEAN:SD`` (a mean)."""
+    from assay.online import MetricBaseline
+
     name, sep, value = text.partition("=")
     try:
         if not sep or not name.strip():
@@ -301,7 +381,7 @@ def parse_baseline(text: str) -> tuple[str, MetricBaseline]:
 @ab_app.command("plan")
 def plan_command(
     plan_file: Annotated[Path, typer.Argument(help="Experiment plan YAML.")],
-    kind: Annotated[str, typer.Option(help="Primary metric: proportion or mean.")] = "proportion",
+    kind: KindOption = None,
     baseline: Annotated[
         float | None, typer.Option(help="Primary metric's control rate or mean (sizes the MDE).")
     ] = None,
@@ -314,7 +394,7 @@ def plan_command(
         ),
     ] = None,
     daily_traffic: Annotated[
-        float | None, typer.Option(help="Eligible units per day (default: the plan's).")
+        float | None, typer.Option(help="Eligible users per day (default: the plan's).")
     ] = None,
     steps: Annotated[
         str, typer.Option(help="Traffic shares of canary, ramp and full, comma-separated.")
@@ -332,7 +412,7 @@ def plan_command(
     """Staged rollout plan: shadow, canary, ramp and full, with gates and minimum durations."""
     result = assay.plan_rollout(
         plan_file,
-        kind=cast(Literal["mean", "proportion"], kind),
+        kind=metric_kind(kind, baseline, sd, needed=baseline is not None or sd is not None),
         baseline=baseline,
         sd=sd,
         baselines=dict(parse_baseline(g) for g in guardrail or []),
@@ -346,5 +426,7 @@ def plan_command(
     if json_output:
         emit_json(result.to_dict())
         return
+    from assay.online import rollout_markdown
+
     stdout.write(printable(rollout_markdown(result)))
     stdout.flush()

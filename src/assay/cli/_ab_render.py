@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from assay.cli._render import console, safe
-from assay.online import ExperimentDesign, Readout
 
-__all__ = ["render_design", "render_readout"]
+if TYPE_CHECKING:
+    from assay.online import CumulativeLift, ExperimentDesign, Readout, SegmentBreakdown
+    from assay.stats import LiftResult
+
+__all__ = ["render_cumulative", "render_design", "render_readout", "render_segments"]
 
 
 def _g(value: float | None, digits: int = 4) -> str:
@@ -41,9 +44,9 @@ def render_design(result: ExperimentDesign) -> None:
     table.add_column("quantity")
     table.add_column("value", justify="right")
     rows = [
-        ("units per arm (control)", f"{p.n_per_arm:,}"),
-        ("units per treatment arm", f"{p.n_treatment_per_arm:,}"),
-        ("units in total", f"{p.n_total:,}"),
+        ("users per arm (control)", f"{p.n_per_arm:,}"),
+        ("users per treatment arm", f"{p.n_treatment_per_arm:,}"),
+        ("users in total", f"{p.n_total:,}"),
         ("days", "—" if p.days is None else str(p.days)),
         ("MDE (absolute)", _g(p.mde_absolute)),
         ("MDE (relative)", _pct(p.mde_relative)),
@@ -56,8 +59,8 @@ def render_design(result: ExperimentDesign) -> None:
     ]
     if p.sequential:
         rows += [
-            ("sequential tau (per-unit sd)", _g(p.tau)),
-            ("fixed-horizon units per arm", f"{p.n_fixed_horizon:,}"),
+            ("sequential tau (per-user sd)", _g(p.tau)),
+            ("fixed-horizon users per arm", f"{p.n_fixed_horizon:,}"),
             ("sequential inflation", f"{p.inflation:.3f}x"),
         ]
     for name, value in rows:
@@ -68,7 +71,7 @@ def render_design(result: ExperimentDesign) -> None:
         console.print(f"[dim]note: {safe(note)}[/]")
     if result.mde_by_week:
         weekly = Table(title="MDE reachable by week (same power and alpha)")
-        for col in ("weeks", "days", "units per arm", "MDE (absolute)", "MDE (relative)"):
+        for col in ("weeks", "days", "users per arm", "MDE (absolute)", "MDE (relative)"):
             weekly.add_column(col, justify="right")
         for r in result.mde_by_week:
             weekly.add_row(
@@ -87,7 +90,7 @@ def render_readout(r: Readout) -> None:
         f"[bold]A/B readout[/] from {safe(r.source)}: control [bold]{safe(r.control)}[/], arms "
         + ", ".join(f"{safe(a)} (n={r.n_by_arm[a]:,})" for a in r.arms)
     )
-    settings = ", ".join(f"{k}={v}" for k, v in p.items() if v is not None)
+    settings = ", ".join(f"{k}={v}" for k, v in p.items() if v is not None and v != {})
     console.print(f"[dim]parameters: {safe(settings)}[/]")
     srm = r.srm
     style = "bold red" if srm.mismatch else "green"
@@ -97,10 +100,31 @@ def render_readout(r: Readout) -> None:
     )
     for w in r.warnings:
         console.print(f"[bold red]UNTRUSTED: {safe(w)}[/]")
+    _render_headline(r)
     _render_lifts(r)
     _render_notes(r)
     if r.bayesian:
         _render_bayesian(r)
+
+
+def _render_headline(r: Readout) -> None:
+    """Relative lift first, with its interval (and the chance to beat control when asked)."""
+    chance = {(b.metric, b.treatment): b.chance_to_beat_control for b in r.bayesian}
+    level = f"{r.parameters['confidence']:.0%}"
+    for lift in r.lifts:
+        head = f"{safe(lift.metric)}, {safe(lift.treatment)} against {safe(r.control)}: "
+        if lift.status != "ok":
+            console.print(head + f"[yellow]inconclusive: {safe(lift.reason)}[/]")
+            continue
+        rel, a = lift.relative, lift.absolute
+        line = (
+            f"[bold]relative lift {_interval(rel.estimate, rel.low, rel.high, _pct)}[/] "
+            f"({level} interval; absolute {_interval(a.estimate, a.low, a.high)})"
+        )
+        key = (lift.metric, lift.treatment)
+        if key in chance:
+            line += f"; chance to beat control {100 * chance[key]:.1f}%"
+        console.print(head + line)
 
 
 def _render_lifts(r: Readout) -> None:
@@ -110,7 +134,7 @@ def _render_lifts(r: Readout) -> None:
     table = Table(
         title=f"Lift over {safe(r.control)} ({p['confidence']:g} intervals, {p['alternative']})"
     )
-    for col in ("metric", "arm", "absolute lift", "relative lift", "p", "adj. p", "method"):
+    for col in ("metric", "arm", "relative lift", "absolute lift", "p", "adj. p", "method"):
         table.add_column(col)
     values = Table(title="Metric value per arm" + (" (CUPED-adjusted)" if p["cuped"] else ""))
     for col in ("metric", "kind", "arm", "control", "treatment", "CUPED θ / var. red."):
@@ -132,8 +156,8 @@ def _render_lifts(r: Readout) -> None:
         table.add_row(
             safe(lift.metric),
             safe(lift.treatment),
-            _interval(a.estimate, a.low, a.high),
             _interval(rel.estimate, rel.low, rel.high, _pct),
+            _interval(a.estimate, a.low, a.high),
             _g(lift.p_value, 3),
             adj,
             ref,
@@ -202,3 +226,65 @@ def _render_bayesian(r: Readout) -> None:
         )
     console.print(bt)
     console.print(f"[dim]{safe(r.bayesian[0].method)}[/]")
+
+
+def _lift_cells(lift: LiftResult) -> tuple[str, str]:
+    if lift.status != "ok":
+        return f"[yellow]inconclusive: {safe(lift.reason)}[/]", "—"
+    rel, a = lift.relative, lift.absolute
+    return _interval(rel.estimate, rel.low, rel.high, _pct), _interval(a.estimate, a.low, a.high)
+
+
+def render_segments(b: SegmentBreakdown) -> None:
+    """Lift per segment, marked exploratory."""
+    table = Table(title=f"Lift by {safe(b.column)} over {safe(b.control)} (exploratory)")
+    for col in ("segment", "users per arm", "metric", "arm", "relative lift", "absolute lift"):
+        table.add_column(col)
+    table.add_column("BH-adj. p")
+    for s in b.segments:
+        users = ", ".join(f"{safe(k)} {v:,}" for k, v in s.n_by_arm.items()) or "—"
+        if s.skipped is not None:
+            table.add_row(
+                safe(s.segment),
+                users,
+                "—",
+                "—",
+                f"[yellow]not read: {safe(s.skipped)}[/]",
+                "—",
+                "—",
+            )
+            continue
+        for lift in s.lifts:
+            rel, a = _lift_cells(lift)
+            table.add_row(
+                safe(s.segment),
+                users,
+                safe(lift.metric),
+                safe(lift.treatment),
+                rel,
+                a,
+                _g(lift.p_value_adjusted, 3),
+            )
+    console.print(table)
+    console.print(f"[dim]{safe(b.adjustment)}[/]")
+
+
+def render_cumulative(c: CumulativeLift) -> None:
+    """Cumulative lift at the end of each day."""
+    table = Table(
+        title=f"Cumulative lift over {safe(c.control)} at the end of each {safe(c.column)}"
+    )
+    for col in ("day", "users so far", "metric", "arm", "relative lift", "absolute lift"):
+        table.add_column(col)
+    for d in c.days:
+        users = f"{sum(d.n_by_arm.values()):,}" if d.n_by_arm else "—"
+        if d.skipped is not None:
+            table.add_row(
+                safe(d.day), users, "—", "—", f"[yellow]not read: {safe(d.skipped)}[/]", "—"
+            )
+            continue
+        for lift in d.lifts:
+            rel, a = _lift_cells(lift)
+            table.add_row(safe(d.day), users, safe(lift.metric), safe(lift.treatment), rel, a)
+    console.print(table)
+    console.print(f"[dim]{safe(c.note)}[/]")

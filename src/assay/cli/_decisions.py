@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,26 +14,58 @@ from assay.cli._decide import _STYLE
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 
+if TYPE_CHECKING:
+    from assay.core import Approval, LedgerEntry
+
+# An override ships against the policy's verdict: it must never look like an approval.
+_SIGN_OFF_STYLE = {
+    "approved": "green",
+    "rejected": "red",
+    "abstained": "dim",
+    "override": "bold magenta",
+}
+
 decisions_app = typer.Typer(
     help="Recorded decisions, approvals and the ledger.", no_args_is_help=True
 )
 
 
+def _sign_offs(approvals: list[Approval]) -> dict[str, int]:
+    return dict(Counter(a.status for a in approvals))
+
+
+def _sign_off_text(counts: dict[str, int]) -> str:
+    parts = [
+        f"[{_SIGN_OFF_STYLE.get(status, '')}]{n} {'OVERRIDE' if status == 'override' else status}[/]"
+        for status, n in sorted(counts.items())
+    ]
+    return ", ".join(parts) or "none"
+
+
 @decisions_app.command("list")
 def decisions_list(db: DbOption = None, json: JsonOption = False) -> None:
-    """Recorded decisions, newest first."""
-    items = assay.list_decisions(store=assay.open_store(db))
+    """Recorded decisions, newest first, with their sign-offs (approvals, overrides,
+    objections)."""
+    store = assay.open_store(db)
+    items = assay.list_decisions(store=store)
+    counts = {
+        d.decision_id: _sign_offs(assay.get_decision(d.decision_id, store=store).approvals)
+        for d in items
+    }
     if json:
-        emit_json([d.model_dump(mode="json") for d in items])
+        emit_json(
+            [{**d.model_dump(mode="json"), "sign_offs": counts[d.decision_id]} for d in items]
+        )
         return
     table = Table(title=f"{len(items)} decision(s)")
-    for col in ("decision", "created", "verdict", "title", "policy"):
+    for col in ("decision", "created", "verdict", "sign-offs", "title", "policy"):
         table.add_column(col, overflow="fold")
     for d in items:
         table.add_row(
             d.decision_id[:12],
             f"{d.created_at:%Y-%m-%d %H:%M}",
             f"[{_STYLE[d.verdict.value]}]{d.verdict.value}[/]",
+            _sign_off_text(counts[d.decision_id]),
             safe(d.title),
             safe(d.policy),
         )
@@ -44,7 +78,7 @@ def decisions_show(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """A decision, its evidence and its approvals."""
+    """A decision, its evidence files and its sign-offs."""
     details = assay.get_decision(decision, store=assay.open_store(db))
     d, approvals = details.decision, details.approvals
     if json:
@@ -52,6 +86,7 @@ def decisions_show(
             {
                 **d.model_dump(mode="json"),
                 "approvals": [a.model_dump(mode="json") for a in approvals],
+                "evidence": [f.to_dict() for f in details.evidence],
             }
         )
         return
@@ -59,14 +94,48 @@ def decisions_show(
         f"[bold]{safe(d.title)}[/]\n[{_STYLE[d.verdict.value]}]{d.verdict.value}[/] {safe(d.summary)}"
     )
     console.print(
-        f"policy {safe(d.policy)} {d.policy_digest[:12]}; baseline {d.baseline_run[:12]}, candidate {d.candidate_run[:12]}"
+        f"decision {d.decision_id}; policy {safe(d.policy)} {d.policy_digest[:12]}; "
+        f"baseline run {d.baseline_run}, candidate run {d.candidate_run}"
     )
-    for role, digest in d.artifacts.items():
-        console.print(f"  evidence {role}: artifact {digest[:16]}")
+    console.print(
+        f"evidence ({len(details.evidence)} files; `assay decisions evidence "
+        f"{d.decision_id[:12]} -o DIR` writes them):"
+    )
+    for f in details.evidence:
+        console.print(f"  {safe(f.name)} ({safe(f.role)})")
+        console.print(f"      sha-256 {f.digest}")
+        console.print(f"      stored at {safe(f.stored_at)}", soft_wrap=True)
+    if not approvals:
+        console.print("no sign-offs yet")
     for a in approvals:
+        label = "OVERRIDE (ships a BLOCK)" if a.status == "override" else a.status
+        why = f": {safe(a.note)}" if a.note else ""
         console.print(
-            f"  {a.status} by {safe(a.name)} as {safe(a.role)} at {a.at:%Y-%m-%d %H:%M} {safe(a.note)}"
+            f"  [{_SIGN_OFF_STYLE.get(a.status, '')}]{label}[/] by {safe(a.name)} as "
+            f"{safe(a.role)} at {a.at:%Y-%m-%d %H:%M} UTC{why}"
         )
+
+
+@decisions_app.command("evidence")
+def decisions_evidence(
+    decision: Annotated[str, typer.Argument(help="Decision id or prefix.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder to write the evidence files into.")
+    ],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Write every evidence file of a decision (report.html, report.md, memo.md, policy.yaml,
+    comparison.json, verdict.json) into a folder, each checked against the digest its ledger
+    entry recorded; nothing is written if one is missing or changed."""
+    written = assay.export_evidence(decision, output, store=assay.open_store(db))
+    if json:
+        emit_json([f.to_dict() for f in written])
+        return
+    for f in written:
+        console.print(f"wrote {safe(f.path)} ({safe(f.role)})", soft_wrap=True)
+        console.print(f"      sha-256 {f.digest} (checked)")
+    console.print(f"{len(written)} evidence file(s) written to {safe(output)}")
 
 
 @decisions_app.command("approve")
@@ -77,8 +146,10 @@ def decisions_approve(
     reject: Annotated[bool, typer.Option("--reject", help="Record an objection instead.")] = False,
     note: Annotated[str, typer.Option(help="Why.")] = "",
     db: DbOption = None,
+    json: JsonOption = False,
 ) -> None:
-    """Append an approval (or an objection) to the ledger."""
+    """Approve a SHIP or INCONCLUSIVE decision (or object to any with --reject). A BLOCK
+    cannot be approved: see `assay decisions override`."""
     entry = assay.approve(
         decision,
         role=role,
@@ -87,7 +158,35 @@ def decisions_approve(
         note=note,
         store=assay.open_store(db),
     )
-    console.print(f"ledger entry {entry.sequence}: {entry.entry_hash[:16]}")
+    _print_entry(entry, "objection" if reject else "approval", json)
+
+
+@decisions_app.command("override")
+def decisions_override(
+    decision: Annotated[str, typer.Argument(help="Decision id or prefix (a BLOCK).")],
+    reason: Annotated[str, typer.Option(help="Why the BLOCK is overridden (required).")],
+    role: Annotated[str, typer.Option(help="Role taking responsibility (lead, ...).")],
+    name: Annotated[str, typer.Option(help="Who overrides.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Ship a BLOCK anyway: record an override, with its reason, as its own ledger entry."""
+    entry = assay.approve(
+        decision,
+        role=role,
+        name=name,
+        status="override",
+        note=reason,
+        store=assay.open_store(db),
+    )
+    _print_entry(entry, "override", json)
+
+
+def _print_entry(entry: LedgerEntry, what: str, json: bool) -> None:
+    if json:
+        emit_json(entry.model_dump(mode="json"))
+        return
+    console.print(f"{what} recorded as ledger entry {entry.sequence}: {entry.entry_hash[:16]}")
 
 
 @decisions_app.command("verify")

@@ -23,8 +23,9 @@ class Approval(BaseModel):
     """The role signing, e.g. ``safety``, ``privacy``, ``product``, ``lead``."""
     name: str
     """Who signed."""
-    status: Literal["approved", "rejected", "abstained"] = "approved"
-    """What they said."""
+    status: Literal["approved", "rejected", "abstained", "override"] = "approved"
+    """What they said; ``override`` ships a BLOCK on their authority, with the reason in
+    ``note``."""
     note: str = ""
     """Why, in their words."""
     at: datetime

@@ -61,6 +61,7 @@ from assay.online._aggregate import UnitAggregate, Winsorization, aggregate_unit
 from assay.online._comparison import metric_goals, readout_comparison
 from assay.online._design import ExperimentDesign, design_experiment
 from assay.online._deviations import (
+    DEFAULT_SAMPLE_TOLERANCE,
     DEVIATION_KINDS,
     Analysis,
     Deviation,
@@ -80,7 +81,16 @@ from assay.online._rollout_model import (
     RolloutStep,
     StepSizing,
 )
-from assay.online._rollout_text import rollout_markdown
+from assay.online._rollout_text import ROLLOUT_HEADING, rollout_markdown
+from assay.online._segments import (
+    CumulativeLift,
+    DailyLift,
+    SegmentBreakdown,
+    SegmentLift,
+    cumulative_lift,
+    segment_breakdown,
+    without_columns,
+)
 from assay.online._settings import ReadoutSettings, readout_settings
 from assay.online._table import SUFFICIENT_STATISTICS_COLUMNS
 from assay.online._verdict import ArmDecision, ExperimentVerdict, decide_experiment, plan_policy
@@ -93,10 +103,14 @@ from assay.stats import (
 )
 
 __all__ = [
+    "DEFAULT_SAMPLE_TOLERANCE",
     "DEVIATION_KINDS",
+    "ROLLOUT_HEADING",
     "SUFFICIENT_STATISTICS_COLUMNS",
     "Analysis",
     "ArmDecision",
+    "CumulativeLift",
+    "DailyLift",
     "Deviation",
     "DeviationKind",
     "ExperimentDesign",
@@ -112,12 +126,15 @@ __all__ = [
     "RolloutCriterion",
     "RolloutPlan",
     "RolloutStep",
+    "SegmentBreakdown",
+    "SegmentLift",
     "StepSizing",
     "UnitAggregate",
     "Winsorization",
     "aggregate_units",
     "baselines_from_readout",
     "check_deviations",
+    "cumulative_lift",
     "decide_experiment",
     "design_experiment",
     "design_from_plan",
@@ -131,6 +148,8 @@ __all__ = [
     "readout_settings",
     "rollout_markdown",
     "rollout_plan",
+    "segment_breakdown",
     "team_draft_interleave",
     "watch",
+    "without_columns",
 ]

@@ -166,8 +166,8 @@ def readout_comparison(
     n_pair = readout.n_by_arm[control] + readout.n_by_arm[treatment]
     srm = readout.srm
     methods = [
-        f"online A/B experiment: units randomised to arms {control!r} (baseline) and "
-        f"{treatment!r} (candidate), not paired; 'shared' units are those of the two arms",
+        f"online A/B experiment: users randomised to arms {control!r} (baseline) and "
+        f"{treatment!r} (candidate), not paired; 'shared' users are those of the two arms",
         *dict.fromkeys(r.method for r in lifts),
         f"sample-ratio check: {srm.method} over all {len(readout.arms)} arms, p={srm.p_value:.3g}"
         f" (threshold {srm.threshold:g})",

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from assay.errors import UnderpoweredWarning
 from assay.online._result import jsonable
 from assay.stats import Alternative, MDERow, SampleSizePlan, ab_mde_by_week, ab_sample_size
 
-__all__ = ["ExperimentDesign", "design_experiment"]
+__all__ = ["LONG_DAYS", "ExperimentDesign", "design_experiment", "warn_if_long"]
+
+LONG_DAYS = 90
+"""An experiment or rollout longer than this many days is warned about: user behaviour,
+the product and the traffic change over such a span, and it is seldom run to the end."""
+
+
+def warn_if_long(days: int | None, what: str) -> None:
+    """An :class:`~assay.errors.UnderpoweredWarning` saying how long ``what`` would take
+    when that is over :data:`LONG_DAYS`."""
+    if days is None or days <= LONG_DAYS:
+        return
+    years = f" (about {days / 365.25:.1f} years)" if days >= 365 else ""
+    warnings.warn(
+        f"{what} would take {days:,} days{years}, more than {LONG_DAYS}: the effect is too "
+        "small for the traffic; accept a larger minimum detectable effect, add traffic, or "
+        "reduce variance (CUPED)",
+        UnderpoweredWarning,
+        stacklevel=3,
+    )
 
 
 @dataclass(frozen=True)
@@ -29,7 +50,7 @@ class ExperimentDesign:
 def design_experiment(
     *,
     mde: float,
-    kind: Literal["mean", "proportion"] = "mean",
+    kind: Literal["mean", "proportion"] | None = None,
     baseline: float | None = None,
     sd: float | None = None,
     relative: bool = False,
@@ -50,9 +71,11 @@ def design_experiment(
 
     A thin combination of :func:`assay.stats.ab_sample_size` and
     :func:`assay.stats.ab_mde_by_week` with the same parameters (see them for the assumptions).
+    ``kind`` defaults to ``proportion`` (as ``assay ab plan``), or ``mean`` when ``sd`` is
+    given.
     """
     common: dict[str, Any] = {
-        "kind": kind,
+        "kind": kind or ("mean" if sd is not None else "proportion"),
         "baseline": baseline,
         "sd": sd,
         "alpha": alpha,
@@ -67,6 +90,7 @@ def design_experiment(
         "traffic_fraction": traffic_fraction,
     }
     plan = ab_sample_size(mde=mde, relative=relative, daily_traffic=daily_traffic, **common)
+    warn_if_long(plan.days, f"the experiment ({plan.n_per_arm:,} users per arm)")
     table: tuple[MDERow, ...] = ()
     if daily_traffic is not None:
         if sequential and tau is None:

@@ -22,7 +22,15 @@ from assay.errors import ParameterError
 from assay.online._plan import ExperimentPlan
 from assay.online._result import Readout
 
-__all__ = ["DEVIATION_KINDS", "Analysis", "Deviation", "DeviationKind", "check_deviations"]
+__all__ = [
+    "DEFAULT_SAMPLE_TOLERANCE",
+    "DEVIATION_KINDS",
+    "Analysis",
+    "Deviation",
+    "DeviationKind",
+    "check_deviations",
+    "planned_sample",
+]
 
 DeviationKind = Literal[
     "primary_metric",
@@ -36,6 +44,9 @@ DeviationKind = Literal[
     "sequential",
     "early_look",
 ]
+DEFAULT_SAMPLE_TOLERANCE = 0.02
+"""Share of the planned sample a fixed-horizon readout may fall short by and still count as
+the planned final look (0.02: 19,600 of a planned 20,000 users per arm)."""
 DEVIATION_KINDS: tuple[DeviationKind, ...] = get_args(DeviationKind)
 """Every kind of deviation :func:`check_deviations` reports, in the order it reports them."""
 
@@ -70,6 +81,14 @@ class Analysis:
     """First day of the experiment."""
     analysed: date | None = None
     """Day of the analysis (the data's cut-off)."""
+    sample_tolerance: float = DEFAULT_SAMPLE_TOLERANCE
+    """Share of the planned sample per arm the readout may fall short by and still be the
+    planned final look, not an early one."""
+
+    def __post_init__(self) -> None:
+        t = self.sample_tolerance
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 <= t < 1:
+            raise ParameterError("sample_tolerance", "Analysis", "a float in [0, 1)", t)
 
     @property
     def days(self) -> int | None:
@@ -87,6 +106,7 @@ class Analysis:
         plan: ExperimentPlan | None = None,
         started: date | None = None,
         analysed: date | None = None,
+        sample_tolerance: float = DEFAULT_SAMPLE_TOLERANCE,
     ) -> Analysis:
         """The analysis a readout ran: its settings from ``readout.parameters``.
 
@@ -112,6 +132,7 @@ class Analysis:
             n_by_arm=dict(readout.n_by_arm),
             started=started,
             analysed=analysed,
+            sample_tolerance=sample_tolerance,
         )
 
 
@@ -151,14 +172,10 @@ def _early(plan: ExperimentPlan, analysis: Analysis) -> Deviation | None:
         if days is not None and days < plan.duration_days:
             reasons.append(f"after {days} of {plan.duration_days} planned days")
     if plan.sample_size_per_arm is not None:
-        planned.append(f"{plan.sample_size_per_arm:,} units per arm")
-        if analysis.n_by_arm:
-            per_arm = sum(analysis.n_by_arm.values()) / len(analysis.n_by_arm)
-            if per_arm < plan.sample_size_per_arm:
-                reasons.append(
-                    f"with {math.floor(per_arm):,} of {plan.sample_size_per_arm:,} planned "
-                    "units per arm (average over the arms)"
-                )
+        planned.append(f"{plan.sample_size_per_arm:,} users per arm")
+        progress = planned_sample(plan, analysis)
+        if progress is not None and not progress[1]:
+            reasons.append(progress[0])
     if not reasons:
         return None
     return Deviation(
@@ -175,6 +192,31 @@ def _early(plan: ExperimentPlan, analysis: Analysis) -> Deviation | None:
         blocks_ship=True,
         to_settle="read the experiment at the planned horizon, or plan it as sequential",
     )
+
+
+def planned_sample(plan: ExperimentPlan, analysis: Analysis) -> tuple[str, bool] | None:
+    """How far the readout is into the planned sample, in words, and whether it counts as the
+    planned final look (within ``analysis.sample_tolerance`` of the plan); ``None`` without a
+    planned sample size or arm sizes."""
+    planned = plan.sample_size_per_arm
+    if planned is None or not analysis.n_by_arm:
+        return None
+    per_arm = sum(analysis.n_by_arm.values()) / len(analysis.n_by_arm)
+    share = per_arm / planned
+    tolerance = analysis.sample_tolerance
+    final = per_arm >= planned * (1 - tolerance) - 1e-9
+    text = (
+        f"with {math.floor(per_arm):,} users per arm (average over the arms), "
+        f"{math.floor(share * 1000) / 10:g}% of the planned {planned:,}"
+    )
+    if share < 1:
+        allowed = f"{100 * tolerance:.3g}% tolerance"
+        text += (
+            f"; within the {allowed}, so read as the planned final look"
+            if final
+            else f", short by more than the {allowed}"
+        )
+    return text, final
 
 
 def _metric_deviations(plan: ExperimentPlan, analysis: Analysis) -> list[Deviation]:
@@ -302,8 +344,9 @@ def check_deviations(plan: ExperimentPlan, analysis: Analysis | Readout) -> list
       (compared as sets); ``multiplicity``: the adjustment method differs.
     - ``cuped`` and ``sequential``: used when not planned, or planned and not used.
     - ``early_look``: a fixed-horizon analysis (``sequential=False``) with fewer days than
-      ``plan.duration_days`` (needs both dates) or fewer units per arm, on average over the
-      arms, than ``plan.sample_size_per_arm``; it has ``blocks_ship``.
+      ``plan.duration_days`` (needs both dates) or fewer users per arm, on average over the
+      arms, than ``plan.sample_size_per_arm`` less ``analysis.sample_tolerance`` of it (2% by
+      default: a readout 1.2% short is the planned final look); it has ``blocks_ship``.
     """
     if isinstance(analysis, Readout):
         analysis = Analysis.from_readout(analysis, plan=plan)

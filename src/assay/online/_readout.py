@@ -171,6 +171,17 @@ def _read(data: DataSource, settings: ReadoutSettings) -> Readout:
     )
 
 
+def metric_alternative(settings: ReadoutSettings, metric: str) -> Alternative:
+    """The sidedness a metric is read with: a one-sided readout tests each metric with a known
+    direction on its good side, so a lower-is-better metric gets an upper bound."""
+    if settings.alternative == "two-sided" or not settings.directions:
+        return settings.alternative
+    goal = settings.directions.get(metric)
+    if goal is None:
+        return settings.alternative
+    return "greater" if goal == "higher" else "less"
+
+
 def _lifts(sums: ReadoutInput, settings: ReadoutSettings, file: str | None) -> list[LiftResult]:
     """Every treatment arm against control: metrics from sums first, then quantile metrics."""
     arms = sums.arms
@@ -200,7 +211,7 @@ def _lifts(sums: ReadoutInput, settings: ReadoutSettings, file: str | None) -> l
                     control_name=arms[0],
                     treatment_name=t_name,
                     confidence=settings.confidence,
-                    alternative=settings.alternative,
+                    alternative=metric_alternative(settings, metric),
                 )
             except DataError as exc:
                 row = c.row if f"{arms[0]!r}" in exc.reason else t.row
@@ -225,7 +236,7 @@ def _lifts(sums: ReadoutInput, settings: ReadoutSettings, file: str | None) -> l
                     control_name=arms[0],
                     treatment_name=t_name,
                     confidence=settings.confidence,
-                    alternative=settings.alternative,
+                    alternative=metric_alternative(settings, spec.name),
                 )
             )
     return lifts
@@ -264,6 +275,7 @@ def _parameters(
     return {
         "confidence": settings.confidence,
         "alternative": settings.alternative,
+        "directions": dict(settings.directions or {}),
         "cuped": settings.cuped,
         "sequential": settings.sequential,
         "tau": settings.tau if settings.sequential else None,

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from assay._util import check_choice, check_int, check_number, check_probability
-from assay.errors import ParameterError
-from assay.online._design import ExperimentDesign, design_experiment
+from assay.errors import ParameterError, UnderpoweredWarning
+from assay.online._design import ExperimentDesign, design_experiment, warn_if_long
 from assay.online._plan import ExperimentPlan
 from assay.online._result import Readout
 from assay.online._rollout_model import (
@@ -38,6 +39,22 @@ __all__ = [
     "design_from_plan",
     "rollout_plan",
 ]
+
+
+def _check_power(plan: ExperimentPlan, design: ExperimentDesign | None) -> None:
+    """A plan that stops before its MDE can be detected with its power is underpowered."""
+    if design is None or plan.sample_size_per_arm is None:
+        return
+    needed = design.sample_size.n_per_arm
+    if plan.sample_size_per_arm < needed:
+        warnings.warn(
+            f"the plan {plan.name!r} stops at {plan.sample_size_per_arm:,} users per arm, but "
+            f"detecting its MDE of {plan.mde:g}{' (relative)' if plan.mde_relative else ''} "
+            f"with {plan.power:.0%} power needs {needed:,} per arm; raise the sample size or "
+            "the MDE",
+            UnderpoweredWarning,
+            stacklevel=3,
+        )
 
 
 def design_from_plan(
@@ -233,7 +250,7 @@ def rollout_plan(
     fn = "rollout_plan"
     daily = daily_traffic if daily_traffic is not None else plan.daily_traffic
     if daily is None:
-        raise ParameterError("daily_traffic", fn, "a positive number of units per day", daily)
+        raise ParameterError("daily_traffic", fn, "a positive number of users per day", daily)
     check_number(daily, "daily_traffic", fn, low=0, low_open=True)
     shares = _check_steps(steps)
     check_int(shadow_days, "shadow_days", fn, minimum=0)
@@ -271,11 +288,14 @@ def rollout_plan(
     out.append(full_step(plan, out[-1], max_error_rate))
     method = (
         "each step compares the treatment share s with control on the remaining 1 - s of "
-        "traffic; days = units for 'ab_sample_size' (ratio s/(1-s), the plan's alpha, power, "
-        f"sidedness {alternative}{', sequential' if plan.sequential else ''}) at "
-        f"{daily:g} units a day, at least {min_step_days} day(s); a guardrail is sized to "
+        "traffic; days = the users a two-arm test needs at the split s : 1 - s (the plan's "
+        f"alpha, power, sidedness {alternative}{', sequential' if plan.sequential else ''}) at "
+        f"{daily:g} users a day, at least {min_step_days} day(s); a guardrail is sized to "
         "detect a worsening as large as its margin, the decision step also for the primary MDE"
     )
+    _check_power(plan, design)
+    total = sum(s.min_days or 0 for s in out)
+    warn_if_long(total, f"the rollout of {plan.name!r} from shadow to full")
     return RolloutPlan(
         experiment=plan.name,
         control=plan.control,

@@ -6,7 +6,10 @@ from assay.online._plan import ExperimentPlan
 from assay.online._rollout_model import RolloutCriterion, RolloutPlan, RolloutStep, StepSizing
 from assay.online._verdict import guardrail_rule, superiority_rule
 
-__all__ = ["full_step", "rollout_markdown", "shadow_step", "traffic_step"]
+__all__ = ["ROLLOUT_HEADING", "full_step", "rollout_markdown", "shadow_step", "traffic_step"]
+
+
+ROLLOUT_HEADING = "Staged rollout plan"
 
 
 def _pct(share: float) -> str:
@@ -38,7 +41,7 @@ def shadow_step(plan: ExperimentPlan, days: int, max_error_rate: float) -> Rollo
             RolloutCriterion(
                 rule="offline_gates",
                 kind="verdict",
-                text="the change passes its offline release gates (`assay gate` exits 0)",
+                text="the model change passed its offline release gate (verdict SHIP)",
             )
         ],
         rollback=[_error(max_error_rate, "on mirrored traffic above")],
@@ -161,8 +164,8 @@ def full_step(plan: ExperimentPlan, previous: RolloutStep, max_error_rate: float
             rule=guardrail_rule(g.metric),
             kind="monitor",
             metric=g.metric,
-            text=f"{g.metric} worse by more than {g.margin:.2%} than its pre-rollout level "
-            "(`assay monitor`; no concurrent control)",
+            text=f"{g.metric} worse by more than {g.margin:.2%} than in the holdback (read "
+            "with `assay ab readout`, the holdback as control)",
         )
         for g in plan.guardrails
     ]
@@ -174,7 +177,10 @@ def full_step(plan: ExperimentPlan, previous: RolloutStep, max_error_rate: float
         min_days=None,
         entry=entry,
         rollback=rollback,
-        notes=["no concurrent control: keep a small holdback to go on measuring the lift"],
+        notes=[
+            "keep a small holdback on control: without it there is no concurrent control "
+            "to measure the lift or the guardrails against"
+        ],
     )
 
 
@@ -189,10 +195,10 @@ def _days(step: RolloutStep) -> str:
 def rollout_markdown(plan: RolloutPlan) -> str:
     """The rollout plan as a Markdown section (stages, sizing, method and notes)."""
     lines = [
-        "## Staged rollout plan",
+        f"## {ROLLOUT_HEADING}",
         "",
         f"Experiment {_md(plan.experiment)}: arm `{_md(plan.treatment)}` against control "
-        f"`{_md(plan.control)}`, {plan.daily_traffic:,.0f} eligible units a day; gates at "
+        f"`{_md(plan.control)}`, {plan.daily_traffic:,.0f} eligible users a day; gates at "
         f"alpha {plan.alpha:g}, steps sized for {plan.power:.0%} power"
         + (", watched with always-valid intervals." if plan.sequential else "."),
         "",
@@ -212,7 +218,7 @@ def rollout_markdown(plan: RolloutPlan) -> str:
     if sized:
         lines += [
             "",
-            "| Step | Metric | Sized for | Effect (absolute) | Units | Days |",
+            "| Step | Metric | Sized for | Effect (absolute) | Users | Days |",
             "|---|---|---|---:|---:|---:|",
         ]
         for s, z in sized:

@@ -73,6 +73,11 @@ class ReadoutSettings(BaseModel):
     """Arm column of unit-level rows."""
     unit_column: str = "unit"
     """Unit id column of unit-level rows."""
+    directions: dict[str, Literal["higher", "lower"]] | None = None
+    """Which way is better, per metric. A one-sided test reads each metric named here on its
+    own good side (``greater`` where higher is better, ``less`` where lower is), so that a
+    lower-is-better guardrail is judged on its upper bound; other metrics use
+    ``alternative``. From a plan: its primary metric and guardrails."""
 
 
 def _from_plan(plan: ExperimentPlan) -> dict[str, Any]:
@@ -86,6 +91,12 @@ def _from_plan(plan: ExperimentPlan) -> dict[str, Any]:
         "multiplicity": plan.multiplicity,
         "family": plan.effective_family(),
     }
+    directions: dict[str, Literal["higher", "lower"]] = {
+        g.metric: "higher" if g.higher_is_better else "lower" for g in plan.guardrails
+    }
+    if plan.alternative != "two-sided":
+        directions[plan.primary_metric] = "lower" if plan.alternative == "less" else "higher"
+    values["directions"] = directions
     if plan.tau:
         values["tau"] = plan.tau
     if plan.arms:
@@ -107,7 +118,7 @@ def _normalised(name: str, value: Any) -> Any:
     if name in ("metrics", "family", "planned_split") and not isinstance(value, (str, Mapping)):
         # Any iterable, a numpy array included, as readout has always accepted.
         return tuple(value) if isinstance(value, Iterable) else value
-    if name == "planned_split" and isinstance(value, Mapping):
+    if name in ("planned_split", "directions") and isinstance(value, Mapping):
         return dict(value)
     return value
 
@@ -118,6 +129,8 @@ def _check(values: dict[str, Any], function: str) -> None:
         check_probability(values["confidence"], "confidence", function)
     if "alternative" in values:
         check_choice(values["alternative"], "alternative", function, _ALTERNATIVES)
+    for direction in (values.get("directions") or {}).values():
+        check_choice(direction, "directions", function, ("higher", "lower"))
     if "multiplicity" in values:
         check_choice(values["multiplicity"], "multiplicity", function, _MULTIPLICITIES)
     if "srm_threshold" in values:
@@ -153,6 +166,9 @@ def readout_settings(
     given = {k: _normalised(k, v) for k, v in overrides.items() if _given(k, v)}
     _check(given, function)
     values = (_from_plan(plan) if plan is not None else {}) | given
+    if plan is not None and "directions" in given:
+        # The caller's directions add to the plan's rather than erase them.
+        values["directions"] = {**_from_plan(plan)["directions"], **given["directions"]}
     try:
         return ReadoutSettings(**values)
     except ValidationError as exc:

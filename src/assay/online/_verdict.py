@@ -42,7 +42,7 @@ from assay.core import Comparison, RuleOutcome, Verdict, VerdictResult
 from assay.errors import ConfigError, ParameterError
 from assay.gates import Policy, PolicyRules, Rule, evaluate_policy, load_policy
 from assay.online._comparison import Goal, readout_comparison
-from assay.online._deviations import Analysis, Deviation, check_deviations
+from assay.online._deviations import Analysis, Deviation, check_deviations, planned_sample
 from assay.online._plan import ExperimentPlan
 from assay.online._result import Readout
 
@@ -196,7 +196,7 @@ def srm_outcome(readout: Readout) -> RuleOutcome:
         rule="sample_ratio",
         tier="safety",
         kind="srm",
-        metric="units per arm",
+        metric="users per arm",
         outcome="fail" if s.mismatch else "pass",
         blocking=True,
         reason=reason,
@@ -226,7 +226,7 @@ def _family_outcome(comparison: Comparison, plan: ExperimentPlan) -> RuleOutcome
         if ok
         else (
             "the primary metric is not significant after the planned multiplicity "
-            "adjustment; more units (or the planned horizon) would settle it"
+            "adjustment; more users (or the planned horizon) would settle it"
         ),
         evidence=[r.label],
     )
@@ -245,6 +245,20 @@ def deviation_outcome(d: Deviation) -> RuleOutcome:
         blocking=d.blocks_ship,
         reason=f"deviation from the plan: {d.message} (planned: {d.planned}; actual: {d.actual})",
         to_settle=d.to_settle if d.blocks_ship else None,
+    )
+
+
+def _sample_outcome(text: str, final: bool, *, sequential: bool) -> RuleOutcome:
+    """How much of the planned sample was read: reported, never blocking by itself (an early
+    fixed-horizon look blocks through its ``early_look`` deviation)."""
+    return RuleOutcome(
+        rule="planned_sample",
+        tier="quality",
+        kind="sample",
+        metric="users per arm",
+        outcome="pass" if final or sequential else "inconclusive",
+        blocking=False,
+        reason="read " + text + (" (sequential: any look is valid)" if sequential else ""),
     )
 
 
@@ -315,12 +329,15 @@ def decide_experiment(
     else:
         raise ParameterError("policy", fn, "a Policy, a YAML file or text, or a mapping", policy)
     deviations: list[Deviation] = []
+    after: list[RuleOutcome] = []
     if plan is not None:
-        deviations = check_deviations(
-            plan, analysis if analysis is not None else Analysis.from_readout(readout, plan=plan)
-        )
+        analysis = analysis if analysis is not None else Analysis.from_readout(readout, plan=plan)
+        deviations = check_deviations(plan, analysis)
+        progress = planned_sample(plan, analysis)
+        if progress is not None:
+            after.append(_sample_outcome(*progress, sequential=analysis.sequential))
     srm = srm_outcome(readout)
-    after = [deviation_outcome(d) for d in deviations]
+    after += [deviation_outcome(d) for d in deviations]
     decisions = []
     for treatment in readout.arms[1:]:
         comparison = readout_comparison(readout, treatment, plan=plan, goals=goals)

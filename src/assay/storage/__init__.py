@@ -14,6 +14,7 @@ next write instead of losing it.
 
 from assay.storage._artifacts import FileArtifactRepository
 from assay.storage._decisions import SqlDecisionRepository
+from assay.storage._evidence import artifact_location, evidence_file_name
 from assay.storage._ledger import LedgerVerification
 from assay.storage._protocols import (
     ArtifactRepository,
@@ -42,7 +43,9 @@ __all__ = [
     "Store",
     "SuiteRepository",
     "TagChange",
+    "artifact_location",
     "check_tags",
+    "evidence_file_name",
     "open_store",
     "upgrade_database",
 ]

@@ -23,7 +23,14 @@ from assay.storage._artifacts import FileArtifactRepository
 from assay.storage._files import FileRoot
 from assay.storage._schema import run_metrics, runs
 
-__all__ = ["EvidenceProblem", "check_evidence", "decision_evidence", "file_digest"]
+__all__ = [
+    "EvidenceProblem",
+    "artifact_location",
+    "check_evidence",
+    "decision_evidence",
+    "evidence_file_name",
+    "file_digest",
+]
 
 _ROLES = ("baseline", "candidate")
 _KINDS = ("run", "metrics", "records")
@@ -38,6 +45,14 @@ _ARTIFACT_NAMES = {
     "comparison": "comparison",
     "verdict": "verdict",
 }
+# The file an exported piece of evidence is written to.
+_EXPORT_NAMES = {
+    **_ARTIFACT_NAMES,
+    "policy": "policy.yaml",
+    "comparison": "comparison.json",
+    "verdict": "verdict.json",
+}
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _WHAT = {"run": "stored run metadata", "metrics": "stored metric rows", "records": "record file"}
 
 
@@ -63,6 +78,20 @@ class EvidenceProblem:
             f"decision {self.decision_id!r} (entry {self.sequence}): {self.evidence} {state}; "
             f"expected digest {self.expected}, found {self.found or 'nothing'}"
         )
+
+
+def evidence_file_name(role: str) -> str:
+    """The file name a decision's evidence ``role`` is exported as (``report_html`` is
+    ``report.html``); an unknown role becomes a plain name that cannot leave its folder."""
+    if role in _EXPORT_NAMES:
+        return _EXPORT_NAMES[role]
+    name = _UNSAFE.sub("_", role).lstrip(".") or "evidence"
+    return name[:100]
+
+
+def artifact_location(artifacts: FileArtifactRepository, digest: str) -> str:
+    """Where an artifact's bytes are stored (a path or URL in the artifact store)."""
+    return artifacts.root.path(f"{digest[:2]}/{digest}")
 
 
 def file_digest(root: FileRoot, relative: str) -> str | None:

@@ -14,7 +14,7 @@ none is passed, and never print.
   pre-registered plan, reports), :func:`plan_rollout`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
-  :func:`get_decision`, :func:`verify_ledger`
+  :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     )
     from assay.workflows._early_stop_plan import early_stop_plan
     from assay.workflows._evaluate import as_adapter, evaluate
+    from assay.workflows._evidence import export_evidence
     from assay.workflows._experiments import ExperimentReadout, plan_rollout, read_out_experiment
     from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
@@ -100,6 +101,7 @@ _EXPORTS = {
     "early_stop_plan": "_early_stop_plan",
     "as_adapter": "_evaluate",
     "evaluate": "_evaluate",
+    "export_evidence": "_evidence",
     "import_log": "_import_log",
     "Reproduction": "_reproduce",
     "reproduce": "_reproduce",
@@ -128,6 +130,7 @@ __all__ = [
     "diff_runs",
     "early_stop_plan",
     "evaluate",
+    "export_evidence",
     "export_run",
     "gate",
     "gate_runs",

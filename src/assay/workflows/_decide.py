@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +27,12 @@ from assay.core import (
     diff_manifests,
     digest,
 )
-from assay.errors import ParameterError
+from assay.errors import ConfigError, ParameterError, SelfComparisonWarning
 from assay.gates import Policy, default_policy, evaluate_policy, load_policy, policy_to_yaml
 from assay.reports import render_html, render_markdown, render_memo
 from assay.storage import LedgerVerification, Store
 from assay.workflows._api import get_run
+from assay.workflows._evidence import EvidenceFile, evidence_files
 from assay.workflows._planned_stop import attach_planned_stop
 from assay.workflows._store import resolve_store
 
@@ -89,6 +91,7 @@ def compare_runs(
     base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
     suite = st.suites.get(base.suite_digest)
     base_records, cand_records = st.runs.records(base.run_id), st.runs.records(cand.run_id)
+    _warn_if_self(base.run_id, cand.run_id, base_records, cand_records)
     comparison = _compare_tables(
         base,
         base_records,
@@ -109,6 +112,21 @@ def compare_runs(
 
     return attach_planned_stop(
         comparison, base, base_records, cand, cand_records, suite, example_ids
+    )
+
+
+def _warn_if_self(base_id: str, cand_id: str, base_records: object, cand_records: object) -> None:
+    """A run gated against itself (or an identical copy) passes every no-regression rule."""
+    if base_id == cand_id:
+        why = f"the baseline and the candidate are the same run ({base_id[:12]})"
+    elif base_records.equals(cand_records):  # type: ignore[attr-defined]
+        why = f"runs {base_id[:12]} and {cand_id[:12]} have identical records"
+    else:
+        return
+    warnings.warn(
+        f"{why}: every difference is zero, so this comparison is no evidence about a change.",
+        SelfComparisonWarning,
+        stacklevel=3,
     )
 
 
@@ -296,6 +314,9 @@ def decide(
     return DecisionRecord(comparison, verdict, decision, True, files)
 
 
+_STATUSES = ("approved", "rejected", "abstained", "override")
+
+
 def approve(
     decision: str,
     *,
@@ -305,11 +326,42 @@ def approve(
     note: str = "",
     store: Store | None = None,
 ) -> LedgerEntry:
-    """Append a person's sign-off on a decision to the ledger."""
+    """Append a person's sign-off on a decision to the ledger.
+
+    ``approved`` agrees with a SHIP or INCONCLUSIVE verdict; a BLOCK cannot be approved, only
+    overridden: ``status="override"`` with the reason in ``note`` (required), a distinct ledger
+    entry. ``rejected`` records an objection. The same person in the same role cannot record
+    the same status twice on one decision (:class:`~assay.errors.ConfigError`).
+    """
     check_instance(decision, "decision", "approve", str, "a decision id or unique id prefix")
-    check_choice(status, "status", "approve", ("approved", "rejected", "abstained"))
+    check_choice(status, "status", "approve", _STATUSES)
+    check_instance(note, "note", "approve", str, "a string")
     st = resolve_store(store)
     d = st.decisions.get(decision)
+    ref = d.decision_id[:12]
+    if status == "approved" and d.verdict.value == "BLOCK":
+        raise ConfigError(
+            f"Decision {ref} is a BLOCK; approving it would ship against the policy's verdict. "
+            f"To ship anyway, record an override with its reason: `assay decisions override "
+            f"{ref} --reason TEXT --role ROLE --name NAME`."
+        )
+    if status == "override":
+        if d.verdict.value != "BLOCK":
+            raise ConfigError(
+                f"Decision {ref} is {d.verdict.value}, not BLOCK: there is nothing to override. "
+                f"Approve it instead: `assay decisions approve {ref} --role ROLE --name NAME`."
+            )
+        if not note.strip():
+            raise ConfigError(
+                f"An override of decision {ref} needs its reason: give --reason TEXT."
+            )
+    for earlier in st.decisions.approvals(d.decision_id):
+        if (earlier.role, earlier.name, earlier.status) == (role, name, status):
+            raise ConfigError(
+                f"{name!r} as {role!r} already recorded {status!r} on decision {ref} "
+                f"(at {earlier.at:%Y-%m-%d %H:%M} UTC); the ledger keeps one such entry per "
+                "person and role."
+            )
     approval = Approval.model_validate(
         {"role": role, "name": name, "status": status, "note": note, "at": datetime.now(UTC)}
     )
@@ -323,7 +375,9 @@ class DecisionDetails:
     decision: Decision
     """The decision as recorded."""
     approvals: list[Approval]
-    """Its approvals and objections, in the order they were recorded."""
+    """Its approvals, overrides and objections, in the order they were recorded."""
+    evidence: list[EvidenceFile]
+    """Its evidence files (reports, memo, policy, ...) with their digests and locations."""
 
 
 def list_decisions(*, store: Store | None = None) -> list[Decision]:
@@ -337,7 +391,9 @@ def get_decision(ref: str, *, store: Store | None = None) -> DecisionDetails:
     st = resolve_store(store)
     decision = st.decisions.get(ref)
     return DecisionDetails(
-        decision=decision, approvals=st.decisions.approvals(decision.decision_id)
+        decision=decision,
+        approvals=st.decisions.approvals(decision.decision_id),
+        evidence=evidence_files(decision, st),
     )
 
 

@@ -13,19 +13,24 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from assay._util import atomic_write, check_instance
+from assay._util import atomic_write, check_instance, check_number
 from assay.core import printable
 from assay.errors import ParameterError
 from assay.gates import Policy
 from assay.online import (
+    DEFAULT_SAMPLE_TOLERANCE,
+    ROLLOUT_HEADING,
     Analysis,
+    CumulativeLift,
     ExperimentPlan,
     ExperimentVerdict,
     MetricBaseline,
     Readout,
     ReadoutSettings,
     RolloutPlan,
+    SegmentBreakdown,
     baselines_from_readout,
+    cumulative_lift,
     decide_experiment,
     design_from_plan,
     load_plan,
@@ -34,6 +39,8 @@ from assay.online import (
     readout_settings,
     rollout_markdown,
     rollout_plan,
+    segment_breakdown,
+    without_columns,
 )
 from assay.reports import render_html, render_markdown, render_memo
 
@@ -59,14 +66,24 @@ class ExperimentReadout:
     """The pre-registered plan the readout was judged against."""
     files: dict[str, Path] = field(default_factory=dict)
     """Report files written, by name (``report.html``; ``ARM/report.html`` with several arms)."""
+    segments: SegmentBreakdown | None = None
+    """Lift per segment of the ``segment`` column (exploratory), when one was given."""
+    cumulative: CumulativeLift | None = None
+    """Cumulative lift at the end of each day of the ``by_day`` column, when one was given."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON types: the readout, the decision (or ``None``) and the files."""
-        return {
+        """Plain JSON types: the readout, the decision (or ``None``), the files, and the
+        segments and cumulative lift when they were asked for."""
+        out = {
             "readout": self.readout.to_dict(),
             "decision": self.verdict.to_dict() if self.verdict is not None else None,
             "files": {k: str(v) for k, v in self.files.items()},
         }
+        if self.segments is not None:
+            out["segments"] = self.segments.to_dict()
+        if self.cumulative is not None:
+            out["cumulative"] = self.cumulative.to_dict()
+        return out
 
 
 def _plan(plan: PlanSource) -> ExperimentPlan:
@@ -102,6 +119,9 @@ def read_out_experiment(
     started: date | None = None,
     analysed: date | None = None,
     rollout_steps: Sequence[float] = DEFAULT_ROLLOUT_STEPS,
+    sample_tolerance: float = DEFAULT_SAMPLE_TOLERANCE,
+    segment: str | None = None,
+    by_day: str | None = None,
     **options: Any,
 ) -> ExperimentReadout:
     """Read out an A/B test, judge it against its plan or a policy, and write its reports.
@@ -117,15 +137,39 @@ def read_out_experiment(
     (:func:`~assay.online.decide_experiment`); with a plan, deviations are checked for the
     analysis of ``primary_metric`` (default: the plan's) over ``started`` to ``analysed``
     (default: today when ``started`` is given). ``lower_is_better`` names metrics where a
-    decrease is good (default: the plan's guardrail directions).
+    decrease is good (default: the plan's guardrail directions); a one-sided readout tests
+    them on their upper bound. ``sample_tolerance`` is the share of the plan's sample per arm a
+    fixed-horizon readout may fall short by and still count as the planned final look (default
+    0.02); further short, it is an early look that cannot SHIP.
+
+    ``segment`` (a column of unit-level rows) adds the lift in each of its segments,
+    exploratory (:func:`~assay.online.segment_breakdown`); ``by_day`` (a day or date column)
+    adds the cumulative lift at the end of each day (:func:`~assay.online.cumulative_lift`).
+    Neither column is read as a metric.
 
     With ``output`` (a folder; one sub-folder per treatment arm when there are several) the
     reports are written atomically: ``report.html`` and ``report.md``, and with a verdict a
-    decision ``memo.md`` that ends with the plan's rollout (sized with ``rollout_steps`` from
+    decision ``memo.md`` whose rollout section is the plan's staged rollout (sized with ``rollout_steps`` from
     the readout's control values) when the plan states its daily traffic.
     """
     the_plan = _plan(plan) if plan is not None else None
-    result = readout(data, _settings(settings, the_plan, options))
+    if lower_is_better and settings is None:
+        # A one-sided readout tests these metrics on their own side (see directions).
+        options = {**options, "directions": dict.fromkeys(lower_is_better, "lower")}
+    check_number(
+        sample_tolerance, "sample_tolerance", "read_out_experiment", low=0, high=1, high_open=True
+    )
+    chosen = _settings(settings, the_plan, options)
+    extra = [c for c in (segment, by_day) if c is not None]
+    for name, value in (("segment", segment), ("by_day", by_day)):
+        if value is not None:
+            check_instance(value, name, "read_out_experiment", str, "a column name")
+    result = readout(without_columns(data, extra) if extra else data, chosen)
+    segments = cumulative = None
+    if segment is not None:
+        segments = segment_breakdown(data, chosen, segment, control=result.control, ignore=extra)
+    if by_day is not None:
+        cumulative = cumulative_lift(data, chosen, by_day, control=result.control, ignore=extra)
     verdict = None
     if the_plan is not None or policy is not None:
         analysis = None
@@ -136,6 +180,7 @@ def read_out_experiment(
                 plan=the_plan,
                 started=started,
                 analysed=analysed,
+                sample_tolerance=sample_tolerance,
             )
         goals: dict[str, Literal["higher", "lower"]] = {m: "lower" for m in lower_is_better}
         policy_arg = Path(policy) if isinstance(policy, os.PathLike) else policy
@@ -145,7 +190,7 @@ def read_out_experiment(
     files: dict[str, Path] = {}
     if output is not None:
         files = _write_reports(result, verdict, the_plan, Path(output), list(rollout_steps))
-    return ExperimentReadout(result, verdict, the_plan, files)
+    return ExperimentReadout(result, verdict, the_plan, files, segments, cumulative)
 
 
 def _rollout_for(
@@ -161,6 +206,20 @@ def _rollout_for(
         design = design_from_plan(plan, kind=primary.kind, baseline=primary.baseline, sd=primary.sd)
     rollout = rollout_plan(plan, design, baselines=base, treatment=treatment, steps=steps)
     return rollout_markdown(rollout)
+
+
+_MEMO_ROLLOUT = re.compile(r"^## (\d+)\. Rollout and rollback plan\n.*?(?=^## )", re.M | re.S)
+
+
+def _with_rollout(memo: str, rollout: str) -> str:
+    """The memo with one rollout section: the plan's staged rollout in place of the memo's
+    generic skeleton (appended when the memo has none)."""
+    found = _MEMO_ROLLOUT.search(memo)
+    if found is None:
+        return memo + "\n" + rollout
+    body = rollout.replace(f"## {ROLLOUT_HEADING}", "", 1).strip("\n")
+    section = f"## {found.group(1)}. Rollout and rollback plan ({ROLLOUT_HEADING.lower()})\n\n"
+    return memo[: found.start()] + section + body + "\n\n" + memo[found.end() :]
 
 
 def _write_reports(
@@ -194,7 +253,7 @@ def _write_reports(
             memo = render_memo(comparison, judged, title=title)
             rollout = _rollout_for(result, plan, t, steps) if plan is not None else None
             # the rollout text quotes arm and metric names: shown, never obeyed, like the memo's
-            texts["memo.md"] = memo + ("\n" + printable(rollout) if rollout else "")
+            texts["memo.md"] = _with_rollout(memo, printable(rollout)) if rollout else memo
         for name, text in texts.items():
             key = name if len(treatments) == 1 else f"{t}/{name}"
             files[key] = atomic_write(folder / name, text)
