@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from itertools import groupby
 
 from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
+from assay.gates import Policy
 from assay.reports._content import (
     RESULT_HEADERS,
     MethodIndex,
@@ -23,6 +24,7 @@ from assay.reports._content import (
     run_lookup,
     select_results,
 )
+from assay.reports._decisive import deciding_evidence, worse_slice_notes
 from assay.reports._format import direction, mde_text, pvalue_text, slice_label
 from assay.reports._html_evidence import (
     coverage_section,
@@ -32,7 +34,7 @@ from assay.reports._html_evidence import (
     methods_section,
     operational_section,
 )
-from assay.reports._html_parts import cell_interval, e, sup, table, visible_document
+from assay.reports._html_parts import cell_difference, cell_values, e, sup, table, visible_document
 from assay.reports._style import CSS
 from assay.reports._svg import forest_svg, heat_map_svg
 
@@ -50,8 +52,10 @@ def _header(c: Comparison, title: str, runs: dict[str, RunInfo]) -> str:
     return f'<h1>{e(title)}</h1><table class="meta">{body}</table>'
 
 
-def verdict_block(verdict: VerdictResult | None) -> str:
-    """The verdict in large type with its one-sentence summary."""
+def verdict_block(
+    comparison: Comparison, verdict: VerdictResult | None, policy: Policy | None = None
+) -> str:
+    """The verdict in large type, the evidence that decided it, and why nothing else did."""
     if verdict is None:
         return (
             '<section id="verdict" class="verdict v-NONE"><div class="word">NO VERDICT</div>'
@@ -63,10 +67,15 @@ def verdict_block(verdict: VerdictResult | None) -> str:
     }
     tally = ", ".join(f"{n} {o}" for o, n in counts.items())
     v = verdict.verdict.value
+    lead = deciding_evidence(comparison, verdict)
+    items = [*lead.rules, *worse_slice_notes(comparison, verdict, policy)]
+    listed = "".join(f"<li>{e(line)}</li>" for line in items)
     return (
         f'<section id="verdict" class="verdict v-{v}"><div class="word">{v}</div>'
-        f'<div class="summary">{e(verdict.summary)}</div>'
-        f'<div class="note">Policy {e(verdict.policy)} ({e(verdict.policy_digest)}); '
+        f'<div class="summary">{e(lead.evidence)}</div>'
+        f'<div class="next"><b>Next:</b> {e(lead.next_step)}</div>'
+        + (f'<ul class="why">{listed}</ul>' if listed else "")
+        + f'<div class="note">Policy {e(verdict.policy)} ({e(verdict.policy_digest)}); '
         f"{len(verdict.rules)} rules: {tally}.</div></section>"
     )
 
@@ -87,8 +96,16 @@ def rules_table(verdict: VerdictResult) -> str:
                 e(r.to_settle) if r.to_settle else "",
             ]
         )
+    classes = [
+        ("blocking-fail" if r.outcome == "fail" else "blocking-open")
+        if r.blocking and r.outcome != "pass"
+        else ""
+        for r in verdict.rules
+    ]
     return table(
-        ["Tier", "Rule", "Metric / slice", "Outcome", "Blocking", "Reason", "To settle"], rows
+        ["Tier", "Rule", "Metric / slice", "Outcome", "Blocking", "Reason", "To settle"],
+        rows,
+        row_classes=classes,
     )
 
 
@@ -118,7 +135,7 @@ def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list
     for r in shown:
         mde = mde_text(r)
         p_adj = (
-            pvalue_text(r.p_adjusted) + sup(index, r.adjustment)
+            e(pvalue_text(r.p_adjusted)) + sup(index, r.adjustment)
             if r.p_adjusted is not None
             else "—"
         )
@@ -127,12 +144,12 @@ def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list
                 e(r.metric),
                 e(slice_label(r)),
                 f"{r.n:,}" + (f" ({r.n_clusters:,} clusters)" if r.n_clusters else ""),
-                cell_interval(r.baseline, index),
-                cell_interval(r.candidate, index),
-                cell_interval(r.difference, index, signed=True),
+                cell_values(r, "baseline", index),
+                cell_values(r, "candidate", index),
+                cell_difference(r, index),
                 e(direction(r)),
                 e(r.test) + sup(index, r.test),
-                e(pvalue_text(r.p_value)),
+                e(pvalue_text(r.p_value, r.resamples)),
                 p_adj,
                 e(mde),
                 e("; ".join(r.notes)),
@@ -172,8 +189,14 @@ def render_html(
     title: str | None = None,
     runs: Iterable[RunInfo] = (),
     limits: ReportLimits | None = None,
+    policy: Policy | None = None,
 ) -> str:
     """The comparison (and verdict) as one self-contained HTML page.
+
+    The verdict leads with the evidence that decided it (the deciding rules' results, with
+    their intervals and p-values), then why any slice marked worse did not block; ``policy``,
+    the policy that judged, lets it recompute a no-regression rule's adjusted p-values with
+    the rule's own settings.
 
     Sections, in order: verdict, rules, forest plot of differences, results table, slice heat
     map, flipped examples, errors, latency and cost, manifest differences, coverage, methods.
@@ -189,7 +212,7 @@ def render_html(
     page_title = title or default_title(comparison)
     parts = [
         _header(comparison, page_title, run_lookup(comparison, runs)),
-        verdict_block(verdict),
+        verdict_block(comparison, verdict, policy),
         _rules_section(verdict),
         _forest_section(selection.shown, selection.note, index),
         _results_section(selection.shown, selection.note, index),
