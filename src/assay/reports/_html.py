@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from itertools import groupby
 
 from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
-from assay.gates import Policy
+from assay.gates import ALL_METRICS, NonInferiorityParameters, Policy
 from assay.reports._content import (
     RESULT_HEADERS,
     MethodIndex,
@@ -115,9 +115,43 @@ def _rules_section(verdict: VerdictResult | None) -> str:
     return f'<section id="rules"><h2>Rules</h2>{rules_table(verdict)}</section>'
 
 
-def _forest_section(shown: list[MetricComparison], note: str | None, index: MethodIndex) -> str:
+def _margin(policy: Policy | None, metric: str) -> float | None:
+    """The absolute margin of the policy's first non-inferiority rule on ``metric``."""
+    if policy is None:
+        return None
+    for _, _, rule in policy.tiered():
+        params = rule.parameters
+        if (
+            rule.slice is None
+            and rule.metric in (metric, ALL_METRICS)
+            and isinstance(params, NonInferiorityParameters)
+            and params.margin is not None
+        ):
+            return params.margin
+    return None
+
+
+def _forest_section(
+    shown: list[MetricComparison],
+    note: str | None,
+    index: MethodIndex,
+    verdict: VerdictResult | None,
+    policy: Policy | None,
+) -> str:
+    rules = verdict.rules if verdict else []
+    flagged = [x for r in rules if r.blocking and r.outcome == "fail" for x in r.evidence]
+    unsettled = [x for r in rules if r.blocking and r.outcome == "inconclusive" for x in r.evidence]
     panels = [
-        f'<div class="chart">{forest_svg(metric, list(group), index.ref)}</div>'
+        '<div class="chart">'
+        + forest_svg(
+            metric,
+            list(group),
+            index.ref,
+            margin=_margin(policy, metric),
+            flagged=flagged,
+            open_labels=unsettled,
+        )
+        + "</div>"
         for metric, group in groupby(shown, key=lambda r: r.metric)
     ]
     omitted = f'<p class="note">{e(note)}</p>' if note else ""
@@ -125,7 +159,8 @@ def _forest_section(shown: list[MetricComparison], note: str | None, index: Meth
         '<section id="forest"><h2>Differences by metric and slice</h2>'
         '<p class="note">Candidate minus baseline with its interval; a filled marker means the '
         "interval excludes 0. The number in parentheses is the interval method's footnote "
-        f"(see Methods).</p>{omitted}{''.join(panels)}</section>"
+        "(see Methods). A red vertical line is the policy's non-inferiority margin; rows shaded "
+        f"red failed a blocking rule, amber left one open.</p>{omitted}{''.join(panels)}</section>"
     )
 
 
@@ -214,7 +249,7 @@ def render_html(
         _header(comparison, page_title, run_lookup(comparison, runs)),
         verdict_block(comparison, verdict, policy),
         _rules_section(verdict),
-        _forest_section(selection.shown, selection.note, index),
+        _forest_section(selection.shown, selection.note, index, verdict, policy),
         _results_section(selection.shown, selection.note, index),
         _heat_section(comparison, limits),
         flips_section(comparison, limits),
