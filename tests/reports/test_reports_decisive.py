@@ -197,3 +197,13 @@ def test_the_memo_says_true_flip_counts_in_both_directions() -> None:
 )
 def test_p_values_at_the_resampling_floor(p: float, resamples: int | None, shown: str) -> None:
     assert pvalue_text(p, resamples) == shown
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0.0, 0.2), (-0.034, 0.012), (-3.4, 1.2), (0.0, 1e-4)])
+def test_axis_ticks_are_distinct_and_round(lo: float, hi: float) -> None:
+    from assay.reports._svg import nice_ticks, tick_decimals
+
+    ticks = nice_ticks(lo, hi)
+    labels = [f"{t:.{tick_decimals(ticks)}f}" for t in ticks]
+    assert len(ticks) >= 3 and len(set(labels)) == len(labels)
+    assert all(float(label) == pytest.approx(t) for label, t in zip(labels, ticks, strict=True))
