@@ -117,12 +117,19 @@ def deciding_evidence(c: Comparison, v: VerdictResult) -> DecidingEvidence:
     else:
         deciding = [r for r in blocking if r.outcome == "pass"]
         pick = _for
-    evidence = []
+    ranked = []
     for rule in deciding:
         found = pick(rule_results(c, rule))
         shown = _named(found) if found else f"{rule.metric}: {rule.reason}"
         verb = {"fail": "fails", "inconclusive": "does not settle", "pass": "passes"}[rule.outcome]
-        evidence.append(f"{shown} ({verb} rule {rule.rule})")
+        overall = any(r.slice_attribute is None for r in found)
+        ranked.append(((not found, not overall), f"{shown} ({verb} rule {rule.rule})"))
+    # Rules judged on the comparison's results speak first (a coverage check has none); for
+    # SHIP, the overall results (the slices are in the rule lines below).
+    ranked.sort(key=lambda t: t[0])
+    if v.verdict == Verdict.SHIP and any(not k[1] for k, _ in ranked):
+        ranked = [(k, t) for k, t in ranked if not k[1]]
+    evidence = [text for _, text in ranked]
     word = v.verdict.value
     more = f"; and {len(deciding) - 2} more blocking rule(s)" if len(deciding) > 2 else ""
     if not deciding:

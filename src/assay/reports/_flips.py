@@ -8,6 +8,7 @@ size of the change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assay.core import Comparison, Flip
@@ -16,7 +17,7 @@ from assay.reports._content import ReportLimits
 __all__ = ["FlipGroup", "flip_groups", "flip_summary", "is_regression"]
 
 
-def is_regression(f: Flip, goals: dict[str, str]) -> bool:
+def is_regression(f: Flip, goals: Mapping[str, str]) -> bool:
     """Whether the candidate did worse on this example (by ``change``, else by the goal)."""
     if f.change != 0.0:
         return f.change < 0.0
