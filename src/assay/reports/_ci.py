@@ -32,7 +32,7 @@ def render_gate_summary(comparison: Comparison, verdict: VerdictResult) -> str:
     """The verdict as GitHub-flavoured Markdown for a step summary or a pull-request comment."""
     check_inputs("render_gate_summary", comparison, verdict, verdict_required=True)
     c, v = comparison, verdict
-    lead = deciding_evidence(c, v)
+    lead = deciding_evidence(c, v, md)
     rows = [
         [
             md(r.tier),
@@ -44,17 +44,17 @@ def render_gate_summary(comparison: Comparison, verdict: VerdictResult) -> str:
         ]
         for r in v.rules
     ]
-    why = [*lead.rules, *worse_slice_notes(c, v)]
+    why = [*lead.rules, *worse_slice_notes(c, v, None, md)]
     lines = [
         f"## {_ICON[v.verdict.value]} assay gate: {v.verdict.value}",
         "",
-        f"**{md(lead.evidence)}**",
+        f"**{lead.evidence}**",
         "",
-        f"Next: {md(lead.next_step)}",
+        f"Next: {lead.next_step}",
         "",
         f"{md(c.candidate_model)} (run {md(c.candidate_run)}) against {md(c.baseline_model)} "
         f"(run {md(c.baseline_run)}) on {md(c.suite_name)}; policy {md(v.policy)}.",
-        *(["", *(f"- {md(line)}" for line in why)] if why else []),
+        *(["", *(f"- {line}" for line in why)] if why else []),
         "",
         md_table(["Tier", "Rule", "Metric / slice", "Outcome", "Blocking", "Reason"], rows),
     ]

@@ -2,12 +2,14 @@
 
 Every format (HTML, Markdown, memo, CI summary) leads with these lines, so a reader sees the
 numbers that decided before the names of the rules. They are built from the rules' outcomes and
-the comparison's results, never from the verdict's summary sentence. The text returned is plain
-(untrusted names included as they are); each format escapes it.
+the comparison's results, never from the verdict's summary sentence. Each function takes the
+format's escaping (``esc``) and applies it to every untrusted piece (names, labels, reasons)
+and to nothing else, so the numbers read plainly (``p < 0.001``) in every format.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assay.core import Comparison, MetricComparison, RuleOutcome, Verdict, VerdictResult
@@ -27,6 +29,9 @@ _SHOWN = 3
 """Results named per deciding rule; the rest are counted."""
 
 _METHOD = {"holm": "Holm", "bh": "Benjamini–Hochberg"}
+
+Escape = Callable[[str], str]
+"""How a format escapes untrusted text (``md``, HTML escaping, or ``str`` for plain text)."""
 
 
 def policy_rule(policy: Policy | None, name: str) -> Rule | None:
@@ -59,11 +64,12 @@ def _p(r: MetricComparison) -> tuple[str, float | None]:
     return "p", r.p_value
 
 
-def result_evidence(r: MetricComparison) -> str:
+def result_evidence(r: MetricComparison, esc: Escape = str) -> str:
     """``accuracy on language=de −22.2 points [−34.3, −9.1], p_adj 0.004``."""
     name, p = _p(r)
     resamples = r.resamples if name == "p" else None
-    return f"{r.label} {diff_text(r.difference, units_of(r))}, {name} {pvalue_text(p, resamples)}"
+    shown = f"{diff_text(r.difference, units_of(r))}, {name} {pvalue_text(p, resamples)}"
+    return f"{esc(r.label)} {shown}"
 
 
 def _against(results: list[MetricComparison]) -> list[MetricComparison]:
@@ -78,8 +84,8 @@ def _for(results: list[MetricComparison]) -> list[MetricComparison]:
     return overall or results
 
 
-def _named(results: list[MetricComparison]) -> str:
-    parts = [result_evidence(r) for r in results[:_SHOWN]]
+def _named(results: list[MetricComparison], esc: Escape) -> str:
+    parts = [result_evidence(r, esc) for r in results[:_SHOWN]]
     more = len(results) - _SHOWN
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
@@ -105,8 +111,9 @@ class DecidingEvidence:
         return f"{self.verdict}: {self.evidence}"
 
 
-def deciding_evidence(c: Comparison, v: VerdictResult) -> DecidingEvidence:
-    """The deciding rules of ``v`` with the comparison's numbers for each."""
+def deciding_evidence(c: Comparison, v: VerdictResult, esc: Escape = str) -> DecidingEvidence:
+    """The deciding rules of ``v`` with the comparison's numbers for each, untrusted text
+    escaped with ``esc``."""
     blocking = [r for r in v.rules if r.blocking]
     if v.verdict == Verdict.BLOCK:
         deciding = [r for r in blocking if r.outcome == "fail"]
@@ -120,10 +127,10 @@ def deciding_evidence(c: Comparison, v: VerdictResult) -> DecidingEvidence:
     ranked = []
     for rule in deciding:
         found = pick(rule_results(c, rule))
-        shown = _named(found) if found else f"{rule.metric}: {rule.reason}"
+        shown = _named(found, esc) if found else f"{esc(rule.metric)}: {esc(rule.reason)}"
         verb = {"fail": "fails", "inconclusive": "does not settle", "pass": "passes"}[rule.outcome]
         overall = any(r.slice_attribute is None for r in found)
-        ranked.append(((not found, not overall), f"{shown} ({verb} rule {rule.rule})"))
+        ranked.append(((not found, not overall), f"{shown} ({verb} rule {esc(rule.rule)})"))
     # Rules judged on the comparison's results speak first (a coverage check has none); for
     # SHIP, the overall results (the slices are in the rule lines below).
     ranked.sort(key=lambda t: t[0])
@@ -142,15 +149,16 @@ def deciding_evidence(c: Comparison, v: VerdictResult) -> DecidingEvidence:
     lines = []
     for rule in deciding:
         state = {"fail": "failed", "inconclusive": "is not settled", "pass": "passed"}
-        line = f"{rule.rule} ({rule.tier}, blocking) {state[rule.outcome]}: {rule.reason}"
+        line = f"{esc(rule.rule)} ({rule.tier}, blocking) {state[rule.outcome]}: {esc(rule.reason)}"
         if rule.outcome == "inconclusive" and rule.to_settle:
-            line += f". To settle: {rule.to_settle}"
+            line += f". To settle: {esc(rule.to_settle)}"
         lines.append(line)
+    cand, base = esc(c.candidate_model), esc(c.baseline_model)
     nxt = {
-        Verdict.SHIP: f"{c.candidate_model} may replace {c.baseline_model} through a staged "
+        Verdict.SHIP: f"{cand} may replace {base} through a staged "
         "rollout, after sign-off, rolled back if a guardrail is crossed.",
-        Verdict.BLOCK: f"{c.candidate_model} must not ship; {c.baseline_model} stays. To ship, "
-        + "; ".join(f"{r.rule} must pass on new evidence" for r in deciding[:3])
+        Verdict.BLOCK: f"{cand} must not ship; {base} stays. To ship, "
+        + "; ".join(f"{esc(r.rule)} must pass on new evidence" for r in deciding[:3])
         + ".",
         Verdict.INCONCLUSIVE: f"{c.candidate_model} does not ship yet; collect the evidence "
         "that settles " + ", ".join(r.rule for r in deciding[:3]) + ", then gate again.",
@@ -192,8 +200,11 @@ def _holm_p(
     )
 
 
-def worse_slice_notes(c: Comparison, v: VerdictResult, policy: Policy | None = None) -> list[str]:
-    """For a verdict that is not BLOCK: why each slice marked worse did not block."""
+def worse_slice_notes(
+    c: Comparison, v: VerdictResult, policy: Policy | None = None, esc: Escape = str
+) -> list[str]:
+    """For a verdict that is not BLOCK: why each slice marked worse did not block, untrusted
+    text escaped with ``esc``."""
     if v.verdict == Verdict.BLOCK:
         return []
     out = []
@@ -201,26 +212,26 @@ def worse_slice_notes(c: Comparison, v: VerdictResult, policy: Policy | None = N
         if r.slice_attribute is None or direction(r) != "worse":
             continue
         rules = [rule for rule in v.rules if _covers(rule, r)]
-        shown = f"{r.label} is marked worse ({diff_text(r.difference, units_of(r))})"
+        shown = f"{esc(r.label)} is marked worse ({diff_text(r.difference, units_of(r))})"
         blocking = [rule for rule in rules if rule.blocking]
         if not rules:
             out.append(f"{shown} but no rule of the policy judges this slice.")
             continue
         if not blocking:
-            names = ", ".join(rule.rule for rule in rules)
+            names = ", ".join(esc(rule.rule) for rule in rules)
             out.append(f"{shown} but its rule ({names}) is reported only.")
             continue
         rule = blocking[0]
         if rule.kind == "no_regression":
             holm = _holm_p(c, rule, r, policy)
             if holm is None:
-                why = f"too small for rule {rule.rule} to judge (n={r.n:,})"
+                why = f"too small for rule {esc(rule.rule)} to judge (n={r.n:,})"
             else:
                 p, family = holm
                 why = f"not significant after {family}, p_adj {pvalue_text(p)}"
         elif rule.outcome == "pass":
-            why = f"within what rule {rule.rule} allows: {rule.reason}"
+            why = f"within what rule {esc(rule.rule)} allows: {esc(rule.reason)}"
         else:
-            why = f"rule {rule.rule} is {rule.outcome}: {rule.reason}"
+            why = f"rule {esc(rule.rule)} is {rule.outcome}: {esc(rule.reason)}"
         out.append(f"{shown} but did not block: {why}.")
     return out

@@ -67,6 +67,7 @@ def verdict_block(
     }
     tally = ", ".join(f"{n} {o}" for o, n in counts.items())
     v = verdict.verdict.value
+    # Plain text, escaped whole: the numbers hold "<" (p < 0.001) as well.
     lead = deciding_evidence(comparison, verdict)
     items = [*lead.rules, *worse_slice_notes(comparison, verdict, policy)]
     listed = "".join(f"<li>{e(line)}</li>" for line in items)

@@ -61,15 +61,15 @@ def _verdict(c: Comparison, verdict: VerdictResult | None, policy: Policy | None
         o: sum(r.outcome == o for r in verdict.rules) for o in ("pass", "fail", "inconclusive")
     }
     tally = ", ".join(f"{n} {o}" for o, n in counts.items())
-    lead = deciding_evidence(c, verdict)
-    why = [*lead.rules, *worse_slice_notes(c, verdict, policy)]
+    lead = deciding_evidence(c, verdict, md)
+    why = [*lead.rules, *worse_slice_notes(c, verdict, policy, md)]
     return [
         f"## Verdict: **{verdict.verdict.value}**",
         "",
-        f"**{md(lead.evidence)}**",
+        f"**{lead.evidence}**",
         "",
-        f"Next: {md(lead.next_step)}",
-        *(["", *(f"- {md(line)}" for line in why)] if why else []),
+        f"Next: {lead.next_step}",
+        *(["", *(f"- {line}" for line in why)] if why else []),
         "",
         f"Policy {md(verdict.policy)} ({md(verdict.policy_digest)}); {len(verdict.rules)} rules: "
         f"{tally}.",

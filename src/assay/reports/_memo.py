@@ -230,8 +230,8 @@ def _recommendation(v: VerdictResult, lead: DecidingEvidence, notes: list[str]) 
         "",
         f"Derived from the verdict ({v.verdict.value}, policy {md(v.policy)}): {text}",
         "",
-        *(f"- {md(line)}" for line in lead.rules),
-        *(f"- {md(line)}" for line in notes),
+        *(f"- {line}" for line in lead.rules),
+        *(f"- {line}" for line in notes),
     ]
     if soft:
         out += [
@@ -281,8 +281,8 @@ def render_memo(
     c, v = comparison, verdict
     mi = method_index(c)
     name = title or default_title(c)
-    lead = deciding_evidence(c, v)
-    notes = worse_slice_notes(c, v, policy)
+    lead = deciding_evidence(c, v, md)
+    notes = worse_slice_notes(c, v, policy, md)
     decision = {
         Verdict.SHIP: f"ship {c.candidate_model} in place of {c.baseline_model}",
         Verdict.BLOCK: f"do not ship {c.candidate_model}; keep {c.baseline_model}",
@@ -292,8 +292,8 @@ def render_memo(
         f"# Decision memo: {md(name)}",
         "",
         f"**Decision: {v.verdict.value}**, {md(decision)}.  ",
-        f"**Evidence:** {md(lead.evidence)}.  ",
-        f"**Next:** {md(lead.next_step)}",
+        f"**Evidence:** {lead.evidence}.  ",
+        f"**Next:** {lead.next_step}",
         "",
         md_table(
             ["", ""],
@@ -334,7 +334,7 @@ def render_memo(
         "",
         *would_change(c, v),
         "",
-        *rollout(c, v, policy, why_not=md(lead.next_step)),
+        *rollout(c, v, policy, why_not=lead.next_step),
         "",
         "## 9. Sign-off",
         "",
