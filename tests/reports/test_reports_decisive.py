@@ -207,3 +207,32 @@ def test_axis_ticks_are_distinct_and_round(lo: float, hi: float) -> None:
     labels = [f"{t:.{tick_decimals(ticks)}f}" for t in ticks]
     assert len(ticks) >= 3 and len(set(labels)) == len(labels)
     assert all(float(label) == pytest.approx(t) for label, t in zip(labels, ticks, strict=True))
+
+
+def test_forest_draws_the_margin_and_shades_the_failing_row() -> None:
+    import xml.etree.ElementTree as ET
+
+    c = _blocked()
+    v = evaluate_policy(default_policy(), c)
+    page = render_html(c, v, policy=default_policy())
+    svg = page[page.index('<svg class="forest"') : page.index("</svg>") + 6]
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = [el for el in root.iter() if el.tag in ("line", f"{ns}line")]
+    margin = [el for el in lines if el.get("class") == "margin"]
+    zero = [el for el in lines if el.get("stroke-dasharray")]
+    assert len(margin) == 1 and len(zero) == 1
+    # The margin is 1 point below zero on an axis in points: left of the zero line by the
+    # same distance per point as the ticks are apart.
+    ticks = {
+        (el.text or ""): float(el.get("x", "nan"))
+        for el in root.iter()
+        if el.tag in ("text", f"{ns}text") and el.get("y") == "30"
+    }
+    per_point = (ticks["0"] - ticks["\u221210"]) / 10
+    assert float(margin[0].get("x1", "nan")) == pytest.approx(ticks["0"] - per_point, abs=0.2)
+    rows = [r for r in c.results if r.metric == "correct"]
+    red = [el for el in root.iter() if el.get("fill") == "#fbe3e5"]
+    assert len(red) == 1
+    index = [r.label for r in rows].index("correct on language=de")
+    assert float(red[0].get("y", "nan")) == pytest.approx(40 + index * 18)

@@ -19,6 +19,7 @@ from assay.stats import adjust_pvalues
 
 __all__ = [
     "DecidingEvidence",
+    "against",
     "deciding_evidence",
     "policy_rule",
     "rule_results",
@@ -72,7 +73,7 @@ def result_evidence(r: MetricComparison, esc: Escape = str) -> str:
     return f"{esc(r.label)} {shown}"
 
 
-def _against(results: list[MetricComparison]) -> list[MetricComparison]:
+def against(results: list[MetricComparison]) -> list[MetricComparison]:
     """The results that argue against the candidate first, the most certain first."""
     worse = [r for r in results if direction(r) == "worse"]
     pool = worse or results
@@ -117,10 +118,10 @@ def deciding_evidence(c: Comparison, v: VerdictResult, esc: Escape = str) -> Dec
     blocking = [r for r in v.rules if r.blocking]
     if v.verdict == Verdict.BLOCK:
         deciding = [r for r in blocking if r.outcome == "fail"]
-        pick = _against
+        pick = against
     elif v.verdict == Verdict.INCONCLUSIVE:
         deciding = [r for r in blocking if r.outcome == "inconclusive"]
-        pick = _against
+        pick = against
     else:
         deciding = [r for r in blocking if r.outcome == "pass"]
         pick = _for

@@ -24,8 +24,13 @@ from assay.reports._content import (
     run_lookup,
     select_results,
 )
-from assay.reports._decisive import deciding_evidence, worse_slice_notes
-from assay.reports._format import direction, mde_text, pvalue_text, slice_label
+from assay.reports._decisive import (
+    against,
+    deciding_evidence,
+    rule_results,
+    worse_slice_notes,
+)
+from assay.reports._format import direction, is_operational, mde_text, pvalue_text, slice_label
 from assay.reports._html_evidence import (
     coverage_section,
     errors_section,
@@ -124,7 +129,9 @@ def _margin(policy: Policy | None, metric: str) -> float | None:
         params = rule.parameters
         if (
             rule.slice is None
-            and rule.metric in (metric, ALL_METRICS)
+            and (
+                rule.metric == metric or (rule.metric == ALL_METRICS and not is_operational(metric))
+            )
             and isinstance(params, NonInferiorityParameters)
             and params.margin is not None
         ):
@@ -133,15 +140,20 @@ def _margin(policy: Policy | None, metric: str) -> float | None:
 
 
 def _forest_section(
+    c: Comparison,
     shown: list[MetricComparison],
     note: str | None,
     index: MethodIndex,
     verdict: VerdictResult | None,
     policy: Policy | None,
 ) -> str:
-    rules = verdict.rules if verdict else []
-    flagged = [x for r in rules if r.blocking and r.outcome == "fail" for x in r.evidence]
-    unsettled = [x for r in rules if r.blocking and r.outcome == "inconclusive" for x in r.evidence]
+    def marked(outcome: str) -> list[str]:
+        """The results that argue against the candidate in the blocking rules so judged."""
+        rules = [r for r in (verdict.rules if verdict else []) if r.blocking]
+        picked = [against(rule_results(c, r)) for r in rules if r.outcome == outcome]
+        return [x.label for found in picked for x in found]
+
+    flagged, unsettled = marked("fail"), marked("inconclusive")
     panels = [
         '<div class="chart">'
         + forest_svg(
@@ -250,7 +262,7 @@ def render_html(
         _header(comparison, page_title, run_lookup(comparison, runs)),
         verdict_block(comparison, verdict, policy),
         _rules_section(verdict),
-        _forest_section(selection.shown, selection.note, index, verdict, policy),
+        _forest_section(comparison, selection.shown, selection.note, index, verdict, policy),
         _results_section(selection.shown, selection.note, index),
         _heat_section(comparison, limits),
         flips_section(comparison, limits),

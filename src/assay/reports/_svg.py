@@ -150,12 +150,32 @@ def forest_svg(
         _t(
             x0,
             14,
-            f"difference, candidate − baseline{unit} ({goal} is better)",
+            f"difference, candidate − baseline{unit} ({goal} is better)"
+            + (
+                ""
+                if bad is None
+                else f"; red line: the margin, {number(bad * factor, 1 if factor == 100 else 3, signed=True)}"
+            ),
             extra=' fill="#333"',
         ),
     ]
+    # Row shading goes first so the grid, zero and margin lines stay visible over it.
+    for i, r in enumerate(results):
+        shade = (
+            "#fbe3e5"
+            if r.label in flagged
+            else "#fdf1d8"
+            if r.label in open_labels
+            else "#f2f2f2"
+            if i % 2
+            else ""
+        )
+        if shade:
+            out.append(
+                f'<rect x="0" y="{_f(top + i * _ROW)}" width="{width}" height="{_ROW}" fill="{shade}"/>'
+            )
     grid = []
-    ticks = nice_ticks(lo * factor, hi * factor)
+    ticks = nice_ticks(lo * factor, hi * factor, count=8)
     td = tick_decimals(ticks)
     for tick in ticks:
         x = scale(tick / factor)
@@ -176,19 +196,6 @@ def forest_svg(
     rows = []
     for i, r in enumerate(results):
         y = top + i * _ROW + _ROW / 2
-        shade = (
-            "#fbe3e5"
-            if r.label in flagged
-            else "#fdf1d8"
-            if r.label in open_labels
-            else "#f2f2f2"
-            if i % 2
-            else ""
-        )
-        if shade:
-            rows.append(
-                f'<rect x="0" y="{_f(y - _ROW / 2)}" width="{width}" height="{_ROW}" fill="{shade}"/>'
-            )
         label = slice_label(r) + (f" (n={r.n:,})" if r.slice_attribute is not None else "")
         rows.append(_t(x0 - 10, y + 4, _short(label), anchor="end"))
         a, b = scale(r.difference.low), scale(r.difference.high)
