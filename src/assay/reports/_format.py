@@ -16,6 +16,7 @@ ASCII hyphen.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assay.core import Interval, MetricComparison
@@ -33,6 +34,7 @@ __all__ = [
     "interval_text",
     "is_operational",
     "mde_text",
+    "metric_units",
     "number",
     "pvalue_text",
     "slice_label",
@@ -163,6 +165,19 @@ def units_of(r: MetricComparison) -> Units:
     return Units(inside)
 
 
+def metric_units(results: Sequence[MetricComparison]) -> dict[str, Units]:
+    """One set of units per metric, from its overall result (else its first), so a metric's
+    slices are written like its overall row even when a small slice's interval leaves [0, 1]."""
+    out: dict[str, Units] = {}
+    overall = {r.metric for r in results if r.slice_attribute is None}
+    for r in results:
+        if r.metric in overall and r.slice_attribute is None:
+            out[r.metric] = units_of(r)
+        elif r.metric not in overall:
+            out.setdefault(r.metric, units_of(r))
+    return out
+
+
 def _point_decimals(*values: float) -> int:
     big = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
     return 2 if big < 1.0 else 1
@@ -188,12 +203,14 @@ def values_text(iv: Interval, units: Units) -> str:
     return f"{number(iv.estimate, d)}{unit} [{number(iv.low, d)}, {number(iv.high, d)}]"
 
 
-def diff_number(iv: Interval, units: Units) -> str:
-    """The signed difference alone, at the decimals of :func:`diff_text` and without unit."""
+def diff_number(iv: Interval, units: Units, *, max_decimals: int = _MAX_DECIMALS) -> str:
+    """The signed difference alone, at the decimals of :func:`diff_text` (at most
+    ``max_decimals``) and without unit."""
     if units.percent:
         d = _point_decimals(iv.estimate * 100, iv.low * 100, iv.high * 100)
         return number(iv.estimate * 100, d, signed=True)
-    return number(iv.estimate, decimals_for(iv.low, iv.high, iv.estimate), signed=True)
+    d = min(max_decimals, decimals_for(iv.low, iv.high, iv.estimate))
+    return number(iv.estimate, d, signed=True)
 
 
 def diff_text(iv: Interval, units: Units, *, unit: bool = True) -> str:

@@ -30,7 +30,14 @@ from assay.reports._decisive import (
     rule_results,
     worse_slice_notes,
 )
-from assay.reports._format import direction, is_operational, mde_text, pvalue_text, slice_label
+from assay.reports._format import (
+    direction,
+    is_operational,
+    mde_text,
+    metric_units,
+    pvalue_text,
+    slice_label,
+)
 from assay.reports._html_evidence import (
     coverage_section,
     errors_section,
@@ -180,6 +187,7 @@ def _forest_section(
 def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list[str]]:
     """One row per result: estimates, difference, test, p-values, MDE, notes."""
     rows = []
+    units = metric_units(shown)
     for r in shown:
         mde = mde_text(r)
         p_adj = (
@@ -192,9 +200,9 @@ def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list
                 e(r.metric),
                 e(slice_label(r)),
                 f"{r.n:,}" + (f" ({r.n_clusters:,} clusters)" if r.n_clusters else ""),
-                cell_values(r, "baseline", index),
-                cell_values(r, "candidate", index),
-                cell_difference(r, index),
+                cell_values(r, "baseline", index, units[r.metric]),
+                cell_values(r, "candidate", index, units[r.metric]),
+                cell_difference(r, index, units[r.metric]),
                 e(direction(r)),
                 e(r.test) + sup(index, r.test),
                 e(pvalue_text(r.p_value, r.resamples)),
@@ -226,7 +234,8 @@ def _heat_section(c: Comparison, limits: ReportLimits) -> str:
     notes = "".join(f'<p class="note">{e(n)}</p>' for n in hm.notes)
     return (
         '<section id="heatmap"><h2>Slices</h2>'
-        f'{notes}<div class="chart">{heat_map_svg(hm, limits)}</div></section>'
+        f'{notes}<div class="chart">{heat_map_svg(hm, limits, metric_units(c.results))}</div>'
+        "</section>"
     )
 
 

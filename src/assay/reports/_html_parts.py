@@ -7,7 +7,14 @@ from html import escape
 
 from assay.core import UNPRINTABLE, Interval, MetricComparison, printable
 from assay.reports._content import MethodIndex
-from assay.reports._format import diff_text, interval_text, truncate, units_of, values_text
+from assay.reports._format import (
+    Units,
+    diff_text,
+    interval_text,
+    truncate,
+    units_of,
+    values_text,
+)
 
 __all__ = [
     "cell_difference",
@@ -44,15 +51,17 @@ def cell_interval(iv: Interval, index: MethodIndex, *, signed: bool = False) -> 
     return e(interval_text(iv, signed=signed)) + sup(index, iv.method)
 
 
-def cell_values(r: MetricComparison, which: str, index: MethodIndex) -> str:
+def cell_values(
+    r: MetricComparison, which: str, index: MethodIndex, units: Units | None = None
+) -> str:
     """The baseline's or candidate's value in the metric's units, with its footnote marker."""
     iv: Interval = getattr(r, which)
-    return e(values_text(iv, units_of(r))) + sup(index, iv.method)
+    return e(values_text(iv, units or units_of(r))) + sup(index, iv.method)
 
 
-def cell_difference(r: MetricComparison, index: MethodIndex) -> str:
+def cell_difference(r: MetricComparison, index: MethodIndex, units: Units | None = None) -> str:
     """The difference in points, ms or the metric's units, with its footnote marker."""
-    return e(diff_text(r.difference, units_of(r))) + sup(index, r.difference.method)
+    return e(diff_text(r.difference, units or units_of(r))) + sup(index, r.difference.method)
 
 
 def table(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult, printable
+from assay.core import Comparison, RunInfo, VerdictResult, printable
 from assay.gates import Policy
 from assay.reports._content import (
     RESULT_HEADERS,
@@ -31,6 +31,7 @@ from assay.reports._format import (
     direction,
     is_operational,
     mde_text,
+    metric_units,
     number,
     pvalue_text,
     slice_label,
@@ -100,7 +101,9 @@ def _results(
 ) -> list[str]:
     sel = select_results(c, verdict, limits.result_rows)
     rows = []
+    units = metric_units(sel.shown)
     for r in sel.shown:
+        u = units[r.metric]
         p_adj = (
             pvalue_text(r.p_adjusted) + mark(index, r.adjustment)
             if r.p_adjusted is not None
@@ -111,9 +114,9 @@ def _results(
                 md(r.metric),
                 md(slice_label(r)),
                 f"{r.n:,}",
-                values_text(r.baseline, units_of(r)) + mark(index, r.baseline.method),
-                values_text(r.candidate, units_of(r)) + mark(index, r.candidate.method),
-                diff_text(r.difference, units_of(r)) + mark(index, r.difference.method),
+                values_text(r.baseline, u) + mark(index, r.baseline.method),
+                values_text(r.candidate, u) + mark(index, r.candidate.method),
+                diff_text(r.difference, u) + mark(index, r.difference.method),
                 direction(r),
                 md(r.test) + mark(index, r.test),
                 pvalue_text(r.p_value, r.resamples),
@@ -139,6 +142,7 @@ def _slices(c: Comparison, limits: ReportLimits) -> list[str]:
     if not hm.slices:
         return ["## Slices", "", "The comparison has no slice results."]
     rows = []
+    units = metric_units(c.results)
     for key in hm.slices:
         small = hm.sizes.get(key, 0) < limits.small_slice
         cells = [
@@ -151,7 +155,9 @@ def _slices(c: Comparison, limits: ReportLimits) -> list[str]:
                 cells.append("—")
                 continue
             cells.append(
-                _cell_number(r) + _ARROW[direction(r)] + (" †" if is_small(r, limits) else "")
+                diff_number(r.difference, units[m], max_decimals=3)
+                + _ARROW[direction(r)]
+                + (" †" if is_small(r, limits) else "")
             )
         rows.append(cells)
     out = [
@@ -165,11 +171,6 @@ def _slices(c: Comparison, limits: ReportLimits) -> list[str]:
     out += [f"_{n}_" for n in hm.notes]
     headers = ["Slice", "n", *(md(m) for m in hm.metrics)]
     return [*out, "", md_table(headers, rows, right=tuple(range(1, len(headers))))]
-
-
-def _cell_number(r: MetricComparison) -> str:
-    """The difference alone, in points for a proportion (its unit is in the legend)."""
-    return diff_number(r.difference, units_of(r))
 
 
 def _flips(c: Comparison, limits: ReportLimits) -> list[str]:

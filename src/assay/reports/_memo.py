@@ -22,9 +22,11 @@ from assay.reports._content import (
 from assay.reports._decisive import DecidingEvidence, deciding_evidence, worse_slice_notes
 from assay.reports._flips import flip_summary
 from assay.reports._format import (
+    Units,
     diff_text,
     direction,
     is_operational,
+    metric_units,
     pvalue_text,
     units_of,
     values_text,
@@ -124,10 +126,10 @@ def _evidence(c: Comparison, mi: MethodIndex) -> list[str]:
     ]
 
 
-def _slice_list(rs: list[MetricComparison]) -> str:
+def _slice_list(rs: list[MetricComparison], units: Units) -> str:
     rs = sorted(rs, key=lambda r: -abs(r.difference.estimate))
     parts = [
-        f"{md(r.slice_attribute)}={md(r.slice_value)} ({diff_text(r.difference, units_of(r))}"
+        f"{md(r.slice_attribute)}={md(r.slice_value)} ({diff_text(r.difference, units)}"
         + (f", small slice: n={r.n:,})" if is_small(r, ReportLimits()) else ")")
         for r in rs[:_SLICE_LIST]
     ]
@@ -153,12 +155,13 @@ def _tradeoffs(c: Comparison) -> list[str]:
         )
     out += ["", "### Slice by slice", ""]
     groups = slice_directions(c.results)
+    units = metric_units(c.results)
     if not groups:
         out.append("The comparison has no slice results.")
     for metric, g in groups.items():
         out += [
-            f"- **{md(metric)}**: gains on {_slice_list(g['better'])}. Losses on "
-            f"{_slice_list(g['worse'])}. Unclear on {len(g['unclear'])} slice(s)."
+            f"- **{md(metric)}**: gains on {_slice_list(g['better'], units[metric])}. Losses on "
+            f"{_slice_list(g['worse'], units[metric])}. Unclear on {len(g['unclear'])} slice(s)."
         ]
     return [
         *out,

@@ -9,17 +9,19 @@ of text is escaped, its control and bidirectional characters shown as visible sy
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape as html_escape
 
 from assay.core import MetricComparison, printable
 from assay.reports._content import HeatMap, ReportLimits, is_small
 from assay.reports._format import (
+    Units,
     diff_number,
     diff_text,
     direction,
     good_difference,
+    metric_units,
     number,
     slice_label,
     units_of,
@@ -134,7 +136,7 @@ def forest_svg(
     top, n = 40, len(results)
     height = top + n * _ROW + 8
     goal = results[0].goal if results else "higher"
-    units = units_of(results[0]) if results else None
+    units = metric_units(results).get(metric) if results else None
     factor = 100.0 if units is not None and units.percent else 1.0
     unit = f", {units.difference_unit}" if units is not None and units.difference_unit else ""
     bad = None if margin is None else (-margin if goal == "higher" else margin)
@@ -213,7 +215,7 @@ def forest_svg(
         )
         num = ref(r.difference.method)
         text = (
-            f"{diff_text(r.difference, units_of(r))} ({num})"
+            f"{diff_text(r.difference, units or units_of(r))} ({num})"
             + ("" if way == "unclear" else f" {way}")
             + (" — fails a blocking rule" if r.label in flagged else "")
         )
@@ -231,7 +233,9 @@ def _colour(t: float) -> str:
     return "#{:02x}{:02x}{:02x}".format(*mix)
 
 
-def heat_map_svg(hm: HeatMap, limits: ReportLimits) -> str:
+def heat_map_svg(
+    hm: HeatMap, limits: ReportLimits, units: Mapping[str, Units] | None = None
+) -> str:
     """Slice rows × metric columns; the colour is the difference in the metric's good direction.
 
     Each column is scaled to its largest absolute difference. The difference is written in the
@@ -288,7 +292,8 @@ def heat_map_svg(hm: HeatMap, limits: ReportLimits) -> str:
             if is_small(cell, limits):
                 body.append(f'<rect {box} fill="url(#assay-hatch)" fill-opacity="0.55"/>')
             ink = "#fff" if abs(t) > 0.6 else "#000"
-            text = diff_number(cell.difference, units_of(cell))
+            u = units[m] if units and m in units else units_of(cell)
+            text = diff_number(cell.difference, u, max_decimals=3)
             body.append(_t(x + cell_w / 2, y + 14, text, anchor="middle", extra=f' fill="{ink}"'))
     out.append(f"<g>{''.join(body)}</g>")
     y = head + rows_n * cell_h + 16
