@@ -150,6 +150,10 @@ def test_rollback_criteria_are_the_baseline_moved_by_the_policys_margins() -> No
     assert "roll back if live errors rise above 5.0% of requests" in plan
     assert "0.25% in this evaluation" in plan  # 3 of 1,200
     assert not re.search(r"exceed 0\.00%", plan)
+    page = render_html(c, v, policy=policy)
+    verdict = page[page.index('id="verdict"') : page.index('id="rules"')]
+    assert verdict.count(">SHIP<") == 1 and verdict.count("SHIP") == 2  # the class, the word
+    assert "language=de is marked worse" in verdict and "did not block" in verdict
     worse = memo.split("## 6. Recommendation")[1].split("## 7.")[0]
     ps = [1 - 0.01 / 2, 0.04 / 2, 1 - 0.3 / 2]  # one-sided p of a worsening per slice
     expected = _holm(ps)[1]
