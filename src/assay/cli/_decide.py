@@ -164,6 +164,18 @@ def gate_command(
     max_flips: MaxFlips = 50,
     db: DbOption = None,
     json: JsonOption = False,
+    summary_md: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary-md",
+            help="Also write the verdict as Markdown for a CI step summary or PR comment; "
+            'given "$GITHUB_STEP_SUMMARY", it is appended to that file.',
+        ),
+    ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option("--junit", help="Also write the verdict as JUnit XML, one test per rule."),
+    ] = None,
 ) -> int:
     """Gate a candidate: exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE (other codes are errors)."""
     store = assay.open_store(db)
@@ -193,6 +205,7 @@ def gate_command(
         )
         comparison, verdict, files = gated.comparison, gated.verdict, gated.files
         note = ""
+    files = {**files, **_ci_files(comparison, verdict, summary_md, junit)}
     if json:
         emit_json(
             {
@@ -210,6 +223,30 @@ def gate_command(
         if note:
             console.print(note)
     return VERDICT_EXIT_CODES[verdict.verdict]
+
+
+def _ci_files(
+    comparison: Comparison, verdict: VerdictResult, summary_md: Path | None, junit: Path | None
+) -> dict[str, Path]:
+    """Write the CI summary and JUnit files asked for; append only to GitHub's step summary."""
+    import os
+
+    from assay._util import atomic_write
+    from assay.reports import render_gate_summary, render_junit
+
+    out: dict[str, Path] = {}
+    if summary_md is not None:
+        text = render_gate_summary(comparison, verdict)
+        step = os.environ.get("GITHUB_STEP_SUMMARY")
+        if step and Path(step).resolve() == summary_md.resolve():
+            with summary_md.open("a", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            atomic_write(summary_md, text)
+        out["summary_md"] = summary_md
+    if junit is not None:
+        out["junit"] = atomic_write(junit, render_junit(comparison, verdict))
+    return out
 
 
 def report_command(

@@ -5,6 +5,8 @@
 * :func:`render_markdown`: the same content as GitHub-flavoured Markdown.
 * :func:`render_memo`: a decision memo generated from the evidence, with marked places for
   the human parts.
+* :func:`render_gate_summary`, :func:`render_junit`: the verdict for CI, as a Markdown step
+  summary and as JUnit XML (one test case per rule).
 * :func:`comparison_html_table`, :func:`verdict_html_table`: small tables for notebooks.
 * :class:`ReportLimits`: the caps that keep a report small whatever the comparison's size.
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
@@ -16,6 +18,7 @@ Importing this package registers the notebook tables as the ``_repr_html_`` of
 """
 
 from assay.core import Comparison, VerdictResult, register_html_renderer
+from assay.reports._ci import render_gate_summary, render_junit
 from assay.reports._content import ReportLimits
 from assay.reports._format import fixed_interval, fixed_number
 from assay.reports._html import render_html
@@ -30,7 +33,9 @@ __all__ = [
     "comparison_html_table",
     "fixed_interval",
     "fixed_number",
+    "render_gate_summary",
     "render_html",
+    "render_junit",
     "render_markdown",
     "render_memo",
     "verdict_html_table",

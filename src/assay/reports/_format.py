@@ -3,16 +3,30 @@
 Numbers are written with as many decimals as their interval's width supports (two significant
 digits of the width), so an estimate and its bounds always line up: ``0.853 [0.836, 0.870]``,
 ``423 [417, 429]``.
+
+Units follow the release gates' wording, so a rule's reason and the report agree: a metric
+whose estimates and bounds (both runs) lie in [0, 1] and that is not operational is a
+proportion, its values written as percentages (``84.7%``) and its differences in percentage
+points (``+2.0 points [+1.6, +2.4]``, one decimal, two below one point); latency metrics are
+in milliseconds (``+4.18 ms [+4.05, +4.54]``); anything else in its own units. Negative numbers
+use one minus sign (−, U+2212) everywhere in reports; the fixed-width terminal numbers keep the
+ASCII hyphen.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from assay.core import Interval, MetricComparison
 
 __all__ = [
+    "MINUS",
+    "Units",
     "decimals_for",
+    "diff_number",
+    "diff_text",
     "direction",
     "fixed_interval",
     "fixed_number",
@@ -20,11 +34,18 @@ __all__ = [
     "interval_text",
     "is_operational",
     "mde_text",
+    "metric_units",
     "number",
     "pvalue_text",
     "slice_label",
     "truncate",
+    "units_of",
+    "value_text",
+    "values_text",
 ]
+
+MINUS = "\u2212"
+"""The one minus sign of reports and memos."""
 
 _MAX_DECIMALS = 6
 _OPERATIONAL_PREFIXES = ("latency", "cost", "tokens", "time_", "throughput")
@@ -49,11 +70,11 @@ def number(x: float, decimals: int = 3, *, signed: bool = False) -> str:
     if math.isnan(x):
         return "n/a"
     if math.isinf(x):
-        return ("+∞" if signed else "∞") if x > 0 else "-∞"
+        return ("+∞" if signed else "∞") if x > 0 else f"{MINUS}∞"
     text = f"{x:+,.{decimals}f}" if signed else f"{x:,.{decimals}f}"
     if text.lstrip("+-").strip("0.,") == "":  # a rounded zero has no sign
         text = text.lstrip("+-")
-    return text
+    return text.replace("-", MINUS)
 
 
 def fixed_number(x: float, *, decimals: int = 4, signed: bool = False) -> str:
@@ -89,20 +110,120 @@ def interval_text(iv: Interval, *, signed: bool = False) -> str:
 
 
 def mde_text(r: MetricComparison) -> str:
-    """The minimum detectable effect at the decimals of the difference's interval."""
+    """The minimum detectable effect in the difference's units (``1.3 points``, ``2.1 ms``)."""
     if r.mde is None:
         return "—"
-    iv = r.difference
-    return number(r.mde, decimals_for(iv.low, iv.high, iv.estimate))
+    u, iv = units_of(r), r.difference
+    if u.percent:
+        return f"{number(r.mde * 100, _point_decimals(iv.low * 100, iv.high * 100))} points"
+    text = number(r.mde, decimals_for(iv.low, iv.high, iv.estimate))
+    return text + (f" {u.unit}" if u.unit else "")
 
 
-def pvalue_text(p: float | None) -> str:
-    """A p-value: three significant digits, ``<0.0001`` below that."""
+def pvalue_text(p: float | None, resamples: int | None = None) -> str:
+    """A p-value: two decimals from 0.1, three below, ``< 0.001`` under 0.001.
+
+    A resampling p-value cannot go below its floor 1/(B+1) (2/(B+1) two-sided); at the floor
+    it is written as ``< `` the power of ten above the floor (``< 0.001`` for 2,000
+    resamples), because the resamples only show that it is smaller.
+    """
     if p is None or math.isnan(p):
         return "—"
-    if p < 1e-4:
-        return "<0.0001"
-    return f"{p:.3g}" if p < 0.1 else f"{p:.2f}"
+    if resamples:
+        floor = 2.0 / (resamples + 1)
+        if p <= floor * (1 + 1e-9):
+            bound = 10.0 ** math.ceil(math.log10(floor) - 1e-12)
+            return f"< {bound:.{max(0, -round(math.log10(bound)))}f}"
+    if p < 1e-3:
+        return "< 0.001"
+    return f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
+
+
+@dataclass(frozen=True)
+class Units:
+    """How a metric's numbers are written: proportion (%, points), or a unit (``ms``)."""
+
+    percent: bool
+    """Values as percentages and differences in percentage points."""
+    unit: str = ""
+    """The unit after a value or difference when not a proportion (``ms`` for latency)."""
+
+    @property
+    def difference_unit(self) -> str:
+        """``points``, ``ms`` or empty."""
+        return "points" if self.percent else self.unit
+
+
+def units_of(r: MetricComparison) -> Units:
+    """The units a result is written in (see the module docstring)."""
+    if r.metric.lower().startswith("latency"):
+        return Units(False, "ms")
+    if is_operational(r.metric):
+        return Units(False)
+    bounds = (r.baseline, r.candidate)
+    inside = all(0.0 <= v <= 1.0 for b in bounds for v in (b.estimate, b.low, b.high))
+    return Units(inside)
+
+
+def metric_units(results: Sequence[MetricComparison]) -> dict[str, Units]:
+    """One set of units per metric, from its overall result (else its first), so a metric's
+    slices are written like its overall row even when a small slice's interval leaves [0, 1]."""
+    out: dict[str, Units] = {}
+    overall = {r.metric for r in results if r.slice_attribute is None}
+    for r in results:
+        if r.metric in overall and r.slice_attribute is None:
+            out[r.metric] = units_of(r)
+        elif r.metric not in overall:
+            out.setdefault(r.metric, units_of(r))
+    return out
+
+
+def _point_decimals(*values: float) -> int:
+    big = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
+    return 2 if big < 1.0 else 1
+
+
+def value_text(x: float, units: Units, decimals: int | None = None) -> str:
+    """One value: ``84.7%``, ``0.0294 ms`` or ``0.853``."""
+    if units.percent:
+        d = _point_decimals(x * 100) if decimals is None else decimals
+        return f"{number(x * 100, d)}%"
+    d = decimals_for(x, x, x) if decimals is None else decimals
+    return number(x, d) + (f" {units.unit}" if units.unit else "")
+
+
+def values_text(iv: Interval, units: Units) -> str:
+    """A value with its interval: ``84.7% [84.1, 85.3]`` or ``0.029 ms [0.023, 0.048]``."""
+    if units.percent:
+        d = _point_decimals(iv.estimate * 100, iv.low * 100, iv.high * 100)
+        lo, hi = number(iv.low * 100, d), number(iv.high * 100, d)
+        return f"{number(iv.estimate * 100, d)}% [{lo}, {hi}]"
+    d = decimals_for(iv.low, iv.high, iv.estimate)
+    unit = f" {units.unit}" if units.unit else ""
+    return f"{number(iv.estimate, d)}{unit} [{number(iv.low, d)}, {number(iv.high, d)}]"
+
+
+def diff_number(iv: Interval, units: Units, *, max_decimals: int = _MAX_DECIMALS) -> str:
+    """The signed difference alone, at the decimals of :func:`diff_text` (at most
+    ``max_decimals``) and without unit."""
+    if units.percent:
+        d = _point_decimals(iv.estimate * 100, iv.low * 100, iv.high * 100)
+        return number(iv.estimate * 100, d, signed=True)
+    d = min(max_decimals, decimals_for(iv.low, iv.high, iv.estimate))
+    return number(iv.estimate, d, signed=True)
+
+
+def diff_text(iv: Interval, units: Units, *, unit: bool = True) -> str:
+    """A signed difference with its interval: ``−22.2 points [−34.3, −9.1]``, ``+4.18 ms
+    [+4.05, +4.54]``; ``unit=False`` leaves the unit out (a table names it in its header)."""
+    if units.percent:
+        d = _point_decimals(iv.estimate * 100, iv.low * 100, iv.high * 100)
+        est, lo, hi = (number(v * 100, d, signed=True) for v in (iv.estimate, iv.low, iv.high))
+        return f"{est}{' points' if unit else ''} [{lo}, {hi}]"
+    d = decimals_for(iv.low, iv.high, iv.estimate)
+    est, lo, hi = (number(v, d, signed=True) for v in (iv.estimate, iv.low, iv.high))
+    suffix = f" {units.unit}" if units.unit and unit else ""
+    return f"{est}{suffix} [{lo}, {hi}]"
 
 
 def slice_label(r: MetricComparison) -> str:

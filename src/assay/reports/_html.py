@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from itertools import groupby
 
 from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
+from assay.gates import ALL_METRICS, NonInferiorityParameters, Policy
 from assay.reports._content import (
     RESULT_HEADERS,
     MethodIndex,
@@ -23,7 +24,20 @@ from assay.reports._content import (
     run_lookup,
     select_results,
 )
-from assay.reports._format import direction, mde_text, pvalue_text, slice_label
+from assay.reports._decisive import (
+    against,
+    deciding_evidence,
+    rule_results,
+    worse_slice_notes,
+)
+from assay.reports._format import (
+    direction,
+    is_operational,
+    mde_text,
+    metric_units,
+    pvalue_text,
+    slice_label,
+)
 from assay.reports._html_evidence import (
     coverage_section,
     errors_section,
@@ -32,7 +46,7 @@ from assay.reports._html_evidence import (
     methods_section,
     operational_section,
 )
-from assay.reports._html_parts import cell_interval, e, sup, table, visible_document
+from assay.reports._html_parts import cell_difference, cell_values, e, sup, table, visible_document
 from assay.reports._style import CSS
 from assay.reports._svg import forest_svg, heat_map_svg
 
@@ -50,8 +64,10 @@ def _header(c: Comparison, title: str, runs: dict[str, RunInfo]) -> str:
     return f'<h1>{e(title)}</h1><table class="meta">{body}</table>'
 
 
-def verdict_block(verdict: VerdictResult | None) -> str:
-    """The verdict in large type with its one-sentence summary."""
+def verdict_block(
+    comparison: Comparison, verdict: VerdictResult | None, policy: Policy | None = None
+) -> str:
+    """The verdict in large type, the evidence that decided it, and why nothing else did."""
     if verdict is None:
         return (
             '<section id="verdict" class="verdict v-NONE"><div class="word">NO VERDICT</div>'
@@ -63,10 +79,16 @@ def verdict_block(verdict: VerdictResult | None) -> str:
     }
     tally = ", ".join(f"{n} {o}" for o, n in counts.items())
     v = verdict.verdict.value
+    # Plain text, escaped whole: the numbers hold "<" (p < 0.001) as well.
+    lead = deciding_evidence(comparison, verdict)
+    items = [*lead.rules, *worse_slice_notes(comparison, verdict, policy)]
+    listed = "".join(f"<li>{e(line)}</li>" for line in items)
     return (
         f'<section id="verdict" class="verdict v-{v}"><div class="word">{v}</div>'
-        f'<div class="summary">{e(verdict.summary)}</div>'
-        f'<div class="note">Policy {e(verdict.policy)} ({e(verdict.policy_digest)}); '
+        f'<div class="summary">{e(lead.evidence)}</div>'
+        f'<div class="next"><b>Next:</b> {e(lead.next_step)}</div>'
+        + (f'<ul class="why">{listed}</ul>' if listed else "")
+        + f'<div class="note">Policy {e(verdict.policy)} ({e(verdict.policy_digest)}); '
         f"{len(verdict.rules)} rules: {tally}.</div></section>"
     )
 
@@ -87,8 +109,16 @@ def rules_table(verdict: VerdictResult) -> str:
                 e(r.to_settle) if r.to_settle else "",
             ]
         )
+    classes = [
+        ("blocking-fail" if r.outcome == "fail" else "blocking-open")
+        if r.blocking and r.outcome != "pass"
+        else ""
+        for r in verdict.rules
+    ]
     return table(
-        ["Tier", "Rule", "Metric / slice", "Outcome", "Blocking", "Reason", "To settle"], rows
+        ["Tier", "Rule", "Metric / slice", "Outcome", "Blocking", "Reason", "To settle"],
+        rows,
+        row_classes=classes,
     )
 
 
@@ -98,9 +128,50 @@ def _rules_section(verdict: VerdictResult | None) -> str:
     return f'<section id="rules"><h2>Rules</h2>{rules_table(verdict)}</section>'
 
 
-def _forest_section(shown: list[MetricComparison], note: str | None, index: MethodIndex) -> str:
+def _margin(policy: Policy | None, metric: str) -> float | None:
+    """The absolute margin of the policy's first non-inferiority rule on ``metric``."""
+    if policy is None:
+        return None
+    for _, _, rule in policy.tiered():
+        params = rule.parameters
+        if (
+            rule.slice is None
+            and (
+                rule.metric == metric or (rule.metric == ALL_METRICS and not is_operational(metric))
+            )
+            and isinstance(params, NonInferiorityParameters)
+            and params.margin is not None
+        ):
+            return params.margin
+    return None
+
+
+def _forest_section(
+    c: Comparison,
+    shown: list[MetricComparison],
+    note: str | None,
+    index: MethodIndex,
+    verdict: VerdictResult | None,
+    policy: Policy | None,
+) -> str:
+    def marked(outcome: str) -> list[str]:
+        """The results that argue against the candidate in the blocking rules so judged."""
+        rules = [r for r in (verdict.rules if verdict else []) if r.blocking]
+        picked = [against(rule_results(c, r)) for r in rules if r.outcome == outcome]
+        return [x.label for found in picked for x in found]
+
+    flagged, unsettled = marked("fail"), marked("inconclusive")
     panels = [
-        f'<div class="chart">{forest_svg(metric, list(group), index.ref)}</div>'
+        '<div class="chart">'
+        + forest_svg(
+            metric,
+            list(group),
+            index.ref,
+            margin=_margin(policy, metric),
+            flagged=flagged,
+            open_labels=unsettled,
+        )
+        + "</div>"
         for metric, group in groupby(shown, key=lambda r: r.metric)
     ]
     omitted = f'<p class="note">{e(note)}</p>' if note else ""
@@ -108,17 +179,19 @@ def _forest_section(shown: list[MetricComparison], note: str | None, index: Meth
         '<section id="forest"><h2>Differences by metric and slice</h2>'
         '<p class="note">Candidate minus baseline with its interval; a filled marker means the '
         "interval excludes 0. The number in parentheses is the interval method's footnote "
-        f"(see Methods).</p>{omitted}{''.join(panels)}</section>"
+        "(see Methods). A red vertical line is the policy's non-inferiority margin; rows shaded "
+        f"red failed a blocking rule, amber left one open.</p>{omitted}{''.join(panels)}</section>"
     )
 
 
 def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list[str]]:
     """One row per result: estimates, difference, test, p-values, MDE, notes."""
     rows = []
+    units = metric_units(shown)
     for r in shown:
         mde = mde_text(r)
         p_adj = (
-            pvalue_text(r.p_adjusted) + sup(index, r.adjustment)
+            e(pvalue_text(r.p_adjusted)) + sup(index, r.adjustment)
             if r.p_adjusted is not None
             else "—"
         )
@@ -127,12 +200,12 @@ def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list
                 e(r.metric),
                 e(slice_label(r)),
                 f"{r.n:,}" + (f" ({r.n_clusters:,} clusters)" if r.n_clusters else ""),
-                cell_interval(r.baseline, index),
-                cell_interval(r.candidate, index),
-                cell_interval(r.difference, index, signed=True),
+                cell_values(r, "baseline", index, units[r.metric]),
+                cell_values(r, "candidate", index, units[r.metric]),
+                cell_difference(r, index, units[r.metric]),
                 e(direction(r)),
                 e(r.test) + sup(index, r.test),
-                e(pvalue_text(r.p_value)),
+                e(pvalue_text(r.p_value, r.resamples)),
                 p_adj,
                 e(mde),
                 e("; ".join(r.notes)),
@@ -161,7 +234,8 @@ def _heat_section(c: Comparison, limits: ReportLimits) -> str:
     notes = "".join(f'<p class="note">{e(n)}</p>' for n in hm.notes)
     return (
         '<section id="heatmap"><h2>Slices</h2>'
-        f'{notes}<div class="chart">{heat_map_svg(hm, limits)}</div></section>'
+        f'{notes}<div class="chart">{heat_map_svg(hm, limits, metric_units(c.results))}</div>'
+        "</section>"
     )
 
 
@@ -172,8 +246,14 @@ def render_html(
     title: str | None = None,
     runs: Iterable[RunInfo] = (),
     limits: ReportLimits | None = None,
+    policy: Policy | None = None,
 ) -> str:
     """The comparison (and verdict) as one self-contained HTML page.
+
+    The verdict leads with the evidence that decided it (the deciding rules' results, with
+    their intervals and p-values), then why any slice marked worse did not block; ``policy``,
+    the policy that judged, lets it recompute a no-regression rule's adjusted p-values with
+    the rule's own settings.
 
     Sections, in order: verdict, rules, forest plot of differences, results table, slice heat
     map, flipped examples, errors, latency and cost, manifest differences, coverage, methods.
@@ -189,9 +269,9 @@ def render_html(
     page_title = title or default_title(comparison)
     parts = [
         _header(comparison, page_title, run_lookup(comparison, runs)),
-        verdict_block(verdict),
+        verdict_block(comparison, verdict, policy),
         _rules_section(verdict),
-        _forest_section(selection.shown, selection.note, index),
+        _forest_section(comparison, selection.shown, selection.note, index, verdict, policy),
         _results_section(selection.shown, selection.note, index),
         _heat_section(comparison, limits),
         flips_section(comparison, limits),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from assay.core import Comparison
+from assay.core import Comparison, Flip
 from assay.reports._content import MethodIndex, ReportLimits, resampling_summary
+from assay.reports._flips import flip_groups, flip_summary
 from assay.reports._format import direction, is_operational, number, truncate
-from assay.reports._html_parts import cell_interval, e, table, untrusted
+from assay.reports._html_parts import cell_difference, cell_values, e, table, untrusted
 
 __all__ = [
     "coverage_section",
@@ -17,48 +18,60 @@ __all__ = [
 ]
 
 
-def flip_kind(goal: str | None, baseline: float, candidate: float) -> str:
-    """``regression`` or ``improvement`` in the metric's good direction, ``change`` if unknown."""
-    if goal is None or baseline == candidate:
-        return "change"
-    up = candidate > baseline
-    return "improvement" if up == (goal == "higher") else "regression"
+def _flip_card(i: int, f: Flip, limits: ReportLimits) -> str:
+    fields = (
+        ("input", f.input),
+        ("reference", f.reference),
+        ("baseline output", f.baseline_output),
+        ("candidate output", f.candidate_output),
+    )
+    texts = "".join(
+        f'<div class="label">{label}</div><div>{untrusted(text, limits.text_chars)}</div>'
+        for label, text in fields
+    )
+    return (
+        f'<div class="flip"><div class="head">{i}. {e(f.example_id)}: '
+        f"{number(f.baseline_score, 3)} → {number(f.candidate_score, 3)} "
+        f"(change {number(f.change, 3, signed=True)})</div>"
+        f'<div class="text">{texts}</div></div>'
+    )
 
 
 def flips_section(c: Comparison, limits: ReportLimits) -> str:
-    """The first ``limits.flips`` flipped examples with their texts escaped and cut."""
-    if not c.flips:
+    """Counts per metric and direction, then the shown flips folded by metric and direction.
+
+    Radio buttons and CSS (no script) let the reader show regressions or improvements only.
+    """
+    if not c.flips and not c.flip_counts:
         return (
             '<section id="flips"><h2>Flipped examples</h2><p class="note">No example changed '
             "outcome between the runs.</p></section>"
         )
-    goals = {r.metric: r.goal for r in c.results}
-    shown = c.flips[: limits.flips]
-    note = f"{len(shown):,} of {len(c.flips):,} flipped examples shown, largest regressions first."
-    if len(shown) < len(c.flips):
-        note += f" {len(c.flips) - len(shown):,} more are in the comparison record."
-    cards = []
-    for i, f in enumerate(shown, 1):
-        kind = flip_kind(goals.get(f.metric), f.baseline_score, f.candidate_score)
-        fields = (
-            ("input", f.input),
-            ("reference", f.reference),
-            ("baseline output", f.baseline_output),
-            ("candidate output", f.candidate_output),
+    counts = "".join(f"<li>{e(line)}</li>" for line in flip_summary(c, limits))
+    groups = []
+    for g in flip_groups(c, limits):
+        total = f" of {g.total:,}" if g.total is not None else ""
+        cards = "".join(_flip_card(i, f, limits) for i, f in enumerate(g.flips, 1))
+        kind = "worse" if g.regression else "better"
+        groups.append(
+            f'<details class="flips-{kind}"><summary>{e(g.metric)}: {len(g.flips):,} '
+            f"{g.word} shown{total}</summary>{cards}</details>"
         )
-        texts = "".join(
-            f'<div class="label">{label}</div><div>{untrusted(text, limits.text_chars)}</div>'
-            for label, text in fields
+    filters = "".join(
+        f'<input type="radio" name="flip-filter" id="flip-{key}"{" checked" if key == "all" else ""}>'
+        f'<label for="flip-{key}">{label}</label>'
+        for key, label in (
+            ("all", "All"),
+            ("worse", "Regressions only"),
+            ("better", "Improvements only"),
         )
-        cards.append(
-            f'<div class="flip"><div class="head">{i}. {e(f.example_id)} — {e(f.metric)}: '
-            f"{number(f.baseline_score, 3)} → {number(f.candidate_score, 3)} ({kind})</div>"
-            f'<div class="text">{texts}</div></div>'
-        )
+    )
     return (
-        f'<section id="flips"><h2>Flipped examples</h2><p class="note">{e(note)} Texts are '
-        f"model and data content, shown escaped, cut at {limits.text_chars:,} characters."
-        f"</p>{''.join(cards)}</section>"
+        f'<section id="flips"><h2>Flipped examples</h2><ul class="counts">{counts}</ul>'
+        '<p class="note">Regressions and improvements are listed apart, largest change first. '
+        f"Texts are model and data content, shown escaped, cut at {limits.text_chars:,} "
+        f'characters.</p><div class="flip-filter">{filters}'
+        f'<div class="flip-groups">{"".join(groups)}</div></div></section>'
     )
 
 
@@ -100,9 +113,9 @@ def operational_section(c: Comparison, index: MethodIndex) -> str:
         [
             e(r.metric),
             f"{e(r.goal)} is better",
-            cell_interval(r.baseline, index),
-            cell_interval(r.candidate, index),
-            cell_interval(r.difference, index, signed=True),
+            cell_values(r, "baseline", index),
+            cell_values(r, "candidate", index),
+            cell_difference(r, index),
             e(direction(r)),
         ]
         for r in found

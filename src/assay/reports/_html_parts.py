@@ -5,11 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from assay.core import UNPRINTABLE, Interval, printable
+from assay.core import UNPRINTABLE, Interval, MetricComparison, printable
 from assay.reports._content import MethodIndex
-from assay.reports._format import interval_text, truncate
+from assay.reports._format import (
+    Units,
+    diff_text,
+    interval_text,
+    truncate,
+    units_of,
+    values_text,
+)
 
-__all__ = ["cell_interval", "e", "sup", "table", "untrusted", "visible_document"]
+__all__ = [
+    "cell_difference",
+    "cell_interval",
+    "cell_values",
+    "e",
+    "sup",
+    "table",
+    "untrusted",
+    "visible_document",
+]
 
 
 def e(value: object) -> str:
@@ -35,19 +51,41 @@ def cell_interval(iv: Interval, index: MethodIndex, *, signed: bool = False) -> 
     return e(interval_text(iv, signed=signed)) + sup(index, iv.method)
 
 
-def table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: Sequence[int] = ()
+def cell_values(
+    r: MetricComparison, which: str, index: MethodIndex, units: Units | None = None
 ) -> str:
-    """A table of already-escaped cells; columns in ``numeric`` are right-aligned."""
+    """The baseline's or candidate's value in the metric's units, with its footnote marker."""
+    iv: Interval = getattr(r, which)
+    return e(values_text(iv, units or units_of(r))) + sup(index, iv.method)
+
+
+def cell_difference(r: MetricComparison, index: MethodIndex, units: Units | None = None) -> str:
+    """The difference in points, ms or the metric's units, with its footnote marker."""
+    return e(diff_text(r.difference, units or units_of(r))) + sup(index, r.difference.method)
+
+
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    numeric: Sequence[int] = (),
+    row_classes: Sequence[str] = (),
+) -> str:
+    """A table of already-escaped cells in its own horizontal scroll box; columns in
+    ``numeric`` are right-aligned; ``row_classes`` gives rows a CSS class (by position)."""
     head = "".join(f"<th>{e(h)}</th>" for h in headers)
     body = []
-    for row in rows:
+    for k, row in enumerate(rows):
+        cls = row_classes[k] if k < len(row_classes) else ""
         tds = "".join(
             f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
             for i, c in enumerate(row)
         )
-        body.append(f"<tr>{tds}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        body.append(f'<tr class="{cls}">{tds}</tr>' if cls else f"<tr>{tds}</tr>")
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def untrusted(text: str | None, limit: int) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult, printable
+from assay.core import Comparison, RunInfo, VerdictResult, printable
+from assay.gates import Policy
 from assay.reports._content import (
     RESULT_HEADERS,
     MethodIndex,
@@ -22,18 +23,23 @@ from assay.reports._content import (
     run_lookup,
     select_results,
 )
+from assay.reports._decisive import deciding_evidence, worse_slice_notes
+from assay.reports._flips import flip_groups, flip_summary
 from assay.reports._format import (
-    decimals_for,
+    diff_number,
+    diff_text,
     direction,
     is_operational,
     mde_text,
+    metric_units,
     number,
     pvalue_text,
     slice_label,
+    units_of,
+    values_text,
 )
 from assay.reports._html import default_title
-from assay.reports._html_evidence import flip_kind
-from assay.reports._md_parts import fenced, mark, md, md_interval, md_table
+from assay.reports._md_parts import fenced, mark, md, md_table
 
 __all__ = ["md_rules_table", "render_markdown"]
 
@@ -45,7 +51,7 @@ def _header(c: Comparison, title: str, runs: dict[str, RunInfo]) -> list[str]:
     return [f"# {md(title)}", "", md_table(["", ""], rows)]
 
 
-def _verdict(verdict: VerdictResult | None) -> list[str]:
+def _verdict(c: Comparison, verdict: VerdictResult | None, policy: Policy | None) -> list[str]:
     if verdict is None:
         return [
             "## Verdict: NO VERDICT",
@@ -56,10 +62,15 @@ def _verdict(verdict: VerdictResult | None) -> list[str]:
         o: sum(r.outcome == o for r in verdict.rules) for o in ("pass", "fail", "inconclusive")
     }
     tally = ", ".join(f"{n} {o}" for o, n in counts.items())
+    lead = deciding_evidence(c, verdict, md)
+    why = [*lead.rules, *worse_slice_notes(c, verdict, policy, md)]
     return [
         f"## Verdict: **{verdict.verdict.value}**",
         "",
-        f"> {md(verdict.summary)}",
+        f"**{lead.evidence}**",
+        "",
+        f"Next: {lead.next_step}",
+        *(["", *(f"- {line}" for line in why)] if why else []),
         "",
         f"Policy {md(verdict.policy)} ({md(verdict.policy_digest)}); {len(verdict.rules)} rules: "
         f"{tally}.",
@@ -90,7 +101,9 @@ def _results(
 ) -> list[str]:
     sel = select_results(c, verdict, limits.result_rows)
     rows = []
+    units = metric_units(sel.shown)
     for r in sel.shown:
+        u = units[r.metric]
         p_adj = (
             pvalue_text(r.p_adjusted) + mark(index, r.adjustment)
             if r.p_adjusted is not None
@@ -101,12 +114,12 @@ def _results(
                 md(r.metric),
                 md(slice_label(r)),
                 f"{r.n:,}",
-                md_interval(r.baseline, index),
-                md_interval(r.candidate, index),
-                md_interval(r.difference, index, signed=True),
+                values_text(r.baseline, u) + mark(index, r.baseline.method),
+                values_text(r.candidate, u) + mark(index, r.candidate.method),
+                diff_text(r.difference, u) + mark(index, r.difference.method),
                 direction(r),
                 md(r.test) + mark(index, r.test),
-                pvalue_text(r.p_value),
+                pvalue_text(r.p_value, r.resamples),
                 p_adj,
                 mde_text(r),
                 md("; ".join(r.notes)),
@@ -129,6 +142,7 @@ def _slices(c: Comparison, limits: ReportLimits) -> list[str]:
     if not hm.slices:
         return ["## Slices", "", "The comparison has no slice results."]
     rows = []
+    units = metric_units(c.results)
     for key in hm.slices:
         small = hm.sizes.get(key, 0) < limits.small_slice
         cells = [
@@ -140,9 +154,8 @@ def _slices(c: Comparison, limits: ReportLimits) -> list[str]:
             if r is None:
                 cells.append("—")
                 continue
-            d = min(3, _decimals(r))
             cells.append(
-                number(r.difference.estimate, d, signed=True)
+                diff_number(r.difference, units[m], max_decimals=3)
                 + _ARROW[direction(r)]
                 + (" †" if is_small(r, limits) else "")
             )
@@ -150,7 +163,8 @@ def _slices(c: Comparison, limits: ReportLimits) -> list[str]:
     out = [
         "## Slices",
         "",
-        "Difference, candidate − baseline, in each metric's units. ▲ better / ▼ worse for the "
+        "Difference, candidate − baseline: percentage points for proportions, ms for "
+        "latency, otherwise the metric's own units. ▲ better / ▼ worse for the "
         "candidate in the metric's good direction, interval excluding 0; † small slice "
         f"(n < {limits.small_slice}), judged by its width only.",
     ]
@@ -159,35 +173,32 @@ def _slices(c: Comparison, limits: ReportLimits) -> list[str]:
     return [*out, "", md_table(headers, rows, right=tuple(range(1, len(headers))))]
 
 
-def _decimals(r: MetricComparison) -> int:
-    iv = r.difference
-    return decimals_for(iv.low, iv.high, iv.estimate)
-
-
 def _flips(c: Comparison, limits: ReportLimits) -> list[str]:
     out = ["## Flipped examples", ""]
-    if not c.flips:
+    if not c.flips and not c.flip_counts:
         return [*out, "No example changed outcome between the runs."]
-    goals = {r.metric: r.goal for r in c.results}
-    shown = c.flips[: limits.flips]
-    note = f"{len(shown):,} of {len(c.flips):,} flipped examples shown, largest regressions first."
-    if len(shown) < len(c.flips):
-        note += f" {len(c.flips) - len(shown):,} more are in the comparison record."
-    out += [f"_{note} Texts are model and data content, cut at {limits.text_chars:,} characters._"]
-    for i, f in enumerate(shown, 1):
-        kind = flip_kind(goals.get(f.metric), f.baseline_score, f.candidate_score)
-        out += [
-            "",
-            f"### {i}. {md(f.example_id)} — {md(f.metric)}: {number(f.baseline_score, 3)} → "
-            f"{number(f.candidate_score, 3)} ({kind})",
-        ]
-        for label, text in (
-            ("Input", f.input),
-            ("Reference", f.reference),
-            ("Baseline output", f.baseline_output),
-            ("Candidate output", f.candidate_output),
-        ):
-            out += ["", f"**{label}**", "", fenced(text, limits.text_chars)]
+    out += [f"- {md(line)}" for line in flip_summary(c, limits)]
+    out += [
+        "",
+        f"_Regressions and improvements are listed apart, largest change first. Texts are "
+        f"model and data content, cut at {limits.text_chars:,} characters._",
+    ]
+    for group in flip_groups(c, limits):
+        total = f" of {group.total:,}" if group.total is not None else ""
+        out += ["", f"### {md(group.metric)}: {len(group.flips):,} {group.word} shown{total}"]
+        for i, f in enumerate(group.flips, 1):
+            out += [
+                "",
+                f"#### {i}. {md(f.example_id)}: {number(f.baseline_score, 3)} → "
+                f"{number(f.candidate_score, 3)} (change {number(f.change, 3, signed=True)})",
+            ]
+            for label, text in (
+                ("Input", f.input),
+                ("Reference", f.reference),
+                ("Baseline output", f.baseline_output),
+                ("Candidate output", f.candidate_output),
+            ):
+                out += ["", f"**{label}**", "", fenced(text, limits.text_chars)]
     return out
 
 
@@ -221,9 +232,9 @@ def _evidence(c: Comparison, limits: ReportLimits, index: MethodIndex) -> list[s
             [
                 md(r.metric),
                 f"{r.goal} is better",
-                md_interval(r.baseline, index),
-                md_interval(r.candidate, index),
-                md_interval(r.difference, index, signed=True),
+                values_text(r.baseline, units_of(r)) + mark(index, r.baseline.method),
+                values_text(r.candidate, units_of(r)) + mark(index, r.candidate.method),
+                diff_text(r.difference, units_of(r)) + mark(index, r.difference.method),
                 direction(r),
             ]
             for r in ops
@@ -308,6 +319,7 @@ def render_markdown(
     title: str | None = None,
     runs: Iterable[RunInfo] = (),
     limits: ReportLimits | None = None,
+    policy: Policy | None = None,
 ) -> str:
     """The comparison (and verdict) as GitHub-flavoured Markdown, in the HTML report's order.
 
@@ -319,7 +331,7 @@ def render_markdown(
     limits = limits or ReportLimits()
     index = method_index(comparison)
     lines = _header(comparison, title or default_title(comparison), run_lookup(comparison, runs))
-    lines += ["", *_verdict(verdict)]
+    lines += ["", *_verdict(comparison, verdict, policy)]
     if verdict is not None:
         lines += ["", "## Rules", "", md_rules_table(verdict)]
     lines += ["", *_results(comparison, verdict, limits, index)]

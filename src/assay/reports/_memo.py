@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from assay.core import Comparison, MetricComparison, Verdict, VerdictResult, printable
 from assay.errors import ParameterError
+from assay.gates import Policy
 from assay.reports._content import (
     MethodIndex,
     ReportLimits,
@@ -18,10 +19,21 @@ from assay.reports._content import (
     method_index,
     slice_directions,
 )
-from assay.reports._format import direction, interval_text, is_operational, pvalue_text
+from assay.reports._decisive import DecidingEvidence, deciding_evidence, worse_slice_notes
+from assay.reports._flips import flip_summary
+from assay.reports._format import (
+    Units,
+    diff_text,
+    direction,
+    is_operational,
+    metric_units,
+    pvalue_text,
+    units_of,
+    values_text,
+)
 from assay.reports._html import default_title
 from assay.reports._markdown import md_rules_table, methods_lines
-from assay.reports._md_parts import mark, md, md_interval, md_table
+from assay.reports._md_parts import mark, md, md_table
 from assay.reports._memo_plan import PLACEHOLDER, rollout, rule_target, todo, would_change
 
 __all__ = ["render_memo"]
@@ -76,11 +88,15 @@ def _evidence(c: Comparison, mi: MethodIndex) -> list[str]:
             md(r.metric),
             f"{r.goal} is better",
             f"{r.n:,}",
-            md_interval(r.baseline, mi),
-            md_interval(r.candidate, mi),
-            md_interval(r.difference, mi, signed=True),
+            values_text(r.baseline, units_of(r)) + mark(mi, r.baseline.method),
+            values_text(r.candidate, units_of(r)) + mark(mi, r.candidate.method),
+            diff_text(r.difference, units_of(r)) + mark(mi, r.difference.method),
             direction(r),
-            pvalue_text(r.p_adjusted if r.p_adjusted is not None else r.p_value)
+            (
+                pvalue_text(r.p_adjusted)
+                if r.p_adjusted is not None
+                else pvalue_text(r.p_value, r.resamples)
+            )
             + mark(mi, r.adjustment if r.p_adjusted is not None else r.test),
         ]
         for r in overall
@@ -104,14 +120,16 @@ def _evidence(c: Comparison, mi: MethodIndex) -> list[str]:
         "",
         f"Coverage: {cov.shared:,} of {cov.suite_examples:,} suite examples paired "
         f"({cov.baseline_only:,} only in the baseline, {cov.candidate_only:,} only in the "
-        f"candidate). Errors: {errs or 'not recorded'}. {len(c.flips):,} examples flipped.",
+        f"candidate). Errors: {errs or 'not recorded'}.",
+        "",
+        *(f"- {md(line)}" for line in flip_summary(c, ReportLimits()) or ["No example flipped."]),
     ]
 
 
-def _slice_list(rs: list[MetricComparison]) -> str:
+def _slice_list(rs: list[MetricComparison], units: Units) -> str:
     rs = sorted(rs, key=lambda r: -abs(r.difference.estimate))
     parts = [
-        f"{md(r.slice_attribute)}={md(r.slice_value)} ({interval_text(r.difference, signed=True)}"
+        f"{md(r.slice_attribute)}={md(r.slice_value)} ({diff_text(r.difference, units)}"
         + (f", small slice: n={r.n:,})" if is_small(r, ReportLimits()) else ")")
         for r in rs[:_SLICE_LIST]
     ]
@@ -137,12 +155,13 @@ def _tradeoffs(c: Comparison) -> list[str]:
         )
     out += ["", "### Slice by slice", ""]
     groups = slice_directions(c.results)
+    units = metric_units(c.results)
     if not groups:
         out.append("The comparison has no slice results.")
     for metric, g in groups.items():
         out += [
-            f"- **{md(metric)}**: gains on {_slice_list(g['better'])}. Losses on "
-            f"{_slice_list(g['worse'])}. Unclear on {len(g['unclear'])} slice(s)."
+            f"- **{md(metric)}**: gains on {_slice_list(g['better'], units[metric])}. Losses on "
+            f"{_slice_list(g['worse'], units[metric])}. Unclear on {len(g['unclear'])} slice(s)."
         ]
     return [
         *out,
@@ -200,14 +219,12 @@ def _safety(v: VerdictResult) -> list[str]:
     ]
 
 
-def _recommendation(v: VerdictResult) -> list[str]:
+def _recommendation(v: VerdictResult, lead: DecidingEvidence, notes: list[str]) -> list[str]:
     fails = [r for r in v.rules if r.blocking and r.outcome == "fail"]
     soft = [r for r in v.rules if not r.blocking and r.outcome == "fail"]
     text = {
         Verdict.SHIP: "**Ship the candidate** through the staged rollout below: every blocking rule passed.",
-        Verdict.BLOCK: "**Keep the baseline**: blocking rule(s) failed: "
-        + "; ".join(md(r.reason) for r in fails)
-        + ".",
+        Verdict.BLOCK: f"**Keep the baseline**: {len(fails)} blocking rule(s) failed.",
         Verdict.INCONCLUSIVE: "**Collect more evidence** before deciding: no blocking rule failed, "
         "but not every blocking rule could be settled.",
     }[v.verdict]
@@ -216,7 +233,8 @@ def _recommendation(v: VerdictResult) -> list[str]:
         "",
         f"Derived from the verdict ({v.verdict.value}, policy {md(v.policy)}): {text}",
         "",
-        f"> {md(v.summary)}",
+        *(f"- {line}" for line in lead.rules),
+        *(f"- {line}" for line in notes),
     ]
     if soft:
         out += [
@@ -242,13 +260,20 @@ def render_memo(
     question: str | None = None,
     options: Sequence[str] | None = None,
     title: str | None = None,
+    policy: Policy | None = None,
 ) -> str:
     """A decision memo in Markdown, generated from a comparison and its verdict.
+
+    It opens with three plain lines: the decision, the evidence that decided it, and what
+    happens next.
 
     Sections: question, options considered, evidence, tradeoffs, safety implications,
     recommendation (derived from the verdict), what would change it (from ``to_settle`` and
     inconclusive rules), a rollout and rollback plan skeleton (entry criteria are the blocking
-    rules, rollback criteria the guardrails), sign-off and methods. Human parts start with
+    rules; rollback criteria the baseline's value moved by the policy's margin, or the
+    policy's limit, in the metric's units; no plan at all for a blocked candidate), sign-off
+    and methods. ``policy`` (the :class:`~assay.gates.Policy` that judged) gives the margins;
+    without it the rollback criteria name the baseline's value and the rule. Human parts start with
     ``> ✍️ TO BE WRITTEN BY``. Numbers come from the comparison as given, with method
     footnotes.
     """
@@ -259,8 +284,19 @@ def render_memo(
     c, v = comparison, verdict
     mi = method_index(c)
     name = title or default_title(c)
+    lead = deciding_evidence(c, v, md)
+    notes = worse_slice_notes(c, v, policy, md)
+    decision = {
+        Verdict.SHIP: f"ship {c.candidate_model} in place of {c.baseline_model}",
+        Verdict.BLOCK: f"do not ship {c.candidate_model}; keep {c.baseline_model}",
+        Verdict.INCONCLUSIVE: f"not yet: the evidence does not settle {c.candidate_model}",
+    }[v.verdict]
     lines = [
         f"# Decision memo: {md(name)}",
+        "",
+        f"**Decision: {v.verdict.value}**, {md(decision)}.  ",
+        f"**Evidence:** {lead.evidence}.  ",
+        f"**Next:** {lead.next_step}",
         "",
         md_table(
             ["", ""],
@@ -297,11 +333,11 @@ def render_memo(
         "",
         *_safety(v),
         "",
-        *_recommendation(v),
+        *_recommendation(v, lead, notes),
         "",
         *would_change(c, v),
         "",
-        *rollout(c, v),
+        *rollout(c, v, policy, why_not=lead.next_step),
         "",
         "## 9. Sign-off",
         "",

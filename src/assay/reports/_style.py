@@ -30,14 +30,26 @@ sup a{text-decoration:none;color:var(--muted)}
 .o-inconclusive{color:var(--inconclusive);font-weight:bold}
 .chart{overflow-x:auto;margin:4px 0 12px}
 .chart svg{display:block}
-.flip{border:1px solid var(--rule);margin:8px 0;padding:6px 10px;page-break-inside:avoid}
+.flip{overflow-wrap:anywhere;border:1px solid var(--rule);margin:8px 0;padding:6px 10px;page-break-inside:avoid}
 .flip .head{font-weight:bold}
 .flip .text{display:grid;grid-template-columns:130px 1fr;gap:2px 10px;margin-top:4px}
 .flip .label{color:var(--muted)}
 .untrusted{white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,Menlo,Consolas,monospace;
 font-size:12px;background:#f6f6f6;padding:2px 4px;margin:0}
 .methods li{margin:3px 0}
+.scroll{overflow-x:auto;max-width:100%}
+.verdict .why{margin:8px 0 4px;padding-left:20px}
+.verdict .next{margin-top:6px}
+.flip-filter>input{margin:0 4px 0 12px}
+.flip-filter>input:first-child{margin-left:0}
+details{margin:6px 0}
+summary{cursor:pointer;font-weight:bold}
+#flip-worse:checked~.flip-groups .flips-better,#flip-better:checked~.flip-groups .flips-worse{display:none}
+tr.blocking-fail td{background:#fbe3e5}
+tr.blocking-open td{background:#fdf1d8}
 @media print{
+details>*{display:block}
+.flip-filter>input,.flip-filter>label{display:none}
 body{max-width:none;padding:0;font-size:11px}
 .chart{overflow:visible}
 .chart svg{max-width:100%;height:auto}

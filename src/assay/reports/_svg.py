@@ -9,22 +9,25 @@ of text is escaped, its control and bidirectional characters shown as visible sy
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape as html_escape
 
 from assay.core import MetricComparison, printable
 from assay.reports._content import HeatMap, ReportLimits, is_small
 from assay.reports._format import (
-    decimals_for,
+    Units,
+    diff_number,
+    diff_text,
     direction,
     good_difference,
+    metric_units,
     number,
     slice_label,
+    units_of,
 )
 
-__all__ = ["Scale", "forest_svg", "heat_map_svg", "nice_ticks"]
+__all__ = ["Scale", "forest_svg", "heat_map_svg", "nice_ticks", "tick_decimals"]
 
 _FONT = 'font-family="Helvetica,Arial,sans-serif"'
 _ROW = 18
@@ -61,6 +64,18 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
         ticks.append(round(k * step, 12))
         k += 1
     return ticks
+
+
+def tick_decimals(ticks: Sequence[float]) -> int:
+    """The fewest decimals that write every tick differently (a tick step of 0.05 needs 2)."""
+    for d in range(0, 7):
+        labels = [f"{t:.{d}f}" for t in ticks]
+        if len(set(labels)) == len(labels) and all(
+            math.isclose(float(label), t, abs_tol=1e-12)
+            for label, t in zip(labels, ticks, strict=True)
+        ):
+            return d
+    return 6
 
 
 def _f(x: float) -> str:
@@ -102,47 +117,87 @@ def forest_svg(
     metric: str,
     results: Sequence[MetricComparison],
     ref: Callable[[str | None], int | None],
+    *,
+    margin: float | None = None,
+    flagged: Sequence[str] = (),
+    open_labels: Sequence[str] = (),
 ) -> str:
     """One forest panel: a row per result of ``metric`` with its difference and interval.
 
+    The axis is in the metric's units (percentage points for a proportion, ms for latency).
     The marker is filled when the interval excludes 0; the right column writes the difference,
     its interval, the method's footnote number and whether it is better or worse for the
-    candidate in the metric's good direction.
+    candidate in the metric's good direction. ``margin`` (in the metric's units) is drawn as
+    a red line at the worst difference a non-inferiority rule accepts; rows whose label is in
+    ``flagged`` (failed a blocking rule) are shaded red, in ``open_labels`` (left a blocking
+    rule open) amber.
     """
     width, x0, x1, tx = 940, 270, 620, 632
     top, n = 40, len(results)
     height = top + n * _ROW + 8
-    lo, hi = _domain(results)
-    scale = Scale(lo, hi, x0, x1)
     goal = results[0].goal if results else "higher"
-    widths = [r.difference.high - r.difference.low for r in results]
-    finite = [w for w in widths if math.isfinite(w) and w > 0]
-    d = decimals_for(0.0, statistics.median(finite), 0.0) if finite else 3
+    units = metric_units(results).get(metric) if results else None
+    factor = 100.0 if units is not None and units.percent else 1.0
+    unit = f", {units.difference_unit}" if units is not None and units.difference_unit else ""
+    bad = None if margin is None else (-margin if goal == "higher" else margin)
+    lo, hi = _domain(results)
+    if bad is not None and math.isfinite(bad):
+        lo, hi = min(lo, bad * 1.05), max(hi, bad * 1.05)
+    scale = Scale(lo, hi, x0, x1)
     out = [
         f'<svg class="forest" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" {_FONT} font-size="11">',
         f"<title>{_escape(f'Forest plot of {metric}: candidate minus baseline')}</title>",
         _t(4, 14, metric, extra=' font-weight="bold" font-size="13"'),
-        _t(x0, 14, f"difference, candidate − baseline ({goal} is better)", extra=' fill="#333"'),
+        _t(
+            x0,
+            14,
+            f"difference, candidate − baseline{unit} ({goal} is better)"
+            + (
+                ""
+                if bad is None
+                else f"; red line: the margin, {number(bad * factor, 1 if factor == 100 else 3, signed=True)}"
+            ),
+            extra=' fill="#333"',
+        ),
     ]
+    # Row shading goes first so the grid, zero and margin lines stay visible over it.
+    for i, r in enumerate(results):
+        shade = (
+            "#fbe3e5"
+            if r.label in flagged
+            else "#fdf1d8"
+            if r.label in open_labels
+            else "#f2f2f2"
+            if i % 2
+            else ""
+        )
+        if shade:
+            out.append(
+                f'<rect x="0" y="{_f(top + i * _ROW)}" width="{width}" height="{_ROW}" fill="{shade}"/>'
+            )
     grid = []
-    for tick in nice_ticks(lo, hi):
-        x = scale(tick)
+    ticks = nice_ticks(lo * factor, hi * factor, count=8)
+    td = tick_decimals(ticks)
+    for tick in ticks:
+        x = scale(tick / factor)
         grid.append(f'<line x1="{_f(x)}" y1="{top - 6}" x2="{_f(x)}" y2="{height - 8}"/>')
-        out.append(_t(x, top - 10, number(tick, max(d - 1, 0)), anchor="middle"))
+        out.append(_t(x, top - 10, number(tick, td, signed=tick != 0), anchor="middle"))
     out.append(f'<g stroke="#ccc" stroke-width="0.5">{"".join(grid)}</g>')
     zero = scale(0.0)
     out.append(
         f'<line x1="{_f(zero)}" y1="{top - 6}" x2="{_f(zero)}" y2="{height - 8}" '
         'stroke="#000" stroke-dasharray="4 3"/>'
     )
+    if bad is not None and math.isfinite(bad):
+        xm = scale(bad)
+        out.append(
+            f'<line class="margin" x1="{_f(xm)}" y1="{top - 6}" x2="{_f(xm)}" '
+            f'y2="{height - 8}" stroke="#a3121f" stroke-width="1.5"/>'
+        )
     rows = []
     for i, r in enumerate(results):
         y = top + i * _ROW + _ROW / 2
-        if i % 2:
-            rows.append(
-                f'<rect x="0" y="{_f(y - _ROW / 2)}" width="{width}" height="{_ROW}" fill="#f2f2f2"/>'
-            )
         label = slice_label(r) + (f" (n={r.n:,})" if r.slice_attribute is not None else "")
         rows.append(_t(x0 - 10, y + 4, _short(label), anchor="end"))
         a, b = scale(r.difference.low), scale(r.difference.high)
@@ -160,9 +215,9 @@ def forest_svg(
         )
         num = ref(r.difference.method)
         text = (
-            f"{number(r.difference.estimate, d, signed=True)} "
-            f"[{number(r.difference.low, d, signed=True)}, {number(r.difference.high, d, signed=True)}]"
-            f" ({num})" + ("" if way == "unclear" else f" {way}")
+            f"{diff_text(r.difference, units or units_of(r))} ({num})"
+            + ("" if way == "unclear" else f" {way}")
+            + (" — fails a blocking rule" if r.label in flagged else "")
         )
         rows.append(_t(tx, y + 4, text))
     out.append(f"<g>{''.join(rows)}</g>")
@@ -178,7 +233,9 @@ def _colour(t: float) -> str:
     return "#{:02x}{:02x}{:02x}".format(*mix)
 
 
-def heat_map_svg(hm: HeatMap, limits: ReportLimits) -> str:
+def heat_map_svg(
+    hm: HeatMap, limits: ReportLimits, units: Mapping[str, Units] | None = None
+) -> str:
     """Slice rows × metric columns; the colour is the difference in the metric's good direction.
 
     Each column is scaled to its largest absolute difference. The difference is written in the
@@ -186,8 +243,9 @@ def heat_map_svg(hm: HeatMap, limits: ReportLimits) -> str:
     """
     label_w, cell_w, cell_h, head = 230, 76, 20, 96
     cols, rows_n = len(hm.metrics), len(hm.slices)
-    width = label_w + cols * cell_w + 110  # room for the last rotated metric name
-    height = head + rows_n * cell_h + 58
+    # Room for the last rotated metric name, and never narrower than the legend's lines.
+    width = max(label_w + cols * cell_w + 110, 600)
+    height = head + rows_n * cell_h + 86
     out = [
         f'<svg class="heatmap" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" {_FONT} font-size="10">',
@@ -197,7 +255,6 @@ def heat_map_svg(hm: HeatMap, limits: ReportLimits) -> str:
         'stroke-width="1.2"/></pattern></defs>',
     ]
     scales: dict[str, float] = {}
-    decimals: dict[str, int] = {}
     for m in hm.metrics:
         cells = [c for (_, _, mm), c in hm.cells.items() if mm == m]
         scales[m] = (
@@ -207,9 +264,6 @@ def heat_map_svg(hm: HeatMap, limits: ReportLimits) -> str:
             )
             or 1.0
         )
-        ws = [c.difference.high - c.difference.low for c in cells]
-        ws = [w for w in ws if math.isfinite(w) and w > 0]
-        decimals[m] = min(3, decimals_for(0.0, statistics.median(ws), 0.0)) if ws else 3
     for j, m in enumerate(hm.metrics):
         x = label_w + j * cell_w + cell_w / 2
         out.append(
@@ -238,14 +292,17 @@ def heat_map_svg(hm: HeatMap, limits: ReportLimits) -> str:
             if is_small(cell, limits):
                 body.append(f'<rect {box} fill="url(#assay-hatch)" fill-opacity="0.55"/>')
             ink = "#fff" if abs(t) > 0.6 else "#000"
-            text = number(cell.difference.estimate, decimals[m], signed=True)
+            u = units[m] if units and m in units else units_of(cell)
+            text = diff_number(cell.difference, u, max_decimals=3)
             body.append(_t(x + cell_w / 2, y + 14, text, anchor="middle", extra=f' fill="{ink}"'))
     out.append(f"<g>{''.join(body)}</g>")
     y = head + rows_n * cell_h + 16
     legend = [
-        "Cell: difference, candidate − baseline, in the metric's own units.",
-        "Blue: better for the candidate in the metric's good direction; red: worse (each column scaled to its largest difference).",
-        f"Heavy border: the interval excludes 0. Hatched: small slice (n < {limits.small_slice}), judged by its width only.",
+        "Cell: difference, candidate − baseline: percentage points for proportions,",
+        "ms for latency, otherwise the metric's own units.",
+        "Blue: better for the candidate in the metric's good direction; red: worse",
+        "(each column scaled to its largest difference). Heavy border: interval excludes 0.",
+        f"Hatched: small slice (n < {limits.small_slice}), judged by its width only.",
     ]
     out += [_t(4, y + 14 * k, line) for k, line in enumerate(legend)]
     out.append("</svg>")

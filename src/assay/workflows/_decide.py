@@ -151,10 +151,14 @@ _MEDIA = {"report_html": "text/html", "report_md": "text/markdown", "memo": "tex
 
 @renamed_parameters({"directory": "output"})
 def write_reports(
-    comparison: Comparison, verdict: VerdictResult | None, output: str | Path
+    comparison: Comparison,
+    verdict: VerdictResult | None,
+    output: str | Path,
+    policy: Policy | None = None,
 ) -> dict[str, Path]:
     """Write ``report.html``, ``report.md`` and (with a verdict) ``memo.md`` into the folder
-    ``output`` (created when missing); each file appears whole or not at all."""
+    ``output`` (created when missing); each file appears whole or not at all. ``policy``, the
+    policy that judged, gives the memo its rollback margins."""
     check_instance(comparison, "comparison", "write_reports", Comparison, "a Comparison")
     if verdict is not None:
         check_instance(
@@ -163,11 +167,11 @@ def write_reports(
     check_instance(output, "output", "write_reports", (str, Path), "a folder path (str or Path)")
     out = Path(output)
     texts = {
-        "report_html": ("report.html", render_html(comparison, verdict)),
-        "report_md": ("report.md", render_markdown(comparison, verdict)),
+        "report_html": ("report.html", render_html(comparison, verdict, policy=policy)),
+        "report_md": ("report.md", render_markdown(comparison, verdict, policy=policy)),
     }
     if verdict is not None:
-        texts["memo"] = ("memo.md", render_memo(comparison, verdict))
+        texts["memo"] = ("memo.md", render_memo(comparison, verdict, policy=policy))
     return {key: atomic_write(out / name, text) for key, (name, text) in texts.items()}
 
 
@@ -214,7 +218,7 @@ def gate_runs(
         store=store,
     )
     verdict = evaluate_policy(chosen, comparison)
-    files = write_reports(comparison, verdict, output) if output is not None else {}
+    files = write_reports(comparison, verdict, output, chosen) if output is not None else {}
     return GateResult(comparison=comparison, verdict=verdict, policy=chosen, files=files)
 
 
