@@ -11,7 +11,14 @@ from __future__ import annotations
 import math
 
 from assay._util import check_instance
-from assay.core import Comparison, MetricComparison, RuleOutcome, Verdict, VerdictResult
+from assay.core import (
+    Comparison,
+    MetricComparison,
+    RuleOutcome,
+    Suite,
+    Verdict,
+    VerdictResult,
+)
 from assay.errors import GateError
 from assay.gates._model import ALL_METRICS, Policy, Rule, SliceSelector, Tier
 from assay.gates._registry import RuleCase, get_rule_kind
@@ -137,17 +144,24 @@ def _summary(verdict: Verdict, outcomes: list[RuleOutcome], expanded: set[str]) 
     return text + "."
 
 
-def evaluate_policy(policy: Policy, comparison: Comparison) -> VerdictResult:
+def evaluate_policy(
+    policy: Policy, comparison: Comparison, *, suite: Suite | None = None
+) -> VerdictResult:
     """Judge ``policy`` on ``comparison`` and return the verdict with every rule's outcome.
 
     Assumes the comparison's intervals are at the policy's confidence (GateError otherwise:
     compare again at that level). Every metric and slice a rule names must exist in the
     comparison (GateError naming the rule and listing what exists), except rules marked
     ``if_present``, which are left out when their metric is absent. A ``metric: "*"`` rule
-    gives one outcome per non-operational metric, in the comparison's order.
+    gives one outcome per non-operational metric, in the comparison's order. ``suite`` (the
+    compared suite) gives the margins its metrics declare and their scorers, which a
+    ``non_inferiority`` rule without a margin of its own uses (docs/policies.md).
     """
     check_instance(policy, "policy", "evaluate_policy", Policy, "a Policy")
     check_instance(comparison, "comparison", "evaluate_policy", Comparison, "a Comparison")
+    if suite is not None:
+        check_instance(suite, "suite", "evaluate_policy", Suite, "a Suite or None")
+    specs = {m.name: m for m in suite.metrics} if suite is not None else {}
     if not math.isclose(policy.confidence, comparison.confidence, rel_tol=0.0, abs_tol=1e-9):
         raise GateError(
             f"Policy {policy.name!r} judges at {policy.confidence:.1%} confidence, but the "
@@ -158,7 +172,7 @@ def evaluate_policy(policy: Policy, comparison: Comparison) -> VerdictResult:
     expanded = {rule.name for _, _, rule in policy.tiered() if rule.metric == ALL_METRICS}
     for tier, rule, metric, results in _plan(policy, comparison):
         kind = get_rule_kind(rule.kind)
-        case = RuleCase(rule, rule.parameters, metric, results, comparison)
+        case = RuleCase(rule, rule.parameters, metric, results, comparison, specs)
         judgement = kind.judge(case)
         outcomes.append(
             RuleOutcome(

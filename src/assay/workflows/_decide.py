@@ -182,15 +182,17 @@ def gate_runs(
     """
     _check_runs(baseline, candidate, "gate_runs")
     chosen = resolve_policy(policy)
+    st = resolve_store(store)
     comparison = compare_runs(
         baseline,
         candidate,
         shared_only=shared_only,
         confidence=chosen.confidence,
         rng=rng,
-        store=store,
+        store=st,
     )
-    verdict = evaluate_policy(chosen, comparison)
+    # the suite declares the margins of its metrics, which rules without their own use
+    verdict = evaluate_policy(chosen, comparison, suite=st.suites.get(comparison.suite_digest))
     files = write_reports(comparison, verdict, output) if output is not None else {}
     return GateResult(comparison=comparison, verdict=verdict, policy=chosen, files=files)
 
