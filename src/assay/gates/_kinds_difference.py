@@ -102,26 +102,32 @@ class NonInferiority(PerResultKind):
         bound = -m if higher else m
         outcome: Outcome
         if g_low >= -m:
-            outcome, where = "pass", "entirely at or above" if higher else "entirely at or below"
+            outcome, side = "pass", "at or above" if higher else "at or below"
         elif g_high < -m:
-            outcome, where = "fail", "entirely below" if higher else "entirely above"
+            outcome, side = "fail", "below" if higher else "above"
         else:
-            outcome, where = "inconclusive", "across"
+            outcome, side = "inconclusive", "across"
+        where = side if outcome == "inconclusive" else f"entirely {side}"
         reason = (
             f"{_label(result)}: {sc.diffs(result.difference)}, {where} the "
             f"{sc.margin(bound)} margin{note}{planned_note(planned) if planned else ''}"
         )
+        declared = note if note == " declared by the suite" else ""
+        summary = (
+            f"{_label(result)} {sc.diffs(result.difference)} {side} the {sc.margin(bound)} "
+            f"margin{declared}"
+        )
         if outcome != "inconclusive":
-            return Judged(result.label, outcome, reason)
+            return Judged(result.label, outcome, reason, summary=summary)
         if planned is not None:
-            return Judged(result.label, outcome, reason, planned_settle(planned), 0)
+            return Judged(result.label, outcome, reason, planned_settle(planned), 0, summary)
         size = sample_size_to_settle(
             result.difference, result.n, m, paired_binary=paired_binary(result)
         )
         word = "drop" if higher else "rise"
         what = f"detect a {sc.size(m)} {word}"
         more = size.more if size else 0
-        return Judged(result.label, outcome, reason, settle_sentence(size, what), more)
+        return Judged(result.label, outcome, reason, settle_sentence(size, what), more, summary)
 
 
 class SuperiorityParameters(BaseModel):
@@ -151,21 +157,22 @@ class Superiority(PerResultKind):
         else:
             outcome, where = "inconclusive", "the interval includes zero"
         reason = f"{_label(result)}: {sc.diffs(result.difference)}, {where}"
+        summary = f"{_label(result)} {sc.diffs(result.difference)}, {where}"
         if planned is not None:
             reason += planned_note(planned)
         if outcome != "inconclusive":
-            return Judged(result.label, outcome, reason)
+            return Judged(result.label, outcome, reason, summary=summary)
         if planned is not None:
-            return Judged(result.label, outcome, reason, planned_settle(planned), 0)
+            return Judged(result.label, outcome, reason, planned_settle(planned), 0, summary)
         if g_est <= 0.0:
             settle = (
                 f"the observed difference ({sc.diff(result.difference.estimate)}) does not "
                 "favour the candidate; more examples are unlikely to show superiority"
             )
-            return Judged(result.label, outcome, reason, settle, 0)
+            return Judged(result.label, outcome, reason, settle, 0, summary)
         size = sample_size_to_settle(
             result.difference, result.n, g_est, paired_binary=paired_binary(result)
         )
         what = f"detect an improvement of the observed size ({sc.diff(result.difference.estimate)})"
         more = size.more if size else 0
-        return Judged(result.label, outcome, reason, settle_sentence(size, what), more)
+        return Judged(result.label, outcome, reason, settle_sentence(size, what), more, summary)

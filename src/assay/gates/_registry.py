@@ -82,6 +82,9 @@ class RuleJudgement:
     """For an inconclusive outcome: what evidence would settle it."""
     evidence: tuple[str, ...] = field(default_factory=tuple)
     """Labels of the comparison results used."""
+    summary: str = ""
+    """The deciding evidence in a few words with its numbers, for the verdict's summary
+    (``accuracy −2.1 points [−3.4, −0.8] below the −1.0-point margin``); empty: the reason."""
 
 
 @runtime_checkable
