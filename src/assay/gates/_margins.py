@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from assay._util import check_instance, check_number
 from assay.core import MetricComparison, MetricSpec, PlannedStop
 from assay.gates._words import Scale
 
@@ -91,6 +92,16 @@ def non_inferiority_margin(
     The source is ``rule``, ``rule relative``, ``suite``, ``suite relative``, ``proportion``
     or ``relative`` (the default for any other metric).
     """
+    function = "non_inferiority_margin"
+    if margin is not None:
+        check_number(margin, "margin", function, low=0.0, low_open=True)
+    if relative_margin is not None:
+        check_number(relative_margin, "relative_margin", function, low=0.0, low_open=True)
+    if spec is not None:
+        check_instance(spec, "spec", function, MetricSpec, "a MetricSpec or None")
+    # not required finite: a degenerate result's NaN estimate gives a NaN margin, judged as such
+    check_instance(baseline, "baseline", function, (int, float), "a number")
+    check_instance(zero_one, "zero_one", function, bool, "a bool")
     if margin is not None:
         return margin, "rule"
     if relative_margin is not None:
