@@ -24,7 +24,24 @@ sacrebleu = pytest.importorskip("sacrebleu")
 
 DATE = "2026-03-04T05-06-07.000000"
 N = 240
-_WORDS = ["the", "a", "cat", "dog", "sat", "ran", "on", "under", "mat", "table", "quickly", "slowly", "red", "green", "house", "tree"]
+_WORDS = [
+    "the",
+    "a",
+    "cat",
+    "dog",
+    "sat",
+    "ran",
+    "on",
+    "under",
+    "mat",
+    "table",
+    "quickly",
+    "slowly",
+    "red",
+    "green",
+    "house",
+    "tree",
+]
 
 
 def _write(folder: Path, task: str, lines: list[dict[str, Any]], metrics: dict[str, str]) -> Path:
