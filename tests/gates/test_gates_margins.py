@@ -171,3 +171,21 @@ def test_gate_runs_uses_the_margin_the_stored_suite_declares(store: assay.Store)
     assert runs["declared"].endswith("−30.0-point margin declared by the suite")
     assert runs["default"].endswith("−1.0-point margin (the default for a proportion)")
     assert default_policy().rules.quality[1].params == {}
+
+
+def test_a_suite_file_declares_its_metrics_margins(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "suite.yaml"
+    path.write_text(
+        "name: translate\n"
+        "metrics:\n"
+        "  - {name: bleu, goal: higher, margin: 0.5}\n"
+        "  - {name: revenue, goal: higher, relative_margin: 0.02}\n"
+        "examples:\n"
+        "  - {example_id: a, input: x, reference: y}\n"
+    )
+    specs = {m.name: m for m in assay.load_suite(path).suite.metrics}
+    assert (specs["bleu"].margin, specs["bleu"].relative_margin) == (0.5, None)
+    assert (specs["revenue"].margin, specs["revenue"].relative_margin) == (None, 0.02)
+    path.write_text(path.read_text().replace("margin: 0.5", "margin: -0.5"))
+    with pytest.raises(assay.errors.AssayError, match="'margin' must be a positive number"):
+        assay.load_suite(path)
