@@ -125,7 +125,7 @@ _KIND_WORDS = {
     "coverage": "coverage",
 }
 _SHOWN = 3
-# runs-level checks that pass on almost every SHIP: named after the evidence that decided
+# runs-level checks that pass on almost every SHIP
 _ROUTINE = frozenset({"coverage", "max_error_rate"})
 
 
@@ -169,12 +169,15 @@ def _summary(verdict: Verdict, judged: list[tuple[RuleOutcome, str]]) -> str:
     if not blocking:
         passed = ["the policy has no blocking rule"]
     else:
-        ordered = sorted(blocking, key=lambda os: os[0].kind in _ROUTINE)  # stable
-        passed = [_evidence(o, s) for o, s in ordered]
-        if len(passed) > _SHOWN:
-            rest = len(passed) - _SHOWN
-            more = f"{rest} more blocking rules pass" if rest > 1 else "1 more blocking rule passes"
-            passed = [*passed[:_SHOWN], more]
+        # the evidence about the metrics decides; runs-level checks are counted, unless
+        # they are all there is
+        shown = [(o, s) for o, s in blocking if o.kind not in _ROUTINE][:_SHOWN] or blocking[:1]
+        passed = [_evidence(o, s) for o, s in shown]
+        others = [o for o, s in blocking if all(o is not x for x, _ in shown)]
+        if others:
+            kinds = ", ".join(dict.fromkeys(_kind_words(o) for o in others))
+            verb = "rules pass" if len(others) > 1 else "rule passes"
+            passed.append(f"{len(others)} more blocking {verb} ({kinds})")
     return "SHIP: " + "; ".join([*passed, *reported])
 
 
