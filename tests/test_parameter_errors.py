@@ -50,6 +50,7 @@ from assay.gates import (
     evaluate_policy,
     get_rule_kind,
     load_policy,
+    non_inferiority_margin,
     policy_to_yaml,
     register_rule_kind,
     regression_p_value,
@@ -148,6 +149,9 @@ CASES: dict[str, Callable[[], object]] = {
     # assay.gates
     "assay.gates.evaluate_policy": lambda: evaluate_policy(default_policy(), "comparison"),  # type: ignore[arg-type]
     "assay.gates.load_policy": lambda: load_policy(42),  # type: ignore[arg-type]
+    "assay.gates.non_inferiority_margin": lambda: non_inferiority_margin(
+        -0.1, None, None, 0.5, zero_one=True
+    ),
     "assay.gates.policy_to_yaml": lambda: policy_to_yaml("policy"),  # type: ignore[arg-type]
     "assay.gates.register_rule_kind": lambda: register_rule_kind(42),  # type: ignore[arg-type]
     "assay.gates.sample_size_to_settle": lambda: sample_size_to_settle(

@@ -224,7 +224,11 @@ def test_max_error_rate_blocks_a_run_with_thirty_percent_errors() -> None:
     )
     assert (outcome.outcome, outcome.metric, outcome.tier) == ("fail", "error_rate", "cost")
     assert verdict.verdict.value == "BLOCK"
-    assert verdict.summary == "BLOCK: blocking cost rule 'errors' fails."
+    # the summary names the evidence (statsmodels' Wilson bounds), not the rule
+    assert verdict.summary == (
+        f"BLOCK: error rate {fmt(rate)} [{fmt(low)}, {fmt(high)}] above the 5.0% maximum "
+        "(error-rate limit)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,7 @@ def test_public_names_are_pinned() -> None:
             "ThresholdParameters",
             "Tier",
             "default_policy",
+            "non_inferiority_margin",
             "evaluate_policy",
             "get_rule_kind",
             "list_rule_kinds",

@@ -93,7 +93,8 @@ def test_default_policy_round_trips_and_has_the_documented_rules() -> None:
     assert policy.rules.safety == ()
     coverage, ni, slices = policy.rules.quality
     assert (coverage.kind, coverage.params) == ("coverage", {"max_missing": 0.0})
-    assert (ni.kind, ni.metric, ni.params) == ("non_inferiority", "*", {"margin": 0.01})
+    # no margin of its own: each metric's default (declared by the suite, or by its scale)
+    assert (ni.kind, ni.metric, ni.params) == ("non_inferiority", "*", {})
     assert (slices.kind, slices.slice) == ("no_regression", "every")
     assert slices.params == {"margin": 0.0, "multiplicity": "holm", "min_slice_size": 30}
     errors, latency = policy.rules.cost
@@ -139,11 +140,6 @@ def test_margin_of_the_wrong_sign_names_file_rule_index_field_and_line(
             {"name": "r", "metric": "accuracy", "kind": "non_inferiority", "relative_margin": 1.5},
             "relative_margin",
             "in (0, 1)",
-        ),
-        (
-            {"name": "r", "metric": "accuracy", "kind": "non_inferiority"},
-            "margin",
-            "needs 'margin'",
         ),
         (
             {

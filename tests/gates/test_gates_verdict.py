@@ -59,16 +59,20 @@ def test_verdict_combines_blocking_outcomes(s, q, c, verdict) -> None:  # type: 
     assert result_.verdict is verdict
 
 
-def test_summary_names_the_deciding_rules_in_tier_order() -> None:
+def test_summary_names_the_deciding_evidence_in_tier_order() -> None:
     v = evaluate_policy(
         load_policy(_policy("harm", "accuracy", "cost_per_success")), _three(FAIL, PASS, FAIL)
     )
-    assert v.summary == "BLOCK: blocking safety rule 's' and cost rule 'c' fail."
+    assert v.summary == (
+        "BLOCK: harm −2.0 points [−3.0, −1.0], entirely at or below zero (superiority); "
+        "cost_per_success −0.02 [−0.03, −0.01], entirely at or below zero (superiority)"
+    )
     v = evaluate_policy(
         load_policy(_policy("harm", "accuracy", "cost_per_success")), _three(PASS, UNSURE, PASS)
     )
-    assert (
-        v.summary == "INCONCLUSIVE: no blocking rule fails, but quality rule 'q' is inconclusive."
+    assert v.summary == (
+        "INCONCLUSIVE: accuracy +1.0 points [−1.0, +3.0], the interval includes zero "
+        "(superiority); no blocking rule fails"
     )
 
 
@@ -80,8 +84,9 @@ def test_non_blocking_rules_are_reported_but_do_not_decide() -> None:
     assert v.verdict is Verdict.SHIP
     assert v.rules[2].outcome == "fail" and v.rules[2].blocking is False
     assert v.summary == (
-        "SHIP: every blocking rule passes (safety rule 's' and quality rule 'q'); "
-        "non-blocking cost rule 'c' fails (reported only)."
+        "SHIP: harm +2.0 points [+1.0, +3.0], entirely above zero; accuracy +2.0 points "
+        "[+1.0, +3.0], entirely above zero; cost_per_success −0.02 [−0.03, −0.01], entirely at "
+        "or below zero (reported only)"
     )
     assert evaluate_policy(policy, _three(PASS, PASS, UNSURE)).verdict is Verdict.SHIP
     assert v.policy == "tiers" and v.policy_digest == policy.digest
@@ -154,7 +159,8 @@ def test_star_stands_for_every_non_operational_metric() -> None:
         ("better", "f1", "inconclusive"),
     ]
     assert v.summary == (
-        "INCONCLUSIVE: no blocking rule fails, but quality rule 'better' on f1 is inconclusive."
+        "INCONCLUSIVE: f1 +1.0 points [−1.0, +3.0], the interval includes zero (superiority); "
+        "no blocking rule fails"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
@@ -73,19 +74,42 @@ class MetricSpec(BaseModel):
     """Keyword settings of the scorer, e.g. ``{"pattern": "answer: (\\w+)"}`` for ``"regex"``."""
     description: str = ""
     """What the metric measures, in words."""
+    margin: float | None = None
+    """Largest worsening that does not matter, in the metric's units (0.5 BLEU): the
+    non-inferiority margin of a policy rule that states none (the default policy's)."""
+    relative_margin: float | None = None
+    """The same as a share of the baseline's estimate, in (0, 1) (0.02 = 2%); not with
+    ``margin``."""
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
         return _identifier(v, "metric")
 
+    @model_validator(mode="after")
+    def _margins(self) -> MetricSpec:
+        m, r = self.margin, self.relative_margin
+        if m is not None and r is not None:
+            raise ValueError(f"metric {self.name!r}: give 'margin' or 'relative_margin', not both")
+        if m is not None and not (math.isfinite(m) and m > 0.0):
+            raise ValueError(
+                f"metric {self.name!r}: 'margin' must be a positive number in the metric's "
+                f"units. Got {m!r}"
+            )
+        if r is not None and not 0.0 < r < 1.0:
+            raise ValueError(
+                f"metric {self.name!r}: 'relative_margin' must be a float in (0, 1). Got {r!r}"
+            )
+        return self
+
 
 def _metric_identity(metric: MetricSpec) -> dict[str, Any]:
-    # A metric without scorer settings digests as it did before settings existed, so suites
-    # registered earlier keep their identity.
+    # A metric without scorer settings or margins digests as it did before they existed, so
+    # suites registered earlier keep their identity.
     out = metric.model_dump()
-    if not out["scorer_params"]:
-        del out["scorer_params"]
+    for key in ("scorer_params", "margin", "relative_margin"):
+        if out[key] in (None, {}):
+            del out[key]
     return out
 
 

@@ -63,7 +63,7 @@ class VerdictResult(BaseModel):
     policy_digest: str
     """Digest of the policy's definition."""
     summary: str
-    """One sentence: the verdict and the deciding rule(s)."""
+    """One sentence: the verdict and the evidence that decided it, with its numbers."""
     rules: list[RuleOutcome]
     """Every rule's outcome, in policy order."""
 

@@ -23,6 +23,7 @@ from assay.gates._kinds_limit import (
     ThresholdParameters,
 )
 from assay.gates._load import default_policy, load_policy, policy_to_yaml
+from assay.gates._margins import non_inferiority_margin
 from assay.gates._model import ALL_METRICS, TIERS, Policy, PolicyRules, Rule, Tier
 from assay.gates._no_regression import NoRegressionParameters, regression_p_value
 from assay.gates._registry import (
@@ -58,6 +59,7 @@ __all__ = [
     "get_rule_kind",
     "list_rule_kinds",
     "load_policy",
+    "non_inferiority_margin",
     "policy_to_yaml",
     "register_rule_kind",
     "regression_p_value",

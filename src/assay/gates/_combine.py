@@ -40,6 +40,7 @@ class Judged:
     reason: str
     to_settle: str | None = None
     more: int = 0
+    summary: str = ""
 
 
 def worst(outcomes: list[Outcome]) -> Outcome:
@@ -106,11 +107,17 @@ class PerResultKind:
         judged = [self.judge_one(r, case.parameters, case) for r in case.results]
         if len(judged) == 1:
             one = judged[0]
-            return RuleJudgement(one.outcome, one.reason, one.to_settle, labels)
+            return RuleJudgement(one.outcome, one.reason, one.to_settle, labels, one.summary)
         outcome = worst([j.outcome for j in judged])
         total = len(judged)
         if outcome == "pass":
-            return RuleJudgement("pass", f"all {total} slices pass", None, labels)
+            return RuleJudgement(
+                "pass",
+                f"all {total} slices pass",
+                None,
+                labels,
+                f"{case.metric} passes on all {total} slices",
+            )
         chosen = [j for j in judged if j.outcome == outcome]
         verb = "fail" if outcome == "fail" else "are inconclusive"
         shown = "; ".join(j.reason for j in chosen[:3])
@@ -121,4 +128,7 @@ class PerResultKind:
         if outcome == "inconclusive":
             need = max(chosen, key=lambda j: j.more)
             to_settle = f"{need.label} (the slice needing the most): {need.to_settle}"
-        return RuleJudgement(outcome, reason, to_settle, labels)
+        summary = "; ".join(j.summary or j.reason for j in chosen[:2])
+        if len(chosen) > 2:
+            summary += f"; and {len(chosen) - 2} more of {total} slices"
+        return RuleJudgement(outcome, reason, to_settle, labels, summary)

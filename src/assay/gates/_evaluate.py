@@ -11,11 +11,18 @@ from __future__ import annotations
 import math
 
 from assay._util import check_instance
-from assay.core import Comparison, MetricComparison, RuleOutcome, Verdict, VerdictResult
+from assay.core import (
+    Comparison,
+    MetricComparison,
+    RuleOutcome,
+    Suite,
+    Verdict,
+    VerdictResult,
+)
 from assay.errors import GateError
 from assay.gates._model import ALL_METRICS, Policy, Rule, SliceSelector, Tier
 from assay.gates._registry import RuleCase, get_rule_kind
-from assay.gates._words import is_operational, join_names
+from assay.gates._words import is_operational
 
 __all__ = ["evaluate_policy"]
 
@@ -108,46 +115,90 @@ def _plan(policy: Policy, comparison: Comparison) -> _Plan:
     return plan
 
 
-def _name(outcome: RuleOutcome, expanded: set[str]) -> str:
-    on = f" on {outcome.metric}" if outcome.rule in expanded else ""
-    return f"{outcome.tier} rule {outcome.rule!r}{on}"
+_KIND_WORDS = {
+    "non_inferiority": "non-inferiority",
+    "superiority": "superiority",
+    "no_regression": "no regression on any slice",
+    "threshold": "threshold",
+    "budget": "budget",
+    "max_error_rate": "error-rate limit",
+    "coverage": "coverage",
+}
+_SHOWN = 3
+# runs-level checks that pass on almost every SHIP
+_ROUTINE = frozenset({"coverage", "max_error_rate"})
 
 
-def _summary(verdict: Verdict, outcomes: list[RuleOutcome], expanded: set[str]) -> str:
-    blocking = [o for o in outcomes if o.blocking]
-    failed = [_name(o, expanded) for o in blocking if o.outcome == "fail"]
-    unsure = [_name(o, expanded) for o in blocking if o.outcome == "inconclusive"]
-    reported = [_name(o, expanded) for o in outcomes if not o.blocking and o.outcome == "fail"]
+def _evidence(outcome: RuleOutcome, summary: str) -> str:
+    """The deciding evidence of one outcome: its short form, else its reason without the colon."""
+    return summary or outcome.reason.replace(": ", " ", 1)
+
+
+def _kind_words(outcome: RuleOutcome) -> str:
+    return _KIND_WORDS.get(outcome.kind, outcome.kind.replace("_", " "))
+
+
+def _listed(items: list[str], noun: str) -> str:
+    shown = "; ".join(items[:_SHOWN])
+    rest = len(items) - _SHOWN
+    return shown + (f"; and {rest} more {noun}{'s' if rest > 1 else ''}" if rest > 0 else "")
+
+
+def _summary(verdict: Verdict, judged: list[tuple[RuleOutcome, str]]) -> str:
+    """The verdict and the evidence that decided it, with numbers (rule names are in the
+    table beside it): the failing blocking rules for BLOCK, the inconclusive ones for
+    INCONCLUSIVE, the passing ones for SHIP (non-blocking failures added as reported only)."""
+    blocking = [(o, s) for o, s in judged if o.blocking]
     if verdict is Verdict.BLOCK:
-        verb = "fails" if len(failed) == 1 else "fail"
-        return f"BLOCK: blocking {join_names(failed)} {verb}."
+        failed = [
+            f"{_evidence(o, s)} ({_kind_words(o)})" for o, s in blocking if o.outcome == "fail"
+        ]
+        return f"BLOCK: {_listed(failed, 'failing rule')}"
     if verdict is Verdict.INCONCLUSIVE:
-        verb = "is" if len(unsure) == 1 else "are"
-        return (
-            f"INCONCLUSIVE: no blocking rule fails, but {join_names(unsure)} {verb} inconclusive."
-        )
+        unsure = [
+            f"{_evidence(o, s)} ({_kind_words(o)})"
+            for o, s in blocking
+            if o.outcome == "inconclusive"
+        ]
+        return f"INCONCLUSIVE: {_listed(unsure, 'inconclusive rule')}; no blocking rule fails"
+    reported = [
+        f"{_evidence(o, s)} (reported only)"
+        for o, s in judged
+        if not o.blocking and o.outcome == "fail"
+    ]
     if not blocking:
-        text = "SHIP: the policy has no blocking rule"
+        passed = ["the policy has no blocking rule"]
     else:
-        passed = join_names([_name(o, expanded) for o in blocking])
-        text = f"SHIP: every blocking rule passes ({passed})"
-    if reported:
-        verb = "fails" if len(reported) == 1 else "fail"
-        text += f"; non-blocking {join_names(reported)} {verb} (reported only)"
-    return text + "."
+        # the evidence about the metrics decides; runs-level checks are counted, unless
+        # they are all there is
+        shown = [(o, s) for o, s in blocking if o.kind not in _ROUTINE][:_SHOWN] or blocking[:1]
+        passed = [_evidence(o, s) for o, s in shown]
+        others = [o for o, s in blocking if all(o is not x for x, _ in shown)]
+        if others:
+            kinds = ", ".join(dict.fromkeys(_kind_words(o) for o in others))
+            verb = "rules pass" if len(others) > 1 else "rule passes"
+            passed.append(f"{len(others)} more blocking {verb} ({kinds})")
+    return "SHIP: " + "; ".join([*passed, *reported])
 
 
-def evaluate_policy(policy: Policy, comparison: Comparison) -> VerdictResult:
+def evaluate_policy(
+    policy: Policy, comparison: Comparison, *, suite: Suite | None = None
+) -> VerdictResult:
     """Judge ``policy`` on ``comparison`` and return the verdict with every rule's outcome.
 
     Assumes the comparison's intervals are at the policy's confidence (GateError otherwise:
     compare again at that level). Every metric and slice a rule names must exist in the
     comparison (GateError naming the rule and listing what exists), except rules marked
     ``if_present``, which are left out when their metric is absent. A ``metric: "*"`` rule
-    gives one outcome per non-operational metric, in the comparison's order.
+    gives one outcome per non-operational metric, in the comparison's order. ``suite`` (the
+    compared suite) gives the margins its metrics declare and their scorers, which a
+    ``non_inferiority`` rule without a margin of its own uses (docs/policies.md).
     """
     check_instance(policy, "policy", "evaluate_policy", Policy, "a Policy")
     check_instance(comparison, "comparison", "evaluate_policy", Comparison, "a Comparison")
+    if suite is not None:
+        check_instance(suite, "suite", "evaluate_policy", Suite, "a Suite or None")
+    specs = {m.name: m for m in suite.metrics} if suite is not None else {}
     if not math.isclose(policy.confidence, comparison.confidence, rel_tol=0.0, abs_tol=1e-9):
         raise GateError(
             f"Policy {policy.name!r} judges at {policy.confidence:.1%} confidence, but the "
@@ -155,10 +206,10 @@ def evaluate_policy(policy: Policy, comparison: Comparison) -> VerdictResult:
             f"{policy.confidence:.1%}."
         )
     outcomes: list[RuleOutcome] = []
-    expanded = {rule.name for _, _, rule in policy.tiered() if rule.metric == ALL_METRICS}
+    summaries: list[str] = []
     for tier, rule, metric, results in _plan(policy, comparison):
         kind = get_rule_kind(rule.kind)
-        case = RuleCase(rule, rule.parameters, metric, results, comparison)
+        case = RuleCase(rule, rule.parameters, metric, results, comparison, specs)
         judgement = kind.judge(case)
         outcomes.append(
             RuleOutcome(
@@ -174,6 +225,7 @@ def evaluate_policy(policy: Policy, comparison: Comparison) -> VerdictResult:
                 evidence=list(judgement.evidence),
             )
         )
+        summaries.append(judgement.summary)
     blocking = [o.outcome for o in outcomes if o.blocking]
     if "fail" in blocking:
         verdict = Verdict.BLOCK
@@ -185,6 +237,6 @@ def evaluate_policy(policy: Policy, comparison: Comparison) -> VerdictResult:
         verdict=verdict,
         policy=policy.name,
         policy_digest=policy.digest,
-        summary=_summary(verdict, outcomes, expanded),
+        summary=_summary(verdict, list(zip(outcomes, summaries, strict=True))),
         rules=outcomes,
     )

@@ -68,7 +68,8 @@ class Coverage:
                 f"{by_plan} ({missing:.1%} missing{' otherwise' if planned else ''}), within the "
                 f"{limit} allowed"
             )
-            return RuleJudgement("pass", reason, None, ("coverage",))
+            summary = f"{missing:.1%} of the baseline's examples missing"
+            return RuleJudgement("pass", reason, None, ("coverage",), summary)
         reason = (
             f"the candidate lacks {lacking:,} of the baseline's {base:,} examples"
             f"{by_plan} ({missing:.1%} missing{' otherwise' if planned else ''}), more than the "
@@ -77,4 +78,5 @@ class Coverage:
         )
         if case.comparison.early_stop is None and case.comparison.early_stop_note:
             reason += "; the candidate's planned early stop is not used (see the methods)"
-        return RuleJudgement("fail", reason, None, ("coverage",))
+        summary = f"the candidate lacks {lacking:,} of the baseline's {base:,} examples"
+        return RuleJudgement("fail", reason, None, ("coverage",), summary)

@@ -5,7 +5,8 @@ the *gain* is ``d`` for a metric where higher is better and ``−d = [−high, �
 is better, so positive always means the candidate is better.
 
 * ``non_inferiority`` (margin m > 0, absolute in the metric's units, or ``relative_margin``
-  r ∈ (0, 1) giving m = r·|baseline estimate|): pass when the gain's lower bound ≥ −m (for a
+  r ∈ (0, 1) giving m = r·|baseline estimate|, or neither: the metric's default, from the
+  suite or the metric's scale, :mod:`assay.gates._margins`): pass when the gain's lower bound ≥ −m (for a
   lower-is-better metric: the difference's upper bound ≤ +m), fail when the gain's upper bound
   < −m (the difference's lower bound > +m), inconclusive otherwise.
 * ``superiority`` (no parameters): pass when the gain's lower bound > 0, fail when the gain's
@@ -27,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from assay.core import MetricComparison
 from assay.gates._combine import Judged, PerResultKind, gain, settle_sentence
 from assay.gates._fields import field_problem, rule_number
+from assay.gates._margins import margin_of
 from assay.gates._planned import planned_note, planned_result, planned_settle
 from assay.gates._registry import FieldProblem, Outcome, RuleCase, register_rule_kind
 from assay.gates._settle import sample_size_to_settle
@@ -52,7 +54,8 @@ def _label(result: MetricComparison) -> str:
 
 
 class NonInferiorityParameters(BaseModel):
-    """``margin`` (absolute, > 0) or ``relative_margin`` (share of the baseline, in (0, 1))."""
+    """``margin`` (absolute, > 0) or ``relative_margin`` (share of the baseline, in (0, 1)); with
+    neither, the metric's default (:mod:`assay.gates._margins`)."""
 
     model_config = _PARAMS
 
@@ -66,12 +69,6 @@ class NonInferiorityParameters(BaseModel):
     def _check(cls, data: Any) -> Any:
         kind = "non_inferiority"
         margin, relative = data.get("margin"), data.get("relative_margin")
-        if margin is None and relative is None:
-            raise FieldProblem(
-                "margin",
-                f"a {kind} rule needs 'margin' (absolute) or 'relative_margin' (a share of "
-                "the baseline's estimate).",
-            )
         if margin is not None and relative is not None:
             raise FieldProblem("relative_margin", "give 'margin' or 'relative_margin', not both.")
         if margin is not None:
@@ -96,45 +93,41 @@ class NonInferiority(PerResultKind):
         assert isinstance(params, NonInferiorityParameters)
         result, planned = planned_result(result, case)
         sc = scale_of(result)
-        base = result.baseline.estimate
-        if params.margin is not None:
-            m, note = params.margin, ""
-        elif planned is not None and params.relative_margin is not None:
-            # a share of the baseline run's mean over all its examples, as the plan took it
-            m = params.relative_margin * abs(planned.baseline_mean)
-            note = (
-                f" ({params.relative_margin:.1%} of the baseline run's "
-                f"{sc.value(planned.baseline_mean)} over all its examples)"
-            )
-        else:
-            assert params.relative_margin is not None
-            m = params.relative_margin * abs(base)
-            note = f" ({params.relative_margin:.1%} of the baseline's {sc.value(base)})"
+        margin = margin_of(
+            params.margin, params.relative_margin, result, planned, case.metric_specs, sc
+        )
+        m, note = margin.size, margin.note
         _, g_low, g_high = gain(result)
         higher = result.goal == "higher"
         bound = -m if higher else m
         outcome: Outcome
         if g_low >= -m:
-            outcome, where = "pass", "entirely at or above" if higher else "entirely at or below"
+            outcome, side = "pass", "at or above" if higher else "at or below"
         elif g_high < -m:
-            outcome, where = "fail", "entirely below" if higher else "entirely above"
+            outcome, side = "fail", "below" if higher else "above"
         else:
-            outcome, where = "inconclusive", "across"
+            outcome, side = "inconclusive", "across"
+        where = side if outcome == "inconclusive" else f"entirely {side}"
         reason = (
             f"{_label(result)}: {sc.diffs(result.difference)}, {where} the "
             f"{sc.margin(bound)} margin{note}{planned_note(planned) if planned else ''}"
         )
+        declared = note if note == " declared by the suite" else ""
+        summary = (
+            f"{_label(result)} {sc.diffs(result.difference)} {side} the {sc.margin(bound)} "
+            f"margin{declared}"
+        )
         if outcome != "inconclusive":
-            return Judged(result.label, outcome, reason)
+            return Judged(result.label, outcome, reason, summary=summary)
         if planned is not None:
-            return Judged(result.label, outcome, reason, planned_settle(planned), 0)
+            return Judged(result.label, outcome, reason, planned_settle(planned), 0, summary)
         size = sample_size_to_settle(
             result.difference, result.n, m, paired_binary=paired_binary(result)
         )
         word = "drop" if higher else "rise"
         what = f"detect a {sc.size(m)} {word}"
         more = size.more if size else 0
-        return Judged(result.label, outcome, reason, settle_sentence(size, what), more)
+        return Judged(result.label, outcome, reason, settle_sentence(size, what), more, summary)
 
 
 class SuperiorityParameters(BaseModel):
@@ -164,21 +157,22 @@ class Superiority(PerResultKind):
         else:
             outcome, where = "inconclusive", "the interval includes zero"
         reason = f"{_label(result)}: {sc.diffs(result.difference)}, {where}"
+        summary = f"{_label(result)} {sc.diffs(result.difference)}, {where}"
         if planned is not None:
             reason += planned_note(planned)
         if outcome != "inconclusive":
-            return Judged(result.label, outcome, reason)
+            return Judged(result.label, outcome, reason, summary=summary)
         if planned is not None:
-            return Judged(result.label, outcome, reason, planned_settle(planned), 0)
+            return Judged(result.label, outcome, reason, planned_settle(planned), 0, summary)
         if g_est <= 0.0:
             settle = (
                 f"the observed difference ({sc.diff(result.difference.estimate)}) does not "
                 "favour the candidate; more examples are unlikely to show superiority"
             )
-            return Judged(result.label, outcome, reason, settle, 0)
+            return Judged(result.label, outcome, reason, settle, 0, summary)
         size = sample_size_to_settle(
             result.difference, result.n, g_est, paired_binary=paired_binary(result)
         )
         what = f"detect an improvement of the observed size ({sc.diff(result.difference.estimate)})"
         more = size.more if size else 0
-        return Judged(result.label, outcome, reason, settle_sentence(size, what), more)
+        return Judged(result.label, outcome, reason, settle_sentence(size, what), more, summary)

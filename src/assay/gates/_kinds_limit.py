@@ -290,4 +290,5 @@ class MaxErrorRate:
             f"error rate of the candidate: {sc.values(iv)} ({errors.errors:,} of "
             f"{errors.records:,} records, Wilson interval), {phrase}"
         )
-        return RuleJudgement(outcome, reason, settle, ("errors: candidate",))
+        summary = f"error rate {sc.values(iv)} {phrase.removeprefix('entirely ')}"
+        return RuleJudgement(outcome, reason, settle, ("errors: candidate",), summary)

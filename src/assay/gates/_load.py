@@ -158,8 +158,9 @@ def policy_to_yaml(policy: Policy) -> str:
 def default_policy() -> Policy:
     """The shipped default policy (``assay/policies/default.yaml``).
 
-    Quality: non-inferiority of every metric (``metric: "*"``) with a 1-point margin (0.01, for
-    metrics on a 0–1 scale), and no significant regression on any slice (Holm, slices of at
+    Quality: non-inferiority of every metric (``metric: "*"``) with each metric's default margin
+    (the suite's, else 1 point for a proportion, else 1% of the baseline's estimate; see
+    :mod:`assay.gates._margins`), and no significant regression on any slice (Holm, slices of at
     least 30 examples). Cost: an error rate of at most 5%, and a non-blocking latency p95
     budget (+20% over the baseline) when the comparison has ``latency_p95``. No safety rule.
     """

@@ -31,7 +31,7 @@ from assay.core import MetricComparison
 from assay.errors import SmallSliceWarning
 from assay.gates._combine import gain
 from assay.gates._registry import FieldProblem, RuleCase, RuleJudgement, register_rule_kind
-from assay.gates._words import scale_of
+from assay.gates._words import p_text, scale_of
 from assay.stats import adjust_pvalues
 
 __all__ = ["NoRegression", "NoRegressionParameters", "regression_p_value"]
@@ -152,16 +152,23 @@ class NoRegression:
         ]
         if failed:
             failed.sort(key=lambda rp: rp[1])
-            items = [f"{r.label} {sc.diffs(r.difference)} (p_adj {p:.2g})" for r, p in failed]
+            items = [f"{r.label} {sc.diffs(r.difference)} (p_adj {p_text(p)})" for r, p in failed]
             reason = (
                 f"{case.metric}: {len(failed)} of {len(judged)} judged slices regress "
                 f"significantly (p_adj < {level:g}{beyond}; {method}): {_listing(items)}{tail}"
             )
-            return RuleJudgement("fail", reason, None, labels)
+            summary = "; ".join(
+                f"{r.label} {sc.diffs(r.difference)}, p_adj {p_text(p)}" for r, p in failed[:2]
+            )
+            if len(failed) > 2:
+                summary += f"; and {len(failed) - 2} more slices"
+            return RuleJudgement("fail", reason, None, labels, summary)
         best = min(range(len(judged)), key=lambda i: adjusted[i])
         reason = (
             f"{case.metric}: no significant regression on {len(judged)} judged slices "
-            f"({method} at {level:g}{beyond}; smallest p_adj {adjusted[best]:.2g} on "
+            f"({method} at {level:g}{beyond}; smallest p_adj {p_text(adjusted[best])} on "
             f"{judged[best].label}){tail}"
         )
-        return RuleJudgement("pass", reason, None, labels)
+        family = f"{_METHOD_NAMES[params.multiplicity]} over {len(judged)} slices"
+        summary = f"no slice of {case.metric} regresses ({family})"
+        return RuleJudgement("pass", reason, None, labels, summary)

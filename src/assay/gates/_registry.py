@@ -9,14 +9,14 @@ package does the same, or names its module in the ``assay.rule_kinds`` entry-poi
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
 from assay._util import Registry, check_instance
-from assay.core import Comparison, MetricComparison
+from assay.core import Comparison, MetricComparison, MetricSpec
 from assay.errors import ConfigError, ParameterError
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ class RuleCase:
     """The comparison results the rule's slice selects (empty for kinds without a metric)."""
     comparison: Comparison
     """The whole comparison (run errors, coverage, confidence)."""
+    metric_specs: Mapping[str, MetricSpec] = field(default_factory=dict)
+    """The suite's metrics by name, when the caller gave the suite (declared margins, scorers)."""
 
     @property
     def confidence(self) -> float:
@@ -80,6 +82,9 @@ class RuleJudgement:
     """For an inconclusive outcome: what evidence would settle it."""
     evidence: tuple[str, ...] = field(default_factory=tuple)
     """Labels of the comparison results used."""
+    summary: str = ""
+    """The deciding evidence in a few words with its numbers, for the verdict's summary
+    (``accuracy −2.1 points [−3.4, −0.8] below the −1.0-point margin``); empty: the reason."""
 
 
 @runtime_checkable

@@ -18,6 +18,7 @@ __all__ = [
     "about",
     "is_operational",
     "join_names",
+    "p_text",
     "percent_change",
     "scale_of",
 ]
@@ -104,6 +105,12 @@ def scale_of(result: MetricComparison) -> Scale:
     bounds = (result.baseline, result.candidate)
     inside = all(0.0 <= v <= 1.0 for b in bounds for v in (b.estimate, b.low, b.high))
     return Scale(inside)
+
+
+def p_text(p: float) -> str:
+    """A p-value in two significant digits, ``< 0.001`` below that: a bootstrap p-value has
+    its floor at 1/(B + 1) (0.0005 at 2,000 resamples), so smaller digits would be noise."""
+    return "< 0.001" if p < 0.001 else f"{p:.2g}"
 
 
 def percent_change(x: float) -> str:

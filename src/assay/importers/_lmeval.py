@@ -32,6 +32,13 @@ from assay.importers._common import (
     model_name,
     read_json_object,
 )
+from assay.importers._lmeval_corpus import (
+    CORPUS_AGGREGATIONS,
+    CORPUS_METRICS,
+    apply_pieces,
+    corpus_problem,
+    shared_pieces,
+)
 from assay.importers._lmeval_samples import TaskSamples, parse_task
 
 __all__ = ["DEFAULT_DOC_SLICES", "read_lm_eval_samples"]
@@ -136,7 +143,9 @@ def _model(results: dict[str, Any] | None) -> ModelRef:
 def _metric_specs(
     parsed: TaskSamples, results: dict[str, Any] | None, skipped: dict[str, str]
 ) -> list[MetricSpec]:
-    """The metrics of a task that are means of per-sample numbers; the others go to ``skipped``."""
+    """The metrics of a task that are means of per-sample numbers, or corpus metrics whose
+    pieces each sample holds (:mod:`assay.importers._lmeval_corpus`); the others go to
+    ``skipped``."""
     config = ((results or {}).get("configs") or {}).get(parsed.task) or {}
     aggregation = {
         m.get("metric"): m.get("aggregation")
@@ -148,14 +157,28 @@ def _metric_specs(
     for name, (metric, filt) in parsed.metrics.items():
         key = f"{metric},{filt}"
         agg = aggregation.get(metric)
-        if name in parsed.non_numeric:
+        goal = "lower" if better.get(metric) is False else "higher"
+        corpus = metric in CORPUS_METRICS or metric == "ter"
+        if (
+            corpus
+            and agg in (None, *CORPUS_AGGREGATIONS.get(metric, ()))
+            and name in parsed.non_numeric
+        ):
+            problem = corpus_problem(parsed, name)
+            if problem is not None:
+                skipped[key] = problem
+                continue
+            what = f"lm-eval {key}, a corpus metric recomputed from each sample's pieces"
+            specs.append(
+                MetricSpec(name=name, goal=goal, aggregate=CORPUS_METRICS[metric], description=what)
+            )
+        elif name in parsed.non_numeric:
             skipped[key] = f"per-sample values are not numbers (e.g. {parsed.non_numeric[name]})"
         elif isinstance(agg, str) and agg != "mean":
             skipped[key] = f"the tool aggregates it as {agg!r}, not as a mean of per-sample values"
         elif results is None and metric in _NOT_MEAN:
             skipped[key] = "lm-evaluation-harness aggregates it as a corpus metric, not a mean"
         else:
-            goal = "lower" if better.get(metric) is False else "higher"
             specs.append(MetricSpec(name=name, goal=goal, description=f"lm-eval {key}"))
     return specs
 
@@ -170,8 +193,9 @@ def _check_complete(parsed: TaskSamples, specs: list[MetricSpec], first: list[Me
             expected=f"metrics {[s.name for s in first]}",
             found=f"metrics {names}",
         )
+    means = [s.name for s in specs if s.aggregate == "mean"]
     for ex_id, row in parsed.rows.items():
-        missing = [m for m in names if row["scores"].get(m) is None]
+        missing = [m for m in means if row["scores"].get(m) is None]
         if missing:
             metric, filt = parsed.metrics[missing[0]]
             raise DataError(
@@ -216,11 +240,19 @@ def read_lm_eval_samples(
     specs = _metric_specs(tasks[0], results, skipped)
     for parsed in tasks:
         _check_complete(parsed, _metric_specs(parsed, results, skipped), specs)
+    corpus = [s.name for s in specs if s.aggregate != "mean"]
+    kept, left = shared_pieces(tasks, corpus)
+    for name in left:
+        metric, filt = tasks[0].metrics[name]
+        skipped[f"{metric},{filt}"] = left[name]
+    specs = [s for s in specs if s.aggregate == "mean" or s.name in kept]
+    if kept:
+        apply_pieces(tasks, kept)
     if not specs:
         raise DataError(
             "no metric to import",
             file=str(p),
-            expected="a per-sample numeric metric aggregated as a mean",
+            expected="a per-sample numeric metric aggregated as a mean, or a corpus metric",
             found="; ".join(f"{k}: {v}" for k, v in skipped.items()) or "no metrics",
         )
     metric_names = [s.name for s in specs]

@@ -162,6 +162,7 @@ def parse_task(task: str, file: Path, multi: bool) -> TaskSamples:
                 "example_id": ex_id,
                 "output": output,
                 "scores": {},
+                "pieces": {},
                 "line": number,
             }
             requests = _requests(obj.get("arguments"))
@@ -180,5 +181,7 @@ def parse_task(task: str, file: Path, multi: bool) -> TaskSamples:
             value = as_float(obj.get(metric))
             if value is None:
                 parsed.non_numeric.setdefault(name, repr(obj.get(metric))[:60])
+                # a corpus metric's pieces ([gold, pred]), pooled by its aggregation
+                parsed.rows[ex_id]["pieces"][name] = obj.get(metric)
             parsed.rows[ex_id]["scores"][name] = value
     return parsed

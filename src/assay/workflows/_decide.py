@@ -208,6 +208,7 @@ def gate_runs(
     """
     _check_runs(baseline, candidate, "gate_runs")
     chosen = resolve_policy(policy)
+    st = resolve_store(store)
     comparison = compare_runs(
         baseline,
         candidate,
@@ -215,9 +216,10 @@ def gate_runs(
         confidence=chosen.confidence,
         rng=rng,
         max_flips=max_flips,
-        store=store,
+        store=st,
     )
-    verdict = evaluate_policy(chosen, comparison)
+    # the suite declares the margins of its metrics, which rules without their own use
+    verdict = evaluate_policy(chosen, comparison, suite=st.suites.get(comparison.suite_digest))
     files = write_reports(comparison, verdict, output, chosen) if output is not None else {}
     return GateResult(comparison=comparison, verdict=verdict, policy=chosen, files=files)
 

@@ -3,8 +3,8 @@
 The plan stops on the policy's primary comparison: the first blocking, unsliced
 ``non_inferiority`` or ``superiority`` rule of the safety and quality tiers, in judging order.
 Its metric is the rule's (for ``metric: "*"``, the suite's first metric, or the one asked
-for), its margin the rule's (``relative_margin`` times the baseline run's mean; 0 for
-superiority), and its confidence the policy's. The baseline is the stored run's per-example
+for), its margin the rule's (``relative_margin`` times the baseline run's mean; without
+one, the metric's default, :func:`assay.gates.non_inferiority_margin`; 0 for superiority), and its confidence the policy's. The baseline is the stored run's per-example
 scores (the mean over its samples; errored records left out), so the sequence is paired. Metrics that do not aggregate as a mean, and
 suites with clustered examples, are refused: the sequence is for the mean of independent
 examples.
@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from assay.core import MetricSpec
 from assay.data import SuiteData
 from assay.errors import ConfigError
-from assay.gates import ALL_METRICS, Policy, Rule
+from assay.gates import ALL_METRICS, Policy, Rule, non_inferiority_margin
 from assay.runners import EarlyStop
 from assay.storage import Store
 from assay.workflows._api import _store, get_suite
@@ -101,7 +102,7 @@ def early_stop_plan(
     return EarlyStop(
         metric=name,
         baseline=scores,
-        margin=_margin(rule, values),
+        margin=_margin(rule, values, data.suite.metric(name)),
         confidence=chosen.confidence,
         min_examples=min_examples,
         check_every=check_every,
@@ -145,10 +146,15 @@ def _primary_rule(policy: Policy, data: SuiteData, metric: str | None) -> tuple[
     )
 
 
-def _margin(rule: Rule, values: np.ndarray) -> float:
+def _margin(rule: Rule, values: np.ndarray, spec: MetricSpec | None) -> float:
     if rule.kind == "superiority":
         return 0.0
-    margin = rule.params.get("margin")
-    if margin is not None:
-        return float(margin)
-    return float(rule.params["relative_margin"]) * abs(float(values.mean()))
+    zero_one = bool(np.isin(values, (0.0, 1.0)).all())
+    margin, _ = non_inferiority_margin(
+        rule.params.get("margin"),
+        rule.params.get("relative_margin"),
+        spec,
+        float(values.mean()),
+        zero_one=zero_one,
+    )
+    return margin

@@ -33,6 +33,7 @@ from assay.stats._checks import (
     check_probability,
 )
 from assay.stats._results import Estimate
+from assay.stats.sequential._running import BernsteinState, bernstein_step
 
 __all__ = [
     "ConfidenceSequence",
@@ -338,27 +339,20 @@ def _bernstein(
     lo, hi = _check_bounds(bounds, function)
     _check_within(x, lo, hi, "values", function)
     span = hi - lo
-    z = (x - lo) / span
-    log_term = math.log(2.0 / (1.0 - conf))
-    t = np.arange(1, z.size + 1, dtype=np.float64)
-    mu = (0.5 + np.cumsum(z)) / (t + 1.0)
-    mu_prev = np.concatenate([[0.5], mu[:-1]])
-    var = (0.25 + np.cumsum((z - mu) ** 2)) / (t + 1.0)
-    var_prev = np.concatenate([[0.25], var[:-1]])
-    lam = np.minimum(np.sqrt(2.0 * log_term / (var_prev * t * np.log1p(t))), c)
-    v = 4.0 * (z - mu_prev) ** 2
-    psi = (-np.log1p(-lam) - lam) / 4.0
-    sum_lam = np.cumsum(lam)
-    centre = np.cumsum(lam * z) / sum_lam
-    radius = (log_term + np.cumsum(v * psi)) / sum_lam
-    low01 = np.maximum.accumulate(np.clip(centre - radius, 0.0, 1.0))
-    high01 = np.minimum.accumulate(np.clip(centre + radius, 0.0, 1.0))
+    mean, low01, high01, _ = bernstein_step(
+        x,
+        BernsteinState(),
+        lo=lo,
+        span=span,
+        log_term=math.log(2.0 / (1.0 - conf)),
+        truncation=c,
+    )
     notes: list[str] = []
     if np.any(low01 > high01):
         notes.append("the running intersection became empty: the observations contradict bounds")
     return ConfidenceSequence(
         n=np.arange(1, x.size + 1, dtype=np.int64),
-        estimate=np.cumsum(x) / t,
+        estimate=mean,
         low=lo + span * low01,
         high=lo + span * high01,
         confidence=conf,

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.errors import ParameterError
+from assay.errors import DataError, ParameterError
 from assay.stats.sequential._confidence import (
     ConfidenceSequence,
     empirical_bernstein_confidence_sequence,
@@ -26,6 +26,7 @@ from assay.stats.sequential._early_stop_types import (
     early_stop_decision,
     plan_parameters,
 )
+from assay.stats.sequential._running import RunningBernstein
 
 __all__ = ["Tracker", "evaluation_order", "replay_early_stop", "sequential_decision"]
 
@@ -42,13 +43,23 @@ def evaluation_order(seed: int, example_ids: Sequence[str]) -> npt.NDArray[np.in
 
 
 class Tracker:
-    """The looks of a planned stop: observations so far, the interval and the decision."""
+    """The looks of a planned stop: observations so far, the interval and the decision.
+
+    The sequence is carried as a running state (:class:`RunningBernstein`) fed only the
+    observations since the last interval, so a look costs O(its batch), and its interval is
+    the last element of the sequence recomputed on every observation so far.
+    """
 
     def __init__(self, plan: EarlyStop, goal: Goal, n_total: int) -> None:
         self.plan, self.goal, self.n_total = plan, goal, n_total
         self.base_by_id = plan.baseline if isinstance(plan.baseline, Mapping) else None
-        self.cand: list[float] = []
-        self.base: list[float] = []
+        lo, hi = plan.bounds
+        span = hi - lo
+        bounds = (lo, hi) if self.base_by_id is None else (-span, span)
+        self.running = RunningBernstein(plan.confidence, bounds, TRUNCATION)
+        self.pending_cand: list[float] = []
+        self.pending_base: list[float] = []
+        self.observations = 0
         self.used = 0
         self.decision = EarlyStopDecision.UNDECIDED
         self.interval: tuple[float, float, float] = (math.nan, -math.inf, math.inf)
@@ -59,16 +70,35 @@ class Tracker:
         for eid, score in zip(ids, scores, strict=True):
             b = float(base_by_id.get(eid, math.nan)) if base_by_id is not None else math.nan
             if math.isfinite(score) and (base_by_id is None or math.isfinite(b)):
-                self.cand.append(float(score))
-                self.base.append(b)
+                self.pending_cand.append(float(score))
+                self.pending_base.append(b)
         self.used += len(ids)
-        if self.cand and (self.used >= plan.min_examples or self.used >= self.n_total):
-            paired = None if base_by_id is None else np.asarray(self.base)
-            self.interval = _interval(plan, np.asarray(self.cand), paired)
+        seen = self.observations + len(self.pending_cand)
+        if seen and (self.used >= plan.min_examples or self.used >= self.n_total):
+            if self.pending_cand:
+                self.interval = self._advance()
             if self.used >= plan.min_examples:
                 low, high = self.interval[1], self.interval[2]
                 self.decision = early_stop_decision(low, high, plan.margin, self.goal)
         return self.decision is not EarlyStopDecision.UNDECIDED
+
+    def _advance(self) -> tuple[float, float, float]:
+        """Feed the pending observations; (estimate, low, high) of candidate − baseline."""
+        plan, offset = self.plan, self.observations
+        cand = np.asarray(self.pending_cand, dtype=np.float64)
+        lo, hi = plan.bounds
+        if self.base_by_id is None:
+            _check_scores(cand, "values", offset, lo, hi, _FIXED)
+            x, shift = cand, float(plan.baseline)  # type: ignore[arg-type]
+        else:
+            base = np.asarray(self.pending_base, dtype=np.float64)
+            _check_scores(base, "baseline", offset, lo, hi, _PAIRED)
+            _check_scores(cand, "candidate", offset, lo, hi, _PAIRED)
+            x, shift = cand - base, 0.0
+        estimate, low, high = self.running.update(x)
+        self.observations += cand.size
+        self.pending_cand, self.pending_base = [], []
+        return estimate - shift, low - shift, high - shift
 
     def result(self) -> EarlyStopResult:
         """How the stop ended, for the run's provenance."""
@@ -76,8 +106,27 @@ class Tracker:
             self.plan,
             self.goal,
             self.decision,
-            (self.used, self.n_total, len(self.cand)),
+            (self.used, self.n_total, self.observations + len(self.pending_cand)),
             self.interval,
+        )
+
+
+_FIXED = "empirical_bernstein_confidence_sequence"
+_PAIRED = "paired_empirical_bernstein_confidence_sequence"
+
+
+def _check_scores(
+    x: npt.NDArray[np.float64], name: str, offset: int, lo: float, hi: float, function: str
+) -> None:
+    """A score outside the plan's bounds, named as the sequence function names it."""
+    bad = (x < lo) | (x > hi)
+    if bad.any():
+        i = offset + int(np.argmax(bad))
+        raise DataError(
+            f"{function}: {name}[{i}] is outside the bounds",
+            row=i,
+            expected=f"a value in [{lo:g}, {hi:g}]",
+            found=str(x[i - offset]),
         )
 
 
@@ -201,12 +250,3 @@ def _sequence(
     return paired_empirical_bernstein_confidence_sequence(
         baseline, candidate, confidence=plan.confidence, bounds=plan.bounds, truncation=TRUNCATION
     )
-
-
-def _interval(
-    plan: EarlyStop, candidate: npt.NDArray[np.float64], baseline: npt.NDArray[np.float64] | None
-) -> tuple[float, float, float]:
-    """(estimate, low, high) of candidate − baseline after all observations so far."""
-    final = _sequence(plan, candidate, baseline).final
-    shift = 0.0 if baseline is not None else float(plan.baseline)  # type: ignore[arg-type]
-    return final.estimate - shift, final.low - shift, final.high - shift
