@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
@@ -14,14 +14,10 @@ from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._decide import print_verdict
 from assay.cli._options import JsonOption
 from assay.cli._render import console, emit_json, safe, stdout
-from assay.core import printable
 from assay.errors import ConfigError
-from assay.online import (
-    ExperimentVerdict,
-    MetricBaseline,
-    design_experiment,
-    rollout_markdown,
-)
+
+if TYPE_CHECKING:
+    from assay.online import ExperimentVerdict, MetricBaseline
 
 __all__ = ["ab_app"]
 
@@ -69,6 +65,8 @@ def design_command(
     json_output: JsonOption = False,
 ) -> None:
     """Sample size per arm, duration, and the MDE reachable week by week."""
+    from assay.online import design_experiment
+
     result = design_experiment(
         mde=mde,
         kind=kind,  # type: ignore[arg-type]
@@ -284,6 +282,8 @@ def parse_steps(text: str, option: str) -> list[float]:
 
 def parse_baseline(text: str) -> tuple[str, MetricBaseline]:
     """``METRIC=RATE`` (a proportion) or ``METRIC=MEAN:SD`` (a mean)."""
+    from assay.online import MetricBaseline
+
     name, sep, value = text.partition("=")
     try:
         if not sep or not name.strip():
@@ -346,5 +346,8 @@ def plan_command(
     if json_output:
         emit_json(result.to_dict())
         return
+    from assay.core import printable
+    from assay.online import rollout_markdown
+
     stdout.write(printable(rollout_markdown(result)))
     stdout.flush()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from assay.cli._render import console, safe
-from assay.online import ExperimentDesign, Readout
+
+if TYPE_CHECKING:
+    from assay.online import ExperimentDesign, Readout
 
 __all__ = ["render_design", "render_readout"]
 

@@ -26,7 +26,6 @@ import warnings
 import typer
 
 from assay.cli._render import SafeConsole, error_console, safe, stderr, stdout
-from assay.core import Verdict
 from assay.errors import (
     AdapterError,
     AmbiguousReferenceError,
@@ -41,11 +40,9 @@ from assay.errors import (
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]
 
-VERDICT_EXIT_CODES: dict[Verdict, int] = {
-    Verdict.SHIP: 0,
-    Verdict.BLOCK: 1,
-    Verdict.INCONCLUSIVE: 2,
-}
+# Keyed by the verdict's word: ``Verdict`` is a string enum, so ``Verdict.SHIP`` finds its
+# code too, without importing the typed models when the command line starts.
+VERDICT_EXIT_CODES: dict[str, int] = {"SHIP": 0, "BLOCK": 1, "INCONCLUSIVE": 2}
 
 EXIT_USAGE = 64
 EXIT_CODES: dict[type[AssayError], int] = {

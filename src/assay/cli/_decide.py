@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,8 +12,9 @@ import assay
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
-from assay.core import Comparison, MetricComparison, VerdictResult
-from assay.reports import fixed_interval
+
+if TYPE_CHECKING:
+    from assay.core import Comparison, MetricComparison, VerdictResult
 
 Baseline = Annotated[str, typer.Argument(help="Baseline run id or prefix.")]
 Candidate = Annotated[str, typer.Argument(help="Candidate run id or prefix.")]
@@ -32,6 +33,8 @@ _STYLE = {"SHIP": "bold green", "BLOCK": "bold red", "INCONCLUSIVE": "bold yello
 
 
 def _result_row(r: MetricComparison) -> list[str]:
+    from assay.reports import fixed_interval
+
     d = r.difference
     p_adj = "" if r.p_adjusted is None else f"{r.p_adjusted:.3g}"
     return [

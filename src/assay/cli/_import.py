@@ -10,7 +10,6 @@ import typer
 import assay
 from assay.cli._options import JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
-from assay.reports import fixed_interval
 
 __all__ = ["import_command"]
 
@@ -58,6 +57,8 @@ def import_command(
     json: JsonOption = False,
 ) -> None:
     """Record a run from an lm-evaluation-harness or Inspect AI log (re-importing is a no-op)."""
+    from assay.reports import fixed_interval
+
     logged = assay.import_log(
         file,
         store=assay.open_store(store),

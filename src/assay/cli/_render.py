@@ -24,7 +24,20 @@ from rich.markup import escape
 from rich.segment import Segment
 from rich.text import Text
 
-from assay.core import escape_json, printable
+
+def printable(text: object, **kwargs: Any) -> str:
+    """:func:`assay.core.printable`, loaded on first use: ``assay --help`` needs none of it."""
+    from assay.core import printable as shown
+
+    return shown(text, **kwargs)
+
+
+def escape_json(document: str) -> str:
+    """:func:`assay.core.escape_json`, loaded on first use."""
+    from assay.core import escape_json as escaped
+
+    return escaped(document)
+
 
 __all__ = [
     "PipeSafeStream",

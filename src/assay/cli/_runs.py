@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -11,9 +11,9 @@ from rich.table import Table
 import assay
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
-from assay.data import SampleSummary
-from assay.reports import fixed_interval
-from assay.workflows import sample_summaries
+
+if TYPE_CHECKING:
+    from assay.data import SampleSummary
 
 runs_app = typer.Typer(
     help="Find, inspect, compare manifests of, and export stored runs.", no_args_is_help=True
@@ -48,6 +48,8 @@ def list_command(
     if json:
         emit_json([r.model_dump(mode="json") for r in runs])
         return
+    from assay.reports import fixed_interval
+
     metric_names = sorted({name for r in runs for name in r.metrics})
     table = Table(title=f"{len(runs)} run(s); metrics are estimates with 95% intervals")
     for col in ("run", "created", "suite", "model", "records", "errors"):
@@ -82,6 +84,8 @@ def show_command(
     json: JsonOption = False,
 ) -> None:
     """Show a run: model, suite, manifest, and every metric with its interval and method."""
+    from assay.workflows import sample_summaries
+
     store = assay.open_store(db)
     r = assay.get_run(run, store=store)
     samples = sample_summaries(r, store=store)
