@@ -58,7 +58,9 @@ def _cell(text: str) -> str:
 def _value_label(param: Any, ctx: Any) -> str:
     """The word that stands for an option's value or an argument's type."""
     display = getattr(param, "display_type", None)
-    if callable(display):
+    if getattr(param, "metavar", None):
+        label = str(param.metavar)
+    elif callable(display):
         label = str(display(ctx)).strip("<>")
     else:  # click's own parameters
         label = str(getattr(getattr(param, "type", None), "name", "text"))
