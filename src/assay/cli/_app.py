@@ -138,7 +138,7 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    output_format: FormatOption = None,
+    format_: FormatOption = None,
     version: Annotated[
         bool,
         typer.Option(

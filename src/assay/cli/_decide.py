@@ -172,7 +172,7 @@ def compare_command(
     ] = 0.95,
     seed: Seed = 0,
     db: DbOption = None,
-    output_format: FormatOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Compare two runs paired by example: every metric × slice with intervals, tests and p-values."""
@@ -212,7 +212,7 @@ def gate_command(
     shared_only: SharedOnly = False,
     seed: Seed = 0,
     db: DbOption = None,
-    output_format: FormatOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> int:
     """Gate a candidate: exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE (other codes are errors)."""
@@ -271,7 +271,7 @@ def report_command(
     shared_only: SharedOnly = False,
     seed: Seed = 0,
     db: DbOption = None,
-    output_format: FormatOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Write the HTML and Markdown reports and the decision memo for two runs."""

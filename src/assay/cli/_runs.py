@@ -11,7 +11,7 @@ from rich.table import Table
 import assay
 from assay.cli._numbers import MINUS, summary
 from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
-from assay.cli._render import console, emit_json, new_table, safe
+from assay.cli._render import console, emit_json, new_table, output_format, safe
 
 if TYPE_CHECKING:
     from assay.data import SampleSummary
@@ -33,7 +33,7 @@ def list_command(
     ascending: Annotated[bool, typer.Option("--ascending", help="Sort ascending.")] = False,
     limit: Annotated[int | None, typer.Option(help="At most this many runs.")] = None,
     db: DbOption = None,
-    output_format: FormatOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """List stored runs, newest first."""
@@ -55,13 +55,16 @@ def list_command(
     table = new_table(
         f"{len(runs)} run(s); metrics are estimates with 95% intervals",
         cols,
-        numbers=["run", "created", "records", "errors", *metric_names],
+        # on a narrow terminal a metric wraps between its estimate and its interval; the
+        # run id and the counts never break
+        numbers=["run", "created", "records", "errors"],
     )
+    when = "%Y-%m-%d %H:%M" if output_format() != "table" else "%m-%d %H:%M"
     for r in runs:
         cells = [summary(m, name) if (m := r.metrics.get(name)) else "-" for name in metric_names]
         table.add_row(
             r.run_id[:12],
-            r.created_at.strftime("%Y-%m-%d %H:%M"),
+            r.created_at.strftime(when),
             safe(r.suite_name),
             safe(str(r.model)),
             str(r.n_records),
@@ -76,7 +79,7 @@ def list_command(
 def show_command(
     run: Annotated[str, typer.Argument(help="Run id or unique prefix.")],
     db: DbOption = None,
-    output_format: FormatOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Show a run: model, suite, manifest, and every metric with its interval and method."""
@@ -222,7 +225,7 @@ def diff_command(
         ),
     ] = False,
     db: DbOption = None,
-    output_format: FormatOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """What differs between two runs' manifests: code, packages, config, seeds, data, model."""
@@ -250,7 +253,7 @@ def export_command(
         Path, typer.Option("--output", "-o", help="File to write (.parquet, .csv, .jsonl).")
     ],
     db: DbOption = None,
-    output_format: FormatOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Export a run's records to Parquet, CSV or JSONL."""
