@@ -36,7 +36,7 @@ _STYLE = {"SHIP": "bold green", "BLOCK": "bold red", "INCONCLUSIVE": "bold yello
 
 def _result_row(r: MetricComparison) -> dict[str, str]:
     scale = result_scale(r)
-    d = decimals(scale, r.difference)
+    d = decimals(scale, r.difference, r.baseline.estimate, r.candidate.estimate)
     return {
         "metric": safe(r.label),
         "baseline": estimate(r.baseline.estimate, scale, d),

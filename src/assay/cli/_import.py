@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 import assay
-from assay.cli._options import JsonOption, parse_pairs
+from assay.cli._options import FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 
 __all__ = ["import_command"]
@@ -54,6 +54,7 @@ def import_command(
             show_envvar=True,
         ),
     ] = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Record a run from an lm-evaluation-harness or Inspect AI log (re-importing is a no-op)."""

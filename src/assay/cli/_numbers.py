@@ -69,12 +69,17 @@ def _fmt(x: float, decimals: int, *, signed: bool = False) -> str:
     return _minus(text)
 
 
-def decimals(scale: str, iv: Interval | MetricSummary) -> int:
+def decimals(scale: str, iv: Interval | MetricSummary, *shown: float) -> int:
     """Decimals for every number of one row: one for percentage points (a tenth of a point is
-    as fine as an evaluation resolves), else two significant digits of the interval's width."""
+    as fine as an evaluation resolves), else two significant digits of the interval's width,
+    or more where an estimate ``shown`` in the row needs them for two significant digits."""
     if scale == "pts":
         return 1
-    return _decimals(iv.high - iv.low, iv.estimate)
+    places = _decimals(iv.high - iv.low, iv.estimate)
+    for x in shown:
+        if math.isfinite(x) and x != 0:
+            places = max(places, min(_MAX_DECIMALS, 1 - math.floor(math.log10(abs(x)))))
+    return places
 
 
 def estimate(x: float, scale: str, places: int) -> str:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 import assay
-from assay.cli._options import DbOption, JsonOption
+from assay.cli._options import DbOption, FormatOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 
 if TYPE_CHECKING:
@@ -73,6 +73,7 @@ def reproduce_command(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap resampling.")] = 0,
     db: DbOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Run a stored run's model on its suite again and report how far it reproduces."""
