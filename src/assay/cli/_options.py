@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from assay.cli._render import FORMATS, output_format, set_output_format
 from assay.errors import ConfigError
 
-__all__ = ["DbOption", "FormatOption", "JsonOption", "OutputOption", "parse_pairs"]
+__all__ = ["DbOption", "FormatOption", "JsonOption", "choose_format", "parse_pairs"]
 
 
 def _json_or_format(value: bool) -> bool:
@@ -50,16 +49,6 @@ DbOption = Annotated[
         help="Store URL (postgresql://…). Default: the embedded store in $ASSAY_HOME or ./.assay.",
         show_envvar=True,
     ),
-]
-
-
-def output_option(help_text: str) -> Any:
-    """``--output/-o``: the one name of an output folder or file."""
-    return typer.Option("--output", "-o", help=help_text)
-
-
-OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Folder for the written files.")
 ]
 
 
