@@ -63,7 +63,7 @@ def test_compare_report_and_decision_ledger(home, tmp_path: Path, capsys):
     out = tmp_path / "reports"
     assert main(["report", b, c, "-o", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == {"report.html", "report.md", "memo.md"}
-    assert main(["gate", b, c, "--record", "--report", str(tmp_path / "rec")]) == 0
+    assert main(["gate", b, c, "--record", "-o", str(tmp_path / "rec")]) == 0
     capsys.readouterr()
     assert main(["decisions", "list", "--json"]) == 0
     (decision,) = json.loads(capsys.readouterr().out)

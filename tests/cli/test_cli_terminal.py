@@ -151,7 +151,7 @@ def _commands(n: Nasty) -> dict[str, list[str]]:
         "runs show": ["runs", "show", c],
         "runs diff": ["runs", "diff", b, c],
         "compare": ["compare", b, c],
-        "gate": ["gate", b, c, "--report", str(n.folder / f"gated{FOLDER}")],
+        "gate": ["gate", b, c, "--output", str(n.folder / f"gated{FOLDER}")],
         "report": ["report", b, c, "-o", str(n.folder / f"reported{FOLDER}")],
         "decisions list": ["decisions", "list"],
         "decisions show": ["decisions", "show", n.decision[:12]],

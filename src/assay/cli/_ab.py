@@ -19,7 +19,6 @@ from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._decide import print_verdict
 from assay.cli._options import JsonOption
 from assay.cli._render import console, emit_json, safe, stdout
-from assay.core import printable
 from assay.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -426,6 +425,7 @@ def plan_command(
     if json_output:
         emit_json(result.to_dict())
         return
+    from assay.core import printable
     from assay.online import rollout_markdown
 
     stdout.write(printable(rollout_markdown(result)))

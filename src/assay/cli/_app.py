@@ -21,12 +21,25 @@ Exit codes (stable; scripts and CI rely on them):
 from __future__ import annotations
 
 import io
+import itertools
+import sys
 import warnings
+from typing import Annotated
 
 import typer
 
-from assay.cli._render import SafeConsole, error_console, safe, stderr, stdout
-from assay.core import Verdict
+from assay.cli._errors import error_json, user_message
+from assay.cli._options import FormatOption
+from assay.cli._render import (
+    SafeConsole,
+    emit_json,
+    error_console,
+    output_format,
+    safe,
+    set_output_format,
+    stderr,
+    stdout,
+)
 from assay.errors import (
     AdapterError,
     AmbiguousReferenceError,
@@ -41,11 +54,9 @@ from assay.errors import (
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]
 
-VERDICT_EXIT_CODES: dict[Verdict, int] = {
-    Verdict.SHIP: 0,
-    Verdict.BLOCK: 1,
-    Verdict.INCONCLUSIVE: 2,
-}
+# Keyed by the verdict's word: ``Verdict`` is a string enum, so ``Verdict.SHIP`` finds its
+# code too, without importing the typed models when the command line starts.
+VERDICT_EXIT_CODES: dict[str, int] = {"SHIP": 0, "BLOCK": 1, "INCONCLUSIVE": 2}
 
 EXIT_USAGE = 64
 EXIT_CODES: dict[type[AssayError], int] = {
@@ -91,7 +102,51 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _flags_without_a_type() -> None:
+    # Typer's help shows `--json <bool>` for an on/off flag, which takes no value; this is its
+    # one hook for the word shown after an option (None: nothing).
+    import typer.core
+
+    option = typer.core.TyperOption
+    shown = option.display_type_rich
+    if getattr(shown, "assay_flags", False):
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: object) -> str | None:
+        if self.is_flag and self.metavar is None:
+            return None
+        return shown(self, ctx)  # type: ignore[arg-type]
+
+    display_type_rich.assay_flags = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_without_a_type()
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from assay import __version__
+
+        stdout.write(f"assay {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    format_: FormatOption = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_show_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Evidence for ship/stop decisions on machine-learning models."""
 
 
 def exit_code_for(exc: AssayError) -> int:
@@ -113,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     quietly and the exit code is still the command's: a closed pipe never reads as BLOCK.
     """
     err = error_console()
+    set_output_format(None)  # a second command in one process starts from the default
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AssayWarning)
         code = _run(argv, err)
@@ -134,6 +190,14 @@ def _print_notes(err: SafeConsole, caught: list[warnings.WarningMessage]) -> Non
             err.print(f"note: {safe(text)}", highlight=False)
 
 
+def _wants_json(argv: list[str] | None) -> bool:
+    args = sys.argv[1:] if argv is None else argv
+    if "--json" in args or "--format=json" in args:
+        return True
+    pairs = itertools.pairwise(args)
+    return any(a == "--format" and b == "json" for a, b in pairs) or output_format() == "json"
+
+
 def _run(argv: list[str] | None, err: SafeConsole) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
@@ -143,6 +207,8 @@ def _run(argv: list[str] | None, err: SafeConsole) -> int:
         shown = io.StringIO()  # the message quotes the command line: shown, never obeyed
         exc.show(file=shown)  # type: ignore[attr-defined]
         err.print(shown.getvalue(), end="", markup=False, highlight=False, soft_wrap=True)
+        if _wants_json(argv):
+            emit_json(error_json("UsageError", exc.format_message(), EXIT_USAGE))  # type: ignore[attr-defined]
         return EXIT_USAGE
     except _ABORT:
         err.print("Aborted.")
@@ -151,15 +217,28 @@ def _run(argv: list[str] | None, err: SafeConsole) -> int:
         err.print("Interrupted.")
         return 130
     except AssayError as exc:
+        code = exit_code_for(exc)
+        message = user_message(exc, app)
         err.print(f"[bold red]error:[/] {type(exc).__name__}: ", end="")
-        err.print(str(exc), markup=False, highlight=False)
-        return exit_code_for(exc)
+        err.print(message, markup=False, highlight=False)
+        candidates = list(getattr(exc, "candidates", None) or [])
+        for candidate in candidates:
+            err.print(f"  {candidate}", markup=False, highlight=False)
+        if _wants_json(argv):
+            extra = {"candidates": candidates} if candidates else {}
+            emit_json(error_json(type(exc).__name__, message, code, **extra))
+        return code
     except OSError as exc:  # a file or folder the command was told to write or read
+        code = EXIT_CODES[StorageError]
         err.print("[bold red]error:[/] ", end="")
         err.print(f"{type(exc).__name__}: {exc}", markup=False, highlight=False)
-        return EXIT_CODES[StorageError]
-    except Exception:  # a bug: never let it read as a verdict (1 is BLOCK)
+        if _wants_json(argv):
+            emit_json(error_json(type(exc).__name__, str(exc), code))
+        return code
+    except Exception as exc:  # a bug: never let it read as a verdict (1 is BLOCK)
         err.print_exception()
         err.print("[bold red]internal error[/]: please report it with the traceback above.")
+        if _wants_json(argv):
+            emit_json(error_json("InternalError", f"{type(exc).__name__}: {exc}", EXIT_INTERNAL))
         return EXIT_INTERNAL
     return int(result) if isinstance(result, int) else 0

@@ -14,10 +14,9 @@ import assay
 from assay.cli._decide import print_verdict
 from assay.cli._early_stop import plan_early_stop, print_early_stop
 from assay.cli._ingest import print_logged
-from assay.cli._options import DbOption, JsonOption, parse_pairs
+from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
-from assay.runners import get_adapter
 
 
 def demo_command(
@@ -172,6 +171,8 @@ def _load_model(
             "Give exactly one of --callable module:function, --pickle FILE or --adapter NAME."
         )
     if adapter is not None:
+        from assay.runners import get_adapter
+
         settings = _adapter_settings(adapter_args)
         try:
             return get_adapter(adapter, **settings)
@@ -255,6 +256,7 @@ def run_command(
         ),
     ] = None,
     db: DbOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Evaluate a model on a suite and store the run: a Python callable, a fitted scikit-learn

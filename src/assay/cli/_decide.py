@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 import assay
 from assay.cli._app import VERDICT_EXIT_CODES
-from assay.cli._options import DbOption, JsonOption
-from assay.cli._render import console, emit_json, safe
-from assay.core import Comparison, MetricComparison, VerdictResult
-from assay.reports import fixed_interval
+from assay.cli._numbers import decimals, difference, estimate, pvalue, result_scale
+from assay.cli._options import DbOption, FormatOption, JsonOption
+from assay.cli._render import console, emit_json, new_table, output_format, safe
+from assay.errors import ConfigError
+
+if TYPE_CHECKING:
+    from assay.core import Comparison, MetricComparison, VerdictResult
 
 Baseline = Annotated[str, typer.Argument(help="Baseline run id or prefix.")]
 Candidate = Annotated[str, typer.Argument(help="Candidate run id or prefix.")]
@@ -47,71 +50,101 @@ PolicyOption = Annotated[
 _STYLE = {"SHIP": "bold green", "BLOCK": "bold red", "INCONCLUSIVE": "bold yellow"}
 
 
-def _result_row(r: MetricComparison) -> list[str]:
-    d = r.difference
-    p_adj = "" if r.p_adjusted is None else f"{r.p_adjusted:.3g}"
-    return [
-        safe(r.label),
-        f"{r.baseline.estimate:.4f}",
-        f"{r.candidate.estimate:.4f}",
-        fixed_interval(d.estimate, d.low, d.high, signed=True),
-        f"{r.p_value:.3g}",
-        p_adj,
-        str(r.n),
-        safe(r.test),
-    ]
+def _result_row(r: MetricComparison) -> dict[str, str]:
+    scale = result_scale(r)
+    d = decimals(scale, r.difference, r.baseline.estimate, r.candidate.estimate)
+    return {
+        "metric": safe(r.label),
+        "baseline": estimate(r.baseline.estimate, scale, d),
+        "candidate": estimate(r.candidate.estimate, scale, d),
+        "difference": difference(r.difference, scale, d),
+        "p": pvalue(r.p_value, r.resamples),
+        "p adj.": pvalue(r.p_adjusted, r.resamples),
+        "n": str(r.n),
+        "test": safe(r.test),
+    }
 
 
-def print_comparison(c: Comparison, *, slices: int = 12) -> None:
-    """Overall results, then the slices most worth a look."""
-    console.print(
-        f"[bold]{safe(c.candidate_model)}[/] (candidate) vs [bold]{safe(c.baseline_model)}[/] (baseline) "
-        f"on {safe(c.suite_name)}: {c.coverage.shared} paired examples"
+def _results_table(title: str, c: Comparison, rows: list[MetricComparison]) -> Table:
+    cells = [_result_row(r) for r in rows]
+    cols = ["metric", "baseline", "candidate", "difference", "p", "p adj.", "n", "test"]
+    if output_format() == "table":
+        # 80 columns hold the numbers only if the test moves below the table and one p-value
+        # is shown: the adjusted one where there is one (it is what the ranking uses).
+        cols.remove("test")
+        cols.remove("p" if any(r.p_adjusted is not None for r in rows) else "p adj.")
+    headers = {"difference": f"difference [{c.confidence:.0%} CI]"}
+    table = new_table(
+        title,
+        [headers.get(col, col) for col in cols],
+        numbers=[headers.get(col, col) for col in cols if col not in ("metric", "test")],
     )
-    cols = (
-        "metric",
-        "baseline",
-        "candidate",
-        f"difference [{c.confidence:.0%} interval]",
-        "p",
-        "p adj.",
-        "n",
-        "test",
-    )
-    overall = Table(title="overall")
-    for col in cols:
-        overall.add_column(col, overflow="fold")
+    for row in cells:
+        table.add_row(*(row[col] for col in cols))
+    return table
+
+
+def _tests_line(c: Comparison) -> str:
+    tests: dict[str, list[str]] = {}
     for r in c.results:
-        if r.slice_attribute is None:
-            overall.add_row(*_result_row(r))
-    console.print(overall)
+        names = tests.setdefault(r.test, [])
+        if r.metric not in names:
+            names.append(r.metric)
+    return "tests: " + "; ".join(f"{safe(t)} ({', '.join(map(safe, m))})" for t, m in tests.items())
+
+
+def print_comparison(c: Comparison, *, slices: int | None = 12) -> None:
+    """Overall results, then the slices most worth a look (every slice when ``slices`` is
+    ``None``)."""
+    console.print(
+        f"[bold]{safe(c.candidate_model)}[/] (candidate) vs [bold]{safe(c.baseline_model)}[/] "
+        f"(baseline) on {safe(c.suite_name)}: {c.coverage.shared} paired examples"
+    )
+    overall = [r for r in c.results if r.slice_attribute is None]
+    console.print(_results_table("overall", c, overall))
     by_slice = [r for r in c.results if r.slice_attribute is not None]
     if by_slice:
-        worst = sorted(
+        ranked = sorted(
             by_slice, key=lambda r: r.p_adjusted if r.p_adjusted is not None else r.p_value
-        )[:slices]
-        table = Table(title=f"slices with the strongest evidence ({len(worst)} of {len(by_slice)})")
-        for col in cols:
-            table.add_column(col, overflow="fold")
-        for r in worst:
-            table.add_row(*_result_row(r))
-        console.print(table)
+        )
+        if slices is None or slices >= len(by_slice):
+            title = f"every slice ({len(by_slice)}), strongest evidence first"
+            shown = ranked
+        else:
+            shown = ranked[:slices]
+            title = (
+                f"slices with the strongest evidence ({len(shown)} of {len(by_slice)}; "
+                "--all-slices shows every one)"
+            )
+        console.print(_results_table(title, c, shown))
+    if output_format() == "table" and c.results:
+        console.print(_tests_line(c))
     for role, e in c.errors.items():
         if e.errors:
             console.print(f"{role}: {e.errors} of {e.records} records errored ({e.error_rate:.1%})")
-    if c.flips:
-        console.print(f"{len(c.flips)} flipped examples listed (see --json or the report)")
+    for count in c.flip_counts:
+        if count.total:
+            listed = sum(f.metric == count.metric for f in c.flips)
+            console.print(
+                f"{count.total:,} examples flipped on {safe(count.metric)}: {count.worse:,} worse, "
+                f"{count.better:,} better ({listed:,} listed; --max-flips -1 --json lists all)"
+            )
     if c.early_stop_note:
         console.print(safe(c.early_stop_note))
 
 
 def print_verdict(v: VerdictResult) -> None:
-    """The verdict first, then every rule."""
-    console.print(f"\n[{_STYLE[v.verdict.value]}]{v.verdict.value}[/]")
-    console.print(safe(v.summary))
-    table = Table(title=f"policy {safe(v.policy)}")
-    for col in ("tier", "rule", "outcome", "blocking", "reason"):
-        table.add_column(col, overflow="fold")
+    """The verdict word once, with its summary, then every rule."""
+    word = v.verdict.value
+    summary = v.summary
+    if summary.startswith(f"{word}:"):
+        summary = summary[len(word) + 1 :].lstrip()
+    console.print(f"\n[{_STYLE[word]}]{word}[/]: {safe(summary)}")
+    table = new_table(
+        f"policy {safe(v.policy)}",
+        ("tier", "rule", "outcome", "blocking", "reason"),
+        numbers=("tier", "outcome", "blocking"),
+    )
     for r in v.rules:
         style = {"pass": "green", "fail": "red", "inconclusive": "yellow"}[r.outcome]
         reason = safe(r.reason) + (f"\n[dim]{safe(r.to_settle)}[/]" if r.to_settle else "")
@@ -121,13 +154,47 @@ def print_verdict(v: VerdictResult) -> None:
     console.print(table)
 
 
+def _only_metrics(c: Comparison, metrics: list[str] | None) -> Comparison:
+    """The comparison restricted to ``metrics`` (every metric when none is named)."""
+    if not metrics:
+        return c
+    known = list(dict.fromkeys(r.metric for r in c.results))
+    unknown = [m for m in metrics if m not in known]
+    if unknown:
+        raise ConfigError(
+            f"--metric {', '.join(unknown)}: not compared here. The metrics are {', '.join(known)}."
+        )
+    wanted = set(metrics)
+    return c.model_copy(
+        update={
+            "results": [r for r in c.results if r.metric in wanted],
+            "flips": [f for f in c.flips if f.metric in wanted],
+            "flip_counts": [f for f in c.flip_counts if f.metric in wanted],
+        }
+    )
+
+
 def compare_command(
     baseline: Baseline,
     candidate: Candidate,
     shared_only: SharedOnly = False,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", help="Show only this metric; repeatable (default: all)."),
+    ] = None,
+    all_slices: Annotated[
+        bool,
+        typer.Option(
+            "--all-slices", help="Show every slice, not only the 12 with the strongest evidence."
+        ),
+    ] = False,
+    confidence: Annotated[
+        float, typer.Option(help="Confidence level of the intervals, in (0, 1).")
+    ] = 0.95,
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
     db: DbOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Compare two runs paired by example: every metric × slice with intervals, tests and p-values."""
@@ -135,34 +202,41 @@ def compare_command(
         baseline,
         candidate,
         shared_only=shared_only,
+        confidence=confidence,
         rng=seed,
         max_flips=_flips_cap(max_flips),
         store=assay.open_store(db),
     )
+    c = _only_metrics(c, metric)
     if json:
         emit_json(c.model_dump(mode="json"))
     else:
-        print_comparison(c)
+        print_comparison(c, slices=None if all_slices else 12)
 
 
 def gate_command(
     baseline: Baseline,
     candidate: Candidate,
     policy: PolicyOption = None,
-    report: Annotated[
-        Path | None, typer.Option(help="Also write report.html, report.md and memo.md here.")
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Also write report.html, report.md and memo.md in this folder."
+        ),
     ] = None,
     record: Annotated[
         bool,
         typer.Option(
             "--record",
-            help="Record the decision in the ledger (writes reports to --report or ./assay-reports).",
+            help="Record the decision in the ledger (writes reports to --output or "
+            "./assay-reports).",
         ),
     ] = False,
     shared_only: SharedOnly = False,
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
     db: DbOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
     summary_md: Annotated[
         Path | None,
@@ -184,20 +258,21 @@ def gate_command(
             baseline,
             candidate,
             policy=policy,
-            output=report or "assay-reports",
+            output=output or "assay-reports",
             shared_only=shared_only,
             rng=seed,
             max_flips=_flips_cap(max_flips),
             store=store,
         )
         comparison, verdict, files = rec.comparison, rec.verdict, rec.files
-        note = f"decision {rec.decision.decision_id[:12]} {'recorded' if rec.created else 'was already recorded'}"
+        state = "recorded" if rec.created else "was already recorded"
+        note = f"decision {rec.decision.decision_id[:12]} {state}"
     else:
         gated = assay.gate_runs(
             baseline,
             candidate,
             policy=policy,
-            output=report,
+            output=output,
             shared_only=shared_only,
             rng=seed,
             max_flips=_flips_cap(max_flips),
@@ -260,6 +335,8 @@ def report_command(
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
     db: DbOption = None,
+    format_: FormatOption = None,
+    json: JsonOption = False,
 ) -> None:
     """Write the HTML and Markdown reports and the decision memo for two runs."""
     gated = assay.gate_runs(
@@ -272,5 +349,13 @@ def report_command(
         max_flips=_flips_cap(max_flips),
         store=assay.open_store(db),
     )
+    if json:
+        emit_json(
+            {
+                "verdict": gated.verdict.verdict.value,
+                "files": {k: str(v) for k, v in gated.files.items()},
+            }
+        )
+        return
     for key, path in gated.files.items():
         console.print(f"{key}: {safe(path)}")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import assay
 from assay.cli._render import console, safe
-from assay.core import Run
 from assay.errors import ConfigError
-from assay.runners import EarlyStop
-from assay.storage import Store
+
+if TYPE_CHECKING:
+    from assay.core import Run
+    from assay.runners import EarlyStop
+    from assay.storage import Store
 
 __all__ = ["parse_bounds", "plan_early_stop", "print_early_stop"]
 

@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 import assay
-from assay.cli._options import JsonOption, parse_pairs
+from assay.cli._options import FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
-from assay.reports import fixed_interval
 
 __all__ = ["import_command"]
 
@@ -55,9 +54,12 @@ def import_command(
             show_envvar=True,
         ),
     ] = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Record a run from an lm-evaluation-harness or Inspect AI log (re-importing is a no-op)."""
+    from assay.reports import fixed_interval
+
     logged = assay.import_log(
         file,
         store=assay.open_store(store),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,8 +11,9 @@ from rich.table import Table
 import assay
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
-from assay.core import Run
-from assay.reports import fixed_interval
+
+if TYPE_CHECKING:
+    from assay.core import Run
 
 suites_app = typer.Typer(help="Register and inspect evaluation suites.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the store's database schema.", no_args_is_help=True)
@@ -20,6 +21,8 @@ db_app = typer.Typer(help="Manage the store's database schema.", no_args_is_help
 
 def print_logged(logged: assay.LoggedRun) -> None:
     """Say what was stored, or that an identical run already was."""
+    from assay.reports import fixed_interval
+
     r: Run = logged.run
     if logged.created:
         console.print(

@@ -6,11 +6,41 @@ from typing import Annotated
 
 import typer
 
+from assay.cli._render import FORMATS, output_format, set_output_format
 from assay.errors import ConfigError
 
-__all__ = ["DbOption", "JsonOption", "parse_pairs"]
+__all__ = ["DbOption", "FormatOption", "JsonOption", "choose_format", "parse_pairs"]
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the complete result as JSON.")]
+
+def _json_or_format(value: bool) -> bool:
+    # `--format json` (here or before the command) is `--json`
+    return bool(value) or output_format() == "json"
+
+
+def choose_format(value: str | None) -> str | None:
+    """Check and apply a ``--format`` value (``None``: keep the default)."""
+    if value is None:
+        return None
+    if value not in FORMATS:
+        raise typer.BadParameter(f"is table, plain or json. Got {value!r}.")
+    set_output_format(value)
+    return value
+
+
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", help="Print the complete result as JSON.", callback=_json_or_format),
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        metavar="table|plain|json",
+        help="table: rich tables; plain: aligned columns, no box drawing, no wrapping; json: as "
+        "--json. Default: table on a terminal, plain when piped.",
+        callback=choose_format,
+    ),
+]
 DbOption = Annotated[
     str | None,
     typer.Option(

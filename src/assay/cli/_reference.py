@@ -25,8 +25,21 @@ _INTRO = (
     "<!-- Written by scripts/cli-reference from the commands' own definitions; "
     "edit the commands, then run it again. -->\n\n"
     "Every command is one call of the Python library (`import assay`). Every command takes "
-    "`--help`, which prints what this page says about it. The exit codes are listed in the "
-    "README."
+    "`--help` (or `-h`), which prints what this page says about it; `assay --version` prints "
+    "the version. The exit codes are listed in the README.\n\n"
+    "**Output.** `--format table|plain|json`, before the command (`assay --format plain "
+    "compare ...`) or after it, picks the layout. `table` draws tables for a terminal (numbers "
+    "and run ids never break across lines; long text wraps); `plain` writes every table as "
+    "aligned columns with no box drawing and never wraps or cuts a line, for logs, `grep` and "
+    "`cut`; `json` is the same as `--json`. Without it, a terminal gets `table` and a pipe or "
+    "file gets `plain`. Proportions (0/1 scores) print as percentages and their differences "
+    "in percentage points (`+2.0 pts [+1.6, +2.4]`), latencies in ms; the minus sign is `−` "
+    "(U+2212); p-values under 0.001, including a resampling p-value at its floor, print as "
+    "`< 0.001`.\n\n"
+    "**Errors.** A failing command prints `error: ...` on standard error. With `--json` (or "
+    '`--format json`) it also prints `{"error": {"type": ..., "message": ..., '
+    '"exit_code": ...}}` on standard output (with `candidates` for an ambiguous run '
+    "reference); the exit code is the same."
 )
 _TYPE_WORDS = {
     "str": "TEXT",
@@ -58,7 +71,9 @@ def _cell(text: str) -> str:
 def _value_label(param: Any, ctx: Any) -> str:
     """The word that stands for an option's value or an argument's type."""
     display = getattr(param, "display_type", None)
-    if callable(display):
+    if getattr(param, "metavar", None):
+        label = str(param.metavar)
+    elif callable(display):
         label = str(display(ctx)).strip("<>")
     else:  # click's own parameters
         label = str(getattr(getattr(param, "type", None), "name", "text"))

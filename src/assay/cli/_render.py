@@ -9,6 +9,12 @@ exact but writes those characters as ``\\uXXXX`` escapes (:func:`assay.core.esca
 Standard output and error are written through :data:`stdout` and :data:`stderr`, which stop
 writing when the reader has gone (``assay gate … | head -1``) instead of failing, so a
 command's exit code is still the verdict's.
+
+Output has three formats (``--format``): ``table`` draws rich tables for a terminal, ``plain``
+writes every table as aligned columns without box drawing and never wraps a line or splits a
+cell (what a log, ``grep`` or ``cut`` wants), and ``json`` is ``--json``. Without ``--format``
+the console picks ``table`` on a terminal and ``plain`` when standard output is piped. The
+choice is made here, for every table any command prints.
 """
 
 from __future__ import annotations
@@ -19,23 +25,44 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.segment import Segment
+from rich.table import Column, Table
 from rich.text import Text
 
-from assay.core import escape_json, printable
+
+def printable(text: object, **kwargs: Any) -> str:
+    """:func:`assay.core.printable`, loaded on first use: ``assay --help`` needs none of it."""
+    from assay.core import printable as shown
+
+    return shown(text, **kwargs)
+
+
+def escape_json(document: str) -> str:
+    """:func:`assay.core.escape_json`, loaded on first use."""
+    from assay.core import escape_json as escaped
+
+    return escaped(document)
+
 
 __all__ = [
+    "FORMATS",
     "PipeSafeStream",
     "SafeConsole",
     "console",
     "emit_json",
     "error_console",
+    "new_table",
+    "output_format",
     "safe",
+    "set_output_format",
     "stderr",
     "stdout",
 ]
+
+FORMATS = ("table", "plain", "json")
 
 
 class PipeSafeStream:
@@ -100,6 +127,20 @@ class SafeConsole(Console):
         # Before layout, so a replaced character takes the cell it is shown in.
         return super().render_str(printable(text), **kwargs)
 
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Print as rich does, except that in the plain format a table becomes aligned
+        columns and no line is wrapped."""
+        if self is console and output_format() != "table":
+            kwargs.setdefault("soft_wrap", True)
+            for obj in objects:
+                if isinstance(obj, Table):
+                    for line in plain_table(obj, self):
+                        super().print(Text(line), soft_wrap=True)
+                else:
+                    super().print(obj, **kwargs)
+            return
+        super().print(*objects, **kwargs)
+
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         # The last line of defence, for text that reached the screen without render_str (a
         # Text built elsewhere, a traceback); rich's own control segments pass untouched.
@@ -111,11 +152,83 @@ class SafeConsole(Console):
 stdout = PipeSafeStream("stdout")
 stderr = PipeSafeStream("stderr")
 console = SafeConsole(file=stdout)  # type: ignore[arg-type]
+_chosen: list[str] = []  # the --format given on this command line, if any
+
+
+def set_output_format(name: str | None) -> None:
+    """Use ``name`` (``table``, ``plain`` or ``json``) for the rest of the command; ``None``
+    goes back to the default (``table`` on a terminal, ``plain`` when piped)."""
+    _chosen.clear()
+    if name is not None:
+        _chosen.append(name)
+
+
+def output_format() -> str:
+    """The format of standard output: the chosen one, else by whether it is a terminal."""
+    if _chosen:
+        return _chosen[0]
+    return "table" if console.is_terminal else "plain"
+
+
+def _cell_text(cell: Any, con: Console) -> str:
+    if isinstance(cell, Text):
+        text = cell.plain
+    elif isinstance(cell, str):
+        text = con.render_str(cell).plain
+    else:
+        text = str(cell)
+    # a cell is one line in a log: its lines are joined, never folded
+    return "  ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def plain_table(table: Table, con: Console) -> list[str]:
+    """A table as lines of aligned columns: title, header, rows; nothing wrapped or cut."""
+    columns: list[Column] = table.columns
+    rows = [[_cell_text(c, con) for c in col._cells] for col in columns]
+    header = [_cell_text(col.header, con) for col in columns]
+    widths = [
+        max([len(h) if table.show_header else 0, *(len(v) for v in cells)])
+        for h, cells in zip(header, rows, strict=True)
+    ]
+    n_rows = max((len(cells) for cells in rows), default=0)
+
+    def line(values: list[str]) -> str:
+        parts = []
+        for col, value, width in zip(columns, values, widths, strict=True):
+            parts.append(value.rjust(width) if col.justify == "right" else value.ljust(width))
+        return "  ".join(parts).rstrip()
+
+    out = []
+    if table.title:
+        out.append(_cell_text(table.title, con))
+    if table.show_header:
+        out.append(line(header))
+    for i in range(n_rows):
+        out.append(line([cells[i] if i < len(cells) else "" for cells in rows]))
+    return out
+
+
+def new_table(title: str | None, columns: Iterable[str], *, numbers: Iterable[str] = ()) -> Table:
+    """A rich table whose ``numbers`` columns (numbers, ids, intervals) are never split:
+    on a narrow terminal the text columns wrap first, and a number is cut short with an
+    ellipsis before it would break across lines."""
+    keep = set(numbers)
+    # light lines and one space of padding: the numbers, not the box, take the width
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1))
+    table.collapse_padding = True
+    for name in columns:
+        if name in keep:
+            table.add_column(name, no_wrap=True, overflow="ellipsis")
+        else:
+            table.add_column(name, overflow="fold", min_width=min(len(name), 10))
+    return table
 
 
 def error_console() -> SafeConsole:
     """A console on standard error for messages and notes (``2>&1 | head -1`` included)."""
-    return SafeConsole(file=stderr, stderr=True)  # type: ignore[arg-type]
+    err = SafeConsole(file=stderr, stderr=True)  # type: ignore[arg-type]
+    err.soft_wrap = not err.is_terminal  # a message in a log is one line, not folded at 80
+    return err
 
 
 def emit_json(payload: Any) -> None:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 import assay
-from assay.cli._options import DbOption, JsonOption
+from assay.cli._options import DbOption, FormatOption, JsonOption
 from assay.cli._render import console, emit_json, safe
-from assay.reports import fixed_interval
-from assay.workflows import Reproduction, reproduce
+
+if TYPE_CHECKING:
+    from assay.workflows import Reproduction
 
 
 def print_reproduction(r: Reproduction) -> None:
     """Agreement, metric differences with intervals, manifest differences, summary."""
+    from assay.reports import fixed_interval
+
     again = r.reproduction_run
     where = (
         "not recorded"
@@ -70,9 +73,12 @@ def reproduce_command(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap resampling.")] = 0,
     db: DbOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Run a stored run's model on its suite again and report how far it reproduces."""
+    from assay.workflows import reproduce
+
     result = reproduce(
         run, store=assay.open_store(db), adapter=callable_spec, record=record, rng=seed
     )

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 import assay
-from assay.cli._options import DbOption, JsonOption, parse_pairs
-from assay.cli._render import console, emit_json, safe
+from assay.cli._numbers import MINUS, summary
+from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
+from assay.cli._render import console, emit_json, new_table, output_format, safe
 from assay.cli._runs_edit import note_command, tag_command
-from assay.data import SampleSummary
-from assay.reports import fixed_interval
-from assay.workflows import sample_summaries
+
+if TYPE_CHECKING:
+    from assay.data import SampleSummary
 
 runs_app = typer.Typer(
     help="Find, inspect, compare manifests of, tag, annotate and export stored runs.",
@@ -34,6 +35,7 @@ def list_command(
     ascending: Annotated[bool, typer.Option("--ascending", help="Sort ascending.")] = False,
     limit: Annotated[int | None, typer.Option(help="At most this many runs.")] = None,
     db: DbOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """List stored runs, newest first."""
@@ -51,22 +53,20 @@ def list_command(
         emit_json([r.model_dump(mode="json") for r in runs])
         return
     metric_names = sorted({name for r in runs for name in r.metrics})
-    table = Table(title=f"{len(runs)} run(s); metrics are estimates with 95% intervals")
-    for col in ("run", "created", "suite", "model", "records", "errors"):
-        table.add_column(col, overflow="fold")
-    for name in metric_names:
-        table.add_column(name, overflow="fold")
-    table.add_column("tags", overflow="fold")
+    cols = ["run", "created", "suite", "model", "records", "errors", *metric_names, "tags"]
+    table = new_table(
+        f"{len(runs)} run(s); metrics are estimates with 95% intervals",
+        cols,
+        # on a narrow terminal a metric wraps between its estimate and its interval; the
+        # run id and the counts never break
+        numbers=["run", "created", "records", "errors"],
+    )
+    when = "%Y-%m-%d %H:%M" if output_format() != "table" else "%m-%d %H:%M"
     for r in runs:
-        cells = [
-            fixed_interval(m.estimate, m.low, m.high, decimals=3)
-            if (m := r.metrics.get(name))
-            else "-"
-            for name in metric_names
-        ]
+        cells = [summary(m, name) if (m := r.metrics.get(name)) else "-" for name in metric_names]
         table.add_row(
-            r.run_id[:8],
-            r.created_at.strftime("%m-%d %H:%M"),
+            r.run_id[:12],
+            r.created_at.strftime(when),
             safe(r.suite_name),
             safe(str(r.model)),
             str(r.n_records),
@@ -81,9 +81,12 @@ def list_command(
 def show_command(
     run: Annotated[str, typer.Argument(help="Run id or unique prefix.")],
     db: DbOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Show a run: model, suite, manifest, and every metric with its interval and method."""
+    from assay.workflows import sample_summaries
+
     store = assay.open_store(db)
     r = assay.get_run(run, store=store)
     samples = sample_summaries(r, store=store)
@@ -95,20 +98,25 @@ def show_command(
         return
     m = r.manifest
     console.print(f"[bold]run[/] {r.run_id}  ({r.status}, {r.created_at:%Y-%m-%d %H:%M:%S} UTC)")
-    console.print(f"model  {safe(r.model)}  parameters {safe(r.model.parameters or '{}')}")
-    console.print(f"suite  {safe(r.suite_name)}  {r.suite_digest[:12]}")
-    console.print(f"records {r.n_records} on {r.n_examples} examples, {r.n_errors} errored")
-    if r.tags or r.params:
-        console.print(f"tags {safe(r.tags)}  params {safe(r.params)}")
-    table = Table(title="metrics")
-    for col in ("metric", "estimate", "95% interval", "method", "n", "clusters", "missing"):
-        table.add_column(col)
+    console.print(f"model: {safe(r.model)}")
+    console.print(f"suite: {safe(r.suite_name)} {r.suite_digest[:12]}")
+    console.print(f"records: {r.n_records} on {r.n_examples} examples, {r.n_errors} errored")
+    for title, values in (
+        ("model parameters", r.model.parameters),
+        ("params", r.params),
+        ("tags", r.tags),
+    ):
+        _print_mapping(title, values)
+    table = new_table(
+        "metrics",
+        ("metric", "estimate [95% interval]", "method", "n", "clusters", "missing"),
+        numbers=("estimate [95% interval]", "n", "clusters", "missing"),
+    )
     for name, s in r.metrics.items():
         table.add_row(
-            name,
-            f"{s.estimate:.4f}",
-            f"[{s.low:.4f}, {s.high:.4f}]",
-            s.method,
+            safe(name),
+            summary(s, name),
+            safe(s.method),
             str(s.n),
             "" if s.n_clusters is None else str(s.n_clusters),
             str(s.n_missing),
@@ -116,26 +124,58 @@ def show_command(
     console.print(table)
     if samples:
         _print_samples(samples)
-    man = Table(title="manifest", show_header=False)
-    man.add_column("field")
-    man.add_column("value")
+    console.print("[bold]manifest[/]")
     for key, value in (
         ("code", m.code.describe),
         ("python", m.python),
         ("platform", m.platform),
         ("cpu", m.cpu),
         ("gpu", m.gpu),
-        ("seeds", m.seeds),
         ("config digest", m.config_digest[:12]),
         ("suite digest", m.suite_digest[:12]),
-        ("datasets", m.dataset_digests),
-        ("provenance", m.provenance),
-        ("source", m.source),
         ("packages", f"{len(m.packages)} recorded (see --json)"),
         ("assay", m.assay_version),
     ):
-        man.add_row(key, safe(value))
-    console.print(man)
+        console.print(f"  {key}: {_value(value)}")
+    mappings: tuple[tuple[str, object], ...] = (
+        ("seeds", m.seeds),
+        ("datasets", m.dataset_digests),
+        ("provenance", m.provenance),
+        ("source", m.source),
+    )
+    for name, mapping in mappings:
+        _print_mapping(name, mapping, indent="  ")
+
+
+def _value(value: object) -> str:
+    """A stored value in a line of text: ``absent`` for nothing, lists joined by commas,
+    a nested mapping as compact ``key=value`` pairs."""
+    if value is None:
+        return "absent"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}".replace("-", MINUS)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value(v) for v in value) or "(none)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_value(v)}" for k, v in value.items()) or "(none)"
+    return safe(value)
+
+
+def _print_mapping(title: str, values: object, *, indent: str = "") -> None:
+    """``title:`` then one ``key: value`` line per entry (nothing for an empty mapping)."""
+    if not values:
+        return
+    if not isinstance(values, dict):
+        console.print(f"{indent}{title}: {_value(values)}")
+        return
+    console.print(f"{indent}{safe(title)}:")
+    for key, value in values.items():
+        if isinstance(value, dict) and value:
+            _print_mapping(str(key), value, indent=indent + "  ")
+        else:
+            console.print(f"{indent}  {safe(key)}: {_value(value)}")
 
 
 def _sample_json(s: SampleSummary) -> dict[str, Any]:
@@ -171,11 +211,23 @@ def _print_samples(samples: list[SampleSummary]) -> None:
     console.print(table)
 
 
+def _empty(value: object) -> bool:
+    return value is None or value == "" or value == {} or value == [] or value == ()
+
+
 @runs_app.command("diff")
 def diff_command(
     a: Annotated[str, typer.Argument(help="First run id or prefix.")],
     b: Annotated[str, typer.Argument(help="Second run id or prefix.")],
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Also show fields that differ only between absent and empty (None, '', {}).",
+        ),
+    ] = False,
     db: DbOption = None,
+    format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """What differs between two runs' manifests: code, packages, config, seeds, data, model."""
@@ -183,16 +235,17 @@ def diff_command(
     if json:
         emit_json([{"field": d.path, "a": d.a, "b": d.b} for d in diffs])
         return
-    if not diffs:
+    shown = diffs if show_all else [d for d in diffs if not (_empty(d.a) and _empty(d.b))]
+    hidden = len(diffs) - len(shown)
+    if not shown:
         console.print("The manifests are identical (creation time aside).")
-        return
-    table = Table(title=f"{len(diffs)} difference(s)")
-    table.add_column("field", overflow="fold", ratio=3)
-    table.add_column(safe(a[:12]), overflow="fold", ratio=2)
-    table.add_column(safe(b[:12]), overflow="fold", ratio=2)
-    for d in diffs:
-        table.add_row(safe(d.path), safe(d.a), safe(d.b))
-    console.print(table)
+    else:
+        table = new_table(f"{len(shown)} difference(s)", ("field", safe(a[:12]), safe(b[:12])))
+        for d in shown:
+            table.add_row(safe(d.path), _value(d.a), _value(d.b))
+        console.print(table)
+    if hidden:
+        console.print(f"{hidden} field(s) differ only between absent and empty; --all shows them.")
 
 
 @runs_app.command("export")
@@ -202,9 +255,23 @@ def export_command(
         Path, typer.Option("--output", "-o", help="File to write (.parquet, .csv, .jsonl).")
     ],
     db: DbOption = None,
+    format_: FormatOption = None,
+    json: JsonOption = False,
 ) -> None:
     """Export a run's records to Parquet, CSV or JSONL."""
-    exported = assay.export_run(run, output, store=assay.open_store(db))
+    store = assay.open_store(db)
+    exported = assay.export_run(run, output, store=store)
+    if json:
+        columns = store.runs.records(exported.run.run_id).column_names
+        emit_json(
+            {
+                "path": str(exported.path),
+                "run": exported.run.run_id,
+                "rows": exported.n_records,
+                "columns": list(columns),
+            }
+        )
+        return
     console.print(
         f"wrote {exported.n_records} records of run {exported.run.run_id[:12]} to {safe(output)}"
     )

@@ -3,28 +3,41 @@
 The embedded SQLite store migrates itself when it is opened. A shared PostgreSQL database is
 migrated only on request (``assay db upgrade``), because one team member's newer assay must not
 change the schema under everybody else.
+
+Most opens find the schema current. Telling that needs no Alembic (whose import costs more
+than the rest of a short command): the newest revision is read from the migration files'
+``revision``/``down_revision`` lines and the database's from its ``alembic_version`` table.
+Alembic is loaded only to migrate, or to judge a revision this assay does not know.
 """
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from assay.errors import StorageError
 from assay.storage._engine import StoreLocation, write_transaction
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 __all__ = ["alembic_config", "check_schema", "current_revision", "head_revision", "migrate"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+# ``revision = "0002"`` and ``down_revision: str | None = "0001"`` lines of a migration file
+_REVISION = re.compile(
+    r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:"([^"]*)"|'([^']*)'|None)""", re.M
+)
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
     """Alembic configuration for assay's migrations, bound to ``connection`` when given."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     if connection is not None:
@@ -32,20 +45,37 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str:
-    """The newest migration this version of assay knows."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:  # pragma: no cover - the package always ships migrations
-        raise StorageError("assay's migrations are missing from the installation")
-    return head
+    """The newest migration this version of assay knows (the one no other revises)."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (_MIGRATIONS / "versions").glob("*.py"):
+        for key, double, single in _REVISION.findall(path.read_text(encoding="utf-8")):
+            value = double or single
+            if value:
+                (revisions if key == "revision" else revised).add(value)
+    heads = revisions - revised
+    if len(heads) != 1:  # pragma: no cover - the package ships one line of migrations
+        raise StorageError(f"assay's migrations have {len(heads)} heads; reinstall assay")
+    return heads.pop()
 
 
 def current_revision(connection: sa.Connection) -> str | None:
     """The revision the database is at, or ``None`` for an empty database."""
-    return MigrationContext.configure(connection).get_current_revision()
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    if len(rows) != 1:  # none, or several heads: let Alembic itself say what it is
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(connection).get_current_revision()
+    return str(rows[0][0])
 
 
 def _known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return any(s.revision == revision for s in script.walk_revisions())
 
@@ -75,6 +105,8 @@ def migrate(engine: sa.Engine) -> str:
                     f"The database is at schema revision {revision!r}, which this version of "
                     "assay does not know; it was written by a newer assay. Upgrade assay."
                 )
+            from alembic import command
+
             command.upgrade(alembic_config(conn), "head")
     except sa.exc.SQLAlchemyError as exc:
         raise StorageError(f"Migrating the database failed: {exc}") from exc

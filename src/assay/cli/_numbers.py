@@ -1,0 +1,123 @@
+"""Numbers as the command line prints them: units, one minus sign, p-values at their floor.
+
+* A metric whose estimates and bounds all lie in [0, 1] (accuracy, a pass rate, a share) is a
+  proportion: its values print as percentages (``84.7%``) and its differences in percentage
+  points (``+2.0 pts [+1.6, +2.4]``), as the gates' reasons write them.
+* ``latency_*`` metrics are in milliseconds and say so (``+0.21 ms [+0.14, +0.35]``).
+* Anything else prints at the decimals its interval supports (two significant digits of the
+  interval's width), so an estimate and its bounds line up.
+* The minus sign is U+2212 (``−``) everywhere, as in the gates' reasons, so a negative number
+  never reads as an option and never differs between a table and a sentence.
+* A p-value below 0.001 prints as ``< 0.001``. A resampling p-value at its floor (two-sided,
+  2/(B+1) with B resamples: no resample crossed) says only that it is at most that, and
+  prints so: ``< 0.001`` for B = 2000, ``≤ 0.002`` for B = 999.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assay.core import Interval, MetricComparison, MetricSummary
+
+__all__ = [
+    "MINUS",
+    "decimals",
+    "difference",
+    "estimate",
+    "pvalue",
+    "result_scale",
+    "scale_of",
+    "summary",
+]
+
+MINUS = "\u2212"
+_MAX_DECIMALS = 6
+
+
+def _minus(text: str) -> str:
+    return text.replace("-", MINUS)
+
+
+def scale_of(metric: str, values: list[float]) -> str:
+    """``pts`` (a proportion), ``ms`` (a latency) or ``""`` (anything else)."""
+    if metric.startswith("latency"):
+        return "ms"
+    if metric.startswith(("cost", "tokens", "time_", "throughput")):
+        return ""
+    finite = [v for v in values if math.isfinite(v)]
+    return "pts" if finite and all(0.0 <= v <= 1.0 for v in finite) else ""
+
+
+def _decimals(width: float, size: float, least: int = 0) -> int:
+    if math.isfinite(width) and width > 0:
+        return max(least, min(_MAX_DECIMALS, 1 - math.floor(math.log10(width))))
+    if not math.isfinite(size) or size == 0:
+        return max(least, 3)
+    return max(least, min(_MAX_DECIMALS, 2 - math.floor(math.log10(abs(size)))))
+
+
+def _fmt(x: float, decimals: int, *, signed: bool = False) -> str:
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return ("+∞" if signed else "∞") if x > 0 else f"{MINUS}∞"
+    text = f"{x:+,.{decimals}f}" if signed else f"{x:,.{decimals}f}"
+    if text.lstrip("+-").strip("0.,") == "":  # a rounded zero has no sign
+        text = text.lstrip("+-")
+    return _minus(text)
+
+
+def decimals(scale: str, iv: Interval | MetricSummary, *shown: float) -> int:
+    """Decimals for every number of one row: one for percentage points (a tenth of a point is
+    as fine as an evaluation resolves), else two significant digits of the interval's width,
+    or more where an estimate ``shown`` in the row needs them for two significant digits."""
+    if scale == "pts":
+        return 1
+    places = _decimals(iv.high - iv.low, iv.estimate)
+    for x in shown:
+        if math.isfinite(x) and x != 0:
+            places = max(places, min(_MAX_DECIMALS, 1 - math.floor(math.log10(abs(x)))))
+    return places
+
+
+def estimate(x: float, scale: str, places: int) -> str:
+    """One run's estimate: ``84.7%``, ``0.074 ms`` or ``0.8123``."""
+    if scale == "pts":
+        return _fmt(x * 100, places) + "%"
+    text = _fmt(x, places)
+    return f"{text} ms" if scale == "ms" else text
+
+
+def difference(iv: Interval, scale: str, places: int) -> str:
+    """A paired difference with its interval: ``+2.0 pts [+1.6, +2.4]``."""
+    k = 100.0 if scale == "pts" else 1.0
+    lo, hi = _fmt(iv.low * k, places, signed=True), _fmt(iv.high * k, places, signed=True)
+    unit = f" {scale}" if scale else ""
+    return f"{_fmt(iv.estimate * k, places, signed=True)}{unit} [{lo}, {hi}]"
+
+
+def summary(s: MetricSummary, metric: str) -> str:
+    """A run's metric with its interval: ``84.7% [84.1%, 85.3%]``."""
+    scale = scale_of(metric, [s.estimate, s.low, s.high])
+    d = decimals(scale, s)
+    low, high = estimate(s.low, scale, d), estimate(s.high, scale, d)
+    return f"{estimate(s.estimate, scale, d)} [{low.removesuffix(' ms')}, {high}]"
+
+
+def pvalue(p: float | None, resamples: int | None = None) -> str:
+    """``0.042``, ``< 0.001``, or ``≤ 0.002`` for a resampling p-value at its floor."""
+    if p is None or math.isnan(p):
+        return ""
+    if p < 0.001:
+        return "< 0.001"
+    if resamples and p <= 2.0 / (resamples + 1) * (1 + 1e-9):
+        return f"≤ {p:.2g}"
+    return f"{p:.3f}"
+
+
+def result_scale(r: MetricComparison) -> str:
+    """The scale of one comparison row, judged on both runs' estimates and bounds."""
+    values = [v for iv in (r.baseline, r.candidate) for v in (iv.estimate, iv.low, iv.high)]
+    return scale_of(r.metric, values)
