@@ -66,7 +66,9 @@ def _t_power(effect: float, sd: float, n_eff: float, df: float, alpha: float, tw
     nc = effect * math.sqrt(n_eff) / sd
     if two:
         crit = float(stats.t.ppf(1.0 - alpha / 2.0, df))
-        return float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
+        # the lower tail as P(T >= crit) under -nc: the same value, but scipy's cdf returns
+        # NaN deep in that tail at 1 degree of freedom (2 clusters) where sf returns 0
+        return float(stats.nct.sf(crit, df, nc) + stats.nct.sf(crit, df, -nc))
     return float(stats.nct.sf(float(stats.t.ppf(1.0 - alpha, df)), df, nc))
 
 

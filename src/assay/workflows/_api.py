@@ -17,7 +17,7 @@ from assay.core import (
     ManifestDifference,
     ModelRef,
     Run,
-    RunInfo,
+    RunList,
     Suite,
     diff_manifests,
     digest,
@@ -240,8 +240,9 @@ def list_runs(
     sort: str = "created_at",
     descending: bool = True,
     limit: int | None = None,
-) -> list[RunInfo]:
-    """Stored runs matching every filter, newest first unless ``sort`` names a metric."""
+) -> RunList:
+    """Stored runs matching every filter, newest first unless ``sort`` names a metric (a list
+    with ``to_pandas()``)."""
     filters = [w if isinstance(w, MetricFilter) else parse_metric_filter(w) for w in where]
     query = RunQuery(
         suite=suite,
@@ -252,7 +253,7 @@ def list_runs(
         descending=descending,
         limit=limit,
     )
-    return _store(store).runs.list(query)
+    return RunList(_store(store).runs.list(query))
 
 
 def get_run(ref: str, *, store: Store | None = None) -> Run:
