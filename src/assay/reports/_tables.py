@@ -80,11 +80,17 @@ def _difference_cell(r: MetricComparison, index: MethodIndex) -> str:
 
 def _decisive_slices(comparison: Comparison) -> list[MetricComparison]:
     """Slice results whose difference interval excludes 0: regressions first, then gains,
-    each by size of the p-value (what a no-regression rule decides on)."""
+    each by adjusted (else raw) p-value, smallest first: what a no-regression rule decides on."""
     shown = [
         r for r in comparison.results if r.slice_attribute is not None and direction(r) != "unclear"
     ]
-    return sorted(shown, key=lambda r: (direction(r) != "worse", r.p_adjusted or r.p_value))
+    return sorted(
+        shown,
+        key=lambda r: (
+            direction(r) != "worse",
+            r.p_value if r.p_adjusted is None else r.p_adjusted,
+        ),
+    )
 
 
 def comparison_html_table(comparison: Comparison) -> str:
