@@ -170,3 +170,15 @@ def test_list_of_runs_view_has_a_row_per_run(runs: RunList) -> None:
         for cell, name in zip(row[5:], metrics, strict=False):
             s = run.metrics[name]
             _check_interval(cell.text, s.estimate, s.low, s.high)
+
+
+def test_a_long_list_of_runs_says_what_it_leaves_out(runs: RunList) -> None:
+    run = runs[0]
+    summary = next(iter(run.metrics.values()))
+    wide = run.model_copy(update={"metrics": {f"m{i}": summary for i in range(7)}})
+    many = RunList([wide] * 31)
+    doc = read(many._repr_html_() or "")
+    (table,) = doc.tables
+    assert len(table) == 30 + 1 and len(table[0]) == 5 + 6 + 1
+    assert "31 runs" in doc.text[0]
+    assert "1 more run not shown; 1 more metric not shown." in "".join(doc.text)

@@ -247,6 +247,10 @@ def run_html_table(run: RunInfo) -> str:
     return f"<div>{caption}{_table(headers, rows, numeric=(1, 2, 3, 4))}</div>"
 
 
+def _more(count: int, noun: str) -> str:
+    return f"{count:,} more {noun}{'' if count == 1 else 's'} not shown"
+
+
 def runs_html_table(runs: Sequence[RunInfo]) -> str:
     """A list of runs, one row each, with up to six metrics' estimates and intervals."""
     for run in runs:
@@ -267,9 +271,9 @@ def runs_html_table(runs: Sequence[RunInfo]) -> str:
     ]
     notes = []
     if len(runs) > _MAX_ROWS:
-        notes.append(f"{len(runs) - _MAX_ROWS:,} more runs not shown")
+        notes.append(_more(len(runs) - _MAX_ROWS, "run"))
     if len(metrics) > len(shown):
-        notes.append(f"{len(metrics) - len(shown):,} more metrics not shown")
+        notes.append(_more(len(metrics) - len(shown), "metric"))
     more = f"<p><em>{e('; '.join(notes))}.</em></p>" if notes else ""
     headers = ["Run", "Model", "Suite", "Created (UTC)", "Records", *shown, "Tags"]
     numeric = tuple(range(4, 5 + len(shown)))
