@@ -51,10 +51,16 @@ def test_sentiment_demo_on_a_sample_stores_gates_and_reports(home: Path, capsys)
     assert out["verdict"]["verdict"] in ("SHIP", "BLOCK", "INCONCLUSIVE")
     html = Path(out["files"]["report_html"]).read_text()
     assert out["verdict"]["verdict"] in html
-    # deterministic: the same sample again stores nothing new
+    # deterministic: the same sample again embeds nothing and stores nothing new, and says
+    # so with the same lines as the Adult demo
     assert main(["demo", "--example", "sentiment", "--sample", "400"]) == 0
-    text = capsys.readouterr().out
-    assert "nothing new" in text and out["verdict"]["verdict"] in text
+    text = " ".join(capsys.readouterr().out.split())  # as read, whatever the terminal wrapped
+    assert "embedding" not in text and "nothing new to embed or train" in text
+    assert f"already stored: vader@3.3.2 as {base['run_id'][:12]}" in text
+    assert text.count("an identical run exists as") == 2
+    assert out["verdict"]["verdict"] in text
+    b, c = base["run_id"][:12], cand["run_id"][:12]
+    assert f"next: assay compare {b} {c}, assay runs diff {b} {c}" in text
 
 
 def test_sample_is_for_the_sentiment_example_only(home: Path, capsys):

@@ -167,10 +167,14 @@ def __getattr__(name: str) -> Any:
     except KeyError:
         raise AttributeError(f"module 'assay' has no attribute {name!r}") from None
     loaded = importlib.import_module(module)
+    # what the API returns (runs, comparisons, verdicts) shows as a table in notebooks once
+    # the renderers are registered; the reports package registers them when imported
+    importlib.import_module("assay.reports")
     value = getattr(loaded, name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    # the public API only: not the loader's helpers, nor the modules it imported
+    return sorted(set(__all__) | {n for n in globals() if n.startswith("__") and n.endswith("__")})

@@ -20,10 +20,12 @@ def test_comparison_table_has_the_overall_rows_escaped() -> None:
     html = comparison_html_table(c)
     doc = collect(html)
     overall = [r for r in c.results if r.slice_attribute is None]
-    assert doc.names().count("tr") == len(overall) + 1
-    assert "script" not in doc.names()
+    # the overall table, then the slices whose difference excludes 0 (capped at 30)
+    assert doc.names().count("table") == 2
+    assert doc.names().count("tr") == (len(overall) + 1) + (30 + 1)
+    assert "script" not in doc.names() and "style" not in doc.names()
     for r in overall:
-        assert f"<td>{r.metric}</td>" in html
+        assert f">{r.metric}</td>" in html
     assert "wilson" in html  # the methods under the table
 
 

@@ -32,7 +32,7 @@ def demo_command(
         int | None,
         typer.Option(
             help="sentiment only: a seeded subsample of N texts, stratified by domain and "
-            "label, for a quick run."
+            "label, for a quicker run (4000 finds the tweets regression; 2000 is too few)."
         ),
     ] = None,
     db: DbOption = None,
@@ -52,15 +52,26 @@ def demo_command(
     if json:
         emit_json(demo_json(result))
         return
+    _print_demo(result)
+
+
+def _print_demo(result: assay.DemoResult, *, slices: int = 0) -> None:
+    """What a demo stored (or found stored), its verdict, files and the commands to go on
+    with: the same lines for every example."""
+    from assay.cli._decide import print_comparison
+
     console.print(f"\nstore: {safe(result.store_url)}")
     console.print(
         f"suite: {safe(result.suite.suite.name)} {result.suite.digest[:12]} "
-        f"({result.suite.suite.n_examples} examples)"
+        f"({result.suite.suite.n_examples:,} examples)"
     )
     for role, logged in (("baseline", result.baseline), ("candidate", result.candidate)):
         console.print(f"\n[bold]{role}[/]")
         print_logged(logged)
     rec = result.decision
+    if slices:
+        console.print()
+        print_comparison(rec.comparison, slices=slices)
     print_verdict(rec.verdict)
     for key, path in rec.files.items():
         console.print(f"{key}: {safe(path.resolve())}")
@@ -74,8 +85,6 @@ def demo_command(
 
 
 def _demo_sentiment(sample: int | None, db: str | None, json: bool) -> None:
-    from assay.cli._decide import print_comparison
-
     store = assay.open_store(db)
     with progress_bar("[dim]·[/] texts", hidden=json) as progress:
         task = progress.add_task("texts", total=None)
@@ -91,26 +100,16 @@ def _demo_sentiment(sample: int | None, db: str | None, json: bool) -> None:
             on_step=say,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
-    rec = result.decision
     if json:
         emit_json(
             {
                 "example": "sentiment",
                 **demo_json(result),
-                "results": [r.model_dump(mode="json") for r in rec.comparison.results],
+                "results": [r.model_dump(mode="json") for r in result.decision.comparison.results],
             }
         )
         return
-    console.print(
-        f"\nsuite: {safe(result.suite.suite.name)} {result.suite.digest[:12]} "
-        f"({result.suite.suite.n_examples} examples); store: {safe(result.store_url)}"
-    )
-    print_comparison(rec.comparison, slices=20)
-    print_verdict(rec.verdict)
-    for key, path in rec.files.items():
-        console.print(f"{key}: {safe(path.resolve())}")
-    state = "recorded" if rec.created else "was already recorded (nothing new written)"
-    console.print(f"decision {rec.decision.decision_id[:12]} {state}")
+    _print_demo(result, slices=20)
 
 
 def demo_json(result: assay.DemoResult) -> dict[str, Any]:

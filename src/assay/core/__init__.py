@@ -20,7 +20,7 @@ from assay.core.comparison import (
 from assay.core.decision import Approval, Decision, LedgerEntry
 from assay.core.manifest import CodeVersion, Manifest, ManifestDifference, diff_manifests
 from assay.core.model import ModelRef
-from assay.core.run import MetricSummary, Run, RunInfo, RunStatus
+from assay.core.run import MetricSummary, Run, RunInfo, RunList, RunStatus
 from assay.core.suite import (
     RESERVED_COLUMNS,
     Catalog,
@@ -57,6 +57,7 @@ __all__ = [
     "Run",
     "RunErrors",
     "RunInfo",
+    "RunList",
     "RunStatus",
     "SliceSpec",
     "Suite",

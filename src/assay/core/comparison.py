@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assay.core._frames import comparison_frame
 from assay.core._html import html_for
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Comparison",
@@ -259,6 +263,14 @@ class Comparison(BaseModel):
             ):
                 return r
         raise KeyError((metric, slice_attribute, slice_value))
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per metric x slice, in :attr:`results` order: ``metric``, ``goal``,
+        ``slice_attribute``, ``slice_value`` (empty overall), ``n``, ``n_clusters``, both
+        estimates with their intervals (``baseline``, ``baseline_low``, ...), ``difference``
+        with ``difference_low`` and ``difference_high``, ``p``, ``p_adj``, ``test``,
+        ``method`` (the difference's interval method) and ``adjustment``."""
+        return comparison_frame(self)
 
     def _repr_html_(self) -> str | None:
         """A table in notebooks, by the renderer :mod:`assay.reports` registers."""

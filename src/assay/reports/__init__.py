@@ -7,17 +7,19 @@
   the human parts.
 * :func:`render_gate_summary`, :func:`render_junit`: the verdict for CI, as a Markdown step
   summary and as JUnit XML (one test case per rule).
-* :func:`comparison_html_table`, :func:`verdict_html_table`: small tables for notebooks.
+* :func:`comparison_html_table`, :func:`verdict_html_table`, :func:`run_html_table`,
+  :func:`runs_html_table`: small tables for notebooks, colours as inline styles.
 * :class:`ReportLimits`: the caps that keep a report small whatever the comparison's size.
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
   (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
 
 Importing this package registers the notebook tables as the ``_repr_html_`` of
-:class:`~assay.core.Comparison` and :class:`~assay.core.VerdictResult`
+:class:`~assay.core.Comparison`, :class:`~assay.core.VerdictResult`,
+:class:`~assay.core.RunInfo` (and :class:`~assay.core.Run`) and :class:`~assay.core.RunList`
 (:func:`assay.core.register_html_renderer`).
 """
 
-from assay.core import Comparison, VerdictResult, register_html_renderer
+from assay.core import Comparison, RunInfo, RunList, VerdictResult, register_html_renderer
 from assay.reports._ci import render_gate_summary, render_junit
 from assay.reports._content import ReportLimits
 from assay.reports._format import fixed_interval, fixed_number
@@ -25,7 +27,12 @@ from assay.reports._html import render_html
 from assay.reports._markdown import render_markdown
 from assay.reports._memo import render_memo
 from assay.reports._memo_plan import PLACEHOLDER
-from assay.reports._tables import comparison_html_table, verdict_html_table
+from assay.reports._tables import (
+    comparison_html_table,
+    run_html_table,
+    runs_html_table,
+    verdict_html_table,
+)
 
 __all__ = [
     "PLACEHOLDER",
@@ -38,8 +45,12 @@ __all__ = [
     "render_junit",
     "render_markdown",
     "render_memo",
+    "run_html_table",
+    "runs_html_table",
     "verdict_html_table",
 ]
 
 register_html_renderer(Comparison, comparison_html_table)
 register_html_renderer(VerdictResult, verdict_html_table)
+register_html_renderer(RunInfo, run_html_table)
+register_html_renderer(RunList, runs_html_table)

@@ -18,7 +18,7 @@ from assay.core import (
     ManifestDifference,
     ModelRef,
     Run,
-    RunInfo,
+    RunList,
     Suite,
     diff_manifests,
     digest,
@@ -313,8 +313,9 @@ def list_runs(
     sort: str = "created_at",
     descending: bool = True,
     limit: int | None = None,
-) -> list[RunInfo]:
-    """Stored runs matching every filter, newest first unless ``sort`` names a metric.
+) -> RunList:
+    """Stored runs matching every filter, newest first unless ``sort`` names a metric (a list
+    with ``to_pandas()``).
 
     A filter or sort naming a metric or tag key that no stored run has raises
     :class:`~assay.errors.ConfigError` with the closest known name (a misspelling would
@@ -329,7 +330,7 @@ def list_runs(
         descending=descending,
         limit=limit,
     )
-    return _store(store).runs.list(query)
+    return RunList(_store(store).runs.list(query))
 
 
 def get_run(ref: str | RunInfo | LoggedRun, *, store: Store | None = None) -> Run:
