@@ -18,6 +18,7 @@ from assay.core import (
     ManifestDifference,
     ModelRef,
     Run,
+    RunInfo,
     RunList,
     Suite,
     diff_manifests,
