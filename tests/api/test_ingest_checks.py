@@ -179,7 +179,7 @@ def test_over_long_tags_and_versions_are_refused_in_the_users_words(home, tmp_pa
     rows = _jsonl(tmp_path / "r.jsonl", [{"example_id": f"e{i}", "correct": 1} for i in range(N)])
     assert _ingest(rows, suite, "bot@1", "--tag", "k=" + "v" * 501) == 4
     err = " ".join(capsys.readouterr().err.split())
-    assert "The 'tags' parameter of ingest must be text values of at most 500" in err
+    assert "The --tag value must be text values of at most 500" in err
     assert _ingest(rows, suite, "bot@" + "1" * 201) == 4
     err = " ".join(capsys.readouterr().err.split())
     assert "at most 200 characters" in err and "RunRepository" not in err

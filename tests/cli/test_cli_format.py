@@ -139,7 +139,8 @@ def test_errors_are_json_under_json_with_the_same_exit_code(home, runs, capsys):
 def test_parameter_errors_name_no_library_function(home, runs, capsys):
     assert main(["runs", "show", ""]) == 4
     err = capsys.readouterr().err
-    assert "The run reference must be a run id or id prefix. Got ''." in err
+    assert "A run reference is a run id, a unique id prefix or MODEL@VERSION" in err
+    assert "Got ''." in err
     assert "RunRepository" not in err
     assert main(["ab", "design", "--mde", "0.1"]) == 4
     err = capsys.readouterr().err

@@ -18,6 +18,7 @@ import pytest
 from sklearn.metrics import f1_score, matthews_corrcoef
 
 import assay
+from assay.errors import SelfComparisonWarning
 from assay.importers import read_lm_eval_samples
 
 sacrebleu = pytest.importorskip("sacrebleu")
@@ -231,7 +232,8 @@ def test_a_bleu_prediction_that_reads_as_json_stays_text(
     preds[0], preds[1] = "42", "true"
     path = _write(tmp_path / "x", "translate", lines, {"bleu": "bleu", "chrf": "chrf"})
     run = assay.import_log(path, model="m@1", store=store).run.run_id
-    comparison = assay.compare_runs(run, run, store=store)
+    with pytest.warns(SelfComparisonWarning):
+        comparison = assay.compare_runs(run, run, store=store)
     expected = sacrebleu.corpus_bleu(preds, [refs]).score
     assert comparison.result("bleu").baseline.estimate == pytest.approx(expected, abs=1e-9)
     assert comparison.result("bleu").difference.estimate == 0.0

@@ -143,7 +143,11 @@ def test_scorer_params_change_the_suite_digest_only_when_set() -> None:
     old_style = digest(
         {
             "metrics": [
-                {k: v for k, v in m.model_dump().items() if k != "scorer_params"}
+                {
+                    k: v
+                    for k, v in m.model_dump().items()
+                    if k not in ("scorer_params", "margin", "relative_margin")
+                }
                 for m in plain.suite.metrics
             ],
             "slices": [],

@@ -221,9 +221,7 @@ def _run(argv: list[str] | None, err: SafeConsole) -> int:
         message = user_message(exc, app)
         err.print(f"[bold red]error:[/] {type(exc).__name__}: ", end="")
         err.print(message, markup=False, highlight=False)
-        candidates = list(getattr(exc, "candidates", None) or [])
-        for candidate in candidates:
-            err.print(f"  {candidate}", markup=False, highlight=False)
+        candidates = list(getattr(exc, "candidates", None) or [])  # listed in the message
         if _wants_json(argv):
             extra = {"candidates": candidates} if candidates else {}
             emit_json(error_json(type(exc).__name__, message, code, **extra))

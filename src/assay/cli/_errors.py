@@ -28,6 +28,7 @@ _WORDS = {
     "candidate": "candidate run reference",
     "decision_id": "decision reference",
     "suite": "suite reference",
+    "tags": "--tag value",
 }
 _KEYWORD = re.compile(r"\b([a-z][a-z0-9_]*)=(True|False)\b")
 

@@ -25,13 +25,12 @@ def _describe(row: Any) -> str:
 
 
 def _ambiguous(ref: str, rows: list[Any], more: bool, how: str) -> AmbiguousReferenceError:
-    candidates = [_describe(r) for r in rows[:_SHOWN]]
     count = f"more than {_SHOWN}" if more else str(len(rows))
-    listed = "\n  ".join(candidates) + ("\n  ..." if more else "")
+    listed = "\n  ".join(_describe(r) for r in rows[:_SHOWN]) + ("\n  ..." if more else "")
     return AmbiguousReferenceError(
         f"The run reference {ref!r} matches {count} runs ({how}):\n"
         f"  {listed}\nName one by its id, or by a longer id prefix.",
-        candidates,
+        [r.run_id for r in rows[:_SHOWN]],
     )
 
 
