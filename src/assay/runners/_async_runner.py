@@ -2,9 +2,8 @@
 
 An :class:`AsyncModelAdapter` turns an example into a request (:meth:`build_request`, pure)
 and sends requests through a client it opens for the run (:meth:`connect`). The runner
-renders requests a few hundred at a time, answers what it can from the response cache, and
-sends the rest with ``adapter.concurrency`` workers over one client, rendering the next ones
-while the first answers are awaited. Answers are cached as they
+renders every request first, answers what it can from the response cache, and sends the
+rest with ``adapter.concurrency`` workers over one client. Answers are cached as they
 arrive, so a run that is killed or cancelled resumes by running it again: only the requests
 without a cached answer are sent, and the records are the same.
 """
@@ -15,8 +14,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections import deque
-from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
@@ -51,7 +49,6 @@ __all__ = [
 
 _PROGRESS_EVERY_S = 0.1
 _FLUSH_EVERY_S = 0.05
-_PREPARE_ROWS = 256  # requests rendered (and looked up in the cache) between two sends
 T = TypeVar("T")
 
 
@@ -186,41 +183,18 @@ async def _send_all(
     responses: list[ModelResponse | None],
     cache: ResponseCache | None,
     progress: _Progress,
-    more: Iterable[list[int]] = (),
-    n_more: int = 0,
 ) -> None:
-    """Send the rows ``todo``, then those ``more`` yields (up to ``n_more`` rows, prepared
-    while the first answers are awaited), ``adapter.concurrency`` at a time."""
-    rows = deque(todo)
-    n_workers = max(1, min(int(adapter.concurrency), len(todo) + n_more))
+    rows = iter(todo)
+    n_workers = max(1, min(int(adapter.concurrency), len(todo)))
     dirty = asyncio.Event()
     finished = asyncio.Event()
-    ready = asyncio.Event()
-    state = {"active": n_workers, "feeding": n_more > 0}
+    state = {"active": n_workers}
 
     async with adapter.connect() as client:
 
-        async def feeder() -> None:
-            try:
-                for chunk in more:
-                    rows.extend(chunk)
-                    ready.set()
-                    await asyncio.sleep(0)  # let the workers send what is ready
-            finally:
-                state["feeding"] = False
-                ready.set()
-
         async def worker() -> None:
             try:
-                while True:
-                    if rows:
-                        row = rows.popleft()
-                    elif state["feeding"]:
-                        ready.clear()
-                        await ready.wait()
-                        continue
-                    else:
-                        break
+                for row in rows:
                     try:
                         resp = await client.send(requests[row])
                     except Exception as exc:  # a client bug must not lose the other examples
@@ -256,8 +230,6 @@ async def _send_all(
 
         try:
             async with asyncio.TaskGroup() as group:
-                if state["feeding"]:
-                    group.create_task(feeder())
                 for _ in range(n_workers):
                     group.create_task(worker())
                 if cache is not None:
@@ -304,78 +276,33 @@ async def evaluate_suite_async(
     n_rows = len(fields) * samples
     requests: list[Any] = [None] * n_rows
     responses: list[ModelResponse | None] = [None] * n_rows
+    for row in range(n_rows):
+        try:
+            requests[row] = adapter.build_request(fields[row // samples], row % samples)
+        except DataError as exc:
+            responses[row] = ModelResponse(error=str(exc))
     keys: list[str | None] = [None] * n_rows
     cache = None if cache_dir is None else ResponseCache(cache_dir)
-    progress = _Progress(on_progress, n_rows, 0)
-    sent: list[int] = []
     try:
-        chunks = _prepare(adapter, fields, samples, requests, responses, keys, cache, progress)
-        todo: list[int] = []
-        for chunk in chunks:  # up to the first request to send: none may need a connection
-            todo += chunk
-            if todo:
-                break
-        sent += todo
+        if cache is not None:
+            scope = getattr(adapter, "cache_scope", None)
+            for row in range(n_rows):
+                if responses[row] is None:
+                    keys[row] = request_key(adapter.name, requests[row], row % samples, scope)
+            hits = cache.get_many(k for k in keys if k is not None)
+            for row, key in enumerate(keys):
+                if key is not None and key in hits:
+                    responses[row] = _cached(hits[key])
+        todo = [row for row in range(n_rows) if responses[row] is None]
+        progress = _Progress(on_progress, n_rows, n_rows - len(todo))
         if todo:
-
-            def more() -> Iterator[list[int]]:
-                for chunk in chunks:
-                    sent.extend(chunk)
-                    yield chunk
-
-            n_more = n_rows - (len(sent) and sent[-1] + 1)
-            await _send_all(
-                adapter, requests, keys, todo, responses, cache, progress, more(), n_more
-            )
+            await _send_all(adapter, requests, keys, todo, responses, cache, progress)
     finally:
         if cache is not None:
             cache.close()
-    check_endpoint(adapter, [responses[row] for row in sent], responses)
+    check_endpoint(adapter, [responses[row] for row in todo], responses)
     progress.finish()
     return _records(fields, samples, responses, adapter, score_fns)
-
-
-def _prepare(
-    adapter: AsyncModelAdapter,
-    fields: Sequence[Mapping[str, Any]],
-    samples: int,
-    requests: list[Any],
-    responses: list[ModelResponse | None],
-    keys: list[str | None],
-    cache: ResponseCache | None,
-    progress: _Progress,
-) -> Iterator[list[int]]:
-    """Render the requests a chunk of rows at a time, answer what the cache holds, and yield
-    each chunk's rows still to send.
-
-    A request this run sends is never answered from the cache for a later row, even once its
-    answer is stored there: every row whose answer was not cached when it was looked up is
-    sent, as if all were looked up before the first was sent.
-    """
-    scope = getattr(adapter, "cache_scope", None)
-    asked: set[str] = set()
-    n_rows = len(requests)
-    for start in range(0, n_rows, _PREPARE_ROWS):
-        chunk = range(start, min(start + _PREPARE_ROWS, n_rows))
-        for row in chunk:
-            try:
-                requests[row] = adapter.build_request(fields[row // samples], row % samples)
-            except DataError as exc:
-                responses[row] = ModelResponse(error=str(exc))
-        if cache is not None:
-            for row in chunk:
-                if responses[row] is None:
-                    keys[row] = request_key(adapter.name, requests[row], row % samples, scope)
-            hits = cache.get_many(k for k in keys[start : chunk.stop] if k is not None)
-            for row in chunk:
-                key = keys[row]
-                if key is not None and key in hits and key not in asked:
-                    responses[row] = _cached(hits[key])
-        todo = [row for row in chunk if responses[row] is None]
-        if cache is not None:
-            asked.update(keys[row] for row in todo)  # type: ignore[misc]
-        progress.done += len(chunk) - len(todo)
-        yield todo
 
 
 def check_endpoint(
