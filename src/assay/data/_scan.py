@@ -2,7 +2,7 @@
 
 Arrow's JSON reader recurses once per nesting level (a line 10,000 levels deep crashes the
 process) and takes any bytes as text (invalid UTF-8 is stored, and reading it back crashes).
-So a JSONL or CSV file is first scanned here, a megabyte at a time with vectorised
+So a JSONL or CSV file is first scanned here, a few megabytes at a time with vectorised
 passes: every line must be UTF-8, at most :data:`MAX_LINE_BYTES` long and, for JSONL, at most
 :data:`MAX_DEPTH` levels deep with at most :data:`MAX_FIELDS` fields. The scan also notes the
 blank lines, which the readers skip, so a table row can be turned back into its line.
@@ -22,7 +22,7 @@ __all__ = ["MAX_DEPTH", "MAX_FIELDS", "MAX_LINE_BYTES", "TextScan", "scan_text"]
 MAX_LINE_BYTES = 8 << 20
 MAX_DEPTH = 64
 MAX_FIELDS = 10_000
-_BLOCK = 1 << 20  # a few arrays of this many int64 at a time
+_BLOCK = 4 << 20  # a few arrays of this many bytes (and one int64 per line) at a time
 
 _NL, _QUOTE, _BACKSLASH, _COLON = 10, 34, 92, 58
 _SPACE = np.array([9, 10, 13, 32], dtype=np.uint8)
@@ -89,7 +89,8 @@ def _check_piece(
     if long.size:
         _too_long(path, line_base + int(long[0]) + 1, int(lengths[long[0]]))
     try:
-        piece.decode("utf-8")
+        if not piece.isascii():  # isascii is one fast pass; decoding builds a string
+            piece.decode("utf-8")
     except UnicodeDecodeError as exc:
         i = int(np.searchsorted(ends, exc.start))
         raise DataError(
@@ -108,15 +109,41 @@ def _check_piece(
         if not (line.strip() if json_lines else line.rstrip(b"\r")):
             blank.append(line_base + candidate + 1)
     if json_lines:
-        _check_json_shape(b, path, line_base)
+        _check_json_shape(piece, b, ends, path, line_base)
 
 
 _SPECIAL = np.zeros(256, dtype=bool)
 _SPECIAL[[_NL, _QUOTE, _BACKSLASH, _COLON, ord("["), ord("]"), ord("{"), ord("}")]] = True
 
 
-def _check_json_shape(b: np.ndarray, path: Path, line_base: int) -> None:
-    """Nesting depth and field count of each line, counting brackets outside strings.
+def _check_json_shape(
+    piece: bytes, b: np.ndarray, ends: np.ndarray, path: Path, line_base: int
+) -> None:
+    """Nesting depth and field count of each line of ``piece`` (its bytes ``b``, its line
+    ends ``ends``).
+
+    A line cannot be deeper than its count of opening brackets, nor wider than its count of
+    colons, strings or not. Counting those per line is cheap, so only the rare lines over
+    either bound get the exact check, which tells brackets and colons inside strings apart.
+    """
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    opening = np.flatnonzero((b == 91) | (b == 123))
+    suspect = np.bincount(np.searchsorted(ends, opening), minlength=len(ends)) > MAX_DEPTH
+    # a line with more colons than MAX_FIELDS is longer than that many bytes: count only those
+    for i in np.flatnonzero(ends - starts > MAX_FIELDS).tolist():
+        suspect[i] |= piece.count(b":", int(starts[i]), int(ends[i])) > MAX_FIELDS
+    lines = np.flatnonzero(suspect)
+    if not lines.size:
+        return
+    # the suspect lines, in order, each ending in a line end; their numbers come along
+    parts = [b[int(starts[i]) : int(ends[i])] for i in lines.tolist()]
+    nl = np.array([_NL], dtype=np.uint8)
+    joined = np.concatenate([x for part in parts for x in (part, nl)])
+    _check_json_lines(joined, path, line_base + lines)
+
+
+def _check_json_lines(b: np.ndarray, path: Path, numbers: np.ndarray) -> None:
+    """The exact check of whole lines ``b`` (each ending in a line end), 0-based ``numbers``.
 
     Only the few bytes that can matter (line ends, quotes, backslashes, brackets, colons) are
     looked at, so long text costs one pass.
@@ -152,7 +179,7 @@ def _check_json_shape(b: np.ndarray, path: Path, line_base: int) -> None:
             f"nested more than {MAX_DEPTH} levels deep "
             f"(byte {int(pos[at] - line_start[at]) + 1} of the line)",
             file=str(path),
-            line=line_base + int(line[at]) + 1,
+            line=int(numbers[line[at]]) + 1,
             expected=f"JSON at most {MAX_DEPTH} levels deep",
             found=f"more than {MAX_DEPTH} levels",
         )
@@ -162,7 +189,7 @@ def _check_json_shape(b: np.ndarray, path: Path, line_base: int) -> None:
         raise DataError(
             "too many fields",
             file=str(path),
-            line=line_base + int(wide[0]) + 1,
+            line=int(numbers[wide[0]]) + 1,
             expected=f"at most {MAX_FIELDS:,} fields per record",
             found=f"{int(fields[wide[0]]):,} fields",
         )

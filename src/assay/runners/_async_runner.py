@@ -200,9 +200,9 @@ async def _send_all(
                     except Exception as exc:  # a client bug must not lose the other examples
                         resp = ModelResponse(error=describe_error(exc))
                     # text no file can hold is mended before it is cached or scored
-                    resp = replace(
-                        resp, output=valid_text(resp.output), error=valid_text(resp.error)
-                    )
+                    output, error = valid_text(resp.output), valid_text(resp.error)
+                    if output is not resp.output or error is not resp.error:
+                        resp = replace(resp, output=output, error=error)
                     responses[row] = resp
                     if (
                         cache is not None

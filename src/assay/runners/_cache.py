@@ -50,9 +50,15 @@ def request_key(adapter: str, request: Any, sample_index: int, scope: str | None
     parts: list[Any] = [adapter, sample_index, request]
     if scope is not None:
         parts.append({"scope": scope})
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = _KEY_JSON.encode(parts)
     # surrogatepass: a prompt holding a lone surrogate still has a key (valid text is unchanged)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# one encoder for every call (json.dumps builds one per call when given options)
+_KEY_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_VALUE_JSON = json.JSONEncoder(ensure_ascii=False)
+_FLAT = (str, int, float, type(None))
 
 
 def _damaged(path: Path, exc: BaseException) -> StorageError:
@@ -163,11 +169,13 @@ class ResponseCache:
         read back (text with a lone surrogate, a value JSON cannot hold, nesting too deep).
         """
         try:
-            text = json.dumps(dict(value), ensure_ascii=False)
+            text = _VALUE_JSON.encode(dict(value))
             text.encode("utf-8")
         except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
             return False
-        if _readable(text) is None:
+        # a mapping of plain values (the runner's answers) always reads back; nested ones may not
+        flat = all(isinstance(v, _FLAT) for v in value.values())
+        if not flat and _readable(text) is None:
             return False
         self._pending.append((key, text))
         return True

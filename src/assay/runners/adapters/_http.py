@@ -184,6 +184,10 @@ async def _read_at_most(resp: Any, limit: int) -> bytes | None:
     return bytes(body)
 
 
+# json.dumps builds an encoder per call when given options; one shared encoder is the same
+_TO_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _decode(raw: bytes) -> Any:
     """The JSON of an answer; invalid UTF-8 bytes are read as U+FFFD rather than refused."""
     try:
@@ -229,7 +233,7 @@ class JsonPoster:
         """POST ``payload`` to ``url``; a failed request is an outcome with ``error``, not a raise."""
         policy = self.policy
         try:
-            data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            data = _TO_JSON.encode(payload).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: JSON's \u escape is valid ASCII
             data = json.dumps(payload, ensure_ascii=True).encode("ascii")
         retry = 0
