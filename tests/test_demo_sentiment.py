@@ -68,4 +68,4 @@ def test_sample_is_for_the_sentiment_example_only(home: Path, capsys):
     assert main(["demo", "--example", "imagenet"]) == 4
     assert main(["demo", "--example", "sentiment", "--sample", "50"]) == 4
     err = capsys.readouterr().err
-    assert "adult or sentiment" in err and "'sample' parameter of run_sentiment_demo" in err
+    assert "adult or sentiment" in err and "The --sample value must be an integer >= 100" in err

@@ -87,7 +87,15 @@ from assay.metrics import (
     tokenize_13a,
     weighted_auc,
 )
-from assay.storage import MetricFilter, RunQuery, check_tags, open_store, upgrade_database
+from assay.storage import (
+    MetricFilter,
+    RunQuery,
+    artifact_location,
+    check_tags,
+    evidence_file_name,
+    open_store,
+    upgrade_database,
+)
 
 PACKAGES = (
     "assay.data",
@@ -193,7 +201,9 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.metrics.tokenize_13a": lambda: tokenize_13a(42),  # type: ignore[arg-type]
     "assay.metrics.weighted_auc": lambda: weighted_auc(np.zeros(2), np.zeros(2), np.ones(3)),
     # assay.storage
+    "assay.storage.artifact_location": lambda: artifact_location(None, "x"),  # type: ignore[arg-type]
     "assay.storage.check_tags": lambda: check_tags({"a=b": "v"}),
+    "assay.storage.evidence_file_name": lambda: evidence_file_name(7),  # type: ignore[arg-type]
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
     "assay.storage.upgrade_database": lambda: upgrade_database(42),  # type: ignore[arg-type]
     "assay.gates.get_rule_kind": lambda: get_rule_kind(42),  # type: ignore[arg-type]

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import fsspec
 import sqlalchemy as sa
 
+from assay._util import check_instance
 from assay.core import Decision, digest
-from assay.errors import NotFoundError
+from assay.errors import NotFoundError, ParameterError
 from assay.storage._artifacts import FileArtifactRepository
 from assay.storage._files import FileRoot
 from assay.storage._schema import run_metrics, runs
@@ -83,6 +84,7 @@ class EvidenceProblem:
 def evidence_file_name(role: str) -> str:
     """The file name a decision's evidence ``role`` is exported as (``report_html`` is
     ``report.html``); an unknown role becomes a plain name that cannot leave its folder."""
+    check_instance(role, "role", "evidence_file_name", str, "a str")
     if role in _EXPORT_NAMES:
         return _EXPORT_NAMES[role]
     name = _UNSAFE.sub("_", role).lstrip(".") or "evidence"
@@ -91,6 +93,17 @@ def evidence_file_name(role: str) -> str:
 
 def artifact_location(artifacts: FileArtifactRepository, digest: str) -> str:
     """Where an artifact's bytes are stored (a path or URL in the artifact store)."""
+    check_instance(
+        artifacts,
+        "artifacts",
+        "artifact_location",
+        FileArtifactRepository,
+        "a FileArtifactRepository",
+    )
+    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+        raise ParameterError(
+            "digest", "artifact_location", "a SHA-256 hex digest (64 characters)", digest
+        )
     return artifacts.root.path(f"{digest[:2]}/{digest}")
 
 
