@@ -140,7 +140,7 @@ def test_ab_output_speaks_of_users_and_arms(tmp_path: Path, capsys) -> None:
     chance = next(b for b in out["bayesian"] if b["metric"] == "converted")
     lift = next(r for r in out["lifts"] if r["metric"] == "converted")
     assert main(["ab", "readout", str(data), "--bayesian"]) == 0
-    first = words(capsys.readouterr().out.split("\n", 4)[-1])
+    first = words(capsys.readouterr().out)
     rel = lift["relative"]
     expected = (
         f"converted, treatment against control: relative lift {100 * rel['estimate']:+.3g}% "

@@ -117,12 +117,10 @@ def test_report_files_hold_the_verdict_and_the_rollout(
     for text in (html, md, memo):  # Markdown escapes the underscore
         assert "BLOCK" in text and re.search(r"sample\\?_ratio", text)
         assert "sample-ratio mismatch" in text
-    # One rollout section: the plan's staged rollout in place of the memo's skeleton.
-    assert memo.count("Rollout and rollback plan") == 1 and "## Staged rollout plan" not in memo
-    section = memo.index("## 8. Rollout and rollback plan (staged rollout plan)")
-    assert memo.index("## 7.") < section < memo.index("## 9. Sign-off")
+    # A BLOCKed treatment's memo has no rollout plan at all, only what must change.
+    assert "Rollout and rollback plan" not in memo and "## Staged rollout plan" not in memo
+    assert "## 8. No rollout" in memo and "| canary 10% |" not in memo
     assert "assay monitor" not in memo and "`assay gate` exits" not in memo
-    assert "| canary 10% |" in memo and "| ramp 50% |" in memo and "| ramp 5% |" not in memo
     assert "memo.md:" in capsys.readouterr().out
     assert main(args) == 1  # the default steps start with a 1% canary
     assert "| canary 1% |" in (out / "memo.md").read_text()

@@ -49,6 +49,9 @@ class RuleOutcome(BaseModel):
     """For an inconclusive outcome: what evidence would settle it."""
     evidence: list[str] = Field(default_factory=list)
     """Labels of the comparison results the rule used."""
+    margins: dict[str, float] = Field(default_factory=dict)
+    """For a non-inferiority rule: the margin each judged result was held to, by result
+    label, in the metric's units (the rule's, the suite's, or the metric's default)."""
 
 
 class VerdictResult(BaseModel):

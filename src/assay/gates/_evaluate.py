@@ -20,6 +20,7 @@ from assay.core import (
     VerdictResult,
 )
 from assay.errors import GateError
+from assay.gates._kinds_difference import rule_margins
 from assay.gates._model import ALL_METRICS, Policy, Rule, SliceSelector, Tier
 from assay.gates._registry import RuleCase, get_rule_kind
 from assay.gates._words import is_operational
@@ -223,6 +224,7 @@ def evaluate_policy(
                 reason=judgement.reason,
                 to_settle=judgement.to_settle if judgement.outcome == "inconclusive" else None,
                 evidence=list(judgement.evidence),
+                margins=rule_margins(case),
             )
         )
         summaries.append(judgement.summary)

@@ -176,3 +176,24 @@ class Superiority(PerResultKind):
         what = f"detect an improvement of the observed size ({sc.diff(result.difference.estimate)})"
         more = size.more if size else 0
         return Judged(result.label, outcome, reason, settle_sentence(size, what), more, summary)
+
+
+def rule_margins(case: RuleCase) -> dict[str, float]:
+    """The margin each result of a non-inferiority rule is judged with, by result label
+    (empty for other kinds): what a memo's rollback line and a chart's margin line show."""
+    params = case.parameters
+    if not isinstance(params, NonInferiorityParameters):
+        return {}
+    out: dict[str, float] = {}
+    for original in case.results:
+        result, planned = planned_result(original, case)
+        found = margin_of(
+            params.margin,
+            params.relative_margin,
+            result,
+            planned,
+            case.metric_specs,
+            scale_of(result),
+        )
+        out[original.label] = found.size
+    return out

@@ -128,8 +128,16 @@ def _rules_section(verdict: VerdictResult | None) -> str:
     return f'<section id="rules"><h2>Rules</h2>{rules_table(verdict)}</section>'
 
 
-def _margin(policy: Policy | None, metric: str) -> float | None:
-    """The absolute margin of the policy's first non-inferiority rule on ``metric``."""
+def _margin(policy: Policy | None, metric: str, verdict: VerdictResult | None) -> float | None:
+    """The margin the policy's first non-inferiority rule on ``metric`` held its overall
+    result to (as the gate judged it, defaults included), else the rule's stated margin."""
+    for outcome in verdict.rules if verdict else []:
+        if (
+            outcome.kind == "non_inferiority"
+            and outcome.slice is None
+            and metric in outcome.margins
+        ):
+            return outcome.margins[metric]
     if policy is None:
         return None
     for _, _, rule in policy.tiered():
@@ -167,7 +175,7 @@ def _forest_section(
             metric,
             list(group),
             index.ref,
-            margin=_margin(policy, metric),
+            margin=_margin(policy, metric, verdict),
             flagged=flagged,
             open_labels=unsettled,
         )

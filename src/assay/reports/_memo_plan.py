@@ -122,7 +122,7 @@ def _guardrails(c: Comparison, rule: RuleOutcome, policy: Policy | None) -> list
     for res in rule_results(c, rule):
         u = units_of(res)
         if isinstance(params, NonInferiorityParameters):
-            m = params.margin
+            m = rule.margins.get(res.label, params.margin)
             if m is None and params.relative_margin is not None:
                 m = params.relative_margin * abs(res.baseline.estimate)
             out.append(_margin_line(res, m, rule))

@@ -213,10 +213,10 @@ _MEMO_ROLLOUT = re.compile(r"^## (\d+)\. Rollout and rollback plan\n.*?(?=^## )"
 
 def _with_rollout(memo: str, rollout: str) -> str:
     """The memo with one rollout section: the plan's staged rollout in place of the memo's
-    generic skeleton (appended when the memo has none)."""
+    generic skeleton. A memo without one (a BLOCKed treatment) gets no rollout plan."""
     found = _MEMO_ROLLOUT.search(memo)
     if found is None:
-        return memo + "\n" + rollout
+        return memo
     body = rollout.replace(f"## {ROLLOUT_HEADING}", "", 1).strip("\n")
     section = f"## {found.group(1)}. Rollout and rollback plan ({ROLLOUT_HEADING.lower()})\n\n"
     return memo[: found.start()] + section + body + "\n\n" + memo[found.end() :]
