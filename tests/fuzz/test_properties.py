@@ -7,6 +7,7 @@ import contextlib
 import json
 import math
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 import assay
 from assay.data import read_table
-from assay.errors import AssayError
+from assay.errors import AssayError, CoverageWarning
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 SWEEP = settings(max_examples=1_000, deadline=None, suppress_health_check=list(HealthCheck))
@@ -117,10 +118,15 @@ def _ingest_rows(tmp: Path, store: assay.Store, suite: assay.SuiteData, data: li
         + "".join(",".join(json.dumps(r.get(k, "")) for k in keys) + "\n" for r in data)
     )
     for path in (jsonl, csv):
-        try:
-            logged = assay.ingest(path, suite=suite, model="m@1", store=store)
-        except AssayError:
-            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CoverageWarning)
+            try:
+                logged = assay.ingest(path, suite=suite, model="m@1", store=store)
+            except AssayError:
+                continue
+        # a run covering part of its suite is stored, and says so
+        partial = logged.run.n_examples < len(IDS)
+        assert partial == any(issubclass(w.category, CoverageWarning) for w in caught)
         for summary in logged.run.metrics.values():
             assert summary.estimate is None or math.isfinite(summary.estimate)
 

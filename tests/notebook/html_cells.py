@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-NUMBER = r"[+-]?(?:[\d,]+(?:\.\d+)?|∞)"
+NUMBER = r"[+\-−]?(?:[\d,]+(?:\.\d+)?|∞)"  # the tables write U+2212 for minus
 INTERVAL = re.compile(rf"^({NUMBER}) \[({NUMBER}), ({NUMBER})\]")
 
 
@@ -65,7 +65,7 @@ def numbers(text: str) -> tuple[float, float, float]:
     assert found, text
 
     def value(s: str) -> float:
-        s = s.replace(",", "")
+        s = s.replace(",", "").replace("−", "-")
         return float(s.replace("∞", "inf"))
 
     return value(found[1]), value(found[2]), value(found[3])

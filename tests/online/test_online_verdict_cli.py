@@ -122,7 +122,22 @@ def test_report_files_hold_the_verdict_and_the_rollout(
     assert "## 8. No rollout" in memo and "| canary 10% |" not in memo
     assert "assay monitor" not in memo and "`assay gate` exits" not in memo
     assert "memo.md:" in capsys.readouterr().out
-    assert main(args) == 1  # the default steps start with a 1% canary
+
+
+def test_a_shipped_treatments_memo_has_one_staged_rollout_section(
+    tmp_path: Path, plan_file: Path
+) -> None:
+    data = stats_csv(tmp_path / "stats.csv", 20_000, 20_000, 0.12, 200.0)
+    out = tmp_path / "reports"
+    args = ["ab", "readout", str(data), "--plan", str(plan_file), "--output", str(out)]
+    assert main([*args, "--rollout-steps", "0.1,0.5,1"]) == 0
+    memo = (out / "memo.md").read_text()
+    assert memo.count("Rollout and rollback plan") == 1 and "## Staged rollout plan" not in memo
+    section = memo.index("## 8. Rollout and rollback plan (staged rollout plan)")
+    assert memo.index("## 7.") < section < memo.index("## 9. Sign-off")
+    assert "assay monitor" not in memo and "`assay gate` exits" not in memo
+    assert "| canary 10% |" in memo and "| ramp 50% |" in memo and "| ramp 5% |" not in memo
+    assert main(args) == 0  # the default steps start with a 1% canary
     assert "| canary 1% |" in (out / "memo.md").read_text()
 
 
