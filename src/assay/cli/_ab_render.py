@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from assay.cli._numbers import MINUS
 from assay.cli._render import console, safe
 
 if TYPE_CHECKING:
@@ -16,20 +17,26 @@ if TYPE_CHECKING:
 __all__ = ["render_cumulative", "render_design", "render_readout", "render_segments"]
 
 
+def _signed(text: str) -> str:
+    """The number's sign as the rest of the command line writes it (U+2212, ``−0.5%``); an
+    exponent's sign (``1e-05``) is part of the notation and stays as written."""
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 def _g(value: float | None, digits: int = 4) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    return f"{value:.{digits}g}"
+        return "∞" if value > 0 else f"{MINUS}∞"
+    return _signed(f"{value:.{digits}g}")
 
 
 def _pct(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "—"
     if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    return f"{100 * value:+.3g}%"
+        return "∞" if value > 0 else f"{MINUS}∞"
+    return _signed(f"{100 * value:+.3g}%")
 
 
 def _interval(est: float, low: float, high: float, fmt: Any = _g) -> str:
@@ -163,7 +170,9 @@ def _render_lifts(r: Readout) -> None:
             ref,
         )
         cv, tv = lift.control_value, lift.treatment_value
-        cuped = "—" if lift.theta is None else f"{lift.theta:.3g} / {_pct(lift.variance_reduction)}"
+        cuped = (
+            "—" if lift.theta is None else f"{_g(lift.theta, 3)} / {_pct(lift.variance_reduction)}"
+        )
         values.add_row(
             safe(lift.metric),
             lift.kind,
@@ -193,7 +202,7 @@ def _render_notes(r: Readout) -> None:
     for cap in r.winsorization:
         counts = ", ".join(f"{safe(k)}: {v}" for k, v in cap.capped.items())
         console.print(
-            f"[dim]winsorised {safe(cap.column)} at its {cap.quantile:g} quantile = {cap.cap:.4g} "
+            f"[dim]winsorised {safe(cap.column)} at its {cap.quantile:g} quantile = {_g(cap.cap)} "
             f"(units capped: {counts})[/]"
         )
 

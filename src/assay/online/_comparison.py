@@ -4,8 +4,10 @@ Control is the baseline and one treatment arm the candidate; each metric becomes
 :class:`~assay.core.MetricComparison` whose numbers are the readout's own (no statistic is
 recomputed): the arms' values with their intervals, the absolute lift with its interval (the
 always-valid one when the readout is sequential), the lift's p-value and its
-multiplicity-adjusted p-value. Units are randomised, not paired: ``n`` is the units of the two
-arms compared, and the coverage counts those units as "shared".
+multiplicity-adjusted p-value. Units are randomised to independent arms, never matched across
+them: ``n`` is the units of the two arms compared, and the coverage counts those units as
+"shared" so that coverage rules see every unit; reports render such a comparison with
+:func:`assay.reports.experiment_kind`, which speaks of users per arm instead.
 """
 
 from __future__ import annotations
@@ -82,8 +84,12 @@ def _mde(lift: LiftResult) -> float | None:
     return z * se
 
 
+MINUS = "\u2212"
+"""The minus sign of every report and of the command line, so ``−0.5%`` never reads as ``-``."""
+
+
 def _pct(x: float) -> str:
-    return "—" if not math.isfinite(x) else f"{100 * x:+.3g}%"
+    return "—" if not math.isfinite(x) else f"{100 * x:+.3g}%".replace("-", MINUS)
 
 
 def _notes(lift: LiftResult) -> list[str]:
@@ -165,9 +171,11 @@ def readout_comparison(
     control = readout.control
     n_pair = readout.n_by_arm[control] + readout.n_by_arm[treatment]
     srm = readout.srm
+    n_arm = readout.n_by_arm
     methods = [
-        f"online A/B experiment: users randomised to arms {control!r} (baseline) and "
-        f"{treatment!r} (candidate), not paired; 'shared' users are those of the two arms",
+        f"online A/B experiment: users randomised to arms {control!r} (baseline, "
+        f"{n_arm[control]:,} users) and {treatment!r} (candidate, {n_arm[treatment]:,} users), "
+        "independent groups",
         *dict.fromkeys(r.method for r in lifts),
         f"sample-ratio check: {srm.method} over all {len(readout.arms)} arms, p={srm.p_value:.3g}"
         f" (threshold {srm.threshold:g})",

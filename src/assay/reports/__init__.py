@@ -10,6 +10,8 @@
 * :func:`comparison_html_table`, :func:`verdict_html_table`, :func:`run_html_table`,
   :func:`runs_html_table`: small tables for notebooks, colours as inline styles.
 * :class:`ReportLimits`: the caps that keep a report small whatever the comparison's size.
+* :class:`ReportKind`, :data:`OFFLINE`, :func:`experiment_kind`: what the report compares, two
+  runs of an offline evaluation (the default) or the arms of an A/B experiment.
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
   (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
 
@@ -24,6 +26,7 @@ from assay.reports._ci import render_gate_summary, render_junit
 from assay.reports._content import ReportLimits
 from assay.reports._format import fixed_interval, fixed_number
 from assay.reports._html import render_html
+from assay.reports._kind import OFFLINE, ReportKind, experiment_kind
 from assay.reports._markdown import render_markdown
 from assay.reports._memo import render_memo
 from assay.reports._memo_plan import PLACEHOLDER
@@ -35,9 +38,12 @@ from assay.reports._tables import (
 )
 
 __all__ = [
+    "OFFLINE",
     "PLACEHOLDER",
+    "ReportKind",
     "ReportLimits",
     "comparison_html_table",
+    "experiment_kind",
     "fixed_interval",
     "fixed_number",
     "render_gate_summary",

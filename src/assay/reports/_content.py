@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from assay._util import check_instance, check_int
 from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
 from assay.reports._format import direction, is_operational
+from assay.reports._kind import OFFLINE, ReportKind
 
 __all__ = [
     "RESULT_HEADERS",
@@ -282,13 +283,22 @@ def slice_directions(
 
 
 def header_rows(
-    c: Comparison, runs: dict[str, RunInfo], escape: Callable[[str], str]
+    c: Comparison,
+    runs: dict[str, RunInfo],
+    escape: Callable[[str], str],
+    kind: ReportKind = OFFLINE,
 ) -> list[list[str]]:
     """The report header as (label, value) rows, values escaped for the output format."""
+
+    def who(model: str, run: str) -> str:
+        if kind.paired:
+            return f"{escape(model)} ({kind.group} {escape(run)})"
+        return f"{kind.group} {escape(run)}"  # an arm is its own name: no model apart from it
+
     rows = [
-        ["Baseline", f"{escape(c.baseline_model)} (run {escape(c.baseline_run)})"],
-        ["Candidate", f"{escape(c.candidate_model)} (run {escape(c.candidate_run)})"],
-        ["Suite", f"{escape(c.suite_name)} ({escape(c.suite_digest)})"],
+        ["Baseline", who(c.baseline_model, c.baseline_run)],
+        ["Candidate", who(c.candidate_model, c.candidate_run)],
+        [kind.whole.capitalize(), f"{escape(c.suite_name)} ({escape(c.suite_digest)})"],
         ["Compared", escape(c.created_at.isoformat(timespec="seconds"))],
         ["Confidence", f"{c.confidence:.0%} intervals throughout"],
     ]

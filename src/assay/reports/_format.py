@@ -226,10 +226,10 @@ def diff_text(iv: Interval, units: Units, *, unit: bool = True) -> str:
     return f"{est}{suffix} [{lo}, {hi}]"
 
 
-def slice_label(r: MetricComparison) -> str:
-    """``all examples`` or ``attribute=value``."""
+def slice_label(r: MetricComparison, everyone: str = "all examples") -> str:
+    """``all examples`` (``everyone``) or ``attribute=value``."""
     if r.slice_attribute is None:
-        return "all examples"
+        return everyone
     return f"{r.slice_attribute}={r.slice_value}"
 
 

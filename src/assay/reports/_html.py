@@ -47,6 +47,7 @@ from assay.reports._html_evidence import (
     operational_section,
 )
 from assay.reports._html_parts import cell_difference, cell_values, e, sup, table, visible_document
+from assay.reports._kind import OFFLINE, ReportKind
 from assay.reports._style import CSS
 from assay.reports._svg import forest_svg, heat_map_svg
 
@@ -58,8 +59,8 @@ def default_title(comparison: Comparison) -> str:
     return f"{comparison.candidate_model} vs {comparison.baseline_model} on {comparison.suite_name}"
 
 
-def _header(c: Comparison, title: str, runs: dict[str, RunInfo]) -> str:
-    rows = header_rows(c, runs, e)
+def _header(c: Comparison, title: str, runs: dict[str, RunInfo], kind: ReportKind) -> str:
+    rows = header_rows(c, runs, e, kind)
     body = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
     return f'<h1>{e(title)}</h1><table class="meta">{body}</table>'
 
@@ -161,6 +162,7 @@ def _forest_section(
     index: MethodIndex,
     verdict: VerdictResult | None,
     policy: Policy | None,
+    kind: ReportKind,
 ) -> str:
     def marked(outcome: str) -> list[str]:
         """The results that argue against the candidate in the blocking rules so judged."""
@@ -178,6 +180,7 @@ def _forest_section(
             margin=_margin(policy, metric, verdict),
             flagged=flagged,
             open_labels=unsettled,
+            everyone=kind.everyone,
         )
         + "</div>"
         for metric, group in groupby(shown, key=lambda r: r.metric)
@@ -192,7 +195,9 @@ def _forest_section(
     )
 
 
-def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list[str]]:
+def results_rows(
+    shown: list[MetricComparison], index: MethodIndex, kind: ReportKind = OFFLINE
+) -> list[list[str]]:
     """One row per result: estimates, difference, test, p-values, MDE, notes."""
     rows = []
     units = metric_units(shown)
@@ -206,7 +211,7 @@ def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list
         rows.append(
             [
                 e(r.metric),
-                e(slice_label(r)),
+                e(slice_label(r, kind.everyone)),
                 f"{r.n:,}" + (f" ({r.n_clusters:,} clusters)" if r.n_clusters else ""),
                 cell_values(r, "baseline", index, units[r.metric]),
                 cell_values(r, "candidate", index, units[r.metric]),
@@ -222,12 +227,14 @@ def results_rows(shown: list[MetricComparison], index: MethodIndex) -> list[list
     return rows
 
 
-def _results_section(shown: list[MetricComparison], note: str | None, index: MethodIndex) -> str:
+def _results_section(
+    shown: list[MetricComparison], note: str | None, index: MethodIndex, kind: ReportKind
+) -> str:
     headers = list(RESULT_HEADERS)
     omitted = f'<p class="note">{e(note)}</p>' if note else ""
     return (
         '<section id="results"><h2>Results</h2>'
-        f"{omitted}{table(headers, results_rows(shown, index), numeric=(2, 3, 4, 5, 8, 9, 10))}"
+        f"{omitted}{table(headers, results_rows(shown, index, kind), numeric=(2, 3, 4, 5, 8, 9, 10))}"
         "</section>"
     )
 
@@ -255,6 +262,7 @@ def render_html(
     runs: Iterable[RunInfo] = (),
     limits: ReportLimits | None = None,
     policy: Policy | None = None,
+    kind: ReportKind = OFFLINE,
 ) -> str:
     """The comparison (and verdict) as one self-contained HTML page.
 
@@ -268,7 +276,9 @@ def render_html(
     ``runs`` may hold the two runs' :class:`~assay.core.RunInfo` for the header. ``limits``
     caps the rows shown so the page stays small whatever the comparison's size; every cap that
     applies is said on the page. Numbers come from the comparison and verdict as given: each
-    interval carries a footnote to the method that produced it.
+    interval carries a footnote to the method that produced it. ``kind`` names what was
+    compared (:data:`OFFLINE` runs by default); an A/B experiment's report has no flips and
+    shows the users per arm in place of the coverage.
     """
     check_inputs("render_html", comparison, verdict)
     limits = limits or ReportLimits()
@@ -276,18 +286,18 @@ def render_html(
     selection = select_results(comparison, verdict, limits.result_rows)
     page_title = title or default_title(comparison)
     parts = [
-        _header(comparison, page_title, run_lookup(comparison, runs)),
+        _header(comparison, page_title, run_lookup(comparison, runs), kind),
         verdict_block(comparison, verdict, policy),
         _rules_section(verdict),
-        _forest_section(comparison, selection.shown, selection.note, index, verdict, policy),
-        _results_section(selection.shown, selection.note, index),
+        _forest_section(comparison, selection.shown, selection.note, index, verdict, policy, kind),
+        _results_section(selection.shown, selection.note, index, kind),
         _heat_section(comparison, limits),
-        flips_section(comparison, limits),
+        flips_section(comparison, limits) if kind.paired else "",
         errors_section(comparison),
         operational_section(comparison, index),
         manifest_section(comparison, limits),
-        coverage_section(comparison),
-        methods_section(comparison, index),
+        coverage_section(comparison, kind),
+        methods_section(comparison, index, kind),
     ]
     return visible_document(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
@@ -295,5 +305,6 @@ def render_html(
         f"<title>{e(page_title)}</title><style>{CSS}</style></head><body>"
         + "".join(parts)
         + '<footer class="note">Generated by assay from the comparison and verdict records. '
-        "Model outputs are shown as text, never interpreted.</footer></body></html>\n"
+        + ("Model outputs are" if kind.paired else "Names are")
+        + " shown as text, never interpreted.</footer></body></html>\n"
     )

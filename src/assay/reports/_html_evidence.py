@@ -7,6 +7,7 @@ from assay.reports._content import MethodIndex, ReportLimits, resampling_summary
 from assay.reports._flips import flip_groups, flip_summary
 from assay.reports._format import direction, is_operational, number, truncate
 from assay.reports._html_parts import cell_difference, cell_values, e, table, untrusted
+from assay.reports._kind import OFFLINE, ReportKind
 
 __all__ = [
     "coverage_section",
@@ -162,8 +163,10 @@ def manifest_section(c: Comparison, limits: ReportLimits) -> str:
     )
 
 
-def coverage_section(c: Comparison) -> str:
-    """How the two runs paired up."""
+def coverage_section(c: Comparison, kind: ReportKind = OFFLINE) -> str:
+    """How the two runs paired up; for unpaired groups, the units in each group."""
+    if not kind.paired:
+        return _groups_section(kind)
     cov = c.coverage
     share = cov.shared / cov.suite_examples if cov.suite_examples else 0.0
     rows = [
@@ -179,7 +182,17 @@ def coverage_section(c: Comparison) -> str:
     )
 
 
-def methods_section(c: Comparison, index: MethodIndex) -> str:
+def _groups_section(kind: ReportKind) -> str:
+    unit, group = kind.unit.capitalize(), kind.group.capitalize()
+    rows = [[e(name), f"{n:,}"] for name, n in kind.group_sizes]
+    return (
+        f'<section id="coverage"><h2>{unit}s per {kind.group}</h2>'
+        f"{table([group, f'{unit}s'], rows, numeric=(1,))}"
+        f'<p class="note">{e(kind.basis)}.</p></section>'
+    )
+
+
+def methods_section(c: Comparison, index: MethodIndex, kind: ReportKind = OFFLINE) -> str:
     """Every statistical method used, with resamples and seeds; the footnotes' targets."""
     general = "".join(f"<li>{e(m)}</li>" for m in c.methods)
     general += "".join(f"<li>Resampling: {e(line)}.</li>" for line in resampling_summary(c))
@@ -193,8 +206,7 @@ def methods_section(c: Comparison, index: MethodIndex) -> str:
         )
     return (
         '<section id="methods"><h2>Methods</h2>'
-        f"<p>All intervals are {c.confidence:.0%} intervals. Comparisons are paired by example "
-        "id; a direction (better / worse) is read from the unadjusted interval of the "
+        f"<p>All intervals are {c.confidence:.0%} intervals. {e(kind.basis)}; a direction (better / worse) is read from the unadjusted interval of the "
         "difference and is a description, not a gate.</p>"
         f"{general_html}<h3>Methods by footnote</h3>"
         f"<ol class='methods'>{''.join(notes)}</ol></section>"

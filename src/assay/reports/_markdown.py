@@ -39,6 +39,7 @@ from assay.reports._format import (
     values_text,
 )
 from assay.reports._html import default_title
+from assay.reports._kind import OFFLINE, ReportKind
 from assay.reports._md_parts import fenced, mark, md, md_table
 
 __all__ = ["md_rules_table", "render_markdown"]
@@ -46,8 +47,8 @@ __all__ = ["md_rules_table", "render_markdown"]
 _ARROW = {"better": " ▲", "worse": " ▼", "unclear": ""}
 
 
-def _header(c: Comparison, title: str, runs: dict[str, RunInfo]) -> list[str]:
-    rows = header_rows(c, runs, md)
+def _header(c: Comparison, title: str, runs: dict[str, RunInfo], kind: ReportKind) -> list[str]:
+    rows = header_rows(c, runs, md, kind)
     return [f"# {md(title)}", "", md_table(["", ""], rows)]
 
 
@@ -97,7 +98,11 @@ def md_rules_table(verdict: VerdictResult) -> str:
 
 
 def _results(
-    c: Comparison, verdict: VerdictResult | None, limits: ReportLimits, index: MethodIndex
+    c: Comparison,
+    verdict: VerdictResult | None,
+    limits: ReportLimits,
+    index: MethodIndex,
+    kind: ReportKind,
 ) -> list[str]:
     sel = select_results(c, verdict, limits.result_rows)
     rows = []
@@ -112,7 +117,7 @@ def _results(
         rows.append(
             [
                 md(r.metric),
-                md(slice_label(r)),
+                md(slice_label(r, kind.everyone)),
                 f"{r.n:,}",
                 values_text(r.baseline, u) + mark(index, r.baseline.method),
                 values_text(r.candidate, u) + mark(index, r.candidate.method),
@@ -202,7 +207,9 @@ def _flips(c: Comparison, limits: ReportLimits) -> list[str]:
     return out
 
 
-def _evidence(c: Comparison, limits: ReportLimits, index: MethodIndex) -> list[str]:
+def _evidence(
+    c: Comparison, limits: ReportLimits, index: MethodIndex, kind: ReportKind
+) -> list[str]:
     out = ["## Errors", ""]
     if c.errors:
         rows = [
@@ -261,6 +268,8 @@ def _evidence(c: Comparison, limits: ReportLimits, index: MethodIndex) -> list[s
         out.append(md_table(["Field", "Baseline", "Candidate"], rows))
     else:
         out.append("The manifests agree on everything compared.")
+    if not kind.paired:
+        return [*out, "", *group_lines(kind)]
     cov = c.coverage
     share = cov.shared / cov.suite_examples if cov.suite_examples else 0.0
     out += [
@@ -292,14 +301,30 @@ def _value(value: object, limits: ReportLimits) -> str:
     return md(text)
 
 
-def methods_lines(c: Comparison, index: MethodIndex) -> list[str]:
+def group_lines(kind: ReportKind) -> list[str]:
+    """Units per group (users per arm) with how the groups relate, for unpaired comparisons."""
+    unit = kind.unit.capitalize()
+    return [
+        f"## {unit}s per {kind.group}",
+        "",
+        md_table(
+            [kind.group.capitalize(), f"{unit}s"],
+            [[md(name), f"{n:,}"] for name, n in kind.group_sizes],
+            right=(1,),
+        ),
+        "",
+        f"{kind.basis}.",
+    ]
+
+
+def methods_lines(c: Comparison, index: MethodIndex, kind: ReportKind = OFFLINE) -> list[str]:
     """The Methods section: general methods, then the numbered footnotes."""
     out = [
         "## Methods",
         "",
-        f"All intervals are {c.confidence:.0%} intervals. Comparisons are "
-        "paired by example id; a direction (better / worse) is read from the unadjusted "
-        "interval of the difference and is a description, not a gate.",
+        f"All intervals are {c.confidence:.0%} intervals. {kind.basis}; a direction (better / "
+        "worse) is read from the unadjusted interval of the difference and is a description, "
+        "not a gate.",
     ]
     general = [f"- {md(m)}" for m in c.methods]
     general += [f"- Resampling: {line}." for line in resampling_summary(c)]
@@ -320,24 +345,28 @@ def render_markdown(
     runs: Iterable[RunInfo] = (),
     limits: ReportLimits | None = None,
     policy: Policy | None = None,
+    kind: ReportKind = OFFLINE,
 ) -> str:
     """The comparison (and verdict) as GitHub-flavoured Markdown, in the HTML report's order.
 
     Same content and caps as :func:`render_html`, with the forest plot as the results table
     and the heat map as a table of differences. Numbers come from the comparison and verdict as
-    given; each interval is followed by its method's footnote number.
+    given; each interval is followed by its method's footnote number. ``kind`` as in
+    :func:`render_html`.
     """
     check_inputs("render_markdown", comparison, verdict)
     limits = limits or ReportLimits()
     index = method_index(comparison)
-    lines = _header(comparison, title or default_title(comparison), run_lookup(comparison, runs))
+    page_title = title or default_title(comparison)
+    lines = _header(comparison, page_title, run_lookup(comparison, runs), kind)
     lines += ["", *_verdict(comparison, verdict, policy)]
     if verdict is not None:
         lines += ["", "## Rules", "", md_rules_table(verdict)]
-    lines += ["", *_results(comparison, verdict, limits, index)]
+    lines += ["", *_results(comparison, verdict, limits, index, kind)]
     lines += ["", *_slices(comparison, limits)]
-    lines += ["", *_flips(comparison, limits)]
-    lines += ["", *_evidence(comparison, limits, index)]
-    lines += ["", *methods_lines(comparison, index)]
+    if kind.paired:  # unpaired groups have no unit seen under both: nothing can flip
+        lines += ["", *_flips(comparison, limits)]
+    lines += ["", *_evidence(comparison, limits, index, kind)]
+    lines += ["", *methods_lines(comparison, index, kind)]
     # Untrusted text went through md() or a fence; this keeps one that missed both visible.
     return printable("\n".join(lines) + "\n")

@@ -15,6 +15,7 @@ from assay.reports._content import (
     MethodIndex,
     ReportLimits,
     check_inputs,
+    header_rows,
     is_small,
     method_index,
     slice_directions,
@@ -32,6 +33,7 @@ from assay.reports._format import (
     values_text,
 )
 from assay.reports._html import default_title
+from assay.reports._kind import OFFLINE, ReportKind
 from assay.reports._markdown import md_rules_table, methods_lines
 from assay.reports._md_parts import mark, md, md_table
 from assay.reports._memo_plan import PLACEHOLDER, rollout, rule_target, todo, would_change
@@ -42,7 +44,9 @@ _SLICE_LIST = 10
 """Slices named per metric and direction in the tradeoffs; the rest are counted."""
 
 
-def _options(c: Comparison, v: VerdictResult, options: Sequence[str]) -> list[str]:
+def _options(
+    c: Comparison, v: VerdictResult, options: Sequence[str], kind: ReportKind
+) -> list[str]:
     blocking_fail = [r for r in v.rules if r.blocking and r.outcome == "fail"]
     open_rules = [r for r in v.rules if r.outcome == "inconclusive"]
     ship = {
@@ -58,6 +62,13 @@ def _options(c: Comparison, v: VerdictResult, options: Sequence[str]) -> list[st
         "Forgoes the gains listed under Tradeoffs."
         if v.verdict == Verdict.SHIP
         else "The current model stays; no new risk is taken."
+        if kind.paired
+        else f"{kind.group.capitalize()} {md(c.baseline_run)} stays; no new risk is taken."
+    )
+    larger = (
+        "a larger or more targeted evaluation"
+        if kind.paired
+        else f"more {kind.unit}s or a longer {kind.whole}"
     )
     more = (
         f"{len(open_rules)} rule(s) are inconclusive; see *What would change this "
@@ -68,7 +79,7 @@ def _options(c: Comparison, v: VerdictResult, options: Sequence[str]) -> list[st
     rows = [
         ["Ship the candidate", md(c.candidate_model), ship],
         ["Keep the baseline", md(c.baseline_model), keep],
-        ["Collect more evidence", "a larger or more targeted evaluation", more],
+        ["Collect more evidence", larger, more],
     ]
     rows += [[md(o), "named by the decision owner", "not assessed by the policy"] for o in options]
     return [
@@ -80,7 +91,7 @@ def _options(c: Comparison, v: VerdictResult, options: Sequence[str]) -> list[st
     ]
 
 
-def _evidence(c: Comparison, mi: MethodIndex) -> list[str]:
+def _evidence(c: Comparison, mi: MethodIndex, kind: ReportKind) -> list[str]:
     overall = [r for r in c.results if r.slice_attribute is None]
     overall.sort(key=lambda r: is_operational(r.metric))
     rows = [
@@ -102,6 +113,17 @@ def _evidence(c: Comparison, mi: MethodIndex) -> list[str]:
         for r in overall
     ]
     cov = c.coverage
+    if kind.paired:
+        base = (
+            f"Coverage: {cov.shared:,} of {cov.suite_examples:,} suite examples paired "
+            f"({cov.baseline_only:,} only in the baseline, {cov.candidate_only:,} only in the "
+            "candidate)."
+        )
+    else:
+        sizes = ", ".join(f"{md(name)} {n:,}" for name, n in kind.group_sizes)
+        base = f"{kind.unit.capitalize()}s per {kind.group}: {sizes}; {kind.basis.lower()}."
+    # unpaired groups have no unit seen under both: nothing can flip
+    flips = (flip_summary(c, ReportLimits()) or ["No example flipped."]) if kind.paired else []
     errs = "; ".join(
         f"{md(role)}: {e.errors:,} errors in {e.records:,} records ({e.error_rate:.2%})"
         for role, e in c.errors.items()
@@ -109,7 +131,7 @@ def _evidence(c: Comparison, mi: MethodIndex) -> list[str]:
     return [
         "## 3. Evidence",
         "",
-        f"All examples, {c.confidence:.0%} intervals, candidate minus baseline; superscripts "
+        f"{kind.everyone.capitalize()}, {c.confidence:.0%} intervals, candidate minus baseline; superscripts "
         "are method footnotes (see Methods at the end).",
         "",
         md_table(
@@ -118,11 +140,9 @@ def _evidence(c: Comparison, mi: MethodIndex) -> list[str]:
             right=(2, 3, 4, 5, 7),
         ),
         "",
-        f"Coverage: {cov.shared:,} of {cov.suite_examples:,} suite examples paired "
-        f"({cov.baseline_only:,} only in the baseline, {cov.candidate_only:,} only in the "
-        f"candidate). Errors: {errs or 'not recorded'}.",
-        "",
-        *(f"- {md(line)}" for line in flip_summary(c, ReportLimits()) or ["No example flipped."]),
+        f"{base} Errors: {errs or 'not recorded'}.",
+        *([""] if flips else []),
+        *(f"- {md(line)}" for line in flips),
     ]
 
 
@@ -174,7 +194,7 @@ def _tradeoffs(c: Comparison) -> list[str]:
     ]
 
 
-def _safety(v: VerdictResult) -> list[str]:
+def _safety(v: VerdictResult, kind: ReportKind) -> list[str]:
     rules = [r for r in v.rules if r.tier == "safety"]
     out = ["## 5. Safety implications", ""]
     if not rules:
@@ -213,7 +233,7 @@ def _safety(v: VerdictResult) -> list[str]:
         "",
         todo(
             "THE SAFETY REVIEWER",
-            "risks this evaluation does not measure, "
+            f"risks this {'evaluation' if kind.paired else kind.whole} does not measure, "
             "and whether the safety evidence is sufficient for this launch.",
         ),
     ]
@@ -261,6 +281,7 @@ def render_memo(
     options: Sequence[str] | None = None,
     title: str | None = None,
     policy: Policy | None = None,
+    kind: ReportKind = OFFLINE,
 ) -> str:
     """A decision memo in Markdown, generated from a comparison and its verdict.
 
@@ -275,7 +296,8 @@ def render_memo(
     and methods. ``policy`` (the :class:`~assay.gates.Policy` that judged) gives the margins;
     without it the rollback criteria name the baseline's value and the rule. Human parts start with
     ``> ✍️ TO BE WRITTEN BY``. Numbers come from the comparison as given, with method
-    footnotes.
+    footnotes. ``kind`` as in :func:`~assay.reports.render_html`: an A/B experiment's memo
+    speaks of users and arms and has no flips or coverage.
     """
     check_inputs("render_memo", comparison, verdict, verdict_required=True)
     opts = list(options or [])
@@ -305,9 +327,7 @@ def render_memo(
                     "Verdict",
                     f"**{v.verdict.value}** (policy {md(v.policy)}, {md(v.policy_digest)})",
                 ],
-                ["Baseline", f"{md(c.baseline_model)} (run {md(c.baseline_run)})"],
-                ["Candidate", f"{md(c.candidate_model)} (run {md(c.candidate_run)})"],
-                ["Suite", f"{md(c.suite_name)} ({md(c.suite_digest)})"],
+                *header_rows(c, {}, md, kind)[:3],
                 ["Evidence compared", md(c.created_at.isoformat(timespec="seconds"))],
             ],
         ),
@@ -325,13 +345,13 @@ def render_memo(
         "",
         todo("THE DECISION OWNER", "context: why this change, what users will notice."),
         "",
-        *_options(c, v, opts),
+        *_options(c, v, opts, kind),
         "",
-        *_evidence(c, mi),
+        *_evidence(c, mi, kind),
         "",
         *_tradeoffs(c),
         "",
-        *_safety(v),
+        *_safety(v, kind),
         "",
         *_recommendation(v, lead, notes),
         "",
@@ -353,7 +373,7 @@ def render_memo(
         "",
         md_rules_table(v),
         "",
-        *methods_lines(c, mi),
+        *methods_lines(c, mi, kind),
     ]
     # Untrusted text went through md() or a fence; this keeps one that missed both visible.
     return printable("\n".join(lines) + "\n")

@@ -121,6 +121,7 @@ def forest_svg(
     margin: float | None = None,
     flagged: Sequence[str] = (),
     open_labels: Sequence[str] = (),
+    everyone: str = "all examples",
 ) -> str:
     """One forest panel: a row per result of ``metric`` with its difference and interval.
 
@@ -130,7 +131,7 @@ def forest_svg(
     candidate in the metric's good direction. ``margin`` (in the metric's units) is drawn as
     a red line at the worst difference a non-inferiority rule accepts; rows whose label is in
     ``flagged`` (failed a blocking rule) are shaded red, in ``open_labels`` (left a blocking
-    rule open) amber.
+    rule open) amber. ``everyone`` labels the overall row.
     """
     width, x0, x1, tx = 940, 270, 620, 632
     top, n = 40, len(results)
@@ -198,7 +199,9 @@ def forest_svg(
     rows = []
     for i, r in enumerate(results):
         y = top + i * _ROW + _ROW / 2
-        label = slice_label(r) + (f" (n={r.n:,})" if r.slice_attribute is not None else "")
+        label = slice_label(r, everyone) + (
+            f" (n={r.n:,})" if r.slice_attribute is not None else ""
+        )
         rows.append(_t(x0 - 10, y + 4, _short(label), anchor="end"))
         a, b = scale(r.difference.low), scale(r.difference.high)
         rows.append(

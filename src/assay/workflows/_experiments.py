@@ -42,7 +42,7 @@ from assay.online import (
     segment_breakdown,
     without_columns,
 )
-from assay.reports import render_html, render_markdown, render_memo
+from assay.reports import experiment_kind, render_html, render_markdown, render_memo
 
 __all__ = ["DEFAULT_ROLLOUT_STEPS", "ExperimentReadout", "plan_rollout", "read_out_experiment"]
 
@@ -245,12 +245,14 @@ def _write_reports(
         else:
             comparison, judged = readout_comparison(result, t, plan=plan), None
         title = f"A/B readout: {t} against {result.control}"
+        # arms of users, not paired runs: the reports say users and arms, and show no flips
+        kind = experiment_kind({a: result.n_by_arm[a] for a in (result.control, t)})
         texts = {
-            "report.html": render_html(comparison, judged, title=title),
-            "report.md": render_markdown(comparison, judged, title=title),
+            "report.html": render_html(comparison, judged, title=title, kind=kind),
+            "report.md": render_markdown(comparison, judged, title=title, kind=kind),
         }
         if judged is not None:
-            memo = render_memo(comparison, judged, title=title)
+            memo = render_memo(comparison, judged, title=title, kind=kind)
             rollout = _rollout_for(result, plan, t, steps) if plan is not None else None
             # the rollout text quotes arm and metric names: shown, never obeyed, like the memo's
             texts["memo.md"] = _with_rollout(memo, printable(rollout)) if rollout else memo
