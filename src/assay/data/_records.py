@@ -103,7 +103,8 @@ def validate_records(
     location: Location,
     rename: Mapping[str, str] | None = None,
 ) -> pa.Table:
-    """Check ``table`` against the suite and return it in the record schema, sorted by id.
+    """Check ``table`` against the suite and return it in the record schema, sorted by
+    ``(example_id, sample_index)``.
 
     Slice attributes and clusters come from the suite; inputs and references too, unless the
     file has them. Raises :class:`DataError` naming file, line or row, column, expected and found.
@@ -215,7 +216,9 @@ def validate_records(
         samples = pa.chunked_array([np.zeros(n, dtype=np.int32)])
     code_np = codes.to_numpy().astype(np.int64)
     sample_np = samples.to_numpy().astype(np.int64)
-    key = code_np * (int(sample_np.max()) + 1) + sample_np
+    # records are kept sorted by (example_id, sample_index): the rank of each suite id in
+    # sorted order replaces its suite position, so comparisons pair stored runs by merge
+    key = _id_rank(suite_ids)[code_np] * (int(sample_np.max()) + 1) + sample_np
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     dup = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
@@ -312,6 +315,17 @@ def validate_records(
     if np.all(order == np.arange(n)):
         return result
     return result.take(pa.array(order))
+
+
+def _id_rank(ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Each id's position among the ids sorted (byte order); the ids are distinct."""
+    n = len(ids)
+    if n < 2 or pc.all(pc.less(ids.slice(0, n - 1), ids.slice(1))).as_py():
+        return np.arange(n, dtype=np.int64)
+    order = np.asarray(pc.sort_indices(ids).to_numpy(), dtype=np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n, dtype=np.int64)
+    return rank
 
 
 def _is_prefix_of(declared: pa.ChunkedArray, full: str) -> pa.ChunkedArray:

@@ -5,10 +5,12 @@ records, manifest or content digest."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -74,6 +76,38 @@ def _record_facts(records: pa.Table, stated_examples: int) -> dict[str, int]:
     return {"n_records": records.num_rows, "n_examples": int(n_examples), "n_errors": n_errors}
 
 
+def _sorted_records(records: pa.Table) -> pa.Table:
+    """The records sorted by ``(example_id, sample_index)``, stably; as they are when sorted.
+
+    Stored runs are kept in this order so that two runs pair by merge, and so that the content
+    digest does not depend on the order the records came in."""
+    keys = [k for k in ("example_id", "sample_index") if k in records.column_names]
+    n = records.num_rows
+    if n < 2:
+        return records
+    ids = records.column("example_id")
+    head, tail = ids.slice(0, n - 1), ids.slice(1)
+    try:
+        if pc.all(pc.less(head, tail)).as_py():
+            return records
+        if len(keys) == 2 and pc.all(pc.less_equal(head, tail)).as_py():
+            samples = records.column("sample_index")
+            later = pc.greater(samples.slice(1), samples.slice(0, n - 1))
+            if pc.all(pc.or_(pc.not_equal(head, tail), later)).as_py():
+                return records
+    except pa.ArrowNotImplementedError:
+        pass  # a type without an order check: sort, which says what it cannot order
+    try:
+        return records.sort_by([(k, "ascending") for k in keys])
+    except pa.ArrowNotImplementedError as exc:
+        raise DataError(
+            "records cannot be sorted by example id",
+            column="example_id",
+            expected="text or whole-number example ids",
+            found=str(ids.type),
+        ) from exc
+
+
 def _content_digest(run: Run, records: pa.Table) -> str:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, records.schema) as writer:
@@ -130,8 +164,11 @@ class SqlRunRepository:
 
         ``n_records`` and ``n_errors`` are counted from the records, and ``n_examples`` when
         the run leaves it 0 (hashing every example id costs more than the rest of the write).
-        An empty ``content_digest`` is computed from suite, model, params and records. If a run
-        with the same content is stored, it is returned with False and nothing is written.
+        The records are stored sorted by ``(example_id, sample_index)`` (a stable sort; records
+        already in that order are kept as they are). An empty ``content_digest`` is computed
+        from suite, model, params and the sorted records, so the same records in any order
+        give the same digest. If a run with the same content is stored, it is returned with
+        False and nothing is kept.
         Storing a different run under a stored run id raises
         :class:`~assay.errors.ImmutableError`.
         """
@@ -140,14 +177,25 @@ class SqlRunRepository:
         check_identifier(run.run_id, "run.run_id", "RunRepository.put")
         _check_lengths(run)
         facts = _record_facts(records, run.n_examples)
-        content = run.content_digest or _content_digest(run, records)
-        stored = run.model_copy(update={**facts, "status": "complete", "content_digest": content})
-        existing = self._existing(stored)
-        if existing is not None:
-            return existing, False
-        check_writable(self.engine)
+        records = _sorted_records(records)
         relative = f"{run.run_id}.{uuid.uuid4().hex[:8]}.parquet"
-        self.files.write_parquet(relative, records)
+        content, written = run.content_digest, False
+        if not content:
+            content, written = self._digest_while_writing(run, records, relative)
+        stored = run.model_copy(update={**facts, "status": "complete", "content_digest": content})
+        try:
+            existing = self._existing(stored)
+        except BaseException:
+            if written:
+                self.files.remove(relative)
+            raise
+        if existing is not None:
+            if written:
+                self.files.remove(relative)
+            return existing, False
+        if not written:
+            check_writable(self.engine)
+            self.files.write_parquet(relative, records)
         try:
             with write_transaction(self.engine) as conn:
                 self._insert(conn, stored, relative)
@@ -161,6 +209,28 @@ class SqlRunRepository:
                 raise StorageError(f"Storing run {run.run_id!r} failed: {exc}") from exc
             raise
         return stored, True
+
+    def _digest_while_writing(self, run: Run, records: pa.Table, relative: str) -> tuple[str, bool]:
+        """The content digest, and whether ``relative`` was written while computing it.
+
+        pyarrow releases the GIL while it encodes and writes Parquet, so the digest is computed
+        meanwhile; the caller removes the file if the same content turns out to be stored. A
+        read-only store only computes the digest (an identical stored run is still found)."""
+        try:
+            check_writable(self.engine)
+        except StorageError:
+            return _content_digest(run, records), False
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            writing = pool.submit(self.files.write_parquet, relative, records)
+            try:
+                content = _content_digest(run, records)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    writing.result()
+                self.files.remove(relative)
+                raise
+            writing.result()
+        return content, True
 
     def _existing(self, run: Run) -> Run | None:
         query = sa.select(runs.c.run_id, runs.c.content_digest).where(

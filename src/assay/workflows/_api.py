@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -223,6 +224,11 @@ def log_run(
         location=location or Location("<records>", "parquet"),
         rename=rename,
     )
+    # the records' digest (hashing Arrow buffers, which releases the GIL) is computed while
+    # the suite is stored, the records summarised and the manifest captured (git, packages)
+    pool = ThreadPoolExecutor(max_workers=1)
+    hashing = pool.submit(records_digest, table.drop_columns(["latency_ms"]))
+    pool.shutdown(wait=False)
     if given:  # only now: a refused ingest registers no suite
         st.suites.put(data.suite, data.examples)
     summaries = _summarise(table, data.suite)
@@ -243,7 +249,7 @@ def log_run(
             "suite": data.digest,
             "model": ref.model_dump(mode="json"),
             "params": dict(params or {}),
-            "records": records_digest(table.drop_columns(["latency_ms"])),
+            "records": hashing.result(),
         }
     )
     run = Run(
