@@ -107,6 +107,34 @@ def test_a_model_without_a_version_is_refused(home, tmp_path, capsys):
     assert str(assay.list_runs()[0].model) == "bot@unversioned"
 
 
+def test_evaluate_and_run_refuse_a_model_without_a_version_before_calling_it(
+    home, tmp_path, capsys
+):
+    suite = _suite(tmp_path)
+    calls: list[object] = []
+
+    def model(x: object) -> object:
+        calls.append(x)
+        return x
+
+    with pytest.raises(ConfigError, match="NAME@VERSION"):
+        assay.evaluate(model, suite=suite, model="bot")
+    assert calls == [] and assay.list_runs() == []
+    module = tmp_path / "echo_model.py"
+    module.write_text("def answer(x):\n    return x\n")
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        code = main(
+            ["run", "--suite", str(suite), "--model", "bot", "--callable", "echo_model:answer"]
+        )
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert code == 4 and "NAME@VERSION" in " ".join(capsys.readouterr().err.split())
+    assert assay.list_runs() == []
+
+
 def test_outputs_are_scored_with_the_declared_scorer(home, tmp_path, capsys):
     suite = _suite(tmp_path)
     right = {i for i in range(N) if i % 3 == 0}

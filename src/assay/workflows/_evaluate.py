@@ -28,7 +28,7 @@ from assay.runners import (
     not_yet_graded,
 )
 from assay.storage import Store
-from assay.workflows._api import LoggedRun, get_suite, log_run
+from assay.workflows._api import LoggedRun, _model_ref, get_suite, log_run
 from assay.workflows._store import resolve_store
 
 __all__ = ["as_adapter", "evaluate"]
@@ -125,6 +125,7 @@ def evaluate(
     """
     if not isinstance(model, ModelRef):
         check_instance(model, "model", "evaluate", str, "a model name NAME@VERSION or a ModelRef")
+        _model_ref(model)  # refused before the model runs, not after
     check_int(batch_size, "batch_size", "evaluate")
     check_int(samples, "samples", "evaluate")
     check_choice(backend, "backend", "evaluate", ("local", "ray"))
@@ -170,7 +171,7 @@ def evaluate(
     if judged:
         records = grade_records(data, records, judged, cache_dir=cache_dir)
         judge_provenance = {"judges": {k: v.describe() for k, v in judged.items()}}
-    ref = model if isinstance(model, ModelRef) else ModelRef.parse(model)
+    ref = _model_ref(model)  # NAME@VERSION, as the help says; NAME alone is refused
     return log_run(
         records,
         suite=data,
