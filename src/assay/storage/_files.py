@@ -19,15 +19,21 @@ import time
 import uuid
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fsspec
-import pyarrow as pa
-import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from assay._util import atomic_path, fsync_folder
+from assay._util._lazy import lazy_module
 from assay.errors import StorageError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+else:  # the database alone answers most commands: pyarrow loads when a record file is used
+    pa = lazy_module("pyarrow")
+    pq = lazy_module("pyarrow.parquet")
 
 __all__ = ["ORPHAN_GRACE_SECONDS", "FileRoot"]
 
