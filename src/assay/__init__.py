@@ -169,7 +169,7 @@ def __getattr__(name: str) -> Any:
     loaded = importlib.import_module(module)
     # what the API returns (runs, comparisons, verdicts) shows as a table in notebooks: the
     # reports package registers the renderers, imported on the first display, not here
-    from assay.core._html import register_html_module
+    from assay.core import register_html_module
 
     register_html_module("assay.reports")
     value = getattr(loaded, name)

@@ -5,7 +5,7 @@ on any machine.
 """
 
 from assay.core._digest import canonical_json, digest, short_digest
-from assay.core._html import html_for, register_html_renderer
+from assay.core._html import html_for, register_html_module, register_html_renderer
 from assay.core._text import UNPRINTABLE, escape_json, printable
 from assay.core.comparison import (
     Comparison,
@@ -70,6 +70,7 @@ __all__ = [
     "escape_json",
     "html_for",
     "printable",
+    "register_html_module",
     "register_html_renderer",
     "short_digest",
 ]

@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from assay._util import atomic_path, fsync_folder
-from assay._util._lazy import lazy_module
+from assay._util import atomic_path, fsync_folder, lazy_module
 from assay.errors import StorageError
 
 if TYPE_CHECKING:

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
-from assay._util import check_instance
-from assay._util._lazy import lazy_module
+from assay._util import check_instance, lazy_module
 from assay.core import Run, RunInfo, digest
 from assay.errors import ConfigError, DataError, ImmutableError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from assay._util import check_instance
-from assay._util._lazy import lazy_module
+from assay._util import check_instance, lazy_module
 from assay.core import Suite
 from assay.errors import DataError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction

@@ -165,7 +165,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f"assay.workflows.{module}"), name)
     # what these functions return shows as a table in notebooks: the reports package
     # registers the renderers, imported on the first display rather than here
-    from assay.core._html import register_html_module
+    from assay.core import register_html_module
 
     register_html_module("assay.reports")
     globals()[name] = value
