@@ -17,7 +17,7 @@ from typing import Any
 __all__ = ["html_for", "register_html_module", "register_html_renderer"]
 
 _RENDERERS: dict[type, Callable[[Any], str]] = {}
-_PENDING_MODULES: list[str] = []
+_RENDERER_MODULES: list[str] = []
 
 
 def register_html_renderer(kind: type, renderer: Callable[[Any], str]) -> None:
@@ -30,14 +30,14 @@ def register_html_renderer(kind: type, renderer: Callable[[Any], str]) -> None:
 
 def register_html_module(module: str) -> None:
     """Import ``module`` (which registers renderers when imported) on the first lookup."""
-    if module not in _PENDING_MODULES:
-        _PENDING_MODULES.append(module)
+    if module not in _RENDERER_MODULES:
+        _RENDERER_MODULES.append(module)
 
 
 def html_for(value: object) -> str | None:
     """The HTML of ``value`` by the renderer registered for its type, or ``None``."""
-    while _PENDING_MODULES:
-        importlib.import_module(_PENDING_MODULES.pop(0))
+    for module in _RENDERER_MODULES:  # imported once; later calls find it in sys.modules
+        importlib.import_module(module)
     for kind in type(value).__mro__:
         renderer = _RENDERERS.get(kind)
         if renderer is not None:
