@@ -167,9 +167,11 @@ def __getattr__(name: str) -> Any:
     except KeyError:
         raise AttributeError(f"module 'assay' has no attribute {name!r}") from None
     loaded = importlib.import_module(module)
-    # what the API returns (runs, comparisons, verdicts) shows as a table in notebooks once
-    # the renderers are registered; the reports package registers them when imported
-    importlib.import_module("assay.reports")
+    # what the API returns (runs, comparisons, verdicts) shows as a table in notebooks: the
+    # reports package registers the renderers, imported on the first display, not here
+    from assay.core import register_html_module
+
+    register_html_module("assay.reports")
     value = getattr(loaded, name)
     globals()[name] = value
     return value

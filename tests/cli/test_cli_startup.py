@@ -1,9 +1,11 @@
 """The command line starts without the heavy libraries a command may not need.
 
 ``assay --help`` must start at once, so importing ``assay.cli`` may load Typer and rich but
-not pandas, numpy, scipy, pyarrow, SQLAlchemy or Alembic; listing runs may load SQLAlchemy
-but never pandas, scipy or Alembic (a store at the current schema needs no migration tool).
-Each check runs in a fresh interpreter, so modules an earlier test imported do not count.
+not pandas, numpy, scipy, pyarrow, SQLAlchemy or Alembic; listing runs reads only the database,
+so it may load SQLAlchemy but never pyarrow, numpy, pandas, scipy or Alembic (a store at the
+current schema needs no migration tool), nor the statistics, gates or reports. A comparison
+loads no policies, reports or runners. Each check runs in a fresh interpreter, so modules an
+earlier test imported do not count.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ SRC = str(Path(assay.__file__).resolve().parents[1])
 HEAVY = ("pandas", "scipy", "numpy", "pyarrow", "sqlalchemy", "alembic")
 
 
-def _loaded(code: str, cwd: Path, env: dict[str, str] | None = None) -> list[str]:
-    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+def _loaded(
+    code: str, cwd: Path, env: dict[str, str] | None = None, watch: tuple[str, ...] = HEAVY
+) -> list[str]:
+    """Which of the modules ``watch`` a fresh interpreter has loaded after running ``code``."""
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(m for m in {watch!r} if m in sys.modules)))"
     done = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=cwd,
@@ -53,20 +58,51 @@ def test_help_loads_no_heavy_library(tmp_path):
     assert _loaded(code, tmp_path) == []
 
 
-def test_listing_runs_needs_no_pandas_scipy_or_alembic(tmp_path, monkeypatch):
+def _store_with_two_runs(tmp_path: Path, monkeypatch) -> tuple[dict[str, str], str, str]:
+    """A store under ``tmp_path`` with two runs of one suite; the environment that finds it."""
     home = tmp_path / ".assay"
     monkeypatch.setenv("ASSAY_HOME", str(home))
     monkeypatch.delenv("ASSAY_DB", raising=False)
     ids = [f"e{i}" for i in range(20)]
     suite = assay.make_suite("s", [{"example_id": x} for x in ids], metrics=["accuracy"])
-    scores = (np.arange(20) % 3 == 0).astype(float)
-    assay.log_run(pa.table({"example_id": ids, "accuracy": scores}), suite=suite, model="m@1")
+    run_ids = []
+    for model, every in (("m@1", 3), ("m@2", 2)):
+        scores = (np.arange(20) % every == 0).astype(float)
+        table = pa.table({"example_id": ids, "accuracy": scores})
+        run_ids.append(assay.log_run(table, suite=suite, model=model).run.run_id)
     env = {**os.environ, "ASSAY_HOME": str(home)}
     env.pop("ASSAY_DB", None)
+    return env, run_ids[0], run_ids[1]
+
+
+def test_listing_runs_reads_the_database_only(tmp_path, monkeypatch):
+    env, _, _ = _store_with_two_runs(tmp_path, monkeypatch)
     code = "from assay.cli import main\nassert main(['runs', 'list']) == 0"
     loaded = _loaded(code, tmp_path, env)
-    assert "sqlalchemy" in loaded  # the store was really read
-    assert not {"pandas", "scipy", "alembic"} & set(loaded), loaded
+    assert loaded == ["sqlalchemy"]  # the store was really read, and nothing heavier loaded
+    layers = ("assay.storage", "assay.data", "assay.stats", "assay.gates", "assay.reports")
+    assert _loaded(code, tmp_path, env, layers) == ["assay.storage"]
+
+
+def test_comparing_loads_no_policies_reports_or_runners(tmp_path, monkeypatch):
+    env, first, second = _store_with_two_runs(tmp_path, monkeypatch)
+    code = f"from assay.cli import main\nassert main(['compare', {first!r}, {second!r}]) == 0"
+    watch = ("assay.compare", "assay.gates", "assay.reports", "assay.runners")
+    assert _loaded(code, tmp_path, env, watch) == ["assay.compare"]
+
+
+def test_a_comparison_shows_as_a_table_with_the_reports_loaded_on_first_display(
+    tmp_path, monkeypatch
+):
+    env, first, second = _store_with_two_runs(tmp_path, monkeypatch)
+    code = (
+        "import sys, assay\n"
+        f"c = assay.compare_runs({first!r}, {second!r})\n"
+        "assert 'assay.reports' not in sys.modules\n"
+        "html = c._repr_html_()\n"
+        "assert html is not None and '<table' in html and 'accuracy' in html, html"
+    )
+    assert _loaded(code, tmp_path, env, ("assay.reports",)) == ["assay.reports"]
 
 
 def test_the_head_revision_read_from_the_files_is_alembics():

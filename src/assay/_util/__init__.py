@@ -13,6 +13,8 @@
   duplicate keys, tags); :func:`brief` quotes a found value in at most 80 characters.
 * :class:`Registry`: named extension points with a decorator, an entry-point group and one
   duplicate policy.
+* :func:`lazy_module`: a library imported on first attribute access, for one a command may
+  never need.
 
 Nothing here imports numpy, pyarrow or pydantic at module level, so the vocabulary layer may
 use it too.
@@ -20,6 +22,7 @@ use it too.
 
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
+from assay._util._lazy import lazy_module
 from assay._util._optional import require
 from assay._util._registry import Registry
 from assay._util._validate import (
@@ -45,6 +48,7 @@ __all__ = [
     "check_probability",
     "check_rng",
     "fsync_folder",
+    "lazy_module",
     "load_yaml",
     "parse_yaml",
     "renamed_parameters",

@@ -4,19 +4,11 @@ Identities are content digests: the same examples and definitions give the same 
 on any machine.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from assay.core._digest import canonical_json, digest, short_digest
-from assay.core._html import html_for, register_html_renderer
+from assay.core._html import html_for, register_html_module, register_html_renderer
 from assay.core._text import UNPRINTABLE, escape_json, printable
-from assay.core.comparison import (
-    Comparison,
-    Coverage,
-    Flip,
-    FlipCount,
-    Interval,
-    MetricComparison,
-    PlannedStop,
-    RunErrors,
-)
 from assay.core.decision import Approval, Decision, LedgerEntry
 from assay.core.manifest import CodeVersion, Manifest, ManifestDifference, diff_manifests
 from assay.core.model import ModelRef
@@ -31,6 +23,18 @@ from assay.core.suite import (
     Task,
 )
 from assay.core.verdict import RuleOutcome, Verdict, VerdictResult
+
+if TYPE_CHECKING:
+    from assay.core.comparison import (
+        Comparison,
+        Coverage,
+        Flip,
+        FlipCount,
+        Interval,
+        MetricComparison,
+        PlannedStop,
+        RunErrors,
+    )
 
 __all__ = [
     "RESERVED_COLUMNS",
@@ -70,6 +74,36 @@ __all__ = [
     "escape_json",
     "html_for",
     "printable",
+    "register_html_module",
     "register_html_renderer",
     "short_digest",
 ]
+
+# The comparison's models are the largest to build; commands that only list or show runs never
+# use them, so they load on first use.
+_COMPARISON = frozenset(
+    {
+        "Comparison",
+        "Coverage",
+        "Flip",
+        "FlipCount",
+        "Interval",
+        "MetricComparison",
+        "PlannedStop",
+        "RunErrors",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _COMPARISON:
+        raise AttributeError(f"module 'assay.core' has no attribute {name!r}")
+    from assay.core import comparison
+
+    value = getattr(comparison, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _COMPARISON)

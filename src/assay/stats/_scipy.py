@@ -7,24 +7,12 @@ Importing ``scipy.stats`` costs one to two seconds; a command that never needs a
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
+
+from assay._util import lazy_module
 
 __all__ = ["optimize", "special", "stats"]
 
-
-class _LazyModule:
-    def __init__(self, name: str) -> None:
-        self._name = name
-        self._module: ModuleType | None = None
-
-    def __getattr__(self, attr: str) -> Any:
-        if self._module is None:
-            self._module = importlib.import_module(self._name)
-        return getattr(self._module, attr)
-
-
-stats: Any = _LazyModule("scipy.stats")
-optimize: Any = _LazyModule("scipy.optimize")
-special: Any = _LazyModule("scipy.special")
+stats: Any = lazy_module("scipy.stats")
+optimize: Any = lazy_module("scipy.optimize")
+special: Any = lazy_module("scipy.special")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from assay.core import Approval, Decision, LedgerEntry, Run, RunInfo, Suite, Verdict
 from assay.storage._ledger import LedgerVerification
 from assay.storage._query import RunQuery
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["ArtifactRepository", "DecisionRepository", "RunRepository", "SuiteRepository"]
 

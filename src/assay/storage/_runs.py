@@ -11,14 +11,12 @@ import math
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
-from assay._util import check_instance
+from assay._util import check_instance, lazy_module
 from assay.core import Run, RunInfo, digest
 from assay.errors import ConfigError, DataError, ImmutableError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction
@@ -46,6 +44,13 @@ from assay.storage._run_notes import (
 from assay.storage._run_query import check_names, select_runs
 from assay.storage._run_refs import find_run
 from assay.storage._schema import run_metrics, run_params, run_tags, runs, suites
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+else:  # listing and reading runs is SQL only: pyarrow loads when a record file is used
+    pa = lazy_module("pyarrow")
+    pc = lazy_module("pyarrow.compute")
 
 __all__ = ["SqlRunRepository"]
 

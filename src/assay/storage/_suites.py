@@ -5,17 +5,22 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
 import sqlalchemy as sa
 
-from assay._util import check_instance
+from assay._util import check_instance, lazy_module
 from assay.core import Suite
 from assay.errors import DataError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction
 from assay.storage._files import FileRoot
 from assay.storage._rows import check_length, check_text, like_prefix
 from assay.storage._schema import suites
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:  # suites are SQL rows: pyarrow loads when their examples file is used
+    pa = lazy_module("pyarrow")
 
 __all__ = ["SqlSuiteRepository"]
 

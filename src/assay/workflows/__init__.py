@@ -163,6 +163,11 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'assay.workflows' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"assay.workflows.{module}"), name)
+    # what these functions return shows as a table in notebooks: the reports package
+    # registers the renderers, imported on the first display rather than here
+    from assay.core import register_html_module
+
+    register_html_module("assay.reports")
     globals()[name] = value
     return value
 

@@ -9,10 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING, Any
 
 from assay._util import brief, renamed_parameters
 from assay.core import (
@@ -25,23 +22,17 @@ from assay.core import (
     diff_manifests,
     digest,
 )
-from assay.data import (
-    Location,
-    SampleSummary,
-    SuiteData,
-    detect_format,
-    load_suite,
-    read_table,
-    records_digest,
-    scorable_metrics,
-    summarise_samples,
-    validate_records,
-)
-from assay.data import summarise_records as _summarise
 from assay.errors import ConfigError, CoverageWarning, DataError, ParameterError
 from assay.storage import MetricFilter, RunQuery, Store, TagChange, check_tags
 from assay.workflows._capture import capture_manifest
 from assay.workflows._store import resolve_store
+
+if TYPE_CHECKING:
+    # listing and reading runs is SQL only: pyarrow and the data layer load where records
+    # are read or written, in the functions below
+    import pyarrow as pa
+
+    from assay.data import Location, SampleSummary, SuiteData
 
 __all__ = [
     "LoggedRun",
@@ -129,6 +120,8 @@ def _store(store: Store | None) -> Store:
 
 def register_suite(suite: SuiteData | str | Path, *, store: Store | None = None) -> SuiteData:
     """Store a suite (a :class:`SuiteData` or a YAML path); idempotent by content digest."""
+    from assay.data import SuiteData, load_suite
+
     st = _store(store)
     data = suite if isinstance(suite, SuiteData) else load_suite(suite)
     st.suites.put(data.suite, data.examples)
@@ -152,6 +145,8 @@ def get_suite(ref: SuiteData | str | Path, *, store: Store | None = None) -> Sui
 def _resolve_suite(ref: SuiteData | str | Path, st: Store) -> tuple[SuiteData, bool]:
     """The suite, and whether it was given (object or YAML) rather than found in the store;
     nothing is stored, so a caller can refuse bad records before registering anything."""
+    from assay.data import SuiteData, load_suite
+
     if isinstance(ref, SuiteData):
         return ref, True
     path = Path(ref)
@@ -162,6 +157,8 @@ def _resolve_suite(ref: SuiteData | str | Path, st: Store) -> tuple[SuiteData, b
 
 
 def _to_table(records: Any) -> pa.Table:
+    import pyarrow as pa
+
     if isinstance(records, pa.Table):
         return records
     if hasattr(records, "to_arrow"):  # polars
@@ -208,6 +205,11 @@ def log_run(
     issue a :class:`~assay.errors.CoverageWarning`. An identical run already stored is
     returned as it is, with ``tags`` set on it (``LoggedRun.tags_added``).
     """
+    import pyarrow.compute as pc
+
+    from assay.data import Location, records_digest, scorable_metrics, validate_records
+    from assay.data import summarise_records as _summarise
+
     st = _store(store)
     data, given = _resolve_suite(suite, st)
     ref = _model_ref(model)
@@ -288,6 +290,8 @@ def ingest(
     provenance: Mapping[str, Any] | None = None,
 ) -> LoggedRun:
     """Record a run from a JSONL, CSV or Parquet file of per-example results."""
+    from assay.data import Location, detect_format, read_table
+
     p = Path(path)
     kind = detect_format(p, fmt)
     table = read_table(p, kind)
@@ -353,6 +357,8 @@ def sample_summaries(
 ) -> list[SampleSummary]:
     """Per metric, how a run's repeated samples of an example vary, with pass@k (empty when
     every example has one sample)."""
+    from assay.data import summarise_samples
+
     st = _store(store)
     found = run if isinstance(run, Run) else st.runs.get(run_ref(run, function="sample_summaries"))
     if found.n_records <= found.n_examples:

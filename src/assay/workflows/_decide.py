@@ -28,8 +28,6 @@ from assay.core import (
     digest,
 )
 from assay.errors import ConfigError, ParameterError, SelfComparisonWarning
-from assay.gates import Policy, default_policy, evaluate_policy, load_policy, policy_to_yaml
-from assay.reports import render_html, render_markdown, render_memo
 from assay.storage import LedgerVerification, Store
 from assay.workflows._api import get_run
 from assay.workflows._evidence import EvidenceFile, evidence_files
@@ -38,6 +36,10 @@ from assay.workflows._store import resolve_store
 
 if TYPE_CHECKING:
     import numpy as np
+
+    # a comparison alone needs neither policies nor reports: the functions that gate or
+    # write reports import them
+    from assay.gates import Policy
 
 __all__ = [
     "DecisionDetails",
@@ -132,6 +134,8 @@ def _warn_if_self(base_id: str, cand_id: str, base_records: object, cand_records
 
 def resolve_policy(policy: Policy | str | Path | None) -> Policy:
     """A policy object, a YAML path, or ``None`` for the shipped default policy."""
+    from assay.gates import Policy, default_policy, load_policy
+
     if isinstance(policy, Policy):
         return policy
     if policy is None:
@@ -142,6 +146,8 @@ def resolve_policy(policy: Policy | str | Path | None) -> Policy:
 
 def gate(comparison: Comparison, policy: Policy | str | Path | None = None) -> VerdictResult:
     """Judge a comparison with a policy: SHIP, BLOCK or INCONCLUSIVE, rule by rule."""
+    from assay.gates import evaluate_policy
+
     check_instance(comparison, "comparison", "gate", Comparison, "a Comparison")
     return evaluate_policy(resolve_policy(policy), comparison)
 
@@ -159,6 +165,8 @@ def write_reports(
     """Write ``report.html``, ``report.md`` and (with a verdict) ``memo.md`` into the folder
     ``output`` (created when missing); each file appears whole or not at all. ``policy``, the
     policy that judged, gives the memo its rollback margins."""
+    from assay.reports import render_html, render_markdown, render_memo
+
     check_instance(comparison, "comparison", "write_reports", Comparison, "a Comparison")
     if verdict is not None:
         check_instance(
@@ -206,6 +214,8 @@ def gate_runs(
 
     Nothing is recorded; :func:`decide` does this and records the decision in the ledger.
     """
+    from assay.gates import evaluate_policy
+
     _check_runs(baseline, candidate, "gate_runs")
     chosen = resolve_policy(policy)
     st = resolve_store(store)
@@ -258,6 +268,8 @@ def decide(
     The decision's id is derived from the runs, the policy and the verdict, so deciding the
     same thing twice records it once.
     """
+    from assay.gates import policy_to_yaml
+
     _check_runs(baseline, candidate, "decide")
     check_instance(output, "output", "decide", (str, Path), "a folder path (str or Path)")
     st = resolve_store(store)

@@ -21,7 +21,6 @@ import pyarrow.compute as pc
 from assay.core import Comparison, Interval, PlannedStop, Run, Suite
 from assay.errors import AssayError
 from assay.metrics import get_metric
-from assay.runners import EarlyStop, evaluation_order, replay_early_stop
 
 __all__ = ["attach_planned_stop", "example_scores", "stop_metric_problem"]
 
@@ -112,6 +111,9 @@ def _check(
     suite: Suite,
     example_ids: Callable[[], list[str]],
 ) -> tuple[PlannedStop | None, str]:
+    # the runners (HTTP clients, adapters) load only for a run that was stopped by plan
+    from assay.runners import EarlyStop, evaluation_order, replay_early_stop
+
     params: Mapping[str, Any] = stop["parameters"]
     paired_with = params.get("baseline_run")
     if stop.get("comparison") != "paired":
