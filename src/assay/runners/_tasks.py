@@ -15,6 +15,7 @@ import copy
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -74,6 +75,7 @@ class PromptTemplate:
             raise ParameterError("text", "PromptTemplate", "a non-empty string", text)
         self.text = text
         self._compiled: Any = None
+        self._pieces = _plain_pieces(text)
 
     @property
     def digest(self) -> str:
@@ -106,6 +108,18 @@ class PromptTemplate:
         template itself is not valid Jinja.
         """
         template = self._template()
+        pieces = self._pieces
+        if pieces is not None:
+            # text and plain `{{ name }}` fields: what Jinja renders, without its per-call work
+            parts = [pieces[0]]
+            for i in range(1, len(pieces), 2):
+                value = fields.get(pieces[i])
+                if value is None:
+                    break  # missing or null: Jinja says which, in its words
+                parts.append(str(value))
+                parts.append(pieces[i + 1])
+            else:
+                return "".join(parts)
         try:
             return str(template.render({k: _or_null(v, k) for k, v in fields.items()}))
         except Exception as exc:
@@ -118,6 +132,27 @@ class PromptTemplate:
 
     def __repr__(self) -> str:
         return f"PromptTemplate(digest={self.digest[:12]!r})"
+
+
+_PLAIN_FIELD = re.compile(r"\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}\}")
+# names Jinja reads as constants or as its own objects, never as an example's field
+_NOT_FIELDS = frozenset(
+    {"true", "false", "none", "True", "False", "None", "self", "loop", "super", "caller"}
+)
+
+
+def _plain_pieces(text: str) -> tuple[str, ...] | None:
+    """``(text, name, text, ..., text)`` when the template is only text and ``{{ name }}``
+    fields, else None (Jinja renders it). Text with Jinja syntax or a carriage return (Jinja
+    rewrites line ends) is left to Jinja."""
+    pieces = _PLAIN_FIELD.split(text)
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            if piece in _NOT_FIELDS:
+                return None
+        elif "{{" in piece or "{%" in piece or "{#" in piece or "\r" in piece:
+            return None
+    return tuple(pieces)
 
 
 def _or_null(value: Any, name: Any) -> Any:

@@ -4,6 +4,7 @@ its metric and tag names exist."""
 from __future__ import annotations
 
 import difflib
+import functools
 import operator
 import re
 from collections.abc import Callable
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 
 from assay._util import brief
 from assay.errors import ConfigError
-from assay.storage._query import RunQuery
+from assay.storage._query import MetricFilter, RunQuery
 from assay.storage._rows import like_prefix
 from assay.storage._schema import run_metrics, run_tags, runs
 
@@ -29,9 +30,46 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def select_runs(query: RunQuery) -> sa.Select[str, str]:
-    """The statement selecting id and ``info`` JSON of matching runs, ordered and limited."""
-    statement = sa.select(runs.c.run_id, runs.c.info)
+def select_runs(query: RunQuery, *, with_info: bool = True) -> sa.Select[Any]:
+    """The statement selecting the id (and ``info`` JSON) of matching runs, ordered and
+    limited; built once per distinct query, since repeated listings ask the same."""
+    try:
+        return _cached_select(_shape(query), with_info)
+    except TypeError:  # a filter value that cannot be a cache key
+        return _select(query, with_info)
+
+
+def _shape(query: RunQuery) -> tuple[Any, ...]:
+    # types are part of the key: True, 1 and 1.0 are equal as keys but bind differently
+    return (
+        query.suite,
+        query.model,
+        tuple((k, type(v), v) for k, v in query.tags.items()),
+        tuple((f.metric, f.op, type(f.value), f.value) for f in query.metric_filters),
+        query.sort,
+        query.descending,
+        query.limit,
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_select(shape: tuple[Any, ...], with_info: bool) -> sa.Select[Any]:
+    suite, model, tags, filters, sort, descending, limit = shape
+    query = RunQuery(
+        suite=suite,
+        model=model,
+        tags={k: v for k, _, v in tags},
+        metric_filters=[MetricFilter(m, op, v) for m, op, _, v in filters],
+        sort=sort,
+        descending=descending,
+        limit=limit,
+    )
+    return _select(query, with_info)
+
+
+def _select(query: RunQuery, with_info: bool) -> sa.Select[Any]:
+    columns = (runs.c.run_id, runs.c.info) if with_info else (runs.c.run_id,)
+    statement = sa.select(*columns)
     if query.suite is not None:
         match = runs.c.suite_name == query.suite
         if _HEX_PREFIX.match(query.suite):

@@ -56,6 +56,7 @@ __all__ = ["SqlRunRepository"]
 
 _RUN_INFOS = TypeAdapter(list[RunInfo])
 _CACHED_INFOS = 50_000
+_IDS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
 
 
 def _finite(value: float) -> float | None:
@@ -371,17 +372,24 @@ class SqlRunRepository:
         their ``tags``, ``params`` or ``metrics``; ``model_copy(deep=True)`` gives a private copy.
         """
         query = query or RunQuery()
-        statement = select_runs(query)
-        with read_connection(self.engine) as conn:
-            rows = conn.execute(statement).all()
-            check_names(conn, query, matched=bool(rows))
-            changed = retagged(conn, (run_id for run_id, _ in rows))
-            tags = current_tags(conn, changed) if changed else {}
         infos = self._infos
-        new = [text for run_id, text in rows if run_id not in infos]
+        with read_connection(self.engine) as conn:
+            if infos:
+                # runs parsed before need only their ids; the text is read for the others
+                ids = list(conn.execute(select_runs(query, with_info=False)).scalars())
+                new = _info_texts(conn, [run_id for run_id in ids if run_id not in infos])
+            else:
+                rows = conn.execute(select_runs(query)).all()
+                ids = [run_id for run_id, _ in rows]
+                new = [text for _, text in rows]
+            check_names(conn, query, matched=bool(ids))
+            changed = retagged(conn, ids)
+            tags = current_tags(conn, changed) if changed else {}
         if new:
             if len(infos) + len(new) > _CACHED_INFOS:
+                kept = {run_id: infos[run_id] for run_id in ids if run_id in infos}
                 infos.clear()
+                infos.update(kept)  # this listing's runs stay, the others go
             # One JSON array validated at once is faster than a call per run.
             for info in _RUN_INFOS.validate_json("[" + ",".join(new) + "]"):
                 infos[info.run_id] = info
@@ -389,5 +397,15 @@ class SqlRunRepository:
             with_current_tags(infos[run_id], tags.get(run_id, {}))
             if run_id in changed
             else infos[run_id]
-            for run_id, _ in rows
+            for run_id in ids
         ]
+
+
+def _info_texts(conn: sa.Connection, run_ids: list[str]) -> list[str]:
+    """The ``info`` JSON of these runs (in no particular order)."""
+    texts: list[str] = []
+    for start in range(0, len(run_ids), _IDS_PER_QUERY):
+        chunk = run_ids[start : start + _IDS_PER_QUERY]
+        found = conn.execute(sa.select(runs.c.info).where(runs.c.run_id.in_(chunk)))
+        texts.extend(found.scalars())
+    return texts

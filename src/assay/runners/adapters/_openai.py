@@ -277,6 +277,16 @@ class OpenAIAdapter:
         return f"OpenAIAdapter(model={self.model!r}, endpoint={self.endpoint!r}, url={self.url!r})"
 
 
+def _chat_content(body: Any) -> str | None:
+    """A chat answer's text when the body has the usual shape; None leaves it to the checks
+    of :func:`parse_output`, which say what is wrong."""
+    try:
+        content = body["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return content if isinstance(content, str) else None
+
+
 class _OpenAIClient:
     """One run's connection: session, rate limits, and the parsing of answers."""
 
@@ -314,7 +324,9 @@ class _OpenAIClient:
             )
         body = outcome.body
         try:
-            output = parse_output(self.adapter.endpoint, body)
+            output = _chat_content(body) if self.adapter.endpoint == "chat" else None
+            if output is None:
+                output = parse_output(self.adapter.endpoint, body)
         except Shape as shape:
             return ModelResponse(
                 latency_ms=outcome.latency_ms,
