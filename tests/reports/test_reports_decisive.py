@@ -145,7 +145,12 @@ def test_rollback_criteria_are_the_baseline_moved_by_the_policys_margins() -> No
         "1.0-point margin of rule non\\_inferiority)." in plan
     )
     # No regression on any slice (margin 0): each slice's own baseline.
-    assert "- correct on language=de: roll back if it falls below 70.0% (baseline 70.0%" in plan
+    # no margin: the rule's own test decides, never one live reading under the baseline
+    assert (
+        "- correct on language=de: roll back if live data show it significantly below the "
+        "baseline's 70.0% (rule no\\_slice\\_regression's one-sided test" in plan
+    )
+    assert "falls below 70.0%" not in plan
     # The error budget is the policy's 5% maximum, not the candidate's observed rate.
     assert "roll back if live errors rise above 5.0% of requests" in plan
     assert "0.25% in this evaluation" in plan  # 3 of 1,200

@@ -27,7 +27,7 @@ from assay.core import (
     Verdict,
     VerdictResult,
 )
-from assay.reports import ReportLimits, render_markdown, render_memo
+from assay.reports import ReportLimits, render_html, render_markdown, render_memo
 from assay.testing import HOSTILE_TEXTS as HOSTILE
 from assay.testing import REPORT_TIME as WHEN
 from assay.testing import report_comparison as make_comparison
@@ -113,6 +113,28 @@ def test_fences_outlast_backticks_inside_untrusted_text() -> None:
     assert "`````text\n" + evil + "\n`````" in out
     html = _to_html(out)
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_a_stored_string_reference_is_shown_like_the_outputs() -> None:
+    # inputs and references are stored as JSON text; a string shows as itself, a structure
+    # as its JSON, so a correct answer never looks like a mismatch over quotes
+    flip = Flip(
+        example_id="e",
+        metric="accuracy",
+        baseline_score=1,
+        candidate_score=0,
+        input='{"age": 41}',
+        reference='">50K"',
+        baseline_output=">50K",
+        candidate_output="<=50K",
+    )
+    c = make_comparison(n_flips=0).model_copy(update={"flips": [flip]})
+    out = render_markdown(c)
+    assert "```text\n>50K\n```" in out and '">50K"' not in out
+    assert '{"age": 41}' in out
+    html = render_html(c)
+    assert '<div class="label">reference</div><div><pre class="untrusted">&gt;50K</pre>' in html
+    assert "&quot;&gt;50K&quot;" not in html
 
 
 def test_caps_are_said() -> None:

@@ -133,13 +133,15 @@ def print_comparison(c: Comparison, *, slices: int | None = 12) -> None:
         console.print(safe(c.early_stop_note))
 
 
+def without_word(summary: str, word: str) -> str:
+    """A verdict's summary without its leading verdict word: a line prints the word once."""
+    return summary[len(word) + 1 :].lstrip() if summary.startswith(f"{word}:") else summary
+
+
 def print_verdict(v: VerdictResult) -> None:
     """The verdict word once, with its summary, then every rule."""
     word = v.verdict.value
-    summary = v.summary
-    if summary.startswith(f"{word}:"):
-        summary = summary[len(word) + 1 :].lstrip()
-    console.print(f"\n[{_STYLE[word]}]{word}[/]: {safe(summary)}")
+    console.print(f"\n[{_STYLE[word]}]{word}[/]: {safe(without_word(v.summary, word))}")
     table = new_table(
         f"policy {safe(v.policy)}",
         ("tier", "rule", "outcome", "blocking", "reason"),

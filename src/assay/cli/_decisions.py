@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 import assay
-from assay.cli._decide import _STYLE
+from assay.cli._decide import _STYLE, without_word
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 
@@ -91,7 +91,8 @@ def decisions_show(
         )
         return
     console.print(
-        f"[bold]{safe(d.title)}[/]\n[{_STYLE[d.verdict.value]}]{d.verdict.value}[/] {safe(d.summary)}"
+        f"[bold]{safe(d.title)}[/]\n[{_STYLE[d.verdict.value]}]{d.verdict.value}[/]: "
+        f"{safe(without_word(d.summary, d.verdict.value))}"
     )
     console.print(
         f"decision {d.decision_id}; policy {safe(d.policy)} {d.policy_digest[:12]}; "

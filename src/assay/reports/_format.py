@@ -15,6 +15,7 @@ ASCII hyphen.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -261,3 +262,15 @@ def truncate(text: str, limit: int) -> tuple[str, int | None]:
     if len(text) <= limit:
         return text, None
     return text[:limit], len(text)
+
+
+def stored_text(value: str | None) -> str | None:
+    """An example's stored input or reference (JSON text) as a reader expects it: a string
+    as itself, like the outputs beside it; anything structured as its JSON."""
+    if value is None:
+        return None
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    return decoded if isinstance(decoded, str) else value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from assay.core import Comparison, Flip
 from assay.reports._content import MethodIndex, ReportLimits, resampling_summary
 from assay.reports._flips import flip_groups, flip_summary
-from assay.reports._format import direction, is_operational, number, truncate
+from assay.reports._format import direction, is_operational, number, stored_text, truncate
 from assay.reports._html_parts import cell_difference, cell_values, e, table, untrusted
 from assay.reports._kind import OFFLINE, ReportKind
 
@@ -21,8 +21,8 @@ __all__ = [
 
 def _flip_card(i: int, f: Flip, limits: ReportLimits) -> str:
     fields = (
-        ("input", f.input),
-        ("reference", f.reference),
+        ("input", stored_text(f.input)),
+        ("reference", stored_text(f.reference)),
         ("baseline output", f.baseline_output),
         ("candidate output", f.candidate_output),
     )

@@ -35,6 +35,7 @@ from assay.reports._format import (
     number,
     pvalue_text,
     slice_label,
+    stored_text,
     units_of,
     values_text,
 )
@@ -198,8 +199,8 @@ def _flips(c: Comparison, limits: ReportLimits) -> list[str]:
                 f"{number(f.candidate_score, 3)} (change {number(f.change, 3, signed=True)})",
             ]
             for label, text in (
-                ("Input", f.input),
-                ("Reference", f.reference),
+                ("Input", stored_text(f.input)),
+                ("Reference", stored_text(f.reference)),
                 ("Baseline output", f.baseline_output),
                 ("Candidate output", f.candidate_output),
             ):

@@ -95,7 +95,14 @@ def _margin_line(res: MetricComparison, m: float | None, rule: RuleOutcome) -> s
         )
     limit = base - m if res.goal == "higher" else base + m
     if m == 0:
-        why = f"baseline {value_text(base, u)}; rule {md(rule.rule)} allows no regression"
+        # no margin: a single live reading under the baseline is noise on a small slice; the
+        # criterion is the rule's own test, as the gate applied it
+        word = "below" if res.goal == "higher" else "above"
+        return (
+            f"- {md(res.label)}: roll back if live data show it significantly {word} the "
+            f"baseline's {value_text(base, u)} (rule {md(rule.rule)}'s one-sided test, as the "
+            f"gate applied it; not on one reading {word} it)."
+        )
     else:
         why = f"baseline {value_text(base, u)} {sign} the {_size(m, u)} margin of rule {md(rule.rule)}"
     return _crossing(res, limit, why, u)
@@ -197,8 +204,10 @@ def rollout(
         *intro,
         md_table(["Stage", "Traffic", "Entry criteria (gates)", "Minimum duration", "Owner"], rows),
         "",
-        "Rollback criteria (guardrails), measured on live traffic at every stage; each limit "
-        "is the baseline's value moved by the policy's margin, or the policy's own limit:",
+        "Rollback criteria (guardrails), measured on live traffic at every stage (metrics that "
+        "need references, on a labelled sample of it); each limit is the baseline's value "
+        "moved by the policy's margin, or the policy's own limit, and is crossed when the live "
+        "interval lies beyond it, as the gate judged:",
         "",
         *(guards or ["- No blocking rule in the policy: define rollback criteria below."]),
         *(["", "Watched, not rollback criteria:", "", *watch] if watch else []),
