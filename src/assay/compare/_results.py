@@ -131,9 +131,12 @@ def metric_rows(
     small = empty = 0
     for f, family in enumerate(layout.families):
         for v, value in enumerate(family.values):
-            r = outcome.groups[f][v] if f < len(outcome.groups) else None
+            groups = outcome.groups[f] if f < len(outcome.groups) else []
+            r = groups[v] if v < len(groups) else None
             if r is None:
-                empty += family.attribute is not None
+                # a value without pairs is missing only where the metric is sliced at all
+                # (latency quantiles are compared overall only)
+                empty += family.attribute is not None and any(g is not None for g in groups)
                 continue
             notes = _notes(r)
             d = r.difference
