@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 import assay
+from assay.cli._numbers import summary
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 
@@ -21,8 +22,6 @@ db_app = typer.Typer(help="Manage the store's database schema.", no_args_is_help
 
 def print_logged(logged: assay.LoggedRun) -> None:
     """Say what was stored, or that an identical run already was."""
-    from assay.reports import fixed_interval
-
     r: Run = logged.run
     if logged.created:
         console.print(
@@ -46,9 +45,7 @@ def print_logged(logged: assay.LoggedRun) -> None:
             "(the file has no column for it)"
         )
     for name, s in r.metrics.items():
-        console.print(
-            f"  {name:<20} {fixed_interval(s.estimate, s.low, s.high)}  ({s.method}, n={s.n})"
-        )
+        console.print(f"  {safe(name):<20} {summary(s, name)}  ({s.method}, n={s.n:,})")
 
 
 def ingest_command(

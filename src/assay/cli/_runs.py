@@ -58,8 +58,8 @@ def list_command(
         f"{len(runs)} run(s); metrics are estimates with 95% intervals",
         cols,
         # on a narrow terminal a metric wraps between its estimate and its interval; the
-        # run id and the counts never break
-        numbers=["run", "created", "records", "errors"],
+        # run id, the model and the counts never break
+        numbers=["run", "created", "model", "records", "errors"],
     )
     when = "%Y-%m-%d %H:%M" if output_format() != "table" else "%m-%d %H:%M"
     for r in runs:
