@@ -84,7 +84,7 @@ def test_small_slices_are_reported_with_their_width_and_cannot_block() -> None:
         "accuracy on group=tiny too small to judge (n=12, interval width ±9.1 points)"
         in outcome.reason
     )
-    assert "no significant regression on 1 judged slices" in outcome.reason
+    assert "no significant regression on 1 judged slice " in outcome.reason
     with pytest.warns(SmallSliceWarning, match="group=tiny has n=12"):
         only_tiny = _judge([result(), tiny])
     assert only_tiny.outcome == "pass"

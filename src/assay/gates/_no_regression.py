@@ -143,7 +143,8 @@ class NoRegression:
         adjusted = adjust_pvalues(
             [regression_p_value(r) for r in judged], method=params.multiplicity
         ).adjusted
-        method = f"{_METHOD_NAMES[params.multiplicity]} over {len(judged)} one-sided tests"
+        tests = f"{len(judged)} one-sided test{'' if len(judged) == 1 else 's'}"
+        method = f"{_METHOD_NAMES[params.multiplicity]} over {tests}"
         beyond = f" and a worsening beyond {sc.size(params.margin)}" if params.margin else ""
         failed = [
             (r, p)
@@ -164,10 +165,17 @@ class NoRegression:
                 summary += f"; and {len(failed) - 2} more slices"
             return RuleJudgement("fail", reason, None, labels, summary)
         best = min(range(len(judged)), key=lambda i: adjusted[i])
+        slices = f"{len(judged)} judged slice{'' if len(judged) == 1 else 's'}"
+        # the slice nearest to regressing, named only when one looks worse at all: with every
+        # slice better, "smallest p_adj 1 on <a slice>" would read like a finding
+        nearest = (
+            f"; nearest: {judged[best].label}, p_adj {p_text(adjusted[best])}"
+            if gain(judged[best])[0] < 0 or adjusted[best] < 0.5
+            else "; no slice is worse"
+        )
         reason = (
-            f"{case.metric}: no significant regression on {len(judged)} judged slices "
-            f"({method} at {level:g}{beyond}; smallest p_adj {p_text(adjusted[best])} on "
-            f"{judged[best].label}){tail}"
+            f"{case.metric}: no significant regression on {slices} "
+            f"({method} at {level:g}{beyond}{nearest}){tail}"
         )
         family = f"{_METHOD_NAMES[params.multiplicity]} over {len(judged)} slices"
         summary = f"no slice of {case.metric} regresses ({family})"

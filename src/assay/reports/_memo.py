@@ -70,12 +70,20 @@ def _options(
         if kind.paired
         else f"more {kind.unit}s or a longer {kind.whole}"
     )
-    more = (
-        f"{len(open_rules)} rule(s) are inconclusive; see *What would change this "
-        "recommendation* for the evidence that would settle them."
-        if open_rules
-        else "Every rule reached a conclusion; more evidence is not needed by the policy."
-    )
+    failed = [r for r in v.rules if r.blocking and r.outcome == "fail"]
+    if failed:  # more evidence on an open rule cannot undo a failed blocking rule
+        more = (
+            f"Not a way out: {len(failed)} blocking rule{'' if len(failed) == 1 else 's'} "
+            "failed on the evidence already in hand."
+        )
+    elif open_rules:
+        more = (
+            f"{len(open_rules)} rule{' is' if len(open_rules) == 1 else 's are'} inconclusive; "
+            "see *What would change this recommendation* for the evidence that would settle "
+            f"{'it' if len(open_rules) == 1 else 'them'}."
+        )
+    else:
+        more = "Every rule reached a conclusion; more evidence is not needed by the policy."
     rows = [
         ["Ship the candidate", md(c.candidate_model), ship],
         ["Keep the baseline", md(c.baseline_model), keep],
