@@ -15,6 +15,7 @@
   duplicate policy.
 * :func:`lazy_module`: a library imported on first attribute access, for one a command may
   never need.
+* :data:`MINUS` and :func:`format_number`: numbers as reports and the command line write them.
 
 Nothing here imports numpy, pyarrow or pydantic at module level, so the vocabulary layer may
 use it too.
@@ -23,6 +24,7 @@ use it too.
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
 from assay._util._lazy import lazy_module
+from assay._util._numbers import MINUS, format_number
 from assay._util._optional import require
 from assay._util._registry import Registry
 from assay._util._validate import (
@@ -36,6 +38,7 @@ from assay._util._validate import (
 from assay._util._yaml import YamlDocument, brief, load_yaml, parse_yaml
 
 __all__ = [
+    "MINUS",
     "Registry",
     "YamlDocument",
     "atomic_path",
@@ -47,6 +50,7 @@ __all__ = [
     "check_number",
     "check_probability",
     "check_rng",
+    "format_number",
     "fsync_folder",
     "lazy_module",
     "load_yaml",

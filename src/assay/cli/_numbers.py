@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from assay._util import MINUS, format_number
+
 if TYPE_CHECKING:
     from assay.core import Interval, MetricComparison, MetricSummary
 
@@ -32,7 +34,6 @@ __all__ = [
     "summary",
 ]
 
-MINUS = "\u2212"
 _MAX_DECIMALS = 6
 
 
@@ -58,17 +59,6 @@ def _decimals(width: float, size: float, least: int = 0) -> int:
     return max(least, min(_MAX_DECIMALS, 2 - math.floor(math.log10(abs(size)))))
 
 
-def _fmt(x: float, decimals: int, *, signed: bool = False) -> str:
-    if math.isnan(x):
-        return "n/a"
-    if math.isinf(x):
-        return ("+∞" if signed else "∞") if x > 0 else f"{MINUS}∞"
-    text = f"{x:+,.{decimals}f}" if signed else f"{x:,.{decimals}f}"
-    if text.lstrip("+-").strip("0.,") == "":  # a rounded zero has no sign
-        text = text.lstrip("+-")
-    return _minus(text)
-
-
 def decimals(scale: str, iv: Interval | MetricSummary, *shown: float) -> int:
     """Decimals for every number of one row: one for percentage points (a tenth of a point is
     as fine as an evaluation resolves), else two significant digits of the interval's width,
@@ -85,17 +75,20 @@ def decimals(scale: str, iv: Interval | MetricSummary, *shown: float) -> int:
 def estimate(x: float, scale: str, places: int) -> str:
     """One run's estimate: ``84.7%``, ``0.074 ms`` or ``0.8123``."""
     if scale == "pts":
-        return _fmt(x * 100, places) + "%"
-    text = _fmt(x, places)
+        return format_number(x * 100, places) + "%"
+    text = format_number(x, places)
     return f"{text} ms" if scale == "ms" else text
 
 
 def difference(iv: Interval, scale: str, places: int) -> str:
     """A paired difference with its interval: ``+2.0 pts [+1.6, +2.4]``."""
     k = 100.0 if scale == "pts" else 1.0
-    lo, hi = _fmt(iv.low * k, places, signed=True), _fmt(iv.high * k, places, signed=True)
+    lo, hi = (
+        format_number(iv.low * k, places, signed=True),
+        format_number(iv.high * k, places, signed=True),
+    )
     unit = f" {scale}" if scale else ""
-    return f"{_fmt(iv.estimate * k, places, signed=True)}{unit} [{lo}, {hi}]"
+    return f"{format_number(iv.estimate * k, places, signed=True)}{unit} [{lo}, {hi}]"
 
 
 def summary(s: MetricSummary, metric: str) -> str:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from statistics import NormalDist
 from typing import Literal
 
+from assay._util import MINUS
 from assay.core import Comparison, Coverage, Interval, MetricComparison, digest
 from assay.errors import ParameterError
 from assay.online._plan import ExperimentPlan
@@ -82,10 +83,6 @@ def _mde(lift: LiftResult) -> float | None:
     tail = alpha / 2.0 if lift.alternative == "two-sided" else alpha
     z = NormalDist().inv_cdf(1.0 - tail) + NormalDist().inv_cdf(MDE_POWER)
     return z * se
-
-
-MINUS = "\u2212"
-"""The minus sign of every report and of the command line, so ``−0.5%`` never reads as ``-``."""
 
 
 def _pct(x: float) -> str:

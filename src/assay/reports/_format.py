@@ -20,6 +20,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assay._util import MINUS
+from assay._util import format_number as number
 from assay.core import Interval, MetricComparison
 
 __all__ = [
@@ -45,9 +47,6 @@ __all__ = [
     "values_text",
 ]
 
-MINUS = "\u2212"
-"""The one minus sign of reports and memos."""
-
 _MAX_DECIMALS = 6
 _OPERATIONAL_PREFIXES = ("latency", "cost", "tokens", "time_", "throughput")
 
@@ -64,18 +63,6 @@ def decimals_for(low: float, high: float, estimate: float) -> int:
     if not math.isfinite(size) or size == 0:
         return 3
     return max(0, min(_MAX_DECIMALS, 2 - math.floor(math.log10(size))))
-
-
-def number(x: float, decimals: int = 3, *, signed: bool = False) -> str:
-    """``x`` with ``decimals`` decimals; ``inf`` as ``∞``, NaN as ``n/a``."""
-    if math.isnan(x):
-        return "n/a"
-    if math.isinf(x):
-        return ("+∞" if signed else "∞") if x > 0 else f"{MINUS}∞"
-    text = f"{x:+,.{decimals}f}" if signed else f"{x:,.{decimals}f}"
-    if text.lstrip("+-").strip("0.,") == "":  # a rounded zero has no sign
-        text = text.lstrip("+-")
-    return text.replace("-", MINUS)
 
 
 def fixed_number(x: float, *, decimals: int = 4, signed: bool = False) -> str:
