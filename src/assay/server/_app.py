@@ -1,0 +1,38 @@
+"""The ASGI application: routers, error handlers and middleware over one store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from assay.server._errors import install_error_handlers
+from assay.server._settings import ServerSettings
+from assay.server._state import AppState
+
+if TYPE_CHECKING:
+    from assay.storage import Store
+
+__all__ = ["create_app"]
+
+
+def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
+    """The assay server application over ``store``."""
+    from assay import __version__
+    from assay.server import _api, _pages, _users_api
+
+    settings = settings or ServerSettings()
+    app = FastAPI(
+        title="assay",
+        version=__version__,
+        summary="Evidence for ship/stop decisions on machine-learning models.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.assay = AppState(store=store, settings=settings)
+    install_error_handlers(app)
+    app.include_router(_api.router)
+    app.include_router(_users_api.router)
+    app.include_router(_pages.router)
+    return app

@@ -1,0 +1,31 @@
+"""What one application instance holds: the store, the settings, the caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assay.server._settings import ServerSettings
+
+if TYPE_CHECKING:
+    from fastapi import Request
+
+    from assay.storage import Store
+
+__all__ = ["AppState", "app_state"]
+
+
+@dataclass
+class AppState:
+    """The store and settings one application serves, and what it caches between requests."""
+
+    store: Store
+    settings: ServerSettings
+    caches: dict[str, Any] = field(default_factory=dict)
+    """Named caches (each owned by the module that fills it)."""
+
+
+def app_state(request: Request) -> AppState:
+    """The :class:`AppState` of the application serving ``request``."""
+    state: AppState = request.app.state.assay
+    return state
