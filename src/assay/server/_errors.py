@@ -58,8 +58,10 @@ def install_error_handlers(app: object) -> None:
         status = status_for(exc)
         return JSONResponse(error_body(type(exc).__name__, str(exc), status), status_code=status)
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail: object = exc.detail
         if not isinstance(detail, dict):
             detail = error_body("http", str(detail), exc.status_code)["error"]

@@ -6,6 +6,8 @@
   :func:`qa_suite`), runs as records tables (:func:`synthetic_records`,
   :func:`paired_records`), comparison results (:func:`metric_result`, :func:`comparison_of`,
   :func:`report_comparison`) and stored things (:func:`make_run`, :func:`make_decision`, ...).
+* :func:`running_server`: an ASGI app (``assay.server.create_app``) served by a real uvicorn
+  on loopback in a thread; a context manager yielding its URL.
 * Conformance checks every extension point's built-ins pass: :func:`check_rule_kind`,
   :func:`check_adapter`, :func:`check_store`.
 * Hypothesis strategies live in :mod:`assay.testing.strategies` (the only module that imports
@@ -44,6 +46,7 @@ from assay.testing._reports import (
 )
 from assay.testing._runs import LABELS, comparison_suite, paired_records, run_info
 from assay.testing._seeds import seed_sweep
+from assay.testing._server import running_server
 from assay.testing._stored import (
     T0,
     make_approval,
@@ -88,6 +91,7 @@ __all__ = [
     "result_from_paired",
     "rule_outcome",
     "run_info",
+    "running_server",
     "seed_sweep",
     "simulated_result",
     "store_runs",
