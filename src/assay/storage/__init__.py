@@ -23,17 +23,21 @@ from assay.storage._protocols import (
     SuiteRepository,
 )
 from assay.storage._query import MetricFilter, RunQuery
+from assay.storage._record_page import MAX_PAGE, RecordFilter, RecordPage, page_records
 from assay.storage._run_notes import RunNote, TagChange, check_tags
 from assay.storage._runs import SqlRunRepository
 from assay.storage._store import Store, open_store, upgrade_database
 from assay.storage._suites import SqlSuiteRepository
 
 __all__ = [
+    "MAX_PAGE",
     "ArtifactRepository",
     "DecisionRepository",
     "FileArtifactRepository",
     "LedgerVerification",
     "MetricFilter",
+    "RecordFilter",
+    "RecordPage",
     "RunNote",
     "RunQuery",
     "RunRepository",
@@ -47,5 +51,6 @@ __all__ = [
     "check_tags",
     "evidence_file_name",
     "open_store",
+    "page_records",
     "upgrade_database",
 ]
