@@ -128,4 +128,5 @@ def page_records(
 def _plain(table: pa.Table) -> list[dict[str, Any]]:
     # dictionary-encoded slice columns become plain strings in the rows
     columns = [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns]
-    return pa.Table.from_arrays(columns, names=table.column_names).to_pylist()
+    rows: list[dict[str, Any]] = pa.Table.from_arrays(columns, names=table.column_names).to_pylist()
+    return rows
