@@ -94,6 +94,7 @@ from assay.storage import (
     check_tags,
     evidence_file_name,
     open_store,
+    page_records,
     upgrade_database,
 )
 
@@ -205,6 +206,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.check_tags": lambda: check_tags({"a=b": "v"}),
     "assay.storage.evidence_file_name": lambda: evidence_file_name(7),  # type: ignore[arg-type]
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
+    "assay.storage.page_records": lambda: page_records(None, limit=0),  # type: ignore[arg-type]
     "assay.storage.upgrade_database": lambda: upgrade_database(42),  # type: ignore[arg-type]
     "assay.gates.get_rule_kind": lambda: get_rule_kind(42),  # type: ignore[arg-type]
     "assay.gates.regression_p_value": lambda: regression_p_value("result"),  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assay.errors import DataError, ParameterError
-from assay.storage import MetricFilter, RecordFilter, Store, page_records
+from assay.storage import MetricFilter, RecordFilter, RecordIndex, Store, page_records
 from assay.testing import store_runs
 
 
@@ -83,12 +83,25 @@ def test_unknown_columns_and_bad_bounds_are_refused() -> None:
         page_records(table, RecordFilter(slices={"region": "eu"}))
     with pytest.raises(DataError, match="no metric 'bleu'"):
         page_records(table, RecordFilter(score=MetricFilter("bleu", ">", 0)))
+    with pytest.raises(DataError, match="'correct' of these records is not a slice"):
+        page_records(table, RecordFilter(slices={"correct": "1"}))
+    with pytest.raises(DataError, match="'language' of these records is not a metric"):
+        page_records(table, RecordFilter(score=MetricFilter("language", ">", 0)))
     with pytest.raises(ParameterError):
         page_records(table, limit=0)
     with pytest.raises(ParameterError):
         page_records(table, limit=10_000)
     with pytest.raises(ParameterError):
         page_records(table, offset=-1)
+
+
+def test_repeated_pages_of_one_filter_reuse_its_matches() -> None:
+    index = RecordIndex(_table())
+    where = RecordFilter(slices={"language": "de"}, text="answer")
+    pages = [index.page(where, offset=k, limit=3) for k in (0, 3, 6)]
+    expected = _expected(_table(), where)
+    assert [r["example_id"] for p in pages for r in p.rows] == expected[:9]
+    assert {p.total for p in pages} == {len(expected)}
 
 
 def test_the_store_pages_a_stored_run(store: Store) -> None:

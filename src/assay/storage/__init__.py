@@ -23,7 +23,13 @@ from assay.storage._protocols import (
     SuiteRepository,
 )
 from assay.storage._query import MetricFilter, RunQuery
-from assay.storage._record_page import MAX_PAGE, RecordFilter, RecordPage, page_records
+from assay.storage._record_page import (
+    MAX_PAGE,
+    RecordFilter,
+    RecordIndex,
+    RecordPage,
+    page_records,
+)
 from assay.storage._run_notes import RunNote, TagChange, check_tags
 from assay.storage._runs import SqlRunRepository
 from assay.storage._store import Store, open_store, upgrade_database
@@ -37,6 +43,7 @@ __all__ = [
     "LedgerVerification",
     "MetricFilter",
     "RecordFilter",
+    "RecordIndex",
     "RecordPage",
     "RunNote",
     "RunQuery",
