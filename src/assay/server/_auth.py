@@ -102,10 +102,14 @@ def _by_header(request: Request) -> Identity | None:
     settings = app_state(request).settings
     if not settings.auth_header:
         return None
-    name = request.headers.get(settings.auth_header, "").strip()
-    if not name:
+    raw = request.headers.get(settings.auth_header, "").strip()
+    if not raw:
         return None
-    if len(name) > _MAX_NAME or not name.isprintable():
+    try:  # HTTP headers arrive as latin-1; proxies send user names as UTF-8
+        name = raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        name = ""
+    if not name or len(name) > _MAX_NAME or not name.isprintable():
         raise _forbidden(f"the {settings.auth_header} header does not hold a user name")
     role = settings.header_roles.get(name, settings.header_default_role)
     if role is None:

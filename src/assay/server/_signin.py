@@ -109,6 +109,9 @@ async def login(request: Request) -> Response:
         return _form_page(request, target, "That token is not valid.", status=401)
     from assay.storage import token_digest
 
+    log = request.scope.get("assay.log")
+    if isinstance(log, dict):  # the access log names who signed in
+        log["identity"] = found[0]
     end_session(request)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
