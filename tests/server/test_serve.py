@@ -1,0 +1,103 @@
+"""``assay serve`` as a real process: it prints its URL, answers, stops cleanly on SIGTERM
+(exit 0), and refuses to serve without authentication off loopback (exit 4)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+import assay
+from assay.server._serve import check_settings, is_loopback
+from assay.server import ServerSettings
+from assay.errors import ConfigError
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
+    env["ASSAY_HOME"] = str(tmp_path / ".assay")
+    # the subprocess imports this assay, wherever it is
+    src = str(Path(assay.__file__).parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _assay(*args: str, tmp_path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "assay", *args],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"assay serve exited: {process.communicate()}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("assay serve did not answer within 30 s")
+
+
+@pytest.mark.parametrize("auth", ["none", "token"])
+def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path: Path, auth: str) -> None:
+    port = _free_port()
+    process = _assay("serve", "--port", str(port), "--auth", auth, tmp_path=tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        assert httpx.get(url + "/readyz").json() == {"status": "ready"}
+        me = httpx.get(url + "/api/v1/me")
+        assert me.status_code == (200 if auth == "none" else 401)
+        assert me.headers["content-security-policy"].startswith("default-src 'self'")
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert f"{url}/" in out and "stopped" in out
+    assert '"path": "/api/v1/me"' in err  # the access log, on standard error
+
+
+def test_serve_refuses_to_expose_a_store_without_authentication(tmp_path: Path) -> None:
+    process = _assay("serve", "--host", "0.0.0.0", "--port", str(_free_port()), tmp_path=tmp_path)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 4
+    assert "--auth" in err and "0.0.0.0" in err
+    assert "http://" not in out
+
+
+def test_settings_are_checked_before_serving() -> None:
+    for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
+        assert is_loopback(host)
+        check_settings(ServerSettings(host=host))
+    for host in ("0.0.0.0", "::", "192.168.1.5", "example.com"):
+        assert not is_loopback(host)
+        with pytest.raises(ConfigError, match="--auth token"):
+            check_settings(ServerSettings(host=host))
+        check_settings(ServerSettings(host=host, auth="token"))
+    with pytest.raises(ConfigError, match="--auth-header"):
+        check_settings(ServerSettings(auth="header"))
