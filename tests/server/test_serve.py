@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 import assay
-from assay.server._serve import check_settings, is_loopback
-from assay.server import ServerSettings
 from assay.errors import ConfigError
+from assay.server import ServerSettings
+from assay.server._serve import check_settings, is_loopback
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

@@ -35,7 +35,9 @@ def serve_command(
     ] = None,
     header_default_role: Annotated[
         str | None,
-        typer.Option(help="With --auth header: the role of users not given one (default: refused)."),
+        typer.Option(
+            help="With --auth header: the role of users not given one (default: refused)."
+        ),
     ] = None,
     max_upload_mb: Annotated[
         int, typer.Option(help="Largest request body accepted, in MiB.", min=1)
@@ -52,7 +54,9 @@ def serve_command(
 
     if auth not in ("none", "token", "header"):
         raise ConfigError(f"--auth is none, token or header. Got {auth!r}.")
-    roles = {name: Role.parse(role) for name, role in parse_pairs(header_role, "--header-role").items()}
+    roles = {
+        name: Role.parse(role) for name, role in parse_pairs(header_role, "--header-role").items()
+    }
     settings = ServerSettings(
         host=host,
         port=port,

@@ -28,7 +28,9 @@ users_app = typer.Typer(
 NameArgument = Annotated[str, typer.Argument(help="User name.", show_default=False)]
 ExpiresOption = Annotated[
     int | None,
-    typer.Option("--expires-days", help="Days until the token stops working (default: never).", min=1),
+    typer.Option(
+        "--expires-days", help="Days until the token stops working (default: never).", min=1
+    ),
 ]
 _ONCE = "This token is shown once and will not be shown again: store it now."
 
@@ -108,9 +110,7 @@ def list_command(
     )
     for u in users:
         active = [f"{t.prefix}…" for t in tokens.get(u.name, []) if t.active()]
-        table.add_row(
-            safe(u.name), u.role, f"{u.created_at:%Y-%m-%d}", ", ".join(active) or "-"
-        )
+        table.add_row(safe(u.name), u.role, f"{u.created_at:%Y-%m-%d}", ", ".join(active) or "-")
     console.print(table)
 
 

@@ -61,9 +61,7 @@ def check_not_limited(request: Request) -> None:
         if times is None or len(_recent(times, now)) < limit:
             return
         wait = max(1, math.ceil(times[0] + _WINDOW - now))
-    error = http_error(
-        429, "too_many_attempts", f"too many failed sign-ins; try again in {wait} s"
-    )
+    error = http_error(429, "too_many_attempts", f"too many failed sign-ins; try again in {wait} s")
     error.headers = {"Retry-After": str(wait)}
     raise error
 

@@ -19,7 +19,14 @@ from fastapi import Request
 
 from assay.server._state import app_state
 
-__all__ = ["COOKIE", "SESSION_HOURS", "end_session", "session_digest", "session_id", "start_session"]
+__all__ = [
+    "COOKIE",
+    "SESSION_HOURS",
+    "end_session",
+    "session_digest",
+    "session_id",
+    "start_session",
+]
 
 COOKIE = "assay_session"
 """The name of the session cookie."""

@@ -107,8 +107,6 @@ async def login(request: Request) -> Response:
     if found is None:
         record_failure(request)
         return _form_page(request, target, "That token is not valid.", status=401)
-    from assay.storage import token_digest
-
     log = request.scope.get("assay.log")
     if isinstance(log, dict):  # the access log names who signed in
         log["identity"] = found[0]
@@ -116,7 +114,7 @@ async def login(request: Request) -> Response:
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE,
-        start_session(request, token_digest(token)),
+        start_session(request, users.digest(token)),
         max_age=SESSION_HOURS * 3600,
         path="/",
         httponly=True,

@@ -28,7 +28,7 @@ from assay.storage._run_notes import RunNote, TagChange, check_tags
 from assay.storage._runs import SqlRunRepository
 from assay.storage._store import Store, open_store, upgrade_database
 from assay.storage._suites import SqlSuiteRepository
-from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User, token_digest
+from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
 
 __all__ = [
     "ArtifactRepository",
@@ -53,6 +53,5 @@ __all__ = [
     "check_tags",
     "evidence_file_name",
     "open_store",
-    "token_digest",
     "upgrade_database",
 ]

@@ -11,6 +11,7 @@ the name again later does not bring them back.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import re
@@ -35,8 +36,8 @@ __all__ = [
     "TokenInfo",
     "User",
     "token_digest",
-    "users",
     "user_tokens",
+    "users",
 ]
 
 ROLES = ("viewer", "editor", "approver", "admin")
@@ -246,15 +247,13 @@ class SqlUserRepository:
         expiry = _check_expiry(expires_at, function)
         with write_transaction(self._engine) as conn:
             found = conn.execute(
-                sa.select(users.c.name).where(
-                    (users.c.name == name) & users.c.removed_at.is_(None)
-                )
+                sa.select(users.c.name).where((users.c.name == name) & users.c.removed_at.is_(None))
             ).first()
             if found is None:
                 raise NotFoundError(f"No user named {name!r}.")
             return _new_token(conn, name, expiry)
 
-    def tokens(self, name: str | None = None) -> list[TokenInfo]:
+    def tokens(self, name: str | None = None) -> builtins.list[TokenInfo]:
         """What is kept of every token (of user ``name``), oldest first; never the tokens."""
         query = sa.select(user_tokens).order_by(user_tokens.c.created_at, user_tokens.c.prefix)
         if name is not None:
@@ -271,7 +270,9 @@ class SqlUserRepository:
         """
         function = "UserRepository.revoke"
         if not isinstance(prefix, str) or not 8 <= len(prefix) <= _MAX_TOKEN:
-            raise ParameterError("prefix", function, "a token prefix of at least 8 characters", prefix)
+            raise ParameterError(
+                "prefix", function, "a token prefix of at least 8 characters", prefix
+            )
         # the shown prefix is all that is stored in clear; a longer one must begin with it
         head = prefix[:TOKEN_PREFIX_LENGTH]
         query = sa.select(user_tokens).where(user_tokens.c.prefix.like(like_prefix(head), "\\"))
@@ -299,6 +300,11 @@ class SqlUserRepository:
                 )
             info = _info(row)
         return info if info.revoked_at else replace(info, revoked_at=now)
+
+    @staticmethod
+    def digest(token: str) -> str:
+        """The digest under which ``token`` is stored (what a signed-in session keeps)."""
+        return token_digest(token)
 
     def authenticate(self, token: str) -> tuple[str, str] | None:
         """``(user name, role)`` for a valid token, or ``None`` for any other text."""

@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["user_name"], ["users.name"], name="fk_user_tokens_user_name_users"),
+        sa.ForeignKeyConstraint(
+            ["user_name"], ["users.name"], name="fk_user_tokens_user_name_users"
+        ),
         sa.PrimaryKeyConstraint("digest", name="pk_user_tokens"),
     )
     op.create_index("ix_user_tokens_prefix", "user_tokens", ["prefix"])
