@@ -5,8 +5,8 @@ with a bearer token; sign-in cookies are Secure when the request came over https
 from __future__ import annotations
 
 import re
-from contextlib import closing
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Annotated
 
 import httpx
