@@ -7,6 +7,7 @@ from assay.cli._decide import compare_command, gate_command, report_command
 from assay.cli._decisions import decisions_app
 from assay.cli._import import import_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
+from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
 from assay.cli._serve import serve_command
@@ -27,5 +28,6 @@ app.add_typer(suites_app, name="suites")
 app.add_typer(db_app, name="db")
 app.add_typer(ab_app, name="ab")
 app.add_typer(users_app, name="users")
+app.add_typer(monitor_app, name="monitor")
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

@@ -24,6 +24,7 @@ from assay.storage._protocols import (
     SuiteRepository,
 )
 from assay.storage._query import MetricFilter, RunQuery
+from assay.storage._record_page import MAX_PAGE, RecordFilter, RecordPage, page_records
 from assay.storage._run_notes import RunNote, TagChange, check_tags
 from assay.storage._runs import SqlRunRepository
 from assay.storage._store import Store, open_store, upgrade_database
@@ -31,12 +32,15 @@ from assay.storage._suites import SqlSuiteRepository
 from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
 
 __all__ = [
+    "MAX_PAGE",
     "ArtifactRepository",
     "DecisionRepository",
     "FileArtifactRepository",
     "IssuedToken",
     "LedgerVerification",
     "MetricFilter",
+    "RecordFilter",
+    "RecordPage",
     "RunNote",
     "RunQuery",
     "RunRepository",
@@ -53,5 +57,6 @@ __all__ = [
     "check_tags",
     "evidence_file_name",
     "open_store",
+    "page_records",
     "upgrade_database",
 ]

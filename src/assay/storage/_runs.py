@@ -22,6 +22,7 @@ from assay.errors import ConfigError, DataError, ImmutableError, NotFoundError, 
 from assay.storage._engine import check_writable, read_connection, write_transaction
 from assay.storage._files import FileRoot
 from assay.storage._query import RunQuery
+from assay.storage._record_page import RecordFilter, RecordPage, page_records
 from assay.storage._rows import (
     check_identifier,
     check_length,
@@ -57,6 +58,7 @@ __all__ = ["SqlRunRepository"]
 _RUN_INFOS = TypeAdapter(list[RunInfo])
 _CACHED_INFOS = 50_000
 _IDS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
+_PAGED_RUNS = 2
 
 
 def _finite(value: float) -> float | None:
@@ -160,6 +162,8 @@ class SqlRunRepository:
         self.files = files
         # Stored runs never change, so a parsed RunInfo stays valid for the life of the store.
         self._infos: dict[str, RunInfo] = {}
+        # The record tables of the last runs paged through (a browser pages one run at a time).
+        self._paged: dict[str, pa.Table] = {}
 
     def put(self, run: Run, records: pa.Table) -> tuple[Run, bool]:
         """Store a complete run and its records, atomically, once per content.
@@ -364,6 +368,19 @@ class SqlRunRepository:
                     expected=f"one of {available}",
                 )
         return self.files.read_parquet(relative, columns=columns)
+
+    def page(
+        self, run_id: str, where: RecordFilter | None = None, *, offset: int = 0, limit: int = 50
+    ) -> RecordPage:
+        """One page of a run's records matching ``where`` (see :func:`page_records`); the
+        record tables of the last two runs paged through stay in memory between calls."""
+        table = self._paged.pop(run_id, None)
+        if table is None:
+            table = self.records(run_id)
+        self._paged[run_id] = table  # most recently used last
+        while len(self._paged) > _PAGED_RUNS:
+            self._paged.pop(next(iter(self._paged)))
+        return page_records(table, where, offset=offset, limit=limit)
 
     def list(self, query: RunQuery | None = None) -> list[RunInfo]:
         """Runs matching ``query`` (all runs, newest first, without one), without manifests.
