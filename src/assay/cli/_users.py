@@ -16,7 +16,7 @@ from assay.cli._options import DbOption, FormatOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, safe
 
 if TYPE_CHECKING:
-    from assay.storage import IssuedToken, TokenInfo
+    from assay.storage import IssuedToken, SqlUserRepository, TokenInfo
 
 __all__ = ["users_app"]
 
@@ -33,6 +33,20 @@ ExpiresOption = Annotated[
     ),
 ]
 _ONCE = "This token is shown once and will not be shown again: store it now."
+
+
+def _users(db: str | None) -> SqlUserRepository:
+    """The user repository of the store ``db`` names; a store reached over HTTP has none."""
+    users = getattr(assay.open_store(db), "users", None)
+    if users is None:
+        from assay.errors import ConfigError
+
+        raise ConfigError(
+            "This store is reached through a server, whose users are managed on the server: "
+            "run `assay users` there (with its ASSAY_DB), or use /api/v1/users as an admin."
+        )
+    found: SqlUserRepository = users
+    return found
 
 
 def _expiry(days: int | None) -> datetime | None:
@@ -76,9 +90,7 @@ def add_command(
     json: JsonOption = False,
 ) -> None:
     """Add a user with a role and print their first token (once)."""
-    issued = assay.open_store(db).users.add(
-        name, role.strip().lower(), expires_at=_expiry(expires_days)
-    )
+    issued = _users(db).add(name, role.strip().lower(), expires_at=_expiry(expires_days))
     _print_issued(issued, json, name=name, role=role.strip().lower())
 
 
@@ -87,11 +99,11 @@ def list_command(
     db: DbOption = None, format_: FormatOption = None, json: JsonOption = False
 ) -> None:
     """List users, their roles and their tokens' prefixes (never the tokens)."""
-    store = assay.open_store(db)
+    repository = _users(db)
     tokens: dict[str, list[TokenInfo]] = {}
-    for info in store.users.tokens():
+    for info in repository.tokens():
         tokens.setdefault(info.user, []).append(info)
-    users = store.users.list()
+    users = repository.list()
     if json:
         emit_json(
             [
@@ -122,7 +134,7 @@ def token_command(
     json: JsonOption = False,
 ) -> None:
     """Issue another token for a user and print it (once); their other tokens keep working."""
-    issued = assay.open_store(db).users.issue_token(name, expires_at=_expiry(expires_days))
+    issued = _users(db).issue_token(name, expires_at=_expiry(expires_days))
     _print_issued(issued, json)
 
 
@@ -139,7 +151,7 @@ def revoke_command(
     json: JsonOption = False,
 ) -> None:
     """Revoke a token: it, and every session signed in with it, stop working at once."""
-    info = assay.open_store(db).users.revoke(prefix)
+    info = _users(db).revoke(prefix)
     if json:
         emit_json(_token_json(info))
         return
@@ -149,7 +161,7 @@ def revoke_command(
 @users_app.command("remove")
 def remove_command(name: NameArgument, db: DbOption = None, json: JsonOption = False) -> None:
     """Remove a user: all of their tokens and sessions stop working at once."""
-    assay.open_store(db).users.remove(name)
+    _users(db).remove(name)
     if json:
         emit_json({"removed": name})
         return
