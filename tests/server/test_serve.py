@@ -63,14 +63,25 @@ def _wait_healthy(url: str, process: subprocess.Popen[str]) -> None:
 
 def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     port = _free_port()
-    process = _assay("serve", "--port", str(port), tmp_path=tmp_path)
+    process = _assay(
+        "serve",
+        "--port", str(port),
+        "--auth", "header",
+        "--auth-header", "X-Forwarded-User",
+        "--header-role", "ana@example.com=Admin",
+        "--header-default-role", "viewer",
+        tmp_path=tmp_path,
+    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
         assert httpx.get(url + "/readyz").json() == {"status": "ready"}
-        me = httpx.get(url + "/api/v1/me")
-        assert me.json() == {"name": "local", "role": "admin", "via": "none"}
+        me = httpx.get(url + "/api/v1/me", headers={"X-Forwarded-User": "ana@example.com"})
+        assert me.json() == {"name": "ana@example.com", "role": "admin", "via": "header"}
         assert me.headers["content-security-policy"].startswith("default-src 'self'")
+        other = httpx.get(url + "/api/v1/me", headers={"X-Forwarded-User": "ben"})
+        assert other.json()["role"] == "viewer"
+        assert httpx.get(url + "/api/v1/me").status_code == 401
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
     finally:
@@ -78,7 +89,7 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             process.kill()
     assert process.returncode == 0, err
     assert f"{url}/" in out and "stopped" in out
-    assert '"path": "/api/v1/me"' in err  # the access log, on standard error
+    assert '"identity": "ana@example.com"' in err  # the access log, on standard error
 
 
 def test_serve_refuses_to_expose_a_store_without_authentication(tmp_path: Path) -> None:
@@ -133,3 +144,22 @@ def test_a_request_in_flight_finishes_after_sigterm(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--auth", "header", "--auth-header", "X-User", "--header-role", "ana=root"], "root"),
+        (["--auth", "header", "--auth-header", "X-User", "--header-role", "ana"], "NAME=ROLE"),
+        (["--auth", "header", "--header-default-role", "viewer"], "--auth-header"),
+        (["--auth", "kerberos"], "none, token or header"),
+        (["--port", "70000"], "1-65535"),
+    ],
+)
+def test_bad_serve_options_exit_4(
+    home: Path, capsys: pytest.CaptureFixture[str], args: list[str], words: str
+) -> None:
+    from assay.cli import main
+
+    assert main(["serve", *args]) == 4
+    assert words in " ".join(capsys.readouterr().err.split())

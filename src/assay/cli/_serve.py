@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from assay.cli._options import DbOption, parse_pairs
+from assay.cli._options import DbOption
 from assay.cli._render import console, safe
 
 __all__ = ["serve_command"]
@@ -54,9 +54,14 @@ def serve_command(
 
     if auth not in ("none", "token", "header"):
         raise ConfigError(f"--auth is none, token or header. Got {auth!r}.")
-    roles = {
-        name: Role.parse(role) for name, role in parse_pairs(header_role, "--header-role").items()
-    }
+    roles = {}
+    for item in header_role or []:
+        name, sep, role = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(
+                f"A --header-role is NAME=ROLE (ana@example.com=approver). Got {item!r}."
+            )
+        roles[name.strip()] = Role.parse(role)
     settings = ServerSettings(
         host=host,
         port=port,
