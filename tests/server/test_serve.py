@@ -163,3 +163,13 @@ def test_bad_serve_options_exit_4(
 
     assert main(["serve", *args]) == 4
     assert words in " ".join(capsys.readouterr().err.split())
+
+
+def test_serve_without_the_server_extra_names_the_install_line(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assay.cli import main
+
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if it were not installed
+    assert main(["serve"]) == 4
+    assert "pip install 'assay[server]'" in capsys.readouterr().err
