@@ -283,11 +283,12 @@ class SqlUserRepository:
             if len(prefix) > TOKEN_PREFIX_LENGTH:  # a whole token: the one with its digest
                 digest = token_digest(prefix)
                 rows = [r for r in rows if hmac.compare_digest(r.digest, digest)]
+            shown = head + ("…" if len(prefix) > len(head) else "")  # never a whole token
             if not rows:
-                raise NotFoundError(f"No token starts with {prefix!r}.")
+                raise NotFoundError(f"No token starts with {shown!r}.")
             if len(rows) > 1:
                 raise AmbiguousReferenceError(
-                    f"{len(rows)} tokens start with {prefix!r}; give the whole token.",
+                    f"{len(rows)} tokens start with {shown!r}; give the whole token.",
                     [f"{r.prefix}… of {r.user_name}" for r in rows],
                 )
             row = rows[0]
