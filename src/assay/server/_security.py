@@ -8,13 +8,15 @@ the sign-in pages also ``Cache-Control: no-store``.
 The access log (logger ``assay.server.access``, level INFO) has one JSON object per request:
 ``time``, ``method``, ``path``, ``query`` (the parameter names only: values may be secret),
 ``status``, ``duration_ms``, ``identity`` (the user name, or null) and ``client``. It never
-holds a header, a cookie, a token or a query value.
+holds a header, a cookie or a query value, and a token pasted into a path is cut to its
+shown prefix.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import urllib.parse
 from datetime import UTC, datetime
@@ -41,6 +43,9 @@ _NO_STORE = ("/api/", "/login", "/logout")
 _MAX_PATH = 500
 _MAX_KEYS = 20
 _MAX_KEY = 40
+
+# a whole token pasted into a URL path is logged by its shown prefix only
+_TOKEN = re.compile(r"(assay_[A-Za-z0-9_-]{6})[A-Za-z0-9_%-]{7,}")
 
 _log = logging.getLogger(ACCESS_LOGGER)
 
@@ -86,7 +91,7 @@ class SecurityMiddleware:
             entry = {
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                 "method": scope.get("method"),
-                "path": path[:_MAX_PATH],
+                "path": _TOKEN.sub(r"\1…", path[:_MAX_PATH]),
                 "query": _query_names(scope.get("query_string", b"")),
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
