@@ -10,6 +10,8 @@ from assay.cli._ingest import db_app, ingest_command, suites_app
 from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
+from assay.cli._serve import serve_command
+from assay.cli._users import users_app
 
 app.command("demo")(demo_command)
 app.command("run")(run_command)
@@ -19,11 +21,13 @@ app.command("compare")(compare_command)
 app.command("gate")(gate_command)
 app.command("report")(report_command)
 app.command("reproduce")(reproduce_command)
+app.command("serve")(serve_command)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")
 app.add_typer(db_app, name="db")
 app.add_typer(ab_app, name="ab")
+app.add_typer(users_app, name="users")
 app.add_typer(monitor_app, name="monitor")
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

@@ -13,6 +13,7 @@ Identities carry one of four roles, each including the ones before it: ``viewer`
 
 from assay.server._app import create_app
 from assay.server._identity import Identity, Role
+from assay.server._serve import serve
 from assay.server._settings import ServerSettings
 
-__all__ = ["Identity", "Role", "ServerSettings", "create_app"]
+__all__ = ["Identity", "Role", "ServerSettings", "create_app", "serve"]

@@ -19,7 +19,8 @@ __all__ = ["create_app"]
 def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     """The assay server application over ``store``."""
     from assay import __version__
-    from assay.server import _api, _pages, _users_api
+    from assay.server import _api, _health, _pages, _users_api
+    from assay.server._security import SecurityMiddleware
 
     settings = settings or ServerSettings()
     app = FastAPI(
@@ -32,6 +33,8 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.assay = AppState(store=store, settings=settings)
     install_error_handlers(app)
+    app.add_middleware(SecurityMiddleware)
+    app.include_router(_health.router)
     app.include_router(_api.router)
     app.include_router(_users_api.router)
     app.include_router(_pages.router)

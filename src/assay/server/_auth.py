@@ -2,51 +2,242 @@
 
 Endpoints declare the role they need with ``Depends(require(Role.editor))``, which returns
 the caller's :class:`Identity` or refuses with 401 (not identified) or 403 (role too low).
-Forms carry a CSRF token from :func:`csrf_token`, checked by :func:`check_csrf`.
+
+How a request is identified depends on ``ServerSettings.auth``:
+
+* ``none``: everyone is the local admin (``assay serve`` allows it on loopback only).
+* ``token``: ``Authorization: Bearer <token>`` (scripts, CI, the remote store), or the
+  session cookie of a browser signed in on ``/login``. Tokens are checked against the store's
+  digests; a wrong token counts as a failed sign-in, and an address with
+  ``sign_in_attempts_per_minute`` failures in the last minute gets 429 with ``Retry-After``.
+* ``header``: the user name in the trusted header ``auth_header`` set by an authenticating
+  reverse proxy, with the role from ``header_roles`` or ``header_default_role``; a user with
+  neither is refused with 403.
+
+Cross-site request forgery: a bearer-token request needs no CSRF token (browsers never add
+one by themselves). Every other unsafe request (POST, PUT, PATCH, DELETE) is refused when its
+``Origin`` is another site, and one made through a session cookie must carry the CSRF token
+of :func:`csrf_token`: in the ``X-CSRF-Token`` header, or for an HTML form in the
+:data:`CSRF_FIELD` field, which the form's handler checks with :func:`check_csrf`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+import urllib.parse
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request
 
 from assay.server._identity import Identity, Role
+from assay.server._limits import check_not_limited, record_failure
+from assay.server._sessions import end_session, session_digest, session_id
 from assay.server._state import app_state
 
-__all__ = ["check_csrf", "csrf_token", "identify", "require"]
+__all__ = ["CSRF_FIELD", "CSRF_HEADER", "check_csrf", "csrf_token", "identify", "require"]
+
+CSRF_FIELD = "csrf_token"
+"""The form field that carries the CSRF token."""
+CSRF_HEADER = "X-CSRF-Token"
+"""The header that carries the CSRF token on script requests made through a session."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_IDENTITY = "assay.identity"
+_SECRET = "csrf_secret"
+_MAX_NAME = 200
+_MAX_CSRF = 200
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _forbidden(message: str, kind: str = "forbidden") -> Exception:
+    from assay.server._errors import http_error
+
+    return http_error(403, kind, message)
+
+
+def _note(request: Request, identity: Identity | None) -> Identity | None:
+    request.scope[_IDENTITY] = identity
+    log = request.scope.get("assay.log")
+    if isinstance(log, dict) and identity is not None:
+        log["identity"] = identity.name
+    return identity
+
+
+def _by_token(request: Request, authorization: str) -> Identity | None:
+    check_not_limited(request)
+    scheme, _, token = authorization.strip().partition(" ")
+    found = None
+    if scheme.lower() == "bearer" and token.strip():
+        found = app_state(request).store.users.authenticate(token.strip())
+    if found is None:
+        record_failure(request)
+        return None
+    return _identity(found, "token")
+
+
+def _by_session(request: Request) -> Identity | None:
+    digest = session_digest(request)
+    if digest is None:
+        return None
+    found = app_state(request).store.users.authenticate_digest(digest)
+    if found is None:  # token revoked, expired, or its user removed: the session ends too
+        end_session(request)
+        return None
+    return _identity(found, "session")
+
+
+def _identity(found: tuple[str, str], via: str) -> Identity | None:
+    from assay.errors import ConfigError
+
+    name, role = found
+    try:
+        return Identity(name, Role.parse(role), via)
+    except ConfigError:  # a role this server does not know grants nothing
+        return None
+
+
+def _by_header(request: Request) -> Identity | None:
+    settings = app_state(request).settings
+    if not settings.auth_header:
+        return None
+    raw = request.headers.get(settings.auth_header, "").strip()
+    if not raw:
+        return None
+    try:  # HTTP headers arrive as latin-1; proxies send user names as UTF-8
+        name = raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        name = ""
+    if not name or len(name) > _MAX_NAME or not name.isprintable():
+        raise _forbidden(f"the {settings.auth_header} header does not hold a user name")
+    role = settings.header_roles.get(name, settings.header_default_role)
+    if role is None:
+        raise _forbidden(f"{name} is not a user of this server; ask an admin for a role")
+    return Identity(name, role, "header")
 
 
 def identify(request: Request) -> Identity | None:
-    """The identity behind ``request``, or None when it carries none (or a wrong one)."""
-    settings = app_state(request).settings
-    if settings.auth == "none":
-        return Identity("local", Role.admin, "none")
-    return None
+    """The identity behind ``request``, or None when it carries none (or a wrong one).
+
+    In header mode a user the settings give no role is refused (403) here; in token mode an
+    address with too many failed token checks is refused (429).
+    """
+    if _IDENTITY in request.scope:  # once per request, however many callers ask
+        known: Identity | None = request.scope[_IDENTITY]
+        return known
+    mode = app_state(request).settings.auth
+    identity: Identity | None = None
+    if mode == "none":
+        identity = Identity("local", Role.admin, "none")
+    elif mode == "header":
+        identity = _by_header(request)
+    elif mode == "token":
+        authorization = request.headers.get("authorization")
+        if authorization is not None:
+            identity = _by_token(request, authorization)
+        else:
+            identity = _by_session(request)
+    return _note(request, identity)
 
 
 def require(role: Role) -> Callable[[Request], Identity]:
-    """A dependency that returns the caller's identity when it holds ``role``."""
+    """A dependency that returns the caller's identity when it holds ``role``.
+
+    Unsafe methods are also checked against cross-site forgery (see the module's notes).
+    """
 
     def dependency(request: Request) -> Identity:
         from assay.server._errors import http_error
 
         identity = identify(request)
         if identity is None:
-            raise http_error(401, "unauthenticated", "sign in or send a valid bearer token")
+            error = http_error(401, "unauthenticated", "sign in or send a valid bearer token")
+            if app_state(request).settings.auth == "token":
+                error.headers = {"WWW-Authenticate": "Bearer"}
+            raise error
         if not identity.can(role):
             raise http_error(
                 403, "forbidden", f"{identity.name} is {identity.role.name}; this needs {role.name}"
             )
+        if request.method not in SAFE_METHODS:
+            _check_unsafe(request, identity)
         return identity
 
     return dependency
 
 
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    host = request.headers.get("host", "")
+    try:
+        return bool(host) and urllib.parse.urlsplit(origin).netloc.lower() == host.lower()
+    except ValueError:
+        return False
+
+
+def _check_unsafe(request: Request, identity: Identity) -> None:
+    if identity.via == "token":
+        return
+    if not _same_origin(request):
+        raise _forbidden("cross-site requests are refused", "csrf")
+    if identity.via != "session":
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if sent is None and content_type in _FORMS:
+        return  # an HTML form: its handler checks the form field with check_csrf
+    check_csrf(request, sent)
+
+
+def _secret(request: Request) -> bytes:
+    caches = app_state(request).caches
+    secret = caches.get(_SECRET)
+    if not isinstance(secret, bytes):
+        secret = caches.setdefault(_SECRET, secrets.token_bytes(32))
+    assert isinstance(secret, bytes)
+    return secret
+
+
 def csrf_token(request: Request) -> str:
-    """The CSRF token to embed in forms rendered for ``request``."""
-    return ""
+    """The CSRF token to embed in forms rendered for ``request``.
+
+    It is an HMAC, under a secret made when the server starts, of the browser's session id
+    (or, without a session, of who the request is from), so another site can neither read
+    nor compute it, and it stops working when the session ends or the server restarts.
+    """
+    sid = session_id(request)
+    if sid is not None:
+        subject = f"session:{sid}"
+    else:
+        try:
+            identity = identify(request)
+        except Exception:  # refused identities still get a form token that works for nobody
+            identity = None
+        subject = "anonymous" if identity is None else f"{identity.via}:{identity.name}"
+    mac = hmac.new(_secret(request), subject.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return mac.hexdigest()
 
 
-def check_csrf(request: Request, token: str) -> None:
-    """Refuse (403) a form post whose CSRF token does not match the request's session."""
+def check_csrf(request: Request, token: Any) -> None:
+    """Refuse (403) a form post whose CSRF token does not match the request's session.
+
+    A request identified by a bearer token needs none; every other one must come from this
+    site (its ``Origin``, when sent) and carry :func:`csrf_token`'s value.
+    """
+    if request.headers.get("authorization") is not None:
+        identity = identify(request)
+        if identity is not None and identity.via == "token":
+            return
+    if not _same_origin(request):
+        raise _forbidden("cross-site requests are refused", "csrf")
+    good = (
+        isinstance(token, str)
+        and 0 < len(token) <= _MAX_CSRF
+        and token.isascii()
+        and hmac.compare_digest(token, csrf_token(request))
+    )
+    if not good:
+        raise _forbidden("the form's CSRF token is missing or wrong; reload the page", "csrf")

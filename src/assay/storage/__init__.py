@@ -3,7 +3,8 @@
 ``open_store()`` gives a :class:`Store` whose ``suites``, ``runs``, ``artifacts`` and
 ``decisions`` follow the :class:`SuiteRepository`, :class:`RunRepository`,
 :class:`ArtifactRepository` and :class:`DecisionRepository` protocols. Decisions and their
-approvals are chained in a tamper-evident ledger that ``store.decisions.verify()`` checks.
+approvals are chained in a tamper-evident ledger that ``store.decisions.verify()`` checks;
+``store.users`` holds a team server's users, roles and (hashed) tokens.
 Metadata lives in SQLite (embedded, zero set-up) or PostgreSQL (teams); records are Parquet
 files that DuckDB, Polars, Spark and pandas read directly; artifacts are content-addressed files
 in any fsspec file system. Everything stored is immutable, and every write is atomic and
@@ -34,12 +35,14 @@ from assay.storage._run_notes import RunNote, TagChange, check_tags
 from assay.storage._runs import SqlRunRepository
 from assay.storage._store import Store, open_store, upgrade_database
 from assay.storage._suites import SqlSuiteRepository
+from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
 
 __all__ = [
     "MAX_PAGE",
     "ArtifactRepository",
     "DecisionRepository",
     "FileArtifactRepository",
+    "IssuedToken",
     "LedgerVerification",
     "MetricFilter",
     "RecordFilter",
@@ -51,9 +54,12 @@ __all__ = [
     "SqlDecisionRepository",
     "SqlRunRepository",
     "SqlSuiteRepository",
+    "SqlUserRepository",
     "Store",
     "SuiteRepository",
     "TagChange",
+    "TokenInfo",
+    "User",
     "artifact_location",
     "check_tags",
     "evidence_file_name",

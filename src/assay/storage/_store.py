@@ -16,6 +16,7 @@ from assay.storage._files import FileRoot
 from assay.storage._migrate import check_schema, migrate
 from assay.storage._runs import SqlRunRepository
 from assay.storage._suites import SqlSuiteRepository
+from assay.storage._users import SqlUserRepository
 
 __all__ = ["Store", "open_store", "upgrade_database"]
 
@@ -36,6 +37,7 @@ class Store:
         decisions: SqlDecisionRepository,
         *,
         database_file: Path | None = None,
+        users: SqlUserRepository | None = None,
     ) -> None:
         self.url = url
         """The database URL, without its password."""
@@ -49,6 +51,8 @@ class Store:
         """Content-addressed artifacts."""
         self.decisions = decisions
         """Decisions and the ledger of decisions and approvals."""
+        self.users = users if users is not None else SqlUserRepository(engine)
+        """Users of a team server, their roles and tokens (``assay users``)."""
         self.database_file = database_file
         """The SQLite database file, or ``None`` for PostgreSQL and in-memory SQLite."""
 

@@ -1,0 +1,125 @@
+"""Running the server: ``assay serve`` in one function.
+
+:func:`serve` opens the store, builds the application and runs it with uvicorn until the
+process gets SIGTERM or SIGINT (Ctrl+C); then it stops accepting connections, lets the
+requests in flight finish (for up to :data:`GRACEFUL_SECONDS` seconds) and returns normally.
+A server without authentication binds loopback only: anyone who can reach it would be an
+admin.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
+
+from assay.errors import ConfigError
+from assay.server._settings import ServerSettings
+
+__all__ = ["GRACEFUL_SECONDS", "check_settings", "is_loopback", "serve"]
+
+GRACEFUL_SECONDS = 30
+"""How long a stopping server waits for requests in flight."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only (``localhost``, ``127.x.x.x``, ``::1``)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_settings(settings: ServerSettings) -> None:
+    """Refuse settings that would expose the store: no authentication off loopback, a
+    header mode without its header, a port out of range."""
+    if settings.auth == "none" and not is_loopback(settings.host):
+        raise ConfigError(
+            f"Refusing to serve on {settings.host} without authentication: anyone who can "
+            "reach it would be an admin. Choose --auth token (bearer tokens from `assay users "
+            "add`) or --auth header (behind a signing-in proxy), or bind --host 127.0.0.1."
+        )
+    if settings.auth == "header" and not settings.auth_header:
+        raise ConfigError(
+            "--auth header needs --auth-header NAME: the header the proxy sets to the user name."
+        )
+    if settings.auth not in ("none", "token", "header"):
+        raise ConfigError(f"--auth is none, token or header. Got {settings.auth!r}.")
+    if not 0 < settings.port < 65536:
+        raise ConfigError(f"--port must be 1-65535. Got {settings.port}.")
+
+
+def _log_access() -> None:
+    from assay.server._security import ACCESS_LOGGER
+
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """What a stop signal does once uvicorn has shut down gracefully: nothing more."""
+
+
+def serve(
+    settings: ServerSettings,
+    store_url: str | None = None,
+    *,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the store at ``store_url`` (as :func:`assay.open_store` takes it) until stopped.
+
+    ``announce`` is called with the server's URL once the settings are checked and the store
+    is open, before the first connection is accepted.
+    """
+    import uvicorn
+
+    from assay.server._app import create_app
+    from assay.storage import open_store
+
+    check_settings(settings)
+    with open_store(store_url) as store:
+        app = create_app(store, settings)
+        _log_access()
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            access_log=False,  # the application writes its own, without secrets
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=GRACEFUL_SECONDS,
+            server_header=False,
+        )
+        server = uvicorn.Server(config)
+        if announce is not None:
+            host = f"[{settings.host}]" if ":" in settings.host else settings.host
+            announce(f"http://{host}:{settings.port}")
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            # uvicorn re-raises the stop signal after shutting down; with these handlers that
+            # ends the process normally (exit 0) instead of by the signal
+            previous = {s: signal.signal(s, _stopped) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            server.run()
+        except SystemExit:  # uvicorn exits when it cannot bind: say so as an assay error
+            if server.started:
+                raise
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if not server.started:
+            raise ConfigError(
+                f"Could not serve on {settings.host}:{settings.port} (is the port in use, "
+                "or the address not this machine's?)."
+            )

@@ -1,0 +1,331 @@
+"""The people who may use a team server, their roles, and the tokens that identify them.
+
+A user has a name and a role (``viewer``, ``editor``, ``approver`` or ``admin``, stored as
+text: what a role allows is the server's business). A token is shown once, when it is issued;
+the store keeps only its SHA-256 digest, a short prefix to recognise it by, and when it was
+created, expires and was revoked. :meth:`SqlUserRepository.authenticate` looks a token up by
+its digest and compares the digests in constant time; revoked and expired tokens, and every
+token of a removed user, are refused. Removing a user revokes all of their tokens, and adding
+the name again later does not bring them back.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from assay._util import check_choice, check_instance
+from assay.errors import AmbiguousReferenceError, ImmutableError, NotFoundError, ParameterError
+from assay.storage._engine import read_connection, write_transaction
+from assay.storage._rows import like_prefix, utc
+from assay.storage._schema import metadata
+
+__all__ = [
+    "ROLES",
+    "TOKEN_PREFIX_LENGTH",
+    "IssuedToken",
+    "SqlUserRepository",
+    "TokenInfo",
+    "User",
+    "token_digest",
+    "user_tokens",
+    "users",
+]
+
+ROLES = ("viewer", "editor", "approver", "admin")
+"""Role names, each allowing everything the ones before it allow."""
+TOKEN_PREFIX_LENGTH = 12
+"""Characters of a token kept in clear to recognise it by (``assay_Ab3dE``…)."""
+_MAX_TOKEN = 200
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,199}$")
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+user_tokens = sa.Table(
+    "user_tokens",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("prefix", sa.String(TOKEN_PREFIX_LENGTH), nullable=False),
+    sa.Column("user_name", sa.String(200), sa.ForeignKey("users.name"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index(None, "prefix"),
+    sa.Index(None, "user_name"),
+)
+
+
+@dataclass(frozen=True)
+class User:
+    """Someone who may use the server."""
+
+    name: str
+    """The user name (letters, digits, ``.``, ``_``, ``@``, ``+``, ``-``)."""
+    role: str
+    """``viewer``, ``editor``, ``approver`` or ``admin``."""
+    created_at: datetime
+    """When the user was added (UTC)."""
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What is kept of a token: never the token itself."""
+
+    prefix: str
+    """Its first characters, enough to tell it from the user's other tokens."""
+    user: str
+    """Whose it is."""
+    created_at: datetime
+    """When it was issued (UTC)."""
+    expires_at: datetime | None
+    """When it stops working (UTC), or ``None`` for never."""
+    revoked_at: datetime | None
+    """When it was revoked (UTC), or ``None``."""
+
+    def active(self, now: datetime | None = None) -> bool:
+        """Whether the token identifies its user at ``now`` (default: the current time)."""
+        now = now or datetime.now(UTC)
+        expired = self.expires_at is not None and self.expires_at <= now
+        return self.revoked_at is None and not expired
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token: the only time its plain text is available."""
+
+    token: str
+    """The secret to send as ``Authorization: Bearer …``; not stored, not shown again."""
+    info: TokenInfo
+    """What the store keeps of it."""
+
+    def __repr__(self) -> str:
+        return f"IssuedToken(token='{self.info.prefix}…', info={self.info!r})"
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 hex digest under which a token is stored."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _check_name(name: Any, function: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ParameterError(
+            "name",
+            function,
+            "1-200 letters, digits, '.', '_', '@', '+' or '-', starting with a letter or digit",
+            name if not isinstance(name, str) or len(name) <= 60 else name[:57] + "...",
+        )
+    return name
+
+
+def _check_expiry(expires_at: Any, function: str) -> datetime | None:
+    check_instance(expires_at, "expires_at", function, (datetime, type(None)), "a datetime or None")
+    if expires_at is None:
+        return None
+    moment: datetime = utc(expires_at)
+    return moment
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite gives naive datetimes back; every stored time is UTC
+    return None if moment is None else utc(moment)
+
+
+def _info(row: Any) -> TokenInfo:
+    return TokenInfo(
+        prefix=row.prefix,
+        user=row.user_name,
+        created_at=utc(row.created_at),
+        expires_at=_aware(row.expires_at),
+        revoked_at=_aware(row.revoked_at),
+    )
+
+
+def _new_token(conn: sa.Connection, name: str, expires_at: datetime | None) -> IssuedToken:
+    token = "assay_" + secrets.token_urlsafe(32)
+    info = TokenInfo(token[:TOKEN_PREFIX_LENGTH], name, datetime.now(UTC), expires_at, None)
+    conn.execute(
+        user_tokens.insert().values(
+            digest=token_digest(token),
+            prefix=info.prefix,
+            user_name=name,
+            created_at=info.created_at,
+            expires_at=expires_at,
+            revoked_at=None,
+        )
+    )
+    return IssuedToken(token, info)
+
+
+class SqlUserRepository:
+    """Users and their tokens in the store's database (``store.users``)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def add(self, name: str, role: str, *, expires_at: datetime | None = None) -> IssuedToken:
+        """Add a user with ``role`` and issue their first token (expiring at ``expires_at``).
+
+        Raises :class:`~assay.errors.ImmutableError` when a user of that name exists. A
+        removed user's name may be added again; their old tokens stay revoked.
+        """
+        function = "UserRepository.add"
+        _check_name(name, function)
+        check_choice(role, "role", function, ROLES)
+        expiry = _check_expiry(expires_at, function)
+        with write_transaction(self._engine) as conn:
+            row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+            now = datetime.now(UTC)
+            if row is not None and row.removed_at is None:
+                raise ImmutableError(f"A user named {name!r} exists already.")
+            if row is None:
+                conn.execute(users.insert().values(name=name, role=role, created_at=now))
+            else:
+                conn.execute(
+                    users.update()
+                    .where(users.c.name == name)
+                    .values(role=role, created_at=now, removed_at=None)
+                )
+            return _new_token(conn, name, expiry)
+
+    def list(self) -> list[User]:
+        """Every current user, by name."""
+        with read_connection(self._engine) as conn:
+            rows = conn.execute(
+                sa.select(users).where(users.c.removed_at.is_(None)).order_by(users.c.name)
+            ).all()
+        return [User(r.name, r.role, utc(r.created_at)) for r in rows]
+
+    def get(self, name: str) -> User:
+        """The current user named ``name`` (:class:`~assay.errors.NotFoundError` if none)."""
+        _check_name(name, "UserRepository.get")
+        with read_connection(self._engine) as conn:
+            row = conn.execute(
+                sa.select(users).where((users.c.name == name) & users.c.removed_at.is_(None))
+            ).first()
+        if row is None:
+            raise NotFoundError(f"No user named {name!r}.")
+        return User(row.name, row.role, utc(row.created_at))
+
+    def remove(self, name: str) -> None:
+        """Remove a user and revoke all of their tokens at once."""
+        _check_name(name, "UserRepository.remove")
+        with write_transaction(self._engine) as conn:
+            now = datetime.now(UTC)
+            changed = conn.execute(
+                users.update()
+                .where((users.c.name == name) & users.c.removed_at.is_(None))
+                .values(removed_at=now)
+            ).rowcount
+            if not changed:
+                raise NotFoundError(f"No user named {name!r}.")
+            conn.execute(
+                user_tokens.update()
+                .where((user_tokens.c.user_name == name) & user_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+
+    def issue_token(self, name: str, *, expires_at: datetime | None = None) -> IssuedToken:
+        """A new token for the current user ``name``; the user's other tokens keep working."""
+        function = "UserRepository.issue_token"
+        _check_name(name, function)
+        expiry = _check_expiry(expires_at, function)
+        with write_transaction(self._engine) as conn:
+            found = conn.execute(
+                sa.select(users.c.name).where((users.c.name == name) & users.c.removed_at.is_(None))
+            ).first()
+            if found is None:
+                raise NotFoundError(f"No user named {name!r}.")
+            return _new_token(conn, name, expiry)
+
+    def tokens(self, name: str | None = None) -> builtins.list[TokenInfo]:
+        """What is kept of every token (of user ``name``), oldest first; never the tokens."""
+        query = sa.select(user_tokens).order_by(user_tokens.c.created_at, user_tokens.c.prefix)
+        if name is not None:
+            query = query.where(user_tokens.c.user_name == _check_name(name, "tokens"))
+        with read_connection(self._engine) as conn:
+            return [_info(r) for r in conn.execute(query).all()]
+
+    def revoke(self, prefix: str, *, user: str | None = None) -> TokenInfo:
+        """Revoke the one token starting with ``prefix`` (of ``user``, when given).
+
+        ``prefix`` is 8 or more of the characters :attr:`TokenInfo.prefix` shows, or the
+        whole token. Several matching tokens raise
+        :class:`~assay.errors.AmbiguousReferenceError`; a revoked token stays revoked.
+        """
+        function = "UserRepository.revoke"
+        if not isinstance(prefix, str) or not 8 <= len(prefix) <= _MAX_TOKEN:
+            raise ParameterError(
+                "prefix", function, "a token prefix of at least 8 characters", prefix
+            )
+        # the shown prefix is all that is stored in clear; a longer one must begin with it
+        head = prefix[:TOKEN_PREFIX_LENGTH]
+        query = sa.select(user_tokens).where(user_tokens.c.prefix.like(like_prefix(head), "\\"))
+        if user is not None:
+            query = query.where(user_tokens.c.user_name == _check_name(user, function))
+        with write_transaction(self._engine) as conn:
+            rows = conn.execute(query).all()
+            if len(prefix) > TOKEN_PREFIX_LENGTH:  # a whole token: the one with its digest
+                digest = token_digest(prefix)
+                rows = [r for r in rows if hmac.compare_digest(r.digest, digest)]
+            shown = head + ("…" if len(prefix) > len(head) else "")  # never a whole token
+            if not rows:
+                raise NotFoundError(f"No token starts with {shown!r}.")
+            if len(rows) > 1:
+                raise AmbiguousReferenceError(
+                    f"{len(rows)} tokens start with {shown!r}; give the whole token.",
+                    [f"{r.prefix}… of {r.user_name}" for r in rows],
+                )
+            row = rows[0]
+            now = datetime.now(UTC)
+            if row.revoked_at is None:
+                conn.execute(
+                    user_tokens.update()
+                    .where(user_tokens.c.digest == row.digest)
+                    .values(revoked_at=now)
+                )
+            info = _info(row)
+        return info if info.revoked_at else replace(info, revoked_at=now)
+
+    @staticmethod
+    def digest(token: str) -> str:
+        """The digest under which ``token`` is stored (what a signed-in session keeps)."""
+        return token_digest(token)
+
+    def authenticate(self, token: str) -> tuple[str, str] | None:
+        """``(user name, role)`` for a valid token, or ``None`` for any other text."""
+        if not isinstance(token, str) or not 0 < len(token) <= _MAX_TOKEN:
+            return None
+        return self.authenticate_digest(token_digest(token))
+
+    def authenticate_digest(self, digest: str) -> tuple[str, str] | None:
+        """As :meth:`authenticate`, given the token's digest (what a signed-in session keeps)."""
+        if not isinstance(digest, str) or len(digest) != 64:
+            return None
+        query = (
+            sa.select(user_tokens, users.c.role, users.c.removed_at)
+            .join(users, users.c.name == user_tokens.c.user_name)
+            .where(user_tokens.c.digest == digest)
+        )
+        with read_connection(self._engine) as conn:
+            row = conn.execute(query).first()
+        if row is None or not hmac.compare_digest(row.digest, digest):
+            return None
+        if row.removed_at is not None or not _info(row).active():
+            return None
+        return str(row.user_name), str(row.role)
