@@ -36,7 +36,11 @@ for _sub in (runs_router, records_router, compare_router, decisions_router, suit
 
 STATIC = Path(__file__).parent / "static"
 """The folder of the dashboard's stylesheet and script."""
-_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 HOME_ROWS = 10
 WAITING_SCAN = 50
 """Newest decisions checked for sign-offs on the home page."""

@@ -159,7 +159,7 @@ def examples_page(
     pairs = {p.metric: p for p in cached_pairs(state, base.run_id, cand.run_id)}
     if metric not in pairs or kind not in KINDS:
         body = (
-            f'<p class="error">Unknown metric {e(metric)!s} or kind {e(kind)!s}: metrics are '
+            f'<p class="error">Unknown metric {e(metric)} or kind {e(kind)}: metrics are '
             f"{e(', '.join(pairs))}; kinds are {e(', '.join(KINDS))}.</p>"
         )
         return page("Paired examples", body, identity=identity, status=400)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from assay.errors import AssayError
 from assay.server._auth import require
+from assay.server._errors import status_for
 from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table
 from assay.server._pages_util import html_errors, int_param, query_list, run_link
@@ -100,7 +101,7 @@ def records_page(
         )
     except AssayError as exc:
         return page(
-            title, head + form + f'<p class="error">{e(exc)}</p>', identity=identity, status=400
+            title, head + form + f'<p class="error">{e(exc)}</p>', identity=identity, status=status_for(exc)
         )
     more = found.offset + len(found.rows) < found.total
     count = (

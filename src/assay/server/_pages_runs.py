@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from assay.core import MetricSummary, Run, RunInfo
 from assay.errors import AssayError
 from assay.server._auth import require
+from assay.server._errors import status_for
 from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table, url
 from assay.server._pages_util import (
@@ -141,7 +142,7 @@ def runs_page(request: Request, identity: Identity = Depends(require(Role.viewer
             limit=offset + PAGE + 1,
         )
     except AssayError as exc:
-        return page("Runs", form + f'<p class="error">{e(exc)}</p>', identity=identity, status=400)
+        return page("Runs", form + f'<p class="error">{e(exc)}</p>', identity=identity, status=status_for(exc))
     shown = runs[offset : offset + PAGE]
     more = len(runs) > offset + PAGE
     keep = [*params, ("sort", sort if sort != "-created_at" else None)]
