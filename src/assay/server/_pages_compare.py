@@ -4,7 +4,10 @@ examples of one cell of its 2×2, side by side (``/compare/examples``)."""
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
+
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -18,6 +21,9 @@ from assay.server._state import AppState, app_state
 from assay.server._view_compare import comparison_body, manifest_table
 from assay.server._view_flips import KINDS, Kind, Paired, paired_scores, quadrants
 
+if TYPE_CHECKING:
+    from assay.core import Comparison
+
 __all__ = ["router"]
 
 router = APIRouter()
@@ -25,6 +31,7 @@ router = APIRouter()
 MAX_CANDIDATES = 10
 EXAMPLES_PAGE = 20
 _KEY = "paired-scores"
+_SAID = "comparison-warnings"
 _LOCK = threading.Lock()
 _LABELS = {
     "improved": "Improved",
@@ -50,6 +57,20 @@ def cached_pairs(state: AppState, baseline: str, candidate: str) -> list[Paired]
         while len(kept) > max(state.settings.comparison_cache_size, 1):
             kept.popitem(last=False)
     return pairs
+
+
+def compared(state: AppState, baseline: str, candidate: str) -> tuple[Comparison, list[str]]:
+    """The cached comparison, and the warnings the library gave when it was computed."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = cached_comparison(state, baseline, candidate)
+    with _LOCK:
+        said: dict[tuple[str, str], list[str]] = state.caches.setdefault(_SAID, {})
+        if caught:
+            if len(said) >= 256:
+                said.clear()
+            said[(baseline, candidate)] = [str(w.message) for w in caught][:10]
+        return c, list(said.get((baseline, candidate), []))
 
 
 def _picker(baseline: str, candidates: list[str]) -> str:
@@ -110,7 +131,8 @@ def compare_page(
     sections = []
     for n, ref in enumerate(candidates, 1):
         cand = store.runs.get(ref)
-        c = cached_comparison(state, base.run_id, cand.run_id)
+        c, said = compared(state, base.run_id, cand.run_id)
+        cautions = "".join(f'<p class="warning">{e(m)}</p>' for m in said)
         pairs = cached_pairs(state, base.run_id, cand.run_id)
 
         def link(metric: str, kind: Kind, cand_id: str = cand.run_id) -> str:
@@ -124,7 +146,7 @@ def compare_page(
         sections.append(
             f'<section class="candidate" id="c{n}"><h2>{e(cand.model.name)}@{e(cand.model.version)} '
             f"{run_link(cand.run_id)} vs {e(base.model.name)}@{e(base.model.version)} "
-            f"{run_link(base.run_id)}</h2>"
+            f"{run_link(base.run_id)}</h2>{cautions}"
             + comparison_body(c, quadrants(pairs), manifest_html, link=link, anchor=f"c{n}")
             + "</section>"
         )
