@@ -86,9 +86,7 @@ return [document.documentElement.scrollWidth, window.innerWidth, out.slice(0, 10
 
 
 def _errors(driver: Any) -> list[str]:
-    return [
-        entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
-    ]
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
 def _no_alert(driver: Any) -> None:

@@ -17,7 +17,7 @@ from dashboard_store import SCRIPT, DashboardData, fill_dashboard_store
 
 import assay
 from assay.cli import main
-from assay.server._site import MANIFEST, verify_site
+from assay.server import verify_site
 from assay.storage import Store, open_store
 
 
@@ -40,13 +40,13 @@ def export(url: str, folder: Path, *args: str) -> tuple[int, str]:
 def test_export_writes_pages_links_and_a_manifest(
     filled: tuple[str, Store, DashboardData], tmp_path: Path
 ) -> None:
-    url, store, data = filled
+    url, _store, data = filled
     site = tmp_path / "site"
     code, output = export(url, site, "--decision", data.decision[:10])
     assert code == 0, output
-    manifest = json.loads((site / MANIFEST).read_text())
+    manifest = json.loads((site / "MANIFEST.json").read_text())
     files = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
-    assert files == set(manifest["files"]) | {MANIFEST}
+    assert files == set(manifest["files"]) | {"MANIFEST.json"}
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((site / name).read_bytes()).hexdigest() == digest
     assert f"decisions/{data.decision}.html" in files
@@ -58,7 +58,9 @@ def test_export_writes_pages_links_and_a_manifest(
         for href in re.findall(r'(?:href|src)="([^"#?]+)', html):
             assert not href.startswith(("/", "http")), (page, href)
             assert (page.parent / href).resolve().is_file(), (page, href)
-    done = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=site, capture_output=True, text=True)
+    done = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=site, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -69,10 +71,12 @@ def test_embedded_ledger_hashes_equal_the_store(
     site = tmp_path / "site"
     assert export(url, site)[0] == 0
     entry = next(
-        x for x in store.decisions.ledger() if x.decision_id == data.decision and x.kind == "decision"
+        x
+        for x in store.decisions.ledger()
+        if x.decision_id == data.decision and x.kind == "decision"
     )
     head = store.decisions.verify().head
-    manifest = json.loads((site / MANIFEST).read_text())
+    manifest = json.loads((site / "MANIFEST.json").read_text())
     assert manifest["ledger"]["decisions"] == {data.decision: entry.entry_hash}
     assert manifest["ledger"]["head"] == head
     page = (site / "decisions" / f"{data.decision}.html").read_text()
@@ -86,7 +90,7 @@ def test_embedded_ledger_hashes_equal_the_store(
 
 
 def test_tampering_is_detected(filled: tuple[str, Store, DashboardData], tmp_path: Path) -> None:
-    url, store, data = filled
+    url, _store, data = filled
     site = tmp_path / "site"
     assert export(url, site)[0] == 0
     page = site / "decisions" / f"{data.decision}.html"
@@ -94,10 +98,14 @@ def test_tampering_is_detected(filled: tuple[str, Store, DashboardData], tmp_pat
     (site / "extra.html").write_text("<p>added</p>")
     (site / "static" / "app.css").unlink()
     problems = verify_site(site)
-    assert f"decisions/{data.decision}.html: changed (SHA-256 differs from MANIFEST.json)" in problems
+    assert (
+        f"decisions/{data.decision}.html: changed (SHA-256 differs from MANIFEST.json)" in problems
+    )
     assert "extra.html: not listed in MANIFEST.json" in problems
     assert "static/app.css: missing" in problems
-    done = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=site, capture_output=True)
+    done = subprocess.run(
+        ["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=site, capture_output=True
+    )
     assert done.returncode != 0
 
 
@@ -107,7 +115,7 @@ def test_a_manifest_whose_ledger_hash_is_not_the_stores_is_detected(
     url, store, data = filled
     site = tmp_path / "site"
     assert export(url, site)[0] == 0
-    path = site / MANIFEST
+    path = site / "MANIFEST.json"
     manifest = json.loads(path.read_text())
     manifest["ledger"]["decisions"][data.decision] = "0" * 64
     manifest["ledger"]["head"] = "1" * 64

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from dashboard_store import CONTROL_NAME, IMG, LONG, SCRIPT, DashboardData, fill_dashboard_store
+from dashboard_store import CONTROL_NAME, LONG, SCRIPT, DashboardData, fill_dashboard_store
 from fastapi.testclient import TestClient
 
 import assay
@@ -54,7 +54,9 @@ def pages(d: DashboardData) -> list[str]:
     ]
 
 
-def test_every_page_is_html_that_a_strict_csp_allows(client: TestClient, data: DashboardData) -> None:
+def test_every_page_is_html_that_a_strict_csp_allows(
+    client: TestClient, data: DashboardData
+) -> None:
     for path in pages(data):
         response = client.get(path)
         assert response.status_code == 200, path
@@ -116,7 +118,9 @@ def test_runs_table_pages_and_sorts(
 
     monkeypatch.setattr(_pages_runs, "PAGE", 1)
     first = client.get("/runs", params={"sort": "-metric:accuracy"}).text
-    assert f'href="/runs/{data.candidate}"' in first and f'href="/runs/{data.baseline}"' not in first
+    assert (
+        f'href="/runs/{data.candidate}"' in first and f'href="/runs/{data.baseline}"' not in first
+    )
     assert 'rel="next"' in first and 'rel="prev"' not in first
     second = client.get("/runs", params={"sort": "-metric:accuracy", "offset": 1}).text
     assert f'href="/runs/{data.baseline}"' in second and 'rel="prev"' in second
@@ -175,7 +179,9 @@ def test_compare_page_matches_the_comparison(
         assert f'n-improved">{count.better:,}<' in row
         assert f'n-regressed">{count.worse:,}<' in row
     accuracy = table[table.index("<td>accuracy</td>") :]
-    numbers = [int(n.replace(",", "")) for n in re.findall(r'class="n n-\w+">([\d,]+)<', accuracy)[:4]]
+    numbers = [
+        int(n.replace(",", "")) for n in re.findall(r'class="n n-\w+">([\d,]+)<', accuracy)[:4]
+    ]
     assert sum(numbers) == comparison.coverage.shared  # the four cells cover every pair
 
 
@@ -197,7 +203,12 @@ def test_flip_examples_side_by_side(client: TestClient, store: Store, data: Dash
     worse = next(c.worse for c in comparison.flip_counts if c.metric == "accuracy")
     html = client.get(
         "/compare/examples",
-        params={"baseline": data.baseline, "candidate": data.candidate, "metric": "accuracy", "kind": "regressed"},
+        params={
+            "baseline": data.baseline,
+            "candidate": data.candidate,
+            "metric": "accuracy",
+            "kind": "regressed",
+        },
     ).text
     assert f"<span class='total'>{worse:,}</span>" in html
     assert html.count("<tr>") == 1 + min(worse, 20)
@@ -213,7 +224,9 @@ def test_compare_refuses_more_than_ten_candidates(client: TestClient, data: Dash
     assert client.get("/compare", params=params).status_code == 400
 
 
-def test_decision_page_embeds_the_ledger(client: TestClient, store: Store, data: DashboardData) -> None:
+def test_decision_page_embeds_the_ledger(
+    client: TestClient, store: Store, data: DashboardData
+) -> None:
     html = client.get(f"/decisions/{data.decision}").text
     entries = [x for x in store.decisions.ledger() if x.decision_id == data.decision]
     for entry in entries:
@@ -258,4 +271,3 @@ def test_home_lists_decisions_waiting_and_runs(client: TestClient, data: Dashboa
     recent = html[html.index('id="recent"') :]
     assert data.baseline[:12] in recent and data.candidate[:12] in recent
     assert "No A/B experiments are stored yet." in html
-

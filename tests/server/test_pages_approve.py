@@ -52,8 +52,13 @@ def test_approval_is_recorded_under_the_signed_in_name(
     assert 'name="csrf_token"' in page and "Record sign-off" in page
     status, _, headers = post(
         f"{url}/decisions/{data.decision}/approve",
-        {"status": "approved", "role": "safety", "note": "<b>fine</b>", "name": "mallory",
-         "csrf_token": ""},
+        {
+            "status": "approved",
+            "role": "safety",
+            "note": "<b>fine</b>",
+            "name": "mallory",
+            "csrf_token": "",
+        },
     )
     assert status == 303 and headers["location"] == f"/decisions/{data.decision}#signoffs"
     approvals = store.decisions.approvals(data.decision)

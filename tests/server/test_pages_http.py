@@ -54,7 +54,9 @@ def test_every_page_answers_over_http(served: tuple[str, Store, DashboardData]) 
 
 def test_two_candidates_get_a_section_each(served: tuple[str, Store, DashboardData]) -> None:
     url, _, d = served
-    query = urllib.parse.urlencode([("baseline", d.baseline), ("candidate", d.candidate), ("candidate", d.baseline)])
+    query = urllib.parse.urlencode(
+        [("baseline", d.baseline), ("candidate", d.candidate), ("candidate", d.baseline)]
+    )
     with urllib.request.urlopen(f"{url}/compare?{query}") as response:
         html = response.read().decode()
     assert 'id="c1"' in html and 'id="c2"' in html and "with 2 candidates" in html
@@ -89,7 +91,12 @@ def test_static_route_never_leaves_its_folder(
 
 def test_static_files_over_http(served: tuple[str, Store, DashboardData]) -> None:
     url = served[0]
-    for name, kind in (("app.css", "text/css"), ("report.css", "text/css"), ("app.js", "text/javascript"), ("favicon.svg", "image/svg+xml")):
+    for name, kind in (
+        ("app.css", "text/css"),
+        ("report.css", "text/css"),
+        ("app.js", "text/javascript"),
+        ("favicon.svg", "image/svg+xml"),
+    ):
         with urllib.request.urlopen(f"{url}/static/{name}") as response:
             assert response.headers["content-type"].startswith(kind)
             assert response.read()

@@ -30,7 +30,7 @@ def export_site_command(
     reference, relative links, the stylesheets and a MANIFEST.json of every file's SHA-256
     and the ledger hashes shown (open index.html; no server needed)."""
     try:
-        from assay.server._site import export_site
+        from assay.server import export_site
     except ImportError as exc:  # fastapi is the server extra
         raise ConfigError(
             f"export-site needs the server extra ({exc.name} is missing): "

@@ -49,10 +49,10 @@ WAITING_SCAN = 50
 def static_files() -> dict[str, bytes]:
     """Every file the dashboard serves under ``/static/``, by name: the files of
     :data:`STATIC` and ``report.css`` (the reports' stylesheet)."""
-    from assay.reports._style import CSS
+    from assay.reports import REPORT_CSS
 
     files = {p.name: p.read_bytes() for p in STATIC.iterdir() if p.is_file() and p.suffix in _TYPES}
-    files["report.css"] = CSS.encode("utf-8")
+    files["report.css"] = REPORT_CSS.encode("utf-8")
     return files
 
 

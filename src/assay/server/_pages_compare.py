@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import warnings
 from collections import OrderedDict
-
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Request
@@ -185,11 +184,11 @@ def examples_page(
             f"{e(', '.join(pairs))}; kinds are {e(', '.join(KINDS))}.</p>"
         )
         return page("Paired examples", body, identity=identity, status=400)
-    ids = pairs[metric].examples(kind)  # type: ignore[arg-type]
+    ids = pairs[metric].examples(kind)
     offset = int_param(request, "offset", 0, lo=0, hi=max(len(ids), 0))
     shown = ids[offset : offset + EXAMPLES_PAGE]
     wanted = pa.array(shown, pa.string())
-    texts = {}
+    texts: dict[tuple[str, str], dict[str, object]] = {}
     for side, run in (("b", base), ("c", cand)):
         recs = store.runs.records(run.run_id)
         recs = recs.filter(pc.is_in(recs.column("example_id").cast(pa.string()), wanted))

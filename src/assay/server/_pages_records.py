@@ -101,7 +101,10 @@ def records_page(
         )
     except AssayError as exc:
         return page(
-            title, head + form + f'<p class="error">{e(exc)}</p>', identity=identity, status=status_for(exc)
+            title,
+            head + form + f'<p class="error">{e(exc)}</p>',
+            identity=identity,
+            status=status_for(exc),
         )
     more = found.offset + len(found.rows) < found.total
     count = (

@@ -142,7 +142,12 @@ def runs_page(request: Request, identity: Identity = Depends(require(Role.viewer
             limit=offset + PAGE + 1,
         )
     except AssayError as exc:
-        return page("Runs", form + f'<p class="error">{e(exc)}</p>', identity=identity, status=status_for(exc))
+        return page(
+            "Runs",
+            form + f'<p class="error">{e(exc)}</p>',
+            identity=identity,
+            status=status_for(exc),
+        )
     shown = runs[offset : offset + PAGE]
     more = len(runs) > offset + PAGE
     keep = [*params, ("sort", sort if sort != "-created_at" else None)]

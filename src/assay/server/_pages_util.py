@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from assay.core import RunInfo
 from assay.errors import AssayError
@@ -20,12 +20,12 @@ __all__ = ["html_errors", "int_param", "model_label", "query_list", "run_link", 
 P = ParamSpec("P")
 
 
-def html_errors(handler: Callable[P, HTMLResponse]) -> Callable[P, HTMLResponse]:
+def html_errors(handler: Callable[P, Response]) -> Callable[P, Response]:
     """Show an assay error (unknown id, bad filter) as a page with its status code, not as
     JSON: the handler's first argument is the request."""
 
     @functools.wraps(handler)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> HTMLResponse:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         try:
             return handler(*args, **kwargs)
         except AssayError as exc:

@@ -84,9 +84,7 @@ def export_site(store: Store, directory: str | Path, decisions: Sequence[str] = 
     if root.exists() and any(root.iterdir()):
         raise ConfigError(f"{root} is not empty; export-site writes into a new or empty folder.")
     chosen = (
-        [store.decisions.get(ref) for ref in decisions]
-        if decisions
-        else store.decisions.list()
+        [store.decisions.get(ref) for ref in decisions] if decisions else store.decisions.list()
     )
     if not chosen:
         raise ConfigError("There are no recorded decisions to export.")
@@ -97,9 +95,7 @@ def export_site(store: Store, directory: str | Path, decisions: Sequence[str] = 
     runs: set[str] = set()
     for d in chosen:
         view = decision_view(store, d.decision_id)
-        hashes[d.decision_id] = next(
-            x.entry_hash for x in view.entries if x.kind == "decision"
-        )
+        hashes[d.decision_id] = next(x.entry_hash for x in view.entries if x.kind == "decision")
         pair = f"{d.baseline_run}_{d.candidate_run}"
         body = decision_body(
             view,
@@ -115,13 +111,17 @@ def export_site(store: Store, directory: str | Path, decisions: Sequence[str] = 
         base, cand = store.runs.get(d.baseline_run), store.runs.get(d.candidate_run)
         runs.update((base.run_id, cand.run_id))
         if "comparison" in d.artifacts and store.artifacts.exists(d.artifacts["comparison"]):
-            comparison = Comparison.model_validate_json(store.artifacts.get(d.artifacts["comparison"]))
+            comparison = Comparison.model_validate_json(
+                store.artifacts.get(d.artifacts["comparison"])
+            )
         else:
             from assay.workflows import compare_runs
 
             comparison = compare_runs(base.run_id, cand.run_id, store=store)
         manifest, differing = manifest_table(base, cand, only_differences=True)
-        manifest_html = f'<p class="note">{differing:,} fields differ (differences only).</p>{manifest}'
+        manifest_html = (
+            f'<p class="note">{differing:,} fields differ (differences only).</p>{manifest}'
+        )
         links = (
             f'<p><a href="../runs/{e(cand.run_id)}.html">candidate run</a> · '
             f'<a href="../runs/{e(base.run_id)}.html">baseline run</a> · '
@@ -191,7 +191,9 @@ def verify_site(directory: str | Path, store: Store | None = None) -> list[str]:
         for decision_id, entry_hash in ledger.get("decisions", {}).items():
             entry = entries.get(decision_id)
             if entry is None or entry.entry_hash != entry_hash:
-                problems.append(f"decision {decision_id}: its entry hash is not in the store's ledger")
+                problems.append(
+                    f"decision {decision_id}: its entry hash is not in the store's ledger"
+                )
         if ledger.get("head") and ledger["head"] not in known:
             problems.append("the chain head of the copy is not in the store's ledger")
     return problems
