@@ -8,6 +8,7 @@ from assay.cli._decisions import decisions_app
 from assay.cli._export_site import export_site_command
 from assay.cli._import import import_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
+from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
 
@@ -25,5 +26,6 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")
 app.add_typer(db_app, name="db")
 app.add_typer(ab_app, name="ab")
+app.add_typer(monitor_app, name="monitor")
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]
