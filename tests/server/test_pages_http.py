@@ -100,3 +100,17 @@ def test_static_files_over_http(served: tuple[str, Store, DashboardData]) -> Non
         with urllib.request.urlopen(f"{url}/static/{name}") as response:
             assert response.headers["content-type"].startswith(kind)
             assert response.read()
+
+
+def test_an_empty_store_says_so_on_every_page(live_server: str) -> None:
+    expected = {
+        "/": "None yet.",
+        "/runs": "No runs match.",
+        "/decisions": "No decisions yet.",
+        "/suites": "No suites yet",
+        "/experiments": "No A/B experiments are stored yet.",
+        "/compare": "Choose a baseline run",
+    }
+    for path, text in expected.items():
+        with urllib.request.urlopen(live_server + path) as response:
+            assert text in response.read().decode(), path

@@ -19,6 +19,7 @@ from assay.server._pages_util import html_errors, int_param, query_list, run_lin
 from assay.server._state import AppState, app_state
 from assay.server._view_compare import comparison_body, manifest_table
 from assay.server._view_flips import KINDS, Kind, Paired, paired_scores, quadrants
+from assay.server._view_slices import records_with
 
 if TYPE_CHECKING:
     from assay.core import Comparison
@@ -31,6 +32,7 @@ MAX_CANDIDATES = 10
 EXAMPLES_PAGE = 20
 _KEY = "paired-scores"
 _SAID = "comparison-warnings"
+_TEXT_COLUMNS = ["example_id", "input", "reference", "output"]
 _LOCK = threading.Lock()
 _LABELS = {
     "improved": "Improved",
@@ -190,7 +192,7 @@ def examples_page(
     wanted = pa.array(shown, pa.string())
     texts: dict[tuple[str, str], dict[str, object]] = {}
     for side, run in (("b", base), ("c", cand)):
-        recs = store.runs.records(run.run_id)
+        recs = records_with(store, run.run_id, [*_TEXT_COLUMNS, metric])
         recs = recs.filter(pc.is_in(recs.column("example_id").cast(pa.string()), wanted))
         cols = [
             c
