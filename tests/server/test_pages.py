@@ -271,3 +271,24 @@ def test_home_lists_decisions_waiting_and_runs(client: TestClient, data: Dashboa
     recent = html[html.index('id="recent"') :]
     assert data.baseline[:12] in recent and data.candidate[:12] in recent
     assert "No A/B experiments are stored yet." in html
+
+
+def test_bad_query_parameters_get_one_clear_message(
+    client: TestClient, data: DashboardData
+) -> None:
+    cases = {
+        "/runs?tag=noequals": "KEY=VALUE",
+        "/runs?sort=metric:nosuch": "no run has a metric",
+        "/runs?where=%3C%3E": "METRIC OP NUMBER",
+        f"/runs/{data.candidate}/records?error=maybe": "true or false",
+        f"/runs/{data.candidate}/records?slice=nosuch%3Dx": "no slice",
+        "/decisions?verdict=FOO": "SHIP",
+    }
+    for path, message in cases.items():
+        response = client.get(path)
+        assert response.status_code in (400, 422), path
+        assert response.headers["content-type"].startswith("text/html")
+        assert message in response.text.replace("&#x27;", "'"), path
+    clamped = client.get(f"/runs/{data.candidate}/records?limit=99999&offset=-4")
+    records = store.runs.get(data.candidate).n_records
+    assert clamped.status_code == 200 and clamped.text.count("<tr>") == 1 + min(records, 200)

@@ -14,7 +14,7 @@ from assay.server._auth import require
 from assay.server._errors import status_for
 from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table
-from assay.server._pages_util import html_errors, int_param, query_list, run_link
+from assay.server._pages_util import flag, html_errors, int_param, pairs, run_link
 from assay.server._state import app_state
 
 __all__ = ["record_rows", "router"]
@@ -78,8 +78,8 @@ def records_page(
     limit = int_param(request, "limit", PAGE, lo=1, hi=MAX_LIMIT)
     slices = [s.name for s in suite.slices]
     metrics = [m.name for m in suite.metrics]
-    chosen = dict(s.split("=", 1) for s in query_list(request, "slice") if "=" in s)
-    error = {"true": True, "false": False}.get(q.get("error", ""))
+    chosen = pairs(request, "slice")
+    error = flag(request, "error")
     text = (q.get("q") or "").strip()[:500] or None
     params: list[tuple[str, object]] = [
         *(("slice", f"{k}={v}") for k, v in chosen.items()),

@@ -17,6 +17,7 @@ from assay.server._pages_util import (
     html_errors,
     int_param,
     model_label,
+    pairs,
     query_list,
     run_link,
 )
@@ -122,7 +123,7 @@ def runs_page(request: Request, identity: Identity = Depends(require(Role.viewer
     sort = q.get("sort", "-created_at") or "-created_at"
     key, descending = _sort(sort)
     offset = int_param(request, "offset", 0, lo=0, hi=MAX_OFFSET)
-    tags = dict(t.split("=", 1) for t in query_list(request, "tag") if "=" in t)
+    tags = pairs(request, "tag")
     params: list[tuple[str, object]] = [
         ("suite", q.get("suite")),
         ("model", q.get("model")),
