@@ -274,7 +274,7 @@ def test_home_lists_decisions_waiting_and_runs(client: TestClient, data: Dashboa
 
 
 def test_bad_query_parameters_get_one_clear_message(
-    client: TestClient, data: DashboardData
+    client: TestClient, store: Store, data: DashboardData
 ) -> None:
     cases = {
         "/runs?tag=noequals": "KEY=VALUE",
