@@ -292,3 +292,18 @@ def test_bad_query_parameters_get_one_clear_message(
     clamped = client.get(f"/runs/{data.candidate}/records?limit=99999&offset=-4")
     records = store.runs.get(data.candidate).n_records
     assert clamped.status_code == 200 and clamped.text.count("<tr>") == 1 + min(records, 200)
+
+
+def test_large_runs_compute_slices_on_request(
+    client: TestClient, data: DashboardData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assay.server import _pages_runs
+
+    monkeypatch.setattr(_pages_runs, "INLINE_SLICES", 10)
+    other = TestClient(create_app(client.app.state.assay.store))  # a fresh cache
+    lazy = other.get(f"/runs/{data.baseline}").text
+    assert "Compute metrics by slice" in lazy and "<td>lang</td>" not in lazy
+    assert f'href="/runs/{data.baseline}?slices=1#slices"' in lazy
+    computed = other.get(f"/runs/{data.baseline}", params={"slices": "1"}).text
+    assert "<td>lang</td>" in computed
+    assert "<td>lang</td>" in other.get(f"/runs/{data.baseline}").text  # kept

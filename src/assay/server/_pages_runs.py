@@ -31,6 +31,8 @@ router = APIRouter()
 PAGE = 50
 """Runs per page of the table."""
 MAX_OFFSET = 100_000
+INLINE_SLICES = 200_000
+"""Runs with more records show their metrics by slice on request (``?slices=1``)."""
 
 
 def interval_text(m: MetricSummary) -> str:
@@ -226,5 +228,14 @@ def run_page(
     state = app_state(request)
     run = state.store.runs.get(run_id)
     notes = [(f"{n.created_at:%Y-%m-%d %H:%M}", n.text) for n in state.store.runs.notes(run.run_id)]
-    body = run_body(run, notes, slice_metrics(state, run), links=True)
+    wanted = run.n_records <= INLINE_SLICES or request.query_params.get("slices") == "1"
+    slices = slice_metrics(state, run, compute=wanted)
+    if slices is None:
+        slices = (
+            '<h2 id="slices">Metrics by slice</h2><p class="note">This run has '
+            f"{run.n_records:,} records: its metrics by slice are computed on request "
+            f'(a few seconds, then kept). <a href="/runs/{e(run.run_id)}?slices=1#slices">'
+            "Compute metrics by slice</a></p>"
+        )
+    body = run_body(run, notes, slices, links=True)
     return page(f"Run {run.run_id[:12]}", body, identity=identity)

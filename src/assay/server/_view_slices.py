@@ -95,14 +95,17 @@ def slice_table(store: Store, run: Run) -> str:
     )
 
 
-def slice_metrics(state: AppState, run: Run) -> str:
-    """:func:`slice_table`, computed once per run and kept (runs never change)."""
+def slice_metrics(state: AppState, run: Run, *, compute: bool = True) -> str | None:
+    """:func:`slice_table`, computed once per run and kept (runs never change); None when it
+    is not kept yet and ``compute`` is false."""
     with _LOCK:
         kept = state.caches.setdefault(_KEY, OrderedDict())
         found = kept.get(run.run_id)
         if found is not None:
             kept.move_to_end(run.run_id)
             return str(found)
+    if not compute:
+        return None
     html = slice_table(state.store, run)
     with _LOCK:
         kept[run.run_id] = html
