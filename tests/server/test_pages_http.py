@@ -114,3 +114,12 @@ def test_an_empty_store_says_so_on_every_page(live_server: str) -> None:
     for path, text in expected.items():
         with urllib.request.urlopen(live_server + path) as response:
             assert text in response.read().decode(), path
+
+
+def test_pages_are_not_part_of_the_api_document(live_server: str) -> None:
+    import json
+
+    with urllib.request.urlopen(f"{live_server}/api/v1/openapi.json") as response:
+        paths = set(json.load(response)["paths"])
+    assert not {"/", "/runs", "/compare", "/decisions/{decision_id}/approve"} & paths
+    assert not any(p.startswith("/static") for p in paths)

@@ -30,7 +30,7 @@ from assay.server._state import app_state
 
 __all__ = ["STATIC", "router", "static_files"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 for _sub in (runs_router, records_router, compare_router, decisions_router, suites_router):
     router.include_router(_sub)
 

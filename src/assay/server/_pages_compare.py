@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 MAX_CANDIDATES = 10
 EXAMPLES_PAGE = 20

@@ -24,7 +24,7 @@ from assay.server._view_decision import DecisionView, decision_body, decision_vi
 
 __all__ = ["decisions_table", "router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 LIST_LIMIT = 200
 """Most decisions listed."""

@@ -19,7 +19,7 @@ from assay.server._state import app_state
 
 __all__ = ["record_rows", "router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 PAGE = 25
 """Records per page unless ``limit`` says otherwise (at most :data:`MAX_LIMIT`)."""

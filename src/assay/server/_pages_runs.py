@@ -26,7 +26,7 @@ from assay.server._view_slices import slice_metrics
 
 __all__ = ["interval_text", "router", "run_body"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 PAGE = 50
 """Runs per page of the table."""
