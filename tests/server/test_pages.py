@@ -160,7 +160,7 @@ def test_records_browser_totals_match_the_store(
     assert page2.count("<tr>") == 11  # header and ten records
     assert "Records 26–35 of" in page2
     bad = client.get(f"/runs/{data.candidate}/records", params={"score": "nosuch<1"})
-    assert bad.status_code == 422 and "nosuch" in bad.text
+    assert bad.status_code == 400 and "nosuch" in bad.text
 
 
 def test_compare_page_matches_the_comparison(
@@ -282,6 +282,8 @@ def test_bad_query_parameters_get_one_clear_message(
         "/runs?where=%3C%3E": "METRIC OP NUMBER",
         f"/runs/{data.candidate}/records?error=maybe": "true or false",
         f"/runs/{data.candidate}/records?slice=nosuch%3Dx": "no slice",
+        f"/runs/{data.candidate}/records?slice=accuracy%3D1": "no slice 'accuracy'",
+        f"/runs/{data.candidate}/records?score=output<1": "no metric 'output'",
         "/decisions?verdict=FOO": "SHIP",
     }
     for path, message in cases.items():

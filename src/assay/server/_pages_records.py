@@ -16,6 +16,7 @@ from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table
 from assay.server._pages_util import flag, html_errors, int_param, pairs, run_link
 from assay.server._state import app_state
+from assay.storage import MetricFilter
 
 __all__ = ["record_rows", "router"]
 
@@ -67,7 +68,7 @@ def records_page(
     request: Request, run_id: str, identity: Identity = Depends(require(Role.viewer))
 ) -> HTMLResponse:
     """One page of a run's records with the filters of the query string."""
-    from assay.storage import MetricFilter, RecordFilter
+    from assay.storage import RecordFilter
 
     state = app_state(request)
     store = state.store
@@ -93,6 +94,7 @@ def records_page(
     head = f"<p>{run_link(run.run_id)} · {e(run.model.name)}@{e(run.model.version)}</p>"
     try:
         score = MetricFilter.parse(q["score"]) if q.get("score") else None
+        _check_names(chosen, score, slices, metrics)
         found = store.runs.page(
             run.run_id,
             RecordFilter(slices=chosen, error=error, score=score, text=text),
@@ -117,6 +119,23 @@ def records_page(
     rows = record_rows(found.rows, shown, slices) if found.rows else ""
     nav = pager(f"/runs/{run.run_id}/records", params, offset, limit, more)
     return page(title, head + form + count + rows + nav, identity=identity)
+
+
+def _check_names(
+    chosen: dict[str, str], score: MetricFilter | None, slices: list[str], metrics: list[str]
+) -> None:
+    """Refuse a slice or metric the suite does not declare (naming the ones it does)."""
+    from assay.errors import ConfigError
+
+    for name in chosen:
+        if name not in slices:
+            raise ConfigError(
+                f"The suite has no slice {name!r}; its slices: {', '.join(slices) or 'none'}."
+            )
+    if score is not None and score.metric not in metrics:
+        raise ConfigError(
+            f"The suite has no metric {score.metric!r}; its metrics: {', '.join(metrics)}."
+        )
 
 
 def _form(
