@@ -15,5 +15,15 @@ from assay.server._app import create_app
 from assay.server._identity import Identity, Role
 from assay.server._serve import serve
 from assay.server._settings import ServerSettings
+from assay.server._site import SiteExport, export_site, verify_site
 
-__all__ = ["Identity", "Role", "ServerSettings", "create_app", "serve"]
+__all__ = [
+    "Identity",
+    "Role",
+    "ServerSettings",
+    "SiteExport",
+    "create_app",
+    "export_site",
+    "serve",
+    "verify_site",
+]
