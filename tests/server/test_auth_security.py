@@ -32,7 +32,7 @@ def test_every_response_carries_the_security_headers(token_url: str, path: str) 
     headers = httpx.get(token_url + path).headers
     assert headers["content-security-policy"] == CSP
     assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["referrer-policy"] == "same-origin"
     assert headers["x-frame-options"] == "DENY"
 
 

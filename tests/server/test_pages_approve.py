@@ -4,6 +4,7 @@ refuses, over real HTTP."""
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -43,6 +44,15 @@ def post(url: str, fields: dict[str, str]) -> tuple[int, str, dict[str, str]]:
         return error.code, error.read().decode(), dict(error.headers)
 
 
+def form_token(url: str, decision: str) -> str:
+    """The CSRF token the decision page's sign-off form carries."""
+    with urllib.request.urlopen(f"{url}/decisions/{decision}") as response:
+        page = response.read().decode()
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+    assert found is not None, "the sign-off form carries no CSRF token"
+    return found.group(1)
+
+
 def test_approval_is_recorded_under_the_signed_in_name(
     served: tuple[str, Store, DashboardData],
 ) -> None:
@@ -50,6 +60,7 @@ def test_approval_is_recorded_under_the_signed_in_name(
     with urllib.request.urlopen(f"{url}/decisions/{data.decision}") as response:
         page = response.read().decode()
     assert 'name="csrf_token"' in page and "Record sign-off" in page
+    token = form_token(url, data.decision)
     status, _, headers = post(
         f"{url}/decisions/{data.decision}/approve",
         {
@@ -57,7 +68,7 @@ def test_approval_is_recorded_under_the_signed_in_name(
             "role": "safety",
             "note": "<b>fine</b>",
             "name": "mallory",
-            "csrf_token": "",
+            "csrf_token": token,
         },
     )
     assert status == 303 and headers["location"] == f"/decisions/{data.decision}#signoffs"
@@ -75,7 +86,7 @@ def test_approval_is_recorded_under_the_signed_in_name(
     # the same person, role and status again: the library refuses, the page says why
     status, again, _ = post(
         f"{url}/decisions/{data.decision}/approve",
-        {"status": "approved", "role": "safety", "csrf_token": ""},
+        {"status": "approved", "role": "safety", "csrf_token": token},
     )
     assert status == 400 and "already recorded" in again and 'id="sign-off-error"' in again
     assert len(store.decisions.approvals(data.decision)) == 1
@@ -86,6 +97,13 @@ def test_refused_sign_offs_leave_the_ledger_unchanged(
 ) -> None:
     url, store, data = served
     before = len(store.decisions.ledger())
+    token = form_token(url, data.decision)
+    for wrong in ("", "0" * 64, token[:-1]):
+        status, _, _ = post(
+            f"{url}/decisions/{data.decision}/approve",
+            {"status": "approved", "role": "safety", "csrf_token": wrong},
+        )
+        assert status == 403, wrong
     cases = [
         {"status": "override", "role": "lead", "note": "ship it"},  # not a BLOCK
         {"status": "approved", "role": "   "},
@@ -93,11 +111,15 @@ def test_refused_sign_offs_leave_the_ledger_unchanged(
     ]
     for fields in cases:
         status, html, _ = post(
-            f"{url}/decisions/{data.decision}/approve", {**fields, "csrf_token": ""}
+            f"{url}/decisions/{data.decision}/approve", {**fields, "csrf_token": token}
         )
         assert status in (400, 422) and 'class="error"' in html, fields
-    missing_role, _, _ = post(f"{url}/decisions/{data.decision}/approve", {"status": "approved"})
+    missing_role, _, _ = post(
+        f"{url}/decisions/{data.decision}/approve", {"status": "approved", "csrf_token": token}
+    )
     assert missing_role == 422
-    unknown, _, _ = post(f"{url}/decisions/nosuch/approve", {"status": "approved", "role": "x"})
+    unknown, _, _ = post(
+        f"{url}/decisions/nosuch/approve", {"status": "approved", "role": "x", "csrf_token": token}
+    )
     assert unknown == 404
     assert len(store.decisions.ledger()) == before

@@ -2,8 +2,9 @@
 
 Every response gets a strict Content-Security-Policy (only this server's own scripts, styles
 and images, no plugins, no framing, forms post only here), ``X-Content-Type-Options:
-nosniff``, ``Referrer-Policy: no-referrer`` and ``X-Frame-Options: DENY``; API responses and
-the sign-in pages also ``Cache-Control: no-store``.
+nosniff``, ``Referrer-Policy: same-origin`` and ``X-Frame-Options: DENY``; API responses and
+the sign-in pages also ``Cache-Control: no-store``. (Not ``no-referrer``: under it a browser
+sends ``Origin: null`` with form posts, which the cross-site check must refuse.)
 
 The access log (logger ``assay.server.access``, level INFO) has one JSON object per request:
 ``time``, ``method``, ``path``, ``query`` (the parameter names only: values may be secret),
@@ -36,7 +37,7 @@ CONTENT_SECURITY_POLICY = (
 _HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
 _NO_STORE = ("/api/", "/login", "/logout")
