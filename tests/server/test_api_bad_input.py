@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import urllib.parse
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,7 +48,11 @@ def _counts(store: Store) -> dict[str, int]:
 
 
 def call(
-    url: str, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    url: str,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     request = urllib.request.Request(url + path, data=body, method=method, headers=headers or {})
     try:
@@ -95,7 +99,9 @@ def test_malformed_json_and_wrong_types_are_422(url: str, store: Store, stored: 
     assert "json" in _one_error(status, found, 422)["message"].lower()
     status, found = call(url, "POST", path, json.dumps({"role": ["x"]}).encode(), json_type)
     assert "role" in _one_error(status, found, 422)["message"]
-    status, found = call(url, "POST", path, json.dumps({"role": "a", "status": "yes"}).encode(), json_type)
+    status, found = call(
+        url, "POST", path, json.dumps({"role": "a", "status": "yes"}).encode(), json_type
+    )
     _one_error(status, found, 422)
     status, found = call(url, "GET", "/api/v1/runs?limit=many")
     assert "limit" in _one_error(status, found, 422)["message"]
@@ -220,7 +226,9 @@ def test_a_viewer_cannot_approve(tmp_path: Path) -> None:
             for run_id, seed in (("v-a", 1), ("v-b", 2)):
                 records = make_records(10, seed=seed)
                 store.runs.put(make_run(suite, records, run_id=run_id), records)
-            store.decisions.put(make_decision("v-a", "v-b", decision_id="v-d", verdict=Verdict.SHIP))
+            store.decisions.put(
+                make_decision("v-a", "v-b", decision_id="v-d", verdict=Verdict.SHIP)
+            )
             before = _counts(store)
             status, found = call(
                 base,

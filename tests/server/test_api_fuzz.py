@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from assay.core import Verdict
 from assay.server import ServerSettings, create_app
@@ -30,7 +30,9 @@ def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for run_id, seed in (("fuzz-a", 1), ("fuzz-b", 2)):
             records = make_records(20, seed=seed, errors=2)
             store.runs.put(make_run(suite, records, run_id=run_id), records)
-        store.decisions.put(make_decision("fuzz-a", "fuzz-b", decision_id="fuzz-d", verdict=Verdict.SHIP))
+        store.decisions.put(
+            make_decision("fuzz-a", "fuzz-b", decision_id="fuzz-d", verdict=Verdict.SHIP)
+        )
         settings_ = ServerSettings(max_upload_bytes=64 * 1024 * 1024)
         with running_server(create_app(store, settings_)) as url:
             yield url

@@ -85,14 +85,24 @@ def test_the_cli_ingests_compares_gates_records_and_approves_through_a_server(
             return done.stdout
 
         base = json.loads(cli("ingest", str(a), "--suite", str(suite), "--model", "m@1", "--json"))
-        cand = json.loads(cli("ingest", str(b), "--suite", "team-suite", "--model", "m@2", "--json"))
+        cand = json.loads(
+            cli("ingest", str(b), "--suite", "team-suite", "--model", "m@2", "--json")
+        )
         base_id, cand_id = base["run"]["run_id"], cand["run"]["run_id"]
         compared = json.loads(cli("compare", base_id, cand_id, "--json"))
         assert compared["baseline_run"] == base_id and compared["candidate_run"] == cand_id
         gated = json.loads(cli("gate", base_id, cand_id, "--record", "--json", ok=(0, 1, 2)))
         (decision,) = json.loads(cli("decisions", "list", "--json"))
         assert decision["verdict"] == gated["verdict"]["verdict"]
-        cli("decisions", "approve", decision["decision_id"][:12], "--role", "safety", "--name", "Ana")
+        cli(
+            "decisions",
+            "approve",
+            decision["decision_id"][:12],
+            "--role",
+            "safety",
+            "--name",
+            "Ana",
+        )
         listed = json.loads(cli("runs", "list", "--json"))
         verified = json.loads(cli("decisions", "verify", "--json"))
 

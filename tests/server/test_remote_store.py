@@ -76,5 +76,5 @@ def test_remote_errors_are_assay_exceptions(remote: RemoteStore) -> None:
 
 def test_an_unreachable_server_is_a_storage_error_naming_it() -> None:
     store = RemoteStore("http://127.0.0.1:9")
-    with pytest.raises(StorageError, match="127.0.0.1:9"):
+    with pytest.raises(StorageError, match=r"127\.0\.0\.1:9"):
         store.runs.list()

@@ -54,7 +54,9 @@ async def put_artifact(request: Request, _: Editor) -> Response:
         await receive_body(request, path)
         data = path.read_bytes()
     if not data:
-        raise http_error(422, "invalid_request", "An artifact is at least one byte; the body is empty.")
+        raise http_error(
+            422, "invalid_request", "An artifact is at least one byte; the body is empty."
+        )
     digest = await run_in_threadpool(store.artifacts.put, data, media_type=media)
     return json_response(ArtifactInfo(digest=digest, media_type=media, size=len(data)), 201)
 

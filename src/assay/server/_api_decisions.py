@@ -127,7 +127,7 @@ def _detail(details: object) -> DecisionDetail:
     return DecisionDetail(
         decision=details.decision,
         approvals=details.approvals,
-        evidence=[{"role": f.role, "name": f.name, "digest": f.digest} for f in details.evidence],  # type: ignore[misc]
+        evidence=[{"role": f.role, "name": f.name, "digest": f.digest} for f in details.evidence],
     )
 
 
@@ -189,7 +189,9 @@ def approve(request: Request, ref: str, body: ApprovalRequest, who: Approver) ->
 def ledger(request: Request, _: Viewer) -> Response:
     """Every ledger entry, oldest first."""
     entries = app_state(request).store.decisions.ledger()
-    return json_response({"items": [e.model_dump(mode="json") for e in entries], "next_cursor": None})
+    return json_response(
+        {"items": [e.model_dump(mode="json") for e in entries], "next_cursor": None}
+    )
 
 
 @router.get("/ledger/verify", response_model=LedgerCheck)

@@ -29,7 +29,7 @@ def record_page(
     _: Viewer,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    slice: Annotated[list[str], Query()] = [],  # noqa: A002, B006 - the URL's name
+    slice: Annotated[list[str], Query()] = [],  # noqa: B006 - the URL's name
     error: bool | None = None,
     score: str | None = None,
     q: Annotated[str | None, Query(max_length=1000)] = None,

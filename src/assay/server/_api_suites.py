@@ -8,8 +8,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from assay.core import Suite
-from assay.server._api_body import json_response, parquet_response, read_parquet, receive_body
-from assay.server._api_body import temporary_file
+from assay.server._api_body import (
+    json_response,
+    parquet_response,
+    read_parquet,
+    receive_body,
+    temporary_file,
+)
 from assay.server._api_models import SuiteList, SuiteUpload
 from assay.server._auth import require
 from assay.server._errors import http_error

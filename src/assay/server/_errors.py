@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic
-
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -79,9 +78,7 @@ def install_error_handlers(app: object) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(
-            error_body("invalid_request", _describe(exc), 422), status_code=422
-        )
+        return JSONResponse(error_body("invalid_request", _describe(exc), 422), status_code=422)
 
     @app.exception_handler(pydantic.ValidationError)
     async def _model(request: Request, exc: pydantic.ValidationError) -> JSONResponse:

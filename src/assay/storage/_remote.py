@@ -9,6 +9,7 @@ reached raises :class:`~assay.errors.StorageError` naming its URL.
 
 from __future__ import annotations
 
+import builtins
 import io
 import os
 import urllib.parse
@@ -144,7 +145,7 @@ class RemoteRunRepository:
                 break
         return infos
 
-    def tag(self, ref: str, tags: Mapping[str, str]) -> tuple[Run, list[TagChange]]:
+    def tag(self, ref: str, tags: Mapping[str, str]) -> tuple[Run, builtins.list[TagChange]]:
         """Set tags on a stored run; returns the run with its tags now, and what changed."""
         found = self.client.json(
             "POST", f"/api/v1/runs/{_q(ref)}/tags", json_body={"tags": dict(tags)}
@@ -157,7 +158,7 @@ class RemoteRunRepository:
         found = self.client.json("POST", f"/api/v1/runs/{_q(ref)}/notes", json_body={"text": text})
         return _note(found)
 
-    def notes(self, ref: str) -> list[RunNote]:
+    def notes(self, ref: str) -> builtins.list[RunNote]:
         """A run's notes, oldest first."""
         found = self.client.json("GET", f"/api/v1/runs/{_q(ref)}/notes")
         return [_note(item) for item in found["items"]]
@@ -271,7 +272,9 @@ class RemoteDecisionRepository:
         found = self.client.json("GET", "/api/v1/ledger")
         return [LedgerEntry.model_validate(item) for item in found["items"]]
 
-    def evidence(self, baseline_run: str, candidate_run: str, *, runs: Any = None) -> dict[str, str]:
+    def evidence(
+        self, baseline_run: str, candidate_run: str, *, runs: Any = None
+    ) -> dict[str, str]:
         """The ``run_evidence`` a decision between two stored runs commits to, computed by the
         server from what it stores."""
         found = self.client.json(

@@ -60,7 +60,9 @@ class RemoteClient:
         conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
         if conn is None:
             factory = (
-                http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
+                http.client.HTTPSConnection
+                if self._scheme == "https"
+                else http.client.HTTPConnection
             )
             conn = factory(self._netloc, timeout=_TIMEOUT)
             self._local.conn = conn
