@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from assay.core import Verdict
 from assay.server import ServerSettings, create_app
 from assay.storage import RemoteStore, Store, open_store
-from assay.storage._remote_wire import DIGEST_HEADER, PARQUET, RUN_KEY, parquet_bytes
+from assay.storage.wire import DIGEST_HEADER, PARQUET, RUN_KEY, parquet_bytes
 from assay.testing import running_server
 from assay.testing._stored import make_decision, make_records, make_run, make_suite_model
 

@@ -15,7 +15,7 @@ from schemathesis.checks import positive_data_acceptance
 from assay.core import Verdict
 from assay.server import ServerSettings, create_app
 from assay.storage import open_store
-from assay.storage._remote_wire import PARQUET
+from assay.storage.wire import PARQUET
 from assay.testing import running_server
 from assay.testing._stored import make_decision, make_records, make_run, make_suite_model
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from assay.server._errors import http_error, too_large
 from assay.server._state import app_state
-from assay.storage._remote_wire import DIGEST_HEADER, PARQUET, parquet_bytes
+from assay.storage.wire import DIGEST_HEADER, PARQUET, parquet_bytes
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -23,7 +23,7 @@ from assay.server._auth import require
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
-from assay.storage._remote import verification_to_json
+from assay.storage.wire import verification_to_json
 
 if TYPE_CHECKING:
     from assay.gates import Policy

@@ -13,7 +13,7 @@ from assay.server._auth import require
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
 from assay.storage import MAX_PAGE, MetricFilter, RecordFilter
-from assay.storage._remote_wire import PARQUET
+from assay.storage.wire import PARQUET
 
 __all__ = ["router"]
 

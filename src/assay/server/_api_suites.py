@@ -20,7 +20,7 @@ from assay.server._auth import require
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
-from assay.storage._remote_wire import PARQUET, SUITE_KEY, split_metadata
+from assay.storage.wire import PARQUET, SUITE_KEY, split_metadata
 
 __all__ = ["router"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from assay import errors
 from assay.errors import AssayError, StorageError
-from assay.storage._remote_wire import DIGEST_HEADER
+from assay.storage.wire import DIGEST_HEADER
 
 __all__ = ["RemoteClient", "rebuild_error"]
 
