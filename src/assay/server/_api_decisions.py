@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from assay.core import Decision, LedgerEntry
-from assay.server._api_body import json_response
+from assay.server._api_body import json_response, quiet
 from assay.server._api_models import (
     ApprovalList,
     ApprovalRequest,
@@ -96,7 +96,7 @@ def record_decision(request: Request, body: DecisionRequest, _: Editor) -> Respo
 
     store = app_state(request).store
     policy = resolve_policy_choice(body)
-    with tempfile.TemporaryDirectory(prefix="assay-decision-") as folder:
+    with quiet(), tempfile.TemporaryDirectory(prefix="assay-decision-") as folder:
         record = decide(
             body.baseline,
             body.candidate,
