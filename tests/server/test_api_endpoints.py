@@ -9,6 +9,7 @@ import urllib.request
 from typing import Any
 
 import pytest
+import yaml
 
 import assay
 from assay.server._cache import cached_comparison
@@ -104,3 +105,45 @@ def test_comparisons_verdicts_and_recorded_decisions(
     assert len(server_store.decisions.list()) == 1
     assert get(live_server, "/api/v1/ledger/verify")["ok"] is True
     assert len(get(live_server, "/api/v1/ledger")["items"]) == 1
+
+
+def test_an_ab_readout_with_its_plan(live_server: str) -> None:
+    from assay.online import ExperimentPlan, Guardrail
+
+    plan = ExperimentPlan(
+        name="ranker-v2",
+        hypothesis="The new ranker raises conversion.",
+        primary_metric="converted",
+        mde=0.1,
+        guardrails=(Guardrail("latency_ms", 0.02, higher_is_better=False),),
+        sample_size_per_arm=20_000,
+        duration_days=14,
+        daily_traffic=4_000,
+    )
+    n = 20_000
+    square = (n - 1) * 40.0**2 + n * 200.0**2
+    data = (
+        "metric,arm,n,sum,sum_squares\n"
+        f"converted,control,{n},{0.10 * n},{0.10 * n}\n"
+        f"converted,treatment,{n},{0.12 * n},{0.12 * n}\n"
+        f"latency_ms,control,{n},{200.0 * n},{square}\n"
+        f"latency_ms,treatment,{n},{200.0 * n},{square}\n"
+    )
+    body = {"data_csv": data, "plan_yaml": yaml.safe_dump(plan.to_dict())}
+    status, found = post(live_server, "/api/v1/experiments/readout", body)
+    local = assay.read_out_experiment(pa_csv(data), plan=plan.to_dict())
+    assert status == 200
+    assert found["decision"] is not None
+    expected = local.to_dict()
+    assert found["readout"]["control"] == expected["readout"]["control"]
+    verdicts = [arm["verdict"]["verdict"] for arm in found["decision"]["arms"]]
+    assert verdicts == [arm["verdict"]["verdict"] for arm in expected["decision"]["arms"]]
+    assert verdicts == ["SHIP"]
+
+
+def pa_csv(text: str) -> Any:
+    import io
+
+    import pyarrow.csv as pcsv
+
+    return pcsv.read_csv(io.BytesIO(text.encode()))

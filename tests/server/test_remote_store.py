@@ -78,3 +78,16 @@ def test_an_unreachable_server_is_a_storage_error_naming_it() -> None:
     store = RemoteStore("http://127.0.0.1:9")
     with pytest.raises(StorageError, match=r"127\.0\.0\.1:9"):
         store.runs.list()
+
+
+def test_an_upload_over_the_server_limit_is_refused_naming_the_limit(backend: Store) -> None:
+    limit = 32 * 1024
+    with running_server(create_app(backend, ServerSettings(max_upload_bytes=limit))) as url:
+        remote = RemoteStore(url)
+        suite, examples = make_suite_model("remote-limit", n=10, seed=2)
+        remote.suites.put(suite, examples)
+        records = make_records(3_000, seed=1)
+        with pytest.raises(StorageError, match=f"{limit:,} bytes"):
+            remote.runs.put(make_run(suite, records, run_id="too-big"), records)
+        remote.close()
+    assert [info.run_id for info in backend.runs.list()] == []

@@ -122,7 +122,12 @@ class RemoteClient:
         for attempt in (1, 2):
             conn = self._connection()
             try:
-                conn.request(method, target, body=body, headers=headers)
+                try:
+                    conn.request(method, target, body=body, headers=headers)
+                except (BrokenPipeError, ConnectionResetError):
+                    # a server refusing a body (too large) answers before reading it all
+                    if body is None:
+                        raise
                 response = conn.getresponse()
                 data = response.read()
                 if response.getheader("Connection", "").lower() == "close":
