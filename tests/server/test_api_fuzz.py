@@ -50,7 +50,7 @@ schemathesis.serializer.alias(PARQUET, "application/octet-stream")
 
 @schema.parametrize()
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,

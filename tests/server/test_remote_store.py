@@ -91,3 +91,18 @@ def test_an_upload_over_the_server_limit_is_refused_naming_the_limit(backend: St
             remote.runs.put(make_run(suite, records, run_id="too-big"), records)
         remote.close()
     assert [info.run_id for info in backend.runs.list()] == []
+
+
+def test_the_library_uses_the_server_that_assay_db_names(
+    remote: RemoteStore, backend: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assay
+
+    suite, examples = make_suite_model("remote-default", n=10, seed=2)
+    backend.suites.put(suite, examples)
+    records = make_records(10, seed=1)
+    backend.runs.put(make_run(suite, records, run_id="by-env"), records)
+    monkeypatch.setenv("ASSAY_DB", remote.url)
+    monkeypatch.setenv("ASSAY_TOKEN", "not-checked-without-authentication")
+    assert [r.run_id for r in assay.list_runs()] == ["by-env"]
+    assert isinstance(assay.open_store(), RemoteStore)
