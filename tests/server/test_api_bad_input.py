@@ -208,7 +208,7 @@ def test_an_override_needs_a_reason_and_a_ship_cannot_be_overridden(
     assert _counts(store) == before
 
 
-def test_a_viewer_cannot_approve(tmp_path: Path) -> None:
+def test_a_viewer_cannot_approve_nor_an_approver_override_a_block(tmp_path: Path) -> None:
     # TODO: this runs once ServerSettings(auth="header") identifies users; until then the
     # server answers 401 to everyone in that mode and the test skips itself.
     from assay.server import Role
@@ -217,7 +217,7 @@ def test_a_viewer_cannot_approve(tmp_path: Path) -> None:
         settings = ServerSettings(
             auth="header",
             auth_header="X-Forwarded-User",
-            header_roles={"vera": Role.viewer},
+            header_roles={"vera": Role.viewer, "abe": Role.approver},
             header_default_role=None,
         )
         with running_server(create_app(store, settings)) as base:
@@ -228,6 +228,9 @@ def test_a_viewer_cannot_approve(tmp_path: Path) -> None:
                 store.runs.put(make_run(suite, records, run_id=run_id), records)
             store.decisions.put(
                 make_decision("v-a", "v-b", decision_id="v-d", verdict=Verdict.SHIP)
+            )
+            store.decisions.put(
+                make_decision("v-a", "v-b", decision_id="v-block", verdict=Verdict.BLOCK)
             )
             before = _counts(store)
             status, found = call(
@@ -240,4 +243,13 @@ def test_a_viewer_cannot_approve(tmp_path: Path) -> None:
             if status == 401:
                 pytest.skip("the header identity mode does not identify users yet")
             _one_error(status, found, 403)
+            override = {"role": "lead", "status": "override", "note": "ship it anyway"}
+            status, found = call(
+                base,
+                "POST",
+                "/api/v1/decisions/v-block/approvals",
+                json.dumps(override).encode(),
+                {"Content-Type": "application/json", "X-Forwarded-User": "abe"},
+            )
+            assert "admin" in _one_error(status, found, 403)["message"]
             assert _counts(store) == before
