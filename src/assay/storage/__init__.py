@@ -31,6 +31,7 @@ from assay.storage._record_page import (
     RecordPage,
     page_records,
 )
+from assay.storage._remote_store import RemoteStore
 from assay.storage._run_notes import RunNote, TagChange, check_tags
 from assay.storage._runs import SqlRunRepository
 from assay.storage._store import Store, open_store, upgrade_database
@@ -48,6 +49,7 @@ __all__ = [
     "RecordFilter",
     "RecordIndex",
     "RecordPage",
+    "RemoteStore",
     "RunNote",
     "RunQuery",
     "RunRepository",
