@@ -23,6 +23,13 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     from assay.server._security import SecurityMiddleware
 
     settings = settings or ServerSettings()
+    if store.engine is None:
+        from assay.errors import ConfigError
+
+        raise ConfigError(
+            f"assay serve needs a database store (sqlite:// or postgresql://), not {store.url}: "
+            "a server cannot serve another server's store"
+        )
     app = FastAPI(
         title="assay",
         version=__version__,

@@ -35,7 +35,7 @@ from fastapi import Request
 from assay.server._identity import Identity, Role
 from assay.server._limits import check_not_limited, record_failure
 from assay.server._sessions import end_session, session_digest, session_id
-from assay.server._state import app_state
+from assay.server._state import app_state, user_repository
 
 __all__ = ["CSRF_FIELD", "CSRF_HEADER", "check_csrf", "csrf_token", "identify", "require"]
 
@@ -70,7 +70,7 @@ def _by_token(request: Request, authorization: str) -> Identity | None:
     scheme, _, token = authorization.strip().partition(" ")
     found = None
     if scheme.lower() == "bearer" and token.strip():
-        found = app_state(request).store.users.authenticate(token.strip())
+        found = user_repository(request).authenticate(token.strip())
     if found is None:
         record_failure(request)
         return None
@@ -81,7 +81,7 @@ def _by_session(request: Request) -> Identity | None:
     digest = session_digest(request)
     if digest is None:
         return None
-    found = app_state(request).store.users.authenticate_digest(digest)
+    found = user_repository(request).authenticate_digest(digest)
     if found is None:  # token revoked, expired, or its user removed: the session ends too
         end_session(request)
         return None

@@ -19,7 +19,7 @@ from assay.server._auth import CSRF_FIELD, check_csrf, csrf_token, identify
 from assay.server._layout import page
 from assay.server._limits import check_not_limited, record_failure
 from assay.server._sessions import COOKIE, SESSION_HOURS, end_session, start_session
-from assay.server._state import app_state
+from assay.server._state import app_state, user_repository
 
 __all__ = ["local_path", "router"]
 
@@ -102,7 +102,7 @@ async def login(request: Request) -> Response:
     if app_state(request).settings.auth != "token":
         return RedirectResponse(target, status_code=303)
     token = form.get("token", "").strip()
-    users = app_state(request).store.users
+    users = user_repository(request)
     found = users.authenticate(token) if token else None
     if found is None:
         record_failure(request)

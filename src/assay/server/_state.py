@@ -10,9 +10,9 @@ from assay.server._settings import ServerSettings
 if TYPE_CHECKING:
     from fastapi import Request
 
-    from assay.storage import Store
+    from assay.storage import SqlUserRepository, Store
 
-__all__ = ["AppState", "app_state"]
+__all__ = ["AppState", "app_state", "user_repository"]
 
 
 @dataclass
@@ -29,3 +29,13 @@ def app_state(request: Request) -> AppState:
     """The :class:`AppState` of the application serving ``request``."""
     state: AppState = request.app.state.assay
     return state
+
+
+def user_repository(request: Request) -> SqlUserRepository:
+    """The users and tokens of the store serving ``request``."""
+    users = app_state(request).store.users
+    if users is None:
+        from assay.errors import ConfigError
+
+        raise ConfigError("a server needs a database store of its own, not another server's")
+    return users

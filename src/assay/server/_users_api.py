@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assay.server._auth import require
 from assay.server._identity import Identity, Role
 from assay.server._signin import router as signin_router
-from assay.server._state import app_state
+from assay.server._state import user_repository
 
 __all__ = ["router"]
 
@@ -89,7 +89,7 @@ def me(identity: Viewer) -> dict[str, str]:
 @router.get("/api/v1/users")
 def list_users(request: Request, identity: Admin) -> dict[str, Any]:
     """Every user with their tokens' prefixes and times."""
-    users = app_state(request).store.users
+    users = user_repository(request)
     tokens: dict[str, list[dict[str, Any]]] = {}
     for info in users.tokens():
         tokens.setdefault(info.user, []).append(_token_json(info))
@@ -109,16 +109,14 @@ def list_users(request: Request, identity: Admin) -> dict[str, Any]:
 def add_user(request: Request, body: NewUser, identity: Admin) -> dict[str, Any]:
     """Add a user; the answer holds their first token, shown this once."""
     role = Role.parse(body.role).name
-    issued = app_state(request).store.users.add(
-        body.name, role, expires_at=_expiry(body.expires_days)
-    )
+    issued = user_repository(request).add(body.name, role, expires_at=_expiry(body.expires_days))
     return {"name": body.name, "role": role, **_issued_json(issued)}
 
 
 @router.delete("/api/v1/users/{name}")
 def remove_user(request: Request, name: str, identity: Admin) -> dict[str, str]:
     """Remove a user: their tokens and sessions stop working at once."""
-    app_state(request).store.users.remove(name)
+    user_repository(request).remove(name)
     return {"removed": name}
 
 
@@ -128,11 +126,11 @@ def issue_token(
 ) -> dict[str, Any]:
     """Issue another token for ``name``; shown this once."""
     days = body.expires_days if body else None
-    issued = app_state(request).store.users.issue_token(name, expires_at=_expiry(days))
+    issued = user_repository(request).issue_token(name, expires_at=_expiry(days))
     return _issued_json(issued)
 
 
 @router.delete("/api/v1/users/{name}/tokens/{prefix}")
 def revoke_token(request: Request, name: str, prefix: str, identity: Admin) -> dict[str, Any]:
     """Revoke the token of ``name`` starting with ``prefix``."""
-    return _token_json(app_state(request).store.users.revoke(prefix, user=name))
+    return _token_json(user_repository(request).revoke(prefix, user=name))

@@ -61,8 +61,11 @@ class Store:
         """Content-addressed artifacts."""
         self.decisions = decisions
         """Decisions and the ledger of decisions and approvals."""
-        self.users = users if users is not None else SqlUserRepository(engine)
-        """Users of a team server, their roles and tokens (``assay users``)."""
+        if users is None and engine is not None:
+            users = SqlUserRepository(engine)
+        self.users = users
+        """Users of a team server, their roles and tokens (``assay users``); ``None`` for a
+        store reached through a server, whose users are managed on the server."""
         self.database_file = database_file
         """The SQLite database file, or ``None`` for PostgreSQL and in-memory SQLite."""
 
