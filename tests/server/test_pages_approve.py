@@ -105,7 +105,7 @@ def test_refused_sign_offs_leave_the_ledger_unchanged(
         )
         assert status == 403, wrong
     cases = [
-        {"status": "override", "role": "lead", "note": "ship it"},  # not a BLOCK
+        {"status": "override", "role": "lead", "note": "  "},  # an override needs its reason
         {"status": "approved", "role": "   "},
         {"status": "shipped", "role": "lead"},
     ]

@@ -15,26 +15,11 @@ from assay.server import (
     _api_runs,
     _api_suites,
 )
-from assay.server._api_models import Error
+from assay.server._api_models import ERROR_RESPONSES
 
 __all__ = ["router"]
 
-router = APIRouter(
-    prefix="/api/v1",
-    responses={
-        code: {"model": Error, "description": text}
-        for code, text in (
-            (400, "Invalid argument"),
-            (401, "Not signed in"),
-            (403, "Role too low"),
-            (404, "Not found"),
-            (409, "Conflict (ambiguous reference, already recorded, immutable)"),
-            (413, "Body over the server's upload limit"),
-            (422, "Invalid request body or parameters"),
-            (503, "Store unavailable"),
-        )
-    },
-)
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 for _module in (
     _api_suites,
     _api_records,

@@ -238,3 +238,20 @@ class LedgerCheck(BaseModel):
     evidence_problems: list[EvidenceProblemOut]
     head: str | None
     notes: list[str]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Error, "description": text}
+    for code, text in (
+        (400, "Invalid argument"),
+        (401, "Not signed in"),
+        (403, "Role too low"),
+        (404, "Not found"),
+        (409, "Conflict (ambiguous reference, already recorded, immutable)"),
+        (413, "Body over the server's upload limit"),
+        (422, "Invalid request body or parameters"),
+        (429, "Too many failed sign-ins from this address"),
+        (503, "Store unavailable"),
+    )
+}
+"""The error answers every API route documents, all in the one JSON error shape."""

@@ -72,11 +72,14 @@ def decisions_page(
 def _form(request: Request, view: DecisionView, identity: Identity) -> str:
     d = view.details.decision
     block = d.verdict.value == "BLOCK"
-    choices = (
-        (("override", "Override (ships a BLOCK; reason required)"), ("rejected", "Reject"))
-        if block
-        else (("approved", "Approve"), ("rejected", "Reject"), ("abstained", "Abstain"))
-    )
+    choices: tuple[tuple[str, str], ...]
+    if block:  # only an admin may ship against a blocking failure
+        override = (("override", "Override (ships a BLOCK; reason required)"),)
+        choices = (*(override if identity.can(Role.admin) else ()), ("rejected", "Reject"))
+    else:
+        choices = (("approved", "Approve"), ("rejected", "Reject"), ("abstained", "Abstain"))
+        if d.verdict.value == "INCONCLUSIVE":
+            choices += (("override", "Override (ships an INCONCLUSIVE; reason required)"),)
     options = "".join(f'<option value="{v}">{e(label)}</option>' for v, label in choices)
     return (
         f'<form class="approve" method="post" action="/decisions/{e(d.decision_id)}/approve">'
@@ -85,7 +88,7 @@ def _form(request: Request, view: DecisionView, identity: Identity) -> str:
         f'<label>Sign-off <select name="status">{options}</select></label>'
         f'<label>Role <input name="role" required maxlength="{ROLE_CHARS}" '
         f'value="{e(identity.role.name)}" placeholder="safety, privacy, product, lead"></label>'
-        f'<label class="wide">Note{" (the reason, required)" if block else ""} '
+        '<label class="wide">Note (the reason; required for an override) '
         f'<textarea name="note" maxlength="{NOTE_CHARS}" rows="3"></textarea></label>'
         '<button type="submit">Record sign-off</button></form>'
     )
@@ -140,6 +143,8 @@ def approve_form(
     try:
         if not role:
             raise_config("A sign-off needs the role you sign in (safety, product, lead, ...).")
+        if status == "override" and d.verdict.value == "BLOCK" and not identity.can(Role.admin):
+            raise _forbidden(identity)
         approve(
             d.decision_id,
             role=role,
@@ -151,6 +156,16 @@ def approve_form(
     except AssayError as exc:
         return _decision_response(request, d.decision_id, identity, str(exc), status_for(exc))
     return RedirectResponse(f"/decisions/{quote(d.decision_id)}#signoffs", status_code=303)
+
+
+def _forbidden(identity: Identity) -> Exception:
+    from assay.server._errors import http_error
+
+    return http_error(
+        403,
+        "forbidden",
+        f"{identity.name} is {identity.role.name}; overriding a BLOCK needs admin.",
+    )
 
 
 def raise_config(message: str) -> None:

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from assay.server._api_models import ERROR_RESPONSES
 from assay.server._auth import require
 from assay.server._identity import Identity, Role
 from assay.server._signin import router as signin_router
@@ -31,6 +32,7 @@ __all__ = ["router"]
 
 router = APIRouter()
 router.include_router(signin_router)
+api = APIRouter(responses=ERROR_RESPONSES)
 
 Admin = Annotated[Identity, Depends(require(Role.admin))]
 Viewer = Annotated[Identity, Depends(require(Role.viewer))]
@@ -80,13 +82,13 @@ def _issued_json(issued: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/api/v1/me")
+@api.get("/api/v1/me")
 def me(identity: Viewer) -> dict[str, str]:
     """The caller's name, role and how they were identified."""
     return {"name": identity.name, "role": identity.role.name, "via": identity.via}
 
 
-@router.get("/api/v1/users")
+@api.get("/api/v1/users")
 def list_users(request: Request, identity: Admin) -> dict[str, Any]:
     """Every user with their tokens' prefixes and times."""
     users = user_repository(request)
@@ -105,7 +107,7 @@ def list_users(request: Request, identity: Admin) -> dict[str, Any]:
     return {"items": items, "next_cursor": None}
 
 
-@router.post("/api/v1/users", status_code=201)
+@api.post("/api/v1/users", status_code=201)
 def add_user(request: Request, body: NewUser, identity: Admin) -> dict[str, Any]:
     """Add a user; the answer holds their first token, shown this once."""
     role = Role.parse(body.role).name
@@ -113,14 +115,14 @@ def add_user(request: Request, body: NewUser, identity: Admin) -> dict[str, Any]
     return {"name": body.name, "role": role, **_issued_json(issued)}
 
 
-@router.delete("/api/v1/users/{name}")
+@api.delete("/api/v1/users/{name}")
 def remove_user(request: Request, name: str, identity: Admin) -> dict[str, str]:
     """Remove a user: their tokens and sessions stop working at once."""
     user_repository(request).remove(name)
     return {"removed": name}
 
 
-@router.post("/api/v1/users/{name}/tokens", status_code=201)
+@api.post("/api/v1/users/{name}/tokens", status_code=201)
 def issue_token(
     request: Request, name: str, identity: Admin, body: NewToken | None = None
 ) -> dict[str, Any]:
@@ -130,7 +132,10 @@ def issue_token(
     return _issued_json(issued)
 
 
-@router.delete("/api/v1/users/{name}/tokens/{prefix}")
+@api.delete("/api/v1/users/{name}/tokens/{prefix}")
 def revoke_token(request: Request, name: str, prefix: str, identity: Admin) -> dict[str, Any]:
     """Revoke the token of ``name`` starting with ``prefix``."""
     return _token_json(user_repository(request).revoke(prefix, user=name))
+
+
+router.include_router(api)
