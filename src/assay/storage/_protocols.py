@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from assay.core import Approval, Decision, LedgerEntry, Run, RunInfo, Suite, Verdict
 from assay.storage._ledger import LedgerVerification
@@ -94,6 +94,11 @@ class DecisionRepository(Protocol):
 
     def approve(self, decision_id: str, approval: Approval) -> LedgerEntry:
         """Append an approval of a recorded decision to the ledger; returns the entry."""
+        ...
+
+    def challenge(self, decision_id: str, payload: dict[str, Any]) -> LedgerEntry:
+        """Append a challenge of a recorded decision (a monitor's alarm and the evidence behind
+        it, as a JSON object) to the ledger; returns the entry."""
         ...
 
     def get(self, ref: str) -> Decision:
