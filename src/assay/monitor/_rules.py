@@ -104,7 +104,7 @@ def alert_rules(spec: MonitorSpec) -> dict[str, Any]:
                 {
                     "alert": "AssayWatchAlarm",
                     "expr": f"assay_watch_alarm{selector} == 1",
-                    "labels": {"severity": "page"},
+                    "labels": {"severity": "page", "monitor": spec.name},
                     "annotations": {
                         "summary": "Watch {{ $labels.watch }} of monitor {{ $labels.monitor }} "
                         "contradicts decision {{ $labels.decision }}",
@@ -121,7 +121,7 @@ def alert_rules(spec: MonitorSpec) -> dict[str, Any]:
                         f"time() - assay_monitor_last_look_timestamp_seconds{selector} > {stale}"
                     ),
                     "for": "5m",
-                    "labels": {"severity": "ticket"},
+                    "labels": {"severity": "ticket", "monitor": spec.name},
                     "annotations": {
                         "summary": "Monitor {{ $labels.monitor }} has not looked at a window "
                         f"for {stale} seconds (3 scheduled looks)",
