@@ -30,8 +30,9 @@ def decided(tmp_path: Path) -> Iterator[Decided]:
     store = open_store(f"sqlite:///{tmp_path / 'assay.db'}", artifacts=str(tmp_path / "files"))
     suite = synthetic_suite(200, seed=5)
     baseline, candidate = (
-        assay.log_run(synthetic_records(suite, seed=s), suite=suite, model=f"m@{s}", store=store)
-        .run.run_id
+        assay.log_run(
+            synthetic_records(suite, seed=s), suite=suite, model=f"m@{s}", store=store
+        ).run.run_id
         for s in (1, 2)
     )
     record = assay.decide(baseline, candidate, output=tmp_path / "reports", store=store)
@@ -40,7 +41,9 @@ def decided(tmp_path: Path) -> Iterator[Decided]:
 
 
 def _tool(name: str) -> str:
-    found = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+    found = shutil.which(name) or (
+        f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None
+    )
     if found is None:
         reason = f"{name} is not installed (apt-get install prometheus)"
         if os.environ.get("CI") == "true":

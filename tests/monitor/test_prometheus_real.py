@@ -31,7 +31,7 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read())
 
 
@@ -58,16 +58,29 @@ def _wait(check: Any, what: str, timeout: float = 40.0) -> Any:
 @pytest.fixture
 def exporter(decided: Any) -> Iterator[tuple[Any, str]]:
     spec = MonitorSpec(
-        name="live", decision=decided.decision_id, alpha=0.05, every_seconds=60,
+        name="live",
+        decision=decided.decision_id,
+        alpha=0.05,
+        every_seconds=60,
         watches=(WatchSpec(metric="accuracy"), WatchSpec(metric="accuracy", slice="lang=en")),
-        slos=(SloSpec(name="availability", objective=0.999, errors="assay_requests_failed_total",
-                      total="assay_requests_total"),),
+        slos=(
+            SloSpec(
+                name="availability",
+                objective=0.999,
+                errors="assay_requests_failed_total",
+                total="assay_requests_total",
+            ),
+        ),
     )
     wf.register_monitor(spec, store=decided.store)
     rng = np.random.default_rng(2)
     for _ in range(4):
-        table = pa.table({"accuracy": rng.binomial(1, 0.2, 500).astype(float),
-                          "lang": rng.choice(["en", "fr"], 500)})
+        table = pa.table(
+            {
+                "accuracy": rng.binomial(1, 0.2, 500).astype(float),
+                "lang": rng.choice(["en", "fr"], 500),
+            }
+        )
         wf.record_window("live", table, store=decided.store)
     server = wf.metrics_server(decided.store, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -94,10 +107,15 @@ def test_prometheus_scrapes_the_exporter_and_loads_the_rules(
     base = f"http://127.0.0.1:{port}"
     log = (tmp_path / "prometheus.log").open("w")
     process = subprocess.Popen(
-        [prometheus, f"--config.file={tmp_path / 'prometheus.yml'}",
-         f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}",
-         "--log.level=warn"],
-        stdout=subprocess.DEVNULL, stderr=log,
+        [
+            prometheus,
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     try:
         series = _wait(lambda: _query(base, "assay_watch_estimate_upper"), "a scrape")
@@ -110,8 +128,12 @@ def test_prometheus_scrapes_the_exporter_and_loads_the_rules(
             assert labels["monitor"] == "live" and labels["decision"] == decided.decision_id
             assert labels["job"] == "assay"
             assert float(sample["value"][1]) == pytest.approx(watch.high, rel=1e-12)
-        for name, attribute in (("assay_watch_estimate_lower", "low"), ("assay_watch_threshold", "threshold"),
-                                ("assay_watch_remaining_alpha", "remaining"), ("assay_watch_observations_total", "n")):
+        for name, attribute in (
+            ("assay_watch_estimate_lower", "low"),
+            ("assay_watch_threshold", "threshold"),
+            ("assay_watch_remaining_alpha", "remaining"),
+            ("assay_watch_observations_total", "n"),
+        ):
             for sample in _query(base, name):
                 expected = getattr(watches[sample["metric"]["watch"]], attribute)
                 assert float(sample["value"][1]) == pytest.approx(expected, rel=1e-12), name
@@ -121,11 +143,16 @@ def test_prometheus_scrapes_the_exporter_and_loads_the_rules(
         assert {g["name"] for g in rules} == {"assay-monitor-live", "assay-slo-live-availability"}
         assert all(r["health"] != "err" for g in rules for r in g["rules"])
         alerts = _wait(
-            lambda: [a for a in _get(f"{base}/api/v1/alerts")["data"]["alerts"]
-                     if a["labels"]["alertname"] == "AssayWatchAlarm" and a["state"] == "firing"],
+            lambda: [
+                a
+                for a in _get(f"{base}/api/v1/alerts")["data"]["alerts"]
+                if a["labels"]["alertname"] == "AssayWatchAlarm" and a["state"] == "firing"
+            ],
             "the watch's alarm firing",
         )
-        assert {a["labels"]["watch"] for a in alerts} == {w.name for w in watches.values() if w.state == "alarm"}
+        assert {a["labels"]["watch"] for a in alerts} == {
+            w.name for w in watches.values() if w.state == "alarm"
+        }
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -134,10 +161,10 @@ def test_prometheus_scrapes_the_exporter_and_loads_the_rules(
 
 def test_the_exporter_answers_only_metrics(exporter: tuple[Any, str]) -> None:
     decided, target = exporter
-    with urllib.request.urlopen(f"http://{target}/metrics", timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(f"http://{target}/metrics", timeout=5) as response:
         assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         assert response.read().decode() == wf.render_metrics(decided.store)
     with pytest.raises(urllib.error.HTTPError) as raised:
-        urllib.request.urlopen(f"http://{target}/other", timeout=5)  # noqa: S310
+        urllib.request.urlopen(f"http://{target}/other", timeout=5)
     assert raised.value.code == 404
     raised.value.close()

@@ -95,9 +95,20 @@ def test_a_cbpe_watch_adds_the_calibration_term_to_its_sequence() -> None:
     rng = np.random.default_rng(6)
     p = rng.uniform(0, 1, size=3000)
     profile = calibration_profile(p, rng.binomial(1, p), confidence=0.99)
-    watch = WatchState(name="accuracy:cbpe", metric="accuracy", slice=None, column="p",
-                       method="cbpe", goal="higher", reference=0.75, margin=0.02,
-                       threshold=0.73, alpha=0.01, bounds=(0.0, 1.0), calibration=profile)
+    watch = WatchState(
+        name="accuracy:cbpe",
+        metric="accuracy",
+        slice=None,
+        column="p",
+        method="cbpe",
+        goal="higher",
+        reference=0.75,
+        margin=0.02,
+        threshold=0.73,
+        alpha=0.01,
+        bounds=(0.0, 1.0),
+        calibration=profile,
+    )
     window = rng.uniform(0, 1, size=500)
     after = look(watch, window)
     assert after.calibration_term == pytest.approx(

@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from assay.monitor import judge, normal_mixture_bounds
-from assay.monitor._watch import BURN_IN, TUNED_FOR_N
+from assay.monitor import BURN_IN, TUNED_FOR_N, judge, normal_mixture_bounds
 from assay.stats.sequential import empirical_bernstein_confidence_sequence, normal_mixture_rho
 
 ALPHA = 0.05
@@ -44,9 +43,9 @@ def _normal_family_alarms(
         if naive:
             sd = np.sqrt((total_sq - total**2 / n) / (n - 1))
             z = sps.norm.ppf(1 - share / 2)
-            low, high = total / n - z * sd / np.sqrt(n), total / n + z * sd / np.sqrt(n)
+            _low, high = total / n - z * sd / np.sqrt(n), total / n + z * sd / np.sqrt(n)
         else:
-            low, high = normal_mixture_bounds(n, total, total_sq, alpha=share, rho=rho)
+            _low, high = normal_mixture_bounds(n, total, total_sq, alpha=share, rho=rho)
         # judge()'s alarm for a higher-is-better watch, without building arrays of words
         alarm = (high < 0.0).any(axis=2)
         any_alarm += int(alarm.any(axis=1).sum())
@@ -58,7 +57,9 @@ def _bound(families: int) -> float:
     return ALPHA + 3.0 * math.sqrt(ALPHA * (1 - ALPHA) / families)
 
 
-@pytest.mark.parametrize(("days", "families"), [(7, 200), pytest.param(30, 1000, marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    ("days", "families"), [(7, 200), pytest.param(30, 1000, marks=pytest.mark.slow)]
+)
 def test_normal_watches_keep_the_family_wise_rate(days: int, families: int) -> None:
     rng = np.random.default_rng(20261206)
     hits, monitors = _normal_family_alarms(families, 24 * days, rng)
@@ -69,8 +70,9 @@ def test_normal_watches_keep_the_family_wise_rate(days: int, families: int) -> N
     assert naive / min(families, 200) > 2 * ALPHA  # a fixed-n interval at every look cries wolf
 
 
-def _bernstein_alarms(families: int, looks: int, p: float, threshold: float,
-                      rng: np.random.Generator) -> list[int | None]:
+def _bernstein_alarms(
+    families: int, looks: int, p: float, threshold: float, rng: np.random.Generator
+) -> list[int | None]:
     """The look at which each monitor first alarms (None: never), for 0/1 scores."""
     share = ALPHA / MONITORS
     ends = PER_LOOK * np.arange(1, looks + 1) - 1
@@ -84,7 +86,9 @@ def _bernstein_alarms(families: int, looks: int, p: float, threshold: float,
     return first
 
 
-@pytest.mark.parametrize(("days", "families"), [(7, 10), pytest.param(30, 50, marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    ("days", "families"), [(7, 10), pytest.param(30, 50, marks=pytest.mark.slow)]
+)
 def test_bernstein_watches_keep_the_family_wise_rate(days: int, families: int) -> None:
     rng = np.random.default_rng(7)
     first = _bernstein_alarms(families, 24 * days, 0.85, 0.85, rng)
@@ -100,13 +104,16 @@ def test_a_real_drop_is_found_and_its_time_to_alarm_reported() -> None:
     first = _bernstein_alarms(1, 24 * 30, 0.78, 0.83, rng)
     looks = np.array([f if f is not None else np.inf for f in first])
     median = float(np.median(looks))
-    print(f"drop 0.85 -> 0.78 at {PER_LOOK} labels an hour: median time to alarm {median:.0f} "
-          f"looks ({median / 24:.1f} days), slowest {looks.max():.0f}")
+    print(
+        f"drop 0.85 -> 0.78 at {PER_LOOK} labels an hour: median time to alarm {median:.0f} "
+        f"looks ({median / 24:.1f} days), slowest {looks.max():.0f}"
+    )
     assert np.isfinite(looks).all()  # every monitor finds the drop within the month
     assert median <= 24 * 7
 
 
 def test_normal_watches_are_silent_before_the_burn_in() -> None:
-    low, high = normal_mixture_bounds(np.array([BURN_IN - 1, BURN_IN]), np.zeros(2),
-                                      np.full(2, 29.0), alpha=0.05, rho=100.0)
+    low, _high = normal_mixture_bounds(
+        np.array([BURN_IN - 1, BURN_IN]), np.zeros(2), np.full(2, 29.0), alpha=0.05, rho=100.0
+    )
     assert np.isinf(low[0]) and np.isfinite(low[1])

@@ -16,8 +16,16 @@ from assay.stats.sequential import (
 
 def _watch(method: str = "bernstein", **kw: object) -> WatchState:
     base: dict[str, object] = dict(
-        name="accuracy", metric="accuracy", slice=None, column="accuracy", method=method,
-        goal="higher", reference=0.8, margin=0.02, threshold=0.78, alpha=0.01,
+        name="accuracy",
+        metric="accuracy",
+        slice=None,
+        column="accuracy",
+        method=method,
+        goal="higher",
+        reference=0.8,
+        margin=0.02,
+        threshold=0.78,
+        alpha=0.01,
         bounds=(0.0, 1.0) if method != "normal" else None,
     )
     base.update(kw)

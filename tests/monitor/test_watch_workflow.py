@@ -19,27 +19,34 @@ from assay.errors import ConfigError, DataError, NotFoundError
 from assay.monitor import MonitorSpec, WatchSpec
 
 
-
-
 def _accuracy(decided: Any) -> float:
     decision = decided.store.decisions.get(decided.decision_id)
     comparison = Comparison.model_validate_json(
         decided.store.artifacts.get(decision.artifacts["comparison"])
     )
-    row = next(r for r in comparison.results if r.metric == "accuracy" and r.slice_attribute is None)
+    row = next(
+        r for r in comparison.results if r.metric == "accuracy" and r.slice_attribute is None
+    )
     return row.candidate.estimate
 
 
 def _window(rng: np.random.Generator, p: float, n: int = 400) -> pa.Table:
-    return pa.table({"accuracy": rng.binomial(1, p, n).astype(float),
-                     "lang": rng.choice(["en", "fr"], n)})
+    return pa.table(
+        {"accuracy": rng.binomial(1, p, n).astype(float), "lang": rng.choice(["en", "fr"], n)}
+    )
 
 
 def test_a_monitor_watches_its_decision_and_an_alarm_challenges_it(decided: Any) -> None:
     st = decided.store
-    spec = MonitorSpec(name="quality", decision=decided.decision_id[:10], alpha=0.05,
-                       watches=(WatchSpec(metric="accuracy"),
-                                WatchSpec(metric="accuracy", slice="lang=en", margin=0.05)))
+    spec = MonitorSpec(
+        name="quality",
+        decision=decided.decision_id[:10],
+        alpha=0.05,
+        watches=(
+            WatchSpec(metric="accuracy"),
+            WatchSpec(metric="accuracy", slice="lang=en", margin=0.05),
+        ),
+    )
     status = wf.register_monitor(spec, store=st)
     reference = _accuracy(decided)
     overall = status.watches[0]
@@ -75,12 +82,20 @@ def test_a_monitor_watches_its_decision_and_an_alarm_challenges_it(decided: Any)
 def test_registration_and_looks_refuse_bad_input(decided: Any) -> None:
     st = decided.store
     with pytest.raises(ConfigError, match="no result for 'nonexistent'"):
-        wf.register_monitor(MonitorSpec(name="x", decision=decided.decision_id,
-                                        watches=(WatchSpec(metric="nonexistent"),)), store=st)
+        wf.register_monitor(
+            MonitorSpec(
+                name="x", decision=decided.decision_id, watches=(WatchSpec(metric="nonexistent"),)
+            ),
+            store=st,
+        )
     with pytest.raises(NotFoundError):
-        wf.register_monitor(MonitorSpec(name="x", decision="nope",
-                                        watches=(WatchSpec(metric="accuracy"),)), store=st)
-    spec = MonitorSpec(name="q", decision=decided.decision_id, watches=(WatchSpec(metric="accuracy"),))
+        wf.register_monitor(
+            MonitorSpec(name="x", decision="nope", watches=(WatchSpec(metric="accuracy"),)),
+            store=st,
+        )
+    spec = MonitorSpec(
+        name="q", decision=decided.decision_id, watches=(WatchSpec(metric="accuracy"),)
+    )
     wf.register_monitor(spec, store=st)
     assert wf.register_monitor(spec, store=st).looks == 0  # the same spec again is a no-op
     with pytest.raises(ConfigError, match="already registered"):
@@ -100,14 +115,20 @@ def test_registration_and_looks_refuse_bad_input(decided: Any) -> None:
 
 
 def test_the_cli_registers_looks_and_exits_by_state(
-    decided: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    decided: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     db = f"sqlite:///{decided.folder / 'assay.db'}"
     monkeypatch.setenv("ASSAY_ARTIFACTS", str(decided.folder / "files"))
     decided.store.close()
     spec = tmp_path / "monitor.yaml"
-    spec.write_text(f"name: cli-watch\ndecision: {decided.decision_id}\nalpha: 0.05\n"
-                    "watches:\n  - metric: accuracy\n    margin: 0.02\n", encoding="utf-8")
+    spec.write_text(
+        f"name: cli-watch\ndecision: {decided.decision_id}\nalpha: 0.05\n"
+        "watches:\n  - metric: accuracy\n    margin: 0.02\n",
+        encoding="utf-8",
+    )
     assert main(["monitor", "watch", "register", str(spec), "--db", db]) == 0
     rng = np.random.default_rng(1)
     good, bad = tmp_path / "good.parquet", tmp_path / "bad.csv"

@@ -31,17 +31,34 @@ def _print(statuses: list[object]) -> None:
 
     table = new_table(
         f"{len(statuses)} monitor(s)",
-        ("monitor", "watch", "method", "looks", "n", "estimate", "interval", "threshold",
-         "state", "alpha left"),
+        (
+            "monitor",
+            "watch",
+            "method",
+            "looks",
+            "n",
+            "estimate",
+            "interval",
+            "threshold",
+            "state",
+            "alpha left",
+        ),
     )
     for status in statuses:
         assert isinstance(status, MonitorStatus)
         for w in status.watches:
             interval = "—" if w.low is None else f"[{_number(w.low)}, {_number(w.high)}]"
             table.add_row(
-                safe(status.name), safe(w.name), w.method, str(w.looks), str(w.n),
-                _number(w.estimate), interval, _number(w.threshold),
-                f"[{_STYLE[w.state]}]{w.state}[/]", f"{w.remaining:.3g} of {w.alpha:.3g}",
+                safe(status.name),
+                safe(w.name),
+                w.method,
+                str(w.looks),
+                str(w.n),
+                _number(w.estimate),
+                interval,
+                _number(w.threshold),
+                f"[{_STYLE[w.state]}]{w.state}[/]",
+                f"{w.remaining:.3g} of {w.alpha:.3g}",
             )
     console.print(table)
     for status in statuses:

@@ -12,9 +12,21 @@ is stored (profiles as artifacts, monitors, challenge entries in the ledger) goe
   the Grafana dashboard at :data:`GRAFANA_DASHBOARD`.
 """
 
-from assay.monitor._prometheus import histogram_quantile_bounds, QuantileBounds, render_exposition
+from assay.monitor._prometheus import (
+    METRICS,
+    QuantileBounds,
+    histogram_quantile_bounds,
+    render_exposition,
+)
 from assay.monitor._rules import BURN_RATE_WINDOWS, GRAFANA_DASHBOARD, alert_rules, rules_yaml
-from assay.monitor._watch import WatchState, judge, look, normal_mixture_bounds
+from assay.monitor._watch import (
+    BURN_IN,
+    TUNED_FOR_N,
+    WatchState,
+    judge,
+    look,
+    normal_mixture_bounds,
+)
 from assay.monitor._watch_cbpe import (
     ASSUMPTIONS,
     CalibrationProfile,
@@ -29,8 +41,11 @@ from assay.monitor._watch_spec import MonitorSpec, SloSpec, WatchSpec, load_moni
 
 __all__ = [
     "ASSUMPTIONS",
+    "BURN_IN",
     "BURN_RATE_WINDOWS",
     "GRAFANA_DASHBOARD",
+    "METRICS",
+    "TUNED_FOR_N",
     "CalibrationProfile",
     "CbpeEstimate",
     "MonitorSpec",

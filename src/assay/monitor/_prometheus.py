@@ -10,6 +10,7 @@ labels ``monitor``, ``decision``, ``watch``, ``metric`` and ``slice`` (empty for
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,18 +22,30 @@ from assay.monitor._watch_monitor import MonitorStatus
 __all__ = ["METRICS", "QuantileBounds", "histogram_quantile_bounds", "render_exposition"]
 
 METRICS: dict[str, tuple[str, str]] = {
-    "assay_monitor_alpha": ("gauge", "Family-wise false-alarm budget of the monitor over all looks."),
+    "assay_monitor_alpha": (
+        "gauge",
+        "Family-wise false-alarm budget of the monitor over all looks.",
+    ),
     "assay_monitor_remaining_alpha": ("gauge", "Error budget not yet spent by an alarm."),
     "assay_monitor_looks_total": ("counter", "Windows looked at so far."),
-    "assay_monitor_challenges_total": ("counter", "Challenge entries its alarms wrote to the ledger."),
+    "assay_monitor_challenges_total": (
+        "counter",
+        "Challenge entries its alarms wrote to the ledger.",
+    ),
     "assay_monitor_last_look_timestamp_seconds": ("gauge", "Unix time of the last look."),
     "assay_monitor_schedule_seconds": ("gauge", "Seconds between scheduled looks."),
-    "assay_watch_alarm": ("gauge", "1 when the watch alarms (the release evidence is contradicted)."),
+    "assay_watch_alarm": (
+        "gauge",
+        "1 when the watch alarms (the release evidence is contradicted).",
+    ),
     "assay_watch_state": ("gauge", "1 for the watch's current state (ok, alarm, inconclusive)."),
     "assay_watch_estimate": ("gauge", "Running mean of the watch's scores."),
     "assay_watch_estimate_lower": ("gauge", "Lower bound of the watch's confidence sequence."),
     "assay_watch_estimate_upper": ("gauge", "Upper bound of the watch's confidence sequence."),
-    "assay_watch_threshold": ("gauge", "Release estimate minus (plus, lower-is-better) the margin."),
+    "assay_watch_threshold": (
+        "gauge",
+        "Release estimate minus (plus, lower-is-better) the margin.",
+    ),
     "assay_watch_reference": ("gauge", "Release estimate (the decision's candidate run)."),
     "assay_watch_alpha": ("gauge", "The watch's share of the monitor's alpha (Bonferroni)."),
     "assay_watch_remaining_alpha": ("gauge", "The watch's alpha, or 0 once it alarmed."),
@@ -137,17 +150,26 @@ def histogram_quantile_bounds(
     function = "histogram_quantile_bounds"
     if not (isinstance(q, (int, float)) and 0.0 < q <= 1.0):
         raise ParameterError("q", function, "a float in (0, 1]", q)
-    pairs = sorted((float(le), float(c)) for le, c in (buckets.items() if isinstance(buckets, Mapping) else buckets))
+    pairs = sorted(
+        (float(le), float(c))
+        for le, c in (buckets.items() if isinstance(buckets, Mapping) else buckets)
+    )
     if not pairs or not math.isinf(pairs[-1][0]):
-        raise DataError(f"{function}: buckets", expected="cumulative counts ending with le=+Inf",
-                        found=str(pairs[-1][0]) if pairs else "none")
+        raise DataError(
+            f"{function}: buckets",
+            expected="cumulative counts ending with le=+Inf",
+            found=str(pairs[-1][0]) if pairs else "none",
+        )
     counts = [c for _, c in pairs]
-    if any(b < a for a, b in zip(counts, counts[1:], strict=False)) or counts[0] < 0:
-        raise DataError(f"{function}: buckets", expected="non-decreasing cumulative counts",
-                        found=str(counts))
-    total = int(round(counts[-1]))
+    if any(b < a for a, b in itertools.pairwise(counts)) or counts[0] < 0:
+        raise DataError(
+            f"{function}: buckets", expected="non-decreasing cumulative counts", found=str(counts)
+        )
+    total = round(counts[-1])
     if total == 0:
-        raise DataError(f"{function}: the histogram is empty", expected="at least 1 observation", found="0")
+        raise DataError(
+            f"{function}: the histogram is empty", expected="at least 1 observation", found="0"
+        )
     rank = max(1, math.ceil(q * total - 1e-9))
     previous_edge, previous_count = minimum, 0.0
     for edge, count in pairs:

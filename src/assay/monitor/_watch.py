@@ -28,8 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assay.errors import DataError
 from assay.monitor._watch_cbpe import ASSUMPTIONS, CalibrationProfile, expected_correctness
-from assay.stats.sequential import normal_mixture_rho
-from assay.stats.sequential._running import BernsteinState, bernstein_step
+from assay.stats.sequential import BernsteinState, bernstein_step, normal_mixture_rho
 
 __all__ = [
     "BURN_IN",
@@ -140,22 +139,38 @@ def _scores(watch: WatchState, values: Any) -> _FloatArray:
     bad = ~np.isfinite(x)
     if bad.any():
         i = int(np.argmax(bad))
-        raise DataError(f"watch {watch.name}: a score is not finite", row=i, column=watch.column,
-                        found=str(x[i]))
+        raise DataError(
+            f"watch {watch.name}: a score is not finite",
+            row=i,
+            column=watch.column,
+            found=str(x[i]),
+        )
     if watch.bounds is not None:
         lo, hi = watch.bounds
         out = (x < lo) | (x > hi)
         if out.any():
             i = int(np.argmax(out))
-            raise DataError(f"watch {watch.name}: a score is outside its bounds", row=i,
-                            column=watch.column, expected=f"a value in [{lo:g}, {hi:g}]",
-                            found=str(x[i]))
+            raise DataError(
+                f"watch {watch.name}: a score is outside its bounds",
+                row=i,
+                column=watch.column,
+                expected=f"a value in [{lo:g}, {hi:g}]",
+                found=str(x[i]),
+            )
     return x
 
 
-def _bernstein(watch: WatchState, x: _FloatArray, alpha: float) -> tuple[float, float, dict[str, float]]:
+def _bernstein(
+    watch: WatchState, x: _FloatArray, alpha: float
+) -> tuple[float, float, dict[str, float]]:
     lo, hi = watch.bounds or (0.0, 1.0)
-    state = BernsteinState(**watch.carried) if watch.carried else BernsteinState()
+    c = watch.carried
+    state = BernsteinState()
+    if c:
+        state = BernsteinState(
+            t=int(c["t"]),
+            **{k: float(v) for k, v in c.items() if k != "t"},
+        )
     _, low01, high01, after = bernstein_step(
         x, state, lo=lo, span=hi - lo, log_term=math.log(2.0 / alpha), truncation=_TRUNCATION
     )
@@ -191,11 +206,19 @@ def look(watch: WatchState, values: Any) -> WatchState:
     else:
         carried = dict(watch.carried)
         calibration = watch.calibration
-        counts = [carried.pop(f"bin_{i}", 0.0) for i in range(len(calibration.counts))] if calibration else []
-        low, high, bern = _bernstein(watch.model_copy(update={"carried": carried}), x, watch.alpha / 2)
+        counts = (
+            [carried.pop(f"bin_{i}", 0.0) for i in range(len(calibration.counts))]
+            if calibration
+            else []
+        )
+        low, high, bern = _bernstein(
+            watch.model_copy(update={"carried": carried}), x, watch.alpha / 2
+        )
         term = 0.0
         if calibration is not None:
-            counts = list(np.asarray(counts) + np.bincount(calibration.bin_of(x), minlength=len(counts)))
+            counts = list(
+                np.asarray(counts) + np.bincount(calibration.bin_of(x), minlength=len(counts))
+            )
             term = calibration.term(counts)
             bern.update({f"bin_{i}": float(v) for i, v in enumerate(counts)})
         low, high = max(0.0, low - term), min(1.0, high + term)

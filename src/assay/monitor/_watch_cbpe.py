@@ -56,7 +56,7 @@ def expected_correctness(probabilities: Any) -> _FloatArray:
     if p.ndim == 1:
         return np.maximum(p, 1.0 - p)
     if p.ndim == 2:
-        return p.max(axis=1)
+        return np.asarray(p.max(axis=1), dtype=np.float64)
     raise DataError("cbpe: probabilities", expected="a vector or a matrix", found=f"{p.ndim}-d")
 
 
@@ -106,13 +106,16 @@ def calibration_profile(
     c = expected_correctness(p)
     predicted = (p >= 0.5).astype(np.int64) if p.ndim == 1 else p.argmax(axis=1)
     if y.shape[0] != c.shape[0]:
-        raise DataError("cbpe hold-out: labels", expected=f"{c.shape[0]} labels", found=str(y.shape[0]))
+        raise DataError(
+            "cbpe hold-out: labels", expected=f"{c.shape[0]} labels", found=str(y.shape[0])
+        )
     correct = predicted == y.astype(np.int64)
     low = 0.5 if p.ndim == 1 else 0.0
     edges = tuple(float(e) for e in np.linspace(low, 1.0, bins + 1))
     z = float(sps.norm.ppf(1 - (1 - confidence) / bins / 2))
-    profile = CalibrationProfile(edges=edges, counts=(0,) * bins, deviation=(1.0,) * bins,
-                                 confidence=confidence)
+    profile = CalibrationProfile(
+        edges=edges, counts=(0,) * bins, deviation=(1.0,) * bins, confidence=confidence
+    )
     which = profile.bin_of(c)
     counts, deviation = [], []
     for b in range(bins):
@@ -188,7 +191,7 @@ def cbpe_accuracy(
     sd = float(math.sqrt(float(np.sum(c * (1 - c))))) / n
     z = float(sps.norm.ppf(0.5 + confidence / 2))
     term = 0.0
-    assumptions = ASSUMPTIONS
+    assumptions: tuple[str, ...] = ASSUMPTIONS
     if calibration is None:
         assumptions += ("no hold-out given: calibration is assumed perfect (error term 0)",)
     else:

@@ -49,7 +49,9 @@ def new_watch(
 
         notes.extend(cbpe_notes(calibration is not None))
     if method == "normal":
-        notes.append("normal mixture with running sd: asymptotically valid; silent before 30 scores")
+        notes.append(
+            "normal mixture with running sd: asymptotically valid; silent before 30 scores"
+        )
     return WatchState(
         name=watch.name,
         metric=watch.metric,

@@ -35,7 +35,7 @@ __all__ = ["MonitorSpec", "SloSpec", "WatchSpec", "load_monitor_spec"]
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-_SELECTOR = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^{}`\n]*\})?$')
+_SELECTOR = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^{}`\n]*\})?$")
 
 Method = Literal["auto", "bernstein", "normal", "cbpe"]
 
@@ -101,7 +101,9 @@ class SloSpec(BaseModel):
             raise ValueError(f"name must be letters, digits, '_', '.', '-'. Got {self.name!r}.")
         for field in ("errors", "total"):
             if not _SELECTOR.match(getattr(self, field)):
-                raise ValueError(f"{field} must be a metric selector. Got {getattr(self, field)!r}.")
+                raise ValueError(
+                    f"{field} must be a metric selector. Got {getattr(self, field)!r}."
+                )
         return self
 
 

@@ -195,7 +195,9 @@ class SqlDecisionRepository:
         try:
             stored = json.loads(payload_text(payload))
         except (TypeError, ValueError) as exc:
-            raise ParameterError("payload", _CHALLENGE, "a JSON-serialisable dict", payload) from exc
+            raise ParameterError(
+                "payload", _CHALLENGE, "a JSON-serialisable dict", payload
+            ) from exc
         try:
             with write_transaction(self.engine) as conn:
                 _lock(conn)

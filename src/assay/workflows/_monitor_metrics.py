@@ -37,9 +37,11 @@ def metrics_server(
     st = resolve_store(store)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+        def do_GET(self) -> None:
             if self.path.split("?", 1)[0] != "/metrics":
-                self._send(404, "text/plain; charset=utf-8", "Not found: the metrics are at /metrics\n")
+                self._send(
+                    404, "text/plain; charset=utf-8", "Not found: the metrics are at /metrics\n"
+                )
                 return
             try:
                 body = render_metrics(st)
@@ -56,7 +58,7 @@ def metrics_server(
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     return ThreadingHTTPServer((host, port), Handler)

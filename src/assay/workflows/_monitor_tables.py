@@ -38,14 +38,19 @@ def read_table(data: Any) -> pa.Table:
                 return pjson.read_json(path)
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataError(f"The window file {path} is not readable: {exc}") from exc
-        raise DataError(f"The window file {path}", expected=".parquet, .csv or .jsonl", found=suffix)
+        raise DataError(
+            f"The window file {path}", expected=".parquet, .csv or .jsonl", found=suffix
+        )
     if hasattr(data, "__dataframe__") or hasattr(data, "to_arrow"):
         try:
             return pa.table(data)
         except (TypeError, ValueError, pa.ArrowInvalid) as exc:
             raise DataError(f"The window table is not readable: {exc}") from exc
-    raise DataError("The window", expected="a file path, a pyarrow Table or a DataFrame",
-                    found=type(data).__name__)
+    raise DataError(
+        "The window",
+        expected="a file path, a pyarrow Table or a DataFrame",
+        found=type(data).__name__,
+    )
 
 
 def window_column(
@@ -54,16 +59,27 @@ def window_column(
     """The column ``name`` as a numpy array; a missing, null or non-numeric column is a
     :class:`~assay.errors.DataError` naming it."""
     if name not in table.column_names:
-        raise DataError(f"The {where} has no column {name!r}", column=name,
-                        expected=f"a column {name!r}", found=", ".join(table.column_names) or "none")
+        raise DataError(
+            f"The {where} has no column {name!r}",
+            column=name,
+            expected=f"a column {name!r}",
+            found=", ".join(table.column_names) or "none",
+        )
     column = table.column(name)
     if not numeric:
         return np.asarray(column.to_pylist(), dtype=object)
     if column.null_count:
         i = column.to_pylist().index(None)
         raise DataError(f"The {where}'s column {name!r} has a missing value", row=i, column=name)
-    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
-            or pa.types.is_boolean(column.type)):
-        raise DataError(f"The {where}'s column {name!r} is not numeric", column=name,
-                        expected="numbers", found=str(column.type))
+    if not (
+        pa.types.is_integer(column.type)
+        or pa.types.is_floating(column.type)
+        or pa.types.is_boolean(column.type)
+    ):
+        raise DataError(
+            f"The {where}'s column {name!r} is not numeric",
+            column=name,
+            expected="numbers",
+            found=str(column.type),
+        )
     return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)

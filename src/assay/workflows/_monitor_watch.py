@@ -24,12 +24,12 @@ from assay.monitor import (
     MonitorStatus,
     Reference,
     WatchSpec,
+    WatchState,
     calibration_profile,
     load_monitor_spec,
     look,
     new_watch,
 )
-from assay.monitor._watch import WatchState
 from assay.storage import FileArtifactRepository, Store
 from assay.workflows._monitor_tables import read_table, window_column
 from assay.workflows._store import resolve_store
@@ -42,7 +42,9 @@ _JSON = "application/json"
 def _root(store: Store) -> Any:
     artifacts = store.artifacts
     if not isinstance(artifacts, FileArtifactRepository):
-        raise StorageError("Monitors need a store whose artifacts are files (a local or fsspec root).")
+        raise StorageError(
+            "Monitors need a store whose artifacts are files (a local or fsspec root)."
+        )
     return artifacts.root.child("monitors")
 
 
@@ -56,7 +58,9 @@ def _get(store: Store, digest: str) -> dict[str, Any]:
     return loaded
 
 
-def _reference(store: Store, decision_id: str, watch: WatchSpec, policy: dict[str, Any]) -> Reference:
+def _reference(
+    store: Store, decision_id: str, watch: WatchSpec, policy: dict[str, Any]
+) -> Reference:
     decision = store.decisions.get(decision_id)
     digest = decision.artifacts.get("comparison")
     if digest is None or not store.artifacts.exists(digest):
@@ -64,7 +68,14 @@ def _reference(store: Store, decision_id: str, watch: WatchSpec, policy: dict[st
     comparison = Comparison.model_validate_json(store.artifacts.get(digest))
     attribute, _, value = (watch.slice or "").partition("=")
     rows = [r for r in comparison.results if r.metric == watch.metric]
-    row = next((r for r in rows if (r.slice_attribute or "") == attribute and (r.slice_value or "") == value), None)
+    row = next(
+        (
+            r
+            for r in rows
+            if (r.slice_attribute or "") == attribute and (r.slice_value or "") == value
+        ),
+        None,
+    )
     if row is None:
         known = sorted({r.metric for r in comparison.results})
         raise ConfigError(
@@ -169,8 +180,20 @@ def _save(
     index = _names(st)
     if spec.name not in index:
         root.write_bytes("index.json", json.dumps(sorted([*index, spec.name])).encode("utf-8"))
-    return MonitorStatus(spec.name, spec.decision, spec.alpha, spec.every_seconds, looks, watches,
-                         spec_digest, digest, at, challenges, new_alarms, spec)
+    return MonitorStatus(
+        spec.name,
+        spec.decision,
+        spec.alpha,
+        spec.every_seconds,
+        looks,
+        watches,
+        spec_digest,
+        digest,
+        at,
+        challenges,
+        new_alarms,
+        spec,
+    )
 
 
 def _names(st: Store) -> list[str]:
@@ -189,9 +212,20 @@ def _load(st: Store, name: str) -> MonitorStatus:
     state = _get(st, digest)
     spec = MonitorSpec.model_validate(_get(st, state["spec"])["spec"])
     watches = tuple(WatchState.model_validate(w) for w in state["watches"])
-    return MonitorStatus(name, spec.decision, spec.alpha, spec.every_seconds, state["looks"],
-                         watches, state["spec"], digest, state["at"], tuple(state["challenges"]),
-                         (), spec)
+    return MonitorStatus(
+        name,
+        spec.decision,
+        spec.alpha,
+        spec.every_seconds,
+        state["looks"],
+        watches,
+        state["spec"],
+        digest,
+        state["at"],
+        tuple(state["challenges"]),
+        (),
+        spec,
+    )
 
 
 def monitor_status(name: str | None = None, *, store: Store | None = None) -> list[MonitorStatus]:
@@ -201,9 +235,7 @@ def monitor_status(name: str | None = None, *, store: Store | None = None) -> li
     return [_load(st, n) for n in names]
 
 
-def record_window(
-    name: str, data: Any, *, store: Store | None = None
-) -> MonitorStatus:
+def record_window(name: str, data: Any, *, store: Store | None = None) -> MonitorStatus:
     """Look at one window: add its scores to every watch of monitor ``name`` and judge them.
 
     ``data`` is a table (a Parquet, CSV or JSONL path, a pyarrow Table or a pandas DataFrame)
@@ -225,26 +257,67 @@ def record_window(
         values = window_column(rows, watch.column, "window")
         after = look(watch, values)
         watches.append(after)
-        summary.append({"watch": after.name, "rows": int(values.size), "state": after.state,
-                        "estimate": after.estimate, "low": after.low, "high": after.high})
-    window = _put(st, {"kind": "monitor-window", "monitor": name, "look": status.looks + 1,
-                       "data_sha256": window_digest, "rows": table.num_rows, "watches": summary})
-    new = tuple(w.name for w, before in zip(watches, status.watches, strict=True)
-                if w.state == "alarm" and before.state != "alarm")
+        summary.append(
+            {
+                "watch": after.name,
+                "rows": int(values.size),
+                "state": after.state,
+                "estimate": after.estimate,
+                "low": after.low,
+                "high": after.high,
+            }
+        )
+    window = _put(
+        st,
+        {
+            "kind": "monitor-window",
+            "monitor": name,
+            "look": status.looks + 1,
+            "data_sha256": window_digest,
+            "rows": table.num_rows,
+            "watches": summary,
+        },
+    )
+    new = tuple(
+        w.name
+        for w, before in zip(watches, status.watches, strict=True)
+        if w.state == "alarm" and before.state != "alarm"
+    )
     challenges = list(status.challenges)
     for watch in watches:
         if watch.name in new:
-            entry = st.decisions.challenge(status.decision_id, {
-                "monitor": name, "watch": watch.name, "look": watch.looks,
-                "state": "alarm", "estimate": watch.estimate, "low": watch.low, "high": watch.high,
-                "threshold": watch.threshold, "reference": watch.reference, "margin": watch.margin,
-                "alpha": watch.alpha, "method": watch.method, "window": window,
-                "data_sha256": window_digest, "spec": status.spec_digest,
-            })
+            entry = st.decisions.challenge(
+                status.decision_id,
+                {
+                    "monitor": name,
+                    "watch": watch.name,
+                    "look": watch.looks,
+                    "state": "alarm",
+                    "estimate": watch.estimate,
+                    "low": watch.low,
+                    "high": watch.high,
+                    "threshold": watch.threshold,
+                    "reference": watch.reference,
+                    "margin": watch.margin,
+                    "alpha": watch.alpha,
+                    "method": watch.method,
+                    "window": window,
+                    "data_sha256": window_digest,
+                    "spec": status.spec_digest,
+                },
+            )
             challenges.append(entry.sequence)
-    return _save(st, status.spec, status.spec_digest, tuple(watches), looks=status.looks + 1,
-                 previous=status.state_digest, window=window, challenges=tuple(challenges),
-                 new_alarms=new)
+    return _save(
+        st,
+        status.spec,
+        status.spec_digest,
+        tuple(watches),
+        looks=status.looks + 1,
+        previous=status.state_digest,
+        window=window,
+        challenges=tuple(challenges),
+        new_alarms=new,
+    )
 
 
 def _table_bytes(table: Any) -> bytes:
@@ -254,5 +327,3 @@ def _table_bytes(table: Any) -> bytes:
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return bytes(sink.getvalue().to_pybytes())
-
-
