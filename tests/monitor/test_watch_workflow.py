@@ -108,6 +108,14 @@ def test_registration_and_looks_refuse_bad_input(decided: Any) -> None:
         wf.record_window("q", pa.table({"accuracy": ["yes"]}), store=st)
     with pytest.raises(DataError, match="outside its bounds"):
         wf.record_window("q", pa.table({"accuracy": [3.0]}), store=st)
+    for hostile in ("../../etc/passwd", "a/b", "", "x" * 500):
+        with pytest.raises(NotFoundError, match="No monitor is named"):
+            wf.monitor_status(hostile, store=st)
+    index = MonitorSpec(
+        name="index", decision=decided.decision_id, watches=(WatchSpec(metric="accuracy"),)
+    )
+    wf.register_monitor(index, store=st)  # a name that could clash with the list of names
+    assert [s.name for s in wf.monitor_status(store=st)] == ["index", "q"]
     with pytest.raises(NotFoundError, match="No monitor is named 'nope'"):
         wf.record_window("nope", pa.table({"accuracy": [1.0]}), store=st)
     empty = wf.record_window("q", pa.table({"accuracy": pa.array([], pa.float64())}), store=st)

@@ -37,7 +37,13 @@ from assay.monitor._watch_cbpe import (
     expected_correctness,
 )
 from assay.monitor._watch_monitor import MonitorStatus, Reference, new_watch
-from assay.monitor._watch_spec import MonitorSpec, SloSpec, WatchSpec, load_monitor_spec
+from assay.monitor._watch_spec import (
+    MONITOR_NAME,
+    MonitorSpec,
+    SloSpec,
+    WatchSpec,
+    load_monitor_spec,
+)
 
 __all__ = [
     "ASSUMPTIONS",
@@ -45,6 +51,7 @@ __all__ = [
     "BURN_RATE_WINDOWS",
     "GRAFANA_DASHBOARD",
     "METRICS",
+    "MONITOR_NAME",
     "TUNED_FOR_N",
     "CalibrationProfile",
     "CbpeEstimate",

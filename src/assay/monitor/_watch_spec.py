@@ -31,10 +31,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from assay.errors import ConfigError
 
-__all__ = ["MonitorSpec", "SloSpec", "WatchSpec", "load_monitor_spec"]
+__all__ = ["MONITOR_NAME", "MonitorSpec", "SloSpec", "WatchSpec", "load_monitor_spec"]
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+MONITOR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+"""What a monitor or SLO name may be: it names files and Prometheus label values."""
 _SELECTOR = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^{}`\n]*\})?$")
 
 Method = Literal["auto", "bernstein", "normal", "cbpe"]
@@ -97,7 +98,7 @@ class SloSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> SloSpec:
-        if not _NAME.match(self.name):
+        if not MONITOR_NAME.fullmatch(self.name):
             raise ValueError(f"name must be letters, digits, '_', '.', '-'. Got {self.name!r}.")
         for field in ("errors", "total"):
             if not _SELECTOR.match(getattr(self, field)):
@@ -128,7 +129,7 @@ class MonitorSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> MonitorSpec:
-        if not _NAME.match(self.name):
+        if not MONITOR_NAME.fullmatch(self.name):
             raise ValueError(f"name must be letters, digits, '_', '.', '-'. Got {self.name!r}.")
         if not self.watches and not self.slos:
             raise ValueError("a monitor needs at least one watch or SLO.")

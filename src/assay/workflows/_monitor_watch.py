@@ -1,7 +1,7 @@
 """Monitors attached to decisions: register one, record a window's look, read their status.
 
 What is stored: the spec, every window's summary and every state of a monitor are
-content-addressed artifacts; ``monitors/<name>.json`` beside the artifacts names the newest
+content-addressed artifacts; ``monitors/heads/<name>.json`` beside the artifacts names the newest
 state (each state names the one before it, so the history is a chain). An alarm appends a
 ``challenge`` entry to the decision ledger that links the decision, the watch's interval and
 the digests of the window's summary and data.
@@ -20,6 +20,7 @@ import yaml
 from assay.core import Comparison, MetricComparison
 from assay.errors import ConfigError, NotFoundError, StorageError
 from assay.monitor import (
+    MONITOR_NAME,
     MonitorSpec,
     MonitorStatus,
     Reference,
@@ -126,7 +127,7 @@ def register_monitor(
     spec = spec.model_copy(update={"decision": decision.decision_id})
     root = _root(st)
     spec_digest = _put(st, {"kind": "monitor-spec", "spec": spec.model_dump(mode="json")})
-    if root.exists(f"{spec.name}.json"):
+    if root.exists(f"heads/{spec.name}.json"):
         existing = monitor_status(spec.name, store=st)[0]
         if existing.spec_digest == spec_digest:
             return existing
@@ -176,7 +177,7 @@ def _save(
     }
     digest = _put(st, state)
     root = _root(st)
-    root.write_bytes(f"{spec.name}.json", json.dumps({"state": digest}).encode("utf-8"))
+    root.write_bytes(f"heads/{spec.name}.json", json.dumps({"state": digest}).encode("utf-8"))
     index = _names(st)
     if spec.name not in index:
         root.write_bytes("index.json", json.dumps(sorted([*index, spec.name])).encode("utf-8"))
@@ -205,10 +206,13 @@ def _names(st: Store) -> list[str]:
 
 
 def _load(st: Store, name: str) -> MonitorStatus:
-    root = _root(st)
-    if not root.exists(f"{name}.json"):
+    # the name becomes a file name: only a name a spec could have is looked up
+    if not isinstance(name, str) or not MONITOR_NAME.fullmatch(name):
         raise NotFoundError(f"No monitor is named {name!r}. See `assay monitor status`.")
-    digest = json.loads(root.read_bytes(f"{name}.json"))["state"]
+    root = _root(st)
+    if not root.exists(f"heads/{name}.json"):
+        raise NotFoundError(f"No monitor is named {name!r}. See `assay monitor status`.")
+    digest = json.loads(root.read_bytes(f"heads/{name}.json"))["state"]
     state = _get(st, digest)
     spec = MonitorSpec.model_validate(_get(st, state["spec"])["spec"])
     watches = tuple(WatchState.model_validate(w) for w in state["watches"])
@@ -240,7 +244,10 @@ def record_window(name: str, data: Any, *, store: Store | None = None) -> Monito
 
     ``data`` is a table (a Parquet, CSV or JSONL path, a pyarrow Table or a pandas DataFrame)
     with one row per example and a column per watch (its ``column``), plus slice attributes.
-    Each watch that alarms at this look appends a ``challenge`` to the ledger.
+    Each watch that alarms at this look appends a ``challenge`` to the ledger. Looks of one
+    monitor are meant to run one at a time (a scheduler's job); one that finds the monitor
+    moved on while it computed raises :class:`~assay.errors.StorageError` instead of losing
+    the other look.
     """
     st = resolve_store(store)
     status = _load(st, name)
@@ -278,6 +285,12 @@ def record_window(name: str, data: Any, *, store: Store | None = None) -> Monito
             "watches": summary,
         },
     )
+    head = json.loads(_root(st).read_bytes(f"heads/{name}.json"))["state"]
+    if head != status.state_digest:
+        raise StorageError(
+            f"Another look at monitor {name!r} was recorded while this one was computed; "
+            "record the window again (looks of one monitor must not run at once)."
+        )
     new = tuple(
         w.name
         for w, before in zip(watches, status.watches, strict=True)
