@@ -62,7 +62,11 @@ if TYPE_CHECKING:
     from assay.workflows._experiments import ExperimentReadout, plan_rollout, read_out_experiment
     from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
-    from assay.workflows._monitor_metrics import metrics_server, render_metrics
+    from assay.workflows._monitor_metrics import (
+        METRICS_CONTENT_TYPE,
+        metrics_server,
+        render_metrics,
+    )
     from assay.workflows._monitor_watch import monitor_status, record_window, register_monitor
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._store import default_store
@@ -111,6 +115,7 @@ _EXPORTS = {
     "ExperimentReadout": "_experiments",
     "plan_rollout": "_experiments",
     "read_out_experiment": "_experiments",
+    "METRICS_CONTENT_TYPE": "_monitor_metrics",
     "metrics_server": "_monitor_metrics",
     "render_metrics": "_monitor_metrics",
     "monitor_status": "_monitor_watch",
@@ -119,6 +124,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "METRICS_CONTENT_TYPE",
     "DecisionDetails",
     "DecisionRecord",
     "ExperimentReadout",

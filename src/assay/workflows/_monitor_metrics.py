@@ -16,9 +16,9 @@ from assay.storage import Store
 from assay.workflows._monitor_watch import monitor_status
 from assay.workflows._store import resolve_store
 
-__all__ = ["CONTENT_TYPE", "metrics_server", "render_metrics"]
+__all__ = ["METRICS_CONTENT_TYPE", "metrics_server", "render_metrics"]
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """The media type of the exposition text."""
 
 
@@ -48,7 +48,7 @@ def metrics_server(
             except AssayError as exc:
                 self._send(500, "text/plain; charset=utf-8", f"{type(exc).__name__}: {exc}\n")
                 return
-            self._send(200, CONTENT_TYPE, body)
+            self._send(200, METRICS_CONTENT_TYPE, body)
 
         def _send(self, code: int, media: str, text: str) -> None:
             data = text.encode("utf-8")
