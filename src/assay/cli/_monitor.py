@@ -11,3 +11,8 @@ monitor_app = typer.Typer(
     "watches with error budgets, alarms that challenge the decision, Prometheus metrics.",
     no_args_is_help=True,
 )
+
+# Quality watches, status, alert rules and the Prometheus exporter.
+from assay.cli._monitor_ops import register_monitor_ops  # noqa: E402
+
+register_monitor_ops(monitor_app)

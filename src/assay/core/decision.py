@@ -76,8 +76,9 @@ class LedgerEntry(BaseModel):
     """Position in the ledger, from 1."""
     decision_id: str
     """The decision this entry is about."""
-    kind: Literal["decision", "approval"]
-    """A new decision, or an approval of an existing one."""
+    kind: Literal["decision", "approval", "challenge"]
+    """A new decision, an approval of an existing one, or a challenge of one (a monitor's alarm:
+    production evidence that the decision's bet is failing)."""
     payload: dict[str, object]
     """The decision or approval, as JSON."""
     previous_hash: str

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import tempfile
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from assay.core import Decision, LedgerEntry
 from assay.server._api_body import json_response, quiet
@@ -182,6 +182,18 @@ def approve(request: Request, ref: str, body: ApprovalRequest, who: Approver) ->
         note=body.note,
         store=store,
     )
+    return json_response(entry, 201)
+
+
+@router.post("/decisions/{ref}/challenges", response_model=LedgerEntry, status_code=201)
+def challenge(
+    request: Request, ref: str, payload: Annotated[dict[str, Any], Body()], who: Editor
+) -> Response:
+    """Append a challenge of a decision to the ledger: a monitor's alarm and the evidence
+    behind it (a JSON object). The identity that sent it is recorded as ``by``."""
+    store = app_state(request).store
+    decision = store.decisions.get(ref)
+    entry = store.decisions.challenge(decision.decision_id, {**payload, "by": who.name})
     return json_response(entry, 201)
 
 

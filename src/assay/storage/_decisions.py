@@ -41,6 +41,7 @@ __all__ = ["SqlDecisionRepository"]
 _LEDGER_LOCK = 7310512
 _PUT = "DecisionRepository.put"
 _APPROVE = "DecisionRepository.approve"
+_CHALLENGE = "DecisionRepository.challenge"
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -52,7 +53,7 @@ def _lock(conn: sa.Connection) -> None:
 def _append(
     conn: sa.Connection,
     decision_id: str,
-    kind: Literal["decision", "approval"],
+    kind: Literal["decision", "approval", "challenge"],
     payload: dict[str, Any],
 ) -> LedgerEntry:
     """Link a new entry to the newest one; the caller holds the ledger lock."""
@@ -183,6 +184,30 @@ class SqlDecisionRepository:
                 return _append(conn, decision_id, "approval", stored.model_dump(mode="json"))
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording an approval of {decision_id!r} failed: {exc}") from exc
+
+    def challenge(self, decision_id: str, payload: dict[str, Any]) -> LedgerEntry:
+        """Append a ``challenge`` entry for a recorded decision (its full id): evidence from
+        production that the decision's bet is failing (a monitor's alarm), as a JSON object
+        that links the decision and the window's evidence. The decision itself is unchanged;
+        the challenge stays in the ledger beside it."""
+        check_text(decision_id, "decision_id", _CHALLENGE, "a decision id")
+        check_instance(payload, "payload", _CHALLENGE, dict, "a JSON object (dict)")
+        try:
+            stored = json.loads(payload_text(payload))
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(
+                "payload", _CHALLENGE, "a JSON-serialisable dict", payload
+            ) from exc
+        try:
+            with write_transaction(self.engine) as conn:
+                _lock(conn)
+                if not _decision_exists(conn, decision_id):
+                    raise NotFoundError(
+                        f"No decision has the id {decision_id!r}. See `assay decisions list`."
+                    )
+                return _append(conn, decision_id, "challenge", stored)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"Recording a challenge of {decision_id!r} failed: {exc}") from exc
 
     def get(self, ref: str) -> Decision:
         """A decision by id or unique id prefix."""

@@ -169,6 +169,13 @@ class _Checker:
             except pydantic.ValidationError:
                 return sequence, f"the payload of entry {sequence} is not an approval"
             return None
+        if kind == "challenge":
+            if decision_id not in self.decided:
+                return sequence, (
+                    f"entry {sequence} challenges decision {decision_id!r}, which no earlier "
+                    "entry records"
+                )
+            return None
         if kind != "decision":
             return sequence, f"entry {sequence} has the unknown kind {kind!r}"
         try:

@@ -118,6 +118,11 @@ class DecisionRepository(Protocol):
         """Append an approval of a recorded decision to the ledger; returns the entry."""
         ...
 
+    def challenge(self, decision_id: str, payload: dict[str, Any]) -> LedgerEntry:
+        """Append a challenge of a recorded decision (a monitor's alarm and the evidence behind
+        it, as a JSON object) to the ledger; returns the entry."""
+        ...
+
     def get(self, ref: str) -> Decision:
         """A decision by id or unique id prefix."""
         ...

@@ -262,6 +262,14 @@ class RemoteDecisionRepository:
         )
         return LedgerEntry.model_validate(found)
 
+    def challenge(self, decision_id: str, payload: dict[str, Any]) -> LedgerEntry:
+        """Append a challenge of a recorded decision (a JSON object); the server adds the
+        signed-in identity as ``by``."""
+        found = self.client.json(
+            "POST", f"/api/v1/decisions/{_q(decision_id)}/challenges", json_body=payload
+        )
+        return LedgerEntry.model_validate(found)
+
     def get(self, ref: str) -> Decision:
         """A decision by id or unique id prefix."""
         found = self.client.json("GET", f"/api/v1/decisions/{_q(ref)}")

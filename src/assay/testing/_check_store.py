@@ -144,8 +144,18 @@ def _check_decisions(store: _HasRepositories, runs: tuple[str, str], tag: str) -
         raise _fail("decisions.get returned another decision than was stored")
     if [a.role for a in store.decisions.approvals(decision.decision_id)] != ["safety"]:
         raise _fail("decisions.approvals does not list the approval")
-    if len(store.decisions.ledger()) != before + 2:
-        raise _fail("the ledger did not grow by one entry per decision and approval")
+    store.decisions.challenge(decision.decision_id, {"monitor": f"conf-{tag}", "state": "alarm"})
+    _raises(
+        NotFoundError,
+        "decisions.challenge of an unknown id",
+        lambda: store.decisions.challenge(f"no-{tag}", {"state": "alarm"}),
+    )
+    kinds = [e.kind for e in store.decisions.ledger()[before:]]
+    if kinds != ["decision", "approval", "challenge"]:
+        raise _fail(
+            "the ledger did not grow by one entry per decision, approval and challenge; "
+            f"it grew by {kinds}"
+        )
     if decision.decision_id not in {d.decision_id for d in store.decisions.list(run=runs[1])}:
         raise _fail("decisions.list(run=...) does not list the decision")
     _raises(

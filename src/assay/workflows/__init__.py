@@ -62,6 +62,12 @@ if TYPE_CHECKING:
     from assay.workflows._experiments import ExperimentReadout, plan_rollout, read_out_experiment
     from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
+    from assay.workflows._monitor_metrics import (
+        METRICS_CONTENT_TYPE,
+        metrics_server,
+        render_metrics,
+    )
+    from assay.workflows._monitor_watch import monitor_status, record_window, register_monitor
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._store import default_store
 
@@ -109,9 +115,16 @@ _EXPORTS = {
     "ExperimentReadout": "_experiments",
     "plan_rollout": "_experiments",
     "read_out_experiment": "_experiments",
+    "METRICS_CONTENT_TYPE": "_monitor_metrics",
+    "metrics_server": "_monitor_metrics",
+    "render_metrics": "_monitor_metrics",
+    "monitor_status": "_monitor_watch",
+    "record_window": "_monitor_watch",
+    "register_monitor": "_monitor_watch",
 }
 
 __all__ = [
+    "METRICS_CONTENT_TYPE",
     "DecisionDetails",
     "DecisionRecord",
     "ExperimentReadout",
@@ -143,11 +156,16 @@ __all__ = [
     "list_runs",
     "list_suites",
     "log_run",
+    "metrics_server",
+    "monitor_status",
     "note_run",
     "parse_metric_filter",
     "plan_rollout",
     "read_out_experiment",
+    "record_window",
+    "register_monitor",
     "register_suite",
+    "render_metrics",
     "reproduce",
     "resolve_policy",
     "run_ref",

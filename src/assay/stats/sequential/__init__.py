@@ -4,6 +4,8 @@
   mixture (:class:`ConfidenceSequence`).
 * :func:`msprt_interval` and :func:`msprt_p_value`: the normal-mixture sequential test of online
   experiments, with its tuning parameter stated.
+* :class:`BernsteinState` and :func:`bernstein_step`: the empirical-Bernstein sequence carried
+  from one batch to the next (a watch's look stores the state, not the observations).
 * :func:`sequential_decision` and :func:`early_stop_decision`: the sequence behind a planned
   early stop of an evaluation, shared by the runner and by the replay before a gate.
 """
@@ -34,16 +36,19 @@ from assay.stats.sequential._early_stop_types import (
     plan_parameters,
 )
 from assay.stats.sequential._msprt import msprt_interval, msprt_p_value
+from assay.stats.sequential._running import BernsteinState, bernstein_step
 
 __all__ = [
     "METHOD",
     "TRUNCATION",
+    "BernsteinState",
     "ConfidenceSequence",
     "EarlyStop",
     "EarlyStopDecision",
     "EarlyStopResult",
     "Goal",
     "Tracker",
+    "bernstein_step",
     "check_values",
     "early_stop_decision",
     "empirical_bernstein_confidence_sequence",
