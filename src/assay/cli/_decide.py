@@ -93,6 +93,13 @@ def _tests_line(c: Comparison) -> str:
     return "tests: " + "; ".join(f"{safe(t)} ({', '.join(map(safe, m))})" for t, m in tests.items())
 
 
+def empty_slices_line(labels: list[str]) -> str:
+    """The slices with no paired example, said rather than left out."""
+    names = ", ".join(safe(label) for label in labels)
+    which = "slice has" if len(labels) == 1 else "slices have"
+    return f"no examples in this comparison: {names} (the {which} no paired example, so no result)"
+
+
 def print_comparison(c: Comparison, *, slices: int | None = 12) -> None:
     """Overall results, then the slices most worth a look (every slice when ``slices`` is
     ``None``)."""
@@ -117,6 +124,8 @@ def print_comparison(c: Comparison, *, slices: int | None = 12) -> None:
                 "--all-slices shows every one)"
             )
         console.print(_results_table(title, c, shown))
+    if c.coverage.empty_slices:
+        console.print(empty_slices_line(c.coverage.empty_slices))
     if output_format() == "table" and c.results:
         console.print(_tests_line(c))
     for role, e in c.errors.items():

@@ -290,6 +290,9 @@ def _evidence(
         "",
         "Only paired examples enter the comparison.",
     ]
+    if cov.empty_slices:
+        names = ", ".join(md(s) for s in cov.empty_slices)
+        out += ["", f"No examples in this comparison (no result): {names}."]
     return out
 
 

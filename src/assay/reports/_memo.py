@@ -127,6 +127,9 @@ def _evidence(c: Comparison, mi: MethodIndex, kind: ReportKind) -> list[str]:
             f"({cov.baseline_only:,} only in the baseline, {cov.candidate_only:,} only in the "
             "candidate)."
         )
+        if cov.empty_slices:
+            names = ", ".join(md(s) for s in cov.empty_slices)
+            base += f" No examples in this comparison, so no result: {names}."
     else:
         sizes = ", ".join(f"{md(name)} {n:,}" for name, n in kind.group_sizes)
         base = f"{kind.unit.capitalize()}s per {kind.group}: {sizes}; {kind.basis.lower()}."
