@@ -10,6 +10,7 @@ from rich.table import Table
 
 import assay
 from assay.cli._app import VERDICT_EXIT_CODES
+from assay.cli._inputs import readable_file
 from assay.cli._numbers import decimals, difference, estimate, pvalue, result_scale
 from assay.cli._options import DbOption, FormatOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, output_format, safe
@@ -45,7 +46,12 @@ def _flips_cap(max_flips: int) -> int | None:
 
 
 PolicyOption = Annotated[
-    Path | None, typer.Option("--policy", help="Policy YAML (default: the shipped default policy).")
+    Path | None,
+    typer.Option(
+        "--policy",
+        help="Policy YAML (default: the shipped default policy).",
+        callback=readable_file("the policy file"),
+    ),
 ]
 _STYLE = {"SHIP": "bold green", "BLOCK": "bold red", "INCONCLUSIVE": "bold yellow"}
 

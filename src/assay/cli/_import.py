@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 import assay
+from assay.cli._inputs import readable_file
 from assay.cli._options import FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 
@@ -19,7 +20,8 @@ def import_command(
         Path,
         typer.Argument(
             help="Inspect AI .eval/.json log, or lm-evaluation-harness samples_*.jsonl "
-            "or results_*.json."
+            "or results_*.json.",
+            callback=readable_file("the log file"),
         ),
     ],
     name: Annotated[str | None, typer.Option(help="Suite name (default: the task's name).")] = None,

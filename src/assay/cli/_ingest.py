@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 import assay
+from assay.cli._inputs import readable_file, suite_file_or_name
 from assay.cli._numbers import summary
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
@@ -50,10 +51,18 @@ def print_logged(logged: assay.LoggedRun) -> None:
 
 def ingest_command(
     file: Annotated[
-        Path, typer.Argument(help="JSONL, CSV or Parquet file of per-example results.")
+        Path,
+        typer.Argument(
+            help="JSONL, CSV or Parquet file of per-example results.",
+            callback=readable_file("the records file"),
+        ),
     ],
     suite: Annotated[
-        str, typer.Option(help="Suite YAML file, or a stored suite's name or digest.")
+        str,
+        typer.Option(
+            help="Suite YAML file, or a stored suite's name or digest.",
+            callback=suite_file_or_name,
+        ),
     ],
     model: Annotated[
         str,
@@ -107,7 +116,9 @@ def ingest_command(
 
 @suites_app.command("add")
 def suites_add(
-    file: Annotated[Path, typer.Argument(help="Suite YAML file.")],
+    file: Annotated[
+        Path, typer.Argument(help="Suite YAML file.", callback=readable_file("the suite file"))
+    ],
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
