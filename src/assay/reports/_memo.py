@@ -106,7 +106,7 @@ def _evidence(c: Comparison, mi: MethodIndex, kind: ReportKind) -> list[str]:
         [
             md(r.metric),
             f"{r.goal} is better",
-            f"{r.n:,}",
+            kind.n_cell(r.n),
             values_text(r.baseline, units_of(r)) + mark(mi, r.baseline.method),
             values_text(r.candidate, units_of(r)) + mark(mi, r.candidate.method),
             diff_text(r.difference, units_of(r)) + mark(mi, r.difference.method),
@@ -146,12 +146,22 @@ def _evidence(c: Comparison, mi: MethodIndex, kind: ReportKind) -> list[str]:
         "are method footnotes (see Methods at the end).",
         "",
         md_table(
-            ["Metric", "Goal", "n", "Baseline", "Candidate", "Difference", "Direction", "p"],
+            [
+                "Metric",
+                "Goal",
+                kind.n_header,
+                "Baseline",
+                "Candidate",
+                "Difference",
+                "Direction",
+                "p",
+            ],
             rows,
             right=(2, 3, 4, 5, 7),
         ),
         "",
-        f"{base} Errors: {errs or 'not recorded'}.",
+        # an experiment's arms have no error counts: that is a run's
+        f"{base} Errors: {errs or 'not recorded'}." if kind.paired else base,
         *([""] if flips else []),
         *(f"- {md(line)}" for line in flips),
     ]
