@@ -29,11 +29,20 @@ SharedOnly = Annotated[
     ),
 ]
 Seed = Annotated[int, typer.Option(help="Seed of the bootstrap resampling.")]
+
+
+def _at_least_minus_one(value: int) -> int:
+    # checked here rather than with min=-1, whose "[x>=-1]" the help would show beside N
+    if value < -1:
+        raise typer.BadParameter(f"{value} is not a count: give 0 or more, or -1 for all.")
+    return value
+
+
 MaxFlips = Annotated[
     int,
     typer.Option(
         "--max-flips",
-        min=-1,
+        callback=_at_least_minus_one,
         metavar="N",
         help="Flipped examples listed per metric, shared between regressions and "
         "improvements (0 none, -1 all); the counts are always complete.",

@@ -10,7 +10,7 @@ from rich.table import Table
 
 import assay
 from assay.cli._inputs import readable_file, suite_file_or_name
-from assay.cli._numbers import summary
+from assay.cli._numbers import plural, summary
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 
@@ -140,7 +140,7 @@ def suites_list(db: DbOption = None, json: JsonOption = False) -> None:
     if json:
         emit_json([{"digest": s.digest, **s.model_dump(mode="json")} for s in suites])
         return
-    table = Table(title=f"{len(suites)} suite(s)")
+    table = Table(title=plural(len(suites), "suite"))
     for col in ("digest", "name", "version", "examples", "metrics", "slices", "owner"):
         table.add_column(col)
     for s in suites:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 import assay
-from assay.cli._numbers import MINUS, summary
+from assay.cli._numbers import MINUS, plural, summary
 from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, new_table, output_format, safe
 from assay.cli._runs_edit import note_command, tag_command
@@ -55,7 +55,7 @@ def list_command(
     metric_names = sorted({name for r in runs for name in r.metrics})
     cols = ["run", "created", "suite", "model", "records", "errors", *metric_names, "tags"]
     table = new_table(
-        f"{len(runs)} run(s); metrics are estimates with 95% intervals",
+        f"{plural(len(runs), 'run')}; metrics are estimates with 95% intervals",
         cols,
         # on a narrow terminal a metric wraps between its estimate and its interval; the
         # run id, the model and the counts never break
@@ -223,7 +223,8 @@ def diff_command(
         bool,
         typer.Option(
             "--all",
-            help="Also show fields that differ only between absent and empty (None, '', {}).",
+            help="Also show fields that differ only between absent and empty (no value, an "
+            "empty text, list or mapping).",
         ),
     ] = False,
     db: DbOption = None,
@@ -240,12 +241,15 @@ def diff_command(
     if not shown:
         console.print("The manifests are identical (creation time aside).")
     else:
-        table = new_table(f"{len(shown)} difference(s)", ("field", safe(a[:12]), safe(b[:12])))
+        table = new_table(plural(len(shown), "difference"), ("field", safe(a[:12]), safe(b[:12])))
         for d in shown:
             table.add_row(safe(d.path), _value(d.a), _value(d.b))
         console.print(table)
     if hidden:
-        console.print(f"{hidden} field(s) differ only between absent and empty; --all shows them.")
+        console.print(
+            f"{hidden} {plural(hidden, 'field differs', 'fields differ')} only between absent "
+            "and empty; --all shows them."
+        )
 
 
 @runs_app.command("export")

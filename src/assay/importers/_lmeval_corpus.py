@@ -63,7 +63,7 @@ def _piece_problem(metric: str, pieces: Any) -> str | None:
         return None if ok else "a [gold, prediction] pair of labels (integers or text)"
     ref_ok = isinstance(gold, str) or _is_text_list(gold)
     pred_ok = isinstance(pred, str) or (_is_text_list(pred) and len(pred) == 1)
-    return None if ref_ok and pred_ok else "a [reference text(s), prediction text] pair"
+    return None if ref_ok and pred_ok else "a [reference text or list of texts, prediction text] pair"
 
 
 def corpus_problem(parsed: TaskSamples, name: str) -> str | None:

@@ -39,6 +39,7 @@ __all__ = [
     "mde_text",
     "metric_units",
     "number",
+    "plural",
     "pvalue_text",
     "slice_label",
     "truncate",
@@ -261,3 +262,9 @@ def stored_text(value: str | None) -> str | None:
     except ValueError:
         return value
     return decoded if isinstance(decoded, str) else value
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 rule`` / ``3 rules``: ``n`` with the noun (``one``) or its plural (``many``,
+    default ``one + "s"``), the count written with thousands separators."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

@@ -28,6 +28,7 @@ from assay.reports._format import (
     direction,
     is_operational,
     metric_units,
+    plural,
     pvalue_text,
     units_of,
     values_text,
@@ -51,7 +52,7 @@ def _options(
     open_rules = [r for r in v.rules if r.outcome == "inconclusive"]
     ship = {
         Verdict.SHIP: "Every blocking rule passed.",
-        Verdict.BLOCK: f"{len(blocking_fail)} blocking rule(s) failed: "
+        Verdict.BLOCK: f"{plural(len(blocking_fail), 'blocking rule')} failed: "
         + ", ".join(md(r.rule) for r in blocking_fail)
         + ".",
         Verdict.INCONCLUSIVE: "No blocking rule failed, but the evidence does not settle "
@@ -202,7 +203,7 @@ def _tradeoffs(c: Comparison) -> list[str]:
     for metric, g in groups.items():
         out += [
             f"- **{md(metric)}**: gains on {_slice_list(g['better'], units[metric])}. Losses on "
-            f"{_slice_list(g['worse'], units[metric])}. Unclear on {len(g['unclear'])} slice(s)."
+            f"{_slice_list(g['worse'], units[metric])}. Unclear on {plural(len(g['unclear']), 'slice')}."
         ]
     return [
         *out,
@@ -225,14 +226,18 @@ def _safety(v: VerdictResult, kind: ReportKind) -> list[str]:
         unsettled = [r for r in rules if r.outcome == "inconclusive"]
         if failed:
             out.append(
-                f"{len(failed)} safety rule(s) failed: "
+                f"{plural(len(failed), 'safety rule')} failed: "
                 + "; ".join(md(r.reason) for r in failed)
                 + "."
             )
         elif unsettled:
             out.append(f"No safety rule failed; {len(unsettled)} could not be settled.")
         else:
-            out.append(f"All {len(rules)} safety rule(s) passed.")
+            out.append(
+                "The safety rule passed."
+                if len(rules) == 1
+                else f"All {len(rules)} safety rules passed."
+            )
         out += [
             "",
             md_table(
@@ -265,7 +270,7 @@ def _recommendation(v: VerdictResult, lead: DecidingEvidence, notes: list[str]) 
     soft = [r for r in v.rules if not r.blocking and r.outcome == "fail"]
     text = {
         Verdict.SHIP: "**Ship the candidate** through the staged rollout below: every blocking rule passed.",
-        Verdict.BLOCK: f"**Keep the baseline**: {len(fails)} blocking rule(s) failed.",
+        Verdict.BLOCK: f"**Keep the baseline**: {plural(len(fails), 'blocking rule')} failed.",
         Verdict.INCONCLUSIVE: "**Collect more evidence** before deciding: no blocking rule failed, "
         "but not every blocking rule could be settled.",
     }[v.verdict]
