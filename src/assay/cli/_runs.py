@@ -13,6 +13,7 @@ from assay.cli._numbers import MINUS, plural, summary
 from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, new_table, output_format, safe
 from assay.cli._runs_edit import note_command, tag_command
+from assay.cli._runs_table import runs_table
 
 if TYPE_CHECKING:
     from assay.data import SampleSummary
@@ -52,28 +53,9 @@ def list_command(
     if json:
         emit_json([r.model_dump(mode="json") for r in runs])
         return
-    metric_names = sorted({name for r in runs for name in r.metrics})
-    cols = ["run", "created", "suite", "model", "records", "errors", *metric_names, "tags"]
-    table = new_table(
-        f"{plural(len(runs), 'run')}; metrics are estimates with 95% intervals",
-        cols,
-        # on a narrow terminal a metric wraps between its estimate and its interval; the
-        # run id, the model and the counts never break
-        numbers=["run", "created", "model", "records", "errors"],
-    )
     when = "%Y-%m-%d %H:%M" if output_format() != "table" else "%m-%d %H:%M"
-    for r in runs:
-        cells = [summary(m, name) if (m := r.metrics.get(name)) else "-" for name in metric_names]
-        table.add_row(
-            r.run_id[:12],
-            r.created_at.strftime(when),
-            safe(r.suite_name),
-            safe(str(r.model)),
-            str(r.n_records),
-            str(r.n_errors),
-            *cells,
-            safe(", ".join(f"{k}={v}" for k, v in r.tags.items())),
-        )
+    width = console.width if output_format() == "table" else None
+    table = runs_table(runs, width=width, when=when)
     console.print(table)
 
 
