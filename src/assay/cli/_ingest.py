@@ -15,7 +15,7 @@ from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 
 if TYPE_CHECKING:
-    from assay.core import Run
+    from assay.core import MetricSpec, Run
 
 suites_app = typer.Typer(help="Register and inspect evaluation suites.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the store's database schema.", no_args_is_help=True)
@@ -156,6 +156,14 @@ def suites_list(db: DbOption = None, json: JsonOption = False) -> None:
     console.print(table)
 
 
+def _scorer_text(m: MetricSpec) -> str:
+    """``scorer exact_match``, with its settings, or where the scores come from without one."""
+    if m.scorer is None:
+        return "no scorer: scores come with the records"
+    settings = ", ".join(f"{k}={v!r}" for k, v in sorted(m.scorer_params.items()))
+    return f"scorer {safe(m.scorer)}" + (f" ({safe(settings)})" if settings else "")
+
+
 @suites_app.command("show")
 def suites_show(
     ref: Annotated[str, typer.Argument(help="Name, digest or digest prefix.")],
@@ -173,7 +181,8 @@ def suites_show(
     console.print(f"{s.n_examples} examples; slices: {safe(', '.join(s.slice_names) or '-')}")
     for m in s.metrics:
         console.print(
-            f"  metric {safe(m.name)} ({m.goal} is better, {safe(m.aggregate)}) {safe(m.description)}"
+            f"  metric {safe(m.name)} ({m.goal} is better, {safe(m.aggregate)}; "
+            f"{_scorer_text(m)}) {safe(m.description)}".rstrip()
         )
     c = s.catalog
     for label, value in (
