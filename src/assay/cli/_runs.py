@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -193,6 +194,14 @@ def _print_samples(samples: list[SampleSummary]) -> None:
     console.print(table)
 
 
+_DIGEST = re.compile(r"\b(?:sha256:)?([0-9a-f]{12})[0-9a-f]{20,}\b")
+
+
+def _short(text: str) -> str:
+    """Digests and long ids cut to their first 12 characters, as runs are named elsewhere."""
+    return _DIGEST.sub(lambda m: m[1], text)
+
+
 def _empty(value: object) -> bool:
     return value is None or value == "" or value == {} or value == [] or value == ()
 
@@ -214,7 +223,8 @@ def diff_command(
     json: JsonOption = False,
 ) -> None:
     """What differs between two runs' manifests: code, packages, config, seeds, data, model."""
-    diffs = assay.diff_runs(a, b, store=assay.open_store(db))
+    store = assay.open_store(db)
+    diffs = assay.diff_runs(a, b, store=store)
     if json:
         emit_json([{"field": d.path, "a": d.a, "b": d.b} for d in diffs])
         return
@@ -223,14 +233,16 @@ def diff_command(
     if not shown:
         console.print("The manifests are identical (creation time aside).")
     else:
-        table = new_table(plural(len(shown), "difference"), ("field", safe(a[:12]), safe(b[:12])))
+        runs = [assay.get_run(ref, store=store) for ref in (a, b)]
+        heads = [f"{r.run_id[:12]} ({safe(r.model)})" for r in runs]
+        table = new_table(plural(len(shown), "difference"), ("field", *heads))
         for d in shown:
-            table.add_row(safe(d.path), _value(d.a), _value(d.b))
+            table.add_row(safe(d.path), _short(_value(d.a)), _short(_value(d.b)))
         console.print(table)
     if hidden:
         console.print(
-            f"{hidden} {plural(hidden, 'field differs', 'fields differ')} only between absent "
-            "and empty; --all shows them."
+            f"{plural(hidden, 'field differs', 'fields differ')} only between absent and "
+            "empty; --all shows them."
         )
 
 
