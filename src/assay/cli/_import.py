@@ -9,6 +9,7 @@ import typer
 
 import assay
 from assay.cli._inputs import readable_file
+from assay.cli._numbers import decimals, estimate, scale_of, summary
 from assay.cli._options import FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 
@@ -60,8 +61,6 @@ def import_command(
     json: JsonOption = False,
 ) -> None:
     """Record a run from an lm-evaluation-harness or Inspect AI log (re-importing is a no-op)."""
-    from assay.reports import fixed_interval
-
     logged = assay.import_log(
         file,
         store=assay.open_store(store),
@@ -108,15 +107,13 @@ def import_command(
             f"identified by its content, so --name {safe(name)} does not rename it"
         )
     for metric, s in r.metrics.items():
-        tool = (
-            f"  {safe(harness.split()[0])} reported {reported[metric]:.4f}"
-            if metric in reported
-            else ""
-        )
-        console.print(
-            f"  {safe(metric):<28} {fixed_interval(s.estimate, s.low, s.high)}  "
-            f"({s.method}, n={s.n}){tool}"
-        )
+        tool = ""
+        if metric in reported:
+            # the tool's own number on the run's scale (a proportion as a percentage)
+            scale = scale_of(metric, [s.estimate, s.low, s.high])
+            shown = estimate(reported[metric], scale, decimals(scale, s))
+            tool = f"; {safe(harness.split()[0])} reported {shown}"
+        console.print(f"  {safe(metric):<28} {summary(s, metric)}  ({s.method}, n={s.n:,}{tool})")
     skipped = provenance.get("skipped_metrics") or {}
     for key, why in skipped.items():
         console.print(f"  [dim]not imported: {safe(key)}: {safe(why)}[/]")
