@@ -89,3 +89,23 @@ def test_lower_is_better_mirrors_the_positions() -> None:
     )
     beyond = _judge((0.03, 0.015, 0.045), goal="lower")
     assert beyond.to_settle is not None and "already beyond" in beyond.to_settle
+
+
+def test_a_latency_budget_leads_with_milliseconds_at_one_count_of_decimals() -> None:
+    """The demo's case: a tiny baseline, a huge relative change; the ms come first."""
+    policy = load_policy(
+        "name: p\nrules:\n  cost:\n"
+        "    - {name: b, metric: latency_p95, kind: budget, max_increase: 0.2}\n"
+    )
+    result = metric_result(
+        (2.327, 1.452, 7.75),
+        metric="latency_p95",
+        goal="lower",
+        baseline=(0.1424, 0.13, 0.29),
+        candidate=(2.47, 1.62, 7.87),
+    )
+    (judged,) = evaluate_policy(policy, comparison_of([result])).rules
+    assert judged.reason == (
+        "latency_p95: +2.33 ms [+1.45, +7.75] over the baseline's 0.14 ms "
+        "(+1634% [+1020%, +5442%]), entirely above the +20.0% allowed increase (+0.03 ms)"
+    )

@@ -75,7 +75,7 @@ def _result_row(r: MetricComparison) -> dict[str, str]:
         "difference": difference(r.difference, scale, d),
         "p": pvalue(r.p_value, r.resamples),
         "p adj.": pvalue(r.p_adjusted, r.resamples),
-        "n": str(r.n),
+        "n": f"{r.n:,}",
         "test": safe(r.test),
     }
 
@@ -120,7 +120,7 @@ def print_comparison(c: Comparison, *, slices: int | None = 12) -> None:
     ``None``)."""
     console.print(
         f"[bold]{safe(c.candidate_model)}[/] (candidate) vs [bold]{safe(c.baseline_model)}[/] "
-        f"(baseline) on {safe(c.suite_name)}: {c.coverage.shared} paired examples"
+        f"(baseline) on {safe(c.suite_name)}: {c.coverage.shared:,} paired examples"
     )
     overall = [r for r in c.results if r.slice_attribute is None]
     console.print(_results_table("overall", c, overall))

@@ -87,7 +87,7 @@ def import_command(
         console.print(
             f"[green]imported[/] {safe(file.name)} ({safe(harness)}) as run {r.run_id[:12]}: "
             f"{safe(r.model)} on suite {safe(r.suite_name)} {r.suite_digest[:12]} "
-            f"({r.n_examples} examples, {r.n_records} records, {r.n_errors} errored)"
+            f"({r.n_examples:,} examples, {r.n_records:,} records, {r.n_errors:,} errored)"
         )
     else:
         console.print(

@@ -27,7 +27,7 @@ def print_logged(logged: assay.LoggedRun) -> None:
     if logged.created:
         console.print(
             f"[green]stored[/] run {r.run_id[:12]}: {safe(r.model)} on {safe(r.suite_name)} "
-            f"({r.n_records} records, {r.n_errors} errored)"
+            f"({r.n_records:,} records, {r.n_errors:,} errored)"
         )
     else:
         console.print(

@@ -83,7 +83,7 @@ def show_command(
     console.print(f"[bold]run[/] {r.run_id}  ({r.status}, {r.created_at:%Y-%m-%d %H:%M:%S} UTC)")
     console.print(f"model: {safe(r.model)}")
     console.print(f"suite: {safe(r.suite_name)} {r.suite_digest[:12]}")
-    console.print(f"records: {r.n_records} on {r.n_examples} examples, {r.n_errors} errored")
+    console.print(f"records: {r.n_records:,} on {r.n_examples:,} examples, {r.n_errors:,} errored")
     for title, values in (
         ("model parameters", r.model.parameters),
         ("params", r.params),
@@ -271,7 +271,7 @@ def export_command(
         )
         return
     console.print(
-        f"wrote {exported.n_records} records of run {exported.run.run_id[:12]} to {safe(output)}"
+        f"wrote {exported.n_records:,} records of run {exported.run.run_id[:12]} to {safe(output)}"
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assay._util import MINUS
 from assay._util import format_number as number
@@ -105,7 +105,7 @@ def mde_text(r: MetricComparison) -> str:
     u, iv = units_of(r), r.difference
     if u.percent:
         return f"{number(r.mde * 100, _point_decimals(iv.low * 100, iv.high * 100))} points"
-    text = number(r.mde, decimals_for(iv.low, iv.high, iv.estimate))
+    text = number(r.mde, _decimals(iv, u))
     return text + (f" {u.unit}" if u.unit else "")
 
 
@@ -136,6 +136,9 @@ class Units:
     """Values as percentages and differences in percentage points."""
     unit: str = ""
     """The unit after a value or difference when not a proportion (``ms`` for latency)."""
+    decimals: int | None = field(default=None, compare=False)
+    """Decimals every value and difference of the metric is written with (latency: one
+    count for the row, so ``0.14 ms`` and ``2.47 ms`` line up); ``None``: each interval's own."""
 
     @property
     def difference_unit(self) -> str:
@@ -146,7 +149,9 @@ class Units:
 def units_of(r: MetricComparison) -> Units:
     """The units a result is written in (see the module docstring)."""
     if r.metric.lower().startswith("latency"):
-        return Units(False, "ms")
+        # one count of decimals for both runs and the difference: the finest any needs
+        ivs = (r.baseline, r.candidate, r.difference)
+        return Units(False, "ms", max(decimals_for(iv.low, iv.high, iv.estimate) for iv in ivs))
     if is_operational(r.metric):
         return Units(False)
     bounds = (r.baseline, r.candidate)
@@ -177,7 +182,8 @@ def value_text(x: float, units: Units, decimals: int | None = None) -> str:
     if units.percent:
         d = _point_decimals(x * 100) if decimals is None else decimals
         return f"{number(x * 100, d)}%"
-    d = decimals_for(x, x, x) if decimals is None else decimals
+    d = decimals if decimals is not None else units.decimals
+    d = decimals_for(x, x, x) if d is None else d
     return number(x, d) + (f" {units.unit}" if units.unit else "")
 
 
@@ -187,9 +193,13 @@ def values_text(iv: Interval, units: Units) -> str:
         d = _point_decimals(iv.estimate * 100, iv.low * 100, iv.high * 100)
         lo, hi = number(iv.low * 100, d), number(iv.high * 100, d)
         return f"{number(iv.estimate * 100, d)}% [{lo}, {hi}]"
-    d = decimals_for(iv.low, iv.high, iv.estimate)
+    d = _decimals(iv, units)
     unit = f" {units.unit}" if units.unit else ""
     return f"{number(iv.estimate, d)}{unit} [{number(iv.low, d)}, {number(iv.high, d)}]"
+
+
+def _decimals(iv: Interval, units: Units) -> int:
+    return decimals_for(iv.low, iv.high, iv.estimate) if units.decimals is None else units.decimals
 
 
 def diff_number(iv: Interval, units: Units, *, max_decimals: int = _MAX_DECIMALS) -> str:
@@ -198,7 +208,7 @@ def diff_number(iv: Interval, units: Units, *, max_decimals: int = _MAX_DECIMALS
     if units.percent:
         d = _point_decimals(iv.estimate * 100, iv.low * 100, iv.high * 100)
         return number(iv.estimate * 100, d, signed=True)
-    d = min(max_decimals, decimals_for(iv.low, iv.high, iv.estimate))
+    d = min(max_decimals, _decimals(iv, units))
     return number(iv.estimate, d, signed=True)
 
 
@@ -209,7 +219,7 @@ def diff_text(iv: Interval, units: Units, *, unit: bool = True) -> str:
         d = _point_decimals(iv.estimate * 100, iv.low * 100, iv.high * 100)
         est, lo, hi = (number(v * 100, d, signed=True) for v in (iv.estimate, iv.low, iv.high))
         return f"{est}{' points' if unit else ''} [{lo}, {hi}]"
-    d = decimals_for(iv.low, iv.high, iv.estimate)
+    d = _decimals(iv, units)
     est, lo, hi = (number(v, d, signed=True) for v in (iv.estimate, iv.low, iv.high))
     suffix = f" {units.unit}" if units.unit and unit else ""
     return f"{est}{suffix} [{lo}, {hi}]"
