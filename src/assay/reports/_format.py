@@ -182,9 +182,9 @@ def value_text(x: float, units: Units, decimals: int | None = None) -> str:
     if units.percent:
         d = _point_decimals(x * 100) if decimals is None else decimals
         return f"{number(x * 100, d)}%"
-    d = decimals if decimals is not None else units.decimals
-    d = decimals_for(x, x, x) if d is None else d
-    return number(x, d) + (f" {units.unit}" if units.unit else "")
+    chosen = decimals if decimals is not None else units.decimals
+    places = decimals_for(x, x, x) if chosen is None else chosen
+    return number(x, places) + (f" {units.unit}" if units.unit else "")
 
 
 def values_text(iv: Interval, units: Units) -> str:
