@@ -37,7 +37,7 @@ def test_a_slice_only_the_baseline_has_is_named() -> None:
     )
     assert c.coverage.empty_slices == ["lang=fr"]
     assert {r.slice_value for r in c.results if r.slice_attribute == "lang"} == {"de", "en"}
-    for text in (render_markdown(c), render_html(c)):
+    for text in (render_markdown(c), render_html(c), c._repr_html_()):
         assert "No examples in this comparison (no result): lang=fr." in text
     assert "No examples in this comparison, so no result: lang=fr." in render_memo(c, assay.gate(c))
     full = compare_records(
