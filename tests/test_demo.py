@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,12 @@ def test_demo_stores_two_real_runs_once(home: Path, capsys):
     assert second.count("an identical run exists as") == 2
     assert "was already recorded (nothing new written)" in second
     assert "next: assay compare " in first
+    # the latency budget leads with milliseconds, the relative change in parentheses after
+    latency = first[first.index("latency_p95 ") :].split(";")[0]
+    assert re.match(
+        r"latency_p95 \+\d+\.\d\d ms \[\+\d+\.\d\d, \+\d+\.\d\d\] over the baseline's \d+\.\d\d ms \(\+\d+%",
+        latency,
+    ), latency
     assert first[first.index("next: ") :] == second[second.index("next: ") :]  # same commands
     assert main(["demo", "--json"]) == 0
     again = json.loads(capsys.readouterr().out)

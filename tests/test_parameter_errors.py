@@ -84,6 +84,8 @@ from assay.metrics import (
     register_scorer,
     roc_auc,
     rouge_scores,
+    ter_statistics,
+    ter_value,
     tokenize_13a,
     weighted_auc,
 )
@@ -182,6 +184,8 @@ CASES: dict[str, Callable[[], object]] = {
     ),
     "assay.metrics.chrf_statistics": lambda: chrf_statistics(["a cat"], ["a", "b"]),
     "assay.metrics.chrf_value": lambda: chrf_value(np.zeros((2, 3))),
+    "assay.metrics.ter_statistics": lambda: ter_statistics(["a cat"], ["a", "b"]),
+    "assay.metrics.ter_value": lambda: ter_value(np.zeros((2, 3))),
     "assay.metrics.compare_metric": lambda: compare_metric(
         "accuracy", _INPUTS, _INPUTS, confidence=1.5
     ),

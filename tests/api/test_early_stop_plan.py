@@ -174,7 +174,9 @@ def test_cli_run_stops_early_on_the_policy_comparison(
     assert "early stop: decided: not worse after" in text and f"of {N:,} examples" in text
     assert main([*argv, "--early-stop-bounds", "1"]) == 4
     assert "--early-stop-bounds is LOW:HIGH" in capsys.readouterr().err
-    assert main([*argv[:-4], "--policy", "p.yaml", "--early-stop-seed", "3"]) == 4
+    policy = tmp_path / "p.yaml"  # a file that exists: a missing one is exit 5 before this check
+    policy.write_text("name: p\n")
+    assert main([*argv[:-4], "--policy", str(policy), "--early-stop-seed", "3"]) == 4
     assert "--policy, --early-stop-seed: only with --early-stop BASELINE_RUN" in (
         capsys.readouterr().err
     )

@@ -125,7 +125,7 @@ def test_show_names_the_evidence_files_and_export_writes_them(home, tmp_path: Pa
     for name in ("report.html", "report.md", "memo.md"):
         assert (out_dir / name).read_bytes() == (tmp_path / "reports" / name).read_bytes()
     assert main(["decisions", "evidence", did, "--output", str(tmp_path / "again")]) == 0
-    assert "6 evidence file(s) written" in capsys.readouterr().out
+    assert "6 evidence files written" in capsys.readouterr().out
 
 
 def test_export_refuses_changed_evidence_and_writes_nothing(home, tmp_path: Path, capsys):

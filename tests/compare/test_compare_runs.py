@@ -72,6 +72,7 @@ def test_runs_on_different_suites_are_refused_unless_shared_only(data: SuiteData
         "baseline_only": 100,
         "candidate_only": 100,
         "suite_examples": 300,
+        "empty_slices": [],
     }
     assert result.result("accuracy").n == 200
     assert result.suite_digest == first.digest

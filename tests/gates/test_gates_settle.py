@@ -52,11 +52,14 @@ def test_continuous_metric_needs_the_normal_approximation_sample_size() -> None:
     assert outcome.to_settle is not None
     more, total = _numbers(outcome.to_settle)
     sd = float(np.std(cand - base, ddof=1))
-    closed = ((Z_ALPHA + Z_BETA) * sd / margin) ** 2
+    # the observed difference lies between the margin and 0: the interval must fit between
+    distance = margin + min(res.difference.estimate, 0.0)
+    closed = ((Z_ALPHA + Z_BETA) * sd / distance) ** 2
     # The t test needs a little more than the normal approximation, never much more.
     assert closed <= total <= closed * 1.01 + 3
     assert abs(more - (total - n)) <= 0.05 * (total - n)  # "about": two significant digits
-    assert "would detect a 0.02 drop with 80% power" in outcome.to_settle
+    assert res.difference.estimate < 0
+    assert "would rule out a 0.02 drop if the true difference is the observed" in outcome.to_settle
 
 
 def test_paired_binary_metric_uses_connor_with_the_observed_discordance() -> None:
@@ -72,10 +75,13 @@ def test_paired_binary_metric_uses_connor_with_the_observed_discordance() -> Non
     outcome = _ni(res, margin)
     assert outcome.outcome == "inconclusive"
     assert outcome.to_settle is not None
-    assert "would detect a 1.0-point drop with 80% power (McNemar, Connor 1987" in outcome.to_settle
+    assert "would rule out a 1.0-point drop if the true difference is the observed" in (
+        outcome.to_settle
+    )
+    assert "with 80% power (McNemar, Connor 1987" in outcome.to_settle
     more, total = _numbers(outcome.to_settle)
     psi = float(np.mean(base != cand))  # the discordance counted from the data
-    closed = _connor(psi, margin)
+    closed = _connor(psi, margin + min(res.difference.estimate, 0.0))
     assert abs(total - closed) <= 0.05 * closed
     assert abs(more - (total - n)) <= 0.05 * (total - n)
 

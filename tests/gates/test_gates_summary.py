@@ -66,8 +66,9 @@ def test_ship_names_the_margin_the_slices_and_the_reported_budget() -> None:
     assert v.summary == (
         "SHIP: correct +2.0 points [+1.6, +2.4] at or above the −1.0-point margin; no slice "
         "of correct regresses (Holm over 15 slices); 2 more blocking rules pass (coverage, "
-        "error-rate limit); latency_p95 +40.7% vs the baseline's 400 ms "
-        "[+35.0%, +46.5%], entirely above the +20.0% allowed increase (reported only)"
+        "error-rate limit); latency_p95 +163 ms [+140, +186] over the baseline's 400 ms "
+        "(+40.7% [+35.0%, +46.5%]), entirely above the +20.0% allowed increase (+80 ms) "
+        "(reported only)"
     )
 
 

@@ -135,8 +135,8 @@ def test_if_present_rules_are_left_out_when_the_metric_is_absent() -> None:
     assert v.rules[-1].rule == "latency_p95_budget"
     assert v.rules[-1].outcome == "fail"  # +30% [+25%, +35%] against +20% allowed
     assert v.rules[-1].reason == (
-        "latency_p95: +30.0% vs the baseline's 100 ms [+25.0%, +35.0%], entirely above the "
-        "+20.0% allowed increase"
+        "latency_p95: +30 ms [+25, +35] over the baseline's 100 ms (+30.0% [+25.0%, +35.0%]), "
+        "entirely above the +20.0% allowed increase (+20 ms)"
     )
     assert v.verdict is Verdict.SHIP  # the latency budget is not blocking
 

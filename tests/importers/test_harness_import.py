@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import struct
 import zipfile
@@ -314,6 +315,13 @@ def test_cli_import_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["import", str(ARITH), "--store", url]) == 0
     text = capsys.readouterr().out
     assert "already stored" in text and out["run"]["run_id"][:12] in text
+    # metrics as runs list prints them: a proportion in percent, the tool's number beside it
+    line = next(x for x in text.splitlines() if "exact_match__strict_match" in x)
+    m = metrics["exact_match__strict_match"]
+    pct = f"{100 * m['estimate']:.1f}%"
+    assert re.search(rf"{re.escape(pct)} \[[\d.]+%, [\d.]+%\]", line), line
+    assert f"lm-evaluation-harness reported {100 * tool['exact_match,strict-match']:.1f}%" in line
+    assert not re.search(r"\b0\.\d{4}\b", line)  # no bare 0.xxxx
     assert main(["import", str(EVAL_LOG), "--db", url, "--name", "mock-qa"]) == 0
     text = capsys.readouterr().out
     assert "imported" in text and "mock-qa" in text and "inspect_ai reported" in text

@@ -20,6 +20,7 @@ from sklearn.metrics import f1_score, matthews_corrcoef
 import assay
 from assay.errors import SelfComparisonWarning
 from assay.importers import read_lm_eval_samples
+from assay.metrics import get_metric
 
 sacrebleu = pytest.importorskip("sacrebleu")
 
@@ -161,35 +162,56 @@ def test_a_comparison_recomputes_the_corpus_metrics_with_a_paired_bootstrap(
         assert r.difference.low > 0.0  # 25% of labels flipped against 10%: clearly better
 
 
-def test_bleu_and_chrf_match_sacrebleu_and_ter_is_left_out(
-    tmp_path: Path, store: assay.Store
-) -> None:
+def test_bleu_chrf_and_ter_match_sacrebleu(tmp_path: Path, store: assay.Store) -> None:
     runs, truth = [], []
     for folder, seed, noise in (("base", 4, 0.3), ("cand", 5, 0.15)):
         lines, refs, preds = _translation(seed, noise)
         metrics = {"bleu": "bleu", "chrf": "chrf", "ter": "ter"}
         path = _write(tmp_path / folder, "translate", lines, metrics)
         imported = read_lm_eval_samples(path)
-        assert {m.name: m.aggregate for m in imported.suite.suite.metrics} == {
-            "bleu": "bleu",
-            "chrf": "chrf",
+        specs = {m.name: (m.aggregate, m.goal) for m in imported.suite.suite.metrics}
+        assert specs == {
+            "bleu": ("bleu", "higher"),
+            "chrf": ("chrf", "higher"),
+            "ter": ("ter", "lower"),
         }
-        assert "no corpus TER" in imported.provenance["skipped_metrics"]["ter,none"]
+        assert imported.provenance.get("skipped_metrics", {}) == {}
         runs.append(assay.import_log(path, model=f"{folder}@1", store=store).run.run_id)
         truth.append(
             (
                 sacrebleu.corpus_bleu(preds, [refs]).score,
                 sacrebleu.corpus_chrf(preds, [refs]).score,
+                sacrebleu.metrics.TER().corpus_score(preds, [refs]).score,
             )
         )
     comparison = assay.compare_runs(*runs, store=store)
-    for metric, k in (("bleu", 0), ("chrf", 1)):
+    for metric, k in (("bleu", 0), ("chrf", 1), ("ter", 2)):
         r = comparison.result(metric)
         assert r.baseline.estimate == pytest.approx(truth[0][k], abs=1e-9)
         assert r.candidate.estimate == pytest.approx(truth[1][k], abs=1e-9)
         assert r.resamples == 2000 and "bootstrap" in r.test.lower()
         assert r.difference.low < r.difference.estimate < r.difference.high
-        assert r.difference.low > 0.0
+    # less noise: higher BLEU and chrF, and a lower edit rate
+    assert comparison.result("bleu").difference.low > 0.0
+    assert comparison.result("chrf").difference.low > 0.0
+    ter = comparison.result("ter")
+    assert ter.goal == "lower" and ter.difference.high < 0.0
+
+
+def test_corpus_ter_is_sacrebleus_with_several_references_and_empty_ones() -> None:
+    ter = get_metric("ter")
+    hyps = ["the cat sat on the mat", "a b c", "", "word"]
+    refs = [
+        ["the cat is on the mat", "a cat sat on a mat"],
+        ["a b c d", "x b c"],
+        ["", ""],
+        ["", ""],
+    ]
+    ours = ter.compute(hypotheses=hyps, references=refs)
+    theirs = sacrebleu.metrics.TER().corpus_score(hyps, list(map(list, zip(*refs, strict=True))))
+    assert ours == pytest.approx(theirs.score, abs=1e-9)
+    assert ter.compute(hypotheses=["word"], references=[[""]]) == 100.0  # empty reference
+    assert ter.compute(hypotheses=[""], references=[[""]]) == 0.0
 
 
 def test_pieces_of_different_shapes_keep_the_first_corpus_metric(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assay.cli._ab import ab_app, parse_split
-from assay.errors import ConfigError, DataError
+from assay.errors import ConfigError, DataError, StorageError
 from assay.online import design_experiment, readout
 
 runner = CliRunner()
@@ -194,7 +194,9 @@ def test_readout_bad_data_raises_data_error(tmp_path: Path) -> None:
     assert isinstance(result.exception, DataError)
     assert result.exception.row == 0 and result.exception.column == "sum_squares"
     missing = runner.invoke(ab_app, ["readout", str(tmp_path / "none.csv")])
-    assert isinstance(missing.exception, DataError)
+    # a missing file is not bad data: the file could not be used (exit 5)
+    assert isinstance(missing.exception, StorageError)
+    assert "none.csv (the experiment data): no such file" in str(missing.exception)
 
 
 def test_planned_split_parsing() -> None:

@@ -81,8 +81,8 @@ def test_ab_report_numbers_are_the_readouts(tmp_path: Path, capsys) -> None:
         note = f"relative lift {shown[0]} [{shown[1]}, {shown[2]}]"
         row = next(line for line in report.splitlines() if line.startswith(f"| {lift['metric']} |"))
         assert note in row
-        # n of the row: the users of the two arms compared
-        assert f"| {sizes['control'] + sizes['treatment']:,} |" in row
+        # n of the row: the users of each arm compared
+        assert f"| {sizes['control']:,} / {sizes['treatment']:,} |" in row
     latency = next(lift for lift in readout["lifts"] if lift["metric"] == "latency_ms")
     assert latency["relative"]["estimate"] < 0  # so the minus sign above was checked
 

@@ -56,3 +56,23 @@ def test_an_experiment_kind_names_users_and_arms_and_drops_flips() -> None:
     assert "## Coverage" not in md and "## Users per arm" in md
     assert "Users per arm: control 1,200, treatment 1,250;" in memo
     assert f"| Baseline | arm {c.baseline_run} |" in md
+
+
+def test_an_experiment_report_has_no_run_sections_and_counts_users_per_arm() -> None:
+    c, v = report_comparison(), _verdict()
+    n = c.results[0].n
+    kind = experiment_kind({"control": n // 2, "treatment": n - n // 2})
+    md = render_markdown(c, v, kind=kind)
+    page = render_html(c, v, kind=kind)
+    memo = render_memo(c, v, kind=kind)
+    for text in (md, page):
+        assert "Manifest" not in text and "## Errors" not in text and "<h2>Errors" not in text
+        assert "n (control / treatment)" in text
+        assert f"{n // 2:,} / {n - n // 2:,}" in text
+    assert "Errors:" not in memo and "n (control / treatment)" in memo
+    # a result whose count is not the arms' sizes added up says it covers both arms
+    odd = experiment_kind({"control": 1, "treatment": 2})
+    assert f"{n:,} (both arms)" in render_markdown(c, v, kind=odd)
+    offline = render_markdown(c, v)
+    assert "## Errors" in offline and "## Manifest differences" in offline
+    assert "| Slice | n |" in offline  # the offline header is plain n

@@ -3,6 +3,7 @@ functions built on them (which must give the very same numbers)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -168,14 +169,14 @@ def test_clustered_binary_interval_from_counts_equals_the_array_function() -> No
 def test_paired_difference_from_counts_matches_the_published_example() -> None:
     ref = GOLDEN["cavo_2012"]
     counts = (ref["both"], ref["baseline_only"], ref["candidate_only"], ref["neither"])
-    d = paired_binary_difference_from_counts(*counts)
+    d = paired_binary_difference_from_counts(*counts, method="asymptotic")
     assert round(d.estimate, 4) == ref["difference"]
     assert [round(d.low, 4), round(d.high, 4)] == ref["newcombe_95"]
-    for alternative in ALTERNATIVES:
-        array = paired_binary_difference(*_pairs(*counts), alternative=alternative)  # type: ignore[arg-type]
-        assert paired_binary_difference_from_counts(*counts, alternative=alternative) == (  # type: ignore[arg-type]
-            array.difference
-        )
+    for alternative, method in itertools.product(ALTERNATIVES, ("auto", "exact", "asymptotic")):
+        array = paired_binary_difference(*_pairs(*counts), alternative=alternative, method=method)  # type: ignore[arg-type]
+        assert paired_binary_difference_from_counts(  # type: ignore[arg-type]
+            *counts, alternative=alternative, method=method
+        ) == (array.difference)
 
 
 # ------------------------------------------------------------------ McNemar

@@ -125,10 +125,16 @@ def test_paired_binary_difference_matches_published_cavo_example() -> None:
     ref = GOLDEN["cavo_2012"]
     counts = (ref["both"], ref["baseline_only"], ref["candidate_only"], ref["neither"])
     baseline, candidate = _binary_pairs(counts)
+    newcombe = paired_binary_difference(baseline, candidate, method="asymptotic").difference
+    assert newcombe.method == "newcombe paired score"
+    assert [round(newcombe.low, 4), round(newcombe.high, 4)] == ref["newcombe_95"]
     res = paired_binary_difference(baseline, candidate)
     assert round(res.difference.estimate, 4) == ref["difference"]
-    assert [round(res.difference.low, 4), round(res.difference.high, 4)] == ref["newcombe_95"]
     assert round(res.p_value, 6) == ref["mcnemar_exact_p"]  # 22 discordant pairs: exact
+    # Newcombe's interval excludes 0 while the exact test does not reject (p = 0.052); the
+    # interval shown beside the exact test is the exact conditional one, which agrees.
+    assert res.difference.method == "exact conditional (Clopper-Pearson on the discordant pairs)"
+    assert res.difference.low < 0.0 < res.difference.high
     asym = mcnemar_test(baseline, candidate, method="asymptotic")
     assert round(asym.p_value, 6) == ref["mcnemar_asymptotic_p"]
     assert round(asym.statistic, 3) == ref["mcnemar_asymptotic_z"]
@@ -256,7 +262,7 @@ def test_newcombe_paired_interval_coverage(n: int, cells: list[float]) -> None:
     truth = cells[2] - cells[1]
     coverage = np.mean(
         [
-            paired_binary_difference(b, c).difference.contains(truth)
+            paired_binary_difference(b, c, method="asymptotic").difference.contains(truth)
             for b, c in zip(base, cand, strict=True)
         ]
     )

@@ -17,6 +17,7 @@ from assay.cli._ab_render import (
 )
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._decide import print_verdict
+from assay.cli._inputs import readable_file
 from assay.cli._options import JsonOption
 from assay.cli._render import console, emit_json, safe, stdout
 from assay.errors import ConfigError
@@ -148,7 +149,10 @@ def parse_split(text: str | None) -> dict[str, float] | list[float] | None:
 def readout_command(
     file: Annotated[
         Path,
-        typer.Argument(help="Sufficient-statistics table or unit-level rows (CSV or Parquet)."),
+        typer.Argument(
+            help="Sufficient-statistics table or unit-level rows (CSV or Parquet).",
+            callback=readable_file("the experiment data"),
+        ),
     ],
     plan: Annotated[
         Path | None,
@@ -156,12 +160,15 @@ def readout_command(
             "--plan",
             help="Experiment plan YAML: its settings, decision rule and deviation checks; "
             "exit status 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE.",
+            callback=readable_file("the plan file"),
         ),
     ] = None,
     policy: Annotated[
         Path | None,
         typer.Option(
-            "--policy", help="Release policy YAML to judge the arms (default: the plan's)."
+            "--policy",
+            help="Release policy YAML to judge the arms (default: the plan's).",
+            callback=readable_file("the policy file"),
         ),
     ] = None,
     report: Annotated[
@@ -379,7 +386,10 @@ def parse_baseline(text: str) -> tuple[str, MetricBaseline]:
 
 @ab_app.command("plan")
 def plan_command(
-    plan_file: Annotated[Path, typer.Argument(help="Experiment plan YAML.")],
+    plan_file: Annotated[
+        Path,
+        typer.Argument(help="Experiment plan YAML.", callback=readable_file("the plan file")),
+    ],
     kind: KindOption = None,
     baseline: Annotated[
         float | None, typer.Option(help="Primary metric's control rate or mean (sizes the MDE).")

@@ -128,6 +128,29 @@ def _flags_without_a_type() -> None:
 _flags_without_a_type()
 
 
+def _plain_argument_names() -> None:
+    # Typer's usage line writes a required argument as `{baseline}`, braces that read as a
+    # set or a template; the usual `BASELINE` (and `[NAME]` when optional) is what people know.
+    import typer.core
+
+    argument = typer.core.TyperArgument
+    if getattr(argument._usage_display_name, "assay_plain", False):
+        return
+
+    def usage_name(self: typer.core.TyperArgument) -> str:
+        name = str(self.display_name_raw)
+        if self.metavar is None:
+            name = name.upper()
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    usage_name.assay_plain = True  # type: ignore[attr-defined]
+    argument._usage_display_name = usage_name  # type: ignore[method-assign]
+
+
+_plain_argument_names()
+
+
 def _show_version(value: bool) -> None:
     if value:
         from assay import __version__

@@ -14,6 +14,7 @@ import assay
 from assay.cli._decide import print_verdict
 from assay.cli._early_stop import plan_early_stop, print_early_stop
 from assay.cli._ingest import print_logged
+from assay.cli._inputs import readable_file, suite_file_or_name
 from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
@@ -191,7 +192,11 @@ def _load_model(
 
 def run_command(
     suite: Annotated[
-        str, typer.Option(help="Suite YAML file, or a stored suite's name or digest.")
+        str,
+        typer.Option(
+            help="Suite YAML file, or a stored suite's name or digest.",
+            callback=suite_file_or_name,
+        ),
     ],
     model: Annotated[str, typer.Option(help="Name for the run's model, as NAME@VERSION.")],
     callable_spec: Annotated[
@@ -199,7 +204,12 @@ def run_command(
         typer.Option("--callable", help="module:function mapping an input to an output."),
     ] = None,
     pickle_file: Annotated[
-        Path | None, typer.Option("--pickle", help="A pickled, fitted scikit-learn estimator.")
+        Path | None,
+        typer.Option(
+            "--pickle",
+            help="A pickled, fitted scikit-learn estimator.",
+            callback=readable_file("the pickled estimator"),
+        ),
     ] = None,
     adapter: Annotated[
         str | None,
@@ -238,7 +248,10 @@ def run_command(
     ] = None,
     policy: Annotated[
         Path | None,
-        typer.Option(help="With --early-stop: the policy YAML (default: the shipped policy)."),
+        typer.Option(
+            help="With --early-stop: the policy YAML (default: the shipped policy).",
+            callback=readable_file("the policy file"),
+        ),
     ] = None,
     early_stop_metric: Annotated[
         str | None,

@@ -10,6 +10,7 @@ from rich.table import Table
 
 import assay
 from assay.cli._app import VERDICT_EXIT_CODES
+from assay.cli._inputs import readable_file
 from assay.cli._numbers import decimals, difference, estimate, pvalue, result_scale
 from assay.cli._options import DbOption, FormatOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, output_format, safe
@@ -28,11 +29,20 @@ SharedOnly = Annotated[
     ),
 ]
 Seed = Annotated[int, typer.Option(help="Seed of the bootstrap resampling.")]
+
+
+def _at_least_minus_one(value: int) -> int:
+    # checked here rather than with min=-1, whose "[x>=-1]" the help would show beside N
+    if value < -1:
+        raise typer.BadParameter(f"{value} is not a count: give 0 or more, or -1 for all.")
+    return value
+
+
 MaxFlips = Annotated[
     int,
     typer.Option(
         "--max-flips",
-        min=-1,
+        callback=_at_least_minus_one,
         metavar="N",
         help="Flipped examples listed per metric, shared between regressions and "
         "improvements (0 none, -1 all); the counts are always complete.",
@@ -45,7 +55,12 @@ def _flips_cap(max_flips: int) -> int | None:
 
 
 PolicyOption = Annotated[
-    Path | None, typer.Option("--policy", help="Policy YAML (default: the shipped default policy).")
+    Path | None,
+    typer.Option(
+        "--policy",
+        help="Policy YAML (default: the shipped default policy).",
+        callback=readable_file("the policy file"),
+    ),
 ]
 _STYLE = {"SHIP": "bold green", "BLOCK": "bold red", "INCONCLUSIVE": "bold yellow"}
 
@@ -60,7 +75,7 @@ def _result_row(r: MetricComparison) -> dict[str, str]:
         "difference": difference(r.difference, scale, d),
         "p": pvalue(r.p_value, r.resamples),
         "p adj.": pvalue(r.p_adjusted, r.resamples),
-        "n": str(r.n),
+        "n": f"{r.n:,}",
         "test": safe(r.test),
     }
 
@@ -93,12 +108,19 @@ def _tests_line(c: Comparison) -> str:
     return "tests: " + "; ".join(f"{safe(t)} ({', '.join(map(safe, m))})" for t, m in tests.items())
 
 
+def empty_slices_line(labels: list[str]) -> str:
+    """The slices with no paired example, said rather than left out."""
+    names = ", ".join(safe(label) for label in labels)
+    which = "slice has" if len(labels) == 1 else "slices have"
+    return f"no examples in this comparison: {names} (the {which} no paired example, so no result)"
+
+
 def print_comparison(c: Comparison, *, slices: int | None = 12) -> None:
     """Overall results, then the slices most worth a look (every slice when ``slices`` is
     ``None``)."""
     console.print(
         f"[bold]{safe(c.candidate_model)}[/] (candidate) vs [bold]{safe(c.baseline_model)}[/] "
-        f"(baseline) on {safe(c.suite_name)}: {c.coverage.shared} paired examples"
+        f"(baseline) on {safe(c.suite_name)}: {c.coverage.shared:,} paired examples"
     )
     overall = [r for r in c.results if r.slice_attribute is None]
     console.print(_results_table("overall", c, overall))
@@ -117,6 +139,8 @@ def print_comparison(c: Comparison, *, slices: int | None = 12) -> None:
                 "--all-slices shows every one)"
             )
         console.print(_results_table(title, c, shown))
+    if c.coverage.empty_slices:
+        console.print(empty_slices_line(c.coverage.empty_slices))
     if output_format() == "table" and c.results:
         console.print(_tests_line(c))
     for role, e in c.errors.items():

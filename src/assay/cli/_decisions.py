@@ -11,6 +11,7 @@ from rich.table import Table
 
 import assay
 from assay.cli._decide import _STYLE, without_word
+from assay.cli._numbers import plural
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 
@@ -57,7 +58,7 @@ def decisions_list(db: DbOption = None, json: JsonOption = False) -> None:
             [{**d.model_dump(mode="json"), "sign_offs": counts[d.decision_id]} for d in items]
         )
         return
-    table = Table(title=f"{len(items)} decision(s)")
+    table = Table(title=plural(len(items), "decision"))
     for col in ("decision", "created", "verdict", "sign-offs", "title", "policy"):
         table.add_column(col, overflow="fold")
     for d in items:
@@ -136,7 +137,7 @@ def decisions_evidence(
     for f in written:
         console.print(f"wrote {safe(f.path)} ({safe(f.role)})", soft_wrap=True)
         console.print(f"      sha-256 {f.digest} (checked)")
-    console.print(f"{len(written)} evidence file(s) written to {safe(output)}")
+    console.print(f"{plural(len(written), 'evidence file')} written to {safe(output)}")
 
 
 @decisions_app.command("approve")

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 import assay
+from assay.cli._inputs import readable_file
+from assay.cli._numbers import decimals, estimate, scale_of, summary
 from assay.cli._options import FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 
@@ -19,7 +21,8 @@ def import_command(
         Path,
         typer.Argument(
             help="Inspect AI .eval/.json log, or lm-evaluation-harness samples_*.jsonl "
-            "or results_*.json."
+            "or results_*.json.",
+            callback=readable_file("the log file"),
         ),
     ],
     name: Annotated[str | None, typer.Option(help="Suite name (default: the task's name).")] = None,
@@ -58,8 +61,6 @@ def import_command(
     json: JsonOption = False,
 ) -> None:
     """Record a run from an lm-evaluation-harness or Inspect AI log (re-importing is a no-op)."""
-    from assay.reports import fixed_interval
-
     logged = assay.import_log(
         file,
         store=assay.open_store(store),
@@ -86,7 +87,7 @@ def import_command(
         console.print(
             f"[green]imported[/] {safe(file.name)} ({safe(harness)}) as run {r.run_id[:12]}: "
             f"{safe(r.model)} on suite {safe(r.suite_name)} {r.suite_digest[:12]} "
-            f"({r.n_examples} examples, {r.n_records} records, {r.n_errors} errored)"
+            f"({r.n_examples:,} examples, {r.n_records:,} records, {r.n_errors:,} errored)"
         )
     else:
         console.print(
@@ -106,15 +107,13 @@ def import_command(
             f"identified by its content, so --name {safe(name)} does not rename it"
         )
     for metric, s in r.metrics.items():
-        tool = (
-            f"  {safe(harness.split()[0])} reported {reported[metric]:.4f}"
-            if metric in reported
-            else ""
-        )
-        console.print(
-            f"  {safe(metric):<28} {fixed_interval(s.estimate, s.low, s.high)}  "
-            f"({s.method}, n={s.n}){tool}"
-        )
+        tool = ""
+        if metric in reported:
+            # the tool's own number on the run's scale (a proportion as a percentage)
+            scale = scale_of(metric, [s.estimate, s.low, s.high])
+            shown = estimate(reported[metric], scale, decimals(scale, s))
+            tool = f"; {safe(harness.split()[0])} reported {shown}"
+        console.print(f"  {safe(metric):<28} {summary(s, metric)}  ({s.method}, n={s.n:,}{tool})")
     skipped = provenance.get("skipped_metrics") or {}
     for key, why in skipped.items():
         console.print(f"  [dim]not imported: {safe(key)}: {safe(why)}[/]")

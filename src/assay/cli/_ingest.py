@@ -9,12 +9,13 @@ import typer
 from rich.table import Table
 
 import assay
-from assay.cli._numbers import summary
+from assay.cli._inputs import readable_file, suite_file_or_name
+from assay.cli._numbers import plural, summary
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 
 if TYPE_CHECKING:
-    from assay.core import Run
+    from assay.core import MetricSpec, Run
 
 suites_app = typer.Typer(help="Register and inspect evaluation suites.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the store's database schema.", no_args_is_help=True)
@@ -26,7 +27,7 @@ def print_logged(logged: assay.LoggedRun) -> None:
     if logged.created:
         console.print(
             f"[green]stored[/] run {r.run_id[:12]}: {safe(r.model)} on {safe(r.suite_name)} "
-            f"({r.n_records} records, {r.n_errors} errored)"
+            f"({r.n_records:,} records, {r.n_errors:,} errored)"
         )
     else:
         console.print(
@@ -50,10 +51,18 @@ def print_logged(logged: assay.LoggedRun) -> None:
 
 def ingest_command(
     file: Annotated[
-        Path, typer.Argument(help="JSONL, CSV or Parquet file of per-example results.")
+        Path,
+        typer.Argument(
+            help="JSONL, CSV or Parquet file of per-example results.",
+            callback=readable_file("the records file"),
+        ),
     ],
     suite: Annotated[
-        str, typer.Option(help="Suite YAML file, or a stored suite's name or digest.")
+        str,
+        typer.Option(
+            help="Suite YAML file, or a stored suite's name or digest.",
+            callback=suite_file_or_name,
+        ),
     ],
     model: Annotated[
         str,
@@ -107,7 +116,9 @@ def ingest_command(
 
 @suites_app.command("add")
 def suites_add(
-    file: Annotated[Path, typer.Argument(help="Suite YAML file.")],
+    file: Annotated[
+        Path, typer.Argument(help="Suite YAML file.", callback=readable_file("the suite file"))
+    ],
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -129,7 +140,7 @@ def suites_list(db: DbOption = None, json: JsonOption = False) -> None:
     if json:
         emit_json([{"digest": s.digest, **s.model_dump(mode="json")} for s in suites])
         return
-    table = Table(title=f"{len(suites)} suite(s)")
+    table = Table(title=plural(len(suites), "suite"))
     for col in ("digest", "name", "version", "examples", "metrics", "slices", "owner"):
         table.add_column(col)
     for s in suites:
@@ -143,6 +154,14 @@ def suites_list(db: DbOption = None, json: JsonOption = False) -> None:
             safe(s.catalog.owner),
         )
     console.print(table)
+
+
+def _scorer_text(m: MetricSpec) -> str:
+    """``scorer exact_match``, with its settings, or where the scores come from without one."""
+    if m.scorer is None:
+        return "no scorer: scores come with the records"
+    settings = ", ".join(f"{k}={v!r}" for k, v in sorted(m.scorer_params.items()))
+    return f"scorer {safe(m.scorer)}" + (f" ({safe(settings)})" if settings else "")
 
 
 @suites_app.command("show")
@@ -162,7 +181,8 @@ def suites_show(
     console.print(f"{s.n_examples} examples; slices: {safe(', '.join(s.slice_names) or '-')}")
     for m in s.metrics:
         console.print(
-            f"  metric {safe(m.name)} ({m.goal} is better, {safe(m.aggregate)}) {safe(m.description)}"
+            f"  metric {safe(m.name)} ({m.goal} is better, {safe(m.aggregate)}; "
+            f"{_scorer_text(m)}) {safe(m.description)}".rstrip()
         )
     c = s.catalog
     for label, value in (

@@ -28,6 +28,7 @@ __all__ = [
     "decimals",
     "difference",
     "estimate",
+    "plural",
     "pvalue",
     "result_scale",
     "scale_of",
@@ -114,3 +115,9 @@ def result_scale(r: MetricComparison) -> str:
     """The scale of one comparison row, judged on both runs' estimates and bounds."""
     values = [v for iv in (r.baseline, r.candidate) for v in (iv.estimate, iv.low, iv.high)]
     return scale_of(r.metric, values)
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 rule`` / ``3 rules``: ``n`` with the noun (``one``) or its plural (``many``,
+    default ``one + "s"``), the count written with thousands separators."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -9,10 +10,11 @@ import typer
 from rich.table import Table
 
 import assay
-from assay.cli._numbers import MINUS, summary
+from assay.cli._numbers import MINUS, plural, summary
 from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, new_table, output_format, safe
 from assay.cli._runs_edit import note_command, tag_command
+from assay.cli._runs_table import runs_table
 
 if TYPE_CHECKING:
     from assay.data import SampleSummary
@@ -52,28 +54,9 @@ def list_command(
     if json:
         emit_json([r.model_dump(mode="json") for r in runs])
         return
-    metric_names = sorted({name for r in runs for name in r.metrics})
-    cols = ["run", "created", "suite", "model", "records", "errors", *metric_names, "tags"]
-    table = new_table(
-        f"{len(runs)} run(s); metrics are estimates with 95% intervals",
-        cols,
-        # on a narrow terminal a metric wraps between its estimate and its interval; the
-        # run id, the model and the counts never break
-        numbers=["run", "created", "model", "records", "errors"],
-    )
     when = "%Y-%m-%d %H:%M" if output_format() != "table" else "%m-%d %H:%M"
-    for r in runs:
-        cells = [summary(m, name) if (m := r.metrics.get(name)) else "-" for name in metric_names]
-        table.add_row(
-            r.run_id[:12],
-            r.created_at.strftime(when),
-            safe(r.suite_name),
-            safe(str(r.model)),
-            str(r.n_records),
-            str(r.n_errors),
-            *cells,
-            safe(", ".join(f"{k}={v}" for k, v in r.tags.items())),
-        )
+    width = console.width if output_format() == "table" else None
+    table = runs_table(runs, width=width, when=when)
     console.print(table)
 
 
@@ -100,7 +83,7 @@ def show_command(
     console.print(f"[bold]run[/] {r.run_id}  ({r.status}, {r.created_at:%Y-%m-%d %H:%M:%S} UTC)")
     console.print(f"model: {safe(r.model)}")
     console.print(f"suite: {safe(r.suite_name)} {r.suite_digest[:12]}")
-    console.print(f"records: {r.n_records} on {r.n_examples} examples, {r.n_errors} errored")
+    console.print(f"records: {r.n_records:,} on {r.n_examples:,} examples, {r.n_errors:,} errored")
     for title, values in (
         ("model parameters", r.model.parameters),
         ("params", r.params),
@@ -211,6 +194,14 @@ def _print_samples(samples: list[SampleSummary]) -> None:
     console.print(table)
 
 
+_DIGEST = re.compile(r"\b(?:sha256:)?([0-9a-f]{12})[0-9a-f]{20,}\b")
+
+
+def _short(text: str) -> str:
+    """Digests and long ids cut to their first 12 characters, as runs are named elsewhere."""
+    return _DIGEST.sub(lambda m: m[1], text)
+
+
 def _empty(value: object) -> bool:
     return value is None or value == "" or value == {} or value == [] or value == ()
 
@@ -223,7 +214,8 @@ def diff_command(
         bool,
         typer.Option(
             "--all",
-            help="Also show fields that differ only between absent and empty (None, '', {}).",
+            help="Also show fields that differ only between absent and empty (no value, an "
+            "empty text, list or mapping).",
         ),
     ] = False,
     db: DbOption = None,
@@ -231,7 +223,8 @@ def diff_command(
     json: JsonOption = False,
 ) -> None:
     """What differs between two runs' manifests: code, packages, config, seeds, data, model."""
-    diffs = assay.diff_runs(a, b, store=assay.open_store(db))
+    store = assay.open_store(db)
+    diffs = assay.diff_runs(a, b, store=store)
     if json:
         emit_json([{"field": d.path, "a": d.a, "b": d.b} for d in diffs])
         return
@@ -240,12 +233,17 @@ def diff_command(
     if not shown:
         console.print("The manifests are identical (creation time aside).")
     else:
-        table = new_table(f"{len(shown)} difference(s)", ("field", safe(a[:12]), safe(b[:12])))
+        runs = [assay.get_run(ref, store=store) for ref in (a, b)]
+        heads = [f"{r.run_id[:12]} ({safe(r.model)})" for r in runs]
+        table = new_table(plural(len(shown), "difference"), ("field", *heads))
         for d in shown:
-            table.add_row(safe(d.path), _value(d.a), _value(d.b))
+            table.add_row(safe(d.path), _short(_value(d.a)), _short(_value(d.b)))
         console.print(table)
     if hidden:
-        console.print(f"{hidden} field(s) differ only between absent and empty; --all shows them.")
+        console.print(
+            f"{plural(hidden, 'field differs', 'fields differ')} only between absent and "
+            "empty; --all shows them."
+        )
 
 
 @runs_app.command("export")
@@ -273,7 +271,7 @@ def export_command(
         )
         return
     console.print(
-        f"wrote {exported.n_records} records of run {exported.run.run_id[:12]} to {safe(output)}"
+        f"wrote {exported.n_records:,} records of run {exported.run.run_id[:12]} to {safe(output)}"
     )
 
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from assay._util import check_int, check_probability, check_rng, warn_renamed
 from assay.compare._align import PairedRuns, example_means, pair_runs, record_scores
 from assay.compare._flips import build_flips, find_flips
-from assay.compare._groups import Layout, build_layout, cluster_codes, overall_family, slice_family
+from assay.compare._groups import (
+    Layout,
+    build_layout,
+    cluster_codes,
+    empty_slices,
+    overall_family,
+    slice_family,
+)
 from assay.compare._means import GroupResults, compare_means, is_binary
 from assay.compare._methods import describe_methods
 from assay.compare._nonmean import NonMeanPlan, compare_non_means
@@ -75,6 +83,23 @@ def _check_suites(baseline: RunInfo, candidate: RunInfo, suite: Suite, shared_on
             expected=f"suite digest {baseline.suite_digest[:12]}",
             found=suite.digest[:12],
         )
+
+
+def _suite_values(
+    examples: pa.Table | Callable[[], pa.Table] | None,
+    paired: int,
+    suite: Suite,
+    attributes: list[str],
+) -> dict[str, list[str]] | None:
+    """The values of each slice attribute in the suite's examples, read only when needed."""
+    if examples is None or not attributes or paired >= suite.n_examples:
+        return None
+    table = examples() if callable(examples) else examples
+    return {
+        a: [str(v) for v in pc.unique(table.column(a).cast(pa.string())).to_pylist() if v]
+        for a in attributes
+        if a in table.column_names
+    }
 
 
 def _present(paired: PairedRuns, column: str) -> bool:
@@ -181,6 +206,7 @@ def compare_records(
     max_flips: int | None = 50,
     min_slice_size: int = 30,
     manifest_differences: list[ManifestDifference] | None = None,
+    suite_examples: pa.Table | Callable[[], pa.Table] | None = None,
 ) -> Comparison:
     """Compare a candidate run with a baseline run, paired by example, on every metric × slice.
 
@@ -192,7 +218,8 @@ def compare_records(
     Conventions (DESIGN.md, statistical conventions): examples are paired by ``example_id``
     and repeated samples averaged per example first; a record that errored or has no score
     is left out, pairwise, for that metric and counted in ``errors``. Metrics of 0/1 scores use
-    Newcombe's paired score interval and McNemar's test (exact under 25 discordant pairs);
+    McNemar's test with an interval that agrees with it (exact test and exact conditional
+    interval under 25 discordant pairs, else asymptotic and Newcombe's paired score interval);
     other means the paired t; with clusters both become the clustered paired t (CR1, G-1
     degrees of freedom). Metrics whose ``aggregate`` names a registered metric that is not a
     mean (``"macro_f1"``, ``"mcc"``, ...) are recomputed from the records' reference and
@@ -212,6 +239,11 @@ def compare_records(
     regression first, then the improvements, each direction by the size of the change
     (``Flip.change``, in the metric's units, positive when the candidate is better), ties by
     example id, with the records' text.
+
+    A slice that a run's records or the suite's examples (``suite_examples``: the table, or a
+    function returning it, called only when the runs pair fewer examples than the suite has)
+    name but no paired example falls in, as when a partial run leaves out a language, has no
+    result; ``coverage.empty_slices`` names it.
     """
     conf = check_probability(confidence, "confidence", _FN)
     n_resamples = check_int(resamples, "resamples", _FN, minimum=1)
@@ -265,6 +297,9 @@ def compare_records(
             baseline_only=paired.baseline_only,
             candidate_only=paired.candidate_only,
             suite_examples=suite.n_examples,
+            empty_slices=empty_slices(
+                paired, families, _suite_values(suite_examples, paired.n, suite, attributes)
+            ),
         ),
         results=results,
         flips=build_flips(paired, sorted(out.flips, key=lambda f: rank.get(f.metric, len(rank)))),

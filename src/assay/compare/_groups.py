@@ -8,6 +8,7 @@ it every resample, does not depend on the order of the records.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ __all__ = [
     "Layout",
     "build_layout",
     "cluster_codes",
+    "empty_slices",
     "overall_family",
     "slice_family",
 ]
@@ -94,6 +96,35 @@ def slice_family(paired: PairedRuns, attribute: str) -> Family:
     codes = np.where(per_example >= 0, compact[np.maximum(per_example, 0)], -1)
     values = tuple(v for v, p in zip(names, present.tolist(), strict=True) if p)
     return Family(attribute, values, codes.astype(np.int64))
+
+
+def _values_in(side: RunSide, attribute: str) -> set[str]:
+    if attribute not in side.table.column_names:
+        return set()
+    column = side.table.column(attribute).cast(pa.string())
+    return {str(v) for v in pc.unique(column).to_pylist() if v is not None}
+
+
+def empty_slices(
+    paired: PairedRuns,
+    families: Sequence[Family],
+    suite_values: Mapping[str, Iterable[str]] | None = None,
+) -> list[str]:
+    """Slices (``attribute=value``) that a run or the suite has but no paired example is in.
+
+    ``suite_values``: the values each slice attribute takes in the suite's examples, when
+    known; without it the runs' own records name the slices.
+    """
+    out = []
+    for family in families:
+        if family.attribute is None:
+            continue
+        attribute = family.attribute
+        known = _values_in(paired.baseline, attribute) | _values_in(paired.candidate, attribute)
+        if suite_values is not None:
+            known |= {str(v) for v in suite_values.get(attribute, ())}
+        out += [f"{attribute}={v}" for v in sorted(known - set(family.values))]
+    return out
 
 
 def cluster_codes(paired: PairedRuns) -> tuple[IntArray, int] | None:

@@ -31,11 +31,13 @@ def _mean_methods(outcomes: Sequence[MetricOutcome], clustered: bool) -> list[st
         )
     elif binary:
         lines.append(
-            f"0/1 metrics ({_names(binary)}): difference of paired proportions with Newcombe's "
-            "hybrid score interval (1998, method 10); McNemar's test, exact binomial when fewer "
-            f"than {MCNEMAR_EXACT_BELOW} pairs are discordant, asymptotic (uncorrected) "
-            "otherwise; each run's proportion by Wilson when n < 30 or either outcome has "
-            "fewer than 10 examples, else the t interval."
+            f"0/1 metrics ({_names(binary)}): difference of paired proportions by McNemar's "
+            f"test with an interval that agrees with it: when fewer than {MCNEMAR_EXACT_BELOW} "
+            "pairs are discordant, the exact binomial test and the exact conditional interval "
+            "(Clopper-Pearson on the discordant pairs, scaled by the discordant share); "
+            "otherwise the asymptotic (uncorrected) test and Newcombe's hybrid score interval "
+            "(1998, method 10); each run's proportion by Wilson when n < 30 or either outcome "
+            "has fewer than 10 examples, else the t interval."
         )
     if means:
         t = "clustered paired t (CR1, G-1 degrees of freedom)" if clustered else "paired t"

@@ -154,6 +154,10 @@ class Coverage(BaseModel):
     """Examples only the candidate has."""
     suite_examples: int
     """Examples in the (baseline's) suite."""
+    empty_slices: list[str] = Field(default_factory=list)
+    """Slices (``attribute=value``) that the suite or a run has but no paired example falls
+    in, so the comparison has no result for them: a partial run's missing slices, named
+    rather than silently left out."""
 
 
 class RunErrors(BaseModel):

@@ -32,7 +32,7 @@ from assay.gates._margins import margin_of
 from assay.gates._planned import planned_note, planned_result, planned_settle
 from assay.gates._registry import FieldProblem, Outcome, RuleCase, register_rule_kind
 from assay.gates._settle import sample_size_to_settle
-from assay.gates._words import scale_of
+from assay.gates._words import Scale, scale_of
 
 __all__ = [
     "NonInferiority",
@@ -121,13 +121,45 @@ class NonInferiority(PerResultKind):
             return Judged(result.label, outcome, reason, summary=summary)
         if planned is not None:
             return Judged(result.label, outcome, reason, planned_settle(planned), 0, summary)
-        size = sample_size_to_settle(
-            result.difference, result.n, m, paired_binary=paired_binary(result)
+        settle, more = _non_inferiority_settle(result, m, sc)
+        return Judged(result.label, outcome, reason, settle, more, summary)
+
+
+def _non_inferiority_settle(result: MetricComparison, m: float, sc: Scale) -> tuple[str, int]:
+    """What would settle an inconclusive non-inferiority result, true wherever the observed
+    difference lies: at or above 0, between the margin and 0, on it, or beyond it."""
+    g_est = gain(result)[0]
+    word = "drop" if result.goal == "higher" else "rise"
+    observed = sc.diff(result.difference.estimate)
+    binary = paired_binary(result)
+    if g_est == -m:
+        return (
+            f"the observed difference ({observed}) lies on the {sc.size(m)} margin: more "
+            "examples are as likely to fail the rule as to pass it, and no sample size "
+            "can be promised to settle it",
+            0,
         )
-        word = "drop" if higher else "rise"
-        what = f"detect a {sc.size(m)} {word}"
-        more = size.more if size else 0
-        return Judged(result.label, outcome, reason, settle_sentence(size, what), more, summary)
+    if g_est < -m:
+        size = sample_size_to_settle(result.difference, result.n, -m - g_est, paired_binary=binary)
+        what = (
+            f"show the interval entirely beyond the {sc.size(m)} margin if the true difference "
+            "is the observed one"
+        )
+        lead = (
+            f"the observed difference ({observed}) is already beyond the {sc.size(m)} margin, "
+            "so more examples are more likely to fail the rule than to pass it: "
+        )
+        return lead + settle_sentence(size, what), size.more if size else 0
+    if g_est >= 0.0:
+        size = sample_size_to_settle(result.difference, result.n, m, paired_binary=binary)
+        what = f"rule out a {sc.size(m)} {word} if the candidate is truly no worse"
+    else:
+        size = sample_size_to_settle(result.difference, result.n, g_est + m, paired_binary=binary)
+        what = (
+            f"rule out a {sc.size(m)} {word} if the true difference is the observed {observed} "
+            "(inside the margin, so the interval must narrow to fit between it and the margin)"
+        )
+    return settle_sentence(size, what), size.more if size else 0
 
 
 class SuperiorityParameters(BaseModel):

@@ -217,9 +217,12 @@ class Budget(PerResultKind):
             o = limit_outcome("max", rel.low, rel.high, params.max_increase)
             outcomes.append(o)
             bounds = f"[{percent_change(rel.low)}, {percent_change(rel.high)}]"
+            # the change in the metric's units first; the relative change is the rule's measure
             parts.append(
-                f"{percent_change(rel.estimate)} vs the baseline's {sc.value(base)} {bounds}, "
-                f"{_where('max', o)} the {percent_change(params.max_increase)} allowed increase"
+                f"{sc.diffs(d)} over the baseline's {sc.value(base)} "
+                f"({percent_change(rel.estimate)} {bounds}), {_where('max', o)} the "
+                f"{percent_change(params.max_increase)} allowed increase "
+                f"({sc.diff(params.max_increase * base)})"
             )
             if o == "inconclusive" and settle is None:
                 distance = d.estimate - params.max_increase * base

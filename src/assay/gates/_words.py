@@ -2,8 +2,10 @@
 
 A metric whose estimates and interval bounds (both runs) all lie in [0, 1] and that is not
 operational is shown on the percentage scale: values as percentages (``81.2%``), differences
-in percentage points (``−2.1 points``). Latency metrics (``latency_*``) are in milliseconds.
-Everything else is shown in the metric's own units with four significant digits. Negative
+in percentage points (``−2.1 points``). Latency metrics (``latency_*``) are in milliseconds,
+every number of one result at the same decimals (two significant digits of the finest
+interval's width), so ``0.14 ms`` and ``+2.33 ms`` line up. Everything else is shown in the
+metric's own units with four significant digits. Negative
 numbers use the minus sign (−).
 """
 
@@ -40,9 +42,15 @@ def _minus(text: str) -> str:
 class Scale:
     """How one metric's numbers are written."""
 
-    def __init__(self, percent: bool, unit: str = "") -> None:
+    def __init__(self, percent: bool, unit: str = "", decimals: int | None = None) -> None:
         self.percent = percent
         self.unit = unit
+        self.decimals = decimals  # latency: one count of decimals for every number of a result
+
+    def _fixed(self, x: float, sign: str = "") -> str:
+        if self.decimals is None:
+            return f"{x:{sign}.4g}"
+        return f"{x:{sign}.{self.decimals}f}"
 
     def _digits(self, *values: float) -> int:
         big = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
@@ -52,13 +60,13 @@ class Scale:
         """A value: ``81.2%``, ``412 ms`` or ``0.3127``."""
         if self.percent:
             return _minus(f"{x * 100:.1f}%")
-        return _minus(f"{x:.4g}") + (f" {self.unit}" if self.unit else "")
+        return _minus(self._fixed(x)) + (f" {self.unit}" if self.unit else "")
 
     def values(self, iv: Interval) -> str:
         """``81.2% [79.0%, 83.3%]``."""
         if self.percent:
             return f"{self.value(iv.estimate)} [{self.value(iv.low)}, {self.value(iv.high)}]"
-        bounds = _minus(f"[{iv.low:.4g}, {iv.high:.4g}]")
+        bounds = _minus(f"[{self._fixed(iv.low)}, {self._fixed(iv.high)}]")
         return f"{self.value(iv.estimate)} {bounds}"
 
     def diff(self, x: float, *, digits: int | None = None) -> str:
@@ -66,7 +74,7 @@ class Scale:
         if self.percent:
             d = self._digits(x) if digits is None else digits
             return _minus(f"{x * 100:+.{d}f} points")
-        return _minus(f"{x:+.4g}") + (f" {self.unit}" if self.unit else "")
+        return _minus(self._fixed(x, "+")) + (f" {self.unit}" if self.unit else "")
 
     def diffs(self, iv: Interval) -> str:
         """``−2.1 points [−3.4, −0.8]``."""
@@ -74,7 +82,8 @@ class Scale:
             d = self._digits(iv.estimate, iv.low, iv.high)
             low, high = (_minus(f"{v * 100:+.{d}f}") for v in (iv.low, iv.high))
             return f"{self.diff(iv.estimate, digits=d)} [{low}, {high}]"
-        return f"{self.diff(iv.estimate)} " + _minus(f"[{iv.low:+.4g}, {iv.high:+.4g}]")
+        low, high = self._fixed(iv.low, "+"), self._fixed(iv.high, "+")
+        return f"{self.diff(iv.estimate)} " + _minus(f"[{low}, {high}]")
 
     def margin(self, x: float) -> str:
         """A signed margin as an adjective: ``−1.0-point``, ``+0.01``."""
@@ -99,7 +108,8 @@ class Scale:
 def scale_of(result: MetricComparison) -> Scale:
     """The scale a result is written on (see the module docstring)."""
     if result.metric.startswith("latency_"):
-        return Scale(False, "ms")
+        ivs = (result.baseline, result.candidate, result.difference)
+        return Scale(False, "ms", max(_decimals(iv) for iv in ivs))
     if is_operational(result.metric):
         return Scale(False)
     bounds = (result.baseline, result.candidate)
@@ -114,8 +124,19 @@ def p_text(p: float) -> str:
 
 
 def percent_change(x: float) -> str:
-    """A signed relative change: ``+12.0%``."""
-    return _minus(f"{x * 100:+.1f}%")
+    """A signed relative change: ``+12.0%``; whole percents from 100% on (``+1635%``)."""
+    return _minus(f"{x * 100:+.0f}%" if abs(x) >= 1.0 else f"{x * 100:+.1f}%")
+
+
+def _decimals(iv: Interval) -> int:
+    """Decimals that show two significant digits of an interval's width (as the reports)."""
+    width = iv.high - iv.low
+    if math.isfinite(width) and width > 0:
+        return max(0, min(6, 1 - math.floor(math.log10(width))))
+    size = abs(iv.estimate)
+    if not math.isfinite(size) or size == 0:
+        return 3
+    return max(0, min(6, 2 - math.floor(math.log10(size))))
 
 
 def about(k: int) -> str:

@@ -40,6 +40,7 @@ from assay.importers._lmeval_corpus import (
     shared_pieces,
 )
 from assay.importers._lmeval_samples import TaskSamples, parse_task
+from assay.metrics import get_metric
 
 __all__ = ["DEFAULT_DOC_SLICES", "read_lm_eval_samples"]
 
@@ -158,7 +159,9 @@ def _metric_specs(
         key = f"{metric},{filt}"
         agg = aggregation.get(metric)
         goal = "lower" if better.get(metric) is False else "higher"
-        corpus = metric in CORPUS_METRICS or metric == "ter"
+        corpus = metric in CORPUS_METRICS
+        if corpus:  # a corpus metric keeps its own direction (TER: lower is better)
+            goal = get_metric(CORPUS_METRICS[metric]).direction
         if (
             corpus
             and agg in (None, *CORPUS_AGGREGATIONS.get(metric, ()))

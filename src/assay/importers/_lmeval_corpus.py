@@ -1,21 +1,23 @@
-"""lm-eval's corpus metrics (``f1``, ``mcc``, ``bleu``, ``chrf``): imported with their pieces.
+"""lm-eval's corpus metrics (``f1``, ``mcc``, ``bleu``, ``chrf``, ``ter``): imported with their pieces.
 
 lm-evaluation-harness does not score these per sample. Each sample line holds the pieces its
 aggregation pools over the whole corpus: ``[gold, pred]`` for ``f1`` and ``mcc`` (aggregated as
 ``sklearn.metrics.f1_score(golds, preds)`` and ``matthews_corrcoef``), ``[reference,
-prediction]`` for ``bleu`` and ``chrf`` (``sacrebleu.corpus_bleu`` / ``corpus_chrf``; a
-reference may be a list of references, a prediction a one-element list). The import keeps the
+prediction]`` for ``bleu``, ``chrf`` and ``ter`` (``sacrebleu.corpus_bleu`` / ``corpus_chrf`` /
+``TER().corpus_score``; a reference may be a list of references, a prediction a one-element
+list). The import keeps the
 pieces — the gold or reference becomes the example's ``reference``, the prediction the
 record's ``output``, and the record's score is the example's own value (whether the
-prediction is the gold label; the sentence's BLEU or chrF) — and names assay's definition of the same metric as the suite metric's
-``aggregate``, so a comparison recomputes the corpus metric from the pieces of each resample
-(:mod:`assay.metrics`: ``f1`` binary with positive label 1, ``mcc``, ``bleu`` and ``chrf`` with
-sacrebleu's defaults) and gives a paired bootstrap interval like any other non-mean metric.
+prediction is the gold label; the sentence's BLEU, chrF or TER) — and names assay's definition
+of the same metric as the suite metric's ``aggregate``, so a comparison recomputes the corpus
+metric from the pieces of each resample (:mod:`assay.metrics`: ``f1`` binary with positive
+label 1, ``mcc``, ``bleu``, ``chrf`` and ``ter`` with sacrebleu's defaults) and gives a paired
+bootstrap interval like any other non-mean metric. Each keeps its metric's direction: TER is
+an error rate, lower is better.
 
 An example has one reference and one output, so the corpus metrics of one import must share
 their pieces (``f1`` and ``mcc`` of one classification task do, as do ``bleu`` and ``chrf`` of one
-translation task); one whose pieces differ is left out with the reason. ``ter`` is left out:
-assay has no corpus TER to recompute.
+translation task); one whose pieces differ is left out with the reason.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ __all__ = [
     "shared_pieces",
 ]
 
-CORPUS_METRICS = {"f1": "f1", "mcc": "mcc", "bleu": "bleu", "chrf": "chrf"}
+CORPUS_METRICS = {"f1": "f1", "mcc": "mcc", "bleu": "bleu", "chrf": "chrf", "ter": "ter"}
 """lm-eval metric → the assay metric definition that recomputes it from the pieces."""
 CORPUS_AGGREGATIONS = {
     "f1": ("f1",),
@@ -46,7 +48,6 @@ CORPUS_AGGREGATIONS = {
 }
 """The names lm-eval's results file gives each one's aggregation."""
 _LABELS = frozenset({"f1", "mcc"})
-NO_TER = "assay has no corpus TER definition to recompute it from resampled examples"
 
 
 def _is_text_list(value: Any) -> bool:
@@ -63,14 +64,14 @@ def _piece_problem(metric: str, pieces: Any) -> str | None:
         return None if ok else "a [gold, prediction] pair of labels (integers or text)"
     ref_ok = isinstance(gold, str) or _is_text_list(gold)
     pred_ok = isinstance(pred, str) or (_is_text_list(pred) and len(pred) == 1)
-    return None if ref_ok and pred_ok else "a [reference text(s), prediction text] pair"
+    return (
+        None if ref_ok and pred_ok else "a [reference text or list of texts, prediction text] pair"
+    )
 
 
 def corpus_problem(parsed: TaskSamples, name: str) -> str | None:
     """Why metric ``name`` of ``parsed`` cannot be imported as a corpus metric (None: it can)."""
     metric, _ = parsed.metrics[name]
-    if metric == "ter":
-        return NO_TER
     for row in parsed.rows.values():
         pieces = row["pieces"].get(name)
         problem = _piece_problem(metric, pieces)
@@ -118,7 +119,7 @@ def _as_output(pred: Any) -> str:
 
 def _own_value(metric: str, gold: Any, pred: Any) -> float:
     """One example's own value of a corpus metric, for its record's score column: whether the
-    prediction is the gold label (f1, mcc), or the sentence's BLEU / chrF."""
+    prediction is the gold label (f1, mcc), or the sentence's BLEU / chrF / TER."""
     if metric in _LABELS:
         return float(gold == pred)
     text = pred[0] if isinstance(pred, list) else pred

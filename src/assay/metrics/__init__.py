@@ -38,6 +38,7 @@ from assay.metrics._scorers import (
     register_scorer,
     squared_error,
 )
+from assay.metrics._ter import ter_statistics, ter_value
 from assay.metrics._text import (
     bleu_statistics,
     bleu_value,
@@ -98,6 +99,8 @@ __all__ = [
     "roc_auc",
     "rouge_scores",
     "squared_error",
+    "ter_statistics",
+    "ter_value",
     "tokenize_13a",
     "weighted_auc",
 ]

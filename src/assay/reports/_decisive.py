@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from assay.core import Comparison, MetricComparison, RuleOutcome, Verdict, VerdictResult
 from assay.gates import NoRegressionParameters, Policy, Rule, regression_p_value
-from assay.reports._format import diff_text, direction, pvalue_text, units_of
+from assay.reports._format import diff_text, direction, plural, pvalue_text, units_of
 from assay.stats import adjust_pvalues
 
 __all__ = [
@@ -139,7 +139,7 @@ def deciding_evidence(c: Comparison, v: VerdictResult, esc: Escape = str) -> Dec
         ranked = [(k, t) for k, t in ranked if not k[1]]
     evidence = [text for _, text in ranked]
     word = v.verdict.value
-    more = f"; and {len(deciding) - 2} more blocking rule(s)" if len(deciding) > 2 else ""
+    more = f"; and {plural(len(deciding) - 2, 'more blocking rule')}" if len(deciding) > 2 else ""
     if not deciding:
         head = "the policy has no blocking rule"
     elif v.verdict == Verdict.SHIP:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assay._util import MINUS
 from assay._util import format_number as number
@@ -39,6 +39,7 @@ __all__ = [
     "mde_text",
     "metric_units",
     "number",
+    "plural",
     "pvalue_text",
     "slice_label",
     "truncate",
@@ -104,7 +105,7 @@ def mde_text(r: MetricComparison) -> str:
     u, iv = units_of(r), r.difference
     if u.percent:
         return f"{number(r.mde * 100, _point_decimals(iv.low * 100, iv.high * 100))} points"
-    text = number(r.mde, decimals_for(iv.low, iv.high, iv.estimate))
+    text = number(r.mde, _decimals(iv, u))
     return text + (f" {u.unit}" if u.unit else "")
 
 
@@ -135,6 +136,9 @@ class Units:
     """Values as percentages and differences in percentage points."""
     unit: str = ""
     """The unit after a value or difference when not a proportion (``ms`` for latency)."""
+    decimals: int | None = field(default=None, compare=False)
+    """Decimals every value and difference of the metric is written with (latency: one
+    count for the row, so ``0.14 ms`` and ``2.47 ms`` line up); ``None``: each interval's own."""
 
     @property
     def difference_unit(self) -> str:
@@ -145,7 +149,9 @@ class Units:
 def units_of(r: MetricComparison) -> Units:
     """The units a result is written in (see the module docstring)."""
     if r.metric.lower().startswith("latency"):
-        return Units(False, "ms")
+        # one count of decimals for both runs and the difference: the finest any needs
+        ivs = (r.baseline, r.candidate, r.difference)
+        return Units(False, "ms", max(decimals_for(iv.low, iv.high, iv.estimate) for iv in ivs))
     if is_operational(r.metric):
         return Units(False)
     bounds = (r.baseline, r.candidate)
@@ -176,8 +182,9 @@ def value_text(x: float, units: Units, decimals: int | None = None) -> str:
     if units.percent:
         d = _point_decimals(x * 100) if decimals is None else decimals
         return f"{number(x * 100, d)}%"
-    d = decimals_for(x, x, x) if decimals is None else decimals
-    return number(x, d) + (f" {units.unit}" if units.unit else "")
+    chosen = decimals if decimals is not None else units.decimals
+    places = decimals_for(x, x, x) if chosen is None else chosen
+    return number(x, places) + (f" {units.unit}" if units.unit else "")
 
 
 def values_text(iv: Interval, units: Units) -> str:
@@ -186,9 +193,13 @@ def values_text(iv: Interval, units: Units) -> str:
         d = _point_decimals(iv.estimate * 100, iv.low * 100, iv.high * 100)
         lo, hi = number(iv.low * 100, d), number(iv.high * 100, d)
         return f"{number(iv.estimate * 100, d)}% [{lo}, {hi}]"
-    d = decimals_for(iv.low, iv.high, iv.estimate)
+    d = _decimals(iv, units)
     unit = f" {units.unit}" if units.unit else ""
     return f"{number(iv.estimate, d)}{unit} [{number(iv.low, d)}, {number(iv.high, d)}]"
+
+
+def _decimals(iv: Interval, units: Units) -> int:
+    return decimals_for(iv.low, iv.high, iv.estimate) if units.decimals is None else units.decimals
 
 
 def diff_number(iv: Interval, units: Units, *, max_decimals: int = _MAX_DECIMALS) -> str:
@@ -197,7 +208,7 @@ def diff_number(iv: Interval, units: Units, *, max_decimals: int = _MAX_DECIMALS
     if units.percent:
         d = _point_decimals(iv.estimate * 100, iv.low * 100, iv.high * 100)
         return number(iv.estimate * 100, d, signed=True)
-    d = min(max_decimals, decimals_for(iv.low, iv.high, iv.estimate))
+    d = min(max_decimals, _decimals(iv, units))
     return number(iv.estimate, d, signed=True)
 
 
@@ -208,7 +219,7 @@ def diff_text(iv: Interval, units: Units, *, unit: bool = True) -> str:
         d = _point_decimals(iv.estimate * 100, iv.low * 100, iv.high * 100)
         est, lo, hi = (number(v * 100, d, signed=True) for v in (iv.estimate, iv.low, iv.high))
         return f"{est}{' points' if unit else ''} [{lo}, {hi}]"
-    d = decimals_for(iv.low, iv.high, iv.estimate)
+    d = _decimals(iv, units)
     est, lo, hi = (number(v, d, signed=True) for v in (iv.estimate, iv.low, iv.high))
     suffix = f" {units.unit}" if units.unit and unit else ""
     return f"{est}{suffix} [{lo}, {hi}]"
@@ -261,3 +272,9 @@ def stored_text(value: str | None) -> str | None:
     except ValueError:
         return value
     return decoded if isinstance(decoded, str) else value
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 rule`` / ``3 rules``: ``n`` with the noun (``one``) or its plural (``many``,
+    default ``one + "s"``), the count written with thousands separators."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

@@ -212,7 +212,7 @@ def results_rows(
             [
                 e(r.metric),
                 e(slice_label(r, kind.everyone)),
-                f"{r.n:,}" + (f" ({r.n_clusters:,} clusters)" if r.n_clusters else ""),
+                kind.n_cell(r.n) + (f" ({r.n_clusters:,} clusters)" if r.n_clusters else ""),
                 cell_values(r, "baseline", index, units[r.metric]),
                 cell_values(r, "candidate", index, units[r.metric]),
                 cell_difference(r, index, units[r.metric]),
@@ -230,7 +230,7 @@ def results_rows(
 def _results_section(
     shown: list[MetricComparison], note: str | None, index: MethodIndex, kind: ReportKind
 ) -> str:
-    headers = list(RESULT_HEADERS)
+    headers = [kind.n_header if h == "n" else h for h in RESULT_HEADERS]
     omitted = f'<p class="note">{e(note)}</p>' if note else ""
     return (
         '<section id="results"><h2>Results</h2>'
@@ -277,8 +277,9 @@ def render_html(
     caps the rows shown so the page stays small whatever the comparison's size; every cap that
     applies is said on the page. Numbers come from the comparison and verdict as given: each
     interval carries a footnote to the method that produced it. ``kind`` names what was
-    compared (:data:`OFFLINE` runs by default); an A/B experiment's report has no flips and
-    shows the users per arm in place of the coverage.
+    compared (:data:`OFFLINE` runs by default); an A/B experiment's report has no flips, no
+    errors or manifest sections (an experiment's arms have neither), counts users per arm in
+    its results and shows the users per arm in place of the coverage.
     """
     check_inputs("render_html", comparison, verdict)
     limits = limits or ReportLimits()
@@ -293,9 +294,9 @@ def render_html(
         _results_section(selection.shown, selection.note, index, kind),
         _heat_section(comparison, limits),
         flips_section(comparison, limits) if kind.paired else "",
-        errors_section(comparison),
+        errors_section(comparison) if kind.paired else "",
         operational_section(comparison, index),
-        manifest_section(comparison, limits),
+        manifest_section(comparison, limits) if kind.paired else "",
         coverage_section(comparison, kind),
         methods_section(comparison, index, kind),
     ]

@@ -178,8 +178,16 @@ def coverage_section(c: Comparison, kind: ReportKind = OFFLINE) -> str:
     return (
         '<section id="coverage"><h2>Coverage</h2>'
         f"{table(['', 'Examples'], rows, numeric=(1,))}"
-        '<p class="note">Only paired examples enter the comparison.</p></section>'
+        '<p class="note">Only paired examples enter the comparison.</p>'
+        f"{_empty_slices(cov.empty_slices)}</section>"
     )
+
+
+def _empty_slices(labels: list[str]) -> str:
+    if not labels:
+        return ""
+    names = ", ".join(e(s) for s in labels)
+    return f'<p class="note empty-slices">No examples in this comparison (no result): {names}.</p>'
 
 
 def _groups_section(kind: ReportKind) -> str:

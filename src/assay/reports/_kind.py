@@ -3,7 +3,8 @@
 An offline comparison pairs the two runs example by example; an A/B experiment compares
 independent groups of users randomised to arms, so nothing is paired and nothing flips. The
 report renderers take a :class:`ReportKind` and name the units, the groups and the whole
-accordingly, leaving out what has no meaning for an experiment (flips, pairing, coverage).
+accordingly, leaving out what has no meaning for an experiment (flips, pairing, coverage,
+the runs' manifests and error counts), and count the units of each arm apart.
 """
 
 from __future__ import annotations
@@ -41,6 +42,26 @@ class ReportKind:
         if self.paired:
             return f"Comparisons are paired by {self.unit} id"
         return f"The {self.group}s are independent groups of {self.unit}s (unpaired)"
+
+    @property
+    def n_header(self) -> str:
+        """The results table's count column: ``n``, or ``n (control / treatment)`` per arm."""
+        if self.paired or len(self.group_sizes) != 2:
+            return "n"
+        return f"n ({self.group_sizes[0][0]} / {self.group_sizes[1][0]})"
+
+    def n_cell(self, n: int) -> str:
+        """A result's count: ``1,200`` paired; per group, ``1,200 / 1,250``, when unpaired.
+
+        An unpaired result whose count is not the groups' sizes added up (a metric measured
+        on some of the users only) shows its total, said to cover both groups.
+        """
+        if self.paired or len(self.group_sizes) != 2:
+            return f"{n:,}"
+        (_, a), (_, b) = self.group_sizes
+        if a + b != n:
+            return f"{n:,} (both {self.group}s)"
+        return f"{a:,} / {b:,}"
 
 
 OFFLINE = ReportKind()

@@ -119,7 +119,7 @@ def _results(
             [
                 md(r.metric),
                 md(slice_label(r, kind.everyone)),
-                f"{r.n:,}",
+                kind.n_cell(r.n),
                 values_text(r.baseline, u) + mark(index, r.baseline.method),
                 values_text(r.candidate, u) + mark(index, r.candidate.method),
                 diff_text(r.difference, u) + mark(index, r.difference.method),
@@ -131,7 +131,7 @@ def _results(
                 md("; ".join(r.notes)),
             ]
         )
-    headers = list(RESULT_HEADERS)
+    headers = [kind.n_header if h == "n" else h for h in RESULT_HEADERS]
     out = [
         "## Results",
         "",
@@ -208,9 +208,7 @@ def _flips(c: Comparison, limits: ReportLimits) -> list[str]:
     return out
 
 
-def _evidence(
-    c: Comparison, limits: ReportLimits, index: MethodIndex, kind: ReportKind
-) -> list[str]:
+def _errors(c: Comparison) -> list[str]:
     out = ["## Errors", ""]
     if c.errors:
         rows = [
@@ -233,7 +231,32 @@ def _evidence(
         )
     else:
         out.append("The comparison recorded no error counts.")
-    out += ["", "## Latency and cost", ""]
+    return out
+
+
+def _manifest(c: Comparison, limits: ReportLimits) -> list[str]:
+    out = ["## Manifest differences", ""]
+    diffs = c.manifest_differences
+    if diffs:
+        shown = diffs[: limits.manifest_rows]
+        if len(shown) < len(diffs):
+            out += [f"_{len(shown):,} of {len(diffs):,} differences shown._", ""]
+        rows = [
+            [md(d.get("path", "")), _value(d.get("a"), limits), _value(d.get("b"), limits)]
+            for d in shown
+        ]
+        out.append(md_table(["Field", "Baseline", "Candidate"], rows))
+    else:
+        out.append("The manifests agree on everything compared.")
+    return out
+
+
+def _evidence(
+    c: Comparison, limits: ReportLimits, index: MethodIndex, kind: ReportKind
+) -> list[str]:
+    # an experiment's arms have no error counts and no manifests: those sections are a run's
+    out = _errors(c) if kind.paired else []
+    out += [*([""] if out else []), "## Latency and cost", ""]
     ops = [r for r in c.results if r.slice_attribute is None and is_operational(r.metric)]
     if ops:
         rows = [
@@ -256,21 +279,9 @@ def _evidence(
         )
     else:
         out.append("The comparison has no latency, cost or token metric.")
-    out += ["", "## Manifest differences", ""]
-    diffs = c.manifest_differences
-    if diffs:
-        shown = diffs[: limits.manifest_rows]
-        if len(shown) < len(diffs):
-            out += [f"_{len(shown):,} of {len(diffs):,} differences shown._", ""]
-        rows = [
-            [md(d.get("path", "")), _value(d.get("a"), limits), _value(d.get("b"), limits)]
-            for d in shown
-        ]
-        out.append(md_table(["Field", "Baseline", "Candidate"], rows))
-    else:
-        out.append("The manifests agree on everything compared.")
     if not kind.paired:
         return [*out, "", *group_lines(kind)]
+    out += ["", *_manifest(c, limits)]
     cov = c.coverage
     share = cov.shared / cov.suite_examples if cov.suite_examples else 0.0
     out += [
@@ -290,6 +301,9 @@ def _evidence(
         "",
         "Only paired examples enter the comparison.",
     ]
+    if cov.empty_slices:
+        names = ", ".join(md(s) for s in cov.empty_slices)
+        out += ["", f"No examples in this comparison (no result): {names}."]
     return out
 
 

@@ -28,6 +28,7 @@ from assay.reports._format import (
     direction,
     is_operational,
     metric_units,
+    plural,
     pvalue_text,
     units_of,
     values_text,
@@ -51,7 +52,7 @@ def _options(
     open_rules = [r for r in v.rules if r.outcome == "inconclusive"]
     ship = {
         Verdict.SHIP: "Every blocking rule passed.",
-        Verdict.BLOCK: f"{len(blocking_fail)} blocking rule(s) failed: "
+        Verdict.BLOCK: f"{plural(len(blocking_fail), 'blocking rule')} failed: "
         + ", ".join(md(r.rule) for r in blocking_fail)
         + ".",
         Verdict.INCONCLUSIVE: "No blocking rule failed, but the evidence does not settle "
@@ -106,7 +107,7 @@ def _evidence(c: Comparison, mi: MethodIndex, kind: ReportKind) -> list[str]:
         [
             md(r.metric),
             f"{r.goal} is better",
-            f"{r.n:,}",
+            kind.n_cell(r.n),
             values_text(r.baseline, units_of(r)) + mark(mi, r.baseline.method),
             values_text(r.candidate, units_of(r)) + mark(mi, r.candidate.method),
             diff_text(r.difference, units_of(r)) + mark(mi, r.difference.method),
@@ -127,6 +128,9 @@ def _evidence(c: Comparison, mi: MethodIndex, kind: ReportKind) -> list[str]:
             f"({cov.baseline_only:,} only in the baseline, {cov.candidate_only:,} only in the "
             "candidate)."
         )
+        if cov.empty_slices:
+            names = ", ".join(md(s) for s in cov.empty_slices)
+            base += f" No examples in this comparison, so no result: {names}."
     else:
         sizes = ", ".join(f"{md(name)} {n:,}" for name, n in kind.group_sizes)
         base = f"{kind.unit.capitalize()}s per {kind.group}: {sizes}; {kind.basis.lower()}."
@@ -143,12 +147,22 @@ def _evidence(c: Comparison, mi: MethodIndex, kind: ReportKind) -> list[str]:
         "are method footnotes (see Methods at the end).",
         "",
         md_table(
-            ["Metric", "Goal", "n", "Baseline", "Candidate", "Difference", "Direction", "p"],
+            [
+                "Metric",
+                "Goal",
+                kind.n_header,
+                "Baseline",
+                "Candidate",
+                "Difference",
+                "Direction",
+                "p",
+            ],
             rows,
             right=(2, 3, 4, 5, 7),
         ),
         "",
-        f"{base} Errors: {errs or 'not recorded'}.",
+        # an experiment's arms have no error counts: that is a run's
+        f"{base} Errors: {errs or 'not recorded'}." if kind.paired else base,
         *([""] if flips else []),
         *(f"- {md(line)}" for line in flips),
     ]
@@ -189,7 +203,7 @@ def _tradeoffs(c: Comparison) -> list[str]:
     for metric, g in groups.items():
         out += [
             f"- **{md(metric)}**: gains on {_slice_list(g['better'], units[metric])}. Losses on "
-            f"{_slice_list(g['worse'], units[metric])}. Unclear on {len(g['unclear'])} slice(s)."
+            f"{_slice_list(g['worse'], units[metric])}. Unclear on {plural(len(g['unclear']), 'slice')}."
         ]
     return [
         *out,
@@ -212,14 +226,18 @@ def _safety(v: VerdictResult, kind: ReportKind) -> list[str]:
         unsettled = [r for r in rules if r.outcome == "inconclusive"]
         if failed:
             out.append(
-                f"{len(failed)} safety rule(s) failed: "
+                f"{plural(len(failed), 'safety rule')} failed: "
                 + "; ".join(md(r.reason) for r in failed)
                 + "."
             )
         elif unsettled:
             out.append(f"No safety rule failed; {len(unsettled)} could not be settled.")
         else:
-            out.append(f"All {len(rules)} safety rule(s) passed.")
+            out.append(
+                "The safety rule passed."
+                if len(rules) == 1
+                else f"All {len(rules)} safety rules passed."
+            )
         out += [
             "",
             md_table(
@@ -252,7 +270,7 @@ def _recommendation(v: VerdictResult, lead: DecidingEvidence, notes: list[str]) 
     soft = [r for r in v.rules if not r.blocking and r.outcome == "fail"]
     text = {
         Verdict.SHIP: "**Ship the candidate** through the staged rollout below: every blocking rule passed.",
-        Verdict.BLOCK: f"**Keep the baseline**: {len(fails)} blocking rule(s) failed.",
+        Verdict.BLOCK: f"**Keep the baseline**: {plural(len(fails), 'blocking rule')} failed.",
         Verdict.INCONCLUSIVE: "**Collect more evidence** before deciding: no blocking rule failed, "
         "but not every blocking rule could be settled.",
     }[v.verdict]

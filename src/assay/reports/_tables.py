@@ -170,6 +170,9 @@ def comparison_html_table(comparison: Comparison) -> str:
         f"{comparison.coverage.shared:,} paired examples, {comparison.confidence:.0%} intervals."
         "</p>"
     )
+    if comparison.coverage.empty_slices:
+        names = ", ".join(e(label) for label in comparison.coverage.empty_slices)
+        caption += f"<p>No examples in this comparison (no result): {names}.</p>"
     headers = ["Metric", "n", "Baseline", "Candidate", "Difference", "Direction", "p"]
     return (
         f"<div>{caption}{_table(headers, rows, numeric=(1, 2, 3, 4, 6))}{more}{slices}"

@@ -14,8 +14,9 @@ cases, notes and method names) of the array functions, which are built on them:
   :func:`~assay.stats.paired_mean_difference`;
 * :func:`binary_interval_from_counts`: the interval of a proportion, as
   :func:`~assay.stats.binary_mean_interval` (the automatic Wilson / t choice);
-* :func:`paired_binary_difference_from_counts`: Newcombe's paired interval of a difference of
-  proportions from the 2x2 table, as :func:`~assay.stats.paired_binary_difference`;
+* :func:`paired_binary_difference_from_counts`: the paired interval of a difference of
+  proportions from the 2x2 table (exact conditional or Newcombe's), as
+  :func:`~assay.stats.paired_binary_difference`;
 * :func:`mcnemar_from_counts`: McNemar's test from the discordant counts, as
   :func:`~assay.stats.mcnemar_test`.
 """
@@ -161,13 +162,16 @@ def paired_binary_difference_from_counts(
     *,
     confidence: float = 0.95,
     alternative: Alternative = "two-sided",
+    method: McNemarMethod = "auto",
 ) -> Estimate:
-    """Candidate minus baseline proportion from the paired 2x2 table, with Newcombe's interval.
+    """Candidate minus baseline proportion from the paired 2x2 table, with its interval.
 
     The counts are the units both runs got right, only the baseline, only the candidate and
-    neither. The interval is Newcombe's (1998) hybrid score interval for paired proportions
-    (method 10), as in :func:`~assay.stats.paired_binary_difference` without clusters;
-    one-sided alternatives use the matching bound of the (2·confidence - 1) interval.
+    neither. The interval is that of :func:`~assay.stats.paired_binary_difference` without
+    clusters: the exact conditional interval where McNemar's test of the same ``method`` is
+    exact (below 25 discordant pairs with ``"auto"``), so the two agree, else Newcombe's (1998)
+    hybrid score interval for paired proportions (method 10); one-sided alternatives use the
+    matching bound of the (2·confidence - 1) interval.
     """
     fn = "paired_binary_difference_from_counts"
     cells = [
@@ -182,8 +186,10 @@ def paired_binary_difference_from_counts(
     if sum(cells) == 0:
         raise ParameterError("neither", fn, "counts of at least one unit in all", neither)
     conf = check_confidence(confidence, fn)
+    chosen: McNemarMethod = check_choice(method, "method", fn, _MCNEMAR_METHODS)
     both_, b_only, c_only, neither_ = cells
-    return paired_difference(both_, b_only, c_only, neither_, conf, _alternative(alternative, fn))
+    alt = _alternative(alternative, fn)
+    return paired_difference(both_, b_only, c_only, neither_, conf, alt, chosen)
 
 
 def mcnemar_from_counts(

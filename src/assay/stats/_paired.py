@@ -33,6 +33,7 @@ from assay.stats._clustered import (
     z_quantile,
 )
 from assay.stats._estimates import as_binary_array, binary_estimate, require_units, wilson_bounds
+from assay.stats._paired_exact import exact_conditional_difference
 from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
 from assay.stats._scipy import special, stats
 
@@ -177,6 +178,11 @@ def _discordant(b: npt.NDArray[np.float64], c: npt.NDArray[np.float64]) -> tuple
     return int(np.count_nonzero(d < 0)), int(np.count_nonzero(d > 0))
 
 
+def _is_exact(method: McNemarMethod, discordant: int) -> bool:
+    """Whether McNemar's test (and the interval beside it) is exact for this many pairs."""
+    return method == "exact" or (method == "auto" and discordant < MCNEMAR_EXACT_BELOW)
+
+
 def _mcnemar(
     baseline_only: int,
     candidate_only: int,
@@ -197,8 +203,7 @@ def _mcnemar(
             candidate_only=0,
             notes=("no discordant pairs: the runs agree on every unit",),
         )
-    exact = method == "exact" or (method == "auto" and m < MCNEMAR_EXACT_BELOW)
-    if exact:
+    if _is_exact(method, m):
         if alternative == "greater":
             p = float(special.bdtrc(candidate_only - 1, m, 0.5))
         elif alternative == "less":
@@ -309,13 +314,21 @@ def paired_difference(
     neither: int,
     conf: float,
     alt: Alternative,
+    method: McNemarMethod = "auto",
 ) -> Estimate:
     """The difference of :func:`paired_binary_difference` (no clusters) from the 2x2 counts.
 
-    Newcombe's interval at ``conf`` (two-sided) or the matching bound of the
-    (2·conf - 1) interval (one-sided), with the standard error of the difference.
+    The interval follows McNemar's test of the same ``method``: where that test is exact
+    (``"exact"``, or ``"auto"`` below :data:`MCNEMAR_EXACT_BELOW` discordant pairs), the exact
+    conditional interval (:mod:`assay.stats._paired_exact`), which excludes 0 exactly when the
+    exact test rejects; otherwise Newcombe's interval. Either at ``conf`` (two-sided) or the
+    matching bound of the (2·conf - 1) interval (one-sided), with the standard error of the
+    difference.
     """
     n = both + baseline_only + candidate_only + neither
+    discordant = baseline_only + candidate_only
+    if discordant > 0 and _is_exact(method, discordant):
+        return exact_conditional_difference(baseline_only, candidate_only, n, conf, alt)
     level = conf if alt == "two-sided" else 2.0 * conf - 1.0
     low, high = newcombe_paired_bounds(
         both, baseline_only, candidate_only, neither, z_quantile((1.0 + level) / 2.0)
@@ -348,12 +361,16 @@ def paired_binary_difference(
 ) -> PairedResult:
     """Difference of two paired proportions (candidate minus baseline) with interval and test.
 
-    Without clusters: the interval is Newcombe's hybrid score interval for paired data
-    (Newcombe 1998, method 10: Wilson intervals of both proportions combined with their
-    estimated correlation), good down to small n and near 0 or 1; the test is McNemar's
-    (``method`` as in :func:`mcnemar_test`, uncorrected when asymptotic). The two can disagree
-    at the margin: the interval is a score interval, the test conditions on discordant pairs.
-    One-sided alternatives use the matching bound of the (2·confidence - 1) two-sided interval.
+    Without clusters: the test is McNemar's (``method`` as in :func:`mcnemar_test`,
+    uncorrected when asymptotic) and the interval agrees with it. Where the test is exact
+    (fewer than 25 discordant pairs with ``"auto"``) the interval is the exact conditional one
+    (Clopper–Pearson on the discordant pairs, scaled by the discordant share's Clopper–Pearson
+    interval; method ``"exact conditional (Clopper-Pearson on the discordant pairs)"``): it
+    excludes 0 exactly when p < 1 - confidence, and is conservative. Otherwise it is
+    Newcombe's hybrid score interval for paired data (Newcombe 1998, method 10: Wilson
+    intervals of both proportions combined with their estimated correlation; method
+    ``"newcombe paired score"``). One-sided alternatives use the matching bound of the
+    (2·confidence - 1) two-sided interval.
 
     With clusters: McNemar's test assumes independent pairs, so both the interval and the test
     are the clustered paired t (CR1, G-1 degrees of freedom) on the per-unit differences
@@ -377,7 +394,7 @@ def paired_binary_difference(
     baseline_only, candidate_only = _discordant(b, c)
     both = int(np.count_nonzero((b + c) == 2.0))
     neither = n - both - baseline_only - candidate_only
-    difference = paired_difference(both, baseline_only, candidate_only, neither, conf, alt)
+    difference = paired_difference(both, baseline_only, candidate_only, neither, conf, alt, method)
     test = _mcnemar(baseline_only, candidate_only, n, method, False, alt)
     return PairedResult(base_est, cand_est, difference, test)
 

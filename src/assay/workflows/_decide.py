@@ -106,6 +106,7 @@ def compare_runs(
         resamples=resamples,
         max_flips=max_flips,
         manifest_differences=diff_manifests(base.manifest, cand.manifest),
+        suite_examples=lambda: st.suites.examples(base.suite_digest),
     )
 
     def example_ids() -> list[str]:
