@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pydantic
+
 from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assay.errors import (
     AmbiguousReferenceError,
@@ -16,7 +22,7 @@ from assay.errors import (
     StorageError,
 )
 
-__all__ = ["STATUS", "error_body", "http_error", "install_error_handlers"]
+__all__ = ["STATUS", "error_body", "http_error", "install_error_handlers", "too_large"]
 
 STATUS: dict[type[AssayError], int] = {
     NotFoundError: 404,
@@ -32,6 +38,16 @@ STATUS: dict[type[AssayError], int] = {
 def error_body(kind: str, message: str, status: int) -> dict[str, dict[str, object]]:
     """``{"error": {"type": kind, "message": message, "status": status}}``."""
     return {"error": {"type": kind, "message": message, "status": status}}
+
+
+def too_large(limit: int) -> HTTPException:
+    """The 413 answer to a body over ``limit`` bytes."""
+    return http_error(
+        413,
+        "too_large",
+        f"The request body is larger than this server accepts ({limit:,} bytes, "
+        "ServerSettings.max_upload_bytes).",
+    )
 
 
 def http_error(status: int, kind: str, message: str) -> HTTPException:
@@ -56,7 +72,25 @@ def install_error_handlers(app: object) -> None:
     @app.exception_handler(AssayError)
     async def _assay(request: Request, exc: AssayError) -> JSONResponse:
         status = status_for(exc)
-        return JSONResponse(error_body(type(exc).__name__, str(exc), status), status_code=status)
+        body = error_body(type(exc).__name__, str(exc), status)
+        if isinstance(exc, AmbiguousReferenceError):
+            body["error"]["candidates"] = list(exc.candidates)
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            error_body("invalid_request", _describe(exc), 422), status_code=422
+        )
+
+    @app.exception_handler(pydantic.ValidationError)
+    async def _model(request: Request, exc: pydantic.ValidationError) -> JSONResponse:
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        return JSONResponse(error_body("invalid_request", f"Invalid body: {where}", 422), 422)
+
+    app.add_middleware(BodyLimit)
 
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -66,3 +100,57 @@ def install_error_handlers(app: object) -> None:
         if not isinstance(detail, dict):
             detail = error_body("http", str(detail), exc.status_code)["error"]
         return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def _describe(exc: RequestValidationError) -> str:
+    """The validation problems of a request in one line: where, and what was wrong."""
+    parts = []
+    for problem in exc.errors()[:5]:
+        where = ".".join(str(p) for p in problem.get("loc", ()))
+        parts.append(f"{where}: {problem.get('msg', 'invalid')}")
+    more = len(exc.errors()) - 5
+    return "Invalid request: " + "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+class BodyLimit:
+    """Refuse request bodies over ``ServerSettings.max_upload_bytes`` with 413 naming the
+    limit: at once when ``Content-Length`` says so, else when the streamed bytes pass it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit: int = scope["app"].state.assay.settings.max_upload_bytes
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared > limit:
+                    await _answer(too_large(limit), send)
+                    return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise too_large(limit)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _answer(exc: HTTPException, send: Send) -> None:
+    detail: Any = exc.detail
+    response = JSONResponse({"error": detail}, status_code=exc.status_code)
+    await send(
+        {"type": "http.response.start", "status": exc.status_code, "headers": response.raw_headers}
+    )
+    await send({"type": "http.response.body", "body": response.body})

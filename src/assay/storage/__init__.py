@@ -24,6 +24,7 @@ from assay.storage._protocols import (
 )
 from assay.storage._query import MetricFilter, RunQuery
 from assay.storage._record_page import MAX_PAGE, RecordFilter, RecordPage, page_records
+from assay.storage._remote_store import RemoteStore
 from assay.storage._run_notes import RunNote, TagChange, check_tags
 from assay.storage._runs import SqlRunRepository
 from assay.storage._store import Store, open_store, upgrade_database
@@ -38,6 +39,7 @@ __all__ = [
     "MetricFilter",
     "RecordFilter",
     "RecordPage",
+    "RemoteStore",
     "RunNote",
     "RunQuery",
     "RunRepository",

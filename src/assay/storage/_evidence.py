@@ -91,20 +91,21 @@ def evidence_file_name(role: str) -> str:
     return name[:100]
 
 
-def artifact_location(artifacts: FileArtifactRepository, digest: str) -> str:
-    """Where an artifact's bytes are stored (a path or URL in the artifact store)."""
-    check_instance(
-        artifacts,
-        "artifacts",
-        "artifact_location",
-        FileArtifactRepository,
-        "a FileArtifactRepository",
-    )
+def artifact_location(artifacts: object, digest: str) -> str:
+    """Where an artifact's bytes are stored (a path or URL in the artifact store; a remote
+    store's artifacts are at their URL on the server)."""
+    locate = getattr(artifacts, "location", None)
+    if not isinstance(artifacts, FileArtifactRepository) and not callable(locate):
+        raise ParameterError(
+            "artifacts", "artifact_location", "the artifacts of a store", artifacts
+        )
     if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
         raise ParameterError(
             "digest", "artifact_location", "a SHA-256 hex digest (64 characters)", digest
         )
-    return artifacts.root.path(f"{digest[:2]}/{digest}")
+    if isinstance(artifacts, FileArtifactRepository):
+        return artifacts.root.path(f"{digest[:2]}/{digest}")
+    return str(locate(digest))  # type: ignore[misc]
 
 
 def file_digest(root: FileRoot, relative: str) -> str | None:

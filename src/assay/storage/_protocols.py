@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from assay.core import Approval, Decision, LedgerEntry, Run, RunInfo, Suite, Verdict
 from assay.storage._ledger import LedgerVerification
 from assay.storage._query import RunQuery
+from assay.storage._record_page import RecordFilter, RecordPage
+from assay.storage._run_notes import RunNote, TagChange
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -59,6 +62,24 @@ class RunRepository(Protocol):
         """Runs matching ``query`` (all runs, newest first, without one), without manifests."""
         ...
 
+    def tag(self, ref: str, tags: Mapping[str, str]) -> tuple[Run, list[TagChange]]:
+        """Set tags on a stored run; returns the run with its tags now, and what changed."""
+        ...
+
+    def note(self, ref: str, text: str) -> RunNote:
+        """Append a note to a stored run."""
+        ...
+
+    def notes(self, ref: str) -> list[RunNote]:
+        """A run's notes, oldest first."""
+        ...
+
+    def page(
+        self, run_id: str, where: RecordFilter | None = None, *, offset: int = 0, limit: int = 50
+    ) -> RecordPage:
+        """One page of a run's records matching ``where``."""
+        ...
+
 
 @runtime_checkable
 class ArtifactRepository(Protocol):
@@ -108,8 +129,15 @@ class DecisionRepository(Protocol):
         """Every ledger entry, oldest first."""
         ...
 
-    def verify(self) -> LedgerVerification:
-        """Recompute the hash chain and compare the stored decisions with their entries."""
+    def verify(
+        self, *, head: str | None = None, runs: Any = None, artifacts: Any = None
+    ) -> LedgerVerification:
+        """Recompute the hash chain and compare the stored decisions with their entries (and,
+        given the store's ``runs`` and ``artifacts``, the evidence each decision names)."""
+        ...
+
+    def evidence(self, baseline_run: str, candidate_run: str, *, runs: Any) -> dict[str, str]:
+        """The ``run_evidence`` a decision between two stored runs commits to."""
         ...
 
     def list(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import TracebackType
 
@@ -14,6 +15,13 @@ from assay.storage._embedded import is_read_only, prepare_database_file
 from assay.storage._engine import create_engine, remember_file, resolve_location
 from assay.storage._files import FileRoot
 from assay.storage._migrate import check_schema, migrate
+from assay.storage._protocols import (
+    ArtifactRepository,
+    DecisionRepository,
+    RunRepository,
+    SuiteRepository,
+)
+from assay.storage._remote import is_remote_url
 from assay.storage._runs import SqlRunRepository
 from assay.storage._suites import SqlSuiteRepository
 
@@ -24,23 +32,25 @@ class Store:
     """Suites, runs, artifacts and decisions of one project. Open it with :func:`open_store`.
 
     Use it as a context manager, or call :meth:`close`, to release database connections.
+    A store served by ``assay serve`` (:class:`~assay.storage.RemoteStore`) has the same
+    repositories, and no ``engine`` or ``database_file``.
     """
 
     def __init__(
         self,
         url: str,
-        engine: sa.Engine,
-        suites: SqlSuiteRepository,
-        runs: SqlRunRepository,
-        artifacts: FileArtifactRepository,
-        decisions: SqlDecisionRepository,
+        engine: sa.Engine | None,
+        suites: SuiteRepository,
+        runs: RunRepository,
+        artifacts: ArtifactRepository,
+        decisions: DecisionRepository,
         *,
         database_file: Path | None = None,
     ) -> None:
         self.url = url
         """The database URL, without its password."""
         self.engine = engine
-        """The SQLAlchemy engine the repositories share."""
+        """The SQLAlchemy engine the repositories share (``None`` for a remote store)."""
         self.suites = suites
         """Suite versions and their examples."""
         self.runs = runs
@@ -54,7 +64,8 @@ class Store:
 
     def close(self) -> None:
         """Release the database connections."""
-        self.engine.dispose()
+        if self.engine is not None:
+            self.engine.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -90,9 +101,18 @@ def open_store(url: str | None = None, *, artifacts: str | None = None) -> Store
 
     ``memory://`` files are refused unless the database is in memory too: they would vanish
     at exit while the database keeps listing their runs.
+
+    An ``http://`` or ``https://`` URL (as ``url`` or ``ASSAY_DB``) names an assay server
+    (``assay serve``): the store returned is a client of its API, authenticated with the
+    token in ``ASSAY_TOKEN``; ``artifacts`` does not apply to it.
     """
     for name, value in (("url", url), ("artifacts", artifacts)):
         check_instance(value, name, "open_store", (str, type(None)), "a URL string or None")
+    chosen = url if url is not None else os.environ.get("ASSAY_DB")
+    if chosen is not None and is_remote_url(chosen):
+        from assay.storage._remote_store import RemoteStore
+
+        return RemoteStore(chosen.strip())
     location = resolve_location(url, artifacts)
     read_only = False
     if location.embedded:

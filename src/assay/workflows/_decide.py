@@ -347,8 +347,8 @@ def approve(
     """Append a person's sign-off on a decision to the ledger.
 
     ``approved`` agrees with a SHIP or INCONCLUSIVE verdict; a BLOCK cannot be approved, only
-    overridden: ``status="override"`` with the reason in ``note`` (required), a distinct ledger
-    entry. ``rejected`` records an objection. The same person in the same role cannot record
+    overridden: ``status="override"`` (of a BLOCK or an INCONCLUSIVE) with the reason in
+    ``note`` (required), a distinct ledger entry. ``rejected`` records an objection. The same person in the same role cannot record
     the same status twice on one decision (:class:`~assay.errors.ConfigError`).
     """
     check_instance(decision, "decision", "approve", str, "a decision id or unique id prefix")
@@ -364,9 +364,9 @@ def approve(
             f"{ref} --reason TEXT --role ROLE --name NAME`."
         )
     if status == "override":
-        if d.verdict.value != "BLOCK":
+        if d.verdict.value == "SHIP":
             raise ConfigError(
-                f"Decision {ref} is {d.verdict.value}, not BLOCK: there is nothing to override. "
+                f"Decision {ref} is SHIP: there is nothing to override. "
                 f"Approve it instead: `assay decisions approve {ref} --role ROLE --name NAME`."
             )
         if not note.strip():

@@ -15,7 +15,8 @@ from assay.storage import Store, open_store
 
 __all__ = ["default_store"]
 
-_CONFIGURATION = ("ASSAY_DB", "ASSAY_HOME", "ASSAY_ARTIFACTS")
+# ASSAY_TOKEN: an ``http(s)://`` ASSAY_DB (an assay server) is opened again for another token
+_CONFIGURATION = ("ASSAY_DB", "ASSAY_HOME", "ASSAY_ARTIFACTS", "ASSAY_TOKEN")
 
 _lock = threading.Lock()
 # The configuration a store was opened for, the store, and its database file's identity then.
@@ -34,7 +35,7 @@ def _file_identity(store: Store) -> tuple[int, int] | None:
 
 def _configuration() -> tuple[str | None, ...]:
     values = tuple(os.environ.get(k) for k in _CONFIGURATION)
-    db, home, _ = values
+    db, home = values[0], values[1]
     # the default ``./.assay`` and a relative ASSAY_HOME depend on the working folder; an
     # ASSAY_DB URL does not (and re-opening an in-memory one would lose what it holds)
     if db is None and (home is None or not os.path.isabs(home)):

@@ -1,0 +1,333 @@
+"""A store served by ``assay serve``: the same repositories, over the server's HTTP API.
+
+``ASSAY_DB=http://host:port`` (or ``https://``) with the token in ``ASSAY_TOKEN`` makes
+:func:`~assay.storage.open_store` return a :class:`RemoteStore`: every command and library
+call works unchanged against a shared server, with no database credentials on the client.
+Errors the server answers come back as the same exception classes; a server that cannot be
+reached raises :class:`~assay.errors.StorageError` naming its URL.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import urllib.parse
+from typing import TYPE_CHECKING, Any
+
+from assay._util import check_instance, lazy_module
+from assay.core import Approval, Decision, LedgerEntry, Run, RunInfo, Suite, Verdict
+from assay.errors import NotFoundError
+from assay.storage._evidence import EvidenceProblem
+from assay.storage._ledger import LedgerVerification
+from assay.storage._query import RunQuery
+from assay.storage._record_page import RecordFilter, RecordPage
+from assay.storage._remote_client import RemoteClient
+from assay.storage._remote_wire import PARQUET, RUN_KEY, SUITE_KEY, parquet_bytes
+from assay.storage._run_notes import RunNote, TagChange
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+else:
+    pq = lazy_module("pyarrow.parquet")
+
+__all__ = [
+    "RemoteArtifactRepository",
+    "RemoteDecisionRepository",
+    "RemoteRunRepository",
+    "RemoteSuiteRepository",
+    "is_remote_url",
+]
+
+_PAGE = 1000
+
+
+def is_remote_url(url: str | None) -> bool:
+    """Whether ``url`` names an assay server rather than a database."""
+    return url is not None and url.strip().lower().startswith(("http://", "https://"))
+
+
+def _q(ref: str) -> str:
+    return urllib.parse.quote(ref, safe="")
+
+
+def _table(data: bytes) -> pa.Table:
+    return pq.read_table(io.BytesIO(data))
+
+
+class RemoteSuiteRepository:
+    """Suite versions on an assay server."""
+
+    def __init__(self, client: RemoteClient) -> None:
+        self.client = client
+
+    def put(self, suite: Suite, examples: pa.Table) -> bool:
+        """Upload a suite version with its examples; True if the server did not hold it."""
+        body = parquet_bytes(examples, {SUITE_KEY: suite.model_dump_json().encode()})
+        found = self.client.json(
+            "POST", "/api/v1/suites", body=body, media_type=PARQUET, digest=True
+        )
+        return bool(found["created"])
+
+    def get(self, ref: str) -> Suite:
+        """A suite by digest, unique digest prefix, ``name`` (newest) or ``name@version``."""
+        _, _, data = self.client.request("GET", f"/api/v1/suites/{_q(ref)}")
+        return Suite.model_validate_json(data)
+
+    def examples(self, digest: str) -> pa.Table:
+        """The examples of a stored suite version."""
+        _, _, data = self.client.request("GET", f"/api/v1/suites/{_q(digest)}/examples")
+        return _table(data)
+
+    def list(self) -> list[Suite]:
+        """Every stored suite version, by name and then oldest first."""
+        found = self.client.json("GET", "/api/v1/suites")
+        return [Suite.model_validate(item) for item in found["items"]]
+
+
+def _sort(query: RunQuery) -> str:
+    key = "created_at" if query.sort == "created_at" else f"metric:{query.sort}"
+    return ("-" if query.descending else "") + key
+
+
+class RemoteRunRepository:
+    """Runs and their records on an assay server."""
+
+    def __init__(self, client: RemoteClient) -> None:
+        self.client = client
+
+    def put(self, run: Run, records: pa.Table) -> tuple[Run, bool]:
+        """Upload a run with its records (one Parquet body, checked against its SHA-256);
+        the server keeps one copy per content."""
+        body = parquet_bytes(records, {RUN_KEY: run.model_dump_json().encode()})
+        found = self.client.json("POST", "/api/v1/runs", body=body, media_type=PARQUET, digest=True)
+        return Run.model_validate(found["run"]), bool(found["created"])
+
+    def get(self, ref: str) -> Run:
+        """A run by id, unique id prefix or ``MODEL@VERSION``."""
+        _, _, data = self.client.request("GET", f"/api/v1/runs/{_q(ref)}")
+        return Run.model_validate_json(data)
+
+    def records(self, run_id: str, columns: list[str] | None = None) -> pa.Table:
+        """A run's records as stored, optionally only ``columns`` (in that order)."""
+        check_instance(run_id, "run_id", "RunRepository.records", str, "a run id")
+        query = {"column": columns} if columns else None
+        _, _, data = self.client.request(
+            "GET", f"/api/v1/runs/{_q(run_id)}/records.parquet", query=query
+        )
+        return _table(data)
+
+    def list(self, query: RunQuery | None = None) -> list[RunInfo]:
+        """Runs matching ``query`` (all runs, newest first, without one), without manifests."""
+        query = query or RunQuery()
+        params: dict[str, Any] = {
+            "suite": query.suite,
+            "model": query.model,
+            "tag": [f"{k}={v}" for k, v in query.tags.items()],
+            "where": [f"{f.metric}{f.op}{f.value!r}" for f in query.metric_filters],
+            "sort": _sort(query),
+        }
+        infos: list[RunInfo] = []
+        cursor: str | None = None
+        while True:
+            wanted = _PAGE if query.limit is None else min(_PAGE, query.limit - len(infos))
+            if wanted <= 0:
+                break
+            found = self.client.json(
+                "GET", "/api/v1/runs", query={**params, "limit": wanted, "cursor": cursor}
+            )
+            infos.extend(RunInfo.model_validate(item) for item in found["items"])
+            cursor = found["next_cursor"]
+            if cursor is None:
+                break
+        return infos
+
+    def tag(self, ref: str, tags: Mapping[str, str]) -> tuple[Run, list[TagChange]]:
+        """Set tags on a stored run; returns the run with its tags now, and what changed."""
+        found = self.client.json(
+            "POST", f"/api/v1/runs/{_q(ref)}/tags", json_body={"tags": dict(tags)}
+        )
+        changes = [TagChange(**change) for change in found["changes"]]
+        return Run.model_validate(found["run"]), changes
+
+    def note(self, ref: str, text: str) -> RunNote:
+        """Append a note to a stored run."""
+        found = self.client.json("POST", f"/api/v1/runs/{_q(ref)}/notes", json_body={"text": text})
+        return _note(found)
+
+    def notes(self, ref: str) -> list[RunNote]:
+        """A run's notes, oldest first."""
+        found = self.client.json("GET", f"/api/v1/runs/{_q(ref)}/notes")
+        return [_note(item) for item in found["items"]]
+
+    def page(
+        self, run_id: str, where: RecordFilter | None = None, *, offset: int = 0, limit: int = 50
+    ) -> RecordPage:
+        """One page of a run's records matching ``where``, filtered on the server."""
+        where = where or RecordFilter()
+        score = where.score
+        query: dict[str, Any] = {
+            "offset": offset,
+            "limit": limit,
+            "slice": [f"{k}={v}" for k, v in where.slices.items()],
+            "error": where.error,
+            "score": None if score is None else f"{score.metric}{score.op}{score.value!r}",
+            "q": where.text,
+        }
+        found = self.client.json("GET", f"/api/v1/runs/{_q(run_id)}/records", query=query)
+        return RecordPage(
+            rows=found["items"], total=found["total"], offset=found["offset"], limit=limit
+        )
+
+
+def _note(data: Mapping[str, Any]) -> RunNote:
+    from datetime import datetime
+
+    return RunNote(
+        run_id=data["run_id"],
+        sequence=data["sequence"],
+        text=data["text"],
+        created_at=datetime.fromisoformat(data["created_at"]),
+    )
+
+
+class RemoteArtifactRepository:
+    """Content-addressed bytes on an assay server."""
+
+    def __init__(self, client: RemoteClient) -> None:
+        self.client = client
+
+    def put(self, data: bytes, *, media_type: str = "application/octet-stream") -> str:
+        """Upload ``data`` (stored once); returns its SHA-256 hex digest."""
+        found = self.client.json(
+            "POST", "/api/v1/artifacts", body=bytes(data), media_type=media_type, digest=True
+        )
+        return str(found["digest"])
+
+    def get(self, digest: str) -> bytes:
+        """The bytes stored under ``digest``."""
+        _, _, data = self.client.request("GET", f"/api/v1/artifacts/{_q(digest)}")
+        return data
+
+    def exists(self, digest: str) -> bool:
+        """Whether ``digest`` is stored."""
+        try:
+            self._info(digest)
+        except NotFoundError:
+            return False
+        return True
+
+    def media_type(self, digest: str) -> str:
+        """The media type ``digest`` was stored with."""
+        return str(self._info(digest)["media_type"])
+
+    def location(self, digest: str) -> str:
+        """The URL the artifact is served at."""
+        return f"{self.client.url}/api/v1/artifacts/{_q(digest)}"
+
+    def _info(self, digest: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.client.json("GET", f"/api/v1/artifacts/{_q(digest)}/info")
+        return found
+
+
+class RemoteDecisionRepository:
+    """Decisions and the ledger on an assay server."""
+
+    def __init__(self, client: RemoteClient) -> None:
+        self.client = client
+
+    def put(self, decision: Decision) -> LedgerEntry:
+        """Record a decision; returns its ledger entry."""
+        found = self.client.json(
+            "PUT",
+            f"/api/v1/decisions/{_q(decision.decision_id)}",
+            json_body=decision.model_dump(mode="json"),
+        )
+        return LedgerEntry.model_validate(found)
+
+    def approve(self, decision_id: str, approval: Approval) -> LedgerEntry:
+        """Append an approval: its role, status and note; the server records the signed-in
+        identity as its ``name`` and the time it received it as its ``at``."""
+        body = {"role": approval.role, "status": approval.status, "note": approval.note}
+        found = self.client.json(
+            "POST", f"/api/v1/decisions/{_q(decision_id)}/approvals", json_body=body
+        )
+        return LedgerEntry.model_validate(found)
+
+    def get(self, ref: str) -> Decision:
+        """A decision by id or unique id prefix."""
+        found = self.client.json("GET", f"/api/v1/decisions/{_q(ref)}")
+        return Decision.model_validate(found["decision"])
+
+    def approvals(self, decision_id: str) -> list[Approval]:
+        """A decision's approvals, oldest first."""
+        found = self.client.json("GET", f"/api/v1/decisions/{_q(decision_id)}/approvals")
+        return [Approval.model_validate(item) for item in found["items"]]
+
+    def ledger(self) -> list[LedgerEntry]:
+        """Every ledger entry, oldest first."""
+        found = self.client.json("GET", "/api/v1/ledger")
+        return [LedgerEntry.model_validate(item) for item in found["items"]]
+
+    def evidence(self, baseline_run: str, candidate_run: str, *, runs: Any = None) -> dict[str, str]:
+        """The ``run_evidence`` a decision between two stored runs commits to, computed by the
+        server from what it stores."""
+        found = self.client.json(
+            "GET",
+            "/api/v1/run-evidence",
+            query={"baseline": baseline_run, "candidate": candidate_run},
+        )
+        return {str(k): str(v) for k, v in found["evidence"].items()}
+
+    def verify(
+        self, *, head: str | None = None, runs: Any = None, artifacts: Any = None
+    ) -> LedgerVerification:
+        """The server's verification of its ledger and of every decision's evidence."""
+        data = self.client.json("GET", "/api/v1/ledger/verify", query={"head": head})
+        return verification_from_json(data)
+
+    def list(
+        self,
+        *,
+        verdict: Verdict | str | None = None,
+        run: str | None = None,
+        limit: int | None = None,
+    ) -> list[Decision]:
+        """Decisions, newest first, optionally only one verdict or those naming a run."""
+        shown = verdict.value if isinstance(verdict, Verdict) else verdict
+        query = {"verdict": shown, "run": run, "limit": limit}
+        found = self.client.json("GET", "/api/v1/decisions", query=query)
+        return [Decision.model_validate(item) for item in found["items"]]
+
+
+def verification_to_json(result: LedgerVerification) -> dict[str, Any]:
+    """A ledger verification as plain JSON values."""
+    return {
+        "ok": result.ok,
+        "entries": result.entries,
+        "first_bad_sequence": result.first_bad_sequence,
+        "reason": result.reason,
+        "evidence_problems": [vars(p) for p in result.evidence_problems],
+        "head": result.head,
+        "notes": list(result.notes),
+    }
+
+
+def verification_from_json(data: Mapping[str, Any]) -> LedgerVerification:
+    """The ledger verification :func:`verification_to_json` wrote."""
+    return LedgerVerification(
+        ok=bool(data["ok"]),
+        entries=int(data["entries"]),
+        first_bad_sequence=data["first_bad_sequence"],
+        reason=str(data["reason"]),
+        evidence_problems=tuple(EvidenceProblem(**p) for p in data["evidence_problems"]),
+        head=data["head"],
+        notes=tuple(data["notes"]),
+    )
+
+
+def remote_token() -> str | None:
+    """The bearer token for a remote store: ``ASSAY_TOKEN``."""
+    return os.environ.get("ASSAY_TOKEN") or None
