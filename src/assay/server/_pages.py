@@ -1,9 +1,96 @@
-"""The dashboard's server-rendered pages."""
+"""The dashboard's server-rendered pages: home, and the routers of every other page.
+
+Every page reads the library directly (:mod:`assay.workflows`, the store's repositories) and
+keeps all of its state in its URL, so any page can be pasted into a review thread. Static
+files are served from this package's ``static`` folder by name only (no path is ever joined
+from the request), plus the reports' stylesheet.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from pathlib import Path
 
-__all__ = ["router"]
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from assay.server._auth import require
+from assay.server._errors import http_error
+from assay.server._identity import Identity, Role
+from assay.server._layout import page
+from assay.server._pages_compare import router as compare_router
+from assay.server._pages_decisions import decisions_table
+from assay.server._pages_decisions import router as decisions_router
+from assay.server._pages_records import router as records_router
+from assay.server._pages_runs import router as runs_router
+from assay.server._pages_runs import runs_table
+from assay.server._pages_suites import EXPERIMENTS_EMPTY
+from assay.server._pages_suites import router as suites_router
+from assay.server._pages_util import html_errors
+from assay.server._state import app_state
+
+__all__ = ["STATIC", "router", "static_files"]
 
 router = APIRouter()
+for _sub in (runs_router, records_router, compare_router, decisions_router, suites_router):
+    router.include_router(_sub)
+
+STATIC = Path(__file__).parent / "static"
+"""The folder of the dashboard's stylesheet and script."""
+_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+HOME_ROWS = 10
+WAITING_SCAN = 50
+"""Newest decisions checked for sign-offs on the home page."""
+
+
+def static_files() -> dict[str, bytes]:
+    """Every file the dashboard serves under ``/static/``, by name: the files of
+    :data:`STATIC` and ``report.css`` (the reports' stylesheet)."""
+    from assay.reports._style import CSS
+
+    files = {p.name: p.read_bytes() for p in STATIC.iterdir() if p.is_file() and p.suffix in _TYPES}
+    files["report.css"] = CSS.encode("utf-8")
+    return files
+
+
+_FILES = static_files()
+
+
+@router.get("/static/{name}", include_in_schema=False)
+def static(name: str) -> Response:
+    """A file of the static folder, looked up by its exact name (never a path)."""
+    data = _FILES.get(name)
+    if data is None:
+        raise http_error(404, "not_found", f"no static file {name!r}")
+    media = _TYPES[Path(name).suffix]
+    return Response(data, media_type=media, headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/", response_class=HTMLResponse)
+@html_errors
+def home(request: Request, identity: Identity = Depends(require(Role.viewer))) -> HTMLResponse:
+    """Latest decisions, decisions waiting for sign-off, recent runs, A/B experiments."""
+    from assay.storage import RunQuery
+
+    store = app_state(request).store
+    decisions = store.decisions.list(limit=WAITING_SCAN)
+    waiting = [
+        d
+        for d in decisions
+        if not any(
+            a.status in ("approved", "override") for a in store.decisions.approvals(d.decision_id)
+        )
+    ]
+    runs = store.runs.list(RunQuery(limit=HOME_ROWS))
+    none = '<p class="empty">None yet.</p>'
+    body = (
+        '<section id="latest"><h2>Latest decisions</h2>'
+        + (decisions_table(decisions[:HOME_ROWS]) if decisions else none)
+        + '<p><a href="/decisions">All decisions</a></p></section>'
+        '<section id="waiting"><h2>Waiting for sign-off</h2>'
+        + (decisions_table(waiting[:HOME_ROWS]) if waiting else none)
+        + '</section><section id="recent"><h2>Recent runs</h2>'
+        + (runs_table(list(runs), "-created_at", []) if runs else none)
+        + '<p><a href="/runs">All runs</a></p></section>'
+        f'<section id="experiments"><h2>A/B experiments</h2>{EXPERIMENTS_EMPTY}</section>'
+    )
+    return page("Home", body, identity=identity)
