@@ -116,10 +116,7 @@ async def _load(
             while issued < max_requests and time.perf_counter() < stop_at:
                 issued += 1
                 start = time.perf_counter()
-                if body is None:
-                    request = session.get(url)
-                else:
-                    request = session.post(url, json=body)
+                request = session.get(url) if body is None else session.post(url, json=body)
                 async with request as response:
                     payload: Any = await (response.json() if read_json else response.read())
                     elapsed = time.perf_counter() - start

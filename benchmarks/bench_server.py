@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from _server_data import fill_runs, record_suite, records
 from _server_load import Load, fetch, free_port, load, serving
 from _server_mlflow import SUITE, THRESHOLD, expected_matches, mlflow_filter, run_specs
 
@@ -76,10 +77,12 @@ def describe(result: Load) -> str:
 
 def repeated(url: str, n: int, *, html: bool = False) -> tuple[int, float, Load]:
     """The first request (its status and time), then ``n`` more one after the other."""
-    status, _, first = fetch(url, read_json=not html)
+    status, body, first = fetch(url, read_json=not html)
     if status != 200:
         return status, first, Load()
-    return status, first, load(url, max_requests=n, seconds=120, read_json=not html)
+    again = load(url, max_requests=n, seconds=120, read_json=not html)
+    again.sample = body
+    return status, first, again
 
 
 # --------------------------------------------------------------------------- the parts
@@ -157,21 +160,25 @@ def records_part(base: str, ids: tuple[str, str], opts: argparse.Namespace) -> N
     baseline, candidate = ids
     query = urlencode({"slice": "lang=de", "q": "lantern", "limit": 50})
     status, first, page = repeated(f"{base}/api/v1/runs/{candidate}/records?{query}", opts.n)
-    print(f"records page (lang=de, q=lantern, 50 of {opts.n_records:,} records):")
+    print(f"records page (lang=de, q=lantern, limit 50) of a run of {opts.n_records:,} records:")
     if status == 200:
+        rows = page.sample["items"]
+        hits = all("lantern" in r["output"] and r["lang"] == "de" for r in rows)
+        print(f"  {page.sample['total']:,} records match; the page's {len(rows)} all do: {hits}")
         print(f"  first request {ms(first)}; then {opts.n} requests: {describe(page)}")
-        print(f"  records page p99 {page.ms(0.99):.1f} ms (aim < 200 ms)")
+        print(f"records page p99 {page.ms(0.99):.1f} ms (aim < 200 ms)")
     else:
         print(f"  records page {NA} (HTTP {status})")
     pair = urlencode({"baseline": baseline, "candidate": candidate})
+    swapped = urlencode({"baseline": candidate, "candidate": baseline})  # not cached yet
     for label, path, html in (
         ("comparison API", f"/api/v1/comparisons?{pair}", False),
-        ("comparison page", f"/compare?{pair}", True),
+        ("comparison page", f"/compare?{swapped}", True),
     ):
         status, first, again = repeated(f"{base}{path}", opts.n, html=html)
         if status == 200:
             print(f"{label}: first request {ms(first)}; then {opts.n}: {describe(again)}")
-            print(f"  {label} cached p99 {again.ms(0.99):.1f} ms (aim < 300 ms)")
+            print(f"{label} cached p99 {again.ms(0.99):.1f} ms (aim < 300 ms)")
         else:
             print(f"{label} {NA} (HTTP {status})")
 
@@ -191,7 +198,6 @@ def upload_part(base: str, folder: Path, suite: Any, opts: argparse.Namespace) -
     import pyarrow.parquet as pq
 
     import assay
-    from _server_data import records
 
     path = folder / "upload.parquet"
     pq.write_table(records(opts.n_records, seed=7), path)
@@ -207,7 +213,10 @@ def upload_part(base: str, folder: Path, suite: Any, opts: argparse.Namespace) -
         print(f"  remote store (ASSAY_DB={base}): {NA} ({remote_error})")
         print(f"upload ratio {NA} (aim ≤ 2×)")
     elif not error:
-        print(f"  remote store (ASSAY_DB={base}): {ms(remote_s)}")
+        status, found, _ = fetch(f"{base}/api/v1/runs?suite=bench-records&model=uploaded")
+        stored = [r["n_records"] for r in (found or {}).get("items", [])] if status == 200 else []
+        check = "on the server" if stored == [opts.n_records] else f"NOT on the server: {stored}"
+        print(f"  remote store (ASSAY_DB={base}): {ms(remote_s)} ({check})")
         print(f"upload ratio {remote_s / local_s:.2f}× the embedded ingest (aim ≤ 2×)")
 
 
@@ -234,7 +243,6 @@ def main() -> None:
     parts = {p.strip() for p in opts.only.split(",")}
 
     import assay
-    from _server_data import fill_runs, record_suite, records
 
     schema = f"assay_bench_{uuid.uuid4().hex[:12]}"
     folder = Path(tempfile.mkdtemp(prefix="bench-server-"))
@@ -249,8 +257,9 @@ def main() -> None:
             suite = record_suite(opts.n_records)
             assay.register_suite(suite, store=store)
             ids = tuple(
-                assay.log_run(records(opts.n_records, seed), suite=suite, model=m, store=store)
-                .run.run_id
+                assay.log_run(
+                    records(opts.n_records, seed), suite=suite, model=m, store=store
+                ).run.run_id
                 for seed, m in ((0, "base@1"), (1, "cand@1"))
             )
         print(
