@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import socket
@@ -76,6 +77,7 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     sample: Any = None
+    error: Any = None
 
     @property
     def ok(self) -> int:
@@ -117,10 +119,17 @@ async def _load(
                 issued += 1
                 start = time.perf_counter()
                 request = session.get(url) if body is None else session.post(url, json=body)
-                async with request as response:
-                    payload: Any = await (response.json() if read_json else response.read())
-                    elapsed = time.perf_counter() - start
-                status = response.status
+                try:
+                    async with request as response:
+                        payload: Any = await response.read()
+                        elapsed = time.perf_counter() - start
+                    status = response.status
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    status, payload = 0, repr(exc)  # 0: no HTTP answer at all
+                if status == 200 and read_json:
+                    payload = json.loads(payload)
+                elif status != 200 and result.error is None:
+                    result.error = payload[:300] if isinstance(payload, str | bytes) else None
                 result.statuses[status] = result.statuses.get(status, 0) + 1
                 if status == 200:
                     result.latencies.append(elapsed)
@@ -164,7 +173,5 @@ def fetch(url: str, *, body: Any = None, read_json: bool = True) -> tuple[int, A
     status = next(iter(one.statuses), 0)
     payload = one.sample
     if read_json and status == 200 and payload is not None:
-        import json
-
         payload = json.loads(payload)
     return status, payload, one.latencies[0] if one.latencies else math.nan

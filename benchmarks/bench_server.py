@@ -68,11 +68,25 @@ def ms(seconds: float) -> str:
 def describe(result: Load) -> str:
     if result.ok == 0:
         return NA + (f" (HTTP {sorted(result.statuses)})" if result.statuses else "")
-    failed = f", {result.failed} failed" if result.failed else ""
+    failed = ""
+    if result.failed:
+        statuses = ", ".join(
+            f"{n} × {s or 'no answer'}" for s, n in sorted(result.statuses.items())
+        )
+        failed = f"; {result.failed} failed: {statuses}"
     return (
         f"{result.per_second:,.0f} requests/s, p50 {result.ms(0.5):.1f} ms, "
         f"p99 {result.ms(0.99):.1f} ms ({result.ok:,} requests{failed})"
     )
+
+
+def explain_failures(who: str, result: Load, log: Path) -> None:
+    """Print why requests failed: the server log's last error line, else the first answer."""
+    if not result.failed:
+        return
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    causes = [line for line in lines if "Error" in line or "FATAL" in line]
+    print(f"  {who}'s failures: {(causes or [str(result.error)])[-1][:300]}")
 
 
 def repeated(url: str, n: int, *, html: bool = False) -> tuple[int, float, Load]:
@@ -142,6 +156,7 @@ def mlflow_list(opts: argparse.Namespace, server: str, folder: Path) -> tuple[Lo
                 seconds=opts.seconds,
                 max_requests=opts.max_requests,
             )
+        explain_failures("MLflow", result, folder / "mlflow-server.log")
         return result, filled["version"]
     finally:
         admin(server, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -278,6 +293,7 @@ def main() -> None:
                 warm = {"max_requests": opts.warm_up, "seconds": 60.0}
                 runs_list(base, argparse.Namespace(**{**vars(opts), **warm}))
                 ours = runs_list(base, opts)
+                explain_failures("assay", ours, folder / "assay-server.log")
             if "records" in parts:
                 records_part(base, ids, opts)  # type: ignore[arg-type]
             if "upload" in parts:
