@@ -269,17 +269,19 @@ def main() -> None:
         t0 = time.perf_counter()
         with assay.open_store(url, artifacts=files) as store:
             fill_runs(store, opts.n_runs)
-            suite = record_suite(opts.n_records)
+            suite = record_suite(opts.n_records if parts & {"records", "upload"} else 1)
             assay.register_suite(suite, store=store)
             ids = tuple(
                 assay.log_run(
                     records(opts.n_records, seed), suite=suite, model=m, store=store
                 ).run.run_id
                 for seed, m in ((0, "base@1"), (1, "cand@1"))
+                if "records" in parts
             )
         print(
-            f"stored in PostgreSQL ({opts.pg}, schema {schema}): {opts.n_runs:,} runs and two "
-            f"runs of {opts.n_records:,} records ({time.perf_counter() - t0:.1f} s, untimed)"
+            f"stored in PostgreSQL ({opts.pg}, schema {schema}): {opts.n_runs:,} runs and "
+            f"{len(ids)} runs of {opts.n_records:,} records "
+            f"({time.perf_counter() - t0:.1f} s, untimed)"
         )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
