@@ -1,4 +1,4 @@
-"""The team server: ``assay serve`` on PostgreSQL against an MLflow tracking server, same run.
+"""The team server on PostgreSQL against an MLflow tracking server, measured in the same run.
 
 1. Runs list: 10,000 runs in PostgreSQL; 32 concurrent aiohttp clients for 30 s ask for the
    filtered list (``GET /api/v1/runs?suite=…&where=accuracy>=0.8&tag=team=x&limit=50``):
@@ -255,6 +255,8 @@ def upload_part(base: str, folder: Path, suite: Any, opts: argparse.Namespace) -
         check = "on the server" if stored == [opts.n_records] else f"NOT on the server: {stored}"
         print(f"  remote store (ASSAY_DB={base}): {ms(remote_s)} ({check})")
         print(f"upload ratio {remote_s / local_s:.2f}× the embedded ingest (aim ≤ 2×)")
+    else:
+        print(f"upload ratio {NA}: the embedded ingest failed")
 
 
 # --------------------------------------------------------------------------- main
