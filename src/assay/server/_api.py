@@ -1,5 +1,5 @@
 """The HTTP API under ``/api/v1``: suites, runs and their records, comparisons, verdicts,
-decisions, approvals, the ledger and artifacts. Every answer is JSON (Parquet for records
+decisions, approvals, the ledger, artifacts and A/B readouts. Every answer is JSON (Parquet for records
 and examples); every error is ``{"error": {"type", "message", "status"}}``."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from assay.server import (
     _api_artifacts,
     _api_compare,
     _api_decisions,
+    _api_experiments,
     _api_records,
     _api_runs,
     _api_suites,
@@ -34,5 +35,13 @@ router = APIRouter(
         )
     },
 )
-for _module in (_api_suites, _api_records, _api_runs, _api_compare, _api_decisions, _api_artifacts):
+for _module in (
+    _api_suites,
+    _api_records,
+    _api_runs,
+    _api_compare,
+    _api_decisions,
+    _api_artifacts,
+    _api_experiments,
+):
     router.include_router(_module.router)

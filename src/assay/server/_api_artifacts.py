@@ -13,6 +13,7 @@ from assay.errors import NotFoundError
 from assay.server._api_body import json_response, receive_body, temporary_file
 from assay.server._api_models import ArtifactInfo
 from assay.server._auth import require
+from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
 
@@ -52,6 +53,10 @@ async def put_artifact(request: Request, _: Editor) -> Response:
     with temporary_file() as path:
         await receive_body(request, path)
         data = path.read_bytes()
+    if not data:
+        raise http_error(
+            422, "invalid_request", "An artifact is at least one byte; the body is empty."
+        )
     digest = await run_in_threadpool(store.artifacts.put, data, media_type=media)
     return json_response(ArtifactInfo(digest=digest, media_type=media, size=len(data)), 201)
 

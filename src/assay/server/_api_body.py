@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from assay.server._errors import http_error, too_large
 from assay.server._state import app_state
-from assay.storage._remote_wire import DIGEST_HEADER, PARQUET, parquet_bytes
+from assay.storage.wire import DIGEST_HEADER, PARQUET, parquet_bytes
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -26,6 +26,7 @@ __all__ = [
     "json_response",
     "parquet_response",
     "plain",
+    "quiet",
     "read_parquet",
     "receive_body",
     "temporary_file",
@@ -77,6 +78,19 @@ def read_parquet(path: Path) -> pa.Table:
         raise http_error(
             422, "invalid_parquet", f"The body is not a readable Parquet file: {exc}"
         ) from exc
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Run library code whose warnings (small slices, self-comparisons) belong in its result
+    or a terminal, not in an HTTP answer: they are not raised, whatever the filters say."""
+    import warnings
+
+    from assay.errors import AssayWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssayWarning)
+        yield
 
 
 def plain(value: Any) -> Any:

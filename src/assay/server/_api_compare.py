@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from assay.server._api_body import json_response
+from assay.server._api_body import json_response, quiet
 from assay.server._api_decisions import resolve_policy_choice
 from assay.server._api_models import VerdictRequest
 from assay.server._auth import require
@@ -34,14 +34,15 @@ def comparison(
     """The paired comparison of two stored runs (ids, prefixes or ``MODEL@VERSION``), as the
     ``Comparison`` model dumps itself; computed once per pair of run contents and options.
     ``max_flips`` caps the flipped examples listed per metric (-1: all)."""
-    found = cached_comparison(
-        app_state(request),
-        baseline,
-        candidate,
-        confidence=confidence,
-        shared_only=shared_only,
-        max_flips=None if max_flips < 0 else max_flips,
-    )
+    with quiet():
+        found = cached_comparison(
+            app_state(request),
+            baseline,
+            candidate,
+            confidence=confidence,
+            shared_only=shared_only,
+            max_flips=None if max_flips < 0 else max_flips,
+        )
     return json_response(found.model_dump(mode="json"))
 
 
@@ -52,5 +53,8 @@ def verdict(request: Request, body: VerdictRequest, _: Viewer) -> Response:
     from assay.workflows import gate_runs
 
     policy = resolve_policy_choice(body)
-    result = gate_runs(body.baseline, body.candidate, policy=policy, store=app_state(request).store)
+    with quiet():
+        result = gate_runs(
+            body.baseline, body.candidate, policy=policy, store=app_state(request).store
+        )
     return json_response(result.verdict.model_dump(mode="json"))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from assay.core import Decision, LedgerEntry
-from assay.server._api_body import json_response
+from assay.server._api_body import json_response, quiet
 from assay.server._api_models import (
     ApprovalList,
     ApprovalRequest,
@@ -23,7 +23,7 @@ from assay.server._auth import require
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
-from assay.storage._remote import verification_to_json
+from assay.storage.wire import verification_to_json
 
 if TYPE_CHECKING:
     from assay.gates import Policy
@@ -96,7 +96,7 @@ def record_decision(request: Request, body: DecisionRequest, _: Editor) -> Respo
 
     store = app_state(request).store
     policy = resolve_policy_choice(body)
-    with tempfile.TemporaryDirectory(prefix="assay-decision-") as folder:
+    with quiet(), tempfile.TemporaryDirectory(prefix="assay-decision-") as folder:
         record = decide(
             body.baseline,
             body.candidate,
@@ -127,7 +127,7 @@ def _detail(details: object) -> DecisionDetail:
     return DecisionDetail(
         decision=details.decision,
         approvals=details.approvals,
-        evidence=[{"role": f.role, "name": f.name, "digest": f.digest} for f in details.evidence],  # type: ignore[misc]
+        evidence=[{"role": f.role, "name": f.name, "digest": f.digest} for f in details.evidence],
     )
 
 
@@ -189,7 +189,9 @@ def approve(request: Request, ref: str, body: ApprovalRequest, who: Approver) ->
 def ledger(request: Request, _: Viewer) -> Response:
     """Every ledger entry, oldest first."""
     entries = app_state(request).store.decisions.ledger()
-    return json_response({"items": [e.model_dump(mode="json") for e in entries], "next_cursor": None})
+    return json_response(
+        {"items": [e.model_dump(mode="json") for e in entries], "next_cursor": None}
+    )
 
 
 @router.get("/ledger/verify", response_model=LedgerCheck)

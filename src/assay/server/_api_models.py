@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from assay.core import Approval, Decision, Run, RunInfo, Suite
 
 __all__ = [
-    "ApprovalRequest",
     "ApprovalList",
+    "ApprovalRequest",
     "ArtifactInfo",
     "DecisionDetail",
     "DecisionList",

@@ -13,7 +13,7 @@ from assay.server._auth import require
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
 from assay.storage import MAX_PAGE, MetricFilter, RecordFilter
-from assay.storage._remote_wire import PARQUET
+from assay.storage.wire import PARQUET
 
 __all__ = ["router"]
 
@@ -29,7 +29,7 @@ def record_page(
     _: Viewer,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    slice: Annotated[list[str], Query()] = [],  # noqa: A002, B006 - the URL's name
+    slice: Annotated[list[str], Query()] = [],  # noqa: B006 - the URL's name
     error: bool | None = None,
     score: str | None = None,
     q: Annotated[str | None, Query(max_length=1000)] = None,

@@ -28,7 +28,7 @@ from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
 from assay.storage import MetricFilter, RunNote, RunQuery
-from assay.storage._remote_wire import PARQUET, RUN_KEY, split_metadata
+from assay.storage.wire import PARQUET, RUN_KEY, split_metadata
 
 __all__ = ["router"]
 
@@ -59,7 +59,9 @@ def parse_sort(sort: str) -> tuple[str, bool]:
     if key.startswith("metric:"):
         key = key[len("metric:") :]
     if not key:
-        raise http_error(422, "invalid_request", f"sort is created_at or metric:NAME; got {sort!r}.")
+        raise http_error(
+            422, "invalid_request", f"sort is created_at or metric:NAME; got {sort!r}."
+        )
     return key, descending
 
 
@@ -163,7 +165,9 @@ def get_run(request: Request, ref: str, _: Viewer) -> Response:
 def tag_run(request: Request, ref: str, body: TagRequest, _: Editor) -> Response:
     """Set tags on a run (a new value replaces the old; every change is kept)."""
     run, changes = app_state(request).store.runs.tag(ref, body.tags)
-    return json_response({"run": run.model_dump(mode="json"), "changes": [vars(c) for c in changes]})
+    return json_response(
+        {"run": run.model_dump(mode="json"), "changes": [vars(c) for c in changes]}
+    )
 
 
 def _note(note: RunNote) -> dict[str, object]:

@@ -8,14 +8,19 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from assay.core import Suite
-from assay.server._api_body import json_response, parquet_response, read_parquet, receive_body
-from assay.server._api_body import temporary_file
+from assay.server._api_body import (
+    json_response,
+    parquet_response,
+    read_parquet,
+    receive_body,
+    temporary_file,
+)
 from assay.server._api_models import SuiteList, SuiteUpload
 from assay.server._auth import require
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
-from assay.storage._remote_wire import PARQUET, SUITE_KEY, split_metadata
+from assay.storage.wire import PARQUET, SUITE_KEY, split_metadata
 
 __all__ = ["router"]
 

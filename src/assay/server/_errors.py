@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic
-
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -79,9 +78,7 @@ def install_error_handlers(app: object) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(
-            error_body("invalid_request", _describe(exc), 422), status_code=422
-        )
+        return JSONResponse(error_body("invalid_request", _describe(exc), 422), status_code=422)
 
     @app.exception_handler(pydantic.ValidationError)
     async def _model(request: Request, exc: pydantic.ValidationError) -> JSONResponse:
@@ -99,7 +96,10 @@ def install_error_handlers(app: object) -> None:
         detail: object = exc.detail
         if not isinstance(detail, dict):
             detail = error_body("http", str(detail), exc.status_code)["error"]
-        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed(request)}
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=headers)
 
 
 def _describe(exc: RequestValidationError) -> str:
@@ -154,3 +154,16 @@ async def _answer(exc: HTTPException, send: Send) -> None:
         {"type": "http.response.start", "status": exc.status_code, "headers": response.raw_headers}
     )
     await send({"type": "http.response.body", "body": response.body})
+
+
+def _allowed(request: Request) -> str:
+    """Every method the application's OpenAPI document lists at the request's path (a path
+    served by several routes, one per method, allows them all)."""
+    import re
+
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    return ", ".join(sorted(methods))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -62,7 +63,7 @@ class RunRepository(Protocol):
         """Runs matching ``query`` (all runs, newest first, without one), without manifests."""
         ...
 
-    def tag(self, ref: str, tags: Mapping[str, str]) -> tuple[Run, list[TagChange]]:
+    def tag(self, ref: str, tags: Mapping[str, str]) -> tuple[Run, builtins.list[TagChange]]:
         """Set tags on a stored run; returns the run with its tags now, and what changed."""
         ...
 
@@ -70,7 +71,7 @@ class RunRepository(Protocol):
         """Append a note to a stored run."""
         ...
 
-    def notes(self, ref: str) -> list[RunNote]:
+    def notes(self, ref: str) -> builtins.list[RunNote]:
         """A run's notes, oldest first."""
         ...
 

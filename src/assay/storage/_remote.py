@@ -9,6 +9,7 @@ reached raises :class:`~assay.errors.StorageError` naming its URL.
 
 from __future__ import annotations
 
+import builtins
 import io
 import os
 import urllib.parse
@@ -17,13 +18,18 @@ from typing import TYPE_CHECKING, Any
 from assay._util import check_instance, lazy_module
 from assay.core import Approval, Decision, LedgerEntry, Run, RunInfo, Suite, Verdict
 from assay.errors import NotFoundError
-from assay.storage._evidence import EvidenceProblem
 from assay.storage._ledger import LedgerVerification
 from assay.storage._query import RunQuery
 from assay.storage._record_page import RecordFilter, RecordPage
 from assay.storage._remote_client import RemoteClient
-from assay.storage._remote_wire import PARQUET, RUN_KEY, SUITE_KEY, parquet_bytes
 from assay.storage._run_notes import RunNote, TagChange
+from assay.storage.wire import (
+    PARQUET,
+    RUN_KEY,
+    SUITE_KEY,
+    parquet_bytes,
+    verification_from_json,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -144,7 +150,7 @@ class RemoteRunRepository:
                 break
         return infos
 
-    def tag(self, ref: str, tags: Mapping[str, str]) -> tuple[Run, list[TagChange]]:
+    def tag(self, ref: str, tags: Mapping[str, str]) -> tuple[Run, builtins.list[TagChange]]:
         """Set tags on a stored run; returns the run with its tags now, and what changed."""
         found = self.client.json(
             "POST", f"/api/v1/runs/{_q(ref)}/tags", json_body={"tags": dict(tags)}
@@ -157,7 +163,7 @@ class RemoteRunRepository:
         found = self.client.json("POST", f"/api/v1/runs/{_q(ref)}/notes", json_body={"text": text})
         return _note(found)
 
-    def notes(self, ref: str) -> list[RunNote]:
+    def notes(self, ref: str) -> builtins.list[RunNote]:
         """A run's notes, oldest first."""
         found = self.client.json("GET", f"/api/v1/runs/{_q(ref)}/notes")
         return [_note(item) for item in found["items"]]
@@ -271,7 +277,9 @@ class RemoteDecisionRepository:
         found = self.client.json("GET", "/api/v1/ledger")
         return [LedgerEntry.model_validate(item) for item in found["items"]]
 
-    def evidence(self, baseline_run: str, candidate_run: str, *, runs: Any = None) -> dict[str, str]:
+    def evidence(
+        self, baseline_run: str, candidate_run: str, *, runs: Any = None
+    ) -> dict[str, str]:
         """The ``run_evidence`` a decision between two stored runs commits to, computed by the
         server from what it stores."""
         found = self.client.json(
@@ -300,32 +308,6 @@ class RemoteDecisionRepository:
         query = {"verdict": shown, "run": run, "limit": limit}
         found = self.client.json("GET", "/api/v1/decisions", query=query)
         return [Decision.model_validate(item) for item in found["items"]]
-
-
-def verification_to_json(result: LedgerVerification) -> dict[str, Any]:
-    """A ledger verification as plain JSON values."""
-    return {
-        "ok": result.ok,
-        "entries": result.entries,
-        "first_bad_sequence": result.first_bad_sequence,
-        "reason": result.reason,
-        "evidence_problems": [vars(p) for p in result.evidence_problems],
-        "head": result.head,
-        "notes": list(result.notes),
-    }
-
-
-def verification_from_json(data: Mapping[str, Any]) -> LedgerVerification:
-    """The ledger verification :func:`verification_to_json` wrote."""
-    return LedgerVerification(
-        ok=bool(data["ok"]),
-        entries=int(data["entries"]),
-        first_bad_sequence=data["first_bad_sequence"],
-        reason=str(data["reason"]),
-        evidence_problems=tuple(EvidenceProblem(**p) for p in data["evidence_problems"]),
-        head=data["head"],
-        notes=tuple(data["notes"]),
-    )
 
 
 def remote_token() -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from assay import errors
 from assay.errors import AssayError, StorageError
-from assay.storage._remote_wire import DIGEST_HEADER
+from assay.storage.wire import DIGEST_HEADER
 
 __all__ = ["RemoteClient", "rebuild_error"]
 
@@ -60,7 +60,9 @@ class RemoteClient:
         conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
         if conn is None:
             factory = (
-                http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
+                http.client.HTTPSConnection
+                if self._scheme == "https"
+                else http.client.HTTPConnection
             )
             conn = factory(self._netloc, timeout=_TIMEOUT)
             self._local.conn = conn
@@ -120,7 +122,12 @@ class RemoteClient:
         for attempt in (1, 2):
             conn = self._connection()
             try:
-                conn.request(method, target, body=body, headers=headers)
+                try:
+                    conn.request(method, target, body=body, headers=headers)
+                except (BrokenPipeError, ConnectionResetError):
+                    # a server refusing a body (too large) answers before reading it all
+                    if body is None:
+                        raise
                 response = conn.getresponse()
                 data = response.read()
                 if response.getheader("Connection", "").lower() == "close":

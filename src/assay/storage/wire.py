@@ -1,12 +1,16 @@
 """The wire format shared by the server's API and the remote store: Parquet bodies that carry
-their run or suite as JSON in the file's key-value metadata, and their SHA-256 in a header."""
+their run or suite as JSON in the file's key-value metadata, their SHA-256 in a header, and
+ledger verifications as JSON."""
 
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from assay._util import lazy_module
+from assay.storage._evidence import EvidenceProblem
+from assay.storage._ledger import LedgerVerification
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -22,6 +26,8 @@ __all__ = [
     "SUITE_KEY",
     "parquet_bytes",
     "split_metadata",
+    "verification_from_json",
+    "verification_to_json",
 ]
 
 PARQUET = "application/vnd.apache.parquet"
@@ -50,3 +56,29 @@ def split_metadata(table: pa.Table, key: bytes) -> tuple[pa.Table, bytes | None]
     metadata = dict(table.schema.metadata or {})
     value = metadata.pop(key, None)
     return table.replace_schema_metadata(metadata or None), value
+
+
+def verification_to_json(result: LedgerVerification) -> dict[str, Any]:
+    """A ledger verification as plain JSON values."""
+    return {
+        "ok": result.ok,
+        "entries": result.entries,
+        "first_bad_sequence": result.first_bad_sequence,
+        "reason": result.reason,
+        "evidence_problems": [vars(p) for p in result.evidence_problems],
+        "head": result.head,
+        "notes": list(result.notes),
+    }
+
+
+def verification_from_json(data: Mapping[str, Any]) -> LedgerVerification:
+    """The ledger verification :func:`verification_to_json` wrote."""
+    return LedgerVerification(
+        ok=bool(data["ok"]),
+        entries=int(data["entries"]),
+        first_bad_sequence=data["first_bad_sequence"],
+        reason=str(data["reason"]),
+        evidence_problems=tuple(EvidenceProblem(**p) for p in data["evidence_problems"]),
+        head=data["head"],
+        notes=tuple(data["notes"]),
+    )

@@ -1,0 +1,82 @@
+"""Approvals through the API: who may override what, recorded under the signed-in name."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from assay.core import Verdict
+from assay.storage import Store
+from assay.testing._stored import make_decision, make_records, make_run, make_suite_model
+
+
+def approve(url: str, decision: str, body: dict[str, Any]) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        f"{url}/api/v1/decisions/{decision}/approvals",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture
+def decisions(server_store: Store) -> dict[Verdict, str]:
+    suite, examples = make_suite_model("approvals", n=10, seed=1)
+    server_store.suites.put(suite, examples)
+    for run_id, seed in (("ap-a", 1), ("ap-b", 2)):
+        records = make_records(10, seed=seed)
+        server_store.runs.put(make_run(suite, records, run_id=run_id), records)
+    found = {}
+    for verdict in Verdict:
+        decision = make_decision("ap-a", "ap-b", decision_id=f"ap-{verdict.value}", verdict=verdict)
+        server_store.decisions.put(decision)
+        found[verdict] = decision.decision_id
+    return found
+
+
+def test_an_inconclusive_can_be_overridden_with_a_reason(
+    live_server: str, decisions: dict[Verdict, str], server_store: Store
+) -> None:
+    chosen = decisions[Verdict.INCONCLUSIVE]
+    body = {"role": "lead", "status": "override", "note": "enough evidence from the canary"}
+    status, entry = approve(live_server, chosen, body)
+    assert status == 201 and entry["kind"] == "approval"
+    (recorded,) = server_store.decisions.approvals(chosen)
+    assert (recorded.status, recorded.note, recorded.name) == (
+        "override",
+        "enough evidence from the canary",
+        "local",
+    )
+
+
+def test_a_block_is_overridden_only_by_an_admin_and_never_approved(
+    live_server: str, decisions: dict[Verdict, str], server_store: Store
+) -> None:
+    chosen = decisions[Verdict.BLOCK]
+    status, found = approve(live_server, chosen, {"role": "lead"})
+    assert status == 400 and "BLOCK" in found["error"]["message"]
+    assert server_store.decisions.approvals(chosen) == []
+    # without authentication the caller is the local admin, who may override a BLOCK
+    status, _ = approve(live_server, chosen, {"role": "lead", "status": "override", "note": "x"})
+    assert status == 201
+    assert [a.status for a in server_store.decisions.approvals(chosen)] == ["override"]
+    assert server_store.decisions.verify().ok
+
+
+def test_a_ship_is_approved_once_per_person_and_role(
+    live_server: str, decisions: dict[Verdict, str], server_store: Store
+) -> None:
+    chosen = decisions[Verdict.SHIP]
+    assert approve(live_server, chosen, {"role": "safety"})[0] == 201
+    assert approve(live_server, chosen, {"role": "privacy"})[0] == 201
+    assert approve(live_server, chosen, {"role": "safety"})[0] == 409
+    assert [a.role for a in server_store.decisions.approvals(chosen)] == ["safety", "privacy"]
