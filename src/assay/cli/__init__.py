@@ -5,8 +5,10 @@ from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main
 from assay.cli._commands import demo_command, run_command
 from assay.cli._decide import compare_command, gate_command, report_command
 from assay.cli._decisions import decisions_app
+from assay.cli._export_site import export_site_command
 from assay.cli._import import import_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
+from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
 
@@ -18,10 +20,12 @@ app.command("compare")(compare_command)
 app.command("gate")(gate_command)
 app.command("report")(report_command)
 app.command("reproduce")(reproduce_command)
+app.command("export-site")(export_site_command)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")
 app.add_typer(db_app, name="db")
 app.add_typer(ab_app, name="ab")
+app.add_typer(monitor_app, name="monitor")
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

@@ -12,6 +12,9 @@
 * :class:`ReportLimits`: the caps that keep a report small whatever the comparison's size.
 * :class:`ReportKind`, :data:`OFFLINE`, :func:`experiment_kind`: what the report compares, two
   runs of an offline evaluation (the default) or the arms of an A/B experiment.
+* :func:`forest_svg`, :func:`results_rows` (with :data:`RESULT_HEADERS`), :func:`rules_table`,
+  :func:`method_index`, :func:`methods_section` and :data:`REPORT_CSS`: the report's building
+  blocks, for pages that show the same content (the dashboard of ``assay serve``).
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
   (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
 
@@ -23,13 +26,16 @@ Importing this package registers the notebook tables as the ``_repr_html_`` of
 
 from assay.core import Comparison, RunInfo, RunList, VerdictResult, register_html_renderer
 from assay.reports._ci import render_gate_summary, render_junit
-from assay.reports._content import ReportLimits
+from assay.reports._content import RESULT_HEADERS, ReportLimits, method_index
 from assay.reports._format import fixed_interval, fixed_number
-from assay.reports._html import render_html
+from assay.reports._html import render_html, results_rows, rules_table
+from assay.reports._html_evidence import methods_section
 from assay.reports._kind import OFFLINE, ReportKind, experiment_kind
 from assay.reports._markdown import render_markdown
 from assay.reports._memo import render_memo
 from assay.reports._memo_plan import PLACEHOLDER
+from assay.reports._style import CSS as REPORT_CSS
+from assay.reports._svg import forest_svg
 from assay.reports._tables import (
     comparison_html_table,
     run_html_table,
@@ -40,17 +46,24 @@ from assay.reports._tables import (
 __all__ = [
     "OFFLINE",
     "PLACEHOLDER",
+    "REPORT_CSS",
+    "RESULT_HEADERS",
     "ReportKind",
     "ReportLimits",
     "comparison_html_table",
     "experiment_kind",
     "fixed_interval",
     "fixed_number",
+    "forest_svg",
+    "method_index",
+    "methods_section",
     "render_gate_summary",
     "render_html",
     "render_junit",
     "render_markdown",
     "render_memo",
+    "results_rows",
+    "rules_table",
     "run_html_table",
     "runs_html_table",
     "verdict_html_table",

@@ -14,5 +14,14 @@ Identities carry one of four roles, each including the ones before it: ``viewer`
 from assay.server._app import create_app
 from assay.server._identity import Identity, Role
 from assay.server._settings import ServerSettings
+from assay.server._site import SiteExport, export_site, verify_site
 
-__all__ = ["Identity", "Role", "ServerSettings", "create_app"]
+__all__ = [
+    "Identity",
+    "Role",
+    "ServerSettings",
+    "SiteExport",
+    "create_app",
+    "export_site",
+    "verify_site",
+]

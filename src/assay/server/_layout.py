@@ -129,6 +129,7 @@ def frame(
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)} · assay</title>"
+        f'<link rel="icon" href="{e(root)}static/favicon.svg" type="image/svg+xml">'
         f'<link rel="stylesheet" href="{e(root)}static/report.css">'
         f'<link rel="stylesheet" href="{e(root)}static/app.css">{script}</head><body>'
         f'<header class="top"><a class="brand" href="{e(nav[0][1] if nav else root)}">assay</a>'

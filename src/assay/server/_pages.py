@@ -30,13 +30,17 @@ from assay.server._state import app_state
 
 __all__ = ["STATIC", "router", "static_files"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 for _sub in (runs_router, records_router, compare_router, decisions_router, suites_router):
     router.include_router(_sub)
 
 STATIC = Path(__file__).parent / "static"
 """The folder of the dashboard's stylesheet and script."""
-_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 HOME_ROWS = 10
 WAITING_SCAN = 50
 """Newest decisions checked for sign-offs on the home page."""
@@ -45,10 +49,10 @@ WAITING_SCAN = 50
 def static_files() -> dict[str, bytes]:
     """Every file the dashboard serves under ``/static/``, by name: the files of
     :data:`STATIC` and ``report.css`` (the reports' stylesheet)."""
-    from assay.reports._style import CSS
+    from assay.reports import REPORT_CSS
 
     files = {p.name: p.read_bytes() for p in STATIC.iterdir() if p.is_file() and p.suffix in _TYPES}
-    files["report.css"] = CSS.encode("utf-8")
+    files["report.css"] = REPORT_CSS.encode("utf-8")
     return files
 
 

@@ -4,7 +4,9 @@ examples of one cell of its 2×2, side by side (``/compare/examples``)."""
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -17,14 +19,20 @@ from assay.server._pages_util import html_errors, int_param, query_list, run_lin
 from assay.server._state import AppState, app_state
 from assay.server._view_compare import comparison_body, manifest_table
 from assay.server._view_flips import KINDS, Kind, Paired, paired_scores, quadrants
+from assay.server._view_slices import records_with
+
+if TYPE_CHECKING:
+    from assay.core import Comparison
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 MAX_CANDIDATES = 10
 EXAMPLES_PAGE = 20
 _KEY = "paired-scores"
+_SAID = "comparison-warnings"
+_TEXT_COLUMNS = ["example_id", "input", "reference", "output"]
 _LOCK = threading.Lock()
 _LABELS = {
     "improved": "Improved",
@@ -50,6 +58,20 @@ def cached_pairs(state: AppState, baseline: str, candidate: str) -> list[Paired]
         while len(kept) > max(state.settings.comparison_cache_size, 1):
             kept.popitem(last=False)
     return pairs
+
+
+def compared(state: AppState, baseline: str, candidate: str) -> tuple[Comparison, list[str]]:
+    """The cached comparison, and the warnings the library gave when it was computed."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = cached_comparison(state, baseline, candidate)
+    with _LOCK:
+        said: dict[tuple[str, str], list[str]] = state.caches.setdefault(_SAID, {})
+        if caught:
+            if len(said) >= 256:
+                said.clear()
+            said[(baseline, candidate)] = [str(w.message) for w in caught][:10]
+        return c, list(said.get((baseline, candidate), []))
 
 
 def _picker(baseline: str, candidates: list[str]) -> str:
@@ -110,7 +132,8 @@ def compare_page(
     sections = []
     for n, ref in enumerate(candidates, 1):
         cand = store.runs.get(ref)
-        c = cached_comparison(state, base.run_id, cand.run_id)
+        c, said = compared(state, base.run_id, cand.run_id)
+        cautions = "".join(f'<p class="warning">{e(m)}</p>' for m in said)
         pairs = cached_pairs(state, base.run_id, cand.run_id)
 
         def link(metric: str, kind: Kind, cand_id: str = cand.run_id) -> str:
@@ -124,7 +147,7 @@ def compare_page(
         sections.append(
             f'<section class="candidate" id="c{n}"><h2>{e(cand.model.name)}@{e(cand.model.version)} '
             f"{run_link(cand.run_id)} vs {e(base.model.name)}@{e(base.model.version)} "
-            f"{run_link(base.run_id)}</h2>"
+            f"{run_link(base.run_id)}</h2>{cautions}"
             + comparison_body(c, quadrants(pairs), manifest_html, link=link, anchor=f"c{n}")
             + "</section>"
         )
@@ -159,17 +182,17 @@ def examples_page(
     pairs = {p.metric: p for p in cached_pairs(state, base.run_id, cand.run_id)}
     if metric not in pairs or kind not in KINDS:
         body = (
-            f'<p class="error">Unknown metric {e(metric)!s} or kind {e(kind)!s}: metrics are '
+            f'<p class="error">Unknown metric {e(metric)} or kind {e(kind)}: metrics are '
             f"{e(', '.join(pairs))}; kinds are {e(', '.join(KINDS))}.</p>"
         )
         return page("Paired examples", body, identity=identity, status=400)
-    ids = pairs[metric].examples(kind)  # type: ignore[arg-type]
+    ids = pairs[metric].examples(kind)
     offset = int_param(request, "offset", 0, lo=0, hi=max(len(ids), 0))
     shown = ids[offset : offset + EXAMPLES_PAGE]
     wanted = pa.array(shown, pa.string())
-    texts = {}
+    texts: dict[tuple[str, str], dict[str, object]] = {}
     for side, run in (("b", base), ("c", cand)):
-        recs = store.runs.records(run.run_id)
+        recs = records_with(store, run.run_id, [*_TEXT_COLUMNS, metric])
         recs = recs.filter(pc.is_in(recs.column("example_id").cast(pa.string()), wanted))
         cols = [
             c

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from assay.core import Decision
 from assay.errors import AssayError
 from assay.server._auth import check_csrf, csrf_token, require
 from assay.server._errors import status_for
@@ -23,7 +24,7 @@ from assay.server._view_decision import DecisionView, decision_body, decision_vi
 
 __all__ = ["decisions_table", "router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 LIST_LIMIT = 200
 """Most decisions listed."""
@@ -31,14 +32,17 @@ NOTE_CHARS = 4000
 ROLE_CHARS = 64
 
 
-def decisions_table(decisions: list, *, href: str = "/decisions/") -> str:  # type: ignore[type-arg]
-    """Decisions newest first: verdict, title, runs, when."""
+def decisions_table(
+    decisions: list[Decision], *, href: str = "/decisions/", run: str = "/runs/", suffix: str = ""
+) -> str:
+    """Decisions newest first: verdict, title, runs, when (``href``, ``run`` and ``suffix``
+    make the links: absolute on the server, relative files in a static copy)."""
     rows = [
         [
-            f'<a class="id" href="{e(href + d.decision_id)}">{e(d.decision_id[:12])}</a>',
+            f'<a class="id" href="{e(href + d.decision_id + suffix)}">{e(d.decision_id[:12])}</a>',
             verdict_badge(d.verdict),
             e(d.title),
-            f"{run_link(d.baseline_run)} → {run_link(d.candidate_run)}",
+            f"{run_link(d.baseline_run, run, suffix)} → {run_link(d.candidate_run, run, suffix)}",
             e(f"{d.created_at:%Y-%m-%d %H:%M}"),
         ]
         for d in decisions

@@ -11,14 +11,16 @@ from fastapi.responses import HTMLResponse
 
 from assay.errors import AssayError
 from assay.server._auth import require
+from assay.server._errors import status_for
 from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table
-from assay.server._pages_util import html_errors, int_param, query_list, run_link
+from assay.server._pages_util import flag, html_errors, int_param, pairs, run_link
 from assay.server._state import app_state
+from assay.storage import MetricFilter
 
 __all__ = ["record_rows", "router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 PAGE = 25
 """Records per page unless ``limit`` says otherwise (at most :data:`MAX_LIMIT`)."""
@@ -66,7 +68,7 @@ def records_page(
     request: Request, run_id: str, identity: Identity = Depends(require(Role.viewer))
 ) -> HTMLResponse:
     """One page of a run's records with the filters of the query string."""
-    from assay.storage import MetricFilter, RecordFilter
+    from assay.storage import RecordFilter
 
     state = app_state(request)
     store = state.store
@@ -77,8 +79,8 @@ def records_page(
     limit = int_param(request, "limit", PAGE, lo=1, hi=MAX_LIMIT)
     slices = [s.name for s in suite.slices]
     metrics = [m.name for m in suite.metrics]
-    chosen = dict(s.split("=", 1) for s in query_list(request, "slice") if "=" in s)
-    error = {"true": True, "false": False}.get(q.get("error", ""))
+    chosen = pairs(request, "slice")
+    error = flag(request, "error")
     text = (q.get("q") or "").strip()[:500] or None
     params: list[tuple[str, object]] = [
         *(("slice", f"{k}={v}") for k, v in chosen.items()),
@@ -92,6 +94,7 @@ def records_page(
     head = f"<p>{run_link(run.run_id)} · {e(run.model.name)}@{e(run.model.version)}</p>"
     try:
         score = MetricFilter.parse(q["score"]) if q.get("score") else None
+        _check_names(chosen, score, slices, metrics)
         found = store.runs.page(
             run.run_id,
             RecordFilter(slices=chosen, error=error, score=score, text=text),
@@ -100,7 +103,10 @@ def records_page(
         )
     except AssayError as exc:
         return page(
-            title, head + form + f'<p class="error">{e(exc)}</p>', identity=identity, status=400
+            title,
+            head + form + f'<p class="error">{e(exc)}</p>',
+            identity=identity,
+            status=status_for(exc),
         )
     more = found.offset + len(found.rows) < found.total
     count = (
@@ -113,6 +119,23 @@ def records_page(
     rows = record_rows(found.rows, shown, slices) if found.rows else ""
     nav = pager(f"/runs/{run.run_id}/records", params, offset, limit, more)
     return page(title, head + form + count + rows + nav, identity=identity)
+
+
+def _check_names(
+    chosen: dict[str, str], score: MetricFilter | None, slices: list[str], metrics: list[str]
+) -> None:
+    """Refuse a slice or metric the suite does not declare (naming the ones it does)."""
+    from assay.errors import ConfigError
+
+    for name in chosen:
+        if name not in slices:
+            raise ConfigError(
+                f"The suite has no slice {name!r}; its slices: {', '.join(slices) or 'none'}."
+            )
+    if score is not None and score.metric not in metrics:
+        raise ConfigError(
+            f"The suite has no metric {score.metric!r}; its metrics: {', '.join(metrics)}."
+        )
 
 
 def _form(

@@ -10,12 +10,14 @@ from fastapi.responses import HTMLResponse
 from assay.core import MetricSummary, Run, RunInfo
 from assay.errors import AssayError
 from assay.server._auth import require
+from assay.server._errors import status_for
 from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table, url
 from assay.server._pages_util import (
     html_errors,
     int_param,
     model_label,
+    pairs,
     query_list,
     run_link,
 )
@@ -24,11 +26,13 @@ from assay.server._view_slices import slice_metrics
 
 __all__ = ["interval_text", "router", "run_body"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 PAGE = 50
 """Runs per page of the table."""
 MAX_OFFSET = 100_000
+INLINE_SLICES = 200_000
+"""Runs with more records show their metrics by slice on request (``?slices=1``)."""
 
 
 def interval_text(m: MetricSummary) -> str:
@@ -121,7 +125,7 @@ def runs_page(request: Request, identity: Identity = Depends(require(Role.viewer
     sort = q.get("sort", "-created_at") or "-created_at"
     key, descending = _sort(sort)
     offset = int_param(request, "offset", 0, lo=0, hi=MAX_OFFSET)
-    tags = dict(t.split("=", 1) for t in query_list(request, "tag") if "=" in t)
+    tags = pairs(request, "tag")
     params: list[tuple[str, object]] = [
         ("suite", q.get("suite")),
         ("model", q.get("model")),
@@ -141,7 +145,12 @@ def runs_page(request: Request, identity: Identity = Depends(require(Role.viewer
             limit=offset + PAGE + 1,
         )
     except AssayError as exc:
-        return page("Runs", form + f'<p class="error">{e(exc)}</p>', identity=identity, status=400)
+        return page(
+            "Runs",
+            form + f'<p class="error">{e(exc)}</p>',
+            identity=identity,
+            status=status_for(exc),
+        )
     shown = runs[offset : offset + PAGE]
     more = len(runs) > offset + PAGE
     keep = [*params, ("sort", sort if sort != "-created_at" else None)]
@@ -219,5 +228,14 @@ def run_page(
     state = app_state(request)
     run = state.store.runs.get(run_id)
     notes = [(f"{n.created_at:%Y-%m-%d %H:%M}", n.text) for n in state.store.runs.notes(run.run_id)]
-    body = run_body(run, notes, slice_metrics(state, run), links=True)
+    wanted = run.n_records <= INLINE_SLICES or request.query_params.get("slices") == "1"
+    slices = slice_metrics(state, run, compute=wanted)
+    if slices is None:
+        slices = (
+            '<h2 id="slices">Metrics by slice</h2><p class="note">This run has '
+            f"{run.n_records:,} records: its metrics by slice are computed on request "
+            f'(a few seconds, then kept). <a href="/runs/{e(run.run_id)}?slices=1#slices">'
+            "Compute metrics by slice</a></p>"
+        )
+    body = run_body(run, notes, slices, links=True)
     return page(f"Run {run.run_id[:12]}", body, identity=identity)

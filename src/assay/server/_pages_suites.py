@@ -15,7 +15,7 @@ from assay.server._state import app_state
 
 __all__ = ["EXPERIMENTS_EMPTY", "router"]
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 EXAMPLES_SHOWN = 5
 """Examples shown on a suite's page."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
 from assay.core import RunInfo
 from assay.errors import AssayError
@@ -15,17 +15,26 @@ from assay.server._auth import identify
 from assay.server._errors import status_for
 from assay.server._layout import e, page
 
-__all__ = ["html_errors", "int_param", "model_label", "query_list", "run_link", "verdict_badge"]
+__all__ = [
+    "flag",
+    "html_errors",
+    "int_param",
+    "model_label",
+    "pairs",
+    "query_list",
+    "run_link",
+    "verdict_badge",
+]
 
 P = ParamSpec("P")
 
 
-def html_errors(handler: Callable[P, HTMLResponse]) -> Callable[P, HTMLResponse]:
+def html_errors(handler: Callable[P, Response]) -> Callable[P, Response]:
     """Show an assay error (unknown id, bad filter) as a page with its status code, not as
     JSON: the handler's first argument is the request."""
 
     @functools.wraps(handler)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> HTMLResponse:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         try:
             return handler(*args, **kwargs)
         except AssayError as exc:
@@ -70,3 +79,30 @@ def int_param(request: Request, name: str, default: int, *, lo: int, hi: int) ->
     except ValueError:
         value = default
     return min(max(value, lo), hi)
+
+
+def pairs(request: Request, name: str) -> dict[str, str]:
+    """A repeated ``key=value`` query parameter as a mapping; refuses a value without ``=``."""
+    from assay.errors import ConfigError
+
+    out = {}
+    for item in query_list(request, name):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(
+                f"The {name!r} filter is KEY=VALUE, e.g. {name}=lang=de. Got {item!r}."
+            )
+        out[key.strip()] = value.strip()
+    return out
+
+
+def flag(request: Request, name: str) -> bool | None:
+    """A ``true`` / ``false`` query parameter (None when missing or empty)."""
+    from assay.errors import ConfigError
+
+    raw = (request.query_params.get(name) or "").strip().lower()
+    if raw in ("", "any"):
+        return None
+    if raw not in ("true", "false"):
+        raise ConfigError(f"The {name!r} filter is true or false. Got {raw!r}.")
+    return raw == "true"

@@ -8,10 +8,7 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from assay.reports._content import RESULT_HEADERS, method_index
-from assay.reports._html import results_rows
-from assay.reports._html_evidence import methods_section
-from assay.reports._svg import forest_svg
+from assay.reports import RESULT_HEADERS, forest_svg, method_index, methods_section, results_rows
 from assay.server._layout import e, table
 from assay.server._view_flips import Kind, Quadrant
 

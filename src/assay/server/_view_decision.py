@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assay.reports._html import rules_table
+from assay.reports import rules_table
 from assay.server._layout import e, fold, table
 
 if TYPE_CHECKING:

@@ -14,16 +14,29 @@ from assay.server._layout import e, table
 from assay.server._state import AppState
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from assay.core import Run
     from assay.storage import Store
 
-__all__ = ["slice_metrics", "slice_table"]
+__all__ = ["records_with", "slice_metrics", "slice_table"]
 
 MAX_VALUES = 20
 """Most values of one slice attribute shown (the most frequent)."""
 _KEY = "slice-metrics"
 _KEPT = 64
 _LOCK = threading.Lock()
+
+
+def records_with(store: Store, run_id: str, columns: list[str]) -> pa.Table:
+    """A run's records, only those of ``columns`` it has (reading no other column)."""
+    from assay.errors import DataError
+
+    try:
+        return store.runs.records(run_id, columns)
+    except DataError:  # some column is not in this run's records: read them all once
+        table = store.runs.records(run_id)
+        return table.select([c for c in columns if c in table.column_names])
 
 
 def slice_table(store: Store, run: Run) -> str:
@@ -37,7 +50,8 @@ def slice_table(store: Store, run: Run) -> str:
     slices = [s.name for s in suite.slices]
     if not slices:
         return ""
-    records = store.runs.records(run.run_id)
+    wanted = ["example_id", "sample_index", "cluster", *slices, *(m.name for m in suite.metrics)]
+    records = records_with(store, run.run_id, wanted)
     rows: list[list[str]] = []
     notes: list[str] = []
     for attr in slices:
@@ -81,14 +95,17 @@ def slice_table(store: Store, run: Run) -> str:
     )
 
 
-def slice_metrics(state: AppState, run: Run) -> str:
-    """:func:`slice_table`, computed once per run and kept (runs never change)."""
+def slice_metrics(state: AppState, run: Run, *, compute: bool = True) -> str | None:
+    """:func:`slice_table`, computed once per run and kept (runs never change); None when it
+    is not kept yet and ``compute`` is false."""
     with _LOCK:
         kept = state.caches.setdefault(_KEY, OrderedDict())
         found = kept.get(run.run_id)
         if found is not None:
             kept.move_to_end(run.run_id)
             return str(found)
+    if not compute:
+        return None
     html = slice_table(state.store, run)
     with _LOCK:
         kept[run.run_id] = html
