@@ -1,0 +1,177 @@
+"""Loopback servers in subprocesses and a bounded aiohttp load generator for bench_server.py."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True  # any HTTP answer (a 404 too) means the server is up
+    except OSError:
+        return False
+
+
+@contextmanager
+def serving(command: list[str], probe: str, log: Path, *, timeout: float = 120) -> Iterator[None]:
+    """Run ``command`` (a server) until the block ends; wait until ``probe`` answers HTTP."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while not _answers(probe):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+                raise RuntimeError(f"{command[0]} did not start: {' | '.join(tail)}")
+            time.sleep(0.1)
+        yield
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 15)  # the server's own process group (workers included)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-quantile (0..1) of ``values``, nearest rank; NaN when empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+@dataclass
+class Load:
+    """What a load run saw: timings of successful requests and every status."""
+
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    sample: Any = None
+    error: Any = None
+
+    @property
+    def ok(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def failed(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status != 200)
+
+    @property
+    def per_second(self) -> float:
+        return self.ok / self.seconds if self.seconds else math.nan
+
+    def ms(self, q: float) -> float:
+        return percentile(self.latencies, q) * 1000
+
+
+async def _load(
+    url: str,
+    *,
+    body: Any,
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    read_json: bool,
+) -> Load:
+    import aiohttp
+
+    result = Load()
+    issued = 0
+    connector = aiohttp.TCPConnector(limit=clients)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        stop_at = time.perf_counter() + seconds
+
+        async def client() -> None:
+            nonlocal issued
+            while issued < max_requests and time.perf_counter() < stop_at:
+                issued += 1
+                start = time.perf_counter()
+                request = session.get(url) if body is None else session.post(url, json=body)
+                try:
+                    async with request as response:
+                        payload: Any = await response.read()
+                        elapsed = time.perf_counter() - start
+                    status = response.status
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    status, payload = 0, repr(exc)  # 0: no HTTP answer at all
+                if status == 200 and read_json:
+                    payload = json.loads(payload)
+                elif status != 200 and result.error is None:
+                    result.error = payload[:300] if isinstance(payload, str | bytes) else None
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+                if status == 200:
+                    result.latencies.append(elapsed)
+                    if result.sample is None:
+                        result.sample = payload
+                elif status == 404:
+                    return  # an endpoint that is missing stays missing
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def load(
+    url: str,
+    *,
+    body: Any = None,
+    clients: int = 1,
+    seconds: float = 5.0,
+    max_requests: int = 1_000_000,
+    read_json: bool = True,
+) -> Load:
+    """``clients`` concurrent loops of GET ``url`` (POST ``body`` as JSON when given) for at
+    most ``seconds`` and ``max_requests`` requests in all; one connection per client."""
+    return asyncio.run(
+        _load(
+            url,
+            body=body,
+            clients=clients,
+            seconds=seconds,
+            max_requests=max_requests,
+            read_json=read_json,
+        )
+    )
+
+
+def fetch(url: str, *, body: Any = None, read_json: bool = True) -> tuple[int, Any, float]:
+    """One request: its status, its body (parsed JSON, or bytes) and its wall time."""
+    one = load(url, body=body, clients=1, seconds=600, max_requests=1, read_json=False)
+    status = next(iter(one.statuses), 0)
+    payload = one.sample
+    if read_json and status == 200 and payload is not None:
+        payload = json.loads(payload)
+    return status, payload, one.latencies[0] if one.latencies else math.nan
