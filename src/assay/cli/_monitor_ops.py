@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from assay.cli._numbers import plural
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, safe
 
@@ -30,7 +31,7 @@ def _print(statuses: list[object]) -> None:
     from assay.monitor import MonitorStatus
 
     table = new_table(
-        f"{len(statuses)} monitor(s)",
+        plural(len(statuses), "monitor"),
         (
             "monitor",
             "watch",
@@ -150,7 +151,7 @@ def monitor_rules_command(
         typer.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    console.print(f"{len(specs)} monitor(s): rules written to {safe(output)}")
+    console.print(f"{plural(len(specs), 'monitor')}: rules written to {safe(output)}")
 
 
 def monitor_serve_metrics_command(

@@ -61,3 +61,13 @@ def parse_pairs(items: list[str] | None, what: str) -> dict[str, str]:
             raise ConfigError(f"A {what} is KEY=VALUE. Got {item!r}.")
         out[key.strip()] = value.strip()
     return out
+
+
+def positive_count(value: int | None) -> int | None:
+    """A typer callback: a count of 1 or more (checked here, not with ``min=1``, whose
+    ``[x>=1]`` the help would show beside the option)."""
+    if value is not None and value < 1:
+        import typer
+
+        raise typer.BadParameter(f"{value} is not a positive whole number: give 1 or more.")
+    return value

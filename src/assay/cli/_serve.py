@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from assay.cli._options import DbOption
+from assay.cli._options import DbOption, positive_count
 from assay.cli._render import console, safe
 
 __all__ = ["serve_command"]
@@ -40,7 +40,10 @@ def serve_command(
         ),
     ] = None,
     max_upload_mb: Annotated[
-        int, typer.Option(help="Largest request body accepted, in MiB.", min=1)
+        int,
+        typer.Option(
+            help="Largest request body accepted, in MiB.", metavar="MIB", callback=positive_count
+        ),
     ] = 2048,
     db: DbOption = None,
 ) -> None:

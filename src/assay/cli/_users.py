@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 import assay
-from assay.cli._options import DbOption, FormatOption, JsonOption
+from assay.cli._numbers import plural
+from assay.cli._options import DbOption, FormatOption, JsonOption, positive_count
 from assay.cli._render import console, emit_json, new_table, safe
 
 if TYPE_CHECKING:
@@ -29,7 +30,10 @@ NameArgument = Annotated[str, typer.Argument(help="User name.", show_default=Fal
 ExpiresOption = Annotated[
     int | None,
     typer.Option(
-        "--expires-days", help="Days until the token stops working (default: never).", min=1
+        "--expires-days",
+        help="Days until the token stops working (default: never).",
+        metavar="DAYS",
+        callback=positive_count,
     ),
 ]
 _ONCE = "This token is shown once and will not be shown again: store it now."
@@ -118,7 +122,7 @@ def list_command(
         )
         return
     table = new_table(
-        f"{len(users)} user(s)", ["user", "role", "added", "active tokens"], numbers=["added"]
+        plural(len(users), "user"), ["user", "role", "added", "active tokens"], numbers=["added"]
     )
     for u in users:
         active = [f"{t.prefix}…" for t in tokens.get(u.name, []) if t.active()]
