@@ -237,6 +237,21 @@ def test_decision_page_embeds_the_ledger(
     assert 'name="csrf_token"' in html and 'action="/decisions/' in html
 
 
+def test_decision_page_links_its_evidence_and_says_the_verdict_once(
+    client: TestClient, store: Store, data: DashboardData
+) -> None:
+    html = client.get(f"/decisions/{data.decision}").text
+    decision = store.decisions.get(data.decision)
+    memo = decision.artifacts["memo"]
+    assert f'href="/api/v1/artifacts/{memo}" download="memo.md"' in html
+    download = client.get(f"/api/v1/artifacts/{memo}")
+    assert download.status_code == 200 and download.content == store.artifacts.get(memo)
+    verdict = decision.verdict.value
+    assert f'<div class="summary">{verdict}: ' not in html
+    entries = len(store.decisions.ledger())
+    assert f"({entries} {'entry' if entries == 1 else 'entries'})" in html
+
+
 def test_unknown_ids_are_pages_with_404(client: TestClient) -> None:
     for path in ("/runs/nosuchrun", "/decisions/nosuch", "/suites/nosuch", "/runs/nosuch/records"):
         response = client.get(path)

@@ -87,7 +87,7 @@ def _form(request: Request, view: DecisionView, identity: Identity) -> str:
         f'<input type="hidden" name="csrf_token" value="{e(csrf_token(request))}">'
         f'<label>Sign-off <select name="status">{options}</select></label>'
         f'<label>Role <input name="role" required maxlength="{ROLE_CHARS}" '
-        f'value="{e(identity.role.name)}" placeholder="safety, privacy, product, lead"></label>'
+        'placeholder="safety, privacy, product, lead"></label>'
         '<label class="wide">Note (the reason; required for an override) '
         f'<textarea name="note" maxlength="{NOTE_CHARS}" rows="3"></textarea></label>'
         '<button type="submit">Record sign-off</button></form>'
@@ -109,6 +109,7 @@ def _decision_response(
         run_href=lambda run_id: f"/runs/{run_id}",
         compare_href=compare,
         form=form,
+        evidence_href=lambda digest: f"/api/v1/artifacts/{digest}",
     )
     return page(d.title, body, identity=identity, status=status)
 

@@ -47,7 +47,7 @@ def decision_view(store: Store, ref: str) -> DecisionView:
     return DecisionView(details, verdict, memo, entries, store.decisions.verify())
 
 
-def _sign_offs(approvals: list[Approval]) -> str:
+def _sign_offs(approvals: list[Approval], verdict: str) -> str:
     if not approvals:
         return '<p class="empty">No sign-offs yet.</p>'
     by_role: dict[str, list[Approval]] = {}
@@ -56,7 +56,7 @@ def _sign_offs(approvals: list[Approval]) -> str:
     rows = []
     for role, items in by_role.items():
         for a in items:
-            status = "OVERRIDE (ships a BLOCK)" if a.status == "override" else a.status
+            status = f"OVERRIDE (ships a {verdict})" if a.status == "override" else a.status
             rows.append(
                 [
                     e(role),
@@ -72,7 +72,7 @@ def _sign_offs(approvals: list[Approval]) -> str:
 def _ledger(view: DecisionView) -> str:
     lv = view.ledger
     state = (
-        f'<span class="ok">intact</span> ({lv.entries:,} entries)'
+        f'<span class="ok">intact</span> ({lv.entries:,} {"entry" if lv.entries == 1 else "entries"})'
         if lv.ok
         else f'<span class="bad">NOT intact</span>: {e(lv.reason)}'
     )
@@ -97,9 +97,11 @@ def decision_body(
     run_href: Callable[[str], str | None],
     compare_href: str | None,
     form: str = "",
+    evidence_href: Callable[[str], str | None] = lambda digest: None,
 ) -> str:
-    """The decision page's content; ``run_href`` and ``compare_href`` link the evidence
-    (None: not linked), ``form`` is the approve / override form when the reader may sign."""
+    """The decision page's content; ``run_href``, ``compare_href`` and ``evidence_href`` (of
+    an evidence file's digest) link the evidence (None: not linked), ``form`` is the
+    approve / override form when the reader may sign."""
     d: Decision = view.details.decision
 
     def run(role: str, run_id: str) -> str:
@@ -107,10 +109,16 @@ def decision_body(
         label = f'<span class="id">{e(run_id[:12])}</span>'
         return f'{role} run <a href="{e(href)}">{label}</a>' if href else f"{role} run {label}"
 
+    def evidence(name: str, digest: str) -> str:
+        href = evidence_href(digest)
+        return f'<a href="{e(href)}" download="{e(name)}">{e(name)}</a>' if href else e(name)
+
     evidence_rows = [
-        [e(f.name), e(f.role), f'<span class="id hash">{e(f.digest)}</span>']
+        [evidence(f.name, f.digest), e(f.role), f'<span class="id hash">{e(f.digest)}</span>']
         for f in view.details.evidence
     ]
+    # the big word already says the verdict; the summary need not repeat it
+    summary = d.summary.removeprefix(f"{d.verdict.value}: ")
     compare = f' · <a href="{e(compare_href)}">the comparison</a>' if compare_href else ""
     rules = (
         rules_table(view.verdict)
@@ -120,7 +128,7 @@ def decision_body(
     memo = fold(view.memo, chars=0) if view.memo else '<p class="note">No memo stored.</p>'
     return (
         f'<section class="verdict v-{e(d.verdict.value)}"><div class="word">{e(d.verdict.value)}</div>'
-        f'<div class="summary">{e(d.summary)}</div>'
+        f'<div class="summary">{e(summary)}</div>'
         f'<div class="note">Decision <span class="id">{e(d.decision_id)}</span>, recorded '
         f"{e(f'{d.created_at:%Y-%m-%d %H:%M} UTC')}; policy {e(d.policy)} "
         f'<span class="id">{e(d.policy_digest[:12])}</span></div></section>'
@@ -131,6 +139,6 @@ def decision_body(
         f'<h2 id="evidence">Evidence</h2>'
         + table(["File", "Role", "SHA-256"], evidence_rows, cls="evidence")
         + f'<h2 id="ledger">Ledger</h2>{_ledger(view)}'
-        + f'<h2 id="signoffs">Sign-offs</h2>{_sign_offs(view.details.approvals)}'
+        + f'<h2 id="signoffs">Sign-offs</h2>{_sign_offs(view.details.approvals, d.verdict.value)}'
         + form
     )
