@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 
@@ -37,10 +35,6 @@ class ColumnDriftStatistics:
         raise KeyError(name)
 
 
-def _seed(rng: Any) -> int | None:
-    return rng if isinstance(rng, int) else None
-
-
 def _coarse(counts: FloatArray, groups: npt.NDArray[np.intp]) -> FloatArray:
     """Sum fine bins into coarse bins along the last axis (``groups[j]`` = coarse index)."""
     onehot = np.zeros((groups.size, int(groups.max()) + 1), dtype=np.float64)
@@ -61,6 +55,7 @@ def numeric_drift(
     ks_weights: npt.ArrayLike,
     cur_values: npt.ArrayLike,
     cur_weights: npt.ArrayLike | None = None,
+    cur_sorted: bool = False,
     n_reference: int,
     rank_error: float = 0.0,
     confidence: float = 0.95,
@@ -77,7 +72,7 @@ def numeric_drift(
     values.
     """
     conf = check_confidence(confidence, "numeric_drift")
-    gen = check_rng(rng, "numeric_drift")
+    gen, seed = check_rng(rng, "numeric_drift")
     r = np.asarray(ref_counts, dtype=np.float64)
     c = np.asarray(cur_counts, dtype=np.float64)
     groups = np.asarray(coarse_groups, dtype=np.intp)
@@ -111,9 +106,9 @@ def numeric_drift(
         est, lo, hi = poisson_bootstrap_interval(
             fn, r, c, confidence=conf, resamples=resamples, rng=gen, bounds=bounds
         )
-        measures.append(DriftMeasure(name, est, lo, hi, conf, f"{what}; {boot}", resamples, _seed(rng)))
+        measures.append(DriftMeasure(name, est, lo, hi, conf, f"{what}; {boot}", resamples, seed))
     n_cur = int(round(float(np.sum(c))))
-    d = ks_from_points(ks_points, ks_weights, cur_values, cur_weights)
+    d = ks_from_points(ks_points, ks_weights, cur_values, cur_weights, cur_sorted=cur_sorted)
     p = ks_p_value(max(d - rank_error, 0.0), n_reference, n_cur)
     how = "two-sample KS, Smirnov asymptotic p-value"
     if rank_error > 0:
@@ -148,7 +143,7 @@ def categorical_drift(
     """Drift of a categorical column from aligned category counts (one slot per category,
     including "other" and categories new in the current window)."""
     conf = check_confidence(confidence, "categorical_drift")
-    gen = check_rng(rng, "categorical_drift")
+    gen, seed = check_rng(rng, "categorical_drift")
     r = np.asarray(ref_counts, dtype=np.float64)
     c = np.asarray(cur_counts, dtype=np.float64)
     boot = f"basic Poisson bootstrap over category counts, {resamples} resamples"
@@ -160,7 +155,7 @@ def categorical_drift(
         est, lo, hi = poisson_bootstrap_interval(
             fn, r, c, confidence=conf, resamples=resamples, rng=gen, bounds=bounds
         )
-        measures.append(DriftMeasure(name, est, lo, hi, conf, f"{what}; {boot}", resamples, _seed(rng)))
+        measures.append(DriftMeasure(name, est, lo, hi, conf, f"{what}; {boot}", resamples, seed))
     stat, p, dof = chi2_homogeneity(r, c)
     test = DriftTest(
         "chi2", stat, p, "Pearson chi-squared, 2 x k homogeneity, no continuity correction",

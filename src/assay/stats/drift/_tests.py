@@ -49,8 +49,14 @@ def ks_from_points(
     ref_weights: npt.ArrayLike,
     cur_values: npt.ArrayLike,
     cur_weights: npt.ArrayLike | None = None,
+    *,
+    cur_sorted: bool = False,
 ) -> float:
-    """Exact KS distance between a weighted reference (sorted, unique points) and current values."""
+    """Exact KS distance between a weighted reference (sorted, unique points) and current values.
+
+    With ``cur_sorted`` (unweighted current values in ascending order) the current CDF is read by
+    a binary search of each reference point, which costs ``O(m log n)`` instead of ``O(n log m)``.
+    """
     points = np.asarray(ref_points, dtype=np.float64)
     w = np.asarray(ref_weights, dtype=np.float64)
     cur = np.asarray(cur_values, dtype=np.float64)
@@ -62,6 +68,10 @@ def ks_from_points(
     f_ref = cum / cum[-1]
     f_ref_left = (cum - w) / cum[-1]
     m = points.size
+    if cur_sorted and cw is None:
+        f_cur = np.searchsorted(cur, points, "right") / total_cur
+        f_cur_left = np.searchsorted(cur, points, "left") / total_cur
+        return float(max(np.max(np.abs(f_ref - f_cur)), np.max(np.abs(f_ref_left - f_cur_left))))
     le = np.bincount(np.searchsorted(points, cur, "left"), weights=cw, minlength=m + 1)
     lt = np.bincount(np.searchsorted(points, cur, "right"), weights=cw, minlength=m + 1)
     f_cur = np.cumsum(le)[:m] / total_cur
