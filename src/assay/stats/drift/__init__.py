@@ -13,7 +13,7 @@ counts from profiles and windows. Definitions (all documented in ``docs/monitor.
 """
 
 from assay.stats.drift._column import ColumnDriftStatistics, categorical_drift, numeric_drift
-from assay.stats.drift._interval import DriftMeasure, poisson_bootstrap_interval
+from assay.stats.drift._interval import DriftMeasure, poisson_bootstrap_interval, poisson_resamples
 from assay.stats.drift._measures import PSI_FLOOR, js_distance, psi, wasserstein_binned
 from assay.stats.drift._tests import DriftTest, chi2_homogeneity, ks_from_points, ks_p_value
 from assay.stats.drift._verdict import DriftVerdict, adjust_drift_pvalues, drift_verdict
@@ -33,6 +33,7 @@ __all__ = [
     "ks_p_value",
     "numeric_drift",
     "poisson_bootstrap_interval",
+    "poisson_resamples",
     "psi",
     "wasserstein_binned",
 ]

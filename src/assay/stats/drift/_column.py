@@ -7,7 +7,12 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.stats._checks import check_confidence, check_rng
-from assay.stats.drift._interval import DriftMeasure, FloatArray, poisson_bootstrap_interval
+from assay.stats.drift._interval import (
+    DriftMeasure,
+    FloatArray,
+    poisson_bootstrap_interval,
+    poisson_resamples,
+)
 from assay.stats.drift._measures import PSI_FLOOR, js_distance, psi, wasserstein_binned
 from assay.stats.drift._tests import DriftTest, chi2_homogeneity, ks_from_points, ks_p_value
 
@@ -102,9 +107,10 @@ def numeric_drift(
         ("js", js_c, (0.0, 1.0), "Jensen-Shannon distance, base 2, on reference deciles"),
     )
     measures = []
+    draws = (poisson_resamples(r, resamples, gen), poisson_resamples(c, resamples, gen))
     for name, fn, bounds, what in specs:
         est, lo, hi = poisson_bootstrap_interval(
-            fn, r, c, confidence=conf, resamples=resamples, rng=gen, bounds=bounds
+            fn, r, c, confidence=conf, resamples=resamples, rng=gen, bounds=bounds, draws=draws
         )
         measures.append(DriftMeasure(name, est, lo, hi, conf, f"{what}; {boot}", resamples, seed))
     n_cur = int(round(float(np.sum(c))))
@@ -148,12 +154,13 @@ def categorical_drift(
     c = np.asarray(cur_counts, dtype=np.float64)
     boot = f"basic Poisson bootstrap over category counts, {resamples} resamples"
     measures = []
+    draws = (poisson_resamples(r, resamples, gen), poisson_resamples(c, resamples, gen))
     for name, fn, bounds, what in (
         ("js", js_distance, (0.0, 1.0), "Jensen-Shannon distance, base 2, over categories"),
         ("psi", psi, (0.0, np.inf), f"PSI over categories, natural log, floor {PSI_FLOOR:g}"),
     ):
         est, lo, hi = poisson_bootstrap_interval(
-            fn, r, c, confidence=conf, resamples=resamples, rng=gen, bounds=bounds
+            fn, r, c, confidence=conf, resamples=resamples, rng=gen, bounds=bounds, draws=draws
         )
         measures.append(DriftMeasure(name, est, lo, hi, conf, f"{what}; {boot}", resamples, seed))
     stat, p, dof = chi2_homogeneity(r, c)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DriftMeasure", "poisson_bootstrap_interval"]
+__all__ = ["DriftMeasure", "poisson_bootstrap_interval", "poisson_resamples"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -45,6 +45,15 @@ class DriftMeasure:
     """Seed of the resampling when given as an integer."""
 
 
+def poisson_resamples(
+    counts: npt.ArrayLike, resamples: int, rng: np.random.Generator
+) -> FloatArray:
+    """``(resamples, k)`` Poisson bootstrap counts of one window's bins."""
+    c = np.asarray(counts, dtype=np.float64)
+    out: FloatArray = rng.poisson(c, size=(resamples, c.size)).astype(np.float64)
+    return out
+
+
 def poisson_bootstrap_interval(
     statistic: Callable[[FloatArray, FloatArray], FloatArray],
     ref_counts: npt.ArrayLike,
@@ -54,14 +63,19 @@ def poisson_bootstrap_interval(
     resamples: int,
     rng: np.random.Generator,
     bounds: tuple[float, float] = (0.0, np.inf),
+    draws: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[float, float, float]:
-    """``(estimate, low, high)`` of ``statistic(ref_counts, cur_counts)``, basic interval."""
+    """``(estimate, low, high)`` of ``statistic(ref_counts, cur_counts)``, basic interval.
+
+    ``draws`` passes resampled counts already drawn (one set shared by every distance of a
+    column, as every resampling in assay shares its weights across statistics).
+    """
     r = np.asarray(ref_counts, dtype=np.float64)
     c = np.asarray(cur_counts, dtype=np.float64)
     estimate = float(statistic(r, c))
-    r_star = rng.poisson(r, size=(resamples, r.size)).astype(np.float64)
-    c_star = rng.poisson(c, size=(resamples, c.size)).astype(np.float64)
-    values = statistic(r_star, c_star)
+    if draws is None:
+        draws = (poisson_resamples(r, resamples, rng), poisson_resamples(c, resamples, rng))
+    values = statistic(*draws)
     values = values[np.isfinite(values)]
     if values.size == 0 or not np.isfinite(estimate):
         return estimate, float("nan"), float("nan")

@@ -42,9 +42,10 @@ def psi(ref_counts: npt.ArrayLike, cur_counts: npt.ArrayLike, floor: float = PSI
 
 
 def _kl2(a: FloatArray, m: FloatArray) -> FloatArray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        terms = np.where(a > 0, a * np.log2(np.where(a > 0, a, 1.0) / np.where(m > 0, m, 1.0)), 0.0)
-    out: FloatArray = terms.sum(axis=-1)
+    positive = a > 0
+    ratio = np.divide(a, m, out=np.ones_like(a), where=positive)
+    logs = np.log2(ratio, out=np.zeros_like(a), where=positive)
+    out: FloatArray = np.sum(a * logs, axis=-1)
     return out
 
 
@@ -74,11 +75,9 @@ def wasserstein_binned(
     q = _proportions(np.asarray(cur_counts, dtype=np.float64))
     xs = np.concatenate([np.asarray(ref_support, np.float64), np.asarray(cur_support, np.float64)])
     order = np.argsort(xs, kind="stable")
-    zeros_p = np.zeros(q.shape, dtype=np.float64)
-    zeros_q = np.zeros(p.shape, dtype=np.float64)
-    mass_ref = np.concatenate([p, zeros_p], axis=-1)[..., order]
-    mass_cur = np.concatenate([zeros_q, q], axis=-1)[..., order]
     gap = np.diff(xs[order])
-    cdf_gap = np.abs(np.cumsum(mass_ref, axis=-1) - np.cumsum(mass_cur, axis=-1))[..., :-1]
-    out: FloatArray = np.sum(cdf_gap * gap, axis=-1)
+    # The CDF gap on the merged support: cumulative (reference mass - current mass).
+    signed = np.concatenate([p, -q], axis=-1)[..., order]
+    cdf_gap = np.abs(np.cumsum(signed, axis=-1)[..., :-1])
+    out: FloatArray = cdf_gap @ gap
     return out
