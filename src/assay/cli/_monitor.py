@@ -11,3 +11,9 @@ monitor_app = typer.Typer(
     "watches with error budgets, alarms that challenge the decision, Prometheus metrics.",
     no_args_is_help=True,
 )
+
+# The commands register themselves on monitor_app when their modules are imported.
+from assay.cli._monitor_drift import drift_command, profile_command  # noqa: E402
+
+monitor_app.command("profile")(profile_command)
+monitor_app.command("drift")(drift_command)

@@ -29,6 +29,7 @@ from assay.reports._html import render_html
 from assay.reports._kind import OFFLINE, ReportKind, experiment_kind
 from assay.reports._markdown import render_markdown
 from assay.reports._memo import render_memo
+from assay.reports._monitor import monitor_report_html
 from assay.reports._memo_plan import PLACEHOLDER
 from assay.reports._tables import (
     comparison_html_table,
@@ -46,6 +47,7 @@ __all__ = [
     "experiment_kind",
     "fixed_interval",
     "fixed_number",
+    "monitor_report_html",
     "render_gate_summary",
     "render_html",
     "render_junit",
