@@ -66,17 +66,17 @@ def judge_numeric(
             f"(at least {spec.min_values} each)", spec, share=share,
         )
     ref_counts = np.asarray(num.counts, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    points, weights, ref_error = sketch_points(num.kll)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ref_means = np.asarray(num.sums) / ref_counts
         cur_means = win.sums / win.counts
-    points, weights, ref_error = sketch_points(num.kll)
-    stats = numeric_drift(
-        ref_counts, win.counts, ref_means=ref_means, cur_means=cur_means, coarse_groups=num.coarse,
-        ref_scale=num.std, ks_points=points, ks_weights=weights, cur_values=win.ks_values,
-        cur_weights=win.ks_weights, cur_sorted=win.ks_sorted, n_reference=num.count,
-        rank_error=ref_error + win.rank_error, confidence=spec.confidence,
-        resamples=spec.resamples, rng=rng,
-    )
+        stats = numeric_drift(
+            ref_counts, win.counts, ref_means=ref_means, cur_means=cur_means,
+            coarse_groups=num.coarse, ref_scale=num.std, ks_points=points, ks_weights=weights,
+            cur_values=win.ks_values, cur_weights=win.ks_weights, cur_sorted=win.ks_sorted,
+            n_reference=num.count, rank_error=ref_error + win.rank_error,
+            confidence=spec.confidence, resamples=spec.resamples, rng=rng,
+        )
     quality, alarm = _quality(ref.name, share, spec)
     share_out = win.out_of_range / n_cur if n_cur else 0.0
     if win.out_of_range:

@@ -69,8 +69,9 @@ def sketch_points(kll_bytes: bytes) -> tuple[FloatArray, FloatArray, float]:
 
 def _from_sorted(ordered: FloatArray, edges: FloatArray) -> tuple[FloatArray, FloatArray]:
     bounds = np.concatenate([[0], np.searchsorted(ordered, edges, "left"), [ordered.size]])
-    csum = np.concatenate([[0.0], np.cumsum(ordered)])
-    return np.diff(bounds).astype(np.float64), np.diff(csum[bounds])
+    with np.errstate(over="ignore", invalid="ignore"):
+        csum = np.concatenate([[0.0], np.cumsum(ordered)])
+        return np.diff(bounds).astype(np.float64), np.diff(csum[bounds])
 
 
 def numeric_window(column: pa.ChunkedArray, ref: NumericSummary) -> NumericWindow:

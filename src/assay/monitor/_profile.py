@@ -65,7 +65,8 @@ def _numeric(values: npt.NDArray[np.float64], bins: NumericSummary | None) -> Nu
         edges, groups = np.asarray(bins.edges, np.float64), np.asarray(bins.coarse, np.intp)
     else:
         edges, groups = pinned_edges(ordered)
-    counts, sums = bin_counts(ordered, edges)
+    with np.errstate(over="ignore", invalid="ignore"):
+        counts, sums = bin_counts(ordered, edges)
     kll = ds.kll_doubles_sketch(KLL_K)
     if ordered.size:
         kll.update(ordered)
@@ -77,8 +78,10 @@ def _numeric(values: npt.NDArray[np.float64], bins: NumericSummary | None) -> Nu
             hll.update(float(v))
         hll_bytes = bytes(hll.serialize_compact())
     n = int(ordered.size)
-    mean = float(ordered.mean()) if n else float("nan")
-    m2 = float(np.sum((ordered - mean) ** 2)) if n else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        # Values near the float limits overflow the moments to inf; the bins stay exact.
+        mean = float(ordered.mean()) if n else float("nan")
+        m2 = float(np.sum((ordered - mean) ** 2)) if n else 0.0
     return NumericSummary(
         edges=tuple(float(e) for e in edges),
         coarse=tuple(int(g) for g in groups),
