@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assay.demo._monitor import run_monitor_example
 
 
+@pytest.mark.slow
 def test_shifted_windows_flag_age_and_unshifted_windows_raise_nothing() -> None:
     example = run_monitor_example(windows=4, shifted_windows=2, window_rows=2000, age_weight=4.0)
     unshifted = [r for _, shifted, r in example.windows if not shifted]

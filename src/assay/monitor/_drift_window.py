@@ -69,9 +69,13 @@ def sketch_points(kll_bytes: bytes) -> tuple[FloatArray, FloatArray, float]:
 
 def _from_sorted(ordered: FloatArray, edges: FloatArray) -> tuple[FloatArray, FloatArray]:
     bounds = np.concatenate([[0], np.searchsorted(ordered, edges, "left"), [ordered.size]])
+    counts = np.diff(bounds).astype(np.float64)
+    if ordered.size == 0:
+        return counts, np.zeros(counts.size)
     with np.errstate(over="ignore", invalid="ignore"):
-        csum = np.concatenate([[0.0], np.cumsum(ordered)])
-        return np.diff(bounds).astype(np.float64), np.diff(csum[bounds])
+        # One pass: each bin is a contiguous run of the sorted values (empty bins give 0).
+        sums = np.add.reduceat(ordered, np.minimum(bounds[:-1], ordered.size - 1))
+    return counts, np.where(counts > 0, sums, 0.0)
 
 
 def numeric_window(column: pa.ChunkedArray, ref: NumericSummary) -> NumericWindow:

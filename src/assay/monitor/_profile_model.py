@@ -11,6 +11,7 @@ frequent values, a frequent-items sketch and a HyperLogLog distinct count.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 __all__ = ["CategoricalSummary", "ColumnProfile", "NumericSummary", "Profile", "PROFILE_FORMAT"]
@@ -132,9 +133,9 @@ class Profile:
 
         return profile_to_bytes(self)
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        """SHA-256 of :meth:`to_bytes`: the profile's identity."""
+        """SHA-256 of :meth:`to_bytes`: the profile's identity (computed once)."""
         import hashlib
 
         return hashlib.sha256(self.to_bytes()).hexdigest()

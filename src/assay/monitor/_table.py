@@ -85,16 +85,28 @@ def numeric_values(column: pa.ChunkedArray) -> ColumnValues:
 
 
 def string_counts(column: pa.ChunkedArray) -> tuple[list[str], npt.NDArray[np.int64]]:
-    """Distinct non-null values as text and their counts (Arrow's value_counts)."""
+    """Distinct non-null values as text and their counts.
+
+    Dictionary-encoded columns are counted on their indices (one ``bincount``); other columns
+    are dictionary-encoded first. Values are returned in first-seen order of the dictionary.
+    """
     col = column
-    if pa.types.is_dictionary(col.type):
-        col = pc.cast(col, col.type.value_type)
-    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-        col = pc.cast(col, pa.string())
-    col = col.drop_null()
-    if len(col) == 0:
+    if not pa.types.is_dictionary(col.type):
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            col = pc.cast(col, pa.string())
+        col = pc.dictionary_encode(col)
+    arr = col.unify_dictionaries().combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    dictionary = arr.dictionary
+    if len(arr) == 0 or len(dictionary) == 0:
         return [], np.zeros(0, dtype=np.int64)
-    vc = pc.value_counts(col)
-    values = vc.field("values").to_pylist()
-    counts = np.asarray(vc.field("counts").to_numpy(), dtype=np.int64)
-    return [str(v) for v in values], counts
+    indices = arr.indices
+    if indices.null_count:
+        indices = indices.drop_null()
+    counts = np.bincount(np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64), minlength=len(dictionary))
+    keep = np.flatnonzero(counts)
+    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
+        dictionary = pc.cast(dictionary, pa.string())
+    values = dictionary.take(pa.array(keep)).to_pylist()
+    return [str(v) for v in values], counts[keep].astype(np.int64)
