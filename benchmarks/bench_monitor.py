@@ -123,21 +123,29 @@ def main() -> None:
         write_data(folder, rows)
         me = [sys.executable, __file__, "--worker"]
         prof = run([*me, "profile", tmp])
-        print(f"profile {rows:,} rows x 50 columns: {prof['seconds']:.2f} s, "
-              f"{rows / float(prof['seconds']):,.0f} rows/s, peak {prof['peak_mb']:.0f} MB")  # type: ignore[arg-type]
+        print(
+            f"profile {rows:,} rows x 50 columns: {prof['seconds']:.2f} s, "
+            f"{rows / float(prof['seconds']):,.0f} rows/s, peak {prof['peak_mb']:.0f} MB"
+        )  # type: ignore[arg-type]
         res = run([*me, "drift", tmp])
-        print(f"assay drift of {rows:,} x 50 against the reference profile: {res['seconds']:.2f} s, "
-              f"peak {res['peak_mb']:.0f} MB; drifted: {', '.join(res['drifted'])}")  # type: ignore[arg-type]
+        print(
+            f"assay drift of {rows:,} x 50 against the reference profile: {res['seconds']:.2f} s, "
+            f"peak {res['peak_mb']:.0f} MB; drifted: {', '.join(res['drifted'])}"
+        )  # type: ignore[arg-type]
         if rows >= 1_000_000:
             merged = run([*me, "merge", tmp])
-            print(f"merge of 1,000 window profiles (1,000 rows each): {merged['seconds']:.2f} s "
-                  f"(building them: {merged['window_seconds']:.1f} s), peak {merged['peak_mb']:.0f} MB")
+            print(
+                f"merge of 1,000 window profiles (1,000 rows each): {merged['seconds']:.2f} s "
+                f"(building them: {merged['window_seconds']:.1f} s), peak {merged['peak_mb']:.0f} MB"
+            )
         if args.evidently_python:
             ev = run([args.evidently_python, "-c", EVIDENTLY, tmp])
             ratio = float(ev["seconds"]) / float(res["seconds"])  # type: ignore[arg-type]
             print(f"Evidently DataDriftPreset: {ev['seconds']:.2f} s, peak {ev['peak_mb']:.0f} MB")
-            print(f"ratio Evidently / assay drift: {ratio:.1f}x time, "
-                  f"{float(ev['peak_mb']) / float(res['peak_mb']):.1f}x peak memory")  # type: ignore[arg-type]
+            print(
+                f"ratio Evidently / assay drift: {ratio:.1f}x time, "
+                f"{float(ev['peak_mb']) / float(res['peak_mb']):.1f}x peak memory"
+            )  # type: ignore[arg-type]
         else:
             print("Evidently DataDriftPreset: not measured (give --evidently-python)")
 

@@ -14,7 +14,9 @@ from assay.errors import ConfigError
 from assay.monitor import MonitorSpec, Profile, drift, load_monitor_spec, profile
 
 
-def _table(n: int, *, shift: float = 0.0, seed: int = 0, p: tuple[float, ...] = (0.5, 0.3, 0.2)) -> pa.Table:
+def _table(
+    n: int, *, shift: float = 0.0, seed: int = 0, p: tuple[float, ...] = (0.5, 0.3, 0.2)
+) -> pa.Table:
     rng = np.random.default_rng(seed)
     return pa.table(
         {
@@ -64,7 +66,9 @@ def test_window_profiles_give_the_table_verdicts(reference) -> None:  # type: ig
     from_table = drift(window, reference)
     on_bins = drift(profile(window, bins=reference), reference)
     assert on_bins.drifted == from_table.drifted
-    assert on_bins.column("x").measure.estimate == pytest.approx(from_table.column("x").measure.estimate)  # type: ignore[union-attr]
+    assert on_bins.column("x").measure.estimate == pytest.approx(
+        from_table.column("x").measure.estimate
+    )  # type: ignore[union-attr]
     own_bins = drift(profile(window), reference)
     assert own_bins.drifted == from_table.drifted
     assert any("estimated" in n for n in own_bins.column("x").notes)
@@ -85,7 +89,9 @@ def test_bad_windows_are_inconclusive_with_a_reason(reference) -> None:  # type:
     nulls = drift(base.set_column(0, "x", pa.nulls(3000, pa.float64())), reference)
     x = nulls.column("x")
     assert x.verdict == "inconclusive" and "no finite values" in x.reason
-    assert x.quality_alarm and nulls.verdict == "drifted"  # the missing share rose: never a silent pass
+    assert (
+        x.quality_alarm and nulls.verdict == "drifted"
+    )  # the missing share rose: never a silent pass
 
 
 def test_data_quality_in_the_same_pass(reference) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +111,9 @@ def test_data_quality_in_the_same_pass(reference) -> None:  # type: ignore[no-un
 
 def test_spec_margins_and_columns(reference, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "monitor.yaml"
-    path.write_text("margins: {wasserstein: 2.0}\nrules:\n  c: {statistic: psi, margin: 5}\nignore: [k]\n")
+    path.write_text(
+        "margins: {wasserstein: 2.0}\nrules:\n  c: {statistic: psi, margin: 5}\nignore: [k]\n"
+    )
     spec = load_monitor_spec(path)
     result = drift(_table(5000, shift=0.5, seed=2, p=(0.2, 0.3, 0.5)), reference, spec=spec)
     assert [c.column for c in result.columns] == ["x", "c"]
@@ -114,6 +122,9 @@ def test_spec_margins_and_columns(reference, tmp_path) -> None:  # type: ignore[
     bad = tmp_path / "bad.yaml"
     bad.write_text("alpha: 2\n")
     with pytest.raises(ConfigError, match="alpha"):
+        load_monitor_spec(bad)
+    bad.write_text("margins: {wasserstain: 0.2}\n")
+    with pytest.raises(ConfigError, match="wasserstain"):
         load_monitor_spec(bad)
     bad.write_text("marginz: {}\n")
     with pytest.raises(ConfigError, match="marginz"):
@@ -142,7 +153,9 @@ def _small_reference() -> Profile:
 )
 def test_odd_tables_never_crash(xs: list[float | None], cs: list[str | None]) -> None:
     n = min(len(xs), len(cs))
-    table = pa.table({"x": pa.array(xs[:n], type=pa.float64()), "c": pa.array(cs[:n], type=pa.string())})
+    table = pa.table(
+        {"x": pa.array(xs[:n], type=pa.float64()), "c": pa.array(cs[:n], type=pa.string())}
+    )
     result = drift(table, _small_reference(), spec=MonitorSpec(resamples=50))
     assert result.verdict in ("drifted", "not drifted", "inconclusive")
     assert result.column("k").verdict == "inconclusive"  # missing from the window

@@ -20,7 +20,9 @@ from assay.workflows._monitor_drift import monitor_drift
 from assay.workflows._monitor_profiles import load_profile, save_profile
 
 
-def _write(path: Path, n: int, shift: float, seed: int, extra: str = "c", new: bool = False) -> Path:
+def _write(
+    path: Path, n: int, shift: float, seed: int, extra: str = "c", new: bool = False
+) -> Path:
     rng = np.random.default_rng(seed)
     values = ["a", "b", "<script>x</script>"] if new else ["a", "b"]
     table = pa.table({"x": rng.normal(shift, 1.0, n), extra: pa.array(rng.choice(values, n))})
@@ -30,7 +32,21 @@ def _write(path: Path, n: int, shift: float, seed: int, extra: str = "c", new: b
 
 def test_profile_then_drift_exit_codes_json_and_report(home, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     ref = _write(tmp_path / "ref.parquet", 20_000, 0.0, 1)
-    assert main(["monitor", "profile", str(ref), "--name", "prod", "-o", str(tmp_path / "p.profile"), "--json"]) == 0
+    assert (
+        main(
+            [
+                "monitor",
+                "profile",
+                str(ref),
+                "--name",
+                "prod",
+                "-o",
+                str(tmp_path / "p.profile"),
+                "--json",
+            ]
+        )
+        == 0
+    )
     stored = json.loads(capsys.readouterr().out)
     assert stored["name"] == "prod" and len(stored["digest"]) == 64
     assert [c["name"] for c in stored["columns"]] == ["x", "c"]
@@ -42,7 +58,17 @@ def test_profile_then_drift_exit_codes_json_and_report(home, tmp_path, capsys) -
 
     moved = _write(tmp_path / "moved.parquet", 3000, 0.6, 3, new=True)
     report = tmp_path / "drift.html"
-    code = main(["monitor", "drift", str(moved), "--reference", str(tmp_path / "p.profile"), "--report", str(report)])
+    code = main(
+        [
+            "monitor",
+            "drift",
+            str(moved),
+            "--reference",
+            str(tmp_path / "p.profile"),
+            "--report",
+            str(report),
+        ]
+    )
     assert code == 1
     out = capsys.readouterr().out
     assert "drifted" in out and "wasserstein" in out
@@ -57,13 +83,20 @@ def test_profile_then_drift_exit_codes_json_and_report(home, tmp_path, capsys) -
 
     spec = tmp_path / "monitor.yaml"
     spec.write_text("margins: {wasserstein: 5.0, js: 0.9}\n")
-    assert main(["monitor", "drift", str(moved), "--reference", "prod", "--spec", str(spec), "--json"]) == 0
+    assert (
+        main(["monitor", "drift", str(moved), "--reference", "prod", "--spec", str(spec), "--json"])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["settings"]["margins"]["wasserstein"] == 5.0
 
 
 def test_bad_references_are_clear_errors(home, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     cur = _write(tmp_path / "cur.parquet", 100, 0.0, 5)
-    assert main(["monitor", "drift", str(cur), "--reference", "nothing-by-this-name"]) not in (0, 1, 2)
+    assert main(["monitor", "drift", str(cur), "--reference", "nothing-by-this-name"]) not in (
+        0,
+        1,
+        2,
+    )
     assert "No monitor profile is named" in capsys.readouterr().err
     bad = tmp_path / "bad.profile"
     bad.write_bytes(b'{"columns":[], "format": "assay.profile/99", "name": "x", "rows": 0}')
@@ -83,7 +116,9 @@ def test_profiles_by_name_and_digest_in_the_store(home, tmp_path) -> None:  # ty
     assert load_profile(d1, store=store) == first and d1 != d2
     with pytest.raises(NotFoundError):
         load_profile("other", store=store)
-    result = monitor_drift(_write(tmp_path / "w.parquet", 40, 20.0, 6, extra="y"), reference="ref", store=store)
+    result = monitor_drift(
+        _write(tmp_path / "w.parquet", 40, 20.0, 6, extra="y"), reference="ref", store=store
+    )
     assert result.reference_digest == d2 and result.added_columns == ("y",)
     assert "Drift of" in monitor_report_html(result)
 
@@ -93,7 +128,10 @@ def test_profile_of_a_stored_run(home, capsys) -> None:  # type: ignore[no-untyp
 
     suite = synthetic_suite(60, seed=3)
     logged = assay.log_run(synthetic_records(suite, seed=1), suite=suite, model="m@1")
-    assert main(["monitor", "profile", "--from-run", logged.run.run_id, "--name", "run-ref", "--json"]) == 0
+    assert (
+        main(["monitor", "profile", "--from-run", logged.run.run_id, "--name", "run-ref", "--json"])
+        == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     names = {c["name"] for c in doc["columns"]}
     assert "example_id" in names and doc["rows"] == 60

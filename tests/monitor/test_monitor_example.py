@@ -20,6 +20,12 @@ def test_shifted_windows_flag_age_and_unshifted_windows_raise_nothing() -> None:
         assert result.verdict == "drifted"
         assert "age" in result.drifted
     # Only age and what moves with it (marital status, relationship, the model's score) drift.
-    assert example.drifted_columns(shifted=True) <= {"age", "marital_status", "relationship", "score", "education_num"}
+    assert example.drifted_columns(shifted=True) <= {
+        "age",
+        "marital_status",
+        "relationship",
+        "score",
+        "education_num",
+    }
     assert example.drifted_columns(shifted=False) == set()
     assert "score" in example.reference.column_names

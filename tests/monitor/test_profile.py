@@ -20,7 +20,9 @@ def _table(n: int, seed: int = 0) -> pa.Table:
         {
             "x": x,
             "k": pa.array(rng.integers(0, 5, n).astype(float)).to_pylist()[:n],
-            "c": pa.array([None if i % 50 == 0 else v for i, v in enumerate(rng.choice(["a", "b", "c"], n))]),
+            "c": pa.array(
+                [None if i % 50 == 0 else v for i, v in enumerate(rng.choice(["a", "b", "c"], n))]
+            ),
             "flag": rng.random(n) < 0.3,
         }
     )
@@ -54,7 +56,10 @@ def test_inputs_pandas_parquet_csv_give_the_same_profile(tmp_path) -> None:  # t
     frame.to_csv(tmp_path / "t.csv", index=False)
     assert profile(frame, name="t") == from_arrow
     assert profile(tmp_path / "t.parquet", name="t") == from_arrow
-    assert profile(str(tmp_path / "t.csv"), name="t").column("x").numeric.counts == from_arrow.column("x").numeric.counts  # type: ignore[union-attr]
+    assert (
+        profile(str(tmp_path / "t.csv"), name="t").column("x").numeric.counts
+        == from_arrow.column("x").numeric.counts
+    )  # type: ignore[union-attr]
 
 
 def test_bytes_round_trip_and_digest_is_content() -> None:
@@ -100,7 +105,9 @@ def test_merge_on_different_bins_is_marked_estimated() -> None:
     a, b = profile(_table(3000, seed=1)), profile(_table(3000, seed=2))
     merged = merge_profiles([a, b])
     assert not merged.column("x").numeric.exact_bins  # type: ignore[union-attr]
-    assert sum(merged.column("x").numeric.counts) == pytest.approx(merged.column("x").numeric.count, abs=len(a.column("x").numeric.edges))  # type: ignore[union-attr]
+    assert sum(merged.column("x").numeric.counts) == pytest.approx(
+        merged.column("x").numeric.count, abs=len(a.column("x").numeric.edges)
+    )  # type: ignore[union-attr]
 
 
 def test_bad_profiles_and_merges_are_clear_errors() -> None:
@@ -110,7 +117,11 @@ def test_bad_profiles_and_merges_are_clear_errors() -> None:
     with pytest.raises(DataError, match="not a profile"):
         profile_from_bytes(b"\x00\x01 not json")
     with pytest.raises(DataError, match="damaged"):
-        profile_from_bytes(b'{"columns":[{"name":"x"}],"format":"' + PROFILE_FORMAT.encode() + b'","name":"n","rows":1}')
+        profile_from_bytes(
+            b'{"columns":[{"name":"x"}],"format":"'
+            + PROFILE_FORMAT.encode()
+            + b'","name":"n","rows":1}'
+        )
     with pytest.raises(DataError, match="different columns"):
         merge_profiles([p, profile(_table(500).drop(["x"]))])
     with pytest.raises(DataError, match="no profiles"):

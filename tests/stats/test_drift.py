@@ -54,10 +54,18 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, **kw: object):  # type: ignore[no
     cc, cs = _bins(cur, edges)
     with np.errstate(invalid="ignore", divide="ignore"):
         return numeric_drift(
-            rc, cc, ref_means=rs / rc, cur_means=cs / cc, coarse_groups=groups,
-            ref_scale=float(np.std(ref, ddof=1)), ks_points=np.unique(ref),
-            ks_weights=np.unique(ref, return_counts=True)[1], cur_values=cur, cur_sorted=True,
-            n_reference=ref.size, **kw,
+            rc,
+            cc,
+            ref_means=rs / rc,
+            cur_means=cs / cc,
+            coarse_groups=groups,
+            ref_scale=float(np.std(ref, ddof=1)),
+            ks_points=np.unique(ref),
+            ks_weights=np.unique(ref, return_counts=True)[1],
+            cur_values=cur,
+            cur_sorted=True,
+            n_reference=ref.size,
+            **kw,
         )
 
 
@@ -70,7 +78,9 @@ def test_ks_matches_scipy(seed: int) -> None:
     expected = ss.ks_2samp(a, b, method="asymp")
     d = ks_from_points(points, weights, b)
     assert d == pytest.approx(expected.statistic, abs=1e-12)
-    assert ks_from_points(points, weights, np.sort(b), cur_sorted=True) == pytest.approx(d, abs=1e-12)
+    assert ks_from_points(points, weights, np.sort(b), cur_sorted=True) == pytest.approx(
+        d, abs=1e-12
+    )
     assert ks_p_value(d, a.size, b.size) == pytest.approx(expected.pvalue, rel=1e-9)
 
 
@@ -92,7 +102,9 @@ def test_js_and_psi_match_independent_computations(seed: int) -> None:
     assert float(js_distance(ref, cur)) == pytest.approx(jensenshannon(ref, cur, base=2), abs=1e-12)
     assert float(psi(ref, cur)) == pytest.approx(_direct_psi(list(ref), list(cur)), rel=1e-12)
     stacked = np.vstack([cur, ref])
-    assert np.allclose(js_distance(np.vstack([ref, cur]), stacked), [js_distance(ref, cur), js_distance(cur, ref)])
+    assert np.allclose(
+        js_distance(np.vstack([ref, cur]), stacked), [js_distance(ref, cur), js_distance(cur, ref)]
+    )
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -143,7 +155,9 @@ def test_results_state_their_methods_and_seed() -> None:
     assert names == ["wasserstein", "psi", "js", "ks"]
     boot = result.measure("psi")
     assert boot.resamples == 100 and boot.seed == 5
-    assert "natural log" in boot.method and "floor 0.0001" in boot.method and "deciles" in boot.method
+    assert (
+        "natural log" in boot.method and "floor 0.0001" in boot.method and "deciles" in boot.method
+    )
     assert "reference std" in result.measure("wasserstein").method
     assert "Smirnov" in result.test.method
 
@@ -162,10 +176,14 @@ def test_sketch_rank_error_widens_ks_and_makes_the_p_value_conservative() -> Non
     sketched = _numeric(a, b, rng=0, rank_error=0.02)
     assert sketched.test.statistic == exact.test.statistic
     assert sketched.test.p_value > exact.test.p_value
-    assert sketched.test.p_value == pytest.approx(ks_p_value(exact.test.statistic - 0.02, 3000, 3000))
-    assert sketched.measure("ks").high - sketched.measure("ks").low == pytest.approx(
-        exact.measure("ks").high - exact.measure("ks").low + 0.04, abs=1e-9
-    ) or sketched.measure("ks").low == 0.0
+    assert sketched.test.p_value == pytest.approx(
+        ks_p_value(exact.test.statistic - 0.02, 3000, 3000)
+    )
+    assert (
+        sketched.measure("ks").high - sketched.measure("ks").low
+        == pytest.approx(exact.measure("ks").high - exact.measure("ks").low + 0.04, abs=1e-9)
+        or sketched.measure("ks").low == 0.0
+    )
     assert "rank error" in sketched.test.method
 
 

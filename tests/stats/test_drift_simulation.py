@@ -35,9 +35,18 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, **kw: object):  # type: ignore[no
     (rc, rs), (cc, cs) = bins(ref), bins(cur)
     with np.errstate(invalid="ignore", divide="ignore"):
         return numeric_drift(
-            rc, cc, ref_means=rs / rc, cur_means=cs / cc, coarse_groups=groups,
-            ref_scale=float(np.std(ref, ddof=1)), ks_points=ref, ks_weights=np.ones(ref.size),
-            cur_values=cur, cur_sorted=True, n_reference=ref.size, **kw,
+            rc,
+            cc,
+            ref_means=rs / rc,
+            cur_means=cs / cc,
+            coarse_groups=groups,
+            ref_scale=float(np.std(ref, ddof=1)),
+            ks_points=ref,
+            ks_weights=np.ones(ref.size),
+            cur_values=cur,
+            cur_sorted=True,
+            n_reference=ref.size,
+            **kw,
         )
 
 
@@ -58,7 +67,12 @@ def test_numeric_intervals_cover_the_population_distance() -> None:
             "wasserstein": shift,
             "psi": float(psi(p, q)),
             "js": float(js_distance(p, q)),
-            "ks": float(np.max(norm.cdf(np.linspace(-6, 6, 20001)) - norm.cdf(np.linspace(-6, 6, 20001) - shift))),
+            "ks": float(
+                np.max(
+                    norm.cdf(np.linspace(-6, 6, 20001))
+                    - norm.cdf(np.linspace(-6, 6, 20001) - shift)
+                )
+            ),
         }
         for m in result.measures:
             hits[m.name] += m.low <= target[m.name] <= m.high
@@ -114,11 +128,15 @@ def test_verdicts_of_50_unchanged_columns_keep_the_false_alarm_rate() -> None:
     for window in range(windows):
         rows, ps = [], []
         for j in range(50):
-            result = _numeric(rng.normal(size=3000), rng.normal(size=500), rng=window * 50 + j, resamples=100)
+            result = _numeric(
+                rng.normal(size=3000), rng.normal(size=500), rng=window * 50 + j, resamples=100
+            )
             w = result.measure("wasserstein")
             rows.append((w.low, w.high))
             ps.append(result.test.p_value)
         adjusted = adjust_drift_pvalues(ps, 0.05)
-        verdicts = [drift_verdict(lo, hi, 0.1, p, 0.05) for (lo, hi), p in zip(rows, adjusted, strict=True)]
+        verdicts = [
+            drift_verdict(lo, hi, 0.1, p, 0.05) for (lo, hi), p in zip(rows, adjusted, strict=True)
+        ]
         alarms += "drifted" in verdicts
     assert alarms / windows <= 0.05 + 2 * (0.05 * 0.95 / windows) ** 0.5

@@ -34,14 +34,19 @@ def _note(row: ColumnDrift) -> str:
 
 def profile_command(
     data: Annotated[
-        Path | None, typer.Argument(help="Table to profile: Parquet, CSV or JSONL.", show_default=False)
+        Path | None,
+        typer.Argument(help="Table to profile: Parquet, CSV or JSONL.", show_default=False),
     ] = None,
-    name: Annotated[str, typer.Option("--name", help="Name to store the profile under.")] = "reference",
+    name: Annotated[
+        str, typer.Option("--name", help="Name to store the profile under.")
+    ] = "reference",
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Also write the profile's bytes to this file.")
+        Path | None,
+        typer.Option("-o", "--output", help="Also write the profile's bytes to this file."),
     ] = None,
     from_run: Annotated[
-        str | None, typer.Option("--from-run", help="Profile a stored run's records instead of DATA.")
+        str | None,
+        typer.Option("--from-run", help="Profile a stored run's records instead of DATA."),
     ] = None,
     db: DbOption = None,
     format_: FormatOption = None,
@@ -55,15 +60,27 @@ def profile_command(
 
     if (data is None) == (from_run is None):
         raise ConfigError("give either DATA (a table file) or --from-run RUN, not both or neither")
-    stored = monitor_profile(data, name=name, output=output, from_run=from_run, store=assay.open_store(db))
+    stored = monitor_profile(
+        data, name=name, output=output, from_run=from_run, store=assay.open_store(db)
+    )
     prof = stored.profile
     if json:
         emit_json(
             {
-                "name": stored.name, "digest": stored.digest, "rows": prof.rows, "output": stored.output,
+                "name": stored.name,
+                "digest": stored.digest,
+                "rows": prof.rows,
+                "output": stored.output,
                 "columns": [
-                    {"name": c.name, "kind": c.kind, "dtype": c.dtype, "rows": c.rows, "nulls": c.nulls,
-                     "nan": c.nan, "inf": c.inf}
+                    {
+                        "name": c.name,
+                        "kind": c.kind,
+                        "dtype": c.dtype,
+                        "rows": c.rows,
+                        "nulls": c.nulls,
+                        "nan": c.nan,
+                        "inf": c.inf,
+                    }
                     for c in prof.columns
                 ],
             }
@@ -71,26 +88,55 @@ def profile_command(
         return
     table = new_table(
         f"profile {stored.name} ({stored.digest[:12]}), {prof.rows} rows",
-        ["column", "kind", "type", "nulls", "NaN", "inf", "mean", "std", "min", "max", "categories"],
+        [
+            "column",
+            "kind",
+            "type",
+            "nulls",
+            "NaN",
+            "inf",
+            "mean",
+            "std",
+            "min",
+            "max",
+            "categories",
+        ],
         numbers=["nulls", "NaN", "inf", "mean", "std", "min", "max", "categories"],
     )
     for c in prof.columns:
         num, cat = c.numeric, c.categorical
         table.add_row(
-            safe(c.name), c.kind, safe(c.dtype), str(c.nulls), str(c.nan), str(c.inf),
-            _n(num.mean) if num else "", _n(num.std) if num else "", _n(num.minimum) if num else "",
-            _n(num.maximum) if num else "", str(len(cat.categories)) if cat else "",
+            safe(c.name),
+            c.kind,
+            safe(c.dtype),
+            str(c.nulls),
+            str(c.nan),
+            str(c.inf),
+            _n(num.mean) if num else "",
+            _n(num.std) if num else "",
+            _n(num.minimum) if num else "",
+            _n(num.maximum) if num else "",
+            str(len(cat.categories)) if cat else "",
         )
     console.print(table)
 
 
 def drift_command(
-    current: Annotated[Path, typer.Argument(help="Current window: a table file or a profile file.")],
-    reference: Annotated[
-        str, typer.Option("--reference", help="Reference profile: stored name, digest, or a profile file.")
+    current: Annotated[
+        Path, typer.Argument(help="Current window: a table file or a profile file.")
     ],
-    spec: Annotated[Path | None, typer.Option("--spec", help="Monitor spec (YAML): margins, columns, levels.")] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Write the HTML monitor report here.")] = None,
+    reference: Annotated[
+        str,
+        typer.Option(
+            "--reference", help="Reference profile: stored name, digest, or a profile file."
+        ),
+    ],
+    spec: Annotated[
+        Path | None, typer.Option("--spec", help="Monitor spec (YAML): margins, columns, levels.")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the HTML monitor report here.")
+    ] = None,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -107,19 +153,37 @@ def drift_command(
     else:
         table = new_table(
             f"drift of {result.current} against {result.reference}: {result.verdict}",
-            ["column", "verdict", "distance", "estimate", "interval", "margin", "test", "BH p", "quality"],
+            [
+                "column",
+                "verdict",
+                "distance",
+                "estimate",
+                "interval",
+                "margin",
+                "test",
+                "BH p",
+                "quality",
+            ],
             numbers=["estimate", "interval", "margin", "BH p"],
         )
         for r in result.columns:
             m = r.measure
             table.add_row(
-                safe(r.column), r.verdict, r.statistic, _n(m.estimate) if m else "—",
-                f"[{_n(m.low)}, {_n(m.high)}]" if m else "—", f"{r.margin:g}",
-                r.test.name if r.test else "—", _n(r.adjusted_p), _note(r),
+                safe(r.column),
+                r.verdict,
+                r.statistic,
+                _n(m.estimate) if m else "—",
+                f"[{_n(m.low)}, {_n(m.high)}]" if m else "—",
+                f"{r.margin:g}",
+                r.test.name if r.test else "—",
+                _n(r.adjusted_p),
+                _note(r),
             )
         console.print(table)
         if result.added_columns:
-            console.print(f"not in the reference (not judged): {safe(', '.join(result.added_columns))}")
+            console.print(
+                f"not in the reference (not judged): {safe(', '.join(result.added_columns))}"
+            )
         if report is not None:
             console.print(f"report: {safe(str(report))}")
     raise typer.Exit(DRIFT_EXIT_CODES[result.verdict])

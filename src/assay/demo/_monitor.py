@@ -63,7 +63,9 @@ def run_monitor_example(
     results = []
     for i in range(windows + shifted_windows):
         shifted = i >= windows
-        rows = rng.choice(len(scored), size=window_rows, replace=False, p=weights if shifted else None)
+        rows = rng.choice(
+            len(scored), size=window_rows, replace=False, p=weights if shifted else None
+        )
         label = f"{'shifted' if shifted else 'window'} {i + 1}"
         window = scored.iloc[np.sort(rows)].reset_index(drop=True)
         results.append((label, shifted, drift(window, reference, spec=spec, name=label)))

@@ -10,13 +10,19 @@ columns the reference lacks) raise a ConfigError or DataError.
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 
 from assay.errors import ConfigError
-from assay.monitor._drift_judge import inconclusive, judge_categorical, judge_numeric, missing_share, with_verdict
+from assay.monitor._drift_judge import (
+    inconclusive,
+    judge_categorical,
+    judge_numeric,
+    missing_share,
+    with_verdict,
+)
 from assay.monitor._drift_model import ColumnDrift, DriftResult
 from assay.monitor._drift_window import (
     categorical_window,
@@ -38,9 +44,7 @@ def _column_rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
 
 
-def _judge(
-    ref: ColumnProfile, current: pa.Table | Profile, spec: MonitorSpec
-) -> ColumnDrift:
+def _judge(ref: ColumnProfile, current: pa.Table | Profile, spec: MonitorSpec) -> ColumnDrift:
     name = ref.name
     if isinstance(current, Profile):
         cur_col = current.column(name)
@@ -50,12 +54,17 @@ def _judge(
         cur_kind, cur_dtype, rows = column_kind(column.type), str(column.type), len(column)
     if ref.kind == "unsupported":
         return inconclusive(name, ref.kind, f"type {ref.dtype} is not profiled (counts only)", spec)
-    if cur_kind != ref.kind:
-        if not (ref.kind == "numeric" and cur_dtype == "null") and not (rows and cur_dtype == "null"):
-            return inconclusive(
-                name, ref.kind,
-                f"type changed: reference {ref.dtype} ({ref.kind}), window {cur_dtype} ({cur_kind})", spec,
-            )
+    if (
+        cur_kind != ref.kind
+        and not (ref.kind == "numeric" and cur_dtype == "null")
+        and not (rows and cur_dtype == "null")
+    ):
+        return inconclusive(
+            name,
+            ref.kind,
+            f"type changed: reference {ref.dtype} ({ref.kind}), window {cur_dtype} ({cur_kind})",
+            spec,
+        )
     if rows == 0:
         return inconclusive(name, ref.kind, "the current window is empty", spec)
     rng = _column_rng(spec.seed, name)
@@ -67,7 +76,9 @@ def _judge(
             win = numeric_window(current.column(name), ref.numeric)
         if win.n == 0:
             share = missing_share(ref, win.rows, win.missing, spec.confidence)
-            return inconclusive(name, ref.kind, "no finite values in the current window", spec, share=share)
+            return inconclusive(
+                name, ref.kind, "no finite values in the current window", spec, share=share
+            )
         return judge_numeric(ref, win, spec, rng)
     cwin = (
         categorical_window_from_profile(current.column(name))
@@ -76,7 +87,9 @@ def _judge(
     )
     if cwin.counts.sum() + cwin.other == 0:
         share = missing_share(ref, cwin.rows, cwin.missing, spec.confidence)
-        return inconclusive(name, ref.kind, "no non-null values in the current window", spec, share=share)
+        return inconclusive(
+            name, ref.kind, "no non-null values in the current window", spec, share=share
+        )
     return judge_categorical(ref, cwin, spec, rng)
 
 
@@ -106,6 +119,7 @@ def drift(
         )
     watched = [c for c in watched if c not in spec.ignore]
     rows: list[ColumnDrift] = []
+    verdict: Literal["drifted", "not drifted", "inconclusive"]
     for col in watched:
         ref_col = ref.column(col)
         if col not in cur_names:
@@ -123,8 +137,15 @@ def drift(
         verdict = "not drifted"
     added = tuple(c for c in cur_names if c not in ref.column_names and c not in spec.ignore)
     return DriftResult(
-        reference=ref.name, reference_digest=ref.digest, current=name, rows_reference=ref.rows,
-        rows_current=cur.rows if isinstance(cur, Profile) else cur.num_rows, columns=tuple(rows),
-        verdict=verdict, confidence=spec.confidence, alpha=spec.alpha, added_columns=added,
+        reference=ref.name,
+        reference_digest=ref.digest,
+        current=name,
+        rows_reference=ref.rows,
+        rows_current=cur.rows if isinstance(cur, Profile) else cur.num_rows,
+        columns=tuple(rows),
+        verdict=verdict,
+        confidence=spec.confidence,
+        alpha=spec.alpha,
+        added_columns=added,
         settings=spec.model_dump(mode="json"),
     )

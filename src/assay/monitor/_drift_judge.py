@@ -47,7 +47,15 @@ def inconclusive(
     stat, margin = spec.rule(name, kind)
     quality, alarm = _quality(name, share, spec) if share is not None else ((), False)
     return ColumnDrift(
-        name, kind, "inconclusive", stat, margin, reason, missing=share, quality=quality, quality_alarm=alarm
+        name,
+        kind,
+        "inconclusive",
+        stat,
+        margin,
+        reason,
+        missing=share,
+        quality=quality,
+        quality_alarm=alarm,
     )
 
 
@@ -61,9 +69,12 @@ def judge_numeric(
     n_cur = win.n
     if min(num.count, n_cur) < spec.min_values:
         return inconclusive(
-            ref.name, "numeric",
+            ref.name,
+            "numeric",
             f"too few values to judge: {num.count} in the reference, {n_cur} in the window "
-            f"(at least {spec.min_values} each)", spec, share=share,
+            f"(at least {spec.min_values} each)",
+            spec,
+            share=share,
         )
     ref_counts = np.asarray(num.counts, dtype=np.float64)
     points, weights, ref_error = sketch_points(num.kll)
@@ -71,11 +82,22 @@ def judge_numeric(
         ref_means = np.asarray(num.sums) / ref_counts
         cur_means = win.sums / win.counts
         stats = numeric_drift(
-            ref_counts, win.counts, ref_means=ref_means, cur_means=cur_means,
-            coarse_groups=num.coarse, ref_scale=num.std, ks_points=points, ks_weights=weights,
-            cur_values=win.ks_values, cur_weights=win.ks_weights, cur_sorted=win.ks_sorted,
-            n_reference=num.count, rank_error=ref_error + win.rank_error,
-            confidence=spec.confidence, resamples=spec.resamples, rng=rng,
+            ref_counts,
+            win.counts,
+            ref_means=ref_means,
+            cur_means=cur_means,
+            coarse_groups=num.coarse,
+            ref_scale=num.std,
+            ks_points=points,
+            ks_weights=weights,
+            cur_values=win.ks_values,
+            cur_weights=win.ks_weights,
+            cur_sorted=win.ks_sorted,
+            n_reference=num.count,
+            rank_error=ref_error + win.rank_error,
+            confidence=spec.confidence,
+            resamples=spec.resamples,
+            rng=rng,
         )
     quality, alarm = _quality(ref.name, share, spec)
     share_out = win.out_of_range / n_cur if n_cur else 0.0
@@ -88,10 +110,24 @@ def judge_numeric(
         quality += (f"{win.inf} infinite values (the reference has none)",)
     stat, margin = spec.rule(ref.name, "numeric")
     return ColumnDrift(
-        ref.name, "numeric", "inconclusive", stat, margin, "", stats.measures, stats.test,
-        n_reference=num.count, n_current=n_cur, missing=share, out_of_range=win.out_of_range,
-        out_of_range_share=share_out, quality=quality, quality_alarm=alarm,
-        notes=stats.notes + win.notes + (() if num.exact_bins else ("reference bins estimated from its sketch",)),
+        ref.name,
+        "numeric",
+        "inconclusive",
+        stat,
+        margin,
+        "",
+        stats.measures,
+        stats.test,
+        n_reference=num.count,
+        n_current=n_cur,
+        missing=share,
+        out_of_range=win.out_of_range,
+        out_of_range_share=share_out,
+        quality=quality,
+        quality_alarm=alarm,
+        notes=stats.notes
+        + win.notes
+        + (() if num.exact_bins else ("reference bins estimated from its sketch",)),
     )
 
 
@@ -106,9 +142,12 @@ def judge_categorical(
     n_cur = int(win.counts.sum()) + win.other
     if min(n_ref, n_cur) < spec.min_values:
         return inconclusive(
-            ref.name, "categorical",
+            ref.name,
+            "categorical",
             f"too few values to judge: {n_ref} in the reference, {n_cur} in the window "
-            f"(at least {spec.min_values} each)", spec, share=share,
+            f"(at least {spec.min_values} each)",
+            spec,
+            share=share,
         )
     slot = {c: i for i, c in enumerate(cat.categories)}
     k = len(cat.categories)
@@ -127,18 +166,33 @@ def judge_categorical(
         cur_vec[k + 1] += float(unseen_counts.sum())
         cur_vec[k] += win.other
         new = [unseen[i] for i in np.argsort(-unseen_counts, kind="stable")]
-    stats = categorical_drift(ref_vec, cur_vec, confidence=spec.confidence, resamples=spec.resamples, rng=rng)
+    stats = categorical_drift(
+        ref_vec, cur_vec, confidence=spec.confidence, resamples=spec.resamples, rng=rng
+    )
     quality, alarm = _quality(ref.name, share, spec)
     n_new = int(cur_vec[k + 1])
     if new:
         listed = ", ".join(repr(v[:40]) for v in new[:5])
-        quality += (f"{len(new)} new categories ({n_new} values): {listed}{' ...' if len(new) > 5 else ''}",)
+        quality += (
+            f"{len(new)} new categories ({n_new} values): {listed}{' ...' if len(new) > 5 else ''}",
+        )
     stat, margin = spec.rule(ref.name, "categorical")
     return ColumnDrift(
-        ref.name, "categorical", "inconclusive", stat, margin, "", stats.measures, stats.test,
-        n_reference=n_ref, n_current=n_cur, missing=share,
-        new_categories=tuple(v[:200] for v in new[:MAX_NEW_LISTED]), n_new_categories=n_new,
-        quality=quality, quality_alarm=alarm,
+        ref.name,
+        "categorical",
+        "inconclusive",
+        stat,
+        margin,
+        "",
+        stats.measures,
+        stats.test,
+        n_reference=n_ref,
+        n_current=n_cur,
+        missing=share,
+        new_categories=tuple(v[:200] for v in new[:MAX_NEW_LISTED]),
+        n_new_categories=n_new,
+        quality=quality,
+        quality_alarm=alarm,
     )
 
 

@@ -118,7 +118,8 @@ class DriftResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (NaN and infinities become None)."""
-        return _clean(asdict(self))
+        out: dict[str, Any] = _clean(asdict(self))
+        return out
 
 
 def _clean(value: Any) -> Any:

@@ -18,7 +18,13 @@ from assay.monitor._profile import _ds
 from assay.monitor._profile_model import ColumnProfile, NumericSummary
 from assay.monitor._table import numeric_values, string_counts
 
-__all__ = ["CategoricalWindow", "NumericWindow", "categorical_window", "numeric_window", "sketch_points"]
+__all__ = [
+    "CategoricalWindow",
+    "NumericWindow",
+    "categorical_window",
+    "numeric_window",
+    "sketch_points",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -41,7 +47,7 @@ class NumericWindow:
 
     @property
     def n(self) -> int:
-        return int(round(float(self.counts.sum())))
+        return round(float(self.counts.sum()))
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def sketch_points(kll_bytes: bytes) -> tuple[FloatArray, FloatArray, float]:
         return np.empty(0), np.empty(0), 0.0
     pairs = np.asarray(list(sk), dtype=np.float64).reshape(-1, 2)
     items, inverse = np.unique(pairs[:, 0], return_inverse=True)
-    weights = np.bincount(inverse, weights=pairs[:, 1])
+    weights = np.bincount(inverse, weights=pairs[:, 1]).astype(np.float64)
     error = float(sk.normalized_rank_error(False)) if sk.is_estimation_mode() else 0.0
     return items, weights, error
 
@@ -87,7 +93,9 @@ def numeric_window(column: pa.ChunkedArray, ref: NumericSummary) -> NumericWindo
     if ordered.size and ref.count:
         out = int(np.searchsorted(ordered, ref.minimum, "left"))
         out += int(ordered.size - np.searchsorted(ordered, ref.maximum, "right"))
-    return NumericWindow(v.rows, v.nulls + v.nan, v.inf, counts, sums, ordered, None, True, 0.0, out)
+    return NumericWindow(
+        v.rows, v.nulls + v.nan, v.inf, counts, sums, ordered, None, True, 0.0, out
+    )
 
 
 def numeric_window_from_profile(col: ColumnProfile, ref: NumericSummary) -> NumericWindow:
@@ -101,21 +109,41 @@ def numeric_window_from_profile(col: ColumnProfile, ref: NumericSummary) -> Nume
         sums = np.asarray(cur.sums, dtype=np.float64)
     else:
         sk = _ds().kll_doubles_sketch.deserialize(cur.kll)
-        pmf = np.asarray(sk.get_pmf(list(ref.edges)), dtype=np.float64) if cur.count else np.zeros(len(ref.edges) + 1)
+        pmf = (
+            np.asarray(sk.get_pmf(list(ref.edges)), dtype=np.float64)
+            if cur.count
+            else np.zeros(len(ref.edges) + 1)
+        )
         counts = pmf * cur.count
         ranks = np.clip(np.cumsum(pmf) - pmf / 2.0, 0.0, 1.0)
-        mids = np.asarray(sk.get_quantiles(list(ranks)), dtype=np.float64) if cur.count else np.zeros(pmf.size)
+        mids = (
+            np.asarray(sk.get_quantiles(list(ranks)), dtype=np.float64)
+            if cur.count
+            else np.zeros(pmf.size)
+        )
         sums = counts * mids
-        notes.append("current bins estimated from its KLL sketch (profile not built on the reference bins)")
+        notes.append(
+            "current bins estimated from its KLL sketch (profile not built on the reference bins)"
+        )
     out = 0
     if cur.count and ref.count and (cur.minimum < ref.minimum or cur.maximum > ref.maximum):
         sk = _ds().kll_doubles_sketch.deserialize(cur.kll)
         below = sk.get_cdf([ref.minimum], False)[0] if cur.minimum < ref.minimum else 0.0
         above = 1.0 - sk.get_cdf([ref.maximum], True)[0] if cur.maximum > ref.maximum else 0.0
-        out = max(int(round((below + above) * cur.count)), 1)
+        out = max(round((below + above) * cur.count), 1)
         notes.append("out-of-range count estimated from the window's KLL sketch")
     return NumericWindow(
-        col.rows, col.missing, col.inf, counts, sums, items, weights, False, error, out, tuple(notes)
+        col.rows,
+        col.missing,
+        col.inf,
+        counts,
+        sums,
+        items,
+        weights,
+        False,
+        error,
+        out,
+        tuple(notes),
     )
 
 
@@ -130,5 +158,9 @@ def categorical_window_from_profile(col: ColumnProfile) -> CategoricalWindow:
     cat = col.categorical
     assert cat is not None
     return CategoricalWindow(
-        col.rows, col.missing, list(cat.categories), np.asarray(cat.counts, dtype=np.int64), cat.other
+        col.rows,
+        col.missing,
+        list(cat.categories),
+        np.asarray(cat.counts, dtype=np.int64),
+        cat.other,
     )

@@ -32,7 +32,9 @@ def _ds() -> Any:
     return require("datasketches", "monitor", feature="monitor profiles")
 
 
-def pinned_edges(sorted_finite: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+def pinned_edges(
+    sorted_finite: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
     """Percentile edges of a sorted sample and each fine bin's decile group."""
     if sorted_finite.size == 0:
         return np.empty(0), np.zeros(1, dtype=np.intp)
@@ -42,7 +44,9 @@ def pinned_edges(sorted_finite: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np
     return edges, coarse_groups(edges, deciles)
 
 
-def coarse_groups(edges: npt.NDArray[np.float64], deciles: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+def coarse_groups(
+    edges: npt.NDArray[np.float64], deciles: npt.NDArray[np.float64]
+) -> npt.NDArray[np.intp]:
     """For each fine bin (``len(edges) + 1``), the index of the decile bin containing it."""
     lower = np.concatenate([[-np.inf], edges])
     return np.searchsorted(deciles, lower, side="right").astype(np.intp)
@@ -54,7 +58,7 @@ def bin_counts(
     """Counts and value sums of ``finite`` in the bins of ``edges`` (one searchsorted)."""
     idx = np.searchsorted(edges, finite, side="right")
     counts = np.bincount(idx, minlength=edges.size + 1).astype(np.int64)
-    sums = np.bincount(idx, weights=finite, minlength=edges.size + 1)
+    sums = np.bincount(idx, weights=finite, minlength=edges.size + 1).astype(np.float64)
     return counts, sums
 
 
@@ -98,7 +102,9 @@ def _numeric(values: npt.NDArray[np.float64], bins: NumericSummary | None) -> Nu
     )
 
 
-def categorical_summary(values: list[str], counts: npt.NDArray[np.int64], max_categories: int) -> CategoricalSummary:
+def categorical_summary(
+    values: list[str], counts: npt.NDArray[np.int64], max_categories: int
+) -> CategoricalSummary:
     """Exact top counts, the rest as "other", and the two sketches."""
     ds = _ds()
     order = sorted(range(len(values)), key=lambda i: (-int(counts[i]), values[i]))
@@ -118,7 +124,10 @@ def categorical_summary(values: list[str], counts: npt.NDArray[np.int64], max_ca
 
 
 def profile_column(
-    name: str, column: pa.ChunkedArray, bins: ColumnProfile | None = None, max_categories: int = MAX_CATEGORIES
+    name: str,
+    column: pa.ChunkedArray,
+    bins: ColumnProfile | None = None,
+    max_categories: int = MAX_CATEGORIES,
 ) -> ColumnProfile:
     """The profile of one column (on ``bins``' edges when given and numeric)."""
     kind = column_kind(column.type)
@@ -126,11 +135,15 @@ def profile_column(
     if kind == "numeric":
         v = numeric_values(column)
         ref = bins.numeric if bins is not None and bins.kind == "numeric" else None
-        return ColumnProfile(name, kind, dtype, v.rows, v.nulls, v.nan, v.inf, numeric=_numeric(v.finite, ref))
+        return ColumnProfile(
+            name, kind, dtype, v.rows, v.nulls, v.nan, v.inf, numeric=_numeric(v.finite, ref)
+        )
     if kind == "categorical":
         values, counts = string_counts(column)
         summary = categorical_summary(values, counts, max_categories)
-        return ColumnProfile(name, kind, dtype, len(column), column.null_count, 0, 0, categorical=summary)
+        return ColumnProfile(
+            name, kind, dtype, len(column), column.null_count, 0, 0, categorical=summary
+        )
     return ColumnProfile(name, kind, dtype, len(column), column.null_count, 0, 0)
 
 

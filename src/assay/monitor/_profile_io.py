@@ -57,7 +57,11 @@ def _b64(value: Any, where: str) -> bytes | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise DataError(f"profile field {where} is not base64 text", expected="base64", found=type(value).__name__)
+        raise DataError(
+            f"profile field {where} is not base64 text",
+            expected="base64",
+            found=type(value).__name__,
+        )
     return base64.b64decode(value.encode("ascii"), validate=True)
 
 
@@ -110,10 +114,17 @@ def profile_from_bytes(raw: bytes, *, source: str = "profile") -> Profile:
             where = f"columns[{i}]"
             columns.append(
                 ColumnProfile(
-                    name=str(c["name"]), kind=c["kind"], dtype=str(c["dtype"]), rows=int(c["rows"]),
-                    nulls=int(c["nulls"]), nan=int(c["nan"]), inf=int(c["inf"]),
+                    name=str(c["name"]),
+                    kind=c["kind"],
+                    dtype=str(c["dtype"]),
+                    rows=int(c["rows"]),
+                    nulls=int(c["nulls"]),
+                    nan=int(c["nan"]),
+                    inf=int(c["inf"]),
                     numeric=None if c.get("numeric") is None else _numeric(c["numeric"], where),
-                    categorical=None if c.get("categorical") is None else _categorical(c["categorical"], where),
+                    categorical=None
+                    if c.get("categorical") is None
+                    else _categorical(c["categorical"], where),
                 )
             )
         return Profile(name=str(doc["name"]), rows=int(doc["rows"]), columns=tuple(columns))
@@ -144,7 +155,11 @@ def _merge_numeric(parts: list[NumericSummary]) -> NumericSummary:
     else:
         pmf = np.asarray(kll.get_pmf(list(edges)) if edges and n else [1.0] * (len(edges) + 1))
         counts = np.rint(pmf * n)
-        mids = kll.get_quantiles(list(np.clip(np.cumsum(pmf) - pmf / 2, 0, 1))) if n else [0.0] * pmf.size
+        mids = (
+            kll.get_quantiles(list(np.clip(np.cumsum(pmf) - pmf / 2, 0, 1)))
+            if n
+            else [0.0] * pmf.size
+        )
         sums = counts * np.asarray(mids, dtype=np.float64)
         exact = False
     hll: bytes | None = None
@@ -156,10 +171,18 @@ def _merge_numeric(parts: list[NumericSummary]) -> NumericSummary:
     mins = [p.minimum for p in parts if p.count]
     maxs = [p.maximum for p in parts if p.count]
     return NumericSummary(
-        edges=edges, coarse=parts[0].coarse, counts=tuple(int(c) for c in counts),
-        sums=tuple(float(s) for s in sums), exact_bins=exact, count=n,
-        mean=mean if n else float("nan"), m2=m2, minimum=min(mins) if mins else float("nan"),
-        maximum=max(maxs) if maxs else float("nan"), kll=bytes(kll.serialize()), hll=hll,
+        edges=edges,
+        coarse=parts[0].coarse,
+        counts=tuple(int(c) for c in counts),
+        sums=tuple(float(s) for s in sums),
+        exact_bins=exact,
+        count=n,
+        mean=mean if n else float("nan"),
+        m2=m2,
+        minimum=min(mins) if mins else float("nan"),
+        maximum=max(maxs) if maxs else float("nan"),
+        kll=bytes(kll.serialize()),
+        hll=hll,
     )
 
 
@@ -179,9 +202,11 @@ def _merge_categorical(parts: list[CategoricalSummary]) -> CategoricalSummary:
             freq.merge(ds.frequent_strings_sketch.deserialize(p.frequent))
         union.update(ds.hll_sketch.deserialize(p.hll))
     return CategoricalSummary(
-        categories=tuple(kept), counts=tuple(totals[k] for k in kept),
+        categories=tuple(kept),
+        counts=tuple(totals[k] for k in kept),
         other=sum(p.other for p in parts) + sum(totals[k] for k in order[limit:]),
-        frequent=bytes(freq.serialize()), hll=bytes(union.get_result().serialize_compact()),
+        frequent=bytes(freq.serialize()),
+        hll=bytes(union.get_result().serialize_compact()),
     )
 
 
@@ -192,25 +217,40 @@ def merge_profiles(profiles: Sequence[Profile], *, name: str | None = None) -> P
     first = profiles[0]
     for p in profiles[1:]:
         if p.format != first.format:
-            raise DataError(f"profiles of formats {first.format!r} and {p.format!r} cannot be merged")
+            raise DataError(
+                f"profiles of formats {first.format!r} and {p.format!r} cannot be merged"
+            )
         if p.column_names != first.column_names:
             raise DataError(
                 "profiles with different columns cannot be merged",
-                expected=", ".join(first.column_names)[:200], found=", ".join(p.column_names)[:200],
+                expected=", ".join(first.column_names)[:200],
+                found=", ".join(p.column_names)[:200],
             )
     columns = []
     for i, col in enumerate(first.columns):
         parts = [p.columns[i] for p in profiles]
         kinds = {c.kind for c in parts}
         if len(kinds) > 1:
-            raise DataError(f"column {col.name!r} has different kinds across profiles: {sorted(kinds)}")
+            raise DataError(
+                f"column {col.name!r} has different kinds across profiles: {sorted(kinds)}"
+            )
         merged = replace(
-            col, rows=sum(c.rows for c in parts), nulls=sum(c.nulls for c in parts),
-            nan=sum(c.nan for c in parts), inf=sum(c.inf for c in parts),
+            col,
+            rows=sum(c.rows for c in parts),
+            nulls=sum(c.nulls for c in parts),
+            nan=sum(c.nan for c in parts),
+            inf=sum(c.inf for c in parts),
         )
         if col.kind == "numeric":
-            merged = replace(merged, numeric=_merge_numeric([c.numeric for c in parts if c.numeric]))
+            merged = replace(
+                merged, numeric=_merge_numeric([c.numeric for c in parts if c.numeric])
+            )
         elif col.kind == "categorical":
-            merged = replace(merged, categorical=_merge_categorical([c.categorical for c in parts if c.categorical]))
+            merged = replace(
+                merged,
+                categorical=_merge_categorical([c.categorical for c in parts if c.categorical]),
+            )
         columns.append(merged)
-    return Profile(name=name or first.name, rows=sum(p.rows for p in profiles), columns=tuple(columns))
+    return Profile(
+        name=name or first.name, rows=sum(p.rows for p in profiles), columns=tuple(columns)
+    )

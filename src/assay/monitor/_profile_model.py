@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-__all__ = ["CategoricalSummary", "ColumnProfile", "NumericSummary", "Profile", "PROFILE_FORMAT"]
+__all__ = ["PROFILE_FORMAT", "CategoricalSummary", "ColumnProfile", "NumericSummary", "Profile"]
 
 PROFILE_FORMAT = "assay.profile/1"
 """The serialisation format; profiles of another format are refused, never misread."""

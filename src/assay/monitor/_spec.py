@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assay._util import load_yaml
 from assay.errors import ConfigError
@@ -64,21 +64,37 @@ class MonitorSpec(BaseModel):
     """The distance numeric columns are judged on."""
     categorical_statistic: Literal["js", "psi"] = "js"
     """The distance categorical columns are judged on."""
-    margins: dict[DriftStatistic, float] = Field(default_factory=lambda: dict(DEFAULT_MARGINS))
+    margins: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MARGINS))
     """Margin per distance (missing entries take :data:`DEFAULT_MARGINS`)."""
     missing_margin: float = Field(default=0.05, gt=0, lt=1)
     """A rise of the missing share (nulls + NaN) whose interval lies above this is an alarm."""
     rules: dict[str, ColumnRule] = Field(default_factory=dict)
     """Per-column statistic and margin."""
 
+    @field_validator("margins")
+    @classmethod
+    def _known_margins(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(DEFAULT_MARGINS))
+        if unknown:
+            raise ValueError(f"unknown distance {unknown[0]!r}; one of {', '.join(DEFAULT_MARGINS)}")
+        if any(not v > 0 for v in value.values()):
+            raise ValueError("margins are positive numbers")
+        return {**DEFAULT_MARGINS, **value}
+
     def rule(self, column: str, kind: str) -> tuple[DriftStatistic, float]:
         """The statistic and margin a column is judged on."""
         rule = self.rules.get(column, ColumnRule())
-        default: DriftStatistic = self.numeric_statistic if kind == "numeric" else self.categorical_statistic
+        default: DriftStatistic = (
+            self.numeric_statistic if kind == "numeric" else self.categorical_statistic
+        )
         stat = rule.statistic or default
         if kind != "numeric" and stat not in ("js", "psi"):
             stat = self.categorical_statistic
-        margin = rule.margin if rule.margin is not None else self.margins.get(stat, DEFAULT_MARGINS[stat])
+        margin = (
+            rule.margin
+            if rule.margin is not None
+            else self.margins.get(stat, DEFAULT_MARGINS[stat])
+        )
         return stat, float(margin)
 
 
@@ -91,7 +107,9 @@ def load_monitor_spec(path: str | Path) -> MonitorSpec:
         raise ConfigError(f"cannot read the monitor spec {p}: {exc.strerror or exc}") from exc
     data = load_yaml(raw, source=str(p)) or {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{p}: a monitor spec is a mapping of settings, found {type(data).__name__}")
+        raise ConfigError(
+            f"{p}: a monitor spec is a mapping of settings, found {type(data).__name__}"
+        )
     try:
         return MonitorSpec.model_validate(data)
     except ValidationError as exc:

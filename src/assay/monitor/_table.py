@@ -104,7 +104,10 @@ def string_counts(column: pa.ChunkedArray) -> tuple[list[str], npt.NDArray[np.in
     indices = arr.indices
     if indices.null_count:
         indices = indices.drop_null()
-    counts = np.bincount(np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64), minlength=len(dictionary))
+    counts = np.bincount(
+        np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64),
+        minlength=len(dictionary),
+    )
     keep = np.flatnonzero(counts)
     if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
         dictionary = pc.cast(dictionary, pa.string())

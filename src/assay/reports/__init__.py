@@ -29,8 +29,8 @@ from assay.reports._html import render_html
 from assay.reports._kind import OFFLINE, ReportKind, experiment_kind
 from assay.reports._markdown import render_markdown
 from assay.reports._memo import render_memo
-from assay.reports._monitor import monitor_report_html
 from assay.reports._memo_plan import PLACEHOLDER
+from assay.reports._monitor import monitor_report_html
 from assay.reports._tables import (
     comparison_html_table,
     run_html_table,

@@ -18,7 +18,11 @@ from assay.reports._svg import Scale, _escape, _f, _t
 
 __all__ = ["monitor_report_html"]
 
-_COLOURS = {"drifted": "var(--block)", "not drifted": "var(--ship)", "inconclusive": "var(--inconclusive)"}
+_COLOURS = {
+    "drifted": "var(--block)",
+    "not drifted": "var(--ship)",
+    "inconclusive": "var(--inconclusive)",
+}
 _W, _ROW = 260, 16
 
 
@@ -50,7 +54,9 @@ def column_svg(row: ColumnDrift) -> str:
         f'<line x1="{_f(x_margin)}" y1="2" x2="{_f(x_margin)}" y2="{height - 10}" '
         'stroke="#a3121f" stroke-dasharray="3,2"/>'
     )
-    parts.append(_t(x_margin, height - 1, f"margin {row.margin:g}", anchor="middle", extra=' fill="#555"'))
+    parts.append(
+        _t(x_margin, height - 1, f"margin {row.margin:g}", anchor="middle", extra=' fill="#555"')
+    )
     if not measures:
         parts.append(_t(4, 14, "not judged"))
     for i, m in enumerate(measures):
@@ -114,7 +120,11 @@ def _methods(rows: Sequence[ColumnDrift]) -> str:
             seen.setdefault(f"{r.kind} {r.test.name} test", r.test.method)
         if r.missing is not None:
             seen.setdefault("missing share", r.missing.method)
-    return "<ul>" + "".join(f"<li><b>{e(k)}</b>: {e(v)}</li>" for k, v in sorted(seen.items())) + "</ul>"
+    return (
+        "<ul>"
+        + "".join(f"<li><b>{e(k)}</b>: {e(v)}</li>" for k, v in sorted(seen.items()))
+        + "</ul>"
+    )
 
 
 def monitor_report_html(result: DriftResult) -> str:
@@ -133,7 +143,7 @@ def monitor_report_html(result: DriftResult) -> str:
         else ""
     )
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Drift: {e(result.current)} against {e(result.reference)}</title><style>{CSS}</style></head><body>"
         f"<h1>Drift of {e(result.current)} against {e(result.reference)}</h1>"
         f'<p style="font-size:18px">Verdict: <b style="color:{colour}">{e(result.verdict)}</b> — '

@@ -71,7 +71,11 @@ def monitor_profile(
     """Profile a table (or a stored run's records with ``from_run``), store it as an artifact
     under ``name``, and optionally write its bytes to ``output``."""
     st = resolve_store(store)
-    prof = profile_run(from_run, name=name, store=st) if from_run is not None else profile(data, name=name)
+    prof = (
+        profile_run(from_run, name=name, store=st)
+        if from_run is not None
+        else profile(data, name=name)
+    )
     digest = save_profile(prof, name=name, store=st)
     if output is not None:
         atomic_write(Path(output), prof.to_bytes())

@@ -29,7 +29,9 @@ MAX_NAME = 200
 
 def _check_name(name: str) -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or "\x00" in name:
-        raise ConfigError(f"a profile name is 1 to {MAX_NAME} characters of text; got {str(name)[:80]!r}")
+        raise ConfigError(
+            f"a profile name is 1 to {MAX_NAME} characters of text; got {str(name)[:80]!r}"
+        )
     return name
 
 
@@ -73,12 +75,18 @@ def load_profile(ref: str, *, store: Store | None = None) -> Profile:
         root = _root(st)
         path = _index_path(ref)
         if not root.exists(path):
-            raise NotFoundError(f"No monitor profile is named {ref!r}: save one with `assay monitor profile`.")
+            raise NotFoundError(
+                f"No monitor profile is named {ref!r}: save one with `assay monitor profile`."
+            )
         digest = str(json.loads(root.read_bytes(path))["digest"])
     raw = st.artifacts.get(digest)
     prof = profile_from_bytes(raw, source=f"profile {digest[:12]}")
     if prof.digest != digest:
-        raise DataError(f"stored profile {digest[:12]} does not match its digest", expected=digest, found=prof.digest)
+        raise DataError(
+            f"stored profile {digest[:12]} does not match its digest",
+            expected=digest,
+            found=prof.digest,
+        )
     return prof
 
 

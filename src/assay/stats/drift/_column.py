@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
 import numpy.typing as npt
 
@@ -102,8 +103,18 @@ def numeric_drift(
 
     boot = f"basic Poisson bootstrap over binned counts, {resamples} resamples"
     specs = (
-        ("wasserstein", wass, (0.0, np.inf), "Wasserstein-1 of fine-bin masses at bin means / reference std"),
-        ("psi", psi_c, (0.0, np.inf), f"PSI on reference deciles, natural log, floor {PSI_FLOOR:g}"),
+        (
+            "wasserstein",
+            wass,
+            (0.0, np.inf),
+            "Wasserstein-1 of fine-bin masses at bin means / reference std",
+        ),
+        (
+            "psi",
+            psi_c,
+            (0.0, np.inf),
+            f"PSI on reference deciles, natural log, floor {PSI_FLOOR:g}",
+        ),
         ("js", js_c, (0.0, 1.0), "Jensen-Shannon distance, base 2, on reference deciles"),
     )
     measures = []
@@ -113,7 +124,7 @@ def numeric_drift(
             fn, r, c, confidence=conf, resamples=resamples, rng=gen, bounds=bounds, draws=draws
         )
         measures.append(DriftMeasure(name, est, lo, hi, conf, f"{what}; {boot}", resamples, seed))
-    n_cur = int(round(float(np.sum(c))))
+    n_cur = round(float(np.sum(c)))
     d = ks_from_points(ks_points, ks_weights, cur_values, cur_weights, cur_sorted=cur_sorted)
     p = ks_p_value(max(d - rank_error, 0.0), n_reference, n_cur)
     how = "two-sample KS, Smirnov asymptotic p-value"
@@ -124,8 +135,14 @@ def numeric_drift(
     # The KS distance as a measure too: its interval is the DKW-type band of the two ECDFs.
     half = _dkw_half_width(n_reference, n_cur, conf) + rank_error
     measures.append(
-        DriftMeasure("ks", d, max(d - half, 0.0), min(d + half, 1.0), conf,
-                     "KS distance; interval +/- the DKW bands of both windows (plus sketch error)")
+        DriftMeasure(
+            "ks",
+            d,
+            max(d - half, 0.0),
+            min(d + half, 1.0),
+            conf,
+            "KS distance; interval +/- the DKW bands of both windows (plus sketch error)",
+        )
     )
     return ColumnDriftStatistics(tuple(measures), test, tuple(notes))
 
@@ -165,7 +182,12 @@ def categorical_drift(
         measures.append(DriftMeasure(name, est, lo, hi, conf, f"{what}; {boot}", resamples, seed))
     stat, p, dof = chi2_homogeneity(r, c)
     test = DriftTest(
-        "chi2", stat, p, "Pearson chi-squared, 2 x k homogeneity, no continuity correction",
-        int(r.sum()), int(c.sum()), dof=dof,
+        "chi2",
+        stat,
+        p,
+        "Pearson chi-squared, 2 x k homogeneity, no continuity correction",
+        int(r.sum()),
+        int(c.sum()),
+        dof=dof,
     )
     return ColumnDriftStatistics(tuple(measures), test)

@@ -33,7 +33,9 @@ def _proportions(counts: FloatArray) -> FloatArray:
     return out
 
 
-def psi(ref_counts: npt.ArrayLike, cur_counts: npt.ArrayLike, floor: float = PSI_FLOOR) -> FloatArray:
+def psi(
+    ref_counts: npt.ArrayLike, cur_counts: npt.ArrayLike, floor: float = PSI_FLOOR
+) -> FloatArray:
     """Population stability index of binned counts (natural log, proportions floored)."""
     p = np.maximum(_proportions(np.asarray(ref_counts, dtype=np.float64)), floor)
     q = np.maximum(_proportions(np.asarray(cur_counts, dtype=np.float64)), floor)

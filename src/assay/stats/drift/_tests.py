@@ -91,7 +91,9 @@ def ks_p_value(distance: float, n_reference: int, n_current: int) -> float:
     return float(np.clip(_stats.kstwo.sf(distance, np.round(en)), 0.0, 1.0))
 
 
-def chi2_homogeneity(ref_counts: npt.ArrayLike, cur_counts: npt.ArrayLike) -> tuple[float, float, int]:
+def chi2_homogeneity(
+    ref_counts: npt.ArrayLike, cur_counts: npt.ArrayLike
+) -> tuple[float, float, int]:
     """Pearson's chi-squared test that two count vectors come from one distribution.
 
     The 2 x k contingency table without continuity correction (scipy's
