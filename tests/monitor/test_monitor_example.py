@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assay.demo._monitor import run_monitor_example
+from assay.demo import run_monitor_example
 
 
 @pytest.mark.slow

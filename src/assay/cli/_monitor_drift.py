@@ -56,7 +56,7 @@ def profile_command(
     values, pinned bins) and store it as an artifact under --name."""
     import assay
     from assay.errors import ConfigError
-    from assay.workflows._monitor_drift import monitor_profile
+    from assay.workflows import monitor_profile
 
     if (data is None) == (from_run is None):
         raise ConfigError("give either DATA (a table file) or --from-run RUN, not both or neither")
@@ -144,7 +144,7 @@ def drift_command(
     """Judge a window against a reference profile, column by column; exit 0 no drift, 1 drift,
     2 inconclusive."""
     import assay
-    from assay.workflows._monitor_drift import monitor_drift
+    from assay.workflows import monitor_drift
 
     store = None if Path(reference).is_file() else assay.open_store(db)
     result = monitor_drift(current, reference=reference, spec=spec, report=report, store=store)

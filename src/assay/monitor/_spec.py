@@ -76,7 +76,9 @@ class MonitorSpec(BaseModel):
     def _known_margins(cls, value: dict[str, float]) -> dict[str, float]:
         unknown = sorted(set(value) - set(DEFAULT_MARGINS))
         if unknown:
-            raise ValueError(f"unknown distance {unknown[0]!r}; one of {', '.join(DEFAULT_MARGINS)}")
+            raise ValueError(
+                f"unknown distance {unknown[0]!r}; one of {', '.join(DEFAULT_MARGINS)}"
+            )
         if any(not v > 0 for v in value.values()):
             raise ValueError("margins are positive numbers")
         return {**DEFAULT_MARGINS, **value}
