@@ -72,7 +72,9 @@ def worker(kind: str, folder: str) -> None:
         out["rows"] = prof.rows
     elif kind == "drift":
         ref = profile_from_bytes((base / "reference.profile").read_bytes())
-        result = drift(pq.read_table(base / "current.parquet"), ref)
+        table = pq.read_table(base / "current.parquet")
+        out["read_seconds"] = time.perf_counter() - t0
+        result = drift(table, ref)
         out["drifted"] = sorted(result.drifted)
         out["verdicts"] = {c.column: c.verdict for c in result.columns}
     elif kind == "merge":

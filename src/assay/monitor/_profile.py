@@ -24,7 +24,8 @@ FREQUENT_LG_K = 10
 MAX_CATEGORIES = 1000
 """Categories whose counts are kept exactly; the rest are counted as "other"."""
 MAX_DISTINCT_NUMERIC = 4096
-"""A numeric column with more distinct values is continuous: no distinct-count sketch."""
+"""Integer-valued numeric columns with at most this many distinct values get a distinct-count
+sketch; other numeric columns (continuous) do not."""
 _PERCENTILES = np.arange(1, 100) / 100.0
 
 
@@ -75,12 +76,15 @@ def _numeric(values: npt.NDArray[np.float64], bins: NumericSummary | None) -> Nu
     if ordered.size:
         kll.update(ordered)
     hll_bytes = None
-    distinct = np.unique(ordered) if ordered.size else ordered
-    if distinct.size <= MAX_DISTINCT_NUMERIC:
-        hll = ds.hll_sketch(HLL_LG_K)
-        for v in distinct.tolist():
-            hll.update(float(v))
-        hll_bytes = bytes(hll.serialize_compact())
+    # Distinct counts for integer-valued columns (codes, counts, ratings); a continuous column
+    # has as many distinct values as rows, and a sketch of it would cost a call per value.
+    if ordered.size and np.array_equal(ordered, np.floor(ordered)):
+        n_distinct = int(np.count_nonzero(np.diff(ordered))) + 1
+        if n_distinct <= MAX_DISTINCT_NUMERIC:
+            hll = ds.hll_sketch(HLL_LG_K)
+            for v in np.unique(ordered).tolist():
+                hll.update(float(v))
+            hll_bytes = bytes(hll.serialize_compact())
     n = int(ordered.size)
     with np.errstate(over="ignore", invalid="ignore"):
         # Values near the float limits overflow the moments to inf; the bins stay exact.
