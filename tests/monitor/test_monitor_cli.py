@@ -16,8 +16,7 @@ from assay.cli import main
 from assay.errors import NotFoundError
 from assay.monitor import profile
 from assay.reports import monitor_report_html
-from assay.workflows import monitor_drift
-from assay.workflows import load_profile, save_profile
+from assay.workflows import load_profile, monitor_drift, save_profile
 
 
 def _write(

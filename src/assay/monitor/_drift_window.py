@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from assay.monitor._profile import _ds
+from assay.monitor._profile import _ds, bin_counts
 from assay.monitor._profile_model import ColumnProfile, NumericSummary
 from assay.monitor._table import numeric_values, string_counts
 
@@ -74,14 +74,8 @@ def sketch_points(kll_bytes: bytes) -> tuple[FloatArray, FloatArray, float]:
 
 
 def _from_sorted(ordered: FloatArray, edges: FloatArray) -> tuple[FloatArray, FloatArray]:
-    bounds = np.concatenate([[0], np.searchsorted(ordered, edges, "left"), [ordered.size]])
-    counts = np.diff(bounds).astype(np.float64)
-    if ordered.size == 0:
-        return counts, np.zeros(counts.size)
-    with np.errstate(over="ignore", invalid="ignore"):
-        # One pass: each bin is a contiguous run of the sorted values (empty bins give 0).
-        sums = np.add.reduceat(ordered, np.minimum(bounds[:-1], ordered.size - 1))
-    return counts, np.where(counts > 0, sums, 0.0)
+    counts, sums = bin_counts(ordered, edges)
+    return counts.astype(np.float64), sums
 
 
 def numeric_window(column: pa.ChunkedArray, ref: NumericSummary) -> NumericWindow:

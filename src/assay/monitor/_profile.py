@@ -33,13 +33,26 @@ def _ds() -> Any:
     return require("datasketches", "monitor", feature="monitor profiles")
 
 
+def _sorted_quantiles(
+    ordered: npt.NDArray[np.float64], qs: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """numpy's default ("linear") quantiles of an already sorted sample, by indexing."""
+    h = (ordered.size - 1) * qs
+    lo = np.floor(h).astype(np.intp)
+    hi = np.minimum(lo + 1, ordered.size - 1)
+    out: npt.NDArray[np.float64] = ordered[lo] + (h - lo) * (ordered[hi] - ordered[lo])
+    return out
+
+
 def pinned_edges(
     sorted_finite: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
     """Percentile edges of a sorted sample and each fine bin's decile group."""
     if sorted_finite.size == 0:
         return np.empty(0), np.zeros(1, dtype=np.intp)
-    qs = np.quantile(sorted_finite, _PERCENTILES)
+    with np.errstate(over="ignore", invalid="ignore"):
+        qs = _sorted_quantiles(sorted_finite, _PERCENTILES)
+    qs = np.where(np.isfinite(qs), qs, np.quantile(sorted_finite, _PERCENTILES))
     edges = np.unique(qs)
     deciles = np.unique(qs[9::10])
     return edges, coarse_groups(edges, deciles)
@@ -54,13 +67,20 @@ def coarse_groups(
 
 
 def bin_counts(
-    finite: npt.NDArray[np.float64], edges: npt.NDArray[np.float64]
+    ordered: npt.NDArray[np.float64], edges: npt.NDArray[np.float64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """Counts and value sums of ``finite`` in the bins of ``edges`` (one searchsorted)."""
-    idx = np.searchsorted(edges, finite, side="right")
-    counts = np.bincount(idx, minlength=edges.size + 1).astype(np.int64)
-    sums = np.bincount(idx, weights=finite, minlength=edges.size + 1).astype(np.float64)
-    return counts, sums
+    """Counts and value sums of sorted ``ordered`` in the bins of ``edges``.
+
+    Bin ``j`` holds ``edges[j-1] <= x < edges[j]``: a contiguous run of the sorted values, found
+    by binary search of the edges; its sum is one ``reduceat`` (empty bins give 0).
+    """
+    bounds = np.concatenate([[0], np.searchsorted(ordered, edges, "left"), [ordered.size]])
+    counts = np.diff(bounds).astype(np.int64)
+    if ordered.size == 0:
+        return counts, np.zeros(counts.size)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = np.add.reduceat(ordered, np.minimum(bounds[:-1], ordered.size - 1))
+    return counts, np.where(counts > 0, sums, 0.0).astype(np.float64)
 
 
 def _numeric(values: npt.NDArray[np.float64], bins: NumericSummary | None) -> NumericSummary:
@@ -78,7 +98,12 @@ def _numeric(values: npt.NDArray[np.float64], bins: NumericSummary | None) -> Nu
     hll_bytes = None
     # Distinct counts for integer-valued columns (codes, counts, ratings); a continuous column
     # has as many distinct values as rows, and a sketch of it would cost a call per value.
-    if ordered.size and np.array_equal(ordered, np.floor(ordered)):
+    head = ordered[:: max(ordered.size // 1000, 1)]
+    if (
+        ordered.size
+        and np.array_equal(head, np.floor(head))
+        and np.array_equal(ordered, np.floor(ordered))
+    ):
         n_distinct = int(np.count_nonzero(np.diff(ordered))) + 1
         if n_distinct <= MAX_DISTINCT_NUMERIC:
             hll = ds.hll_sketch(HLL_LG_K)
@@ -89,7 +114,8 @@ def _numeric(values: npt.NDArray[np.float64], bins: NumericSummary | None) -> Nu
     with np.errstate(over="ignore", invalid="ignore"):
         # Values near the float limits overflow the moments to inf; the bins stay exact.
         mean = float(ordered.mean()) if n else float("nan")
-        m2 = float(np.sum((ordered - mean) ** 2)) if n else 0.0
+        centred = ordered - mean if n else ordered
+        m2 = float(np.dot(centred, centred)) if n else 0.0
     return NumericSummary(
         edges=tuple(float(e) for e in edges),
         coarse=tuple(int(g) for g in groups),
