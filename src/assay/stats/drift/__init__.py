@@ -15,7 +15,13 @@ counts from profiles and windows. Definitions (all documented in ``docs/monitor.
 from assay.stats.drift._column import ColumnDriftStatistics, categorical_drift, numeric_drift
 from assay.stats.drift._interval import DriftMeasure, poisson_bootstrap_interval, poisson_resamples
 from assay.stats.drift._measures import PSI_FLOOR, js_distance, psi, wasserstein_binned
-from assay.stats.drift._tests import DriftTest, chi2_homogeneity, ks_from_points, ks_p_value
+from assay.stats.drift._tests import (
+    DriftTest,
+    chi2_homogeneity,
+    ks_from_points,
+    ks_p_value,
+    ks_p_values,
+)
 from assay.stats.drift._verdict import DriftVerdict, adjust_drift_pvalues, drift_verdict
 
 __all__ = [
@@ -31,6 +37,7 @@ __all__ = [
     "js_distance",
     "ks_from_points",
     "ks_p_value",
+    "ks_p_values",
     "numeric_drift",
     "poisson_bootstrap_interval",
     "poisson_resamples",

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from assay.stats._scipy import stats as _stats
 
-__all__ = ["DriftTest", "chi2_homogeneity", "ks_from_points", "ks_p_value"]
+__all__ = ["DriftTest", "chi2_homogeneity", "ks_from_points", "ks_p_value", "ks_p_values"]
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,17 @@ def ks_p_value(distance: float, n_reference: int, n_current: int) -> float:
     """
     if n_reference <= 0 or n_current <= 0 or not np.isfinite(distance):
         return float("nan")
+    return float(ks_p_values(np.array([distance]), n_reference, n_current)[0])
+
+
+def ks_p_values(
+    distances: npt.ArrayLike, n_reference: int, n_current: int
+) -> npt.NDArray[np.float64]:
+    """:func:`ks_p_value` of many distances with the same two sample sizes, in one call."""
+    d = np.asarray(distances, dtype=np.float64)
     en = n_reference * n_current / (n_reference + n_current)
-    return float(np.clip(_stats.kstwo.sf(distance, np.round(en)), 0.0, 1.0))
+    out: npt.NDArray[np.float64] = np.clip(_stats.kstwo.sf(d, np.round(en)), 0.0, 1.0)
+    return out
 
 
 def chi2_homogeneity(
