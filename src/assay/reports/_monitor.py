@@ -132,7 +132,7 @@ def monitor_report_html(result: DriftResult) -> str:
     colour = _COLOURS[result.verdict]
     drifted = ", ".join(result.drifted) or "none"
     multiples = "".join(
-        f'<figure style="display:inline-block;margin:4px 10px 8px 0"><figcaption>'
+        f'<figure style="display:inline-block;vertical-align:top;margin:4px 10px 8px 0"><figcaption>'
         f'{e(r.column)} — <span style="color:{_COLOURS[r.verdict]}">{e(r.verdict)}</span>'
         f"</figcaption>{column_svg(r)}</figure>"
         for r in result.columns
