@@ -54,11 +54,7 @@ def _judge(ref: ColumnProfile, current: pa.Table | Profile, spec: MonitorSpec) -
         cur_kind, cur_dtype, rows = column_kind(column.type), str(column.type), len(column)
     if ref.kind == "unsupported":
         return inconclusive(name, ref.kind, f"type {ref.dtype} is not profiled (counts only)", spec)
-    if (
-        cur_kind != ref.kind
-        and not (ref.kind == "numeric" and cur_dtype == "null")
-        and not (rows and cur_dtype == "null")
-    ):
+    if cur_kind != ref.kind and cur_dtype != "null":  # an all-null column has no type of its own
         return inconclusive(
             name,
             ref.kind,

@@ -112,6 +112,8 @@ def profile_from_bytes(raw: bytes, *, source: str = "profile") -> Profile:
         columns = []
         for i, c in enumerate(doc["columns"]):
             where = f"columns[{i}]"
+            if c["kind"] not in ("numeric", "categorical", "unsupported"):
+                raise ValueError(f"{where}.kind is {str(c['kind'])[:40]!r}")
             columns.append(
                 ColumnProfile(
                     name=str(c["name"]),
