@@ -12,7 +12,10 @@ monitor_app = typer.Typer(
     no_args_is_help=True,
 )
 
-# Quality watches, status, alert rules and the Prometheus exporter.
+# Profiles and drift, then quality watches, status, alert rules and the Prometheus exporter.
+from assay.cli._monitor_drift import drift_command, profile_command  # noqa: E402
 from assay.cli._monitor_ops import register_monitor_ops  # noqa: E402
 
+monitor_app.command("profile")(profile_command)
+monitor_app.command("drift")(drift_command)
 register_monitor_ops(monitor_app)

@@ -4,6 +4,8 @@
   gradient-boosting candidate (``assay demo``).
 * :func:`run_sentiment_demo`: VADER against MiniLM embeddings with a logistic regression on
   the Hutto & Gilbert sentences (``assay demo --example sentiment``).
+* :func:`run_monitor_example`: the Adult candidate watched over windows of its test split,
+  some with an induced age shift (docs/monitor.md).
 """
 
 from __future__ import annotations
@@ -12,11 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from assay.demo._adult import DemoResult, run_demo
+    from assay.demo._monitor import MonitorExample, run_monitor_example
     from assay.demo._sentiment import run_sentiment_demo
 
-__all__ = ["DemoResult", "run_demo", "run_sentiment_demo"]
+__all__ = ["DemoResult", "MonitorExample", "run_demo", "run_monitor_example", "run_sentiment_demo"]
 
-_EXPORTS = {"DemoResult": "_adult", "run_demo": "_adult", "run_sentiment_demo": "_sentiment"}
+_EXPORTS = {
+    "DemoResult": "_adult",
+    "MonitorExample": "_monitor",
+    "run_demo": "_adult",
+    "run_monitor_example": "_monitor",
+    "run_sentiment_demo": "_sentiment",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -34,6 +34,7 @@ from assay.reports._kind import OFFLINE, ReportKind, experiment_kind
 from assay.reports._markdown import render_markdown
 from assay.reports._memo import render_memo
 from assay.reports._memo_plan import PLACEHOLDER
+from assay.reports._monitor import monitor_report_html
 from assay.reports._style import CSS as REPORT_CSS
 from assay.reports._svg import forest_svg
 from assay.reports._tables import (
@@ -57,6 +58,7 @@ __all__ = [
     "forest_svg",
     "method_index",
     "methods_section",
+    "monitor_report_html",
     "render_gate_summary",
     "render_html",
     "render_junit",

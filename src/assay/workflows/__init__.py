@@ -12,6 +12,8 @@ none is passed, and never print.
   :func:`reproduce`, :func:`import_log`
 * online experiments: :func:`read_out_experiment` (readout, verdict against the
   pre-registered plan, reports), :func:`plan_rollout`
+* monitoring: :func:`monitor_profile`, :func:`monitor_drift`, :func:`save_profile`,
+  :func:`load_profile`, :func:`profile_run`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
@@ -62,11 +64,13 @@ if TYPE_CHECKING:
     from assay.workflows._experiments import ExperimentReadout, plan_rollout, read_out_experiment
     from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
+    from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_metrics import (
         METRICS_CONTENT_TYPE,
         metrics_server,
         render_metrics,
     )
+    from assay.workflows._monitor_profiles import load_profile, profile_run, save_profile
     from assay.workflows._monitor_watch import monitor_status, record_window, register_monitor
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._store import default_store
@@ -109,6 +113,12 @@ _EXPORTS = {
     "evaluate": "_evaluate",
     "export_evidence": "_evidence",
     "import_log": "_import_log",
+    "StoredProfile": "_monitor_drift",
+    "monitor_drift": "_monitor_drift",
+    "monitor_profile": "_monitor_drift",
+    "load_profile": "_monitor_profiles",
+    "profile_run": "_monitor_profiles",
+    "save_profile": "_monitor_profiles",
     "Reproduction": "_reproduce",
     "reproduce": "_reproduce",
     "default_store": "_store",
@@ -132,6 +142,7 @@ __all__ = [
     "GateResult",
     "LoggedRun",
     "Reproduction",
+    "StoredProfile",
     "TaggedRun",
     "approve",
     "as_adapter",
@@ -155,12 +166,16 @@ __all__ = [
     "list_decisions",
     "list_runs",
     "list_suites",
+    "load_profile",
     "log_run",
     "metrics_server",
+    "monitor_drift",
+    "monitor_profile",
     "monitor_status",
     "note_run",
     "parse_metric_filter",
     "plan_rollout",
+    "profile_run",
     "read_out_experiment",
     "record_window",
     "register_monitor",
@@ -170,6 +185,7 @@ __all__ = [
     "resolve_policy",
     "run_ref",
     "sample_summaries",
+    "save_profile",
     "tag_run",
     "verify_ledger",
     "write_reports",
