@@ -189,9 +189,17 @@ def test_a_team_works_through_assay_serve_with_tokens(hub: Hub, tmp_path: Path) 
     for refused in (upload, objected):
         _, _, err = _finish(refused, ok=(5,))
         assert "refused" in err and "Traceback" not in err, err
+        assert "vic@example.com is viewer" in err and "set ASSAY_TOKEN" not in err, err
     _finish(approved)
     verify = as_("viewer", "decisions", "verify")
     listing = as_("viewer", "runs", "list", "--json")
+    stranger = _start(
+        _env(laptop / ".assay", ASSAY_DB=hub.url, ASSAY_TOKEN="assay_" + "x" * 43),
+        laptop,
+        *("runs", "list"),
+    )
+    _, _, err = _finish(stranger, ok=(5,))
+    assert "refused" in err and "set ASSAY_TOKEN" in err and "Traceback" not in err, err
     assert "intact" in _finish(verify)[1].lower()
     listed = json.loads(_finish(listing)[1])
 
