@@ -89,6 +89,17 @@ def _errors(driver: Any) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
+def _then_wait(driver: Any, act: Any) -> None:
+    """Do ``act`` (a click or a submit) and wait until the browser has left the page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    act()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+
+
 def _session(driver: Any) -> str | None:
     cookie = driver.get_cookie("assay_session")
     return None if cookie is None else str(cookie["value"])
@@ -101,7 +112,7 @@ def _sign_in(driver: Any, served: Served, token: str, next_: str = "/") -> None:
     driver.get(f"{served.url}/login?next={next_}")
     box = driver.find_element(By.NAME, "token")
     box.send_keys(token)
-    box.submit()
+    _then_wait(driver, box.submit)
     _errors(driver)  # reading the log empties it: what came before is not this page's
 
 
@@ -135,7 +146,7 @@ def test_the_approver_reviews_approves_and_signs_out(driver: Any, served: Served
     assert len(driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")) == 2
     box = driver.find_element(By.NAME, "model")
     box.send_keys("base")
-    box.submit()
+    _then_wait(driver, box.submit)
     rows = driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")
     assert len(rows) == 1 and data.baseline[:12] in rows[0].text
 
@@ -149,7 +160,9 @@ def test_the_approver_reviews_approves_and_signs_out(driver: Any, served: Served
     role.clear()
     role.send_keys("product")
     driver.find_element(By.NAME, "note").send_keys("Checked every slice.")
-    driver.find_element(By.CSS_SELECTOR, "form.approve button[type=submit]").click()
+    _then_wait(
+        driver, driver.find_element(By.CSS_SELECTOR, "form.approve button[type=submit]").click
+    )
     signoffs = driver.find_element(By.CSS_SELECTOR, "table.signoffs").text
     assert APPROVER in signoffs and "product" in signoffs and "Checked every slice." in signoffs
     approvals = served.store.decisions.approvals(data.decision)
@@ -157,8 +170,9 @@ def test_the_approver_reviews_approves_and_signs_out(driver: Any, served: Served
     assert served.store.decisions.verify().ok
     assert _errors(driver) == []
 
-    driver.find_element(By.LINK_TEXT, "sign out").click()
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    _then_wait(driver, driver.find_element(By.LINK_TEXT, "sign out").click)
+    assert driver.current_url == f"{url}/logout"
+    _then_wait(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click)
     assert driver.current_url == f"{url}/login" and _session(driver) is None
     driver.get(f"{url}/decisions/{data.decision}")  # signed out: refused, no form
     assert driver.find_elements(By.CSS_SELECTOR, "form.approve") == []
