@@ -97,7 +97,9 @@ def _then_wait(driver: Any, act: Any) -> None:
 
     old = driver.find_element(By.TAG_NAME, "html")
     act()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+    wait = WebDriverWait(driver, 20)
+    wait.until(expected_conditions.staleness_of(old))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def _session(driver: Any) -> str | None:
