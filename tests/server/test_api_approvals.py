@@ -10,16 +10,23 @@ from typing import Any
 import pytest
 
 from assay.core import Verdict
+from assay.server import Role, ServerSettings, create_app
 from assay.storage import Store
+from assay.testing import running_server
 from assay.testing._stored import make_decision, make_records, make_run, make_suite_model
 
 
-def approve(url: str, decision: str, body: dict[str, Any]) -> tuple[int, Any]:
+def approve(
+    url: str, decision: str, body: dict[str, Any], user: str | None = None
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if user is not None:
+        headers["X-Forwarded-User"] = user
     request = urllib.request.Request(
         f"{url}/api/v1/decisions/{decision}/approvals",
         data=json.dumps(body).encode(),
         method="POST",
-        headers={"Content-Type": "application/json"},
+        headers=headers,
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -80,3 +87,34 @@ def test_a_ship_is_approved_once_per_person_and_role(
     assert approve(live_server, chosen, {"role": "privacy"})[0] == 201
     assert approve(live_server, chosen, {"role": "safety"})[0] == 409
     assert [a.role for a in server_store.decisions.approvals(chosen)] == ["safety", "privacy"]
+
+
+def test_behind_a_proxy_a_viewer_cannot_approve_and_only_an_admin_overrides_a_block(
+    decisions: dict[Verdict, str], server_store: Store
+) -> None:
+    settings = ServerSettings(
+        auth="header",
+        auth_header="X-Forwarded-User",
+        header_roles={"vera": Role.viewer, "abe": Role.approver, "ada": Role.admin},
+        header_default_role=None,
+    )
+    ship, block = decisions[Verdict.SHIP], decisions[Verdict.BLOCK]
+    override = {"role": "lead", "status": "override", "note": "ship it anyway"}
+    with running_server(create_app(server_store, settings)) as url:
+        status, found = approve(url, ship, {"role": "safety"}, user="vera")
+        assert (status, found["error"]["status"]) == (403, 403)
+        status, found = approve(url, block, override, user="abe")
+        assert status == 403 and "admin" in found["error"]["message"]
+        status, found = approve(url, ship, {"role": "safety"}, user="nobody")
+        assert status == 403  # a user the proxy names but the server gives no role
+        assert approve(url, ship, {"role": "safety"})[0] == 401  # no header at all
+        assert server_store.decisions.approvals(ship) == []
+        assert server_store.decisions.approvals(block) == []
+        status, entry = approve(url, block, override, user="ada")
+        assert status == 201 and entry["kind"] == "approval"
+        assert approve(url, ship, {"role": "safety"}, user="abe")[0] == 201
+    assert [(a.name, a.status) for a in server_store.decisions.approvals(block)] == [
+        ("ada", "override")
+    ]
+    assert [(a.name, a.role) for a in server_store.decisions.approvals(ship)] == [("abe", "safety")]
+    assert server_store.decisions.verify().ok

@@ -19,7 +19,7 @@ __all__ = ["create_app"]
 def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     """The assay server application over ``store``."""
     from assay import __version__
-    from assay.server import _api, _health, _pages, _users_api
+    from assay.server import _api, _health, _metrics, _pages, _users_api
     from assay.server._security import SecurityMiddleware
 
     settings = settings or ServerSettings()
@@ -42,6 +42,7 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(SecurityMiddleware)
     app.include_router(_health.router)
+    app.include_router(_metrics.router)
     app.include_router(_api.router)
     app.include_router(_users_api.router)
     app.include_router(_pages.router)

@@ -124,6 +124,17 @@ async def login(request: Request) -> Response:
     return response
 
 
+@router.get("/logout", response_class=HTMLResponse, include_in_schema=False)
+def logout_form(request: Request) -> Response:
+    """The "sign out" link's page: a button that posts the sign-out (a GET changes nothing)."""
+    body = (
+        f"<form method=post action='/logout'>"
+        f"<input type=hidden name={CSRF_FIELD} value='{escape(csrf_token(request))}'>"
+        "<button type=submit>Sign out</button></form>"
+    )
+    return page("Sign out", body, identity=identify(request))
+
+
 @router.post("/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
     """End the session and go back to the sign-in form."""

@@ -158,8 +158,10 @@ def _error(status: int, data: bytes, what: str) -> Exception:
     except (ValueError, KeyError, TypeError):
         text = data[:200].decode("utf-8", "replace")
         return StorageError(f"{what} answered {status}: {text}")
-    if status in (401, 403):
+    if status == 401:
         return StorageError(f"The assay server refused {what}: {message} (set ASSAY_TOKEN)")
+    if status == 403:  # the token is good; its user's role is too low
+        return StorageError(f"The assay server refused {what}: {message}")
     if status == 413:
         return StorageError(message)
     return rebuild_error(kind, message, found)
