@@ -29,8 +29,9 @@ def alarmed(tmp_path: Path) -> Iterator[tuple[Store, MonitorStatus, Path]]:
     store = open_store(f"sqlite:///{db}")
     suite = synthetic_suite(200, seed=5)
     base, cand = (
-        assay.log_run(synthetic_records(suite, seed=s), suite=suite, model=f"m@{s}", store=store)
-        .run.run_id
+        assay.log_run(
+            synthetic_records(suite, seed=s), suite=suite, model=f"m@{s}", store=store
+        ).run.run_id
         for s in (1, 2)
     )
     decision = assay.decide(base, cand, output=tmp_path / "reports", store=store)
@@ -72,7 +73,10 @@ def test_the_report_shows_the_status_numbers_and_a_point_per_look(
     assert len(sections) == len(stored.watches)
     for watch, section in zip(stored.watches, sections, strict=True):
         assert f"<h3>{watch.name}</h3>" in section
-        assert f'<span class="watch-state o-{"fail" if watch.state == "alarm" else "pass" if watch.state == "ok" else "inconclusive"}">{watch.state}</span>' in section
+        assert (
+            f'<span class="watch-state o-{"fail" if watch.state == "alarm" else "pass" if watch.state == "ok" else "inconclusive"}">{watch.state}</span>'
+            in section
+        )
         assert f"{watch.remaining:.3g} of {watch.alpha:.3g}" in section
         assert f"threshold {watch.threshold:.4g}" in section
         assert f"<tr><td>looks</td><td>{watch.looks}</td></tr>" in section

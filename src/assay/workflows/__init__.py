@@ -14,7 +14,8 @@ none is passed, and never print.
   pre-registered plan, reports), :func:`plan_rollout`
 * monitoring: :func:`monitor_profile`, :func:`monitor_drift`, :func:`save_profile`,
   :func:`load_profile`, :func:`profile_run`, :func:`register_monitor`, :func:`record_window`,
-  :func:`monitor_status`, :func:`monitor_history`, :func:`write_monitor_report`
+  :func:`monitor_status`, :func:`monitor_history`, :func:`write_monitor_report`,
+  :func:`stored_profiles`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
@@ -71,7 +72,12 @@ if TYPE_CHECKING:
         metrics_server,
         render_metrics,
     )
-    from assay.workflows._monitor_profiles import load_profile, profile_run, save_profile
+    from assay.workflows._monitor_profiles import (
+        load_profile,
+        profile_run,
+        save_profile,
+        stored_profiles,
+    )
     from assay.workflows._monitor_watch import (
         monitor_history,
         monitor_status,
@@ -126,6 +132,7 @@ _EXPORTS = {
     "load_profile": "_monitor_profiles",
     "profile_run": "_monitor_profiles",
     "save_profile": "_monitor_profiles",
+    "stored_profiles": "_monitor_profiles",
     "Reproduction": "_reproduce",
     "reproduce": "_reproduce",
     "default_store": "_store",
@@ -196,6 +203,7 @@ __all__ = [
     "run_ref",
     "sample_summaries",
     "save_profile",
+    "stored_profiles",
     "tag_run",
     "verify_ledger",
     "write_monitor_report",
