@@ -62,7 +62,7 @@ def _looks(svg_html: str) -> list[int]:
 def test_the_report_shows_the_status_numbers_and_a_point_per_look(
     alarmed: tuple[Store, MonitorStatus, Path],
 ) -> None:
-    store, status, _ = alarmed
+    store, _, _ = alarmed
     stored = wf.monitor_status("quality", store=store)[0]
     history = wf.monitor_history("quality", store=store)
     assert [h["look"] for h in history] == list(range(1, stored.looks + 1)) and stored.looks == 7
@@ -73,10 +73,8 @@ def test_the_report_shows_the_status_numbers_and_a_point_per_look(
     assert len(sections) == len(stored.watches)
     for watch, section in zip(stored.watches, sections, strict=True):
         assert f"<h3>{watch.name}</h3>" in section
-        assert (
-            f'<span class="watch-state o-{"fail" if watch.state == "alarm" else "pass" if watch.state == "ok" else "inconclusive"}">{watch.state}</span>'
-            in section
-        )
+        word = {"alarm": "fail", "ok": "pass"}.get(watch.state, "inconclusive")
+        assert f'<span class="watch-state o-{word}">{watch.state}</span>' in section
         assert f"{watch.remaining:.3g} of {watch.alpha:.3g}" in section
         assert f"threshold {watch.threshold:.4g}" in section
         assert f"<tr><td>looks</td><td>{watch.looks}</td></tr>" in section
@@ -138,7 +136,7 @@ def test_hostile_names_are_escaped() -> None:
 def test_the_command_writes_the_report(
     alarmed: tuple[Store, MonitorStatus, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    store, status, folder = alarmed
+    _, _, folder = alarmed
     out = folder / "out" / "monitor.html"
     out.parent.mkdir()
     db = f"sqlite:///{folder / 'assay.db'}"

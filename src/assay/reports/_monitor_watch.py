@@ -48,7 +48,7 @@ def _num(x: float | None) -> str:
 def watch_points(watch: WatchState, history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One point per stored look of ``watch``: ``look``, ``estimate``, ``low``, ``high``,
     ``state`` (``None`` where the look had no bound yet)."""
-    points = []
+    points: list[dict[str, Any]] = []
     for window in history:
         row = next((w for w in window.get("watches", []) if w.get("watch") == watch.name), None)
         if row is None:
