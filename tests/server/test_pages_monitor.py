@@ -136,3 +136,19 @@ def test_an_empty_store_says_there_are_no_monitors(live_server: str) -> None:
     assert "No monitors yet" in html and "No stored profiles" in html
     home = _get(f"{live_server}/")
     assert '<section id="alarms"><h2>Monitors in alarm</h2><p class="empty">None.</p>' in home
+
+
+def test_a_viewer_sees_the_monitors_and_no_one_else_does(
+    server_store: Store, monitored: MonitorStatus
+) -> None:
+    viewer = server_store.users.add("vic", "viewer").token
+    with running_server(create_app(server_store, ServerSettings(auth="token"))) as base:
+        for path in ("/monitors", "/monitors/quality"):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(base + path)
+            assert caught.value.code == 401, path
+            request = urllib.request.Request(
+                base + path, headers={"Authorization": f"Bearer {viewer}"}
+            )
+            with urllib.request.urlopen(request) as response:
+                assert response.status == 200 and "quality" in response.read().decode()
