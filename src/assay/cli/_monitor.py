@@ -19,3 +19,7 @@ from assay.cli._monitor_ops import register_monitor_ops  # noqa: E402
 monitor_app.command("profile")(profile_command)
 monitor_app.command("drift")(drift_command)
 register_monitor_ops(monitor_app)
+
+from assay.cli._monitor_report import monitor_report_command  # noqa: E402
+
+monitor_app.command("report")(monitor_report_command)

@@ -15,6 +15,8 @@
 * :func:`forest_svg`, :func:`results_rows` (with :data:`RESULT_HEADERS`), :func:`rules_table`,
   :func:`method_index`, :func:`methods_section` and :data:`REPORT_CSS`: the report's building
   blocks, for pages that show the same content (the dashboard of ``assay serve``).
+* :func:`monitor_report_html` (drift) and :func:`monitor_watch_report_html` (a monitor's
+  quality watches over time, :func:`monitor_watch_body` its fragment for the dashboard).
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
   (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
 
@@ -35,6 +37,7 @@ from assay.reports._markdown import render_markdown
 from assay.reports._memo import render_memo
 from assay.reports._memo_plan import PLACEHOLDER
 from assay.reports._monitor import monitor_report_html
+from assay.reports._monitor_watch import monitor_watch_body, monitor_watch_report_html
 from assay.reports._style import CSS as REPORT_CSS
 from assay.reports._svg import forest_svg
 from assay.reports._tables import (
@@ -59,6 +62,8 @@ __all__ = [
     "method_index",
     "methods_section",
     "monitor_report_html",
+    "monitor_watch_body",
+    "monitor_watch_report_html",
     "render_gate_summary",
     "render_html",
     "render_junit",

@@ -27,6 +27,7 @@ NAV = (
     ("Decisions", "/decisions"),
     ("Suites", "/suites"),
     ("Experiments", "/experiments"),
+    ("Monitors", "/monitors"),
 )
 """The navigation bar: label and path."""
 

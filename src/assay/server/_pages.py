@@ -20,6 +20,8 @@ from assay.server._layout import page
 from assay.server._pages_compare import router as compare_router
 from assay.server._pages_decisions import decisions_table
 from assay.server._pages_decisions import router as decisions_router
+from assay.server._pages_monitor import alarm_list
+from assay.server._pages_monitor import router as monitor_router
 from assay.server._pages_records import router as records_router
 from assay.server._pages_runs import router as runs_router
 from assay.server._pages_runs import runs_table
@@ -33,6 +35,7 @@ __all__ = ["STATIC", "router", "static_files"]
 router = APIRouter(include_in_schema=False)
 for _sub in (runs_router, records_router, compare_router, decisions_router, suites_router):
     router.include_router(_sub)
+router.include_router(monitor_router)
 
 STATIC = Path(__file__).parent / "static"
 """The folder of the dashboard's stylesheet and script."""
@@ -72,7 +75,8 @@ def static(name: str) -> Response:
 @router.get("/", response_class=HTMLResponse)
 @html_errors
 def home(request: Request, identity: Identity = Depends(require(Role.viewer))) -> HTMLResponse:
-    """Latest decisions, decisions waiting for sign-off, recent runs, A/B experiments."""
+    """Latest decisions, decisions waiting for sign-off, monitors in alarm, recent runs, A/B
+    experiments."""
     from assay.storage import RunQuery
 
     store = app_state(request).store
@@ -92,7 +96,10 @@ def home(request: Request, identity: Identity = Depends(require(Role.viewer))) -
         + '<p><a href="/decisions">All decisions</a></p></section>'
         '<section id="waiting"><h2>Waiting for sign-off</h2>'
         + (decisions_table(waiting[:HOME_ROWS]) if waiting else none)
-        + '</section><section id="recent"><h2>Recent runs</h2>'
+        + '</section><section id="alarms"><h2>Monitors in alarm</h2>'
+        + alarm_list(store)
+        + '<p><a href="/monitors">All monitors</a></p></section>'
+        '<section id="recent"><h2>Recent runs</h2>'
         + (runs_table(list(runs), "-created_at", []) if runs else none)
         + '<p><a href="/runs">All runs</a></p></section>'
         f'<section id="experiments"><h2>A/B experiments</h2>{EXPERIMENTS_EMPTY}</section>'

@@ -129,6 +129,13 @@ class FileRoot:
                         removed += 1
         return removed
 
+    def names(self, folder: str) -> list[str]:
+        """The file names directly in ``folder``, sorted (none when it does not exist)."""
+        fs, full = self._fs, self.path(folder)
+        if not fs.isdir(full):
+            return []
+        return sorted(str(p).rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(full, detail=False))
+
     def exists(self, relative: str) -> bool:
         """Whether the file exists."""
         return bool(self._fs.exists(self.path(relative)))

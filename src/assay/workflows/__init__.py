@@ -13,7 +13,9 @@ none is passed, and never print.
 * online experiments: :func:`read_out_experiment` (readout, verdict against the
   pre-registered plan, reports), :func:`plan_rollout`
 * monitoring: :func:`monitor_profile`, :func:`monitor_drift`, :func:`save_profile`,
-  :func:`load_profile`, :func:`profile_run`
+  :func:`load_profile`, :func:`profile_run`, :func:`register_monitor`, :func:`record_window`,
+  :func:`monitor_status`, :func:`monitor_history`, :func:`write_monitor_report`,
+  :func:`stored_profiles`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
@@ -70,8 +72,19 @@ if TYPE_CHECKING:
         metrics_server,
         render_metrics,
     )
-    from assay.workflows._monitor_profiles import load_profile, profile_run, save_profile
-    from assay.workflows._monitor_watch import monitor_status, record_window, register_monitor
+    from assay.workflows._monitor_profiles import (
+        load_profile,
+        profile_run,
+        save_profile,
+        stored_profiles,
+    )
+    from assay.workflows._monitor_watch import (
+        monitor_history,
+        monitor_status,
+        record_window,
+        register_monitor,
+        write_monitor_report,
+    )
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._store import default_store
 
@@ -119,6 +132,7 @@ _EXPORTS = {
     "load_profile": "_monitor_profiles",
     "profile_run": "_monitor_profiles",
     "save_profile": "_monitor_profiles",
+    "stored_profiles": "_monitor_profiles",
     "Reproduction": "_reproduce",
     "reproduce": "_reproduce",
     "default_store": "_store",
@@ -128,9 +142,11 @@ _EXPORTS = {
     "METRICS_CONTENT_TYPE": "_monitor_metrics",
     "metrics_server": "_monitor_metrics",
     "render_metrics": "_monitor_metrics",
+    "monitor_history": "_monitor_watch",
     "monitor_status": "_monitor_watch",
     "record_window": "_monitor_watch",
     "register_monitor": "_monitor_watch",
+    "write_monitor_report": "_monitor_watch",
 }
 
 __all__ = [
@@ -170,6 +186,7 @@ __all__ = [
     "log_run",
     "metrics_server",
     "monitor_drift",
+    "monitor_history",
     "monitor_profile",
     "monitor_status",
     "note_run",
@@ -186,8 +203,10 @@ __all__ = [
     "run_ref",
     "sample_summaries",
     "save_profile",
+    "stored_profiles",
     "tag_run",
     "verify_ledger",
+    "write_monitor_report",
     "write_reports",
 ]
 

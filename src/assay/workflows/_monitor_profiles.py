@@ -19,7 +19,7 @@ from assay.monitor import Profile, profile, profile_from_bytes
 from assay.storage import Store
 from assay.workflows._store import resolve_store
 
-__all__ = ["load_profile", "profile_run", "save_profile"]
+__all__ = ["load_profile", "profile_run", "save_profile", "stored_profiles"]
 
 MEDIA_TYPE = "application/vnd.assay.profile+json"
 _INDEX = "monitor-profiles"
@@ -88,6 +88,27 @@ def load_profile(ref: str, *, store: Store | None = None) -> Profile:
             found=prof.digest,
         )
     return prof
+
+
+def stored_profiles(*, limit: int = 500, store: Store | None = None) -> list[dict[str, Any]]:
+    """The named profiles in the store's index, by name (at most ``limit``): ``name``,
+    ``digest`` (the latest saved under it) and ``versions`` (how many were saved)."""
+    st = resolve_store(store)
+    root = getattr(st.artifacts, "root", None)
+    if root is None or not hasattr(root, "names"):
+        return []
+    out = []
+    for file in root.names(_INDEX)[: max(limit, 0)]:
+        if file.endswith(".json"):
+            entry = json.loads(root.read_bytes(f"{_INDEX}/{file}"))
+            out.append(
+                {
+                    "name": str(entry["name"]),
+                    "digest": str(entry["digest"]),
+                    "versions": len(entry.get("history", [])),
+                }
+            )
+    return sorted(out, key=lambda x: x["name"])
 
 
 def profile_run(run: str, *, name: str | None = None, store: Store | None = None) -> Profile:
