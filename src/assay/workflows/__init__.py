@@ -62,6 +62,14 @@ if TYPE_CHECKING:
     from assay.workflows._evaluate import as_adapter, evaluate
     from assay.workflows._evidence import export_evidence
     from assay.workflows._experiments import ExperimentReadout, plan_rollout, read_out_experiment
+    from assay.workflows._experiments_store import (
+        StoredExperiment,
+        experiment_history,
+        experiment_plan,
+        list_experiments,
+        record_experiment_plan,
+        record_readout,
+    )
     from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
@@ -125,6 +133,12 @@ _EXPORTS = {
     "ExperimentReadout": "_experiments",
     "plan_rollout": "_experiments",
     "read_out_experiment": "_experiments",
+    "StoredExperiment": "_experiments_store",
+    "experiment_history": "_experiments_store",
+    "experiment_plan": "_experiments_store",
+    "list_experiments": "_experiments_store",
+    "record_experiment_plan": "_experiments_store",
+    "record_readout": "_experiments_store",
     "METRICS_CONTENT_TYPE": "_monitor_metrics",
     "metrics_server": "_monitor_metrics",
     "render_metrics": "_monitor_metrics",
@@ -142,6 +156,7 @@ __all__ = [
     "GateResult",
     "LoggedRun",
     "Reproduction",
+    "StoredExperiment",
     "StoredProfile",
     "TaggedRun",
     "approve",
@@ -154,6 +169,8 @@ __all__ = [
     "diff_runs",
     "early_stop_plan",
     "evaluate",
+    "experiment_history",
+    "experiment_plan",
     "export_evidence",
     "export_run",
     "gate",
@@ -164,6 +181,7 @@ __all__ = [
     "import_log",
     "ingest",
     "list_decisions",
+    "list_experiments",
     "list_runs",
     "list_suites",
     "load_profile",
@@ -177,6 +195,8 @@ __all__ = [
     "plan_rollout",
     "profile_run",
     "read_out_experiment",
+    "record_experiment_plan",
+    "record_readout",
     "record_window",
     "register_monitor",
     "register_suite",
