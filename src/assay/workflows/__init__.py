@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         experiment_history,
         experiment_plan,
         list_experiments,
+        record_experiment,
         record_experiment_plan,
         record_readout,
     )
@@ -137,6 +138,7 @@ _EXPORTS = {
     "experiment_history": "_experiments_store",
     "experiment_plan": "_experiments_store",
     "list_experiments": "_experiments_store",
+    "record_experiment": "_experiments_store",
     "record_experiment_plan": "_experiments_store",
     "record_readout": "_experiments_store",
     "METRICS_CONTENT_TYPE": "_monitor_metrics",
@@ -195,6 +197,7 @@ __all__ = [
     "plan_rollout",
     "profile_run",
     "read_out_experiment",
+    "record_experiment",
     "record_experiment_plan",
     "record_readout",
     "record_window",

@@ -33,6 +33,7 @@ __all__ = [
     "experiment_history",
     "experiment_plan",
     "list_experiments",
+    "record_experiment",
     "record_experiment_plan",
     "record_readout",
 ]
@@ -235,8 +236,26 @@ def record_readout(
         **readout_summary(readout),
     }
     digest = _put(st, entry, READOUT_MEDIA)
-    _append(st, f"readouts:{label}", digest)
-    return {**entry, "digest": digest}
+    k = _append(st, f"readouts:{label}", digest)
+    return {**entry, "digest": digest, "number": k + 1}
+
+
+def record_experiment(
+    done: ExperimentReadout,
+    *,
+    name: str | None = None,
+    store: Store | None = None,
+    recorded_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Register the plan ``done`` was judged against (once; it is then frozen) and record the
+    readout under ``name`` (default: the plan's). Returns the stored readout with its
+    ``digest``, its ``number`` in the experiment's history and the ``store`` it went to."""
+    if not isinstance(done, ExperimentReadout) or done.plan is None:
+        raise ConfigError("Recording an experiment needs a readout judged against its plan.")
+    st = resolve_store(store)
+    label = name if name is not None else done.plan.name
+    record_experiment_plan(done.plan, name=label, store=st)
+    return {**record_readout(label, done, store=st, recorded_at=recorded_at), "store": st.url}
 
 
 def experiment_plan(name: str, *, store: Store | None = None) -> tuple[str, ExperimentPlan]:
