@@ -32,6 +32,7 @@ __all__ = [
     "StoredExperiment",
     "experiment_history",
     "experiment_plan",
+    "get_experiment",
     "list_experiments",
     "record_experiment",
     "record_experiment_plan",
@@ -281,6 +282,20 @@ def _status(last: Mapping[str, Any] | None) -> str:
     if last is None:
         return "planned"
     return "decided" if last.get("verdict") in ("SHIP", "BLOCK") else "running"
+
+
+def get_experiment(name: str, *, store: Store | None = None) -> dict[str, Any]:
+    """One experiment: its ``name``, registered ``plan`` (with ``plan_digest``), ``status``,
+    number of ``readouts``, ``last_readout`` and the whole ``history``, oldest first."""
+    st = resolve_store(store)
+    digest, plan = experiment_plan(name, store=st)
+    history = experiment_history(name, store=st)
+    last = history[-1] if history else None
+    return {
+        **StoredExperiment(name, digest, _status(last), len(history), last).to_dict(),
+        "plan": plan.to_dict(),
+        "history": history,
+    }
 
 
 def list_experiments(*, store: Store | None = None) -> list[StoredExperiment]:
