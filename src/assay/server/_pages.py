@@ -23,7 +23,8 @@ from assay.server._pages_decisions import router as decisions_router
 from assay.server._pages_records import router as records_router
 from assay.server._pages_runs import router as runs_router
 from assay.server._pages_runs import runs_table
-from assay.server._pages_suites import EXPERIMENTS_EMPTY
+from assay.server._pages_experiments import router as experiments_router
+from assay.server._pages_experiments import running_section
 from assay.server._pages_suites import router as suites_router
 from assay.server._pages_util import html_errors
 from assay.server._state import app_state
@@ -33,6 +34,7 @@ __all__ = ["STATIC", "router", "static_files"]
 router = APIRouter(include_in_schema=False)
 for _sub in (runs_router, records_router, compare_router, decisions_router, suites_router):
     router.include_router(_sub)
+router.include_router(experiments_router)
 
 STATIC = Path(__file__).parent / "static"
 """The folder of the dashboard's stylesheet and script."""
@@ -72,7 +74,7 @@ def static(name: str) -> Response:
 @router.get("/", response_class=HTMLResponse)
 @html_errors
 def home(request: Request, identity: Identity = Depends(require(Role.viewer))) -> HTMLResponse:
-    """Latest decisions, decisions waiting for sign-off, recent runs, A/B experiments."""
+    """Latest decisions, decisions waiting for sign-off, recent runs, running A/B tests."""
     from assay.storage import RunQuery
 
     store = app_state(request).store
@@ -95,6 +97,6 @@ def home(request: Request, identity: Identity = Depends(require(Role.viewer))) -
         + '</section><section id="recent"><h2>Recent runs</h2>'
         + (runs_table(list(runs), "-created_at", []) if runs else none)
         + '<p><a href="/runs">All runs</a></p></section>'
-        f'<section id="experiments"><h2>A/B experiments</h2>{EXPERIMENTS_EMPTY}</section>'
+        + running_section(request)
     )
     return page("Home", body, identity=identity)
