@@ -122,3 +122,44 @@ def test_many_experiments_are_listed_in_the_order_registered(store: Store) -> No
     assert [e.name for e in list_experiments(store=store)] == names
     # the registered plan carries its name, so each name has a digest of its own
     assert len({e.plan_digest for e in list_experiments(store=store)}) == len(names)
+
+
+def test_cli_records_a_readout_and_lists_experiments(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    import yaml
+
+    from assay.cli import main
+
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(yaml.safe_dump(PLAN.to_dict()))
+    early, final = tmp_path / "early.csv", tmp_path / "final.csv"
+    early.write_text(stats_table(500, 0.11))
+    final.write_text(stats_table(2_000, 0.14))
+    assert main(["ab", "list"]) == 0
+    assert "No A/B experiments are stored" in capsys.readouterr().out
+    assert main(["ab", "readout", str(early), "--plan", str(plan_path), "--record"]) == 2
+    out = " ".join(capsys.readouterr().out.split())
+    assert "recorded readout 1 of ranker-v2" in out
+    assert main(["ab", "readout", str(final), "--plan", str(plan_path), "--record", "--json"]) == 0
+    recorded = json.loads(capsys.readouterr().out)["recorded"]
+    assert recorded["number"] == 2 and recorded["verdict"] == "SHIP"
+    assert recorded["store"].endswith("assay.db")
+    assert main(["ab", "list", "--json"]) == 0
+    [item] = json.loads(capsys.readouterr().out)["items"]
+    assert (item["name"], item["status"], item["readouts"]) == ("ranker-v2", "decided", 2)
+    assert item["last_readout"]["digest"] == recorded["digest"]
+    assert main(["ab", "list"]) == 0
+    table = capsys.readouterr().out
+    arm = recorded["arms"][0]
+    shown = f"{100 * arm['lift']:+.1f}% [{100 * arm['low']:+.1f}%, {100 * arm['high']:+.1f}%]"
+    assert "ranker-v2" in table and "decided" in table and shown in table
+    # a different plan under the same name is refused, and nothing more is recorded
+    plan_path.write_text(yaml.safe_dump(dataclasses.replace(PLAN, mde=0.3).to_dict()))
+    assert main(["ab", "readout", str(final), "--plan", str(plan_path), "--record"]) not in (0, 1, 2)
+    assert "frozen" in capsys.readouterr().err
+    assert len(experiment_history("ranker-v2")) == 2
+    assert main(["ab", "readout", str(final), "--record"]) not in (0, 1, 2)
+    assert "give --plan" in capsys.readouterr().err

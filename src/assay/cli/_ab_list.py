@@ -42,7 +42,9 @@ def list_command(db: DbOption = None, json_output: JsonOption = False) -> None:
         last = e.last_readout or {}
         arms = last.get("arms") or []
         lift = "; ".join(f"{safe(a['treatment'])} {lift_text(a)}" for a in arms) or "-"
-        n = last.get("n_by_arm") or {}
+        n = dict(last.get("n_by_arm") or {})
+        control = last.get("control")
+        n = {control: n.pop(control), **n} if control in n else n
         table.add_row(
             safe(e.name),
             e.status,

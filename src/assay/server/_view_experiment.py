@@ -33,9 +33,11 @@ def lift_text(arm: Mapping[str, Any]) -> str:
 
 
 def users_text(readout: Mapping[str, Any]) -> str:
-    """``control 2,000 / treatment 2,000`` (plain text): users per arm."""
-    n = readout.get("n_by_arm") or {}
-    return " / ".join(f"{arm} {int(v):,}" for arm, v in n.items())
+    """``control 2,000 / treatment 2,000`` (plain text): users per arm, control first."""
+    n = dict(readout.get("n_by_arm") or {})
+    control = readout.get("control")
+    first = {control: n.pop(control)} if control in n else {}
+    return " / ".join(f"{arm} {int(v):,}" for arm, v in {**first, **n}.items())
 
 
 def _domain(history: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
