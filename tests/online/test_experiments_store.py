@@ -83,9 +83,7 @@ def test_plan_is_frozen_and_readouts_are_kept_in_order(any_store: Store, tmp_pat
     [listed] = list_experiments(store=any_store)
     assert listed.status == "running"  # an early look cannot SHIP
     assert first["verdict"] == "INCONCLUSIVE"
-    second = record_readout(
-        "ranker-v2", final, store=any_store, recorded_at=t0 + timedelta(days=7)
-    )
+    second = record_readout("ranker-v2", final, store=any_store, recorded_at=t0 + timedelta(days=7))
     history = experiment_history("ranker-v2", store=any_store)
     assert [h["digest"] for h in history] == [first["digest"], second["digest"]]
     assert [h["n_by_arm"]["treatment"] for h in history] == [500, 2_000]
@@ -158,7 +156,11 @@ def test_cli_records_a_readout_and_lists_experiments(
     assert "ranker-v2" in table and "decided" in table and shown in table
     # a different plan under the same name is refused, and nothing more is recorded
     plan_path.write_text(yaml.safe_dump(dataclasses.replace(PLAN, mde=0.3).to_dict()))
-    assert main(["ab", "readout", str(final), "--plan", str(plan_path), "--record"]) not in (0, 1, 2)
+    assert main(["ab", "readout", str(final), "--plan", str(plan_path), "--record"]) not in (
+        0,
+        1,
+        2,
+    )
     assert "frozen" in capsys.readouterr().err
     assert len(experiment_history("ranker-v2")) == 2
     assert main(["ab", "readout", str(final), "--record"]) not in (0, 1, 2)

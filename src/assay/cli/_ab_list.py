@@ -8,7 +8,7 @@ import assay
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, safe
 
-__all__ = ["list_command", "lift_text"]
+__all__ = ["lift_text", "list_command"]
 
 
 def lift_text(arm: dict[str, Any]) -> str:

@@ -20,11 +20,11 @@ from assay.server._layout import page
 from assay.server._pages_compare import router as compare_router
 from assay.server._pages_decisions import decisions_table
 from assay.server._pages_decisions import router as decisions_router
+from assay.server._pages_experiments import router as experiments_router
+from assay.server._pages_experiments import running_section
 from assay.server._pages_records import router as records_router
 from assay.server._pages_runs import router as runs_router
 from assay.server._pages_runs import runs_table
-from assay.server._pages_experiments import router as experiments_router
-from assay.server._pages_experiments import running_section
 from assay.server._pages_suites import router as suites_router
 from assay.server._pages_util import html_errors
 from assay.server._state import app_state

@@ -78,9 +78,7 @@ def running_section(request: Request) -> str:
 
     running = [x for x in list_experiments(store=app_state(request).store) if x.status == "running"]
     shown = (
-        experiments_table(running[:HOME_ROWS])
-        if running
-        else '<p class="empty">None running.</p>'
+        experiments_table(running[:HOME_ROWS]) if running else '<p class="empty">None running.</p>'
     )
     return (
         f'<section id="experiments"><h2>Running A/B tests</h2>{shown}'
@@ -142,7 +140,7 @@ def experiment_page(
     history = found["history"]
     plan_text = yaml.safe_dump(found["plan"], sort_keys=False, allow_unicode=True)
     metric = (history[-1].get("metric") if history else None) or found["plan"]["primary_metric"]
-    confidence = ((history[-1].get("arms") or [{}])[0].get("confidence") if history else None)
+    confidence = (history[-1].get("arms") or [{}])[0].get("confidence") if history else None
     level = "" if confidence is None else f" ({pct(confidence, signed=False)} interval)"
     readouts = (
         f"<p>Relative lift of <code>{e(metric)}</code>{e(level)} at each readout; a "

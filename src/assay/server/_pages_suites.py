@@ -20,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 EXAMPLES_SHOWN = 5
 """Examples shown on a suite's page."""
 
+
 @router.get("/suites", response_class=HTMLResponse)
 @html_errors
 def suites_page(

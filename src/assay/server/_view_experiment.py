@@ -53,9 +53,7 @@ def _domain(history: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
 def lift_svg(history: Sequence[Mapping[str, Any]]) -> str:
     """The relative lift of each treatment at each readout with its interval (a readout is
     cumulative: every user so far), oldest on the left; a dashed line at no change."""
-    treatments = list(
-        dict.fromkeys(a["treatment"] for h in history for a in h.get("arms") or [])
-    )
+    treatments = list(dict.fromkeys(a["treatment"] for h in history for a in h.get("arms") or []))
     lo, hi = _domain(history)
     y = Scale(hi, lo, _TOP, _BOTTOM)  # higher lift is higher on the page
     step = (_RIGHT - _LEFT) / max(len(history), 1)
