@@ -54,8 +54,8 @@ def site(server_store: Store, tmp_path: Path) -> Iterator[str]:
     one and one with a plan only."""
     t0 = datetime(2026, 3, 1, tzinfo=UTC)
     hostile = plan(HOSTILE)
-    for day, n in ((0, 400), (7, 900)):
-        done = readout(tmp_path, hostile, n, 0.105)
+    for day, n, rate in ((0, 400, 0.115), (7, 900, 0.105)):
+        done = readout(tmp_path, hostile, n, rate)
         record_experiment(done, store=server_store, recorded_at=t0 + timedelta(days=day))
     decided = plan("decided-test")
     record_experiment(readout(tmp_path, decided, 2_000, 0.14), store=server_store)
@@ -98,6 +98,9 @@ def test_experiment_page_shows_the_stored_readouts(site: str, server_store: Stor
     # the chart: one interval and one point per readout
     svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count("<circle") == 2 and "&lt;b&gt;new&lt;/b&gt;" in svg
+    heights = [float(y) for y in re.findall(r'<circle cx="[^"]+" cy="([^"]+)"', svg)]
+    lifts = [h["arms"][0]["lift"] for h in history]
+    assert lifts[0] > lifts[1] and heights[0] < heights[1]  # a higher lift is drawn higher
     # the plan as registered, with its digest
     digest = history[0]["plan_digest"]
     assert digest in html and "mde: 0.1" in html

@@ -55,14 +55,14 @@ def lift_svg(history: Sequence[Mapping[str, Any]]) -> str:
     cumulative: every user so far), oldest on the left; a dashed line at no change."""
     treatments = list(dict.fromkeys(a["treatment"] for h in history for a in h.get("arms") or []))
     lo, hi = _domain(history)
-    y = Scale(hi, lo, _TOP, _BOTTOM)  # higher lift is higher on the page
+    y = Scale(lo, hi, _BOTTOM, _TOP)  # higher lift is higher on the page
     step = (_RIGHT - _LEFT) / max(len(history), 1)
     out = [
         f'<svg class="lift" viewBox="0 0 {_WIDTH} {_HEIGHT}" width="{_WIDTH}" '
         f'height="{_HEIGHT}" role="img" font-family="Helvetica,Arial,sans-serif" font-size="11">',
         "<title>Cumulative relative lift per readout, with its interval</title>",
     ]
-    ticks = nice_ticks(lo * 100, hi * 100, count=6)
+    ticks = nice_ticks(lo * 100, hi * 100, count=8)
     decimals = tick_decimals(ticks)
     for tick in ticks:
         ty = y(tick / 100)
