@@ -101,14 +101,19 @@ def _entries(st: Store, log: str) -> Iterator[str]:
         yield target
 
 
+def _claim(st: Store, log: str, k: int, target: str) -> str | None:
+    """Point slot ``k`` of ``log`` at ``target`` unless it is taken; returns what it holds."""
+    held = _slot(st, log, k)
+    if held is None:
+        st.artifacts.put(_slot_bytes(log, k), media_type=_POINTER + target)
+        held = _slot(st, log, k)  # another writer may have taken the slot first
+    return held
+
+
 def _append(st: Store, log: str, target: str) -> int:
     """Put ``target`` in the first free slot of ``log``; returns the slot number."""
     for k in range(MAX_SLOTS):
-        held = _slot(st, log, k)
-        if held is None:
-            st.artifacts.put(_slot_bytes(log, k), media_type=_POINTER + target)
-            held = _slot(st, log, k)  # another writer may have taken the slot first
-        if held == target:
+        if _claim(st, log, k, target) == target:
             return k
     raise ConfigError(f"The log {log[:80]!r} is full ({MAX_SLOTS} entries).")
 
@@ -142,8 +147,7 @@ def record_experiment_plan(
     digest = _put(st, {"name": label, "plan": the_plan.to_dict()}, PLAN_MEDIA)
     held = _slot(st, f"plan:{label}", 0)
     if held is None:
-        _append(st, f"plan:{label}", digest)
-        held = _slot(st, f"plan:{label}", 0)
+        held = _claim(st, f"plan:{label}", 0, digest)  # a name has one plan: slot 0 only
         if held == digest:
             _append(st, "experiments", digest)
     if held != digest:
@@ -158,9 +162,7 @@ def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def readout_summary(
-    done: ExperimentReadout | Readout, *, metric: str | None = None
-) -> dict[str, Any]:
+def _summary(done: ExperimentReadout | Readout, *, metric: str | None = None) -> dict[str, Any]:
     """What is recorded of a readout: n per arm, the primary metric's relative lift with its
     interval per treatment, the verdicts, the sample-ratio check and the method."""
     result = done.readout if isinstance(done, ExperimentReadout) else done
@@ -234,7 +236,7 @@ def record_readout(
         "experiment": label,
         "plan_digest": plan_digest,
         "recorded_at": when.isoformat(),
-        **readout_summary(readout),
+        **_summary(readout),
     }
     digest = _put(st, entry, READOUT_MEDIA)
     k = _append(st, f"readouts:{label}", digest)
