@@ -285,7 +285,7 @@ def test_home_lists_decisions_waiting_and_runs(client: TestClient, data: Dashboa
     assert data.decision[:12] in waiting
     recent = html[html.index('id="recent"') :]
     assert data.baseline[:12] in recent and data.candidate[:12] in recent
-    assert "No A/B experiments are stored yet." in html
+    assert "Running A/B tests" in html and "None running." in html
 
 
 def test_bad_query_parameters_get_one_clear_message(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, cast
 import typer
 
 import assay
+from assay.cli._ab_list import list_command
 from assay.cli._ab_render import (
     render_cumulative,
     render_design,
@@ -18,7 +19,7 @@ from assay.cli._ab_render import (
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._decide import print_verdict
 from assay.cli._inputs import readable_file
-from assay.cli._options import JsonOption
+from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe, stdout
 from assay.errors import ConfigError
 
@@ -286,6 +287,15 @@ def readout_command(
     ] = None,
     arm_column: Annotated[str, typer.Option(help="Arm column of unit-level rows.")] = "arm",
     unit_column: Annotated[str, typer.Option(help="User id column of unit-level rows.")] = "unit",
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Store the plan (frozen once registered) and this readout under the plan's "
+            "name, for `assay ab list` and the team server (needs --plan).",
+        ),
+    ] = False,
+    db: DbOption = None,
     json_output: JsonOption = False,
 ) -> int | None:
     """Relative lift of every arm over control, with SRM check, CUPED, sequential and
@@ -294,6 +304,8 @@ def readout_command(
     With --plan or --policy every treatment arm gets a verdict against the plan's decision
     rule (the exit status is the best arm's verdict: 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE).
     """
+    if record and plan is None:
+        raise ConfigError("--record stores the readout with its plan: give --plan.")
     # The shares matter only for the memo, so a bad --rollout-steps without --report is ignored.
     steps = parse_steps(rollout_steps, "--rollout-steps") if report is not None else ()
     done = assay.read_out_experiment(
@@ -328,11 +340,17 @@ def readout_command(
         unit_column=unit_column,
     )
     result, judged = done.readout, done.verdict
+    recorded = None
+    if record:
+        from assay.workflows import record_experiment
+
+        recorded = record_experiment(done, store=assay.open_store(db) if db else None)
     if json_output:
         # A bare readout keeps the readout's own JSON shape; with a verdict or files the three
         # parts sit side by side.
         bare = judged is None and not done.files and done.segments is None
-        emit_json(result.to_dict() if bare and done.cumulative is None else done.to_dict())
+        out = result.to_dict() if bare and done.cumulative is None else done.to_dict()
+        emit_json(out if recorded is None else {**out, "recorded": recorded})
         return _exit_code(judged)
     render_readout(result)
     if done.segments is not None:
@@ -350,6 +368,12 @@ def readout_command(
             print_verdict(d.verdict)
     for key, path in done.files.items():
         console.print(f"{safe(key)}: {safe(path)}")
+    if recorded is not None:
+        console.print(
+            f"recorded readout {recorded['number']} of {safe(recorded['experiment'])} "
+            f"({recorded['digest'][:12]}, plan {recorded['plan_digest'][:12]}) "
+            f"in {safe(recorded['store'])}"
+        )
     return _exit_code(judged)
 
 
@@ -440,3 +464,6 @@ def plan_command(
 
     stdout.write(printable(rollout_markdown(result)))
     stdout.flush()
+
+
+ab_app.command("list")(list_command)

@@ -161,8 +161,11 @@ def _allowed(request: Request) -> str:
     served by several routes, one per method, allows them all)."""
     import re
 
+    paths = request.app.openapi().get("paths", {})
+    if request.url.path in paths:  # a literal path (experiments/readout) is its own resource
+        return ", ".join(sorted(m.upper() for m in paths[request.url.path]))
     methods: set[str] = set()
-    for template, operations in request.app.openapi().get("paths", {}).items():
+    for template, operations in paths.items():
         pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, request.url.path):
             methods |= {m.upper() for m in operations}

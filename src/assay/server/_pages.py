@@ -20,12 +20,13 @@ from assay.server._layout import page
 from assay.server._pages_compare import router as compare_router
 from assay.server._pages_decisions import decisions_table
 from assay.server._pages_decisions import router as decisions_router
+from assay.server._pages_experiments import router as experiments_router
+from assay.server._pages_experiments import running_section
 from assay.server._pages_monitor import alarm_list
 from assay.server._pages_monitor import router as monitor_router
 from assay.server._pages_records import router as records_router
 from assay.server._pages_runs import router as runs_router
 from assay.server._pages_runs import runs_table
-from assay.server._pages_suites import EXPERIMENTS_EMPTY
 from assay.server._pages_suites import router as suites_router
 from assay.server._pages_util import html_errors
 from assay.server._state import app_state
@@ -36,6 +37,7 @@ router = APIRouter(include_in_schema=False)
 for _sub in (runs_router, records_router, compare_router, decisions_router, suites_router):
     router.include_router(_sub)
 router.include_router(monitor_router)
+router.include_router(experiments_router)
 
 STATIC = Path(__file__).parent / "static"
 """The folder of the dashboard's stylesheet and script."""
@@ -75,8 +77,8 @@ def static(name: str) -> Response:
 @router.get("/", response_class=HTMLResponse)
 @html_errors
 def home(request: Request, identity: Identity = Depends(require(Role.viewer))) -> HTMLResponse:
-    """Latest decisions, decisions waiting for sign-off, monitors in alarm, recent runs, A/B
-    experiments."""
+    """Latest decisions, decisions waiting for sign-off, monitors in alarm, recent runs,
+    running A/B tests."""
     from assay.storage import RunQuery
 
     store = app_state(request).store
@@ -102,6 +104,6 @@ def home(request: Request, identity: Identity = Depends(require(Role.viewer))) -
         '<section id="recent"><h2>Recent runs</h2>'
         + (runs_table(list(runs), "-created_at", []) if runs else none)
         + '<p><a href="/runs">All runs</a></p></section>'
-        f'<section id="experiments"><h2>A/B experiments</h2>{EXPERIMENTS_EMPTY}</section>'
+        + running_section(request)
     )
     return page("Home", body, identity=identity)

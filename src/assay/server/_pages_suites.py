@@ -1,4 +1,4 @@
-"""The suites catalog (``/suites``, ``/suites/{ref}``) and A/B experiments (``/experiments``)."""
+"""The suites catalog (``/suites``, ``/suites/{ref}``)."""
 
 from __future__ import annotations
 
@@ -13,22 +13,12 @@ from assay.server._layout import e, fold, page, table
 from assay.server._pages_util import html_errors, run_link
 from assay.server._state import app_state
 
-__all__ = ["EXPERIMENTS_EMPTY", "router"]
+__all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
 EXAMPLES_SHOWN = 5
 """Examples shown on a suite's page."""
-
-EXPERIMENTS_EMPTY = (
-    '<p class="empty">No A/B experiments are stored yet.</p>'
-    "<p>Online experiments are designed and read out with the command line: "
-    "<code>assay ab design</code> sizes an experiment before launch, "
-    "<code>assay ab plan</code> pre-registers its metrics and stopping rule, and "
-    "<code>assay ab readout</code> reads the per-user results out against that plan, "
-    "writing the verdict and its reports. Their readouts appear here once the store keeps "
-    "them.</p>"
-)
 
 
 @router.get("/suites", response_class=HTMLResponse)
@@ -144,12 +134,3 @@ def suite_page(
     )
     title = f"Suite {suite.name}" + (f"@{suite.version}" if suite.version else "")
     return page(title, body, identity=identity)
-
-
-@router.get("/experiments", response_class=HTMLResponse)
-@html_errors
-def experiments_page(
-    request: Request, identity: Identity = Depends(require(Role.viewer))
-) -> HTMLResponse:
-    """A/B experiments: the store keeps none yet, and the page says how to run them."""
-    return page("Experiments", EXPERIMENTS_EMPTY, identity=identity)
