@@ -109,9 +109,9 @@ def numeric_drift(
             lo,
             hi,
             conf,
-            "Wasserstein-1 of fine-bin masses at bin means / reference std; interval "
-            f"estimate +/- the {conf:g} quantile of the L1 norm of the resampled CDF-gap error; "
-            + boot,
+            "Wasserstein-1 of fine-bin masses at bin means / reference std; interval: "
+            f"estimate +/- (the {conf:g} quantile of the L1 norm of the resampled CDF-gap error "
+            "+ the within-bin position gap); " + boot,
             resamples,
             seed,
         )
@@ -122,7 +122,7 @@ def numeric_drift(
             psi_c,
             (0.0, np.inf),
             False,
-            f"PSI on reference deciles, natural log, floor {PSI_FLOOR:g}; basic interval",
+            f"PSI on reference deciles, natural log, floor {PSI_FLOOR:g}; percentile interval shifted by -2 x bootstrap bias",
         ),
         (
             "js",
@@ -130,7 +130,7 @@ def numeric_drift(
             (0.0, 1.0),
             True,
             "Jensen-Shannon distance, base 2, on reference deciles; "
-            "square roots of the basic interval of the divergence",
+            "square roots of the percentile interval of the divergence shifted by -2 x bootstrap bias",
         ),
     )
     for name, fn, bounds, squared, what in specs:
@@ -201,14 +201,14 @@ def categorical_drift(
             (0.0, 1.0),
             True,
             "Jensen-Shannon distance, base 2, over categories; "
-            "square roots of the basic interval of the divergence",
+            "square roots of the percentile interval of the divergence shifted by -2 x bootstrap bias",
         ),
         (
             "psi",
             psi,
             (0.0, np.inf),
             False,
-            f"PSI over categories, natural log, floor {PSI_FLOOR:g}; basic interval",
+            f"PSI over categories, natural log, floor {PSI_FLOOR:g}; percentile interval shifted by -2 x bootstrap bias",
         ),
     ):
         est, lo, hi = poisson_bootstrap_interval(

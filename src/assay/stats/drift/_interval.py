@@ -7,18 +7,22 @@ of ``B x k`` draws. Both windows are resampled independently (they are independe
 
 Distances are biased upward in finite samples (noise alone moves two histograms apart), and
 the bias of a distance depends on the true distance: it is largest at 0, where the estimate
-is pure noise. The basic (reverse-percentile) interval ``[2 t - q_hi, 2 t - q_lo]`` removes a
-bias only when it is the same at the estimate as at the truth, so each distance is bootstrapped
-on the scale where that holds:
+is pure noise. An interval that re-centres on the estimate (the basic interval on the distance
+itself) removes a bias only when it is the same at the estimate as at the truth, so each
+distance is bootstrapped on the scale where that holds:
 
 * PSI and the *squared* Jensen-Shannon distance (the divergence) are smooth quadratic-type
-  functions of the proportions, whose bias is nearly constant in the true value: the basic
-  interval on that scale, clipped at its range; the JS bounds are its square roots.
+  functions of the proportions whose bias barely depends on the true value. The bootstrap
+  values ``t*`` scatter around ``t + b`` (``b = mean(t*) - t``) while ``t`` lies around the
+  truth plus ``b``, so the interval is the percentile interval shifted by ``-2 b``,
+  ``[q_lo - 2 b, q_hi - 2 b]``, which keeps the statistic's right skew (the basic interval
+  mirrors it), clipped at the range; the JS bounds are its square roots.
 * The Wasserstein distance is ``integral |D|`` with ``D`` the CDF gap; writing the estimated gap
   as ``D + E`` (``E`` the sampling error of both windows), ``|W_hat - W| <= integral |E|`` by
-  the triangle inequality, whatever ``W``. The interval is ``W_hat -/+ q`` with ``q`` the
-  ``confidence`` quantile of the bootstrap's ``integral |E*|``: valid at every true distance,
-  0 included (where the bound is an equality).
+  the triangle inequality, whatever ``W``. The interval is ``W_hat -/+ h`` with ``h`` the
+  ``confidence`` quantile of the bootstrap's ``integral |E*|`` plus the mass-weighted gap
+  between the two windows' mean positions within each bin (which the resampling holds fixed):
+  valid at every true distance, 0 included.
 """
 
 from __future__ import annotations
@@ -82,11 +86,11 @@ def poisson_bootstrap_interval(
     draws: tuple[FloatArray, FloatArray] | None = None,
     squared: bool = False,
 ) -> tuple[float, float, float]:
-    """``(estimate, low, high)`` of ``statistic(ref_counts, cur_counts)``, basic interval.
+    """``(estimate, low, high)`` of ``statistic(ref_counts, cur_counts)``, bias-shifted percentile.
 
     ``draws`` passes resampled counts already drawn (one set shared by every distance of a
     column, as every resampling in assay shares its weights across statistics). ``squared``
-    takes the basic interval of the statistic's square and returns its square roots (for a
+    takes the interval of the statistic's square and returns its square roots (for a
     distance that is the root of a smooth divergence, such as Jensen-Shannon).
     """
     if squared:
@@ -112,8 +116,9 @@ def poisson_bootstrap_interval(
         return estimate, float("nan"), float("nan")
     alpha = 1.0 - confidence
     q_lo, q_hi = np.quantile(values, [alpha / 2.0, 1.0 - alpha / 2.0])
-    low = float(np.clip(2.0 * estimate - q_hi, *bounds))
-    high = float(np.clip(2.0 * estimate - q_lo, *bounds))
+    bias = float(np.mean(values)) - estimate
+    low = float(np.clip(q_lo - 2.0 * bias, *bounds))
+    high = float(np.clip(q_hi - 2.0 * bias, *bounds))
     return estimate, low, max(low, high)
 
 
@@ -130,8 +135,8 @@ def cdf_gap_interval(
     """``(estimate, low, high)`` of the Wasserstein-1 distance ``integral |F_ref - F_cur|``.
 
     The half-width is the ``confidence`` quantile of ``integral |E*|`` over the bootstrap
-    ``draws``, ``E*`` the resampled CDF gap minus the observed one (module docstring), all
-    divided by ``scale``.
+    ``draws``, ``E*`` the resampled CDF gap minus the observed one, plus the within-bin
+    position gap (module docstring), all divided by ``scale``.
     """
     r = np.asarray(ref_counts, dtype=np.float64)
     c = np.asarray(cur_counts, dtype=np.float64)
@@ -156,5 +161,12 @@ def cdf_gap_interval(
     noise = noise[np.isfinite(noise)]
     if noise.size == 0 or not np.isfinite(estimate):
         return estimate, float("nan"), float("nan")
-    half = float(np.quantile(noise, confidence))
+    # Positions are held fixed by the resampling: add the gap between the two windows' mean
+    # positions within each bin (both windows' position noise, moved onto the other's points).
+    rsup = np.asarray(ref_support, np.float64)
+    csup = np.asarray(cur_support, np.float64)
+    moved = 0.0
+    if rsup.size == csup.size:
+        moved = float(np.sum(np.maximum(p, q) * np.abs(csup - rsup)) / scale)
+    half = float(np.quantile(noise, confidence)) + moved
     return estimate, max(estimate - half, 0.0), estimate + half
