@@ -50,16 +50,23 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, **kw: object):  # type: ignore[no
         )
 
 
-def test_numeric_intervals_cover_the_population_distance() -> None:
-    # Estimands: the Wasserstein distance of N(0, 1) to N(0.3, 1) over the reference std
-    # (0.3), and PSI / JS on the reference's pinned decile bins (the population masses of
-    # those bins), which is what a profile pins.
-    reps, shift = 100, 0.3
+def _numeric_coverage(
+    n_ref: int, n_cur: int, shift: float, reps: int, first: int = 0
+) -> dict[str, float]:
+    """Share of ``reps`` seeded windows whose 95 % interval covers the population distance.
+
+    Estimands: the Wasserstein distance of N(0, 1) to N(shift, 1) over the population std
+    (``shift``), PSI / JS of the population masses of the reference's pinned decile bins (what
+    a profile pins), the population KS distance. Data and bootstrap use separate streams.
+    """
+    grid = np.linspace(-8, 8, 20001)
+    ks_target = float(np.max(norm.cdf(grid) - norm.cdf(grid - shift)))
     hits = {"wasserstein": 0, "psi": 0, "js": 0, "ks": 0}
-    for seed in range(reps):
-        rng = np.random.default_rng(seed)
-        ref = rng.normal(size=5000)
-        result = _numeric(ref, rng.normal(shift, 1.0, size=1000), rng=seed, resamples=200)
+    for seed in range(first, first + reps):
+        rng = np.random.default_rng([seed, 1])
+        ref = rng.normal(size=n_ref)
+        cur = rng.normal(shift, 1.0, size=n_cur)
+        result = _numeric(ref, cur, rng=np.random.default_rng([seed, 2]), resamples=200)
         deciles = np.unique(np.quantile(np.sort(ref), np.arange(1, 100) / 100)[9::10])
         edges = np.concatenate([[-np.inf], deciles, [np.inf]])
         p, q = np.diff(norm.cdf(edges)), np.diff(norm.cdf(edges - shift))
@@ -67,37 +74,70 @@ def test_numeric_intervals_cover_the_population_distance() -> None:
             "wasserstein": shift,
             "psi": float(psi(p, q)),
             "js": float(js_distance(p, q)),
-            "ks": float(
-                np.max(
-                    norm.cdf(np.linspace(-6, 6, 20001))
-                    - norm.cdf(np.linspace(-6, 6, 20001) - shift)
-                )
-            ),
+            "ks": ks_target,
         }
         for m in result.measures:
             hits[m.name] += m.low <= target[m.name] <= m.high
-    coverage = {k: v / reps for k, v in hits.items()}
-    # Nominal 0.95. The basic bootstrap runs a little short at this size (measured 0.88-0.91
-    # here, 0.92-0.96 with a 20,000-row reference and 2,000-row window; docs/monitor.md);
-    # 100 seeded repetitions (binomial sd 0.02). The KS band (DKW) is conservative.
+    return {k: v / reps for k, v in hits.items()}
+
+
+def _floor(reps: int, confidence: float = 0.95) -> float:
+    """Nominal coverage less three simulation standard errors."""
+    return confidence - 3.0 * (confidence * (1.0 - confidence) / reps) ** 0.5
+
+
+@pytest.mark.parametrize(
+    ("n_ref", "n_cur", "shift", "reps"),
+    [
+        (5000, 1000, 0.0, 100),
+        (5000, 1000, 0.3, 100),
+        (20000, 2000, 0.0, 60),
+        (20000, 2000, 0.2, 60),
+    ],
+)
+def test_numeric_intervals_cover_the_population_distance(
+    n_ref: int, n_cur: int, shift: float, reps: int
+) -> None:
+    # At shift 0 the plug-in distances are pure noise (biased upward): an interval that only
+    # re-centres on the estimate misses 0 (measured JS 0.48, Wasserstein 0.83 before the
+    # intervals were built on the scales described in docs/monitor.md).
+    coverage = _numeric_coverage(n_ref, n_cur, shift, reps, first=10_000 * n_cur)
     for name, value in coverage.items():
-        assert value >= 0.85, (name, coverage)
-    assert coverage["ks"] >= 0.95
+        assert value >= _floor(reps), (name, coverage)
 
 
-def test_categorical_intervals_cover_the_population_distance() -> None:
+@pytest.mark.slow
+@pytest.mark.parametrize(("n_ref", "n_cur"), [(5000, 1000), (20000, 2000)])
+@pytest.mark.parametrize("shift", [0.0, 0.05, 0.3])
+def test_numeric_coverage_sweep(n_ref: int, n_cur: int, shift: float) -> None:
+    reps = 400
+    coverage = _numeric_coverage(n_ref, n_cur, shift, reps, first=77_000)
+    for name, value in coverage.items():
+        assert value >= _floor(reps), (name, coverage)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [[0.4, 0.3, 0.2, 0.1], [0.3, 0.3, 0.25, 0.15]],
+    ids=["unchanged", "shifted"],
+)
+def test_categorical_intervals_cover_the_population_distance(q: list[float]) -> None:
     p = np.array([0.4, 0.3, 0.2, 0.1])
-    q = np.array([0.3, 0.3, 0.25, 0.15])
     target = {"js": float(js_distance(p, q)), "psi": float(psi(p, q))}
-    reps = 200
+    reps = 300
     hits = dict.fromkeys(target, 0)
     for seed in range(reps):
-        rng = np.random.default_rng(seed)
-        result = categorical_drift(rng.multinomial(5000, p), rng.multinomial(800, q), rng=seed)
+        rng = np.random.default_rng([seed, 1])
+        result = categorical_drift(
+            rng.multinomial(5000, p),
+            rng.multinomial(800, q),
+            rng=np.random.default_rng([seed, 2]),
+            resamples=200,
+        )
         for m in result.measures:
             hits[m.name] += m.low <= target[m.name] <= m.high
     for name, value in hits.items():
-        assert value / reps >= 0.88, (name, value / reps)
+        assert value / reps >= _floor(reps), (name, value / reps)
 
 
 def test_bh_keeps_the_false_alarm_rate_of_50_columns_under_no_change() -> None:

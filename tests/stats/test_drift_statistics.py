@@ -159,7 +159,22 @@ def test_results_state_their_methods_and_seed() -> None:
         "natural log" in boot.method and "floor 0.0001" in boot.method and "deciles" in boot.method
     )
     assert "reference std" in result.measure("wasserstein").method
+    assert "L1 norm of the resampled CDF-gap error" in result.measure("wasserstein").method
+    assert "shifted by -2 x bootstrap bias" in boot.method
+    assert "square roots" in result.measure("js").method
+    assert "both windows" in boot.method
     assert "Smirnov" in result.test.method
+
+
+def test_intervals_of_an_unchanged_window_reach_zero() -> None:
+    # The plug-in distances of two samples of one distribution are positive noise; the
+    # intervals must still reach the true value 0 (an interval re-centred on the distance
+    # itself does not, for JS, about half the time).
+    rng = np.random.default_rng(11)
+    result = _numeric(rng.normal(size=5000), rng.normal(size=1000), rng=3, resamples=200)
+    for name in ("wasserstein", "js", "psi"):
+        m = result.measure(name)
+        assert m.estimate > 0 and m.low == 0.0 < m.high, (name, m)
 
 
 def test_seeded_results_repeat() -> None:

@@ -11,10 +11,11 @@ from assay.stats._checks import check_confidence, check_rng
 from assay.stats.drift._interval import (
     DriftMeasure,
     FloatArray,
+    cdf_gap_interval,
     poisson_bootstrap_interval,
     poisson_resamples,
 )
-from assay.stats.drift._measures import PSI_FLOOR, js_distance, psi, wasserstein_binned
+from assay.stats.drift._measures import PSI_FLOOR, js_distance, psi
 from assay.stats.drift._tests import DriftTest, chi2_homogeneity, ks_from_points, ks_p_value
 
 __all__ = ["ColumnDriftStatistics", "categorical_drift", "numeric_drift"]
@@ -92,36 +93,57 @@ def numeric_drift(
     rs = np.where(np.isfinite(rs), rs, 0.0)
     cs = np.where(np.isfinite(cs), cs, rs)
 
-    def wass(a: FloatArray, b: FloatArray) -> FloatArray:
-        return wasserstein_binned(a, b, rs, cs) / scale
-
     def psi_c(a: FloatArray, b: FloatArray) -> FloatArray:
         return psi(_coarse(a, groups), _coarse(b, groups))
 
     def js_c(a: FloatArray, b: FloatArray) -> FloatArray:
         return js_distance(_coarse(a, groups), _coarse(b, groups))
 
-    boot = f"basic Poisson bootstrap over binned counts, {resamples} resamples"
-    specs = (
-        (
+    boot = f"Poisson bootstrap over binned counts of both windows, {resamples} resamples"
+    draws = (poisson_resamples(r, resamples, gen), poisson_resamples(c, resamples, gen))
+    est, lo, hi = cdf_gap_interval(r, c, rs, cs, confidence=conf, draws=draws, scale=scale)
+    measures = [
+        DriftMeasure(
             "wasserstein",
-            wass,
-            (0.0, np.inf),
-            "Wasserstein-1 of fine-bin masses at bin means / reference std",
-        ),
+            est,
+            lo,
+            hi,
+            conf,
+            "Wasserstein-1 of fine-bin masses at bin means / reference std; interval: "
+            f"estimate +/- (the {conf:g} quantile of the L1 norm of the resampled CDF-gap error "
+            "+ the within-bin position gap); " + boot,
+            resamples,
+            seed,
+        )
+    ]
+    specs = (
         (
             "psi",
             psi_c,
             (0.0, np.inf),
-            f"PSI on reference deciles, natural log, floor {PSI_FLOOR:g}",
+            False,
+            f"PSI on reference deciles, natural log, floor {PSI_FLOOR:g}; percentile interval shifted by -2 x bootstrap bias",
         ),
-        ("js", js_c, (0.0, 1.0), "Jensen-Shannon distance, base 2, on reference deciles"),
+        (
+            "js",
+            js_c,
+            (0.0, 1.0),
+            True,
+            "Jensen-Shannon distance, base 2, on reference deciles; "
+            "square roots of the percentile interval of the divergence shifted by -2 x bootstrap bias",
+        ),
     )
-    measures = []
-    draws = (poisson_resamples(r, resamples, gen), poisson_resamples(c, resamples, gen))
-    for name, fn, bounds, what in specs:
+    for name, fn, bounds, squared, what in specs:
         est, lo, hi = poisson_bootstrap_interval(
-            fn, r, c, confidence=conf, resamples=resamples, rng=gen, bounds=bounds, draws=draws
+            fn,
+            r,
+            c,
+            confidence=conf,
+            resamples=resamples,
+            rng=gen,
+            bounds=bounds,
+            draws=draws,
+            squared=squared,
         )
         measures.append(DriftMeasure(name, est, lo, hi, conf, f"{what}; {boot}", resamples, seed))
     n_cur = round(float(np.sum(c)))
@@ -169,15 +191,36 @@ def categorical_drift(
     gen, seed = check_rng(rng, "categorical_drift")
     r = np.asarray(ref_counts, dtype=np.float64)
     c = np.asarray(cur_counts, dtype=np.float64)
-    boot = f"basic Poisson bootstrap over category counts, {resamples} resamples"
+    boot = f"Poisson bootstrap over category counts of both windows, {resamples} resamples"
     measures = []
     draws = (poisson_resamples(r, resamples, gen), poisson_resamples(c, resamples, gen))
-    for name, fn, bounds, what in (
-        ("js", js_distance, (0.0, 1.0), "Jensen-Shannon distance, base 2, over categories"),
-        ("psi", psi, (0.0, np.inf), f"PSI over categories, natural log, floor {PSI_FLOOR:g}"),
+    for name, fn, bounds, squared, what in (
+        (
+            "js",
+            js_distance,
+            (0.0, 1.0),
+            True,
+            "Jensen-Shannon distance, base 2, over categories; "
+            "square roots of the percentile interval of the divergence shifted by -2 x bootstrap bias",
+        ),
+        (
+            "psi",
+            psi,
+            (0.0, np.inf),
+            False,
+            f"PSI over categories, natural log, floor {PSI_FLOOR:g}; percentile interval shifted by -2 x bootstrap bias",
+        ),
     ):
         est, lo, hi = poisson_bootstrap_interval(
-            fn, r, c, confidence=conf, resamples=resamples, rng=gen, bounds=bounds, draws=draws
+            fn,
+            r,
+            c,
+            confidence=conf,
+            resamples=resamples,
+            rng=gen,
+            bounds=bounds,
+            draws=draws,
+            squared=squared,
         )
         measures.append(DriftMeasure(name, est, lo, hi, conf, f"{what}; {boot}", resamples, seed))
     stat, p, dof = chi2_homogeneity(r, c)
