@@ -135,7 +135,8 @@ _UPLOAD = {
 )
 async def upload_run(request: Request, _: Editor) -> Response:
     """Store a run: its records as a Parquet body whose metadata key ``assay:run`` holds the
-    run's JSON; ``X-Assay-Content-SHA256`` (optional) is checked against the body.
+    run's JSON; ``X-Assay-Content-SHA256`` (optional) is checked against the body. The run's
+    ``content_digest`` is always computed by the server from the records.
 
     Idempotent by content: the same run and records uploaded again answer 200 with the stored
     run and ``created: false``, and nothing is stored twice.
@@ -149,7 +150,9 @@ async def upload_run(request: Request, _: Editor) -> Response:
         raise http_error(
             422, "invalid_request", "The Parquet body has no 'assay:run' metadata (the run's JSON)."
         )
-    run = Run.model_validate_json(text)
+    # the digest is computed here from the records, never taken from the uploader: a claimed
+    # digest would let one upload take the place of another run's content
+    run = Run.model_validate_json(text).model_copy(update={"content_digest": ""})
     stored, created = await run_in_threadpool(store.runs.put, run, records)
     return json_response(RunUpload(run=stored, created=created), 201 if created else 200)
 

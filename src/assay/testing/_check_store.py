@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from assay.core import Verdict, digest
+from assay.data import examples_digest
 from assay.errors import ImmutableError, NotFoundError
 from assay.storage import ArtifactRepository, DecisionRepository, RunRepository, SuiteRepository
 from assay.testing._stored import (
@@ -65,7 +66,7 @@ def _check_suites(store: _HasRepositories, tag: str) -> Any:
     suite, examples = make_suite_model(f"conformance-{tag}", n=12, seed=7)
     # a suite's identity is its content, not its name: make this one's content new too
     examples = examples.append_column("tag", pa.array([tag] * examples.num_rows))
-    suite = suite.model_copy(update={"examples_digest": digest({"examples": examples.to_pylist()})})
+    suite = suite.model_copy(update={"examples_digest": examples_digest(examples)})
     if store.suites.put(suite, examples) is not True:
         raise _fail("suites.put of a new suite did not return True")
     if store.suites.put(suite, examples) is not False:
@@ -97,9 +98,13 @@ def _check_runs(store: _HasRepositories, suite: Any, tag: str) -> tuple[str, str
         raise _fail("runs.records returned other records than were stored")
     if run.run_id not in {info.run_id for info in store.runs.list()}:
         raise _fail("runs.list does not list a stored run")
-    changed = make_run(suite, records, run_id=run.run_id, accuracy=0.9)
+    # other records under the same run id (a server computes the digest from the records)
+    changed_records = make_records(12, seed=5)
+    changed = make_run(suite, changed_records, run_id=run.run_id, accuracy=0.9)
     _raises(
-        ImmutableError, "runs.put changing a stored run", lambda: store.runs.put(changed, records)
+        ImmutableError,
+        "runs.put changing a stored run",
+        lambda: store.runs.put(changed, changed_records),
     )
     if store.runs.get(run.run_id) != stored:
         raise _fail("a refused change altered the stored run")

@@ -1,0 +1,123 @@
+"""Hostile uploads and requests over real HTTP: the server computes what it stores from what
+it received, bounds what it reads, and answers one JSON error."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+import sqlalchemy as sa
+
+from assay.server import ServerSettings, create_app
+from assay.storage import RemoteStore, Store, open_store
+from assay.storage.wire import PARQUET, SUITE_KEY, parquet_bytes
+from assay.testing import running_server
+from assay.testing._stored import make_records, make_run, make_suite_model
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(f"sqlite:///{tmp_path / 'server' / 'assay.db'}") as opened:
+        yield opened
+
+
+@pytest.fixture
+def url(store: Store) -> Iterator[str]:
+    with running_server(create_app(store, ServerSettings())) as base:
+        yield base
+
+
+@pytest.fixture
+def remote(url: str) -> Iterator[RemoteStore]:
+    client = RemoteStore(url)
+    yield client
+    client.close()
+
+
+def counts(store: Store) -> dict[str, int]:
+    assert store.engine is not None
+    with store.engine.connect() as conn:
+        return {
+            table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("suites", "runs", "decisions", "ledger")
+        }
+
+
+def call(
+    url: str,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    request = urllib.request.Request(url + path, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def one_error(status: int, found: Any, expected: int) -> dict[str, Any]:
+    assert status == expected, found
+    assert set(found) == {"error"}
+    error: dict[str, Any] = found["error"]
+    assert error["status"] == expected and error["message"] and error["type"]
+    return error
+
+
+def test_a_run_uploaded_under_another_runs_digest_does_not_take_its_place(
+    remote: RemoteStore, tmp_path: Path
+) -> None:
+    suite, examples = make_suite_model("squat", n=20, seed=1)
+    records = make_records(20, seed=2)
+    genuine = make_run(suite, records, run_id="genuine", content_digest="")
+    # the digest the server computes for the genuine run, from a scratch store of its own
+    with open_store(f"sqlite:///{tmp_path / 'scratch.db'}") as scratch:
+        scratch.suites.put(suite, examples)
+        claimed = scratch.runs.put(genuine, records)[0].content_digest
+    forged_records = records.set_column(
+        records.column_names.index("accuracy"), "accuracy", pa.array([1.0] * records.num_rows)
+    )
+    forged = genuine.model_copy(update={"run_id": "forged", "content_digest": claimed})
+    remote.suites.put(suite, examples)
+    stored_forged, _ = remote.runs.put(forged, forged_records)
+    assert stored_forged.content_digest != claimed
+    got, created = remote.runs.put(genuine, records)
+    assert created is True and got.run_id == "genuine" and got.content_digest == claimed
+    served = remote.runs.records("genuine").column("accuracy")
+    assert pc.mean(served).as_py() == pc.mean(records.column("accuracy")).as_py()
+    again, created = remote.runs.put(genuine, records)
+    assert created is False and again.run_id == "genuine"
+
+
+def test_a_suite_whose_examples_are_not_its_digest_is_refused(
+    url: str, store: Store, remote: RemoteStore
+) -> None:
+    suite, examples = make_suite_model("claimed", n=20, seed=1)
+    forged = examples.set_column(
+        examples.column_names.index("reference"), "reference", pa.array([9] * examples.num_rows)
+    )
+    before = counts(store)
+    for claimed, table in (
+        (suite, forged),
+        (suite.model_copy(update={"examples_digest": "f" * 64}), examples),
+    ):
+        body = parquet_bytes(table, {SUITE_KEY: claimed.model_dump_json().encode()})
+        status, found = call(url, "POST", "/api/v1/suites", body, {"Content-Type": PARQUET})
+        assert "examples_digest" in one_error(status, found, 422)["message"]
+    assert counts(store) == before
+    assert remote.suites.put(suite, examples) is True
+    assert remote.suites.put(suite, examples) is False
+    assert (
+        remote.suites.examples(suite.digest)
+        .column("reference")
+        .equals(examples.column("reference"))
+    )
