@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from assay.core import Verdict, digest
+from assay.core import Verdict
 from assay.data import examples_digest
 from assay.errors import ImmutableError, NotFoundError
 from assay.storage import ArtifactRepository, DecisionRepository, RunRepository, SuiteRepository
