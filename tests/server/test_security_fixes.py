@@ -15,10 +15,14 @@ import pyarrow.compute as pc
 import pytest
 import sqlalchemy as sa
 
+from assay.core import Decision, Verdict, VerdictResult
+from assay.errors import GateError
+from assay.gates import default_policy, policy_to_yaml
 from assay.server import ServerSettings, create_app
 from assay.storage import RemoteStore, Store, open_store
 from assay.storage.wire import PARQUET, SUITE_KEY, parquet_bytes
 from assay.testing import running_server
+from assay.testing._gated import gated_decision
 from assay.testing._stored import make_records, make_run, make_suite_model
 
 
@@ -121,3 +125,59 @@ def test_a_suite_whose_examples_are_not_its_digest_is_refused(
         .column("reference")
         .equals(examples.column("reference"))
     )
+
+
+def _gate_pair(remote: RemoteStore) -> tuple[str, str]:
+    """A suite and two runs on it, the candidate much worse: the default policy blocks it."""
+    suite, examples = make_suite_model("gated", n=200, seed=1)
+    remote.suites.put(suite, examples)
+    ids = []
+    for run_id, correct in (("base", 190), ("cand", 120)):
+        records = make_records(200, seed=2).append_column("lang", examples.column("lang"))
+        accuracy = pa.array([1.0] * correct + [0.0] * (200 - correct))
+        records = records.set_column(records.column_names.index("accuracy"), "accuracy", accuracy)
+        stored, _ = remote.runs.put(make_run(suite, records, run_id=run_id), records)
+        ids.append(stored.run_id)
+    return ids[0], ids[1]
+
+
+def _put(url: str, decision: Decision) -> tuple[int, Any]:
+    body = decision.model_dump_json().encode()
+    headers = {"Content-Type": "application/json"}
+    return call(url, "PUT", f"/api/v1/decisions/{decision.decision_id}", body, headers)
+
+
+def test_a_decision_claiming_another_verdict_than_its_runs_give_is_refused(
+    url: str, store: Store, remote: RemoteStore
+) -> None:
+    baseline, candidate = _gate_pair(remote)
+    honest = gated_decision(remote, baseline, candidate, decision_id="honest")
+    assert honest.verdict == Verdict.BLOCK
+    claimed = VerdictResult.model_validate_json(remote.artifacts.get(honest.artifacts["verdict"]))
+    shipped = claimed.model_copy(update={"verdict": Verdict.SHIP, "summary": "SHIP: fine"})
+    forged = gated_decision(remote, baseline, candidate, decision_id="forged", verdict=shipped)
+    relabelled = honest.model_copy(
+        update={"decision_id": "relabelled", "verdict": Verdict.SHIP, "summary": "SHIP: fine"}
+    )
+    rules = [r.model_copy(update={"outcome": "pass", "blocking": False}) for r in claimed.rules]
+    passing = gated_decision(
+        remote,
+        baseline,
+        candidate,
+        decision_id="passing",
+        verdict=claimed.model_copy(update={"rules": rules}),
+    )
+    text = policy_to_yaml(default_policy()).replace("min_slice_size: 30", "min_slice_size: 3")
+    assert text != policy_to_yaml(default_policy())
+    other_policy = gated_decision(
+        remote, baseline, candidate, decision_id="other-policy", policy_yaml=text
+    )
+    before = counts(store)
+    for bad in (forged, relabelled, passing, other_policy):
+        one_error(*_put(url, bad), 422)
+    with pytest.raises(GateError, match="not stored"):
+        remote.decisions.put(forged)
+    assert counts(store) == before
+    status, found = _put(url, honest)
+    assert status == 201 and found["kind"] == "decision"
+    assert store.decisions.get("honest").verdict == Verdict.BLOCK

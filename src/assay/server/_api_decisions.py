@@ -20,6 +20,7 @@ from assay.server._api_models import (
     PolicyChoice,
 )
 from assay.server._auth import require
+from assay.server._check_decision import check_decision
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
@@ -112,12 +113,18 @@ def record_decision(request: Request, body: DecisionRequest, _: Editor) -> Respo
 @router.put("/decisions/{ref}", response_model=LedgerEntry, status_code=201)
 def put_decision(request: Request, ref: str, body: Decision, _: Editor) -> Response:
     """Store a decision made elsewhere (a remote store's ``decisions.put``) and append its
-    ledger entry; a recorded id cannot be used again (409)."""
+    ledger entry; a recorded id cannot be used again (409).
+
+    The server gates the decision's stored runs with the policy in its evidence (its
+    ``policy`` artifact) and stores it only if that gives the verdict, summary and rule
+    outcomes it claims (its ``verdict`` artifact); otherwise 422 and nothing is stored."""
     if body.decision_id != ref:
         raise http_error(
             422, "invalid_request", "The decision's decision_id differs from the one in the URL."
         )
-    return json_response(app_state(request).store.decisions.put(body), 201)
+    store = app_state(request).store
+    check_decision(store, body)
+    return json_response(store.decisions.put(body), 201)
 
 
 def _detail(details: object) -> DecisionDetail:
