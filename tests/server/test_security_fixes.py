@@ -181,3 +181,31 @@ def test_a_decision_claiming_another_verdict_than_its_runs_give_is_refused(
     status, found = _put(url, honest)
     assert status == 201 and found["kind"] == "decision"
     assert store.decisions.get("honest").verdict == Verdict.BLOCK
+
+
+def _alias_bomb(levels: int = 6) -> str:
+    """A few hundred bytes that expand to millions of strings (9 ** levels)."""
+    items = ['&a0 ["' + "x" * 60 + '"]']
+    items += [f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, levels + 1)]
+    return "name: [" + ", ".join(items) + "]\n"
+
+
+def test_a_policy_yaml_alias_bomb_is_one_short_error(url: str, remote: RemoteStore) -> None:
+    baseline, candidate = _gate_pair(remote)
+    bomb = _alias_bomb()
+    assert len(bomb) < 1000
+    body = json.dumps({"baseline": baseline, "candidate": candidate, "policy_yaml": bomb})
+    status, found = call(
+        url, "POST", "/api/v1/verdicts", body.encode(), {"Content-Type": "application/json"}
+    )
+    assert len(json.dumps(found)) < 2000
+    one_error(status, found, 422)
+    # a policy field holding a huge value is quoted briefly
+    huge = "name: " + "x" * 100_000 + "\nconfidence: [" + ", ".join(["1"] * 20_000) + "]\n"
+    body = json.dumps({"baseline": baseline, "candidate": candidate, "policy_yaml": huge})
+    status, found = call(
+        url, "POST", "/api/v1/verdicts", body.encode(), {"Content-Type": "application/json"}
+    )
+    assert len(json.dumps(found)) < 2000
+    assert status in (400, 422)
+    one_error(status, found, status)

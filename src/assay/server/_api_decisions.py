@@ -41,16 +41,17 @@ Approver = Annotated[Identity, Depends(require(Role.approver))]
 def resolve_policy_choice(choice: PolicyChoice) -> Policy:
     """The policy a request names: ``policy`` (a shipped policy's name), ``policy_yaml`` (its
     text; never read as a file path), or neither (the default policy)."""
-    import yaml
-
+    from assay._util import load_yaml
+    from assay.errors import ConfigError
     from assay.gates import default_policy, load_policy
 
     if choice.policy is not None and choice.policy_yaml is not None:
         raise http_error(422, "invalid_request", "Give policy or policy_yaml, not both.")
     if choice.policy_yaml is not None:
         try:
-            parsed = yaml.safe_load(choice.policy_yaml)
-        except yaml.YAMLError as exc:
+            # bounded: size, depth and alias expansion (an alias bomb is refused, not expanded)
+            parsed = load_yaml(choice.policy_yaml, source="policy_yaml")
+        except ConfigError as exc:
             raise http_error(422, "invalid_policy", f"policy_yaml is not YAML: {exc}") from exc
         if not isinstance(parsed, dict):
             raise http_error(422, "invalid_policy", "policy_yaml is a YAML mapping of a policy.")
