@@ -3,8 +3,10 @@ it received, bounds what it reads, and answers one JSON error."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +21,12 @@ from assay.core import Decision, Verdict, VerdictResult
 from assay.errors import GateError
 from assay.gates import default_policy, policy_to_yaml
 from assay.server import ServerSettings, create_app
+from assay.server._errors import MAX_JSON_BYTES, install_error_handlers
 from assay.storage import RemoteStore, Store, open_store
 from assay.storage.wire import PARQUET, SUITE_KEY, parquet_bytes
 from assay.testing import running_server
 from assay.testing._gated import gated_decision
-from assay.testing._stored import make_records, make_run, make_suite_model
+from assay.testing._stored import make_decision, make_records, make_run, make_suite_model
 
 
 @pytest.fixture
@@ -209,3 +212,80 @@ def test_a_policy_yaml_alias_bomb_is_one_short_error(url: str, remote: RemoteSto
     assert len(json.dumps(found)) < 2000
     assert status in (400, 422)
     one_error(status, found, status)
+
+
+def test_non_upload_bodies_are_capped_at_one_mebibyte(url: str, store: Store) -> None:
+    before = counts(store)
+    big = json.dumps({"baseline": "x" * (MAX_JSON_BYTES + 10), "candidate": "y"}).encode()
+    host = urllib.parse.urlsplit(url).netloc
+    # refused on its Content-Length, before the body is sent
+    conn = http.client.HTTPConnection(host, timeout=30)
+    conn.putrequest("POST", "/api/v1/verdicts")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", str(len(big)))
+    conn.endheaders()
+    response = conn.getresponse()
+    found = json.loads(response.read())
+    conn.close()
+    assert f"{MAX_JSON_BYTES:,} bytes" in one_error(response.status, found, 413)["message"]
+    # streamed without a Content-Length: counted as it arrives
+    conn = http.client.HTTPConnection(host, timeout=30)
+    chunks = (big[i : i + 65536] for i in range(0, len(big), 65536))
+    conn.request(
+        "POST",
+        "/api/v1/verdicts",
+        body=chunks,
+        headers={"Content-Type": "application/json"},
+        encode_chunked=True,
+    )
+    response = conn.getresponse()
+    found = json.loads(response.read())
+    conn.close()
+    assert f"{MAX_JSON_BYTES:,} bytes" in one_error(response.status, found, 413)["message"]
+    assert counts(store) == before
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    payload: dict[str, Any] = {"state": "alarm"}
+    for _ in range(depth - 1):
+        payload = {"inner": payload}
+    return payload
+
+
+def test_a_deep_or_huge_challenge_is_refused_and_the_ledger_stays_readable(
+    url: str, store: Store
+) -> None:
+    suite, examples = make_suite_model("challenged", n=20, seed=1)
+    store.suites.put(suite, examples)
+    for run_id, seed in (("ch-a", 2), ("ch-b", 3)):
+        records = make_records(20, seed=seed)
+        store.runs.put(make_run(suite, records, run_id=run_id), records)
+    store.decisions.put(make_decision("ch-a", "ch-b", decision_id="challenged"))
+    before = counts(store)
+    path = "/api/v1/decisions/challenged/challenges"
+    headers = {"Content-Type": "application/json"}
+    for payload in (_nested(450), _nested(33), {"log": "x" * (70 * 1024)}):
+        status, found = call(url, "POST", path, json.dumps(payload).encode(), headers)
+        assert status in (400, 422), found
+        one_error(status, found, status)
+    assert counts(store) == before
+    status, found = call(url, "POST", path, json.dumps(_nested(31)).encode(), headers)
+    assert status == 201, found
+    status, found = call(url, "GET", "/api/v1/ledger")
+    assert status == 200 and [e["kind"] for e in found["items"]] == ["decision", "challenge"]
+
+
+def test_an_unexpected_failure_answers_the_json_error_shape() -> None:
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret /srv/path in a traceback")
+
+    app.state.assay = type("S", (), {"settings": ServerSettings()})()
+    with running_server(app) as base:
+        status, found = call(base, "GET", "/boom")
+    assert "secret" not in one_error(status, found, 500)["message"]
