@@ -3,6 +3,7 @@ it received, bounds what it reads, and answers one JSON error."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import urllib.error
@@ -289,3 +290,10 @@ def test_an_unexpected_failure_answers_the_json_error_shape() -> None:
     with running_server(app) as base:
         status, found = call(base, "GET", "/boom")
     assert "secret" not in one_error(status, found, 500)["message"]
+
+
+@pytest.mark.parametrize("offset", [10**19, 1e300, True, "5", -1, None])
+def test_a_forged_runs_cursor_is_one_422(url: str, offset: object) -> None:
+    cursor = base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+    status, found = call(url, "GET", f"/api/v1/runs?cursor={cursor}")
+    assert "bad cursor" in one_error(status, found, 422)["message"]

@@ -38,6 +38,7 @@ Viewer = Annotated[Identity, Depends(require(Role.viewer))]
 Editor = Annotated[Identity, Depends(require(Role.editor))]
 
 MAX_RUNS_PAGE = 1000
+MAX_CURSOR_OFFSET = 10**9
 
 
 def pairs(values: list[str], what: str) -> dict[str, str]:
@@ -68,13 +69,15 @@ def parse_sort(sort: str) -> tuple[str, bool]:
 def _cursor_offset(cursor: str | None) -> int:
     if cursor is None:
         return 0
+    bad = http_error(422, "invalid_request", "bad cursor: it is not one this server gave")
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"==="))
-        offset = int(data["o"])
+        offset = data["o"]
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise http_error(422, "invalid_request", "cursor is not one this server gave") from None
-    if offset < 0:
-        raise http_error(422, "invalid_request", "cursor is not one this server gave")
+        raise bad from None
+    # an int (not a bool, a float or a string) in range: a forged cursor is one error
+    if type(offset) is not int or not 0 <= offset <= MAX_CURSOR_OFFSET:
+        raise bad
     return offset
 
 
