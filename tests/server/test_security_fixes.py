@@ -6,13 +6,16 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -297,3 +300,52 @@ def test_a_forged_runs_cursor_is_one_422(url: str, offset: object) -> None:
     cursor = base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
     status, found = call(url, "GET", f"/api/v1/runs?cursor={cursor}")
     assert "bad cursor" in one_error(status, found, 422)["message"]
+
+
+@pytest.fixture
+def token_url(store: Store) -> Iterator[tuple[str, str]]:
+    token = store.users.add("ed", "editor").token
+    with running_server(create_app(store, ServerSettings(auth="token"))) as base:
+        yield base, token
+
+
+def _session(url: str, token: str) -> httpx.Client:
+    client = httpx.Client(base_url=url)
+    csrf = re.search(r"name=csrf_token value='(\w+)'", client.get("/login").text)
+    assert csrf is not None
+    assert client.post("/login", data={"token": token, "csrf_token": csrf[1]}).status_code == 303
+    return client
+
+
+def test_a_signed_in_browsers_form_post_to_the_api_needs_the_csrf_header(
+    token_url: tuple[str, str],
+) -> None:
+    url, token = token_url
+    with closing(_session(url, token)) as client:
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        answer = client.post("/api/v1/artifacts", content=b"a=b", headers=form)
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["error"]["status"] == 403
+
+
+def test_a_signed_out_browser_asking_for_a_page_is_sent_to_sign_in(
+    token_url: tuple[str, str],
+) -> None:
+    url, token = token_url
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    answer = httpx.get(url + "/runs?model=a&sort=-created_at", headers=html)
+    assert answer.status_code == 303
+    target = urllib.parse.urlsplit(answer.headers["location"])
+    assert target.path == "/login"
+    assert urllib.parse.parse_qs(target.query) == {"next": ["/runs?model=a&sort=-created_at"]}
+    # the API, and a client that does not ask for HTML, still get the JSON 401
+    assert httpx.get(url + "/api/v1/runs", headers=html).status_code == 401
+    assert httpx.get(url + "/runs").status_code == 401
+    # signing in on that page comes back to the page
+    with closing(httpx.Client(base_url=url)) as client:
+        login = client.get(answer.headers["location"]).text
+        csrf = re.search(r"name=csrf_token value='(\w+)'", login)
+        assert csrf is not None
+        data = {"token": token, "csrf_token": csrf[1], "next": "/runs?model=a&sort=-created_at"}
+        signed = client.post("/login", data=data)
+        assert signed.status_code == 303 and signed.headers["location"].startswith("/runs")
