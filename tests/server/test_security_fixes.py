@@ -349,3 +349,12 @@ def test_a_signed_out_browser_asking_for_a_page_is_sent_to_sign_in(
         data = {"token": token, "csrf_token": csrf[1], "next": "/runs?model=a&sort=-created_at"}
         signed = client.post("/login", data=data)
         assert signed.status_code == 303 and signed.headers["location"].startswith("/runs")
+
+
+def test_a_missing_artifact_names_its_digest_and_no_server_path(url: str, tmp_path: Path) -> None:
+    missing = "0" * 64
+    for path in (f"/api/v1/artifacts/{missing}", f"/api/v1/artifacts/{missing}/info"):
+        status, found = call(url, "GET", path)
+        message = one_error(status, found, 404)["message"]
+        assert missing in message
+        assert str(tmp_path) not in message and "/" not in message.replace(path, "")
