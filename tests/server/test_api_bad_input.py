@@ -82,7 +82,7 @@ def stored(url: str, store: Store) -> dict[str, Any]:
     other = make_records(20, seed=3)
     remote.runs.put(make_run(suite, other, run_id="bad-b"), other)
     decision = make_decision("bad-a", "bad-b", decision_id="bad-decision", verdict=Verdict.SHIP)
-    remote.decisions.put(decision)
+    store.decisions.put(decision)  # as recorded; the server stores only verdicts it reaches
     remote.close()
     return {"run": run, "records": records, "decision": decision}
 

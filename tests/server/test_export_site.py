@@ -44,6 +44,7 @@ def test_export_writes_pages_links_and_a_manifest(
     site = tmp_path / "site"
     code, output = export(url, site, "--decision", data.decision[:10])
     assert code == 0, output
+    assert "for 1 decision to" in " ".join(output.split())
     manifest = json.loads((site / "MANIFEST.json").read_text())
     files = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
     assert files == set(manifest["files"]) | {"MANIFEST.json"}

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 import assay
+from assay.cli._numbers import plural
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
@@ -48,7 +49,7 @@ def export_site_command(
         )
         return
     console.print(
-        f"wrote {len(done.files)} files for {len(done.decisions)} decisions to "
+        f"wrote {plural(len(done.files), 'file')} for {plural(len(done.decisions), 'decision')} to "
         f"{safe(str(done.directory))}; open index.html"
     )
     console.print(f"ledger chain head {done.head}; every file's SHA-256 is in MANIFEST.json")

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from assay._util import check_instance, parse_yaml
+from assay._util._yaml import brief
 from assay.errors import ConfigError
 from assay.gates._model import TIERS, Policy, PolicyRules, Rule
 from assay.gates._registry import FieldProblem
@@ -86,7 +87,7 @@ def _rule(raw: Any, tier: str, index: int, src: _Source) -> Rule:
     except ValidationError as exc:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "rule"
-        message = f"{label}, field {field!r}: {err['msg']}. Got {err.get('input')!r}."
+        message = f"{label}, field {field!r}: {err['msg']}. Got {brief(err.get('input'))}."
         raise src.error(message, (*base, field)) from exc
 
 
@@ -138,7 +139,7 @@ def load_policy(source: str | Path | Mapping[str, Any]) -> Policy:
     except ValidationError as exc:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "policy"
-        message = f"field {field!r}: {err['msg']}. Got {err.get('input')!r}."
+        message = f"field {field!r}: {err['msg']}. Got {brief(err.get('input'))}."
         raise src.error(message, (field,)) from exc
 
 

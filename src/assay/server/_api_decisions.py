@@ -20,6 +20,7 @@ from assay.server._api_models import (
     PolicyChoice,
 )
 from assay.server._auth import require
+from assay.server._check_decision import check_decision
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
@@ -40,16 +41,17 @@ Approver = Annotated[Identity, Depends(require(Role.approver))]
 def resolve_policy_choice(choice: PolicyChoice) -> Policy:
     """The policy a request names: ``policy`` (a shipped policy's name), ``policy_yaml`` (its
     text; never read as a file path), or neither (the default policy)."""
-    import yaml
-
+    from assay._util import load_yaml
+    from assay.errors import ConfigError
     from assay.gates import default_policy, load_policy
 
     if choice.policy is not None and choice.policy_yaml is not None:
         raise http_error(422, "invalid_request", "Give policy or policy_yaml, not both.")
     if choice.policy_yaml is not None:
         try:
-            parsed = yaml.safe_load(choice.policy_yaml)
-        except yaml.YAMLError as exc:
+            # bounded: size, depth and alias expansion (an alias bomb is refused, not expanded)
+            parsed = load_yaml(choice.policy_yaml, source="policy_yaml")
+        except ConfigError as exc:
             raise http_error(422, "invalid_policy", f"policy_yaml is not YAML: {exc}") from exc
         if not isinstance(parsed, dict):
             raise http_error(422, "invalid_policy", "policy_yaml is a YAML mapping of a policy.")
@@ -112,12 +114,18 @@ def record_decision(request: Request, body: DecisionRequest, _: Editor) -> Respo
 @router.put("/decisions/{ref}", response_model=LedgerEntry, status_code=201)
 def put_decision(request: Request, ref: str, body: Decision, _: Editor) -> Response:
     """Store a decision made elsewhere (a remote store's ``decisions.put``) and append its
-    ledger entry; a recorded id cannot be used again (409)."""
+    ledger entry; a recorded id cannot be used again (409).
+
+    The server gates the decision's stored runs with the policy in its evidence (its
+    ``policy`` artifact) and stores it only if that gives the verdict, summary and rule
+    outcomes it claims (its ``verdict`` artifact); otherwise 422 and nothing is stored."""
     if body.decision_id != ref:
         raise http_error(
             422, "invalid_request", "The decision's decision_id differs from the one in the URL."
         )
-    return json_response(app_state(request).store.decisions.put(body), 201)
+    store = app_state(request).store
+    check_decision(store, body)
+    return json_response(store.decisions.put(body), 201)
 
 
 def _detail(details: object) -> DecisionDetail:

@@ -197,8 +197,9 @@ class PolicyChoice(BaseModel):
     candidate: str = Field(min_length=1, max_length=300)
     policy: str | None = Field(default=None, max_length=100)
     """A shipped policy's name (``default``)."""
-    policy_yaml: str | None = Field(default=None, max_length=1_000_000)
-    """A policy as YAML text (instead of ``policy``)."""
+    policy_yaml: str | None = Field(default=None, max_length=64_000)
+    """A policy as YAML text (instead of ``policy``); 64,000 characters at most, so that a
+    request stays within the 1 MiB that a request other than an upload may send."""
 
 
 class VerdictRequest(PolicyChoice):

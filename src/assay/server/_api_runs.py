@@ -38,6 +38,7 @@ Viewer = Annotated[Identity, Depends(require(Role.viewer))]
 Editor = Annotated[Identity, Depends(require(Role.editor))]
 
 MAX_RUNS_PAGE = 1000
+MAX_CURSOR_OFFSET = 10**9
 
 
 def pairs(values: list[str], what: str) -> dict[str, str]:
@@ -68,13 +69,15 @@ def parse_sort(sort: str) -> tuple[str, bool]:
 def _cursor_offset(cursor: str | None) -> int:
     if cursor is None:
         return 0
+    bad = http_error(422, "invalid_request", "bad cursor: it is not one this server gave")
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"==="))
-        offset = int(data["o"])
+        offset = data["o"]
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise http_error(422, "invalid_request", "cursor is not one this server gave") from None
-    if offset < 0:
-        raise http_error(422, "invalid_request", "cursor is not one this server gave")
+        raise bad from None
+    # an int (not a bool, a float or a string) in range: a forged cursor is one error
+    if type(offset) is not int or not 0 <= offset <= MAX_CURSOR_OFFSET:
+        raise bad
     return offset
 
 
@@ -135,7 +138,8 @@ _UPLOAD = {
 )
 async def upload_run(request: Request, _: Editor) -> Response:
     """Store a run: its records as a Parquet body whose metadata key ``assay:run`` holds the
-    run's JSON; ``X-Assay-Content-SHA256`` (optional) is checked against the body.
+    run's JSON; ``X-Assay-Content-SHA256`` (optional) is checked against the body. The run's
+    ``content_digest`` is always computed by the server from the records.
 
     Idempotent by content: the same run and records uploaded again answer 200 with the stored
     run and ``created: false``, and nothing is stored twice.
@@ -149,7 +153,9 @@ async def upload_run(request: Request, _: Editor) -> Response:
         raise http_error(
             422, "invalid_request", "The Parquet body has no 'assay:run' metadata (the run's JSON)."
         )
-    run = Run.model_validate_json(text)
+    # the digest is computed here from the records, never taken from the uploader: a claimed
+    # digest would let one upload take the place of another run's content
+    run = Run.model_validate_json(text).model_copy(update={"content_digest": ""})
     stored, created = await run_in_threadpool(store.runs.put, run, records)
     return json_response(RunUpload(run=stored, created=created), 201 if created else 200)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from assay.core import Suite
+from assay.data import examples_digest
 from assay.server._api_body import (
     json_response,
     parquet_response,
@@ -48,7 +49,8 @@ def list_suites(request: Request, _: Viewer) -> Response:
 async def upload_suite(request: Request, _: Editor) -> Response:
     """Store a suite version: its examples as a Parquet body whose metadata key
     ``assay:suite`` holds the suite's JSON. The same version again answers 200,
-    ``created: false``."""
+    ``created: false``. Examples whose digest is not the suite's ``examples_digest`` answer
+    422 and nothing is stored."""
     store = app_state(request).store
     with temporary_file() as path:
         await receive_body(request, path)
@@ -59,6 +61,14 @@ async def upload_suite(request: Request, _: Editor) -> Response:
             422, "invalid_request", "The Parquet body has no 'assay:suite' metadata (the suite)."
         )
     suite = Suite.model_validate_json(text)
+    actual = await run_in_threadpool(examples_digest, examples)
+    if actual != suite.examples_digest:
+        raise http_error(
+            422,
+            "invalid_request",
+            f"The examples' digest is {actual[:16]}…, not the suite's examples_digest "
+            f"{suite.examples_digest[:16]!r}; nothing was stored.",
+        )
     created = await run_in_threadpool(store.suites.put, suite, examples)
     return json_response(SuiteUpload(suite=suite, created=created), 201 if created else 200)
 

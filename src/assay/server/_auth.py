@@ -152,6 +152,8 @@ def require(role: Role) -> Callable[[Request], Identity]:
 
         identity = identify(request)
         if identity is None:
+            if _wants_sign_in_page(request):
+                raise _to_sign_in(request)
             error = http_error(401, "unauthenticated", "sign in or send a valid bearer token")
             if app_state(request).settings.auth == "token":
                 error.headers = {"WWW-Authenticate": "Bearer"}
@@ -165,6 +167,26 @@ def require(role: Role) -> Callable[[Request], Identity]:
         return identity
 
     return dependency
+
+
+def _wants_sign_in_page(request: Request) -> bool:
+    """A signed-out browser asking for a page (not the API) in token mode."""
+    return (
+        app_state(request).settings.auth == "token"
+        and request.method in ("GET", "HEAD")
+        and not request.url.path.startswith("/api/")
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def _to_sign_in(request: Request) -> Exception:
+    """A 303 to the sign-in page, which comes back to this page afterwards."""
+    from assay.server._errors import http_error
+
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    error = http_error(303, "sign_in", "sign in to see this page")
+    error.headers = {"Location": "/login?" + urllib.parse.urlencode({"next": here})}
+    return error
 
 
 def _same_origin(request: Request) -> bool:
@@ -187,8 +209,8 @@ def _check_unsafe(request: Request, identity: Identity) -> None:
         return
     sent = request.headers.get(CSRF_HEADER)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if sent is None and content_type in _FORMS:
-        return  # an HTML form: its handler checks the form field with check_csrf
+    if sent is None and content_type in _FORMS and not request.url.path.startswith("/api/"):
+        return  # a page's HTML form: its handler checks the form field with check_csrf
     check_csrf(request, sent)
 
 

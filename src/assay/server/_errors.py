@@ -39,13 +39,20 @@ def error_body(kind: str, message: str, status: int) -> dict[str, dict[str, obje
     return {"error": {"type": kind, "message": message, "status": status}}
 
 
-def too_large(limit: int) -> HTTPException:
+MAX_JSON_BYTES = 1024**2
+"""The largest body of a request that is not an upload (JSON, forms)."""
+
+UPLOAD_PATHS = frozenset({"/api/v1/runs", "/api/v1/suites", "/api/v1/artifacts"})
+"""The routes whose ``POST`` bodies are uploads, up to ``ServerSettings.max_upload_bytes``."""
+
+
+def too_large(limit: int, upload: bool = True) -> HTTPException:
     """The 413 answer to a body over ``limit`` bytes."""
+    which = "ServerSettings.max_upload_bytes" if upload else "for a request that is not an upload"
     return http_error(
         413,
         "too_large",
-        f"The request body is larger than this server accepts ({limit:,} bytes, "
-        "ServerSettings.max_upload_bytes).",
+        f"The request body is larger than this server accepts ({limit:,} bytes, {which}).",
     )
 
 
@@ -87,6 +94,12 @@ def install_error_handlers(app: object) -> None:
         )
         return JSONResponse(error_body("invalid_request", f"Invalid body: {where}", 422), 422)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # the traceback goes to the server's log, never into the answer
+        message = "The server failed to answer this request; the failure is in its log."
+        return JSONResponse(error_body("internal_error", message, 500), status_code=500)
+
     app.add_middleware(BodyLimit)
 
     from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -113,8 +126,9 @@ def _describe(exc: RequestValidationError) -> str:
 
 
 class BodyLimit:
-    """Refuse request bodies over ``ServerSettings.max_upload_bytes`` with 413 naming the
-    limit: at once when ``Content-Length`` says so, else when the streamed bytes pass it."""
+    """Refuse request bodies over ``ServerSettings.max_upload_bytes`` (uploads) or
+    :data:`MAX_JSON_BYTES` (every other request) with 413 naming the limit: at once when
+    ``Content-Length`` says so, else when the streamed bytes pass it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -123,7 +137,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = scope.get("method") == "POST" and scope.get("path") in UPLOAD_PATHS
         limit: int = scope["app"].state.assay.settings.max_upload_bytes
+        if not upload:
+            limit = min(limit, MAX_JSON_BYTES)
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -131,7 +148,7 @@ class BodyLimit:
                 except ValueError:
                     declared = -1
                 if declared > limit:
-                    await _answer(too_large(limit), send)
+                    await _answer(too_large(limit, upload), send)
                     return
         seen = 0
 
@@ -141,7 +158,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise too_large(limit)
+                    raise too_large(limit, upload)
             return message
 
         await self.app(scope, limited, send)

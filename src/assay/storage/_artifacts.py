@@ -56,7 +56,7 @@ class FileArtifactRepository:
         try:
             return self.root.read_bytes(relative)
         except FileNotFoundError:
-            raise NotFoundError(f"No artifact has digest {digest} in {self.root.url}.") from None
+            raise NotFoundError(f"No artifact has digest {digest}.") from None
 
     def exists(self, digest: str) -> bool:
         """Whether an artifact with this digest is stored."""
@@ -68,5 +68,5 @@ class FileArtifactRepository:
         try:
             meta = json.loads(self.root.read_bytes(relative + ".json"))
         except FileNotFoundError:
-            raise NotFoundError(f"No artifact has digest {digest} in {self.root.url}.") from None
+            raise NotFoundError(f"No artifact has digest {digest}.") from None
         return str(meta["media_type"])

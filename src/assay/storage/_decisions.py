@@ -120,6 +120,26 @@ def _stored(model: type[pydantic.BaseModel], text: str, what: str) -> Any:
         ) from exc
 
 
+MAX_CHALLENGE_DEPTH = 32
+"""How deeply a challenge's payload may nest (objects and lists)."""
+MAX_CHALLENGE_BYTES = 64 * 1024
+"""The largest challenge payload, as canonical JSON."""
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether ``value`` nests lists and dicts more than ``limit`` levels (without recursion,
+    so any depth is measured)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 class SqlDecisionRepository:
     """Decisions in the ``decisions`` table; decisions and approvals chained in ``ledger``.
 
@@ -192,12 +212,27 @@ class SqlDecisionRepository:
         the challenge stays in the ledger beside it."""
         check_text(decision_id, "decision_id", _CHALLENGE, "a decision id")
         check_instance(payload, "payload", _CHALLENGE, dict, "a JSON object (dict)")
+        if _deeper_than(payload, MAX_CHALLENGE_DEPTH):
+            raise ParameterError(
+                "payload",
+                _CHALLENGE,
+                f"a JSON object nested at most {MAX_CHALLENGE_DEPTH} levels deep",
+                "a deeper one",
+            )
         try:
-            stored = json.loads(payload_text(payload))
+            text = payload_text(payload)
         except (TypeError, ValueError) as exc:
             raise ParameterError(
-                "payload", _CHALLENGE, "a JSON-serialisable dict", payload
+                "payload", _CHALLENGE, "a JSON-serialisable dict", type(payload).__name__
             ) from exc
+        if len(text.encode("utf-8")) > MAX_CHALLENGE_BYTES:
+            raise ParameterError(
+                "payload",
+                _CHALLENGE,
+                f"at most {MAX_CHALLENGE_BYTES:,} bytes of JSON",
+                f"{len(text.encode('utf-8')):,} bytes",
+            )
+        stored = json.loads(text)
         try:
             with write_transaction(self.engine) as conn:
                 _lock(conn)

@@ -15,9 +15,10 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from assay.core import Verdict, digest
+from assay.data import examples_digest
 from assay.errors import ImmutableError, NotFoundError
 from assay.storage import ArtifactRepository, DecisionRepository, RunRepository, SuiteRepository
+from assay.testing._gated import gated_decision
 from assay.testing._stored import (
     make_approval,
     make_decision,
@@ -65,7 +66,7 @@ def _check_suites(store: _HasRepositories, tag: str) -> Any:
     suite, examples = make_suite_model(f"conformance-{tag}", n=12, seed=7)
     # a suite's identity is its content, not its name: make this one's content new too
     examples = examples.append_column("tag", pa.array([tag] * examples.num_rows))
-    suite = suite.model_copy(update={"examples_digest": digest({"examples": examples.to_pylist()})})
+    suite = suite.model_copy(update={"examples_digest": examples_digest(examples)})
     if store.suites.put(suite, examples) is not True:
         raise _fail("suites.put of a new suite did not return True")
     if store.suites.put(suite, examples) is not False:
@@ -82,8 +83,13 @@ def _check_suites(store: _HasRepositories, tag: str) -> Any:
     return suite
 
 
+def _sliced(records: pa.Table) -> pa.Table:
+    """Records with the suite's slice column, so that two runs can be gated."""
+    return records.append_column("lang", pa.array(["en", "fr"] * (records.num_rows // 2)))
+
+
 def _check_runs(store: _HasRepositories, suite: Any, tag: str) -> tuple[str, str]:
-    records = make_records(12, seed=3, errors=2)
+    records = _sliced(make_records(12, seed=3, errors=2))
     run = make_run(suite, records, run_id=f"conf-{tag}-a", accuracy=0.8)
     stored, created = store.runs.put(run, records)
     if created is not True:
@@ -97,9 +103,13 @@ def _check_runs(store: _HasRepositories, suite: Any, tag: str) -> tuple[str, str
         raise _fail("runs.records returned other records than were stored")
     if run.run_id not in {info.run_id for info in store.runs.list()}:
         raise _fail("runs.list does not list a stored run")
-    changed = make_run(suite, records, run_id=run.run_id, accuracy=0.9)
+    # other records under the same run id (a server computes the digest from the records)
+    changed_records = make_records(12, seed=5)
+    changed = make_run(suite, changed_records, run_id=run.run_id, accuracy=0.9)
     _raises(
-        ImmutableError, "runs.put changing a stored run", lambda: store.runs.put(changed, records)
+        ImmutableError,
+        "runs.put changing a stored run",
+        lambda: store.runs.put(changed, changed_records),
     )
     if store.runs.get(run.run_id) != stored:
         raise _fail("a refused change altered the stored run")
@@ -107,7 +117,7 @@ def _check_runs(store: _HasRepositories, suite: Any, tag: str) -> tuple[str, str
     _raises(
         NotFoundError, "runs.records of an unknown run", lambda: store.runs.records(f"no-{tag}")
     )
-    other = make_records(12, seed=4)
+    other = _sliced(make_records(12, seed=4))
     second, _ = store.runs.put(make_run(suite, other, run_id=f"conf-{tag}-b"), other)
     return stored.run_id, second.run_id
 
@@ -131,7 +141,7 @@ def _check_artifacts(store: _HasRepositories, tag: str) -> None:
 
 def _check_decisions(store: _HasRepositories, runs: tuple[str, str], tag: str) -> None:
     before = len(store.decisions.ledger())
-    decision = make_decision(*runs, decision_id=f"conf-{tag}", verdict=Verdict.SHIP)
+    decision = gated_decision(store, *runs, decision_id=f"conf-{tag}")
     store.decisions.put(decision)
     _raises(ImmutableError, "decisions.put of a recorded id", lambda: store.decisions.put(decision))
     ghost = make_decision(runs[0], f"ghost-{tag}", decision_id=f"conf-{tag}-ghost")

@@ -23,6 +23,7 @@ from assay.core import (
     Verdict,
     digest,
 )
+from assay.data import examples_digest
 from assay.storage import Store
 
 __all__ = [
@@ -63,7 +64,7 @@ def make_suite_model(
         version=version,
         metrics=(MetricSpec(name="accuracy"), MetricSpec(name="latency", goal="lower")),
         slices=(SliceSpec(name="lang"),),
-        examples_digest=digest({"examples": examples.to_pylist()}),
+        examples_digest=examples_digest(examples),
         n_examples=n,
     )
     return suite, examples

@@ -1,0 +1,106 @@
+"""A decision made elsewhere is stored only if the server reaches the same verdict: the
+policy in its evidence, applied to the stored runs, must give the verdict it claims."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assay.core import Decision, VerdictResult
+from assay.server._api_body import quiet
+from assay.server._errors import http_error
+
+if TYPE_CHECKING:
+    from assay.gates import Policy
+    from assay.storage import Store
+
+__all__ = ["check_decision"]
+
+_NEEDED = ("policy", "verdict")
+
+
+def _refuse(decision: Decision, why: str) -> Exception:
+    return http_error(
+        422,
+        "GateError",
+        f"Decision {decision.decision_id[:12]} was not stored: {why}",
+    )
+
+
+def _policy(store: Store, decision: Decision) -> Policy:
+    from assay._util import load_yaml
+    from assay.errors import ConfigError
+    from assay.gates import load_policy
+
+    text = store.artifacts.get(decision.artifacts["policy"])
+    try:
+        parsed = load_yaml(text, source="the decision's policy artifact")
+        if not isinstance(parsed, dict):
+            raise _refuse(decision, "its policy artifact is not a YAML mapping of a policy.")
+        policy = load_policy(parsed)
+    except ConfigError as exc:
+        raise _refuse(decision, f"its policy artifact is not a policy ({exc}).") from exc
+    if policy.digest != decision.policy_digest:
+        raise _refuse(decision, "its policy artifact is not the policy its policy_digest names.")
+    return policy
+
+
+def _claimed(store: Store, decision: Decision) -> VerdictResult:
+    import pydantic
+
+    try:
+        claimed = VerdictResult.model_validate_json(
+            store.artifacts.get(decision.artifacts["verdict"])
+        )
+    except pydantic.ValidationError as exc:
+        raise _refuse(decision, "its verdict artifact is not a verdict.") from exc
+    if (claimed.verdict, claimed.summary) != (decision.verdict, decision.summary):
+        raise _refuse(decision, "its verdict and summary differ from its verdict artifact's.")
+    if claimed.policy_digest != decision.policy_digest:
+        raise _refuse(decision, "its verdict artifact was reached under another policy.")
+    return claimed
+
+
+def _shape(verdict: VerdictResult) -> tuple[object, ...]:
+    """What must agree: the words and each rule's outcome, never the floats bit for bit."""
+    rules = tuple((r.rule, r.metric, r.slice, r.outcome, r.blocking) for r in verdict.rules)
+    return verdict.verdict, verdict.summary, rules
+
+
+def check_decision(store: Store, decision: Decision) -> None:
+    """Raise a 422 unless gating the decision's stored runs with the policy in its evidence
+    gives the verdict, summary and rule outcomes the decision and its verdict artifact claim
+    (on all examples, or on the shared ones, as ``assay gate --shared-only`` does)."""
+    from assay.workflows import gate_runs
+
+    store.runs.get(decision.baseline_run)  # 404 for a run that is not stored
+    store.runs.get(decision.candidate_run)
+    missing = [key for key in _NEEDED if key not in decision.artifacts]
+    if missing:
+        raise _refuse(
+            decision, f"it has no {' or '.join(missing)} artifact to check its verdict against."
+        )
+    policy = _policy(store, decision)
+    claimed = _claimed(store, decision)
+    for shared_only in (False, True):
+        with quiet():
+            gated = gate_runs(
+                decision.baseline_run,
+                decision.candidate_run,
+                policy=policy,
+                shared_only=shared_only,
+                store=store,
+            )
+        comparison = gated.comparison
+        same_runs = (comparison.baseline_run, comparison.candidate_run) == (
+            decision.baseline_run,
+            decision.candidate_run,
+        )
+        if not same_runs or comparison.suite_digest != decision.suite_digest:
+            raise _refuse(decision, "its runs or suite are not the stored ones it names.")
+        if _shape(gated.verdict) == _shape(claimed):
+            return
+    raise _refuse(
+        decision,
+        f"the server's verdict on these runs under this policy is {gated.verdict.verdict.value}, "
+        f"not the {decision.verdict.value} it claims.",
+    )
