@@ -13,6 +13,7 @@ the caller can do about it::
     ├── AdapterError         a model or endpoint failed in a way that is not per-example
     ├── StorageError         the store could not be read or written; nothing was half written
     │   ├── NotFoundError    no run, suite or decision has that id
+    │   ├── AccessDeniedError  a server refused the token, or the role is too low
     │   └── ImmutableError   a complete run, record table or decision cannot be changed
     └── GateError            a policy cannot be evaluated against a comparison
 
@@ -30,6 +31,7 @@ HTTP status codes exist only in ``assay.server``; exit codes only in ``assay.cli
 from __future__ import annotations
 
 __all__ = [
+    "AccessDeniedError",
     "AdapterError",
     "AmbiguousReferenceError",
     "AssayError",
@@ -154,6 +156,11 @@ class StorageError(AssayError):
 
 class NotFoundError(StorageError, LookupError):
     """No run, suite or decision has that id."""
+
+
+class AccessDeniedError(StorageError, PermissionError):
+    """A server refused the request: no token or a wrong, expired or revoked one
+    (``ASSAY_TOKEN``), or a role too low for what was asked."""
 
 
 class ImmutableError(StorageError):

@@ -187,10 +187,10 @@ def test_a_team_works_through_assay_serve_with_tokens(hub: Hub, tmp_path: Path) 
     approved = as_("approver", *approve, "--name", "Mallory")
     objected = as_("viewer", *approve, "--name", "vic")
     for refused in (upload, objected):
-        _, _, err = _finish(refused, ok=(5,))
-        assert "refused" in err and "Traceback" not in err, err
+        _, _, err = _finish(refused, ok=(9,))
+        assert "AccessDeniedError" in err and "refused" in err and "Traceback" not in err, err
         assert "vic@example.com is viewer" in err and "set ASSAY_TOKEN" not in err, err
-    _finish(approved)
+    assert "recorded under abe@example.com" in _finish(approved)[1]
     verify = as_("viewer", "decisions", "verify")
     listing = as_("viewer", "runs", "list", "--json")
     stranger = _start(
@@ -198,7 +198,7 @@ def test_a_team_works_through_assay_serve_with_tokens(hub: Hub, tmp_path: Path) 
         laptop,
         *("runs", "list"),
     )
-    _, _, err = _finish(stranger, ok=(5,))
+    _, _, err = _finish(stranger, ok=(9,))
     assert "refused" in err and "set ASSAY_TOKEN" in err and "Traceback" not in err, err
     assert "intact" in _finish(verify)[1].lower()
     listed = json.loads(_finish(listing)[1])

@@ -12,6 +12,7 @@ Exit codes (stable; scripts and CI rely on them):
 6     a model adapter or endpoint failed for the whole run
 7     a policy cannot be evaluated against the comparison
 8     not found (run, suite or decision)
+9     a server refused the token (ASSAY_TOKEN) or the role is too low
 64    command-line usage error (unknown option, missing argument, ambiguous run reference)
 70    unexpected internal error (a bug: please report it)
 130   interrupted
@@ -41,6 +42,7 @@ from assay.cli._render import (
     stdout,
 )
 from assay.errors import (
+    AccessDeniedError,
     AdapterError,
     AmbiguousReferenceError,
     AssayError,
@@ -61,6 +63,7 @@ VERDICT_EXIT_CODES: dict[str, int] = {"SHIP": 0, "BLOCK": 1, "INCONCLUSIVE": 2}
 EXIT_USAGE = 64
 EXIT_CODES: dict[type[AssayError], int] = {
     AmbiguousReferenceError: EXIT_USAGE,
+    AccessDeniedError: 9,
     DataError: 3,
     ConfigError: 4,
     NotFoundError: 8,

@@ -49,13 +49,19 @@ def decisions_list(db: DbOption = None, json: JsonOption = False) -> None:
     objections)."""
     store = assay.open_store(db)
     items = assay.list_decisions(store=store)
-    counts = {
-        d.decision_id: _sign_offs(assay.get_decision(d.decision_id, store=store).approvals)
-        for d in items
-    }
+    details = {d.decision_id: assay.get_decision(d.decision_id, store=store) for d in items}
+    counts = {key: _sign_offs(found.approvals) for key, found in details.items()}
+    challenged = {key: len(found.challenges) for key, found in details.items()}
     if json:
         emit_json(
-            [{**d.model_dump(mode="json"), "sign_offs": counts[d.decision_id]} for d in items]
+            [
+                {
+                    **d.model_dump(mode="json"),
+                    "sign_offs": counts[d.decision_id],
+                    "challenges": challenged[d.decision_id],
+                }
+                for d in items
+            ]
         )
         return
     table = Table(title=plural(len(items), "decision"))
@@ -65,7 +71,12 @@ def decisions_list(db: DbOption = None, json: JsonOption = False) -> None:
         table.add_row(
             d.decision_id[:12],
             f"{d.created_at:%Y-%m-%d %H:%M}",
-            f"[{_STYLE[d.verdict.value]}]{d.verdict.value}[/]",
+            f"[{_STYLE[d.verdict.value]}]{d.verdict.value}[/]"
+            + (
+                f" [bold red]challenged ({challenged[d.decision_id]})[/]"
+                if challenged[d.decision_id]
+                else ""
+            ),
             _sign_off_text(counts[d.decision_id]),
             safe(d.title),
             safe(d.policy),
@@ -88,6 +99,7 @@ def decisions_show(
                 **d.model_dump(mode="json"),
                 "approvals": [a.model_dump(mode="json") for a in approvals],
                 "evidence": [f.to_dict() for f in details.evidence],
+                "challenges": [c.model_dump(mode="json") for c in details.challenges],
             }
         )
         return
@@ -95,6 +107,8 @@ def decisions_show(
         f"[bold]{safe(d.title)}[/]\n[{_STYLE[d.verdict.value]}]{d.verdict.value}[/]: "
         f"{safe(without_word(d.summary, d.verdict.value))}"
     )
+    for c in details.challenges:
+        console.print(f"[bold red]CHALLENGED[/] {_challenge_text(c)}")
     console.print(
         f"decision {d.decision_id}; policy {safe(d.policy)} {d.policy_digest[:12]}; "
         f"baseline run {d.baseline_run}, candidate run {d.candidate_run}"
@@ -116,6 +130,22 @@ def decisions_show(
             f"  [{_SIGN_OFF_STYLE.get(a.status, '')}]{label}[/] by {safe(a.name)} as "
             f"{safe(a.role)} at {a.at:%Y-%m-%d %H:%M} UTC{why}"
         )
+
+
+def _challenge_text(entry: LedgerEntry) -> str:
+    """One line for a monitor's alarm against a decision (its ledger entry's payload)."""
+    p = entry.payload
+    what = f"monitor {p.get('monitor', '?')}, watch {p.get('watch', '?')}"
+    numbers = ""
+    if all(isinstance(p.get(k), int | float) for k in ("estimate", "low", "high", "threshold")):
+        numbers = (
+            f": {p['estimate']:.4g} [{p['low']:.4g}, {p['high']:.4g}] beyond the threshold "
+            f"{p['threshold']:.4g}"
+        )
+    when = f"{entry.recorded_at:%Y-%m-%d %H:%M} UTC"
+    return safe(
+        f"by {what} at look {p.get('look', '?')}{numbers} ({when}, ledger entry {entry.sequence})"
+    )
 
 
 @decisions_app.command("evidence")
@@ -140,11 +170,19 @@ def decisions_evidence(
     console.print(f"{plural(len(written), 'evidence file')} written to {safe(output)}")
 
 
+NameOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Who signs (required on a local store; a team server records its signed-in user)."
+    ),
+]
+
+
 @decisions_app.command("approve")
 def decisions_approve(
     decision: Annotated[str, typer.Argument(help="Decision id or prefix.")],
     role: Annotated[str, typer.Option(help="Role signing (safety, privacy, product, lead, ...).")],
-    name: Annotated[str, typer.Option(help="Who signs.")],
+    name: NameOption = None,
     reject: Annotated[bool, typer.Option("--reject", help="Record an objection instead.")] = False,
     note: Annotated[str, typer.Option(help="Why.")] = "",
     db: DbOption = None,
@@ -152,15 +190,16 @@ def decisions_approve(
 ) -> None:
     """Approve a SHIP or INCONCLUSIVE decision (or object to any with --reject). A BLOCK
     cannot be approved: see `assay decisions override`."""
+    store = assay.open_store(db)
     entry = assay.approve(
         decision,
         role=role,
-        name=name,
+        name=_signer(name, store),
         status="rejected" if reject else "approved",
         note=note,
-        store=assay.open_store(db),
+        store=store,
     )
-    _print_entry(entry, "objection" if reject else "approval", json)
+    _print_entry(entry, "objection" if reject else "approval", json, name)
 
 
 @decisions_app.command("override")
@@ -168,27 +207,45 @@ def decisions_override(
     decision: Annotated[str, typer.Argument(help="Decision id or prefix (a BLOCK).")],
     reason: Annotated[str, typer.Option(help="Why the BLOCK is overridden (required).")],
     role: Annotated[str, typer.Option(help="Role taking responsibility (lead, ...).")],
-    name: Annotated[str, typer.Option(help="Who overrides.")],
+    name: NameOption = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Ship a BLOCK anyway: record an override, with its reason, as its own ledger entry."""
+    store = assay.open_store(db)
     entry = assay.approve(
         decision,
         role=role,
-        name=name,
+        name=_signer(name, store),
         status="override",
         note=reason,
-        store=assay.open_store(db),
+        store=store,
     )
-    _print_entry(entry, "override", json)
+    _print_entry(entry, "override", json, name)
 
 
-def _print_entry(entry: LedgerEntry, what: str, json: bool) -> None:
+def _signer(name: str | None, store: assay.Store) -> str:
+    """Who signs: ``--name``; a team server records its signed-in user whatever is given."""
+    if name is not None:
+        return name
+    if store.engine is None:  # reached through a server: the token's user signs
+        return "the signed-in user"
+    from assay.errors import ConfigError
+
+    raise ConfigError("Give --name: who signs (a team server records its signed-in user).")
+
+
+def _print_entry(entry: LedgerEntry, what: str, json: bool, typed: str | None) -> None:
     if json:
         emit_json(entry.model_dump(mode="json"))
         return
     console.print(f"{what} recorded as ledger entry {entry.sequence}: {entry.entry_hash[:16]}")
+    recorded = entry.payload.get("name")
+    if typed is not None and recorded is not None and recorded != typed:
+        console.print(
+            f"note: recorded under {safe(str(recorded))}, the server's signed-in user, "
+            f"not --name {safe(typed)}"
+        )
 
 
 @decisions_app.command("verify")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from assay.cli._inputs import readable_file
 from assay.cli._options import DbOption, FormatOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, output_format, safe
 
@@ -35,7 +36,11 @@ def _note(row: ColumnDrift) -> str:
 def profile_command(
     data: Annotated[
         Path | None,
-        typer.Argument(help="Table to profile: Parquet, CSV or JSONL.", show_default=False),
+        typer.Argument(
+            help="Table to profile: Parquet, CSV or JSONL.",
+            show_default=False,
+            callback=readable_file("the table to profile"),
+        ),
     ] = None,
     name: Annotated[
         str, typer.Option("--name", help="Name to store the profile under.")
@@ -123,7 +128,11 @@ def profile_command(
 
 def drift_command(
     current: Annotated[
-        Path, typer.Argument(help="Current window: a table file or a profile file.")
+        Path,
+        typer.Argument(
+            help="Current window: a table file or a profile file.",
+            callback=readable_file("the current window"),
+        ),
     ],
     reference: Annotated[
         str,
@@ -132,7 +141,12 @@ def drift_command(
         ),
     ],
     spec: Annotated[
-        Path | None, typer.Option("--spec", help="Monitor spec (YAML): margins, columns, levels.")
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Monitor spec (YAML): margins, columns, levels.",
+            callback=readable_file("the drift spec"),
+        ),
     ] = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the HTML monitor report here.")

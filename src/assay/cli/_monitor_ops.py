@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from assay.cli._inputs import readable_file
 from assay.cli._numbers import plural
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, safe
@@ -78,7 +79,10 @@ def _print(statuses: list[object]) -> None:
 
 @watch_app.command("register")
 def watch_register(
-    spec: Annotated[Path, typer.Argument(help="The monitor spec (YAML).")],
+    spec: Annotated[
+        Path,
+        typer.Argument(help="The monitor spec (YAML).", callback=readable_file("the monitor spec")),
+    ],
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -97,7 +101,12 @@ def watch_register(
 @watch_app.command("look")
 def watch_look(
     name: Annotated[str, typer.Argument(help="The monitor's name.")],
-    window: Annotated[Path, typer.Argument(help="The window's data (Parquet, CSV, JSONL).")],
+    window: Annotated[
+        Path,
+        typer.Argument(
+            help="The window's data (Parquet, CSV, JSONL).", callback=readable_file("the window")
+        ),
+    ],
     db: DbOption = None,
     json: JsonOption = False,
 ) -> int:

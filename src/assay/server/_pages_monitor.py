@@ -97,9 +97,7 @@ def _profiles(store: Store) -> str:
 
     found = stored_profiles(limit=LIST_LIMIT, store=store)
     if not found:
-        return (
-            '<p class="empty">No stored profiles (<code>assay monitor profile --save</code>).</p>'
-        )
+        return '<p class="empty">No stored profiles (<code>assay monitor profile DATA --name NAME</code>).</p>'
     rows = [
         [e(p["name"]), f'<span class="id">{e(p["digest"][:12])}</span>', str(p["versions"])]
         for p in found

@@ -69,6 +69,33 @@ def _sign_offs(approvals: list[Approval], verdict: str) -> str:
     return table(["Role", "Sign-off", "By", "At", "Note"], rows, cls="signoffs")
 
 
+def _challenged(view: DecisionView) -> str:
+    """A banner for each monitor alarm that challenges this decision since it was recorded."""
+    items = []
+    for c in view.details.challenges:
+        p = c.payload
+        numbers = ""
+        if all(isinstance(p.get(k), int | float) for k in ("estimate", "low", "high", "threshold")):
+            numbers = (
+                f": {p['estimate']:.4g} [{p['low']:.4g}, {p['high']:.4g}] beyond the "
+                f"threshold {p['threshold']:.4g}"
+            )
+        monitor = str(p.get("monitor", "?"))
+        items.append(
+            f"<li>by monitor {e(monitor)}, "
+            f"watch {e(str(p.get('watch', '?')))} at look {e(str(p.get('look', '?')))}"
+            f"{e(numbers)} ({e(f'{c.recorded_at:%Y-%m-%d %H:%M} UTC')}, ledger entry "
+            f"{c.sequence:,})</li>"
+        )
+    if not items:
+        return ""
+    return (
+        '<section class="challenged"><h2>Challenged in production</h2>'
+        "<p>A monitor's alarm says the evidence this decision rests on no longer holds; the "
+        f"decision itself is unchanged.</p><ul>{''.join(items)}</ul></section>"
+    )
+
+
 def _ledger(view: DecisionView) -> str:
     lv = view.ledger
     state = (
@@ -132,7 +159,8 @@ def decision_body(
         f'<div class="note">Decision <span class="id">{e(d.decision_id)}</span>, recorded '
         f"{e(f'{d.created_at:%Y-%m-%d %H:%M} UTC')}; policy {e(d.policy)} "
         f'<span class="id">{e(d.policy_digest[:12])}</span></div></section>'
-        f"<p class='evidence-links'>{run('Baseline', d.baseline_run)} · "
+        + _challenged(view)
+        + f"<p class='evidence-links'>{run('Baseline', d.baseline_run)} · "
         f"{run('candidate', d.candidate_run)}{compare}</p>"
         f'<h2 id="rules">Rules</h2>{rules}'
         f'<h2 id="memo">Memo</h2>{memo}'

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assay import errors
-from assay.errors import AssayError, StorageError
+from assay.errors import AccessDeniedError, AssayError, StorageError
 from assay.storage.wire import DIGEST_HEADER
 
 __all__ = ["RemoteClient", "rebuild_error"]
@@ -159,9 +159,11 @@ def _error(status: int, data: bytes, what: str) -> Exception:
         text = data[:200].decode("utf-8", "replace")
         return StorageError(f"{what} answered {status}: {text}")
     if status == 401:
-        return StorageError(f"The assay server refused {what}: {message} (set ASSAY_TOKEN)")
+        return AccessDeniedError(
+            f"The assay server refused {what}: {message} (set ASSAY_TOKEN to a valid token)"
+        )
     if status == 403:  # the token is good; its user's role is too low
-        return StorageError(f"The assay server refused {what}: {message}")
+        return AccessDeniedError(f"The assay server refused {what}: {message}")
     if status == 413:
         return StorageError(message)
     return rebuild_error(kind, message, found)

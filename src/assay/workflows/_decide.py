@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -397,6 +397,9 @@ class DecisionDetails:
     """Its approvals, overrides and objections, in the order they were recorded."""
     evidence: list[EvidenceFile]
     """Its evidence files (reports, memo, policy, ...) with their digests and locations."""
+    challenges: list[LedgerEntry] = field(default_factory=list)
+    """Ledger entries of monitors' alarms that challenge it since it was recorded, oldest
+    first (the decision itself never changes)."""
 
 
 def list_decisions(*, store: Store | None = None) -> list[Decision]:
@@ -413,7 +416,14 @@ def get_decision(ref: str, *, store: Store | None = None) -> DecisionDetails:
         decision=decision,
         approvals=st.decisions.approvals(decision.decision_id),
         evidence=evidence_files(decision, st),
+        challenges=challenges_of(decision.decision_id, store=st),
     )
+
+
+def challenges_of(decision_id: str, *, store: Store | None = None) -> list[LedgerEntry]:
+    """The ``challenge`` ledger entries of a decision (full id), oldest first."""
+    entries = resolve_store(store).decisions.ledger()
+    return [e for e in entries if e.kind == "challenge" and e.decision_id == decision_id]
 
 
 def verify_ledger(*, head: str | None = None, store: Store | None = None) -> LedgerVerification:
