@@ -33,9 +33,13 @@ def test_demo_stores_two_real_runs_once(home: Path, capsys):
     # the latency budget leads with milliseconds, the relative change in parentheses after
     latency = first[first.index("latency_p95 ") :].split(";")[0]
     assert re.match(
-        r"latency_p95 \+\d+\.\d\d ms \[\+\d+\.\d\d, \+\d+\.\d\d\] over the baseline's \d+\.\d\d ms \(\+\d+%",
+        r"latency_p95 \+\d+\.\d+ ms \[\+\d+\.\d+, \+\d+\.\d+\] over the baseline's \d+\.\d+ ms \(\+\d+%",
         latency,
     ), latency
+    # one number of decimals in the row (as many as the interval's width needs)
+    head = latency.split(" (")[0]
+    places = {len(x.split(".")[1]) for x in re.findall(r"\d+\.\d+", head)}
+    assert len(places) == 1, head
     assert first[first.index("next: ") :] == second[second.index("next: ") :]  # same commands
     assert main(["demo", "--json"]) == 0
     again = json.loads(capsys.readouterr().out)

@@ -176,9 +176,10 @@ def test_the_approver_reviews_approves_and_signs_out(driver: Any, served: Served
     assert driver.current_url == f"{url}/logout"
     _then_wait(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click)
     assert driver.current_url == f"{url}/login" and _session(driver) is None
-    driver.get(f"{url}/decisions/{data.decision}")  # signed out: refused, no form
+    driver.get(f"{url}/decisions/{data.decision}")  # signed out: sent to sign in, no form
     assert driver.find_elements(By.CSS_SELECTOR, "form.approve") == []
-    assert "401" in driver.page_source
+    assert driver.current_url.startswith(f"{url}/login?next=")
+    assert driver.find_elements(By.NAME, "token") != []
 
 
 def _api_approve(served: Served, token: str) -> tuple[int, Any]:

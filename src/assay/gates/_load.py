@@ -14,8 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from assay._util import check_instance, parse_yaml
-from assay._util._yaml import brief
+from assay._util import brief, check_instance, parse_yaml
 from assay.errors import ConfigError
 from assay.gates._model import TIERS, Policy, PolicyRules, Rule
 from assay.gates._registry import FieldProblem

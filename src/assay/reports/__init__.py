@@ -39,7 +39,7 @@ from assay.reports._memo_plan import PLACEHOLDER
 from assay.reports._monitor import monitor_report_html
 from assay.reports._monitor_watch import monitor_watch_body, monitor_watch_report_html
 from assay.reports._style import CSS as REPORT_CSS
-from assay.reports._svg import forest_svg
+from assay.reports._svg import Scale, forest_svg, nice_ticks, tick_decimals
 from assay.reports._tables import (
     comparison_html_table,
     run_html_table,
@@ -54,6 +54,7 @@ __all__ = [
     "RESULT_HEADERS",
     "ReportKind",
     "ReportLimits",
+    "Scale",
     "comparison_html_table",
     "experiment_kind",
     "fixed_interval",
@@ -64,6 +65,7 @@ __all__ = [
     "monitor_report_html",
     "monitor_watch_body",
     "monitor_watch_report_html",
+    "nice_ticks",
     "render_gate_summary",
     "render_html",
     "render_junit",
@@ -73,6 +75,7 @@ __all__ = [
     "rules_table",
     "run_html_table",
     "runs_html_table",
+    "tick_decimals",
     "verdict_html_table",
 ]
 

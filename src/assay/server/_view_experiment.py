@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assay.reports._svg import Scale, nice_ticks, tick_decimals
+from assay.reports import Scale, nice_ticks, tick_decimals
 from assay.server._layout import e
 
 __all__ = ["lift_svg", "lift_text", "pct", "users_text"]
