@@ -8,7 +8,6 @@ Skipped when Chromium or chromedriver is missing, except under ``CI=true``, wher
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,37 +16,15 @@ import pytest
 
 from assay.core import Verdict
 from assay.reports import render_html
+from assay.testing import chromium_driver
 from assay.testing import report_comparison as make_comparison
 from assay.testing import report_verdict as make_verdict
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
-
-def _missing(why: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{why} is required under CI=true")
-    pytest.skip(f"{why} is not installed")
 
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        _missing("Chromium with chromedriver (apt-get install -y chromium chromium-driver)")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _missing("selenium (pip install selenium)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
+    with chromium_driver(browser_log=False) as browser:
         yield browser
-    finally:
-        browser.quit()
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,7 @@ under ``CI=true``, where it fails (``apt-get install -y chromium chromium-driver
 
 from __future__ import annotations
 
-import os
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,39 +18,15 @@ from fastapi import Request, Response
 
 from assay.server import ServerSettings, create_app
 from assay.storage import Store, open_store
-from assay.testing import running_server
+from assay.testing import chromium_driver, running_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'"
-
-
-def _missing(why: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{why} is required under CI=true")
-    pytest.skip(f"{why} is not installed")
 
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        _missing("Chromium with chromedriver (apt-get install -y chromium chromium-driver)")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _missing("selenium (pip install selenium)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    browser.set_page_load_timeout(30)
-    try:
+    with chromium_driver(browser_log=True) as browser:
         yield browser
-    finally:
-        browser.quit()
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@
   :func:`qa_suite`), runs as records tables (:func:`synthetic_records`,
   :func:`paired_records`), comparison results (:func:`metric_result`, :func:`comparison_of`,
   :func:`report_comparison`) and stored things (:func:`make_run`, :func:`make_decision`, ...).
+* :func:`chromium_driver`: Debian's headless Chromium through Selenium (skips outside CI when
+  missing, fails under ``CI=true``).
 * :func:`running_server`: an ASGI app (``assay.server.create_app``) served by a real uvicorn
   on loopback in a thread; a context manager yielding its URL.
 * Conformance checks every extension point's built-ins pass: :func:`check_rule_kind`,
@@ -16,6 +18,7 @@
 Library code never imports this package.
 """
 
+from assay.testing._browser import chromium_driver
 from assay.testing._check_adapter import check_adapter
 from assay.testing._check_rule_kind import check_rule_kind
 from assay.testing._check_store import check_store
@@ -70,6 +73,7 @@ __all__ = [
     "check_adapter",
     "check_rule_kind",
     "check_store",
+    "chromium_driver",
     "closed_port",
     "comparison_of",
     "comparison_suite",
