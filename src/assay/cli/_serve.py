@@ -50,8 +50,8 @@ def serve_command(
     """Serve the store over HTTP (API under /api/v1, dashboard at /) until Ctrl+C or SIGTERM."""
     from assay._util import require
 
-    require("fastapi", "server", feature="assay serve")
-    require("uvicorn", "server", feature="assay serve")
+    require("fastapi", "server", feature="the team server (`assay serve`)")
+    require("uvicorn", "server", feature="the team server (`assay serve`)")
     from assay.errors import ConfigError
     from assay.server import Role, ServerSettings, serve
 
