@@ -14,6 +14,8 @@ import random
 import sys
 from typing import Any
 
+from _mlflow_rows import add_mlflow_runs
+
 THRESHOLD = 0.8
 TEAMS = ("x", "y", "z", "w")
 SUITE = "bench-list"
@@ -62,38 +64,8 @@ def fill(config: dict[str, Any]) -> None:
     store = SqlAlchemyStore(config["uri"], config["artifacts"])
     experiment = store.create_experiment(SUITE, artifact_location=config["artifacts"])
     specs = run_specs(config["n_runs"])
-    start_ms = 1_735_689_600_000
     with store.ManagedSessionMaker() as session:
-        for s in specs:
-            uuid = f"{s['run_id']:0>32}"
-            when = start_ms + 60_000 * s["minute"]
-            session.add(
-                models.SqlRun(
-                    run_uuid=uuid,
-                    name=s["run_id"],
-                    experiment_id=int(experiment),
-                    user_id="bench",
-                    status="FINISHED",
-                    start_time=when,
-                    end_time=when + 1000,
-                    lifecycle_stage="active",
-                    artifact_uri=f"{config['artifacts']}/{uuid}",
-                    source_type="LOCAL",
-                    source_name="bench",
-                )
-            )
-        session.flush()
-        for s in specs:
-            uuid = f"{s['run_id']:0>32}"
-            when = start_ms + 60_000 * s["minute"]
-            for key in ("accuracy", "f1", "latency"):
-                row = {"key": key, "value": s[key], "timestamp": when, "step": 0, "is_nan": False}
-                session.add(models.SqlMetric(run_uuid=uuid, **row))
-                session.add(models.SqlLatestMetric(run_uuid=uuid, **row))
-            for key in ("team", "stage"):
-                session.add(models.SqlTag(run_uuid=uuid, key=key, value=s[key]))
-            for key in ("lr", "depth"):
-                session.add(models.SqlParam(run_uuid=uuid, key=key, value=str(s[key])))
+        add_mlflow_runs(session, models, int(experiment), specs, config["artifacts"])
     store.engine.dispose()
     print(json.dumps({"experiment_id": str(experiment), "version": mlflow.__version__}))
 

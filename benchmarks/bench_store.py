@@ -208,39 +208,18 @@ def mlflow_worker(config: dict[str, Any]) -> None:
     client = MlflowClient(tracking_uri=f"sqlite:///{folder / 'mlflow.db'}")
     experiment = client.create_experiment("bench", artifact_location=str(folder / "artifacts"))
     store = client._tracking_client.store
+    from _mlflow_rows import add_mlflow_runs
+
     specs = run_specs(config["n_runs"])
-    start_ms = 1_735_689_600_000
     with store.ManagedSessionMaker() as session:
-        for s in specs:
-            uuid = f"{s['run_id']:0>32}"
-            when = start_ms + 60_000 * s["minute"]
-            session.add(
-                models.SqlRun(
-                    run_uuid=uuid,
-                    name=s["run_id"],
-                    experiment_id=int(experiment),
-                    user_id="bench",
-                    status="FINISHED",
-                    start_time=when,
-                    end_time=when + 1000,
-                    lifecycle_stage="active",
-                    artifact_uri=str(folder / "artifacts" / uuid),
-                    source_type="LOCAL",
-                    source_name="bench",
-                )
-            )
-        session.flush()
-        for s in specs:
-            uuid = f"{s['run_id']:0>32}"
-            when = start_ms + 60_000 * s["minute"]
-            for key in ("accuracy", "f1", "latency"):
-                row = {"key": key, "value": s[key], "timestamp": when, "step": 0, "is_nan": False}
-                session.add(models.SqlMetric(run_uuid=uuid, **row))
-                session.add(models.SqlLatestMetric(run_uuid=uuid, **row))
-            for key in ("stage", "team"):
-                session.add(models.SqlTag(run_uuid=uuid, key=key, value=s[key]))
-            for key in ("lr", "depth"):
-                session.add(models.SqlParam(run_uuid=uuid, key=key, value=str(s[key])))
+        add_mlflow_runs(
+            session,
+            models,
+            int(experiment),
+            specs,
+            str(folder / "artifacts"),
+            tags=("stage", "team"),
+        )
     filter_string = f"metrics.accuracy > {THRESHOLD} and tags.stage = 'candidate'"
 
     def search() -> Any:
