@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from assay.core._digest import canonical_json, digest, short_digest
 from assay.core._html import html_for, register_html_module, register_html_renderer
 from assay.core._text import UNPRINTABLE, escape_json, printable
-from assay.core.decision import Approval, Decision, LedgerEntry
+from assay.core.decision import GOVERNANCE_KINDS, Approval, Decision, LedgerEntry, LedgerKind
 from assay.core.manifest import CodeVersion, Manifest, ManifestDifference, diff_manifests
 from assay.core.model import ModelRef
 from assay.core.run import MetricSummary, Run, RunInfo, RunList, RunStatus
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "GOVERNANCE_KINDS",
     "RESERVED_COLUMNS",
     "UNPRINTABLE",
     "Approval",
@@ -50,6 +51,7 @@ __all__ = [
     "FlipCount",
     "Interval",
     "LedgerEntry",
+    "LedgerKind",
     "Manifest",
     "ManifestDifference",
     "MetricComparison",

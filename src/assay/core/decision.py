@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assay.core.verdict import Verdict
 
-__all__ = ["Approval", "Decision", "LedgerEntry"]
+__all__ = ["GOVERNANCE_KINDS", "Approval", "Decision", "LedgerEntry", "LedgerKind"]
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
@@ -67,6 +67,19 @@ class Decision(BaseModel):
     before the ledger covered run evidence; the ledger then vouches only for the decision."""
 
 
+LedgerKind = Literal[
+    "decision", "approval", "challenge", "study", "study_event", "signoff", "card", "key"
+]
+"""What a ledger entry records."""
+
+GOVERNANCE_KINDS: tuple[str, ...] = ("study", "study_event", "signoff", "card", "key")
+"""The ledger kinds that are about a subject other than a decision (appended with
+``DecisionRepository.record``): a study's registration (``study``) and its later events
+(``study_event``: a run or decision attached, a kill), a launch-readiness sign-off
+(``signoff``), a model card's publication (``card``) and a user's public signing key
+(``key``)."""
+
+
 class LedgerEntry(BaseModel):
     """One link of the decision ledger: each entry hashes its content and the entry before it."""
 
@@ -75,12 +88,15 @@ class LedgerEntry(BaseModel):
     sequence: int
     """Position in the ledger, from 1."""
     decision_id: str
-    """The decision this entry is about."""
-    kind: Literal["decision", "approval", "challenge"]
+    """The decision this entry is about; for a governance entry (see :data:`GOVERNANCE_KINDS`)
+    its subject instead, such as ``study:NAME``, ``model:REF`` or ``user:NAME``."""
+    kind: LedgerKind
     """A new decision, an approval of an existing one, or a challenge of one (a monitor's alarm:
-    production evidence that the decision's bet is failing)."""
+    production evidence that the decision's bet is failing); or a governance entry: a study's
+    registration or later event, a launch sign-off, a model card's publication, a user's public
+    key."""
     payload: dict[str, object]
-    """The decision or approval, as JSON."""
+    """The decision, approval, challenge or governance record, as JSON."""
     previous_hash: str
     """``entry_hash`` of the previous entry (64 zeros for the first)."""
     entry_hash: str

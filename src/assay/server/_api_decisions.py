@@ -15,6 +15,7 @@ from assay.server._api_models import (
     DecisionDetail,
     DecisionList,
     DecisionRequest,
+    GovernanceEntryRequest,
     LedgerCheck,
     LedgerEntryList,
     PolicyChoice,
@@ -205,10 +206,35 @@ def challenge(
     return json_response(entry, 201)
 
 
+@router.post("/ledger/entries", response_model=LedgerEntry, status_code=201)
+def record(request: Request, body: GovernanceEntryRequest, who: Editor) -> Response:
+    """Append a governance entry (a study, a study event, a sign-off, a card publication, a
+    signing key) about ``subject``. The identity that sent it is recorded as ``by``; a
+    sign-off needs the approver role, and a key for another user than oneself the admin
+    role."""
+    if body.kind == "signoff" and not who.can(Role.approver):
+        raise http_error(
+            403, "forbidden", f"{who.name} is {who.role.name}; a sign-off needs approver"
+        )
+    if body.kind == "key" and body.subject != f"user:{who.name}" and not who.can(Role.admin):
+        raise http_error(
+            403, "forbidden", f"{who.name} may register only their own key ('user:{who.name}')"
+        )
+    store = app_state(request).store
+    entry = store.decisions.record(body.kind, body.subject, {**body.payload, "by": who.name})
+    return json_response(entry, 201)
+
+
 @router.get("/ledger", response_model=LedgerEntryList)
-def ledger(request: Request, _: Viewer) -> Response:
-    """Every ledger entry, oldest first."""
-    entries = app_state(request).store.decisions.ledger()
+def ledger(
+    request: Request, _: Viewer, kind: str | None = None, subject: str | None = None
+) -> Response:
+    """Every ledger entry, oldest first; only one ``kind`` or those about one ``subject``."""
+    decisions = app_state(request).store.decisions
+    if kind is None and subject is None:
+        entries = decisions.ledger()
+    else:
+        entries = decisions.entries(kind=kind, subject=subject)
     return json_response(
         {"items": [e.model_dump(mode="json") for e in entries], "next_cursor": None}
     )

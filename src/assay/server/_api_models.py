@@ -212,6 +212,14 @@ class DecisionRequest(PolicyChoice):
     shared_only: bool = False
 
 
+class GovernanceEntryRequest(BaseModel):
+    """A governance entry to append to the ledger."""
+
+    kind: Literal["study", "study_event", "signoff", "card", "key"]
+    subject: str = Field(min_length=3, max_length=220)
+    payload: dict[str, Any]
+
+
 class LedgerEntryList(BaseModel):
     """Ledger entries, oldest first."""
 

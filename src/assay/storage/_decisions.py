@@ -12,13 +12,13 @@ import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import pydantic
 import sqlalchemy as sa
 
 from assay._util import check_choice, check_instance, check_int
-from assay.core import Approval, Decision, LedgerEntry, Verdict
+from assay.core import GOVERNANCE_KINDS, Approval, Decision, LedgerEntry, LedgerKind, Verdict
 from assay.errors import ImmutableError, NotFoundError, ParameterError, StorageError
 from assay.storage._artifacts import FileArtifactRepository
 from assay.storage._engine import read_connection, write_transaction
@@ -42,7 +42,10 @@ _LEDGER_LOCK = 7310512
 _PUT = "DecisionRepository.put"
 _APPROVE = "DecisionRepository.approve"
 _CHALLENGE = "DecisionRepository.challenge"
+_RECORD = "DecisionRepository.record"
+_SUBJECT = re.compile(r"^[a-z_]+:[^\x00-\x1f\x7f]{1,200}$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
+_KINDS = ("decision", "approval", "challenge", *GOVERNANCE_KINDS)
 
 
 def _lock(conn: sa.Connection) -> None:
@@ -51,10 +54,7 @@ def _lock(conn: sa.Connection) -> None:
 
 
 def _append(
-    conn: sa.Connection,
-    decision_id: str,
-    kind: Literal["decision", "approval", "challenge"],
-    payload: dict[str, Any],
+    conn: sa.Connection, decision_id: str, kind: LedgerKind, payload: dict[str, Any]
 ) -> LedgerEntry:
     """Link a new entry to the newest one; the caller holds the ledger lock."""
     newest = conn.execute(
@@ -120,10 +120,10 @@ def _stored(model: type[pydantic.BaseModel], text: str, what: str) -> Any:
         ) from exc
 
 
-MAX_CHALLENGE_DEPTH = 32
-"""How deeply a challenge's payload may nest (objects and lists)."""
-MAX_CHALLENGE_BYTES = 64 * 1024
-"""The largest challenge payload, as canonical JSON."""
+MAX_PAYLOAD_DEPTH = 32
+"""How deeply a challenge's or governance entry's payload may nest (objects and lists)."""
+MAX_PAYLOAD_BYTES = 64 * 1024
+"""The largest challenge or governance payload, as canonical JSON."""
 
 
 def _deeper_than(value: object, limit: int) -> bool:
@@ -138,6 +138,49 @@ def _deeper_than(value: object, limit: int) -> bool:
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
     return False
+
+
+def _bounded_payload(payload: object, where: str) -> dict[str, Any]:
+    """``payload`` as it will be stored: a JSON object within the depth and size bounds."""
+    check_instance(payload, "payload", where, dict, "a JSON object (dict)")
+    if _deeper_than(payload, MAX_PAYLOAD_DEPTH):
+        raise ParameterError(
+            "payload",
+            where,
+            f"a JSON object nested at most {MAX_PAYLOAD_DEPTH} levels deep",
+            "a deeper one",
+        )
+    try:
+        # strict first: no NaN or infinity, nothing turned into a string on the way
+        json.dumps(payload, allow_nan=False)
+        text = payload_text(payload)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            "payload",
+            where,
+            "a JSON object of strings, finite numbers, lists and objects",
+            str(exc)[:100],
+        ) from exc
+    size = len(text.encode("utf-8"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise ParameterError(
+            "payload", where, f"at most {MAX_PAYLOAD_BYTES:,} bytes of JSON", f"{size:,} bytes"
+        )
+    stored: dict[str, Any] = json.loads(text)
+    return stored
+
+
+def check_subject(subject: object, where: str) -> str:
+    """A governance entry's subject: ``scheme:name`` (lower-case scheme such as ``study``,
+    ``model`` or ``user``; a name of 1 to 200 printable characters)."""
+    if not isinstance(subject, str) or not _SUBJECT.match(subject):
+        raise ParameterError(
+            "subject",
+            where,
+            "'scheme:name' (e.g. 'study:NAME', 'model:REF', 'user:NAME')",
+            subject,
+        )
+    return subject
 
 
 class SqlDecisionRepository:
@@ -211,28 +254,7 @@ class SqlDecisionRepository:
         that links the decision and the window's evidence. The decision itself is unchanged;
         the challenge stays in the ledger beside it."""
         check_text(decision_id, "decision_id", _CHALLENGE, "a decision id")
-        check_instance(payload, "payload", _CHALLENGE, dict, "a JSON object (dict)")
-        if _deeper_than(payload, MAX_CHALLENGE_DEPTH):
-            raise ParameterError(
-                "payload",
-                _CHALLENGE,
-                f"a JSON object nested at most {MAX_CHALLENGE_DEPTH} levels deep",
-                "a deeper one",
-            )
-        try:
-            text = payload_text(payload)
-        except (TypeError, ValueError) as exc:
-            raise ParameterError(
-                "payload", _CHALLENGE, "a JSON-serialisable dict", type(payload).__name__
-            ) from exc
-        if len(text.encode("utf-8")) > MAX_CHALLENGE_BYTES:
-            raise ParameterError(
-                "payload",
-                _CHALLENGE,
-                f"at most {MAX_CHALLENGE_BYTES:,} bytes of JSON",
-                f"{len(text.encode('utf-8')):,} bytes",
-            )
-        stored = json.loads(text)
+        stored = _bounded_payload(payload, _CHALLENGE)
         try:
             with write_transaction(self.engine) as conn:
                 _lock(conn)
@@ -243,6 +265,34 @@ class SqlDecisionRepository:
                 return _append(conn, decision_id, "challenge", stored)
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording a challenge of {decision_id!r} failed: {exc}") from exc
+
+    def record(self, kind: str, subject: str, payload: dict[str, Any]) -> LedgerEntry:
+        """Append a governance entry (``kind`` one of :data:`~assay.core.GOVERNANCE_KINDS`)
+        about ``subject`` (``scheme:name``, e.g. ``study:churn-v2``): a JSON object within
+        :data:`MAX_PAYLOAD_BYTES` and :data:`MAX_PAYLOAD_DEPTH`. What the payload must hold
+        is the governance layer's to check before it calls this; nothing is changed or removed
+        later, a correction is a new entry."""
+        check_choice(kind, "kind", _RECORD, list(GOVERNANCE_KINDS))
+        check_subject(subject, _RECORD)
+        stored = _bounded_payload(payload, _RECORD)
+        try:
+            with write_transaction(self.engine) as conn:
+                _lock(conn)
+                return _append(conn, subject, kind, stored)  # type: ignore[arg-type]
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"Recording a {kind} entry about {subject!r} failed: {exc}") from exc
+
+    def entries(self, *, kind: str | None = None, subject: str | None = None) -> list[LedgerEntry]:
+        """Ledger entries of one ``kind`` and/or about one ``subject`` (a decision id or a
+        governance subject), oldest first, as stored."""
+        query = sa.select(ledger).order_by(ledger.c.sequence)
+        if kind is not None:
+            check_choice(kind, "kind", "DecisionRepository.entries", list(_KINDS))
+            query = query.where(ledger.c.kind == kind)
+        if subject is not None:
+            check_text(subject, "subject", "DecisionRepository.entries", "a subject")
+            query = query.where(ledger.c.decision_id == subject)
+        return self._read_entries(query)
 
     def get(self, ref: str) -> Decision:
         """A decision by id or unique id prefix."""
@@ -287,8 +337,11 @@ class SqlDecisionRepository:
 
     def ledger(self) -> list[LedgerEntry]:
         """Every ledger entry, oldest first, as stored (check them with :meth:`verify`)."""
+        return self._read_entries(sa.select(ledger).order_by(ledger.c.sequence))
+
+    def _read_entries(self, query: sa.Select[Any]) -> list[LedgerEntry]:
         with read_connection(self.engine) as conn:
-            rows = conn.execute(sa.select(ledger).order_by(ledger.c.sequence)).all()
+            rows = conn.execute(query).all()
         entries = []
         for row in rows:
             data = row._asdict()

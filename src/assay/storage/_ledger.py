@@ -1,5 +1,8 @@
 """The hash chain of the decision ledger, and its verification.
 
+The ledger holds decisions, their approvals and challenges, and governance entries (studies,
+sign-offs, model cards, signing keys) about other subjects.
+
 Entry ``n`` stores ``entry_hash = SHA-256(canonical JSON of {sequence, decision_id, kind,
 payload, previous_hash})`` with ``previous_hash`` the ``entry_hash`` of entry ``n - 1`` (64 zeros
 for entry 1). Changing, removing or reordering an entry breaks either its own hash or the link
@@ -19,7 +22,7 @@ from typing import Any
 
 import pydantic
 
-from assay.core import Approval, Decision, canonical_json, digest
+from assay.core import GOVERNANCE_KINDS, Approval, Decision, canonical_json, digest
 from assay.storage._evidence import EvidenceProblem
 from assay.storage._rows import utc
 
@@ -175,6 +178,10 @@ class _Checker:
                     f"entry {sequence} challenges decision {decision_id!r}, which no earlier "
                     "entry records"
                 )
+            return None
+        if kind in GOVERNANCE_KINDS:
+            # A governance entry's meaning is checked by the governance layer, which knows
+            # its payloads; here it is one more link of the chain.
             return None
         if kind != "decision":
             return sequence, f"entry {sequence} has the unknown kind {kind!r}"

@@ -123,6 +123,15 @@ class DecisionRepository(Protocol):
         it, as a JSON object) to the ledger; returns the entry."""
         ...
 
+    def record(self, kind: str, subject: str, payload: dict[str, Any]) -> LedgerEntry:
+        """Append a governance entry (a study, a study event, a sign-off, a card publication,
+        a signing key) about ``subject`` (``scheme:name``); returns the entry."""
+        ...
+
+    def entries(self, *, kind: str | None = None, subject: str | None = None) -> list[LedgerEntry]:
+        """Ledger entries of one kind and/or about one subject, oldest first."""
+        ...
+
     def get(self, ref: str) -> Decision:
         """A decision by id or unique id prefix."""
         ...

@@ -270,6 +270,22 @@ class RemoteDecisionRepository:
         )
         return LedgerEntry.model_validate(found)
 
+    def record(self, kind: str, subject: str, payload: dict[str, Any]) -> LedgerEntry:
+        """Append a governance entry; the server adds the signed-in identity as ``by`` and
+        checks the role the kind needs."""
+        found = self.client.json(
+            "POST",
+            "/api/v1/ledger/entries",
+            json_body={"kind": kind, "subject": subject, "payload": payload},
+        )
+        return LedgerEntry.model_validate(found)
+
+    def entries(self, *, kind: str | None = None, subject: str | None = None) -> list[LedgerEntry]:
+        """Ledger entries of one kind and/or about one subject, oldest first."""
+        query = {k: v for k, v in (("kind", kind), ("subject", subject)) if v is not None}
+        found = self.client.json("GET", "/api/v1/ledger", query=query or None)
+        return [LedgerEntry.model_validate(item) for item in found["items"]]
+
     def get(self, ref: str) -> Decision:
         """A decision by id or unique id prefix."""
         found = self.client.json("GET", f"/api/v1/decisions/{_q(ref)}")

@@ -1,0 +1,13 @@
+"""Governance: pre-registered studies, launch readiness, model cards and datasheets, scenario
+coverage, the team's own KPIs and signed ledger entries.
+
+Every piece here is built from what the store already holds (runs, comparisons, decisions and
+the ledger) and is checked, not ticked: a study's plan is frozen with a digest before any run
+is attached, a launch checklist's evidence items are looked up in the store, a model card
+records the digests of the evidence it was made from. This package holds the typed models and
+the pure logic; reading the store is the workflows' job, rendering the reports'.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
