@@ -91,6 +91,15 @@ class SliceCoverage:
             self.suite if self.attribute is None else f"{self.suite}: {self.attribute}={self.value}"
         )
 
+    def width_text(self, half_width: float) -> str:
+        """A half-width as users read it: ``±5.0 pts`` for a proportion, ``±0.2`` in the
+        metric's units otherwise, ``none`` when n is too small for any interval."""
+        if half_width == float("inf"):
+            return "none"
+        if self.planning.startswith("proportion"):
+            return f"±{100 * half_width:.1f} pts"
+        return f"±{half_width:.3g}"
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (an infinite half-width as ``None``)."""
         now = self.half_width_now

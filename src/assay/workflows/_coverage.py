@@ -56,7 +56,7 @@ def _counts(examples: pa.Table, attribute: str) -> dict[tuple[str, str], tuple[i
     return {
         (attribute, str(row["value"])): (
             int(row["example_id_count"]),
-            int(row["cluster_count_distinct"]) if clustered else None,
+            (int(row["cluster_count_distinct"]) or None) if clustered else None,
         )
         for row in grouped
         if row["value"] is not None
@@ -72,7 +72,8 @@ def suite_facts(store: Store, suite: Suite) -> SuiteFacts:
             slices.update(_counts(examples, attribute))
     clusters = None
     if "cluster" in examples.column_names:
-        clusters = int(pc.count_distinct(examples.column("cluster")).as_py())
+        # a cluster column of nulls only: the suite has no clusters
+        clusters = int(pc.count_distinct(examples.column("cluster")).as_py()) or None
     return SuiteFacts(
         name=suite.name,
         digest=suite.digest,
