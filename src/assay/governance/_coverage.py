@@ -192,19 +192,25 @@ def _resolve(
     if facts is None:
         known = ", ".join(sorted(stored)) or "none"
         raise ConfigError(
-            f"{m.where}: the suite {m.suite!r} is not in the store (stored suites: {known}). "
-            "Register it (assay ingest) or correct the name."
+            m.located(
+                f"the suite {m.suite!r} is not in the store (stored suites: {known}). "
+                "Register it (assay ingest) or correct the name."
+            )
         )
     if m.attribute is not None and m.attribute not in facts.slice_names:
         known = ", ".join(facts.slice_names) or "none"
         raise ConfigError(
-            f"{m.where}: the suite {m.suite!r} has no slice attribute {m.attribute!r} "
-            f"(its slice attributes: {known})."
+            m.located(
+                f"the suite {m.suite!r} has no slice attribute {m.attribute!r} "
+                f"(its slice attributes: {known})."
+            )
         )
     if m.metric is not None and m.metric not in facts.metric_names:
         raise ConfigError(
-            f"{m.where}: the suite {m.suite!r} has no metric {m.metric!r} "
-            f"(its metrics: {', '.join(facts.metric_names)})."
+            m.located(
+                f"the suite {m.suite!r} has no metric {m.metric!r} "
+                f"(its metrics: {', '.join(facts.metric_names)})."
+            )
         )
     return facts
 

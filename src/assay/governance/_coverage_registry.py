@@ -62,8 +62,13 @@ class ScenarioMapping:
     """Slice value, or ``None`` for the whole suite."""
     metric: str | None
     """The metric whose interval must be useful; ``None``: the suite's first metric."""
-    where: str
-    """Where the mapping is written (``file, line L (column C)``), for errors."""
+    where: tuple[str, int | None, int | None]
+    """Where the mapping is written (file, line, column), for errors."""
+
+    def located(self, message: str) -> str:
+        """``message`` placed as the registry's own errors are: ``file, line L: message
+        (column C)``."""
+        return _located(message, *self.where)
 
     @property
     def label(self) -> str:
@@ -105,6 +110,13 @@ class CoverageRegistry:
     """The scenarios, in file order."""
 
 
+def _located(message: str, source: str, line: int | None, column: int | None) -> str:
+    # the shape of assay._util.parse_yaml's errors
+    if line is None:
+        return f"{source}: {message}"
+    return f"{source}, line {line}: {message.rstrip('.')} (column {column})."
+
+
 class _Source:
     """Errors that name the file, line and column of a path in the YAML tree."""
 
@@ -112,7 +124,7 @@ class _Source:
         self.name = name
         self.root = root
 
-    def where(self, path: Path_) -> str:
+    def where(self, path: Path_) -> tuple[str, int | None, int | None]:
         node, mark = self.root, None
         for step in path:
             if isinstance(node, yaml.MappingNode):
@@ -128,11 +140,11 @@ class _Source:
             else:
                 break
         if mark is None:
-            return self.name
-        return f"{self.name}, line {mark.line + 1} (column {mark.column + 1})"
+            return self.name, None, None
+        return self.name, mark.line + 1, mark.column + 1
 
     def error(self, message: str, path: Path_ = ()) -> ConfigError:
-        return ConfigError(f"{self.where(path)}: {message}")
+        return ConfigError(_located(message, *self.where(path)))
 
 
 def _keys(data: Any, allowed: tuple[str, ...], what: str, src: _Source, path: Path_) -> None:
