@@ -166,6 +166,8 @@ def test_a_long_bad_value_is_quoted_short():
 
 
 def test_weights_need_not_add_up_to_one():
-    registry = parse_coverage_registry("scenarios:\n  - {name: a, weight: 30}\n  - {name: b, weight: 10}\n")
+    registry = parse_coverage_registry(
+        "scenarios:\n  - {name: a, weight: 30}\n  - {name: b, weight: 10}\n"
+    )
     assert [s.weight for s in registry.scenarios] == [30.0, 10.0]
     assert not any(math.isnan(s.weight) for s in registry.scenarios)
