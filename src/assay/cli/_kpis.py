@@ -28,12 +28,25 @@ def _counts(r: Rate | None, what: str) -> str:
     return f"0 {what}" if r is None else f"{r.numerator} of {r.denominator} {what}"
 
 
+def duration(days: float) -> str:
+    """Days as read: ``3.2 d``, ``5.0 h``, ``12 min`` or ``< 1 min``."""
+    if days >= 1.0:
+        return f"{days:.1f} d"
+    if days >= 1.0 / 24.0:
+        return f"{days * 24.0:.1f} h"
+    minutes = days * 24.0 * 60.0
+    return f"{minutes:.0f} min" if minutes >= 1.0 else "< 1 min"
+
+
 def _summary_rows(report: KpiReport) -> list[tuple[str, str, str]]:
     not_checked = sum(d.status == "not checked" for d in report.reproduced)
     cycle = report.cycle_time
     days = cycle.summary()
-    cycle_text = (
-        "none" if days is None else f"{days['median']:.1f} d ({days['min']:.1f}-{days['max']:.1f})"
+    median = "none" if days is None else duration(days["median"])
+    spread = (
+        "no study decided"
+        if days is None
+        else f"range {duration(days['min'])} to {duration(days['max'])}, n = {cycle.n}"
     )
     return [
         (
@@ -41,10 +54,11 @@ def _summary_rows(report: KpiReport) -> list[tuple[str, str, str]]:
             _rate(report.reproducibility),
             _counts(report.reproducibility, "checked") + f"; {not_checked} not checked",
         ),
+        ("cycle time, median", median, spread),
         (
-            "cycle time, median",
-            cycle_text,
-            f"{cycle.n} studies decided; {cycle.open} open, {cycle.killed} killed",
+            "studies undecided",
+            f"{cycle.open + cycle.killed}",
+            f"{cycle.open} open, {cycle.killed} killed",
         ),
         (
             "caught by gates",
@@ -72,7 +86,8 @@ def print_kpis(report: KpiReport) -> None:
         table.add_row(*row)
     console.print(table)
     if report.overridden:
-        console.print(f"{report.overridden} BLOCK decisions were shipped by override")
+        shipped = plural(report.overridden, "BLOCK decision")
+        console.print(f"{shipped} shipped anyway by an override approval")
     if not_checked := sum(d.status == "not checked" for d in report.reproduced):
         console.print(f"{plural(not_checked, 'SHIP decision')} not checked (--json says why)")
     for d in report.failures():
