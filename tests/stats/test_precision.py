@@ -42,14 +42,20 @@ def test_t_size_is_the_smallest_n_whose_t_interval_is_narrow_enough(h, sd):
     before = sps.t.ppf(0.975, n - 2) * sd / math.sqrt(n - 1) if n > 2 else math.inf
     assert half <= h < before
     assert n >= interval_sample_size(h, sd=sd, method="normal")
-    assert interval_sample_size(h, sd=sd, method="normal") == math.ceil((1.959964 * sd / h) ** 2 - 1e-3)
+    assert interval_sample_size(h, sd=sd, method="normal") == math.ceil(
+        (1.959964 * sd / h) ** 2 - 1e-3
+    )
 
 
 def test_half_width_is_the_inverse_of_the_size():
     for h in (0.02, 0.05, 0.11):
         n = interval_sample_size(h, proportion=0.3)
-        assert interval_half_width(n, proportion=0.3) <= h < interval_half_width(n - 1, proportion=0.3)
-    assert interval_half_width(1) == math.inf and interval_half_width(0, method="normal") == math.inf
+        assert (
+            interval_half_width(n, proportion=0.3) <= h < interval_half_width(n - 1, proportion=0.3)
+        )
+    assert (
+        interval_half_width(1) == math.inf and interval_half_width(0, method="normal") == math.inf
+    )
     assert interval_half_width(100, method="normal") == pytest.approx(1.959964 * 0.5 / 10, rel=1e-6)
 
 
