@@ -24,17 +24,19 @@ from assay.governance._coverage_registry import (
     ScenarioMapping,
     parse_coverage_registry,
 )
-from assay.governance._kpis import (
-    COST_FIELDS,
+from assay.governance._kpis import COST_FIELDS, compute_team_kpis, kpis_to_dict
+from assay.governance._kpis_model import (
+    CostField,
     CycleTime,
     KpiReport,
+    Rate,
     ReproducedDecision,
+    RunCheck,
+    RunCost,
     StudyCycle,
     WeekOutcomes,
-    compute_team_kpis,
-    kpis_to_dict,
+    rate,
 )
-from assay.governance._kpis_model import CostField, Rate, RunCheck, RunCost, rate
 
 __all__: list[str] = [
     # --- scenario coverage and team KPIs ---

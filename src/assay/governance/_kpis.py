@@ -19,117 +19,27 @@ created.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from assay.core import Decision, LedgerEntry, Verdict
-from assay.governance._kpis_model import CostField, Rate, RunCheck, RunCost, rate
+from assay.governance._kpis_model import (
+    CostField,
+    CycleTime,
+    KpiReport,
+    Rate,
+    ReproducedDecision,
+    RunCheck,
+    RunCost,
+    StudyCycle,
+    WeekOutcomes,
+    rate,
+)
 
-__all__ = [
-    "COST_FIELDS",
-    "CycleTime",
-    "KpiReport",
-    "ReproducedDecision",
-    "StudyCycle",
-    "WeekOutcomes",
-    "compute_team_kpis",
-    "kpis_to_dict",
-]
+__all__ = ["COST_FIELDS", "compute_team_kpis", "kpis_to_dict"]
 
 COST_FIELDS = ("cost", "tokens_in", "tokens_out", "latency_ms")
-
-
-@dataclass(frozen=True)
-class ReproducedDecision:
-    """A SHIP decision and the reproduction checks of its runs."""
-
-    decision_id: str
-    title: str
-    status: str
-    """``reproduced``, ``failed`` or ``not checked``."""
-    runs: tuple[RunCheck, ...]
-
-
-@dataclass(frozen=True)
-class StudyCycle:
-    """One study from registration to its first decision."""
-
-    study: str
-    registered_at: datetime
-    decided_at: datetime
-    decision: str
-
-    @property
-    def days(self) -> float:
-        """Elapsed days."""
-        return (self.decided_at - self.registered_at) / timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class CycleTime:
-    """Decision cycle time over the studies decided (in days)."""
-
-    studies: tuple[StudyCycle, ...]
-    open: int
-    """Studies registered with no decision attached and not killed."""
-    killed: int
-    """Studies killed before any decision was attached."""
-
-    @property
-    def n(self) -> int:
-        """Studies decided."""
-        return len(self.studies)
-
-    def summary(self) -> dict[str, float] | None:
-        """Median, minimum and maximum in days; ``None`` when no study was decided."""
-        days = [s.days for s in self.studies]
-        if not days:
-            return None
-        return {"median": statistics.median(days), "min": min(days), "max": max(days)}
-
-
-@dataclass(frozen=True)
-class WeekOutcomes:
-    """Gate outcomes of the decisions made in one ISO week."""
-
-    week: str
-    ship: int = 0
-    block: int = 0
-    inconclusive: int = 0
-
-
-@dataclass(frozen=True)
-class KpiReport:
-    """The team KPIs over a period."""
-
-    since: datetime | None
-    confidence: float
-    n_decisions: int
-    """Decisions made in the period."""
-    reproducibility: Rate | None
-    reproduced: tuple[ReproducedDecision, ...]
-    cycle_time: CycleTime
-    caught_by_gates: Rate | None
-    """BLOCK decisions over BLOCK decisions plus challenged SHIP decisions."""
-    blocked: tuple[str, ...]
-    challenged: tuple[str, ...]
-    overridden: int
-    """BLOCK decisions shipped anyway by an ``override`` approval."""
-    weeks: tuple[WeekOutcomes, ...]
-    costs: tuple[RunCost, ...]
-    cost_totals: dict[str, CostField | None] = field(default_factory=dict)
-
-    @property
-    def empty(self) -> bool:
-        """No decision was made in the period."""
-        return self.n_decisions == 0
-
-    def failures(self) -> list[ReproducedDecision]:
-        """SHIP decisions with a run that did not reproduce."""
-        return [d for d in self.reproduced if d.status == "failed"]
 
 
 def _since(when: datetime, since: datetime | None) -> bool:

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from assay._util import atomic_write, check_number
 from assay.core import Decision, Verdict
-from assay.errors import AssayError, AssayWarning, ConfigError, DataError, ParameterError
+from assay.errors import AdapterError, AssayWarning, ConfigError, DataError, ParameterError
 from assay.governance import (
     COST_FIELDS,
     CostField,
@@ -50,10 +50,6 @@ def parse_since(since: str | date | datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _differing(report_metrics: list[tuple[str, float, float]]) -> list[str]:
-    return [name for name, low, high in report_metrics if not low <= 0.0 <= high]
-
-
 def check_reproduction(
     run_id: str, *, store: Store, min_agreement: float = 1.0, rng: int = 0
 ) -> RunCheck:
@@ -63,7 +59,8 @@ def check_reproduction(
     and no suite metric's difference interval excludes 0 (latency and cost are measured, not
     expected to reproduce). Not checked when the model is an HTTP endpoint or cannot be rebuilt
     (a fitted estimator, an ingested log): the reason says which. Failed when it ran again and
-    disagreed, or when running it again raised an error.
+    disagreed, or when its model calls failed (:class:`~assay.errors.AdapterError`,
+    :class:`~assay.errors.DataError`); a storage error is raised, not counted.
     """
     run = store.runs.get(run_id)
     spec = run.manifest.provenance.get("adapter")
@@ -81,25 +78,24 @@ def check_reproduction(
             rep = reproduce(run_id, store=store, record=False, rng=rng)
     except ConfigError as exc:
         return RunCheck(run_id, "not checked", str(exc))
-    except AssayError as exc:
+    except (AdapterError, DataError) as exc:  # the model ran again and its calls failed
         return RunCheck(run_id, "failed", f"running it again failed: {exc}")
     quality = set(store.suites.get(run.suite_digest).metric_names)
-    differ = _differing(
-        [
-            (r.metric, r.difference.low, r.difference.high)
-            for r in rep.metric_results
-            if r.metric in quality
-        ]
-    )
+    differ = [
+        r.metric
+        for r in rep.metric_results
+        if r.metric in quality and not r.difference.low <= 0.0 <= r.difference.high
+    ]
     agreement = rep.output_agreement
     agreed = not math.isnan(agreement) and agreement >= min_agreement
     share = (
         "no outputs paired" if math.isnan(agreement) else f"{agreement:.1%} of outputs identical"
     )
     metrics = f"{', '.join(differ)} differ (interval excludes 0)" if differ else "no metric differs"
-    status = "reproduced" if agreed and not differ else "failed"
     reason = f"{share} (at least {min_agreement:.1%} required); {metrics}"
-    return RunCheck(run_id, status, reason)
+    if agreed and not differ:
+        return RunCheck(run_id, "reproduced", reason)
+    return RunCheck(run_id, "failed", reason)
 
 
 def _run_cost(store: Store, run_id: str) -> dict[str, CostField | None]:
