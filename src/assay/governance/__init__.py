@@ -19,6 +19,7 @@ from assay.governance._coverage import (
     check_coverage,
 )
 from assay.governance._coverage_registry import (
+    MAX_COVERAGE_REGISTRY_BYTES,
     CoverageRegistry,
     Scenario,
     ScenarioMapping,
@@ -41,6 +42,7 @@ from assay.governance._kpis_model import (
 __all__: list[str] = [
     # --- scenario coverage and team KPIs ---
     "COST_FIELDS",
+    "MAX_COVERAGE_REGISTRY_BYTES",
     "CostField",
     "CoverageRegistry",
     "CoverageReport",

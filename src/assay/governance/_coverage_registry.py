@@ -36,9 +36,9 @@ from assay.errors import ConfigError
 
 __all__ = ["CoverageRegistry", "Scenario", "ScenarioMapping", "parse_coverage_registry"]
 
-MAX_REGISTRY_BYTES = 4 << 20
+MAX_COVERAGE_REGISTRY_BYTES = 4 << 20
 """The largest registry file read."""
-MAX_REGISTRY_DEPTH = 12
+MAX_COVERAGE_REGISTRY_DEPTH = 12
 """How deeply a registry may nest (it needs five levels)."""
 MAX_SCENARIOS = 10_000
 """The most scenarios a registry may list."""
@@ -241,8 +241,8 @@ def parse_coverage_registry(raw: str | bytes, *, source: str = "<text>") -> Cove
         raw,
         source=source,
         error=ConfigError,
-        max_bytes=MAX_REGISTRY_BYTES,
-        max_depth=MAX_REGISTRY_DEPTH,
+        max_bytes=MAX_COVERAGE_REGISTRY_BYTES,
+        max_depth=MAX_COVERAGE_REGISTRY_DEPTH,
     )
     src, data = _Source(source, document.root), document.data
     _keys(data, _TOP, "a coverage registry", src, ())

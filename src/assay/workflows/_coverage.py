@@ -12,12 +12,12 @@ from assay._util import atomic_write
 from assay.core import Suite
 from assay.errors import ConfigError
 from assay.governance import (
+    MAX_COVERAGE_REGISTRY_BYTES,
     CoverageReport,
     SuiteFacts,
     check_coverage,
     parse_coverage_registry,
 )
-from assay.governance._coverage_registry import MAX_REGISTRY_BYTES
 from assay.storage import Store
 from assay.workflows._api import _store
 
@@ -33,14 +33,14 @@ def read_registry_file(path: str | Path) -> bytes:
     file = Path(path)
     try:
         with file.open("rb") as handle:
-            raw = handle.read(MAX_REGISTRY_BYTES + 1)
+            raw = handle.read(MAX_COVERAGE_REGISTRY_BYTES + 1)
     except OSError as exc:
         raise ConfigError(
             f"{file}: cannot read the coverage registry: {exc.strerror or exc}. Write one "
             "(see docs/governance-coverage.md) or name it with --registry."
         ) from exc
-    if len(raw) > MAX_REGISTRY_BYTES:
-        raise ConfigError(f"{file}: larger than {MAX_REGISTRY_BYTES:,} bytes.")
+    if len(raw) > MAX_COVERAGE_REGISTRY_BYTES:
+        raise ConfigError(f"{file}: larger than {MAX_COVERAGE_REGISTRY_BYTES:,} bytes.")
     return raw
 
 
