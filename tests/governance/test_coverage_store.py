@@ -156,3 +156,19 @@ def test_a_bad_registry_exits_with_the_configuration_code(home, tmp_path, capsys
     err = capsys.readouterr().err
     assert code == EXIT_CODES[ConfigError] == 4
     assert "line 3: 'weight' of scenario 'a' is at least 0" in " ".join(err.split())
+
+
+def test_hostile_names_are_shown_neutralised(home, adult_data, tmp_path, capsys):
+    assay.register_suite(adult_data)
+    path = tmp_path / "hostile.yaml"
+    name = "<script>alert(1)</script>\u202egnp.exe"
+    path.write_text(
+        f'scenarios:\n  - name: {json.dumps(name)}\n    weight: 1\n    owner: "\\u202eevil"\n',
+        encoding="utf-8",
+    )
+    page = tmp_path / "page.html"
+    assert main(["coverage", "--registry", str(path), "--html", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert "\u202e" not in out and "uncovered" in out
+    html = page.read_text()
+    assert "<script>" not in html and "&lt;script&gt;" in html and "\u202e" not in html
