@@ -28,25 +28,17 @@ def _counts(r: Rate | None, what: str) -> str:
     return f"0 {what}" if r is None else f"{r.numerator} of {r.denominator} {what}"
 
 
-def duration(days: float) -> str:
-    """Days as read: ``3.2 d``, ``5.0 h``, ``12 min`` or ``< 1 min``."""
-    if days >= 1.0:
-        return f"{days:.1f} d"
-    if days >= 1.0 / 24.0:
-        return f"{days * 24.0:.1f} h"
-    minutes = days * 24.0 * 60.0
-    return f"{minutes:.0f} min" if minutes >= 1.0 else "< 1 min"
-
-
 def _summary_rows(report: KpiReport) -> list[tuple[str, str, str]]:
+    from assay.reports import duration_text
+
     not_checked = sum(d.status == "not checked" for d in report.reproduced)
     cycle = report.cycle_time
     days = cycle.summary()
-    median = "none" if days is None else duration(days["median"])
+    median = "none" if days is None else duration_text(days["median"])
     spread = (
         "no study decided"
         if days is None
-        else f"range {duration(days['min'])} to {duration(days['max'])}, n = {cycle.n}"
+        else f"range {duration_text(days['min'])} to {duration_text(days['max'])}, n = {cycle.n}"
     )
     return [
         (

@@ -9,10 +9,20 @@ from assay.reports._html_parts import e, table, visible_document
 from assay.reports._style import CSS
 from assay.reports._svg import _f, _t
 
-__all__ = ["kpis_html"]
+__all__ = ["duration_text", "kpis_html"]
 
 _BAR, _GAP, _HEIGHT = 18, 6, 120
 _COLOURS = (("ship", "#11612b"), ("block", "#a3121f"), ("inconclusive", "#8a5a00"))
+
+
+def duration_text(days: float) -> str:
+    """Days as read: ``3.2 d``, ``5.0 h``, ``12 min`` or ``< 1 min``."""
+    if days >= 1.0:
+        return f"{days:.1f} d"
+    if days >= 1.0 / 24.0:
+        return f"{days * 24.0:.1f} h"
+    minutes = days * 24.0 * 60.0
+    return f"{minutes:.0f} min" if minutes >= 1.0 else "< 1 min"
 
 
 def _rate(r: Rate | None, none: str) -> str:
@@ -22,9 +32,9 @@ def _rate(r: Rate | None, none: str) -> str:
 def weeks_svg(weeks: tuple[WeekOutcomes, ...]) -> str:
     """Stacked bars of SHIP, BLOCK and INCONCLUSIVE decisions per ISO week."""
     top = max((w.ship + w.block + w.inconclusive for w in weeks), default=0) or 1
-    width = 40 + len(weeks) * (_BAR + _GAP)
+    width = max(40 + len(weeks) * (_BAR + _GAP), 260)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{_HEIGHT + 40}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{_HEIGHT + 44}" '
         'role="img" aria-label="gate outcomes per week" font-size="10" '
         'font-family="Helvetica,Arial,sans-serif">',
         _t(2, 10, f"{top}"),
@@ -42,6 +52,8 @@ def weeks_svg(weeks: tuple[WeekOutcomes, ...]) -> str:
                     f"<title>{e(w.week)}: {count} {name.upper()}</title></rect>"
                 )
         parts.append(_t(x, _HEIGHT + 14, w.week[-3:]))
+    for i, (name, colour) in enumerate(_COLOURS):  # the legend
+        parts.append(_t(30 + i * 70, _HEIGHT + 36, name.upper(), extra=f' fill="{colour}"'))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -76,11 +88,12 @@ def _cycle(report: KpiReport) -> str:
         head = "<p>No study has a decision attached in the period.</p>"
     else:
         head = (
-            f"<p>Median {summary['median']:.1f} days (range {summary['min']:.1f} to "
-            f"{summary['max']:.1f}), n = {cycle.n} studies.</p>"
+            f"<p>Median {duration_text(summary['median'])} (range "
+            f"{duration_text(summary['min'])} to {duration_text(summary['max'])}), "
+            f"n = {cycle.n} studies: registration to the first decision attached.</p>"
         )
-    rows = [[e(s.study), e(s.decision[:12]), f"{s.days:.1f}"] for s in cycle.studies]
-    listed = table(["study", "first decision", "days"], rows, numeric=(2,)) if rows else ""
+    rows = [[e(s.study), e(s.decision[:12]), e(duration_text(s.days))] for s in cycle.studies]
+    listed = table(["study", "first decision", "time"], rows, numeric=(2,)) if rows else ""
     return f"{head}<p>Open: {cycle.open}; killed before a decision: {cycle.killed}.</p>{listed}"
 
 
@@ -113,7 +126,7 @@ def kpis_html(report: KpiReport) -> str:
             f"<p>By gates before release: {_rate(report.caught_by_gates, 'none caught')} — BLOCK "
             f"decisions ({len(report.blocked)}) over BLOCK decisions plus SHIP decisions "
             f"challenged by a monitor after release ({len(report.challenged)}). "
-            f"{report.overridden} BLOCK decisions were shipped by override.</p>"
+            f"BLOCK decisions shipped anyway by an override approval: {report.overridden}.</p>"
             f"<h2>Gate outcomes per ISO week</h2>{weeks_svg(report.weeks)}"
             + table(["week", "SHIP", "BLOCK", "INCONCLUSIVE"], week_rows, numeric=(1, 2, 3))
             + f"<h2>Evaluation cost</h2>{_cost(report)}"
