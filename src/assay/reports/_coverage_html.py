@@ -3,8 +3,6 @@ resources); every name from the registry or the store is escaped."""
 
 from __future__ import annotations
 
-import math
-
 from assay.governance import CoverageReport, SliceCoverage
 from assay.reports._html_parts import e, table, visible_document
 from assay.reports._style import CSS
@@ -19,18 +17,14 @@ _STATUS_CLASS = {
 }
 
 
-def _half(x: float) -> str:
-    return "—" if not math.isfinite(x) else f"±{x:.3g}"
-
-
 def _slice_cells(c: SliceCoverage) -> list[str]:
     clusters = "" if c.n_clusters is None else f" ({c.n_clusters:,} clusters)"
     return [
         e(c.label),
         e(c.metric),
         f"{c.n:,}{e(clusters)}",
-        e(_half(c.half_width_now)),
-        e(_half(c.half_width)),
+        e(c.width_text(c.half_width_now)),
+        e(c.width_text(c.half_width)),
         f"{c.needed_n:,}",
         e(c.planning),
     ]
