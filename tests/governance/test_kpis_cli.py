@@ -52,6 +52,9 @@ def test_table_json_and_html_agree_with_the_store(home, adult_data, models, caps
     assert data["reproducibility"]["rate"] is None
     assert {d["status"] for d in data["reproducibility"]["decisions"]} == {"not checked"}
     assert data["regressions"]["caught_by_gates"]["numerator"] == 2
+    by_run = {r["run"]: r for r in data["evaluation_cost"]["by_run"]}
+    assert by_run[story.runs["edu"]]["cost"] is None  # not recorded, not 0
+    assert by_run[story.runs["logged"]]["cost"] == {"total": pytest.approx(0.6), "records": 600}
     assert data["gate_outcomes_by_week"][0] == {
         "week": "2025-W01",
         "ship": 2,

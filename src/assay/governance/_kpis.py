@@ -169,6 +169,14 @@ def compute_team_kpis(
     )
 
 
+def _fields(fields: Mapping[str, CostField | None]) -> dict[str, Any]:
+    # a column no record has is None ("not recorded"), never 0
+    return {
+        k: None if v is None else {"total": v.total, "records": v.records}
+        for k, v in fields.items()
+    }
+
+
 def kpis_to_dict(report: KpiReport) -> dict[str, Any]:
     """A JSON-ready dictionary of every KPI with its counts and intervals."""
     cycle = report.cycle_time
@@ -211,9 +219,15 @@ def kpis_to_dict(report: KpiReport) -> dict[str, Any]:
         "gate_outcomes_by_week": [w.__dict__ for w in report.weeks],
         "evaluation_cost": {
             "runs": len(report.costs),
-            "totals": {
-                k: None if v is None else {"total": v.total, "records": v.records}
-                for k, v in report.cost_totals.items()
-            },
+            "totals": _fields(report.cost_totals),
+            "by_run": [
+                {
+                    "run": c.run_id,
+                    "created_at": c.created_at.isoformat(),
+                    "records": c.n_records,
+                    **_fields(c.fields),
+                }
+                for c in report.costs
+            ],
         },
     }
