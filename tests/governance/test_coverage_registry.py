@@ -152,6 +152,7 @@ def test_a_huge_registry_is_refused_before_parsing():
         parse_coverage_registry(huge.encode(), source="reg.yaml")
 
 
+@pytest.mark.slow
 def test_too_many_scenarios_are_refused():
     many = "scenarios:\n" + "".join(f"  - {{name: s{i}, weight: 1}}\n" for i in range(10_001))
     with pytest.raises(ConfigError, match="at most 10,000 scenarios"):
