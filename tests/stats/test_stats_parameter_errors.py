@@ -38,6 +38,8 @@ from assay.stats import (
     empirical_bernstein_confidence_sequence,
     estimate_from_replicates,
     interleaving_test,
+    interval_half_width,
+    interval_sample_size,
     krippendorff_alpha,
     mcnemar_from_counts,
     mcnemar_mde,
@@ -128,6 +130,8 @@ CASES: dict[str, Callable[[], Any]] = {
     "mcnemar_mde": lambda: mcnemar_mde(0, 0.2),
     "mcnemar_power": lambda: mcnemar_power(0, 0.1, 0.2),
     "mcnemar_sample_size": lambda: mcnemar_sample_size(0.1, 0.2, alpha=1.5),
+    "interval_sample_size": lambda: interval_sample_size(0.05, confidence=1.5),
+    "interval_half_width": lambda: interval_half_width(100, proportion=1.5),
     "mcnemar_test": lambda: mcnemar_test(B01, C01, method="chi2"),  # type: ignore[arg-type]
     "mean_interval": lambda: mean_interval(X, confidence=1.5),
     "mean_interval_from_summary": lambda: mean_interval_from_summary(_summary(), confidence=1.5),

@@ -3,11 +3,13 @@
 from assay.cli._ab import ab_app
 from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main
 from assay.cli._commands import demo_command, run_command
+from assay.cli._coverage import coverage_command
 from assay.cli._decide import compare_command, gate_command, report_command
 from assay.cli._decisions import decisions_app
 from assay.cli._export_site import export_site_command
 from assay.cli._import import import_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
+from assay.cli._kpis import kpis_command
 from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
@@ -31,5 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(ab_app, name="ab")
 app.add_typer(users_app, name="users")
 app.add_typer(monitor_app, name="monitor")
+app.command("coverage")(coverage_command)
+app.command("kpis")(kpis_command)
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

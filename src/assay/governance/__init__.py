@@ -10,4 +10,58 @@ the pure logic; reading the store is the workflows' job, rendering the reports'.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# --- scenario coverage and team KPIs ---
+from assay.governance._coverage import (
+    CoverageReport,
+    ScenarioCoverage,
+    SliceCoverage,
+    SuiteFacts,
+    check_coverage,
+)
+from assay.governance._coverage_registry import (
+    MAX_COVERAGE_REGISTRY_BYTES,
+    CoverageRegistry,
+    Scenario,
+    ScenarioMapping,
+    parse_coverage_registry,
+)
+from assay.governance._kpis import COST_FIELDS, compute_team_kpis, kpis_to_dict
+from assay.governance._kpis_model import (
+    CostField,
+    CycleTime,
+    KpiReport,
+    Rate,
+    ReproducedDecision,
+    RunCheck,
+    RunCost,
+    StudyCycle,
+    WeekOutcomes,
+    rate,
+)
+
+__all__: list[str] = [
+    # --- scenario coverage and team KPIs ---
+    "COST_FIELDS",
+    "MAX_COVERAGE_REGISTRY_BYTES",
+    "CostField",
+    "CoverageRegistry",
+    "CoverageReport",
+    "CycleTime",
+    "KpiReport",
+    "Rate",
+    "ReproducedDecision",
+    "RunCheck",
+    "RunCost",
+    "Scenario",
+    "ScenarioCoverage",
+    "ScenarioMapping",
+    "SliceCoverage",
+    "StudyCycle",
+    "SuiteFacts",
+    "WeekOutcomes",
+    "check_coverage",
+    "compute_team_kpis",
+    "kpis_to_dict",
+    "parse_coverage_registry",
+    "rate",
+]

@@ -17,6 +17,8 @@
   blocks, for pages that show the same content (the dashboard of ``assay serve``).
 * :func:`monitor_report_html` (drift) and :func:`monitor_watch_report_html` (a monitor's
   quality watches over time, :func:`monitor_watch_body` its fragment for the dashboard).
+* :func:`coverage_html` (scenario coverage) and :func:`kpis_html` (the team's KPIs, with
+  :func:`duration_text` for the cycle times).
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
   (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
 
@@ -29,10 +31,12 @@ Importing this package registers the notebook tables as the ``_repr_html_`` of
 from assay.core import Comparison, RunInfo, RunList, VerdictResult, register_html_renderer
 from assay.reports._ci import render_gate_summary, render_junit
 from assay.reports._content import RESULT_HEADERS, ReportLimits, method_index
+from assay.reports._coverage_html import coverage_html
 from assay.reports._format import fixed_interval, fixed_number
 from assay.reports._html import render_html, results_rows, rules_table
 from assay.reports._html_evidence import methods_section
 from assay.reports._kind import OFFLINE, ReportKind, experiment_kind
+from assay.reports._kpis_html import duration_text, kpis_html
 from assay.reports._markdown import render_markdown
 from assay.reports._memo import render_memo
 from assay.reports._memo_plan import PLACEHOLDER
@@ -56,10 +60,13 @@ __all__ = [
     "ReportLimits",
     "Scale",
     "comparison_html_table",
+    "coverage_html",
+    "duration_text",
     "experiment_kind",
     "fixed_interval",
     "fixed_number",
     "forest_svg",
+    "kpis_html",
     "method_index",
     "methods_section",
     "monitor_report_html",

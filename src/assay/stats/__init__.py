@@ -54,6 +54,7 @@ from assay.stats._power import (
     paired_t_power,
     required_sample_size,
 )
+from assay.stats._precision import interval_half_width, interval_sample_size
 
 # --- bootstrap engine ---
 from assay.stats.bootstrap import (
@@ -140,6 +141,8 @@ __all__ = [
     "mcnemar_mde",
     "mcnemar_power",
     "mcnemar_sample_size",
+    "interval_half_width",
+    "interval_sample_size",
     "mcnemar_test",
     "mean_interval",
     "minimum_detectable_effect",

@@ -19,6 +19,8 @@ none is passed, and never print.
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
+* governance: :func:`scenario_coverage` (a scenario registry against the stored suites),
+  :func:`team_kpis` (the team's own KPIs)
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
         sample_summaries,
     )
     from assay.workflows._capture import capture_code_version, capture_manifest
+    from assay.workflows._coverage import scenario_coverage
     from assay.workflows._decide import (
         DecisionDetails,
         DecisionRecord,
@@ -76,6 +79,7 @@ if TYPE_CHECKING:
     )
     from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
+    from assay.workflows._kpis import team_kpis
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_metrics import (
         METRICS_CONTENT_TYPE,
@@ -165,6 +169,8 @@ _EXPORTS = {
     "record_window": "_monitor_watch",
     "register_monitor": "_monitor_watch",
     "write_monitor_report": "_monitor_watch",
+    "scenario_coverage": "_coverage",
+    "team_kpis": "_kpis",
 }
 
 __all__ = [
@@ -229,8 +235,10 @@ __all__ = [
     "run_ref",
     "sample_summaries",
     "save_profile",
+    "scenario_coverage",
     "stored_profiles",
     "tag_run",
+    "team_kpis",
     "verify_ledger",
     "write_monitor_report",
     "write_reports",

@@ -1,0 +1,284 @@
+"""Scenario coverage: which of the scenarios that matter to users the stored suites cover, by
+weight, and which covered slices are too small for their metric's interval to be useful.
+
+Shares are weights over the total weight (weights need not add up to 1; traffic shares that
+do are used as given). A scenario with no suite mapped, or whose mapped slices hold no
+example, counts in the total and not in the covered share: an unmapped weight is weight the
+suites do not cover. A mapping to a suite, slice attribute or metric the store does not have is
+an error naming the registry line, never a silent gap.
+
+"Useful" is a precision target: a slice's interval for its metric must be at most
+± ``half_width`` (in the metric's units). The n it needs is
+:func:`assay.stats.interval_sample_size` (t interval, the one assay computes for 30 or more
+examples) at the scenario's planning proportion (0.5 when not given: the widest interval, so
+the n holds whatever the proportion is) or its ``sd``. Examples are counted as independent;
+a slice whose examples share clusters needs more (the report says how many clusters it has).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from assay.errors import ConfigError
+from assay.governance._coverage_registry import CoverageRegistry, Scenario, ScenarioMapping
+from assay.stats import interval_half_width, interval_sample_size
+
+__all__ = [
+    "CoverageReport",
+    "ScenarioCoverage",
+    "SliceCoverage",
+    "SuiteFacts",
+    "check_coverage",
+]
+
+ScenarioStatus = Literal["covered", "too small", "no examples", "uncovered"]
+PRECISION_METHOD = (
+    "needed n: smallest n whose t interval at the stated confidence is at most ± the target "
+    "half-width (assay.stats.interval_sample_size), at the planning proportion (0.5 when not "
+    "given) or the stated sd; examples counted as independent"
+)
+
+
+@dataclass(frozen=True)
+class SuiteFacts:
+    """What coverage needs to know about a stored suite (its newest version)."""
+
+    name: str
+    digest: str
+    metric_names: tuple[str, ...]
+    slice_names: tuple[str, ...]
+    n_examples: int
+    n_clusters: int | None
+    """Distinct clusters of the whole suite (``None`` when it has none)."""
+    slices: Mapping[tuple[str, str], tuple[int, int | None]]
+    """(attribute, value) → (examples, distinct clusters or ``None``), as stored."""
+
+
+@dataclass(frozen=True)
+class SliceCoverage:
+    """One mapping of a scenario, checked against the stored examples."""
+
+    scenario: str
+    suite: str
+    suite_digest: str
+    attribute: str | None
+    value: str | None
+    metric: str
+    n: int
+    """Stored examples in the slice (the whole suite when ``attribute`` is ``None``)."""
+    n_clusters: int | None
+    """Distinct clusters among them, when the suite has clusters."""
+    half_width: float
+    """The target: the widest useful half-width."""
+    half_width_now: float
+    """The half-width n examples give (``inf`` below two)."""
+    needed_n: int
+    """Examples needed for the target."""
+    planning: str
+    """The planning value the sizes assume (``proportion 0.5`` or ``sd 1.2``)."""
+
+    @property
+    def useful(self) -> bool:
+        """Whether the slice has at least ``needed_n`` examples."""
+        return self.n >= self.needed_n
+
+    @property
+    def label(self) -> str:
+        """``suite`` or ``suite: attribute=value``."""
+        return (
+            self.suite if self.attribute is None else f"{self.suite}: {self.attribute}={self.value}"
+        )
+
+    def width_text(self, half_width: float) -> str:
+        """A half-width as users read it: ``±5.0 pts`` for a proportion, ``±0.2`` in the
+        metric's units otherwise, ``none`` when n is too small for any interval."""
+        if half_width == float("inf"):
+            return "none"
+        if self.planning.startswith("proportion"):
+            return f"±{100 * half_width:.1f} pts"
+        return f"±{half_width:.3g}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary (an infinite half-width as ``None``)."""
+        now = self.half_width_now
+        return {
+            "suite": self.suite,
+            "suite_digest": self.suite_digest,
+            "slice": None if self.attribute is None else f"{self.attribute}={self.value}",
+            "metric": self.metric,
+            "n": self.n,
+            "n_clusters": self.n_clusters,
+            "half_width_target": self.half_width,
+            "half_width_now": None if now == float("inf") else now,
+            "needed_n": self.needed_n,
+            "useful": self.useful,
+            "planning": self.planning,
+        }
+
+
+@dataclass(frozen=True)
+class ScenarioCoverage:
+    """A scenario, its share of the total weight and what covers it."""
+
+    name: str
+    weight: float
+    share: float
+    """weight / total weight."""
+    owner: str
+    status: ScenarioStatus
+    """``covered`` (a mapped slice is large enough), ``too small`` (examples, but no slice
+    reaches the target), ``no examples`` (mapped slices hold none) or ``uncovered`` (nothing
+    mapped)."""
+    slices: tuple[SliceCoverage, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return {
+            "name": self.name,
+            "weight": self.weight,
+            "share": self.share,
+            "owner": self.owner,
+            "status": self.status,
+            "slices": [s.to_dict() for s in self.slices],
+        }
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """Scenario coverage of a registry against the stored suites."""
+
+    source: str
+    confidence: float
+    total_weight: float
+    covered_share: float
+    """Weight share of scenarios with at least one stored example (covered or too small)."""
+    useful_share: float
+    """Weight share of scenarios with a slice large enough for the target."""
+    scenarios: tuple[ScenarioCoverage, ...]
+    method: str = PRECISION_METHOD
+
+    def with_status(self, *statuses: ScenarioStatus) -> list[ScenarioCoverage]:
+        """The scenarios in any of ``statuses``, in registry order."""
+        return [s for s in self.scenarios if s.status in statuses]
+
+    @property
+    def too_small(self) -> list[SliceCoverage]:
+        """Mapped slices with examples but fewer than their target needs."""
+        return [c for s in self.scenarios for c in s.slices if 0 < c.n < c.needed_n]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return {
+            "registry": self.source,
+            "confidence": self.confidence,
+            "total_weight": self.total_weight,
+            "weights": "shares are weight / total weight; an unmapped scenario's weight counts "
+            "as uncovered",
+            "covered_share": self.covered_share,
+            "useful_share": self.useful_share,
+            "uncovered": [s.name for s in self.with_status("uncovered", "no examples")],
+            "too_small": [dict(c.to_dict(), scenario=c.scenario) for c in self.too_small],
+            "scenarios": [s.to_dict() for s in self.scenarios],
+            "method": self.method,
+        }
+
+
+def _resolve(
+    m: ScenarioMapping, suites: Mapping[str, SuiteFacts], stored: Iterable[str]
+) -> SuiteFacts:
+    facts = suites.get(m.suite)
+    if facts is None:
+        known = ", ".join(sorted(stored)) or "none"
+        raise ConfigError(
+            m.located(
+                f"the suite {m.suite!r} is not in the store (stored suites: {known}). "
+                "Register it (assay ingest) or correct the name."
+            )
+        )
+    if m.attribute is not None and m.attribute not in facts.slice_names:
+        known = ", ".join(facts.slice_names) or "none"
+        raise ConfigError(
+            m.located(
+                f"the suite {m.suite!r} has no slice attribute {m.attribute!r} "
+                f"(its slice attributes: {known})."
+            )
+        )
+    if m.metric is not None and m.metric not in facts.metric_names:
+        raise ConfigError(
+            m.located(
+                f"the suite {m.suite!r} has no metric {m.metric!r} "
+                f"(its metrics: {', '.join(facts.metric_names)})."
+            )
+        )
+    return facts
+
+
+def _slice(s: Scenario, m: ScenarioMapping, facts: SuiteFacts, conf: float) -> SliceCoverage:
+    if m.attribute is None or m.value is None:
+        n, clusters = facts.n_examples, facts.n_clusters
+    else:
+        n, clusters = facts.slices.get((m.attribute, m.value), (0, None))
+    size: dict[str, Any] = {"confidence": conf}
+    if s.sd is not None:
+        size["sd"], planning = s.sd, f"sd {s.sd:g}"
+    else:
+        p = 0.5 if s.proportion is None else s.proportion
+        size["proportion"], planning = p, f"proportion {p:g}"
+    return SliceCoverage(
+        scenario=s.name,
+        suite=facts.name,
+        suite_digest=facts.digest,
+        attribute=m.attribute,
+        value=m.value,
+        metric=m.metric or facts.metric_names[0],
+        n=n,
+        n_clusters=clusters,
+        half_width=s.half_width,
+        half_width_now=interval_half_width(n, **size),
+        needed_n=interval_sample_size(s.half_width, **size),
+        planning=planning,
+    )
+
+
+def _status(slices: tuple[SliceCoverage, ...]) -> ScenarioStatus:
+    if not slices:
+        return "uncovered"
+    if any(c.useful and c.n > 0 for c in slices):
+        return "covered"
+    return "too small" if any(c.n > 0 for c in slices) else "no examples"
+
+
+def check_coverage(
+    registry: CoverageRegistry,
+    suites: Mapping[str, SuiteFacts],
+    *,
+    stored_names: Iterable[str] | None = None,
+) -> CoverageReport:
+    """Check every scenario's mappings against ``suites`` (by name) and weigh the result.
+
+    :class:`~assay.errors.ConfigError` when a mapping names a suite, slice attribute or metric
+    that ``suites`` does not have (the message names the registry's line and lists
+    ``stored_names``, by default the names of ``suites``).
+    """
+    stored = sorted(suites if stored_names is None else stored_names)
+    total = sum(s.weight for s in registry.scenarios)
+    rows = []
+    for s in registry.scenarios:
+        slices = tuple(
+            _slice(s, m, _resolve(m, suites, stored), registry.confidence) for m in s.covered_by
+        )
+        rows.append(
+            ScenarioCoverage(s.name, s.weight, s.weight / total, s.owner, _status(slices), slices)
+        )
+    covered = sum(r.weight for r in rows if r.status in ("covered", "too small"))
+    useful = sum(r.weight for r in rows if r.status == "covered")
+    return CoverageReport(
+        source=registry.source,
+        confidence=registry.confidence,
+        total_weight=total,
+        covered_share=covered / total,
+        useful_share=useful / total,
+        scenarios=tuple(rows),
+    )
