@@ -19,6 +19,8 @@ none is passed, and never print.
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
+* signatures: :func:`sign_payload` (the one place ledger payloads are signed),
+  :func:`generate_key`
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -96,6 +98,7 @@ if TYPE_CHECKING:
         write_monitor_report,
     )
     from assay.workflows._reproduce import Reproduction, reproduce
+    from assay.workflows._signing import GeneratedKey, generate_key, sign_payload
     from assay.workflows._store import default_store
 
 _EXPORTS = {
@@ -165,6 +168,9 @@ _EXPORTS = {
     "record_window": "_monitor_watch",
     "register_monitor": "_monitor_watch",
     "write_monitor_report": "_monitor_watch",
+    "GeneratedKey": "_signing",
+    "generate_key": "_signing",
+    "sign_payload": "_signing",
 }
 
 __all__ = [
@@ -174,6 +180,7 @@ __all__ = [
     "ExperimentReadout",
     "ExportedRun",
     "GateResult",
+    "GeneratedKey",
     "LoggedRun",
     "Reproduction",
     "StoredExperiment",
@@ -195,6 +202,7 @@ __all__ = [
     "export_run",
     "gate",
     "gate_runs",
+    "generate_key",
     "get_decision",
     "get_experiment",
     "get_run",
@@ -229,6 +237,7 @@ __all__ = [
     "run_ref",
     "sample_summaries",
     "save_profile",
+    "sign_payload",
     "stored_profiles",
     "tag_run",
     "verify_ledger",
