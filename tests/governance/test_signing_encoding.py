@@ -69,5 +69,5 @@ def test_malformed_keys_and_signatures_do_not_verify(bad: str) -> None:
 def test_a_key_file_whose_public_half_is_not_its_own_is_refused() -> None:
     secret, public = bytes.fromhex(VECTORS[0][0]), bytes.fromhex(VECTORS[1][1])
     text = key_file_text(SigningKey("rfc", secret, public))
-    with pytest.raises(ConfigError, match="rfc.json: its public key does not belong"):
+    with pytest.raises(ConfigError, match=r"rfc\.json: its public key does not belong"):
         read_key_file(text.encode(), source="rfc.json")
