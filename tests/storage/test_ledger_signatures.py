@@ -140,7 +140,9 @@ def test_a_swapped_or_unregistered_key_is_rejected(
     workflows.generate_key("bob", output=bob, store=store)
     monkeypatch.setenv("ASSAY_SIGNING_KEY", str(bob))
     by_bob = workflows.sign_payload(SIGNOFF, name=None)["signature"]
-    store.decisions.record("signoff", "model:m", {**SIGNOFF, "signature": {**by_bob, "signer": "alice"}})
+    store.decisions.record(
+        "signoff", "model:m", {**SIGNOFF, "signature": {**by_bob, "signer": "alice"}}
+    )
     result = store.decisions.verify()
     assert (result.ok, result.first_bad_sequence) == (False, 3)
     assert "not 'alice''s registered key" in result.reason
@@ -160,9 +162,7 @@ def test_a_signer_without_a_registered_key_is_rejected(
     assert not result.ok and "'carol', who has no key registered before it" in result.reason
 
 
-def test_a_signed_payload_sent_again_by_another_user_is_rejected(
-    store: Store, alice: Path
-) -> None:
+def test_a_signed_payload_sent_again_by_another_user_is_rejected(store: Store, alice: Path) -> None:
     signed = workflows.sign_payload(SIGNOFF, name=None)
     store.decisions.record("signoff", "model:m", {**signed, "by": "mallory"})
     result = store.decisions.verify()

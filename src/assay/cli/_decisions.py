@@ -17,6 +17,7 @@ from assay.cli._render import console, emit_json, safe
 
 if TYPE_CHECKING:
     from assay.core import Approval, LedgerEntry
+    from assay.storage import LedgerVerification
 
 # An override ships against the policy's verdict: it must never look like an approval.
 _SIGN_OFF_STYLE = {
@@ -265,6 +266,12 @@ def decisions_verify(
     evidence (runs, metric rows, record files, reports, memo, policy) still hashes to what
     its entry recorded; print the head hash to keep elsewhere (exit 5 if tampered)."""
     result = assay.verify_ledger(head=head, store=assay.open_store(db))
+    return render_verification(result, json, "assay decisions verify --head")
+
+
+def render_verification(result: LedgerVerification, json: bool, again: str) -> int:
+    """Print a ledger verification (``again`` is the command that checks the head later);
+    the exit code: 0 intact, 5 tampered."""
     if json:
         emit_json(
             {
@@ -302,7 +309,7 @@ def decisions_verify(
         console.print(f"note: {safe(note)}")
     if result.head is not None:
         console.print(
-            f"head {result.head} (keep it elsewhere; `assay decisions verify --head` with it "
-            "later shows whether entries were removed)"
+            f"head {result.head} (keep it elsewhere; `{again}` with it later shows whether "
+            "entries were removed)"
         )
     return 0 if result.ok else 5

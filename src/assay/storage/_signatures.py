@@ -77,8 +77,7 @@ class SignatureChecker:
         by = payload.get("by")
         if by is not None and by != signature.signer:
             return (
-                f"entry {sequence} was sent by {by!r} but carries {signature.signer!r}'s "
-                "signature"
+                f"entry {sequence} was sent by {by!r} but carries {signature.signer!r}'s signature"
             )
         return self._verify(sequence, key["public_key"], payload, signature)
 
@@ -136,7 +135,5 @@ class SignatureChecker:
             f"key{'s' if keys != 1 else ''}, {self.unsigned} unsigned"
         )
         if self.unchecked:
-            text += (
-                f"; {self.unchecked} signatures NOT checked: pip install 'assay[governance]'"
-            )
+            text += f"; {self.unchecked} signatures NOT checked: pip install 'assay[governance]'"
         return (text,)

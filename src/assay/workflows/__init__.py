@@ -20,7 +20,9 @@ none is passed, and never print.
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
 * signatures: :func:`sign_payload` (the one place ledger payloads are signed),
-  :func:`generate_key`
+  :func:`generate_key`; the ledger kept elsewhere: :func:`export_ledger`,
+  :func:`verify_ledger_file`
+* launch readiness: :func:`check_launch`, :func:`sign_launch`
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -78,6 +80,8 @@ if TYPE_CHECKING:
     )
     from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
+    from assay.workflows._launch import check_launch, sign_launch
+    from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_metrics import (
         METRICS_CONTENT_TYPE,
@@ -168,6 +172,11 @@ _EXPORTS = {
     "record_window": "_monitor_watch",
     "register_monitor": "_monitor_watch",
     "write_monitor_report": "_monitor_watch",
+    "check_launch": "_launch",
+    "sign_launch": "_launch",
+    "LedgerExport": "_ledger_file",
+    "export_ledger": "_ledger_file",
+    "verify_ledger_file": "_ledger_file",
     "GeneratedKey": "_signing",
     "generate_key": "_signing",
     "sign_payload": "_signing",
@@ -181,6 +190,7 @@ __all__ = [
     "ExportedRun",
     "GateResult",
     "GeneratedKey",
+    "LedgerExport",
     "LoggedRun",
     "Reproduction",
     "StoredExperiment",
@@ -190,6 +200,7 @@ __all__ = [
     "as_adapter",
     "capture_code_version",
     "capture_manifest",
+    "check_launch",
     "compare_runs",
     "decide",
     "default_store",
@@ -199,6 +210,7 @@ __all__ = [
     "experiment_history",
     "experiment_plan",
     "export_evidence",
+    "export_ledger",
     "export_run",
     "gate",
     "gate_runs",
@@ -237,10 +249,12 @@ __all__ = [
     "run_ref",
     "sample_summaries",
     "save_profile",
+    "sign_launch",
     "sign_payload",
     "stored_profiles",
     "tag_run",
     "verify_ledger",
+    "verify_ledger_file",
     "write_monitor_report",
     "write_reports",
 ]
