@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from fuzz_corpus import BOMB
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assay.errors import ConfigError, DataError
 from assay.governance._launch import load_checklist
 from assay.storage._ledger_file import verify_export
-from fuzz_corpus import BOMB
 
 GOOD = "name: c\nevidence:\n  - {item: run, kind: safety_run}\nsignoffs:\n  - {item: s, role: safety}\n"
 
