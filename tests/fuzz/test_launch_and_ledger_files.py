@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assay.errors import ConfigError, DataError
-from assay.governance._launch import load_checklist
-from assay.storage._ledger_file import verify_export
+from assay.governance import load_checklist
+from assay.storage import verify_ledger_export
 
 GOOD = "name: c\nevidence:\n  - {item: run, kind: safety_run}\nsignoffs:\n  - {item: s, role: safety}\n"
 
@@ -115,13 +115,13 @@ def test_a_file_that_is_not_an_export_is_a_data_error_with_its_line(
     name: str, raw: bytes, match: str
 ) -> None:
     with pytest.raises(DataError, match=match) as error:
-        verify_export(raw, source=f"{name}.jsonl")
+        verify_ledger_export(raw, source=f"{name}.jsonl")
     assert error.value.file == f"{name}.jsonl"
 
 
 def test_an_export_whose_hash_does_not_add_up_is_not_ok() -> None:
     raw = json.dumps(ENTRY).encode() + b"\n" + json.dumps(HEAD).encode() + b"\n"
-    result = verify_export(raw, source="x.jsonl")
+    result = verify_ledger_export(raw, source="x.jsonl")
     assert (result.ok, result.first_bad_sequence) == (False, 1)
     assert "entry 1 was changed" in result.reason
 
@@ -130,7 +130,7 @@ def test_an_export_whose_hash_does_not_add_up_is_not_ok() -> None:
 @given(st.binary(max_size=600))
 def test_any_bytes_as_an_export_are_refused_or_verified(raw: bytes) -> None:
     try:
-        result = verify_export(
+        result = verify_ledger_export(
             raw + b"\n" + json.dumps({**HEAD, "entries": 0, "head": "0" * 64}).encode(), source="f"
         )
     except DataError as error:

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from assay.errors import ConfigError
-from assay.governance._signing import (
+from assay.governance import (
     SigningKey,
     key_file_text,
     public_fingerprint,

@@ -11,7 +11,7 @@ import pytest
 from assay import workflows
 from assay.core import Verdict
 from assay.errors import ConfigError
-from assay.governance._launch import load_checklist
+from assay.governance import load_checklist
 from assay.storage import Store
 from assay.testing import make_decision, make_records, make_run, make_suite_model, store_runs
 

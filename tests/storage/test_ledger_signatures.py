@@ -151,7 +151,7 @@ def test_a_swapped_or_unregistered_key_is_rejected(
 def test_a_signer_without_a_registered_key_is_rejected(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assay.governance._signing import key_file_text, new_signing_key
+    from assay.governance import key_file_text, new_signing_key
 
     path = tmp_path / "carol.json"
     path.write_text(key_file_text(new_signing_key("carol")))

@@ -10,4 +10,43 @@ the pure logic; reading the store is the workflows' job, rendering the reports'.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from assay.governance._launch import (
+    EVIDENCE_FIELDS,
+    EvidenceItem,
+    LaunchChecklist,
+    SignoffItem,
+    load_checklist,
+)
+from assay.governance._launch_result import LaunchItem, LaunchReadiness
+from assay.governance._signing import (
+    SigningKey,
+    check_signer_name,
+    key_file_text,
+    new_signing_key,
+    public_fingerprint,
+    read_key_file,
+    sign_message,
+    signature_of,
+    signed_message,
+    verify_message,
+)
+
+__all__ = [
+    "EVIDENCE_FIELDS",
+    "EvidenceItem",
+    "LaunchChecklist",
+    "LaunchItem",
+    "LaunchReadiness",
+    "SigningKey",
+    "SignoffItem",
+    "check_signer_name",
+    "key_file_text",
+    "load_checklist",
+    "new_signing_key",
+    "public_fingerprint",
+    "read_key_file",
+    "sign_message",
+    "signature_of",
+    "signed_message",
+    "verify_message",
+]

@@ -15,14 +15,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
+from assay._util import check_instance
 from assay.core import LedgerEntry, canonical_json
-from assay.errors import DataError
+from assay.errors import DataError, ParameterError
 from assay.storage._ledger import GENESIS_HASH, LedgerVerification, payload_text, verify_chain
+from assay.storage._rows import check_text
 
-__all__ = ["MAX_EXPORT_BYTES", "export_lines", "verify_export"]
+__all__ = ["MAX_LEDGER_EXPORT_BYTES", "ledger_export_lines", "verify_ledger_export"]
 
 FORMAT = 1
-MAX_EXPORT_BYTES = 1 << 30
+MAX_LEDGER_EXPORT_BYTES = 1 << 30
 """The largest export file read back (1 GiB)."""
 MAX_LINE_BYTES = 4 << 20
 """The longest line of an export file."""
@@ -31,8 +33,13 @@ _FIELDS = {"sequence", "decision_id", "kind", "payload", "previous_hash", "entry
 _TRAILER = {"assay_ledger_export", "entries", "head", "exported_at"}
 
 
-def export_lines(entries: Iterable[LedgerEntry], exported_at: str) -> Iterator[str]:
+def ledger_export_lines(entries: Iterable[LedgerEntry], exported_at: str) -> Iterator[str]:
     """The lines of an export (each ending in a newline), the head line last."""
+    check_text(exported_at, "exported_at", "ledger_export_lines", "an ISO 8601 time")
+    return _lines(entries, exported_at)
+
+
+def _lines(entries: Iterable[LedgerEntry], exported_at: str) -> Iterator[str]:
     count, head = 0, GENESIS_HASH
     for entry in entries:
         count, head = count + 1, entry.entry_hash
@@ -64,8 +71,10 @@ def _entry(data: Any, source: str, number: int) -> dict[str, Any]:
 
 
 def _parse(raw: bytes, source: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    if len(raw) > MAX_EXPORT_BYTES:
-        raise DataError(f"larger than {MAX_EXPORT_BYTES:,} bytes ({len(raw):,})", file=source)
+    if len(raw) > MAX_LEDGER_EXPORT_BYTES:
+        raise DataError(
+            f"larger than {MAX_LEDGER_EXPORT_BYTES:,} bytes ({len(raw):,})", file=source
+        )
     lines = raw.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
@@ -96,10 +105,18 @@ def _parse(raw: bytes, source: str) -> tuple[list[dict[str, Any]], dict[str, Any
     return [_entry(e, source, i) for i, e in enumerate(parsed, start=1)], trailer
 
 
-def verify_export(raw: bytes, *, source: str, head: str | None = None) -> LedgerVerification:
+def verify_ledger_export(raw: bytes, *, source: str, head: str | None = None) -> LedgerVerification:
     """Check an export file's chain, signatures and head line (see the module docstring);
     ``head`` is an ``entry_hash`` kept from earlier. DataError names the line of a file that
     is not an export at all."""
+    check_instance(raw, "raw", "verify_ledger_export", bytes, "the export file's bytes")
+    check_text(source, "source", "verify_ledger_export", "the file's name")
+    if head is not None:
+        check_text(head, "head", "verify_ledger_export", "a 64-character hex entry hash")
+        if not _HASH.match(head):
+            raise ParameterError(
+                "head", "verify_ledger_export", "a 64-character lower-case hex entry hash", head
+            )
     entries, trailer = _parse(raw, source)
     result, _ = verify_chain(entries, None, head)
     newest = entries[-1]["entry_hash"] if entries else GENESIS_HASH

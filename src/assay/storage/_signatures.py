@@ -21,7 +21,7 @@ import pydantic
 
 from assay.core import Signature
 from assay.errors import ConfigError
-from assay.governance._signing import (
+from assay.governance import (
     check_signer_name,
     public_fingerprint,
     signed_message,

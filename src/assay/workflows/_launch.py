@@ -15,8 +15,13 @@ from typing import Any
 from assay._util import check_instance
 from assay.core import LedgerEntry, ModelRef
 from assay.errors import ConfigError
-from assay.governance._launch import LaunchChecklist, SignoffItem, load_checklist
-from assay.governance._launch_result import LaunchItem, LaunchReadiness
+from assay.governance import (
+    LaunchChecklist,
+    LaunchItem,
+    LaunchReadiness,
+    SignoffItem,
+    load_checklist,
+)
 from assay.storage import Store
 from assay.workflows._launch_evidence import EVIDENCE_CHECKS, ModelEvidence
 from assay.workflows._signing import sign_payload, signing_key

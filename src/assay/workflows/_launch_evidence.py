@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.core import Decision
-from assay.governance._launch import EvidenceItem
-from assay.governance._launch_result import LaunchItem
+from assay.governance import EvidenceItem, LaunchItem
 from assay.storage import RunQuery, Store
 
 __all__ = ["EVIDENCE_CHECKS", "evidence_check"]

@@ -9,8 +9,13 @@ from pathlib import Path
 
 from assay._util import atomic_path, check_instance
 from assay.errors import ConfigError, ParameterError
-from assay.storage import LedgerVerification, Store
-from assay.storage._ledger_file import MAX_EXPORT_BYTES, export_lines, verify_export
+from assay.storage import (
+    MAX_LEDGER_EXPORT_BYTES,
+    LedgerVerification,
+    Store,
+    ledger_export_lines,
+    verify_ledger_export,
+)
 from assay.workflows._store import resolve_store
 
 __all__ = ["LedgerExport", "export_ledger", "verify_ledger_file"]
@@ -39,7 +44,7 @@ def export_ledger(output: str | Path, *, store: Store | None = None) -> LedgerEx
     exported_at = datetime.now(UTC).isoformat()
     head = entries[-1].entry_hash if entries else "0" * 64
     with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
-        handle.writelines(export_lines(entries, exported_at))
+        handle.writelines(ledger_export_lines(entries, exported_at))
     return LedgerExport(path, len(entries), head)
 
 
@@ -60,9 +65,9 @@ def verify_ledger_file(path: str | Path, *, head: str | None = None) -> LedgerVe
     file = Path(path)
     try:
         size = file.stat().st_size
-        if size > MAX_EXPORT_BYTES:
-            raise ConfigError(f"{file}: larger than {MAX_EXPORT_BYTES:,} bytes ({size:,}).")
+        if size > MAX_LEDGER_EXPORT_BYTES:
+            raise ConfigError(f"{file}: larger than {MAX_LEDGER_EXPORT_BYTES:,} bytes ({size:,}).")
         raw = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read the ledger export: {exc.strerror}") from exc
-    return verify_export(raw, source=str(file), head=wanted)
+    return verify_ledger_export(raw, source=str(file), head=wanted)

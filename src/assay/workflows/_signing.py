@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from assay._util import atomic_path, check_instance
 from assay.core import LedgerEntry, Signature
 from assay.errors import ConfigError, ParameterError
-from assay.governance._signing import (
+from assay.governance import (
     SigningKey,
     check_signer_name,
     key_file_text,
