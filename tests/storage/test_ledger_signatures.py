@@ -190,3 +190,16 @@ def test_a_key_file_others_can_read_is_refused(alice: Path) -> None:
     alice.chmod(0o644)
     with pytest.raises(ConfigError, match="can be read by others"):
         workflows.sign_payload(SIGNOFF, name=None)
+
+
+def test_a_key_is_named_for_the_login_by_default(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGNAME", "dana")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    done = workflows.generate_key(store=store)
+    assert done.name == "dana" and done.path == tmp_path / "config" / "assay" / "signing-key.json"
+    assert stat.S_IMODE(os.stat(done.path.parent).st_mode) == 0o700
+    assert store.decisions.entries(kind="key")[0].decision_id == "user:dana"
+    monkeypatch.delenv("ASSAY_SIGNING_KEY", raising=False)  # the default place signs
+    assert workflows.sign_payload({"a": 1}, name=None)["signature"]["signer"] == "dana"

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 import assay
-from assay.cli._decisions import render_verification
+from assay.cli._ledger_render import render_verification
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 
@@ -72,7 +72,10 @@ def ledger_verify(
 
 @keys_app.command("generate")
 def keys_generate(
-    name: Annotated[str, typer.Option(help="Whose key (registered as user:NAME).")],
+    name: Annotated[
+        str | None,
+        typer.Option(help="Whose key, registered as user:NAME (default: your login name)."),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(

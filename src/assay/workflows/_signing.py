@@ -12,9 +12,9 @@ approvals for its signed-in users should: its own key would not be theirs).
 
 from __future__ import annotations
 
+import getpass
 import os
 import stat
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -143,23 +143,31 @@ def _registered(st: Store, name: str) -> str | None:
     return str(entries[-1].payload.get("fingerprint")) if entries else None
 
 
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError) as exc:  # no login name in the environment or the user table
+        raise ConfigError("Give --name: whose key this is (no login name was found).") from exc
+
+
 def generate_key(
-    name: str,
+    name: str | None = None,
     *,
     output: str | Path | None = None,
     replace: bool = False,
     store: Store | None = None,
 ) -> GeneratedKey:
-    """Make an Ed25519 key for ``name``, write its private half to ``output`` (default
-    :func:`default_key_path`; mode 0600, atomically, never into the store) and register its
-    public half as a ``key`` ledger entry about ``user:NAME``, signed by itself.
+    """Make an Ed25519 key for ``name`` (default: the login name), write its private half to
+    ``output`` (default :func:`default_key_path`; mode 0600, atomically, never into the store)
+    and register its public half as a ``key`` ledger entry about ``user:NAME``, signed by
+    itself.
 
     A name has one registered key at a time: when it already has one, ``replace=True`` is
     needed, and the new entry names the key it replaces (entries signed after it are checked
     against the new key). An existing file at ``output`` is never overwritten without
     ``replace``. The file is renamed into place only after the entry was recorded.
     """
-    check_signer_name(name)
+    name = check_signer_name(name if name is not None else _login_name())
     path = Path(output).expanduser() if output is not None else default_key_path()
     st = resolve_store(store)
     previous = _registered(st, name)
@@ -181,11 +189,3 @@ def generate_key(
             handle.write(key_file_text(key))
         entry = st.decisions.record("key", f"user:{name}", payload)
     return GeneratedKey(name, path, key.fingerprint, entry, previous)
-
-
-def payload_signer(payload: Mapping[str, Any]) -> str | None:
-    """Who signed a stored payload, or None when it is unsigned."""
-    signature = payload.get("signature")
-    if isinstance(signature, Mapping) and isinstance(signature.get("signer"), str):
-        return str(signature["signer"])
-    return None
