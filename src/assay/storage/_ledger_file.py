@@ -30,6 +30,10 @@ MAX_LINE_BYTES = 4 << 20
 """The longest line of an export file."""
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 _FIELDS = {"sequence", "decision_id", "kind", "payload", "previous_hash", "entry_hash"}
+_ONLY_THE_CHAIN = (
+    "an export holds the chain only: decision rows and their evidence are checked against the "
+    "store (assay ledger verify)"
+)
 _TRAILER = {"assay_ledger_export", "entries", "head", "exported_at"}
 
 
@@ -119,6 +123,7 @@ def verify_ledger_export(raw: bytes, *, source: str, head: str | None = None) ->
             )
     entries, trailer = _parse(raw, source)
     result, _ = verify_chain(entries, None, head)
+    result = replace(result, notes=(*result.notes, _ONLY_THE_CHAIN))
     newest = entries[-1]["entry_hash"] if entries else GENESIS_HASH
     if result.ok and (trailer["entries"] != len(entries) or trailer["head"] != newest):
         reason = (
