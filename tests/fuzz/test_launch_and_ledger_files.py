@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assay.errors import ConfigError, DataError
-from assay.governance import load_checklist
+from assay.governance import load_checklist, read_key_file
 from assay.storage import verify_ledger_export
 
 GOOD = "name: c\nevidence:\n  - {item: run, kind: safety_run}\nsignoffs:\n  - {item: s, role: safety}\n"
@@ -137,3 +137,56 @@ def test_any_bytes_as_an_export_are_refused_or_verified(raw: bytes) -> None:
         assert error.file == "f"
     else:
         assert result.ok == (result.entries == 0)
+
+
+KEY_FILES = [
+    ("empty", b"", "not JSON"),
+    ("not-json", b"{", "not JSON"),
+    ("list", b"[]", "not a signing key file"),
+    ("huge", b"{" + b" " * 10_000 + b"}", "larger than a signing key file"),
+    ("deep", b"[" * 3000 + b"]" * 3000, "signing key file"),
+    ("binary", bytes(range(256)), "not JSON"),
+    (
+        "short-key",
+        json.dumps(
+            {
+                "algorithm": "ed25519",
+                "name": "a",
+                "private_key": "AAAA",
+                "public_key": "",
+                "fingerprint": "",
+            }
+        ).encode(),
+        "the private key is 3 bytes",
+    ),
+    (
+        "bad-name",
+        json.dumps(
+            {
+                "algorithm": "ed25519",
+                "name": "a\x1b[31m",
+                "private_key": "",
+                "public_key": "",
+                "fingerprint": "",
+            }
+        ).encode(),
+        "name is 1 to 100",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "match"), KEY_FILES, ids=[n for n, _, _ in KEY_FILES])
+def test_a_file_that_is_not_a_key_is_a_config_error_naming_it(
+    name: str, raw: bytes, match: str
+) -> None:
+    with pytest.raises(ConfigError, match=match) as error:
+        read_key_file(raw, source=f"{name}.json")
+    assert str(error.value).startswith(f"{name}.json: ")
+    assert "\x1b" not in str(error.value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_as_a_key_file_are_refused(raw: bytes) -> None:
+    with pytest.raises(ConfigError):
+        read_key_file(raw, source="k.json")

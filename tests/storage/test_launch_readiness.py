@@ -192,3 +192,10 @@ def test_distinct_signers_can_be_turned_off(decided: Store, tmp_path: Path) -> N
         )
     assert _status(decided, path)["privacy-review"] == "ok"
     assert load_checklist(path).roles == ("safety", "privacy")
+
+
+def test_every_evidence_kind_has_a_check() -> None:
+    from assay.governance import EVIDENCE_FIELDS
+    from assay.workflows._launch_evidence import EVIDENCE_CHECKS
+
+    assert sorted(EVIDENCE_CHECKS) == sorted(EVIDENCE_FIELDS)
