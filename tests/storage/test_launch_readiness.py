@@ -199,3 +199,36 @@ def test_every_evidence_kind_has_a_check() -> None:
     from assay.workflows._launch_evidence import EVIDENCE_CHECKS
 
     assert sorted(EVIDENCE_CHECKS) == sorted(EVIDENCE_FIELDS)
+
+
+def test_only_signoffs_whose_signature_verifies_count(
+    decided: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(CHECKLIST + "require_signed: true\n")
+    sign = {"model": "clf@1", "checklist": path, "store": decided}
+    workflows.sign_launch("privacy-review", role="privacy", name="bob", **sign)  # unsigned
+    key = tmp_path / "alice.json"
+    workflows.generate_key("alice", output=key, store=decided)
+    monkeypatch.setenv("ASSAY_SIGNING_KEY", str(key))
+    entry = workflows.sign_launch("safety-review", role="safety", **sign)
+    assert entry.payload["name"] == "alice"
+    assert _status(decided, path)["safety-review"] == "ok"
+    items = workflows.check_launch("clf@1", checklist=path, store=decided).items
+    assert "entry 2 is unsigned (signatures required)" in items[-1].detail
+    # the same sign-off with another note, the signature copied: it does not count
+    forged = {**entry.payload, "note": "added later", "name": "alice"}
+    decided.decisions.record("signoff", "model:clf@1", forged)
+    lenient = tmp_path / "lenient.yaml"
+    lenient.write_text(CHECKLIST)
+    decided.decisions.record(
+        "signoff",
+        "model:clf@1",
+        {**forged, "checklist": {"name": "clf-models", "digest": load_checklist(lenient).digest}},
+    )
+    (review,) = [
+        i
+        for i in workflows.check_launch("clf@1", checklist=lenient, store=decided).items
+        if i.item == "safety-review"
+    ]
+    assert not review.satisfied and "does not verify" in review.detail

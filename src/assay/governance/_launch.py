@@ -5,6 +5,7 @@ A checklist is a YAML file per product or model family::
     name: income-models
     models: ["income-*"]          # which model names it covers (globs; optional)
     distinct_signers: true        # one person clears at most one sign-off (the default)
+    require_signed: false         # true: only sign-offs signed with a registered key count
     evidence:
       - item: ship-decision
         kind: decision            # a SHIP decision for the model under the policy
@@ -155,6 +156,8 @@ class LaunchChecklist(BaseModel):
     """Model names it covers, as globs (``income-*``); empty covers none by default."""
     distinct_signers: bool = True
     """Whether one person may clear at most one sign-off item (two roles need two people)."""
+    require_signed: bool = False
+    """Whether only signed sign-offs count (a signature that does not verify never counts)."""
     evidence: tuple[EvidenceItem, ...] = ()
     """Evidence the store must hold."""
     signoffs: tuple[SignoffItem, ...] = ()

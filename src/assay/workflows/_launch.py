@@ -17,13 +17,13 @@ from assay.core import LedgerEntry, ModelRef
 from assay.errors import ConfigError
 from assay.governance import (
     LaunchChecklist,
-    LaunchItem,
     LaunchReadiness,
     SignoffItem,
     load_checklist,
 )
 from assay.storage import Store
 from assay.workflows._launch_evidence import EVIDENCE_CHECKS, ModelEvidence
+from assay.workflows._launch_signoffs import signoff_items, signoffs
 from assay.workflows._signing import sign_payload, signing_key
 from assay.workflows._store import resolve_store
 
@@ -65,55 +65,6 @@ def _model(model: object, where: str) -> str:
     return str(model)
 
 
-def _signer(payload: dict[str, Any]) -> str:
-    """Who gave a sign-off: the server's signed-in user, else the name it records."""
-    return str(payload.get("by") or payload.get("name") or "")
-
-
-def _signoffs(
-    checklist: LaunchChecklist, model: str, store: Store
-) -> list[tuple[LedgerEntry, str]]:
-    """The sign-off entries about ``model`` given against this checklist version, oldest
-    first, with their signer."""
-    entries = store.decisions.entries(kind="signoff", subject=f"model:{model}")
-    return [(e, _signer(e.payload)) for e in entries if _digest_of(e) == checklist.digest]
-
-
-def _digest_of(entry: LedgerEntry) -> object:
-    given = entry.payload.get("checklist")
-    return given.get("digest") if isinstance(given, dict) else None
-
-
-def _signoff_items(checklist: LaunchChecklist, model: str, store: Store) -> list[LaunchItem]:
-    given = _signoffs(checklist, model, store)
-    everything = store.decisions.entries(kind="signoff", subject=f"model:{model}")
-    used: set[str] = set()
-    items = []
-    for wanted in checklist.signoffs:
-        mine = [(e, who) for e, who in given if e.payload.get("item") == wanted.item]
-        mine = [(e, who) for e, who in mine if e.payload.get("role") == wanted.role]
-        counted = [(e, who) for e, who in mine if not (checklist.distinct_signers and who in used)]
-        how = f"`assay launch sign {wanted.item} --model {model} --role {wanted.role}`"
-        who_can = f"a {wanted.role} reviewer" + (f" ({wanted.owner})" if wanted.owner else "")
-        if counted:
-            entry, who = counted[0]
-            used.add(who)
-            detail = f"signed by {who!r} as {wanted.role} (ledger entry {entry.sequence})"
-            items.append(
-                LaunchItem(wanted.item, "signoff", True, detail, (f"ledger:{entry.sequence}",))
-            )
-            continue
-        detail = f"no sign-off by a {wanted.role} reviewer"
-        if mine:
-            detail += f" ({mine[0][1]!r} already cleared another item; two roles need two people)"
-        elif any(e.payload.get("item") == wanted.item for e in everything):
-            detail += " against this version of the checklist (it changed since; sign again)"
-        items.append(
-            LaunchItem(wanted.item, "signoff", False, detail, clear_by=f"{who_can}: {how}")
-        )
-    return items
-
-
 def check_launch(
     model: str,
     *,
@@ -128,7 +79,7 @@ def check_launch(
     st = resolve_store(store)
     evidence = ModelEvidence(name, st)
     items = [EVIDENCE_CHECKS[item.kind](item, evidence) for item in chosen.evidence]
-    items += _signoff_items(chosen, name, st)
+    items += signoff_items(chosen, name, st)
     return LaunchReadiness(name, chosen.name, chosen.digest, source, tuple(items))
 
 
@@ -188,7 +139,7 @@ def sign_launch(
         name = key.name if key is not None else None
     if name is None and st.engine is not None:
         raise ConfigError("Give --name: who signs (a team server records its signed-in user).")
-    for entry, who in _signoffs(chosen, target, st):
+    for entry, who in signoffs(chosen, target, st):
         if who != name:
             continue
         if entry.payload.get("item") == item:
