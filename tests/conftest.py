@@ -69,6 +69,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("ASSAY_DB", raising=False)
     monkeypatch.delenv("ASSAY_ARTIFACTS", raising=False)
     monkeypatch.setenv("ASSAY_HOME", str(tmp_path / ".assay"))
+    # no signing key from the machine's own configuration folder
+    monkeypatch.delenv("ASSAY_SIGNING_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
     return tmp_path / ".assay"
 

@@ -95,9 +95,11 @@ from assay.storage import (
     artifact_location,
     check_tags,
     evidence_file_name,
+    ledger_export_lines,
     open_store,
     page_records,
     upgrade_database,
+    verify_ledger_export,
 )
 
 PACKAGES = (
@@ -210,6 +212,8 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.check_tags": lambda: check_tags({"a=b": "v"}),
     "assay.storage.evidence_file_name": lambda: evidence_file_name(7),  # type: ignore[arg-type]
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
+    "assay.storage.ledger_export_lines": lambda: ledger_export_lines([], 7),  # type: ignore[arg-type]
+    "assay.storage.verify_ledger_export": lambda: verify_ledger_export("text", source="f"),  # type: ignore[arg-type]
     "assay.storage.page_records": lambda: page_records(None, limit=0),  # type: ignore[arg-type]
     "assay.storage.upgrade_database": lambda: upgrade_database(42),  # type: ignore[arg-type]
     "assay.gates.get_rule_kind": lambda: get_rule_kind(42),  # type: ignore[arg-type]

@@ -106,7 +106,10 @@ def test_the_entry_commits_to_every_piece_of_evidence(decided: Decided) -> None:
 def test_the_untouched_store_verifies(decided: Decided) -> None:
     result = _verify(decided)
     assert (result.ok, result.entries, result.reason) == (True, 2, "2 entries intact")
-    assert result.evidence_problems == () and result.notes == ()
+    assert result.evidence_problems == ()
+    assert result.notes == (
+        "signatures: 0 signed entries checked against 0 registered keys, 2 unsigned",
+    )
     assert result.head == decided.store.decisions.ledger()[-1].entry_hash
     assert _verify(decided, head=result.head).ok
 
@@ -282,6 +285,7 @@ def test_decisions_without_evidence_still_verify_with_a_note(store: Store) -> No
     result = assay.verify_ledger(store=store)
     assert (result.ok, result.reason) == (True, "2 entries intact")
     assert result.notes == (
+        "signatures: 0 signed entries checked against 0 registered keys, 2 unsigned",
         "1 decision(s) recorded before the ledger covered evidence: their chain is checked, "
         "their runs and artifacts are not",
     )
@@ -319,4 +323,4 @@ def test_an_older_decision_row_without_the_new_field_still_verifies(decided: Dec
     )
     result = assay.verify_ledger(store=store)
     assert result.ok, result.reason
-    assert result.notes and "1 decision(s) recorded before" in result.notes[0]
+    assert result.notes and "1 decision(s) recorded before" in result.notes[1]

@@ -10,6 +10,8 @@ from assay.cli._export_site import export_site_command
 from assay.cli._import import import_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
 from assay.cli._kpis import kpis_command
+from assay.cli._launch import launch_app
+from assay.cli._ledger import keys_app, ledger_app
 from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
@@ -35,5 +37,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(monitor_app, name="monitor")
 app.command("coverage")(coverage_command)
 app.command("kpis")(kpis_command)
+app.add_typer(launch_app, name="launch")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(keys_app, name="keys")
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

@@ -11,6 +11,7 @@ from rich.table import Table
 
 import assay
 from assay.cli._decide import _STYLE, without_word
+from assay.cli._ledger_render import render_verification
 from assay.cli._numbers import plural
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
@@ -265,44 +266,4 @@ def decisions_verify(
     evidence (runs, metric rows, record files, reports, memo, policy) still hashes to what
     its entry recorded; print the head hash to keep elsewhere (exit 5 if tampered)."""
     result = assay.verify_ledger(head=head, store=assay.open_store(db))
-    if json:
-        emit_json(
-            {
-                "ok": result.ok,
-                "entries": result.entries,
-                "first_bad_sequence": result.first_bad_sequence,
-                "reason": result.reason,
-                "head": result.head,
-                "evidence_problems": [
-                    {
-                        "decision_id": p.decision_id,
-                        "sequence": p.sequence,
-                        "evidence": p.evidence,
-                        "expected": p.expected,
-                        "found": p.found,
-                    }
-                    for p in result.evidence_problems
-                ],
-                "notes": list(result.notes),
-            }
-        )
-        return 0 if result.ok else 5
-    if result.ok:
-        console.print(f"[green]ledger intact[/]: {result.entries} entries")
-    elif result.first_bad_sequence is not None:
-        console.print(
-            f"[red]ledger tampered[/] at entry {result.first_bad_sequence}: {safe(result.reason)}"
-        )
-    else:
-        console.print(f"[red]ledger tampered[/]: {safe(result.reason)}")
-    for problem in result.evidence_problems:
-        if problem.describe() != result.reason:
-            console.print(f"[red]also[/]: {safe(problem.describe())}")
-    for note in result.notes:
-        console.print(f"note: {safe(note)}")
-    if result.head is not None:
-        console.print(
-            f"head {result.head} (keep it elsewhere; `assay decisions verify --head` with it "
-            "later shows whether entries were removed)"
-        )
-    return 0 if result.ok else 5
+    return render_verification(result, json, "assay decisions verify --head")

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 from assay.core._digest import canonical_json, digest, short_digest
 from assay.core._html import html_for, register_html_module, register_html_renderer
 from assay.core._text import UNPRINTABLE, escape_json, printable
-from assay.core.decision import GOVERNANCE_KINDS, Approval, Decision, LedgerEntry, LedgerKind
+from assay.core.decision import (
+    GOVERNANCE_KINDS,
+    Approval,
+    Decision,
+    LedgerEntry,
+    LedgerKind,
+    Signature,
+)
 from assay.core.manifest import CodeVersion, Manifest, ManifestDifference, diff_manifests
 from assay.core.model import ModelRef
 from assay.core.run import MetricSummary, Run, RunInfo, RunList, RunStatus
@@ -65,6 +72,7 @@ __all__ = [
     "RunInfo",
     "RunList",
     "RunStatus",
+    "Signature",
     "SliceSpec",
     "Suite",
     "Task",

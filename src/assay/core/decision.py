@@ -9,9 +9,29 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assay.core.verdict import Verdict
 
-__all__ = ["GOVERNANCE_KINDS", "Approval", "Decision", "LedgerEntry", "LedgerKind"]
+__all__ = ["GOVERNANCE_KINDS", "Approval", "Decision", "LedgerEntry", "LedgerKind", "Signature"]
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class Signature(BaseModel):
+    """An Ed25519 signature of a ledger payload by a person's registered key.
+
+    It signs the canonical JSON of the payload without its ``signature`` and ``by`` keys
+    (``by`` is added by a team server after the client signed), and is checked against the
+    newest ``key`` ledger entry about ``user:SIGNER`` recorded before the signed entry.
+    """
+
+    model_config = _CONFIG
+
+    algorithm: Literal["ed25519"] = "ed25519"
+    """The signature algorithm."""
+    signer: str
+    """Whose key signed: the name its ``key`` ledger entry is about (``user:SIGNER``)."""
+    fingerprint: str
+    """SHA-256 hex of the raw 32-byte public key that verifies it."""
+    value: str
+    """The 64-byte signature, base64."""
 
 
 class Approval(BaseModel):
@@ -30,6 +50,8 @@ class Approval(BaseModel):
     """Why, in their words."""
     at: datetime
     """When (UTC)."""
+    signature: Signature | None = None
+    """The signer's Ed25519 signature of the rest of this approval, when a key is configured."""
 
 
 class Decision(BaseModel):
@@ -65,6 +87,9 @@ class Decision(BaseModel):
     record file's bytes), ``baseline_metrics`` (the stored metric rows), ``baseline_run`` (the
     run's stored metadata), and the same for ``candidate_``. Empty for decisions recorded
     before the ledger covered run evidence; the ledger then vouches only for the decision."""
+    signature: Signature | None = None
+    """The decider's Ed25519 signature of the rest of this decision, when a key is
+    configured."""
 
 
 LedgerKind = Literal[

@@ -10,7 +10,6 @@ the pure logic; reading the store is the workflows' job, rendering the reports'.
 
 from __future__ import annotations
 
-# --- scenario coverage and team KPIs ---
 from assay.governance._coverage import (
     CoverageReport,
     ScenarioCoverage,
@@ -38,16 +37,40 @@ from assay.governance._kpis_model import (
     WeekOutcomes,
     rate,
 )
+from assay.governance._launch import (
+    EVIDENCE_FIELDS,
+    EvidenceItem,
+    LaunchChecklist,
+    SignoffItem,
+    load_checklist,
+)
+from assay.governance._launch_result import LaunchItem, LaunchReadiness
+from assay.governance._signing import (
+    SigningKey,
+    check_signer_name,
+    key_file_text,
+    new_signing_key,
+    public_fingerprint,
+    read_key_file,
+    sign_message,
+    signature_of,
+    signed_message,
+    verify_message,
+)
 
-__all__: list[str] = [
-    # --- scenario coverage and team KPIs ---
+__all__ = [
     "COST_FIELDS",
+    "EVIDENCE_FIELDS",
     "MAX_COVERAGE_REGISTRY_BYTES",
     "CostField",
     "CoverageRegistry",
     "CoverageReport",
     "CycleTime",
+    "EvidenceItem",
     "KpiReport",
+    "LaunchChecklist",
+    "LaunchItem",
+    "LaunchReadiness",
     "Rate",
     "ReproducedDecision",
     "RunCheck",
@@ -55,13 +78,25 @@ __all__: list[str] = [
     "Scenario",
     "ScenarioCoverage",
     "ScenarioMapping",
+    "SigningKey",
+    "SignoffItem",
     "SliceCoverage",
     "StudyCycle",
     "SuiteFacts",
     "WeekOutcomes",
     "check_coverage",
+    "check_signer_name",
     "compute_team_kpis",
+    "key_file_text",
     "kpis_to_dict",
+    "load_checklist",
+    "new_signing_key",
     "parse_coverage_registry",
+    "public_fingerprint",
     "rate",
+    "read_key_file",
+    "sign_message",
+    "signature_of",
+    "signed_message",
+    "verify_message",
 ]

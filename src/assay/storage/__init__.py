@@ -17,6 +17,11 @@ from assay.storage._artifacts import FileArtifactRepository
 from assay.storage._decisions import SqlDecisionRepository
 from assay.storage._evidence import artifact_location, evidence_file_name
 from assay.storage._ledger import LedgerVerification
+from assay.storage._ledger_file import (
+    MAX_LEDGER_EXPORT_BYTES,
+    ledger_export_lines,
+    verify_ledger_export,
+)
 from assay.storage._protocols import (
     ArtifactRepository,
     DecisionRepository,
@@ -39,6 +44,7 @@ from assay.storage._suites import SqlSuiteRepository
 from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
 
 __all__ = [
+    "MAX_LEDGER_EXPORT_BYTES",
     "MAX_PAGE",
     "ArtifactRepository",
     "DecisionRepository",
@@ -65,7 +71,9 @@ __all__ = [
     "artifact_location",
     "check_tags",
     "evidence_file_name",
+    "ledger_export_lines",
     "open_store",
     "page_records",
     "upgrade_database",
+    "verify_ledger_export",
 ]

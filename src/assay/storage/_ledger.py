@@ -25,6 +25,7 @@ import pydantic
 from assay.core import GOVERNANCE_KINDS, Approval, Decision, canonical_json, digest
 from assay.storage._evidence import EvidenceProblem
 from assay.storage._rows import utc
+from assay.storage._signatures import SignatureChecker
 
 __all__ = [
     "GENESIS_HASH",
@@ -118,8 +119,9 @@ def _edited_column(expected: Mapping[str, Any], row: Mapping[str, Any]) -> str |
 class _Checker:
     """Walks the entries in sequence order and remembers the first problem."""
 
-    def __init__(self, rows: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, rows: Mapping[str, Mapping[str, Any]] | None) -> None:
         self.rows = rows
+        self.signatures = SignatureChecker()
         self.decided: set[str] = set()
         self.recorded: list[tuple[int, Decision]] = []
         self.hashes: dict[str, int] = {GENESIS_HASH: 0}
@@ -156,6 +158,9 @@ class _Checker:
                 f"entry {sequence} was changed: its content hashes to {recomputed[:16]}..., "
                 f"not to its stored hash {str(entry['entry_hash'])[:16]}..."
             )
+        problem = self.signatures.check(sequence, kind, decision_id, payload)
+        if problem is not None:
+            return sequence, problem
         return self._check_meaning(sequence, kind, decision_id, payload)
 
     def _check_meaning(
@@ -193,6 +198,8 @@ class _Checker:
             return sequence, f"entry {sequence} records decision {decision_id!r} a second time"
         self.decided.add(decision_id)
         self.recorded.append((sequence, decision))
+        if self.rows is None:  # an exported chain, checked without its store
+            return None
         row = self.rows.get(decision_id)
         if row is None:
             return sequence, f"the decisions row of {decision_id!r} (entry {sequence}) is missing"
@@ -221,13 +228,15 @@ def _head_problem(checker: _Checker, count: int, head: str) -> tuple[int, str] |
 
 def verify_chain(
     entries: Iterable[Mapping[str, Any]],
-    rows: Mapping[str, Mapping[str, Any]],
+    rows: Mapping[str, Mapping[str, Any]] | None,
     head: str | None = None,
 ) -> tuple[LedgerVerification, list[tuple[int, Decision]]]:
     """Check ledger rows (in sequence order) against each other and the ``decisions`` rows.
 
-    ``rows`` maps decision id to its ``decisions`` row as stored; ``head`` is an ``entry_hash``
-    exported earlier, which must still be in the chain. Also returns the decisions the chain
+    ``rows`` maps decision id to its ``decisions`` row as stored (None checks an exported
+    chain on its own); ``head`` is an ``entry_hash`` exported earlier, which must still be in
+    the chain. Signed entries are checked against their signers' registered keys
+    (:mod:`assay.storage._signatures`). Also returns the decisions the chain
     vouches for, with their sequence, so that their evidence can be checked.
     """
     checker = _Checker(rows)
@@ -237,17 +246,18 @@ def verify_chain(
         count += 1
         if problem is None:
             problem = checker.check(entry)
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = checker.signatures.notes()
     if problem is None and head is not None:
         found = _head_problem(checker, count, head)
         if isinstance(found, str):
-            notes = (found,)
+            notes = (*notes, found)
         else:
             problem = found
     if problem is not None:
         # The newest hash of a broken chain vouches for nothing, so none is offered to keep.
-        return LedgerVerification(False, count, problem[0], problem[1]), checker.recorded
-    unrecorded = sorted(set(rows) - checker.decided)
+        failed = LedgerVerification(False, count, problem[0], problem[1], notes=notes)
+        return failed, checker.recorded
+    unrecorded = sorted(set(rows or ()) - checker.decided)
     if unrecorded:
         reason = f"decision {unrecorded[0]!r} is in the decisions table but not in the ledger"
         result = LedgerVerification(False, count, None, reason)

@@ -21,6 +21,10 @@ none is passed, and never print.
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
 * governance: :func:`scenario_coverage` (a scenario registry against the stored suites),
   :func:`team_kpis` (the team's own KPIs)
+* signatures: :func:`sign_payload` (the one place ledger payloads are signed),
+  :func:`generate_key`; the ledger kept elsewhere: :func:`export_ledger`,
+  :func:`verify_ledger_file`
+* launch readiness: :func:`check_launch`, :func:`sign_launch`
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -80,6 +84,8 @@ if TYPE_CHECKING:
     from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
     from assay.workflows._kpis import team_kpis
+    from assay.workflows._launch import check_launch, sign_launch
+    from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_metrics import (
         METRICS_CONTENT_TYPE,
@@ -100,6 +106,7 @@ if TYPE_CHECKING:
         write_monitor_report,
     )
     from assay.workflows._reproduce import Reproduction, reproduce
+    from assay.workflows._signing import GeneratedKey, generate_key, sign_payload
     from assay.workflows._store import default_store
 
 _EXPORTS = {
@@ -171,6 +178,14 @@ _EXPORTS = {
     "write_monitor_report": "_monitor_watch",
     "scenario_coverage": "_coverage",
     "team_kpis": "_kpis",
+    "check_launch": "_launch",
+    "sign_launch": "_launch",
+    "LedgerExport": "_ledger_file",
+    "export_ledger": "_ledger_file",
+    "verify_ledger_file": "_ledger_file",
+    "GeneratedKey": "_signing",
+    "generate_key": "_signing",
+    "sign_payload": "_signing",
 }
 
 __all__ = [
@@ -180,6 +195,8 @@ __all__ = [
     "ExperimentReadout",
     "ExportedRun",
     "GateResult",
+    "GeneratedKey",
+    "LedgerExport",
     "LoggedRun",
     "Reproduction",
     "StoredExperiment",
@@ -189,6 +206,7 @@ __all__ = [
     "as_adapter",
     "capture_code_version",
     "capture_manifest",
+    "check_launch",
     "compare_runs",
     "decide",
     "default_store",
@@ -198,9 +216,11 @@ __all__ = [
     "experiment_history",
     "experiment_plan",
     "export_evidence",
+    "export_ledger",
     "export_run",
     "gate",
     "gate_runs",
+    "generate_key",
     "get_decision",
     "get_experiment",
     "get_run",
@@ -236,10 +256,13 @@ __all__ = [
     "sample_summaries",
     "save_profile",
     "scenario_coverage",
+    "sign_launch",
+    "sign_payload",
     "stored_profiles",
     "tag_run",
     "team_kpis",
     "verify_ledger",
+    "verify_ledger_file",
     "write_monitor_report",
     "write_reports",
 ]

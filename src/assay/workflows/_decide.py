@@ -32,6 +32,7 @@ from assay.storage import LedgerVerification, Store
 from assay.workflows._api import get_run
 from assay.workflows._evidence import EvidenceFile, evidence_files
 from assay.workflows._planned_stop import attach_planned_stop
+from assay.workflows._signing import sign_model
 from assay.workflows._store import resolve_store
 
 if TYPE_CHECKING:
@@ -329,7 +330,7 @@ def decide(
         artifacts=artifacts,
         run_evidence=run_evidence,
     )
-    st.decisions.put(decision)
+    st.decisions.put(sign_model(decision, name=None))
     return DecisionRecord(comparison, verdict, decision, True, files)
 
 
@@ -384,6 +385,8 @@ def approve(
     approval = Approval.model_validate(
         {"role": role, "name": name, "status": status, "note": note, "at": datetime.now(UTC)}
     )
+    if st.engine is not None:  # through a server, the server records who signed
+        approval = sign_model(approval, name=name)
     return st.decisions.approve(d.decision_id, approval)
 
 

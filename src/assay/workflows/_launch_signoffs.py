@@ -1,0 +1,91 @@
+"""Which launch sign-offs count: given against this checklist version, in the item's role,
+one item per person (with ``distinct_signers``), and, when signed, with a signature that
+verifies against the signer's registered key (``require_signed`` counts signed ones only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assay.core import LedgerEntry
+from assay.governance import LaunchChecklist, LaunchItem, signed_message, verify_message
+from assay.storage import Store
+
+__all__ = ["signoff_items", "signoffs"]
+
+
+def signature_problem(entry: LedgerEntry, who: str, store: Store) -> str | None:
+    """Why a sign-off's signature does not stand (None when it does, or it has none)."""
+    signature = entry.payload.get("signature")
+    if signature is None:
+        return None
+    if not isinstance(signature, dict) or signature.get("signer") != who:
+        return f"entry {entry.sequence} is not signed by {who!r}"
+    keys = store.decisions.entries(kind="key", subject=f"user:{who}")
+    keys = [k for k in keys if k.sequence < entry.sequence]
+    if not keys:
+        return f"entry {entry.sequence} is signed by {who!r}, who has no key registered before it"
+    key = keys[-1].payload
+    value = signature.get("value")
+    if (
+        signature.get("fingerprint") != key.get("fingerprint")
+        or not isinstance(value, str)
+        or not verify_message(str(key.get("public_key")), signed_message(entry.payload), value)
+    ):
+        return f"the signature of entry {entry.sequence} does not verify"
+    return None
+
+
+def _signer(payload: dict[str, Any]) -> str:
+    """Who gave a sign-off: the server's signed-in user, else the name it records."""
+    return str(payload.get("by") or payload.get("name") or "")
+
+
+def signoffs(checklist: LaunchChecklist, model: str, store: Store) -> list[tuple[LedgerEntry, str]]:
+    """The sign-off entries about ``model`` given against this checklist version, oldest
+    first, with their signer."""
+    entries = store.decisions.entries(kind="signoff", subject=f"model:{model}")
+    return [(e, _signer(e.payload)) for e in entries if _digest_of(e) == checklist.digest]
+
+
+def _digest_of(entry: LedgerEntry) -> object:
+    given = entry.payload.get("checklist")
+    return given.get("digest") if isinstance(given, dict) else None
+
+
+def signoff_items(checklist: LaunchChecklist, model: str, store: Store) -> list[LaunchItem]:
+    given = signoffs(checklist, model, store)
+    everything = store.decisions.entries(kind="signoff", subject=f"model:{model}")
+    used: set[str] = set()
+    items = []
+    for wanted in checklist.signoffs:
+        mine = [(e, who) for e, who in given if e.payload.get("item") == wanted.item]
+        mine = [(e, who) for e, who in mine if e.payload.get("role") == wanted.role]
+        problems = {e.sequence: signature_problem(e, who, store) for e, who in mine}
+        unsigned = {e.sequence for e, _ in mine if e.payload.get("signature") is None}
+        refused = {q for q, p in problems.items() if p is not None}
+        if checklist.require_signed:
+            refused |= unsigned
+        mine = [(e, who) for e, who in mine if e.sequence not in refused]
+        counted = [(e, who) for e, who in mine if not (checklist.distinct_signers and who in used)]
+        how = f"`assay launch sign {wanted.item} --model {model} --role {wanted.role}`"
+        who_can = f"a {wanted.role} reviewer" + (f" ({wanted.owner})" if wanted.owner else "")
+        if counted:
+            entry, who = counted[0]
+            used.add(who)
+            detail = f"signed by {who!r} as {wanted.role} (ledger entry {entry.sequence})"
+            items.append(
+                LaunchItem(wanted.item, "signoff", True, detail, (f"ledger:{entry.sequence}",))
+            )
+            continue
+        detail = f"no sign-off by a {wanted.role} reviewer"
+        if refused:
+            first = min(refused)
+            detail += ": " + (problems[first] or f"entry {first} is unsigned (signatures required)")
+        elif mine:
+            detail += f" ({mine[0][1]!r} already cleared another item; two roles need two people)"
+        elif any(e.payload.get("item") == wanted.item for e in everything):
+            detail += " against this version of the checklist (it changed since; sign again)"
+        items.append(
+            LaunchItem(wanted.item, "signoff", False, detail, clear_by=f"{who_can}: {how}")
+        )
+    return items
