@@ -36,7 +36,9 @@ def _valid(array: pa.Array) -> np.ndarray:
     import numpy as np
 
     bits = np.frombuffer(array.buffers()[0], dtype=np.uint8)
-    return np.unpackbits(bits, bitorder="little")[array.offset : array.offset + len(array)] == 1
+    unpacked = np.unpackbits(bits, bitorder="little")[array.offset :][: len(array)]
+    valid: np.ndarray = unpacked == 1
+    return valid
 
 
 def numpy_array(values: pa.Array | pa.ChunkedArray, fill: float | None = None) -> np.ndarray:
@@ -54,7 +56,8 @@ def numpy_array(values: pa.Array | pa.ChunkedArray, fill: float | None = None) -
 
     if isinstance(values, pa.ChunkedArray):
         if values.num_chunks == 0:
-            return values.to_numpy()
+            empty: np.ndarray = values.to_numpy()
+            return empty
         values = values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
     n, start = len(values), values.offset
     dtype = _primitive_dtype(values.type)
@@ -72,7 +75,8 @@ def numpy_array(values: pa.Array | pa.ChunkedArray, fill: float | None = None) -
         return np.unpackbits(bits, bitorder="little")[start : start + n].astype(bool)
     if fill is not None:
         values = pc.fill_null(values, fill)
-    return values.to_numpy(zero_copy_only=False)
+    converted: np.ndarray = values.to_numpy(zero_copy_only=False)
+    return converted
 
 
 def arrow_array(values: np.ndarray) -> pa.Array:
@@ -91,4 +95,5 @@ def arrow_array(values: np.ndarray) -> pa.Array:
     if data.dtype.kind in "iuf" and data.dtype.byteorder in "=|" and data.ndim == 1:
         kind = pa.from_numpy_dtype(data.dtype)
         return pa.Array.from_buffers(kind, len(data), [None, pa.py_buffer(data)])
-    return pa.array(data)
+    other: pa.Array = pa.array(data)
+    return other
