@@ -16,14 +16,11 @@
 * :func:`lazy_module`: a library imported on first attribute access, for one a command may
   never need.
 * :data:`MINUS` and :func:`format_number`: numbers as reports and the command line write them.
-* :func:`numpy_array` and :func:`arrow_array`: Arrow arrays to NumPy and back over the
-  buffers, without the pandas import that pyarrow's own conversions cost.
 
 Nothing here imports numpy, pyarrow or pydantic at module level, so the vocabulary layer may
 use it too.
 """
 
-from assay._util._arrow import arrow_array, numpy_array
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
 from assay._util._lazy import lazy_module
@@ -44,7 +41,6 @@ __all__ = [
     "MINUS",
     "Registry",
     "YamlDocument",
-    "arrow_array",
     "atomic_path",
     "atomic_write",
     "brief",
@@ -58,7 +54,6 @@ __all__ = [
     "fsync_folder",
     "lazy_module",
     "load_yaml",
-    "numpy_array",
     "parse_yaml",
     "renamed_parameters",
     "require",

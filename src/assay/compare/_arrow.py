@@ -4,25 +4,21 @@
 conversion layer, which imports pandas (a quarter of a second) the first time it runs, even
 when pandas takes no part. A command that reads records and compares them needs none of it:
 numbers and flags without nulls are viewed in place, exactly what ``to_numpy`` returns, and
-anything else falls back to ``to_numpy``. NumPy and pyarrow are imported on first use, so
-importing :mod:`assay._util` stays light.
+anything else falls back to ``to_numpy``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import numpy as np
-    import pyarrow as pa
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["arrow_array", "numpy_array"]
 
 
 def _primitive_dtype(kind: pa.DataType) -> Any:
-    import numpy as np
-    import pyarrow as pa
-
     if pa.types.is_floating(kind) and kind.bit_width in (32, 64):
         return np.dtype(f"f{kind.bit_width // 8}")
     if pa.types.is_signed_integer(kind):
@@ -33,8 +29,6 @@ def _primitive_dtype(kind: pa.DataType) -> Any:
 
 
 def _valid(array: pa.Array) -> np.ndarray:
-    import numpy as np
-
     bits = np.frombuffer(array.buffers()[0], dtype=np.uint8)
     unpacked = np.unpackbits(bits, bitorder="little")[array.offset :][: len(array)]
     valid: np.ndarray = unpacked == 1
@@ -50,10 +44,6 @@ def numpy_array(values: pa.Array | pa.ChunkedArray, fill: float | None = None) -
     ``pc.fill_null(values, fill)``). Every other type or null pattern goes to ``to_numpy``,
     which gives the same values.
     """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     if isinstance(values, pa.ChunkedArray):
         if values.num_chunks == 0:
             empty: np.ndarray = values.to_numpy()
@@ -85,9 +75,6 @@ def arrow_array(values: np.ndarray) -> pa.Array:
     Numbers share the array's memory (made contiguous first); booleans are packed into bits.
     Other dtypes go to ``pa.array``.
     """
-    import numpy as np
-    import pyarrow as pa
-
     data = np.ascontiguousarray(values)
     if data.dtype == np.bool_:
         packed = np.packbits(data, bitorder="little")
