@@ -18,8 +18,14 @@ installed beside the running interpreter (what a virtual environment's ``bin/ass
 version manager's shim, whose own start-up would be timed too. Beside the wall time, the
 processes' CPU seconds (user + system), which a busy machine disturbs less.
 
+With ``--against SRC`` (the ``src`` folder of another checkout, e.g. an earlier commit's
+``git archive HEAD~1 src | tar -x -C /tmp/before``), every ``assay`` command is also timed with
+that package first on ``PYTHONPATH``, one process of each in turn, so a before/after pair
+shares the machine's load.
+
     python benchmarks/bench_cli.py              # median of 5
     python benchmarks/bench_cli.py --repeat 3
+    python benchmarks/bench_cli.py --against /tmp/before/src
 """
 
 from __future__ import annotations
@@ -42,35 +48,49 @@ for path in sys.argv[1:]:
 """
 
 
-def timed(argv: list[str], cwd: Path, repeat: int) -> tuple[float, float, int]:
-    """Median wall and CPU seconds over ``repeat`` fresh processes, the largest peak RSS (KB)."""
+def _env(src: str | None) -> dict[str, str]:
     env = {**os.environ, "COLUMNS": "80"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    times: list[float] = []
-    cpu: list[float] = []
-    peak = 0
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def timed(
+    argv: list[str], cwd: Path, repeat: int, sources: list[str | None]
+) -> list[tuple[float, float, int]]:
+    """Per source: median wall and CPU seconds over ``repeat`` fresh processes (the sources
+    taking turns), and the largest peak RSS (KB)."""
+    times: list[list[float]] = [[] for _ in sources]
+    cpu: list[list[float]] = [[] for _ in sources]
+    peak = [0 for _ in sources]
     for attempt in range(repeat + 1):
-        start = time.perf_counter()
-        done = subprocess.run(
-            ["/usr/bin/time", "-f", "%M %U %S", *argv],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            env=env,
-        )
-        if done.returncode not in (0, 1, 2):
-            raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr}")
-        kb, user, system = done.stderr.strip().splitlines()[-1].split()
-        peak = max(peak, int(kb))
-        if attempt > 0:  # the first run compiles and caches; it is not timed
-            times.append(time.perf_counter() - start)
-            cpu.append(float(user) + float(system))
-    return statistics.median(times), statistics.median(cpu), peak
+        for i, src in enumerate(sources):
+            start = time.perf_counter()
+            done = subprocess.run(
+                ["/usr/bin/time", "-f", "%M %U %S", *argv],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                env=_env(src),
+            )
+            if done.returncode not in (0, 1, 2):
+                raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr}")
+            kb, user, system = done.stderr.strip().splitlines()[-1].split()
+            peak[i] = max(peak[i], int(kb))
+            if attempt > 0:  # the first run compiles and caches; it is not timed
+                times[i].append(time.perf_counter() - start)
+                cpu[i].append(float(user) + float(system))
+    return [
+        (statistics.median(t), statistics.median(c), p)
+        for t, c, p in zip(times, cpu, peak, strict=True)
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="processes per command (median)")
+    parser.add_argument("--against", help="another checkout's src folder, timed in turn")
     args = parser.parse_args()
     beside = Path(sys.executable).parent / "assay"
     assay = str(beside) if beside.exists() else shutil.which("assay")
@@ -93,7 +113,13 @@ def main() -> None:
             ("read both record files (pyarrow)", [py, "-c", READ_BOTH, *records]),
             ("assay compare BASE CAND", [assay, "compare", baseline, candidate]),
         ]
-        measured = {label: timed(argv, cwd, args.repeat) for label, argv in rows}
+        measured: dict[str, tuple[float, float, int]] = {}
+        for label, argv in rows:
+            if argv[0] != assay or args.against is None:
+                measured[label] = timed(argv, cwd, args.repeat, [None])[0]
+                continue
+            this, other = timed(argv, cwd, args.repeat, [None, args.against])
+            measured[label], measured[f"{label} (--against)"] = this, other
     floor = measured["python -c pass (interpreter floor)"][0]
     read = measured["read both record files (pyarrow)"][0]
     print(f"median of {args.repeat} fresh processes, {os.cpu_count()} CPUs")
