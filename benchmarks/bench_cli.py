@@ -11,8 +11,21 @@ References measured in the same run: a bare interpreter start (``python -c pass`
 any Python command) and, for ``compare``, a process that reads both runs' record files with
 pyarrow and exits (the cost of reading the data once).
 
+Every command runs once untimed first, with bytecode caching on (``PYTHONDONTWRITEBYTECODE``
+removed from the environment), so the timed processes start the way an installed package does:
+from compiled modules, with the operating system's file cache warm. The command is the script
+installed beside the running interpreter (what a virtual environment's ``bin/assay`` is), not a
+version manager's shim, whose own start-up would be timed too. Beside the wall time, the
+processes' CPU seconds (user + system), which a busy machine disturbs less.
+
+With ``--against SRC`` (the ``src`` folder of another checkout, e.g. an earlier commit's
+``git archive HEAD~1 src | tar -x -C /tmp/before``), every ``assay`` command is also timed with
+that package first on ``PYTHONPATH``, one process of each in turn, so a before/after pair
+shares the machine's load.
+
     python benchmarks/bench_cli.py              # median of 5
     python benchmarks/bench_cli.py --repeat 3
+    python benchmarks/bench_cli.py --against /tmp/before/src
 """
 
 from __future__ import annotations
@@ -35,31 +48,52 @@ for path in sys.argv[1:]:
 """
 
 
-def timed(argv: list[str], cwd: Path, repeat: int) -> tuple[float, int]:
-    """Median wall seconds over ``repeat`` fresh processes, and the largest peak RSS (KB)."""
-    times: list[float] = []
-    peak = 0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        done = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", *argv],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "COLUMNS": "80"},
-        )
-        times.append(time.perf_counter() - start)
-        if done.returncode not in (0, 1, 2):
-            raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr}")
-        peak = max(peak, int(done.stderr.strip().splitlines()[-1]))
-    return statistics.median(times), peak
+def _env(src: str | None) -> dict[str, str]:
+    env = {**os.environ, "COLUMNS": "80"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def timed(
+    argv: list[str], cwd: Path, repeat: int, sources: list[str | None]
+) -> list[tuple[float, float, int]]:
+    """Per source: median wall and CPU seconds over ``repeat`` fresh processes (the sources
+    taking turns), and the largest peak RSS (KB)."""
+    times: list[list[float]] = [[] for _ in sources]
+    cpu: list[list[float]] = [[] for _ in sources]
+    peak = [0 for _ in sources]
+    for attempt in range(repeat + 1):
+        for i, src in enumerate(sources):
+            start = time.perf_counter()
+            done = subprocess.run(
+                ["/usr/bin/time", "-f", "%M %U %S", *argv],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                env=_env(src),
+            )
+            if done.returncode not in (0, 1, 2):
+                raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr}")
+            kb, user, system = done.stderr.strip().splitlines()[-1].split()
+            peak[i] = max(peak[i], int(kb))
+            if attempt > 0:  # the first run compiles and caches; it is not timed
+                times[i].append(time.perf_counter() - start)
+                cpu[i].append(float(user) + float(system))
+    return [
+        (statistics.median(t), statistics.median(c), p)
+        for t, c, p in zip(times, cpu, peak, strict=True)
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="processes per command (median)")
+    parser.add_argument("--against", help="another checkout's src folder, timed in turn")
     args = parser.parse_args()
-    assay = shutil.which("assay")
+    beside = Path(sys.executable).parent / "assay"
+    assay = str(beside) if beside.exists() else shutil.which("assay")
     if assay is None or not Path("/usr/bin/time").exists():
         raise SystemExit("needs the installed `assay` command and /usr/bin/time")
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
@@ -79,18 +113,24 @@ def main() -> None:
             ("read both record files (pyarrow)", [py, "-c", READ_BOTH, *records]),
             ("assay compare BASE CAND", [assay, "compare", baseline, candidate]),
         ]
-        measured = {label: timed(argv, cwd, args.repeat) for label, argv in rows}
+        measured: dict[str, tuple[float, float, int]] = {}
+        for label, argv in rows:
+            if argv[0] != assay or args.against is None:
+                measured[label] = timed(argv, cwd, args.repeat, [None])[0]
+                continue
+            this, other = timed(argv, cwd, args.repeat, [None, args.against])
+            measured[label], measured[f"{label} (--against)"] = this, other
     floor = measured["python -c pass (interpreter floor)"][0]
     read = measured["read both record files (pyarrow)"][0]
     print(f"median of {args.repeat} fresh processes, {os.cpu_count()} CPUs")
-    print(f"{'command':40} {'seconds':>8} {'peak MB':>8}  ratio")
-    for label, (seconds, peak_kb) in measured.items():
+    print(f"{'command':40} {'seconds':>8} {'CPU s':>6} {'peak MB':>8}  ratio")
+    for label, (seconds, cpu, peak_kb) in measured.items():
         ratio = ""
         if label.startswith("assay --help") or label.startswith("assay runs"):
             ratio = f"{seconds / floor:.1f}x the interpreter start"
         elif label.startswith("assay compare"):
             ratio = f"{seconds / read:.1f}x reading the records"
-        print(f"{label:40} {seconds:8.3f} {peak_kb / 1024:8.0f}  {ratio}")
+        print(f"{label:40} {seconds:8.3f} {cpu:6.2f} {peak_kb / 1024:8.0f}  {ratio}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """The command line starts without the heavy libraries a command may not need.
 
 ``assay --help`` must start at once, so importing ``assay.cli`` may load Typer and rich but
-not pandas, numpy, scipy, pyarrow, SQLAlchemy or Alembic; listing runs reads only the database,
-so it may load SQLAlchemy but never pyarrow, numpy, pandas, scipy or Alembic (a store at the
-current schema needs no migration tool), nor the statistics, gates or reports. A comparison
-loads no policies, reports or runners. Each check runs in a fresh interpreter, so modules an
-earlier test imported do not count.
+not pandas, numpy, scipy, pyarrow, SQLAlchemy, Alembic, fsspec or the typed models (pydantic);
+listing runs reads only the database, so it may load SQLAlchemy but never pyarrow, numpy,
+pandas, scipy, Alembic (a store at the current schema needs no migration tool) or fsspec (a
+local folder needs no file-system layer), nor the statistics, gates or reports. A comparison
+loads no policies, reports or runners, and no pandas (pyarrow's own conversions to NumPy would
+import it). Each check runs in a fresh interpreter, so modules an earlier test imported do not
+count.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import assay
 from assay.storage._migrate import alembic_config, head_revision
 
 SRC = str(Path(assay.__file__).resolve().parents[1])
-HEAVY = ("pandas", "scipy", "numpy", "pyarrow", "sqlalchemy", "alembic")
+HEAVY = ("pandas", "scipy", "numpy", "pyarrow", "sqlalchemy", "alembic", "fsspec", "pydantic")
 
 
 def _loaded(
@@ -79,7 +81,8 @@ def test_listing_runs_reads_the_database_only(tmp_path, monkeypatch):
     env, _, _ = _store_with_two_runs(tmp_path, monkeypatch)
     code = "from assay.cli import main\nassert main(['runs', 'list']) == 0"
     loaded = _loaded(code, tmp_path, env)
-    assert loaded == ["sqlalchemy"]  # the store was really read, and nothing heavier loaded
+    # the store was really read (and its runs are typed models), and nothing heavier loaded
+    assert loaded == ["pydantic", "sqlalchemy"]
     layers = ("assay.storage", "assay.data", "assay.stats", "assay.gates", "assay.reports")
     assert _loaded(code, tmp_path, env, layers) == ["assay.storage"]
 
@@ -87,8 +90,9 @@ def test_listing_runs_reads_the_database_only(tmp_path, monkeypatch):
 def test_comparing_loads_no_policies_reports_or_runners(tmp_path, monkeypatch):
     env, first, second = _store_with_two_runs(tmp_path, monkeypatch)
     code = f"from assay.cli import main\nassert main(['compare', {first!r}, {second!r}]) == 0"
-    watch = ("assay.compare", "assay.gates", "assay.reports", "assay.runners")
-    assert _loaded(code, tmp_path, env, watch) == ["assay.compare"]
+    watch = ("assay.compare", "assay.gates", "assay.reports", "assay.runners", "pandas", "scipy")
+    # scipy for its special functions (t and normal quantiles); never pandas
+    assert _loaded(code, tmp_path, env, watch) == ["assay.compare", "scipy"]
 
 
 def test_a_comparison_shows_as_a_table_with_the_reports_loaded_on_first_display(

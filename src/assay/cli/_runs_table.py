@@ -17,8 +17,7 @@ from rich.cells import cell_len
 from rich.table import Table
 
 from assay.cli._numbers import decimals, estimate, plural, scale_of, summary
-from assay.cli._render import new_table, safe
-from assay.core import printable
+from assay.cli._render import new_table, printable, safe
 
 if TYPE_CHECKING:
     from assay.core import MetricSummary, RunInfo

@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay.compare._arrow import arrow_array, numpy_array
 from assay.errors import DataError
 
 __all__ = ["ExampleMeans", "PairedRuns", "RunSide", "example_means", "pair_runs", "record_scores"]
@@ -95,18 +96,18 @@ def _sorted_groups(ids: pa.Array) -> tuple[pa.Array, IntArray] | None:
     head, tail = ids.slice(0, n - 1), ids.slice(1)
     if not pc.all(pc.less_equal(head, tail)).as_py():
         return None
-    new = np.asarray(pc.not_equal(tail, head).to_numpy(zero_copy_only=False), dtype=bool)
+    new = np.asarray(numpy_array(pc.not_equal(tail, head)), dtype=bool)
     if new.all():
         return ids, np.arange(n, dtype=np.int64)
     group = np.concatenate(([0], np.cumsum(new, dtype=np.int64)))
     starts = np.concatenate(([0], np.flatnonzero(new) + 1))
-    return ids.take(pa.array(starts)), group
+    return ids.take(arrow_array(starts)), group
 
 
 def _errored(table: pa.Table) -> BoolArray:
     if "error" not in table.column_names:
         return np.zeros(table.num_rows, dtype=bool)
-    return np.asarray(pc.is_valid(table.column("error")).to_numpy(), dtype=bool)
+    return np.asarray(numpy_array(pc.is_valid(table.column("error"))), dtype=bool)
 
 
 def _max_samples(example: IntArray, n: int) -> int:
@@ -137,16 +138,16 @@ def _hash_pairing(
 ) -> tuple[pa.Array, IntArray, IntArray, int, int]:
     encoded = pc.dictionary_encode(pa.concat_arrays([ids_b, ids_c]))
     dictionary = encoded.dictionary
-    order = np.asarray(pc.sort_indices(dictionary).to_numpy(), dtype=np.int64)
+    order = np.asarray(numpy_array(pc.sort_indices(dictionary)), dtype=np.int64)
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
-    codes = rank[np.asarray(encoded.indices.to_numpy(), dtype=np.int64)]
+    codes = rank[np.asarray(numpy_array(encoded.indices), dtype=np.int64)]
     code_b, code_c = codes[: len(ids_b)], codes[len(ids_b) :]
     in_b = np.bincount(code_b, minlength=order.size) > 0
     in_c = np.bincount(code_c, minlength=order.size) > 0
     shared = in_b & in_c
     position = np.where(shared, np.cumsum(shared) - 1, -1)
-    example_ids = dictionary.take(pa.array(order[shared]))
+    example_ids = dictionary.take(arrow_array(order[shared]))
     only_b = int(np.count_nonzero(in_b & ~in_c))
     only_c = int(np.count_nonzero(in_c & ~in_b))
     return example_ids, position[code_b], position[code_c], only_b, only_c
@@ -171,7 +172,7 @@ def record_scores(side: RunSide, column: str, *, exclude_errors: bool = True) ->
             expected="float scores",
             found=str(col.type),
         )
-    values = np.array(col.cast(pa.float64()).to_numpy(), dtype=np.float64)
+    values = np.array(numpy_array(col.cast(pa.float64())), dtype=np.float64)
     infinite = np.isinf(values)
     if infinite.any():
         row = int(np.flatnonzero(infinite)[0])

@@ -9,9 +9,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from assay.compare._align import PairedRuns, RunSide
+from assay.compare._arrow import arrow_array, numpy_array
 from assay.core import Flip, FlipCount
 
 __all__ = ["FlipCandidate", "build_flips", "find_flips", "listed_counts"]
@@ -92,8 +92,10 @@ def _first_records(side: RunSide, examples: IntArray) -> dict[int, int]:
     """For each example, the row of its record with the lowest sample index."""
     rows = np.flatnonzero(np.isin(side.example, examples))
     if "sample_index" in side.table.column_names:
-        sample = side.table.column("sample_index").take(pa.array(rows))
-        key = np.asarray(pc.fill_null(sample, 0).to_numpy(), dtype=np.int64)
+        sample = side.table.column("sample_index").take(
+            arrow_array(np.asarray(rows, dtype=np.int64))
+        )
+        key = np.asarray(numpy_array(sample, fill=0), dtype=np.int64)
     else:
         key = np.zeros(rows.size, dtype=np.int64)
     chosen: dict[int, int] = {}
@@ -106,7 +108,9 @@ def _texts(side: RunSide, rows: dict[int, int], column: str) -> dict[int, str | 
     if column not in side.table.column_names or not rows:
         return {}
     examples = list(rows)
-    values = side.table.column(column).take(pa.array([rows[e] for e in examples]))
+    values = side.table.column(column).take(
+        arrow_array(np.asarray([rows[e] for e in examples], dtype=np.int64))
+    )
     return dict(zip(examples, values.cast(pa.string()).to_pylist(), strict=True))
 
 
@@ -121,7 +125,7 @@ def build_flips(paired: PairedRuns, found: Sequence[FlipCandidate]) -> list[Flip
     references = _texts(paired.baseline, rows_b, "reference")
     out_b = _texts(paired.baseline, rows_b, "output")
     out_c = _texts(paired.candidate, rows_c, "output")
-    ids = paired.example_ids.take(pa.array(examples)).to_pylist()
+    ids = paired.example_ids.take(arrow_array(np.asarray(examples, dtype=np.int64))).to_pylist()
     id_of = dict(zip(examples.tolist(), ids, strict=True))
     ordered = [f for f in found if f.regression] + [f for f in found if not f.regression]
     return [

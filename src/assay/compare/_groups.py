@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.compare._align import PairedRuns, RunSide
+from assay.compare._arrow import numpy_array
 from assay.errors import DataError
 
 __all__ = [
@@ -77,7 +78,7 @@ def _dictionary(side: RunSide, column: str, what: str) -> tuple[IntArray, list[s
     if not pa.types.is_dictionary(col.type):
         col = pc.dictionary_encode(col.cast(pa.string()))
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    indices = np.asarray(pc.fill_null(arr.indices, -1).to_numpy(), dtype=np.int64)
+    indices = np.asarray(numpy_array(arr.indices, fill=-1), dtype=np.int64)
     labels = arr.dictionary.cast(pa.string()).to_pylist()
     return indices, labels
 

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.compare._align import RunSide, example_means, record_scores
+from assay.compare._arrow import numpy_array
 from assay.errors import ConfigError, DataError
 from assay.metrics import MetricDefinition
 
@@ -107,8 +108,8 @@ def _text(side: RunSide, column: str) -> tuple[npt.NDArray[Any], IntArray, BoolA
     if not pa.types.is_dictionary(col.type):
         col = pc.dictionary_encode(col.cast(pa.string()))
     arr = col.combine_chunks()
-    present = np.asarray(arr.indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    indices = np.asarray(pc.fill_null(arr.indices, 0).to_numpy(), dtype=np.int64)
+    present = np.asarray(numpy_array(arr.indices.is_valid()), dtype=bool)
+    indices = np.asarray(numpy_array(arr.indices, fill=0), dtype=np.int64)
     labels = [_decode(v) for v in arr.dictionary.cast(pa.string()).to_pylist()]
     return _as_array(labels or [0]), indices, present
 

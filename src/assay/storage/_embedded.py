@@ -13,10 +13,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fsspec.core import split_protocol
-
 from assay.errors import StorageError
 from assay.storage._engine import StoreLocation
+from assay.storage._files import split_protocol
 
 __all__ = ["is_read_only", "prepare_database_file"]
 

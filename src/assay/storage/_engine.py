@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import fsspec
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from assay.errors import ConfigError, StorageError
+from assay.storage._files import split_protocol
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -134,9 +134,11 @@ def resolve_location(
 
 
 def _check_file_root(root: str, source: str, database: sa.URL) -> None:
-    protocol, _ = fsspec.core.split_protocol(root)
+    protocol, _ = split_protocol(root)
     if protocol in (None, "file", "local"):
         return
+    import fsspec
+
     try:
         fsspec.get_filesystem_class(protocol)
     except ValueError:

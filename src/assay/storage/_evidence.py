@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import fsspec
 import sqlalchemy as sa
 
 from assay._util import check_instance
@@ -110,6 +109,8 @@ def artifact_location(artifacts: object, digest: str) -> str:
 
 def file_digest(root: FileRoot, relative: str) -> str | None:
     """SHA-256 of a file's bytes, read in chunks; ``None`` when it does not exist."""
+    import fsspec
+
     fs, _ = fsspec.core.url_to_fs(root.url)
     sha = hashlib.sha256()
     try:

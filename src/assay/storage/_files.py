@@ -21,20 +21,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import fsspec
-from fsspec.implementations.local import LocalFileSystem
-
 from assay._util import atomic_path, fsync_folder, lazy_module
 from assay.errors import StorageError
 
 if TYPE_CHECKING:
+    import fsspec
     import pyarrow as pa
     import pyarrow.parquet as pq
-else:  # the database alone answers most commands: pyarrow loads when a record file is used
+else:  # the database alone answers most commands: these load when a file is used
+    fsspec = lazy_module("fsspec")
     pa = lazy_module("pyarrow")
     pq = lazy_module("pyarrow.parquet")
 
-__all__ = ["ORPHAN_GRACE_SECONDS", "FileRoot"]
+__all__ = ["ORPHAN_GRACE_SECONDS", "FileRoot", "split_protocol"]
 
 ORPHAN_GRACE_SECONDS = 6 * 3600
 """How old a temporary file must be before it is taken for a dead writer's and removed.
@@ -45,6 +44,21 @@ suspended laptop, a busy disk) never loses the file it is about to rename into p
 
 # The suffixes of assay's own temporary names: atomic_path's and the fsspec path's below.
 _TEMPORARY_SUFFIXES = (".partial", ".tmp")
+
+
+def split_protocol(url: str) -> tuple[str | None, str]:
+    """``fsspec.core.split_protocol`` of a string: ``("s3", "b/p")``, or ``(None, url)``.
+
+    The same rule, so that a local folder is told from a URL without importing fsspec.
+    """
+    if "://" in url:
+        protocol, path = url.split("://", 1)
+        if len(protocol) > 1:  # not a Windows drive letter
+            return protocol, path
+    if url.startswith("data:"):
+        protocol, path = url.split(":", 1)
+        return protocol, path
+    return None, url
 
 
 def _make_folders(folder: Path) -> None:
@@ -94,6 +108,8 @@ class FileRoot:
 
     @property
     def _local(self) -> bool:
+        from fsspec.implementations.local import LocalFileSystem
+
         return isinstance(self._fs, LocalFileSystem)
 
     def child(self, name: str) -> FileRoot:
@@ -110,9 +126,13 @@ class FileRoot:
         Only local folders are cleaned, and only assay's own hidden temporary names; a folder
         this process may not write is left alone. Returns how many files were removed.
         """
-        if not self._local:
+        protocol, folder_name = split_protocol(self.url)
+        if protocol is None:  # a plain folder, found without loading a file system
+            root = Path(folder_name).expanduser().absolute()
+        elif self._local:
+            root = Path(self._resolved[1])
+        else:
             return 0
-        root = Path(self._resolved[1])
         if not root.is_dir() or not os.access(root, os.W_OK):
             return 0
         cutoff = time.time() - grace_seconds

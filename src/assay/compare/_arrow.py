@@ -1,0 +1,86 @@
+"""Arrow arrays to NumPy and back over the buffers, without pyarrow's pandas bridge.
+
+``Array.to_numpy``, ``pa.array(ndarray)`` and ``take(ndarray)`` go through pyarrow's pandas
+conversion layer, which imports pandas (a quarter of a second) the first time it runs, even
+when pandas takes no part. A command that reads records and compares them needs none of it:
+numbers and flags without nulls are viewed in place, exactly what ``to_numpy`` returns, and
+anything else falls back to ``to_numpy``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["arrow_array", "numpy_array"]
+
+
+def _primitive_dtype(kind: pa.DataType) -> Any:
+    if pa.types.is_floating(kind) and kind.bit_width in (32, 64):
+        return np.dtype(f"f{kind.bit_width // 8}")
+    if pa.types.is_signed_integer(kind):
+        return np.dtype(f"i{kind.bit_width // 8}")
+    if pa.types.is_unsigned_integer(kind):
+        return np.dtype(f"u{kind.bit_width // 8}")
+    return None
+
+
+def _valid(array: pa.Array) -> np.ndarray:
+    bits = np.frombuffer(array.buffers()[0], dtype=np.uint8)
+    unpacked = np.unpackbits(bits, bitorder="little")[array.offset :][: len(array)]
+    valid: np.ndarray = unpacked == 1
+    return valid
+
+
+def numpy_array(values: pa.Array | pa.ChunkedArray, fill: float | None = None) -> np.ndarray:
+    """``values.to_numpy(zero_copy_only=False)``, read over the buffers where it can be.
+
+    Integers and floats without nulls are a read-only view of the Arrow buffer (as
+    ``to_numpy`` gives); floats with nulls are a copy with NaN in their place; booleans
+    without nulls a new ``bool`` array. ``fill`` replaces nulls first (as
+    ``pc.fill_null(values, fill)``). Every other type or null pattern goes to ``to_numpy``,
+    which gives the same values.
+    """
+    if isinstance(values, pa.ChunkedArray):
+        if values.num_chunks == 0:
+            empty: np.ndarray = values.to_numpy()
+            return empty
+        values = values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
+    n, start = len(values), values.offset
+    dtype = _primitive_dtype(values.type)
+    if dtype is not None and n == 0:
+        return np.empty(0, dtype=dtype)
+    if dtype is not None and (values.null_count == 0 or dtype.kind == "f" or fill is not None):
+        data = np.frombuffer(values.buffers()[1], dtype=dtype)[start : start + n]
+        if values.null_count == 0:
+            return data
+        out = data.copy()
+        out[~_valid(values)] = np.nan if fill is None else fill
+        return out
+    if pa.types.is_boolean(values.type) and values.null_count == 0:
+        bits = np.frombuffer(values.buffers()[1], dtype=np.uint8)
+        return np.unpackbits(bits, bitorder="little")[start : start + n].astype(bool)
+    if fill is not None:
+        values = pc.fill_null(values, fill)
+    converted: np.ndarray = values.to_numpy(zero_copy_only=False)
+    return converted
+
+
+def arrow_array(values: np.ndarray) -> pa.Array:
+    """``pa.array(values)`` for a one-dimensional NumPy array of numbers or flags.
+
+    Numbers share the array's memory (made contiguous first); booleans are packed into bits.
+    Other dtypes go to ``pa.array``.
+    """
+    data = np.ascontiguousarray(values)
+    if data.dtype == np.bool_:
+        packed = np.packbits(data, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), len(data), [None, pa.py_buffer(packed)])
+    if data.dtype.kind in "iuf" and data.dtype.byteorder in "=|" and data.ndim == 1:
+        kind = pa.from_numpy_dtype(data.dtype)
+        return pa.Array.from_buffers(kind, len(data), [None, pa.py_buffer(data)])
+    other: pa.Array = pa.array(data)
+    return other
