@@ -6,8 +6,58 @@ the ledger) and is checked, not ticked: a study's plan is frozen with a digest b
 is attached, a launch checklist's evidence items are looked up in the store, a model card
 records the digests of the evidence it was made from. This package holds the typed models and
 the pure logic; reading the store is the workflows' job, rendering the reports'.
+
+* studies: :class:`StudyPlan` (a study file, read by :func:`load_study_file`),
+  :class:`StudyRegistration` (what the ledger freezes), :func:`plan_sample_size` (the power
+  calculation), :func:`offline_deviations`, :func:`futility`, :func:`study_state`
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from assay.governance._study import (
+    STUDY_NAME,
+    SampleSize,
+    SampleSizePlan,
+    StoppingRule,
+    StudyPlan,
+    StudyRegistration,
+)
+from assay.governance._study_checks import (
+    STUDY_STATES,
+    Futility,
+    StudyDeviation,
+    StudyState,
+    futility,
+    offline_deviations,
+    overdue,
+    study_state,
+)
+from assay.governance._study_file import (
+    MAX_STUDY_BYTES,
+    MAX_STUDY_DEPTH,
+    load_study_file,
+    parse_study,
+)
+from assay.governance._study_power import plan_sample_size
+
+__all__ = [
+    "MAX_STUDY_BYTES",
+    "MAX_STUDY_DEPTH",
+    "STUDY_NAME",
+    "STUDY_STATES",
+    "Futility",
+    "SampleSize",
+    "SampleSizePlan",
+    "StoppingRule",
+    "StudyDeviation",
+    "StudyPlan",
+    "StudyRegistration",
+    "StudyState",
+    "futility",
+    "load_study_file",
+    "offline_deviations",
+    "overdue",
+    "parse_study",
+    "plan_sample_size",
+    "study_state",
+]
