@@ -38,13 +38,18 @@ class SampleSizePlan(BaseModel):
 
     model_config = _CONFIG
 
-    method: Literal["paired_t", "mcnemar"] = "paired_t"
+    method: Literal["paired_t", "mcnemar", "ab_mean", "ab_proportion"] = "paired_t"
     """``paired_t``: a mean of per-example scores (the paired t test's exact noncentral-t
-    power); ``mcnemar``: a paired 0/1 metric (McNemar's test, Connor 1987)."""
+    power); ``mcnemar``: a paired 0/1 metric (McNemar's test, Connor 1987); ``ab_mean`` and
+    ``ab_proportion``: an online A/B test's units per arm (:func:`assay.stats.ab_sample_size`)."""
     sd_of_differences: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     """``paired_t``: the expected standard deviation of the per-example differences."""
     discordance: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
     """``mcnemar``: the expected share of examples on which the two models disagree."""
+    sd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """``ab_mean``: the expected standard deviation of the metric per unit."""
+    baseline_rate: float | None = Field(default=None, gt=0, lt=1, allow_inf_nan=False)
+    """``ab_proportion``: the control arm's expected rate."""
     alpha: float = Field(default=0.05, gt=0, lt=1, allow_inf_nan=False)
     """Significance level of the planned test."""
     power: float = Field(default=0.8, gt=0, lt=1, allow_inf_nan=False)
@@ -60,6 +65,10 @@ class SampleSizePlan(BaseModel):
             raise ValueError("method paired_t needs sd_of_differences")
         if self.method == "mcnemar" and self.discordance is None:
             raise ValueError("method mcnemar needs discordance")
+        if self.method == "ab_mean" and self.sd is None:
+            raise ValueError("method ab_mean needs sd")
+        if self.method == "ab_proportion" and self.baseline_rate is None:
+            raise ValueError("method ab_proportion needs baseline_rate")
         return self
 
 
@@ -133,6 +142,12 @@ class StudyPlan(BaseModel):
     def _offline_or_online(self) -> StudyPlan:
         if bool(self.suites) == (self.experiment is not None):
             raise ValueError("a study names either suites (offline) or an experiment (online)")
+        online = self.sample_size.method.startswith("ab_")
+        if online != (self.experiment is not None):
+            raise ValueError(
+                "sample_size.method ab_mean or ab_proportion is for an online study (an "
+                "experiment); paired_t or mcnemar for an offline one (suites)"
+            )
         return self
 
     @property

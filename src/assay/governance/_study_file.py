@@ -89,7 +89,5 @@ def load_study_file(source: str | Path | bytes, *, name: str | None = None) -> S
             raw = path.read_bytes()
         except OSError as exc:
             raise ConfigError(f"{label}: cannot read the study file: {exc.strerror}") from None
-    document = parse_yaml(
-        raw, source=label, max_bytes=MAX_STUDY_BYTES, max_depth=MAX_STUDY_DEPTH
-    )
+    document = parse_yaml(raw, source=label, max_bytes=MAX_STUDY_BYTES, max_depth=MAX_STUDY_DEPTH)
     return parse_study(document.data, source=label, root=document.root)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from assay.errors import ConfigError
 from assay.governance._study import SampleSize, StudyPlan
 from assay.stats import (
+    ab_sample_size,
     mcnemar_power,
     mcnemar_sample_size,
     paired_t_power,
@@ -42,10 +45,10 @@ def plan_sample_size(plan: StudyPlan) -> SampleSize:
             f"{sides} alpha {s.alpha:g}, power {_pcts(s.power)}"
         )
         power = (
-            None
-            if s.n is None or s.n < 2
-            else paired_t_power(s.n, effect, sd, **common)  # type: ignore[arg-type]
+            None if s.n is None or s.n < 2 else paired_t_power(s.n, effect, sd, **common)  # type: ignore[arg-type]
         )
+    elif s.method in ("ab_mean", "ab_proportion"):
+        return _ab(plan)
     else:
         d = s.discordance
         assert d is not None  # checked by SampleSizePlan
@@ -61,8 +64,29 @@ def plan_sample_size(plan: StudyPlan) -> SampleSize:
             f"{sides} alpha {s.alpha:g}, power {_pcts(s.power)}"
         )
         power = (
-            None
-            if s.n is None
-            else mcnemar_power(s.n, base_only, cand_only, **common)  # type: ignore[arg-type]
+            None if s.n is None else mcnemar_power(s.n, base_only, cand_only, **common)  # type: ignore[arg-type]
         )
     return SampleSize(required=required, method=method, stated=s.n, power_at_stated=power)
+
+
+def _ab(plan: StudyPlan) -> SampleSize:
+    """Units per arm of an online study's A/B test (:func:`assay.stats.ab_sample_size`); the
+    stated n is units per arm too."""
+    s = plan.sample_size
+    kind: Literal["mean", "proportion"] = "mean" if s.method == "ab_mean" else "proportion"
+    design = ab_sample_size(
+        mde=plan.minimum_effect,
+        kind=kind,
+        sd=s.sd,
+        baseline=s.baseline_rate,
+        alpha=s.alpha,
+        power=s.power,
+        alternative="two-sided" if s.alternative == "two-sided" else "greater",
+    )
+    required = int(design.n_per_arm)
+    return SampleSize(
+        required=required,
+        method=f"{design.method} (units per arm)",
+        stated=s.n,
+        power_at_stated=None,
+    )

@@ -16,6 +16,8 @@ none is passed, and never print.
   :func:`load_profile`, :func:`profile_run`, :func:`register_monitor`, :func:`record_window`,
   :func:`monitor_status`, :func:`monitor_history`, :func:`write_monitor_report`,
   :func:`stored_profiles`
+* studies: :func:`register_study`, :func:`attach_to_study`, :func:`kill_study`,
+  :func:`load_study`, :func:`study_status`, :func:`list_studies`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
@@ -97,6 +99,14 @@ if TYPE_CHECKING:
     )
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._store import default_store
+    from assay.workflows._study import (
+        LoadedStudy,
+        attach_to_study,
+        kill_study,
+        load_study,
+        register_study,
+    )
+    from assay.workflows._study_status import StudyStatus, list_studies, study_status
 
 _EXPORTS = {
     "ExportedRun": "_export",
@@ -165,6 +175,14 @@ _EXPORTS = {
     "record_window": "_monitor_watch",
     "register_monitor": "_monitor_watch",
     "write_monitor_report": "_monitor_watch",
+    "LoadedStudy": "_study",
+    "attach_to_study": "_study",
+    "kill_study": "_study",
+    "load_study": "_study",
+    "register_study": "_study",
+    "StudyStatus": "_study_status",
+    "list_studies": "_study_status",
+    "study_status": "_study_status",
 }
 
 __all__ = [
@@ -174,13 +192,16 @@ __all__ = [
     "ExperimentReadout",
     "ExportedRun",
     "GateResult",
+    "LoadedStudy",
     "LoggedRun",
     "Reproduction",
     "StoredExperiment",
     "StoredProfile",
+    "StudyStatus",
     "TaggedRun",
     "approve",
     "as_adapter",
+    "attach_to_study",
     "capture_code_version",
     "capture_manifest",
     "compare_runs",
@@ -201,11 +222,14 @@ __all__ = [
     "get_suite",
     "import_log",
     "ingest",
+    "kill_study",
     "list_decisions",
     "list_experiments",
     "list_runs",
+    "list_studies",
     "list_suites",
     "load_profile",
+    "load_study",
     "log_run",
     "metrics_server",
     "monitor_drift",
@@ -222,6 +246,7 @@ __all__ = [
     "record_readout",
     "record_window",
     "register_monitor",
+    "register_study",
     "register_suite",
     "render_metrics",
     "reproduce",
@@ -230,6 +255,7 @@ __all__ = [
     "sample_summaries",
     "save_profile",
     "stored_profiles",
+    "study_status",
     "tag_run",
     "verify_ledger",
     "write_monitor_report",

@@ -1,0 +1,126 @@
+"""A decision on a study's runs: every deviation from the registered plan flagged in its
+verdict (and so in its memo), and the decision attached to the study.
+
+Each deviation becomes a reported ``deviation`` rule outcome (``fail``, not blocking, as an
+online experiment's deviations are) and the verdict's summary names them, so a reader of the
+verdict, the memo or the ledger sees them beside the evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from assay.core import Comparison, RuleOutcome, VerdictResult
+from assay.errors import ConfigError, SuiteMismatchError
+from assay.governance import StudyDeviation, offline_deviations
+from assay.storage import Store
+from assay.workflows._study import LoadedStudy, attach_to_study, load_study
+
+__all__ = ["StudyLink", "link_study"]
+
+
+def _study_of_run(run_id: str, st: Store) -> str | None:
+    """The newest study a run is attached to, or ``None``."""
+    for entry in reversed(st.decisions.entries(kind="study_event")):
+        if entry.payload.get("event") == "attach" and entry.payload.get("run") == run_id:
+            return entry.decision_id.removeprefix("study:")
+    return None
+
+
+def deviation_outcome(study: str, d: StudyDeviation) -> RuleOutcome:
+    """A study deviation as a reported (non-blocking, failed) rule outcome."""
+    return RuleOutcome(
+        rule=f"study_deviation_{d.kind}",
+        tier="quality",
+        kind="deviation",
+        metric="plan",
+        outcome="fail",
+        blocking=False,
+        reason=(
+            f"deviation from study {study!r}: {d.message} (planned: {d.planned}; "
+            f"actual: {d.actual})"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class StudyLink:
+    """A decision's study and the deviations the decision takes from its plan."""
+
+    study: LoadedStudy
+    """The study, as registered."""
+    deviations: list[StudyDeviation]
+    """Deviations of this decision from the plan."""
+
+    def flag(self, verdict: VerdictResult) -> VerdictResult:
+        """The verdict with one ``deviation`` outcome per deviation, its summary naming them."""
+        name = self.study.name
+        if not self.deviations:
+            summary = f"{verdict.summary} Study {name!r}: no deviation from the registered plan."
+            return verdict.model_copy(update={"summary": summary})
+        kinds = ", ".join(d.kind.replace("_", " ") for d in self.deviations)
+        many = len(self.deviations)
+        summary = (
+            f"{verdict.summary} Study {name!r}: {many} deviation{'s' if many > 1 else ''} "
+            f"from the registered plan ({kinds})."
+        )
+        rules = [*verdict.rules, *(deviation_outcome(name, d) for d in self.deviations)]
+        return verdict.model_copy(update={"summary": summary, "rules": rules})
+
+    def attach(self, comparison: Comparison, decision_id: str, st: Store) -> None:
+        """Attach the decision's runs (when not attached yet) and the decision."""
+        for run in (comparison.baseline_run, comparison.candidate_run):
+            attach_to_study(self.study.name, run=run, store=st)
+        attach_to_study(self.study.name, decision=decision_id, store=st)
+
+
+def link_study(
+    study: str | None,
+    comparison: Comparison,
+    verdict: VerdictResult,
+    policy: tuple[str, str],
+    st: Store,
+) -> StudyLink | None:
+    """The study a decision on ``comparison`` belongs to: ``study`` when named, else the study
+    its candidate run is attached to (``None`` when there is none), with the deviations.
+
+    A run of another suite version than the study registered is refused here, before anything
+    is recorded (:class:`~assay.errors.SuiteMismatchError`).
+    """
+    name = study if study is not None else _study_of_run(comparison.candidate_run, st)
+    if name is None:
+        return None
+    loaded = load_study(name, store=st)
+    reg, plan = loaded.registration, loaded.registration.plan
+    if plan.kind == "online":
+        raise ConfigError(
+            f"Study {name!r} is an online study: it is decided from its experiment's readout "
+            "(`assay ab`), not from two runs."
+        )
+    registered = set(reg.suite_digests.values())
+    if registered and comparison.suite_digest not in registered:
+        raise SuiteMismatchError(
+            f"The runs were evaluated on suite version {comparison.suite_digest[:12]}; study "
+            f"{name!r} is registered on another. Nothing was recorded."
+        )
+    runs = loaded.attached("run")
+    for run in (comparison.baseline_run, comparison.candidate_run):
+        if run not in runs:
+            runs.append(run)
+    looks = len(runs) - 1  # the first attached run is the baseline
+    overall = [
+        r
+        for r in comparison.results
+        if r.metric == plan.primary_metric and r.slice_attribute is None
+    ]
+    deviations = offline_deviations(
+        reg,
+        run_suites=[(comparison.candidate_run, comparison.suite_digest)],
+        n=overall[0].n if overall else 0,
+        looks=looks,
+        metrics=sorted({r.metric for r in verdict.rules if r.kind != "deviation"}),
+        policy=policy,
+        decided_on=datetime.now(UTC).date(),
+    )
+    return StudyLink(loaded, deviations)
