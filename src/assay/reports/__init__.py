@@ -40,7 +40,12 @@ from assay.reports._memo import render_memo
 from assay.reports._memo_plan import PLACEHOLDER
 from assay.reports._monitor import monitor_report_html
 from assay.reports._monitor_watch import monitor_watch_body, monitor_watch_report_html
-from assay.reports._roadmap import roadmap_body, roadmap_html, roadmap_markdown
+from assay.reports._roadmap import (
+    roadmap_body,
+    roadmap_html,
+    roadmap_markdown,
+    study_evidence_text,
+)
 from assay.reports._style import CSS as REPORT_CSS
 from assay.reports._svg import Scale, forest_svg, nice_ticks, tick_decimals
 from assay.reports._tables import (
@@ -81,6 +86,7 @@ __all__ = [
     "rules_table",
     "run_html_table",
     "runs_html_table",
+    "study_evidence_text",
     "tick_decimals",
     "verdict_html_table",
 ]

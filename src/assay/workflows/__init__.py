@@ -17,7 +17,8 @@ none is passed, and never print.
   :func:`monitor_status`, :func:`monitor_history`, :func:`write_monitor_report`,
   :func:`stored_profiles`
 * studies: :func:`register_study`, :func:`attach_to_study`, :func:`kill_study`,
-  :func:`load_study`, :func:`study_status`, :func:`list_studies`
+  :func:`load_study`, :func:`study_status`, :func:`list_studies`,
+  :func:`write_roadmap`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
@@ -106,6 +107,7 @@ if TYPE_CHECKING:
         load_study,
         register_study,
     )
+    from assay.workflows._study_roadmap import write_roadmap
     from assay.workflows._study_status import StudyStatus, list_studies, study_status
 
 _EXPORTS = {
@@ -183,6 +185,7 @@ _EXPORTS = {
     "StudyStatus": "_study_status",
     "list_studies": "_study_status",
     "study_status": "_study_status",
+    "write_roadmap": "_study_roadmap",
 }
 
 __all__ = [
@@ -260,6 +263,7 @@ __all__ = [
     "verify_ledger",
     "write_monitor_report",
     "write_reports",
+    "write_roadmap",
 ]
 
 

@@ -10,6 +10,7 @@ request records nothing.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from assay.errors import (
     NotFoundError,
     StorageError,
     SuiteMismatchError,
+    UnderpoweredWarning,
 )
 from assay.governance import (
     STUDY_NAME,
@@ -181,7 +183,8 @@ def register_study(
     store: Store | None = None,
 ) -> tuple[StudyRegistration, LedgerEntry]:
     """Check a study file (or plan), resolve what it names, compute its sample size, and
-    record its registration in the ledger: ``assay study register``.
+    record its registration in the ledger: ``assay study register``. A stated n below the
+    power calculation's is registered with an :class:`~assay.errors.UnderpoweredWarning`.
 
     A second registration of a name is refused (:class:`~assay.errors.ImmutableError`) unless
     ``supersede`` gives the reason for a new version, recorded as a ``supersede`` event.
@@ -211,6 +214,15 @@ def register_study(
         sample_size=plan_sample_size(plan),
         **_resolve(plan, folder, st),
     )
+    size = registration.sample_size
+    if size.underpowered:
+        power = "" if size.power_at_stated is None else f" (power {size.power_at_stated:.0%})"
+        warnings.warn(
+            f"study {plan.name!r} states n = {size.stated:,}{power}, below the {size.required:,} "
+            f"that {size.method} requires: it is underpowered for the effect that matters.",
+            UnderpoweredWarning,
+            stacklevel=2,
+        )
     entry = st.decisions.record("study", plan.subject, registration.payload())
     if previous is not None:
         st.decisions.record(

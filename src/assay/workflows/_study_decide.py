@@ -56,13 +56,15 @@ class StudyLink:
     def flag(self, verdict: VerdictResult) -> VerdictResult:
         """The verdict with one ``deviation`` outcome per deviation, its summary naming them."""
         name = self.study.name
+        lead = verdict.summary.rstrip()
+        lead += " " if lead.endswith(".") else ". "
         if not self.deviations:
-            summary = f"{verdict.summary} Study {name!r}: no deviation from the registered plan."
+            summary = f"{lead}Study {name!r}: no deviation from the registered plan."
             return verdict.model_copy(update={"summary": summary})
         kinds = ", ".join(d.kind.replace("_", " ") for d in self.deviations)
         many = len(self.deviations)
         summary = (
-            f"{verdict.summary} Study {name!r}: {many} deviation{'s' if many > 1 else ''} "
+            f"{lead}Study {name!r}: {many} deviation{'s' if many > 1 else ''} "
             f"from the registered plan ({kinds})."
         )
         rules = [*verdict.rules, *(deviation_outcome(name, d) for d in self.deviations)]
