@@ -20,7 +20,16 @@ from assay.datasets import ADULT_FEATURES, load_adult
 
 TEST_ROWS = 1200
 TRAIN_ROWS = 3000
-CATEGORICAL = ["workclass", "education", "marital_status", "occupation", "relationship", "race", "sex", "native_country"]
+CATEGORICAL = [
+    "workclass",
+    "education",
+    "marital_status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "native_country",
+]
 
 
 @cache

@@ -20,11 +20,14 @@ from assay.workflows._study import LoadedStudy, attach_to_study, load_study
 __all__ = ["StudyLink", "link_study"]
 
 
-def _study_of_run(run_id: str, st: Store) -> str | None:
-    """The newest study a run is attached to, or ``None``."""
-    for entry in reversed(st.decisions.entries(kind="study_event")):
-        if entry.payload.get("event") == "attach" and entry.payload.get("run") == run_id:
-            return entry.decision_id.removeprefix("study:")
+def _study_of_runs(comparison: Comparison, st: Store) -> str | None:
+    """The study the candidate run is attached to, else the baseline run's (the newest
+    attachment), or ``None``."""
+    events = st.decisions.entries(kind="study_event")
+    for run_id in (comparison.candidate_run, comparison.baseline_run):
+        for entry in reversed(events):
+            if entry.payload.get("event") == "attach" and entry.payload.get("run") == run_id:
+                return entry.decision_id.removeprefix("study:")
     return None
 
 
@@ -85,12 +88,12 @@ def link_study(
     st: Store,
 ) -> StudyLink | None:
     """The study a decision on ``comparison`` belongs to: ``study`` when named, else the study
-    its candidate run is attached to (``None`` when there is none), with the deviations.
+    its candidate (else its baseline) run is attached to (``None`` when there is none), with the deviations.
 
     A run of another suite version than the study registered is refused here, before anything
     is recorded (:class:`~assay.errors.SuiteMismatchError`).
     """
-    name = study if study is not None else _study_of_run(comparison.candidate_run, st)
+    name = study if study is not None else _study_of_runs(comparison, st)
     if name is None:
         return None
     loaded = load_study(name, store=st)

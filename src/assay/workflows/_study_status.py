@@ -94,20 +94,28 @@ class StudyStatus:
 
 
 def _paired_scores(st: Store, base: str, cand: str, metric: str) -> tuple[Any, Any]:
-    """Per-example scores of both runs on ``metric`` (means over samples, errors dropped),
-    paired by example id in the baseline's record order."""
-    import pyarrow.compute as pc
+    """Per-example scores of both runs on ``metric`` (means over samples, errored records
+    left out), paired by example id in the order of the baseline's records (the evaluation
+    order)."""
 
-    def scores(run_id: str) -> dict[str, float]:
+    def scores(run_id: str) -> tuple[Any, Any]:
         table = st.runs.records(run_id, columns=["example_id", metric])
-        grouped = table.group_by("example_id", use_threads=False).aggregate([(metric, "mean")])
-        ids = grouped.column("example_id").to_pylist()
-        values = pc.fill_null(grouped.column(f"{metric}_mean"), float("nan")).to_pylist()
-        return {str(i): float(v) for i, v in zip(ids, values, strict=True) if v == v}
+        ids = np.asarray(table.column("example_id").to_pylist(), dtype=object)
+        values = np.asarray(table.column(metric).to_numpy(zero_copy_only=False), dtype=float)
+        keep = ~np.isnan(values)
+        ids, values = ids[keep], values[keep]
+        unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        means = np.bincount(inverse, weights=values) / np.bincount(inverse)
+        order = np.argsort(first, kind="stable")
+        return unique[order], means[order]
 
-    b, c = scores(base), scores(cand)
-    shared = [i for i in b if i in c]
-    return np.array([b[i] for i in shared]), np.array([c[i] for i in shared])
+    base_ids, base_values = scores(base)
+    cand_ids, cand_values = scores(cand)
+    position = {key: i for i, key in enumerate(cand_ids)}
+    pairs = [(b, position[k]) for b, k in zip(base_values, base_ids, strict=True) if k in position]
+    if not pairs:
+        return np.empty(0), np.empty(0)
+    return np.array([b for b, _ in pairs]), cand_values[[i for _, i in pairs]]
 
 
 def _offline(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
