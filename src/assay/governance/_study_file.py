@@ -66,7 +66,9 @@ def parse_study(data: Any, *, source: str, root: yaml.Node | None = None) -> Stu
     try:
         return StudyPlan.model_validate(dict(data))
     except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
+        # an unknown key first: a misspelt key is why the right one is "missing"
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
         path = tuple(p for p in first["loc"] if isinstance(p, str | int))
         # a model-level check (offline or online) points at the study as a whole
         where = _mark(root, path)
