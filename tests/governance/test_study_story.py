@@ -138,6 +138,7 @@ def test_a_decision_on_the_study_flags_its_deviations(study_store: Store, tmp_pa
     status = study_status(name, store=study_store)
     assert status.state == "decided" and status.decisions == [rec.decision.decision_id]
     assert status.runs == [baseline, candidate] and status.outcome == rec.verdict.verdict.value
+    assert {d.kind for d in status.deviations} == {"policy", "sample_size"}
     events = [e.payload for e in load_study(name, store=study_store).events]
     assert {"event": "attach", "decision": rec.decision.decision_id} in events
 

@@ -9,6 +9,7 @@ confidence sequence of the per-example improvement on the primary metric
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -160,9 +161,29 @@ def _offline(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
                     confidence=plan.stopping_rule.confidence,
                 ).to_dict()
     found["deviations"] = offline_deviations(
-        reg, run_suites=[(i.run_id, i.suite_digest) for i in infos], n=n, looks=looks
+        reg,
+        run_suites=[(i.run_id, i.suite_digest) for i in infos],
+        n=n,
+        looks=looks,
+        **_decided(study, st),
     )
     return found
+
+
+def _decided(study: LoadedStudy, st: Store) -> dict[str, Any]:
+    """What the newest attached decision did: its policy, the metrics its verdict judged, its
+    day (nothing before a decision)."""
+    attached = study.attached("decision")
+    if not attached:
+        return {}
+    decision = st.decisions.get(attached[-1])
+    verdict = json.loads(st.artifacts.get(decision.artifacts["verdict"]))
+    rules = verdict.get("rules", [])
+    return {
+        "policy": (decision.policy, decision.policy_digest),
+        "metrics": sorted({str(r["metric"]) for r in rules if r.get("kind") != "deviation"}),
+        "decided_on": decision.created_at.date(),
+    }
 
 
 def _online(study: LoadedStudy, st: Store) -> dict[str, Any]:
