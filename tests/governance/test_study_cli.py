@@ -63,13 +63,17 @@ def test_gate_record_with_a_study_flags_and_attaches(home, tmp_path, capsys):
     argv = ["gate", baseline, candidate, "--record", "--study", "adult-retrain", "-o", str(out)]
     assert main([*argv, "--json"]) == 1  # BLOCK
     verdict = json.loads(capsys.readouterr().out)["verdict"]
-    (deviation,) = [r for r in verdict["rules"] if r["kind"] == "deviation"]
-    assert deviation["rule"] == "study_deviation_deadline" and not deviation["blocking"]
+    deviations = [r for r in verdict["rules"] if r["kind"] == "deviation"]
+    assert [r["rule"] for r in deviations] == [
+        "study_deviation_sample_size",  # 1,200 of the 6,277 the power calculation requires
+        "study_deviation_deadline",
+    ]
+    assert not any(r["blocking"] for r in deviations)
     assert "after the registered deadline 2020-01-01" in (out / "memo.md").read_text()
     assert main(["study", "status", "adult-retrain", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["state"] == "decided" and status["runs"] == [baseline, candidate]
-    assert [d["kind"] for d in status["deviations"]] == ["deadline"]
+    assert [d["kind"] for d in status["deviations"]] == ["sample_size", "deadline"]
 
 
 def test_refused_requests_exit_with_their_codes_and_record_nothing(home, tmp_path, capsys):
