@@ -9,24 +9,20 @@ confidence sequence of the per-example improvement on the primary metric
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import numpy as np
-
 from assay.governance import (
     StudyDeviation,
     StudyState,
-    futility,
-    offline_deviations,
     overdue,
     study_state,
 )
 from assay.storage import Store
 from assay.workflows._store import resolve_store
 from assay.workflows._study import LoadedStudy, load_study
+from assay.workflows._study_evidence import offline_evidence, online_evidence
 
 __all__ = ["StudyStatus", "list_studies", "study_status"]
 
@@ -94,124 +90,6 @@ class StudyStatus:
         return out
 
 
-def _paired_scores(st: Store, base: str, cand: str, metric: str) -> tuple[Any, Any]:
-    """Per-example scores of both runs on ``metric`` (means over samples, errored records
-    left out), paired by example id in the order of the baseline's records (the evaluation
-    order)."""
-
-    def scores(run_id: str) -> tuple[Any, Any]:
-        table = st.runs.records(run_id, columns=["example_id", metric])
-        ids = np.asarray(table.column("example_id").to_pylist(), dtype=object)
-        values = np.asarray(table.column(metric).to_numpy(zero_copy_only=False), dtype=float)
-        keep = ~np.isnan(values)
-        ids, values = ids[keep], values[keep]
-        unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-        means = np.bincount(inverse, weights=values) / np.bincount(inverse)
-        order = np.argsort(first, kind="stable")
-        return unique[order], means[order]
-
-    base_ids, base_values = scores(base)
-    cand_ids, cand_values = scores(cand)
-    position = {key: i for i, key in enumerate(cand_ids)}
-    pairs = [(b, position[k]) for b, k in zip(base_values, base_ids, strict=True) if k in position]
-    if not pairs:
-        return np.empty(0), np.empty(0)
-    return np.array([b for b, _ in pairs]), cand_values[[i for _, i in pairs]]
-
-
-def _offline(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
-    from assay.workflows._decide import compare_runs
-
-    reg, plan = study.registration, study.registration.plan
-    runs = study.attached("run")
-    infos = [st.runs.get(r) for r in runs]
-    found: dict[str, Any] = {"evidence": None, "futility": None}
-    looks = max(len(runs) - 1, 0)
-    n = None
-    if len(runs) >= 2:
-        comparison = compare_runs(
-            runs[0], runs[-1], confidence=plan.stopping_rule.confidence, rng=rng, store=st
-        )
-        overall = [
-            r
-            for r in comparison.results
-            if r.metric == plan.primary_metric and r.slice_attribute is None
-        ]
-        if overall:
-            r = overall[0]
-            n = r.n
-            found["evidence"] = {
-                "baseline_run": runs[0],
-                "candidate_run": runs[-1],
-                "metric": r.metric,
-                "difference": r.difference.estimate,
-                "low": r.difference.low,
-                "high": r.difference.high,
-                "confidence": r.difference.confidence,
-                "method": f"{r.difference.method}; test: {r.test}",
-                "n": r.n,
-            }
-            base, cand = _paired_scores(st, runs[0], runs[-1], plan.primary_metric)
-            if base.size:
-                found["futility"] = futility(
-                    base,
-                    cand,
-                    minimum_effect=plan.minimum_effect,
-                    goal=plan.goal,
-                    confidence=plan.stopping_rule.confidence,
-                ).to_dict()
-    found["deviations"] = offline_deviations(
-        reg,
-        run_suites=[(i.run_id, i.suite_digest) for i in infos],
-        n=n,
-        looks=looks,
-        **_decided(study, st),
-    )
-    return found
-
-
-def _decided(study: LoadedStudy, st: Store) -> dict[str, Any]:
-    """What the newest attached decision did: its policy, the metrics its verdict judged, its
-    day (nothing before a decision)."""
-    attached = study.attached("decision")
-    if not attached:
-        return {}
-    decision = st.decisions.get(attached[-1])
-    verdict = json.loads(st.artifacts.get(decision.artifacts["verdict"]))
-    rules = verdict.get("rules", [])
-    return {
-        "policy": (decision.policy, decision.policy_digest),
-        "metrics": sorted({str(r["metric"]) for r in rules if r.get("kind") != "deviation"}),
-        "decided_on": decision.created_at.date(),
-    }
-
-
-def _online(study: LoadedStudy, st: Store) -> dict[str, Any]:
-    """An online study's evidence: its experiment's newest stored readout."""
-    from assay.workflows._experiments_store import experiment_history
-
-    plan = study.registration.experiment_plan or {}
-    history = experiment_history(str(plan.get("name")), store=st)
-    if not history:
-        return {"evidence": None, "futility": None, "deviations": []}
-    last = history[-1]
-    arms = last.get("arms") or [{}]
-    return {
-        "evidence": {
-            "metric": last.get("metric"),
-            "difference": arms[0].get("lift"),
-            "low": arms[0].get("low"),
-            "high": arms[0].get("high"),
-            "confidence": arms[0].get("confidence"),
-            "method": last.get("method"),
-            "n": min(last.get("n_by_arm", {0: 0}).values()),
-            "readouts": len(history),
-        },
-        "futility": None,
-        "deviations": [],
-    }
-
-
 def _outcome(state: StudyState, study: LoadedStudy, st: Store, found: dict[str, Any]) -> str:
     if state == "killed":
         reason = next(
@@ -227,7 +105,9 @@ def _outcome(state: StudyState, study: LoadedStudy, st: Store, found: dict[str, 
 def _status(study: LoadedStudy, st: Store, *, rng: int, today: date) -> StudyStatus:
     reg, plan = study.registration, study.registration.plan
     state = study_state([e.payload for e in study.events])
-    found = _offline(study, st, rng) if plan.kind == "offline" else _online(study, st)
+    found = (
+        offline_evidence(study, st, rng) if plan.kind == "offline" else online_evidence(study, st)
+    )
     size = reg.sample_size
     return StudyStatus(
         name=plan.name,
