@@ -59,3 +59,20 @@ def test_swapping_the_runs_flips_the_estimate_and_lower_is_better_mirrors(seed: 
     mirrored = futility(1 - base, 1 - cand, minimum_effect=0.01, goal="lower")
     assert mirrored.estimate == pytest.approx(forward.estimate)
     assert (mirrored.low, mirrored.high) == pytest.approx((forward.low, forward.high))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"minimum_effect": 0.0}, "'minimum_effect' parameter of futility must be a number > 0"),
+        ({"minimum_effect": 0.01, "goal": "up"}, "'goal' parameter of futility"),
+        ({"minimum_effect": 0.01, "confidence": 1.5}, "'confidence' parameter of futility"),
+    ],
+)
+def test_bad_arguments_are_parameter_errors(kwargs: dict[str, object], match: str):
+    from assay.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=match):
+        futility([1.0, 0.0], [1.0, 1.0], **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="paired with the baseline"):
+        futility([1.0, 0.0], [1.0], minimum_effect=0.01)

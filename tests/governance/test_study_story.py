@@ -112,6 +112,16 @@ def test_futility_stop_on_a_clearly_worse_candidate(study_store: Store, tmp_path
     kill_study(name, reason="futility: the upper bound is below 1 point", store=study_store)
     (killed,) = list_studies(state="killed", store=study_store)
     assert killed.outcome.startswith("killed: futility")
+    before = _ledger_size(study_store)
+    with pytest.raises(ImmutableError, match="was killed"):
+        decide(baseline, candidate, study=name, output=tmp_path / "o", store=study_store)
+    with pytest.raises(ImmutableError, match="was killed"):
+        attach_to_study(name, run=candidate, store=study_store)
+    assert _ledger_size(study_store) == before
+    # decided without naming it, the runs' killed study is left alone
+    rec = decide(baseline, candidate, output=tmp_path / "o", store=study_store)
+    assert "Study" not in rec.verdict.summary
+    assert load_study(name, store=study_store).attached("decision") == []
 
 
 def test_a_decision_on_the_study_flags_its_deviations(study_store: Store, tmp_path: Path):

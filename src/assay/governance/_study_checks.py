@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from assay._util import check_choice, check_number, check_probability
+from assay.errors import ParameterError
 from assay.governance._study import StudyRegistration
 from assay.stats.sequential import (
     paired_empirical_bernstein_confidence_sequence,
@@ -200,8 +202,15 @@ def futility(
     sequence: the predictable plug-in empirical-Bernstein sequence when every score is in
     [0, 1] (valid at every n), else the normal mixture with estimated σ (asymptotically valid;
     tuned for the number of pairs seen)."""
+    effect = check_number(minimum_effect, "minimum_effect", "futility", low=0.0, low_open=True)
+    check_choice(goal, "goal", "futility", ("higher", "lower"))
+    check_probability(confidence, "confidence", "futility")
     base = np.asarray(baseline, dtype=np.float64)
     cand = np.asarray(candidate, dtype=np.float64)
+    if base.ndim != 1 or base.shape != cand.shape or base.size == 0:
+        raise ParameterError(
+            "candidate", "futility", f"{base.size} scores paired with the baseline's", cand.size
+        )
     unit = bool(np.all((base >= 0) & (base <= 1) & (cand >= 0) & (cand <= 1)))
     bounds = (0.0, 1.0)
     if goal == "lower":  # improvement is a decrease: flip both so that higher is better
@@ -217,9 +226,9 @@ def futility(
         )
     final = cs.final
     outcome: Literal["stop", "effect shown", "continue"] = "continue"
-    if final.high < minimum_effect:
+    if final.high < effect:
         outcome = "stop"
-    elif final.low >= minimum_effect:
+    elif final.low >= effect:
         outcome = "effect shown"
     return Futility(
         outcome=outcome,
@@ -229,7 +238,7 @@ def futility(
         n=int(base.size),
         confidence=cs.confidence,
         method=cs.method,
-        minimum_effect=minimum_effect,
+        minimum_effect=effect,
     )
 
 

@@ -198,7 +198,8 @@ def register_study(
     if supersede is not None and not supersede.strip():
         raise ConfigError("A superseding registration needs its reason (--supersede TEXT).")
     earlier = st.decisions.entries(kind="study", subject=plan.subject)
-    previous = load_study(plan.name, store=st, strict=False) if earlier else None
+    # a new version of a registration that no longer verifies is refused: it would hide it
+    previous = load_study(plan.name, store=st, strict=supersede is not None) if earlier else None
     if previous is not None and supersede is None:
         raise ImmutableError(
             f"Study {plan.name!r} is already registered (version "

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from assay.core import Comparison, RuleOutcome, VerdictResult
-from assay.errors import ConfigError, SuiteMismatchError
+from assay.errors import ConfigError, ImmutableError, SuiteMismatchError
 from assay.governance import StudyDeviation, offline_deviations
 from assay.storage import Store
 from assay.workflows._study import LoadedStudy, attach_to_study, load_study
@@ -91,12 +91,18 @@ def link_study(
     its candidate (else its baseline) run is attached to (``None`` when there is none), with the deviations.
 
     A run of another suite version than the study registered is refused here, before anything
-    is recorded (:class:`~assay.errors.SuiteMismatchError`).
+    is recorded (:class:`~assay.errors.SuiteMismatchError`), and so is a named study that was
+    killed (:class:`~assay.errors.ImmutableError`); a killed study found through the runs is
+    left out.
     """
     name = study if study is not None else _study_of_runs(comparison, st)
     if name is None:
         return None
     loaded = load_study(name, store=st)
+    if any(e.payload.get("event") == "kill" for e in loaded.events):
+        if study is None:  # the runs' study is over: the decision is not part of it
+            return None
+        raise ImmutableError(f"Study {name!r} was killed; a decision cannot be attached to it.")
     reg, plan = loaded.registration, loaded.registration.plan
     if plan.kind == "online":
         raise ConfigError(
