@@ -117,6 +117,15 @@ def kill_command(
     console.print(f"study {safe(name)} killed (ledger entry {entry.sequence})")
 
 
+def _difference(evidence: dict[str, Any] | None) -> str:
+    """``-0.0608 [-0.0776, -0.0445]``: the difference on the primary metric with its interval."""
+    if not evidence or evidence.get("difference") is None:
+        return "-"
+    low, high = evidence.get("low"), evidence.get("high")
+    bounds = "" if low is None or high is None else f" [{low:+.3g}, {high:+.3g}]"
+    return f"{evidence['difference']:+.3g}{bounds}"
+
+
 def _print_status(s: StudyStatus) -> None:
     from assay.reports import study_evidence_text
 
@@ -190,11 +199,9 @@ def studies_command(
         return
     table = new_table(
         "Research roadmap",
-        ["study", "state", "owner", "deadline", "evidence", "outcome", "deviations"],
-        numbers=["deviations"],
+        ["study", "state", "owner", "deadline", "difference", "n / planned", "outcome", "dev."],
+        numbers=["difference", "n / planned", "dev."],
     )
-    from assay.reports import study_evidence_text
-
     for s in found:
         deadline = f"{s.deadline}" + (" OVERDUE" if s.overdue else "")
         name = safe(s.name) + (" (registration does not verify)" if s.problems else "")
@@ -203,11 +210,16 @@ def studies_command(
             s.state,
             safe(s.owner),
             deadline,
-            safe(study_evidence_text(s.to_dict())),
+            _difference(s.evidence),
+            f"{s.evidence['n']:,} / {s.sample_size['planned']:,}" if s.evidence else "-",
             safe(s.outcome),
             str(len(s.deviations)),
         )
     console.print(table)
+    console.print(
+        "difference: candidate minus baseline on the primary metric, with its interval "
+        "(`assay study status NAME` names the method); dev.: deviations from the plan"
+    )
     for path in (html, markdown):
         if path is not None:
             console.print(f"roadmap: {safe(path)}")
