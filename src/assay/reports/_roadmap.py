@@ -80,7 +80,7 @@ def roadmap_body(studies: Sequence[Mapping[str, Any]]) -> str:
             f'<td><span class="{_STATE_CLASS.get(state, "")}">{e(state)}</span></td>'
             f"<td>{e(s.get('owner'))}</td>"
             f"<td>{deadline}</td>"
-            f"<td>{e(s.get('primary_metric'))} ≥ {e(_num(s.get('minimum_effect')))}</td>"
+            f"<td>{e(s.get('primary_metric'))} ({e(_num(s.get('minimum_effect')))})</td>"
             f"<td>{e(study_evidence_text(s))}</td>"
             f"<td>{e(_outcome_text(s))}</td>"
             f"<td>{len(s.get('deviations') or [])}</td>"
@@ -93,7 +93,7 @@ def roadmap_body(studies: Sequence[Mapping[str, Any]]) -> str:
             "state",
             "owner",
             "deadline",
-            "primary metric ≥ effect",
+            "primary metric (effect that matters)",
             "evidence so far",
             "outcome",
             "deviations",
@@ -120,7 +120,8 @@ def roadmap_html(studies: Sequence[Mapping[str, Any]], *, title: str = "Research
     return visible_document(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{e(title)}</title><style>{CSS}</style></head><body>"
-        f"<h1>{e(title)}</h1><p>{len(studies)} studies: {e(summary)}; {overdue} overdue.</p>"
+        f"<h1>{e(title)}</h1><p>{len(studies)} {'study' if len(studies) == 1 else 'studies'}: "
+        f"{e(summary)}; {overdue} overdue.</p>"
         f"{roadmap_body(studies)}"
         "<p>Evidence: the first attached run is the baseline, the newest the candidate, compared "
         "pair by pair on the primary metric. Outcome <b>stop</b>: even the upper bound of the "
