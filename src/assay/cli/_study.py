@@ -10,6 +10,7 @@ import typer
 
 import assay
 from assay.cli._inputs import readable_file
+from assay.cli._numbers import plural
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, safe
 
@@ -146,7 +147,7 @@ def _print_status(s: StudyStatus) -> None:
         console.print(f"futility: {safe(s.futility['message'])}")
     console.print(f"outcome: [bold]{safe(s.outcome)}[/]")
     if s.deviations:
-        console.print(f"[bold yellow]{len(s.deviations)} deviation(s) from the plan:[/]")
+        console.print(f"[bold yellow]{plural(len(s.deviations), 'deviation')} from the plan:[/]")
         for d in s.deviations:
             console.print(f"  - {safe(d.message)}")
     else:

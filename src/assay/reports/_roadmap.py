@@ -63,27 +63,27 @@ def roadmap_body(studies: Sequence[Mapping[str, Any]]) -> str:
     if not studies:
         return '<p class="note">No study is registered. See <code>assay study register</code>.</p>'
     rows = []
-    for s in studies:
-        state = str(s.get("state"))
-        problems = s.get("problems") or []
+    for study in studies:
+        state = str(study.get("state"))
+        problems = study.get("problems") or []
         flag = (
             f' <span class="o-fail">registration does not verify: {e("; ".join(problems))}</span>'
             if problems
             else ""
         )
-        deadline = e(_deadline_text(s))
-        if s.get("overdue"):
+        deadline = e(_deadline_text(study))
+        if study.get("overdue"):
             deadline = f'<span class="o-fail">{deadline}</span>'
         rows.append(
             "<tr>"
-            f"<td>{e(s.get('name'))}{flag}</td>"
+            f"<td>{e(study.get('name'))}{flag}</td>"
             f'<td><span class="{_STATE_CLASS.get(state, "")}">{e(state)}</span></td>'
-            f"<td>{e(s.get('owner'))}</td>"
+            f"<td>{e(study.get('owner'))}</td>"
             f"<td>{deadline}</td>"
-            f"<td>{e(s.get('primary_metric'))} ({e(_num(s.get('minimum_effect')))})</td>"
-            f"<td>{e(study_evidence_text(s))}</td>"
-            f"<td>{e(_outcome_text(s))}</td>"
-            f"<td>{len(s.get('deviations') or [])}</td>"
+            f"<td>{e(study.get('primary_metric'))} ({e(_num(study.get('minimum_effect')))})</td>"
+            f"<td>{e(study_evidence_text(study))}</td>"
+            f"<td>{e(_outcome_text(study))}</td>"
+            f"<td>{len(study.get('deviations') or [])}</td>"
             "</tr>"
         )
     head = "".join(
@@ -103,20 +103,24 @@ def roadmap_body(studies: Sequence[Mapping[str, Any]]) -> str:
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     ]
-    for s in studies:
-        deviations = s.get("deviations") or []
+    for study in studies:
+        deviations = study.get("deviations") or []
         if deviations:
             items = "".join(f"<li>{e(d.get('message'))}</li>" for d in deviations)
-            parts.append(f"<h3>{e(s.get('name'))}: deviations from the plan</h3><ul>{items}</ul>")
+            parts.append(
+                f"<h3>{e(study.get('name'))}: deviations from the plan</h3><ul>{items}</ul>"
+            )
     return "".join(parts)
 
 
 def roadmap_html(studies: Sequence[Mapping[str, Any]], *, title: str = "Research roadmap") -> str:
     """The whole roadmap as one self-contained HTML document (no scripts, no external
     resources)."""
-    counts = {state: sum(1 for s in studies if s.get("state") == state) for state in _STATE_CLASS}
+    counts = {
+        state: sum(1 for study in studies if study.get("state") == state) for state in _STATE_CLASS
+    }
     summary = ", ".join(f"{n} {state}" for state, n in counts.items())
-    overdue = sum(1 for s in studies if s.get("overdue"))
+    overdue = sum(1 for study in studies if study.get("overdue"))
     return visible_document(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{e(title)}</title><style>{CSS}</style></head><body>"
@@ -142,13 +146,13 @@ def roadmap_markdown(studies: Sequence[Mapping[str, Any]]) -> str:
         "| study | state | owner | deadline | evidence so far | outcome | deviations |",
         "|---|---|---|---|---|---|---|",
     ]
-    for s in studies:
+    for study in studies:
         lines.append(
-            f"| {_md(s.get('name'))} | {_md(s.get('state'))} | {_md(s.get('owner'))} | "
-            f"{_md(_deadline_text(s))} | {_md(study_evidence_text(s))} | "
-            f"{_md(_outcome_text(s))} | {len(s.get('deviations') or [])} |"
+            f"| {_md(study.get('name'))} | {_md(study.get('state'))} | {_md(study.get('owner'))} | "
+            f"{_md(_deadline_text(study))} | {_md(study_evidence_text(study))} | "
+            f"{_md(_outcome_text(study))} | {len(study.get('deviations') or [])} |"
         )
-    for s in studies:
-        for d in s.get("deviations") or []:
-            lines.append(f"- {_md(s.get('name'))}: {_md(d.get('message'))}")
+    for study in studies:
+        for d in study.get("deviations") or []:
+            lines.append(f"- {_md(study.get('name'))}: {_md(d.get('message'))}")
     return "\n".join(lines) + "\n"

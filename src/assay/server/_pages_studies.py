@@ -36,27 +36,29 @@ def _state(state: str) -> str:
     return f'<span class="{_STATE.get(state, "o-fail")}">{e(state)}</span>'
 
 
-def _outcome(s: dict[str, Any]) -> str:
-    outcome = str(s["outcome"])
+def _outcome(study: dict[str, Any]) -> str:
+    outcome = str(study["outcome"])
     if outcome in ("SHIP", "BLOCK", "INCONCLUSIVE"):
         return verdict_badge(outcome)
     cls = "o-fail" if outcome == "stop" or outcome.startswith("killed") else ""
     return f'<span class="{cls}">{e(outcome)}</span>'
 
 
-def _row(s: dict[str, Any]) -> list[str]:
-    name = f'<a href="/studies/{e(quote(s["name"], safe=""))}">{e(s["name"])}</a>'
-    if s["problems"]:
+def _row(study: dict[str, Any]) -> list[str]:
+    name = f'<a href="/studies/{e(quote(study["name"], safe=""))}">{e(study["name"])}</a>'
+    if study["problems"]:
         name += ' <span class="o-fail">registration does not verify</span>'
-    deadline = e(s["deadline"]) + (' <span class="o-fail">overdue</span>' if s["overdue"] else "")
+    deadline = e(study["deadline"]) + (
+        ' <span class="o-fail">overdue</span>' if study["overdue"] else ""
+    )
     return [
         name,
-        _state(s["state"]),
-        e(s["owner"]),
+        _state(study["state"]),
+        e(study["owner"]),
         deadline,
-        e(study_evidence_text(s)),
-        _outcome(s),
-        f"{len(s['deviations']):,}",
+        e(study_evidence_text(study)),
+        _outcome(study),
+        f"{len(study['deviations']):,}",
     ]
 
 
@@ -68,9 +70,9 @@ def studies_page(
     """The research roadmap: every study by deadline."""
     from assay.workflows import list_studies
 
-    found = [s.to_dict() for s in list_studies(store=app_state(request).store)]
+    found = [study.to_dict() for study in list_studies(store=app_state(request).store)]
     headers = ["Study", "State", "Owner", "Deadline", "Evidence so far", "Outcome", "Deviations"]
-    body = table(headers, [_row(s) for s in found], numeric=[6]) if found else STUDIES_EMPTY
+    body = table(headers, [_row(study) for study in found], numeric=[6]) if found else STUDIES_EMPTY
     return page("Studies", body, identity=identity)
 
 
@@ -82,21 +84,21 @@ def study_page(
     """One study: its plan as registered, evidence so far, futility and every deviation."""
     from assay.workflows import study_status
 
-    s = study_status(name, store=app_state(request).store).to_dict()
-    size = s["sample_size"]
-    futility = s["futility"]
-    deviations = "".join(f"<li>{e(d['message'])}</li>" for d in s["deviations"])
+    study = study_status(name, store=app_state(request).store).to_dict()
+    size = study["sample_size"]
+    futility = study["futility"]
+    deviations = "".join(f"<li>{e(d['message'])}</li>" for d in study["deviations"])
     facts = [
-        ["State", _state(s["state"])],
-        ["Owner", e(s["owner"])],
-        ["Deadline", _row(s)[3]],
-        ["Hypothesis", e(s["hypothesis"])],
+        ["State", _state(study["state"])],
+        ["Owner", e(study["owner"])],
+        ["Deadline", _row(study)[3]],
+        ["Hypothesis", e(study["hypothesis"])],
         [
             "Primary metric",
-            f"<code>{e(s['primary_metric'])}</code>, effect that matters "
-            f"{e(format(s['minimum_effect'], 'g'))}",
+            f"<code>{e(study['primary_metric'])}</code>, effect that matters "
+            f"{e(format(study['minimum_effect'], 'g'))}",
         ],
-        ["Decision rule", f"policy {e(s['policy'])}"],
+        ["Decision rule", f"policy {e(study['policy'])}"],
         [
             "Planned n",
             f"{size['planned']:,} ({e(size['method'])})"
@@ -104,14 +106,14 @@ def study_page(
         ],
         [
             "Registration",
-            f'version {s["version"]}, digest <span class="id">{e(s["digest"])}</span>',
+            f'version {study["version"]}, digest <span class="id">{e(study["digest"])}</span>',
         ],
     ]
     body = (
         table(["", ""], facts) + '<section id="evidence"><h2>Evidence so far</h2>'
-        f"<p>{e(study_evidence_text(s))}</p>"
+        f"<p>{e(study_evidence_text(study))}</p>"
         + (f'<p id="futility">{e(futility["message"])}</p>' if futility else "")
-        + f"<p>Outcome: {_outcome(s)}</p></section>"
+        + f"<p>Outcome: {_outcome(study)}</p></section>"
         '<section id="deviations"><h2>Deviations from the plan</h2>'
         + (f"<ul>{deviations}</ul>" if deviations else '<p class="empty">None.</p>')
         + "</section>"
