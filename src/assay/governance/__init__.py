@@ -9,7 +9,8 @@ the pure logic; reading the store is the workflows' job, rendering the reports'.
 
 * studies: :class:`StudyPlan` (a study file, read by :func:`load_study_file`),
   :class:`StudyRegistration` (what the ledger freezes), :func:`plan_sample_size` (the power
-  calculation), :func:`offline_deviations`, :func:`futility`, :func:`study_state`
+  calculation), :func:`offline_deviations`, :func:`futility`, :func:`study_state`, :func:`flag_verdict` (a decision's
+  verdict with the study's deviations)
 """
 
 from __future__ import annotations
@@ -39,10 +40,17 @@ from assay.governance._study_file import (
     parse_study,
 )
 from assay.governance._study_power import plan_sample_size
+from assay.governance._study_verdict import (
+    STUDY_DEVIATION_RULE,
+    flag_verdict,
+    study_deviation_outcome,
+    without_study_flags,
+)
 
 __all__ = [
     "MAX_STUDY_BYTES",
     "MAX_STUDY_DEPTH",
+    "STUDY_DEVIATION_RULE",
     "STUDY_NAME",
     "STUDY_STATES",
     "Futility",
@@ -53,11 +61,14 @@ __all__ = [
     "StudyPlan",
     "StudyRegistration",
     "StudyState",
+    "flag_verdict",
     "futility",
     "load_study_file",
     "offline_deviations",
     "overdue",
     "parse_study",
     "plan_sample_size",
+    "study_deviation_outcome",
     "study_state",
+    "without_study_flags",
 ]

@@ -67,12 +67,8 @@ class LoadedStudy:
 
     def attached(self, what: str) -> list[str]:
         """Ids of the runs (``what="run"``) or decisions attached, in the order attached."""
-        ids = [
-            str(e.payload[what])
-            for e in self.events
-            if e.payload.get("event") == "attach" and what in e.payload
-        ]
-        return list(dict.fromkeys(ids))
+        attaches = [e.payload for e in self.events if e.payload.get("event") == "attach"]
+        return list(dict.fromkeys(str(p[what]) for p in attaches if what in p))
 
 
 def _subject(name: object, function: str) -> str:
@@ -281,8 +277,9 @@ def attach_to_study(
                 f"Run {run_id[:12]} was evaluated on suite version {suite[:12]}; study "
                 f"{name!r} is registered on {names}. Nothing was attached."
             )
-    for e in study.events:
-        if e.payload == payload:
+    key = "run" if run is not None else "decision"
+    for e in study.events:  # a server adds who recorded it: compare what was attached
+        if e.payload.get("event") == "attach" and e.payload.get(key) == payload[key]:
             return e
     return st.decisions.record("study_event", f"study:{name}", payload)
 

@@ -1,19 +1,15 @@
 """A decision on a study's runs: every deviation from the registered plan flagged in its
-verdict (and so in its memo), and the decision attached to the study.
-
-Each deviation becomes a reported ``deviation`` rule outcome (``fail``, not blocking, as an
-online experiment's deviations are) and the verdict's summary names them, so a reader of the
-verdict, the memo or the ledger sees them beside the evidence.
-"""
+verdict (and so in its memo, see :func:`assay.governance.flag_verdict`), and the decision
+attached to the study."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from assay.core import Comparison, RuleOutcome, VerdictResult
+from assay.core import Comparison, VerdictResult
 from assay.errors import ConfigError, ImmutableError, SuiteMismatchError
-from assay.governance import StudyDeviation, offline_deviations
+from assay.governance import StudyDeviation, flag_verdict, offline_deviations
 from assay.storage import Store
 from assay.workflows._study import LoadedStudy, attach_to_study, load_study
 
@@ -31,22 +27,6 @@ def _study_of_runs(comparison: Comparison, st: Store) -> str | None:
     return None
 
 
-def deviation_outcome(study: str, d: StudyDeviation) -> RuleOutcome:
-    """A study deviation as a reported (non-blocking, failed) rule outcome."""
-    return RuleOutcome(
-        rule=f"study_deviation_{d.kind}",
-        tier="quality",
-        kind="deviation",
-        metric="plan",
-        outcome="fail",
-        blocking=False,
-        reason=(
-            f"deviation from study {study!r}: {d.message} (planned: {d.planned}; "
-            f"actual: {d.actual})"
-        ),
-    )
-
-
 @dataclass(frozen=True)
 class StudyLink:
     """A decision's study and the deviations the decision takes from its plan."""
@@ -57,21 +37,9 @@ class StudyLink:
     """Deviations of this decision from the plan."""
 
     def flag(self, verdict: VerdictResult) -> VerdictResult:
-        """The verdict with one ``deviation`` outcome per deviation, its summary naming them."""
-        name = self.study.name
-        lead = verdict.summary.rstrip()
-        lead += " " if lead.endswith(".") else ". "
-        if not self.deviations:
-            summary = f"{lead}Study {name!r}: no deviation from the registered plan."
-            return verdict.model_copy(update={"summary": summary})
-        kinds = ", ".join(d.kind.replace("_", " ") for d in self.deviations)
-        many = len(self.deviations)
-        summary = (
-            f"{lead}Study {name!r}: {many} deviation{'s' if many > 1 else ''} "
-            f"from the registered plan ({kinds})."
-        )
-        rules = [*verdict.rules, *(deviation_outcome(name, d) for d in self.deviations)]
-        return verdict.model_copy(update={"summary": summary, "rules": rules})
+        """The verdict with one ``deviation`` outcome per deviation, its summary naming them
+        (:func:`assay.governance.flag_verdict`)."""
+        return flag_verdict(verdict, self.study.name, self.deviations)
 
     def attach(self, comparison: Comparison, decision_id: str, st: Store) -> None:
         """Attach the decision's runs (when not attached yet) and the decision."""
