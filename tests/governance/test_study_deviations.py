@@ -94,3 +94,44 @@ def test_states_and_overdue():
     assert overdue(registration, "running", date(2027, 2, 1))
     assert not overdue(registration, "decided", date(2027, 2, 1))
     assert not overdue(registration, "planned", date(2027, 1, 31))
+
+
+def test_flags_only_report_and_come_off_exactly():
+    from assay.core import RuleOutcome, Verdict, VerdictResult
+    from assay.governance import StudyDeviation, flag_verdict, without_study_flags
+
+    rule = RuleOutcome(
+        rule="ni",
+        tier="quality",
+        kind="non_inferiority",
+        metric="accuracy",
+        outcome="pass",
+        blocking=True,
+        reason="accuracy within the margin",
+    )
+    plain = VerdictResult(
+        verdict=Verdict.SHIP,
+        policy="p",
+        policy_digest="d",
+        summary="SHIP: all rules pass",
+        rules=[rule],
+    )
+    late = StudyDeviation("deadline", "2027-01-31", "2027-02-01", "decided after the deadline")
+    flagged = flag_verdict(plain, "s", [late])
+    assert flagged.verdict == Verdict.SHIP
+    assert flagged.summary == (
+        "SHIP: all rules pass. Study 's': 1 deviation from the registered plan (deadline)."
+    )
+    assert [r.rule for r in flagged.rules] == ["ni", "study_deviation_deadline"]
+    assert without_study_flags(flagged, plain.summary) == plain
+    assert without_study_flags(plain, plain.summary) == plain
+    # a study rule that blocks, or a summary changed beyond the study's sentence, is refused
+    blocking = flagged.rules[1].model_copy(update={"blocking": True})
+    assert (
+        without_study_flags(flagged.model_copy(update={"rules": [rule, blocking]}), plain.summary)
+        is None
+    )
+    assert (
+        without_study_flags(flagged.model_copy(update={"summary": "SHIP!"}), plain.summary) is None
+    )
+    assert without_study_flags(flagged, "BLOCK: a rule fails") is None
