@@ -140,3 +140,20 @@ def test_the_mcnemar_sample_size_is_connors_closed_form():
     assert size.required == math.ceil(closed)
     assert not size.underpowered and size.planned == size.required
     assert paired_t_power(size.required, 0.01, 0.28) < 1  # the other method is another number
+
+
+def test_a_decision_rule_is_a_shipped_name_or_a_file_beside_the_study(
+    store: assay.Store, tmp_path: Path
+):
+    assay.register_suite(adult_subset(), store=store)
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "strict.yaml").write_text(
+        "name: strict\nrules:\n  quality:\n    - {name: better, metric: accuracy, kind: superiority}\n"
+    )
+    registration, _ = register_study(
+        write_study(tmp_path, "by-file", policy="policies/strict.yaml"), store=store
+    )
+    assert registration.policy_name == "strict"
+    # a name is looked up among the shipped policies only: no path is built from it
+    with pytest.raises(ConfigError, match="neither a shipped policy"):
+        register_study(write_study(tmp_path, "up", policy="../policies/default"), store=store)

@@ -73,3 +73,22 @@ def test_an_online_study_reads_its_experiment(study_store: Store, tmp_path: Path
     assert evidence["difference"] == pytest.approx(0.15)  # relative lift: 11.5% over 10%
     assert [d.kind for d in status.deviations] == ["sample_size"]
     assert f"of the planned {size.planned:,}" in status.deviations[0].message
+
+
+def test_an_inline_plan_clashing_with_a_stored_experiment_records_nothing(
+    study_store: Store, tmp_path: Path
+):
+    from assay.errors import ImmutableError
+    from assay.workflows import record_experiment_plan
+
+    other = ExperimentPlan(name="checkout-v2", hypothesis="Another", primary_metric="converted")
+    record_experiment_plan(other, store=study_store)
+    path = tmp_path / "study.yaml"
+    path.write_text(STUDY.format(metric="converted"))
+    with pytest.raises(ImmutableError, match="stored with another plan"):
+        register_study(path, store=study_store)
+    assert study_store.decisions.ledger() == []
+    bad = STUDY.format(metric="converted").replace("  mde: 0.01\n", "  mde: 0.01\n  colour: red\n")
+    path.write_text(bad)
+    with pytest.raises(ConfigError, match="experiment: Unknown experiment-plan fields: colour"):
+        register_study(path, store=study_store)

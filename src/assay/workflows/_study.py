@@ -13,7 +13,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pydantic
 
@@ -36,6 +35,7 @@ from assay.governance import (
 )
 from assay.storage import Store
 from assay.workflows._store import resolve_store
+from assay.workflows._study_resolve import resolve_plan
 
 __all__ = [
     "LoadedStudy",
@@ -126,52 +126,6 @@ def load_study(name: str, *, store: Store | None = None, strict: bool = True) ->
     return LoadedStudy(registration, entry, events, problems)
 
 
-def _resolve(plan: StudyPlan, source_dir: Path | None, st: Store) -> dict[str, Any]:
-    """What the plan names, as registered: suite digests, the policy, an experiment plan."""
-    from assay.workflows._decide import resolve_policy
-
-    resolved: dict[str, Any] = {"suite_digests": {}, "experiment_plan": None}
-    for ref in plan.suites:
-        try:
-            resolved["suite_digests"][ref] = st.suites.get(ref).digest
-        except LookupError:
-            raise NotFoundError(
-                f"Study {plan.name!r} names the suite {ref!r}, which is not stored; register "
-                "the suite first, so that its version is frozen with the study."
-            ) from None
-    rule = plan.decision_rule
-    shipped = Path(__file__).parent.parent / "policies" / f"{rule}.yaml"
-    path = shipped if shipped.is_file() else Path(rule)
-    if not path.is_absolute() and not shipped.is_file() and source_dir is not None:
-        path = source_dir / path
-    if not path.is_file():
-        raise ConfigError(
-            f"Study {plan.name!r}: the decision rule {rule!r} is neither a shipped policy "
-            "(default) nor a policy file."
-        )
-    policy = resolve_policy(path)
-    resolved["policy_name"], resolved["policy_digest"] = policy.name, policy.digest
-    if plan.experiment is not None:
-        resolved["experiment_plan"] = _experiment(plan, st)
-    return resolved
-
-
-def _experiment(plan: StudyPlan, st: Store) -> dict[str, Any]:
-    from assay.online import ExperimentPlan
-    from assay.workflows._experiments_store import experiment_plan
-
-    if isinstance(plan.experiment, str):
-        _, experiment = experiment_plan(plan.experiment, store=st)
-    else:
-        experiment = ExperimentPlan.from_dict(plan.experiment or {})
-    if experiment.primary_metric != plan.primary_metric:
-        raise ConfigError(
-            f"Study {plan.name!r}: the primary metric {plan.primary_metric!r} is not the "
-            f"experiment's ({experiment.primary_metric!r})."
-        )
-    return experiment.to_dict()
-
-
 def register_study(
     source: str | Path | StudyPlan,
     *,
@@ -209,7 +163,7 @@ def register_study(
         plan=plan,
         version=version,
         sample_size=plan_sample_size(plan),
-        **_resolve(plan, folder, st),
+        **resolve_plan(plan, folder, st),
     )
     size = registration.sample_size
     if size.underpowered:
