@@ -1,6 +1,7 @@
 """A real store of each backend (a SQLite file and the PostgreSQL server) holding a seeded
 sample of the Adult census test split as a suite, and importable model callables that
-classify its people (so their runs can be reproduced)."""
+classify its people (so their runs can be reproduced); the study tests use the empty
+stores."""
 
 from __future__ import annotations
 
@@ -88,3 +89,10 @@ def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     (tmp_path / f"{name}.py").write_text(textwrap.dedent(MODELS))
     monkeypatch.syspath_prepend(str(tmp_path))
     return name
+
+
+@pytest.fixture
+def study_store(real_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """An empty store of each backend, with the working folder a temporary one."""
+    monkeypatch.chdir(tmp_path)
+    return real_store

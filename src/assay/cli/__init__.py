@@ -16,6 +16,7 @@ from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
 from assay.cli._serve import serve_command
+from assay.cli._study import studies_command, study_app
 from assay.cli._users import users_app
 
 app.command("demo")(demo_command)
@@ -28,6 +29,8 @@ app.command("report")(report_command)
 app.command("reproduce")(reproduce_command)
 app.command("serve")(serve_command)
 app.command("export-site")(export_site_command)
+app.command("studies")(studies_command)
+app.add_typer(study_app, name="study")
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")

@@ -258,6 +258,15 @@ def gate_command(
             "./assay-reports).",
         ),
     ] = False,
+    study: Annotated[
+        str | None,
+        typer.Option(
+            "--study",
+            metavar="NAME",
+            help="With --record: the pre-registered study the decision belongs to; its "
+            "deviations from the plan are flagged and the decision is attached to it.",
+        ),
+    ] = None,
     shared_only: SharedOnly = False,
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
@@ -279,6 +288,10 @@ def gate_command(
 ) -> int:
     """Gate a candidate: exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE (other codes are errors)."""
     store = assay.open_store(db)
+    if study is not None and not record:
+        raise typer.BadParameter(
+            "needs --record: a study's decision is recorded.", param_hint="--study"
+        )
     if record:
         rec = assay.decide(
             baseline,
@@ -289,6 +302,7 @@ def gate_command(
             rng=seed,
             max_flips=_flips_cap(max_flips),
             store=store,
+            study=study,
         )
         comparison, verdict, files = rec.comparison, rec.verdict, rec.files
         state = "recorded" if rec.created else "was already recorded"

@@ -15,6 +15,8 @@
 * :func:`forest_svg`, :func:`results_rows` (with :data:`RESULT_HEADERS`), :func:`rules_table`,
   :func:`method_index`, :func:`methods_section` and :data:`REPORT_CSS`: the report's building
   blocks, for pages that show the same content (the dashboard of ``assay serve``).
+* :func:`roadmap_html` and :func:`roadmap_markdown`: the research roadmap of pre-registered
+  studies (``assay studies``)
 * :func:`monitor_report_html` (drift) and :func:`monitor_watch_report_html` (a monitor's
   quality watches over time, :func:`monitor_watch_body` its fragment for the dashboard).
 * :func:`coverage_html` (scenario coverage) and :func:`kpis_html` (the team's KPIs, with
@@ -42,6 +44,12 @@ from assay.reports._memo import render_memo
 from assay.reports._memo_plan import PLACEHOLDER
 from assay.reports._monitor import monitor_report_html
 from assay.reports._monitor_watch import monitor_watch_body, monitor_watch_report_html
+from assay.reports._roadmap import (
+    roadmap_body,
+    roadmap_html,
+    roadmap_markdown,
+    study_evidence_text,
+)
 from assay.reports._style import CSS as REPORT_CSS
 from assay.reports._svg import Scale, forest_svg, nice_ticks, tick_decimals
 from assay.reports._tables import (
@@ -79,9 +87,13 @@ __all__ = [
     "render_markdown",
     "render_memo",
     "results_rows",
+    "roadmap_body",
+    "roadmap_html",
+    "roadmap_markdown",
     "rules_table",
     "run_html_table",
     "runs_html_table",
+    "study_evidence_text",
     "tick_decimals",
     "verdict_html_table",
 ]

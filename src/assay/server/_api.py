@@ -1,5 +1,6 @@
 """The HTTP API under ``/api/v1``: suites, runs and their records, comparisons, verdicts,
-decisions, approvals, the ledger, artifacts and A/B readouts. Every answer is JSON (Parquet for records
+decisions, approvals, the ledger, artifacts, A/B readouts and
+pre-registered studies. Every answer is JSON (Parquet for records
 and examples); every error is ``{"error": {"type", "message", "status"}}``."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from assay.server import (
     _api_experiments,
     _api_records,
     _api_runs,
+    _api_studies,
     _api_suites,
 )
 from assay.server._api_models import ERROR_RESPONSES
@@ -28,5 +30,6 @@ for _module in (
     _api_decisions,
     _api_artifacts,
     _api_experiments,
+    _api_studies,
 ):
     router.include_router(_module.router)

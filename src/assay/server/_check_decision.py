@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assay.core import Decision, VerdictResult
+from assay.governance import without_study_flags
 from assay.server._api_body import quiet
 from assay.server._errors import http_error
 
@@ -69,7 +70,9 @@ def _shape(verdict: VerdictResult) -> tuple[object, ...]:
 def check_decision(store: Store, decision: Decision) -> None:
     """Raise a 422 unless gating the decision's stored runs with the policy in its evidence
     gives the verdict, summary and rule outcomes the decision and its verdict artifact claim
-    (on all examples, or on the shared ones, as ``assay gate --shared-only`` does)."""
+    (on all examples, or on the shared ones, as ``assay gate --shared-only`` does). A study's
+    deviation outcomes and summary sentence (:func:`assay.governance.flag_verdict`) only
+    report; they are checked for their shape, not recomputed."""
     from assay.workflows import gate_runs
 
     store.runs.get(decision.baseline_run)  # 404 for a run that is not stored
@@ -97,7 +100,9 @@ def check_decision(store: Store, decision: Decision) -> None:
         )
         if not same_runs or comparison.suite_digest != decision.suite_digest:
             raise _refuse(decision, "its runs or suite are not the stored ones it names.")
-        if _shape(gated.verdict) == _shape(claimed):
+        # a study's deviations only report: the policy's part must agree exactly
+        plain = without_study_flags(claimed, gated.verdict.summary)
+        if plain is not None and _shape(gated.verdict) == _shape(plain):
             return
     raise _refuse(
         decision,

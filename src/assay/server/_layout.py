@@ -27,6 +27,7 @@ NAV = (
     ("Decisions", "/decisions"),
     ("Suites", "/suites"),
     ("Experiments", "/experiments"),
+    ("Studies", "/studies"),
     ("Monitors", "/monitors"),
 )
 """The navigation bar: label and path."""

@@ -27,6 +27,7 @@ from assay.server._pages_monitor import router as monitor_router
 from assay.server._pages_records import router as records_router
 from assay.server._pages_runs import router as runs_router
 from assay.server._pages_runs import runs_table
+from assay.server._pages_studies import router as studies_router
 from assay.server._pages_suites import router as suites_router
 from assay.server._pages_util import html_errors
 from assay.server._state import app_state
@@ -38,6 +39,7 @@ for _sub in (runs_router, records_router, compare_router, decisions_router, suit
     router.include_router(_sub)
 router.include_router(monitor_router)
 router.include_router(experiments_router)
+router.include_router(studies_router)
 
 STATIC = Path(__file__).parent / "static"
 """The folder of the dashboard's stylesheet and script."""

@@ -16,6 +16,9 @@ none is passed, and never print.
   :func:`load_profile`, :func:`profile_run`, :func:`register_monitor`, :func:`record_window`,
   :func:`monitor_status`, :func:`monitor_history`, :func:`write_monitor_report`,
   :func:`stored_profiles`
+* studies: :func:`register_study`, :func:`attach_to_study`, :func:`kill_study`,
+  :func:`load_study`, :func:`study_status`, :func:`list_studies`,
+  :func:`write_roadmap`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
@@ -108,6 +111,15 @@ if TYPE_CHECKING:
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._signing import GeneratedKey, generate_key, sign_payload
     from assay.workflows._store import default_store
+    from assay.workflows._study import (
+        LoadedStudy,
+        attach_to_study,
+        kill_study,
+        load_study,
+        register_study,
+    )
+    from assay.workflows._study_roadmap import write_roadmap
+    from assay.workflows._study_status import StudyStatus, list_studies, study_status
 
 _EXPORTS = {
     "ExportedRun": "_export",
@@ -186,6 +198,15 @@ _EXPORTS = {
     "GeneratedKey": "_signing",
     "generate_key": "_signing",
     "sign_payload": "_signing",
+    "LoadedStudy": "_study",
+    "attach_to_study": "_study",
+    "kill_study": "_study",
+    "load_study": "_study",
+    "register_study": "_study",
+    "StudyStatus": "_study_status",
+    "list_studies": "_study_status",
+    "study_status": "_study_status",
+    "write_roadmap": "_study_roadmap",
 }
 
 __all__ = [
@@ -197,13 +218,16 @@ __all__ = [
     "GateResult",
     "GeneratedKey",
     "LedgerExport",
+    "LoadedStudy",
     "LoggedRun",
     "Reproduction",
     "StoredExperiment",
     "StoredProfile",
+    "StudyStatus",
     "TaggedRun",
     "approve",
     "as_adapter",
+    "attach_to_study",
     "capture_code_version",
     "capture_manifest",
     "check_launch",
@@ -227,11 +251,14 @@ __all__ = [
     "get_suite",
     "import_log",
     "ingest",
+    "kill_study",
     "list_decisions",
     "list_experiments",
     "list_runs",
+    "list_studies",
     "list_suites",
     "load_profile",
+    "load_study",
     "log_run",
     "metrics_server",
     "monitor_drift",
@@ -248,6 +275,7 @@ __all__ = [
     "record_readout",
     "record_window",
     "register_monitor",
+    "register_study",
     "register_suite",
     "render_metrics",
     "reproduce",
@@ -259,12 +287,14 @@ __all__ = [
     "sign_launch",
     "sign_payload",
     "stored_profiles",
+    "study_status",
     "tag_run",
     "team_kpis",
     "verify_ledger",
     "verify_ledger_file",
     "write_monitor_report",
     "write_reports",
+    "write_roadmap",
 ]
 
 

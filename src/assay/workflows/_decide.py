@@ -263,29 +263,38 @@ def decide(
     rng: int | np.random.Generator = 0,
     max_flips: int | None = 50,
     store: Store | None = None,
+    study: str | None = None,
 ) -> DecisionRecord:
     """Compare (at the policy's confidence), gate, write the report and memo to ``output``,
     and record the decision in the ledger (:func:`gate_runs`, then the ledger).
 
     The decision's id is derived from the runs, the policy and the verdict, so deciding the
-    same thing twice records it once.
+    same thing twice records it once. With ``study`` (or when the candidate run is attached to
+    a study), every deviation from the study's registered plan is flagged in the verdict and
+    the memo, and the decision (with its runs) is attached to the study.
     """
     from assay.gates import policy_to_yaml
+    from assay.workflows._study_decide import link_study
 
     _check_runs(baseline, candidate, "decide")
     check_instance(output, "output", "decide", (str, Path), "a folder path (str or Path)")
+    if study is not None:
+        check_instance(study, "study", "decide", str, "a study name or None")
     st = resolve_store(store)
     gated = gate_runs(
         baseline,
         candidate,
         policy=policy,
-        output=output,
         shared_only=shared_only,
         rng=rng,
         max_flips=max_flips,
         store=st,
     )
-    comparison, verdict, pol, files = gated.comparison, gated.verdict, gated.policy, gated.files
+    comparison, verdict, pol = gated.comparison, gated.verdict, gated.policy
+    linked = link_study(study, comparison, verdict, (pol.name, pol.digest), st)
+    if linked is not None:
+        verdict = linked.flag(verdict)
+    files = write_reports(comparison, verdict, output, pol)
     decision_id = digest(
         {
             "baseline": comparison.baseline_run,
@@ -296,9 +305,12 @@ def decide(
     )[:32]
     try:
         existing = st.decisions.get(decision_id)
-        return DecisionRecord(comparison, verdict, existing, False, files)
     except LookupError:
-        pass
+        existing = None
+    if existing is not None:
+        if linked is not None:
+            linked.attach(comparison, existing.decision_id, st)
+        return DecisionRecord(comparison, verdict, existing, False, files)
     artifacts = {
         "comparison": st.artifacts.put(
             comparison.model_dump_json().encode(), media_type="application/json"
@@ -331,6 +343,8 @@ def decide(
         run_evidence=run_evidence,
     )
     st.decisions.put(sign_model(decision, name=None))
+    if linked is not None:
+        linked.attach(comparison, decision_id, st)
     return DecisionRecord(comparison, verdict, decision, True, files)
 
 

@@ -1,0 +1,95 @@
+"""Reading a study file: bounded YAML, every field checked, one error naming file, line, column.
+
+The YAML is read with the project's bounded loader, with tighter limits than a suite (a study
+file is a page of text): at most 256 KiB and 16 levels of nesting. Unknown keys are refused
+(a misspelt ``primary_metirc`` must not pass as a study without a primary metric).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from assay._util import brief, parse_yaml
+from assay.errors import ConfigError
+from assay.governance._study import StudyPlan
+
+__all__ = ["MAX_STUDY_BYTES", "MAX_STUDY_DEPTH", "load_study_file", "parse_study"]
+
+MAX_STUDY_BYTES = 256 * 1024
+"""The largest study file."""
+MAX_STUDY_DEPTH = 16
+"""How deeply a study file may nest."""
+
+
+def _mark(root: yaml.Node | None, path: tuple[str | int, ...]) -> tuple[int, int] | None:
+    """(line, column), 1-based, of the deepest node of ``path`` found in the YAML tree; for a
+    key that is missing, the mapping that should hold it."""
+    node, mark = root, None if root is None else root.start_mark
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if getattr(k, "value", None) == step]
+            if not match:
+                break
+            mark, node = match[0][0].start_mark, match[0][1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            if step >= len(node.value):
+                break
+            node = node.value[step]
+            mark = node.start_mark
+        else:
+            break
+    return None if mark is None else (mark.line + 1, mark.column + 1)
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error["loc"]) or "the study"
+    kind = error["type"]
+    if kind == "missing":
+        return f"'{loc}' is missing: a study must state it"
+    if kind == "extra_forbidden":
+        known = ", ".join(StudyPlan.model_fields)
+        return f"unknown key '{loc}' (a study file has: {known})"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"'{loc}': {message} (found {brief(error.get('input'), 60)})"
+
+
+def parse_study(data: Any, *, source: str, root: yaml.Node | None = None) -> StudyPlan:
+    """A :class:`StudyPlan` from a parsed mapping; ConfigError naming ``source`` and, with the
+    YAML tree ``root``, the line and column of the first problem."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: a study file is a YAML mapping of its fields.")
+    try:
+        return StudyPlan.model_validate(dict(data))
+    except pydantic.ValidationError as exc:
+        # an unknown key first: a misspelt key is why the right one is "missing"
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
+        path = tuple(p for p in first["loc"] if isinstance(p, str | int))
+        # a model-level check (offline or online) points at the study as a whole
+        where = _mark(root, path)
+        at = "" if where is None else f", line {where[0]} (column {where[1]})"
+        more = exc.error_count() - 1
+        extra = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
+        raise ConfigError(f"{source}{at}: {_message(first)}{extra}") from None
+
+
+def load_study_file(source: str | Path | bytes, *, name: str | None = None) -> StudyPlan:
+    """Read and check a study file (a path, or its bytes with ``name`` for messages)."""
+    if isinstance(source, bytes):
+        raw, label = source, name or "<study>"
+    else:
+        label = name or str(source)
+        try:
+            path = Path(source)
+            if path.stat().st_size > MAX_STUDY_BYTES:
+                raise ConfigError(f"{label}: larger than {MAX_STUDY_BYTES:,} bytes")
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{label}: cannot read the study file: {exc.strerror}") from None
+    document = parse_yaml(raw, source=label, max_bytes=MAX_STUDY_BYTES, max_depth=MAX_STUDY_DEPTH)
+    return parse_study(document.data, source=label, root=document.root)

@@ -1,0 +1,105 @@
+"""A decision on a study's runs: every deviation from the registered plan flagged in its
+verdict (and so in its memo, see :func:`assay.governance.flag_verdict`), and the decision
+attached to the study."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from assay.core import Comparison, VerdictResult
+from assay.errors import ConfigError, ImmutableError, SuiteMismatchError
+from assay.governance import StudyDeviation, flag_verdict, offline_deviations
+from assay.storage import Store
+from assay.workflows._study import LoadedStudy, attach_to_study, load_study
+
+__all__ = ["StudyLink", "link_study"]
+
+
+def _study_of_runs(comparison: Comparison, st: Store) -> str | None:
+    """The study the candidate run is attached to, else the baseline run's (the newest
+    attachment), or ``None``."""
+    events = st.decisions.entries(kind="study_event")
+    for run_id in (comparison.candidate_run, comparison.baseline_run):
+        for entry in reversed(events):
+            if entry.payload.get("event") == "attach" and entry.payload.get("run") == run_id:
+                return entry.decision_id.removeprefix("study:")
+    return None
+
+
+@dataclass(frozen=True)
+class StudyLink:
+    """A decision's study and the deviations the decision takes from its plan."""
+
+    study: LoadedStudy
+    """The study, as registered."""
+    deviations: list[StudyDeviation]
+    """Deviations of this decision from the plan."""
+
+    def flag(self, verdict: VerdictResult) -> VerdictResult:
+        """The verdict with one ``deviation`` outcome per deviation, its summary naming them
+        (:func:`assay.governance.flag_verdict`)."""
+        return flag_verdict(verdict, self.study.name, self.deviations)
+
+    def attach(self, comparison: Comparison, decision_id: str, st: Store) -> None:
+        """Attach the decision's runs (when not attached yet) and the decision."""
+        for run in (comparison.baseline_run, comparison.candidate_run):
+            attach_to_study(self.study.name, run=run, store=st)
+        attach_to_study(self.study.name, decision=decision_id, store=st)
+
+
+def link_study(
+    study: str | None,
+    comparison: Comparison,
+    verdict: VerdictResult,
+    policy: tuple[str, str],
+    st: Store,
+) -> StudyLink | None:
+    """The study a decision on ``comparison`` belongs to: ``study`` when named, else the study
+    its candidate (else its baseline) run is attached to (``None`` when there is none), with the deviations.
+
+    A run of another suite version than the study registered is refused here, before anything
+    is recorded (:class:`~assay.errors.SuiteMismatchError`), and so is a named study that was
+    killed (:class:`~assay.errors.ImmutableError`); a killed study found through the runs is
+    left out.
+    """
+    name = study if study is not None else _study_of_runs(comparison, st)
+    if name is None:
+        return None
+    loaded = load_study(name, store=st)
+    if any(e.payload.get("event") == "kill" for e in loaded.events):
+        if study is None:  # the runs' study is over: the decision is not part of it
+            return None
+        raise ImmutableError(f"Study {name!r} was killed; a decision cannot be attached to it.")
+    reg, plan = loaded.registration, loaded.registration.plan
+    if plan.kind == "online":
+        raise ConfigError(
+            f"Study {name!r} is an online study: it is decided from its experiment's readout "
+            "(`assay ab`), not from two runs."
+        )
+    registered = set(reg.suite_digests.values())
+    if registered and comparison.suite_digest not in registered:
+        raise SuiteMismatchError(
+            f"The runs were evaluated on suite version {comparison.suite_digest[:12]}; study "
+            f"{name!r} is registered on another. Nothing was recorded."
+        )
+    runs = loaded.attached("run")
+    for run in (comparison.baseline_run, comparison.candidate_run):
+        if run not in runs:
+            runs.append(run)
+    looks = len(runs) - 1  # the first attached run is the baseline
+    overall = [
+        r
+        for r in comparison.results
+        if r.metric == plan.primary_metric and r.slice_attribute is None
+    ]
+    deviations = offline_deviations(
+        reg,
+        run_suites=[(comparison.candidate_run, comparison.suite_digest)],
+        n=overall[0].n if overall else 0,
+        looks=looks,
+        metrics=sorted({r.metric for r in verdict.rules if r.kind != "deviation"}),
+        policy=policy,
+        decided_on=datetime.now(UTC).date(),
+    )
+    return StudyLink(loaded, deviations)
