@@ -19,6 +19,8 @@ none is passed, and never print.
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
+* governance: :func:`model_card`, :func:`verify_card`, :func:`card_state`,
+  :func:`suite_datasheet`
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -45,6 +47,9 @@ if TYPE_CHECKING:
         sample_summaries,
     )
     from assay.workflows._capture import capture_code_version, capture_manifest
+    from assay.workflows._card import CardResult, model_card
+    from assay.workflows._card_verify import CardState, card_state, verify_card
+    from assay.workflows._datasheet import DatasheetResult, suite_datasheet
     from assay.workflows._decide import (
         DecisionDetails,
         DecisionRecord,
@@ -118,6 +123,13 @@ _EXPORTS = {
     "tag_run": "_annotate",
     "capture_code_version": "_capture",
     "capture_manifest": "_capture",
+    "CardResult": "_card",
+    "model_card": "_card",
+    "CardState": "_card_verify",
+    "card_state": "_card_verify",
+    "verify_card": "_card_verify",
+    "DatasheetResult": "_datasheet",
+    "suite_datasheet": "_datasheet",
     "DecisionDetails": "_decide",
     "DecisionRecord": "_decide",
     "GateResult": "_decide",
@@ -169,6 +181,9 @@ _EXPORTS = {
 
 __all__ = [
     "METRICS_CONTENT_TYPE",
+    "CardResult",
+    "CardState",
+    "DatasheetResult",
     "DecisionDetails",
     "DecisionRecord",
     "ExperimentReadout",
@@ -183,6 +198,7 @@ __all__ = [
     "as_adapter",
     "capture_code_version",
     "capture_manifest",
+    "card_state",
     "compare_runs",
     "decide",
     "default_store",
@@ -211,6 +227,7 @@ __all__ = [
     "monitor_drift",
     "monitor_history",
     "monitor_profile",
+    "model_card",
     "monitor_status",
     "note_run",
     "parse_metric_filter",
@@ -230,7 +247,9 @@ __all__ = [
     "sample_summaries",
     "save_profile",
     "stored_profiles",
+    "suite_datasheet",
     "tag_run",
+    "verify_card",
     "verify_ledger",
     "write_monitor_report",
     "write_reports",
