@@ -78,3 +78,27 @@ def adult_store(home: Path, adult_sample: SuiteData) -> assay.Store:
     cand = log_rule(adult_sample, "income-rule@2.0", "v2", store)
     assay.decide(base.run.run_id, cand.run.run_id, output=home / "reports", store=store)
     return store
+
+
+SENTIMENT_N = 160
+
+
+@pytest.fixture(scope="session")
+def sentiment_sample() -> SuiteData:
+    from assay.datasets import load_sentiment_corpus, sentiment_split, sentiment_suite
+
+    test = sentiment_split(load_sentiment_corpus())[1]
+    return sentiment_suite(test.sample(n=SENTIMENT_N, random_state=0).sort_values("id"))
+
+
+def log_vader(data: SuiteData, store: assay.Store) -> assay.LoggedRun:
+    """VADER, the rule-based sentiment model, on the suite's sentences."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    records = []
+    for r in data.examples.to_pylist():
+        compound = analyzer.polarity_scores(json.loads(r["input"]))["compound"]
+        label = "positive" if compound >= 0 else "negative"
+        records.append({"example_id": r["example_id"], "output": label})
+    return assay.log_run(records, suite=data, model="vader@3.3.2", store=store)

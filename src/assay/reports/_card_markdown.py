@@ -161,7 +161,8 @@ def _evidence(card: ModelCard) -> list[str]:
 
 def card_model_index(card: ModelCard) -> list[dict[str, object]]:
     """The ``model-index`` of the Hugging Face metadata: every run's metrics overall and by
-    slice (as the dataset ``config``), interval and method in ``args``."""
+    slice (as the dataset ``config``); interval, method, n and run id in the metric's
+    ``args``."""
     results: list[dict[str, object]] = []
     for r in card.runs:
         by_slice: dict[str, list[CardMetric]] = {}
@@ -179,10 +180,9 @@ def card_model_index(card: ModelCard) -> list[dict[str, object]]:
                     {"type": m.metric, "value": m.estimate, "name": f"{m.metric} ({label})",
                      "verified": False,
                      "args": {"low": m.low, "high": m.high, "confidence": m.confidence,
-                              "method": m.method, "n": m.n}}
+                              "method": m.method, "n": m.n, "run": r.run_id}}
                     for m in metrics
                 ],
-                "source": {"name": f"assay run {r.run_id}"},
             })
     return [{"name": card.model, "results": results}]
 

@@ -84,11 +84,11 @@ def verify_card(
     digest = block.get("card_digest")
     changes = evidence_changes(recorded, _current_evidence(model, st))
     if not changes:
-        reason = f"current: the {source} was made from the evidence stored now"
+        reason = f"the {source} was made from the evidence stored now"
     else:
         listed = "; ".join(c.describe() for c in changes[:10])
         more = f" (and {len(changes) - 10} more)" if len(changes) > 10 else ""
-        reason = f"stale: since the {source} was made, {listed}{more}"
+        reason = f"since the {source} was made: {listed}{more}"
     return CardState(
         model, True, not changes, reason, changes, digest if isinstance(digest, str) else None,
         source,
@@ -109,4 +109,4 @@ def card_state(model: str, *, store: Store | None = None) -> CardState:
     try:
         return verify_card(model, store=st)
     except NotFoundError as exc:
-        return CardState(model, True, False, f"stale: {exc}")
+        return CardState(model, True, False, str(exc))
