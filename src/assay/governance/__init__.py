@@ -30,7 +30,13 @@ from assay.governance._card import (
     ModelCard,
     card_payload,
 )
-from assay.governance._card_build import DecisionEvidence, RunEvidence, build_card, run_metrics
+from assay.governance._card_build import (
+    DecisionEvidence,
+    RunEvidence,
+    build_card,
+    card_evidence,
+    run_metrics,
+)
 from assay.governance._card_diff import CardChanges, EvidenceChange, card_changes, evidence_changes
 from assay.governance._card_text import (
     MAX_CARD_CHARS,
@@ -74,6 +80,7 @@ __all__ = [
     "build_datasheet",
     "card_block",
     "card_changes",
+    "card_evidence",
     "card_payload",
     "compute_facts",
     "count_duplicates",

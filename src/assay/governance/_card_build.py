@@ -22,7 +22,14 @@ from assay.governance._card import (
 )
 from assay.governance._near_duplicates import count_duplicates
 
-__all__ = ["DecisionEvidence", "RunEvidence", "build_card", "merge_human", "run_metrics"]
+__all__ = [
+    "DecisionEvidence",
+    "RunEvidence",
+    "build_card",
+    "card_evidence",
+    "merge_human",
+    "run_metrics",
+]
 
 
 @dataclass(frozen=True)
@@ -31,8 +38,8 @@ class RunEvidence:
 
     run: Run
     """The run with its manifest."""
-    records: pa.Table
-    """Its records."""
+    records: pa.Table | None
+    """Its records (``None`` where only the evidence digests are needed)."""
     digests: dict[str, str]
     """``run``, ``metrics`` and ``records`` digests as the decision ledger computes them."""
 
@@ -103,7 +110,7 @@ def _card_run(evidence: RunEvidence, suite: Suite) -> CardRun:
         platform=m.platform,
         seeds=dict(m.seeds),
         dataset_digests=dict(m.dataset_digests),
-        metrics=run_metrics(r, evidence.records, suite),
+        metrics=run_metrics(r, evidence.records, suite) if evidence.records is not None else [],
     )
 
 
@@ -188,15 +195,7 @@ def build_card(
     by_digest = {s.digest: s for s, _ in suites}
     ordered = sorted(runs, key=lambda e: (e.run.created_at, e.run.run_id))
     run_ids = {e.run.run_id for e in ordered}
-    evidence: dict[str, str] = {}
-    for e in ordered:
-        for kind, value in sorted(e.digests.items()):
-            evidence[f"run:{e.run.run_id}:{kind}"] = value
-    for s, _ in suites:
-        evidence[f"suite:{s.name}@{s.version}:{s.digest[:12]}"] = s.digest
     chosen = sorted(decisions, key=lambda d: (d.decision.created_at, d.decision.decision_id))
-    for d in chosen:
-        evidence[f"decision:{d.decision.decision_id}"] = d.entry_hash
     return ModelCard(
         model=model,
         runs=[_card_run(e, by_digest[e.run.suite_digest]) for e in ordered],
@@ -205,5 +204,22 @@ def build_card(
         ),
         decisions=[_card_decision(d, run_ids) for d in chosen],
         human=merge_human(previous),
-        evidence=dict(sorted(evidence.items())),
+        evidence=card_evidence(runs, [s for s, _ in suites], decisions),
     )
+
+
+def card_evidence(
+    runs: Sequence[RunEvidence], suites: Sequence[Suite], decisions: Sequence[DecisionEvidence]
+) -> dict[str, str]:
+    """The evidence digests a card records: ``run:ID:run|metrics|records`` (the digests the
+    decision ledger computes for a run), ``suite:NAME@VERSION:PREFIX`` (the suite digest) and
+    ``decision:ID`` (the hash of the newest ledger entry about the decision)."""
+    evidence: dict[str, str] = {}
+    for e in runs:
+        for kind, value in e.digests.items():
+            evidence[f"run:{e.run.run_id}:{kind}"] = value
+    for s in suites:
+        evidence[f"suite:{s.name}@{s.version}:{s.digest[:12]}"] = s.digest
+    for d in decisions:
+        evidence[f"decision:{d.decision.decision_id}"] = d.entry_hash
+    return dict(sorted(evidence.items()))

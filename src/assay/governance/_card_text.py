@@ -91,9 +91,10 @@ def _attributes(text: str, match: re.Match[str], source: str) -> tuple[str, str]
     while pos < len(attrs.rstrip()):
         m = _ATTR.match(attrs, pos)
         if m is None or m["name"] not in ("section", "title") or m["name"] in found:
+            lead = len(attrs[pos:]) - len(attrs[pos:].lstrip())
             raise _fail(
                 text,
-                match.start("attrs") + pos,
+                match.start("attrs") + pos + lead,
                 source,
                 'a human-section marker is <!-- assay:human section=KEY title="TITLE" --> '
                 f"(KEY lower-case letters, digits and _); found {attrs.strip()[:60]!r}",

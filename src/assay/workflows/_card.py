@@ -97,7 +97,7 @@ def model_card(
     card = build_card(
         model,
         evidence.runs,
-        evidence.suites,
+        [(s, x) for s, x in evidence.suites if x is not None],
         evidence.decisions,
         previous=parsed.human if parsed else None,
     )

@@ -43,7 +43,7 @@ class ModelEvidence:
     """The model as asked for."""
     runs: list[RunEvidence]
     """Its complete runs."""
-    suites: list[tuple[Suite, pa.Table]]
+    suites: list[tuple[Suite, pa.Table | None]]
     """The suites they ran on, with their examples."""
     decisions: list[DecisionEvidence]
     """Decisions naming one of its runs."""
@@ -57,9 +57,10 @@ def check_model(model: object, where: str) -> str:
     return model
 
 
-def model_evidence(model: str, store: Store) -> ModelEvidence:
+def model_evidence(model: str, store: Store, *, contents: bool = True) -> ModelEvidence:
     """Every run of ``model`` (``name`` or ``name@version``), the suites they ran on and the
-    decisions that name them; :class:`~assay.errors.NotFoundError` without any run."""
+    decisions that name them; :class:`~assay.errors.NotFoundError` without any run. Without
+    ``contents`` only what the evidence digests need is read (no records, no examples)."""
     infos = store.runs.list(RunQuery(model=model))
     runs = [i for i in infos if i.status == "complete"]
     if not runs:
@@ -73,13 +74,14 @@ def model_evidence(model: str, store: Store) -> ModelEvidence:
         evidence.append(
             RunEvidence(
                 run=store.runs.get(info.run_id),
-                records=store.runs.records(info.run_id),
+                records=store.runs.records(info.run_id) if contents else None,
                 digests={_RUN_KINDS[k]: v for k, v in digests.items() if k in _RUN_KINDS},
             )
         )
     suites = []
     for digest in sorted({r.run.suite_digest for r in evidence}):
-        suites.append((store.suites.get(digest), store.suites.examples(digest)))
+        examples = store.suites.examples(digest) if contents else None
+        suites.append((store.suites.get(digest), examples))
     seen: dict[str, DecisionEvidence] = {}
     for info in runs:
         for decision in store.decisions.list(run=info.run_id):

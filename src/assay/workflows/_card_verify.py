@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assay._util import check_instance
 from assay.errors import NotFoundError
-from assay.governance import EvidenceChange, build_card, evidence_changes
+from assay.governance import EvidenceChange, card_evidence, evidence_changes
 from assay.storage import Store
 from assay.workflows._card_evidence import (
     check_model,
@@ -42,10 +42,8 @@ class CardState:
 
 
 def _current_evidence(model: str, store: Store) -> dict[str, str]:
-    evidence = model_evidence(model, store)
-    # the evidence digests do not depend on the human sections or on rendering
-    card = build_card(model, evidence.runs, evidence.suites, evidence.decisions)
-    return card.evidence
+    found = model_evidence(model, store, contents=False)
+    return card_evidence(found.runs, [s for s, _ in found.suites], found.decisions)
 
 
 def verify_card(
