@@ -71,8 +71,11 @@ def card_block(card: ModelCard) -> str:
         sort_keys=True,
         ensure_ascii=True,
     )
-    # "--" only occurs inside JSON strings, where "\u002d" is the same character
+    # "--", "<", ">" and "&" only occur inside JSON strings, where their escapes are the
+    # same characters: the comment cannot be closed early or read as markup
     safe = body.replace("--", "-\\u002d")
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        safe = safe.replace(char, escaped)
     return f"<!-- assay:card {safe} -->"
 
 
@@ -117,8 +120,10 @@ def _sections(text: str, source: str) -> list[HumanSection]:
         if m["name"] != "human":
             raise _fail(text, m.start(), source, f"unknown marker assay:{m['name'][:20]}")
         opening = _OPEN.match(text, m.start())
-        if opening is None:
+        if opening is None and "/" in m[0]:
             raise _fail(text, m.start(), source, "a closing marker with no section open")
+        if opening is None:
+            raise _fail(text, m.start(), source, "a marker that does not end with -->")
         key, title = _attributes(text, opening, source)
         close = _CLOSE.search(text, opening.end())
         inner = _ANY.search(text, opening.end())
