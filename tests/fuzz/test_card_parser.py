@@ -62,7 +62,9 @@ def test_generated_markdown_cards(text: str) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 
@@ -74,8 +76,12 @@ json_values = st.recursive(
         optional={
             "human": st.lists(
                 st.fixed_dictionaries(
-                    {}, optional={"key": json_values | st.sampled_from(["a", "Bad", "a" * 70]),
-                                  "title": json_values, "text": json_values},
+                    {},
+                    optional={
+                        "key": json_values | st.sampled_from(["a", "Bad", "a" * 70]),
+                        "title": json_values,
+                        "text": json_values,
+                    },
                 ),
                 max_size=3,
             )
@@ -99,10 +105,17 @@ def test_generated_json_cards(value: dict[str, object]) -> None:
         "<!-- assay:human section=a -->" + "x" * 30_000 + "<!-- /assay:human -->",
         "".join(f"<!-- assay:human section=s{i} -->x<!-- /assay:human -->" for i in range(200)),
         "<!-- assay:card " + "[" * 50_000 + " -->",
-        "<!-- assay:human section=a title=\"" + "t" * 10_000,
+        '<!-- assay:human section=a title="' + "t" * 10_000,
     ],
-    ids=["deep-json", "deep-human", "many-opens", "huge-section", "many-sections", "deep-block",
-         "unterminated"],
+    ids=[
+        "deep-json",
+        "deep-human",
+        "many-opens",
+        "huge-section",
+        "many-sections",
+        "deep-block",
+        "unterminated",
+    ],
 )
 def test_hostile_cards_are_data_errors(text: str) -> None:
     with pytest.raises(DataError, match=r"^card\.md"):

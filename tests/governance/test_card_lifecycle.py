@@ -121,11 +121,17 @@ def test_no_card_and_no_evidence(adult_store: assay.Store, tmp_path: Path, capsy
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("# c\n<!-- assay:human section=intended_use -->\nno end\n", "line 2, column 1: .*not closed"),
+        (
+            "# c\n<!-- assay:human section=intended_use -->\nno end\n",
+            "line 2, column 1: .*not closed",
+        ),
         ("<!-- assay:human section=Bad -->x<!-- /assay:human -->", "line 1, column 18"),
         ("a\n\n<!-- /assay:human -->", "line 3, column 1: a closing marker"),
-        ("<!-- assay:human section=a -->1<!-- /assay:human -->"
-         "<!-- assay:human section=a -->2<!-- /assay:human -->", "appears twice"),
+        (
+            "<!-- assay:human section=a -->1<!-- /assay:human -->"
+            "<!-- assay:human section=a -->2<!-- /assay:human -->",
+            "appears twice",
+        ),
         ("<!-- assay:card {not json} -->", "is not JSON"),
         ("<!-- assay:script -->", "unknown marker"),
         ('{"human": [{"key": "x"}]}', r"human\[0\] needs"),

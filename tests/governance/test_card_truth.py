@@ -43,7 +43,10 @@ def test_card_numbers_equal_the_store(adult_store: assay.Store):
             part = frame
             stored = run.metrics[m["metric"]]
             assert (m["estimate"], m["low"], m["high"], m["method"]) == (
-                stored.estimate, stored.low, stored.high, stored.method
+                stored.estimate,
+                stored.low,
+                stored.high,
+                stored.method,
             )
         else:
             part = frame[frame[m["slice_attribute"]].astype(str) == m["slice_value"]]
@@ -67,7 +70,9 @@ def test_card_numbers_equal_the_store(adult_store: assay.Store):
     for x, r in zip(shown_decision["differences"], comparison.results, strict=True):
         assert (x["metric"], x["slice_value"]) == (r.metric, r.slice_value)
         assert (x["estimate"], x["low"], x["high"]) == (
-            r.difference.estimate, r.difference.low, r.difference.high
+            r.difference.estimate,
+            r.difference.low,
+            r.difference.high,
         )
     # the card's evidence digests are the ledger's own for these runs
     ledger = adult_store.decisions.evidence(run.run_id, run.run_id, runs=adult_store.runs)
@@ -75,7 +80,10 @@ def test_card_numbers_equal_the_store(adult_store: assay.Store):
     entries = adult_store.decisions.entries(subject=decision.decision_id)
     assert card["evidence"][f"decision:{decision.decision_id}"] == entries[-1].entry_hash
     assert card["human"][0] == {
-        "key": "intended_use", "title": "Intended use", "text": "", "written_by": "person"
+        "key": "intended_use",
+        "title": "Intended use",
+        "text": "",
+        "written_by": "person",
     }
 
 
@@ -107,11 +115,15 @@ def test_hugging_face_card_loads_with_huggingface_hub(adult_store: assay.Store, 
         assert got.metric_type == want.metric
         assert got.metric_value == want.estimate
         assert got.metric_args == {
-            "low": want.low, "high": want.high, "confidence": want.confidence,
-            "method": want.method, "n": want.n, "run": result.card.runs[0].run_id,
+            "low": want.low,
+            "high": want.high,
+            "confidence": want.confidence,
+            "method": want.method,
+            "n": want.n,
+            "run": result.card.runs[0].run_id,
         }
-        label = None if want.slice_attribute is None else (
-            f"{want.slice_attribute}={want.slice_value}"
+        label = (
+            None if want.slice_attribute is None else (f"{want.slice_attribute}={want.slice_value}")
         )
         assert got.dataset_config == label
         assert got.dataset_revision == result.card.runs[0].suite_digest

@@ -58,7 +58,9 @@ def test_near_duplicates_equal_brute_force_on_census_rows(adult_sample):
     found = count_duplicates(texts)
     exact, pairs, examples = _brute_force(texts, 0.8)
     assert (found.exact_redundant, found.near_pairs, found.near_examples) == (
-        exact, pairs, examples
+        exact,
+        pairs,
+        examples,
     )
     assert pairs > 0
 
@@ -98,7 +100,12 @@ def test_datasheet_marks_what_no_data_answers(home, sentiment_sample):
     sheet = suite_datasheet("sentiment", store=store).datasheet
     keys = [s.key for s in sheet.sections]
     assert keys == [
-        "motivation", "composition", "collection", "preprocessing", "uses", "distribution",
+        "motivation",
+        "composition",
+        "collection",
+        "preprocessing",
+        "uses",
+        "distribution",
         "maintenance",
     ]
     answers = [a for s in sheet.sections for a in s.answers]

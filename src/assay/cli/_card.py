@@ -24,7 +24,8 @@ CardFormat = Annotated[
     ),
 ]
 Out = Annotated[
-    Path | None, typer.Option("--out", "-o", help="Write to this file (atomically) instead of stdout.")
+    Path | None,
+    typer.Option("--out", "-o", help="Write to this file (atomically) instead of stdout."),
 ]
 
 
@@ -61,16 +62,20 @@ def card_command(
     out: Out = None,
     previous: Annotated[
         Path | None,
-        typer.Option("--previous", help="The previous card (any format), whose human sections "
-                     "are kept. Default: the last published card."),
+        typer.Option(
+            "--previous",
+            help="The previous card (any format), whose human sections "
+            "are kept. Default: the last published card.",
+        ),
     ] = None,
     publish: Annotated[
         bool, typer.Option("--publish", help="Record the card's digest and evidence in the ledger.")
     ] = False,
     card: Annotated[
         Path | None,
-        typer.Option("--card", help="verify: the card file to check (default: the newest "
-                     "published card)."),
+        typer.Option(
+            "--card", help="verify: the card file to check (default: the newest published card)."
+        ),
     ] = None,
     db: DbOption = None,
     json: JsonOption = False,
@@ -88,7 +93,11 @@ def card_command(
     if card is not None:
         raise typer.BadParameter("--card is for 'assay card verify MODEL'", param_hint="--card")
     result = wf.model_card(
-        words[0], format=card_format, out=out, previous=previous, publish=publish,
+        words[0],
+        format=card_format,
+        out=out,
+        previous=previous,
+        publish=publish,
         store=open_store(db),
     )
     summary: dict[str, Any] = {
@@ -110,13 +119,16 @@ def card_command(
     if result.path is None:
         stdout.write(result.text)
     else:
-        say.print(f"wrote the {result.format} card of {safe(result.card.model)} to "
-                  f"{safe(result.path)}")
+        say.print(
+            f"wrote the {result.format} card of {safe(result.card.model)} to {safe(result.path)}"
+        )
     for line in result.changes.lines():
         say.print(f"  {safe(line)}")
     if result.entry is not None:
-        say.print(f"published: ledger entry {result.entry.sequence} (card digest "
-                  f"{result.card.digest[:12]})")
+        say.print(
+            f"published: ledger entry {result.entry.sequence} (card digest "
+            f"{result.card.digest[:12]})"
+        )
 
 
 def datasheet_command(
@@ -138,5 +150,6 @@ def datasheet_command(
     elif json:
         emit_json({"suite": result.datasheet.suite, "path": str(result.path)})
     else:
-        console.print(f"wrote the datasheet of {safe(result.datasheet.suite)} to "
-                      f"{safe(result.path)}")
+        console.print(
+            f"wrote the datasheet of {safe(result.datasheet.suite)} to {safe(result.path)}"
+        )

@@ -128,8 +128,13 @@ def _sections(text: str, source: str) -> list[HumanSection]:
         close = _CLOSE.search(text, opening.end())
         inner = _ANY.search(text, opening.end())
         if close is None or (inner is not None and inner.start() < close.start()):
-            raise _fail(text, m.start(), source, f"the section {key!r} is not closed before "
-                        "the next marker (<!-- /assay:human --> ends it)")
+            raise _fail(
+                text,
+                m.start(),
+                source,
+                f"the section {key!r} is not closed before "
+                "the next marker (<!-- /assay:human --> ends it)",
+            )
         if any(s.key == key for s in out):
             raise _fail(text, m.start(), source, f"the section {key!r} appears twice")
         if len(out) >= MAX_SECTIONS:
@@ -184,12 +189,14 @@ def _json_card(text: str, source: str) -> ParsedCard:
         raise DataError(f"{source}, line {line}, column {column}: not a JSON card") from None
     if not isinstance(value, dict) or not isinstance(value.get("human", []), list):
         raise _fail(text, 0, source, "a JSON card is an object with a 'human' list")
-    human = []
+    human: list[HumanSection] = []
     for i, item in enumerate(value.get("human", [])[: MAX_SECTIONS + 1]):
         if i == MAX_SECTIONS:
             raise _fail(text, 0, source, f"more than {MAX_SECTIONS} human sections")
         try:
-            fields = {k: item[k] for k in ("key", "title", "text")} if isinstance(item, dict) else {}
+            fields = (
+                {k: item[k] for k in ("key", "title", "text")} if isinstance(item, dict) else {}
+            )
             section = HumanSection.model_validate(fields)
         except (KeyError, ValidationError):
             raise _fail(text, 0, source, f"human[{i}] needs a key, a title and a text") from None

@@ -93,7 +93,11 @@ def _composition(suite: Suite, f: DatasheetFacts) -> list[tuple[str, str | None,
         spread = "no slice attributes"
     return [
         ("What do the instances represent?", *_from(suite.description)),
-        ("How many instances are there in total?", size + f"; metrics scored: {metrics}", "computed"),
+        (
+            "How many instances are there in total?",
+            size + f"; metrics scored: {metrics}",
+            "computed",
+        ),
         ("Are there subpopulations (slices), and how are they distributed?", spread, "computed"),
         (
             "Is there a label or target associated with each instance?",

@@ -101,7 +101,9 @@ def compute_facts(suite: Suite, examples: pa.Table, *, threshold: float = 0.8) -
     ids = examples.column("example_id").to_pylist()
     n_clusters = largest = None
     if any(c is not None for c in clusters):
-        sizes = Counter(c if c is not None else f"\x00{i}" for c, i in zip(clusters, ids))
+        sizes = Counter(
+            c if c is not None else f"\x00{i}" for c, i in zip(clusters, ids, strict=True)
+        )
         n_clusters, largest = len(sizes), max(sizes.values())
     slices = []
     for name in suite.slice_names:

@@ -80,9 +80,14 @@ def _signatures(sets: Sequence[frozenset[str]]) -> np.ndarray:
     a = rng.integers(1, int(_PRIME), size=HASHES, dtype=np.uint64)
     b = rng.integers(0, int(_PRIME), size=HASHES, dtype=np.uint64)
     lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    values = np.fromiter(
-        (zlib.crc32(x.encode()) for s in sets for x in s), dtype=np.uint64, count=int(lengths.sum())
-    ) % _PRIME
+    values = (
+        np.fromiter(
+            (zlib.crc32(x.encode()) for s in sets for x in s),
+            dtype=np.uint64,
+            count=int(lengths.sum()),
+        )
+        % _PRIME
+    )
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     out = np.empty((len(sets), HASHES), dtype=np.uint64)
     for lo in range(0, HASHES, 16):

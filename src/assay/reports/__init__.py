@@ -33,8 +33,8 @@ from assay.core import Comparison, RunInfo, RunList, VerdictResult, register_htm
 from assay.reports._card_markdown import card_model_index
 from assay.reports._card_render import card_json, render_card
 from assay.reports._ci import render_gate_summary, render_junit
-from assay.reports._datasheet_render import DATASHEET_FORMATS, render_datasheet
 from assay.reports._content import RESULT_HEADERS, ReportLimits, method_index
+from assay.reports._datasheet_render import DATASHEET_FORMATS, render_datasheet
 from assay.reports._format import fixed_interval, fixed_number
 from assay.reports._html import render_html, results_rows, rules_table
 from assay.reports._html_evidence import methods_section

@@ -24,9 +24,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def _human(section: HumanSection) -> str:
-    note = (
-        '<p class="note">To be written by a person.</p>' if not section.text.strip() else ""
-    )
+    note = '<p class="note">To be written by a person.</p>' if not section.text.strip() else ""
     # The text sits escaped in one <pre>, so reading the card back gets it exactly.
     return (
         f"<h2>{e(section.title)} <small>(written by a person)</small></h2>{note}"
@@ -41,11 +39,24 @@ def _slice(attribute: str | None, value: str | None) -> str:
 
 def _body(card: ModelCard) -> list[str]:
     parts = ["<h2>Model details</h2>"]
-    parts.append(_table(
-        ["run", "model", "suite", "recorded (UTC)", "records", "errors", "code", "source"],
-        [[r.run_id[:12], r.model, f"{r.suite} ({r.suite_digest[:12]})", r.created_at,
-          f"{r.n_records:,}", f"{r.n_errors:,}", r.code, r.source] for r in card.runs],
-    ))
+    parts.append(
+        _table(
+            ["run", "model", "suite", "recorded (UTC)", "records", "errors", "code", "source"],
+            [
+                [
+                    r.run_id[:12],
+                    r.model,
+                    f"{r.suite} ({r.suite_digest[:12]})",
+                    r.created_at,
+                    f"{r.n_records:,}",
+                    f"{r.n_errors:,}",
+                    r.code,
+                    r.source,
+                ]
+                for r in card.runs
+            ],
+        )
+    )
     human = {s.key: s for s in card.human}
     parts.append(_human(human["intended_use"]))
     parts.append("<h2>Intended use, from the suite catalogs</h2><ul>")
@@ -62,22 +73,45 @@ def _body(card: ModelCard) -> list[str]:
     parts.append("</ul><h2>Metrics</h2>")
     for r in card.runs:
         parts.append(f"<h3>Run {e(r.run_id[:12])} on {e(r.suite)}</h3>")
-        parts.append(_table(
-            ["metric", "slice", "estimate", "interval", "n", "method"],
-            [[m.metric, _slice(m.slice_attribute, m.slice_value), f"{m.estimate:.4f}",
-              f"[{m.low:.4f}, {m.high:.4f}]", f"{m.n:,}", m.method] for m in r.metrics],
-        ))
+        parts.append(
+            _table(
+                ["metric", "slice", "estimate", "interval", "n", "method"],
+                [
+                    [
+                        m.metric,
+                        _slice(m.slice_attribute, m.slice_value),
+                        f"{m.estimate:.4f}",
+                        f"[{m.low:.4f}, {m.high:.4f}]",
+                        f"{m.n:,}",
+                        m.method,
+                    ]
+                    for m in r.metrics
+                ],
+            )
+        )
     parts.append("<h2>Evaluation data</h2>")
-    parts.append(_table(
-        ["suite", "version", "digest", "examples", "exact duplicates", "licence", "source"],
-        [[s.name, s.version, s.digest[:12], f"{s.n_examples:,}",
-          f"{100 * s.exact_duplicate_share:.1f}%", s.licence or "not stated",
-          s.source or "not stated"] for s in card.suites],
-    ))
+    parts.append(
+        _table(
+            ["suite", "version", "digest", "examples", "exact duplicates", "licence", "source"],
+            [
+                [
+                    s.name,
+                    s.version,
+                    s.digest[:12],
+                    f"{s.n_examples:,}",
+                    f"{100 * s.exact_duplicate_share:.1f}%",
+                    s.licence or "not stated",
+                    s.source or "not stated",
+                ]
+                for s in card.suites
+            ],
+        )
+    )
     training = {k: v for r in card.runs for k, v in sorted(r.dataset_digests.items())}
     parts.append("<h2>Training data</h2>")
     parts.append(
-        _table(["data", "digest"], list(training.items())) if training
+        _table(["data", "digest"], list(training.items()))
+        if training
         else '<p class="note">No training data digests were recorded.</p>'
     )
     parts.append("<h2>Quantitative analyses</h2>")
@@ -91,16 +125,30 @@ def _body(card: ModelCard) -> list[str]:
             f"the {e(d.role)}, against {e(d.other)}. Approvals: "
             f"{e('; '.join(d.approvals) or 'none recorded')}</p>"
         )
-        parts.append(_table(
-            ["metric", "slice", "this minus other", "interval", "method", "test", "p"],
-            [[x.metric, _slice(x.slice_attribute, x.slice_value), f"{x.estimate:+.4f}",
-              f"[{x.low:+.4f}, {x.high:+.4f}]", x.method, x.test, f"{x.p_value:.4g}"]
-             for x in d.differences],
-        ))
+        parts.append(
+            _table(
+                ["metric", "slice", "this minus other", "interval", "method", "test", "p"],
+                [
+                    [
+                        x.metric,
+                        _slice(x.slice_attribute, x.slice_value),
+                        f"{x.estimate:+.4f}",
+                        f"[{x.low:+.4f}, {x.high:+.4f}]",
+                        x.method,
+                        x.test,
+                        f"{x.p_value:.4g}",
+                    ]
+                    for x in d.differences
+                ],
+            )
+        )
     parts.append(_human(human["ethical_considerations"]))
     parts.append(_human(human["caveats"]))
-    parts += [_human(s) for s in card.human if s.key not in
-              ("intended_use", "ethical_considerations", "caveats")]
+    parts += [
+        _human(s)
+        for s in card.human
+        if s.key not in ("intended_use", "ethical_considerations", "caveats")
+    ]
     parts.append(f"<h2>Evidence</h2><p>Card digest: <code>{card.digest}</code></p>")
     parts.append(_table(["evidence", "digest"], list(card.evidence.items())))
     return parts
@@ -114,7 +162,7 @@ def render_card_html(card: ModelCard) -> str:
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{e(title)}</h1>{card_block(card)}<p class=\"note\">{e(INTRO)}</p>"
+        f'<h1>{e(title)}</h1>{card_block(card)}<p class="note">{e(INTRO)}</p>'
         + "".join(_body(card))
         + "</body></html>\n"
     )

@@ -72,13 +72,14 @@ def _details(card: ModelCard) -> list[str]:
         for r in card.runs
     ]
     out = ["## Model details", "", f"Model: **{md(card.model)}**", ""]
-    out += md_table(["run", "model", "suite", "recorded (UTC)", "records", "errors", "code",
-                     "source"], rows).splitlines()
+    out += md_table(
+        ["run", "model", "suite", "recorded (UTC)", "records", "errors", "code", "source"], rows
+    ).splitlines()
     params = {r.model: r.parameters for r in card.runs if r.parameters}
     for model, p in params.items():
         settings = ", ".join(f"{k}={v!r}" for k, v in sorted(p.items()))
         out += ["", f"Parameters of {md(model)}: {md(settings)}"]
-    return out + [""]
+    return [*out, ""]
 
 
 def _intended(card: ModelCard) -> list[str]:
@@ -89,7 +90,7 @@ def _intended(card: ModelCard) -> list[str]:
             out.append(f"  - covers: {md(s.coverage)}")
         for limit in s.known_limits:
             out.append(f"  - known limit: {md(limit)}")
-    return out + [""]
+    return [*out, ""]
 
 
 def _factors_and_metrics(card: ModelCard) -> list[str]:
@@ -106,7 +107,7 @@ def _factors_and_metrics(card: ModelCard) -> list[str]:
         out += ["", f"### Run {md(r.run_id[:12])} on {md(r.suite)}", ""]
         headers = ["metric", "slice", "estimate", "interval", "n", "method"]
         out += md_table(headers, _metric_rows(r.metrics)).splitlines()
-    return out + [""]
+    return [*out, ""]
 
 
 def _data(card: ModelCard) -> list[str]:
@@ -124,7 +125,7 @@ def _data(card: ModelCard) -> list[str]:
         out.append("No training data digests were recorded in the runs' manifests.")
     for name, value in seen.items():
         out.append(f"- {md(name)}: digest {md(value)}")
-    return out + [""]
+    return [*out, ""]
 
 
 def _analyses(card: ModelCard) -> list[str]:
@@ -142,14 +143,20 @@ def _analyses(card: ModelCard) -> list[str]:
             "",
         ]
         rows = [
-            [md(x.metric), md(_slice(x.slice_attribute, x.slice_value)),
-             f"{x.estimate:+.4f}", f"[{x.low:+.4f}, {x.high:+.4f}]", md(x.method), md(x.test),
-             f"{x.p_value:.4g}"]
+            [
+                md(x.metric),
+                md(_slice(x.slice_attribute, x.slice_value)),
+                f"{x.estimate:+.4f}",
+                f"[{x.low:+.4f}, {x.high:+.4f}]",
+                md(x.method),
+                md(x.test),
+                f"{x.p_value:.4g}",
+            ]
             for x in d.differences
         ]
         if rows:
             headers = ["metric", "slice", "this minus other", "interval", "method", "test", "p"]
-            out += md_table(headers, rows).splitlines() + [""]
+            out += [*md_table(headers, rows).splitlines(), ""]
     return out
 
 
@@ -169,21 +176,36 @@ def card_model_index(card: ModelCard) -> list[dict[str, object]]:
         for m in r.metrics:
             by_slice.setdefault(_slice(m.slice_attribute, m.slice_value), []).append(m)
         for label, metrics in by_slice.items():
-            dataset: dict[str, object] = {"name": r.suite, "type": r.suite,
-                                          "revision": r.suite_digest}
+            dataset: dict[str, object] = {
+                "name": r.suite,
+                "type": r.suite,
+                "revision": r.suite_digest,
+            }
             if label != "all examples":
                 dataset["config"] = label
-            results.append({
-                "task": {"type": "other", "name": f"assay evaluation on {r.suite}"},
-                "dataset": dataset,
-                "metrics": [
-                    {"type": m.metric, "value": m.estimate, "name": f"{m.metric} ({label})",
-                     "verified": False,
-                     "args": {"low": m.low, "high": m.high, "confidence": m.confidence,
-                              "method": m.method, "n": m.n, "run": r.run_id}}
-                    for m in metrics
-                ],
-            })
+            results.append(
+                {
+                    "task": {"type": "other", "name": f"assay evaluation on {r.suite}"},
+                    "dataset": dataset,
+                    "metrics": [
+                        {
+                            "type": m.metric,
+                            "value": m.estimate,
+                            "name": f"{m.metric} ({label})",
+                            "verified": False,
+                            "args": {
+                                "low": m.low,
+                                "high": m.high,
+                                "confidence": m.confidence,
+                                "method": m.method,
+                                "n": m.n,
+                                "run": r.run_id,
+                            },
+                        }
+                        for m in metrics
+                    ],
+                }
+            )
     return [{"name": card.model, "results": results}]
 
 

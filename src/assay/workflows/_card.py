@@ -101,9 +101,7 @@ def model_card(
         evidence.decisions,
         previous=parsed.human if parsed else None,
     )
-    changes = card_changes(
-        parsed.block if parsed else None, parsed.human if parsed else None, card
-    )
+    changes = card_changes(parsed.block if parsed else None, parsed.human if parsed else None, card)
     text = render_card(card, format)
     path = atomic_write(out, text) if out is not None else None
     entry = None

@@ -66,14 +66,19 @@ def verify_card(
         block, source = parsed.block, str(card)
         if block is None:
             return CardState(
-                model, True, False, f"{card} holds no <!-- assay:card --> evidence block, so "
-                "it cannot be checked", source=source
+                model,
+                True,
+                False,
+                f"{card} holds no <!-- assay:card --> evidence block, so it cannot be checked",
+                source=source,
             )
     else:
         found = last_published(model, st)
         if found is None:
             return CardState(
-                model, False, False,
+                model,
+                False,
+                False,
                 f"no card of {model!r} was published (assay card {model} --publish)",
             )
         entry, parsed = found
@@ -88,7 +93,12 @@ def verify_card(
         more = f" (and {len(changes) - 10} more)" if len(changes) > 10 else ""
         reason = f"since the {source} was made: {listed}{more}"
     return CardState(
-        model, True, not changes, reason, changes, digest if isinstance(digest, str) else None,
+        model,
+        True,
+        not changes,
+        reason,
+        changes,
+        digest if isinstance(digest, str) else None,
         source,
     )
 
@@ -101,7 +111,9 @@ def card_state(model: str, *, store: Store | None = None) -> CardState:
     st = resolve_store(store)
     if not published_cards(model, st):
         return CardState(
-            model, False, False,
+            model,
+            False,
+            False,
             f"no card of {model!r} was published (assay card {model} --publish)",
         )
     try:
