@@ -82,8 +82,7 @@ def card_command(
 ) -> None:
     """Write a model card whose facts come from the store, or check one ('verify').
 
-    'assay card verify MODEL' exits 0 when the card is current and 1 when it is stale, and
-    says which evidence changed.
+    'assay card verify MODEL' exits 0 when the card is current, 1 when stale, and says why.
     """
     if len(words) == 2 and words[0] == "verify":
         _verify(words[1], card, db, json)
@@ -140,8 +139,7 @@ def datasheet_command(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Write a suite's datasheet: the Datasheets for Datasets questions, answered from its
-    catalog and its examples, the rest marked for a person."""
+    """Write a suite's datasheet: its catalog and computed facts, the rest left to a person."""
     result = wf.suite_datasheet(
         suite, format="json" if json else sheet_format, out=out, store=open_store(db)
     )
