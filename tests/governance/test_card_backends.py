@@ -18,9 +18,7 @@ from .conftest import log_rule
 pytestmark = pytest.mark.filterwarnings("ignore::assay.errors.SmallSliceWarning")
 
 
-@pytest.fixture(
-    params=[pytest.param("postgresql", marks=pytest.mark.postgres), "remote-sqlite"]
-)
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres), "remote-sqlite"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "postgresql":
         url = request.getfixturevalue("pg_migrated_url")

@@ -156,3 +156,22 @@ def test_a_huge_previous_card_is_refused(adult_store: assay.Store, tmp_path: Pat
     with pytest.raises(DataError, match="larger than a card can be"):
         model_card(MODEL, previous=previous, out=out, store=adult_store)
     assert not out.exists()
+
+
+def test_change_summary_names_numbers_that_moved(adult_store: assay.Store):
+    from assay.governance import card_changes, parse_card_text
+
+    result = model_card(MODEL, format="markdown", store=adult_store)
+    block = parse_card_text(result.text, source="card.md").block
+    assert block is not None
+    key = next(iter(block["values"]))
+    block["values"][key] = [0.5, 0.4, 0.6]
+    del block["evidence"][next(k for k in block["evidence"] if k.startswith("decision:"))]
+    changes = card_changes(block, result.card.human, result.card)
+    lines = changes.lines()
+    assert any(line.startswith(f"moved: {key}: 0.5000 [0.4000, 0.6000] -> ") for line in lines)
+    assert any(line.startswith("decision ") and line.endswith(" added") for line in lines)
+    # a previous card without the block: said so, not "nothing changed"
+    unknown = card_changes(None, result.card.human, result.card).lines()
+    assert any("changes unknown" in line for line in unknown)
+    assert "no evidence changed since the previous card" not in unknown

@@ -73,6 +73,8 @@ class CardChanges:
     """Human sections still for a person to write."""
     previous: bool = True
     """Whether there was a previous card to compare with."""
+    comparable: bool = True
+    """Whether the previous card held the evidence block that changes are listed from."""
 
     def lines(self) -> list[str]:
         """The summary, one line per change."""
@@ -80,7 +82,9 @@ class CardChanges:
             out = ["first card: no previous card to compare with"]
         else:
             out = [c.describe() for c in self.evidence] + [f"moved: {m}" for m in self.moved]
-            if not self.evidence and not self.moved:
+            if not self.comparable:
+                out.append("the previous card holds no <!-- assay:card --> block: changes unknown")
+            elif not self.evidence and not self.moved:
                 out.append("no evidence changed since the previous card")
         if self.human_kept:
             out.append("human sections kept: " + ", ".join(self.human_kept))
@@ -103,7 +107,12 @@ def card_changes(
     kept = [s.key for s in card.human if s.text.strip()]
     empty = [s.key for s in card.human if not s.text.strip()]
     if previous_block is None:
-        return CardChanges(human_kept=kept, human_empty=empty, previous=previous_human is not None)
+        return CardChanges(
+            human_kept=kept,
+            human_empty=empty,
+            previous=previous_human is not None,
+            comparable=False,
+        )
     old_evidence = previous_block.get("evidence")
     old_values = previous_block.get("values")
     evidence = evidence_changes(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from assay._util import check_instance
 from assay.core import Comparison, LedgerEntry, ModelRef
-from assay.errors import DataError, NotFoundError, StorageError
+from assay.errors import ConfigError, DataError, NotFoundError, StorageError
 from assay.governance import (
     MAX_CARD_CHARS,
     DecisionEvidence,
@@ -54,6 +54,8 @@ def check_model(model: object, where: str) -> str:
     check_instance(model, "model", where, str, "a model name or NAME@VERSION")
     assert isinstance(model, str)
     ModelRef.parse(model)
+    if len(model) > 190:  # the ledger names it as the subject model:MODEL, at most 200
+        raise ConfigError(f"A card's model name has at most 190 characters. Got {len(model):,}.")
     return model
 
 
