@@ -44,7 +44,13 @@ def _verify(model: str, card: Path | None, db: str | None, json: bool) -> None:
             }
         )
     else:
-        word = "[green]current[/]" if state.current else "[red]stale[/]"
+        word = (
+            "[green]current[/]"
+            if state.current
+            else "[red]stale[/]"
+            if state.present
+            else "[red]no card[/]"
+        )
         console.print(f"{word}: {safe(state.reason)}")
     if not state.current:
         raise typer.Exit(1)
