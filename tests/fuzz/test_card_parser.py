@@ -15,6 +15,10 @@ from assay.governance import HumanSection, parse_card_text
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 
 PIECES = [
+    "---\nlicense: mit\n---\n",
+    "---\n- a\n---\n",
+    "---\na: !!python/object:os.system x\n---\n",
+    "---\n",
     "<!-- assay:human section=intended_use -->",
     '<!-- assay:human section=caveats title="Caveats" -->',
     '<!-- assay:human section=x title="a"b" -->',
@@ -106,6 +110,17 @@ def test_generated_json_cards(value: dict[str, object]) -> None:
         "".join(f"<!-- assay:human section=s{i} -->x<!-- /assay:human -->" for i in range(200)),
         "<!-- assay:card " + "[" * 50_000 + " -->",
         '<!-- assay:human section=a title="' + "t" * 10_000,
+        "---\na: &a [*a]\n---\n",
+        "---\n"
+        + 'a: &a ["x","x"]\n'
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+            for i in range(20)
+        )
+        + "---\n",
+        "---\na: !!python/object:os.system x\n---\n",
+        '{"metadata": {"a": NaN}}',
+        '{"metadata": ["not", "a", "mapping"]}',
     ],
     ids=[
         "deep-json",
@@ -115,6 +130,11 @@ def test_generated_json_cards(value: dict[str, object]) -> None:
         "many-sections",
         "deep-block",
         "unterminated",
+        "yaml-self-alias",
+        "yaml-bomb",
+        "yaml-python-tag",
+        "json-nan-metadata",
+        "json-list-metadata",
     ],
 )
 def test_hostile_cards_are_data_errors(text: str) -> None:

@@ -175,3 +175,28 @@ def test_change_summary_names_numbers_that_moved(adult_store: assay.Store):
     unknown = card_changes(None, result.card.human, result.card).lines()
     assert any("changes unknown" in line for line in unknown)
     assert "no evidence changed since the previous card" not in unknown
+
+
+def test_metadata_a_person_adds_to_the_readme_is_kept(adult_store: assay.Store, tmp_path: Path):
+    from huggingface_hub import ModelCard
+
+    readme = tmp_path / "README.md"
+    model_card(MODEL, format="hf", out=readme, store=adult_store)
+    text = readme.read_text()
+    readme.write_text(
+        text.replace("tags:\n", "license: apache-2.0\nlanguage:\n- en\ntags:\n- census\n", 1)
+    )
+    again = model_card(MODEL, format="hf", previous=readme, out=readme, store=adult_store)
+    assert again.card.metadata["license"] == "apache-2.0"
+    data = ModelCard.load(readme).data
+    assert data.license == "apache-2.0" and data.language == ["en"]
+    assert data.tags == ["assay", "model-card", "census"]
+    assert data.eval_results and data.model_name == MODEL
+    # published, the metadata comes back from the ledger's stored card too
+    model_card(MODEL, format="hf", previous=readme, publish=True, store=adult_store)
+    assert model_card(MODEL, format="json", store=adult_store).card.metadata["license"] == (
+        "apache-2.0"
+    )
+    readme.write_text("---\nlicense: [unclosed\n---\n# card\n")
+    with pytest.raises(DataError, match="README.md, line 2"):
+        model_card(MODEL, format="hf", previous=readme, store=adult_store)

@@ -231,6 +231,9 @@ class ModelCard(BaseModel):
     """Decisions that involve it, oldest first."""
     human: list[HumanSection]
     """What people wrote, in order: the standard sections first."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """Hugging Face metadata a person added to the README's YAML (``license``, ``language``,
+    ``base_model``, their own ``tags``, ...), kept as written; never ``model-index``."""
     evidence: dict[str, str]
     """What the card was made from: ``run:ID:run|metrics|records``, ``decision:ID`` (the
     hash of its newest ledger entry) and ``suite:NAME@VERSION`` → digest."""

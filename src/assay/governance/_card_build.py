@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -189,9 +190,11 @@ def build_card(
     suites: Sequence[tuple[Suite, pa.Table]],
     decisions: Sequence[DecisionEvidence],
     previous: Sequence[HumanSection] | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> ModelCard:
     """A card for ``model`` from its runs (oldest first), the suites they ran on with their
-    examples, the decisions naming its runs, and the human sections of the previous card."""
+    examples, the decisions naming its runs, and the human sections and metadata of the
+    previous card."""
     by_digest = {s.digest: s for s, _ in suites}
     ordered = sorted(runs, key=lambda e: (e.run.created_at, e.run.run_id))
     run_ids = {e.run.run_id for e in ordered}
@@ -204,6 +207,7 @@ def build_card(
         ),
         decisions=[_card_decision(d, run_ids) for d in chosen],
         human=merge_human(previous),
+        metadata=dict(metadata or {}),
         evidence=card_evidence(runs, [s for s, _ in suites], decisions),
     )
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
+from assay._util import load_yaml
 from assay.errors import DataError
 from assay.governance._card import HumanSection, ModelCard
 
@@ -48,6 +49,9 @@ class ParsedCard:
     """The human sections, in order."""
     block: dict[str, Any] | None
     """The evidence block (``card_digest``, ``evidence``, ``values``), ``None`` without one."""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """YAML metadata a person added (a Hugging Face README's front matter, or a JSON card's
+    ``metadata``), without the generated ``model-index``."""
 
 
 def human_marker(section: HumanSection) -> str:
@@ -204,7 +208,31 @@ def _json_card(text: str, source: str) -> ParsedCard:
             raise _fail(text, 0, source, f"the section {section.key!r} appears twice")
         human.append(section)
     block = _checked_block(value, text, 0, source) if "card_digest" in value else None
-    return ParsedCard(human=human, block=block)
+    metadata = _metadata(value.get("metadata", {}), text, source)
+    return ParsedCard(human=human, block=block, metadata=metadata)
+
+
+_FRONT = re.compile(r"\A---\n(?P<yaml>.*?\n)---\n", re.DOTALL)
+GENERATED_METADATA = ("model-index",)
+
+
+def _metadata(value: Any, text: str, source: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(text, 0, source, "the card's metadata is a mapping of names to values")
+    kept = {k: v for k, v in value.items() if k not in GENERATED_METADATA}
+    try:
+        json.dumps(kept, allow_nan=False)
+    except (TypeError, ValueError):
+        raise _fail(text, 0, source, "the card's metadata holds a value JSON cannot") from None
+    return kept
+
+
+def _front_matter(text: str, source: str) -> dict[str, Any]:
+    found = _FRONT.match(text)
+    if found is None:
+        return {}
+    value = load_yaml(found["yaml"], source=source, error=DataError)
+    return _metadata({} if value is None else value, text, source)
 
 
 def parse_card_text(text: str, *, source: str) -> ParsedCard:
@@ -216,4 +244,8 @@ def parse_card_text(text: str, *, source: str) -> ParsedCard:
         )
     if text.lstrip().startswith("{"):
         return _json_card(text, source)
-    return ParsedCard(human=_sections(text, source), block=_block(text, source))
+    return ParsedCard(
+        human=_sections(text, source),
+        block=_block(text, source),
+        metadata=_front_matter(text, source),
+    )

@@ -214,7 +214,10 @@ def render_card_markdown(card: ModelCard, *, hf: bool = False) -> str:
     ``model-index`` results first."""
     out: list[str] = []
     if hf:
-        meta = {"tags": ["assay", "model-card"], "model-index": card_model_index(card)}
+        own = card.metadata.get("tags")
+        tags = ["assay", "model-card"]
+        tags += [t for t in own if t not in tags] if isinstance(own, list) else []
+        meta = {**card.metadata, "tags": tags, "model-index": card_model_index(card)}
         out += ["---", yaml.safe_dump(meta, sort_keys=False, allow_unicode=False).rstrip(), "---"]
     out += [f"# Model card: {md(card.model)}", "", card_block(card), "", INTRO, ""]
     out += _details(card)

@@ -79,7 +79,8 @@ def model_card(
     their differences, verdicts and approvals.
 
     The human sections (intended use, ethical considerations, caveats, and any a person
-    added) are kept from ``previous`` (a card file in any format) or, without it, from the
+    added) and the Hugging Face metadata a person added (``license``, ``language``, ...) are
+    kept from ``previous`` (a card file in any format) or, without it, from the
     last published card. ``out`` writes the card atomically; ``publish`` stores the card as
     an artifact and records a ``card`` ledger entry about ``model:MODEL`` with its digest and
     evidence digests (:func:`assay.governance.card_payload`). Nothing is written or recorded
@@ -100,6 +101,7 @@ def model_card(
         [(s, x) for s, x in evidence.suites if x is not None],
         evidence.decisions,
         previous=parsed.human if parsed else None,
+        metadata=parsed.metadata if parsed else None,
     )
     changes = card_changes(parsed.block if parsed else None, parsed.human if parsed else None, card)
     text = render_card(card, format)
