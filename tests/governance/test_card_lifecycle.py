@@ -198,5 +198,5 @@ def test_metadata_a_person_adds_to_the_readme_is_kept(adult_store: assay.Store, 
         "apache-2.0"
     )
     readme.write_text("---\nlicense: [unclosed\n---\n# card\n")
-    with pytest.raises(DataError, match="README.md, line 2"):
+    with pytest.raises(DataError, match=r"README\.md, line 2"):
         model_card(MODEL, format="hf", previous=readme, store=adult_store)
