@@ -21,6 +21,7 @@ from assay.governance._card import (
     HumanSection,
     ModelCard,
 )
+from assay.governance._datasheet_facts import input_text, licence_of
 from assay.governance._near_duplicates import count_duplicates
 
 __all__ = [
@@ -116,8 +117,6 @@ def _card_run(evidence: RunEvidence, suite: Suite) -> CardRun:
 
 
 def _card_suite(suite: Suite, examples: pa.Table) -> CardSuite:
-    from assay.governance._datasheet_facts import input_text, licence_of
-
     texts = [input_text(v) for v in examples.column("input").to_pylist()]
     dup = count_duplicates(texts, near=False)
     n = examples.num_rows

@@ -81,8 +81,8 @@ def licence_of(source: str) -> str | None:
 
 
 def input_text(value: str | None) -> str | None:
-    # Inputs are stored as canonical JSON: a text is compared as the text, anything else
-    # (a feature mapping) as its canonical JSON.
+    """An example's stored input as duplicates are judged: a text as the text, anything else
+    (a feature mapping) as its canonical JSON, as stored."""
     if value is None:
         return None
     try:

@@ -51,12 +51,11 @@ class ModelEvidence:
 
 def check_model(model: object, where: str) -> str:
     """``model`` as ``name`` or ``name@version``, checked."""
-    check_instance(model, "model", where, str, "a model name or NAME@VERSION")
-    assert isinstance(model, str)
-    ModelRef.parse(model)
-    if len(model) > 190:  # the ledger names it as the subject model:MODEL, at most 200
-        raise ConfigError(f"A card's model name has at most 190 characters. Got {len(model):,}.")
-    return model
+    name: str = check_instance(model, "model", where, str, "a model name or NAME@VERSION")
+    ModelRef.parse(name)
+    if len(name) > 190:  # the ledger names it as the subject model:MODEL, at most 200
+        raise ConfigError(f"A card's model name has at most 190 characters. Got {len(name):,}.")
+    return name
 
 
 def model_evidence(model: str, store: Store, *, contents: bool = True) -> ModelEvidence:
