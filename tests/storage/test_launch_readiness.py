@@ -4,13 +4,13 @@ role in the ledger, refusals that record nothing."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+import assay
 from assay import workflows
 from assay.core import Verdict
-from assay.errors import ConfigError
+from assay.errors import ConfigError, DataError
 from assay.governance import load_checklist
 from assay.storage import Store
 from assay.testing import make_decision, make_records, make_run, make_suite_model, store_runs
@@ -154,19 +154,36 @@ def test_overrides_count_only_where_the_checklist_allows_them(store: Store, tmp_
     assert not item.satisfied and "challenges it" in item.detail
 
 
-def test_rollout_plans_and_model_cards(
-    decided: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _runs_with_slices(store: Store) -> tuple[str, str]:
+    """Two logged runs of clf@1 on a small suite with a slice."""
+    examples = [
+        {"example_id": f"q{i}", "slices": {"lang": "en" if i % 2 else "de"}, "reference": "yes"}
+        for i in range(20)
+    ]
+    suite = assay.make_suite(
+        "carded", examples, metrics=[{"name": "accuracy", "scorer": "exact_match"}]
+    )
+    ids = []
+    for wrong in (6, 3):
+        outputs = [
+            {"example_id": f"q{i}", "output": "no" if i < wrong else "yes"} for i in range(20)
+        ]
+        ids.append(assay.log_run(outputs, suite=suite, model="clf@1", store=store).run.run_id)
+    return ids[0], ids[1]
+
+
+def test_rollout_plans_and_model_cards(store: Store, tmp_path: Path) -> None:
+    r0, r1 = _runs_with_slices(store)
+    store.decisions.put(make_decision(r0, r1, decision_id="ship-1"))
     path = tmp_path / "c.yaml"
     path.write_text(
         "name: c\nevidence:\n  - {item: rollout, kind: rollout_plan}\n"
         "  - {item: card, kind: model_card}\n"
     )
-    rollout, card = workflows.check_launch("clf@1", checklist=path, store=decided).items
+    rollout, card = workflows.check_launch("clf@1", checklist=path, store=store).items
     assert not rollout.satisfied and "an arm named 'clf'" in rollout.detail
-    assert (
-        not card.satisfied and card.detail == "model cards are not available in this installation"
-    )
+    assert not card.satisfied and "no current model card" in card.detail
+    assert "assay card clf@1 --publish" in card.clear_by
     plan = {
         "name": "clf-rollout",
         "hypothesis": "clf lifts conversion",
@@ -174,13 +191,22 @@ def test_rollout_plans_and_model_cards(
         "arms": ["control", "clf"],
         "mde": 0.02,
     }
-    workflows.record_experiment_plan(plan, store=decided)
-    # the card state is another module's; here only how its answer is used is checked
-    state = SimpleNamespace(present=True, current=False, reason="evidence changed since")
-    monkeypatch.setattr(workflows, "card_state", lambda model, store=None: state, raising=False)
-    rollout, card = workflows.check_launch("clf@1", checklist=path, store=decided).items
+    workflows.record_experiment_plan(plan, store=store)
+    workflows.model_card("clf@1", publish=True, store=store)
+    rollout, card = workflows.check_launch("clf@1", checklist=path, store=store).items
     assert rollout.satisfied and rollout.found == ("clf-rollout",)
-    assert not card.satisfied and "evidence changed since" in card.detail
+    assert card.satisfied and "a current model card" in card.detail
+    # new evidence about the model makes the published card stale, and the item open again
+    store.decisions.put(make_decision(r0, r1, decision_id="ship-2", minutes=9))
+    (_, card) = workflows.check_launch("clf@1", checklist=path, store=store).items
+    assert not card.satisfied and "no current model card" in card.detail
+    assert "ship-2" in card.detail
+
+
+def test_a_card_of_runs_without_their_slice_columns_is_refused(decided: Store) -> None:
+    with pytest.raises(DataError, match="have no 'lang' column"):
+        workflows.model_card("clf@1", publish=True, store=decided)
+    assert decided.decisions.entries(kind="card") == []
 
 
 def test_distinct_signers_can_be_turned_off(decided: Store, tmp_path: Path) -> None:

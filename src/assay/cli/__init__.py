@@ -2,6 +2,7 @@
 
 from assay.cli._ab import ab_app
 from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main
+from assay.cli._card import card_command, datasheet_command
 from assay.cli._commands import demo_command, run_command
 from assay.cli._coverage import coverage_command
 from assay.cli._decide import compare_command, gate_command, report_command
@@ -31,6 +32,8 @@ app.command("serve")(serve_command)
 app.command("export-site")(export_site_command)
 app.command("studies")(studies_command)
 app.add_typer(study_app, name="study")
+app.command("card")(card_command)
+suites_app.command("datasheet")(datasheet_command)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")

@@ -11,10 +11,44 @@ the pure logic; reading the store is the workflows' job, rendering the reports'.
   :class:`StudyRegistration` (what the ledger freezes), :func:`plan_sample_size` (the power
   calculation), :func:`offline_deviations`, :func:`futility`, :func:`study_state`, :func:`flag_verdict` (a decision's
   verdict with the study's deviations)
+* model cards: :class:`ModelCard` (with :class:`CardRun`, :class:`CardMetric`,
+  :class:`CardSuite`, :class:`CardDecision`, :class:`CardDifference`, :class:`HumanSection`),
+  :func:`build_card`, :func:`card_payload` (the ledger entry's payload), reading a written
+  card back (:func:`parse_card_text`, :func:`card_block`, :func:`human_marker`) and what
+  changed (:func:`card_changes`, :func:`evidence_changes`)
+* datasheets: :class:`Datasheet`, :func:`compute_facts` (:class:`DatasheetFacts`),
+  :func:`build_datasheet`, :func:`count_duplicates`
 """
 
 from __future__ import annotations
 
+from assay.governance._card import (
+    CARD_FORMATS,
+    HUMAN_SECTIONS,
+    CardDecision,
+    CardDifference,
+    CardMetric,
+    CardRun,
+    CardSuite,
+    HumanSection,
+    ModelCard,
+    card_payload,
+)
+from assay.governance._card_build import (
+    DecisionEvidence,
+    RunEvidence,
+    build_card,
+    card_evidence,
+    run_metrics,
+)
+from assay.governance._card_diff import CardChanges, EvidenceChange, card_changes, evidence_changes
+from assay.governance._card_text import (
+    MAX_CARD_CHARS,
+    ParsedCard,
+    card_block,
+    human_marker,
+    parse_card_text,
+)
 from assay.governance._coverage import (
     CoverageReport,
     ScenarioCoverage,
@@ -29,6 +63,13 @@ from assay.governance._coverage_registry import (
     ScenarioMapping,
     parse_coverage_registry,
 )
+from assay.governance._datasheet import (
+    Datasheet,
+    DatasheetAnswer,
+    DatasheetSection,
+    build_datasheet,
+)
+from assay.governance._datasheet_facts import DatasheetFacts, SliceCounts, compute_facts
 from assay.governance._kpis import COST_FIELDS, compute_team_kpis, kpis_to_dict
 from assay.governance._kpis_model import (
     CostField,
@@ -50,6 +91,7 @@ from assay.governance._launch import (
     load_checklist,
 )
 from assay.governance._launch_result import LaunchItem, LaunchReadiness
+from assay.governance._near_duplicates import DuplicateCount, count_duplicates
 from assay.governance._signing import (
     SigningKey,
     check_signer_name,
@@ -95,28 +137,48 @@ from assay.governance._study_verdict import (
 )
 
 __all__ = [
+    "CARD_FORMATS",
     "COST_FIELDS",
     "EVIDENCE_FIELDS",
+    "HUMAN_SECTIONS",
+    "MAX_CARD_CHARS",
     "MAX_COVERAGE_REGISTRY_BYTES",
     "MAX_STUDY_BYTES",
     "MAX_STUDY_DEPTH",
     "STUDY_DEVIATION_RULE",
     "STUDY_NAME",
     "STUDY_STATES",
+    "CardChanges",
+    "CardDecision",
+    "CardDifference",
+    "CardMetric",
+    "CardRun",
+    "CardSuite",
     "CostField",
     "CoverageRegistry",
     "CoverageReport",
     "CycleTime",
+    "Datasheet",
+    "DatasheetAnswer",
+    "DatasheetFacts",
+    "DatasheetSection",
+    "DecisionEvidence",
+    "DuplicateCount",
+    "EvidenceChange",
     "EvidenceItem",
     "Futility",
+    "HumanSection",
     "KpiReport",
     "LaunchChecklist",
     "LaunchItem",
     "LaunchReadiness",
+    "ModelCard",
+    "ParsedCard",
     "Rate",
     "ReproducedDecision",
     "RunCheck",
     "RunCost",
+    "RunEvidence",
     "SampleSize",
     "SampleSizePlan",
     "Scenario",
@@ -124,6 +186,7 @@ __all__ = [
     "ScenarioMapping",
     "SigningKey",
     "SignoffItem",
+    "SliceCounts",
     "SliceCoverage",
     "StoppingRule",
     "StudyCycle",
@@ -133,11 +196,21 @@ __all__ = [
     "StudyState",
     "SuiteFacts",
     "WeekOutcomes",
+    "build_card",
+    "build_datasheet",
+    "card_block",
+    "card_changes",
+    "card_evidence",
+    "card_payload",
     "check_coverage",
     "check_signer_name",
+    "compute_facts",
     "compute_team_kpis",
+    "count_duplicates",
+    "evidence_changes",
     "flag_verdict",
     "futility",
+    "human_marker",
     "key_file_text",
     "kpis_to_dict",
     "load_checklist",
@@ -145,12 +218,14 @@ __all__ = [
     "new_signing_key",
     "offline_deviations",
     "overdue",
+    "parse_card_text",
     "parse_coverage_registry",
     "parse_study",
     "plan_sample_size",
     "public_fingerprint",
     "rate",
     "read_key_file",
+    "run_metrics",
     "sign_message",
     "signature_of",
     "signed_message",

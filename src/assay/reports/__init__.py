@@ -21,6 +21,9 @@
   quality watches over time, :func:`monitor_watch_body` its fragment for the dashboard).
 * :func:`coverage_html` (scenario coverage) and :func:`kpis_html` (the team's KPIs, with
   :func:`duration_text` for the cycle times).
+* :func:`render_card` (a model card as a Hugging Face README, Markdown, HTML or JSON;
+  :func:`card_json`, :func:`card_model_index`) and :func:`render_datasheet` (a suite's
+  datasheet, :data:`DATASHEET_FORMATS`).
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
   (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
 
@@ -31,9 +34,12 @@ Importing this package registers the notebook tables as the ``_repr_html_`` of
 """
 
 from assay.core import Comparison, RunInfo, RunList, VerdictResult, register_html_renderer
+from assay.reports._card_markdown import card_model_index
+from assay.reports._card_render import card_json, render_card
 from assay.reports._ci import render_gate_summary, render_junit
 from assay.reports._content import RESULT_HEADERS, ReportLimits, method_index
 from assay.reports._coverage_html import coverage_html
+from assay.reports._datasheet_render import DATASHEET_FORMATS, render_datasheet
 from assay.reports._format import fixed_interval, fixed_number
 from assay.reports._html import render_html, results_rows, rules_table
 from assay.reports._html_evidence import methods_section
@@ -60,6 +66,7 @@ from assay.reports._tables import (
 )
 
 __all__ = [
+    "DATASHEET_FORMATS",
     "OFFLINE",
     "PLACEHOLDER",
     "REPORT_CSS",
@@ -67,6 +74,8 @@ __all__ = [
     "ReportKind",
     "ReportLimits",
     "Scale",
+    "card_json",
+    "card_model_index",
     "comparison_html_table",
     "coverage_html",
     "duration_text",
@@ -81,6 +90,8 @@ __all__ = [
     "monitor_watch_body",
     "monitor_watch_report_html",
     "nice_ticks",
+    "render_card",
+    "render_datasheet",
     "render_gate_summary",
     "render_html",
     "render_junit",

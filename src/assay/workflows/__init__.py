@@ -28,6 +28,8 @@ none is passed, and never print.
   :func:`generate_key`; the ledger kept elsewhere: :func:`export_ledger`,
   :func:`verify_ledger_file`
 * launch readiness: :func:`check_launch`, :func:`sign_launch`
+* governance: :func:`model_card`, :func:`verify_card`, :func:`card_state`,
+  :func:`suite_datasheet`
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -54,7 +56,10 @@ if TYPE_CHECKING:
         sample_summaries,
     )
     from assay.workflows._capture import capture_code_version, capture_manifest
+    from assay.workflows._card import CardResult, model_card
+    from assay.workflows._card_verify import CardState, card_state, verify_card
     from assay.workflows._coverage import scenario_coverage
+    from assay.workflows._datasheet import DatasheetResult, suite_datasheet
     from assay.workflows._decide import (
         DecisionDetails,
         DecisionRecord,
@@ -141,6 +146,13 @@ _EXPORTS = {
     "tag_run": "_annotate",
     "capture_code_version": "_capture",
     "capture_manifest": "_capture",
+    "CardResult": "_card",
+    "model_card": "_card",
+    "CardState": "_card_verify",
+    "card_state": "_card_verify",
+    "verify_card": "_card_verify",
+    "DatasheetResult": "_datasheet",
+    "suite_datasheet": "_datasheet",
     "DecisionDetails": "_decide",
     "DecisionRecord": "_decide",
     "GateResult": "_decide",
@@ -211,6 +223,9 @@ _EXPORTS = {
 
 __all__ = [
     "METRICS_CONTENT_TYPE",
+    "CardResult",
+    "CardState",
+    "DatasheetResult",
     "DecisionDetails",
     "DecisionRecord",
     "ExperimentReadout",
@@ -230,6 +245,7 @@ __all__ = [
     "attach_to_study",
     "capture_code_version",
     "capture_manifest",
+    "card_state",
     "check_launch",
     "compare_runs",
     "decide",
@@ -261,6 +277,7 @@ __all__ = [
     "load_study",
     "log_run",
     "metrics_server",
+    "model_card",
     "monitor_drift",
     "monitor_history",
     "monitor_profile",
@@ -288,8 +305,10 @@ __all__ = [
     "sign_payload",
     "stored_profiles",
     "study_status",
+    "suite_datasheet",
     "tag_run",
     "team_kpis",
+    "verify_card",
     "verify_ledger",
     "verify_ledger_file",
     "write_monitor_report",

@@ -173,14 +173,10 @@ def _rollout_plan(item: EvidenceItem, evidence: ModelEvidence) -> LaunchItem:
 
 @evidence_check("model_card")
 def _model_card(item: EvidenceItem, evidence: ModelEvidence) -> LaunchItem:
-    from assay import workflows
+    from assay.workflows._card_verify import card_state
 
-    card_state = getattr(workflows, "card_state", None)
-    if card_state is None:
-        detail = "model cards are not available in this installation"
-        return _missing(item, detail, "install a version of assay with model cards", "")
     state = card_state(evidence.model, store=evidence.store)
     if state.present and state.current:
         return LaunchItem(item.item, item.kind, True, f"a current model card: {state.reason}")
-    how = f"publish a current card: `assay card {evidence.model}`"
+    how = f"publish a current card: `assay card {evidence.model} --publish`"
     return _missing(item, f"no current model card: {state.reason}", how, "the model's owner")

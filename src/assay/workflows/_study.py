@@ -34,6 +34,7 @@ from assay.governance import (
     plan_sample_size,
 )
 from assay.storage import Store
+from assay.workflows._signing import sign_payload
 from assay.workflows._store import resolve_store
 from assay.workflows._study_resolve import resolve_plan
 
@@ -174,18 +175,17 @@ def register_study(
             UnderpoweredWarning,
             stacklevel=2,
         )
-    entry = st.decisions.record("study", plan.subject, registration.payload())
+    entry = st.decisions.record(
+        "study", plan.subject, sign_payload(registration.payload(), name=None)
+    )
     if previous is not None:
-        st.decisions.record(
-            "study_event",
-            plan.subject,
-            {
-                "event": "supersede",
-                "reason": supersede,
-                "version": version,
-                "previous_digest": previous.entry.payload.get("digest"),
-            },
-        )
+        event = {
+            "event": "supersede",
+            "reason": supersede,
+            "version": version,
+            "previous_digest": previous.entry.payload.get("digest"),
+        }
+        st.decisions.record("study_event", plan.subject, sign_payload(event, name=None))
     if isinstance(plan.experiment, dict):
         from assay.workflows._experiments_store import record_experiment_plan
 
@@ -235,7 +235,7 @@ def attach_to_study(
     for e in study.events:  # a server adds who recorded it: compare what was attached
         if e.payload.get("event") == "attach" and e.payload.get(key) == payload[key]:
             return e
-    return st.decisions.record("study_event", f"study:{name}", payload)
+    return st.decisions.record("study_event", f"study:{name}", sign_payload(payload, name=None))
 
 
 def kill_study(name: str, *, reason: str, store: Store | None = None) -> LedgerEntry:
@@ -248,4 +248,5 @@ def kill_study(name: str, *, reason: str, store: Store | None = None) -> LedgerE
     study = load_study(name, store=st)
     if any(e.payload.get("event") == "kill" for e in study.events):
         raise ImmutableError(f"Study {name!r} is already killed.")
-    return st.decisions.record("study_event", f"study:{name}", {"event": "kill", "reason": reason})
+    kill = {"event": "kill", "reason": reason}
+    return st.decisions.record("study_event", f"study:{name}", sign_payload(kill, name=None))

@@ -1,0 +1,127 @@
+"""What changed between a card and the evidence now: the change summary and staleness."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from assay.governance._card import HumanSection, ModelCard
+
+__all__ = ["CardChanges", "EvidenceChange", "card_changes", "evidence_changes"]
+
+_WHAT = {"run": "metadata", "metrics": "metric rows", "records": "record file"}
+
+
+@dataclass(frozen=True)
+class EvidenceChange:
+    """One piece of evidence added, removed or changed since a card was made."""
+
+    key: str
+    """The evidence key, e.g. ``run:ID:records`` or ``decision:ID``."""
+    change: str
+    """``added``, ``removed`` or ``changed``."""
+
+    def describe(self) -> str:
+        """The change in words."""
+        scheme, _, rest = self.key.partition(":")
+        if scheme == "run":
+            run_id, _, kind = rest.rpartition(":")
+            what = f"run {run_id[:12]} {_WHAT.get(kind, kind)}"
+            if self.change != "changed" and kind == "run":
+                return f"run {run_id[:12]} {self.change}"
+        elif scheme == "decision":
+            what = f"decision {rest[:12]}"
+            if self.change == "changed":
+                return f"{what}: new ledger entries (approvals or challenges)"
+        else:
+            what = f"{scheme} {rest}"
+        return f"{what} {self.change}"
+
+
+def evidence_changes(
+    recorded: Mapping[str, str], current: Mapping[str, str]
+) -> list[EvidenceChange]:
+    """How ``current`` evidence differs from what a card ``recorded``; a run added or removed
+    is one change, not one per digest."""
+    out = []
+    for key in sorted(set(recorded) | set(current)):
+        if key not in recorded:
+            change = "added"
+        elif key not in current:
+            change = "removed"
+        elif recorded[key] != current[key]:
+            change = "changed"
+        else:
+            continue
+        if change != "changed" and key.startswith("run:") and not key.endswith(":run"):
+            continue  # told by the run's own key
+        out.append(EvidenceChange(key, change))
+    return out
+
+
+@dataclass(frozen=True)
+class CardChanges:
+    """What a regenerated card changes against the previous one."""
+
+    evidence: list[EvidenceChange] = field(default_factory=list)
+    """Runs and decisions added or removed, digests changed."""
+    moved: list[str] = field(default_factory=list)
+    """Numbers whose value or interval moved, as ``key: old -> new``."""
+    human_kept: list[str] = field(default_factory=list)
+    """Human sections carried over with text."""
+    human_empty: list[str] = field(default_factory=list)
+    """Human sections still for a person to write."""
+    previous: bool = True
+    """Whether there was a previous card to compare with."""
+    comparable: bool = True
+    """Whether the previous card held the evidence block that changes are listed from."""
+
+    def lines(self) -> list[str]:
+        """The summary, one line per change."""
+        if not self.previous:
+            out = ["first card: no previous card to compare with"]
+        else:
+            out = [c.describe() for c in self.evidence] + [f"moved: {m}" for m in self.moved]
+            if not self.comparable:
+                out.append("the previous card holds no <!-- assay:card --> block: changes unknown")
+            elif not self.evidence and not self.moved:
+                out.append("no evidence changed since the previous card")
+        if self.human_kept:
+            out.append("human sections kept: " + ", ".join(self.human_kept))
+        if self.human_empty:
+            out.append("human sections still to write: " + ", ".join(self.human_empty))
+        return out
+
+
+def _interval(values: Sequence[float]) -> str:
+    est, low, high = (list(values) + [float("nan")] * 3)[:3]
+    return f"{est:.4f} [{low:.4f}, {high:.4f}]"
+
+
+def card_changes(
+    previous_block: Mapping[str, object] | None,
+    previous_human: Sequence[HumanSection] | None,
+    card: ModelCard,
+) -> CardChanges:
+    """Compare ``card`` with the previous card's block and human sections."""
+    kept = [s.key for s in card.human if s.text.strip()]
+    empty = [s.key for s in card.human if not s.text.strip()]
+    if previous_block is None:
+        return CardChanges(
+            human_kept=kept,
+            human_empty=empty,
+            previous=previous_human is not None,
+            comparable=False,
+        )
+    old_evidence = previous_block.get("evidence")
+    old_values = previous_block.get("values")
+    evidence = evidence_changes(
+        old_evidence if isinstance(old_evidence, dict) else {}, card.evidence
+    )
+    moved = []
+    now = card.metric_values()
+    if isinstance(old_values, dict):
+        for key in sorted(set(old_values) & set(now)):
+            if [round(x, 12) for x in old_values[key]] != [round(x, 12) for x in now[key]]:
+                moved.append(f"{key}: {_interval(old_values[key])} -> {_interval(now[key])}")
+    return CardChanges(evidence=evidence, moved=moved, human_kept=kept, human_empty=empty)
