@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from card_evidence import log_rule
 
 import assay
 from assay.server import ServerSettings, create_app
 from assay.storage import RemoteStore, Store, open_store
 from assay.testing import running_server
 from assay.workflows import card_state, model_card, suite_datasheet
-
-from .conftest import log_rule
 
 pytestmark = pytest.mark.filterwarnings("ignore::assay.errors.SmallSliceWarning")
 

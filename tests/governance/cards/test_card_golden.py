@@ -12,11 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
+from card_evidence import log_vader
 
 import assay
 from assay.workflows import model_card, suite_datasheet
-
-from .conftest import log_vader
 
 GOLDEN = Path(__file__).parents[2] / "golden" / "governance"
 UPDATE = os.environ.get("ASSAY_UPDATE_GOLDEN") == "1"

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from card_evidence import log_rule
 
 import assay
 from assay.cli import main
 from assay.errors import DataError, NotFoundError
 from assay.workflows import card_state, model_card, verify_card
-
-from .conftest import log_rule
 
 pytestmark = pytest.mark.filterwarnings("ignore::assay.errors.SmallSliceWarning")
 
@@ -65,9 +64,9 @@ def test_edit_then_new_run_then_stale(adult_store: assay.Store, adult_sample, tm
     assert (state.present, state.current) == (True, True)
     _edit(card, "caveats", "Rules, not learned models: expect drift to hurt.")
     # new evidence: the same model run again on a smaller version of the suite
-    from .conftest import _rebuild
+    from card_evidence import rebuild
 
-    smaller = _rebuild(adult_sample, 120, "adult-income-small")
+    smaller = rebuild(adult_sample, 120, "adult-income-small")
     assay.register_suite(smaller, store=adult_store)
     new = log_rule(smaller, MODEL, "v2", adult_store).run
     stale = card_state(MODEL, store=adult_store)
