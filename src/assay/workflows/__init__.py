@@ -88,12 +88,11 @@ if TYPE_CHECKING:
         save_profile,
         stored_profiles,
     )
+    from assay.workflows._monitor_history import monitor_history, write_monitor_report
     from assay.workflows._monitor_watch import (
-        monitor_history,
         monitor_status,
         record_window,
         register_monitor,
-        write_monitor_report,
     )
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._store import default_store
@@ -160,11 +159,11 @@ _EXPORTS = {
     "METRICS_CONTENT_TYPE": "_monitor_metrics",
     "metrics_server": "_monitor_metrics",
     "render_metrics": "_monitor_metrics",
-    "monitor_history": "_monitor_watch",
+    "monitor_history": "_monitor_history",
     "monitor_status": "_monitor_watch",
     "record_window": "_monitor_watch",
     "register_monitor": "_monitor_watch",
-    "write_monitor_report": "_monitor_watch",
+    "write_monitor_report": "_monitor_history",
 }
 
 __all__ = [
