@@ -14,8 +14,8 @@ none is passed, and never print.
   pre-registered plan, reports), :func:`plan_rollout`
 * monitoring: :func:`monitor_profile`, :func:`monitor_drift`, :func:`save_profile`,
   :func:`load_profile`, :func:`profile_run`, :func:`register_monitor`, :func:`record_window`,
-  :func:`monitor_status`, :func:`monitor_history`, :func:`write_monitor_report`,
-  :func:`stored_profiles`
+  :func:`monitor_status`, :func:`monitor_history`, :func:`monitor_report`,
+  :func:`write_monitor_report`, :func:`stored_profiles`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
@@ -88,7 +88,11 @@ if TYPE_CHECKING:
         save_profile,
         stored_profiles,
     )
-    from assay.workflows._monitor_history import monitor_history, write_monitor_report
+    from assay.workflows._monitor_history import (
+        monitor_history,
+        monitor_report,
+        write_monitor_report,
+    )
     from assay.workflows._monitor_watch import (
         monitor_status,
         record_window,
@@ -160,6 +164,7 @@ _EXPORTS = {
     "metrics_server": "_monitor_metrics",
     "render_metrics": "_monitor_metrics",
     "monitor_history": "_monitor_history",
+    "monitor_report": "_monitor_history",
     "monitor_status": "_monitor_watch",
     "record_window": "_monitor_watch",
     "register_monitor": "_monitor_watch",
@@ -209,6 +214,7 @@ __all__ = [
     "metrics_server",
     "monitor_drift",
     "monitor_history",
+    "monitor_report",
     "monitor_profile",
     "monitor_status",
     "note_run",

@@ -38,6 +38,7 @@ from assay.workflows._store import resolve_store
 
 __all__ = ["monitor_status", "record_window", "register_monitor"]
 
+
 def _reference(
     store: Store, decision_id: str, watch: WatchSpec, policy: dict[str, Any]
 ) -> Reference:
