@@ -77,6 +77,11 @@ if TYPE_CHECKING:
     from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
+    from assay.workflows._monitor_history import (
+        monitor_history,
+        monitor_report,
+        write_monitor_report,
+    )
     from assay.workflows._monitor_metrics import (
         METRICS_CONTENT_TYPE,
         metrics_server,
@@ -87,11 +92,6 @@ if TYPE_CHECKING:
         profile_run,
         save_profile,
         stored_profiles,
-    )
-    from assay.workflows._monitor_history import (
-        monitor_history,
-        monitor_report,
-        write_monitor_report,
     )
     from assay.workflows._monitor_watch import (
         monitor_status,
@@ -214,8 +214,8 @@ __all__ = [
     "metrics_server",
     "monitor_drift",
     "monitor_history",
-    "monitor_report",
     "monitor_profile",
+    "monitor_report",
     "monitor_status",
     "note_run",
     "parse_metric_filter",

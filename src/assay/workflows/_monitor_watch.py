@@ -30,8 +30,15 @@ from assay.monitor import (
     new_watch,
 )
 from assay.storage import Store
-from assay.workflows._monitor_store import head, monitor_names, put, raise_moved_on
-from assay.workflows._monitor_store import register_name, registered, save_state
+from assay.workflows._monitor_store import (
+    head,
+    monitor_names,
+    put,
+    raise_moved_on,
+    register_name,
+    registered,
+    save_state,
+)
 from assay.workflows._monitor_tables import read_table, window_column
 from assay.workflows._slot_log import get_json as _get
 from assay.workflows._store import resolve_store
