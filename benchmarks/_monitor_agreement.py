@@ -51,12 +51,10 @@ JS_NATURAL = math.sqrt(math.log(2.0))
 
 def assay_values(folder: Path) -> dict[str, dict[str, float]]:
     """Per column, assay's KS p, chi-squared p, normalised Wasserstein and JS (natural log)."""
+    import numpy as np
     import pyarrow.parquet as pq
 
     from assay.monitor import drift, profile
-
-    import numpy as np
-
     from assay.stats.drift import ks_from_points, ks_p_value
 
     ref_table = pq.read_table(folder / "reference.parquet")
@@ -102,6 +100,10 @@ MATCH = (
 )
 
 
+def _drifts(value: float, threshold: float, small_drifts: bool) -> bool:
+    return value < threshold if small_drifts else value >= threshold
+
+
 def agreement(
     ours: dict[str, dict[str, float]], theirs: dict[str, list[Any]], unchanged: set[str]
 ) -> list[dict[str, Any]]:
@@ -119,11 +121,13 @@ def agreement(
             mine = ours[c][name]
             diff = abs(mine - value)
             diffs.append(diff)
-            flag = (lambda v: v < threshold) if small_drifts else (lambda v: v >= threshold)
-            same += flag(mine) == flag(value)
+            ours_flags, theirs_flags = (
+                _drifts(v, float(threshold), small_drifts) for v in (mine, value)
+            )
+            same += ours_flags == theirs_flags
             if c in unchanged:
-                flags[0] += flag(mine)
-                flags[1] += flag(value)
+                flags[0] += ours_flags
+                flags[1] += theirs_flags
         worst = max(diffs)
         rows.append(
             {

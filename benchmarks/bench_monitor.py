@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 NUMERIC, CATEGORICAL, SHIFTED = 25, 25, 5
 
@@ -110,9 +111,10 @@ print(json.dumps({"seconds": time.perf_counter() - t0,
 """
 
 
-def run(cmd: list[str]) -> dict[str, object]:
+def run(cmd: list[str]) -> dict[str, Any]:
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    loaded: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded
 
 
 def statistics_agreement(python: str) -> None:
@@ -154,12 +156,12 @@ def main() -> None:
         print(
             f"profile {rows:,} rows x 50 columns: {prof['seconds']:.2f} s, "
             f"{rows / float(prof['seconds']):,.0f} rows/s, peak {prof['peak_mb']:.0f} MB"
-        )  # type: ignore[arg-type]
+        )
         res = run([*me, "drift", tmp])
         print(
             f"assay drift of {rows:,} x 50 against the reference profile: {res['seconds']:.2f} s "
             f"(of which reading the Parquet file {res['read_seconds']:.2f} s), "
-            f"peak {res['peak_mb']:.0f} MB; drifted: {', '.join(res['drifted'])}"  # type: ignore[arg-type]
+            f"peak {res['peak_mb']:.0f} MB; drifted: {', '.join(res['drifted'])}"
         )
         if rows >= 1_000_000:
             merged = run([*me, "merge", tmp])
@@ -169,12 +171,12 @@ def main() -> None:
             )
         if args.evidently_python:
             ev = run([args.evidently_python, "-c", EVIDENTLY, tmp])
-            ratio = float(ev["seconds"]) / float(res["seconds"])  # type: ignore[arg-type]
+            ratio = float(ev["seconds"]) / float(res["seconds"])
             print(f"Evidently DataDriftPreset: {ev['seconds']:.2f} s, peak {ev['peak_mb']:.0f} MB")
             print(
                 f"ratio Evidently / assay drift: {ratio:.1f}x time, "
                 f"{float(ev['peak_mb']) / float(res['peak_mb']):.1f}x peak memory"
-            )  # type: ignore[arg-type]
+            )
         else:
             print("Evidently DataDriftPreset: not measured (give --evidently-python)")
 
