@@ -9,7 +9,6 @@ decision, the watch's interval and the digests of the window's summary and data.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from assay.workflows._monitor_store import (
     registered,
     save_state,
 )
-from assay.workflows._monitor_tables import read_table, window_column
+from assay.workflows._monitor_tables import read_table, table_sha256, window_column
 from assay.workflows._slot_log import get_json as _get
 from assay.workflows._store import resolve_store
 
@@ -218,7 +217,7 @@ def record_window(name: str, data: Any, *, store: Store | None = None) -> Monito
     status = _load(st, name)
     assert status.spec is not None
     table = read_table(data)
-    window_digest = hashlib.sha256(_table_bytes(table)).hexdigest()
+    window_digest = table_sha256(table)
     watches, summary = [], []
     for watch in status.watches:
         rows = table
@@ -292,12 +291,3 @@ def record_window(name: str, data: Any, *, store: Store | None = None) -> Monito
         challenges=tuple(challenges),
         new_alarms=new,
     )
-
-
-def _table_bytes(table: Any) -> bytes:
-    import pyarrow as pa
-
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue().to_pybytes())
