@@ -66,6 +66,10 @@ def test_sentiment_demo_on_a_sample_stores_gates_and_reports(home: Path, capsys)
 def test_sample_is_for_the_sentiment_example_only(home: Path, capsys):
     assert main(["demo", "--sample", "400"]) == 4
     assert main(["demo", "--example", "imagenet"]) == 4
+    assert main(["demo", "--example", "monitor", "--sample", "400"]) == 4
     assert main(["demo", "--example", "sentiment", "--sample", "50"]) == 4
     err = capsys.readouterr().err
-    assert "adult or sentiment" in err and "The --sample value must be an integer >= 100" in err
+    assert (
+        "adult, sentiment or monitor" in err
+        and "The --sample value must be an integer >= 100" in err
+    )

@@ -4,6 +4,7 @@ HTML report."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -134,3 +135,39 @@ def test_profile_of_a_stored_run(home, capsys) -> None:  # type: ignore[no-untyp
     doc = json.loads(capsys.readouterr().out)
     names = {c["name"] for c in doc["columns"]}
     assert "example_id" in names and doc["rows"] == 60
+
+
+def _keys(section: str, after: str, until: str) -> set[str]:
+    text = section[section.index(after) :]
+    return set(re.findall(r"`(\w+)`", text[: text.index(until)]))
+
+
+def test_the_drift_and_profile_json_keys_are_the_documented_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "monitor.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## JSON output") : doc.index("## The monitor spec")]
+    rng = np.random.default_rng(0)
+    ref, cur = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+    for path, shift in ((ref, 0.0), (cur, 0.5)):
+        pq.write_table(
+            pa.table({"x": rng.normal(shift, 1, 2000), "c": rng.choice(["a", "b"], 2000)}), path
+        )
+    db = f"sqlite:///{tmp_path / 'assay.db'}"
+    assert main(["monitor", "profile", str(ref), "--name", "ref", "--db", db, "--json"]) == 0
+    profiled = json.loads(capsys.readouterr().out)
+    main(["monitor", "drift", str(cur), "--reference", "ref", "--db", db, "--json"])
+    drifted = json.loads(capsys.readouterr().out)
+    assert set(profiled) == _keys(section, "profile --json", "and `columns`") | {"columns"}
+    assert set(profiled["columns"][0]) == _keys(section, "each `name`", ".")
+    assert set(drifted) == _keys(section, "`current`,", "Each column") | {
+        "reference",
+        "reference_digest",
+    }
+    column = next(c for c in drifted["columns"] if c["column"] == "x")
+    assert set(column) == _keys(section, "Each column:", "Each measure")
+    assert set(column["measures"][0]) == _keys(section, "Each measure:", "The test:")
+    assert set(column["test"]) == _keys(section, "The test:", "The missing share")
+    assert set(column["missing"]) == _keys(section, "The missing share:", "\n\n")
+    # the counts are the data's
+    assert profiled["rows"] == drifted["rows_reference"] == drifted["rows_current"] == 2000

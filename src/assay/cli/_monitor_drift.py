@@ -194,6 +194,9 @@ def drift_command(
                 _note(r),
             )
         console.print(table)
+        for r in result.columns:
+            if r.measure is not None and r.measure.estimate_outside:
+                console.print(f"{safe(r.column)} ({r.statistic}): {r.measure.estimate_outside}")
         if result.added_columns:
             console.print(
                 f"not in the reference (not judged): {safe(', '.join(result.added_columns))}"

@@ -65,6 +65,9 @@ def _print(statuses: list[object]) -> None:
     console.print(table)
     for status in statuses:
         assert isinstance(status, MonitorStatus)
+        for w in status.watches:
+            if w.estimate_outside:
+                console.print(f"{safe(status.name)} {safe(w.name)}: {w.estimate_outside}")
         console.print(
             f"{safe(status.name)}: decision {safe(status.decision_id[:12])}, "
             f"[{_STYLE[status.state]}]{status.state}[/], error budget left "

@@ -6,6 +6,8 @@
   the Hutto & Gilbert sentences (``assay demo --example sentiment``).
 * :func:`run_monitor_example`: the Adult candidate watched over windows of its test split,
   some with an induced age shift (docs/monitor.md).
+* :func:`run_monitor_demo`: the Adult candidate shipped, profiled, watched and challenged
+  (``assay demo --example monitor``).
 """
 
 from __future__ import annotations
@@ -15,14 +17,27 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from assay.demo._adult import DemoResult, run_demo
     from assay.demo._monitor import MonitorExample, run_monitor_example
+    from assay.demo._monitor_demo import MonitorDemoLook, MonitorDemoResult, run_monitor_demo
     from assay.demo._sentiment import run_sentiment_demo
 
-__all__ = ["DemoResult", "MonitorExample", "run_demo", "run_monitor_example", "run_sentiment_demo"]
+__all__ = [
+    "DemoResult",
+    "MonitorDemoLook",
+    "MonitorDemoResult",
+    "MonitorExample",
+    "run_demo",
+    "run_monitor_demo",
+    "run_monitor_example",
+    "run_sentiment_demo",
+]
 
 _EXPORTS = {
     "DemoResult": "_adult",
+    "MonitorDemoLook": "_monitor_demo",
+    "MonitorDemoResult": "_monitor_demo",
     "MonitorExample": "_monitor",
     "run_demo": "_adult",
+    "run_monitor_demo": "_monitor_demo",
     "run_monitor_example": "_monitor",
     "run_sentiment_demo": "_sentiment",
 }

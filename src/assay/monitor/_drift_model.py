@@ -119,6 +119,9 @@ class DriftResult:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (NaN and infinities become None)."""
         out: dict[str, Any] = _clean(asdict(self))
+        for column, row in zip(self.columns, out["columns"], strict=True):
+            for measure, data in zip(column.measures, row["measures"], strict=True):
+                data["estimate_outside"] = measure.estimate_outside
         return out
 
 

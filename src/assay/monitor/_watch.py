@@ -34,6 +34,7 @@ __all__ = [
     "BURN_IN",
     "TUNED_FOR_N",
     "WatchState",
+    "estimate_outside",
     "judge",
     "look",
     "normal_mixture_bounds",
@@ -102,6 +103,31 @@ class WatchState(BaseModel):
     def remaining(self) -> float:
         """The watch's unspent error budget: its α until it alarms, 0 after."""
         return 0.0 if self.state == "alarm" else self.alpha
+
+    @property
+    def estimate_outside(self) -> str | None:
+        """Why the estimate lies outside the shown interval, in words (``None`` when inside)."""
+        return estimate_outside(self.method, self.estimate, self.low, self.high)
+
+
+def estimate_outside(
+    method: str, estimate: float | None, low: float | None, high: float | None
+) -> str | None:
+    """Why a watch's running estimate lies outside its interval (``None`` when it does not).
+
+    ``bernstein`` and ``cbpe`` intervals are the running intersection of every look's interval
+    (a confidence sequence may be intersected and stays valid), so they only narrow: after
+    the scores move, the mean of all scores can fall outside what earlier looks ruled out."""
+    if estimate is None or low is None or high is None or low <= estimate <= high:
+        return None
+    side = "below" if estimate < low else "above"
+    if method in ("bernstein", "cbpe"):
+        return (
+            f"the estimate {estimate:.4g} (the mean of every score so far) is {side} the "
+            "interval: the interval is the running intersection of the confidence sequence "
+            "over all looks, which only narrows, and the scores have since moved outside it"
+        )
+    return f"the estimate {estimate:.4g} is {side} the interval"
 
 
 def judge(

@@ -135,6 +135,7 @@ class MonitorStatus:
                 {
                     **w.model_dump(mode="json", exclude={"carried", "calibration"}),
                     "remaining_alpha": w.remaining,
+                    "estimate_outside": w.estimate_outside,
                 }
                 for w in self.watches
             ],

@@ -82,6 +82,9 @@ def _drift_table(rows: Sequence[ColumnDrift]) -> str:
     for r in rows:
         m = r.measure
         est = f"{_num(m.estimate)} [{_num(m.low)}, {_num(m.high)}]" if m else "—"
+        reason = r.reason
+        if m is not None and m.estimate_outside:
+            reason = f"{reason}; {m.estimate_outside}"
         test = r.test.name if r.test else "—"
         p = _p(r.test.p_value) if r.test else "—"
         colour = _COLOURS[r.verdict]
@@ -90,7 +93,7 @@ def _drift_table(rows: Sequence[ColumnDrift]) -> str:
             f'<td style="color:{colour};font-weight:bold">{e(r.verdict)}</td><td>{e(r.statistic)}</td>'
             f'<td class="num">{e(est)}</td><td class="num">{r.margin:g}</td><td>{e(test)}</td>'
             f'<td class="num">{e(p)}</td><td class="num">{e(_p(r.adjusted_p))}</td>'
-            f'<td class="num">{r.n_reference}</td><td class="num">{r.n_current}</td><td>{e(r.reason)}</td></tr>'
+            f'<td class="num">{r.n_reference}</td><td class="num">{r.n_current}</td><td>{e(reason)}</td></tr>'
         )
     return f"<table>{head}{''.join(body)}</table>"
 

@@ -165,6 +165,8 @@ def _watch_section(watch: WatchState, history: Sequence[Mapping[str, Any]]) -> s
         ("scores", str(watch.n)),
         ("estimate [interval]", f"{_num(watch.estimate)} {interval}"),
     ]
+    if watch.estimate_outside:
+        rows.append(("estimate outside the interval", e(watch.estimate_outside)))
     if watch.alarm_look is not None:
         rows.append(("alarm", f"at look {watch.alarm_look}"))
     table = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)

@@ -14,8 +14,8 @@ none is passed, and never print.
   pre-registered plan, reports), :func:`plan_rollout`
 * monitoring: :func:`monitor_profile`, :func:`monitor_drift`, :func:`save_profile`,
   :func:`load_profile`, :func:`profile_run`, :func:`register_monitor`, :func:`record_window`,
-  :func:`monitor_status`, :func:`monitor_history`, :func:`write_monitor_report`,
-  :func:`stored_profiles`
+  :func:`monitor_status`, :func:`monitor_history`, :func:`monitor_report`,
+  :func:`write_monitor_report`, :func:`stored_profiles`
 * studies: :func:`register_study`, :func:`attach_to_study`, :func:`kill_study`,
   :func:`load_study`, :func:`study_status`, :func:`list_studies`,
   :func:`write_roadmap`
@@ -95,6 +95,11 @@ if TYPE_CHECKING:
     from assay.workflows._launch import check_launch, sign_launch
     from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
+    from assay.workflows._monitor_history import (
+        monitor_history,
+        monitor_report,
+        write_monitor_report,
+    )
     from assay.workflows._monitor_metrics import (
         METRICS_CONTENT_TYPE,
         metrics_server,
@@ -107,11 +112,9 @@ if TYPE_CHECKING:
         stored_profiles,
     )
     from assay.workflows._monitor_watch import (
-        monitor_history,
         monitor_status,
         record_window,
         register_monitor,
-        write_monitor_report,
     )
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._signing import GeneratedKey, generate_key, sign_payload
@@ -195,11 +198,12 @@ _EXPORTS = {
     "METRICS_CONTENT_TYPE": "_monitor_metrics",
     "metrics_server": "_monitor_metrics",
     "render_metrics": "_monitor_metrics",
-    "monitor_history": "_monitor_watch",
+    "monitor_history": "_monitor_history",
+    "monitor_report": "_monitor_history",
     "monitor_status": "_monitor_watch",
     "record_window": "_monitor_watch",
     "register_monitor": "_monitor_watch",
-    "write_monitor_report": "_monitor_watch",
+    "write_monitor_report": "_monitor_history",
     "scenario_coverage": "_coverage",
     "team_kpis": "_kpis",
     "check_launch": "_launch",
@@ -281,6 +285,7 @@ __all__ = [
     "monitor_drift",
     "monitor_history",
     "monitor_profile",
+    "monitor_report",
     "monitor_status",
     "note_run",
     "parse_metric_filter",

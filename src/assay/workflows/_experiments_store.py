@@ -5,19 +5,14 @@ local store and through a team server (``ASSAY_DB=http://…``). The plan is sto
 the experiment's name and is frozen: a different plan under a registered name is refused.
 Readouts are kept in the order they were recorded.
 
-Names and the order of readouts are kept without any mutable file: slot ``k`` of a log is an
-artifact whose bytes are known in advance (the log's key and ``k``), and whose media type
-(stored with the first copy of those bytes, never changed) names the digest of the entry in
-that slot. A reader finds entries by asking for slots 0, 1, 2, … until one is missing.
+Names and the order of readouts are kept without any mutable file, in the append-only slot
+logs of :mod:`assay.workflows._slot_log`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +21,12 @@ from assay.errors import ConfigError, ImmutableError, NotFoundError
 from assay.online import ExperimentPlan, Readout
 from assay.storage import Store
 from assay.workflows._experiments import ExperimentReadout
+from assay.workflows._slot_log import append as _append
+from assay.workflows._slot_log import claim as _claim
+from assay.workflows._slot_log import entries as _entries
+from assay.workflows._slot_log import get_json as _json
+from assay.workflows._slot_log import put_json as _put
+from assay.workflows._slot_log import slot as _slot
 from assay.workflows._store import resolve_store
 
 __all__ = [
@@ -41,10 +42,7 @@ __all__ = [
 
 PLAN_MEDIA = "application/vnd.assay.experiment-plan+json"
 READOUT_MEDIA = "application/vnd.assay.experiment-readout+json"
-_POINTER = "application/vnd.assay.slot."
-_POINTER_RE = re.compile(r"application/vnd\.assay\.slot\.([0-9a-f]{64})")
 MAX_NAME = 200
-MAX_SLOTS = 100_000
 
 
 @dataclass(frozen=True)
@@ -76,56 +74,6 @@ def _check_name(name: object) -> str:
             f"An experiment name is 1 to {MAX_NAME} characters of text; got {str(name)[:80]!r}."
         )
     return name
-
-
-def _slot_bytes(log: str, k: int) -> bytes:
-    return json.dumps({"assay": "slot", "log": log, "k": k}, sort_keys=True).encode("utf-8")
-
-
-def _slot(st: Store, log: str, k: int) -> str | None:
-    """The digest slot ``k`` of ``log`` points at, or None when the slot is empty."""
-    digest = hashlib.sha256(_slot_bytes(log, k)).hexdigest()
-    try:
-        media = st.artifacts.media_type(digest)
-    except NotFoundError:
-        return None
-    found = _POINTER_RE.fullmatch(media)
-    return found.group(1) if found else None
-
-
-def _entries(st: Store, log: str) -> Iterator[str]:
-    for k in range(MAX_SLOTS):
-        target = _slot(st, log, k)
-        if target is None:
-            return
-        yield target
-
-
-def _claim(st: Store, log: str, k: int, target: str) -> str | None:
-    """Point slot ``k`` of ``log`` at ``target`` unless it is taken; returns what it holds."""
-    held = _slot(st, log, k)
-    if held is None:
-        st.artifacts.put(_slot_bytes(log, k), media_type=_POINTER + target)
-        held = _slot(st, log, k)  # another writer may have taken the slot first
-    return held
-
-
-def _append(st: Store, log: str, target: str) -> int:
-    """Put ``target`` in the first free slot of ``log``; returns the slot number."""
-    for k in range(MAX_SLOTS):
-        if _claim(st, log, k, target) == target:
-            return k
-    raise ConfigError(f"The log {log[:80]!r} is full ({MAX_SLOTS} entries).")
-
-
-def _json(st: Store, digest: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(st.artifacts.get(digest))
-    return loaded
-
-
-def _put(st: Store, data: Mapping[str, Any], media: str) -> str:
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return st.artifacts.put(text.encode("utf-8"), media_type=media)
 
 
 def _plan_of(plan: ExperimentPlan | Mapping[str, Any]) -> ExperimentPlan:

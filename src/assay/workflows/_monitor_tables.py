@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pyarrow as pa
 
 from assay.errors import DataError
 
-__all__ = ["read_table", "window_column"]
+__all__ = ["read_table", "table_sha256", "window_column"]
 
 
 def read_table(data: Any) -> pa.Table:
@@ -83,3 +84,11 @@ def window_column(
             found=str(column.type),
         )
     return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def table_sha256(table: pa.Table) -> str:
+    """The SHA-256 of the table's Arrow IPC stream (its schema and values)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()

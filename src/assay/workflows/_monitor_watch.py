@@ -1,16 +1,14 @@
 """Monitors attached to decisions: register one, record a window's look, read their status.
 
 What is stored: the spec, every window's summary and every state of a monitor are
-content-addressed artifacts; ``monitors/heads/<name>.json`` beside the artifacts names the newest
-state (each state names the one before it, so the history is a chain). An alarm appends a
-``challenge`` entry to the decision ledger that links the decision, the watch's interval and
-the digests of the window's summary and data.
+content-addressed artifacts, found by name through append-only slot logs
+(:mod:`assay.workflows._monitor_store`), so monitors work on a local store and through a team
+server alike. An alarm appends a ``challenge`` entry to the decision ledger that links the
+decision, the watch's interval and the digests of the window's summary and data.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,9 +16,8 @@ from typing import Any
 import yaml
 
 from assay.core import Comparison, MetricComparison
-from assay.errors import ConfigError, NotFoundError, StorageError
+from assay.errors import ConfigError, NotFoundError
 from assay.monitor import (
-    MONITOR_NAME,
     MonitorSpec,
     MonitorStatus,
     Reference,
@@ -31,38 +28,21 @@ from assay.monitor import (
     look,
     new_watch,
 )
-from assay.storage import FileArtifactRepository, Store
-from assay.workflows._monitor_tables import read_table, window_column
+from assay.storage import Store
+from assay.workflows._monitor_store import (
+    head,
+    monitor_names,
+    put,
+    raise_moved_on,
+    register_name,
+    registered,
+    save_state,
+)
+from assay.workflows._monitor_tables import read_table, table_sha256, window_column
+from assay.workflows._slot_log import get_json as _get
 from assay.workflows._store import resolve_store
 
-__all__ = [
-    "monitor_history",
-    "monitor_status",
-    "record_window",
-    "register_monitor",
-    "write_monitor_report",
-]
-
-_JSON = "application/json"
-
-
-def _root(store: Store) -> Any:
-    artifacts = store.artifacts
-    if not isinstance(artifacts, FileArtifactRepository):
-        raise StorageError(
-            "Monitors need a store whose artifacts are files (a local or fsspec root)."
-        )
-    return artifacts.root.child("monitors")
-
-
-def _put(store: Store, data: dict[str, Any]) -> str:
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return store.artifacts.put(text.encode("utf-8"), media_type=_JSON)
-
-
-def _get(store: Store, digest: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(store.artifacts.get(digest))
-    return loaded
+__all__ = ["monitor_status", "record_window", "register_monitor"]
 
 
 def _reference(
@@ -131,13 +111,9 @@ def register_monitor(
     st = resolve_store(store)
     decision = st.decisions.get(spec.decision)
     spec = spec.model_copy(update={"decision": decision.decision_id})
-    root = _root(st)
-    spec_digest = _put(st, {"kind": "monitor-spec", "spec": spec.model_dump(mode="json")})
-    if root.exists(f"heads/{spec.name}.json"):
-        existing = monitor_status(spec.name, store=st)[0]
-        if existing.spec_digest == spec_digest:
-            return existing
-        raise ConfigError(f"A monitor named {spec.name!r} is already registered with another spec.")
+    spec_digest = put(st, {"kind": "monitor-spec", "spec": spec.model_dump(mode="json")})
+    if registered(st, spec.name, spec_digest):
+        return monitor_status(spec.name, store=st)[0]
     policy: dict[str, Any] = {}
     if "policy" in decision.artifacts and st.artifacts.exists(decision.artifacts["policy"]):
         loaded = yaml.safe_load(st.artifacts.get(decision.artifacts["policy"]))
@@ -154,6 +130,7 @@ def register_monitor(
                 confidence=1.0 - spec.alpha / len(spec.watches) / 2,
             )
         watches.append(new_watch(spec, watch, reference, calibration))
+    register_name(st, spec.name, spec_digest)
     return _save(st, spec, spec_digest, tuple(watches), looks=0, previous=None, window=None)
 
 
@@ -181,12 +158,7 @@ def _save(
         "challenges": list(challenges),
         "watches": [w.model_dump(mode="json") for w in watches],
     }
-    digest = _put(st, state)
-    root = _root(st)
-    root.write_bytes(f"heads/{spec.name}.json", json.dumps({"state": digest}).encode("utf-8"))
-    index = _names(st)
-    if spec.name not in index:
-        root.write_bytes("index.json", json.dumps(sorted([*index, spec.name])).encode("utf-8"))
+    digest = save_state(st, spec.name, looks, state)
     return MonitorStatus(
         spec.name,
         spec.decision,
@@ -203,22 +175,8 @@ def _save(
     )
 
 
-def _names(st: Store) -> list[str]:
-    root = _root(st)
-    if not root.exists("index.json"):
-        return []
-    names: list[str] = json.loads(root.read_bytes("index.json"))
-    return names
-
-
 def _load(st: Store, name: str) -> MonitorStatus:
-    # the name becomes a file name: only a name a spec could have is looked up
-    if not isinstance(name, str) or not MONITOR_NAME.fullmatch(name):
-        raise NotFoundError(f"No monitor is named {name!r}. See `assay monitor status`.")
-    root = _root(st)
-    if not root.exists(f"heads/{name}.json"):
-        raise NotFoundError(f"No monitor is named {name!r}. See `assay monitor status`.")
-    digest = json.loads(root.read_bytes(f"heads/{name}.json"))["state"]
+    _, digest = head(st, name)
     state = _get(st, digest)
     spec = MonitorSpec.model_validate(_get(st, state["spec"])["spec"])
     watches = tuple(WatchState.model_validate(w) for w in state["watches"])
@@ -241,43 +199,8 @@ def _load(st: Store, name: str) -> MonitorStatus:
 def monitor_status(name: str | None = None, *, store: Store | None = None) -> list[MonitorStatus]:
     """Every registered monitor's status (or the one named), by name."""
     st = resolve_store(store)
-    names = [name] if name is not None else _names(st)
+    names = [name] if name is not None else monitor_names(st)
     return [_load(st, n) for n in names]
-
-
-MAX_HISTORY = 1000
-"""The most looks :func:`monitor_history` reads back (the newest ones)."""
-
-
-def monitor_history(
-    name: str, *, limit: int = MAX_HISTORY, store: Store | None = None
-) -> list[dict[str, Any]]:
-    """The stored summary of each look of monitor ``name``, oldest first (at most the newest
-    ``limit``): ``look``, ``at``, ``rows``, ``window`` (its artifact digest), ``data_sha256`` and
-    ``watches`` (per watch: ``watch``, ``rows``, ``state``, ``estimate``, ``low``, ``high``)."""
-    st = resolve_store(store)
-    digest: str | None = _load(st, name).state_digest
-    out: list[dict[str, Any]] = []
-    while digest is not None and len(out) < max(limit, 0):
-        state = _get(st, digest)
-        if state.get("window"):
-            window = _get(st, state["window"])
-            out.append({**window, "window": state["window"], "at": state.get("at")})
-        digest = state.get("previous")
-    return out[::-1]
-
-
-def write_monitor_report(name: str, output: str | Path, *, store: Store | None = None) -> Path:
-    """Write monitor ``name``'s quality watches over time as one HTML file, atomically
-    (:func:`assay.reports.monitor_watch_report_html`); return its path."""
-    from assay._util import atomic_write
-    from assay.reports import monitor_watch_report_html
-
-    st = resolve_store(store)
-    html = monitor_watch_report_html(
-        monitor_status(name, store=st)[0], monitor_history(name, store=st)
-    )
-    return atomic_write(Path(output), html.encode("utf-8"))
 
 
 def record_window(name: str, data: Any, *, store: Store | None = None) -> MonitorStatus:
@@ -294,7 +217,7 @@ def record_window(name: str, data: Any, *, store: Store | None = None) -> Monito
     status = _load(st, name)
     assert status.spec is not None
     table = read_table(data)
-    window_digest = hashlib.sha256(_table_bytes(table)).hexdigest()
+    window_digest = table_sha256(table)
     watches, summary = [], []
     for watch in status.watches:
         rows = table
@@ -315,7 +238,7 @@ def record_window(name: str, data: Any, *, store: Store | None = None) -> Monito
                 "high": after.high,
             }
         )
-    window = _put(
+    window = put(
         st,
         {
             "kind": "monitor-window",
@@ -326,12 +249,8 @@ def record_window(name: str, data: Any, *, store: Store | None = None) -> Monito
             "watches": summary,
         },
     )
-    head = json.loads(_root(st).read_bytes(f"heads/{name}.json"))["state"]
-    if head != status.state_digest:
-        raise StorageError(
-            f"Another look at monitor {name!r} was recorded while this one was computed; "
-            "record the window again (looks of one monitor must not run at once)."
-        )
+    if head(st, name)[1] != status.state_digest:
+        raise_moved_on(name)
     new = tuple(
         w.name
         for w, before in zip(watches, status.watches, strict=True)
@@ -372,12 +291,3 @@ def record_window(name: str, data: Any, *, store: Store | None = None) -> Monito
         challenges=tuple(challenges),
         new_alarms=new,
     )
-
-
-def _table_bytes(table: Any) -> bytes:
-    import pyarrow as pa
-
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue().to_pybytes())

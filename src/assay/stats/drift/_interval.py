@@ -64,6 +64,24 @@ class DriftMeasure:
     seed: int | None = None
     """Seed of the resampling when given as an integer."""
 
+    @property
+    def estimate_outside(self) -> str | None:
+        """Why the estimate lies outside its interval, in words (``None`` when it does not).
+
+        PSI and Jensen-Shannon intervals are corrected for the upward bias of the observed
+        distance, so near zero the whole interval can sit below the estimate."""
+        finite = np.isfinite([self.estimate, self.low, self.high]).all()
+        if not finite or self.low <= self.estimate <= self.high:
+            return None
+        side = "above" if self.estimate > self.high else "below"
+        if self.name in ("psi", "js"):
+            return (
+                f"the estimate {self.estimate:.3g} is {side} its interval: sampling noise alone "
+                "makes the observed distance larger than the true one, and the interval is "
+                "corrected for that bias (shifted down by twice the bootstrap bias)"
+            )
+        return f"the estimate {self.estimate:.3g} is {side} its interval (clipped at its range)"
+
 
 def poisson_resamples(
     counts: npt.ArrayLike, resamples: int, rng: np.random.Generator
