@@ -1,0 +1,37 @@
+"""A counter that every change to the runs (a run stored, a tag set, a note added) moves on,
+in the same transaction: a listing cached under one value is still true while it holds."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from assay.storage._engine import read_connection
+from assay.storage._schema import metadata
+
+__all__ = ["bump_runs_generation", "generations", "runs_generation"]
+
+generations = sa.Table(
+    "generations",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger(), nullable=False),
+)
+
+_RUNS = "runs"
+_READ = sa.select(generations.c.value).where(generations.c.name == _RUNS)
+_BUMP = (
+    generations.update()
+    .where(generations.c.name == _RUNS)
+    .values(value=generations.c.value + 1)
+)
+
+
+def bump_runs_generation(conn: sa.Connection) -> None:
+    """Move the runs' counter on (inside the writing transaction)."""
+    conn.execute(_BUMP)
+
+
+def runs_generation(engine: sa.Engine) -> int:
+    """The runs' counter now: equal values mean no run, tag or note changed in between."""
+    with read_connection(engine) as conn:
+        return int(conn.execute(_READ).scalar_one())
