@@ -268,6 +268,7 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("ASSAY_BENCH_PG", DEFAULT_PG))
     parser.add_argument("--mlflow-python", help="an interpreter with mlflow and psycopg2")
     parser.add_argument("--mlflow-workers", type=int, default=4, help="MLflow server workers")
+    parser.add_argument("--workers", type=int, default=2, help="assay serve --workers")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, help="load duration (default 30, quick 5)")
     parser.add_argument("--max-requests", type=int, default=200_000)
@@ -312,8 +313,11 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         here = Path(__file__).resolve().parent
         command = [sys.executable, str(here / "_server_launch.py"), "--db", url]
-        command += ["--artifacts", files, "--port", str(port)]
-        print("assay server: uvicorn in its own process (benchmarks/_server_launch.py), auth none")
+        command += ["--artifacts", files, "--port", str(port), "--workers", str(opts.workers)]
+        print(
+            f"assay server: `assay serve` in its own process (benchmarks/_server_launch.py), "
+            f"{opts.workers} worker{'s' if opts.workers > 1 else ''}, auth none, access log on"
+        )
         alone, ours = Load(), Load()
         with serving(command, f"{base}/healthz", folder / "assay-server.log"):
             if "list" in parts:

@@ -1,4 +1,4 @@
-"""A counter that every change to the runs (a run stored, a tag set, a note added) moves on,
+"""A counter that every change to the runs listing (a run stored, a tag set) moves on,
 in the same transaction: a listing cached under one value is still true while it holds."""
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ generations = sa.Table(
 _RUNS = "runs"
 _READ = sa.select(generations.c.value).where(generations.c.name == _RUNS)
 _BUMP = (
-    generations.update()
-    .where(generations.c.name == _RUNS)
-    .values(value=generations.c.value + 1)
+    generations.update().where(generations.c.name == _RUNS).values(value=generations.c.value + 1)
 )
 
 
@@ -32,6 +30,11 @@ def bump_runs_generation(conn: sa.Connection) -> None:
 
 
 def runs_generation(engine: sa.Engine) -> int:
-    """The runs' counter now: equal values mean no run, tag or note changed in between."""
+    """The runs' counter now: equal values mean no run was stored and no tag set in between.
+
+    On PostgreSQL the one-row read runs without a transaction around it (no ``BEGIN`` and
+    ``ROLLBACK`` round trips): it is asked before every cached listing."""
     with read_connection(engine) as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
         return int(conn.execute(_READ).scalar_one())
