@@ -25,8 +25,10 @@ _BUMP = (
 
 
 def bump_runs_generation(conn: sa.Connection) -> None:
-    """Move the runs' counter on (inside the writing transaction)."""
-    conn.execute(_BUMP)
+    """Move the runs' counter on (inside the writing transaction); the migration makes its
+    row, and a database whose row was deleted gets it back."""
+    if conn.execute(_BUMP).rowcount == 0:
+        conn.execute(generations.insert().values(name=_RUNS, value=1))
 
 
 def runs_generation(engine: sa.Engine) -> int:
@@ -37,4 +39,4 @@ def runs_generation(engine: sa.Engine) -> int:
     with read_connection(engine) as conn:
         if engine.dialect.name == "postgresql":
             conn.execution_options(isolation_level="AUTOCOMMIT")
-        return int(conn.execute(_READ).scalar_one())
+        return int(conn.execute(_READ).scalar() or 0)
