@@ -7,13 +7,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 import assay
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._inputs import readable_file
 from assay.cli._numbers import decimals, difference, estimate, pvalue, result_scale
 from assay.cli._options import DbOption, FormatOption, JsonOption
-from assay.cli._render import console, emit_json, new_table, output_format, safe
+from assay.cli._render import (
+    console,
+    emit_json,
+    new_table,
+    output_format,
+    plain_table,
+    safe,
+    wrap_plain,
+)
 from assay.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -163,8 +172,12 @@ def without_word(summary: str, word: str) -> str:
 
 
 def print_verdict(v: VerdictResult) -> None:
-    """The verdict word once, with its summary, then every rule."""
+    """The verdict word once, with its summary, then every rule (piped: wrapped at 80
+    columns, each rule's reason indented under its line)."""
     word = v.verdict.value
+    if output_format() == "plain":
+        _plain_verdict(v)
+        return
     console.print(f"\n[{_STYLE[word]}]{word}[/]: {safe(without_word(v.summary, word))}")
     table = new_table(
         f"policy {safe(v.policy)}",
@@ -178,6 +191,24 @@ def print_verdict(v: VerdictResult) -> None:
             r.tier, safe(r.rule), f"[{style}]{r.outcome}[/]", "yes" if r.blocking else "no", reason
         )
     console.print(table)
+
+
+def _plain_verdict(v: VerdictResult) -> None:
+    """The piped verdict: no line over 80 columns but a word longer than that."""
+    word = v.verdict.value
+    lines = ["", *wrap_plain(f"{word}: {without_word(v.summary, word)}")]
+    table = new_table(f"policy {v.policy}", ("tier", "rule", "outcome", "blocking"))
+    for r in v.rules:
+        table.add_row(r.tier, r.rule, r.outcome, "yes" if r.blocking else "no")
+    title, header, *rows = plain_table(table, console)
+    lines += [title, header]
+    for row, r in zip(rows, v.rules, strict=True):
+        lines.append(row)
+        lines += wrap_plain(r.reason, indent="    ")
+        if r.to_settle:
+            lines += wrap_plain(r.to_settle, indent="    ")
+    for line in lines:
+        console.print(Text(line), soft_wrap=True)
 
 
 def _only_metrics(c: Comparison, metrics: list[str] | None) -> Comparison:
