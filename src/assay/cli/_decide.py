@@ -10,9 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 import assay
+from assay._util import decimals, difference, estimate, pvalue, result_scale
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._inputs import readable_file
-from assay.cli._numbers import decimals, difference, estimate, pvalue, result_scale
 from assay.cli._options import DbOption, FormatOption, JsonOption
 from assay.cli._render import (
     console,

@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 import assay
+from assay._util import plural
 from assay.cli._decide import _STYLE, without_word
-from assay.cli._numbers import plural
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 
