@@ -97,6 +97,7 @@ from assay.storage import (
     evidence_file_name,
     open_store,
     page_records,
+    runs_generation,
     upgrade_database,
 )
 
@@ -211,6 +212,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.evidence_file_name": lambda: evidence_file_name(7),  # type: ignore[arg-type]
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
     "assay.storage.page_records": lambda: page_records(None, limit=0),  # type: ignore[arg-type]
+    "assay.storage.runs_generation": lambda: runs_generation("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.upgrade_database": lambda: upgrade_database(42),  # type: ignore[arg-type]
     "assay.gates.get_rule_kind": lambda: get_rule_kind(42),  # type: ignore[arg-type]
     "assay.gates.regression_p_value": lambda: regression_p_value("result"),  # type: ignore[arg-type]

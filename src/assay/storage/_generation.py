@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from assay._util import check_instance
 from assay.storage._engine import read_connection
 from assay.storage._schema import metadata
 
@@ -36,6 +37,7 @@ def runs_generation(engine: sa.Engine) -> int:
 
     On PostgreSQL the one-row read runs without a transaction around it (no ``BEGIN`` and
     ``ROLLBACK`` round trips): it is asked before every cached listing."""
+    check_instance(engine, "engine", "runs_generation", sa.Engine, "a SQLAlchemy Engine")
     with read_connection(engine) as conn:
         if engine.dialect.name == "postgresql":
             conn.execution_options(isolation_level="AUTOCOMMIT")

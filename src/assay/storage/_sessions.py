@@ -101,9 +101,7 @@ class SqlSessionRepository:
         now = datetime.now(UTC)
         with write_transaction(self.engine) as conn:
             conn.execute(sign_in_failures.delete().where(sign_in_failures.c.at <= now - window))
-            conn.execute(
-                sign_in_failures.insert().values(address=address[:_MAX_ADDRESS], at=now)
-            )
+            conn.execute(sign_in_failures.insert().values(address=address[:_MAX_ADDRESS], at=now))
 
     def recent_failures(self, address: str, window: timedelta) -> list[datetime]:
         """When ``address`` failed to sign in within the last ``window``, oldest first."""
