@@ -11,10 +11,10 @@ import typer
 import assay
 from assay.cli._ab_render import render_cumulative, render_readout, render_segments
 from assay.cli._app import VERDICT_EXIT_CODES
-from assay.cli._decide import print_verdict
 from assay.cli._inputs import readable_file
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
+from assay.cli._verdict import print_verdict
 from assay.errors import ConfigError
 
 if TYPE_CHECKING:
