@@ -1,14 +1,17 @@
-"""Serve one store with a real uvicorn in this process (the benchmark starts it as a subprocess).
+"""Serve one store with ``assay.server.serve`` (what ``assay serve`` runs) in this process; the
+benchmark starts it as a subprocess.
 
-    python benchmarks/_server_launch.py --db URL --artifacts DIR --port PORT
+    python benchmarks/_server_launch.py --db URL --artifacts DIR --port PORT [--workers N]
 
 The load generator of ``bench_server.py`` then runs in another process, so the server does
-not share its interpreter lock. The server has auth ``none`` and binds loopback only.
+not share its interpreter lock. The server has auth ``none``, binds loopback only and writes
+its access log (one JSON line per request) to standard error, as ``assay serve`` does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def main() -> None:
@@ -16,19 +19,13 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="store URL (postgresql://… or sqlite:///…)")
     parser.add_argument("--artifacts", required=True, help="folder of records and artifacts")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
     args = parser.parse_args()
 
-    import uvicorn
+    from assay.server import ServerSettings, serve
 
-    from assay.server import ServerSettings, create_app
-    from assay.storage import open_store
-
-    store = open_store(args.db, artifacts=args.artifacts)
-    app = create_app(store, ServerSettings(host="127.0.0.1", port=args.port))
-    try:
-        uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
-    finally:
-        store.close()
+    os.environ["ASSAY_ARTIFACTS"] = args.artifacts  # the workers open the store themselves
+    serve(ServerSettings(host="127.0.0.1", port=args.port, workers=args.workers), args.db)
 
 
 if __name__ == "__main__":

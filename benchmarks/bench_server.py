@@ -1,7 +1,8 @@
 """The team server on PostgreSQL against an MLflow tracking server, measured in the same run.
 
-1. Runs list: 10,000 runs in PostgreSQL; 32 concurrent aiohttp clients for 30 s ask for the
-   filtered list (``GET /api/v1/runs?suite=…&where=accuracy>=0.8&tag=team=x&limit=50``):
+1. Runs list: 10,000 runs in PostgreSQL; 32 concurrent aiohttp clients for 30 s (in three
+   turns of 10 s that alternate with MLflow's, so that the rest of the machine weighs on both
+   alike) ask for the filtered list (``GET /api/v1/runs?suite=…&where=accuracy>=0.8&tag=team=x&limit=50``):
    requests/s and p50/p99 latency, against ``mlflow server`` on a schema of the same database
    holding the same runs, asked ``POST /api/2.0/mlflow/runs/search`` with
    ``metrics.accuracy >= 0.8 and tags.team = 'x'`` and ``max_results`` 50. Both servers must
@@ -13,8 +14,8 @@
    (``ASSAY_DB=http://…``) against ``assay ingest`` of the same file into an embedded store,
    each a whole command. Aim: within 2×.
 
-The assay server is a real uvicorn in its own process (``benchmarks/_server_launch.py``), so
-the load generator does not share its interpreter lock; MLflow's server runs in the interpreter
+The assay server is ``assay serve --workers 2`` in its own process
+(``benchmarks/_server_launch.py``; ``--workers`` changes it), so the load generator does not share its interpreter lock; MLflow's server runs in the interpreter
 of ``--mlflow-python`` (its own virtual environment: ``python -m venv mlflow-venv &&
 mlflow-venv/bin/pip install mlflow psycopg2-binary``). Everything is on loopback, bounded in
 time and requests, in schemas of its own that are dropped at the end. An endpoint the server
@@ -36,6 +37,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -122,30 +125,61 @@ def repeated(url: str, n: int, *, html: bool = False) -> tuple[int, float, Load]
 # --------------------------------------------------------------------------- the parts
 
 
-def list_load(url: str, body: Any, opts: argparse.Namespace) -> tuple[Load, Load]:
-    """After an untimed warm-up (every worker answers its first requests slowly): requests one
-    after the other from one client, then ``opts.clients`` concurrent clients."""
-    load(url, body=body, clients=opts.clients, seconds=60, max_requests=opts.warm_up)
-    alone = load(url, body=body, seconds=10, max_requests=opts.n)
-    crowd = load(
-        url, body=body, clients=opts.clients, seconds=opts.seconds, max_requests=opts.max_requests
-    )
-    return alone, crowd
+def merged(parts: list[Load]) -> Load:
+    """Several loads of one server as one: every timing, every status, their total time."""
+    out = Load(sample=next((p.sample for p in parts if p.sample is not None), None))
+    for part in parts:
+        out.seconds += part.seconds
+        out.latencies += part.latencies
+        for status, n in part.statuses.items():
+            out.statuses[status] = out.statuses.get(status, 0) + n
+        out.error = out.error or part.error
+    return out
 
 
-def runs_list(base: str, opts: argparse.Namespace) -> tuple[Load, Load]:
+def interleaved(
+    targets: list[tuple[str, Any]], opts: argparse.Namespace
+) -> list[tuple[Load, Load]]:
+    """For each ``(url, body)``: an untimed warm-up (every worker answers its first requests
+    slowly) and requests one after the other from one client; then ``opts.clients``
+    concurrent clients for ``opts.seconds`` in all, in ``opts.rounds`` turns that alternate
+    between the servers, so that whatever else the machine is doing weighs on both alike."""
+    alone = []
+    for url, body in targets:
+        load(url, body=body, clients=opts.clients, seconds=60, max_requests=opts.warm_up)
+        alone.append(load(url, body=body, seconds=10, max_requests=opts.n))
+    crowds: list[list[Load]] = [[] for _ in targets]
+    for _ in range(opts.rounds):
+        for (url, body), parts in zip(targets, crowds, strict=True):
+            parts.append(
+                load(
+                    url,
+                    body=body,
+                    clients=opts.clients,
+                    seconds=opts.seconds / opts.rounds,
+                    max_requests=opts.max_requests // opts.rounds,
+                )
+            )
+    return [(a, merged(c)) for a, c in zip(alone, crowds, strict=True)]
+
+
+def runs_list_url(base: str) -> str:
     query = urlencode(
         {"suite": SUITE, "where": f"accuracy>={THRESHOLD}", "tag": "team=x", "limit": 50}
     )
-    return list_load(f"{base}/api/v1/runs?{query}", None, opts)
+    return f"{base}/api/v1/runs?{query}"
 
 
-def mlflow_list(
+@contextmanager
+def mlflow_serving(
     opts: argparse.Namespace, server: str, folder: Path
-) -> tuple[Load, Load, str] | str:
+) -> Iterator[tuple[str, Any, str] | str]:
+    """MLflow's tracking server over the same runs, on a schema of its own: yields the
+    ``runs/search`` URL, its request body and MLflow's version (or why there is none)."""
     python = opts.mlflow_python or os.environ.get("ASSAY_BENCH_MLFLOW_PYTHON")
     if not python:
-        return "no --mlflow-python given (an interpreter with mlflow and psycopg2)"
+        yield "no --mlflow-python given (an interpreter with mlflow and psycopg2)"
+        return
     schema = f"mlflow_bench_{uuid.uuid4().hex[:12]}"
     admin(server, f'CREATE SCHEMA "{schema}"')
     try:
@@ -161,7 +195,8 @@ def mlflow_list(
             check=False,
         )
         if done.returncode != 0:
-            return f"filling MLflow failed: {done.stderr.strip().splitlines()[-1:]}"
+            yield f"filling MLflow failed: {done.stderr.strip().splitlines()[-1:]}"
+            return
         filled = json.loads(done.stdout.strip().splitlines()[-1])
         analyze(server, schema)
         port = free_port()
@@ -177,11 +212,48 @@ def mlflow_list(
             "max_results": 50,
         }
         with serving(command, f"{base}/health", folder / "mlflow-server.log"):
-            alone, crowd = list_load(f"{base}/api/2.0/mlflow/runs/search", body, opts)
-        explain_failures("MLflow", crowd, folder / "mlflow-server.log")
-        return alone, crowd, filled["version"]
+            yield f"{base}/api/2.0/mlflow/runs/search", body, filled["version"]
     finally:
         admin(server, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def list_part(base: str, opts: argparse.Namespace, folder: Path) -> None:
+    """The runs list of both servers, measured in alternating turns; the ratio."""
+    matches = expected_matches(run_specs(opts.n_runs))
+    print(
+        f"runs list: {opts.n_runs:,} runs, accuracy >= {THRESHOLD} and team = x "
+        f"({matches:,} match, first 50 returned), {opts.clients} clients, "
+        f"{opts.seconds:.0f} s each in {opts.rounds} alternating turns, after "
+        f"{opts.warm_up} untimed warm-up requests and up to {opts.n} from one client"
+    )
+    with mlflow_serving(opts, opts.pg, folder) as reference:
+        targets = [(runs_list_url(base), None)]
+        if not isinstance(reference, str):
+            targets.append(reference[:2])
+        measured = interleaved(targets, opts)
+    alone, ours = measured[0]
+    explain_failures("assay", ours, folder / "assay-server.log")
+    print(f"  assay  GET /api/v1/runs, 1 client: {describe(alone)}")
+    print(f"  assay  GET /api/v1/runs: {describe(ours)}")
+    if isinstance(reference, str):
+        print(f"  MLflow runs/search: {NA} ({reference})")
+        print(f"runs list throughput ratio {NA} (aim ≥ 10×)")
+        return
+    theirs_alone, theirs = measured[1]
+    explain_failures("MLflow", theirs, folder / "mlflow-server.log")
+    print(f"  MLflow POST runs/search, 1 client: {describe(theirs_alone)}")
+    print(
+        f"  MLflow {reference[2]} POST runs/search ({opts.mlflow_workers} workers, "
+        f"PostgreSQL): {describe(theirs)}"
+    )
+    if broken := [w for w, r in (("assay", ours), ("MLflow", theirs)) if not usable(r)]:
+        print(f"runs list throughput ratio {NA}: {' and '.join(broken)} failed requests")
+        return
+    print(f"  {same_runs(ours.sample, theirs.sample)}")
+    print(
+        f"runs list throughput ratio {ours.per_second / theirs.per_second:.1f}× "
+        f"MLflow (aim ≥ 10×); assay p99 {ours.ms(0.99):.1f} ms (aim < 100 ms)"
+    )
 
 
 def same_runs(ours: Any, theirs: Any) -> str:
@@ -268,6 +340,8 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("ASSAY_BENCH_PG", DEFAULT_PG))
     parser.add_argument("--mlflow-python", help="an interpreter with mlflow and psycopg2")
     parser.add_argument("--mlflow-workers", type=int, default=4, help="MLflow server workers")
+    parser.add_argument("--workers", type=int, default=2, help="assay serve --workers")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating turns of the load")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, help="load duration (default 30, quick 5)")
     parser.add_argument("--max-requests", type=int, default=200_000)
@@ -312,48 +386,18 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         here = Path(__file__).resolve().parent
         command = [sys.executable, str(here / "_server_launch.py"), "--db", url]
-        command += ["--artifacts", files, "--port", str(port)]
-        print("assay server: uvicorn in its own process (benchmarks/_server_launch.py), auth none")
-        alone, ours = Load(), Load()
+        command += ["--artifacts", files, "--port", str(port), "--workers", str(opts.workers)]
+        print(
+            f"assay server: `assay serve` in its own process (benchmarks/_server_launch.py), "
+            f"{opts.workers} worker{'s' if opts.workers > 1 else ''}, auth none, access log on"
+        )
         with serving(command, f"{base}/healthz", folder / "assay-server.log"):
             if "list" in parts:
-                alone, ours = runs_list(base, opts)
-                explain_failures("assay", ours, folder / "assay-server.log")
+                list_part(base, opts, folder)
             if "records" in parts:
                 records_part(base, ids, opts)  # type: ignore[arg-type]
             if "upload" in parts:
                 upload_part(base, folder, suite, opts)
-        if "list" in parts:
-            matches = expected_matches(run_specs(opts.n_runs))
-            print(
-                f"runs list: {opts.n_runs:,} runs, accuracy >= {THRESHOLD} and team = x "
-                f"({matches:,} match, first 50 returned), {opts.clients} clients, "
-                f"{opts.seconds:.0f} s, after {opts.warm_up} untimed warm-up requests and up to "
-                f"{opts.n} from one client"
-            )
-            print(f"  assay  GET /api/v1/runs, 1 client: {describe(alone)}")
-            print(f"  assay  GET /api/v1/runs: {describe(ours)}")
-            reference = mlflow_list(opts, opts.pg, folder)
-            if isinstance(reference, str):
-                print(f"  MLflow runs/search: {NA} ({reference})")
-                print(f"runs list throughput ratio {NA} (aim ≥ 10×)")
-            else:
-                theirs_alone, theirs, version = reference
-                print(f"  MLflow POST runs/search, 1 client: {describe(theirs_alone)}")
-                print(
-                    f"  MLflow {version} POST runs/search ({opts.mlflow_workers} workers, "
-                    f"PostgreSQL): {describe(theirs)}"
-                )
-                if broken := [w for w, r in (("assay", ours), ("MLflow", theirs)) if not usable(r)]:
-                    print(
-                        f"runs list throughput ratio {NA}: {' and '.join(broken)} failed requests"
-                    )
-                else:
-                    print(f"  {same_runs(ours.sample, theirs.sample)}")
-                    print(
-                        f"runs list throughput ratio {ours.per_second / theirs.per_second:.1f}× "
-                        f"MLflow (aim ≥ 10×); assay p99 {ours.ms(0.99):.1f} ms (aim < 100 ms)"
-                    )
     finally:
         admin(opts.pg, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         shutil.rmtree(folder, ignore_errors=True)

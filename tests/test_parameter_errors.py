@@ -98,6 +98,7 @@ from assay.storage import (
     ledger_export_lines,
     open_store,
     page_records,
+    runs_generation,
     upgrade_database,
     verify_ledger_export,
 )
@@ -215,6 +216,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.ledger_export_lines": lambda: ledger_export_lines([], 7),  # type: ignore[arg-type]
     "assay.storage.verify_ledger_export": lambda: verify_ledger_export("text", source="f"),  # type: ignore[arg-type]
     "assay.storage.page_records": lambda: page_records(None, limit=0),  # type: ignore[arg-type]
+    "assay.storage.runs_generation": lambda: runs_generation("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.upgrade_database": lambda: upgrade_database(42),  # type: ignore[arg-type]
     "assay.gates.get_rule_kind": lambda: get_rule_kind(42),  # type: ignore[arg-type]
     "assay.gates.regression_p_value": lambda: regression_p_value("result"),  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import assay
-from assay.cli._numbers import plural as cli_plural
+from assay._util import plural as cli_plural
 from assay.reports._format import plural
 
 SRC = Path(assay.__file__).parent

@@ -11,6 +11,7 @@ from dashboard_store import CONTROL_NAME, LONG, SCRIPT, DashboardData, fill_dash
 from fastapi.testclient import TestClient
 
 import assay
+from assay._util import summary
 from assay.server import create_app
 from assay.storage import RecordFilter, Store, open_store
 
@@ -134,8 +135,8 @@ def test_run_page_shows_metrics_slices_notes_and_manifest(
 ) -> None:
     run = store.runs.get(data.candidate)
     html = client.get(f"/runs/{data.candidate}").text
-    for m in run.metrics.values():
-        assert f"{m.estimate:.3f} [{m.low:.3f}, {m.high:.3f}]" in html
+    for name, m in run.metrics.items():
+        assert summary(m, name) in html  # as `assay runs list` writes it
     assert 'id="slices"' in html and "<td>lang</td>" in html
     assert "&quot;&gt;&lt;img src=x" in html  # the note, escaped
     assert "stage=candidate" in html and run.content_digest in html

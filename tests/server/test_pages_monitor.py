@@ -8,6 +8,7 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 
 import assay
 import assay.workflows as wf
+from assay._util import format_time
 from assay.monitor import MonitorSpec, MonitorStatus, WatchSpec, profile
 from assay.server import ServerSettings, create_app
 from assay.storage import Store
@@ -78,7 +80,8 @@ def test_the_list_shows_every_monitor_with_its_decision(
         assert f">{status.state}</span>" in cells
         assert f'<td class="num">{status.looks}</td>' in cells
         assert f"{status.remaining:.3g} of {status.alpha:.3g}" in cells
-        assert str(status.last_look_at) in cells
+        assert status.last_look_at is not None
+        assert format_time(datetime.fromisoformat(status.last_look_at)) in cells
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;" in html and "<script>alert" not in html
     assert "\u202e" not in html
 

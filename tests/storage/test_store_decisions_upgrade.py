@@ -37,7 +37,7 @@ def _store_at_0001(url: str, files: str) -> list[str]:
 
 def _check_upgraded(url: str, files: str, run_ids: list[str]) -> None:
     with open_store(url, artifacts=files) as store:
-        assert _revision(store.engine) == "0004"
+        assert _revision(store.engine) == "0005"
         assert {"decisions", "ledger"} <= _tables(store.engine)
         assert [r.run_id for r in store.runs.list()] == run_ids[::-1]
         assert store.runs.records(run_ids[1]).equals(make_records(20, seed=1))
@@ -57,9 +57,9 @@ def test_embedded_store_upgrades_on_open(sqlite_url: str, tmp_path: Path) -> Non
 @pytest.mark.postgres
 def test_postgres_upgrades_on_request(pg_url: str, tmp_path: Path) -> None:
     files = str(tmp_path / "files")
-    assert upgrade_database(pg_url) == "0004"
+    assert upgrade_database(pg_url) == "0005"
     run_ids = _store_at_0001(pg_url, files)
-    with pytest.raises(StorageError, match=r"revision 0001; this assay needs revision 0004"):
+    with pytest.raises(StorageError, match=r"revision 0001; this assay needs revision 0005"):
         open_store(pg_url, artifacts=files)
-    assert upgrade_database(pg_url) == "0004"
+    assert upgrade_database(pg_url) == "0005"
     _check_upgraded(pg_url, files, run_ids)

@@ -41,8 +41,8 @@ def test_postgres_needs_an_explicit_upgrade(pg_url: str, tmp_path: Path) -> None
         open_store(with_password, artifacts=str(tmp_path))
     assert "has no assay schema" in str(info.value)
     assert "s3cret" not in str(info.value)
-    assert upgrade_database(pg_url) == "0004"
-    assert upgrade_database(pg_url.replace("postgresql://", "postgres://")) == "0004"
+    assert upgrade_database(pg_url) == "0005"
+    assert upgrade_database(pg_url.replace("postgresql://", "postgres://")) == "0005"
     with open_store(with_password, artifacts=str(tmp_path)) as store:
         assert store.url.startswith("postgresql+psycopg://postgres:***@")
         assert store.suites.list() == []
@@ -62,7 +62,7 @@ def test_embedded_store_from_the_environment(
     monkeypatch.delenv("ASSAY_DB", raising=False)
     monkeypatch.delenv("ASSAY_ARTIFACTS", raising=False)
     monkeypatch.setenv("ASSAY_HOME", str(home))
-    assert upgrade_database() == "0004"
+    assert upgrade_database() == "0005"
     with open_store() as store:
         assert store.url == f"sqlite:///{home / 'assay.db'}"
         digest = store.artifacts.put(b"report")
@@ -87,7 +87,7 @@ def test_postgres_from_the_environment(
 ) -> None:
     monkeypatch.setenv("ASSAY_DB", pg_url)
     monkeypatch.setenv("ASSAY_ARTIFACTS", str(tmp_path / "shared"))
-    assert upgrade_database() == "0004"
+    assert upgrade_database() == "0005"
     with open_store() as store:
         assert store.url.startswith("postgresql+psycopg://")
         digest = store.artifacts.put(b"card")

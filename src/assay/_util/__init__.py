@@ -15,7 +15,9 @@
   duplicate policy.
 * :func:`lazy_module`: a library imported on first attribute access, for one a command may
   never need.
-* :data:`MINUS` and :func:`format_number`: numbers as reports and the command line write them.
+* :data:`MINUS`, :func:`format_number`, :func:`summary`, :func:`difference`, :func:`pvalue`,
+  :func:`format_time` and the rest of ``_numbers``: numbers and times as the command line,
+  the reports and the dashboard write them.
 
 Nothing here imports numpy, pyarrow or pydantic at module level, so the vocabulary layer may
 use it too.
@@ -24,7 +26,19 @@ use it too.
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
 from assay._util._lazy import lazy_module
-from assay._util._numbers import MINUS, format_number
+from assay._util._numbers import (
+    MINUS,
+    decimals,
+    difference,
+    estimate,
+    format_number,
+    format_time,
+    plural,
+    pvalue,
+    result_scale,
+    scale_of,
+    summary,
+)
 from assay._util._optional import require
 from assay._util._registry import Registry
 from assay._util._validate import (
@@ -50,12 +64,21 @@ __all__ = [
     "check_number",
     "check_probability",
     "check_rng",
+    "decimals",
+    "difference",
+    "estimate",
     "format_number",
+    "format_time",
     "fsync_folder",
     "lazy_module",
     "load_yaml",
     "parse_yaml",
+    "plural",
+    "pvalue",
     "renamed_parameters",
     "require",
+    "result_scale",
+    "scale_of",
+    "summary",
     "warn_renamed",
 ]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from assay.cli._numbers import MINUS
+from assay._util import MINUS
 from assay.cli._render import console, safe
 
 if TYPE_CHECKING:

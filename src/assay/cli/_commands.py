@@ -11,12 +11,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import assay
-from assay.cli._decide import print_verdict
 from assay.cli._early_stop import plan_early_stop, print_early_stop
 from assay.cli._ingest import print_logged
 from assay.cli._inputs import readable_file, suite_file_or_name
 from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
+from assay.cli._verdict import print_verdict
 from assay.errors import ConfigError
 
 

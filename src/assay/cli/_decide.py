@@ -9,11 +9,18 @@ import typer
 from rich.table import Table
 
 import assay
+from assay._util import decimals, difference, estimate, pvalue, result_scale
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._inputs import readable_file
-from assay.cli._numbers import decimals, difference, estimate, pvalue, result_scale
 from assay.cli._options import DbOption, FormatOption, JsonOption
-from assay.cli._render import console, emit_json, new_table, output_format, safe
+from assay.cli._render import (
+    console,
+    emit_json,
+    new_table,
+    output_format,
+    safe,
+)
+from assay.cli._verdict import print_verdict
 from assay.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -62,7 +69,6 @@ PolicyOption = Annotated[
         callback=readable_file("the policy file"),
     ),
 ]
-_STYLE = {"SHIP": "bold green", "BLOCK": "bold red", "INCONCLUSIVE": "bold yellow"}
 
 
 def _result_row(r: MetricComparison) -> dict[str, str]:
@@ -155,29 +161,6 @@ def print_comparison(c: Comparison, *, slices: int | None = 12) -> None:
             )
     if c.early_stop_note:
         console.print(safe(c.early_stop_note))
-
-
-def without_word(summary: str, word: str) -> str:
-    """A verdict's summary without its leading verdict word: a line prints the word once."""
-    return summary[len(word) + 1 :].lstrip() if summary.startswith(f"{word}:") else summary
-
-
-def print_verdict(v: VerdictResult) -> None:
-    """The verdict word once, with its summary, then every rule."""
-    word = v.verdict.value
-    console.print(f"\n[{_STYLE[word]}]{word}[/]: {safe(without_word(v.summary, word))}")
-    table = new_table(
-        f"policy {safe(v.policy)}",
-        ("tier", "rule", "outcome", "blocking", "reason"),
-        numbers=("tier", "outcome", "blocking"),
-    )
-    for r in v.rules:
-        style = {"pass": "green", "fail": "red", "inconclusive": "yellow"}[r.outcome]
-        reason = safe(r.reason) + (f"\n[dim]{safe(r.to_settle)}[/]" if r.to_settle else "")
-        table.add_row(
-            r.tier, safe(r.rule), f"[{style}]{r.outcome}[/]", "yes" if r.blocking else "no", reason
-        )
-    console.print(table)
 
 
 def _only_metrics(c: Comparison, metrics: list[str] | None) -> Comparison:

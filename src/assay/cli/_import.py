@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 import assay
+from assay._util import decimals, estimate, scale_of, summary
 from assay.cli._inputs import readable_file
-from assay.cli._numbers import decimals, estimate, scale_of, summary
 from assay.cli._options import FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 

@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 import assay
+from assay._util import plural, summary
 from assay.cli._inputs import readable_file, suite_file_or_name
-from assay.cli._numbers import plural, summary
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 import assay
-from assay.cli._numbers import plural
+from assay._util import plural
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from assay._util import plural
 from assay.cli._inputs import readable_file
-from assay.cli._numbers import plural
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, safe
 

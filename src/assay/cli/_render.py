@@ -12,7 +12,9 @@ command's exit code is still the verdict's.
 
 Output has three formats (``--format``): ``table`` draws rich tables for a terminal, ``plain``
 writes every table as aligned columns without box drawing and never wraps a line or splits a
-cell (what a log, ``grep`` or ``cut`` wants), and ``json`` is ``--json``. Without ``--format``
+cell (what a log, ``grep`` or ``cut`` wants; prose such as a verdict's reasons is wrapped at
+80 columns with :func:`wrap_plain`, never inside a word or an interval), and ``json`` is
+``--json``. Without ``--format``
 the console picks ``table`` on a terminal and ``plain`` when standard output is piped. The
 choice is made here, for every table any command prints.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -56,10 +59,12 @@ __all__ = [
     "error_console",
     "new_table",
     "output_format",
+    "plain_table",
     "safe",
     "set_output_format",
     "stderr",
     "stdout",
+    "wrap_plain",
 ]
 
 FORMATS = ("table", "plain", "json")
@@ -206,6 +211,26 @@ def plain_table(table: Table, con: Console) -> list[str]:
     for i in range(n_rows):
         out.append(line([cells[i] if i < len(cells) else "" for cells in rows]))
     return out
+
+
+PLAIN_WIDTH = 80
+"""The width piped prose is wrapped to (a CI log read in a browser or a pager)."""
+_WORD = re.compile(r"(?:\[[^\]\n]*\]|\S)+")  # an interval [low, high] is one word
+
+
+def wrap_plain(text: str, *, indent: str = "", width: int = PLAIN_WIDTH) -> list[str]:
+    """``text`` as lines of at most ``width`` columns, broken between words only: an id, a
+    path or an interval longer than the line is kept whole on a line of its own."""
+    lines: list[str] = []
+    current = indent
+    for word in _WORD.findall(printable(text)):
+        if current.strip() and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = indent
+        current += (" " if current.strip() else "") + word
+    if current.strip():
+        lines.append(current)
+    return lines
 
 
 def new_table(title: str | None, columns: Iterable[str], *, numbers: Iterable[str] = ()) -> Table:

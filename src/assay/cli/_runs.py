@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 import assay
-from assay.cli._numbers import MINUS, plural, summary
+from assay._util import MINUS, plural, summary
 from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, new_table, output_format, safe
 from assay.cli._runs_edit import note_command, tag_command

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from rich.table import Table
 
-from assay.cli._numbers import decimals, estimate, plural, scale_of, summary
+from assay._util import decimals, estimate, plural, scale_of, summary
 from assay.cli._render import new_table, printable, safe
 
 if TYPE_CHECKING:

@@ -45,6 +45,14 @@ def serve_command(
             help="Largest request body accepted, in MiB.", metavar="MIB", callback=positive_count
         ),
     ] = 2048,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes answering requests (sessions and sign-in limits are kept "
+            "in the store, so every worker shares them).",
+            callback=positive_count,
+        ),
+    ] = 1,
     db: DbOption = None,
 ) -> None:
     """Serve the store over HTTP (API under /api/v1, dashboard at /) until Ctrl+C or SIGTERM."""
@@ -73,10 +81,14 @@ def serve_command(
         header_roles=roles,
         header_default_role=Role.parse(header_default_role) if header_default_role else None,
         max_upload_bytes=max_upload_mb * 1024**2,
+        workers=workers,
     )
 
     def announce(url: str) -> None:
-        console.print(f"assay serve: {safe(url)}/ (auth: {auth}); Ctrl+C stops.", highlight=False)
+        processes = f", {workers} workers" if workers > 1 else ""
+        console.print(
+            f"assay serve: {safe(url)}/ (auth: {auth}{processes}); Ctrl+C stops.", highlight=False
+        )
 
     serve(settings, db, announce=announce)
     console.print("assay serve: stopped.")

@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assay._util import MINUS
+from assay._util import MINUS, plural
 from assay._util import format_number as number
 from assay.core import Interval, MetricComparison
 
@@ -272,9 +272,3 @@ def stored_text(value: str | None) -> str | None:
     except ValueError:
         return value
     return decoded if isinstance(decoded, str) else value
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """``1 rule`` / ``3 rules``: ``n`` with the noun (``one``) or its plural (``many``,
-    default ``one + "s"``), the count written with thousands separators."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"

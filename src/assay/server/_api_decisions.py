@@ -118,15 +118,16 @@ def put_decision(request: Request, ref: str, body: Decision, _: Editor) -> Respo
     ledger entry; a recorded id cannot be used again (409).
 
     The server gates the decision's stored runs with the policy in its evidence (its
-    ``policy`` artifact) and stores it only if that gives the verdict, summary and rule
-    outcomes it claims (its ``verdict`` artifact); otherwise 422 and nothing is stored."""
+    ``policy`` artifact) and the resampling seed of its ``comparison`` artifact (0 without
+    one), and stores it only if that gives the verdict, summary and rule outcomes it claims
+    (its ``verdict`` artifact); otherwise 422 and nothing is stored."""
     if body.decision_id != ref:
         raise http_error(
             422, "invalid_request", "The decision's decision_id differs from the one in the URL."
         )
-    store = app_state(request).store
-    check_decision(store, body)
-    return json_response(store.decisions.put(body), 201)
+    state = app_state(request)
+    check_decision(state, body)
+    return json_response(state.store.decisions.put(body), 201)
 
 
 def _detail(details: object) -> DecisionDetail:

@@ -26,6 +26,7 @@ from assay.server._api_models import (
 from assay.server._auth import require
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
+from assay.server._runs_cache import cached_page
 from assay.server._state import app_state
 from assay.storage import MetricFilter, RunNote, RunQuery
 from assay.storage.wire import PARQUET, RUN_KEY, split_metadata
@@ -114,11 +115,17 @@ def list_runs(
         descending=descending,
         limit=offset + limit + 1,
     )
-    found = app_state(request).store.runs.list(query)
-    items = found[offset : offset + limit]
-    more = len(found) > offset + limit
-    page = RunPage(items=items, next_cursor=_cursor(offset + limit) if more else None)
-    return json_response(page)
+    state = app_state(request)
+
+    def page() -> bytes:
+        found = state.store.runs.list(query)
+        more = len(found) > offset + limit
+        items = found[offset : offset + limit]
+        next_cursor = _cursor(offset + limit) if more else None
+        return RunPage(items=items, next_cursor=next_cursor).model_dump_json().encode()
+
+    shape = (suite, model, tuple(tag), tuple(where), sort, offset, limit)
+    return Response(cached_page(state, shape, page), media_type="application/json")
 
 
 _UPLOAD = {

@@ -20,6 +20,7 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     """The assay server application over ``store``."""
     from assay import __version__
     from assay.server import _api, _health, _metrics, _pages, _users_api
+    from assay.server._auth_gate import AuthGate
     from assay.server._security import SecurityMiddleware
 
     settings = settings or ServerSettings()
@@ -40,6 +41,7 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.assay = AppState(store=store, settings=settings)
     install_error_handlers(app)
+    app.add_middleware(AuthGate)  # outside the body limit: nobody's body is not even counted
     app.add_middleware(SecurityMiddleware)
     app.include_router(_health.router)
     app.include_router(_metrics.router)

@@ -25,19 +25,27 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 
 from assay.server._identity import Identity, Role
 from assay.server._limits import check_not_limited, record_failure
 from assay.server._sessions import end_session, session_digest, session_id
-from assay.server._state import app_state, user_repository
+from assay.server._state import app_state, session_repository, user_repository
 
-__all__ = ["CSRF_FIELD", "CSRF_HEADER", "check_csrf", "csrf_token", "identify", "require"]
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "SAFE_METHODS",
+    "check_csrf",
+    "csrf_token",
+    "identify",
+    "require",
+    "unauthenticated",
+]
 
 CSRF_FIELD = "csrf_token"
 """The form field that carries the CSRF token."""
@@ -154,10 +162,7 @@ def require(role: Role) -> Callable[[Request], Identity]:
         if identity is None:
             if _wants_sign_in_page(request):
                 raise _to_sign_in(request)
-            error = http_error(401, "unauthenticated", "sign in or send a valid bearer token")
-            if app_state(request).settings.auth == "token":
-                error.headers = {"WWW-Authenticate": "Bearer"}
-            raise error
+            raise unauthenticated(request)
         if not identity.can(role):
             raise http_error(
                 403, "forbidden", f"{identity.name} is {identity.role.name}; this needs {role.name}"
@@ -167,6 +172,16 @@ def require(role: Role) -> Callable[[Request], Identity]:
         return identity
 
     return dependency
+
+
+def unauthenticated(request: Request) -> HTTPException:
+    """The 401 answer to a request that identifies nobody."""
+    from assay.server._errors import http_error
+
+    error = http_error(401, "unauthenticated", "sign in or send a valid bearer token")
+    if app_state(request).settings.auth == "token":
+        error.headers = {"WWW-Authenticate": "Bearer"}
+    return error
 
 
 def _wants_sign_in_page(request: Request) -> bool:
@@ -217,8 +232,8 @@ def _check_unsafe(request: Request, identity: Identity) -> None:
 def _secret(request: Request) -> bytes:
     caches = app_state(request).caches
     secret = caches.get(_SECRET)
-    if not isinstance(secret, bytes):
-        secret = caches.setdefault(_SECRET, secrets.token_bytes(32))
+    if not isinstance(secret, bytes):  # the store's, the same for every worker process
+        secret = caches.setdefault(_SECRET, session_repository(request).secret("csrf"))
     assert isinstance(secret, bytes)
     return secret
 
@@ -226,9 +241,9 @@ def _secret(request: Request) -> bytes:
 def csrf_token(request: Request) -> str:
     """The CSRF token to embed in forms rendered for ``request``.
 
-    It is an HMAC, under a secret made when the server starts, of the browser's session id
-    (or, without a session, of who the request is from), so another site can neither read
-    nor compute it, and it stops working when the session ends or the server restarts.
+    It is an HMAC, under a secret kept in the store (shared by every worker process), of the
+    browser's session id (or, without a session, of who the request is from), so another
+    site can neither read nor compute it, and it stops working when the session ends.
     """
     sid = session_id(request)
     if sid is not None:

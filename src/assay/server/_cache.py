@@ -36,8 +36,10 @@ def cached_comparison(
     confidence: float = 0.95,
     shared_only: bool = False,
     max_flips: int | None = 50,
+    seed: int = 0,
 ) -> Comparison:
-    """The comparison of two stored runs (references as :func:`assay.get_run` takes them)."""
+    """The comparison of two stored runs (references as :func:`assay.get_run` takes them),
+    its resampling seeded with ``seed``."""
     from assay.workflows import compare_runs, get_run
 
     store = state.store
@@ -46,7 +48,7 @@ def cached_comparison(
         base.content_digest or base.run_id,
         cand.content_digest or cand.run_id,
     )
-    key += (confidence, shared_only, max_flips)
+    key += (confidence, shared_only, max_flips, seed)
     lru = state.caches.get(_KEY)
     if not isinstance(lru, _Lru):
         lru = state.caches[_KEY] = _Lru(state.settings.comparison_cache_size)
@@ -61,6 +63,7 @@ def cached_comparison(
             confidence=confidence,
             shared_only=shared_only,
             max_flips=max_flips,
+            rng=seed,
             store=store,
         )
         lru.items[key] = comparison

@@ -1,20 +1,26 @@
 """A decision made elsewhere is stored only if the server reaches the same verdict: the
-policy in its evidence, applied to the stored runs, must give the verdict it claims."""
+policy in its evidence, applied to the stored runs with the resampling seed the decision's
+comparison used, must give the verdict it claims.
+
+The comparison comes from the server's cache of comparisons (keyed by the runs' content, the
+options and the seed), so a decision about a comparison already shown costs no new one."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assay.core import Decision, VerdictResult
+from assay.core import Comparison, Decision, VerdictResult
 from assay.governance import without_study_flags
 from assay.server._api_body import quiet
+from assay.server._cache import cached_comparison
 from assay.server._errors import http_error
+from assay.server._state import AppState
 
 if TYPE_CHECKING:
     from assay.gates import Policy
     from assay.storage import Store
 
-__all__ = ["check_decision"]
+__all__ = ["check_decision", "decision_seed"]
 
 _NEEDED = ("policy", "verdict")
 
@@ -67,14 +73,36 @@ def _shape(verdict: VerdictResult) -> tuple[object, ...]:
     return verdict.verdict, verdict.summary, rules
 
 
-def check_decision(store: Store, decision: Decision) -> None:
-    """Raise a 422 unless gating the decision's stored runs with the policy in its evidence
-    gives the verdict, summary and rule outcomes the decision and its verdict artifact claim
-    (on all examples, or on the shared ones, as ``assay gate --shared-only`` does). A study's
-    deviation outcomes and summary sentence (:func:`assay.governance.flag_verdict`) only
-    report; they are checked for their shape, not recomputed."""
-    from assay.workflows import gate_runs
+def decision_seed(store: Store, decision: Decision) -> int:
+    """The seed of the resampling behind ``decision``: the one its comparison artifact
+    records (``gate --record --seed N``; a comparison drawn from a generator records the
+    integer it drew). 0, the default, for a decision without a comparison artifact or one
+    whose comparison resampled nothing."""
+    import pydantic
 
+    digest = decision.artifacts.get("comparison")
+    if digest is None:
+        return 0
+    try:
+        comparison = Comparison.model_validate_json(store.artifacts.get(digest))
+    except pydantic.ValidationError as exc:
+        raise _refuse(decision, "its comparison artifact is not a comparison.") from exc
+    seeds = {r.seed for r in comparison.results if r.seed is not None}
+    if len(seeds) > 1:
+        raise _refuse(decision, "its comparison artifact names several resampling seeds.")
+    return seeds.pop() if seeds else 0
+
+
+def check_decision(state: AppState, decision: Decision) -> None:
+    """Raise a 422 unless gating the decision's stored runs with the policy in its evidence
+    (and the seed of its comparison) gives the verdict, summary and rule outcomes the
+    decision and its verdict artifact claim (on all examples, or on the shared ones, as
+    ``assay gate --shared-only`` does). A study's deviation outcomes and summary sentence
+    (:func:`assay.governance.flag_verdict`) only report; they are checked for their shape,
+    not recomputed."""
+    from assay.gates import evaluate_policy
+
+    store = state.store
     store.runs.get(decision.baseline_run)  # 404 for a run that is not stored
     store.runs.get(decision.candidate_run)
     missing = [key for key in _NEEDED if key not in decision.artifacts]
@@ -84,28 +112,32 @@ def check_decision(store: Store, decision: Decision) -> None:
         )
     policy = _policy(store, decision)
     claimed = _claimed(store, decision)
+    seed = decision_seed(store, decision)
     for shared_only in (False, True):
         with quiet():
-            gated = gate_runs(
+            comparison = cached_comparison(
+                state,
                 decision.baseline_run,
                 decision.candidate_run,
-                policy=policy,
+                confidence=policy.confidence,
                 shared_only=shared_only,
-                store=store,
+                seed=seed,
             )
-        comparison = gated.comparison
-        same_runs = (comparison.baseline_run, comparison.candidate_run) == (
-            decision.baseline_run,
-            decision.candidate_run,
-        )
-        if not same_runs or comparison.suite_digest != decision.suite_digest:
-            raise _refuse(decision, "its runs or suite are not the stored ones it names.")
+            same_runs = (comparison.baseline_run, comparison.candidate_run) == (
+                decision.baseline_run,
+                decision.candidate_run,
+            )
+            if not same_runs or comparison.suite_digest != decision.suite_digest:
+                raise _refuse(decision, "its runs or suite are not the stored ones it names.")
+            # as gate_runs judges: the suite declares the margins of rules without their own
+            suite = store.suites.get(comparison.suite_digest)
+            verdict = evaluate_policy(policy, comparison, suite=suite)
         # a study's deviations only report: the policy's part must agree exactly
-        plain = without_study_flags(claimed, gated.verdict.summary)
-        if plain is not None and _shape(gated.verdict) == _shape(plain):
+        plain = without_study_flags(claimed, verdict.summary)
+        if plain is not None and _shape(verdict) == _shape(plain):
             return
     raise _refuse(
         decision,
-        f"the server's verdict on these runs under this policy is {gated.verdict.verdict.value}, "
+        f"the server's verdict on these runs under this policy is {verdict.verdict.value}, "
         f"not the {decision.verdict.value} it claims.",
     )

@@ -21,7 +21,14 @@ from assay.errors import (
     StorageError,
 )
 
-__all__ = ["STATUS", "error_body", "http_error", "install_error_handlers", "too_large"]
+__all__ = [
+    "STATUS",
+    "answer",
+    "error_body",
+    "http_error",
+    "install_error_handlers",
+    "too_large",
+]
 
 STATUS: dict[type[AssayError], int] = {
     NotFoundError: 404,
@@ -148,7 +155,7 @@ class BodyLimit:
                 except ValueError:
                     declared = -1
                 if declared > limit:
-                    await _answer(too_large(limit, upload), send)
+                    await answer(too_large(limit, upload), send)
                     return
         seen = 0
 
@@ -164,9 +171,10 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-async def _answer(exc: HTTPException, send: Send) -> None:
+async def answer(exc: HTTPException, send: Send) -> None:
+    """Send ``exc`` as the JSON error shape straight from ASGI middleware."""
     detail: Any = exc.detail
-    response = JSONResponse({"error": detail}, status_code=exc.status_code)
+    response = JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
     await send(
         {"type": "http.response.start", "status": exc.status_code, "headers": response.raw_headers}
     )

@@ -2,40 +2,22 @@
 
 After ``sign_in_attempts_per_minute`` failures within a minute, an address is refused with
 429 and ``Retry-After`` until its oldest failure is a minute old, whether or not its next
-token would be right: guessing tokens gets no faster than the limit allows.
+token would be right: guessing tokens gets no faster than the limit allows. The failures are
+counted in the store, so every worker process counts them together.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import OrderedDict, deque
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
 
-from assay.server._state import app_state
+from assay.server._state import app_state, session_repository
 
 __all__ = ["check_not_limited", "client_address", "record_failure"]
 
-_KEY = "sign_in_failures"
-_WINDOW = 60.0
-_MAX_ADDRESSES = 10_000
-
-
-class _Failures:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.by_address: OrderedDict[str, deque[float]] = OrderedDict()
-
-
-def _failures(request: Request) -> _Failures:
-    caches = app_state(request).caches
-    found = caches.get(_KEY)
-    if not isinstance(found, _Failures):
-        found = caches.setdefault(_KEY, _Failures())
-    assert isinstance(found, _Failures)
-    return found
+_WINDOW = timedelta(minutes=1)
 
 
 def client_address(request: Request) -> str:
@@ -43,24 +25,17 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _recent(times: deque[float], now: float) -> deque[float]:
-    while times and times[0] <= now - _WINDOW:
-        times.popleft()
-    return times
-
-
 def check_not_limited(request: Request) -> None:
     """Refuse (429 with ``Retry-After``) an address with too many recent failures."""
     from assay.server._errors import http_error
 
     limit = app_state(request).settings.sign_in_attempts_per_minute
-    failures = _failures(request)
-    now = time.monotonic()
-    with failures.lock:
-        times = failures.by_address.get(client_address(request))
-        if times is None or len(_recent(times, now)) < limit:
-            return
-        wait = max(1, math.ceil(times[0] + _WINDOW - now))
+    times = session_repository(request).recent_failures(client_address(request), _WINDOW)
+    if len(times) < limit:
+        return
+    # the oldest failure that keeps the address at its limit must age out first
+    until = times[len(times) - limit] + _WINDOW
+    wait = max(1, math.ceil((until - datetime.now(UTC)).total_seconds()))
     error = http_error(429, "too_many_attempts", f"too many failed sign-ins; try again in {wait} s")
     error.headers = {"Retry-After": str(wait)}
     raise error
@@ -68,12 +43,4 @@ def check_not_limited(request: Request) -> None:
 
 def record_failure(request: Request) -> None:
     """Count a failed sign-in or token check against the request's address."""
-    failures = _failures(request)
-    now = time.monotonic()
-    address = client_address(request)
-    with failures.lock:
-        times = failures.by_address.setdefault(address, deque())
-        failures.by_address.move_to_end(address)
-        _recent(times, now).append(now)
-        while len(failures.by_address) > _MAX_ADDRESSES:
-            failures.by_address.popitem(last=False)
+    session_repository(request).record_failure(client_address(request), _WINDOW)

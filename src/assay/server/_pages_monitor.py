@@ -7,11 +7,13 @@ The charts are :func:`assay.reports.monitor_watch_body`, the same as ``assay mon
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from assay._util import format_time
 from assay.errors import StorageError
 from assay.monitor import MonitorStatus
 from assay.server._auth import require
@@ -58,6 +60,16 @@ def state_badge(state: str) -> str:
     return f'<span class="badge {_STATE.get(state, "")}">{e(state)}</span>'
 
 
+def _when(iso: str | None) -> str:
+    """A stored ISO time as the command line writes times (``none yet`` without one)."""
+    if not iso:
+        return "none yet"
+    try:
+        return format_time(datetime.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
 def _monitors_table(statuses: list[MonitorStatus]) -> str:
     rows = [
         [
@@ -66,7 +78,7 @@ def _monitors_table(statuses: list[MonitorStatus]) -> str:
             state_badge(s.state),
             str(s.looks),
             e(f"{s.remaining:.3g} of {s.alpha:.3g}"),
-            e(s.last_look_at or "none yet"),
+            e(_when(s.last_look_at)),
         ]
         for s in statuses
     ]
@@ -148,7 +160,7 @@ def _challenges(store: Store, status: MonitorStatus) -> str:
                 e(payload.get("watch", "")),
                 e(payload.get("look", "")),
                 f'<span class="hash">{e(x.entry_hash)}</span>',
-                e(f"{x.recorded_at:%Y-%m-%d %H:%M:%S}"),
+                e(format_time(x.recorded_at, seconds=True)),
             ]
         )
     return table(

@@ -7,6 +7,7 @@ import json
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from assay._util import format_time, summary
 from assay.core import MetricSummary, Run, RunInfo
 from assay.errors import AssayError
 from assay.server._auth import require
@@ -35,9 +36,9 @@ INLINE_SLICES = 200_000
 """Runs with more records show their metrics by slice on request (``?slices=1``)."""
 
 
-def interval_text(m: MetricSummary) -> str:
-    """``0.812 [0.790, 0.833]``."""
-    return f"{m.estimate:.3f} [{m.low:.3f}, {m.high:.3f}]"
+def interval_text(m: MetricSummary, metric: str) -> str:
+    """``81.2% [79.0%, 83.3%]``: a run's metric as ``assay runs list`` writes it."""
+    return e(summary(m, metric))
 
 
 def _sort(text: str) -> tuple[str, bool]:
@@ -52,7 +53,7 @@ def _sort_link(path: str, params: list[tuple[str, object]], key: str, current: s
     """A column header that sorts by ``key``, descending first, toggling when already so."""
     wanted = f"-{key}" if current != f"-{key}" else key
     arrow = " ↓" if current == f"-{key}" else " ↑" if current == key else ""
-    label = key.removeprefix("metric:")
+    label = "created" if key == "created_at" else key.removeprefix("metric:")
     return f'<a href="{url(path, [*params, ("sort", wanted)])}">{e(label)}{arrow}</a>'
 
 
@@ -98,11 +99,11 @@ def runs_table(runs: list[RunInfo], sort: str, params: list[tuple[str, object]])
                 run_link(r.run_id),
                 model_label(r),
                 f'<a href="/suites/{e(r.suite_digest)}">{e(r.suite_name)}</a>',
-                e(f"{r.created_at:%Y-%m-%d %H:%M}"),
+                e(format_time(r.created_at)),
                 f"{r.n_records:,}",
                 f"{r.n_errors:,}",
                 tags,
-                *(interval_text(r.metrics[m]) if m in r.metrics else "—" for m in metrics),
+                *(interval_text(r.metrics[m], m) if m in r.metrics else "—" for m in metrics),
             ]
         )
     numeric = (4, 5, *range(7, 7 + len(metrics)))
@@ -180,14 +181,14 @@ def run_body(run: Run, notes: list[tuple[str, str]], slices_html: str, *, links:
         ("Run", e(run.run_id)),
         ("Model", model_label(run)),
         ("Suite", f"{e(run.suite_name)} <span class='id'>{e(run.suite_digest[:12])}</span>"),
-        ("Created", e(f"{run.created_at:%Y-%m-%d %H:%M:%S} UTC")),
+        ("Created", e(f"{format_time(run.created_at, seconds=True)} UTC")),
         ("Records", f"{run.n_records:,} ({run.n_examples:,} examples, {run.n_errors:,} errors)"),
         ("Content digest", f"<span class='id'>{e(run.content_digest)}</span>"),
         ("Tags", " ".join(f'<span class="tag">{e(k)}={e(v)}</span>' for k, v in run.tags.items())),
         ("Params", ", ".join(f"{e(k)}={e(v)}" for k, v in run.params.items())),
     ]
     metric_rows = [
-        [e(name), interval_text(m), e(m.method), f"{m.n:,}", f"{m.n_missing:,}"]
+        [e(name), interval_text(m, name), e(m.method), f"{m.n:,}", f"{m.n_missing:,}"]
         for name, m in run.metrics.items()
     ]
     notes_html = (
@@ -227,7 +228,7 @@ def run_page(
     """One run: manifest, metrics with intervals (overall and by slice), notes and tags."""
     state = app_state(request)
     run = state.store.runs.get(run_id)
-    notes = [(f"{n.created_at:%Y-%m-%d %H:%M}", n.text) for n in state.store.runs.notes(run.run_id)]
+    notes = [(format_time(n.created_at), n.text) for n in state.store.runs.notes(run.run_id)]
     wanted = run.n_records <= INLINE_SLICES or request.query_params.get("slices") == "1"
     slices = slice_metrics(state, run, compute=wanted)
     if slices is None:

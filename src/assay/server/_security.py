@@ -88,15 +88,22 @@ class SecurityMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            client = scope.get("client")
-            entry = {
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "method": scope.get("method"),
-                "path": _TOKEN.sub(r"\1…", path[:_MAX_PATH]),
-                "query": _query_names(scope.get("query_string", b"")),
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "identity": log.get("identity"),
-                "client": client[0] if client else None,
-            }
-            _log.info(json.dumps(entry, ensure_ascii=True))
+            if _log.isEnabledFor(logging.INFO):
+                _log.info(json.dumps(_entry(scope, log, path, status, started), ensure_ascii=True))
+
+
+def _entry(
+    scope: Scope, log: dict[str, Any], path: str, status: int, started: float
+) -> dict[str, Any]:
+    """One access-log line: never a header, a cookie or a query value."""
+    client = scope.get("client")
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "method": scope.get("method"),
+        "path": _TOKEN.sub(r"\1…", path[:_MAX_PATH]),
+        "query": _query_names(scope.get("query_string", b"")),
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "identity": log.get("identity"),
+        "client": client[0] if client else None,
+    }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
 import sys
 import threading
@@ -20,10 +21,12 @@ from types import FrameType
 from assay.errors import ConfigError
 from assay.server._settings import ServerSettings
 
-__all__ = ["GRACEFUL_SECONDS", "check_settings", "is_loopback", "serve"]
+__all__ = ["GRACEFUL_SECONDS", "check_settings", "is_loopback", "log_access", "serve"]
 
 GRACEFUL_SECONDS = 30
 """How long a stopping server waits for requests in flight."""
+MAX_WORKERS = 64
+"""The most worker processes ``assay serve --workers`` starts."""
 
 
 def is_loopback(host: str) -> bool:
@@ -53,9 +56,12 @@ def check_settings(settings: ServerSettings) -> None:
         raise ConfigError(f"--auth is none, token or header. Got {settings.auth!r}.")
     if not 0 < settings.port < 65536:
         raise ConfigError(f"--port must be 1-65535. Got {settings.port}.")
+    if not 1 <= settings.workers <= MAX_WORKERS:
+        raise ConfigError(f"--workers must be 1-{MAX_WORKERS}. Got {settings.workers}.")
 
 
-def _log_access() -> None:
+def log_access() -> None:
+    """Send the access log (one JSON line per request) to standard error."""
     from assay.server._security import ACCESS_LOGGER
 
     logger = logging.getLogger(ACCESS_LOGGER)
@@ -65,6 +71,62 @@ def _log_access() -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
+
+
+def _announce(settings: ServerSettings, announce: Callable[[str], None] | None) -> None:
+    if announce is not None:
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        announce(f"http://{host}:{settings.port}")
+
+
+def _serve_workers(
+    settings: ServerSettings, store_url: str | None, announce: Callable[[str], None] | None
+) -> None:
+    """Run ``settings.workers`` worker processes (uvicorn's supervisor) until stopped."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from assay.server._worker import WORKER_ENV, settings_to_json
+    from assay.storage import open_store
+
+    with open_store(store_url) as store:  # refuse a store that cannot be served before forking
+        from assay.server._app import create_app
+
+        create_app(store, settings)
+    config = uvicorn.Config(
+        "assay.server._worker:worker_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=False,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        server_header=False,
+    )
+    try:
+        sock = config.bind_socket()
+    except SystemExit:
+        raise _not_bound(settings) from None
+    previous = os.environ.get(WORKER_ENV)
+    os.environ[WORKER_ENV] = settings_to_json(settings, store_url)
+    try:
+        _announce(settings, announce)
+        Multiprocess(config, sockets=[sock]).run()  # stops its workers on SIGINT or SIGTERM
+    finally:
+        sock.close()
+        if previous is None:
+            os.environ.pop(WORKER_ENV, None)
+        else:
+            os.environ[WORKER_ENV] = previous
+
+
+def _not_bound(settings: ServerSettings) -> ConfigError:
+    return ConfigError(
+        f"Could not serve on {settings.host}:{settings.port} (is the port in use, "
+        "or the address not this machine's?)."
+    )
 
 
 def _stopped(signum: int, frame: FrameType | None) -> None:
@@ -80,7 +142,9 @@ def serve(
     """Serve the store at ``store_url`` (as :func:`assay.open_store` takes it) until stopped.
 
     ``announce`` is called with the server's URL once the settings are checked and the store
-    is open, before the first connection is accepted.
+    is open, before the first connection is accepted. With ``settings.workers`` above 1,
+    that many worker processes share the listening socket, each with the store opened
+    itself.
     """
     import uvicorn
 
@@ -88,9 +152,12 @@ def serve(
     from assay.storage import open_store
 
     check_settings(settings)
+    if settings.workers > 1:
+        _serve_workers(settings, store_url, announce)
+        return
     with open_store(store_url) as store:
         app = create_app(store, settings)
-        _log_access()
+        log_access()
         config = uvicorn.Config(
             app,
             host=settings.host,
@@ -102,9 +169,7 @@ def serve(
             server_header=False,
         )
         server = uvicorn.Server(config)
-        if announce is not None:
-            host = f"[{settings.host}]" if ":" in settings.host else settings.host
-            announce(f"http://{host}:{settings.port}")
+        _announce(settings, announce)
         previous = {}
         if threading.current_thread() is threading.main_thread():
             # uvicorn re-raises the stop signal after shutting down; with these handlers that
@@ -119,7 +184,4 @@ def serve(
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         if not server.started:
-            raise ConfigError(
-                f"Could not serve on {settings.host}:{settings.port} (is the port in use, "
-                "or the address not this machine's?)."
-            )
+            raise _not_bound(settings)

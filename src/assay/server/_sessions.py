@@ -1,23 +1,20 @@
-"""Signed-in browser sessions, kept on the server.
+"""Signed-in browser sessions, kept in the server's store.
 
 Signing in on ``/login`` with a token starts a session: a random id in an ``HttpOnly``,
-``SameSite=Strict`` cookie (``Secure`` over https), mapped in the server's memory to the
-token's digest, never the token. Every request through a session checks the token again, so
-revoking the token or removing its user ends the session at once. Sessions also end after
-:data:`SESSION_HOURS` hours, on ``/logout``, and when the server restarts.
+``SameSite=Strict`` cookie (``Secure`` over https); the store keeps the id's SHA-256 mapped to
+the token's digest, never the token. Every request through a session checks the token again,
+so revoking the token or removing its user ends the session at once. Sessions end after
+:data:`SESSION_HOURS` hours and on ``/logout``; they survive a restart of the server and work
+on every worker process of ``assay serve --workers N``.
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
-import time
-from collections import OrderedDict
-from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import Request
 
-from assay.server._state import app_state
+from assay.server._state import session_repository
 
 __all__ = [
     "COOKIE",
@@ -32,41 +29,12 @@ COOKIE = "assay_session"
 """The name of the session cookie."""
 SESSION_HOURS = 12
 """How long a session lasts after signing in."""
-_KEY = "sessions"
-_MAX_SESSIONS = 10_000
 _MAX_ID = 100
-
-
-@dataclass(frozen=True)
-class _Session:
-    digest: str
-    expires: float
-
-
-class _Sessions:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.by_id: OrderedDict[str, _Session] = OrderedDict()
-
-
-def _sessions(request: Request) -> _Sessions:
-    caches = app_state(request).caches
-    found = caches.get(_KEY)
-    if not isinstance(found, _Sessions):
-        found = caches.setdefault(_KEY, _Sessions())
-    assert isinstance(found, _Sessions)
-    return found
 
 
 def start_session(request: Request, digest: str) -> str:
     """A new session for the token with ``digest``; returns the id for the cookie."""
-    sessions = _sessions(request)
-    session_id = secrets.token_urlsafe(32)
-    with sessions.lock:
-        sessions.by_id[session_id] = _Session(digest, time.monotonic() + SESSION_HOURS * 3600)
-        while len(sessions.by_id) > _MAX_SESSIONS:
-            sessions.by_id.popitem(last=False)
-    return session_id
+    return session_repository(request).start(digest, timedelta(hours=SESSION_HOURS))
 
 
 def session_id(request: Request) -> str | None:
@@ -80,21 +48,11 @@ def session_digest(request: Request) -> str | None:
     found = session_id(request)
     if found is None:
         return None
-    sessions = _sessions(request)
-    with sessions.lock:
-        session = sessions.by_id.get(found)
-        if session is None:
-            return None
-        if session.expires <= time.monotonic():
-            del sessions.by_id[found]
-            return None
-        return session.digest
+    return session_repository(request).token_digest(found)
 
 
 def end_session(request: Request) -> None:
     """Forget the request's session (signing out)."""
     found = session_id(request)
     if found is not None:
-        sessions = _sessions(request)
-        with sessions.lock:
-            sessions.by_id.pop(found, None)
+        session_repository(request).end(found)

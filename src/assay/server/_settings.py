@@ -37,3 +37,5 @@ class ServerSettings:
     """Comparisons kept in memory, keyed by the two runs' digests and the options."""
     sign_in_attempts_per_minute: int = 10
     """Failed sign-ins (wrong token) allowed per client address per minute before 429."""
+    workers: int = 1
+    """Worker processes (``assay serve --workers N``); each serves every request."""

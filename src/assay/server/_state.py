@@ -10,9 +10,9 @@ from assay.server._settings import ServerSettings
 if TYPE_CHECKING:
     from fastapi import Request
 
-    from assay.storage import SqlUserRepository, Store
+    from assay.storage import SqlSessionRepository, SqlUserRepository, Store
 
-__all__ = ["AppState", "app_state", "user_repository"]
+__all__ = ["AppState", "app_state", "session_repository", "user_repository"]
 
 
 @dataclass
@@ -39,3 +39,20 @@ def user_repository(request: Request) -> SqlUserRepository:
 
         raise ConfigError("a server needs a database store of its own, not another server's")
     return users
+
+
+def session_repository(request: Request) -> SqlSessionRepository:
+    """The sessions, failed sign-ins and secrets of the store serving ``request``: in the
+    database, so every worker process and a restarted server share them."""
+    from assay.storage import SqlSessionRepository
+
+    caches = app_state(request).caches
+    found = caches.get("session_repository")
+    if not isinstance(found, SqlSessionRepository):
+        engine = app_state(request).store.engine
+        if engine is None:
+            from assay.errors import ConfigError
+
+            raise ConfigError("a server needs a database store of its own, not another server's")
+        found = caches.setdefault("session_repository", SqlSessionRepository(engine))
+    return found

@@ -16,6 +16,7 @@ next write instead of losing it.
 from assay.storage._artifacts import FileArtifactRepository
 from assay.storage._decisions import SqlDecisionRepository
 from assay.storage._evidence import artifact_location, evidence_file_name
+from assay.storage._generation import runs_generation
 from assay.storage._ledger import LedgerVerification
 from assay.storage._ledger_file import (
     MAX_LEDGER_EXPORT_BYTES,
@@ -39,6 +40,7 @@ from assay.storage._record_page import (
 from assay.storage._remote_store import RemoteStore
 from assay.storage._run_notes import RunNote, TagChange, check_tags
 from assay.storage._runs import SqlRunRepository
+from assay.storage._sessions import SqlSessionRepository
 from assay.storage._store import Store, open_store, upgrade_database
 from assay.storage._suites import SqlSuiteRepository
 from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
@@ -61,6 +63,7 @@ __all__ = [
     "RunRepository",
     "SqlDecisionRepository",
     "SqlRunRepository",
+    "SqlSessionRepository",
     "SqlSuiteRepository",
     "SqlUserRepository",
     "Store",
@@ -74,6 +77,7 @@ __all__ = [
     "ledger_export_lines",
     "open_store",
     "page_records",
+    "runs_generation",
     "upgrade_database",
     "verify_ledger_export",
 ]

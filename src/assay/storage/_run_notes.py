@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from assay.core import RunInfo
 from assay.errors import ParameterError
+from assay.storage._generation import bump_runs_generation
 from assay.storage._rows import utc
 from assay.storage._schema import run_notes, run_tags, runs
 
@@ -113,6 +114,8 @@ def set_tags(conn: sa.Connection, run_id: str, tags: Mapping[str, str]) -> list[
     changes = [TagChange(k, v, before.get(k)) for k, v in tags.items() if before.get(k) != v]
     now = datetime.now(UTC)
     sequence = _next_sequence(conn, run_id)
+    if changes:
+        bump_runs_generation(conn)
     for i, change in enumerate(changes):
         if change.previous is None:
             conn.execute(

@@ -21,6 +21,7 @@ from assay.core import Run, RunInfo, digest
 from assay.errors import ConfigError, DataError, ImmutableError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction
 from assay.storage._files import FileRoot
+from assay.storage._generation import bump_runs_generation
 from assay.storage._query import RunQuery
 from assay.storage._record_page import RecordFilter, RecordIndex, RecordPage
 from assay.storage._rows import (
@@ -263,6 +264,7 @@ class SqlRunRepository:
                 f"Run {run.run_id!r} is on suite {run.suite_digest[:12]}, which is not stored; "
                 "store the suite first (store.suites.put)."
             )
+        bump_runs_generation(conn)
         conn.execute(
             runs.insert().values(
                 run_id=run.run_id,
