@@ -16,6 +16,8 @@
 * :func:`lazy_module`: a library imported on first attribute access, for one a command may
   never need.
 * :data:`MINUS` and :func:`format_number`: numbers as reports and the command line write them.
+* :func:`printable` and :func:`escape_json`: untrusted text shown, or written as JSON, without
+  its control and bidirectional characters acting on a terminal.
 
 Nothing here imports numpy, pyarrow or pydantic at module level, so the vocabulary layer may
 use it too.
@@ -27,6 +29,7 @@ from assay._util._lazy import lazy_module
 from assay._util._numbers import MINUS, format_number
 from assay._util._optional import require
 from assay._util._registry import Registry
+from assay._util._text import UNPRINTABLE, escape_json, printable
 from assay._util._validate import (
     check_choice,
     check_instance,
@@ -39,6 +42,7 @@ from assay._util._yaml import YamlDocument, brief, load_yaml, parse_yaml
 
 __all__ = [
     "MINUS",
+    "UNPRINTABLE",
     "Registry",
     "YamlDocument",
     "atomic_path",
@@ -50,11 +54,13 @@ __all__ = [
     "check_number",
     "check_probability",
     "check_rng",
+    "escape_json",
     "format_number",
     "fsync_folder",
     "lazy_module",
     "load_yaml",
     "parse_yaml",
+    "printable",
     "renamed_parameters",
     "require",
     "warn_renamed",

@@ -16,15 +16,16 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from assay._util import MINUS, format_number
 
 if TYPE_CHECKING:
-    from assay.core import Interval, MetricComparison, MetricSummary
+    from assay.core import MetricComparison
 
 __all__ = [
     "MINUS",
+    "Bounds",
     "decimals",
     "difference",
     "estimate",
@@ -36,6 +37,18 @@ __all__ = [
 ]
 
 _MAX_DECIMALS = 6
+
+
+class Bounds(Protocol):
+    """An estimate with its interval: a stored metric summary, a comparison's interval, or a
+    listing's plain numbers."""
+
+    @property
+    def estimate(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
 
 
 def _minus(text: str) -> str:
@@ -60,7 +73,7 @@ def _decimals(width: float, size: float, least: int = 0) -> int:
     return max(least, min(_MAX_DECIMALS, 2 - math.floor(math.log10(abs(size)))))
 
 
-def decimals(scale: str, iv: Interval | MetricSummary, *shown: float) -> int:
+def decimals(scale: str, iv: Bounds, *shown: float) -> int:
     """Decimals for every number of one row: one for percentage points (a tenth of a point is
     as fine as an evaluation resolves), else two significant digits of the interval's width,
     or more where an estimate ``shown`` in the row needs them for two significant digits."""
@@ -81,7 +94,7 @@ def estimate(x: float, scale: str, places: int) -> str:
     return f"{text} ms" if scale == "ms" else text
 
 
-def difference(iv: Interval, scale: str, places: int) -> str:
+def difference(iv: Bounds, scale: str, places: int) -> str:
     """A paired difference with its interval: ``+2.0 pts [+1.6, +2.4]``."""
     k = 100.0 if scale == "pts" else 1.0
     lo, hi = (
@@ -92,7 +105,7 @@ def difference(iv: Interval, scale: str, places: int) -> str:
     return f"{format_number(iv.estimate * k, places, signed=True)}{unit} [{lo}, {hi}]"
 
 
-def summary(s: MetricSummary, metric: str) -> str:
+def summary(s: Bounds, metric: str) -> str:
     """A run's metric with its interval: ``84.7% [84.1%, 85.3%]``."""
     scale = scale_of(metric, [s.estimate, s.low, s.high])
     d = decimals(scale, s)
