@@ -79,7 +79,7 @@ def _store_with_two_runs(tmp_path: Path, monkeypatch) -> tuple[dict[str, str], s
 
 
 def test_listing_runs_reads_the_database_only(tmp_path, monkeypatch):
-    env, first, _ = _store_with_two_runs(tmp_path, monkeypatch)
+    env, _, _ = _store_with_two_runs(tmp_path, monkeypatch)
     watch = (*HEAVY, "assay.core", "sqlite3")
     for argv in (["runs", "list"], ["runs", "list", "--json"]):
         code = f"from assay.cli import main\nassert main({argv!r}) == 0"

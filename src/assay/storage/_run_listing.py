@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from assay._util import check_instance
 from assay.storage._query import DIGEST_PREFIX, RunQuery, like_prefix
 from assay.storage._revision import head_revision
 
@@ -195,6 +196,8 @@ def list_run_json(
     Nothing is created, migrated or written: a missing file, another schema revision or any
     database error also means ``None``.
     """
+    check_instance(query, "query", "list_run_json", RunQuery, "a RunQuery")
+    check_instance(url, "url", "list_run_json", (str, type(None)), "a URL string or None")
     database = _database_file(url, os.environ if env is None else env)
     if database is None or not database.is_file():
         return None
