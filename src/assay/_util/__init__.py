@@ -20,7 +20,8 @@
   its control and bidirectional characters acting on a terminal.
 
 Nothing here imports numpy, pyarrow or pydantic at module level, so the vocabulary layer may
-use it too.
+use it too. :mod:`assay._util.arrow` (Arrow arrays to NumPy and back without pandas, for the
+data and comparison layers) is imported by its users alone, never from here.
 """
 
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
