@@ -105,9 +105,7 @@ def read_table(path: str | Path, fmt: str | None = None) -> pa.Table:
         raise DataError("no such file", file=str(path), expected="a readable file")
     try:
         if kind == "parquet":
-            # one file needs no dataset layer (whose import loads pandas)
-            with pq.ParquetFile(path) as parquet:
-                table = parquet.read()
+            table = pq.read_table(path)
             check_text(table, Location(str(path), kind))
             return table
         blank = scan_text(path, json_lines=kind == "jsonl").blank_lines
