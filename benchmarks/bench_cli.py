@@ -18,10 +18,11 @@ installed beside the running interpreter (what a virtual environment's ``bin/ass
 version manager's shim, whose own start-up would be timed too. Beside the wall time, the
 processes' CPU seconds (user + system), which a busy machine disturbs less.
 
-With ``--against SRC`` (the ``src`` folder of another checkout, e.g. an earlier commit's
-``git archive HEAD~1 src | tar -x -C /tmp/before``), every ``assay`` command is also timed with
-that package first on ``PYTHONPATH``, one process of each in turn, so a before/after pair
-shares the machine's load.
+Every ``assay`` command runs with this checkout's ``src`` first on ``PYTHONPATH``, so the
+package timed is the one beside this script. With ``--against SRC`` (the ``src`` folder of
+another checkout, e.g. an earlier commit's ``git archive HEAD~1 src | tar -x -C /tmp/before``),
+every ``assay`` command is also timed with that package first on ``PYTHONPATH``, one process
+of each in turn, so a before/after pair shares the machine's load.
 
     python benchmarks/bench_cli.py              # median of 5
     python benchmarks/bench_cli.py --repeat 3
@@ -41,6 +42,10 @@ import tempfile
 import time
 from pathlib import Path
 
+THIS = str(Path(__file__).resolve().parents[1] / "src")
+"""This checkout's package, first on ``PYTHONPATH`` for every ``assay`` command timed (the
+command alone would import whichever assay the interpreter finds from the temporary folder)."""
+
 READ_BOTH = """
 import sys, pyarrow.parquet as pq
 for path in sys.argv[1:]:
@@ -48,7 +53,7 @@ for path in sys.argv[1:]:
 """
 
 
-def _env(src: str | None) -> dict[str, str]:
+def _env(src: str | None = THIS) -> dict[str, str]:
     env = {**os.environ, "COLUMNS": "80"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if src is not None:
@@ -99,7 +104,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
         cwd = Path(folder)
         demo = subprocess.run(
-            [assay, "demo", "--json"], cwd=cwd, capture_output=True, text=True, check=True
+            [assay, "demo", "--json"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+            env=_env(),
         )
         result = json.loads(demo.stdout)
         baseline = result["baseline"]["run"]["run_id"]
@@ -116,9 +126,10 @@ def main() -> None:
         measured: dict[str, tuple[float, float, int]] = {}
         for label, argv in rows:
             if argv[0] != assay or args.against is None:
-                measured[label] = timed(argv, cwd, args.repeat, [None])[0]
+                source = THIS if argv[0] == assay else None
+                measured[label] = timed(argv, cwd, args.repeat, [source])[0]
                 continue
-            this, other = timed(argv, cwd, args.repeat, [None, args.against])
+            this, other = timed(argv, cwd, args.repeat, [THIS, args.against])
             measured[label], measured[f"{label} (--against)"] = this, other
     floor = measured["python -c pass (interpreter floor)"][0]
     read = measured["read both record files (pyarrow)"][0]

@@ -3,10 +3,16 @@
 Prints records per second and peak memory of ``assay.ingest`` (read, validate, summarise with
 intervals, store atomically), against the reference of reading the same file with pyarrow
 alone, measured in the same run. Each measurement runs in a fresh process so peak memory is
-its own.
+its own; beside the wall time, the process's CPU seconds, which a busy machine disturbs less.
+Medians of ``--repeat`` processes, taking turns.
+
+With ``--against SRC`` (another checkout's ``src`` folder, e.g. ``git archive HEAD~1 src | tar
+-x -C /tmp/before``), that package's ingest is timed too, in turn with this checkout's, so a
+before/after pair shares the machine's load.
 
     python benchmarks/bench_ingest.py            # 1,000,000 records
     python benchmarks/bench_ingest.py --quick    # 100,000 records
+    python benchmarks/bench_ingest.py --repeat 5 --against /tmp/before/src
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,7 +29,7 @@ from pathlib import Path
 CHILD = r"""
 import json, sys, time
 kind, path, home, fmt = sys.argv[1:5]
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 if kind == "reference":
     import pyarrow.json as pj, pyarrow.parquet as pq
     table = pq.read_table(path) if fmt == "parquet" else pj.read_json(path)
@@ -33,27 +40,39 @@ else:
     import assay
     store = assay.open_store()
     suite = store.suites.list()[0]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run = assay.ingest(path, suite=suite.digest, model="bench@" + fmt, store=store).run
     n = run.n_records
-seconds = time.perf_counter() - t0
+seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
 # VmHWM is this process's own peak (ru_maxrss can carry the parent's over exec on Linux)
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
-print(json.dumps({"n": n, "seconds": seconds, "peak_mb": peak}))
+print(json.dumps({"n": n, "seconds": seconds, "cpu": cpu, "peak_mb": peak}))
 """
 
 
-def _child(*args: str) -> dict[str, float]:
+THIS = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _child(*args: str, src: str = THIS) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=True, env=env
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 records instead of 1,000,000")
-    n = 100_000 if parser.parse_args().quick else 1_000_000
+    parser.add_argument("--repeat", type=int, default=1, help="processes per measurement (median)")
+    parser.add_argument("--against", help="another checkout's src folder, timed in turn")
+    args = parser.parse_args()
+    n = 100_000 if args.quick else 1_000_000
+    sources = {"assay": THIS, **({"against": args.against} if args.against else {})}
 
     import numpy as np
     import pyarrow as pa
@@ -89,17 +108,27 @@ def main() -> None:
         files = {"parquet": Path(tmp) / "records.parquet", "jsonl": Path(tmp) / "records.jsonl"}
         pq.write_table(records, files["parquet"])
         records.to_pandas().to_json(files["jsonl"], orient="records", lines=True)
-        print(f"ingest {n:,} records (id, 3 slices, 10 scores); each timing in a fresh process\n")
+        print(f"ingest {n:,} records (id, 3 slices, 10 scores); each timing in a fresh process")
+        print(f"median of {args.repeat}, {os.cpu_count()} CPUs\n")
         print(
-            f"{'format':<8} {'assay rec/s':>12} {'peak MB':>8} {'pyarrow read rec/s':>19} {'peak MB':>8} {'assay / read time':>18}"
+            f"{'format':<8} {'package':<8} {'rec/s':>10} {'CPU s':>6} {'peak MB':>8} "
+            f"{'read rec/s':>11} {'read CPU s':>10} {'x read time':>12}"
         )
         for fmt, path in files.items():
-            ref = _child("reference", str(path), str(home), fmt)
-            got = _child("assay", str(path), str(home), fmt)
-            print(
-                f"{fmt:<8} {got['n'] / got['seconds']:>12,.0f} {got['peak_mb']:>8.0f} "
-                f"{ref['n'] / ref['seconds']:>19,.0f} {ref['peak_mb']:>8.0f} {got['seconds'] / ref['seconds']:>17.2f}x"
-            )
+            runs: dict[str, list[dict[str, float]]] = {"read": [], **{k: [] for k in sources}}
+            for attempt in range(args.repeat):
+                runs["read"].append(_child("reference", str(path), str(home), fmt))
+                for label, src in sources.items():
+                    model = f"{fmt}-{label}-{attempt}"  # a new run each time, not a repeat
+                    runs[label].append(_child("assay", str(path), str(home), model, src=src))
+            ref = _medians(runs["read"])
+            for label in sources:
+                got = _medians(runs[label])
+                print(
+                    f"{fmt:<8} {label:<8} {got['n'] / got['seconds']:>10,.0f} {got['cpu']:>6.2f} "
+                    f"{got['peak_mb']:>8.0f} {ref['n'] / ref['seconds']:>11,.0f} "
+                    f"{ref['cpu']:>10.2f} {got['seconds'] / ref['seconds']:>11.2f}x"
+                )
     print("\naims: Parquet >= 1,500,000 records/s (<= 1.6x the read), JSONL >= 450,000 records/s")
 
 

@@ -96,6 +96,7 @@ from assay.storage import (
     check_tags,
     evidence_file_name,
     ledger_export_lines,
+    list_run_json,
     open_store,
     page_records,
     runs_generation,
@@ -213,6 +214,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.check_tags": lambda: check_tags({"a=b": "v"}),
     "assay.storage.evidence_file_name": lambda: evidence_file_name(7),  # type: ignore[arg-type]
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
+    "assay.storage.list_run_json": lambda: list_run_json("accuracy>0.5"),  # type: ignore[arg-type]
     "assay.storage.ledger_export_lines": lambda: ledger_export_lines([], 7),  # type: ignore[arg-type]
     "assay.storage.verify_ledger_export": lambda: verify_ledger_export("text", source="f"),  # type: ignore[arg-type]
     "assay.storage.page_records": lambda: page_records(None, limit=0),  # type: ignore[arg-type]

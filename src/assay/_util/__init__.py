@@ -18,9 +18,12 @@
 * :data:`MINUS`, :func:`format_number`, :func:`summary`, :func:`difference`, :func:`pvalue`,
   :func:`format_time` and the rest of ``_numbers``: numbers and times as the command line,
   the reports and the dashboard write them.
+* :func:`printable` and :func:`escape_json`: untrusted text shown, or written as JSON, without
+  its control and bidirectional characters acting on a terminal.
 
 Nothing here imports numpy, pyarrow or pydantic at module level, so the vocabulary layer may
-use it too.
+use it too. :mod:`assay._util.arrow` (Arrow arrays to NumPy and back without pandas, for the
+data and comparison layers) is imported by its users alone, never from here.
 """
 
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
@@ -28,6 +31,7 @@ from assay._util._deprecation import renamed_parameters, warn_renamed
 from assay._util._lazy import lazy_module
 from assay._util._numbers import (
     MINUS,
+    Bounds,
     decimals,
     difference,
     estimate,
@@ -41,6 +45,7 @@ from assay._util._numbers import (
 )
 from assay._util._optional import require
 from assay._util._registry import Registry
+from assay._util._text import UNPRINTABLE, escape_json, printable
 from assay._util._validate import (
     check_choice,
     check_instance,
@@ -53,6 +58,8 @@ from assay._util._yaml import YamlDocument, brief, load_yaml, parse_yaml
 
 __all__ = [
     "MINUS",
+    "UNPRINTABLE",
+    "Bounds",
     "Registry",
     "YamlDocument",
     "atomic_path",
@@ -66,6 +73,7 @@ __all__ = [
     "check_rng",
     "decimals",
     "difference",
+    "escape_json",
     "estimate",
     "format_number",
     "format_time",
@@ -74,6 +82,7 @@ __all__ = [
     "load_yaml",
     "parse_yaml",
     "plural",
+    "printable",
     "pvalue",
     "renamed_parameters",
     "require",

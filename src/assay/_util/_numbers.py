@@ -24,6 +24,7 @@ from typing import Protocol
 
 __all__ = [
     "MINUS",
+    "Bounds",
     "decimals",
     "difference",
     "estimate",
@@ -40,8 +41,9 @@ MINUS = "\u2212"
 """The minus sign of every report and of the command line, so ``−0.5`` never reads as ``-``."""
 
 
-class _Interval(Protocol):
-    """An estimate with its bounds (``Interval``, ``MetricSummary``)."""
+class Bounds(Protocol):
+    """An estimate with its bounds: an ``Interval``, a ``MetricSummary``, or a listing's plain
+    numbers."""
 
     @property
     def estimate(self) -> float: ...
@@ -57,9 +59,9 @@ class _Compared(Protocol):
     @property
     def metric(self) -> str: ...
     @property
-    def baseline(self) -> _Interval: ...
+    def baseline(self) -> Bounds: ...
     @property
-    def candidate(self) -> _Interval: ...
+    def candidate(self) -> Bounds: ...
 
 
 def format_number(x: float, decimals: int = 3, *, signed: bool = False) -> str:
@@ -107,7 +109,7 @@ def _decimals(width: float, size: float, least: int = 0) -> int:
     return max(least, min(_MAX_DECIMALS, 2 - math.floor(math.log10(abs(size)))))
 
 
-def decimals(scale: str, iv: _Interval, *shown: float) -> int:
+def decimals(scale: str, iv: Bounds, *shown: float) -> int:
     """Decimals for every number of one row: one for percentage points (a tenth of a point is
     as fine as an evaluation resolves), else two significant digits of the interval's width,
     or more where an estimate ``shown`` in the row needs them for two significant digits."""
@@ -128,7 +130,7 @@ def estimate(x: float, scale: str, places: int) -> str:
     return f"{text} ms" if scale == "ms" else text
 
 
-def difference(iv: _Interval, scale: str, places: int) -> str:
+def difference(iv: Bounds, scale: str, places: int) -> str:
     """A paired difference with its interval: ``+2.0 pts [+1.6, +2.4]``."""
     k = 100.0 if scale == "pts" else 1.0
     lo, hi = (
@@ -139,7 +141,7 @@ def difference(iv: _Interval, scale: str, places: int) -> str:
     return f"{format_number(iv.estimate * k, places, signed=True)}{unit} [{lo}, {hi}]"
 
 
-def summary(s: _Interval, metric: str) -> str:
+def summary(s: Bounds, metric: str) -> str:
     """A run's metric with its interval: ``84.7% [84.1%, 85.3%]``."""
     scale = scale_of(metric, [s.estimate, s.low, s.high])
     d = decimals(scale, s)

@@ -38,14 +38,14 @@ from rich.text import Text
 
 def printable(text: object, **kwargs: Any) -> str:
     """:func:`assay.core.printable`, loaded on first use: ``assay --help`` needs none of it."""
-    from assay.core import printable as shown
+    from assay._util import printable as shown
 
     return shown(text, **kwargs)
 
 
 def escape_json(document: str) -> str:
     """:func:`assay.core.escape_json`, loaded on first use."""
-    from assay.core import escape_json as escaped
+    from assay._util import escape_json as escaped
 
     return escaped(document)
 

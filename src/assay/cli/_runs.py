@@ -41,8 +41,10 @@ def list_command(
     json: JsonOption = False,
 ) -> None:
     """List stored runs, newest first."""
-    runs = assay.list_runs(
-        store=assay.open_store(db),
+    from assay.workflows import list_runs_json
+
+    runs = list_runs_json(
+        url=db,
         suite=suite,
         model=model,
         tags=parse_pairs(tag, "tag"),
@@ -52,7 +54,7 @@ def list_command(
         limit=limit,
     )
     if json:
-        emit_json([r.model_dump(mode="json") for r in runs])
+        emit_json(runs)
         return
     when = "%Y-%m-%d %H:%M" if output_format() != "table" else "%m-%d %H:%M"
     width = console.width if output_format() == "table" else None

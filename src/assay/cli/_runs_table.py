@@ -10,17 +10,16 @@ everything, as has a terminal wide enough.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from rich.cells import cell_len
 from rich.table import Table
 
-from assay._util import decimals, estimate, plural, scale_of, summary
+from assay._util import Bounds, decimals, estimate, plural, scale_of, summary
 from assay.cli._render import new_table, printable, safe
-
-if TYPE_CHECKING:
-    from assay.core import MetricSummary, RunInfo
 
 __all__ = ["runs_table"]
 
@@ -36,22 +35,38 @@ _GIVING_WAY: tuple[tuple[bool, tuple[str, ...]], ...] = (
 """(intervals shown, flexible columns shown), tried in turn until the table fits."""
 
 
-def _estimate_only(s: MetricSummary, metric: str) -> str:
+Run = Mapping[str, Any]
+"""A run as its JSON object (``RunInfo.model_dump(mode="json")``)."""
+
+
+@dataclass(frozen=True)
+class _Summary:
+    estimate: float
+    low: float
+    high: float
+
+
+def _summary(metric: Mapping[str, Any]) -> _Summary:
+    return _Summary(metric["estimate"], metric["low"], metric["high"])
+
+
+def _estimate_only(s: Bounds, metric: str) -> str:
     scale = scale_of(metric, [s.estimate, s.low, s.high])
     return estimate(s.estimate, scale, decimals(scale, s))
 
 
-def _cells(r: RunInfo, metrics: Sequence[str], when: str, intervals: bool) -> dict[str, str]:
+def _cells(r: Run, metrics: Sequence[str], when: str, intervals: bool) -> dict[str, str]:
     cell = summary if intervals else _estimate_only
+    stored = r["metrics"]
     return {
-        "run": r.run_id[:12],
-        "created": r.created_at.strftime(when),
-        "suite": r.suite_name,
-        "model": str(r.model),
-        "records": str(r.n_records),
-        "errors": str(r.n_errors),
-        **{name: cell(m, name) if (m := r.metrics.get(name)) else "-" for name in metrics},
-        "tags": ", ".join(f"{k}={v}" for k, v in r.tags.items()),
+        "run": r["run_id"][:12],
+        "created": datetime.fromisoformat(r["created_at"]).strftime(when),
+        "suite": r["suite_name"],
+        "model": f"{r['model']['name']}@{r['model']['version']}",
+        "records": str(r["n_records"]),
+        "errors": str(r["n_errors"]),
+        **{name: cell(_summary(stored[name]), name) if name in stored else "-" for name in metrics},
+        "tags": ", ".join(f"{k}={v}" for k, v in r["tags"].items()),
     }
 
 
@@ -73,7 +88,7 @@ def _flexible_limits(wanted: dict[str, int], left: int) -> dict[str, int]:
 
 
 def _layout(
-    runs: Sequence[RunInfo], metrics: list[str], when: str, width: int | None
+    runs: Sequence[Run], metrics: list[str], when: str, width: int | None
 ) -> tuple[list[str], list[dict[str, str]], dict[str, int], list[str]]:
     """The columns shown, the rows, the cut widths and what was left out, for ``width``."""
     core = ["run", "created", "model", "records", "errors"]
@@ -104,9 +119,10 @@ def _layout(
     return columns, rows, {}, ["intervals", "suite", "tags", *more]
 
 
-def runs_table(runs: Sequence[RunInfo], *, width: int | None, when: str) -> Table:
-    """The runs as a table; ``width``: the terminal's columns (``None``: piped, no limit)."""
-    metrics = sorted({name for r in runs for name in r.metrics})
+def runs_table(runs: Sequence[Run], *, width: int | None, when: str) -> Table:
+    """The runs (as JSON objects) as a table; ``width``: the terminal's columns (``None``:
+    piped, no limit)."""
+    metrics = sorted({name for r in runs for name in r["metrics"]})
     columns, rows, limits, gone = _layout(runs, metrics, when, width)
     title = f"{plural(len(runs), 'run')}; metrics are estimates with 95% intervals"
     if gone:

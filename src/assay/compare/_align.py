@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay.compare._arrow import arrow_array, numpy_array
+from assay._util.arrow import arrow_array, numpy_array
 from assay.errors import DataError
 
 __all__ = ["ExampleMeans", "PairedRuns", "RunSide", "example_means", "pair_runs", "record_scores"]

@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from assay._util.arrow import arrow_array, numpy_array
 from assay.compare._align import PairedRuns, RunSide
-from assay.compare._arrow import arrow_array, numpy_array
 from assay.core import Flip, FlipCount
 
 __all__ = ["FlipCandidate", "build_flips", "find_flips", "listed_counts"]

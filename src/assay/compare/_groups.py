@@ -16,8 +16,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay._util.arrow import numpy_array
 from assay.compare._align import PairedRuns, RunSide
-from assay.compare._arrow import numpy_array
 from assay.errors import DataError
 
 __all__ = [

@@ -29,8 +29,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay._util.arrow import numpy_array
 from assay.compare._align import RunSide, example_means, record_scores
-from assay.compare._arrow import numpy_array
 from assay.errors import ConfigError, DataError
 from assay.metrics import MetricDefinition
 

@@ -6,9 +6,9 @@ on any machine.
 
 from typing import TYPE_CHECKING, Any
 
+from assay._util import UNPRINTABLE, escape_json, printable
 from assay.core._digest import canonical_json, digest, short_digest
 from assay.core._html import html_for, register_html_module, register_html_renderer
-from assay.core._text import UNPRINTABLE, escape_json, printable
 from assay.core.decision import (
     GOVERNANCE_KINDS,
     Approval,

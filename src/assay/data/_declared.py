@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay._util import brief, check_instance
+from assay._util.arrow import numpy_array
 from assay.core import MetricSpec, Suite
 from assay.data._files import Location
 from assay.errors import ConfigError, DataError
@@ -74,7 +75,7 @@ def check_score_range(
     known = scorer_range(metric.scorer)
     if known is None or metric.scorer is None:
         return
-    values = scores.to_numpy(zero_copy_only=False).astype(np.float64)
+    values = numpy_array(scores).astype(np.float64)
     present = ~np.isnan(values)
     if known.binary:
         bad = present & (values != known.low) & (values != known.high)

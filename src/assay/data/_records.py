@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay._util import brief, check_instance, renamed_parameters
+from assay._util.arrow import arrow_array, numpy_array
 from assay.core import canonical_json, short_digest
 from assay.data._declared import check_score_range, scorable_metrics, score_outputs
 from assay.data._files import Location
@@ -188,7 +189,7 @@ def validate_records(
     suite_ids = data.examples.column("example_id")
     in_suite_order = len(ids) == len(suite_ids) and ids.equals(suite_ids)
     if in_suite_order:  # the common case, and a hash lookup of every id costs most of the time
-        codes = pa.array(np.arange(n, dtype=np.int32))
+        codes = arrow_array(np.arange(n, dtype=np.int32))
     else:
         codes = pc.index_in(ids, value_set=suite_ids)
     if codes.null_count:
@@ -213,9 +214,9 @@ def validate_records(
                 **where.at(row),
             )
     else:
-        samples = pa.chunked_array([np.zeros(n, dtype=np.int32)])
-    code_np = codes.to_numpy().astype(np.int64)
-    sample_np = samples.to_numpy().astype(np.int64)
+        samples = pa.chunked_array([arrow_array(np.zeros(n, dtype=np.int32))])
+    code_np = numpy_array(codes).astype(np.int64)
+    sample_np = numpy_array(samples).astype(np.int64)
     # records are kept sorted by (example_id, sample_index): the rank of each suite id in
     # sorted order replaces its suite position, so comparisons pair stored runs by merge
     key = _id_rank(suite_ids)[code_np] * (int(sample_np.max()) + 1) + sample_np
@@ -240,7 +241,7 @@ def validate_records(
     )
     errored = pc.fill_null(pc.and_(pc.is_valid(errors), pc.not_equal(errors, "")), False)
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
-    ex = data.examples if in_suite_order else data.examples.take(pa.array(code_np))
+    ex = data.examples if in_suite_order else data.examples.take(arrow_array(code_np))
     out["example_id"] = ids
     out["cluster"] = ex.column("cluster")
     out["sample_index"] = samples
@@ -322,7 +323,7 @@ def _id_rank(ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
     n = len(ids)
     if n < 2 or pc.all(pc.less(ids.slice(0, n - 1), ids.slice(1))).as_py():
         return np.arange(n, dtype=np.int64)
-    order = np.asarray(pc.sort_indices(ids).to_numpy(), dtype=np.int64)
+    order = np.asarray(numpy_array(pc.sort_indices(ids)), dtype=np.int64)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n, dtype=np.int64)
     return rank

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay._util import check_instance
+from assay._util.arrow import numpy_array
 from assay.core import Example, Suite, canonical_json
 
 __all__ = [
@@ -123,7 +124,7 @@ def table_digest(table: pa.Table) -> str:
             if data is not None:
                 h.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
         else:
-            values = pc.fill_null(col, 0).to_numpy(zero_copy_only=False)
+            values = numpy_array(col, fill=0)
             h.update(np.ascontiguousarray(values).tobytes())
     return h.hexdigest()
 

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay._util import check_instance, check_probability
+from assay._util.arrow import numpy_array
 from assay.core import MetricSummary, Suite
 from assay.stats import (
     Estimate,
@@ -71,7 +72,7 @@ def summarise_records(
     for metric in suite.metrics:
         if metric.aggregate != "mean":
             continue
-        scores = records.column(metric.name).to_numpy(zero_copy_only=False).astype(np.float64)
+        scores = numpy_array(records.column(metric.name)).astype(np.float64)
         keep = ~np.isnan(scores)
         n_missing = int((~keep).sum())
         if not keep.any():
@@ -125,7 +126,7 @@ def summarise_samples(
     for metric in suite.metrics:
         if metric.aggregate != "mean":
             continue
-        scores = records.column(metric.name).to_numpy(zero_copy_only=False).astype(np.float64)
+        scores = numpy_array(records.column(metric.name)).astype(np.float64)
         keep = ~np.isnan(scores)
         if not keep.any():
             continue

@@ -13,37 +13,84 @@ not write opens read-only, and a SQLite file deleted or replaced under an open s
 next write instead of losing it.
 """
 
-from assay.storage._artifacts import FileArtifactRepository
-from assay.storage._decisions import SqlDecisionRepository
-from assay.storage._evidence import artifact_location, evidence_file_name
-from assay.storage._generation import runs_generation
-from assay.storage._ledger import LedgerVerification
-from assay.storage._ledger_file import (
-    MAX_LEDGER_EXPORT_BYTES,
-    ledger_export_lines,
-    verify_ledger_export,
-)
-from assay.storage._protocols import (
-    ArtifactRepository,
-    DecisionRepository,
-    RunRepository,
-    SuiteRepository,
-)
-from assay.storage._query import MetricFilter, RunQuery
-from assay.storage._record_page import (
-    MAX_PAGE,
-    RecordFilter,
-    RecordIndex,
-    RecordPage,
-    page_records,
-)
-from assay.storage._remote_store import RemoteStore
-from assay.storage._run_notes import RunNote, TagChange, check_tags
-from assay.storage._runs import SqlRunRepository
-from assay.storage._sessions import SqlSessionRepository
-from assay.storage._store import Store, open_store, upgrade_database
-from assay.storage._suites import SqlSuiteRepository
-from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assay.storage._artifacts import FileArtifactRepository
+    from assay.storage._decisions import SqlDecisionRepository
+    from assay.storage._evidence import artifact_location, evidence_file_name
+    from assay.storage._generation import runs_generation
+    from assay.storage._ledger import LedgerVerification
+    from assay.storage._ledger_file import (
+        MAX_LEDGER_EXPORT_BYTES,
+        ledger_export_lines,
+        verify_ledger_export,
+    )
+    from assay.storage._protocols import (
+        ArtifactRepository,
+        DecisionRepository,
+        RunRepository,
+        SuiteRepository,
+    )
+    from assay.storage._query import MetricFilter, RunQuery
+    from assay.storage._record_page import (
+        MAX_PAGE,
+        RecordFilter,
+        RecordIndex,
+        RecordPage,
+        page_records,
+    )
+    from assay.storage._remote_store import RemoteStore
+    from assay.storage._run_listing import list_run_json
+    from assay.storage._run_notes import RunNote, TagChange, check_tags
+    from assay.storage._runs import SqlRunRepository
+    from assay.storage._sessions import SqlSessionRepository
+    from assay.storage._store import Store, open_store, upgrade_database
+    from assay.storage._suites import SqlSuiteRepository
+    from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
+
+# Names load on first use: listing runs from an embedded store reads it with the standard
+# library alone, without SQLAlchemy or the typed models (see _run_listing).
+_EXPORTS = {
+    "FileArtifactRepository": "_artifacts",
+    "SqlDecisionRepository": "_decisions",
+    "artifact_location": "_evidence",
+    "evidence_file_name": "_evidence",
+    "runs_generation": "_generation",
+    "SqlSessionRepository": "_sessions",
+    "LedgerVerification": "_ledger",
+    "MAX_LEDGER_EXPORT_BYTES": "_ledger_file",
+    "ledger_export_lines": "_ledger_file",
+    "verify_ledger_export": "_ledger_file",
+    "ArtifactRepository": "_protocols",
+    "DecisionRepository": "_protocols",
+    "RunRepository": "_protocols",
+    "SuiteRepository": "_protocols",
+    "MetricFilter": "_query",
+    "RunQuery": "_query",
+    "MAX_PAGE": "_record_page",
+    "RecordFilter": "_record_page",
+    "RecordIndex": "_record_page",
+    "RecordPage": "_record_page",
+    "page_records": "_record_page",
+    "RemoteStore": "_remote_store",
+    "list_run_json": "_run_listing",
+    "RunNote": "_run_notes",
+    "TagChange": "_run_notes",
+    "check_tags": "_run_notes",
+    "SqlRunRepository": "_runs",
+    "Store": "_store",
+    "open_store": "_store",
+    "upgrade_database": "_store",
+    "SqlSuiteRepository": "_suites",
+    "IssuedToken": "_users",
+    "SqlUserRepository": "_users",
+    "TokenInfo": "_users",
+    "User": "_users",
+}
 
 __all__ = [
     "MAX_LEDGER_EXPORT_BYTES",
@@ -75,9 +122,23 @@ __all__ = [
     "check_tags",
     "evidence_file_name",
     "ledger_export_lines",
+    "list_run_json",
     "open_store",
     "page_records",
     "runs_generation",
     "upgrade_database",
     "verify_ledger_export",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assay.storage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"assay.storage.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -12,8 +12,6 @@ Alembic is loaded only to migrate, or to judge a revision this assay does not kn
 
 from __future__ import annotations
 
-import re
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +19,7 @@ import sqlalchemy as sa
 
 from assay.errors import StorageError
 from assay.storage._engine import StoreLocation, write_transaction
+from assay.storage._revision import head_revision
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -28,10 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["alembic_config", "check_schema", "current_revision", "head_revision", "migrate"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
-# ``revision = "0002"`` and ``down_revision: str | None = "0001"`` lines of a migration file
-_REVISION = re.compile(
-    r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:"([^"]*)"|'([^']*)'|None)""", re.M
-)
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
@@ -43,22 +38,6 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
-
-
-@cache
-def head_revision() -> str:
-    """The newest migration this version of assay knows (the one no other revises)."""
-    revisions: set[str] = set()
-    revised: set[str] = set()
-    for path in (_MIGRATIONS / "versions").glob("*.py"):
-        for key, double, single in _REVISION.findall(path.read_text(encoding="utf-8")):
-            value = double or single
-            if value:
-                (revisions if key == "revision" else revised).add(value)
-    heads = revisions - revised
-    if len(heads) != 1:  # pragma: no cover - the package ships one line of migrations
-        raise StorageError(f"assay's migrations have {len(heads)} heads; reinstall assay")
-    return heads.pop()
 
 
 def current_revision(connection: sa.Connection) -> str | None:

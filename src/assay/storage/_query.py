@@ -11,11 +11,19 @@ from typing import Literal, cast, get_args
 from assay._util import check_choice, check_instance, check_int
 from assay.errors import ParameterError
 
-__all__ = ["MetricFilter", "Operator", "RunQuery"]
+__all__ = ["DIGEST_PREFIX", "MetricFilter", "Operator", "RunQuery", "like_prefix"]
 
 Operator = Literal[">", ">=", "<", "<=", "=="]
 _OPERATORS: tuple[str, ...] = get_args(Operator)
 _FILTER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|>|<)\s*(\S+)\s*$")
+DIGEST_PREFIX = re.compile(r"^[0-9a-f]{6,64}$")
+"""A suite filter of this form also matches suites whose digest starts with it."""
+
+
+def like_prefix(prefix: str) -> str:
+    """A LIKE pattern matching strings that start with ``prefix`` (escape character ``\\``)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import pydantic_core
 from pydantic import BaseModel
 
 from assay.errors import ParameterError
+from assay.storage._query import like_prefix
 
 __all__ = ["check_identifier", "check_length", "check_text", "like_prefix", "to_json", "utc"]
 
@@ -35,12 +36,6 @@ def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def like_prefix(prefix: str) -> str:
-    """A LIKE pattern matching strings that start with ``prefix`` (escape character ``\\``)."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
 
 
 def check_identifier(value: str, parameter: str, function: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import difflib
 import functools
 import operator
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,13 +13,11 @@ import sqlalchemy as sa
 
 from assay._util import brief
 from assay.errors import ConfigError
-from assay.storage._query import MetricFilter, RunQuery
-from assay.storage._rows import like_prefix
+from assay.storage._query import DIGEST_PREFIX, MetricFilter, RunQuery, like_prefix
 from assay.storage._schema import run_metrics, run_tags, runs
 
 __all__ = ["check_names", "select_runs"]
 
-_HEX_PREFIX = re.compile(r"^[0-9a-f]{6,64}$")
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,
     ">=": operator.ge,
@@ -72,7 +69,7 @@ def _select(query: RunQuery, with_info: bool) -> sa.Select[Any]:
     statement = sa.select(*columns)
     if query.suite is not None:
         match = runs.c.suite_name == query.suite
-        if _HEX_PREFIX.match(query.suite):
+        if DIGEST_PREFIX.match(query.suite):
             match = match | runs.c.suite_digest.like(like_prefix(query.suite), escape="\\")
         statement = statement.where(match)
     if query.model is not None:

@@ -5,9 +5,10 @@ functions take and return the vocabulary of :mod:`assay.core`, open the default 
 none is passed, and never print.
 
 * the store: :func:`default_store`, what every ``store=None`` means
-* runs: :func:`log_run`, :func:`ingest`, :func:`list_runs`, :func:`get_run`,
-  :func:`tag_run`, :func:`note_run`, :func:`run_ref`, :func:`diff_runs`, :func:`export_run`, :func:`register_suite`, :func:`get_suite`,
-  :func:`list_suites`, :func:`sample_summaries`, :func:`capture_manifest`
+* runs: :func:`log_run`, :func:`ingest`, :func:`list_runs` (:func:`list_runs_json` for
+  listings that only show them), :func:`get_run`, :func:`tag_run`, :func:`note_run`,
+  :func:`run_ref`, :func:`diff_runs`, :func:`export_run`, :func:`register_suite`,
+  :func:`get_suite`, :func:`list_suites`, :func:`sample_summaries`, :func:`capture_manifest`
 * evaluation: :func:`evaluate`, :func:`as_adapter`, :func:`early_stop_plan`,
   :func:`reproduce`, :func:`import_log`
 * online experiments: :func:`read_out_experiment` (readout, verdict against the
@@ -117,6 +118,7 @@ if TYPE_CHECKING:
         register_monitor,
     )
     from assay.workflows._reproduce import Reproduction, reproduce
+    from assay.workflows._run_listing import list_runs_json
     from assay.workflows._signing import GeneratedKey, generate_key, sign_payload
     from assay.workflows._store import default_store
     from assay.workflows._study import (
@@ -139,6 +141,7 @@ _EXPORTS = {
     "get_suite": "_api",
     "ingest": "_api",
     "list_runs": "_api",
+    "list_runs_json": "_run_listing",
     "log_run": "_api",
     "parse_metric_filter": "_api",
     "register_suite": "_api",
@@ -225,6 +228,9 @@ _EXPORTS = {
     "write_roadmap": "_study_roadmap",
 }
 
+# Names returning plain data, loaded without the typed models (a listing's short start-up).
+_PLAIN = frozenset({"list_runs_json"})
+
 __all__ = [
     "METRICS_CONTENT_TYPE",
     "CardResult",
@@ -275,6 +281,7 @@ __all__ = [
     "list_decisions",
     "list_experiments",
     "list_runs",
+    "list_runs_json",
     "list_studies",
     "list_suites",
     "load_profile",
@@ -327,11 +334,12 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'assay.workflows' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"assay.workflows.{module}"), name)
-    # what these functions return shows as a table in notebooks: the reports package
-    # registers the renderers, imported on the first display rather than here
-    from assay.core import register_html_module
+    if name not in _PLAIN:
+        # what these functions return shows as a table in notebooks: the reports package
+        # registers the renderers, imported on the first display rather than here
+        from assay.core import register_html_module
 
-    register_html_module("assay.reports")
+        register_html_module("assay.reports")
     globals()[name] = value
     return value
 

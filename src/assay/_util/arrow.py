@@ -2,9 +2,12 @@
 
 ``Array.to_numpy``, ``pa.array(ndarray)`` and ``take(ndarray)`` go through pyarrow's pandas
 conversion layer, which imports pandas (a quarter of a second) the first time it runs, even
-when pandas takes no part. A command that reads records and compares them needs none of it:
-numbers and flags without nulls are viewed in place, exactly what ``to_numpy`` returns, and
-anything else falls back to ``to_numpy``.
+when pandas takes no part. Ingesting records and comparing them need none of it: numbers
+and flags without nulls are viewed in place, exactly what ``to_numpy`` returns, and anything
+else falls back to ``to_numpy``.
+
+The data and comparison layers both use these. ``assay._util`` itself does not import this
+module, so the layers below that must stay free of pyarrow (the statistics) stay so.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assay.compare._arrow import arrow_array, numpy_array
+from assay._util.arrow import arrow_array, numpy_array
 
 TYPES = [pa.int8(), pa.int32(), pa.int64(), pa.uint16(), pa.uint64(), pa.float32(), pa.float64()]
 
@@ -75,7 +75,7 @@ def test_numpy_arrays_become_the_arrow_arrays_pa_array_makes(values):
 def test_no_pandas_is_imported_on_the_way():
     code = (
         "import sys, numpy as np, pyarrow as pa\n"
-        "from assay.compare._arrow import arrow_array, numpy_array\n"
+        "from assay._util.arrow import arrow_array, numpy_array\n"
         "a = arrow_array(np.array([1.0, 2.0]))\n"
         "numpy_array(pa.chunked_array([a, a])); numpy_array(arrow_array(np.ones(3, bool)))\n"
         "print('pandas' in sys.modules)"
