@@ -211,7 +211,11 @@ def record(request: Request, body: GovernanceEntryRequest, who: Editor) -> Respo
     """Append a governance entry (a study, a study event, a sign-off, a card publication, a
     signing key) about ``subject``. The identity that sent it is recorded as ``by``; a
     sign-off needs the approver role, and a key for another user than oneself the admin
-    role."""
+    role. The entry is checked as ``ledger verify`` will check it before it is appended: a
+    subject that does not fit the kind, a key not signed by itself (and, replacing one, by
+    the old key or with a stated revocation), or a signature that does not verify against its
+    signer's registered key answer 400, an entry signed by someone else than the signed-in
+    identity 403; nothing is recorded."""
     if body.kind == "signoff" and not who.can(Role.approver):
         raise http_error(
             403, "forbidden", f"{who.name} is {who.role.name}; a sign-off needs approver"
@@ -220,8 +224,19 @@ def record(request: Request, body: GovernanceEntryRequest, who: Editor) -> Respo
         raise http_error(
             403, "forbidden", f"{who.name} may register only their own key ('user:{who.name}')"
         )
+    signature = body.payload.get("signature")
+    signer = signature.get("signer") if isinstance(signature, dict) else None
+    if body.kind != "key" and signature is not None and signer != who.name:
+        raise http_error(
+            403,
+            "forbidden",
+            f"{who.name} sent an entry signed by {str(signer)[:100]!r}: an entry is sent by "
+            "the person who signed it; nothing was recorded",
+        )
+    from assay.workflows import record_entry
+
     store = app_state(request).store
-    entry = store.decisions.record(body.kind, body.subject, {**body.payload, "by": who.name})
+    entry = record_entry(body.kind, body.subject, body.payload, by=who.name, store=store)
     return json_response(entry, 201)
 
 

@@ -39,6 +39,7 @@ from assay.storage._record_page import (
 from assay.storage._remote_store import RemoteStore
 from assay.storage._run_notes import RunNote, TagChange, check_tags
 from assay.storage._runs import SqlRunRepository
+from assay.storage._signatures import entry_signature_problem
 from assay.storage._store import Store, open_store, upgrade_database
 from assay.storage._suites import SqlSuiteRepository
 from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
@@ -70,6 +71,7 @@ __all__ = [
     "User",
     "artifact_location",
     "check_tags",
+    "entry_signature_problem",
     "evidence_file_name",
     "ledger_export_lines",
     "open_store",
