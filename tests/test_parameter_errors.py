@@ -95,6 +95,7 @@ from assay.storage import (
     artifact_location,
     check_tags,
     evidence_file_name,
+    entry_signature_problem,
     ledger_export_lines,
     open_store,
     page_records,
@@ -213,6 +214,13 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.evidence_file_name": lambda: evidence_file_name(7),  # type: ignore[arg-type]
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
     "assay.storage.ledger_export_lines": lambda: ledger_export_lines([], 7),  # type: ignore[arg-type]
+    "assay.storage.entry_signature_problem": lambda: entry_signature_problem(
+        [],
+        "signoff",
+        "model:m",
+        "payload",
+        sequence=1,  # type: ignore[arg-type]
+    ),
     "assay.storage.verify_ledger_export": lambda: verify_ledger_export("text", source="f"),  # type: ignore[arg-type]
     "assay.storage.page_records": lambda: page_records(None, limit=0),  # type: ignore[arg-type]
     "assay.storage.upgrade_database": lambda: upgrade_database(42),  # type: ignore[arg-type]

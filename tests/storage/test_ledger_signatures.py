@@ -103,7 +103,9 @@ def test_signed_decisions_approvals_and_signoffs_verify(store: Store, alice: Pat
     store.decisions.put(decision)
     entry = workflows.approve("d1", role="lead", name="alice", store=store)
     assert Approval.model_validate(entry.payload).signature is not None
-    store.decisions.record("signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None))
+    store.decisions.record(
+        "signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
+    )
     store.decisions.record("signoff", "model:m", {**SIGNOFF, "name": "carol"})  # unsigned
     result = store.decisions.verify()
     assert result.ok, result.reason
@@ -121,7 +123,9 @@ def test_signed_decisions_approvals_and_signoffs_verify(store: Store, alice: Pat
 def test_a_payload_altered_after_signing_fails_even_with_a_rehashed_chain(
     store: Store, alice: Path, change: dict[str, Any], reason: str
 ) -> None:
-    store.decisions.record("signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None))
+    store.decisions.record(
+        "signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
+    )
     _rewrite(store, 2, change)
     result = store.decisions.verify()
     assert (result.ok, result.first_bad_sequence) == (False, 2)
@@ -162,7 +166,9 @@ def test_a_signer_without_a_registered_key_is_rejected(
     path.write_text(key_file_text(new_signing_key("carol")))
     path.chmod(0o600)
     monkeypatch.setenv("ASSAY_SIGNING_KEY", str(path))
-    store.decisions.record("signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None))
+    store.decisions.record(
+        "signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
+    )
     result = store.decisions.verify()
     assert not result.ok and "'carol', who has no key registered before it" in result.reason
 
@@ -183,7 +189,9 @@ def test_a_second_key_must_name_the_key_it_replaces(
     )
     assert rotated.replaces == first
     monkeypatch.setenv("ASSAY_SIGNING_KEY", str(tmp_path / "alice2.json"))
-    store.decisions.record("signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None))
+    store.decisions.record(
+        "signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
+    )
     assert store.decisions.verify().ok
     _rewrite(store, 2, {"replaces": None})
     result = store.decisions.verify()
@@ -207,4 +215,9 @@ def test_a_key_is_named_for_the_login_by_default(
     assert stat.S_IMODE(os.stat(done.path.parent).st_mode) == 0o700
     assert store.decisions.entries(kind="key")[0].decision_id == "user:dana"
     monkeypatch.delenv("ASSAY_SIGNING_KEY", raising=False)  # the default place signs
-    assert workflows.sign_payload({"a": 1}, kind="study", subject="study:s", name=None)["signature"]["signer"] == "dana"
+    assert (
+        workflows.sign_payload({"a": 1}, kind="study", subject="study:s", name=None)["signature"][
+            "signer"
+        ]
+        == "dana"
+    )

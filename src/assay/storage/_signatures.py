@@ -28,6 +28,7 @@ from typing import Any
 
 import pydantic
 
+from assay._util import check_instance, check_int
 from assay.core import LedgerEntry, Signature
 from assay.errors import ConfigError
 from assay.governance import (
@@ -37,6 +38,7 @@ from assay.governance import (
     signed_message,
     verify_message,
 )
+from assay.storage._rows import check_text
 
 __all__ = ["SignatureChecker", "entry_signature_problem"]
 
@@ -226,6 +228,11 @@ def entry_signature_problem(
     before it (oldest first), or None (also when it is unsigned). The same check as the
     ledger's verification; a key entry that itself does not stand is skipped, as verification
     would stop there."""
+    where = "entry_signature_problem"
+    check_text(kind, "kind", where, "a ledger entry kind")
+    check_text(subject, "subject", where, "the entry's subject")
+    check_instance(payload, "payload", where, dict, "the entry's payload (a dict)")
+    check_int(sequence, "sequence", where, minimum=1)
     checker = SignatureChecker()
     for key in keys:
         checker.check(key.sequence, key.kind, key.decision_id, dict(key.payload))
