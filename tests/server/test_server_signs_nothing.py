@@ -27,11 +27,13 @@ SETTINGS = ServerSettings(
 )
 
 
-def post(url: str, path: str, body: dict[str, Any], user: str) -> tuple[int, Any]:
+def post(
+    url: str, path: str, body: dict[str, Any], user: str, method: str = "POST"
+) -> tuple[int, Any]:
     request = urllib.request.Request(
         f"{url}/api/v1/{path}",
         data=json.dumps(body).encode(),
-        method="POST",
+        method=method,
         headers={"Content-Type": "application/json", "X-Forwarded-User": user},
     )
     try:
@@ -105,3 +107,24 @@ def test_a_bogus_signature_is_refused_and_nothing_is_appended(
         assert post(url, "ledger/entries", sent, "alice")[0] == 201
     result = server_store.decisions.verify()
     assert result.ok and result.entries == before + 1, result.reason
+
+
+def test_a_decision_signed_by_someone_else_or_forged_is_not_stored(
+    server_store: Store, alice_at_the_default_place: Path
+) -> None:
+    decision = workflows._signing.sign_model(
+        make_decision("sg-a", "sg-b", decision_id="sg-2"),
+        kind="decision",
+        subject="sg-2",
+        name=None,
+    )
+    assert decision.signature is not None and decision.signature.signer == "alice"
+    body = decision.model_dump(mode="json")
+    before = len(server_store.decisions.ledger())
+    with running_server(create_app(server_store, SETTINGS)) as url:
+        status, found = post(url, "decisions/sg-2", body, "ed", method="PUT")
+        assert status == 403 and "signed by 'alice'" in found["error"]["message"]
+        forged = {**body, "title": "another title"}  # the signature no longer covers it
+        status, found = post(url, "decisions/sg-2", forged, "alice", method="PUT")
+        assert status == 400 and "does not match its payload" in found["error"]["message"]
+    assert len(server_store.decisions.ledger()) == before

@@ -113,18 +113,31 @@ def record_decision(request: Request, body: DecisionRequest, _: Editor) -> Respo
 
 
 @router.put("/decisions/{ref}", response_model=LedgerEntry, status_code=201)
-def put_decision(request: Request, ref: str, body: Decision, _: Editor) -> Response:
+def put_decision(request: Request, ref: str, body: Decision, who: Editor) -> Response:
     """Store a decision made elsewhere (a remote store's ``decisions.put``) and append its
     ledger entry; a recorded id cannot be used again (409).
 
     The server gates the decision's stored runs with the policy in its evidence (its
     ``policy`` artifact) and stores it only if that gives the verdict, summary and rule
-    outcomes it claims (its ``verdict`` artifact); otherwise 422 and nothing is stored."""
+    outcomes it claims (its ``verdict`` artifact); otherwise 422 and nothing is stored. A
+    signed decision must be signed by the signed-in identity (403) with its registered key
+    (400), as ``ledger verify`` will check."""
     if body.decision_id != ref:
         raise http_error(
             422, "invalid_request", "The decision's decision_id differs from the one in the URL."
         )
     store = app_state(request).store
+    if body.signature is not None:
+        from assay.workflows import check_entry_signature
+
+        if body.signature.signer != who.name:
+            raise http_error(
+                403,
+                "forbidden",
+                f"{who.name} sent a decision signed by {body.signature.signer!r}; nothing was "
+                "stored",
+            )
+        check_entry_signature("decision", ref, body.model_dump(mode="json"), store=store)
     check_decision(store, body)
     return json_response(store.decisions.put(body), 201)
 

@@ -94,7 +94,7 @@ if TYPE_CHECKING:
     from assay.workflows._keys import GeneratedKey, generate_key
     from assay.workflows._kpis import team_kpis
     from assay.workflows._launch import check_launch, sign_launch
-    from assay.workflows._ledger_entries import record_entry
+    from assay.workflows._ledger_entries import check_entry_signature, record_entry
     from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
@@ -218,6 +218,7 @@ _EXPORTS = {
     "sign_payload": "_signing",
     "unsigned": "_signing",
     "record_entry": "_ledger_entries",
+    "check_entry_signature": "_ledger_entries",
     "LoadedStudy": "_study",
     "attach_to_study": "_study",
     "kill_study": "_study",
@@ -254,6 +255,7 @@ __all__ = [
     "capture_code_version",
     "capture_manifest",
     "card_state",
+    "check_entry_signature",
     "check_launch",
     "compare_runs",
     "decide",

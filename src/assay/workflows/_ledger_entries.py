@@ -12,7 +12,7 @@ from assay.errors import ConfigError
 from assay.storage import Store, entry_signature_problem
 from assay.workflows._store import resolve_store
 
-__all__ = ["SUBJECT_SCHEMES", "record_entry"]
+__all__ = ["SUBJECT_SCHEMES", "check_entry_signature", "record_entry"]
 
 SUBJECT_SCHEMES = {
     "study": "study:",
@@ -45,9 +45,18 @@ def record_entry(
     st = resolve_store(store)
     sent = {**payload, "by": by}
     if kind == "key" or sent.get("signature") is not None:
-        keys = st.decisions.entries(kind="key")
-        sequence = len(st.decisions.ledger()) + 1
-        problem = entry_signature_problem(keys, kind, subject, sent, sequence=sequence)
-        if problem is not None:
-            raise ConfigError(f"The entry does not stand: {problem}; nothing was recorded.")
+        check_entry_signature(kind, subject, sent, store=st)
     return st.decisions.record(kind, subject, sent)
+
+
+def check_entry_signature(
+    kind: str, subject: str, payload: dict[str, Any], *, store: Store | None = None
+) -> None:
+    """Refuse (:class:`~assay.errors.ConfigError`) an entry about to be appended whose
+    signature would fail ``assay ledger verify`` against the keys registered so far."""
+    st = resolve_store(store)
+    keys = st.decisions.entries(kind="key")
+    sequence = len(st.decisions.ledger()) + 1
+    problem = entry_signature_problem(keys, kind, subject, payload, sequence=sequence)
+    if problem is not None:
+        raise ConfigError(f"The entry does not stand: {problem}; nothing was recorded.")
