@@ -94,6 +94,7 @@ from assay.storage import (
     RunQuery,
     artifact_location,
     check_tags,
+    entry_signature_problem,
     evidence_file_name,
     ledger_export_lines,
     list_run_json,
@@ -216,6 +217,13 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
     "assay.storage.list_run_json": lambda: list_run_json("accuracy>0.5"),  # type: ignore[arg-type]
     "assay.storage.ledger_export_lines": lambda: ledger_export_lines([], 7),  # type: ignore[arg-type]
+    "assay.storage.entry_signature_problem": lambda: entry_signature_problem(
+        [],
+        "signoff",
+        "model:m",
+        "payload",
+        sequence=1,  # type: ignore[arg-type]
+    ),
     "assay.storage.verify_ledger_export": lambda: verify_ledger_export("text", source="f"),  # type: ignore[arg-type]
     "assay.storage.page_records": lambda: page_records(None, limit=0),  # type: ignore[arg-type]
     "assay.storage.runs_generation": lambda: runs_generation("sqlite://"),  # type: ignore[arg-type]

@@ -53,7 +53,20 @@ def test_rfc8032_vectors(secret: str, public: str, message: str, signature: str)
 
 def test_the_signed_message_leaves_out_the_signature_and_the_servers_by() -> None:
     payload = {"b": 1, "a": "é", "signature": {"value": "x"}, "by": "server"}
-    assert signed_message(payload) == '{"a":"é","b":1}'.encode()
+    expected = '{"kind":"card","payload":{"a":"é","b":1},"subject":"model:m"}'
+    assert signed_message(payload, kind="card", subject="model:m") == expected.encode()
+
+
+def test_the_signed_message_names_the_entry_it_signs() -> None:
+    payload = {"a": 1, "rotation": {"value": "x"}}
+    messages = {
+        signed_message(payload, kind=kind, subject=subject)
+        for kind, subject in [("card", "model:m"), ("card", "model:n"), ("signoff", "model:m")]
+    }
+    assert len(messages) == 3
+    # only a key entry's rotation (the old key's signature of the same message) is left out
+    assert b"rotation" in signed_message(payload, kind="card", subject="model:m")
+    assert b"rotation" not in signed_message(payload, kind="key", subject="user:a")
 
 
 @pytest.mark.parametrize(

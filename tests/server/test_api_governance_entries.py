@@ -8,10 +8,19 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from assay.governance import new_signing_key, signature_of
 from assay.server import Role, ServerSettings, create_app
 from assay.storage import Store
 from assay.storage._remote_store import RemoteStore
 from assay.testing import running_server
+
+
+def key(name: str) -> dict[str, Any]:
+    """The payload of a ``key`` entry registering a fresh key of ``name``, signed by itself."""
+    made = new_signing_key(name)
+    payload: dict[str, Any] = {**made.public_entry(), "replaces": None}
+    signature = signature_of(made, payload, kind="key", subject=f"user:{name}")
+    return {**payload, "signature": signature.model_dump(mode="json")}
 
 
 def post(url: str, body: dict[str, Any], user: str | None = None) -> tuple[int, Any]:
@@ -68,6 +77,9 @@ def test_each_kind_needs_its_role(server_store: Store) -> None:
         assert [e.kind for e in server_store.decisions.ledger()] == []
         status, entry = post(url, signoff, "abe")
         assert status == 201 and entry["payload"] == {"role": "safety", "by": "abe"}
+        # a key entry that holds no key would fail every later verification: refused
         status, _ = post(url, {"kind": "key", "subject": "user:ed", "payload": {}}, "ed")
+        assert status == 400
+        status, _ = post(url, {"kind": "key", "subject": "user:ed", "payload": key("ed")}, "ed")
         assert status == 201
     assert [e.kind for e in server_store.decisions.ledger()] == ["signoff", "key"]

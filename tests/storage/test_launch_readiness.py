@@ -258,3 +258,30 @@ def test_only_signoffs_whose_signature_verifies_count(
         if i.item == "safety-review"
     ]
     assert not review.satisfied and "does not verify" in review.detail
+
+
+def test_a_signoff_signed_by_a_key_the_ledger_never_validly_registered_does_not_count(
+    decided: Store, tmp_path: Path
+) -> None:
+    from assay.governance import new_signing_key, signature_of
+
+    path = tmp_path / "c.yaml"
+    path.write_text(CHECKLIST)
+    made = new_signing_key("alice")
+    # a key entry that is not signed by its key: verification rejects it, so must launch
+    decided.decisions.record("key", "user:alice", {**made.public_entry(), "replaces": None})
+    checklist = load_checklist(path)
+    payload = {
+        "model": "clf@1",
+        "item": "safety-review",
+        "role": "safety",
+        "name": "alice",
+        "note": "",
+        "checklist": {"name": checklist.name, "digest": checklist.digest},
+    }
+    signature = signature_of(made, payload, kind="signoff", subject="model:clf@1")
+    decided.decisions.record(
+        "signoff", "model:clf@1", {**payload, "signature": signature.model_dump()}
+    )
+    assert _status(decided, path)["safety-review"] != "ok"
+    assert not decided.decisions.verify().ok

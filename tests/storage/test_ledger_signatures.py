@@ -26,6 +26,7 @@ from assay.storage._ledger import entry_hash
 from assay.testing import make_decision, store_runs
 
 SIGNOFF = {"item": "safety-review", "role": "safety", "name": "alice", "note": "ok"}
+AS_SIGNOFF = {"kind": "signoff", "subject": "model:m"}
 
 
 @pytest.fixture
@@ -68,24 +69,26 @@ def test_a_generated_key_is_private_registered_and_signs_what_cryptography_verif
     public_raw = key.public_key().public_bytes_raw()
     assert registered.payload["public_key"] == base64.b64encode(public_raw).decode()
     assert "private_key" not in registered.payload
-    signed = workflows.sign_payload(dict(SIGNOFF), name="alice")
+    signed = workflows.sign_payload(dict(SIGNOFF), **AS_SIGNOFF, name="alice")
     assert {k: signed[k] for k in SIGNOFF} == SIGNOFF
     signature = signed["signature"]
     assert signature["signer"] == "alice" and signature["algorithm"] == "ed25519"
-    # independent check: the canonical JSON of the payload without its signature
-    message = json.dumps(SIGNOFF, sort_keys=True, separators=(",", ":")).encode()
+    # independent check: the canonical JSON of the kind, the subject and the payload without
+    # its signature
+    covered = {"kind": "signoff", "subject": "model:m", "payload": SIGNOFF}
+    message = json.dumps(covered, sort_keys=True, separators=(",", ":")).encode()
     public = Ed25519PublicKey.from_public_bytes(public_raw)
     public.verify(base64.b64decode(signature["value"]), message)  # raises if invalid
 
 
 def test_without_a_key_nothing_is_signed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSAY_SIGNING_KEY", "")
-    assert workflows.sign_payload(dict(SIGNOFF), name="alice") == SIGNOFF
+    assert workflows.sign_payload(dict(SIGNOFF), **AS_SIGNOFF, name="alice") == SIGNOFF
 
 
 def test_a_key_signs_only_for_its_owner(store: Store, alice: Path) -> None:
     with pytest.raises(ConfigError, match="belongs to 'alice', not 'bob'"):
-        workflows.sign_payload(dict(SIGNOFF), name="bob")
+        workflows.sign_payload(dict(SIGNOFF), **AS_SIGNOFF, name="bob")
     with pytest.raises(ConfigError, match="already has a registered key"):
         workflows.generate_key("alice", output=alice.parent / "again.json", store=store)
     assert not (alice.parent / "again.json").exists()
@@ -94,11 +97,15 @@ def test_a_key_signs_only_for_its_owner(store: Store, alice: Path) -> None:
 
 def test_signed_decisions_approvals_and_signoffs_verify(store: Store, alice: Path) -> None:
     r0, r1, _ = store_runs(store)
-    decision = workflows._signing.sign_model(make_decision(r0, r1, decision_id="d1"), name=None)
+    decision = workflows._signing.sign_model(
+        make_decision(r0, r1, decision_id="d1"), kind="decision", subject="d1", name=None
+    )
     store.decisions.put(decision)
     entry = workflows.approve("d1", role="lead", name="alice", store=store)
     assert Approval.model_validate(entry.payload).signature is not None
-    store.decisions.record("signoff", "model:m", workflows.sign_payload(SIGNOFF, name=None))
+    store.decisions.record(
+        "signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
+    )
     store.decisions.record("signoff", "model:m", {**SIGNOFF, "name": "carol"})  # unsigned
     result = store.decisions.verify()
     assert result.ok, result.reason
@@ -116,7 +123,9 @@ def test_signed_decisions_approvals_and_signoffs_verify(store: Store, alice: Pat
 def test_a_payload_altered_after_signing_fails_even_with_a_rehashed_chain(
     store: Store, alice: Path, change: dict[str, Any], reason: str
 ) -> None:
-    store.decisions.record("signoff", "model:m", workflows.sign_payload(SIGNOFF, name=None))
+    store.decisions.record(
+        "signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
+    )
     _rewrite(store, 2, change)
     result = store.decisions.verify()
     assert (result.ok, result.first_bad_sequence) == (False, 2)
@@ -124,7 +133,7 @@ def test_a_payload_altered_after_signing_fails_even_with_a_rehashed_chain(
 
 
 def test_a_forged_signature_is_rejected(store: Store, alice: Path) -> None:
-    signed = workflows.sign_payload(SIGNOFF, name=None)
+    signed = workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
     forged = {**signed["signature"], "value": base64.b64encode(os.urandom(64)).decode()}
     store.decisions.record("signoff", "model:m", {**SIGNOFF, "signature": forged})
     result = store.decisions.verify()
@@ -139,7 +148,7 @@ def test_a_swapped_or_unregistered_key_is_rejected(
     bob = tmp_path / "bob.json"
     workflows.generate_key("bob", output=bob, store=store)
     monkeypatch.setenv("ASSAY_SIGNING_KEY", str(bob))
-    by_bob = workflows.sign_payload(SIGNOFF, name=None)["signature"]
+    by_bob = workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)["signature"]
     store.decisions.record(
         "signoff", "model:m", {**SIGNOFF, "signature": {**by_bob, "signer": "alice"}}
     )
@@ -157,13 +166,15 @@ def test_a_signer_without_a_registered_key_is_rejected(
     path.write_text(key_file_text(new_signing_key("carol")))
     path.chmod(0o600)
     monkeypatch.setenv("ASSAY_SIGNING_KEY", str(path))
-    store.decisions.record("signoff", "model:m", workflows.sign_payload(SIGNOFF, name=None))
+    store.decisions.record(
+        "signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
+    )
     result = store.decisions.verify()
     assert not result.ok and "'carol', who has no key registered before it" in result.reason
 
 
 def test_a_signed_payload_sent_again_by_another_user_is_rejected(store: Store, alice: Path) -> None:
-    signed = workflows.sign_payload(SIGNOFF, name=None)
+    signed = workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
     store.decisions.record("signoff", "model:m", {**signed, "by": "mallory"})
     result = store.decisions.verify()
     assert not result.ok and "sent by 'mallory'" in result.reason
@@ -178,7 +189,9 @@ def test_a_second_key_must_name_the_key_it_replaces(
     )
     assert rotated.replaces == first
     monkeypatch.setenv("ASSAY_SIGNING_KEY", str(tmp_path / "alice2.json"))
-    store.decisions.record("signoff", "model:m", workflows.sign_payload(SIGNOFF, name=None))
+    store.decisions.record(
+        "signoff", "model:m", workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
+    )
     assert store.decisions.verify().ok
     _rewrite(store, 2, {"replaces": None})
     result = store.decisions.verify()
@@ -189,7 +202,7 @@ def test_a_second_key_must_name_the_key_it_replaces(
 def test_a_key_file_others_can_read_is_refused(alice: Path) -> None:
     alice.chmod(0o644)
     with pytest.raises(ConfigError, match="can be read by others"):
-        workflows.sign_payload(SIGNOFF, name=None)
+        workflows.sign_payload(SIGNOFF, **AS_SIGNOFF, name=None)
 
 
 def test_a_key_is_named_for_the_login_by_default(
@@ -202,4 +215,9 @@ def test_a_key_is_named_for_the_login_by_default(
     assert stat.S_IMODE(os.stat(done.path.parent).st_mode) == 0o700
     assert store.decisions.entries(kind="key")[0].decision_id == "user:dana"
     monkeypatch.delenv("ASSAY_SIGNING_KEY", raising=False)  # the default place signs
-    assert workflows.sign_payload({"a": 1}, name=None)["signature"]["signer"] == "dana"
+    assert (
+        workflows.sign_payload({"a": 1}, kind="study", subject="study:s", name=None)["signature"][
+            "signer"
+        ]
+        == "dana"
+    )

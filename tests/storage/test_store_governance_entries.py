@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from assay.errors import ParameterError
 from assay.storage import Store
-from assay.storage._decisions import MAX_PAYLOAD_BYTES
+from assay.storage._ledger_inputs import MAX_PAYLOAD_BYTES
 from assay.testing import make_decision, store_runs
 
 STUDY = {"name": "churn-v2", "hypothesis": "v2 lifts accuracy by 1 point", "digest": "a" * 64}

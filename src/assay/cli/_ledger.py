@@ -86,8 +86,28 @@ def keys_generate(
         ),
     ] = None,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Replace NAME's registered key (a rotation).")
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace NAME's registered key (a rotation, signed by that key: it is read "
+            "from --output or ASSAY_SIGNING_KEY).",
+        ),
     ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Overwrite the file at --output (never one holding another name's key).",
+        ),
+    ] = False,
+    revoke: Annotated[
+        str | None,
+        typer.Option(
+            "--revoke",
+            help="With --replace, when the old key is lost or taken: why it is revoked (every "
+            "ledger verify reports it).",
+        ),
+    ] = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -95,7 +115,14 @@ def keys_generate(
     store), the public half registered in the ledger."""
     from assay.workflows import generate_key
 
-    done = generate_key(name, output=output, replace=replace, store=assay.open_store(db))
+    done = generate_key(
+        name,
+        output=output,
+        replace=replace,
+        overwrite=overwrite,
+        revoke=revoke,
+        store=assay.open_store(db),
+    )
     if json:
         emit_json(
             {
@@ -103,6 +130,7 @@ def keys_generate(
                 "path": str(done.path),
                 "fingerprint": done.fingerprint,
                 "replaces": done.replaces,
+                "revocation": done.revocation,
                 "sequence": done.entry.sequence,
             }
         )
@@ -115,7 +143,8 @@ def keys_generate(
         f"{done.fingerprint}"
     )
     if done.replaces:
-        console.print(f"it replaces the key {done.replaces}")
+        how = f"revoked: {safe(done.revocation)}" if done.revocation else "signed by it"
+        console.print(f"it replaces the key {done.replaces} ({how})", soft_wrap=True)
     console.print(
         "entries are signed while ASSAY_SIGNING_KEY names this file (or it is in the default place)"
     )

@@ -15,7 +15,8 @@ __all__ = ["render_verification"]
 
 def render_verification(result: LedgerVerification, json: bool, again: str) -> int:
     """Print a ledger verification (``again`` is the command that checks the head later);
-    the exit code: 0 intact, 5 tampered."""
+    the exit code: 0 intact, 5 tampered or not verified (signatures that could not be
+    checked)."""
     if json:
         emit_json(
             {
@@ -35,11 +36,16 @@ def render_verification(result: LedgerVerification, json: bool, again: str) -> i
                     for p in result.evidence_problems
                 ],
                 "notes": list(result.notes),
+                "unchecked_signatures": result.unchecked_signatures,
             }
         )
         return 0 if result.ok else 5
     if result.ok:
         console.print(f"[green]ledger intact[/]: {result.entries} entries")
+        if result.reason != f"{result.entries} entries intact":
+            console.print(f"[yellow]but[/]: {safe(result.reason)}")
+    elif result.unchecked_signatures:
+        console.print(f"[red]ledger NOT verified[/]: {safe(result.reason)}")
     elif result.first_bad_sequence is not None:
         console.print(
             f"[red]ledger tampered[/] at entry {result.first_bad_sequence}: {safe(result.reason)}"

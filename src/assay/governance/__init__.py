@@ -95,6 +95,7 @@ from assay.governance._near_duplicates import DuplicateCount, count_duplicates
 from assay.governance._signing import (
     SigningKey,
     check_signer_name,
+    decode_key,
     key_file_text,
     new_signing_key,
     public_fingerprint,
@@ -207,6 +208,7 @@ __all__ = [
     "compute_facts",
     "compute_team_kpis",
     "count_duplicates",
+    "decode_key",
     "evidence_changes",
     "flag_verdict",
     "futility",

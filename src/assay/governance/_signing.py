@@ -1,8 +1,12 @@
 """Ed25519 signatures of ledger payloads: keys, their files, signing and checking.
 
 What is signed is :func:`signed_message`: the canonical JSON (sorted keys, no whitespace,
-UTF-8) of the payload without its ``signature`` key and without ``by`` (the identity a team
-server adds after the client signed). A key's fingerprint is the SHA-256 hex of its raw 32-byte
+UTF-8) of ``{"kind": KIND, "subject": SUBJECT, "payload": PAYLOAD}``, the payload without its
+``signature`` key and without ``by`` (the identity a team server adds after the client
+signed); a ``key`` entry's ``rotation`` (the replaced key's signature of the same message) is
+not covered either. The subject is the entry's subject (``user:NAME``, ``model:NAME``,
+``study:NAME``), or the decision id for a decision and its approvals, so a signature made for
+one entry never verifies as another's. A key's fingerprint is the SHA-256 hex of its raw 32-byte
 public key. Signatures and keys travel as standard base64 of their raw bytes (RFC 8032).
 
 ``cryptography`` is needed only to make or check a signature: ``pip install
@@ -27,6 +31,7 @@ from assay.errors import ConfigError
 __all__ = [
     "SigningKey",
     "check_signer_name",
+    "decode_key",
     "key_file_text",
     "new_signing_key",
     "public_fingerprint",
@@ -40,6 +45,8 @@ __all__ = [
 ALGORITHM = "ed25519"
 UNSIGNED_KEYS = ("signature", "by")
 """Payload keys a signature does not cover: itself, and the server's ``by``."""
+ROTATION = "rotation"
+"""The key of a ``key`` entry's signature by the key it replaces (not covered either)."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 _KEY_FIELDS = {"algorithm", "name", "private_key", "public_key", "fingerprint"}
 MAX_KEY_FILE = 4096
@@ -54,7 +61,9 @@ def _ed25519() -> Any:
     return module
 
 
-def _raw(text: object, size: int, what: str) -> bytes:
+def decode_key(text: object, size: int, what: str) -> bytes:
+    """The raw bytes of base64 ``text`` of ``size`` bytes (a key or a signature);
+    ConfigError naming ``what`` otherwise."""
     if not isinstance(text, str):
         raise ConfigError(f"{what} is base64 text; got {type(text).__name__}.")
     try:
@@ -148,7 +157,7 @@ def read_key_file(raw: bytes, *, source: str) -> SigningKey:
         raise ConfigError(f"{source}: the algorithm is {data['algorithm']!r}, not 'ed25519'.")
     try:
         name = check_signer_name(data["name"])
-        key = _from_private(name, _raw(data["private_key"], 32, "the private key"))
+        key = _from_private(name, decode_key(data["private_key"], 32, "the private key"))
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
     if data["public_key"] != _b64(key.public_key) or data["fingerprint"] != key.fingerprint:
@@ -156,10 +165,12 @@ def read_key_file(raw: bytes, *, source: str) -> SigningKey:
     return key
 
 
-def signed_message(payload: Mapping[str, Any]) -> bytes:
-    """The bytes a payload's signature covers (see the module docstring)."""
-    covered = {k: v for k, v in payload.items() if k not in UNSIGNED_KEYS}
-    return canonical_json(covered).encode("utf-8")
+def signed_message(payload: Mapping[str, Any], *, kind: str, subject: str) -> bytes:
+    """The bytes the signature of a ``kind`` entry about ``subject`` covers (see the module
+    docstring)."""
+    skipped = (*UNSIGNED_KEYS, ROTATION) if kind == "key" else UNSIGNED_KEYS
+    covered = {k: v for k, v in payload.items() if k not in skipped}
+    return canonical_json({"kind": kind, "subject": subject, "payload": covered}).encode("utf-8")
 
 
 def sign_message(private_key: bytes, message: bytes) -> str:
@@ -168,12 +179,15 @@ def sign_message(private_key: bytes, message: bytes) -> str:
     return _b64(key.sign(message))
 
 
-def signature_of(key: SigningKey, payload: Mapping[str, Any]) -> Signature:
-    """``key``'s signature of ``payload`` (of :func:`signed_message`)."""
+def signature_of(
+    key: SigningKey, payload: Mapping[str, Any], *, kind: str, subject: str
+) -> Signature:
+    """``key``'s signature of ``payload`` as a ``kind`` entry about ``subject`` (of
+    :func:`signed_message`)."""
     return Signature(
         signer=key.name,
         fingerprint=key.fingerprint,
-        value=sign_message(key.private_key, signed_message(payload)),
+        value=sign_message(key.private_key, signed_message(payload, kind=kind, subject=subject)),
     )
 
 
@@ -183,8 +197,8 @@ def verify_message(public_key: str, message: bytes, signature: str) -> bool:
     ed = _ed25519()
     exceptions = require("cryptography.exceptions", "governance")
     try:
-        key = ed.Ed25519PublicKey.from_public_bytes(_raw(public_key, 32, "the public key"))
-        key.verify(_raw(signature, 64, "the signature"), message)
+        key = ed.Ed25519PublicKey.from_public_bytes(decode_key(public_key, 32, "the public key"))
+        key.verify(decode_key(signature, 64, "the signature"), message)
     except (ConfigError, ValueError, exceptions.InvalidSignature):
         return False
     return True

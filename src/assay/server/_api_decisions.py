@@ -113,19 +113,32 @@ def record_decision(request: Request, body: DecisionRequest, _: Editor) -> Respo
 
 
 @router.put("/decisions/{ref}", response_model=LedgerEntry, status_code=201)
-def put_decision(request: Request, ref: str, body: Decision, _: Editor) -> Response:
+def put_decision(request: Request, ref: str, body: Decision, who: Editor) -> Response:
     """Store a decision made elsewhere (a remote store's ``decisions.put``) and append its
     ledger entry; a recorded id cannot be used again (409).
 
     The server gates the decision's stored runs with the policy in its evidence (its
     ``policy`` artifact) and the resampling seed of its ``comparison`` artifact (0 without
     one), and stores it only if that gives the verdict, summary and rule outcomes it claims
-    (its ``verdict`` artifact); otherwise 422 and nothing is stored."""
+    (its ``verdict`` artifact); otherwise 422 and nothing is stored. A signed decision must be
+    signed by the signed-in identity (403) with its registered key (400), as ``ledger
+    verify`` will check."""
     if body.decision_id != ref:
         raise http_error(
             422, "invalid_request", "The decision's decision_id differs from the one in the URL."
         )
     state = app_state(request)
+    if body.signature is not None:
+        from assay.workflows import check_entry_signature
+
+        if body.signature.signer != who.name:
+            raise http_error(
+                403,
+                "forbidden",
+                f"{who.name} sent a decision signed by {body.signature.signer!r}; nothing was "
+                "stored",
+            )
+        check_entry_signature("decision", ref, body.model_dump(mode="json"), store=state.store)
     check_decision(state, body)
     return json_response(state.store.decisions.put(body), 201)
 
@@ -212,7 +225,11 @@ def record(request: Request, body: GovernanceEntryRequest, who: Editor) -> Respo
     """Append a governance entry (a study, a study event, a sign-off, a card publication, a
     signing key) about ``subject``. The identity that sent it is recorded as ``by``; a
     sign-off needs the approver role, and a key for another user than oneself the admin
-    role."""
+    role. The entry is checked as ``ledger verify`` will check it before it is appended: a
+    subject that does not fit the kind, a key not signed by itself (and, replacing one, by
+    the old key or with a stated revocation), or a signature that does not verify against its
+    signer's registered key answer 400, an entry signed by someone else than the signed-in
+    identity 403; nothing is recorded."""
     if body.kind == "signoff" and not who.can(Role.approver):
         raise http_error(
             403, "forbidden", f"{who.name} is {who.role.name}; a sign-off needs approver"
@@ -221,8 +238,19 @@ def record(request: Request, body: GovernanceEntryRequest, who: Editor) -> Respo
         raise http_error(
             403, "forbidden", f"{who.name} may register only their own key ('user:{who.name}')"
         )
+    signature = body.payload.get("signature")
+    signer = signature.get("signer") if isinstance(signature, dict) else None
+    if body.kind != "key" and signature is not None and signer != who.name:
+        raise http_error(
+            403,
+            "forbidden",
+            f"{who.name} sent an entry signed by {str(signer)[:100]!r}: an entry is sent by "
+            "the person who signed it; nothing was recorded",
+        )
+    from assay.workflows import record_entry
+
     store = app_state(request).store
-    entry = store.decisions.record(body.kind, body.subject, {**body.payload, "by": who.name})
+    entry = record_entry(body.kind, body.subject, body.payload, by=who.name, store=store)
     return json_response(entry, 201)
 
 

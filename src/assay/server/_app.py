@@ -17,11 +17,13 @@ __all__ = ["create_app"]
 
 
 def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
-    """The assay server application over ``store``."""
+    """The assay server application over ``store``; it signs nothing (see
+    :mod:`assay.server._unsigned`)."""
     from assay import __version__
     from assay.server import _api, _health, _metrics, _pages, _users_api
     from assay.server._auth_gate import AuthGate
     from assay.server._security import SecurityMiddleware
+    from assay.server._unsigned import UnsignedMiddleware
 
     settings = settings or ServerSettings()
     if store.engine is None:
@@ -43,6 +45,7 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(AuthGate)  # outside the body limit: nobody's body is not even counted
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(UnsignedMiddleware)
     app.include_router(_health.router)
     app.include_router(_metrics.router)
     app.include_router(_api.router)

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from assay.storage._run_notes import RunNote, TagChange, check_tags
     from assay.storage._runs import SqlRunRepository
     from assay.storage._sessions import SqlSessionRepository
+    from assay.storage._signatures import entry_signature_problem
     from assay.storage._store import Store, open_store, upgrade_database
     from assay.storage._suites import SqlSuiteRepository
     from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
@@ -61,6 +62,7 @@ _EXPORTS = {
     "evidence_file_name": "_evidence",
     "runs_generation": "_generation",
     "SqlSessionRepository": "_sessions",
+    "entry_signature_problem": "_signatures",
     "LedgerVerification": "_ledger",
     "MAX_LEDGER_EXPORT_BYTES": "_ledger_file",
     "ledger_export_lines": "_ledger_file",
@@ -120,6 +122,7 @@ __all__ = [
     "User",
     "artifact_location",
     "check_tags",
+    "entry_signature_problem",
     "evidence_file_name",
     "ledger_export_lines",
     "list_run_json",

@@ -1,113 +1,50 @@
-"""Decisions in SQL, each recorded with its approvals in an append-only hash chain.
-
-Appending takes the ledger lock for the whole transaction: SQLite's ``BEGIN IMMEDIATE`` write
-lock, or a PostgreSQL transaction-scoped advisory lock. The writer holding it reads the newest
-entry, links the new entry to it and commits, so concurrent writers each get the next sequence
-and the chain stays one line.
-"""
+"""Decisions in SQL, each recorded with its approvals in an append-only hash chain
+(appended by :mod:`assay.storage._ledger_append`, after the checks of
+:mod:`assay.storage._ledger_inputs`)."""
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import pydantic
 import sqlalchemy as sa
 
 from assay._util import check_choice, check_instance, check_int
-from assay.core import GOVERNANCE_KINDS, Approval, Decision, LedgerEntry, LedgerKind, Verdict
-from assay.errors import ImmutableError, NotFoundError, ParameterError, StorageError
+from assay.core import GOVERNANCE_KINDS, Approval, Decision, LedgerEntry, Verdict
+from assay.errors import ImmutableError, NotFoundError, StorageError
 from assay.storage._artifacts import FileArtifactRepository
 from assay.storage._engine import read_connection, write_transaction
 from assay.storage._evidence import check_evidence, decision_evidence
 from assay.storage._ledger import (
-    GENESIS_HASH,
     LedgerVerification,
     decision_row,
-    entry_hash,
-    payload_text,
     verify_chain,
 )
-from assay.storage._rows import check_identifier, check_length, check_text, like_prefix, utc
+from assay.storage._ledger_append import append_entry, lock_ledger
+from assay.storage._ledger_inputs import (
+    APPROVE,
+    bounded_payload,
+    check_approval,
+    check_decision,
+    check_head,
+    check_subject,
+)
+from assay.storage._rows import check_text, like_prefix, utc
 from assay.storage._runs import SqlRunRepository
 from assay.storage._schema import decisions, ledger, runs
 
 __all__ = ["SqlDecisionRepository"]
 
-# One ledger writer at a time per PostgreSQL database (the migrator uses 7310511).
-_LEDGER_LOCK = 7310512
-_PUT = "DecisionRepository.put"
-_APPROVE = "DecisionRepository.approve"
 _CHALLENGE = "DecisionRepository.challenge"
 _RECORD = "DecisionRepository.record"
-_SUBJECT = re.compile(r"^[a-z_]+:[^\x00-\x1f\x7f]{1,200}$")
-_HASH = re.compile(r"^[0-9a-f]{64}$")
 _KINDS = ("decision", "approval", "challenge", *GOVERNANCE_KINDS)
-
-
-def _lock(conn: sa.Connection) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEDGER_LOCK})
-
-
-def _append(
-    conn: sa.Connection, decision_id: str, kind: LedgerKind, payload: dict[str, Any]
-) -> LedgerEntry:
-    """Link a new entry to the newest one; the caller holds the ledger lock."""
-    newest = conn.execute(
-        sa.select(ledger.c.sequence, ledger.c.entry_hash)
-        .order_by(ledger.c.sequence.desc())
-        .limit(1)
-    ).first()
-    sequence = 1 if newest is None else newest.sequence + 1
-    previous = GENESIS_HASH if newest is None else newest.entry_hash
-    text = payload_text(payload)
-    stored = json.loads(text)
-    entry = LedgerEntry(
-        sequence=sequence,
-        decision_id=decision_id,
-        kind=kind,
-        payload=stored,
-        previous_hash=previous,
-        entry_hash=entry_hash(sequence, decision_id, kind, stored, previous),
-        recorded_at=datetime.now(UTC),
-    )
-    conn.execute(ledger.insert().values(**entry.model_dump(exclude={"payload"}), payload=text))
-    return entry
 
 
 def _decision_exists(conn: sa.Connection, decision_id: str) -> bool:
     query = sa.select(decisions.c.decision_id).where(decisions.c.decision_id == decision_id)
     return conn.execute(query).first() is not None
-
-
-def _check_decision(decision: Decision) -> Decision:
-    check_instance(decision, "decision", _PUT, Decision, "a Decision")
-    check_identifier(decision.decision_id, "decision.decision_id", _PUT)
-    check_length(decision.policy, 200, "decision.policy", _PUT)
-    check_length(decision.policy_digest, 128, "decision.policy_digest", _PUT)
-    check_length(decision.suite_digest, 64, "decision.suite_digest", _PUT)
-    return decision.model_copy(update={"created_at": utc(decision.created_at)})
-
-
-def _check_approval(approval: Approval) -> Approval:
-    check_instance(approval, "approval", _APPROVE, Approval, "an Approval")
-    for field in ("role", "name"):
-        value = getattr(approval, field)
-        if not value.strip():
-            raise ParameterError(f"approval.{field}", _APPROVE, "a non-empty string", value)
-    return approval.model_copy(update={"at": utc(approval.at)})
-
-
-def _check_head(head: object, where: str) -> str:
-    # A hash kept in a file or pasted from a terminal may carry a newline or capitals.
-    text = head.strip().lower() if isinstance(head, str) else ""
-    if not _HASH.match(text):
-        raise ParameterError("head", where, "a 64-character SHA-256 hex entry hash", head)
-    return text
 
 
 def _stored(model: type[pydantic.BaseModel], text: str, what: str) -> Any:
@@ -118,69 +55,6 @@ def _stored(model: type[pydantic.BaseModel], text: str, what: str) -> Any:
             f"The stored {what} is not readable; the store may have been edited by hand "
             f"(see DecisionRepository.verify): {exc.errors()[0]['msg']}"
         ) from exc
-
-
-MAX_PAYLOAD_DEPTH = 32
-"""How deeply a challenge's or governance entry's payload may nest (objects and lists)."""
-MAX_PAYLOAD_BYTES = 64 * 1024
-"""The largest challenge or governance payload, as canonical JSON."""
-
-
-def _deeper_than(value: object, limit: int) -> bool:
-    """Whether ``value`` nests lists and dicts more than ``limit`` levels (without recursion,
-    so any depth is measured)."""
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list | tuple):
-            if depth > limit:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return False
-
-
-def _bounded_payload(payload: object, where: str) -> dict[str, Any]:
-    """``payload`` as it will be stored: a JSON object within the depth and size bounds."""
-    check_instance(payload, "payload", where, dict, "a JSON object (dict)")
-    if _deeper_than(payload, MAX_PAYLOAD_DEPTH):
-        raise ParameterError(
-            "payload",
-            where,
-            f"a JSON object nested at most {MAX_PAYLOAD_DEPTH} levels deep",
-            "a deeper one",
-        )
-    try:
-        # strict first: no NaN or infinity, nothing turned into a string on the way
-        json.dumps(payload, allow_nan=False)
-        text = payload_text(payload)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            "payload",
-            where,
-            "a JSON object of strings, finite numbers, lists and objects",
-            str(exc)[:100],
-        ) from exc
-    size = len(text.encode("utf-8"))
-    if size > MAX_PAYLOAD_BYTES:
-        raise ParameterError(
-            "payload", where, f"at most {MAX_PAYLOAD_BYTES:,} bytes of JSON", f"{size:,} bytes"
-        )
-    stored: dict[str, Any] = json.loads(text)
-    return stored
-
-
-def check_subject(subject: object, where: str) -> str:
-    """A governance entry's subject: ``scheme:name`` (lower-case scheme such as ``study``,
-    ``model`` or ``user``; a name of 1 to 200 printable characters)."""
-    if not isinstance(subject, str) or not _SUBJECT.match(subject):
-        raise ParameterError(
-            "subject",
-            where,
-            "'scheme:name' (e.g. 'study:NAME', 'model:REF', 'user:NAME')",
-            subject,
-        )
-    return subject
 
 
 class SqlDecisionRepository:
@@ -199,11 +73,11 @@ class SqlDecisionRepository:
         be stored (:class:`~assay.errors.NotFoundError` otherwise); a stored decision id
         cannot be used again (:class:`~assay.errors.ImmutableError`).
         """
-        stored = _check_decision(decision)
+        stored = check_decision(decision)
         decision_id = stored.decision_id
         try:
             with write_transaction(self.engine) as conn:
-                _lock(conn)
+                lock_ledger(conn)
                 if _decision_exists(conn, decision_id):
                     raise ImmutableError(
                         f"Decision {decision_id!r} is already recorded; a decision cannot be "
@@ -225,7 +99,7 @@ class SqlDecisionRepository:
                             "is not stored; store the run first (store.runs.put)."
                         )
                 conn.execute(decisions.insert().values(**decision_row(stored)))
-                return _append(conn, decision_id, "decision", stored.model_dump(mode="json"))
+                return append_entry(conn, decision_id, "decision", stored.model_dump(mode="json"))
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording decision {decision_id!r} failed: {exc}") from exc
 
@@ -235,16 +109,16 @@ class SqlDecisionRepository:
         ``approval.at`` is stored in UTC. Every call appends: a later approval in the same role
         does not replace an earlier one, both stay in the ledger.
         """
-        check_text(decision_id, "decision_id", _APPROVE, "a decision id")
-        stored = _check_approval(approval)
+        check_text(decision_id, "decision_id", APPROVE, "a decision id")
+        stored = check_approval(approval)
         try:
             with write_transaction(self.engine) as conn:
-                _lock(conn)
+                lock_ledger(conn)
                 if not _decision_exists(conn, decision_id):
                     raise NotFoundError(
                         f"No decision has the id {decision_id!r}. See `assay decisions list`."
                     )
-                return _append(conn, decision_id, "approval", stored.model_dump(mode="json"))
+                return append_entry(conn, decision_id, "approval", stored.model_dump(mode="json"))
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording an approval of {decision_id!r} failed: {exc}") from exc
 
@@ -254,15 +128,15 @@ class SqlDecisionRepository:
         that links the decision and the window's evidence. The decision itself is unchanged;
         the challenge stays in the ledger beside it."""
         check_text(decision_id, "decision_id", _CHALLENGE, "a decision id")
-        stored = _bounded_payload(payload, _CHALLENGE)
+        stored = bounded_payload(payload, _CHALLENGE)
         try:
             with write_transaction(self.engine) as conn:
-                _lock(conn)
+                lock_ledger(conn)
                 if not _decision_exists(conn, decision_id):
                     raise NotFoundError(
                         f"No decision has the id {decision_id!r}. See `assay decisions list`."
                     )
-                return _append(conn, decision_id, "challenge", stored)
+                return append_entry(conn, decision_id, "challenge", stored)
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording a challenge of {decision_id!r} failed: {exc}") from exc
 
@@ -274,11 +148,11 @@ class SqlDecisionRepository:
         later, a correction is a new entry."""
         check_choice(kind, "kind", _RECORD, list(GOVERNANCE_KINDS))
         check_subject(subject, _RECORD)
-        stored = _bounded_payload(payload, _RECORD)
+        stored = bounded_payload(payload, _RECORD)
         try:
             with write_transaction(self.engine) as conn:
-                _lock(conn)
-                return _append(conn, subject, kind, stored)  # type: ignore[arg-type]
+                lock_ledger(conn)
+                return append_entry(conn, subject, kind, stored)  # type: ignore[arg-type]
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording a {kind} entry about {subject!r} failed: {exc}") from exc
 
@@ -391,7 +265,7 @@ class SqlDecisionRepository:
         """
         where = "DecisionRepository.verify"
         if head is not None:
-            head = _check_head(head, where)
+            head = check_head(head, where)
         if runs is not None:
             check_instance(runs, "runs", where, SqlRunRepository, "the store's runs or None")
         if artifacts is not None:

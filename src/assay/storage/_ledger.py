@@ -67,6 +67,9 @@ class LedgerVerification:
     end."""
     notes: tuple[str, ...] = field(default=(), compare=False)
     """What the check did not cover, and where an exported head was found."""
+    unchecked_signatures: int = field(default=0, compare=False)
+    """How many signatures could not be checked (``cryptography`` is missing); when any, the
+    verification is not ok: the ledger is not shown intact, nor shown tampered."""
 
 
 def entry_hash(
@@ -236,7 +239,9 @@ def verify_chain(
     ``rows`` maps decision id to its ``decisions`` row as stored (None checks an exported
     chain on its own); ``head`` is an ``entry_hash`` exported earlier, which must still be in
     the chain. Signed entries are checked against their signers' registered keys
-    (:mod:`assay.storage._signatures`). Also returns the decisions the chain
+    (:mod:`assay.storage._signatures`); when ``cryptography`` is missing they cannot be, and
+    the result is not ok (its reason says the signatures were NOT checked). A key revocation
+    not signed by the old key is named in the reason of an intact ledger. Also returns the decisions the chain
     vouches for, with their sequence, so that their evidence can be checked.
     """
     checker = _Checker(rows)
@@ -261,6 +266,14 @@ def verify_chain(
     if unrecorded:
         reason = f"decision {unrecorded[0]!r} is in the decisions table but not in the ledger"
         result = LedgerVerification(False, count, None, reason)
+    elif checker.signatures.unchecked:
+        # Without the means to check them, signatures vouch for nothing: not intact.
+        reason = f"{count} entries hash and link, but {checker.signatures.headline()}"
+        result = LedgerVerification(
+            False, count, None, reason, unchecked_signatures=checker.signatures.unchecked
+        )
     else:
-        result = LedgerVerification(True, count, None, f"{count} entries intact")
+        added = checker.signatures.headline()
+        reason = f"{count} entries intact" + (f"; {added}" if added else "")
+        result = LedgerVerification(True, count, None, reason)
     return replace(result, head=checker.previous, notes=notes), checker.recorded

@@ -3,7 +3,9 @@ head line ``{"assay_ledger_export": 1, "entries": N, "head": HASH, "exported_at"
 
 Read back, the file is checked like the store's chain (hashes, links, signatures against the
 keys the file itself registers) and against its own head line, so a file cut short or edited
-shows; an ``entry_hash`` kept from earlier must still be in it. Decision rows and evidence live
+shows; an ``entry_hash`` kept from earlier must still be in it. Without such a head the file
+is only shown internally consistent (the reason says so): whoever rewrites the file can
+register their own keys in it and write a matching head line. Decision rows and evidence live
 in the store and are not in the file.
 """
 
@@ -34,6 +36,12 @@ _ONLY_THE_CHAIN = (
     "an export holds the chain only: decision rows and their evidence are checked against the "
     "store (assay ledger verify)"
 )
+INTERNAL_ONLY = (
+    "internally consistent only; pass --head (kept elsewhere) to detect a rewritten or "
+    "truncated export"
+)
+"""What an export checked without a head kept elsewhere shows: a file regenerated whole, with
+its own keys and head line, passes."""
 _TRAILER = {"assay_ledger_export", "entries", "head", "exported_at"}
 
 
@@ -133,4 +141,6 @@ def verify_ledger_export(raw: bytes, *, source: str, head: str | None = None) ->
         )
         bad = min(trailer["entries"], len(entries)) + 1
         return replace(result, ok=False, first_bad_sequence=bad, reason=reason, head=None)
+    if result.ok and head is None:
+        result = replace(result, reason=f"{result.reason}; {INTERNAL_ONLY}")
     return result

@@ -1,44 +1,49 @@
 """Checking the signatures of ledger entries against the keys the ledger registered.
 
+What a signature covers is :func:`assay.governance.signed_message`: the entry's kind, its
+subject (the decision id of a decision or approval) and its payload, so a signature made for
+one entry never verifies as another's.
+
 A ``key`` entry about ``user:NAME`` registers NAME's Ed25519 public key; it must be signed by
 that very key (proof that its maker holds the private half). A name has one key at a time: a
-second ``key`` entry for it must name the key it replaces in ``replaces``. Every other entry
-whose payload carries a ``signature`` is checked against the newest key registered for its
-signer before it: an unregistered signer, another key's fingerprint, a signature that does
-not match the payload (a forgery, or a payload altered after signing), or a server's ``by``
-that is not the signer (someone else's signed payload sent again) each fail the check.
+second ``key`` entry for it must name the key it replaces in ``replaces`` and either carry a
+``rotation`` signature of the new entry by that replaced key (the owner rotated it), or state
+a ``revocation`` reason (the old key was lost or taken: anyone with write access could have
+recorded it, so every revocation is reported in the verification's headline and notes). A
+key recorded by a server for another identity than its owner (``by``, an admin) is reported in
+the notes too.
+
+Every other entry whose payload carries a ``signature`` is checked against the newest key
+registered for its signer before it: an unregistered signer, another key's fingerprint, a
+signature that does not match the entry (a forgery, a payload altered after signing, or a
+signature copied from another entry), a server's ``by`` that is not the signer, or an approval
+or sign-off whose ``name`` is not the signer each fail the check.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pydantic
 
-from assay.core import Signature
+from assay._util import check_instance, check_int
+from assay.core import LedgerEntry, Signature
 from assay.errors import ConfigError
 from assay.governance import (
     check_signer_name,
+    decode_key,
     public_fingerprint,
     signed_message,
     verify_message,
 )
+from assay.storage._rows import check_text
 
-__all__ = ["SignatureChecker"]
+__all__ = ["SignatureChecker", "entry_signature_problem"]
 
-
-def _public_bytes(text: object) -> bytes | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        return None
-    return raw if len(raw) == 32 else None
+_NAMED_KINDS = ("approval", "signoff")
+"""Kinds whose payload names who acts: when signed, that name must be the signer."""
 
 
 class SignatureChecker:
@@ -49,6 +54,8 @@ class SignatureChecker:
         self.signed = 0
         self.unsigned = 0
         self.unchecked = 0
+        self.revocations: list[str] = []
+        self.registered_by_others: list[str] = []
         self.available = importlib.util.find_spec("cryptography") is not None
 
     def check(self, sequence: int, kind: str, subject: str, payload: dict[str, Any]) -> str | None:
@@ -79,31 +86,47 @@ class SignatureChecker:
             return (
                 f"entry {sequence} was sent by {by!r} but carries {signature.signer!r}'s signature"
             )
-        return self._verify(sequence, key["public_key"], payload, signature)
+        if kind in _NAMED_KINDS and payload.get("name") != signature.signer:
+            return (
+                f"entry {sequence} is a {kind} in the name of {str(payload.get('name'))[:100]!r} "
+                f"but carries {signature.signer!r}'s signature"
+            )
+        return self._verify(sequence, key["public_key"], kind, subject, payload, signature)
 
     def _verify(
-        self, sequence: int, public_key: str, payload: dict[str, Any], signature: Signature
+        self,
+        sequence: int,
+        public_key: str,
+        kind: str,
+        subject: str,
+        payload: dict[str, Any],
+        signature: Signature,
     ) -> str | None:
         self.signed += 1
         if not self.available:
             self.unchecked += 1
             return None
-        if not verify_message(public_key, signed_message(payload), signature.value):
+        message = signed_message(payload, kind=kind, subject=subject)
+        if not verify_message(public_key, message, signature.value):
             return (
-                f"the signature of entry {sequence} by {signature.signer!r} does not match its "
-                "payload: the payload was altered after signing, or the signature is forged"
+                f"the signature of entry {sequence} by {signature.signer!r} does not match its payload, kind or subject: "
+                "it was altered after signing, the signature was made for another entry, "
+                "or it is forged"
             )
         return None
 
     def _register(self, sequence: int, subject: str, payload: dict[str, Any]) -> str | None:
         name = subject.removeprefix("user:")
-        public = _public_bytes(payload.get("public_key"))
         try:
             valid_name = subject.startswith("user:") and check_signer_name(name) == name
         except ConfigError:
             valid_name = False
         if not valid_name or payload.get("name") != name:
             return f"entry {sequence} registers a key for {subject!r} under another name"
+        try:
+            public = decode_key(payload.get("public_key"), 32, "the public key")
+        except ConfigError:
+            public = None
         if payload.get("algorithm") != "ed25519" or public is None:
             return f"entry {sequence} does not hold an Ed25519 public key"
         fingerprint = public_fingerprint(public)
@@ -115,17 +138,71 @@ class SignatureChecker:
                 f"entry {sequence} registers a second key for {name!r} without naming the key "
                 f"it replaces ({str(current['fingerprint'])[:16]}...)"
             )
-        raw = payload.get("signature")
         try:
-            signature = Signature.model_validate(raw)
+            signature = Signature.model_validate(payload.get("signature"))
         except pydantic.ValidationError:
             return f"the key in entry {sequence} is not signed by itself"
         if signature.signer != name or signature.fingerprint != fingerprint:
             return f"the key in entry {sequence} is not signed by itself"
-        problem = self._verify(sequence, str(payload["public_key"]), payload, signature)
+        problem = self._verify(
+            sequence, str(payload["public_key"]), "key", subject, payload, signature
+        )
+        if problem is None:
+            problem = self._replacement(sequence, name, subject, payload)
         if problem is None:
             self.keys[name] = {"fingerprint": fingerprint, "public_key": payload["public_key"]}
+            by = payload.get("by")
+            if by is not None and by != name:
+                self.registered_by_others.append(
+                    f"entry {sequence}: {name!r}'s key was registered by {str(by)[:100]!r}, "
+                    "not by its owner"
+                )
         return problem
+
+    def _replacement(
+        self, sequence: int, name: str, subject: str, payload: dict[str, Any]
+    ) -> str | None:
+        """Why a second key for ``name`` does not stand; a revocation is remembered."""
+        current = self.keys.get(name)
+        if current is None:
+            return None
+        if payload.get("rotation") is not None:
+            try:
+                rotation = Signature.model_validate(payload["rotation"])
+            except pydantic.ValidationError:
+                return f"the rotation in entry {sequence} is not a signature"
+            if rotation.signer != name or rotation.fingerprint != current["fingerprint"]:
+                return f"the rotation in entry {sequence} is not signed by {name!r}'s current key"
+            return self._verify(
+                sequence, str(current["public_key"]), "key", subject, payload, rotation
+            )
+        reason = payload.get("revocation")
+        if not isinstance(reason, str) or not reason.strip():
+            return (
+                f"entry {sequence} replaces {name!r}'s key without a signature by that key "
+                "(a rotation) or a stated revocation"
+            )
+        by = payload.get("by")
+        who = f" by {str(by)[:100]!r}" if by is not None else ""
+        self.revocations.append(
+            f"entry {sequence} revoked {name!r}'s key{who} without its signature "
+            f"(reason: {reason[:200]!r})"
+        )
+        return None
+
+    def headline(self) -> str:
+        """What the verification's headline must add (empty when nothing)."""
+        parts = []
+        if self.unchecked:
+            parts.append(
+                f"{self.unchecked} signatures NOT checked (pip install 'assay[governance]')"
+            )
+        if self.revocations:
+            count = len(self.revocations)
+            parts.append(
+                f"{count} key revocation{'s' if count != 1 else ''} not signed by the old key"
+            )
+        return "; ".join(parts)
 
     def notes(self) -> tuple[str, ...]:
         """What the signature check covered, in words."""
@@ -136,4 +213,29 @@ class SignatureChecker:
         )
         if self.unchecked:
             text += f"; {self.unchecked} signatures NOT checked: pip install 'assay[governance]'"
-        return (text,)
+        return (text, *self.revocations, *self.registered_by_others)
+
+
+def entry_signature_problem(
+    keys: Iterable[LedgerEntry],
+    kind: str,
+    subject: str,
+    payload: dict[str, Any],
+    *,
+    sequence: int,
+) -> str | None:
+    """Why the signature of entry ``sequence`` does not stand against the ``key`` entries
+    before it (oldest first), or None (also when it is unsigned). The same check as the
+    ledger's verification; a key entry that itself does not stand is skipped, as verification
+    would stop there."""
+    where = "entry_signature_problem"
+    check_text(kind, "kind", where, "a ledger entry kind")
+    check_text(subject, "subject", where, "the entry's subject")
+    check_instance(payload, "payload", where, dict, "the entry's payload (a dict)")
+    check_int(sequence, "sequence", where, minimum=1)
+    checker = SignatureChecker()
+    for key in keys:
+        checker.check(key.sequence, key.kind, key.decision_id, dict(key.payload))
+    if not checker.available and payload.get("signature") is not None:
+        return "its signature cannot be checked here: pip install 'assay[governance]'"
+    return checker.check(sequence, kind, subject, payload)

@@ -92,8 +92,10 @@ if TYPE_CHECKING:
     )
     from assay.workflows._export import ExportedRun, export_run
     from assay.workflows._import_log import import_log
+    from assay.workflows._keys import GeneratedKey, generate_key
     from assay.workflows._kpis import team_kpis
     from assay.workflows._launch import check_launch, sign_launch
+    from assay.workflows._ledger_entries import check_entry_signature, record_entry
     from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
@@ -119,7 +121,7 @@ if TYPE_CHECKING:
     )
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._run_listing import list_runs_json
-    from assay.workflows._signing import GeneratedKey, generate_key, sign_payload
+    from assay.workflows._signing import sign_payload, unsigned
     from assay.workflows._store import default_store
     from assay.workflows._study import (
         LoadedStudy,
@@ -214,9 +216,12 @@ _EXPORTS = {
     "LedgerExport": "_ledger_file",
     "export_ledger": "_ledger_file",
     "verify_ledger_file": "_ledger_file",
-    "GeneratedKey": "_signing",
-    "generate_key": "_signing",
+    "GeneratedKey": "_keys",
+    "generate_key": "_keys",
     "sign_payload": "_signing",
+    "unsigned": "_signing",
+    "record_entry": "_ledger_entries",
+    "check_entry_signature": "_ledger_entries",
     "LoadedStudy": "_study",
     "attach_to_study": "_study",
     "kill_study": "_study",
@@ -256,6 +261,7 @@ __all__ = [
     "capture_code_version",
     "capture_manifest",
     "card_state",
+    "check_entry_signature",
     "check_launch",
     "compare_runs",
     "decide",
@@ -299,6 +305,7 @@ __all__ = [
     "plan_rollout",
     "profile_run",
     "read_out_experiment",
+    "record_entry",
     "record_experiment",
     "record_experiment_plan",
     "record_readout",
@@ -320,6 +327,7 @@ __all__ = [
     "suite_datasheet",
     "tag_run",
     "team_kpis",
+    "unsigned",
     "verify_card",
     "verify_ledger",
     "verify_ledger_file",

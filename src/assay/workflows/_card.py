@@ -112,5 +112,9 @@ def model_card(
         stored = json.dumps(card_json(card), sort_keys=True).encode()
         artifact = st.artifacts.put(stored, media_type="application/json")
         payload = card_payload(card, format=format, artifact=artifact)
-        entry = st.decisions.record("card", f"model:{model}", sign_payload(payload, name=None))
+        entry = st.decisions.record(
+            "card",
+            f"model:{model}",
+            sign_payload(payload, kind="card", subject=f"model:{model}", name=None),
+        )
     return CardResult(card, format, text, changes, source, path, entry)

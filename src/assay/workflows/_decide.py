@@ -342,7 +342,7 @@ def decide(
         artifacts=artifacts,
         run_evidence=run_evidence,
     )
-    st.decisions.put(sign_model(decision, name=None))
+    st.decisions.put(sign_model(decision, kind="decision", subject=decision.decision_id, name=None))
     if linked is not None:
         linked.attach(comparison, decision_id, st)
     return DecisionRecord(comparison, verdict, decision, True, files)
@@ -400,7 +400,7 @@ def approve(
         {"role": role, "name": name, "status": status, "note": note, "at": datetime.now(UTC)}
     )
     if st.engine is not None:  # through a server, the server records who signed
-        approval = sign_model(approval, name=name)
+        approval = sign_model(approval, kind="approval", subject=d.decision_id, name=name)
     return st.decisions.approve(d.decision_id, approval)
 
 

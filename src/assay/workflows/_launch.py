@@ -160,4 +160,6 @@ def sign_launch(
         "checklist": {"name": chosen.name, "digest": chosen.digest},
         "at": datetime.now(UTC).isoformat(),
     }
-    return st.decisions.record("signoff", f"model:{target}", sign_payload(payload, name=name))
+    subject = f"model:{target}"
+    signed = sign_payload(payload, kind="signoff", subject=subject, name=name)
+    return st.decisions.record("signoff", subject, signed)

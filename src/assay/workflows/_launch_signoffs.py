@@ -7,32 +7,29 @@ from __future__ import annotations
 from typing import Any
 
 from assay.core import LedgerEntry
-from assay.governance import LaunchChecklist, LaunchItem, signed_message, verify_message
-from assay.storage import Store
+from assay.governance import LaunchChecklist, LaunchItem
+from assay.storage import Store, entry_signature_problem
 
 __all__ = ["signoff_items", "signoffs"]
 
 
 def signature_problem(entry: LedgerEntry, who: str, store: Store) -> str | None:
-    """Why a sign-off's signature does not stand (None when it does, or it has none)."""
+    """Why a sign-off's signature does not stand (None when it does, or it has none): the
+    ledger verification's own check (:func:`assay.storage.entry_signature_problem`) against
+    the keys registered before it, and the signer must be ``who``."""
     signature = entry.payload.get("signature")
     if signature is None:
         return None
     if not isinstance(signature, dict) or signature.get("signer") != who:
         return f"entry {entry.sequence} is not signed by {who!r}"
-    keys = store.decisions.entries(kind="key", subject=f"user:{who}")
-    keys = [k for k in keys if k.sequence < entry.sequence]
-    if not keys:
-        return f"entry {entry.sequence} is signed by {who!r}, who has no key registered before it"
-    key = keys[-1].payload
-    value = signature.get("value")
-    if (
-        signature.get("fingerprint") != key.get("fingerprint")
-        or not isinstance(value, str)
-        or not verify_message(str(key.get("public_key")), signed_message(entry.payload), value)
-    ):
-        return f"the signature of entry {entry.sequence} does not verify"
-    return None
+    keys = [k for k in store.decisions.entries(kind="key") if k.sequence < entry.sequence]
+    payload = dict(entry.payload)
+    problem = entry_signature_problem(
+        keys, entry.kind, entry.decision_id, payload, sequence=entry.sequence
+    )
+    if problem is None:
+        return None
+    return f"the signature of entry {entry.sequence} does not verify ({problem})"
 
 
 def _signer(payload: dict[str, Any]) -> str:

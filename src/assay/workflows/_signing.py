@@ -6,43 +6,53 @@ through it, so that with a key configured each such entry proves who made it.
 
 The key is the file named by ``ASSAY_SIGNING_KEY``, else ``signing-key.json`` in the user's
 assay configuration folder (``$XDG_CONFIG_HOME/assay``, by default ``~/.config/assay``). Set
-``ASSAY_SIGNING_KEY`` to the empty string to sign nothing (a team server that records
-approvals for its signed-in users should: its own key would not be theirs).
+``ASSAY_SIGNING_KEY`` to the empty string to sign nothing. Inside :func:`unsigned` nothing is
+signed whatever is configured: a team server runs every workflow that way, since the key of
+whoever started it is not its signed-in users' (their clients sign what they send).
 """
 
 from __future__ import annotations
 
-import getpass
 import os
 import stat
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from assay._util import atomic_path, check_instance
-from assay.core import LedgerEntry, Signature
+from assay._util import check_instance
+from assay.core import Signature
 from assay.errors import ConfigError, ParameterError
 from assay.governance import (
     SigningKey,
-    check_signer_name,
-    key_file_text,
-    new_signing_key,
     read_key_file,
     signature_of,
 )
-from assay.storage import Store
-from assay.workflows._store import resolve_store
 
 __all__ = [
-    "GeneratedKey",
     "default_key_path",
-    "generate_key",
     "sign_model",
     "sign_payload",
     "signing_key",
+    "unsigned",
 ]
+
+_SIGNING = ContextVar("assay_signing", default=True)
+
+
+@contextmanager
+def unsigned() -> Iterator[None]:
+    """Within it (in this thread or task, and those it starts), :func:`sign_payload` signs
+    nothing and :func:`signing_key` reads no key file."""
+    token = _SIGNING.set(False)
+    try:
+        yield
+    finally:
+        _SIGNING.reset(token)
+
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -60,7 +70,7 @@ def signing_key() -> SigningKey | None:
     as ssh refuses one (``chmod 600 FILE``).
     """
     named = os.environ.get("ASSAY_SIGNING_KEY")
-    if named is not None and not named.strip():
+    if not _SIGNING.get() or (named is not None and not named.strip()):
         return None
     path = Path(named).expanduser() if named is not None else default_key_path()
     try:
@@ -86,17 +96,23 @@ def signing_key() -> SigningKey | None:
     return read_key_file(raw, source=str(path))
 
 
-def sign_payload(payload: dict[str, Any], *, name: str | None) -> dict[str, Any]:
-    """``payload`` with a ``signature`` added when a signing key is configured; unchanged
-    (the same content, a new dict) when none is.
+def sign_payload(
+    payload: dict[str, Any], *, kind: str, subject: str, name: str | None
+) -> dict[str, Any]:
+    """``payload`` of a ``kind`` ledger entry about ``subject`` (a decision's id for a
+    decision or an approval) with a ``signature`` added when a signing key is configured;
+    unchanged (the same content, a new dict) when none is.
 
     The signature (``{"algorithm": "ed25519", "signer", "fingerprint", "value"}``, the
-    value base64) covers the canonical JSON of the payload without ``signature`` and ``by``.
+    value base64) covers the canonical JSON of ``{"kind", "subject", "payload"}``, the payload
+    without ``signature`` and ``by`` (:func:`assay.governance.signed_message`).
     ``name`` is who the payload says acts; when given it must be the key's owner
     (:class:`~assay.errors.ConfigError` otherwise: one person's key never signs another's
     entry). A payload that already carries a signature is refused.
     """
     check_instance(payload, "payload", "sign_payload", dict, "a JSON object (dict)")
+    check_instance(kind, "kind", "sign_payload", str, "a ledger entry kind")
+    check_instance(subject, "subject", "sign_payload", str, "the entry's subject")
     if name is not None:
         check_instance(name, "name", "sign_payload", str, "a name or None")
     if payload.get("signature") is not None:
@@ -110,82 +126,14 @@ def sign_payload(payload: dict[str, Any], *, name: str | None) -> dict[str, Any]
             f"signed only by the person it names. Act as {key.name!r}, or point "
             "ASSAY_SIGNING_KEY at your own key (empty to sign nothing)."
         )
-    return {**payload, "signature": signature_of(key, payload).model_dump(mode="json")}
+    signature = signature_of(key, payload, kind=kind, subject=subject)
+    return {**payload, "signature": signature.model_dump(mode="json")}
 
 
-def sign_model(model: _Model, *, name: str | None) -> _Model:
-    """A decision or approval with its ``signature`` set by :func:`sign_payload` (the same
-    model when no key is configured)."""
-    signed = sign_payload(model.model_dump(mode="json"), name=name)
+def sign_model(model: _Model, *, kind: str, subject: str, name: str | None) -> _Model:
+    """A decision or approval (``kind``, about the decision id ``subject``) with its
+    ``signature`` set by :func:`sign_payload` (the same model when no key is configured)."""
+    signed = sign_payload(model.model_dump(mode="json"), kind=kind, subject=subject, name=name)
     if signed.get("signature") is None:
         return model
     return model.model_copy(update={"signature": Signature.model_validate(signed["signature"])})
-
-
-@dataclass(frozen=True)
-class GeneratedKey:
-    """A key written by :func:`generate_key`."""
-
-    name: str
-    """Whose key (the ledger subject ``user:NAME``)."""
-    path: Path
-    """The private key file (mode 0600)."""
-    fingerprint: str
-    """SHA-256 hex of the public key."""
-    entry: LedgerEntry
-    """The ``key`` ledger entry that registered the public key."""
-    replaces: str | None
-    """The fingerprint of the key it replaces, if any."""
-
-
-def _registered(st: Store, name: str) -> str | None:
-    entries = st.decisions.entries(kind="key", subject=f"user:{name}")
-    return str(entries[-1].payload.get("fingerprint")) if entries else None
-
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError) as exc:  # no login name in the environment or the user table
-        raise ConfigError("Give --name: whose key this is (no login name was found).") from exc
-
-
-def generate_key(
-    name: str | None = None,
-    *,
-    output: str | Path | None = None,
-    replace: bool = False,
-    store: Store | None = None,
-) -> GeneratedKey:
-    """Make an Ed25519 key for ``name`` (default: the login name), write its private half to
-    ``output`` (default :func:`default_key_path`; mode 0600, atomically, never into the store)
-    and register its public half as a ``key`` ledger entry about ``user:NAME``, signed by
-    itself.
-
-    A name has one registered key at a time: when it already has one, ``replace=True`` is
-    needed, and the new entry names the key it replaces (entries signed after it are checked
-    against the new key). An existing file at ``output`` is never overwritten without
-    ``replace``. The file is renamed into place only after the entry was recorded.
-    """
-    name = check_signer_name(name if name is not None else _login_name())
-    path = Path(output).expanduser() if output is not None else default_key_path()
-    st = resolve_store(store)
-    previous = _registered(st, name)
-    if previous is not None and not replace:
-        raise ConfigError(
-            f"{name!r} already has a registered key ({previous[:16]}...); a name has one key "
-            "at a time. Replace it with `assay keys generate --replace` (entries signed "
-            "later are checked against the new key)."
-        )
-    if path.exists() and not replace:
-        raise ConfigError(f"{path} already exists; give another --output, or --replace.")
-    key = new_signing_key(name)
-    payload: dict[str, Any] = {**key.public_entry(), "replaces": previous}
-    payload["signature"] = signature_of(key, payload).model_dump(mode="json")
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with atomic_path(path) as temporary:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(key_file_text(key))
-        entry = st.decisions.record("key", f"user:{name}", payload)
-    return GeneratedKey(name, path, key.fingerprint, entry, previous)

@@ -176,7 +176,9 @@ def register_study(
             stacklevel=2,
         )
     entry = st.decisions.record(
-        "study", plan.subject, sign_payload(registration.payload(), name=None)
+        "study",
+        plan.subject,
+        sign_payload(registration.payload(), kind="study", subject=plan.subject, name=None),
     )
     if previous is not None:
         event = {
@@ -185,7 +187,11 @@ def register_study(
             "version": version,
             "previous_digest": previous.entry.payload.get("digest"),
         }
-        st.decisions.record("study_event", plan.subject, sign_payload(event, name=None))
+        st.decisions.record(
+            "study_event",
+            plan.subject,
+            sign_payload(event, kind="study_event", subject=plan.subject, name=None),
+        )
     if isinstance(plan.experiment, dict):
         from assay.workflows._experiments_store import record_experiment_plan
 
@@ -235,7 +241,11 @@ def attach_to_study(
     for e in study.events:  # a server adds who recorded it: compare what was attached
         if e.payload.get("event") == "attach" and e.payload.get(key) == payload[key]:
             return e
-    return st.decisions.record("study_event", f"study:{name}", sign_payload(payload, name=None))
+    return st.decisions.record(
+        "study_event",
+        f"study:{name}",
+        sign_payload(payload, kind="study_event", subject=f"study:{name}", name=None),
+    )
 
 
 def kill_study(name: str, *, reason: str, store: Store | None = None) -> LedgerEntry:
@@ -249,4 +259,8 @@ def kill_study(name: str, *, reason: str, store: Store | None = None) -> LedgerE
     if any(e.payload.get("event") == "kill" for e in study.events):
         raise ImmutableError(f"Study {name!r} is already killed.")
     kill = {"event": "kill", "reason": reason}
-    return st.decisions.record("study_event", f"study:{name}", sign_payload(kill, name=None))
+    return st.decisions.record(
+        "study_event",
+        f"study:{name}",
+        sign_payload(kill, kind="study_event", subject=f"study:{name}", name=None),
+    )

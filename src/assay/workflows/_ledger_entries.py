@@ -1,0 +1,62 @@
+"""Appending a governance entry sent by someone else (a team server's ``POST
+/api/v1/ledger/entries``): checked first, so that nothing a client sends can make every later
+``assay ledger verify`` fail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assay._util import check_instance
+from assay.core import LedgerEntry
+from assay.errors import ConfigError
+from assay.storage import Store, entry_signature_problem
+from assay.workflows._store import resolve_store
+
+__all__ = ["SUBJECT_SCHEMES", "check_entry_signature", "record_entry"]
+
+SUBJECT_SCHEMES = {
+    "study": "study:",
+    "study_event": "study:",
+    "signoff": "model:",
+    "card": "model:",
+    "key": "user:",
+}
+"""The subject each governance kind is about starts with this."""
+
+
+def record_entry(
+    kind: str, subject: str, payload: dict[str, Any], *, by: str, store: Store | None = None
+) -> LedgerEntry:
+    """Append a governance entry sent by ``by`` (recorded in the payload as ``by``), after
+    checking it as ``assay ledger verify`` will: the subject fits the kind (a study's
+    ``study:``, a sign-off's or card's ``model:``, a key's ``user:``), a key entry holds a key
+    signed by itself (and by the key it replaces, or states a revocation), and a signed entry
+    verifies against its signer's registered key, with ``by`` as the signer.
+    :class:`~assay.errors.ConfigError` and nothing recorded otherwise."""
+    check_instance(payload, "payload", "record_entry", dict, "a JSON object (dict)")
+    scheme = SUBJECT_SCHEMES.get(kind)
+    if scheme is None:
+        raise ConfigError(f"{kind!r} is not a governance kind ({sorted(SUBJECT_SCHEMES)}).")
+    if not subject.startswith(scheme):
+        raise ConfigError(
+            f"A {kind} entry is about a subject '{scheme}NAME', not {subject[:100]!r}; nothing "
+            "was recorded."
+        )
+    st = resolve_store(store)
+    sent = {**payload, "by": by}
+    if kind == "key" or sent.get("signature") is not None:
+        check_entry_signature(kind, subject, sent, store=st)
+    return st.decisions.record(kind, subject, sent)
+
+
+def check_entry_signature(
+    kind: str, subject: str, payload: dict[str, Any], *, store: Store | None = None
+) -> None:
+    """Refuse (:class:`~assay.errors.ConfigError`) an entry about to be appended whose
+    signature would fail ``assay ledger verify`` against the keys registered so far."""
+    st = resolve_store(store)
+    keys = st.decisions.entries(kind="key")
+    sequence = len(st.decisions.ledger()) + 1
+    problem = entry_signature_problem(keys, kind, subject, payload, sequence=sequence)
+    if problem is not None:
+        raise ConfigError(f"The entry does not stand: {problem}; nothing was recorded.")
