@@ -73,15 +73,17 @@ def test_a_study_is_frozen_before_runs_and_a_second_registration_is_refused(
     with pytest.raises(ImmutableError, match="already registered"):
         register_study(write_study(tmp_path), store=study_store)
     assert _ledger_size(study_store) == before
-    # a new version needs its reason, recorded as a supersede event
-    registration, _ = register_study(
+    # a new version needs its reason, recorded in the new version's own entry
+    first = load_study(name, store=study_store)
+    registration, entry = register_study(
         write_study(tmp_path, max_looks=4), supersede="one more look planned", store=study_store
     )
-    assert registration.version == 2
+    assert registration.version == 2 and _ledger_size(study_store) == before + 1
+    assert entry.payload["registration"]["previous_digest"] == first.registration.digest()
+    assert entry.payload["registration"]["supersede_reason"] == "one more look planned"
     loaded = load_study(name, store=study_store)
     assert loaded.registration.plan.stopping_rule.max_looks == 4
-    (event,) = [e.payload for e in loaded.events]
-    assert event["event"] == "supersede" and event["reason"] == "one more look planned"
+    assert loaded.entry.sequence == entry.sequence and loaded.events == []
 
 
 def test_futility_stop_on_a_clearly_worse_candidate(study_store: Store, tmp_path: Path):

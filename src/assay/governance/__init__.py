@@ -111,6 +111,7 @@ from assay.governance._study import (
     StoppingRule,
     StudyPlan,
     StudyRegistration,
+    registration_chain,
 )
 from assay.governance._study_checks import (
     STUDY_STATES,
@@ -225,6 +226,7 @@ __all__ = [
     "public_fingerprint",
     "rate",
     "read_key_file",
+    "registration_chain",
     "run_metrics",
     "sign_message",
     "signature_of",

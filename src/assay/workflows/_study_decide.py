@@ -11,7 +11,7 @@ from assay.core import Comparison, VerdictResult
 from assay.errors import ConfigError, ImmutableError, SuiteMismatchError
 from assay.governance import StudyDeviation, flag_verdict, offline_deviations
 from assay.storage import Store
-from assay.workflows._study import LoadedStudy, attach_to_study, load_study
+from assay.workflows._study import LoadedStudy, attach_loaded, load_study
 
 __all__ = ["StudyLink", "link_study"]
 
@@ -44,8 +44,8 @@ class StudyLink:
     def attach(self, comparison: Comparison, decision_id: str, st: Store) -> None:
         """Attach the decision's runs (when not attached yet) and the decision."""
         for run in (comparison.baseline_run, comparison.candidate_run):
-            attach_to_study(self.study.name, run=run, store=st)
-        attach_to_study(self.study.name, decision=decision_id, store=st)
+            attach_loaded(self.study, st, run=run)
+        attach_loaded(self.study, st, decision=decision_id)
 
 
 def link_study(
