@@ -134,7 +134,6 @@ from assay.governance._study_verdict import (
     STUDY_DEVIATION_RULE,
     flag_verdict,
     study_deviation_outcome,
-    without_study_flags,
 )
 
 __all__ = [
@@ -234,5 +233,4 @@ __all__ = [
     "study_deviation_outcome",
     "study_state",
     "verify_message",
-    "without_study_flags",
 ]

@@ -1,22 +1,27 @@
 """A decision made elsewhere is stored only if the server reaches the same verdict: the
-policy in its evidence, applied to the stored runs, must give the verdict it claims."""
+policy in its evidence, applied to the stored runs, must give the verdict it claims, and the
+study flags the server computes from the study in its ledger must be the ones it claims."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from assay.core import Decision, VerdictResult
-from assay.governance import without_study_flags
+from assay.errors import AssayError
+from assay.governance import STUDY_DEVIATION_RULE
 from assay.server._api_body import quiet
 from assay.server._errors import http_error
 
 if TYPE_CHECKING:
     from assay.gates import Policy
     from assay.storage import Store
+    from assay.workflows import GateResult
 
 __all__ = ["check_decision"]
 
 _NEEDED = ("policy", "verdict")
+_STUDY = re.compile(r"\. Study '([A-Za-z0-9._-]+)': [^']*\Z")
 
 
 def _refuse(decision: Decision, why: str) -> Exception:
@@ -62,17 +67,43 @@ def _claimed(store: Store, decision: Decision) -> VerdictResult:
 
 
 def _shape(verdict: VerdictResult) -> tuple[object, ...]:
-    """What must agree: the words and each rule's outcome, never the floats bit for bit."""
-    rules = tuple((r.rule, r.metric, r.slice, r.outcome, r.blocking) for r in verdict.rules)
+    """What must agree: the words and each rule's outcome, never the floats bit for bit; a
+    study deviation's words too (they hold counts and names, no floats)."""
+    rules = tuple(
+        (r.rule, r.metric, r.slice, r.outcome, r.blocking, r.kind)
+        + ((r.reason,) if r.rule.startswith(STUDY_DEVIATION_RULE) else ())
+        for r in verdict.rules
+    )
     return verdict.verdict, verdict.summary, rules
+
+
+def _flagged(
+    store: Store, decision: Decision, claimed: VerdictResult, gated: GateResult
+) -> VerdictResult:
+    """The server's own verdict with the study flags that deciding would add: for the study
+    the claimed summary names, else the study the runs are attached to."""
+    from assay.workflows import flag_study_deviations
+
+    named = _STUDY.search(claimed.summary)
+    policy = (gated.policy.name, gated.policy.digest)
+    try:
+        return flag_study_deviations(
+            gated.verdict,
+            gated.comparison,
+            policy,
+            study=named.group(1) if named else None,
+            store=store,
+        )
+    except AssayError as exc:
+        raise _refuse(decision, f"its study cannot take it ({exc})") from exc
 
 
 def check_decision(store: Store, decision: Decision) -> None:
     """Raise a 422 unless gating the decision's stored runs with the policy in its evidence
     gives the verdict, summary and rule outcomes the decision and its verdict artifact claim
     (on all examples, or on the shared ones, as ``assay gate --shared-only`` does). A study's
-    deviation outcomes and summary sentence (:func:`assay.governance.flag_verdict`) only
-    report; they are checked for their shape, not recomputed."""
+    deviation outcomes and summary sentence (:func:`assay.governance.flag_verdict`) are
+    recomputed from the study in the ledger, as deciding computes them, and must match."""
     from assay.workflows import gate_runs
 
     store.runs.get(decision.baseline_run)  # 404 for a run that is not stored
@@ -100,10 +131,15 @@ def check_decision(store: Store, decision: Decision) -> None:
         )
         if not same_runs or comparison.suite_digest != decision.suite_digest:
             raise _refuse(decision, "its runs or suite are not the stored ones it names.")
-        # a study's deviations only report: the policy's part must agree exactly
-        plain = without_study_flags(claimed, gated.verdict.summary)
-        if plain is not None and _shape(gated.verdict) == _shape(plain):
+        expected = _flagged(store, decision, claimed, gated)
+        if _shape(expected) == _shape(claimed):
             return
+    if expected.verdict == claimed.verdict:
+        raise _refuse(
+            decision,
+            "its summary or rule outcomes are not the server's for these runs, this policy "
+            f"and their study: {expected.summary!r}.",
+        )
     raise _refuse(
         decision,
         f"the server's verdict on these runs under this policy is {gated.verdict.verdict.value}, "

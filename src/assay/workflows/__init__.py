@@ -18,7 +18,7 @@ none is passed, and never print.
   :func:`write_monitor_report`, :func:`stored_profiles`
 * studies: :func:`register_study`, :func:`attach_to_study`, :func:`kill_study`,
   :func:`load_study`, :func:`study_status`, :func:`list_studies`,
-  :func:`write_roadmap`
+  :func:`write_roadmap`, :func:`flag_study_deviations`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
@@ -126,6 +126,7 @@ if TYPE_CHECKING:
         load_study,
         register_study,
     )
+    from assay.workflows._study_decide import flag_study_deviations
     from assay.workflows._study_roadmap import write_roadmap
     from assay.workflows._study_status import StudyStatus, list_studies, study_status
 
@@ -223,6 +224,7 @@ _EXPORTS = {
     "list_studies": "_study_status",
     "study_status": "_study_status",
     "write_roadmap": "_study_roadmap",
+    "flag_study_deviations": "_study_decide",
 }
 
 __all__ = [
@@ -262,6 +264,7 @@ __all__ = [
     "export_evidence",
     "export_ledger",
     "export_run",
+    "flag_study_deviations",
     "gate",
     "gate_runs",
     "generate_key",
