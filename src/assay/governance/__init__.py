@@ -115,10 +115,8 @@ from assay.governance._study import (
 )
 from assay.governance._study_checks import (
     STUDY_STATES,
-    Futility,
     StudyDeviation,
     StudyState,
-    futility,
     offline_deviations,
     overdue,
     study_state,
@@ -129,6 +127,7 @@ from assay.governance._study_file import (
     load_study_file,
     parse_study,
 )
+from assay.governance._study_futility import Futility, futility
 from assay.governance._study_power import plan_sample_size
 from assay.governance._study_verdict import (
     STUDY_DEVIATION_RULE,

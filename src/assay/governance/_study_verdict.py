@@ -56,4 +56,3 @@ def flag_verdict(
     )
     rules = [*verdict.rules, *(study_deviation_outcome(study, d) for d in deviations)]
     return verdict.model_copy(update={"summary": _lead(verdict.summary) + said, "rules": rules})
-
