@@ -56,9 +56,7 @@ def _wrong_stop(rng: np.random.Generator, kind: str, looks: int, n: int, effect:
         else:
             cand = base + effect + rng.normal(0.0, 1.0, n)
         for m in range(50, n + 1, 50):
-            found = futility(
-                base[:m], cand[:m], minimum_effect=effect, looks=looks, tuned_for_n=n
-            )
+            found = futility(base[:m], cand[:m], minimum_effect=effect, looks=looks, tuned_for_n=n)
             if found.outcome == "stop":
                 return True
     return False
