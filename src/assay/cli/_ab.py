@@ -17,7 +17,7 @@ from assay.cli._ab_render import (
     render_segments,
 )
 from assay.cli._app import VERDICT_EXIT_CODES
-from assay.cli._decide import print_verdict
+from assay.cli._decide_render import print_verdict
 from assay.cli._inputs import readable_file
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe, stdout

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import assay
-from assay.cli._decide import print_verdict
+from assay.cli._decide_render import print_verdict
 from assay.cli._early_stop import plan_early_stop, print_early_stop
 from assay.cli._ingest import print_logged
 from assay.cli._inputs import readable_file, suite_file_or_name
@@ -67,7 +67,7 @@ def demo_command(
 def _print_demo(result: assay.DemoResult, *, slices: int = 0) -> None:
     """What a demo stored (or found stored), its verdict, files and the commands to go on
     with: the same lines for every example."""
-    from assay.cli._decide import print_comparison
+    from assay.cli._decide_render import print_comparison
 
     console.print(f"\nstore: {safe(result.store_url)}")
     console.print(

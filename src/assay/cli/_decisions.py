@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 import assay
-from assay.cli._decide import _STYLE, without_word
+from assay.cli._decide_render import VERDICT_STYLE, without_word
 from assay.cli._ledger_render import render_verification
 from assay.cli._numbers import plural
 from assay.cli._options import DbOption, JsonOption
@@ -72,7 +72,7 @@ def decisions_list(db: DbOption = None, json: JsonOption = False) -> None:
         table.add_row(
             d.decision_id[:12],
             f"{d.created_at:%Y-%m-%d %H:%M}",
-            f"[{_STYLE[d.verdict.value]}]{d.verdict.value}[/]"
+            f"[{VERDICT_STYLE[d.verdict.value]}]{d.verdict.value}[/]"
             + (
                 f" [bold red]challenged ({challenged[d.decision_id]})[/]"
                 if challenged[d.decision_id]
@@ -105,7 +105,7 @@ def decisions_show(
         )
         return
     console.print(
-        f"[bold]{safe(d.title)}[/]\n[{_STYLE[d.verdict.value]}]{d.verdict.value}[/]: "
+        f"[bold]{safe(d.title)}[/]\n[{VERDICT_STYLE[d.verdict.value]}]{d.verdict.value}[/]: "
         f"{safe(without_word(d.summary, d.verdict.value))}"
     )
     for c in details.challenges:

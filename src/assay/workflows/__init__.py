@@ -60,20 +60,13 @@ if TYPE_CHECKING:
     from assay.workflows._card_verify import CardState, card_state, verify_card
     from assay.workflows._coverage import scenario_coverage
     from assay.workflows._datasheet import DatasheetResult, suite_datasheet
-    from assay.workflows._decide import (
+    from assay.workflows._decide import DecisionRecord, decide
+    from assay.workflows._decision_records import (
         DecisionDetails,
-        DecisionRecord,
-        GateResult,
         approve,
-        compare_runs,
-        decide,
-        gate,
-        gate_runs,
         get_decision,
         list_decisions,
-        resolve_policy,
         verify_ledger,
-        write_reports,
     )
     from assay.workflows._early_stop_plan import early_stop_plan
     from assay.workflows._evaluate import as_adapter, evaluate
@@ -90,6 +83,14 @@ if TYPE_CHECKING:
         record_readout,
     )
     from assay.workflows._export import ExportedRun, export_run
+    from assay.workflows._gate import (
+        GateResult,
+        compare_runs,
+        gate,
+        gate_runs,
+        resolve_policy,
+        write_reports,
+    )
     from assay.workflows._import_log import import_log
     from assay.workflows._kpis import team_kpis
     from assay.workflows._launch import check_launch, sign_launch
@@ -157,19 +158,19 @@ _EXPORTS = {
     "verify_card": "_card_verify",
     "DatasheetResult": "_datasheet",
     "suite_datasheet": "_datasheet",
-    "DecisionDetails": "_decide",
+    "DecisionDetails": "_decision_records",
     "DecisionRecord": "_decide",
-    "GateResult": "_decide",
-    "gate_runs": "_decide",
-    "get_decision": "_decide",
-    "list_decisions": "_decide",
-    "verify_ledger": "_decide",
-    "approve": "_decide",
-    "compare_runs": "_decide",
+    "GateResult": "_gate",
+    "gate_runs": "_gate",
+    "get_decision": "_decision_records",
+    "list_decisions": "_decision_records",
+    "verify_ledger": "_decision_records",
+    "approve": "_decision_records",
+    "compare_runs": "_gate",
     "decide": "_decide",
-    "gate": "_decide",
-    "resolve_policy": "_decide",
-    "write_reports": "_decide",
+    "gate": "_gate",
+    "resolve_policy": "_gate",
+    "write_reports": "_gate",
     "early_stop_plan": "_early_stop_plan",
     "as_adapter": "_evaluate",
     "evaluate": "_evaluate",

@@ -47,7 +47,7 @@ def _paired_scores(st: Store, base: str, cand: str, metric: str) -> tuple[Any, A
 
 
 def offline_evidence(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
-    from assay.workflows._decide import compare_runs
+    from assay.workflows._gate import compare_runs
 
     reg, plan = study.registration, study.registration.plan
     runs = study.attached("run")
