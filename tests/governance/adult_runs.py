@@ -33,16 +33,21 @@ CATEGORICAL = [
 
 
 @cache
-def adult_subset(rows: int = TEST_ROWS, version: str = "uci-test-head") -> SuiteData:
-    """The first ``rows`` people of the Adult test split as a suite (slice: sex)."""
+def adult_subset(
+    rows: int = TEST_ROWS, version: str = "uci-test-head", cluster_size: int = 0
+) -> SuiteData:
+    """The first ``rows`` people of the Adult test split as a suite (slice: sex); with
+    ``cluster_size``, consecutive people in clusters of that many."""
     test = load_adult("test").head(rows)
-    table = pa.table(
-        {
-            "example_id": [f"adult-test-{r}" for r in test["row"]],
-            "sex": test["sex"].tolist(),
-            "reference": test["income"].tolist(),
-        }
-    )
+    columns = {
+        "example_id": [f"adult-test-{r}" for r in test["row"]],
+        "sex": test["sex"].tolist(),
+        "reference": test["income"].tolist(),
+    }
+    if cluster_size:
+        columns["cluster"] = [f"block-{i // cluster_size}" for i in range(rows)]
+        version = f"{version}-clusters-{cluster_size}"
+    table = pa.table(columns)
     return make_suite(
         "adult-income",
         table,

@@ -87,3 +87,27 @@ def test_refused_requests_exit_with_their_codes_and_record_nothing(home, tmp_pat
     assert "'primary_metric' is missing" in capsys.readouterr().err
     assert main(["gate", baseline, baseline, "--study", "x"]) == 64  # usage: needs --record
     assert assay.open_store().decisions.ledger() == []
+
+
+def test_what_a_person_reads_fits_80_columns_when_piped(home, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    path, baseline, candidate = _setup(tmp_path, deadline="2020-01-01")
+    assert main(["study", "register", str(path)]) == 0
+    assert main(["study", "register", str(write_study(tmp_path, "later-study"))]) == 0
+    assert main(["studies"]) == 0  # no evidence yet: no evidence table
+    before = capsys.readouterr().out
+    assert "Evidence so far" not in before
+    for run in (baseline, candidate):
+        assert main(["study", "attach", "adult-retrain", "--run", run]) == 0
+    capsys.readouterr()
+    assert main(["studies"]) == 0
+    roadmap = capsys.readouterr().out
+    assert main(["study", "status", "adult-retrain"]) == 0
+    status = capsys.readouterr().out
+    for text in (before, roadmap, status):
+        lines = text.splitlines()
+        assert lines and max(len(line) for line in lines) <= 80, text
+    # the wrapped prose still says what it said
+    assert "effect that matters (0.01): stop" in " ".join(status.split())
+    assert "-0.0608 [-0.0775, -0.0445]  1,200 / 6,277" in roadmap
+    assert "adult-retrain: running; OVERDUE" in status

@@ -73,15 +73,17 @@ def test_a_study_is_frozen_before_runs_and_a_second_registration_is_refused(
     with pytest.raises(ImmutableError, match="already registered"):
         register_study(write_study(tmp_path), store=study_store)
     assert _ledger_size(study_store) == before
-    # a new version needs its reason, recorded as a supersede event
-    registration, _ = register_study(
+    # a new version needs its reason, recorded in the new version's own entry
+    first = load_study(name, store=study_store)
+    registration, entry = register_study(
         write_study(tmp_path, max_looks=4), supersede="one more look planned", store=study_store
     )
-    assert registration.version == 2
+    assert registration.version == 2 and _ledger_size(study_store) == before + 1
+    assert entry.payload["registration"]["previous_digest"] == first.registration.digest()
+    assert entry.payload["registration"]["supersede_reason"] == "one more look planned"
     loaded = load_study(name, store=study_store)
     assert loaded.registration.plan.stopping_rule.max_looks == 4
-    (event,) = [e.payload for e in loaded.events]
-    assert event["event"] == "supersede" and event["reason"] == "one more look planned"
+    assert loaded.entry.sequence == entry.sequence and loaded.events == []
 
 
 def test_futility_stop_on_a_clearly_worse_candidate(study_store: Store, tmp_path: Path):
@@ -99,10 +101,14 @@ def test_futility_stop_on_a_clearly_worse_candidate(study_store: Store, tmp_path
     fut = status.futility
     assert fut is not None and fut["outcome"] == "stop"
     assert "even the upper bound" in fut["message"] and "empirical bernstein" in fut["method"]
-    # the bound, recomputed independently from the stored records in evaluation order
+    # the bound, recomputed independently from the stored records in evaluation order; the
+    # study's 5% is spent over its 3 registered looks (Bonferroni): each look at 1 - 0.05/3
+    assert (fut["looks"], fut["unit"]) == (3, "example")
+    assert fut["look_confidence"] == pytest.approx(1 - 0.05 / 3)
+    assert "Bonferroni over 3 looks" in fut["method"]
     base = study_store.runs.records(baseline).column("accuracy").to_numpy()
     cand = study_store.runs.records(candidate).column("accuracy").to_numpy()
-    upper = _independent_eb_upper(cand - base)
+    upper = _independent_eb_upper(cand - base, confidence=1 - 0.05 / 3)
     assert fut["high"] == pytest.approx(upper, abs=1e-12)
     assert upper < 0.01 and fut["n"] == adult_subset().suite.n_examples
     # the anytime-valid bound is wider than the fixed-n interval of the comparison
@@ -187,3 +193,24 @@ def test_a_tampered_registration_is_detected(study_store: Store, tmp_path: Path)
         attach_to_study(name, run=run, store=study_store)
     (listed,) = list_studies(store=study_store)
     assert any("no longer matches its digest" in p for p in listed.problems)
+
+
+def test_futility_on_a_clustered_suite_takes_cluster_means(study_store: Store, tmp_path: Path):
+    suite = adult_subset(cluster_size=4)
+    assay.register_suite(suite, store=study_store)
+    register_study(write_study(tmp_path), store=study_store)
+    baseline = log_adult_run(study_store, "income-logreg@1", suite=suite)
+    candidate = log_adult_run(study_store, "income-logreg-noisy@2", flip=0.12, seed=3, suite=suite)
+    for run in (baseline, candidate):
+        attach_to_study("adult-retrain", run=run, store=study_store)
+    fut = study_status("adult-retrain", store=study_store).futility
+    assert fut is not None and (fut["unit"], fut["units"], fut["n"]) == ("cluster", 300, 1200)
+    # independently: each block's mean difference, blocks in evaluation order
+    frame = study_store.runs.records(baseline).to_pandas()[["cluster", "accuracy"]]
+    frame["candidate"] = study_store.runs.records(candidate).column("accuracy").to_numpy()
+    means = frame.groupby("cluster", sort=False)[["accuracy", "candidate"]].mean()
+    diffs = (means["candidate"] - means["accuracy"]).to_numpy()
+    assert fut["estimate"] == pytest.approx(diffs.mean(), abs=1e-12)
+    assert fut["high"] == pytest.approx(
+        _independent_eb_upper(diffs, confidence=1 - 0.05 / 3), abs=1e-12
+    )

@@ -4,18 +4,15 @@ studies``: the roadmap."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 import assay
-from assay._util import plural
 from assay.cli._inputs import readable_file
 from assay.cli._options import DbOption, JsonOption
-from assay.cli._render import console, emit_json, new_table, safe
-
-if TYPE_CHECKING:
-    from assay.workflows import StudyStatus
+from assay.cli._render import console, emit_json, safe
+from assay.cli._study_render import print_roadmap, print_status, say
 
 __all__ = ["studies_command", "study_app"]
 
@@ -70,15 +67,15 @@ def register_command(
         )
         return
     plan = registration.plan
-    console.print(
-        f"study {safe(plan.name)} registered (version {registration.version}, digest "
+    say(
+        f"study {plan.name} registered (version {registration.version}, digest "
         f"{registration.digest()[:12]}, ledger entry {entry.sequence})"
     )
-    console.print(f"sample size: {size.required:,} required by {safe(size.method)}")
+    say(f"sample size: {size.required:,} required by {size.method}")
     if size.stated is not None:
         power = "" if size.power_at_stated is None else f", power {size.power_at_stated:.1%}"
         verdict = "UNDERPOWERED: below the required n" if size.underpowered else "enough"
-        console.print(f"stated n: {size.stated:,}{power}; {verdict}")
+        say(f"stated n: {size.stated:,}{power}; {verdict}")
 
 
 @study_app.command("attach")
@@ -118,42 +115,6 @@ def kill_command(
     console.print(f"study {safe(name)} killed (ledger entry {entry.sequence})")
 
 
-def _difference(evidence: dict[str, Any] | None) -> str:
-    """``-0.0608 [-0.0776, -0.0445]``: the difference on the primary metric with its interval."""
-    if not evidence or evidence.get("difference") is None:
-        return "-"
-    low, high = evidence.get("low"), evidence.get("high")
-    bounds = "" if low is None or high is None else f" [{low:+.3g}, {high:+.3g}]"
-    return f"{evidence['difference']:+.3g}{bounds}"
-
-
-def _print_status(s: StudyStatus) -> None:
-    from assay.reports import study_evidence_text
-
-    overdue = " [bold red]OVERDUE[/]" if s.overdue else ""
-    console.print(
-        f"[bold]{safe(s.name)}[/] ({s.kind}, version {s.version}, digest {s.digest[:12]}): "
-        f"{s.state}; owner {safe(s.owner)}; deadline {s.deadline}{overdue}"
-    )
-    console.print(f"hypothesis: {safe(s.hypothesis)}")
-    console.print(
-        f"primary metric: {safe(s.primary_metric)}, effect that matters "
-        f"{s.minimum_effect:g}; decision rule: policy {safe(s.policy)}"
-    )
-    size = s.sample_size
-    console.print(f"planned n: {size['planned']:,} ({safe(size['method'])})")
-    console.print(f"evidence: {safe(study_evidence_text(s.to_dict()))}")
-    if s.futility is not None:
-        console.print(f"futility: {safe(s.futility['message'])}")
-    console.print(f"outcome: [bold]{safe(s.outcome)}[/]")
-    if s.deviations:
-        console.print(f"[bold yellow]{plural(len(s.deviations), 'deviation')} from the plan:[/]")
-        for d in s.deviations:
-            console.print(f"  - {safe(d.message)}")
-    else:
-        console.print("deviations: none")
-
-
 @study_app.command("status")
 def status_command(name: Name, db: DbOption = None, json: JsonOption = False) -> None:
     """Evidence so far, progress against the planned n, futility on the confidence sequence,
@@ -164,7 +125,7 @@ def status_command(name: Name, db: DbOption = None, json: JsonOption = False) ->
     if json:
         emit_json(found.to_dict())
     else:
-        _print_status(found)
+        print_status(found)
 
 
 def studies_command(
@@ -198,29 +159,7 @@ def studies_command(
     if not found:
         console.print("No study is registered: register one with `assay study register FILE`.")
         return
-    table = new_table(
-        "Research roadmap",
-        ["study", "state", "owner", "deadline", "difference", "n / planned", "outcome", "dev."],
-        numbers=["difference", "n / planned", "dev."],
-    )
-    for s in found:
-        deadline = f"{s.deadline}" + (" OVERDUE" if s.overdue else "")
-        name = safe(s.name) + (" (registration does not verify)" if s.problems else "")
-        table.add_row(
-            name,
-            s.state,
-            safe(s.owner),
-            deadline,
-            _difference(s.evidence),
-            f"{s.evidence['n']:,} / {s.sample_size['planned']:,}" if s.evidence else "-",
-            safe(s.outcome),
-            str(len(s.deviations)),
-        )
-    console.print(table)
-    console.print(
-        "difference: candidate minus baseline on the primary metric, with its interval "
-        "(`assay study status NAME` names the method); dev.: deviations from the plan"
-    )
+    print_roadmap(found)
     for path in (html, markdown):
         if path is not None:
             console.print(f"roadmap: {safe(path)}")

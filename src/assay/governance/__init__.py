@@ -112,13 +112,12 @@ from assay.governance._study import (
     StoppingRule,
     StudyPlan,
     StudyRegistration,
+    registration_chain,
 )
 from assay.governance._study_checks import (
     STUDY_STATES,
-    Futility,
     StudyDeviation,
     StudyState,
-    futility,
     offline_deviations,
     overdue,
     study_state,
@@ -129,12 +128,12 @@ from assay.governance._study_file import (
     load_study_file,
     parse_study,
 )
+from assay.governance._study_futility import Futility, futility
 from assay.governance._study_power import plan_sample_size
 from assay.governance._study_verdict import (
     STUDY_DEVIATION_RULE,
     flag_verdict,
     study_deviation_outcome,
-    without_study_flags,
 )
 
 __all__ = [
@@ -227,6 +226,7 @@ __all__ = [
     "public_fingerprint",
     "rate",
     "read_key_file",
+    "registration_chain",
     "run_metrics",
     "sign_message",
     "signature_of",
@@ -234,5 +234,4 @@ __all__ = [
     "study_deviation_outcome",
     "study_state",
     "verify_message",
-    "without_study_flags",
 ]

@@ -6,11 +6,17 @@ the ledger: the plan plus what it resolved to when it was registered (the suites
 decision policy's digest, the sample size from the power calculation, an online experiment's
 plan). Its :meth:`StudyRegistration.digest` is the canonical digest of all of it, recorded with
 it, so an edited registration no longer matches its own digest.
+
+A new version of a registration names the digest of the version it replaces and the reason
+inside itself (``previous_digest``, ``supersede_reason``), so the replacement and its reason
+are one ledger entry, covered by one digest: a later registration that does not name its
+predecessor this way is not a valid version (:func:`registration_chain`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -25,6 +31,7 @@ __all__ = [
     "StoppingRule",
     "StudyPlan",
     "StudyRegistration",
+    "registration_chain",
 ]
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
@@ -195,6 +202,10 @@ class StudyRegistration(BaseModel):
     """The study file's content."""
     version: int = Field(default=1, ge=1)
     """1 for the first registration; each ``--supersede`` adds one."""
+    previous_digest: str | None = None
+    """From version 2: the digest of the version this one replaces."""
+    supersede_reason: str | None = Field(default=None, min_length=1, max_length=4000)
+    """From version 2: why the plan was replaced."""
     suite_digests: dict[str, str] = Field(default_factory=dict)
     """Offline: each suite named, with the digest of its version when registered."""
     policy_name: str
@@ -206,10 +217,70 @@ class StudyRegistration(BaseModel):
     experiment_plan: dict[str, Any] | None = None
     """Online: the A/B experiment plan (``ExperimentPlan.to_dict()``) when registered."""
 
+    @model_validator(mode="after")
+    def _supersedes(self) -> StudyRegistration:
+        first = self.version == 1
+        if first != (self.previous_digest is None) or first != (self.supersede_reason is None):
+            raise ValueError(
+                "version 1 names no previous version; a later version names the digest of the "
+                "version it replaces (previous_digest) and why (supersede_reason)"
+            )
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types; a first version leaves out the (empty) supersede fields."""
+        out = self.model_dump(mode="json")
+        if self.version == 1:
+            del out["previous_digest"], out["supersede_reason"]
+        return out
+
     def digest(self) -> str:
         """The canonical digest of everything registered."""
-        return digest(self.model_dump(mode="json"))
+        return digest(self.to_json())
 
     def payload(self) -> dict[str, Any]:
         """The ledger payload: the registration and its digest."""
-        return {"registration": self.model_dump(mode="json"), "digest": self.digest()}
+        return {"registration": self.to_json(), "digest": self.digest()}
+
+
+def registration_chain(
+    registrations: Sequence[tuple[int, StudyRegistration | None, str]],
+) -> tuple[list[tuple[int, StudyRegistration]], list[str]]:
+    """The valid versions of a study among its ``study`` ledger entries, oldest first, and why
+    each other entry is not one.
+
+    ``registrations``: (ledger sequence, the entry's registration or ``None`` when it is not
+    readable, the digest recorded with it), in ledger order. Version 1 is valid when it is the
+    first; version k is valid only when it comes after version k−1, names its digest as
+    ``previous_digest`` and gives its ``supersede_reason``, all inside its own entry. Anything
+    else (a second version 1, a version that skips or does not name its predecessor, a digest
+    that does not match) is reported and never read as the plan.
+    """
+    chain: list[tuple[int, StudyRegistration]] = []
+    problems: list[str] = []
+    for sequence, registration, recorded in registrations:
+        where = f"ledger entry {sequence}"
+        if registration is None:
+            problems.append(f"{where}: the registration is not readable")
+            continue
+        if registration.digest() != recorded:
+            problems.append(f"{where}: the registered plan no longer matches its digest")
+            continue
+        head = chain[-1][1] if chain else None
+        expected = 1 if head is None else head.version + 1
+        if registration.version != expected or (
+            head is not None and registration.previous_digest != head.digest()
+        ):
+            what = (
+                "a first registration (version 1)"
+                if head is None
+                else f"version {expected} naming version {head.version}'s digest "
+                f"{head.digest()[:12]} and its reason"
+            )
+            problems.append(
+                f"{where}: a registration of version {registration.version} that is not "
+                f"{what}; it is not a valid registration and is not read as the plan"
+            )
+            continue
+        chain.append((sequence, registration))
+    return chain, problems

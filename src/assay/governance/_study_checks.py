@@ -7,10 +7,7 @@ than the stopping rule allows, or the decision came after the deadline. Online s
 their deviations from :func:`assay.online.check_deviations` instead (the workflow converts
 them); nothing here repeats that machinery.
 
-Futility is judged on an anytime-valid confidence sequence of the per-example improvement
-(candidate − baseline, signed so that positive is better), so it may be read at every look:
-when even its upper bound is below the minimum effect that matters, more data cannot show
-that effect at the sequence's confidence, and the study should stop.
+Futility is judged in :mod:`assay.governance._study_futility`.
 """
 
 from __future__ import annotations
@@ -20,22 +17,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-import numpy as np
-
-from assay._util import check_choice, check_number, check_probability
-from assay.errors import ParameterError
 from assay.governance._study import StudyRegistration
-from assay.stats.sequential import (
-    paired_empirical_bernstein_confidence_sequence,
-    paired_normal_mixture_confidence_sequence,
-)
 
 __all__ = [
     "STUDY_STATES",
-    "Futility",
     "StudyDeviation",
     "StudyState",
-    "futility",
     "offline_deviations",
     "overdue",
     "study_state",
@@ -141,105 +128,6 @@ def offline_deviations(
             f"{plan.deadline.isoformat()}",
         )
     return out
-
-
-@dataclass(frozen=True)
-class Futility:
-    """The anytime-valid reading of a study's evidence against its minimum effect."""
-
-    outcome: Literal["stop", "effect shown", "continue"]
-    """``stop``: the upper bound is below the minimum effect; ``effect shown``: the lower
-    bound is at or above it; ``continue``: the sequence still contains it."""
-    estimate: float
-    """Mean improvement (positive: the candidate is better)."""
-    low: float
-    """Lower bound of the confidence sequence at the last look."""
-    high: float
-    """Upper bound of the confidence sequence at the last look."""
-    n: int
-    """Paired examples read."""
-    confidence: float
-    """Time-uniform confidence."""
-    method: str
-    """The confidence sequence, in words."""
-    minimum_effect: float
-    """The registered effect that matters."""
-
-    @property
-    def message(self) -> str:
-        """The reading in words."""
-        bounds = f"[{self.low:+.4g}, {self.high:+.4g}]"
-        level = f"{100 * self.confidence:g}% confidence sequence ({self.method})"
-        if self.outcome == "stop":
-            return (
-                f"even the upper bound of the {level} of the improvement, {bounds}, is below "
-                f"the effect that matters ({self.minimum_effect:g}): stop"
-            )
-        if self.outcome == "effect shown":
-            return (
-                f"the lower bound of the {level} of the improvement, {bounds}, reaches the "
-                f"effect that matters ({self.minimum_effect:g})"
-            )
-        return (
-            f"the {level} of the improvement, {bounds}, still contains the effect that "
-            f"matters ({self.minimum_effect:g}): continue"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON types, with the message."""
-        return {**self.__dict__, "message": self.message}
-
-
-def futility(
-    baseline: Any,
-    candidate: Any,
-    *,
-    minimum_effect: float,
-    goal: Literal["higher", "lower"] = "higher",
-    confidence: float = 0.95,
-) -> Futility:
-    """Judge the per-example scores of both runs (paired, in evaluation order) on a confidence
-    sequence: the predictable plug-in empirical-Bernstein sequence when every score is in
-    [0, 1] (valid at every n), else the normal mixture with estimated σ (asymptotically valid;
-    tuned for the number of pairs seen)."""
-    effect = check_number(minimum_effect, "minimum_effect", "futility", low=0.0, low_open=True)
-    check_choice(goal, "goal", "futility", ("higher", "lower"))
-    check_probability(confidence, "confidence", "futility")
-    base = np.asarray(baseline, dtype=np.float64)
-    cand = np.asarray(candidate, dtype=np.float64)
-    if base.ndim != 1 or base.shape != cand.shape or base.size == 0:
-        raise ParameterError(
-            "candidate", "futility", f"{base.size} scores paired with the baseline's", cand.size
-        )
-    unit = bool(np.all((base >= 0) & (base <= 1) & (cand >= 0) & (cand <= 1)))
-    bounds = (0.0, 1.0)
-    if goal == "lower":  # improvement is a decrease: flip both so that higher is better
-        base, cand, bounds = -base, -cand, (-1.0, 0.0)
-    if unit:
-        cs = paired_empirical_bernstein_confidence_sequence(
-            base, cand, confidence=confidence, bounds=bounds
-        )
-    else:
-        tuned = max(int(base.size), 2)
-        cs = paired_normal_mixture_confidence_sequence(
-            base, cand, confidence=confidence, tuned_for_n=tuned
-        )
-    final = cs.final
-    outcome: Literal["stop", "effect shown", "continue"] = "continue"
-    if final.high < effect:
-        outcome = "stop"
-    elif final.low >= effect:
-        outcome = "effect shown"
-    return Futility(
-        outcome=outcome,
-        estimate=final.estimate,
-        low=final.low,
-        high=final.high,
-        n=int(base.size),
-        confidence=cs.confidence,
-        method=cs.method,
-        minimum_effect=effect,
-    )
 
 
 def study_state(events: Sequence[dict[str, Any]]) -> StudyState:

@@ -2,9 +2,8 @@
 (``fail``, never blocking, as an online experiment's deviations are) and one sentence added to
 the summary, so whoever reads the verdict, the memo or the ledger sees them beside the evidence.
 
-Flags only report; they never change the verdict. :func:`without_study_flags` takes them off
-again, so a server that re-gates a decision's runs can check the policy's part of a verdict
-exactly and the study's part for its shape.
+Flags only report; they never change the verdict. A server that re-gates a decision's runs
+recomputes them from the study in its ledger and requires the same flags.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from collections.abc import Sequence
 from assay.core import RuleOutcome, VerdictResult
 from assay.governance._study_checks import StudyDeviation
 
-__all__ = ["STUDY_DEVIATION_RULE", "flag_verdict", "study_deviation_outcome", "without_study_flags"]
+__all__ = ["STUDY_DEVIATION_RULE", "flag_verdict", "study_deviation_outcome"]
 
 STUDY_DEVIATION_RULE = "study_deviation_"
 """The prefix of the rule name of a study deviation's outcome (``study_deviation_policy``)."""
@@ -57,19 +56,3 @@ def flag_verdict(
     )
     rules = [*verdict.rules, *(study_deviation_outcome(study, d) for d in deviations)]
     return verdict.model_copy(update={"summary": _lead(verdict.summary) + said, "rules": rules})
-
-
-def without_study_flags(claimed: VerdictResult, summary: str) -> VerdictResult | None:
-    """``claimed`` without what :func:`flag_verdict` added to a verdict whose own summary is
-    ``summary``; ``None`` when its study part is not the shape flagging gives (a study rule
-    that blocks or passes, a summary that is neither ``summary`` nor ``summary`` flagged)."""
-    study = [r for r in claimed.rules if r.rule.startswith(STUDY_DEVIATION_RULE)]
-    if any(r.kind != "deviation" or r.blocking or r.outcome != "fail" for r in study):
-        return None
-    flagged = claimed.summary.startswith(_lead(summary) + "'")
-    if claimed.summary != summary and not flagged:
-        return None
-    if study and not flagged:
-        return None
-    rules = [r for r in claimed.rules if not r.rule.startswith(STUDY_DEVIATION_RULE)]
-    return claimed.model_copy(update={"summary": summary, "rules": rules})

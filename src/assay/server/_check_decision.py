@@ -1,16 +1,19 @@
 """A decision made elsewhere is stored only if the server reaches the same verdict: the
 policy in its evidence, applied to the stored runs with the resampling seed the decision's
-comparison used, must give the verdict it claims.
+comparison used, must give the verdict it claims, and the study flags the server computes from
+the study in its ledger must be the ones it claims.
 
 The comparison comes from the server's cache of comparisons (keyed by the runs' content, the
 options and the seed), so a decision about a comparison already shown costs no new one."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from assay.core import Comparison, Decision, VerdictResult
-from assay.governance import without_study_flags
+from assay.errors import AssayError
+from assay.governance import STUDY_DEVIATION_RULE
 from assay.server._api_body import quiet
 from assay.server._cache import cached_comparison
 from assay.server._errors import http_error
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["check_decision", "decision_seed"]
 
 _NEEDED = ("policy", "verdict")
+_STUDY = re.compile(r"\. Study '([A-Za-z0-9._-]+)': [^']*\Z")
 
 
 def _refuse(decision: Decision, why: str) -> Exception:
@@ -68,9 +72,39 @@ def _claimed(store: Store, decision: Decision) -> VerdictResult:
 
 
 def _shape(verdict: VerdictResult) -> tuple[object, ...]:
-    """What must agree: the words and each rule's outcome, never the floats bit for bit."""
-    rules = tuple((r.rule, r.metric, r.slice, r.outcome, r.blocking) for r in verdict.rules)
+    """What must agree: the words and each rule's outcome, never the floats bit for bit; a
+    study deviation's words too (they hold counts and names, no floats)."""
+    rules = tuple(
+        (r.rule, r.metric, r.slice, r.outcome, r.blocking, r.kind)
+        + ((r.reason,) if r.rule.startswith(STUDY_DEVIATION_RULE) else ())
+        for r in verdict.rules
+    )
     return verdict.verdict, verdict.summary, rules
+
+
+def _flagged(
+    store: Store,
+    decision: Decision,
+    claimed: VerdictResult,
+    verdict: VerdictResult,
+    comparison: Comparison,
+    policy: Policy,
+) -> VerdictResult:
+    """The server's own verdict with the study flags that deciding would add: for the study
+    the claimed summary names, else the study the runs are attached to."""
+    from assay.workflows import flag_study_deviations
+
+    named = _STUDY.search(claimed.summary)
+    try:
+        return flag_study_deviations(
+            verdict,
+            comparison,
+            (policy.name, policy.digest),
+            study=named.group(1) if named else None,
+            store=store,
+        )
+    except AssayError as exc:
+        raise _refuse(decision, f"its study cannot take it ({exc})") from exc
 
 
 def decision_seed(store: Store, decision: Decision) -> int:
@@ -98,8 +132,8 @@ def check_decision(state: AppState, decision: Decision) -> None:
     (and the seed of its comparison) gives the verdict, summary and rule outcomes the
     decision and its verdict artifact claim (on all examples, or on the shared ones, as
     ``assay gate --shared-only`` does). A study's deviation outcomes and summary sentence
-    (:func:`assay.governance.flag_verdict`) only report; they are checked for their shape,
-    not recomputed."""
+    (:func:`assay.governance.flag_verdict`) are recomputed from the study in the ledger, as
+    deciding computes them, and must match."""
     from assay.gates import evaluate_policy
 
     store = state.store
@@ -132,10 +166,15 @@ def check_decision(state: AppState, decision: Decision) -> None:
             # as gate_runs judges: the suite declares the margins of rules without their own
             suite = store.suites.get(comparison.suite_digest)
             verdict = evaluate_policy(policy, comparison, suite=suite)
-        # a study's deviations only report: the policy's part must agree exactly
-        plain = without_study_flags(claimed, verdict.summary)
-        if plain is not None and _shape(verdict) == _shape(plain):
+        expected = _flagged(store, decision, claimed, verdict, comparison, policy)
+        if _shape(expected) == _shape(claimed):
             return
+    if expected.verdict == claimed.verdict:
+        raise _refuse(
+            decision,
+            "its summary or rule outcomes are not the server's for these runs, this policy "
+            f"and their study: {expected.summary!r}.",
+        )
     raise _refuse(
         decision,
         f"the server's verdict on these runs under this policy is {verdict.verdict.value}, "

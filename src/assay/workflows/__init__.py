@@ -19,7 +19,7 @@ none is passed, and never print.
   :func:`write_monitor_report`, :func:`stored_profiles`
 * studies: :func:`register_study`, :func:`attach_to_study`, :func:`kill_study`,
   :func:`load_study`, :func:`study_status`, :func:`list_studies`,
-  :func:`write_roadmap`
+  :func:`write_roadmap`, :func:`flag_study_deviations`
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
@@ -61,20 +61,13 @@ if TYPE_CHECKING:
     from assay.workflows._card_verify import CardState, card_state, verify_card
     from assay.workflows._coverage import scenario_coverage
     from assay.workflows._datasheet import DatasheetResult, suite_datasheet
-    from assay.workflows._decide import (
+    from assay.workflows._decide import DecisionRecord, decide
+    from assay.workflows._decision_records import (
         DecisionDetails,
-        DecisionRecord,
-        GateResult,
         approve,
-        compare_runs,
-        decide,
-        gate,
-        gate_runs,
         get_decision,
         list_decisions,
-        resolve_policy,
         verify_ledger,
-        write_reports,
     )
     from assay.workflows._early_stop_plan import early_stop_plan
     from assay.workflows._evaluate import as_adapter, evaluate
@@ -91,6 +84,14 @@ if TYPE_CHECKING:
         record_readout,
     )
     from assay.workflows._export import ExportedRun, export_run
+    from assay.workflows._gate import (
+        GateResult,
+        compare_runs,
+        gate,
+        gate_runs,
+        resolve_policy,
+        write_reports,
+    )
     from assay.workflows._import_log import import_log
     from assay.workflows._keys import GeneratedKey, generate_key
     from assay.workflows._kpis import team_kpis
@@ -130,6 +131,7 @@ if TYPE_CHECKING:
         load_study,
         register_study,
     )
+    from assay.workflows._study_decide import flag_study_deviations
     from assay.workflows._study_roadmap import write_roadmap
     from assay.workflows._study_status import StudyStatus, list_studies, study_status
 
@@ -161,19 +163,19 @@ _EXPORTS = {
     "verify_card": "_card_verify",
     "DatasheetResult": "_datasheet",
     "suite_datasheet": "_datasheet",
-    "DecisionDetails": "_decide",
+    "DecisionDetails": "_decision_records",
     "DecisionRecord": "_decide",
-    "GateResult": "_decide",
-    "gate_runs": "_decide",
-    "get_decision": "_decide",
-    "list_decisions": "_decide",
-    "verify_ledger": "_decide",
-    "approve": "_decide",
-    "compare_runs": "_decide",
+    "GateResult": "_gate",
+    "gate_runs": "_gate",
+    "get_decision": "_decision_records",
+    "list_decisions": "_decision_records",
+    "verify_ledger": "_decision_records",
+    "approve": "_decision_records",
+    "compare_runs": "_gate",
     "decide": "_decide",
-    "gate": "_decide",
-    "resolve_policy": "_decide",
-    "write_reports": "_decide",
+    "gate": "_gate",
+    "resolve_policy": "_gate",
+    "write_reports": "_gate",
     "early_stop_plan": "_early_stop_plan",
     "as_adapter": "_evaluate",
     "evaluate": "_evaluate",
@@ -231,6 +233,7 @@ _EXPORTS = {
     "list_studies": "_study_status",
     "study_status": "_study_status",
     "write_roadmap": "_study_roadmap",
+    "flag_study_deviations": "_study_decide",
 }
 
 # Names returning plain data, loaded without the typed models (a listing's short start-up).
@@ -274,6 +277,7 @@ __all__ = [
     "export_evidence",
     "export_ledger",
     "export_run",
+    "flag_study_deviations",
     "gate",
     "gate_runs",
     "generate_key",

@@ -28,7 +28,7 @@ from assay.gates import ALL_METRICS, Policy, Rule, non_inferiority_margin
 from assay.runners import EarlyStop
 from assay.storage import Store
 from assay.workflows._api import _store, get_suite
-from assay.workflows._decide import resolve_policy
+from assay.workflows._gate import resolve_policy
 from assay.workflows._planned_stop import example_scores, stop_metric_problem
 
 __all__ = ["early_stop_plan"]

@@ -1,11 +1,15 @@
 """Studies in the ledger: register (frozen with a digest), attach runs and decisions, kill.
 
 A study's registration is a ``study`` ledger entry about ``study:NAME`` whose payload is
-``{"registration": ..., "digest": ...}``; everything later is a ``study_event`` entry about the
-same subject: ``{"event": "attach", "run": ID}``, ``{"event": "attach", "decision": ID}``,
-``{"event": "kill", "reason": TEXT}`` and ``{"event": "supersede", "reason": TEXT, "version":
-K, "previous_digest": DIGEST}``. Every check runs before the entry is appended, so a refused
-request records nothing.
+``{"registration": ..., "digest": ...}``; a new version is one more such entry whose
+registration names the digest of the version it replaces and the reason
+(:func:`assay.governance.registration_chain` says which entries are valid versions).
+Everything else is a ``study_event`` entry about the same subject: ``{"event": "attach",
+"run": ID}``, ``{"event": "attach", "decision": ID}`` and ``{"event": "kill", "reason":
+TEXT}``. Every check runs before the entry is appended, so a refused request records nothing.
+
+The ledger is verified once per request: :func:`load_study` takes a verification already made
+(``assay studies`` verifies once for every study it lists).
 """
 
 from __future__ import annotations
@@ -32,14 +36,16 @@ from assay.governance import (
     StudyRegistration,
     load_study_file,
     plan_sample_size,
+    registration_chain,
 )
-from assay.storage import Store
+from assay.storage import LedgerVerification, Store
 from assay.workflows._signing import sign_payload
 from assay.workflows._store import resolve_store
 from assay.workflows._study_resolve import resolve_plan
 
 __all__ = [
     "LoadedStudy",
+    "attach_loaded",
     "attach_to_study",
     "kill_study",
     "load_study",
@@ -79,50 +85,49 @@ def _subject(name: object, function: str) -> str:
     return f"study:{name}"
 
 
-def _registration_problems(entry: LedgerEntry, bad_from: int | None) -> list[str]:
-    """Why a registration entry cannot be trusted: its digest, or the ledger's chain broken at
-    or before it (an edited payload breaks the entry's hash, which the chain check finds)."""
-    problems = []
+def _readable(entry: LedgerEntry) -> StudyRegistration | None:
     try:
-        registration = StudyRegistration.model_validate(entry.payload.get("registration"))
-        if registration.digest() != entry.payload.get("digest"):
-            problems.append(
-                f"ledger entry {entry.sequence}: the registered plan no longer matches its digest"
-            )
+        return StudyRegistration.model_validate(entry.payload.get("registration"))
     except pydantic.ValidationError:
-        problems.append(f"ledger entry {entry.sequence}: the registration is not readable")
-    if bad_from is not None and bad_from <= entry.sequence:
-        problems.append(
-            f"the ledger stops verifying at entry {bad_from}, at or before this registration "
-            f"(entry {entry.sequence}); see `assay decisions verify`"
-        )
-    return problems
+        return None
 
 
-def load_study(name: str, *, store: Store | None = None, strict: bool = True) -> LoadedStudy:
+def load_study(
+    name: str,
+    *,
+    store: Store | None = None,
+    strict: bool = True,
+    verification: LedgerVerification | None = None,
+) -> LoadedStudy:
     """A registered study with its events; ``strict`` (default) refuses one whose registration
-    no longer verifies (:class:`~assay.errors.StorageError`), else its problems are listed."""
+    no longer verifies or that holds a ``study`` entry that is not a valid version
+    (:class:`~assay.errors.StorageError`), else its problems are listed. ``verification``: the
+    ledger's, when the caller has already verified it (else it is verified here)."""
     subject = _subject(name, "load_study")
     st = resolve_store(store)
     entries = st.decisions.entries(kind="study", subject=subject)
     if not entries:
         raise NotFoundError(f"No study is registered as {name!r}. See `assay studies`.")
-    verification = st.decisions.verify()
-    bad_from = verification.first_bad_sequence
-    problems = [p for e in entries for p in _registration_problems(e, bad_from)]
+    found = verification if verification is not None else st.decisions.verify()
+    chain, problems = registration_chain(
+        [(e.sequence, _readable(e), str(e.payload.get("digest"))) for e in entries]
+    )
+    bad_from = found.first_bad_sequence
+    if bad_from is not None and bad_from <= entries[-1].sequence:
+        problems.append(
+            f"the ledger stops verifying at entry {bad_from}, at or before a registration of "
+            "this study; see `assay decisions verify`"
+        )
     if problems and strict:
         raise StorageError(
             f"The registration of study {name!r} no longer verifies: " + "; ".join(problems)
         )
-    readable = []
-    for e in entries:
-        try:
-            readable.append((StudyRegistration.model_validate(e.payload["registration"]), e))
-        except (pydantic.ValidationError, KeyError):
-            continue
-    if not readable:
+    # listed with its problems: the valid versions' newest, else the first readable entry's
+    shown = chain or [(e.sequence, r) for e in entries if (r := _readable(e)) is not None][:1]
+    if not shown:
         raise StorageError(f"No registration of study {name!r} is readable: " + "; ".join(problems))
-    registration, entry = max(readable, key=lambda pair: pair[0].version)
+    sequence, registration = shown[-1]
+    entry = next(e for e in entries if e.sequence == sequence)
     events = st.decisions.entries(kind="study_event", subject=subject)
     return LoadedStudy(registration, entry, events, problems)
 
@@ -138,7 +143,8 @@ def register_study(
     power calculation's is registered with an :class:`~assay.errors.UnderpoweredWarning`.
 
     A second registration of a name is refused (:class:`~assay.errors.ImmutableError`) unless
-    ``supersede`` gives the reason for a new version, recorded as a ``supersede`` event.
+    ``supersede`` gives the reason for a new version: one entry that names the digest of the
+    version it replaces and the reason.
     """
     st = resolve_store(store)
     if isinstance(source, StudyPlan):
@@ -159,10 +165,11 @@ def register_study(
         )
     if previous is None and supersede is not None:
         raise NotFoundError(f"No study {plan.name!r} is registered: there is nothing to supersede.")
-    version = 1 if previous is None else previous.registration.version + 1
     registration = StudyRegistration(
         plan=plan,
-        version=version,
+        version=1 if previous is None else previous.registration.version + 1,
+        previous_digest=None if previous is None else previous.registration.digest(),
+        supersede_reason=supersede if previous is not None else None,
         sample_size=plan_sample_size(plan),
         **resolve_plan(plan, folder, st),
     )
@@ -180,18 +187,6 @@ def register_study(
         plan.subject,
         sign_payload(registration.payload(), kind="study", subject=plan.subject, name=None),
     )
-    if previous is not None:
-        event = {
-            "event": "supersede",
-            "reason": supersede,
-            "version": version,
-            "previous_digest": previous.entry.payload.get("digest"),
-        }
-        st.decisions.record(
-            "study_event",
-            plan.subject,
-            sign_payload(event, kind="study_event", subject=plan.subject, name=None),
-        )
     if isinstance(plan.experiment, dict):
         from assay.workflows._experiments_store import record_experiment_plan
 
@@ -212,8 +207,16 @@ def attach_to_study(
     if (run is None) == (decision is None):
         raise ConfigError("Attach either a run (--run) or a decision (--decision), not both.")
     st = resolve_store(store)
-    study = load_study(name, store=st)
-    if any(e.payload.get("event") == "kill" for e in study.events):
+    return attach_loaded(load_study(name, store=st), st, run=run, decision=decision)
+
+
+def attach_loaded(
+    study: LoadedStudy, st: Store, *, run: str | None = None, decision: str | None = None
+) -> LedgerEntry:
+    """:func:`attach_to_study` for a study already loaded (and so verified) by the caller."""
+    name = study.name
+    events = st.decisions.entries(kind="study_event", subject=f"study:{name}")
+    if any(e.payload.get("event") == "kill" for e in events):
         raise ImmutableError(f"Study {name!r} was killed; nothing more can be attached.")
     registered = set(study.registration.suite_digests.values())
     if run is not None:
@@ -238,7 +241,7 @@ def attach_to_study(
                 f"{name!r} is registered on {names}. Nothing was attached."
             )
     key = "run" if run is not None else "decision"
-    for e in study.events:  # a server adds who recorded it: compare what was attached
+    for e in events:  # a server adds who recorded it: compare what was attached
         if e.payload.get("event") == "attach" and e.payload.get(key) == payload[key]:
             return e
     return st.decisions.record(

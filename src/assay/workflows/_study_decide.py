@@ -11,9 +11,10 @@ from assay.core import Comparison, VerdictResult
 from assay.errors import ConfigError, ImmutableError, SuiteMismatchError
 from assay.governance import StudyDeviation, flag_verdict, offline_deviations
 from assay.storage import Store
-from assay.workflows._study import LoadedStudy, attach_to_study, load_study
+from assay.workflows._store import resolve_store
+from assay.workflows._study import LoadedStudy, attach_loaded, load_study
 
-__all__ = ["StudyLink", "link_study"]
+__all__ = ["StudyLink", "flag_study_deviations", "link_study"]
 
 
 def _study_of_runs(comparison: Comparison, st: Store) -> str | None:
@@ -44,8 +45,8 @@ class StudyLink:
     def attach(self, comparison: Comparison, decision_id: str, st: Store) -> None:
         """Attach the decision's runs (when not attached yet) and the decision."""
         for run in (comparison.baseline_run, comparison.candidate_run):
-            attach_to_study(self.study.name, run=run, store=st)
-        attach_to_study(self.study.name, decision=decision_id, store=st)
+            attach_loaded(self.study, st, run=run)
+        attach_loaded(self.study, st, decision=decision_id)
 
 
 def link_study(
@@ -103,3 +104,19 @@ def link_study(
         decided_on=datetime.now(UTC).date(),
     )
     return StudyLink(loaded, deviations)
+
+
+def flag_study_deviations(
+    verdict: VerdictResult,
+    comparison: Comparison,
+    policy: tuple[str, str],
+    *,
+    study: str | None = None,
+    store: Store | None = None,
+) -> VerdictResult:
+    """The verdict as :func:`~assay.workflows.decide` records it for ``comparison`` under
+    ``policy`` (name, digest): flagged with every deviation from the plan of ``study`` (else
+    of the study its runs are attached to), or unchanged when there is no such study. A team
+    server recomputes a decision's study flags with it before storing the decision."""
+    linked = link_study(study, comparison, verdict, policy, resolve_store(store))
+    return verdict if linked is None else linked.flag(verdict)

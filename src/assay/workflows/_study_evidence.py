@@ -16,33 +16,38 @@ from assay.workflows._study import LoadedStudy
 __all__ = ["offline_evidence", "online_evidence"]
 
 
-def _paired_scores(st: Store, base: str, cand: str, metric: str) -> tuple[Any, Any]:
+def _paired_scores(st: Store, base: str, cand: str, metric: str) -> tuple[Any, Any, list[Any]]:
     """Per-example scores of both runs on ``metric`` (means over samples, errored records
     left out), paired by example id in the order of the baseline's records (the evaluation
-    order)."""
+    order), with each pair's cluster as the baseline records it (``None`` without one)."""
 
-    def scores(run_id: str) -> tuple[Any, Any]:
-        table = st.runs.records(run_id, columns=["example_id", metric])
+    def scores(run_id: str) -> tuple[Any, Any, Any]:
+        table = st.runs.records(run_id, columns=["example_id", "cluster", metric])
         ids = np.asarray(table.column("example_id").to_pylist(), dtype=object)
+        clusters = np.asarray(table.column("cluster").to_pylist(), dtype=object)
         values = np.asarray(table.column(metric).to_numpy(zero_copy_only=False), dtype=float)
         keep = ~np.isnan(values)
-        ids, values = ids[keep], values[keep]
+        ids, values, clusters = ids[keep], values[keep], clusters[keep]
         unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
         means = np.bincount(inverse, weights=values) / np.bincount(inverse)
         order = np.argsort(first, kind="stable")
-        return unique[order], means[order]
+        return unique[order], means[order], clusters[first[order]]
 
-    base_ids, base_values = scores(base)
-    cand_ids, cand_values = scores(cand)
+    base_ids, base_values, base_clusters = scores(base)
+    cand_ids, cand_values, _ = scores(cand)
     position = {key: i for i, key in enumerate(cand_ids)}
-    pairs = [(b, position[k]) for b, k in zip(base_values, base_ids, strict=True) if k in position]
-    if not pairs:
-        return np.empty(0), np.empty(0)
-    return np.array([b for b, _ in pairs]), cand_values[[i for _, i in pairs]]
+    kept = [i for i, k in enumerate(base_ids) if k in position]
+    if not kept:
+        return np.empty(0), np.empty(0), []
+    return (
+        base_values[kept],
+        cand_values[[position[base_ids[i]] for i in kept]],
+        list(base_clusters[kept]),
+    )
 
 
 def offline_evidence(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
-    from assay.workflows._decide import compare_runs
+    from assay.workflows._gate import compare_runs
 
     reg, plan = study.registration, study.registration.plan
     runs = study.attached("run")
@@ -73,7 +78,7 @@ def offline_evidence(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
                 "method": f"{r.difference.method}; test: {r.test}",
                 "n": r.n,
             }
-            base, cand = _paired_scores(st, runs[0], runs[-1], plan.primary_metric)
+            base, cand, clusters = _paired_scores(st, runs[0], runs[-1], plan.primary_metric)
             if base.size:
                 found["futility"] = futility(
                     base,
@@ -81,6 +86,9 @@ def offline_evidence(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
                     minimum_effect=plan.minimum_effect,
                     goal=plan.goal,
                     confidence=plan.stopping_rule.confidence,
+                    looks=plan.stopping_rule.max_looks,
+                    tuned_for_n=max(reg.sample_size.planned, 2),
+                    clusters=clusters,
                 ).to_dict()
     found["deviations"] = offline_deviations(
         reg,

@@ -17,7 +17,7 @@ __all__ = ["resolve_plan"]
 
 def resolve_plan(plan: StudyPlan, source_dir: Path | None, st: Store) -> dict[str, Any]:
     """What the plan names, as registered: suite digests, the policy, an experiment plan."""
-    from assay.workflows._decide import resolve_policy
+    from assay.workflows._gate import resolve_policy
 
     resolved: dict[str, Any] = {"suite_digests": {}, "experiment_plan": None}
     for ref in plan.suites:

@@ -165,6 +165,10 @@ def list_studies(
     names = dict.fromkeys(
         e.decision_id.removeprefix("study:") for e in st.decisions.entries(kind="study")
     )
-    out = [_status(load_study(n, store=st, strict=False), st, rng=0, today=day) for n in names]
+    verified = st.decisions.verify() if names else None  # once for every study listed
+    out = [
+        _status(load_study(n, store=st, strict=False, verification=verified), st, rng=0, today=day)
+        for n in names
+    ]
     out = [s for s in out if state is None or s.state == state]
     return sorted(out, key=lambda s: (s.deadline, s.name))

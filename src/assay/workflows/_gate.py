@@ -1,0 +1,216 @@
+"""Compare and gate two stored runs: the paired comparison, the policy's verdict and the
+reports."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assay._util import (
+    atomic_write,
+    check_instance,
+    check_int,
+    check_probability,
+    renamed_parameters,
+)
+from assay.compare import compare_records as _compare_tables
+from assay.core import Comparison, VerdictResult, diff_manifests
+from assay.errors import SelfComparisonWarning
+from assay.storage import Store
+from assay.workflows._api import get_run
+from assay.workflows._planned_stop import attach_planned_stop
+from assay.workflows._store import resolve_store
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    # a comparison alone needs neither policies nor reports: the functions that gate or
+    # write reports import them
+    from assay.gates import Policy
+
+__all__ = [
+    "GateResult",
+    "check_runs",
+    "compare_runs",
+    "gate",
+    "gate_runs",
+    "resolve_policy",
+    "write_reports",
+]
+
+_RUN_REF = "a run id or unique id prefix (str)"
+
+
+def check_runs(baseline: object, candidate: object, function: str) -> None:
+    """Refuse a baseline or candidate that is not a run reference (a string)."""
+    check_instance(baseline, "baseline", function, str, _RUN_REF)
+    check_instance(candidate, "candidate", function, str, _RUN_REF)
+
+
+@renamed_parameters({"seed": "rng"})
+def compare_runs(
+    baseline: str,
+    candidate: str,
+    *,
+    shared_only: bool = False,
+    confidence: float = 0.95,
+    rng: int | np.random.Generator = 0,
+    resamples: int = 2000,
+    max_flips: int | None = 50,
+    store: Store | None = None,
+) -> Comparison:
+    """Compare two stored runs by id, paired by example.
+
+    Loads both runs' records from the store and calls :func:`assay.compare.compare_records`
+    (which works on record tables); the manifests' differences are included. ``rng`` seeds
+    the bootstrap resampling (an int or a numpy ``Generator``). A candidate stopped early by
+    plan against this baseline carries its stop, replayed from the records
+    (``Comparison.early_stop``; see docs/runners.md, "Early stopping"). ``max_flips`` caps
+    the flipped examples listed per metric (``None``: all; ``flip_counts`` counts them all).
+    """
+    check_runs(baseline, candidate, "compare_runs")
+    check_probability(confidence, "confidence", "compare_runs")
+    check_int(resamples, "resamples", "compare_runs")
+    st = resolve_store(store)
+    base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
+    suite = st.suites.get(base.suite_digest)
+    base_records, cand_records = st.runs.records(base.run_id), st.runs.records(cand.run_id)
+    _warn_if_self(base.run_id, cand.run_id, base_records, cand_records)
+    comparison = _compare_tables(
+        base,
+        base_records,
+        cand,
+        cand_records,
+        suite,
+        confidence=confidence,
+        shared_only=shared_only,
+        rng=rng,
+        resamples=resamples,
+        max_flips=max_flips,
+        manifest_differences=diff_manifests(base.manifest, cand.manifest),
+        suite_examples=lambda: st.suites.examples(base.suite_digest),
+    )
+
+    def example_ids() -> list[str]:
+        table = st.suites.examples(cand.suite_digest)
+        return [str(i) for i in table.column("example_id").to_pylist()]
+
+    return attach_planned_stop(
+        comparison, base, base_records, cand, cand_records, suite, example_ids
+    )
+
+
+def _warn_if_self(base_id: str, cand_id: str, base_records: object, cand_records: object) -> None:
+    """A run gated against itself (or an identical copy) passes every no-regression rule."""
+    if base_id == cand_id:
+        why = f"the baseline and the candidate are the same run ({base_id[:12]})"
+    elif base_records.equals(cand_records):  # type: ignore[attr-defined]
+        why = f"runs {base_id[:12]} and {cand_id[:12]} have identical records"
+    else:
+        return
+    warnings.warn(
+        f"{why}: every difference is zero, so this comparison is no evidence about a change.",
+        SelfComparisonWarning,
+        stacklevel=3,
+    )
+
+
+def resolve_policy(policy: Policy | str | Path | None) -> Policy:
+    """A policy object, a YAML path, or ``None`` for the shipped default policy."""
+    from assay.gates import Policy, default_policy, load_policy
+
+    if isinstance(policy, Policy):
+        return policy
+    if policy is None:
+        return default_policy()
+    check_instance(policy, "policy", "resolve_policy", (str, Path), "a Policy, a YAML path or None")
+    return load_policy(Path(policy))
+
+
+def gate(comparison: Comparison, policy: Policy | str | Path | None = None) -> VerdictResult:
+    """Judge a comparison with a policy: SHIP, BLOCK or INCONCLUSIVE, rule by rule."""
+    from assay.gates import evaluate_policy
+
+    check_instance(comparison, "comparison", "gate", Comparison, "a Comparison")
+    return evaluate_policy(resolve_policy(policy), comparison)
+
+
+@renamed_parameters({"directory": "output"})
+def write_reports(
+    comparison: Comparison,
+    verdict: VerdictResult | None,
+    output: str | Path,
+    policy: Policy | None = None,
+) -> dict[str, Path]:
+    """Write ``report.html``, ``report.md`` and (with a verdict) ``memo.md`` into the folder
+    ``output`` (created when missing); each file appears whole or not at all. ``policy``, the
+    policy that judged, gives the memo its rollback margins."""
+    from assay.reports import render_html, render_markdown, render_memo
+
+    check_instance(comparison, "comparison", "write_reports", Comparison, "a Comparison")
+    if verdict is not None:
+        check_instance(
+            verdict, "verdict", "write_reports", VerdictResult, "a VerdictResult or None"
+        )
+    check_instance(output, "output", "write_reports", (str, Path), "a folder path (str or Path)")
+    out = Path(output)
+    texts = {
+        "report_html": ("report.html", render_html(comparison, verdict, policy=policy)),
+        "report_md": ("report.md", render_markdown(comparison, verdict, policy=policy)),
+    }
+    if verdict is not None:
+        texts["memo"] = ("memo.md", render_memo(comparison, verdict, policy=policy))
+    return {key: atomic_write(out / name, text) for key, (name, text) in texts.items()}
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What gating two stored runs produced."""
+
+    comparison: Comparison
+    """The paired comparison, at the policy's confidence."""
+    verdict: VerdictResult
+    """The policy's verdict."""
+    policy: Policy
+    """The policy that judged."""
+    files: dict[str, Path]
+    """Report and memo files written (empty without ``output``)."""
+
+
+@renamed_parameters({"seed": "rng"})
+def gate_runs(
+    baseline: str,
+    candidate: str,
+    *,
+    policy: Policy | str | Path | None = None,
+    output: str | Path | None = None,
+    shared_only: bool = False,
+    rng: int | np.random.Generator = 0,
+    max_flips: int | None = 50,
+    store: Store | None = None,
+) -> GateResult:
+    """Compare two stored runs at the policy's confidence, gate the comparison, and (with
+    ``output``) write the reports and the memo there: ``assay gate`` and ``assay report``.
+
+    Nothing is recorded; :func:`decide` does this and records the decision in the ledger.
+    """
+    from assay.gates import evaluate_policy
+
+    check_runs(baseline, candidate, "gate_runs")
+    chosen = resolve_policy(policy)
+    st = resolve_store(store)
+    comparison = compare_runs(
+        baseline,
+        candidate,
+        shared_only=shared_only,
+        confidence=chosen.confidence,
+        rng=rng,
+        max_flips=max_flips,
+        store=st,
+    )
+    # the suite declares the margins of its metrics, which rules without their own use
+    verdict = evaluate_policy(chosen, comparison, suite=st.suites.get(comparison.suite_digest))
+    files = write_reports(comparison, verdict, output, chosen) if output is not None else {}
+    return GateResult(comparison=comparison, verdict=verdict, policy=chosen, files=files)
