@@ -97,3 +97,33 @@ def test_an_edited_evidence_block_or_model_index_or_json_field_shows(
 def _write(path: Path, body: object) -> Path:
     path.write_text(json.dumps(body))
     return path
+
+
+def test_hostile_edits_are_named_or_refused_never_a_crash(adult_store: assay.Store):
+    """Seeded random edits of every format (bytes inserted, deleted, markers and the block
+    broken): the comparison names parts or the parser refuses the file, nothing else."""
+    import random
+
+    from assay.errors import DataError
+    from assay.governance import parse_card_text
+    from assay.workflows._card_edits import machine_edits
+
+    rng = random.Random(3)
+    pieces = ["<!-- assay:card {} -->", "<!-- /assay:human -->", "\x00\x1b[31m", "## ", "<h2>"]
+    pieces += ["---\n", "{", "😀", "\n\n", "0.9999"]
+    for fmt in ("hf", "markdown", "html", "json"):
+        result = model_card(MODEL, format=fmt, store=adult_store)
+        for _ in range(60):
+            text = result.text
+            at = rng.randrange(len(text))
+            if rng.random() < 0.5:
+                text = text[:at] + rng.choice(pieces) + text[at:]
+            else:
+                text = text[:at] + text[at + rng.randrange(1, 40) :]
+            try:
+                parsed = parse_card_text(text, source="card")
+            except DataError:
+                continue
+            digest = parsed.block.get("card_digest") if parsed.block else None
+            edits = machine_edits(text, result.card, digest)
+            assert isinstance(edits, list) and all(isinstance(e, str) for e in edits)
