@@ -28,7 +28,9 @@ from assay.governance._near_duplicates import normalise_text, shingles
 def _all_pairs(texts: list[str], threshold: float) -> int:
     distinct = {hashlib.sha256(normalise_text(t).encode()).hexdigest(): t for t in texts}
     sets = [shingles(normalise_text(t)) for t in distinct.values()]
-    return sum(len(a & b) >= threshold * len(a | b) for a, b in combinations(sets, 2))
+    return sum(
+        bool(a and b) and len(a & b) >= threshold * len(a | b) for a, b in combinations(sets, 2)
+    )
 
 
 def main() -> None:

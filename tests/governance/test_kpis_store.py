@@ -135,21 +135,18 @@ def test_every_kpi_equals_a_hand_count(real_store, adult_data, models):
         ("2025-W02", 2, 1, 0),
         ("2025-W03", 0, 1, 1),
     ]
-    # cycle time: registration to the first decision attached, from the ledger's own times
+    # cycle time: registration to the first decision attached; the decision's time is its
+    # created_at (hashed in its ledger entry), the registration's the ledger's recorded_at
+    # (these registration payloads hold no time), so the report says which is which
     entries = {
         (e.kind, e.decision_id, e.payload.get("decision")): e.recorded_at
         for e in real_store.decisions.ledger()
         if e.kind in ("study", "study_event")
     }
+    created = {x.decision_id: x.created_at for x in real_store.decisions.list()}
     hand = [
-        (
-            entries[("study_event", "study:churn", d["ok"])]
-            - entries[("study", "study:churn", None)]
-        ),
-        (
-            entries[("study_event", "study:pricing", d["block"])]
-            - entries[("study", "study:pricing", None)]
-        ),
+        created[d["ok"]] - entries[("study", "study:churn", None)],
+        created[d["block"]] - entries[("study", "study:pricing", None)],
     ]
     days = [h / timedelta(days=1) for h in hand]
     cycle = report.cycle_time
@@ -158,6 +155,8 @@ def test_every_kpi_equals_a_hand_count(real_store, adult_data, models):
         {"median": statistics.median(days), "min": min(days), "max": max(days)}
     )
     assert (cycle.n, cycle.open, cycle.killed) == (2, 1, 1)
+    assert all(s.decided_hashed and not s.registered_hashed for s in cycle.studies)
+    assert "the payload holds no time" in cycle.times()
     # evaluation cost: sums of the stored record columns; absent columns are not recorded
     totals = report.cost_totals
     assert len(report.costs) == 5

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from statsmodels.stats.proportion import proportion_confint
 
 from assay.core import LedgerEntry, Verdict
-from assay.governance import RunCheck, compute_team_kpis, rate
+from assay.governance import RunCheck, compute_team_kpis, kpis_to_dict, rate
 from assay.testing import make_decision
 
 T = datetime(2024, 12, 27, tzinfo=UTC)  # a Friday of ISO week 2024-W52
@@ -108,3 +108,38 @@ def test_rates_are_statsmodels_wilson_intervals():
         assert abs(r.low - low) < 1e-12 and abs(r.high - high) < 1e-12
         assert r.text().endswith(f"({k} of {n})")
     assert rate(0, 0, 0.95) is None
+
+
+def test_cycle_times_come_from_hashed_payloads_where_they_exist():
+    """An attach entry's recorded_at is not hashed: the decision's created_at is used. The
+    registration payload's registered_at is used when present, else recorded_at, said so."""
+    decision = make_decision("a", "b", verdict=Verdict.SHIP)
+    decision = decision.model_copy(update={"created_at": T + timedelta(days=3)})
+    stamped = {"name": "a", "registered_at": (T - timedelta(days=1)).isoformat()}
+    studies = [
+        _entry(1, "study", "study:a", stamped, T),
+        _entry(2, "study", "study:b", {"name": "b"}, T),
+    ]
+    # recorded_at edited to look fast; one attach names a decision the store does not hold
+    attach = {"event": "attach", "decision": decision.decision_id}
+    events = [
+        _entry(3, "study_event", "study:a", attach, T + timedelta(hours=1)),
+        _entry(4, "study_event", "study:b", attach, T + timedelta(hours=2)),
+    ]
+    cycle = _kpis([decision], studies=studies, study_events=events).cycle_time
+    a, b = cycle.studies
+    assert (a.days, a.registered_hashed, a.decided_hashed) == (4.0, True, True)
+    assert (b.days, b.registered_hashed, b.decided_hashed) == (3.0, False, True)
+    assert "registered: 1 of 2 from a time in the hashed registration payload" in cycle.times()
+    assert "recorded_at of the registration, not hashed" in cycle.times()
+    gone = _kpis([], studies=studies, study_events=events[:1]).cycle_time
+    assert gone.studies[0].decided_hashed is False and gone.studies[0].days == 1 + 1 / 24
+    assert "the rest the attach entry recorded_at, not hashed" in gone.times()
+    row = kpis_to_dict(_kpis([decision], studies=studies, study_events=events))
+    first = row["cycle_time_days"]["studies"][0]
+    assert (first["registered_at_hashed"], first["decided_at_hashed"], first["days"]) == (
+        True,
+        True,
+        4.0,
+    )
+    assert row["cycle_time_days"]["times"] == cycle.times()

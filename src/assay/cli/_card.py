@@ -41,12 +41,15 @@ def _verify(model: str, card: Path | None, db: str | None, json: bool) -> None:
                 "card_digest": state.card_digest,
                 "source": state.source,
                 "changes": [{"evidence": c.key, "change": c.change} for c in state.changes],
+                "edited": state.edited,
             }
         )
     else:
         word = (
             "[green]current[/]"
             if state.current
+            else "[red]edited[/]"
+            if state.edited
             else "[red]stale[/]"
             if state.present
             else "[red]no card[/]"

@@ -49,11 +49,15 @@ def print_coverage(report: CoverageReport) -> None:
         why = "no suite mapped" if s.status == "uncovered" else "its slices hold no example"
         console.print(f"[red]uncovered[/]: {safe(s.name)} ({s.share:.1%} of the weight), {why}")
     for c in report.too_small:
-        clusters = "" if c.n_clusters is None else f" in {c.n_clusters:,} clusters"
+        clusters = (
+            ""
+            if c.n_clusters is None
+            else f" in {c.n_clusters:,} clusters (the unit; design effect {c.design_effect:.2f})"
+        )
         console.print(
             f"[yellow]too small[/]: {safe(c.scenario)}: {safe(c.label)} ({safe(c.metric)}) has "
             f"n = {c.n:,}{clusters}, {c.width_text(c.half_width_now)} now; "
-            f"{c.width_text(c.half_width)} needs n = {c.needed_n:,} ({safe(c.planning)})"
+            f"{c.width_text(c.half_width)} needs {c.needed_n:,} {c.unit} ({safe(c.planning)})"
         )
     if not report.too_small:
         console.print("every covered slice reaches its precision target")

@@ -80,6 +80,8 @@ def print_kpis(report: KpiReport) -> None:
     if report.overridden:
         shipped = plural(report.overridden, "BLOCK decision")
         console.print(f"{shipped} shipped anyway by an override approval")
+    if report.cycle_time.studies:
+        console.print(f"cycle time times: {report.cycle_time.times()}")
     if not_checked := sum(d.status == "not checked" for d in report.reproduced):
         console.print(f"{plural(not_checked, 'SHIP decision')} not checked (--json says why)")
     for d in report.failures():

@@ -68,6 +68,8 @@ def _print(statuses: list[object]) -> None:
         for w in status.watches:
             if w.estimate_outside:
                 console.print(f"{safe(status.name)} {safe(w.name)}: {w.estimate_outside}")
+        for problem in status.problems:
+            console.print(f"[red]invalid state skipped[/]: {safe(problem)}")
         console.print(
             f"{safe(status.name)}: decision {safe(status.decision_id[:12])}, "
             f"[{_STYLE[status.state]}]{status.state}[/], error budget left "

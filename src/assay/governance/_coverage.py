@@ -11,8 +11,13 @@ an error naming the registry line, never a silent gap.
 ± ``half_width`` (in the metric's units). The n it needs is
 :func:`assay.stats.interval_sample_size` (t interval, the one assay computes for 30 or more
 examples) at the scenario's planning proportion (0.5 when not given: the widest interval, so
-the n holds whatever the proportion is) or its ``sd``. Examples are counted as independent;
-a slice whose examples share clusters needs more (the report says how many clusters it has).
+the n holds whatever the proportion is) or its ``sd``. When the suite has clusters, the cluster
+is the unit, as in assay's clustered intervals (cluster-robust standard error, t with G − 1
+degrees of freedom; an example without a cluster is a cluster of its own): the slice's
+clusters G must reach the needed n, and its interval now is the one G units give. This is the
+design effect n / G of clusters whose examples are fully correlated (ICC 1) and equal in size:
+the most a cluster's examples can be worth, so a slice reported useful is useful whatever the
+correlation; the report shows the unit and the design effect.
 """
 
 from __future__ import annotations
@@ -37,7 +42,9 @@ ScenarioStatus = Literal["covered", "too small", "no examples", "uncovered"]
 PRECISION_METHOD = (
     "needed n: smallest n whose t interval at the stated confidence is at most ± the target "
     "half-width (assay.stats.interval_sample_size), at the planning proportion (0.5 when not "
-    "given) or the stated sd; examples counted as independent"
+    "given) or the stated sd; with clusters the cluster is the unit (design effect n / "
+    "clusters: examples of a cluster taken as fully correlated, as a clustered interval "
+    "with G - 1 degrees of freedom allows at worst)"
 )
 
 
@@ -69,20 +76,37 @@ class SliceCoverage:
     n: int
     """Stored examples in the slice (the whole suite when ``attribute`` is ``None``)."""
     n_clusters: int | None
-    """Distinct clusters among them, when the suite has clusters."""
+    """Distinct clusters among them (an example without one is its own), when the suite has
+    clusters."""
     half_width: float
     """The target: the widest useful half-width."""
     half_width_now: float
-    """The half-width n examples give (``inf`` below two)."""
+    """The half-width the slice's units give (``inf`` below two)."""
     needed_n: int
-    """Examples needed for the target."""
+    """Units (clusters when the suite has them, else examples) needed for the target."""
     planning: str
     """The planning value the sizes assume (``proportion 0.5`` or ``sd 1.2``)."""
 
     @property
+    def unit(self) -> str:
+        """``clusters`` when the suite has clusters (the unit of its intervals), else
+        ``examples``."""
+        return "examples" if self.n_clusters is None else "clusters"
+
+    @property
+    def units(self) -> int:
+        """The independent units of the slice: its clusters, or its examples."""
+        return self.n if self.n_clusters is None else self.n_clusters
+
+    @property
+    def design_effect(self) -> float:
+        """Examples per unit, ``n / units`` (1 without clusters or examples)."""
+        return self.n / self.units if self.units else 1.0
+
+    @property
     def useful(self) -> bool:
-        """Whether the slice has at least ``needed_n`` examples."""
-        return self.n >= self.needed_n
+        """Whether the slice has at least ``needed_n`` units."""
+        return self.units >= self.needed_n
 
     @property
     def label(self) -> str:
@@ -110,6 +134,8 @@ class SliceCoverage:
             "metric": self.metric,
             "n": self.n,
             "n_clusters": self.n_clusters,
+            "unit": self.unit,
+            "design_effect": self.design_effect,
             "half_width_target": self.half_width,
             "half_width_now": None if now == float("inf") else now,
             "needed_n": self.needed_n,
@@ -166,7 +192,7 @@ class CoverageReport:
     @property
     def too_small(self) -> list[SliceCoverage]:
         """Mapped slices with examples but fewer than their target needs."""
-        return [c for s in self.scenarios for c in s.slices if 0 < c.n < c.needed_n]
+        return [c for s in self.scenarios for c in s.slices if c.n > 0 and not c.useful]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -220,6 +246,8 @@ def _slice(s: Scenario, m: ScenarioMapping, facts: SuiteFacts, conf: float) -> S
         n, clusters = facts.n_examples, facts.n_clusters
     else:
         n, clusters = facts.slices.get((m.attribute, m.value), (0, None))
+    if facts.n_clusters is not None and n > 0 and clusters is None:
+        clusters = n  # a suite with clusters: a slice whose examples have none, each its own
     size: dict[str, Any] = {"confidence": conf}
     if s.sd is not None:
         size["sd"], planning = s.sd, f"sd {s.sd:g}"
@@ -236,7 +264,7 @@ def _slice(s: Scenario, m: ScenarioMapping, facts: SuiteFacts, conf: float) -> S
         n=n,
         n_clusters=clusters,
         half_width=s.half_width,
-        half_width_now=interval_half_width(n, **size),
+        half_width_now=interval_half_width(n if clusters is None else clusters, **size),
         needed_n=interval_sample_size(s.half_width, **size),
         planning=planning,
     )

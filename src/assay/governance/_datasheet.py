@@ -110,7 +110,9 @@ def _composition(suite: Suite, f: DatasheetFacts) -> list[tuple[str, str | None,
             f"exact duplicates: {_pct(f.exact_duplicates, f.n_examples)} repeat an earlier "
             f"input ({f.label_conflicts:,} groups of identical inputs disagree on the "
             f"reference); near duplicates: {_pct(f.near_duplicate_examples, f.n_examples)} "
-            f"({f.near_duplicate_pairs:,} pairs). Method: {f.duplicate_method}",
+            f"({f.near_duplicate_pairs:,} pairs; "
+            f"{_pct(f.near_duplicate_left_out, f.n_examples)} left out: no words). "
+            f"Method: {f.duplicate_method}",
             "computed",
         ),
         (

@@ -67,6 +67,8 @@ class DatasheetFacts(BaseModel):
     """``near_duplicate_examples / n_examples``."""
     near_duplicate_pairs: int
     """Pairs of distinct inputs at or above the threshold."""
+    near_duplicate_left_out: int = 0
+    """Examples left out of the near-duplicate check: their input has no words."""
     duplicate_method: str
     """How exact and near duplicates were found (normalisation, shingles, threshold)."""
     licence: str | None
@@ -126,6 +128,7 @@ def compute_facts(suite: Suite, examples: pa.Table, *, threshold: float = 0.8) -
         near_duplicate_examples=dup.near_examples,
         near_duplicate_share=dup.near_examples / n if n else 0.0,
         near_duplicate_pairs=dup.near_pairs,
+        near_duplicate_left_out=dup.near_left_out,
         duplicate_method=dup.method,
         licence=licence_of(suite.catalog.source),
     )

@@ -5,7 +5,11 @@ costs: is the team's evidence getting better?
   SHIP decisions whose runs could all be checked or one of which failed; a decision with a run
   that cannot run again here (and none that failed) is "not checked", not a failure;
 * decision cycle time: a study's registration (its first ``study`` entry) to the first
-  decision attached to it (``study_event`` ``{"event": "attach", "decision": ID}``), in days;
+  decision attached to it (``study_event`` ``{"event": "attach", "decision": ID}``), in days.
+  The ledger's ``recorded_at`` is not hashed (it can be edited without the chain showing it),
+  so the times come from hashed payloads where they exist: the decision's ``created_at`` (in
+  its ``decision`` entry) and a ``registered_at`` in the registration payload. Where a payload
+  holds no time the ``recorded_at`` is used and the report says so (:meth:`CycleTime.times`);
 * regressions caught by gates (BLOCK decisions) against those caught by monitors after
   release (SHIP decisions with at least one ``challenge`` entry), counted by decision;
 * gate outcomes per ISO week;
@@ -20,7 +24,7 @@ created.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from assay.core import Decision, LedgerEntry, Verdict
@@ -62,28 +66,56 @@ def _reproduced(decision: Decision, checks: Mapping[str, RunCheck]) -> Reproduce
     return ReproducedDecision(decision.decision_id, decision.title, status, runs)
 
 
+def _hashed_time(payload: Mapping[str, Any], key: str) -> datetime | None:
+    value = payload.get(key)
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 def _cycle_time(
-    studies: Sequence[LedgerEntry], events: Sequence[LedgerEntry], since: datetime | None
+    studies: Sequence[LedgerEntry],
+    events: Sequence[LedgerEntry],
+    since: datetime | None,
+    created: Mapping[str, datetime],
 ) -> CycleTime:
-    registered: dict[str, datetime] = {}
+    registered: dict[str, tuple[datetime, bool]] = {}
     for entry in studies:
-        registered.setdefault(entry.decision_id, entry.recorded_at)
-    decided: dict[str, tuple[datetime, str]] = {}
+        hashed = _hashed_time(entry.payload, "registered_at")
+        registered.setdefault(
+            entry.decision_id, (hashed, True) if hashed else (entry.recorded_at, False)
+        )
+    decided: dict[str, tuple[datetime, bool, str]] = {}
     killed: set[str] = set()
     for entry in events:
         payload, subject = entry.payload, entry.decision_id
         if subject not in registered or subject in decided:
             continue
         if payload.get("event") == "attach" and isinstance(payload.get("decision"), str):
-            decided[subject] = (entry.recorded_at, str(payload["decision"]))
+            decision = str(payload["decision"])
+            at = created.get(decision)
+            decided[subject] = (
+                (at, True, decision) if at is not None else (entry.recorded_at, False, decision)
+            )
         elif payload.get("event") == "kill":
             killed.add(subject)
     cycles = tuple(
-        StudyCycle(subject.removeprefix("study:"), registered[subject], at, decision)
-        for subject, (at, decision) in decided.items()
+        StudyCycle(
+            subject.removeprefix("study:"),
+            registered[subject][0],
+            at,
+            decision,
+            registered_hashed=registered[subject][1],
+            decided_hashed=hashed,
+        )
+        for subject, (at, hashed, decision) in decided.items()
         if _since(at, since)
     )
-    waiting = [s for s in registered if s not in decided and _since(registered[s], since)]
+    waiting = [s for s in registered if s not in decided and _since(registered[s][0], since)]
     return CycleTime(
         cycles, sum(s not in killed for s in waiting), sum(s in killed for s in waiting)
     )
@@ -158,7 +190,9 @@ def compute_team_kpis(
         n_decisions=len(made),
         reproducibility=rate(ok, len(settled), confidence),
         reproduced=reproduced,
-        cycle_time=_cycle_time(studies, study_events, since),
+        cycle_time=_cycle_time(
+            studies, study_events, since, {d.decision_id: d.created_at for d in decisions}
+        ),
         caught_by_gates=rate(len(blocked), len(blocked) + len(challenged), confidence),
         blocked=blocked,
         challenged=challenged,
@@ -206,8 +240,18 @@ def kpis_to_dict(report: KpiReport) -> dict[str, Any]:
             "summary": cycle.summary(),
             "open": cycle.open,
             "killed": cycle.killed,
+            "times": cycle.times(),
             "studies": [
-                {"study": s.study, "decision": s.decision, "days": s.days} for s in cycle.studies
+                {
+                    "study": s.study,
+                    "decision": s.decision,
+                    "days": s.days,
+                    "registered_at": s.registered_at.isoformat(),
+                    "registered_at_hashed": s.registered_hashed,
+                    "decided_at": s.decided_at.isoformat(),
+                    "decided_at_hashed": s.decided_hashed,
+                }
+                for s in cycle.studies
             ],
         },
         "regressions": {

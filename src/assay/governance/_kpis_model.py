@@ -110,6 +110,12 @@ class StudyCycle:
     registered_at: datetime
     decided_at: datetime
     decision: str
+    registered_hashed: bool = False
+    """Whether ``registered_at`` is a time inside the registration's hashed payload (else the
+    ledger's ``recorded_at``, which the hash chain does not cover)."""
+    decided_hashed: bool = True
+    """Whether ``decided_at`` is the decision's ``created_at``, hashed in its ledger entry
+    (else the ``recorded_at`` of the attach entry, when the decision is not stored)."""
 
     @property
     def days(self) -> float:
@@ -126,6 +132,25 @@ class CycleTime:
     """Studies registered with no decision attached and not killed."""
     killed: int
     """Studies killed before any decision was attached."""
+
+    def times(self) -> str:
+        """Which times the cycle times use, and whether the ledger's hashes cover them."""
+        if not self.studies:
+            return "no study was decided"
+        registered = sum(s.registered_hashed for s in self.studies)
+        decided = sum(s.decided_hashed for s in self.studies)
+        n = len(self.studies)
+        return (
+            f"decided: the decision's created_at, hashed in its ledger entry ({decided} of {n}"
+            f"{'' if decided == n else '; the rest the attach entry recorded_at, not hashed'}); "
+            f"registered: {registered} of {n} from a time in the hashed registration payload"
+            + (
+                ""
+                if registered == n
+                else ", the rest the ledger's recorded_at of the registration, not hashed "
+                "(editable without the chain showing it): the payload holds no time"
+            )
+        )
 
     @property
     def n(self) -> int:

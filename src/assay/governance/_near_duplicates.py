@@ -3,13 +3,20 @@
 Texts are normalised first (Unicode NFKC, case folded, runs of white space made one space), so
 ``"Great  movie"`` and ``"great movie"`` are exact duplicates. Two distinct normalised texts are
 near duplicates when the Jaccard similarity of their sets of word 3-shingles (three consecutive
-words; a text of fewer words is one shingle) is at least the threshold (0.8 by default).
+words; a text of fewer words is one shingle) is at least the threshold (0.8 by default). A text
+without any word (only punctuation, symbols or emoji) has no shingles and is left out of the
+near-duplicate check (it is still counted for exact duplicates); how many were left out is
+reported.
 
 Candidate pairs are found with MinHash and locality-sensitive hashing (128 hash functions in 32
-bands of 4 rows, seeded), candidates whose MinHash estimate is within 0.25 of the threshold are checked with the
-exact Jaccard similarity of their shingle sets, so no reported pair is a false one; a pair at
-the threshold is missed with probability about (1 − 0.8⁴)³² ≈ 5 × 10⁻⁸ by the bands, and below
-10⁻⁸ by the estimate (more than five standard deviations), a more similar pair less often.
+bands of 4 rows, seeded), candidates whose MinHash estimate is within 0.25 of the threshold are
+checked with the exact Jaccard similarity of their shingle sets, so no reported pair is a false
+one. A pair of similarity s shares no band with probability (1 − s⁴)³²
+(:func:`miss_probability`): about 5 × 10⁻⁸ at the default threshold 0.8, but 0.13 at 0.5, so
+the method text states it for the threshold used; the estimate misses a pair at the threshold
+with probability below 10⁻⁸ (more than five standard deviations); a more similar pair is missed
+less often. The pairs of one band bucket are formed in blocks and filtered by the estimate as
+they are formed, so memory grows with the candidates kept, not with the square of a bucket.
 """
 
 from __future__ import annotations
@@ -18,24 +25,41 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DuplicateCount", "count_duplicates", "normalise_text", "shingles"]
+__all__ = [
+    "DuplicateCount",
+    "count_duplicates",
+    "miss_probability",
+    "normalise_text",
+    "shingles",
+]
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 _PRIME = np.uint64((1 << 31) - 1)
 HASHES, BANDS = 128, 32
 SHINGLE = 3
+PAIR_BLOCK = 1 << 18
+"""The most candidate pairs of one band bucket formed at once."""
 METHOD = (
     "exact duplicates: identical text after NFKC, case folding and white-space collapsing; "
-    "near duplicates: Jaccard similarity of word 3-shingle sets >= {threshold}, candidates "
+    "near duplicates: Jaccard similarity of word 3-shingle sets >= {threshold}, texts without "
+    "words left out, candidates "
     f"by MinHash LSH ({HASHES} hashes, {BANDS} bands of {HASHES // BANDS} rows, seed 0) with "
-    "an estimated similarity within 0.25 of the threshold, each verified exactly"
+    "an estimated similarity within 0.25 of the threshold, each verified exactly; a pair at "
+    f"the threshold is missed with probability (1 - {{threshold}}^{HASHES // BANDS})^{BANDS} "
+    "= {miss:.2g}"
 )
+
+
+def miss_probability(similarity: float) -> float:
+    """The probability that the LSH bands miss a pair of Jaccard ``similarity``:
+    ``(1 - s**rows) ** bands`` with 32 bands of 4 rows."""
+    return float((1.0 - similarity ** (HASHES // BANDS)) ** BANDS)
 
 
 def normalise_text(text: str) -> str:
@@ -44,8 +68,11 @@ def normalise_text(text: str) -> str:
 
 
 def shingles(text: str) -> frozenset[str]:
-    """The word 3-shingles of a normalised text (the whole text when it has fewer words)."""
+    """The word 3-shingles of a normalised text (its words as one shingle when it has fewer;
+    none when it has no words)."""
     words = _WORDS.findall(text)
+    if not words:
+        return frozenset()
     if len(words) < SHINGLE:
         return frozenset({" ".join(words)})
     return frozenset(" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
@@ -71,6 +98,10 @@ class DuplicateCount:
     """Examples whose text has at least one near duplicate."""
     threshold: float
     """The Jaccard threshold."""
+    near_left_out: int
+    """Examples left out of the near-duplicate check: their text has no words."""
+    miss_probability: float
+    """The probability that a pair exactly at the threshold is missed (:func:`miss_probability`)."""
     method: str
     """How the counts were made."""
 
@@ -96,8 +127,29 @@ def _signatures(sets: Sequence[frozenset[str]]) -> np.ndarray:
     return out
 
 
+def _bucket_pairs(group: np.ndarray, n: int) -> Iterator[np.ndarray]:
+    """Pair codes ``x * n + y`` (x < y) of one bucket, at most about :data:`PAIR_BLOCK` at a
+    time (whole rows of the upper triangle; one row when a row alone is longer)."""
+    g = len(group)
+    per_row = np.arange(g - 1, 0, -1)  # member i pairs with the g - 1 - i after it
+    ends = np.cumsum(per_row)
+    first = 0
+    while first < g - 1:
+        done = int(ends[first - 1]) if first else 0
+        last = max(first + 1, int(np.searchsorted(ends, done + PAIR_BLOCK, side="right")))
+        counts = per_row[first:last]
+        i = np.repeat(np.arange(first, last), counts)
+        j = i + 1 + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        x, y = np.minimum(group[i], group[j]), np.maximum(group[i], group[j])
+        yield x.astype(np.int64) * n + y
+        first = last
+
+
 def _candidates(signatures: np.ndarray, threshold: float) -> np.ndarray:
-    """Pairs ``(x, y)``, x < y, sharing a band whose signatures agree on enough hashes."""
+    """Pairs ``(x, y)``, x < y, sharing a band whose signatures agree on enough hashes.
+
+    Agreement of the 128 hashes estimates the similarity (sd <= 0.045); a pair estimated 0.25
+    below the threshold is dropped as it is formed (a true one is, with probability < 1e-8)."""
     n, rows = len(signatures), HASHES // BANDS
     found: list[np.ndarray] = []
     for band in range(BANDS):
@@ -106,23 +158,14 @@ def _candidates(signatures: np.ndarray, threshold: float) -> np.ndarray:
         _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         order = np.argsort(inverse, kind="stable")
         for group in np.split(order, np.cumsum(counts)[:-1]):
-            if len(group) > 1:
-                i, j = np.triu_indices(len(group), 1)
-                x, y = np.minimum(group[i], group[j]), np.maximum(group[i], group[j])
-                found.append(x.astype(np.int64) * n + y)
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    codes = np.sort(np.concatenate(found))
-    codes = codes[np.concatenate([[True], codes[1:] != codes[:-1]])]
-    pairs = np.stack([codes // n, codes % n], axis=1)
-    # Agreement of the 128 hashes estimates the similarity (sd <= 0.045); a pair estimated
-    # 0.25 below the threshold is left unchecked (a true one is, with probability < 1e-8).
-    keep = np.empty(len(pairs), dtype=bool)
-    for lo in range(0, len(pairs), 1 << 16):
-        part = pairs[lo : lo + (1 << 16)]
-        agree = (signatures[part[:, 0]] == signatures[part[:, 1]]).mean(axis=1)
-        keep[lo : lo + len(part)] = agree >= threshold - 0.25
-    return pairs[keep]
+            for codes in _bucket_pairs(group, n) if len(group) > 1 else ():
+                x, y = codes // n, codes % n
+                agree = (signatures[x] == signatures[y]).mean(axis=1)
+                found.append(codes[agree >= threshold - 0.25])
+        if len(found) > 1:
+            found = [np.unique(np.concatenate(found))]
+    codes = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    return np.stack([codes // n, codes % n], axis=1)
 
 
 def count_duplicates(
@@ -144,7 +187,9 @@ def count_duplicates(
     conflicts = 0
     if references is not None:
         conflicts = sum(len({references[i] for i in g}) > 1 for g in members if len(g) > 1)
-    distinct = [shingles(normalise_text(texts[g[0]] or "")) for g in members] if near else []
+    sets = [shingles(normalise_text(texts[g[0]] or "")) for g in members] if near else []
+    usable = [k for k, s in enumerate(sets) if s]  # a text without words has no shingles
+    distinct = [sets[k] for k in usable]
     similar: set[int] = set()
     n_pairs = 0
     if len(distinct) > 1:
@@ -152,7 +197,7 @@ def count_duplicates(
             sx, sy = distinct[x], distinct[y]
             if len(sx & sy) >= threshold * len(sx | sy):
                 n_pairs += 1
-                similar.update((x, y))
+                similar.update((usable[x], usable[y]))
     return DuplicateCount(
         n_texts=n_texts,
         n_distinct=len(members),
@@ -162,5 +207,7 @@ def count_duplicates(
         near_pairs=n_pairs,
         near_examples=sum(len(members[g]) for g in similar),
         threshold=threshold,
-        method=METHOD.format(threshold=threshold),
+        near_left_out=sum(len(members[k]) for k, s in enumerate(sets) if not s),
+        miss_probability=miss_probability(threshold),
+        method=METHOD.format(threshold=threshold, miss=miss_probability(threshold)),
     )

@@ -106,6 +106,9 @@ class MonitorStatus:
     """Watches that alarmed at the last look (set by the call that recorded it)."""
     spec: MonitorSpec | None = field(default=None, compare=False)
     """The monitor's spec."""
+    problems: tuple[str, ...] = field(default=(), compare=False)
+    """Slots of the monitor's state log skipped as invalid (newer than this state), one
+    sentence each; empty when the log is sound."""
 
     @property
     def state(self) -> Literal["ok", "alarm", "inconclusive"]:
@@ -131,6 +134,7 @@ class MonitorStatus:
             "challenges": list(self.challenges),
             "spec_digest": self.spec_digest,
             "state_digest": self.state_digest,
+            "problems": list(self.problems),
             "watches": [
                 {
                     **w.model_dump(mode="json", exclude={"carried", "calibration"}),

@@ -18,14 +18,18 @@ _STATUS_CLASS = {
 
 
 def _slice_cells(c: SliceCoverage) -> list[str]:
-    clusters = "" if c.n_clusters is None else f" ({c.n_clusters:,} clusters)"
+    clusters = (
+        ""
+        if c.n_clusters is None
+        else f" ({c.n_clusters:,} clusters, design effect {c.design_effect:.2f})"
+    )
     return [
         e(c.label),
         e(c.metric),
         f"{c.n:,}{e(clusters)}",
         e(c.width_text(c.half_width_now)),
         e(c.width_text(c.half_width)),
-        f"{c.needed_n:,}",
+        f"{c.needed_n:,} {c.unit}",
         e(c.planning),
     ]
 
@@ -59,7 +63,7 @@ def coverage_html(report: CoverageReport) -> str:
                 "n",
                 "half-width now",
                 "target",
-                "needed n",
+                "needed",
                 "planning value",
             ],
             small_rows,

@@ -91,6 +91,7 @@ def _cycle(report: KpiReport) -> str:
             f"<p>Median {duration_text(summary['median'])} (range "
             f"{duration_text(summary['min'])} to {duration_text(summary['max'])}), "
             f"n = {cycle.n} studies: registration to the first decision attached.</p>"
+            f'<p class="note">Times: {e(cycle.times())}.</p>'
         )
     rows = [[e(s.study), e(s.decision[:12]), e(duration_text(s.days))] for s in cycle.studies]
     listed = table(["study", "first decision", "time"], rows, numeric=(2,)) if rows else ""

@@ -27,6 +27,7 @@ from assay.workflows._card_evidence import (
 )
 from assay.workflows._signing import sign_payload
 from assay.workflows._store import resolve_store
+from assay.workflows._writable import check_writable
 
 __all__ = ["CardResult", "model_card"]
 
@@ -84,8 +85,10 @@ def model_card(
     kept from ``previous`` (a card file in any format) or, without it, from the
     last published card. ``out`` writes the card atomically; ``publish`` stores the card as
     an artifact and records a ``card`` ledger entry about ``model:MODEL`` with its digest and
-    evidence digests (:func:`assay.governance.card_payload`). Nothing is written or recorded
-    when anything fails; a model without runs raises :class:`~assay.errors.NotFoundError`.
+    evidence digests (:func:`assay.governance.card_payload`). ``out`` is checked to be
+    writable first and written only after the card was recorded, so nothing is written or
+    recorded when anything fails (a signing key others can read, a folder that cannot be
+    written); a model without runs raises :class:`~assay.errors.NotFoundError`.
     """
     where = "model_card"
     check_model(model, where)
@@ -106,7 +109,8 @@ def model_card(
     )
     changes = card_changes(parsed.block if parsed else None, parsed.human if parsed else None, card)
     text = render_card(card, format)
-    path = atomic_write(out, text) if out is not None else None
+    if out is not None:
+        check_writable(out)
     entry = None
     if publish:
         stored = json.dumps(card_json(card), sort_keys=True).encode()
@@ -117,4 +121,6 @@ def model_card(
             f"model:{model}",
             sign_payload(payload, kind="card", subject=f"model:{model}", name=None),
         )
+    # written last, after every check and the ledger record, so a failure leaves no file
+    path = atomic_write(out, text) if out is not None else None
     return CardResult(card, format, text, changes, source, path, entry)

@@ -30,6 +30,7 @@ __all__ = [
     "model_evidence",
     "published_cards",
     "read_card_file",
+    "read_card_text",
 ]
 
 _RUN_KINDS = {"baseline_run": "run", "baseline_metrics": "metrics", "baseline_records": "records"}
@@ -112,6 +113,11 @@ def published_cards(model: str, store: Store) -> list[LedgerEntry]:
 
 def read_card_file(path: str | Path) -> ParsedCard:
     """A written card's human sections and evidence block, read within the size bound."""
+    return parse_card_text(read_card_text(path), source=str(path))
+
+
+def read_card_text(path: str | Path) -> str:
+    """A written card's text, read within the size bound."""
     p = Path(path)
     try:
         with p.open("rb") as handle:
@@ -127,7 +133,7 @@ def read_card_file(path: str | Path) -> ParsedCard:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(f"{p}, line {line}: not UTF-8 text ({exc.reason})") from None
-    return parse_card_text(text, source=str(p))
+    return text
 
 
 def last_published(model: str, store: Store) -> tuple[LedgerEntry, ParsedCard] | None:

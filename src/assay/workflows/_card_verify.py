@@ -7,14 +7,22 @@ from pathlib import Path
 
 from assay._util import check_instance
 from assay.errors import NotFoundError
-from assay.governance import EvidenceChange, card_evidence, evidence_changes
+from assay.governance import (
+    EvidenceChange,
+    ParsedCard,
+    build_card,
+    card_evidence,
+    evidence_changes,
+    parse_card_text,
+)
 from assay.storage import Store
+from assay.workflows._card_edits import machine_edits
 from assay.workflows._card_evidence import (
     check_model,
     last_published,
     model_evidence,
     published_cards,
-    read_card_file,
+    read_card_text,
 )
 from assay.workflows._store import resolve_store
 
@@ -30,7 +38,8 @@ class CardState:
     present: bool
     """Whether there is a card to check (a published one, or the file given)."""
     current: bool
-    """Whether the card's evidence digests equal the evidence in the store now."""
+    """Whether the card's evidence digests equal the evidence in the store now and, for a
+    card file, every machine-made part of it is what the store gives (see ``edited``)."""
     reason: str
     """Why, in one sentence: what evidence was added, removed or changed."""
     changes: list[EvidenceChange] = field(default_factory=list)
@@ -39,11 +48,29 @@ class CardState:
     """The checked card's digest (``None`` when there is none)."""
     source: str | None = None
     """Which card was checked: a file, or the ledger entry of the newest published card."""
+    edited: list[str] = field(default_factory=list)
+    """The machine-made parts of a card file that differ from the card rebuilt from the store
+    (a table, a number, the YAML ``model-index``, the evidence block), by heading; human
+    sections may change freely. Only checked when the evidence is unchanged."""
 
 
 def _current_evidence(model: str, store: Store) -> dict[str, str]:
     found = model_evidence(model, store, contents=False)
     return card_evidence(found.runs, [s for s, _ in found.suites], found.decisions)
+
+
+def _edits(model: str, text: str, parsed: ParsedCard, store: Store) -> list[str]:
+    found = model_evidence(model, store)
+    rebuilt = build_card(
+        model,
+        found.runs,
+        [(s, x) for s, x in found.suites if x is not None],
+        found.decisions,
+        previous=parsed.human,
+        metadata=parsed.metadata,
+    )
+    written = parsed.block.get("card_digest") if parsed.block else None
+    return machine_edits(text, rebuilt, written)
 
 
 def verify_card(
@@ -55,14 +82,18 @@ def verify_card(
     ``card`` ledger entry about ``model:MODEL``) is checked. The card is stale when a run or
     decision was added or removed, a run's metadata, metric rows or record file changed, or a
     decision gained ledger entries (approvals, challenges); :attr:`CardState.reason` says
-    which.
+    which. A card file is also rebuilt from the store with its own human sections and
+    compared part by part: a hand-edited table, number or evidence block makes it not
+    current, named in :attr:`CardState.edited` and the reason ("edited: Metrics").
     """
     where = "verify_card"
     check_model(model, where)
     check_instance(card, "card", where, (str, Path, type(None)), "a path or None")
     st = resolve_store(store)
+    text = None
     if card is not None:
-        parsed = read_card_file(card)
+        text = read_card_text(card)
+        parsed = parse_card_text(text, source=str(card))
         block, source = parsed.block, str(card)
         if block is None:
             return CardState(
@@ -86,7 +117,16 @@ def verify_card(
     recorded = block["evidence"] if isinstance(block.get("evidence"), dict) else {}
     digest = block.get("card_digest")
     changes = evidence_changes(recorded, _current_evidence(model, st))
-    if not changes:
+    edited = _edits(model, text, parsed, st) if text is not None and not changes else []
+    if edited:
+        listed = ", ".join(edited[:10]) + (
+            f" (and {len(edited) - 10} more)" if len(edited) > 10 else ""
+        )
+        reason = (
+            f"the {source} is not what the store gives: edited: {listed} (only the sections "
+            "written by a person may change; regenerate it with assay card)"
+        )
+    elif not changes:
         reason = f"the {source} was made from the evidence stored now"
     else:
         listed = "; ".join(c.describe() for c in changes[:10])
@@ -95,11 +135,12 @@ def verify_card(
     return CardState(
         model,
         True,
-        not changes,
+        not changes and not edited,
         reason,
         changes,
         digest if isinstance(digest, str) else None,
         source,
+        edited,
     )
 
 

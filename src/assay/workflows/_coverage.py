@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -47,16 +48,18 @@ def read_registry_file(path: str | Path) -> bytes:
 def _counts(examples: pa.Table, attribute: str) -> dict[tuple[str, str], tuple[int, int | None]]:
     column = examples.column(attribute).cast(pa.string())
     table = pa.table({"value": column, "example_id": examples.column("example_id")})
-    aggregates = [("example_id", "count")]
+    aggregates: list[tuple[Any, ...]] = [("example_id", "count")]
     clustered = "cluster" in examples.column_names
     if clustered:
+        # an example without a cluster is a cluster of its own, as in the clustered intervals
         table = table.append_column("cluster", examples.column("cluster"))
         aggregates.append(("cluster", "count_distinct"))
+        aggregates.append(("cluster", "count", pc.CountOptions(mode="only_null")))
     grouped = table.group_by("value").aggregate(aggregates).to_pylist()
     return {
         (attribute, str(row["value"])): (
             int(row["example_id_count"]),
-            (int(row["cluster_count_distinct"]) or None) if clustered else None,
+            int(row["cluster_count_distinct"]) + int(row["cluster_count"]) if clustered else None,
         )
         for row in grouped
         if row["value"] is not None
@@ -72,8 +75,12 @@ def suite_facts(store: Store, suite: Suite) -> SuiteFacts:
             slices.update(_counts(examples, attribute))
     clusters = None
     if "cluster" in examples.column_names:
+        column = examples.column("cluster")
         # a cluster column of nulls only: the suite has no clusters
-        clusters = int(pc.count_distinct(examples.column("cluster")).as_py()) or None
+        distinct = int(pc.count_distinct(column).as_py())
+        clusters = distinct + column.null_count if distinct else None
+    if clusters is None:
+        slices = {k: (n, None) for k, (n, _) in slices.items()}
     return SuiteFacts(
         name=suite.name,
         digest=suite.digest,

@@ -30,6 +30,7 @@ from assay.monitor import (
 )
 from assay.storage import Store
 from assay.workflows._monitor_store import (
+    checked_head,
     head,
     monitor_names,
     put,
@@ -176,7 +177,8 @@ def _save(
 
 
 def _load(st: Store, name: str) -> MonitorStatus:
-    _, digest = head(st, name)
+    found = checked_head(st, name)
+    digest = found.digest
     state = _get(st, digest)
     spec = MonitorSpec.model_validate(_get(st, state["spec"])["spec"])
     watches = tuple(WatchState.model_validate(w) for w in state["watches"])
@@ -193,6 +195,7 @@ def _load(st: Store, name: str) -> MonitorStatus:
         tuple(state["challenges"]),
         (),
         spec,
+        found.problems,
     )
 
 

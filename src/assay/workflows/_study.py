@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pydantic
@@ -182,10 +183,12 @@ def register_study(
             UnderpoweredWarning,
             stacklevel=2,
         )
+    # the time inside the hashed (and signed) payload: the ledger's own recorded_at is not hashed
+    payload = {**registration.payload(), "registered_at": datetime.now(UTC).isoformat()}
     entry = st.decisions.record(
         "study",
         plan.subject,
-        sign_payload(registration.payload(), kind="study", subject=plan.subject, name=None),
+        sign_payload(payload, kind="study", subject=plan.subject, name=None),
     )
     if isinstance(plan.experiment, dict):
         from assay.workflows._experiments_store import record_experiment_plan

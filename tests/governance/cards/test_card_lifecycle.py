@@ -199,3 +199,28 @@ def test_metadata_a_person_adds_to_the_readme_is_kept(adult_store: assay.Store, 
     readme.write_text("---\nlicense: [unclosed\n---\n# card\n")
     with pytest.raises(DataError, match=r"README\.md, line 2"):
         model_card(MODEL, format="hf", previous=readme, store=adult_store)
+
+
+def test_a_card_that_cannot_be_published_leaves_no_file(
+    adult_store: assay.Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    from assay import workflows
+
+    key = tmp_path / "keys" / "alice.json"
+    workflows.generate_key("alice", output=key, store=adult_store)
+    monkeypatch.setenv("ASSAY_SIGNING_KEY", str(key))
+    key.chmod(0o644)
+    out = tmp_path / "cards" / "README.md"
+    before = len(adult_store.decisions.entries())
+    assert main(["card", MODEL, "--format", "hf", "--out", str(out), "--publish"]) == 4
+    assert "can be read by others" in capsys.readouterr().err
+    assert not out.exists() and list(out.parent.iterdir()) == []
+    assert len(adult_store.decisions.entries()) == before
+    # an --out that cannot be written is refused before anything is recorded
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    key.chmod(0o600)
+    assert main(["card", MODEL, "--out", str(blocker / "README.md"), "--publish"]) != 0
+    assert len(adult_store.decisions.entries()) == before
+    assert main(["card", MODEL, "--out", str(out), "--publish"]) == 0
+    assert out.exists() and len(adult_store.decisions.entries()) == before + 1

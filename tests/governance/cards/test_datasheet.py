@@ -26,6 +26,8 @@ def _brute_force(texts: list[str], threshold: float) -> tuple[int, int, int]:
     sets = {k: shingles(normalise_text(first[k])) for k in distinct}
     pairs, near = 0, set()
     for a, b in combinations(distinct, 2):
+        if not (sets[a] and sets[b]):
+            continue  # a text without words is left out of the near-duplicate check
         jaccard = len(sets[a] & sets[b]) / len(sets[a] | sets[b])
         if jaccard >= threshold:
             pairs += 1

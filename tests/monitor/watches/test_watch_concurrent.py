@@ -50,8 +50,15 @@ def test_a_slot_taken_by_another_state_is_never_overwritten(decided: Any) -> Non
     spec = MonitorSpec(
         name="slots", decision=decided.decision_id, watches=(WatchSpec(metric="accuracy"),)
     )
-    wf.register_monitor(spec, store=st)
-    won = save_state(st, "slots", 1, {"kind": "monitor-state", "winner": True})
+    first = wf.register_monitor(spec, store=st)
+    state = {
+        "kind": "monitor-state",
+        "monitor": "slots",
+        "spec": first.spec_digest,
+        "looks": 1,
+        "previous": first.state_digest,
+    }
+    won = save_state(st, "slots", 1, {**state, "winner": True})
     with pytest.raises(StorageError, match="Another look"):
-        save_state(st, "slots", 1, {"kind": "monitor-state", "winner": False})
+        save_state(st, "slots", 1, {**state, "winner": False})
     assert head(st, "slots") == (1, won)  # the first state keeps the slot
