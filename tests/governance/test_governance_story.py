@@ -1,4 +1,4 @@
-"""The governance story of issue 16 end to end, on real Adult runs and VADER on the sentiment
+"""The governance story end to end, on real Adult runs and VADER on the sentiment
 sentences, with signing keys configured: a study registered, runs attached, a deviation flagged
 in a decision's verdict and memo, a futility stop; a launch checklist NOT READY until a safety
 run, two sign-offs by two people in two roles and a current model card exist; the card edited
@@ -94,9 +94,9 @@ def _forge(db: Path, sequence: int) -> None:
     engine.dispose()
 
 
-def _studies(store: assay.Store, tmp_path: Path, capsys) -> tuple[str, str]:
+def _studies(store: assay.Store, tmp_path: Path, capsys) -> str:
     """A study registered, runs attached, a decision with a deviation, a futility stop;
-    returns the decision's id and the candidate run's."""
+    returns the decision's id."""
     suite = adult_subset()
     assay.register_suite(suite, store=store)
     n = suite.suite.n_examples
@@ -152,7 +152,7 @@ def _studies(store: assay.Store, tmp_path: Path, capsys) -> tuple[str, str]:
     )
     assert roadmap["income-compact"]["state"] == "killed"
     assert roadmap["income-compact"]["outcome"] == "killed: futility stop"
-    return record.decision.decision_id, candidate
+    return record.decision.decision_id
 
 
 def _launch(store: assay.Store, tmp_path: Path, capsys, monkeypatch, keys: Path) -> str:
@@ -308,7 +308,7 @@ def test_the_governance_story(
     workflows.generate_key("bob", output=keys / "bob.json", store=store)
     _as(monkeypatch, keys / "alice.json")
 
-    decision, _ = _studies(store, tmp_path, capsys)
+    decision = _studies(store, tmp_path, capsys)
     safety = _launch(store, tmp_path, capsys, monkeypatch, keys)
     code, out = _cli(capsys, "launch", "check", MODEL, "--json")
     ready = json.loads(out)
