@@ -243,3 +243,26 @@ def test_suite_metrics_in_the_docs_are_valid(page: str) -> None:
         if spec.scorer is not None:
             assay.metrics.get_scorer(spec.scorer, **spec.scorer_params)
         assert spec.aggregate == "mean" or spec.aggregate in assay.metrics.list_metrics()
+
+
+def _anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_relative_link_in_the_docs_resolves() -> None:
+    broken = []
+    for page in [README, *sorted(DOCS.glob("*.md"))]:
+        for link in re.findall(r"\]\(([^)\s]+)\)", _read(page)):
+            if re.match(r"[a-z][a-z0-9+.-]*:", link):
+                continue
+            path, _, fragment = link.partition("#")
+            target = page.parent / path if path else page
+            if not target.exists():
+                broken.append(f"{page.name}: {link}")
+            elif fragment and target.suffix == ".md":
+                headings = re.findall(r"^#+ (.*)$", _read(target), flags=re.M)
+                if fragment not in {_anchor(h) for h in headings}:
+                    broken.append(f"{page.name}: {link} (no such heading)")
+    assert not broken, broken
+    assert "docs/governance.md" in _section(_read(README), "Layout")
