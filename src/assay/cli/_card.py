@@ -7,20 +7,20 @@ from typing import Annotated, Any
 
 import typer
 
+import assay
 import assay.workflows as wf
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, error_console, safe, stdout
-from assay.storage import open_store
 
 __all__ = ["card_command", "datasheet_command"]
 
 CardFormat = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--format",
         metavar="hf|markdown|html|json",
         help="hf: a Hugging Face README.md (YAML metadata with model-index results); markdown; "
-        "html: one self-contained page; json.",
+        "html: one self-contained page; json. Default: the previous card's form, else markdown.",
     ),
 ]
 Out = Annotated[
@@ -30,7 +30,7 @@ Out = Annotated[
 
 
 def _verify(model: str, card: Path | None, db: str | None, json: bool) -> None:
-    state = wf.verify_card(model, card=card, store=open_store(db))
+    state = wf.verify_card(model, card=card, store=assay.open_store(db))
     if json:
         emit_json(
             {
@@ -67,7 +67,7 @@ def card_command(
             help="The model (NAME or NAME@VERSION); 'verify MODEL' checks a card instead.",
         ),
     ],
-    card_format: CardFormat = "markdown",
+    card_format: CardFormat = None,
     out: Out = None,
     previous: Annotated[
         Path | None,
@@ -106,7 +106,7 @@ def card_command(
         out=out,
         previous=previous,
         publish=publish,
-        store=open_store(db),
+        store=assay.open_store(db),
     )
     summary: dict[str, Any] = {
         "model": result.card.model,
@@ -150,7 +150,7 @@ def datasheet_command(
 ) -> None:
     """Write a suite's datasheet: its catalog and computed facts, the rest left to a person."""
     result = wf.suite_datasheet(
-        suite, format="json" if json else sheet_format, out=out, store=open_store(db)
+        suite, format="json" if json else sheet_format, out=out, store=assay.open_store(db)
     )
     if result.path is None:
         stdout.write(result.text)

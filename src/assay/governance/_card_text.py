@@ -52,6 +52,9 @@ class ParsedCard:
     metadata: dict[str, Any] = field(default_factory=dict)
     """YAML metadata a person added (a Hugging Face README's front matter, or a JSON card's
     ``metadata``), without the generated ``model-index``."""
+    format: str = "markdown"
+    """The form it was written in (``hf``, ``markdown``, ``html`` or ``json``), so that
+    regenerating it keeps that form."""
 
 
 def human_marker(section: HumanSection) -> str:
@@ -209,7 +212,7 @@ def _json_card(text: str, source: str) -> ParsedCard:
         human.append(section)
     block = _checked_block(value, text, 0, source) if "card_digest" in value else None
     metadata = _metadata(value.get("metadata", {}), text, source)
-    return ParsedCard(human=human, block=block, metadata=metadata)
+    return ParsedCard(human=human, block=block, metadata=metadata, format="json")
 
 
 _FRONT = re.compile(r"\A---\n(?P<yaml>.*?\n)---\n", re.DOTALL)
@@ -244,8 +247,17 @@ def parse_card_text(text: str, *, source: str) -> ParsedCard:
         )
     if text.lstrip().startswith("{"):
         return _json_card(text, source)
+    head = text.lstrip()[:200].lower()
+    written = (
+        "hf"
+        if _FRONT.match(text)
+        else "html"
+        if head.startswith(("<!doctype html", "<html"))
+        else "markdown"
+    )
     return ParsedCard(
         human=_sections(text, source),
         block=_block(text, source),
         metadata=_front_matter(text, source),
+        format=written,
     )

@@ -69,7 +69,7 @@ def _previous(
 def model_card(
     model: str,
     *,
-    format: str = "markdown",
+    format: str | None = None,
     out: str | Path | None = None,
     previous: str | Path | None = None,
     publish: bool = False,
@@ -92,12 +92,15 @@ def model_card(
     """
     where = "model_card"
     check_model(model, where)
-    check_choice(format, "format", where, list(CARD_FORMATS))
+    if format is not None:
+        check_choice(format, "format", where, list(CARD_FORMATS))
     check_instance(out, "out", where, (str, Path, type(None)), "a path or None")
     check_instance(previous, "previous", where, (str, Path, type(None)), "a path or None")
     check_instance(publish, "publish", where, bool, "a bool")
     st = resolve_store(store)
     parsed, source = _previous(model, previous, st)
+    # regenerating keeps the previous card's form unless another is asked for
+    format = format or (parsed.format if parsed is not None else "markdown")
     evidence = model_evidence(model, st)
     card = build_card(
         model,
