@@ -14,7 +14,7 @@ from typing import Any
 
 from assay._util import check_instance
 from assay.core import LedgerEntry, ModelRef
-from assay.errors import ConfigError
+from assay.errors import ConfigError, NotFoundError
 from assay.governance import (
     LaunchChecklist,
     LaunchReadiness,
@@ -122,9 +122,10 @@ def sign_launch(
     """Record a launch sign-off of ``item`` for ``model`` by ``name`` in ``role``, as a
     ``signoff`` ledger entry (signed when a key is configured; see :func:`sign_payload`).
 
-    Refused, with nothing recorded: an item that is not a sign-off item of the checklist (an
-    evidence item is never signed), a role the checklist does not know or that is not the
-    item's, a second sign-off of the item by the same person, and (with
+    Refused, with nothing recorded: a model the store holds no run of
+    (:class:`~assay.errors.NotFoundError`), an item that is not a sign-off item of the
+    checklist (an evidence item is never signed), a role the checklist does not know or that
+    is not the item's, a second sign-off of the item by the same person, and (with
     ``distinct_signers``) a person who already cleared another item. ``name`` defaults to
     the signing key's owner; a local store needs one, a team server records its signed-in
     user as ``by``.
@@ -134,6 +135,12 @@ def sign_launch(
     chosen, _ = find_checklist(target, checklist)
     wanted = _wanted(chosen, item, role)
     st = resolve_store(store)
+    if not ModelEvidence(target, st).runs:
+        raise NotFoundError(
+            f"The store holds no run of {target}: a sign-off is given for a model that was "
+            "evaluated (`assay runs list --model NAME` lists a model's runs). Nothing was "
+            "recorded."
+        )
     if name is None:
         key = signing_key()
         name = key.name if key is not None else None
