@@ -8,7 +8,7 @@ from pathlib import Path
 from assay._util import check_instance
 from assay.errors import NotFoundError
 from assay.governance import EvidenceChange, card_evidence, evidence_changes
-from assay.storage import Store
+from assay.storage import RunQuery, Store
 from assay.workflows._card_evidence import (
     check_model,
     last_published,
@@ -55,7 +55,8 @@ def verify_card(
     ``card`` ledger entry about ``model:MODEL``) is checked. The card is stale when a run or
     decision was added or removed, a run's metadata, metric rows or record file changed, or a
     decision gained ledger entries (approvals, challenges); :attr:`CardState.reason` says
-    which.
+    which. A model with neither a published card nor a complete run is not found
+    (:class:`~assay.errors.NotFoundError`).
     """
     where = "verify_card"
     check_model(model, where)
@@ -74,6 +75,13 @@ def verify_card(
             )
     else:
         found = last_published(model, st)
+        if found is None and not any(
+            r.status == "complete" for r in st.runs.list(RunQuery(model=model))
+        ):
+            raise NotFoundError(
+                f"No complete run of model {model!r} is stored and no card of it was "
+                "published, so there is no card to verify (assay runs list shows the models)."
+            )
         if found is None:
             return CardState(
                 model,
