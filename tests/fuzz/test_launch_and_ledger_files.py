@@ -29,6 +29,18 @@ CHECKLISTS = [
     ("kind-number", "name: c\nevidence: [{item: a, kind: 3}]\n"),
     ("role-injection", "name: c\nsignoffs: [{item: a, role: 'safety; rm -rf'}]\n"),
     ("suites-text", "name: c\nevidence: [{item: a, kind: safety_run, suites: 5}]\n"),
+    ("policy-device", "name: c\nevidence: [{item: a, kind: decision, policy_file: /dev/zero}]\n"),
+    ("policy-folder", "name: c\nevidence: [{item: a, kind: decision, policy_file: /}]\n"),
+    ("policy-missing", "name: c\nevidence: [{item: a, kind: decision, policy_file: no.yaml}]\n"),
+    (
+        "policy-digest",
+        "name: c\nevidence: [{item: a, kind: decision, policy: p, policy_digest: 1}]\n",
+    ),
+    ("policy-escape", 'name: c\nevidence: [{item: a, kind: decision, policy_file: "a\\e[2J"}]\n'),
+    (
+        "pin-on-a-run",
+        "name: c\nevidence: [{item: a, kind: safety_run, policy_digest: abcdefabcdef}]\n",
+    ),
 ]
 
 
@@ -54,7 +66,12 @@ def test_any_bytes_as_a_checklist_load_or_are_refused(raw: bytes) -> None:
 
 ITEM = st.fixed_dictionaries(
     {"item": st.text(max_size=8), "kind": st.sampled_from(["decision", "monitor", "x", 1])},
-    optional={"policy": st.one_of(st.none(), st.text(max_size=5)), "owner": st.integers()},
+    optional={
+        "policy": st.one_of(st.none(), st.text(max_size=5)),
+        "policy_digest": st.one_of(st.none(), st.text(max_size=5), st.integers()),
+        "policy_file": st.one_of(st.none(), st.text(max_size=5), st.just("/dev/null")),
+        "owner": st.integers(),
+    },
 )
 
 

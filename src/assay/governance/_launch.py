@@ -296,8 +296,11 @@ def _pin_policy(
 
     loc: tuple[str | int, ...] = ("evidence", index, "policy_file")
     path = Path(item.policy_file)
+    path = path if path.is_absolute() else base / path
     try:
-        policy = load_policy(path if path.is_absolute() else base / path)
+        if not path.is_file() or path.stat().st_size > MAX_CHECKLIST_BYTES:
+            raise ConfigError(f"{path}: not a policy file of at most {MAX_CHECKLIST_BYTES:,} bytes")
+        policy = load_policy(path)
     except ConfigError as exc:
         raise _located(name, root, loc, f"the policy file does not load: {exc}") from None
     if item.policy is not None and item.policy != policy.name:
