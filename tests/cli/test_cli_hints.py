@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
-import click
 import pytest
 import typer.main
 
@@ -16,6 +16,7 @@ from assay.cli import app
 SOURCE = Path(assay.__file__).parent
 _HINT = re.compile(r"`assay((?: [^`\n]*)?)`")
 _WORD = re.compile(r"^[a-z][a-z0-9-]*$")
+_FLAG = re.compile(r"^--[a-z][a-z0-9-]*")
 
 
 def _hints() -> list[tuple[str, str]]:
@@ -27,7 +28,7 @@ def _hints() -> list[tuple[str, str]]:
     return found
 
 
-def _problems(hint: str, root: click.Command) -> list[str]:
+def _problems(hint: str, root: Any) -> list[str]:
     """What in ``hint`` the command line does not have: a command or one of its options."""
     command, path = root, ["assay"]
     words = hint.split()
@@ -43,8 +44,7 @@ def _problems(hint: str, root: click.Command) -> list[str]:
         command, rest = commands[word], words[i + 1 :]
         path.append(word)
     options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)} | {"--help"}
-    flags = {w.split("=")[0] for w in rest if re.match(r"^--[a-z][a-z0-9-]*", w)}
-    flags = {re.match(r"^--[a-z][a-z0-9-]*", f).group(0) for f in flags}  # type: ignore[union-attr]
+    flags = {m.group(0) for w in rest if (m := _FLAG.match(w))}
     return [f"{' '.join(path)} has no option {f}" for f in sorted(flags - options)]
 
 

@@ -115,7 +115,7 @@ def test_no_card_and_no_evidence(adult_store: assay.Store, tmp_path: Path, capsy
     assert main(["card", "bad model name"]) == 4
     assert not out.exists()
     # verifying is not found too, not "stale" with a suggestion that fails in turn
-    with pytest.raises(NotFoundError, match="No complete run of model 'nobody@1' .*no card"):
+    with pytest.raises(NotFoundError, match=r"No complete run of model 'nobody@1' .*no card"):
         verify_card("nobody@1", store=adult_store)
     capsys.readouterr()
     assert main(["card", "verify", "nobody@1", "--json"]) == 8
