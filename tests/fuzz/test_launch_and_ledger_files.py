@@ -4,12 +4,14 @@ a crash, and never anything recorded."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from fuzz_corpus import BOMB
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assay import workflows
 from assay.errors import ConfigError, DataError
 from assay.governance import load_checklist, read_key_file
 from assay.storage import verify_ledger_export
@@ -29,6 +31,19 @@ CHECKLISTS = [
     ("kind-number", "name: c\nevidence: [{item: a, kind: 3}]\n"),
     ("role-injection", "name: c\nsignoffs: [{item: a, role: 'safety; rm -rf'}]\n"),
     ("suites-text", "name: c\nevidence: [{item: a, kind: safety_run, suites: 5}]\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), CHECKLISTS, ids=[n for n, _ in CHECKLISTS])
+def test_a_hostile_checklist_is_a_config_error_naming_the_file(name: str, text: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_checklist(f"{name}.yaml", text=text)
+    message = str(error.value)
+    assert message.startswith(f"{name}.yaml") and len(message) < 600
+    assert "\x1b" not in message and "\x00" not in message
+
+
+POLICY_PINS = [
     ("policy-device", "name: c\nevidence: [{item: a, kind: decision, policy_file: /dev/zero}]\n"),
     ("policy-folder", "name: c\nevidence: [{item: a, kind: decision, policy_file: /}]\n"),
     ("policy-missing", "name: c\nevidence: [{item: a, kind: decision, policy_file: no.yaml}]\n"),
@@ -44,13 +59,17 @@ CHECKLISTS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "text"), CHECKLISTS, ids=[n for n, _ in CHECKLISTS])
-def test_a_hostile_checklist_is_a_config_error_naming_the_file(name: str, text: str) -> None:
+@pytest.mark.parametrize(("name", "text"), POLICY_PINS, ids=[n for n, _ in POLICY_PINS])
+def test_a_hostile_policy_pin_is_a_config_error_naming_the_checklist(
+    name: str, text: str, tmp_path: Path
+) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
     with pytest.raises(ConfigError) as error:
-        load_checklist(f"{name}.yaml", text=text)
+        workflows.check_launch("m@1", checklist=path, store=None)
     message = str(error.value)
-    assert message.startswith(f"{name}.yaml") and len(message) < 600
-    assert "\x1b" not in message and "\x00" not in message
+    assert message.startswith(str(path)) and len(message) < 800
+    assert "\x1b" not in message
 
 
 @settings(max_examples=150, deadline=None)

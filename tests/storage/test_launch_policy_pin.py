@@ -11,6 +11,7 @@ import assay
 from assay import workflows
 from assay.errors import ConfigError
 from assay.gates import Policy, default_policy, policy_to_yaml
+from assay.governance import EvidenceItem, LaunchChecklist, load_checklist
 from assay.storage import Store
 
 
@@ -106,3 +107,14 @@ def test_a_policy_file_that_disagrees_with_the_item_is_refused(tmp_path: Path) -
     )
     with pytest.raises(ConfigError, match="12 to 64 lowercase hex"):
         workflows.check_launch("clf@1", checklist=checklist, store=None)
+
+
+def test_a_policy_file_is_never_taken_unread(store: Store) -> None:
+    text = "name: c\nevidence: [{item: d, kind: decision, policy_file: weak.yaml}]\n"
+    with pytest.raises(ConfigError, match=r"line 2: .*policy_file: .*read when the checklist is"):
+        load_checklist("c.yaml", text=text)
+    built = LaunchChecklist(
+        name="c", evidence=(EvidenceItem(item="d", kind="decision", policy_file="weak.yaml"),)
+    )
+    with pytest.raises(ConfigError, match="never read"):
+        workflows.check_launch("clf@1", checklist=built, store=store)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,6 +67,8 @@ EVIDENCE_FIELDS: dict[str, tuple[str, ...]] = {
     "model_card": (),
 }
 """The fields each evidence kind takes besides ``item``, ``kind`` and ``owner``."""
+PolicyPin = Callable[[Path], tuple[str, str]]
+"""Reads a policy file: its policy's name and digest (ConfigError when it does not load)."""
 _CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
@@ -239,9 +242,18 @@ def _node_at(root: yaml.Node | None, path: tuple[str | int, ...]) -> yaml.Node |
     return found
 
 
-def load_checklist(source: str | Path, *, text: str | bytes | None = None) -> LaunchChecklist:
+def load_checklist(
+    source: str | Path,
+    *,
+    text: str | bytes | None = None,
+    policy_pin: PolicyPin | None = None,
+) -> LaunchChecklist:
     """A checklist from a YAML file (or ``text`` reported as ``source``); ConfigError naming
-    the file, line and column of the first problem."""
+    the file, line and column of the first problem.
+
+    ``policy_pin`` reads a decision item's ``policy_file`` (a path relative to the
+    checklist's folder made absolute) and returns its policy's name and digest
+    (``assay.workflows.check_launch`` passes one); without it a ``policy_file`` is refused."""
     name = str(source)
     raw: str | bytes
     if text is None:
@@ -265,7 +277,8 @@ def load_checklist(source: str | Path, *, text: str | bytes | None = None) -> La
         raise _located(name, document.root, loc, message) from None
     base = Path(name).parent if text is None else Path()
     evidence = tuple(
-        _pin_policy(item, i, base, name, document.root) for i, item in enumerate(checklist.evidence)
+        _pin_policy(item, (i, base, name, document.root), policy_pin)
+        for i, item in enumerate(checklist.evidence)
     )
     return checklist.model_copy(update={"evidence": evidence})
 
@@ -286,30 +299,34 @@ def _located(
 
 
 def _pin_policy(
-    item: EvidenceItem, index: int, base: Path, name: str, root: yaml.Node | None
+    item: EvidenceItem,
+    where: tuple[int, Path, str, yaml.Node | None],
+    policy_pin: PolicyPin | None,
 ) -> EvidenceItem:
     """A decision item with ``policy_file``: its policy's name and digest filled in from the
     file (a name or digest the item also gives must agree with it)."""
     if item.policy_file is None:
         return item
-    from assay.gates import load_policy
-
+    index, base, name, root = where
     loc: tuple[str | int, ...] = ("evidence", index, "policy_file")
+    if policy_pin is None:
+        message = "a policy_file is read when the checklist is checked (assay launch check)"
+        raise _located(name, root, loc, message)
     path = Path(item.policy_file)
     path = path if path.is_absolute() else base / path
     try:
         if not path.is_file() or path.stat().st_size > MAX_CHECKLIST_BYTES:
             raise ConfigError(f"{path}: not a policy file of at most {MAX_CHECKLIST_BYTES:,} bytes")
-        policy = load_policy(path)
+        policy_name, policy_digest = policy_pin(path)
     except ConfigError as exc:
         raise _located(name, root, loc, f"the policy file does not load: {exc}") from None
-    if item.policy is not None and item.policy != policy.name:
-        message = f"the policy file's policy is named {policy.name!r}, not {item.policy!r}"
+    if item.policy is not None and item.policy != policy_name:
+        message = f"the policy file's policy is named {policy_name!r}, not {item.policy!r}"
         raise _located(name, root, loc, message)
-    if item.policy_digest is not None and not policy.digest.startswith(item.policy_digest):
+    if item.policy_digest is not None and not policy_digest.startswith(item.policy_digest):
         message = (
-            f"the policy file's digest is {policy.digest[:12]}, not the policy_digest "
+            f"the policy file's digest is {policy_digest[:12]}, not the policy_digest "
             f"{item.policy_digest[:12]}"
         )
         raise _located(name, root, loc, message)
-    return item.model_copy(update={"policy": policy.name, "policy_digest": policy.digest})
+    return item.model_copy(update={"policy": policy_name, "policy_digest": policy_digest})

@@ -33,6 +33,14 @@ CHECKLIST_FOLDER = "launch"
 """Where :func:`find_checklist` looks (relative to the working folder)."""
 
 
+def _policy_pin(path: Path) -> tuple[str, str]:
+    """The name and digest of the policy in a checklist's ``policy_file``."""
+    from assay.gates import load_policy
+
+    policy = load_policy(path)
+    return policy.name, policy.digest
+
+
 def find_checklist(
     model: str, checklist: str | Path | LaunchChecklist | None = None
 ) -> tuple[LaunchChecklist, str]:
@@ -42,9 +50,13 @@ def find_checklist(
         return checklist, "<checklist>"
     if checklist is not None:
         check_instance(checklist, "checklist", "check_launch", (str, Path), "a file path")
-        return load_checklist(checklist), str(checklist)
+        return load_checklist(checklist, policy_pin=_policy_pin), str(checklist)
     files = sorted(Path(CHECKLIST_FOLDER).glob("*.y*ml"))
-    covering = [(load_checklist(f), str(f)) for f in files if f.suffix in (".yaml", ".yml")]
+    covering = [
+        (load_checklist(f, policy_pin=_policy_pin), str(f))
+        for f in files
+        if f.suffix in (".yaml", ".yml")
+    ]
     covering = [(c, f) for c, f in covering if c.covers(model)]
     if len(covering) == 1:
         return covering[0]

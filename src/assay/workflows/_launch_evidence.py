@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.core import Decision
+from assay.errors import ConfigError
 from assay.governance import EvidenceItem, LaunchItem
 from assay.storage import RunQuery, Store
 
@@ -95,6 +96,11 @@ def shipped_policy_digests() -> dict[str, str]:
 
 def _pinned(item: EvidenceItem) -> tuple[str | None, str]:
     """The digest (or prefix) a decision's policy must have, and how the checklist pins it."""
+    if item.policy_file is not None and item.policy_digest is None:
+        raise ConfigError(
+            f"The decision item {item.item!r} names the policy_file {item.policy_file!r} that "
+            "was never read: load the checklist from its file (assay launch check --checklist)."
+        )
     if item.policy_digest is not None:
         source = f"the policy file {item.policy_file}" if item.policy_file else "the checklist"
         return item.policy_digest, f"the digest {item.policy_digest[:12]} pinned by {source}"
