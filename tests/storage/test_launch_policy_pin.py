@@ -67,6 +67,9 @@ def test_a_weakened_policy_named_default_does_not_clear_the_decision_item(
         f"is SHIP under a policy named 'default' whose digest {weak.digest[:12]} is not the "
         f"shipped default's ({shipped.digest[:12]})" in item.detail
     )
+    assert "the shipped policy 'default': `assay gate BASELINE CANDIDATE --record`" in (
+        item.clear_by
+    )
     # pinning the weakened policy itself, by its file or its digest, is an explicit choice
     by_file = tmp_path / "by-file.yaml"
     by_file.write_text("name: c\nevidence: [{item: d, kind: decision, policy_file: weak.yaml}]\n")

@@ -110,6 +110,22 @@ def _pinned(item: EvidenceItem) -> tuple[str | None, str]:
     return None, "any digest (the checklist pins the policy by name only)"
 
 
+def _how(item: EvidenceItem, model: str, pin: str | None) -> str:
+    """How to record the decision the item asks for."""
+    shipped = shipped_policy_digests().get(str(item.policy))
+    if pin is not None and pin == shipped:
+        policy = "" if item.policy == "default" else " --policy FILE"
+        return (
+            f"record a decision on a run of {model} under the shipped policy {item.policy!r}: "
+            f"`assay gate BASELINE CANDIDATE{policy} --record`"
+        )
+    digest = f" (digest {pin[:12]})" if pin is not None else ""
+    return (
+        f"record a decision on a run of {model} under the policy {item.policy!r}{digest}: "
+        "`assay gate BASELINE CANDIDATE --policy FILE --record`"
+    )
+
+
 @evidence_check("decision")
 def _decision(item: EvidenceItem, evidence: ModelEvidence) -> LaunchItem:
     ours = evidence.run_ids
@@ -120,11 +136,7 @@ def _decision(item: EvidenceItem, evidence: ModelEvidence) -> LaunchItem:
     ]
     pin, pinned_by = _pinned(item)
     decisions = [d for d in named if pin is None or d.policy_digest.startswith(pin)]
-    how = (
-        f"record a decision on a run of {evidence.model} under the policy {item.policy!r}"
-        + (f" with {pinned_by}" if pin is not None else "")
-        + ": `assay gate BASELINE CANDIDATE --policy FILE --record`"
-    )
+    how = _how(item, evidence.model, pin)
     if not decisions and named:
         other = named[0]
         detail = (
