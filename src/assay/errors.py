@@ -164,7 +164,8 @@ class AccessDeniedError(StorageError, PermissionError):
 
 
 class ImmutableError(StorageError):
-    """A complete run, its records, or a decision cannot be changed."""
+    """A complete run, its records, a decision, a registered study or plan, or a user cannot
+    be changed."""
 
 
 class GateError(AssayError):

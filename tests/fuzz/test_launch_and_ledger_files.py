@@ -4,12 +4,14 @@ a crash, and never anything recorded."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from fuzz_corpus import BOMB
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assay import workflows
 from assay.errors import ConfigError, DataError
 from assay.governance import load_checklist, read_key_file
 from assay.storage import verify_ledger_export
@@ -41,6 +43,35 @@ def test_a_hostile_checklist_is_a_config_error_naming_the_file(name: str, text: 
     assert "\x1b" not in message and "\x00" not in message
 
 
+POLICY_PINS = [
+    ("policy-device", "name: c\nevidence: [{item: a, kind: decision, policy_file: /dev/zero}]\n"),
+    ("policy-folder", "name: c\nevidence: [{item: a, kind: decision, policy_file: /}]\n"),
+    ("policy-missing", "name: c\nevidence: [{item: a, kind: decision, policy_file: no.yaml}]\n"),
+    (
+        "policy-digest",
+        "name: c\nevidence: [{item: a, kind: decision, policy: p, policy_digest: 1}]\n",
+    ),
+    ("policy-escape", 'name: c\nevidence: [{item: a, kind: decision, policy_file: "a\\e[2J"}]\n'),
+    (
+        "pin-on-a-run",
+        "name: c\nevidence: [{item: a, kind: safety_run, policy_digest: abcdefabcdef}]\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), POLICY_PINS, ids=[n for n, _ in POLICY_PINS])
+def test_a_hostile_policy_pin_is_a_config_error_naming_the_checklist(
+    name: str, text: str, tmp_path: Path
+) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        workflows.check_launch("m@1", checklist=path, store=None)
+    message = str(error.value)
+    assert message.startswith(str(path)) and len(message) < 800
+    assert "\x1b" not in message
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=400))
 def test_any_bytes_as_a_checklist_load_or_are_refused(raw: bytes) -> None:
@@ -54,7 +85,12 @@ def test_any_bytes_as_a_checklist_load_or_are_refused(raw: bytes) -> None:
 
 ITEM = st.fixed_dictionaries(
     {"item": st.text(max_size=8), "kind": st.sampled_from(["decision", "monitor", "x", 1])},
-    optional={"policy": st.one_of(st.none(), st.text(max_size=5)), "owner": st.integers()},
+    optional={
+        "policy": st.one_of(st.none(), st.text(max_size=5)),
+        "policy_digest": st.one_of(st.none(), st.text(max_size=5), st.integers()),
+        "policy_file": st.one_of(st.none(), st.text(max_size=5), st.just("/dev/null")),
+        "owner": st.integers(),
+    },
 )
 
 

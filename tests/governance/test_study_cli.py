@@ -48,8 +48,18 @@ def test_register_attach_status_and_roadmap(home, tmp_path, capsys):
     assert "| adult-retrain | running | Ana Lima | 2020-01-01 (OVERDUE) |" in md.read_text()
     assert main(["studies", "--state", "killed", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"items": []}
-    assert main(["study", "kill", "adult-retrain", "--reason", "futility"]) == 0
-    assert "killed" in capsys.readouterr().out
+    assert main(["study", "kill", "adult-retrain", "--reason", "futility", "--json"]) == 0
+    kill = json.loads(capsys.readouterr().out)
+    assert kill["study"] == "adult-retrain" and kill["event"] == "kill"
+    assert kill["reason"] == "futility"
+    (entry,) = [e for e in assay.open_store().decisions.ledger() if e.sequence == kill["sequence"]]
+    assert entry.kind == "study_event" and entry.payload["reason"] == "futility"
+    # a second kill changes nothing recorded: ImmutableError, the documented exit code 5
+    assert main(["study", "kill", "adult-retrain", "--reason", "again", "--json"]) == 5
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["type"] == "ImmutableError" and "already killed" in error["message"]
+    assert main(["study", "kill", "adult-retrain", "--reason", "again"]) == 5
+    assert "already killed" in capsys.readouterr().err
     assert main(["studies", "--state", "killed", "--json"]) == 0
     (killed,) = json.loads(capsys.readouterr().out)["items"]
     assert killed["outcome"] == "killed: futility"

@@ -10,7 +10,7 @@ import pytest
 import assay
 from assay import workflows
 from assay.core import Verdict
-from assay.errors import ConfigError, DataError
+from assay.errors import ConfigError, DataError, NotFoundError
 from assay.governance import load_checklist
 from assay.storage import Store
 from assay.testing import make_decision, make_records, make_run, make_suite_model, store_runs
@@ -116,6 +116,27 @@ def test_a_signoff_the_checklist_does_not_allow_records_nothing(
             item, model="clf@1", role=role, name="a", checklist=checklist, store=decided
         )
     assert len(decided.decisions.ledger()) == before
+
+
+def test_a_signoff_for_a_model_the_store_has_no_run_of_records_nothing(
+    decided: Store, checklist: Path
+) -> None:
+    before = len(decided.decisions.ledger())
+    for model in ("clf@9.9", "clfx"):
+        with pytest.raises(NotFoundError, match=f"holds no run of {model}.*Nothing was recorded"):
+            workflows.sign_launch(
+                "safety-review",
+                model=model,
+                role="safety",
+                name="a",
+                checklist=checklist,
+                store=decided,
+            )
+    assert len(decided.decisions.ledger()) == before
+    workflows.sign_launch(  # a version that has runs, and the name alone, are signed
+        "safety-review", model="clf", role="safety", name="a", checklist=checklist, store=decided
+    )
+    assert len(decided.decisions.ledger()) == before + 1
 
 
 def test_signoffs_count_only_for_the_checklist_they_were_given_against(

@@ -66,7 +66,7 @@ def print_kpis(report: KpiReport) -> None:
     if report.empty:
         console.print(
             f"No decisions yet ({period}): no KPI to compute. Record one with "
-            "`assay gate --record` or `assay decide`."
+            "`assay gate BASELINE CANDIDATE --record`."
         )
         return
     console.print(

@@ -84,8 +84,9 @@ def launch_sign(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Record a launch sign-off in the ledger (signed when a key is configured). A role the
-    checklist does not know, or an evidence item, is refused and nothing is recorded."""
+    """Record a launch sign-off in the ledger (signed when a key is configured). A model with
+    no runs (exit 8), a role the checklist does not know, or an evidence item, is refused and
+    nothing is recorded."""
     from assay.workflows import sign_launch
 
     entry = sign_launch(

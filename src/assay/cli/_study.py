@@ -107,11 +107,15 @@ def kill_command(
     name: Name,
     reason: Annotated[str, typer.Option("--reason", help="Why the study stops for good.")],
     db: DbOption = None,
+    json: JsonOption = False,
 ) -> None:
     """Stop a study for good (a kill criterion met, futility), with the reason."""
     from assay.workflows import kill_study
 
     entry = kill_study(name, reason=reason, store=_store(db))
+    if json:
+        emit_json({"study": name, "sequence": entry.sequence, **entry.payload})
+        return
     console.print(f"study {safe(name)} killed (ledger entry {entry.sequence})")
 
 

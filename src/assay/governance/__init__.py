@@ -88,8 +88,8 @@ from assay.governance._launch import (
     EvidenceItem,
     LaunchChecklist,
     SignoffItem,
-    load_checklist,
 )
+from assay.governance._launch_load import load_checklist
 from assay.governance._launch_result import LaunchItem, LaunchReadiness
 from assay.governance._near_duplicates import DuplicateCount, count_duplicates
 from assay.governance._signing import (

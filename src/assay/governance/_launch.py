@@ -9,7 +9,9 @@ A checklist is a YAML file per product or model family::
     evidence:
       - item: ship-decision
         kind: decision            # a SHIP decision for the model under the policy
-        policy: default
+        policy: default           # a shipped policy's name pins the shipped policy's digest
+        # policy_file: policies/strict.yaml   # or pin a policy by its file (name and digest)
+        # policy_digest: 99d2dfba1a41          # or by its digest (12 to 64 hex characters)
         allow_override: false     # an override of a BLOCK counts only when true
       - item: safety-run
         kind: safety_run          # a complete run of the model on a safety suite
@@ -21,45 +23,51 @@ A checklist is a YAML file per product or model family::
       - {item: safety-review, role: safety}
       - {item: privacy-review, role: privacy}
 
-Evidence items are looked up in the store when the checklist is checked; sign-offs are ledger
-entries. Unknown fields are refused; every problem names the file, line and column.
+A decision counts only when its policy's digest is the pinned one: ``policy_digest``, the
+digest of ``policy_file`` (relative to the checklist's folder), or, for the name of a policy
+shipped with assay (``default``), the shipped policy's digest; a decision under a same-named
+but different policy does not count. Evidence items are looked up in the store when the
+checklist is checked; sign-offs are ledger entries. Unknown fields are refused; every problem names the file, line and column.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assay._util import brief, parse_yaml
+from assay._util import brief
 from assay.core import digest
-from assay.errors import ConfigError
 
 __all__ = [
     "EVIDENCE_FIELDS",
+    "MAX_CHECKLIST_BYTES",
     "EvidenceItem",
     "LaunchChecklist",
+    "PolicyPin",
     "SignoffItem",
-    "load_checklist",
 ]
 
 MAX_CHECKLIST_BYTES = 1 << 20
 _ITEM = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _TEXT = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+_DIGEST = re.compile(r"^[0-9a-f]{12,64}$")
 EvidenceKind = Literal["decision", "safety_run", "monitor", "rollout_plan", "model_card"]
 EVIDENCE_FIELDS: dict[str, tuple[str, ...]] = {
-    "decision": ("policy", "allow_override"),
+    "decision": ("policy", "policy_digest", "policy_file", "allow_override"),
     "safety_run": ("suites", "tags"),
     "monitor": (),
     "rollout_plan": ("experiment",),
     "model_card": (),
 }
 """The fields each evidence kind takes besides ``item``, ``kind`` and ``owner``."""
+PolicyPin = Callable[[Path], tuple[str, str]]
+"""Reads a policy file: its policy's name and digest (ConfigError when it does not load)."""
 _CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
@@ -81,7 +89,14 @@ class EvidenceItem(BaseModel):
     owner: str = ""
     """Who can clear it when it is missing (a role or a team), shown with the gap."""
     policy: str | None = None
-    """``decision``: the policy name the SHIP decision must be made under (required)."""
+    """``decision``: the policy name the SHIP decision must be made under (required unless
+    ``policy_file`` names it)."""
+    policy_digest: str | None = None
+    """``decision``: the policy's digest (or its first 12+ hex characters) the decision must
+    carry; set from ``policy_file`` when that is given."""
+    policy_file: str | None = None
+    """``decision``: a policy YAML file whose name and digest the decision must carry (a
+    relative path is read from the checklist's folder)."""
     allow_override: bool = False
     """``decision``: whether an override of a BLOCK or INCONCLUSIVE decision counts."""
     suites: tuple[str, ...] = ()
@@ -96,7 +111,14 @@ class EvidenceItem(BaseModel):
     def _item(cls, value: str) -> str:
         return _check(_ITEM, value, "an item id is 1-64 of a-z, 0-9, '_', '.', '-'")
 
-    @field_validator("owner", "policy", "experiment")
+    @field_validator("policy_digest")
+    @classmethod
+    def _digest(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check(_DIGEST, value, "a policy digest is 12 to 64 lowercase hex characters")
+        return value
+
+    @field_validator("owner", "policy", "experiment", "policy_file")
     @classmethod
     def _text(cls, value: str | None) -> str | None:
         if value:
@@ -109,8 +131,11 @@ class EvidenceItem(BaseModel):
         extra = sorted(set(self.model_fields_set) - allowed)
         if extra:
             raise ValueError(f"a {self.kind} item does not take {extra}")
-        if self.kind == "decision" and not self.policy:
-            raise ValueError("a decision item names the policy its SHIP decision is made under")
+        if self.kind == "decision" and not (self.policy or self.policy_file):
+            raise ValueError(
+                "a decision item names the policy its SHIP decision is made under "
+                "(policy, or policy_file)"
+            )
 
 
 class SignoffItem(BaseModel):
@@ -179,8 +204,15 @@ class LaunchChecklist(BaseModel):
 
     @property
     def digest(self) -> str:
-        """SHA-256 of the checklist's canonical JSON: what a sign-off was given against."""
-        return digest(self.model_dump(mode="json"))
+        """SHA-256 of the checklist's canonical JSON: what a sign-off was given against
+        (a policy pin that is not set is left out, so checklists without one keep the digest
+        they had before pins existed)."""
+        data = self.model_dump(mode="json")
+        for item in data["evidence"]:
+            for pin in ("policy_digest", "policy_file"):
+                if item[pin] is None:
+                    del item[pin]
+        return digest(data)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -191,53 +223,3 @@ class LaunchChecklist(BaseModel):
         """Whether ``model`` (``name`` or ``name@version``) matches one of :attr:`models`."""
         name = model.partition("@")[0]
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.models)
-
-
-def _node_at(root: yaml.Node | None, path: tuple[str | int, ...]) -> yaml.Node | None:
-    """The deepest node of ``path`` in the YAML tree (steps that are not there are skipped:
-    pydantic's locations carry names that are not keys)."""
-    node = found = root
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if getattr(k, "value", None) == step]
-            if match:
-                found, node = match[0][0], match[0][1]
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value)
-        ):
-            found = node = node.value[step]
-    return found
-
-
-def load_checklist(source: str | Path, *, text: str | bytes | None = None) -> LaunchChecklist:
-    """A checklist from a YAML file (or ``text`` reported as ``source``); ConfigError naming
-    the file, line and column of the first problem."""
-    name = str(source)
-    raw: str | bytes
-    if text is None:
-        try:
-            raw = Path(source).read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"{name}: cannot read the launch checklist: {exc.strerror}") from exc
-    else:
-        raw = text
-    document = parse_yaml(raw, source=name, max_bytes=MAX_CHECKLIST_BYTES)
-    if not isinstance(document.data, dict):
-        raise ConfigError(f"{name}: a launch checklist is a YAML mapping (name, evidence, ...).")
-    try:
-        return LaunchChecklist.model_validate(document.data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        loc = tuple(error["loc"])
-        node = _node_at(document.root, loc)
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
-        where = where.removeprefix(".") or "checklist"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = f"unknown field {loc[-1]!r}"
-        if node is None:
-            raise ConfigError(f"{name}: {where}: {message}") from None
-        mark = node.start_mark
-        raise ConfigError(
-            f"{name}, line {mark.line + 1}: {where}: {message} (column {mark.column + 1})"
-        ) from None

@@ -36,7 +36,7 @@ _ROLES = ("baseline", "candidate")
 _KINDS = ("run", "metrics", "records")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
-# The names users know the artifacts by (the files `assay gate --report` writes).
+# The names users know the artifacts by (the files `assay gate --output` writes).
 _ARTIFACT_NAMES = {
     "report_html": "report.html",
     "report_md": "report.md",

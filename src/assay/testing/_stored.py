@@ -24,6 +24,7 @@ from assay.core import (
     digest,
 )
 from assay.data import examples_digest
+from assay.gates import default_policy
 from assay.storage import Store
 
 __all__ = [
@@ -158,7 +159,7 @@ def make_decision(
         verdict=verdict,
         summary=f"The policy says {verdict.value}.",
         policy="default",
-        policy_digest=digest({"policy": "default"}),
+        policy_digest=default_policy().digest,  # the shipped policy it names
         suite_digest=suite_digest,
         baseline_run=baseline,
         candidate_run=candidate,

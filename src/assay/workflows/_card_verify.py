@@ -15,7 +15,7 @@ from assay.governance import (
     evidence_changes,
     parse_card_text,
 )
-from assay.storage import Store
+from assay.storage import RunQuery, Store
 from assay.workflows._card_edits import machine_edits
 from assay.workflows._card_evidence import (
     check_model,
@@ -84,7 +84,9 @@ def verify_card(
     decision gained ledger entries (approvals, challenges); :attr:`CardState.reason` says
     which. A card file is also rebuilt from the store with its own human sections and
     compared part by part: a hand-edited table, number or evidence block makes it not
-    current, named in :attr:`CardState.edited` and the reason ("edited: Metrics").
+    current, named in :attr:`CardState.edited` and the reason ("edited: Metrics"). A model
+    with neither a published card nor a complete run is not found
+    (:class:`~assay.errors.NotFoundError`).
     """
     where = "verify_card"
     check_model(model, where)
@@ -105,6 +107,13 @@ def verify_card(
             )
     else:
         found = last_published(model, st)
+        if found is None and not any(
+            r.status == "complete" for r in st.runs.list(RunQuery(model=model))
+        ):
+            raise NotFoundError(
+                f"No complete run of model {model!r} is stored and no card of it was "
+                "published, so there is no card to verify (assay runs list shows the models)."
+            )
         if found is None:
             return CardState(
                 model,

@@ -14,7 +14,7 @@ from typing import Any
 
 from assay._util import check_instance
 from assay.core import LedgerEntry, ModelRef
-from assay.errors import ConfigError
+from assay.errors import ConfigError, NotFoundError
 from assay.governance import (
     LaunchChecklist,
     LaunchReadiness,
@@ -33,6 +33,14 @@ CHECKLIST_FOLDER = "launch"
 """Where :func:`find_checklist` looks (relative to the working folder)."""
 
 
+def _policy_pin(path: Path) -> tuple[str, str]:
+    """The name and digest of the policy in a checklist's ``policy_file``."""
+    from assay.gates import load_policy
+
+    policy = load_policy(path)
+    return policy.name, policy.digest
+
+
 def find_checklist(
     model: str, checklist: str | Path | LaunchChecklist | None = None
 ) -> tuple[LaunchChecklist, str]:
@@ -42,9 +50,13 @@ def find_checklist(
         return checklist, "<checklist>"
     if checklist is not None:
         check_instance(checklist, "checklist", "check_launch", (str, Path), "a file path")
-        return load_checklist(checklist), str(checklist)
+        return load_checklist(checklist, policy_pin=_policy_pin), str(checklist)
     files = sorted(Path(CHECKLIST_FOLDER).glob("*.y*ml"))
-    covering = [(load_checklist(f), str(f)) for f in files if f.suffix in (".yaml", ".yml")]
+    covering = [
+        (load_checklist(f, policy_pin=_policy_pin), str(f))
+        for f in files
+        if f.suffix in (".yaml", ".yml")
+    ]
     covering = [(c, f) for c, f in covering if c.covers(model)]
     if len(covering) == 1:
         return covering[0]
@@ -122,9 +134,10 @@ def sign_launch(
     """Record a launch sign-off of ``item`` for ``model`` by ``name`` in ``role``, as a
     ``signoff`` ledger entry (signed when a key is configured; see :func:`sign_payload`).
 
-    Refused, with nothing recorded: an item that is not a sign-off item of the checklist (an
-    evidence item is never signed), a role the checklist does not know or that is not the
-    item's, a second sign-off of the item by the same person, and (with
+    Refused, with nothing recorded: a model the store holds no run of
+    (:class:`~assay.errors.NotFoundError`), an item that is not a sign-off item of the
+    checklist (an evidence item is never signed), a role the checklist does not know or that
+    is not the item's, a second sign-off of the item by the same person, and (with
     ``distinct_signers``) a person who already cleared another item. ``name`` defaults to
     the signing key's owner; a local store needs one, a team server records its signed-in
     user as ``by``.
@@ -134,6 +147,12 @@ def sign_launch(
     chosen, _ = find_checklist(target, checklist)
     wanted = _wanted(chosen, item, role)
     st = resolve_store(store)
+    if not ModelEvidence(target, st).runs:
+        raise NotFoundError(
+            f"The store holds no run of {target}: a sign-off is given for a model that was "
+            "evaluated (`assay runs list --model NAME` lists a model's runs). Nothing was "
+            "recorded."
+        )
     if name is None:
         key = signing_key()
         name = key.name if key is not None else None

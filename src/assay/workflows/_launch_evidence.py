@@ -5,11 +5,14 @@ Each check looks the evidence up; nothing a person records can stand in for it.
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from assay.core import Decision
+from assay.errors import ConfigError
 from assay.governance import EvidenceItem, LaunchItem
 from assay.storage import RunQuery, Store
 
@@ -77,36 +80,91 @@ def _decision_state(decision: Decision, store: Store) -> tuple[str, str | None]:
     return decision.verdict.value, None
 
 
+@functools.cache
+def shipped_policy_digests() -> dict[str, str]:
+    """Name → digest of each policy shipped with assay (``assay/policies/*.yaml``)."""
+    from assay.gates import load_policy
+
+    folder = importlib.resources.files("assay").joinpath("policies")
+    shipped = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            policy = load_policy(entry.read_text(encoding="utf-8"))
+            shipped[policy.name] = policy.digest
+    return shipped
+
+
+def _pinned(item: EvidenceItem) -> tuple[str | None, str]:
+    """The digest (or prefix) a decision's policy must have, and how the checklist pins it."""
+    if item.policy_file is not None and item.policy_digest is None:
+        raise ConfigError(
+            f"The decision item {item.item!r} names the policy_file {item.policy_file!r} that "
+            "was never read: load the checklist from its file (assay launch check --checklist)."
+        )
+    if item.policy_digest is not None:
+        source = f"the policy file {item.policy_file}" if item.policy_file else "the checklist"
+        return item.policy_digest, f"the digest {item.policy_digest[:12]} pinned by {source}"
+    shipped = shipped_policy_digests().get(str(item.policy))
+    if shipped is not None:
+        return shipped, f"the shipped {item.policy}'s ({shipped[:12]})"
+    return None, "any digest (the checklist pins the policy by name only)"
+
+
+def _how(item: EvidenceItem, model: str, pin: str | None) -> str:
+    """How to record the decision the item asks for."""
+    shipped = shipped_policy_digests().get(str(item.policy))
+    if pin is not None and pin == shipped:
+        policy = "" if item.policy == "default" else " --policy FILE"
+        return (
+            f"record a decision on a run of {model} under the shipped policy {item.policy!r}: "
+            f"`assay gate BASELINE CANDIDATE{policy} --record`"
+        )
+    digest = f" (digest {pin[:12]})" if pin is not None else ""
+    return (
+        f"record a decision on a run of {model} under the policy {item.policy!r}{digest}: "
+        "`assay gate BASELINE CANDIDATE --policy FILE --record`"
+    )
+
+
 @evidence_check("decision")
 def _decision(item: EvidenceItem, evidence: ModelEvidence) -> LaunchItem:
     ours = evidence.run_ids
-    decisions = [
+    named = [
         d
         for d in evidence.store.decisions.list()
         if d.candidate_run in ours and d.policy == item.policy
     ]
-    how = (
-        f"record a decision on a run of {evidence.model} under the policy {item.policy!r}: "
-        f"`assay gate BASELINE CANDIDATE --policy FILE --record`"
-    )
+    pin, pinned_by = _pinned(item)
+    decisions = [d for d in named if pin is None or d.policy_digest.startswith(pin)]
+    how = _how(item, evidence.model, pin)
+    if not decisions and named:
+        other = named[0]
+        detail = (
+            f"decision {other.decision_id[:12]} is {other.verdict.value} under a policy named "
+            f"{item.policy!r} whose digest {other.policy_digest[:12]} is not {pinned_by}; no "
+            f"decision on a run of {evidence.model} under that policy"
+        )
+        return _missing(item, detail, how, "the model's owner")
     if not decisions:
         detail = f"no decision on a run of {evidence.model} under the policy {item.policy!r}"
         return _missing(item, detail, how, "the model's owner")
     newest = decisions[0]  # newest first: a later BLOCK is not hidden by an older SHIP
     ref = newest.decision_id[:12]
+    under = f"{item.policy!r} ({newest.policy_digest[:12]})"
     state, why = _decision_state(newest, evidence.store)
     if state == "SHIP" or (state == "override" and item.allow_override):
         detail = (
-            f"decision {ref} is SHIP under {item.policy!r}"
+            f"decision {ref} is SHIP under {under}"
             if why is None
             else (
-                f"decision {ref} is {newest.verdict.value}, {why} (this checklist accepts overrides)"
+                f"decision {ref} is {newest.verdict.value} under {under}, {why} "
+                "(this checklist accepts overrides)"
             )
         )
         return LaunchItem(item.item, item.kind, True, detail, (newest.decision_id,))
     if state == "override":
         why = f"{why}; this checklist does not accept overrides (allow_override: false)"
-    detail = f"the newest decision under {item.policy!r}, {ref}, is {newest.verdict.value}"
+    detail = f"the newest decision under {under}, {ref}, is {newest.verdict.value}"
     return _missing(item, detail + (f": {why}" if why else ""), how, "the model's owner")
 
 

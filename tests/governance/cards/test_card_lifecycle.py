@@ -114,6 +114,16 @@ def test_no_card_and_no_evidence(adult_store: assay.Store, tmp_path: Path, capsy
     assert main(["card", "nobody@1", "--out", str(out), "--publish"]) == 8
     assert main(["card", "bad model name"]) == 4
     assert not out.exists()
+    # verifying is not found too, not "stale" with a suggestion that fails in turn
+    with pytest.raises(NotFoundError, match=r"No complete run of model 'nobody@1' .*no card"):
+        verify_card("nobody@1", store=adult_store)
+    capsys.readouterr()
+    assert main(["card", "verify", "nobody@1", "--json"]) == 8
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["type"] == "NotFoundError" and "no card to verify" in error["message"]
+    assert "--publish" not in error["message"]
+    assert main(["card", "verify", MODEL]) == 1  # runs, but no card yet: that is a gap
+    assert "no card" in capsys.readouterr().out
     assert adult_store.decisions.entries(kind="card") == []
 
 
