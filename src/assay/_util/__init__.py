@@ -54,7 +54,7 @@ from assay._util._validate import (
     check_probability,
     check_rng,
 )
-from assay._util._yaml import YamlDocument, brief, load_yaml, parse_yaml
+from assay._util._yaml import YamlDocument, brief, load_yaml, node_mark, parse_yaml
 
 __all__ = [
     "MINUS",
@@ -80,6 +80,7 @@ __all__ = [
     "fsync_folder",
     "lazy_module",
     "load_yaml",
+    "node_mark",
     "parse_yaml",
     "plural",
     "printable",

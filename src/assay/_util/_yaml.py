@@ -31,7 +31,7 @@ from yaml.events import AliasEvent
 
 from assay.errors import AssayError, ConfigError, DataError
 
-__all__ = ["YamlDocument", "brief", "load_yaml", "parse_yaml"]
+__all__ = ["YamlDocument", "brief", "load_yaml", "node_mark", "parse_yaml"]
 
 MAX_BYTES = 32 << 20
 MAX_DEPTH = 64
@@ -227,3 +227,28 @@ def parse_yaml(
 def load_yaml(raw: str | bytes, *, source: str, error: type[AssayError] = ConfigError) -> Any:
     """The Python value of one YAML document (see :func:`parse_yaml`)."""
     return parse_yaml(raw, source=source, error=error).data
+
+
+def node_mark(
+    root: yaml.Node | None, path: tuple[str | int, ...], *, skip_missing: bool = False
+) -> Any | None:
+    """The start mark (``.line``, ``.column``, 0-based) of the deepest node of ``path`` found
+    in a YAML node tree (for a mapping step, its key's); ``None`` when not even the first step
+    is there. With ``skip_missing``, a step that is not there is skipped instead of ending the
+    walk (the locations of validation errors carry names that are not keys)."""
+    node, mark = root, None
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if getattr(k, "value", None) == step]
+            if match:
+                mark, node = match[0][0].start_mark, match[0][1]
+                continue
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value)
+        ):
+            node = node.value[step]
+            mark = node.start_mark
+            continue
+        if not skip_missing:
+            break
+    return mark

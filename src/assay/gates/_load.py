@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from assay._util import brief, check_instance, parse_yaml
+from assay._util import brief, check_instance, node_mark, parse_yaml
 from assay.errors import ConfigError
 from assay.gates._model import TIERS, Policy, PolicyRules, Rule
 from assay.gates._registry import FieldProblem
@@ -24,33 +24,14 @@ __all__ = ["default_policy", "load_policy", "policy_to_yaml"]
 _POLICY_FIELDS = ("name", "description", "confidence", "rules")
 
 
-def _line(root: yaml.Node | None, path: tuple[str | int, ...]) -> int | None:
-    """1-based line of the deepest node of ``path`` that exists in the YAML tree."""
-    node, line = root, None
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if getattr(k, "value", None) == step]
-            if not match:
-                break
-            line = match[0][0].start_mark.line + 1
-            node = match[0][1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            if step >= len(node.value):
-                break
-            node = node.value[step]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
 class _Source:
     def __init__(self, name: str, root: yaml.Node | None) -> None:
         self.name = name
         self.root = root
 
     def error(self, message: str, path: tuple[str | int, ...] = ()) -> ConfigError:
-        line = _line(self.root, path) if path else None
+        mark = node_mark(self.root, path) if path else None
+        line = None if mark is None else mark.line + 1
         where = self.name if line is None else f"{self.name}, line {line}"
         return ConfigError(f"{where}: {message}")
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from assay._util import brief, parse_yaml
+from assay._util import brief, node_mark, parse_yaml
 from assay.errors import ConfigError
 
 __all__ = ["CoverageRegistry", "Scenario", "ScenarioMapping", "parse_coverage_registry"]
@@ -125,20 +125,7 @@ class _Source:
         self.root = root
 
     def where(self, path: Path_) -> tuple[str, int | None, int | None]:
-        node, mark = self.root, None
-        for step in path:
-            if isinstance(node, yaml.MappingNode):
-                found = [(k, v) for k, v in node.value if getattr(k, "value", None) == step]
-                if not found:
-                    break
-                mark, node = found[0][0].start_mark, found[0][1]
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-                if step >= len(node.value):
-                    break
-                node = node.value[step]
-                mark = node.start_mark
-            else:
-                break
+        mark = node_mark(self.root, path)
         if mark is None:
             return self.name, None, None
         return self.name, mark.line + 1, mark.column + 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from assay._util import parse_yaml
+from assay._util import node_mark, parse_yaml
 from assay.errors import ConfigError
 from assay.governance._launch import (
     MAX_CHECKLIST_BYTES,
@@ -18,22 +18,6 @@ from assay.governance._launch import (
 )
 
 __all__ = ["load_checklist"]
-
-
-def _node_at(root: yaml.Node | None, path: tuple[str | int, ...]) -> yaml.Node | None:
-    """The deepest node of ``path`` in the YAML tree (steps that are not there are skipped:
-    pydantic's locations carry names that are not keys)."""
-    node = found = root
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if getattr(k, "value", None) == step]
-            if match:
-                found, node = match[0][0], match[0][1]
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value)
-        ):
-            found = node = node.value[step]
-    return found
 
 
 def load_checklist(
@@ -81,12 +65,12 @@ def _located(
     name: str, root: yaml.Node | None, loc: tuple[str | int, ...], message: str
 ) -> ConfigError:
     """A ConfigError naming the file, and the line and column of ``loc`` where it is found."""
-    node = _node_at(root, loc)
+    found = node_mark(root, loc, skip_missing=True)
+    mark = found if found is not None or root is None else root.start_mark
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
     where = where.removeprefix(".") or "checklist"
-    if node is None:
+    if mark is None:
         return ConfigError(f"{name}: {where}: {message}")
-    mark = node.start_mark
     return ConfigError(
         f"{name}, line {mark.line + 1}: {where}: {message} (column {mark.column + 1})"
     )

@@ -14,7 +14,7 @@ from typing import Any
 import pydantic
 import yaml
 
-from assay._util import brief, parse_yaml
+from assay._util import brief, node_mark, parse_yaml
 from assay.errors import ConfigError
 from assay.governance._study import StudyPlan
 
@@ -24,26 +24,6 @@ MAX_STUDY_BYTES = 256 * 1024
 """The largest study file."""
 MAX_STUDY_DEPTH = 16
 """How deeply a study file may nest."""
-
-
-def _mark(root: yaml.Node | None, path: tuple[str | int, ...]) -> tuple[int, int] | None:
-    """(line, column), 1-based, of the deepest node of ``path`` found in the YAML tree; for a
-    key that is missing, the mapping that should hold it."""
-    node, mark = root, None if root is None else root.start_mark
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if getattr(k, "value", None) == step]
-            if not match:
-                break
-            mark, node = match[0][0].start_mark, match[0][1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            if step >= len(node.value):
-                break
-            node = node.value[step]
-            mark = node.start_mark
-        else:
-            break
-    return None if mark is None else (mark.line + 1, mark.column + 1)
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -71,8 +51,9 @@ def parse_study(data: Any, *, source: str, root: yaml.Node | None = None) -> Stu
         first = errors[0]
         path = tuple(p for p in first["loc"] if isinstance(p, str | int))
         # a model-level check (offline or online) points at the study as a whole
-        where = _mark(root, path)
-        at = "" if where is None else f", line {where[0]} (column {where[1]})"
+        mark = node_mark(root, path) if root is not None else None
+        mark = mark if mark is not None or root is None else root.start_mark
+        at = "" if mark is None else f", line {mark.line + 1} (column {mark.column + 1})"
         more = exc.error_count() - 1
         extra = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
         raise ConfigError(f"{source}{at}: {_message(first)}{extra}") from None
