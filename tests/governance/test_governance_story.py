@@ -79,7 +79,9 @@ def _forge(db: Path, sequence: int) -> None:
             payload: dict[str, Any] = json.loads(row["payload"])
             if row["sequence"] == sequence:
                 genuine = payload["signature"]
-                forged = signature_of(mallory, payload).model_dump(mode="json")
+                forged = signature_of(
+                    mallory, payload, kind=row["kind"], subject=row["decision_id"]
+                ).model_dump(mode="json")
                 payload["signature"] = {**forged, "fingerprint": genuine["fingerprint"]}
                 assert forged["value"] != genuine["value"]
             new = entry_hash(row["sequence"], row["decision_id"], row["kind"], payload, previous)
@@ -101,10 +103,12 @@ def _studies(store: assay.Store, tmp_path: Path, capsys) -> str:
     assay.register_suite(suite, store=store)
     n = suite.suite.n_examples
     # registered before any run, frozen with its digest; 5,000 examples stated, 1,200 exist
-    with pytest.warns(UnderpoweredWarning, match="underpowered"):
+    with pytest.warns(UnderpoweredWarning) as notes:
         registration, entry = workflows.register_study(
             write_study(tmp_path, "income-retrain", stated=5000, stopping="fixed"), store=store
         )
+    said = " ".join(str(w.message) for w in notes)
+    assert "underpowered" in said and f"more than its suites hold ({n:,})" in said
     assert entry.payload["digest"] == registration.digest()
     assert entry.payload["signature"]["signer"] == "alice"
     assert workflows.study_status("income-retrain", store=store).state == "planned"
@@ -133,7 +137,8 @@ def _studies(store: assay.Store, tmp_path: Path, capsys) -> str:
     assert decided.decisions == [record.decision.decision_id]
 
     # a futility stop: a second study, whose candidate is clearly worse, killed on it
-    workflows.register_study(write_study(tmp_path, "income-compact"), store=store)
+    with pytest.warns(UnderpoweredWarning, match="more than its suites hold"):
+        workflows.register_study(write_study(tmp_path, "income-compact"), store=store)
     compact = log_adult_run(store, "income-logreg-compact@1", flip=0.12, seed=3)
     workflows.attach_to_study("income-compact", run=candidate, store=store)
     workflows.attach_to_study("income-compact", run=compact, store=store)

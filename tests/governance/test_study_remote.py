@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from adult_runs import adult_subset, log_adult_run, write_study
 
 import assay
+from assay.errors import AssayWarning
 from assay.server import ServerSettings, create_app
 from assay.storage import open_store
 from assay.testing import running_server
@@ -37,7 +39,6 @@ def test_a_study_through_the_team_server(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_the_server_recomputes_a_decisions_study_flags(tmp_path: Path, monkeypatch) -> None:
-    import pytest
 
     from assay.core import VerdictResult
     from assay.errors import AssayError
@@ -51,7 +52,8 @@ def test_the_server_recomputes_a_decisions_study_flags(tmp_path: Path, monkeypat
         with running_server(create_app(backend, ServerSettings())) as url:
             remote = open_store(url)
             assay.register_suite(adult_subset(), store=remote)
-            register_study(write_study(tmp_path, deadline="2020-01-01"), store=remote)
+            with pytest.warns(AssayWarning, match="deadline already past"):
+                register_study(write_study(tmp_path, deadline="2020-01-01"), store=remote)
             baseline = log_adult_run(remote, "income-logreg@1")
             candidate = log_adult_run(remote, "income-logreg-noisy@2", flip=0.1, seed=1)
             attach_to_study("adult-retrain", run=baseline, store=remote)

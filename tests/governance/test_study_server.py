@@ -14,6 +14,7 @@ import pytest
 from adult_runs import adult_subset, log_adult_run, write_study
 
 import assay
+from assay.errors import AssayWarning
 from assay.server import ServerSettings, create_app
 from assay.storage import Store, open_store
 from assay.testing import chromium_driver, running_server
@@ -29,7 +30,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Stor
         assay.register_suite(adult_subset(), store=store)
         path = write_study(root, deadline="2020-06-30")
         path.write_text(path.read_text().replace("Ana Lima", HOSTILE_OWNER.replace('"', "'")))
-        register_study(path, store=store)
+        with pytest.warns(AssayWarning, match="deadline already past"):
+            register_study(path, store=store)
         register_study(write_study(root, "later-study"), store=store)
         for run in (
             log_adult_run(store, "income-logreg@1"),

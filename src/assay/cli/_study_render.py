@@ -37,7 +37,7 @@ def say(text: str, *, indent: int = 2, first: str = "", style: str | None = None
 
 def print_status(s: StudyStatus) -> None:
     """A study's plan, evidence, futility, outcome and deviations."""
-    from assay.reports import study_evidence_text
+    from assay.reports import study_evidence_text, study_power_text
 
     say(f"{s.name}: {s.state}" + ("; OVERDUE" if s.overdue else ""), style="bold")
     say(
@@ -50,8 +50,9 @@ def print_status(s: StudyStatus) -> None:
         f"decision rule: policy {s.policy}"
     )
     size = s.sample_size
-    say(f"planned n: {size['planned']:,} ({size['method']})")
-    say(f"evidence: {study_evidence_text(s.to_dict())}")
+    power = study_power_text(s.to_dict())
+    say(f"planned n: {size['planned']:,} ({size['method']})" + (f"; {power}" if power else ""))
+    say(f"evidence: {study_evidence_text(s.to_dict(), with_power=False)}")
     if s.futility is not None:
         say(f"futility: {s.futility['message']}")
     say(f"outcome: {s.outcome}", style="bold")
@@ -62,7 +63,8 @@ def print_status(s: StudyStatus) -> None:
     if s.deviations:
         say(f"{plural(len(s.deviations), 'deviation')} from the plan:", style="bold yellow")
         for d in s.deviations:
-            say(d.message, first="  - ", indent=4)
+            origin = f" (decision {d.decision})" if d.decision else ""
+            say(d.message + origin, first="  - ", indent=4)
     else:
         say("deviations: none")
 
@@ -110,4 +112,9 @@ def print_roadmap(found: Sequence[StudyStatus]) -> None:
             "difference: candidate minus baseline on the primary metric, with its interval "
             "(`assay study status NAME` names the method)."
         )
+    from assay.reports import study_power_text
+
+    for s in found:
+        if s.sample_size.get("underpowered"):
+            say(f"{safe(s.name)}: {study_power_text(s.to_dict())}.")
     say("dev.: deviations from the registered plan.")

@@ -46,6 +46,8 @@ class StudyDeviation:
     """What was done."""
     message: str
     """The deviation in words."""
+    decision: str | None = None
+    """The decision that took it (``None`` for one in the evidence itself)."""
 
 
 def offline_deviations(

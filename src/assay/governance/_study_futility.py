@@ -79,7 +79,7 @@ class Futility:
         if self.outcome == "effect shown":
             return (
                 f"the lower bound of the {level} of the improvement, {bounds}, reaches the "
-                f"effect that matters ({self.minimum_effect:g})"
+                f"effect that matters ({self.minimum_effect:g}): effect shown"
             )
         return (
             f"the {level} of the improvement, {bounds}, still contains the effect that "

@@ -55,6 +55,7 @@ from assay.reports._roadmap import (
     roadmap_html,
     roadmap_markdown,
     study_evidence_text,
+    study_power_text,
 )
 from assay.reports._style import CSS as REPORT_CSS
 from assay.reports._svg import Scale, forest_svg, nice_ticks, tick_decimals
@@ -105,6 +106,7 @@ __all__ = [
     "run_html_table",
     "runs_html_table",
     "study_evidence_text",
+    "study_power_text",
     "tick_decimals",
     "verdict_html_table",
 ]

@@ -17,7 +17,13 @@ from assay.core import printable
 from assay.reports._html_parts import e, visible_document
 from assay.reports._style import CSS
 
-__all__ = ["roadmap_body", "roadmap_html", "roadmap_markdown", "study_evidence_text"]
+__all__ = [
+    "roadmap_body",
+    "roadmap_html",
+    "roadmap_markdown",
+    "study_evidence_text",
+    "study_power_text",
+]
 
 _STATE_CLASS = {
     "planned": "o-inconclusive",
@@ -31,8 +37,27 @@ def _num(x: Any) -> str:
     return f"{x:+.4g}" if isinstance(x, (int, float)) and math.isfinite(x) else "—"
 
 
-def study_evidence_text(study: Mapping[str, Any]) -> str:
-    """The evidence so far in one line: difference, interval, method, n of planned n."""
+def study_power_text(study: Mapping[str, Any]) -> str:
+    """The power at the stated n, and UNDERPOWERED with the n required when it is below the
+    power calculation's (empty when the study states no n)."""
+    size = study.get("sample_size") or {}
+    power = size.get("power_at_stated")
+    if not isinstance(power, (int, float)):
+        return ""
+    text = f"power {power:.1%} at the planned n"
+    if size.get("underpowered"):
+        text += f", UNDERPOWERED: {size.get('required', 0):,} needed"
+    return text
+
+
+def study_evidence_text(study: Mapping[str, Any], *, with_power: bool = True) -> str:
+    """The evidence so far in one line: difference, interval, method, n of planned n (and,
+    ``with_power``, :func:`study_power_text`)."""
+    power = study_power_text(study) if with_power else ""
+    return _evidence_only(study) + (f"; {power}" if power else "")
+
+
+def _evidence_only(study: Mapping[str, Any]) -> str:
     ev = study.get("evidence")
     planned = study.get("sample_size", {}).get("planned")
     if not ev:
@@ -56,6 +81,11 @@ def _outcome_text(study: Mapping[str, Any]) -> str:
 
 def _deadline_text(study: Mapping[str, Any]) -> str:
     return str(study.get("deadline")) + (" (OVERDUE)" if study.get("overdue") else "")
+
+
+def _deviation_text(deviation: Mapping[str, Any]) -> str:
+    decision = deviation.get("decision")
+    return str(deviation.get("message")) + (f" (decision {decision})" if decision else "")
 
 
 def roadmap_body(studies: Sequence[Mapping[str, Any]]) -> str:
@@ -106,7 +136,7 @@ def roadmap_body(studies: Sequence[Mapping[str, Any]]) -> str:
     for study in studies:
         deviations = study.get("deviations") or []
         if deviations:
-            items = "".join(f"<li>{e(d.get('message'))}</li>" for d in deviations)
+            items = "".join(f"<li>{e(_deviation_text(d))}</li>" for d in deviations)
             parts.append(
                 f"<h3>{e(study.get('name'))}: deviations from the plan</h3><ul>{items}</ul>"
             )
@@ -128,9 +158,12 @@ def roadmap_html(studies: Sequence[Mapping[str, Any]], *, title: str = "Research
         f"{e(summary)}; {overdue} overdue.</p>"
         f"{roadmap_body(studies)}"
         "<p>Evidence: the first attached run is the baseline, the newest the candidate, compared "
-        "pair by pair on the primary metric. Outcome <b>stop</b>: even the upper bound of the "
-        "anytime-valid confidence sequence of the improvement is below the effect that "
-        "matters.</p></body></html>"
+        "pair by pair on the primary metric, read on the anytime-valid confidence sequence of "
+        "the improvement. Outcome <b>stop</b>: even its upper bound is below the effect that "
+        "matters; <b>effect shown</b>: its lower bound reaches the effect that matters; "
+        "<b>continue</b>: it still contains the effect that matters (or there is no evidence "
+        "yet). A decided study shows its decision's verdict, a killed one the reason."
+        "</p></body></html>"
     )
 
 
@@ -154,5 +187,5 @@ def roadmap_markdown(studies: Sequence[Mapping[str, Any]]) -> str:
         )
     for study in studies:
         for d in study.get("deviations") or []:
-            lines.append(f"- {_md(study.get('name'))}: {_md(d.get('message'))}")
+            lines.append(f"- {_md(study.get('name'))}: {_md(_deviation_text(d))}")
     return "\n".join(lines) + "\n"

@@ -23,7 +23,12 @@ from assay.governance import (
 )
 from assay.storage import Store
 from assay.workflows._launch_evidence import EVIDENCE_CHECKS, ModelEvidence
-from assay.workflows._launch_signoffs import signoff_items, signoffs
+from assay.workflows._launch_signoffs import (
+    has_key,
+    impersonation,
+    signoff_items,
+    signoffs,
+)
 from assay.workflows._signing import sign_payload, signing_key
 from assay.workflows._store import resolve_store
 
@@ -138,7 +143,8 @@ def sign_launch(
     (:class:`~assay.errors.NotFoundError`), an item that is not a sign-off item of the
     checklist (an evidence item is never signed), a role the checklist does not know or that
     is not the item's, a second sign-off of the item by the same person, and (with
-    ``distinct_signers``) a person who already cleared another item. ``name`` defaults to
+    ``distinct_signers``) a person who already cleared another item, and an unsigned
+    sign-off in the name of someone with a registered key. ``name`` defaults to
     the signing key's owner; a local store needs one, a team server records its signed-in
     user as ``by``.
     """
@@ -158,8 +164,14 @@ def sign_launch(
         name = key.name if key is not None else None
     if name is None and st.engine is not None:
         raise ConfigError("Give --name: who signs (a team server records its signed-in user).")
+    if name is not None and st.engine is not None and signing_key() is None and has_key(name, st):
+        raise ConfigError(
+            f"{name!r} has a signing key registered: a sign-off in that name must be signed "
+            "with it (set ASSAY_SIGNING_KEY to the key file, see `assay keys`). Nothing was "
+            "recorded."
+        )
     for entry, who in signoffs(chosen, target, st):
-        if who != name:
+        if who != name or impersonation(entry, who, st) is not None:
             continue
         if entry.payload.get("item") == item:
             raise ConfigError(

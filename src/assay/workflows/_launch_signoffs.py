@@ -10,7 +10,26 @@ from assay.core import LedgerEntry
 from assay.governance import LaunchChecklist, LaunchItem
 from assay.storage import Store, entry_signature_problem
 
-__all__ = ["signoff_items", "signoffs"]
+__all__ = ["has_key", "impersonation", "signoff_items", "signoffs"]
+
+
+def has_key(name: str, store: Store) -> bool:
+    """Whether the ledger holds a signing key registered for ``name``."""
+    return bool(store.decisions.entries(kind="key", subject=f"user:{name}"))
+
+
+def impersonation(entry: LedgerEntry, who: str, store: Store) -> str | None:
+    """Why a sign-off does not count as ``who``'s (None when nothing says so): an unsigned one
+    that only names (no server's ``by`` vouches for) a person with a registered key; anyone
+    can type a name."""
+    if entry.payload.get("signature") is not None or entry.payload.get("by") or not who:
+        return None
+    if not has_key(who, store):
+        return None
+    return (
+        f"entry {entry.sequence} is an unsigned sign-off in the name of {who!r}, who has a "
+        "signing key: sign it with that key"
+    )
 
 
 def signature_problem(entry: LedgerEntry, who: str, store: Store) -> str | None:
@@ -57,7 +76,10 @@ def signoff_items(checklist: LaunchChecklist, model: str, store: Store) -> list[
     for wanted in checklist.signoffs:
         mine = [(e, who) for e, who in given if e.payload.get("item") == wanted.item]
         mine = [(e, who) for e, who in mine if e.payload.get("role") == wanted.role]
-        problems = {e.sequence: signature_problem(e, who, store) for e, who in mine}
+        problems = {
+            e.sequence: signature_problem(e, who, store) or impersonation(e, who, store)
+            for e, who in mine
+        }
         unsigned = {e.sequence for e, _ in mine if e.payload.get("signature") is None}
         refused = {q for q, p in problems.items() if p is not None}
         if checklist.require_signed:

@@ -42,7 +42,7 @@ from assay.governance import (
 from assay.storage import LedgerVerification, Store
 from assay.workflows._signing import sign_payload
 from assay.workflows._store import resolve_store
-from assay.workflows._study_resolve import resolve_plan
+from assay.workflows._study_resolve import resolve_plan, warn_plan
 
 __all__ = [
     "LoadedStudy",
@@ -141,7 +141,9 @@ def register_study(
 ) -> tuple[StudyRegistration, LedgerEntry]:
     """Check a study file (or plan), resolve what it names, compute its sample size, and
     record its registration in the ledger: ``assay study register``. A stated n below the
-    power calculation's is registered with an :class:`~assay.errors.UnderpoweredWarning`.
+    power calculation's is registered with an :class:`~assay.errors.UnderpoweredWarning`, and so
+    is a planned n above the suites' examples; a deadline already past, with an
+    :class:`~assay.errors.AssayWarning`.
 
     A second registration of a name is refused (:class:`~assay.errors.ImmutableError`) unless
     ``supersede`` gives the reason for a new version: one entry that names the digest of the
@@ -183,6 +185,7 @@ def register_study(
             UnderpoweredWarning,
             stacklevel=2,
         )
+    warn_plan(registration, st)
     # the time inside the hashed (and signed) payload: the ledger's own recorded_at is not hashed
     payload = {**registration.payload(), "registered_at": datetime.now(UTC).isoformat()}
     entry = st.decisions.record(

@@ -18,13 +18,29 @@ __all__ = ["StudyLink", "flag_study_deviations", "link_study"]
 
 
 def _study_of_runs(comparison: Comparison, st: Store) -> str | None:
-    """The study the candidate run is attached to, else the baseline run's (the newest
-    attachment), or ``None``."""
+    """The open study the candidate run is attached to, else the baseline run's, or ``None``.
+
+    Runs attached to more than one open study are refused (:class:`~assay.errors.ConfigError`):
+    which study the decision belongs to is the user's to say, with ``--study NAME``.
+    """
     events = st.decisions.entries(kind="study_event")
+    killed = {e.decision_id for e in events if e.payload.get("event") == "kill"}
     for run_id in (comparison.candidate_run, comparison.baseline_run):
-        for entry in reversed(events):
-            if entry.payload.get("event") == "attach" and entry.payload.get("run") == run_id:
-                return entry.decision_id.removeprefix("study:")
+        found = dict.fromkeys(
+            e.decision_id.removeprefix("study:")
+            for e in events
+            if e.payload.get("event") == "attach"
+            and e.payload.get("run") == run_id
+            and e.decision_id not in killed
+        )
+        if len(found) > 1:
+            names = ", ".join(sorted(found))
+            raise ConfigError(
+                f"Run {run_id} is attached to {len(found)} studies ({names}); name the one "
+                "this decision belongs to with --study NAME. Nothing was recorded."
+            )
+        if found:
+            return next(iter(found))
     return None
 
 

@@ -5,6 +5,7 @@ the registered plan in each."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -90,23 +91,25 @@ def offline_evidence(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
                     tuned_for_n=max(reg.sample_size.planned, 2),
                     clusters=clusters,
                 ).to_dict()
+    decisions = study.attached("decision")
     found["deviations"] = offline_deviations(
         reg,
         run_suites=[(i.run_id, i.suite_digest) for i in infos],
         n=n,
         looks=looks,
-        **_decided(study, st),
+        metrics=_decided(decisions[-1], st)["metrics"] if decisions else None,
     )
+    for decision_id in decisions:  # every decision's deviations stay listed
+        found["deviations"] += [
+            replace(d, decision=decision_id)
+            for d in offline_deviations(reg, **_decided(decision_id, st))
+        ]
     return found
 
 
-def _decided(study: LoadedStudy, st: Store) -> dict[str, Any]:
-    """What the newest attached decision did: its policy, the metrics its verdict judged, its
-    day (nothing before a decision)."""
-    attached = study.attached("decision")
-    if not attached:
-        return {}
-    decision = st.decisions.get(attached[-1])
+def _decided(decision_id: str, st: Store) -> dict[str, Any]:
+    """What an attached decision did: its policy, the metrics its verdict judged, its day."""
+    decision = st.decisions.get(decision_id)
     verdict = json.loads(st.artifacts.get(decision.artifacts["verdict"]))
     rules = verdict.get("rules", [])
     return {

@@ -5,14 +5,22 @@ registration is recorded."""
 from __future__ import annotations
 
 import re
+import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assay.errors import ConfigError, ImmutableError, NotFoundError
-from assay.governance import StudyPlan
+from assay.errors import (
+    AssayWarning,
+    ConfigError,
+    ImmutableError,
+    NotFoundError,
+    UnderpoweredWarning,
+)
+from assay.governance import StudyPlan, StudyRegistration
 from assay.storage import Store
 
-__all__ = ["resolve_plan"]
+__all__ = ["resolve_plan", "warn_plan"]
 
 
 def resolve_plan(plan: StudyPlan, source_dir: Path | None, st: Store) -> dict[str, Any]:
@@ -44,6 +52,30 @@ def resolve_plan(plan: StudyPlan, source_dir: Path | None, st: Store) -> dict[st
     if plan.experiment is not None:
         resolved["experiment_plan"] = _experiment(plan, st)
     return resolved
+
+
+def warn_plan(registration: StudyRegistration, st: Store) -> None:
+    """Warn (without refusing) about a plan that cannot be carried out as written: a planned n
+    above the examples of every suite it names (:class:`~assay.errors.UnderpoweredWarning`), a
+    deadline already past (:class:`~assay.errors.AssayWarning`)."""
+    plan, planned = registration.plan, registration.sample_size.planned
+    if plan.kind == "offline":
+        largest = max(st.suites.get(d).n_examples for d in registration.suite_digests.values())
+        if planned > largest:
+            warnings.warn(
+                f"study {plan.name!r} plans n = {planned:,} paired examples, more than its "
+                f"suites hold ({largest:,}): the planned n cannot be reached.",
+                UnderpoweredWarning,
+                stacklevel=3,
+            )
+    today = datetime.now(UTC).date()
+    if plan.deadline < today:
+        warnings.warn(
+            f"study {plan.name!r} has a deadline already past ({plan.deadline.isoformat()}, "
+            f"today is {today.isoformat()}): it is overdue from the start.",
+            AssayWarning,
+            stacklevel=3,
+        )
 
 
 def _experiment(plan: StudyPlan, st: Store) -> dict[str, Any]:

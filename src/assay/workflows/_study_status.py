@@ -70,7 +70,8 @@ class StudyStatus:
     deviations: list[StudyDeviation] = field(default_factory=list)
     """Deviations from the registered plan so far."""
     outcome: str = "continue"
-    """``continue``, ``stop``, ``killed: REASON`` or the decision's verdict."""
+    """``continue``, ``stop``, ``effect shown`` (the futility reading's outcome),
+    ``killed: REASON`` or the decision's verdict."""
     problems: list[str] = field(default_factory=list)
     """Why the registration no longer verifies (empty when it does)."""
 
@@ -99,7 +100,7 @@ def _outcome(state: StudyState, study: LoadedStudy, st: Store, found: dict[str, 
     if state == "decided":
         return str(st.decisions.get(study.attached("decision")[-1]).verdict.value)
     fut = found.get("futility")
-    return "stop" if fut is not None and fut["outcome"] == "stop" else "continue"
+    return str(fut["outcome"]) if fut is not None else "continue"  # as the futility reading says
 
 
 def _status(study: LoadedStudy, st: Store, *, rng: int, today: date) -> StudyStatus:
