@@ -77,13 +77,20 @@ def test_gate_record_with_a_study_flags_and_attaches(home, tmp_path, capsys):
     assert [r["rule"] for r in deviations] == [
         "study_deviation_sample_size",  # 1,200 of the 6,277 the power calculation requires
         "study_deviation_deadline",
+        "study_deviation_weak_policy",  # non-inferiority at −1 point, registered +1 point
     ]
     assert not any(r["blocking"] for r in deviations)
     assert "after the registered deadline 2020-01-01" in (out / "memo.md").read_text()
     assert main(["study", "status", "adult-retrain", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["state"] == "decided" and status["runs"] == [baseline, candidate]
-    assert [d["kind"] for d in status["deviations"]] == ["sample_size", "deadline"]
+    assert [d["kind"] for d in status["deviations"]] == ["sample_size", "deadline", "weak_policy"]
+    told = status["hypothesis_result"]
+    assert told["outcome"] == "not supported"  # the noisy candidate is clearly worse
+    assert "registered +1.0 point as the effect that matters" in told["reason"]
+    assert main(["study", "status", "adult-retrain"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "hypothesis of study 'adult-retrain' not supported: accuracy improved by" in text
 
 
 def test_refused_requests_exit_with_their_codes_and_record_nothing(home, tmp_path, capsys):

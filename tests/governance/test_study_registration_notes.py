@@ -32,11 +32,16 @@ def test_registration_notes_a_plan_beyond_the_suite_and_a_past_deadline(
         for c, m in said
     )
     assert any("deadline already past (2020-01-01" in m for _, m in said)
+    # the default policy ships a candidate 1 point worse: weaker than the registered +1 point
+    weak = "policy 'default' ships on non-inferiority at its default margin; the study "
+    assert any(c is AssayWarning and weak + "registered +0.01 as the effect" in m for c, m in said)
     assert registration.sample_size.stated == 5000  # notes, not refusals: it is registered
     fits = write_study(tmp_path, "fits", stated=1000, stopping="fixed")
-    with pytest.warns(UnderpoweredWarning) as notes:
+    with pytest.warns(AssayWarning) as notes:
         register_study(fits, store=study_store)
-    assert not any("suites hold" in str(w.message) or "past" in str(w.message) for w in notes)
+    said = [(w.category, str(w.message)) for w in notes]
+    assert any(c is UnderpoweredWarning for c, _ in said)
+    assert not any("suites hold" in m or "past" in m for _, m in said)
 
 
 def _status(capsys: pytest.CaptureFixture[str]) -> tuple[str, dict[str, object]]:

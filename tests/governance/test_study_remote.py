@@ -60,9 +60,8 @@ def test_the_server_recomputes_a_decisions_study_flags(tmp_path: Path, monkeypat
             gated = gate_runs(baseline, candidate, store=remote)
             policy = (gated.policy.name, gated.policy.digest)
             honest = flag_study_deviations(gated.verdict, gated.comparison, policy, store=remote)
-            assert "2 deviations from the registered plan (sample size, deadline)" in (
-                honest.summary
-            )
+            said = "3 deviations from the registered plan (sample size, deadline, weak policy)"
+            assert said in honest.summary
             plain = gated.verdict.summary.rstrip(".")
             lies: list[VerdictResult] = [
                 # no deviation claimed, the deviation outcomes dropped

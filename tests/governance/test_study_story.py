@@ -145,16 +145,25 @@ def test_a_decision_on_the_study_flags_its_deviations(study_store: Store, tmp_pa
     # decided under another policy than registered, on fewer examples than stated
     rec = decide(baseline, candidate, policy=policy, output=tmp_path / "out", store=study_store)
     kinds = {r.rule for r in rec.verdict.rules if r.kind == "deviation"}
-    assert kinds == {"study_deviation_policy", "study_deviation_sample_size"}
-    assert "2 deviations from the registered plan (policy, sample size)" in rec.verdict.summary
+    assert kinds == {
+        "study_deviation_policy",
+        "study_deviation_sample_size",
+        "study_deviation_weak_policy",  # superiority ships any gain above 0, not +1 point
+    }
+    said = "3 deviations from the registered plan (policy, sample size, weak policy)"
+    assert said in rec.verdict.summary
     assert rec.decision.summary == rec.verdict.summary
     memo = (tmp_path / "out" / "memo.md").read_text(encoding="utf-8")
     assert "deviation from study 'adult-retrain': the decision used policy 'superiority'" in memo
     assert "1,200 paired examples read, 24% of the planned 5,000" in memo
+    assert (
+        "policy 'superiority' ships on superiority (any improvement above 0); the study "
+        "registered +1.0 point as the effect that matters" in " ".join(memo.split())
+    )
     status = study_status(name, store=study_store)
     assert status.state == "decided" and status.decisions == [rec.decision.decision_id]
     assert status.runs == [baseline, candidate] and status.outcome == rec.verdict.verdict.value
-    assert {d.kind for d in status.deviations} == {"policy", "sample_size"}
+    assert {d.kind for d in status.deviations} == {"policy", "sample_size", "weak_policy"}
     events = [e.payload for e in load_study(name, store=study_store).events]
     assert {"event": "attach", "decision": rec.decision.decision_id} in events
 

@@ -55,6 +55,8 @@ def print_status(s: StudyStatus) -> None:
     say(f"evidence: {study_evidence_text(s.to_dict(), with_power=False)}")
     if s.futility is not None:
         say(f"futility: {s.futility['message']}")
+    if s.hypothesis_result is not None:
+        say(s.hypothesis_result["reason"])
     say(f"outcome: {s.outcome}", style="bold")
     if s.problems:
         say("the registration does not verify:", style="bold red")

@@ -130,9 +130,13 @@ from assay.governance._study_file import (
 )
 from assay.governance._study_futility import Futility, futility
 from assay.governance._study_power import plan_sample_size
+from assay.governance._study_strength import PolicyFloor, in_points, policy_floors, weak_policy
 from assay.governance._study_verdict import (
+    HYPOTHESIS_WORDS,
     STUDY_DEVIATION_RULE,
+    STUDY_HYPOTHESIS_RULE,
     flag_verdict,
+    hypothesis_outcome,
     study_deviation_outcome,
 )
 
@@ -141,11 +145,13 @@ __all__ = [
     "COST_FIELDS",
     "EVIDENCE_FIELDS",
     "HUMAN_SECTIONS",
+    "HYPOTHESIS_WORDS",
     "MAX_CARD_CHARS",
     "MAX_COVERAGE_REGISTRY_BYTES",
     "MAX_STUDY_BYTES",
     "MAX_STUDY_DEPTH",
     "STUDY_DEVIATION_RULE",
+    "STUDY_HYPOTHESIS_RULE",
     "STUDY_NAME",
     "STUDY_STATES",
     "CardChanges",
@@ -174,6 +180,7 @@ __all__ = [
     "LaunchReadiness",
     "ModelCard",
     "ParsedCard",
+    "PolicyFloor",
     "Rate",
     "ReproducedDecision",
     "RunCheck",
@@ -212,6 +219,8 @@ __all__ = [
     "flag_verdict",
     "futility",
     "human_marker",
+    "hypothesis_outcome",
+    "in_points",
     "key_file_text",
     "kpis_to_dict",
     "load_checklist",
@@ -223,6 +232,7 @@ __all__ = [
     "parse_coverage_registry",
     "parse_study",
     "plan_sample_size",
+    "policy_floors",
     "public_fingerprint",
     "rate",
     "read_key_file",
@@ -234,4 +244,5 @@ __all__ = [
     "study_deviation_outcome",
     "study_state",
     "verify_message",
+    "weak_policy",
 ]

@@ -7,14 +7,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from assay.core import Comparison, VerdictResult
+from assay.core import Comparison, RuleOutcome, VerdictResult
 from assay.errors import ConfigError, ImmutableError, SuiteMismatchError
-from assay.governance import StudyDeviation, flag_verdict, offline_deviations
+from assay.governance import (
+    StudyDeviation,
+    flag_verdict,
+    hypothesis_outcome,
+    in_points,
+    offline_deviations,
+    policy_floors,
+    weak_policy,
+)
 from assay.storage import Store
 from assay.workflows._store import resolve_store
 from assay.workflows._study import LoadedStudy, attach_loaded, load_study
 
 __all__ = ["StudyLink", "flag_study_deviations", "link_study"]
+
+_REPORTED = ("deviation", "hypothesis")
+"""Kinds of reported outcomes a study adds: not rules of the decision's policy."""
 
 
 def _study_of_runs(comparison: Comparison, st: Store) -> str | None:
@@ -46,17 +57,20 @@ def _study_of_runs(comparison: Comparison, st: Store) -> str | None:
 
 @dataclass(frozen=True)
 class StudyLink:
-    """A decision's study and the deviations the decision takes from its plan."""
+    """A decision's study, the deviations the decision takes from its plan, and the study's
+    verdict on its hypothesis."""
 
     study: LoadedStudy
     """The study, as registered."""
     deviations: list[StudyDeviation]
     """Deviations of this decision from the plan."""
+    hypothesis: RuleOutcome | None = None
+    """The study's verdict on its hypothesis (:func:`assay.governance.hypothesis_outcome`)."""
 
     def flag(self, verdict: VerdictResult) -> VerdictResult:
-        """The verdict with one ``deviation`` outcome per deviation, its summary naming them
-        (:func:`assay.governance.flag_verdict`)."""
-        return flag_verdict(verdict, self.study.name, self.deviations)
+        """The verdict with one ``deviation`` outcome per deviation and the hypothesis outcome,
+        its summary naming them (:func:`assay.governance.flag_verdict`)."""
+        return flag_verdict(verdict, self.study.name, self.deviations, self.hypothesis)
 
     def attach(self, comparison: Comparison, decision_id: str, st: Store) -> None:
         """Attach the decision's runs (when not attached yet) and the decision."""
@@ -115,11 +129,19 @@ def link_study(
         run_suites=[(comparison.candidate_run, comparison.suite_digest)],
         n=overall[0].n if overall else 0,
         looks=looks,
-        metrics=sorted({r.metric for r in verdict.rules if r.kind != "deviation"}),
+        metrics=sorted({r.metric for r in verdict.rules if r.kind not in _REPORTED}),
         policy=policy,
         decided_on=datetime.now(UTC).date(),
     )
-    return StudyLink(loaded, deviations)
+    rules = [r.model_dump() for r in verdict.rules]
+    weak = weak_policy(
+        plan,
+        policy[0],
+        policy_floors(rules, plan.primary_metric),
+        points=bool(overall) and in_points(overall[0]),
+    )
+    deviations += [weak] if weak is not None else []
+    return StudyLink(loaded, deviations, hypothesis_outcome(plan, overall[0] if overall else None))
 
 
 def flag_study_deviations(

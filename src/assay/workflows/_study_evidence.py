@@ -10,7 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from assay.governance import StudyDeviation, futility, offline_deviations
+from assay.governance import (
+    StudyDeviation,
+    futility,
+    hypothesis_outcome,
+    in_points,
+    offline_deviations,
+    policy_floors,
+    weak_policy,
+)
 from assay.storage import Store
 from assay.workflows._study import LoadedStudy
 
@@ -53,9 +61,9 @@ def offline_evidence(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
     reg, plan = study.registration, study.registration.plan
     runs = study.attached("run")
     infos = [st.runs.get(r) for r in runs]
-    found: dict[str, Any] = {"evidence": None, "futility": None}
+    found: dict[str, Any] = {"evidence": None, "futility": None, "hypothesis": None}
     looks = max(len(runs) - 1, 0)
-    n = None
+    n, points = None, False
     if len(runs) >= 2:
         comparison = compare_runs(
             runs[0], runs[-1], confidence=plan.stopping_rule.confidence, rng=rng, store=st
@@ -65,9 +73,10 @@ def offline_evidence(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
             for r in comparison.results
             if r.metric == plan.primary_metric and r.slice_attribute is None
         ]
+        found["hypothesis"] = hypothesis_outcome(plan, overall[0] if overall else None)
         if overall:
             r = overall[0]
-            n = r.n
+            n, points = r.n, in_points(r)
             found["evidence"] = {
                 "baseline_run": runs[0],
                 "candidate_run": runs[-1],
@@ -100,22 +109,31 @@ def offline_evidence(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
         metrics=_decided(decisions[-1], st)["metrics"] if decisions else None,
     )
     for decision_id in decisions:  # every decision's deviations stay listed
+        decided = _decided(decision_id, st)
+        rules = decided.pop("rules")
+        weak = weak_policy(
+            plan, decided["policy"][0], policy_floors(rules, plan.primary_metric), points=points
+        )
         found["deviations"] += [
             replace(d, decision=decision_id)
-            for d in offline_deviations(reg, **_decided(decision_id, st))
+            for d in [*offline_deviations(reg, **decided), *([weak] if weak else [])]
         ]
     return found
 
 
 def _decided(decision_id: str, st: Store) -> dict[str, Any]:
-    """What an attached decision did: its policy, the metrics its verdict judged, its day."""
+    """What an attached decision did: its policy, the metrics its verdict judged, its day, and
+    its verdict's rule outcomes (``rules``)."""
     decision = st.decisions.get(decision_id)
     verdict = json.loads(st.artifacts.get(decision.artifacts["verdict"]))
     rules = verdict.get("rules", [])
     return {
         "policy": (decision.policy, decision.policy_digest),
-        "metrics": sorted({str(r["metric"]) for r in rules if r.get("kind") != "deviation"}),
+        "metrics": sorted(
+            {str(r["metric"]) for r in rules if r.get("kind") not in ("deviation", "hypothesis")}
+        ),
         "decided_on": decision.created_at.date(),
+        "rules": rules,
     }
 
 

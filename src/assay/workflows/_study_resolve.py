@@ -17,7 +17,8 @@ from assay.errors import (
     NotFoundError,
     UnderpoweredWarning,
 )
-from assay.governance import StudyPlan, StudyRegistration
+from assay.gates import Policy
+from assay.governance import StudyPlan, StudyRegistration, weak_policy
 from assay.storage import Store
 
 __all__ = ["resolve_plan", "warn_plan"]
@@ -49,6 +50,8 @@ def resolve_plan(plan: StudyPlan, source_dir: Path | None, st: Store) -> dict[st
         )
     policy = resolve_policy(path)
     resolved["policy_name"], resolved["policy_digest"] = policy.name, policy.digest
+    if plan.kind == "offline":
+        _warn_weak_policy(plan, policy)
     if plan.experiment is not None:
         resolved["experiment_plan"] = _experiment(plan, st)
     return resolved
@@ -75,6 +78,24 @@ def warn_plan(registration: StudyRegistration, st: Store) -> None:
             f"today is {today.isoformat()}): it is overdue from the start.",
             AssayWarning,
             stacklevel=3,
+        )
+
+
+def _warn_weak_policy(plan: StudyPlan, policy: Policy) -> None:
+    """Warn when the policy's rules on the primary metric can ship a candidate whose effect is
+    below the registered minimum effect (:func:`assay.governance.weak_policy`)."""
+    rules = [
+        (rule.kind, rule.params.get("margin"))
+        for _, _, rule in policy.tiered()
+        if rule.blocking and rule.slice is None and rule.metric in (plan.primary_metric, "*")
+    ]
+    weak = weak_policy(plan, policy.name, rules)
+    if weak is not None:
+        warnings.warn(
+            f"study {plan.name!r}: {weak.message}. A SHIP under this policy does not show the "
+            "hypothesis; read the decision's hypothesis outcome.",
+            AssayWarning,
+            stacklevel=4,
         )
 
 

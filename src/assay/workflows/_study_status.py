@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from assay.core import RuleOutcome
 from assay.governance import (
+    HYPOTHESIS_WORDS,
     StudyDeviation,
     StudyState,
     overdue,
@@ -67,6 +69,11 @@ class StudyStatus:
     """The paired comparison on the primary metric: difference, interval, method, n."""
     futility: dict[str, Any] | None = None
     """The confidence-sequence reading (:class:`assay.governance.Futility`)."""
+    hypothesis_result: dict[str, str] | None = None
+    """The study's verdict on its hypothesis from the evidence's interval on the primary
+    metric (:func:`assay.governance.hypothesis_outcome`): ``outcome`` (``supported``, ``not
+    supported``, ``not settled``) and ``reason`` (the metric, interval, method and minimum
+    effect); ``None`` without evidence."""
     deviations: list[StudyDeviation] = field(default_factory=list)
     """Deviations from the registered plan so far."""
     outcome: str = "continue"
@@ -103,6 +110,12 @@ def _outcome(state: StudyState, study: LoadedStudy, st: Store, found: dict[str, 
     return str(fut["outcome"]) if fut is not None else "continue"  # as the futility reading says
 
 
+def _hypothesis(outcome: RuleOutcome | None) -> dict[str, str] | None:
+    if outcome is None:
+        return None
+    return {"outcome": HYPOTHESIS_WORDS[outcome.outcome], "reason": outcome.reason}
+
+
 def _status(study: LoadedStudy, st: Store, *, rng: int, today: date) -> StudyStatus:
     reg, plan = study.registration, study.registration.plan
     state = study_state([e.payload for e in study.events])
@@ -133,6 +146,7 @@ def _status(study: LoadedStudy, st: Store, *, rng: int, today: date) -> StudySta
         decisions=study.attached("decision"),
         evidence=found["evidence"],
         futility=found["futility"],
+        hypothesis_result=_hypothesis(found.get("hypothesis")),
         deviations=found["deviations"],
         outcome=_outcome(state, study, st, found),
         problems=study.problems,
