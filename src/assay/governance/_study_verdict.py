@@ -1,6 +1,8 @@
 """A study's deviations in a decision's verdict: each one a reported ``deviation`` rule outcome
 (``fail``, never blocking, as an online experiment's deviations are) and one sentence added to
-the summary, so whoever reads the verdict, the memo or the ledger sees them beside the evidence.
+the summary, so whoever reads the verdict, the memo or the ledger sees them beside the evidence;
+and the study's own verdict on its hypothesis (``study_hypothesis``, kind ``hypothesis``): the
+primary metric's interval against the registered minimum effect.
 
 Flags only report; they never change the verdict. A server that re-gates a decision's runs
 recomputes them from the study in its ledger and requires the same flags.
