@@ -22,7 +22,7 @@ import assay
 from assay import workflows
 from assay.cli import main
 from assay.core import canonical_json
-from assay.errors import ConfigError, UnderpoweredWarning
+from assay.errors import AssayWarning, ConfigError, UnderpoweredWarning
 from assay.governance import new_signing_key, signature_of
 from assay.storage._ledger import entry_hash
 
@@ -103,7 +103,11 @@ def _studies(store: assay.Store, tmp_path: Path, capsys) -> str:
     assay.register_suite(suite, store=store)
     n = suite.suite.n_examples
     # registered before any run, frozen with its digest; 5,000 examples stated, 1,200 exist
-    with pytest.warns(UnderpoweredWarning) as notes:
+    # the default policy ships on non-inferiority, weaker than the registered effect: said
+    with (
+        pytest.warns(AssayWarning, match="the effect that matters"),
+        pytest.warns(UnderpoweredWarning) as notes,
+    ):
         registration, entry = workflows.register_study(
             write_study(tmp_path, "income-retrain", stated=5000, stopping="fixed"), store=store
         )
@@ -128,8 +132,11 @@ def _studies(store: assay.Store, tmp_path: Path, capsys) -> str:
     )
     assert record.verdict.verdict.value == "SHIP"
     flagged = [r.rule for r in record.verdict.rules if r.kind == "deviation"]
-    assert flagged == ["study_deviation_sample_size"]
-    assert "1 deviation from the registered plan (sample size)" in record.verdict.summary
+    assert flagged == ["study_deviation_sample_size", "study_deviation_weak_policy"]
+    summary = record.verdict.summary
+    assert "2 deviations from the registered plan (sample size, weak policy)" in summary
+    # the candidate is 6 points better, above the registered +1 point: the hypothesis holds
+    assert summary.endswith("Hypothesis supported.")
     memo = (tmp_path / "memo" / "memo.md").read_text(encoding="utf-8")
     assert f"{n:,} paired examples read, 24% of the planned 5,000" in memo
     decided = workflows.study_status("income-retrain", store=store)
@@ -137,7 +144,10 @@ def _studies(store: assay.Store, tmp_path: Path, capsys) -> str:
     assert decided.decisions == [record.decision.decision_id]
 
     # a futility stop: a second study, whose candidate is clearly worse, killed on it
-    with pytest.warns(UnderpoweredWarning, match="more than its suites hold"):
+    with (
+        pytest.warns(AssayWarning, match="the effect that matters"),
+        pytest.warns(UnderpoweredWarning, match="more than its suites hold"),
+    ):
         workflows.register_study(write_study(tmp_path, "income-compact"), store=store)
     compact = log_adult_run(store, "income-logreg-compact@1", flip=0.12, seed=3)
     workflows.attach_to_study("income-compact", run=candidate, store=store)
