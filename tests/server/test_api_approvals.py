@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any
 
 import pytest
+from http_json import post_json
 
 from assay.core import Verdict
 from assay.server import Role, ServerSettings, create_app
@@ -19,20 +17,7 @@ from assay.testing._stored import make_decision, make_records, make_run, make_su
 def approve(
     url: str, decision: str, body: dict[str, Any], user: str | None = None
 ) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
-    if user is not None:
-        headers["X-Forwarded-User"] = user
-    request = urllib.request.Request(
-        f"{url}/api/v1/decisions/{decision}/approvals",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers=headers,
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    return post_json(f"{url}/api/v1/decisions/{decision}/approvals", body, user)
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@ name, with the role each kind needs."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any
+
+from http_json import post_json
 
 from assay.governance import new_signing_key, signature_of
 from assay.server import Role, ServerSettings, create_app
@@ -24,20 +23,7 @@ def key(name: str) -> dict[str, Any]:
 
 
 def post(url: str, body: dict[str, Any], user: str | None = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
-    if user is not None:
-        headers["X-Forwarded-User"] = user
-    request = urllib.request.Request(
-        f"{url}/api/v1/ledger/entries",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers=headers,
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    return post_json(f"{url}/api/v1/ledger/entries", body, user)
 
 
 def test_the_remote_store_records_and_reads_governance_entries(
