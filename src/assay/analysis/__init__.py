@@ -1,0 +1,11 @@
+"""Where and why a model fails, and whether its evaluation can be trusted.
+
+Slice discovery with false-discovery control, failure taxonomies, fix lists and
+contamination checks, built from :mod:`assay.stats` (the tests and intervals),
+:mod:`assay.metrics`, :mod:`assay.compare` and :mod:`assay.data` (the run's records and the
+suite's integrity checks). Reading the store is the workflows' job, rendering the reports'.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
