@@ -4,8 +4,41 @@ Slice discovery with false-discovery control, failure taxonomies, fix lists and
 contamination checks, built from :mod:`assay.stats` (the tests and intervals),
 :mod:`assay.metrics`, :mod:`assay.compare` and :mod:`assay.data` (the run's records and the
 suite's integrity checks). Reading the store is the workflows' job, rendering the reports'.
+
+* :func:`robustness_of_records`: accuracy under perturbation and flip rates of a run on a
+  perturbed suite (:func:`assay.datasets.perturb_suite`), per perturbation kind.
+* :func:`group_fairness`: metrics by group and disparities between groups with bootstrap
+  intervals; :func:`check_fairness` judges fairness rules on their bounds.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from assay.analysis._fairness import group_fairness
+from assay.analysis._fairness_checks import check_fairness
+from assay.analysis._fairness_result import (
+    DISPARITIES,
+    GROUP_METRICS,
+    Disparity,
+    FairnessCheck,
+    FairnessResult,
+    GroupMetrics,
+)
+from assay.analysis._robustness import (
+    PerturbationEffect,
+    RobustnessResult,
+    robustness_of_records,
+)
+
+__all__ = [
+    "DISPARITIES",
+    "GROUP_METRICS",
+    "Disparity",
+    "FairnessCheck",
+    "FairnessResult",
+    "GroupMetrics",
+    "PerturbationEffect",
+    "RobustnessResult",
+    "check_fairness",
+    "group_fairness",
+    "robustness_of_records",
+]

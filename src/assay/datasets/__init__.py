@@ -1,6 +1,7 @@
 """Real data sets that ship with assay and work offline."""
 
 from assay.datasets._adult import ADULT_COLUMNS, ADULT_FEATURES, load_adult
+from assay.datasets._perturb import PERTURBATION_KINDS, PerturbedSuite, perturb_suite
 from assay.datasets._pyrit import PYRIT_KINDS, load_pyrit_judgements
 from assay.datasets._sentiment import (
     SENTIMENT_DOMAINS,
@@ -13,12 +14,15 @@ from assay.datasets._sentiment import (
 __all__ = [
     "ADULT_COLUMNS",
     "ADULT_FEATURES",
+    "PERTURBATION_KINDS",
     "PYRIT_KINDS",
+    "PerturbedSuite",
     "SENTIMENT_DOMAINS",
     "length_band",
     "load_adult",
     "load_pyrit_judgements",
     "load_sentiment_corpus",
+    "perturb_suite",
     "sentiment_split",
     "sentiment_suite",
 ]

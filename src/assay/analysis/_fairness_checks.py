@@ -1,0 +1,111 @@
+"""Fairness rules judged on interval bounds, like every gate.
+
+* ``min_group``: every group's metric is at least X. Passes when every group's lower bound
+  is at or above X, fails when some group's upper bound is below X, inconclusive otherwise.
+* ``max_disparity``: a disparity is at most Y (a ratio: at least Y). Passes when the
+  whole interval is on the right side, fails when it is wholly on the wrong side.
+
+Groups too small for an interval are named in the reason and never judged; a rule with no
+group large enough is inconclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from assay._util import check_instance
+from assay.analysis._fairness_result import (
+    DISPARITIES,
+    GROUP_METRICS,
+    FairnessCheck,
+    FairnessResult,
+)
+from assay.errors import ConfigError
+
+__all__ = ["check_fairness"]
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _min_group(result: FairnessResult, metric: str, limit: float) -> FairnessCheck:
+    rule = f"every {result.attribute} group's {metric} >= {_num(limit)}"
+    judged = [(g.group, g.values[metric]) for g in result.groups if metric in g.values]
+    skipped = [g.group for g in result.groups if metric not in g.values]
+    tail = f"; too small to judge: {', '.join(skipped)}" if skipped else ""
+    if not judged:
+        return FairnessCheck(
+            rule, "inconclusive", f"no group is large enough for an interval{tail}"
+        )
+    worst = min(judged, key=lambda item: item[1].low)
+    text = ", ".join(f"{g} {_num(e.estimate)} [{_num(e.low)}, {_num(e.high)}]" for g, e in judged)
+    if all(e.low >= limit for _, e in judged):
+        return FairnessCheck(rule, "pass", f"every group's interval is at or above: {text}{tail}")
+    failing = [g for g, e in judged if e.high < limit]
+    if failing:
+        return FairnessCheck(
+            rule, "fail", f"{', '.join(failing)} wholly below {_num(limit)}: {text}{tail}"
+        )
+    return FairnessCheck(
+        rule,
+        "inconclusive",
+        f"{worst[0]}'s interval [{_num(worst[1].low)}, {_num(worst[1].high)}] spans "
+        f"{_num(limit)}: {text}{tail}",
+    )
+
+
+def _max_disparity(result: FairnessResult, name: str, limit: float) -> FairnessCheck:
+    ratio = name.endswith("_ratio")
+    rule = f"{name} by {result.attribute} {'>=' if ratio else '<='} {_num(limit)}"
+    found = result.disparity(name)
+    if found is None:
+        small = f" (too small: {', '.join(result.too_small)})" if result.too_small else ""
+        return FairnessCheck(
+            rule, "inconclusive", f"fewer than two groups are large enough for an interval{small}"
+        )
+    e = found.estimate
+    text = (
+        f"{_num(e.estimate)} [{_num(e.low)}, {_num(e.high)}] between {found.low_group} and "
+        f"{found.high_group} ({e.method})"
+    )
+    if ratio:
+        outcome = "pass" if e.low >= limit else "fail" if e.high < limit else "inconclusive"
+    else:
+        outcome = "pass" if e.high <= limit else "fail" if e.low > limit else "inconclusive"
+    where = {"pass": "wholly within", "fail": "wholly beyond", "inconclusive": "across"}[outcome]
+    return FairnessCheck(rule, outcome, f"{where} the limit: {text}")
+
+
+def check_fairness(
+    result: FairnessResult,
+    *,
+    min_group: Mapping[str, float] | None = None,
+    max_disparity: Mapping[str, float] | None = None,
+) -> tuple[FairnessCheck, ...]:
+    """Judge fairness rules on ``result``'s intervals.
+
+    ``min_group`` maps a group metric to the least value every group must reach;
+    ``max_disparity`` maps a disparity name (``equalized_odds_difference``,
+    ``accuracy_ratio``, ...) to its limit: the most for a difference, the least for a ratio.
+    """
+    check_instance(result, "result", "check_fairness", FairnessResult, "a FairnessResult")
+    checks = []
+    known_metrics = {m for g in result.groups for m in g.values}
+    for metric, limit in (min_group or {}).items():
+        if metric not in known_metrics:
+            raise ConfigError(
+                f"min_group names {metric!r}, which no group has; metrics: "
+                f"{', '.join(sorted(known_metrics)) or 'none'}."
+            )
+        checks.append(_min_group(result, metric, float(limit)))
+    known = {d.name for d in result.disparities}
+    names = {*DISPARITIES, *(f"{m}_{k}" for m in GROUP_METRICS for k in ("difference", "ratio"))}
+    for name, limit in (max_disparity or {}).items():
+        if name not in names:
+            raise ConfigError(
+                f"max_disparity names {name!r}, which is not a disparity; known: "
+                f"{', '.join(sorted(known)) or 'none'}."
+            )
+        checks.append(_max_disparity(result, name, float(limit)))
+    return tuple(checks)
