@@ -15,6 +15,7 @@ from assay.cli._launch import launch_app
 from assay.cli._ledger import keys_app, ledger_app
 from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
+from assay.cli._robustness import fairness_command, robustness_command, suites_perturb
 from assay.cli._runs import runs_app
 from assay.cli._serve import serve_command
 from assay.cli._study import studies_command, study_app
@@ -34,6 +35,9 @@ app.command("studies")(studies_command)
 app.add_typer(study_app, name="study")
 app.command("card")(card_command)
 suites_app.command("datasheet")(datasheet_command)
+suites_app.command("perturb")(suites_perturb)
+app.command("robustness")(robustness_command)
+app.command("fairness")(fairness_command)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")

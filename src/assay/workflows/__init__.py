@@ -121,6 +121,12 @@ if TYPE_CHECKING:
         register_monitor,
     )
     from assay.workflows._reproduce import Reproduction, reproduce
+    from assay.workflows._robustness import (
+        FairnessReport,
+        fairness,
+        perturb_stored_suite,
+        robustness,
+    )
     from assay.workflows._run_listing import list_runs_json
     from assay.workflows._signing import sign_payload, unsigned
     from assay.workflows._store import default_store
@@ -234,6 +240,10 @@ _EXPORTS = {
     "study_status": "_study_status",
     "write_roadmap": "_study_roadmap",
     "flag_study_deviations": "_study_decide",
+    "FairnessReport": "_robustness",
+    "fairness": "_robustness",
+    "perturb_stored_suite": "_robustness",
+    "robustness": "_robustness",
 }
 
 # Names returning plain data, loaded without the typed models (a listing's short start-up).
@@ -248,6 +258,7 @@ __all__ = [
     "DecisionRecord",
     "ExperimentReadout",
     "ExportedRun",
+    "FairnessReport",
     "GateResult",
     "GeneratedKey",
     "LedgerExport",
@@ -277,6 +288,7 @@ __all__ = [
     "export_evidence",
     "export_ledger",
     "export_run",
+    "fairness",
     "flag_study_deviations",
     "gate",
     "gate_runs",
@@ -306,6 +318,7 @@ __all__ = [
     "monitor_status",
     "note_run",
     "parse_metric_filter",
+    "perturb_stored_suite",
     "plan_rollout",
     "profile_run",
     "read_out_experiment",
@@ -320,6 +333,7 @@ __all__ = [
     "render_metrics",
     "reproduce",
     "resolve_policy",
+    "robustness",
     "run_ref",
     "sample_summaries",
     "save_profile",

@@ -1,0 +1,199 @@
+"""``assay suites perturb``, ``assay robustness`` and ``assay fairness``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+import assay
+from assay import workflows
+from assay.cli._app import VERDICT_EXIT_CODES
+from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
+from assay.cli._render import console, emit_json, safe
+from assay.errors import ConfigError
+
+if TYPE_CHECKING:
+    from assay.stats import Estimate
+
+__all__ = ["fairness_command", "robustness_command", "suites_perturb"]
+
+RunArgument = Annotated[str, typer.Argument(help="Run id, unique prefix or MODEL@VERSION.")]
+
+
+def _iv(e: Estimate) -> str:
+    return f"{e.estimate:.3f} [{e.low:.3f}, {e.high:.3f}]"
+
+
+def _limits(items: list[str] | None, what: str) -> dict[str, float]:
+    out = {}
+    for key, value in parse_pairs(items, what).items():
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise ConfigError(f"A {what} is NAME=NUMBER. Got {key}={value!r}.") from None
+    return out
+
+
+def suites_perturb(
+    suite: Annotated[str, typer.Argument(help="Suite YAML file, or a stored name or digest.")],
+    kinds: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated kinds (default all): "
+            + ", ".join(
+                (
+                    "typo",
+                    "casing",
+                    "whitespace",
+                    "punctuation",
+                    "synonym",
+                    "distractor",
+                    "choice_order",
+                )
+            )
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same suite.")] = 0,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Store a robustness suite: every example beside its seeded perturbations."""
+    chosen = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
+    result = workflows.perturb_stored_suite(suite, chosen, seed=seed, store=assay.open_store(db))
+    s = result.data.suite
+    if json:
+        emit_json(
+            {
+                "digest": s.digest,
+                "name": s.name,
+                "version": s.version,
+                "examples": s.n_examples,
+                "source_digest": result.source_digest,
+                "seed": result.seed,
+                "kinds": list(result.kinds),
+                "added": result.added,
+                "unchanged": result.unchanged,
+            }
+        )
+        return
+    console.print(
+        f"suite {safe(s.name)} {s.digest[:12]}: {s.n_examples:,} examples (seed {result.seed})"
+    )
+    table = Table(title="perturbed copies by kind")
+    for col in ("kind", "added", "left unchanged (not added)"):
+        table.add_column(col)
+    for kind in result.kinds:
+        table.add_row(kind, f"{result.added[kind]:,}", f"{result.unchanged[kind]:,}")
+    console.print(table)
+
+
+def robustness_command(
+    run: RunArgument,
+    metric: Annotated[str | None, typer.Option(help="A 0/1 metric (default: the first).")] = None,
+    db: DbOption = None,
+    format_: FormatOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Accuracy under perturbation and flip rates by kind, for a run on a perturbed suite."""
+    result = workflows.robustness(run, metric=metric, store=assay.open_store(db))
+    if json:
+        emit_json(asdict(result))
+        return
+    table = Table(title=f"{result.metric} under perturbation ({result.confidence:.0%} intervals)")
+    for col in ("kind", "pairs", "original", "perturbed", "change", "flip rate", "flips"):
+        table.add_column(col)
+    for e in result.effects:
+        table.add_row(
+            e.kind,
+            f"{e.pairs:,}",
+            _iv(e.original),
+            _iv(e.perturbed),
+            _iv(e.difference),
+            _iv(e.flip_rate),
+            f"{e.flips}/{e.unflips}",
+        )
+    console.print(table)
+    console.print(
+        "flips: original right and copy wrong / the reverse. change: "
+        f"{result.effects[0].difference.method if result.effects else ''}; flip rate: "
+        f"{result.effects[0].flip_rate.method if result.effects else ''}"
+    )
+
+
+def fairness_command(
+    run: RunArgument,
+    by: Annotated[str, typer.Option(help="The slice attribute whose values are the groups.")],
+    positive: Annotated[str, typer.Option(help="The positive (selected) label.")],
+    score: Annotated[
+        str | None, typer.Option(help="Record column of predicted probabilities (calibration).")
+    ] = None,
+    min_group: Annotated[
+        list[str] | None,
+        typer.Option(help="METRIC=X: every group's metric at least X (bounds); repeatable."),
+    ] = None,
+    max_disparity: Annotated[
+        list[str] | None,
+        typer.Option(help="DISPARITY=Y: at most Y (a ratio: at least Y); repeatable."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    db: DbOption = None,
+    format_: FormatOption = None,
+    json: JsonOption = False,
+) -> int:
+    """Metrics by group and disparities with bootstrap intervals; with rules, exit 0 SHIP,
+    1 BLOCK, 2 INCONCLUSIVE."""
+    report = workflows.fairness(
+        run,
+        by=by,
+        positive=positive,
+        score=score,
+        min_group=_limits(min_group, "--min-group"),
+        max_disparity=_limits(max_disparity, "--max-disparity"),
+        seed=seed,
+        store=assay.open_store(db),
+    )
+    code = VERDICT_EXIT_CODES[report.verdict] if report.checks else 0
+    if json:
+        payload: dict[str, Any] = asdict(report)
+        payload["verdict"] = report.verdict if report.checks else None
+        emit_json(payload)
+        raise typer.Exit(code)
+    r = report.result
+    console.print(
+        f"{safe(report.model)} ({report.run_id[:12]}) by {safe(r.attribute)}, positive "
+        f"{safe(r.positive)}: {r.n:,} examples; {r.method}"
+    )
+    metrics = [
+        m
+        for m in (
+            "selection_rate",
+            "true_positive_rate",
+            "false_positive_rate",
+            "accuracy",
+            "calibration_gap",
+        )
+        if any(m in g.values for g in r.groups)
+    ]
+    table = Table(title=f"by group ({r.confidence:.0%} intervals)")
+    for col in ("group", "n", *metrics):
+        table.add_column(col)
+    for g in r.groups:
+        cells = [_iv(g.values[m]) if m in g.values else "too small" for m in metrics]
+        table.add_row(safe(g.group), f"{g.n:,}", *cells)
+    console.print(table)
+    table = Table(title="disparities (worst vs best group)")
+    for col in ("disparity", "value", "low group", "high group"):
+        table.add_column(col)
+    for d in r.disparities:
+        table.add_row(d.name, _iv(d.estimate), safe(d.low_group), safe(d.high_group))
+    console.print(table)
+    for note in r.notes:
+        console.print(f"note: {safe(note)}")
+    for c in report.checks:
+        console.print(f"{c.outcome.upper():<12} {safe(c.rule)}: {safe(c.reason)}")
+    if report.checks:
+        console.print(f"verdict: {report.verdict}")
+    raise typer.Exit(code)

@@ -1,0 +1,177 @@
+"""Robustness and fairness of stored runs: perturbed suites, flip rates, group metrics."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assay.errors import ConfigError
+from assay.storage import Store
+from assay.workflows._api import LoggedRun, get_run, get_suite, register_suite
+from assay.workflows._store import resolve_store
+
+if TYPE_CHECKING:
+    from assay.analysis import FairnessCheck, FairnessResult, RobustnessResult
+    from assay.core import Run, RunInfo
+    from assay.data import SuiteData
+    from assay.datasets import PerturbedSuite
+
+__all__ = ["FairnessReport", "fairness", "perturb_stored_suite", "robustness"]
+
+
+def perturb_stored_suite(
+    suite: SuiteData | str | Path,
+    kinds: Sequence[str] | None = None,
+    *,
+    seed: int = 0,
+    store: Store | None = None,
+) -> PerturbedSuite:
+    """Perturb a suite (YAML path, stored name or digest) and store the robustness suite.
+
+    ``kinds`` defaults to every kind (:data:`assay.datasets.PERTURBATION_KINDS`). Storing
+    is idempotent: the same suite, kinds and seed give the same digest.
+    """
+    from assay.datasets import PERTURBATION_KINDS, perturb_suite
+
+    st = resolve_store(store)
+    data = get_suite(suite, store=st)
+    result = perturb_suite(data, tuple(kinds) if kinds else PERTURBATION_KINDS, seed=seed)
+    register_suite(result.data, store=st)
+    return result
+
+
+def _run_and_records(run: str | RunInfo | LoggedRun, st: Store) -> tuple[Run, SuiteData]:
+    from assay.data import SuiteData
+
+    found = get_run(run, store=st)
+    return found, SuiteData(
+        st.suites.get(found.suite_digest), st.suites.examples(found.suite_digest)
+    )
+
+
+def robustness(
+    run: str | RunInfo | LoggedRun,
+    *,
+    metric: str | None = None,
+    confidence: float = 0.95,
+    store: Store | None = None,
+) -> RobustnessResult:
+    """Accuracy under perturbation and flip rates, by kind, of a run on a perturbed suite.
+
+    ``metric`` (default: the suite's first) must be scored 0 or 1.
+    """
+    from assay.analysis import robustness_of_records
+
+    st = resolve_store(store)
+    found, data = _run_and_records(run, st)
+    if "perturbation" not in data.suite.slice_names:
+        raise ConfigError(
+            f"Run {found.run_id[:12]} is on suite {data.suite.name!r}, which has no "
+            "'perturbation' slice; evaluate the model on a suite from `assay suites perturb`."
+        )
+    name = metric or data.suite.metric_names[0]
+    if name not in data.suite.metric_names:
+        raise ConfigError(
+            f"Suite {data.suite.name!r} has no metric {name!r}; metrics: "
+            f"{', '.join(data.suite.metric_names)}."
+        )
+    records = st.runs.records(found.run_id)
+    return robustness_of_records(records, name, confidence=confidence)
+
+
+@dataclass(frozen=True)
+class FairnessReport:
+    """Fairness of one run by one attribute, and the rules judged on it."""
+
+    run_id: str
+    """The run analysed."""
+    model: str
+    """Its model."""
+    result: FairnessResult
+    """Group metrics and disparities with intervals."""
+    checks: tuple[FairnessCheck, ...]
+    """The rules asked for, judged on bounds."""
+
+    @property
+    def verdict(self) -> str:
+        """BLOCK when a rule fails, INCONCLUSIVE when one is inconclusive, else SHIP."""
+        outcomes = {c.outcome for c in self.checks}
+        return (
+            "BLOCK"
+            if "fail" in outcomes
+            else "INCONCLUSIVE"
+            if "inconclusive" in outcomes
+            else "SHIP"
+        )
+
+
+def _label(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def fairness(
+    run: str | RunInfo | LoggedRun,
+    *,
+    by: str,
+    positive: str,
+    score: str | None = None,
+    min_group: Mapping[str, float] | None = None,
+    max_disparity: Mapping[str, float] | None = None,
+    confidence: float = 0.95,
+    resamples: int = 2000,
+    seed: int = 0,
+    min_group_size: int = 30,
+    store: Store | None = None,
+) -> FairnessReport:
+    """Group metrics of a run's predictions by the slice attribute ``by``, with disparities.
+
+    Predictions are the records' outputs, truths their references; ``positive`` is the
+    selected label. ``score`` names a record column of predicted probabilities (for the
+    calibration gap). Errored records are left out. Intervals resample clusters when the
+    suite has them. ``min_group`` / ``max_disparity`` are rules judged on bounds
+    (:func:`assay.analysis.check_fairness`).
+    """
+    from assay.analysis import check_fairness, group_fairness
+
+    st = resolve_store(store)
+    found, data = _run_and_records(run, st)
+    if by not in data.suite.slice_names:
+        raise ConfigError(
+            f"Suite {data.suite.name!r} has no slice attribute {by!r}; slices: "
+            f"{', '.join(data.suite.slice_names) or 'none'}."
+        )
+    records = st.runs.records(found.run_id).to_pylist()
+    kept = [r for r in records if r.get("error") is None and r.get("output") is not None]
+    if score is not None and (not kept or score not in kept[0]):
+        raise ConfigError(f"The run's records have no column {score!r} for probabilities.")
+    truths = [_label(r["reference"]) for r in kept]
+    if positive not in truths:
+        labels = sorted({str(t) for t in truths})[:10]
+        raise ConfigError(
+            f"No reference is the positive label {positive!r}; labels: {', '.join(labels)}."
+        )
+    clusters = [r["cluster"] or r["example_id"] for r in kept]
+    result = group_fairness(
+        truths,
+        [_label(r["output"]) for r in kept],
+        [r[by] for r in kept],
+        positive=positive,
+        attribute=by,
+        scores=None if score is None else [float(r[score]) for r in kept],
+        clusters=clusters if len(set(clusters)) < len(clusters) else None,
+        confidence=confidence,
+        resamples=resamples,
+        rng=seed,
+        min_group=min_group_size,
+    )
+    checks = check_fairness(result, min_group=min_group, max_disparity=max_disparity)
+    return FairnessReport(found.run_id, found.model, result, checks)
