@@ -17,6 +17,7 @@ from assay.gates._kinds_difference import (
     NonInferiorityParameters,
     SuperiorityParameters,
 )
+from assay.gates._kinds_fairness import MaxDisparityParameters, WorstGroupParameters
 from assay.gates._kinds_limit import (
     BudgetParameters,
     MaxErrorRateParameters,
@@ -41,6 +42,7 @@ __all__ = [
     "TIERS",
     "BudgetParameters",
     "CoverageParameters",
+    "MaxDisparityParameters",
     "MaxErrorRateParameters",
     "NoRegressionParameters",
     "NonInferiorityParameters",
@@ -54,6 +56,7 @@ __all__ = [
     "SuperiorityParameters",
     "ThresholdParameters",
     "Tier",
+    "WorstGroupParameters",
     "default_policy",
     "evaluate_policy",
     "get_rule_kind",
