@@ -66,7 +66,7 @@ class RobustnessResult:
     confidence: float
     """Confidence level of every interval."""
     effects: tuple[PerturbationEffect, ...]
-    """One per perturbation kind, in the suite's order."""
+    """One per perturbation kind, in alphabetical order."""
 
 
 def _per_example(records: pa.Table, metric: str) -> dict[str, tuple[str, str | None, float]]:
@@ -151,7 +151,7 @@ def robustness_of_records(
             left_out[kind] += 1
             continue
         pairs[kind].append((original[2], score, cluster or ident))
-    effects = [_effect(kind, pairs[kind], left_out[kind], confidence) for kind in order]
+    effects = [_effect(k, pairs[k], left_out[k], confidence) for k in sorted(order)]
     return RobustnessResult(metric, confidence, tuple(effects))
 
 

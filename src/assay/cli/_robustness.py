@@ -27,6 +27,10 @@ def _iv(e: Estimate) -> str:
     return f"{e.estimate:.3f} [{e.low:.3f}, {e.high:.3f}]"
 
 
+def _pts(e: Estimate) -> str:
+    return f"{100 * e.estimate:.1f} [{100 * e.low:.1f}, {100 * e.high:.1f}]"
+
+
 def _limits(items: list[str] | None, what: str) -> dict[str, float]:
     out = {}
     for key, value in parse_pairs(items, what).items():
@@ -102,25 +106,24 @@ def robustness_command(
     if json:
         emit_json(asdict(result))
         return
-    table = Table(title=f"{result.metric} under perturbation ({result.confidence:.0%} intervals)")
-    for col in ("kind", "pairs", "original", "perturbed", "change", "flip rate", "flips"):
+    table = Table(
+        title=f"{result.metric} under perturbation, in points ({result.confidence:.0%} intervals)"
+    )
+    for col in ("kind", "pairs", "perturbed", "change", "flip rate"):
         table.add_column(col)
     for e in result.effects:
         table.add_row(
-            e.kind,
-            f"{e.pairs:,}",
-            _iv(e.original),
-            _iv(e.perturbed),
-            _iv(e.difference),
-            _iv(e.flip_rate),
-            f"{e.flips}/{e.unflips}",
+            e.kind, f"{e.pairs:,}", _pts(e.perturbed), _pts(e.difference), _pts(e.flip_rate)
         )
     console.print(table)
-    console.print(
-        "flips: original right and copy wrong / the reverse. change: "
-        f"{result.effects[0].difference.method if result.effects else ''}; flip rate: "
-        f"{result.effects[0].flip_rate.method if result.effects else ''}"
-    )
+    for e in result.effects:
+        console.print(
+            f"{e.kind}: original {100 * e.original.estimate:.1f}; {e.flips} flipped to wrong, "
+            f"{e.unflips} to right; {e.left_out} pair(s) left out"
+        )
+    if result.effects:
+        e = result.effects[0]
+        console.print(f"change: {e.difference.method}; flip rate: {e.flip_rate.method}")
 
 
 def fairness_command(
@@ -178,17 +181,18 @@ def fairness_command(
         if any(m in g.values for g in r.groups)
     ]
     table = Table(title=f"by group ({r.confidence:.0%} intervals)")
-    for col in ("group", "n", *metrics):
+    for col in ("group", "n", "metric", "value"):
         table.add_column(col)
     for g in r.groups:
-        cells = [_iv(g.values[m]) if m in g.values else "too small" for m in metrics]
-        table.add_row(safe(g.group), f"{g.n:,}", *cells)
+        for i, m in enumerate(metrics):
+            value = _iv(g.values[m]) if m in g.values else "too small for an interval"
+            table.add_row(safe(g.group) if i == 0 else "", f"{g.n:,}" if i == 0 else "", m, value)
     console.print(table)
-    table = Table(title="disparities (worst vs best group)")
-    for col in ("disparity", "value", "low group", "high group"):
+    table = Table(title="disparities over the groups with intervals")
+    for col in ("disparity", "value", "lowest / highest"):
         table.add_column(col)
     for d in r.disparities:
-        table.add_row(d.name, _iv(d.estimate), safe(d.low_group), safe(d.high_group))
+        table.add_row(d.name, _iv(d.estimate), f"{safe(d.low_group)} / {safe(d.high_group)}")
     console.print(table)
     for note in r.notes:
         console.print(f"note: {safe(note)}")
