@@ -73,7 +73,10 @@ def _max_disparity(result: FairnessResult, name: str, limit: float) -> FairnessC
         outcome = "pass" if e.low >= limit else "fail" if e.high < limit else "inconclusive"
     else:
         outcome = "pass" if e.high <= limit else "fail" if e.low > limit else "inconclusive"
-    where = {"pass": "wholly within", "fail": "wholly beyond", "inconclusive": "across"}[outcome]
+    if ratio:
+        where = {"pass": "wholly at or above", "fail": "wholly below"}.get(outcome, "across")
+    else:
+        where = {"pass": "wholly at or below", "fail": "wholly above"}.get(outcome, "across")
     return FairnessCheck(rule, outcome, f"{where} the limit: {text}")
 
 
