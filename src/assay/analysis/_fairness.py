@@ -63,7 +63,7 @@ def _estimate(point: float, reps: FloatArray, confidence: float, method: str, n:
         if finite.size
         else (float("nan"), float("nan"))
     )
-    notes = ()
+    notes: tuple[str, ...] = ()
     if finite.size < reps.size:
         notes = (f"{reps.size - finite.size} resamples without the group's denominator dropped",)
     return Estimate(point, low, high, confidence, method, n, resamples=reps.size, notes=notes)
@@ -213,7 +213,8 @@ def _groups(
 def _gap(values: FloatArray, measure: Literal["difference", "ratio"]) -> FloatArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         high, low = np.max(values, axis=0), np.min(values, axis=0)
-        return high - low if measure == "difference" else low / high
+        gap: FloatArray = high - low if measure == "difference" else low / high
+        return gap
 
 
 def _disparities(
@@ -234,7 +235,8 @@ def _disparities(
         values = point[metric][ids]
         low_g, high_g = names[ids[int(np.argmin(values))]], names[ids[int(np.argmax(values))]]
         members = tuple(names[i] for i in ids)
-        for measure in ("difference", "ratio"):
+        measures: tuple[Literal["difference", "ratio"], ...] = ("difference", "ratio")
+        for measure in measures:
             est = float(_gap(values[:, None], measure)[0])
             rep = _gap(reps[metric][ids], measure)
             found[f"{metric}_{measure}"] = (est, rep, low_g, high_g, members)
@@ -252,22 +254,20 @@ def _disparities(
     for name, parts in named.items():
         if not all(p in found for p in parts):
             continue
-        measure: Literal["difference", "ratio"] = (
-            "ratio" if name.endswith("ratio") else "difference"
-        )
-        pick = np.max if measure == "difference" else np.min
+        kind: Literal["difference", "ratio"] = "ratio" if name.endswith("ratio") else "difference"
+        pick = np.max if kind == "difference" else np.min
         est = float(pick([found[p][0] for p in parts]))
         rep = pick(np.stack([found[p][1] for p in parts]), axis=0)
         which = found[
             max(parts, key=lambda p: found[p][0])
-            if measure == "difference"
+            if kind == "difference"
             else min(parts, key=lambda p: found[p][0])
         ]
         groups = tuple(sorted(set.intersection(*(set(found[p][4]) for p in parts))))
         out.append(
             Disparity(
                 name,
-                measure,
+                kind,
                 _estimate(est, rep, confidence, method, n),
                 which[2],
                 which[3],

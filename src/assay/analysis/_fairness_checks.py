@@ -12,6 +12,7 @@ group large enough is inconclusive.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from assay._util import check_instance
 from assay.analysis._fairness_result import (
@@ -69,6 +70,7 @@ def _max_disparity(result: FairnessResult, name: str, limit: float) -> FairnessC
         f"{_num(e.estimate)} [{_num(e.low)}, {_num(e.high)}] between {found.low_group} and "
         f"{found.high_group} ({e.method})"
     )
+    outcome: Literal["pass", "fail", "inconclusive"]
     if ratio:
         outcome = "pass" if e.low >= limit else "fail" if e.high < limit else "inconclusive"
     else:

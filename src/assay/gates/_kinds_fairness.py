@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from itertools import combinations
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -30,7 +30,13 @@ from assay.core import MetricComparison
 from assay.errors import GateError
 from assay.gates._combine import limit_outcome, settle_sentence
 from assay.gates._fields import field_problem, rule_number
-from assay.gates._registry import FieldProblem, RuleCase, RuleJudgement, register_rule_kind
+from assay.gates._registry import (
+    FieldProblem,
+    Outcome,
+    RuleCase,
+    RuleJudgement,
+    register_rule_kind,
+)
 from assay.gates._settle import sample_size_to_settle
 from assay.stats import scipy_stats
 
@@ -126,7 +132,8 @@ class WorstGroup:
         p = case.parameters
         assert isinstance(p, WorstGroupParameters)
         judged, small = _groups(case, p.min_n, "worst_group")
-        side, limit = ("min", p.min) if p.min is not None else ("max", p.max)
+        side: Literal["min", "max"] = "min" if p.min is not None else "max"
+        limit = p.min if p.min is not None else p.max
         assert limit is not None
         labels = tuple(r.label for r in judged)
         if not judged:
@@ -139,7 +146,7 @@ class WorstGroup:
         pick = min if side == "min" else max
         worst = pick(judged, key=lambda r: r.candidate.estimate)
         outcomes = [limit_outcome(side, r.candidate.low, r.candidate.high, limit) for r in judged]
-        outcome = (
+        outcome: Outcome = (
             "fail"
             if "fail" in outcomes
             else "inconclusive"

@@ -174,4 +174,4 @@ def fairness(
         min_group=min_group_size,
     )
     checks = check_fairness(result, min_group=min_group, max_disparity=max_disparity)
-    return FairnessReport(found.run_id, found.model, result, checks)
+    return FairnessReport(found.run_id, str(found.model), result, checks)
