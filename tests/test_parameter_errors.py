@@ -41,6 +41,7 @@ from assay.datasets import (
     load_adult,
     load_pyrit_judgements,
     load_sentiment_corpus,
+    perturb_suite,
     sentiment_split,
     sentiment_suite,
 )
@@ -160,6 +161,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.datasets.load_adult": lambda: load_adult("dev"),
     "assay.datasets.load_pyrit_judgements": lambda: load_pyrit_judgements("jailbreak"),
     "assay.datasets.load_sentiment_corpus": lambda: load_sentiment_corpus(keep_neutral="yes"),  # type: ignore[arg-type]
+    "assay.datasets.perturb_suite": lambda: perturb_suite("suite", ["typo"]),  # type: ignore[arg-type]
     "assay.datasets.sentiment_split": lambda: sentiment_split([], test_fraction=0.2),  # type: ignore[arg-type]
     "assay.datasets.sentiment_suite": lambda: sentiment_suite(None, name=42),  # type: ignore[arg-type]
     # assay.gates
