@@ -67,6 +67,13 @@ _BUILT_IN: dict[str, _Example] = {
     "budget": _Example({"max": 0.5}, metric="latency", expected=_ALL_THREE),
     "max_error_rate": _Example({"max": 0.05}, metric="error_rate", expected=_ALL_THREE),
     # coverage is a count, not an estimate: never inconclusive
+    # fairness kinds compare the groups of one attribute (the kit's two alike groups)
+    "worst_group": _Example({"min": 0.5}, slice="every:lang", expected=_ALL_THREE),
+    "max_disparity": _Example(
+        {"max": 0.1},
+        slice="every:lang",
+        expected={"better": "pass", "worse": "pass", "uncertain": "inconclusive"},
+    ),
     "coverage": _Example(
         {"max_missing": 0.01},
         metric="coverage",
