@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assay.analysis import FairnessResult, check_fairness, group_fairness
 from assay.datasets import load_adult
@@ -206,3 +208,31 @@ def test_bad_input_is_refused() -> None:
         check_fairness(result, max_disparity={"parity": 0.1})
     with pytest.raises(ConfigError, match="which no group has"):
         check_fairness(result, min_group={"calibration_gap": 0.1})
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["y", "n", "?"]), st.sampled_from(["y", "n"]), st.text(max_size=3)
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+    st.booleans(),
+)
+def test_any_labels_and_groups_give_counts_that_add_up(
+    rows: list[tuple[str, str, str]], clustered: bool
+) -> None:
+    truth, pred, group = (list(col) for col in zip(*rows, strict=True))
+    clusters = [str(i // 3) for i in range(len(rows))] if clustered else None
+    result = group_fairness(
+        truth, pred, group, positive="y", clusters=clusters, resamples=100, min_group=5, min_class=2
+    )
+    assert sum(g.n for g in result.groups) == len(rows)
+    assert sum(g.positives for g in result.groups) == truth.count("y")
+    for g in result.groups:
+        for e in g.values.values():
+            assert 0.0 <= e.estimate <= 1.0 and (np.isnan(e.low) or e.low <= e.high)
+    for d in result.disparities:
+        assert set(d.groups) <= {g.group for g in result.groups} - set(result.too_small)

@@ -103,3 +103,20 @@ def test_a_fairness_policy_gates_the_candidate(
     # women's and men's accuracy differ by about ten points on Adult: the 2-point gap fails
     assert outcomes == {"worst_sex": "pass", "sex_gap": "fail"}
     assert code == 1
+
+
+@pytest.mark.slow
+def test_bad_requests_exit_with_the_configuration_code(
+    adult_runs: tuple[assay.Store, str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, _, run = adult_runs
+    base = ["--db", store.url]
+    assert main(["fairness", run, "--by", "zodiac", "--positive", ">50K", *base]) == 4
+    assert "no slice attribute 'zodiac'" in capsys.readouterr().err
+    assert main(["fairness", run, "--by", "sex", "--positive", "rich", *base]) == 4
+    assert "labels: <=50K, >50K" in capsys.readouterr().err
+    args = ["fairness", run, "--by", "sex", "--positive", ">50K", *base]
+    assert main([*args, "--max-disparity", "equalized_odds_difference=low"]) == 4
+    assert main([*args, "--max-disparity", "parity=0.1"]) == 4
+    assert main(["robustness", run, *base]) == 4
+    assert "no 'perturbation' slice" in capsys.readouterr().err
