@@ -236,3 +236,16 @@ def test_any_labels_and_groups_give_counts_that_add_up(
             assert 0.0 <= e.estimate <= 1.0 and (np.isnan(e.low) or e.low <= e.high)
     for d in result.disparities:
         assert set(d.groups) <= {g.group for g in result.groups} - set(result.too_small)
+
+
+def test_the_markdown_section_shows_every_group_count_and_neutralises_names() -> None:
+    from assay.reports import fairness_markdown
+
+    truth = [1, 0] * 60
+    group = ["a|b\x1b[31m"] * 80 + ["tiny\u202e"] * 4 + ["c"] * 36
+    result = group_fairness(truth, truth, group, positive=1, resamples=100)
+    checks = check_fairness(result, min_group={"accuracy": 0.9})
+    text = fairness_markdown(result, checks)
+    assert "| a\\|b␛[31m | 80 |" in text and "\x1b" not in text and "\u202e" not in text
+    assert "| tiny<U+202E> | 4 | too small |" in text
+    assert f"{result.n:,} examples" in text and "**pass**" in text

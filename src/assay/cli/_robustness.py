@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 
 __all__ = ["fairness_command", "robustness_command", "suites_perturb"]
 
+MarkdownOption = Annotated[
+    Path | None,
+    typer.Option("--markdown", help="Also write the report section as Markdown to this file."),
+]
 RunArgument = Annotated[str, typer.Argument(help="Run id, unique prefix or MODEL@VERSION.")]
 
 
@@ -97,12 +102,13 @@ def suites_perturb(
 def robustness_command(
     run: RunArgument,
     metric: Annotated[str | None, typer.Option(help="A 0/1 metric (default: the first).")] = None,
+    markdown: MarkdownOption = None,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Accuracy under perturbation and flip rates by kind, for a run on a perturbed suite."""
-    result = workflows.robustness(run, metric=metric, store=assay.open_store(db))
+    result = workflows.robustness(run, metric=metric, markdown=markdown, store=assay.open_store(db))
     if json:
         emit_json(asdict(result))
         return
@@ -142,6 +148,7 @@ def fairness_command(
         typer.Option(help="DISPARITY=Y: at most Y (a ratio: at least Y); repeatable."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    markdown: MarkdownOption = None,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -156,6 +163,7 @@ def fairness_command(
         min_group=_limits(min_group, "--min-group"),
         max_disparity=_limits(max_disparity, "--max-disparity"),
         seed=seed,
+        markdown=markdown,
         store=assay.open_store(db),
     )
     code = VERDICT_EXIT_CODES[report.verdict] if report.checks else 0

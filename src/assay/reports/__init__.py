@@ -24,6 +24,8 @@
 * :func:`render_card` (a model card as a Hugging Face README, Markdown, HTML or JSON;
   :func:`card_json`, :func:`card_model_index`) and :func:`render_datasheet` (a suite's
   datasheet, :data:`DATASHEET_FORMATS`).
+* :func:`fairness_markdown` (metrics by group, disparities, fairness rules) and
+  :func:`robustness_markdown` (flip rates by perturbation kind): Markdown report sections.
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
   (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
 
@@ -40,6 +42,7 @@ from assay.reports._ci import render_gate_summary, render_junit
 from assay.reports._content import RESULT_HEADERS, ReportLimits, method_index
 from assay.reports._coverage_html import coverage_html
 from assay.reports._datasheet_render import DATASHEET_FORMATS, render_datasheet
+from assay.reports._fairness import fairness_markdown, robustness_markdown
 from assay.reports._format import fixed_interval, fixed_number
 from assay.reports._html import render_html, results_rows, rules_table
 from assay.reports._html_evidence import methods_section
@@ -81,6 +84,7 @@ __all__ = [
     "coverage_html",
     "duration_text",
     "experiment_kind",
+    "fairness_markdown",
     "fixed_interval",
     "fixed_number",
     "forest_svg",
@@ -102,6 +106,7 @@ __all__ = [
     "roadmap_body",
     "roadmap_html",
     "roadmap_markdown",
+    "robustness_markdown",
     "rules_table",
     "run_html_table",
     "runs_html_table",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assay._util import atomic_write
 from assay.errors import ConfigError
 from assay.storage import Store
 from assay.workflows._api import LoggedRun, get_run, get_suite, register_suite
@@ -57,11 +58,13 @@ def robustness(
     *,
     metric: str | None = None,
     confidence: float = 0.95,
+    markdown: str | Path | None = None,
     store: Store | None = None,
 ) -> RobustnessResult:
     """Accuracy under perturbation and flip rates, by kind, of a run on a perturbed suite.
 
-    ``metric`` (default: the suite's first) must be scored 0 or 1.
+    ``metric`` (default: the suite's first) must be scored 0 or 1. ``markdown``: also write
+    the report section there (:func:`assay.reports.robustness_markdown`).
     """
     from assay.analysis import robustness_of_records
 
@@ -79,7 +82,12 @@ def robustness(
             f"{', '.join(data.suite.metric_names)}."
         )
     records = st.runs.records(found.run_id)
-    return robustness_of_records(records, name, confidence=confidence)
+    result = robustness_of_records(records, name, confidence=confidence)
+    if markdown is not None:
+        from assay.reports import robustness_markdown
+
+        atomic_write(markdown, robustness_markdown(result, title=f"Robustness of {found.model}"))
+    return result
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,7 @@ def fairness(
     resamples: int = 2000,
     seed: int = 0,
     min_group_size: int = 30,
+    markdown: str | Path | None = None,
     store: Store | None = None,
 ) -> FairnessReport:
     """Group metrics of a run's predictions by the slice attribute ``by``, with disparities.
@@ -138,7 +147,8 @@ def fairness(
     selected label. ``score`` names a record column of predicted probabilities (for the
     calibration gap). Errored records are left out. Intervals resample clusters when the
     suite has them. ``min_group`` / ``max_disparity`` are rules judged on bounds
-    (:func:`assay.analysis.check_fairness`).
+    (:func:`assay.analysis.check_fairness`). ``markdown``: also write the report section
+    there (:func:`assay.reports.fairness_markdown`).
     """
     from assay.analysis import check_fairness, group_fairness
 
@@ -174,4 +184,9 @@ def fairness(
         min_group=min_group_size,
     )
     checks = check_fairness(result, min_group=min_group, max_disparity=max_disparity)
+    if markdown is not None:
+        from assay.reports import fairness_markdown
+
+        title = f"Fairness of {found.model}"
+        atomic_write(markdown, fairness_markdown(result, checks, title=title))
     return FairnessReport(found.run_id, str(found.model), result, checks)
