@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 from scipy import stats as sps
 
-from assay.analysis import robustness_of_records
-from assay.errors import DataError
+from assay.analysis import check_robustness, robustness_of_records
+from assay.errors import ConfigError, DataError
 from assay.stats import binary_mean_interval, paired_binary_difference
 
 
@@ -111,7 +111,7 @@ def test_vader_on_the_perturbed_sentiment_suite_end_to_end(store: object, home: 
     assert main(["robustness", run.run.run_id, "--json"]) == 0
     from assay import workflows
 
-    result = workflows.robustness(run.run.run_id, store=store)
+    result = workflows.robustness(run.run.run_id, store=store).result
     records = store.runs.records(run.run.run_id).to_pylist()  # type: ignore[attr-defined]
     right = {r["example_id"]: r["accuracy"] for r in records}
     for effect in result.effects:
@@ -123,3 +123,17 @@ def test_vader_on_the_perturbed_sentiment_suite_end_to_end(store: object, home: 
     typo = next(e for e in result.effects if e.kind == "typo")
     assert typo.flips > 0 and typo.flip_rate.method  # typos do flip VADER's answers
     json.dumps([e.flip_rate.estimate for e in result.effects])
+
+
+def test_flip_rate_limits_are_judged_on_the_bounds() -> None:
+    pairs = [(1.0, 0.0)] * 6 + [(1.0, 1.0)] * 194  # 3% [1.4%, 6.4%] by Wilson
+    result = robustness_of_records(_records(pairs), "accuracy")
+    outcomes = [
+        check_robustness(result, max_flip_rate={"typo": limit})[0].outcome
+        for limit in (0.1, 0.01, 0.05)
+    ]
+    assert outcomes == ["pass", "fail", "inconclusive"]
+    (every,) = check_robustness(result, max_flip_rate={"*": 0.1})
+    assert every.rule == "typo flip rate <= 0.1" and "6 of 200 pairs" in every.reason
+    with pytest.raises(ConfigError, match="no pairs of; kinds: typo"):
+        check_robustness(result, max_flip_rate={"casing": 0.1})

@@ -6,7 +6,8 @@ contamination checks, built from :mod:`assay.stats` (the tests and intervals),
 suite's integrity checks). Reading the store is the workflows' job, rendering the reports'.
 
 * :func:`robustness_of_records`: accuracy under perturbation and flip rates of a run on a
-  perturbed suite (:func:`assay.datasets.perturb_suite`), per perturbation kind.
+  perturbed suite (:func:`assay.datasets.perturb_suite`), per perturbation kind;
+  :func:`check_robustness` judges flip-rate limits on their bounds.
 * :func:`group_fairness`: metrics by group and disparities between groups with bootstrap
   intervals; :func:`check_fairness` judges fairness rules on their bounds.
 """
@@ -18,27 +19,29 @@ from assay.analysis._fairness_checks import check_fairness
 from assay.analysis._fairness_result import (
     DISPARITIES,
     GROUP_METRICS,
+    BoundsCheck,
     Disparity,
-    FairnessCheck,
     FairnessResult,
     GroupMetrics,
 )
 from assay.analysis._robustness import (
     PerturbationEffect,
     RobustnessResult,
+    check_robustness,
     robustness_of_records,
 )
 
 __all__ = [
     "DISPARITIES",
     "GROUP_METRICS",
+    "BoundsCheck",
     "Disparity",
-    "FairnessCheck",
     "FairnessResult",
     "GroupMetrics",
     "PerturbationEffect",
     "RobustnessResult",
     "check_fairness",
+    "check_robustness",
     "group_fairness",
     "robustness_of_records",
 ]

@@ -18,7 +18,7 @@ from assay._util import check_instance
 from assay.analysis._fairness_result import (
     DISPARITIES,
     GROUP_METRICS,
-    FairnessCheck,
+    BoundsCheck,
     FairnessResult,
 )
 from assay.errors import ConfigError
@@ -30,25 +30,23 @@ def _num(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _min_group(result: FairnessResult, metric: str, limit: float) -> FairnessCheck:
+def _min_group(result: FairnessResult, metric: str, limit: float) -> BoundsCheck:
     rule = f"every {result.attribute} group's {metric} >= {_num(limit)}"
     judged = [(g.group, g.values[metric]) for g in result.groups if metric in g.values]
     skipped = [g.group for g in result.groups if metric not in g.values]
     tail = f"; too small to judge: {', '.join(skipped)}" if skipped else ""
     if not judged:
-        return FairnessCheck(
-            rule, "inconclusive", f"no group is large enough for an interval{tail}"
-        )
+        return BoundsCheck(rule, "inconclusive", f"no group is large enough for an interval{tail}")
     worst = min(judged, key=lambda item: item[1].low)
     text = ", ".join(f"{g} {_num(e.estimate)} [{_num(e.low)}, {_num(e.high)}]" for g, e in judged)
     if all(e.low >= limit for _, e in judged):
-        return FairnessCheck(rule, "pass", f"every group's interval is at or above: {text}{tail}")
+        return BoundsCheck(rule, "pass", f"every group's interval is at or above: {text}{tail}")
     failing = [g for g, e in judged if e.high < limit]
     if failing:
-        return FairnessCheck(
+        return BoundsCheck(
             rule, "fail", f"{', '.join(failing)} wholly below {_num(limit)}: {text}{tail}"
         )
-    return FairnessCheck(
+    return BoundsCheck(
         rule,
         "inconclusive",
         f"{worst[0]}'s interval [{_num(worst[1].low)}, {_num(worst[1].high)}] spans "
@@ -56,13 +54,13 @@ def _min_group(result: FairnessResult, metric: str, limit: float) -> FairnessChe
     )
 
 
-def _max_disparity(result: FairnessResult, name: str, limit: float) -> FairnessCheck:
+def _max_disparity(result: FairnessResult, name: str, limit: float) -> BoundsCheck:
     ratio = name.endswith("_ratio")
     rule = f"{name} by {result.attribute} {'>=' if ratio else '<='} {_num(limit)}"
     found = result.disparity(name)
     if found is None:
         small = f" (too small: {', '.join(result.too_small)})" if result.too_small else ""
-        return FairnessCheck(
+        return BoundsCheck(
             rule, "inconclusive", f"fewer than two groups are large enough for an interval{small}"
         )
     e = found.estimate
@@ -79,7 +77,7 @@ def _max_disparity(result: FairnessResult, name: str, limit: float) -> FairnessC
         where = {"pass": "wholly at or above", "fail": "wholly below"}.get(outcome, "across")
     else:
         where = {"pass": "wholly at or below", "fail": "wholly above"}.get(outcome, "across")
-    return FairnessCheck(rule, outcome, f"{where} the limit: {text}")
+    return BoundsCheck(rule, outcome, f"{where} the limit: {text}")
 
 
 def check_fairness(
@@ -87,7 +85,7 @@ def check_fairness(
     *,
     min_group: Mapping[str, float] | None = None,
     max_disparity: Mapping[str, float] | None = None,
-) -> tuple[FairnessCheck, ...]:
+) -> tuple[BoundsCheck, ...]:
     """Judge fairness rules on ``result``'s intervals.
 
     ``min_group`` maps a group metric to the least value every group must reach;

@@ -10,8 +10,8 @@ from assay.stats import Estimate
 __all__ = [
     "DISPARITIES",
     "GROUP_METRICS",
+    "BoundsCheck",
     "Disparity",
-    "FairnessCheck",
     "FairnessResult",
     "GroupMetrics",
 ]
@@ -107,8 +107,8 @@ class FairnessResult:
 
 
 @dataclass(frozen=True)
-class FairnessCheck:
-    """One fairness rule judged on interval bounds."""
+class BoundsCheck:
+    """One fairness or robustness rule judged on interval bounds."""
 
     rule: str
     """The rule in words, e.g. ``equalized_odds_difference <= 0.1``."""

@@ -18,17 +18,24 @@ and counted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
 
 from assay._util import check_instance
-from assay.errors import DataError
+from assay.analysis._fairness_result import BoundsCheck
+from assay.errors import ConfigError, DataError
 from assay.stats import Estimate, binary_mean_interval, paired_binary_difference
 
-__all__ = ["PerturbationEffect", "RobustnessResult", "robustness_of_records"]
+__all__ = [
+    "PerturbationEffect",
+    "RobustnessResult",
+    "check_robustness",
+    "robustness_of_records",
+]
 
 SLICE = "perturbation"
 
@@ -184,3 +191,39 @@ def _effect(
         flips=int(flipped.sum()),
         unflips=int(((original == 0.0) & (perturbed == 1.0)).sum()),
     )
+
+
+def check_robustness(
+    result: RobustnessResult, *, max_flip_rate: Mapping[str, float]
+) -> tuple[BoundsCheck, ...]:
+    """Judge "the flip rate of KIND is at most Y" on the flip rate's interval (``*``: every
+    kind): pass when the upper bound is at or below Y, fail when the lower bound is above."""
+    check_instance(result, "result", "check_robustness", RobustnessResult, "a RobustnessResult")
+    kinds = {e.kind: e for e in result.effects}
+    checks = []
+    for kind, limit in max_flip_rate.items():
+        chosen = list(kinds.values()) if kind == "*" else [kinds.get(kind)]
+        if chosen == [None] or not chosen:
+            raise ConfigError(
+                f"max_flip_rate names {kind!r}, which the run has no pairs of; kinds: "
+                f"{', '.join(kinds) or 'none'}."
+            )
+        for e in chosen:
+            assert e is not None
+            f = e.flip_rate
+            outcome = _at_most(f.high, f.low, float(limit))
+            where = {"pass": "at or below", "fail": "wholly above"}.get(outcome, "across")
+            checks.append(
+                BoundsCheck(
+                    f"{e.kind} flip rate <= {limit:g}",
+                    outcome,
+                    f"{f.estimate:.4g} [{f.low:.4g}, {f.high:.4g}] ({e.flips} of {e.pairs:,} "
+                    f"pairs, {f.method}) is {where} {limit:g}",
+                )
+            )
+    return tuple(checks)
+
+
+def _at_most(high: float, low: float, limit: float) -> Literal["pass", "fail", "inconclusive"]:
+    """An "at most" limit on an interval: wholly at or below passes, wholly above fails."""
+    return "pass" if high <= limit else "fail" if low > limit else "inconclusive"

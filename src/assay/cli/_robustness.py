@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,6 +17,9 @@ from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from assay.analysis import BoundsCheck
     from assay.stats import Estimate
 
 __all__ = ["fairness_command", "robustness_command", "suites_perturb"]
@@ -102,16 +105,29 @@ def suites_perturb(
 def robustness_command(
     run: RunArgument,
     metric: Annotated[str | None, typer.Option(help="A 0/1 metric (default: the first).")] = None,
+    max_flip_rate: Annotated[
+        list[str] | None,
+        typer.Option(help="KIND=Y (KIND * for every kind): flip rate at most Y; repeatable."),
+    ] = None,
     markdown: MarkdownOption = None,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Accuracy under perturbation and flip rates by kind, for a run on a perturbed suite."""
-    result = workflows.robustness(run, metric=metric, markdown=markdown, store=assay.open_store(db))
+    """Accuracy under perturbation and flip rates by kind, for a run on a perturbed suite;
+    with rules, exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE."""
+    report = workflows.robustness(
+        run,
+        metric=metric,
+        max_flip_rate=_limits(max_flip_rate, "--max-flip-rate"),
+        markdown=markdown,
+        store=assay.open_store(db),
+    )
+    result = report.result
+    code = VERDICT_EXIT_CODES[report.verdict] if report.verdict else 0
     if json:
-        emit_json(asdict(result))
-        return
+        emit_json({**asdict(report), "verdict": report.verdict})
+        raise typer.Exit(code)
     table = Table(
         title=f"{result.metric} under perturbation, in points ({result.confidence:.0%} intervals)"
     )
@@ -130,6 +146,15 @@ def robustness_command(
     if result.effects:
         e = result.effects[0]
         console.print(f"change: {e.difference.method}; flip rate: {e.flip_rate.method}")
+    _print_checks(report.checks, report.verdict)
+    raise typer.Exit(code)
+
+
+def _print_checks(checks: Sequence[BoundsCheck], verdict: str | None) -> None:
+    for c in checks:
+        console.print(f"{c.outcome.upper():<12} {safe(c.rule)}: {safe(c.reason)}")
+    if verdict:
+        console.print(f"verdict: {verdict}")
 
 
 def fairness_command(
@@ -166,11 +191,9 @@ def fairness_command(
         markdown=markdown,
         store=assay.open_store(db),
     )
-    code = VERDICT_EXIT_CODES[report.verdict] if report.checks else 0
+    code = VERDICT_EXIT_CODES[report.verdict] if report.verdict else 0
     if json:
-        payload: dict[str, Any] = asdict(report)
-        payload["verdict"] = report.verdict if report.checks else None
-        emit_json(payload)
+        emit_json({**asdict(report), "verdict": report.verdict})
         raise typer.Exit(code)
     r = report.result
     console.print(
@@ -204,8 +227,5 @@ def fairness_command(
     console.print(table)
     for note in r.notes:
         console.print(f"note: {safe(note)}")
-    for c in report.checks:
-        console.print(f"{c.outcome.upper():<12} {safe(c.rule)}: {safe(c.reason)}")
-    if report.checks:
-        console.print(f"verdict: {report.verdict}")
+    _print_checks(report.checks, report.verdict)
     raise typer.Exit(code)

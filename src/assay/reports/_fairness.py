@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assay._util import printable
-from assay.analysis import FairnessCheck, FairnessResult, RobustnessResult
+from assay.analysis import BoundsCheck, FairnessResult, RobustnessResult
 from assay.stats import Estimate
 
 __all__ = ["fairness_markdown", "robustness_markdown"]
@@ -23,7 +23,7 @@ def _iv(e: Estimate, scale: float = 1.0, digits: int = 3) -> str:
 
 
 def fairness_markdown(
-    result: FairnessResult, checks: Sequence[FairnessCheck] = (), *, title: str = "Fairness"
+    result: FairnessResult, checks: Sequence[BoundsCheck] = (), *, title: str = "Fairness"
 ) -> str:
     """A Markdown section: metrics by group, disparities, the rules and the method."""
     metrics = [m for m in _ORDER if any(m in g.values for g in result.groups)]
@@ -53,6 +53,13 @@ def fairness_markdown(
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _rules(checks: Sequence[BoundsCheck]) -> list[str]:
+    if not checks:
+        return []
+    rows = [f"| {_cell(c.rule)} | **{c.outcome}** | {_cell(c.reason)} |" for c in checks]
+    return ["", "| rule | outcome | reason |", "|---|---|---|", *rows]
+
+
 _ORDER = (
     "selection_rate",
     "true_positive_rate",
@@ -62,7 +69,9 @@ _ORDER = (
 )
 
 
-def robustness_markdown(result: RobustnessResult, *, title: str = "Robustness") -> str:
+def robustness_markdown(
+    result: RobustnessResult, checks: Sequence[BoundsCheck] = (), *, title: str = "Robustness"
+) -> str:
     """A Markdown section: per perturbation kind, accuracy under it and the flip rate."""
     lines = [
         f"## {_cell(title)}: {_cell(result.metric)} under perturbation",
@@ -81,4 +90,4 @@ def robustness_markdown(result: RobustnessResult, *, title: str = "Robustness") 
     if result.effects:
         e = result.effects[0]
         lines += ["", f"Change: {e.difference.method}. Flip rate: {e.flip_rate.method}."]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _rules(checks)) + "\n"

@@ -123,6 +123,7 @@ if TYPE_CHECKING:
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._robustness import (
         FairnessReport,
+        RobustnessReport,
         fairness,
         perturb_stored_suite,
         robustness,
@@ -241,6 +242,7 @@ _EXPORTS = {
     "write_roadmap": "_study_roadmap",
     "flag_study_deviations": "_study_decide",
     "FairnessReport": "_robustness",
+    "RobustnessReport": "_robustness",
     "fairness": "_robustness",
     "perturb_stored_suite": "_robustness",
     "robustness": "_robustness",
@@ -265,6 +267,7 @@ __all__ = [
     "LoadedStudy",
     "LoggedRun",
     "Reproduction",
+    "RobustnessReport",
     "StoredExperiment",
     "StoredProfile",
     "StudyStatus",

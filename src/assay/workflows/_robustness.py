@@ -15,12 +15,18 @@ from assay.workflows._api import LoggedRun, get_run, get_suite, register_suite
 from assay.workflows._store import resolve_store
 
 if TYPE_CHECKING:
-    from assay.analysis import FairnessCheck, FairnessResult, RobustnessResult
+    from assay.analysis import BoundsCheck, FairnessResult, RobustnessResult
     from assay.core import Run, RunInfo
     from assay.data import SuiteData
     from assay.datasets import PerturbedSuite
 
-__all__ = ["FairnessReport", "fairness", "perturb_stored_suite", "robustness"]
+__all__ = [
+    "FairnessReport",
+    "RobustnessReport",
+    "fairness",
+    "perturb_stored_suite",
+    "robustness",
+]
 
 
 def perturb_stored_suite(
@@ -57,16 +63,19 @@ def robustness(
     run: str | RunInfo | LoggedRun,
     *,
     metric: str | None = None,
+    max_flip_rate: Mapping[str, float] | None = None,
     confidence: float = 0.95,
     markdown: str | Path | None = None,
     store: Store | None = None,
-) -> RobustnessResult:
+) -> RobustnessReport:
     """Accuracy under perturbation and flip rates, by kind, of a run on a perturbed suite.
 
-    ``metric`` (default: the suite's first) must be scored 0 or 1. ``markdown``: also write
-    the report section there (:func:`assay.reports.robustness_markdown`).
+    ``metric`` (default: the suite's first) must be scored 0 or 1. ``max_flip_rate`` maps a
+    kind (``*``: every kind) to the largest acceptable flip rate, judged on bounds
+    (:func:`assay.analysis.check_robustness`). ``markdown``: also write the report section
+    there (:func:`assay.reports.robustness_markdown`).
     """
-    from assay.analysis import robustness_of_records
+    from assay.analysis import check_robustness, robustness_of_records
 
     st = resolve_store(store)
     found, data = _run_and_records(run, st)
@@ -83,11 +92,42 @@ def robustness(
         )
     records = st.runs.records(found.run_id)
     result = robustness_of_records(records, name, confidence=confidence)
+    checks = check_robustness(result, max_flip_rate=max_flip_rate or {})
     if markdown is not None:
         from assay.reports import robustness_markdown
 
-        atomic_write(markdown, robustness_markdown(result, title=f"Robustness of {found.model}"))
-    return result
+        title = f"Robustness of {found.model}"
+        atomic_write(markdown, robustness_markdown(result, checks, title=title))
+    return RobustnessReport(found.run_id, str(found.model), result, checks)
+
+
+def _verdict(checks: Sequence[BoundsCheck]) -> str | None:
+    """BLOCK when a rule fails, INCONCLUSIVE when one is inconclusive, SHIP; None: no rules."""
+    outcomes = {c.outcome for c in checks}
+    if not outcomes:
+        return None
+    return (
+        "BLOCK" if "fail" in outcomes else "INCONCLUSIVE" if "inconclusive" in outcomes else "SHIP"
+    )
+
+
+@dataclass(frozen=True)
+class RobustnessReport:
+    """Robustness of one run on a perturbed suite, and the flip-rate rules judged on it."""
+
+    run_id: str
+    """The run analysed."""
+    model: str
+    """Its model."""
+    result: RobustnessResult
+    """Accuracy under perturbation and flip rates by kind."""
+    checks: tuple[BoundsCheck, ...]
+    """The flip-rate rules asked for, judged on bounds."""
+
+    @property
+    def verdict(self) -> str | None:
+        """BLOCK, INCONCLUSIVE or SHIP from the rules; None without rules."""
+        return _verdict(self.checks)
 
 
 @dataclass(frozen=True)
@@ -100,7 +140,7 @@ class FairnessReport:
     """Its model."""
     result: FairnessResult
     """Group metrics and disparities with intervals."""
-    checks: tuple[FairnessCheck, ...]
+    checks: tuple[BoundsCheck, ...]
     """The rules asked for, judged on bounds."""
 
     @property
