@@ -15,6 +15,9 @@ It prints, measured in this run:
 * the time spent inside the ``assay.stats`` calls compare makes (bootstrap tables, quantile
   bootstrap, replicates to intervals, power and multiplicity), and compare's own work
   (pairing, per-example averages, per-slice sums, building the results);
+* the CPU seconds of ``compare_records`` (all threads, and the main thread's share; the rest
+  is the statistics engine's threaded resample draws) and of the read, which a busy machine
+  disturbs less than wall times;
 * peak resident memory of this process, and its rise during ``compare_records``.
 
     python benchmarks/bench_compare.py            # 1,000,000 examples
@@ -188,26 +191,30 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, __file__, "--n", str(n), "--write", tmp], check=True)
         paths = [Path(tmp) / "baseline.parquet", Path(tmp) / "candidate.parquet"]
-        reads = []
+        reads, read_cpus = [], []
         tables: list[pa.Table] = []
         for _ in range(3):
             tables = []  # drop the previous read first: peak memory counts one copy of the data
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             tables = [pq.read_table(p) for p in paths]
             reads.append(time.perf_counter() - start)
-        read_s = statistics.median(reads)
+            read_cpus.append(time.process_time() - cpu)
+        read_s, read_cpu = statistics.median(reads), statistics.median(read_cpus)
     rss_before = _rss_mib()
     timer = StatsTimer()
     timer.install()
     base, cand = run_info(suite, "baseline"), run_info(suite, "candidate")
-    walls, stats_s = [], []
+    walls, stats_s, cpus, mains = [], [], [], []
     for _ in range(args.repeat):
         timer.seconds = 0.0
-        start = time.perf_counter()
+        start, cpu, main_cpu = time.perf_counter(), time.process_time(), time.thread_time()
         comparison = compare_records(base, tables[0], cand, tables[1], suite, rng=0)
         walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+        mains.append(time.thread_time() - main_cpu)
         stats_s.append(timer.seconds)
     wall, in_stats = statistics.median(walls), statistics.median(stats_s)
+    cpu_s, main_s = statistics.median(cpus), statistics.median(mains)
     rss_peak = _rss_mib()
     slices = sum(1 for r in comparison.results if r.slice_attribute is not None)
     print(f"examples per run:            {n:,}")
@@ -217,6 +224,10 @@ def main() -> None:
     print(f"  inside assay.stats calls:  {in_stats:8.2f} s   ({in_stats / wall:.0%} of compare)")
     print(
         f"  compare's own work:        {wall - in_stats:8.2f} s   ratio {(wall - in_stats) / read_s:5.1f}x the read"
+    )
+    print(
+        f"  CPU seconds:               {cpu_s:8.2f}     main thread {main_s:.2f}, worker threads "
+        f"{cpu_s - main_s:.2f} (the statistics engine's resample draws); read {read_cpu:.2f}"
     )
     # the rest of `assay gate` + report: judge the default policy, render both reports
     from assay.gates import default_policy, evaluate_policy

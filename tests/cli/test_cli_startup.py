@@ -1,14 +1,14 @@
 """The command line starts without the heavy libraries a command may not need.
 
-``assay --help`` must start at once, so importing ``assay.cli`` may load Typer and rich but
-not pandas, numpy, scipy, pyarrow, SQLAlchemy, Alembic, fsspec or the typed models (pydantic);
-listing runs reads only the database, so it never loads pyarrow, numpy, pandas, scipy, Alembic
-(a store at the current schema needs no migration tool) or fsspec (a local folder needs no
-file-system layer), nor the statistics, gates or reports, and an embedded store at the
-current schema is listed with the standard library's sqlite3 alone, without SQLAlchemy or the
-typed models. A comparison loads no policies, reports or runners, and no pandas (pyarrow's own
-conversions to NumPy would import it). Each check runs in a fresh interpreter, so modules an
-earlier test imported do not count.
+``assay --help`` must start at once, so importing ``assay.cli`` may load Typer and rich but not
+pandas, numpy, scipy, pyarrow, SQLAlchemy, Alembic, fsspec, PyYAML or the typed models
+(pydantic); listing runs reads only the database, so it never loads pyarrow, numpy, pandas,
+scipy, Alembic (a store at the current schema needs no migration tool) or fsspec (a local
+folder needs no file-system layer), nor the statistics, gates or reports, and an embedded store
+at the current schema is listed with the standard library's sqlite3 alone, without SQLAlchemy
+or the typed models. A comparison loads no policies, reports, runners or governance, and no
+pandas (pyarrow's own conversions to NumPy would import it). Each check runs in a fresh
+interpreter, so modules an earlier test imported do not count.
 """
 
 from __future__ import annotations
@@ -26,7 +26,17 @@ import assay
 from assay.storage._migrate import alembic_config, head_revision
 
 SRC = str(Path(assay.__file__).resolve().parents[1])
-HEAVY = ("pandas", "scipy", "numpy", "pyarrow", "sqlalchemy", "alembic", "fsspec", "pydantic")
+HEAVY = (
+    "pandas",
+    "scipy",
+    "numpy",
+    "pyarrow",
+    "sqlalchemy",
+    "alembic",
+    "fsspec",
+    "pydantic",
+    "yaml",
+)
 
 
 def _loaded(
@@ -99,6 +109,7 @@ def test_comparing_loads_no_policies_reports_or_runners(tmp_path, monkeypatch):
     env, first, second = _store_with_two_runs(tmp_path, monkeypatch)
     code = f"from assay.cli import main\nassert main(['compare', {first!r}, {second!r}]) == 0"
     watch = ("assay.compare", "assay.gates", "assay.reports", "assay.runners", "pandas", "scipy")
+    watch = (*watch, "assay.governance")  # the store checks signatures only when asked
     # scipy for its special functions (t and normal quantiles); never pandas
     assert _loaded(code, tmp_path, env, watch) == ["assay.compare", "scipy"]
 

@@ -26,6 +26,8 @@ use it too. :mod:`assay._util.arrow` (Arrow arrays to NumPy and back without pan
 data and comparison layers) is imported by its users alone, never from here.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
 from assay._util._lazy import lazy_module
@@ -54,7 +56,9 @@ from assay._util._validate import (
     check_probability,
     check_rng,
 )
-from assay._util._yaml import YamlDocument, brief, load_yaml, node_mark, parse_yaml
+
+if TYPE_CHECKING:
+    from assay._util._yaml import YamlDocument, brief, load_yaml, node_mark, parse_yaml
 
 __all__ = [
     "MINUS",
@@ -92,3 +96,17 @@ __all__ = [
     "summary",
     "warn_renamed",
 ]
+
+_YAML = frozenset({"YamlDocument", "brief", "load_yaml", "node_mark", "parse_yaml"})
+
+
+def __getattr__(name: str) -> Any:
+    # PyYAML (a twentieth of a second) is loaded by the first command that reads YAML, not by
+    # every command that imports this package
+    if name in _YAML:
+        from assay._util import _yaml
+
+        value = getattr(_yaml, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'assay._util' has no attribute {name!r}")

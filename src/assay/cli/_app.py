@@ -21,6 +21,7 @@ Exit codes (stable; scripts and CI rely on them):
 
 from __future__ import annotations
 
+import copy
 import io
 import itertools
 import sys
@@ -224,9 +225,39 @@ def _wants_json(argv: list[str] | None) -> bool:
     return any(a == "--format" and b == "json" for a, b in pairs) or output_format() == "json"
 
 
+def _command_named(args: list[str]) -> str | None:
+    """The command or group the line names first, skipping the root's own options."""
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--format":
+            next(rest, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _app_for(argv: list[str] | None) -> typer.Typer:
+    """The root app with only the command the line names registered.
+
+    Typer builds every registered command's parameters (reading each function's type hints)
+    before it runs one: for the whole tree that is a good part of a short command's start-up.
+    Only the named command (or group) is needed to parse and run the line and for its
+    ``--help``; a line naming no registered command (``assay --help``, a misspelling that
+    wants suggestions) gets the whole app.
+    """
+    name = _command_named(sys.argv[1:] if argv is None else argv)
+    commands = [c for c in app.registered_commands if c.name == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if name is None or not (commands or groups):
+        return app
+    only = copy.copy(app)
+    only.registered_commands, only.registered_groups = commands, groups
+    return only
+
+
 def _run(argv: list[str] | None, err: SafeConsole) -> int:
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = _app_for(argv)(args=argv, standalone_mode=False)
     except _EXIT as exc:
         return int(getattr(exc, "exit_code", 0))
     except _USAGE as exc:

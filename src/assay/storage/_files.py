@@ -102,12 +102,22 @@ class FileRoot:
         fs, root = fsspec.core.url_to_fs(self.url)
         return fs, str(root).rstrip("/")
 
+    @cached_property
+    def _plain(self) -> str | None:
+        """An absolute POSIX folder path as fsspec's local file system resolves it (unchanged,
+        less a trailing slash), or ``None``: reading a local file needs no file-system layer."""
+        if os.sep == "/" and self.url.startswith("/") and ":" not in self.url:
+            return self.url.rstrip("/")
+        return None
+
     @property
     def _fs(self) -> Any:
         return self._resolved[0]
 
     @property
     def _local(self) -> bool:
+        if self._plain is not None:
+            return True
         from fsspec.implementations.local import LocalFileSystem
 
         return isinstance(self._fs, LocalFileSystem)
@@ -118,7 +128,8 @@ class FileRoot:
 
     def path(self, relative: str) -> str:
         """The full path of ``relative`` in the file system's own terms."""
-        return f"{self._resolved[1]}/{relative}"
+        root = self._plain if self._plain is not None else self._resolved[1]
+        return f"{root}/{relative}"
 
     def remove_orphans(self, grace_seconds: float = ORPHAN_GRACE_SECONDS) -> int:
         """Delete temporary files older than ``grace_seconds``, left by killed writers.

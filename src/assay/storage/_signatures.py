@@ -31,13 +31,6 @@ import pydantic
 from assay._util import check_instance, check_int
 from assay.core import LedgerEntry, Signature
 from assay.errors import ConfigError
-from assay.governance import (
-    check_signer_name,
-    decode_key,
-    public_fingerprint,
-    signed_message,
-    verify_message,
-)
 from assay.storage._rows import check_text
 
 __all__ = ["SignatureChecker", "entry_signature_problem"]
@@ -106,6 +99,8 @@ class SignatureChecker:
         if not self.available:
             self.unchecked += 1
             return None
+        from assay.governance import signed_message, verify_message  # only when checking
+
         message = signed_message(payload, kind=kind, subject=subject)
         if not verify_message(public_key, message, signature.value):
             return (
@@ -116,6 +111,8 @@ class SignatureChecker:
         return None
 
     def _register(self, sequence: int, subject: str, payload: dict[str, Any]) -> str | None:
+        from assay.governance import check_signer_name, decode_key, public_fingerprint
+
         name = subject.removeprefix("user:")
         try:
             valid_name = subject.startswith("user:") and check_signer_name(name) == name
