@@ -18,9 +18,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from assay._util import check_int, check_number
 from assay.errors import DataError, ParameterError
@@ -83,6 +80,8 @@ def cross_validated_labels(
     seed: int,
 ) -> _FloatArray:
     """Each pair's out-of-fold probability of a 1 (see the module's description)."""
+    from sklearn.model_selection import StratifiedGroupKFold  # heavy: imported when used
+
     codes = np.unique(np.asarray(groups, dtype=object), return_inverse=True)[1]
     _check_folds(labels, codes, folds)
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -194,6 +193,10 @@ def fit_embedding_judge(
 
 def _logistic(x: _FloatArray, y: _IntArray, seed: int) -> Any:
     """The logistic regression with the C of least inner cross-validated log-loss."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import StratifiedKFold
+
     inner = StratifiedKFold(
         n_splits=min(5, int(np.bincount(y).min())), shuffle=True, random_state=seed
     )
