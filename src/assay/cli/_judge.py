@@ -121,8 +121,7 @@ def _render(judge: Any) -> None:
     )
     training = judge.training
     console.print(
-        f"trained on {training.get('n')} labelled pairs ({training.get('n_positive')} "
-        "labelled 1)"
+        f"trained on {training.get('n')} labelled pairs ({training.get('n_positive')} labelled 1)"
     )
     console.print(f"labels: {safe(training.get('source'))}")
     console.print(f"model: {safe(training.get('model'))}; chosen C={training.get('c')}")

@@ -192,24 +192,30 @@ def fit_embedding_judge(
 
 
 def _logistic(x: _FloatArray, y: _IntArray, seed: int) -> Any:
-    """The logistic regression with the C of least inner cross-validated log-loss."""
+    """The logistic regression with the C of least inner cross-validated log-loss.
+
+    BLAS runs on one thread: these are small problems, and on a busy machine a multi-threaded
+    BLAS makes them tens of times slower (it also keeps the sums in one order).
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import log_loss
     from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
 
     inner = StratifiedKFold(
         n_splits=min(5, int(np.bincount(y).min())), shuffle=True, random_state=seed
     )
     splits = list(inner.split(x, y))
     losses = []
-    for c in C_GRID:
-        loss = 0.0
-        for train, test in splits:
-            model = LogisticRegression(C=c, max_iter=5000).fit(x[train], y[train])
-            loss += log_loss(y[test], model.predict_proba(x[test])[:, 1], labels=[0, 1])
-        losses.append(loss)
-    best = C_GRID[int(np.argmin(losses))]  # the first of equal losses: the stronger penalty
-    return LogisticRegression(C=best, max_iter=5000).fit(x, y)
+    with threadpool_limits(limits=1):
+        for c in C_GRID:
+            loss = 0.0
+            for train, test in splits:
+                model = LogisticRegression(C=c, max_iter=5000).fit(x[train], y[train])
+                loss += log_loss(y[test], model.predict_proba(x[test])[:, 1], labels=[0, 1])
+            losses.append(loss)
+        best = C_GRID[int(np.argmin(losses))]  # the first of equal losses: the stronger penalty
+        return LogisticRegression(C=best, max_iter=5000).fit(x, y)
 
 
 def _check_folds(labels: _IntArray, groups: npt.NDArray[np.intp], folds: int) -> None:
