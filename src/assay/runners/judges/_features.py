@@ -102,7 +102,7 @@ class PairEmbedder:
             return None  # absent or unreadable: encode it again
         if vector.shape != (384,) or vector.dtype != np.float32 or not np.isfinite(vector).all():
             return None
-        return vector
+        return np.asarray(vector, dtype=np.float32)
 
     def _store(self, key: str, vector: npt.NDArray[np.float32]) -> None:
         folder = self._folder()

@@ -200,7 +200,7 @@ def _logistic(x: _FloatArray, y: _IntArray, seed: int) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import log_loss
     from sklearn.model_selection import StratifiedKFold
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     inner = StratifiedKFold(
         n_splits=min(5, int(np.bincount(y).min())), shuffle=True, random_state=seed
