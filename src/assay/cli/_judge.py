@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from assay.cli._options import JsonOption
-from assay.cli._render import console, emit_json, error_console, new_table, safe
+from assay.cli._render import console, emit_json, error_console, new_table, safe, wrap_plain
 
 judge_app = typer.Typer(
     help="Trained judges (logistic regression on MiniLM embeddings) and their measured "
@@ -116,15 +116,14 @@ def _payload(judge: Any) -> dict[str, Any]:
 def _render(judge: Any) -> None:
     console.print(
         f"judge {safe(judge.name)} {safe(judge.version)} ({safe(judge.kind)}), digest "
-        f"{judge.digest[:12]}",
-        soft_wrap=True,
+        f"{judge.digest[:12]}"
     )
     training = judge.training
     console.print(
         f"trained on {training.get('n')} labelled pairs ({training.get('n_positive')} labelled 1)"
     )
-    console.print(f"labels: {safe(training.get('source'))}")
-    console.print(f"model: {safe(training.get('model'))}; chosen C={training.get('c')}")
+    _say(f"labels: {training.get('source')}")
+    _say(f"model: {training.get('model')}; chosen C={training.get('c')}")
     v = judge.validation
     if v is None:
         error_console().print(f"warning: {safe(judge.unvalidated_message())}", soft_wrap=True)
@@ -152,7 +151,13 @@ def _render(judge: Any) -> None:
     confusion.add_row("human 1", str(fn), str(tp))
     console.print(confusion)
     for key, method in v.methods().items():
-        console.print(f"{key}: {safe(method)}", soft_wrap=True)
+        _say(f"{key}: {method}")
+
+
+def _say(text: str) -> None:
+    """Untrusted text, wrapped at 80 columns with the continuation indented."""
+    for line in wrap_plain(text, indent="  "):
+        console.print(safe(line))
 
 
 def _interval(est: Any) -> str:
