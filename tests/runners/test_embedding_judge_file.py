@@ -165,3 +165,26 @@ def test_cross_validation_keeps_repeats_together_and_is_deterministic() -> None:
     assert np.array_equal(first[0::2], first[1::2])
     apart = cross_validated_labels(x, y, [str(i) for i in range(80)], folds=4, seed=7)
     assert not np.array_equal(apart[0::2], apart[1::2])
+
+
+def test_missing_packages_name_their_install_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+    import sys
+
+    from assay.errors import ConfigError, MissingDependencyError
+    from assay.runners import PairEmbedder
+    from assay.workflows import fit_judge
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'assay\[sentiment\]'"):
+        PairEmbedder().embed(["a text"])
+    real = importlib.metadata.distribution
+
+    def no_pyrit(name: str) -> importlib.metadata.Distribution:
+        if name == "pyrit":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", no_pyrit)
+    with pytest.raises(ConfigError, match=r"pip install --no-deps pyrit==1\.1\.0"):
+        fit_judge("refusal")
