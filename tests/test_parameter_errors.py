@@ -73,6 +73,7 @@ from assay.metrics import (
     get_metric,
     get_scorer,
     json_valid,
+    judged_rate,
     last_number,
     ndcg,
     normalize_text,
@@ -189,6 +190,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.metrics.calibrate_judge": lambda: calibrate_judge(
         human_scores=[1.0, 0.0, np.nan, np.nan], judge_scores=[1, 0, 1, 0], alpha=1.5
     ),
+    "assay.metrics.judged_rate": lambda: judged_rate([0, 1], [0, 1], confidence=1.5),
     "assay.metrics.chrf_statistics": lambda: chrf_statistics(["a cat"], ["a", "b"]),
     "assay.metrics.chrf_value": lambda: chrf_value(np.zeros((2, 3))),
     "assay.metrics.ter_statistics": lambda: ter_statistics(["a cat"], ["a", "b"]),

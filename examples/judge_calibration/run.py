@@ -142,9 +142,12 @@ def main() -> None:
         f"{args.max_chars} characters, objectives to {args.objective_chars}"
     )
     clock = Clock()
-    graded = grade_records(suite, records, scorers, cache_dir=args.cache_dir, on_progress=clock)
+    failures: dict[str, dict[str, str]] = {}
+    graded = grade_records(
+        suite, records, scorers, cache_dir=args.cache_dir, on_progress=clock, failures=failures
+    )
     clock.report(n_all, args.cache_dir)
-    failed = sum(e is not None for e in graded["error"].to_pylist())
+    failed = len(set().union(*failures.values())) if failures else 0
     print(f"{failed} judge failures")
     label = np.asarray(graded["judge_yes"].to_numpy(zero_copy_only=False))
     prob = np.asarray(graded["judge_p_yes"].to_numpy(zero_copy_only=False))

@@ -23,7 +23,8 @@ Statistical caveats are warnings, not exceptions::
     ├── UnderpoweredWarning  the data cannot detect the effect that matters
     ├── SmallSliceWarning    a slice is too small to be judged; it is reported with its width
     ├── CoverageWarning      a run covers only part of its suite (a gate will see it later)
-    └── SelfComparisonWarning  a run is compared with itself: every difference is zero
+    ├── SelfComparisonWarning  a run is compared with itself: every difference is zero
+    └── UnvalidatedJudgeWarning  a judge's scores are used with no measured agreement with people
 
 HTTP status codes exist only in ``assay.server``; exit codes only in ``assay.cli``.
 """
@@ -49,6 +50,7 @@ __all__ = [
     "StorageError",
     "SuiteMismatchError",
     "UnderpoweredWarning",
+    "UnvalidatedJudgeWarning",
 ]
 
 
@@ -190,3 +192,8 @@ class CoverageWarning(AssayWarning):
 
 class SelfComparisonWarning(AssayWarning):
     """A run is compared with itself (or with an identical copy): every difference is zero."""
+
+
+class UnvalidatedJudgeWarning(AssayWarning):
+    """A judge's scores are used although its agreement with human labels was never measured:
+    they are the judge's numbers, not people's."""

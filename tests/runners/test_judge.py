@@ -171,7 +171,7 @@ def run_echo(data: assay.SuiteData) -> pa.Table:
     return evaluate_suite(data, CallableAdapter(lambda x: x), scorers={"judged": lambda o, r: 0.0})
 
 
-def test_text_answers_are_read_and_failures_become_record_errors(server):
+def test_text_answers_are_read_and_a_failure_leaves_only_that_metric_missing(server):
     outputs = {
         "yes": "yes, indeed",
         "no": "No way",
@@ -181,10 +181,12 @@ def test_text_answers_are_read_and_failures_become_record_errors(server):
     }
     data = echo_suite(outputs)
     records = run_echo(data)
+    failures: dict[str, dict[str, str]] = {}
     graded = grade_records(
         data,
         records,
         {"judged": ModelGradedScorer("{{ output }}", http_judge(server, max_retries=0))},
+        failures=failures,
     )
     rows = {r["example_id"]: r for r in graded.to_pylist()}
     assert server.requests == 4  # two records with the same prompt are asked once
@@ -192,11 +194,13 @@ def test_text_answers_are_read_and_failures_become_record_errors(server):
     assert rows["no"]["judged"] == 0.0
     assert rows["yes"]["exact"] == 1.0 and rows["yes"]["error"] is None
     for failed in ("none", "boom"):
-        assert math.isnan(rows[failed]["judged"])
-        assert math.isnan(rows[failed]["exact"])  # a failed record keeps no score
-        assert rows[failed]["error"].startswith("judge 'judged' failed: ")
-    assert "names none of the choices" in rows["none"]["error"]
-    assert "500" in rows["boom"]["error"]
+        assert math.isnan(rows[failed]["judged"])  # the judge's metric is missing
+        assert rows[failed]["exact"] == 1.0  # the record keeps its other scores
+        assert rows[failed]["error"] is None  # and is not an errored record
+    assert sorted(failures["judged"]) == ["boom", "none"]
+    assert failures["judged"]["none"].startswith("judge 'judged' failed: ")
+    assert "names none of the choices" in failures["judged"]["none"]
+    assert "500" in failures["judged"]["boom"]
     assert graded.column_names == records.column_names
 
 
@@ -216,8 +220,11 @@ def test_custom_choices_probability_needs_probs_and_errored_records_are_skipped(
     prob = ModelGradedScorer(
         "{{ output }}", http_judge(server), choices=choices, score="probability"
     )
-    failed = grade_records(data, records, {"judged": prob}).column("error").to_pylist()
-    assert "choice probabilities" in failed[0]
+    failures: dict[str, dict[str, str]] = {}
+    graded = grade_records(data, records, {"judged": prob}, failures=failures)
+    assert math.isnan(graded.column("judged").to_pylist()[0])
+    assert graded.column("error").to_pylist()[0] is None
+    assert "choice probabilities" in failures["judged"]["a"]
 
 
 def test_the_cache_answers_a_second_grading(server, tmp_path):
@@ -234,12 +241,18 @@ def test_the_cache_answers_a_second_grading(server, tmp_path):
     assert server.requests == 4
 
 
-def test_a_rubric_that_names_a_missing_field_fails_that_record(server):
+def test_a_rubric_that_names_a_missing_field_leaves_that_metric_missing(server):
     data = echo_suite({"x": "yes"})
+    failures: dict[str, dict[str, str]] = {}
     graded = grade_records(
-        data, run_echo(data), {"judged": ModelGradedScorer("{{ rating }}", http_judge(server))}
+        data,
+        run_echo(data),
+        {"judged": ModelGradedScorer("{{ rating }}", http_judge(server))},
+        failures=failures,
     )
-    assert "'rating' is undefined" in graded.column("error").to_pylist()[0]
+    assert "'rating' is undefined" in failures["judged"]["x"]
+    assert graded.column("error").to_pylist() == [None]
+    assert math.isnan(graded.column("judged").to_pylist()[0])
     assert server.requests == 0
 
 

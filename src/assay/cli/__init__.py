@@ -10,6 +10,7 @@ from assay.cli._decisions import decisions_app
 from assay.cli._export_site import export_site_command
 from assay.cli._import import import_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
+from assay.cli._judge import judge_app
 from assay.cli._kpis import kpis_command
 from assay.cli._launch import launch_app
 from assay.cli._ledger import keys_app, ledger_app
@@ -50,5 +51,6 @@ app.command("kpis")(kpis_command)
 app.add_typer(launch_app, name="launch")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(keys_app, name="keys")
+app.add_typer(judge_app, name="judge")
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

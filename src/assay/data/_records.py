@@ -24,6 +24,7 @@ from assay.errors import DataError, SuiteMismatchError
 __all__ = ["records_digest", "validate_records"]
 
 _EXTRA_ALLOWED = {"suite_digest"}
+MODEL_GRADED = "model_graded"  # a judge grades it; a judge's failure leaves it missing
 MAX_SCORE = 1e150
 
 
@@ -295,7 +296,8 @@ def validate_records(
         check_score_range(scores, spec, where)
         missing = pc.or_kleene(pc.is_null(scores), pc.is_nan(scores))
         bad = pc.and_(pc.fill_null(missing, True), pc.invert(errored))
-        if pc.any(bad).as_py():
+        # a judge that failed on a record leaves only its metric missing there
+        if spec.scorer != MODEL_GRADED and pc.any(bad).as_py():
             row = _first(bad)
             raise DataError(
                 "missing score on a record without an error",

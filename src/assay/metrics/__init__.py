@@ -14,6 +14,7 @@
 from assay.metrics._classification import confusion_statistics
 from assay.metrics._evaluate import compare_metric, evaluate_metric
 from assay.metrics._judge_calibration import JudgeCalibration, calibrate_judge
+from assay.metrics._judged_rate import JudgedRate, judged_rate
 from assay.metrics._latency import paired_ratio_delta, ratio_delta_interval
 from assay.metrics._ranking import auc_jackknife, ndcg, reciprocal_rank, roc_auc, weighted_auc
 from assay.metrics._registry import (
@@ -62,6 +63,7 @@ __all__ = [
     "CustomResampling",
     "Direction",
     "JudgeCalibration",
+    "JudgedRate",
     "MetricDefinition",
     "Scorer",
     "absolute_error",
@@ -81,6 +83,7 @@ __all__ = [
     "get_metric",
     "get_scorer",
     "json_valid",
+    "judged_rate",
     "last_number",
     "list_metrics",
     "list_scorers",

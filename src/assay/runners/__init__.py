@@ -20,6 +20,10 @@
   :class:`EmbeddingClassifierAdapter` (embeddings, then a fitted scikit-learn classifier).
 * :class:`ModelGradedScorer` is a judge model with a rubric; :func:`grade_records` grades a
   run's records with judges (concurrency, response cache, per-record failures).
+* :class:`EmbeddingJudge` is a trained judge (logistic regression on MiniLM embeddings of
+  objective and response) in a digested file (:func:`load_judge`), fitted and
+  cross-validated against human labels by :func:`fit_embedding_judge`
+  (:class:`JudgeValidation`); :func:`judge_records` scores a run's records with it.
 """
 
 from assay.runners._async_runner import (
@@ -63,8 +67,13 @@ from assay.runners.adapters._http import RetryPolicy, TokenBucket
 from assay.runners.adapters._openai import OpenAIAdapter
 from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 from assay.runners.adapters._vader import VaderAdapter
+from assay.runners.judges._apply import judge_records
+from assay.runners.judges._features import PairEmbedder
+from assay.runners.judges._fit import fit_embedding_judge
 from assay.runners.judges._grading import grade_records, grade_records_async
 from assay.runners.judges._scorer import ModelGradedScorer
+from assay.runners.judges._trained import EmbeddingJudge, load_judge
+from assay.runners.judges._validation import JudgeValidation
 
 __all__ = [
     "MODEL_GRADED",
@@ -77,11 +86,14 @@ __all__ = [
     "EarlyStopDecision",
     "EarlyStopResult",
     "EmbeddingClassifierAdapter",
+    "EmbeddingJudge",
     "HuggingFaceAdapter",
+    "JudgeValidation",
     "ModelAdapter",
     "ModelGradedScorer",
     "ModelResponse",
     "OpenAIAdapter",
+    "PairEmbedder",
     "ProgressCallback",
     "PromptTemplate",
     "ResponseCache",
@@ -101,10 +113,13 @@ __all__ = [
     "evaluate_suite_ray",
     "evaluation_order",
     "example_fields",
+    "fit_embedding_judge",
     "get_adapter",
     "grade_records",
     "grade_records_async",
+    "judge_records",
     "load_callable",
+    "load_judge",
     "not_yet_graded",
     "register_adapter",
     "replay_early_stop",

@@ -29,6 +29,8 @@ none is passed, and never print.
   :func:`generate_key`; the ledger kept elsewhere: :func:`export_ledger`,
   :func:`verify_ledger_file`
 * launch readiness: :func:`check_launch`, :func:`sign_launch`
+* judges: :func:`fit_judge` (an embedding judge cross-validated on PyRIT's human labels),
+  :func:`load_judge`, :func:`reproduce_judge`
 * governance: :func:`model_card`, :func:`verify_card`, :func:`card_state`,
   :func:`suite_datasheet`
 
@@ -93,6 +95,13 @@ if TYPE_CHECKING:
         write_reports,
     )
     from assay.workflows._import_log import import_log
+    from assay.workflows._judges import (
+        JUDGE_KINDS,
+        JudgeReproduction,
+        fit_judge,
+        load_judge,
+        reproduce_judge,
+    )
     from assay.workflows._keys import GeneratedKey, generate_key
     from assay.workflows._kpis import team_kpis
     from assay.workflows._launch import check_launch, sign_launch
@@ -224,6 +233,11 @@ _EXPORTS = {
     "sign_launch": "_launch",
     "LedgerExport": "_ledger_file",
     "export_ledger": "_ledger_file",
+    "JUDGE_KINDS": "_judges",
+    "JudgeReproduction": "_judges",
+    "fit_judge": "_judges",
+    "load_judge": "_judges",
+    "reproduce_judge": "_judges",
     "verify_ledger_file": "_ledger_file",
     "GeneratedKey": "_keys",
     "generate_key": "_keys",
@@ -252,6 +266,7 @@ _EXPORTS = {
 _PLAIN = frozenset({"list_runs_json"})
 
 __all__ = [
+    "JUDGE_KINDS",
     "METRICS_CONTENT_TYPE",
     "CardResult",
     "CardState",
@@ -263,6 +278,7 @@ __all__ = [
     "FairnessReport",
     "GateResult",
     "GeneratedKey",
+    "JudgeReproduction",
     "LedgerExport",
     "LoadedStudy",
     "LoggedRun",
@@ -292,6 +308,7 @@ __all__ = [
     "export_ledger",
     "export_run",
     "fairness",
+    "fit_judge",
     "flag_study_deviations",
     "gate",
     "gate_runs",
@@ -309,6 +326,7 @@ __all__ = [
     "list_runs_json",
     "list_studies",
     "list_suites",
+    "load_judge",
     "load_profile",
     "load_study",
     "log_run",
@@ -335,6 +353,7 @@ __all__ = [
     "register_suite",
     "render_metrics",
     "reproduce",
+    "reproduce_judge",
     "resolve_policy",
     "robustness",
     "run_ref",

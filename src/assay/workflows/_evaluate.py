@@ -16,8 +16,10 @@ from assay.runners import (
     AsyncModelAdapter,
     CallableAdapter,
     EarlyStop,
+    EmbeddingJudge,
     ModelAdapter,
     ModelGradedScorer,
+    PairEmbedder,
     ProgressCallback,
     Scorer,
     SklearnAdapter,
@@ -25,6 +27,7 @@ from assay.runners import (
     evaluate_suite,
     evaluate_suite_early_stop,
     grade_records,
+    judge_records,
     not_yet_graded,
 )
 from assay.storage import Store
@@ -93,7 +96,7 @@ def evaluate(
     dataset_digests: Mapping[str, str] | None = None,
     on_progress: ProgressCallback | None = None,
     early_stop: EarlyStop | None = None,
-    judges: Mapping[str, ModelGradedScorer] | None = None,
+    judges: Mapping[str, ModelGradedScorer | EmbeddingJudge] | None = None,
     backend: Literal["local", "ray"] = "local",
     ray_address: str | None = None,
 ) -> LoggedRun:
@@ -112,12 +115,15 @@ def evaluate(
     :func:`assay.early_stop_plan` makes the plan from a policy.
 
     ``judges`` maps metrics of the suite (declared with scorer ``"model_graded"``, or any
-    scorer the judge replaces) to :class:`~assay.runners.ModelGradedScorer`: after the run,
-    each judge grades every record without an error (:func:`~assay.runners.grade_records`;
-    ``cache_dir`` keeps the judges' answers too, whatever the model's adapter), and each
-    judge's description (rubric text and digest, choices, score mode, judge model) goes into
-    the manifest's provenance (``provenance["judges"]``). A judge's failure on a record
-    becomes that record's error.
+    scorer the judge replaces) to a :class:`~assay.runners.ModelGradedScorer` or a trained
+    :class:`~assay.runners.EmbeddingJudge`: after the run, each judge grades every record
+    without an error (:func:`~assay.runners.grade_records`, :func:`~assay.runners.judge_records`;
+    ``cache_dir`` keeps the judges' answers and embeddings too, whatever the model's
+    adapter), and each judge's description (a model judge's rubric text and digest, choices,
+    score mode and judge model; a trained judge's name, version, digest and measured
+    agreement with people) goes into the manifest's provenance (``provenance["judges"]``),
+    with the number of records it failed on and why (``failed``, ``failures``). A judge's
+    failure on a record leaves that metric missing on it; the record keeps its other scores.
 
     ``backend="ray"`` evaluates the model in shards on a Ray cluster
     (:func:`~assay.runners.evaluate_suite_ray`; ``ray_address`` names it, default a local
@@ -169,8 +175,7 @@ def evaluate(
         )
     judge_provenance: dict[str, Any] = {}
     if judged:
-        records = grade_records(data, records, judged, cache_dir=cache_dir)
-        judge_provenance = {"judges": {k: v.describe() for k, v in judged.items()}}
+        records, judge_provenance = _grade(data, records, judged, cache_dir)
     ref = _model_ref(model)  # NAME@VERSION, as the help says; NAME alone is refused
     return log_run(
         records,
@@ -192,11 +197,38 @@ def evaluate(
     )
 
 
+_SHOWN_FAILURES = 20  # reasons kept in the manifest per judge; the count is always exact
+
+
+def _grade(
+    data: SuiteData,
+    records: Any,
+    judged: Mapping[str, ModelGradedScorer | EmbeddingJudge],
+    cache_dir: str | Path | None,
+) -> tuple[Any, dict[str, Any]]:
+    """Grade the records with every judge; the provenance of each, with its failures."""
+    failures: dict[str, dict[str, str]] = {}
+    graded = {k: v for k, v in judged.items() if isinstance(v, ModelGradedScorer)}
+    trained = {k: v for k, v in judged.items() if isinstance(v, EmbeddingJudge)}
+    if graded:
+        records = grade_records(data, records, graded, cache_dir=cache_dir, failures=failures)
+    if trained:
+        cache = None if cache_dir is None else Path(cache_dir) / "embeddings"
+        embedder = PairEmbedder(cache)
+        records = judge_records(data, records, trained, embedder=embedder, failures=failures)
+    described: dict[str, Any] = {}
+    for name, judge in judged.items():
+        failed = failures.get(name, {})
+        shown = dict(sorted(failed.items())[:_SHOWN_FAILURES])
+        described[name] = {**judge.describe(), "failed": len(failed), "failures": shown}
+    return records, {"judges": described}
+
+
 def _check_judges(
     data: SuiteData,
-    judges: Mapping[str, ModelGradedScorer] | None,
+    judges: Mapping[str, ModelGradedScorer | EmbeddingJudge] | None,
     early_stop: EarlyStop | None,
-) -> dict[str, ModelGradedScorer]:
+) -> dict[str, ModelGradedScorer | EmbeddingJudge]:
     """The judges by metric, checked against the suite; every model-graded metric needs one."""
     judged = dict(judges or {})
     for metric in data.suite.metrics:
@@ -211,15 +243,15 @@ def _check_judges(
                 f"The 'judges' parameter of evaluate names {name!r}, which is not a metric of "
                 f"suite {data.suite.name!r} (its metrics: {data.suite.metric_names})."
             )
-        if not isinstance(judge, ModelGradedScorer):
+        if not isinstance(judge, ModelGradedScorer | EmbeddingJudge):
             raise ConfigError(
-                f"The judge of metric {name!r} must be a ModelGradedScorer. "
-                f"Got {type(judge).__name__}."
+                f"The judge of metric {name!r} must be a ModelGradedScorer or an "
+                f"EmbeddingJudge. Got {type(judge).__name__}."
             )
     if early_stop is not None and judged:
         raise ConfigError(
-            "evaluate takes judges or early_stop, not both: judges grade after the run, and a "
-            "judge's failure clears a record's scores after the stop has used them. Stop early "
+            "evaluate takes judges or early_stop, not both: judges grade after the run, after "
+            "the stop has used the scores. Stop early "
             "on a run without judges, or grade a run that is not stopped early."
         )
     return judged

@@ -1,2 +1,3 @@
-"""Model-graded judges: a judge model with a rubric (:class:`ModelGradedScorer`) and the grading
-of a run's records with judges (concurrency, response cache, per-record failures)."""
+"""Judges: a judge model with a rubric (:class:`ModelGradedScorer`), trained embedding judges
+(:class:`EmbeddingJudge`, fitted and cross-validated against human labels), and the grading of
+a run's records with them (a judge that fails on a record leaves only its metric missing)."""

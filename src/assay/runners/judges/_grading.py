@@ -38,6 +38,7 @@ class _Batch:
     scorer: ModelGradedScorer
     row_key: dict[int, str] = field(default_factory=dict)
     requests: dict[str, Any] = field(default_factory=dict)
+    failed: dict[int, str] = field(default_factory=dict)
 
 
 def grade_records(
@@ -47,6 +48,7 @@ def grade_records(
     *,
     cache_dir: str | Path | None = None,
     on_progress: ProgressCallback | None = None,
+    failures: dict[str, dict[str, str]] | None = None,
 ) -> pa.Table:
     """Grade every record that has no error with each judge, and fill its metric's column.
 
@@ -56,13 +58,21 @@ def grade_records(
     run with their adapter's concurrency; with ``cache_dir``, their answers go to a
     :class:`~assay.runners.ResponseCache` there (keyed by judge, rubric digest and request),
     so grading again is free. A record whose rubric cannot be rendered, whose judge request
-    fails, or whose answer cannot be read gets that reason as its ``error``
-    (``judge 'metric' failed: ...``) and no scores, as any failed record. A judge whose
-    endpoint fails every request it is sent (unreachable, 401, 403, 404) raises
+    fails, or whose answer cannot be read keeps its other scores and its ``error`` (none):
+    only that judge's metric is missing (NaN) on it, and with ``failures`` (a dict to fill)
+    the reason is kept per metric by example id (``judge 'metric' failed: ...``). A judge
+    whose endpoint fails every request it is sent (unreachable, 401, 403, 404) raises
     :class:`~assay.errors.AdapterError` instead.
     """
     return run_coroutine(
-        grade_records_async(data, records, scorers, cache_dir=cache_dir, on_progress=on_progress)
+        grade_records_async(
+            data,
+            records,
+            scorers,
+            cache_dir=cache_dir,
+            on_progress=on_progress,
+            failures=failures,
+        )
     )
 
 
@@ -73,6 +83,7 @@ async def grade_records_async(
     *,
     cache_dir: str | Path | None = None,
     on_progress: ProgressCallback | None = None,
+    failures: dict[str, dict[str, str]] | None = None,
 ) -> pa.Table:
     """The asynchronous form of :func:`grade_records`, for code already in an event loop."""
     _check(data, records, scorers)
@@ -97,7 +108,7 @@ async def grade_records_async(
             try:
                 body, key = batch.scorer.request(fields[ids[row]], outputs[row])
             except DataError as exc:
-                errors[row] = f"judge {batch.name!r} failed: {exc}"
+                batch.failed[row] = f"judge {batch.name!r} failed: {exc}"
                 continue
             batch.row_key[row] = key
             batch.requests.setdefault(key, body)
@@ -115,7 +126,10 @@ async def grade_records_async(
         if cache is not None:
             cache.close()
     progress.finish()
-    scores = {b.name: _score(b, answers, errors) for b in batches}
+    scores = {b.name: _score(b, answers) for b in batches}
+    if failures is not None:
+        for batch in batches:
+            failures[batch.name] = {str(ids[r]): why for r, why in sorted(batch.failed.items())}
     return _with_scores(records, data, scores, errors)
 
 
@@ -167,32 +181,34 @@ async def _ask(
         answers[key] = answer if answer is not None else ModelResponse(error="no answer")
 
 
-def _score(
-    batch: _Batch, answers: Mapping[str, ModelResponse], errors: list[str | None]
-) -> np.ndarray:
-    col = np.full(len(errors), np.nan)
+def _score(batch: _Batch, answers: Mapping[str, ModelResponse]) -> dict[int, float]:
+    """The judge's score of each row it graded; a row it failed on is left out (missing)."""
+    col: dict[int, float] = {}
     for row, key in batch.row_key.items():
-        if errors[row] is not None:  # another judge already failed this record
-            continue
         answer = answers[key]
         if answer.error is not None:
-            errors[row] = f"judge {batch.name!r} failed: {answer.error}"
+            batch.failed[row] = f"judge {batch.name!r} failed: {answer.error}"
             continue
         try:
             col[row] = batch.scorer.score_answer(answer.output)
         except DataError as exc:
-            errors[row] = f"judge {batch.name!r} failed: {exc}"
+            batch.failed[row] = f"judge {batch.name!r} failed: {exc}"
     return col
 
 
 def _with_scores(
-    records: pa.Table, data: SuiteData, scores: Mapping[str, np.ndarray], errors: list[str | None]
+    records: pa.Table,
+    data: SuiteData,
+    scores: Mapping[str, dict[int, float]],
+    errors: list[str | None],
 ) -> pa.Table:
     failed = np.fromiter((e is not None for e in errors), dtype=bool, count=len(errors))
     out = records
     for name in data.suite.metric_names:
         if name in scores:
-            col = scores[name]
+            col = np.full(len(errors), np.nan)
+            for row, value in scores[name].items():
+                col[row] = value
         elif name in out.column_names:
             col = np.asarray(out.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
         else:

@@ -1,0 +1,185 @@
+"""How well a judge's labels agree with people's: κ, α, the confusion matrix, with methods.
+
+The judge's labels here are *out-of-fold*: each example was labelled by a judge fitted
+without it (nor any repeat of its text), so the agreement is what a new example can expect.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assay.stats import Estimate, cohens_kappa, krippendorff_alpha
+
+__all__ = ["JudgeValidation", "agreement_with_people"]
+
+_IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class JudgeValidation:
+    """A judge's cross-validated agreement with human labels (binary: 1 = the kind holds)."""
+
+    kind: str
+    """What the judge labels: ``"refusal"``, ``"objective"`` (attack success) or ``"harm"``."""
+    n: int
+    """Human-labelled examples validated on."""
+    n_groups: int
+    """Distinct texts among them (repeats of a text always sit in one fold)."""
+    folds: int
+    """Folds of the stratified, grouped cross-validation."""
+    seed: int
+    """Seed of the fold assignment."""
+    confusion: tuple[tuple[int, int], tuple[int, int]]
+    """``((TN, FP), (FN, TP))``: rows are the human label (0, 1), columns the judge's."""
+    kappa: Estimate
+    """Cohen's κ, judge against people, with its large-sample interval."""
+    alpha: Estimate
+    """Krippendorff's α (nominal), judge and people as two raters, bootstrap interval."""
+    source: str
+    """Where the human labels came from."""
+
+    @property
+    def accuracy(self) -> float:
+        """Share of examples where judge and people agree."""
+        (tn, _), (_, tp) = self.confusion
+        return (tn + tp) / self.n if self.n else math.nan
+
+    @property
+    def human_rate(self) -> float:
+        """Share of examples people labelled 1."""
+        return sum(self.confusion[1]) / self.n if self.n else math.nan
+
+    @property
+    def judge_rate(self) -> float:
+        """Share of examples the judge labelled 1."""
+        return (self.confusion[0][1] + self.confusion[1][1]) / self.n if self.n else math.nan
+
+    @property
+    def sensitivity(self) -> float:
+        """Share of people's 1s the judge also labels 1 (recall, true-positive rate)."""
+        fn, tp = self.confusion[1]
+        return tp / (fn + tp) if fn + tp else math.nan
+
+    @property
+    def specificity(self) -> float:
+        """Share of people's 0s the judge also labels 0 (true-negative rate)."""
+        tn, fp = self.confusion[0]
+        return tn / (tn + fp) if tn + fp else math.nan
+
+    def methods(self) -> dict[str, str]:
+        """The method behind every number, by name."""
+        return {
+            "labels": f"out-of-fold: stratified {self.folds}-fold cross-validation grouped by "
+            f"text digest, seed {self.seed}",
+            "kappa": self.kappa.method,
+            "alpha": f"nominal {self.alpha.method}, {self.alpha.resamples} resamples, "
+            f"seed {self.alpha.seed}",
+            "confusion": "counts of (human label, judge label) over the out-of-fold labels",
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready numbers (what a judge file and ``--json`` hold)."""
+        return {
+            "kind": self.kind,
+            "n": self.n,
+            "n_groups": self.n_groups,
+            "folds": self.folds,
+            "seed": self.seed,
+            "source": self.source,
+            "confusion": [list(row) for row in self.confusion],
+            "accuracy": self.accuracy,
+            "human_rate": self.human_rate,
+            "judge_rate": self.judge_rate,
+            "sensitivity": self.sensitivity,
+            "specificity": self.specificity,
+            "kappa": _estimate_dict(self.kappa),
+            "alpha": _estimate_dict(self.alpha),
+            "methods": self.methods(),
+        }
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> JudgeValidation:
+        """The validation as :meth:`to_dict` wrote it (KeyError/TypeError when malformed)."""
+        (tn, fp), (fn, tp) = value["confusion"]
+        return cls(
+            kind=str(value["kind"]),
+            n=int(value["n"]),
+            n_groups=int(value["n_groups"]),
+            folds=int(value["folds"]),
+            seed=int(value["seed"]),
+            confusion=((int(tn), int(fp)), (int(fn), int(tp))),
+            kappa=_estimate_from(value["kappa"]),
+            alpha=_estimate_from(value["alpha"]),
+            source=str(value["source"]),
+        )
+
+
+def agreement_with_people(
+    human: _IntArray,
+    judge: _IntArray,
+    *,
+    kind: str,
+    n_groups: int,
+    folds: int,
+    seed: int,
+    source: str,
+    confidence: float = 0.95,
+    resamples: int = 2000,
+) -> JudgeValidation:
+    """κ, α and the confusion matrix of 0/1 judge labels against 0/1 human labels."""
+    confusion = np.bincount(2 * human + judge, minlength=4).reshape(2, 2)
+    kappa = cohens_kappa(judge, human, confidence=confidence, categories=[0, 1])
+    alpha = krippendorff_alpha(
+        np.column_stack([judge, human]).astype(np.float64),
+        level="nominal",
+        confidence=confidence,
+        resamples=resamples,
+        rng=seed,
+    )
+    return JudgeValidation(
+        kind=kind,
+        n=int(human.size),
+        n_groups=n_groups,
+        folds=folds,
+        seed=seed,
+        confusion=(
+            (int(confusion[0, 0]), int(confusion[0, 1])),
+            (int(confusion[1, 0]), int(confusion[1, 1])),
+        ),
+        kappa=kappa.estimate,
+        alpha=alpha.estimate,
+        source=source,
+    )
+
+
+def _estimate_dict(est: Estimate) -> dict[str, Any]:
+    return {
+        "estimate": est.estimate,
+        "low": est.low,
+        "high": est.high,
+        "confidence": est.confidence,
+        "method": est.method,
+        "n": est.n,
+        "se": est.se,
+        "resamples": est.resamples,
+        "seed": est.seed,
+    }
+
+
+def _estimate_from(value: dict[str, Any]) -> Estimate:
+    return Estimate(
+        estimate=float(value["estimate"]),
+        low=float(value["low"]),
+        high=float(value["high"]),
+        confidence=float(value["confidence"]),
+        method=str(value["method"]),
+        n=int(value["n"]),
+        se=None if value.get("se") is None else float(value["se"]),
+        resamples=None if value.get("resamples") is None else int(value["resamples"]),
+        seed=None if value.get("seed") is None else int(value["seed"]),
+    )
