@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from assay.data._declared import scorable_metrics
 from assay.data._files import FileFormat, Location, detect_format, read_table
+from assay.data._near_duplicates import DuplicateCount, count_duplicates
 from assay.data._records import records_digest, validate_records
 from assay.data._schema import SuiteData, examples_digest, examples_table, record_schema
 from assay.data._suites import load_suite, make_suite
@@ -19,10 +20,12 @@ if TYPE_CHECKING:
     from assay.data._summary import SampleSummary, summarise_records, summarise_samples
 
 __all__ = [
+    "DuplicateCount",
     "FileFormat",
     "Location",
     "SampleSummary",
     "SuiteData",
+    "count_duplicates",
     "detect_format",
     "examples_digest",
     "examples_table",

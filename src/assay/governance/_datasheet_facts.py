@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assay._util import check_instance
 from assay.core import Suite
-from assay.governance._near_duplicates import count_duplicates
+from assay.data import count_duplicates
 
 __all__ = ["DatasheetFacts", "SliceCounts", "compute_facts", "input_text", "licence_of"]
 

@@ -13,7 +13,7 @@ import pytest
 import assay
 from assay.governance import compute_facts, count_duplicates
 from assay.governance._datasheet_facts import input_text, licence_of
-from assay.governance._near_duplicates import normalise_text, shingles
+from assay.data._near_duplicates import normalise_text, shingles
 from assay.workflows import suite_datasheet
 
 
