@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assay.data._corpus import CorpusReadStats, read_corpus
 from assay.data._declared import scorable_metrics
 from assay.data._files import FileFormat, Location, detect_format, read_table
+from assay.data._minhash import (
+    band_keys,
+    minhash_signatures,
+    retrieval_probability,
+    shingle_hashes,
+    word_hashes,
+)
 from assay.data._near_duplicates import DuplicateCount, count_duplicates
+from assay.data._ngrams import Vocabulary, ngram_hashes, normalised_words
 from assay.data._records import records_digest, validate_records
 from assay.data._schema import SuiteData, examples_digest, examples_table, record_schema
 from assay.data._suites import load_suite, make_suite
@@ -20,24 +29,34 @@ if TYPE_CHECKING:
     from assay.data._summary import SampleSummary, summarise_records, summarise_samples
 
 __all__ = [
+    "CorpusReadStats",
     "DuplicateCount",
     "FileFormat",
     "Location",
     "SampleSummary",
     "SuiteData",
+    "Vocabulary",
+    "band_keys",
     "count_duplicates",
     "detect_format",
     "examples_digest",
     "examples_table",
     "load_suite",
     "make_suite",
+    "minhash_signatures",
+    "ngram_hashes",
+    "normalised_words",
+    "read_corpus",
     "read_table",
     "record_schema",
     "records_digest",
+    "retrieval_probability",
     "scorable_metrics",
+    "shingle_hashes",
     "summarise_records",
     "summarise_samples",
     "validate_records",
+    "word_hashes",
 ]
 
 _LAZY = {
