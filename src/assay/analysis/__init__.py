@@ -8,4 +8,26 @@ suite's integrity checks). Reading the store is the workflows' job, rendering th
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# --- contamination ---
+from assay.analysis._contamination_check import (
+    check_contamination,
+    contamination_effect,
+    example_texts,
+)
+from assay.analysis._contamination_result import (
+    ContaminationEffect,
+    ContaminationParameters,
+    ContaminationResult,
+    ExampleContamination,
+)
+
+__all__: list[str] = [
+    # contamination
+    "ContaminationEffect",
+    "ContaminationParameters",
+    "ContaminationResult",
+    "ExampleContamination",
+    "check_contamination",
+    "contamination_effect",
+    "example_texts",
+]

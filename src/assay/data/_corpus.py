@@ -99,7 +99,7 @@ class _Hashing(io.RawIOBase):
 def _open(path: Path, raw: IO[bytes]) -> IO[bytes]:
     suffix = path.suffix.lower()
     if suffix == ".gz":
-        return gzip.GzipFile(fileobj=raw)
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     if suffix == ".bz2":
         return bz2.BZ2File(raw)
     if suffix == ".xz":
@@ -120,7 +120,7 @@ def _kind(path: Path) -> str:
 
 
 def _lines(stream: IO[bytes], name: str, limit: int, stats: CorpusReadStats) -> Iterator[str]:
-    reader = io.BufferedReader(stream, _CHUNK) if not hasattr(stream, "peek") else stream
+    reader: Any = stream if hasattr(stream, "peek") else io.BufferedReader(stream, _CHUNK)
     number = 0
     while True:
         line = reader.readline(limit + 1)
