@@ -41,6 +41,10 @@ def example_texts(suite: SuiteData) -> list[str | None]:
     return out
 
 
+def _probability(p: float) -> str:
+    return f"1 - {1 - p:.2g}" if p > 0.9999 else f"{p:.4f}"
+
+
 def _method(p: ContaminationParameters, probability: float | None) -> str:
     text = (
         f"exact: shared word {p.n}-grams after {p.normalisation}, every hit verified word by "
@@ -52,7 +56,7 @@ def _method(p: ContaminationParameters, probability: float | None) -> str:
             f"whole corpus documents, candidates by MinHash LSH ({p.num_perm} permutations, "
             f"{p.bands} bands of {p.rows} rows, seed {p.seed}), each verified by its true "
             f"Jaccard; a document at the threshold is retrieved with probability "
-            f"1-(1-{p.near_threshold}^{p.rows})^{p.bands} = {probability:.4g}"
+            f"1-(1-{p.near_threshold}^{p.rows})^{p.bands} = {_probability(probability)}"
         )
     return text
 
@@ -112,8 +116,6 @@ def check_contamination(
     )
     missing = sum(t is None for t in texts)
     notes = [f"{missing:,} examples have no text input: undetectable"] if missing else []
-    if stats.skipped or stats.bad_encoding:
-        notes.append(f"corpus read problems: {stats.summary()}")
     problems = ("too_long", "bad_encoding", "not_json", "no_text")
     return ContaminationResult(
         suite=suite.suite.name,

@@ -4,6 +4,7 @@ from assay.cli._ab import ab_app
 from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main
 from assay.cli._card import card_command, datasheet_command
 from assay.cli._commands import demo_command, run_command
+from assay.cli._contamination import contamination_command
 from assay.cli._coverage import coverage_command
 from assay.cli._decide import compare_command, gate_command, report_command
 from assay.cli._decisions import decisions_app
@@ -46,5 +47,6 @@ app.command("kpis")(kpis_command)
 app.add_typer(launch_app, name="launch")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(keys_app, name="keys")
+app.command("contamination")(contamination_command)
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

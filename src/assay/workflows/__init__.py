@@ -31,6 +31,7 @@ none is passed, and never print.
 * launch readiness: :func:`check_launch`, :func:`sign_launch`
 * governance: :func:`model_card`, :func:`verify_card`, :func:`card_state`,
   :func:`suite_datasheet`
+* analysis: :func:`suite_contamination` (a suite against training-corpus files)
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from assay.workflows._capture import capture_code_version, capture_manifest
     from assay.workflows._card import CardResult, model_card
     from assay.workflows._card_verify import CardState, card_state, verify_card
+    from assay.workflows._contamination import suite_contamination
     from assay.workflows._coverage import scenario_coverage
     from assay.workflows._datasheet import DatasheetResult, suite_datasheet
     from assay.workflows._decide import DecisionRecord, decide
@@ -163,6 +165,7 @@ _EXPORTS = {
     "verify_card": "_card_verify",
     "DatasheetResult": "_datasheet",
     "suite_datasheet": "_datasheet",
+    "suite_contamination": "_contamination",
     "DecisionDetails": "_decision_records",
     "DecisionRecord": "_decide",
     "GateResult": "_gate",
@@ -328,6 +331,7 @@ __all__ = [
     "sign_payload",
     "stored_profiles",
     "study_status",
+    "suite_contamination",
     "suite_datasheet",
     "tag_run",
     "team_kpis",
