@@ -13,7 +13,7 @@ import assay
 import assay.workflows as wf
 from assay.cli._inputs import check_readable, suite_file_or_name
 from assay.cli._options import DbOption, JsonOption
-from assay.cli._render import console, emit_json, safe
+from assay.cli._render import console, emit_json, output_format, safe, wrap_plain
 
 if TYPE_CHECKING:
     from assay.analysis import ContaminationResult
@@ -32,6 +32,15 @@ def _interval(e: Any) -> str:
     return f"{e.estimate:+.4f} [{e.low:+.4f}, {e.high:+.4f}]"
 
 
+def _say(text: str) -> None:
+    """Prose, wrapped at 80 columns between words when piped."""
+    if output_format() == "table":
+        console.print(safe(text))
+    else:
+        for line in wrap_plain(text):
+            console.print(line, markup=False, highlight=False)
+
+
 def _print(result: ContaminationResult) -> None:
     n = len(result.examples)
     table = Table(title=f"contamination of {safe(result.suite)} ({n:,} examples)")
@@ -42,32 +51,30 @@ def _print(result: ContaminationResult) -> None:
         k = result.count(status)
         table.add_row(status, f"{k:,}", f"{k / n:.1%}" if n else "-")
     console.print(table)
-    console.print(
+    _say(
         f"corpus: {result.corpus_documents:,} documents, {result.corpus_bytes:,} bytes in "
         f"{len(result.corpus_files)} files, {result.corpus_digest}"
     )
     problems = {k: v for k, v in result.read_problems.items() if v}
     if problems:
-        console.print(
-            "[yellow]corpus lines not read cleanly[/]: "
-            + safe(
-                "; ".join(
-                    f"{v:,} {k.replace('_', ' ')} (first at {result.first_problems[k]})"
-                    for k, v in problems.items()
-                )
+        _say(
+            "corpus lines not read cleanly: "
+            + "; ".join(
+                f"{v:,} {k.replace('_', ' ')} (first at {result.first_problems[k]})"
+                for k, v in problems.items()
             )
         )
     for note in result.notes:
-        console.print(f"note: {safe(note)}")
+        _say(f"note: {note}")
     if result.effect is not None:
         e = result.effect
-        console.print(
-            f"{safe(e.metric)}: contaminated {e.contaminated.estimate:.4f} "
+        _say(
+            f"{e.metric}: contaminated {e.contaminated.estimate:.4f} "
             f"(n={e.contaminated.n:,}), clean {e.clean.estimate:.4f} (n={e.clean.n:,}); "
             f"difference {_interval(e.difference)} ({e.difference.method}, "
             f"{e.difference.confidence:.0%})"
         )
-    console.print(f"method: {safe(result.method)}", soft_wrap=False)
+    _say(f"method: {result.method}")
 
 
 def contamination_command(
