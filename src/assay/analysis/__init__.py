@@ -13,6 +13,7 @@ from assay.analysis._contamination_check import (
     check_contamination,
     contamination_effect,
     example_texts,
+    mark_contamination,
 )
 from assay.analysis._contamination_result import (
     ContaminationEffect,
@@ -30,4 +31,5 @@ __all__: list[str] = [
     "check_contamination",
     "contamination_effect",
     "example_texts",
+    "mark_contamination",
 ]

@@ -22,7 +22,7 @@ from assay.data._corpus import MAX_LINE_BYTES
 from assay.errors import DataError, ParameterError
 from assay.stats import Estimate, mean_interval, scipy_stats
 
-__all__ = ["check_contamination", "contamination_effect", "example_texts"]
+__all__ = ["check_contamination", "contamination_effect", "example_texts", "mark_contamination"]
 
 
 def example_texts(suite: SuiteData) -> list[str | None]:
@@ -179,4 +179,37 @@ def contamination_effect(
         clean=own(b),
         difference=_welch(a, b, confidence),
         undetectable=result.count("undetectable"),
+    )
+
+
+def mark_contamination(suite: SuiteData, result: ContaminationResult) -> SuiteData:
+    """``suite``'s next version with a ``contamination`` slice attribute holding each example's
+    status, so runs on it are compared on the clean subset (rule kind ``clean_subset``)."""
+    import pyarrow as pa
+
+    from assay.data import make_suite
+
+    check_instance(result, "result", "mark_contamination", ContaminationResult, "a result")
+    if result.suite_digest != suite.digest:
+        raise ParameterError(
+            "result", "mark_contamination", f"a result for suite {suite.digest[:12]}", result.suite
+        )
+    s = suite.suite
+    if "contamination" in s.slice_names:
+        raise DataError(
+            "the suite already has a 'contamination' slice attribute",
+            file=f"suite {s.name}",
+            column="contamination",
+        )
+    status = [e.status for e in result.examples]
+    table = suite.examples.append_column("contamination", pa.array(status, pa.string()))
+    return make_suite(
+        s.name,
+        table,
+        metrics=s.metrics,
+        slices=[*s.slices, "contamination"],
+        version=f"{s.version}+contamination" if s.version else "contamination",
+        description=s.description,
+        catalog=s.catalog,
+        task=s.task,
     )

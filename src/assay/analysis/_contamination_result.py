@@ -112,6 +112,8 @@ class ContaminationResult:
     """The run's metric on contaminated against clean examples, when a run was given."""
     notes: tuple[str, ...] = field(default_factory=tuple)
     """Caveats worth showing next to the numbers."""
+    marked_suite: str | None = None
+    """Digest of the suite version registered with a ``contamination`` slice, if one was."""
 
     def count(self, status: Status) -> int:
         """Examples with that status."""

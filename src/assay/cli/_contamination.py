@@ -75,6 +75,11 @@ def _print(result: ContaminationResult) -> None:
             f"{e.difference.confidence:.0%})"
         )
     _say(f"method: {result.method}")
+    if result.marked_suite:
+        _say(
+            f"registered {result.suite} {result.marked_suite[:12]} with a contamination slice "
+            "attribute; runs on it can be gated with the clean_subset rule kind"
+        )
 
 
 def contamination_command(
@@ -109,6 +114,14 @@ def contamination_command(
     text_field: Annotated[
         str, typer.Option(help="JSONL field or Parquet column holding the text.")
     ] = "text",
+    mark: Annotated[
+        bool,
+        typer.Option(
+            "--mark",
+            help="Register the suite's next version with a `contamination` slice attribute "
+            "(for the clean_subset rule kind).",
+        ),
+    ] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -129,6 +142,7 @@ def contamination_command(
         bands=bands,
         rows=rows,
         text_field=text_field,
+        mark=mark,
         store=assay.open_store(db),
     )
     if json:

@@ -9,7 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assay._util import check_instance
-from assay.analysis import ContaminationResult, check_contamination, contamination_effect
+from assay.analysis import (
+    ContaminationResult,
+    check_contamination,
+    contamination_effect,
+    mark_contamination,
+)
 from assay.data._corpus import MAX_LINE_BYTES
 from assay.errors import ConfigError
 from assay.storage import Store
@@ -33,11 +38,14 @@ def suite_contamination(
     text_field: str = "text",
     max_line_bytes: int = MAX_LINE_BYTES,
     confidence: float = 0.95,
+    mark: bool = False,
     store: Store | None = None,
 ) -> ContaminationResult:
     """Mark each example of ``suite`` (a stored name, digest or YAML path) contaminated, clean
     or undetectable against the ``corpus`` files; with ``run`` (a run of that suite), compare
     its ``metric`` (the suite's first by default) between contaminated and clean examples.
+    ``mark`` registers the suite's next version with a ``contamination`` slice attribute
+    (its digest in ``marked_suite``), for the ``clean_subset`` rule kind.
 
     See :func:`assay.analysis.check_contamination` for the detectors and
     ``docs/contamination.md`` for what each status means.
@@ -56,6 +64,10 @@ def suite_contamination(
         text_field=text_field,
         max_line_bytes=max_line_bytes,
     )
+    if mark:
+        marked = mark_contamination(data, result)
+        st.suites.put(marked.suite, marked.examples)
+        result = dataclasses.replace(result, marked_suite=marked.digest)
     if run is None:
         return result
     found = st.runs.get(run)
