@@ -23,6 +23,8 @@ from assay.data._near_duplicates import DuplicateCount, count_duplicates
 from assay.data._ngrams import Vocabulary, ngram_hashes, normalised_words
 from assay.data._records import records_digest, validate_records
 from assay.data._schema import SuiteData, examples_digest, examples_table, record_schema
+from assay.data._split_overlap import split_overlap
+from assay.data._suite_checks import SuiteCheck, SuiteFinding, check_suite, input_key
 from assay.data._suites import load_suite, make_suite
 
 if TYPE_CHECKING:
@@ -34,13 +36,17 @@ __all__ = [
     "FileFormat",
     "Location",
     "SampleSummary",
+    "SuiteCheck",
     "SuiteData",
+    "SuiteFinding",
     "Vocabulary",
     "band_keys",
+    "check_suite",
     "count_duplicates",
     "detect_format",
     "examples_digest",
     "examples_table",
+    "input_key",
     "load_suite",
     "make_suite",
     "minhash_signatures",
@@ -53,6 +59,7 @@ __all__ = [
     "retrieval_probability",
     "scorable_metrics",
     "shingle_hashes",
+    "split_overlap",
     "summarise_records",
     "summarise_samples",
     "validate_records",
