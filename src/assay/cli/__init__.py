@@ -19,6 +19,7 @@ from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
 from assay.cli._serve import serve_command
 from assay.cli._study import studies_command, study_app
+from assay.cli._suite_check import suite_check_command
 from assay.cli._users import users_app
 
 app.command("demo")(demo_command)
@@ -35,6 +36,7 @@ app.command("studies")(studies_command)
 app.add_typer(study_app, name="study")
 app.command("card")(card_command)
 suites_app.command("datasheet")(datasheet_command)
+suites_app.command("check")(suite_check_command)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")

@@ -134,7 +134,7 @@ def _fast(data: SuiteData, min_slice_size: int) -> list[SuiteFinding]:
                 _ids(ids, rows),
             )
         )
-    empty = [i for i, v in enumerate(raw) if v is None or not str(v).strip()]
+    empty = [i for i, k in enumerate(keys) if k is None or not k.strip()]
     if empty:
         out.append(
             SuiteFinding(
@@ -208,7 +208,7 @@ def _overlap(data: SuiteData, other: SuiteData) -> list[SuiteFinding]:
     ids = [str(i) for i in data.examples.column("example_id").to_pylist()]
     keys = [input_key(v) for v in data.examples.column("input").to_pylist()]
     theirs = {input_key(v) for v in other.examples.column("input").to_pylist()} - {None}
-    shared = [i for i, k in enumerate(keys) if k in theirs]
+    shared = [i for i, k in enumerate(keys) if k and k.strip() and k in theirs]
     if not shared:
         return []
     share = len(shared) / len(keys)

@@ -31,7 +31,8 @@ none is passed, and never print.
 * launch readiness: :func:`check_launch`, :func:`sign_launch`
 * governance: :func:`model_card`, :func:`verify_card`, :func:`card_state`,
   :func:`suite_datasheet`
-* analysis: :func:`suite_contamination` (a suite against training-corpus files)
+* analysis: :func:`suite_contamination` (a suite against training-corpus files),
+  :func:`suite_check` (a suite's integrity)
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -136,6 +137,7 @@ if TYPE_CHECKING:
     from assay.workflows._study_decide import flag_study_deviations
     from assay.workflows._study_roadmap import write_roadmap
     from assay.workflows._study_status import StudyStatus, list_studies, study_status
+    from assay.workflows._suite_check import suite_check
 
 _EXPORTS = {
     "ExportedRun": "_export",
@@ -166,6 +168,7 @@ _EXPORTS = {
     "DatasheetResult": "_datasheet",
     "suite_datasheet": "_datasheet",
     "suite_contamination": "_contamination",
+    "suite_check": "_suite_check",
     "DecisionDetails": "_decision_records",
     "DecisionRecord": "_decide",
     "GateResult": "_gate",
@@ -331,6 +334,7 @@ __all__ = [
     "sign_payload",
     "stored_profiles",
     "study_status",
+    "suite_check",
     "suite_contamination",
     "suite_datasheet",
     "tag_run",
