@@ -52,7 +52,7 @@ def test_table_and_json_agree_with_the_data(home, tmp_path: Path, capsys) -> Non
 
 
 def test_bad_input_is_refused_with_its_exit_code(home, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    data, corpus = _setup(tmp_path)
+    _, corpus = _setup(tmp_path)
     tabular = assay.make_suite(
         "adult", [{"example_id": "a", "input": {"age": 39}, "reference": "1"}], metrics=["accuracy"]
     )

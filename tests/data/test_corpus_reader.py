@@ -75,7 +75,7 @@ def test_parquet_is_read_by_row_group_and_names_a_missing_column(tmp_path: Path)
     docs, stats = _read([path])
     assert len(docs) == 10_000 and stats.no_text == 5000
     assert stats.first["no_text"] == f"{path}:row 1"
-    with pytest.raises(DataError, match="column 'content'.*a string column 'content'"):
+    with pytest.raises(DataError, match=r"column 'content'.*a string column 'content'"):
         _read([path], text_field="content")
     (tmp_path / "fake.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(DataError, match="not a Parquet file"):
