@@ -22,14 +22,28 @@ from assay.analysis._contamination_result import (
     ExampleContamination,
 )
 
+# --- failure taxonomy ---
+from assay.analysis._taxonomy import (
+    ClusterChange,
+    FailureCluster,
+    FailureTaxonomy,
+    failure_taxonomy,
+)
+from assay.analysis._terms import class_tfidf_terms, proportion_difference
+
 __all__: list[str] = [
-    # contamination
+    "ClusterChange",
     "ContaminationEffect",
     "ContaminationParameters",
     "ContaminationResult",
     "ExampleContamination",
+    "FailureCluster",
+    "FailureTaxonomy",
     "check_contamination",
+    "class_tfidf_terms",
     "contamination_effect",
     "example_texts",
+    "failure_taxonomy",
     "mark_contamination",
+    "proportion_difference",
 ]
