@@ -20,6 +20,7 @@ from assay.cli._runs import runs_app
 from assay.cli._serve import serve_command
 from assay.cli._study import studies_command, study_app
 from assay.cli._suite_check import suite_check_command
+from assay.cli._taxonomy import taxonomy_command
 from assay.cli._users import users_app
 
 app.command("demo")(demo_command)
@@ -50,5 +51,6 @@ app.add_typer(launch_app, name="launch")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(keys_app, name="keys")
 app.command("contamination")(contamination_command)
+app.command("taxonomy")(taxonomy_command)
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

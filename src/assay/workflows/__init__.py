@@ -32,7 +32,7 @@ none is passed, and never print.
 * governance: :func:`model_card`, :func:`verify_card`, :func:`card_state`,
   :func:`suite_datasheet`
 * analysis: :func:`suite_contamination` (a suite against training-corpus files),
-  :func:`suite_check` (a suite's integrity)
+  :func:`suite_check` (a suite's integrity), :func:`run_taxonomy` (failures in clusters)
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -138,6 +138,7 @@ if TYPE_CHECKING:
     from assay.workflows._study_roadmap import write_roadmap
     from assay.workflows._study_status import StudyStatus, list_studies, study_status
     from assay.workflows._suite_check import suite_check
+    from assay.workflows._taxonomy import TaxonomyResult, run_taxonomy
 
 _EXPORTS = {
     "ExportedRun": "_export",
@@ -169,6 +170,8 @@ _EXPORTS = {
     "suite_datasheet": "_datasheet",
     "suite_contamination": "_contamination",
     "suite_check": "_suite_check",
+    "TaxonomyResult": "_taxonomy",
+    "run_taxonomy": "_taxonomy",
     "DecisionDetails": "_decision_records",
     "DecisionRecord": "_decide",
     "GateResult": "_gate",
@@ -264,6 +267,7 @@ __all__ = [
     "StoredProfile",
     "StudyStatus",
     "TaggedRun",
+    "TaxonomyResult",
     "approve",
     "as_adapter",
     "attach_to_study",
@@ -327,6 +331,7 @@ __all__ = [
     "reproduce",
     "resolve_policy",
     "run_ref",
+    "run_taxonomy",
     "sample_summaries",
     "save_profile",
     "scenario_coverage",
