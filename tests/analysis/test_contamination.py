@@ -150,3 +150,18 @@ def test_contaminated_minus_clean_matches_scipy_welch(tmp_path: Path):
     assert effect.contaminated.n == 20 and effect.clean.n == 40
     lonely = contamination_effect(result, {"e0": 1.0, "e20": 0.0}, metric="accuracy")
     assert math.isinf(lonely.difference.high) and lonely.difference.notes
+
+
+def test_every_punctuation_character_lies_in_the_scanned_planes():
+    import sys
+    import unicodedata
+
+    from assay.data._ngrams import PUNCTUATION_PLANES
+
+    beyond = [
+        c
+        for c in range(PUNCTUATION_PLANES, sys.maxunicode + 1)
+        if unicodedata.category(chr(c)).startswith("P")
+    ]
+    assert beyond == []
+    assert normalised_words("«¡Hola!» — dijo『彼』。") == ["hola", "dijo彼"]

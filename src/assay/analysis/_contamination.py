@@ -16,7 +16,7 @@ reported with the result.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import islice, pairwise
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from assay.analysis._contamination_result import (
 from assay.data import (
     Vocabulary,
     band_keys,
+    batch_words,
     minhash_signatures,
     ngram_hashes,
     normalised_words,
@@ -40,34 +41,33 @@ __all__ = ["search_corpus"]
 BATCH = 2048
 
 
-class _Exact:
-    def __init__(self, words: list[list[str]], n: int) -> None:
-        self.vocab, self.n = Vocabulary(), n
-        ids = [self.vocab.add(w) for w in words]
-        self.offsets = np.concatenate([[0], np.cumsum([len(i) for i in ids])]).astype(np.int64)
-        self.ids = np.concatenate(ids) if ids else np.empty(0, np.int64)
-        hashes, owners, starts = [], [], []
-        for k, example in enumerate(ids):
-            h, s = ngram_hashes(example, n)
-            hashes.append(h)
-            owners.append(np.full(len(h), k, np.int64))
-            starts.append(s + self.offsets[k])
-        h = np.concatenate(hashes) if hashes else np.empty(0, np.uint64)
-        order = np.argsort(h, kind="stable")
-        self.hashes = h[order]
-        self.owners = np.concatenate(owners)[order] if owners else np.empty(0, np.int64)
-        self.starts = np.concatenate(starts)[order] if starts else np.empty(0, np.int64)
-        self.hits = np.zeros(len(words), np.int64)
+_FILTER_BITS = 1 << 24
 
-    def search(self, docs: list[list[str]]) -> None:
+
+class _Exact:
+    def __init__(self, flat: list[str], n: int) -> None:
+        self.vocab, self.n = Vocabulary(), n
+        self.vocab.add(flat)
+        self.ids = self.vocab.lookup(flat)  # -1 only at the boundaries between examples
+        boundary = self.ids < 0
+        owner_of = np.cumsum(boundary)  # example k's words lie after its k-th boundary
+        self.words = np.bincount(owner_of[~boundary], minlength=int(boundary.sum()) + 1)
+        h, starts = ngram_hashes(self.ids, n)
+        order = np.argsort(h, kind="stable")
+        self.hashes, self.starts = h[order], starts[order]
+        self.owners = owner_of[self.starts]
+        self.hits = np.zeros(len(self.words), np.int64)
+        # a bit per hash bucket: most corpus windows are ruled out without a binary search
+        self.filter = np.zeros(_FILTER_BITS, dtype=bool)
+        self.filter[self.hashes & np.uint64(_FILTER_BITS - 1)] = True
+
+    def search(self, docs: list[str]) -> None:
         if not len(self.hashes):
             return
-        flat: list[str] = []
-        for d in docs:
-            flat.extend(d)
-            flat.append("")  # never a word: a document boundary no window crosses
-        ids = self.vocab.lookup(flat)
+        ids = self.vocab.lookup(batch_words(docs))  # boundaries are unknown: no window crosses
         h, starts = ngram_hashes(ids, self.n)
+        maybe = self.filter[h & np.uint64(_FILTER_BITS - 1)]
+        h, starts = h[maybe], starts[maybe]
         if not len(h):
             return
         lo = np.searchsorted(self.hashes, h, side="left")
@@ -102,10 +102,10 @@ class _Near:
         self.order = np.argsort(keys, axis=0, kind="stable")
         self.keys = np.take_along_axis(keys, self.order, axis=0)
 
-    def search(self, docs: list[list[str]]) -> None:
+    def search(self, docs: list[str]) -> None:
         if not len(self.usable):
             return
-        sets = [shingle_hashes(word_hashes(d), self.p.shingle) for d in docs]
+        sets = [shingle_hashes(word_hashes(normalised_words(d)), self.p.shingle) for d in docs]
         present = [k for k, s in enumerate(sets) if len(s)]
         if not present:
             return
@@ -128,9 +128,9 @@ class _Near:
             self.best[k] = max(self.best[k], jaccard)
 
 
-def _batches(docs: Iterable[str], size: int) -> Iterator[list[list[str]]]:
+def _batches(docs: Iterable[str], size: int) -> Iterator[list[str]]:
     it = iter(docs)
-    while batch := [normalised_words(d) for d in islice(it, size)]:
+    while batch := list(islice(it, size)):
         yield batch
 
 
@@ -141,23 +141,29 @@ def search_corpus(
     parameters: ContaminationParameters,
 ) -> tuple[ExampleContamination, ...]:
     """Each example's status against the corpus ``documents`` (streamed once)."""
-    words = [normalised_words(t) if t is not None else [] for t in texts]
-    exact = _Exact(words, parameters.n)
-    near = _Near(words, parameters) if parameters.near_threshold is not None else None
+    flat = batch_words([t if t is not None else "" for t in texts])
+    exact = _Exact(flat, parameters.n)
+    near = None
+    if parameters.near_threshold is not None:
+        cuts = np.flatnonzero(exact.ids < 0)
+        edges = np.concatenate([[-1], cuts, [len(flat)]])
+        words = [flat[a + 1 : b] for a, b in pairwise(edges.tolist())]
+        near = _Near(words, parameters)
     for batch in _batches(documents, BATCH):
         exact.search(batch)
         if near is not None:
             near.search(batch)
     out = []
-    for k, (example_id, w) in enumerate(zip(example_ids, words, strict=True)):
+    for k, example_id in enumerate(example_ids):
+        count = int(exact.words[k])
         best = float(near.best[k]) if near is not None and near.best[k] >= 0 else None
         is_near = best is not None and best >= (parameters.near_threshold or 2.0)
         status: Status
         if exact.hits[k] > 0 or is_near:
             status = "contaminated"
-        elif len(w) < parameters.n:
+        elif count < parameters.n:
             status = "undetectable"
         else:
             status = "clean"
-        out.append(ExampleContamination(example_id, status, len(w), int(exact.hits[k]), best))
+        out.append(ExampleContamination(example_id, status, count, int(exact.hits[k]), best))
     return tuple(out)

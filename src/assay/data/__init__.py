@@ -20,7 +20,7 @@ from assay.data._minhash import (
     word_hashes,
 )
 from assay.data._near_duplicates import DuplicateCount, count_duplicates
-from assay.data._ngrams import Vocabulary, ngram_hashes, normalised_words
+from assay.data._ngrams import Vocabulary, batch_words, ngram_hashes, normalised_words
 from assay.data._records import records_digest, validate_records
 from assay.data._schema import SuiteData, examples_digest, examples_table, record_schema
 from assay.data._split_overlap import split_overlap
@@ -41,6 +41,7 @@ __all__ = [
     "SuiteFinding",
     "Vocabulary",
     "band_keys",
+    "batch_words",
     "check_suite",
     "count_duplicates",
     "detect_format",

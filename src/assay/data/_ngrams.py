@@ -14,24 +14,45 @@ suite to "unknown" and drop every window holding one, which is most of a corpus.
 
 from __future__ import annotations
 
-import sys
+import functools
+import itertools
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["Vocabulary", "ngram_hashes", "normalised_words"]
+__all__ = ["BOUNDARY", "Vocabulary", "batch_words", "ngram_hashes", "normalised_words"]
 
-_PUNCTUATION = {
-    c: None for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)).startswith("P")
-}
+
+PUNCTUATION_PLANES = 0x20000
+"""Every punctuation character is in Unicode's planes 0 and 1 (a test checks it for the
+running Python's Unicode database), so only they are scanned."""
+
+
+@functools.cache
+def _punctuation() -> dict[int, None]:
+    # every code point of general category P*, built once, on first use
+    return {c: None for c in range(PUNCTUATION_PLANES) if unicodedata.category(chr(c))[0] == "P"}
+
+
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, so the polynomial mixes every id
 UNKNOWN = -1
 
 
 def normalised_words(text: str) -> list[str]:
     """The words of ``text`` after NFKC, case folding and removal of all Unicode punctuation."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_PUNCTUATION).split()
+    return unicodedata.normalize("NFKC", text).casefold().translate(_punctuation()).split()
+
+
+BOUNDARY = "\x00"
+"""The token that separates documents; never in a vocabulary, so no n-gram spans two."""
+
+
+def batch_words(texts: Sequence[str]) -> list[str]:
+    """The normalised words of many texts in one list, a :data:`BOUNDARY` token between texts
+    (normalising them as one string is several times faster than one call per text)."""
+    joined = f" {BOUNDARY} ".join(t.replace(BOUNDARY, " ") for t in texts)
+    return normalised_words(joined)
 
 
 class Vocabulary:
@@ -41,14 +62,17 @@ class Vocabulary:
         self.ids: dict[str, int] = {}
 
     def add(self, words: Iterable[str]) -> np.ndarray:
-        """The ids of ``words``, adding new words."""
-        ids = self.ids
-        return np.fromiter((ids.setdefault(w, len(ids)) for w in words), dtype=np.int64)
+        """The ids of ``words``, adding new words (never :data:`BOUNDARY`)."""
+        ids, words = self.ids, list(words)
+        for w in words:
+            if w not in ids and w != BOUNDARY:
+                ids[w] = len(ids)
+        return self.lookup(list(words))
 
     def lookup(self, words: list[str]) -> np.ndarray:
         """The ids of ``words``, :data:`UNKNOWN` (-1) for a word not in the vocabulary."""
-        get = self.ids.get
-        return np.fromiter((get(w, UNKNOWN) for w in words), dtype=np.int64, count=len(words))
+        found = map(self.ids.get, words, itertools.repeat(UNKNOWN))  # no Python frame per word
+        return np.fromiter(found, dtype=np.int64, count=len(words))
 
 
 def ngram_hashes(ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
