@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from assay.analysis import check_contamination, contamination_effect
-from assay.data import make_suite, normalised_words
+from assay.analysis import check_contamination, contamination_effect, normalised_words
+from assay.data import make_suite
 from assay.errors import DataError, ParameterError
 
 LONG = (
@@ -156,7 +156,7 @@ def test_every_punctuation_character_lies_in_the_scanned_planes():
     import sys
     import unicodedata
 
-    from assay.data._ngrams import PUNCTUATION_PLANES
+    from assay.analysis._ngrams import PUNCTUATION_PLANES
 
     beyond = [
         c

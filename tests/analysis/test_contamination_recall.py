@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assay._util.minhash import retrieval_probability
 from assay.analysis import check_contamination
-from assay.data import make_suite, retrieval_probability
+from assay.data import make_suite
 
 datasketch = pytest.importorskip("datasketch")
 

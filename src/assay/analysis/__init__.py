@@ -21,6 +21,7 @@ from assay.analysis._contamination_result import (
     ContaminationResult,
     ExampleContamination,
 )
+from assay.analysis._ngrams import normalised_words
 
 # --- failure taxonomy ---
 from assay.analysis._taxonomy import (
@@ -45,5 +46,6 @@ __all__: list[str] = [
     "example_texts",
     "failure_taxonomy",
     "mark_contamination",
+    "normalised_words",
     "proportion_difference",
 ]

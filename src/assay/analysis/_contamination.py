@@ -1,6 +1,6 @@
 """Searching a training corpus for a suite's examples: exact n-grams and MinHash near duplicates.
 
-Exact search: every example's word n-grams (after :func:`~assay.data.normalised_words`) are
+Exact search: every example's word n-grams (after :func:`~assay.analysis.normalised_words`) are
 hashed into a sorted table; the corpus is streamed in batches of documents, each word mapped to
 its id in the suite's vocabulary (unknown words break every window they are in, as do document
 boundaries), each remaining window hashed and looked up, and every hit verified word by word, so
@@ -9,7 +9,7 @@ a reported overlap is a real one. Memory grows with the suite, not the corpus.
 Near duplicates: each example's set of word shingles gets a MinHash signature; corpus documents
 get theirs batch by batch, the LSH bands retrieve candidate (document, example) pairs, and each
 candidate's true Jaccard similarity of shingle sets decides. Retrieval is probabilistic (the
-S-curve in :func:`~assay.data.retrieval_probability`); the probability at the threshold is
+S-curve in :func:`assay._util.minhash.retrieval_probability`); the probability at the threshold is
 reported with the result.
 """
 
@@ -20,21 +20,13 @@ from itertools import islice, pairwise
 
 import numpy as np
 
+from assay._util.minhash import band_keys, minhash_signatures, shingle_hashes, word_hashes
 from assay.analysis._contamination_result import (
     ContaminationParameters,
     ExampleContamination,
     Status,
 )
-from assay.data import (
-    Vocabulary,
-    band_keys,
-    batch_words,
-    minhash_signatures,
-    ngram_hashes,
-    normalised_words,
-    shingle_hashes,
-    word_hashes,
-)
+from assay.analysis._ngrams import Vocabulary, batch_words, ngram_hashes, normalised_words
 
 __all__ = ["search_corpus"]
 

@@ -11,14 +11,14 @@ from typing import Any
 import numpy as np
 
 from assay._util import check_instance, check_int, check_number, check_probability
+from assay._util.minhash import retrieval_probability
 from assay.analysis._contamination import search_corpus
 from assay.analysis._contamination_result import (
     ContaminationEffect,
     ContaminationParameters,
     ContaminationResult,
 )
-from assay.data import CorpusReadStats, SuiteData, read_corpus, retrieval_probability
-from assay.data._corpus import MAX_LINE_BYTES
+from assay.data import CORPUS_MAX_LINE_BYTES, CorpusReadStats, SuiteData, read_corpus
 from assay.errors import DataError, ParameterError
 from assay.stats import Estimate, mean_interval, scipy_stats
 
@@ -72,7 +72,7 @@ def check_contamination(
     shingle: int = 3,
     seed: int = 0,
     text_field: str = "text",
-    max_line_bytes: int = MAX_LINE_BYTES,
+    max_line_bytes: int = CORPUS_MAX_LINE_BYTES,
 ) -> ContaminationResult:
     """Mark each example of ``suite`` contaminated, clean or undetectable against the corpus
     files ``corpus`` (JSONL, Parquet or text, optionally compressed), streamed once."""

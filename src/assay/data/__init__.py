@@ -9,18 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assay.data._corpus import CorpusReadStats, read_corpus
+from assay.data._corpus import CORPUS_MAX_LINE_BYTES, CorpusReadStats, read_corpus
 from assay.data._declared import scorable_metrics
 from assay.data._files import FileFormat, Location, detect_format, read_table
-from assay.data._minhash import (
-    band_keys,
-    minhash_signatures,
-    retrieval_probability,
-    shingle_hashes,
-    word_hashes,
-)
 from assay.data._near_duplicates import DuplicateCount, count_duplicates
-from assay.data._ngrams import Vocabulary, batch_words, ngram_hashes, normalised_words
 from assay.data._records import records_digest, validate_records
 from assay.data._schema import SuiteData, examples_digest, examples_table, record_schema
 from assay.data._split_overlap import split_overlap
@@ -31,6 +23,7 @@ if TYPE_CHECKING:
     from assay.data._summary import SampleSummary, summarise_records, summarise_samples
 
 __all__ = [
+    "CORPUS_MAX_LINE_BYTES",
     "CorpusReadStats",
     "DuplicateCount",
     "FileFormat",
@@ -39,9 +32,6 @@ __all__ = [
     "SuiteCheck",
     "SuiteData",
     "SuiteFinding",
-    "Vocabulary",
-    "band_keys",
-    "batch_words",
     "check_suite",
     "count_duplicates",
     "detect_format",
@@ -50,21 +40,15 @@ __all__ = [
     "input_key",
     "load_suite",
     "make_suite",
-    "minhash_signatures",
-    "ngram_hashes",
-    "normalised_words",
     "read_corpus",
     "read_table",
     "record_schema",
     "records_digest",
-    "retrieval_probability",
     "scorable_metrics",
-    "shingle_hashes",
     "split_overlap",
     "summarise_records",
     "summarise_samples",
     "validate_records",
-    "word_hashes",
 ]
 
 _LAZY = {

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from assay._util import require
-from assay.errors import DataError
+from assay._util import check_instance, check_int, require
+from assay.errors import DataError, ParameterError
 
 __all__ = ["CorpusReadStats", "read_corpus"]
 
-MAX_LINE_BYTES = 1 << 20
+CORPUS_MAX_LINE_BYTES = 1 << 20
 _CHUNK = 1 << 20
 _PROBLEMS = ("too_long", "bad_encoding", "not_json", "no_text")
 
@@ -194,10 +194,25 @@ def read_corpus(
     stats: CorpusReadStats,
     *,
     text_field: str = "text",
-    max_line_bytes: int = MAX_LINE_BYTES,
+    max_line_bytes: int = CORPUS_MAX_LINE_BYTES,
 ) -> Iterator[str]:
     """Every document of the corpus files ``paths``, streamed; ``stats`` is filled in as it
     goes and its digest set at the end (see the module's docstring)."""
+    where = "read_corpus"
+    if isinstance(paths, (str, os.PathLike)) or not isinstance(paths, Sequence) or not paths:
+        raise ParameterError("paths", where, "a non-empty list of paths", paths)
+    check_instance(stats, "stats", where, CorpusReadStats, "a CorpusReadStats")
+    check_instance(text_field, "text_field", where, str, "a str")
+    check_int(max_line_bytes, "max_line_bytes", where, minimum=16)
+    return _documents(paths, stats, text_field, max_line_bytes)
+
+
+def _documents(
+    paths: Sequence[str | os.PathLike[str]],
+    stats: CorpusReadStats,
+    text_field: str,
+    max_line_bytes: int,
+) -> Iterator[str]:
     digest = hashlib.sha256()
     for given in paths:
         path = Path(given)

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assay.data._minhash import minhash_signatures
+from assay._util import check_number
+from assay._util.minhash import minhash_signatures
 
 __all__ = [
     "DuplicateCount",
@@ -167,6 +168,7 @@ def count_duplicates(
 ) -> DuplicateCount:
     """Exact and near duplicates among ``texts`` (``None`` is a missing input, not counted);
     with ``near=False`` only exact ones (near-duplicate counts are then 0)."""
+    check_number(threshold, "threshold", "count_duplicates", low=0.0, high=1.0, low_open=True)
     groups: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
         if text is not None:

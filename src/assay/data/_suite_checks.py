@@ -74,6 +74,7 @@ def input_key(value: str | None) -> str | None:
     collapsed), a feature mapping as its canonical JSON; ``None`` stays ``None``."""
     if value is None:
         return None
+    check_instance(value, "value", "input_key", str, "a stored input (a str) or None")
     try:
         parsed: Any = json.loads(value)
     except ValueError:

@@ -15,7 +15,7 @@ from assay.analysis import (
     contamination_effect,
     mark_contamination,
 )
-from assay.data._corpus import MAX_LINE_BYTES
+from assay.data import CORPUS_MAX_LINE_BYTES
 from assay.errors import ConfigError
 from assay.storage import Store
 from assay.workflows._api import get_suite
@@ -36,7 +36,7 @@ def suite_contamination(
     bands: int = 32,
     rows: int = 4,
     text_field: str = "text",
-    max_line_bytes: int = MAX_LINE_BYTES,
+    max_line_bytes: int = CORPUS_MAX_LINE_BYTES,
     confidence: float = 0.95,
     mark: bool = False,
     store: Store | None = None,
