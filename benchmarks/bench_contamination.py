@@ -13,11 +13,7 @@ fresh process, so its peak resident memory is its own.
     python benchmarks/bench_contamination.py --corpus-mb 256  # a smaller corpus
     python benchmarks/bench_contamination.py --quick          # 20,000 examples, 32 MB
 
-Results (2-core machine shared with other work; MB/s of corpus, peak RSS):
-
-| date | examples | corpus | method | seconds | MB/s | peak RSS | ratio |
-|---|---|---|---|---|---|---|---|
-| see benchmarks/README.md | | | | | | | |
+Results, dated, are in benchmarks/README.md ("Contamination").
 """
 
 from __future__ import annotations
