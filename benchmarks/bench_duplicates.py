@@ -19,10 +19,10 @@ import hashlib
 import time
 from itertools import combinations
 
+from assay.data._near_duplicates import normalise_text, shingles
 from assay.datasets import load_sentiment_corpus
 from assay.governance import count_duplicates
 from assay.governance._datasheet_facts import input_text
-from assay.governance._near_duplicates import normalise_text, shingles
 
 
 def _all_pairs(texts: list[str], threshold: float) -> int:

@@ -22,16 +22,22 @@ import pytest
 import assay.errors
 from assay.core import Interval
 from assay.data import (
+    CorpusReadStats,
     SuiteData,
+    check_suite,
+    count_duplicates,
     detect_format,
     examples_digest,
     examples_table,
+    input_key,
     load_suite,
     make_suite,
+    read_corpus,
     read_table,
     record_schema,
     records_digest,
     scorable_metrics,
+    split_overlap,
     summarise_records,
     summarise_samples,
     validate_records,
@@ -137,6 +143,11 @@ _BAD_FORMAT = "xml"
 
 CASES: dict[str, Callable[[], object]] = {
     # assay.data
+    "assay.data.check_suite": lambda: check_suite(_suite(), threshold=1.5),
+    "assay.data.count_duplicates": lambda: count_duplicates(["a"], threshold=0.0),
+    "assay.data.input_key": lambda: input_key(42),  # type: ignore[arg-type]
+    "assay.data.read_corpus": lambda: read_corpus([], CorpusReadStats()),
+    "assay.data.split_overlap": lambda: split_overlap(_suite(), {"input": ["a"]}),  # type: ignore[arg-type]
     "assay.data.detect_format": lambda: detect_format("records.jsonl", fmt=_BAD_FORMAT),
     "assay.data.examples_digest": lambda: examples_digest([{"example_id": "a"}]),
     "assay.data.examples_table": lambda: examples_table([{"example_id": "a"}], slices="lang"),

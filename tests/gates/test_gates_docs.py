@@ -77,6 +77,7 @@ def test_public_names_are_pinned() -> None:
             "ALL_METRICS",
             "TIERS",
             "BudgetParameters",
+            "CleanSubsetParameters",
             "CoverageParameters",
             "MaxDisparityParameters",
             "MaxErrorRateParameters",

@@ -23,7 +23,9 @@
 
 Nothing here imports numpy, pyarrow or pydantic at module level, so the vocabulary layer may
 use it too. :mod:`assay._util.arrow` (Arrow arrays to NumPy and back without pandas, for the
-data and comparison layers) is imported by its users alone, never from here.
+data and comparison layers) and :mod:`assay._util.minhash` (MinHash signatures and LSH bands,
+for the near-duplicate counts of suites and the contamination search) are imported by their
+users alone, never from here.
 """
 
 from typing import TYPE_CHECKING, Any

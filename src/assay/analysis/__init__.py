@@ -14,8 +14,24 @@ suite's integrity checks). Reading the store is the workflows' job, rendering th
 
 from __future__ import annotations
 
-from assay.analysis._fairness import group_fairness
-from assay.analysis._fairness_checks import check_fairness
+from assay.analysis._contamination_check import (
+    check_contamination,
+    contamination_effect,
+    example_texts,
+    mark_contamination,
+)
+from assay.analysis._contamination_result import (
+    ContaminationEffect,
+    ContaminationParameters,
+    ContaminationResult,
+    ExampleContamination,
+)
+from assay.analysis._fairness import (
+    group_fairness,
+)
+from assay.analysis._fairness_checks import (
+    check_fairness,
+)
 from assay.analysis._fairness_result import (
     DISPARITIES,
     GROUP_METRICS,
@@ -24,24 +40,52 @@ from assay.analysis._fairness_result import (
     FairnessResult,
     GroupMetrics,
 )
+from assay.analysis._ngrams import (
+    normalised_words,
+)
 from assay.analysis._robustness import (
     PerturbationEffect,
     RobustnessResult,
     check_robustness,
     robustness_of_records,
 )
+from assay.analysis._taxonomy import (
+    ClusterChange,
+    FailureCluster,
+    FailureTaxonomy,
+    failure_taxonomy,
+)
+from assay.analysis._terms import (
+    class_tfidf_terms,
+    proportion_difference,
+)
 
 __all__ = [
     "DISPARITIES",
     "GROUP_METRICS",
     "BoundsCheck",
+    "ClusterChange",
+    "ContaminationEffect",
+    "ContaminationParameters",
+    "ContaminationResult",
     "Disparity",
+    "ExampleContamination",
+    "FailureCluster",
+    "FailureTaxonomy",
     "FairnessResult",
     "GroupMetrics",
     "PerturbationEffect",
     "RobustnessResult",
+    "check_contamination",
     "check_fairness",
     "check_robustness",
+    "class_tfidf_terms",
+    "contamination_effect",
+    "example_texts",
+    "failure_taxonomy",
     "group_fairness",
+    "mark_contamination",
+    "normalised_words",
+    "proportion_difference",
     "robustness_of_records",
 ]

@@ -4,6 +4,7 @@ from assay.cli._ab import ab_app
 from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main
 from assay.cli._card import card_command, datasheet_command
 from assay.cli._commands import demo_command, run_command
+from assay.cli._contamination import contamination_command
 from assay.cli._coverage import coverage_command
 from assay.cli._decide import compare_command, gate_command, report_command
 from assay.cli._decisions import decisions_app
@@ -20,6 +21,8 @@ from assay.cli._robustness import fairness_command, robustness_command, suites_p
 from assay.cli._runs import runs_app
 from assay.cli._serve import serve_command
 from assay.cli._study import studies_command, study_app
+from assay.cli._suite_check import suite_check_command
+from assay.cli._taxonomy import taxonomy_command
 from assay.cli._users import users_app
 
 app.command("demo")(demo_command)
@@ -39,6 +42,7 @@ suites_app.command("datasheet")(datasheet_command)
 suites_app.command("perturb")(suites_perturb)
 app.command("robustness")(robustness_command)
 app.command("fairness")(fairness_command)
+suites_app.command("check")(suite_check_command)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")
@@ -52,5 +56,7 @@ app.add_typer(launch_app, name="launch")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(keys_app, name="keys")
 app.add_typer(judge_app, name="judge")
+app.command("contamination")(contamination_command)
+app.command("taxonomy")(taxonomy_command)
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,10 +10,12 @@ import typer
 from rich.table import Table
 
 import assay
+import assay.workflows as wf
 from assay._util import plural, summary
 from assay.cli._inputs import readable_file, suite_file_or_name
 from assay.cli._options import DbOption, JsonOption, parse_pairs
 from assay.cli._render import console, emit_json, safe
+from assay.cli._suite_check import print_findings
 
 if TYPE_CHECKING:
     from assay.core import MetricSpec, Run
@@ -122,15 +125,29 @@ def suites_add(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Register a suite from YAML (idempotent: a suite is identified by its content)."""
-    data = assay.register_suite(file, store=assay.open_store(db))
+    """Register a suite from YAML (idempotent: a suite is identified by its content).
+
+    The fast integrity checks run on it (exact duplicates, label conflicts, empty or
+    degenerate inputs, small slices) and their findings are printed; `assay suites check`
+    runs them all."""
+    store = assay.open_store(db)
+    data = assay.register_suite(file, store=store)
+    checked = wf.suite_check(data, against=[], near=False, store=store)  # the fast checks
     if json:
-        emit_json({"digest": data.digest, "suite": data.suite.model_dump(mode="json")})
+        emit_json(
+            {
+                "digest": data.digest,
+                "suite": data.suite.model_dump(mode="json"),
+                "checks": dataclasses.asdict(checked),
+            }
+        )
         return
     console.print(
         f"suite {safe(data.suite.name)} {data.digest[:12]}: {data.suite.n_examples} examples, "
         f"metrics {safe(', '.join(data.suite.metric_names))}, slices {safe(', '.join(data.suite.slice_names) or '-')}"
     )
+    if checked.findings:
+        print_findings(checked)
 
 
 @suites_app.command("list")

@@ -12,6 +12,7 @@
 
 # Importing the kind modules registers the built-in rule kinds.
 from assay.gates._evaluate import evaluate_policy
+from assay.gates._kinds_contamination import CleanSubsetParameters
 from assay.gates._kinds_coverage import CoverageParameters
 from assay.gates._kinds_difference import (
     NonInferiorityParameters,
@@ -41,6 +42,7 @@ __all__ = [
     "ALL_METRICS",
     "TIERS",
     "BudgetParameters",
+    "CleanSubsetParameters",
     "CoverageParameters",
     "MaxDisparityParameters",
     "MaxErrorRateParameters",

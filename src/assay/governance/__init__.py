@@ -22,6 +22,7 @@ the pure logic; reading the store is the workflows' job, rendering the reports'.
 
 from __future__ import annotations
 
+from assay.data import DuplicateCount, count_duplicates
 from assay.governance._card import (
     CARD_FORMATS,
     HUMAN_SECTIONS,
@@ -91,7 +92,6 @@ from assay.governance._launch import (
 )
 from assay.governance._launch_load import load_checklist
 from assay.governance._launch_result import LaunchItem, LaunchReadiness
-from assay.governance._near_duplicates import DuplicateCount, count_duplicates
 from assay.governance._signing import (
     SigningKey,
     check_signer_name,

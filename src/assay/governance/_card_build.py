@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.core import Approval, Comparison, Decision, MetricSummary, Run, Suite
-from assay.data import summarise_records
+from assay.data import count_duplicates, summarise_records
 from assay.errors import DataError
 from assay.governance._card import (
     HUMAN_SECTIONS,
@@ -23,7 +23,6 @@ from assay.governance._card import (
     ModelCard,
 )
 from assay.governance._datasheet_facts import input_text, licence_of
-from assay.governance._near_duplicates import count_duplicates
 
 __all__ = [
     "DecisionEvidence",

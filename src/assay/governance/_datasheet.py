@@ -112,7 +112,8 @@ def _composition(suite: Suite, f: DatasheetFacts) -> list[tuple[str, str | None,
             f"reference); near duplicates: {_pct(f.near_duplicate_examples, f.n_examples)} "
             f"({f.near_duplicate_pairs:,} pairs; "
             f"{_pct(f.near_duplicate_left_out, f.n_examples)} left out: no words). "
-            f"Method: {f.duplicate_method}",
+            f"Method: {f.duplicate_method}"
+            + "".join(f". Integrity check, {finding}" for finding in f.integrity),
             "computed",
         ),
         (

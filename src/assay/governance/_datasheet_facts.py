@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assay._util import check_instance
 from assay.core import Suite
-from assay.governance._near_duplicates import count_duplicates
+from assay.data import SuiteData, check_suite, count_duplicates
 
 __all__ = ["DatasheetFacts", "SliceCounts", "compute_facts", "input_text", "licence_of"]
 
@@ -73,6 +73,9 @@ class DatasheetFacts(BaseModel):
     """How exact and near duplicates were found (normalisation, shingles, threshold)."""
     licence: str | None
     """The licence the catalog's source names, ``None`` when it names none."""
+    integrity: list[str] = Field(default_factory=list)
+    """Findings of the suite's fast integrity checks beyond duplicates (empty or degenerate
+    inputs, slices too small for their metric; :func:`assay.data.check_suite`)."""
 
 
 def licence_of(source: str) -> str | None:
@@ -131,4 +134,10 @@ def compute_facts(suite: Suite, examples: pa.Table, *, threshold: float = 0.8) -
         near_duplicate_left_out=dup.near_left_out,
         duplicate_method=dup.method,
         licence=licence_of(suite.catalog.source),
+        integrity=[
+            f"{f.check.replace('_', ' ')}: {f.message}"
+            + (f" ({', '.join(f.example_ids[:5])})" if f.example_ids else "")
+            for f in check_suite(SuiteData(suite, examples), near=False).findings
+            if f.check not in ("exact_duplicates", "label_conflicts")
+        ],
     )

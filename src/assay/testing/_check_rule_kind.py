@@ -66,6 +66,11 @@ _BUILT_IN: dict[str, _Example] = {
     ),
     "budget": _Example({"max": 0.5}, metric="latency", expected=_ALL_THREE),
     "max_error_rate": _Example({"max": 0.05}, metric="error_rate", expected=_ALL_THREE),
+    # clean_subset judges one slice, named by its parameters (here lang=en stands for
+    # contamination=clean)
+    "clean_subset": _Example(
+        {"margin": 0.05, "attribute": "lang", "clean": "en"}, expected=_ALL_THREE
+    ),
     # coverage is a count, not an estimate: never inconclusive
     # fairness kinds compare the groups of one attribute (the kit's two alike groups)
     "worst_group": _Example({"min": 0.5}, slice="every:lang", expected=_ALL_THREE),

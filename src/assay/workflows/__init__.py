@@ -33,6 +33,8 @@ none is passed, and never print.
   :func:`load_judge`, :func:`reproduce_judge`
 * governance: :func:`model_card`, :func:`verify_card`, :func:`card_state`,
   :func:`suite_datasheet`
+* analysis: :func:`suite_contamination` (a suite against training-corpus files),
+  :func:`suite_check` (a suite's integrity), :func:`run_taxonomy` (failures in clusters)
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
     from assay.workflows._capture import capture_code_version, capture_manifest
     from assay.workflows._card import CardResult, model_card
     from assay.workflows._card_verify import CardState, card_state, verify_card
+    from assay.workflows._contamination import suite_contamination
     from assay.workflows._coverage import scenario_coverage
     from assay.workflows._datasheet import DatasheetResult, suite_datasheet
     from assay.workflows._decide import DecisionRecord, decide
@@ -150,6 +153,8 @@ if TYPE_CHECKING:
     from assay.workflows._study_decide import flag_study_deviations
     from assay.workflows._study_roadmap import write_roadmap
     from assay.workflows._study_status import StudyStatus, list_studies, study_status
+    from assay.workflows._suite_check import suite_check
+    from assay.workflows._taxonomy import TaxonomyResult, run_taxonomy
 
 _EXPORTS = {
     "ExportedRun": "_export",
@@ -179,6 +184,10 @@ _EXPORTS = {
     "verify_card": "_card_verify",
     "DatasheetResult": "_datasheet",
     "suite_datasheet": "_datasheet",
+    "suite_contamination": "_contamination",
+    "suite_check": "_suite_check",
+    "TaxonomyResult": "_taxonomy",
+    "run_taxonomy": "_taxonomy",
     "DecisionDetails": "_decision_records",
     "DecisionRecord": "_decide",
     "GateResult": "_gate",
@@ -288,6 +297,7 @@ __all__ = [
     "StoredProfile",
     "StudyStatus",
     "TaggedRun",
+    "TaxonomyResult",
     "approve",
     "as_adapter",
     "attach_to_study",
@@ -357,6 +367,7 @@ __all__ = [
     "resolve_policy",
     "robustness",
     "run_ref",
+    "run_taxonomy",
     "sample_summaries",
     "save_profile",
     "scenario_coverage",
@@ -364,6 +375,8 @@ __all__ = [
     "sign_payload",
     "stored_profiles",
     "study_status",
+    "suite_check",
+    "suite_contamination",
     "suite_datasheet",
     "tag_run",
     "team_kpis",

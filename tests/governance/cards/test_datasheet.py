@@ -11,9 +11,9 @@ from itertools import combinations
 import pytest
 
 import assay
+from assay.data._near_duplicates import normalise_text, shingles
 from assay.governance import compute_facts, count_duplicates
 from assay.governance._datasheet_facts import input_text, licence_of
-from assay.governance._near_duplicates import normalise_text, shingles
 from assay.workflows import suite_datasheet
 
 

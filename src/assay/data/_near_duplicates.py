@@ -30,6 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assay._util import check_number
+from assay._util.minhash import minhash_signatures
+
 __all__ = [
     "DuplicateCount",
     "count_duplicates",
@@ -40,7 +43,6 @@ __all__ = [
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
-_PRIME = np.uint64((1 << 31) - 1)
 HASHES, BANDS = 128, 32
 SHINGLE = 3
 PAIR_BLOCK = 1 << 18
@@ -107,24 +109,13 @@ class DuplicateCount:
 
 
 def _signatures(sets: Sequence[frozenset[str]]) -> np.ndarray:
-    rng = np.random.default_rng(0)
-    a = rng.integers(1, int(_PRIME), size=HASHES, dtype=np.uint64)
-    b = rng.integers(0, int(_PRIME), size=HASHES, dtype=np.uint64)
     lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    values = (
-        np.fromiter(
-            (zlib.crc32(x.encode()) for s in sets for x in s),
-            dtype=np.uint64,
-            count=int(lengths.sum()),
-        )
-        % _PRIME
+    values = np.fromiter(
+        (zlib.crc32(x.encode()) for s in sets for x in s),
+        dtype=np.uint64,
+        count=int(lengths.sum()),
     )
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    out = np.empty((len(sets), HASHES), dtype=np.uint64)
-    for lo in range(0, HASHES, 16):
-        permuted = (a[lo : lo + 16, None] * values[None, :] + b[lo : lo + 16, None]) % _PRIME
-        out[:, lo : lo + 16] = np.minimum.reduceat(permuted, starts, axis=1).T
-    return out
+    return minhash_signatures(values, lengths, num_perm=HASHES, seed=0)
 
 
 def _bucket_pairs(group: np.ndarray, n: int) -> Iterator[np.ndarray]:
@@ -177,6 +168,7 @@ def count_duplicates(
 ) -> DuplicateCount:
     """Exact and near duplicates among ``texts`` (``None`` is a missing input, not counted);
     with ``near=False`` only exact ones (near-duplicate counts are then 0)."""
+    check_number(threshold, "threshold", "count_duplicates", low=0.0, high=1.0, low_open=True)
     groups: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
         if text is not None:

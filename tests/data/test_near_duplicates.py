@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from assay.governance import _near_duplicates as nd
-from assay.governance import count_duplicates
+from assay.data import _near_duplicates as nd
+from assay.data import count_duplicates
 
 
 def _brute_pairs(texts: list[str], threshold: float) -> int:
