@@ -8,4 +8,27 @@ suite's integrity checks). Reading the store is the workflows' job, rendering th
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# --- slice discovery and the fix list ---
+from assay.analysis._attributes import Predicate
+from assay.analysis._discover import discover_slices
+from assay.analysis._problems import FixList, Problem, fix_list, problems_from_slices
+from assay.analysis._promote import next_version, promote_slices, slice_name
+from assay.analysis._slices import DiscoveredSlice, SliceDiscovery
+from assay.analysis._values import ExampleValues, example_values
+
+__all__ = [
+    # --- slice discovery and the fix list (names) ---
+    "DiscoveredSlice",
+    "ExampleValues",
+    "FixList",
+    "Predicate",
+    "Problem",
+    "SliceDiscovery",
+    "discover_slices",
+    "example_values",
+    "fix_list",
+    "next_version",
+    "problems_from_slices",
+    "promote_slices",
+    "slice_name",
+]

@@ -87,9 +87,9 @@ def _clustered(
         i = cells.slice_index
         rest_count = cells.cluster_count - cells.count
         rest_total = cells.cluster_total - cells.total
-        u = (cells.total - cells.count * mu1[i]) / n1[i] - (
-            rest_total - rest_count * mu0[i]
-        ) / n0[i]
+        u = (cells.total - cells.count * mu1[i]) / n1[i] - (rest_total - rest_count * mu0[i]) / n0[
+            i
+        ]
         r = (cells.cluster_total - cells.cluster_count * mu0[i]) / n0[i]
         k = len(n1)
         ss = outside + np.bincount(i, weights=u * u - r * r, minlength=k)

@@ -176,7 +176,9 @@ def sliceline(
     merr = np.where(onehot, e[:, None], 0.0).max(axis=0)
     selected = (counts >= min_support) & (err > 0)
     s = np.eye(n2, dtype=bool)[selected]
-    r = np.stack([np.zeros(int(selected.sum())), err[selected], merr[selected], counts[selected]], 1)
+    r = np.stack(
+        [np.zeros(int(selected.sum())), err[selected], merr[selected], counts[selected]], 1
+    )
     r[:, 0] = _score(r[:, 3], r[:, 1], e_avg, float(alpha), m)
     tk, tkc = _top_k(s, r, np.zeros((0, n2), dtype=bool), np.zeros((0, 4)), k, min_support)
     evaluated = n2
