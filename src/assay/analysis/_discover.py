@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from assay._util import check_choice, check_int, check_probability, check_rng
 from assay._util.arrow import numpy_array
 from assay.analysis._attributes import AttributeCodes, Predicate, encode_attributes
+from assay.analysis._nesting import explained_pairs
 from assay.analysis._slices import DiscoveredSlice, SliceDiscovery
 from assay.errors import DataError
 from assay.stats import adjust_pvalues, slice_mask_tests, slice_tests
@@ -131,6 +132,7 @@ def discover_slices(
     common = dict(max_predicates=max_predicates, min_size=min_size, confidence=confidence)
     seed = None
     confirmed_family = None
+    first = np.zeros(n, dtype=bool)
     if control == "split":
         generator, seed = check_rng(rng, function)
         units = clusters if clusters is not None else np.arange(n)
@@ -161,7 +163,9 @@ def discover_slices(
     found = [(candidates[i], int(i)) for i in np.flatnonzero(reject)]
     adjusted = np.array(adj.adjusted, dtype=np.float64)
     slices = []
+    kept = []
     for i, slice_, merged in _merged(found, codes):
+        kept.append(slice_)
         mask = _mask(codes, slice_)
         clusters_in = moments.clusters_in
         slices.append(
@@ -182,6 +186,19 @@ def discover_slices(
                 same_rows_as=tuple(merged),
             )
         )
+    # the data the reported effects come from: the confirming half in split mode
+    part = ~first if control == "split" else np.ones(n, dtype=bool)
+    part_clusters = None
+    if clusters is not None:
+        part_clusters = np.unique(clusters[part], return_inverse=True)[1].astype(np.int64)
+    masks = [np.all([codes.codes[part, a] == c for a, c in s_], axis=0) for s_ in kept]
+    why = explained_pairs(
+        masks, [s.adjusted_p_value for s in slices], y[part], part_clusters, level
+    )
+    explained = tuple(
+        (slices[k].description, slices[v].description) for k, v in sorted(why.items())
+    )
+    slices = [s for k, s in enumerate(slices) if k not in why]
     slices.sort(key=lambda s: (s.adjusted_p_value, -s.effect * s.share, s.description))
     n_clusters = None if clusters is None else int(clusters.max()) + 1
     return SliceDiscovery(
@@ -205,4 +222,5 @@ def discover_slices(
         slices=tuple(slices),
         confirmed_family=confirmed_family,
         seed=seed,
+        explained=explained,
     )

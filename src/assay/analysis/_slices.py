@@ -111,6 +111,8 @@ class SliceDiscovery:
     """Split mode: the seed of the split."""
     run_ids: dict[str, str] = field(default_factory=dict)
     """The runs analysed (``run``, and ``baseline`` for a difference)."""
+    explained: tuple[tuple[str, str], ...] = ()
+    """Discoveries left out because another one explains them: (slice, explained by)."""
 
     @property
     def found(self) -> bool:
@@ -125,6 +127,8 @@ class SliceDiscovery:
             "split": f"split-sample (BH then Holm at {self.alpha:g})",
         }[self.control]
         found = f"{len(self.slices)} slice(s) found" if self.slices else "No slice found"
+        if self.explained:
+            found += f" (and {len(self.explained)} inside or around them that they explain)"
         return (
             f"{found} worse than the rest among {self.candidates:,} candidate slices tested "
             f"({self.test}, {control})."
@@ -156,4 +160,5 @@ class SliceDiscovery:
             "found": self.found,
             "summary": self.summary(),
             "slices": [s.to_dict() for s in self.slices],
+            "explained": [{"slice": a, "explained_by": b} for a, b in self.explained],
         }

@@ -54,7 +54,10 @@ def _per_example(records: pa.Table, metric: str, keep: Sequence[str], side: str)
     table = pa.table({"example_id": records.column("example_id").cast(pa.string()), "_s": score})
     present = [c for c in keep if c in records.column_names]
     for c in present:
-        table = table.append_column(c, records.column(c))
+        column = records.column(c)
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        table = table.append_column(c, column)
     grouped = table.group_by("example_id", use_threads=False).aggregate(
         [("_s", "mean"), *((c, "first") for c in present)]
     )

@@ -24,6 +24,8 @@
 * :func:`render_card` (a model card as a Hugging Face README, Markdown, HTML or JSON;
   :func:`card_json`, :func:`card_model_index`) and :func:`render_datasheet` (a suite's
   datasheet, :data:`DATASHEET_FORMATS`).
+* :func:`analysis_html` (slice discovery and the fix list, ``assay analyze``) and
+  :func:`fix_list_markdown` (the fix list for a tracker).
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
   (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
 
@@ -34,6 +36,7 @@ Importing this package registers the notebook tables as the ``_repr_html_`` of
 """
 
 from assay.core import Comparison, RunInfo, RunList, VerdictResult, register_html_renderer
+from assay.reports._analysis import analysis_html, fix_list_markdown
 from assay.reports._card_markdown import card_model_index
 from assay.reports._card_render import card_json, render_card
 from assay.reports._ci import render_gate_summary, render_junit
@@ -75,12 +78,14 @@ __all__ = [
     "ReportKind",
     "ReportLimits",
     "Scale",
+    "analysis_html",
     "card_json",
     "card_model_index",
     "comparison_html_table",
     "coverage_html",
     "duration_text",
     "experiment_kind",
+    "fix_list_markdown",
     "fixed_interval",
     "fixed_number",
     "forest_svg",
