@@ -6,10 +6,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
 import assay
 from assay.cli._options import DbOption, FormatOption, JsonOption
-from assay.cli._render import console, emit_json, new_table, safe
+from assay.cli._render import (
+    console,
+    emit_json,
+    new_table,
+    output_format,
+    printable,
+    safe,
+    wrap_plain,
+)
 
 if TYPE_CHECKING:
     from assay.workflows import Analysis
@@ -21,12 +30,21 @@ def _iv(x: float, low: float, high: float) -> str:
     return f"{x:+.3f} [{low:+.3f}, {high:+.3f}]"
 
 
+def _say(text: str, *, indent: str = "", style: str = "") -> None:
+    """Prose: wrapped at 80 columns when piped, left to the terminal otherwise."""
+    if output_format() != "table":
+        for line in wrap_plain(text, indent=indent):
+            console.print(Text(line), soft_wrap=True)
+    else:
+        console.print(Text(indent + printable(text), style=style))
+
+
 def print_analysis(analysis: Analysis) -> None:
     """The summary, the discovered slices with intervals, the fix list and the files."""
     d = analysis.discovery
-    console.print(safe(d.summary()))
-    console.print(f"[dim]values: {safe(d.value_definition)}[/]")
-    if d.slices:
+    _say(d.summary())
+    _say(f"values: {d.value_definition}", style="dim")
+    if d.slices and output_format() == "table":
         table = new_table(
             None, ("slice", "n", "effect [interval]", "adj. p"), numbers=("n", "adj. p")
         )
@@ -40,22 +58,35 @@ def print_analysis(analysis: Analysis) -> None:
                 f"{s.adjusted_p_value:.2g}",
             )
         console.print(table)
-        console.print("[bold]fix list[/] (impact = share x gap):")
+    elif d.slices:
+        _say("slices worse than the rest:")
+        for s in d.slices:
+            merged = f" (same rows: {'; '.join(s.same_rows_as)})" if s.same_rows_as else ""
+            _say(
+                f"{s.description}{merged}: n = {len(s.example_ids):,}, effect "
+                f"{_iv(s.effect, s.low, s.high)}, adjusted p {s.adjusted_p_value:.2g}",
+                indent="  ",
+            )
+    for slice_, explained_by in d.explained:
+        _say(f"left out: {slice_} (explained by {explained_by})", indent="  ", style="dim")
+    if analysis.fixes.problems:
+        _say("fix list (impact = share of examples x error gap):")
         for k, p in enumerate(analysis.fixes.problems, start=1):
             low, high = p.impact_interval
-            console.print(
-                f"{k}. {safe(p.name)}: impact {_iv(p.impact, low, high)}, "
-                f"{p.size:,} examples ({p.share:.1%})"
+            _say(
+                f"{k}. {p.name}: impact {_iv(p.impact, low, high)}, "
+                f"{p.size:,} examples ({p.share:.1%})",
+                indent="  ",
             )
     if analysis.promoted:
         pr = analysis.promoted
-        console.print(
-            f"promoted into {safe(pr['name'])} version {safe(pr['version'])} "
-            f"({pr['digest'][:12]}): {safe(', '.join(pr['slices']))}"
+        _say(
+            f"promoted into {pr['name']} version {pr['version']} ({pr['digest'][:12]}): "
+            + ", ".join(pr["slices"])
         )
-    console.print(f"[dim]stored as artifact {analysis.artifact[:12]}[/]")
+    _say(f"stored as artifact {analysis.artifact[:12]}", style="dim")
     for kind, path in analysis.files.items():
-        console.print(f"{kind}: {safe(path)}")
+        _say(f"{kind}: {path}")
 
 
 def analyze_command(
