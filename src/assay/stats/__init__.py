@@ -57,7 +57,7 @@ from assay.stats._power import (
 from assay.stats._precision import interval_half_width, interval_sample_size
 
 # --- slice discovery ---
-from assay.stats._slice_moments import SliceMoments
+from assay.stats._slice_moments import SliceMoments, slice_moments_test
 from assay.stats._slice_lattice import SliceTests, slice_mask_tests, slice_tests
 from assay.stats._sliceline import SliceLineResult, sliceline
 
@@ -164,6 +164,7 @@ __all__ = [
     "SliceMoments",
     "SliceTests",
     "slice_mask_tests",
+    "slice_moments_test",
     "slice_tests",
     "sliceline",
     # --- bootstrap engine (names) ---

@@ -102,7 +102,7 @@ def slice_moments_test(
     n1: FloatArray,
     s1: FloatArray,
     q1: FloatArray,
-    totals: tuple[float, float, float],
+    totals: tuple[float, float, float] | tuple[FloatArray, FloatArray, FloatArray],
     *,
     confidence: float,
     cells: ClusterSums | None = None,
@@ -110,7 +110,8 @@ def slice_moments_test(
 ) -> SliceMoments:
     """Each slice's mean, the rest's mean, their difference with a ``confidence`` interval and
     a two-sided p-value, from the slice's count ``n1``, sum ``s1`` and sum of squares ``q1`` and
-    the whole data's ``(n, sum, sum of squares)``; with ``cells`` and ``cluster_totals``
+    the whole data's ``(n, sum, sum of squares)`` (or one such total per slice, without
+    clusters: each slice against the rest of its own data); with ``cells`` and ``cluster_totals``
     (sum of cluster sums squared, of sum times count, of counts squared, number of clusters)
     the cluster-robust version."""
     n, s, q = totals
