@@ -191,9 +191,9 @@ def discover_slices(
     part_clusters = None
     if clusters is not None:
         part_clusters = np.unique(clusters[part], return_inverse=True)[1].astype(np.int64)
-    masks = [np.all([codes.codes[part, a] == c for a, c in s_], axis=0) for s_ in kept]
+    rows_of = [_mask(codes, s_)[part] for s_ in kept]
     why = explained_pairs(
-        masks, [s.adjusted_p_value for s in slices], y[part], part_clusters, level
+        rows_of, [s.adjusted_p_value for s in slices], y[part], part_clusters, level
     )
     explained = tuple(
         (slices[k].description, slices[v].description) for k, v in sorted(why.items())

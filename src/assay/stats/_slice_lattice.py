@@ -78,7 +78,8 @@ def _cluster_totals(
     present = count > 0
     count, total = count[present], total[present]
     sums = (float(total @ total), float(total @ count), float(count @ count), int(present.sum()))
-    return np.bincount(clusters).astype(np.float64), np.bincount(clusters, weights=y), sums
+    per_total = np.asarray(np.bincount(clusters, weights=y), dtype=np.float64)
+    return np.bincount(clusters).astype(np.float64), per_total, sums
 
 
 def _cells(
@@ -90,7 +91,7 @@ def _cells(
     key = slice_of_row[keep] * width + clusters[keep]
     cells, inverse = np.unique(key, return_inverse=True)
     count = np.bincount(inverse).astype(np.float64)
-    total = np.bincount(inverse, weights=y[keep])
+    total = np.asarray(np.bincount(inverse, weights=y[keep]), dtype=np.float64)
     cluster = cells % width
     return ClusterSums(
         cells // width, count, total, per_cluster[0][cluster], per_cluster[1][cluster]

@@ -21,6 +21,8 @@ __all__ = ["ClusterSums", "SliceMoments", "slice_moments_test"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+Total = float | FloatArray
+"""A total over the data: one number, or one per slice (each slice against its own rest)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,7 +59,7 @@ class SliceMoments:
 
 
 def _welch(
-    n1: FloatArray, s1: FloatArray, q1: FloatArray, n: float, s: float, q: float
+    n1: FloatArray, s1: FloatArray, q1: FloatArray, n: Total, s: Total, q: Total
 ) -> tuple[FloatArray, FloatArray]:
     n0, s0, q0 = n - n1, s - s1, q - q1
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -72,8 +74,8 @@ def _welch(
 def _clustered(
     n1: FloatArray,
     s1: FloatArray,
-    n: float,
-    s: float,
+    n: Total,
+    s: Total,
     cells: ClusterSums,
     totals: tuple[float, float, float, int],
 ) -> tuple[FloatArray, FloatArray, IntArray]:
