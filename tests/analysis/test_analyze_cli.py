@@ -56,10 +56,10 @@ def test_text_output_fits_80_columns_when_piped(home: Path, capsys, monkeypatch)
 
 def test_no_slice_under_the_null_and_promotion(home: Path, capsys):
     store = assay.open_store()
-    digest, base, cand = planted_runs(store, planted=False, seed=3)
+    _, base, cand = planted_runs(store, planted=False, seed=3)
     found = analyze_run(cand, against=base, control="holm", store=store)
     assert not found.discovery.found and "No slice found" in found.discovery.summary()
-    planted_digest, base2, cand2 = planted_runs(store, seed=4)
+    _, base2, cand2 = planted_runs(store, seed=4)
     promoted = analyze_run(cand2, against=base2, control="holm", promote=True, store=store)
     new = assay.get_suite(promoted.promoted["digest"], store=store)
     assert new.version == "2" and "found_region_east_and_device_phone" in new.suite.slice_names
