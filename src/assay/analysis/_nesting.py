@@ -30,10 +30,7 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
-Sums = tuple[float, float, float]
-
-
-def _worse_sums(groups: list[Sums], others: list[Sums], alpha: float) -> BoolArray:
+def _worse_sums(groups: Any, others: Any, alpha: float) -> BoolArray:
     """Whether each group (counts, sums, sums of squares) is worse than its disjoint other
     (Welch t, one-sided at ``alpha``), all at once."""
     g = np.array(groups, dtype=np.float64).reshape(-1, 3)
@@ -57,49 +54,59 @@ def _worse(
     return float(m.effect[0]) > 0 and float(m.p_value[0]) / 2.0 <= alpha
 
 
-def _minus(a: Sums, b: Sums) -> Sums:
-    return (a[0] - b[0], a[1] - b[1], a[2] - b[2])
-
-
 class _Pairs:
-    """The two checks of a pair of overlapping discoveries, from index arrays and sums (no
-    clusters) or from row masks (clusters)."""
+    """The checks of a pair of overlapping discoveries with clusters as the unit (row masks)."""
 
-    def __init__(
-        self, masks: Sequence[BoolArray], y: FloatArray, clusters: IntArray | None
-    ) -> None:
-        self.masks, self.y, self.clusters = masks, y, clusters
+    def __init__(self, masks: Sequence[BoolArray]) -> None:
+        self.masks = masks
         self.rows = [np.flatnonzero(m) for m in masks]
-        self.sums = [self._sums(r) for r in self.rows]
-        self.total = (float(y.size), float(y.sum()), float(y @ y))
 
-    def _sums(self, rows: IntArray) -> Sums:
-        v = self.y[rows]
-        return (float(rows.size), float(v.sum()), float(v @ v))
-
-    def checks(self, a: int, b: int) -> list[tuple[int, int, Any, Any]]:
+    def checks(self, a: int, b: int) -> list[tuple[int, int, BoolArray, BoolArray]]:
         """For overlapping discoveries ``a`` and ``b`` (``a`` not inside ``b``), the checks
         ``(explained, by, group, other)``: ``explained`` is explained by ``by`` unless
-        ``group`` is worse than ``other`` (sums without clusters, row masks with them)."""
+        ``group`` is worse than ``other``."""
         common = self.rows[b][self.masks[a][self.rows[b]]]
         if common.size == 0 or common.size == self.rows[a].size:
             return []
-        inner = common.size == self.rows[b].size
-        if self.clusters is not None:
-            outer, other = self.masks[a], self.masks[b]
-            rest = outer & ~other
-            if inner:
-                return [(a, b, rest, ~outer), (b, a, other, rest)]
-            return [(a, b, rest, ~(outer | other))]
-        both = self._sums(common)
-        rest_sums = _minus(self.sums[a], both)
-        if inner:
-            return [
-                (a, b, rest_sums, _minus(self.total, self.sums[a])),
-                (b, a, self.sums[b], rest_sums),
-            ]
-        outside = _minus(_minus(self.total, self.sums[a]), _minus(self.sums[b], both))
-        return [(a, b, rest_sums, outside)]
+        outer, other = self.masks[a], self.masks[b]
+        rest = outer & ~other
+        if common.size == self.rows[b].size:
+            return [(a, b, rest, ~outer), (b, a, other, rest)]
+        return [(a, b, rest, ~(outer | other))]
+
+
+def _unclustered(masks: Sequence[BoolArray], y: FloatArray, alpha: float) -> list[tuple[int, int]]:
+    """``(explained, by)`` for every pair, from the pairwise intersection counts, sums and sums
+    of squares (three sparse products), all checks at once."""
+    from scipy import sparse
+
+    d = len(masks)
+    rows = [np.flatnonzero(m) for m in masks]
+    index = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    column = np.repeat(np.arange(d), [r.size for r in rows])
+    m = sparse.csc_matrix((np.ones(index.size), (index, column)), shape=(y.size, d))
+    mt = m.T.tocsr()
+    count = (mt @ m).toarray()
+    total = (mt @ sparse.diags(y) @ m).toarray()
+    squares = (mt @ sparse.diags(y * y) @ m).toarray()
+    size = np.diag(count).copy()
+    whole = np.array([y.size, y.sum(), y @ y], dtype=np.float64)
+    own = np.stack([size, np.diag(total), np.diag(squares)], axis=1)
+    a, b = np.nonzero((count > 0) & (count < size[:, None]))  # overlap, a not inside b
+    a, b = a[a != b], b[a != b]
+    common = np.stack([count[a, b], total[a, b], squares[a, b]], axis=1)
+    rest = own[a] - common  # a minus b
+    inner = count[a, b] == size[b]
+    outside = np.where(inner[:, None], whole - own[a], whole - own[a] - (own[b] - common))
+    found = [
+        (int(t), int(e))
+        for t, e, w in zip(a, b, _worse_sums(rest, outside, alpha), strict=True)
+        if not w
+    ]
+    ia, ib = a[inner], b[inner]
+    kept = _worse_sums(own[ib], rest[inner], alpha)
+    found += [(int(t), int(e)) for t, e, w in zip(ib, ia, kept, strict=True) if not w]
+    return found
 
 
 def explained_pairs(
@@ -111,21 +118,16 @@ def explained_pairs(
 ) -> dict[int, int]:
     """For each explained discovery (by index), the discovery that explains it."""
     by: dict[int, set[int]] = {k: set() for k in range(len(masks))}
-    pairs = _Pairs(masks, y, clusters)
-    checks = [
-        c
-        for a in range(len(masks))
-        for b in range(len(masks))
-        if a != b
-        for c in pairs.checks(a, b)
-    ]
     if clusters is None:
-        worse = _worse_sums([c[2] for c in checks], [c[3] for c in checks], alpha)
-    else:
-        worse = np.array([_worse(c[2], c[3], y, clusters, alpha) for c in checks], dtype=bool)
-    for (target, explainer, _, _), is_worse in zip(checks, worse, strict=True):
-        if not is_worse:
+        for target, explainer in _unclustered(masks, y, alpha):
             by[target].add(explainer)
+    else:
+        pairs = _Pairs(masks)
+        for a in range(len(masks)):
+            for b in range(len(masks)):
+                for target, explainer, group, other in [] if a == b else pairs.checks(a, b):
+                    if not _worse(group, other, y, clusters, alpha):
+                        by[target].add(explainer)
     explained: dict[int, int] = {}
     # most convincing first: a discovery explained only by ones already left out stays
     for k in sorted(range(len(masks)), key=lambda i: (adjusted[i], i)):
