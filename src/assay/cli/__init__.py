@@ -1,6 +1,7 @@
 """The ``assay`` command line: a thin skin over ``import assay``."""
 
 from assay.cli._ab import ab_app
+from assay.cli._analyze import analyze_command
 from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main
 from assay.cli._card import card_command, datasheet_command
 from assay.cli._commands import demo_command, run_command
@@ -52,6 +53,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(monitor_app, name="monitor")
 app.command("coverage")(coverage_command)
 app.command("kpis")(kpis_command)
+app.command("analyze")(analyze_command)
 app.add_typer(launch_app, name="launch")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(keys_app, name="keys")

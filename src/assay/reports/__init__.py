@@ -26,6 +26,8 @@
   datasheet, :data:`DATASHEET_FORMATS`).
 * :func:`fairness_markdown` (metrics by group, disparities, fairness rules) and
   :func:`robustness_markdown` (flip rates by perturbation kind): Markdown report sections.
+* :func:`analysis_html` (slice discovery and the fix list, ``assay analyze``) and
+  :func:`fix_list_markdown` (the fix list for a tracker).
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
   (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
 
@@ -36,6 +38,7 @@ Importing this package registers the notebook tables as the ``_repr_html_`` of
 """
 
 from assay.core import Comparison, RunInfo, RunList, VerdictResult, register_html_renderer
+from assay.reports._analysis import analysis_html, fix_list_markdown
 from assay.reports._card_markdown import card_model_index
 from assay.reports._card_render import card_json, render_card
 from assay.reports._ci import render_gate_summary, render_junit
@@ -78,6 +81,7 @@ __all__ = [
     "ReportKind",
     "ReportLimits",
     "Scale",
+    "analysis_html",
     "card_json",
     "card_model_index",
     "comparison_html_table",
@@ -85,6 +89,7 @@ __all__ = [
     "duration_text",
     "experiment_kind",
     "fairness_markdown",
+    "fix_list_markdown",
     "fixed_interval",
     "fixed_number",
     "forest_svg",

@@ -56,6 +56,11 @@ from assay.stats._power import (
 )
 from assay.stats._precision import interval_half_width, interval_sample_size
 
+# --- slice discovery ---
+from assay.stats._slice_moments import SliceMoments, slice_moments_test
+from assay.stats._slice_lattice import SliceTests, slice_mask_tests, slice_tests
+from assay.stats._sliceline import SliceLineResult, sliceline
+
 # --- bootstrap engine ---
 from assay.stats.bootstrap import (
     IntervalMethod,
@@ -154,6 +159,14 @@ __all__ = [
     "quantile_interval",
     "required_sample_size",
     "wilcoxon_signed_rank",
+    # --- slice discovery (names) ---
+    "SliceLineResult",
+    "SliceMoments",
+    "SliceTests",
+    "slice_mask_tests",
+    "slice_moments_test",
+    "slice_tests",
+    "sliceline",
     # --- bootstrap engine (names) ---
     "IntervalMethod",
     "PairedStats",

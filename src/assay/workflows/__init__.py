@@ -23,6 +23,8 @@ none is passed, and never print.
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
+* analysis: :func:`analyze_run` (slice discovery with false-discovery control and the fix
+  list, stored with the run), :func:`run_analyses` (a run's stored analyses)
 * governance: :func:`scenario_coverage` (a scenario registry against the stored suites),
   :func:`team_kpis` (the team's own KPIs)
 * signatures: :func:`sign_payload` (the one place ledger payloads are signed),
@@ -45,6 +47,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from assay.workflows._analyze import Analysis, analyze_run, run_analyses
     from assay.workflows._annotate import TaggedRun, note_run, tag_run
     from assay.workflows._api import (
         LoggedRun,
@@ -237,6 +240,9 @@ _EXPORTS = {
     "register_monitor": "_monitor_watch",
     "write_monitor_report": "_monitor_history",
     "scenario_coverage": "_coverage",
+    "Analysis": "_analyze",
+    "analyze_run": "_analyze",
+    "run_analyses": "_analyze",
     "team_kpis": "_kpis",
     "check_launch": "_launch",
     "sign_launch": "_launch",
@@ -277,6 +283,7 @@ _PLAIN = frozenset({"list_runs_json"})
 __all__ = [
     "JUDGE_KINDS",
     "METRICS_CONTENT_TYPE",
+    "Analysis",
     "CardResult",
     "CardState",
     "DatasheetResult",
@@ -298,6 +305,7 @@ __all__ = [
     "StudyStatus",
     "TaggedRun",
     "TaxonomyResult",
+    "analyze_run",
     "approve",
     "as_adapter",
     "attach_to_study",
@@ -366,6 +374,7 @@ __all__ = [
     "reproduce_judge",
     "resolve_policy",
     "robustness",
+    "run_analyses",
     "run_ref",
     "run_taxonomy",
     "sample_summaries",
