@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from assay._util import check_choice, check_instance
 from assay.errors import AmbiguousReferenceError, ImmutableError, NotFoundError, ParameterError
 from assay.storage._engine import read_connection, write_transaction
+from assay.storage._generation import IDENTITIES, bump_generation
 from assay.storage._rows import like_prefix, utc
 from assay.storage._schema import metadata
 
@@ -195,7 +196,8 @@ class SqlUserRepository:
                 raise ImmutableError(f"A user named {name!r} exists already.")
             if row is None:
                 conn.execute(users.insert().values(name=name, role=role, created_at=now))
-            else:
+            else:  # the name comes back, perhaps with another role
+                bump_generation(conn, IDENTITIES)
                 conn.execute(
                     users.update()
                     .where(users.c.name == name)
@@ -234,6 +236,7 @@ class SqlUserRepository:
             ).rowcount
             if not changed:
                 raise NotFoundError(f"No user named {name!r}.")
+            bump_generation(conn, IDENTITIES)
             conn.execute(
                 user_tokens.update()
                 .where((user_tokens.c.user_name == name) & user_tokens.c.revoked_at.is_(None))
@@ -294,6 +297,7 @@ class SqlUserRepository:
             row = rows[0]
             now = datetime.now(UTC)
             if row.revoked_at is None:
+                bump_generation(conn, IDENTITIES)
                 conn.execute(
                     user_tokens.update()
                     .where(user_tokens.c.digest == row.digest)
@@ -315,6 +319,11 @@ class SqlUserRepository:
 
     def authenticate_digest(self, digest: str) -> tuple[str, str] | None:
         """As :meth:`authenticate`, given the token's digest (what a signed-in session keeps)."""
+        found = self.token_holder(digest)
+        return None if found is None else found[:2]
+
+    def token_holder(self, digest: str) -> tuple[str, str, datetime | None] | None:
+        """``(user name, role, expires_at)`` for the valid token with ``digest``, or ``None``."""
         if not isinstance(digest, str) or len(digest) != 64:
             return None
         query = (
@@ -326,6 +335,7 @@ class SqlUserRepository:
             row = conn.execute(query).first()
         if row is None or not hmac.compare_digest(row.digest, digest):
             return None
-        if row.removed_at is not None or not _info(row).active():
+        info = _info(row)
+        if row.removed_at is not None or not info.active():
             return None
-        return str(row.user_name), str(row.role)
+        return str(row.user_name), str(row.role), info.expires_at
