@@ -126,7 +126,8 @@ async def list_runs(
         return RunPage(items=items, next_cursor=next_cursor).model_dump_json().encode()
 
     shape = (suite, model, tuple(tag), tuple(where), sort, offset, limit)
-    return Response(await cached_page(state, shape, page), media_type="application/json")
+    body = await cached_page(state, shape, page, request.scope.get("query_string"))
+    return Response(body, media_type="application/json")
 
 
 _UPLOAD = {
