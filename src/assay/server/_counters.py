@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from starlette.concurrency import run_in_threadpool
 
@@ -63,17 +63,22 @@ class _Counters:
         try:
             while reads.waiting is not None:
                 waiting, reads.waiting = reads.waiting, None
-                try:
-                    found = await run_in_threadpool(self.reader.read)
+                try:  # the connection stays out while more requests wait
+                    found = await run_in_threadpool(self.reader.read, _more(reads))
                 except Exception as exc:
                     waiting.set_exception(exc)
                 else:
                     waiting.set_result(found)
         finally:
             reads.reading = False
+            self.reader.release()
             if reads.waiting is not None and not reads.waiting.done():  # cancelled mid-way
                 reads.waiting.cancel()
                 reads.waiting = None
+
+
+def _more(reads: _Reads) -> Callable[[], bool]:
+    return lambda: reads.waiting is not None
 
 
 def _retrieved(future: asyncio.Future[Mapping[str, int]]) -> None:

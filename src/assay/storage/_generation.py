@@ -9,6 +9,8 @@ A reader that caches under a counter's value is as current as its last read of t
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,11 +75,13 @@ def runs_generation(engine: sa.Engine) -> int:
 
 
 class GenerationReader:
-    """Every counter in one statement on a pooled DBAPI connection, in autocommit.
+    """Every counter in one statement on a DBAPI connection in autocommit.
 
     A server asks before serving from its caches, many times a second: no SQLAlchemy
-    statement, no transaction and no ``ROLLBACK`` make a read one round trip. Thread-safe; a
-    broken connection is thrown away and the read tried once more on another.
+    statement, no transaction and no ``ROLLBACK`` make a read one round trip. Between reads
+    that follow each other (``keep`` says whether another is coming) the connection stays
+    checked out, so only the first of them pays the pool's liveness check. Thread-safe; a
+    broken connection is thrown away and the read tried once more on a fresh one.
     """
 
     RUNS = RUNS
@@ -87,37 +91,62 @@ class GenerationReader:
     def __init__(self, engine: sa.Engine) -> None:
         check_instance(engine, "engine", "GenerationReader", sa.Engine, "a SQLAlchemy Engine")
         self.engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+        self._lock = threading.Lock()
+        self._held: Any = None
 
-    def read(self) -> dict[str, int]:
-        """Every counter by name (a counter never moved is absent: read it as 0)."""
+    def read(self, keep: Callable[[], bool] | None = None) -> dict[str, int]:
+        """Every counter by name (a counter never moved is absent: read it as 0). When
+        ``keep`` answers True after the read, the connection is kept for the next one
+        (:meth:`release` gives it back)."""
         for attempt in (1, 2):
+            raw = self._take()
             try:
-                return self._read()
+                found = self._query(raw)
             except Exception as exc:
+                raw.invalidate()  # a broken connection does not go back to the pool
                 if attempt == 2:
                     where = self.engine.url.render_as_string(hide_password=True)
                     raise StorageError(f"Reading the store {where} failed: {exc}") from exc
+                continue
+            self._give(raw, keep is not None and keep())
+            return found
         raise AssertionError("unreachable")
 
-    def _read(self) -> dict[str, int]:
-        postgres = self.engine.dialect.name == "postgresql"
-        raw = self.engine.raw_connection()
-        driver: Any = raw.driver_connection
-        try:
-            if postgres:
-                driver.autocommit = True
-            cursor = raw.cursor()
-            try:
-                cursor.execute(_READ_ALL)
-                rows = cursor.fetchall()
-            finally:
-                cursor.close()
-            if postgres:
-                driver.autocommit = False  # the pool's other users expect transactions
-            else:
-                raw.rollback()  # no read transaction left open on SQLite
-        except Exception:
-            raw.invalidate()  # a broken connection does not go back to the pool
-            raise
+    def release(self) -> None:
+        """Give a kept connection back to the pool."""
+        with self._lock:
+            raw, self._held = self._held, None
+        if raw is not None:
+            self._give(raw, False)
+
+    def _take(self) -> Any:
+        with self._lock:
+            raw, self._held = self._held, None
+        if raw is None:
+            fresh: Any = self.engine.raw_connection()
+            raw = fresh
+            if self._postgres:
+                raw.driver_connection.autocommit = True
+        return raw
+
+    def _give(self, raw: Any, keep: bool) -> None:
+        if keep:
+            with self._lock:
+                if self._held is None:
+                    self._held = raw
+                    return
+        if self._postgres:
+            raw.driver_connection.autocommit = False  # the pool's other users expect transactions
         raw.close()
+
+    def _query(self, raw: Any) -> dict[str, int]:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(_READ_ALL)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        if not self._postgres:
+            raw.rollback()  # no read transaction left open on SQLite
         return {str(name): int(value) for name, value in rows}
