@@ -148,3 +148,14 @@ def test_a_remembered_session_ends_with_its_user_or_token(served: Served) -> Non
     finally:
         for client in (browser, other, copy):
             client.close()
+
+
+def test_a_kept_runs_page_is_answered_only_to_a_reader(served: Served) -> None:
+    token = served.writer.users.add("ann", "viewer").token
+    for _ in range(3):  # built, then kept under its URL
+        answer = served.get("/api/v1/runs", token, params={"limit": 5})
+        assert answer.status_code == 200 and answer.json()["items"] == []
+    assert served.get("/api/v1/runs", None, params={"limit": 5}).status_code == 401
+    assert served.get("/api/v1/runs", "assay_wrong", params={"limit": 5}).status_code == 401
+    served.writer.users.revoke(token)
+    assert served.get("/api/v1/runs", token, params={"limit": 5}).status_code == 401

@@ -13,7 +13,7 @@ the route, which answers it, errors included, as always. The middlewares around 
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assay.server._auth import resolve
@@ -48,8 +48,8 @@ class RunsFastPath:
 async def _kept(scope: Scope) -> bytes | None:
     try:
         identity = await resolve(Request(scope))
-    except HTTPException:  # refused: the route says so
+        if identity is None or not identity.can(Role.viewer):
+            return None
+        return await kept_page(scope["app"].state.assay, scope.get("query_string", b""))
+    except Exception:  # refused, or the store failed: the route answers with the error
         return None
-    if identity is None or not identity.can(Role.viewer):
-        return None
-    return await kept_page(scope["app"].state.assay, scope.get("query_string", b""))
