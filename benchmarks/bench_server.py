@@ -23,6 +23,12 @@ does not have (404) is reported as not available.
 
     python benchmarks/bench_server.py            # 10,000 runs, 30 s; 1,000,000 records
     python benchmarks/bench_server.py --quick    # 1,000 runs, 5 s; 100,000 records
+    python benchmarks/bench_server.py --only list --against /tmp/before/src
+
+With ``--against SRC`` (the ``src`` folder of another checkout, e.g. an earlier commit's
+``git archive HEAD~1 src | tar -x -C /tmp/before``) a second assay server, of that package,
+serves the same store, and the runs list is measured on it in the same alternating turns:
+a before/after pair that shares the machine's load and MLflow's numbers.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from _server_against import THIS, against, print_before, source_env
 from _server_data import fill_runs, record_suite, records
 from _server_load import Load, fetch, free_port, load, serving
 from _server_mlflow import SUITE, THRESHOLD, expected_matches, mlflow_filter, run_specs
@@ -217,8 +224,9 @@ def mlflow_serving(
         admin(server, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def list_part(base: str, opts: argparse.Namespace, folder: Path) -> None:
-    """The runs list of both servers, measured in alternating turns; the ratio."""
+def list_part(base: str, opts: argparse.Namespace, folder: Path, before: str | None) -> None:
+    """The runs list of both servers (and of ``before``, the ``--against`` server), measured
+    in alternating turns; the ratio."""
     matches = expected_matches(run_specs(opts.n_runs))
     print(
         f"runs list: {opts.n_runs:,} runs, accuracy >= {THRESHOLD} and team = x "
@@ -228,9 +236,13 @@ def list_part(base: str, opts: argparse.Namespace, folder: Path) -> None:
     )
     with mlflow_serving(opts, opts.pg, folder) as reference:
         targets = [(runs_list_url(base), None)]
+        if before is not None:
+            targets.append((runs_list_url(before), None))
         if not isinstance(reference, str):
             targets.append(reference[:2])
         measured = interleaved(targets, opts)
+    if before is not None:
+        print_before(measured.pop(1), measured[0][1], opts.against)
     alone, ours = measured[0]
     explain_failures("assay", ours, folder / "assay-server.log")
     print(f"  assay  GET /api/v1/runs, 1 client: {describe(alone)}")
@@ -346,6 +358,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="load duration (default 30, quick 5)")
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--only", default="list,records,upload", help="parts to run")
+    parser.add_argument("--against", help="another checkout's src: its server's runs list too")
     opts = parser.parse_args()
     quick = opts.quick
     opts.n_runs = 1_000 if quick else 10_000
@@ -391,9 +404,13 @@ def main() -> None:
             f"assay server: `assay serve` in its own process (benchmarks/_server_launch.py), "
             f"{opts.workers} worker{'s' if opts.workers > 1 else ''}, auth none, access log on"
         )
-        with serving(command, f"{base}/healthz", folder / "assay-server.log"):
+        started = {"env": source_env(THIS), "cwd": folder}  # both servers start alike
+        with (
+            serving(command, f"{base}/healthz", folder / "assay-server.log", **started),
+            against(opts, command, folder) as before,
+        ):
             if "list" in parts:
-                list_part(base, opts, folder)
+                list_part(base, opts, folder, before)
             if "records" in parts:
                 records_part(base, ids, opts)  # type: ignore[arg-type]
             if "upload" in parts:

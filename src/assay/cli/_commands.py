@@ -67,7 +67,7 @@ def demo_command(
 def _print_demo(result: assay.DemoResult, *, slices: int = 0) -> None:
     """What a demo stored (or found stored), its verdict, files and the commands to go on
     with: the same lines for every example."""
-    from assay.cli._decide import print_comparison
+    from assay.cli._comparison_render import print_comparison
 
     console.print(f"\nstore: {safe(result.store_url)}")
     console.print(

@@ -87,7 +87,7 @@ def _cursor(offset: int) -> str:
 
 
 @router.get("/runs", response_model=RunPage)
-def list_runs(
+async def list_runs(
     request: Request,
     _: Viewer,
     suite: str | None = None,
@@ -106,18 +106,19 @@ def list_runs(
     """
     key, descending = parse_sort(sort)
     offset = _cursor_offset(cursor)
-    query = RunQuery(
-        suite=suite,
-        model=model,
-        tags=pairs(tag, "tag"),
-        metric_filters=[MetricFilter.parse(w) for w in where],
-        sort=key,
-        descending=descending,
-        limit=offset + limit + 1,
-    )
+    tags = pairs(tag, "tag")
     state = app_state(request)
 
     def page() -> bytes:
+        query = RunQuery(
+            suite=suite,
+            model=model,
+            tags=tags,
+            metric_filters=[MetricFilter.parse(w) for w in where],
+            sort=key,
+            descending=descending,
+            limit=offset + limit + 1,
+        )
         found = state.store.runs.list(query)
         more = len(found) > offset + limit
         items = found[offset : offset + limit]
@@ -125,7 +126,8 @@ def list_runs(
         return RunPage(items=items, next_cursor=next_cursor).model_dump_json().encode()
 
     shape = (suite, model, tuple(tag), tuple(where), sort, offset, limit)
-    return Response(cached_page(state, shape, page), media_type="application/json")
+    body = await cached_page(state, shape, page, request.scope.get("query_string"))
+    return Response(body, media_type="application/json")
 
 
 _UPLOAD = {

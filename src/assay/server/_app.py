@@ -22,6 +22,7 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     from assay import __version__
     from assay.server import _api, _health, _metrics, _pages, _users_api
     from assay.server._auth_gate import AuthGate
+    from assay.server._runs_fast import RunsFastPath
     from assay.server._security import SecurityMiddleware
     from assay.server._unsigned import UnsignedMiddleware
 
@@ -43,6 +44,7 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.assay = AppState(store=store, settings=settings)
     install_error_handlers(app)
+    app.add_middleware(RunsFastPath)  # innermost: identified, logged and headed as any
     app.add_middleware(AuthGate)  # outside the body limit: nobody's body is not even counted
     app.add_middleware(SecurityMiddleware)
     app.add_middleware(UnsignedMiddleware)

@@ -26,15 +26,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
+from assay.server._auth_token import MISS, by_session, by_token, remembered
 from assay.server._identity import Identity, Role
-from assay.server._limits import check_not_limited, record_failure
-from assay.server._sessions import end_session, session_digest, session_id
-from assay.server._state import app_state, session_repository, user_repository
+from assay.server._sessions import session_id
+from assay.server._state import app_state, session_repository
 
 __all__ = [
     "CSRF_FIELD",
@@ -44,6 +45,7 @@ __all__ = [
     "csrf_token",
     "identify",
     "require",
+    "resolve",
     "unauthenticated",
 ]
 
@@ -73,39 +75,6 @@ def _note(request: Request, identity: Identity | None) -> Identity | None:
     return identity
 
 
-def _by_token(request: Request, authorization: str) -> Identity | None:
-    check_not_limited(request)
-    scheme, _, token = authorization.strip().partition(" ")
-    found = None
-    if scheme.lower() == "bearer" and token.strip():
-        found = user_repository(request).authenticate(token.strip())
-    if found is None:
-        record_failure(request)
-        return None
-    return _identity(found, "token")
-
-
-def _by_session(request: Request) -> Identity | None:
-    digest = session_digest(request)
-    if digest is None:
-        return None
-    found = user_repository(request).authenticate_digest(digest)
-    if found is None:  # token revoked, expired, or its user removed: the session ends too
-        end_session(request)
-        return None
-    return _identity(found, "session")
-
-
-def _identity(found: tuple[str, str], via: str) -> Identity | None:
-    from assay.errors import ConfigError
-
-    name, role = found
-    try:
-        return Identity(name, Role.parse(role), via)
-    except ConfigError:  # a role this server does not know grants nothing
-        return None
-
-
 def _by_header(request: Request) -> Identity | None:
     settings = app_state(request).settings
     if not settings.auth_header:
@@ -125,11 +94,13 @@ def _by_header(request: Request) -> Identity | None:
     return Identity(name, role, "header")
 
 
-def identify(request: Request) -> Identity | None:
+def identify(request: Request, counters: Mapping[str, int] | None = None) -> Identity | None:
     """The identity behind ``request``, or None when it carries none (or a wrong one).
 
     In header mode a user the settings give no role is refused (403) here; in token mode an
-    address with too many failed token checks is refused (429).
+    address with too many failed token checks is refused (429). In token mode this reads the
+    store; ``counters`` (the store's change counters, read before) lets the answer be
+    remembered for :func:`resolve`.
     """
     if _IDENTITY in request.scope:  # once per request, however many callers ask
         known: Identity | None = request.scope[_IDENTITY]
@@ -143,22 +114,42 @@ def identify(request: Request) -> Identity | None:
     elif mode == "token":
         authorization = request.headers.get("authorization")
         if authorization is not None:
-            identity = _by_token(request, authorization)
+            identity = by_token(request, authorization, counters)
         else:
-            identity = _by_session(request)
+            identity = by_session(request, counters)
     return _note(request, identity)
 
 
-def require(role: Role) -> Callable[[Request], Identity]:
+async def resolve(request: Request) -> Identity | None:
+    """:func:`identify` on the event loop: a token or session known since the store's
+    counters last moved is answered from memory; otherwise the store is read in a worker
+    thread."""
+    if _IDENTITY in request.scope:
+        known: Identity | None = request.scope[_IDENTITY]
+        return known
+    state = app_state(request)
+    if state.settings.auth != "token":  # nothing to read
+        return identify(request)
+    from assay.server._counters import counters
+
+    found = await counters(state)
+    hit = remembered(request, found)
+    if hit is not MISS:
+        assert hit is None or isinstance(hit, Identity)
+        return _note(request, hit)
+    return await run_in_threadpool(identify, request, found)
+
+
+def require(role: Role) -> Callable[[Request], Awaitable[Identity]]:
     """A dependency that returns the caller's identity when it holds ``role``.
 
     Unsafe methods are also checked against cross-site forgery (see the module's notes).
     """
 
-    def dependency(request: Request) -> Identity:
+    async def dependency(request: Request) -> Identity:
         from assay.server._errors import http_error
 
-        identity = identify(request)
+        identity = await resolve(request)
         if identity is None:
             if _wants_sign_in_page(request):
                 raise _to_sign_in(request)

@@ -11,10 +11,9 @@ the writes that need no identity; the route's own ``require`` still checks the r
 from __future__ import annotations
 
 from fastapi import HTTPException, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assay.server._auth import SAFE_METHODS, identify, unauthenticated
+from assay.server._auth import SAFE_METHODS, resolve, unauthenticated
 from assay.server._errors import answer
 
 __all__ = ["AuthGate"]
@@ -39,8 +38,7 @@ class AuthGate:
             return
         request = Request(scope)  # headers and cookies only: no receive, so no body
         try:
-            # the token check reads the store: off the event loop
-            identity = await run_in_threadpool(identify, request)
+            identity = await resolve(request)  # a store read runs off the event loop
         except HTTPException as exc:
             await answer(exc, send)
             return

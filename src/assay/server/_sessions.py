@@ -2,7 +2,8 @@
 
 Signing in on ``/login`` with a token starts a session: a random id in an ``HttpOnly``,
 ``SameSite=Strict`` cookie (``Secure`` over https); the store keeps the id's SHA-256 mapped to
-the token's digest, never the token. Every request through a session checks the token again,
+the token's digest, never the token. Every request through a session checks the token again
+(from memory while the store's ``identities`` counter stands, see :mod:`assay.server._auth_token`),
 so revoking the token or removing its user ends the session at once. Sessions end after
 :data:`SESSION_HOURS` hours and on ``/logout``; they survive a restart of the server and work
 on every worker process of ``assay serve --workers N``.
@@ -20,7 +21,6 @@ __all__ = [
     "COOKIE",
     "SESSION_HOURS",
     "end_session",
-    "session_digest",
     "session_id",
     "start_session",
 ]
@@ -41,14 +41,6 @@ def session_id(request: Request) -> str | None:
     """The session id the request's cookie names (not checked)."""
     value = request.cookies.get(COOKIE)
     return value if value and len(value) <= _MAX_ID else None
-
-
-def session_digest(request: Request) -> str | None:
-    """The token digest of the request's live session, or None."""
-    found = session_id(request)
-    if found is None:
-        return None
-    return session_repository(request).token_digest(found)
 
 
 def end_session(request: Request) -> None:

@@ -57,7 +57,7 @@ def worker_app() -> FastAPI:
     """The application of one worker: the store opened in this process, the settings the
     parent passed. The store closes when the worker stops."""
     from assay.server._app import create_app
-    from assay.server._serve import log_access
+    from assay.server._serve import log_access, settle
     from assay.storage import open_store
 
     settings, store_url = settings_from_json(os.environ[WORKER_ENV])
@@ -65,4 +65,5 @@ def worker_app() -> FastAPI:
     log_access()
     app = create_app(store, settings)
     app.router.add_event_handler("shutdown", store.close)
+    settle()
     return app

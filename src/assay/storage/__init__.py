@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from assay.storage._artifacts import FileArtifactRepository
     from assay.storage._decisions import SqlDecisionRepository
     from assay.storage._evidence import artifact_location, evidence_file_name
-    from assay.storage._generation import runs_generation
+    from assay.storage._generation import GenerationReader, runs_generation
     from assay.storage._ledger import LedgerVerification
     from assay.storage._ledger_file import (
         MAX_LEDGER_EXPORT_BYTES,
@@ -61,6 +61,7 @@ _EXPORTS = {
     "artifact_location": "_evidence",
     "evidence_file_name": "_evidence",
     "runs_generation": "_generation",
+    "GenerationReader": "_generation",
     "SqlSessionRepository": "_sessions",
     "entry_signature_problem": "_signatures",
     "LedgerVerification": "_ledger",
@@ -100,6 +101,7 @@ __all__ = [
     "ArtifactRepository",
     "DecisionRepository",
     "FileArtifactRepository",
+    "GenerationReader",
     "IssuedToken",
     "LedgerVerification",
     "MetricFilter",

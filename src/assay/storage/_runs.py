@@ -5,32 +5,22 @@ records, manifest or content digest."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
 import uuid
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
 from assay._util import check_instance, lazy_module
-from assay.core import Run, RunInfo, digest
+from assay.core import Run, RunInfo
 from assay.errors import ConfigError, DataError, ImmutableError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction
 from assay.storage._files import FileRoot
-from assay.storage._generation import bump_runs_generation
 from assay.storage._query import RunQuery
 from assay.storage._record_page import RecordFilter, RecordIndex, RecordPage
-from assay.storage._rows import (
-    check_identifier,
-    check_length,
-    check_text,
-    to_json,
-    utc,
-)
+from assay.storage._rows import check_identifier, check_text
 from assay.storage._run_notes import (
     MAX_NOTE,
     RunNote,
@@ -45,14 +35,19 @@ from assay.storage._run_notes import (
 )
 from assay.storage._run_query import check_names, select_runs
 from assay.storage._run_refs import find_run
-from assay.storage._schema import run_metrics, run_params, run_tags, runs, suites
+from assay.storage._run_write import (
+    check_lengths,
+    digest_while_writing,
+    insert_run,
+    record_facts,
+    sorted_records,
+)
+from assay.storage._schema import runs
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    import pyarrow.compute as pc
 else:  # listing and reading runs is SQL only: pyarrow loads when a record file is used
     pa = lazy_module("pyarrow")
-    pc = lazy_module("pyarrow.compute")
 
 __all__ = ["SqlRunRepository"]
 
@@ -60,99 +55,6 @@ _RUN_INFOS = TypeAdapter(list[RunInfo])
 _CACHED_INFOS = 50_000
 _IDS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
 _PAGED_RUNS = 2
-
-
-def _finite(value: float) -> float | None:
-    # SQLite turns NaN into NULL and PostgreSQL sorts NaN above everything: store NULL on both.
-    return None if math.isnan(value) else value
-
-
-def _record_facts(records: pa.Table, stated_examples: int) -> dict[str, int]:
-    if "example_id" not in records.column_names:
-        raise DataError(
-            "records have no example_id column",
-            expected="an example_id column",
-            found=f"columns {records.column_names}",
-        )
-    n_examples = stated_examples
-    if records.num_rows == 0:
-        n_examples = 0
-    elif n_examples <= 0:
-        n_examples = pc.count_distinct(records["example_id"]).as_py()
-    n_errors = 0
-    if "error" in records.column_names:
-        n_errors = records.num_rows - records["error"].null_count
-    return {"n_records": records.num_rows, "n_examples": int(n_examples), "n_errors": n_errors}
-
-
-def _sorted_records(records: pa.Table) -> pa.Table:
-    """The records sorted by ``(example_id, sample_index)``, stably; as they are when sorted.
-
-    Stored runs are kept in this order so that two runs pair by merge, and so that the content
-    digest does not depend on the order the records came in."""
-    keys = [k for k in ("example_id", "sample_index") if k in records.column_names]
-    n = records.num_rows
-    if n < 2:
-        return records
-    ids = records.column("example_id")
-    head, tail = ids.slice(0, n - 1), ids.slice(1)
-    try:
-        if pc.all(pc.less(head, tail)).as_py():
-            return records
-        if len(keys) == 2 and pc.all(pc.less_equal(head, tail)).as_py():
-            samples = records.column("sample_index")
-            later = pc.greater(samples.slice(1), samples.slice(0, n - 1))
-            if pc.all(pc.or_(pc.not_equal(head, tail), later)).as_py():
-                return records
-    except pa.ArrowNotImplementedError:
-        pass  # a type without an order check: sort, which says what it cannot order
-    try:
-        return records.sort_by([(k, "ascending") for k in keys])
-    except pa.ArrowNotImplementedError as exc:
-        raise DataError(
-            "records cannot be sorted by example id",
-            column="example_id",
-            expected="text or whole-number example ids",
-            found=str(ids.type),
-        ) from exc
-
-
-def _content_digest(run: Run, records: pa.Table) -> str:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, records.schema) as writer:
-        writer.write_table(records)
-    return digest(
-        {
-            "suite": run.suite_digest,
-            "model": run.model.model_dump(mode="json"),
-            "params": run.params,
-            "records": digest(sink.getvalue().to_pybytes()),
-        }
-    )
-
-
-def _check_lengths(run: Run) -> None:
-    where = "RunRepository.put"
-    for parameter, value in (
-        ("run.suite_name", run.suite_name),
-        ("run.model.name", run.model.name),
-        ("run.model.version", run.model.version),
-    ):
-        check_length(value, 200, parameter, where)
-    for key, value in run.tags.items():
-        check_length(key, 200, "run.tags (key)", where)
-        check_length(value, 500, f"run.tags[{key!r}]", where)
-    for key in run.params:
-        check_length(key, 200, "run.params (key)", where)
-    for name, summary in run.metrics.items():
-        check_length(name, 200, "run.metrics (name)", where)
-        check_length(summary.method, 200, f"run.metrics[{name!r}].method", where)
-
-
-def _param_text(value: str | int | float | bool | None) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value)
 
 
 class SqlRunRepository:
@@ -186,13 +88,13 @@ class SqlRunRepository:
         check_instance(run, "run", "RunRepository.put", Run, "a Run")
         check_instance(records, "records", "RunRepository.put", pa.Table, "a pyarrow.Table")
         check_identifier(run.run_id, "run.run_id", "RunRepository.put")
-        _check_lengths(run)
-        facts = _record_facts(records, run.n_examples)
-        records = _sorted_records(records)
+        check_lengths(run)
+        facts = record_facts(records, run.n_examples)
+        records = sorted_records(records)
         relative = f"{run.run_id}.{uuid.uuid4().hex[:8]}.parquet"
         content, written = run.content_digest, False
         if not content:
-            content, written = self._digest_while_writing(run, records, relative)
+            content, written = digest_while_writing(self.engine, self.files, run, records, relative)
         stored = run.model_copy(update={**facts, "status": "complete", "content_digest": content})
         try:
             existing = self._existing(stored)
@@ -221,28 +123,6 @@ class SqlRunRepository:
             raise
         return stored, True
 
-    def _digest_while_writing(self, run: Run, records: pa.Table, relative: str) -> tuple[str, bool]:
-        """The content digest, and whether ``relative`` was written while computing it.
-
-        pyarrow releases the GIL while it encodes and writes Parquet, so the digest is computed
-        meanwhile; the caller removes the file if the same content turns out to be stored. A
-        read-only store only computes the digest (an identical stored run is still found)."""
-        try:
-            check_writable(self.engine)
-        except StorageError:
-            return _content_digest(run, records), False
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            writing = pool.submit(self.files.write_parquet, relative, records)
-            try:
-                content = _content_digest(run, records)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    writing.result()
-                self.files.remove(relative)
-                raise
-            writing.result()
-        return content, True
-
     def _existing(self, run: Run) -> Run | None:
         query = sa.select(runs.c.run_id, runs.c.content_digest).where(
             (runs.c.run_id == run.run_id) | (runs.c.content_digest == run.content_digest)
@@ -258,55 +138,7 @@ class SqlRunRepository:
         return self.get(rows[0].run_id) if rows else None
 
     def _insert(self, conn: sa.Connection, run: Run, relative: str) -> None:
-        known = conn.execute(sa.select(suites.c.digest).where(suites.c.digest == run.suite_digest))
-        if known.first() is None:
-            raise NotFoundError(
-                f"Run {run.run_id!r} is on suite {run.suite_digest[:12]}, which is not stored; "
-                "store the suite first (store.suites.put)."
-            )
-        bump_runs_generation(conn)
-        conn.execute(
-            runs.insert().values(
-                run_id=run.run_id,
-                content_digest=run.content_digest,
-                suite_digest=run.suite_digest,
-                suite_name=run.suite_name,
-                model_name=run.model.name,
-                model_version=run.model.version,
-                status=run.status,
-                created_at=utc(run.created_at),
-                n_records=run.n_records,
-                n_examples=run.n_examples,
-                n_errors=run.n_errors,
-                records_path=relative,
-                manifest=to_json(run.manifest),
-                info=to_json(run, exclude={"manifest"}),
-            )
-        )
-        metric_rows = [
-            {
-                "run_id": run.run_id,
-                "metric": name,
-                "estimate": _finite(m.estimate),
-                "low": _finite(m.low),
-                "high": _finite(m.high),
-                "confidence": m.confidence,
-                "method": m.method,
-                "n": m.n,
-            }
-            for name, m in run.metrics.items()
-        ]
-        tag_rows = [{"run_id": run.run_id, "key": k, "value": v} for k, v in run.tags.items()]
-        param_rows = [
-            {"run_id": run.run_id, "key": k, "value": _param_text(v)} for k, v in run.params.items()
-        ]
-        for table, rows in (
-            (run_metrics, metric_rows),
-            (run_tags, tag_rows),
-            (run_params, param_rows),
-        ):
-            if rows:
-                conn.execute(table.insert(), rows)
+        insert_run(conn, run, relative)
 
     def _find(self, ref: str) -> sa.Row[Any, Any, Any, Any]:
         columns = (runs.c.run_id, runs.c.info, runs.c.manifest, runs.c.records_path)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from assay.storage._engine import read_connection, write_transaction
+from assay.storage._generation import FAILURES, IDENTITIES, bump_generation
 from assay.storage._rows import utc
 from assay.storage._schema import metadata
 
@@ -78,20 +79,28 @@ class SqlSessionRepository:
     def token_digest(self, session_id: str) -> str | None:
         """The token digest of the live session ``session_id``, or None (unknown, ended or
         expired)."""
+        found = self.lookup(session_id)
+        return None if found is None else found[0]
+
+    def lookup(self, session_id: str) -> tuple[str, datetime] | None:
+        """``(token digest, expires_at)`` of the live session ``session_id``, or None."""
         with read_connection(self.engine) as conn:
             row = conn.execute(
                 sa.select(sessions.c.token_digest, sessions.c.expires_at).where(
                     sessions.c.digest == _digest(session_id)
                 )
             ).first()
-        if row is None or utc(row.expires_at) <= datetime.now(UTC):
+        expires = utc(row.expires_at) if row is not None else None
+        if row is None or expires is None or expires <= datetime.now(UTC):
             return None
-        return str(row.token_digest)
+        return str(row.token_digest), expires
 
     def end(self, session_id: str) -> None:
         """Forget the session ``session_id`` (signing out, or its token no longer works)."""
         with write_transaction(self.engine) as conn:
-            conn.execute(sessions.delete().where(sessions.c.digest == _digest(session_id)))
+            gone = conn.execute(sessions.delete().where(sessions.c.digest == _digest(session_id)))
+            if gone.rowcount:
+                bump_generation(conn, IDENTITIES)
 
     # ------------------------------------------------------------------ failed sign-ins
 
@@ -102,6 +111,7 @@ class SqlSessionRepository:
         with write_transaction(self.engine) as conn:
             conn.execute(sign_in_failures.delete().where(sign_in_failures.c.at <= now - window))
             conn.execute(sign_in_failures.insert().values(address=address[:_MAX_ADDRESS], at=now))
+            bump_generation(conn, FAILURES)
 
     def recent_failures(self, address: str, window: timedelta) -> list[datetime]:
         """When ``address`` failed to sign in within the last ``window``, oldest first."""

@@ -12,21 +12,32 @@ the name again later does not bring them back.
 from __future__ import annotations
 
 import builtins
-import hashlib
 import hmac
-import re
-import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 
-from assay._util import check_choice, check_instance
+from assay._util import check_choice
 from assay.errors import AmbiguousReferenceError, ImmutableError, NotFoundError, ParameterError
 from assay.storage._engine import read_connection, write_transaction
+from assay.storage._generation import IDENTITIES, bump_generation
 from assay.storage._rows import like_prefix, utc
-from assay.storage._schema import metadata
+from assay.storage._user_tokens import (
+    MAX_TOKEN,
+    ROLES,
+    TOKEN_PREFIX_LENGTH,
+    IssuedToken,
+    TokenInfo,
+    User,
+    check_expiry,
+    check_name,
+    new_token,
+    token_digest,
+    token_info,
+    user_tokens,
+    users,
+)
 
 __all__ = [
     "ROLES",
@@ -39,137 +50,6 @@ __all__ = [
     "user_tokens",
     "users",
 ]
-
-ROLES = ("viewer", "editor", "approver", "admin")
-"""Role names, each allowing everything the ones before it allow."""
-TOKEN_PREFIX_LENGTH = 12
-"""Characters of a token kept in clear to recognise it by (``assay_Ab3dE``…)."""
-_MAX_TOKEN = 200
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,199}$")
-
-users = sa.Table(
-    "users",
-    metadata,
-    sa.Column("name", sa.String(200), primary_key=True),
-    sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
-)
-
-user_tokens = sa.Table(
-    "user_tokens",
-    metadata,
-    sa.Column("digest", sa.String(64), primary_key=True),
-    sa.Column("prefix", sa.String(TOKEN_PREFIX_LENGTH), nullable=False),
-    sa.Column("user_name", sa.String(200), sa.ForeignKey("users.name"), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Index(None, "prefix"),
-    sa.Index(None, "user_name"),
-)
-
-
-@dataclass(frozen=True)
-class User:
-    """Someone who may use the server."""
-
-    name: str
-    """The user name (letters, digits, ``.``, ``_``, ``@``, ``+``, ``-``)."""
-    role: str
-    """``viewer``, ``editor``, ``approver`` or ``admin``."""
-    created_at: datetime
-    """When the user was added (UTC)."""
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    """What is kept of a token: never the token itself."""
-
-    prefix: str
-    """Its first characters, enough to tell it from the user's other tokens."""
-    user: str
-    """Whose it is."""
-    created_at: datetime
-    """When it was issued (UTC)."""
-    expires_at: datetime | None
-    """When it stops working (UTC), or ``None`` for never."""
-    revoked_at: datetime | None
-    """When it was revoked (UTC), or ``None``."""
-
-    def active(self, now: datetime | None = None) -> bool:
-        """Whether the token identifies its user at ``now`` (default: the current time)."""
-        now = now or datetime.now(UTC)
-        expired = self.expires_at is not None and self.expires_at <= now
-        return self.revoked_at is None and not expired
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    """A new token: the only time its plain text is available."""
-
-    token: str
-    """The secret to send as ``Authorization: Bearer …``; not stored, not shown again."""
-    info: TokenInfo
-    """What the store keeps of it."""
-
-    def __repr__(self) -> str:
-        return f"IssuedToken(token='{self.info.prefix}…', info={self.info!r})"
-
-
-def token_digest(token: str) -> str:
-    """The SHA-256 hex digest under which a token is stored."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _check_name(name: Any, function: str) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ParameterError(
-            "name",
-            function,
-            "1-200 letters, digits, '.', '_', '@', '+' or '-', starting with a letter or digit",
-            name if not isinstance(name, str) or len(name) <= 60 else name[:57] + "...",
-        )
-    return name
-
-
-def _check_expiry(expires_at: Any, function: str) -> datetime | None:
-    check_instance(expires_at, "expires_at", function, (datetime, type(None)), "a datetime or None")
-    if expires_at is None:
-        return None
-    moment: datetime = utc(expires_at)
-    return moment
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite gives naive datetimes back; every stored time is UTC
-    return None if moment is None else utc(moment)
-
-
-def _info(row: Any) -> TokenInfo:
-    return TokenInfo(
-        prefix=row.prefix,
-        user=row.user_name,
-        created_at=utc(row.created_at),
-        expires_at=_aware(row.expires_at),
-        revoked_at=_aware(row.revoked_at),
-    )
-
-
-def _new_token(conn: sa.Connection, name: str, expires_at: datetime | None) -> IssuedToken:
-    token = "assay_" + secrets.token_urlsafe(32)
-    info = TokenInfo(token[:TOKEN_PREFIX_LENGTH], name, datetime.now(UTC), expires_at, None)
-    conn.execute(
-        user_tokens.insert().values(
-            digest=token_digest(token),
-            prefix=info.prefix,
-            user_name=name,
-            created_at=info.created_at,
-            expires_at=expires_at,
-            revoked_at=None,
-        )
-    )
-    return IssuedToken(token, info)
 
 
 class SqlUserRepository:
@@ -185,9 +65,9 @@ class SqlUserRepository:
         removed user's name may be added again; their old tokens stay revoked.
         """
         function = "UserRepository.add"
-        _check_name(name, function)
+        check_name(name, function)
         check_choice(role, "role", function, ROLES)
-        expiry = _check_expiry(expires_at, function)
+        expiry = check_expiry(expires_at, function)
         with write_transaction(self._engine) as conn:
             row = conn.execute(sa.select(users).where(users.c.name == name)).first()
             now = datetime.now(UTC)
@@ -195,13 +75,14 @@ class SqlUserRepository:
                 raise ImmutableError(f"A user named {name!r} exists already.")
             if row is None:
                 conn.execute(users.insert().values(name=name, role=role, created_at=now))
-            else:
+            else:  # the name comes back, perhaps with another role
+                bump_generation(conn, IDENTITIES)
                 conn.execute(
                     users.update()
                     .where(users.c.name == name)
                     .values(role=role, created_at=now, removed_at=None)
                 )
-            return _new_token(conn, name, expiry)
+            return new_token(conn, name, expiry)
 
     def list(self) -> list[User]:
         """Every current user, by name."""
@@ -213,7 +94,7 @@ class SqlUserRepository:
 
     def get(self, name: str) -> User:
         """The current user named ``name`` (:class:`~assay.errors.NotFoundError` if none)."""
-        _check_name(name, "UserRepository.get")
+        check_name(name, "UserRepository.get")
         with read_connection(self._engine) as conn:
             row = conn.execute(
                 sa.select(users).where((users.c.name == name) & users.c.removed_at.is_(None))
@@ -224,7 +105,7 @@ class SqlUserRepository:
 
     def remove(self, name: str) -> None:
         """Remove a user and revoke all of their tokens at once."""
-        _check_name(name, "UserRepository.remove")
+        check_name(name, "UserRepository.remove")
         with write_transaction(self._engine) as conn:
             now = datetime.now(UTC)
             changed = conn.execute(
@@ -234,6 +115,7 @@ class SqlUserRepository:
             ).rowcount
             if not changed:
                 raise NotFoundError(f"No user named {name!r}.")
+            bump_generation(conn, IDENTITIES)
             conn.execute(
                 user_tokens.update()
                 .where((user_tokens.c.user_name == name) & user_tokens.c.revoked_at.is_(None))
@@ -243,23 +125,23 @@ class SqlUserRepository:
     def issue_token(self, name: str, *, expires_at: datetime | None = None) -> IssuedToken:
         """A new token for the current user ``name``; the user's other tokens keep working."""
         function = "UserRepository.issue_token"
-        _check_name(name, function)
-        expiry = _check_expiry(expires_at, function)
+        check_name(name, function)
+        expiry = check_expiry(expires_at, function)
         with write_transaction(self._engine) as conn:
             found = conn.execute(
                 sa.select(users.c.name).where((users.c.name == name) & users.c.removed_at.is_(None))
             ).first()
             if found is None:
                 raise NotFoundError(f"No user named {name!r}.")
-            return _new_token(conn, name, expiry)
+            return new_token(conn, name, expiry)
 
     def tokens(self, name: str | None = None) -> builtins.list[TokenInfo]:
         """What is kept of every token (of user ``name``), oldest first; never the tokens."""
         query = sa.select(user_tokens).order_by(user_tokens.c.created_at, user_tokens.c.prefix)
         if name is not None:
-            query = query.where(user_tokens.c.user_name == _check_name(name, "tokens"))
+            query = query.where(user_tokens.c.user_name == check_name(name, "tokens"))
         with read_connection(self._engine) as conn:
-            return [_info(r) for r in conn.execute(query).all()]
+            return [token_info(r) for r in conn.execute(query).all()]
 
     def revoke(self, prefix: str, *, user: str | None = None) -> TokenInfo:
         """Revoke the one token starting with ``prefix`` (of ``user``, when given).
@@ -269,7 +151,7 @@ class SqlUserRepository:
         :class:`~assay.errors.AmbiguousReferenceError`; a revoked token stays revoked.
         """
         function = "UserRepository.revoke"
-        if not isinstance(prefix, str) or not 8 <= len(prefix) <= _MAX_TOKEN:
+        if not isinstance(prefix, str) or not 8 <= len(prefix) <= MAX_TOKEN:
             raise ParameterError(
                 "prefix", function, "a token prefix of at least 8 characters", prefix
             )
@@ -277,7 +159,7 @@ class SqlUserRepository:
         head = prefix[:TOKEN_PREFIX_LENGTH]
         query = sa.select(user_tokens).where(user_tokens.c.prefix.like(like_prefix(head), "\\"))
         if user is not None:
-            query = query.where(user_tokens.c.user_name == _check_name(user, function))
+            query = query.where(user_tokens.c.user_name == check_name(user, function))
         with write_transaction(self._engine) as conn:
             rows = conn.execute(query).all()
             if len(prefix) > TOKEN_PREFIX_LENGTH:  # a whole token: the one with its digest
@@ -294,12 +176,13 @@ class SqlUserRepository:
             row = rows[0]
             now = datetime.now(UTC)
             if row.revoked_at is None:
+                bump_generation(conn, IDENTITIES)
                 conn.execute(
                     user_tokens.update()
                     .where(user_tokens.c.digest == row.digest)
                     .values(revoked_at=now)
                 )
-            info = _info(row)
+            info = token_info(row)
         return info if info.revoked_at else replace(info, revoked_at=now)
 
     @staticmethod
@@ -309,12 +192,17 @@ class SqlUserRepository:
 
     def authenticate(self, token: str) -> tuple[str, str] | None:
         """``(user name, role)`` for a valid token, or ``None`` for any other text."""
-        if not isinstance(token, str) or not 0 < len(token) <= _MAX_TOKEN:
+        if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN:
             return None
         return self.authenticate_digest(token_digest(token))
 
     def authenticate_digest(self, digest: str) -> tuple[str, str] | None:
         """As :meth:`authenticate`, given the token's digest (what a signed-in session keeps)."""
+        found = self.token_holder(digest)
+        return None if found is None else found[:2]
+
+    def token_holder(self, digest: str) -> tuple[str, str, datetime | None] | None:
+        """``(user name, role, expires_at)`` for the valid token with ``digest``, or ``None``."""
         if not isinstance(digest, str) or len(digest) != 64:
             return None
         query = (
@@ -326,6 +214,7 @@ class SqlUserRepository:
             row = conn.execute(query).first()
         if row is None or not hmac.compare_digest(row.digest, digest):
             return None
-        if row.removed_at is not None or not _info(row).active():
+        info = token_info(row)
+        if row.removed_at is not None or not info.active():
             return None
-        return str(row.user_name), str(row.role)
+        return str(row.user_name), str(row.role), info.expires_at
