@@ -22,7 +22,8 @@ __all__ = ["PolicyFloor", "in_points", "policy_floors", "signed_effect", "weak_p
 
 PolicyFloor = tuple[str, float | None]
 """A blocking rule on the primary metric: its kind and, for non-inferiority, its margin in the
-metric's units (``None`` when the rule takes the suite's or the metric's default)."""
+metric's units (``None`` when the rule takes the suite's or the metric's default); for
+superiority, its ``min_effect`` (``None`` or 0: any improvement)."""
 
 
 def in_points(result: MetricComparison) -> bool:
@@ -52,6 +53,8 @@ def signed_effect(x: float, points: bool) -> str:
 
 
 def _floor(kind: str, margin: float | None) -> tuple[float | None, str] | None:
+    if kind == "superiority" and margin:
+        return margin, "superiority by at least a minimum effect"
     if kind == "superiority":
         return 0.0, "superiority (any improvement above 0)"
     if kind == "non_inferiority":
@@ -74,7 +77,9 @@ def weak_policy(
         return None
     if known:
         floor, words = max(known)
-        actual = words if floor == 0.0 else f"{words} at {signed_effect(floor, points)}"
+        actual = words if floor == 0.0 else f"{words} of {signed_effect(floor, points)}"
+        if floor < 0.0:
+            actual = f"{words} at {signed_effect(floor, points)}"
     elif floors:
         actual = "non-inferiority at its default margin"
     else:
