@@ -12,7 +12,7 @@ from assay.core import Approval, Decision, LedgerEntry
 from assay.errors import ConfigError, ParameterError
 from assay.storage import LedgerVerification, Store
 from assay.workflows._evidence import EvidenceFile, evidence_files
-from assay.workflows._signing import sign_model
+from assay.workflows._signing import sign_model, signing_key
 from assay.workflows._store import resolve_store
 
 __all__ = [
@@ -32,7 +32,7 @@ def approve(
     decision: str,
     *,
     role: str,
-    name: str,
+    name: str | None = None,
     status: str = "approved",
     note: str = "",
     store: Store | None = None,
@@ -42,12 +42,24 @@ def approve(
     ``approved`` agrees with a SHIP or INCONCLUSIVE verdict; a BLOCK cannot be approved, only
     overridden: ``status="override"`` (of a BLOCK or an INCONCLUSIVE) with the reason in
     ``note`` (required), a distinct ledger entry. ``rejected`` records an objection. The same person in the same role cannot record
-    the same status twice on one decision (:class:`~assay.errors.ConfigError`).
+    the same status twice on one decision (:class:`~assay.errors.ConfigError`). ``name``
+    defaults to the configured signing key's owner; with no key it must be given (a team
+    server records its signed-in user whatever is given).
     """
     check_instance(decision, "decision", "approve", str, "a decision id or unique id prefix")
     check_choice(status, "status", "approve", _STATUSES)
     check_instance(note, "note", "approve", str, "a string")
     st = resolve_store(store)
+    if name is None:
+        key = signing_key() if st.engine is not None else None
+        name = key.name if key is not None else None
+    if name is None and st.engine is not None:
+        raise ConfigError(
+            "Give --name (who signs) or configure a signing key (ASSAY_SIGNING_KEY, see "
+            "`assay keys`), whose owner then signs. Nothing was recorded."
+        )
+    if name is None:  # through a server: the token's user signs, whatever is sent
+        name = "the signed-in user"
     d = st.decisions.get(decision)
     ref = d.decision_id[:12]
     if status == "approved" and d.verdict.value == "BLOCK":
