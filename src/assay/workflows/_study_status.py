@@ -147,7 +147,7 @@ def _status(study: LoadedStudy, st: Store, *, rng: int, today: date) -> StudySta
         evidence=found["evidence"],
         futility=found["futility"],
         hypothesis_result=_hypothesis(found.get("hypothesis")),
-        deviations=found["deviations"],
+        deviations=[*study.superseded(), *found["deviations"]],
         outcome=_outcome(state, study, st, found),
         problems=study.problems,
     )
