@@ -39,7 +39,7 @@ def test_a_decided_study_is_superseded_only_on_record(study_store: Store, tmp_pa
     )
     did = rec.decision.decision_id
     entries = len(study_store.decisions.entries())
-    with pytest.raises(ImmutableError, match="already decided .* Nothing was recorded"):
+    with pytest.raises(ImmutableError, match=r"already decided .* Nothing was recorded"):
         register_study(path, supersede="a smaller effect", store=study_store)
     assert len(study_store.decisions.entries()) == entries
     registration, _ = register_study(
