@@ -21,7 +21,6 @@ from assay.stats import paired_mean_difference
 from assay.storage import Store
 from assay.testing import comparison_of, metric_result
 from assay.workflows import decide, register_study
-from conftest import SUITE_TOO_SMALL
 
 DELTA = 0.02
 
@@ -91,7 +90,6 @@ def test_its_false_ship_rate_at_a_true_effect_of_delta_is_at_most_a_tail() -> No
     assert rate > 0.01  # the gate is not simply never shipping
 
 
-@pytest.mark.filterwarnings(SUITE_TOO_SMALL)
 @pytest.mark.parametrize(("effect", "weak"), [(0.01, False), (0.02, False), (0.005, True)])
 def test_weak_policy_fires_only_when_the_rule_requires_less_than_the_registered_effect(
     study_store: Store, tmp_path: Path, effect: float, weak: bool

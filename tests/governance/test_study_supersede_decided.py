@@ -17,9 +17,6 @@ from assay.cli import main
 from assay.errors import ConfigError, ImmutableError
 from assay.storage import Store
 from assay.workflows import attach_to_study, decide, list_studies, register_study, study_status
-from conftest import SUITE_TOO_SMALL, WEAK_POLICY
-
-pytestmark = [pytest.mark.filterwarnings(SUITE_TOO_SMALL), pytest.mark.filterwarnings(WEAK_POLICY)]
 
 
 def _kinds(name: str, store: Store) -> list[str]:

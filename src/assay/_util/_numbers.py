@@ -27,6 +27,7 @@ __all__ = [
     "Bounds",
     "decimals",
     "difference",
+    "effect_size",
     "estimate",
     "format_number",
     "format_time",
@@ -139,6 +140,21 @@ def difference(iv: Bounds, scale: str, places: int) -> str:
     )
     unit = f" {scale}" if scale else ""
     return f"{format_number(iv.estimate * k, places, signed=True)}{unit} [{lo}, {hi}]"
+
+
+def effect_size(x: float, scale: str, *, signed: bool = True) -> str:
+    """An effect alone, as prose writes it: ``+1.0 point``, ``−2.5 points`` (a proportion's
+    effect, in percentage points, one decimal), ``+12.5 ms``, else three significant digits
+    (``+0.0042``, ``+12.5``); ``signed=False`` drops the sign of a positive effect."""
+    if scale == "pts":
+        text = format_number(x * 100, 1, signed=signed)
+        one = text.lstrip("+" + MINUS) == "1.0"
+        return f"{text} point" + ("" if one else "s")
+    places = _decimals(math.nan, x)
+    text = format_number(x, places, signed=signed)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} ms" if scale == "ms" else text
 
 
 def summary(s: Bounds, metric: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from assay._util import effect_size
 from assay.core import MetricComparison
 from assay.governance._study import StudyPlan
 from assay.governance._study_checks import StudyDeviation
@@ -44,12 +45,9 @@ def policy_floors(rules: Sequence[Mapping[str, Any]], metric: str) -> list[Polic
 
 
 def signed_effect(x: float, points: bool) -> str:
-    """``+1.0 point``, ``−2.5 points`` (a proportion's effect), else ``+0.01`` (its units)."""
-    if not points:
-        return f"{x:+.4g}".replace("-", "\u2212")
-    size = f"{x * 100:+.1f}"
-    text = f"{size} point" + ("" if size in ("+1.0", "-1.0") else "s")
-    return text.replace("-", "\u2212")
+    """``+1.0 point``, ``−2.5 points`` (a proportion's effect), else ``+0.01`` (its units):
+    :func:`assay._util.effect_size`, the formatter of every command and report."""
+    return effect_size(x, "pts" if points else "")
 
 
 def _floor(kind: str, margin: float | None) -> tuple[float | None, str] | None:
