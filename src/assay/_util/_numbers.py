@@ -31,6 +31,7 @@ __all__ = [
     "estimate",
     "format_number",
     "format_time",
+    "interval_cells",
     "plural",
     "pvalue",
     "result_scale",
@@ -155,6 +156,19 @@ def effect_size(x: float, scale: str, *, signed: bool = True) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text} ms" if scale == "ms" else text
+
+
+def interval_cells(b: Bounds, scale: str, *, signed: bool = False) -> tuple[str, str]:
+    """An estimate and its interval as two table cells: ``("86.7%", "[86.1%, 87.2%]")`` for a
+    run's value, ``("+2.0 pts", "[+1.6, +2.4]")`` for a difference (``signed``)."""
+    places = decimals(scale, b)
+    if not signed:
+        low, high = estimate(b.low, scale, places), estimate(b.high, scale, places)
+        return estimate(b.estimate, scale, places), f"[{low.removesuffix(' ms')}, {high}]"
+    k = 100.0 if scale == "pts" else 1.0
+    low, high = (format_number(v * k, places, signed=True) for v in (b.low, b.high))
+    unit = f" {scale}" if scale else ""
+    return format_number(b.estimate * k, places, signed=True) + unit, f"[{low}, {high}]"
 
 
 def summary(s: Bounds, metric: str) -> str:
