@@ -7,7 +7,7 @@ file is a page of text): at most 256 KiB and 16 levels of nesting. Unknown keys 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +26,77 @@ MAX_STUDY_DEPTH = 16
 """How deeply a study file may nest."""
 
 
+_NUMBER_TYPES = {"float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"}
+_LIMITS = {
+    "greater_than": ("gt", "above"),
+    "greater_than_equal": ("ge", "at least"),
+    "less_than": ("lt", "below"),
+    "less_than_equal": ("le", "at most"),
+}
+_PLAIN = {
+    "string_type": "must be text",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "tuple_type": "must be a list (in YAML: [a, b], or one '- item' per line)",
+    "list_type": "must be a list (in YAML: [a, b], or one '- item' per line)",
+    "dict_type": "must be a mapping of its fields",
+    "model_type": "must be a mapping of its fields",
+    "model_attributes_type": "must be a mapping of its fields",
+    "finite_number": "must be a finite number",
+}
+
+
+def _words(error: Mapping[str, Any]) -> str:
+    """What a field must be, in the words of the study file (never pydantic's)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind in _NUMBER_TYPES:
+        return "must be a number"
+    if kind in _LIMITS:
+        key, words = _LIMITS[kind]
+        return f"must be {words} {ctx.get(key)}"
+    if kind.startswith(("date_", "datetime_")):
+        return 'must be a date written as "YYYY-MM-DD" (for example "2027-01-31")'
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}"
+    what = "characters" if kind.startswith("string") else "items"
+    if kind in ("string_too_short", "too_short"):
+        least = ctx.get("min_length")
+        return "must not be empty" if least == 1 else f"must have at least {least} {what}"
+    if kind in ("string_too_long", "too_long"):
+        return f"must have at most {ctx.get('max_length')} {what}"
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return message if kind in ("value_error", "assertion_error") else f"is not valid: {message}"
+
+
+def _path(loc: Sequence[str | int]) -> tuple[str | int, ...]:
+    """The location in the file's own keys: pydantic's union tags (``str``,
+    ``dict[str,any]``) left out, since they name types, not keys."""
+    return tuple(p for p in loc if isinstance(p, int) or not (p in _TAGS or "[" in p))
+
+
+_TAGS = {"str", "int", "float", "bool", "dict", "list", "tuple", "date", "none"}
+
+
+def _where(loc: Sequence[str | int]) -> str:
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in _path(loc))
+    return text.removeprefix(".") or "the study"
+
+
 def _message(error: Mapping[str, Any]) -> str:
-    loc = ".".join(str(p) for p in error["loc"]) or "the study"
+    loc = _where(error["loc"])
     kind = error["type"]
     if kind == "missing":
         return f"'{loc}' is missing: a study must state it"
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and "." not in loc and "[" not in loc:
         known = ", ".join(StudyPlan.model_fields)
         return f"unknown key '{loc}' (a study file has: {known})"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"'{loc}': {message} (found {brief(error.get('input'), 60)})"
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc}' (see the study file's fields in docs/governance-studies.md)"
+    said = _words(error)
+    joined = ": " if kind in ("value_error", "assertion_error") else " "
+    return f"'{loc}'{joined}{said} (found {brief(error.get('input'), 60)})"
 
 
 def parse_study(data: Any, *, source: str, root: yaml.Node | None = None) -> StudyPlan:
@@ -49,11 +110,11 @@ def parse_study(data: Any, *, source: str, root: yaml.Node | None = None) -> Stu
         # an unknown key first: a misspelt key is why the right one is "missing"
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
-        path = tuple(p for p in first["loc"] if isinstance(p, str | int))
+        path = _path(first["loc"])
         # a model-level check (offline or online) points at the study as a whole
         mark = node_mark(root, path) if root is not None else None
         mark = mark if mark is not None or root is None else root.start_mark
-        at = "" if mark is None else f", line {mark.line + 1} (column {mark.column + 1})"
+        at = "" if mark is None else f", line {mark.line + 1}, column {mark.column + 1}"
         more = exc.error_count() - 1
         extra = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
         raise ConfigError(f"{source}{at}: {_message(first)}{extra}") from None
