@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from assay._util import check_choice, check_instance
 from assay.core import Approval, Decision, LedgerEntry
 from assay.errors import ConfigError, ParameterError
-from assay.storage import LedgerVerification, Store
+from assay.storage import LedgerVerification, LedgerView, Store
 from assay.workflows._evidence import EvidenceFile, evidence_files
 from assay.workflows._signing import sign_model, signing_key
 from assay.workflows._store import resolve_store
@@ -78,19 +78,27 @@ def approve(
             raise ConfigError(
                 f"An override of decision {ref} needs its reason: give --reason TEXT."
             )
-    for earlier in st.decisions.approvals(d.decision_id):
-        if (earlier.role, earlier.name, earlier.status) == (role, name, status):
-            raise ConfigError(
-                f"{name!r} as {role!r} already recorded {status!r} on decision {ref} "
-                f"(at {earlier.at:%Y-%m-%d %H:%M} UTC); the ledger keeps one such entry per "
-                "person and role."
-            )
+    signer = name
+
+    def once(view: LedgerView) -> None:
+        """One approval per person, role and status: checked under the ledger lock, so two
+        sent at once cannot both be appended."""
+        for entry in view.entries(kind="approval", subject=d.decision_id):
+            earlier = Approval.model_validate(entry.payload)
+            if (earlier.role, earlier.name, earlier.status) == (role, signer, status):
+                raise ConfigError(
+                    f"{signer!r} as {role!r} already recorded {status!r} on decision {ref} "
+                    f"(at {earlier.at:%Y-%m-%d %H:%M} UTC); the ledger keeps one such entry "
+                    "per person and role."
+                )
+
     approval = Approval.model_validate(
         {"role": role, "name": name, "status": status, "note": note, "at": datetime.now(UTC)}
     )
     if st.engine is not None:  # through a server, the server records who signed
         approval = sign_model(approval, kind="approval", subject=d.decision_id, name=name)
-    return st.decisions.approve(d.decision_id, approval)
+    # through a server, the server runs the same check under its own ledger lock
+    return st.decisions.approve(d.decision_id, approval, check=once)
 
 
 @dataclass(frozen=True)
