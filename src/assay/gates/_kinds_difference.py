@@ -169,9 +169,10 @@ class SuperiorityParameters(BaseModel):
 
     model_config = _PARAMS
 
-    min_effect: float = 0.0
+    min_effect: float | None = None
     """Smallest improvement that counts, in the metric's units (0.02 = 2 points on a 0–1
-    metric); 0, the default, is plain superiority (any improvement)."""
+    metric); left out (or 0), plain superiority (any improvement). Left out, it is not in the
+    policy's definition, so a policy written before it existed keeps its digest."""
 
     @model_validator(mode="before")
     @classmethod
@@ -195,7 +196,7 @@ class Superiority(PerResultKind):
         assert isinstance(params, SuperiorityParameters)
         result, planned = planned_result(result, case)
         sc = scale_of(result)
-        effect = params.min_effect
+        effect = params.min_effect or 0.0
         g_est, g_low, g_high = gain(result)
         higher = result.goal == "higher"
         outcome: Outcome
@@ -247,7 +248,7 @@ def rule_margins(case: RuleCase) -> dict[str, float]:
     its decision rule read."""
     params = case.parameters
     if isinstance(params, SuperiorityParameters):
-        effect = params.min_effect
+        effect = params.min_effect or 0.0
         return {} if effect == 0.0 else {r.label: effect for r in case.results}
     if not isinstance(params, NonInferiorityParameters):
         return {}
