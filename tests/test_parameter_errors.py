@@ -56,6 +56,7 @@ from assay.gates import (
     default_policy,
     evaluate_policy,
     get_rule_kind,
+    is_proportion,
     load_policy,
     non_inferiority_margin,
     policy_to_yaml,
@@ -178,6 +179,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.datasets.sentiment_suite": lambda: sentiment_suite(None, name=42),  # type: ignore[arg-type]
     # assay.gates
     "assay.gates.evaluate_policy": lambda: evaluate_policy(default_policy(), "comparison"),  # type: ignore[arg-type]
+    "assay.gates.is_proportion": lambda: is_proportion("accuracy", zero_one=False),  # type: ignore[arg-type]
     "assay.gates.load_policy": lambda: load_policy(42),  # type: ignore[arg-type]
     "assay.gates.non_inferiority_margin": lambda: non_inferiority_margin(
         -0.1, None, None, 0.5, zero_one=True

@@ -4,6 +4,8 @@ nothing."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from fuzz_corpus import policy_texts
@@ -57,6 +59,10 @@ def test_hostile_study_files_are_one_config_error(tmp_path, name, text):
     assert str(path) in str(err.value) and len(str(err.value)) < 1_000
 
 
+PYDANTIC_WORDS = re.compile(r"Input should|validation error|pydantic|Value error|type=")
+LOCATED = re.compile(r"^generated\.yaml, line \d+, column \d+: ")
+
+
 @FAST
 @given(study_fields)
 def test_any_study_mapping_reads_or_is_refused(spec):
@@ -64,9 +70,49 @@ def test_any_study_mapping_reads_or_is_refused(spec):
     try:
         plan = load_study_file(raw, name="generated.yaml")
     except ConfigError as exc:
-        assert str(exc).startswith("generated.yaml") and len(str(exc)) < 1_000
+        said = str(exc)
+        assert said.startswith("generated.yaml") and len(said) < 1_000
+        # one clear error in the study file's words, at a line and column of the file
+        assert not PYDANTIC_WORDS.search(said), said
+        assert LOCATED.match(said) or said.endswith("a YAML mapping of its fields."), said
     else:
         assert plan.primary_metric and plan.decision_rule and plan.kill_criteria
+
+
+# a valid file with one field replaced by a hostile value: the error names that field, where
+# it is in the file
+GOOD = {
+    "name": "s1",
+    "hypothesis": "better",
+    "owner": "Ana",
+    "deadline": "2099-01-31",
+    "suites": ["adult"],
+    "primary_metric": "accuracy",
+    "minimum_effect": 0.01,
+    "decision_rule": "default",
+    "sample_size": {"method": "mcnemar", "discordance": 0.08},
+    "stopping_rule": {"kind": "fixed"},
+    "kill_criteria": ["none"],
+}
+
+
+@FAST
+@given(st.sampled_from(sorted(GOOD)), values)
+def test_one_hostile_field_is_named_at_its_line(field, value):
+    spec = {**GOOD, field: value}
+    raw = yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
+    try:
+        load_study_file(raw.encode("utf-8", "surrogatepass"), name="generated.yaml")
+    except ConfigError as exc:
+        said = str(exc)
+        assert not PYDANTIC_WORDS.search(said), said
+        located = LOCATED.match(said)
+        assert located, said
+        line = int(said.split("line ")[1].split(",")[0])
+        starts = [i + 1 for i, text in enumerate(raw.splitlines()) if text.startswith(f"{field}:")]
+        # the error points into the bad field (its key's line or a line of its value), or at
+        # the whole file for a check across fields (a fixed rule with looks, say)
+        assert line >= starts[0] or line == 1, (said, raw)
 
 
 @FAST

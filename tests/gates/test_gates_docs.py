@@ -97,6 +97,7 @@ def test_public_names_are_pinned() -> None:
             "default_policy",
             "non_inferiority_margin",
             "evaluate_policy",
+            "is_proportion",
             "get_rule_kind",
             "list_rule_kinds",
             "load_policy",

@@ -125,6 +125,6 @@ def test_what_a_person_reads_fits_80_columns_when_piped(home, tmp_path, capsys, 
         lines = text.splitlines()
         assert lines and max(len(line) for line in lines) <= 80, text
     # the wrapped prose still says what it said
-    assert "effect that matters (0.01): stop" in " ".join(status.split())
-    assert "-0.0608 [-0.0775, -0.0445]  1,200 / 6,277" in roadmap
+    assert "effect that matters (+1.0 point): stop" in " ".join(status.split())
+    assert "\u22126.1 pts [\u22127.8, \u22124.4]  1,200 / 6,277" in roadmap
     assert "adult-retrain: running; OVERDUE" in status

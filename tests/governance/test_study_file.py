@@ -37,12 +37,12 @@ def test_a_good_file_reads_back_as_its_plan():
     [
         (
             _without("primary_metric"),
-            r"study\.yaml, line 1 \(column 1\): 'primary_metric' is missing",
+            r"study\.yaml, line 1, column 1: 'primary_metric' is missing",
         ),
         (_without("decision_rule"), r"'decision_rule' is missing"),
         (
             GOOD + "primary_metirc: accuracy\n",
-            r"line 19 \(column 1\): unknown key 'primary_metirc'",
+            r"line 19, column 1: unknown key 'primary_metirc'",
         ),
         (
             GOOD.replace("  alpha: 0.05", "  alpha: 0.05\n  alhpa: 1"),
@@ -50,9 +50,24 @@ def test_a_good_file_reads_back_as_its_plan():
         ),
         (
             GOOD.replace("minimum_effect: 0.01", "minimum_effect: -0.01"),
-            r"line 7 \(column 1\): 'minimum_effect'",
+            r"line 7, column 1: 'minimum_effect'",
         ),
-        (GOOD.replace('"2099-01-31"', "next spring"), r"line 4 \(column 1\): 'deadline'"),
+        (
+            GOOD.replace('"2099-01-31"', "next spring"),
+            r"line 4, column 1: 'deadline' must be a date written as \"YYYY-MM-DD\"",
+        ),
+        (
+            GOOD.replace("minimum_effect: 0.01", "minimum_effect: lots"),
+            r"study\.yaml, line 7, column 1: 'minimum_effect' must be a number \(found 'lots'\)",
+        ),
+        (
+            GOOD.replace("  power: 0.8", "  power: 80"),
+            r"line 13, column 3: 'sample_size.power' must be below 1",
+        ),
+        (
+            GOOD.replace("suites: [adult-income]", "suites: adult-income"),
+            r"'suites' must be a list \(in YAML: \[a, b\]",
+        ),
         (
             GOOD.replace("kind: fixed", "kind: fixed\n  max_looks: 3"),
             "a fixed stopping rule has one look",
@@ -76,6 +91,9 @@ def test_a_good_file_reads_back_as_its_plan():
         "unknown-nested-key",
         "negative-effect",
         "bad-date",
+        "effect-not-a-number",
+        "power-in-percent",
+        "suites-not-a-list",
         "fixed-with-looks",
         "suites-and-experiment",
         "bad-name",

@@ -12,6 +12,7 @@ import pytest
 from adult_runs import adult_subset, log_adult_run, write_study
 
 import assay
+from assay._util import format_number
 from assay.core import Comparison, MetricComparison, RuleOutcome, VerdictResult
 from assay.errors import AssayError
 from assay.server import ServerSettings, create_app
@@ -50,7 +51,7 @@ def test_a_worse_non_inferior_candidate_ships_but_its_hypothesis_is_not_supporte
     told = _hypothesis(rec.verdict)
     assert (told.outcome, told.blocking, told.kind) == ("fail", False, "hypothesis")
     low, high = (
-        f"{100 * v:+.1f}".replace("-", "\u2212")
+        format_number(100 * v, 1, signed=True)
         for v in (result.difference.low, result.difference.high)
     )
     assert "not supported: accuracy improved by" in told.reason

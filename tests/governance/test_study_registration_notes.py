@@ -34,7 +34,9 @@ def test_registration_notes_a_plan_beyond_the_suite_and_a_past_deadline(
     assert any("deadline already past (2020-01-01" in m for _, m in said)
     # the default policy ships a candidate 1 point worse: weaker than the registered +1 point
     weak = "policy 'default' ships on non-inferiority at its default margin; the study "
-    assert any(c is AssayWarning and weak + "registered +0.01 as the effect" in m for c, m in said)
+    assert any(
+        c is AssayWarning and weak + "registered +1.0 point as the effect" in m for c, m in said
+    )
     assert registration.sample_size.stated == 5000  # notes, not refusals: it is registered
     fits = write_study(tmp_path, "fits", stated=1000, stopping="fixed")
     with pytest.warns(AssayWarning) as notes:

@@ -5,6 +5,7 @@ without errors or overflow."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,13 +78,21 @@ def test_the_pages_show_the_roadmap_and_a_study(served: tuple[str, Store]) -> No
     page = httpx.get(f"{url}/studies/adult-retrain").text
     _strict(page)
     assert status.digest in page and "even the upper bound" in page
+    # the hypothesis outcome as `assay study status` prints it, with the same numbers
+    told = status.hypothesis_result
+    assert told is not None and told["outcome"] == "not supported"
+    line = re.search(r'<p id="hypothesis">(.*?)</p>', page)
+    assert line is not None
+    shown = html.unescape(re.sub(r"<[^>]+>", "", line[1]))
+    assert shown == f"Hypothesis: {told['outcome']}. {told['reason']}"
+    assert "effect that matters +1.0 point" in page
     assert httpx.get(f"{url}/studies/nothing").status_code == 404
 
 
 def test_the_roadmap_in_chromium(served: tuple[str, Store]) -> None:
     from selenium.webdriver.common.by import By
 
-    url, _ = served
+    url, store = served
     with chromium_driver(browser_log=True) as driver:
         for width in (1024, 1440):
             driver.set_window_size(width, 900)
@@ -95,6 +104,10 @@ def test_the_roadmap_in_chromium(served: tuple[str, Store]) -> None:
             assert scroll <= width
         driver.find_element(By.LINK_TEXT, "adult-retrain").click()
         assert "even the upper bound" in driver.find_element(By.ID, "futility").text
+        told = study_status("adult-retrain", store=store).hypothesis_result
+        assert told is not None
+        shown = driver.find_element(By.ID, "hypothesis").text
+        assert shown == f"Hypothesis: {told['outcome']}. {told['reason']}"
         severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == []
 

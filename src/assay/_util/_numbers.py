@@ -27,9 +27,11 @@ __all__ = [
     "Bounds",
     "decimals",
     "difference",
+    "effect_size",
     "estimate",
     "format_number",
     "format_time",
+    "interval_cells",
     "plural",
     "pvalue",
     "result_scale",
@@ -139,6 +141,34 @@ def difference(iv: Bounds, scale: str, places: int) -> str:
     )
     unit = f" {scale}" if scale else ""
     return f"{format_number(iv.estimate * k, places, signed=True)}{unit} [{lo}, {hi}]"
+
+
+def effect_size(x: float, scale: str, *, signed: bool = True) -> str:
+    """An effect alone, as prose writes it: ``+1.0 point``, ``−2.5 points`` (a proportion's
+    effect, in percentage points, one decimal), ``+12.5 ms``, else three significant digits
+    (``+0.0042``, ``+12.5``); ``signed=False`` drops the sign of a positive effect."""
+    if scale == "pts":
+        text = format_number(x * 100, 1, signed=signed)
+        one = text.lstrip("+" + MINUS) == "1.0"
+        return f"{text} point" + ("" if one else "s")
+    places = _decimals(math.nan, x)
+    text = format_number(x, places, signed=signed)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} ms" if scale == "ms" else text
+
+
+def interval_cells(b: Bounds, scale: str, *, signed: bool = False) -> tuple[str, str]:
+    """An estimate and its interval as two table cells: ``("86.7%", "[86.1%, 87.2%]")`` for a
+    run's value, ``("+2.0 pts", "[+1.6, +2.4]")`` for a difference (``signed``)."""
+    places = decimals(scale, b)
+    if not signed:
+        low, high = estimate(b.low, scale, places), estimate(b.high, scale, places)
+        return estimate(b.estimate, scale, places), f"[{low.removesuffix(' ms')}, {high}]"
+    k = 100.0 if scale == "pts" else 1.0
+    low, high = (format_number(v * k, places, signed=True) for v in (b.low, b.high))
+    unit = f" {scale}" if scale else ""
+    return format_number(b.estimate * k, places, signed=True) + unit, f"[{low}, {high}]"
 
 
 def summary(s: Bounds, metric: str) -> str:

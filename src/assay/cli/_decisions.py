@@ -174,7 +174,8 @@ def decisions_evidence(
 NameOption = Annotated[
     str | None,
     typer.Option(
-        help="Who signs (required on a local store; a team server records its signed-in user)."
+        help="Who signs (default: the signing key's owner; required on a local store without a "
+        "key; a team server records its signed-in user)."
     ),
 ]
 
@@ -195,7 +196,7 @@ def decisions_approve(
     entry = assay.approve(
         decision,
         role=role,
-        name=_signer(name, store),
+        name=name,
         status="rejected" if reject else "approved",
         note=note,
         store=store,
@@ -217,23 +218,12 @@ def decisions_override(
     entry = assay.approve(
         decision,
         role=role,
-        name=_signer(name, store),
+        name=name,
         status="override",
         note=reason,
         store=store,
     )
     _print_entry(entry, "override", json, name)
-
-
-def _signer(name: str | None, store: assay.Store) -> str:
-    """Who signs: ``--name``; a team server records its signed-in user whatever is given."""
-    if name is not None:
-        return name
-    if store.engine is None:  # reached through a server: the token's user signs
-        return "the signed-in user"
-    from assay.errors import ConfigError
-
-    raise ConfigError("Give --name: who signs (a team server records its signed-in user).")
 
 
 def _print_entry(entry: LedgerEntry, what: str, json: bool, typed: str | None) -> None:

@@ -18,27 +18,9 @@ def render_verification(result: LedgerVerification, json: bool, again: str) -> i
     the exit code: 0 intact, 5 tampered or not verified (signatures that could not be
     checked)."""
     if json:
-        emit_json(
-            {
-                "ok": result.ok,
-                "entries": result.entries,
-                "first_bad_sequence": result.first_bad_sequence,
-                "reason": result.reason,
-                "head": result.head,
-                "evidence_problems": [
-                    {
-                        "decision_id": p.decision_id,
-                        "sequence": p.sequence,
-                        "evidence": p.evidence,
-                        "expected": p.expected,
-                        "found": p.found,
-                    }
-                    for p in result.evidence_problems
-                ],
-                "notes": list(result.notes),
-                "unchecked_signatures": result.unchecked_signatures,
-            }
-        )
+        from assay.storage.wire import verification_to_json
+
+        emit_json(verification_to_json(result))
         return 0 if result.ok else 5
     if result.ok:
         console.print(f"[green]ledger intact[/]: {result.entries} entries")

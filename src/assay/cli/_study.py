@@ -46,6 +46,14 @@ def register_command(
             help="Register a new version of an already registered study, for this reason.",
         ),
     ] = None,
+    after_decision: Annotated[
+        bool,
+        typer.Option(
+            "--after-decision",
+            help="With --supersede: replace the plan of a study already decided. Recorded in "
+            "the new version and flagged as a deviation wherever the study is read.",
+        ),
+    ] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -53,7 +61,9 @@ def register_command(
     in the ledger with its digest."""
     from assay.workflows import register_study
 
-    registration, entry = register_study(study_file, supersede=supersede, store=_store(db))
+    registration, entry = register_study(
+        study_file, supersede=supersede, after_decision=after_decision, store=_store(db)
+    )
     size = registration.sample_size
     if json:
         emit_json(

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assay._util import plural
-from assay.cli._render import console, new_table, safe
+from assay.cli._render import console, new_table, output_format, printable, safe
 
 if TYPE_CHECKING:
     from assay.workflows import StudyStatus
@@ -37,7 +37,7 @@ def say(text: str, *, indent: int = 2, first: str = "", style: str | None = None
 
 def print_status(s: StudyStatus) -> None:
     """A study's plan, evidence, futility, outcome and deviations."""
-    from assay.reports import study_evidence_text, study_power_text
+    from assay.reports import study_effect_text, study_evidence_text, study_power_text
 
     say(f"{s.name}: {s.state}" + ("; OVERDUE" if s.overdue else ""), style="bold")
     say(
@@ -46,8 +46,8 @@ def print_status(s: StudyStatus) -> None:
     )
     say(f"hypothesis: {s.hypothesis}")
     say(
-        f"primary metric: {s.primary_metric}, effect that matters {s.minimum_effect:g}; "
-        f"decision rule: policy {s.policy}"
+        f"primary metric: {s.primary_metric}, effect that matters "
+        f"{study_effect_text(s.to_dict())}; decision rule: policy {s.policy}"
     )
     size = s.sample_size
     power = study_power_text(s.to_dict())
@@ -71,45 +71,67 @@ def print_status(s: StudyStatus) -> None:
         say("deviations: none")
 
 
-def _difference(evidence: dict[str, Any] | None) -> str:
-    """``-0.0608 [-0.0776, -0.0445]``: the difference on the primary metric with its interval."""
-    if not evidence or evidence.get("difference") is None:
-        return "-"
-    low, high = evidence.get("low"), evidence.get("high")
-    bounds = "" if low is None or high is None else f" [{low:+.3g}, {high:+.3g}]"
-    return f"{evidence['difference']:+.3g}{bounds}"
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in text.split()), default=0)
+
+
+def _rows(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], numbers: Sequence[str]
+) -> None:
+    """``rows`` as a table when it fits the screen (at most 80 columns) without breaking a
+    word, else as one wrapped block per row: a study name, an owner or an interval is never
+    cut mid-word, on a terminal or piped."""
+    width = max(min(console.width, _WIDTH), 40)
+    plain = output_format() != "table"
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in headers]
+    needs = [
+        max([len(h), *(len(c) if plain or h in numbers else _longest_word(c) for c in cells)])
+        for h, cells in zip(headers, columns, strict=True)
+    ]
+    gap = 2 * (len(headers) - 1) if plain else 2 * len(headers)
+    if sum(needs) + gap <= width:
+        table = new_table(title, headers, numbers=numbers)
+        for column, need in zip(table.columns, needs, strict=True):
+            column.min_width = need  # the longest word fits: rich wraps between words only
+        for row in rows:
+            table.add_row(*(safe(c) for c in row))
+        console.print(table)
+        return
+    say(title, indent=0, style="bold")
+    for row in rows:
+        fields = "; ".join(f"{h} {c}" for h, c in zip(headers[1:], row[1:], strict=True))
+        say(f"{printable(row[0])}: {printable(fields)}", indent=4)
 
 
 def print_roadmap(found: Sequence[StudyStatus]) -> None:
     """The studies by deadline, then the evidence of those that have some, then a legend."""
-    table = new_table(
-        "Research roadmap",
-        ["study", "state", "owner", "deadline", "outcome", "dev."],
-        numbers=["dev."],
-    )
-    for s in found:
-        table.add_row(
-            safe(s.name) + (" (does not verify)" if s.problems else ""),
+    from assay.reports import study_difference_text
+
+    rows = [
+        (
+            s.name + (" (does not verify)" if s.problems else ""),
             s.state,
-            safe(s.owner),
+            s.owner,
             f"{s.deadline}" + (" OVERDUE" if s.overdue else ""),
-            safe(s.outcome),
+            s.outcome,
             str(len(s.deviations)),
         )
-    console.print(table)
+        for s in found
+    ]
+    headers = ["study", "state", "owner", "deadline", "outcome", "dev."]
+    _rows("Research roadmap", headers, rows, ["dev."])
     with_evidence = [s for s in found if s.evidence]
     if with_evidence:
-        evidence = new_table(
-            "Evidence so far", ["study", "difference", "n / planned"], numbers=["difference"]
-        )
-        for s in with_evidence:
-            assert s.evidence is not None
-            evidence.add_row(
-                safe(s.name),
-                _difference(s.evidence),
+        evidence = [
+            (
+                s.name,
+                study_difference_text(s.to_dict()),
                 f"{s.evidence['n']:,} / {s.sample_size['planned']:,}",
             )
-        console.print(evidence)
+            for s in with_evidence
+            if s.evidence is not None
+        ]
+        _rows("Evidence so far", ["study", "difference", "n / planned"], evidence, ["difference"])
         say(
             "difference: candidate minus baseline on the primary metric, with its interval "
             "(`assay study status NAME` names the method)."
@@ -118,5 +140,5 @@ def print_roadmap(found: Sequence[StudyStatus]) -> None:
 
     for s in found:
         if s.sample_size.get("underpowered"):
-            say(f"{safe(s.name)}: {study_power_text(s.to_dict())}.")
+            say(f"{printable(s.name)}: {study_power_text(s.to_dict())}.")
     say("dev.: deviations from the registered plan.")

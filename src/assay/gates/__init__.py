@@ -25,7 +25,7 @@ from assay.gates._kinds_limit import (
     ThresholdParameters,
 )
 from assay.gates._load import default_policy, load_policy, policy_to_yaml
-from assay.gates._margins import non_inferiority_margin
+from assay.gates._margins import is_proportion, non_inferiority_margin
 from assay.gates._model import ALL_METRICS, TIERS, Policy, PolicyRules, Rule, Tier
 from assay.gates._no_regression import NoRegressionParameters, regression_p_value
 from assay.gates._registry import (
@@ -62,6 +62,7 @@ __all__ = [
     "default_policy",
     "evaluate_policy",
     "get_rule_kind",
+    "is_proportion",
     "list_rule_kinds",
     "load_policy",
     "non_inferiority_margin",

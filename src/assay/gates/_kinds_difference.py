@@ -9,9 +9,11 @@ is better, so positive always means the candidate is better.
   suite or the metric's scale, :mod:`assay.gates._margins`): pass when the gain's lower bound ≥ −m (for a
   lower-is-better metric: the difference's upper bound ≤ +m), fail when the gain's upper bound
   < −m (the difference's lower bound > +m), inconclusive otherwise.
-* ``superiority`` (no parameters): pass when the gain's lower bound > 0, fail when the gain's
-  upper bound ≤ 0 (the whole interval at or on the wrong side of zero), inconclusive when the
-  interval contains zero in its interior or touches it from the better side (low ≤ 0 < high).
+* ``superiority`` (``min_effect`` δ ≥ 0, absolute in the metric's units, default 0): pass when
+  the gain's lower bound > δ, fail when the gain's upper bound ≤ δ (the whole interval at or
+  on the wrong side of δ), inconclusive when the interval contains δ in its interior or
+  touches it from the better side (low ≤ δ < high). With δ > 0 the rule is "better by at
+  least δ": a study's minimum effect that matters, judged on bounds like every other kind.
 
 For a candidate stopped early by plan against the compared baseline, both judge the stop
 metric's overall result on the plan's confidence sequence (:mod:`assay.gates._planned`); a
@@ -163,9 +165,24 @@ def _non_inferiority_settle(result: MetricComparison, m: float, sc: Scale) -> tu
 
 
 class SuperiorityParameters(BaseModel):
-    """Superiority has no parameters."""
+    """``min_effect`` (≥ 0): the improvement the candidate must show beyond doubt."""
 
     model_config = _PARAMS
+
+    min_effect: float | None = None
+    """Smallest improvement that counts, in the metric's units (0.02 = 2 points on a 0–1
+    metric); left out (or 0), plain superiority (any improvement). Left out, it is not in the
+    policy's definition, so a policy written before it existed keeps its digest."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check(cls, data: Any) -> Any:
+        effect = data.get("min_effect")
+        if effect is not None:
+            expected = "a number ≥ 0: the smallest improvement that counts, in the metric's units"
+            if not rule_number(effect, "min_effect", "superiority", expected) >= 0.0:
+                raise field_problem("min_effect", "superiority", expected, effect)
+        return data
 
 
 @register_rule_kind("superiority")
@@ -176,18 +193,26 @@ class Superiority(PerResultKind):
 
     def judge_one(self, result: MetricComparison, params: BaseModel, case: RuleCase) -> Judged:
         """Judge one result on the gain's interval (see the module docstring)."""
+        assert isinstance(params, SuperiorityParameters)
         result, planned = planned_result(result, case)
         sc = scale_of(result)
+        effect = params.min_effect or 0.0
         g_est, g_low, g_high = gain(result)
         higher = result.goal == "higher"
         outcome: Outcome
-        if g_low > 0.0:
-            outcome, where = "pass", "entirely above zero" if higher else "entirely below zero"
-        elif g_high <= 0.0:
-            outcome = "fail"
-            where = "entirely at or below zero" if higher else "entirely at or above zero"
+        if effect == 0.0:
+            above, below, across = "above zero", "below zero", "the interval includes zero"
         else:
-            outcome, where = "inconclusive", "the interval includes zero"
+            bound = sc.margin(effect if higher else -effect)
+            above, below = f"above the {bound} minimum effect", f"below the {bound} minimum effect"
+            across = f"the interval includes the {bound} minimum effect"
+        if g_low > effect:
+            outcome, where = "pass", f"entirely {above if higher else below}"
+        elif g_high <= effect:
+            outcome = "fail"
+            where = f"entirely at or {below if higher else above}"
+        else:
+            outcome, where = "inconclusive", across
         reason = f"{_label(result)}: {sc.diffs(result.difference)}, {where}"
         summary = f"{_label(result)} {sc.diffs(result.difference)}, {where}"
         if planned is not None:
@@ -196,24 +221,35 @@ class Superiority(PerResultKind):
             return Judged(result.label, outcome, reason, summary=summary)
         if planned is not None:
             return Judged(result.label, outcome, reason, planned_settle(planned), 0, summary)
-        if g_est <= 0.0:
+        if g_est <= effect:
+            shown = sc.diff(result.difference.estimate)
             settle = (
-                f"the observed difference ({sc.diff(result.difference.estimate)}) does not "
-                "favour the candidate; more examples are unlikely to show superiority"
+                f"the observed difference ({shown}) does not favour the candidate; more "
+                "examples are unlikely to show superiority"
+                if effect == 0.0
+                else f"the observed difference ({shown}) is not beyond the {sc.size(effect)} "
+                "minimum effect; more examples are unlikely to show an improvement that large"
             )
             return Judged(result.label, outcome, reason, settle, 0, summary)
         size = sample_size_to_settle(
-            result.difference, result.n, g_est, paired_binary=paired_binary(result)
+            result.difference, result.n, g_est - effect, paired_binary=paired_binary(result)
         )
         what = f"detect an improvement of the observed size ({sc.diff(result.difference.estimate)})"
+        if effect != 0.0:
+            what += f" beyond the {sc.size(effect)} minimum effect"
         more = size.more if size else 0
         return Judged(result.label, outcome, reason, settle_sentence(size, what), more, summary)
 
 
 def rule_margins(case: RuleCase) -> dict[str, float]:
-    """The margin each result of a non-inferiority rule is judged with, by result label
-    (empty for other kinds): what a memo's rollback line and a chart's margin line show."""
+    """The margin each result of a non-inferiority rule is judged with, by result label, or
+    a superiority rule's minimum effect when it has one (empty for other kinds and plain
+    superiority): what a memo's rollback line, a chart's margin line and a study's check of
+    its decision rule read."""
     params = case.parameters
+    if isinstance(params, SuperiorityParameters):
+        effect = params.min_effect or 0.0
+        return {} if effect == 0.0 else {r.label: effect for r in case.results}
     if not isinstance(params, NonInferiorityParameters):
         return {}
     out: dict[str, float] = {}

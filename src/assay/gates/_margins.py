@@ -67,6 +67,7 @@ class Margin:
 def is_proportion(spec: MetricSpec | None, *, zero_one: bool) -> bool:
     """Whether the metric is known to be a proportion: ``zero_one`` (its per-example scores
     are 0/1) or, from the suite, a 0/1 scorer or a definition bounded in [0, 1]."""
+    check_instance(spec, "spec", "is_proportion", (MetricSpec, type(None)), "a MetricSpec or None")
     if zero_one:
         return True
     if spec is None:

@@ -121,6 +121,7 @@ from assay.governance._study_checks import (
     offline_deviations,
     overdue,
     study_state,
+    supersede_deviations,
 )
 from assay.governance._study_file import (
     MAX_STUDY_BYTES,
@@ -243,6 +244,7 @@ __all__ = [
     "signed_message",
     "study_deviation_outcome",
     "study_state",
+    "supersede_deviations",
     "verify_message",
     "weak_policy",
 ]

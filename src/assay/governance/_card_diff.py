@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from assay._util import interval_cells, scale_of
 from assay.governance._card import HumanSection, ModelCard
 
 __all__ = ["CardChanges", "EvidenceChange", "card_changes", "evidence_changes"]
@@ -93,9 +95,23 @@ class CardChanges:
         return out
 
 
-def _interval(values: Sequence[float]) -> str:
-    est, low, high = (list(values) + [float("nan")] * 3)[:3]
-    return f"{est:.4f} [{low:.4f}, {high:.4f}]"
+class _Values(NamedTuple):
+    estimate: float
+    low: float
+    high: float
+
+
+def _interval(key: str, values: Sequence[float], scales: Mapping[str, str]) -> str:
+    """``86.7% [86.1%, 87.2%]`` (a run's value) or ``+2.0 pts [+1.6, +2.4]`` (a decision's
+    difference): a card value by :mod:`assay._util`'s formatter. ``key`` is
+    ``id|metric|slice``; ``scales`` holds each run's metric scale, and a key not in it is a
+    decision's."""
+    shown = _Values(*(list(values) + [float("nan")] * 3)[:3])
+    metric = key.split("|")[1] if key.count("|") >= 2 else key
+    if key in scales:
+        return " ".join(interval_cells(shown, scales[key]))
+    scale = next((v for k, v in scales.items() if k.split("|")[1] == metric), "")
+    return " ".join(interval_cells(shown, scale, signed=True))
 
 
 def card_changes(
@@ -120,8 +136,17 @@ def card_changes(
     )
     moved = []
     now = card.metric_values()
+    scales = {
+        f"{r.run_id}|{m.metric}|{m.slice_attribute or ''}={m.slice_value or ''}": scale_of(
+            m.metric, [m.estimate, m.low, m.high]
+        )
+        for r in card.runs
+        for m in r.metrics
+    }
     if isinstance(old_values, dict):
         for key in sorted(set(old_values) & set(now)):
             if [round(x, 12) for x in old_values[key]] != [round(x, 12) for x in now[key]]:
-                moved.append(f"{key}: {_interval(old_values[key])} -> {_interval(now[key])}")
+                old = _interval(key, old_values[key], scales)
+                new = _interval(key, now[key], scales)
+                moved.append(f"{key}: {old} -> {new}")
     return CardChanges(evidence=evidence, moved=moved, human_kept=kept, human_empty=empty)

@@ -36,7 +36,7 @@ MAX_SECTIONS = 100
 _OPEN = re.compile(r"<!--\s*assay:human\b(?P<attrs>.*?)-->", re.DOTALL)
 _CLOSE = re.compile(r"<!--\s*/assay:human\s*-->")
 _ANY = re.compile(r"<!--\s*/?\s*assay:(?P<name>[a-z]*)", re.IGNORECASE)
-_BLOCK = re.compile(r"<!--\s*assay:card (?P<json>.*?) -->", re.DOTALL)
+_BLOCK = re.compile(r"<!--\s*assay:card\s(?P<json>.*?)\s-->", re.DOTALL)
 _ATTR = re.compile(r'\s*(?P<name>[a-z]+)=(?:"(?P<quoted>[^"<>]*)"|(?P<bare>[a-z0-9_]+))')
 _PRE = re.compile(r'^\s*<pre class="human">(?P<body>.*)</pre>\s*$', re.DOTALL)
 
@@ -66,24 +66,37 @@ def _attr(title: str) -> str:
     return re.sub(r'["<>\x00-\x1f\x7f]', "'", title)
 
 
+def _entry(key: str, value: Any) -> str:
+    return json.dumps(key, ensure_ascii=True) + ": " + json.dumps(value, ensure_ascii=True)
+
+
 def card_block(card: ModelCard) -> str:
-    """The ``<!-- assay:card {...} -->`` comment that lets a written card be checked later."""
-    body = json.dumps(
-        {
-            "model": card.model,
-            "card_digest": card.digest,
-            "evidence": card.evidence,
-            "values": card.metric_values(),
-        },
-        sort_keys=True,
-        ensure_ascii=True,
-    )
+    """The ``<!-- assay:card {...} -->`` comment that lets a written card be checked later:
+    JSON with one evidence digest or one metric's ``[estimate, low, high]`` per line, keys
+    sorted, so that a person can read it and a regenerated card writes it byte for byte the
+    same (``card verify`` compares it with the rebuilt card's)."""
+    fields: dict[str, Any] = {
+        "card_digest": card.digest,
+        "evidence": card.evidence,
+        "model": card.model,
+        "values": card.metric_values(),
+    }
+    lines = ["{"]
+    for i, (key, value) in enumerate(sorted(fields.items())):
+        last = "" if i == len(fields) - 1 else ","
+        if isinstance(value, dict) and value:
+            inner = [_entry(k, v) for k, v in sorted(value.items())]
+            lines.append(json.dumps(key) + ": {")
+            lines += [f"  {item}," for item in inner[:-1]] + [f"  {inner[-1]}", "}" + last]
+        else:
+            lines.append(_entry(key, value) + last)
+    body = "\n".join([*lines, "}"])
     # "--", "<", ">" and "&" only occur inside JSON strings, where their escapes are the
     # same characters: the comment cannot be closed early or read as markup
     safe = body.replace("--", "-\\u002d")
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         safe = safe.replace(char, escaped)
-    return f"<!-- assay:card {safe} -->"
+    return f"<!-- assay:card\n{safe}\n-->"
 
 
 def _where(text: str, offset: int, source: str) -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from assay._util import node_mark, parse_yaml
+from assay._util import brief, node_mark, parse_yaml
 from assay.errors import ConfigError
+from assay.governance._field_words import field_words
 from assay.governance._launch import (
     MAX_CHECKLIST_BYTES,
     EvidenceItem,
@@ -49,7 +50,11 @@ def load_checklist(
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(error["loc"])
-        message = str(error["msg"]).removeprefix("Value error, ")
+        message = field_words(error)
+        if error["type"] not in ("value_error", "assertion_error", "missing"):
+            message += f" (found {brief(error.get('input'), 60)})"
+        if error["type"] == "missing":
+            message = "is missing: a launch checklist must state it"
         if error["type"] == "extra_forbidden":
             message = f"unknown field {loc[-1]!r}"
         raise _located(name, document.root, loc, message) from None

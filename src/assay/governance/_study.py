@@ -216,6 +216,9 @@ class StudyRegistration(BaseModel):
     """The power calculation."""
     experiment_plan: dict[str, Any] | None = None
     """Online: the A/B experiment plan (``ExperimentPlan.to_dict()``) when registered."""
+    after_decisions: list[str] | None = None
+    """A version registered after the study was decided (``--after-decision``): the decisions
+    already attached, recorded with the new plan so that the override is itself on record."""
 
     @model_validator(mode="after")
     def _supersedes(self) -> StudyRegistration:
@@ -232,6 +235,8 @@ class StudyRegistration(BaseModel):
         out = self.model_dump(mode="json")
         if self.version == 1:
             del out["previous_digest"], out["supersede_reason"]
+        if self.after_decisions is None:  # absent unless given: earlier digests are unchanged
+            del out["after_decisions"]
         return out
 
     def digest(self) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "offline_deviations",
     "overdue",
     "study_state",
+    "supersede_deviations",
 ]
 
 StudyState = Literal["planned", "running", "decided", "killed"]
@@ -38,7 +39,8 @@ class StudyDeviation:
     """One difference between a study's registered plan and what was done."""
 
     kind: str
-    """``primary_metric``, ``policy``, ``suite``, ``sample_size``, ``looks``, ``deadline``;
+    """``primary_metric``, ``policy``, ``suite``, ``sample_size``, ``looks``, ``deadline``,
+    ``superseded_after_runs``, ``superseded_after_decision``;
     for an online study, the kind :func:`assay.online.check_deviations` reported."""
     planned: str
     """What the plan said."""
@@ -146,3 +148,46 @@ def study_state(events: Sequence[dict[str, Any]]) -> StudyState:
 def overdue(registration: StudyRegistration, state: StudyState, today: date) -> bool:
     """Whether a study still open (planned or running) is past its deadline."""
     return state in ("planned", "running") and today > registration.plan.deadline
+
+
+def supersede_deviations(
+    versions: Sequence[tuple[int, int]], events: Sequence[tuple[int, dict[str, Any]]]
+) -> list[StudyDeviation]:
+    """A new version of the plan registered after evidence was attached: the plan was changed
+    once results could have been seen (``superseded_after_runs``) or once the study was
+    decided (``superseded_after_decision``). Read from the ledger's order alone, so a version
+    recorded by any route is flagged the same way.
+
+    ``versions``: (ledger sequence, version) of each valid registration, oldest first;
+    ``events``: (ledger sequence, payload) of the study's ``study_event`` entries."""
+    out = []
+    for sequence, version in versions[1:]:
+        before = [p for seq, p in events if seq < sequence and p.get("event") == "attach"]
+        decisions = list(dict.fromkeys(str(p["decision"]) for p in before if "decision" in p))
+        runs = list(dict.fromkeys(str(p["run"]) for p in before if "run" in p))
+        if decisions:
+            named = ", ".join(d[:12] for d in decisions)
+            many = len(decisions) > 1
+            out.append(
+                StudyDeviation(
+                    "superseded_after_decision",
+                    f"version {version - 1}, frozen until the study was decided",
+                    f"version {version}, registered after decision{'s' if many else ''} {named}",
+                    f"the plan was replaced by version {version} after the study was decided "
+                    f"(decision{'s' if many else ''} {named}): the new plan was written "
+                    "knowing the outcome",
+                )
+            )
+        elif runs:
+            out.append(
+                StudyDeviation(
+                    "superseded_after_runs",
+                    f"version {version - 1}, frozen before any run was attached",
+                    f"version {version}, registered after {len(runs)} attached "
+                    f"run{'s' if len(runs) > 1 else ''}",
+                    f"the plan was replaced by version {version} after {len(runs)} "
+                    f"run{'s were' if len(runs) > 1 else ' was'} attached: the new plan may "
+                    "have been written knowing results",
+                )
+            )
+    return out

@@ -7,7 +7,7 @@ file is a page of text): at most 256 KiB and 16 levels of nesting. Unknown keys 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import yaml
 
 from assay._util import brief, node_mark, parse_yaml
 from assay.errors import ConfigError
+from assay.governance._field_words import field_words
 from assay.governance._study import StudyPlan
 
 __all__ = ["MAX_STUDY_BYTES", "MAX_STUDY_DEPTH", "load_study_file", "parse_study"]
@@ -26,16 +27,33 @@ MAX_STUDY_DEPTH = 16
 """How deeply a study file may nest."""
 
 
+def _path(loc: Sequence[str | int]) -> tuple[str | int, ...]:
+    """The location in the file's own keys: pydantic's union tags (``str``,
+    ``dict[str,any]``) left out, since they name types, not keys."""
+    return tuple(p for p in loc if isinstance(p, int) or not (p in _TAGS or "[" in p))
+
+
+_TAGS = {"str", "int", "float", "bool", "dict", "list", "tuple", "date", "none"}
+
+
+def _where(loc: Sequence[str | int]) -> str:
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in _path(loc))
+    return text.removeprefix(".") or "the study"
+
+
 def _message(error: Mapping[str, Any]) -> str:
-    loc = ".".join(str(p) for p in error["loc"]) or "the study"
+    loc = _where(error["loc"])
     kind = error["type"]
     if kind == "missing":
         return f"'{loc}' is missing: a study must state it"
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and "." not in loc and "[" not in loc:
         known = ", ".join(StudyPlan.model_fields)
         return f"unknown key '{loc}' (a study file has: {known})"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"'{loc}': {message} (found {brief(error.get('input'), 60)})"
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc}' (see the study file's fields in docs/governance-studies.md)"
+    said = field_words(error)
+    joined = ": " if kind in ("value_error", "assertion_error") else " "
+    return f"'{loc}'{joined}{said} (found {brief(error.get('input'), 60)})"
 
 
 def parse_study(data: Any, *, source: str, root: yaml.Node | None = None) -> StudyPlan:
@@ -49,11 +67,11 @@ def parse_study(data: Any, *, source: str, root: yaml.Node | None = None) -> Stu
         # an unknown key first: a misspelt key is why the right one is "missing"
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
-        path = tuple(p for p in first["loc"] if isinstance(p, str | int))
+        path = _path(first["loc"])
         # a model-level check (offline or online) points at the study as a whole
         mark = node_mark(root, path) if root is not None else None
         mark = mark if mark is not None or root is None else root.start_mark
-        at = "" if mark is None else f", line {mark.line + 1} (column {mark.column + 1})"
+        at = "" if mark is None else f", line {mark.line + 1}, column {mark.column + 1}"
         more = exc.error_count() - 1
         extra = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
         raise ConfigError(f"{source}{at}: {_message(first)}{extra}") from None

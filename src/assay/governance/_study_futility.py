@@ -26,7 +26,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from assay._util import check_choice, check_int, check_number, check_probability
+from assay._util import (
+    check_choice,
+    check_int,
+    check_number,
+    check_probability,
+    decimals,
+    effect_size,
+    format_number,
+)
 from assay.errors import ParameterError
 from assay.stats.sequential import (
     paired_empirical_bernstein_confidence_sequence,
@@ -65,25 +73,33 @@ class Futility:
     """The confidence sequence, in words."""
     minimum_effect: float
     """The registered effect that matters."""
+    scale: str = ""
+    """``pts`` when every unit's score is in [0, 1] (the improvement is in percentage points,
+    as the message writes it), else ``""`` (the metric's units)."""
 
     @property
     def message(self) -> str:
-        """The reading in words."""
-        bounds = f"[{self.low:+.4g}, {self.high:+.4g}]"
+        """The reading in words, numbers by :mod:`assay._util`'s formatter (``[+1.1, +2.6]
+        points``, ``+1.0 point``)."""
+        k = 100.0 if self.scale == "pts" else 1.0
+        places = decimals(self.scale, self)
+        low, high = (format_number(v * k, places, signed=True) for v in (self.low, self.high))
+        bounds = f"[{low}, {high}]" + (" points" if self.scale == "pts" else "")
+        effect = effect_size(self.minimum_effect, self.scale)
         level = f"{100 * self.confidence:g}% confidence sequence ({self.method})"
         if self.outcome == "stop":
             return (
                 f"even the upper bound of the {level} of the improvement, {bounds}, is below "
-                f"the effect that matters ({self.minimum_effect:g}): stop"
+                f"the effect that matters ({effect}): stop"
             )
         if self.outcome == "effect shown":
             return (
                 f"the lower bound of the {level} of the improvement, {bounds}, reaches the "
-                f"effect that matters ({self.minimum_effect:g}): effect shown"
+                f"effect that matters ({effect}): effect shown"
             )
         return (
             f"the {level} of the improvement, {bounds}, still contains the effect that "
-            f"matters ({self.minimum_effect:g}): continue"
+            f"matters ({effect}): continue"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -189,4 +205,5 @@ def futility(
         look_confidence=look_confidence,
         method=method,
         minimum_effect=effect,
+        scale="pts" if unit else "",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from assay._util import effect_size, format_number
 from assay.errors import ConfigError
 from assay.governance._study import SampleSize, StudyPlan
 from assay.stats import (
@@ -18,7 +19,7 @@ __all__ = ["plan_sample_size"]
 
 
 def _pcts(value: float) -> str:
-    return f"{100 * value:.3g}%"
+    return format_number(100 * value, 1).removesuffix(".0") + "%"
 
 
 def plan_sample_size(plan: StudyPlan) -> SampleSize:
@@ -41,7 +42,8 @@ def plan_sample_size(plan: StudyPlan) -> SampleSize:
         assert sd is not None  # checked by SampleSizePlan
         required = required_sample_size(effect, sd, power=s.power, **common)  # type: ignore[arg-type]
         method = (
-            f"paired t test, exact noncentral t: effect {effect:g}, sd of differences {sd:g}, "
+            f"paired t test, exact noncentral t: effect {effect_size(effect, '', signed=False)}, "
+            f"sd of differences {effect_size(sd, '', signed=False)}, "
             f"{sides} alpha {s.alpha:g}, power {_pcts(s.power)}"
         )
         power = (
@@ -60,7 +62,8 @@ def plan_sample_size(plan: StudyPlan) -> SampleSize:
         base_only, cand_only = (d - effect) / 2, (d + effect) / 2
         required = mcnemar_sample_size(base_only, cand_only, power=s.power, **common)  # type: ignore[arg-type]
         method = (
-            f"McNemar's test, Connor (1987): effect {effect:g}, discordance {d:g}, "
+            f"McNemar's test, Connor (1987): effect {effect_size(effect, 'pts', signed=False)}, "
+            f"discordance {_pcts(d)}, "
             f"{sides} alpha {s.alpha:g}, power {_pcts(s.power)}"
         )
         power = (

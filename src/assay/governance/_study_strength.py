@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from assay._util import effect_size
 from assay.core import MetricComparison
 from assay.governance._study import StudyPlan
 from assay.governance._study_checks import StudyDeviation
@@ -22,7 +23,8 @@ __all__ = ["PolicyFloor", "in_points", "policy_floors", "signed_effect", "weak_p
 
 PolicyFloor = tuple[str, float | None]
 """A blocking rule on the primary metric: its kind and, for non-inferiority, its margin in the
-metric's units (``None`` when the rule takes the suite's or the metric's default)."""
+metric's units (``None`` when the rule takes the suite's or the metric's default); for
+superiority, its ``min_effect`` (``None`` or 0: any improvement)."""
 
 
 def in_points(result: MetricComparison) -> bool:
@@ -43,15 +45,14 @@ def policy_floors(rules: Sequence[Mapping[str, Any]], metric: str) -> list[Polic
 
 
 def signed_effect(x: float, points: bool) -> str:
-    """``+1.0 point``, ``−2.5 points`` (a proportion's effect), else ``+0.01`` (its units)."""
-    if not points:
-        return f"{x:+.4g}".replace("-", "\u2212")
-    size = f"{x * 100:+.1f}"
-    text = f"{size} point" + ("" if size in ("+1.0", "-1.0") else "s")
-    return text.replace("-", "\u2212")
+    """``+1.0 point``, ``−2.5 points`` (a proportion's effect), else ``+0.01`` (its units):
+    :func:`assay._util.effect_size`, the formatter of every command and report."""
+    return effect_size(x, "pts" if points else "")
 
 
 def _floor(kind: str, margin: float | None) -> tuple[float | None, str] | None:
+    if kind == "superiority" and margin:
+        return margin, "superiority by at least a minimum effect"
     if kind == "superiority":
         return 0.0, "superiority (any improvement above 0)"
     if kind == "non_inferiority":
@@ -74,7 +75,9 @@ def weak_policy(
         return None
     if known:
         floor, words = max(known)
-        actual = words if floor == 0.0 else f"{words} at {signed_effect(floor, points)}"
+        actual = words if floor == 0.0 else f"{words} of {signed_effect(floor, points)}"
+        if floor < 0.0:
+            actual = f"{words} at {signed_effect(floor, points)}"
     elif floors:
         actual = "non-inferiority at its default margin"
     else:

@@ -11,8 +11,9 @@ recomputes them from the study in its ledger and requires the same flags.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 
+from assay._util import decimals, format_number
 from assay.core import MetricComparison, RuleOutcome, VerdictResult
 from assay.governance._study import StudyPlan
 from assay.governance._study_checks import StudyDeviation
@@ -54,8 +55,20 @@ def study_deviation_outcome(study: str, deviation: StudyDeviation) -> RuleOutcom
     )
 
 
-def _bound(x: float, points: bool) -> str:
-    return signed_effect(x, points).removesuffix("s").removesuffix(" point")
+class _Improvement(NamedTuple):
+    estimate: float
+    low: float
+    high: float
+
+
+def _improvement_text(iv: _Improvement, points: bool) -> str:
+    """``−0.4 points [−1.0, 0.0]`` (a proportion), else ``+0.012 [+0.004, +0.020]``: the
+    improvement with its interval, by :mod:`assay._util`'s formatter."""
+    scale = "pts" if points else ""
+    places, k = decimals(scale, iv), 100.0 if points else 1.0
+    low, high = (format_number(v * k, places, signed=True) for v in (iv.low, iv.high))
+    unit = " points" if points else ""
+    return f"{format_number(iv.estimate * k, places, signed=True)}{unit} [{low}, {high}]"
 
 
 def hypothesis_outcome(plan: StudyPlan, result: MetricComparison | None) -> RuleOutcome:
@@ -75,8 +88,8 @@ def hypothesis_outcome(plan: StudyPlan, result: MetricComparison | None) -> Rule
         outcome = "pass" if low > effect else "fail" if high < effect else "inconclusive"
         points = in_points(result)
         said = (
-            f"{metric} improved by {signed_effect(sign * d.estimate, points)} "
-            f"[{_bound(low, points)}, {_bound(high, points)}] "
+            f"{metric} improved by "
+            f"{_improvement_text(_Improvement(sign * d.estimate, low, high), points)} "
             f"({d.method}, {d.confidence:.0%} confidence); the study registered "
             f"{signed_effect(effect, points)} as the effect that matters"
         )

@@ -60,6 +60,8 @@ from assay.reports._roadmap import (
     roadmap_body,
     roadmap_html,
     roadmap_markdown,
+    study_difference_text,
+    study_effect_text,
     study_evidence_text,
     study_power_text,
 )
@@ -115,6 +117,8 @@ __all__ = [
     "rules_table",
     "run_html_table",
     "runs_html_table",
+    "study_difference_text",
+    "study_effect_text",
     "study_evidence_text",
     "study_power_text",
     "tick_decimals",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assay._util import interval_cells, pvalue
 from assay.governance import HumanSection, ModelCard, card_block, human_marker
-from assay.reports._card_markdown import INTRO
+from assay.reports._card_markdown import INTRO, card_scales
 from assay.reports._html_parts import e, visible_document
 from assay.reports._style import CSS
 
@@ -38,7 +39,7 @@ def _slice(attribute: str | None, value: str | None) -> str:
 
 
 def _body(card: ModelCard) -> list[str]:
-    parts = ["<h2>Model details</h2>"]
+    parts, scales = ["<h2>Model details</h2>"], card_scales(card)
     parts.append(
         _table(
             ["run", "model", "suite", "recorded (UTC)", "records", "errors", "code", "source"],
@@ -80,8 +81,7 @@ def _body(card: ModelCard) -> list[str]:
                     [
                         m.metric,
                         _slice(m.slice_attribute, m.slice_value),
-                        f"{m.estimate:.4f}",
-                        f"[{m.low:.4f}, {m.high:.4f}]",
+                        *interval_cells(m, scales.get(m.metric, "")),
                         f"{m.n:,}",
                         m.method,
                     ]
@@ -132,11 +132,10 @@ def _body(card: ModelCard) -> list[str]:
                     [
                         x.metric,
                         _slice(x.slice_attribute, x.slice_value),
-                        f"{x.estimate:+.4f}",
-                        f"[{x.low:+.4f}, {x.high:+.4f}]",
+                        *interval_cells(x, scales.get(x.metric, ""), signed=True),
                         x.method,
                         x.test,
-                        f"{x.p_value:.4g}",
+                        pvalue(x.p_value),
                     ]
                     for x in d.differences
                 ],

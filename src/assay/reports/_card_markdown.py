@@ -6,12 +6,13 @@ from collections.abc import Iterable
 
 import yaml
 
+from assay._util import interval_cells, pvalue, scale_of
 from assay.core import printable
 from assay.governance import CardMetric, HumanSection, ModelCard, card_block, human_marker
 from assay.reports._md_parts import md, md_table
 from assay.reports._memo_plan import todo
 
-__all__ = ["card_model_index", "render_card_markdown"]
+__all__ = ["card_model_index", "card_scales", "render_card_markdown"]
 
 INTRO = (
     "Every fact on this card comes from the assay store (runs, suites, decisions and the "
@@ -20,8 +21,13 @@ INTRO = (
 )
 
 
-def _n(x: float) -> str:
-    return f"{x:.4f}"
+def card_scales(card: ModelCard) -> dict[str, str]:
+    """Each metric's scale on the card (``pts`` for a proportion), from every run's values."""
+    values: dict[str, list[float]] = {}
+    for r in card.runs:
+        for m in r.metrics:
+            values.setdefault(m.metric, []).extend((m.estimate, m.low, m.high))
+    return {metric: scale_of(metric, v) for metric, v in values.items()}
 
 
 def _slice(attribute: str | None, value: str | None) -> str:
@@ -43,13 +49,12 @@ _HINTS = {
 }
 
 
-def _metric_rows(metrics: Iterable[CardMetric]) -> list[list[str]]:
+def _metric_rows(metrics: Iterable[CardMetric], scales: dict[str, str]) -> list[list[str]]:
     return [
         [
             md(m.metric),
             md(_slice(m.slice_attribute, m.slice_value)),
-            _n(m.estimate),
-            f"[{_n(m.low)}, {_n(m.high)}]",
+            *interval_cells(m, scales.get(m.metric, "")),
             f"{m.n:,}",
             md(m.method),
         ]
@@ -106,7 +111,7 @@ def _factors_and_metrics(card: ModelCard) -> list[str]:
     for r in card.runs:
         out += ["", f"### Run {md(r.run_id[:12])} on {md(r.suite)}", ""]
         headers = ["metric", "slice", "estimate", "interval", "n", "method"]
-        out += md_table(headers, _metric_rows(r.metrics)).splitlines()
+        out += md_table(headers, _metric_rows(r.metrics, card_scales(card))).splitlines()
     return [*out, ""]
 
 
@@ -129,7 +134,7 @@ def _data(card: ModelCard) -> list[str]:
 
 
 def _analyses(card: ModelCard) -> list[str]:
-    out = ["## Quantitative analyses", ""]
+    out, scales = ["## Quantitative analyses", ""], card_scales(card)
     if not card.decisions:
         out.append("No recorded decision compares this model with another.")
     for d in card.decisions:
@@ -146,11 +151,10 @@ def _analyses(card: ModelCard) -> list[str]:
             [
                 md(x.metric),
                 md(_slice(x.slice_attribute, x.slice_value)),
-                f"{x.estimate:+.4f}",
-                f"[{x.low:+.4f}, {x.high:+.4f}]",
+                *interval_cells(x, scales.get(x.metric, ""), signed=True),
                 md(x.method),
                 md(x.test),
-                f"{x.p_value:.4g}",
+                pvalue(x.p_value),
             ]
             for x in d.differences
         ]

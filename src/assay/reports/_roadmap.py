@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+from assay._util import decimals, difference, effect_size
 from assay.core import printable
 from assay.reports._html_parts import e, visible_document
 from assay.reports._style import CSS
@@ -21,6 +22,8 @@ __all__ = [
     "roadmap_body",
     "roadmap_html",
     "roadmap_markdown",
+    "study_difference_text",
+    "study_effect_text",
     "study_evidence_text",
     "study_power_text",
 ]
@@ -33,8 +36,34 @@ _STATE_CLASS = {
 }
 
 
-def _num(x: Any) -> str:
-    return f"{x:+.4g}" if isinstance(x, (int, float)) and math.isfinite(x) else "—"
+class _Shown(NamedTuple):
+    estimate: float
+    low: float
+    high: float
+
+
+def _number(x: Any) -> float:
+    return float(x) if isinstance(x, (int, float)) else math.nan
+
+
+def study_difference_text(study: Mapping[str, Any]) -> str:
+    """``+2.0 pts [+1.6, +2.4]``: the evidence's difference on the primary metric with its
+    interval, by :mod:`assay._util`'s formatter in the study's ``scale``; ``—`` without
+    evidence."""
+    ev = study.get("evidence")
+    if not ev or not isinstance(ev.get("difference"), (int, float)):
+        return "—"
+    scale = str(study.get("scale") or "")
+    iv = _Shown(_number(ev["difference"]), _number(ev.get("low")), _number(ev.get("high")))
+    return difference(iv, scale, decimals(scale, iv))
+
+
+def study_effect_text(study: Mapping[str, Any]) -> str:
+    """``+1.0 point``: the registered effect that matters, in the study's ``scale``."""
+    effect = study.get("minimum_effect")
+    if not isinstance(effect, (int, float)):
+        return "—"
+    return effect_size(float(effect), str(study.get("scale") or ""))
 
 
 def study_power_text(study: Mapping[str, Any]) -> str:
@@ -65,8 +94,7 @@ def _evidence_only(study: Mapping[str, Any]) -> str:
     level = ev.get("confidence")
     conf = f"{100 * level:g}% " if isinstance(level, (int, float)) else ""
     return (
-        f"{ev.get('metric')} {_num(ev.get('difference'))} "
-        f"[{_num(ev.get('low'))}, {_num(ev.get('high'))}] ({conf}{ev.get('method')}); "
+        f"{ev.get('metric')} {study_difference_text(study)} ({conf}{ev.get('method')}); "
         f"n {ev.get('n'):,} of {planned:,} planned"
     )
 
@@ -110,7 +138,7 @@ def roadmap_body(studies: Sequence[Mapping[str, Any]]) -> str:
             f'<td><span class="{_STATE_CLASS.get(state, "")}">{e(state)}</span></td>'
             f"<td>{e(study.get('owner'))}</td>"
             f"<td>{deadline}</td>"
-            f"<td>{e(study.get('primary_metric'))} ({e(_num(study.get('minimum_effect')))})</td>"
+            f"<td>{e(study.get('primary_metric'))} ({e(study_effect_text(study))})</td>"
             f"<td>{e(study_evidence_text(study))}</td>"
             f"<td>{e(_outcome_text(study))}</td>"
             f"<td>{len(study.get('deviations') or [])}</td>"

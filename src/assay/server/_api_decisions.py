@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from assay.core import Decision, LedgerEntry
+from assay.errors import ConfigError
 from assay.server._api_body import json_response, quiet
 from assay.server._api_models import (
     ApprovalList,
@@ -197,14 +198,22 @@ def approve(request: Request, ref: str, body: ApprovalRequest, who: Approver) ->
                 f"{who.name!r} as {body.role!r} already recorded {body.status!r} on decision "
                 f"{decision.decision_id[:12]}; nothing was appended.",
             )
-    entry = record(
-        decision.decision_id,
-        role=body.role,
-        name=who.name,
-        status=body.status,
-        note=body.note,
-        store=store,
-    )
+    try:
+        entry = record(
+            decision.decision_id,
+            role=body.role,
+            name=who.name,
+            status=body.status,
+            note=body.note,
+            store=store,
+        )
+    except ConfigError as exc:  # the same sign-off appended meanwhile: a conflict, as above
+        if any(
+            (a.role, a.name, a.status) == (body.role, who.name, body.status)
+            for a in store.decisions.approvals(decision.decision_id)
+        ):
+            raise http_error(409, "conflict", f"{exc} Nothing was appended.") from None
+        raise
     return json_response(entry, 201)
 
 

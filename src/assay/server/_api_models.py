@@ -247,6 +247,9 @@ class LedgerCheck(BaseModel):
     evidence_problems: list[EvidenceProblemOut]
     head: str | None
     notes: list[str]
+    unchecked_signatures: int = 0
+    """Signatures that could not be checked (``cryptography`` missing on the server); when
+    any, ``ok`` is false."""
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from assay.reports import study_evidence_text
+from assay.reports import study_effect_text, study_evidence_text
 from assay.server._auth import require
 from assay.server._identity import Identity, Role
 from assay.server._layout import e, page, table
@@ -62,6 +62,26 @@ def _row(study: dict[str, Any]) -> list[str]:
     ]
 
 
+_HYPOTHESIS_CLASS = {
+    "supported": "o-pass",
+    "not supported": "o-fail",
+    "not settled": "o-inconclusive",
+}
+
+
+def _hypothesis(study: dict[str, Any]) -> str:
+    """The study's verdict on its hypothesis, as ``assay study status`` prints it: the word
+    (supported, not supported, not settled) and the reason with its numbers."""
+    found = study.get("hypothesis_result")
+    if not found:
+        return '<p id="hypothesis">Hypothesis: no evidence yet.</p>'
+    word = str(found["outcome"])
+    return (
+        f'<p id="hypothesis">Hypothesis: <span class="{_HYPOTHESIS_CLASS.get(word, "")}">'
+        f"{e(word)}</span>. {e(found['reason'])}</p>"
+    )
+
+
 @router.get("/studies", response_class=HTMLResponse)
 @html_errors
 def studies_page(
@@ -96,7 +116,7 @@ def study_page(
         [
             "Primary metric",
             f"<code>{e(study['primary_metric'])}</code>, effect that matters "
-            f"{e(format(study['minimum_effect'], 'g'))}",
+            f"{e(study_effect_text(study))}",
         ],
         ["Decision rule", f"policy {e(study['policy'])}"],
         [
@@ -113,6 +133,7 @@ def study_page(
         table(["", ""], facts) + '<section id="evidence"><h2>Evidence so far</h2>'
         f"<p>{e(study_evidence_text(study))}</p>"
         + (f'<p id="futility">{e(futility["message"])}</p>' if futility else "")
+        + _hypothesis(study)
         + f"<p>Outcome: {_outcome(study)}</p></section>"
         '<section id="deviations"><h2>Deviations from the plan</h2>'
         + (f"<ul>{deviations}</ul>" if deviations else '<p class="empty">None.</p>')

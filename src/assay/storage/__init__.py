@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ledger_export_lines,
         verify_ledger_export,
     )
+    from assay.storage._ledger_view import LedgerCheck, LedgerView
     from assay.storage._protocols import (
         ArtifactRepository,
         DecisionRepository,
@@ -65,6 +66,8 @@ _EXPORTS = {
     "SqlSessionRepository": "_sessions",
     "entry_signature_problem": "_signatures",
     "LedgerVerification": "_ledger",
+    "LedgerCheck": "_ledger_view",
+    "LedgerView": "_ledger_view",
     "MAX_LEDGER_EXPORT_BYTES": "_ledger_file",
     "ledger_export_lines": "_ledger_file",
     "verify_ledger_export": "_ledger_file",
@@ -103,7 +106,9 @@ __all__ = [
     "FileArtifactRepository",
     "GenerationReader",
     "IssuedToken",
+    "LedgerCheck",
     "LedgerVerification",
+    "LedgerView",
     "MetricFilter",
     "RecordFilter",
     "RecordIndex",

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 
@@ -31,7 +30,8 @@ from assay.storage._ledger_inputs import (
     check_head,
     check_subject,
 )
-from assay.storage._rows import check_text, like_prefix, utc
+from assay.storage._ledger_view import LedgerCheck, LedgerView, read_entries
+from assay.storage._rows import check_text, like_prefix
 from assay.storage._runs import SqlRunRepository
 from assay.storage._schema import decisions, ledger, runs
 
@@ -103,11 +103,15 @@ class SqlDecisionRepository:
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording decision {decision_id!r} failed: {exc}") from exc
 
-    def approve(self, decision_id: str, approval: Approval) -> LedgerEntry:
+    def approve(
+        self, decision_id: str, approval: Approval, *, check: LedgerCheck | None = None
+    ) -> LedgerEntry:
         """Append an ``approval`` entry for a recorded decision (its full id).
 
         ``approval.at`` is stored in UTC. Every call appends: a later approval in the same role
-        does not replace an earlier one, both stay in the ledger.
+        does not replace an earlier one, both stay in the ledger. ``check`` runs under the
+        ledger lock, in the appending transaction, on what the ledger holds then: what it
+        refuses (by raising) is not appended, whatever is appended concurrently.
         """
         check_text(decision_id, "decision_id", APPROVE, "a decision id")
         stored = check_approval(approval)
@@ -118,6 +122,8 @@ class SqlDecisionRepository:
                     raise NotFoundError(
                         f"No decision has the id {decision_id!r}. See `assay decisions list`."
                     )
+                if check is not None:
+                    check(LedgerView(conn))
                 return append_entry(conn, decision_id, "approval", stored.model_dump(mode="json"))
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording an approval of {decision_id!r} failed: {exc}") from exc
@@ -140,18 +146,29 @@ class SqlDecisionRepository:
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording a challenge of {decision_id!r} failed: {exc}") from exc
 
-    def record(self, kind: str, subject: str, payload: dict[str, Any]) -> LedgerEntry:
+    def record(
+        self,
+        kind: str,
+        subject: str,
+        payload: dict[str, Any],
+        *,
+        check: LedgerCheck | None = None,
+    ) -> LedgerEntry:
         """Append a governance entry (``kind`` one of :data:`~assay.core.GOVERNANCE_KINDS`)
         about ``subject`` (``scheme:name``, e.g. ``study:churn-v2``): a JSON object within
         :data:`MAX_PAYLOAD_BYTES` and :data:`MAX_PAYLOAD_DEPTH`. What the payload must hold
-        is the governance layer's to check before it calls this; nothing is changed or removed
-        later, a correction is a new entry."""
+        is the governance layer's to check, in ``check``: it runs under the ledger lock, in the
+        appending transaction, so what it refuses (by raising) is not appended whatever is
+        appended concurrently. Nothing is changed or removed later, a correction is a new
+        entry."""
         check_choice(kind, "kind", _RECORD, list(GOVERNANCE_KINDS))
         check_subject(subject, _RECORD)
         stored = bounded_payload(payload, _RECORD)
         try:
             with write_transaction(self.engine) as conn:
                 lock_ledger(conn)
+                if check is not None:
+                    check(LedgerView(conn))
                 return append_entry(conn, subject, kind, stored)  # type: ignore[arg-type]
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording a {kind} entry about {subject!r} failed: {exc}") from exc
@@ -215,20 +232,7 @@ class SqlDecisionRepository:
 
     def _read_entries(self, query: sa.Select[Any]) -> list[LedgerEntry]:
         with read_connection(self.engine) as conn:
-            rows = conn.execute(query).all()
-        entries = []
-        for row in rows:
-            data = row._asdict()
-            data["recorded_at"] = utc(data["recorded_at"])
-            try:
-                data["payload"] = json.loads(data["payload"])
-                entries.append(LedgerEntry.model_validate(data))
-            except (ValueError, pydantic.ValidationError) as exc:
-                raise StorageError(
-                    f"Ledger entry {row.sequence} is not readable; the store may have been "
-                    "edited by hand (see DecisionRepository.verify)."
-                ) from exc
-        return entries
+            return read_entries(conn, query)
 
     def evidence(
         self, baseline_run: str, candidate_run: str, *, runs: SqlRunRepository

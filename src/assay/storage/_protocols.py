@@ -114,8 +114,11 @@ class DecisionRepository(Protocol):
         """
         ...
 
-    def approve(self, decision_id: str, approval: Approval) -> LedgerEntry:
-        """Append an approval of a recorded decision to the ledger; returns the entry."""
+    def approve(self, decision_id: str, approval: Approval, *, check: Any = None) -> LedgerEntry:
+        """Append an approval of a recorded decision to the ledger; returns the entry.
+        ``check`` (a :data:`~assay.storage.LedgerCheck`) runs under the ledger lock in the
+        appending transaction and refuses the entry by raising; a remote store's server runs
+        its own check there."""
         ...
 
     def challenge(self, decision_id: str, payload: dict[str, Any]) -> LedgerEntry:
@@ -123,9 +126,12 @@ class DecisionRepository(Protocol):
         it, as a JSON object) to the ledger; returns the entry."""
         ...
 
-    def record(self, kind: str, subject: str, payload: dict[str, Any]) -> LedgerEntry:
+    def record(
+        self, kind: str, subject: str, payload: dict[str, Any], *, check: Any = None
+    ) -> LedgerEntry:
         """Append a governance entry (a study, a study event, a sign-off, a card publication,
-        a signing key) about ``subject`` (``scheme:name``); returns the entry."""
+        a signing key) about ``subject`` (``scheme:name``); returns the entry. ``check`` as
+        for :meth:`approve`."""
         ...
 
     def entries(self, *, kind: str | None = None, subject: str | None = None) -> list[LedgerEntry]:

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from assay.storage._ledger_view import LedgerCheck
 else:
     pq = lazy_module("pyarrow.parquet")
 
@@ -253,9 +255,12 @@ class RemoteDecisionRepository:
         )
         return LedgerEntry.model_validate(found)
 
-    def approve(self, decision_id: str, approval: Approval) -> LedgerEntry:
+    def approve(
+        self, decision_id: str, approval: Approval, *, check: LedgerCheck | None = None
+    ) -> LedgerEntry:
         """Append an approval: its role, status and note; the server records the signed-in
-        identity as its ``name`` and the time it received it as its ``at``."""
+        identity as its ``name`` and the time it received it as its ``at``. ``check`` is not
+        sent: the server runs the same check under its own ledger lock."""
         body = {"role": approval.role, "status": approval.status, "note": approval.note}
         found = self.client.json(
             "POST", f"/api/v1/decisions/{_q(decision_id)}/approvals", json_body=body
@@ -270,9 +275,17 @@ class RemoteDecisionRepository:
         )
         return LedgerEntry.model_validate(found)
 
-    def record(self, kind: str, subject: str, payload: dict[str, Any]) -> LedgerEntry:
-        """Append a governance entry; the server adds the signed-in identity as ``by`` and
-        checks the role the kind needs."""
+    def record(
+        self,
+        kind: str,
+        subject: str,
+        payload: dict[str, Any],
+        *,
+        check: LedgerCheck | None = None,
+    ) -> LedgerEntry:
+        """Append a governance entry; the server adds the signed-in identity as ``by``, checks
+        the role the kind needs, and runs the entry's checks under its own ledger lock
+        (``check`` is not sent)."""
         found = self.client.json(
             "POST",
             "/api/v1/ledger/entries",

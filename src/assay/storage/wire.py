@@ -68,6 +68,7 @@ def verification_to_json(result: LedgerVerification) -> dict[str, Any]:
         "evidence_problems": [vars(p) for p in result.evidence_problems],
         "head": result.head,
         "notes": list(result.notes),
+        "unchecked_signatures": result.unchecked_signatures,
     }
 
 
@@ -81,4 +82,5 @@ def verification_from_json(data: Mapping[str, Any]) -> LedgerVerification:
         evidence_problems=tuple(EvidenceProblem(**p) for p in data["evidence_problems"]),
         head=data["head"],
         notes=tuple(data["notes"]),
+        unchecked_signatures=int(data.get("unchecked_signatures", 0)),
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from assay.governance import ModelCard
 from assay.reports import card_json, render_card
@@ -21,7 +20,7 @@ from assay.reports import card_json, render_card
 __all__ = ["card_format", "machine_edits"]
 
 _HUMAN = re.compile(r"(?P<open><!--\s*assay:human\b.*?-->).*?<!--\s*/assay:human\s*-->", re.DOTALL)
-_BLOCK = re.compile(r"<!--\s*assay:card (?P<json>.*?) -->", re.DOTALL)
+_BLOCK = re.compile(r"<!--\s*assay:card\s(?P<json>.*?)\s-->", re.DOTALL)
 _FRONT = re.compile(r"\A---\n(?P<yaml>.*?\n)---\n", re.DOTALL)
 _TODO = re.compile(r"^> ✍️ TO BE WRITTEN BY[^\n]*\n\n?", re.MULTILINE)
 _NOTE = '<p class="note">To be written by a person.</p>'
@@ -48,18 +47,14 @@ def _neutral(text: str, digest: object) -> str:
     return text.replace(digest, _DIGEST) if isinstance(digest, str) and digest else text
 
 
-def _block(text: str) -> tuple[dict[str, Any] | None, str]:
+def _block(text: str) -> tuple[str | None, str]:
+    """The ``<!-- assay:card -->`` block as written (its card digest already neutral), and
+    the text without it: the block is compared byte for byte, so that a regenerated card
+    writes exactly what a person reads (a reformatted block counts as edited)."""
     found = _BLOCK.search(text)
     if found is None:
         return None, text
-    try:
-        value = json.loads(found["json"])
-    except ValueError:
-        value = None
-    rest = text[: found.start()] + text[found.end() :]
-    if not isinstance(value, dict):
-        return {"unreadable": found["json"]}, rest
-    return {k: v for k, v in value.items() if k != "card_digest"}, rest
+    return found[0], text[: found.start()] + text[found.end() :]
 
 
 def _parts(text: str, html: bool) -> dict[str, str]:

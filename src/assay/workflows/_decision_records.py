@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from assay._util import check_choice, check_instance
 from assay.core import Approval, Decision, LedgerEntry
 from assay.errors import ConfigError, ParameterError
-from assay.storage import LedgerVerification, Store
+from assay.storage import LedgerVerification, LedgerView, Store
 from assay.workflows._evidence import EvidenceFile, evidence_files
-from assay.workflows._signing import sign_model
+from assay.workflows._signing import sign_model, signing_key
 from assay.workflows._store import resolve_store
 
 __all__ = [
@@ -32,7 +32,7 @@ def approve(
     decision: str,
     *,
     role: str,
-    name: str,
+    name: str | None = None,
     status: str = "approved",
     note: str = "",
     store: Store | None = None,
@@ -42,12 +42,24 @@ def approve(
     ``approved`` agrees with a SHIP or INCONCLUSIVE verdict; a BLOCK cannot be approved, only
     overridden: ``status="override"`` (of a BLOCK or an INCONCLUSIVE) with the reason in
     ``note`` (required), a distinct ledger entry. ``rejected`` records an objection. The same person in the same role cannot record
-    the same status twice on one decision (:class:`~assay.errors.ConfigError`).
+    the same status twice on one decision (:class:`~assay.errors.ConfigError`). ``name``
+    defaults to the configured signing key's owner; with no key it must be given (a team
+    server records its signed-in user whatever is given).
     """
     check_instance(decision, "decision", "approve", str, "a decision id or unique id prefix")
     check_choice(status, "status", "approve", _STATUSES)
     check_instance(note, "note", "approve", str, "a string")
     st = resolve_store(store)
+    if name is None:
+        key = signing_key() if st.engine is not None else None
+        name = key.name if key is not None else None
+    if name is None and st.engine is not None:
+        raise ConfigError(
+            "Give --name (who signs) or configure a signing key (ASSAY_SIGNING_KEY, see "
+            "`assay keys`), whose owner then signs. Nothing was recorded."
+        )
+    if name is None:  # through a server: the token's user signs, whatever is sent
+        name = "the signed-in user"
     d = st.decisions.get(decision)
     ref = d.decision_id[:12]
     if status == "approved" and d.verdict.value == "BLOCK":
@@ -66,19 +78,27 @@ def approve(
             raise ConfigError(
                 f"An override of decision {ref} needs its reason: give --reason TEXT."
             )
-    for earlier in st.decisions.approvals(d.decision_id):
-        if (earlier.role, earlier.name, earlier.status) == (role, name, status):
-            raise ConfigError(
-                f"{name!r} as {role!r} already recorded {status!r} on decision {ref} "
-                f"(at {earlier.at:%Y-%m-%d %H:%M} UTC); the ledger keeps one such entry per "
-                "person and role."
-            )
+    signer = name
+
+    def once(view: LedgerView) -> None:
+        """One approval per person, role and status: checked under the ledger lock, so two
+        sent at once cannot both be appended."""
+        for entry in view.entries(kind="approval", subject=d.decision_id):
+            earlier = Approval.model_validate(entry.payload)
+            if (earlier.role, earlier.name, earlier.status) == (role, signer, status):
+                raise ConfigError(
+                    f"{signer!r} as {role!r} already recorded {status!r} on decision {ref} "
+                    f"(at {earlier.at:%Y-%m-%d %H:%M} UTC); the ledger keeps one such entry "
+                    "per person and role."
+                )
+
     approval = Approval.model_validate(
         {"role": role, "name": name, "status": status, "note": note, "at": datetime.now(UTC)}
     )
     if st.engine is not None:  # through a server, the server records who signed
         approval = sign_model(approval, kind="approval", subject=d.decision_id, name=name)
-    return st.decisions.approve(d.decision_id, approval)
+    # through a server, the server runs the same check under its own ledger lock
+    return st.decisions.approve(d.decision_id, approval, check=once)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,15 @@ from typing import Any
 from assay._util import check_instance
 from assay.core import LedgerEntry
 from assay.errors import ConfigError
-from assay.storage import Store, entry_signature_problem
+from assay.storage import LedgerCheck, LedgerView, Store, entry_signature_problem
 from assay.workflows._store import resolve_store
 
-__all__ = ["SUBJECT_SCHEMES", "check_entry_signature", "record_entry"]
+__all__ = [
+    "SUBJECT_SCHEMES",
+    "check_entry_signature",
+    "entry_signature_check",
+    "record_entry",
+]
 
 SUBJECT_SCHEMES = {
     "study": "study:",
@@ -45,15 +50,38 @@ def record_entry(
     st = resolve_store(store)
     sent = {**payload, "by": by}
     if kind == "key" or sent.get("signature") is not None:
-        check_entry_signature(kind, subject, sent, store=st)
+        # checked under the ledger lock, in the appending transaction: two entries sent at
+        # once (a user's first key twice, a sign-off against a key being replaced) cannot
+        # both pass; only the key entries and the next sequence are read
+        return st.decisions.record(
+            kind, subject, sent, check=entry_signature_check(kind, subject, sent)
+        )
     return st.decisions.record(kind, subject, sent)
+
+
+def entry_signature_check(kind: str, subject: str, payload: dict[str, Any]) -> LedgerCheck:
+    """The check that refuses (:class:`~assay.errors.ConfigError`) an entry whose signature
+    would fail ``assay ledger verify`` against the keys registered, run by the store under
+    its ledger lock just before it appends the entry."""
+
+    def check(view: LedgerView) -> None:
+        keys = view.entries(kind="key")
+        problem = entry_signature_problem(
+            keys, kind, subject, payload, sequence=view.next_sequence()
+        )
+        if problem is not None:
+            raise ConfigError(f"The entry does not stand: {problem}; nothing was recorded.")
+
+    return check
 
 
 def check_entry_signature(
     kind: str, subject: str, payload: dict[str, Any], *, store: Store | None = None
 ) -> None:
     """Refuse (:class:`~assay.errors.ConfigError`) an entry about to be appended whose
-    signature would fail ``assay ledger verify`` against the keys registered so far."""
+    signature would fail ``assay ledger verify`` against the keys registered so far. A check
+    ahead of the append, for a caller that cannot pass :func:`entry_signature_check` to the
+    store; the store's own appends run that one under the ledger lock."""
     st = resolve_store(store)
     keys = st.decisions.entries(kind="key")
     sequence = len(st.decisions.ledger()) + 1

@@ -33,11 +33,13 @@ from assay.errors import (
 )
 from assay.governance import (
     STUDY_NAME,
+    StudyDeviation,
     StudyPlan,
     StudyRegistration,
     load_study_file,
     plan_sample_size,
     registration_chain,
+    supersede_deviations,
 )
 from assay.storage import LedgerVerification, Store
 from assay.workflows._signing import sign_payload
@@ -67,11 +69,18 @@ class LoadedStudy:
     """Its ``study_event`` entries, oldest first."""
     problems: list[str] = field(default_factory=list)
     """Why a registration entry no longer verifies (empty when every one does)."""
+    versions: list[tuple[int, int]] = field(default_factory=list)
+    """(ledger sequence, version) of each valid registration, oldest first."""
 
     @property
     def name(self) -> str:
         """The study's name."""
         return self.registration.plan.name
+
+    def superseded(self) -> list[StudyDeviation]:
+        """Versions registered after runs or decisions were attached
+        (:func:`assay.governance.supersede_deviations`)."""
+        return supersede_deviations(self.versions, [(e.sequence, e.payload) for e in self.events])
 
     def attached(self, what: str) -> list[str]:
         """Ids of the runs (``what="run"``) or decisions attached, in the order attached."""
@@ -130,13 +139,15 @@ def load_study(
     sequence, registration = shown[-1]
     entry = next(e for e in entries if e.sequence == sequence)
     events = st.decisions.entries(kind="study_event", subject=subject)
-    return LoadedStudy(registration, entry, events, problems)
+    versions = [(seq, r.version) for seq, r in chain]
+    return LoadedStudy(registration, entry, events, problems, versions)
 
 
 def register_study(
     source: str | Path | StudyPlan,
     *,
     supersede: str | None = None,
+    after_decision: bool = False,
     store: Store | None = None,
 ) -> tuple[StudyRegistration, LedgerEntry]:
     """Check a study file (or plan), resolve what it names, compute its sample size, and
@@ -147,7 +158,12 @@ def register_study(
 
     A second registration of a name is refused (:class:`~assay.errors.ImmutableError`) unless
     ``supersede`` gives the reason for a new version: one entry that names the digest of the
-    version it replaces and the reason.
+    version it replaces and the reason. A study already decided is not superseded (its plan
+    would be rewritten knowing the outcome; :class:`~assay.errors.ImmutableError`) unless
+    ``after_decision`` says so: the new version then records the decisions it follows
+    (``after_decisions``), and every later reading of the study flags the
+    ``superseded_after_decision`` deviation. A version registered after runs were attached is
+    flagged ``superseded_after_runs``.
     """
     st = resolve_store(store)
     if isinstance(source, StudyPlan):
@@ -168,11 +184,25 @@ def register_study(
         )
     if previous is None and supersede is not None:
         raise NotFoundError(f"No study {plan.name!r} is registered: there is nothing to supersede.")
+    decided = [] if previous is None else previous.attached("decision")
+    if decided and not after_decision:
+        raise ImmutableError(
+            f"Study {plan.name!r} is already decided (decision {decided[-1][:12]}): a new version "
+            "now would be a plan written knowing the outcome. Nothing was recorded. If it must "
+            "be replaced, pass --after-decision: the new version records the decisions it "
+            "follows, and the study's status, roadmap and later decisions flag it as a "
+            "deviation (superseded_after_decision)."
+        )
+    if after_decision and not decided:
+        raise ConfigError(
+            f"--after-decision: study {plan.name!r} has no decision attached; leave it out."
+        )
     registration = StudyRegistration(
         plan=plan,
         version=1 if previous is None else previous.registration.version + 1,
         previous_digest=None if previous is None else previous.registration.digest(),
         supersede_reason=supersede if previous is not None else None,
+        after_decisions=decided or None,
         sample_size=plan_sample_size(plan),
         **resolve_plan(plan, folder, st),
     )

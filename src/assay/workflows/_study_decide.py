@@ -141,6 +141,7 @@ def link_study(
         points=bool(overall) and in_points(overall[0]),
     )
     deviations += [weak] if weak is not None else []
+    deviations = [*loaded.superseded(), *deviations]
     return StudyLink(loaded, deviations, hypothesis_outcome(plan, overall[0] if overall else None))
 
 

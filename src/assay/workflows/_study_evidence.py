@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from assay._util import result_scale
 from assay.governance import (
     StudyDeviation,
     futility,
@@ -77,6 +78,7 @@ def offline_evidence(study: LoadedStudy, st: Store, rng: int) -> dict[str, Any]:
         if overall:
             r = overall[0]
             n, points = r.n, in_points(r)
+            found["scale"] = result_scale(r)
             found["evidence"] = {
                 "baseline_run": runs[0],
                 "candidate_run": runs[-1],

@@ -17,7 +17,7 @@ from assay.errors import (
     NotFoundError,
     UnderpoweredWarning,
 )
-from assay.gates import Policy
+from assay.gates import Policy, is_proportion
 from assay.governance import StudyPlan, StudyRegistration, weak_policy
 from assay.storage import Store
 
@@ -51,7 +51,15 @@ def resolve_plan(plan: StudyPlan, source_dir: Path | None, st: Store) -> dict[st
     policy = resolve_policy(path)
     resolved["policy_name"], resolved["policy_digest"] = policy.name, policy.digest
     if plan.kind == "offline":
-        _warn_weak_policy(plan, policy)
+        specs = [
+            m
+            for digest in resolved["suite_digests"].values()
+            for m in st.suites.get(digest).metrics
+            if m.name == plan.primary_metric
+        ]
+        _warn_weak_policy(
+            plan, policy, points=bool(specs) and is_proportion(specs[0], zero_one=False)
+        )
     if plan.experiment is not None:
         resolved["experiment_plan"] = _experiment(plan, st)
     return resolved
@@ -81,15 +89,15 @@ def warn_plan(registration: StudyRegistration, st: Store) -> None:
         )
 
 
-def _warn_weak_policy(plan: StudyPlan, policy: Policy) -> None:
+def _warn_weak_policy(plan: StudyPlan, policy: Policy, *, points: bool) -> None:
     """Warn when the policy's rules on the primary metric can ship a candidate whose effect is
     below the registered minimum effect (:func:`assay.governance.weak_policy`)."""
     rules = [
-        (rule.kind, rule.params.get("margin"))
+        (rule.kind, rule.params.get("min_effect" if rule.kind == "superiority" else "margin"))
         for _, _, rule in policy.tiered()
         if rule.blocking and rule.slice is None and rule.metric in (plan.primary_metric, "*")
     ]
-    weak = weak_policy(plan, policy.name, rules)
+    weak = weak_policy(plan, policy.name, rules, points=points)
     if weak is not None:
         warnings.warn(
             f"study {plan.name!r}: {weak.message}. A SHIP under this policy does not show the "

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from assay._util import scale_of
 from assay.core import RuleOutcome
 from assay.governance import (
     HYPOTHESIS_WORDS,
@@ -81,6 +82,10 @@ class StudyStatus:
     ``killed: REASON`` or the decision's verdict."""
     problems: list[str] = field(default_factory=list)
     """Why the registration no longer verifies (empty when it does)."""
+    scale: str = ""
+    """How the primary metric's numbers read (:func:`assay._util.scale_of`): ``pts`` for a
+    proportion (effects in percentage points), ``ms`` for a latency, ``""`` otherwise; from
+    the evidence, else from the suite's definition of the metric."""
 
     @property
     def progress(self) -> float | None:
@@ -147,10 +152,29 @@ def _status(study: LoadedStudy, st: Store, *, rng: int, today: date) -> StudySta
         evidence=found["evidence"],
         futility=found["futility"],
         hypothesis_result=_hypothesis(found.get("hypothesis")),
-        deviations=found["deviations"],
+        deviations=[*study.superseded(), *found["deviations"]],
         outcome=_outcome(state, study, st, found),
         problems=study.problems,
+        scale=found.get("scale") or _planned_scale(study, st),
     )
+
+
+def _planned_scale(study: LoadedStudy, st: Store) -> str:
+    """The primary metric's scale before any evidence: a proportion by the suite's definition
+    of it (:func:`assay.gates.is_proportion`), a latency by its name."""
+    from assay.gates import is_proportion
+
+    metric = study.registration.plan.primary_metric
+    if scale_of(metric, []) == "ms":
+        return "ms"
+    for digest in study.registration.suite_digests.values():
+        try:
+            specs = st.suites.get(digest).metrics
+        except LookupError:
+            continue
+        if any(m.name == metric and is_proportion(m, zero_one=False) for m in specs):
+            return "pts"
+    return ""
 
 
 def study_status(

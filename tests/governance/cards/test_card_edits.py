@@ -16,16 +16,16 @@ from assay.workflows import model_card, verify_card
 pytestmark = pytest.mark.filterwarnings("ignore::assay.errors.SmallSliceWarning")
 
 MODEL = "income-rule@2.0"
-_NUMBER = re.compile(r"(?<![\w.])([+-]?0\.\d{4,})(?![\w])")
+_NUMBER = re.compile(r"(?<![\w.])[+\u2212]?(\d+\.\d)(?:%| pts)")
 
 
 def _bump(text: str, after: str) -> str:
-    """``text`` with the first four-decimal number after ``after`` changed by +0.07."""
+    """``text`` with the first shown value after ``after`` (``86.7%``, ``+2.0 pts``) raised by
+    7 points."""
     start = text.index(after)
     m = _NUMBER.search(text, start)
     assert m is not None
-    new = f"{float(m[1]) + 0.07:+.4f}" if m[1][0] in "+-" else f"{float(m[1]) + 0.07:.4f}"
-    return text[: m.start(1)] + new + text[m.end(1) :]
+    return text[: m.start(1)] + f"{float(m[1]) + 7:.1f}" + text[m.end(1) :]
 
 
 def _human(text: str, key: str, written: str) -> str:
@@ -69,13 +69,21 @@ def test_an_edited_evidence_block_or_model_index_or_json_field_shows(
     card = tmp_path / "README.md"
     model_card(MODEL, format="hf", out=card, store=adult_store)
     text = card.read_text()
-    block = re.search(r"<!-- assay:card (.*?) -->", text)
+    block = re.search(r"<!-- assay:card\s(.*?)\s-->", text, re.DOTALL)
     assert block is not None
-    card.write_text(text.replace(block[1], _bump(block[1], '"values"')))
+    number = re.compile(r"(?<=\[)(\d\.\d+)")  # the first estimate in "values"
+    start = block[1].index('"values"')
+    m = number.search(block[1], start)
+    assert m is not None
+    bumped = block[1][: m.start()] + repr(float(m[1]) + 0.07) + block[1][m.end() :]
+    card.write_text(text.replace(block[1], bumped))
     assert verify_card(MODEL, card=card, store=adult_store).edited == [
         "the <!-- assay:card --> block"
     ]
-    card.write_text(_bump(text, "model-index:"))
+    index = text.index("model-index:")
+    value = re.compile(r"(value: )(\d\.\d+)").search(text, index)
+    assert value is not None
+    card.write_text(text[: value.start(2)] + repr(float(value[2]) + 0.07) + text[value.end(2) :])
     assert verify_card(MODEL, card=card, store=adult_store).edited == [
         "YAML metadata (model-index)"
     ]

@@ -20,7 +20,7 @@ from assay.workflows import model_card, suite_datasheet
 GOLDEN = Path(__file__).parents[2] / "golden" / "governance"
 UPDATE = os.environ.get("ASSAY_UPDATE_GOLDEN") == "1"
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
-_BLOCK = re.compile(r"<!-- assay:card .*? -->", re.DOTALL)
+_BLOCK = re.compile(r"<!-- assay:card\s.*?\s-->", re.DOTALL)
 
 pytestmark = pytest.mark.filterwarnings("ignore::assay.errors.SmallSliceWarning")
 

@@ -173,12 +173,14 @@ def test_change_summary_names_numbers_that_moved(adult_store: assay.Store):
     result = model_card(MODEL, format="markdown", store=adult_store)
     block = parse_card_text(result.text, source="card.md").block
     assert block is not None
-    key = next(iter(block["values"]))
+    runs = {r.run_id for r in result.card.runs}
+    key = next(k for k in block["values"] if k.split("|")[0] in runs)  # a run's accuracy
     block["values"][key] = [0.5, 0.4, 0.6]
     del block["evidence"][next(k for k in block["evidence"] if k.startswith("decision:"))]
     changes = card_changes(block, result.card.human, result.card)
     lines = changes.lines()
-    assert any(line.startswith(f"moved: {key}: 0.5000 [0.4000, 0.6000] -> ") for line in lines)
+    # in the product's format: a proportion in percent, as the card's tables show it
+    assert any(line.startswith(f"moved: {key}: 50.0% [40.0%, 60.0%] -> ") for line in lines)
     assert any(line.startswith("decision ") and line.endswith(" added") for line in lines)
     # a previous card without the block: said so, not "nothing changed"
     unknown = card_changes(None, result.card.human, result.card).lines()
