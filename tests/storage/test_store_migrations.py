@@ -11,7 +11,9 @@ from alembic.runtime.migration import MigrationContext
 
 from assay.errors import ConfigError, StorageError
 from assay.storage import open_store, upgrade_database
-from assay.storage._schema import metadata
+from assay.storage._schema import complete_metadata
+
+metadata = complete_metadata()
 
 
 def _differences(engine: sa.Engine) -> list[object]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 __all__ = [
+    "complete_metadata",
     "decisions",
     "ledger",
     "metadata",
@@ -148,3 +149,15 @@ ledger = sa.Table(
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index(None, "decision_id", "sequence"),
 )
+
+
+def complete_metadata() -> sa.MetaData:
+    """:data:`metadata` with every table, also those defined beside their repositories.
+
+    The users, sessions and change-counter tables live in their own modules, which add them to
+    :data:`metadata` when imported; migrations and schema checks must see all of them whatever
+    was imported before.
+    """
+    from assay.storage import _generation, _sessions, _user_tokens, _users  # noqa: F401
+
+    return metadata

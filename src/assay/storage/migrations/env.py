@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from assay.storage._schema import metadata
+from assay.storage._schema import complete_metadata
 
 
 def _run() -> None:
@@ -17,7 +17,7 @@ def _run() -> None:
         raise RuntimeError("assay migrations run through assay.storage.upgrade_database")
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=complete_metadata(),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
