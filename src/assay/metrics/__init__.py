@@ -16,6 +16,15 @@ from assay.metrics._evaluate import compare_metric, evaluate_metric
 from assay.metrics._judge_calibration import JudgeCalibration, calibrate_judge
 from assay.metrics._latency import paired_ratio_delta, ratio_delta_interval
 from assay.metrics._ranking import auc_jackknife, ndcg, reciprocal_rank, roc_auc, weighted_auc
+from assay.metrics._refusal import (
+    DETECTOR_VERSION,
+    REFUSAL_OPENERS,
+    REFUSAL_PHRASES,
+    attack_success,
+    is_refusal,
+    over_refusal,
+    refusal,
+)
 from assay.metrics._registry import (
     Aggregation,
     CustomResampling,
@@ -25,6 +34,7 @@ from assay.metrics._registry import (
     list_metrics,
     register_metric,
 )
+from assay.metrics._safety import SAFETY_KINDS, SafetySummary, TemplateUplift, safety_summary
 from assay.metrics._scorers import (
     Scorer,
     absolute_error,
@@ -58,13 +68,20 @@ from assay.metrics._text_scorers import (
 )
 
 __all__ = [
+    "DETECTOR_VERSION",
+    "REFUSAL_OPENERS",
+    "REFUSAL_PHRASES",
+    "SAFETY_KINDS",
     "Aggregation",
     "CustomResampling",
     "Direction",
     "JudgeCalibration",
     "MetricDefinition",
+    "SafetySummary",
     "Scorer",
+    "TemplateUplift",
     "absolute_error",
+    "attack_success",
     "auc_jackknife",
     "bleu_statistics",
     "bleu_value",
@@ -80,6 +97,7 @@ __all__ = [
     "exact_match",
     "get_metric",
     "get_scorer",
+    "is_refusal",
     "json_valid",
     "last_number",
     "list_metrics",
@@ -90,14 +108,17 @@ __all__ = [
     "normalize_text",
     "normalized_match",
     "numeric_tolerance",
+    "over_refusal",
     "paired_ratio_delta",
     "ratio_delta_interval",
     "reciprocal_rank",
+    "refusal",
     "regex_match",
     "register_metric",
     "register_scorer",
     "roc_auc",
     "rouge_scores",
+    "safety_summary",
     "squared_error",
     "ter_statistics",
     "ter_value",
