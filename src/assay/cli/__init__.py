@@ -16,6 +16,7 @@ from assay.cli._ledger import keys_app, ledger_app
 from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app
+from assay.cli._safety import redteam_command, safety_command
 from assay.cli._serve import serve_command
 from assay.cli._study import studies_command, study_app
 from assay.cli._users import users_app
@@ -34,6 +35,8 @@ app.command("studies")(studies_command)
 app.add_typer(study_app, name="study")
 app.command("card")(card_command)
 suites_app.command("datasheet")(datasheet_command)
+suites_app.command("redteam")(redteam_command)
+app.command("safety")(safety_command)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")

@@ -11,7 +11,7 @@ from rich.table import Table
 import assay
 from assay._util import decimals, difference, estimate, pvalue, result_scale
 from assay.cli._app import VERDICT_EXIT_CODES
-from assay.cli._inputs import readable_file
+from assay.cli._inputs import policy_file_or_name
 from assay.cli._options import DbOption, FormatOption, JsonOption
 from assay.cli._render import (
     console,
@@ -57,6 +57,16 @@ MaxFlips = Annotated[
 ]
 
 
+ShowUnsafeText = Annotated[
+    bool,
+    typer.Option(
+        "--show-unsafe-text",
+        help="On a red-team suite, show the flipped examples' prompts and answers (harmful "
+        "by design; withheld by default).",
+    ),
+]
+
+
 def _flips_cap(max_flips: int) -> int | None:
     return None if max_flips < 0 else max_flips
 
@@ -65,8 +75,9 @@ PolicyOption = Annotated[
     Path | None,
     typer.Option(
         "--policy",
-        help="Policy YAML (default: the shipped default policy).",
-        callback=readable_file("the policy file"),
+        help="Policy YAML, or a shipped policy by name: safety (default: the shipped "
+        "default policy, whose first tier is the safety policy).",
+        callback=policy_file_or_name,
     ),
 ]
 
@@ -202,6 +213,7 @@ def compare_command(
     ] = 0.95,
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
+    show_unsafe_text: ShowUnsafeText = False,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -214,6 +226,7 @@ def compare_command(
         confidence=confidence,
         rng=seed,
         max_flips=_flips_cap(max_flips),
+        show_unsafe_text=show_unsafe_text,
         store=assay.open_store(db),
     )
     c = _only_metrics(c, metric)
@@ -253,6 +266,7 @@ def gate_command(
     shared_only: SharedOnly = False,
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
+    show_unsafe_text: ShowUnsafeText = False,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -284,6 +298,7 @@ def gate_command(
             shared_only=shared_only,
             rng=seed,
             max_flips=_flips_cap(max_flips),
+            show_unsafe_text=show_unsafe_text,
             store=store,
             study=study,
         )
@@ -299,6 +314,7 @@ def gate_command(
             shared_only=shared_only,
             rng=seed,
             max_flips=_flips_cap(max_flips),
+            show_unsafe_text=show_unsafe_text,
             store=store,
         )
         comparison, verdict, files = gated.comparison, gated.verdict, gated.files
@@ -357,6 +373,7 @@ def report_command(
     shared_only: SharedOnly = False,
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
+    show_unsafe_text: ShowUnsafeText = False,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -370,6 +387,7 @@ def report_command(
         shared_only=shared_only,
         rng=seed,
         max_flips=_flips_cap(max_flips),
+        show_unsafe_text=show_unsafe_text,
         store=assay.open_store(db),
     )
     if json:

@@ -23,6 +23,8 @@ none is passed, and never print.
 * decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
+* safety: :func:`build_redteam_suite` (a seeded red-team suite, stored), :func:`run_safety`
+  (a run's attack success, refusal and over-refusal rates, template uplift)
 * governance: :func:`scenario_coverage` (a scenario registry against the stored suites),
   :func:`team_kpis` (the team's own KPIs)
 * signatures: :func:`sign_payload` (the one place ledger payloads are signed),
@@ -122,6 +124,7 @@ if TYPE_CHECKING:
     )
     from assay.workflows._reproduce import Reproduction, reproduce
     from assay.workflows._run_listing import list_runs_json
+    from assay.workflows._safety import RunSafety, build_redteam_suite, run_safety
     from assay.workflows._signing import sign_payload, unsigned
     from assay.workflows._store import default_store
     from assay.workflows._study import (
@@ -234,6 +237,9 @@ _EXPORTS = {
     "study_status": "_study_status",
     "write_roadmap": "_study_roadmap",
     "flag_study_deviations": "_study_decide",
+    "RunSafety": "_safety",
+    "build_redteam_suite": "_safety",
+    "run_safety": "_safety",
 }
 
 # Names returning plain data, loaded without the typed models (a listing's short start-up).
@@ -254,6 +260,7 @@ __all__ = [
     "LoadedStudy",
     "LoggedRun",
     "Reproduction",
+    "RunSafety",
     "StoredExperiment",
     "StoredProfile",
     "StudyStatus",
@@ -261,6 +268,7 @@ __all__ = [
     "approve",
     "as_adapter",
     "attach_to_study",
+    "build_redteam_suite",
     "capture_code_version",
     "capture_manifest",
     "card_state",
@@ -321,6 +329,7 @@ __all__ = [
     "reproduce",
     "resolve_policy",
     "run_ref",
+    "run_safety",
     "sample_summaries",
     "save_profile",
     "scenario_coverage",
