@@ -38,6 +38,7 @@ from assay.metrics._safety import SAFETY_KINDS, SafetySummary, TemplateUplift, s
 from assay.metrics._scorers import (
     Scorer,
     absolute_error,
+    abstaining,
     brier,
     exact_match,
     get_scorer,
@@ -46,6 +47,7 @@ from assay.metrics._scorers import (
     normalize_text,
     normalized_match,
     register_scorer,
+    scorer_abstains,
     squared_error,
 )
 from assay.metrics._ter import ter_statistics, ter_value
@@ -81,6 +83,7 @@ __all__ = [
     "Scorer",
     "TemplateUplift",
     "absolute_error",
+    "abstaining",
     "attack_success",
     "auc_jackknife",
     "bleu_statistics",
@@ -119,6 +122,7 @@ __all__ = [
     "roc_auc",
     "rouge_scores",
     "safety_summary",
+    "scorer_abstains",
     "squared_error",
     "ter_statistics",
     "ter_value",
