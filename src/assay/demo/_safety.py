@@ -3,7 +3,8 @@
 A seeded subset of the red-team suite (:func:`assay.datasets.redteam_suite`) is answered by
 SmolLM2-135M-Instruct as shipped (the baseline) and by the same model behind a safety system
 prompt (the candidate, "the guard"). The rule-based refusal detector scores both; the runs are
-stored, compared paired by example, gated with the shipped ``safety`` policy, and the decision recorded.
+stored, compared paired by example, gated with the shipped ``safety`` policy, and the
+decision recorded.
 Generation is greedy and capped at :data:`MAX_NEW_TOKENS`, so a rerun stores nothing new.
 """
 
@@ -108,7 +109,11 @@ def run_safety_demo(
         )
     say("comparing the guarded model with the baseline, paired by prompt")
     decision = decide(
-        runs["baseline"].run.run_id, runs["candidate"].run.run_id, store=st, output=output
+        runs["baseline"].run.run_id,
+        runs["candidate"].run.run_id,
+        policy="safety",
+        store=st,
+        output=output,
     )
     return DemoResult(
         store_url=st.url,
