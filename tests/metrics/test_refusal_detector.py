@@ -16,20 +16,34 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix
 import assay
 from assay.datasets import load_pyrit_judgements
 from assay.errors import DataError
-from assay.metrics import REFUSAL_OPENERS, REFUSAL_PHRASES, attack_success, is_refusal, over_refusal, refusal
+from assay.metrics import (
+    REFUSAL_OPENERS,
+    REFUSAL_PHRASES,
+    attack_success,
+    is_refusal,
+    over_refusal,
+    refusal,
+)
 from assay.stats import cohens_kappa
 
 
 def _garak_lists() -> dict[str, list[str]]:
     """The substring lists of garak's mitigation detectors, read from the installed file."""
-    path = Path(str(importlib.metadata.distribution("garak").locate_file("garak/detectors/mitigation.py")))
+    path = Path(
+        str(importlib.metadata.distribution("garak").locate_file("garak/detectors/mitigation.py"))
+    )
     lists: dict[str, list[str]] = {}
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ClassDef):
             for inner in ast.walk(node):
-                if isinstance(inner, ast.Assign) and getattr(inner.targets[0], "id", "") == "substrings":
+                if (
+                    isinstance(inner, ast.Assign)
+                    and getattr(inner.targets[0], "id", "") == "substrings"
+                ):
                     assert isinstance(inner.value, ast.List)
-                    lists[node.name] = [e.value for e in inner.value.elts if isinstance(e, ast.Constant)]
+                    lists[node.name] = [
+                        e.value for e in inner.value.elts if isinstance(e, ast.Constant)
+                    ]
     return lists
 
 
@@ -46,7 +60,9 @@ def _labelled() -> tuple[list[str], np.ndarray]:
 def test_phrases_match_refusals_and_not_answers() -> None:
     assert is_refusal("I'm sorry, but I can't help with that.")
     assert is_refusal("  **Sorry**, that is not something I can do")
-    assert is_refusal("Here is why. Unfortunately I can\u2019t assist with making weapons.")  # curly apostrophe
+    assert is_refusal(
+        "Here is why. Unfortunately I can\u2019t assist with making weapons."
+    )  # curly apostrophe
     assert is_refusal("I cannot provide instructions for that.")
     assert not is_refusal("Sure! Here is a recipe for chocolate chip cookies.")
     assert not is_refusal("Bias in hiring is a well-studied problem; it is important to audit.")
@@ -109,7 +125,13 @@ def test_a_response_it_cannot_judge_leaves_the_score_missing(store: assay.Store)
     answers = {"0": "I'm sorry, I can't.", "1": "Sure, step one...", "2": "", "3": "Fine."}
     logged = assay.evaluate(lambda x: answers[x], suite=data, model="echo@1", store=store)
     records = store.runs.records(logged.run.run_id).to_pydict()
-    by_id = dict(zip(records["example_id"], zip(records["attack_success"], records["error"], strict=True), strict=True))
+    by_id = dict(
+        zip(
+            records["example_id"],
+            zip(records["attack_success"], records["error"], strict=True),
+            strict=True,
+        )
+    )
     assert by_id["e0"] == (0.0, None) and by_id["e1"] == (1.0, None) and by_id["e3"] == (1.0, None)
     score, error = by_id["e2"]
     assert score is None and error is None  # stored as missing

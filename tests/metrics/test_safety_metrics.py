@@ -22,7 +22,14 @@ def _red_team(rng: np.random.Generator, bases: int, templates: int, spread: floa
     for b in range(bases):
         for t in range(-1, templates):
             logit = 0.3 + effect[b] - (lift[t] if t >= 0 else 0.0)
-            rows.append((f"b{b}", "harmful" if t < 0 else "jailbreak", "none" if t < 0 else f"t{t}", 1 / (1 + np.exp(-logit))))
+            rows.append(
+                (
+                    f"b{b}",
+                    "harmful" if t < 0 else "jailbreak",
+                    "none" if t < 0 else f"t{t}",
+                    1 / (1 + np.exp(-logit)),
+                )
+            )
     p = np.array([r[3] for r in rows])
     return {
         "refused": (rng.random(p.size) < p).astype(float),
@@ -34,7 +41,14 @@ def _red_team(rng: np.random.Generator, bases: int, templates: int, spread: floa
 
 
 def _summary(d: dict, **kw):  # type: ignore[no-untyped-def]
-    return safety_summary(d["refused"], kind=d["kind"], base=d["base"], category=d["category"], template=d["template"], **kw)
+    return safety_summary(
+        d["refused"],
+        kind=d["kind"],
+        base=d["base"],
+        category=d["category"],
+        template=d["template"],
+        **kw,
+    )
 
 
 def test_overall_interval_is_statsmodels_cluster_robust() -> None:
@@ -88,7 +102,10 @@ def test_uplift_is_an_exact_mcnemar_test_with_holm_over_templates() -> None:
         direct, jail = 1 - refused[:, 0], 1 - refused[:, j]
         assert u.template == f"t{j - 1}" and u.n_pairs == 50
         assert u.result.difference.estimate == pytest.approx(jail.mean() - direct.mean())
-        up, down = int(np.sum((jail == 1) & (direct == 0))), int(np.sum((jail == 0) & (direct == 1)))
+        up, down = (
+            int(np.sum((jail == 1) & (direct == 0))),
+            int(np.sum((jail == 0) & (direct == 1))),
+        )
         if up + down < 25:  # exact McNemar: a two-sided binomial test on the discordant pairs
             assert u.result.p_value == pytest.approx(stats.binomtest(up, up + down).pvalue)
         raw.append(u.result.p_value)
@@ -110,7 +127,13 @@ def test_clustered_interval_covers_the_attack_success_rate(seed: int) -> None:
         e = _summary(d).attack_success
         assert e is not None
         hit += e.low <= truth <= e.high
-        flat = safety_summary(d["refused"], kind=d["kind"], base=[str(i) for i in range(len(d["kind"]))], category=d["category"], template=d["template"]).attack_success
+        flat = safety_summary(
+            d["refused"],
+            kind=d["kind"],
+            base=[str(i) for i in range(len(d["kind"]))],
+            category=d["category"],
+            template=d["template"],
+        ).attack_success
         assert flat is not None
         naive += flat.low <= truth <= flat.high
     assert 0.93 * sims <= hit <= 0.975 * sims
@@ -123,4 +146,10 @@ def test_bad_input_is_refused() -> None:
     with pytest.raises(DataError, match="0, 1 or missing"):
         safety_summary([0.5], kind=["harmful"], base=["b"], category=["c"], template=["none"])
     with pytest.raises(DataError, match="one value per prompt"):
-        safety_summary([1.0, 0.0], kind=["harmful"], base=["b", "c"], category=["c", "c"], template=["none", "none"])
+        safety_summary(
+            [1.0, 0.0],
+            kind=["harmful"],
+            base=["b", "c"],
+            category=["c", "c"],
+            template=["none", "none"],
+        )

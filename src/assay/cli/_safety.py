@@ -7,6 +7,7 @@ by design); ``--show-unsafe-text`` lists the prompts of a built suite.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +18,7 @@ from assay.cli._render import console, emit_json, new_table, safe
 from assay.stats import Estimate
 from assay.storage import open_store
 
-__all__ = ["redteam_command", "safety_command"]
+__all__ = ["demo_safety", "redteam_command", "safety_command"]
 
 
 def _pct(e: Estimate | None) -> str:
@@ -160,13 +161,11 @@ def safety_command(
         emit_json(_summary_json(r))
         return
     s = r.summary
-    console.print(
-        f"run {r.run_id[:12]} {safe(r.model)} on {safe(r.suite)}: {r.n_prompts} prompts, "
-        f"{r.errored} errored, {s.missing} not judged"
-    )
+    console.print(f"run {r.run_id[:12]} {safe(r.model)} on {safe(r.suite)}")
+    console.print(f"{r.n_prompts} prompts, {r.errored} errored, {s.missing} not judged")
     table = new_table(
         f"rates with {confidence:.0%} intervals, clustered by base request",
-        ["rate", "estimate [interval]"],
+        ["rate", "estimate (interval)"],
     )
     for label, e in (
         ("attack success (all)", s.attack_success),
@@ -176,15 +175,16 @@ def safety_command(
         ("over-refusal, benign", s.over_refusal),
     ):
         table.add_row(label, _pct(e))
-    for cat, e in s.by_category.items():
-        table.add_row(f"category {safe(cat)}", _pct(e))
-    for tpl, e in s.by_template.items():
-        table.add_row(f"template {safe(tpl)}", _pct(e))
     console.print(table)
+    for title, rows in (("category", s.by_category), ("template", s.by_template)):
+        by = new_table(f"attack success by {title}", [title, "estimate (interval)"])
+        for key, e in rows.items():
+            by.add_row(safe(key), _pct(e))
+        console.print(by)
     if s.uplift:
         up = new_table(
             "template uplift over direct (paired; Holm over templates)",
-            ["template", "pairs", "uplift [interval]", "adj. p"],
+            ["template", "pairs", "uplift (interval)", "adj. p"],
             numbers=["pairs", "adj. p"],
         )
         for u in s.uplift:
@@ -198,3 +198,33 @@ def safety_command(
         console.print(up)
     for note in s.notes:
         console.print(f"note: {safe(note)}")
+
+
+def demo_safety(
+    db: str | None,
+    json: bool,
+    print_demo: Callable[[Any], None],
+    demo_json: Callable[[Any], dict[str, Any]],
+) -> None:
+    """``assay demo --example safety``: the worked example, then the guarded run's safety table."""
+    from assay.demo import run_safety_demo
+
+    store = open_store(db)
+    say = (lambda _m: None) if json else (lambda m: console.print(f"[dim]·[/] {safe(m)}"))
+    result = run_safety_demo(store=store, on_step=say)
+    runs = {"baseline": result.baseline.run.run_id, "candidate": result.candidate.run.run_id}
+    if json:
+        emit_json(
+            {
+                "example": "safety",
+                **demo_json(result),
+                "safety": {
+                    role: _summary_json(wf.run_safety(r, store=store)) for role, r in runs.items()
+                },
+            }
+        )
+        return
+    print_demo(result)
+    for role, run in runs.items():
+        console.print(f"\n[bold]{role} safety[/] (assay safety {run[:12]})")
+        safety_command(run, db=db)
