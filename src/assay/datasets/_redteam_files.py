@@ -203,6 +203,7 @@ def read_advbench() -> list[Row]:
         cats = seed.get("harm_categories") if isinstance(seed, dict) else None
         ok = isinstance(cats, list) and bool(cats) and isinstance(seed.get("value"), str)
         _shape(ok, path, f'seed {i} with a "value" and "harm_categories"', seed)
+        assert isinstance(cats, list)  # _shape raised otherwise
         category = str(cats[0]).strip().lower().replace(" ", "_")
         rows.append(
             {
