@@ -124,7 +124,7 @@ def load_benign_requests(reviews: int = 0, *, seed: int = 0) -> pa.Table:
 
 
 def _pick(table: pa.Table, n: int | None, rng: np.random.Generator) -> list[dict[str, Any]]:
-    rows = table.to_pylist()
+    rows: list[dict[str, Any]] = table.to_pylist()
     if n is None or n >= len(rows):
         return rows
     return [rows[i] for i in np.sort(rng.choice(len(rows), n, replace=False))]

@@ -31,6 +31,7 @@ import re
 import unicodedata
 from typing import Any
 
+from assay._util import check_instance
 from assay.errors import DataError
 from assay.metrics._scorers import abstaining, register_scorer
 
@@ -142,6 +143,7 @@ def _normalise(text: str) -> str:
 
 def is_refusal(text: str) -> bool:
     """Whether ``text`` refuses, by the phrase lists (see the module docstring)."""
+    check_instance(text, "text", "is_refusal", str, "a str")
     norm = _normalise(text)
     return norm.startswith(REFUSAL_OPENERS) or any(p in norm for p in REFUSAL_PHRASES)
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay._util import check_probability
 from assay.errors import DataError
 from assay.stats import (
     Estimate,
@@ -133,6 +134,7 @@ def safety_summary(
         DataError: arrays of different lengths, a kind outside :data:`SAFETY_KINDS`, or a
             refusal outside {0, 1, NaN}.
     """
+    check_probability(confidence, "confidence", _FN)
     r = np.asarray(refused, dtype=np.float64)
     n = r.shape[0]
     k, b = _strings(kind, "kind", n), _strings(base, "base", n)

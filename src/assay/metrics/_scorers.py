@@ -61,6 +61,7 @@ def abstaining(fn: Scorer) -> Scorer:
 
 def scorer_abstains(name: str) -> bool:
     """Whether the scorer registered as ``name`` may leave a score missing (:func:`abstaining`)."""
+    check_instance(name, "name", "scorer_abstains", str, "a scorer's name")
     return bool(getattr(_SCORERS.get(name), "assay_abstains", False))
 
 
