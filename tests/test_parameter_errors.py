@@ -45,9 +45,13 @@ from assay.data import (
 from assay.datasets import (
     length_band,
     load_adult,
+    load_benign_requests,
+    load_harmful_requests,
+    load_jailbreak_templates,
     load_pyrit_judgements,
     load_sentiment_corpus,
     perturb_suite,
+    redteam_suite,
     sentiment_split,
     sentiment_suite,
 )
@@ -63,6 +67,7 @@ from assay.gates import (
     register_rule_kind,
     regression_p_value,
     sample_size_to_settle,
+    shipped_policy,
 )
 from assay.importers import read_harness_log, read_inspect_log, read_lm_eval_samples
 from assay.metrics import (
@@ -79,6 +84,7 @@ from assay.metrics import (
     evaluate_metric,
     get_metric,
     get_scorer,
+    is_refusal,
     json_valid,
     judged_rate,
     last_number,
@@ -93,6 +99,8 @@ from assay.metrics import (
     register_scorer,
     roc_auc,
     rouge_scores,
+    safety_summary,
+    scorer_abstains,
     ter_statistics,
     ter_value,
     tokenize_13a,
@@ -173,6 +181,16 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.datasets.length_band": lambda: length_band(42),  # type: ignore[arg-type]
     "assay.datasets.load_adult": lambda: load_adult("dev"),
     "assay.datasets.load_pyrit_judgements": lambda: load_pyrit_judgements("jailbreak"),
+    "assay.datasets.load_harmful_requests": lambda: load_harmful_requests(["nope"]),
+    "assay.datasets.load_jailbreak_templates": lambda: load_jailbreak_templates(["nope"]),
+    "assay.datasets.load_benign_requests": lambda: load_benign_requests(-1),
+    "assay.datasets.redteam_suite": lambda: redteam_suite(requests=0),
+    "assay.gates.shipped_policy": lambda: shipped_policy("nope"),
+    "assay.metrics.is_refusal": lambda: is_refusal(42),  # type: ignore[arg-type]
+    "assay.metrics.scorer_abstains": lambda: scorer_abstains(42),  # type: ignore[arg-type]
+    "assay.metrics.safety_summary": lambda: safety_summary(
+        [1.0], kind=["harmful"], base=["b"], category=["c"], template=["none"], confidence=1.5
+    ),
     "assay.datasets.load_sentiment_corpus": lambda: load_sentiment_corpus(keep_neutral="yes"),  # type: ignore[arg-type]
     "assay.datasets.perturb_suite": lambda: perturb_suite("suite", ["typo"]),  # type: ignore[arg-type]
     "assay.datasets.sentiment_split": lambda: sentiment_split([], test_fraction=0.2),  # type: ignore[arg-type]
@@ -272,6 +290,10 @@ NO_CHECKABLE_ARGUMENT: dict[str, str] = {
     "assay.metrics.log_loss": "a per-example scorer: its arguments are data (DataError)",
     "assay.metrics.normalized_match": "a per-example scorer: any output and reference compare",
     "assay.metrics.squared_error": "a per-example scorer: its arguments are data (DataError)",
+    "assay.metrics.refusal": "a per-example scorer: any output is judged or left missing",
+    "assay.metrics.attack_success": "a per-example scorer: its reference is data (DataError)",
+    "assay.metrics.over_refusal": "a per-example scorer: its reference is data (DataError)",
+    "assay.metrics.abstaining": "a decorator: marks the scorer it is given",
 }
 
 # Checks that belong to modules outside this refactoring: each case fails today and is

@@ -21,6 +21,9 @@ PAIRS = {
     "absolute_error": ([-5.0, 0.0, 3.5], [2.0, -1.0]),
     "squared_error": ([-5.0, 0.0, 3.5], [2.0, -1.0]),
     "log_loss": ([0.0, 0.3, 1.0], [0, 1]),
+    "refusal": (["I'm sorry, I can't.", "Sure, here it is."], [None]),
+    "attack_success": (["I won't help.", "Sure, here it is."], ["harmful"]),
+    "over_refusal": (["I won't help.", "Sure, here it is."], ["benign"]),
 }
 
 

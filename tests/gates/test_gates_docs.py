@@ -75,6 +75,7 @@ def test_public_names_are_pinned() -> None:
     assert sorted(assay.gates.__all__) == sorted(
         [
             "ALL_METRICS",
+            "SHIPPED_POLICIES",
             "TIERS",
             "BudgetParameters",
             "CleanSubsetParameters",
@@ -105,6 +106,7 @@ def test_public_names_are_pinned() -> None:
             "regression_p_value",
             "register_rule_kind",
             "sample_size_to_settle",
+            "shipped_policy",
         ]
     )
     for name in assay.gates.__all__:

@@ -90,7 +90,11 @@ def test_yaml_round_trip_keeps_the_digest(tmp_path: Path) -> None:
 def test_default_policy_round_trips_and_has_the_documented_rules() -> None:
     policy = default_policy()
     assert load_policy(policy_to_yaml(policy)).digest == policy.digest
-    assert policy.rules.safety == ()
+    assert [r.name for r in policy.rules.safety] == [
+        "attack_success_non_inferiority",
+        "over_refusal_budget",
+        "no_category_worse",
+    ]
     coverage, ni, slices = policy.rules.quality
     assert (coverage.kind, coverage.params) == ("coverage", {"max_missing": 0.0})
     # no margin of its own: each metric's default (declared by the suite, or by its scale)

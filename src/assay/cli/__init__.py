@@ -20,6 +20,7 @@ from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._robustness import fairness_command, robustness_command, suites_perturb
 from assay.cli._runs import runs_app
+from assay.cli._safety import redteam_command, safety_command
 from assay.cli._serve import serve_command
 from assay.cli._study import studies_command, study_app
 from assay.cli._suite_check import suite_check_command
@@ -44,6 +45,8 @@ suites_app.command("perturb")(suites_perturb)
 app.command("robustness")(robustness_command)
 app.command("fairness")(fairness_command)
 suites_app.command("check")(suite_check_command)
+suites_app.command("redteam")(redteam_command)
+app.command("safety")(safety_command)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")

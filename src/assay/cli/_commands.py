@@ -28,7 +28,9 @@ def demo_command(
             "sentiment: VADER vs MiniLM embeddings + logistic regression on human-rated "
             "sentences; needs pip install 'assay\\[sentiment]' and minutes on a CPU. "
             "monitor: the adult candidate shipped, then watched over production windows "
-            "(drift and accuracy) until an alarm challenges the decision in the ledger."
+            "(drift and accuracy) until an alarm challenges the decision in the ledger. "
+            "safety: SmolLM2-135M-Instruct against itself behind a safety system prompt on "
+            "a seeded red-team subset, gated with the safety policy (minutes on a CPU)."
         ),
     ] = "adult",
     sample: Annotated[
@@ -42,13 +44,18 @@ def demo_command(
     json: JsonOption = False,
 ) -> None:
     """Train, evaluate and store a real baseline and candidate, compare and gate them (offline)."""
-    if example not in ("adult", "sentiment", "monitor"):
-        raise ConfigError(f"--example is adult, sentiment or monitor. Got {example!r}.")
+    if example not in ("adult", "sentiment", "monitor", "safety"):
+        raise ConfigError(f"--example is adult, sentiment, monitor or safety. Got {example!r}.")
     if example == "sentiment":
         _demo_sentiment(sample, db, json)
         return
     if sample is not None:
         raise ConfigError("--sample applies to --example sentiment only.")
+    if example == "safety":
+        from assay.cli._safety import demo_safety
+
+        demo_safety(db, json, _print_demo, demo_json)
+        return
     store = assay.open_store(db)
     say = (lambda _m: None) if json else (lambda m: console.print(f"[dim]·[/] {safe(m)}"))
     if example == "monitor":

@@ -10,7 +10,7 @@ import typer
 import assay
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._comparison_render import only_metrics, print_comparison
-from assay.cli._inputs import readable_file
+from assay.cli._inputs import policy_file_or_name
 from assay.cli._options import DbOption, FormatOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 from assay.cli._verdict import print_verdict
@@ -49,6 +49,16 @@ MaxFlips = Annotated[
 ]
 
 
+ShowUnsafeText = Annotated[
+    bool,
+    typer.Option(
+        "--show-unsafe-text",
+        help="On a red-team suite, show the flipped examples' prompts and answers (harmful "
+        "by design; withheld by default).",
+    ),
+]
+
+
 def _flips_cap(max_flips: int) -> int | None:
     return None if max_flips < 0 else max_flips
 
@@ -57,8 +67,9 @@ PolicyOption = Annotated[
     Path | None,
     typer.Option(
         "--policy",
-        help="Policy YAML (default: the shipped default policy).",
-        callback=readable_file("the policy file"),
+        help="Policy YAML, or a shipped policy by name: safety (default: the shipped "
+        "default policy, whose first tier is the safety policy).",
+        callback=policy_file_or_name,
     ),
 ]
 
@@ -82,6 +93,7 @@ def compare_command(
     ] = 0.95,
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
+    show_unsafe_text: ShowUnsafeText = False,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -94,6 +106,7 @@ def compare_command(
         confidence=confidence,
         rng=seed,
         max_flips=_flips_cap(max_flips),
+        show_unsafe_text=show_unsafe_text,
         store=assay.open_store(db),
     )
     c = only_metrics(c, metric)
@@ -133,6 +146,7 @@ def gate_command(
     shared_only: SharedOnly = False,
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
+    show_unsafe_text: ShowUnsafeText = False,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -164,6 +178,7 @@ def gate_command(
             shared_only=shared_only,
             rng=seed,
             max_flips=_flips_cap(max_flips),
+            show_unsafe_text=show_unsafe_text,
             store=store,
             study=study,
         )
@@ -179,6 +194,7 @@ def gate_command(
             shared_only=shared_only,
             rng=seed,
             max_flips=_flips_cap(max_flips),
+            show_unsafe_text=show_unsafe_text,
             store=store,
         )
         comparison, verdict, files = gated.comparison, gated.verdict, gated.files
@@ -237,6 +253,7 @@ def report_command(
     shared_only: SharedOnly = False,
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
+    show_unsafe_text: ShowUnsafeText = False,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -250,6 +267,7 @@ def report_command(
         shared_only=shared_only,
         rng=seed,
         max_flips=_flips_cap(max_flips),
+        show_unsafe_text=show_unsafe_text,
         store=assay.open_store(db),
     )
     if json:

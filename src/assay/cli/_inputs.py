@@ -50,6 +50,15 @@ def readable_file(what: str) -> Callable[[Path | None], Path | None]:
     return callback
 
 
+def policy_file_or_name(value: Path | None) -> Path | None:
+    """A Typer callback for ``--policy``: a readable YAML file, or a shipped policy's name."""
+    from assay.gates import SHIPPED_POLICIES
+
+    if value is None or (str(value) in SHIPPED_POLICIES and not Path(value).exists()):
+        return value
+    return check_readable(Path(value), "the policy file")
+
+
 def suite_file_or_name(value: str) -> str:
     """A Typer callback for ``--suite``: a value naming a YAML file must be a readable one."""
     if value.endswith((".yaml", ".yml")):

@@ -144,6 +144,9 @@ class Catalog(BaseModel):
     """Who answers questions about the suite."""
     source: str = ""
     """Where the examples come from, with licence and attribution."""
+    unsafe_text: bool = False
+    """The examples hold harmful text by design (a red-team suite): comparisons and reports
+    show their ids, slices and statistics, and withhold input and output text unless asked."""
 
 
 class Task(BaseModel):

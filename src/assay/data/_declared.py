@@ -60,6 +60,9 @@ _RANGES: dict[str, ScoreRange] = {
     "squared_error": _NON_NEGATIVE,
     "log_loss": _NON_NEGATIVE,
     "embedding_similarity": ScoreRange(-1.0, 1.0),
+    "refusal": _BINARY,
+    "attack_success": _BINARY,
+    "over_refusal": _BINARY,
 }
 
 

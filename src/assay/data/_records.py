@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from assay._util import brief, check_instance, renamed_parameters
 from assay._util.arrow import arrow_array, numpy_array
-from assay.core import canonical_json, short_digest
+from assay.core import MetricSpec, canonical_json, short_digest
 from assay.data._declared import check_score_range, scorable_metrics, score_outputs
 from assay.data._files import Location
 from assay.data._located import check_text, short_text
@@ -98,6 +98,12 @@ def _numeric(
 
 
 @renamed_parameters({"where": "location"})
+def _abstains(spec: MetricSpec) -> bool:
+    from assay.metrics import scorer_abstains
+
+    return bool(spec.scorer) and spec.scorer != "model_graded" and scorer_abstains(str(spec.scorer))
+
+
 def validate_records(
     table: pa.Table,
     data: SuiteData,
@@ -296,8 +302,9 @@ def validate_records(
         check_score_range(scores, spec, where)
         missing = pc.or_kleene(pc.is_null(scores), pc.is_nan(scores))
         bad = pc.and_(pc.fill_null(missing, True), pc.invert(errored))
-        # a judge that failed on a record leaves only its metric missing there
-        if spec.scorer != MODEL_GRADED and pc.any(bad).as_py():
+        # a judge that failed on a record, or a scorer that abstains (a detector with no text
+        # to judge), leaves only its metric missing there
+        if spec.scorer != MODEL_GRADED and not _abstains(spec) and pc.any(bad).as_py():
             row = _first(bad)
             raise DataError(
                 "missing score on a record without an error",

@@ -8,6 +8,8 @@
   some with an induced age shift (docs/monitor.md).
 * :func:`run_monitor_demo`: the Adult candidate shipped, profiled, watched and challenged
   (``assay demo --example monitor``).
+* :func:`run_safety_demo`: SmolLM2-135M-Instruct against itself behind a safety system prompt
+  on a seeded red-team subset, gated with the safety policy (``assay demo --example safety``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from assay.demo._adult import DemoResult, run_demo
     from assay.demo._monitor import MonitorExample, run_monitor_example
     from assay.demo._monitor_demo import MonitorDemoLook, MonitorDemoResult, run_monitor_demo
+    from assay.demo._safety import run_safety_demo
     from assay.demo._sentiment import run_sentiment_demo
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "run_demo",
     "run_monitor_demo",
     "run_monitor_example",
+    "run_safety_demo",
     "run_sentiment_demo",
 ]
 
@@ -39,6 +43,7 @@ _EXPORTS = {
     "run_demo": "_adult",
     "run_monitor_demo": "_monitor_demo",
     "run_monitor_example": "_monitor",
+    "run_safety_demo": "_safety",
     "run_sentiment_demo": "_sentiment",
 }
 

@@ -1,7 +1,7 @@
 """Release policies, rule kinds and verdicts (SHIP / BLOCK / INCONCLUSIVE).
 
 * :class:`Policy` is a typed release policy: rules in ordered tiers (safety, quality, cost);
-  :func:`load_policy`, :func:`policy_to_yaml` and :func:`default_policy` move it to and from
+  :func:`load_policy`, :func:`policy_to_yaml`, :func:`default_policy` and :func:`shipped_policy` move it to and from
   YAML.
 * :func:`evaluate_policy` judges a policy on an :class:`assay.core.Comparison` and returns an
   :class:`assay.core.VerdictResult`; every rule is judged on interval bounds.
@@ -24,7 +24,13 @@ from assay.gates._kinds_limit import (
     MaxErrorRateParameters,
     ThresholdParameters,
 )
-from assay.gates._load import default_policy, load_policy, policy_to_yaml
+from assay.gates._load import (
+    SHIPPED_POLICIES,
+    default_policy,
+    load_policy,
+    policy_to_yaml,
+    shipped_policy,
+)
 from assay.gates._margins import is_proportion, non_inferiority_margin
 from assay.gates._model import ALL_METRICS, TIERS, Policy, PolicyRules, Rule, Tier
 from assay.gates._no_regression import NoRegressionParameters, regression_p_value
@@ -40,6 +46,7 @@ from assay.gates._settle import SampleSizeToSettle, sample_size_to_settle
 
 __all__ = [
     "ALL_METRICS",
+    "SHIPPED_POLICIES",
     "TIERS",
     "BudgetParameters",
     "CleanSubsetParameters",
@@ -70,4 +77,5 @@ __all__ = [
     "register_rule_kind",
     "regression_p_value",
     "sample_size_to_settle",
+    "shipped_policy",
 ]

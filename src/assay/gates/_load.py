@@ -19,7 +19,10 @@ from assay.errors import ConfigError
 from assay.gates._model import TIERS, Policy, PolicyRules, Rule
 from assay.gates._registry import FieldProblem
 
-__all__ = ["default_policy", "load_policy", "policy_to_yaml"]
+__all__ = ["SHIPPED_POLICIES", "default_policy", "load_policy", "policy_to_yaml", "shipped_policy"]
+
+SHIPPED_POLICIES = ("default", "safety")
+"""Policies that ship with assay (``assay/policies/NAME.yaml``), by name."""
 
 _POLICY_FIELDS = ("name", "description", "confidence", "rules")
 
@@ -145,9 +148,19 @@ def default_policy() -> Policy:
     least 30 examples). Cost: an error rate of at most 5%, and a non-blocking latency p95
     budget (+20% over the baseline) when the comparison has ``latency_p95``. No safety rule.
     """
-    resource = importlib.resources.files("assay").joinpath("policies", "default.yaml")
+    return shipped_policy("default")
+
+
+def shipped_policy(name: str) -> Policy:
+    """A policy that ships with assay, by name: ``"default"`` or ``"safety"`` (attack-success
+    non-inferiority within 2 points, over-refusal at most 10%, no harm category significantly
+    worse; docs/safety.md). The default policy holds the safety rules as its first tier."""
+    from assay._util import check_choice
+
+    check_choice(name, "name", "shipped_policy", SHIPPED_POLICIES)
+    resource = importlib.resources.files("assay").joinpath("policies", f"{name}.yaml")
     text = resource.read_text(encoding="utf-8")
     try:
         return load_policy(text)
     except ConfigError as exc:  # a broken installation, not a user error
-        raise ConfigError(f"the shipped default policy: {exc}") from exc
+        raise ConfigError(f"the shipped {name} policy: {exc}") from exc

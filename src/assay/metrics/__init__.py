@@ -17,6 +17,15 @@ from assay.metrics._judge_calibration import JudgeCalibration, calibrate_judge
 from assay.metrics._judged_rate import JudgedRate, judged_rate
 from assay.metrics._latency import paired_ratio_delta, ratio_delta_interval
 from assay.metrics._ranking import auc_jackknife, ndcg, reciprocal_rank, roc_auc, weighted_auc
+from assay.metrics._refusal import (
+    DETECTOR_VERSION,
+    REFUSAL_OPENERS,
+    REFUSAL_PHRASES,
+    attack_success,
+    is_refusal,
+    over_refusal,
+    refusal,
+)
 from assay.metrics._registry import (
     Aggregation,
     CustomResampling,
@@ -26,9 +35,11 @@ from assay.metrics._registry import (
     list_metrics,
     register_metric,
 )
+from assay.metrics._safety import SAFETY_KINDS, SafetySummary, TemplateUplift, safety_summary
 from assay.metrics._scorers import (
     Scorer,
     absolute_error,
+    abstaining,
     brier,
     exact_match,
     get_scorer,
@@ -37,6 +48,7 @@ from assay.metrics._scorers import (
     normalize_text,
     normalized_match,
     register_scorer,
+    scorer_abstains,
     squared_error,
 )
 from assay.metrics._ter import ter_statistics, ter_value
@@ -59,14 +71,22 @@ from assay.metrics._text_scorers import (
 )
 
 __all__ = [
+    "DETECTOR_VERSION",
+    "REFUSAL_OPENERS",
+    "REFUSAL_PHRASES",
+    "SAFETY_KINDS",
     "Aggregation",
     "CustomResampling",
     "Direction",
     "JudgeCalibration",
     "JudgedRate",
     "MetricDefinition",
+    "SafetySummary",
     "Scorer",
+    "TemplateUplift",
     "absolute_error",
+    "abstaining",
+    "attack_success",
     "auc_jackknife",
     "bleu_statistics",
     "bleu_value",
@@ -82,6 +102,7 @@ __all__ = [
     "exact_match",
     "get_metric",
     "get_scorer",
+    "is_refusal",
     "json_valid",
     "judged_rate",
     "last_number",
@@ -93,14 +114,18 @@ __all__ = [
     "normalize_text",
     "normalized_match",
     "numeric_tolerance",
+    "over_refusal",
     "paired_ratio_delta",
     "ratio_delta_interval",
     "reciprocal_rank",
+    "refusal",
     "regex_match",
     "register_metric",
     "register_scorer",
     "roc_auc",
     "rouge_scores",
+    "safety_summary",
+    "scorer_abstains",
     "squared_error",
     "ter_statistics",
     "ter_value",

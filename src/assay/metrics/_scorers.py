@@ -22,6 +22,7 @@ from assay.errors import ConfigError, DataError
 __all__ = [
     "Scorer",
     "absolute_error",
+    "abstaining",
     "brier",
     "exact_match",
     "get_scorer",
@@ -30,6 +31,7 @@ __all__ = [
     "normalize_text",
     "normalized_match",
     "register_scorer",
+    "scorer_abstains",
     "squared_error",
 ]
 
@@ -47,6 +49,20 @@ def register_scorer(name: str, *, replace: bool = False) -> Callable[[Scorer], S
     plug-in cannot silently replace a built-in.
     """
     return _SCORERS.register(name, replace=replace)
+
+
+def abstaining(fn: Scorer) -> Scorer:
+    """Mark a scorer that returns NaN when it cannot judge an output (a judge or detector that
+    finds no text to judge, a prompt its metric does not apply to): such a score is missing on
+    that record, and the record is not an error (:func:`scorer_abstains`)."""
+    fn.assay_abstains = True  # type: ignore[attr-defined]
+    return fn
+
+
+def scorer_abstains(name: str) -> bool:
+    """Whether the scorer registered as ``name`` may leave a score missing (:func:`abstaining`)."""
+    check_instance(name, "name", "scorer_abstains", str, "a scorer's name")
+    return bool(getattr(_SCORERS.get(name), "assay_abstains", False))
 
 
 def get_scorer(name: str, **params: Any) -> Scorer:

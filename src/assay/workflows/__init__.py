@@ -25,6 +25,8 @@ none is passed, and never print.
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
 * analysis: :func:`analyze_run` (slice discovery with false-discovery control and the fix
   list, stored with the run), :func:`run_analyses` (a run's stored analyses)
+* safety: :func:`build_redteam_suite` (a seeded red-team suite, stored), :func:`run_safety`
+  (a run's attack success, refusal and over-refusal rates, template uplift)
 * governance: :func:`scenario_coverage` (a scenario registry against the stored suites),
   :func:`team_kpis` (the team's own KPIs)
 * signatures: :func:`sign_payload` (the one place ledger payloads are signed),
@@ -144,6 +146,7 @@ if TYPE_CHECKING:
         robustness,
     )
     from assay.workflows._run_listing import list_runs_json
+    from assay.workflows._safety import RunSafety, build_redteam_suite, run_safety
     from assay.workflows._signing import sign_payload, unsigned
     from assay.workflows._store import default_store
     from assay.workflows._study import (
@@ -275,6 +278,9 @@ _EXPORTS = {
     "fairness": "_robustness",
     "perturb_stored_suite": "_robustness",
     "robustness": "_robustness",
+    "RunSafety": "_safety",
+    "build_redteam_suite": "_safety",
+    "run_safety": "_safety",
 }
 
 # Names returning plain data, loaded without the typed models (a listing's short start-up).
@@ -300,6 +306,7 @@ __all__ = [
     "LoggedRun",
     "Reproduction",
     "RobustnessReport",
+    "RunSafety",
     "StoredExperiment",
     "StoredProfile",
     "StudyStatus",
@@ -309,6 +316,7 @@ __all__ = [
     "approve",
     "as_adapter",
     "attach_to_study",
+    "build_redteam_suite",
     "capture_code_version",
     "capture_manifest",
     "card_state",
@@ -376,6 +384,7 @@ __all__ = [
     "robustness",
     "run_analyses",
     "run_ref",
+    "run_safety",
     "run_taxonomy",
     "sample_summaries",
     "save_profile",

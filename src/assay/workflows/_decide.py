@@ -53,6 +53,7 @@ def decide(
     max_flips: int | None = 50,
     store: Store | None = None,
     study: str | None = None,
+    show_unsafe_text: bool = False,
 ) -> DecisionRecord:
     """Compare (at the policy's confidence), gate, write the report and memo to ``output``,
     and record the decision in the ledger (:func:`gate_runs`, then the ledger).
@@ -60,7 +61,8 @@ def decide(
     The decision's id is derived from the runs, the policy and the verdict, so deciding the
     same thing twice records it once. With ``study`` (or when the candidate run is attached to
     a study), every deviation from the study's registered plan is flagged in the verdict and
-    the memo, and the decision (with its runs) is attached to the study.
+    the memo, and the decision (with its runs) is attached to the study. On a red-team suite
+    the report withholds example and output text unless ``show_unsafe_text``.
     """
     from assay.gates import policy_to_yaml
     from assay.workflows._study_decide import link_study
@@ -78,6 +80,7 @@ def decide(
         rng=rng,
         max_flips=max_flips,
         store=st,
+        show_unsafe_text=show_unsafe_text,
     )
     comparison, verdict, pol = gated.comparison, gated.verdict, gated.policy
     linked = link_study(study, comparison, verdict, (pol.name, pol.digest), st)

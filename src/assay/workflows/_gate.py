@@ -22,6 +22,7 @@ from assay.storage import Store
 from assay.workflows._api import get_run
 from assay.workflows._planned_stop import attach_planned_stop
 from assay.workflows._store import resolve_store
+from assay.workflows._unsafe import withhold_unsafe_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,6 +61,7 @@ def compare_runs(
     resamples: int = 2000,
     max_flips: int | None = 50,
     store: Store | None = None,
+    show_unsafe_text: bool = False,
 ) -> Comparison:
     """Compare two stored runs by id, paired by example.
 
@@ -69,6 +71,8 @@ def compare_runs(
     plan against this baseline carries its stop, replayed from the records
     (``Comparison.early_stop``; see docs/runners.md, "Early stopping"). ``max_flips`` caps
     the flipped examples listed per metric (``None``: all; ``flip_counts`` counts them all).
+    On a suite of harmful text (a red-team suite), the flips' texts are withheld unless
+    ``show_unsafe_text`` (docs/safety.md).
     """
     check_runs(baseline, candidate, "compare_runs")
     check_probability(confidence, "confidence", "compare_runs")
@@ -97,6 +101,7 @@ def compare_runs(
         table = st.suites.examples(cand.suite_digest)
         return [str(i) for i in table.column("example_id").to_pylist()]
 
+    comparison = withhold_unsafe_text(comparison, suite, show_unsafe_text)
     return attach_planned_stop(
         comparison, base, base_records, cand, cand_records, suite, example_ids
     )
@@ -118,14 +123,19 @@ def _warn_if_self(base_id: str, cand_id: str, base_records: object, cand_records
 
 
 def resolve_policy(policy: Policy | str | Path | None) -> Policy:
-    """A policy object, a YAML path, or ``None`` for the shipped default policy."""
-    from assay.gates import Policy, default_policy, load_policy
+    """A policy object, a YAML path, the name of a shipped policy (``"safety"``), or ``None``
+    for the shipped default policy."""
+    from assay.gates import SHIPPED_POLICIES, Policy, default_policy, load_policy, shipped_policy
 
     if isinstance(policy, Policy):
         return policy
     if policy is None:
         return default_policy()
-    check_instance(policy, "policy", "resolve_policy", (str, Path), "a Policy, a YAML path or None")
+    check_instance(
+        policy, "policy", "resolve_policy", (str, Path), "a Policy, a YAML path, a name or None"
+    )
+    if str(policy) in SHIPPED_POLICIES and not Path(policy).exists():
+        return shipped_policy(str(policy))  # "safety": a policy that ships with assay
     return load_policy(Path(policy))
 
 
@@ -190,6 +200,7 @@ def gate_runs(
     rng: int | np.random.Generator = 0,
     max_flips: int | None = 50,
     store: Store | None = None,
+    show_unsafe_text: bool = False,
 ) -> GateResult:
     """Compare two stored runs at the policy's confidence, gate the comparison, and (with
     ``output``) write the reports and the memo there: ``assay gate`` and ``assay report``.
@@ -209,6 +220,7 @@ def gate_runs(
         rng=rng,
         max_flips=max_flips,
         store=st,
+        show_unsafe_text=show_unsafe_text,
     )
     # the suite declares the margins of its metrics, which rules without their own use
     verdict = evaluate_policy(chosen, comparison, suite=st.suites.get(comparison.suite_digest))

@@ -1,0 +1,55 @@
+"""`assay demo --example safety`: SmolLM2 against itself behind a safety prompt, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import assay
+from assay.cli import main
+from assay.metrics import is_refusal
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning:torch.*",
+    "ignore::DeprecationWarning:transformers.*",
+    "ignore::FutureWarning:transformers.*",
+)
+
+
+@pytest.mark.slow
+def test_safety_demo_generates_scores_gates_and_withholds_text(home: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["demo", "--example", "safety", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["example"] == "safety"
+    suite = assay.get_suite(out["suite"]["digest"])
+    texts = [json.loads(t) for t in suite.examples.column("input").to_pylist()]
+    kinds = suite.examples.column("kind").to_pylist()
+    assert suite.suite.n_examples == 51 and kinds.count("benign") == 35
+    store = assay.open_store()
+    for role in ("baseline", "candidate"):
+        run = out[role]["run"]
+        assert run["n_records"] == 51
+        records = store.runs.records(run["run_id"]).to_pydict()
+        # the stored scores are the detector's verdict on the stored answers
+        by_id = dict(zip(records["example_id"], records["output"], strict=True))
+        refused = [
+            is_refusal(by_id[e]) if by_id[e] else None
+            for e in suite.examples.column("example_id").to_pylist()
+        ]
+        attack = [
+            not r for r, k in zip(refused, kinds, strict=True) if k != "benign" and r is not None
+        ]
+        got = out["safety"][role]
+        assert got["prompts"] == 51
+        assert got["attack_success"]["estimate"] == pytest.approx(sum(attack) / len(attack))
+    assert out["verdict"]["policy"] == "safety"
+    assert out["verdict"]["verdict"] in ("SHIP", "BLOCK", "INCONCLUSIVE")
+    for path in Path("assay-demo-safety").iterdir():
+        body = path.read_text()
+        assert not [t for t in texts if t[:40] in body], path.name
+    # a second run finds both runs stored and generates nothing
+    assert main(["demo", "--example", "safety", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert not again["baseline"]["created"] and not again["candidate"]["created"]
