@@ -115,6 +115,7 @@ def test_two_workers_share_sessions_and_the_sign_in_limit(tmp_path: Path) -> Non
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # a kill reaches the workers too, which hold the pipes
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -135,7 +136,7 @@ def test_two_workers_share_sessions_and_the_sign_in_limit(tmp_path: Path) -> Non
         out, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
-            process.kill()
-            process.communicate()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "2 workers" in out and "stopped" in out
