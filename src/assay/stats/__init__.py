@@ -56,6 +56,14 @@ from assay.stats._power import (
 )
 from assay.stats._precision import interval_half_width, interval_sample_size
 
+# --- serving load tests ---
+from assay.stats._serving import (
+    block_bootstrap_ratio,
+    percentile_min_requests,
+    percentile_upper_bound,
+    window_totals,
+)
+
 # --- bootstrap engine ---
 from assay.stats.bootstrap import (
     IntervalMethod,
@@ -154,6 +162,11 @@ __all__ = [
     "quantile_interval",
     "required_sample_size",
     "wilcoxon_signed_rank",
+    # --- serving load tests (names) ---
+    "block_bootstrap_ratio",
+    "percentile_min_requests",
+    "percentile_upper_bound",
+    "window_totals",
     # --- bootstrap engine (names) ---
     "IntervalMethod",
     "PairedStats",
