@@ -18,6 +18,8 @@
 * Text models: :class:`VaderAdapter` (rule-based sentiment), :class:`SentenceEmbeddingAdapter`
   (local sentence-transformers model; :func:`shipped_minilm` finds the shipped MiniLM) and
   :class:`EmbeddingClassifierAdapter` (embeddings, then a fitted scikit-learn classifier).
+* Serving load tests (:mod:`assay.runners.load`): :func:`run_load`, :func:`summarise_load`,
+  :func:`judge_objectives`.
 * :class:`ModelGradedScorer` is a judge model with a rubric; :func:`grade_records` grades a
   run's records with judges (concurrency, response cache, per-record failures).
 """
@@ -63,6 +65,16 @@ from assay.runners.adapters._http import RetryPolicy, TokenBucket
 from assay.runners.adapters._openai import OpenAIAdapter
 from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 from assay.runners.adapters._vader import VaderAdapter
+from assay.runners.load import (
+    LoadResult,
+    LoadSummary,
+    RequestTiming,
+    arrival_schedule,
+    judge_objectives,
+    parse_objective,
+    run_load,
+    summarise_load,
+)
 from assay.runners.judges._grading import grade_records, grade_records_async
 from assay.runners.judges._scorer import ModelGradedScorer
 
@@ -78,6 +90,8 @@ __all__ = [
     "EarlyStopResult",
     "EmbeddingClassifierAdapter",
     "HuggingFaceAdapter",
+    "LoadResult",
+    "LoadSummary",
     "ModelAdapter",
     "ModelGradedScorer",
     "ModelResponse",
@@ -85,6 +99,7 @@ __all__ = [
     "ProgressCallback",
     "PromptTemplate",
     "ResponseCache",
+    "RequestTiming",
     "RetryPolicy",
     "Scorer",
     "SentenceEmbeddingAdapter",
@@ -93,6 +108,7 @@ __all__ = [
     "VaderAdapter",
     "adapter_for_suite",
     "adapter_names",
+    "arrival_schedule",
     "build_adapter",
     "early_stop_decision",
     "evaluate_suite",
@@ -104,12 +120,16 @@ __all__ = [
     "get_adapter",
     "grade_records",
     "grade_records_async",
+    "judge_objectives",
     "load_callable",
     "not_yet_graded",
+    "parse_objective",
     "register_adapter",
     "replay_early_stop",
     "request_key",
+    "run_load",
     "sequential_decision",
     "shipped_minilm",
     "shipped_model",
+    "summarise_load",
 ]

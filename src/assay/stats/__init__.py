@@ -59,6 +59,7 @@ from assay.stats._precision import interval_half_width, interval_sample_size
 # --- serving load tests ---
 from assay.stats._serving import (
     block_bootstrap_ratio,
+    percentile_interval,
     percentile_min_requests,
     percentile_upper_bound,
     window_totals,
@@ -164,6 +165,7 @@ __all__ = [
     "wilcoxon_signed_rank",
     # --- serving load tests (names) ---
     "block_bootstrap_ratio",
+    "percentile_interval",
     "percentile_min_requests",
     "percentile_upper_bound",
     "window_totals",

@@ -22,11 +22,13 @@ import numpy as np
 from assay._util import check_choice, check_int, check_number, check_rng
 from assay.errors import DataError
 from assay.stats._checks import as_float_array, check_confidence, check_probability
+from assay.stats._estimates import order_statistic_ranks
 from assay.stats._results import Estimate
 from assay.stats._scipy import stats
 
 __all__ = [
     "block_bootstrap_ratio",
+    "percentile_interval",
     "percentile_min_requests",
     "percentile_upper_bound",
     "window_totals",
@@ -177,4 +179,35 @@ def block_bootstrap_ratio(
         resamples=b_count,
         seed=seed,
         notes=(),
+    )
+
+
+def percentile_interval(values: Any, q: float, *, confidence: float = 0.95) -> Estimate:
+    """Equal-tailed order-statistic interval of the q-quantile; ``inf`` values are allowed.
+
+    Like :func:`~assay.stats.quantile_interval` (same ranks), but a value may be ``+inf``: a
+    request that failed counts as slower than every bound, so failures push the percentile up
+    instead of being left out. The point estimate is the order statistic ceil(n·q).
+    """
+    function = "percentile_interval"
+    q = check_probability(q, "q", function)
+    conf = check_confidence(confidence, function)
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1 or x.shape[0] == 0 or np.isnan(x).any() or np.isneginf(x).any():
+        raise DataError("percentile_interval needs a non-empty 1-d array of numbers or +inf")
+    n = x.shape[0]
+    lo, hi, coverage = order_statistic_ranks(n, q, conf)
+    xs = np.sort(x)
+    notes = [f"exact coverage {coverage:.4f} (order statistics {lo} and {hi} of {n})"]
+    if hi == n + 1:
+        need = percentile_min_requests(q, confidence=conf)
+        notes.append(f"too few values for a finite upper bound: {n} < {need}")
+    return Estimate(
+        estimate=float(xs[max(math.ceil(n * q), 1) - 1]),
+        low=float(xs[lo - 1]) if lo >= 1 else -math.inf,
+        high=float(xs[hi - 1]) if hi <= n else math.inf,
+        confidence=conf,
+        method="order statistics (binomial)",
+        n=n,
+        notes=tuple(notes),
     )
