@@ -65,6 +65,8 @@ from assay.runners.adapters._http import RetryPolicy, TokenBucket
 from assay.runners.adapters._openai import OpenAIAdapter
 from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 from assay.runners.adapters._vader import VaderAdapter
+from assay.runners.judges._grading import grade_records, grade_records_async
+from assay.runners.judges._scorer import ModelGradedScorer
 from assay.runners.load import (
     LoadResult,
     LoadSummary,
@@ -75,8 +77,6 @@ from assay.runners.load import (
     run_load,
     summarise_load,
 )
-from assay.runners.judges._grading import grade_records, grade_records_async
-from assay.runners.judges._scorer import ModelGradedScorer
 
 __all__ = [
     "MODEL_GRADED",
@@ -98,8 +98,8 @@ __all__ = [
     "OpenAIAdapter",
     "ProgressCallback",
     "PromptTemplate",
-    "ResponseCache",
     "RequestTiming",
+    "ResponseCache",
     "RetryPolicy",
     "Scorer",
     "SentenceEmbeddingAdapter",
