@@ -12,6 +12,7 @@ from assay.cli._import import import_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
 from assay.cli._kpis import kpis_command
 from assay.cli._launch import launch_app
+from assay.cli._load import load_app
 from assay.cli._ledger import keys_app, ledger_app
 from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
@@ -46,5 +47,6 @@ app.command("kpis")(kpis_command)
 app.add_typer(launch_app, name="launch")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(keys_app, name="keys")
+app.add_typer(load_app, name="load")
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

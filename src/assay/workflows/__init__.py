@@ -28,6 +28,7 @@ none is passed, and never print.
 * signatures: :func:`sign_payload` (the one place ledger payloads are signed),
   :func:`generate_key`; the ledger kept elsewhere: :func:`export_ledger`,
   :func:`verify_ledger_file`
+* serving load tests: :func:`load_run` (:class:`LoadReport`)
 * launch readiness: :func:`check_launch`, :func:`sign_launch`
 * governance: :func:`model_card`, :func:`verify_card`, :func:`card_state`,
   :func:`suite_datasheet`
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
         sample_summaries,
     )
     from assay.workflows._capture import capture_code_version, capture_manifest
+    from assay.workflows._load import LoadReport, load_run
     from assay.workflows._card import CardResult, model_card
     from assay.workflows._card_verify import CardState, card_state, verify_card
     from assay.workflows._coverage import scenario_coverage
@@ -234,6 +236,8 @@ _EXPORTS = {
     "study_status": "_study_status",
     "write_roadmap": "_study_roadmap",
     "flag_study_deviations": "_study_decide",
+    "LoadReport": "_load",
+    "load_run": "_load",
 }
 
 # Names returning plain data, loaded without the typed models (a listing's short start-up).
@@ -251,6 +255,7 @@ __all__ = [
     "GateResult",
     "GeneratedKey",
     "LedgerExport",
+    "LoadReport",
     "LoadedStudy",
     "LoggedRun",
     "Reproduction",
@@ -295,6 +300,7 @@ __all__ = [
     "list_studies",
     "list_suites",
     "load_profile",
+    "load_run",
     "load_study",
     "log_run",
     "metrics_server",

@@ -67,8 +67,8 @@ def parse_objective(text: str) -> Objective:
     name, pct, unit = match["name"], match["pct"], match["unit"] or ""
     value = float(match["value"])
     if name in PER_REQUEST:
-        if unit == "%":
-            raise ConfigError(f"The objective {text!r} is a time: give it in ms or s")
+        if unit not in ("ms", "s"):  # a bare 500 could be ms or s: never guessed
+            raise ConfigError(f"Cannot read the objective {text!r}: a time needs ms or s")
         if match["op"] != "<=":
             raise ConfigError(f"The objective {text!r} is a latency: use <=")
         percentile = None

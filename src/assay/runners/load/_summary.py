@@ -113,7 +113,7 @@ def summarise_load(
             e = _ms(quantile_interval(gaps, q, confidence=confidence))
             note = "gaps pooled over requests are not independent: the interval is optimistic"
             metrics[f"itl_pooled_p{round(q * 100)}_ms"] = Estimate(**{**e.__dict__, "notes": (*e.notes, note)})  # fmt: skip
-    met = [all(_request_meets(t, o) for o in objectives if o.kind == "request") for t in done]
+    met = [all(request_meets(t, o) for o in objectives if o.kind == "request") for t in done]
     ends = [t.last_token_s or stop for t in ok]
     seconds = np.full(n_windows, (stop - start) / n_windows)
     for name, times, weights in (
@@ -159,7 +159,7 @@ def _rate(times: Sequence[float]) -> float | None:
     return (len(ordered) - 1) / span if span > 0 else None
 
 
-def _request_meets(t: RequestTiming, o: Objective) -> bool:
+def request_meets(t: RequestTiming, o: Objective) -> bool:
     value = getattr(t, PER_REQUEST[o.metric]) if o.metric != "client_lag" else t.client_lag_s
     return t.ok and value is not None and o.met_by(value)
 

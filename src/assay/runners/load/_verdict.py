@@ -21,6 +21,7 @@ class ObjectiveResult:
     outcome: str
     """``met``, ``missed`` or ``inconclusive``."""
     estimate: Estimate
+    """The interval judged (times in ms; a failed request counts as ``inf``)."""
     reason: str
 
 
@@ -44,13 +45,13 @@ def judge_objectives(
             continue  # judged through attainment
         if o.kind == "percentile":
             assert o.percentile is not None
-            values = [_value(t, o) for t in done]
+            values = [_value(t, o) * 1e3 for t in done]  # in ms, like the summary's times
             est = percentile_interval(values, o.percentile, confidence=confidence)
-            scale = 1.0
+            threshold = o.threshold * 1e3
         else:
             est = summary.metrics[o.metric]
-            scale = 1.0
-        results.append(_judge(o, est, scale, len(done), confidence))
+            threshold = o.threshold
+        results.append(_judge(o, est, threshold, len(done), confidence))
     if not objectives:
         raise ConfigError("No objective given: a verdict needs at least one --slo")
     if all(o.kind == "request" for o in objectives):
@@ -72,10 +73,10 @@ def _value(t: RequestTiming, o: Objective) -> float:
     return math.inf if v is None else float(v)  # a failed request misses every bound
 
 
-def _judge(o: Objective, est: Estimate, scale: float, n: int, conf: float) -> ObjectiveResult:
-    low, high = est.low * scale, est.high * scale
-    good, bad = (high <= o.threshold, low > o.threshold) if o.op == "<=" else (
-        low >= o.threshold, high < o.threshold)  # fmt: skip
+def _judge(o: Objective, est: Estimate, threshold: float, n: int, conf: float) -> ObjectiveResult:
+    low, high = est.low, est.high
+    good, bad = (high <= threshold, low > threshold) if o.op == "<=" else (
+        low >= threshold, high < threshold)  # fmt: skip
     if good:
         return ObjectiveResult(o.text, "met", est, f"whole interval meets {o.text}")
     if bad:
