@@ -12,8 +12,8 @@ from assay.cli._import import import_command
 from assay.cli._ingest import db_app, ingest_command, suites_app
 from assay.cli._kpis import kpis_command
 from assay.cli._launch import launch_app
-from assay.cli._load import load_app
 from assay.cli._ledger import keys_app, ledger_app
+from assay.cli._load import load_app
 from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._runs import runs_app

@@ -33,13 +33,13 @@ def run_command(
     rate: Annotated[float | None, typer.Option(help="Open loop: requests per second.")] = None,
     concurrency: Annotated[
         int | None, typer.Option(help="Closed loop: requests in flight.")
-    ] = None,  # fmt: skip
+    ] = None,
     requests: Annotated[
         int, typer.Option(help="Requests to send (warm-up and cool-down included).")
-    ] = 100,  # fmt: skip
+    ] = 100,
     duration: Annotated[
         float | None, typer.Option(help="Stop sending after this many seconds.")
-    ] = None,  # fmt: skip
+    ] = None,
     arrival: Annotated[str, typer.Option(help="poisson, gamma or constant.")] = "poisson",
     burstiness: Annotated[float, typer.Option(help="Gamma shape (below 1: burstier).")] = 1.0,
     slo: Annotated[
@@ -47,44 +47,44 @@ def run_command(
         typer.Option(
             help="An objective, e.g. 'ttft_p99<=500ms', 'ttft<=500ms', 'attainment>=0.99' (repeatable)."
         ),
-    ] = None,  # fmt: skip
+    ] = None,
     prompt: Annotated[
         list[str] | None, typer.Option(help="A prompt (repeatable; used in turn).")
-    ] = None,  # fmt: skip
+    ] = None,
     model: Annotated[str, typer.Option(help="The model name sent in each request.")] = "model",
     max_tokens: Annotated[int, typer.Option(help="max_tokens of each request.")] = 64,
     completions: Annotated[
         bool, typer.Option("--completions", help="Use /completions, not /chat/completions.")
-    ] = False,  # fmt: skip
+    ] = False,
     no_stream: Annotated[
         bool,
         typer.Option("--no-stream", help="Do not stream (only end-to-end latency is measured)."),
-    ] = False,  # fmt: skip
+    ] = False,
     warmup: Annotated[int, typer.Option(help="First requests left out of the metrics.")] = 0,
     cooldown: Annotated[int, typer.Option(help="Last requests left out of the metrics.")] = 0,
     timeout: Annotated[
         float, typer.Option(help="Seconds before a request counts as timed out.")
-    ] = 60.0,  # fmt: skip
+    ] = 60.0,
     price_gpu_hour: Annotated[
         float | None, typer.Option(help="Price per GPU-hour, for cost per 1,000 tokens.")
-    ] = None,  # fmt: skip
+    ] = None,
     gpus: Annotated[int, typer.Option(help="GPUs the price per GPU-hour is paid for.")] = 1,
     price_output_mtok: Annotated[
         float | None, typer.Option(help="Price per million output tokens.")
-    ] = None,  # fmt: skip
+    ] = None,
     price_input_mtok: Annotated[
         float | None, typer.Option(help="Price per million input tokens.")
-    ] = None,  # fmt: skip
+    ] = None,
     rate_tolerance: Annotated[
         float,
         typer.Option(help="Largest shortfall of the achieved rate before the run is invalid."),
-    ] = 0.05,  # fmt: skip
+    ] = 0.05,
     confidence: Annotated[float, typer.Option(help="Confidence level of every interval.")] = 0.95,
     seed: Annotated[int, typer.Option(help="Seed of the arrival schedule and bootstraps.")] = 0,
     name: Annotated[str, typer.Option(help="Stored as the suite load:NAME.")] = "default",
     log: Annotated[
         bool, typer.Option("--log", help="Store one record per request as a run.")
-    ] = False,  # fmt: skip
+    ] = False,
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> int:
@@ -96,17 +96,37 @@ def run_command(
 
     price = None
     if price_gpu_hour is not None or price_output_mtok is not None or price_input_mtok is not None:
-        price = Price(per_gpu_hour=price_gpu_hour, gpus=gpus,
-                      per_million_input=price_input_mtok, per_million_output=price_output_mtok)  # fmt: skip
+        price = Price(
+            per_gpu_hour=price_gpu_hour,
+            gpus=gpus,
+            per_million_input=price_input_mtok,
+            per_million_output=price_output_mtok,
+        )
     report = load_run(
-        endpoint, prompts=prompt or ("Say hello.",), model=model, rate=rate,
-        concurrency=concurrency, requests=requests, duration_s=duration,
+        endpoint,
+        prompts=prompt or ("Say hello.",),
+        model=model,
+        rate=rate,
+        concurrency=concurrency,
+        requests=requests,
+        duration_s=duration,
         arrival=arrival,  # type: ignore[arg-type]
-        burstiness=burstiness, max_tokens=max_tokens, chat=not completions,
-        stream=not no_stream, warmup=warmup, cooldown=cooldown, timeout_s=timeout,
-        slo=slo or (), price=price, rate_tolerance=rate_tolerance, confidence=confidence,
-        seed=seed, name=name, log=log, store=assay.open_store(db) if log else None,
-    )  # fmt: skip
+        burstiness=burstiness,
+        max_tokens=max_tokens,
+        chat=not completions,
+        stream=not no_stream,
+        warmup=warmup,
+        cooldown=cooldown,
+        timeout_s=timeout,
+        slo=slo or (),
+        price=price,
+        rate_tolerance=rate_tolerance,
+        confidence=confidence,
+        seed=seed,
+        name=name,
+        log=log,
+        store=assay.open_store(db) if log else None,
+    )
     if json_output:
         emit_json(report_json(report))
     else:
@@ -118,24 +138,44 @@ def _estimate(e: Estimate) -> dict[str, Any]:
     def num(x: float) -> float | str:
         return x if math.isfinite(x) else ("inf" if x > 0 else "-inf")
 
-    return {"estimate": num(e.estimate), "low": num(e.low), "high": num(e.high),
-            "confidence": e.confidence, "method": e.method, "n": e.n,
-            "resamples": e.resamples, "notes": list(e.notes)}  # fmt: skip
+    return {
+        "estimate": num(e.estimate),
+        "low": num(e.low),
+        "high": num(e.high),
+        "confidence": e.confidence,
+        "method": e.method,
+        "n": e.n,
+        "resamples": e.resamples,
+        "notes": list(e.notes),
+    }
 
 
 def report_json(report: LoadReport) -> dict[str, Any]:
     s = report.summary
     return {
         "verdict": report.verdict,
-        "objectives": [{"objective": r.objective, "outcome": r.outcome, "reason": r.reason,
-                        "interval": _estimate(r.estimate)} for r in report.objectives],
-        "valid": s.valid, "n_requests": s.n_requests, "n_ok": s.n_ok,
-        "n_cancelled": s.n_cancelled, "errors_by_kind": s.errors_by_kind,
-        "duration_s": s.duration_s, "achieved_rate": s.achieved_rate,
-        "target_rate": s.target_rate, "unmeasured": list(s.unmeasured), "notes": list(s.notes),
+        "objectives": [
+            {
+                "objective": r.objective,
+                "outcome": r.outcome,
+                "reason": r.reason,
+                "interval": _estimate(r.estimate),
+            }
+            for r in report.objectives
+        ],
+        "valid": s.valid,
+        "n_requests": s.n_requests,
+        "n_ok": s.n_ok,
+        "n_cancelled": s.n_cancelled,
+        "errors_by_kind": s.errors_by_kind,
+        "duration_s": s.duration_s,
+        "achieved_rate": s.achieved_rate,
+        "target_rate": s.target_rate,
+        "unmeasured": list(s.unmeasured),
+        "notes": list(s.notes),
         "metrics": {k: _estimate(v) for k, v in s.metrics.items()},
         "run_id": report.run_id,
-    }  # fmt: skip
+    }
 
 
 def _fmt(x: float) -> str:
@@ -146,8 +186,10 @@ def render(report: LoadReport) -> None:
     s = report.summary
     rate = f", achieved {s.achieved_rate:.1f} req/s" if s.achieved_rate else ""
     target = f" (target {s.target_rate:g})" if s.target_rate else ""
-    _line(f"{s.n_requests} requests measured, {s.n_ok} ok, {s.n_cancelled} cancelled, "
-          f"over {s.duration_s:.2f} s{rate}{target}")  # fmt: skip
+    _line(
+        f"{s.n_requests} requests measured, {s.n_ok} ok, {s.n_cancelled} cancelled, "
+        f"over {s.duration_s:.2f} s{rate}{target}"
+    )
     table = Table(title=f"Latency, ms ({_conf(report)} order-statistic intervals)")
     for column in ("metric", "p50", "p95", "p99"):
         table.add_column(column, justify="left" if column == "metric" else "right")
@@ -162,7 +204,14 @@ def render(report: LoadReport) -> None:
     for column in ("metric", "estimate", "interval"):
         rows.add_column(column)
     methods: dict[str, list[str]] = {}
-    for key in ("requests_per_s", "output_tokens_per_s", "goodput", "attainment", "error_rate", "cost_per_1k_tokens"):  # fmt: skip
+    for key in (
+        "requests_per_s",
+        "output_tokens_per_s",
+        "goodput",
+        "attainment",
+        "error_rate",
+        "cost_per_1k_tokens",
+    ):
         if key in s.metrics:
             e = s.metrics[key]
             rows.add_row(key, _fmt(e.estimate), f"[{_fmt(e.low)}, {_fmt(e.high)}]")
@@ -176,8 +225,10 @@ def render(report: LoadReport) -> None:
     for note in s.notes:
         _line(f"note: {safe(note)}")
     for r in report.objectives:
-        _line(f"{safe(r.objective)}: {r.outcome} ({safe(r.reason)}; "
-              f"[{_fmt(r.estimate.low)}, {_fmt(r.estimate.high)}])")  # fmt: skip
+        _line(
+            f"{safe(r.objective)}: {r.outcome} ({safe(r.reason)}; "
+            f"[{_fmt(r.estimate.low)}, {_fmt(r.estimate.high)}])"
+        )
     if report.verdict:
         invalid = "" if s.valid else " (the run is invalid: see the note)"
         console.print(f"verdict: {report.verdict}{invalid}", highlight=False)

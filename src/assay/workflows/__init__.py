@@ -58,7 +58,6 @@ if TYPE_CHECKING:
         sample_summaries,
     )
     from assay.workflows._capture import capture_code_version, capture_manifest
-    from assay.workflows._load import LoadReport, load_run
     from assay.workflows._card import CardResult, model_card
     from assay.workflows._card_verify import CardState, card_state, verify_card
     from assay.workflows._coverage import scenario_coverage
@@ -100,6 +99,7 @@ if TYPE_CHECKING:
     from assay.workflows._launch import check_launch, sign_launch
     from assay.workflows._ledger_entries import check_entry_signature, record_entry
     from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
+    from assay.workflows._load import LoadReport, load_run
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
         monitor_history,

@@ -24,6 +24,7 @@ from assay.runners.load import (
     RequestTiming,
     judge_objectives,
     parse_objective,
+    request_meets,
     run_load,
     summarise_load,
 )
@@ -84,18 +85,36 @@ def load_run(
     url = _url(endpoint, chat)
     result = asyncio.run(
         run_load(
-            url, list(prompts), model=model, rate=rate, concurrency=concurrency,
-            requests=requests, duration_s=duration_s, arrival=arrival, burstiness=burstiness,
-            max_tokens=max_tokens, chat=chat, stream=stream, warmup=warmup, cooldown=cooldown,
-            timeout_s=timeout_s, rng=seed,
+            url,
+            list(prompts),
+            model=model,
+            rate=rate,
+            concurrency=concurrency,
+            requests=requests,
+            duration_s=duration_s,
+            arrival=arrival,
+            burstiness=burstiness,
+            max_tokens=max_tokens,
+            chat=chat,
+            stream=stream,
+            warmup=warmup,
+            cooldown=cooldown,
+            timeout_s=timeout_s,
+            rng=seed,
         )
-    )  # fmt: skip
+    )
     measured = result.measured
     summary = summarise_load(
-        measured, objectives=objectives, price=price, target_rate=rate,
-        rate_tolerance=rate_tolerance, confidence=confidence, rng=seed,
-    )  # fmt: skip
-    verdict, judged = (None, [])
+        measured,
+        objectives=objectives,
+        price=price,
+        target_rate=rate,
+        rate_tolerance=rate_tolerance,
+        confidence=confidence,
+        rng=seed,
+    )
+    verdict: str | None = None
+    judged: list[ObjectiveResult] = []
     if objectives:
         verdict, judged = judge_objectives(summary, measured, objectives, confidence=confidence)
     run_id = None
@@ -114,7 +133,10 @@ def _url(endpoint: str, chat: bool) -> str:
 
 
 def _row(i: int, t: RequestTiming, phase: str, met: bool) -> dict[str, Any]:
-    row: dict[str, Any] = {"example_id": f"r{i:06d}", "error": t.error or ("cancelled" if t.cancelled else None)}  # fmt: skip
+    row: dict[str, Any] = {
+        "example_id": f"r{i:06d}",
+        "error": t.error or ("cancelled" if t.cancelled else None),
+    }
     for column, attr in _COLUMNS.items():
         value = getattr(t, attr)
         row[column] = None if value is None else value * 1e3
@@ -127,23 +149,46 @@ def _row(i: int, t: RequestTiming, phase: str, met: bool) -> dict[str, Any]:
     return row
 
 
-def _log(result: LoadResult, objectives: Sequence[Any], prompts: list[str], model: str,
-         name: str, store: Store | None, seed: int) -> str:  # fmt: skip
+def _log(
+    result: LoadResult,
+    objectives: Sequence[Any],
+    prompts: list[str],
+    model: str,
+    name: str,
+    store: Store | None,
+    seed: int,
+) -> str:
     from assay.data import make_suite
-    from assay.runners.load._summary import request_meets
     from assay.workflows._api import log_run
 
-    examples = [{"example_id": f"r{i:06d}", "input": prompts[i % len(prompts)], "slices": {"phase": p}}
-                for i, p in enumerate(result.phases)]  # fmt: skip
-    metrics = [{"name": c, "goal": "lower", "description": f"{c[:-3]} per request, in ms"}
-               for c in [*_COLUMNS, "client_lag_ms"]]  # fmt: skip
-    metrics.append({"name": "slo_met", "goal": "higher", "description": "met every per-request objective"})  # fmt: skip
+    examples = [
+        {"example_id": f"r{i:06d}", "input": prompts[i % len(prompts)], "slices": {"phase": p}}
+        for i, p in enumerate(result.phases)
+    ]
+    metrics = [
+        {"name": c, "goal": "lower", "description": f"{c[:-3]} per request, in ms"}
+        for c in [*_COLUMNS, "client_lag_ms"]
+    ]
+    metrics.append(
+        {"name": "slo_met", "goal": "higher", "description": "met every per-request objective"}
+    )
     suite = make_suite(f"load:{name}", examples, metrics=metrics, slices=["phase"])
     rows = [
         _row(i, t, p, all(request_meets(t, o) for o in objectives if o.kind == "request"))
         for i, (t, p) in enumerate(zip(result.timings, result.phases, strict=True))
     ]
-    params = {k: v for k, v in result.settings.items() if isinstance(v, str | int | float | bool) or v is None}  # fmt: skip
-    logged = log_run(rows, suite=suite, model=f"{model}@load", store=store, params=params,
-                     seeds={"arrivals": seed}, source="load")  # fmt: skip
+    params = {
+        k: v
+        for k, v in result.settings.items()
+        if isinstance(v, str | int | float | bool) or v is None
+    }
+    logged = log_run(
+        rows,
+        suite=suite,
+        model=f"{model}@load",
+        store=store,
+        params=params,
+        seeds={"arrivals": seed},
+        source="load",
+    )
     return logged.run.run_id

@@ -19,9 +19,23 @@ class StreamingServer:
     [DONE]), ``malformed`` (an event that is not JSON), ``no_usage``.
     """
 
-    def __init__(self, *, ttft_s: float = 0.0, base_s: float = 0.0, gap_s: float = 0.0,
-                 tokens: int = 4, mode: str = "ok", seed: int = 0) -> None:  # fmt: skip
-        self.ttft_s, self.base_s, self.gap_s, self.tokens, self.mode = ttft_s, base_s, gap_s, tokens, mode  # fmt: skip
+    def __init__(
+        self,
+        *,
+        ttft_s: float = 0.0,
+        base_s: float = 0.0,
+        gap_s: float = 0.0,
+        tokens: int = 4,
+        mode: str = "ok",
+        seed: int = 0,
+    ) -> None:
+        self.ttft_s, self.base_s, self.gap_s, self.tokens, self.mode = (
+            ttft_s,
+            base_s,
+            gap_s,
+            tokens,
+            mode,
+        )
         self.random = random.Random(seed)
         self.url = ""
 
@@ -35,8 +49,12 @@ class StreamingServer:
         wait = self.base_s + (self.random.expovariate(1 / self.ttft_s) if self.ttft_s else 0.0)
         await asyncio.sleep(wait)
         if not body.get("stream"):
-            return web.json_response({"choices": [{"message": {"content": "x " * self.tokens}}],
-                                      "usage": {"prompt_tokens": 3, "completion_tokens": self.tokens}})  # fmt: skip
+            return web.json_response(
+                {
+                    "choices": [{"message": {"content": "x " * self.tokens}}],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": self.tokens},
+                }
+            )
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         for i in range(self.tokens):

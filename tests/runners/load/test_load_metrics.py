@@ -134,7 +134,10 @@ def test_ttft_percentile_interval_covers_the_true_value_over_seeded_runs() -> No
     for seed in range(trials):
         rng = np.random.default_rng(seed)
         ttft = 0.02 + rng.exponential(0.01, 200)
-        reqs = [RequestTiming(i * 0.01, i * 0.01, chunk_times_s=(i * 0.01 + x,), output_tokens=1) for i, x in enumerate(ttft)]  # fmt: skip
+        reqs = [
+            RequestTiming(i * 0.01, i * 0.01, chunk_times_s=(i * 0.01 + x,), output_tokens=1)
+            for i, x in enumerate(ttft)
+        ]
         e = summarise_load(reqs).metrics["ttft_p90_ms"]
         hits += e.low <= true_p90 * 1e3 <= e.high
     assert hits / trials >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / trials)

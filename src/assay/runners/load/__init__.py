@@ -9,7 +9,7 @@
 
 from assay.runners.load._generator import LoadResult, arrival_schedule, run_load
 from assay.runners.load._slo import Objective, parse_objective
-from assay.runners.load._summary import LoadSummary, Price, summarise_load
+from assay.runners.load._summary import LoadSummary, Price, request_meets, summarise_load
 from assay.runners.load._timing import RequestTiming
 from assay.runners.load._verdict import ObjectiveResult, judge_objectives
 
@@ -23,6 +23,7 @@ __all__ = [
     "arrival_schedule",
     "judge_objectives",
     "parse_objective",
+    "request_meets",
     "run_load",
     "summarise_load",
 ]

@@ -23,7 +23,9 @@ __all__ = ["request_body", "timed_request"]
 _MAX_LINE = 1 << 20
 
 
-def request_body(model: str, prompt: str, max_tokens: int, *, chat: bool, stream: bool) -> dict[str, Any]:  # fmt: skip
+def request_body(
+    model: str, prompt: str, max_tokens: int, *, chat: bool, stream: bool
+) -> dict[str, Any]:
     """The JSON body of a chat or completions request (usage asked for when streaming)."""
     body: dict[str, Any] = {"model": model, "max_tokens": max_tokens, "stream": stream}
     if chat:

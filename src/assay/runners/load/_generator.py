@@ -95,7 +95,10 @@ async def run_load(
     check_int(warmup, "warmup", function, minimum=0)
     check_int(cooldown, "cooldown", function, minimum=0)
     aiohttp = import_aiohttp()
-    bodies = [request_body(model, prompts[i % len(prompts)], max_tokens, chat=chat, stream=stream) for i in range(n)]  # fmt: skip
+    bodies = [
+        request_body(model, prompts[i % len(prompts)], max_tokens, chat=chat, stream=stream)
+        for i in range(n)
+    ]
     connector = aiohttp.TCPConnector(limit=0 if concurrency is None else concurrency)
     results: list[RequestTiming | None] = [None] * n
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -103,7 +106,9 @@ async def run_load(
         deadline = None if duration_s is None else start + duration_s
 
         async def one(i: int, scheduled: float) -> None:
-            results[i] = await timed_request(session, url, bodies[i], scheduled_s=scheduled, timeout_s=timeout_s)  # fmt: skip
+            results[i] = await timed_request(
+                session, url, bodies[i], scheduled_s=scheduled, timeout_s=timeout_s
+            )
 
         tasks: list[asyncio.Task[None]] = []
         if rate is not None:
@@ -136,9 +141,23 @@ async def run_load(
         await asyncio.gather(*pending, return_exceptions=True)
     timings = tuple(t for t in results if t is not None)
     k = len(timings)
-    phases = tuple("warmup" if i < warmup else "cooldown" if i >= k - cooldown else "measured" for i in range(k))  # fmt: skip
-    settings = {"url": url, "model": model, "rate": rate, "concurrency": concurrency,
-                "requests": n, "arrival": arrival, "burstiness": burstiness, "stream": stream,
-                "chat": chat, "max_tokens": max_tokens, "warmup": warmup, "cooldown": cooldown,
-                "seed": rng}  # fmt: skip
+    phases = tuple(
+        "warmup" if i < warmup else "cooldown" if i >= k - cooldown else "measured"
+        for i in range(k)
+    )
+    settings = {
+        "url": url,
+        "model": model,
+        "rate": rate,
+        "concurrency": concurrency,
+        "requests": n,
+        "arrival": arrival,
+        "burstiness": burstiness,
+        "stream": stream,
+        "chat": chat,
+        "max_tokens": max_tokens,
+        "warmup": warmup,
+        "cooldown": cooldown,
+        "seed": rng,
+    }
     return LoadResult(timings, phases, rate, settings)

@@ -28,7 +28,7 @@ from assay.stats import (
     window_totals,
 )
 
-__all__ = ["LoadSummary", "Price", "summarise_load"]
+__all__ = ["LoadSummary", "Price", "request_meets", "summarise_load"]
 
 PERCENTILES = (0.5, 0.9, 0.95, 0.99)
 
@@ -68,9 +68,16 @@ class LoadSummary:
 
 def _ms(e: Estimate) -> Estimate:
     return Estimate(
-        e.estimate * 1e3, e.low * 1e3, e.high * 1e3, e.confidence, e.method, e.n,
-        resamples=e.resamples, seed=e.seed, notes=e.notes,
-    )  # fmt: skip
+        e.estimate * 1e3,
+        e.low * 1e3,
+        e.high * 1e3,
+        e.confidence,
+        e.method,
+        e.n,
+        resamples=e.resamples,
+        seed=e.seed,
+        notes=e.notes,
+    )
 
 
 def summarise_load(
@@ -106,27 +113,44 @@ def summarise_load(
             metrics[f"{name}_p{round(q * 100)}_ms"] = _ms(
                 quantile_interval(values, q, confidence=confidence)
             )
-        metrics[f"{name}_mean_ms"] = _ms(_windowed_mean(ok if name != "client_lag" else done, attr, start, stop, n_windows, confidence, rng))  # fmt: skip
+        metrics[f"{name}_mean_ms"] = _ms(
+            _windowed_mean(
+                ok if name != "client_lag" else done, attr, start, stop, n_windows, confidence, rng
+            )
+        )
     gaps = [g for t in ok for g in t.itl_gaps_s]
     if gaps:
         for q in PERCENTILES:
             e = _ms(quantile_interval(gaps, q, confidence=confidence))
             note = "gaps pooled over requests are not independent: the interval is optimistic"
-            metrics[f"itl_pooled_p{round(q * 100)}_ms"] = Estimate(**{**e.__dict__, "notes": (*e.notes, note)})  # fmt: skip
+            metrics[f"itl_pooled_p{round(q * 100)}_ms"] = Estimate(
+                **{**e.__dict__, "notes": (*e.notes, note)}
+            )
     met = [all(request_meets(t, o) for o in objectives if o.kind == "request") for t in done]
     ends = [t.last_token_s or stop for t in ok]
     seconds = np.full(n_windows, (stop - start) / n_windows)
     for name, times, weights in (
         ("requests_per_s", ends, [1.0] * len(ok)),
         ("output_tokens_per_s", ends, [float(t.output_tokens) for t in ok]),
-        ("goodput", [t.last_token_s or stop for t, m in zip(done, met, strict=True) if m and t.ok], None),
-    ):  # fmt: skip
+        (
+            "goodput",
+            [t.last_token_s or stop for t, m in zip(done, met, strict=True) if m and t.ok],
+            None,
+        ),
+    ):
         w = weights if weights is not None else [1.0] * len(times)
         totals = window_totals(times, w, start=start, stop=stop * (1 + 1e-12), n_windows=n_windows)
         metrics[name] = block_bootstrap_ratio(totals, seconds, confidence=confidence, rng=rng)
     n = len(done)
-    metrics["attainment"] = proportion_interval(sum(m and t.ok for t, m in zip(done, met, strict=True)), n, method=attainment_method, confidence=confidence)  # fmt: skip
-    metrics["error_rate"] = proportion_interval(n - len(ok), n, method=attainment_method, confidence=confidence)  # fmt: skip
+    metrics["attainment"] = proportion_interval(
+        sum(m and t.ok for t, m in zip(done, met, strict=True)),
+        n,
+        method=attainment_method,
+        confidence=confidence,
+    )
+    metrics["error_rate"] = proportion_interval(
+        n - len(ok), n, method=attainment_method, confidence=confidence
+    )
     if price is not None:
         metrics["cost_per_1k_tokens"] = _cost(
             price, ok, metrics["output_tokens_per_s"], stop - start
@@ -137,20 +161,30 @@ def summarise_load(
     notes: list[str] = []
     # the schedule's own rate, not the nominal one, is what the client had to keep up with: a
     # Poisson schedule of 200 requests at 20/s spans 10 s ± 0.7 s by chance alone
-    if target_rate is not None and achieved is not None and scheduled is not None:
-        if achieved < scheduled * (1 - rate_tolerance):
-            valid = False
-            notes.append(f"achieved {achieved:.1f} req/s, short of the schedule's {scheduled:.1f} (target {target_rate:g}) by more than {rate_tolerance:.0%}: the run is invalid")  # fmt: skip
+    known = target_rate is not None and achieved is not None and scheduled is not None
+    if known and achieved < scheduled * (1 - rate_tolerance):  # type: ignore[operator]
+        valid = False
+        notes.append(
+            f"achieved {achieved:.1f} req/s, short of the schedule's {scheduled:.1f} (target {target_rate:g}) by more than {rate_tolerance:.0%}: the run is invalid"
+        )
     chunk_counted = sum(t.tokens_from == "chunks" for t in ok)
     if chunk_counted:
-        notes.append(f"{chunk_counted} responses gave no usage: their output tokens are counted chunks")  # fmt: skip
+        notes.append(
+            f"{chunk_counted} responses gave no usage: their output tokens are counted chunks"
+        )
     return LoadSummary(
-        metrics=metrics, n_requests=n, n_ok=len(ok),
+        metrics=metrics,
+        n_requests=n,
+        n_ok=len(ok),
         n_cancelled=len(timings) - n,
         errors_by_kind=dict(sorted(Counter(t.error for t in done if t.error).items())),
-        duration_s=stop - start, achieved_rate=achieved, target_rate=target_rate,
-        valid=valid, unmeasured=tuple(unmeasured), notes=tuple(notes),
-    )  # fmt: skip
+        duration_s=stop - start,
+        achieved_rate=achieved,
+        target_rate=target_rate,
+        valid=valid,
+        unmeasured=tuple(unmeasured),
+        notes=tuple(notes),
+    )
 
 
 def _rate(times: Sequence[float]) -> float | None:
@@ -160,6 +194,7 @@ def _rate(times: Sequence[float]) -> float | None:
 
 
 def request_meets(t: RequestTiming, o: Objective) -> bool:
+    """Whether a request met a per-request objective (a failed request never does)."""
     value = getattr(t, PER_REQUEST[o.metric]) if o.metric != "client_lag" else t.client_lag_s
     return t.ok and value is not None and o.met_by(value)
 
@@ -186,13 +221,29 @@ def _cost(price: Price, ok: Sequence[RequestTiming], tps: Estimate, span: float)
         # interval, inverted
         low = per_s / tps.high * 1e3 if tps.high > 0 else math.inf
         high = per_s / tps.low * 1e3 if tps.low > 0 else math.inf
-        return Estimate(per_s / tps.estimate * 1e3, low, high, tps.confidence,
-                        f"stated price per GPU-hour over {tps.method}", tps.n,
-                        resamples=tps.resamples, seed=tps.seed)  # fmt: skip
+        return Estimate(
+            per_s / tps.estimate * 1e3,
+            low,
+            high,
+            tps.confidence,
+            f"stated price per GPU-hour over {tps.method}",
+            tps.n,
+            resamples=tps.resamples,
+            seed=tps.seed,
+        )
     pin, pout = price.per_million_input, price.per_million_output
     if pout is None or not pout > 0 or (pin is not None and pin < 0):
-        raise ConfigError("A price per million output tokens must be > 0 (omit it to leave cost out)")  # fmt: skip
+        raise ConfigError(
+            "A price per million output tokens must be > 0 (omit it to leave cost out)"
+        )
     inp = sum(t.input_tokens or 0 for t in ok)
     value = (inp * (pin or 0.0) + out * pout) / 1e6 / out * 1e3
-    return Estimate(value, value, value, 1.0, "stated price per token (exact)", len(ok), notes=(
-        f"{inp} input and {out} output tokens",))  # fmt: skip
+    return Estimate(
+        value,
+        value,
+        value,
+        1.0,
+        "stated price per token (exact)",
+        len(ok),
+        notes=(f"{inp} input and {out} output tokens",),
+    )

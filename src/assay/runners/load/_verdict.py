@@ -75,8 +75,11 @@ def _value(t: RequestTiming, o: Objective) -> float:
 
 def _judge(o: Objective, est: Estimate, threshold: float, n: int, conf: float) -> ObjectiveResult:
     low, high = est.low, est.high
-    good, bad = (high <= threshold, low > threshold) if o.op == "<=" else (
-        low >= threshold, high < threshold)  # fmt: skip
+    good, bad = (
+        (high <= threshold, low > threshold)
+        if o.op == "<="
+        else (low >= threshold, high < threshold)
+    )
     if good:
         return ObjectiveResult(o.text, "met", est, f"whole interval meets {o.text}")
     if bad:

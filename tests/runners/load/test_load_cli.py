@@ -9,9 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "runners" / "load"))
-from streaming_server import StreamingServer  # noqa: E402
+from streaming_server import StreamingServer
 
 
 def _load(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -37,14 +35,22 @@ def test_a_met_objective_ships_and_the_run_is_stored(
     assert max(len(line) for line in done.stdout.splitlines()) <= 80
     run_id = done.stdout.split("stored as run ")[1].split()[0]
     env = dict(os.environ, ASSAY_HOME=str(tmp_path / "home"))
-    shown = subprocess.run([sys.executable, "-m", "assay", "runs", "show", run_id, "--json"],
-                           capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+    shown = subprocess.run(
+        [sys.executable, "-m", "assay", "runs", "show", run_id, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["n_records"] == 400
 
 
 def test_too_few_requests_are_inconclusive_in_json(server: StreamingServer, tmp_path: Path) -> None:
-    done = _load([server.url, "--concurrency", "2", "--requests", "20", "--slo", "ttft_p99<=2s", "--json"], tmp_path)  # fmt: skip
+    done = _load(
+        [server.url, "--concurrency", "2", "--requests", "20", "--slo", "ttft_p99<=2s", "--json"],
+        tmp_path,
+    )
     assert done.returncode == 2
     payload = json.loads(done.stdout)
     assert payload["verdict"] == "INCONCLUSIVE"
@@ -53,7 +59,9 @@ def test_too_few_requests_are_inconclusive_in_json(server: StreamingServer, tmp_
 
 
 def test_a_missed_objective_blocks(server: StreamingServer, tmp_path: Path) -> None:
-    done = _load([server.url, "--concurrency", "2", "--requests", "30", "--slo", "ttft_p50<=1ms"], tmp_path)  # fmt: skip
+    done = _load(
+        [server.url, "--concurrency", "2", "--requests", "30", "--slo", "ttft_p50<=1ms"], tmp_path
+    )
     assert done.returncode == 1 and "verdict: BLOCK" in done.stdout
 
 
@@ -65,6 +73,8 @@ def test_a_missed_objective_blocks(server: StreamingServer, tmp_path: Path) -> N
         (["--price-gpu-hour", "0"], "must be > 0"),
     ],
 )
-def test_bad_objectives_and_prices_are_clear(server: StreamingServer, tmp_path: Path, extra: list[str], message: str) -> None:  # fmt: skip
+def test_bad_objectives_and_prices_are_clear(
+    server: StreamingServer, tmp_path: Path, extra: list[str], message: str
+) -> None:
     done = _load([server.url, "--concurrency", "2", "--requests", "4", *extra], tmp_path)
     assert done.returncode == 4 and message in done.stderr
