@@ -38,6 +38,7 @@ class StreamingServer:
         )
         self.random = random.Random(seed)
         self.url = ""
+        self.raw: bytes | None = None  # when set, the whole streamed body, as given
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -57,6 +58,9 @@ class StreamingServer:
             )
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
+        if self.raw is not None:
+            await response.write(self.raw)
+            return response
         for i in range(self.tokens):
             if i:
                 await asyncio.sleep(self.gap_s)
