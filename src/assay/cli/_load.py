@@ -134,6 +134,30 @@ def run_command(
     return VERDICT_EXIT_CODES[report.verdict] if report.verdict else 0
 
 
+@load_app.command("import")
+def import_command(
+    file: Annotated[str, typer.Argument(help="The results file.")],
+    format: Annotated[
+        str, typer.Option("--format", help="vllm (bench serve --save-detailed JSON).")
+    ] = "vllm",
+    slo: Annotated[
+        list[str] | None, typer.Option(help="An objective (repeatable), as for load run.")
+    ] = None,
+    confidence: Annotated[float, typer.Option(help="Confidence level of every interval.")] = 0.95,
+    json_output: JsonOption = False,
+) -> int:
+    """Another tool's per-request results under assay's definitions, with intervals and, given
+    objectives, a verdict (exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE)."""
+    from assay.workflows import load_import
+
+    report = load_import(file, format=format, slo=slo or (), confidence=confidence)
+    if json_output:
+        emit_json(report_json(report))
+    else:
+        render(report)
+    return VERDICT_EXIT_CODES[report.verdict] if report.verdict else 0
+
+
 def _estimate(e: Estimate) -> dict[str, Any]:
     def num(x: float) -> float | str:
         return x if math.isfinite(x) else ("inf" if x > 0 else "-inf")

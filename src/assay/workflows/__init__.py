@@ -28,7 +28,7 @@ none is passed, and never print.
 * signatures: :func:`sign_payload` (the one place ledger payloads are signed),
   :func:`generate_key`; the ledger kept elsewhere: :func:`export_ledger`,
   :func:`verify_ledger_file`
-* serving load tests: :func:`load_run` (:class:`LoadReport`)
+* serving load tests: :func:`load_run` (:class:`LoadReport`), :func:`load_import`
 * launch readiness: :func:`check_launch`, :func:`sign_launch`
 * governance: :func:`model_card`, :func:`verify_card`, :func:`card_state`,
   :func:`suite_datasheet`
@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     from assay.workflows._ledger_entries import check_entry_signature, record_entry
     from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
     from assay.workflows._load import LoadReport, load_run
+    from assay.workflows._load_import import load_import
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
         monitor_history,
@@ -238,6 +239,7 @@ _EXPORTS = {
     "flag_study_deviations": "_study_decide",
     "LoadReport": "_load",
     "load_run": "_load",
+    "load_import": "_load_import",
 }
 
 # Names returning plain data, loaded without the typed models (a listing's short start-up).
@@ -299,6 +301,7 @@ __all__ = [
     "list_runs_json",
     "list_studies",
     "list_suites",
+    "load_import",
     "load_profile",
     "load_run",
     "load_study",

@@ -23,6 +23,7 @@ from assay.runners.load._timing import RequestTiming
 from assay.stats import (
     Estimate,
     block_bootstrap_ratio,
+    mean_interval,
     proportion_interval,
     quantile_interval,
     window_totals,
@@ -91,8 +92,14 @@ def summarise_load(
     attainment_method: Literal["wilson", "clopper-pearson"] = "wilson",
     n_windows: int = 20,
     rng: int = 0,
+    timeline: bool = True,
 ) -> LoadSummary:
-    """Every metric of docs/load.md over ``timings`` (the measured requests)."""
+    """Every metric of docs/load.md over ``timings`` (the measured requests).
+
+    ``timeline=False`` when the send times are unknown (an imported file without them): rates,
+    goodput, client lag and a cost per GPU-hour are then not measured, and means get a t
+    interval that treats requests as independent (said in its method).
+    """
     done = [t for t in timings if not t.cancelled]
     if not done:
         raise DataError("A load summary needs at least one request that was not cancelled")
@@ -105,7 +112,7 @@ def summarise_load(
     for name, attr in PER_REQUEST.items():
         values = [v for t in ok if (v := getattr(t, attr)) is not None]
         if name == "client_lag":
-            values = [t.client_lag_s for t in done]
+            values = [t.client_lag_s for t in done] if timeline else []
         if not values:
             unmeasured.append(name)
             continue
@@ -117,6 +124,8 @@ def summarise_load(
             _windowed_mean(
                 ok if name != "client_lag" else done, attr, start, stop, n_windows, confidence, rng
             )
+            if timeline
+            else mean_interval(values, confidence=confidence)
         )
     gaps = [g for t in ok for g in t.itl_gaps_s]
     if gaps:
@@ -130,13 +139,17 @@ def summarise_load(
     ends = [t.last_token_s or stop for t in ok]
     seconds = np.full(n_windows, (stop - start) / n_windows)
     for name, times, weights in (
-        ("requests_per_s", ends, [1.0] * len(ok)),
-        ("output_tokens_per_s", ends, [float(t.output_tokens) for t in ok]),
-        (
-            "goodput",
-            [t.last_token_s or stop for t, m in zip(done, met, strict=True) if m and t.ok],
-            None,
-        ),
+        ()
+        if not timeline
+        else (
+            ("requests_per_s", ends, [1.0] * len(ok)),
+            ("output_tokens_per_s", ends, [float(t.output_tokens) for t in ok]),
+            (
+                "goodput",
+                [t.last_token_s or stop for t, m in zip(done, met, strict=True) if m and t.ok],
+                None,
+            ),
+        )
     ):
         w = weights if weights is not None else [1.0] * len(times)
         totals = window_totals(times, w, start=start, stop=stop * (1 + 1e-12), n_windows=n_windows)
@@ -151,7 +164,7 @@ def summarise_load(
     metrics["error_rate"] = proportion_interval(
         n - len(ok), n, method=attainment_method, confidence=confidence
     )
-    if price is not None:
+    if price is not None and (timeline or price.per_gpu_hour is None):
         metrics["cost_per_1k_tokens"] = _cost(
             price, ok, metrics["output_tokens_per_s"], stop - start
         )

@@ -41,6 +41,11 @@ def judge_objectives(
                 f"The objective {o.text!r} is on {o.metric}, which this run did not measure "
                 "(TTFT, TPOT and inter-token gaps need a streamed endpoint)"
             )
+        if o.kind == "run" and o.metric not in summary.metrics:
+            raise ConfigError(
+                f"The objective {o.text!r} is on {o.metric}, which this run did not measure "
+                "(rates need the send time of every request)"
+            )
         if o.kind == "request":
             continue  # judged through attainment
         if o.kind == "percentile":
@@ -86,7 +91,8 @@ def _judge(o: Objective, est: Estimate, threshold: float, n: int, conf: float) -
         return ObjectiveResult(o.text, "missed", est, f"whole interval misses {o.text}")
     if o.percentile is not None and math.isinf(est.high):
         need = percentile_min_requests(o.percentile, confidence=conf)
-        pct = f"p{o.percentile * 100:g}"
-        reason = f"too few requests for a {pct} objective: {n} < {need}"
-        return ObjectiveResult(o.text, "inconclusive", est, reason)
+        if n < need:  # an infinite end from too few values, not from failed requests
+            pct = f"p{o.percentile * 100:g}"
+            reason = f"too few requests for a {pct} objective: {n} < {need}"
+            return ObjectiveResult(o.text, "inconclusive", est, reason)
     return ObjectiveResult(o.text, "inconclusive", est, f"the interval straddles {o.text}")
