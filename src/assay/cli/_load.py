@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from assay.cli._app import VERDICT_EXIT_CODES
+from assay.cli._inputs import readable_file
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 
@@ -136,7 +138,9 @@ def run_command(
 
 @load_app.command("import")
 def import_command(
-    file: Annotated[str, typer.Argument(help="The results file.")],
+    file: Annotated[
+        Path, typer.Argument(help="The results file.", callback=readable_file("the results file"))
+    ],
     format: Annotated[
         str, typer.Option("--format", help="vllm (bench serve --save-detailed JSON).")
     ] = "vllm",
