@@ -22,6 +22,7 @@ COMMANDS = [
     (["ab", "readout", "{existing}", "--plan", MISSING], "the plan file"),
     (["ab", "readout", "{existing}", "--policy", MISSING], "the policy file"),
     (["ab", "plan", MISSING], "the plan file"),
+    (["load", "import", MISSING], "the results file"),
 ]
 
 

@@ -192,6 +192,11 @@ CASES: dict[str, Callable[[], Any]] = {
         B01, C01, B01, C01, X, Y, confidence=1.5
     ),
     # online experiments (the ones in stats itself)
+    "block_bootstrap_ratio": lambda: assay.stats.block_bootstrap_ratio([1.0, 2], [1.0, 1], rng=-1),
+    "percentile_interval": lambda: assay.stats.percentile_interval([1.0], 1.5),
+    "percentile_min_requests": lambda: assay.stats.percentile_min_requests(0.99, sided="lower"),  # type: ignore[arg-type]
+    "percentile_upper_bound": lambda: assay.stats.percentile_upper_bound([1.0], 0.99, confidence=0),
+    "window_totals": lambda: assay.stats.window_totals([0.0], [1.0], start=0, stop=1, n_windows=0),
     "interleaving_test": lambda: interleaving_test([1, 0, 2], [0, 1, 1], confidence=1.5),
     "msprt_interval": lambda: msprt_interval(0.1, 0.05, 0.1, confidence=1.5),
     "msprt_p_value": lambda: msprt_p_value(0.1, 0.05, 0.1, alternative="both"),  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from assay.cli._judge import judge_app
 from assay.cli._kpis import kpis_command
 from assay.cli._launch import launch_app
 from assay.cli._ledger import keys_app, ledger_app
+from assay.cli._load import load_app
 from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._robustness import fairness_command, robustness_command, suites_perturb
@@ -63,5 +64,6 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(judge_app, name="judge")
 app.command("contamination")(contamination_command)
 app.command("taxonomy")(taxonomy_command)
+app.add_typer(load_app, name="load")
 
 __all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]

@@ -18,6 +18,8 @@
 * Text models: :class:`VaderAdapter` (rule-based sentiment), :class:`SentenceEmbeddingAdapter`
   (local sentence-transformers model; :func:`shipped_minilm` finds the shipped MiniLM) and
   :class:`EmbeddingClassifierAdapter` (embeddings, then a fitted scikit-learn classifier).
+* Serving load tests (:mod:`assay.runners.load`): :func:`run_load`, :func:`summarise_load`,
+  :func:`judge_objectives`.
 * :class:`ModelGradedScorer` is a judge model with a rubric; :func:`grade_records` grades a
   run's records with judges (concurrency, response cache, per-record failures).
 * :class:`EmbeddingJudge` is a trained judge (logistic regression on MiniLM embeddings of
@@ -74,6 +76,16 @@ from assay.runners.judges._grading import grade_records, grade_records_async
 from assay.runners.judges._scorer import ModelGradedScorer
 from assay.runners.judges._trained import EmbeddingJudge, load_judge
 from assay.runners.judges._validation import JudgeValidation
+from assay.runners.load import (
+    LoadResult,
+    LoadSummary,
+    RequestTiming,
+    arrival_schedule,
+    judge_objectives,
+    parse_objective,
+    run_load,
+    summarise_load,
+)
 
 __all__ = [
     "MODEL_GRADED",
@@ -89,6 +101,8 @@ __all__ = [
     "EmbeddingJudge",
     "HuggingFaceAdapter",
     "JudgeValidation",
+    "LoadResult",
+    "LoadSummary",
     "ModelAdapter",
     "ModelGradedScorer",
     "ModelResponse",
@@ -96,6 +110,7 @@ __all__ = [
     "PairEmbedder",
     "ProgressCallback",
     "PromptTemplate",
+    "RequestTiming",
     "ResponseCache",
     "RetryPolicy",
     "Scorer",
@@ -105,6 +120,7 @@ __all__ = [
     "VaderAdapter",
     "adapter_for_suite",
     "adapter_names",
+    "arrival_schedule",
     "build_adapter",
     "early_stop_decision",
     "evaluate_suite",
@@ -117,14 +133,18 @@ __all__ = [
     "get_adapter",
     "grade_records",
     "grade_records_async",
+    "judge_objectives",
     "judge_records",
     "load_callable",
     "load_judge",
     "not_yet_graded",
+    "parse_objective",
     "register_adapter",
     "replay_early_stop",
     "request_key",
+    "run_load",
     "sequential_decision",
     "shipped_minilm",
     "shipped_model",
+    "summarise_load",
 ]

@@ -61,6 +61,15 @@ from assay.stats._slice_moments import SliceMoments, slice_moments_test
 from assay.stats._slice_lattice import SliceTests, slice_mask_tests, slice_tests
 from assay.stats._sliceline import SliceLineResult, sliceline
 
+# --- serving load tests ---
+from assay.stats._serving import (
+    block_bootstrap_ratio,
+    percentile_interval,
+    percentile_min_requests,
+    percentile_upper_bound,
+    window_totals,
+)
+
 # --- bootstrap engine ---
 from assay.stats.bootstrap import (
     IntervalMethod,
@@ -167,6 +176,12 @@ __all__ = [
     "slice_moments_test",
     "slice_tests",
     "sliceline",
+    # --- serving load tests (names) ---
+    "block_bootstrap_ratio",
+    "percentile_interval",
+    "percentile_min_requests",
+    "percentile_upper_bound",
+    "window_totals",
     # --- bootstrap engine (names) ---
     "IntervalMethod",
     "PairedStats",

@@ -32,6 +32,7 @@ none is passed, and never print.
 * signatures: :func:`sign_payload` (the one place ledger payloads are signed),
   :func:`generate_key`; the ledger kept elsewhere: :func:`export_ledger`,
   :func:`verify_ledger_file`
+* serving load tests: :func:`load_run` (:class:`LoadReport`), :func:`load_import`
 * launch readiness: :func:`check_launch`, :func:`sign_launch`
 * judges: :func:`fit_judge` (an embedding judge cross-validated on PyRIT's human labels),
   :func:`load_judge`, :func:`reproduce_judge`
@@ -115,6 +116,8 @@ if TYPE_CHECKING:
     from assay.workflows._launch import check_launch, sign_launch
     from assay.workflows._ledger_entries import check_entry_signature, record_entry
     from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
+    from assay.workflows._load import LoadReport, load_run
+    from assay.workflows._load_import import load_import
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
         monitor_history,
@@ -281,6 +284,9 @@ _EXPORTS = {
     "RunSafety": "_safety",
     "build_redteam_suite": "_safety",
     "run_safety": "_safety",
+    "LoadReport": "_load",
+    "load_run": "_load",
+    "load_import": "_load_import",
 }
 
 # Names returning plain data, loaded without the typed models (a listing's short start-up).
@@ -302,6 +308,7 @@ __all__ = [
     "GeneratedKey",
     "JudgeReproduction",
     "LedgerExport",
+    "LoadReport",
     "LoadedStudy",
     "LoggedRun",
     "Reproduction",
@@ -352,8 +359,10 @@ __all__ = [
     "list_runs_json",
     "list_studies",
     "list_suites",
+    "load_import",
     "load_judge",
     "load_profile",
+    "load_run",
     "load_study",
     "log_run",
     "metrics_server",

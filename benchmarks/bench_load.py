@@ -1,0 +1,202 @@
+"""The load generator against a bare aiohttp open-loop client: achieved rate and client lag.
+
+One command: ``python benchmarks/bench_load.py`` (``--quick``: 500 req/s for 1,000 requests;
+default 2,000 req/s for 6,000 requests; ``--rate``, ``--requests`` to choose).
+
+A loopback server (its own process) streams 32 SSE chunks per answer after 20 ms. Each client
+is its own process, sending the same seeded Poisson schedule (``arrival_schedule``, seed 0):
+
+* the reference: a bare aiohttp loop in the style of vLLM's benchmark client: sleep until each
+  send time, start a task that POSTs with ``stream=True`` and reads every chunk, recording the
+  send time, the first chunk and the last;
+* assay: ``run_load`` (SSE parsing, usage, error kinds, per-chunk times).
+
+Printed per client: achieved send rate, client lag (actual − scheduled send) p50 and p99,
+errors, and CPU-milliseconds per request (``getrusage`` of the child); then the ratio of
+assay's achieved rate to the bare loop's. Runs alternate (``--repeat``), median kept.
+
+Measured on the shared 2-core development machine, 2026-12-06, median of 3 (the server and
+the client share the two cores with other work, so neither client reaches 2,000 req/s here;
+``summarise_load`` would mark such a run invalid):
+
+| run | client | achieved req/s | lag p50 ms | lag p99 ms | CPU ms/request |
+|---|---|---|---|---|---|
+| ``--quick`` (500 req/s) | bare aiohttp loop | 489.2 | 1.73 | 20.70 | 1.246 |
+| ``--quick`` (500 req/s) | assay ``run_load`` | 487.4 | 3.39 | 23.32 | 1.383 |
+| default (2,000 req/s) | bare aiohttp loop | 804.0 | 1,797 | 4,449 | 0.916 |
+| default (2,000 req/s) | assay ``run_load`` | 870.2 | 2,280 | 3,863 | 1.289 |
+
+Achieved-rate ratio assay / bare loop: 1.00 at 500 req/s, 1.08 at 2,000 req/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+DELAY_S = 0.02
+CHUNKS = 32
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def serve() -> None:
+    from aiohttp import web
+
+    event = b'data: {"choices": [{"delta": {"content": "tok "}}]}\n\n'
+    usage = b'data: {"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 32}}\n\n'
+
+    async def chat(request: web.Request) -> web.StreamResponse:
+        await request.read()
+        await asyncio.sleep(DELAY_S)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(event * CHUNKS + usage + b"data: [DONE]\n\n")
+        return response
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", chat)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
+        await site.start()
+        print(runner.addresses[0][1], flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def _schedule(n: int, rate: float) -> np.ndarray:
+    from assay.runners.load import arrival_schedule
+
+    return arrival_schedule(n, rate, rng=0)
+
+
+def bare(url: str, n: int, rate: float) -> dict[str, object]:
+    import aiohttp
+
+    offsets = _schedule(n, rate)
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    lags: list[float] = []
+    sends: list[float] = []
+    errors = 0
+
+    async def one(session: aiohttp.ClientSession, scheduled: float) -> None:
+        nonlocal errors
+        sent = time.perf_counter()
+        lags.append(sent - scheduled)
+        sends.append(sent)
+        try:
+            async with session.post(url, json=body) as response:
+                async for _ in response.content:
+                    pass
+        except aiohttp.ClientError:
+            errors += 1
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+            start = time.perf_counter() + 0.01
+            tasks = []
+            for offset in offsets:
+                delay = start + float(offset) - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(one(session, start + float(offset))))
+            await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    return _stats(sends, lags, errors)
+
+
+def assay_client(url: str, n: int, rate: float) -> dict[str, object]:
+    from assay.runners.load import run_load
+
+    result = asyncio.run(run_load(url, ["hi"], rate=rate, requests=n, max_tokens=32, rng=0))
+    timings = result.timings
+    return _stats(
+        [t.sent_s for t in timings],
+        [t.client_lag_s for t in timings],
+        sum(t.error is not None for t in timings),
+    )
+
+
+def _stats(sends: list[float], lags: list[float], errors: int) -> dict[str, object]:
+    s = sorted(sends)
+    return {
+        "rate": (len(s) - 1) / (s[-1] - s[0]),
+        "lag_p50_ms": float(np.percentile(lags, 50) * 1e3),
+        "lag_p99_ms": float(np.percentile(lags, 99) * 1e3),
+        "errors": errors,
+    }
+
+
+def timed(args: list[str]) -> dict[str, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    command = [sys.executable, __file__, *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=_ENV)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{args[1]} failed:\n{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"cpu": cpu, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="500 req/s, 1,000 requests")
+    parser.add_argument("--rate", type=float, default=None)
+    parser.add_argument("--requests", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--client", nargs=4, help=argparse.SUPPRESS)
+    opts = parser.parse_args()
+    if opts.serve:
+        return serve()
+    if opts.client:
+        kind, url, n, rate = opts.client
+        run = bare if kind == "bare" else assay_client
+        print(json.dumps(run(url, int(n), float(rate))))
+        return None
+    rate = opts.rate or (500.0 if opts.quick else 2000.0)
+    n = opts.requests or (1_000 if opts.quick else 6_000)
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
+    )
+    rows: dict[str, list[dict[str, float]]] = {"bare aiohttp loop": [], "assay run_load": []}
+    try:
+        assert server.stdout is not None
+        url = f"http://127.0.0.1:{server.stdout.readline().strip()}/v1/chat/completions"
+        timed(["--client", "bare", url, "100", "100"])  # warm-up
+        for _ in range(opts.repeat):
+            rows["bare aiohttp loop"].append(timed(["--client", "bare", url, str(n), str(rate)]))
+            rows["assay run_load"].append(timed(["--client", "assay", url, str(n), str(rate)]))
+    finally:
+        server.kill()
+        server.wait()
+    print(f"{n} requests, Poisson at {rate:g} req/s, {CHUNKS} chunks after {DELAY_S * 1e3:g} ms")
+    print(
+        f"{'client':<20}{'req/s':>9}{'lag p50 ms':>12}{'lag p99 ms':>12}{'errors':>8}{'CPU ms/req':>12}"
+    )
+    kept = {}
+    for name, runs in rows.items():
+        r = sorted(runs, key=lambda x: x["lag_p99_ms"])[(len(runs) - 1) // 2]
+        kept[name] = r
+        print(
+            f"{name:<20}{r['rate']:>9.1f}{r['lag_p50_ms']:>12.2f}{r['lag_p99_ms']:>12.2f}"
+            f"{int(r['errors']):>8}{r['cpu'] / n * 1e3:>12.3f}"
+        )
+    ratio = kept["assay run_load"]["rate"] / kept["bare aiohttp loop"]["rate"]
+    print(f"achieved-rate ratio assay / bare loop: {ratio:.2f}")
+    return None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""Serving load tests of OpenAI-compatible endpoints (docs/load.md).
+
+* :func:`run_load` sends a seeded open-loop schedule (:func:`arrival_schedule`) or a closed-loop
+  concurrency of requests and times each one (:class:`RequestTiming`).
+* :func:`summarise_load` computes every metric with its interval (:class:`LoadSummary`);
+  :func:`parse_objective` reads ``ttft_p99<=500ms`` and :func:`judge_objectives` gives the
+  SHIP / BLOCK / INCONCLUSIVE verdict.
+"""
+
+from assay.runners.load._generator import LoadResult, arrival_schedule, run_load
+from assay.runners.load._slo import Objective, parse_objective
+from assay.runners.load._summary import LoadSummary, Price, request_meets, summarise_load
+from assay.runners.load._timing import RequestTiming
+from assay.runners.load._verdict import ObjectiveResult, judge_objectives
+
+__all__ = [
+    "LoadResult",
+    "LoadSummary",
+    "Objective",
+    "ObjectiveResult",
+    "Price",
+    "RequestTiming",
+    "arrival_schedule",
+    "judge_objectives",
+    "parse_objective",
+    "request_meets",
+    "run_load",
+    "summarise_load",
+]

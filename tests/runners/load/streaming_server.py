@@ -1,0 +1,100 @@
+"""A real SSE server on loopback whose TTFT and token gaps come from known distributions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import socket
+import threading
+from typing import Any
+
+from aiohttp import web
+
+
+class StreamingServer:
+    """TTFT ~ Exponential(mean ttft_s) + base, gaps fixed ``gap_s``; ``tokens`` chunks per answer.
+
+    ``mode``: ``ok``, ``refuse`` (503), ``stall`` (answers nothing for 1.5 s), ``truncate`` (closes before
+    [DONE]), ``malformed`` (an event that is not JSON), ``no_usage``.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttft_s: float = 0.0,
+        base_s: float = 0.0,
+        gap_s: float = 0.0,
+        tokens: int = 4,
+        mode: str = "ok",
+        seed: int = 0,
+    ) -> None:
+        self.ttft_s, self.base_s, self.gap_s, self.tokens, self.mode = (
+            ttft_s,
+            base_s,
+            gap_s,
+            tokens,
+            mode,
+        )
+        self.random = random.Random(seed)
+        self.url = ""
+        self.raw: bytes | None = None  # when set, the whole streamed body, as given
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        if self.mode == "refuse":
+            return web.json_response({"error": "busy"}, status=503)
+        if self.mode == "stall":
+            await asyncio.sleep(1.5)
+            return web.json_response({})
+        wait = self.base_s + (self.random.expovariate(1 / self.ttft_s) if self.ttft_s else 0.0)
+        await asyncio.sleep(wait)
+        if not body.get("stream"):
+            return web.json_response(
+                {
+                    "choices": [{"message": {"content": "x " * self.tokens}}],
+                    "usage": {"prompt_tokens": 3, "completion_tokens": self.tokens},
+                }
+            )
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        if self.raw is not None:
+            await response.write(self.raw)
+            return response
+        for i in range(self.tokens):
+            if i:
+                await asyncio.sleep(self.gap_s)
+            if self.mode == "truncate" and i == 2:
+                return response
+            if self.mode == "malformed" and i == 1:
+                await response.write(b"data: {not json\n\n")
+                continue
+            event: dict[str, Any] = {"choices": [{"delta": {"content": f"t{i} "}}]}
+            await response.write(f"data: {json.dumps(event)}\n\n".encode())
+        if self.mode != "no_usage":
+            usage = {"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": self.tokens}}
+            await response.write(f"data: {json.dumps(usage)}\n\n".encode())
+        await response.write(b"data: [DONE]\n\n")
+        return response
+
+    def __enter__(self) -> StreamingServer:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        self.loop = asyncio.new_event_loop()
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._handle)
+        self.runner = web.AppRunner(app, handle_signals=False)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.SockSite(self.runner, sock)
+        self.loop.run_until_complete(site.start())
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{port}/v1/chat/completions"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
