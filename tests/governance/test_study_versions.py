@@ -97,10 +97,12 @@ def test_a_version_posted_to_the_server_ledger_api_is_refused(tmp_path: Path, mo
                 f"{url}/api/v1/ledger/entries",
                 json={"kind": "study", "subject": "study:adult-retrain", "payload": payload},
             )
-            assert posted.status_code in (200, 201), posted.text
+            # not the next version of the study: refused under the ledger lock, not recorded
+            assert posted.status_code == 409, posted.text
+            assert "now has version 1 registered" in posted.json()["error"]["message"]
             remote = assay.open_store(url)
-            with pytest.raises(StorageError, match="not a valid registration"):
-                study_status("adult-retrain", store=remote)
+            assert study_status("adult-retrain", store=remote).problems == []
+        assert len(backend.decisions.entries(kind="study")) == 1
 
 
 def test_a_superseding_version_is_one_entry_and_reads_as_the_plan(

@@ -122,15 +122,16 @@ def put_decision(request: Request, ref: str, body: Decision, who: Editor) -> Res
     ``policy`` artifact) and the resampling seed of its ``comparison`` artifact (0 without
     one), and stores it only if that gives the verdict, summary and rule outcomes it claims
     (its ``verdict`` artifact); otherwise 422 and nothing is stored. A signed decision must be
-    signed by the signed-in identity (403) with its registered key (400), as ``ledger
-    verify`` will check."""
+    signed by the signed-in identity (403) with the key registered for it when it is
+    appended (400), as ``ledger verify`` will check."""
     if body.decision_id != ref:
         raise http_error(
             422, "invalid_request", "The decision's decision_id differs from the one in the URL."
         )
     state = app_state(request)
+    check = None
     if body.signature is not None:
-        from assay.workflows import check_entry_signature
+        from assay.workflows import check_entry_signature, entry_signature_check
 
         if body.signature.signer != who.name:
             raise http_error(
@@ -139,9 +140,13 @@ def put_decision(request: Request, ref: str, body: Decision, who: Editor) -> Res
                 f"{who.name} sent a decision signed by {body.signature.signer!r}; nothing was "
                 "stored",
             )
-        check_entry_signature("decision", ref, body.model_dump(mode="json"), store=state.store)
+        signed = body.model_dump(mode="json")
+        # refused early, before the gating; checked again under the ledger lock, in the
+        # appending transaction, against the keys registered then (a key replaced meanwhile)
+        check_entry_signature("decision", ref, signed, store=state.store)
+        check = entry_signature_check("decision", ref, signed)
     check_decision(state, body)
-    return json_response(state.store.decisions.put(body), 201)
+    return json_response(state.store.decisions.put(body, check=check), 201)
 
 
 def _detail(details: object) -> DecisionDetail:

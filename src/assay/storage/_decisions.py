@@ -66,12 +66,14 @@ class SqlDecisionRepository:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
-    def put(self, decision: Decision) -> LedgerEntry:
+    def put(self, decision: Decision, *, check: LedgerCheck | None = None) -> LedgerEntry:
         """Store a decision and append its ``decision`` ledger entry, in one transaction.
 
         ``created_at`` is stored in UTC (a naive datetime is taken to be UTC). Both runs must
         be stored (:class:`~assay.errors.NotFoundError` otherwise); a stored decision id
-        cannot be used again (:class:`~assay.errors.ImmutableError`).
+        cannot be used again (:class:`~assay.errors.ImmutableError`). ``check`` runs under
+        the ledger lock, in the same transaction, as for :meth:`approve` (a signed decision's
+        signature against the keys registered then).
         """
         stored = check_decision(decision)
         decision_id = stored.decision_id
@@ -98,6 +100,8 @@ class SqlDecisionRepository:
                             f"Decision {decision_id!r} names the {role} run {run_id!r}, which "
                             "is not stored; store the run first (store.runs.put)."
                         )
+                if check is not None:
+                    check(LedgerView(conn))
                 conn.execute(decisions.insert().values(**decision_row(stored)))
                 return append_entry(conn, decision_id, "decision", stored.model_dump(mode="json"))
         except sa.exc.SQLAlchemyError as exc:
@@ -172,6 +176,13 @@ class SqlDecisionRepository:
                 return append_entry(conn, subject, kind, stored)  # type: ignore[arg-type]
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"Recording a {kind} entry about {subject!r} failed: {exc}") from exc
+
+    def inspect(self, check: LedgerCheck) -> None:
+        """Run ``check`` on the ledger as it stands, in one read transaction without the
+        ledger lock: a check ahead of an append reads only what it needs (the appending
+        transaction runs it again under the lock)."""
+        with read_connection(self.engine) as conn, conn.begin():
+            check(LedgerView(conn))
 
     def entries(self, *, kind: str | None = None, subject: str | None = None) -> list[LedgerEntry]:
         """Ledger entries of one ``kind`` and/or about one ``subject`` (a decision id or a

@@ -107,10 +107,11 @@ class ArtifactRepository(Protocol):
 class DecisionRepository(Protocol):
     """Immutable decisions, and a tamper-evident ledger of decisions and their approvals."""
 
-    def put(self, decision: Decision) -> LedgerEntry:
+    def put(self, decision: Decision, *, check: Any = None) -> LedgerEntry:
         """Store a decision and append its ledger entry atomically; returns the entry.
 
-        A recorded decision id cannot be used again; both runs must be stored.
+        A recorded decision id cannot be used again; both runs must be stored. ``check`` as
+        for :meth:`approve`.
         """
         ...
 

@@ -246,8 +246,9 @@ class RemoteDecisionRepository:
     def __init__(self, client: RemoteClient) -> None:
         self.client = client
 
-    def put(self, decision: Decision) -> LedgerEntry:
-        """Record a decision; returns its ledger entry."""
+    def put(self, decision: Decision, *, check: LedgerCheck | None = None) -> LedgerEntry:
+        """Record a decision; returns its ledger entry. ``check`` is not sent: the server
+        checks a signed decision's signature under its own ledger lock."""
         found = self.client.json(
             "PUT",
             f"/api/v1/decisions/{_q(decision.decision_id)}",

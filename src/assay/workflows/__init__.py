@@ -114,7 +114,11 @@ if TYPE_CHECKING:
     from assay.workflows._keys import GeneratedKey, generate_key
     from assay.workflows._kpis import team_kpis
     from assay.workflows._launch import check_launch, sign_launch
-    from assay.workflows._ledger_entries import check_entry_signature, record_entry
+    from assay.workflows._ledger_entries import (
+        check_entry_signature,
+        entry_signature_check,
+        record_entry,
+    )
     from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
     from assay.workflows._load import LoadReport, load_run
     from assay.workflows._load_import import load_import
@@ -266,6 +270,7 @@ _EXPORTS = {
     "unsigned": "_signing",
     "record_entry": "_ledger_entries",
     "check_entry_signature": "_ledger_entries",
+    "entry_signature_check": "_ledger_entries",
     "LoadedStudy": "_study",
     "attach_to_study": "_study",
     "kill_study": "_study",
@@ -334,6 +339,7 @@ __all__ = [
     "default_store",
     "diff_runs",
     "early_stop_plan",
+    "entry_signature_check",
     "evaluate",
     "experiment_history",
     "experiment_plan",

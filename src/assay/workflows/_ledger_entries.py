@@ -9,8 +9,15 @@ from typing import Any
 from assay._util import check_instance
 from assay.core import LedgerEntry
 from assay.errors import ConfigError
-from assay.storage import LedgerCheck, LedgerView, Store, entry_signature_problem
+from assay.storage import (
+    LedgerCheck,
+    LedgerView,
+    SqlDecisionRepository,
+    Store,
+    entry_signature_problem,
+)
 from assay.workflows._store import resolve_store
+from assay.workflows._study_lock import study_registration_check
 
 __all__ = [
     "SUBJECT_SCHEMES",
@@ -36,8 +43,11 @@ def record_entry(
     checking it as ``assay ledger verify`` will: the subject fits the kind (a study's
     ``study:``, a sign-off's or card's ``model:``, a key's ``user:``), a key entry holds a key
     signed by itself (and by the key it replaces, or states a revocation), and a signed entry
-    verifies against its signer's registered key, with ``by`` as the signer.
-    :class:`~assay.errors.ConfigError` and nothing recorded otherwise."""
+    verifies against its signer's registered key, with ``by`` as the signer; a study entry is
+    the next valid version of its study when it holds a registration
+    (:func:`study_registration_check`).
+    :class:`~assay.errors.ConfigError` (:class:`~assay.errors.ImmutableError` for a study
+    registered meanwhile) and nothing recorded otherwise."""
     check_instance(payload, "payload", "record_entry", dict, "a JSON object (dict)")
     scheme = SUBJECT_SCHEMES.get(kind)
     if scheme is None:
@@ -49,14 +59,22 @@ def record_entry(
         )
     st = resolve_store(store)
     sent = {**payload, "by": by}
+    # checked under the ledger lock, in the appending transaction: two entries sent at once
+    # (a user's first key twice, a sign-off against a key being replaced, two first
+    # registrations of one study) cannot both pass; only what each check needs is read
+    checks: list[LedgerCheck] = []
     if kind == "key" or sent.get("signature") is not None:
-        # checked under the ledger lock, in the appending transaction: two entries sent at
-        # once (a user's first key twice, a sign-off against a key being replaced) cannot
-        # both pass; only the key entries and the next sequence are read
-        return st.decisions.record(
-            kind, subject, sent, check=entry_signature_check(kind, subject, sent)
-        )
-    return st.decisions.record(kind, subject, sent)
+        checks.append(entry_signature_check(kind, subject, sent))
+    if kind == "study" and "registration" in sent:
+        checks.append(study_registration_check(subject, sent))
+    if not checks:
+        return st.decisions.record(kind, subject, sent)
+
+    def check(view: LedgerView) -> None:
+        for one in checks:
+            one(view)
+
+    return st.decisions.record(kind, subject, sent, check=check)
 
 
 def entry_signature_check(kind: str, subject: str, payload: dict[str, Any]) -> LedgerCheck:
@@ -80,9 +98,15 @@ def check_entry_signature(
 ) -> None:
     """Refuse (:class:`~assay.errors.ConfigError`) an entry about to be appended whose
     signature would fail ``assay ledger verify`` against the keys registered so far. A check
-    ahead of the append, for a caller that cannot pass :func:`entry_signature_check` to the
-    store; the store's own appends run that one under the ledger lock."""
+    ahead of the append (a fast refusal before costlier work); the store's own appends run
+    :func:`entry_signature_check` again under the ledger lock, which is the check that
+    counts. Reads only the ``key`` entries and the ledger's newest sequence."""
     st = resolve_store(store)
+    check = entry_signature_check(kind, subject, payload)
+    if isinstance(st.decisions, SqlDecisionRepository):
+        st.decisions.inspect(check)
+        return
+    # a remote store: its server checks again when the entry is sent
     keys = st.decisions.entries(kind="key")
     sequence = len(st.decisions.ledger()) + 1
     problem = entry_signature_problem(keys, kind, subject, payload, sequence=sequence)

@@ -6,7 +6,8 @@ registration names the digest of the version it replaces and the reason
 (:func:`assay.governance.registration_chain` says which entries are valid versions).
 Everything else is a ``study_event`` entry about the same subject: ``{"event": "attach",
 "run": ID}``, ``{"event": "attach", "decision": ID}`` and ``{"event": "kill", "reason":
-TEXT}``. Every check runs before the entry is appended, so a refused request records nothing.
+TEXT}``. Every check runs before the entry is appended, so a refused request records nothing;
+whether a registration is the next version is checked again under the ledger lock.
 
 The ledger is verified once per request: :func:`load_study` takes a verification already made
 (``assay studies`` verifies once for every study it lists).
@@ -44,6 +45,7 @@ from assay.governance import (
 from assay.storage import LedgerVerification, Store
 from assay.workflows._signing import sign_payload
 from assay.workflows._store import resolve_store
+from assay.workflows._study_lock import study_registration_check
 from assay.workflows._study_resolve import resolve_plan, warn_plan
 
 __all__ = [
@@ -218,10 +220,10 @@ def register_study(
     warn_plan(registration, st)
     # the time inside the hashed (and signed) payload: the ledger's own recorded_at is not hashed
     payload = {**registration.payload(), "registered_at": datetime.now(UTC).isoformat()}
+    signed = sign_payload(payload, kind="study", subject=plan.subject, name=None)
+    # checked again under the ledger lock (through a server, by the server): one of two wins
     entry = st.decisions.record(
-        "study",
-        plan.subject,
-        sign_payload(payload, kind="study", subject=plan.subject, name=None),
+        "study", plan.subject, signed, check=study_registration_check(plan.subject, signed)
     )
     if isinstance(plan.experiment, dict):
         from assay.workflows._experiments_store import record_experiment_plan
