@@ -340,7 +340,6 @@ __all__ = [
     "diff_runs",
     "early_stop_plan",
     "entry_signature_check",
-    "entry_signature_check",
     "evaluate",
     "experiment_history",
     "experiment_plan",
