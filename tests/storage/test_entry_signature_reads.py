@@ -53,8 +53,10 @@ def _answer(store: Store, kind: str, subject: str, payload: dict[str, Any]) -> s
     try:
         check_entry_signature(kind, subject, payload, store=store)
     except ConfigError as exc:
-        return str(exc).removeprefix("The entry does not stand: ").removesuffix(
-            "; nothing was recorded."
+        return (
+            str(exc)
+            .removeprefix("The entry does not stand: ")
+            .removesuffix("; nothing was recorded.")
         )
     return "stands"
 
