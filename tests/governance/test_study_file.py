@@ -76,6 +76,11 @@ def test_a_good_file_reads_back_as_its_plan():
             GOOD.replace("suites: [adult-income]", "suites: [adult-income]\nexperiment: ab-1"),
             "either suites",
         ),
+        (
+            GOOD.replace("suites: [adult-income]", "experiment: 5"),
+            r"line \d+, column 1: 'experiment' must be text or a mapping of its fields "
+            r"\(found 5\)\Z",
+        ),
         (GOOD.replace("name: s1", "name: ../etc"), "'name': letters, digits"),
         (GOOD.replace("  discordance: 0.08\n", ""), "method mcnemar needs discordance"),
         ("- a list\n", "a study file is a YAML mapping"),
@@ -96,6 +101,7 @@ def test_a_good_file_reads_back_as_its_plan():
         "suites-not-a-list",
         "fixed-with-looks",
         "suites-and-experiment",
+        "experiment-a-number",
         "bad-name",
         "no-discordance",
         "a-list",

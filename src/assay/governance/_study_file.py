@@ -52,6 +52,10 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "extra_forbidden":
         return f"unknown key '{loc}' (see the study file's fields in docs/governance-studies.md)"
     said = field_words(error)
+    for other in error.get("alternatives", ()):  # the other types of a union field
+        also = field_words(other).removeprefix("must be ")
+        if also not in said:
+            said += f" or {also}"
     joined = ": " if kind in ("value_error", "assertion_error") else " "
     return f"'{loc}'{joined}{said} (found {brief(error.get('input'), 60)})"
 
@@ -66,13 +70,16 @@ def parse_study(data: Any, *, source: str, root: yaml.Node | None = None) -> Stu
     except pydantic.ValidationError as exc:
         # an unknown key first: a misspelt key is why the right one is "missing"
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        first = errors[0]
-        path = _path(first["loc"])
+        first, path = errors[0], _path(errors[0]["loc"])
+        if tuple(first["loc"]) != path:  # one error per type of a union field: said as one
+            union = [e for e in errors if _path(e["loc"]) == path and tuple(e["loc"]) != path]
+            first = {**first, "alternatives": union[1:]}
+            errors = [first, *(e for e in errors[1:] if e not in union)]
         # a model-level check (offline or online) points at the study as a whole
         mark = node_mark(root, path) if root is not None else None
         mark = mark if mark is not None or root is None else root.start_mark
         at = "" if mark is None else f", line {mark.line + 1}, column {mark.column + 1}"
-        more = exc.error_count() - 1
+        more = len(errors) - 1
         extra = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
         raise ConfigError(f"{source}{at}: {_message(first)}{extra}") from None
 
