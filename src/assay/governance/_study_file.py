@@ -69,7 +69,9 @@ def parse_study(data: Any, *, source: str, root: yaml.Node | None = None) -> Stu
         return StudyPlan.model_validate(dict(data))
     except pydantic.ValidationError as exc:
         # an unknown key first: a misspelt key is why the right one is "missing"
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        errors: list[Mapping[str, Any]] = sorted(
+            exc.errors(), key=lambda e: e["type"] != "extra_forbidden"
+        )
         first, path = errors[0], _path(errors[0]["loc"])
         if tuple(first["loc"]) != path:  # one error per type of a union field: said as one
             union = [e for e in errors if _path(e["loc"]) == path and tuple(e["loc"]) != path]
