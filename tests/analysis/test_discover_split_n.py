@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from assay.analysis import discover_slices, fix_list, problems_from_slices
 from assay.reports import analysis_html, fix_list_markdown
@@ -54,7 +55,9 @@ def test_markdown_fix_list_keeps_an_untrusted_name_on_one_line() -> None:
     assert "e # Ship it now" in text
 
 
-def test_the_cli_prints_the_confirming_half_in_split_mode(home, capsys, monkeypatch) -> None:
+def test_the_cli_prints_the_confirming_half_in_split_mode(
+    home: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from analysis_data import planted_runs
 
     import assay

@@ -253,7 +253,7 @@ def test_the_markdown_section_shows_every_group_count_and_neutralises_names() ->
 
 def test_a_group_too_small_for_an_interval_keeps_a_rule_from_passing() -> None:
     truth = [1, 0] * 100 + [0, 0, 0] + [1, 0] * 100
-    pred = truth[:200] + [1, 1, 1] + truth[203:]
+    pred = [*truth[:200], 1, 1, 1, *truth[203:]]
     group = ["a"] * 200 + ["tiny"] * 3 + ["b"] * 200
     result = group_fairness(truth, pred, group, positive=1, resamples=100)
     assert result.too_small == ("tiny",)

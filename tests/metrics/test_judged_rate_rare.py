@@ -10,7 +10,9 @@ from assay.metrics import judged_rate
 from assay.metrics._judged_rate import EXACT_METHOD, MIN_LABELS
 
 
-def _coverage(rate: float, labelled: int, accuracy: float, reps: int, seed: int) -> tuple[float, float]:
+def _coverage(
+    rate: float, labelled: int, accuracy: float, reps: int, seed: int
+) -> tuple[float, float]:
     """Share of seeded datasets (1,000 judged examples, a judge right with probability
     ``accuracy``, ``labelled`` random human labels) whose 95% interval holds ``rate``, and the
     mean width."""
@@ -33,7 +35,9 @@ def _coverage(rate: float, labelled: int, accuracy: float, reps: int, seed: int)
     ("rate", "labelled", "accuracy"),
     [(0.05, 10, 0.9), (0.05, 20, 0.95), (0.02, 30, 0.97), (0.05, 100, 0.95), (0.02, 200, 0.9)],
 )
-def test_rare_rate_interval_covers_at_its_level(rate: float, labelled: int, accuracy: float) -> None:
+def test_rare_rate_interval_covers_at_its_level(
+    rate: float, labelled: int, accuracy: float
+) -> None:
     # the PPI++ normal interval alone covered 0.27, 0.56, 0.27, 0.88 and 0.87 here
     reps = 200
     coverage, width = _coverage(rate, labelled, accuracy, reps, seed=labelled)
