@@ -248,4 +248,26 @@ def test_the_markdown_section_shows_every_group_count_and_neutralises_names() ->
     text = fairness_markdown(result, checks)
     assert "| a\\|b␛[31m | 80 |" in text and "\x1b" not in text and "\u202e" not in text
     assert "| tiny<U+202E> | 4 | too small |" in text
-    assert f"{result.n:,} examples" in text and "**pass**" in text
+    assert f"{result.n:,} examples" in text and "**inconclusive**" in text
+
+
+def test_a_group_too_small_for_an_interval_keeps_a_rule_from_passing() -> None:
+    truth = [1, 0] * 100 + [0, 0, 0] + [1, 0] * 100
+    pred = [*truth[:200], 1, 1, 1, *truth[203:]]
+    group = ["a"] * 200 + ["tiny"] * 3 + ["b"] * 200
+    result = group_fairness(truth, pred, group, positive=1, resamples=100)
+    assert result.too_small == ("tiny",)
+    # before, both passed: tiny (every answer wrong) was never looked at
+    worst, disparity = check_fairness(
+        result, min_group={"accuracy": 0.8}, max_disparity={"accuracy_difference": 0.05}
+    )
+    assert (worst.outcome, disparity.outcome) == ("inconclusive", "inconclusive")
+    assert "tiny (not settled)" in worst.reason and "tiny (not settled)" in disparity.reason
+    worst, disparity = check_fairness(
+        result,
+        min_group={"accuracy": 0.8},
+        max_disparity={"accuracy_difference": 0.05},
+        ignore_small_groups=True,
+    )
+    assert (worst.outcome, disparity.outcome) == ("pass", "pass")
+    assert "(ignored: ignore_small_groups)" in worst.reason

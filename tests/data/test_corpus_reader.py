@@ -128,3 +128,21 @@ def _bad(line: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return False
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.integers(min_value=10_000, max_value=100_000),
+    st.sampled_from(["[", '{"a":', '{"text":[']),
+)
+def test_deeply_nested_lines_are_counted_as_not_json(depth: int, opener: str):
+    import tempfile
+
+    closer = {"[": "]", '{"a":': "}", '{"text":[': "]}"}[opener]
+    deep = (opener * depth + "1" + closer * depth).encode()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "deep.jsonl"
+        path.write_bytes(b'{"text": "ok doc"}\n' + deep + b'\n{"text": "after"}\n')
+        docs, stats = _read([path], max_line_bytes=2_000_000)
+    assert docs == ["ok doc", "after"]
+    assert stats.not_json == 1 and stats.first["not_json"] == f"{path}:2"

@@ -50,6 +50,19 @@ def test_findings_count_what_is_there():
     )
     assert found["small_slices"].severity == "info"
     assert [f.severity for f in check_suite(_suite(), near=False).findings][-1] == "info"
+    assert found["label_conflicts"].message.startswith(
+        "1 group of identical inputs (3 examples) has"
+    )
+    assert found["small_slices"].message.startswith("1 slice has fewer than 3")
+    assert found["degenerate_inputs"].message.startswith("1 input has no letter")
+    assert found["exact_duplicates"].message.startswith(
+        "2 examples repeat an earlier example's input (1 group)"
+    )
+
+
+def test_a_deeply_nested_input_is_keyed_as_text() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    assert input_key(deep) == deep
 
 
 @pytest.mark.parametrize("n", [1, 5, 12, 29])

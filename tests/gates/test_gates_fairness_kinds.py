@@ -70,14 +70,34 @@ def test_the_gap_is_judged_on_its_simultaneous_bounds() -> None:
     assert _judge({"kind": "worst_group", "min": 0.8}, *wide_gap)[0] == "pass"
 
 
-def test_small_groups_are_named_and_never_judged() -> None:
+def test_a_small_group_wholly_on_the_wrong_side_fails_the_rule() -> None:
     groups = (_group("F", 0.93, 0.01), _group("M", 0.91, 0.01), _group("X", 0.2, 0.3, n=12))
     outcome, reason = _judge({"kind": "max_disparity", "max": 0.1}, *groups)
-    assert outcome == "pass" and "too small to judge: X (n=12)" in reason
+    assert outcome == "fail" and "too small to judge: X (n=12)" in reason
+    assert "X wholly on the wrong side" in reason
     outcome, reason = _judge({"kind": "worst_group", "min": 0.9}, *groups)
-    assert outcome == "pass" and "X (n=12)" in reason
+    assert outcome == "fail" and "X (n=12)" in reason
     outcome, _ = _judge({"kind": "max_disparity", "max": 0.1}, groups[2])
     assert outcome == "inconclusive"
+
+
+def test_a_small_group_never_lets_the_rule_pass_unless_ignored() -> None:
+    # x: 3 right of 25 (Wilson [0.04, 0.30]), under min_n: before, the rule passed on f and m
+    e = binary_mean_interval(np.r_[np.ones(3), np.zeros(22)])
+    small = _group("x", e.estimate, 0.0, n=25).model_copy(
+        update={"candidate": given_interval(e.estimate, e.low, e.high)}
+    )
+    big = (_group("f", 0.95, 0.01), _group("m", 0.95, 0.01))
+    assert _judge({"kind": "worst_group", "min": 0.8}, *big, small)[0] == "fail"
+    unsure = _group("x", 0.8, 0.15, n=25)
+    outcome, reason = _judge({"kind": "worst_group", "min": 0.8}, *big, unsure)
+    assert outcome == "inconclusive" and "x (n=25)" in reason and "not settled" in reason
+    outcome, _ = _judge({"kind": "max_disparity", "max": 0.3}, *big, unsure)
+    assert outcome == "inconclusive"
+    for kind, limit in (("worst_group", "min"), ("max_disparity", "max")):
+        rule = {"kind": kind, limit: 0.8 if kind == "worst_group" else 0.3}
+        outcome, reason = _judge({**rule, "ignore_small_groups": True}, *big, unsure)
+        assert outcome == "pass" and "x (n=25) (ignored: ignore_small_groups)" in reason
 
 
 def test_a_rule_that_is_not_over_the_groups_of_one_attribute_is_refused() -> None:

@@ -88,5 +88,5 @@ def test_bad_labels_are_refused_with_their_row() -> None:
         judged_rate([0, 1, 1], [0, 1])
     with pytest.raises(DataError, match="must be 0/1 numbers"):
         judged_rate(["a", "b"], raw=True)
-    with pytest.raises(DataError, match="2 or more labelled and 2 or more unlabelled"):
+    with pytest.raises(DataError, match="10 or more human labels and 2 or more unlabelled"):
         judged_rate([0, 1, 1, 0], [1, np.nan, np.nan, np.nan])

@@ -153,12 +153,14 @@ def discover_slices(
         moments = slice_mask_tests(masks, y[~first], clusters=g2, confidence=confidence)
         adj = adjust_pvalues(moments.p_value, method="holm", alpha=level)
         family, attribute_sets, test = len(half.predicates), half.attribute_sets, half.method
+        few = half.moments.few_clusters
     else:
         tests = slice_tests(codes.codes, y, clusters=clusters, **common)  # type: ignore[arg-type]
         candidates = list(tests.predicates)
         moments = tests.moments
         adj = adjust_pvalues(moments.p_value, method=control, alpha=level)
         family, attribute_sets, test = len(candidates), tests.attribute_sets, tests.method
+        few = moments.few_clusters
     reject = np.array(adj.reject, dtype=bool) & (moments.effect > 0)
     found = [(candidates[i], int(i)) for i in np.flatnonzero(reject)]
     adjusted = np.array(adj.adjusted, dtype=np.float64)
@@ -184,6 +186,7 @@ def discover_slices(
                 share=float(mask.mean()) if n else 0.0,
                 example_ids=tuple(sorted(ids[j] for j in np.flatnonzero(mask))),
                 same_rows_as=tuple(merged),
+                confirming_half=control == "split",
             )
         )
     # the data the reported effects come from: the confirming half in split mode
@@ -223,4 +226,5 @@ def discover_slices(
         confirmed_family=confirmed_family,
         seed=seed,
         explained=explained,
+        too_few_clusters=0 if few is None else int(few.sum()),
     )

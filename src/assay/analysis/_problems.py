@@ -119,7 +119,8 @@ def problems_from_slices(discovery: SliceDiscovery) -> list[Problem]:
             gap_low=s.low,
             gap_high=s.high,
             example_ids=s.example_ids,
-            method=f"{discovery.test}, {level} interval of slice mean minus rest mean",
+            method=f"{discovery.test}, {level} interval of slice mean minus rest mean"
+            + (f" from the confirming half only ({s.n_text()})" if s.confirming_half else ""),
             link=" AND ".join(p.describe() for p in s.predicates),
         )
         for s in discovery.slices

@@ -45,6 +45,17 @@ class DiscoveredSlice:
     """Every example of the slice (whole data), sorted."""
     same_rows_as: tuple[str, ...] = ()
     """Longer descriptions of exactly the same examples, merged into this one."""
+    confirming_half: bool = False
+    """Split-sample mode: ``size``, the effect and its interval come from the confirming half
+    only, while ``share`` and ``example_ids`` are over the whole data."""
+
+    def n_text(self) -> str:
+        """The examples behind the effect, in words: ``n = 87 of 170 (confirming half)`` in
+        split-sample mode, ``n = 170`` otherwise."""
+        total = len(self.example_ids)
+        if self.confirming_half:
+            return f"n = {self.size:,} of {total:,} (confirming half)"
+        return f"n = {self.size:,}"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types."""
@@ -62,6 +73,8 @@ class DiscoveredSlice:
             "adjusted_p_value": self.adjusted_p_value,
             "share": self.share,
             "n_examples": len(self.example_ids),
+            "confirming_half": self.confirming_half,
+            "n_text": self.n_text(),
             "example_ids": list(self.example_ids),
             "same_rows_as": list(self.same_rows_as),
         }
@@ -113,6 +126,9 @@ class SliceDiscovery:
     """The runs analysed (``run``, and ``baseline`` for a difference)."""
     explained: tuple[tuple[str, str], ...] = ()
     """Discoveries left out because another one explains them: (slice, explained by)."""
+    too_few_clusters: int = 0
+    """Candidates not tested because they (or their rest) touch fewer clusters than the
+    minimum (their p-value counts as 1 in the family)."""
 
     @property
     def found(self) -> bool:
@@ -129,9 +145,12 @@ class SliceDiscovery:
         found = f"{len(self.slices)} slice(s) found" if self.slices else "No slice found"
         if self.explained:
             found += f" (and {len(self.explained)} inside or around them that they explain)"
+        few = ""
+        if self.too_few_clusters:
+            few = f" {self.too_few_clusters:,} of them touch too few clusters to be tested."
         return (
             f"{found} worse than the rest among {self.candidates:,} candidate slices tested "
-            f"({self.test}, {control})."
+            f"({self.test}, {control}).{few}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -161,4 +180,5 @@ class SliceDiscovery:
             "summary": self.summary(),
             "slices": [s.to_dict() for s in self.slices],
             "explained": [{"slice": a, "explained_by": b} for a, b in self.explained],
+            "too_few_clusters": self.too_few_clusters,
         }

@@ -53,7 +53,7 @@ def print_analysis(analysis: Analysis) -> None:
             merged = f" (= {safe('; '.join(s.same_rows_as))})" if s.same_rows_as else ""
             table.add_row(
                 safe(s.description) + merged,
-                f"{len(s.example_ids):,}",
+                s.n_text().removeprefix("n = "),
                 _iv(s.effect, s.low, s.high),
                 f"{s.adjusted_p_value:.2g}",
             )
@@ -63,7 +63,7 @@ def print_analysis(analysis: Analysis) -> None:
         for s in d.slices:
             merged = f" (same rows: {'; '.join(s.same_rows_as)})" if s.same_rows_as else ""
             _say(
-                f"{s.description}{merged}: n = {len(s.example_ids):,}, effect "
+                f"{s.description}{merged}: {s.n_text()}, effect "
                 f"{_iv(s.effect, s.low, s.high)}, adjusted p {s.adjusted_p_value:.2g}",
                 indent="  ",
             )

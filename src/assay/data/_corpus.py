@@ -147,7 +147,7 @@ def _jsonl(lines: Iterator[str], text_field: str, stats: CorpusReadStats) -> Ite
             continue
         try:
             value: Any = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             stats.problem("not_json", where)
             continue
         if isinstance(value, dict):

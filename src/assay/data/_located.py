@@ -80,6 +80,10 @@ def locate_json_error(path: Path, where: Location, message: str) -> None:
                 raise DataError(
                     f"cannot be read as JSONL: {problem}", file=where.file, line=number
                 ) from None
+            except RecursionError:
+                raise DataError(
+                    "cannot be read as JSONL: nested too deep", file=where.file, line=number
+                ) from None
             if not isinstance(value, dict):
                 raise DataError(
                     "cannot be read as JSONL: each line is one JSON object",

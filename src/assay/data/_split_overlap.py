@@ -49,7 +49,7 @@ def split_overlap(
     for value in data.examples.column("input").to_pylist():
         try:
             parsed.append(json.loads(value) if value is not None else None)
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed.append(value)
     mappings = [p for p in parsed if isinstance(p, dict)]
     if mappings:

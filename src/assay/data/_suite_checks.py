@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from assay._util import check_instance, check_int, check_number
+from assay._util import check_instance, check_int, check_number, plural
 from assay.data._near_duplicates import count_duplicates, normalise_text
 from assay.data._schema import SuiteData
 
@@ -77,11 +77,16 @@ def input_key(value: str | None) -> str | None:
     check_instance(value, "value", "input_key", str, "a stored input (a str) or None")
     try:
         parsed: Any = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to be a mapping
         return normalise_text(value)
     if isinstance(parsed, str):
         return normalise_text(parsed)
     return json.dumps(parsed, sort_keys=True, separators=(",", ":"))
+
+
+def _verb(n: int, one: str, many: str) -> str:
+    """``1 example has`` / ``3 examples have``."""
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def _ids(ids: Sequence[str], rows: Sequence[int]) -> tuple[str, ...]:
@@ -117,8 +122,9 @@ def _fast(data: SuiteData, min_slice_size: int) -> list[SuiteFinding]:
                 "exact_duplicates",
                 "warning",
                 len(repeats),
-                f"{len(repeats):,} examples repeat an earlier example's input ({len(groups):,} "
-                "groups); a repeated item counts twice in every mean",
+                f"{_verb(len(repeats), 'example repeats', 'examples repeat')} an earlier "
+                f"example's input ({plural(len(groups), 'group')}); a repeated item counts "
+                "twice in every mean",
                 _ids(ids, repeats),
             )
         )
@@ -130,8 +136,10 @@ def _fast(data: SuiteData, min_slice_size: int) -> list[SuiteFinding]:
                 "label_conflicts",
                 "warning",
                 len(rows),
-                f"{len(conflicts):,} groups of identical inputs ({len(rows):,} examples) have "
-                "different references: no model can score on all of them",
+                f"{plural(len(conflicts), 'group')} of identical inputs "
+                f"({plural(len(rows), 'example')}) "
+                f"{'has' if len(conflicts) == 1 else 'have'} different references: no model "
+                "can score on all of them",
                 _ids(ids, rows),
             )
         )
@@ -142,7 +150,7 @@ def _fast(data: SuiteData, min_slice_size: int) -> list[SuiteFinding]:
                 "empty_inputs",
                 "warning",
                 len(empty),
-                f"{len(empty):,} examples have no input",
+                f"{_verb(len(empty), 'example has', 'examples have')} no input",
                 _ids(ids, empty),
             )
         )
@@ -157,7 +165,8 @@ def _fast(data: SuiteData, min_slice_size: int) -> list[SuiteFinding]:
                 "degenerate_inputs",
                 "warning",
                 len(degenerate),
-                f"{len(degenerate):,} inputs have no letter or digit (only punctuation, "
+                f"{_verb(len(degenerate), 'input has', 'inputs have')} no letter or digit "
+                "(only punctuation, "
                 "symbols or an empty mapping)",
                 _ids(ids, degenerate),
             )
@@ -180,7 +189,7 @@ def _fast(data: SuiteData, min_slice_size: int) -> list[SuiteFinding]:
                 "small_slices",
                 "info",
                 len(small),
-                f"{len(small):,} slices have fewer than {min_slice_size} examples: a proportion "
+                f"{_verb(len(small), 'slice has', 'slices have')} fewer than {min_slice_size} examples: a proportion "
                 "on them has a 95% interval up to the ± shown wide, so they are reported with "
                 "their width, never as alarms",
                 tuple(small[:SHOWN_IDS]),
@@ -199,8 +208,8 @@ def _near(data: SuiteData, threshold: float) -> list[SuiteFinding]:
             "near_duplicates",
             "warning",
             dup.near_examples,
-            f"{dup.near_examples:,} examples nearly repeat another distinct input "
-            f"({dup.near_pairs:,} pairs at Jaccard >= {threshold})",
+            f"{_verb(dup.near_examples, 'example nearly repeats', 'examples nearly repeat')} another distinct input "
+            f"({plural(dup.near_pairs, 'pair')} at Jaccard >= {threshold})",
         )
     ]
 
@@ -218,7 +227,8 @@ def _overlap(data: SuiteData, other: SuiteData) -> list[SuiteFinding]:
             "version_overlap",
             "info",
             len(shared),
-            f"{len(shared):,} examples ({share:.1%}) have an input of version "
+            f"{plural(len(shared), 'example')} ({share:.1%}) "
+            f"{'has' if len(shared) == 1 else 'have'} an input of version "
             f"{other.suite.version or other.digest[:12]} ({other.digest[:12]}); results on them "
             "are not independent of results on that version",
             _ids(ids, shared),

@@ -2,8 +2,13 @@
 
 Both judge the candidate's interval in each group of a rule's ``slice: every:ATTRIBUTE``
 (a group is a slice value). A group whose interval is unbounded or that has fewer than
-``min_n`` examples is too small: it is named in the reason and never judged, nor counted
-in a disparity.
+``min_n`` examples is too small: it is named in the reason and not judged with the others
+nor counted in the disparity's interval. An unjudged group leaves the rule unsettled, so
+the outcome is at most inconclusive ("more examples in" it), and it fails when the small
+group's own finite interval is already wholly on the wrong side (below ``min`` for
+worst_group; further than ``max`` from a judged group's interval for max_disparity).
+``ignore_small_groups: true`` opts out: small groups are then only named, with "ignored" in
+the reason.
 
 * ``worst_group`` (``min`` for a higher-is-better metric, ``max`` for a lower-is-better
   one): every group's interval at or above ``min`` passes, a group's interval wholly below
@@ -62,6 +67,8 @@ class WorstGroupParameters(BaseModel):
     """Largest acceptable value of the worst group (lower-is-better metrics)."""
     min_n: int = 30
     """Groups with fewer examples are too small to judge."""
+    ignore_small_groups: bool = False
+    """Let a rule pass although a group was too small to judge (named as ignored)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -83,6 +90,8 @@ class MaxDisparityParameters(BaseModel):
     """Largest acceptable best-minus-worst difference, in the metric's units."""
     min_n: int = 30
     """Groups with fewer examples are too small to count."""
+    ignore_small_groups: bool = False
+    """Let a rule pass although a group was too small to count (named as ignored)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -96,26 +105,50 @@ class MaxDisparityParameters(BaseModel):
         return data
 
 
-def _groups(case: RuleCase, min_n: int, kind: str) -> tuple[list[MetricComparison], list[str]]:
+def _groups(
+    case: RuleCase, min_n: int, kind: str
+) -> tuple[list[MetricComparison], list[MetricComparison]]:
     if case.rule.selector.scope != "every_of":
         raise GateError(
             f"Rule {case.rule.name!r}: a {kind} rule compares the groups of one attribute; "
             "write its slice as every:ATTRIBUTE."
         )
     judged: list[MetricComparison] = []
-    small: list[str] = []
+    small: list[MetricComparison] = []
     for r in case.results:
-        iv = r.candidate
-        ok = r.n >= min_n and math.isfinite(iv.low) and math.isfinite(iv.high)
-        if ok:
-            judged.append(r)
-        else:
-            small.append(f"{r.slice_value} (n={r.n})")
+        (judged if r.n >= min_n and _finite(r) else small).append(r)
     return judged, small
 
 
-def _small_text(small: list[str]) -> str:
-    return f"; too small to judge: {', '.join(small)}" if small else ""
+def _finite(r: MetricComparison) -> bool:
+    return math.isfinite(r.candidate.low) and math.isfinite(r.candidate.high)
+
+
+def _small_text(small: list[MetricComparison], ignored: bool = False) -> str:
+    if not small:
+        return ""
+    names = ", ".join(f"{r.slice_value} (n={r.n})" for r in small)
+    return f"; too small to judge: {names}" + (" (ignored: ignore_small_groups)" if ignored else "")
+
+
+def _with_small(
+    outcome: Outcome,
+    settle: str | None,
+    small: list[MetricComparison],
+    failing: list[MetricComparison],
+    ignored: bool,
+) -> tuple[Outcome, str | None, str]:
+    """The outcome once the unjudged groups are counted (module docstring), its settle
+    sentence and the words added to the reason."""
+    if not small or ignored:
+        return outcome, settle, _small_text(small, ignored)
+    if failing:
+        names = ", ".join(str(r.slice_value) for r in failing)
+        return "fail", None, _small_text(small) + f"; {names} wholly on the wrong side all the same"
+    if outcome == "pass":
+        names = ", ".join(str(r.slice_value) for r in small)
+        return "inconclusive", f"more examples in {names}", _small_text(small) + " (not settled)"
+    return outcome, settle, _small_text(small)
 
 
 @register_rule_kind("worst_group")
@@ -132,6 +165,7 @@ class WorstGroup:
         p = case.parameters
         assert isinstance(p, WorstGroupParameters)
         judged, small = _groups(case, p.min_n, "worst_group")
+        ignore = p.ignore_small_groups
         side: Literal["min", "max"] = "min" if p.min is not None else "max"
         limit = p.min if p.min is not None else p.max
         assert limit is not None
@@ -139,7 +173,7 @@ class WorstGroup:
         if not judged:
             return RuleJudgement(
                 "inconclusive",
-                f"{case.metric}: no group is large enough to judge{_small_text(small)}",
+                f"{case.metric}: no group is large enough to judge{_small_text(small, ignore)}",
                 "more examples in every group",
                 labels,
             )
@@ -159,7 +193,6 @@ class WorstGroup:
             f"{case.metric}: worst group {worst.slice_attribute}={worst.slice_value} "
             f"{iv.estimate:.4g} [{iv.low:.4g}, {iv.high:.4g}] (n={worst.n:,}); every group must be "
             f"{word} {limit:g}: {outcomes.count('pass')} of {len(judged)} groups wholly so"
-            f"{_small_text(small)}"
         )
         settle = None
         if outcome == "inconclusive":
@@ -172,6 +205,14 @@ class WorstGroup:
             settle = f"{open_group.label}: " + settle_sentence(
                 size, f"settle whether it is {word} {limit:g}"
             )
+        failing = [
+            r
+            for r in small
+            if _finite(r)
+            and limit_outcome(side, r.candidate.low, r.candidate.high, limit) == "fail"
+        ]
+        outcome, settle, tail = _with_small(outcome, settle, small, failing, ignore)
+        reason += tail
         return RuleJudgement(outcome, reason, settle, labels, reason.split(": ", 1)[1][:120])
 
 
@@ -189,12 +230,13 @@ class MaxDisparity:
         p = case.parameters
         assert isinstance(p, MaxDisparityParameters)
         judged, small = _groups(case, p.min_n, "max_disparity")
+        ignore = p.ignore_small_groups
         labels = tuple(r.label for r in judged)
         if len(judged) < 2:
             return RuleJudgement(
                 "inconclusive",
                 f"{case.metric}: fewer than two groups are large enough to compare"
-                f"{_small_text(small)}",
+                f"{_small_text(small, ignore)}",
                 "more examples in the small groups",
                 labels,
             )
@@ -215,12 +257,23 @@ class MaxDisparity:
             f"{case.metric}: {best.slice_value} {best.candidate.estimate:.4g} vs {worst.slice_value} "
             f"{worst.candidate.estimate:.4g}, a gap of {gap:.4g} [{low:.4g}, {high:.4g}] "
             f"(simultaneous over {len(pairs)} pair(s) of {len(judged)} groups, normal "
-            f"approximation, Bonferroni) against at most {p.max:g}{_small_text(small)}"
+            f"approximation, Bonferroni) against at most {p.max:g}"
         )
         settle = (
             "more examples in the groups with the widest intervals"
             if outcome == "inconclusive"
             else None
         )
+        failing = [
+            r
+            for r in small
+            if _finite(r)
+            and any(
+                max(r.candidate.low - o.candidate.high, o.candidate.low - r.candidate.high) > p.max
+                for o in judged
+            )
+        ]
+        outcome, settle, tail = _with_small(outcome, settle, small, failing, ignore)
+        reason += tail
         summary = f"{case.metric} gap {gap:.4g} [{low:.4g}, {high:.4g}] vs at most {p.max:g}"
         return RuleJudgement(outcome, reason, settle, labels, summary)

@@ -7,6 +7,19 @@ the rate people would give, however biased the judge. Without human labels there
 to correct with: PPI++ is refused, and the judge's own rate is given only on request
 (``raw=True``), with an :class:`~assay.errors.UnvalidatedJudgeWarning` and the same words in
 the result's summary.
+
+PPI++'s normal interval needs the human-minus-judge gap's variance, estimated from the
+disagreements seen. With few labels or a rare rate the labelled subset often shows few or no
+disagreements, that variance is estimated near 0 and the interval collapses to the judge's
+(coverage 0.27 for a 95% interval at rate 0.05 with 10 labels). So with fewer than
+:data:`MIN_LABELS_NORMAL` labels, or fewer than :data:`MIN_COUNT` disagreements, human 1s or
+human 0s among them (a rare rate also makes the labels' own mean far from normal), the
+interval is the conservative :data:`EXACT_METHOD` instead: classical PPI (λ = 1) with a
+Clopper–Pearson interval for the judge's rate on the unlabelled examples at level ``1 - α/4``
+and one for each direction of disagreement (human 1 / judge 0, and the reverse) at
+``1 - α/8``, added, intersected with the Clopper–Pearson interval of the human labels alone at
+``1 - α/2``. By the union bound it covers with probability at least ``1 - α`` for every rate
+and judge. Fewer than :data:`MIN_LABELS` labels are refused.
 """
 
 from __future__ import annotations
@@ -22,8 +35,28 @@ import numpy.typing as npt
 from assay._util import check_probability
 from assay.errors import DataError, UnvalidatedJudgeWarning
 from assay.stats import Estimate, binary_mean_interval, ppi_mean
+from assay.stats import scipy_stats as sps
 
-__all__ = ["JudgedRate", "judged_rate"]
+__all__ = [
+    "EXACT_METHOD",
+    "MIN_COUNT",
+    "MIN_LABELS",
+    "MIN_LABELS_NORMAL",
+    "JudgedRate",
+    "judged_rate",
+]
+
+MIN_LABELS = 10
+"""Human labels below which no human rate is given."""
+MIN_LABELS_NORMAL = 30
+"""Human labels below which the PPI++ normal interval is not used."""
+MIN_COUNT = 20
+"""Judge/human disagreements, human 1s and human 0s among the labels below which the normal
+interval is not used."""
+EXACT_METHOD = (
+    "ppi exact (Clopper-Pearson on the judge rate and each disagreement direction, "
+    "intersected with Clopper-Pearson on the human labels; Bonferroni)"
+)
 
 _FUNCTION = "judged_rate"
 UNVALIDATED = (
@@ -66,6 +99,7 @@ class JudgedRate:
         ]
         if self.human_only is not None:
             lines.append(f"  human labels only {_fmt(self.human_only)}  {self.human_only.method}")
+        lines += [f"  note: {note}" for note in self.estimate.notes]
         if self.warning:
             lines.append(f"warning: {self.warning}")
         return "\n".join(lines)
@@ -90,13 +124,15 @@ def judged_rate(
             refusing.
 
     Methods: PPI++ normal interval with power-tuned λ over the labelled and unlabelled
-    examples (needs 2 or more of each); the comparisons use the binary-proportion rule
+    examples when there are at least :data:`MIN_LABELS_NORMAL` labels and
+    :data:`MIN_COUNT` disagreements, human 1s and 0s, else the conservative :data:`EXACT_METHOD`
+    (module docstring; at least :data:`MIN_LABELS` labels and 2 unlabelled); the comparisons use the binary-proportion rule
     (:func:`assay.stats.binary_mean_interval`: Wilson for few or extreme, else t).
 
     Raises:
         DataError: lengths differ; a label is not 0/1 (the message names its row); no human
             labels and ``raw`` is false (PPI++ refused: nothing to correct the judge with);
-            fewer than 2 labelled or 2 unlabelled examples.
+            fewer than ``MIN_LABELS`` labelled or 2 unlabelled examples.
         ParameterError: ``confidence`` outside (0, 1).
     """
     conf = check_probability(confidence, "confidence", _FUNCTION)
@@ -128,13 +164,26 @@ def judged_rate(
             )
         warnings.warn(UNVALIDATED, UnvalidatedJudgeWarning, stacklevel=2)
         return JudgedRate(judge_only, False, judge_only, None, None, judge.size, 0, UNVALIDATED)
-    if judge.size - n_lab < 2 or n_lab < 2:
+    if judge.size - n_lab < 2 or n_lab < MIN_LABELS:
         raise DataError(
-            f"{_FUNCTION}: PPI++ needs 2 or more labelled and 2 or more unlabelled examples",
-            expected=">= 2 of each",
+            f"{_FUNCTION}: a human rate needs {MIN_LABELS} or more human labels and 2 or more "
+            "unlabelled examples",
+            expected=f">= {MIN_LABELS} labelled, >= 2 unlabelled",
             found=f"{n_lab} labelled, {judge.size - n_lab} unlabelled",
         )
     y, f, fu = human[known], judge[known], judge[~known]
+    disagree = int((y != f).sum())
+    ones = int(y.sum())
+    if n_lab < MIN_LABELS_NORMAL or min(disagree, ones, n_lab - ones) < MIN_COUNT:
+        return JudgedRate(
+            estimate=_exact(y, f, fu, conf, disagree),
+            human_rate=True,
+            judge_only=judge_only,
+            human_only=binary_mean_interval(y, confidence=conf),
+            lam=1.0,
+            n=judge.size,
+            n_labelled=n_lab,
+        )
     result = ppi_mean(y, f, fu, confidence=conf, lam="auto")
     est = result.estimate
     if est.low < 0.0 or est.high > 1.0:
@@ -157,6 +206,33 @@ def judged_rate(
         n=judge.size,
         n_labelled=n_lab,
     )
+
+
+def _cp(k: int, n: int, level: float) -> tuple[float, float]:
+    tail = (1.0 - level) / 2.0
+    low = 0.0 if k == 0 else float(sps.beta.ppf(tail, k, n - k + 1))
+    high = 1.0 if k == n else float(sps.beta.ppf(1.0 - tail, k + 1, n - k))
+    return low, high
+
+
+def _exact(y: _FloatArray, f: _FloatArray, fu: _FloatArray, conf: float, disagree: int) -> Estimate:
+    """Classical PPI (λ = 1) with the conservative union-bound interval (module docstring)."""
+    alpha = 1.0 - conf
+    n, m = y.size, fu.size
+    up, down = int(((y == 1) & (f == 0)).sum()), int(((y == 0) & (f == 1)).sum())
+    j_low, j_high = _cp(int(fu.sum()), m, 1.0 - alpha / 4.0)
+    u_low, u_high = _cp(up, n, 1.0 - alpha / 8.0)
+    d_low, d_high = _cp(down, n, 1.0 - alpha / 8.0)
+    h_low, h_high = _cp(int(y.sum()), n, 1.0 - alpha / 2.0)
+    low = max(j_low + u_low - d_high, h_low, 0.0)
+    high = min(j_high + u_high - d_low, h_high, 1.0)
+    point = min(max(float(fu.mean()) + (up - down) / n, low), high)
+    why = (
+        f"{n} human labels, {disagree} disagreements with the judge, {int(y.sum())} human 1s: "
+        f"fewer than {MIN_LABELS_NORMAL} labels or {MIN_COUNT} of these counts, so the "
+        "conservative interval, not PPI++'s normal one"
+    )
+    return Estimate(point, low, high, conf, EXACT_METHOD, n + m, notes=(why,))
 
 
 def _labels(values: Any, name: str, *, allow_missing: bool) -> _FloatArray:

@@ -18,6 +18,11 @@ def _iv(x: float, low: float, high: float) -> str:
     return f"{x:+.3f} [{low:+.3f}, {high:+.3f}]"
 
 
+def _one_line(text: str) -> str:
+    """Untrusted text on one Markdown line: control characters (newlines, tabs) as spaces."""
+    return "".join(" " if c.isspace() or not c.isprintable() else c for c in printable(text))
+
+
 def _ids(ids: tuple[str, ...], limit: int = _SHOWN_IDS) -> str:
     shown = ", ".join(ids[:limit])
     return shown + (f" … and {len(ids) - limit:,} more" if len(ids) > limit else "")
@@ -65,7 +70,7 @@ def _slices_table(d: SliceDiscovery) -> str:
             [
                 e(s.description)
                 + (f'<br><span class="note">same rows: {e(merged)}</span>' if merged else ""),
-                f"{len(s.example_ids):,} ({s.share:.1%})",
+                e(s.n_text().removeprefix("n = ")) + f" ({s.share:.1%} of all)",
                 f"{s.mean:.3f}",
                 f"{s.rest_mean:.3f}",
                 e(_iv(s.effect, s.low, s.high)),
@@ -178,7 +183,7 @@ def fix_list_markdown(fixes: FixList, *, max_examples: int = _SHOWN_IDS) -> str:
     ]
     for k, p in enumerate(fixes.problems, start=1):
         low, high = p.impact_interval
-        name = printable(p.name).replace("|", "\\|")
+        name = _one_line(p.name).replace("|", "\\|")
         lines.append(
             f"| {k} | {name} | {p.source} | {p.size:,} ({p.share:.1%}) | "
             f"{_iv(p.gap, p.gap_low, p.gap_high)} | {_iv(p.impact, low, high)} |"
@@ -186,7 +191,7 @@ def fix_list_markdown(fixes: FixList, *, max_examples: int = _SHOWN_IDS) -> str:
     lines.append("")
     for k, p in enumerate(fixes.problems, start=1):
         lines += [
-            f"## {k}. {printable(p.name)}",
+            f"## {k}. {_one_line(p.name)}",
             "",
             f"{p.method}.",
             "",

@@ -20,7 +20,12 @@ import numpy.typing as npt
 
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import as_float_array, check_confidence
-from assay.stats._slice_moments import ClusterSums, SliceMoments, slice_moments_test
+from assay.stats._slice_moments import (
+    MIN_CLUSTERS,
+    ClusterSums,
+    SliceMoments,
+    slice_moments_test,
+)
 
 __all__ = ["SliceTests", "slice_mask_tests", "slice_tests"]
 
@@ -153,6 +158,7 @@ def slice_tests(
     max_predicates: int = 3,
     min_size: int = 30,
     confidence: float = 0.95,
+    min_clusters: int = MIN_CLUSTERS,
 ) -> SliceTests:
     """Test every slice (a conjunction of up to ``max_predicates`` attribute values, each of at
     least ``min_size`` examples, with at least ``min_size`` outside it) against the rest.
@@ -160,7 +166,8 @@ def slice_tests(
     ``codes`` is one row per example and one column per attribute: the value's code from 0,
     or -1 where the example has no value (it belongs to no slice on that attribute).
     ``values`` is what is compared (an error, a paired difference); ``clusters`` (codes from 0)
-    makes clusters the unit of the test. The slices are returned with their two-sided tests;
+    makes clusters the unit of the test, and a slice touching fewer than ``min_clusters``
+    clusters (or leaving fewer outside) is not tested. The slices are returned with their two-sided tests;
     the multiplicity correction over all of them is the caller's.
     """
     function = "slice_tests"
@@ -217,6 +224,7 @@ def slice_tests(
         confidence=level_conf,
         cells=cells,
         cluster_totals=per_cluster[2] if per_cluster else None,
+        min_clusters=min_clusters,
     )
     n_clusters = per_cluster[2][3] if per_cluster else None
     method = "cluster-robust t" if g is not None else "Welch t"
@@ -229,6 +237,7 @@ def slice_mask_tests(
     *,
     clusters: npt.ArrayLike | None = None,
     confidence: float = 0.95,
+    min_clusters: int = MIN_CLUSTERS,
 ) -> SliceMoments:
     """The same test as :func:`slice_tests` for slices given as row masks (one row of
     ``masks`` per slice, one column per example)."""
@@ -252,5 +261,12 @@ def slice_mask_tests(
     ]
     cells = _joined(parts)
     return slice_moments_test(
-        n1, s1, q1, totals, confidence=level_conf, cells=cells, cluster_totals=per_cluster[2]
+        n1,
+        s1,
+        q1,
+        totals,
+        confidence=level_conf,
+        cells=cells,
+        cluster_totals=per_cluster[2],
+        min_clusters=min_clusters,
     )

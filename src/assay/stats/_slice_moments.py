@@ -4,8 +4,14 @@ Each slice's effect is its mean minus the mean of every other example. Without c
 test is Welch's t (unequal variances, Welch-Satterthwaite degrees of freedom), the same as
 ``scipy.stats.ttest_ind(..., equal_var=False)``. With clusters, the standard error is the
 cluster-robust (sandwich) one of the difference of the two means, with ``G / (G - 1)``
-small-sample factor and ``G - 1`` degrees of freedom, clusters being the unit whether or not a
-cluster straddles the slice's boundary.
+small-sample factor, clusters being the unit whether or not a cluster straddles the slice's
+boundary. Its degrees of freedom are ``min(G_in, G_out) - 1``, ``G_in`` the clusters holding
+examples of the slice and ``G_out`` the others: the sandwich variance of a slice mean is an
+average over the slice's own clusters, so with few of them it is as uncertain as a variance from
+``G_in`` numbers (the rule of thumb for few treated clusters; ``G - 1`` for every slice gives a
+type-I error of 35% at 5% for a slice in 2 of 100 clusters). A slice with fewer than
+``min_clusters`` clusters on either side is not tested (p-value 1, infinite interval) and is
+flagged in :attr:`SliceMoments.few_clusters`.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ import numpy.typing as npt
 
 from assay.stats._scipy import special
 
-__all__ = ["ClusterSums", "SliceMoments", "slice_moments_test"]
+__all__ = ["MIN_CLUSTERS", "ClusterSums", "SliceMoments", "slice_moments_test"]
+
+MIN_CLUSTERS = 5
+"""Clusters a slice (and its rest) must touch to be tested when the data has clusters."""
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -56,6 +65,9 @@ class SliceMoments:
     p_value: FloatArray
     """Two-sided; 1.0 where the test is undefined (fewer than two units on a side)."""
     clusters_in: IntArray | None
+    few_clusters: npt.NDArray[np.bool_] | None = None
+    """With clusters: the slices not tested because they (or their rest) touch fewer than
+    ``min_clusters`` clusters."""
 
 
 def _welch(
@@ -97,7 +109,8 @@ def _clustered(
         ss = outside + np.bincount(i, weights=u * u - r * r, minlength=k)
         var = np.maximum(ss, 0.0) * g / (g - 1.0)
     clusters_in = np.bincount(i, minlength=k).astype(np.int64)
-    return np.sqrt(var), np.full(k, g - 1.0), clusters_in
+    df = np.minimum(clusters_in, g - clusters_in) - 1.0
+    return np.sqrt(var), df, clusters_in
 
 
 def slice_moments_test(
@@ -109,13 +122,15 @@ def slice_moments_test(
     confidence: float,
     cells: ClusterSums | None = None,
     cluster_totals: tuple[float, float, float, int] | None = None,
+    min_clusters: int = MIN_CLUSTERS,
 ) -> SliceMoments:
     """Each slice's mean, the rest's mean, their difference with a ``confidence`` interval and
     a two-sided p-value, from the slice's count ``n1``, sum ``s1`` and sum of squares ``q1`` and
     the whole data's ``(n, sum, sum of squares)`` (or one such total per slice, without
     clusters: each slice against the rest of its own data); with ``cells`` and ``cluster_totals``
     (sum of cluster sums squared, of sum times count, of counts squared, number of clusters)
-    the cluster-robust version."""
+    the cluster-robust version, testing only slices with at least ``min_clusters`` (at least 2)
+    clusters inside and outside."""
     n, s, q = totals
     n1 = np.asarray(n1, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -123,10 +138,13 @@ def slice_moments_test(
         rest = (s - s1) / (n - n1)
     effect = mean - rest
     clusters_in: IntArray | None = None
+    few: npt.NDArray[np.bool_] | None = None
     if cells is not None and cluster_totals is not None:
         se, df, clusters_in = _clustered(n1, s1, n, s, cells, cluster_totals)
         g = cluster_totals[3]
-        testable = (clusters_in >= 2) & (g - clusters_in >= 1) & (g >= 3)
+        least = max(int(min_clusters), 2)
+        few = (clusters_in < least) | (g - clusters_in < least)
+        testable = ~few
     else:
         se, df = _welch(n1, s1, q1, n, s, q)
         testable = (n1 >= 2) & (n - n1 >= 2)
@@ -148,4 +166,5 @@ def slice_moments_test(
         high=effect + half,
         p_value=p,
         clusters_in=clusters_in,
+        few_clusters=few,
     )

@@ -168,6 +168,7 @@ def fit_embedding_judge(
         source=source,
         confidence=confidence,
         resamples=resamples,
+        groups=np.unique(group_keys, return_inverse=True)[1].astype(np.int64),
     )
     final = _logistic(x, y, seed)
     return EmbeddingJudge(

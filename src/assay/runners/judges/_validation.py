@@ -2,6 +2,12 @@
 
 The judge's labels here are *out-of-fold*: each example was labelled by a judge fitted
 without it (nor any repeat of its text), so the agreement is what a new example can expect.
+
+Repeats of one text are not independent pairs. When ``groups`` (one key per example, the text
+digest) has repeats, the κ and α intervals are a percentile cluster bootstrap over the texts
+(each resample draws texts with replacement and keeps all their examples; κ and nominal α
+recomputed from the weighted confusion matrix); with every text distinct they are κ's
+large-sample interval and α's bootstrap over examples.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.stats import Estimate, cohens_kappa, krippendorff_alpha
+from assay.stats import Estimate, bootstrap_weights, cohens_kappa, krippendorff_alpha
 
 __all__ = ["JudgeValidation", "agreement_with_people"]
 
@@ -130,8 +136,10 @@ def agreement_with_people(
     source: str,
     confidence: float = 0.95,
     resamples: int = 2000,
+    groups: _IntArray | None = None,
 ) -> JudgeValidation:
-    """κ, α and the confusion matrix of 0/1 judge labels against 0/1 human labels."""
+    """κ, α and the confusion matrix of 0/1 judge labels against 0/1 human labels; with
+    ``groups`` (codes from 0) that repeat, the intervals are a cluster bootstrap over them."""
     confusion = np.bincount(2 * human + judge, minlength=4).reshape(2, 2)
     kappa = cohens_kappa(judge, human, confidence=confidence, categories=[0, 1])
     alpha = krippendorff_alpha(
@@ -141,6 +149,11 @@ def agreement_with_people(
         resamples=resamples,
         rng=seed,
     )
+    k_est, a_est = kappa.estimate, alpha.estimate
+    if groups is not None and np.unique(groups).size < human.size:
+        k_est, a_est = _cluster_intervals(
+            human, judge, groups, k_est, a_est, confidence, resamples, seed
+        )
     return JudgeValidation(
         kind=kind,
         n=int(human.size),
@@ -151,10 +164,59 @@ def agreement_with_people(
             (int(confusion[0, 0]), int(confusion[0, 1])),
             (int(confusion[1, 0]), int(confusion[1, 1])),
         ),
-        kappa=kappa.estimate,
-        alpha=alpha.estimate,
+        kappa=k_est,
+        alpha=a_est,
         source=source,
     )
+
+
+def _kappa_alpha(cells: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], ...]:
+    """Cohen's κ and nominal Krippendorff α of each row of weighted (TN, FP, FN, TP)."""
+    tn, fp, fn, tp = cells.T
+    n = tn + fp + fn + tp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        po = (tn + tp) / n
+        pe = ((tn + fp) * (tn + fn) + (fn + tp) * (fp + tp)) / (n * n)
+        kappa = (po - pe) / (1.0 - pe)
+        n0, n1 = 2 * tn + fp + fn, 2 * tp + fp + fn
+        alpha = 1.0 - (2 * n - 1.0) * (fp + fn) / (n0 * n1)
+    return kappa, alpha
+
+
+def _cluster_intervals(
+    human: _IntArray,
+    judge: _IntArray,
+    groups: _IntArray,
+    kappa: Estimate,
+    alpha: Estimate,
+    confidence: float,
+    resamples: int,
+    seed: int,
+) -> tuple[Estimate, Estimate]:
+    codes = np.unique(groups, return_inverse=True)[1]
+    cell = np.zeros((codes.max() + 1, 4))
+    np.add.at(cell, (codes, 2 * human + judge), 1.0)
+    weights = bootstrap_weights(cell.shape[0], resamples=resamples, rng=seed)
+    draws = weights.reduce(cell)
+    tail = 50.0 * (1.0 - confidence)
+    method = (
+        f"percentile cluster bootstrap over {cell.shape[0]} distinct texts ({human.size} "
+        "examples), repeats of a text resampled together"
+    )
+    out = []
+    for est, values in zip((kappa, alpha), _kappa_alpha(draws), strict=True):
+        ok = values[np.isfinite(values)]
+        low, high = (
+            (float(np.percentile(ok, tail)), float(np.percentile(ok, 100.0 - tail)))
+            if ok.size
+            else (math.nan, math.nan)
+        )
+        out.append(
+            Estimate(
+                est.estimate, low, high, confidence, method, est.n, resamples=resamples, seed=seed
+            )
+        )
+    return out[0], out[1]
 
 
 def _estimate_dict(est: Estimate) -> dict[str, Any]:
