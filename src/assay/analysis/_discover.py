@@ -45,6 +45,7 @@ class _Masks:
 
     def __init__(self, codes: AttributeCodes) -> None:
         self.codes = codes
+        self.columns: npt.NDArray[np.int64] | None = None
         self.levels: dict[tuple[int, int], BoolArray] = {}
 
     def __call__(self, slice_: tuple[tuple[int, int], ...]) -> BoolArray:
@@ -52,7 +53,9 @@ class _Masks:
         for attribute, code in slice_:
             level = self.levels.get((attribute, code))
             if level is None:
-                level = np.ascontiguousarray(self.codes.codes[:, attribute]) == code
+                if self.columns is None:  # one copy with each attribute's codes contiguous
+                    self.columns = np.asfortranarray(self.codes.codes)
+                level = self.columns[:, attribute] == code
                 self.levels[(attribute, code)] = level
             inside = level.copy() if inside is None else inside & level
         if inside is None:
