@@ -25,9 +25,7 @@ def test_taxonomy_clusters_join_the_fix_list_and_every_report(home: Path, tmp_pa
     store = assay.open_store()
     _, _, cand = planted_runs(store)
     html, md = tmp_path / "a.html", tmp_path / "fix.md"
-    found = analyze_run(
-        cand, taxonomy=True, embed=_by_length, html=html, markdown=md, store=store
-    )
+    found = analyze_run(cand, taxonomy=True, embed=_by_length, html=html, markdown=md, store=store)
     t = found.taxonomy
     assert t is not None and t.k >= 2
     records = store.runs.records(cand).to_pylist()
@@ -61,9 +59,7 @@ def test_without_taxonomy_the_output_says_how_to_add_it(home: Path, capsys, monk
     assert "contamination" not in flat.replace("failure taxonomy", "")
 
 
-def test_the_latest_stored_contamination_result_is_summarised(
-    home: Path, tmp_path: Path, capsys
-):
+def test_the_latest_stored_contamination_result_is_summarised(home: Path, tmp_path: Path, capsys):
     store = assay.open_store()
     digest, _, cand = planted_runs(store)
     examples = store.suites.examples(digest).column("input").to_pylist()

@@ -144,5 +144,5 @@ def test_html_report_and_text_at_80_columns(
     html = page.read_text()
     assert "<script" not in html and "http" not in html.split("</style>", 1)[1]
     for g in payload["result"]["groups"]:
-        assert f"<td>{g['group']}</td><td class=\"num\">{g['n']:,}</td>" in html
+        assert f'<td>{g["group"]}</td><td class="num">{g["n"]:,}</td>' in html
     assert payload["checks"][0]["reason"].split(":")[0] in html

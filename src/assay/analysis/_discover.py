@@ -12,8 +12,8 @@ same examples are merged under the description with the fewest predicates.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -179,9 +179,7 @@ def discover_slices(
         picked = picked[np.argsort(half.moments.p_value[picked], kind="stable")][:MAX_CONFIRM]
         candidates = [half.predicates[i] for i in picked]
         confirmed_family = len(candidates)
-        masks = np.array([masker(s)[~first] for s in candidates]).reshape(
-            -1, int((~first).sum())
-        )
+        masks = np.array([masker(s)[~first] for s in candidates]).reshape(-1, int((~first).sum()))
         moments = slice_mask_tests(masks, y[~first], clusters=g2, confidence=confidence)
         adj = adjust_pvalues(moments.p_value, method="holm", alpha=level)
         family, attribute_sets, test = len(half.predicates), half.attribute_sets, half.method

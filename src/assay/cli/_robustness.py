@@ -14,7 +14,15 @@ import assay
 from assay import workflows
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
-from assay.cli._render import console, emit_json, output_format, printable, safe, wrap_plain
+from assay.cli._render import (
+    console,
+    emit_json,
+    new_table,
+    output_format,
+    printable,
+    safe,
+    wrap_plain,
+)
 from assay.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -237,12 +245,19 @@ def fairness_command(
             value = _iv(g.values[m]) if m in g.values else "too small for an interval"
             table.add_row(safe(g.group) if i == 0 else "", f"{g.n:,}" if i == 0 else "", m, value)
     console.print(table)
-    table = Table(title="disparities over the groups with intervals")
-    for col in ("disparity", "value", "lowest / highest"):
-        table.add_column(col)
-    for d in r.disparities:
-        table.add_row(d.name, _iv(d.estimate), f"{safe(d.low_group)} / {safe(d.high_group)}")
-    console.print(table)
+    if output_format() == "table":
+        table = new_table(
+            "disparities over the groups with intervals",
+            ("disparity", "value", "lowest / highest"),
+            numbers=("value",),
+        )
+        for d in r.disparities:
+            table.add_row(d.name, _iv(d.estimate), f"{safe(d.low_group)} / {safe(d.high_group)}")
+        console.print(table)
+    else:  # piped: one wrapped line per disparity, within 80 columns
+        _say("disparities over the groups with intervals:")
+        for d in r.disparities:
+            _say(f"{d.name} {_iv(d.estimate)}: {d.low_group} / {d.high_group}")
     for note in r.notes:
         _say(f"note: {note}")
     _print_checks(report.checks, report.verdict)

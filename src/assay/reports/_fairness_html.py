@@ -23,8 +23,7 @@ _ORDER = (
 
 def _iv(x: Estimate, scale: float = 1.0, digits: int = 3) -> str:
     return (
-        f"{scale * x.estimate:.{digits}f} [{scale * x.low:.{digits}f}, "
-        f"{scale * x.high:.{digits}f}]"
+        f"{scale * x.estimate:.{digits}f} [{scale * x.low:.{digits}f}, {scale * x.high:.{digits}f}]"
     )
 
 
@@ -54,8 +53,7 @@ def fairness_html(
         for g in result.groups
     ]
     disparities = [
-        [e(d.name), e(_iv(d.estimate)), e(d.low_group), e(d.high_group)]
-        for d in result.disparities
+        [e(d.name), e(_iv(d.estimate)), e(d.low_group), e(d.high_group)] for d in result.disparities
     ]
     body = (
         f"<p>By <b>{e(result.attribute)}</b>; positive label <code>{e(result.positive)}</code>; "

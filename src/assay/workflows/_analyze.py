@@ -221,13 +221,14 @@ def _write(
 ) -> dict[str, str]:
     from assay.reports import analysis_html, fix_list_markdown
 
-    extra = {"taxonomy": clusters, "contamination": contamination}
     files = {}
     if html is not None:
-        atomic_write(Path(html), analysis_html(discovery, fixes, **extra).encode("utf-8"))
+        page = analysis_html(discovery, fixes, taxonomy=clusters, contamination=contamination)
+        atomic_write(Path(html), page.encode("utf-8"))
         files["html"] = str(html)
     if markdown is not None:
-        atomic_write(Path(markdown), fix_list_markdown(fixes, **extra).encode("utf-8"))
+        text = fix_list_markdown(fixes, taxonomy=clusters, contamination=contamination)
+        atomic_write(Path(markdown), text.encode("utf-8"))
         files["markdown"] = str(markdown)
     return files
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import Any, Literal
 
 from assay.analysis import ContaminationResult
 from assay.storage import Store
@@ -21,8 +21,9 @@ __all__ = [
     "store_contamination",
 ]
 
+Status = Literal["contaminated", "clean", "undetectable"]
 CONTAMINATION_MEDIA = "application/vnd.assay.contamination+json"
-STATUSES = ("contaminated", "clean", "undetectable")
+STATUSES: tuple[Status, ...] = ("contaminated", "clean", "undetectable")
 
 
 def _log(suite_digest: str) -> str:
