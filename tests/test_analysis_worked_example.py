@@ -27,7 +27,7 @@ pytestmark = pytest.mark.filterwarnings(
 def _demo(example: str, capsys, *extra: str) -> tuple[str, str]:
     assert main(["demo", "--example", example, *extra, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    return out["baseline"]["run_id"], out["candidate"]["run_id"]
+    return out["baseline"]["run"]["run_id"], out["candidate"]["run"]["run_id"]
 
 
 def _nothing_under_permutation(run: str, against: str | None, attributes: list[str]) -> None:

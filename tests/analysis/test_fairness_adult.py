@@ -120,3 +120,29 @@ def test_bad_requests_exit_with_the_configuration_code(
     assert main([*args, "--max-disparity", "parity=0.1"]) == 4
     assert main(["robustness", run, *base]) == 4
     assert "no 'perturbation' slice" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_html_report_and_text_at_80_columns(
+    adult_runs: tuple[assay.Store, str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    store, _, run = adult_runs
+    page = tmp_path / "fair.html"
+    args = ["fairness", run, "--by", "race", "--positive", ">50K", "--db", store.url]
+    rule = ["--max-disparity", "equalized_odds_difference=0.1"]
+    main([*args, *rule, "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    main([*args, *rule, "--html", str(page)])
+    text = capsys.readouterr().out
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    flat = " ".join(text.split())
+    assert f"{payload['result']['n']:,} examples" in flat and "verdict:" in flat
+    html = page.read_text()
+    assert "<script" not in html and "http" not in html.split("</style>", 1)[1]
+    for g in payload["result"]["groups"]:
+        assert f'<td>{g["group"]}</td><td class="num">{g["n"]:,}</td>' in html
+    assert payload["checks"][0]["reason"].split(":")[0] in html

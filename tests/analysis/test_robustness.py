@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -77,8 +78,16 @@ def test_records_that_cannot_be_paired_or_are_not_right_or_wrong_are_refused() -
 
 
 @pytest.mark.slow
-def test_vader_on_the_perturbed_sentiment_suite_end_to_end(store: object, home: object) -> None:
-    """Real data, real model, real store: the CLI's numbers equal counts in the records."""
+def test_vader_on_the_perturbed_sentiment_suite_end_to_end(
+    store: object,
+    home: object,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Real data, real model, real store: the CLI's numbers equal counts in the records; the
+    HTML report and the text at 80 columns."""
+    monkeypatch.setenv("COLUMNS", "80")
     import assay
     from assay.cli import main
     from assay.datasets import load_sentiment_corpus, sentiment_split, sentiment_suite
@@ -109,6 +118,14 @@ def test_vader_on_the_perturbed_sentiment_suite_end_to_end(store: object, home: 
         VaderAdapter(neutral_label="positive"), suite=data, model="vader@3.3.2", store=store
     )
     assert main(["robustness", run.run.run_id, "--json"]) == 0
+    page = tmp_path / "robust.html"
+    flip = ["--max-flip-rate", "*=0.01", "--html", str(page)]
+    capsys.readouterr()
+    assert main(["robustness", run.run.run_id, *flip]) in (1, 2)
+    text = capsys.readouterr().out
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    assert "verdict:" in text and "<script" not in page.read_text()
+    assert all(f"<td>{k}</td>" in page.read_text() for k in ("typo", "casing", "distractor"))
     from assay import workflows
 
     result = workflows.robustness(run.run.run_id, store=store).result

@@ -61,6 +61,7 @@ from assay.analysis._problems import (
     FixList,
     Problem,
     fix_list,
+    problems_from_clusters,
     problems_from_slices,
 )
 from assay.analysis._promote import (
@@ -129,6 +130,7 @@ __all__ = [
     "mark_contamination",
     "next_version",
     "normalised_words",
+    "problems_from_clusters",
     "problems_from_slices",
     "promote_slices",
     "proportion_difference",

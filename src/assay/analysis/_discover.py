@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -38,11 +39,28 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 
-def _mask(codes: AttributeCodes, slice_: tuple[tuple[int, int], ...]) -> BoolArray:
-    inside = np.ones(codes.codes.shape[0], dtype=bool)
-    for attribute, code in slice_:
-        inside &= codes.codes[:, attribute] == code
-    return inside
+class _Masks:
+    """Row masks of slices, each predicate's mask computed once and the slices' as their ANDs
+    (a discovery's mask costs its predicates' ANDs, not a pass over every attribute)."""
+
+    def __init__(self, codes: AttributeCodes) -> None:
+        self.codes = codes
+        self.columns: npt.NDArray[np.int64] | None = None
+        self.levels: dict[tuple[int, int], BoolArray] = {}
+
+    def __call__(self, slice_: tuple[tuple[int, int], ...]) -> BoolArray:
+        inside: BoolArray | None = None
+        for attribute, code in slice_:
+            level = self.levels.get((attribute, code))
+            if level is None:
+                if self.columns is None:  # one copy with each attribute's codes contiguous
+                    self.columns = np.asfortranarray(self.codes.codes)
+                level = self.columns[:, attribute] == code
+                self.levels[(attribute, code)] = level
+            inside = level.copy() if inside is None else inside & level
+        if inside is None:
+            return np.ones(self.codes.codes.shape[0], dtype=bool)
+        return inside
 
 
 def _describe(codes: AttributeCodes, slice_: tuple[tuple[int, int], ...]) -> tuple[Predicate, ...]:
@@ -66,24 +84,37 @@ def _cluster_codes(examples: pa.Table) -> IntArray | None:
 
 
 def _merged(
-    found: list[tuple[tuple[tuple[int, int], ...], int]], codes: AttributeCodes
-) -> list[tuple[int, tuple[tuple[int, int], ...], list[str]]]:
+    found: list[tuple[tuple[tuple[int, int], ...], int]], codes: AttributeCodes, masks: _Masks
+) -> list[tuple[int, tuple[tuple[int, int], ...], list[str], BoolArray]]:
     """One entry per distinct set of rows: (index of the kept candidate, its slice, the
-    descriptions merged into it)."""
+    descriptions merged into it, its row mask)."""
     groups: dict[bytes, list[tuple[tuple[tuple[int, int], ...], int]]] = {}
+    rows: dict[bytes, BoolArray] = {}
     for slice_, index in found:
-        key = hashlib.sha256(np.packbits(_mask(codes, slice_)).tobytes()).digest()
+        mask = masks(slice_)
+        key = hashlib.sha256(np.packbits(mask).tobytes()).digest()
         groups.setdefault(key, []).append((slice_, index))
+        rows.setdefault(key, mask)
 
     def text(s: tuple[tuple[int, int], ...]) -> str:
         return " AND ".join(p.describe() for p in _describe(codes, s))
 
     out = []
-    for members in groups.values():
+    for key, members in groups.items():
         members.sort(key=lambda m: (len(m[0]), text(m[0])))
         keep, index = members[0]
-        out.append((index, keep, [text(s) for s, _ in members[1:]]))
+        out.append((index, keep, [text(s) for s, _ in members[1:]], rows[key]))
     return out
+
+
+def _example_ids(ids: list[str], masks: list[BoolArray]) -> list[tuple[str, ...]]:
+    """Each mask's example ids, sorted (one sort of every id, then a selection per mask)."""
+    if not masks:
+        return []
+    order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+    in_order = np.empty(len(ids), dtype=object)
+    in_order[:] = [ids[j] for j in order]
+    return [tuple(in_order[mask[order]].tolist()) for mask in masks]
 
 
 def discover_slices(
@@ -130,6 +161,7 @@ def discover_slices(
     ids = examples.column("example_id").cast(pa.string()).to_pylist()
     n = len(y)
     common = dict(max_predicates=max_predicates, min_size=min_size, confidence=confidence)
+    masker = _Masks(codes)
     seed = None
     confirmed_family = None
     first = np.zeros(n, dtype=bool)
@@ -147,9 +179,7 @@ def discover_slices(
         picked = picked[np.argsort(half.moments.p_value[picked], kind="stable")][:MAX_CONFIRM]
         candidates = [half.predicates[i] for i in picked]
         confirmed_family = len(candidates)
-        masks = np.array([_mask(codes, s)[~first] for s in candidates]).reshape(
-            -1, int((~first).sum())
-        )
+        masks = np.array([masker(s)[~first] for s in candidates]).reshape(-1, int((~first).sum()))
         moments = slice_mask_tests(masks, y[~first], clusters=g2, confidence=confidence)
         adj = adjust_pvalues(moments.p_value, method="holm", alpha=level)
         family, attribute_sets, test = len(half.predicates), half.attribute_sets, half.method
@@ -165,10 +195,12 @@ def discover_slices(
     found = [(candidates[i], int(i)) for i in np.flatnonzero(reject)]
     adjusted = np.array(adj.adjusted, dtype=np.float64)
     slices = []
-    kept = []
-    for i, slice_, merged in _merged(found, codes):
-        kept.append(slice_)
-        mask = _mask(codes, slice_)
+    full_masks, rows_of = [], []
+    # the data the reported effects come from: the confirming half in split mode
+    part = ~first if control == "split" else np.ones(n, dtype=bool)
+    for i, slice_, merged, mask in _merged(found, codes, masker):
+        full_masks.append(mask)
+        rows_of.append(mask if control != "split" else mask[part])
         clusters_in = moments.clusters_in
         slices.append(
             DiscoveredSlice(
@@ -183,25 +215,28 @@ def discover_slices(
                 high=float(moments.high[i]),
                 p_value=float(moments.p_value[i]),
                 adjusted_p_value=float(adjusted[i]),
-                share=float(mask.mean()) if n else 0.0,
-                example_ids=tuple(sorted(ids[j] for j in np.flatnonzero(mask))),
+                share=float(np.count_nonzero(mask) / n) if n else 0.0,
+                example_ids=(),
                 same_rows_as=tuple(merged),
                 confirming_half=control == "split",
             )
         )
-    # the data the reported effects come from: the confirming half in split mode
-    part = ~first if control == "split" else np.ones(n, dtype=bool)
     part_clusters = None
     if clusters is not None:
         part_clusters = np.unique(clusters[part], return_inverse=True)[1].astype(np.int64)
-    rows_of = [_mask(codes, s_)[part] for s_ in kept]
     why = explained_pairs(
         rows_of, [s.adjusted_p_value for s in slices], y[part], part_clusters, level
     )
     explained = tuple(
         (slices[k].description, slices[v].description) for k, v in sorted(why.items())
     )
-    slices = [s for k, s in enumerate(slices) if k not in why]
+    listed = [k for k in range(len(slices)) if k not in why]
+    # example ids only of what is listed (of every example, in split mode too)
+    shown = _example_ids(ids, [full_masks[k] for k in listed])
+    slices = [
+        replace(slices[k], example_ids=found_ids)
+        for k, found_ids in zip(listed, shown, strict=True)
+    ]
     slices.sort(key=lambda s: (s.adjusted_p_value, -s.effect * s.share, s.description))
     n_clusters = None if clusters is None else int(clusters.max()) + 1
     return SliceDiscovery(

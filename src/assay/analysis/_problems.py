@@ -1,8 +1,8 @@
 """The fix list: problems ranked by how much of the error they account for.
 
 A problem is any group of examples with an error gap: a discovered slice today, a failure
-cluster of a taxonomy (or anything else with a name, examples and a gap with an interval)
-tomorrow. Its impact is ``share x gap``: the share of all examples it holds times how much
+cluster of a failure taxonomy, or anything else with a name, examples and a gap with an
+interval. Its impact is ``share x gap``: the share of all examples it holds times how much
 worse they are than the rest, i.e. how much the overall error would fall if the group were
 brought to the level of the rest. The share is a count in the evaluated data (fixed), so the
 impact's interval is the share times the gap's interval.
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay.analysis._slices import SliceDiscovery
+from assay.analysis._taxonomy import FailureTaxonomy
 
-__all__ = ["FixList", "Problem", "fix_list", "problems_from_slices"]
+__all__ = ["FixList", "Problem", "fix_list", "problems_from_clusters", "problems_from_slices"]
 
 
 def _num(x: float) -> float | None:
@@ -125,3 +126,38 @@ def problems_from_slices(discovery: SliceDiscovery) -> list[Problem]:
         )
         for s in discovery.slices
     ]
+
+
+def problems_from_clusters(taxonomy: FailureTaxonomy) -> list[Problem]:
+    """Each failure cluster as a problem: its region (the examples nearest its centre, failing
+    or not) against every other example. Without a baseline the gap is the region's failure
+    rate minus the rest's (Newcombe); with one, the region's paired change of failures per
+    example (candidate minus baseline), whose rest is taken as unchanged."""
+    n = max(taxonomy.n_examples, 1)
+    changes = {c.cluster: c for c in taxonomy.changes}
+    out = []
+    for c in taxonomy.clusters:
+        share = c.region_size / n
+        change = changes.get(c.cluster)
+        if change is None:
+            gap, method = c.error_gap, f"{c.error_gap.method}, failure rate in region minus rest"
+            low, high, estimate = gap.low, gap.high, gap.estimate
+        else:
+            d, scale = change.difference.difference, 1.0 / share if share else float("nan")
+            estimate, low, high = d.estimate * scale, d.low * scale, d.high * scale
+            method = f"{d.method}, change of failures in the region per example of it"
+        out.append(
+            Problem(
+                source="cluster",
+                name=c.name,
+                size=c.region_size,
+                share=share,
+                gap=estimate,
+                gap_low=low,
+                gap_high=high,
+                example_ids=c.example_ids,
+                method=method,
+                link=f"cluster {c.cluster}: {', '.join(c.terms)}",
+            )
+        )
+    return out

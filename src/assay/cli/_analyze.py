@@ -69,12 +69,28 @@ def print_analysis(analysis: Analysis) -> None:
             )
     for slice_, explained_by in d.explained:
         _say(f"left out: {slice_} (explained by {explained_by})", indent="  ", style="dim")
+    t = analysis.taxonomy
+    if t is None:
+        _say(
+            "failure taxonomy: not made (--taxonomy adds it; it embeds every example with "
+            "MiniLM, which is slow)",
+            style="dim",
+        )
+    else:
+        _say(
+            f"failure taxonomy: {t.n_failures:,} failing of {t.n_examples:,} examples in "
+            f"{t.k} clusters: " + "; ".join(f"{c.name} ({c.size:,})" for c in t.clusters)
+        )
+    c = analysis.contamination
+    if c is not None:
+        counts = ", ".join(f"{c['counts'][s]:,} {s}" for s in ("contaminated", "clean"))
+        _say(f"contamination (stored {c['artifact'][:12]}): {counts} of {c['examples']:,}")
     if analysis.fixes.problems:
         _say("fix list (impact = share of examples x error gap):")
         for k, p in enumerate(analysis.fixes.problems, start=1):
             low, high = p.impact_interval
             _say(
-                f"{k}. {p.name}: impact {_iv(p.impact, low, high)}, "
+                f"{k}. {p.name} ({p.source}): impact {_iv(p.impact, low, high)}, "
                 f"{p.size:,} examples ({p.share:.1%})",
                 indent="  ",
             )
@@ -148,6 +164,14 @@ def analyze_command(
             help="Register the next suite version with the discovered slices declared.",
         ),
     ] = False,
+    taxonomy: Annotated[
+        bool,
+        typer.Option(
+            "--taxonomy",
+            help="Cluster the failures too (MiniLM embeddings of every example: slow) and rank "
+            "the clusters with the slices in the fix list.",
+        ),
+    ] = False,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -171,6 +195,7 @@ def analyze_command(
         html=html,
         markdown=markdown,
         promote=promote,
+        taxonomy=taxonomy,
         store=assay.open_store(db),
     )
     if json:

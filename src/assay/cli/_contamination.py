@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,13 +18,6 @@ if TYPE_CHECKING:
     from assay.analysis import ContaminationResult
 
 __all__ = ["contamination_command"]
-
-
-def _as_json(result: ContaminationResult) -> dict[str, Any]:
-    body = dataclasses.asdict(result)
-    body["counts"] = {s: result.count(s) for s in ("contaminated", "clean", "undetectable")}
-    body["manifest"] = result.manifest()
-    return body
 
 
 def _interval(e: Any) -> str:
@@ -146,6 +138,6 @@ def contamination_command(
         store=assay.open_store(db),
     )
     if json:
-        emit_json(_as_json(result))
+        emit_json(wf.contamination_json(result))
     else:
         _print(result)

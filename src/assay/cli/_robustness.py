@@ -8,12 +8,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 import assay
 from assay import workflows
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
-from assay.cli._render import console, emit_json, safe
+from assay.cli._render import (
+    console,
+    emit_json,
+    new_table,
+    output_format,
+    printable,
+    safe,
+    wrap_plain,
+)
 from assay.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,7 +37,20 @@ MarkdownOption = Annotated[
     Path | None,
     typer.Option("--markdown", help="Also write the report section as Markdown to this file."),
 ]
+HtmlOption = Annotated[
+    Path | None,
+    typer.Option("--html", help="Also write the report as a self-contained HTML page here."),
+]
 RunArgument = Annotated[str, typer.Argument(help="Run id, unique prefix or MODEL@VERSION.")]
+
+
+def _say(text: str) -> None:
+    """Prose: wrapped at 80 columns when piped, left to the terminal otherwise."""
+    if output_format() == "table":
+        console.print(Text(printable(text)))
+    else:
+        for line in wrap_plain(text):
+            console.print(Text(line), soft_wrap=True)
 
 
 def _iv(e: Estimate) -> str:
@@ -110,6 +132,7 @@ def robustness_command(
         typer.Option(help="KIND=Y (KIND * for every kind): flip rate at most Y; repeatable."),
     ] = None,
     markdown: MarkdownOption = None,
+    html: HtmlOption = None,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -121,6 +144,7 @@ def robustness_command(
         metric=metric,
         max_flip_rate=_limits(max_flip_rate, "--max-flip-rate"),
         markdown=markdown,
+        html=html,
         store=assay.open_store(db),
     )
     result = report.result
@@ -139,22 +163,22 @@ def robustness_command(
         )
     console.print(table)
     for e in result.effects:
-        console.print(
+        _say(
             f"{e.kind}: original {100 * e.original.estimate:.1f}; {e.flips} flipped to wrong, "
             f"{e.unflips} to right; {e.left_out} pair(s) left out"
         )
     if result.effects:
         e = result.effects[0]
-        console.print(f"change: {e.difference.method}; flip rate: {e.flip_rate.method}")
+        _say(f"change: {e.difference.method}; flip rate: {e.flip_rate.method}")
     _print_checks(report.checks, report.verdict)
     raise typer.Exit(code)
 
 
 def _print_checks(checks: Sequence[BoundsCheck], verdict: str | None) -> None:
     for c in checks:
-        console.print(f"{c.outcome.upper():<12} {safe(c.rule)}: {safe(c.reason)}")
+        _say(f"{c.outcome.upper():<12} {c.rule}: {c.reason}")
     if verdict:
-        console.print(f"verdict: {verdict}")
+        _say(f"verdict: {verdict}")
 
 
 def fairness_command(
@@ -174,6 +198,7 @@ def fairness_command(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     markdown: MarkdownOption = None,
+    html: HtmlOption = None,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -189,6 +214,7 @@ def fairness_command(
         max_disparity=_limits(max_disparity, "--max-disparity"),
         seed=seed,
         markdown=markdown,
+        html=html,
         store=assay.open_store(db),
     )
     code = VERDICT_EXIT_CODES[report.verdict] if report.verdict else 0
@@ -196,9 +222,9 @@ def fairness_command(
         emit_json({**asdict(report), "verdict": report.verdict})
         raise typer.Exit(code)
     r = report.result
-    console.print(
-        f"{safe(report.model)} ({report.run_id[:12]}) by {safe(r.attribute)}, positive "
-        f"{safe(r.positive)}: {r.n:,} examples; {r.method}"
+    _say(
+        f"{report.model} ({report.run_id[:12]}) by {r.attribute}, positive "
+        f"{r.positive}: {r.n:,} examples; {r.method}"
     )
     metrics = [
         m
@@ -219,13 +245,20 @@ def fairness_command(
             value = _iv(g.values[m]) if m in g.values else "too small for an interval"
             table.add_row(safe(g.group) if i == 0 else "", f"{g.n:,}" if i == 0 else "", m, value)
     console.print(table)
-    table = Table(title="disparities over the groups with intervals")
-    for col in ("disparity", "value", "lowest / highest"):
-        table.add_column(col)
-    for d in r.disparities:
-        table.add_row(d.name, _iv(d.estimate), f"{safe(d.low_group)} / {safe(d.high_group)}")
-    console.print(table)
+    if output_format() == "table":
+        table = new_table(
+            "disparities over the groups with intervals",
+            ("disparity", "value", "lowest / highest"),
+            numbers=("value",),
+        )
+        for d in r.disparities:
+            table.add_row(d.name, _iv(d.estimate), f"{safe(d.low_group)} / {safe(d.high_group)}")
+        console.print(table)
+    else:  # piped: one wrapped line per disparity, within 80 columns
+        _say("disparities over the groups with intervals:")
+        for d in r.disparities:
+            _say(f"{d.name} {_iv(d.estimate)}: {d.low_group} / {d.high_group}")
     for note in r.notes:
-        console.print(f"note: {safe(note)}")
+        _say(f"note: {note}")
     _print_checks(report.checks, report.verdict)
     raise typer.Exit(code)

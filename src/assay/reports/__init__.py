@@ -25,7 +25,8 @@
   :func:`card_json`, :func:`card_model_index`) and :func:`render_datasheet` (a suite's
   datasheet, :data:`DATASHEET_FORMATS`).
 * :func:`fairness_markdown` (metrics by group, disparities, fairness rules) and
-  :func:`robustness_markdown` (flip rates by perturbation kind): Markdown report sections.
+  :func:`robustness_markdown` (flip rates by perturbation kind): Markdown report sections;
+  :func:`fairness_html` and :func:`robustness_html`: the same as self-contained HTML pages.
 * :func:`analysis_html` (slice discovery and the fix list, ``assay analyze``) and
   :func:`fix_list_markdown` (the fix list for a tracker).
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
@@ -46,6 +47,7 @@ from assay.reports._content import RESULT_HEADERS, ReportLimits, method_index
 from assay.reports._coverage_html import coverage_html
 from assay.reports._datasheet_render import DATASHEET_FORMATS, render_datasheet
 from assay.reports._fairness import fairness_markdown, robustness_markdown
+from assay.reports._fairness_html import fairness_html, robustness_html
 from assay.reports._format import fixed_interval, fixed_number
 from assay.reports._html import render_html, results_rows, rules_table
 from assay.reports._html_evidence import methods_section
@@ -90,6 +92,7 @@ __all__ = [
     "coverage_html",
     "duration_text",
     "experiment_kind",
+    "fairness_html",
     "fairness_markdown",
     "fix_list_markdown",
     "fixed_interval",
@@ -113,6 +116,7 @@ __all__ = [
     "roadmap_body",
     "roadmap_html",
     "roadmap_markdown",
+    "robustness_html",
     "robustness_markdown",
     "rules_table",
     "run_html_table",

@@ -1,11 +1,19 @@
 """The analysis report: discovered slices with their intervals, how many candidates were
-tested, and the fix list, as one self-contained HTML page (no scripts, no external resources);
+tested, the failure taxonomy, the fix list and a contamination summary, as one self-contained HTML page (no scripts, no external resources);
 the fix list also as Markdown for a tracker. Every name from the data is escaped."""
 
 from __future__ import annotations
 
-from assay.analysis import DiscoveredSlice, FixList, SliceDiscovery
+from typing import Any
+
+from assay.analysis import DiscoveredSlice, FailureTaxonomy, FixList, SliceDiscovery
 from assay.core import printable
+from assay.reports._analysis_sections import (
+    contamination_html,
+    contamination_markdown,
+    taxonomy_html,
+    taxonomy_markdown,
+)
 from assay.reports._html_parts import e, table, visible_document
 from assay.reports._style import CSS
 
@@ -123,8 +131,16 @@ def _fix_table(fixes: FixList) -> str:
     )
 
 
-def analysis_html(discovery: SliceDiscovery, fixes: FixList, *, title: str = "") -> str:
-    """The analysis as one HTML page."""
+def analysis_html(
+    discovery: SliceDiscovery,
+    fixes: FixList,
+    *,
+    title: str = "",
+    taxonomy: FailureTaxonomy | None = None,
+    contamination: dict[str, Any] | None = None,
+) -> str:
+    """The analysis as one HTML page (with the failure clusters and the summary of a stored
+    contamination result, when given)."""
     d = discovery
     runs = ", ".join(f"{k} {v}" for k, v in d.run_ids.items())
     heading = title or f"Where it fails: {d.metric}"
@@ -155,7 +171,9 @@ def analysis_html(discovery: SliceDiscovery, fixes: FixList, *, title: str = "")
         + (f"; {d.confirmed_family} taken to the confirming half" if d.control == "split" else "")
         + "</td></tr></table>"
         f"<h2>Slices worse than the rest ({len(d.slices)})</h2>{found}"
-        f"<h2>Fix list</h2><p>{e(fixes.to_dict()['ranked_by'])}.</p>{fix}"
+        f"{taxonomy_html(taxonomy)}"
+        f"<h2>Fix list</h2><p>{e(fixes.to_dict()['ranked_by'])}; slices and failure clusters "
+        f"together.</p>{fix}{contamination_html(contamination)}"
         "<h2>Method</h2><p>Every conjunction of attribute values in the lattice is tested "
         f"against the rest of the examples ({e(d.test)}, two-sided); the family is every "
         f"candidate tested ({d.candidates:,}); control: {e(d.control)} at {d.alpha:g}. A "
@@ -165,8 +183,16 @@ def analysis_html(discovery: SliceDiscovery, fixes: FixList, *, title: str = "")
     return visible_document(page)
 
 
-def fix_list_markdown(fixes: FixList, *, max_examples: int = _SHOWN_IDS) -> str:
-    """The fix list as Markdown: a ranked table, then each problem's examples."""
+def fix_list_markdown(
+    fixes: FixList,
+    *,
+    max_examples: int = _SHOWN_IDS,
+    taxonomy: FailureTaxonomy | None = None,
+    contamination: dict[str, Any] | None = None,
+) -> str:
+    """The fix list as Markdown: a ranked table, then each problem's examples; then the
+    failure clusters and the contamination summary, when given."""
+    tail = [*taxonomy_markdown(taxonomy), *contamination_markdown(contamination)]
     lines = [
         "# Fix list",
         "",
@@ -176,7 +202,7 @@ def fix_list_markdown(fixes: FixList, *, max_examples: int = _SHOWN_IDS) -> str:
         "",
     ]
     if not fixes.problems:
-        return "\n".join([*lines, "No problem found.", ""])
+        return "\n".join([*lines, "No problem found.", "", *tail])
     lines += [
         "| rank | problem | source | examples | gap [interval] | impact [interval] |",
         "|---:|---|---|---:|---:|---:|",
@@ -198,4 +224,4 @@ def fix_list_markdown(fixes: FixList, *, max_examples: int = _SHOWN_IDS) -> str:
             f"Examples: {printable(_ids(p.example_ids, max_examples))}",
             "",
         ]
-    return "\n".join(lines)
+    return "\n".join([*lines, *tail])

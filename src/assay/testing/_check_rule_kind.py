@@ -72,13 +72,10 @@ _BUILT_IN: dict[str, _Example] = {
         {"margin": 0.05, "attribute": "lang", "clean": "en"}, expected=_ALL_THREE
     ),
     # coverage is a count, not an estimate: never inconclusive
-    # fairness kinds compare the groups of one attribute (the kit's two alike groups)
+    # fairness kinds compare the groups of one attribute: alike when better or uncertain,
+    # 0.30 apart when worse
     "worst_group": _Example({"min": 0.5}, slice="every:lang", expected=_ALL_THREE),
-    "max_disparity": _Example(
-        {"max": 0.1},
-        slice="every:lang",
-        expected={"better": "pass", "worse": "pass", "uncertain": "inconclusive"},
-    ),
+    "max_disparity": _Example({"max": 0.1}, slice="every:lang", expected=_ALL_THREE),
     "coverage": _Example(
         {"max_missing": 0.01},
         metric="coverage",
@@ -92,6 +89,11 @@ _SHAPES: dict[Case, tuple[float, float, float, int, float]] = {
     "better": (0.90, 0.02, 0.40, 1000, 1e-9),
     "worse": (0.10, 0.02, -0.40, 1000, 1e-9),
     "uncertain": (0.50, 0.20, 0.0, 60, 0.9),
+}
+# the worse case's groups differ (lang=en at 0.40, lang=de at 0.10, both regressed by 0.40),
+# so a kind comparing groups has a real gap to find there
+_GROUP_SHAPES: dict[tuple[Case, str], tuple[float, float, float, int, float]] = {
+    ("worse", "lang=en"): (0.40, 0.02, -0.40, 1000, 1e-9),
 }
 _METRICS: tuple[tuple[str, Literal["higher", "lower"]], ...] = (
     ("accuracy", "higher"),
@@ -108,7 +110,7 @@ _MISSING: dict[Case, int] = {"better": 0, "worse": 500, "uncertain": 0}
 def _result(
     case: Case, metric: str, goal: Literal["higher", "lower"], where: str | None
 ) -> MetricComparison:
-    cand, half, diff, n, p = _SHAPES[case]
+    cand, half, diff, n, p = _GROUP_SHAPES.get((case, where or ""), _SHAPES[case])
     if goal == "lower":
         cand, diff = 1.0 - cand, -diff
     base = cand - diff

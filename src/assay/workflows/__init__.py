@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from assay.workflows._card import CardResult, model_card
     from assay.workflows._card_verify import CardState, card_state, verify_card
     from assay.workflows._contamination import suite_contamination
+    from assay.workflows._contamination_store import contamination_json, latest_contamination
     from assay.workflows._coverage import scenario_coverage
     from assay.workflows._datasheet import DatasheetResult, suite_datasheet
     from assay.workflows._decide import DecisionRecord, decide
@@ -198,6 +199,8 @@ _EXPORTS = {
     "DatasheetResult": "_datasheet",
     "suite_datasheet": "_datasheet",
     "suite_contamination": "_contamination",
+    "contamination_json": "_contamination_store",
+    "latest_contamination": "_contamination_store",
     "suite_check": "_suite_check",
     "TaxonomyResult": "_taxonomy",
     "run_taxonomy": "_taxonomy",
@@ -335,6 +338,7 @@ __all__ = [
     "check_entry_signature",
     "check_launch",
     "compare_runs",
+    "contamination_json",
     "decide",
     "default_store",
     "diff_runs",
@@ -359,6 +363,7 @@ __all__ = [
     "import_log",
     "ingest",
     "kill_study",
+    "latest_contamination",
     "list_decisions",
     "list_experiments",
     "list_runs",

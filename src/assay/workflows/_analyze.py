@@ -1,6 +1,9 @@
 """``assay analyze``: where a run fails (or where a candidate is worse than its baseline).
 
-The result (slice discovery and fix list) is stored as a JSON artifact and appended to the
+With ``taxonomy``, the failure taxonomy of :func:`assay.workflows.run_taxonomy` (MiniLM
+embeddings: slow, hence opt-in) is made too and its clusters join the fix list; the latest
+contamination result stored for the suite version (``assay contamination``) is summarised.
+The result (slice discovery, taxonomy, fix list, contamination summary) is stored as a JSON artifact and appended to the
 run's analysis log (``analysis:<run id>``, a slot log of :mod:`assay.workflows._slot_log`), so
 it is found again from the run, locally or through a team server.
 """
@@ -17,19 +20,27 @@ import numpy as np
 
 from assay._util import atomic_write, check_choice
 from assay.analysis import (
+    FailureTaxonomy,
     FixList,
     SliceDiscovery,
     discover_slices,
     example_values,
     fix_list,
+    problems_from_clusters,
     problems_from_slices,
     promote_slices,
 )
 from assay.errors import ConfigError, SuiteMismatchError
 from assay.storage import Store
 from assay.workflows._api import get_run, register_suite
+from assay.workflows._contamination_store import (
+    contamination_summary,
+    finite_json,
+    latest_contamination,
+)
 from assay.workflows._slot_log import append, entries, get_json, put_json
 from assay.workflows._store import resolve_store
+from assay.workflows._taxonomy import Embed, run_taxonomy
 
 __all__ = ["ANALYSIS_MEDIA", "Analysis", "analyze_run", "run_analyses"]
 
@@ -50,16 +61,35 @@ class Analysis:
     promoted: dict[str, Any] | None = None
     """The suite version the slices were promoted into (``name``, ``version``, ``digest``,
     ``slices``), when asked."""
+    taxonomy: FailureTaxonomy | None = None
+    """The failure clusters, when asked (``taxonomy=True``)."""
+    contamination: dict[str, Any] | None = None
+    """Summary of the latest contamination result stored for the suite version, if any."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types."""
         return {
-            "discovery": self.discovery.to_dict(),
-            "fix_list": self.fixes.to_dict(),
+            **_payload(self.discovery, self.fixes, self.taxonomy, self.contamination),
             "artifact": self.artifact,
             "files": dict(self.files),
             "promoted": self.promoted,
         }
+
+
+def _payload(
+    discovery: SliceDiscovery,
+    fixes: FixList,
+    taxonomy: FailureTaxonomy | None,
+    contamination: dict[str, Any] | None,
+) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {
+        "discovery": discovery.to_dict(),
+        "fix_list": fixes.to_dict(),
+        "taxonomy": None if taxonomy is None else finite_json(asdict(taxonomy)),
+        "contamination": contamination,
+    }
 
 
 def _log(run_id: str) -> str:
@@ -82,6 +112,8 @@ def analyze_run(
     html: str | Path | None = None,
     markdown: str | Path | None = None,
     promote: bool = False,
+    taxonomy: bool = False,
+    embed: Embed | None = None,
     store: Store | None = None,
 ) -> Analysis:
     """Discover the slices where ``run`` fails more than elsewhere (with ``against``, where it
@@ -91,7 +123,9 @@ def analyze_run(
     ``metric`` defaults to the suite's first; ``attributes`` to the suite's slice attributes;
     ``fields`` (numeric, binned at ``bins`` quantiles) to ``input_length`` when the records
     have inputs. ``promote`` registers the next version of the suite with every discovered
-    slice declared (see :func:`assay.analysis.promote_slices`).
+    slice declared (see :func:`assay.analysis.promote_slices`). ``taxonomy`` clusters the
+    failures too (see :func:`run_taxonomy`; ``embed`` replaces MiniLM) and ranks the clusters
+    with the slices.
     """
     function = "analyze_run"
     check_choice(control, "control", function, ("bh", "holm", "split"))
@@ -142,11 +176,20 @@ def analyze_run(
         rng=rng,
     )
     discovery = _with_runs(discovery, run_ids)
-    fixes = fix_list(problems_from_slices(discovery), what=values.definition)
-    payload = {"discovery": discovery.to_dict(), "fix_list": fixes.to_dict()}
-    digest = put_json(st, payload, ANALYSIS_MEDIA)
+    clusters = None
+    if taxonomy:
+        clusters = run_taxonomy(
+            found.run_id, against=against, metric=name, embed=embed, store=st
+        ).taxonomy
+    problems = problems_from_slices(discovery)
+    if clusters is not None:
+        problems += problems_from_clusters(clusters)
+    fixes = fix_list(problems, what=values.definition)
+    stored = latest_contamination(st, found.suite_digest)
+    contamination = None if stored is None else contamination_summary(stored)
+    digest = put_json(st, _payload(discovery, fixes, clusters, contamination), ANALYSIS_MEDIA)
     append(st, _log(found.run_id), digest)
-    files = _write(discovery, fixes, html, markdown)
+    files = _write(discovery, fixes, clusters, contamination, html, markdown)
     promoted = None
     if promote:
         from assay.data import SuiteData
@@ -159,7 +202,7 @@ def analyze_run(
             "digest": new.digest,
             "slices": new.suite.slice_names[len(suite.slices) :],
         }
-    return Analysis(discovery, fixes, digest, files, promoted)
+    return Analysis(discovery, fixes, digest, files, promoted, clusters, contamination)
 
 
 def _with_runs(discovery: SliceDiscovery, run_ids: dict[str, str]) -> SliceDiscovery:
@@ -171,6 +214,8 @@ def _with_runs(discovery: SliceDiscovery, run_ids: dict[str, str]) -> SliceDisco
 def _write(
     discovery: SliceDiscovery,
     fixes: FixList,
+    clusters: FailureTaxonomy | None,
+    contamination: dict[str, Any] | None,
     html: str | Path | None,
     markdown: str | Path | None,
 ) -> dict[str, str]:
@@ -178,10 +223,12 @@ def _write(
 
     files = {}
     if html is not None:
-        atomic_write(Path(html), analysis_html(discovery, fixes).encode("utf-8"))
+        page = analysis_html(discovery, fixes, taxonomy=clusters, contamination=contamination)
+        atomic_write(Path(html), page.encode("utf-8"))
         files["html"] = str(html)
     if markdown is not None:
-        atomic_write(Path(markdown), fix_list_markdown(fixes).encode("utf-8"))
+        text = fix_list_markdown(fixes, taxonomy=clusters, contamination=contamination)
+        atomic_write(Path(markdown), text.encode("utf-8"))
         files["markdown"] = str(markdown)
     return files
 

@@ -19,6 +19,7 @@ from assay.data import CORPUS_MAX_LINE_BYTES
 from assay.errors import ConfigError
 from assay.storage import Store
 from assay.workflows._api import get_suite
+from assay.workflows._contamination_store import store_contamination
 from assay.workflows._planned_stop import example_scores
 from assay.workflows._store import resolve_store
 
@@ -45,7 +46,9 @@ def suite_contamination(
     or undetectable against the ``corpus`` files; with ``run`` (a run of that suite), compare
     its ``metric`` (the suite's first by default) between contaminated and clean examples.
     ``mark`` registers the suite's next version with a ``contamination`` slice attribute
-    (its digest in ``marked_suite``), for the ``clean_subset`` rule kind.
+    (its digest in ``marked_suite``), for the ``clean_subset`` rule kind. The result is stored
+    as a JSON artifact in the suite version's contamination log (and the marked version's),
+    where ``assay analyze`` finds the latest one.
 
     See :func:`assay.analysis.check_contamination` for the detectors and
     ``docs/contamination.md`` for what each status means.
@@ -69,6 +72,7 @@ def suite_contamination(
         st.suites.put(marked.suite, marked.examples)
         result = dataclasses.replace(result, marked_suite=marked.digest)
     if run is None:
+        store_contamination(st, result)
         return result
     found = st.runs.get(run)
     if found.suite_digest != data.digest:
@@ -84,4 +88,6 @@ def suite_contamination(
         )
     scores = example_scores(st.runs.records(found.run_id), name)
     effect = contamination_effect(result, scores, metric=name, confidence=confidence)
-    return dataclasses.replace(result, effect=effect)
+    result = dataclasses.replace(result, effect=effect)
+    store_contamination(st, result)
+    return result

@@ -66,6 +66,7 @@ def robustness(
     max_flip_rate: Mapping[str, float] | None = None,
     confidence: float = 0.95,
     markdown: str | Path | None = None,
+    html: str | Path | None = None,
     store: Store | None = None,
 ) -> RobustnessReport:
     """Accuracy under perturbation and flip rates, by kind, of a run on a perturbed suite.
@@ -73,7 +74,8 @@ def robustness(
     ``metric`` (default: the suite's first) must be scored 0 or 1. ``max_flip_rate`` maps a
     kind (``*``: every kind) to the largest acceptable flip rate, judged on bounds
     (:func:`assay.analysis.check_robustness`). ``markdown``: also write the report section
-    there (:func:`assay.reports.robustness_markdown`).
+    there (:func:`assay.reports.robustness_markdown`); ``html``: the report as an HTML page
+    (:func:`assay.reports.robustness_html`).
     """
     from assay.analysis import check_robustness, robustness_of_records
 
@@ -98,6 +100,11 @@ def robustness(
 
         title = f"Robustness of {found.model}"
         atomic_write(markdown, robustness_markdown(result, checks, title=title))
+    if html is not None:
+        from assay.reports import robustness_html
+
+        page = robustness_html(result, checks, title=f"Robustness of {found.model}")
+        atomic_write(html, page.encode("utf-8"))
     return RobustnessReport(found.run_id, str(found.model), result, checks)
 
 
@@ -179,6 +186,7 @@ def fairness(
     seed: int = 0,
     min_group_size: int = 30,
     markdown: str | Path | None = None,
+    html: str | Path | None = None,
     store: Store | None = None,
 ) -> FairnessReport:
     """Group metrics of a run's predictions by the slice attribute ``by``, with disparities.
@@ -188,7 +196,8 @@ def fairness(
     calibration gap). Errored records are left out. Intervals resample clusters when the
     suite has them. ``min_group`` / ``max_disparity`` are rules judged on bounds
     (:func:`assay.analysis.check_fairness`). ``markdown``: also write the report section
-    there (:func:`assay.reports.fairness_markdown`).
+    there (:func:`assay.reports.fairness_markdown`); ``html``: the report as an HTML page
+    (:func:`assay.reports.fairness_html`).
     """
     from assay.analysis import check_fairness, group_fairness
 
@@ -229,4 +238,9 @@ def fairness(
 
         title = f"Fairness of {found.model}"
         atomic_write(markdown, fairness_markdown(result, checks, title=title))
+    if html is not None:
+        from assay.reports import fairness_html
+
+        page = fairness_html(result, checks, title=f"Fairness of {found.model}")
+        atomic_write(html, page.encode("utf-8"))
     return FairnessReport(found.run_id, str(found.model), result, checks)
