@@ -117,6 +117,7 @@ from assay.storage import (
     list_run_json,
     open_store,
     page_records,
+    read_run_pair,
     runs_generation,
     upgrade_database,
     verify_ledger_export,
@@ -251,6 +252,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.evidence_file_name": lambda: evidence_file_name(7),  # type: ignore[arg-type]
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
     "assay.storage.list_run_json": lambda: list_run_json("accuracy>0.5"),  # type: ignore[arg-type]
+    "assay.storage.read_run_pair": lambda: read_run_pair(1, "x"),  # type: ignore[arg-type]
     "assay.storage.ledger_export_lines": lambda: ledger_export_lines([], 7),  # type: ignore[arg-type]
     "assay.storage.entry_signature_problem": lambda: entry_signature_problem(
         [],

@@ -7,7 +7,8 @@ scipy, Alembic (a store at the current schema needs no migration tool) or fsspec
 folder needs no file-system layer), nor the statistics, gates or reports, and an embedded store
 at the current schema is listed with the standard library's sqlite3 alone, without SQLAlchemy
 or the typed models. A comparison loads no policies, reports, runners or governance, and no
-pandas (pyarrow's own conversions to NumPy would import it). Each check runs in a fresh
+pandas (pyarrow's own conversions to NumPy would import it); on an embedded store at the
+current schema, no SQLAlchemy or Alembic either. Each check runs in a fresh
 interpreter, so modules an earlier test imported do not count.
 """
 
@@ -110,8 +111,13 @@ def test_comparing_loads_no_policies_reports_or_runners(tmp_path, monkeypatch):
     code = f"from assay.cli import main\nassert main(['compare', {first!r}, {second!r}]) == 0"
     watch = ("assay.compare", "assay.gates", "assay.reports", "assay.runners", "pandas", "scipy")
     watch = (*watch, "assay.governance")  # the store checks signatures only when asked
+    # an embedded store at the current schema is read with sqlite3 alone
+    watch = (*watch, "sqlalchemy", "alembic", "sqlite3")
     # scipy for its special functions (t and normal quantiles); never pandas
-    assert _loaded(code, tmp_path, env, watch) == ["assay.compare", "scipy"]
+    assert _loaded(code, tmp_path, env, watch) == ["assay.compare", "scipy", "sqlite3"]
+    # a store the standard library does not read (here: files kept elsewhere) is opened whole
+    env["ASSAY_ARTIFACTS"] = str(tmp_path / ".assay")
+    assert "sqlalchemy" in _loaded(code, tmp_path, env, watch)
 
 
 def test_a_comparison_shows_as_a_table_with_the_reports_loaded_on_first_display(

@@ -99,15 +99,17 @@ def compare_command(
     json: JsonOption = False,
 ) -> None:
     """Compare two runs paired by example: every metric × slice with intervals, tests and p-values."""
-    c = assay.compare_runs(
+    from assay.workflows import compare_stored
+
+    c = compare_stored(
         baseline,
         candidate,
+        url=db,
         shared_only=shared_only,
         confidence=confidence,
         rng=seed,
         max_flips=_flips_cap(max_flips),
         show_unsafe_text=show_unsafe_text,
-        store=assay.open_store(db),
     )
     c = only_metrics(c, metric)
     if json:

@@ -4,19 +4,12 @@ Identities are content digests: the same examples and definitions give the same 
 on any machine.
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from assay._util import UNPRINTABLE, escape_json, printable
 from assay.core._digest import canonical_json, digest, short_digest
 from assay.core._html import html_for, register_html_module, register_html_renderer
-from assay.core.decision import (
-    GOVERNANCE_KINDS,
-    Approval,
-    Decision,
-    LedgerEntry,
-    LedgerKind,
-    Signature,
-)
 from assay.core.manifest import CodeVersion, Manifest, ManifestDifference, diff_manifests
 from assay.core.model import ModelRef
 from assay.core.run import MetricSummary, Run, RunInfo, RunList, RunStatus
@@ -41,6 +34,14 @@ if TYPE_CHECKING:
         MetricComparison,
         PlannedStop,
         RunErrors,
+    )
+    from assay.core.decision import (
+        GOVERNANCE_KINDS,
+        Approval,
+        Decision,
+        LedgerEntry,
+        LedgerKind,
+        Signature,
     )
 
 __all__ = [
@@ -105,15 +106,22 @@ _COMPARISON = frozenset(
 )
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _COMPARISON:
-        raise AttributeError(f"module 'assay.core' has no attribute {name!r}")
-    from assay.core import comparison
+# A comparison needs no ledger models: they load on first use.
+_DECISION = frozenset(
+    {"GOVERNANCE_KINDS", "Approval", "Decision", "LedgerEntry", "LedgerKind", "Signature"}
+)
 
-    value = getattr(comparison, name)
+
+def __getattr__(name: str) -> Any:
+    if name not in _DECISION and name not in _COMPARISON:
+        raise AttributeError(f"module 'assay.core' has no attribute {name!r}")
+    module = importlib.import_module(
+        "assay.core.decision" if name in _DECISION else "assay.core.comparison"
+    )
+    value = getattr(module, name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _COMPARISON)
+    return sorted(set(globals()) | _COMPARISON | _DECISION)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from assay.storage._remote_store import RemoteStore
     from assay.storage._run_listing import list_run_json
     from assay.storage._run_notes import RunNote, TagChange, check_tags
+    from assay.storage._run_reading import RunPair, StoredRunRows, read_run_pair
     from assay.storage._runs import SqlRunRepository
     from assay.storage._sessions import SqlSessionRepository
     from assay.storage._signatures import entry_signature_problem
@@ -84,6 +85,9 @@ _EXPORTS = {
     "page_records": "_record_page",
     "RemoteStore": "_remote_store",
     "list_run_json": "_run_listing",
+    "RunPair": "_run_reading",
+    "StoredRunRows": "_run_reading",
+    "read_run_pair": "_run_reading",
     "RunNote": "_run_notes",
     "TagChange": "_run_notes",
     "check_tags": "_run_notes",
@@ -115,6 +119,7 @@ __all__ = [
     "RecordPage",
     "RemoteStore",
     "RunNote",
+    "RunPair",
     "RunQuery",
     "RunRepository",
     "SqlDecisionRepository",
@@ -123,6 +128,7 @@ __all__ = [
     "SqlSuiteRepository",
     "SqlUserRepository",
     "Store",
+    "StoredRunRows",
     "SuiteRepository",
     "TagChange",
     "TokenInfo",
@@ -135,6 +141,7 @@ __all__ = [
     "list_run_json",
     "open_store",
     "page_records",
+    "read_run_pair",
     "runs_generation",
     "upgrade_database",
     "verify_ledger_export",

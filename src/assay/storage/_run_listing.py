@@ -51,7 +51,7 @@ _IDS_PER_QUERY = 500
 _BUSY_TIMEOUT_S = 60.0
 
 
-def _database_file(url: str | None, env: Mapping[str, str]) -> Path | None:
+def database_file(url: str | None, env: Mapping[str, str]) -> Path | None:
     """The SQLite file of the store ``url`` (else the environment) names, when it is a plain
     local file whose record folder is the default; ``None`` for anything else."""
     if env.get("ASSAY_ARTIFACTS") is not None:
@@ -198,7 +198,7 @@ def list_run_json(
     """
     check_instance(query, "query", "list_run_json", RunQuery, "a RunQuery")
     check_instance(url, "url", "list_run_json", (str, type(None)), "a URL string or None")
-    database = _database_file(url, os.environ if env is None else env)
+    database = database_file(url, os.environ if env is None else env)
     if database is None or not database.is_file():
         return None
     try:

@@ -20,7 +20,7 @@ none is passed, and never print.
 * studies: :func:`register_study`, :func:`attach_to_study`, :func:`kill_study`,
   :func:`load_study`, :func:`study_status`, :func:`list_studies`,
   :func:`write_roadmap`, :func:`flag_study_deviations`
-* decisions: :func:`compare_runs`, :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
+* decisions: :func:`compare_runs` (:func:`compare_stored` for a store named by URL), :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
 * analysis: :func:`analyze_run` (slice discovery with false-discovery control and the fix
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from assay.workflows._capture import capture_code_version, capture_manifest
     from assay.workflows._card import CardResult, model_card
     from assay.workflows._card_verify import CardState, card_state, verify_card
+    from assay.workflows._compare_stored import compare_stored
     from assay.workflows._contamination import suite_contamination
     from assay.workflows._contamination_store import contamination_json, latest_contamination
     from assay.workflows._coverage import scenario_coverage
@@ -181,6 +182,7 @@ _EXPORTS = {
     "ingest": "_api",
     "list_runs": "_api",
     "list_runs_json": "_run_listing",
+    "compare_stored": "_compare_stored",
     "log_run": "_api",
     "parse_metric_filter": "_api",
     "register_suite": "_api",
@@ -338,6 +340,7 @@ __all__ = [
     "check_entry_signature",
     "check_launch",
     "compare_runs",
+    "compare_stored",
     "contamination_json",
     "decide",
     "default_store",

@@ -3,7 +3,6 @@ reports."""
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,14 +14,11 @@ from assay._util import (
     check_probability,
     renamed_parameters,
 )
-from assay.compare import compare_records as _compare_tables
-from assay.core import Comparison, VerdictResult, diff_manifests
-from assay.errors import SelfComparisonWarning
+from assay.core import Comparison, VerdictResult
 from assay.storage import Store
 from assay.workflows._api import get_run
-from assay.workflows._planned_stop import attach_planned_stop
+from assay.workflows._compare_loaded import check_runs, compare_loaded
 from assay.workflows._store import resolve_store
-from assay.workflows._unsafe import withhold_unsafe_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,14 +36,6 @@ __all__ = [
     "resolve_policy",
     "write_reports",
 ]
-
-_RUN_REF = "a run id or unique id prefix (str)"
-
-
-def check_runs(baseline: object, candidate: object, function: str) -> None:
-    """Refuse a baseline or candidate that is not a run reference (a string)."""
-    check_instance(baseline, "baseline", function, str, _RUN_REF)
-    check_instance(candidate, "candidate", function, str, _RUN_REF)
 
 
 @renamed_parameters({"seed": "rng"})
@@ -81,44 +69,19 @@ def compare_runs(
     base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
     suite = st.suites.get(base.suite_digest)
     base_records, cand_records = st.runs.records(base.run_id), st.runs.records(cand.run_id)
-    _warn_if_self(base.run_id, cand.run_id, base_records, cand_records)
-    comparison = _compare_tables(
+    return compare_loaded(
         base,
         base_records,
         cand,
         cand_records,
         suite,
-        confidence=confidence,
+        st.suites.examples,
         shared_only=shared_only,
+        confidence=confidence,
         rng=rng,
         resamples=resamples,
         max_flips=max_flips,
-        manifest_differences=diff_manifests(base.manifest, cand.manifest),
-        suite_examples=lambda: st.suites.examples(base.suite_digest),
-    )
-
-    def example_ids() -> list[str]:
-        table = st.suites.examples(cand.suite_digest)
-        return [str(i) for i in table.column("example_id").to_pylist()]
-
-    comparison = withhold_unsafe_text(comparison, suite, show_unsafe_text)
-    return attach_planned_stop(
-        comparison, base, base_records, cand, cand_records, suite, example_ids
-    )
-
-
-def _warn_if_self(base_id: str, cand_id: str, base_records: object, cand_records: object) -> None:
-    """A run gated against itself (or an identical copy) passes every no-regression rule."""
-    if base_id == cand_id:
-        why = f"the baseline and the candidate are the same run ({base_id[:12]})"
-    elif base_records.equals(cand_records):  # type: ignore[attr-defined]
-        why = f"runs {base_id[:12]} and {cand_id[:12]} have identical records"
-    else:
-        return
-    warnings.warn(
-        f"{why}: every difference is zero, so this comparison is no evidence about a change.",
-        SelfComparisonWarning,
-        stacklevel=3,
+        show_unsafe_text=show_unsafe_text,
     )
 
 

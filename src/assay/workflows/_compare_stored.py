@@ -1,0 +1,88 @@
+"""Comparing two runs of a store named by URL, the way ``assay compare`` does."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from assay._util import check_instance, check_int, check_probability
+from assay.core import Comparison, Run, Suite
+from assay.storage import RunPair, read_run_pair
+from assay.workflows._compare_loaded import check_runs, compare_loaded
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["compare_stored"]
+
+
+def _runs(pair: RunPair) -> tuple[Run, Run, Suite] | None:
+    try:
+        base = Run.model_validate(pair.baseline.data)
+        cand = Run.model_validate(pair.candidate.data)
+        suite = Suite.model_validate_json(pair.baseline.suite_definition)
+    except ValidationError:  # the typed path explains it
+        return None
+    return base, cand, suite
+
+
+def compare_stored(
+    baseline: str,
+    candidate: str,
+    *,
+    url: str | None = None,
+    shared_only: bool = False,
+    confidence: float = 0.95,
+    rng: int | np.random.Generator = 0,
+    resamples: int = 2000,
+    max_flips: int | None = 50,
+    show_unsafe_text: bool = False,
+) -> Comparison:
+    """:func:`compare_runs` of two runs of the store at ``url`` (else the one the
+    environment names), the same comparison (texts of a red-team suite withheld unless
+    ``show_unsafe_text``).
+
+    An embedded store at the current schema is read with the standard library alone (no
+    SQLAlchemy, nothing migrated or cleaned); any other store, and any reference that names
+    no run or several, goes through :func:`~assay.open_store` and :func:`compare_runs`,
+    which raise what they raise there."""
+    check_instance(url, "url", "compare_stored", (str, type(None)), "a URL string or None")
+    pair = None
+    if isinstance(baseline, str) and isinstance(candidate, str):
+        pair = read_run_pair(baseline, candidate, url=url)
+    read = None if pair is None else _runs(pair)
+    if pair is None or read is None:
+        from assay.storage import open_store
+        from assay.workflows._gate import compare_runs
+
+        store = open_store(url)
+        return compare_runs(
+            baseline,
+            candidate,
+            shared_only=shared_only,
+            confidence=confidence,
+            rng=rng,
+            resamples=resamples,
+            max_flips=max_flips,
+            store=store,
+            show_unsafe_text=show_unsafe_text,
+        )
+    check_runs(baseline, candidate, "compare_runs")
+    check_probability(confidence, "confidence", "compare_runs")
+    check_int(resamples, "resamples", "compare_runs")
+    base, cand, suite = read
+    return compare_loaded(
+        base,
+        pair.records(pair.baseline),
+        cand,
+        pair.records(pair.candidate),
+        suite,
+        pair.examples,
+        shared_only=shared_only,
+        confidence=confidence,
+        rng=rng,
+        resamples=resamples,
+        max_flips=max_flips,
+        show_unsafe_text=show_unsafe_text,
+    )

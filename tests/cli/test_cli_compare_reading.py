@@ -1,0 +1,130 @@
+"""`assay compare` reads an embedded store with sqlite3 alone, and compares exactly what the
+typed path (SQLAlchemy, ``open_store``) compares: the same runs, suites and records, so the same
+comparison byte for byte, and the same error for a reference that names no run or several."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import assay
+from assay.core import Run, Suite
+from assay.errors import AssayError, AssayWarning
+from assay.storage._run_reading import read_run_pair
+from assay.testing import synthetic_records, synthetic_suite
+from assay.workflows import compare_stored
+
+HOSTILE = "qa\x1b[2J\u202e\x07"
+"""A name with an escape sequence, a bidirectional override and a bell."""
+MODELS = ("m@1", "m@2", "m_x:/.-@v%_\\'1", 'Q@v\u202e"x')
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Six runs of two suites: a model version run twice, hostile model names and tags, a
+    run tagged after it was stored."""
+    home = tmp_path_factory.mktemp("compare-reading") / ".assay"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ASSAY_HOME", str(home))
+    patch.delenv("ASSAY_DB", raising=False)
+    patch.delenv("ASSAY_ARTIFACTS", raising=False)
+    first = synthetic_suite(30, name=HOSTILE, metrics=("accuracy", "score"), seed=1)
+    second = synthetic_suite(30, name="bench", metrics=("accuracy",), seed=2)
+    ids = []
+    runs = [(first, 0), (first, 1), (first, 2), (second, 3), (second, 0), (first, 3)]
+    for seed, (data, model) in enumerate((data, MODELS[i]) for data, i in runs):
+        records = synthetic_records(data, seed=seed, accuracy=0.6 + 0.05 * seed)
+        tags = {"owner": f"q\u202e{seed}\x1b[31m"} if seed % 2 else None
+        ids.append(assay.log_run(records, suite=data, model=model, tags=tags).run.run_id)
+    assay.tag_run(ids[1], {"stage": "retagged", "owner": "x"})
+    yield {"home": home, "ids": ids}
+    patch.undo()
+
+
+def _outcome(call: Any) -> tuple[str, str]:
+    """A comparison as ``--json`` writes it (less the time it was made), or its error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", AssayWarning)
+            found = call()
+    except (AssayError, AssayWarning) as exc:
+        return type(exc).__name__, str(exc)
+    return "comparison", json.dumps(found.model_dump(mode="json", exclude={"created_at"}))
+
+
+def _same_on_both_paths(baseline: str, candidate: str) -> None:
+    kwargs: dict[str, Any] = {"resamples": 200, "max_flips": 5}
+    plain = _outcome(lambda: compare_stored(baseline, candidate, **kwargs))
+    typed = _outcome(
+        lambda: assay.compare_runs(baseline, candidate, store=assay.open_store(), **kwargs)
+    )
+    assert plain == typed
+
+
+def _refs(ids: list[str]) -> st.SearchStrategy[str]:
+    hostile = st.text(alphabet="ab0123%_\\@'\" m\x1b\u202e", max_size=6)
+    prefixes = st.builds(lambda i, n: ids[i][:n], st.integers(0, len(ids) - 1), st.integers(1, 4))
+    upper = prefixes.map(str.upper)
+    return st.one_of(st.sampled_from([*ids, *MODELS, "m@3", ""]), prefixes, upper, hostile)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_plain_comparison_equals_the_typed_one(store: dict[str, Any], data: st.DataObject):
+    refs = _refs(store["ids"])
+    _same_on_both_paths(data.draw(refs), data.draw(refs))
+
+
+def test_every_pair_of_runs_compares_alike(store: dict[str, Any]):
+    # runs of one suite, of two suites, a run with itself, a retagged run, hostile names
+    ids = store["ids"]
+    for baseline, candidate in [(ids[0], ids[1]), (ids[1], ids[2]), (ids[3], ids[4])]:
+        _same_on_both_paths(baseline, candidate)
+    _same_on_both_paths(ids[2], ids[2])
+    _same_on_both_paths(ids[0][:8], MODELS[2])
+    _same_on_both_paths(ids[0], MODELS[0])  # model and version of two runs: ambiguous
+
+
+def test_the_plain_path_reads_the_runs_the_typed_path_gets(store: dict[str, Any]):
+    # the comparison above would pass if the plain path always gave way: here it must answer
+    ids = store["ids"]
+    for baseline, candidate in [(ids[0], ids[1]), (ids[1][:6].upper(), MODELS[2])]:
+        pair = read_run_pair(baseline, candidate)
+        assert pair is not None
+        for rows, ref in ((pair.baseline, baseline), (pair.candidate, candidate)):
+            typed = assay.get_run(ref)
+            assert Run.model_validate(rows.data).model_dump_json() == typed.model_dump_json()
+            suite = assay.open_store().suites.get(typed.suite_digest)
+            assert Suite.model_validate_json(rows.suite_definition) == suite
+    retagged = read_run_pair(ids[1], ids[0])
+    assert retagged is not None
+    assert retagged.baseline.data["tags"] == {"owner": "x", "stage": "retagged"}
+    # names of no run or of several, and blank ones, are left to the typed path
+    for ref in (MODELS[0], "%", "_", "nosuch", " ", ids[0][:1] + "%"):
+        assert read_run_pair(ref, ids[1]) is None, ref
+
+
+def test_another_schema_revision_or_file_root_takes_the_typed_path(
+    store: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    ids = store["ids"]
+    database = tmp_path / "assay.db"
+    with sqlite3.connect(store["home"] / "assay.db") as source, sqlite3.connect(database) as copy:
+        source.backup(copy)
+    url = f"sqlite:///{database}"
+    assert read_run_pair(ids[0], ids[1], url=url) is not None
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'older'")
+    conn.close()
+    assert read_run_pair(ids[0], ids[1], url=url) is None
+    monkeypatch.setenv("ASSAY_ARTIFACTS", str(store["home"]))
+    assert read_run_pair(ids[0], ids[1]) is None
+    _same_on_both_paths(ids[0], ids[1])
