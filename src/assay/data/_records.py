@@ -97,13 +97,13 @@ def _numeric(
     )
 
 
-@renamed_parameters({"where": "location"})
 def _abstains(spec: MetricSpec) -> bool:
     from assay.metrics import scorer_abstains
 
     return bool(spec.scorer) and spec.scorer != "model_graded" and scorer_abstains(str(spec.scorer))
 
 
+@renamed_parameters({"where": "location"})
 def validate_records(
     table: pa.Table,
     data: SuiteData,
