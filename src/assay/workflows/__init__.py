@@ -164,8 +164,12 @@ if TYPE_CHECKING:
     from assay.workflows._study_status import StudyStatus, list_studies, study_status
     from assay.workflows._suite_check import suite_check
     from assay.workflows._taxonomy import TaxonomyResult, run_taxonomy
+    from assay.workflows._unsafe import WITHHELD, WITHHELD_NOTE, withhold_record_text
 
 _EXPORTS = {
+    "WITHHELD": "_unsafe",
+    "WITHHELD_NOTE": "_unsafe",
+    "withhold_record_text": "_unsafe",
     "ExportedRun": "_export",
     "export_run": "_export",
     "list_suites": "_api",
@@ -295,6 +299,8 @@ _PLAIN = frozenset({"list_runs_json"})
 __all__ = [
     "JUDGE_KINDS",
     "METRICS_CONTENT_TYPE",
+    "WITHHELD",
+    "WITHHELD_NOTE",
     "Analysis",
     "CardResult",
     "CardState",
@@ -411,6 +417,7 @@ __all__ = [
     "verify_card",
     "verify_ledger",
     "verify_ledger_file",
+    "withhold_record_text",
     "write_monitor_report",
     "write_reports",
     "write_roadmap",
