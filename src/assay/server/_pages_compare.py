@@ -181,7 +181,7 @@ def examples_page(
     cand = store.runs.get(q.get("candidate", ""))
     suites = [store.suites.get(r.suite_digest) for r in (base, cand)]
     unsafe = next((x for x in suites if x.catalog.unsafe_text), suites[0])
-    shown = reveal(request, identity, unsafe)
+    visible = reveal(request, identity, unsafe)
     metric, kind = q.get("metric", ""), q.get("kind", "")
     pairs = {p.metric: p for p in cached_pairs(state, base.run_id, cand.run_id)}
     if metric not in pairs or kind not in KINDS:
@@ -204,7 +204,7 @@ def examples_page(
             if c in recs.column_names
         ]
         listed = recs.select(cols).to_pylist()  # only this page's examples
-        for row in listed if shown else hide_rows(listed):
+        for row in listed if visible else hide_rows(listed):
             texts.setdefault((side, str(row["example_id"])), row)
     rows = []
     for ex in shown:
@@ -224,13 +224,13 @@ def examples_page(
         f"{run_link(cand.run_id)} {e(cand.model.name)}@{e(cand.model.version)} · "
         f'<a href="{url("/compare", [("baseline", base.run_id), ("candidate", cand.run_id)])}">back to the comparison</a></p>'
     )
-    head += note(shown, unsafe)
+    head += note(visible, unsafe)
     params: list[tuple[str, object]] = [
         ("baseline", base.run_id),
         ("candidate", cand.run_id),
         ("metric", metric),
         ("kind", kind),
-        ("show_unsafe_text", "true" if shown and unsafe.catalog.unsafe_text else None),
+        ("show_unsafe_text", "true" if visible and unsafe.catalog.unsafe_text else None),
     ]
     grid = table(
         ["Example", "Input", "Reference", "Baseline output", "Candidate output"], rows, cls="side"
