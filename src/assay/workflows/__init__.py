@@ -150,6 +150,7 @@ if TYPE_CHECKING:
     )
     from assay.workflows._run_listing import list_runs_json
     from assay.workflows._safety import RunSafety, build_redteam_suite, run_safety
+    from assay.workflows._safety_judged import JudgedSafety, judged_safety_rate
     from assay.workflows._signing import sign_payload, unsigned
     from assay.workflows._store import default_store
     from assay.workflows._study import (
@@ -167,6 +168,8 @@ if TYPE_CHECKING:
     from assay.workflows._unsafe import WITHHELD, WITHHELD_NOTE, withhold_record_text
 
 _EXPORTS = {
+    "JudgedSafety": "_safety_judged",
+    "judged_safety_rate": "_safety_judged",
     "WITHHELD": "_unsafe",
     "WITHHELD_NOTE": "_unsafe",
     "withhold_record_text": "_unsafe",
@@ -313,6 +316,7 @@ __all__ = [
     "GateResult",
     "GeneratedKey",
     "JudgeReproduction",
+    "JudgedSafety",
     "LedgerExport",
     "LoadReport",
     "LoadedStudy",
@@ -358,6 +362,7 @@ __all__ = [
     "get_suite",
     "import_log",
     "ingest",
+    "judged_safety_rate",
     "kill_study",
     "list_decisions",
     "list_experiments",
