@@ -89,7 +89,7 @@ def test_ppi_rate_beside_judge_and_human_rates(judged_run, tmp_path, capsys) -> 
 
 @pytest.mark.slow
 def test_raw_gives_the_judges_own_rate_with_its_warning(judged_run, capsys) -> None:  # type: ignore[no-untyped-def]
-    run, judge, harmful = judged_run
+    run, judge, _ = judged_run
     assert main(["safety", run, "--judge", str(judge), "--raw"]) == 0
     shown = capsys.readouterr()
     assert "NOT a human rate" in shown.out and "not a human rate" in shown.out
