@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+import assay
 import assay.workflows as wf
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, safe
 from assay.cli._safety_judged import judged_json, print_judged
 from assay.errors import ConfigError
-from assay.stats import Estimate
-from assay.storage import open_store
+
+if TYPE_CHECKING:
+    from assay.stats import Estimate
 
 __all__ = ["demo_safety", "redteam_command", "safety_command"]
 
@@ -65,7 +67,7 @@ def redteam_command(
         sources=source,
         template_sources=template_source,
         name=name,
-        store=open_store(db),
+        store=assay.open_store(db),
     )
     ex = data.examples.to_pydict()
     kinds = Counter(ex["kind"])
@@ -178,7 +180,7 @@ def safety_command(
 ) -> None:
     """A run's attack success, refusal and over-refusal rates, and each template's uplift;
     with --judge, the judge's rate as a human rate (PPI++ on --human-labels)."""
-    store = open_store(db)
+    store = assay.open_store(db)
     if human_labels is not None and judge is None:
         raise ConfigError("--human-labels needs --judge: the labels correct a judge's rate.")
     judged = (
@@ -252,7 +254,7 @@ def demo_safety(
     """``assay demo --example safety``: the worked example, then the guarded run's safety table."""
     from assay.demo import run_safety_demo
 
-    store = open_store(db)
+    store = assay.open_store(db)
     say = (lambda _m: None) if json else (lambda m: console.print(f"[dim]·[/] {safe(m)}"))
     result = run_safety_demo(store=store, on_step=say)
     runs = {"baseline": result.baseline.run.run_id, "candidate": result.candidate.run.run_id}

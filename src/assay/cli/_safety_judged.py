@@ -4,10 +4,12 @@ human-only rates."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.cli._render import console, new_table, safe
-from assay.stats import Estimate
+
+if TYPE_CHECKING:
+    from assay.stats import Estimate
 
 __all__ = ["judged_json", "print_judged"]
 
