@@ -93,6 +93,9 @@ def records_page(
         ("show_unsafe_text", "true" if shown and suite.catalog.unsafe_text else None),
     ]
     form = _form(request, run.run_id, slices, chosen, metrics)
+    if shown and suite.catalog.unsafe_text:  # filtering keeps the text shown
+        keep = '<input type="hidden" name="show_unsafe_text" value="true">'
+        form = form.replace('<button type="submit">', keep + '<button type="submit">', 1)
     title = f"Records of run {run.run_id[:12]}"
     head = f"<p>{run_link(run.run_id)} · {e(run.model.name)}@{e(run.model.version)}</p>"
     head += note(shown, suite)
