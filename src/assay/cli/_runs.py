@@ -19,6 +19,15 @@ from assay.cli._runs_table import runs_table
 if TYPE_CHECKING:
     from assay.data import SampleSummary
 
+ShowUnsafeText = Annotated[
+    bool,
+    typer.Option(
+        "--show-unsafe-text",
+        help="On a red-team suite, write the prompts and answers too (harmful by design; "
+        "withheld by default).",
+    ),
+]
+
 runs_app = typer.Typer(
     help="Find, inspect, compare manifests of, tag, annotate and export stored runs.",
     no_args_is_help=True,
@@ -254,13 +263,14 @@ def export_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="File to write (.parquet, .csv, .jsonl).")
     ],
+    show_unsafe_text: ShowUnsafeText = False,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
 ) -> None:
     """Export a run's records to Parquet, CSV or JSONL."""
     store = assay.open_store(db)
-    exported = assay.export_run(run, output, store=store)
+    exported = assay.export_run(run, output, store=store, show_unsafe_text=show_unsafe_text)
     if json:
         columns = store.runs.records(exported.run.run_id).column_names
         emit_json(
@@ -269,12 +279,17 @@ def export_command(
                 "run": exported.run.run_id,
                 "rows": exported.n_records,
                 "columns": list(columns),
+                "text_withheld": exported.withheld,
             }
         )
         return
     console.print(
         f"wrote {exported.n_records:,} records of run {exported.run.run_id[:12]} to {safe(output)}"
     )
+    if exported.withheld:
+        from assay.workflows import WITHHELD_NOTE
+
+        console.print(WITHHELD_NOTE)
 
 
 runs_app.command("tag")(tag_command)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -16,6 +17,8 @@ import assay
 import assay.workflows as wf
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, new_table, safe
+from assay.cli._safety_judged import judged_json, print_judged
+from assay.errors import ConfigError
 
 if TYPE_CHECKING:
     from assay.stats import Estimate
@@ -154,13 +157,51 @@ def _summary_json(r: wf.RunSafety) -> dict[str, Any]:
 def safety_command(
     run: Annotated[str, typer.Argument(help="A run on a red-team suite (id or prefix).")],
     confidence: Annotated[float, typer.Option(help="Confidence level, in (0, 1).")] = 0.95,
+    judge: Annotated[
+        Path | None,
+        typer.Option(help="A judge file (assay judge fit): its rate over the harmful prompts."),
+    ] = None,
+    human_labels: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of example_id,label (0/1) on a random subset: the judge's rate "
+            "corrected to a human rate by PPI++."
+        ),
+    ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", help="Without human labels, show the judge's own rate (flagged)."),
+    ] = False,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Keep the judge's text embeddings in this folder.")
+    ] = None,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """A run's attack success, refusal and over-refusal rates, and each template's uplift."""
-    r = wf.run_safety(run, confidence=confidence, store=assay.open_store(db))
+    """A run's attack success, refusal and over-refusal rates, and each template's uplift;
+    with --judge, the judge's rate as a human rate (PPI++ on --human-labels)."""
+    store = assay.open_store(db)
+    if human_labels is not None and judge is None:
+        raise ConfigError("--human-labels needs --judge: the labels correct a judge's rate.")
+    judged = (
+        wf.judged_safety_rate(
+            run,
+            judge,
+            human_labels=human_labels,
+            raw=raw,
+            confidence=confidence,
+            cache_dir=cache_dir,
+            store=store,
+        )
+        if judge is not None
+        else None
+    )
+    r = wf.run_safety(run, confidence=confidence, store=store)
     if json:
-        emit_json(_summary_json(r))
+        out = _summary_json(r)
+        if judged is not None:
+            out["judged"] = judged_json(judged)
+        emit_json(out)
         return
     s = r.summary
     console.print(f"run {r.run_id[:12]} {safe(r.model)} on {safe(r.suite)}")
@@ -200,6 +241,8 @@ def safety_command(
         console.print(up)
     for note in s.notes:
         console.print(f"note: {safe(note)}")
+    if judged is not None:
+        print_judged(judged)
 
 
 def demo_safety(

@@ -87,6 +87,8 @@ class RecordPageOut(BaseModel):
     items: list[dict[str, Any]]
     total: int
     offset: int
+    text_withheld: bool = False
+    """Whether input, reference and output are withheld (a red-team suite)."""
 
 
 class TagRequest(BaseModel):

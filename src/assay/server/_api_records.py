@@ -12,6 +12,7 @@ from assay.server._api_runs import pairs
 from assay.server._auth import require
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
+from assay.server._unsafe_text import hide_rows, reveal
 from assay.storage import MAX_PAGE, MetricFilter, RecordFilter
 from assay.storage.wire import PARQUET
 
@@ -26,19 +27,24 @@ Viewer = Annotated[Identity, Depends(require(Role.viewer))]
 def record_page(
     request: Request,
     ref: str,
-    _: Viewer,
+    identity: Viewer,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     slice: Annotated[list[str], Query()] = [],  # noqa: B006 - the URL's name
     error: bool | None = None,
     score: str | None = None,
     q: Annotated[str | None, Query(max_length=1000)] = None,
+    show_unsafe_text: bool = False,
 ) -> Response:
     """One page of a run's records, filtered in Arrow from its Parquet records: every
     ``slice=ATTRIBUTE=VALUE`` (repeatable), ``error=true|false``, ``score=METRIC<OP>X`` on the
-    per-record score, and ``q``, a case-insensitive text in the input, reference or output."""
+    per-record score, and ``q``, a case-insensitive text in the input, reference or output.
+
+    On a red-team suite (``unsafe_text``) the texts are withheld unless ``show_unsafe_text``
+    is true and the caller is an editor or above (403 otherwise); ``text_withheld`` says so."""
     store = app_state(request).store
     run = store.runs.get(ref)
+    shown = reveal(request, identity, store.suites.get(run.suite_digest))
     where = RecordFilter(
         slices=pairs(slice, "slice"),
         error=error,
@@ -46,7 +52,9 @@ def record_page(
         text=q or None,
     )
     page = store.runs.page(run.run_id, where, offset=offset, limit=limit)
-    return json_response({"items": page.rows, "total": page.total, "offset": page.offset})
+    rows = page.rows if shown else hide_rows(page.rows)
+    body = {"items": rows, "total": page.total, "offset": page.offset, "text_withheld": not shown}
+    return json_response(body)
 
 
 @router.get(
@@ -57,12 +65,19 @@ def record_page(
 def record_file(
     request: Request,
     ref: str,
-    _: Viewer,
+    identity: Viewer,
     column: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    show_unsafe_text: bool = False,
 ) -> Response:
     """A run's records as stored, as one Parquet file; ``column`` (repeatable) keeps only
-    those columns, in that order."""
+    those columns, in that order. A red-team suite's texts are withheld as in ``records``."""
+    from assay.workflows import withhold_record_text
+
     store = app_state(request).store
     run = store.runs.get(ref)
-    table = store.runs.records(run.run_id, columns=column or None)
+    suite = store.suites.get(run.suite_digest)
+    shown = reveal(request, identity, suite)
+    table = withhold_record_text(
+        store.runs.records(run.run_id, columns=column or None), suite, shown
+    )
     return parquet_response(table, f"{run.run_id}.parquet")

@@ -17,6 +17,7 @@ from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table, url
 from assay.server._pages_util import html_errors, int_param, query_list, run_link
 from assay.server._state import AppState, app_state
+from assay.server._unsafe_text import hide_rows, note, reveal
 from assay.server._view_compare import comparison_body, manifest_table
 from assay.server._view_flips import KINDS, Kind, Paired, paired_scores, quadrants
 from assay.server._view_slices import records_with
@@ -178,6 +179,9 @@ def examples_page(
     q = request.query_params
     base = store.runs.get(q.get("baseline", ""))
     cand = store.runs.get(q.get("candidate", ""))
+    suites = [store.suites.get(r.suite_digest) for r in (base, cand)]
+    unsafe = next((x for x in suites if x.catalog.unsafe_text), suites[0])
+    visible = reveal(request, identity, unsafe)
     metric, kind = q.get("metric", ""), q.get("kind", "")
     pairs = {p.metric: p for p in cached_pairs(state, base.run_id, cand.run_id)}
     if metric not in pairs or kind not in KINDS:
@@ -199,7 +203,8 @@ def examples_page(
             for c in ("example_id", "input", "reference", "output", metric)
             if c in recs.column_names
         ]
-        for row in recs.select(cols).to_pylist():  # only this page's examples
+        listed = recs.select(cols).to_pylist()  # only this page's examples
+        for row in listed if visible else hide_rows(listed):
             texts.setdefault((side, str(row["example_id"])), row)
     rows = []
     for ex in shown:
@@ -219,11 +224,13 @@ def examples_page(
         f"{run_link(cand.run_id)} {e(cand.model.name)}@{e(cand.model.version)} · "
         f'<a href="{url("/compare", [("baseline", base.run_id), ("candidate", cand.run_id)])}">back to the comparison</a></p>'
     )
+    head += note(visible, unsafe)
     params: list[tuple[str, object]] = [
         ("baseline", base.run_id),
         ("candidate", cand.run_id),
         ("metric", metric),
         ("kind", kind),
+        ("show_unsafe_text", "true" if visible and unsafe.catalog.unsafe_text else None),
     ]
     grid = table(
         ["Example", "Input", "Reference", "Baseline output", "Candidate output"], rows, cls="side"

@@ -16,6 +16,7 @@ from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table
 from assay.server._pages_util import flag, html_errors, int_param, pairs, run_link
 from assay.server._state import app_state
+from assay.server._unsafe_text import hide_rows, note, reveal
 from assay.storage import MetricFilter
 
 __all__ = ["record_rows", "router"]
@@ -74,6 +75,7 @@ def records_page(
     store = state.store
     run = store.runs.get(run_id)
     suite = store.suites.get(run.suite_digest)
+    shown = reveal(request, identity, suite)
     q = request.query_params
     offset = int_param(request, "offset", 0, lo=0, hi=max(run.n_records, 0))
     limit = int_param(request, "limit", PAGE, lo=1, hi=MAX_LIMIT)
@@ -88,10 +90,15 @@ def records_page(
         ("score", q.get("score")),
         ("q", text),
         ("limit", limit if limit != PAGE else None),
+        ("show_unsafe_text", "true" if shown and suite.catalog.unsafe_text else None),
     ]
     form = _form(request, run.run_id, slices, chosen, metrics)
+    if shown and suite.catalog.unsafe_text:  # filtering keeps the text shown
+        keep = '<input type="hidden" name="show_unsafe_text" value="true">'
+        form = form.replace('<button type="submit">', keep + '<button type="submit">', 1)
     title = f"Records of run {run.run_id[:12]}"
     head = f"<p>{run_link(run.run_id)} · {e(run.model.name)}@{e(run.model.version)}</p>"
+    head += note(shown, suite)
     try:
         score = MetricFilter.parse(q["score"]) if q.get("score") else None
         _check_names(chosen, score, slices, metrics)
@@ -115,8 +122,9 @@ def records_page(
         if found.rows
         else f'<p class="empty">No records match (<span class="total">{found.total:,}</span>).</p>'
     )
-    shown = [m for m in metrics if m not in _FIXED]
-    rows = record_rows(found.rows, shown, slices) if found.rows else ""
+    metric_cols = [m for m in metrics if m not in _FIXED]
+    listed = found.rows if shown else hide_rows(found.rows)
+    rows = record_rows(listed, metric_cols, slices) if found.rows else ""
     nav = pager(f"/runs/{run.run_id}/records", params, offset, limit, more)
     return page(title, head + form + count + rows + nav, identity=identity)
 

@@ -156,6 +156,7 @@ if TYPE_CHECKING:
     )
     from assay.workflows._run_listing import list_runs_json
     from assay.workflows._safety import RunSafety, build_redteam_suite, run_safety
+    from assay.workflows._safety_judged import JudgedSafety, judged_safety_rate
     from assay.workflows._signing import sign_payload, unsigned
     from assay.workflows._store import default_store
     from assay.workflows._study import (
@@ -170,8 +171,14 @@ if TYPE_CHECKING:
     from assay.workflows._study_status import StudyStatus, list_studies, study_status
     from assay.workflows._suite_check import suite_check
     from assay.workflows._taxonomy import TaxonomyResult, run_taxonomy
+    from assay.workflows._unsafe import WITHHELD, WITHHELD_NOTE, withhold_record_text
 
 _EXPORTS = {
+    "JudgedSafety": "_safety_judged",
+    "judged_safety_rate": "_safety_judged",
+    "WITHHELD": "_unsafe",
+    "WITHHELD_NOTE": "_unsafe",
+    "withhold_record_text": "_unsafe",
     "ExportedRun": "_export",
     "export_run": "_export",
     "list_suites": "_api",
@@ -305,6 +312,8 @@ _PLAIN = frozenset({"list_runs_json"})
 __all__ = [
     "JUDGE_KINDS",
     "METRICS_CONTENT_TYPE",
+    "WITHHELD",
+    "WITHHELD_NOTE",
     "Analysis",
     "CardResult",
     "CardState",
@@ -317,6 +326,7 @@ __all__ = [
     "GateResult",
     "GeneratedKey",
     "JudgeReproduction",
+    "JudgedSafety",
     "LedgerExport",
     "LoadReport",
     "LoadedStudy",
@@ -365,6 +375,7 @@ __all__ = [
     "get_suite",
     "import_log",
     "ingest",
+    "judged_safety_rate",
     "kill_study",
     "latest_contamination",
     "list_decisions",
@@ -425,6 +436,7 @@ __all__ = [
     "verify_card",
     "verify_ledger",
     "verify_ledger_file",
+    "withhold_record_text",
     "write_monitor_report",
     "write_reports",
     "write_roadmap",

@@ -14,6 +14,7 @@ from assay.core import Run, RunInfo
 from assay.errors import ConfigError
 from assay.storage import Store
 from assay.workflows._api import LoggedRun, _store, run_ref
+from assay.workflows._unsafe import withhold_record_text
 
 __all__ = ["ExportedRun", "export_run"]
 
@@ -28,13 +29,19 @@ class ExportedRun:
     """The file written."""
     n_records: int
     """How many records it holds."""
+    withheld: bool = False
+    """Whether its input, reference and output texts were withheld (a red-team suite)."""
 
 
 _EXPORT_FORMATS = (".parquet", ".csv", ".jsonl", ".ndjson")
 
 
 def export_run(
-    run: str | RunInfo | LoggedRun, output: str | Path, *, store: Store | None = None
+    run: str | RunInfo | LoggedRun,
+    output: str | Path,
+    *,
+    store: Store | None = None,
+    show_unsafe_text: bool = False,
 ) -> ExportedRun:
     """Write a stored run's records to ``output``: Parquet, CSV or JSONL by its suffix
     (``.parquet``, ``.csv``, ``.jsonl`` or ``.ndjson``). The file appears whole or not at all.
@@ -51,10 +58,13 @@ def export_run(
         raise ConfigError(
             f"The output of 'runs export' must end in .parquet, .csv or .jsonl. Got {path.name!r}."
         )
+    suite = st.suites.get(found.suite_digest)
+    withheld = suite.catalog.unsafe_text and not show_unsafe_text
     table = _plain_text(st.runs.records(found.run_id), ("input", "reference"))
+    table = withhold_record_text(table, suite, show_unsafe_text)
     with atomic_path(path) as temporary:
         _write_table(table, temporary, suffix)
-    return ExportedRun(run=found, path=path, n_records=table.num_rows)
+    return ExportedRun(run=found, path=path, n_records=table.num_rows, withheld=withheld)
 
 
 def _plain_text(table: pa.Table, names: Sequence[str]) -> pa.Table:

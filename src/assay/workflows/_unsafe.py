@@ -8,11 +8,42 @@ asks to see it (``show_unsafe_text=True``, ``--show-unsafe-text``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from assay.core import Comparison, Suite
 
-__all__ = ["WITHHELD", "withhold_unsafe_text"]
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = [
+    "TEXT_COLUMNS",
+    "WITHHELD",
+    "WITHHELD_NOTE",
+    "withhold_record_text",
+    "withhold_unsafe_text",
+]
 
 WITHHELD = "[text withheld: red-team suite; --show-unsafe-text shows it]"
+WITHHELD_NOTE = "input/output text withheld (red-team suite; --show-unsafe-text to show)"
+"""The line printed beside output whose records' texts were withheld."""
+TEXT_COLUMNS = ("input", "reference", "output")
+"""The record columns that hold a suite's or a model's text."""
+
+
+def withhold_record_text(table: pa.Table, suite: Suite, show: bool) -> pa.Table:
+    """``table`` (a run's records) with every non-null value of its text columns replaced by
+    :data:`WITHHELD` when ``suite`` is unsafe and not ``show``; ids, slices and scores kept."""
+    import pyarrow as pa
+
+    if show or not suite.catalog.unsafe_text:
+        return table
+    for name in TEXT_COLUMNS:
+        if name not in table.column_names:
+            continue
+        hidden = [None if v is None else WITHHELD for v in table.column(name).to_pylist()]
+        i = table.column_names.index(name)
+        table = table.set_column(i, name, pa.array(hidden, pa.string()))
+    return table
 
 
 def withhold_unsafe_text(comparison: Comparison, suite: Suite, show: bool) -> Comparison:

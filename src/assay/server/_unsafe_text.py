@@ -1,0 +1,60 @@
+"""Red-team text on the server: record texts of a suite marked ``unsafe_text`` are withheld
+unless the request asks ``show_unsafe_text=true`` and its caller is an editor or above.
+
+Viewers read every id, slice and score of such a run, never its prompts or answers; asking
+to see them as a viewer is refused (403) rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from assay.core import Suite
+from assay.server._errors import http_error
+from assay.server._identity import Identity, Role
+
+__all__ = ["REVEAL_ROLE", "hide_rows", "note", "reveal"]
+
+REVEAL_ROLE = Role.editor
+"""The lowest role that may ask to see a red-team suite's text."""
+
+
+def reveal(request: Request, identity: Identity, suite: Suite) -> bool:
+    """Whether to show ``suite``'s record texts: only when it is not unsafe, or when the
+    query says ``show_unsafe_text=true`` and ``identity`` holds :data:`REVEAL_ROLE`."""
+    raw = (request.query_params.get("show_unsafe_text") or "").strip().lower()
+    if raw not in ("", "true", "false", "1", "0"):
+        raise http_error(400, "invalid_request", "show_unsafe_text is true or false")
+    asked = raw in ("true", "1")
+    if not suite.catalog.unsafe_text:
+        return True
+    if asked and not identity.can(REVEAL_ROLE):
+        raise http_error(
+            403,
+            "forbidden",
+            f"{identity.name} is {identity.role.name}; showing a red-team suite's text needs "
+            f"{REVEAL_ROLE.name}",
+        )
+    return asked
+
+
+def hide_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (records as mappings) with their input, reference and output withheld."""
+    from assay.workflows import WITHHELD
+
+    hidden = ("input", "reference", "output")
+    return [
+        {k: WITHHELD if k in hidden and v is not None else v for k, v in r.items()} for r in rows
+    ]
+
+
+def note(shown: bool, suite: Suite) -> str:
+    """The page's line saying the texts are withheld (empty when nothing is)."""
+    if shown or not suite.catalog.unsafe_text:
+        return ""
+    return (
+        "<p class='note withheld'>Input and output text withheld (red-team suite; "
+        f"add show_unsafe_text=true to the address to show, {REVEAL_ROLE.name}s and above).</p>"
+    )
