@@ -196,6 +196,14 @@ CASES: dict[str, Callable[[], Any]] = {
     "percentile_interval": lambda: assay.stats.percentile_interval([1.0], 1.5),
     "percentile_min_requests": lambda: assay.stats.percentile_min_requests(0.99, sided="lower"),  # type: ignore[arg-type]
     "percentile_upper_bound": lambda: assay.stats.percentile_upper_bound([1.0], 0.99, confidence=0),
+    "slice_tests": lambda: assay.stats.slice_tests([[0], [1]], [0.0, 1.0], min_size=0),
+    "slice_mask_tests": lambda: assay.stats.slice_mask_tests(
+        [[True, False]], [0.0, 1.0], confidence=1.5
+    ),
+    "slice_moments_test": lambda: assay.stats.slice_moments_test(
+        np.array([1.0]), np.array([1.0]), np.array([1.0]), (2.0, 1.0, 1.0), confidence=1.5
+    ),
+    "sliceline": lambda: assay.stats.sliceline(np.ones((3, 2)), np.ones(3), k=0),
     "window_totals": lambda: assay.stats.window_totals([0.0], [1.0], start=0, stop=1, n_windows=0),
     "interleaving_test": lambda: interleaving_test([1, 0, 2], [0, 1, 1], confidence=1.5),
     "msprt_interval": lambda: msprt_interval(0.1, 0.05, 0.1, confidence=1.5),

@@ -12,6 +12,7 @@ from rich.text import Text
 
 import assay
 from assay import workflows
+from assay._util import plural
 from assay.cli._app import VERDICT_EXIT_CODES
 from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
 from assay.cli._render import (
@@ -165,7 +166,7 @@ def robustness_command(
     for e in result.effects:
         _say(
             f"{e.kind}: original {100 * e.original.estimate:.1f}; {e.flips} flipped to wrong, "
-            f"{e.unflips} to right; {e.left_out} pair(s) left out"
+            f"{e.unflips} to right; {plural(e.left_out, 'pair')} left out"
         )
     if result.effects:
         e = result.effects[0]

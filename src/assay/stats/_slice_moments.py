@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from assay.stats._checks import check_confidence
 from assay.stats._scipy import special
 
 __all__ = ["MIN_CLUSTERS", "ClusterSums", "SliceMoments", "slice_moments_test"]
@@ -131,6 +132,7 @@ def slice_moments_test(
     (sum of cluster sums squared, of sum times count, of counts squared, number of clusters)
     the cluster-robust version, testing only slices with at least ``min_clusters`` (at least 2)
     clusters inside and outside."""
+    check_confidence(confidence, "slice_moments_test")
     n, s, q = totals
     n1 = np.asarray(n1, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
