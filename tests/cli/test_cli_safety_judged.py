@@ -81,10 +81,16 @@ def test_ppi_rate_beside_judge_and_human_rates(judged_run, tmp_path, capsys) -> 
     assert out["judged"] == len(harmful) and out["not_judged"] == 0
     assert out["human_only"]["estimate"] == pytest.approx(np.mean(list(labels.values())))
     assert 0 <= out["rate"]["low"] <= out["rate"]["estimate"] <= out["rate"]["high"] <= 1
-    assert out["rate"]["method"].lower().startswith("ppi++")
+    # 10 labels are too few for the normal PPI++ interval: the conservative exact one is used
+    assert out["rate"]["method"].lower().startswith("ppi exact")
     assert main(["safety", run, "--judge", str(judge), "--human-labels", str(csv)]) == 0
     text = capsys.readouterr().out
-    assert "PPI++ (human rate)" in text and "judge only" in text and "human labels only" in text
+    assert (
+        "judge + labels (human rate)" in text
+        and "ppi exact" in text
+        and "judge only" in text
+        and "human labels only" in text
+    )
 
 
 @pytest.mark.slow

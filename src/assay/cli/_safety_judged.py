@@ -60,7 +60,7 @@ def print_judged(j: Any) -> None:
     )
     lam = f", lambda={r.lam:.3g}" if r.lam is not None else ""
     table.add_row(
-        "PPI++ (human rate)" if r.human_rate else "judge only (NOT a human rate)",
+        "judge + labels (human rate)" if r.human_rate else "judge only (NOT a human rate)",
         _iv(r.estimate),
         safe(r.estimate.method + lam),
     )
