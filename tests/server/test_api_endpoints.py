@@ -76,7 +76,7 @@ def test_a_record_page_is_filtered_on_the_server(
     assert all(r["error"] for r in page["items"])
     assert [r["example_id"] for r in page["items"]] == [r["example_id"] for r in expected.rows]
     none = get(live_server, f"/api/v1/runs/{runs[4]}/records", q="no such text anywhere")
-    assert none == {"items": [], "total": 0, "offset": 0}
+    assert none == {"items": [], "total": 0, "offset": 0, "text_withheld": False}
 
 
 def test_comparisons_verdicts_and_recorded_decisions(
