@@ -70,6 +70,6 @@ def test_sample_is_for_the_sentiment_example_only(home: Path, capsys):
     assert main(["demo", "--example", "sentiment", "--sample", "50"]) == 4
     err = capsys.readouterr().err
     assert (
-        "adult, sentiment or monitor" in err
+        "adult, sentiment, monitor or safety" in err
         and "The --sample value must be an integer >= 100" in err
     )

@@ -48,7 +48,8 @@ def test_table_and_json_agree_with_the_data(home, tmp_path: Path, capsys) -> Non
     out = capsys.readouterr().out
     assert "contaminated        10" in out and "undetectable         1" in out
     assert "1 bad encoding (first at" in out and "1 not json" in out
-    assert max(len(line) for line in out.splitlines()) <= 80
+    # prose wraps at 80 between words; only a single path longer than that stands alone
+    assert all(len(line) <= 80 or " " not in line.strip() for line in out.splitlines())
 
 
 def test_bad_input_is_refused_with_its_exit_code(home, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
