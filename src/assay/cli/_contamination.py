@@ -12,7 +12,7 @@ import assay
 import assay.workflows as wf
 from assay.cli._inputs import check_readable, suite_file_or_name
 from assay.cli._options import DbOption, JsonOption
-from assay.cli._render import console, emit_json, output_format, safe, wrap_plain
+from assay.cli._render import console, emit_json, safe, say_prose
 
 if TYPE_CHECKING:
     from assay.analysis import ContaminationResult
@@ -22,15 +22,6 @@ __all__ = ["contamination_command"]
 
 def _interval(e: Any) -> str:
     return f"{e.estimate:+.4f} [{e.low:+.4f}, {e.high:+.4f}]"
-
-
-def _say(text: str) -> None:
-    """Prose, wrapped at 80 columns between words when piped."""
-    if output_format() == "table":
-        console.print(safe(text))
-    else:
-        for line in wrap_plain(text):
-            console.print(line, markup=False, highlight=False)
 
 
 def _print(result: ContaminationResult) -> None:
@@ -43,13 +34,13 @@ def _print(result: ContaminationResult) -> None:
         k = result.count(status)
         table.add_row(status, f"{k:,}", f"{k / n:.1%}" if n else "-")
     console.print(table)
-    _say(
+    say_prose(
         f"corpus: {result.corpus_documents:,} documents, {result.corpus_bytes:,} bytes in "
         f"{len(result.corpus_files)} files, {result.corpus_digest}"
     )
     problems = {k: v for k, v in result.read_problems.items() if v}
     if problems:
-        _say(
+        say_prose(
             "corpus lines not read cleanly: "
             + "; ".join(
                 f"{v:,} {k.replace('_', ' ')} (first at {result.first_problems[k]})"
@@ -57,18 +48,18 @@ def _print(result: ContaminationResult) -> None:
             )
         )
     for note in result.notes:
-        _say(f"note: {note}")
+        say_prose(f"note: {note}")
     if result.effect is not None:
         e = result.effect
-        _say(
+        say_prose(
             f"{e.metric}: contaminated {e.contaminated.estimate:.4f} "
             f"(n={e.contaminated.n:,}), clean {e.clean.estimate:.4f} (n={e.clean.n:,}); "
             f"difference {_interval(e.difference)} ({e.difference.method}, "
             f"{e.difference.confidence:.0%})"
         )
-    _say(f"method: {result.method}")
+    say_prose(f"method: {result.method}")
     if result.marked_suite:
-        _say(
+        say_prose(
             f"registered {result.suite} {result.marked_suite[:12]} with a contamination slice "
             "attribute; runs on it can be gated with the clean_subset rule kind"
         )

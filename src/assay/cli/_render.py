@@ -233,6 +233,16 @@ def wrap_plain(text: str, *, indent: str = "", width: int = PLAIN_WIDTH) -> list
     return lines
 
 
+def say_prose(text: str) -> None:
+    """Untrusted prose: on a terminal left to it to wrap, piped wrapped at 80 columns between
+    words (markup and highlighting off)."""
+    if output_format() == "table":
+        console.print(safe(text))
+    else:
+        for line in wrap_plain(text):
+            console.print(line, markup=False, highlight=False)
+
+
 def new_table(title: str | None, columns: Iterable[str], *, numbers: Iterable[str] = ()) -> Table:
     """A rich table whose ``numbers`` columns (numbers, ids, intervals) are never split:
     on a narrow terminal the text columns wrap first, and a number is cut short with an

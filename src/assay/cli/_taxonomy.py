@@ -11,7 +11,7 @@ from rich.table import Table
 import assay
 import assay.workflows as wf
 from assay.cli._options import DbOption, JsonOption
-from assay.cli._render import console, emit_json, output_format, safe, wrap_plain
+from assay.cli._render import console, emit_json, safe, say_prose
 
 if TYPE_CHECKING:
     from assay.workflows import TaxonomyResult
@@ -23,24 +23,16 @@ def _pct(e: Any) -> str:
     return f"{e.estimate:+.1%} [{e.low:+.1%}, {e.high:+.1%}]"
 
 
-def _say(text: str) -> None:
-    if output_format() == "table":
-        console.print(safe(text))
-    else:
-        for line in wrap_plain(text):
-            console.print(line, markup=False, highlight=False)
-
-
 def _print(result: TaxonomyResult) -> None:
     t = result.taxonomy
     against = f" against {result.baseline_id[:12]}" if result.baseline_id else ""
-    _say(
+    say_prose(
         f"run {result.run_id[:12]}{against}: {t.n_failures:,} of {t.n_examples:,} examples fail "
         f"on {result.metric} (score below {result.threshold:g}, or errored); {t.k} clusters "
         f"({t.selected_by}, seed {t.seed})"
     )
     if not t.clusters:
-        _say("no failures: nothing to cluster")
+        say_prose("no failures: nothing to cluster")
         return
     table = Table(title="failure clusters")
     for col in ("#", "name", "failures", "share", "error gap"):
@@ -67,8 +59,8 @@ def _print(result: TaxonomyResult) -> None:
             )
         console.print(changes)
     for c in t.clusters:
-        _say(f"#{c.cluster} {c.name}: e.g. {', '.join(c.example_ids)}")
-    _say(f"method: {t.method}")
+        say_prose(f"#{c.cluster} {c.name}: e.g. {', '.join(c.example_ids)}")
+    say_prose(f"method: {t.method}")
 
 
 def taxonomy_command(
