@@ -103,7 +103,17 @@ def test_choice_order_remaps_the_reference_to_the_same_answer(
         ]
     )
     result = perturb_suite(suite, ["choice_order"], seed=seed)
-    copy = _rows(result.data)["q~choice_order"]
+    rows = _rows(result.data)
+    letters = "ABCDEF"[: len(choices)]
+    if isinstance(reference, str) and reference in choices and reference in letters:
+        # read both ways: the positions either reading names stay, the others move
+        held = {letters.index(reference), choices.index(reference)}
+        if len(choices) - len(held) < 2:
+            assert "q~choice_order" not in rows and result.unchanged["choice_order"] == 1
+            return
+        for at in held:
+            assert rows["q~choice_order"]["input"]["choices"][at] == choices[at]
+    copy = rows["q~choice_order"]
     shuffled = copy["input"]["choices"]
     assert sorted(shuffled) == sorted(choices) and shuffled != choices
     assert copy["input"]["question"] == "Which?"
@@ -168,3 +178,15 @@ def test_the_shipped_word_lists_state_their_source() -> None:
         if line and not line.startswith("#")
     ]
     assert len(pairs) >= 50 and all(len(p) == 2 and p[0] != p[1] for p in pairs)
+
+
+def test_a_reference_that_is_both_a_letter_and_a_choice_keeps_its_position() -> None:
+    choices = ["0", "1", "C", "D", "E"]
+    suite = _suite(
+        [{"example_id": "q", "input": {"question": "Which?", "choices": choices}, "reference": "C"}]
+    )
+    for seed in range(20):
+        copy = _rows(perturb_suite(suite, ["choice_order"], seed=seed).data)["q~choice_order"]
+        shuffled = copy["input"]["choices"]
+        assert copy["reference"] == "C" and shuffled[2] == "C" and shuffled != choices
+        assert sorted(shuffled) == sorted(choices)

@@ -1,7 +1,8 @@
 """Robustness suites: every example of a suite beside seeded perturbations of it.
 
 A perturbed example keeps its original's reference (for ``choice_order`` the reference is
-remapped so that it names the same answer text), its slices and its cluster; original and
+remapped so that it names the same answer text; a reference that reads both as a choice's
+text and as a letter keeps the positions either reading names), its slices and its cluster; original and
 perturbed share a cluster (the original's, or else the original's id), so intervals are
 clustered by original, and the new slice ``perturbation`` says which is which
 (``original`` or the kind). A perturbed example's id is ``<original id>~<kind>``. A
@@ -68,6 +69,14 @@ def _perturb_input(value: Any, kind: str, rng: np.random.Generator) -> Any:
     return value
 
 
+def _derange(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A seeded order of ``n`` positions that is not the identity."""
+    order = rng.permutation(n)
+    if (order == np.arange(n)).all():
+        order = np.roll(order, 1)
+    return order
+
+
 def _shuffle_choices(
     value: Any, reference: Any, rng: np.random.Generator, where: str
 ) -> tuple[Any, Any]:
@@ -75,9 +84,24 @@ def _shuffle_choices(
     choices = value.get("choices") if isinstance(value, dict) else None
     if not isinstance(choices, list) or len(choices) < 2:
         return value, reference
-    order = rng.permutation(len(choices))
-    if (order == np.arange(len(choices))).all():
-        order = np.roll(order, 1)
+    letter = (
+        _LETTERS.index(reference)
+        if isinstance(reference, str) and reference in _LETTERS[: len(choices)]
+        else None
+    )
+    if reference in choices and not isinstance(reference, int | bool) and letter is not None:
+        # read as a text and as a letter (choices "A", "B", ... or a choice "C"): keep every
+        # position either reading names, so both still name the same answer
+        fixed = {letter, *(i for i, c in enumerate(choices) if c == reference)}
+        free = [i for i in range(len(choices)) if i not in fixed]
+        if len(free) < 2:
+            return value, reference  # nothing can move: the copy is left out as unchanged
+        shuffled = list(choices)
+        moved = [free[int(i)] for i in _derange(len(free), rng)]
+        for at, source in zip(free, moved, strict=True):
+            shuffled[at] = choices[source]
+        return {**value, "choices": shuffled}, reference
+    order = _derange(len(choices), rng)
     shuffled = [choices[int(i)] for i in order]
     new_position = {int(old): new for new, old in enumerate(order)}
     if reference in choices and not isinstance(reference, int | bool):
@@ -92,8 +116,8 @@ def _shuffle_choices(
                 found=str(reference),
             )
         new_reference = new_position[reference]
-    elif isinstance(reference, str) and reference in _LETTERS[: len(choices)]:
-        new_reference = _LETTERS[new_position[_LETTERS.index(reference)]]
+    elif letter is not None:
+        new_reference = _LETTERS[new_position[letter]]
     else:
         raise DataError(
             "a multiple-choice reference must be a choice's text, its index or its letter",
