@@ -81,3 +81,40 @@ def test_an_ordinary_suite_exports_its_text(home: Path, tmp_path: Path, capsys) 
     assert main(["runs", "export", run.run.run_id, "-o", str(path)]) == 0
     assert "withheld" not in capsys.readouterr().out
     assert json.loads(path.read_text())["input"] == "hello there"
+
+
+def _failing(prompt: str) -> str:
+    # a client whose error message quotes the prompt it failed on
+    if len(prompt) % 2:
+        raise ValueError(f"refused upstream: {prompt[:60]}")
+    return "I'm sorry, but I can't help with that."
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_runs_export_withholds_error_messages(home: Path, capsys, tmp_path, suffix) -> None:  # type: ignore[no-untyped-def]
+    data = wf.build_redteam_suite(requests=6, templates=1, benign_reviews=2)
+    suite = assay.get_suite(data.digest)
+    run = assay.evaluate(_failing, suite=suite, model="failing@1").run.run_id
+    stored = assay.open_store().runs.records(run).column("error").to_pylist()
+    quoted = [m.split(": ", 2)[2][:40] for m in stored if m is not None]
+    assert quoted
+    path = tmp_path / f"records{suffix}"
+    assert main(["runs", "export", run, "-o", str(path)]) == 0
+    assert "input, output and error text withheld" in capsys.readouterr().out
+    errors = _exported_errors(path)
+    # which records errored is kept; what the errors said is not
+    assert [e is not None for e in errors] == [e is not None for e in stored]
+    assert {e for e in errors if e is not None} == {wf.WITHHELD}
+    assert not [q for q in quoted if q in path.read_text(errors="replace")]
+    assert main(["runs", "export", run, "-o", str(path), "--show-unsafe-text"]) == 0
+    capsys.readouterr()
+    assert _exported_errors(path) == stored
+
+
+def _exported_errors(path: Path) -> list[str | None]:
+    if path.suffix == ".parquet":
+        return list(pq.read_table(path).column("error").to_pylist())
+    if path.suffix == ".csv":
+        with path.open(newline="") as f:
+            return [row["error"] or None for row in csv.DictReader(f)]
+    return [json.loads(line)["error"] for line in path.read_text().splitlines()]

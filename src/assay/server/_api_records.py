@@ -12,7 +12,7 @@ from assay.server._api_runs import pairs
 from assay.server._auth import require
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
-from assay.server._unsafe_text import hide_rows, reveal
+from assay.server._unsafe_text import check_search, hide_rows, reveal
 from assay.storage import MAX_PAGE, MetricFilter, RecordFilter
 from assay.storage.wire import PARQUET
 
@@ -40,11 +40,15 @@ def record_page(
     ``slice=ATTRIBUTE=VALUE`` (repeatable), ``error=true|false``, ``score=METRIC<OP>X`` on the
     per-record score, and ``q``, a case-insensitive text in the input, reference or output.
 
-    On a red-team suite (``unsafe_text``) the texts are withheld unless ``show_unsafe_text``
-    is true and the caller is an editor or above (403 otherwise); ``text_withheld`` says so."""
+    On a red-team suite (``unsafe_text``) the texts and error messages are withheld unless
+    ``show_unsafe_text`` is true and the caller is an editor or above (403 otherwise);
+    ``text_withheld`` says so. Searching such a run's text (``q``) needs an editor or above
+    too (403 otherwise): the matches would tell the withheld text."""
     store = app_state(request).store
     run = store.runs.get(ref)
-    shown = reveal(request, identity, store.suites.get(run.suite_digest))
+    suite = store.suites.get(run.suite_digest)
+    shown = reveal(request, identity, suite)
+    check_search(identity, suite, q)
     where = RecordFilter(
         slices=pairs(slice, "slice"),
         error=error,
@@ -70,7 +74,8 @@ def record_file(
     show_unsafe_text: bool = False,
 ) -> Response:
     """A run's records as stored, as one Parquet file; ``column`` (repeatable) keeps only
-    those columns, in that order. A red-team suite's texts are withheld as in ``records``."""
+    those columns, in that order. A red-team suite's texts and error messages are withheld as
+    in ``records``."""
     from assay.workflows import withhold_record_text
 
     store = app_state(request).store

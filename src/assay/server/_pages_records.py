@@ -16,7 +16,7 @@ from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table
 from assay.server._pages_util import flag, html_errors, int_param, pairs, run_link
 from assay.server._state import app_state
-from assay.server._unsafe_text import hide_rows, note, reveal
+from assay.server._unsafe_text import hide_rows, note, reveal, search_refusal
 from assay.storage import MetricFilter
 
 __all__ = ["record_rows", "router"]
@@ -92,13 +92,17 @@ def records_page(
         ("limit", limit if limit != PAGE else None),
         ("show_unsafe_text", "true" if shown and suite.catalog.unsafe_text else None),
     ]
-    form = _form(request, run.run_id, slices, chosen, metrics)
+    refusal = search_refusal(identity, suite)
+    form = _form(request, run.run_id, slices, chosen, metrics, searchable=not refusal)
     if shown and suite.catalog.unsafe_text:  # filtering keeps the text shown
         keep = '<input type="hidden" name="show_unsafe_text" value="true">'
         form = form.replace('<button type="submit">', keep + '<button type="submit">', 1)
     title = f"Records of run {run.run_id[:12]}"
     head = f"<p>{run_link(run.run_id)} · {e(run.model.name)}@{e(run.model.version)}</p>"
     head += note(shown, suite)
+    if text and refusal:  # which records match would tell the withheld text
+        body = head + form + f'<p class="error">Refused: {e(refusal)}.</p>'
+        return page(title, body, identity=identity, status=403)
     try:
         score = MetricFilter.parse(q["score"]) if q.get("score") else None
         _check_names(chosen, score, slices, metrics)
@@ -147,9 +151,20 @@ def _check_names(
 
 
 def _form(
-    request: Request, run_id: str, slices: list[str], chosen: dict[str, str], metrics: list[str]
+    request: Request,
+    run_id: str,
+    slices: list[str],
+    chosen: dict[str, str],
+    metrics: list[str],
+    *,
+    searchable: bool,
 ) -> str:
     q = request.query_params
+    search = (
+        f'<label>Search <input name="q" value="{e(q.get("q", ""))}" placeholder="text in input, reference or output"></label>'
+        if searchable
+        else "<span class='note'>Text search: editors and above (red-team suite)</span> "
+    )
     slice_fields = "".join(
         f'<label>{e(s)} <input name="slice" value="{e(s + "=" + chosen[s]) if s in chosen else ""}" '
         f'placeholder="{e(s)}=value"></label>'
@@ -163,8 +178,7 @@ def _form(
     hint = f"{metrics[0]}<1" if metrics else "metric<1"
     return (
         f'<form class="filters" method="get" action="/runs/{e(run_id)}/records">'
-        f'<label>Search <input name="q" value="{e(q.get("q", ""))}" placeholder="text in input, reference or output"></label>'
-        f"{slice_fields}"
+        f"{search}{slice_fields}"
         f'<label>Error <select name="error">{options}</select></label>'
         f'<label>Score <input name="score" value="{e(q.get("score", ""))}" placeholder="{e(hint)}"></label>'
         '<button type="submit">Filter</button>'

@@ -1,8 +1,10 @@
 """Red-team text on the server: record texts of a suite marked ``unsafe_text`` are withheld
 unless the request asks ``show_unsafe_text=true`` and its caller is an editor or above.
 
-Viewers read every id, slice and score of such a run, never its prompts or answers; asking
-to see them as a viewer is refused (403) rather than silently ignored.
+Viewers read every id, slice and score of such a run, never its prompts, answers or error
+messages; asking to see them as a viewer is refused (403) rather than silently ignored. So is
+a viewer's text search (``q``) of such a run: which records match a searched word would tell
+the withheld text word by word, so only a caller who may reveal the text may search it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from assay.core import Suite
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 
-__all__ = ["REVEAL_ROLE", "hide_rows", "note", "reveal"]
+__all__ = ["REVEAL_ROLE", "check_search", "hide_rows", "note", "reveal", "search_refusal"]
 
 REVEAL_ROLE = Role.editor
 """The lowest role that may ask to see a red-team suite's text."""
@@ -40,13 +42,30 @@ def reveal(request: Request, identity: Identity, suite: Suite) -> bool:
     return asked
 
 
-def hide_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` (records as mappings) with their input, reference and output withheld."""
-    from assay.workflows import WITHHELD
+def search_refusal(identity: Identity, suite: Suite) -> str:
+    """Why ``identity`` may not search ``suite``'s record text (empty when it may)."""
+    if not suite.catalog.unsafe_text or identity.can(REVEAL_ROLE):
+        return ""
+    return (
+        f"{identity.name} is {identity.role.name}; searching a red-team suite's text (q) needs "
+        f"{REVEAL_ROLE.name}, since the matches would tell the withheld text"
+    )
 
-    hidden = ("input", "reference", "output")
+
+def check_search(identity: Identity, suite: Suite, text: str | None) -> None:
+    """Refuse (403) a text search of ``suite``'s records by a caller who may not reveal them."""
+    why = search_refusal(identity, suite) if text else ""
+    if why:
+        raise http_error(403, "forbidden", why)
+
+
+def hide_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (records as mappings) with their input, reference, output and error withheld."""
+    from assay.workflows import WITHHELD, WITHHELD_COLUMNS
+
     return [
-        {k: WITHHELD if k in hidden and v is not None else v for k, v in r.items()} for r in rows
+        {k: WITHHELD if k in WITHHELD_COLUMNS and v is not None else v for k, v in r.items()}
+        for r in rows
     ]
 
 
@@ -55,6 +74,6 @@ def note(shown: bool, suite: Suite) -> str:
     if shown or not suite.catalog.unsafe_text:
         return ""
     return (
-        "<p class='note withheld'>Input and output text withheld (red-team suite; "
+        "<p class='note withheld'>Input, output and error text withheld (red-team suite; "
         f"add show_unsafe_text=true to the address to show, {REVEAL_ROLE.name}s and above).</p>"
     )

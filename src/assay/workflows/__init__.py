@@ -171,12 +171,18 @@ if TYPE_CHECKING:
     from assay.workflows._study_status import StudyStatus, list_studies, study_status
     from assay.workflows._suite_check import suite_check
     from assay.workflows._taxonomy import TaxonomyResult, run_taxonomy
-    from assay.workflows._unsafe import WITHHELD, WITHHELD_NOTE, withhold_record_text
+    from assay.workflows._unsafe import (
+        WITHHELD,
+        WITHHELD_COLUMNS,
+        WITHHELD_NOTE,
+        withhold_record_text,
+    )
 
 _EXPORTS = {
     "JudgedSafety": "_safety_judged",
     "judged_safety_rate": "_safety_judged",
     "WITHHELD": "_unsafe",
+    "WITHHELD_COLUMNS": "_unsafe",
     "WITHHELD_NOTE": "_unsafe",
     "withhold_record_text": "_unsafe",
     "ExportedRun": "_export",
@@ -313,6 +319,7 @@ __all__ = [
     "JUDGE_KINDS",
     "METRICS_CONTENT_TYPE",
     "WITHHELD",
+    "WITHHELD_COLUMNS",
     "WITHHELD_NOTE",
     "Analysis",
     "CardResult",

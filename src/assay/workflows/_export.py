@@ -30,7 +30,7 @@ class ExportedRun:
     n_records: int
     """How many records it holds."""
     withheld: bool = False
-    """Whether its input, reference and output texts were withheld (a red-team suite)."""
+    """Whether its input, reference, output and error texts were withheld (a red-team suite)."""
 
 
 _EXPORT_FORMATS = (".parquet", ".csv", ".jsonl", ".ndjson")

@@ -3,7 +3,8 @@
 A suite whose catalog says ``unsafe_text`` holds harmful prompts; the answers to them may be
 harmful too. Comparisons of runs on it keep every id, score and count, and replace the text
 of listed flips (input, reference and both outputs) with :data:`WITHHELD`, unless the caller
-asks to see it (``show_unsafe_text=True``, ``--show-unsafe-text``).
+asks to see it (``show_unsafe_text=True``, ``--show-unsafe-text``). A record's error message
+is withheld with its texts: an adapter's error can quote the prompt it failed on.
 """
 
 from __future__ import annotations
@@ -16,28 +17,30 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = [
-    "TEXT_COLUMNS",
     "WITHHELD",
+    "WITHHELD_COLUMNS",
     "WITHHELD_NOTE",
     "withhold_record_text",
     "withhold_unsafe_text",
 ]
 
 WITHHELD = "[text withheld: red-team suite; --show-unsafe-text shows it]"
-WITHHELD_NOTE = "input/output text withheld (red-team suite; --show-unsafe-text to show)"
+WITHHELD_NOTE = "input, output and error text withheld (red-team suite; --show-unsafe-text to show)"
 """The line printed beside output whose records' texts were withheld."""
-TEXT_COLUMNS = ("input", "reference", "output")
-"""The record columns that hold a suite's or a model's text."""
+WITHHELD_COLUMNS = ("input", "reference", "output", "error")
+"""The record columns that can hold a suite's or a model's text: the error message too, since
+an adapter's error can quote the prompt. A withheld error stays non-null, so errors count."""
 
 
 def withhold_record_text(table: pa.Table, suite: Suite, show: bool) -> pa.Table:
-    """``table`` (a run's records) with every non-null value of its text columns replaced by
-    :data:`WITHHELD` when ``suite`` is unsafe and not ``show``; ids, slices and scores kept."""
+    """``table`` (a run's records) with every non-null value of :data:`WITHHELD_COLUMNS`
+    replaced by :data:`WITHHELD` when ``suite`` is unsafe and not ``show``; ids, slices,
+    scores and which records errored kept."""
     import pyarrow as pa
 
     if show or not suite.catalog.unsafe_text:
         return table
-    for name in TEXT_COLUMNS:
+    for name in WITHHELD_COLUMNS:
         if name not in table.column_names:
             continue
         hidden = [None if v is None else WITHHELD for v in table.column(name).to_pylist()]
