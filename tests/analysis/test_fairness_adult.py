@@ -146,3 +146,48 @@ def test_html_report_and_text_at_80_columns(
     for g in payload["result"]["groups"]:
         assert f'<td>{g["group"]}</td><td class="num">{g["n"]:,}</td>' in html
     assert payload["checks"][0]["reason"].split(":")[0] in html
+
+
+@pytest.mark.slow
+def test_against_a_baseline_prints_fairlearns_numbers_and_their_change(
+    adult_runs: tuple[assay.Store, str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fairlearn.metrics import MetricFrame, demographic_parity_difference, selection_rate
+
+    monkeypatch.setenv("COLUMNS", "80")
+    store, baseline, candidate = adult_runs
+    args = ["fairness", candidate, "--against", baseline, "--by", "sex", "--positive", ">50K"]
+    assert main([*args, "--db", store.url, "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    change = payload["change"]
+    assert payload["baseline_id"] == baseline and "paired percentile bootstrap" in change["method"]
+    values, parity = {}, {}
+    for role, run in (("baseline", baseline), ("candidate", candidate)):
+        records = store.runs.records(run).to_pylist()
+        y = np.array([_text(r["reference"]) == ">50K" for r in records], dtype=int)
+        p = np.array([_text(r["output"]) == ">50K" for r in records], dtype=int)
+        groups = [r["sex"] for r in records]
+        values[role] = MetricFrame(
+            metrics=selection_rate, y_true=y, y_pred=p, sensitive_features=groups
+        ).by_group
+        parity[role] = demographic_parity_difference(y, p, sensitive_features=groups)
+    assert change["n"] == len(records)
+    for g in change["groups"]:
+        before, after = values["baseline"][g["group"]], values["candidate"][g["group"]]
+        got = g["change"]["selection_rate"]
+        assert g["baseline"]["values"]["selection_rate"]["estimate"] == pytest.approx(before)
+        assert got["estimate"] == pytest.approx(after - before, abs=1e-12)
+        assert got["low"] <= got["estimate"] <= got["high"]
+    dp = next(d for d in change["disparities"] if d["name"] == "demographic_parity_difference")
+    assert dp["change"]["estimate"] == pytest.approx(
+        parity["candidate"] - parity["baseline"], abs=1e-12
+    )
+    assert main([*args, "--db", store.url]) == 0
+    text = capsys.readouterr().out
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    flat = " ".join(text.split())
+    assert f"against baseline {baseline[:12]}: {len(records):,} paired examples" in flat
+    low, high = dp["change"]["low"], dp["change"]["high"]
+    assert f"change {dp['change']['estimate']:+.3f} [{low:+.3f}, {high:+.3f}]" in flat

@@ -9,7 +9,9 @@ suite's integrity checks). Reading the store is the workflows' job, rendering th
   perturbed suite (:func:`assay.datasets.perturb_suite`), per perturbation kind;
   :func:`check_robustness` judges flip-rate limits on their bounds.
 * :func:`group_fairness`: metrics by group and disparities between groups with bootstrap
-  intervals; :func:`check_fairness` judges fairness rules on their bounds.
+  intervals; :func:`check_fairness` judges fairness rules on their bounds;
+  :func:`paired_group_fairness` the change of each group metric and disparity from a
+  baseline to a candidate, paired by example.
 * :func:`discover_slices`: conjunctions of attributes where errors (or the paired difference
   against a baseline) are worse, each tested, with Benjamini–Hochberg, Holm or split-sample
   control; :func:`fix_list` ranks :class:`Problem` items; :func:`promote_slices` declares
@@ -45,6 +47,12 @@ from assay.analysis._fairness import (
 )
 from assay.analysis._fairness_checks import (
     check_fairness,
+)
+from assay.analysis._fairness_paired import (
+    DisparityChange,
+    FairnessChange,
+    GroupChange,
+    paired_group_fairness,
 )
 from assay.analysis._fairness_result import (
     DISPARITIES,
@@ -104,12 +112,15 @@ __all__ = [
     "ContaminationResult",
     "DiscoveredSlice",
     "Disparity",
+    "DisparityChange",
     "ExampleContamination",
     "ExampleValues",
     "FailureCluster",
     "FailureTaxonomy",
+    "FairnessChange",
     "FairnessResult",
     "FixList",
+    "GroupChange",
     "GroupMetrics",
     "PerturbationEffect",
     "Predicate",
@@ -130,6 +141,7 @@ __all__ = [
     "mark_contamination",
     "next_version",
     "normalised_words",
+    "paired_group_fairness",
     "problems_from_clusters",
     "problems_from_slices",
     "promote_slices",

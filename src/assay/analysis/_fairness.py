@@ -19,12 +19,13 @@ is under ``min_class`` none either; such groups are listed, never part of a disp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from assay._util import check_instance, check_int, check_number
+from assay.analysis._fairness_gaps import gap_values, measure_of
 from assay.analysis._fairness_result import (
     GROUP_METRICS,
     Disparity,
@@ -76,6 +77,22 @@ def _codes(values: Sequence[Any], what: str) -> tuple[list[str], npt.NDArray[np.
     return names, np.fromiter((index[v] for v in labels), np.int64, len(labels))
 
 
+def sufficient_statistics(
+    y_true: Sequence[Any], y_pred: Sequence[Any], positive: Any
+) -> FloatArray:
+    """Per example: count, selected, positive, true positive, false positive, correct, and a
+    zero probability column (the layout every group metric is recomputed from)."""
+    n = len(y_true)
+    truth = np.asarray([v == positive for v in y_true], dtype=np.float64)
+    chosen = np.asarray([v == positive for v in y_pred], dtype=np.float64)
+    stats = np.zeros((n, 7))
+    stats[:, _N] = 1.0
+    stats[:, _SEL], stats[:, _POS] = chosen, truth
+    stats[:, _TP], stats[:, _FP] = chosen * truth, chosen * (1.0 - truth)
+    stats[:, _RIGHT] = (chosen == truth).astype(np.float64)
+    return stats
+
+
 def group_fairness(
     y_true: Sequence[Any],
     y_pred: Sequence[Any],
@@ -113,13 +130,7 @@ def group_fairness(
             expected=f"{n} predictions and {n} groups (at least one example)",
             found=f"{len(y_pred)} predictions, {len(groups)} groups",
         )
-    truth = np.asarray([v == positive for v in y_true], dtype=np.float64)
-    chosen = np.asarray([v == positive for v in y_pred], dtype=np.float64)
-    stats = np.zeros((n, 7))
-    stats[:, _N] = 1.0
-    stats[:, _SEL], stats[:, _POS] = chosen, truth
-    stats[:, _TP], stats[:, _FP] = chosen * truth, chosen * (1.0 - truth)
-    stats[:, _RIGHT] = (chosen == truth).astype(np.float64)
+    stats = sufficient_statistics(y_true, y_pred, positive)
     notes: list[str] = []
     if scores is not None:
         s = np.asarray(scores, dtype=np.float64)
@@ -210,13 +221,6 @@ def _groups(
     return rows, eligible
 
 
-def _gap(values: FloatArray, measure: Literal["difference", "ratio"]) -> FloatArray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        high, low = np.max(values, axis=0), np.min(values, axis=0)
-        gap: FloatArray = high - low if measure == "difference" else low / high
-        return gap
-
-
 def _disparities(
     names: list[str],
     eligible: dict[str, list[int]],
@@ -226,52 +230,17 @@ def _disparities(
     method: str,
     totals: FloatArray,
 ) -> list[Disparity]:
-    out: list[Disparity] = []
-    found: dict[str, tuple[float, FloatArray, str, str, tuple[str, ...]]] = {}
     n = int(totals[:, _N].sum())
-    for metric, ids in eligible.items():
-        if len(ids) < 2:
-            continue
-        values = point[metric][ids]
-        low_g, high_g = names[ids[int(np.argmin(values))]], names[ids[int(np.argmax(values))]]
-        members = tuple(names[i] for i in ids)
-        measures: tuple[Literal["difference", "ratio"], ...] = ("difference", "ratio")
-        for measure in measures:
-            est = float(_gap(values[:, None], measure)[0])
-            rep = _gap(reps[metric][ids], measure)
-            found[f"{metric}_{measure}"] = (est, rep, low_g, high_g, members)
-            estimate = _estimate(est, rep, confidence, method, n)
-            out.append(Disparity(f"{metric}_{measure}", measure, estimate, low_g, high_g, members))
-    named = {
-        "demographic_parity_difference": ("selection_rate_difference",),
-        "demographic_parity_ratio": ("selection_rate_ratio",),
-        "equalized_odds_difference": (
-            "true_positive_rate_difference",
-            "false_positive_rate_difference",
-        ),
-        "equalized_odds_ratio": ("true_positive_rate_ratio", "false_positive_rate_ratio"),
-    }
-    for name, parts in named.items():
-        if not all(p in found for p in parts):
-            continue
-        kind: Literal["difference", "ratio"] = "ratio" if name.endswith("ratio") else "difference"
-        pick = np.max if kind == "difference" else np.min
-        est = float(pick([found[p][0] for p in parts]))
-        rep = pick(np.stack([found[p][1] for p in parts]), axis=0)
-        which = found[
-            max(parts, key=lambda p: found[p][0])
-            if kind == "difference"
-            else min(parts, key=lambda p: found[p][0])
-        ]
-        groups = tuple(sorted(set.intersection(*(set(found[p][4]) for p in parts))))
-        out.append(
-            Disparity(
-                name,
-                kind,
-                _estimate(est, rep, confidence, method, n),
-                which[2],
-                which[3],
-                groups,
-            )
+    return [
+        Disparity(
+            name,
+            measure_of(name),
+            _estimate(est, rep, confidence, method, n),
+            low_g,
+            high_g,
+            members,
         )
-    return out
+        for name, (est, rep, low_g, high_g, members) in gap_values(
+            names, eligible, point, reps
+        ).items()
+    ]

@@ -198,6 +198,13 @@ def fairness_command(
         typer.Option(help="DISPARITY=Y: at most Y (a ratio: at least Y); repeatable."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            help="A baseline run of the same suite version: the paired change of every "
+            "group metric and disparity (paired bootstrap)."
+        ),
+    ] = None,
     markdown: MarkdownOption = None,
     html: HtmlOption = None,
     db: DbOption = None,
@@ -205,7 +212,7 @@ def fairness_command(
     json: JsonOption = False,
 ) -> int:
     """Metrics by group and disparities with bootstrap intervals; with rules, exit 0 SHIP,
-    1 BLOCK, 2 INCONCLUSIVE."""
+    1 BLOCK, 2 INCONCLUSIVE. With --against, also each one's paired change from a baseline."""
     report = workflows.fairness(
         run,
         by=by,
@@ -217,6 +224,7 @@ def fairness_command(
         markdown=markdown,
         html=html,
         store=assay.open_store(db),
+        against=against,
     )
     code = VERDICT_EXIT_CODES[report.verdict] if report.verdict else 0
     if json:
@@ -261,5 +269,9 @@ def fairness_command(
             _say(f"{d.name} {_iv(d.estimate)}: {d.low_group} / {d.high_group}")
     for note in r.notes:
         _say(f"note: {note}")
+    if report.change is not None and report.baseline_id is not None:
+        from assay.cli._fairness_change import print_fairness_change
+
+        print_fairness_change(report.change, report.baseline_id)
     _print_checks(report.checks, report.verdict)
     raise typer.Exit(code)

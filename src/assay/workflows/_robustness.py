@@ -15,7 +15,7 @@ from assay.workflows._api import LoggedRun, get_run, get_suite, register_suite
 from assay.workflows._store import resolve_store
 
 if TYPE_CHECKING:
-    from assay.analysis import BoundsCheck, FairnessResult, RobustnessResult
+    from assay.analysis import BoundsCheck, FairnessChange, FairnessResult, RobustnessResult
     from assay.core import Run, RunInfo
     from assay.data import SuiteData
     from assay.datasets import PerturbedSuite
@@ -149,6 +149,11 @@ class FairnessReport:
     """Group metrics and disparities with intervals."""
     checks: tuple[BoundsCheck, ...]
     """The rules asked for, judged on bounds."""
+    baseline_id: str | None = None
+    """With ``against``: the baseline run."""
+    change: FairnessChange | None = None
+    """With ``against``: every group metric and disparity of the baseline and this run,
+    and their paired change (:func:`assay.analysis.paired_group_fairness`)."""
 
     @property
     def verdict(self) -> str:
@@ -188,6 +193,7 @@ def fairness(
     markdown: str | Path | None = None,
     html: str | Path | None = None,
     store: Store | None = None,
+    against: str | RunInfo | LoggedRun | None = None,
 ) -> FairnessReport:
     """Group metrics of a run's predictions by the slice attribute ``by``, with disparities.
 
@@ -197,7 +203,9 @@ def fairness(
     suite has them. ``min_group`` / ``max_disparity`` are rules judged on bounds
     (:func:`assay.analysis.check_fairness`). ``markdown``: also write the report section
     there (:func:`assay.reports.fairness_markdown`); ``html``: the report as an HTML page
-    (:func:`assay.reports.fairness_html`).
+    (:func:`assay.reports.fairness_html`). ``against``: a baseline run of the same suite
+    version; the report then also holds the paired change of every group metric and
+    disparity (baseline to this run) with paired bootstrap intervals.
     """
     from assay.analysis import check_fairness, group_fairness
 
@@ -243,4 +251,21 @@ def fairness(
 
         page = fairness_html(result, checks, title=f"Fairness of {found.model}")
         atomic_write(html, page.encode("utf-8"))
-    return FairnessReport(found.run_id, str(found.model), result, checks)
+    change, baseline_id = None, None
+    if against is not None:
+        from assay.workflows._fairness_change import paired_fairness
+
+        base = get_run(against, store=st)
+        baseline_id = base.run_id
+        change = paired_fairness(
+            st,
+            base,
+            found,
+            by=by,
+            positive=positive,
+            confidence=confidence,
+            resamples=resamples,
+            seed=seed,
+            min_group_size=min_group_size,
+        )
+    return FairnessReport(found.run_id, str(found.model), result, checks, baseline_id, change)
