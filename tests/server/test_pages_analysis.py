@@ -158,3 +158,21 @@ def test_red_team_cluster_names_are_withheld(red) -> None:  # type: ignore[no-un
     shown = httpx.get(f"{address}?against={base}&show_unsafe_text=true", headers=EDITOR)
     assert shown.status_code == 200 and "cluster name withheld" not in shown.text
     assert _leaks(shown.text, words)
+
+
+def test_stored_analyses_are_listed_a_page_at_a_time(
+    live_server: str, server_store: Store
+) -> None:
+    _, base, cand = planted_runs(server_store, n=400)
+    made = [
+        wf.analyze_run(cand, against=base, alpha=0.01 * (k + 1), store=server_store).artifact
+        for k in range(11)
+    ]
+    page = httpx.get(f"{live_server}/runs/{cand}/analysis").text
+    assert "Stored analyses of this run (11)" in page
+    listed = re.findall(r'href="/runs/\w+/analysis\?artifact=(\w+)"', page)
+    assert listed == made[::-1][:10]
+    assert f'href="/runs/{cand}/analysis?offset=10"' in page
+    second = httpx.get(f"{live_server}/runs/{cand}/analysis?offset=10").text
+    assert re.findall(r'href="/runs/\w+/analysis\?artifact=(\w+)"', second) == [made[0]]
+    assert 'rel="prev"' in second and 'rel="next"' not in second

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse
 from assay.errors import NotFoundError
 from assay.server._auth import require
 from assay.server._identity import Identity, Role
-from assay.server._layout import e, page, url
-from assay.server._pages_util import html_errors, run_link
+from assay.server._layout import e, page, pager, url
+from assay.server._pages_util import html_errors, int_param, run_link
 from assay.server._state import app_state
 from assay.server._unsafe_text import note, reveal
 from assay.server._view_analysis import (
@@ -30,7 +30,9 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 LISTED = 10
-"""Newest stored analyses listed under the one shown."""
+"""Stored analyses listed a page at a time under the one shown."""
+MAX_SLOTS = 100_000
+"""The most entries a run's analysis log holds."""
 
 
 @router.get("/runs/{run_id}/analysis", response_class=HTMLResponse)
@@ -99,7 +101,7 @@ def analysis_page(
     contamination = latest_contamination(store, suite.digest)
     body += contamination_section(contamination, ref)
     body += suite_check_section(stored_suite_check(suite.digest, store=store), ref)
-    body += _others(store, run.run_id, shown and suite.catalog.unsafe_text)
+    body += _others(request, store, run.run_id, shown and suite.catalog.unsafe_text)
     return page(title, head + body, identity=identity)
 
 
@@ -107,11 +109,12 @@ def _cmd(text: str) -> str:
     return f"<code class='command'>{e(text)}</code>"
 
 
-def _others(store: Store, run_id: str, keep_shown: bool) -> str:
-    """The newest stored analyses of the run, each linked."""
+def _others(request: Request, store: Store, run_id: str, keep_shown: bool) -> str:
+    """The run's stored analyses, newest first, a page of them (``offset``), each linked."""
     from assay.workflows import recent_analyses
 
-    count, recent = recent_analyses(run_id, limit=LISTED, store=store)
+    offset = int_param(request, "offset", 0, lo=0, hi=MAX_SLOTS)
+    count, recent = recent_analyses(run_id, offset=offset, limit=LISTED, store=store)
     if count == 0:
         return ""
     items = []
@@ -129,7 +132,12 @@ def _others(store: Store, run_id: str, keep_shown: bool) -> str:
             + f", {e(d['control'])}, {len(d['slices']):,} slices found of "
             f"{d['candidates']:,} tested</li>"
         )
+    q = request.query_params
+    keep: list[tuple[str, object]] = [
+        (k, q.get(k)) for k in ("against", "artifact", "show_unsafe_text")
+    ]
+    nav = pager(f"/runs/{run_id}/analysis", keep, offset, LISTED, offset + LISTED < count)
     return (
         f'<section id="stored"><h2>Stored analyses of this run ({count:,})</h2>'
-        f"<ul class='analyses'>{''.join(items)}</ul></section>"
+        f"<ul class='analyses'>{''.join(items)}</ul>{nav}</section>"
     )

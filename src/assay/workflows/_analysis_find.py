@@ -22,19 +22,22 @@ def _log(run_id: str) -> str:
 
 
 def recent_analyses(
-    run: str, *, limit: int = 10, store: Store | None = None
+    run: str, *, offset: int = 0, limit: int = 10, store: Store | None = None
 ) -> tuple[int, list[dict[str, Any]]]:
-    """How many analyses of ``run`` are stored, and the newest ``limit`` of them, newest
-    first (each the stored JSON with its ``artifact`` digest and log ``slot``)."""
+    """How many analyses of ``run`` are stored, and ``limit`` of them (at most 200) from the
+    ``offset``-th newest on, newest first (each the stored JSON with its ``artifact`` digest
+    and log ``slot``)."""
     where = "recent_analyses"
     check_instance(run, "run", where, str, "a run id, id prefix or model@version")
+    check_int(offset, "offset", where, minimum=0)
     check_int(limit, "limit", where, minimum=1)
     limit = min(limit, SCAN)
     st = resolve_store(store)
     log = _log(get_run(run, store=st).run_id)
     count = slot_count(st, log)
     out = []
-    for k in range(count - 1, max(count - limit, 0) - 1, -1):
+    newest = count - 1 - offset
+    for k in range(newest, max(newest - limit + 1, 0) - 1, -1):
         digest = slot(st, log, k)
         if digest is not None:
             out.append({"artifact": digest, "slot": k, **get_json(st, digest)})
