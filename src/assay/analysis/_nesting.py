@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay.analysis._pair_moments import pair_moments
 from assay.stats import slice_mask_tests, slice_moments_test
 
 __all__ = ["explained_pairs"]
@@ -77,18 +78,8 @@ class _Pairs:
 
 def _unclustered(masks: Sequence[BoolArray], y: FloatArray, alpha: float) -> list[tuple[int, int]]:
     """``(explained, by)`` for every pair, from the pairwise intersection counts, sums and sums
-    of squares (three sparse products), all checks at once."""
-    from scipy import sparse
-
-    d = len(masks)
-    rows = [np.flatnonzero(m) for m in masks]
-    index = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    column = np.repeat(np.arange(d), [r.size for r in rows])
-    m = sparse.csc_matrix((np.ones(index.size), (index, column)), shape=(y.size, d))
-    mt = m.T.tocsr()
-    count = (mt @ m).toarray()
-    total = (mt @ sparse.diags(y) @ m).toarray()
-    squares = (mt @ sparse.diags(y * y) @ m).toarray()
+    of squares (:func:`pair_moments`), all checks at once."""
+    count, total, squares = pair_moments([np.flatnonzero(m) for m in masks], y)
     size = np.diag(count).copy()
     whole = np.array([y.size, y.sum(), y @ y], dtype=np.float64)
     own = np.stack([size, np.diag(total), np.diag(squares)], axis=1)
@@ -98,14 +89,11 @@ def _unclustered(masks: Sequence[BoolArray], y: FloatArray, alpha: float) -> lis
     rest = own[a] - common  # a minus b
     inner = count[a, b] == size[b]
     outside = np.where(inner[:, None], whole - own[a], whole - own[a] - (own[b] - common))
-    found = [
-        (int(t), int(e))
-        for t, e, w in zip(a, b, _worse_sums(rest, outside, alpha), strict=True)
-        if not w
-    ]
+    kept = _worse_sums(rest, outside, alpha)
+    found = list(zip(a[~kept].tolist(), b[~kept].tolist(), strict=True))
     ia, ib = a[inner], b[inner]
     kept = _worse_sums(own[ib], rest[inner], alpha)
-    found += [(int(t), int(e)) for t, e, w in zip(ib, ia, kept, strict=True) if not w]
+    found += zip(ib[~kept].tolist(), ia[~kept].tolist(), strict=True)
     return found
 
 

@@ -127,12 +127,13 @@ def suites_add(
 ) -> None:
     """Register a suite from YAML (idempotent: a suite is identified by its content).
 
-    The fast integrity checks run on it (exact duplicates, label conflicts, empty or
-    degenerate inputs, small slices) and their findings are printed; `assay suites check`
-    runs them all."""
+    The fast integrity checks run on a new version (exact duplicates, label conflicts, empty
+    or degenerate inputs, small slices); their findings are stored with it and printed
+    (`assay suites check` runs them all)."""
     store = assay.open_store(db)
     data = assay.register_suite(file, store=store)
-    checked = wf.suite_check(data, against=[], near=False, store=store)  # the fast checks
+    checked = wf.stored_suite_check(data.digest, store=store)  # stored by the registration
+    assert checked is not None
     if json:
         emit_json(
             {
@@ -187,11 +188,14 @@ def suites_show(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Show a suite's definition and catalog facts."""
-    data = assay.get_suite(ref, store=assay.open_store(db))
+    """Show a suite's definition, catalog facts and its stored integrity findings."""
+    store = assay.open_store(db)
+    data = assay.get_suite(ref, store=store)
     s = data.suite
+    checked = wf.stored_suite_check(s.digest, store=store)
     if json:
-        emit_json({"digest": s.digest, **s.model_dump(mode="json")})
+        found = None if checked is None else dataclasses.asdict(checked)
+        emit_json({"digest": s.digest, **s.model_dump(mode="json"), "checks": found})
         return
     console.print(f"[bold]{safe(s.name)}[/] {safe(s.version)}  digest {s.digest}")
     console.print(safe(s.description))
@@ -212,6 +216,12 @@ def suites_show(
             console.print(f"  {label}: {safe(value)}")
     for limit in c.known_limits:
         console.print(f"  known limit: {safe(limit)}")
+    if checked is None:
+        console.print(f"no integrity findings stored: assay suites check {s.digest[:12]}")
+    else:
+        console.print(f"integrity checks (stored): {safe(', '.join(checked.checks))}")
+        if checked.findings:
+            print_findings(checked)
 
 
 @db_app.command("upgrade")

@@ -65,7 +65,8 @@ def suite_check_command(
     json: JsonOption = False,
 ) -> None:
     """Check a suite's integrity: exact and near duplicates, label conflicts, empty or
-    degenerate inputs, small slices, overlap with other versions and a training split."""
+    degenerate inputs, small slices, overlap with other versions and a training split. The
+    findings are stored with the suite version (shown by `assay suites show`)."""
     if train is not None:
         check_readable(train, "the training file")
     result = wf.suite_check(
@@ -81,5 +82,6 @@ def suite_check_command(
         emit_json({**dataclasses.asdict(result), "warnings": result.warnings})
     else:
         print_findings(result)
+        console.print(f"stored with suite version {result.digest[:12]} (assay suites show)")
     if strict and result.warnings:
         raise typer.Exit(1)

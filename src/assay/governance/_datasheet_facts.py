@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assay._util import check_instance
 from assay.core import Suite
-from assay.data import SuiteData, check_suite, count_duplicates
+from assay.data import SuiteData, SuiteFinding, check_suite, count_duplicates
 
 __all__ = ["DatasheetFacts", "SliceCounts", "compute_facts", "input_text", "licence_of"]
 
@@ -97,10 +98,20 @@ def input_text(value: str | None) -> str | None:
     return parsed if isinstance(parsed, str) else value
 
 
-def compute_facts(suite: Suite, examples: pa.Table, *, threshold: float = 0.8) -> DatasheetFacts:
-    """The computed facts of ``suite`` from its examples table."""
+def compute_facts(
+    suite: Suite,
+    examples: pa.Table,
+    *,
+    threshold: float = 0.8,
+    findings: Sequence[SuiteFinding] | None = None,
+) -> DatasheetFacts:
+    """The computed facts of ``suite`` from its examples table; ``findings`` are its stored
+    integrity findings (the fast checks run here when None)."""
     check_instance(suite, "suite", "compute_facts", Suite, "a Suite")
     check_instance(examples, "examples", "compute_facts", pa.Table, "a pyarrow.Table")
+    check_instance(findings, "findings", "compute_facts", (list, tuple, type(None)), "a list")
+    if findings is None:
+        findings = check_suite(SuiteData(suite, examples), near=False).findings
     n = examples.num_rows
     clusters = examples.column("cluster").to_pylist()
     ids = examples.column("example_id").to_pylist()
@@ -137,7 +148,7 @@ def compute_facts(suite: Suite, examples: pa.Table, *, threshold: float = 0.8) -
         integrity=[
             f"{f.check.replace('_', ' ')}: {f.message}"
             + (f" ({', '.join(f.example_ids[:5])})" if f.example_ids else "")
-            for f in check_suite(SuiteData(suite, examples), near=False).findings
-            if f.check not in ("exact_duplicates", "label_conflicts")
+            for f in findings
+            if f.check not in ("exact_duplicates", "label_conflicts", "near_duplicates")
         ],
     )

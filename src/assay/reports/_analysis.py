@@ -11,6 +11,8 @@ from assay.core import printable
 from assay.reports._analysis_sections import (
     contamination_html,
     contamination_markdown,
+    suite_checks_html,
+    suite_checks_markdown,
     taxonomy_html,
     taxonomy_markdown,
 )
@@ -138,9 +140,10 @@ def analysis_html(
     title: str = "",
     taxonomy: FailureTaxonomy | None = None,
     contamination: dict[str, Any] | None = None,
+    suite_checks: dict[str, Any] | None = None,
 ) -> str:
-    """The analysis as one HTML page (with the failure clusters and the summary of a stored
-    contamination result, when given)."""
+    """The analysis as one HTML page (with the failure clusters, the summary of a stored
+    contamination result and the suite's stored integrity findings, when given)."""
     d = discovery
     runs = ", ".join(f"{k} {v}" for k, v in d.run_ids.items())
     heading = title or f"Where it fails: {d.metric}"
@@ -173,7 +176,7 @@ def analysis_html(
         f"<h2>Slices worse than the rest ({len(d.slices)})</h2>{found}"
         f"{taxonomy_html(taxonomy)}"
         f"<h2>Fix list</h2><p>{e(fixes.to_dict()['ranked_by'])}; slices and failure clusters "
-        f"together.</p>{fix}{contamination_html(contamination)}"
+        f"together.</p>{fix}{contamination_html(contamination)}{suite_checks_html(suite_checks)}"
         "<h2>Method</h2><p>Every conjunction of attribute values in the lattice is tested "
         f"against the rest of the examples ({e(d.test)}, two-sided); the family is every "
         f"candidate tested ({d.candidates:,}); control: {e(d.control)} at {d.alpha:g}. A "
@@ -189,10 +192,16 @@ def fix_list_markdown(
     max_examples: int = _SHOWN_IDS,
     taxonomy: FailureTaxonomy | None = None,
     contamination: dict[str, Any] | None = None,
+    suite_checks: dict[str, Any] | None = None,
 ) -> str:
     """The fix list as Markdown: a ranked table, then each problem's examples; then the
-    failure clusters and the contamination summary, when given."""
-    tail = [*taxonomy_markdown(taxonomy), *contamination_markdown(contamination)]
+    failure clusters, the contamination summary and the suite's integrity findings, when
+    given."""
+    tail = [
+        *taxonomy_markdown(taxonomy),
+        *contamination_markdown(contamination),
+        *suite_checks_markdown(suite_checks),
+    ]
     lines = [
         "# Fix list",
         "",

@@ -12,6 +12,8 @@ from assay.reports._html_parts import e, table
 __all__ = [
     "contamination_html",
     "contamination_markdown",
+    "suite_checks_html",
+    "suite_checks_markdown",
     "taxonomy_html",
     "taxonomy_markdown",
 ]
@@ -138,3 +140,38 @@ def contamination_markdown(summary: dict[str, Any] | None) -> list[str]:
         f"{printable(summary['method'])} Stored as artifact {summary['artifact'][:12]}.",
         "",
     ]
+
+
+def suite_checks_html(summary: dict[str, Any] | None) -> str:
+    """The suite version's stored integrity findings, or how to store them."""
+    if summary is None:
+        return (
+            "<h2>Suite integrity</h2><p>No findings are stored for this suite version: run "
+            "<code>assay suites check SUITE</code>.</p>"
+        )
+    rows = [
+        [e(f["check"]), e(f["severity"]), f"{f['count']:,}", e(f["message"])]
+        for f in summary["findings"]
+    ]
+    found = (
+        table(["check", "severity", "count", "finding"], rows, numeric=(2,))
+        if rows
+        else "<p>No findings.</p>"
+    )
+    return (
+        f"<h2>Suite integrity</h2><p>Checks run: {e(', '.join(summary['checks']))}; "
+        f"{len(rows):,} findings, {summary['warnings']:,} warnings.</p>{found}"
+        f'<p class="note">Stored as artifact {e(summary["artifact"][:12])}.</p>'
+    )
+
+
+def suite_checks_markdown(summary: dict[str, Any] | None) -> list[str]:
+    """The same as Markdown lines."""
+    if summary is None:
+        return []
+    lines = ["# Suite integrity", "", f"Checks run: {', '.join(summary['checks'])}.", ""]
+    lines += [
+        f"- {f['check']} ({f['severity']}, {f['count']:,}): {printable(f['message'])}"
+        for f in summary["findings"]
+    ]
+    return [*lines, "", f"Stored as artifact {summary['artifact'][:12]}.", ""]

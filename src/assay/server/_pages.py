@@ -17,6 +17,7 @@ from assay.server._auth import require
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 from assay.server._layout import page
+from assay.server._pages_analysis import router as analysis_router
 from assay.server._pages_compare import router as compare_router
 from assay.server._pages_decisions import decisions_table
 from assay.server._pages_decisions import router as decisions_router
@@ -40,6 +41,7 @@ for _sub in (runs_router, records_router, compare_router, decisions_router, suit
 router.include_router(monitor_router)
 router.include_router(experiments_router)
 router.include_router(studies_router)
+router.include_router(analysis_router)
 
 STATIC = Path(__file__).parent / "static"
 """The folder of the dashboard's stylesheet and script."""

@@ -149,6 +149,7 @@ def compare_page(
             f'<section class="candidate" id="c{n}"><h2>{e(cand.model.name)}@{e(cand.model.version)} '
             f"{run_link(cand.run_id)} vs {e(base.model.name)}@{e(base.model.version)} "
             f"{run_link(base.run_id)}</h2>{cautions}"
+            + _lose_link(base.run_id, cand.run_id)
             + comparison_body(c, quadrants(pairs), manifest_html, link=link, anchor=f"c{n}")
             + "</section>"
         )
@@ -156,6 +157,16 @@ def compare_page(
         "s" if len(candidates) > 1 else ""
     )
     return page(title, _picker(baseline, candidates) + "".join(sections), identity=identity)
+
+
+def _lose_link(baseline: str, candidate: str) -> str:
+    """The link to the stored slice discovery on the paired difference of the two runs."""
+    where = url(f"/runs/{candidate}/analysis", [("against", baseline)])
+    return (
+        f'<p class="actions"><a class="lose" href="{where}">Where does the candidate lose?</a> '
+        '<span class="note">slices where the paired difference is worse, from the stored '
+        "analysis</span></p>"
+    )
 
 
 def _query(baseline: str, candidate: str, metric: str, kind: str) -> str:

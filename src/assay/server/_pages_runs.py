@@ -199,6 +199,8 @@ def run_body(run: Run, notes: list[tuple[str, str]], slices_html: str, *, links:
     manifest = json.dumps(run.manifest.model_dump(mode="json"), indent=1, sort_keys=True)
     actions = (
         f'<p class="actions"><a href="/runs/{e(run.run_id)}/records">Browse records</a> · '
+        f'<a class="analysis" href="/runs/{e(run.run_id)}/analysis">Where it fails '
+        "(analysis)</a> · "
         f'<a href="{url("/compare", [("baseline", run.run_id)])}">Compare with…</a></p>'
         if links
         else ""

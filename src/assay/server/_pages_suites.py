@@ -12,6 +12,7 @@ from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, table
 from assay.server._pages_util import html_errors, run_link
 from assay.server._state import app_state
+from assay.server._view_analysis import suite_check_section
 
 __all__ = ["router"]
 
@@ -57,11 +58,14 @@ def suites_page(
 def suite_page(
     request: Request, ref: str, identity: Identity = Depends(require(Role.viewer))
 ) -> HTMLResponse:
-    """One suite version: versions, catalog, metrics with scorers, slices, a few examples."""
+    """One suite version: versions, catalog, metrics with scorers, slices, its stored
+    integrity findings, a few examples."""
     from assay.storage import RunQuery
+    from assay.workflows import stored_suite_check
 
     store = app_state(request).store
     suite = store.suites.get(ref)
+    ref = f"{suite.name}@{suite.version}" if suite.version else suite.digest[:12]
     versions = [s for s in store.suites.list() if s.name == suite.name]
     version_rows = [
         [
@@ -123,6 +127,7 @@ def suite_page(
             if slice_rows
             else '<p class="empty">No slices.</p>'
         )
+        + suite_check_section(stored_suite_check(suite.digest, store=store), ref)
         + f"<h2>First {len(example_rows)} examples</h2>"
         + table(["Example", "Input", "Reference"], example_rows, cls="examples")
         + "<h2>Recent runs</h2>"

@@ -24,7 +24,8 @@ none is passed, and never print.
   :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
 * analysis: :func:`analyze_run` (slice discovery with false-discovery control and the fix
-  list, stored with the run), :func:`run_analyses` (a run's stored analyses)
+  list, stored with the run), :func:`run_analyses` (a run's stored analyses),
+  :func:`find_analysis` and :func:`recent_analyses` (finding stored ones again)
 * safety: :func:`build_redteam_suite` (a seeded red-team suite, stored), :func:`run_safety`
   (a run's attack success, refusal and over-refusal rates, template uplift)
 * governance: :func:`scenario_coverage` (a scenario registry against the stored suites),
@@ -39,7 +40,8 @@ none is passed, and never print.
 * governance: :func:`model_card`, :func:`verify_card`, :func:`card_state`,
   :func:`suite_datasheet`
 * analysis: :func:`suite_contamination` (a suite against training-corpus files),
-  :func:`suite_check` (a suite's integrity), :func:`run_taxonomy` (failures in clusters)
+  :func:`suite_check` (a suite's integrity, stored with it), :func:`stored_suite_check`
+  (the newest stored findings), :func:`run_taxonomy` (failures in clusters)
 
 Names load on first use, so the CLI starts without the statistics engine.
 """
@@ -50,6 +52,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from assay.workflows._analysis_find import find_analysis, recent_analyses
     from assay.workflows._analyze import Analysis, analyze_run, run_analyses
     from assay.workflows._annotate import TaggedRun, note_run, tag_run
     from assay.workflows._api import (
@@ -170,6 +173,7 @@ if TYPE_CHECKING:
     from assay.workflows._study_roadmap import write_roadmap
     from assay.workflows._study_status import StudyStatus, list_studies, study_status
     from assay.workflows._suite_check import suite_check
+    from assay.workflows._suite_check_store import stored_suite_check
     from assay.workflows._taxonomy import TaxonomyResult, run_taxonomy
     from assay.workflows._unsafe import (
         WITHHELD,
@@ -217,6 +221,9 @@ _EXPORTS = {
     "contamination_json": "_contamination_store",
     "latest_contamination": "_contamination_store",
     "suite_check": "_suite_check",
+    "find_analysis": "_analysis_find",
+    "recent_analyses": "_analysis_find",
+    "stored_suite_check": "_suite_check_store",
     "TaxonomyResult": "_taxonomy",
     "run_taxonomy": "_taxonomy",
     "DecisionDetails": "_decision_records",
@@ -371,6 +378,7 @@ __all__ = [
     "export_ledger",
     "export_run",
     "fairness",
+    "find_analysis",
     "fit_judge",
     "flag_study_deviations",
     "gate",
@@ -410,6 +418,7 @@ __all__ = [
     "plan_rollout",
     "profile_run",
     "read_out_experiment",
+    "recent_analyses",
     "record_entry",
     "record_experiment",
     "record_experiment_plan",
@@ -433,6 +442,7 @@ __all__ = [
     "sign_launch",
     "sign_payload",
     "stored_profiles",
+    "stored_suite_check",
     "study_status",
     "suite_check",
     "suite_contamination",

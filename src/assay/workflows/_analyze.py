@@ -2,7 +2,8 @@
 
 With ``taxonomy``, the failure taxonomy of :func:`assay.workflows.run_taxonomy` (MiniLM
 embeddings: slow, hence opt-in) is made too and its clusters join the fix list; the latest
-contamination result stored for the suite version (``assay contamination``) is summarised.
+contamination result stored for the suite version (``assay contamination``) is summarised,
+and so are its stored integrity findings (``assay suites check``).
 The result (slice discovery, taxonomy, fix list, contamination summary) is stored as a JSON artifact and appended to the
 run's analysis log (``analysis:<run id>``, a slot log of :mod:`assay.workflows._slot_log`), so
 it is found again from the run, locally or through a team server.
@@ -40,12 +41,14 @@ from assay.workflows._contamination_store import (
 )
 from assay.workflows._slot_log import append, entries, get_json, put_json
 from assay.workflows._store import resolve_store
+from assay.workflows._suite_check_store import latest_suite_check
 from assay.workflows._taxonomy import Embed, run_taxonomy
 
 __all__ = ["ANALYSIS_MEDIA", "Analysis", "analyze_run", "run_analyses"]
 
 ANALYSIS_MEDIA = "application/vnd.assay.analysis+json"
 DEFAULT_FIELDS = ("input_length",)
+_CHECK_KEYS = ("artifact", "checks", "findings", "warnings")
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,16 @@ class Analysis:
     """The failure clusters, when asked (``taxonomy=True``)."""
     contamination: dict[str, Any] | None = None
     """Summary of the latest contamination result stored for the suite version, if any."""
+    suite_checks: dict[str, Any] | None = None
+    """The suite version's stored integrity findings (``artifact``, ``checks``,
+    ``findings``, ``warnings``), if any."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types."""
         return {
-            **_payload(self.discovery, self.fixes, self.taxonomy, self.contamination),
+            **_payload(
+                self.discovery, self.fixes, self.taxonomy, self.contamination, self.suite_checks
+            ),
             "artifact": self.artifact,
             "files": dict(self.files),
             "promoted": self.promoted,
@@ -81,6 +89,7 @@ def _payload(
     fixes: FixList,
     taxonomy: FailureTaxonomy | None,
     contamination: dict[str, Any] | None,
+    suite_checks: dict[str, Any] | None,
 ) -> dict[str, Any]:
     from dataclasses import asdict
 
@@ -89,6 +98,7 @@ def _payload(
         "fix_list": fixes.to_dict(),
         "taxonomy": None if taxonomy is None else finite_json(asdict(taxonomy)),
         "contamination": contamination,
+        "suite_checks": suite_checks,
     }
 
 
@@ -187,9 +197,12 @@ def analyze_run(
     fixes = fix_list(problems, what=values.definition)
     stored = latest_contamination(st, found.suite_digest)
     contamination = None if stored is None else contamination_summary(stored)
-    digest = put_json(st, _payload(discovery, fixes, clusters, contamination), ANALYSIS_MEDIA)
+    checked = latest_suite_check(st, found.suite_digest)
+    checks = None if checked is None else {k: checked[k] for k in _CHECK_KEYS}
+    payload = _payload(discovery, fixes, clusters, contamination, checks)
+    digest = put_json(st, payload, ANALYSIS_MEDIA)
     append(st, _log(found.run_id), digest)
-    files = _write(discovery, fixes, clusters, contamination, html, markdown)
+    files = _write(payload, discovery, fixes, clusters, html, markdown)
     promoted = None
     if promote:
         from assay.data import SuiteData
@@ -202,7 +215,7 @@ def analyze_run(
             "digest": new.digest,
             "slices": new.suite.slice_names[len(suite.slices) :],
         }
-    return Analysis(discovery, fixes, digest, files, promoted, clusters, contamination)
+    return Analysis(discovery, fixes, digest, files, promoted, clusters, contamination, checks)
 
 
 def _with_runs(discovery: SliceDiscovery, run_ids: dict[str, str]) -> SliceDiscovery:
@@ -212,22 +225,23 @@ def _with_runs(discovery: SliceDiscovery, run_ids: dict[str, str]) -> SliceDisco
 
 
 def _write(
+    payload: dict[str, Any],
     discovery: SliceDiscovery,
     fixes: FixList,
     clusters: FailureTaxonomy | None,
-    contamination: dict[str, Any] | None,
     html: str | Path | None,
     markdown: str | Path | None,
 ) -> dict[str, str]:
     from assay.reports import analysis_html, fix_list_markdown
 
     files = {}
+    stored = {"contamination": payload["contamination"], "suite_checks": payload["suite_checks"]}
     if html is not None:
-        page = analysis_html(discovery, fixes, taxonomy=clusters, contamination=contamination)
+        page = analysis_html(discovery, fixes, taxonomy=clusters, **stored)
         atomic_write(Path(html), page.encode("utf-8"))
         files["html"] = str(html)
     if markdown is not None:
-        text = fix_list_markdown(fixes, taxonomy=clusters, contamination=contamination)
+        text = fix_list_markdown(fixes, taxonomy=clusters, **stored)
         atomic_write(Path(markdown), text.encode("utf-8"))
         files["markdown"] = str(markdown)
     return files

@@ -119,12 +119,18 @@ def _store(store: Store | None) -> Store:
 
 
 def register_suite(suite: SuiteData | str | Path, *, store: Store | None = None) -> SuiteData:
-    """Store a suite (a :class:`SuiteData` or a YAML path); idempotent by content digest."""
+    """Store a suite (a :class:`SuiteData` or a YAML path); idempotent by content digest.
+
+    The fast integrity checks (:func:`assay.data.check_suite` without near duplicates) run
+    on a version the first time it is registered and their findings are stored with it
+    (:func:`stored_suite_check`)."""
     from assay.data import SuiteData, load_suite
+    from assay.workflows._suite_check_store import check_at_registration
 
     st = _store(store)
     data = suite if isinstance(suite, SuiteData) else load_suite(suite)
     st.suites.put(data.suite, data.examples)
+    check_at_registration(st, data)
     return data
 
 

@@ -10,6 +10,7 @@ from assay.governance import Datasheet, build_datasheet, compute_facts
 from assay.reports import DATASHEET_FORMATS, render_datasheet
 from assay.storage import RunQuery, Store
 from assay.workflows._store import resolve_store
+from assay.workflows._suite_check_store import latest_suite_check, suite_check_from_json
 
 __all__ = ["DatasheetResult", "suite_datasheet"]
 
@@ -39,7 +40,7 @@ def suite_datasheet(
 
     The questions of *Datasheets for Datasets* are answered from the suite's catalog and from
     facts computed from its examples (size, clusters, slice distributions, missing inputs and
-    references, exact and near duplicates, licence), or left marked for a person. ``out``
+    references, exact and near duplicates, licence, the stored integrity findings), or left marked for a person. ``out``
     writes it atomically.
     """
     where = "suite_datasheet"
@@ -48,7 +49,9 @@ def suite_datasheet(
     check_instance(out, "out", where, (str, Path, type(None)), "a path or None")
     st = resolve_store(store)
     suite = st.suites.get(ref)
-    facts = compute_facts(suite, st.suites.examples(suite.digest))
+    stored = latest_suite_check(st, suite.digest)
+    findings = None if stored is None else suite_check_from_json(stored).findings
+    facts = compute_facts(suite, st.suites.examples(suite.digest), findings=findings)
     versions = [s.digest for s in st.suites.list() if s.name == suite.name]
     models = sorted({str(r.model) for r in st.runs.list(RunQuery(suite=suite.digest))})
     sheet = build_datasheet(suite, facts, versions=versions, models=models)
