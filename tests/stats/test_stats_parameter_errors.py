@@ -194,6 +194,14 @@ CASES: dict[str, Callable[[], Any]] = {
     # online experiments (the ones in stats itself)
     "block_bootstrap_ratio": lambda: assay.stats.block_bootstrap_ratio([1.0, 2], [1.0, 1], rng=-1),
     "percentile_interval": lambda: assay.stats.percentile_interval([1.0], 1.5),
+    "batch_means_interval": lambda: assay.stats.batch_means_interval([1.0] * 20, n_batches=1),
+    "block_pair_weights": lambda: assay.stats.block_pair_weights(1),
+    "paired_block_quantile": lambda: assay.stats.paired_block_quantile(
+        [1.0], [0], [1.0], [0], 1.5, n_pairs=2
+    ),
+    "paired_block_ratio": lambda: assay.stats.paired_block_ratio(
+        [1.0, 1], [1.0, 1], [1.0, 1], [1.0, 1], confidence=1.5
+    ),
     "percentile_min_requests": lambda: assay.stats.percentile_min_requests(0.99, sided="lower"),  # type: ignore[arg-type]
     "percentile_upper_bound": lambda: assay.stats.percentile_upper_bound([1.0], 0.99, confidence=0),
     "slice_tests": lambda: assay.stats.slice_tests([[0], [1]], [0.0, 1.0], min_size=0),

@@ -33,6 +33,9 @@ _SHOWN = ("ttft", "tpot_excl_first", "tpot_incl_first", "itl", "e2e", "client_la
 def run_command(
     endpoint: Annotated[str, typer.Argument(help="Base URL (…/v1) or the full completions URL.")],
     rate: Annotated[float | None, typer.Option(help="Open loop: requests per second.")] = None,
+    rates: Annotated[
+        str | None, typer.Option(help="A sweep: one open-loop run per rate, e.g. 10,20,40.")
+    ] = None,
     concurrency: Annotated[
         int | None, typer.Option(help="Closed loop: requests in flight.")
     ] = None,
@@ -92,6 +95,10 @@ def run_command(
 ) -> int:
     """Send requests on a seeded schedule, print every metric with its interval and, given
     objectives, the verdict: exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE."""
+    if rates is not None:  # a sweep over rates (docs/load-compare.md)
+        from assay.cli._load_sweep import run_sweep
+
+        return run_sweep(dict(locals()))
     import assay
     from assay.runners.load import Price
     from assay.workflows import load_run

@@ -29,6 +29,8 @@
   :func:`fairness_html` and :func:`robustness_html`: the same as self-contained HTML pages.
 * :func:`analysis_html` (slice discovery and the fix list, ``assay analyze``) and
   :func:`fix_list_markdown` (the fix list for a tracker).
+* :func:`latency_curve_svg`, :func:`latency_curve_markdown`, :func:`with_latency_section`
+  (:class:`CurvePoint`): latency–throughput curves of serving load tests.
 * :func:`fixed_number`, :func:`fixed_interval`: the fixed-width numbers of terminal output
   (``+0.0123 [-0.0040, +0.0286]``), shared by the command line.
 
@@ -53,6 +55,12 @@ from assay.reports._html import render_html, results_rows, rules_table
 from assay.reports._html_evidence import methods_section
 from assay.reports._kind import OFFLINE, ReportKind, experiment_kind
 from assay.reports._kpis_html import duration_text, kpis_html
+from assay.reports._load_curves import (
+    CurvePoint,
+    latency_curve_markdown,
+    latency_curve_svg,
+    with_latency_section,
+)
 from assay.reports._markdown import render_markdown
 from assay.reports._memo import render_memo
 from assay.reports._memo_plan import PLACEHOLDER
@@ -82,6 +90,7 @@ __all__ = [
     "PLACEHOLDER",
     "REPORT_CSS",
     "RESULT_HEADERS",
+    "CurvePoint",
     "ReportKind",
     "ReportLimits",
     "Scale",
@@ -99,6 +108,8 @@ __all__ = [
     "fixed_number",
     "forest_svg",
     "kpis_html",
+    "latency_curve_markdown",
+    "latency_curve_svg",
     "method_index",
     "methods_section",
     "monitor_report_html",
@@ -127,6 +138,7 @@ __all__ = [
     "study_power_text",
     "tick_decimals",
     "verdict_html_table",
+    "with_latency_section",
 ]
 
 register_html_renderer(Comparison, comparison_html_table)

@@ -69,6 +69,13 @@ from assay.stats._serving import (
     percentile_upper_bound,
     window_totals,
 )
+from assay.stats._batch_means import batch_means_interval
+from assay.stats._serving_paired import (
+    PairedBlockResult,
+    block_pair_weights,
+    paired_block_quantile,
+    paired_block_ratio,
+)
 
 # --- bootstrap engine ---
 from assay.stats.bootstrap import (
@@ -182,6 +189,11 @@ __all__ = [
     "percentile_min_requests",
     "percentile_upper_bound",
     "window_totals",
+    "PairedBlockResult",
+    "batch_means_interval",
+    "block_pair_weights",
+    "paired_block_quantile",
+    "paired_block_ratio",
     # --- bootstrap engine (names) ---
     "IntervalMethod",
     "PairedStats",

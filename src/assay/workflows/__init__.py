@@ -33,7 +33,9 @@ none is passed, and never print.
 * signatures: :func:`sign_payload` (the one place ledger payloads are signed),
   :func:`generate_key`; the ledger kept elsewhere: :func:`export_ledger`,
   :func:`verify_ledger_file`
-* serving load tests: :func:`load_run` (:class:`LoadReport`), :func:`load_import`
+* serving load tests: :func:`load_run` (:class:`LoadReport`), :func:`load_import`,
+  :func:`load_sweep` (:class:`LoadSweep`), :func:`load_compare` (:class:`LoadComparison`,
+  :func:`compare_interleaved`), :func:`load_capacity`
 * launch readiness: :func:`check_launch`, :func:`sign_launch`
 * judges: :func:`fit_judge` (an embedding judge cross-validated on PyRIT's human labels),
   :func:`load_judge`, :func:`reproduce_judge`
@@ -126,7 +128,10 @@ if TYPE_CHECKING:
     )
     from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
     from assay.workflows._load import LoadReport, load_run
+    from assay.workflows._load_capacity import load_capacity
+    from assay.workflows._load_compare import LoadComparison, compare_interleaved, load_compare
     from assay.workflows._load_import import load_import
+    from assay.workflows._load_sweep import LoadSweep, load_sweep
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
         monitor_history,
@@ -317,6 +322,12 @@ _EXPORTS = {
     "LoadReport": "_load",
     "load_run": "_load",
     "load_import": "_load_import",
+    "LoadComparison": "_load_compare",
+    "load_compare": "_load_compare",
+    "compare_interleaved": "_load_compare",
+    "load_capacity": "_load_capacity",
+    "LoadSweep": "_load_sweep",
+    "load_sweep": "_load_sweep",
 }
 
 # Names returning plain data, loaded without the typed models (a listing's short start-up).
@@ -342,7 +353,9 @@ __all__ = [
     "JudgeReproduction",
     "JudgedSafety",
     "LedgerExport",
+    "LoadComparison",
     "LoadReport",
+    "LoadSweep",
     "LoadedStudy",
     "LoggedRun",
     "Reproduction",
@@ -363,6 +376,7 @@ __all__ = [
     "card_state",
     "check_entry_signature",
     "check_launch",
+    "compare_interleaved",
     "compare_runs",
     "compare_stored",
     "contamination_json",
@@ -399,11 +413,14 @@ __all__ = [
     "list_runs_json",
     "list_studies",
     "list_suites",
+    "load_capacity",
+    "load_compare",
     "load_import",
     "load_judge",
     "load_profile",
     "load_run",
     "load_study",
+    "load_sweep",
     "log_run",
     "metrics_server",
     "model_card",

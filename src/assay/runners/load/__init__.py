@@ -5,15 +5,29 @@
 * :func:`summarise_load` computes every metric with its interval (:class:`LoadSummary`);
   :func:`parse_objective` reads ``ttft_p99<=500ms`` and :func:`judge_objectives` gives the
   SHIP / BLOCK / INCONCLUSIVE verdict.
+* :func:`run_interleaved` replays one seeded workload against two endpoints in alternating
+  time blocks (:func:`block_order`: ABBA or seeded random) for a paired comparison.
+* :func:`search_capacity` finds the highest rate at which an SLO is met with confidence.
 """
 
+from assay.runners.load._capacity import CapacityProbe, CapacityResult, search_capacity
 from assay.runners.load._generator import LoadResult, arrival_schedule, run_load
+from assay.runners.load._interleave import (
+    ArmBlock,
+    InterleavedResult,
+    block_order,
+    run_interleaved,
+)
 from assay.runners.load._slo import Objective, parse_objective
 from assay.runners.load._summary import LoadSummary, Price, request_meets, summarise_load
 from assay.runners.load._timing import RequestTiming
 from assay.runners.load._verdict import ObjectiveResult, judge_objectives
 
 __all__ = [
+    "ArmBlock",
+    "CapacityProbe",
+    "CapacityResult",
+    "InterleavedResult",
     "LoadResult",
     "LoadSummary",
     "Objective",
@@ -21,9 +35,12 @@ __all__ = [
     "Price",
     "RequestTiming",
     "arrival_schedule",
+    "block_order",
     "judge_objectives",
     "parse_objective",
     "request_meets",
+    "run_interleaved",
     "run_load",
+    "search_capacity",
     "summarise_load",
 ]

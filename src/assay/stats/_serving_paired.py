@@ -1,0 +1,242 @@
+"""Paired comparison of two deployments measured in interleaved time blocks.
+
+A load comparison sends the same seeded schedule to the baseline and to the candidate in
+alternating time blocks (ABBA or a seeded random order), so block *j* of one arm and block *j*
+of the other form a pair measured minutes apart on the same machine. Drift of the machine
+moves both blocks of a pair together; requests inside a block overlap in time and are not
+independent. The unit of resampling is therefore the **block pair**:
+
+* :func:`block_pair_weights`: one set of resample counts over pairs, drawn once and shared by
+  every metric of a comparison (multinomial counts, as in an ordinary bootstrap over pairs).
+* :func:`paired_block_quantile`: the q-quantile of each arm (smallest value whose share of
+  values at or below it is at least q, numpy's ``inverted_cdf``), their difference and ratio;
+  every value of a resampled pair counts as many times as the pair was drawn.
+* :func:`paired_block_ratio`: sum(numerators) / sum(denominators) per arm (a share of requests
+  meeting an objective, a cost per 1,000 tokens, a mean), their difference and ratio.
+
+Intervals are percentile intervals of the resampled statistics; the p-value of no difference
+is (c + 1) / (B + 1), c the resamples on the far side of zero, doubled for two sides.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assay._util import check_int, check_rng
+from assay.errors import DataError
+from assay.stats._checks import as_float_array, check_confidence, check_probability
+from assay.stats._results import Estimate
+
+__all__ = [
+    "PairedBlockResult",
+    "block_pair_weights",
+    "paired_block_quantile",
+    "paired_block_ratio",
+]
+
+Array = np.ndarray[Any, np.dtype[np.float64]]
+_CELLS = 1 << 22
+
+
+@dataclass(frozen=True)
+class PairedBlockResult:
+    """One metric of a block-paired comparison: both arms, the difference and the ratio."""
+
+    baseline: Estimate
+    candidate: Estimate
+    difference: Estimate
+    """Candidate − baseline."""
+    ratio: Estimate
+    """Candidate / baseline (``nan`` where the baseline's value is 0)."""
+    p_value: float
+    """Two-sided bootstrap p-value of no difference, (c + 1) / (B + 1)."""
+
+
+def block_pair_weights(
+    n_pairs: int, *, n_resamples: int = 2000, rng: int | np.random.Generator = 0
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Resample counts of ``n_pairs`` block pairs: an (n_resamples, n_pairs) integer array.
+
+    Each row draws n_pairs pairs with replacement (multinomial counts). Pass the same array to
+    every metric of one comparison so all of them see the same resamples.
+    """
+    function = "block_pair_weights"
+    k = check_int(n_pairs, "n_pairs", function, minimum=2)
+    b = check_int(n_resamples, "n_resamples", function)
+    gen, _ = check_rng(rng, function)
+    return gen.multinomial(k, np.full(k, 1.0 / k), size=b).astype(np.int64)
+
+
+def _blocks(blocks: Any, n: int, n_pairs: int, name: str, function: str) -> np.ndarray[Any, Any]:
+    b = np.asarray(blocks)
+    if b.shape != (n,) or (n and not np.issubdtype(b.dtype, np.integer)):
+        raise DataError(f"{name} must hold one integer block index per value", found=str(b.shape))
+    if n and (b.min() < 0 or b.max() >= n_pairs):
+        raise DataError(
+            f"{name} must be block indices in [0, {n_pairs})",
+            found=f"[{b.min()}, {b.max()}]",
+        )
+    return b.astype(np.int64)
+
+
+def _weighted_quantiles(values: Array, blocks: np.ndarray[Any, Any], w: Any, q: float) -> Array:
+    """Per row of block counts ``w``, the inverted-CDF q-quantile of the weighted values."""
+    order = np.argsort(values, kind="stable")
+    xs, bs = values[order], blocks[order]
+    out = np.full(w.shape[0], np.nan)
+    step = max(1, _CELLS // max(xs.shape[0], 1))  # rows at a time: bounded memory
+    for top in range(0, w.shape[0], step):
+        cum = np.cumsum(w[top : top + step, bs], axis=1, dtype=np.float64)
+        total = cum[:, -1]
+        # the first value whose cumulative weight reaches q of the total (integer weights:
+        # the relative tolerance only absorbs rounding of q * total)
+        idx = (cum < (q * total * (1 - 1e-12))[:, None]).sum(axis=1)
+        ok = total > 0
+        rows = out[top : top + step]
+        rows[ok] = xs[np.minimum(idx[ok], xs.shape[0] - 1)]
+    return out
+
+
+def _estimate(point: float, reps: Array, conf: float, method: str, n: int, seed: Any) -> Estimate:
+    finite = reps[np.isfinite(reps)]
+    alpha = 1.0 - conf
+    if finite.shape[0] == 0:
+        low, high = -math.inf, math.inf
+    else:
+        low, high = (float(v) for v in np.quantile(finite, [alpha / 2, 1 - alpha / 2]))
+    return Estimate(point, low, high, conf, method, n, resamples=reps.shape[0], seed=seed)
+
+
+def _result(
+    base: tuple[float, Array],
+    cand: tuple[float, Array],
+    conf: float,
+    method: str,
+    n_pairs: int,
+    seed: int | None,
+) -> PairedBlockResult:
+    (b, b_reps), (c, c_reps) = base, cand
+    diff = c_reps - b_reps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_reps = np.where(b_reps != 0, c_reps / b_reps, np.nan)
+    ratio = c / b if b != 0 else math.nan
+    finite = diff[np.isfinite(diff)]
+    m = finite.shape[0]
+    below, above = int((finite <= 0).sum()), int((finite >= 0).sum())
+    p = min(1.0, 2 * (min(below, above) + 1) / (m + 1)) if m else 1.0
+    return PairedBlockResult(
+        baseline=_estimate(b, b_reps, conf, method, n_pairs, seed),
+        candidate=_estimate(c, c_reps, conf, method, n_pairs, seed),
+        difference=_estimate(c - b, diff, conf, method, n_pairs, seed),
+        ratio=_estimate(ratio, ratio_reps, conf, method, n_pairs, seed),
+        p_value=p,
+    )
+
+
+def _weights(weights: Any, n_pairs: int, rng: Any, function: str) -> tuple[Any, int | None]:
+    gen_seed = check_rng(rng, function)[1]
+    if weights is None:
+        return block_pair_weights(n_pairs, rng=rng), gen_seed
+    w = np.asarray(weights)
+    if w.ndim != 2 or w.shape[1] != n_pairs or not np.issubdtype(w.dtype, np.integer):
+        raise DataError(
+            f"weights must be an integer array of shape (resamples, {n_pairs})",
+            found=str(w.shape),
+        )
+    return w, gen_seed
+
+
+def paired_block_quantile(
+    baseline: Any,
+    baseline_blocks: Any,
+    candidate: Any,
+    candidate_blocks: Any,
+    q: float,
+    *,
+    n_pairs: int,
+    weights: Any = None,
+    confidence: float = 0.95,
+    rng: int | np.random.Generator = 0,
+) -> PairedBlockResult:
+    """The q-quantile of each arm, their difference and ratio, by a bootstrap over block pairs.
+
+    ``baseline`` and ``candidate`` are per-request values; ``*_blocks`` the index (0 to
+    n_pairs − 1) of the block pair each was measured in. ``weights`` (from
+    :func:`block_pair_weights`) shares resamples across metrics; without it they are drawn
+    from ``rng``. The point estimates are numpy's ``inverted_cdf`` percentiles.
+    """
+    function = "paired_block_quantile"
+    q = check_probability(q, "q", function)
+    conf = check_confidence(confidence, function)
+    k = check_int(n_pairs, "n_pairs", function, minimum=2)
+    b = as_float_array(baseline, "baseline", function)
+    c = as_float_array(candidate, "candidate", function)
+    if b.shape[0] == 0 or c.shape[0] == 0:
+        raise DataError("paired_block_quantile needs values in both arms", found="an empty arm")
+    bb = _blocks(baseline_blocks, b.shape[0], k, "baseline_blocks", function)
+    cb = _blocks(candidate_blocks, c.shape[0], k, "candidate_blocks", function)
+    w, seed = _weights(weights, k, rng, function)
+    method = f"bootstrap over {k} interleaved block pairs, percentile"
+    return _result(
+        (float(np.quantile(b, q, method="inverted_cdf")), _weighted_quantiles(b, bb, w, q)),
+        (float(np.quantile(c, q, method="inverted_cdf")), _weighted_quantiles(c, cb, w, q)),
+        conf,
+        method,
+        k,
+        seed,
+    )
+
+
+def paired_block_ratio(
+    baseline_numerators: Any,
+    baseline_denominators: Any,
+    candidate_numerators: Any,
+    candidate_denominators: Any,
+    *,
+    weights: Any = None,
+    confidence: float = 0.95,
+    rng: int | np.random.Generator = 0,
+) -> PairedBlockResult:
+    """sum(numerators) / sum(denominators) of each arm, by a bootstrap over block pairs.
+
+    Each array holds one total per block pair (requests meeting an objective and requests; a
+    cost and output tokens), in the same pair order for both arms.
+    """
+    function = "paired_block_ratio"
+    conf = check_confidence(confidence, function)
+    arrays = [
+        as_float_array(a, name, function)
+        for a, name in (
+            (baseline_numerators, "baseline_numerators"),
+            (baseline_denominators, "baseline_denominators"),
+            (candidate_numerators, "candidate_numerators"),
+            (candidate_denominators, "candidate_denominators"),
+        )
+    ]
+    k = arrays[0].shape[0]
+    if any(a.shape[0] != k for a in arrays) or k < 2:
+        raise DataError(
+            "paired_block_ratio needs one total per block pair in every array (2 or more pairs)",
+            found=", ".join(str(a.shape[0]) for a in arrays),
+        )
+    bn, bd, cn, cd = arrays
+    if not bd.sum() > 0 or not cd.sum() > 0:
+        raise DataError("paired_block_ratio needs positive denominators in both arms")
+    w, seed = _weights(weights, k, rng, function)
+    wf = w.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b_reps = (wf @ bn) / (wf @ bd)
+        c_reps = (wf @ cn) / (wf @ cd)
+    method = f"bootstrap over {k} interleaved block pairs, percentile"
+    return _result(
+        (float(bn.sum() / bd.sum()), b_reps),
+        (float(cn.sum() / cd.sum()), c_reps),
+        conf,
+        method,
+        k,
+        seed,
+    )

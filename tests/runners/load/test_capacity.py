@@ -1,0 +1,108 @@
+"""Capacity under an SLO: a seeded M/M/c simulation and a queueing server on loopback whose true
+capacity is known in closed form; bad objectives refused before anything is sent."""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+import pytest
+from queue_server import QueueServer, true_capacity
+
+from assay.errors import ConfigError
+from assay.runners.load import RequestTiming, parse_objective, search_capacity
+from assay.workflows import load_capacity
+
+WORKERS, MU, LIMIT, Q = 8, 12.5, 0.25, 0.9
+
+
+def _mmc_probe(seed: int):  # type: ignore[no-untyped-def]
+    """Looks at an M/M/c queue that starts empty, 200 requests of warm-up dropped."""
+    gen = np.random.default_rng(seed)
+
+    def probe(rate: float, n: int) -> list[RequestTiming]:
+        m = n + 200
+        arrivals = np.cumsum(gen.exponential(1 / rate, m))
+        service = gen.exponential(1 / MU, m)
+        free = [0.0] * WORKERS
+        out = []
+        for i in range(m):
+            done = max(heapq.heappop(free), arrivals[i]) + service[i]
+            heapq.heappush(free, done)
+            if i >= 200:
+                a = float(arrivals[i])
+                out.append(RequestTiming(a, a, (done,), output_tokens=1, end_s=done))
+        return out
+
+    return probe
+
+
+def _flat_probe(latency_at: dict[float, float]):  # type: ignore[no-untyped-def]
+    def probe(rate: float, n: int) -> list[RequestTiming]:
+        lat = latency_at.get(round(rate, 3), 0.01 if rate <= 40 else 1.0)
+        return [RequestTiming(i / rate, i / rate, (i / rate + lat,), 1) for i in range(n)]
+
+    return probe
+
+
+def test_a_deterministic_latency_brackets_the_step() -> None:
+    objectives = [parse_objective("ttft_p90<=100ms")]
+    result = search_capacity(_flat_probe({}), objectives, start_rate=10, resolution=0.05)
+    assert result.capacity is not None and 38 <= result.capacity <= 40
+    assert result.lowest_not_met is not None and result.lowest_not_met > 40
+    assert [p.rate for p in result.probes[:6]] == [10, 10, 20, 20, 40, 40]  # confirmed twice
+    assert all(p.requests == 200 for p in result.probes)
+    assert result.look_confidence == pytest.approx(1 - 0.05 / 16)
+
+
+@pytest.mark.slow
+def test_found_capacity_is_at_or_below_the_truth_over_seeded_runs() -> None:
+    truth = true_capacity(WORKERS, MU, LIMIT, Q)  # 84.7 requests/s
+    objectives = [parse_objective(f"ttft_p90<={LIMIT * 1000:g}ms")]
+    found = []
+    for seed in range(20):
+        r = search_capacity(_mmc_probe(seed), objectives, start_rate=10, requests=400)
+        found.append(r.capacity or 0.0)
+    above = sum(f > truth for f in found)
+    assert above <= 1, found  # 95% confidence: at most 1 of 20 above by chance
+    assert np.median(found) >= 0.8 * truth  # and not uselessly low
+
+
+@pytest.mark.slow
+def test_capacity_of_a_queueing_server_on_loopback() -> None:
+    truth = true_capacity(WORKERS, MU, LIMIT, Q)
+    with QueueServer(workers=WORKERS, mu=MU, seed=1) as server:
+        r = load_capacity(
+            server.url,
+            slo=[f"ttft_p90<={LIMIT * 1000:g}ms"],
+            start_rate=20,
+            requests=300,
+            max_requests=600,
+            max_looks=8,
+            warmup=100,
+            seed=3,
+        )
+    assert r.capacity is not None and 20 <= r.capacity <= truth
+    assert all(p.requests in (300, 600) for p in r.probes)
+    assert all(p.objectives[0].estimate.method.startswith("batch means") for p in r.probes)
+
+
+def test_an_objective_on_an_unmeasured_metric_is_refused_before_sending() -> None:
+    # port 9 on loopback: nothing is sent, so nothing needs to listen
+    with pytest.raises(ConfigError, match="needs streaming"):
+        load_capacity("http://127.0.0.1:9/v1", slo=["ttft_p99<=1s"], stream=False)
+    with pytest.raises(ConfigError, match="needs an SLO"):
+        load_capacity("http://127.0.0.1:9/v1", slo=[])
+    with pytest.raises(ConfigError, match="attainment"):
+        search_capacity(_flat_probe({}), [parse_objective("ttft<=1s")], start_rate=1)
+
+
+def test_a_look_without_the_measured_metric_is_a_clear_error() -> None:
+    def unstreamed(rate: float, n: int) -> list[RequestTiming]:
+        return [
+            RequestTiming(i / rate, i / rate, (i / rate + 0.01,), 1, streamed=False)
+            for i in range(n)
+        ]
+
+    with pytest.raises(ConfigError, match="did not measure"):
+        search_capacity(unstreamed, [parse_objective("ttft_p90<=1s")], start_rate=5)
