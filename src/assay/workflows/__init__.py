@@ -32,7 +32,8 @@ none is passed, and never print.
 * signatures: :func:`sign_payload` (the one place ledger payloads are signed),
   :func:`generate_key`; the ledger kept elsewhere: :func:`export_ledger`,
   :func:`verify_ledger_file`
-* serving load tests: :func:`load_run` (:class:`LoadReport`), :func:`load_import`
+* serving load tests: :func:`load_run` (:class:`LoadReport`), :func:`load_import`,
+  :func:`load_prompts`
 * launch readiness: :func:`check_launch`, :func:`sign_launch`
 * judges: :func:`fit_judge` (an embedding judge cross-validated on PyRIT's human labels),
   :func:`load_judge`, :func:`reproduce_judge`
@@ -124,6 +125,7 @@ if TYPE_CHECKING:
     from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
     from assay.workflows._load import LoadReport, load_run
     from assay.workflows._load_import import load_import
+    from assay.workflows._load_prompts import load_prompts
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
         monitor_history,
@@ -304,6 +306,7 @@ _EXPORTS = {
     "LoadReport": "_load",
     "load_run": "_load",
     "load_import": "_load_import",
+    "load_prompts": "_load_prompts",
 }
 
 # Names returning plain data, loaded without the typed models (a listing's short start-up).
@@ -387,6 +390,7 @@ __all__ = [
     "load_import",
     "load_judge",
     "load_profile",
+    "load_prompts",
     "load_run",
     "load_study",
     "log_run",

@@ -5,15 +5,21 @@
 * :func:`summarise_load` computes every metric with its interval (:class:`LoadSummary`);
   :func:`parse_objective` reads ``ttft_p99<=500ms`` and :func:`judge_objectives` gives the
   SHIP / BLOCK / INCONCLUSIVE verdict.
+* :func:`read_load_results` reads GuideLLM, LLMPerf and AIPerf per-request files
+  (:class:`ImportedRequests`; docs/load-imports.md).
 """
 
 from assay.runners.load._generator import LoadResult, arrival_schedule, run_load
+from assay.runners.load._import import IMPORT_FORMATS, read_load_results
+from assay.runners.load._import_files import ImportedRequests
 from assay.runners.load._slo import Objective, parse_objective
 from assay.runners.load._summary import LoadSummary, Price, request_meets, summarise_load
 from assay.runners.load._timing import RequestTiming
 from assay.runners.load._verdict import ObjectiveResult, judge_objectives
 
 __all__ = [
+    "IMPORT_FORMATS",
+    "ImportedRequests",
     "LoadResult",
     "LoadSummary",
     "Objective",
@@ -23,6 +29,7 @@ __all__ = [
     "arrival_schedule",
     "judge_objectives",
     "parse_objective",
+    "read_load_results",
     "request_meets",
     "run_load",
     "summarise_load",
