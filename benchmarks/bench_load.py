@@ -116,6 +116,61 @@ def bare(url: str, n: int, rate: float) -> dict[str, object]:
     return _stats(sends, lags, errors)
 
 
+def vllm_loop(url: str, n: int, rate: float) -> dict[str, object]:
+    """vLLM's ``vllm bench serve`` client loop, reproduced (vllm/benchmarks/serve.py
+    ``get_request`` and ``benchmark``, lib/endpoint_request_func.py's chat request): precomputed
+    delays slept against a start time, one task per request on one shared keep-alive session,
+    each SSE chunk split on blank lines, JSON-decoded and timed. The delays are assay's schedule
+    (vLLM draws its own gamma gaps and rescales them to n / rate), so both send the same one."""
+    import aiohttp
+
+    offsets = _schedule(n, rate)
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    body["stream_options"] = {"include_usage": True}
+    lags: list[float] = []
+    sends: list[float] = []
+    errors = 0
+
+    async def request(session: aiohttp.ClientSession, scheduled: float) -> None:
+        nonlocal errors
+        st = time.perf_counter()
+        lags.append(st - scheduled)
+        sends.append(st)
+        ttft, latest, itl, buffer = 0.0, st, [], b""
+        try:
+            async with session.post(url, json=body) as response:
+                async for data in response.content.iter_any():
+                    *messages, buffer = (buffer + data).split(b"\n\n")
+                    for message in messages:
+                        chunk = message.strip().removeprefix(b"data: ")
+                        if not chunk or chunk == b"[DONE]":
+                            continue
+                        event, now = json.loads(chunk), time.perf_counter()
+                        if event.get("choices") and event["choices"][0]["delta"].get("content"):
+                            if ttft == 0.0:
+                                ttft = now - st
+                            else:
+                                itl.append(now - latest)
+                            latest = now
+        except aiohttp.ClientError:
+            errors += 1
+
+    async def main() -> None:
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=60, enable_cleanup_closed=True)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            start = time.perf_counter()
+            tasks = []
+            for offset in offsets:
+                pause = start + float(offset) - time.perf_counter()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                tasks.append(asyncio.create_task(request(session, start + float(offset))))
+            await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    return _stats(sends, lags, errors)
+
+
 def assay_client(url: str, n: int, rate: float) -> dict[str, object]:
     from assay.runners.load import run_load
 
@@ -162,7 +217,7 @@ def main() -> None:
         return serve()
     if opts.client:
         kind, url, n, rate = opts.client
-        run = bare if kind == "bare" else assay_client
+        run = {"bare": bare, "vllm": vllm_loop}.get(kind, assay_client)
         print(json.dumps(run(url, int(n), float(rate))))
         return None
     rate = opts.rate or (500.0 if opts.quick else 2000.0)
@@ -170,14 +225,15 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
     )
-    rows: dict[str, list[dict[str, float]]] = {"bare aiohttp loop": [], "assay run_load": []}
+    clients = {"bare aiohttp loop": "bare", "vLLM client loop": "vllm", "assay run_load": "assay"}
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in clients}
     try:
         assert server.stdout is not None
         url = f"http://127.0.0.1:{server.stdout.readline().strip()}/v1/chat/completions"
         timed(["--client", "bare", url, "100", "100"])  # warm-up
         for _ in range(opts.repeat):
-            rows["bare aiohttp loop"].append(timed(["--client", "bare", url, str(n), str(rate)]))
-            rows["assay run_load"].append(timed(["--client", "assay", url, str(n), str(rate)]))
+            for name, kind in clients.items():
+                rows[name].append(timed(["--client", kind, url, str(n), str(rate)]))
     finally:
         server.kill()
         server.wait()
@@ -193,8 +249,11 @@ def main() -> None:
             f"{name:<20}{r['rate']:>9.1f}{r['lag_p50_ms']:>12.2f}{r['lag_p99_ms']:>12.2f}"
             f"{int(r['errors']):>8}{r['cpu'] / n * 1e3:>12.3f}"
         )
-    ratio = kept["assay run_load"]["rate"] / kept["bare aiohttp loop"]["rate"]
-    print(f"achieved-rate ratio assay / bare loop: {ratio:.2f}")
+    mine = kept["assay run_load"]
+    for name in ("bare aiohttp loop", "vLLM client loop"):
+        ratio = mine["rate"] / kept[name]["rate"]
+        lag = mine["lag_p99_ms"] - kept[name]["lag_p99_ms"]
+        print(f"assay / {name}: achieved rate x{ratio:.2f}, client lag p99 {lag:+.2f} ms")
     return None
 
 

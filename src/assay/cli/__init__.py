@@ -18,6 +18,7 @@ from assay.cli._kpis import kpis_command
 from assay.cli._launch import launch_app
 from assay.cli._ledger import keys_app, ledger_app
 from assay.cli._load import load_app
+from assay.cli._load_import import load_import_command as load_import_command
 from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._robustness import fairness_command, robustness_command, suites_perturb

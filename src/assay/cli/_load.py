@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import math
 import textwrap
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from assay.cli._app import VERDICT_EXIT_CODES
-from assay.cli._inputs import readable_file
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 
@@ -55,6 +53,10 @@ def run_command(
     ] = None,
     prompt: Annotated[
         list[str] | None, typer.Option(help="A prompt (repeatable; used in turn).")
+    ] = None,
+    suite: Annotated[
+        str | None,
+        typer.Option(help="Draw the prompts (seeded) from this registered suite's inputs."),
     ] = None,
     model: Annotated[str, typer.Option(help="The model name sent in each request.")] = "model",
     max_tokens: Annotated[int, typer.Option(help="max_tokens of each request.")] = 64,
@@ -101,8 +103,13 @@ def run_command(
         return run_sweep(dict(locals()))
     import assay
     from assay.runners.load import Price
-    from assay.workflows import load_run
+    from assay.workflows import load_prompts, load_run
 
+    if suite is not None and prompt:
+        raise typer.BadParameter("give --prompt or --suite, not both", param_hint="--suite")
+    store = assay.open_store(db) if log or suite is not None else None
+    if suite is not None:
+        prompt = load_prompts(suite, requests, seed=seed, store=store)
     price = None
     if price_gpu_hour is not None or price_output_mtok is not None or price_input_mtok is not None:
         price = Price(
@@ -134,34 +141,8 @@ def run_command(
         seed=seed,
         name=name,
         log=log,
-        store=assay.open_store(db) if log else None,
+        store=store if log else None,
     )
-    if json_output:
-        emit_json(report_json(report))
-    else:
-        render(report)
-    return VERDICT_EXIT_CODES[report.verdict] if report.verdict else 0
-
-
-@load_app.command("import")
-def import_command(
-    file: Annotated[
-        Path, typer.Argument(help="The results file.", callback=readable_file("the results file"))
-    ],
-    format: Annotated[
-        str, typer.Option("--format", help="vllm (bench serve --save-detailed JSON).")
-    ] = "vllm",
-    slo: Annotated[
-        list[str] | None, typer.Option(help="An objective (repeatable), as for load run.")
-    ] = None,
-    confidence: Annotated[float, typer.Option(help="Confidence level of every interval.")] = 0.95,
-    json_output: JsonOption = False,
-) -> int:
-    """Another tool's per-request results under assay's definitions, with intervals and, given
-    objectives, a verdict (exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE)."""
-    from assay.workflows import load_import
-
-    report = load_import(file, format=format, slo=slo or (), confidence=confidence)
     if json_output:
         emit_json(report_json(report))
     else:

@@ -35,7 +35,8 @@ none is passed, and never print.
   :func:`verify_ledger_file`
 * serving load tests: :func:`load_run` (:class:`LoadReport`), :func:`load_import`,
   :func:`load_sweep` (:class:`LoadSweep`), :func:`load_compare` (:class:`LoadComparison`,
-  :func:`compare_interleaved`), :func:`load_capacity`
+  :func:`compare_interleaved`), :func:`load_capacity`,
+  :func:`load_prompts`
 * launch readiness: :func:`check_launch`, :func:`sign_launch`
 * judges: :func:`fit_judge` (an embedding judge cross-validated on PyRIT's human labels),
   :func:`load_judge`, :func:`reproduce_judge`
@@ -131,6 +132,7 @@ if TYPE_CHECKING:
     from assay.workflows._load_capacity import load_capacity
     from assay.workflows._load_compare import LoadComparison, compare_interleaved, load_compare
     from assay.workflows._load_import import load_import
+    from assay.workflows._load_prompts import load_prompts
     from assay.workflows._load_sweep import LoadSweep, load_sweep
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
@@ -328,6 +330,7 @@ _EXPORTS = {
     "load_capacity": "_load_capacity",
     "LoadSweep": "_load_sweep",
     "load_sweep": "_load_sweep",
+    "load_prompts": "_load_prompts",
 }
 
 # Names returning plain data, loaded without the typed models (a listing's short start-up).
@@ -418,6 +421,7 @@ __all__ = [
     "load_import",
     "load_judge",
     "load_profile",
+    "load_prompts",
     "load_run",
     "load_study",
     "load_sweep",

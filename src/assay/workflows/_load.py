@@ -11,7 +11,7 @@ request has its ``error`` kind and no latency.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -132,7 +132,9 @@ def _url(endpoint: str, chat: bool) -> str:
     return base + ("/chat/completions" if chat else "/completions")
 
 
-def _row(i: int, t: RequestTiming, phase: str, met: bool) -> dict[str, Any]:
+def _row(
+    i: int, t: RequestTiming, phase: str, met: bool, hidden: Collection[str] = ()
+) -> dict[str, Any]:
     row: dict[str, Any] = {
         "example_id": f"r{i:06d}",
         "error": t.error or ("cancelled" if t.cancelled else None),
@@ -146,6 +148,8 @@ def _row(i: int, t: RequestTiming, phase: str, met: bool) -> dict[str, Any]:
     row["tokens_out"] = t.output_tokens if t.ok else None
     row["tokens_in"] = t.input_tokens
     row["phase"] = phase
+    for column in hidden:  # not measured: no column, never a number
+        row.pop(column, None)
     return row
 
 
@@ -157,6 +161,8 @@ def _log(
     name: str,
     store: Store | None,
     seed: int,
+    *,
+    hidden: Collection[str] = (),
 ) -> str:
     from assay.data import make_suite
     from assay.workflows._api import log_run
@@ -168,13 +174,14 @@ def _log(
     metrics = [
         {"name": c, "goal": "lower", "description": f"{c[:-3]} per request, in ms"}
         for c in [*_COLUMNS, "client_lag_ms"]
+        if c not in hidden
     ]
     metrics.append(
         {"name": "slo_met", "goal": "higher", "description": "met every per-request objective"}
     )
     suite = make_suite(f"load:{name}", examples, metrics=metrics, slices=["phase"])
     rows = [
-        _row(i, t, p, all(request_meets(t, o) for o in objectives if o.kind == "request"))
+        _row(i, t, p, all(request_meets(t, o) for o in objectives if o.kind == "request"), hidden)
         for i, (t, p) in enumerate(zip(result.timings, result.phases, strict=True))
     ]
     params = {

