@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 import typer.main
 
@@ -46,6 +48,10 @@ def test_every_commands_help_is_the_whole_apps(
         ["--format=plain", "runs"],
         ["--version"],
         [],
+        ["--help"],  # every command listed by name and help, none of them built
+        ["runs", "--json", "list"],  # an option before the subcommand: the whole group
+        ["runs", "list", "--limit", "x"],  # a bad value: Typer's own message
+        ["compare", "a", "b", "--resamples", "1e3"],
     ],
     ids=repr,
 )
@@ -61,9 +67,23 @@ def test_usage_errors_read_the_same(
 def test_only_the_named_command_is_built() -> None:
     assert cli_app._command_named(["--format", "json", "runs", "list"]) == "runs"
     assert cli_app._command_named(["--json", "--format=plain", "compare", "a"]) == "compare"
+    assert cli_app._command_named(["--format", "runs", "compare"]) == "compare"
     assert cli_app._command_named(["--help"]) is None
     only = cli_app._app_for(["runs", "list"])
     assert [g.name for g in only.registered_groups] == ["runs"]
     assert only.registered_commands == []
-    assert cli_app._app_for(["nothing-like-it"]) is app
-    assert len(app.registered_commands) > 1  # the whole app is left as it was
+    (runs,) = only.registered_groups
+    (original,) = [g for g in app.registered_groups if g.name == "runs"]
+    built = {c.name: c.callback for c in runs.typer_instance.registered_commands}
+    assert built.keys() == {c.name for c in original.typer_instance.registered_commands}
+    for command in original.typer_instance.registered_commands:
+        # the named subcommand as it is; its siblings listed, without parameters
+        if command.name == "list":
+            assert built["list"] is command.callback
+        else:
+            assert inspect.signature(built[command.name]).parameters == {}
+    listed = cli_app._app_for(["nothing-like-it"])
+    assert len(listed.registered_commands) == len(app.registered_commands) > 1
+    assert all(not inspect.signature(c.callback).parameters for c in listed.registered_commands)
+    # the whole app is left as it was
+    assert any(inspect.signature(c.callback).parameters for c in app.registered_commands)

@@ -1,15 +1,17 @@
 """The command line starts without the heavy libraries a command may not need.
 
 ``assay --help`` must start at once, so importing ``assay.cli`` may load Typer and rich but not
-pandas, numpy, scipy, pyarrow, SQLAlchemy, Alembic, fsspec, PyYAML or the typed models
-(pydantic); listing runs reads only the database, so it never loads pyarrow, numpy, pandas,
-scipy, Alembic (a store at the current schema needs no migration tool) or fsspec (a local
-folder needs no file-system layer), nor the statistics, gates or reports, and an embedded store
-at the current schema is listed with the standard library's sqlite3 alone, without SQLAlchemy
-or the typed models. A comparison loads no policies, reports, runners or governance, and no
-pandas (pyarrow's own conversions to NumPy would import it); on an embedded store at the
-current schema, no SQLAlchemy or Alembic either. Each check runs in a fresh
-interpreter, so modules an earlier test imported do not count.
+pandas, numpy, scipy, pyarrow, SQLAlchemy, Alembic, fsspec, PyYAML, the typed models or
+pydantic (Typer's arguments are converted without it), nor click beside Typer's own copy;
+listing runs reads only the database, so it never loads pyarrow, numpy, pandas, scipy,
+Alembic (a store at the current schema needs no migration tool) or fsspec (a local folder
+needs no file-system layer), nor the statistics, gates or reports, and an embedded store at
+the current schema is listed with the standard library's sqlite3 alone, without SQLAlchemy,
+the typed models or pydantic. A comparison loads no policies, reports, runners or governance,
+and no pandas (pyarrow's own conversions to NumPy would import it); of SciPy, only the
+compiled special functions; on an embedded store at the current schema, no SQLAlchemy or
+Alembic either. Each check runs in a fresh interpreter, so modules an earlier test imported
+do not count.
 """
 
 from __future__ import annotations
@@ -68,8 +70,9 @@ def test_the_probe_sees_a_heavy_library_when_one_is_loaded(tmp_path):
 
 
 def test_help_loads_no_heavy_library(tmp_path):
-    code = "from assay.cli import main\nassert main(['--help']) == 0"
-    assert _loaded(code, tmp_path) == []
+    for argv in (["--help"], ["runs", "--help"], ["compare", "--help"]):
+        code = f"from assay.cli import main\nassert main({argv!r}) == 0"
+        assert _loaded(code, tmp_path, watch=(*HEAVY, "click")) == [], argv
 
 
 def _store_with_two_runs(tmp_path: Path, monkeypatch) -> tuple[dict[str, str], str, str]:
@@ -92,12 +95,12 @@ def _store_with_two_runs(tmp_path: Path, monkeypatch) -> tuple[dict[str, str], s
 def test_listing_runs_reads_the_database_only(tmp_path, monkeypatch):
     env, _, _ = _store_with_two_runs(tmp_path, monkeypatch)
     watch = (*HEAVY, "assay.core", "sqlite3")
-    for argv in (["runs", "list"], ["runs", "list", "--json"]):
+    for argv in (["runs", "list"], ["runs", "list", "--json"], ["runs", "list", "--limit", "1"]):
         code = f"from assay.cli import main\nassert main({argv!r}) == 0"
         loaded = _loaded(code, tmp_path, env, watch)
         # the store was really read, with the standard library's sqlite3 and no typed models;
-        # pydantic itself is Typer's (it coerces every command's arguments with it)
-        assert loaded == ["pydantic", "sqlite3"], argv
+        # nor pydantic for Typer's conversion of the arguments (a number, a flag)
+        assert loaded == ["sqlite3"], argv
         layers = ("assay.storage", "assay.data", "assay.stats", "assay.gates", "assay.reports")
         assert _loaded(code, tmp_path, env, layers) == ["assay.storage"]
     # a store the standard library does not read (here: files kept elsewhere) is opened whole
@@ -115,6 +118,10 @@ def test_comparing_loads_no_policies_reports_or_runners(tmp_path, monkeypatch):
     watch = (*watch, "sqlalchemy", "alembic", "sqlite3")
     # scipy for its special functions (t and normal quantiles); never pandas
     assert _loaded(code, tmp_path, env, watch) == ["assay.compare", "scipy", "sqlite3"]
+    # the special functions' compiled module alone: not scipy.special's package, whose
+    # array-API layer imports numpy.f2py, numpy.testing and numpy.ma
+    special = ("scipy.special", "scipy.special._ufuncs", "scipy._lib._array_api", "numpy.f2py")
+    assert _loaded(code, tmp_path, env, special) == ["scipy.special._ufuncs"]
     # a store the standard library does not read (here: files kept elsewhere) is opened whole
     env["ASSAY_ARTIFACTS"] = str(tmp_path / ".assay")
     assert "sqlalchemy" in _loaded(code, tmp_path, env, watch)

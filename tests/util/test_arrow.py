@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assay._util.arrow import arrow_array, numpy_array
+from assay._util.arrow import arrow_array, arrow_scalar, numpy_array
 
 TYPES = [pa.int8(), pa.int32(), pa.int64(), pa.uint16(), pa.uint64(), pa.float32(), pa.float64()]
 
@@ -75,9 +75,11 @@ def test_numpy_arrays_become_the_arrow_arrays_pa_array_makes(values):
 def test_no_pandas_is_imported_on_the_way():
     code = (
         "import sys, numpy as np, pyarrow as pa\n"
-        "from assay._util.arrow import arrow_array, numpy_array\n"
+        "from assay._util.arrow import arrow_array, arrow_scalar, numpy_array\n"
         "a = arrow_array(np.array([1.0, 2.0]))\n"
         "numpy_array(pa.chunked_array([a, a])); numpy_array(arrow_array(np.ones(3, bool)))\n"
+        "arrow_scalar('', pa.string()); arrow_scalar(False, pa.bool_())\n"
+        "arrow_scalar(1e150, pa.float64()); arrow_scalar(None, pa.float64())\n"
         "print('pandas' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -86,3 +88,61 @@ def test_no_pandas_is_imported_on_the_way():
     code = code.replace("numpy_array(pa.chunked_array([a, a]))", "a.to_numpy()")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (True, pa.bool_()),
+        (False, pa.bool_()),
+        (1e150, pa.float64()),
+        (-0.0, pa.float64()),
+        (float("nan"), pa.float64()),
+        (3, pa.float64()),
+        (-7, pa.int64()),
+        ("", pa.string()),
+        ("naïve \x00 text", pa.string()),
+        (None, pa.float64()),
+        (None, pa.string()),
+        (None, pa.int32()),
+        (5, pa.int8()),  # a type not built here: pa.scalar's
+    ],
+)
+def test_scalars_from_buffers_are_pyarrows(value: object, kind: pa.DataType) -> None:
+    got, want = arrow_scalar(value, kind), pa.scalar(value, kind)  # type: ignore[arg-type]
+    assert got.type == want.type and got.is_valid == want.is_valid
+    assert repr(got.as_py()) == repr(want.as_py())
+    column = pa.array([value, None], kind)
+    filled = [repr(x) for x in pc.fill_null(column, got).to_pylist()]
+    assert filled == [repr(x) for x in pc.fill_null(column, want).to_pylist()]
+
+
+def test_ingesting_imports_no_pandas(tmp_path, monkeypatch):
+    # pq.read_table (through pyarrow.dataset) and Python values in compute calls would
+    import pyarrow.parquet as pq
+
+    import assay
+
+    monkeypatch.setenv("ASSAY_HOME", str(tmp_path / "store"))
+    monkeypatch.delenv("ASSAY_DB", raising=False)
+    ids = [f"e{i}" for i in range(50)]
+    store = assay.open_store()
+    suite = assay.make_suite("s", [{"example_id": x} for x in ids], metrics=["accuracy"])
+    assay.register_suite(suite, store=store)
+    store.close()
+    errors = ["" if i % 7 else "TimeoutError" for i in range(50)]
+    scores = [float(i % 3 == 0) if i % 7 else None for i in range(50)]
+    table = pa.table({"example_id": ids, "accuracy": scores, "error": errors})
+    pq.write_table(table, tmp_path / "r.parquet")
+    code = f"""
+import sys
+import assay
+store = assay.open_store()
+run = assay.ingest({str(tmp_path / "r.parquet")!r}, suite={suite.digest!r}, model="m@1",
+                   store=store).run
+assert (run.n_records, run.n_errors) == (50, 8), run.n_errors
+print("pandas" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"

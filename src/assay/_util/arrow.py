@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["arrow_array", "numpy_array"]
+__all__ = ["arrow_array", "arrow_scalar", "numpy_array"]
 
 
 def _primitive_dtype(kind: pa.DataType) -> Any:
@@ -86,4 +86,27 @@ def arrow_array(values: np.ndarray) -> pa.Array:
         kind = pa.from_numpy_dtype(data.dtype)
         return pa.Array.from_buffers(kind, len(data), [None, pa.py_buffer(data)])
     other: pa.Array = pa.array(data)
+    return other
+
+
+def arrow_scalar(value: bool | float | str | None, kind: pa.DataType) -> pa.Scalar:
+    """``pa.scalar(value, kind)`` for a flag, a number, a string or ``None``, from buffers.
+
+    ``pa.scalar`` (and a Python value handed to a compute function, which pyarrow turns into
+    one) goes through the pandas bridge. Booleans, 64-bit floats and integers, strings and
+    nulls of any type are built here; other types go to ``pa.scalar``.
+    """
+    if value is None:
+        return pa.nulls(1, kind)[0]
+    if pa.types.is_boolean(kind) and isinstance(value, bool):
+        bits = pa.py_buffer(bytes([int(value)]))
+        return pa.Array.from_buffers(kind, 1, [None, bits])[0]
+    if kind in (pa.float64(), pa.int64()) and isinstance(value, int | float):
+        dtype = np.float64 if kind == pa.float64() else np.int64
+        return arrow_array(np.array([value], dtype=dtype))[0]
+    if kind == pa.string() and isinstance(value, str):
+        data = value.encode("utf-8")
+        offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int32))
+        return pa.Array.from_buffers(kind, 1, [None, offsets, pa.py_buffer(data)])[0]
+    other: pa.Scalar = pa.scalar(value, kind)
     return other

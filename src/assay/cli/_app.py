@@ -42,6 +42,8 @@ from assay.cli._render import (
     stderr,
     stdout,
 )
+from assay.cli._tree import listed_app, pruned_group
+from assay.cli._typer_fixes import install_typer_fixes
 from assay.errors import (
     AccessDeniedError,
     AdapterError,
@@ -75,9 +77,13 @@ EXIT_CODES: dict[type[AssayError], int] = {
 
 
 def _click_classes(name: str) -> tuple[type[BaseException], ...]:
-    # Recent Typer releases vendor click as typer._click; older ones use click itself.
+    # Recent Typer releases vendor click as typer._click; older ones use click itself. Read
+    # when an exception is matched: click itself only where something imported it (nothing
+    # raises its exceptions otherwise), so that a command does not import it to start.
     found: list[type[BaseException]] = []
     for module in ("typer._click.exceptions", "click.exceptions"):
+        if module == "click.exceptions" and found and module not in sys.modules:
+            continue
         try:
             mod = __import__(module, fromlist=[name])
         except ImportError:
@@ -88,9 +94,6 @@ def _click_classes(name: str) -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
-_EXIT = _click_classes("Exit")
-_USAGE = _click_classes("UsageError")
-_ABORT = _click_classes("Abort")
 EXIT_INTERNAL = 70
 
 app = typer.Typer(
@@ -110,49 +113,7 @@ app = typer.Typer(
 )
 
 
-def _flags_without_a_type() -> None:
-    # Typer's help shows `--json <bool>` for an on/off flag, which takes no value; this is its
-    # one hook for the word shown after an option (None: nothing).
-    import typer.core
-
-    option = typer.core.TyperOption
-    shown = option.display_type_rich
-    if getattr(shown, "assay_flags", False):
-        return
-
-    def display_type_rich(self: typer.core.TyperOption, ctx: object) -> str | None:
-        if self.is_flag and self.metavar is None:
-            return None
-        return shown(self, ctx)  # type: ignore[arg-type]
-
-    display_type_rich.assay_flags = True  # type: ignore[attr-defined]
-    option.display_type_rich = display_type_rich  # type: ignore[method-assign]
-
-
-_flags_without_a_type()
-
-
-def _plain_argument_names() -> None:
-    # Typer's usage line writes a required argument as `{baseline}`, braces that read as a
-    # set or a template; the usual `BASELINE` (and `[NAME]` when optional) is what people know.
-    import typer.core
-
-    argument = typer.core.TyperArgument
-    if getattr(argument._usage_display_name, "assay_plain", False):
-        return
-
-    def usage_name(self: typer.core.TyperArgument) -> str:
-        name = str(self.display_name_raw)
-        if self.metavar is None:
-            name = name.upper()
-        name = name if self.required else f"[{name}]"
-        return name + ("..." if self.nargs != 1 else "")
-
-    usage_name.assay_plain = True  # type: ignore[attr-defined]
-    argument._usage_display_name = usage_name  # type: ignore[method-assign]
-
-
-_plain_argument_names()
+install_typer_fixes()
 
 
 def _show_version(value: bool) -> None:
@@ -225,49 +186,59 @@ def _wants_json(argv: list[str] | None) -> bool:
     return any(a == "--format" and b == "json" for a, b in pairs) or output_format() == "json"
 
 
-def _command_named(args: list[str]) -> str | None:
-    """The command or group the line names first, skipping the root's own options."""
-    rest = iter(args)
-    for arg in rest:
-        if arg == "--format":
-            next(rest, None)
+def _command_at(args: list[str]) -> int | None:
+    """Where the command or group the line names first is, skipping the root's own options."""
+    skip = False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg == "--format":
+            skip = True
         elif not arg.startswith("-"):
-            return arg
+            return i
     return None
 
 
-def _app_for(argv: list[str] | None) -> typer.Typer:
-    """The root app with only the command the line names registered.
+def _command_named(args: list[str]) -> str | None:
+    """The command or group the line names first, skipping the root's own options."""
+    at = _command_at(args)
+    return None if at is None else args[at]
 
-    Typer builds every registered command's parameters (reading each function's type hints)
-    before it runs one: for the whole tree that is a good part of a short command's start-up.
-    Only the named command (or group) is needed to parse and run the line and for its
-    ``--help``; a line naming no registered command (``assay --help``, a misspelling that
-    wants suggestions) gets the whole app.
+
+def _app_for(argv: list[str] | None) -> typer.Typer:
+    """The root app with only the command the line names registered (see ``_tree``).
+
+    Only the named command (or group, pruned to the subcommand it names) is needed to parse
+    and run the line and for its ``--help``; a line naming no registered command (``assay
+    --help``, a misspelling that wants suggestions) gets every command listed.
     """
-    name = _command_named(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    at = _command_at(args)
+    name = None if at is None else args[at]
     commands = [c for c in app.registered_commands if c.name == name]
     groups = [g for g in app.registered_groups if g.name == name]
     if name is None or not (commands or groups):
-        return app
+        return listed_app(app)
     only = copy.copy(app)
-    only.registered_commands, only.registered_groups = commands, groups
+    rest = args[at + 1 :] if at is not None else []
+    only.registered_commands = commands
+    only.registered_groups = [pruned_group(g, rest) for g in groups]
     return only
 
 
 def _run(argv: list[str] | None, err: SafeConsole) -> int:
     try:
         result = _app_for(argv)(args=argv, standalone_mode=False)
-    except _EXIT as exc:
+    except _click_classes("Exit") as exc:
         return int(getattr(exc, "exit_code", 0))
-    except _USAGE as exc:
+    except _click_classes("UsageError") as exc:
         shown = io.StringIO()  # the message quotes the command line: shown, never obeyed
         exc.show(file=shown)  # type: ignore[attr-defined]
         err.print(shown.getvalue(), end="", markup=False, highlight=False, soft_wrap=True)
         if _wants_json(argv):
             emit_json(error_json("UsageError", exc.format_message(), EXIT_USAGE))  # type: ignore[attr-defined]
         return EXIT_USAGE
-    except _ABORT:
+    except _click_classes("Abort"):
         err.print("Aborted.")
         return 130
     except KeyboardInterrupt:

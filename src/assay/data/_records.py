@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay._util import brief, check_instance, renamed_parameters
-from assay._util.arrow import arrow_array, numpy_array
+from assay._util.arrow import arrow_array, arrow_scalar, numpy_array
 from assay.core import MetricSpec, canonical_json, short_digest
 from assay.data._declared import check_score_range, scorable_metrics, score_outputs
 from assay.data._files import Location
@@ -26,6 +26,9 @@ __all__ = ["records_digest", "validate_records"]
 _EXTRA_ALLOWED = {"suite_digest"}
 MODEL_GRADED = "model_graded"  # a judge grades it; a judge's failure leaves it missing
 MAX_SCORE = 1e150
+# Arrow scalars built once from buffers: a Python value in a compute call imports pandas
+_MAX_SCORE = arrow_scalar(MAX_SCORE, pa.float64())
+_TRUE, _FALSE = arrow_scalar(True, pa.bool_()), arrow_scalar(False, pa.bool_())
 
 
 def _first(mask: pa.Array | pa.ChunkedArray) -> int:
@@ -246,7 +249,10 @@ def validate_records(
         if "error" in table.column_names
         else pa.nulls(n, pa.string())
     )
-    errored = pc.fill_null(pc.and_(pc.is_valid(errors), pc.not_equal(errors, "")), False)
+    # a non-empty error text; no Python scalars ("", False): pyarrow converts those through
+    # its pandas bridge, which imports pandas. Kleene AND: an absent error is False, not null
+    nonempty = pc.cast(pc.binary_length(errors), pa.bool_())
+    errored = pc.and_kleene(pc.is_valid(errors), nonempty)
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
     ex = data.examples if in_suite_order else data.examples.take(arrow_array(code_np))
     out["example_id"] = ids
@@ -289,7 +295,7 @@ def validate_records(
             )
         scores = _numeric(table.column(m), m, where, pa.float64())
         # past 1e150 a square overflows, and the mean and variance with it
-        infinite = pc.fill_null(pc.greater(pc.abs(scores), MAX_SCORE), False)
+        infinite = pc.fill_null(pc.greater(pc.abs(scores), _MAX_SCORE), _FALSE)
         if pc.any(infinite).as_py():
             row = _first(infinite)
             raise DataError(
@@ -301,7 +307,7 @@ def validate_records(
             )
         check_score_range(scores, spec, where)
         missing = pc.or_kleene(pc.is_null(scores), pc.is_nan(scores))
-        bad = pc.and_(pc.fill_null(missing, True), pc.invert(errored))
+        bad = pc.and_(pc.fill_null(missing, _TRUE), pc.invert(errored))
         # a judge that failed on a record, or a scorer that abstains (a detector with no text
         # to judge), leaves only its metric missing there
         if spec.scorer != MODEL_GRADED and not _abstains(spec) and pc.any(bad).as_py():
@@ -313,10 +319,10 @@ def validate_records(
                 found=repr(scores[row].as_py()),
                 **where.at(row),
             )
-        out[m] = pc.if_else(pc.fill_null(missing, True), pa.scalar(None, pa.float64()), scores)
+        out[m] = pc.if_else(pc.fill_null(missing, _TRUE), arrow_scalar(None, pa.float64()), scores)
     for name, typ, _ in OPERATIONAL:
         if name == "error":
-            out[name] = pc.if_else(errored, errors, pa.scalar(None, pa.string()))
+            out[name] = pc.if_else(errored, errors, arrow_scalar(None, pa.string()))
         elif name in table.column_names:
             out[name] = _numeric(table.column(name), name, where, typ)
         else:
@@ -324,7 +330,7 @@ def validate_records(
     result = pa.table(out, schema=schema)
     if np.all(order == np.arange(n)):
         return result
-    return result.take(pa.array(order))
+    return result.take(arrow_array(order))
 
 
 def _id_rank(ids: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay._util import check_instance
-from assay._util.arrow import numpy_array
+from assay._util.arrow import arrow_scalar, numpy_array
 from assay.core import Example, Suite, canonical_json
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "record_schema",
     "table_digest",
 ]
+
+_EMPTY = arrow_scalar("", pa.string())  # from buffers: a Python "" would import pandas
 
 SLICE_TYPE = pa.dictionary(pa.int32(), pa.string())
 """Slice attributes take few values: dictionary-encoded, they cost an index per record."""
@@ -114,9 +116,9 @@ def table_digest(table: pa.Table) -> str:
         if pa.types.is_dictionary(col.type):
             col = col.cast(col.type.value_type)
         h.update(name.encode() + b"\x1d")
-        h.update(np.asarray(pc.is_null(col)).tobytes())
+        h.update(numpy_array(pc.is_null(col)).tobytes())
         if pa.types.is_string(col.type):
-            filled = pc.fill_null(col, "")
+            filled = pc.fill_null(col, _EMPTY) if col.null_count else col
             offsets = np.frombuffer(filled.buffers()[1], dtype=np.int32)
             offsets = offsets[filled.offset : filled.offset + len(filled) + 1]
             h.update((offsets - offsets[0]).tobytes())
