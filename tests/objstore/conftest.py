@@ -88,6 +88,15 @@ def s3_server() -> Iterator[S3Server]:
     stop(server)
 
 
+@pytest.fixture(scope="session")
+def locked_server() -> Iterator[S3Server]:
+    """A second S3 server that checks credentials and knows none: every key is wrong."""
+    pytest.importorskip("s3fs", reason="pip install 'assay[s3]'")
+    server = start_s3_server({"INITIAL_NO_AUTH_ACTION_COUNT": "0"})
+    yield server
+    stop(server)
+
+
 def aws_env(endpoint: str, key: str = KEY_ID, secret: str = SECRET) -> dict[str, str]:
     """The AWS variables a user of this S3-compatible server sets."""
     return {
