@@ -109,6 +109,7 @@ def test_ingest_compare_gate_report_through_fresh_processes(s3, db_url, tmp_path
     verified = json.loads(done.stdout)
     assert verified["ok"] and verified["entries"] == 1
     assert not verified["evidence_problems"]
+    assert not any("not re-hashed" in note for note in verified["notes"])
 
     # a fresh process reads back exactly what was ingested (stored sorted by example id)
     with open_store(db_url) as store:
