@@ -64,9 +64,8 @@ class FileArtifactRepository:
         try:
             data = self.root.read_bytes(relative)
         except FileNotFoundError:
-            raise NotFoundError(
-                f"No artifact has digest {digest} (no object {self.root.location(relative)})."
-            ) from None
+            # the digest names the object; its path stays on the server that holds it
+            raise NotFoundError(f"No artifact has digest {digest}.") from None
         except OSError as exc:
             raise StorageError(f"Cannot read {self.root.location(relative)}: {exc}") from exc
         verify_digest(data, digest, self.root.location(relative))
