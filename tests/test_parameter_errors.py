@@ -119,6 +119,7 @@ from assay.storage import (
     page_records,
     read_run_pair,
     runs_generation,
+    sweep_orphans,
     upgrade_database,
     verify_ledger_export,
 )
@@ -253,6 +254,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
     "assay.storage.list_run_json": lambda: list_run_json("accuracy>0.5"),  # type: ignore[arg-type]
     "assay.storage.read_run_pair": lambda: read_run_pair(1, "x"),  # type: ignore[arg-type]
+    "assay.storage.sweep_orphans": lambda: sweep_orphans("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.ledger_export_lines": lambda: ledger_export_lines([], 7),  # type: ignore[arg-type]
     "assay.storage.entry_signature_problem": lambda: entry_signature_problem(
         [],

@@ -199,5 +199,5 @@ def test_a_lost_records_file_is_a_storage_error(store: Store, tmp_path: Path) ->
     store.runs.put(make_run(suite, records, run_id="lost"), records)
     for path in (tmp_path / "files" / "records").glob("lost.*.parquet"):
         path.unlink()
-    with pytest.raises(StorageError, match=r"Cannot read .*lost\."):
+    with pytest.raises(StorageError, match=r"The object .*lost\..* is missing from the store"):
         store.runs.records("lost")

@@ -8,6 +8,7 @@ from assay.cli._card import card_command, datasheet_command
 from assay.cli._commands import demo_command, run_command
 from assay.cli._contamination import contamination_command
 from assay.cli._coverage import coverage_command
+from assay.cli._db_gc import db_gc
 from assay.cli._decide import compare_command, gate_command, report_command
 from assay.cli._decisions import decisions_app
 from assay.cli._export_site import export_site_command
@@ -53,6 +54,7 @@ app.command("safety")(safety_command)
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(runs_app, name="runs")
 app.add_typer(suites_app, name="suites")
+db_app.command("gc")(db_gc)
 app.add_typer(db_app, name="db")
 app.add_typer(ab_app, name="ab")
 app.add_typer(users_app, name="users")

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from assay.core import MetricSpec, Run
 
 suites_app = typer.Typer(help="Register and inspect evaluation suites.", no_args_is_help=True)
-db_app = typer.Typer(help="Manage the store's database schema.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Manage the store: its database schema, and orphaned objects.", no_args_is_help=True
+)
 
 
 def print_logged(logged: assay.LoggedRun) -> None:

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from assay.storage._signatures import entry_signature_problem
     from assay.storage._store import Store, open_store, upgrade_database
     from assay.storage._suites import SqlSuiteRepository
+    from assay.storage._sweep import Orphan, Sweep, sweep_orphans
     from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
 
 # Names load on first use: listing runs from an embedded store reads it with the standard
@@ -96,6 +97,9 @@ _EXPORTS = {
     "open_store": "_store",
     "upgrade_database": "_store",
     "SqlSuiteRepository": "_suites",
+    "Orphan": "_sweep",
+    "Sweep": "_sweep",
+    "sweep_orphans": "_sweep",
     "IssuedToken": "_users",
     "SqlUserRepository": "_users",
     "TokenInfo": "_users",
@@ -114,6 +118,7 @@ __all__ = [
     "LedgerVerification",
     "LedgerView",
     "MetricFilter",
+    "Orphan",
     "RecordFilter",
     "RecordIndex",
     "RecordPage",
@@ -130,6 +135,7 @@ __all__ = [
     "Store",
     "StoredRunRows",
     "SuiteRepository",
+    "Sweep",
     "TagChange",
     "TokenInfo",
     "User",
@@ -143,6 +149,7 @@ __all__ = [
     "page_records",
     "read_run_pair",
     "runs_generation",
+    "sweep_orphans",
     "upgrade_database",
     "verify_ledger_export",
 ]

@@ -1,4 +1,10 @@
-"""Content-addressed artifacts (reports, plots, model cards) in any fsspec file system."""
+"""Content-addressed artifacts (reports, plots, model cards) in any fsspec file system.
+
+An artifact's name is the SHA-256 of its bytes, so reading one verifies it: bytes altered after
+they were stored are refused, with the object named. Its content is published last (under a
+temporary key, then moved into place), so a content object that exists is whole; a writer
+killed before that leaves only the metadata, which ``assay db gc`` removes.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,9 @@ import json
 import re
 
 from assay._util import check_instance
-from assay.errors import NotFoundError, ParameterError
+from assay.errors import NotFoundError, ParameterError, StorageError
 from assay.storage._files import FileRoot
+from assay.storage._objects import verify_digest
 
 __all__ = ["FileArtifactRepository"]
 
@@ -51,12 +58,18 @@ class FileArtifactRepository:
         return digest
 
     def get(self, digest: str) -> bytes:
-        """The artifact's bytes."""
+        """The artifact's bytes, verified: bytes that no longer hash to ``digest`` raise
+        :class:`~assay.errors.StorageError` naming the object."""
         relative = _relative(_check_digest(digest, "ArtifactRepository.get"))
         try:
-            return self.root.read_bytes(relative)
+            data = self.root.read_bytes(relative)
         except FileNotFoundError:
+            # the digest names the object; its path stays on the server that holds it
             raise NotFoundError(f"No artifact has digest {digest}.") from None
+        except OSError as exc:
+            raise StorageError(f"Cannot read {self.root.location(relative)}: {exc}") from exc
+        verify_digest(data, digest, self.root.location(relative))
+        return data
 
     def exists(self, digest: str) -> bool:
         """Whether an artifact with this digest is stored."""

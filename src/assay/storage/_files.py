@@ -8,21 +8,36 @@ there the rename is the file system's own move. Folders a write creates are sync
 parent too, or the first file of a new folder could vanish with it.
 
 A writer killed between writing and renaming leaves a hidden temporary file behind;
-:meth:`FileRoot.remove_orphans` deletes those once they are older than any live write.
+:meth:`FileRoot.remove_orphans` deletes those once they are older than any live write, and
+``assay db gc`` (:func:`~assay.storage.sweep_orphans`) also those of object stores.
+
+Parquet files are published under names that carry their SHA-256
+(:meth:`FileRoot.publish_parquet`), and reading such a file verifies its bytes first.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
-import time
 import uuid
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assay._util import atomic_path, fsync_folder, lazy_module
+from assay._util import atomic_path, lazy_module
 from assay.errors import StorageError
+from assay.storage._local_files import make_folders, remove_temporary_files, write_error
+from assay.storage._objects import (
+    OBJECT_STORES,
+    StoredObject,
+    digest_name,
+    missing_object,
+    modified,
+    named_digest,
+    object_errors,
+    verify_digest,
+)
 
 if TYPE_CHECKING:
     import fsspec
@@ -42,9 +57,6 @@ Far longer than writing one file takes, so that a writer that is merely slow (a 
 suspended laptop, a busy disk) never loses the file it is about to rename into place.
 """
 
-# The suffixes of assay's own temporary names: atomic_path's and the fsspec path's below.
-_TEMPORARY_SUFFIXES = (".partial", ".tmp")
-
 
 def split_protocol(url: str) -> tuple[str | None, str]:
     """``fsspec.core.split_protocol`` of a string: ``("s3", "b/p")``, or ``(None, url)``.
@@ -59,28 +71,6 @@ def split_protocol(url: str) -> tuple[str | None, str]:
         protocol, path = url.split(":", 1)
         return protocol, path
     return None, url
-
-
-def _make_folders(folder: Path) -> None:
-    """Create ``folder`` and its missing parents, each synced into the folder that holds it."""
-    missing: list[Path] = []
-    while not folder.is_dir():
-        missing.append(folder)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    for created in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            created.mkdir()
-        fsync_folder(created.parent)
-
-
-def _write_error(final: str, exc: BaseException) -> StorageError:
-    # pyarrow reports a refused open as a plain OSError, so the folder's rights decide too.
-    folder = Path(final).parent
-    if isinstance(exc, PermissionError) or (folder.is_dir() and not os.access(folder, os.W_OK)):
-        return StorageError(f"The store at {final} is read-only: cannot write it ({exc}).")
-    return StorageError(f"Cannot write {final}: {exc}")
 
 
 def _parquet_options(table: pa.Table) -> dict[str, Any]:
@@ -122,6 +112,11 @@ class FileRoot:
 
         return isinstance(self._fs, LocalFileSystem)
 
+    def location(self, relative: str) -> str:
+        """Where ``relative`` is, as a user names it: a path, or a URL such as ``s3://b/k``."""
+        full = self.path(relative)
+        return full if self._local else str(self._fs.unstrip_protocol(full))
+
     def child(self, name: str) -> FileRoot:
         """The sub-folder ``name``."""
         return FileRoot(self.url.rstrip("/") + "/" + name)
@@ -144,52 +139,63 @@ class FileRoot:
             root = Path(self._resolved[1])
         else:
             return 0
-        if not root.is_dir() or not os.access(root, os.W_OK):
-            return 0
-        cutoff = time.time() - grace_seconds
-        removed = 0
-        for folder, _, names in os.walk(root):
-            for name in names:
-                if not (name.startswith(".") and name.endswith(_TEMPORARY_SUFFIXES)):
-                    continue
-                path = Path(folder, name)
-                # A file that vanished or cannot be removed belongs to someone else's clean-up.
-                with contextlib.suppress(OSError):
-                    if path.stat().st_mtime < cutoff:
-                        path.unlink()
-                        removed += 1
-        return removed
+        return remove_temporary_files(root, grace_seconds)
 
     def names(self, folder: str) -> list[str]:
         """The file names directly in ``folder``, sorted (none when it does not exist)."""
         fs, full = self._fs, self.path(folder)
-        if not fs.isdir(full):
-            return []
-        return sorted(str(p).rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(full, detail=False))
+        with object_errors(self.location(folder), "list"):
+            if not fs.isdir(full):
+                return []
+            listed = fs.ls(full, detail=False)
+        return sorted(str(p).rstrip("/").rsplit("/", 1)[-1] for p in listed)
+
+    def objects(self) -> list[StoredObject]:
+        """Every file under this root, at any depth, with its size and age, by name."""
+        fs, root = self._fs, self.path("").rstrip("/")
+        with object_errors(self.location(""), "list"):
+            fs.invalidate_cache(root)
+            found = fs.find(root, detail=True, withdirs=False) if fs.exists(root) else {}
+        listed = []
+        for name, info in found.items():
+            relative = str(name).rstrip("/")[len(root) + 1 :]
+            if relative and info.get("type", "file") == "file":
+                listed.append(StoredObject(relative, int(info.get("size") or 0), modified(info)))
+        return sorted(listed, key=lambda o: o.relative)
 
     def exists(self, relative: str) -> bool:
         """Whether the file exists."""
-        return bool(self._fs.exists(self.path(relative)))
+        with object_errors(self.location(relative), "look up"):
+            return bool(self._fs.exists(self.path(relative)))
 
     def remove(self, relative: str) -> None:
         """Delete the file if it exists (used to undo a write whose transaction failed)."""
         self._discard(self.path(relative))
 
     def _discard(self, full: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
+        where = full if self._local else str(self._fs.unstrip_protocol(full))
+        with contextlib.suppress(FileNotFoundError), object_errors(where, "remove"):
             self._fs.rm_file(full)
 
     def _temporary(self, relative: str) -> tuple[str, str]:
         final = self.path(relative)
         folder, _, name = final.rpartition("/")
-        self._fs.makedirs(folder, exist_ok=True)
+        if split_protocol(self.url)[0] not in OBJECT_STORES:
+            # An object store has keys, not folders; making one would create a missing bucket.
+            with object_errors(self.location(relative), "write", missing_ok=False):
+                self._fs.makedirs(folder, exist_ok=True)
         return f"{folder}/.{name}.{uuid.uuid4().hex}.tmp", final
 
-    def _commit(self, temporary: str, final: str) -> None:
+    def _put(self, relative: str, data: bytes) -> None:
+        """Write ``data`` under a temporary key, then move it to ``relative``."""
+        temporary, final = self._temporary(relative)
         try:
-            self._fs.mv(temporary, final)
+            with object_errors(self.location(relative), "write", missing_ok=False):
+                self._fs.pipe_file(temporary, data)
+                self._fs.mv(temporary, final)
         except BaseException:
-            self._discard(temporary)
+            with contextlib.suppress(Exception):
+                self._discard(temporary)
             raise
 
     def write_bytes(self, relative: str, data: bytes) -> None:
@@ -197,65 +203,83 @@ class FileRoot:
         if self._local:
             final = self.path(relative)
             try:
-                _make_folders(Path(final).parent)
+                make_folders(Path(final).parent)
                 with atomic_path(final) as temporary:
                     temporary.write_bytes(data)
             except OSError as exc:
-                raise _write_error(final, exc) from exc
+                raise write_error(final, exc) from exc
             return
-        temporary_url, final = self._temporary(relative)
-        try:
-            self._fs.pipe_file(temporary_url, data)
-        except OSError as exc:
-            self._discard(temporary_url)
-            raise _write_error(final, exc) from exc
-        self._commit(temporary_url, final)
+        self._put(relative, bytes(data))
 
     def read_bytes(self, relative: str) -> bytes:
-        """The content of ``relative``."""
-        return bytes(self._fs.cat_file(self.path(relative)))
+        """The content of ``relative`` (``FileNotFoundError`` when there is none)."""
+        if self._local:
+            return Path(self.path(relative)).read_bytes()
+        with object_errors(self.location(relative), "read"):
+            return bytes(self._fs.cat_file(self.path(relative)))
 
     def write_parquet(self, relative: str, table: pa.Table) -> None:
         """Write ``table`` as zstd-compressed Parquet to ``relative`` atomically."""
         if self._local:
             final = self.path(relative)
             try:
-                _make_folders(Path(final).parent)
+                make_folders(Path(final).parent)
                 with atomic_path(final) as temporary:
                     pq.write_table(table, temporary, **_parquet_options(table))
             except (OSError, pa.ArrowException) as exc:
-                raise _write_error(final, exc) from exc
+                raise write_error(final, exc) from exc
             return
-        temporary_url, final = self._temporary(relative)
-        try:
-            sink = pa.BufferOutputStream()
-            pq.write_table(table, sink, **_parquet_options(table))
-            self._fs.pipe_file(temporary_url, sink.getvalue().to_pybytes())
-        except (OSError, pa.ArrowException) as exc:
-            self._discard(temporary_url)
-            raise StorageError(f"Cannot write {final}: {exc}") from exc
-        self._commit(temporary_url, final)
+        self._put(relative, _parquet_bytes(table, self.location(relative)))
+
+    def publish_parquet(self, stem: str, table: pa.Table) -> str:
+        """Write ``table`` atomically as ``<stem>.sha256-<hex>.parquet``, named for the SHA-256
+        of its bytes, and return that name: a reader verifies the bytes against it."""
+        data = _parquet_bytes(table, self.location(stem))
+        relative = digest_name(stem, hashlib.sha256(data).hexdigest())
+        self.write_bytes(relative, data)
+        return relative
 
     def parquet_schema(self, relative: str) -> pa.Schema:
         """The schema of a Parquet file, without reading its data."""
+        where = self.location(relative)
         try:
             if self._local:
                 return pq.read_schema(self.path(relative))
-            with self._fs.open(self.path(relative), "rb") as handle:
+            with object_errors(where, "read"), self._fs.open(self.path(relative), "rb") as handle:
                 return pq.read_schema(handle)
+        except FileNotFoundError as exc:
+            raise missing_object(where) from exc
         except (OSError, pa.ArrowException) as exc:
-            raise StorageError(f"Cannot read {self.path(relative)}: {exc}") from exc
+            raise StorageError(f"Cannot read {where}: {exc}") from exc
 
     def read_parquet(self, relative: str, columns: list[str] | None = None) -> pa.Table:
         """Read a Parquet file, optionally only some columns.
 
         ``ParquetFile.read`` rather than ``read_table``: one file needs no dataset machinery,
         whose first use imports pandas (a fifth of a second on every command that reads
-        records)."""
+        records). A name that records a digest is verified: the whole file is read and hashed
+        first, and bytes that differ raise :class:`~assay.errors.StorageError`."""
+        where, expected = self.location(relative), named_digest(relative)
         try:
+            if expected is not None:
+                data = self.read_bytes(relative)
+                verify_digest(data, expected, where)
+                return pq.ParquetFile(pa.BufferReader(data)).read(columns=columns)
             if self._local:
                 return pq.ParquetFile(self.path(relative)).read(columns=columns)
-            with self._fs.open(self.path(relative), "rb") as handle:
+            with object_errors(where, "read"), self._fs.open(self.path(relative), "rb") as handle:
                 return pq.ParquetFile(handle).read(columns=columns)
+        except FileNotFoundError as exc:
+            raise missing_object(where) from exc
         except (OSError, pa.ArrowException) as exc:
-            raise StorageError(f"Cannot read {self.path(relative)}: {exc}") from exc
+            raise StorageError(f"Cannot read {where}: {exc}") from exc
+
+
+def _parquet_bytes(table: pa.Table, where: str) -> bytes:
+    try:
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, **_parquet_options(table))
+    except (OSError, pa.ArrowException) as exc:
+        raise StorageError(f"Cannot write {where}: {exc}") from exc
+    data: bytes = sink.getvalue().to_pybytes()
+    return data

@@ -133,28 +133,28 @@ def _param_text(value: str | int | float | bool | None) -> str | None:
 
 
 def digest_while_writing(
-    engine: sa.Engine, files: FileRoot, run: Run, records: pa.Table, relative: str
-) -> tuple[str, bool]:
-    """The content digest, and whether ``relative`` was written while computing it.
+    engine: sa.Engine, files: FileRoot, run: Run, records: pa.Table, stem: str
+) -> tuple[str, str | None]:
+    """The content digest, and the name of the record file written while computing it
+    (``<stem>.sha256-<hex>.parquet``), or ``None`` when nothing was written.
 
-    pyarrow releases the GIL while it encodes and writes Parquet, so the digest is computed
-    meanwhile; the caller removes the file if the same content turns out to be stored. A
-    read-only store only computes the digest (an identical stored run is still found)."""
+    pyarrow releases the GIL while it encodes Parquet, so the digest is computed meanwhile; the
+    caller removes the file if the same content turns out to be stored. A read-only store only
+    computes the digest (an identical stored run is still found)."""
     try:
         check_writable(engine)
     except StorageError:
-        return content_digest(run, records), False
+        return content_digest(run, records), None
     with ThreadPoolExecutor(max_workers=1) as pool:
-        writing = pool.submit(files.write_parquet, relative, records)
+        writing = pool.submit(files.publish_parquet, stem, records)
         try:
             content = content_digest(run, records)
         except BaseException:
             with contextlib.suppress(Exception):
-                writing.result()
-            files.remove(relative)
+                files.remove(writing.result())
             raise
-        writing.result()
-    return content, True
+        relative = writing.result()
+    return content, relative
 
 
 def insert_run(conn: sa.Connection, run: Run, relative: str) -> None:

@@ -72,8 +72,10 @@ class SqlRunRepository:
         """Store a complete run and its records, atomically, once per content.
 
         The records are written to a Parquet file (zstd) under a temporary name and renamed
-        into place; then one transaction inserts the run, its metric summaries, tags and
-        params. If the transaction fails, the file is removed.
+        into place, under a new name that carries the file's SHA-256 (reads verify it); then
+        one transaction inserts the run, its metric summaries, tags and params. If the
+        transaction fails, the file is removed; if the process dies first, the file is an
+        orphan no run refers to, which ``assay db gc`` removes.
 
         ``n_records`` and ``n_errors`` are counted from the records, and ``n_examples`` when
         the run leaves it 0 (hashing every example id costs more than the rest of the write).
@@ -91,24 +93,24 @@ class SqlRunRepository:
         check_lengths(run)
         facts = record_facts(records, run.n_examples)
         records = sorted_records(records)
-        relative = f"{run.run_id}.{uuid.uuid4().hex[:8]}.parquet"
-        content, written = run.content_digest, False
+        stem = f"{run.run_id}.{uuid.uuid4().hex[:8]}"
+        content, relative = run.content_digest, None
         if not content:
-            content, written = digest_while_writing(self.engine, self.files, run, records, relative)
+            content, relative = digest_while_writing(self.engine, self.files, run, records, stem)
         stored = run.model_copy(update={**facts, "status": "complete", "content_digest": content})
         try:
             existing = self._existing(stored)
         except BaseException:
-            if written:
+            if relative is not None:
                 self.files.remove(relative)
             raise
         if existing is not None:
-            if written:
+            if relative is not None:
                 self.files.remove(relative)
             return existing, False
-        if not written:
+        if relative is None:
             check_writable(self.engine)
-            self.files.write_parquet(relative, records)
+            relative = self.files.publish_parquet(stem, records)
         try:
             with write_transaction(self.engine) as conn:
                 self._insert(conn, stored, relative)

@@ -59,8 +59,7 @@ class SqlSuiteRepository:
         if self._exists(digest):
             return False
         check_writable(self.engine)
-        relative = f"{digest[:16]}.{uuid.uuid4().hex[:8]}.parquet"
-        self.files.write_parquet(relative, examples)
+        relative = self.files.publish_parquet(f"{digest[:16]}.{uuid.uuid4().hex[:8]}", examples)
         row = {
             "digest": digest,
             "name": suite.name,

@@ -85,6 +85,11 @@ def export_evidence(
                 f"the artifact store (expected at {file.stored_at}); nothing was written. "
                 "See `assay decisions verify`."
             ) from exc
+        except StorageError as exc:  # a local store refuses bytes that no longer match
+            raise StorageError(
+                f"The evidence {file.name} of decision {recorded.decision_id!r} changed; nothing "
+                f"was written. {exc} See `assay decisions verify`."
+            ) from exc
         found = hashlib.sha256(data).hexdigest()
         if found != file.digest:
             raise StorageError(
