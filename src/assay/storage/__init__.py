@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         SuiteRepository,
     )
     from assay.storage._query import MetricFilter, RunQuery
+    from assay.storage._record_files import RecordFiles, record_files
     from assay.storage._record_page import (
         MAX_PAGE,
         RecordFilter,
@@ -78,6 +79,8 @@ _EXPORTS = {
     "SuiteRepository": "_protocols",
     "MetricFilter": "_query",
     "RunQuery": "_query",
+    "RecordFiles": "_record_files",
+    "record_files": "_record_files",
     "MAX_PAGE": "_record_page",
     "RecordFilter": "_record_page",
     "RecordIndex": "_record_page",
@@ -114,6 +117,7 @@ __all__ = [
     "LedgerVerification",
     "LedgerView",
     "MetricFilter",
+    "RecordFiles",
     "RecordFilter",
     "RecordIndex",
     "RecordPage",
@@ -142,6 +146,7 @@ __all__ = [
     "open_store",
     "page_records",
     "read_run_pair",
+    "record_files",
     "runs_generation",
     "upgrade_database",
     "verify_ledger_export",

@@ -122,6 +122,22 @@ class FileRoot:
 
         return isinstance(self._fs, LocalFileSystem)
 
+    @property
+    def local(self) -> bool:
+        """Whether the files are on a local disk (read without a file-system layer)."""
+        return self._local
+
+    @property
+    def filesystem(self) -> Any:
+        """The fsspec file system the files are in."""
+        return self._fs
+
+    def locate(self, relative: str) -> str:
+        """The full location of ``relative`` for another program: a local absolute path, or
+        a URL with its protocol (``s3://bucket/prefix/file``)."""
+        full = self.path(relative)
+        return full if self._local else str(self._fs.unstrip_protocol(full))
+
     def child(self, name: str) -> FileRoot:
         """The sub-folder ``name``."""
         return FileRoot(self.url.rstrip("/") + "/" + name)

@@ -11,6 +11,10 @@ none is passed, and never print.
   :func:`get_suite`, :func:`list_suites`, :func:`sample_summaries`, :func:`capture_manifest`
 * evaluation: :func:`evaluate`, :func:`as_adapter`, :func:`early_stop_plan`,
   :func:`reproduce`, :func:`import_log`
+* questions no command anticipated: :func:`sql` (read-only DuckDB over the views of
+  :data:`SQL_VIEWS`)
+* MLflow: :func:`export_to_mlflow` (a run, comparison or decision to a tracking server,
+  :class:`MlflowExport`), :func:`import_from_mlflow` (an MLflow run as a run)
 * online experiments: :func:`read_out_experiment` (readout, verdict against the
   pre-registered plan, reports), :func:`plan_rollout`
 * monitoring: :func:`monitor_profile`, :func:`monitor_drift`, :func:`save_profile`,
@@ -124,6 +128,8 @@ if TYPE_CHECKING:
     from assay.workflows._ledger_file import LedgerExport, export_ledger, verify_ledger_file
     from assay.workflows._load import LoadReport, load_run
     from assay.workflows._load_import import load_import
+    from assay.workflows._mlflow_export import MlflowExport, export_to_mlflow
+    from assay.workflows._mlflow_import import import_from_mlflow
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
         monitor_history,
@@ -158,6 +164,8 @@ if TYPE_CHECKING:
     from assay.workflows._safety import RunSafety, build_redteam_suite, run_safety
     from assay.workflows._safety_judged import JudgedSafety, judged_safety_rate
     from assay.workflows._signing import sign_payload, unsigned
+    from assay.workflows._sql import sql
+    from assay.workflows._sql_views import SQL_VIEWS
     from assay.workflows._store import default_store
     from assay.workflows._study import (
         LoadedStudy,
@@ -231,6 +239,11 @@ _EXPORTS = {
     "evaluate": "_evaluate",
     "export_evidence": "_evidence",
     "import_log": "_import_log",
+    "sql": "_sql",
+    "SQL_VIEWS": "_sql_views",
+    "export_to_mlflow": "_mlflow_export",
+    "MlflowExport": "_mlflow_export",
+    "import_from_mlflow": "_mlflow_import",
     "StoredProfile": "_monitor_drift",
     "monitor_drift": "_monitor_drift",
     "monitor_profile": "_monitor_drift",
@@ -312,6 +325,7 @@ _PLAIN = frozenset({"list_runs_json"})
 __all__ = [
     "JUDGE_KINDS",
     "METRICS_CONTENT_TYPE",
+    "SQL_VIEWS",
     "WITHHELD",
     "WITHHELD_NOTE",
     "Analysis",
@@ -331,6 +345,7 @@ __all__ = [
     "LoadReport",
     "LoadedStudy",
     "LoggedRun",
+    "MlflowExport",
     "Reproduction",
     "RobustnessReport",
     "RunSafety",
@@ -363,6 +378,7 @@ __all__ = [
     "export_evidence",
     "export_ledger",
     "export_run",
+    "export_to_mlflow",
     "fairness",
     "fit_judge",
     "flag_study_deviations",
@@ -373,6 +389,7 @@ __all__ = [
     "get_experiment",
     "get_run",
     "get_suite",
+    "import_from_mlflow",
     "import_log",
     "ingest",
     "judged_safety_rate",
@@ -425,6 +442,7 @@ __all__ = [
     "scenario_coverage",
     "sign_launch",
     "sign_payload",
+    "sql",
     "stored_profiles",
     "study_status",
     "suite_check",
