@@ -183,3 +183,22 @@ def test_an_empty_store(tmp_path: Path) -> None:
             assert _scalar(f"SELECT count(*) FROM {view}", store) == 0
     finally:
         store.close()
+
+
+def test_a_store_served_by_assay_serve(tmp_path: Path) -> None:
+    """Through a server, runs, metrics and decisions answer; records say why they cannot."""
+    from assay.server import ServerSettings, create_app
+    from assay.storage import RemoteStore
+    from assay.testing import running_server
+
+    with open_store(f"sqlite:///{tmp_path / 's' / 'assay.db'}") as served:
+        _fill(served)
+        with running_server(create_app(served, ServerSettings())) as url:
+            remote = RemoteStore(url)
+            try:
+                assert _scalar("SELECT count(*) FROM runs", remote) == 3
+                assert _scalar("SELECT count(*) FROM decisions", remote) == 1
+                with pytest.raises(StorageError, match="reached through an assay server"):
+                    assay.sql("SELECT count(*) FROM records", store=remote)
+            finally:
+                remote.close()

@@ -25,9 +25,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assay._util import check_instance
+from assay._util import check_choice, check_instance
 from assay.core import Comparison
-from assay.errors import AssayError, ConfigError
+from assay.errors import AssayError, ConfigError, ParameterError
 from assay.storage import RemoteStore, Store
 from assay.workflows._mlflow_client import MlflowClient
 from assay.workflows._store import resolve_store
@@ -245,8 +245,7 @@ def export_to_mlflow(
             f"--tracking-uri is an http(s):// URL of an MLflow server. Got {tracking_uri!r}."
         )
     check_instance(experiment, "experiment", "export_to_mlflow", str, "an experiment name")
-    if kind not in ("run", "comparison", "decision"):
-        raise ConfigError(f"kind is run, comparison or decision. Got {kind!r}.")
+    check_choice(kind, "kind", "export_to_mlflow", ("run", "comparison", "decision"))
     st = resolve_store(store)
     if kind == "comparison":
         if not (isinstance(ref, tuple) and len(ref) == 2):
@@ -256,7 +255,8 @@ def export_to_mlflow(
         payload = _comparison_payload(compare_runs(ref[0], ref[1], store=st))
         shown = f"{ref[0]} {ref[1]}"
     else:
-        check_instance(ref, "ref", "export_to_mlflow", str, "a run or decision id")
+        if not isinstance(ref, str):
+            raise ParameterError("ref", "export_to_mlflow", "a run or decision id (str)", ref)
         payload = _run_payload(st, ref) if kind == "run" else _decision_payload(st, ref)
         shown = payload.tags.get("assay.run_id") or payload.tags.get("assay.decision_id") or ref
     payload.tags["assay.link"] = _link(st, kind, shown, payload)

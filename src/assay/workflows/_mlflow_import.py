@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from assay._util import check_instance
 from assay.errors import ConfigError, DataError
@@ -54,12 +55,12 @@ def import_from_mlflow(
     """
     check_instance(run_id, "run_id", "import_from_mlflow", str, "an MLflow run id")
     check_instance(tracking_uri, "tracking_uri", "import_from_mlflow", str, "an http(s) URL")
-    for name, value in (
+    for parameter, value in (
         ("table", table),
         ("output_column", output_column),
         ("reference_column", reference_column),
     ):
-        check_instance(value, name, "import_from_mlflow", (str, type(None)), "a name or None")
+        check_instance(value, parameter, "import_from_mlflow", (str, type(None)), "a name or None")
     if not _RUN_ID.match(run_id):
         raise ConfigError(f"An MLflow run id is letters, digits, '-' and '_'. Got {run_id!r}.")
     if not tracking_uri.startswith(("http://", "https://")):
@@ -76,14 +77,14 @@ def import_from_mlflow(
             expected="a run with info and data",
             found=str(answer)[:80],
         )
-    data = run.get("data") if isinstance(run.get("data"), dict) else {}
+    data: dict[str, Any] = run["data"] if isinstance(run.get("data"), dict) else {}
     tags = {
         str(t.get("key")): str(t.get("value"))
         for t in data.get("tags", []) or []
         if isinstance(t, dict)
     }
     artifact_uri = str(run["info"].get("artifact_uri", ""))
-    name = table or _find_table(client, artifact_uri, tags)
+    name: str | None = table or _find_table(client, artifact_uri, tags)
     if name is None:
         raise DataError(
             "the MLflow run has no per-example evaluation table",
