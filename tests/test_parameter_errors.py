@@ -69,7 +69,13 @@ from assay.gates import (
     sample_size_to_settle,
     shipped_policy,
 )
-from assay.importers import read_harness_log, read_inspect_log, read_lm_eval_samples
+from assay.importers import (
+    evaluation_tables,
+    read_harness_log,
+    read_inspect_log,
+    read_lm_eval_samples,
+    read_mlflow_run,
+)
 from assay.metrics import (
     auc_jackknife,
     bleu_statistics,
@@ -118,6 +124,7 @@ from assay.storage import (
     open_store,
     page_records,
     read_run_pair,
+    record_files,
     runs_generation,
     sweep_orphans,
     upgrade_database,
@@ -210,7 +217,9 @@ CASES: dict[str, Callable[[], object]] = {
         Interval(estimate=0.0, low=-0.1, high=0.1, method="given"), 100, 0.05, power=1.5
     ),
     # assay.importers
+    "assay.importers.evaluation_tables": lambda: evaluation_tables("tags"),  # type: ignore[arg-type]
     "assay.importers.read_harness_log": lambda: read_harness_log(42),  # type: ignore[arg-type]
+    "assay.importers.read_mlflow_run": lambda: read_mlflow_run([], {}, tracking_uri="u"),  # type: ignore[arg-type]
     "assay.importers.read_inspect_log": lambda: read_inspect_log("log.eval", slices="task"),  # type: ignore[arg-type]
     "assay.importers.read_lm_eval_samples": lambda: read_lm_eval_samples(
         "samples.jsonl",
@@ -255,6 +264,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.list_run_json": lambda: list_run_json("accuracy>0.5"),  # type: ignore[arg-type]
     "assay.storage.read_run_pair": lambda: read_run_pair(1, "x"),  # type: ignore[arg-type]
     "assay.storage.sweep_orphans": lambda: sweep_orphans("sqlite://"),  # type: ignore[arg-type]
+    "assay.storage.record_files": lambda: record_files("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.ledger_export_lines": lambda: ledger_export_lines([], 7),  # type: ignore[arg-type]
     "assay.storage.entry_signature_problem": lambda: entry_signature_problem(
         [],

@@ -20,12 +20,14 @@ from assay.cli._launch import launch_app
 from assay.cli._ledger import keys_app, ledger_app
 from assay.cli._load import load_app
 from assay.cli._load_import import load_import_command as load_import_command
+from assay.cli._mlflow import mlflow_app
 from assay.cli._monitor import monitor_app
 from assay.cli._reproduce import reproduce_command
 from assay.cli._robustness import fairness_command, robustness_command, suites_perturb
 from assay.cli._runs import runs_app
 from assay.cli._safety import redteam_command, safety_command
 from assay.cli._serve import serve_command
+from assay.cli._sql import sql_command
 from assay.cli._study import studies_command, study_app
 from assay.cli._suite_check import suite_check_command
 from assay.cli._taxonomy import taxonomy_command
@@ -35,6 +37,8 @@ app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("ingest")(ingest_command)
 app.command("import")(import_command)
+app.command("sql")(sql_command)
+app.add_typer(mlflow_app, name="mlflow")
 app.command("compare")(compare_command)
 app.command("gate")(gate_command)
 app.command("report")(report_command)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         SuiteRepository,
     )
     from assay.storage._query import MetricFilter, RunQuery
+    from assay.storage._record_files import RecordFiles, record_files
     from assay.storage._record_page import (
         MAX_PAGE,
         RecordFilter,
@@ -79,6 +80,8 @@ _EXPORTS = {
     "SuiteRepository": "_protocols",
     "MetricFilter": "_query",
     "RunQuery": "_query",
+    "RecordFiles": "_record_files",
+    "record_files": "_record_files",
     "MAX_PAGE": "_record_page",
     "RecordFilter": "_record_page",
     "RecordIndex": "_record_page",
@@ -119,6 +122,7 @@ __all__ = [
     "LedgerView",
     "MetricFilter",
     "Orphan",
+    "RecordFiles",
     "RecordFilter",
     "RecordIndex",
     "RecordPage",
@@ -148,6 +152,7 @@ __all__ = [
     "open_store",
     "page_records",
     "read_run_pair",
+    "record_files",
     "runs_generation",
     "sweep_orphans",
     "upgrade_database",

@@ -112,6 +112,16 @@ class FileRoot:
 
         return isinstance(self._fs, LocalFileSystem)
 
+    @property
+    def local(self) -> bool:
+        """Whether the files are on a local disk (read without a file-system layer)."""
+        return self._local
+
+    @property
+    def filesystem(self) -> Any:
+        """The fsspec file system the files are in."""
+        return self._fs
+
     def location(self, relative: str) -> str:
         """Where ``relative`` is, as a user names it: a path, or a URL such as ``s3://b/k``."""
         full = self.path(relative)

@@ -11,6 +11,10 @@ none is passed, and never print.
   :func:`get_suite`, :func:`list_suites`, :func:`sample_summaries`, :func:`capture_manifest`
 * evaluation: :func:`evaluate`, :func:`as_adapter`, :func:`early_stop_plan`,
   :func:`reproduce`, :func:`import_log`
+* questions no command anticipated: :func:`sql` (read-only DuckDB over the views of
+  :data:`SQL_VIEWS`)
+* MLflow: :func:`export_to_mlflow` (a run, comparison or decision to a tracking server,
+  :class:`MlflowExport`), :func:`import_from_mlflow` (an MLflow run as a run)
 * online experiments: :func:`read_out_experiment` (readout, verdict against the
   pre-registered plan, reports), :func:`plan_rollout`
 * monitoring: :func:`monitor_profile`, :func:`monitor_drift`, :func:`save_profile`,
@@ -134,6 +138,8 @@ if TYPE_CHECKING:
     from assay.workflows._load_import import load_import
     from assay.workflows._load_prompts import load_prompts
     from assay.workflows._load_sweep import LoadSweep, load_sweep
+    from assay.workflows._mlflow_export import MlflowExport, export_to_mlflow
+    from assay.workflows._mlflow_import import import_from_mlflow
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
         monitor_history,
@@ -168,6 +174,8 @@ if TYPE_CHECKING:
     from assay.workflows._safety import RunSafety, build_redteam_suite, run_safety
     from assay.workflows._safety_judged import JudgedSafety, judged_safety_rate
     from assay.workflows._signing import sign_payload, unsigned
+    from assay.workflows._sql import sql
+    from assay.workflows._sql_views import SQL_VIEWS
     from assay.workflows._store import default_store
     from assay.workflows._study import (
         LoadedStudy,
@@ -251,6 +259,11 @@ _EXPORTS = {
     "evaluate": "_evaluate",
     "export_evidence": "_evidence",
     "import_log": "_import_log",
+    "sql": "_sql",
+    "SQL_VIEWS": "_sql_views",
+    "export_to_mlflow": "_mlflow_export",
+    "MlflowExport": "_mlflow_export",
+    "import_from_mlflow": "_mlflow_import",
     "StoredProfile": "_monitor_drift",
     "monitor_drift": "_monitor_drift",
     "monitor_profile": "_monitor_drift",
@@ -339,6 +352,7 @@ _PLAIN = frozenset({"list_runs_json"})
 __all__ = [
     "JUDGE_KINDS",
     "METRICS_CONTENT_TYPE",
+    "SQL_VIEWS",
     "WITHHELD",
     "WITHHELD_COLUMNS",
     "WITHHELD_NOTE",
@@ -361,6 +375,7 @@ __all__ = [
     "LoadSweep",
     "LoadedStudy",
     "LoggedRun",
+    "MlflowExport",
     "Reproduction",
     "RobustnessReport",
     "RunSafety",
@@ -394,6 +409,7 @@ __all__ = [
     "export_evidence",
     "export_ledger",
     "export_run",
+    "export_to_mlflow",
     "fairness",
     "find_analysis",
     "fit_judge",
@@ -405,6 +421,7 @@ __all__ = [
     "get_experiment",
     "get_run",
     "get_suite",
+    "import_from_mlflow",
     "import_log",
     "ingest",
     "judged_safety_rate",
@@ -462,6 +479,7 @@ __all__ = [
     "scenario_coverage",
     "sign_launch",
     "sign_payload",
+    "sql",
     "stored_profiles",
     "stored_suite_check",
     "study_status",

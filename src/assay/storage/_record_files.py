@@ -1,0 +1,53 @@
+"""Where a store keeps each run's record file, for engines that read Parquet in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from assay._util import check_instance
+from assay.errors import StorageError
+from assay.storage._engine import read_connection
+from assay.storage._runs import SqlRunRepository
+from assay.storage._schema import runs
+
+if TYPE_CHECKING:
+    from assay.storage._store import Store
+
+__all__ = ["RecordFiles", "record_files"]
+
+
+@dataclass(frozen=True)
+class RecordFiles:
+    """The record file of every stored run, as another engine (DuckDB, Polars, Spark) names it."""
+
+    paths: dict[str, str]
+    """Run id → the file's full path: an absolute local path, or a URL with its protocol
+    (``s3://bucket/prefix/records/<run>.parquet``, ``memory://…``)."""
+    filesystem: Any
+    """The fsspec file system that reads the URLs, or ``None`` when the files are local."""
+
+
+def record_files(store: Store) -> RecordFiles:
+    """Locate the record file of every run of ``store``, without reading one.
+
+    A store reached through an assay server (``http(s)://``) keeps its files on the server's
+    machine: that raises :class:`~assay.errors.StorageError`.
+    """
+    from assay.storage._store import Store
+
+    check_instance(store, "store", "record_files", Store, "a Store (open_store())")
+    repository = store.runs
+    if not isinstance(repository, SqlRunRepository):
+        raise StorageError(
+            f"The store {store.url} is reached through an assay server: its record files are "
+            "on the server's machine and cannot be read in place from here. Run the query "
+            "where the store's database and files are."
+        )
+    with read_connection(repository.engine) as conn:
+        rows = conn.execute(sa.select(runs.c.run_id, runs.c.records_path)).all()
+    files = repository.files
+    paths = {row.run_id: files.location(row.records_path) for row in rows}
+    return RecordFiles(paths=paths, filesystem=None if files.local else files.filesystem)

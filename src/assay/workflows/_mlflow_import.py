@@ -1,0 +1,124 @@
+"""Importing an MLflow run, with the per-example table ``mlflow.evaluate`` logged, as a run."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from assay._util import check_instance
+from assay.errors import ConfigError, DataError
+from assay.importers import EVAL_TABLE, evaluation_tables, read_mlflow_run
+from assay.storage import Store
+from assay.workflows._api import LoggedRun, log_run
+from assay.workflows._mlflow_client import MlflowClient
+from assay.workflows._store import resolve_store
+
+__all__ = ["import_from_mlflow"]
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_PARAM_KEY = re.compile(r"^[A-Za-z0-9_.\-/ :]{1,200}$")
+
+
+def _find_table(client: MlflowClient, artifact_uri: str, tags: dict[str, str]) -> str | None:
+    listed = evaluation_tables(tags)
+    if listed:
+        return listed[0]
+    names = [str(f.get("path")) for f in client.list_artifacts(artifact_uri)]
+    return EVAL_TABLE if EVAL_TABLE in names else None
+
+
+def import_from_mlflow(
+    run_id: str,
+    *,
+    tracking_uri: str,
+    table: str | None = None,
+    output_column: str | None = None,
+    reference_column: str | None = None,
+    store: Store | None = None,
+) -> LoggedRun:
+    """Store the MLflow run ``run_id`` of the tracking server at ``tracking_uri`` as a run.
+
+    Reads the run (``runs/get``) and its per-example evaluation table (``table``, default: the
+    table its ``mlflow.loggedArtifacts`` tag lists, else ``eval_results_table.json``) through
+    the REST API; MLflow itself need not be installed. Each ``<metric>/score`` column becomes
+    a metric, the data's columns the suite's examples (their inputs, the target as reference,
+    other scalar columns as slices), and the run's params the run's params; its metrics and
+    tags go into the manifest's provenance. The model is the ``model`` param, else the run's
+    name; its version the ``model_version`` param, else the MLflow run id.
+
+    Nothing is stored unless everything was read and checked: an unreachable server, an
+    error answer, an unknown run (:class:`~assay.errors.NotFoundError`), a run without a
+    per-example table, or a table of unexpected shape (:class:`~assay.errors.DataError`
+    naming the server, run and artifact) leaves the store as it was. Importing the same MLflow
+    run again stores nothing new.
+    """
+    check_instance(run_id, "run_id", "import_from_mlflow", str, "an MLflow run id")
+    check_instance(tracking_uri, "tracking_uri", "import_from_mlflow", str, "an http(s) URL")
+    for parameter, value in (
+        ("table", table),
+        ("output_column", output_column),
+        ("reference_column", reference_column),
+    ):
+        check_instance(value, parameter, "import_from_mlflow", (str, type(None)), "a name or None")
+    if not _RUN_ID.match(run_id):
+        raise ConfigError(f"An MLflow run id is letters, digits, '-' and '_'. Got {run_id!r}.")
+    if not tracking_uri.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"--tracking-uri is an http(s):// URL of an MLflow server. Got {tracking_uri!r}."
+        )
+    client = MlflowClient(tracking_uri)
+    answer = client.call("GET", "runs/get", run_id=run_id)
+    run = answer.get("run")
+    if not isinstance(run, dict) or not isinstance(run.get("info"), dict):
+        raise DataError(
+            "unexpected answer to runs/get",
+            file=f"{client.tracking_uri} run {run_id}",
+            expected="a run with info and data",
+            found=str(answer)[:80],
+        )
+    data: dict[str, Any] = run["data"] if isinstance(run.get("data"), dict) else {}
+    tags = {
+        str(t.get("key")): str(t.get("value"))
+        for t in data.get("tags", []) or []
+        if isinstance(t, dict)
+    }
+    artifact_uri = str(run["info"].get("artifact_uri", ""))
+    name: str | None = table or _find_table(client, artifact_uri, tags)
+    if name is None:
+        raise DataError(
+            "the MLflow run has no per-example evaluation table",
+            file=f"{client.tracking_uri} run {run_id}",
+            expected=f"an {EVAL_TABLE} artifact (mlflow.evaluate logs one) or --table NAME",
+            found="no table artifact",
+        )
+    raw = client.get_artifact(artifact_uri, name)
+    try:
+        document = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"not valid JSON: {exc}", file=f"{client.tracking_uri} run {run_id} {name}"
+        ) from exc
+    imported = read_mlflow_run(
+        run,
+        document,
+        tracking_uri=client.tracking_uri,
+        table_name=name,
+        output_column=output_column,
+        reference_column=reference_column,
+    )
+    params = {
+        k: v
+        for k, v in imported.provenance["mlflow"]["params"].items()
+        if isinstance(v, str) and _PARAM_KEY.match(k)
+    }
+    return log_run(
+        imported.records,
+        suite=imported.suite,
+        model=imported.model,
+        store=resolve_store(store),
+        params=params,
+        tags=imported.tags,
+        provenance=imported.provenance,
+        source=f"import:mlflow:{run_id}",
+    )

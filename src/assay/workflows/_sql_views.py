@@ -1,0 +1,203 @@
+"""The views ``assay sql`` queries: runs, metrics, decisions (from the store's API) and
+records (the stored Parquet files, read in place)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from assay.errors import StorageError
+from assay.storage import RecordFiles, Store, record_files
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["SQL_VIEWS", "Views", "create_views"]
+
+SQL_VIEWS: dict[str, dict[str, str]] = {
+    "runs": {
+        "run_id": "the run's id",
+        "suite_name": "the suite evaluated",
+        "suite_digest": "the suite version's digest",
+        "model_name": "the model's name",
+        "model_version": "the model's version",
+        "status": "complete (stored runs are complete)",
+        "created_at": "when the run was recorded (UTC timestamp)",
+        "content_digest": "digest of suite, model and records",
+        "n_records": "records (rows), repeated samples included",
+        "n_examples": "distinct examples with records",
+        "n_errors": "records whose model call failed",
+        "tags": "the run's tags now (MAP of text to text)",
+        "params": "the run's parameters (MAP of text to text; numbers and booleans as JSON)",
+    },
+    "metrics": {
+        "run_id": "the run",
+        "metric": "the metric's name",
+        "estimate": "the run's value of the metric",
+        "low": "lower bound of its interval",
+        "high": "upper bound of its interval",
+        "confidence": "the interval's confidence level",
+        "method": "the interval's method",
+        "n": "examples scored",
+        "n_clusters": "clusters, when the interval accounts for them (else NULL)",
+        "n_missing": "records with no score",
+    },
+    "decisions": {
+        "decision_id": "the decision's id",
+        "created_at": "when it was recorded (UTC timestamp)",
+        "title": "what was decided",
+        "verdict": "SHIP, BLOCK or INCONCLUSIVE",
+        "summary": "the verdict's one-sentence summary",
+        "policy": "the policy's name",
+        "policy_digest": "the policy definition's digest",
+        "suite_digest": "the suite version compared on",
+        "baseline_run": "the baseline run's id",
+        "candidate_run": "the candidate run's id",
+    },
+    "records": {
+        "run_id": "the run the record belongs to",
+        "...": "every column of the stored record files, by name (example_id, sample_index, "
+        "output, error, latency_ms, one column per metric, slice attributes, ...); a column "
+        "one run lacks is NULL in its rows",
+    },
+}
+"""Each view's columns and what they hold (``assay sql --views`` prints them)."""
+
+_TIMESTAMP = pa.timestamp("us", tz="UTC")
+_TEXT_MAP = pa.map_(pa.string(), pa.string())
+
+
+def _param_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _runs_and_metrics(store: Store) -> tuple[pa.Table, pa.Table]:
+    infos = store.runs.list()
+    runs = pa.table(
+        {
+            "run_id": [r.run_id for r in infos],
+            "suite_name": [r.suite_name for r in infos],
+            "suite_digest": [r.suite_digest for r in infos],
+            "model_name": [r.model.name for r in infos],
+            "model_version": [r.model.version for r in infos],
+            "status": [r.status for r in infos],
+            "created_at": pa.array([r.created_at for r in infos], _TIMESTAMP),
+            "content_digest": [r.content_digest for r in infos],
+            "n_records": pa.array([r.n_records for r in infos], pa.int64()),
+            "n_examples": pa.array([r.n_examples for r in infos], pa.int64()),
+            "n_errors": pa.array([r.n_errors for r in infos], pa.int64()),
+            "tags": pa.array([list(r.tags.items()) for r in infos], _TEXT_MAP),
+            "params": pa.array(
+                [[(k, _param_text(v)) for k, v in r.params.items()] for r in infos], _TEXT_MAP
+            ),
+        }
+    )
+    rows = [(r.run_id, name, m) for r in infos for name, m in r.metrics.items()]
+    metrics = pa.table(
+        {
+            "run_id": [run_id for run_id, _, _ in rows],
+            "metric": [name for _, name, _ in rows],
+            "estimate": pa.array([m.estimate for _, _, m in rows], pa.float64()),
+            "low": pa.array([m.low for _, _, m in rows], pa.float64()),
+            "high": pa.array([m.high for _, _, m in rows], pa.float64()),
+            "confidence": pa.array([m.confidence for _, _, m in rows], pa.float64()),
+            "method": pa.array([m.method for _, _, m in rows], pa.string()),
+            "n": pa.array([m.n for _, _, m in rows], pa.int64()),
+            "n_clusters": pa.array([m.n_clusters for _, _, m in rows], pa.int64()),
+            "n_missing": pa.array([m.n_missing for _, _, m in rows], pa.int64()),
+        }
+    )
+    return runs, metrics
+
+
+def _decisions(store: Store) -> pa.Table:
+    found = store.decisions.list()
+    columns: dict[str, Any] = {
+        name: pa.array([str(getattr(d, name)) for d in found], pa.string())
+        for name in SQL_VIEWS["decisions"]
+        if name != "created_at"
+    }
+    columns["verdict"] = pa.array([d.verdict.value for d in found], pa.string())
+    columns["created_at"] = pa.array([d.created_at for d in found], _TIMESTAMP)
+    return pa.table({name: columns[name] for name in SQL_VIEWS["decisions"]})
+
+
+def _file_forms(url: str) -> list[str]:
+    """A location as DuckDB may report it: an fsspec URL is named ``proto:///path`` too."""
+    protocol, sep, path = url.partition("://")
+    if not sep:
+        return [url]
+    return list(dict.fromkeys([url, f"{protocol}:///{path.lstrip('/')}"]))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _records_view(con: duckdb.DuckDBPyConnection, files: RecordFiles) -> list[str]:
+    """Create the records view; returns the locations DuckDB must be allowed to read."""
+    if files.filesystem is not None:
+        con.register_filesystem(files.filesystem)
+    allowed = [form for url in files.paths.values() for form in _file_forms(url)]
+    mapping = pa.table(
+        {
+            "run_id": [run_id for run_id, url in files.paths.items() for _ in _file_forms(url)],
+            "path": allowed,
+        }
+    )
+    con.register("record_files", mapping)
+    if not files.paths:
+        con.execute("CREATE VIEW records AS SELECT NULL::VARCHAR AS run_id WHERE false")
+        return []
+    listed = ", ".join(_literal(url) for url in files.paths.values())
+    con.execute(
+        "CREATE VIEW records AS SELECT f.run_id, r.* EXCLUDE (filename) "
+        f"FROM read_parquet([{listed}], union_by_name = true, filename = true) AS r "
+        "JOIN record_files AS f ON r.filename = f.path"
+    )
+    return allowed
+
+
+@dataclass(frozen=True)
+class Views:
+    """What :func:`create_views` made."""
+
+    allowed: list[str]
+    """The record files' locations: the only files a query may read."""
+    problem: str | None
+    """Why the records view cannot be read (it raises this when queried), else ``None``."""
+
+
+def _failing_records(con: duckdb.DuckDBPyConnection, problem: str) -> Views:
+    con.execute(
+        "CREATE OR REPLACE VIEW records AS SELECT NULL::VARCHAR AS run_id FROM range(1) "
+        f"WHERE error({_literal(problem)}) IS NULL"
+    )
+    return Views([], problem)
+
+
+def create_views(con: duckdb.DuckDBPyConnection, store: Store) -> Views:
+    """Create the views of :data:`SQL_VIEWS` (and ``record_files``: run id → file) on ``con``.
+
+    When the record files cannot be read (a server's store, a missing file), every view but
+    ``records`` still answers; ``records`` raises the reason."""
+    import duckdb
+
+    runs, metrics = _runs_and_metrics(store)
+    con.register("runs", runs)
+    con.register("metrics", metrics)
+    con.register("decisions", _decisions(store))
+    try:
+        files = record_files(store)
+    except StorageError as exc:
+        return _failing_records(con, str(exc))
+    try:
+        return Views(_records_view(con, files), None)
+    except duckdb.IOException as exc:
+        problem = str(exc).split("\n", 1)[0]
+        return _failing_records(con, f"A record file of the store could not be read: {problem}")
