@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from assay.compare._align import PairedRuns
 from assay.compare._groups import _compact
-from assay.compare._inputs import _as_array, record_inputs
+from assay.compare._inputs import _as_array, input_column, record_inputs
 from assay.compare._resampled import Categories, category_results
 from assay.core import MetricSpec
 from assay.errors import ConfigError
@@ -91,14 +91,20 @@ class CategoryTotals:
                 "example in memory",
             )
         columns = []
+        # metrics that read the same columns (macro-F1 and MCC) decode them once
+        decoded: dict[tuple[Any, ...], Any] = {}
         for (spec, d), combos in zip(self.specs, self.combos, strict=True):
+            sources = tuple(input_column(k, spec.name, spec.aggregate) for k in d.inputs)
             for side, seen in zip((paired.baseline, paired.candidate), combos, strict=True):
-                inputs = record_inputs(side, d, spec.name, spec.aggregate)
+                key = (side.name, d.inputs, sources)
+                if key not in decoded:
+                    inputs = record_inputs(side, d, spec.name, spec.aggregate)
+                    if inputs.numbers:
+                        raise _refuse(spec, "its inputs include numbers, not only labels")
+                    decoded[key] = (inputs, inputs.combinations(limit=MAX_CATEGORIES))
+                inputs, found = decoded[key]
                 gone = self.missing.setdefault(side.name, {})
                 gone[spec.name] = gone.get(spec.name, 0) + int((~inputs.usable).sum())
-                if inputs.numbers:
-                    raise _refuse(spec, "its inputs include numbers, not only labels")
-                found = inputs.combinations(limit=MAX_CATEGORIES)
                 if found is None:
                     raise _refuse(
                         spec, f"its inputs take more than {MAX_CATEGORIES:,} combinations"

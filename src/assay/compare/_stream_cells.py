@@ -148,6 +148,13 @@ class CellTotals:
         self.spread[hit] += new.spread[hit] + np.abs(delta)
         self.n[hit] += nj
 
+    def set(
+        self, n: IntArray, anchor: FloatArray, s1: FloatArray, s2: FloatArray, spread: FloatArray
+    ) -> None:
+        """Start from given per-cell sums."""
+        self.n, self.anchor = n.astype(np.int64), anchor.astype(np.float64)
+        self.s1, self.s2, self.spread = (x.astype(np.float64) for x in (s1, s2, spread))
+
     def sums(self, n_cells: int) -> CellSums:
         """The totals as the in-memory cell sums of all examples."""
         return CellSums(

@@ -85,7 +85,7 @@ def finish_stream(
     present = [s.columns for s in state.sides.values()]
     taken = set(suite.metric_names)
     if all("cost" in p for p in present) and COST_METRIC not in taken and state.cost.scored:
-        state.cost.binary = False
+        state.cost.as_continuous()
         cost = state.cost.results(layout, conf)
         out.outcomes.append(MetricOutcome(COST_METRIC, "lower", "mean", cost))
     latency = [name for name, _ in LATENCY_QUANTILES if name not in taken]

@@ -9,6 +9,7 @@ Flips keep, per chunk, the largest changes of each direction (enough for any fin
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -60,14 +61,39 @@ class MeanTotals:
         if self.binary:
             for x in (b[valid], c[valid]):
                 self.binary = self.binary and bool(np.all((x == 0.0) | (x == 1.0)))
+            if not self.binary:
+                self._from_table()
         if self.binary:
+            # while every score is 0 or 1 the 2x2 table is all there is to keep
             pair = np.nan_to_num(b * 2.0 + c, nan=4.0).astype(np.int64)
             counts = np.bincount(cells * 5 + pair, minlength=5 * n_cells).reshape(n_cells, 5)
             self.table = _grow(self.table, n_cells)
             self.table[:n_cells] += counts
+            return
         rows = cells[valid]
         for totals, x in zip(self.runs, (b, c, c - b), strict=True):
             totals.add(x[valid], rows, n_cells)
+
+    def _from_table(self) -> None:
+        """The sums of the chunks so far, from their 2x2 tables (exact: whole numbers)."""
+        t = self.table.astype(np.float64)
+        n = self.table[:, :4].sum(axis=1)
+        ones_b, ones_c = t[:, 2] + t[:, 3], t[:, 1] + t[:, 3]
+        for totals, ones in zip(self.runs[:2], (ones_b, ones_c), strict=True):
+            # anchored at 1 when every value is 1, else at 0: zero spread exactly when constant
+            anchor = np.where((ones == n) & (n > 0), 1.0, 0.0)
+            off = np.where(anchor == 1.0, n - ones, ones)
+            totals.set(n, anchor, np.where(anchor == 1.0, -off, off), off, off)
+        up, down = t[:, 1], t[:, 2]
+        anchor = np.where((up == n) & (n > 0), 1.0, np.where((down == n) & (n > 0), -1.0, 0.0))
+        off = np.where(anchor == 0.0, up + down, 0.0)
+        self.runs[2].set(n, anchor, np.where(anchor == 0.0, up - down, 0.0), off, off)
+
+    def as_continuous(self) -> None:
+        """Compare as a mean of scores even when every score is 0 or 1 (cost)."""
+        if self.binary:
+            self._from_table()
+            self.binary = False
 
     def add_spread(self, side: str, sd_mean: float | None, count: int) -> None:
         """Add a chunk's mean within-example SD over ``count`` examples with repeats."""
@@ -110,6 +136,23 @@ class FlipTotals:
     max_flips: int | None
     counts: dict[str, list[int]] = field(default_factory=dict)
     kept: list[tuple[FlipCandidate, Flip]] = field(default_factory=list)
+    best: dict[tuple[str, bool], list[tuple[float, int]]] = field(default_factory=dict)
+    """Per metric and direction, the order keys of the best ``max_flips`` kept so far: a
+    later example that cannot beat the last of them is never listed, nor its text read."""
+
+    def _promising(self, found: list[FlipCandidate], offset: int) -> list[FlipCandidate]:
+        if self.max_flips is None:
+            return found
+        out = []
+        for cand in found:
+            best = self.best.setdefault((cand.metric, cand.regression), [])
+            key = (-abs(cand.change), cand.example + offset)
+            if len(best) >= self.max_flips and key >= best[-1]:
+                continue
+            bisect.insort(best, key)
+            del best[self.max_flips :]
+            out.append(cand)
+        return out
 
     def add(
         self,
@@ -126,6 +169,7 @@ class FlipTotals:
         total = self.counts.setdefault(metric, [0, 0])
         total[0] += count.worse
         total[1] += count.better
+        found = self._promising(found, offset)
         if self.max_flips == 0 or not found:
             return
         flips = {(f.metric, f.example_id, f.regression): f for f in build_flips(paired, found)}

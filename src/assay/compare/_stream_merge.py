@@ -14,9 +14,12 @@ Parquet files and merges them.
 
 from __future__ import annotations
 
+import queue
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,7 +27,7 @@ import pyarrow.parquet as pq
 
 from assay.errors import DataError
 
-__all__ = ["Batches", "aligned_chunks", "sorted_stream"]
+__all__ = ["Batches", "aligned_chunks", "prefetched", "sorted_stream"]
 
 Batches = Iterable[pa.RecordBatch | pa.Table]
 """A run's records, as batches or tables in example-id order."""
@@ -119,6 +122,46 @@ class _Buffer:
         if len(self.parts) == 1:
             return self.parts[0]
         return pa.concat_tables(self.parts, promote_options="permissive")
+
+
+def prefetched(batches: Batches, depth: int = 2) -> Iterator[pa.RecordBatch | pa.Table]:
+    """``batches`` read ahead by a thread (at most ``depth`` waiting), so that decoding the
+    next row group overlaps the work on this one; errors are raised where they are met."""
+    waiting: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        waiting.put(("batch", batch), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            waiting.put(("end", None))
+        except BaseException as exc:  # handed to the reader, raised there
+            waiting.put(("error", exc))
+
+    thread = threading.Thread(target=read, name="assay-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = waiting.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                waiting.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
 
 
 def aligned_chunks(

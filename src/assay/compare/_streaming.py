@@ -15,7 +15,7 @@ from assay.compare._stream_categories import CategoryTotals
 from assay.compare._stream_cells import SliceCodes, StreamLayout
 from assay.compare._stream_finish import finish_stream
 from assay.compare._stream_means import FlipTotals, MeanTotals
-from assay.compare._stream_merge import Batches, aligned_chunks, sorted_stream
+from assay.compare._stream_merge import Batches, aligned_chunks, prefetched, sorted_stream
 from assay.core import Comparison, ManifestDifference, Run, RunInfo, Suite
 from assay.errors import ConfigError, DataError
 from assay.metrics import get_metric
@@ -186,7 +186,7 @@ def compare_record_streams(
             sorted_stream(s, name, rows)
             for s, name in zip(streams, ("baseline", "candidate"), strict=True)
         )
-    for b, c in aligned_chunks(streams[0], streams[1], rows):
+    for b, c in aligned_chunks(prefetched(streams[0]), prefetched(streams[1]), rows):
         state.add(pair_runs(b, c))
     if state.n == 0:
         raise DataError(
