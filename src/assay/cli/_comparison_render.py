@@ -74,6 +74,11 @@ def print_comparison(c: Comparison, *, slices: int | None = 12) -> None:
         f"[bold]{safe(c.candidate_model)}[/] (candidate) vs [bold]{safe(c.baseline_model)}[/] "
         f"(baseline) on {safe(c.suite_name)}: {c.coverage.shared:,} paired examples"
     )
+    if c.methods and c.methods[0].startswith("Streaming:"):
+        console.print(
+            "Streaming comparison: records read in example-id order in bounded memory; metrics "
+            "that are not means by the Poisson bootstrap (methods: --json)"
+        )
     overall = [r for r in c.results if r.slice_attribute is None]
     console.print(_results_table("overall", c, overall))
     by_slice = [r for r in c.results if r.slice_attribute is not None]

@@ -94,6 +94,14 @@ def compare_command(
     seed: Seed = 0,
     max_flips: MaxFlips = 50,
     show_unsafe_text: ShowUnsafeText = False,
+    streaming: Annotated[
+        bool | None,
+        typer.Option(
+            "--streaming/--in-memory",
+            help="Read the record files a row group at a time, in bounded memory (default: "
+            "stream above 10,000,000 records in the two runs; docs/out-of-core.md).",
+        ),
+    ] = None,
     db: DbOption = None,
     format_: FormatOption = None,
     json: JsonOption = False,
@@ -110,6 +118,7 @@ def compare_command(
         rng=seed,
         max_flips=_flips_cap(max_flips),
         show_unsafe_text=show_unsafe_text,
+        streaming=streaming,
     )
     c = only_metrics(c, metric)
     if json:

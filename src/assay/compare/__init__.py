@@ -4,7 +4,9 @@
 metric of the suite on all examples and on every slice, with the conventions of DESIGN.md
 (paired tests, clusters as units, repeated samples averaged, Benjamini-Hochberg across a
 metric's slices, the minimum detectable effect of every result). It reads no store: the
-caller passes the runs' metadata and record tables.
+caller passes the runs' metadata and record tables. :func:`compare_record_streams` is the
+same comparison of two runs too large for memory, read as streams of record batches sorted by
+example id (docs/out-of-core.md).
 
 ``compare_runs`` is the deprecated old name of :func:`compare_records` (it warns); the
 store-level :func:`assay.compare_runs`, which reads the runs from a store, is another function.
@@ -12,5 +14,6 @@ store-level :func:`assay.compare_runs`, which reads the runs from a store, is an
 
 from assay.compare._compare import compare_records
 from assay.compare._compare import compare_runs as compare_runs  # deprecated alias
+from assay.compare._streaming import DEFAULT_CHUNK_ROWS, compare_record_streams
 
-__all__ = ["compare_records"]
+__all__ = ["DEFAULT_CHUNK_ROWS", "compare_record_streams", "compare_records"]

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay._util import check_int, check_probability, check_rng, warn_renamed
+from assay._util import check_choice, check_int, check_probability, check_rng, warn_renamed
 from assay.compare._align import PairedRuns, example_means, pair_runs, record_scores
 from assay.compare._flips import build_flips, find_flips
 from assay.compare._groups import (
@@ -39,6 +39,7 @@ from assay.core import (
 )
 from assay.errors import DataError, ParameterError, SuiteMismatchError
 from assay.metrics import get_metric
+from assay.stats import ResampleKind
 
 __all__ = ["compare_records", "compare_runs"]
 
@@ -207,6 +208,7 @@ def compare_records(
     min_slice_size: int = 30,
     manifest_differences: list[ManifestDifference] | None = None,
     suite_examples: pa.Table | Callable[[], pa.Table] | None = None,
+    resampling: ResampleKind = "multinomial",
 ) -> Comparison:
     """Compare a candidate run with a baseline run, paired by example, on every metric × slice.
 
@@ -244,12 +246,18 @@ def compare_records(
     function returning it, called only when the runs pair fewer examples than the suite has)
     name but no paired example falls in, as when a partial run leaves out a language, has no
     result; ``coverage.empty_slices`` names it.
+
+    ``resampling``: the bootstrap weights of the functions of sums, ``"multinomial"`` (the
+    classic bootstrap) or ``"poisson"`` (independent Poisson(1) weights, as the streaming
+    comparison :func:`compare_record_streams` draws them: with it both give the same
+    intervals).
     """
     conf = check_probability(confidence, "confidence", _FN)
     n_resamples = check_int(resamples, "resamples", _FN, minimum=1)
     flips_cap = None if max_flips is None else check_int(max_flips, "max_flips", _FN, minimum=0)
     small = check_int(min_slice_size, "min_slice_size", _FN, minimum=0)
     attributes = _attributes(slices, suite)
+    kind = check_choice(resampling, "resampling", _FN, ("multinomial", "poisson"))
     seed = _seed(rng)  # an int: the methods section reports it
     _check_suites(baseline, candidate, suite, shared_only)
     paired = pair_runs(baseline_records, candidate_records)
@@ -271,7 +279,7 @@ def compare_records(
             _mean_metric(spec, paired, layout, conf, flips_cap, out)
         else:
             plan.add(spec)
-    compare_non_means(plan, paired, layout, conf, seed, n_resamples, flips_cap, out)
+    compare_non_means(plan, paired, layout, conf, seed, n_resamples, flips_cap, out, kind)
     rank = {name: i for i, name in enumerate(suite.metric_names)}
     out.outcomes.sort(key=lambda o: rank.get(o.name, len(rank)))
     _operational(paired, layout, conf, seed, n_resamples, suite, out)
@@ -312,13 +320,14 @@ def compare_records(
         methods=describe_methods(
             out.outcomes,
             layout,
-            paired,
+            (paired.n, paired.max_samples),
             conf,
             seed,
             n_resamples,
             small,
             out.unscored,
             out.not_compared,
+            kind,
         ),
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assay.compare._align import PairedRuns
 from assay.compare._groups import Layout
 from assay.compare._results import POWER, MetricOutcome
 from assay.stats import MCNEMAR_EXACT_BELOW
@@ -48,15 +47,22 @@ def _mean_methods(outcomes: Sequence[MetricOutcome], clustered: bool) -> list[st
     return lines
 
 
-def _resampled_methods(outcomes: Sequence[MetricOutcome], seed: int, resamples: int) -> list[str]:
+def _resampled_methods(
+    outcomes: Sequence[MetricOutcome], seed: int, resamples: int, resampling: str
+) -> list[str]:
     lines = []
     sums = [o for o in outcomes if o.kind == "bootstrap" and o.name not in LATENCY_METRICS]
     custom = [o for o in outcomes if o.kind == "custom"]
     latency = [o for o in outcomes if o.name in LATENCY_METRICS and o.kind == "bootstrap"]
     draw = f"{resamples} resamples seeded with {seed}"
     if sums:
+        kind = (
+            "Poisson bootstrap (independent Poisson(1) weights)"
+            if resampling == "poisson"
+            else "bootstrap"
+        )
         lines.append(
-            f"Metrics that are not means ({_names(sums)}): paired bootstrap recomputing each "
+            f"Metrics that are not means ({_names(sums)}): paired {kind} recomputing each "
             f"metric from resampled per-example sufficient statistics, {draw}, one set of "
             "resample weights shared by these metrics (drawn as category counts once per slice "
             "attribute when the statistics take few values); BCa intervals (scipy's "
@@ -80,22 +86,30 @@ def _resampled_methods(outcomes: Sequence[MetricOutcome], seed: int, resamples: 
 def describe_methods(
     outcomes: Sequence[MetricOutcome],
     layout: Layout,
-    paired: PairedRuns,
+    paired: tuple[int, int],
     confidence: float,
     seed: int,
     resamples: int,
     min_slice_size: int,
     unscored: Sequence[str],
     not_compared: Sequence[str] = (),
+    resampling: str = "multinomial",
+    reading: str | None = None,
 ) -> list[str]:
-    """Every method the comparison used, one sentence each."""
+    """Every method the comparison used, one sentence each.
+
+    ``paired``: the number of paired examples and the most samples any of them has;
+    ``resampling``: the kind of bootstrap weights; ``reading``: how the records were read,
+    when that is worth saying (a streaming comparison)."""
+    n_paired, max_samples = paired
     clustered = layout.clusters is not None
-    lines = [
-        f"Pairing: the runs are paired by example_id on {paired.n} shared examples; each "
+    lines = [] if reading is None else [reading]
+    lines += [
+        f"Pairing: the runs are paired by example_id on {n_paired} shared examples; each "
         "metric uses the examples scored in both runs (records that errored or have no score "
         "are left out for that metric and counted)."
     ]
-    if paired.max_samples > 1:
+    if max_samples > 1:
         lines.append(
             "Repeated samples of an example are averaged per example before comparing; the "
             "mean within-example standard deviation is reported with each overall result."
@@ -107,7 +121,7 @@ def describe_methods(
             "clusters."
         )
     lines += _mean_methods(outcomes, clustered)
-    lines += _resampled_methods(outcomes, seed, resamples)
+    lines += _resampled_methods(outcomes, seed, resamples, resampling)
     if any(o.name == "cost_per_example" for o in outcomes):
         lines.append("Cost per example: mean of per-example cost over all records, paired t.")
     alpha = 1.0 - confidence

@@ -17,7 +17,7 @@ from assay.compare._results import Collected, MetricOutcome
 from assay.core import MetricSpec
 from assay.errors import DataError
 from assay.metrics import MetricDefinition, get_metric
-from assay.stats import bootstrap_weights
+from assay.stats import ResampleKind, bootstrap_weights
 
 __all__ = ["NonMeanPlan", "compare_non_means"]
 
@@ -117,8 +117,10 @@ def compare_non_means(
     resamples: int,
     max_flips: int | None,
     out: Collected,
+    resampling: ResampleKind = "multinomial",
 ) -> None:
-    """Bootstrap every planned metric on every group; functions of sums share one draw."""
+    """Bootstrap every planned metric on every group; functions of sums share one draw
+    (of ``resampling`` weights)."""
     n = paired.n
     sums: list[SumsMetric] = []
     goals: dict[str, Any] = {}
@@ -156,7 +158,7 @@ def compare_non_means(
         groups = compare_custom(d, eb.inputs, ec.inputs, valid, layout, rng, resamples, confidence)
         out.outcomes.append(MetricOutcome(spec.name, spec.goal, "custom", groups))
     if sums:
-        weights = bootstrap_weights(layout.units, resamples, rng=rng)
+        weights = bootstrap_weights(layout.units, resamples, rng=rng, kind=resampling)
         results = compare_sums(sums, layout, weights, confidence)
         for m in sums:
             out.outcomes.append(MetricOutcome(m.name, goals[m.name], "bootstrap", results[m.name]))

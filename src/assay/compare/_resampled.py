@@ -36,8 +36,10 @@ from assay.stats import (
 )
 
 __all__ = [
+    "Categories",
     "LatencyUnits",
     "SumsMetric",
+    "category_results",
     "compare_custom",
     "compare_quantile",
     "compare_sums",
@@ -139,6 +141,72 @@ def _statistic_codes(metrics: Sequence[SumsMetric], limit: int) -> tuple[IntArra
     return joint
 
 
+@dataclass(frozen=True, eq=False)
+class Categories:
+    """Examples of one family grouped into categories of identical statistics and group.
+
+    Categories are ordered by (group, first example), so each group's categories are
+    contiguous and the draw depends on neither the order of the records nor how they were
+    read."""
+
+    sizes: IntArray
+    """Examples in each category."""
+    groups: IntArray
+    """Group of each category (non-decreasing; -1: examples without a value come first)."""
+    tables: list[FloatArray]
+    """Per metric, then per run: ``(categories, k)`` statistics, zero where not valid."""
+    valids: list[BoolArray]
+    """Per metric: categories whose examples have statistics in both runs."""
+
+
+def category_results(
+    metrics: Sequence[tuple[str, Statistic]],
+    categories: Categories,
+    family_size: int,
+    stream: int,
+    weights: ResampleWeights,
+    confidence: float,
+) -> dict[str, list[PairedResult | None]]:
+    """Paired bootstrap results of every metric on every group of one family, from one draw
+    of category counts (``stream``: the family's index)."""
+    sizes = categories.sizes
+    counts = weights.category_counts(sizes, stream=stream).astype(np.float64)
+    bounds = np.searchsorted(categories.groups, np.arange(family_size + 1))
+    # every metric's statistics side by side, zero where the metric has no pair, so one
+    # product per group gives every metric's resampled sums
+    table = np.hstack(categories.tables)
+    offsets = np.concatenate(([0], np.cumsum([t.shape[1] for t in categories.tables])))
+    note = f"category fast path ({sizes.size} categories)"
+    out: dict[str, list[PairedResult | None]] = {name: [] for name, _ in metrics}
+    for v in range(family_size):
+        lo, hi = int(bounds[v]), int(bounds[v + 1])
+        sums = counts[:, lo:hi] @ table[lo:hi]
+        for i, (name, value) in enumerate(metrics):
+            cats = lo + np.flatnonzero(categories.valids[i][lo:hi])
+            if cats.size == 0:
+                out[name].append(None)
+                continue
+            size = sizes[cats].astype(np.float64)
+            reps = [
+                _replicates(value, sums[:, a:b], size, table[cats, a:b])
+                for a, b in (
+                    (int(offsets[2 * i]), int(offsets[2 * i + 1])),
+                    (int(offsets[2 * i + 1]), int(offsets[2 * i + 2])),
+                )
+            ]
+            out[name].append(
+                paired_from_replicates(
+                    reps[0],
+                    reps[1],
+                    n=int(size.sum()),
+                    confidence=confidence,
+                    weights=weights,
+                    notes=(note,),
+                )
+            )
+    return out
+
+
 def _fast_family(
     metrics: Sequence[SumsMetric],
     family: Family,
@@ -153,48 +221,16 @@ def _fast_family(
     if c > limit:
         return None
     category, leader = _by_group(key, c, family.codes)
-    sizes = np.bincount(category, minlength=c)
-    counts = weights.category_counts(sizes, stream=stream).astype(np.float64)
-    bounds = np.searchsorted(family.codes[leader], np.arange(family.size + 1))
-    # every metric's statistics side by side, zero where the metric has no pair, so one
-    # product per group gives every metric's resampled sums
-    tables, valids, offsets = [], [], [0]
+    tables, valids = [], []
     for m in metrics:
         keep = m.valid[leader]
         for run in (m.baseline, m.candidate):
             tables.append(np.where(keep[:, None], np.asarray(run[leader], np.float64), 0.0))
-            offsets.append(offsets[-1] + tables[-1].shape[1])
         valids.append(keep)
-    table = np.hstack(tables)
-    note = f"category fast path ({c} categories)"
-    out: dict[str, list[PairedResult | None]] = {m.name: [] for m in metrics}
-    for v in range(family.size):
-        lo, hi = int(bounds[v]), int(bounds[v + 1])
-        sums = counts[:, lo:hi] @ table[lo:hi]
-        for i, m in enumerate(metrics):
-            cats = lo + np.flatnonzero(valids[i][lo:hi])
-            if cats.size == 0:
-                out[m.name].append(None)
-                continue
-            size = sizes[cats].astype(np.float64)
-            reps = [
-                _replicates(m.value, sums[:, a:b], size, table[cats, a:b])
-                for a, b in (
-                    (offsets[2 * i], offsets[2 * i + 1]),
-                    (offsets[2 * i + 1], offsets[2 * i + 2]),
-                )
-            ]
-            out[m.name].append(
-                paired_from_replicates(
-                    reps[0],
-                    reps[1],
-                    n=int(size.sum()),
-                    confidence=confidence,
-                    weights=weights,
-                    notes=(note,),
-                )
-            )
-    return out
+    sizes = np.bincount(category, minlength=c)
+    found = Categories(sizes, family.codes[leader], tables, valids)
+    named = [(m.name, m.value) for m in metrics]
+    return category_results(named, found, family.size, stream, weights, confidence)
 
 
 def _replicates(

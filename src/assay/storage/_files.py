@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import os
 import uuid
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -261,6 +262,21 @@ class FileRoot:
             raise missing_object(where) from exc
         except (OSError, pa.ArrowException) as exc:
             raise StorageError(f"Cannot read {where}: {exc}") from exc
+
+    def iter_parquet(
+        self, relative: str, columns: list[str] | None = None, batch_rows: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        """A Parquet file's rows in batches of at most ``batch_rows``, read a row group at a
+        time, so memory holds a few batches whatever the file's size (local or fsspec: the
+        file stays open, and is closed, with the iteration)."""
+        full = self.path(relative)
+        try:
+            with contextlib.ExitStack() as stack:
+                source = full if self._local else stack.enter_context(self._fs.open(full, "rb"))
+                reader = pq.ParquetFile(source)
+                yield from reader.iter_batches(batch_size=batch_rows, columns=columns)
+        except (OSError, pa.ArrowException) as exc:
+            raise StorageError(f"Cannot read {full}: {exc}") from exc
 
     def read_parquet(self, relative: str, columns: list[str] | None = None) -> pa.Table:
         """Read a Parquet file, optionally only some columns.

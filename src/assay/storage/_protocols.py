@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from assay.core import Approval, Decision, LedgerEntry, Run, RunInfo, Suite, Verdict
@@ -57,6 +57,11 @@ class RunRepository(Protocol):
 
     def records(self, run_id: str, columns: list[str] | None = None) -> pa.Table:
         """A run's records, optionally only some columns."""
+        ...
+
+    def record_batches(self, run_id: str, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+        """A run's records as stored (sorted by example id), in batches of at most
+        ``batch_rows``."""
         ...
 
     def list(self, query: RunQuery | None = None) -> list[RunInfo]:

@@ -13,9 +13,10 @@ import builtins
 import io
 import os
 import urllib.parse
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from assay._util import check_instance, lazy_module
+from assay._util import check_instance, check_int, lazy_module
 from assay.core import Approval, Decision, LedgerEntry, Run, RunInfo, Suite, Verdict
 from assay.errors import NotFoundError
 from assay.storage._ledger import LedgerVerification
@@ -126,6 +127,12 @@ class RemoteRunRepository:
             "GET", f"/api/v1/runs/{_q(run_id)}/records.parquet", query=query
         )
         return _table(data)
+
+    def record_batches(self, run_id: str, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+        """A run's records in batches; the server sends the record file in one response, so
+        a remote store holds it whole."""
+        rows = check_int(batch_rows, "batch_rows", "RunRepository.record_batches")
+        return iter(self.records(run_id).to_batches(max_chunksize=rows))
 
     def list(self, query: RunQuery | None = None) -> list[RunInfo]:
         """Runs matching ``query`` (all runs, newest first, without one), without manifests."""

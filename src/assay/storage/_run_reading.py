@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,15 @@ class RunPair:
         """The record file of the baseline's or the candidate's ``rows``, as
         :meth:`SqlRunRepository.records` reads it."""
         return FileRoot(self.files).child("records").read_parquet(rows.records_path)
+
+    def record_batches(self, rows: StoredRunRows, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """The same record file read a row group at a time, in batches of at most
+        ``batch_rows`` (a streaming comparison)."""
+        return (
+            FileRoot(self.files)
+            .child("records")
+            .iter_parquet(rows.records_path, batch_rows=batch_rows)
+        )
 
     def examples(self, digest: str) -> pa.Table:
         """The examples of the baseline's or the candidate's suite by its digest, as

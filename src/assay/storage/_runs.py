@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
-from assay._util import check_instance, lazy_module
+from assay._util import check_instance, check_int, lazy_module
 from assay.core import Run, RunInfo
 from assay.errors import ConfigError, DataError, ImmutableError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction
@@ -188,12 +188,7 @@ class SqlRunRepository:
 
     def records(self, run_id: str, columns: list[str] | None = None) -> pa.Table:
         """A run's records as stored, optionally only ``columns`` (in that order)."""
-        check_text(run_id, "run_id", "RunRepository.records", "a run id")
-        with read_connection(self.engine) as conn:
-            found = conn.execute(sa.select(runs.c.records_path).where(runs.c.run_id == run_id))
-            relative = found.scalar_one_or_none()
-        if relative is None:
-            raise NotFoundError(f"No run has the id {run_id!r}. See `assay runs`.")
+        relative = self._records_path(run_id, "RunRepository.records")
         if columns is not None:
             available = self.files.parquet_schema(relative).names
             missing = [c for c in columns if c not in available]
@@ -204,6 +199,22 @@ class SqlRunRepository:
                     expected=f"one of {available}",
                 )
         return self.files.read_parquet(relative, columns=columns)
+
+    def _records_path(self, run_id: str, function: str) -> str:
+        check_text(run_id, "run_id", function, "a run id")
+        with read_connection(self.engine) as conn:
+            found = conn.execute(sa.select(runs.c.records_path).where(runs.c.run_id == run_id))
+            relative = found.scalar_one_or_none()
+        if relative is None:
+            raise NotFoundError(f"No run has the id {run_id!r}. See `assay runs`.")
+        return str(relative)
+
+    def record_batches(self, run_id: str, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+        """A run's records as stored (sorted by example id), read a row group at a time in
+        batches of at most ``batch_rows`` (local or object storage alike)."""
+        relative = self._records_path(run_id, "RunRepository.record_batches")
+        rows = check_int(batch_rows, "batch_rows", "RunRepository.record_batches")
+        return self.files.iter_parquet(relative, batch_rows=rows)
 
     def page(
         self, run_id: str, where: RecordFilter | None = None, *, offset: int = 0, limit: int = 50

@@ -10,6 +10,7 @@ from assay._util import check_instance, check_int, check_probability
 from assay.core import Comparison, Run, Suite
 from assay.storage import RunPair, read_run_pair
 from assay.workflows._compare_loaded import check_runs, compare_loaded
+from assay.workflows._compare_streamed import compare_streamed, wants_streaming
 
 if TYPE_CHECKING:
     import numpy as np
@@ -38,6 +39,7 @@ def compare_stored(
     resamples: int = 2000,
     max_flips: int | None = 50,
     show_unsafe_text: bool = False,
+    streaming: bool | None = None,
 ) -> Comparison:
     """:func:`compare_runs` of two runs of the store at ``url`` (else the one the
     environment names), the same comparison (texts of a red-team suite withheld unless
@@ -46,7 +48,7 @@ def compare_stored(
     An embedded store at the current schema is read with the standard library alone (no
     SQLAlchemy, nothing migrated or cleaned); any other store, and any reference that names
     no run or several, goes through :func:`~assay.open_store` and :func:`compare_runs`,
-    which raise what they raise there."""
+    which raise what they raise there. ``streaming`` as :func:`compare_runs` takes it."""
     check_instance(url, "url", "compare_stored", (str, type(None)), "a URL string or None")
     pair = None
     if isinstance(baseline, str) and isinstance(candidate, str):
@@ -67,11 +69,27 @@ def compare_stored(
             max_flips=max_flips,
             store=store,
             show_unsafe_text=show_unsafe_text,
+            streaming=streaming,
         )
     check_runs(baseline, candidate, "compare_runs")
     check_probability(confidence, "confidence", "compare_runs")
     check_int(resamples, "resamples", "compare_runs")
     base, cand, suite = read
+    if wants_streaming(streaming, base, cand, "compare_runs"):
+        rows_of = {base.run_id: pair.baseline, cand.run_id: pair.candidate}
+        return compare_streamed(
+            base,
+            cand,
+            suite,
+            lambda run, rows: pair.record_batches(rows_of[run.run_id], rows),
+            pair.examples,
+            shared_only=shared_only,
+            confidence=confidence,
+            rng=rng,
+            resamples=resamples,
+            max_flips=max_flips,
+            show_unsafe_text=show_unsafe_text,
+        )
     return compare_loaded(
         base,
         pair.records(pair.baseline),

@@ -18,6 +18,7 @@ from assay.core import Comparison, VerdictResult
 from assay.storage import Store
 from assay.workflows._api import get_run
 from assay.workflows._compare_loaded import check_runs, compare_loaded
+from assay.workflows._compare_streamed import compare_streamed, wants_streaming
 from assay.workflows._store import resolve_store
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ def compare_runs(
     max_flips: int | None = 50,
     store: Store | None = None,
     show_unsafe_text: bool = False,
+    streaming: bool | None = None,
+    chunk_rows: int | None = None,
 ) -> Comparison:
     """Compare two stored runs by id, paired by example.
 
@@ -61,6 +64,11 @@ def compare_runs(
     the flipped examples listed per metric (``None``: all; ``flip_counts`` counts them all).
     On a suite of harmful text (a red-team suite), the flips' texts are withheld unless
     ``show_unsafe_text`` (docs/safety.md).
+
+    ``streaming``: read the record files a row group at a time and compare them in bounded
+    memory (:func:`assay.compare.compare_record_streams`, docs/out-of-core.md); ``None``
+    streams when the two runs hold more than 10,000,000 records together. ``chunk_rows``:
+    records of each run held at once when streaming (default 1,000,000).
     """
     check_runs(baseline, candidate, "compare_runs")
     check_probability(confidence, "confidence", "compare_runs")
@@ -68,6 +76,21 @@ def compare_runs(
     st = resolve_store(store)
     base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
     suite = st.suites.get(base.suite_digest)
+    if wants_streaming(streaming, base, cand, "compare_runs"):
+        return compare_streamed(
+            base,
+            cand,
+            suite,
+            lambda run, rows: st.runs.record_batches(run.run_id, batch_rows=rows),
+            st.suites.examples,
+            shared_only=shared_only,
+            confidence=confidence,
+            rng=rng,
+            resamples=resamples,
+            max_flips=max_flips,
+            show_unsafe_text=show_unsafe_text,
+            chunk_rows=chunk_rows,
+        )
     base_records, cand_records = st.runs.records(base.run_id), st.runs.records(cand.run_id)
     return compare_loaded(
         base,

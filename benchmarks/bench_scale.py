@@ -1,0 +1,239 @@
+"""A streaming comparison of two large runs from Parquet, against reading the files once.
+
+Workload: two runs of N examples (10,000,000; 1,000,000 with ``--quick``; ``--n`` for any
+other size) on the suite of ``bench_compare.py``: 10 metrics (6 of 0/1 scores, 2 continuous,
+macro-F1 and MCC recomputed from 5-class reference and output labels), 5 slice attributes of
+10 values each (50 slices), latency, cost, question text and 1% errored records, written block
+by block as Parquet sorted by example id the way the store keeps records (row groups of
+131,072 rows). ``compare_record_streams`` reports every metric on all examples and on the 50
+slices with 2,000 resamples, reading the files a row group at a time.
+
+Each step runs in a fresh process, which reports its own wall time and peak resident memory:
+
+* the reference: reading both files once with pyarrow, every column, batch by batch
+  (``ParquetFile.iter_batches``: what a bounded-memory reader of the files must do);
+* ``compare_record_streams`` (chunks of ``--chunk-rows`` records per run): wall time, its
+  ratio to the read (aim <= 3x), peak memory (aim < 2 GB whatever N);
+* DuckDB (when the ``duckdb`` module is installed; skipped otherwise) computing the same
+  point estimates without intervals: the paired means of the 8 mean metrics and the
+  confusion counts that macro-F1 and MCC come from, overall and on the 50 slices, joined on
+  example id; its estimates are checked against assay's.
+
+    python benchmarks/bench_scale.py --quick          # 1,000,000 examples per run
+    python benchmarks/bench_scale.py                  # 10,000,000
+    python benchmarks/bench_scale.py --n 100000000 --folder /big/disk
+
+Results (2-core shared machine, local disk; wall s / peak RSS):
+
+| date | N per run | read (pyarrow) | assay streaming | ratio | DuckDB points |
+|---|---|---|---|---|---|
+| 2026-12-06 | 1,000,000 | see RESULTS below | | | |
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_compare import (
+    ATTRIBUTES,
+    BINARY,
+    CONTINUOUS,
+    LABELS,
+    NON_MEAN,
+    make_suite,
+    run_info,
+)
+
+from assay.data import record_schema
+
+BLOCK = 1_000_000
+ROW_GROUP = 131_072
+
+
+def _rss_mib() -> float:
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+
+
+def _block(schema: pa.Schema, start: int, size: int, seed: int, shift: float) -> pa.Table:
+    """Records of examples ``start .. start + size`` of one run (quality shared by runs)."""
+    shared = np.random.default_rng([0, start])
+    rng = np.random.default_rng([seed, start])
+    idx = np.arange(start, start + size)
+    ids = pa.array(np.char.add("ex-", np.char.zfill(idx.astype(str), 10)))
+    quality = shared.normal(size=size)
+    truth = shared.integers(0, len(LABELS), size)
+    cols: dict[str, Any] = {"example_id": ids, "cluster": pa.nulls(size, pa.string())}
+    cols["sample_index"] = pa.array(np.zeros(size, dtype=np.int32))
+    for i, attr in enumerate(ATTRIBUTES):
+        codes = np.random.default_rng([100 + i, start]).integers(0, 10, size).astype(np.int32)
+        dictionary = pa.array([f"v{j}" for j in range(10)])
+        cols[attr] = pa.DictionaryArray.from_arrays(pa.array(codes), dictionary)
+    labels = np.array(LABELS, dtype=object)
+    right = rng.random(size) < 0.7 + shift
+    predicted = np.where(right, truth, rng.integers(0, len(LABELS), size))
+    cols["input"] = pa.array(np.char.add("question ", idx.astype(str)))
+    cols["reference"] = pa.array(['"' + v + '"' for v in labels[truth]])
+    cols["output"] = pa.array(labels[predicted].tolist())
+    errored = rng.random(size) < 0.01
+    for m in BINARY:
+        p = 1.0 / (1.0 + np.exp(-(quality + 1.0 + shift)))
+        cols[m] = pa.array((rng.random(size) < p).astype(np.float64), mask=errored)
+    for m in CONTINUOUS:
+        x = 1.0 / (1.0 + np.exp(-(quality + shift + rng.normal(0.0, 0.7, size))))
+        cols[m] = pa.array(x, mask=errored)
+    for m in NON_MEAN:
+        cols[m] = pa.array(right.astype(np.float64), mask=errored)
+    cols["latency_ms"] = rng.gamma(4.0, 25.0 * (1.0 - shift), size)
+    cols["tokens_in"] = pa.nulls(size, pa.int64())
+    cols["tokens_out"] = pa.nulls(size, pa.int64())
+    cols["cost"] = rng.gamma(2.0, 0.001, size)
+    cols["error"] = pa.array(np.where(errored, "TimeoutError", None).tolist(), pa.string())
+    arrays = [cols[f.name] for f in schema]
+    arrays = [a if isinstance(a, pa.Array) else pa.array(a) for a in arrays]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def write_runs(n: int, folder: Path) -> None:
+    schema = record_schema(make_suite(n))
+    for name, seed, shift in (("baseline", 1, 0.0), ("candidate", 2, 0.02)):
+        with pq.ParquetWriter(folder / f"{name}.parquet", schema, compression="zstd") as writer:
+            for start in range(0, n, BLOCK):
+                table = _block(schema, start, min(BLOCK, n - start), seed, shift)
+                writer.write_table(table, row_group_size=ROW_GROUP)
+
+
+def step_read(folder: Path) -> dict[str, Any]:
+    start = time.perf_counter()
+    rows = 0
+    for name in ("baseline", "candidate"):
+        for batch in pq.ParquetFile(folder / f"{name}.parquet").iter_batches(batch_size=65_536):
+            rows += batch.num_rows
+    return {"wall": time.perf_counter() - start, "rss": _rss_mib(), "rows": rows}
+
+
+def step_assay(folder: Path, n: int, chunk_rows: int, resamples: int) -> dict[str, Any]:
+    from assay.compare import compare_record_streams
+
+    suite = make_suite(n)
+    start = time.perf_counter()
+    batches = [
+        pq.ParquetFile(folder / f"{name}.parquet").iter_batches(batch_size=65_536)
+        for name in ("baseline", "candidate")
+    ]
+    c = compare_record_streams(
+        run_info(suite, "baseline"),
+        batches[0],
+        run_info(suite, "candidate"),
+        batches[1],
+        suite,
+        rng=0,
+        resamples=resamples,
+        chunk_rows=chunk_rows,
+    )
+    wall = time.perf_counter() - start
+    points = {
+        f"{r.metric}|{r.slice_attribute}|{r.slice_value}": [
+            r.baseline.estimate,
+            r.candidate.estimate,
+            r.difference.estimate,
+        ]
+        for r in c.results
+    }
+    return {"wall": wall, "rss": _rss_mib(), "results": len(c.results), "points": points}
+
+
+def step_duckdb(folder: Path) -> dict[str, Any]:
+    from _scale_duckdb import duckdb_points
+
+    start = time.perf_counter()
+    points = duckdb_points(folder)
+    return {"wall": time.perf_counter() - start, "rss": _rss_mib(), "points": points}
+
+
+def _child(step: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--step", step, "--folder", str(folder)]
+    command += ["--n", str(args.n), "--chunk-rows", str(args.chunk_rows)]
+    command += ["--resamples", str(args.resamples)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _agreement(ours: dict[str, list[float]], theirs: dict[str, list[float]]) -> float:
+    worst = 0.0
+    for key, values in theirs.items():
+        mine = ours.get(key)
+        if mine is None:
+            raise SystemExit(f"DuckDB has a result that assay does not: {key}")
+        worst = max(worst, *(abs(a - b) for a, b in zip(mine, values, strict=True)))
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000,000 examples per run")
+    parser.add_argument("--n", type=int, default=None, help="examples per run")
+    parser.add_argument("--chunk-rows", type=int, default=1_000_000)
+    parser.add_argument("--resamples", type=int, default=2000)
+    parser.add_argument("--folder", type=Path, default=None, help="where the files go")
+    parser.add_argument("--step", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.n = args.n or (1_000_000 if args.quick else 10_000_000)
+    if args.step is not None:
+        steps = {
+            "write": lambda: write_runs(args.n, args.folder) or {},
+            "read": lambda: step_read(args.folder),
+            "assay": lambda: step_assay(args.folder, args.n, args.chunk_rows, args.resamples),
+            "duckdb": lambda: step_duckdb(args.folder),
+        }
+        print(json.dumps(steps[args.step]()))
+        return
+    with tempfile.TemporaryDirectory(dir=args.folder) as tmp:
+        folder = Path(tmp)
+        start = time.perf_counter()
+        _child("write", folder, args)
+        size = sum(p.stat().st_size for p in folder.glob("*.parquet")) / 2**20
+        print(f"examples per run:             {args.n:,}")
+        print(
+            f"files written:                {size:,.0f} MiB in {time.perf_counter() - start:.0f} s"
+        )
+        read = _child("read", folder, args)
+        print(
+            f"read both files (pyarrow):    {read['wall']:8.1f} s  {read['rss']:7.0f} MiB  <- reference"
+        )
+        ours = _child("assay", folder, args)
+        ratio = ours["wall"] / read["wall"]
+        print(
+            f"compare_record_streams:       {ours['wall']:8.1f} s  {ours['rss']:7.0f} MiB  "
+            f"ratio {ratio:.1f}x the read (aim <= 3x, < 2048 MiB); {ours['results']} results, "
+            f"{args.resamples} resamples, chunks of {args.chunk_rows:,}"
+        )
+        try:
+            import duckdb  # noqa: F401
+        except ImportError:
+            print("DuckDB point estimates:       not measured (duckdb is not installed)")
+            return
+        duck = _child("duckdb", folder, args)
+        worst = _agreement(ours["points"], duck["points"])
+        print(
+            f"DuckDB point estimates:       {duck['wall']:8.1f} s  {duck['rss']:7.0f} MiB  "
+            f"ratio {ours['wall'] / duck['wall']:.1f}x (assay / DuckDB); "
+            f"{len(duck['points'])} estimates agree to {worst:.1e}"
+        )
+
+
+if __name__ == "__main__":
+    main()
