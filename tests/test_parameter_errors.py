@@ -308,6 +308,7 @@ NO_CHECKABLE_ARGUMENT: dict[str, str] = {
     "assay.metrics.attack_success": "a per-example scorer: its reference is data (DataError)",
     "assay.metrics.over_refusal": "a per-example scorer: its reference is data (DataError)",
     "assay.metrics.abstaining": "a decorator: marks the scorer it is given",
+    "assay.importers.run_entries": "its arguments are a server's answer: DataError",
 }
 
 # Checks that belong to modules outside this refactoring: each case fails today and is

@@ -30,7 +30,7 @@ from assay.importers._common import (
     model_name,
 )
 
-__all__ = ["EVAL_TABLE", "evaluation_tables", "read_mlflow_run"]
+__all__ = ["EVAL_TABLE", "evaluation_tables", "read_mlflow_run", "run_entries"]
 
 EVAL_TABLE = "eval_results_table.json"
 """The artifact ``mlflow.evaluate`` writes its per-example table to."""
@@ -60,6 +60,31 @@ def evaluation_tables(tags: Mapping[str, str]) -> list[str]:
         else []
     )
     return sorted(paths, key=lambda p: (not p.endswith(EVAL_TABLE), p))
+
+
+def run_entries(data: Any, name: str, source: str) -> dict[str, Any]:
+    """The ``params``, ``metrics`` or ``tags`` of a run's ``data`` (lists of ``key``/``value``
+    objects) as a mapping; anything else is a DataError naming the run."""
+    if not isinstance(data, dict):
+        raise DataError(
+            "unexpected MLflow run",
+            file=source,
+            column="data",
+            expected="an object",
+            found=type(data).__name__,
+        )
+    items = data.get(name) or []
+    if not isinstance(items, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("key"), str) for i in items
+    ):
+        raise DataError(
+            "unexpected MLflow run",
+            file=source,
+            column=f"data.{name}",
+            expected="a list of {key, value} objects",
+            found=str(items)[:60],
+        )
+    return {i["key"]: i.get("value") for i in items}
 
 
 def _table_rows(document: Any, source: str) -> tuple[list[str], list[list[Any]]]:
@@ -144,9 +169,9 @@ def read_mlflow_run(
         raise DataError("not an MLflow run", file=tracking_uri, expected="run.info.run_id")
     run_id = info["run_id"]
     source = f"{tracking_uri} run {run_id} {table_name}"
-    params = {str(p.get("key")): p.get("value") for p in data.get("params", []) or []}
-    metrics = {str(m.get("key")): m.get("value") for m in data.get("metrics", []) or []}
-    tags = {str(t.get("key")): str(t.get("value")) for t in data.get("tags", []) or []}
+    params = run_entries(data, "params", source)
+    metrics = run_entries(data, "metrics", source)
+    tags = {k: str(v) for k, v in run_entries(data, "tags", source).items()}
     columns, rows = _table_rows(table, source)
     scores = {c: metric_name(c.removesuffix("/score")) for c in columns if c.endswith("/score")}
     if not scores:

@@ -19,17 +19,21 @@ deletes the MLflow run it created, so nothing half-exported stays visible.
 from __future__ import annotations
 
 import contextlib
-import math
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from assay._util import check_choice, check_instance
-from assay.core import Comparison
 from assay.errors import AssayError, ConfigError, ParameterError
-from assay.storage import RemoteStore, Store
+from assay.storage import Store
 from assay.workflows._mlflow_client import MlflowClient
+from assay.workflows._mlflow_payloads import (
+    Payload,
+    comparison_payload,
+    decision_payload,
+    link,
+    run_payload,
+)
 from assay.workflows._store import resolve_store
 
 __all__ = ["MlflowExport", "export_to_mlflow"]
@@ -37,7 +41,6 @@ __all__ = ["MlflowExport", "export_to_mlflow"]
 _BATCH = 1000  # metrics per log-batch request (the API's limit)
 _PARAM_LIMIT = 6000  # characters of a param value MLflow keeps
 _TAG_LIMIT = 5000
-_KEY = re.compile(r"[^A-Za-z0-9_\-. :/]+")
 
 
 @dataclass(frozen=True)
@@ -58,139 +61,6 @@ class MlflowExport:
     """Artifact paths uploaded."""
 
 
-def _key(*parts: str) -> str:
-    return "/".join(_KEY.sub("_", p).strip() or "_" for p in parts)[:250]
-
-
-def _finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)
-
-
-def _comparison_metrics(comparison: Comparison) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for r in comparison.results:
-        where = "all" if r.slice_attribute is None else f"{r.slice_attribute}:{r.slice_value}"
-        values: dict[str, float | None] = {"n": float(r.n), "p_value": r.p_value}
-        if r.p_adjusted is not None:
-            values["p_adjusted"] = r.p_adjusted
-        for role, interval in (
-            ("baseline", r.baseline),
-            ("candidate", r.candidate),
-            ("difference", r.difference),
-        ):
-            values[role] = interval.estimate
-            values[f"{role}_low"] = interval.low
-            values[f"{role}_high"] = interval.high
-        for name, value in values.items():
-            if _finite(value):
-                out[_key(r.metric, where, name)] = float(value)  # type: ignore[arg-type]
-    return out
-
-
-@dataclass
-class _Payload:
-    name: str
-    metrics: dict[str, float] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-    artifacts: dict[str, tuple[bytes, str]] = field(default_factory=dict)
-
-
-def _run_payload(store: Store, ref: str) -> _Payload:
-    run = store.runs.get(ref)
-    payload = _Payload(name=f"{run.model.name}@{run.model.version} on {run.suite_name}")
-    for name, m in run.metrics.items():
-        for suffix, value in (("", m.estimate), ("_low", m.low), ("_high", m.high)):
-            if _finite(value):
-                payload.metrics[_key(name + suffix)] = value
-    payload.metrics.update(
-        {"n_records": run.n_records, "n_examples": run.n_examples, "n_errors": run.n_errors}
-    )
-    payload.params = {_key(k): str(v) for k, v in run.params.items()}
-    payload.params.update({_key("model", k): str(v) for k, v in run.model.parameters.items()})
-    payload.tags = {
-        "assay.kind": "run",
-        "assay.run_id": run.run_id,
-        "assay.model": f"{run.model.name}@{run.model.version}",
-        "assay.suite": run.suite_name,
-        "assay.suite_digest": run.suite_digest,
-        **{f"assay.tag.{_key(k)}": v for k, v in run.tags.items()},
-    }
-    return payload
-
-
-def _comparison_payload(comparison: Comparison) -> _Payload:
-    from assay.reports import render_html, render_markdown
-
-    payload = _Payload(
-        name=f"{comparison.candidate_model} vs {comparison.baseline_model} "
-        f"on {comparison.suite_name}"
-    )
-    payload.metrics = _comparison_metrics(comparison)
-    payload.tags = {
-        "assay.kind": "comparison",
-        "assay.baseline_run": comparison.baseline_run,
-        "assay.candidate_run": comparison.candidate_run,
-        "assay.baseline_model": comparison.baseline_model,
-        "assay.candidate_model": comparison.candidate_model,
-        "assay.suite": comparison.suite_name,
-        "assay.suite_digest": comparison.suite_digest,
-        "assay.confidence": f"{comparison.confidence:g}",
-    }
-    payload.artifacts = {
-        "assay/report.html": (render_html(comparison, None).encode(), "text/html"),
-        "assay/report.md": (render_markdown(comparison, None).encode(), "text/markdown"),
-    }
-    return payload
-
-
-_DECISION_FILES = {
-    "report_html": ("assay/report.html", "text/html"),
-    "report_md": ("assay/report.md", "text/markdown"),
-    "memo": ("assay/memo.md", "text/markdown"),
-    "verdict": ("assay/verdict.json", "application/json"),
-    "policy": ("assay/policy.yaml", "application/yaml"),
-    "comparison": ("assay/comparison.json", "application/json"),
-}
-
-
-def _decision_payload(store: Store, ref: str) -> _Payload:
-    decision = store.decisions.get(ref)
-    comparison = Comparison.model_validate_json(
-        store.artifacts.get(decision.artifacts["comparison"])
-    )
-    payload = _Payload(name=decision.title, metrics=_comparison_metrics(comparison))
-    payload.tags = {
-        "assay.kind": "decision",
-        "assay.decision_id": decision.decision_id,
-        "assay.verdict": decision.verdict.value,
-        "assay.policy": decision.policy,
-        "assay.policy_digest": decision.policy_digest,
-        "assay.baseline_run": decision.baseline_run,
-        "assay.candidate_run": decision.candidate_run,
-        "assay.suite_digest": decision.suite_digest,
-        "mlflow.note.content": decision.summary,
-    }
-    for role, digest in decision.artifacts.items():
-        if role in _DECISION_FILES:
-            name, media = _DECISION_FILES[role]
-            payload.artifacts[name] = (store.artifacts.get(digest), media)
-    return payload
-
-
-def _link(store: Store, kind: str, ref: str, payload: _Payload) -> str:
-    if isinstance(store, RemoteStore):
-        if kind == "comparison":
-            base, cand = payload.tags["assay.baseline_run"], payload.tags["assay.candidate_run"]
-            return f"{store.url}/compare?baseline={base}&candidate={cand}"
-        return f"{store.url}/{'runs' if kind == 'run' else 'decisions'}/{ref}"
-    if kind == "comparison":
-        base, cand = payload.tags["assay.baseline_run"], payload.tags["assay.candidate_run"]
-        return f"assay compare {base} {cand} --db {store.url}"
-    command = "runs show" if kind == "run" else "decisions show"
-    return f"assay {command} {ref} --db {store.url}"
-
-
 def _experiment(client: MlflowClient, name: str) -> str:
     from assay.errors import NotFoundError
 
@@ -202,7 +72,7 @@ def _experiment(client: MlflowClient, name: str) -> str:
         return str(created["experiment_id"])
 
 
-def _log(client: MlflowClient, run_id: str, artifact_uri: str, payload: _Payload) -> None:
+def _log(client: MlflowClient, run_id: str, artifact_uri: str, payload: Payload) -> None:
     now = int(time.time() * 1000)
     metrics = [
         {"key": k, "value": v, "timestamp": now, "step": 0} for k, v in payload.metrics.items()
@@ -252,14 +122,14 @@ def export_to_mlflow(
             raise ConfigError("A comparison is exported from two runs: (baseline, candidate).")
         from assay.workflows._gate import compare_runs
 
-        payload = _comparison_payload(compare_runs(ref[0], ref[1], store=st))
+        payload = comparison_payload(compare_runs(ref[0], ref[1], store=st))
         shown = f"{ref[0]} {ref[1]}"
     else:
         if not isinstance(ref, str):
             raise ParameterError("ref", "export_to_mlflow", "a run or decision id (str)", ref)
-        payload = _run_payload(st, ref) if kind == "run" else _decision_payload(st, ref)
+        payload = run_payload(st, ref) if kind == "run" else decision_payload(st, ref)
         shown = payload.tags.get("assay.run_id") or payload.tags.get("assay.decision_id") or ref
-    payload.tags["assay.link"] = _link(st, kind, shown, payload)
+    payload.tags["assay.link"] = link(st, kind, shown, payload)
     client = MlflowClient(tracking_uri)
     experiment_id = _experiment(client, experiment)
     created = client.call(

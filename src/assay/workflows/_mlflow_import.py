@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from assay._util import check_instance
 from assay.errors import ConfigError, DataError
-from assay.importers import EVAL_TABLE, evaluation_tables, read_mlflow_run
+from assay.importers import EVAL_TABLE, evaluation_tables, read_mlflow_run, run_entries
 from assay.storage import Store
 from assay.workflows._api import LoggedRun, log_run
 from assay.workflows._mlflow_client import MlflowClient
@@ -77,12 +76,8 @@ def import_from_mlflow(
             expected="a run with info and data",
             found=str(answer)[:80],
         )
-    data: dict[str, Any] = run["data"] if isinstance(run.get("data"), dict) else {}
-    tags = {
-        str(t.get("key")): str(t.get("value"))
-        for t in data.get("tags", []) or []
-        if isinstance(t, dict)
-    }
+    where = f"{client.tracking_uri} run {run_id}"
+    tags = {k: str(v) for k, v in run_entries(run.get("data") or {}, "tags", where).items()}
     artifact_uri = str(run["info"].get("artifact_uri", ""))
     name: str | None = table or _find_table(client, artifact_uri, tags)
     if name is None:
