@@ -176,6 +176,7 @@ def install() -> bool:
         return False
     if not hasattr(parameter, "get_runtime_param"):
         return False
+    typers: Callable[[Any], Any] = build  # Typer's own runtime parameter for a descriptor
     if getattr(parameter.get_runtime_param, "assay_direct", False):
         return True
 
@@ -193,7 +194,7 @@ def install() -> bool:
             except _Unsure:
                 pass
             if not self.typer_param:
-                self.typer_param.append(build(self.descriptor))
+                self.typer_param.append(typers(self.descriptor))
             return self.typer_param[0]._coerce_value(value, param=param, ctx=ctx)
 
     def get_runtime_param(self: Any) -> Any:
@@ -203,7 +204,7 @@ def install() -> bool:
             if d.file_annotation is None:
                 convert = converter(d.annotation, d.parameter_info)
             if convert is None:
-                self._runtime_param = build(d)
+                self._runtime_param = typers(d)
             else:
                 self._runtime_param = DirectParam(
                     parameter_info=d.parameter_info,
