@@ -160,9 +160,7 @@ def test_red_team_cluster_names_are_withheld(red) -> None:  # type: ignore[no-un
     assert _leaks(shown.text, words)
 
 
-def test_stored_analyses_are_listed_a_page_at_a_time(
-    live_server: str, server_store: Store
-) -> None:
+def test_stored_analyses_are_listed_a_page_at_a_time(live_server: str, server_store: Store) -> None:
     _, base, cand = planted_runs(server_store, n=400)
     made = [
         wf.analyze_run(cand, against=base, alpha=0.01 * (k + 1), store=server_store).artifact
