@@ -49,7 +49,7 @@ def _command(text: str) -> str:
 
 def _plot(slices: list[dict[str, Any]]) -> str:
     """Each slice's effect and interval on one axis through zero (inline SVG, no style)."""
-    finite = [v for s in slices for v in (s["low"], s["high"]) if v is not None]
+    finite = [float(v) for s in slices for v in (s["low"], s["high"]) if v is not None]
     hi, lo = max([0.0, *finite]) or 1.0, min([0.0, *finite])
     width, left, row = 640, 250, 22
 

@@ -53,7 +53,8 @@ def find_analysis(
 ) -> dict[str, Any] | None:
     """The newest stored analysis of ``run`` (among its newest 200): with ``against``, the
     newest paired analysis against that baseline run; with ``artifact``, the entry stored
-    under that digest (or digest prefix). None when there is none: nothing is computed."""
+    under that digest (or digest prefix), however old. None when there is none: nothing is
+    computed."""
     where = "find_analysis"
     check_instance(run, "run", where, str, "a run id, id prefix or model@version")
     check_instance(against, "against", where, (str, type(None)), "a run reference or None")
@@ -62,7 +63,9 @@ def find_analysis(
     log = _log(get_run(run, store=st).run_id)
     base = None if against is None else get_run(against, store=st).run_id
     count = slot_count(st, log)
-    for k in range(count - 1, max(count - SCAN, 0) - 1, -1):
+    # a digest is matched without reading the entry, so every entry is looked at for one
+    depth = count if artifact is not None else SCAN
+    for k in range(count - 1, max(count - depth, 0) - 1, -1):
         digest = slot(st, log, k)
         if digest is None or (artifact is not None and not digest.startswith(artifact)):
             continue
