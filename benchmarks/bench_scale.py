@@ -186,7 +186,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000,000 examples per run")
     parser.add_argument("--n", type=int, default=None, help="examples per run")
-    parser.add_argument("--chunk-rows", type=int, default=1_000_000)
+    parser.add_argument("--chunk-rows", type=int, default=250_000)
     parser.add_argument("--resamples", type=int, default=2000)
     parser.add_argument("--folder", type=Path, default=None, help="where the files go")
     parser.add_argument("--step", default=None, help=argparse.SUPPRESS)
