@@ -188,3 +188,20 @@ def test_no_shared_example_and_bad_arguments(data, runs) -> None:
         _stream(data, base, cand, chunk_rows=0)
     with pytest.raises(ParameterError, match="'sort' parameter"):
         _stream(data, base, cand, sort="yes")
+
+
+def test_many_slice_attributes_and_values_met_late() -> None:
+    """31 slice attributes leave 2 bits per attribute in a packed cell key: a third value first
+    met in a later chunk switches the stream to keying cells by their bytes, mid-stream."""
+    slices = {f"a{i:02d}": ("x", "y") for i in range(31)}
+    data = comparison_suite(240, metrics=("accuracy", "score"), slices=slices, seed=2)
+    base, cand = paired_records(data, 0), paired_records(data, 1, shift=0.2)
+    assert "a00" in base.column_names
+    late = pc.greater_equal(base.column("example_id"), "ex-000200")
+    base = base.set_column(
+        base.column_names.index("a00"), "a00", pc.if_else(late, "z", base.column("a00"))
+    )
+    memory = _memory(data, base, cand, min_slice_size=0)
+    streamed = _stream(data, base, cand, chunk_rows=50, min_slice_size=0)
+    _same(memory, streamed)
+    assert ("accuracy", "a00", "z") in _rows(streamed)

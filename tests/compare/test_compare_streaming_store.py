@@ -98,13 +98,15 @@ def test_cli_compare_streaming_names_its_method(store: assay.Store) -> None:
 
 
 _MEASURE = """
-import resource, sys, pyarrow.parquet as pq
+import resource, sys
 sys.path.insert(0, {bench!r})
 from bench_compare import make_suite, run_info
+from assay.compare import compare_record_streams
 n = {n}
 suite = make_suite(n)
-files = [pq.ParquetFile(f"{folder}/{{name}}.parquet").iter_batches(batch_size=65536)
-         for name in ("baseline", "candidate")]
+from bench_scale import batches
+from pathlib import Path
+files = [batches(Path(f"{folder}/{{name}}.parquet")) for name in ("baseline", "candidate")]
 c = compare_record_streams(run_info(suite, "b"), files[0], run_info(suite, "c"), files[1],
                            suite, resamples=200, chunk_rows=100_000)
 print(len(c.results), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)

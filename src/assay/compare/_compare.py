@@ -257,7 +257,8 @@ def compare_records(
     flips_cap = None if max_flips is None else check_int(max_flips, "max_flips", _FN, minimum=0)
     small = check_int(min_slice_size, "min_slice_size", _FN, minimum=0)
     attributes = _attributes(slices, suite)
-    kind = check_choice(resampling, "resampling", _FN, ("multinomial", "poisson"))
+    kinds: tuple[ResampleKind, ...] = ("multinomial", "poisson")
+    kind = check_choice(resampling, "resampling", _FN, kinds)
     seed = _seed(rng)  # an int: the methods section reports it
     _check_suites(baseline, candidate, suite, shared_only)
     paired = pair_runs(baseline_records, candidate_records)

@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.compare._align import PairedRuns
+from assay.compare._categories import Categories, category_results
 from assay.compare._groups import _compact
 from assay.compare._inputs import _as_array, input_column, record_inputs
-from assay.compare._resampled import Categories, category_results
 from assay.core import MetricSpec
 from assay.errors import ConfigError
 from assay.metrics import MetricDefinition
@@ -130,10 +130,10 @@ class CategoryTotals:
         joint = ids[local]
         width = len(self.joint)
         for f, group in enumerate(codes):
-            key, card = _compact((group + 1) * width + joint, (int(group.max()) + 2) * width)
+            packed, card = _compact((group + 1) * width + joint, (int(group.max()) + 2) * width)
             starts = np.zeros(card, dtype=np.int64)
-            starts[key[::-1]] = np.arange(n, dtype=np.int64)[::-1]
-            sizes = np.bincount(key, minlength=card)
+            starts[packed[::-1]] = np.arange(n, dtype=np.int64)[::-1]
+            sizes = np.bincount(packed, minlength=card)
             found_f = self.found[f]
             for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
                 entry = found_f.setdefault(

@@ -13,6 +13,7 @@ every family.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assay.compare._align import PairedRuns, RunSide
-from assay.compare._groups import Family, Layout, _compact, _dictionary, _per_example
+from assay.compare._groups import Family, Layout, _dictionary, _per_example
 from assay.compare._moments import CellSums, cell_sums
 
 __all__ = ["CellTotals", "SliceCodes", "StreamLayout"]
@@ -29,7 +30,10 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
-def _grow(array: npt.NDArray[np.generic], size: int) -> npt.NDArray[np.generic]:
+G = TypeVar("G", bound=np.generic)
+
+
+def _grow(array: npt.NDArray[G], size: int) -> npt.NDArray[G]:
     if array.shape[0] >= size:
         return array
     out = np.zeros((max(size, 2 * array.shape[0]), *array.shape[1:]), dtype=array.dtype)
@@ -62,12 +66,43 @@ class SliceCodes:
 
 @dataclass
 class StreamLayout:
-    """The slice attributes and cells of every chunk met so far."""
+    """The slice attributes and cells of every chunk met so far.
+
+    A cell is known by the bytes of its codes (one int64 per attribute): the cells a chunk
+    meets are matched against the known ones by sorting and binary search, not one by one."""
 
     slices: list[SliceCodes]
-    cells: dict[tuple[int, ...], int] = field(default_factory=dict)
+    known: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Known cells' keys, sorted."""
+    known_ids: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The cell number of each entry of ``known``."""
+    rows: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """Codes of each cell, by cell number."""
     present: list[set[int]] = field(default_factory=list)
     """Per attribute, the codes some paired example has."""
+
+    mode: str = ""
+    """``"packed"``: a cell's key is its codes packed into one int64; ``"bytes"``: the bytes
+    of its codes (when a code is too large to pack)."""
+
+    def _key(self, rows: IntArray) -> npt.NDArray[Any]:
+        """The key of each row of codes (one row per example or cell)."""
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if self.mode == "bytes":
+            return rows.view(np.dtype((np.void, 8 * rows.shape[1]))).ravel()
+        bits = 62 // max(rows.shape[1], 1)
+        shifts = np.arange(rows.shape[1], dtype=np.int64) * bits
+        return np.asarray(((rows + 1) << shifts).sum(axis=1), dtype=np.int64)
+
+    def _sorted(self, rows: IntArray) -> tuple[npt.NDArray[Any], IntArray]:
+        keys = self._key(rows)
+        order = np.argsort(keys, kind="stable")
+        return keys[order], order.astype(np.int64)
+
+    @property
+    def n_cells(self) -> int:
+        """Cells met so far."""
+        return int(self.rows.shape[0])
 
     def chunk_cells(self, paired: PairedRuns) -> tuple[IntArray, list[IntArray]]:
         """Global cell of each paired example of a chunk, and each family's code of it
@@ -76,29 +111,37 @@ class StreamLayout:
         if not self.present:
             self.present = [set() for _ in self.slices]
         overall = np.zeros(n, dtype=np.int64)
-        if not self.slices:
-            self.cells.setdefault((), 0)
-            return overall, [overall]
-        codes = np.stack([s.codes(paired) for s in self.slices])
-        key = np.zeros(n, dtype=np.int64)
-        card = 1
-        for a, row in enumerate(codes):
+        codes = np.stack([s.codes(paired) for s in self.slices] or [overall])
+        for a, row in enumerate(codes[: len(self.slices)]):
             self.present[a] |= set(np.unique(row[row >= 0]).tolist())
-            width = len(self.slices[a].index) + 1
-            if card * width >= 1 << 62:
-                key, card = _compact(key, card)
-            key, card = key * width + (row + 1), card * width
-        local, m = _compact(key, card)
-        first = np.zeros(m, dtype=np.int64)
-        first[local[::-1]] = np.arange(n, dtype=np.int64)[::-1]
-        ids = np.array(
-            [
-                self.cells.setdefault(tuple(col), len(self.cells))
-                for col in codes[:, first].T.tolist()
-            ],
-            dtype=np.int64,
-        )
-        return ids[local], [overall, *codes]
+        width = codes.shape[0]
+        bits = 62 // width
+        packed = bool(codes.max(initial=-1) < (1 << bits) - 2) and self.mode != "bytes"
+        if not packed and self.mode == "packed":
+            self.mode = "bytes"  # a value past the packed range: key every cell by its bytes
+            self.known, self.known_ids = self._sorted(self.rows)
+        elif self.mode == "":
+            self.mode = "packed" if packed else "bytes"
+            self.known, self.known_ids = self._sorted(np.zeros((0, width), dtype=np.int64))
+        unique, inverse = np.unique(self._key(codes.T), return_inverse=True)
+        at = np.searchsorted(self.known, unique)
+        hit = np.zeros(unique.size, dtype=bool)
+        inside = at < self.known.size
+        hit[inside] = self.known[at[inside]] == unique[inside]
+        new = unique[~hit]
+        new_ids = np.arange(self.n_cells, self.n_cells + new.size, dtype=np.int64)
+        ids = np.empty(unique.size, dtype=np.int64)
+        ids[hit] = self.known_ids[at[hit]]
+        ids[~hit] = new_ids
+        if new.size:
+            first = np.zeros(unique.size, dtype=np.int64)
+            first[inverse.reshape(-1)[::-1]] = np.arange(n, dtype=np.int64)[::-1]
+            self.rows = np.vstack([self.rows.reshape(-1, width), codes[:, first[~hit]].T])
+            merged = np.concatenate([self.known, new])
+            order = np.argsort(merged, kind="stable")
+            self.known = merged[order]
+            self.known_ids = np.concatenate([self.known_ids, new_ids])[order]
+        return ids[inverse.reshape(-1)], [overall, *codes[: len(self.slices)]]
 
     def finish(self) -> tuple[Layout, list[IntArray]]:
         """The layout of all chunks (per-example arrays left empty: nothing holds every
@@ -113,13 +156,10 @@ class StreamLayout:
                 remap[code] = position.get(v, -1)
             families.append(Family(s.attribute, tuple(names), np.zeros(0, dtype=np.int64)))
             groups_of_codes.append(remap)
-        keys = sorted(self.cells, key=self.cells.__getitem__)
-        cell_codes = np.array(keys, dtype=np.int64).reshape(len(keys), len(self.slices))
-        cell_groups = [np.zeros(len(keys), dtype=np.int64)]
-        cell_groups += [remap[cell_codes[:, a]] for a, remap in enumerate(groups_of_codes[1:])]
-        layout = Layout(
-            tuple(families), np.zeros(0, np.int64), len(keys), tuple(cell_groups), None, 0
-        )
+        g = self.n_cells
+        cell_groups = [np.zeros(g, dtype=np.int64)]
+        cell_groups += [remap[self.rows[:, a]] for a, remap in enumerate(groups_of_codes[1:])]
+        layout = Layout(tuple(families), np.zeros(0, np.int64), g, tuple(cell_groups), None, 0)
         return layout, groups_of_codes
 
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 from assay.compare._compare import COST_METRIC, LATENCY_QUANTILES, _spread_note, _suite_values
 from assay.compare._groups import Family
 from assay.compare._methods import describe_methods
-from assay.compare._results import Collected, MetricOutcome, metric_rows
+from assay.compare._results import Collected, Kind, MetricOutcome, metric_rows
 from assay.core import Comparison, Coverage, ManifestDifference, Run, RunErrors, RunInfo, Suite
 from assay.stats import bootstrap_weights
 
@@ -64,21 +64,21 @@ def finish_stream(
         if state.max_samples > 1:
             sds = (totals.within_sd("baseline"), totals.within_sd("candidate"))
             notes.append(_spread_note(*sds, state.max_samples))
-        kind = "binary" if totals.binary else "mean"
         groups = totals.results(layout, conf)
+        kind: Kind = "binary" if totals.binary else "mean"
         out.outcomes.append(MetricOutcome(spec.name, spec.goal, kind, groups, notes))
     if state.sums is not None:
-        for side, counts in state.sums.missing.items():
-            out.missing[side].update(counts)
+        for side, gone in state.sums.missing.items():
+            out.missing[side].update(gone)
         weights = bootstrap_weights(None, resamples, rng=seed, kind="poisson")
         sizes = [f.size for f in layout.families]
-        results = state.sums.results(groups_of_codes, sizes, weights, conf)
+        resampled = state.sums.results(groups_of_codes, sizes, weights, conf)
         for i, (spec, _) in enumerate(state.sums.specs):
             if not state.sums.scored(i):
                 out.unscored.append(spec.name)
                 continue
             out.outcomes.append(
-                MetricOutcome(spec.name, spec.goal, "bootstrap", results[spec.name])
+                MetricOutcome(spec.name, spec.goal, "bootstrap", resampled[spec.name])
             )
     rank = {name: i for i, name in enumerate(suite.metric_names)}
     out.outcomes.sort(key=lambda o: rank.get(o.name, len(rank)))
@@ -96,7 +96,7 @@ def finish_stream(
             "mean metric)"
         )
     results = [row for o in out.outcomes for row in metric_rows(o, layout, conf, small)]
-    counts, flips = state.flips.finish(rank)
+    flip_counts, flips = state.flips.finish(rank)
     errors = {
         name: RunErrors(records=s.records, errors=s.errors, missing_scores=out.missing[name])
         for name, s in state.sides.items()
@@ -127,7 +127,7 @@ def finish_stream(
         ),
         results=results,
         flips=flips,
-        flip_counts=counts,
+        flip_counts=flip_counts,
         errors=errors,
         manifest_differences=[
             {"path": d.path, "a": d.a, "b": d.b} for d in manifest_differences or []

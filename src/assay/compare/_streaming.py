@@ -23,7 +23,7 @@ from assay.metrics import get_metric
 __all__ = ["DEFAULT_CHUNK_ROWS", "StreamState", "compare_record_streams"]
 
 _FN = "compare_record_streams"
-DEFAULT_CHUNK_ROWS = 1_000_000
+DEFAULT_CHUNK_ROWS = 250_000
 """Records of each run held at once by a streaming comparison (about 100 MB per run for ten
 metrics and a few slice columns)."""
 
@@ -98,7 +98,7 @@ class StreamState:
         self.max_samples = max(self.max_samples, paired.max_samples)
         n = paired.n
         cells, codes = self.layout.chunk_cells(paired)
-        n_cells = len(self.layout.cells)
+        n_cells = self.layout.n_cells
         for spec, totals in self.means:
             b, c = self._scores(paired, spec.name, totals)
             totals.add(b, c, cells, n_cells)
@@ -180,12 +180,12 @@ def compare_record_streams(
     seed = _seed(rng)
     _check_suites(baseline, candidate, suite, shared_only)
     state = StreamState(suite, attributes, flips_cap)
-    streams = (baseline_records, candidate_records)
+    streams: list[Batches] = [baseline_records, candidate_records]
     if sorting:
-        streams = tuple(
+        streams = [
             sorted_stream(s, name, rows)
             for s, name in zip(streams, ("baseline", "candidate"), strict=True)
-        )
+        ]
     for b, c in aligned_chunks(prefetched(streams[0]), prefetched(streams[1]), rows):
         state.add(pair_runs(b, c))
     if state.n == 0:

@@ -267,14 +267,21 @@ class FileRoot:
         self, relative: str, columns: list[str] | None = None, batch_rows: int = 65_536
     ) -> Iterator[pa.RecordBatch]:
         """A Parquet file's rows in batches of at most ``batch_rows``, read a row group at a
-        time, so memory holds a few batches whatever the file's size (local or fsspec: the
-        file stays open, and is closed, with the iteration)."""
+        time, so memory holds a row group whatever the file's size (local or fsspec: the
+        file stays open, and is closed, with the iteration).
+
+        One reader per row group: a single ``iter_batches`` over a whole file keeps memory
+        that grows with every batch it has read (about 2 MB per batch of 65,536 records with
+        pyarrow 26)."""
         full = self.path(relative)
         try:
             with contextlib.ExitStack() as stack:
                 source = full if self._local else stack.enter_context(self._fs.open(full, "rb"))
                 reader = pq.ParquetFile(source)
-                yield from reader.iter_batches(batch_size=batch_rows, columns=columns)
+                for group in range(reader.num_row_groups):
+                    yield from reader.iter_batches(
+                        batch_size=batch_rows, row_groups=[group], columns=columns
+                    )
         except (OSError, pa.ArrowException) as exc:
             raise StorageError(f"Cannot read {full}: {exc}") from exc
 

@@ -101,6 +101,9 @@ def _check_runs(store: _HasRepositories, suite: Any, tag: str) -> tuple[str, str
         raise _fail("runs.get returned another run than runs.put stored")
     if not store.runs.records(run.run_id).equals(records):
         raise _fail("runs.records returned other records than were stored")
+    batches = list(store.runs.record_batches(run.run_id, batch_rows=5))
+    if any(b.num_rows > 5 for b in batches) or not pa.Table.from_batches(batches).equals(records):
+        raise _fail("runs.record_batches returned other records than were stored")
     if run.run_id not in {info.run_id for info in store.runs.list()}:
         raise _fail("runs.list does not list a stored run")
     # other records under the same run id (a server computes the digest from the records)

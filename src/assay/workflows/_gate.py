@@ -68,7 +68,7 @@ def compare_runs(
     ``streaming``: read the record files a row group at a time and compare them in bounded
     memory (:func:`assay.compare.compare_record_streams`, docs/out-of-core.md); ``None``
     streams when the two runs hold more than 10,000,000 records together. ``chunk_rows``:
-    records of each run held at once when streaming (default 1,000,000).
+    records of each run held at once when streaming (default 250,000).
     """
     check_runs(baseline, candidate, "compare_runs")
     check_probability(confidence, "confidence", "compare_runs")
