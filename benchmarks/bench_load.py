@@ -1,4 +1,4 @@
-"""The load generator against a bare aiohttp open-loop client: achieved rate and client lag.
+"""The load generator against a bare aiohttp loop and vLLM's client loop: achieved rate, client lag.
 
 One command: ``python benchmarks/bench_load.py`` (``--quick``: 500 req/s for 1,000 requests;
 default 2,000 req/s for 6,000 requests; ``--rate``, ``--requests`` to choose).
@@ -9,6 +9,8 @@ is its own process, sending the same seeded Poisson schedule (``arrival_schedule
 * the reference: a bare aiohttp loop in the style of vLLM's benchmark client: sleep until each
   send time, start a task that POSTs with ``stream=True`` and reads every chunk, recording the
   send time, the first chunk and the last;
+* vLLM's client loop: ``vllm bench serve``'s sending loop and chat request function,
+  reproduced in aiohttp (``vllm`` itself is too heavy to install here; see ``vllm_loop``);
 * assay: ``run_load`` (SSE parsing, usage, error kinds, per-chunk times).
 
 Printed per client: achieved send rate, client lag (actual − scheduled send) p50 and p99,
@@ -27,6 +29,28 @@ the client share the two cores with other work, so neither client reaches 2,000 
 | default (2,000 req/s) | assay ``run_load`` | 870.2 | 2,280 | 3,863 | 1.289 |
 
 Achieved-rate ratio assay / bare loop: 1.00 at 500 req/s, 1.08 at 2,000 req/s.
+
+With vLLM's client loop, 2026-12-06, same machine under heavier shared load (load average
+13-28 on 2 cores), median of 3, after ``timed_request`` read whole network chunks instead of
+line by line:
+
+| run | client | achieved req/s | lag p50 ms | lag p99 ms | CPU ms/request |
+|---|---|---|---|---|---|
+| ``--quick`` (500 req/s) | bare aiohttp loop | 485.7 | 32.0 | 232.4 | 1.190 |
+| ``--quick`` (500 req/s) | vLLM client loop | 487.6 | 1.90 | 14.5 | 1.047 |
+| ``--quick`` (500 req/s) | assay ``run_load`` | 485.9 | 3.84 | 26.2 | 1.203 |
+| ``--quick``, again | bare aiohttp loop | 370.9 | 571 | 761 | 1.355 |
+| ``--quick``, again | vLLM client loop | 472.1 | 13.5 | 152 | 1.223 |
+| ``--quick``, again | assay ``run_load`` | 432.6 | 9.71 | 279 | 1.380 |
+| default (2,000 req/s) | bare aiohttp loop | 455.7 | 4,861 | 10,085 | 0.882 |
+| default (2,000 req/s) | vLLM client loop | 510.7 | 3,854 | 8,664 | 0.877 |
+| default (2,000 req/s) | assay ``run_load`` | 487.9 | 5,192 | 9,239 | 1.043 |
+
+Achieved-rate ratio assay / vLLM client loop: 1.00 and 0.92 at 500 req/s, 0.96 at 2,000
+req/s; assay's client lag p99 was higher in all three (+11.7, +127, +575 ms) and it spends
+about 15% more CPU per request (it keeps every chunk time, usage and error kinds). On this
+machine the target of at least vLLM's rate with lower client lag is not met; the runs move
+by more than their differences from one minute to the next.
 """
 
 from __future__ import annotations

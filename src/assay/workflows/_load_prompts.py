@@ -40,7 +40,7 @@ def load_prompts(
         raise ParameterError("seed", function, "an int >= 0", seed)
     data = get_suite(suite, store=store)
     ids = data.examples.column("example_id").to_pylist()
-    texts = []
+    texts: list[str] = []
     for example_id, raw in zip(ids, data.examples.column("input").to_pylist(), strict=True):
         value = None if raw is None else json.loads(raw)
         if not isinstance(value, str) or not value:

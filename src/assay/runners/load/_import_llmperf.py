@@ -36,8 +36,11 @@ _SLACK = 1e-9
 
 
 def _records(path: Path) -> list[tuple[Where, Any]]:
-    with open(path, "rb") as handle:
-        head = handle.read(4096).lstrip()
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).lstrip()
+    except OSError as exc:
+        raise Where(str(path)).fail(f"cannot read the file: {exc.strerror}") from None
     if head.startswith(b"["):
         data = read_json(path)
         return [(Where(str(path), row=i), rec) for i, rec in enumerate(data)]
