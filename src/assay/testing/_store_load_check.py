@@ -41,9 +41,9 @@ def _run_problems(store: Store, reports: list[WorkerReport]) -> list[str]:
     for r in reports:
         for key, run_id in r.shared.items():
             shared.setdefault(key, set()).add(run_id)
-    for key, ids in shared.items():
-        if len(ids) != 1:
-            problems.append(f"shared content {key} stored as several runs: {sorted(ids)}")
+    for key, returned in shared.items():
+        if len(returned) != 1:
+            problems.append(f"shared content {key} stored as several runs: {sorted(returned)}")
     listed = store.runs.list()
     ids = [info.run_id for info in listed]
     twice = [i for i, n in Counter(ids).items() if n > 1]
@@ -82,7 +82,7 @@ def _ledger_problems(store: Store, reports: list[WorkerReport]) -> list[str]:
     if any(n > 1 for n in hashes.values()):
         problems.append("two ledger entries share a hash")
     stored = {e.sequence: (e.entry_hash, e.decision_id) for e in entries}
-    acked = [tuple(x) for r in reports for x in r.entries]
+    acked = [(int(s), str(h), str(d)) for r in reports for s, h, d in r.entries]
     if len(acked) != len(entries):
         problems.append(f"{len(acked)} appends acknowledged, {len(entries)} entries stored")
     if len({a[0] for a in acked}) != len(acked):
