@@ -191,6 +191,7 @@ def _worker(plan: LoadPlan, role: str, index: int, barrier: Any) -> None:
                 report.timed(kind, started)
     except Exception:
         report.errors.append(f"worker: {traceback.format_exc()[-600:]}")
+        barrier.abort()  # the others stop waiting for a worker that will not come
     path = plan.out / f"{role}-{index}.json"
     path.write_text(json.dumps(report.__dict__))
 
