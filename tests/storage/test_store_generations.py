@@ -4,9 +4,15 @@ while told to."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
+import pytest
+import sqlalchemy as sa
+
 from assay.storage import GenerationReader, SqlSessionRepository, Store
+from assay.storage._generation import IDENTITIES, bump_generation, generations
 from assay.testing._stored import make_records, make_run, make_suite_model
 
 
@@ -55,3 +61,53 @@ def test_the_reader_keeps_its_connection_only_while_told(store: Store) -> None:
     reader.read(lambda: True)
     reader.release()
     assert _pool_out(store) == before
+
+
+@pytest.mark.postgres
+def test_two_changes_giving_a_missing_counter_its_row_both_succeed(pg_migrated_url: str) -> None:
+    """The first changes of a kind on a new database race to insert its counter's row: the
+    one that waits for the other's row moves it on instead of failing on the primary key."""
+    engine = sa.create_engine(sa.make_url(pg_migrated_url).set(drivername="postgresql+psycopg"))
+    failures: list[BaseException] = []
+    try:
+        with engine.begin() as conn:
+            conn.execute(generations.delete().where(generations.c.name == IDENTITIES))
+        first, second = engine.connect(), engine.connect()
+        waiting_pid = second.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        second.commit()
+
+        def bump_second() -> None:
+            try:
+                with second.begin():
+                    bump_generation(second, IDENTITIES)
+            except BaseException as exc:
+                failures.append(exc)
+
+        with first.begin():
+            bump_generation(first, IDENTITIES)  # inserts the row, not committed yet
+            thread = threading.Thread(target=bump_second)
+            thread.start()
+            _wait_until_blocked(engine, waiting_pid)
+        thread.join(30)
+        first.close()
+        second.close()
+        with engine.connect() as conn:
+            found = conn.execute(
+                sa.select(generations.c.value).where(generations.c.name == IDENTITIES)
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert failures == []
+    assert found == 2
+
+
+def _wait_until_blocked(engine: sa.Engine, pid: object) -> None:
+    """Until the backend ``pid`` waits for a lock (the first transaction's row); asked on a
+    connection of its own, since a transaction sees the activity as it was at its start."""
+    query = sa.text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid")
+    for _ in range(200):
+        with engine.connect() as conn:
+            if conn.execute(query, {"pid": pid}).scalar() == "Lock":
+                return
+        time.sleep(0.05)
+    raise AssertionError("the second transaction never waited for the first")

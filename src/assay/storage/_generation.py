@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as sa_postgresql
+from sqlalchemy.dialects import sqlite as sa_sqlite
 
 from assay._util import check_instance
 from assay.errors import StorageError
@@ -51,10 +53,18 @@ _READ_ALL = "SELECT name, value FROM generations"
 
 def bump_generation(conn: sa.Connection, name: str) -> None:
     """Move the counter ``name`` on (inside the writing transaction); a counter without its
-    row (one the migration did not make, or a deleted one) gets it."""
+    row (one the migration did not make, or a deleted one) gets it. Two transactions giving
+    a missing counter its row at once both succeed: the second waits for the first's row and
+    moves it on (an insert that meets the row updates it), instead of failing the change."""
     bump = generations.update().where(generations.c.name == name)
     if conn.execute(bump.values(value=generations.c.value + 1)).rowcount == 0:
-        conn.execute(generations.insert().values(name=name, value=1))
+        dialect = sa_postgresql if conn.dialect.name == "postgresql" else sa_sqlite
+        insert = dialect.insert(generations).values(name=name, value=1)
+        conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[generations.c.name], set_={"value": generations.c.value + 1}
+            )
+        )
 
 
 def bump_runs_generation(conn: sa.Connection) -> None:
