@@ -152,3 +152,10 @@ def test_a_parameter_with_bounds_or_a_parser_keeps_typers_adapter() -> None:
 
 def test_the_conversion_is_installed() -> None:
     assert getattr(typer_core._TyperParameter.get_runtime_param, "assay_direct", False)
+
+
+def test_a_number_too_long_for_int_is_a_usage_error_not_a_crash(tmp_path: Path) -> None:
+    from assay.cli import main
+
+    for word in ("9" * 5000, "1" + "0" * 400 + ".5"):
+        assert main(["runs", "list", "--db", str(tmp_path / "s.db"), "--limit", word]) == 64

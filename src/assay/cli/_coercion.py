@@ -78,15 +78,15 @@ def _bool(value: Any, param: Any, ctx: Any) -> bool:
 def _int(value: Any, param: Any, ctx: Any) -> int:
     if type(value) is int:
         return value
-    if type(value) is str and _INT.fullmatch(value):
-        return int(value)
+    if type(value) is str and len(value) <= 64 and _INT.fullmatch(value):
+        return int(value)  # a longer number is left to Typer (past int()'s digit limit)
     raise _Unsure
 
 
 def _float(value: Any, param: Any, ctx: Any) -> float:
     if type(value) is float:
         return value
-    if type(value) is str and _FLOAT.fullmatch(value):
+    if type(value) is str and len(value) <= 64 and _FLOAT.fullmatch(value):
         return float(value)
     raise _Unsure
 

@@ -11,7 +11,6 @@ import assay
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
-from assay.storage import sweep_orphans
 
 __all__ = ["db_gc", "parse_grace"]
 
@@ -61,6 +60,8 @@ def db_gc(
     """Remove orphaned objects: record and examples files no row refers to, and temporary
     objects of interrupted writes, once older than --grace. A file a run or suite refers to,
     and a complete artifact, is never removed."""
+    from assay.storage import sweep_orphans
+
     swept = sweep_orphans(assay.open_store(db), grace_seconds=parse_grace(grace), dry_run=dry_run)
     if json:
         emit_json(

@@ -50,6 +50,7 @@ __all__ = [
 
 _MAX_DECIMALS = 6
 _OPERATIONAL_PREFIXES = ("latency", "cost", "tokens", "time_", "throughput")
+_OPERATIONAL_SUFFIXES = ("_ms", "_seconds", "_per_1k_tokens")  # a load test's timings, its cost
 
 
 def decimals_for(low: float, high: float, estimate: float) -> int:
@@ -252,7 +253,8 @@ def direction(r: MetricComparison) -> str:
 
 def is_operational(metric: str) -> bool:
     """Whether a metric measures latency, cost or tokens rather than quality."""
-    return metric.lower().startswith(_OPERATIONAL_PREFIXES)
+    name = metric.lower()
+    return name.startswith(_OPERATIONAL_PREFIXES) or name.endswith(_OPERATIONAL_SUFFIXES)
 
 
 def truncate(text: str, limit: int) -> tuple[str, int | None]:
