@@ -18,8 +18,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from assay.core import Comparison, VerdictResult
 from assay.errors import ConfigError
-from assay.runners.load import Objective, Price, parse_objective, request_meets
-from assay.runners.load._interleave import ARMS, InterleavedResult, run_interleaved
+from assay.runners.load import (
+    ARMS,
+    InterleavedResult,
+    Objective,
+    Price,
+    parse_objective,
+    request_meets,
+    run_interleaved,
+)
 from assay.storage import Store
 from assay.workflows._load import _row, _url
 from assay.workflows._load_paired import PairedMetric, as_comparison, paired_metrics

@@ -20,8 +20,15 @@ import numpy as np
 
 from assay.core import Comparison, Coverage, Interval, MetricComparison, RunErrors
 from assay.errors import DataError
-from assay.runners.load import Objective, Price, RequestTiming, request_meets
-from assay.runners.load._interleave import ARMS, ArmBlock, InterleavedResult
+from assay.runners.load import (
+    ARMS,
+    ArmBlock,
+    InterleavedResult,
+    Objective,
+    Price,
+    RequestTiming,
+    request_meets,
+)
 from assay.stats import (
     Estimate,
     PairedBlockResult,

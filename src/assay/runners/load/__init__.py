@@ -13,6 +13,7 @@
 from assay.runners.load._capacity import CapacityProbe, CapacityResult, search_capacity
 from assay.runners.load._generator import LoadResult, arrival_schedule, run_load
 from assay.runners.load._interleave import (
+    ARMS,
     ArmBlock,
     InterleavedResult,
     block_order,
@@ -24,6 +25,7 @@ from assay.runners.load._timing import RequestTiming
 from assay.runners.load._verdict import ObjectiveResult, judge_objectives
 
 __all__ = [
+    "ARMS",
     "ArmBlock",
     "CapacityProbe",
     "CapacityResult",
