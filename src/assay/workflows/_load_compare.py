@@ -160,11 +160,9 @@ def load_compare(
             models={"baseline": baseline_model, "candidate": candidate_model or baseline_model},
         )
     )
-    prices = (
-        None
-        if baseline_price is None
-        else {"baseline": baseline_price, "candidate": candidate_price}
-    )
+    prices = None
+    if baseline_price is not None and candidate_price is not None:
+        prices = {"baseline": baseline_price, "candidate": candidate_price}
     suite, runs = _log(
         result, objectives, name, st, seed, (baseline_model, candidate_model or baseline_model)
     )
@@ -174,7 +172,7 @@ def load_compare(
         prices=prices,
         confidence=conf,
         resamples=resamples,
-        seed=seed,  # type: ignore[arg-type]
+        seed=seed,
         runs=runs,
         models=(
             f"{baseline_model}@load-baseline",
