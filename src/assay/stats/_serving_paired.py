@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
-_CELLS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -84,20 +83,34 @@ def _blocks(blocks: Any, n: int, n_pairs: int, name: str, function: str) -> np.n
 
 
 def _weighted_quantiles(values: Array, blocks: np.ndarray[Any, Any], w: Any, q: float) -> Array:
-    """Per row of block counts ``w``, the inverted-CDF q-quantile of the weighted values."""
+    """Per row of block counts ``w``, the inverted-CDF q-quantile of the weighted values.
+
+    The values are sorted once; ``prefix[i, j]`` counts block j's values among the first i.
+    The weight of the first i sorted values under a resample is ``prefix[i] @ w_row``, which
+    grows with i, so each resample's quantile is found by a binary search over i, all
+    resamples at once: log2(n) steps of (resamples × blocks) work.
+    """
     order = np.argsort(values, kind="stable")
     xs, bs = values[order], blocks[order]
+    n, k = xs.shape[0], w.shape[1]
+    prefix = np.zeros((n + 1, k), dtype=np.int32 if n < 2**31 else np.int64)
+    np.add.at(prefix, (np.arange(1, n + 1), bs), 1)
+    np.cumsum(prefix, axis=0, out=prefix)
+    wf = np.asarray(w, dtype=np.int64)
+    total = prefix[n] @ wf.T
+    # the smallest i with weight of the first i values >= q * total: integer arithmetic
+    # (weights are counts) with the target rounded up, so no floating-point tie is lost
+    need = np.ceil(q * total - 1e-9 * np.maximum(total, 1)).astype(np.int64)
+    need = np.maximum(need, 1)
+    lo, hi = np.zeros(w.shape[0], dtype=np.int64), np.full(w.shape[0], n, dtype=np.int64)
+    while np.any(lo < hi):
+        mid = (lo + hi) // 2
+        reached = np.einsum("ij,ij->i", prefix[mid], wf) >= need
+        hi = np.where(reached, mid, hi)
+        lo = np.where(reached, lo, mid + 1)
     out = np.full(w.shape[0], np.nan)
-    step = max(1, _CELLS // max(xs.shape[0], 1))  # rows at a time: bounded memory
-    for top in range(0, w.shape[0], step):
-        cum = np.cumsum(w[top : top + step, bs], axis=1, dtype=np.float64)
-        total = cum[:, -1]
-        # the first value whose cumulative weight reaches q of the total (integer weights:
-        # the relative tolerance only absorbs rounding of q * total)
-        idx = (cum < (q * total * (1 - 1e-12))[:, None]).sum(axis=1)
-        ok = total > 0
-        rows = out[top : top + step]
-        rows[ok] = xs[np.minimum(idx[ok], xs.shape[0] - 1)]
+    ok = total > 0
+    out[ok] = xs[np.clip(lo[ok] - 1, 0, n - 1)]
     return out
 
 

@@ -12,8 +12,13 @@ from collections.abc import Sequence
 from typing import Literal
 
 from assay.errors import ConfigError
-from assay.runners.load import RequestTiming, parse_objective, run_load
-from assay.runners.load._capacity import CapacityResult, search_capacity
+from assay.runners.load import (
+    CapacityResult,
+    RequestTiming,
+    parse_objective,
+    run_load,
+    search_capacity,
+)
 from assay.workflows._load import _url
 
 __all__ = ["load_capacity"]

@@ -18,8 +18,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from assay.core import Comparison, VerdictResult
 from assay.errors import ConfigError
-from assay.runners.load import Objective, Price, parse_objective, request_meets
-from assay.runners.load._interleave import ARMS, InterleavedResult, run_interleaved
+from assay.runners.load import (
+    ARMS,
+    InterleavedResult,
+    Objective,
+    Price,
+    parse_objective,
+    request_meets,
+    run_interleaved,
+)
 from assay.storage import Store
 from assay.workflows._load import _row, _url
 from assay.workflows._load_paired import PairedMetric, as_comparison, paired_metrics
@@ -153,11 +160,9 @@ def load_compare(
             models={"baseline": baseline_model, "candidate": candidate_model or baseline_model},
         )
     )
-    prices = (
-        None
-        if baseline_price is None
-        else {"baseline": baseline_price, "candidate": candidate_price}
-    )
+    prices = None
+    if baseline_price is not None and candidate_price is not None:
+        prices = {"baseline": baseline_price, "candidate": candidate_price}
     suite, runs = _log(
         result, objectives, name, st, seed, (baseline_model, candidate_model or baseline_model)
     )
@@ -167,7 +172,7 @@ def load_compare(
         prices=prices,
         confidence=conf,
         resamples=resamples,
-        seed=seed,  # type: ignore[arg-type]
+        seed=seed,
         runs=runs,
         models=(
             f"{baseline_model}@load-baseline",

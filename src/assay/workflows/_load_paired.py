@@ -12,16 +12,24 @@ several rates, every metric is also given on the slices ``rate=R``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 import numpy as np
 
 from assay.core import Comparison, Coverage, Interval, MetricComparison, RunErrors
 from assay.errors import DataError
-from assay.runners.load import Objective, Price, RequestTiming, request_meets
-from assay.runners.load._interleave import ARMS, ArmBlock, InterleavedResult
+from assay.runners.load import (
+    ARMS,
+    ArmBlock,
+    InterleavedResult,
+    Objective,
+    Price,
+    RequestTiming,
+    request_meets,
+)
 from assay.stats import (
     Estimate,
     PairedBlockResult,
@@ -96,7 +104,7 @@ def _interval(e: Estimate) -> Interval:
 
 def _row(
     metric: str,
-    goal: str,
+    goal: Literal["higher", "lower"],
     arms: tuple[Estimate, Estimate],
     paired: PairedBlockResult,
     n: int,
@@ -106,7 +114,7 @@ def _row(
     note = f"candidate / baseline {r.estimate:.4g} [{r.low:.4g}, {r.high:.4g}] ({_BOOT})"
     row = MetricComparison(
         metric=metric,
-        goal=goal,  # type: ignore[arg-type]
+        goal=goal,
         slice_attribute=None if rate is None else "rate",
         slice_value=rate,
         n=n,
@@ -156,11 +164,18 @@ def _slice_metrics(
                 bv, bb, cv, cb, q, n_pairs=k, weights=weights, confidence=confidence
             )
             own = tuple(percentile_interval(v, q, confidence=confidence) for v in (bv, cv))
-            out.append(_row(f"{name}_p{round(q * 100)}_ms", "lower", own, paired, n, rate))  # type: ignore[arg-type]
-    for metric, goal, hit in (
-        ("attainment", "higher", lambda t: t.ok and all(request_meets(t, o) for o in objectives)),
-        ("error_rate", "lower", lambda t: not t.ok),
-    ):
+            arms = (own[0], own[1])
+            out.append(_row(f"{name}_p{round(q * 100)}_ms", "lower", arms, paired, n, rate))
+
+    def met(t: RequestTiming) -> bool:
+        return t.ok and all(request_meets(t, o) for o in objectives)
+
+    def failed(t: RequestTiming) -> bool:
+        return not t.ok
+
+    shares: tuple[tuple[str, Literal["higher", "lower"], Callable[[RequestTiming], bool]], ...]
+    shares = (("attainment", "higher", met), ("error_rate", "lower", failed))
+    for metric, goal, hit in shares:
         hits = {
             a: np.bincount([j for j, t in d if hit(t)], minlength=k).astype(float)
             for a, d in done.items()
@@ -176,11 +191,11 @@ def _slice_metrics(
             weights=weights,
             confidence=confidence,
         )
-        own = tuple(
+        b_own, c_own = (
             proportion_interval(int(hits[a].sum()), int(totals[a].sum()), confidence=confidence)
             for a in ARMS
         )
-        out.append(_row(metric, goal, own, paired, n, rate))  # type: ignore[arg-type]
+        out.append(_row(metric, goal, (b_own, c_own), paired, n, rate))
     if prices is not None:
         out.append(_cost(blocks, prices, weights, confidence, n, rate))
     return out

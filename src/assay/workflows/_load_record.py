@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from assay._util import atomic_write
 from assay.core import Comparison, Decision, VerdictResult, digest
-from assay.runners.load import RequestTiming
-from assay.runners.load._interleave import ARMS, InterleavedResult
+from assay.runners.load import ARMS, InterleavedResult, RequestTiming
 from assay.stats import percentile_interval
 from assay.storage import Store
 from assay.workflows._signing import sign_model

@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streaming_server import StreamingServer
 
 
@@ -97,3 +100,16 @@ def test_bad_input_is_a_clear_message(
     url = servers[0].url
     done = _load([url if a == "URL" else a for a in args], tmp_path)
     assert done.returncode not in (0, 1, 2) and message in done.stdout + done.stderr
+
+
+@settings(deadline=None)
+@given(st.text(max_size=40))
+def test_any_rates_text_is_rates_above_zero_or_one_clear_error(text: str) -> None:
+    from assay.cli._load_compare import _rates
+
+    try:
+        rates = _rates(text)
+    except typer.BadParameter as exc:
+        assert "rates" in str(exc)
+    else:
+        assert rates and all(0 < r < float("inf") for r in rates)

@@ -17,6 +17,7 @@ from assay.runners.load._generator import LoadResult, arrival_schedule, run_load
 from assay.runners.load._import import IMPORT_FORMATS, read_load_results
 from assay.runners.load._import_files import ImportedRequests
 from assay.runners.load._interleave import (
+    ARMS,
     ArmBlock,
     InterleavedResult,
     block_order,
@@ -28,6 +29,7 @@ from assay.runners.load._timing import RequestTiming
 from assay.runners.load._verdict import ObjectiveResult, judge_objectives
 
 __all__ = [
+    "ARMS",
     "IMPORT_FORMATS",
     "ArmBlock",
     "CapacityProbe",
