@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 import assay
+from assay._util import plural
 from assay.cli._options import DbOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
@@ -90,7 +91,7 @@ def db_gc(
             f"{verb} {safe(o.location)}  {_size(o.size)}, {_age(o.age_seconds)} old: {o.reason}"
         )
     console.print(
-        f"{verb} {len(swept.orphans):,} orphaned object(s), {_size(swept.removed_bytes)}, "
-        f"under {safe(swept.root)}; kept {swept.referenced:,} in use and {swept.young:,} "
-        f"orphan(s) younger than {grace.strip()}"
+        f"{verb} {plural(len(swept.orphans), 'orphaned object')}, "
+        f"{_size(swept.removed_bytes)}, under {safe(swept.root)}; kept {swept.referenced:,} in "
+        f"use and {plural(swept.young, 'orphan')} younger than {grace.strip()}"
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 import assay
+from assay._util import plural
 from assay.cli._options import DbOption, FormatOption, JsonOption
 from assay.cli._render import console, emit_json, safe
 from assay.errors import ConfigError
@@ -26,7 +27,7 @@ TrackingOption = Annotated[
         "--tracking-uri",
         envvar="MLFLOW_TRACKING_URI",
         show_envvar=True,
-        help="The MLflow tracking server, http(s)://host:port.",
+        help="The MLflow tracking server: http://host:port or https://host:port.",
     ),
 ]
 
@@ -62,7 +63,7 @@ def export_command(
     wanted = 2 if comparison else 1
     if len(refs) != wanted:
         what = "BASELINE CANDIDATE" if comparison else ("a decision id" if decision else "a run")
-        raise ConfigError(f"Give {what}. Got {len(refs)} reference(s).")
+        raise ConfigError(f"Give {what}. Got {plural(len(refs), 'reference')}.")
     kind = "comparison" if comparison else ("decision" if decision else "run")
     ref: str | tuple[str, str] = (refs[0], refs[1]) if comparison else refs[0]
     done = assay.export_to_mlflow(
