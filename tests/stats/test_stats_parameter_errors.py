@@ -195,6 +195,11 @@ CASES: dict[str, Callable[[], Any]] = {
     "block_bootstrap_ratio": lambda: assay.stats.block_bootstrap_ratio([1.0, 2], [1.0, 1], rng=-1),
     "percentile_interval": lambda: assay.stats.percentile_interval([1.0], 1.5),
     "batch_means_interval": lambda: assay.stats.batch_means_interval([1.0] * 20, n_batches=1),
+    "batch_means_trend": lambda: assay.stats.batch_means_trend([1.0] * 20, n_batches=2),
+    "batch_means_independence": lambda: assay.stats.batch_means_independence(
+        [1.0] * 20, n_batches=7
+    ),
+    "mser_truncation": lambda: assay.stats.mser_truncation([1.0] * 20, batch=0),
     "block_pair_weights": lambda: assay.stats.block_pair_weights(1),
     "paired_block_quantile": lambda: assay.stats.paired_block_quantile(
         [1.0], [0], [1.0], [0], 1.5, n_pairs=2

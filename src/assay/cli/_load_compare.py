@@ -51,7 +51,7 @@ def compare_command(
     baseline: Annotated[str, typer.Argument(help="Baseline base URL (…/v1) or full URL.")],
     candidate: Annotated[str, typer.Argument(help="Candidate base URL (…/v1) or full URL.")],
     rates: Annotated[str, typer.Option(help="Requests per second, e.g. 10 or 10,20,40.")] = "10",
-    pairs: Annotated[int, typer.Option(help="Block pairs per rate.")] = 8,
+    pairs: Annotated[int, typer.Option(help="Block pairs per rate (at least 8).")] = 8,
     block_requests: Annotated[int, typer.Option(help="Requests in each block.")] = 50,
     design: Annotated[str, typer.Option(help="Block order: abba or random (seeded).")] = "abba",
     arrival: Annotated[str, typer.Option(help="poisson, gamma or constant.")] = "poisson",

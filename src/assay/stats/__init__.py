@@ -69,7 +69,12 @@ from assay.stats._serving import (
     percentile_upper_bound,
     window_totals,
 )
-from assay.stats._batch_means import batch_means_interval
+from assay.stats._batch_means import (
+    batch_means_independence,
+    batch_means_interval,
+    batch_means_trend,
+    mser_truncation,
+)
 from assay.stats._serving_paired import (
     PairedBlockResult,
     block_pair_weights,
@@ -190,7 +195,9 @@ __all__ = [
     "percentile_upper_bound",
     "window_totals",
     "PairedBlockResult",
+    "batch_means_independence",
     "batch_means_interval",
+    "batch_means_trend",
     "block_pair_weights",
     "paired_block_quantile",
     "paired_block_ratio",
@@ -249,6 +256,7 @@ __all__ = [
     "interleaving_test",
     "msprt_interval",
     "msprt_p_value",
+    "mser_truncation",
     "sample_ratio_test",
     "team_draft_interleave",
 ]

@@ -29,7 +29,7 @@ from assay.runners.load import (
 )
 from assay.storage import Store
 from assay.workflows._load import _row, _url
-from assay.workflows._load_paired import PairedMetric, as_comparison, paired_metrics
+from assay.workflows._load_paired import MIN_PAIRS, PairedMetric, as_comparison, paired_metrics
 from assay.workflows._load_record import curve_points, record_decision, write_load_reports
 from assay.workflows._store import resolve_store
 
@@ -134,6 +134,13 @@ def load_compare(
     from assay.workflows._gate import resolve_policy
 
     objectives = _request_objectives(slo)  # refused before anything is sent
+    if pairs_per_rate < MIN_PAIRS:
+        raise ConfigError(
+            f"A load comparison needs at least {MIN_PAIRS} block pairs per rate; got "
+            f"{pairs_per_rate}. Its intervals resample whole block pairs, and a bootstrap over "
+            f"fewer than {MIN_PAIRS} clusters gives intervals too narrow for their stated "
+            "confidence (raise --pairs; lower --block-requests to keep the run short)"
+        )
     if (baseline_price is None) != (candidate_price is None):
         raise ConfigError("A cost comparison needs a price for both arms (or for neither)")
     if record and policy is None:

@@ -52,6 +52,10 @@ LATENCIES = {
 PERCENTILES = (0.5, 0.95, 0.99)
 _BOOT = "bootstrap over interleaved block pairs"
 
+MIN_PAIRS = 8
+"""Fewest block pairs per rate that ``load_compare`` accepts: a percentile bootstrap over fewer
+clusters gives intervals too narrow for their stated confidence."""
+
 
 @dataclass(frozen=True)
 class PairedMetric:
@@ -279,9 +283,9 @@ def as_comparison(
     few = (
         [
             f"only {k} block pairs: a bootstrap over so few pairs gives intervals too narrow; "
-            "use 8 or more per rate"
+            f"use {MIN_PAIRS} or more per rate"
         ]
-        if min(result.rates.count(r) for r in set(result.rates)) < 8
+        if min(result.rates.count(r) for r in set(result.rates)) < MIN_PAIRS
         else []
     )
     return Comparison(

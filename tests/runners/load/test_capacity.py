@@ -10,7 +10,8 @@ import pytest
 from queue_server import QueueServer, true_capacity
 
 from assay.errors import ConfigError
-from assay.runners.load import RequestTiming, parse_objective, search_capacity
+from assay.runners.load import RequestTiming, parse_objective, search_capacity, summarise_load
+from assay.runners.load._capacity_judge import judge_look
 from assay.workflows import load_capacity
 
 WORKERS, MU, LIMIT, Q = 8, 12.5, 0.25, 0.9
@@ -56,16 +57,45 @@ def test_a_deterministic_latency_brackets_the_step() -> None:
 
 
 @pytest.mark.slow
-def test_found_capacity_is_at_or_below_the_truth_over_seeded_runs() -> None:
-    truth = true_capacity(WORKERS, MU, LIMIT, Q)  # 84.7 requests/s
-    objectives = [parse_objective(f"ttft_p90<={LIMIT * 1000:g}ms")]
+@pytest.mark.parametrize("limit", [0.25, 0.3])
+def test_found_capacity_is_at_or_below_the_truth_over_seeded_runs(limit: float) -> None:
+    # 0.3 s: the truth (89.1 requests/s) sits at 89% utilisation, where a look of a few
+    # thousand requests is far shorter than the queue's memory
+    truth = true_capacity(WORKERS, MU, limit, Q)  # 84.7 and 89.1 requests/s
+    objectives = [parse_objective(f"ttft_p90<={limit * 1000:g}ms")]
     found = []
-    for seed in range(20):
+    for seed in range(100):
         r = search_capacity(_mmc_probe(seed), objectives, start_rate=10, requests=400)
         found.append(r.capacity or 0.0)
     above = sum(f > truth for f in found)
-    assert above <= 1, found  # 95% confidence: at most 1 of 20 above by chance
+    assert above <= 11, found  # 95% confidence: 5% + 3 standard errors of 100 searches
     assert np.median(found) >= 0.8 * truth  # and not uselessly low
+
+
+def _look(latency: np.ndarray) -> list[RequestTiming]:
+    return [
+        RequestTiming(i / 50, i / 50, (i / 50 + v,), 1, end_s=i / 50 + v)
+        for i, v in enumerate(latency)
+    ]
+
+
+def test_a_look_at_a_queue_still_filling_is_not_met() -> None:
+    objectives = [parse_objective("ttft_p90<=300ms")]
+    gen = np.random.default_rng(4)
+    steady = 0.05 + gen.exponential(0.03, 800)
+    filling = steady + np.linspace(0, 0.08, 800)  # every request still well within 300 ms
+    noisy = steady + np.repeat(gen.exponential(0.04, 8), 100)  # memory of 100 requests
+    outcomes = {}
+    for name, lat in (("steady", steady), ("filling", filling), ("noisy", noisy)):
+        timings = _look(lat)
+        summary = summarise_load(timings, objectives=objectives, confidence=0.99)
+        outcomes[name] = judge_look(summary, timings, objectives, confidence=0.99)
+    assert outcomes["steady"][0] == "met"
+    assert "MSER-5" in outcomes["steady"][1][0].estimate.method
+    assert outcomes["filling"][0] == "inconclusive"
+    assert "not a steady state" in outcomes["filling"][1][0].reason
+    assert outcomes["noisy"][0] == "inconclusive"
+    assert "not a steady state" in outcomes["noisy"][1][0].reason
 
 
 @pytest.mark.slow
@@ -75,15 +105,15 @@ def test_capacity_of_a_queueing_server_on_loopback() -> None:
         r = load_capacity(
             server.url,
             slo=[f"ttft_p90<={LIMIT * 1000:g}ms"],
-            start_rate=20,
-            requests=300,
-            max_requests=600,
+            start_rate=40,
+            requests=600,
+            max_requests=1200,
             max_looks=8,
             warmup=100,
             seed=3,
         )
     assert r.capacity is not None and 20 <= r.capacity <= truth
-    assert all(p.requests in (300, 600) for p in r.probes)
+    assert all(p.requests in (600, 1200) for p in r.probes)
     assert all(p.objectives[0].estimate.method.startswith("batch means") for p in r.probes)
 
 

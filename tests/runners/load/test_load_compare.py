@@ -137,7 +137,7 @@ def test_an_endpoint_failing_mid_compare_stops_it_and_stores_nothing(tmp_path: P
         pytest.raises(AdapterError, match=match),
     ):
         load_compare(
-            a.url, b.url, rates=[100], pairs_per_rate=4, requests_per_block=20, store=store
+            a.url, b.url, rates=[100], pairs_per_rate=8, requests_per_block=20, store=store
         )
     assert len(assay.list_runs(store=store)) == 0
 
@@ -151,6 +151,8 @@ def test_bad_settings_are_refused_before_sending() -> None:
         load_compare(
             "http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1", baseline_price=Price(per_gpu_hour=1.0)
         )
+    with pytest.raises(ConfigError, match="at least 8 block pairs per rate; got 7"):
+        load_compare("http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1", pairs_per_rate=7)
     with pytest.raises(ConfigError, match="needs a policy"):
         load_compare("http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1", record=True)
 

@@ -58,7 +58,7 @@ def test_compare_gates_with_a_policy_and_records(servers, tmp_path: Path) -> Non
         "name: serving\nrules:\n  quality:\n"
         "    - {name: p50, metric: ttft_p50_ms, kind: threshold, max: 5}\n"
     )
-    args = [a.url, b.url, "--rates", "50", "--pairs", "4", "--block-requests", "20"]
+    args = [a.url, b.url, "--rates", "50", "--pairs", "8", "--block-requests", "10"]
     done = _load(["compare", *args, "--policy", str(policy), "--record"], tmp_path)
     assert done.returncode == 1, done.stderr  # the candidate's p50 TTFT is above 5 ms
     assert "BLOCK" in done.stdout and "decision" in done.stdout and "recorded" in done.stdout
@@ -66,7 +66,7 @@ def test_compare_gates_with_a_policy_and_records(servers, tmp_path: Path) -> Non
     assert long == [], long
     assert (tmp_path / "assay-reports" / "report.html").exists()
     payload = json.loads(_load(["compare", *args, "--json"], tmp_path).stdout)
-    assert payload["verdict"] is None and len(payload["blocks"]) == 8
+    assert payload["verdict"] is None and len(payload["blocks"]) == 16
     ttft = next(r for r in payload["comparison"]["results"] if r["metric"] == "ttft_p50_ms")
     assert ttft["difference"]["estimate"] > 3  # 7 ms later first tokens
     assert payload["ratios"]["ttft_p50_ms"]["estimate"] > 1

@@ -12,7 +12,10 @@ highest met and the lowest not-met rate by geometric halving until their ratio i
 A rate above the true capacity is reported only if some look there was wrongly judged met.
 Each look is judged at confidence 1 − (1 − confidence) / max_looks (Bonferroni over every look
 the search may take), so that happens with probability at most 1 − confidence, as long as
-each look's intervals hold at their level and latency does not fall as the rate rises.
+each look's intervals hold at their level and latency does not fall as the rate rises. The
+intervals hold only on a look in steady state, so a look is met only when it passes the
+steady-state checks of :func:`~assay.runners.load._capacity_judge.judge_look` (MSER-5
+warm-up truncation, no latency trend, batches longer than the latency's memory).
 """
 
 from __future__ import annotations

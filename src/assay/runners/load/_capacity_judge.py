@@ -13,6 +13,22 @@ them). So every objective on requests is judged as a share with a batch-means in
 
 Objectives on rates (requests/s, output tokens/s, goodput) keep the block bootstrap over time
 windows of :func:`~assay.runners.load.summarise_load`.
+
+Batch means need a stationary look, and near capacity a look is often not one: the queue
+started empty and is still filling, or its memory is longer than a batch. Looks of 400
+requests after 200 of warm-up at 95% utilisation of an M/M/8 queue were judged met with
+shares above 0.9 in their whole interval when the steady-state share is 0.70. So, on the end-to-end latency from the scheduled
+send (the series in which queueing shows first, before any request misses), a look is:
+
+* truncated where MSER-5 says its warm-up ends (:func:`assay.stats.mser_truncation`), and
+  judged on the rest; a truncation past half the look means it never settled;
+* tested for an upward trend (slope of 10 batch means, :func:`assay.stats.batch_means_trend`)
+  and for batches shorter than the latency's memory (von Neumann's test of 20 batch means,
+  :func:`assay.stats.batch_means_independence`), each one-sided at 10%.
+
+A look that fails a check cannot be met (it is inconclusive, so repeated with twice the
+requests). The checks only ever withhold "met", so a false alarm costs requests, never a
+false claim; hence the sensitive 10% level rather than the look's Bonferroni level.
 """
 
 from __future__ import annotations
@@ -26,7 +42,12 @@ from assay.runners.load._slo import PER_REQUEST, Objective
 from assay.runners.load._summary import LoadSummary, request_meets
 from assay.runners.load._timing import RequestTiming
 from assay.runners.load._verdict import ObjectiveResult
-from assay.stats import batch_means_interval
+from assay.stats import (
+    batch_means_independence,
+    batch_means_interval,
+    batch_means_trend,
+    mser_truncation,
+)
 
 __all__ = ["judge_look"]
 
@@ -41,18 +62,38 @@ def _indicator(t: RequestTiming, o: Objective, objectives: Sequence[Objective]) 
     return float(not t.ok)  # error_rate
 
 
-def _worsening(share: Sequence[float], n_batches: int, higher_is_good: bool) -> bool:
-    """Whether the second half of the look is worse than the first (one-sided Welch t on the
-    batch means of each half, at the 10% level: sensitive, since a miss costs only a
-    longer look)."""
-    half = len(share) // 2
-    if half < n_batches:
-        return False
-    first = batch_means_interval(share[:half], n_batches=n_batches // 2 or 2, confidence=0.8)
-    second = batch_means_interval(share[half:], n_batches=n_batches // 2 or 2, confidence=0.8)
-    se = math.hypot(first.se or 0.0, second.se or 0.0)
-    drop = (first.estimate - second.estimate) * (1 if higher_is_good else -1)
-    return drop > 0 and (se == 0.0 or drop / se > 1.2816)
+_TREND_LEVEL = 0.10
+"""One-sided level of the steady-state checks: a false alarm costs only a longer look."""
+_STEADY = "met only if the latency has no trend and uncorrelated batches (10% tests)"
+
+
+def _steady_part(done: Sequence[RequestTiming], n_batches: int) -> tuple[int, str | None]:
+    """Where the look's steady state begins (MSER-5 on the end-to-end latency from the
+    scheduled send, failures as the slowest request), and why it is not steady, if it is not."""
+    lat = [t.e2e_from_scheduled_s for t in done]
+    worst = max((v for v in lat if v is not None), default=0.0)
+    # to the microsecond: a clock's rounding is not a trend
+    series = [round(worst if v is None else v, 6) for v in lat]
+    cut = mser_truncation(series)
+    if cut > len(series) // 2:
+        return (
+            cut,
+            "the latency never settled (MSER-5 put the end of the warm-up past half the look)",
+        )
+    trend = batch_means_trend(series[cut:], n_batches=n_batches, confidence=1 - 2 * _TREND_LEVEL)
+    if trend.low > 0:
+        return cut, (
+            "the latency rose across the look (slope of its batch means above 0 at the "
+            f"one-sided {_TREND_LEVEL:.0%} level): the queue was still filling"
+        )
+    fine = batch_means_independence(series[cut:], n_batches=max(8, 2 * n_batches))
+    if fine.p_value < _TREND_LEVEL:
+        return cut, (
+            f"the latency is correlated over longer than a batch (von Neumann test of "
+            f"{fine.n} batch means, C = {fine.statistic:.2f}, one-sided p = {fine.p_value:.3f}): "
+            "the look is too short for its batch means"
+        )
+    return cut, None
 
 
 def judge_look(
@@ -65,6 +106,8 @@ def judge_look(
 ) -> tuple[str, list[ObjectiveResult]]:
     """met / missed / inconclusive for one look, objective by objective."""
     done = sorted((t for t in timings if not t.cancelled), key=lambda t: t.scheduled_s)
+    cut, unsteady = _steady_part(done, n_batches)
+    kept = done[cut:]
     results = []
     for o in objectives:
         if o.metric in summary.unmeasured:
@@ -76,14 +119,19 @@ def judge_look(
             continue
         if o.kind == "percentile" or o.metric in ("attainment", "error_rate"):
             assert o.percentile is not None or o.metric in ("attainment", "error_rate")
-            share = [_indicator(t, o, objectives) for t in done]
+            share = [_indicator(t, o, objectives) for t in kept]
             est = batch_means_interval(share, n_batches=n_batches, confidence=confidence)
             # a share lies in [0, 1]: the t interval is cut there
-            est = replace(est, low=max(est.low, 0.0), high=min(est.high, 1.0))
+            est = replace(
+                est,
+                low=max(est.low, 0.0),
+                high=min(est.high, 1.0),
+                method=f"{est.method} after MSER-5 warm-up truncation; {_STEADY}",
+                notes=(f"the first {cut} requests dropped as warm-up (MSER-5)", *est.notes),
+            )
             target = o.percentile if o.percentile is not None else o.threshold
             higher_is_good = o.metric != "error_rate"
         else:
-            share = []
             if o.metric not in summary.metrics:
                 raise ConfigError(
                     f"The objective {o.text!r} is on {o.metric}, which was not measured"
@@ -101,12 +149,8 @@ def judge_look(
             outcome, reason = "inconclusive", f"the interval of the {what} straddles {o.text}"
         if not math.isfinite(est.low + est.high):
             outcome = "inconclusive"
-        if outcome == "met" and o.kind != "run" and _worsening(share, n_batches, higher_is_good):
-            outcome = "inconclusive"
-            reason = (
-                f"the {what} got worse from the first half of the look to the second (no "
-                "steady state yet: the queue was still growing)"
-            )
+        if outcome == "met" and unsteady is not None:
+            outcome, reason = "inconclusive", f"not a steady state: {unsteady}"
         results.append(ObjectiveResult(o.text, outcome, est, reason))
     outcomes = {r.outcome for r in results}
     if "missed" in outcomes:
