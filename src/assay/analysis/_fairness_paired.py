@@ -143,7 +143,7 @@ def paired_group_fairness(
     if clusters is not None:
         if len(clusters) != n:
             raise DataError(
-                "every example needs a cluster", expected=f"{n} clusters", found=len(clusters)
+                "every example needs a cluster", expected=f"{n} clusters", found=f"{len(clusters)}"
             )
         _, units = _codes(clusters, "clusters")
         n_units = int(units.max()) + 1
