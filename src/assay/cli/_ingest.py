@@ -188,8 +188,11 @@ def suites_show(
     json: JsonOption = False,
 ) -> None:
     """Show a suite's definition and catalog facts."""
-    data = assay.get_suite(ref, store=assay.open_store(db))
-    s = data.suite
+    store = assay.open_store(db)
+    # a stored suite's definition is all this shows: its examples (a red-team suite's prompts
+    # among them) are not read
+    given = Path(ref).suffix.lower() in (".yaml", ".yml") or Path(ref).is_file()
+    s = assay.get_suite(ref, store=store).suite if given else store.suites.get(ref)
     if json:
         emit_json({"digest": s.digest, **s.model_dump(mode="json")})
         return

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from assay.storage._store import Store, open_store, upgrade_database
     from assay.storage._suites import SqlSuiteRepository
     from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
+    from assay.storage._withheld import withhold_text
 
 # Names load on first use: listing runs from an embedded store reads it with the standard
 # library alone, without SQLAlchemy or the typed models (see _run_listing).
@@ -100,6 +101,7 @@ _EXPORTS = {
     "SqlUserRepository": "_users",
     "TokenInfo": "_users",
     "User": "_users",
+    "withhold_text": "_withheld",
 }
 
 __all__ = [
@@ -145,6 +147,7 @@ __all__ = [
     "runs_generation",
     "upgrade_database",
     "verify_ledger_export",
+    "withhold_text",
 ]
 
 
