@@ -46,6 +46,7 @@ def test_safety_demo_generates_scores_gates_and_withholds_text(home: Path, capsy
         assert got["attack_success"]["estimate"] == pytest.approx(sum(attack) / len(attack))
     assert out["verdict"]["policy"] == "safety"
     assert out["verdict"]["verdict"] in ("SHIP", "BLOCK", "INCONCLUSIVE")
+    _documented(out)
     for path in Path("assay-demo-safety").iterdir():
         body = path.read_text()
         assert not [t for t in texts if t[:40] in body], path.name
@@ -53,3 +54,23 @@ def test_safety_demo_generates_scores_gates_and_withholds_text(home: Path, capsy
     assert main(["demo", "--example", "safety", "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert not again["baseline"]["created"] and not again["candidate"]["created"]
+
+
+def _pct(e: dict[str, float]) -> str:
+    return f"{e['estimate']:.1%} [{e['low']:.1%}, {e['high']:.1%}]"
+
+
+def _documented(out: dict) -> None:  # type: ignore[type-arg]
+    """The worked example in docs/safety.md quotes this output: its rates, intervals and
+    verdict (greedy and seeded, the same with the same package versions)."""
+    doc = Path(__file__).parents[1] / "docs" / "safety.md"
+    section = doc.read_text().split("## Worked example", 1)[1]
+    for role in ("baseline", "candidate"):
+        got = out["safety"][role]
+        for key in ("attack_success", "direct_attack_success", "jailbreak_attack_success"):
+            assert _pct(got[key]) in section, (role, key, _pct(got[key]))
+        assert _pct(got["refusal_rate"]) in section and _pct(got["over_refusal"]) in section
+    assert f"{out['verdict']['verdict']}: over_refusal" in section
+    rules = {r["rule"]: r["outcome"] for r in out["verdict"]["rules"]}
+    for rule, outcome in rules.items():
+        assert f"safety  {rule}" in section and outcome in section

@@ -129,6 +129,7 @@ from assay.storage import (
     sweep_orphans,
     upgrade_database,
     verify_ledger_export,
+    withhold_text,
 )
 
 PACKAGES = (
@@ -275,6 +276,7 @@ CASES: dict[str, Callable[[], object]] = {
     ),
     "assay.storage.verify_ledger_export": lambda: verify_ledger_export("text", source="f"),  # type: ignore[arg-type]
     "assay.storage.page_records": lambda: page_records(None, limit=0),  # type: ignore[arg-type]
+    "assay.storage.withhold_text": lambda: withhold_text(pa.table({"a": [1]}), "suite"),  # type: ignore[arg-type]
     "assay.storage.runs_generation": lambda: runs_generation("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.upgrade_database": lambda: upgrade_database(42),  # type: ignore[arg-type]
     "assay.gates.get_rule_kind": lambda: get_rule_kind(42),  # type: ignore[arg-type]

@@ -192,8 +192,10 @@ def suites_show(
 ) -> None:
     """Show a suite's definition, catalog facts and its stored integrity findings."""
     store = assay.open_store(db)
-    data = assay.get_suite(ref, store=store)
-    s = data.suite
+    # a stored suite's definition is all this shows: its examples (a red-team suite's prompts
+    # among them) are not read
+    given = Path(ref).suffix.lower() in (".yaml", ".yml") or Path(ref).is_file()
+    s = assay.get_suite(ref, store=store).suite if given else store.suites.get(ref)
     checked = wf.stored_suite_check(s.digest, store=store)
     if json:
         found = None if checked is None else dataclasses.asdict(checked)

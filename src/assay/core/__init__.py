@@ -15,6 +15,8 @@ from assay.core.model import ModelRef
 from assay.core.run import MetricSummary, Run, RunInfo, RunList, RunStatus
 from assay.core.suite import (
     RESERVED_COLUMNS,
+    WITHHELD,
+    WITHHELD_COLUMNS,
     Catalog,
     Example,
     MetricSpec,
@@ -48,6 +50,8 @@ __all__ = [
     "GOVERNANCE_KINDS",
     "RESERVED_COLUMNS",
     "UNPRINTABLE",
+    "WITHHELD",
+    "WITHHELD_COLUMNS",
     "Approval",
     "Catalog",
     "CodeVersion",

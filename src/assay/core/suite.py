@@ -12,6 +12,8 @@ from assay.core._digest import digest
 
 __all__ = [
     "RESERVED_COLUMNS",
+    "WITHHELD",
+    "WITHHELD_COLUMNS",
     "Catalog",
     "Example",
     "MetricSpec",
@@ -147,6 +149,14 @@ class Catalog(BaseModel):
     unsafe_text: bool = False
     """The examples hold harmful text by design (a red-team suite): comparisons and reports
     show their ids, slices and statistics, and withhold input and output text unless asked."""
+
+
+WITHHELD = "[text withheld: red-team suite; --show-unsafe-text shows it]"
+"""What stands in place of a red-team suite's text (``Catalog.unsafe_text``) wherever it is
+withheld: examples, records, flips."""
+WITHHELD_COLUMNS = ("input", "reference", "output", "error")
+"""The example and record columns that can hold a suite's or a model's text: the error message
+too, since an adapter's error can quote the prompt. A withheld value stays non-null."""
 
 
 class Task(BaseModel):

@@ -21,6 +21,7 @@ from assay.server._auth import require
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 from assay.server._state import app_state
+from assay.server._unsafe_text import reveal
 from assay.storage.wire import PARQUET, SUITE_KEY, split_metadata
 
 __all__ = ["router"]
@@ -85,8 +86,14 @@ def get_suite(request: Request, ref: str, _: Viewer) -> Response:
     response_class=Response,
     responses={200: {"content": {PARQUET: _BINARY}}},
 )
-def suite_examples(request: Request, ref: str, _: Viewer) -> Response:
-    """A suite version's examples as one Parquet file."""
+def suite_examples(
+    request: Request, ref: str, identity: Viewer, show_unsafe_text: bool = False
+) -> Response:
+    """A suite version's examples as one Parquet file. On a red-team suite (``unsafe_text``)
+    every input and reference is withheld (ids, slices and clusters kept) unless
+    ``show_unsafe_text`` is true and the caller is an editor or above (403 otherwise)."""
     store = app_state(request).store
     suite = store.suites.get(ref)
-    return parquet_response(store.suites.examples(suite.digest), f"{suite.name}.parquet")
+    shown = reveal(request, identity, suite, "reading a red-team suite's example text")
+    table = store.suites.examples(suite.digest, text=shown)
+    return parquet_response(table, f"{suite.name}.parquet")

@@ -12,6 +12,7 @@ from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, table
 from assay.server._pages_util import html_errors, run_link
 from assay.server._state import app_state
+from assay.server._unsafe_text import hide_rows, note, reveal
 from assay.server._view_analysis import suite_check_section
 
 __all__ = ["router"]
@@ -99,7 +100,9 @@ def suite_page(
         ("Owner", e(cat.owner)),
         ("Source", e(cat.source)),
     ]
+    shown = reveal(request, identity, suite)
     examples = store.suites.examples(suite.digest).slice(0, EXAMPLES_SHOWN).to_pylist()
+    examples = examples if shown else hide_rows(examples)
     example_rows = [
         [
             f'<span class="id">{e(x.get("example_id"))}</span>',
@@ -129,6 +132,7 @@ def suite_page(
         )
         + suite_check_section(stored_suite_check(suite.digest, store=store), ref)
         + f"<h2>First {len(example_rows)} examples</h2>"
+        + note(shown, suite, "Input and reference text")
         + table(["Example", "Input", "Reference"], example_rows, cls="examples")
         + "<h2>Recent runs</h2>"
         + (

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import Request
 
-from assay.core import Suite
+from assay.core import WITHHELD, WITHHELD_COLUMNS, Suite
 from assay.server._errors import http_error
 from assay.server._identity import Identity, Role
 
@@ -23,9 +23,15 @@ REVEAL_ROLE = Role.editor
 """The lowest role that may ask to see a red-team suite's text."""
 
 
-def reveal(request: Request, identity: Identity, suite: Suite) -> bool:
-    """Whether to show ``suite``'s record texts: only when it is not unsafe, or when the
-    query says ``show_unsafe_text=true`` and ``identity`` holds :data:`REVEAL_ROLE`."""
+def reveal(
+    request: Request,
+    identity: Identity,
+    suite: Suite,
+    what: str = "showing a red-team suite's text",
+) -> bool:
+    """Whether to show ``suite``'s example or record texts: only when it is not unsafe, or
+    when the query says ``show_unsafe_text=true`` and ``identity`` holds :data:`REVEAL_ROLE`
+    (403 naming ``what`` and the role needed when it does not)."""
     raw = (request.query_params.get("show_unsafe_text") or "").strip().lower()
     if raw not in ("", "true", "false", "1", "0"):
         raise http_error(400, "invalid_request", "show_unsafe_text is true or false")
@@ -36,8 +42,7 @@ def reveal(request: Request, identity: Identity, suite: Suite) -> bool:
         raise http_error(
             403,
             "forbidden",
-            f"{identity.name} is {identity.role.name}; showing a red-team suite's text needs "
-            f"{REVEAL_ROLE.name}",
+            f"{identity.name} is {identity.role.name}; {what} needs {REVEAL_ROLE.name} or above",
         )
     return asked
 
@@ -60,8 +65,8 @@ def check_search(identity: Identity, suite: Suite, text: str | None) -> None:
 
 
 def hide_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` (records as mappings) with their input, reference, output and error withheld."""
-    from assay.workflows import WITHHELD, WITHHELD_COLUMNS
+    """``rows`` (examples or records as mappings) with their input, reference, output and
+    error withheld."""
 
     return [
         {k: WITHHELD if k in WITHHELD_COLUMNS and v is not None else v for k, v in r.items()}
@@ -69,11 +74,11 @@ def hide_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def note(shown: bool, suite: Suite) -> str:
-    """The page's line saying the texts are withheld (empty when nothing is)."""
+def note(shown: bool, suite: Suite, texts: str = "Input, output and error text") -> str:
+    """The page's line saying the ``texts`` are withheld (empty when nothing is)."""
     if shown or not suite.catalog.unsafe_text:
         return ""
     return (
-        "<p class='note withheld'>Input, output and error text withheld (red-team suite; "
+        f"<p class='note withheld'>{texts} withheld (red-team suite; "
         f"add show_unsafe_text=true to the address to show, {REVEAL_ROLE.name}s and above).</p>"
     )

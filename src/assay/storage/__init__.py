@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from assay.storage._suites import SqlSuiteRepository
     from assay.storage._sweep import Orphan, Sweep, sweep_orphans
     from assay.storage._users import IssuedToken, SqlUserRepository, TokenInfo, User
+    from assay.storage._withheld import withhold_text
 
 # Names load on first use: listing runs from an embedded store reads it with the standard
 # library alone, without SQLAlchemy or the typed models (see _run_listing).
@@ -107,6 +108,7 @@ _EXPORTS = {
     "SqlUserRepository": "_users",
     "TokenInfo": "_users",
     "User": "_users",
+    "withhold_text": "_withheld",
 }
 
 __all__ = [
@@ -157,6 +159,7 @@ __all__ = [
     "sweep_orphans",
     "upgrade_database",
     "verify_ledger_export",
+    "withhold_text",
 ]
 
 

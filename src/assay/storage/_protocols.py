@@ -30,8 +30,10 @@ class SuiteRepository(Protocol):
         """A suite by digest, unique digest prefix, ``name`` (newest) or ``name@version``."""
         ...
 
-    def examples(self, digest: str) -> pa.Table:
-        """The examples of a stored suite version."""
+    def examples(self, digest: str, *, text: bool = True) -> pa.Table:
+        """The examples of a stored suite version; without ``text`` a red-team suite's input
+        and reference are withheld (ids, slices and clusters kept). A server gives the text
+        of a red-team suite only to an editor or above (AccessDeniedError otherwise)."""
         ...
 
     def list(self) -> list[Suite]:

@@ -85,9 +85,14 @@ class RemoteSuiteRepository:
         _, _, data = self.client.request("GET", f"/api/v1/suites/{_q(ref)}")
         return Suite.model_validate_json(data)
 
-    def examples(self, digest: str) -> pa.Table:
-        """The examples of a stored suite version."""
-        _, _, data = self.client.request("GET", f"/api/v1/suites/{_q(digest)}/examples")
+    def examples(self, digest: str, *, text: bool = True) -> pa.Table:
+        """The examples of a stored suite version. The server withholds a red-team suite's
+        input and reference unless ``text`` is asked for, and gives that text only to an
+        editor or above: a lower role gets :class:`~assay.errors.AccessDeniedError`."""
+        check_instance(text, "text", "RemoteSuiteRepository.examples", bool, "a bool")
+        query = "?show_unsafe_text=true" if text else ""
+        path = f"/api/v1/suites/{_q(digest)}/examples{query}"
+        _, _, data = self.client.request("GET", path)
         return _table(data)
 
     def list(self) -> list[Suite]:

@@ -16,6 +16,7 @@ from assay.storage._engine import check_writable, read_connection, write_transac
 from assay.storage._files import FileRoot
 from assay.storage._rows import check_length, check_text, like_prefix
 from assay.storage._schema import suites
+from assay.storage._withheld import withhold_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -125,9 +126,17 @@ class SqlSuiteRepository:
         """
         return Suite.model_validate_json(self._row(ref).definition)
 
-    def examples(self, digest: str) -> pa.Table:
-        """The examples table of a stored suite (``digest`` may be any reference ``get`` takes)."""
-        return self.files.read_parquet(self._row(digest).examples_path)
+    def examples(self, digest: str, *, text: bool = True) -> pa.Table:
+        """The examples table of a stored suite (``digest`` may be any reference ``get`` takes).
+        Without ``text`` a red-team suite's input and reference are withheld
+        (:func:`~assay.storage.withhold_text`): for readers that need only ids, slices and
+        clusters."""
+        check_instance(text, "text", "SqlSuiteRepository.examples", bool, "a bool")
+        row = self._row(digest)
+        table = self.files.read_parquet(row.examples_path)
+        if text:
+            return table
+        return withhold_text(table, Suite.model_validate_json(row.definition))
 
     def list(self) -> list[Suite]:
         """Every stored suite version, by name and then oldest first."""

@@ -68,7 +68,7 @@ def _counts(examples: pa.Table, attribute: str) -> dict[tuple[str, str], tuple[i
 
 def suite_facts(store: Store, suite: Suite) -> SuiteFacts:
     """The counts coverage needs, read from a stored suite's examples table."""
-    examples = store.suites.examples(suite.digest)
+    examples = store.suites.examples(suite.digest, text=False)  # counts only
     slices: dict[tuple[str, str], tuple[int, int | None]] = {}
     for attribute in suite.slice_names:
         if attribute in examples.column_names:

@@ -98,7 +98,7 @@ def compare_runs(
         cand,
         cand_records,
         suite,
-        st.suites.examples,
+        lambda digest: st.suites.examples(digest, text=show_unsafe_text),
         shared_only=shared_only,
         confidence=confidence,
         rng=rng,

@@ -55,7 +55,7 @@ def _run_and_records(run: str | RunInfo | LoggedRun, st: Store) -> tuple[Run, Su
 
     found = get_run(run, store=st)
     return found, SuiteData(
-        st.suites.get(found.suite_digest), st.suites.examples(found.suite_digest)
+        st.suites.get(found.suite_digest), st.suites.examples(found.suite_digest, text=False)
     )
 
 

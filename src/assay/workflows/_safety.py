@@ -71,7 +71,7 @@ def run_safety(run: str, *, confidence: float = 0.95, store: Store | None = None
     st = resolve_store(store)
     info = get_run(run, store=st)
     suite = st.suites.get(info.suite_digest)
-    examples = st.suites.examples(info.suite_digest)
+    examples = st.suites.examples(info.suite_digest, text=False)  # slices only
     needed = {"kind", "template", "category"}
     metrics = {m.name for m in suite.metrics}
     if not needed <= set(examples.column_names) or "attack_success" not in metrics:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assay.core import Comparison, Suite
+from assay.core import WITHHELD, WITHHELD_COLUMNS, Comparison, Suite
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -24,29 +24,17 @@ __all__ = [
     "withhold_unsafe_text",
 ]
 
-WITHHELD = "[text withheld: red-team suite; --show-unsafe-text shows it]"
 WITHHELD_NOTE = "input, output and error text withheld (red-team suite; --show-unsafe-text to show)"
 """The line printed beside output whose records' texts were withheld."""
-WITHHELD_COLUMNS = ("input", "reference", "output", "error")
-"""The record columns that can hold a suite's or a model's text: the error message too, since
-an adapter's error can quote the prompt. A withheld error stays non-null, so errors count."""
 
 
 def withhold_record_text(table: pa.Table, suite: Suite, show: bool) -> pa.Table:
     """``table`` (a run's records) with every non-null value of :data:`WITHHELD_COLUMNS`
     replaced by :data:`WITHHELD` when ``suite`` is unsafe and not ``show``; ids, slices,
     scores and which records errored kept."""
-    import pyarrow as pa
+    from assay.storage import withhold_text
 
-    if show or not suite.catalog.unsafe_text:
-        return table
-    for name in WITHHELD_COLUMNS:
-        if name not in table.column_names:
-            continue
-        hidden = [None if v is None else WITHHELD for v in table.column(name).to_pylist()]
-        i = table.column_names.index(name)
-        table = table.set_column(i, name, pa.array(hidden, pa.string()))
-    return table
+    return table if show else withhold_text(table, suite)
 
 
 def withhold_unsafe_text(comparison: Comparison, suite: Suite, show: bool) -> Comparison:
