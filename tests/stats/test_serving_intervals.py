@@ -1,8 +1,11 @@
-"""Serving intervals: closed forms, scipy's binomial, and seeded coverage simulations."""
+"""Serving intervals: closed forms, scipy's binomial and t, and seeded coverage simulations."""
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,10 +13,11 @@ from scipy import stats
 
 from assay.errors import DataError
 from assay.stats import (
-    block_bootstrap_ratio,
+    batch_means_interval,
     percentile_min_requests,
     percentile_upper_bound,
     quantile_interval,
+    window_ratio_interval,
     window_totals,
 )
 
@@ -77,47 +81,101 @@ def test_window_totals_sum_what_falls_in_each_window() -> None:
     assert totals.tolist() == [3.0, 3.0, 0.0, 4.0]
 
 
-def test_block_bootstrap_point_is_the_ratio_of_sums_and_is_seeded() -> None:
-    num = np.array([3.0, 5, 4, 6, 2, 8])
-    den = np.ones(6)
-    a = block_bootstrap_ratio(num, den, rng=3)
-    assert a.estimate == pytest.approx(28 / 6)
-    assert a == block_bootstrap_ratio(num, den, rng=3)
-    assert a.low <= a.estimate <= a.high and a.resamples == 2000 and a.seed == 3
+def test_the_ratio_and_its_standard_error_equal_a_direct_computation() -> None:
+    rng = np.random.default_rng(4)
+    num = rng.poisson(30, 23).astype(float)
+    den = rng.uniform(0.5, 1.5, 23)
+    est = window_ratio_interval(num, den)
+    ratio = num.sum() / den.sum()
+    assert est.estimate == pytest.approx(ratio, rel=1e-12)
+    # 5 contiguous batches of 23 windows: sizes 5, 4, 5, 4, 5 (edges at round(23 j / 5))
+    edges = [0, 5, 9, 14, 18, 23]
+    z = [num[a:b].sum() - ratio * den[a:b].sum() for a, b in itertools.pairwise(edges)]
+    se = math.sqrt(5 / 4 * sum(v * v for v in z)) / den.sum()
+    assert est.se == pytest.approx(se, rel=1e-12)
+    half = stats.t.ppf(0.975, 4) * se
+    assert (est.low, est.high) == pytest.approx((ratio - half, ratio + half), rel=1e-12)
+    assert est.n == 5 and "5 batches of 4-5 of 23 windows" in est.method
 
 
-def test_block_bootstrap_refuses_one_window() -> None:
+def test_equal_denominators_give_the_batch_means_t_interval() -> None:
+    rng = np.random.default_rng(5)
+    num = rng.gamma(2.0, 10.0, 60)
+    est = window_ratio_interval(num, np.full(60, 2.0), n_batches=6)
+    rates = num.reshape(6, 10).sum(axis=1) / 20.0
+    low, high = stats.t.interval(0.95, 5, loc=rates.mean(), scale=stats.sem(rates))
+    assert (est.low, est.high) == pytest.approx((low, high), rel=1e-12)
+    ref = batch_means_interval(num / 2.0, n_batches=6)
+    assert (est.estimate, est.low, est.high) == pytest.approx((ref.estimate, ref.low, ref.high))
+
+
+def test_few_windows_use_batches_of_two_and_bad_input_is_refused() -> None:
+    assert window_ratio_interval([1.0, 2, 3, 4, 5, 6], np.ones(6)).n == 3
+    assert window_ratio_interval([1.0, 2], [1.0, 1]).n == 2
     with pytest.raises(DataError):
-        block_bootstrap_ratio([1.0], [1.0])
+        window_ratio_interval([1.0], [1.0])
+    with pytest.raises(DataError):
+        window_ratio_interval([1.0, 2], [1.0])
+    with pytest.raises(DataError):
+        window_ratio_interval([1.0, 2], [0.0, 0])
 
 
-@pytest.mark.slow
-def test_block_bootstrap_covers_the_rate_of_a_poisson_process() -> None:
-    rate, duration, trials = 50.0, 60.0, 200
+def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
+    """A stationary AR(1) series of unit innovation variance (started from its own law)."""
+    e = rng.normal(size=n)
+    x = np.empty(n)
+    x[0] = e[0] / math.sqrt(1 - phi * phi)
+    for i in range(1, n):
+        x[i] = phi * x[i - 1] + e[i]
+    return x
+
+
+def _covers(
+    trials: int, draw: Callable[[np.random.Generator], tuple[Any, Any]], truth: float
+) -> None:
     hits = 0
     for seed in range(trials):
-        rng = np.random.default_rng(seed)
+        num, den = draw(np.random.default_rng(seed))
+        est = window_ratio_interval(num, den)
+        hits += est.low <= truth <= est.high
+    # the failure line is 3 standard errors below the nominal 95%
+    line = 0.95 - 3 * math.sqrt(0.95 * 0.05 / trials)
+    assert hits / trials >= line, f"coverage {hits / trials:.3f} over {trials} seeds < {line:.3f}"
+
+
+@pytest.mark.parametrize("w", [20, 60, 240])
+def test_the_interval_covers_the_rate_of_a_poisson_process(w: int) -> None:
+    rate, duration = 50.0, 60.0
+
+    def draw(rng: np.random.Generator) -> tuple[Any, Any]:
         times = np.sort(rng.uniform(0, duration, rng.poisson(rate * duration)))
-        counts = window_totals(times, np.ones_like(times), start=0, stop=duration, n_windows=60)
-        est = block_bootstrap_ratio(counts, np.ones(60), n_resamples=1000, rng=seed)
-        hits += est.low <= rate <= est.high
-    # measured 0.91 over these seeds: blocks of 4 of 60 windows bias the bootstrap variance
-    # down by about b/W, and the percentile interval runs short at this size
-    assert hits / trials >= 0.89
+        counts = window_totals(times, np.ones_like(times), start=0, stop=duration, n_windows=w)
+        return counts, np.full(w, duration / w)
+
+    _covers(1000, draw, rate)
 
 
-@pytest.mark.slow
-def test_block_bootstrap_covers_a_mean_with_autocorrelated_windows() -> None:
-    # per-window load follows an AR(1) process: iid resampling of windows would under-cover
-    trials, w, hits = 200, 120, 0
-    for seed in range(trials):
-        rng = np.random.default_rng(seed)
-        e = rng.normal(size=w)
-        ar = np.empty(w)
-        ar[0] = e[0]
-        for i in range(1, w):
-            ar[i] = 0.6 * ar[i - 1] + e[i]
-        counts = rng.poisson(20 * np.exp(0.3 * ar)).astype(float)
-        est = block_bootstrap_ratio(counts, np.ones(w), n_resamples=1000, block_length=6, rng=seed)
-        hits += est.low <= 20 * math.exp(0.045 / (1 - 0.36)) <= est.high
-    assert hits / trials >= 0.85
+@pytest.mark.parametrize(("w", "phi"), [(60, 0.5), (120, 0.6), (240, 0.6)])
+def test_the_interval_covers_the_long_run_rate_of_an_ar1_modulated_process(
+    w: int, phi: float
+) -> None:
+    # counts per window are Poisson with a log-rate following an AR(1) process: overlapping
+    # load makes neighbouring windows alike; the long-run rate is 20·exp(0.09 / 2 / (1 - phi²))
+    def draw(rng: np.random.Generator) -> tuple[Any, Any]:
+        return rng.poisson(20 * np.exp(0.3 * _ar1(rng, w, phi))).astype(float), np.ones(w)
+
+    _covers(1000, draw, 20 * math.exp(0.045 / (1 - phi * phi)))
+
+
+@pytest.mark.parametrize(("w", "phi"), [(60, 0.5), pytest.param(240, 0.8, marks=pytest.mark.slow)])
+def test_the_interval_covers_a_mean_latency_with_time_correlated_noise(w: int, phi: float) -> None:
+    # a latency of 100 ms plus 20 ms times an AR(1) drift over windows plus iid noise of mean 0
+    def draw(rng: np.random.Generator) -> tuple[Any, Any]:
+        counts = rng.poisson(30, w).astype(float)
+        drift = 100 + 20 * _ar1(rng, w, phi)
+        sums = np.array(
+            [(drift[i] + rng.exponential(30, int(c)) - 30).sum() for i, c in enumerate(counts)]
+        )
+        return sums, counts
+
+    _covers(1000, draw, 100.0)

@@ -192,7 +192,9 @@ CASES: dict[str, Callable[[], Any]] = {
         B01, C01, B01, C01, X, Y, confidence=1.5
     ),
     # online experiments (the ones in stats itself)
-    "block_bootstrap_ratio": lambda: assay.stats.block_bootstrap_ratio([1.0, 2], [1.0, 1], rng=-1),
+    "window_ratio_interval": lambda: assay.stats.window_ratio_interval(
+        [1.0, 2], [1.0, 1], n_batches=1
+    ),
     "percentile_interval": lambda: assay.stats.percentile_interval([1.0], 1.5),
     "batch_means_interval": lambda: assay.stats.batch_means_interval([1.0] * 20, n_batches=1),
     "batch_means_trend": lambda: assay.stats.batch_means_trend([1.0] * 20, n_batches=2),
@@ -230,6 +232,14 @@ CASES: dict[str, Callable[[], Any]] = {
         None,
         None,
         confidence=1.5,  # type: ignore[arg-type]
+    ),
+    "compare_record_streams": lambda: assay.compare.compare_record_streams(
+        None,  # type: ignore[arg-type]
+        [],
+        None,  # type: ignore[arg-type]
+        [],
+        None,  # type: ignore[arg-type]
+        confidence=1.5,
     ),
 }
 

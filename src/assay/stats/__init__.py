@@ -63,10 +63,10 @@ from assay.stats._sliceline import SliceLineResult, sliceline
 
 # --- serving load tests ---
 from assay.stats._serving import (
-    block_bootstrap_ratio,
     percentile_interval,
     percentile_min_requests,
     percentile_upper_bound,
+    window_ratio_interval,
     window_totals,
 )
 from assay.stats._batch_means import (
@@ -189,10 +189,10 @@ __all__ = [
     "slice_tests",
     "sliceline",
     # --- serving load tests (names) ---
-    "block_bootstrap_ratio",
     "percentile_interval",
     "percentile_min_requests",
     "percentile_upper_bound",
+    "window_ratio_interval",
     "window_totals",
     "PairedBlockResult",
     "batch_means_independence",

@@ -5,9 +5,10 @@ Metrics (each per arm, with the difference candidate − baseline; the ratio is 
 p95 and p99 over successful requests; ``attainment`` (share of requests meeting every
 per-request objective, failures counting as misses) and ``error_rate``; ``cost_per_1k_tokens``
 when both arms have a price. Each arm's own interval is the one ``assay load run`` gives
-(order statistics for percentiles, Wilson for shares, the block bootstrap for cost); the
-difference is a bootstrap over block pairs (:func:`assay.stats.paired_block_quantile`). With
-several rates, every metric is also given on the slices ``rate=R``.
+(order statistics for percentiles, Wilson for shares, batch means over time windows for
+cost); the difference is a bootstrap over block pairs
+(:func:`assay.stats.paired_block_quantile`). With several rates, every metric is also given
+on the slices ``rate=R``.
 """
 
 from __future__ import annotations
@@ -305,8 +306,8 @@ def as_comparison(
             "same seeded schedule and prompts in both blocks of a pair",
             "differences: percentile bootstrap over block pairs, one set of resamples shared "
             "by every metric; p-values (c+1)/(B+1)",
-            "each arm: order-statistic intervals for percentiles, Wilson for shares, the "
-            "block bootstrap for cost",
+            "each arm: order-statistic intervals for percentiles, Wilson for shares, batch "
+            "means over time windows for cost",
             *few,
         ],
     )

@@ -11,7 +11,7 @@ them). So every objective on requests is judged as a share with a batch-means in
 * ``attainment>=S``: the share meeting every per-request objective, failures as misses.
 * ``error_rate<=E``: the share of failed requests.
 
-Objectives on rates (requests/s, output tokens/s, goodput) keep the block bootstrap over time
+Objectives on rates (requests/s, output tokens/s, goodput) keep the batch means over time
 windows of :func:`~assay.runners.load.summarise_load`.
 
 Batch means need a stationary look, and near capacity a look is often not one: the queue

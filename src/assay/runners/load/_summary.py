@@ -1,7 +1,7 @@
 """Run-level metrics of a load test, each with its interval, and the SLO verdict.
 
 Percentiles over successful requests get order-statistic intervals; rates (requests/s, output
-tokens/s, goodput) and means a circular block bootstrap over time windows of the measured
+tokens/s, goodput) and means a batch-means t interval over time windows of the measured
 span; shares (attainment, error rate) a Wilson or Clopper–Pearson interval. Failed requests
 count as misses in attainment and as slower than any bound in percentile objectives;
 cancelled requests are counted and left out.
@@ -22,10 +22,10 @@ from assay.runners.load._slo import PER_REQUEST, Objective
 from assay.runners.load._timing import RequestTiming
 from assay.stats import (
     Estimate,
-    block_bootstrap_ratio,
     mean_interval,
     proportion_interval,
     quantile_interval,
+    window_ratio_interval,
     window_totals,
 )
 
@@ -98,7 +98,8 @@ def summarise_load(
 
     ``timeline=False`` when the send times are unknown (an imported file without them): rates,
     goodput, client lag and a cost per GPU-hour are then not measured, and means get a t
-    interval that treats requests as independent (said in its method).
+    interval that treats requests as independent (said in its method). Every interval here
+    is deterministic: ``rng`` is accepted for callers that pass a seed and changes nothing.
     """
     done = [t for t in timings if not t.cancelled]
     if not done:
@@ -122,7 +123,7 @@ def summarise_load(
             )
         metrics[f"{name}_mean_ms"] = _ms(
             _windowed_mean(
-                ok if name != "client_lag" else done, attr, start, stop, n_windows, confidence, rng
+                ok if name != "client_lag" else done, attr, start, stop, n_windows, confidence
             )
             if timeline
             else mean_interval(values, confidence=confidence)
@@ -153,7 +154,7 @@ def summarise_load(
     ):
         w = weights if weights is not None else [1.0] * len(times)
         totals = window_totals(times, w, start=start, stop=stop * (1 + 1e-12), n_windows=n_windows)
-        metrics[name] = block_bootstrap_ratio(totals, seconds, confidence=confidence, rng=rng)
+        metrics[name] = window_ratio_interval(totals, seconds, confidence=confidence)
     n = len(done)
     metrics["attainment"] = proportion_interval(
         sum(m and t.ok for t, m in zip(done, met, strict=True)),
@@ -213,13 +214,13 @@ def request_meets(t: RequestTiming, o: Objective) -> bool:
 
 
 def _windowed_mean(
-    ts: Sequence[RequestTiming], attr: str, start: float, stop: float, k: int, conf: float, rng: int
+    ts: Sequence[RequestTiming], attr: str, start: float, stop: float, k: int, conf: float
 ) -> Estimate:
     pairs = [(t.scheduled_s, v) for t in ts if (v := getattr(t, attr)) is not None]
     times = [p[0] for p in pairs]
     sums = window_totals(times, [p[1] for p in pairs], start=start, stop=stop, n_windows=k)
     counts = window_totals(times, [1.0] * len(times), start=start, stop=stop, n_windows=k)
-    return block_bootstrap_ratio(sums, counts, confidence=conf, rng=rng)
+    return window_ratio_interval(sums, counts, confidence=conf)
 
 
 def _cost(price: Price, ok: Sequence[RequestTiming], tps: Estimate, span: float) -> Estimate:
