@@ -87,3 +87,14 @@ def test_views_are_listed(capsys: pytest.CaptureFixture[str], home: Path) -> Non
     for view in ("runs:", "metrics:", "decisions:", "records:"):
         assert view in out.splitlines()
     assert main(["sql"]) == 4
+
+
+@pytest.mark.parametrize("timeout", ["1e300", "inf", "nan", "0"])
+def test_a_timeout_out_of_range_is_refused(
+    filled: list[str], capsys: pytest.CaptureFixture[str], timeout: str
+) -> None:
+    code = main(["sql", "SELECT 1", "--timeout", timeout])
+    err = capsys.readouterr().err
+    assert code == 4
+    assert "timeout" in err
+    assert "internal error" not in err

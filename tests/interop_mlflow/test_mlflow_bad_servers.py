@@ -53,7 +53,7 @@ def hostile() -> Iterator[ThreadingHTTPServer]:
             StorageError,
             "refused GET .*runs/get.*HTTP 500.*INTERNAL_ERROR: db down",
         ),
-        ((200, b"<html>a proxy page</html>"), DataError, "not JSON"),
+        ((200, b"<html>a proxy page</html>"), DataError, "not valid JSON"),
         ((200, b'{"run": {"info": "x"}}'), DataError, "unexpected answer to runs/get"),
         ((200, b"[]"), DataError, "expected a JSON object"),
     ],

@@ -9,6 +9,8 @@
   "The 'alpha' parameter of paired_bootstrap must be a float in (0, 1). Got 1.5."
 * :func:`renamed_parameters` and :func:`warn_renamed`: deprecation shims for renamed public
   names.
+* :func:`load_json`: the one bounded JSON reader for documents from outside (size, depth,
+  numbers in range), every failure one :class:`~assay.errors.DataError`.
 * :func:`load_yaml` and :func:`parse_yaml`: the one bounded YAML loader (size, depth, aliases,
   duplicate keys, tags); :func:`brief` quotes a found value in at most 80 characters.
 * :class:`Registry`: named extension points with a decorator, an entry-point group and one
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
+from assay._util._json import MAX_JSON_DEPTH, load_json
 from assay._util._lazy import lazy_module
 from assay._util._numbers import (
     MINUS,
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
     from assay._util._yaml import YamlDocument, brief, load_yaml, node_mark, parse_yaml
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "MINUS",
     "UNPRINTABLE",
     "Bounds",
@@ -89,6 +93,7 @@ __all__ = [
     "fsync_folder",
     "interval_cells",
     "lazy_module",
+    "load_json",
     "load_yaml",
     "node_mark",
     "parse_yaml",

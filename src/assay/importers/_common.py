@@ -158,7 +158,10 @@ def as_float(value: Any) -> float | None:
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, int | float):
-        f = float(value)
+        try:
+            f = float(value)
+        except OverflowError:  # an integer beyond a float's range
+            return None
         return f if math.isfinite(f) else None
     return None
 

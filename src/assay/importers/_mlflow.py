@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assay._util import check_instance
+from assay._util import check_instance, load_json
 from assay.core import MetricSpec, ModelRef
 from assay.errors import DataError
 from assay.importers._common import (
@@ -29,6 +29,7 @@ from assay.importers._common import (
     metric_name,
     model_name,
 )
+from assay.importers._mlflow_table import score_columns, table_rows, token_count
 
 __all__ = ["EVAL_TABLE", "evaluation_tables", "read_mlflow_run", "run_entries"]
 
@@ -37,7 +38,6 @@ EVAL_TABLE = "eval_results_table.json"
 _OUTPUTS = ("outputs", "predictions", "prediction", "output")
 _REFERENCES = ("target", "targets", "ground_truth", "label", "reference")
 _INPUTS = ("inputs", "input", "question", "prompt", "text")
-_MAX_ROWS = 1_000_000
 _SOURCE = "an MLflow evaluation table"
 _VERSION = re.compile(r"[^A-Za-z0-9._\-]+")
 
@@ -47,8 +47,10 @@ def evaluation_tables(tags: Mapping[str, str]) -> list[str]:
     .json`` files first)."""
     check_instance(tags, "tags", "evaluation_tables", Mapping, "a mapping of tag names to values")
     try:
-        logged = json.loads(tags.get("mlflow.loggedArtifacts", "[]"))
-    except json.JSONDecodeError:
+        logged = load_json(
+            tags.get("mlflow.loggedArtifacts", "[]"), source="tag", max_bytes=1 << 20
+        )
+    except DataError:
         return []
     paths = (
         [
@@ -87,57 +89,6 @@ def run_entries(data: Any, name: str, source: str) -> dict[str, Any]:
     return {i["key"]: i.get("value") for i in items}
 
 
-def _table_rows(document: Any, source: str) -> tuple[list[str], list[list[Any]]]:
-    if not isinstance(document, dict):
-        raise DataError(
-            "not an MLflow table",
-            file=source,
-            expected="a JSON object",
-            found=type(document).__name__,
-        )
-    columns, data = document.get("columns"), document.get("data")
-    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-        raise DataError(
-            "not an MLflow table",
-            file=source,
-            column="columns",
-            expected="a list of column names",
-            found=str(columns)[:60],
-        )
-    if not isinstance(data, list) or not all(
-        isinstance(r, list) and len(r) == len(columns) for r in data
-    ):
-        bad = (
-            next(
-                (
-                    i
-                    for i, r in enumerate(data or [])
-                    if not isinstance(r, list) or len(r) != len(columns)
-                ),
-                0,
-            )
-            if isinstance(data, list)
-            else None
-        )
-        raise DataError(
-            "not an MLflow table",
-            file=source,
-            line=bad,
-            column="data",
-            expected=f"rows of {len(columns)} values",
-        )
-    if not data:
-        raise DataError("the table has no rows", file=source, expected="per-example rows")
-    if len(data) > _MAX_ROWS:
-        raise DataError(
-            "the table is too large",
-            file=source,
-            found=f"{len(data):,} rows",
-            expected=f"at most {_MAX_ROWS:,} rows",
-        )
-    return columns, data
-
-
 def _first(columns: Sequence[str], names: Sequence[str], chosen: str | None) -> str | None:
     if chosen is not None:
         return chosen if chosen in columns else None
@@ -172,8 +123,8 @@ def read_mlflow_run(
     params = run_entries(data, "params", source)
     metrics = run_entries(data, "metrics", source)
     tags = {k: str(v) for k, v in run_entries(data, "tags", source).items()}
-    columns, rows = _table_rows(table, source)
-    scores = {c: metric_name(c.removesuffix("/score")) for c in columns if c.endswith("/score")}
+    columns, rows = table_rows(table, source)
+    scores = score_columns(columns, source)
     if not scores:
         raise DataError(
             "the table has no per-example scores",
@@ -188,7 +139,8 @@ def read_mlflow_run(
     features = [c for c in columns if c not in skipped]
     text_input = next((c for c in _INPUTS if c in features), None)
     seen: dict[str, int] = {}
-    examples, records, attributes = [], [], {}
+    records: list[dict[str, Any]] = []
+    examples, attributes = [], {}
     for row in rows:
         values = dict(zip(columns, row, strict=True))
         key = json.dumps(
@@ -215,9 +167,7 @@ def read_mlflow_run(
                 "output": _text(values.get(output)) if output else None,
                 "scores": {name: as_float(values[c]) for c, name in scores.items()},
                 "latency_ms": None if latency is None else latency * 1000.0,
-                "tokens_out": int(values["token_count"])
-                if isinstance(values.get("token_count"), int)
-                else None,
+                "tokens_out": token_count(values.get("token_count"), source, len(records)),
             }
         )
     metric_names = list(dict.fromkeys(scores.values()))

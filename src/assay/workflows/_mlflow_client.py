@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from assay._util import load_json
 from assay.errors import DataError, NotFoundError, StorageError
 
 __all__ = ["MAX_ARTIFACT_BYTES", "MlflowClient"]
@@ -66,8 +67,8 @@ class MlflowClient:
     def _http_error(self, method: str, url: str, exc: urllib.error.HTTPError) -> StorageError:
         text = exc.read(4096).decode("utf-8", "replace")
         try:
-            detail = json.loads(text)
-        except json.JSONDecodeError:
+            detail = load_json(text, source=url, max_bytes=1 << 16)
+        except DataError:
             detail = {}
         code = detail.get("error_code") if isinstance(detail, dict) else None
         message = detail.get("message") if isinstance(detail, dict) else None
@@ -87,15 +88,7 @@ class MlflowClient:
             path += "?" + urllib.parse.urlencode(query)
         data = None if body is None else json.dumps(body).encode()
         raw = self._request(method, path, data, "application/json", _MAX_ANSWER)
-        try:
-            answer = json.loads(raw or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DataError(
-                "the MLflow server's answer is not JSON",
-                file=self.tracking_uri + path,
-                expected="a JSON object",
-                found=_brief(raw.decode("utf-8", "replace"), 80),
-            ) from exc
+        answer = load_json(raw or b"{}", source=self.tracking_uri + path, max_bytes=_MAX_ANSWER)
         if not isinstance(answer, dict):
             raise DataError(
                 "unexpected answer",
@@ -115,12 +108,10 @@ class MlflowClient:
         raw = self._request(
             "GET", _ARTIFACTS + "?" + urllib.parse.urlencode({"path": root}), None, "", _MAX_ANSWER
         )
-        try:
-            files = json.loads(raw or b"{}").get("files", [])
-        except (json.JSONDecodeError, AttributeError) as exc:
-            raise DataError(
-                "unexpected artifact listing", file=artifact_uri, expected="a JSON object"
-            ) from exc
+        listing = load_json(raw or b"{}", source=f"{artifact_uri}/{folder}", max_bytes=_MAX_ANSWER)
+        if not isinstance(listing, dict):
+            raise DataError("unexpected artifact listing", file=artifact_uri, expected="an object")
+        files = listing.get("files", [])
         if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
             raise DataError("unexpected artifact listing", file=artifact_uri, expected="files")
         return files

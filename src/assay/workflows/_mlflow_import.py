@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 
-from assay._util import check_instance
+from assay._util import check_instance, load_json
 from assay.errors import ConfigError, DataError
 from assay.importers import EVAL_TABLE, evaluation_tables, read_mlflow_run, run_entries
 from assay.storage import Store
 from assay.workflows._api import LoggedRun, log_run
-from assay.workflows._mlflow_client import MlflowClient
+from assay.workflows._mlflow_client import MAX_ARTIFACT_BYTES, MlflowClient
 from assay.workflows._store import resolve_store
 
 __all__ = ["import_from_mlflow"]
@@ -88,12 +87,9 @@ def import_from_mlflow(
             found="no table artifact",
         )
     raw = client.get_artifact(artifact_uri, name)
-    try:
-        document = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(
-            f"not valid JSON: {exc}", file=f"{client.tracking_uri} run {run_id} {name}"
-        ) from exc
+    document = load_json(
+        raw, source=f"{client.tracking_uri} run {run_id} {name}", max_bytes=MAX_ARTIFACT_BYTES
+    )
     imported = read_mlflow_run(
         run,
         document,

@@ -3,6 +3,7 @@ a decision, under the keys docs/mlflow.md describes."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -12,11 +13,22 @@ from assay.storage import RemoteStore, Store
 
 __all__ = ["Payload", "comparison_payload", "decision_payload", "link", "run_payload"]
 
-_KEY = re.compile(r"[^A-Za-z0-9_\-. :/]+")
+# MLflow's own check of metric, param and tag names: ^[/\w.\- :]*$ (\w is Unicode), at most
+# 250 characters.
+_KEY = re.compile(r"[^\w\-. :/]+")
+_MAX_KEY = 250
+_DIGEST = 12
 
 
 def _key(*parts: str) -> str:
-    return "/".join(_KEY.sub("_", p).strip() or "_" for p in parts)[:250]
+    """An MLflow key for ``parts``: unchanged when MLflow accepts it; otherwise the characters
+    it refuses become ``_``, the key is cut to fit, and ``_`` plus the first 12 hex digits of
+    the SHA-256 of the original parts ends it, so two different originals never share a key."""
+    key = "/".join(_KEY.sub("_", p).strip() or "_" for p in parts)
+    if key == "/".join(parts) and len(key) <= _MAX_KEY:
+        return key
+    digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key[: _MAX_KEY - _DIGEST - 1].rstrip()}_{digest[:_DIGEST]}"
 
 
 def _finite(value: float | None) -> bool:

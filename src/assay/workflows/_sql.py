@@ -6,9 +6,11 @@ The query runs in a private in-memory DuckDB database whose only tables are the 
 locked down, so that nothing in the SQL can reach past the store: file access is disabled except
 for the store's own record files (``allowed_paths``), extensions are neither installed nor
 loaded, secrets are not persisted, Python variables are not scanned, and the configuration is
-locked. Only one ``SELECT`` (``WITH``, ``FROM``, ``VALUES``, ``DESCRIBE``, ``SUMMARIZE``) or
-``EXPLAIN`` statement is accepted; the result is bounded in rows, the engine in memory, and the
-query in time.
+locked, and DuckDB's temporary folder is off (no spilling), so no folder is open to write in.
+Only one ``SELECT`` (``WITH``, ``FROM``, ``VALUES``, ``DESCRIBE``, ``SUMMARIZE``) or ``EXPLAIN``
+of one ``SELECT`` is accepted, as DuckDB's parser reads it (``EXPLAIN ANALYZE`` runs its
+statement and is refused); the result is bounded in rows and bytes, the engine in memory, and
+the query in time.
 """
 
 from __future__ import annotations
@@ -26,13 +28,16 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
-__all__ = ["MAX_SQL_ROWS", "SQL_VIEWS", "sql"]
+__all__ = ["MAX_SQL_BYTES", "MAX_SQL_ROWS", "MAX_SQL_TIMEOUT", "SQL_VIEWS", "sql"]
 
 MAX_SQL_ROWS = 100_000
 """The default bound on the rows a query may return."""
+MAX_SQL_BYTES = 256 * 1024 * 1024
+"""The bound on the bytes of a query's result (Arrow's in-memory size)."""
+MAX_SQL_TIMEOUT = 24 * 3600.0
+"""The longest ``timeout`` a query may be given, in seconds."""
 _MAX_QUERY = 100_000  # characters
 _MEMORY_LIMIT = "1GB"
-_READS = ("SELECT", "EXPLAIN")
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -47,6 +52,7 @@ def _connect() -> duckdb.DuckDBPyConnection:
             "allow_persistent_secrets": False,
             "python_enable_replacements": False,
             "memory_limit": _MEMORY_LIMIT,
+            "temp_directory": "",  # no spilling: no folder to write in, none to read back
             "threads": 2,
         },
     )
@@ -71,24 +77,69 @@ def _check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
             f"assay sql runs one statement at a time; the SQL holds {len(statements)}."
         )
     kind = statements[0].type.name
-    if kind not in _READS:
+    if kind == "EXPLAIN":
+        kind = _explained(con, query)
+    if kind != "SELECT":
         raise ConfigError(
             f"assay sql only reads: a {kind} statement is refused. Ask with SELECT (or WITH, "
-            "FROM, DESCRIBE, SUMMARIZE, EXPLAIN) over the views "
+            "FROM, DESCRIBE, SUMMARIZE, EXPLAIN SELECT) over the views "
             f"{', '.join(SQL_VIEWS)}."
         )
+
+
+def _explained(con: duckdb.DuckDBPyConnection, query: str) -> str:
+    """The kind of statement an ``EXPLAIN`` shows, as DuckDB's parser reads it.
+
+    ``EXPLAIN ANALYZE`` runs its statement, and ``EXPLAIN (options)`` may ask for that, so
+    both are refused; a plain ``EXPLAIN`` is accepted only over one ``SELECT``."""
+    import duckdb
+
+    tokens = [
+        (start, query[start:].split(None, 1)[0].upper() if query[start:].strip() else "")
+        for start, kind in duckdb.tokenize(query)
+        if kind != duckdb.token_type.comment
+    ]
+    if len(tokens) < 2 or tokens[0][1] != "EXPLAIN":
+        return "EXPLAIN"
+    following = tokens[1][1]
+    if following.startswith(("ANALY", "(")):
+        return "EXPLAIN ANALYZE" if following.startswith("ANALY") else "EXPLAIN (options)"
+    try:
+        inner = con.extract_statements(query[tokens[1][0] :])
+    except duckdb.Error:
+        return "EXPLAIN"
+    return inner[0].type.name if len(inner) == 1 else "EXPLAIN"
+
+
+def _names_records(query: str) -> bool:
+    """Whether the query names the ``records`` view (DuckDB's tokenizer reads it)."""
+    import duckdb
+
+    tokens = duckdb.tokenize(query)
+    ends = [start for start, _ in tokens[1:]] + [len(query)]
+    return any(
+        kind == duckdb.token_type.identifier
+        and query[start:end].strip().strip('"').lower() == "records"
+        for (start, kind), end in zip(tokens, ends, strict=True)
+    )
 
 
 def _bounded(reader: pa.RecordBatchReader, max_rows: int) -> pa.Table:
     import pyarrow as pa
 
-    batches, rows = [], 0
+    batches, rows, size = [], 0, 0
     for batch in reader:
         rows += batch.num_rows
+        size += batch.nbytes
         if rows > max_rows:
             raise ConfigError(
                 f"The query returns more than {max_rows:,} rows: add a LIMIT or an aggregate, "
                 "or raise max_rows (--max-rows)."
+            )
+        if size > MAX_SQL_BYTES:
+            raise ConfigError(
+                f"The query's result is larger than {MAX_SQL_BYTES // 2**20:,} MiB: select "
+                "fewer or shorter columns, or fewer rows."
             )
         batches.append(batch)
     return pa.Table.from_batches(batches, schema=reader.schema)
@@ -139,17 +190,19 @@ def sql(
     millions of records streams them instead of loading them.
 
     Only a single ``SELECT`` (``WITH``, ``FROM``, ``VALUES``, ``DESCRIBE``, ``SUMMARIZE``) or
-    ``EXPLAIN`` runs; any other statement (``COPY``, ``ATTACH``, ``INSTALL``, ``CREATE``,
-    ``SET``, ...) raises :class:`~assay.errors.ConfigError`, as does reading any file that is
-    not one of the store's record files (``read_csv('/etc/passwd')``), a result of more than
-    ``max_rows`` rows, or a query running longer than ``timeout`` seconds. A record file that
-    cannot be read raises :class:`~assay.errors.StorageError`.
+    ``EXPLAIN`` of one ``SELECT`` runs; any other statement (``COPY``, ``ATTACH``, ``INSTALL``,
+    ``CREATE``, ``SET``, ``EXPLAIN ANALYZE``, ...) raises :class:`~assay.errors.ConfigError`,
+    as does reading any file that is not one of the store's record files
+    (``read_csv('/etc/passwd')``), a result of more than ``max_rows`` rows or
+    :data:`MAX_SQL_BYTES` bytes, or a query running longer than ``timeout`` seconds (at most
+    :data:`MAX_SQL_TIMEOUT`). A record file that cannot be read raises
+    :class:`~assay.errors.StorageError` for any query that names ``records``.
     """
     check_instance(query, "query", "sql", str, "an SQL query (str)")
     if not query.strip() or len(query) > _MAX_QUERY:
         raise ConfigError(f"The SQL query is text of 1 to {_MAX_QUERY:,} characters.")
     check_int(max_rows, "max_rows", "sql")
-    check_number(timeout, "timeout", "sql", low=0, low_open=True)
+    check_number(timeout, "timeout", "sql", low=0, high=MAX_SQL_TIMEOUT, low_open=True)
     require("duckdb", "sql", feature="assay sql")
     st = resolve_store(store)
     con = _connect()
@@ -160,7 +213,7 @@ def sql(
         try:
             return _run(con, query, max_rows, float(timeout))
         except ConfigError as exc:
-            if views.problem is not None and views.problem in str(exc):
+            if views.problem is not None and (views.problem in str(exc) or _names_records(query)):
                 raise StorageError(views.problem) from exc
             raise
     finally:

@@ -15,7 +15,7 @@ from assay.storage import RecordFiles, Store, record_files
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["SQL_VIEWS", "Views", "create_views"]
+__all__ = ["FILE_COLUMN", "SQL_VIEWS", "Views", "create_views"]
 
 SQL_VIEWS: dict[str, dict[str, str]] = {
     "runs": {
@@ -61,11 +61,14 @@ SQL_VIEWS: dict[str, dict[str, str]] = {
         "run_id": "the run the record belongs to",
         "...": "every column of the stored record files, by name (example_id, sample_index, "
         "output, error, latency_ms, one column per metric, slice attributes, ...); a column "
-        "one run lacks is NULL in its rows",
+        "one run lacks is NULL in its rows; a record column named run_id is shown as "
+        "record_run_id",
     },
 }
 """Each view's columns and what they hold (``assay sql --views`` prints them)."""
 
+FILE_COLUMN = "__assay_record_file__"
+"""The column name the records view reserves for the file each record was read from."""
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 _TEXT_MAP = pa.map_(pa.string(), pa.string())
 
@@ -155,12 +158,31 @@ def _records_view(con: duckdb.DuckDBPyConnection, files: RecordFiles) -> list[st
         con.execute("CREATE VIEW records AS SELECT NULL::VARCHAR AS run_id WHERE false")
         return []
     listed = ", ".join(_literal(url) for url in files.paths.values())
+    source = f"read_parquet([{listed}], union_by_name = true, filename = {_literal(FILE_COLUMN)})"
+    names = con.sql(f"SELECT * FROM {source} LIMIT 0").columns
+    if names.count(FILE_COLUMN) != 1:
+        raise StorageError(
+            f"A record file of the store has a column named {FILE_COLUMN!r}, the name assay sql "
+            "reserves for the file a record was read from: rename that column."
+        )
+    renamed = ""
+    if "run_id" in names:  # a record's own run_id column would clash with the view's
+        renamed = f" RENAME (run_id AS {_quoted(_free_name('record_run_id', names))})"
     con.execute(
-        "CREATE VIEW records AS SELECT f.run_id, r.* EXCLUDE (filename) "
-        f"FROM read_parquet([{listed}], union_by_name = true, filename = true) AS r "
-        "JOIN record_files AS f ON r.filename = f.path"
+        f"CREATE VIEW records AS SELECT f.run_id, r.* EXCLUDE ({_quoted(FILE_COLUMN)}){renamed} "
+        f"FROM {source} AS r JOIN record_files AS f ON r.{_quoted(FILE_COLUMN)} = f.path"
     )
     return allowed
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _free_name(name: str, taken: list[str]) -> str:
+    while name in taken:
+        name += "_"
+    return name
 
 
 @dataclass(frozen=True)
@@ -198,6 +220,8 @@ def create_views(con: duckdb.DuckDBPyConnection, store: Store) -> Views:
         return _failing_records(con, str(exc))
     try:
         return Views(_records_view(con, files), None)
-    except duckdb.IOException as exc:
+    except StorageError as exc:
+        return _failing_records(con, str(exc))
+    except duckdb.Error as exc:
         problem = str(exc).split("\n", 1)[0]
         return _failing_records(con, f"A record file of the store could not be read: {problem}")
