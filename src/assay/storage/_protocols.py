@@ -57,13 +57,21 @@ class RunRepository(Protocol):
         """A run by id or unique id prefix, with its manifest."""
         ...
 
-    def records(self, run_id: str, columns: list[str] | None = None) -> pa.Table:
-        """A run's records, optionally only some columns."""
+    def records(
+        self, run_id: str, columns: list[str] | None = None, *, text: bool | None = None
+    ) -> pa.Table:
+        """A run's records, optionally only some columns. A red-team suite's input, reference,
+        output and error text: ``text=None`` reads them as the store gives them (a database
+        store gives them, a server withholds them), ``True`` asks for them (a server gives
+        them only to an editor or above: AccessDeniedError otherwise), ``False`` withholds
+        them."""
         ...
 
-    def record_batches(self, run_id: str, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+    def record_batches(
+        self, run_id: str, batch_rows: int = 65_536, *, text: bool | None = None
+    ) -> Iterator[pa.RecordBatch]:
         """A run's records as stored (sorted by example id), in batches of at most
-        ``batch_rows``."""
+        ``batch_rows``; ``text`` as :meth:`records` takes it."""
         ...
 
     def list(self, query: RunQuery | None = None) -> list[RunInfo]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from assay.storage._remote import (
     RemoteArtifactRepository,
     RemoteDecisionRepository,
-    RemoteRunRepository,
     RemoteSuiteRepository,
     remote_token,
 )
 from assay.storage._remote_client import RemoteClient
+from assay.storage._remote_runs import RemoteRunRepository
 from assay.storage._store import Store
 
 __all__ = ["RemoteStore"]

@@ -35,6 +35,7 @@ from assay.storage._run_notes import (
 )
 from assay.storage._run_query import check_names, select_runs
 from assay.storage._run_refs import find_run
+from assay.storage._run_text import withheld_batches, withheld_records
 from assay.storage._run_write import (
     check_lengths,
     digest_while_writing,
@@ -55,6 +56,7 @@ _RUN_INFOS = TypeAdapter(list[RunInfo])
 _CACHED_INFOS = 50_000
 _IDS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
 _PAGED_RUNS = 2
+_TEXT = "True, False or None"
 
 
 class SqlRunRepository:
@@ -186,9 +188,14 @@ class SqlRunRepository:
         with read_connection(self.engine) as conn:
             return notes(conn, run_id)
 
-    def records(self, run_id: str, columns: list[str] | None = None) -> pa.Table:
-        """A run's records as stored, optionally only ``columns`` (in that order)."""
+    def records(
+        self, run_id: str, columns: list[str] | None = None, *, text: bool | None = None
+    ) -> pa.Table:
+        """A run's records as stored, optionally only ``columns`` (in that order); with
+        ``text=False`` a red-team suite's input, reference, output and error text is withheld
+        (``None`` or ``True``: every text as stored)."""
         relative = self._records_path(run_id, "RunRepository.records")
+        check_instance(text, "text", "RunRepository.records", (bool, type(None)), _TEXT)
         if columns is not None:
             available = self.files.parquet_schema(relative).names
             missing = [c for c in columns if c not in available]
@@ -198,7 +205,8 @@ class SqlRunRepository:
                     column=missing[0],
                     expected=f"one of {available}",
                 )
-        return self.files.read_parquet(relative, columns=columns)
+        table = self.files.read_parquet(relative, columns=columns)
+        return table if text is not False else withheld_records(self.engine, run_id, table)
 
     def _records_path(self, run_id: str, function: str) -> str:
         check_text(run_id, "run_id", function, "a run id")
@@ -209,12 +217,17 @@ class SqlRunRepository:
             raise NotFoundError(f"No run has the id {run_id!r}. See `assay runs`.")
         return str(relative)
 
-    def record_batches(self, run_id: str, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+    def record_batches(
+        self, run_id: str, batch_rows: int = 65_536, *, text: bool | None = None
+    ) -> Iterator[pa.RecordBatch]:
         """A run's records as stored (sorted by example id), read a row group at a time in
-        batches of at most ``batch_rows`` (local or object storage alike)."""
+        batches of at most ``batch_rows`` (local or object storage alike); ``text`` as
+        :meth:`records` takes it."""
         relative = self._records_path(run_id, "RunRepository.record_batches")
         rows = check_int(batch_rows, "batch_rows", "RunRepository.record_batches")
-        return self.files.iter_parquet(relative, batch_rows=rows)
+        check_instance(text, "text", "RunRepository.record_batches", (bool, type(None)), _TEXT)
+        batches = self.files.iter_parquet(relative, batch_rows=rows)
+        return batches if text is not False else withheld_batches(self.engine, run_id, batches)
 
     def page(
         self, run_id: str, where: RecordFilter | None = None, *, offset: int = 0, limit: int = 50

@@ -14,7 +14,7 @@ from assay.core import Run, RunInfo
 from assay.errors import ConfigError
 from assay.storage import Store
 from assay.workflows._api import LoggedRun, _store, run_ref
-from assay.workflows._unsafe import withhold_record_text
+from assay.workflows._unsafe import text_asked, withhold_record_text
 
 __all__ = ["ExportedRun", "export_run"]
 
@@ -60,7 +60,8 @@ def export_run(
         )
     suite = st.suites.get(found.suite_digest)
     withheld = suite.catalog.unsafe_text and not show_unsafe_text
-    table = _plain_text(st.runs.records(found.run_id), ("input", "reference"))
+    records = st.runs.records(found.run_id, text=text_asked(show_unsafe_text, "export_run"))
+    table = _plain_text(records, ("input", "reference"))
     table = withhold_record_text(table, suite, show_unsafe_text)
     with atomic_path(path) as temporary:
         _write_table(table, temporary, suffix)

@@ -20,6 +20,7 @@ from assay.workflows._api import get_run
 from assay.workflows._compare_loaded import check_runs, compare_loaded
 from assay.workflows._compare_streamed import compare_streamed, wants_streaming
 from assay.workflows._store import resolve_store
+from assay.workflows._unsafe import text_asked
 
 if TYPE_CHECKING:
     import numpy as np
@@ -76,13 +77,14 @@ def compare_runs(
     st = resolve_store(store)
     base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
     suite = st.suites.get(base.suite_digest)
+    asked = text_asked(show_unsafe_text, "compare_runs")
     if wants_streaming(streaming, base, cand, "compare_runs"):
         return compare_streamed(
             base,
             cand,
             suite,
-            lambda run, rows: st.runs.record_batches(run.run_id, batch_rows=rows),
-            st.suites.examples,
+            lambda run, rows: st.runs.record_batches(run.run_id, rows, text=asked),
+            lambda digest: st.suites.examples(digest, text=show_unsafe_text),
             shared_only=shared_only,
             confidence=confidence,
             rng=rng,
@@ -91,7 +93,8 @@ def compare_runs(
             show_unsafe_text=show_unsafe_text,
             chunk_rows=chunk_rows,
         )
-    base_records, cand_records = st.runs.records(base.run_id), st.runs.records(cand.run_id)
+    base_records = st.runs.records(base.run_id, text=asked)
+    cand_records = st.runs.records(cand.run_id, text=asked)
     return compare_loaded(
         base,
         base_records,

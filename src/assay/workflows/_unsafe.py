@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assay._util import check_instance
 from assay.core import WITHHELD, WITHHELD_COLUMNS, Comparison, Suite
 
 if TYPE_CHECKING:
@@ -20,12 +21,22 @@ __all__ = [
     "WITHHELD",
     "WITHHELD_COLUMNS",
     "WITHHELD_NOTE",
+    "text_asked",
     "withhold_record_text",
     "withhold_unsafe_text",
 ]
 
 WITHHELD_NOTE = "input, output and error text withheld (red-team suite; --show-unsafe-text to show)"
 """The line printed beside output whose records' texts were withheld."""
+
+
+def text_asked(show: bool, function: str) -> bool | None:
+    """The ``text`` to read a run's records with when the caller did or did not ask to see a
+    red-team suite's text: ``True`` when asked (a server then gives it only to an editor or
+    above, and refuses anyone else rather than withholding silently), else ``None``, the
+    records as the store gives them (statistics on every text a database holds)."""
+    check_instance(show, "show_unsafe_text", function, bool, "a bool")
+    return True if show else None
 
 
 def withhold_record_text(table: pa.Table, suite: Suite, show: bool) -> pa.Table:
