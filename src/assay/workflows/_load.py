@@ -10,7 +10,6 @@ request has its ``error`` kind and no latency.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,6 +24,7 @@ from assay.runners.load import (
     judge_objectives,
     parse_objective,
     request_meets,
+    run_blocking,
     run_load,
     summarise_load,
 )
@@ -83,7 +83,7 @@ def load_run(
     """Run a load test against ``endpoint`` (a base URL ending in ``/v1``, or the full path)."""
     objectives = [parse_objective(text) for text in slo]  # refused before anything is sent
     url = _url(endpoint, chat)
-    result = asyncio.run(
+    result = run_blocking(
         run_load(
             url,
             list(prompts),

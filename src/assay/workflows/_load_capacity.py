@@ -7,7 +7,6 @@ metrics).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Literal
 
@@ -16,6 +15,7 @@ from assay.runners.load import (
     CapacityResult,
     RequestTiming,
     parse_objective,
+    run_blocking,
     run_load,
     search_capacity,
 )
@@ -66,7 +66,7 @@ def load_capacity(
 
     def probe(rate: float, n: int) -> Sequence[RequestTiming]:
         look = next(looks)
-        result = asyncio.run(
+        result = run_blocking(
             run_load(
                 url,
                 list(prompts),

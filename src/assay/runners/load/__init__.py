@@ -23,6 +23,7 @@ from assay.runners.load._interleave import (
     block_order,
     run_interleaved,
 )
+from assay.runners.load._loop import run_blocking
 from assay.runners.load._slo import Objective, parse_objective
 from assay.runners.load._summary import LoadSummary, Price, request_meets, summarise_load
 from assay.runners.load._timing import RequestTiming
@@ -48,6 +49,7 @@ __all__ = [
     "parse_objective",
     "read_load_results",
     "request_meets",
+    "run_blocking",
     "run_interleaved",
     "run_load",
     "search_capacity",

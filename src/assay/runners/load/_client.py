@@ -15,12 +15,12 @@ import time
 from typing import Any
 
 from assay.runners.adapters._http import import_aiohttp
-from assay.runners.adapters._openai_parse import count_tokens
+from assay.runners.load._sse import SseStream, first_text, usage_counts
 from assay.runners.load._timing import RequestTiming
 
 __all__ = ["request_body", "timed_request"]
 
-_MAX_LINE = 1 << 20
+_JSON = {"Content-Type": "application/json"}
 
 
 def request_body(
@@ -37,121 +37,91 @@ def request_body(
     return body
 
 
-def _text(event: dict[str, Any]) -> str:
-    choices = event.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        return ""
-    first = choices[0]
-    delta = first.get("delta")
-    piece = delta.get("content") if isinstance(delta, dict) else first.get("text")
-    if piece is None and isinstance(first.get("message"), dict):
-        piece = first["message"].get("content")
-    return piece if isinstance(piece, str) else ""
-
-
-def _usage(event: dict[str, Any]) -> tuple[int | None, int | None]:
-    usage = event.get("usage")
-    if not isinstance(usage, dict):
-        return None, None
-    return count_tokens(usage.get("prompt_tokens")), count_tokens(usage.get("completion_tokens"))
-
-
 async def timed_request(
-    session: Any, url: str, body: dict[str, Any], *, scheduled_s: float, timeout_s: float
+    session: Any,
+    url: str,
+    body: dict[str, Any],
+    *,
+    scheduled_s: float,
+    timeout_s: float,
+    encoded: bytes | None = None,
 ) -> RequestTiming:
-    """POST ``body`` to ``url`` and time it; ``scheduled_s`` on the ``time.perf_counter`` clock."""
-    aiohttp = import_aiohttp()
+    """POST ``body`` to ``url`` and time it; ``scheduled_s`` on the ``time.perf_counter`` clock.
+
+    ``encoded``: ``body`` already serialised as JSON (the load generator encodes every body
+    before the run, so nothing is encoded at send time).
+    """
     stream = bool(body.get("stream"))
-    sent = time.perf_counter()
-    chunks: list[float] = []
-    usage: tuple[int | None, int | None] = (None, None)
-    base = {"scheduled_s": scheduled_s, "sent_s": sent, "streamed": stream}
+    data = encoded if encoded is not None else json.dumps(body).encode()
+    clock = time.perf_counter
+    sent = clock()
+    sse = SseStream()
+    chunks = sse.chunks
 
     def failed(kind: str) -> RequestTiming:
-        return RequestTiming(**base, error=kind, end_s=time.perf_counter())  # type: ignore[arg-type]
+        return RequestTiming(scheduled_s, sent, error=kind, streamed=stream, end_s=clock())
 
     try:
         async with asyncio.timeout(timeout_s):
-            async with session.post(url, json=body) as response:
+            async with session.post(url, data=data, headers=_JSON) as response:
                 if response.status >= 400:
                     await response.read()
                     return failed(f"http_{response.status}")
                 if not stream:
                     raw = await response.read()
-                    now = time.perf_counter()
+                    now = clock()
                     try:
                         event = json.loads(raw)
                     except (ValueError, UnicodeDecodeError):
                         return failed("malformed_json")
-                    if not isinstance(event, dict) or not _text(event):
+                    if not isinstance(event, dict) or not first_text(event):
                         return failed("empty")
                     chunks.append(now)
-                    usage = _usage(event)
+                    sse.usage = usage_counts(event.get("usage"))
                 else:
-                    done = False
-                    buffer = b""
-
-                    def handle(line: bytes, now: float) -> str | None:
-                        """``done``, an error kind, or ``None`` to read on."""
-                        nonlocal usage
-                        if len(line) > _MAX_LINE:
-                            return "malformed_sse"
-                        text = line.strip()
-                        if not text.startswith(b"data:"):
-                            return None  # comments, event names, keep-alives, blank separators
-                        payload = text[5:].strip()
-                        if payload == b"[DONE]":
-                            return "done"
-                        try:
-                            event = json.loads(payload)
-                        except (ValueError, UnicodeDecodeError):
-                            return "malformed_sse"
-                        if not isinstance(event, dict):
-                            return "malformed_sse"
-                        if _text(event):
-                            chunks.append(now)
-                        if event.get("usage"):
-                            usage = _usage(event)
-                        return None
-
                     # whole network reads split into lines: one timestamp per read, as the
                     # bytes arrived, and far fewer awaits than reading line by line
-                    async for data in response.content.iter_any():
-                        now = time.perf_counter()
-                        *lines, buffer = (buffer + data).split(b"\n")
-                        outcome = next((o for x in lines if (o := handle(x, now))), None)
-                        if outcome is None and len(buffer) > _MAX_LINE:
-                            outcome = "malformed_sse"
+                    outcome = None
+                    feed = sse.feed
+                    async for read in response.content.iter_any():
+                        outcome = feed(read, clock())
                         if outcome is not None:
-                            if outcome != "done":
-                                return failed(outcome)
-                            done = True
                             break
-                    if not done and buffer:
-                        outcome = handle(buffer, time.perf_counter())
-                        if outcome not in (None, "done"):
-                            return failed(outcome)
-                        done = outcome == "done"
-                    if not done:
-                        return failed("stream_truncated")
+                    if outcome is None:
+                        outcome = sse.finish(clock())
+                    if outcome != "done":
+                        return failed(outcome or "stream_truncated")
                     if not chunks:
                         return failed("empty")
     except TimeoutError:
         return failed("timeout")
     except asyncio.CancelledError:
-        return RequestTiming(**base, cancelled=True, end_s=time.perf_counter())  # type: ignore[arg-type]
-    except aiohttp.ClientConnectorError:
-        return failed("connect")
-    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError):
-        return failed("stream_truncated")
-    except aiohttp.ClientError:
-        return failed("connection")
-    tokens_in, tokens_out = usage
+        return RequestTiming(scheduled_s, sent, cancelled=True, streamed=stream, end_s=clock())
+    except Exception as exc:
+        kind = _connection_error(exc)
+        if kind is None:
+            raise
+        return failed(kind)
+    tokens_in, tokens_out = sse.usage
     return RequestTiming(
-        **base,  # type: ignore[arg-type]
+        scheduled_s,
+        sent,
         chunk_times_s=tuple(chunks),
         output_tokens=tokens_out if tokens_out is not None else len(chunks),
         input_tokens=tokens_in,
+        streamed=stream,
         tokens_from="usage" if tokens_out is not None else "chunks",
-        end_s=time.perf_counter(),
+        end_s=clock(),
     )
+
+
+def _connection_error(exc: BaseException) -> str | None:
+    """The error kind of an aiohttp failure, or ``None`` for anything else."""
+    aiohttp = import_aiohttp()
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "connect"
+    if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
+        return "stream_truncated"
+    if isinstance(exc, aiohttp.ClientError):
+        return "connection"
+    return None

@@ -11,6 +11,7 @@ previous one ends (scheduled = actual send). The run stops after ``requests`` or
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,28 +100,37 @@ async def run_load(
         request_body(model, prompts[i % len(prompts)], max_tokens, chat=chat, stream=stream)
         for i in range(n)
     ]
+    encoded = [json.dumps(body).encode() for body in bodies]  # nothing encoded at send time
     connector = aiohttp.TCPConnector(limit=0 if concurrency is None else concurrency)
+    # the per-request timeout is timed_request's own; aiohttp's default 300 s would be a
+    # second timer on every request
+    no_timeout = aiohttp.ClientTimeout(total=None)
     results: list[RequestTiming | None] = [None] * n
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(connector=connector, timeout=no_timeout) as session:
         start = time.perf_counter() + 0.01
         deadline = None if duration_s is None else start + duration_s
 
-        async def one(i: int, scheduled: float) -> None:
-            results[i] = await timed_request(
-                session, url, bodies[i], scheduled_s=scheduled, timeout_s=timeout_s
+        def request(i: int, scheduled: float) -> Any:
+            return timed_request(
+                session,
+                url,
+                bodies[i],
+                scheduled_s=scheduled,
+                timeout_s=timeout_s,
+                encoded=encoded[i],
             )
 
-        tasks: list[asyncio.Task[None]] = []
+        tasks: list[asyncio.Task[Any]] = []
         if rate is not None:
             offsets = arrival_schedule(n, rate, arrival=arrival, burstiness=burstiness, rng=rng)
-            for i, offset in enumerate(offsets):
-                at = start + float(offset)
+            clock, sleep, spawn = time.perf_counter, asyncio.sleep, asyncio.create_task
+            for i, at in enumerate((start + offsets).tolist()):
                 if deadline is not None and at > deadline:
                     break
-                delay = at - time.perf_counter()
+                delay = at - clock()
                 if delay > 0:
-                    await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(one(i, at)))
+                    await sleep(delay)
+                tasks.append(spawn(request(i, at)))
         else:
             counter = iter(range(n))
 
@@ -129,7 +139,7 @@ async def run_load(
                     now = time.perf_counter()
                     if deadline is not None and now > deadline:
                         return
-                    await one(i, now)
+                    results[i] = await request(i, now)
 
             tasks = [asyncio.create_task(worker()) for _ in range(concurrency or 1)]
         remaining = (
@@ -139,6 +149,10 @@ async def run_load(
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        if rate is not None:  # task i sent request i
+            for i, task in enumerate(tasks):
+                if not task.cancelled() and task.exception() is None:
+                    results[i] = task.result()
     timings = tuple(t for t in results if t is not None)
     k = len(timings)
     phases = tuple(
