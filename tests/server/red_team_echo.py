@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from assay.server import Role, ServerSettings
+
 HEADER = "X-Forwarded-User"
 VIEWER = {HEADER: "reader"}
 EDITOR = {HEADER: "ed"}
@@ -21,3 +23,13 @@ def echo_model(guarded: bool) -> Callable[[str], str]:
         return f"Sure. You asked: {prompt[:80]}"
 
     return model
+
+
+def role_settings() -> ServerSettings:
+    """Users named by :data:`HEADER`: ``ed`` an editor, anyone else a viewer."""
+    return ServerSettings(
+        auth="header",
+        auth_header=HEADER,
+        header_roles={"ed": Role.editor},
+        header_default_role=Role.viewer,
+    )

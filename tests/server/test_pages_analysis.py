@@ -13,11 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 from analysis_store import PLANTED, by_length, planted_runs
-from red_team_echo import EDITOR, HEADER, VIEWER, echo_model
+from red_team_echo import EDITOR, VIEWER, echo_model, role_settings
 
 import assay
 import assay.workflows as wf
-from assay.server import Role, ServerSettings, create_app
+from assay.server import create_app
 from assay.storage import Store
 from assay.testing import running_server
 
@@ -119,13 +119,7 @@ def red(server_store: Store) -> Iterator[tuple[str, str, list[str]]]:
         for w in re.findall(r"\w+", str(v).lower())
     }
     words = sorted({w for c in found.taxonomy.clusters for w in (c.name, *c.terms)} - shown)
-    settings = ServerSettings(
-        auth="header",
-        auth_header=HEADER,
-        header_roles={"ed": Role.editor},
-        header_default_role=Role.viewer,
-    )
-    with running_server(create_app(server_store, settings)) as url:
+    with running_server(create_app(server_store, role_settings())) as url:
         yield f"{url}/runs/{cand.run.run_id}/analysis", base.run.run_id, words
 
 

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 import httpx
 import pyarrow.parquet as pq
 import pytest
-from red_team_echo import EDITOR, HEADER, VIEWER, echo_model
+from red_team_echo import EDITOR, VIEWER, echo_model, role_settings
 
 import assay
 import assay.workflows as wf
-from assay.server import Role, ServerSettings, create_app
+from assay.server import create_app
 from assay.storage import Store
 from assay.testing import running_server
 
@@ -27,13 +27,7 @@ def red(server_store: Store) -> Iterator[tuple[str, list[str], str, str]]:
     texts = [json.loads(t) for t in suite.examples.column("input").to_pylist()]
     base = assay.evaluate(echo_model(False), suite=suite, model="base@1", store=server_store)
     cand = assay.evaluate(echo_model(True), suite=suite, model="guarded@1", store=server_store)
-    settings = ServerSettings(
-        auth="header",
-        auth_header=HEADER,
-        header_roles={"ed": Role.editor},
-        header_default_role=Role.viewer,
-    )
-    with running_server(create_app(server_store, settings)) as url:
+    with running_server(create_app(server_store, role_settings())) as url:
         yield url, texts, base.run.run_id, cand.run.run_id
 
 
