@@ -6,20 +6,17 @@ when Chromium, chromedriver or Selenium is missing, except under ``CI=true``."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from analysis_store import PLANTED, by_length, planted_runs
-from fastapi import Request, Response
+from csp_app import strict_app
 
 import assay.workflows as wf
-from assay.server import ServerSettings, create_app
 from assay.storage import open_store
 from assay.testing import chromium_driver, running_server
-
-CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'"
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +33,7 @@ def test_where_the_candidate_loses(driver: Any, tmp_path: Path) -> None:
         wf.analyze_run(cand, against=base, taxonomy=True, embed=by_length, store=store)
         stored = wf.find_analysis(cand, against=base, store=store)
         assert stored is not None
-        app = create_app(store, ServerSettings())
-
-        @app.middleware("http")
-        async def strict_csp(
-            request: Request, call_next: Callable[[Request], Awaitable[Response]]
-        ) -> Response:
-            response = await call_next(request)
-            response.headers["Content-Security-Policy"] = CSP
-            return response
-
+        app = strict_app(store)
         with running_server(app) as url:
             driver.get(f"{url}/compare?baseline={base}&candidate={cand}")
             driver.find_element(By.CSS_SELECTOR, "a.lose").click()

@@ -9,18 +9,15 @@ under ``CI=true``, where it fails (``apt-get install -y chromium chromium-driver
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from csp_app import strict_app
 from dashboard_store import IMG, SCRIPT, DashboardData, fill_dashboard_store
-from fastapi import Request, Response
 
-from assay.server import ServerSettings, create_app
 from assay.storage import Store, open_store
 from assay.testing import chromium_driver, running_server
-
-CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'"
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +31,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Stor
     root = tmp_path_factory.mktemp("browser")
     with open_store(f"sqlite:///{root / 'assay.db'}") as store:
         data = fill_dashboard_store(store, root / "reports")
-        app = create_app(store, ServerSettings())
-
-        @app.middleware("http")
-        async def strict_csp(
-            request: Request, call_next: Callable[[Request], Awaitable[Response]]
-        ) -> Response:
-            response = await call_next(request)
-            response.headers["Content-Security-Policy"] = CSP
-            return response
-
+        app = strict_app(store)
         with running_server(app) as url:
             yield url, store, data
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 from analysis_store import PLANTED, by_length, planted_runs
+from red_team_echo import EDITOR, VIEWER, echo_model, role_settings
 
 import assay
 import assay.workflows as wf
-from assay.server import Role, ServerSettings, create_app
+from assay.server import create_app
 from assay.storage import Store
 from assay.testing import running_server
 
@@ -95,26 +96,12 @@ def test_counts_on_the_page_equal_the_stored_artifacts(
     assert httpx.get(f"{live_server}/runs/{base}/analysis").text.count("No analysis is stored") == 1
 
 
-HEADER = "X-Forwarded-User"
-VIEWER = {HEADER: "reader"}
-EDITOR = {HEADER: "ed"}
-
-
-def _echo(guarded: bool):  # type: ignore[no-untyped-def]
-    def model(prompt: str) -> str:
-        if guarded and len(prompt) % 3 == 0:
-            return "I'm sorry, but I can't help with that."
-        return f"Sure. You asked: {prompt[:80]}"
-
-    return model
-
-
 @pytest.fixture
 def red(server_store: Store) -> Iterator[tuple[str, str, list[str]]]:
     data = wf.build_redteam_suite(requests=6, templates=1, benign_reviews=2, store=server_store)
     suite = assay.get_suite(data.digest, store=server_store)
-    base = assay.evaluate(_echo(False), suite=suite, model="base@1", store=server_store)
-    cand = assay.evaluate(_echo(True), suite=suite, model="guarded@1", store=server_store)
+    base = assay.evaluate(echo_model(False), suite=suite, model="base@1", store=server_store)
+    cand = assay.evaluate(echo_model(True), suite=suite, model="guarded@1", store=server_store)
     found = wf.analyze_run(
         cand.run.run_id,
         against=base.run.run_id,
@@ -132,13 +119,7 @@ def red(server_store: Store) -> Iterator[tuple[str, str, list[str]]]:
         for w in re.findall(r"\w+", str(v).lower())
     }
     words = sorted({w for c in found.taxonomy.clusters for w in (c.name, *c.terms)} - shown)
-    settings = ServerSettings(
-        auth="header",
-        auth_header=HEADER,
-        header_roles={"ed": Role.editor},
-        header_default_role=Role.viewer,
-    )
-    with running_server(create_app(server_store, settings)) as url:
+    with running_server(create_app(server_store, role_settings())) as url:
         yield f"{url}/runs/{cand.run.run_id}/analysis", base.run.run_id, words
 
 

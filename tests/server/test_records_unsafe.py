@@ -11,26 +11,13 @@ from collections.abc import Iterator
 import httpx
 import pyarrow.parquet as pq
 import pytest
+from red_team_echo import EDITOR, VIEWER, echo_model, role_settings
 
 import assay
 import assay.workflows as wf
-from assay.server import Role, ServerSettings, create_app
+from assay.server import create_app
 from assay.storage import Store
 from assay.testing import running_server
-
-HEADER = "X-Forwarded-User"
-VIEWER = {HEADER: "reader"}
-EDITOR = {HEADER: "ed"}
-
-
-def _echo(guarded: bool):  # type: ignore[no-untyped-def]
-    # answers that repeat the prompt, so a leaked answer shows prompt text as well
-    def model(prompt: str) -> str:
-        if guarded and len(prompt) % 3 == 0:
-            return "I'm sorry, but I can't help with that."
-        return f"Sure. You asked: {prompt[:80]}"
-
-    return model
 
 
 @pytest.fixture
@@ -38,15 +25,9 @@ def red(server_store: Store) -> Iterator[tuple[str, list[str], str, str]]:
     data = wf.build_redteam_suite(requests=6, templates=1, benign_reviews=2, store=server_store)
     suite = assay.get_suite(data.digest, store=server_store)
     texts = [json.loads(t) for t in suite.examples.column("input").to_pylist()]
-    base = assay.evaluate(_echo(False), suite=suite, model="base@1", store=server_store)
-    cand = assay.evaluate(_echo(True), suite=suite, model="guarded@1", store=server_store)
-    settings = ServerSettings(
-        auth="header",
-        auth_header=HEADER,
-        header_roles={"ed": Role.editor},
-        header_default_role=Role.viewer,
-    )
-    with running_server(create_app(server_store, settings)) as url:
+    base = assay.evaluate(echo_model(False), suite=suite, model="base@1", store=server_store)
+    cand = assay.evaluate(echo_model(True), suite=suite, model="guarded@1", store=server_store)
+    with running_server(create_app(server_store, role_settings())) as url:
         yield url, texts, base.run.run_id, cand.run.run_id
 
 

@@ -77,6 +77,41 @@ def _codes(values: Sequence[Any], what: str) -> tuple[list[str], npt.NDArray[np.
     return names, np.fromiter((index[v] for v in labels), np.int64, len(labels))
 
 
+def _check_settings(
+    fn: str,
+    confidence: float,
+    resamples: int,
+    min_group: int,
+    min_class: int,
+    attribute: str,
+) -> tuple[float, int, int, int]:
+    """The checked confidence, resamples, min_group and min_class of a fairness analysis."""
+    confidence = check_number(
+        confidence, "confidence", fn, low=0, high=1, low_open=True, high_open=True
+    )
+    resamples = check_int(resamples, "resamples", fn, minimum=100)
+    min_group = check_int(min_group, "min_group", fn, minimum=2)
+    min_class = check_int(min_class, "min_class", fn, minimum=1)
+    check_instance(attribute, "attribute", fn, str, "a str")
+    return confidence, resamples, min_group, min_class
+
+
+def _units(clusters: Sequence[Any] | None, n: int) -> tuple[npt.NDArray[np.int64], int, str]:
+    """The resampled unit of each example, the number of units, and the units in words."""
+    if clusters is not None:
+        _, units = _codes(clusters, "clusters")
+        n_units = int(units.max()) + 1
+        return units, n_units, f"{n_units:,} clusters"
+    return np.arange(n), n, f"{n:,} examples"
+
+
+def _too_small_notes(too_small: tuple[str, ...], min_group: int) -> tuple[str, ...]:
+    """The note naming the groups too small for an interval, if any."""
+    if not too_small:
+        return ()
+    return (f"too small for an interval (under {min_group} examples): {', '.join(too_small)}",)
+
+
 def sufficient_statistics(
     y_true: Sequence[Any], y_pred: Sequence[Any], positive: Any
 ) -> FloatArray:
@@ -115,14 +150,9 @@ def group_fairness(
     (for the calibration gap); ``clusters`` optional cluster labels (then clusters are
     resampled).
     """
-    fn = "group_fairness"
-    confidence = check_number(
-        confidence, "confidence", fn, low=0, high=1, low_open=True, high_open=True
+    confidence, resamples, min_group, min_class = _check_settings(
+        "group_fairness", confidence, resamples, min_group, min_class, attribute
     )
-    resamples = check_int(resamples, "resamples", fn, minimum=100)
-    min_group = check_int(min_group, "min_group", fn, minimum=2)
-    min_class = check_int(min_class, "min_class", fn, minimum=1)
-    check_instance(attribute, "attribute", fn, str, "a str")
     n = len(y_true)
     if n == 0 or len(y_pred) != n or len(groups) != n:
         raise DataError(
@@ -145,12 +175,7 @@ def group_fairness(
     else:
         notes.append("no predicted probabilities: calibration by group not computed")
     names, code = _codes(groups, "groups")
-    if clusters is not None:
-        _, units = _codes(clusters, "clusters")
-        n_units = int(units.max()) + 1
-        unit_word = f"{n_units:,} clusters"
-    else:
-        units, n_units, unit_word = np.arange(n), n, f"{n:,} examples"
+    units, n_units, unit_word = _units(clusters, n)
     weights = bootstrap_weights(n_units, resamples, rng=rng)
     replicated = weights.reduce(stats, units=units, cells=code, n_cells=len(names))
     totals = np.stack([stats[code == g].sum(axis=0) for g in range(len(names))])
@@ -162,10 +187,7 @@ def group_fairness(
         names, totals, point, reps, confidence, method, scores, min_group, min_class
     )
     too_small = tuple(g.group for g in group_rows if not g.values)
-    if too_small:
-        notes.append(
-            f"too small for an interval (under {min_group} examples): {', '.join(too_small)}"
-        )
+    notes.extend(_too_small_notes(too_small, min_group))
     disparities = _disparities(names, eligible, point, reps, confidence, method, totals)
     return FairnessResult(
         attribute=attribute,

@@ -20,8 +20,16 @@ from typing import Any, Literal
 
 import numpy as np
 
-from assay._util import check_instance, check_int, check_number
-from assay.analysis._fairness import _codes, _estimate, _groups, _rates, sufficient_statistics
+from assay.analysis._fairness import (
+    _check_settings,
+    _codes,
+    _estimate,
+    _groups,
+    _rates,
+    _too_small_notes,
+    _units,
+    sufficient_statistics,
+)
 from assay.analysis._fairness_gaps import gap_values, measure_of
 from assay.analysis._fairness_result import GroupMetrics
 from assay.errors import DataError
@@ -119,14 +127,9 @@ def paired_group_fairness(
     examples, in the same order) of every group metric and disparity of
     :func:`group_fairness`, with paired percentile bootstrap intervals (clusters resampled
     when ``clusters`` is given). Calibration is not compared."""
-    fn = "paired_group_fairness"
-    confidence = check_number(
-        confidence, "confidence", fn, low=0, high=1, low_open=True, high_open=True
+    confidence, resamples, min_group, min_class = _check_settings(
+        "paired_group_fairness", confidence, resamples, min_group, min_class, attribute
     )
-    resamples = check_int(resamples, "resamples", fn, minimum=100)
-    min_group = check_int(min_group, "min_group", fn, minimum=2)
-    min_class = check_int(min_class, "min_class", fn, minimum=1)
-    check_instance(attribute, "attribute", fn, str, "a str")
     n = len(y_true)
     if n == 0 or len(baseline_pred) != n or len(candidate_pred) != n or len(groups) != n:
         raise DataError(
@@ -140,16 +143,11 @@ def paired_group_fairness(
     cand = sufficient_statistics(y_true, candidate_pred, positive)
     width = base.shape[1]
     names, code = _codes(groups, "groups")
-    if clusters is not None:
-        if len(clusters) != n:
-            raise DataError(
-                "every example needs a cluster", expected=f"{n} clusters", found=f"{len(clusters)}"
-            )
-        _, units = _codes(clusters, "clusters")
-        n_units = int(units.max()) + 1
-        unit_word = f"{n_units:,} clusters"
-    else:
-        units, n_units, unit_word = np.arange(n), n, f"{n:,} examples"
+    if clusters is not None and len(clusters) != n:
+        raise DataError(
+            "every example needs a cluster", expected=f"{n} clusters", found=f"{len(clusters)}"
+        )
+    units, n_units, unit_word = _units(clusters, n)
     weights = bootstrap_weights(n_units, resamples, rng=rng)
     stacked = np.hstack([base, cand])
     both = weights.reduce(stacked, units=units, cells=code, n_cells=len(names))
@@ -200,11 +198,6 @@ def paired_group_fairness(
         for key in b_gaps
     ]
     too_small = tuple(r.group for r in b_rows if not r.values)
-    notes = (
-        (f"too small for an interval (under {min_group} examples): {', '.join(too_small)}",)
-        if too_small
-        else ()
-    )
     return FairnessChange(
         attribute=attribute,
         positive=str(positive),
@@ -217,5 +210,5 @@ def paired_group_fairness(
         seed=weights.seed,
         n=n,
         n_clusters=n_units if clusters is not None else None,
-        notes=notes,
+        notes=_too_small_notes(too_small, min_group),
     )

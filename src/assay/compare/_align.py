@@ -64,7 +64,9 @@ class PairedRuns:
         return len(self.example_ids)
 
 
-def _ids(table: pa.Table, side: str) -> pa.Array:
+def _ids(table: pa.Table, side: str, first_row: int = 0) -> pa.Array:
+    """The example ids of ``side``'s records as one string array; a missing column or a null
+    id is refused, the null's row counted from ``first_row``."""
     if "example_id" not in table.column_names:
         raise DataError(
             f"the {side} records have no example_id column",
@@ -77,10 +79,10 @@ def _ids(table: pa.Table, side: str) -> pa.Array:
         col = col.cast(pa.string())
     ids = col.combine_chunks()
     if ids.null_count:
-        row = int(pc.index(pc.is_null(ids), True).as_py())
+        at = int(pc.index(pc.is_null(ids), True).as_py())
         raise DataError(
             f"the {side} records have a record without an example id",
-            row=row,
+            row=first_row + at,
             column="example_id",
             expected="an example id",
             found="null",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ import pyarrow.compute as pc
 
 from assay._util import check_choice, check_int, check_probability, check_rng, warn_renamed
 from assay.compare._align import PairedRuns, example_means, pair_runs, record_scores
+from assay.compare._assemble import assemble, no_shared_example
 from assay.compare._flips import build_flips, find_flips
 from assay.compare._groups import (
     Layout,
@@ -37,7 +37,7 @@ from assay.core import (
     RunInfo,
     Suite,
 )
-from assay.errors import DataError, ParameterError, SuiteMismatchError
+from assay.errors import ParameterError, SuiteMismatchError
 from assay.metrics import get_metric
 from assay.stats import ResampleKind
 
@@ -263,14 +263,7 @@ def compare_records(
     _check_suites(baseline, candidate, suite, shared_only)
     paired = pair_runs(baseline_records, candidate_records)
     if paired.n == 0:
-        raise DataError(
-            f"baseline run {baseline.run_id} and candidate run {candidate.run_id} share no "
-            "example: there is nothing to pair",
-            column="example_id",
-            expected="at least one example id in both runs",
-            found=f"{paired.baseline_only} baseline-only and {paired.candidate_only} "
-            "candidate-only examples",
-        )
+        raise no_shared_example(baseline, candidate, paired.baseline_only, paired.candidate_only)
     families = (overall_family(paired.n), *(slice_family(paired, a) for a in attributes))
     layout = build_layout(families, cluster_codes(paired))
     out = Collected()
@@ -293,13 +286,10 @@ def compare_records(
         )
         for side in (paired.baseline, paired.candidate)
     }
-    return Comparison(
-        baseline_run=baseline.run_id,
-        candidate_run=candidate.run_id,
-        baseline_model=str(baseline.model),
-        candidate_model=str(candidate.model),
-        suite_name=suite.name,
-        suite_digest=suite.digest,
+    return assemble(
+        baseline,
+        candidate,
+        suite,
         confidence=conf,
         coverage=Coverage(
             shared=paired.n,
@@ -314,10 +304,7 @@ def compare_records(
         flips=build_flips(paired, sorted(out.flips, key=lambda f: rank.get(f.metric, len(rank)))),
         flip_counts=_ordered_counts(out.flip_counts, rank),
         errors=errors,
-        manifest_differences=[
-            {"path": d.path, "a": d.a, "b": d.b} for d in manifest_differences or []
-        ],
-        created_at=datetime.now(UTC),
+        manifest_differences=manifest_differences,
         methods=describe_methods(
             out.outcomes,
             layout,

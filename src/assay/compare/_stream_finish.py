@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from assay.compare._assemble import assemble
 from assay.compare._compare import COST_METRIC, LATENCY_QUANTILES, _spread_note, _suite_values
 from assay.compare._groups import Family
 from assay.compare._methods import describe_methods
@@ -108,13 +108,10 @@ def finish_stream(
         "metrics that are not means are resampled by the Poisson bootstrap (independent "
         "Poisson(1) example weights, drawn as category counts)."
     )
-    return Comparison(
-        baseline_run=baseline.run_id,
-        candidate_run=candidate.run_id,
-        baseline_model=str(baseline.model),
-        candidate_model=str(candidate.model),
-        suite_name=suite.name,
-        suite_digest=suite.digest,
+    return assemble(
+        baseline,
+        candidate,
+        suite,
         confidence=conf,
         coverage=Coverage(
             shared=state.n,
@@ -129,10 +126,7 @@ def finish_stream(
         flips=flips,
         flip_counts=flip_counts,
         errors=errors,
-        manifest_differences=[
-            {"path": d.path, "a": d.a, "b": d.b} for d in manifest_differences or []
-        ],
-        created_at=datetime.now(UTC),
+        manifest_differences=manifest_differences,
         methods=describe_methods(
             out.outcomes,
             layout,

@@ -25,36 +25,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from assay.compare._align import _ids
 from assay.errors import DataError
 
 __all__ = ["Batches", "aligned_chunks", "prefetched", "sorted_stream"]
 
 Batches = Iterable[pa.RecordBatch | pa.Table]
 """A run's records, as batches or tables in example-id order."""
-
-
-def _example_ids(table: pa.Table, side: str, row: int) -> pa.Array:
-    if "example_id" not in table.column_names:
-        raise DataError(
-            f"the {side} records have no example_id column",
-            column="example_id",
-            expected="one example_id per record",
-            found=f"columns {table.column_names[:8]}",
-        )
-    ids = table.column("example_id")
-    if not pa.types.is_string(ids.type):
-        ids = ids.cast(pa.string())
-    ids = ids.combine_chunks()
-    if ids.null_count:
-        at = int(pc.index(pc.is_null(ids), True).as_py())
-        raise DataError(
-            f"the {side} records have a record without an example id",
-            row=row + at,
-            column="example_id",
-            expected="an example id",
-            found="null",
-        )
-    return ids
 
 
 class _Buffer:
@@ -82,7 +59,7 @@ class _Buffer:
             self.schema = table.schema
         if table.num_rows == 0:
             return
-        ids = _example_ids(table, self.side, self.read)
+        ids = _ids(table, self.side, self.read)
         n = len(ids)
         previous = pa.array([self.last] if self.last is not None else [], pa.string())
         joined = pa.concat_arrays([previous, ids])
@@ -108,7 +85,7 @@ class _Buffer:
         if bound is None or table.num_rows == 0:
             cut = table.num_rows
         else:
-            ids = _example_ids(table, self.side, 0)
+            ids = _ids(table, self.side, 0)
             cut = int(pc.sum(pc.less(ids, bound)).as_py() or 0)
         rest = table.slice(cut)
         self.parts = [rest] if rest.num_rows else []
@@ -220,7 +197,7 @@ def _spill(batches: Batches, side: str, chunk_rows: int, folder: Path) -> list[P
     def flush() -> None:
         nonlocal pending, rows
         table = pa.concat_tables(pending, promote_options="permissive")
-        ids = _example_ids(table, side, read - table.num_rows)
+        ids = _ids(table, side, read - table.num_rows)
         table = table.set_column(table.column_names.index("example_id"), "example_id", ids)
         path = folder / f"{len(files):06d}.parquet"
         pq.write_table(table.sort_by(_sort_keys(table)), path, compression="lz4")

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from assay._util import check_instance, check_int, check_probability
 from assay.compare._align import PairedRuns, RunSide, example_means, pair_runs, record_scores
+from assay.compare._assemble import no_shared_example
 from assay.compare._compare import COST_METRIC, _attributes, _check_suites, _seed
 from assay.compare._stream_categories import CategoryTotals
 from assay.compare._stream_cells import SliceCodes, StreamLayout
@@ -17,7 +18,7 @@ from assay.compare._stream_finish import finish_stream
 from assay.compare._stream_means import FlipTotals, MeanTotals
 from assay.compare._stream_merge import Batches, aligned_chunks, prefetched, sorted_stream
 from assay.core import Comparison, ManifestDifference, Run, RunInfo, Suite
-from assay.errors import ConfigError, DataError
+from assay.errors import ConfigError
 from assay.metrics import get_metric
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "StreamState", "compare_record_streams"]
@@ -189,13 +190,7 @@ def compare_record_streams(
     for b, c in aligned_chunks(prefetched(streams[0]), prefetched(streams[1]), rows):
         state.add(pair_runs(b, c))
     if state.n == 0:
-        raise DataError(
-            f"baseline run {baseline.run_id} and candidate run {candidate.run_id} share no "
-            "example: there is nothing to pair",
-            column="example_id",
-            expected="at least one example id in both runs",
-            found=f"{state.only_b} baseline-only and {state.only_c} candidate-only examples",
-        )
+        raise no_shared_example(baseline, candidate, state.only_b, state.only_c)
     return finish_stream(
         state,
         baseline,

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from assay._util import check_instance, check_int, check_probability
+from assay._util import check_instance
 from assay.core import Comparison, Run, Suite
 from assay.storage import RunPair, read_run_pair
-from assay.workflows._compare_loaded import check_runs, compare_loaded
+from assay.workflows._compare_loaded import CompareOptions, check_compare, compare_loaded
 from assay.workflows._compare_streamed import compare_streamed, wants_streaming
 
 if TYPE_CHECKING:
@@ -71,10 +71,9 @@ def compare_stored(
             show_unsafe_text=show_unsafe_text,
             streaming=streaming,
         )
-    check_runs(baseline, candidate, "compare_runs")
-    check_probability(confidence, "confidence", "compare_runs")
-    check_int(resamples, "resamples", "compare_runs")
+    check_compare(baseline, candidate, confidence, resamples)
     base, cand, suite = read
+    options = CompareOptions(shared_only, confidence, rng, resamples, max_flips, show_unsafe_text)
     if wants_streaming(streaming, base, cand, "compare_runs"):
         rows_of = {base.run_id: pair.baseline, cand.run_id: pair.candidate}
         return compare_streamed(
@@ -83,12 +82,7 @@ def compare_stored(
             suite,
             lambda run, rows: pair.record_batches(rows_of[run.run_id], rows),
             pair.examples,
-            shared_only=shared_only,
-            confidence=confidence,
-            rng=rng,
-            resamples=resamples,
-            max_flips=max_flips,
-            show_unsafe_text=show_unsafe_text,
+            options,
         )
     return compare_loaded(
         base,
@@ -97,10 +91,5 @@ def compare_stored(
         pair.records(pair.candidate),
         suite,
         pair.examples,
-        shared_only=shared_only,
-        confidence=confidence,
-        rng=rng,
-        resamples=resamples,
-        max_flips=max_flips,
-        show_unsafe_text=show_unsafe_text,
+        options,
     )

@@ -6,18 +6,17 @@ hold more than :data:`STREAMING_THRESHOLD` records together; docs/out-of-core.md
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from assay._util import check_instance, check_int
 from assay.compare import DEFAULT_CHUNK_ROWS, compare_record_streams
-from assay.core import Comparison, Run, Suite, diff_manifests
-from assay.errors import ConfigError, SelfComparisonWarning
+from assay.core import Comparison, Run, Suite
+from assay.errors import ConfigError
+from assay.workflows._compare_loaded import CompareOptions, warn_if_self
 from assay.workflows._unsafe import withhold_unsafe_text
 
 if TYPE_CHECKING:
-    import numpy as np
     import pyarrow as pa
 
 __all__ = ["STREAMING_THRESHOLD", "compare_streamed", "wants_streaming"]
@@ -42,13 +41,7 @@ def compare_streamed(
     suite: Suite,
     batches: Callable[[Run, int], Iterable[pa.RecordBatch]],
     examples: Callable[[str], pa.Table],
-    *,
-    shared_only: bool,
-    confidence: float,
-    rng: int | np.random.Generator,
-    resamples: int,
-    max_flips: int | None,
-    show_unsafe_text: bool,
+    options: CompareOptions,
     chunk_rows: int | None = None,
 ) -> Comparison:
     """:func:`compare_runs` by streaming: ``batches(run, batch_rows)`` reads a run's records
@@ -61,13 +54,7 @@ def compare_streamed(
             f"Candidate run {cand.run_id} stopped early by plan, and replaying its stop needs "
             "its records in memory: compare it with streaming=False (--in-memory)."
         )
-    if base.run_id == cand.run_id:
-        warnings.warn(
-            f"the baseline and the candidate are the same run ({base.run_id[:12]}): every "
-            "difference is zero, so this comparison is no evidence about a change.",
-            SelfComparisonWarning,
-            stacklevel=3,
-        )
+    warn_if_self(base.run_id, cand.run_id, None, None)
     batch_rows = min(_BATCH_ROWS, rows)
     comparison = compare_record_streams(
         base,
@@ -75,13 +62,7 @@ def compare_streamed(
         cand,
         batches(cand, batch_rows),
         suite,
-        confidence=confidence,
-        shared_only=shared_only,
-        rng=rng,
-        resamples=resamples,
-        max_flips=max_flips,
-        manifest_differences=diff_manifests(base.manifest, cand.manifest),
-        suite_examples=lambda: examples(base.suite_digest),
+        **options.arguments(base, cand, examples),
         chunk_rows=rows,
     )
-    return withhold_unsafe_text(comparison, suite, show_unsafe_text)
+    return withhold_unsafe_text(comparison, suite, options.show_unsafe_text)

@@ -4,15 +4,20 @@ ledger (attached to its study, with the study's deviations flagged)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assay._util import check_instance, renamed_parameters
-from assay.core import Comparison, Decision, VerdictResult, digest
+from assay.core import Comparison, Decision, VerdictResult
 from assay.storage import Store
+from assay.workflows._decision_entry import (
+    decision_id_of,
+    put_policy,
+    put_reports,
+    put_results,
+    store_decision,
+)
 from assay.workflows._gate import check_runs, gate_runs, write_reports
-from assay.workflows._signing import sign_model
 from assay.workflows._store import resolve_store
 
 if TYPE_CHECKING:
@@ -21,8 +26,6 @@ if TYPE_CHECKING:
     from assay.gates import Policy
 
 __all__ = ["DecisionRecord", "decide"]
-
-_MEDIA = {"report_html": "text/html", "report_md": "text/markdown", "memo": "text/markdown"}
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,6 @@ def decide(
     the memo, and the decision (with its runs) is attached to the study. On a red-team suite
     the report withholds example and output text unless ``show_unsafe_text``.
     """
-    from assay.gates import policy_to_yaml
     from assay.workflows._study_decide import link_study
 
     check_runs(baseline, candidate, "decide")
@@ -87,14 +89,7 @@ def decide(
     if linked is not None:
         verdict = linked.flag(verdict)
     files = write_reports(comparison, verdict, output, pol)
-    decision_id = digest(
-        {
-            "baseline": comparison.baseline_run,
-            "candidate": comparison.candidate_run,
-            "policy": pol.digest,
-            "verdict": verdict.model_dump(mode="json"),
-        }
-    )[:32]
+    decision_id = decision_id_of(comparison, verdict, pol)
     try:
         existing = st.decisions.get(decision_id)
     except LookupError:
@@ -103,38 +98,10 @@ def decide(
         if linked is not None:
             linked.attach(comparison, existing.decision_id, st)
         return DecisionRecord(comparison, verdict, existing, False, files)
-    artifacts = {
-        "comparison": st.artifacts.put(
-            comparison.model_dump_json().encode(), media_type="application/json"
-        ),
-        "verdict": st.artifacts.put(
-            verdict.model_dump_json().encode(), media_type="application/json"
-        ),
-    }
-    for key, path in files.items():
-        artifacts[key] = st.artifacts.put(path.read_bytes(), media_type=_MEDIA[key])
-    # The policy's text is evidence too: its digest alone cannot show what the rules were.
-    artifacts["policy"] = st.artifacts.put(
-        policy_to_yaml(pol).encode("utf-8"), media_type="application/yaml"
-    )
-    run_evidence = st.decisions.evidence(
-        comparison.baseline_run, comparison.candidate_run, runs=st.runs
-    )
-    decision = Decision(
-        decision_id=decision_id,
-        created_at=datetime.now(UTC),
-        title=f"{comparison.candidate_model} vs {comparison.baseline_model} on {comparison.suite_name}",
-        verdict=verdict.verdict,
-        summary=verdict.summary,
-        policy=pol.name,
-        policy_digest=pol.digest,
-        suite_digest=comparison.suite_digest,
-        baseline_run=comparison.baseline_run,
-        candidate_run=comparison.candidate_run,
-        artifacts=artifacts,
-        run_evidence=run_evidence,
-    )
-    st.decisions.put(sign_model(decision, kind="decision", subject=decision.decision_id, name=None))
+    artifacts = put_results(comparison, verdict, st)
+    artifacts.update(put_reports(files, st))
+    artifacts["policy"] = put_policy(pol, st)
+    decision = store_decision(comparison, verdict, pol, decision_id, artifacts, st)
     if linked is not None:
         linked.attach(comparison, decision_id, st)
     return DecisionRecord(comparison, verdict, decision, True, files)

@@ -10,14 +10,17 @@ from typing import TYPE_CHECKING
 from assay._util import (
     atomic_write,
     check_instance,
-    check_int,
-    check_probability,
     renamed_parameters,
 )
 from assay.core import Comparison, VerdictResult
 from assay.storage import Store
 from assay.workflows._api import get_run
-from assay.workflows._compare_loaded import check_runs, compare_loaded
+from assay.workflows._compare_loaded import (
+    CompareOptions,
+    check_compare,
+    check_runs,
+    compare_loaded,
+)
 from assay.workflows._compare_streamed import compare_streamed, wants_streaming
 from assay.workflows._store import resolve_store
 from assay.workflows._unsafe import text_asked
@@ -71,13 +74,12 @@ def compare_runs(
     streams when the two runs hold more than 10,000,000 records together. ``chunk_rows``:
     records of each run held at once when streaming (default 250,000).
     """
-    check_runs(baseline, candidate, "compare_runs")
-    check_probability(confidence, "confidence", "compare_runs")
-    check_int(resamples, "resamples", "compare_runs")
+    check_compare(baseline, candidate, confidence, resamples)
     st = resolve_store(store)
     base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
     suite = st.suites.get(base.suite_digest)
     asked = text_asked(show_unsafe_text, "compare_runs")
+    options = CompareOptions(shared_only, confidence, rng, resamples, max_flips, show_unsafe_text)
     if wants_streaming(streaming, base, cand, "compare_runs"):
         return compare_streamed(
             base,
@@ -85,12 +87,7 @@ def compare_runs(
             suite,
             lambda run, rows: st.runs.record_batches(run.run_id, rows, text=asked),
             lambda digest: st.suites.examples(digest, text=show_unsafe_text),
-            shared_only=shared_only,
-            confidence=confidence,
-            rng=rng,
-            resamples=resamples,
-            max_flips=max_flips,
-            show_unsafe_text=show_unsafe_text,
+            options,
             chunk_rows=chunk_rows,
         )
     base_records = st.runs.records(base.run_id, text=asked)
@@ -102,12 +99,7 @@ def compare_runs(
         cand_records,
         suite,
         lambda digest: st.suites.examples(digest, text=show_unsafe_text),
-        shared_only=shared_only,
-        confidence=confidence,
-        rng=rng,
-        resamples=resamples,
-        max_flips=max_flips,
-        show_unsafe_text=show_unsafe_text,
+        options,
     )
 
 

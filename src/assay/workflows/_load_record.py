@@ -9,16 +9,21 @@ stored evidence committed to; signed when a key is configured.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assay._util import atomic_write
-from assay.core import Comparison, Decision, VerdictResult, digest
+from assay.core import Comparison, VerdictResult
 from assay.runners.load import ARMS, InterleavedResult, RequestTiming
 from assay.stats import percentile_interval
 from assay.storage import Store
-from assay.workflows._signing import sign_model
+from assay.workflows._decision_entry import (
+    decision_id_of,
+    put_policy,
+    put_reports,
+    put_results,
+    store_decision,
+)
 
 if TYPE_CHECKING:
     from assay.gates import Policy
@@ -26,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["curve_from_timings", "curve_points", "record_decision", "write_load_reports"]
 
-_MEDIA = {"report_html": "text/html", "report_md": "text/markdown", "memo": "text/markdown"}
 _CURVE = (("ttft_s", "ttft"), ("e2e_s", "e2e"))
 
 
@@ -118,50 +122,14 @@ def record_decision(
     store: Store,
 ) -> tuple[str, bool]:
     """Append the decision to the ledger; its id, and whether it is new."""
-    from assay.gates import policy_to_yaml
-
-    decision_id = digest(
-        {
-            "baseline": comparison.baseline_run,
-            "candidate": comparison.candidate_run,
-            "policy": policy.digest,
-            "verdict": verdict.model_dump(mode="json"),
-        }
-    )[:32]
+    decision_id = decision_id_of(comparison, verdict, policy)
     try:
         store.decisions.get(decision_id)
         return decision_id, False
     except LookupError:
         pass
-    artifacts = {
-        "comparison": store.artifacts.put(
-            comparison.model_dump_json().encode(), media_type="application/json"
-        ),
-        "verdict": store.artifacts.put(
-            verdict.model_dump_json().encode(), media_type="application/json"
-        ),
-        "policy": store.artifacts.put(
-            policy_to_yaml(policy).encode("utf-8"), media_type="application/yaml"
-        ),
-    }
-    for key, path in files.items():
-        artifacts[key] = store.artifacts.put(path.read_bytes(), media_type=_MEDIA[key])
-    decision = Decision(
-        decision_id=decision_id,
-        created_at=datetime.now(UTC),
-        title=f"{comparison.candidate_model} vs {comparison.baseline_model} on "
-        f"{comparison.suite_name}",
-        verdict=verdict.verdict,
-        summary=verdict.summary,
-        policy=policy.name,
-        policy_digest=policy.digest,
-        suite_digest=comparison.suite_digest,
-        baseline_run=comparison.baseline_run,
-        candidate_run=comparison.candidate_run,
-        artifacts=artifacts,
-        run_evidence=store.decisions.evidence(
-            comparison.baseline_run, comparison.candidate_run, runs=store.runs
-        ),
-    )
-    store.decisions.put(sign_model(decision, kind="decision", subject=decision_id, name=None))
+    artifacts = put_results(comparison, verdict, store)
+    artifacts["policy"] = put_policy(policy, store)
+    artifacts.update(put_reports(files, store))
+    store_decision(comparison, verdict, policy, decision_id, artifacts, store)
     return decision_id, True

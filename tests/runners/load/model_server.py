@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import socket
 import threading
 import warnings
 from typing import Any
 
 import torch
 from aiohttp import web
+from sse_loopback import LoopbackApp
 
 from assay.runners import shipped_model
 
@@ -49,7 +49,7 @@ def int8_dynamic(model: Any) -> Any:
     return quantised.eval()
 
 
-class ModelServer:
+class ModelServer(LoopbackApp):
     """``/v1/chat/completions`` (streamed or not) for one model, on a free loopback port."""
 
     def __init__(self, tokenizer: Any, model: Any, *, name: str) -> None:
@@ -122,22 +122,9 @@ class ModelServer:
         return response
 
     def __enter__(self) -> ModelServer:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        self.loop = asyncio.new_event_loop()
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._handle)
-        self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        self.loop.run_until_complete(self.runner.setup())
-        self.loop.run_until_complete(web.SockSite(self.runner, sock).start())
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
+        port = self._serve(access_log=None)
         self.url = f"http://127.0.0.1:{port}/v1"
         return self
 
     def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(30)
-        self.loop.close()
+        self._close(30)

@@ -11,11 +11,10 @@ import asyncio
 import json
 import math
 import random
-import socket
-import threading
 
 from aiohttp import web
 from scipy import optimize
+from sse_loopback import LoopbackApp
 
 
 def erlang_c(c: int, load: float) -> float:
@@ -38,7 +37,7 @@ def true_capacity(c: int, mu: float, t: float, q: float) -> float:
     return float(optimize.brentq(lambda lam: share_within(lam, c, mu, t) - q, 1e-6, c * mu - 1e-6))
 
 
-class QueueServer:
+class QueueServer(LoopbackApp):
     """``workers`` concurrent services of Exp(mean 1/mu) each; the answer streams after it."""
 
     def __init__(self, *, workers: int = 8, mu: float = 12.5, seed: int = 0) -> None:
@@ -59,23 +58,10 @@ class QueueServer:
         return response
 
     def __enter__(self) -> QueueServer:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        self.loop = asyncio.new_event_loop()
         self.slots = asyncio.Semaphore(self.workers)
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._handle)
-        self.runner = web.AppRunner(app, handle_signals=False)
-        self.loop.run_until_complete(self.runner.setup())
-        self.loop.run_until_complete(web.SockSite(self.runner, sock).start())
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
+        port = self._serve()
         self.url = f"http://127.0.0.1:{port}/v1/chat/completions"
         return self
 
     def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
+        self._close()

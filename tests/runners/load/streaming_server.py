@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import socket
-import threading
 from typing import Any
 
 from aiohttp import web
+from sse_loopback import LoopbackApp
 
 
-class StreamingServer:
+class StreamingServer(LoopbackApp):
     """TTFT ~ Exponential(mean ttft_s) + base, gaps fixed ``gap_s``; ``tokens`` chunks per answer.
 
     ``mode``: ``ok``, ``refuse`` (503), ``stall`` (answers nothing for 1.5 s), ``truncate`` (closes before
@@ -80,23 +79,9 @@ class StreamingServer:
         return response
 
     def __enter__(self) -> StreamingServer:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        self.loop = asyncio.new_event_loop()
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._handle)
-        self.runner = web.AppRunner(app, handle_signals=False)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.SockSite(self.runner, sock)
-        self.loop.run_until_complete(site.start())
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
+        port = self._serve()
         self.url = f"http://127.0.0.1:{port}/v1/chat/completions"
         return self
 
     def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
+        self._close()
