@@ -104,6 +104,7 @@ def test_killed_run_resumes_with_only_the_remaining_requests(server, tmp_path, s
     data = qa_suite(n)
     reference = evaluate_suite(data, model(server, concurrency=64))
     server.reset()
+    server.delay_s = 0.1  # slow enough that the child cannot finish before the signal
     cache_dir = tmp_path / "cache"
     child = subprocess.Popen(
         [sys.executable, str(CHILD), server.url, str(cache_dir), str(n)],

@@ -79,9 +79,14 @@ def test_capacity_reports_every_look(servers, tmp_path: Path) -> None:  # type: 
     done = _load(["capacity", *args, "--max-looks", "3", "--warmup", "5", "--json"], tmp_path)
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
-    assert [look["rate"] for look in payload["looks"]] == [20.0, 20.0, 40.0]
-    assert all(look["requests"] == 100 for look in payload["looks"])
-    assert payload["capacity"] == 20.0 and payload["stopped"] == "the 3 looks were used"
+    looks = payload["looks"]
+    # the steady-state checks may send a look again with more requests, so which rates are
+    # probed varies; every look is reported, and the capacity is a rate met twice in a row
+    assert len(looks) == 3 and looks[0]["rate"] == 20.0
+    assert all(look["requests"] >= 100 and look["objectives"] for look in looks)
+    assert payload["stopped"] == "the 3 looks were used"
+    met = [look["rate"] for look in looks if look["outcome"] == "met"]
+    assert payload["capacity"] is None or met.count(payload["capacity"]) >= 2
 
 
 @pytest.mark.parametrize(
