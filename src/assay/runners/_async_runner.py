@@ -11,7 +11,6 @@ without a cached answer are sent, and the records are the same.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import time
 from collections.abc import Coroutine, Mapping, Sequence
@@ -225,8 +224,13 @@ async def _send_all(
                 dirty.clear()
                 cache.flush()
                 if state["active"] > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(finished.wait(), _FLUSH_EVERY_S)
+                    # not wait_for: on Python 3.11 it returns normally when cancelled just as
+                    # its awaitable completes, which would swallow an interrupt
+                    waiter = asyncio.ensure_future(finished.wait())
+                    try:
+                        await asyncio.wait({waiter}, timeout=_FLUSH_EVERY_S)
+                    finally:
+                        waiter.cancel()
 
         try:
             async with asyncio.TaskGroup() as group:

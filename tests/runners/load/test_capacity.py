@@ -112,7 +112,11 @@ def test_capacity_of_a_queueing_server_on_loopback() -> None:
             warmup=100,
             seed=3,
         )
-    assert r.capacity is not None and 20 <= r.capacity <= truth
+    # a real server on a shared machine: the claim must never exceed the truth; whether eight
+    # looks settle a capacity depends on the machine's load (the seeded simulation above
+    # measures how often and how close)
+    assert r.capacity is None or 20 <= r.capacity <= truth
+    assert r.capacity is not None or r.stopped == "the 8 looks were used"
     assert all(p.requests in (600, 1200) for p in r.probes)
     assert all(p.objectives[0].estimate.method.startswith("batch means") for p in r.probes)
 
