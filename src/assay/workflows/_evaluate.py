@@ -31,7 +31,8 @@ from assay.runners import (
     not_yet_graded,
 )
 from assay.storage import Store
-from assay.workflows._api import LoggedRun, _model_ref, get_suite, log_run
+from assay.workflows._api import LoggedRun, _model_ref, get_suite
+from assay.workflows._log_run import log_run
 from assay.workflows._store import resolve_store
 
 __all__ = ["as_adapter", "evaluate"]

@@ -10,7 +10,8 @@ from assay.core import ModelRef
 from assay.data import Location, SuiteData
 from assay.importers import read_harness_log
 from assay.storage import Store
-from assay.workflows._api import LoggedRun, log_run
+from assay.workflows._api import LoggedRun
+from assay.workflows._log_run import log_run
 from assay.workflows._store import resolve_store
 
 __all__ = ["import_log"]

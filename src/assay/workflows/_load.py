@@ -165,7 +165,7 @@ def _log(
     hidden: Collection[str] = (),
 ) -> str:
     from assay.data import make_suite
-    from assay.workflows._api import log_run
+    from assay.workflows._log_run import log_run
 
     examples = [
         {"example_id": f"r{i:06d}", "input": prompts[i % len(prompts)], "slices": {"phase": p}}

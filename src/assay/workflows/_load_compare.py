@@ -215,7 +215,7 @@ def _log(
     models: tuple[str, str],
 ) -> tuple[tuple[str, str], tuple[str, str]]:
     from assay.data import make_suite
-    from assay.workflows._api import log_run
+    from assay.workflows._log_run import log_run
 
     examples = [
         {

@@ -8,7 +8,8 @@ from assay._util import check_instance, load_json
 from assay.errors import ConfigError, DataError
 from assay.importers import EVAL_TABLE, evaluation_tables, read_mlflow_run, run_entries
 from assay.storage import Store
-from assay.workflows._api import LoggedRun, log_run
+from assay.workflows._api import LoggedRun
+from assay.workflows._log_run import log_run
 from assay.workflows._mlflow_client import MAX_ARTIFACT_BYTES, MlflowClient
 from assay.workflows._store import resolve_store
 

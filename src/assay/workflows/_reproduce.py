@@ -31,9 +31,10 @@ from assay.runners import (
     evaluate_suite,
 )
 from assay.storage import Store
-from assay.workflows._api import _store, get_run, log_run
+from assay.workflows._api import _store, get_run
 from assay.workflows._capture import capture_manifest
 from assay.workflows._evaluate import as_adapter
+from assay.workflows._log_run import log_run
 
 __all__ = ["Reproduction", "rebuild_adapter", "reproduce"]
 
