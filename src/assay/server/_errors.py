@@ -84,8 +84,10 @@ def install_error_handlers(app: object) -> None:
 
     @app.exception_handler(AssayError)
     async def _assay(request: Request, exc: AssayError) -> JSONResponse:
+        from assay.server._error_text import client_message
+
         status = status_for(exc)
-        body = error_body(type(exc).__name__, str(exc), status)
+        body = error_body(type(exc).__name__, client_message(exc, request), status)
         if isinstance(exc, AmbiguousReferenceError):
             body["error"]["candidates"] = list(exc.candidates)
         return JSONResponse(body, status_code=status)
@@ -113,9 +115,13 @@ def install_error_handlers(app: object) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        from assay.server._error_text import without_places
+
         detail: object = exc.detail
         if not isinstance(detail, dict):
             detail = error_body("http", str(detail), exc.status_code)["error"]
+        elif isinstance(detail.get("message"), str):
+            detail = {**detail, "message": without_places(detail["message"], request)}
         headers = exc.headers
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": _allowed(request)}

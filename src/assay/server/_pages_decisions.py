@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from assay.core import Decision
 from assay.errors import AssayError
 from assay.server._auth import check_csrf, csrf_token, require
+from assay.server._error_text import client_message
 from assay.server._errors import status_for
 from assay.server._identity import Identity, Role
 from assay.server._layout import e, page, table, url
@@ -155,7 +156,9 @@ def approve_form(
             store=store,
         )
     except AssayError as exc:
-        return _decision_response(request, d.decision_id, identity, str(exc), status_for(exc))
+        return _decision_response(
+            request, d.decision_id, identity, client_message(exc, request), status_for(exc)
+        )
     return RedirectResponse(f"/decisions/{quote(d.decision_id)}#signoffs", status_code=303)
 
 

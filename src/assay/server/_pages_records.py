@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from assay.errors import AssayError
 from assay.server._auth import require
+from assay.server._error_text import client_message
 from assay.server._errors import status_for
 from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table
@@ -115,7 +116,7 @@ def records_page(
     except AssayError as exc:
         return page(
             title,
-            head + form + f'<p class="error">{e(exc)}</p>',
+            head + form + f'<p class="error">{e(client_message(exc, request))}</p>',
             identity=identity,
             status=status_for(exc),
         )

@@ -11,6 +11,7 @@ from assay._util import format_time, summary
 from assay.core import MetricSummary, Run, RunInfo
 from assay.errors import AssayError
 from assay.server._auth import require
+from assay.server._error_text import client_message
 from assay.server._errors import status_for
 from assay.server._identity import Identity, Role
 from assay.server._layout import e, fold, page, pager, table, url
@@ -148,7 +149,7 @@ def runs_page(request: Request, identity: Identity = Depends(require(Role.viewer
     except AssayError as exc:
         return page(
             "Runs",
-            form + f'<p class="error">{e(exc)}</p>',
+            form + f'<p class="error">{e(client_message(exc, request))}</p>',
             identity=identity,
             status=status_for(exc),
         )

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from assay.core import RunInfo
 from assay.errors import AssayError
 from assay.server._auth import identify
+from assay.server._error_text import client_message
 from assay.server._errors import status_for
 from assay.server._layout import e, page
 
@@ -43,7 +44,9 @@ def html_errors(handler: Callable[P, Response]) -> Callable[P, Response]:
                 raise
             status = status_for(exc)
             title = "Not found" if status == 404 else "Cannot show this page"
-            body = f'<p class="error">{e(exc)}</p><p><a href="/">Home</a></p>'
+            body = (
+                f'<p class="error">{e(client_message(exc, request))}</p><p><a href="/">Home</a></p>'
+            )
             return page(title, body, identity=identify(request), status=status)
 
     return wrapper
