@@ -46,7 +46,8 @@ def print_before(measured: tuple[Load, Load], after: Load, src: str) -> None:
     if crowd.ok and after.ok:
         print(
             f"  this checkout against it: {after.per_second / crowd.per_second:.2f}× the "
-            f"throughput, p99 {after.ms(0.99):.1f} ms against {crowd.ms(0.99):.1f} ms"
+            f"throughput, p99 {after.ms(0.99):.1f} ms against {crowd.ms(0.99):.1f} ms, "
+            f"server CPU {after.cpu_ms:.2f} against {crowd.cpu_ms:.2f} ms/request"
         )
 
 
@@ -55,5 +56,6 @@ def _brief(result: Load) -> str:
         return f"no answers ({sorted(result.statuses)})"
     return (
         f"{result.per_second:,.0f} requests/s, p50 {result.ms(0.5):.1f} ms, "
-        f"p99 {result.ms(0.99):.1f} ms ({result.ok:,} requests, {result.failed} failed)"
+        f"p99 {result.ms(0.99):.1f} ms ({result.ok:,} requests, {result.failed} failed; "
+        f"server CPU {result.cpu_ms:.2f} ms/request)"
     )

@@ -1,4 +1,10 @@
-"""Loopback servers in subprocesses and a bounded aiohttp load generator for bench_server.py."""
+"""Loopback servers in subprocesses and a bounded aiohttp load generator for bench_server.py.
+
+Each server started by :func:`serving` is remembered by its address, so a :func:`load` of
+one of its URLs also measures the CPU time that server's processes (its workers included)
+spent meanwhile, from ``/proc``: the server's CPU per request, the figure that a loaded
+machine changes least.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,44 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+_SERVERS: dict[str, int] = {}
+"""The process group of each server :func:`serving` runs, by ``host:port``."""
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) of the live processes of process group ``pgid``, NaN
+    where ``/proc`` cannot tell."""
+    total = 0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return math.nan
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICK
+
+
+def _server_cpu(url: str) -> float:
+    pgid = _SERVERS.get(urllib.parse.urlsplit(url).netloc)
+    return math.nan if pgid is None else group_cpu(pgid)
 
 
 def free_port() -> int:
@@ -58,6 +96,8 @@ def serving(
             env=env,
             cwd=cwd,
         )
+    where = urllib.parse.urlsplit(probe).netloc
+    _SERVERS[where] = proc.pid  # start_new_session: its pid is its process group
     try:
         deadline = time.monotonic() + timeout
         while not _answers(probe):
@@ -67,6 +107,7 @@ def serving(
             time.sleep(0.1)
         yield
     finally:
+        _SERVERS.pop(where, None)
         if proc.poll() is None:
             os.killpg(proc.pid, 15)  # the server's own process group (workers included)
             try:
@@ -93,6 +134,8 @@ class Load:
     statuses: dict[int, int] = field(default_factory=dict)
     sample: Any = None
     error: Any = None
+    server_cpu: float = math.nan
+    """CPU seconds the server's processes spent during the load (NaN: not measured)."""
 
     @property
     def ok(self) -> int:
@@ -109,6 +152,11 @@ class Load:
     def ms(self, q: float) -> float:
         return percentile(self.latencies, q) * 1000
 
+    @property
+    def cpu_ms(self) -> float:
+        """The server's CPU milliseconds per answered request (NaN: not measured)."""
+        return 1000 * self.server_cpu / self.ok if self.ok else math.nan
+
 
 async def _load(
     url: str,
@@ -118,6 +166,7 @@ async def _load(
     seconds: float,
     max_requests: int,
     read_json: bool,
+    headers: dict[str, str] | None,
 ) -> Load:
     import aiohttp
 
@@ -125,7 +174,9 @@ async def _load(
     issued = 0
     connector = aiohttp.TCPConnector(limit=clients)
     timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, headers=headers
+    ) as session:
         stop_at = time.perf_counter() + seconds
 
         async def client() -> None:
@@ -167,9 +218,11 @@ def load(
     seconds: float = 5.0,
     max_requests: int = 1_000_000,
     read_json: bool = True,
+    headers: dict[str, str] | None = None,
 ) -> Load:
-    """``clients`` concurrent loops of GET ``url`` (POST ``body`` as JSON when given) for at
-    most ``seconds`` and ``max_requests`` requests in all; one connection per client.
+    """``clients`` concurrent loops of GET ``url`` (POST ``body`` as JSON when given, with
+    ``headers``) for at most ``seconds`` and ``max_requests`` requests in all; one
+    connection per client. For a server :func:`serving` runs, its CPU time meanwhile too.
 
     The objects this process held before are frozen out of the garbage collector's passes
     meanwhile: a full pass over them (the benchmark has imported assay, pyarrow and MLflow's
@@ -177,29 +230,31 @@ def load(
     gc.collect()
     gc.freeze()
     try:
-        return _run_load(url, body, clients, seconds, max_requests, read_json)
+        before = _server_cpu(url)
+        result = asyncio.run(
+            _load(
+                url,
+                body=body,
+                clients=clients,
+                seconds=seconds,
+                max_requests=max_requests,
+                read_json=read_json,
+                headers=headers,
+            )
+        )
+        result.server_cpu = _server_cpu(url) - before
+        return result
     finally:
         gc.unfreeze()
 
 
-def _run_load(
-    url: str, body: Any, clients: int, seconds: float, max_requests: int, read_json: bool
-) -> Load:
-    return asyncio.run(
-        _load(
-            url,
-            body=body,
-            clients=clients,
-            seconds=seconds,
-            max_requests=max_requests,
-            read_json=read_json,
-        )
-    )
-
-
-def fetch(url: str, *, body: Any = None, read_json: bool = True) -> tuple[int, Any, float]:
+def fetch(
+    url: str, *, body: Any = None, read_json: bool = True, headers: dict[str, str] | None = None
+) -> tuple[int, Any, float]:
     """One request: its status, its body (parsed JSON, or bytes) and its wall time."""
-    one = load(url, body=body, clients=1, seconds=600, max_requests=1, read_json=False)
+    one = load(
+        url, body=body, clients=1, seconds=600, max_requests=1, read_json=False, headers=headers
+    )
     status = next(iter(one.statuses), 0)
     payload = one.sample
     if read_json and status == 200 and payload is not None:

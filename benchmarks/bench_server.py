@@ -24,6 +24,11 @@ does not have (404) is reported as not available.
     python benchmarks/bench_server.py            # 10,000 runs, 30 s; 1,000,000 records
     python benchmarks/bench_server.py --quick    # 1,000 runs, 5 s; 100,000 records
     python benchmarks/bench_server.py --only list --against /tmp/before/src
+    python benchmarks/bench_server.py --only list --auth token   # a bearer token each request
+
+Each load also reports the CPU time the server's processes (workers included) spent per
+answered request, from ``/proc``: on a machine shared with other work, wall-clock latencies
+are mostly waiting for a core, while CPU per request changes little.
 
 With ``--against SRC`` (the ``src`` folder of another checkout, e.g. an earlier commit's
 ``git archive HEAD~1 src | tar -x -C /tmp/before``) a second assay server, of that package,
@@ -35,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -99,9 +105,10 @@ def describe(result: Load) -> str:
         statuses = [(s, n) for s, n in sorted(result.statuses.items()) if s != 200]
         listed = ", ".join(f"{n} × {f'HTTP {s}' if s else 'no answer'}" for s, n in statuses)
         failed = f"; {result.failed} failed: {listed}"
+    cpu = "" if math.isnan(result.cpu_ms) else f"; server CPU {result.cpu_ms:.2f} ms/request"
     return (
         f"{result.per_second:,.0f} requests/s, p50 {result.ms(0.5):.1f} ms, "
-        f"p99 {result.ms(0.99):.1f} ms ({result.ok:,} requests{failed})"
+        f"p99 {result.ms(0.99):.1f} ms ({result.ok:,} requests{failed}{cpu})"
     )
 
 
@@ -119,12 +126,14 @@ def explain_failures(who: str, result: Load, log: Path) -> None:
     print(f"  {who}'s failures: {(causes or [str(result.error)])[-1][:300]}")
 
 
-def repeated(url: str, n: int, *, html: bool = False) -> tuple[int, float, Load]:
+def repeated(
+    url: str, n: int, *, html: bool = False, headers: dict[str, str] | None = None
+) -> tuple[int, float, Load]:
     """The first request (its status and time), then ``n`` more one after the other."""
-    status, body, first = fetch(url, read_json=not html)
+    status, body, first = fetch(url, read_json=not html, headers=headers)
     if status != 200:
         return status, first, Load()
-    again = load(url, max_requests=n, seconds=120, read_json=not html)
+    again = load(url, max_requests=n, seconds=120, read_json=not html, headers=headers)
     again.sample = body
     return status, first, again
 
@@ -134,34 +143,43 @@ def repeated(url: str, n: int, *, html: bool = False) -> tuple[int, float, Load]
 
 def merged(parts: list[Load]) -> Load:
     """Several loads of one server as one: every timing, every status, their total time."""
-    out = Load(sample=next((p.sample for p in parts if p.sample is not None), None))
+    out = Load(sample=next((p.sample for p in parts if p.sample is not None), None), server_cpu=0.0)
     for part in parts:
         out.seconds += part.seconds
         out.latencies += part.latencies
         for status, n in part.statuses.items():
             out.statuses[status] = out.statuses.get(status, 0) + n
         out.error = out.error or part.error
+        out.server_cpu += part.server_cpu
     return out
 
 
 def interleaved(
-    targets: list[tuple[str, Any]], opts: argparse.Namespace
+    targets: list[tuple[str, Any, dict[str, str] | None]], opts: argparse.Namespace
 ) -> list[tuple[Load, Load]]:
-    """For each ``(url, body)``: an untimed warm-up (every worker answers its first requests
+    """For each ``(url, body, headers)``: an untimed warm-up (every worker answers its first requests
     slowly) and requests one after the other from one client; then ``opts.clients``
     concurrent clients for ``opts.seconds`` in all, in ``opts.rounds`` turns that alternate
     between the servers, so that whatever else the machine is doing weighs on both alike."""
     alone = []
-    for url, body in targets:
-        load(url, body=body, clients=opts.clients, seconds=60, max_requests=opts.warm_up)
-        alone.append(load(url, body=body, seconds=10, max_requests=opts.n))
+    for url, body, headers in targets:
+        load(
+            url,
+            body=body,
+            clients=opts.clients,
+            seconds=60,
+            max_requests=opts.warm_up,
+            headers=headers,
+        )
+        alone.append(load(url, body=body, seconds=10, max_requests=opts.n, headers=headers))
     crowds: list[list[Load]] = [[] for _ in targets]
     for _ in range(opts.rounds):
-        for (url, body), parts in zip(targets, crowds, strict=True):
+        for (url, body, headers), parts in zip(targets, crowds, strict=True):
             parts.append(
                 load(
                     url,
                     body=body,
+                    headers=headers,
                     clients=opts.clients,
                     seconds=opts.seconds / opts.rounds,
                     max_requests=opts.max_requests // opts.rounds,
@@ -235,11 +253,11 @@ def list_part(base: str, opts: argparse.Namespace, folder: Path, before: str | N
         f"{opts.warm_up} untimed warm-up requests and up to {opts.n} from one client"
     )
     with mlflow_serving(opts, opts.pg, folder) as reference:
-        targets = [(runs_list_url(base), None)]
+        targets = [(runs_list_url(base), None, opts.headers)]
         if before is not None:
-            targets.append((runs_list_url(before), None))
+            targets.append((runs_list_url(before), None, opts.headers))
         if not isinstance(reference, str):
-            targets.append(reference[:2])
+            targets.append((reference[0], reference[1], None))
         measured = interleaved(targets, opts)
     if before is not None:
         print_before(measured.pop(1), measured[0][1], opts.against)
@@ -280,7 +298,8 @@ def same_runs(ours: Any, theirs: Any) -> str:
 def records_part(base: str, ids: tuple[str, str], opts: argparse.Namespace) -> None:
     baseline, candidate = ids
     query = urlencode({"slice": "lang=de", "q": "lantern", "limit": 50})
-    status, first, page = repeated(f"{base}/api/v1/runs/{candidate}/records?{query}", opts.n)
+    where = f"{base}/api/v1/runs/{candidate}/records?{query}"
+    status, first, page = repeated(where, opts.n, headers=opts.headers)
     print(f"records page (lang=de, q=lantern, limit 50) of a run of {opts.n_records:,} records:")
     if status == 200:
         rows = page.sample["items"]
@@ -296,7 +315,7 @@ def records_part(base: str, ids: tuple[str, str], opts: argparse.Namespace) -> N
         ("comparison API", f"/api/v1/comparisons?{pair}", False),
         ("comparison page", f"/compare?{swapped}", True),
     ):
-        status, first, again = repeated(f"{base}{path}", opts.n, html=html)
+        status, first, again = repeated(f"{base}{path}", opts.n, html=html, headers=opts.headers)
         if status == 200:
             print(f"{label}: first request {ms(first)}; then {opts.n}: {describe(again)}")
             print(f"{label} cached p99 {again.ms(0.99):.1f} ms (aim < 300 ms)")
@@ -327,14 +346,16 @@ def upload_part(base: str, folder: Path, suite: Any, opts: argparse.Namespace) -
         assay.register_suite(suite, store=local)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
     local_s, error = ingest_command(path, {**env, "ASSAY_HOME": str(home)})
-    remote_s, remote_error = ingest_command(path, {**env, "ASSAY_DB": base})
+    remote = {**env, "ASSAY_DB": base, **({"ASSAY_TOKEN": opts.token} if opts.token else {})}
+    remote_s, remote_error = ingest_command(path, remote)
     print(f"upload of {opts.n_records:,} records (Parquet, whole `assay ingest` commands):")
     print(f"  embedded store: {ms(local_s) if not error else 'failed: ' + error}")
     if remote_error:
         print(f"  remote store (ASSAY_DB={base}): {NA} ({remote_error})")
         print(f"upload ratio {NA} (aim ≤ 2×)")
     elif not error:
-        status, found, _ = fetch(f"{base}/api/v1/runs?suite=bench-records&model=uploaded")
+        listed = f"{base}/api/v1/runs?suite=bench-records&model=uploaded"
+        status, found, _ = fetch(listed, headers=opts.headers)
         stored = [r["n_records"] for r in (found or {}).get("items", [])] if status == 200 else []
         check = "on the server" if stored == [opts.n_records] else f"NOT on the server: {stored}"
         print(f"  remote store (ASSAY_DB={base}): {ms(remote_s)} ({check})")
@@ -359,6 +380,12 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--only", default="list,records,upload", help="parts to run")
     parser.add_argument("--against", help="another checkout's src: its server's runs list too")
+    parser.add_argument(
+        "--auth",
+        choices=("none", "token"),
+        default="none",
+        help="token: the servers check a bearer token on every request (an editor's)",
+    )
     opts = parser.parse_args()
     quick = opts.quick
     opts.n_runs = 1_000 if quick else 10_000
@@ -389,6 +416,8 @@ def main() -> None:
                 for seed, m in ((0, "base@1"), (1, "cand@1"))
                 if "records" in parts
             )
+            opts.token = store.users.add("bench", "editor").token if opts.auth == "token" else None
+        opts.headers = {"Authorization": f"Bearer {opts.token}"} if opts.token else None
         analyze(opts.pg, schema)
         print(
             f"stored in PostgreSQL ({opts.pg}, schema {schema}, analyzed): {opts.n_runs:,} runs and "
@@ -400,9 +429,11 @@ def main() -> None:
         here = Path(__file__).resolve().parent
         command = [sys.executable, str(here / "_server_launch.py"), "--db", url]
         command += ["--artifacts", files, "--port", str(port), "--workers", str(opts.workers)]
+        command += ["--auth", opts.auth]
         print(
             f"assay server: `assay serve` in its own process (benchmarks/_server_launch.py), "
-            f"{opts.workers} worker{'s' if opts.workers > 1 else ''}, auth none, access log on"
+            f"{opts.workers} worker{'s' if opts.workers > 1 else ''}, auth {opts.auth}"
+            f"{' (a bearer token on every request)' if opts.token else ''}, access log on"
         )
         started = {"env": source_env(THIS), "cwd": folder}  # both servers start alike
         with (

@@ -159,3 +159,67 @@ def test_a_kept_runs_page_is_answered_only_to_a_reader(served: Served) -> None:
     assert served.get("/api/v1/runs", "assay_wrong", params={"limit": 5}).status_code == 401
     served.writer.users.revoke(token)
     assert served.get("/api/v1/runs", token, params={"limit": 5}).status_code == 401
+
+
+@pytest.mark.slow
+def test_a_remembered_session_ends_on_the_clock(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assay.server._sessions.SESSION_HOURS", 3 / 3600)  # 3 s
+    token = served.writer.users.add("ann", "viewer").token
+    browser = _session(served, token)
+    try:
+        for _ in range(2):  # the second answered from memory
+            assert browser.get("/api/v1/me").status_code == 200
+        time.sleep(3.2)
+        assert browser.get("/api/v1/me").status_code == 401
+        assert served.get("/api/v1/me", token).status_code == 200  # the token itself still works
+    finally:
+        browser.close()
+
+
+def test_each_request_reads_the_counters_once(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Who is asking and the runs page kept share the request's one read of the counters."""
+    from assay.storage import GenerationReader
+
+    reads: list[int] = []
+    plain = GenerationReader.read
+
+    def counted(self: GenerationReader, *args: Any, **kwargs: Any) -> dict[str, int]:
+        reads.append(1)
+        return plain(self, *args, **kwargs)
+
+    monkeypatch.setattr(GenerationReader, "read", counted)
+    with open_store(database, artifacts=str(tmp_path / "files")) as store:
+        token = store.users.add("ann", "viewer").token
+        settings = ServerSettings(auth="token")
+        with running_server(create_app(store, settings)) as url:
+            served = Served(url, store, [])
+            for _ in range(3):  # the page is built, then kept under its URL
+                assert served.get("/api/v1/runs", token, params={"limit": 5}).status_code == 200
+            reads.clear()
+            for _ in range(4):
+                assert served.get("/api/v1/runs", token, params={"limit": 5}).status_code == 200
+            assert len(reads) == 4
+
+
+def test_the_counters_connection_goes_back_to_the_pool_when_idle(
+    database: str, tmp_path: Path
+) -> None:
+    from assay.server._counters import IDLE_SECONDS
+
+    with open_store(database, artifacts=str(tmp_path / "files")) as store:
+        token = store.users.add("ann", "viewer").token
+        assert store.engine is not None
+        pool: Any = store.engine.pool
+        with running_server(create_app(store, ServerSettings(auth="token"))) as url:
+            for _ in range(3):
+                answer = httpx.get(url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+                assert answer.status_code == 200
+            assert pool.checkedout() == 1  # kept for the next read
+            deadline = time.monotonic() + IDLE_SECONDS + 5
+            while pool.checkedout() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert pool.checkedout() == 0

@@ -126,7 +126,7 @@ async def list_runs(
         return RunPage(items=items, next_cursor=next_cursor).model_dump_json().encode()
 
     shape = (suite, model, tuple(tag), tuple(where), sort, offset, limit)
-    body = await cached_page(state, shape, page, request.scope.get("query_string"))
+    body = await cached_page(state, shape, page, request.scope.get("query_string"), request.scope)
     return Response(body, media_type="application/json")
 
 

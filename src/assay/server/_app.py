@@ -22,6 +22,7 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     from assay import __version__
     from assay.server import _api, _health, _metrics, _pages, _users_api
     from assay.server._auth_gate import AuthGate
+    from assay.server._counters import release_counters
     from assay.server._runs_fast import RunsFastPath
     from assay.server._security import SecurityMiddleware
     from assay.server._unsigned import UnsignedMiddleware
@@ -43,6 +44,7 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.assay = AppState(store=store, settings=settings)
+    app.router.add_event_handler("shutdown", lambda: release_counters(app.state.assay))
     install_error_handlers(app)
     app.add_middleware(RunsFastPath)  # innermost: identified, logged and headed as any
     app.add_middleware(AuthGate)  # outside the body limit: nobody's body is not even counted

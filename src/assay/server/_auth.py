@@ -132,7 +132,7 @@ async def resolve(request: Request) -> Identity | None:
         return identify(request)
     from assay.server._counters import counters
 
-    found = await counters(state)
+    found = await counters(state, request.scope)
     hit = remembered(request, found)
     if hit is not MISS:
         assert hit is None or isinstance(hit, Identity)

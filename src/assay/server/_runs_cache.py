@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, MutableMapping
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -51,13 +52,15 @@ def _pages(state: AppState) -> _Pages:
     return found
 
 
-async def kept_page(state: AppState, query: bytes) -> bytes | None:
+async def kept_page(
+    state: AppState, query: bytes, scope: MutableMapping[str, Any] | None = None
+) -> bytes | None:
     """The page kept for this exact query string under the store's current count of
-    changes to runs, or None."""
+    changes to runs (read for the request of ``scope``, once), or None."""
     from assay.storage import GenerationReader
 
     pages = _pages(state)
-    generation = (await counters(state)).get(GenerationReader.RUNS, 0)
+    generation = (await counters(state, scope)).get(GenerationReader.RUNS, 0)
     with pages.lock:
         if generation != pages.generation:
             return None
@@ -65,15 +68,19 @@ async def kept_page(state: AppState, query: bytes) -> bytes | None:
 
 
 async def cached_page(
-    state: AppState, shape: Hashable, build: Callable[[], bytes], query: bytes | None = None
+    state: AppState,
+    shape: Hashable,
+    build: Callable[[], bytes],
+    query: bytes | None = None,
+    scope: MutableMapping[str, Any] | None = None,
 ) -> bytes:
     """The page with this ``shape`` (the request's parameters, from the query string
-    ``query``) as ``build`` made it under the store's current count of changes to runs;
-    built now (in a worker thread) when not kept."""
+    ``query``) as ``build`` made it under the store's current count of changes to runs (read
+    for the request of ``scope``, once); built now (in a worker thread) when not kept."""
     from assay.storage import GenerationReader
 
     pages = _pages(state)
-    generation = (await counters(state)).get(GenerationReader.RUNS, 0)
+    generation = (await counters(state, scope)).get(GenerationReader.RUNS, 0)
     with pages.lock:
         if generation > pages.generation:  # the count only grows: an older reader keeps none
             pages.pages.clear()

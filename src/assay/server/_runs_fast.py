@@ -50,6 +50,6 @@ async def _kept(scope: Scope) -> bytes | None:
         identity = await resolve(Request(scope))
         if identity is None or not identity.can(Role.viewer):
             return None
-        return await kept_page(scope["app"].state.assay, scope.get("query_string", b""))
+        return await kept_page(scope["app"].state.assay, scope.get("query_string", b""), scope)
     except Exception:  # refused, or the store failed: the route answers with the error
         return None

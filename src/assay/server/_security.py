@@ -23,7 +23,6 @@ import urllib.parse
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ACCESS_LOGGER", "CONTENT_SECURITY_POLICY", "SecurityMiddleware"]
@@ -40,10 +39,16 @@ _HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+_RAW_HEADERS = tuple(
+    (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in _HEADERS.items()
+)
+_NO_STORE_HEADER = (b"cache-control", b"no-store")
 _NO_STORE = ("/api/", "/login", "/logout")
 _MAX_PATH = 500
 _MAX_KEYS = 20
 _MAX_KEY = 40
+_MAX_KNOWN_QUERIES = 256
+_known_queries: dict[bytes, tuple[str, ...]] = {}
 
 # a whole token pasted into a URL path is logged by its shown prefix only
 _TOKEN = re.compile(r"(assay_[A-Za-z0-9_-]{6})[A-Za-z0-9_%-]{7,}")
@@ -51,10 +56,20 @@ _TOKEN = re.compile(r"(assay_[A-Za-z0-9_-]{6})[A-Za-z0-9_%-]{7,}")
 _log = logging.getLogger(ACCESS_LOGGER)
 
 
-def _query_names(query: bytes) -> list[str]:
+def _query_names(query: bytes) -> tuple[str, ...]:
+    """The parameter names of a query string, sorted, each once (a query string asked
+    before is answered from memory: dashboards and scripts repeat theirs)."""
+    known = _known_queries.get(query)
+    if known is not None:
+        return known
     text = query.decode("latin-1")
     names = [k for k, _ in urllib.parse.parse_qsl(text, keep_blank_values=True)]
-    return sorted({n[:_MAX_KEY] for n in names})[:_MAX_KEYS]
+    found = tuple(sorted({n[:_MAX_KEY] for n in names})[:_MAX_KEYS])
+    if len(query) <= 2 * _MAX_PATH:
+        if len(_known_queries) >= _MAX_KNOWN_QUERIES:
+            _known_queries.clear()
+        _known_queries[query] = found
+    return found
 
 
 class SecurityMiddleware:
@@ -77,12 +92,7 @@ class SecurityMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
-                if path.startswith(_NO_STORE):
-                    headers["Cache-Control"] = "no-store"
+                _add_headers(message, path.startswith(_NO_STORE))
             await send(message)
 
         try:
@@ -90,6 +100,19 @@ class SecurityMiddleware:
         finally:
             if _log.isEnabledFor(logging.INFO):
                 _log.info(json.dumps(_entry(scope, log, path, status, started), ensure_ascii=True))
+
+
+def _add_headers(message: Message, no_store: bool) -> None:
+    """The security headers a response does not set itself; ``Cache-Control: no-store``
+    instead of any other when ``no_store``."""
+    raw = list(message.get("headers", ()))
+    present = {bytes(name).lower() for name, _ in raw}
+    if no_store and _NO_STORE_HEADER[0] in present:
+        raw = [(n, v) for n, v in raw if bytes(n).lower() != _NO_STORE_HEADER[0]]
+    raw.extend(pair for pair in _RAW_HEADERS if pair[0] not in present)
+    if no_store:
+        raw.append(_NO_STORE_HEADER)
+    message["headers"] = raw
 
 
 def _entry(
