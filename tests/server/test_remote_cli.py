@@ -108,3 +108,48 @@ def test_the_cli_ingests_compares_gates_records_and_approves_through_a_server(
     assert {"comparison", "verdict", "policy", "report_html"} <= set(stored.artifacts)
     for digest in stored.artifacts.values():
         assert backend.artifacts.exists(digest)
+
+
+def test_assay_run_and_log_run_record_through_a_server(
+    backend: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = tmp_path / "ci-runner"
+    client.mkdir()
+    suite = _suite_file(client)
+    (client / "echo_model.py").write_text("def answer(text):\n    return text\n")
+    with running_server(create_app(backend, ServerSettings())) as url:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
+        env.update(ASSAY_DB=url, ASSAY_HOME=str(client / ".assay"))
+        source = str(Path(assay.__file__).parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, str(client)]))
+        args = [
+            "run",
+            "--suite",
+            str(suite),
+            "--model",
+            "echo@1",
+            "--callable",
+            "echo_model:answer",
+        ]
+        done = subprocess.run(
+            [sys.executable, "-m", "assay", *args, "--json"],
+            cwd=client,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode == 0, done.stderr
+        evaluated = json.loads(done.stdout)["run"]
+        monkeypatch.setenv("ASSAY_DB", url)
+        monkeypatch.setenv("ASSAY_HOME", str(client / ".assay"))
+        records = pq.read_table(_records(suite, client, 3))
+        logged = assay.log_run(records, suite="team-suite", model="logged@1").run
+
+    assert not (client / ".assay").exists(), "the client kept a local store"
+    stored = {r.run_id: r for r in backend.runs.list()}
+    assert set(stored) == {evaluated["run_id"], logged.run_id}
+    assert stored[evaluated["run_id"]].model.name == "echo"
+    assert stored[evaluated["run_id"]].n_records == 40
+    assert stored[logged.run_id].content_digest == logged.content_digest
+    assert backend.runs.records(logged.run_id).num_rows == records.num_rows
