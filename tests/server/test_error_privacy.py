@@ -123,3 +123,22 @@ def test_a_failing_database_names_what_was_asked_not_its_sql(served: Served) -> 
     _no_place(message, served)
     for internal in ("SQL", "sqlite", "runs_gone", "SELECT", "OperationalError"):
         assert internal not in message
+
+
+def test_a_folder_is_cut_only_where_its_name_ends() -> None:
+    from types import SimpleNamespace
+
+    from assay.server._error_text import without_places
+
+    root = SimpleNamespace(location=lambda relative: "/srv/assay-files/" + relative)
+    store = SimpleNamespace(artifacts=SimpleNamespace(root=root), database_file=None)
+    state = SimpleNamespace(assay=SimpleNamespace(store=store))
+    request = SimpleNamespace(app=SimpleNamespace(state=state))
+    message = (
+        "Cannot read /srv/assay-files/records/r1.parquet: gone; "
+        "see '/srv/assay-files-old/x' and /srv/assay-files"
+    )
+    assert without_places(message, request) == (
+        "Cannot read [a place on the server]: gone; "
+        "see '/srv/assay-files-old/x' and [a place on the server]"
+    )

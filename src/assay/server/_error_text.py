@@ -39,6 +39,7 @@ _NOUNS = {
     "monitors": "monitor",
     "comparisons": "comparison",
 }
+_PARTS = frozenset({"records", "notes", "tags", "approvals", "challenges", "analysis"})
 _MAX_NAMED = 120
 _REST_OF_PATH = r"(?=$|[/\\\s'\":,;)\]])[^\s'\":,;)\]]*"
 """After a folder: the end of its name, then the rest of the path (to a space, quote,
@@ -85,7 +86,7 @@ def _target(request: Any) -> str:
         if isinstance(value, str) and value:
             named = value if len(value) <= _MAX_NAMED else value[:_MAX_NAMED] + "…"
             what = f"{noun} {named!r}"
-            if len(parts) > 2:  # a part of it: the records of run 'r1'
+            if len(parts) > 2 and parts[2] in _PARTS:  # the records of run 'r1'
                 what = f"the {parts[2]} of {what}"
             return what
     if request.method == "POST" and noun in ("run", "suite", "artifact"):
