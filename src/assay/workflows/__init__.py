@@ -14,7 +14,9 @@ none is passed, and never print.
 * questions no command anticipated: :func:`sql` (read-only DuckDB over the views of
   :data:`SQL_VIEWS`)
 * MLflow: :func:`export_to_mlflow` (a run, comparison or decision to a tracking server,
-  :class:`MlflowExport`), :func:`import_from_mlflow` (an MLflow run as a run)
+  :class:`MlflowExport`), :func:`import_from_mlflow` (an MLflow run as a run, or as an
+  :class:`MlflowSummary` of params and metrics when it logged no per-example table;
+  :func:`mlflow_summary`)
 * online experiments: :func:`read_out_experiment` (readout, verdict against the
   pre-registered plan, reports), :func:`plan_rollout`
 * monitoring: :func:`monitor_profile`, :func:`monitor_drift`, :func:`save_profile`,
@@ -140,6 +142,7 @@ if TYPE_CHECKING:
     from assay.workflows._load_sweep import LoadSweep, load_sweep
     from assay.workflows._mlflow_export import MlflowExport, export_to_mlflow
     from assay.workflows._mlflow_import import import_from_mlflow
+    from assay.workflows._mlflow_summary import MlflowSummary, mlflow_summary
     from assay.workflows._monitor_drift import StoredProfile, monitor_drift, monitor_profile
     from assay.workflows._monitor_history import (
         monitor_history,
@@ -264,6 +267,8 @@ _EXPORTS = {
     "export_to_mlflow": "_mlflow_export",
     "MlflowExport": "_mlflow_export",
     "import_from_mlflow": "_mlflow_import",
+    "MlflowSummary": "_mlflow_summary",
+    "mlflow_summary": "_mlflow_summary",
     "StoredProfile": "_monitor_drift",
     "monitor_drift": "_monitor_drift",
     "monitor_profile": "_monitor_drift",
@@ -376,6 +381,7 @@ __all__ = [
     "LoadedStudy",
     "LoggedRun",
     "MlflowExport",
+    "MlflowSummary",
     "Reproduction",
     "RobustnessReport",
     "RunSafety",
@@ -444,6 +450,7 @@ __all__ = [
     "load_sweep",
     "log_run",
     "metrics_server",
+    "mlflow_summary",
     "model_card",
     "monitor_drift",
     "monitor_history",
