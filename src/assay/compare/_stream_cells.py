@@ -124,7 +124,7 @@ class StreamLayout:
         overall = np.zeros(n, dtype=np.int64)
         codes = np.stack([s.codes(paired) for s in self.slices] or [overall])
         for a, row in enumerate(codes[: len(self.slices)]):
-            self.present[a] |= set(np.unique(row[row >= 0]).tolist())
+            self.present[a] |= set(np.flatnonzero(np.bincount(row[row >= 0])).tolist())
         width = codes.shape[0]
         bits = 62 // width
         packed = bool(codes.max(initial=-1) < (1 << bits) - 2) and self.mode != "bytes"
