@@ -42,8 +42,11 @@ resamples of macro-F1 and MCC over about 9,000 categories and to building 561 re
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import resource
+import socket
 import subprocess
 import sys
 import tempfile
@@ -118,12 +121,26 @@ def _block(schema: pa.Schema, start: int, size: int, seed: int, shift: float) ->
 
 
 def write_runs(n: int, folder: Path) -> None:
+    """Both runs' files, each also linked under the name the store gives a record file
+    (``<stem>.sha256-<hex>.parquet``), which makes every read of it verify its digest."""
     schema = record_schema(make_suite(n))
     for name, seed, shift in (("baseline", 1, 0.0), ("candidate", 2, 0.02)):
-        with pq.ParquetWriter(folder / f"{name}.parquet", schema, compression="zstd") as writer:
+        path = folder / f"{name}.parquet"
+        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
             for start in range(0, n, BLOCK):
                 table = _block(schema, start, min(BLOCK, n - start), seed, shift)
                 writer.write_table(table, row_group_size=ROW_GROUP)
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 22):
+                digest.update(block)
+        os.link(path, folder / f"{name}.sha256-{digest.hexdigest()}.parquet")
+
+
+def stored_name(folder: Path, name: str) -> str:
+    """The digest-carrying name of run ``name``'s file."""
+    (found,) = folder.glob(f"{name}.sha256-*.parquet")
+    return found.name
 
 
 def batches(path: Path) -> Iterator[pa.RecordBatch]:
@@ -143,16 +160,46 @@ def step_read(folder: Path) -> dict[str, Any]:
     return {"wall": time.perf_counter() - start, "rss": _rss_mib(), "rows": rows}
 
 
-def step_assay(folder: Path, n: int, chunk_rows: int, resamples: int) -> dict[str, Any]:
-    from assay.compare import compare_record_streams
+def _s3() -> Any:
+    import s3fs
 
+    return s3fs.S3FileSystem()
+
+
+def s3_batches(fs: Any, key: str) -> Iterator[pa.RecordBatch]:
+    """An object's batches through s3fs, one reader per row group (ranged reads)."""
+    with fs.open(key, "rb") as handle:
+        file = pq.ParquetFile(handle)
+        for group in range(file.num_row_groups):
+            yield from file.iter_batches(batch_size=65_536, row_groups=[group])
+
+
+def step_read_s3(folder: Path) -> dict[str, Any]:
+    bucket, fs = os.environ["ASSAY_BENCH_BUCKET"], _s3()
+    start = time.perf_counter()
+    rows = 0
+    for name in ("baseline", "candidate"):
+        for batch in s3_batches(fs, f"{bucket}/{stored_name(folder, name)}"):
+            rows += batch.num_rows
+    return {"wall": time.perf_counter() - start, "rss": _rss_mib(), "rows": rows}
+
+
+def step_assay(
+    folder: Path, n: int, chunk_rows: int, resamples: int, root: str | None = None
+) -> dict[str, Any]:
+    """The comparison, reading each file as the store reads a record file (a row group at a
+    time, its digest verified): from ``folder``, or from the object store ``root``."""
+    from assay.compare import compare_record_streams
+    from assay.storage._files import FileRoot
+
+    files = FileRoot(root or str(folder))
     suite = make_suite(n)
     start = time.perf_counter()
     c = compare_record_streams(
         run_info(suite, "baseline"),
-        batches(folder / "baseline.parquet"),
+        files.iter_parquet(stored_name(folder, "baseline")),
         run_info(suite, "candidate"),
-        batches(folder / "candidate.parquet"),
+        files.iter_parquet(stored_name(folder, "candidate")),
         suite,
         rng=0,
         resamples=resamples,
@@ -186,6 +233,60 @@ def _child(step: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("moto.server did not start (pip install 'moto[server]' s3fs)")
+
+
+def _s3_steps(folder: Path, args: argparse.Namespace) -> None:
+    """Upload both files to a bucket of moto's server on loopback; time the pyarrow read
+    through s3fs and the comparison through the store's object-store reader."""
+    process, endpoint = _start_moto()
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_DEFAULT_REGION="us-east-1",
+        ASSAY_BENCH_BUCKET="assay-bench-scale",
+    )
+    try:
+        import boto3
+
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="assay-bench-scale")
+        for name in ("baseline", "candidate"):
+            key = stored_name(folder, name)
+            s3.upload_file(str(folder / key), "assay-bench-scale", key)
+        read = _child("read-s3", folder, args)
+        print(
+            f"read both objects (s3fs):     {read['wall']:8.1f} s  {read['rss']:7.0f} MiB  "
+            "<- reference (S3)"
+        )
+        ours = _child("assay-s3", folder, args)
+        print(
+            f"compare_record_streams (S3):  {ours['wall']:8.1f} s  {ours['rss']:7.0f} MiB  "
+            f"ratio {ours['wall'] / read['wall']:.1f}x the S3 read"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def _agreement(ours: dict[str, list[float]], theirs: dict[str, list[float]]) -> float:
     worst = 0.0
     for key, values in theirs.items():
@@ -203,6 +304,10 @@ def main() -> None:
     parser.add_argument("--chunk-rows", type=int, default=250_000)
     parser.add_argument("--resamples", type=int, default=2000)
     parser.add_argument("--folder", type=Path, default=None, help="where the files go")
+    parser.add_argument(
+        "--s3", action="store_true", help="also compare from moto's S3 server on loopback"
+    )
+    parser.add_argument("--skip-duckdb", action="store_true", help="leave DuckDB out")
     parser.add_argument("--step", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.n = args.n or (1_000_000 if args.quick else 10_000_000)
@@ -211,6 +316,14 @@ def main() -> None:
             "write": lambda: write_runs(args.n, args.folder) or {},
             "read": lambda: step_read(args.folder),
             "assay": lambda: step_assay(args.folder, args.n, args.chunk_rows, args.resamples),
+            "read-s3": lambda: step_read_s3(args.folder),
+            "assay-s3": lambda: step_assay(
+                args.folder,
+                args.n,
+                args.chunk_rows,
+                args.resamples,
+                root=f"s3://{os.environ['ASSAY_BENCH_BUCKET']}",
+            ),
             "duckdb": lambda: step_duckdb(args.folder),
         }
         print(json.dumps(steps[args.step]()))
@@ -235,10 +348,14 @@ def main() -> None:
             f"ratio {ratio:.1f}x the read (aim <= 3x, < 2048 MiB); {ours['results']} results, "
             f"{args.resamples} resamples, chunks of {args.chunk_rows:,}"
         )
+        if args.s3:
+            _s3_steps(folder, args)
         try:
             import duckdb  # noqa: F401
         except ImportError:
             print("DuckDB point estimates:       not measured (duckdb is not installed)")
+            return
+        if args.skip_duckdb:
             return
         duck = _child("duckdb", folder, args)
         worst = _agreement(ours["points"], duck["points"])

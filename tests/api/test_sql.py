@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import assay
@@ -160,6 +161,37 @@ def test_a_missing_record_file_names_it(filled: tuple[Store, list[str]]) -> None
         assay.sql("SELECT count(*) FROM records", store=store)
     # the other views do not read record files
     assert _scalar("SELECT count(*) FROM runs", store) == 3
+
+
+def _altered(path: Path) -> None:
+    """Rewrite a record file as still-valid Parquet with one score changed."""
+    table = pq.read_table(path)
+    name = next(n for n in table.column_names if n.startswith("accuracy"))
+    scores = table.column(name).to_pylist()
+    scores[0] = 1.0 - scores[0]
+    table = table.set_column(table.column_names.index(name), name, pa.array(scores, pa.float64()))
+    pq.write_table(table, path)
+
+
+def test_an_altered_record_file_is_refused_before_the_query_runs(
+    filled: tuple[Store, list[str]],
+) -> None:
+    store, ids = filled
+    total = _scalar("SELECT count(*) FROM records", store)  # verified, and remembered
+    path = Path(record_files(store).paths[ids[1]])
+    _altered(path)
+    for query in (
+        "SELECT count(*) FROM records",
+        f"SELECT count(*) FROM read_parquet('{path}')",
+    ):
+        with pytest.raises(StorageError) as caught:
+            assay.sql(query, store=store)
+        message = str(caught.value)
+        assert f"{path} (the record file of run {ids[1]}) was altered" in message
+    with pytest.raises(StorageError, match="was altered"):
+        record_files(store, verify=True)
+    assert _scalar("SELECT count(*) FROM runs", store) == 3  # no record file read
+    assert total == sum(r.n_records for r in store.runs.list())
 
 
 def test_records_in_an_fsspec_store(tmp_path: Path) -> None:

@@ -11,13 +11,17 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
 import assay
 from assay.cli import app
 from assay.core import Comparison
-from assay.storage import open_store
+from assay.errors import StorageError
+from assay.storage import open_store, record_files
 from assay.testing import comparison_suite, paired_records
 from assay.workflows import _compare_streamed
 
@@ -66,6 +70,42 @@ def test_stored_runs_stream_through_the_store(where: str, store: assay.Store) ->
     batches = list(st.runs.record_batches(base, batch_rows=100))
     assert [b.num_rows for b in batches][:1] == [100]
     assert sum(b.num_rows for b in batches) == 500
+
+
+def _alter(data: bytes) -> bytes:
+    """The same records as valid Parquet, with one score changed."""
+    table = pq.read_table(pa.BufferReader(data))
+    scores = table.column("accuracy").to_pylist()
+    scores[0] = 1.0 - scores[0]
+    table = table.set_column(
+        table.column_names.index("accuracy"), "accuracy", pa.array(scores, pa.float64())
+    )
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+@pytest.mark.parametrize("where", ["local", "memory"])
+def test_an_altered_record_file_fails_the_streamed_comparison(
+    where: str, store: assay.Store
+) -> None:
+    st = store
+    if where == "memory":
+        st = open_store("sqlite://", artifacts=f"memory://{uuid.uuid4().hex}")
+    base, cand = _log(st)
+    location = record_files(st).paths[cand]
+    fs, path = fsspec.core.url_to_fs(location)
+    fs.pipe_file(path, _alter(fs.cat_file(path)))
+    for check in (
+        lambda: assay.compare_runs(base, cand, store=st, streaming=True, chunk_rows=64),
+        lambda: list(st.runs.record_batches(cand, batch_rows=100)),
+    ):
+        with pytest.raises(StorageError) as caught:
+            check()
+        message = str(caught.value)
+        assert f"{location} (the record file of run {cand}) was altered" in message
+    # the baseline's file is intact and still reads
+    assert sum(b.num_rows for b in st.runs.record_batches(base)) == 500
 
 
 def test_large_runs_stream_by_default(store: assay.Store, monkeypatch) -> None:

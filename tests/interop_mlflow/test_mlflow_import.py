@@ -91,11 +91,73 @@ def test_an_unknown_run(mlflow_server, store) -> None:
     _nothing_stored(store)
 
 
-def test_a_run_without_a_table(mlflow_server, store) -> None:
-    run_id = _run_with(mlflow_server.url, {}, None)
-    with pytest.raises(DataError, match=f"run {run_id}.*no per-example evaluation table"):
-        assay.import_from_mlflow(run_id, tracking_uri=mlflow_server.url, store=store)
+def _log_values(url: str, run_id: str) -> None:
+    """Params and metrics logged the way mlflow.log_param / log_metric do (REST)."""
+    _post(url, "runs/log-parameter", {"run_id": run_id, "key": "lr", "value": "0.01"})
+    for step, value in ((0, 0.5), (3, 0.81)):
+        _post(
+            url,
+            "runs/log-metric",
+            {
+                "run_id": run_id,
+                "key": "val_acc",
+                "value": value,
+                "timestamp": 1000 + step,
+                "step": step,
+            },
+        )
+    _post(
+        url,
+        "runs/log-metric",
+        {"run_id": run_id, "key": "loss", "value": 0.25, "timestamp": 5, "step": 0},
+    )
+
+
+def test_a_run_without_a_table_keeps_its_params_and_metrics(mlflow_server, store) -> None:
+    run_id = _run_with(mlflow_server.url, {"team": "search"}, None)
+    _log_values(mlflow_server.url, run_id)
+    summary = assay.import_from_mlflow(run_id, tracking_uri=mlflow_server.url, store=store)
+    assert isinstance(summary, assay.workflows.MlflowSummary) and summary.created
+    assert summary.params == {"lr": "0.01"}
+    assert summary.metrics == {"val_acc": 0.81, "loss": 0.25}  # the latest step's value
+    assert summary.tags["team"] == "search"
+    assert summary.url.startswith(mlflow_server.url) and summary.url.endswith(run_id)
+    _nothing_stored(store)  # no run, no records invented
+    again = assay.import_from_mlflow(run_id, tracking_uri=mlflow_server.url, store=store)
+    assert not again.created and again.digest == summary.digest
+    read = assay.workflows.mlflow_summary(run_id, store=store)
+    assert (read.params, read.metrics, read.digest) == (
+        summary.params,
+        summary.metrics,
+        summary.digest,
+    )
+    with pytest.raises(NotFoundError, match="No MLflow summary is stored for MLflow run"):
+        assay.workflows.mlflow_summary("feedbeef", store=store)
+    # a table named but missing is still refused, and stores nothing
+    with pytest.raises(NotFoundError, match=r"No such artifact.*no_such\.json"):
+        assay.import_from_mlflow(
+            run_id, tracking_uri=mlflow_server.url, table="no_such.json", store=store
+        )
     _nothing_stored(store)
+
+
+def test_the_cli_says_what_a_summary_holds(mlflow_server, store) -> None:
+    from typer.testing import CliRunner
+
+    from assay.cli import app
+
+    run_id = _run_with(mlflow_server.url, {}, None)
+    _log_values(mlflow_server.url, run_id)
+    args = ["mlflow", "import", run_id, "--tracking-uri", mlflow_server.url, "--db", store.url]
+    shown = CliRunner().invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    assert "has no per-example evaluation table, so no run was recorded" in shown.output
+    assert "1 param and 2 metrics stored as MLflow summary" in shown.output
+    assert "val_acc: 0.81" in shown.output
+    again = CliRunner().invoke(app, [*args, "--json"])
+    document = json.loads(again.output)
+    assert document["created"] is False
+    assert document["mlflow_summary"]["metrics"] == {"val_acc": 0.81, "loss": 0.25}
 
 
 @pytest.mark.parametrize(

@@ -120,6 +120,35 @@ def test_an_altered_record_object_is_refused(s3, tmp_path):
         assert pc.sum(table.column("accuracy")).as_py() != 0  # (the edit is readable Parquet)
 
 
+def test_an_altered_record_object_fails_a_streamed_comparison_and_sql(s3, tmp_path):
+    url, run_id, _ = _stored_run(tmp_path)
+    (key,) = [k for k in s3.objects() if k.startswith(f"team/records/{run_id}.")]
+    with open_store(url) as store:
+        other = assay.log_run(
+            synthetic_records(synthetic_suite(300, seed=3), seed=4),
+            suite=synthetic_suite(300, seed=3),
+            model="m@2",
+            store=store,
+        ).run.run_id
+        assert assay.sql("SELECT count(*) FROM records", store=store).column(0)[0].as_py() == 600
+        table = pq.read_table(pa.BufferReader(s3.get(key)))
+        table = table.set_column(
+            table.column_names.index("accuracy"),
+            "accuracy",
+            pc.subtract(1.0, table.column("accuracy")),
+        )
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        s3.put(key, sink.getvalue().to_pybytes())
+        named = f"s3://{s3.name}/{key} (the record file of run {run_id}) was altered"
+        with pytest.raises(StorageError) as caught:
+            assay.compare_runs(run_id, other, store=store, streaming=True, resamples=50)
+        assert named in str(caught.value)
+        with pytest.raises(StorageError) as caught:
+            assay.sql("SELECT count(*) FROM records", store=store)
+        assert named in str(caught.value)
+
+
 def test_a_missing_or_altered_artifact_is_named(s3, tmp_path):
     with open_store(f"sqlite:///{tmp_path / 'assay.db'}") as store:
         digest = store.artifacts.put(b"<html>report</html>", media_type="text/html")

@@ -110,7 +110,8 @@ def import_command(
     json: JsonOption = False,
 ) -> None:
     """Record an MLflow run's per-example evaluation table (from mlflow.evaluate) as a run,
-    with its params; re-importing is a no-op."""
+    with its params; a run without one keeps its params and metrics as an MLflow summary (no
+    records, no intervals). Re-importing is a no-op."""
     logged = assay.import_from_mlflow(
         run_id,
         tracking_uri=tracking_uri,
@@ -119,6 +120,9 @@ def import_command(
         reference_column=reference_column,
         store=assay.open_store(db),
     )
+    if isinstance(logged, assay.workflows.MlflowSummary):
+        _print_summary(logged, json)
+        return
     r = logged.run
     if json:
         emit_json({"created": logged.created, "run": r.model_dump(mode="json")})
@@ -134,3 +138,36 @@ def import_command(
             f"{safe(name)}: {m.estimate:.4g} [{m.low:.4g}, {m.high:.4g}] ({safe(m.method)})",
             highlight=False,
         )
+
+
+def _print_summary(summary: assay.workflows.MlflowSummary, as_json: bool) -> None:
+    if as_json:
+        emit_json(
+            {
+                "created": summary.created,
+                "mlflow_summary": {
+                    "mlflow_run_id": summary.mlflow_run_id,
+                    "digest": summary.digest,
+                    "params": summary.params,
+                    "metrics": summary.metrics,
+                    "tags": summary.tags,
+                    "url": summary.url,
+                },
+            }
+        )
+        return
+    state = "stored" if summary.created else "was already stored (nothing new written)"
+    console.print(
+        f"MLflow run {safe(summary.mlflow_run_id)} has no per-example evaluation table, so no "
+        "run was recorded (an assay run is its per-example records; none were made up). "
+        f"Its {plural(len(summary.params), 'param')} and "
+        f"{plural(len(summary.metrics), 'metric')} {state} as MLflow summary "
+        f"{summary.digest[:12]} (values as MLflow reported them, without intervals):",
+        highlight=False,
+    )
+    for name, value in summary.metrics.items():
+        shown = "not a finite number" if value is None else f"{value:.6g}"
+        console.print(f"{safe(name)}: {shown}", highlight=False)
+    for name, text in summary.params.items():
+        console.print(f"param {safe(name)} = {safe(text)}", highlight=False)
+    console.print(f"view: {safe(summary.url)}", highlight=False)

@@ -26,6 +26,7 @@ from assay.compare._align import PairedRuns
 from assay.compare._categories import Categories, category_results
 from assay.compare._groups import _compact
 from assay.compare._inputs import _as_array, input_column, record_inputs
+from assay.compare._stream_cells import distinct_columns
 from assay.core import MetricSpec
 from assay.errors import ConfigError
 from assay.metrics import MetricDefinition
@@ -64,6 +65,34 @@ class _Combos:
         return {k: _as_array([key[i] for key in keys] or [0]) for i, k in enumerate(names)}
 
 
+_LOW = (1 << 32) - 1
+
+
+@dataclass
+class _Found:
+    """Categories met so far, by key ``(slice code + 1) << 32 | joint combination`` (sorted),
+    with each one's size and first example; merged chunk by chunk without a Python loop."""
+
+    keys: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sizes: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    first: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def add(self, keys: IntArray, sizes: IntArray, first: IntArray) -> None:
+        """Add a chunk's categories (distinct ``keys``; ``first``: global positions)."""
+        at = np.searchsorted(self.keys, keys)
+        hit = np.zeros(keys.size, dtype=bool)
+        inside = at < self.keys.size
+        hit[inside] = self.keys[at[inside]] == keys[inside]
+        np.add.at(self.sizes, at[hit], sizes[hit])
+        new = ~hit
+        if new.any():
+            merged = np.concatenate([self.keys, keys[new]])
+            order = np.argsort(merged, kind="stable")
+            self.keys = merged[order]
+            self.sizes = np.concatenate([self.sizes, sizes[new]])[order]
+            self.first = np.concatenate([self.first, first[new]])[order]
+
+
 @dataclass
 class CategoryTotals:
     """Every functions-of-sums metric's categories, per family, over every chunk."""
@@ -73,13 +102,13 @@ class CategoryTotals:
     combos: list[tuple[_Combos, _Combos]] = field(default_factory=list)
     names: list[list[str]] = field(default_factory=list)
     joint: dict[tuple[int, ...], int] = field(default_factory=dict)
-    found: list[dict[tuple[int, int], list[int]]] = field(default_factory=list)
-    """Per family: (slice code, joint combination) -> [size, first example]."""
+    found: list[_Found] = field(default_factory=list)
+    """Per family: each (slice code, joint combination)'s size and first example."""
     missing: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.combos = [(_Combos(), _Combos()) for _ in self.specs]
-        self.found = [{} for _ in range(self.n_families)]
+        self.found = [_Found() for _ in range(self.n_families)]
 
     def add(self, paired: PairedRuns, codes: list[IntArray], offset: int) -> None:
         """Add a chunk: ``codes`` holds each family's slice code per paired example."""
@@ -119,7 +148,7 @@ class CategoryTotals:
         if not n:
             return
         matrix = np.stack(columns)
-        local, first = _rows(matrix)
+        local, first = distinct_columns(matrix)
         ids = np.array(
             [
                 self.joint.setdefault(tuple(col), len(self.joint))
@@ -134,13 +163,9 @@ class CategoryTotals:
             starts = np.zeros(card, dtype=np.int64)
             starts[packed[::-1]] = np.arange(n, dtype=np.int64)[::-1]
             sizes = np.bincount(packed, minlength=card)
-            found_f = self.found[f]
-            for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
-                entry = found_f.setdefault(
-                    (int(group[start]), int(joint[start])), [0, offset + start]
-                )
-                entry[0] += size
-            if len(found_f) > MAX_CATEGORIES:
+            keys = ((group[starts] + 1) << 32) | joint[starts]
+            self.found[f].add(keys, sizes, offset + starts)
+            if self.found[f].keys.size > MAX_CATEGORIES:
                 spec = self.specs[0][0]
                 raise _refuse(
                     spec, f"its label combinations × slice values pass {MAX_CATEGORIES:,}"
@@ -178,13 +203,11 @@ class CategoryTotals:
             named.append((spec.name, bound.value))
         out: dict[str, list[list[PairedResult | None]]] = {name: [] for name, _ in named}
         for f, found in enumerate(self.found):
-            entries = list(found.items())
-            codes = np.array([k[0] for k, _ in entries], dtype=np.int64)
+            codes = (found.keys >> 32) - 1
             group = groups_of_codes[f][codes] if f else np.zeros(codes.size, dtype=np.int64)
-            first = np.array([v[1] for _, v in entries], dtype=np.int64)
-            order = np.lexsort((first, group))
-            sizes = np.array([v[0] for _, v in entries], dtype=np.int64)[order]
-            combo = joint[np.array([k[1] for k, _ in entries], dtype=np.int64)[order]]
+            order = np.lexsort((found.first, group))
+            sizes = found.sizes[order]
+            combo = joint[(found.keys & _LOW)[order]]
             tables, valids = [], []
             for i, (tb, tc) in enumerate(stats):
                 gb, gc = combo[:, 2 * i], combo[:, 2 * i + 1]
@@ -203,20 +226,3 @@ class CategoryTotals:
     def scored(self, metric: int) -> bool:
         """Whether some example has metric ``metric``'s statistics in both runs."""
         return any(k[2 * metric] >= 0 and k[2 * metric + 1] >= 0 for k in self.joint)
-
-
-def _rows(matrix: IntArray) -> tuple[IntArray, IntArray]:
-    """Each column's number among the distinct columns of ``matrix``, and the first column
-    of each."""
-    n = matrix.shape[1]
-    key = np.zeros(n, dtype=np.int64)
-    card = 1
-    for row in matrix:
-        width = int(row.max(initial=-1)) + 2
-        if card * width >= 1 << 62:
-            key, card = _compact(key, card)
-        key, card = key * width + (row + 1), card * width
-    local, m = _compact(key, card)
-    first = np.zeros(m, dtype=np.int64)
-    first[local[::-1]] = np.arange(n, dtype=np.int64)[::-1]
-    return local, first

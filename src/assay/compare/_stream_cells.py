@@ -4,8 +4,9 @@ A chunk's paired examples get, per slice attribute, a code that is the same in e
 (values numbered as first seen), and a cell (the combination of all their slice values),
 also numbered as first seen. Mean metrics add their chunk's per-cell sums into running
 per-cell sums (:class:`CellTotals`): counts of the 2×2 table of 0/1 scores add as integers;
-sums of deviations are re-anchored as they merge (the same shift that combines cells into
-slices in :func:`assay.compare._moments.family_moments`). At the end, the values are sorted
+other sums are of deviations from an anchor per cell, a value of the cell's first chunk (cells
+are combined into slices, re-anchored, by :func:`assay.compare._moments.family_moments`).
+At the end, the values are sorted
 by name as the in-memory comparison sorts them, and each cell is mapped to its group in
 every family.
 """
@@ -20,11 +21,12 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay._util.arrow import numpy_array
 from assay.compare._align import PairedRuns, RunSide
-from assay.compare._groups import Family, Layout, _dictionary, _per_example
-from assay.compare._moments import CellSums, cell_sums
+from assay.compare._groups import Family, Layout, _compact, _dictionary, _per_example
+from assay.compare._moments import CellSums
 
-__all__ = ["CellTotals", "SliceCodes", "StreamLayout"]
+__all__ = ["CellTotals", "SliceCodes", "StreamLayout", "distinct_columns"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -59,9 +61,18 @@ class SliceCodes:
 
     def note_values(self, side: RunSide) -> None:
         """Remember the values ``side``'s records name."""
-        if self.attribute in side.table.column_names:
-            column = side.table.column(self.attribute).cast(pa.string())
+        if self.attribute not in side.table.column_names:
+            return
+        column = side.table.column(self.attribute)
+        if not pa.types.is_dictionary(column.type):
+            column = column.cast(pa.string())
             self.seen |= {str(v) for v in pc.unique(column).to_pylist() if v is not None}
+            return
+        for chunk in column.chunks:  # the dictionary entries the indices use, counted
+            indices = np.asarray(numpy_array(chunk.indices, fill=-1), dtype=np.int64)
+            used = np.bincount(indices[indices >= 0], minlength=len(chunk.dictionary)) > 0
+            values = chunk.dictionary.filter(pa.array(used)).cast(pa.string())
+            self.seen |= {str(v) for v in values.to_pylist() if v is not None}
 
 
 @dataclass
@@ -113,7 +124,7 @@ class StreamLayout:
         overall = np.zeros(n, dtype=np.int64)
         codes = np.stack([s.codes(paired) for s in self.slices] or [overall])
         for a, row in enumerate(codes[: len(self.slices)]):
-            self.present[a] |= set(np.unique(row[row >= 0]).tolist())
+            self.present[a] |= set(np.flatnonzero(np.bincount(row[row >= 0])).tolist())
         width = codes.shape[0]
         bits = 62 // width
         packed = bool(codes.max(initial=-1) < (1 << bits) - 2) and self.mode != "bytes"
@@ -123,7 +134,14 @@ class StreamLayout:
         elif self.mode == "":
             self.mode = "packed" if packed else "bytes"
             self.known, self.known_ids = self._sorted(np.zeros((0, width), dtype=np.int64))
-        unique, inverse = np.unique(self._key(codes.T), return_inverse=True)
+        # distinct combinations counted densely, then only those keyed and sorted
+        local, first_of = distinct_columns(codes)
+        keys = self._key(codes[:, first_of].T)
+        order = np.argsort(keys, kind="stable")
+        unique = keys[order]
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size, dtype=np.int64)
+        inverse = rank[local]
         at = np.searchsorted(self.known, unique)
         hit = np.zeros(unique.size, dtype=bool)
         inside = at < self.known.size
@@ -134,14 +152,13 @@ class StreamLayout:
         ids[hit] = self.known_ids[at[hit]]
         ids[~hit] = new_ids
         if new.size:
-            first = np.zeros(unique.size, dtype=np.int64)
-            first[inverse.reshape(-1)[::-1]] = np.arange(n, dtype=np.int64)[::-1]
+            first = first_of[order]
             self.rows = np.vstack([self.rows.reshape(-1, width), codes[:, first[~hit]].T])
             merged = np.concatenate([self.known, new])
             order = np.argsort(merged, kind="stable")
             self.known = merged[order]
             self.known_ids = np.concatenate([self.known_ids, new_ids])[order]
-        return ids[inverse.reshape(-1)], [overall, *codes[: len(self.slices)]]
+        return ids[inverse], [overall, *codes[: len(self.slices)]]
 
     def finish(self) -> tuple[Layout, list[IntArray]]:
         """The layout of all chunks (per-example arrays left empty: nothing holds every
@@ -174,19 +191,19 @@ class CellTotals:
     spread: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def add(self, x: FloatArray, cells: IntArray, n_cells: int) -> None:
-        """Add the values ``x`` of cells ``cells`` (codes below ``n_cells``)."""
+        """Add the values ``x`` of cells ``cells`` (codes below ``n_cells``).
+
+        A cell's anchor is a value of its first chunk and stays: later chunks add their
+        deviations from it, so merging is plain addition."""
         for name in ("n", "anchor", "s1", "s2", "spread"):
             setattr(self, name, _grow(getattr(self, name), n_cells))
-        new = cell_sums(x, cells, n_cells)
-        hit = np.flatnonzero(new.n)
-        first = hit[self.n[hit] == 0]
-        self.anchor[first] = new.anchor[first]
-        nj, s1 = new.n[hit], new.s1[hit]
-        delta = new.anchor[hit] - self.anchor[hit]
-        self.s1[hit] += s1 + nj * delta
-        self.s2[hit] += new.s2[hit] + delta * (2.0 * s1 + nj * delta)
-        self.spread[hit] += new.spread[hit] + np.abs(delta)
-        self.n[hit] += nj
+        fresh = self.n[cells] == 0
+        self.anchor[cells[fresh]] = x[fresh]
+        dev = x - self.anchor[cells]
+        self.n[:n_cells] += np.bincount(cells, minlength=n_cells)
+        self.s1[:n_cells] += np.bincount(cells, weights=dev, minlength=n_cells)
+        self.s2[:n_cells] += np.bincount(cells, weights=dev * dev, minlength=n_cells)
+        self.spread[:n_cells] += np.bincount(cells, weights=np.abs(dev), minlength=n_cells)
 
     def set(
         self, n: IntArray, anchor: FloatArray, s1: FloatArray, s2: FloatArray, spread: FloatArray
@@ -204,3 +221,20 @@ class CellTotals:
             s2=_grow(self.s2, n_cells)[:n_cells],
             spread=_grow(self.spread, n_cells)[:n_cells],
         )
+
+
+def distinct_columns(matrix: IntArray) -> tuple[IntArray, IntArray]:
+    """Each column's number among the distinct columns of ``matrix`` (codes of -1 and up),
+    and the first column of each: counted densely when the combinations are few."""
+    n = matrix.shape[1]
+    key = np.zeros(n, dtype=np.int64)
+    card = 1
+    for row in matrix:
+        width = int(row.max(initial=-1)) + 2
+        if card * width >= 1 << 62:
+            key, card = _compact(key, card)
+        key, card = key * width + (row + 1), card * width
+    local, m = _compact(key, card)
+    first = np.zeros(m, dtype=np.int64)
+    first[local[::-1]] = np.arange(n, dtype=np.int64)[::-1]
+    return local, first

@@ -154,6 +154,13 @@ class FlipTotals:
             out.append(cand)
         return out
 
+    def _cut(self, metric: str, regression: bool) -> float:
+        """The size a change must pass to be listed in this direction (0: any change)."""
+        best = self.best.get((metric, regression), [])
+        if self.max_flips is None or len(best) < self.max_flips:
+            return 0.0
+        return -best[-1][0]
+
     def add(
         self,
         metric: str,
@@ -163,13 +170,25 @@ class FlipTotals:
         paired: PairedRuns,
         offset: int,
     ) -> None:
-        """Count a chunk's flips of ``metric`` and keep its largest ones, with their texts."""
+        """Count a chunk's flips of ``metric`` and keep its largest ones, with their texts.
+
+        A direction whose best ``max_flips`` are already kept lists only changes larger than
+        the smallest of them (a later example with an equal change comes after it), so only
+        those are looked at."""
         cap = None if self.max_flips is None else 2 * self.max_flips
-        count, found = find_flips(metric, goal, b, c, cap)
+        valid = ~(np.isnan(b) | np.isnan(c))
+        change = np.where(valid, (c - b) if goal == "higher" else (b - c), 0.0)
         total = self.counts.setdefault(metric, [0, 0])
-        total[0] += count.worse
-        total[1] += count.better
-        found = self._promising(found, offset)
+        total[0] += int(np.count_nonzero(change < 0))
+        total[1] += int(np.count_nonzero(change > 0))
+        if self.max_flips == 0:
+            return
+        wanted = (change < -self._cut(metric, True)) | (change > self._cut(metric, False))
+        if not wanted.any():
+            return
+        if not wanted.all():
+            b, c = np.where(wanted, b, np.nan), np.where(wanted, c, np.nan)
+        found = self._promising(find_flips(metric, goal, b, c, cap)[1], offset)
         if self.max_flips == 0 or not found:
             return
         flips = {(f.metric, f.example_id, f.regression): f for f in build_flips(paired, found)}

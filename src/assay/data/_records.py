@@ -5,7 +5,6 @@ Every check is vectorised; only the error path looks at single rows, to say wher
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 import numpy as np
@@ -14,10 +13,19 @@ import pyarrow.compute as pc
 
 from assay._util import brief, check_instance, renamed_parameters
 from assay._util.arrow import arrow_array, arrow_scalar, numpy_array
-from assay.core import MetricSpec, canonical_json, short_digest
+from assay.core import MetricSpec, short_digest
 from assay.data._declared import check_score_range, scorable_metrics, score_outputs
 from assay.data._files import Location
 from assay.data._located import check_text, short_text
+from assay.data._record_columns import (
+    as_text,
+    first_true,
+    id_rank,
+    is_prefix_of,
+    json_text,
+    numeric_column,
+    place,
+)
 from assay.data._schema import OPERATIONAL, SuiteData, record_schema, table_digest
 from assay.errors import DataError, SuiteMismatchError
 
@@ -29,75 +37,6 @@ MAX_SCORE = 1e150
 # Arrow scalars built once from buffers: a Python value in a compute call imports pandas
 _MAX_SCORE = arrow_scalar(MAX_SCORE, pa.float64())
 _TRUE, _FALSE = arrow_scalar(True, pa.bool_()), arrow_scalar(False, pa.bool_())
-
-
-def _first(mask: pa.Array | pa.ChunkedArray) -> int:
-    return int(pc.index(mask, True).as_py())
-
-
-def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
-    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-        return col.cast(pa.string())
-    if pa.types.is_null(col.type):
-        return pa.nulls(len(col), pa.string())
-    if pa.types.is_nested(col.type):
-        return pa.chunked_array(
-            [[None if v is None else canonical_json(v) for v in col.to_pylist()]], pa.string()
-        )
-    return col.cast(pa.string())
-
-
-def _json_text(col: pa.ChunkedArray) -> pa.Array:
-    """Values as canonical JSON text; a string that is not JSON becomes a JSON string."""
-    if pa.types.is_nested(col.type) or not (
-        pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
-    ):
-        return pa.array(
-            [None if v is None else canonical_json(v) for v in col.to_pylist()], pa.string()
-        )
-    out: list[str | None] = []
-    for v in col.to_pylist():
-        if v is None:
-            out.append(None)
-            continue
-        try:
-            out.append(canonical_json(json.loads(v)))
-        except ValueError:
-            out.append(canonical_json(v))
-    return pa.array(out, pa.string())
-
-
-def _numeric(
-    col: pa.ChunkedArray, name: str, where: Location, target: pa.DataType
-) -> pa.ChunkedArray:
-    """Cast to ``target``, or name the first value that is not a number."""
-    if pa.types.is_null(col.type):
-        return pa.chunked_array([pa.nulls(len(col), target)])
-    if pa.types.is_boolean(col.type):
-        col = col.cast(pa.int8())
-    try:
-        if pa.types.is_integer(col.type) and pa.types.is_floating(target):
-            # a large integer rounds to the nearest float; the magnitude check follows
-            return col.cast(target, safe=False)
-        return col.cast(target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    values = col.to_pylist()
-    for i, v in enumerate(values):
-        try:
-            if v is not None:
-                pa.array([v]).cast(target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError):
-            raise DataError(
-                "not a number",
-                column=name,
-                expected="integer" if pa.types.is_integer(target) else "a number",
-                found=brief(v),
-                **where.at(i),
-            ) from None
-    raise DataError(
-        "not numeric", column=name, expected="numbers", found=str(col.type), file=where.file
-    )
 
 
 def _abstains(spec: MetricSpec) -> bool:
@@ -161,9 +100,9 @@ def validate_records(
         )
     if "suite_digest" in table.column_names:
         declared = table.column("suite_digest").cast(pa.string())
-        bad_rows = pc.invert(pc.fill_null(_is_prefix_of(declared, suite.digest), False))
+        bad_rows = pc.invert(pc.fill_null(is_prefix_of(declared, suite.digest), False))
         if pc.any(bad_rows).as_py():
-            row = _first(bad_rows)
+            row = first_true(bad_rows)
             raise SuiteMismatchError(
                 f"records belong to another suite version than {suite.name!r}",
                 column="suite_digest",
@@ -187,14 +126,14 @@ def validate_records(
             expected="text",
             found=f"values of type {id_type}",
         )
-    ids = _as_text(table.column("example_id"))
+    ids = as_text(table.column("example_id"))
     if pc.any(pc.is_null(ids)).as_py():
         raise DataError(
             "missing example id",
             column="example_id",
             expected="an id",
             found="null",
-            **where.at(_first(pc.is_null(ids))),
+            **where.at(first_true(pc.is_null(ids))),
         )
     suite_ids = data.examples.column("example_id")
     in_suite_order = len(ids) == len(suite_ids) and ids.equals(suite_ids)
@@ -203,7 +142,7 @@ def validate_records(
     else:
         codes = pc.index_in(ids, value_set=suite_ids)
     if codes.null_count:
-        row = _first(pc.is_null(codes))
+        row = first_true(pc.is_null(codes))
         raise DataError(
             f"example id {brief(ids[row].as_py())} is not in suite {brief(suite.name)} "
             f"({short_digest(suite.digest)}); {codes.null_count} record(s) name unknown ids",
@@ -213,9 +152,9 @@ def validate_records(
             **where.at(row),
         )
     if "sample_index" in table.column_names:
-        samples = _numeric(table.column("sample_index"), "sample_index", where, pa.int32())
+        samples = numeric_column(table.column("sample_index"), "sample_index", where, pa.int32())
         if samples.null_count or pc.any(pc.less(samples, 0)).as_py():
-            row = _first(pc.or_kleene(pc.is_null(samples), pc.less(samples, 0)))
+            row = first_true(pc.or_kleene(pc.is_null(samples), pc.less(samples, 0)))
             raise DataError(
                 "bad sample index",
                 column="sample_index",
@@ -229,7 +168,7 @@ def validate_records(
     sample_np = numpy_array(samples).astype(np.int64)
     # records are kept sorted by (example_id, sample_index): the rank of each suite id in
     # sorted order replaces its suite position, so comparisons pair stored runs by merge
-    key = _id_rank(suite_ids)[code_np] * (int(sample_np.max()) + 1) + sample_np
+    key = id_rank(suite_ids)[code_np] * (int(sample_np.max()) + 1) + sample_np
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     dup = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
@@ -238,14 +177,14 @@ def validate_records(
         raise DataError(
             f"example id {brief(ids[second].as_py())} (sample {int(sample_np[second])}) "
             "appears more than once "
-            f"(first at {_place(where, first)}); repeated samples need distinct sample_index values",
+            f"(first at {place(where, first)}); repeated samples need distinct sample_index values",
             column="example_id",
             expected="one record per example and sample",
             found=f"{dup.size} duplicate record(s)",
             **where.at(second),
         )
     errors = (
-        _as_text(table.column("error"))
+        as_text(table.column("error"))
         if "error" in table.column_names
         else pa.nulls(n, pa.string())
     )
@@ -264,12 +203,12 @@ def validate_records(
         # the suite's value is authoritative; a file's own value fills only what it lacks,
         # written as JSON text like the suite's so the same content has one digest
         out[c] = (
-            pc.coalesce(ex.column(c), _json_text(table.column(c)))
+            pc.coalesce(ex.column(c), json_text(table.column(c)))
             if c in table.column_names
             else ex.column(c)
         )
     out["output"] = (
-        _as_text(table.column("output"))
+        as_text(table.column("output"))
         if "output" in table.column_names
         else pa.nulls(n, pa.string())
     )
@@ -293,11 +232,11 @@ def validate_records(
                 expected=f"a score column for every metric {suite.metric_names}{can_score}",
                 found=f"columns {brief(table.column_names)}",
             )
-        scores = _numeric(table.column(m), m, where, pa.float64())
+        scores = numeric_column(table.column(m), m, where, pa.float64())
         # past 1e150 a square overflows, and the mean and variance with it
         infinite = pc.fill_null(pc.greater(pc.abs(scores), _MAX_SCORE), _FALSE)
         if pc.any(infinite).as_py():
-            row = _first(infinite)
+            row = first_true(infinite)
             raise DataError(
                 "score is infinite or too large",
                 column=m,
@@ -311,7 +250,7 @@ def validate_records(
         # a judge that failed on a record, or a scorer that abstains (a detector with no text
         # to judge), leaves only its metric missing there
         if spec.scorer != MODEL_GRADED and not _abstains(spec) and pc.any(bad).as_py():
-            row = _first(bad)
+            row = first_true(bad)
             raise DataError(
                 "missing score on a record without an error",
                 column=m,
@@ -324,36 +263,13 @@ def validate_records(
         if name == "error":
             out[name] = pc.if_else(errored, errors, arrow_scalar(None, pa.string()))
         elif name in table.column_names:
-            out[name] = _numeric(table.column(name), name, where, typ)
+            out[name] = numeric_column(table.column(name), name, where, typ)
         else:
             out[name] = pa.nulls(n, typ)
     result = pa.table(out, schema=schema)
     if np.all(order == np.arange(n)):
         return result
     return result.take(arrow_array(order))
-
-
-def _id_rank(ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Each id's position among the ids sorted (byte order); the ids are distinct."""
-    n = len(ids)
-    if n < 2 or pc.all(pc.less(ids.slice(0, n - 1), ids.slice(1))).as_py():
-        return np.arange(n, dtype=np.int64)
-    order = np.asarray(numpy_array(pc.sort_indices(ids)), dtype=np.int64)
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n, dtype=np.int64)
-    return rank
-
-
-def _is_prefix_of(declared: pa.ChunkedArray, full: str) -> pa.ChunkedArray:
-    """Whether each declared digest is a prefix of ``full`` of at least 6 characters."""
-    distinct = pc.unique(declared).to_pylist()
-    good = [d for d in distinct if d is not None and len(d) >= 6 and full.startswith(d)]
-    return pc.is_in(declared, value_set=pa.array(good, pa.string()))
-
-
-def _place(where: Location, row: int) -> str:
-    at = where.at(row)
-    return f"line {at['line']}" if "line" in at else f"row {at['row']}"
 
 
 def records_digest(records: pa.Table) -> str:

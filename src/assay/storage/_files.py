@@ -12,7 +12,8 @@ A writer killed between writing and renaming leaves a hidden temporary file behi
 ``assay db gc`` (:func:`~assay.storage.sweep_orphans`) also those of object stores.
 
 Parquet files are published under names that carry their SHA-256
-(:meth:`FileRoot.publish_parquet`), and reading such a file verifies its bytes first.
+(:meth:`FileRoot.publish_parquet`), and every read of such a file verifies its bytes
+(:mod:`assay.storage._parquet_io`).
 """
 
 from __future__ import annotations
@@ -27,17 +28,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay._util import atomic_path, lazy_module
-from assay.errors import StorageError
 from assay.storage._local_files import make_folders, remove_temporary_files, write_error
-from assay.storage._objects import (
-    OBJECT_STORES,
-    StoredObject,
-    digest_name,
-    missing_object,
-    modified,
-    named_digest,
-    object_errors,
-    verify_digest,
+from assay.storage._objects import OBJECT_STORES, StoredObject, digest_name, modified, object_errors
+from assay.storage._parquet_io import (
+    parquet_batches,
+    parquet_bytes,
+    parquet_options,
+    parquet_schema,
+    read_parquet,
+    verify_file,
 )
 
 if TYPE_CHECKING:
@@ -72,14 +71,6 @@ def split_protocol(url: str) -> tuple[str | None, str]:
         protocol, path = url.split(":", 1)
         return protocol, path
     return None, url
-
-
-def _parquet_options(table: pa.Table) -> dict[str, Any]:
-    """zstd, which pandas, DuckDB, Polars and Spark all read; dictionary pages for all but
-    floating-point columns. Scores and latencies rarely repeat, so building a dictionary for
-    them costs more time than it saves space (zstd packs 0/1 scores tightly without one)."""
-    keep = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
-    return {"compression": "zstd", "use_dictionary": keep}
 
 
 class FileRoot:
@@ -236,54 +227,37 @@ class FileRoot:
             try:
                 make_folders(Path(final).parent)
                 with atomic_path(final) as temporary:
-                    pq.write_table(table, temporary, **_parquet_options(table))
+                    pq.write_table(table, temporary, **parquet_options(table))
             except (OSError, pa.ArrowException) as exc:
                 raise write_error(final, exc) from exc
             return
-        self._put(relative, _parquet_bytes(table, self.location(relative)))
+        self._put(relative, parquet_bytes(table, self.location(relative)))
 
     def publish_parquet(self, stem: str, table: pa.Table) -> str:
         """Write ``table`` atomically as ``<stem>.sha256-<hex>.parquet``, named for the SHA-256
         of its bytes, and return that name: a reader verifies the bytes against it."""
-        data = _parquet_bytes(table, self.location(stem))
+        data = parquet_bytes(table, self.location(stem))
         relative = digest_name(stem, hashlib.sha256(data).hexdigest())
         self.write_bytes(relative, data)
         return relative
 
     def parquet_schema(self, relative: str) -> pa.Schema:
         """The schema of a Parquet file, without reading its data."""
-        where = self.location(relative)
-        try:
-            if self._local:
-                return pq.read_schema(self.path(relative))
-            with object_errors(where, "read"), self._fs.open(self.path(relative), "rb") as handle:
-                return pq.read_schema(handle)
-        except FileNotFoundError as exc:
-            raise missing_object(where) from exc
-        except (OSError, pa.ArrowException) as exc:
-            raise StorageError(f"Cannot read {where}: {exc}") from exc
+        return parquet_schema(self, relative)
 
     def iter_parquet(
-        self, relative: str, columns: list[str] | None = None, batch_rows: int = 65_536
+        self,
+        relative: str,
+        columns: list[str] | None = None,
+        batch_rows: int = 65_536,
+        owner: str | None = None,
     ) -> Iterator[pa.RecordBatch]:
         """A Parquet file's rows in batches of at most ``batch_rows``, read a row group at a
         time, so memory holds a row group whatever the file's size (local or fsspec: the
-        file stays open, and is closed, with the iteration).
-
-        One reader per row group: a single ``iter_batches`` over a whole file keeps memory
-        that grows with every batch it has read (about 2 MB per batch of 65,536 records with
-        pyarrow 26)."""
-        full = self.path(relative)
-        try:
-            with contextlib.ExitStack() as stack:
-                source = full if self._local else stack.enter_context(self._fs.open(full, "rb"))
-                reader = pq.ParquetFile(source)
-                for group in range(reader.num_row_groups):
-                    yield from reader.iter_batches(
-                        batch_size=batch_rows, row_groups=[group], columns=columns
-                    )
-        except (OSError, pa.ArrowException) as exc:
-            raise StorageError(f"Cannot read {full}: {exc}") from exc
+        file stays open, and is closed, with the iteration). A name that records a digest is
+        verified before the iteration ends (:func:`~assay.storage._parquet_io.parquet_batches`);
+        ``owner`` says whose file it is in an error."""
+        return parquet_batches(self, relative, columns, batch_rows, owner)
 
     def read_parquet(self, relative: str, columns: list[str] | None = None) -> pa.Table:
         """Read a Parquet file, optionally only some columns.
@@ -292,27 +266,8 @@ class FileRoot:
         whose first use imports pandas (a fifth of a second on every command that reads
         records). A name that records a digest is verified: the whole file is read and hashed
         first, and bytes that differ raise :class:`~assay.errors.StorageError`."""
-        where, expected = self.location(relative), named_digest(relative)
-        try:
-            if expected is not None:
-                data = self.read_bytes(relative)
-                verify_digest(data, expected, where)
-                return pq.ParquetFile(pa.BufferReader(data)).read(columns=columns)
-            if self._local:
-                return pq.ParquetFile(self.path(relative)).read(columns=columns)
-            with object_errors(where, "read"), self._fs.open(self.path(relative), "rb") as handle:
-                return pq.ParquetFile(handle).read(columns=columns)
-        except FileNotFoundError as exc:
-            raise missing_object(where) from exc
-        except (OSError, pa.ArrowException) as exc:
-            raise StorageError(f"Cannot read {where}: {exc}") from exc
+        return read_parquet(self, relative, columns)
 
-
-def _parquet_bytes(table: pa.Table, where: str) -> bytes:
-    try:
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, **_parquet_options(table))
-    except (OSError, pa.ArrowException) as exc:
-        raise StorageError(f"Cannot write {where}: {exc}") from exc
-    data: bytes = sink.getvalue().to_pybytes()
-    return data
+    def verify(self, relative: str, owner: str | None = None) -> None:
+        """Hash a file whose name records its digest, and refuse it when the bytes differ."""
+        verify_file(self, relative, owner)

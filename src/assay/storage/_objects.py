@@ -23,6 +23,7 @@ from assay.errors import AssayError, StorageError
 __all__ = [
     "OBJECT_STORES",
     "StoredObject",
+    "altered_object",
     "digest_name",
     "missing_object",
     "modified",
@@ -64,11 +65,16 @@ def verify_digest(data: Any, expected: str, location: str) -> None:
     """Refuse ``data`` (bytes or a buffer) unless its SHA-256 is ``expected``."""
     found = hashlib.sha256(data).hexdigest()
     if found != expected:
-        raise StorageError(
-            f"The object {location} was altered or damaged after it was stored: its content "
-            f"hashes to sha256 {found}, but it was stored with sha256 {expected}. assay will not "
-            "read it; restore the object from a backup."
-        )
+        raise altered_object(location, found, expected)
+
+
+def altered_object(location: str, found: str, expected: str) -> StorageError:
+    """The error for an object whose bytes hash to ``found``, stored as ``expected``."""
+    return StorageError(
+        f"The object {location} was altered or damaged after it was stored: its content "
+        f"hashes to sha256 {found}, but it was stored with sha256 {expected}. assay will not "
+        "read it; restore the object from a backup."
+    )
 
 
 def missing_object(where: str) -> StorageError:

@@ -30,15 +30,21 @@ class RecordFiles:
     """The fsspec file system that reads the URLs, or ``None`` when the files are local."""
 
 
-def record_files(store: Store) -> RecordFiles:
+def record_files(store: Store, *, verify: bool = False) -> RecordFiles:
     """Locate the record file of every run of ``store``, without reading one.
 
-    A store reached through an assay server (``http(s)://``) keeps its files on the server's
-    machine: that raises :class:`~assay.errors.StorageError`.
+    With ``verify``, every file whose name records its digest (every file the store has written
+    since names carried one) is hashed first, and one whose bytes differ raises
+    :class:`~assay.errors.StorageError` naming the run and the file; a file already verified in
+    this process is not hashed again while it is unchanged (same size, times and inode, or
+    in an object store the same ETag). A store reached through an assay server
+    (``http(s)://``) keeps its files on the server's machine: that raises
+    :class:`~assay.errors.StorageError`.
     """
     from assay.storage._store import Store
 
     check_instance(store, "store", "record_files", Store, "a Store (open_store())")
+    check_instance(verify, "verify", "record_files", bool, "True or False")
     repository = store.runs
     if not isinstance(repository, SqlRunRepository):
         raise StorageError(
@@ -49,5 +55,8 @@ def record_files(store: Store) -> RecordFiles:
     with read_connection(repository.engine) as conn:
         rows = conn.execute(sa.select(runs.c.run_id, runs.c.records_path)).all()
     files = repository.files
+    if verify:
+        for row in rows:
+            files.verify(row.records_path, owner=f"the record file of run {row.run_id}")
     paths = {row.run_id: files.location(row.records_path) for row in rows}
     return RecordFiles(paths=paths, filesystem=None if files.local else files.filesystem)

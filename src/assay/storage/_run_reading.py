@@ -69,7 +69,11 @@ class RunPair:
         return (
             FileRoot(self.files)
             .child("records")
-            .iter_parquet(rows.records_path, batch_rows=batch_rows)
+            .iter_parquet(
+                rows.records_path,
+                batch_rows=batch_rows,
+                owner=f"the record file of run {rows.data['run_id']}",
+            )
         )
 
     def examples(self, digest: str) -> pa.Table:

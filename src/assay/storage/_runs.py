@@ -226,7 +226,9 @@ class SqlRunRepository:
         relative = self._records_path(run_id, "RunRepository.record_batches")
         rows = check_int(batch_rows, "batch_rows", "RunRepository.record_batches")
         check_instance(text, "text", "RunRepository.record_batches", (bool, type(None)), _TEXT)
-        batches = self.files.iter_parquet(relative, batch_rows=rows)
+        batches = self.files.iter_parquet(
+            relative, batch_rows=rows, owner=f"the record file of run {run_id}"
+        )
         return batches if text is not False else withheld_batches(self.engine, run_id, batches)
 
     def page(

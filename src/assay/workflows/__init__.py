@@ -14,7 +14,9 @@ none is passed, and never print.
 * questions no command anticipated: :func:`sql` (read-only DuckDB over the views of
   :data:`SQL_VIEWS`)
 * MLflow: :func:`export_to_mlflow` (a run, comparison or decision to a tracking server,
-  :class:`MlflowExport`), :func:`import_from_mlflow` (an MLflow run as a run)
+  :class:`MlflowExport`), :func:`import_from_mlflow` (an MLflow run as a run, or as an
+  :class:`MlflowSummary` of params and metrics when it logged no per-example table;
+  :func:`mlflow_summary`)
 * online experiments: :func:`read_out_experiment` (readout, verdict against the
   pre-registered plan, reports), :func:`plan_rollout`
 * monitoring: :func:`monitor_profile`, :func:`monitor_drift`, :func:`save_profile`,

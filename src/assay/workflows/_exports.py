@@ -72,6 +72,7 @@ _BY_MODULE: dict[str, tuple[str, ...]] = {
     "_log_run": ("ingest", "log_run"),
     "_mlflow_export": ("MlflowExport", "export_to_mlflow"),
     "_mlflow_import": ("import_from_mlflow",),
+    "_mlflow_summary": ("MlflowSummary", "mlflow_summary"),
     "_monitor_drift": ("StoredProfile", "monitor_drift", "monitor_profile"),
     "_monitor_history": ("monitor_history", "monitor_report", "write_monitor_report"),
     "_monitor_metrics": ("METRICS_CONTENT_TYPE", "metrics_server", "render_metrics"),

@@ -1,4 +1,5 @@
-"""Importing an MLflow run, with the per-example table ``mlflow.evaluate`` logged, as a run."""
+"""Importing an MLflow run: with the per-example table ``mlflow.evaluate`` logged, as a run;
+without one, its params and metrics as an MLflow summary (:mod:`._mlflow_summary`)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from assay.storage import Store
 from assay.workflows._api import LoggedRun
 from assay.workflows._log_run import log_run
 from assay.workflows._mlflow_client import MAX_ARTIFACT_BYTES, MlflowClient
+from assay.workflows._mlflow_summary import RUN_ID, MlflowSummary, store_mlflow_summary
 from assay.workflows._store import resolve_store
 
 __all__ = ["import_from_mlflow"]
 
-_RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 _PARAM_KEY = re.compile(r"^[A-Za-z0-9_.\-/ :]{1,200}$")
 
 
@@ -35,7 +36,7 @@ def import_from_mlflow(
     output_column: str | None = None,
     reference_column: str | None = None,
     store: Store | None = None,
-) -> LoggedRun:
+) -> LoggedRun | MlflowSummary:
     """Store the MLflow run ``run_id`` of the tracking server at ``tracking_uri`` as a run.
 
     Reads the run (``runs/get``) and its per-example evaluation table (``table``, default: the
@@ -46,11 +47,16 @@ def import_from_mlflow(
     tags go into the manifest's provenance. The model is the ``model`` param, else the run's
     name; its version the ``model_version`` param, else the MLflow run id.
 
+    A run without a per-example table (none listed or found, and no ``table`` named) has no
+    records for assay to pair or compute intervals from: its params and the latest value of
+    each metric are stored as an :class:`~assay.workflows.MlflowSummary` (returned), not as a
+    run, and no record is made up (:func:`~assay.workflows.mlflow_summary` reads it back).
+
     Nothing is stored unless everything was read and checked: an unreachable server, an
-    error answer, an unknown run (:class:`~assay.errors.NotFoundError`), a run without a
-    per-example table, or a table of unexpected shape (:class:`~assay.errors.DataError`
-    naming the server, run and artifact) leaves the store as it was. Importing the same MLflow
-    run again stores nothing new.
+    error answer, an unknown run (:class:`~assay.errors.NotFoundError`), a ``table`` that is
+    not there, or a table of unexpected shape (:class:`~assay.errors.DataError` naming the
+    server, run and artifact) leaves the store as it was. Importing the same MLflow run again
+    stores nothing new.
     """
     check_instance(run_id, "run_id", "import_from_mlflow", str, "an MLflow run id")
     check_instance(tracking_uri, "tracking_uri", "import_from_mlflow", str, "an http(s) URL")
@@ -60,7 +66,7 @@ def import_from_mlflow(
         ("reference_column", reference_column),
     ):
         check_instance(value, parameter, "import_from_mlflow", (str, type(None)), "a name or None")
-    if not _RUN_ID.match(run_id):
+    if not RUN_ID.match(run_id):
         raise ConfigError(f"An MLflow run id is letters, digits, '-' and '_'. Got {run_id!r}.")
     if not tracking_uri.startswith(("http://", "https://")):
         raise ConfigError(
@@ -81,11 +87,20 @@ def import_from_mlflow(
     artifact_uri = str(run["info"].get("artifact_uri", ""))
     name: str | None = table or _find_table(client, artifact_uri, tags)
     if name is None:
-        raise DataError(
-            "the MLflow run has no per-example evaluation table",
-            file=f"{client.tracking_uri} run {run_id}",
-            expected=f"an {EVAL_TABLE} artifact (mlflow.evaluate logs one) or --table NAME",
-            found="no table artifact",
+        params = {
+            k: str(v)
+            for k, v in run_entries(run.get("data") or {}, "params", where).items()
+            if _PARAM_KEY.match(k)
+        }
+        experiment = str(run["info"].get("experiment_id") or "")
+        return store_mlflow_summary(
+            resolve_store(store),
+            run_id,
+            run,
+            params,
+            tags,
+            client.tracking_uri,
+            f"{client.tracking_uri}/#/experiments/{experiment}/runs/{run_id}",
         )
     raw = client.get_artifact(artifact_uri, name)
     document = load_json(

@@ -207,13 +207,16 @@ def sql(
     st = resolve_store(store)
     con = _connect()
     try:
-        views = create_views(con, st)
+        # a query that can read record files gets them verified first ("parquet": a file
+        # named directly, by read_parquet or by its path, which ends in .parquet)
+        reads = _names_records(query) or "parquet" in query.lower()
+        views = create_views(con, st, verify=reads)
         _lock(con, views.allowed)
         _check_statement(con, query)
         try:
             return _run(con, query, max_rows, float(timeout))
         except ConfigError as exc:
-            if views.problem is not None and (views.problem in str(exc) or _names_records(query)):
+            if views.problem is not None and (views.problem in str(exc) or reads):
                 raise StorageError(views.problem) from exc
             raise
     finally:

@@ -203,11 +203,12 @@ def _failing_records(con: duckdb.DuckDBPyConnection, problem: str) -> Views:
     return Views([], problem)
 
 
-def create_views(con: duckdb.DuckDBPyConnection, store: Store) -> Views:
+def create_views(con: duckdb.DuckDBPyConnection, store: Store, *, verify: bool = True) -> Views:
     """Create the views of :data:`SQL_VIEWS` (and ``record_files``: run id → file) on ``con``.
 
     When the record files cannot be read (a server's store, a missing file), every view but
-    ``records`` still answers; ``records`` raises the reason."""
+    ``records`` still answers; ``records`` raises the reason. With ``verify`` the record files
+    are checked against their digests first (an altered one is such a reason)."""
     import duckdb
 
     runs, metrics = _runs_and_metrics(store)
@@ -215,7 +216,7 @@ def create_views(con: duckdb.DuckDBPyConnection, store: Store) -> Views:
     con.register("metrics", metrics)
     con.register("decisions", _decisions(store))
     try:
-        files = record_files(store)
+        files = record_files(store, verify=verify)
     except StorageError as exc:
         return _failing_records(con, str(exc))
     try:

@@ -175,6 +175,10 @@ from assay.workflows._mlflow_export import (
 from assay.workflows._mlflow_import import (
     import_from_mlflow as import_from_mlflow,
 )
+from assay.workflows._mlflow_summary import (
+    MlflowSummary as MlflowSummary,
+    mlflow_summary as mlflow_summary,
+)
 from assay.workflows._monitor_drift import (
     StoredProfile as StoredProfile,
     monitor_drift as monitor_drift,
