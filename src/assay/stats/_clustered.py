@@ -116,7 +116,7 @@ def encode_clusters(clusters: Any, n: int, function: str, name: str = "clusters"
     return ClusterCodes(codes=codes, n_clusters=n_clusters)
 
 
-def sum_of_squares(v: npt.NDArray[np.float64]) -> float:
+def sum_of_squares(v: npt.NDArray[Any]) -> float:
     """``sum(v ** 2)`` by numpy's pairwise summation, not a BLAS dot product: the same bits
     on every machine (a threaded BLAS splits long vectors by its thread count, which changes
     the last bits), and no BLAS threads spinning beside the caller's own."""
