@@ -7,27 +7,34 @@ latency, cost and 1% errored records, stored as Parquet the way the store keeps 
 by example id). ``compare_records`` reports every metric on all examples and on the 50 slices
 (plus cost per example by slice and p50/p95 latency overall) with 2,000 resamples.
 
-It prints, measured in this run:
+Each measurement is a fresh process that reads both tables, runs ``compare_records``, judges
+the default policy and renders the HTML and Markdown reports. It prints, per package:
 
-* the reference: reading both record tables from Parquet once (median of 3 reads);
-* ``compare_records`` wall time (median of ``--repeat`` runs, after reading) and its ratio to the
-  reference;
+* the reference: reading both record tables from Parquet once, wall and CPU seconds;
+* ``compare_records`` wall time and CPU seconds (all threads, and the main thread's share; the
+  rest is the statistics engine's threaded resample draws), which a busy machine disturbs less
+  than wall times, and the CPU ratio to the read;
 * the time spent inside the ``assay.stats`` calls compare makes (bootstrap tables, quantile
   bootstrap, replicates to intervals, power and multiplicity), and compare's own work
   (pairing, per-example averages, per-slice sums, building the results);
-* the CPU seconds of ``compare_records`` (all threads, and the main thread's share; the rest
-  is the statistics engine's threaded resample draws) and of the read, which a busy machine
-  disturbs less than wall times;
-* peak resident memory of this process, and its rise during ``compare_records``.
+* the gate and both reports, and the whole (read + compare + gate + report);
+* peak resident memory of the process, and its rise during ``compare_records``.
+
+With ``--against SRC`` (the ``src`` folder of another checkout, e.g. an earlier commit's
+``git archive HEAD~1 src | tar -x -C /tmp/before``), that package is measured too, one process
+of each in turn, so a before/after pair shares the machine's load. Medians of ``--repeat``.
 
     python benchmarks/bench_compare.py            # 1,000,000 examples
     python benchmarks/bench_compare.py --quick    # 100,000 examples
+    python benchmarks/bench_compare.py --repeat 3 --against /tmp/before/src
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import json
+import os
 import resource
 import statistics
 import subprocess
@@ -46,6 +53,8 @@ import pyarrow.parquet as pq
 from assay.compare import compare_records
 from assay.core import MetricSpec, ModelRef, RunInfo, SliceSpec, Suite
 from assay.data import record_schema
+
+THIS = str(Path(__file__).resolve().parents[1] / "src")
 
 BINARY = [f"pass_{i}" for i in range(6)]
 CONTINUOUS = ["rouge", "similarity"]
@@ -120,15 +129,14 @@ def run_info(suite: Suite, run_id: str) -> RunInfo:
 # ------------------------------------------------------------------ time inside assay.stats
 
 _STATS_CALLS = {
-    "assay.compare._resampled": [
-        "paired_bootstrap_table",
-        "paired_from_replicates",
-        "paired_quantile_table",
-        "compare_metric",
-    ],
+    "assay.compare._resampled": ["paired_bootstrap_table", "compare_metric"],
+    "assay.compare._categories": ["paired_from_replicates"],
+    "assay.compare._latency": ["paired_quantile_table"],
     "assay.compare._nonmean": ["bootstrap_weights"],
     "assay.compare._results": ["adjust_pvalues", "mcnemar_mde", "minimum_detectable_effect"],
 }
+"""The ``assay.stats`` entry points compare calls, by the module that calls them (a name that
+a package's modules do not have, e.g. an earlier checkout's under ``--against``, is skipped)."""
 
 
 class StatsTimer:
@@ -158,9 +166,13 @@ class StatsTimer:
         from assay.stats import ResampleWeights
 
         for module_name, names in _STATS_CALLS.items():
-            module = importlib.import_module(module_name)
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                continue
             for name in names:
-                setattr(module, name, self.wrap(getattr(module, name)))
+                if hasattr(module, name):
+                    setattr(module, name, self.wrap(getattr(module, name)))
         ResampleWeights.category_counts = self.wrap(ResampleWeights.category_counts)  # type: ignore[method-assign]
 
 
@@ -176,84 +188,126 @@ def write_runs(n: int, folder: Path) -> None:
         pq.write_table(make_records(suite, n, seed, shift), folder / f"{name}.parquet")
 
 
+def measure(n: int, folder: Path) -> dict[str, float]:
+    """One child process: read both tables, compare, gate, render; its figures as a dict."""
+    suite = make_suite(n)
+    paths = [folder / "baseline.parquet", folder / "candidate.parquet"]
+    start, cpu = time.perf_counter(), time.process_time()
+    tables = [pq.read_table(p) for p in paths]
+    read_s, read_cpu = time.perf_counter() - start, time.process_time() - cpu
+    rss_before = _rss_mib()
+    timer = StatsTimer()
+    timer.install()
+    base, cand = run_info(suite, "baseline"), run_info(suite, "candidate")
+    start, cpu, main_cpu = time.perf_counter(), time.process_time(), time.thread_time()
+    comparison = compare_records(base, tables[0], cand, tables[1], suite, rng=0)
+    wall, cpu_s = time.perf_counter() - start, time.process_time() - cpu
+    main_s = time.thread_time() - main_cpu
+    # the rest of `assay gate` + report: judge the default policy, render both reports
+    from assay.gates import default_policy, evaluate_policy
+    from assay.reports import render_html, render_markdown
+
+    start, cpu = time.perf_counter(), time.process_time()
+    verdict = evaluate_policy(default_policy(), comparison)
+    html = render_html(comparison, verdict)
+    render_markdown(comparison, verdict)
+    after_s, after_cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "results": len(comparison.results),
+        "slice_results": sum(1 for r in comparison.results if r.slice_attribute is not None),
+        "read": read_s,
+        "read_cpu": read_cpu,
+        "compare": wall,
+        "compare_cpu": cpu_s,
+        "main_cpu": main_s,
+        "stats": timer.seconds,
+        "gate_report": after_s,
+        "gate_report_cpu": after_cpu,
+        "html_mib": len(html.encode()) / 2**20,
+        "peak_mib": _rss_mib(),
+        "rise_mib": _rss_mib() - rss_before,
+    }
+
+
+def _child(n: int, folder: str, src: str) -> dict[str, float]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
+    }
+    done = subprocess.run(
+        [sys.executable, __file__, "--n", str(n), "--measure", folder],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),  # not this checkout, whose package a site hook may put first
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _print(label: str, runs: list[dict[str, float]]) -> None:
+    m = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    total = m["read"] + m["compare"] + m["gate_report"]
+    total_cpu = m["read_cpu"] + m["compare_cpu"] + m["gate_report_cpu"]
+    print(f"{label}: median of {len(runs)} processes")
+    print(
+        f"  results:                   {m['results']:8.0f}   ({m['slice_results']:.0f} slice results)"
+    )
+    print(
+        f"  read both tables (Parquet):{m['read']:8.2f} s   CPU {m['read_cpu']:.2f} s   <- reference"
+    )
+    print(
+        f"  compare_records:           {m['compare']:8.2f} s   CPU {m['compare_cpu']:.2f} s "
+        f"(main thread {m['main_cpu']:.2f}); {m['compare_cpu'] / m['read_cpu']:.1f}x the read's CPU"
+    )
+    print(
+        f"    inside assay.stats calls:{m['stats']:8.2f} s   ({m['stats'] / m['compare']:.0%} of "
+        f"compare's wall time); compare's own work {m['compare'] - m['stats']:.2f} s"
+    )
+    print(
+        f"  gate + HTML/Markdown report:{m['gate_report']:7.2f} s   CPU {m['gate_report_cpu']:.2f} s "
+        f"(HTML {m['html_mib']:.2f} MiB)"
+    )
+    print(f"  compare + gate + report:   {total:8.2f} s   CPU {total_cpu:.2f} s (read included)")
+    print(
+        f"  peak RSS:                  {m['peak_mib']:8.0f} MiB (+{m['rise_mib']:.0f} after reading)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100,000 examples")
     parser.add_argument("--n", type=int, default=None, help="examples per run")
-    parser.add_argument("--repeat", type=int, default=1, help="timed compare_records calls")
+    parser.add_argument("--repeat", type=int, default=1, help="processes per package (median)")
+    parser.add_argument("--against", help="another checkout's src folder, timed in turn")
     parser.add_argument("--write", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     n = args.n or (100_000 if args.quick else 1_000_000)
     if args.write is not None:
         write_runs(n, args.write)
         return
-    suite = make_suite(n)
+    if args.measure is not None:
+        print(json.dumps(measure(n, args.measure)))
+        return
+    sources = {
+        "this checkout": THIS,
+        **({f"--against {args.against}": args.against} if args.against else {}),
+    }
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label in sources}
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, __file__, "--n", str(n), "--write", tmp], check=True)
-        paths = [Path(tmp) / "baseline.parquet", Path(tmp) / "candidate.parquet"]
-        reads, read_cpus = [], []
-        tables: list[pa.Table] = []
-        for _ in range(3):
-            tables = []  # drop the previous read first: peak memory counts one copy of the data
-            start, cpu = time.perf_counter(), time.process_time()
-            tables = [pq.read_table(p) for p in paths]
-            reads.append(time.perf_counter() - start)
-            read_cpus.append(time.process_time() - cpu)
-        read_s, read_cpu = statistics.median(reads), statistics.median(read_cpus)
-    rss_before = _rss_mib()
-    timer = StatsTimer()
-    timer.install()
-    base, cand = run_info(suite, "baseline"), run_info(suite, "candidate")
-    walls, stats_s, cpus, mains = [], [], [], []
-    for _ in range(args.repeat):
-        timer.seconds = 0.0
-        start, cpu, main_cpu = time.perf_counter(), time.process_time(), time.thread_time()
-        comparison = compare_records(base, tables[0], cand, tables[1], suite, rng=0)
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-        mains.append(time.thread_time() - main_cpu)
-        stats_s.append(timer.seconds)
-    wall, in_stats = statistics.median(walls), statistics.median(stats_s)
-    cpu_s, main_s = statistics.median(cpus), statistics.median(mains)
-    rss_peak = _rss_mib()
-    slices = sum(1 for r in comparison.results if r.slice_attribute is not None)
-    print(f"examples per run:            {n:,}")
-    print(f"results:                     {len(comparison.results)} ({slices} slice results)")
-    print(f"read both tables (Parquet):  {read_s:8.2f} s   <- reference")
-    print(f"compare_records:             {wall:8.2f} s   ratio {wall / read_s:5.1f}x the read")
-    print(f"  inside assay.stats calls:  {in_stats:8.2f} s   ({in_stats / wall:.0%} of compare)")
+        for _ in range(args.repeat):
+            for label, src in sources.items():
+                runs[label].append(_child(n, tmp, str(Path(src).resolve())))
     print(
-        f"  compare's own work:        {wall - in_stats:8.2f} s   ratio {(wall - in_stats) / read_s:5.1f}x the read"
+        f"examples per run: {n:,}; each measurement a fresh process; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}"
     )
-    print(
-        f"  CPU seconds:               {cpu_s:8.2f}     main thread {main_s:.2f}, worker threads "
-        f"{cpu_s - main_s:.2f} (the statistics engine's resample draws); read {read_cpu:.2f}"
-    )
-    # the rest of `assay gate` + report: judge the default policy, render both reports
-    from assay.gates import default_policy, evaluate_policy
-    from assay.reports import render_html, render_markdown
-
-    start = time.perf_counter()
-    verdict = evaluate_policy(default_policy(), comparison)
-    gate_s = time.perf_counter() - start
-    start = time.perf_counter()
-    html = render_html(comparison, verdict)
-    render_markdown(comparison, verdict)
-    render_s = time.perf_counter() - start
-    total = read_s + wall + gate_s + render_s
-    outside = total - in_stats
-    rss_peak = _rss_mib()
-    print(f"gate (default policy):       {gate_s:8.2f} s   verdict {verdict.verdict.value}")
-    print(
-        f"render HTML + Markdown:      {render_s:8.2f} s   HTML {len(html.encode()) / 2**20:.2f} MiB"
-    )
-    print(
-        f"compare + gate + report:     {total:8.2f} s   (read included); outside the statistics "
-        f"engine {outside:.2f} s = {outside / in_stats:.2f}x its own time (aim <= 2x, total < 15 s)"
-    )
-    print(
-        f"peak RSS:                    {rss_peak:8.0f} MiB (+{rss_peak - rss_before:.0f} MiB after reading)"
-    )
+    for label, measured in runs.items():
+        _print(label, measured)
+    if args.against:
+        this, other = (statistics.median(r["compare_cpu"] for r in runs[k]) for k in sources)
+        print(f"compare_records CPU seconds: {this:.2f} against {other:.2f} ({other / this:.2f}x)")
 
 
 if __name__ == "__main__":

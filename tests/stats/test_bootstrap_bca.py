@@ -192,3 +192,38 @@ def test_nan_replicates_are_dropped_and_counted() -> None:
     est = estimate_from_replicates(0.0, reps, n=50, method="percentile")
     assert np.isfinite([est.low, est.high]).all()
     assert any("2 resamples" in note for note in est.notes)
+
+
+@pytest.mark.parametrize("kind", ["quantile", "difference", "distinct", "nan", "short"])
+def test_acceleration_of_long_jackknives_is_bit_identical_to_the_formula(kind: str) -> None:
+    """Long jackknives with few distinct values (leave-one-out quantiles) take the cube once
+    per value; the acceleration must equal the textbook formula with a power per element."""
+    rng = np.random.default_rng(11)
+    n = 200_000 if kind != "short" else 1_000
+    x = rng.gamma(4.0, 25.0, n)
+    y = x * rng.lognormal(0.0, 0.1, n)
+
+    def loo(v: np.ndarray) -> np.ndarray:  # leave-one-out p95: three distinct values
+        s = np.sort(v)
+        return np.array([np.quantile(np.delete(s, i), 0.95) for i in (0, n - 1, int(0.95 * n))])[
+            np.where(v <= s[int(0.95 * (n - 2))], 0, np.where(v >= s[-1], 1, 2))
+        ]
+
+    jk = {
+        "quantile": loo(x),
+        "difference": loo(y) - loo(x),
+        "distinct": rng.normal(size=n),
+        "nan": np.where(rng.random(n) < 0.001, np.nan, loo(x)),
+        "short": loo(x),
+    }[kind]
+    d = jk.sum() / jk.size - jk
+    num, den = (d**3).sum(), (d**2).sum()
+    expected = num / (6.0 * den**1.5) if den > 0 else 0.0
+    got = bca_acceleration(jk)
+    assert np.array_equal(got, expected, equal_nan=True)
+    both = np.stack([jk, jk[::-1]])
+    d2 = both.sum(axis=-1, keepdims=True) / n - both
+    num2, den2 = (d2**3).sum(axis=-1), (d2**2).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected2 = np.where(den2 > 0, num2 / (6.0 * den2**1.5), 0.0)
+    assert np.array_equal(bca_acceleration(both), expected2, equal_nan=True)

@@ -41,6 +41,19 @@ def test_mean_interval_matches_scipy_t_interval() -> None:
     assert (est.method, est.n, est.n_clusters, est.confidence) == ("t", 37, None, 0.9)
 
 
+def test_standard_error_of_a_long_sample_is_the_pairwise_sum_on_every_machine() -> None:
+    """The squared residuals are summed by numpy (pairwise), not by a BLAS dot product whose
+    last bits depend on its thread count: the same bits as the plain formula, and within
+    rounding of scipy's and of an exactly rounded sum."""
+    x = np.random.default_rng(4).normal(3.0, 2.0, size=400_000)
+    est = mean_interval(x)
+    resid = x - x.mean()
+    n = x.size
+    assert est.se == math.sqrt(float(np.sum(resid * resid)) / (n - 1) / n)
+    assert est.se == pytest.approx(math.sqrt(math.fsum(resid * resid) / (n - 1) / n), rel=1e-14)
+    assert est.se == pytest.approx(stats.sem(x), rel=1e-12)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_clustered_mean_interval_matches_statsmodels_cluster_robust(seed: int) -> None:
     rng = np.random.default_rng(seed)

@@ -7,11 +7,14 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from assay._util import check_choice, check_int, check_probability, check_rng, warn_renamed
+from assay._util import check_choice, check_int, check_probability, warn_renamed
 from assay.compare._align import PairedRuns, example_means, pair_runs, record_scores
 from assay.compare._assemble import assemble, no_shared_example
+from assay.compare._checks import _attributes as _attributes
+from assay.compare._checks import _check_suites as _check_suites
+from assay.compare._checks import _seed as _seed
+from assay.compare._checks import _suite_values as _suite_values
 from assay.compare._flips import build_flips, find_flips
 from assay.compare._groups import (
     Layout,
@@ -21,10 +24,12 @@ from assay.compare._groups import (
     overall_family,
     slice_family,
 )
-from assay.compare._means import GroupResults, compare_means, is_binary
+from assay.compare._means import compare_means, is_binary
 from assay.compare._methods import describe_methods
 from assay.compare._nonmean import NonMeanPlan, compare_non_means
-from assay.compare._resampled import compare_quantile, latency_units
+from assay.compare._operational import COST_METRIC as COST_METRIC
+from assay.compare._operational import LATENCY_QUANTILES as LATENCY_QUANTILES
+from assay.compare._operational import operational
 from assay.compare._results import Collected, Kind, MetricOutcome, metric_rows
 from assay.core import (
     Comparison,
@@ -37,78 +42,12 @@ from assay.core import (
     RunInfo,
     Suite,
 )
-from assay.errors import ParameterError, SuiteMismatchError
 from assay.metrics import get_metric
 from assay.stats import ResampleKind
 
 __all__ = ["compare_records", "compare_runs"]
 
 _FN = "compare_records"
-LATENCY_QUANTILES = (("latency_p50", 0.5), ("latency_p95", 0.95))
-COST_METRIC = "cost_per_example"
-
-
-def _seed(rng: object) -> int:
-    """The integer seed of every resampling of the comparison (drawn once from a Generator)."""
-    generator, seed = check_rng(rng, _FN)
-    return int(generator.integers(0, 2**63 - 1)) if seed is None else seed
-
-
-def _attributes(slices: Sequence[str] | None, suite: Suite) -> list[str]:
-    if slices is None:
-        return suite.slice_names
-    names = [slices] if isinstance(slices, str) else list(slices)
-    unknown = [s for s in names if s not in suite.slice_names]
-    if unknown:
-        raise ParameterError(
-            "slices", _FN, f"names of the suite's slice attributes {suite.slice_names}", unknown
-        )
-    return list(dict.fromkeys(names))
-
-
-def _check_suites(baseline: RunInfo, candidate: RunInfo, suite: Suite, shared_only: bool) -> None:
-    if baseline.suite_digest != candidate.suite_digest and not shared_only:
-        raise SuiteMismatchError(
-            f"baseline run {baseline.run_id} (suite {baseline.suite_name!r}) and candidate run "
-            f"{candidate.run_id} (suite {candidate.suite_name!r}) were made on different suite "
-            "versions, so their examples or metrics differ and the comparison would not be "
-            "paired on one suite; pass shared_only=True to compare only the examples both runs "
-            "share, on the baseline's suite",
-            expected=f"suite digest {baseline.suite_digest[:12]}",
-            found=candidate.suite_digest[:12],
-        )
-    if suite.digest != baseline.suite_digest:
-        raise SuiteMismatchError(
-            f"the suite given ({suite.name!r}) is not the suite version baseline run "
-            f"{baseline.run_id} was made on; pass the baseline's suite",
-            expected=f"suite digest {baseline.suite_digest[:12]}",
-            found=suite.digest[:12],
-        )
-
-
-def _suite_values(
-    examples: pa.Table | Callable[[], pa.Table] | None,
-    paired: int,
-    suite: Suite,
-    attributes: list[str],
-) -> dict[str, list[str]] | None:
-    """The values of each slice attribute in the suite's examples, read only when needed."""
-    if examples is None or not attributes or paired >= suite.n_examples:
-        return None
-    table = examples() if callable(examples) else examples
-    return {
-        a: [str(v) for v in pc.unique(table.column(a).cast(pa.string())).to_pylist() if v]
-        for a in attributes
-        if a in table.column_names
-    }
-
-
-def _present(paired: PairedRuns, column: str) -> bool:
-    return all(
-        column in side.table.column_names
-        and side.table.column(column).null_count < side.table.num_rows
-        for side in (paired.baseline, paired.candidate)
-    )
 
 
 def _spread_note(sd_b: float | None, sd_c: float | None, samples: int) -> str:
@@ -145,47 +84,6 @@ def _mean_metric(
     count, listed = find_flips(spec.name, spec.goal, b, c, max_flips)
     out.flip_counts.append(count)
     out.flips += listed
-
-
-def _operational(
-    paired: PairedRuns,
-    layout: Layout,
-    conf: float,
-    rng: int,
-    resamples: int,
-    suite: Suite,
-    out: Collected,
-) -> None:
-    taken = set(suite.metric_names)
-    n = paired.n
-    if _present(paired, "cost") and COST_METRIC not in taken:
-        b, c = (
-            example_means(s, record_scores(s, "cost", exclude_errors=False), n).means
-            for s in (paired.baseline, paired.candidate)
-        )
-        if (~np.isnan(b) & ~np.isnan(c)).any():
-            cost = compare_means(b, c, layout, conf, binary=False)
-            out.outcomes.append(MetricOutcome(COST_METRIC, "lower", "mean", cost))
-    if _present(paired, "latency_ms"):
-        b, c = (
-            example_means(s, record_scores(s, "latency_ms", exclude_errors=False), n).means
-            for s in (paired.baseline, paired.candidate)
-        )
-        groups = latency_units(b, c, layout)
-        for name, q in LATENCY_QUANTILES:
-            if name in taken:
-                continue
-            r = compare_quantile(b, c, q, groups, rng, resamples, conf)
-            if r is None and int(groups.valid.sum()) >= 2:
-                out.not_compared.append(
-                    f"{name}: examples timed together (one batch, one shared latency) are "
-                    "resampled together, with the suite's clusters kept whole, and that leaves "
-                    "a single unit, so there is no interval"
-                )
-            if r is not None:
-                overall: GroupResults = [[r]]
-                overall += [[None] * f.size for f in layout.families[1:]]
-                out.outcomes.append(MetricOutcome(name, "lower", "bootstrap", overall))
 
 
 def _ordered_counts(counts: list[FlipCount], rank: dict[str, int]) -> list[FlipCount]:
@@ -276,7 +174,7 @@ def compare_records(
     compare_non_means(plan, paired, layout, conf, seed, n_resamples, flips_cap, out, kind)
     rank = {name: i for i, name in enumerate(suite.metric_names)}
     out.outcomes.sort(key=lambda o: rank.get(o.name, len(rank)))
-    _operational(paired, layout, conf, seed, n_resamples, suite, out)
+    operational(paired, layout, conf, seed, n_resamples, suite, out)
     results = [row for outcome in out.outcomes for row in metric_rows(outcome, layout, conf, small)]
     errors = {
         side.name: RunErrors(

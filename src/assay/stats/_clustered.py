@@ -29,6 +29,7 @@ __all__ = [
     "encode_clusters",
     "iid_mean_se",
     "plain",
+    "sum_of_squares",
     "summarise_mean",
     "summary_estimate",
     "t_bounds",
@@ -115,13 +116,19 @@ def encode_clusters(clusters: Any, n: int, function: str, name: str = "clusters"
     return ClusterCodes(codes=codes, n_clusters=n_clusters)
 
 
+def sum_of_squares(v: npt.NDArray[Any]) -> float:
+    """``sum(v ** 2)`` by numpy's pairwise summation, not a BLAS dot product: the same bits
+    on every machine (a threaded BLAS splits long vectors by its thread count, which changes
+    the last bits), and no BLAS threads spinning beside the caller's own."""
+    return float(np.add.reduce(v * v))
+
+
 def iid_mean_se(x: npt.NDArray[np.float64], mean: float) -> float:
     """Standard error of the mean of independent values: s / sqrt(n), ``inf`` when n < 2."""
     n = x.shape[0]
     if n < 2:
         return math.inf
-    resid = x - mean
-    return math.sqrt(float(resid @ resid) / (n - 1) / n)
+    return math.sqrt(sum_of_squares(x - mean) / (n - 1) / n)
 
 
 def cluster_mean_se(x: npt.NDArray[np.float64], mean: float, clusters: ClusterCodes) -> float:
@@ -134,7 +141,7 @@ def cluster_mean_se(x: npt.NDArray[np.float64], mean: float, clusters: ClusterCo
         return math.inf
     sums = np.bincount(clusters.codes, weights=x - mean, minlength=g)
     n = x.shape[0]
-    return float(math.sqrt(g / (g - 1) * float(sums @ sums)) / n)
+    return float(math.sqrt(g / (g - 1) * sum_of_squares(sums)) / n)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,135 @@
+"""Paired bootstrap of latency quantiles (p50/p95): examples timed together resampled as one.
+
+Examples timed together (one batch of a batched model, so one shared latency in each run) are
+one measurement, not many: :func:`latency_units` groups them, merged with the suite's
+clusters, and :func:`compare_quantile` resamples those groups whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assay.compare._groups import Layout
+from assay.stats import PairedResult, paired_quantile_table
+
+__all__ = ["LatencyUnits", "compare_quantile", "latency_units", "measurement_clusters"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class LatencyUnits:
+    """What a latency comparison resamples: examples with both latencies, grouped."""
+
+    valid: BoolArray
+    """Examples with a latency in both runs."""
+    clusters: Any
+    """Resampling clusters of the valid examples (``None``: each example is its own)."""
+    shared: bool
+    """Whether some examples share one timing (timed together in a batch)."""
+    units: int
+    """Number of resampling units."""
+
+
+def latency_units(baseline: FloatArray, candidate: FloatArray, layout: Layout) -> LatencyUnits:
+    """Examples timed together (one batch of a batched model, so one shared latency in each
+    run) are one measurement, not many: they are resampled together, as clusters (merged with
+    the suite's clusters), so the interval reflects how many timings there really were."""
+    valid = ~(np.isnan(baseline) | np.isnan(candidate))
+    suite_clusters = None if layout.clusters is None else layout.clusters[valid]
+    clusters, shared = measurement_clusters(baseline[valid], candidate[valid], suite_clusters)
+    units = int(valid.sum()) if clusters is None else int(np.unique(clusters).size)
+    return LatencyUnits(valid, clusters, shared, units)
+
+
+def compare_quantile(
+    baseline: FloatArray,
+    candidate: FloatArray,
+    q: float,
+    groups: LatencyUnits,
+    rng: int,
+    resamples: int,
+    confidence: float,
+) -> PairedResult | None:
+    """Paired bootstrap of the ``q``-quantile difference over all examples with values in
+    both, resampling the units of :func:`latency_units`; ``None`` with fewer than two."""
+    if groups.units < 2:
+        return None
+    valid = groups.valid
+    result = paired_quantile_table(
+        baseline[valid],
+        candidate[valid],
+        q,
+        rng=rng,
+        resamples=resamples,
+        clusters=groups.clusters,
+        confidence=confidence,
+    )["all"]
+    if groups.shared:
+        note = (
+            f"{groups.units} timing groups: examples timed in one batch share one latency and "
+            "are resampled together"
+        )
+        diff = result.difference
+        result = replace(result, difference=replace(diff, notes=(*diff.notes, note)))
+    return result
+
+
+def _codes(x: FloatArray) -> tuple[IntArray, int]:
+    """Each value's rank among the distinct values (one sort of a float column)."""
+    uniq, inverse = np.unique(x, return_inverse=True)
+    return inverse.astype(np.int64).reshape(-1), int(uniq.size)
+
+
+def _timing_groups(baseline: FloatArray, candidate: FloatArray) -> tuple[IntArray, int]:
+    """Groups of examples with the same (baseline, candidate) latency pair, numbered in order
+    of first appearance, and their number."""
+    n = baseline.size
+    code_b, k_b = _codes(baseline)
+    if k_b == n:  # every baseline latency distinct: so is every pair
+        return np.arange(n, dtype=np.int64), n
+    code_c, k_c = _codes(candidate)
+    if k_c == n:
+        return np.arange(n, dtype=np.int64), n
+    uniq, key = np.unique(code_b * k_c + code_c, return_inverse=True)  # < n**2: fits int64
+    key, n_pairs = key.reshape(-1), int(uniq.size)
+    first = np.full(n_pairs, n, dtype=np.int64)
+    np.minimum.at(first, key, np.arange(n, dtype=np.int64))
+    rank = np.empty(n_pairs, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(n_pairs)
+    return rank[key], n_pairs
+
+
+def measurement_clusters(
+    baseline: FloatArray, candidate: FloatArray, clusters: Any
+) -> tuple[Any, bool]:
+    """Clusters for a latency comparison, and whether timings are shared by several examples.
+
+    Examples with the same (baseline, candidate) latency pair were timed together; each such
+    group must stay whole in a resample, and so must each of the suite's clusters. The result
+    is the finest grouping that keeps both whole (connected components). With one timing per
+    example, the suite's clusters are returned as they are.
+    """
+    pairs, n_pairs = _timing_groups(baseline, candidate)
+    if n_pairs == baseline.size:
+        return clusters, False
+    if clusters is None:
+        return pairs, True
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    suite_codes = np.unique(np.asarray(clusters), return_inverse=True)[1].reshape(-1)
+    n_suite = int(suite_codes.max()) + 1
+    # a bipartite graph: timing groups 0..n_pairs-1, suite clusters after them
+    graph = coo_matrix(
+        (np.ones(pairs.size), (pairs, n_pairs + suite_codes)),
+        shape=(n_pairs + n_suite, n_pairs + n_suite),
+    )
+    labels = connected_components(graph, directed=False)[1]
+    return labels[pairs], True
