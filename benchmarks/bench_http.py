@@ -134,12 +134,10 @@ def bare_httpx(url: str, n: int, concurrency: int) -> None:
     _inside(t0, cpu0)
 
 
-def run_assay(url: str, n: int, concurrency: int, cache_dir: str) -> None:
-    """assay's path: evaluate_suite over an n-example suite; prints in-process seconds."""
+def write_examples(path: Path, n: int) -> None:
+    """The suite's examples as a Parquet file, as a stored suite is read by ``assay run``."""
     import pyarrow as pa
-
-    from assay.data import make_suite
-    from assay.runners import OpenAIAdapter, evaluate_suite
+    import pyarrow.parquet as pq
 
     questions = pa.array([f"what is item {i}" for i in range(n)])
     examples = pa.table(
@@ -149,6 +147,17 @@ def run_assay(url: str, n: int, concurrency: int, cache_dir: str) -> None:
             "reference": [f"A: Q: what is item {i}" if i % 2 else "no" for i in range(n)],
         }
     )
+    pq.write_table(examples, path)
+
+
+def run_assay(url: str, n: int, concurrency: int, cache_dir: str) -> None:
+    """assay's path: evaluate_suite over an n-example suite; prints in-process seconds."""
+    import pyarrow.parquet as pq
+
+    from assay.data import make_suite
+    from assay.runners import OpenAIAdapter, evaluate_suite
+
+    examples = pq.ParquetFile(Path(cache_dir).parent / f"examples-{n}.parquet").read()
     data = make_suite("bench", examples, metrics=[{"name": "match", "scorer": "exact_match"}])
     adapter = OpenAIAdapter(
         "bench",
@@ -160,7 +169,12 @@ def run_assay(url: str, n: int, concurrency: int, cache_dir: str) -> None:
     )
     t0, cpu0 = time.perf_counter(), _cpu()
     records = evaluate_suite(data, adapter, cache_dir=cache_dir)
-    _inside(t0, cpu0, errors=records.num_rows - records.column("error").null_count)
+    _inside(
+        t0,
+        cpu0,
+        errors=records.num_rows - records.column("error").null_count,
+        pandas="pandas" in sys.modules,
+    )
 
 
 def timed(args: list[str]) -> dict[str, float]:
@@ -215,6 +229,8 @@ def main() -> None:
         url = f"http://127.0.0.1:{server.stdout.readline().strip()}/v1"
         timed(["--client", "bare", url, "200", str(c)])  # warm the server and the OS caches
         with tempfile.TemporaryDirectory() as tmp:
+            for size in {200, n}:
+                write_examples(Path(tmp) / f"examples-{size}.parquet", size)
             timed(["--client", f"assay={Path(tmp) / 'warm'}", url, "200", str(c)])
             for i in range(opts.repeat):  # interleaved, so load from elsewhere hits both alike
                 rows["bare"].append(timed(["--client", "bare", url, str(n), str(c)]))
@@ -264,6 +280,8 @@ def report(n: int, c: int, repeat: int, rows: dict[str, list[dict[str, float]]])
     assay_errors = sum(r.get("errors", 0) for r in rows["assay"])
     if assay_errors:
         print(f"warning: {assay_errors} assay records had errors")
+    if any(r.get("pandas") for r in rows["assay"]):
+        print("note: the assay process imported pandas")
     hit = median(rows["hit"])
     print(
         f"cache-hit re-run of a completed {n:,}-example run: {hit['wall']:.2f} s whole command "

@@ -93,9 +93,7 @@ import os
 import resource
 import subprocess
 import sys
-import time
-
-import numpy as np
+from pathlib import Path
 
 DELAY_S = 0.02
 CHUNKS = 32
@@ -129,125 +127,6 @@ def serve() -> None:
     asyncio.run(main())
 
 
-def _schedule(n: int, rate: float) -> np.ndarray:
-    from assay.runners.load import arrival_schedule
-
-    return arrival_schedule(n, rate, rng=0)
-
-
-def bare(url: str, n: int, rate: float) -> dict[str, object]:
-    import aiohttp
-
-    offsets = _schedule(n, rate)
-    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
-    lags: list[float] = []
-    sends: list[float] = []
-    errors = 0
-
-    async def one(session: aiohttp.ClientSession, scheduled: float) -> None:
-        nonlocal errors
-        sent = time.perf_counter()
-        lags.append(sent - scheduled)
-        sends.append(sent)
-        try:
-            async with session.post(url, json=body) as response:
-                async for _ in response.content:
-                    pass
-        except aiohttp.ClientError:
-            errors += 1
-
-    async def main() -> None:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-            start = time.perf_counter() + 0.01
-            tasks = []
-            for offset in offsets:
-                delay = start + float(offset) - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(one(session, start + float(offset))))
-            await asyncio.gather(*tasks)
-
-    asyncio.run(main())
-    return _stats(sends, lags, errors)
-
-
-def vllm_loop(url: str, n: int, rate: float) -> dict[str, object]:
-    """vLLM's ``vllm bench serve`` client loop, reproduced (vllm/benchmarks/serve.py
-    ``get_request`` and ``benchmark``, lib/endpoint_request_func.py's chat request): precomputed
-    delays slept against a start time, one task per request on one shared keep-alive session,
-    each SSE chunk split on blank lines, JSON-decoded and timed. The delays are assay's schedule
-    (vLLM draws its own gamma gaps and rescales them to n / rate), so both send the same one."""
-    import aiohttp
-
-    offsets = _schedule(n, rate)
-    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
-    body["stream_options"] = {"include_usage": True}
-    lags: list[float] = []
-    sends: list[float] = []
-    errors = 0
-
-    async def request(session: aiohttp.ClientSession, scheduled: float) -> None:
-        nonlocal errors
-        st = time.perf_counter()
-        lags.append(st - scheduled)
-        sends.append(st)
-        ttft, latest, itl, buffer = 0.0, st, [], b""
-        try:
-            async with session.post(url, json=body) as response:
-                async for data in response.content.iter_any():
-                    *messages, buffer = (buffer + data).split(b"\n\n")
-                    for message in messages:
-                        chunk = message.strip().removeprefix(b"data: ")
-                        if not chunk or chunk == b"[DONE]":
-                            continue
-                        event, now = json.loads(chunk), time.perf_counter()
-                        if event.get("choices") and event["choices"][0]["delta"].get("content"):
-                            if ttft == 0.0:
-                                ttft = now - st
-                            else:
-                                itl.append(now - latest)
-                            latest = now
-        except aiohttp.ClientError:
-            errors += 1
-
-    async def main() -> None:
-        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=60, enable_cleanup_closed=True)
-        async with aiohttp.ClientSession(connector=connector) as session:
-            start = time.perf_counter()
-            tasks = []
-            for offset in offsets:
-                pause = start + float(offset) - time.perf_counter()
-                if pause > 0:
-                    await asyncio.sleep(pause)
-                tasks.append(asyncio.create_task(request(session, start + float(offset))))
-            await asyncio.gather(*tasks)
-
-    asyncio.run(main())
-    return _stats(sends, lags, errors)
-
-
-def assay_client(url: str, n: int, rate: float) -> dict[str, object]:
-    from assay.runners.load import run_blocking, run_load
-
-    result = run_blocking(run_load(url, ["hi"], rate=rate, requests=n, max_tokens=32, rng=0))
-    timings = result.timings
-    return _stats(
-        [t.sent_s for t in timings],
-        [t.client_lag_s for t in timings],
-        sum(t.error is not None for t in timings),
-    )
-
-
-def _stats(sends: list[float], lags: list[float], errors: int) -> dict[str, object]:
-    s = sorted(sends)
-    return {
-        "rate": (len(s) - 1) / (s[-1] - s[0]),
-        "lag_p50_ms": float(np.percentile(lags, 50) * 1e3),
-        "lag_p99_ms": float(np.percentile(lags, 99) * 1e3),
-        "errors": errors,
-    }
-
-
 def timed(args: list[str]) -> dict[str, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = [sys.executable, __file__, *args]
@@ -257,6 +136,21 @@ def timed(args: list[str]) -> dict[str, float]:
         raise SystemExit(f"{args[1]} failed:\n{done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"cpu": cpu, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+NAMES = {
+    "timer": "timer floor (no I/O)",
+    "raw": "raw protocol sender",
+    "bare": "bare aiohttp loop",
+    "vllm": "vLLM client loop",
+    "assay": "assay run_load",
+}
 
 
 def main() -> None:
@@ -271,44 +165,57 @@ def main() -> None:
     if opts.serve:
         return serve()
     if opts.client:
+        from _load_clients import CLIENTS
+
         kind, url, n, rate = opts.client
-        run = {"bare": bare, "vllm": vllm_loop}.get(kind, assay_client)
-        print(json.dumps(run(url, int(n), float(rate))))
+        print(json.dumps(CLIENTS[kind](url, int(n), float(rate))))
         return None
     rate = opts.rate or (500.0 if opts.quick else 2000.0)
     n = opts.requests or (1_000 if opts.quick else 6_000)
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
     )
-    clients = {"bare aiohttp loop": "bare", "vLLM client loop": "vllm", "assay run_load": "assay"}
-    rows: dict[str, list[dict[str, float]]] = {name: [] for name in clients}
+    rows: dict[str, list[dict[str, float]]] = {kind: [] for kind in NAMES}
+    load = os.getloadavg()[0]
     try:
         assert server.stdout is not None
         url = f"http://127.0.0.1:{server.stdout.readline().strip()}/v1/chat/completions"
         timed(["--client", "bare", url, "100", "100"])  # warm-up
-        for _ in range(opts.repeat):
-            for name, kind in clients.items():
-                rows[name].append(timed(["--client", kind, url, str(n), str(rate)]))
+        for _ in range(opts.repeat):  # in turns, so load from elsewhere hits all alike
+            for kind in NAMES:
+                before = _server_cpu(server.pid)
+                row = timed(["--client", kind, url, str(n), str(rate)])
+                row["server_cpu"] = _server_cpu(server.pid) - before
+                rows[kind].append(row)
     finally:
         server.kill()
         server.wait()
-    print(f"{n} requests, Poisson at {rate:g} req/s, {CHUNKS} chunks after {DELAY_S * 1e3:g} ms")
+    load = max(load, os.getloadavg()[0])
     print(
-        f"{'client':<20}{'req/s':>9}{'lag p50 ms':>12}{'lag p99 ms':>12}{'errors':>8}{'CPU ms/req':>12}"
+        f"{n} requests, Poisson at {rate:g} req/s, {CHUNKS} chunks after {DELAY_S * 1e3:g} ms; "
+        f"median of {opts.repeat} by lag p99; load average up to {load:.1f} on "
+        f"{os.cpu_count()} cores"
+    )
+    print(
+        f"{'client':<24}{'req/s':>9}{'lag p50 ms':>12}{'lag p99 ms':>12}{'errors':>8}"
+        f"{'CPU ms/req':>12}{'server CPU ms/req':>19}"
     )
     kept = {}
-    for name, runs in rows.items():
+    for kind, runs in rows.items():
         r = sorted(runs, key=lambda x: x["lag_p99_ms"])[(len(runs) - 1) // 2]
-        kept[name] = r
+        kept[kind] = r
         print(
-            f"{name:<20}{r['rate']:>9.1f}{r['lag_p50_ms']:>12.2f}{r['lag_p99_ms']:>12.2f}"
-            f"{int(r['errors']):>8}{r['cpu'] / n * 1e3:>12.3f}"
+            f"{NAMES[kind]:<24}{r['rate']:>9.1f}{r['lag_p50_ms']:>12.2f}{r['lag_p99_ms']:>12.2f}"
+            f"{int(r['errors']):>8}{r['cpu'] / n * 1e3:>12.3f}{r['server_cpu'] / n * 1e3:>19.3f}"
         )
-    mine = kept["assay run_load"]
-    for name in ("bare aiohttp loop", "vLLM client loop"):
-        ratio = mine["rate"] / kept[name]["rate"]
-        lag = mine["lag_p99_ms"] - kept[name]["lag_p99_ms"]
-        print(f"assay / {name}: achieved rate x{ratio:.2f}, client lag p99 {lag:+.2f} ms")
+    mine = kept["assay"]
+    for kind in ("timer", "raw", "bare", "vllm"):
+        ratio = mine["rate"] / kept[kind]["rate"]
+        lag = mine["lag_p99_ms"] / max(kept[kind]["lag_p99_ms"], 1e-3)
+        print(
+            f"assay / {NAMES[kind]}: achieved rate x{ratio:.2f}, client lag p99 x{lag:.2f} "
+            f"({mine['lag_p99_ms'] - kept[kind]['lag_p99_ms']:+.2f} ms)"
+        )
     return None
 
 

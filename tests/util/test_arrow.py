@@ -8,11 +8,18 @@ import sys
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assay._util.arrow import arrow_array, arrow_scalar, numpy_array
+from assay._util.arrow import (
+    arrow_array,
+    arrow_scalar,
+    nullable_array,
+    numpy_array,
+    string_array,
+)
 
 TYPES = [pa.int8(), pa.int32(), pa.int64(), pa.uint16(), pa.uint64(), pa.float32(), pa.float64()]
 
@@ -141,6 +148,66 @@ store = assay.open_store()
 run = assay.ingest({str(tmp_path / "r.parquet")!r}, suite={suite.digest!r}, model="m@1",
                    store=store).run
 assert (run.n_records, run.n_errors) == (50, 8), run.n_errors
+print("pandas" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+@settings(deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.text()), max_size=30))
+def test_strings_from_buffers_are_pa_arrays(values: list[str | None]) -> None:
+    got = string_array(values)
+    got.validate(full=True)
+    assert got.equals(pa.array(values, pa.string()))
+
+
+@pytest.mark.parametrize("kind", [pa.int64(), pa.float64()], ids=str)
+@settings(deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.integers(-(2**70), 2**70), st.floats(), st.booleans()),
+        max_size=20,
+    )
+)
+def test_nullable_numbers_from_buffers_are_pa_arrays(kind: pa.DataType, values: list) -> None:
+    try:
+        want = pa.array(values, kind)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
+        with pytest.raises(type(exc)):
+            nullable_array(values, kind)
+        return
+    got = nullable_array(values, kind)
+    got.validate(full=True)
+    assert got.type == want.type
+    assert repr(got.to_pylist()) == repr(want.to_pylist())
+
+
+def test_running_a_suite_imports_no_pandas(tmp_path):
+    # pa.array of Python lists imports pandas on first use; the runner builds its records
+    # from buffers, and the suite's checks hand compute functions Arrow scalars
+    examples = pa.table(
+        {"example_id": ["a", "b", "c"], "input": ["x", "y", "z"], "reference": ["x", "q", "z"]}
+    )
+    pq.write_table(examples, tmp_path / "e.parquet")
+    code = f"""
+import sys
+import pyarrow.parquet as pq
+from assay.data import make_suite
+from assay.runners import evaluate_suite
+
+class Echo:
+    name = "echo"
+    def describe(self):
+        return {{}}
+    def predict(self, inputs):
+        return [str(x) for x in inputs]
+
+data = make_suite("s", pq.ParquetFile({str(tmp_path / "e.parquet")!r}).read(),
+                  metrics=[{{"name": "m", "scorer": "exact_match"}}])
+records = evaluate_suite(data, Echo())
+assert records.column("m").to_pylist() == [1.0, 0.0, 1.0], records
 print("pandas" in sys.modules)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

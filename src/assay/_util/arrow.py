@@ -12,13 +12,14 @@ module, so the layers below that must stay free of pyarrow (the statistics) stay
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["arrow_array", "arrow_scalar", "numpy_array"]
+__all__ = ["arrow_array", "arrow_scalar", "nullable_array", "numpy_array", "string_array"]
 
 
 def _primitive_dtype(kind: pa.DataType) -> Any:
@@ -110,3 +111,56 @@ def arrow_scalar(value: bool | float | str | None, kind: pa.DataType) -> pa.Scal
         return pa.Array.from_buffers(kind, 1, [None, offsets, pa.py_buffer(data)])[0]
     other: pa.Scalar = pa.scalar(value, kind)
     return other
+
+
+def _validity(missing: np.ndarray) -> pa.Buffer | None:
+    if not missing.any():
+        return None
+    return pa.py_buffer(np.packbits(~missing, bitorder="little"))
+
+
+def string_array(values: Sequence[str | None]) -> pa.Array:
+    """``pa.array(values, pa.string())`` for Python strings and ``None``, from buffers.
+
+    Text too large for 32-bit offsets, or that cannot be encoded (a lone surrogate), goes to
+    ``pa.array``, which gives the same array or the same error.
+    """
+    try:
+        encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+    except (AttributeError, UnicodeEncodeError):
+        return pa.array(values, pa.string())
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    ends = np.cumsum(lengths)
+    if len(ends) and ends[-1] >= 2**31:
+        return pa.array(values, pa.string())
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    offsets[1:] = ends
+    missing = np.fromiter((v is None for v in values), dtype=bool, count=len(encoded))
+    buffers = [_validity(missing), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(pa.string(), len(encoded), buffers)
+
+
+def nullable_array(values: Sequence[float | None], kind: pa.DataType) -> pa.Array:
+    """``pa.array(values, kind)`` for ``int64`` or ``float64`` values and ``None``, from buffers.
+
+    Anything else (another type, a value that does not fit) goes to ``pa.array``.
+    """
+    dtype = {pa.int64(): np.int64, pa.float64(): np.float64}.get(kind)
+    missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+    if dtype is None or any(
+        isinstance(v, bool) or not isinstance(v, int | float)
+        for v, gone in zip(values, missing, strict=True)
+        if not gone
+    ):
+        return pa.array(values, kind)
+    try:
+        data = np.array([0 if v is None else v for v in values], dtype=dtype)
+    except (OverflowError, TypeError, ValueError):
+        return pa.array(values, kind)
+    present = [v for v, gone in zip(values, missing, strict=True) if not gone]
+    if dtype is np.int64 and any(isinstance(v, float) for v in present):
+        return pa.array(values, kind)
+    if dtype is np.float64 and any(isinstance(v, int) and abs(v) > 2**53 for v in present):
+        return pa.array(values, kind)  # pyarrow refuses an integer a double cannot hold
+    buffers = [_validity(missing), pa.py_buffer(data)]
+    return pa.Array.from_buffers(kind, len(values), buffers)

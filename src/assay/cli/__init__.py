@@ -1,6 +1,6 @@
 """The ``assay`` command line: a thin skin over ``import assay``."""
 
-from assay.cli import _load_compare  # noqa: F401 - registers load compare and load capacity
+from assay.cli import _load_capacity, _load_compare  # noqa: F401 - register load commands
 from assay.cli._ab import ab_app
 from assay.cli._analyze import analyze_command
 from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main

@@ -24,11 +24,15 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+# one encoder for every call: json.dumps with options builds a new one each time
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys, no whitespace, and integral floats written as integers."""
-    return json.dumps(
-        _canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
+    if isinstance(value, str):
+        return _ENCODER.encode(value)  # nothing to make canonical in a string
+    return _ENCODER.encode(_canonical(value))
 
 
 def digest(value: Any) -> str:

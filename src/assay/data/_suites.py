@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from pydantic import ValidationError
 
 from assay._util import brief, check_instance, load_yaml
+from assay._util.arrow import arrow_scalar, string_array
 from assay.core import Catalog, Example, MetricSpec, SliceSpec, Suite, Task
 from assay.data._files import read_table
 from assay.data._schema import SuiteData, examples_digest, examples_schema, examples_table
@@ -98,7 +99,7 @@ def _normalise_examples(table: pa.Table, slices: Sequence[str], source: str) -> 
                     found=f"values of type {col.type}",
                 )
             if field.name in ("input", "reference"):
-                col = pa.array([_to_json(v) for v in col.to_pylist()], pa.string())
+                col = string_array([_to_json(v) for v in col.to_pylist()])
             else:
                 col = col.cast(pa.string())
         else:
@@ -106,7 +107,8 @@ def _normalise_examples(table: pa.Table, slices: Sequence[str], source: str) -> 
         if field.type != pa.string():
             col = pc.dictionary_encode(col)
         cols[field.name] = col
-    out = pa.table(cols, schema=examples_schema(slices))
+    schema = examples_schema(slices)
+    out = pa.Table.from_arrays([cols[f.name] for f in schema], schema=schema)
     null_ids = pc.is_null(out.column("example_id"))
     if pc.any(null_ids).as_py():
         row = int(pc.index(null_ids, True).as_py())
@@ -123,7 +125,7 @@ def _to_json(value: Any) -> str | None:
 def _check_unique(table: pa.Table, source: str) -> None:
     ids = table.column("example_id")
     counts = pc.value_counts(ids)
-    dup = pc.filter(counts, pc.greater(counts.field("counts"), 1))
+    dup = pc.filter(counts, pc.greater(counts.field("counts"), arrow_scalar(1, pa.int64())))
     if len(dup):
         first = dup[0]["values"].as_py()
         rows = pc.indices_nonzero(pc.equal(ids, first)).to_pylist()

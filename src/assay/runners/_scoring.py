@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from assay._util.arrow import arrow_array, nullable_array, string_array
 from assay.data import SuiteData
 from assay.errors import ConfigError
 from assay.metrics import get_scorer
@@ -114,8 +115,8 @@ def build_records(
     outputs = [valid_text(o) for o in outputs]
     errors[:] = [valid_text(e) for e in errors]
     columns: dict[str, Any] = {
-        "example_id": pa.array(example_ids, pa.string()),
-        "sample_index": pa.array(sample_index, pa.int32()),
+        "example_id": string_array(example_ids),
+        "sample_index": arrow_array(np.asarray(sample_index, dtype=np.int32)),
     }
     scores: dict[str, np.ndarray] = {}
     for name, fn in score_fns.items():
@@ -133,14 +134,15 @@ def build_records(
     failed = np.fromiter((e is not None for e in errors), dtype=bool, count=n)
     for name, col in scores.items():
         col[failed] = np.nan
-        columns[name] = col
-    columns["output"] = pa.array([output_text(o) for o in outputs], pa.string())
-    columns["latency_ms"] = latency_ms
+        columns[name] = arrow_array(col)
+    columns["output"] = string_array([output_text(o) for o in outputs])
+    columns["latency_ms"] = arrow_array(np.asarray(latency_ms, dtype=np.float64))
     if tokens_in is not None:
-        columns["tokens_in"] = pa.array(tokens_in, pa.int64())
+        columns["tokens_in"] = nullable_array(tokens_in, pa.int64())
     if tokens_out is not None:
-        columns["tokens_out"] = pa.array(tokens_out, pa.int64())
+        columns["tokens_out"] = nullable_array(tokens_out, pa.int64())
     if cost is not None:
-        columns["cost"] = pa.array(cost, pa.float64())
-    columns["error"] = pa.array(errors, pa.string())
-    return pa.table(columns)
+        columns["cost"] = nullable_array(cost, pa.float64())
+    columns["error"] = string_array(errors)
+    # from buffers: pa.array of Python lists imports pandas (a quarter of a second) on first use
+    return pa.Table.from_arrays(list(columns.values()), names=list(columns))

@@ -29,7 +29,8 @@ from assay.runners.load import (
 )
 from assay.storage import Store
 from assay.workflows._load import _row, _url
-from assay.workflows._load_paired import MIN_PAIRS, PairedMetric, as_comparison, paired_metrics
+from assay.workflows._load_comparison import as_comparison
+from assay.workflows._load_paired import MIN_PAIRS, PairedMetric, paired_metrics
 from assay.workflows._load_record import curve_points, record_decision, write_load_reports
 from assay.workflows._store import resolve_store
 

@@ -94,3 +94,14 @@ def test_achieved_arrivals_match_the_poisson_schedule() -> None:
     assert summary.valid and abs(summary.achieved_rate - rate) / rate < 0.1  # type: ignore[operator]
     lags = [t.client_lag_s for t in result.timings]
     assert np.percentile(lags, 50) < 0.01
+
+
+def test_no_request_is_sent_before_its_scheduled_time_on_uvloop() -> None:
+    # uvloop's timers have millisecond resolution and may wake early: the sender waits out
+    # the rest, so the client lag is never negative
+    from assay.runners.load import run_blocking
+
+    with StreamingServer(base_s=0.001, gap_s=0.0, tokens=2) as server:
+        result = run_blocking(run_load(server.url, ["hi"], rate=400, requests=300, rng=5))
+    assert len(result.timings) == 300
+    assert min(t.client_lag_s for t in result.timings) >= 0

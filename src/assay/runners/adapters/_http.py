@@ -167,8 +167,13 @@ class HttpOutcome:
     """Attempts made, the first included."""
     endpoint_error: bool = False
     """The failure is the endpoint's (unreachable, 401, 403, 404), not the request's."""
-    snippet: str = ""
-    """The start of the raw answer, for messages about a body of the wrong shape."""
+    raw: bytes = b""
+    """The raw answer of a decoded body."""
+
+    @property
+    def snippet(self) -> str:
+        """The start of the raw answer, for messages about a body of the wrong shape."""
+        return _snippet(self.raw) if self.raw else ""
 
 
 async def _read_at_most(resp: Any, limit: int) -> bytes | None:
@@ -269,9 +274,7 @@ class JsonPoster:
                 latency = (time.perf_counter() - t0) * 1000.0
                 if 200 <= status < 300:
                     try:
-                        return HttpOutcome(
-                            _decode(raw), None, latency, retry + 1, snippet=_snippet(raw)
-                        )
+                        return HttpOutcome(_decode(raw), None, latency, retry + 1, raw=raw)
                     except (ValueError, RecursionError):
                         error = f"malformed JSON response: {_snippet(raw)!r}"
                         return HttpOutcome(None, error, latency, retry + 1)

@@ -128,8 +128,9 @@ async def run_load(
                 if deadline is not None and at > deadline:
                     break
                 delay = at - clock()
-                if delay > 0:
+                while delay > 0:  # uvloop's millisecond timers may wake a little early
                     await sleep(delay)
+                    delay = at - clock()
                 tasks.append(spawn(request(i, at)))
         else:
             counter = iter(range(n))
