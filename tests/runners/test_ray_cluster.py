@@ -150,7 +150,7 @@ def test_a_worker_killed_mid_shard_is_retried_and_nothing_is_lost_or_asked_again
         local = evaluate_suite(data, model(server, concurrency=2))
         server.reset()
         killer, remote = run_with_a_kill(
-            cluster, server, data, tmp_path / "cache", retries=3, after=20
+            cluster, server, data, tmp_path / "cache", retries=3, after=30
         )
         asked = prompts(server)
     assert killer.killed is not None, "no shard was running on the worker node"
@@ -160,12 +160,13 @@ def test_a_worker_killed_mid_shard_is_retried_and_nothing_is_lost_or_asked_again
     inputs = [str(v) for v in data.examples.column("input").to_pylist()]
     assert set(asked) == {s.strip('"') for s in inputs}
     again = sorted(p for p, n in asked.items() if n > 1)
-    # only requests in flight or answered within the cache's last commit are asked again
-    assert len(again) <= 2 * 2 + 2, again
+    # only requests in flight (concurrency 2) or answered since the cache's last commit (every 50
+    # ms; 4 answers allow for a late commit) are asked again; the dozen or so answers the
+    # killed shard had before are read from the cache
+    assert sum(asked.values()) - 80 <= 2 + 4, (killer.asked_before, again)
     # and all of them in one shard, the killed one: the other shard asked each request once
     halves = [{s.strip('"') for s in inputs[:40]}, {s.strip('"') for s in inputs[40:]}]
     assert all(p in halves[0] for p in again) or all(p in halves[1] for p in again)
-    assert sum(asked.values()) < 80 + killer.asked_before // 2  # the answers were not re-asked
 
 
 def test_a_shard_that_cannot_complete_is_named_and_nothing_is_returned(cluster, tmp_path):

@@ -19,11 +19,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from assay._util import check_int
 from assay.core import Comparison, Run, RunInfo, Suite
+from assay.errors import ParameterError
 from assay.runners._ray import connect_ray, import_ray
 
 __all__ = ["compare_records_ray"]
 
+_FN = "compare_records_ray"
 _KEYS = ("example_id", "sample_index")
 # the columns no comparison reads stay on the cluster
 _UNREAD = frozenset({"tokens_in", "tokens_out"})
@@ -56,6 +59,15 @@ def compare_records_ray(
     """
     from assay.compare import compare_record_streams  # the statistics, loaded when used
 
+    check_int(chunk_rows, "chunk_rows", _FN, minimum=1)
+    # refused before Ray starts; a generator of shards is read once, here
+    runs = [
+        records if _is_dataset(records) else _tables(records, name)
+        for records, name in (
+            (baseline_records, "baseline_records"),
+            (candidate_records, "candidate_records"),
+        )
+    ]
     ray = import_ray()
     started = connect_ray(ray, ray_address, None)
     try:
@@ -65,7 +77,7 @@ def compare_records_ray(
             ray.data.DataContext.get_current()
         streams = [
             _sorted(ray, records).iter_batches(batch_size=chunk_rows, batch_format="pyarrow")
-            for records in (baseline_records, candidate_records)
+            for records in runs
         ]
         return compare_record_streams(
             baseline, streams[0], candidate, streams[1], suite, chunk_rows=chunk_rows, **options
@@ -75,24 +87,37 @@ def compare_records_ray(
             ray.shutdown()
 
 
+def _is_dataset(records: Any) -> bool:
+    return type(records).__module__.startswith("ray.data")
+
+
 def _read_columns(batch: pa.Table) -> pa.Table:
     """Runs on a Ray worker: a batch without the columns no comparison reads."""
     return batch.select([n for n in batch.column_names if n not in _UNREAD])
 
 
 def _sorted(ray: Any, records: Any) -> Any:
-    """The records as a dataset sorted by example id, without the unread columns."""
-    if isinstance(records, ray.data.Dataset):
-        dataset = records
-    else:
-        tables = [t for t in _tables(records) if t.num_rows]
+    """The records (a dataset, or a list of tables) as a dataset sorted by example id,
+    without the unread columns."""
+    if isinstance(records, list):
+        tables = [t for t in records if t.num_rows]
         dataset = ray.data.from_arrow(tables or [_empty()])
+    else:
+        dataset = records
     keys = [k for k in _KEYS if k in dataset.schema().names]
     return dataset.map_batches(_read_columns, batch_format="pyarrow").sort(keys)
 
 
-def _tables(records: Iterable[pa.Table] | pa.Table) -> list[pa.Table]:
-    return [records] if isinstance(records, pa.Table) else list(records)
+def _tables(records: Any, name: str) -> list[pa.Table]:
+    """The shards of one run, each a record table."""
+    if isinstance(records, pa.Table):
+        return [records]
+    tables = (
+        list(records) if isinstance(records, Iterable) and not isinstance(records, str) else None
+    )
+    if tables is None or not all(isinstance(t, pa.Table) for t in tables):
+        raise ParameterError(name, _FN, "a ray.data.Dataset, or record tables (pyarrow)", records)
+    return tables
 
 
 def _empty() -> pa.Table:

@@ -7,6 +7,10 @@ processes of those sessions and nothing else. ``ray stop``
 is never used, since it stops every Ray process of the user on the machine, other clusters
 included. Ports are chosen free on 127.0.0.1 and the session files live in a temporary
 folder of their own, so clusters started side by side do not meet.
+
+The nodes run without Ray's token authentication (``RAY_AUTH_MODE=disabled``, whatever
+``~/.ray/auth_token`` holds), as a test cluster that lives for minutes on a test machine;
+a driver in token mode is let in as well.
 """
 
 from __future__ import annotations
@@ -91,7 +95,7 @@ class LocalRayCluster:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # every process of the node: one group, ours
-                env=_node_environment(),
+                env=_node_environment(os.environ),
             )
             # the session outlives `ray start` itself: its daemons keep its id
             self.sessions.append(proc.pid)
@@ -163,14 +167,19 @@ class LocalRayCluster:
         self.stop()
 
 
-def _node_environment() -> dict[str, str]:
-    """This environment, with the folder this ``assay`` was imported from first on the
+def _node_environment(environ: os._Environ[str]) -> dict[str, str]:
+    """``environ`` (token settings included), with the folder this ``assay`` was imported from first on the
     nodes' ``PYTHONPATH``: their workers then run the same code as this process."""
     import assay
 
     source = str(Path(assay.__file__).resolve().parents[1])
-    path = [source, *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(path), "RAY_USAGE_STATS_ENABLED": "0"}
+    path = [source, *(p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    return {
+        **environ,
+        "PYTHONPATH": os.pathsep.join(path),
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "RAY_AUTH_MODE": "disabled",
+    }
 
 
 def _members(sessions: list[int]) -> list[int]:
