@@ -48,11 +48,27 @@ pytestmark = [
 SHARD_TASK = "evaluate_shard"
 
 
+def processes_of(sessions: set[int]) -> list[int]:
+    """Live (not zombie) processes of the given sessions."""
+    out = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                zombie = f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+            if os.getsid(int(entry)) in sessions and not zombie:
+                out.append(int(entry))
+        except OSError:
+            continue
+    return out
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalRayCluster]:
     with LocalRayCluster(workers=1, cpus=1) as running:
+        sessions = set(running.sessions)
+        assert len(sessions) == 2 and processes_of(sessions)
         yield running
-    assert running.sessions == []  # every process of the cluster ended
+    assert processes_of(sessions) == []  # every process of the cluster ended
 
 
 def nan_as_null(column: pa.ChunkedArray) -> pa.ChunkedArray:

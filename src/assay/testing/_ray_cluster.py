@@ -8,9 +8,12 @@ is never used, since it stops every Ray process of the user on the machine, othe
 included. Ports are chosen free on 127.0.0.1 and the session files live in a temporary
 folder of their own, so clusters started side by side do not meet.
 
-The nodes run without Ray's token authentication (``RAY_AUTH_MODE=disabled``, whatever
-``~/.ray/auth_token`` holds), as a test cluster that lives for minutes on a test machine;
-a driver in token mode is let in as well.
+The nodes use the token authentication mode of this process (``RAY_AUTH_MODE``: after a
+local ``ray.init()`` in this process, Ray's ``token``, with the token of
+``~/.ray/auth_token`` or ``RAY_AUTH_TOKEN``, which the nodes read too), so that this
+process's driver and the nodes accept each other's calls; where it is not set, the nodes run
+without authentication (``disabled``, whatever ``~/.ray/auth_token`` holds), as this
+process's driver then does.
 """
 
 from __future__ import annotations
@@ -178,7 +181,7 @@ def _node_environment(environ: os._Environ[str]) -> dict[str, str]:
         **environ,
         "PYTHONPATH": os.pathsep.join(path),
         "RAY_USAGE_STATS_ENABLED": "0",
-        "RAY_AUTH_MODE": "disabled",
+        "RAY_AUTH_MODE": environ.get("RAY_AUTH_MODE") or "disabled",
     }
 
 
