@@ -11,7 +11,9 @@
 * :func:`evaluate_suite` runs either kind; :func:`evaluate_suite_async` is the asynchronous
   path (concurrency, retries, rate limits, repeated samples, :class:`ResponseCache`).
 * :func:`evaluate_suite_ray` (or ``evaluate_suite(..., backend="ray")``) runs shards of a
-  suite on a Ray cluster and returns the same records as the local runner, latency aside.
+  suite on a Ray cluster and returns the same records as the local runner, latency aside;
+  :func:`compare_records_ray` compares two runs held as Ray shards (sorted by Ray Data,
+  merged by the streaming comparison).
 * :func:`evaluate_suite_early_stop` evaluates in a seeded random order and stops when an
   anytime-valid confidence sequence decides (:class:`EarlyStop`, :class:`EarlyStopResult`).
 * :class:`PromptTemplate` renders an example's fields into a prompt.
@@ -47,6 +49,7 @@ from assay.runners._early_stop import (
 )
 from assay.runners._local import ProgressCallback, Scorer, evaluate_suite
 from assay.runners._ray import evaluate_suite_ray
+from assay.runners._ray_compare import compare_records_ray
 from assay.runners._scoring import MODEL_GRADED, not_yet_graded
 from assay.runners._tasks import PromptTemplate, adapter_for_suite, example_fields
 from assay.runners.adapters._base import (
@@ -122,6 +125,7 @@ __all__ = [
     "adapter_names",
     "arrival_schedule",
     "build_adapter",
+    "compare_records_ray",
     "early_stop_decision",
     "evaluate_suite",
     "evaluate_suite_async",

@@ -17,7 +17,6 @@ this machine; elsewhere, install the code there or give ``ray.init`` a ``runtime
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -28,16 +27,16 @@ import pyarrow as pa
 
 from assay._util import check_int, renamed_parameters, require
 from assay.data import SuiteData
-from assay.errors import AdapterError, AssayError, ConfigError
+from assay.errors import AdapterError, ConfigError
 from assay.runners._async_runner import AsyncModelAdapter
-from assay.runners._local import evaluate_suite
-from assay.runners._scoring import ProgressCallback, Scorer, describe_error, resolve_scorers
+from assay.runners._ray_limits import shared_limits, stop_limits
+from assay.runners._ray_shard import Shard, discard, evaluate_shard, shard_result
+from assay.runners._scoring import ProgressCallback, Scorer, resolve_scorers
 from assay.runners.adapters._base import ModelAdapter
 
-__all__ = ["evaluate_suite_ray"]
+__all__ = ["connect_ray", "evaluate_suite_ray", "import_ray"]
 
 _FN = "evaluate_suite_ray"
-_DISCARD_WAIT_S = 5.0
 
 
 @renamed_parameters({"address": "ray_address"})
@@ -49,6 +48,7 @@ def evaluate_suite_ray(
     batch_size: int = 512,
     samples: int = 1,
     num_shards: int | None = None,
+    retries: int = 3,
     ray_address: str | None = None,
     num_cpus: int | None = None,
     cache_dir: str | Path | None = None,
@@ -61,14 +61,24 @@ def evaluate_suite_ray(
     order, the samples of an example together, exactly as :func:`evaluate_suite` returns
     them; ``latency_ms`` is the only column that differs from a local run (it is measured on
     the workers). A synchronous adapter is called in batches of ``batch_size`` within each
-    shard. An asynchronous one runs with its own ``concurrency`` and rate limits in every
-    shard, so the cluster sends up to ``num_shards`` times as many requests at once;
-    ``cache_dir`` must then be a folder every worker can reach.
+    shard. An asynchronous one runs with its own ``concurrency`` in every shard, so the
+    cluster sends up to ``num_shards`` times as many requests at once; its rate limits
+    (``requests_per_minute``, ``tokens_per_minute`` of an adapter with a ``shared_limits``
+    attribute, as :class:`~assay.runners.OpenAIAdapter`) are one token bucket each for the
+    whole cluster, kept by a Ray actor, not one per shard. ``cache_dir`` must be a folder
+    every worker can reach (a shared file system): answers are cached as they arrive.
+
+    A shard whose worker process or node dies is run again by Ray, up to ``retries`` times;
+    with ``cache_dir``, the new attempt sends only the requests the lost one had not got an
+    answer to (and cached), and the records are those of an uninterrupted run. A shard that
+    still cannot complete raises :class:`~assay.errors.AdapterError` naming the shard (its
+    number and first and last example) and nothing is returned.
 
     Where Ray is already initialised in this process, that connection is used as it is
     (``ray_address`` and ``num_cpus`` are then not looked at, and it stays open). Otherwise
     ``ray_address=None`` starts a local cluster (``num_cpus`` CPUs, default all) and
-    ``ray_address="auto"`` or ``"ray://HOST:PORT"`` connects to a running one; either is shut
+    ``ray_address="auto"``, ``"HOST:PORT"`` (the head's address) or ``"ray://HOST:PORT"``
+    connects to a running one; either is shut
     down (disconnected) when the call returns. Progress is reported as shards finish.
     (``address=`` is the deprecated spelling of ``ray_address=``.)
 
@@ -81,6 +91,7 @@ def evaluate_suite_ray(
         _check_count(name, value)
     if num_shards is not None:
         _check_count("num_shards", num_shards)
+    check_int(retries, "retries", _FN, minimum=0)
     if num_cpus is not None:
         _check_count("num_cpus", num_cpus)
         if ray_address is not None:
@@ -94,19 +105,20 @@ def evaluate_suite_ray(
             f"(AsyncModelAdapter). Got it with {type(adapter).__name__}."
         )
     resolve_scorers(data, scorers)  # a metric without a scorer fails here, before Ray starts
-    ray = _import_ray()
+    ray = import_ray()
     adapter_blob = _pickled(ray, "adapter", adapter)
     scorers_blob = _pickled(ray, "scorers", dict(scorers) if scorers else None)
-    started = _connect(ray, ray_address, num_cpus)
+    started = connect_ray(ray, ray_address, num_cpus)
     try:
         return _run_shards(
             ray,
             data,
-            adapter_blob,
-            scorers_blob,
+            adapter,
+            (adapter_blob, scorers_blob),
             num_shards=num_shards,
             batch_size=batch_size,
             samples=samples,
+            retries=retries,
             cache_dir=None if cache_dir is None else str(Path(cache_dir).resolve()),
             on_progress=on_progress,
         )
@@ -119,7 +131,7 @@ def _check_count(name: str, value: object) -> None:
     check_int(value, name, _FN, minimum=1)
 
 
-def _import_ray() -> Any:
+def import_ray() -> Any:
     return require("ray", "ray", feature="the Ray backend")
 
 
@@ -136,7 +148,7 @@ def _pickled(ray: Any, what: str, obj: object) -> bytes:
     return blob
 
 
-def _connect(ray: Any, address: str | None, num_cpus: int | None) -> bool:
+def connect_ray(ray: Any, address: str | None, num_cpus: int | None) -> bool:
     """Initialise Ray unless it already is; True when this call did (and must shut it down)."""
     if ray.is_initialized():
         return False
@@ -159,12 +171,13 @@ def _connect(ray: Any, address: str | None, num_cpus: int | None) -> bool:
 def _run_shards(
     ray: Any,
     data: SuiteData,
-    adapter_blob: bytes,
-    scorers_blob: bytes,
+    adapter: object,
+    blobs: tuple[bytes, bytes],
     *,
     num_shards: int | None,
     batch_size: int,
     samples: int,
+    retries: int,
     cache_dir: str | None,
     on_progress: ProgressCallback | None,
 ) -> pa.Table:
@@ -172,25 +185,27 @@ def _run_shards(
     wanted = num_shards or int(ray.cluster_resources().get("CPU", 1))
     k = max(1, min(wanted, n))
     bounds = [n * i // k for i in range(k + 1)]
+    shards = [Shard(data, i, k, bounds[i], bounds[i + 1]) for i in range(k)]
     # one copy of the suite and of the adapter in the object store, shared by every shard
     data_ref = ray.put(data)
-    adapter_ref = ray.put(adapter_blob)
-    scorers_ref = ray.put(scorers_blob)
+    adapter_ref, scorers_ref = (ray.put(blob) for blob in blobs)
     driver_path = [os.path.abspath(p or os.curdir) for p in sys.path]
-    task = ray.remote(_evaluate_shard)
+    actors, limits = shared_limits(ray, adapter)
+    task = ray.remote(max_retries=retries)(evaluate_shard)
     refs = [
         task.remote(
             data_ref,
-            bounds[i],
-            bounds[i + 1],
+            s.start,
+            s.stop,
             adapter_ref,
             scorers_ref,
             driver_path,
             batch_size,
             samples,
             cache_dir,
+            limits,
         )
-        for i in range(k)
+        for s in shards
     ]
     shard_of = {ref: i for i, ref in enumerate(refs)}
     tables: list[pa.Table | None] = [None] * k
@@ -200,76 +215,13 @@ def _run_shards(
             ready, pending = ray.wait(pending, num_returns=1)
             for ref in ready:
                 i = shard_of[ref]
-                tables[i] = _shard_result(ray, ref)
+                tables[i] = shard_result(ray, ref, shards[i], retries)
                 done += (bounds[i + 1] - bounds[i]) * samples
                 if on_progress is not None:
                     on_progress(done, n * samples)
     except BaseException:
-        _discard(ray, pending)
+        discard(ray, pending)
         raise
+    finally:
+        stop_limits(ray, actors)
     return pa.concat_tables([t for t in tables if t is not None]).combine_chunks()
-
-
-def _discard(ray: Any, refs: list[Any]) -> None:
-    """Cancel the shards still running after one failed, and collect their outcome quietly.
-
-    Ray logs every task error that nobody fetched; the other shards usually fail the same way
-    (an adapter no worker can load), and one error is enough.
-    """
-    for ref in refs:
-        ray.cancel(ref)
-    ready, _ = ray.wait(refs, num_returns=len(refs), timeout=_DISCARD_WAIT_S)
-    for ref in ready:
-        with contextlib.suppress(Exception):
-            ray.get(ref)
-
-
-def _shard_result(ray: Any, ref: Any) -> pa.Table:
-    try:
-        table: pa.Table = ray.get(ref)
-    except ray.exceptions.RayTaskError as exc:
-        cause = exc.cause
-        if isinstance(cause, AssayError):
-            raise cause from None
-        what = describe_error(cause) if isinstance(cause, BaseException) else str(exc)
-        raise AdapterError(f"A Ray worker failed while evaluating a shard: {what}") from exc
-    except ray.exceptions.RayError as exc:  # a worker or node died, an object was lost
-        raise AdapterError(f"A Ray worker failed while evaluating a shard: {exc}") from exc
-    return table
-
-
-def _evaluate_shard(
-    data: SuiteData,
-    start: int,
-    stop: int,
-    adapter_blob: bytes,
-    scorers_blob: bytes,
-    driver_path: list[str],
-    batch_size: int,
-    samples: int,
-    cache_dir: str | None,
-) -> pa.Table:
-    """Runs on a Ray worker: evaluate examples ``start:stop`` with the local runner."""
-    from ray import cloudpickle
-
-    for entry in driver_path:  # appended: the worker's own packages keep precedence
-        if entry not in sys.path and os.path.isdir(entry):
-            sys.path.append(entry)
-    try:
-        adapter = cloudpickle.loads(adapter_blob)
-        scorers = cloudpickle.loads(scorers_blob)
-    except Exception as exc:
-        raise ConfigError(
-            f"A Ray worker cannot load the adapter or its scorers: {describe_error(exc)}. "
-            "Code they refer to by module must be importable on every worker: install it "
-            "there, or pass a runtime_env to ray.init."
-        ) from exc
-    shard = SuiteData(suite=data.suite, examples=data.examples.slice(start, stop - start))
-    return evaluate_suite(
-        shard,
-        adapter,
-        scorers=scorers,
-        batch_size=batch_size,
-        samples=samples,
-        cache_dir=cache_dir,
-    )

@@ -8,6 +8,9 @@
   :func:`report_comparison`) and stored things (:func:`make_run`, :func:`make_decision`, ...).
 * :func:`chromium_driver`: Debian's headless Chromium through Selenium (skips outside CI when
   missing, fails under ``CI=true``).
+* :class:`LocalRayCluster`: a real Ray cluster on this machine (``ray start --head`` and
+  worker nodes, free ports, its own temporary folder), stopped without touching any other
+  Ray; a context manager.
 * :func:`running_server`: an ASGI app (``assay.server.create_app``) served by a real uvicorn
   on loopback in a thread; a context manager yielding its URL.
 * Conformance checks every extension point's built-ins pass: :func:`check_rule_kind`,
@@ -38,6 +41,7 @@ from assay.testing._factories import (
     synthetic_suite,
 )
 from assay.testing._fake_openai import FakeOpenAI, closed_port, fake_reply, word_count
+from assay.testing._ray_cluster import LocalRayCluster
 from assay.testing._reports import (
     HOSTILE_TEXTS,
     REPORT_SLICES,
@@ -69,6 +73,7 @@ __all__ = [
     "REPORT_TIME",
     "T0",
     "FakeOpenAI",
+    "LocalRayCluster",
     "binary_result",
     "check_adapter",
     "check_rule_kind",

@@ -33,11 +33,19 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from assay._util import check_int, check_number, require
 
-__all__ = ["HttpOutcome", "JsonPoster", "RetryPolicy", "TokenBucket", "import_aiohttp"]
+__all__ = [
+    "HttpOutcome",
+    "JsonPoster",
+    "RateLimiter",
+    "RetryPolicy",
+    "SharedLimits",
+    "TokenBucket",
+    "import_aiohttp",
+]
 
 _SNIPPET = 200
 # credentials refused, no such path or model: every other request will fail the same way
@@ -151,6 +159,27 @@ class TokenBucket:
         """Take ``amount`` more (or give back, when negative) without waiting."""
         self._refill()
         self._level = min(self.capacity, self._level - amount)
+
+
+class RateLimiter(Protocol):
+    """What a client needs of a rate limit: a :class:`TokenBucket`, or one shared by many."""
+
+    async def acquire(self, amount: float = 1.0) -> None:
+        """Wait for ``amount`` and take it."""
+        ...
+
+    def adjust(self, amount: float) -> None:
+        """Take ``amount`` more (or give back, when negative) without waiting."""
+        ...
+
+
+@dataclass(frozen=True)
+class SharedLimits:
+    """Rate limits shared beyond one client (the Ray backend's cluster-wide buckets); an
+    adapter whose ``shared_limits`` holds one uses these in place of its own buckets."""
+
+    requests: RateLimiter | None = None
+    tokens: RateLimiter | None = None
 
 
 @dataclass(frozen=True)

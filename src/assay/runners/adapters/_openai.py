@@ -20,7 +20,14 @@ from assay.errors import AdapterError, DataError, ParameterError
 from assay.runners._async_runner import ModelResponse, run_coroutine
 from assay.runners._tasks import PromptTemplate
 from assay.runners.adapters._base import register_adapter
-from assay.runners.adapters._http import JsonPoster, RetryPolicy, TokenBucket, import_aiohttp
+from assay.runners.adapters._http import (
+    JsonPoster,
+    RateLimiter,
+    RetryPolicy,
+    SharedLimits,
+    TokenBucket,
+    import_aiohttp,
+)
 from assay.runners.adapters._openai_parse import Shape, count_tokens, parse_output
 from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 
@@ -78,9 +85,14 @@ class OpenAIAdapter:
 
     The API key is ``api_key``, or the environment variable named by ``api_key_env`` when the
     run starts; it is never part of :meth:`describe`.
+
+    ``shared_limits`` (None unless set) holds buckets shared with other clients, used in
+    place of this adapter's own: the Ray backend sets it on every shard, so the limits hold
+    across the cluster.
     """
 
     name = "openai"
+    shared_limits: SharedLimits | None = None
 
     def __init__(
         self,
@@ -294,8 +306,13 @@ class _OpenAIClient:
         self.adapter = adapter
         self.url = adapter.url
         rpm, tpm = adapter.requests_per_minute, adapter.tokens_per_minute
-        requests = None if rpm is None else TokenBucket(rpm)
-        self.tokens = None if tpm is None else TokenBucket(tpm)
+        shared = adapter.shared_limits or SharedLimits()
+        requests: RateLimiter | None = shared.requests
+        if requests is None and rpm is not None:
+            requests = TokenBucket(rpm)
+        self.tokens: RateLimiter | None = shared.tokens
+        if self.tokens is None and tpm is not None:
+            self.tokens = TokenBucket(tpm)
         self.poster = JsonPoster(
             session,
             policy=adapter.retry,
