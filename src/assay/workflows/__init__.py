@@ -25,7 +25,8 @@ none is passed, and never print.
   :func:`load_study`, :func:`study_status`, :func:`list_studies`,
   :func:`write_roadmap`, :func:`flag_study_deviations`
 * decisions: :func:`compare_runs` (:func:`compare_stored` for a store named by URL), :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
-  :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
+  :func:`write_reports`, :func:`decide` (:func:`assemble_decision`, the ledger entry it
+  records), :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
 * analysis: :func:`analyze_run` (slice discovery with false-discovery control and the fix
   list, stored with the run), :func:`run_analyses` (a run's stored analyses),
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
     from assay.workflows._coverage import scenario_coverage
     from assay.workflows._datasheet import DatasheetResult, suite_datasheet
     from assay.workflows._decide import DecisionRecord, decide
+    from assay.workflows._decision_entry import assemble_decision
     from assay.workflows._decision_records import (
         DecisionDetails,
         approve,
@@ -251,6 +253,7 @@ _EXPORTS = {
     "approve": "_decision_records",
     "compare_runs": "_gate",
     "decide": "_decide",
+    "assemble_decision": "_decision_entry",
     "gate": "_gate",
     "resolve_policy": "_gate",
     "write_reports": "_gate",
@@ -387,6 +390,7 @@ __all__ = [
     "analyze_run",
     "approve",
     "as_adapter",
+    "assemble_decision",
     "attach_to_study",
     "build_redteam_suite",
     "capture_code_version",
