@@ -132,7 +132,7 @@ def verify_card(
             f" (and {len(edited) - 10} more)" if len(edited) > 10 else ""
         )
         reason = (
-            f"the {source} is not what the store gives: edited: {listed} (only the sections "
+            f"the {source} is not what the store gives in: {listed} (only the sections "
             "written by a person may change; regenerate it with assay card)"
         )
     elif not changes:
