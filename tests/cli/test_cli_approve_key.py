@@ -46,4 +46,8 @@ def test_the_name_comes_from_the_key(
     # a name that is not the key's owner is still refused
     assert main(["decisions", "approve", did, "--role", "product", "--name", "bob"]) == 4
     assert "belongs to 'alice', not 'bob'" in " ".join(capsys.readouterr().err.split())
+    # the plain answer says the entry was signed, as a launch sign-off's does
+    assert main(["decisions", "approve", did, "--role", "product"]) == 0
+    assert "approval recorded as ledger entry" in (out := capsys.readouterr().out)
+    assert "(signed)" in out
     assert assay.verify_ledger().ok

@@ -32,7 +32,7 @@ def test_verify_prints_the_head_and_checks_it_later(home, tmp_path: Path, capsys
     decision = _decide(tmp_path)
     assert main(["decisions", "verify"]) == 0
     out = capsys.readouterr().out
-    assert "ledger intact: 1 entries" in out
+    assert "ledger intact: 1 entry\n" in out
     head = _head(out)
     approve = ["decisions", "approve", decision.decision_id[:8], "--role", "lead", "--name", "A"]
     assert main(approve) == 0

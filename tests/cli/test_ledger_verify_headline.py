@@ -55,6 +55,7 @@ def test_an_export_without_a_head_is_only_internally_consistent(
     head = json.loads(out)["head"]
     code, out = _run(capsys, "ledger", "verify", "--file", str(export))
     assert code == 0 and "internally consistent only; pass --head (kept elsewhere)" in out
+    assert "but: internally consistent only" in out  # the count is said once, in the headline
     code, out = _run(capsys, "ledger", "verify", "--file", str(export), "--head", head)
     assert code == 0 and "internally consistent" not in out
     # the whole file regenerated with another key under alice's name
@@ -75,3 +76,40 @@ def test_an_export_without_a_head_is_only_internally_consistent(
     assert code == 0 and "internally consistent only" in out
     code, out = _run(capsys, "ledger", "verify", "--file", str(rewritten), "--head", head)
     assert code == 5 and "is not in the ledger" in out
+
+
+def test_one_signed_entry_reads_as_one(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = assay.open_store()
+    workflows.generate_key("alice", output=home.parent / "alice.json", store=store)
+    code, out = _run(capsys, "ledger", "verify")
+    assert code == 0
+    assert "signatures: 1 signed entry checked against 1 registered key, 0 unsigned" in out
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
+    code, out = _run(capsys, "ledger", "verify")
+    assert code == 5 and "1 signature NOT checked (pip install" in out
+    assert "entries checked" not in out and "signatures NOT" not in out
+
+
+def test_a_team_server_that_could_not_check_signatures_says_not_verified(
+    signed: Path, home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through ``--db http://…`` the verification comes from the server as JSON: signatures it
+    could not check read "NOT verified" there too, never "tampered" or "intact"."""
+    from assay.server import ServerSettings, create_app
+    from assay.testing import running_server
+
+    with (
+        assay.open_store() as backend,
+        running_server(create_app(backend, ServerSettings())) as url,
+    ):
+        code, out = _run(capsys, "ledger", "verify", "--db", url)
+        assert code == 0 and "ledger intact: 2 entries" in out
+        monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
+        code, out = _run(capsys, "ledger", "verify", "--db", url)
+        assert code == 5 and "ledger NOT verified" in out, out
+        assert "tampered" not in out and "intact" not in out
+        assert "2 signatures NOT checked (pip install 'assay[governance]')" in out
+        code, out = _run(capsys, "ledger", "verify", "--db", url, "--json")
+        assert (code, json.loads(out)["unchecked_signatures"]) == (5, 2)

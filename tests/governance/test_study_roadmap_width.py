@@ -59,6 +59,7 @@ def test_on_a_terminal_of_80_columns(studies: None, monkeypatch: pytest.MonkeyPa
     out = io.StringIO()
     tty = _render.SafeConsole(file=out, width=80, force_terminal=True, color_system=None)
     monkeypatch.setattr(_study_render, "console", tty)
+    monkeypatch.setattr(_render, "console", tty)  # the prose, wrapped by _render.say_wrapped
     _render.set_output_format("table")
     try:
         assert main(["studies"]) == 0

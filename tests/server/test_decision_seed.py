@@ -109,8 +109,9 @@ def test_a_decision_without_a_comparison_artifact_is_checked_with_seed_0(
     app: FastAPI, store: Store, remote: RemoteStore
 ) -> None:
     baseline, candidate = _pair(remote)
-    honest = gated_decision(remote, baseline, candidate, decision_id="no-comparison")
-    assert "comparison" not in honest.artifacts
+    gated = gated_decision(remote, baseline, candidate, decision_id="no-comparison")
+    kept = {role: d for role, d in gated.artifacts.items() if role != "comparison"}
+    honest = gated.model_copy(update={"artifacts": kept})  # as recorded before comparisons were
     assert decision_seed(store, honest) == 0
     remote.decisions.put(honest)
     assert store.decisions.get("no-comparison").verdict == honest.verdict

@@ -88,6 +88,7 @@ def test_not_ready_until_a_safety_run_and_two_signoffs_exist(
     result = workflows.check_launch("clf@1", checklist=checklist, store=decided)
     assert result.ready, result.to_dict()
     assert result.items[1].found == (run_id,)
+    assert result.items[1].detail == "1 complete safety run of clf@1"
     entry = decided.decisions.entries(kind="signoff")[1]
     assert entry.decision_id == "model:clf@1"
     assert entry.payload["checklist"] == {"name": "clf-models", "digest": result.checklist_digest}

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import assay
+from assay._util import plural
 from assay.cli._options import DbOption, FormatOption, JsonOption
-from assay.cli._render import console, emit_json, new_table, safe
+from assay.cli._render import console, emit_json, new_table, safe, say_wrapped
 
 if TYPE_CHECKING:
     from assay.governance import CoverageReport
@@ -26,11 +27,11 @@ _STYLE = {
 
 def print_coverage(report: CoverageReport) -> None:
     """Shares, the scenarios, the uncovered ones and the slices too small for their target."""
-    console.print(
-        f"[bold]{report.covered_share:.1%}[/] of the weight covered, "
-        f"[bold]{report.useful_share:.1%}[/] by a slice large enough for its target "
-        f"({len(report.scenarios)} scenarios; share = weight / total weight "
-        f"{report.total_weight:g})"
+    say_wrapped(
+        f"{report.covered_share:.1%} of the weight covered, {report.useful_share:.1%} by a "
+        f"slice large enough for its target ({plural(len(report.scenarios), 'scenario')}; "
+        f"share = weight / total weight of {report.total_weight:g})",
+        style="bold",
     )
     table = new_table(
         None, ("scenario", "share", "status", "slices", "owner"), numbers=("share", "slices")
@@ -47,21 +48,27 @@ def print_coverage(report: CoverageReport) -> None:
     console.print(table)
     for s in report.with_status("uncovered", "no examples"):
         why = "no suite mapped" if s.status == "uncovered" else "its slices hold no example"
-        console.print(f"[red]uncovered[/]: {safe(s.name)} ({s.share:.1%} of the weight), {why}")
+        say_wrapped(
+            f"{s.name} ({s.share:.1%} of the weight), {why}",
+            first="uncovered: ",
+            first_style="red",
+        )
     for c in report.too_small:
         clusters = (
             ""
             if c.n_clusters is None
             else f" in {c.n_clusters:,} clusters (the unit; design effect {c.design_effect:.2f})"
         )
-        console.print(
-            f"[yellow]too small[/]: {safe(c.scenario)}: {safe(c.label)} ({safe(c.metric)}) has "
-            f"n = {c.n:,}{clusters}, {c.width_text(c.half_width_now)} now; "
-            f"{c.width_text(c.half_width)} needs {c.needed_n:,} {c.unit} ({safe(c.planning)})"
+        say_wrapped(
+            f"{c.scenario}: {c.label} ({c.metric}) has n = {c.n:,}{clusters}, "
+            f"{c.width_text(c.half_width_now)} now; {c.width_text(c.half_width)} needs "
+            f"{c.needed_n:,} {c.unit} ({c.planning})",
+            first="too small: ",
+            first_style="yellow",
         )
     if not report.too_small:
         console.print("every covered slice reaches its precision target")
-    console.print(f"[dim]{safe(report.method)}[/]")
+    say_wrapped(report.method, style="dim")
 
 
 def coverage_command(

@@ -230,7 +230,10 @@ def _print_entry(entry: LedgerEntry, what: str, json: bool, typed: str | None) -
     if json:
         emit_json(entry.model_dump(mode="json"))
         return
-    console.print(f"{what} recorded as ledger entry {entry.sequence}: {entry.entry_hash[:16]}")
+    signed = " (signed)" if entry.payload.get("signature") else ""
+    console.print(
+        f"{what} recorded as ledger entry {entry.sequence}{signed}: {entry.entry_hash[:16]}"
+    )
     recorded = entry.payload.get("name")
     if typed is not None and recorded is not None and recorded != typed:
         console.print(

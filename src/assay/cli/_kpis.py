@@ -10,7 +10,7 @@ import typer
 import assay
 from assay._util import plural
 from assay.cli._options import DbOption, FormatOption, JsonOption
-from assay.cli._render import console, emit_json, new_table, safe
+from assay.cli._render import console, emit_json, new_table, safe, say_wrapped
 
 if TYPE_CHECKING:
     from assay.governance import KpiReport, Rate
@@ -69,9 +69,11 @@ def print_kpis(report: KpiReport) -> None:
             "`assay gate BASELINE CANDIDATE --record`."
         )
         return
-    console.print(
-        f"[bold]team KPIs[/], {period}: {plural(report.n_decisions, 'decision')}; intervals are "
-        f"{report.confidence:.0%} Wilson score intervals"
+    say_wrapped(
+        f"{period}: {plural(report.n_decisions, 'decision')}; intervals are "
+        f"{report.confidence:.0%} Wilson score intervals",
+        first="team KPIs, ",
+        first_style="bold",
     )
     table = new_table(None, ("KPI", "value", "basis"), numbers=("value",))
     for row in _summary_rows(report):
@@ -81,14 +83,14 @@ def print_kpis(report: KpiReport) -> None:
         shipped = plural(report.overridden, "BLOCK decision")
         console.print(f"{shipped} shipped anyway by an override approval")
     if report.cycle_time.studies:
-        console.print(f"cycle time times: {report.cycle_time.times()}")
+        say_wrapped(report.cycle_time.times(), first="cycle time times: ")
     if not_checked := sum(d.status == "not checked" for d in report.reproduced):
         console.print(f"{plural(not_checked, 'SHIP decision')} not checked (--json says why)")
     for d in report.failures():
-        console.print(f"[red]not reproduced[/] {d.decision_id[:12]} {safe(d.title)}")
+        say_wrapped(f"{d.decision_id[:12]} {d.title}", first="not reproduced ", first_style="red")
         for c in d.runs:
             if c.status == "failed":
-                console.print(f"  run {c.run_id[:12]}: {safe(c.reason)}")
+                say_wrapped(c.reason, first=f"  run {c.run_id[:12]}: ", indent="    ")
     weeks = new_table(
         "gate outcomes per ISO week",
         ("week", "SHIP", "BLOCK", "INCONCLUSIVE"),
@@ -100,7 +102,7 @@ def print_kpis(report: KpiReport) -> None:
         weeks.add_row(w.week, str(w.ship), str(w.block), str(w.inconclusive))
     console.print(weeks)
     cost = new_table(
-        f"evaluation cost ({len(report.costs)} runs)",
+        f"evaluation cost ({plural(len(report.costs), 'run')})",
         ("field", "total", "records"),
         numbers=("total", "records"),
     )

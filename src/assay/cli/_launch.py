@@ -10,7 +10,7 @@ import typer
 import assay
 from assay._util import plural
 from assay.cli._options import DbOption, JsonOption
-from assay.cli._render import console, emit_json, safe
+from assay.cli._render import console, emit_json, safe, say_wrapped
 
 launch_app = typer.Typer(
     help="Launch readiness: required evidence and sign-offs by role.", no_args_is_help=True
@@ -41,28 +41,32 @@ def launch_check(
     if json:
         emit_json(result.to_dict())
         return 0 if result.ready else 1
-    console.print(
-        f"[bold]{safe(result.model)}[/] against the launch checklist {safe(result.checklist)} "
-        f"({safe(result.source)}, digest {result.checklist_digest[:12]})",
-        soft_wrap=True,
+    say_wrapped(
+        f"{result.model} against the launch checklist {result.checklist} "
+        f"({result.source}, digest {result.checklist_digest[:12]})",
+        style="bold",
     )
+    hang = " " * 10
     for item in result.items:
-        status = "[green]ok     [/]" if item.satisfied else "[bold red]MISSING[/]"
-        console.print(
-            f"  {status} {safe(item.item)} ({item.kind}): {safe(item.detail)}", soft_wrap=True
+        status, colour = ("ok      ", "green") if item.satisfied else ("MISSING ", "bold red")
+        say_wrapped(
+            f"{item.item} ({item.kind}): {item.detail}",
+            first=f"  {status}",
+            indent=hang,
+            first_style=colour,
         )
         if item.found:
-            console.print(f"          evidence: {safe(', '.join(item.found))}", soft_wrap=True)
+            say_wrapped(", ".join(item.found), first=f"{hang}evidence: ", indent=hang)
         if not item.satisfied and item.clear_by:
-            console.print(f"          clear: {safe(item.clear_by)}", soft_wrap=True)
+            say_wrapped(item.clear_by, first=f"{hang}clear: ", indent=hang)
     if result.ready:
         console.print(f"[bold green]READY[/]: all {plural(len(result.items), 'item')} clear")
     else:
-        console.print(
-            f"[bold red]NOT READY[/]: {len(result.missing)} of "
-            f"{plural(len(result.items), 'item')} missing "
-            f"({safe(', '.join(i.item for i in result.missing))})",
-            soft_wrap=True,
+        say_wrapped(
+            f"{len(result.missing)} of {plural(len(result.items), 'item')} missing "
+            f"({', '.join(i.item for i in result.missing)})",
+            first="NOT READY: ",
+            first_style="bold red",
         )
     return 0 if result.ready else 1
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assay.cli._render import console, emit_json, safe
+from assay._util import plural
+from assay.cli._render import console, emit_json, say_wrapped
 
 if TYPE_CHECKING:
     from assay.storage import LedgerVerification
@@ -23,25 +24,31 @@ def render_verification(result: LedgerVerification, json: bool, again: str) -> i
         emit_json(verification_to_json(result))
         return 0 if result.ok else 5
     if result.ok:
-        console.print(f"[green]ledger intact[/]: {result.entries} entries")
-        if result.reason != f"{result.entries} entries intact":
-            console.print(f"[yellow]but[/]: {safe(result.reason)}")
+        counted = plural(result.entries, "entry", "entries")
+        console.print(f"[green]ledger intact[/]: {counted}")
+        intact = f"{counted} intact"
+        if result.reason != intact:
+            say_wrapped(
+                result.reason.removeprefix(intact + "; "), first="but: ", first_style="yellow"
+            )
     elif result.unchecked_signatures:
-        console.print(f"[red]ledger NOT verified[/]: {safe(result.reason)}")
+        say_wrapped(result.reason, first="ledger NOT verified: ", first_style="red")
     elif result.first_bad_sequence is not None:
-        console.print(
-            f"[red]ledger tampered[/] at entry {result.first_bad_sequence}: {safe(result.reason)}"
+        say_wrapped(
+            result.reason,
+            first=f"ledger tampered at entry {result.first_bad_sequence}: ",
+            first_style="red",
         )
     else:
-        console.print(f"[red]ledger tampered[/]: {safe(result.reason)}")
+        say_wrapped(result.reason, first="ledger tampered: ", first_style="red")
     for problem in result.evidence_problems:
         if problem.describe() != result.reason:
-            console.print(f"[red]also[/]: {safe(problem.describe())}")
+            say_wrapped(problem.describe(), first="also: ", first_style="red")
     for note in result.notes:
-        console.print(f"note: {safe(note)}")
+        say_wrapped(note, first="note: ")
     if result.head is not None:
-        console.print(
-            f"head {result.head} (keep it elsewhere; `{again}` with it later shows whether "
-            "entries were removed)"
+        say_wrapped(
+            f"(keep it elsewhere; `{again}` with it later shows whether entries were removed)",
+            first=f"head {result.head} ",
         )
     return 0 if result.ok else 5

@@ -61,6 +61,7 @@ __all__ = [
     "output_format",
     "plain_table",
     "safe",
+    "say_wrapped",
     "set_output_format",
     "stderr",
     "stdout",
@@ -218,16 +219,19 @@ PLAIN_WIDTH = 80
 _WORD = re.compile(r"(?:\[[^\]\n]*\]|\S)+")  # an interval [low, high] is one word
 
 
-def wrap_plain(text: str, *, indent: str = "", width: int = PLAIN_WIDTH) -> list[str]:
+def wrap_plain(
+    text: str, *, indent: str = "", width: int = PLAIN_WIDTH, first: str | None = None
+) -> list[str]:
     """``text`` as lines of at most ``width`` columns, broken between words only: an id, a
-    path or an interval longer than the line is kept whole on a line of its own."""
+    path or an interval longer than the line is kept whole on a line of its own. Lines start
+    with ``indent``, the first with ``first`` when given."""
     lines: list[str] = []
-    current = indent
+    current = indent if first is None else first
     for word in _WORD.findall(printable(text)):
         if current.strip() and len(current) + 1 + len(word) > width:
             lines.append(current)
             current = indent
-        current += (" " if current.strip() else "") + word
+        current += (" " if current.strip() and not current.endswith(" ") else "") + word
     if current.strip():
         lines.append(current)
     return lines
@@ -241,6 +245,28 @@ def say_prose(text: str) -> None:
     else:
         for line in wrap_plain(text):
             console.print(line, markup=False, highlight=False)
+
+
+def say_wrapped(
+    text: str,
+    *,
+    first: str = "",
+    indent: str = "  ",
+    style: str | None = None,
+    first_style: str | None = None,
+) -> None:
+    """Prose at most 80 columns wide, on a terminal (narrower when it is) and piped, broken
+    between words only (:func:`wrap_plain`): the first line starts with ``first`` (shown in
+    ``first_style``), later ones with ``indent``. ``text`` is shown as it is, never as
+    markup."""
+    width = PLAIN_WIDTH
+    if output_format() == "table":
+        width = max(min(console.width, PLAIN_WIDTH), 40)
+    for i, line in enumerate(wrap_plain(text, first=first, indent=indent, width=width)):
+        shown = Text(line, style=style or "")
+        if i == 0 and first_style and first:
+            shown.stylize(first_style, 0, len(first))
+        console.print(shown, soft_wrap=True)
 
 
 def new_table(title: str | None, columns: Iterable[str], *, numbers: Iterable[str] = ()) -> Table:

@@ -4,12 +4,11 @@ evidence of those that have some)."""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from assay._util import plural
-from assay.cli._render import console, new_table, output_format, printable, safe
+from assay.cli._render import console, new_table, output_format, printable, safe, say_wrapped
 
 if TYPE_CHECKING:
     from assay.workflows import StudyStatus
@@ -21,18 +20,8 @@ _WIDTH = 80
 
 def say(text: str, *, indent: int = 2, first: str = "", style: str | None = None) -> None:
     """Print prose wrapped to the screen's width (at most 80 columns), later lines indented;
-    ids and paths are never broken."""
-    width = max(min(console.width, _WIDTH), 40)
-    lines = textwrap.wrap(
-        text,
-        width,
-        initial_indent=first,
-        subsequent_indent=" " * indent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-    for line in lines:
-        console.print(line, markup=False, highlight=False, style=style, soft_wrap=True)
+    ids, paths and intervals are never broken."""
+    say_wrapped(text, first=first, indent=" " * indent, style=style)
 
 
 def print_status(s: StudyStatus) -> None:

@@ -50,12 +50,12 @@ from assay.governance._card_text import (
     human_marker,
     parse_card_text,
 )
-from assay.governance._coverage import (
+from assay.governance._coverage import check_coverage
+from assay.governance._coverage_model import (
     CoverageReport,
     ScenarioCoverage,
     SliceCoverage,
     SuiteFacts,
-    check_coverage,
 )
 from assay.governance._coverage_registry import (
     MAX_COVERAGE_REGISTRY_BYTES,

@@ -1,8 +1,10 @@
 """Datasheets for suites: the questions of Gebru et al. (2021), answered where data can.
 
 Each answer says where it came from: ``catalog`` (the suite's catalog facts, written by its
-owner), ``computed`` (counted from the examples, see :mod:`._datasheet_facts`) or ``person``
-(no data answers it; the datasheet leaves it marked for a person to write).
+owner, and the licence its source names), ``computed`` (counted from the examples, see
+:mod:`._datasheet_facts`), ``store`` (what the store holds about the suite: its versions and
+the models run on it) or ``person`` (no data answers it; the datasheet leaves it marked for a
+person to write).
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assay._util import check_instance
+from assay._util import check_instance, plural
 from assay.core import Suite
 from assay.governance._datasheet_facts import DatasheetFacts
 
 __all__ = ["Datasheet", "DatasheetAnswer", "DatasheetSection", "build_datasheet"]
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-Source = Literal["catalog", "computed", "person"]
+Source = Literal["catalog", "computed", "store", "person"]
 
 
 class DatasheetAnswer(BaseModel):
@@ -31,7 +33,7 @@ class DatasheetAnswer(BaseModel):
     answer: str | None
     """The answer, ``None`` when it is left for a person."""
     source: Source
-    """``catalog``, ``computed`` or ``person`` (unanswered)."""
+    """``catalog``, ``computed``, ``store`` or ``person`` (unanswered)."""
 
 
 class DatasheetSection(BaseModel):
@@ -166,7 +168,7 @@ def build_datasheet(
                 (
                     "What has the dataset been used for?",
                     f"runs of {used} are stored on this version" if used else None,
-                    "computed" if used else "person",
+                    "store" if used else "person",
                 ),
                 (
                     "Is there anything about its composition or collection that might affect "
@@ -180,7 +182,7 @@ def build_datasheet(
             [
                 (
                     "Under what licence is the dataset distributed?",
-                    *((facts.licence, "computed") if facts.licence else (None, "person")),
+                    *((facts.licence, "catalog") if facts.licence else (None, "person")),
                 ),
                 ("Have any third parties imposed restrictions on the data?", None, "person"),
             ],
@@ -191,9 +193,10 @@ def build_datasheet(
                 ("Who is maintaining the dataset?", *_from(c.owner)),
                 (
                     "Will the dataset be updated, and how are versions told apart?",
-                    f"{len(versions or [])} version(s) of {suite.name!r} are stored, each "
-                    "identified by its content digest",
-                    "computed",
+                    f"{plural(len(versions or []), 'version')} of {suite.name!r} "
+                    f"{'is' if len(versions or []) == 1 else 'are'} stored, each identified "
+                    "by its content digest",
+                    "store",
                 ),
                 ("How will updates be communicated to users?", None, "person"),
             ],

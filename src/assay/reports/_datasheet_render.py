@@ -15,7 +15,11 @@ from assay.reports._style import CSS
 __all__ = ["DATASHEET_FORMATS", "render_datasheet"]
 
 DATASHEET_FORMATS = ("markdown", "html", "json")
-_SOURCE = {"catalog": "from the suite's catalog", "computed": "computed from the examples"}
+_SOURCE = {
+    "catalog": "from the suite's catalog",
+    "computed": "computed from the examples",
+    "store": "from the store",
+}
 
 
 def _markdown(sheet: Datasheet) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pydantic
 
+from assay._util import plural
 from assay.core import GOVERNANCE_KINDS, Approval, Decision, canonical_json, digest
 from assay.storage._evidence import EvidenceProblem
 from assay.storage._rows import utc
@@ -268,12 +269,13 @@ def verify_chain(
         result = LedgerVerification(False, count, None, reason)
     elif checker.signatures.unchecked:
         # Without the means to check them, signatures vouch for nothing: not intact.
-        reason = f"{count} entries hash and link, but {checker.signatures.headline()}"
+        linked = plural(count, "entry", "entries")
+        reason = f"{linked} hash and link, but {checker.signatures.headline()}"
         result = LedgerVerification(
             False, count, None, reason, unchecked_signatures=checker.signatures.unchecked
         )
     else:
         added = checker.signatures.headline()
-        reason = f"{count} entries intact" + (f"; {added}" if added else "")
+        reason = f"{plural(count, 'entry', 'entries')} intact" + (f"; {added}" if added else "")
         result = LedgerVerification(True, count, None, reason)
     return replace(result, head=checker.previous, notes=notes), checker.recorded

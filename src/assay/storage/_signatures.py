@@ -28,7 +28,7 @@ from typing import Any
 
 import pydantic
 
-from assay._util import check_instance, check_int
+from assay._util import check_instance, check_int, plural
 from assay.core import LedgerEntry, Signature
 from assay.errors import ConfigError
 from assay.storage._rows import check_text
@@ -192,24 +192,26 @@ class SignatureChecker:
         parts = []
         if self.unchecked:
             parts.append(
-                f"{self.unchecked} signatures NOT checked (pip install 'assay[governance]')"
+                f"{plural(self.unchecked, 'signature')} NOT checked "
+                "(pip install 'assay[governance]')"
             )
         if self.revocations:
-            count = len(self.revocations)
             parts.append(
-                f"{count} key revocation{'s' if count != 1 else ''} not signed by the old key"
+                f"{plural(len(self.revocations), 'key revocation')} not signed by the old key"
             )
         return "; ".join(parts)
 
     def notes(self) -> tuple[str, ...]:
         """What the signature check covered, in words."""
-        keys = len(self.keys)
         text = (
-            f"signatures: {self.signed} signed entries checked against {keys} registered "
-            f"key{'s' if keys != 1 else ''}, {self.unsigned} unsigned"
+            f"signatures: {plural(self.signed, 'signed entry', 'signed entries')} checked "
+            f"against {plural(len(self.keys), 'registered key')}, {self.unsigned:,} unsigned"
         )
         if self.unchecked:
-            text += f"; {self.unchecked} signatures NOT checked: pip install 'assay[governance]'"
+            text += (
+                f"; {plural(self.unchecked, 'signature')} NOT checked: "
+                "pip install 'assay[governance]'"
+            )
         return (text, *self.revocations, *self.registered_by_others)
 
 

@@ -27,7 +27,8 @@ none is passed, and never print.
   :func:`load_study`, :func:`study_status`, :func:`list_studies`,
   :func:`write_roadmap`, :func:`flag_study_deviations`
 * decisions: :func:`compare_runs` (:func:`compare_stored` for a store named by URL), :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
-  :func:`write_reports`, :func:`decide`, :func:`approve`, :func:`list_decisions`,
+  :func:`write_reports`, :func:`decide` (:func:`assemble_decision`, the ledger entry it
+  records), :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`
 * analysis: :func:`analyze_run` (slice discovery with false-discovery control and the fix
   list, stored with the run), :func:`run_analyses` (a run's stored analyses),

@@ -84,7 +84,8 @@ def verify_card(
     decision gained ledger entries (approvals, challenges); :attr:`CardState.reason` says
     which. A card file is also rebuilt from the store with its own human sections and
     compared part by part: a hand-edited table, number or evidence block makes it not
-    current, named in :attr:`CardState.edited` and the reason ("edited: Metrics"). A model
+    current, named in :attr:`CardState.edited` and the reason ("... is not what the store
+    gives in: Metrics"). A model
     with neither a published card nor a complete run is not found
     (:class:`~assay.errors.NotFoundError`).
     """
@@ -132,7 +133,7 @@ def verify_card(
             f" (and {len(edited) - 10} more)" if len(edited) > 10 else ""
         )
         reason = (
-            f"the {source} is not what the store gives: edited: {listed} (only the sections "
+            f"the {source} is not what the store gives in: {listed} (only the sections "
             "written by a person may change; regenerate it with assay card)"
         )
     elif not changes:

@@ -10,13 +10,7 @@ from typing import TYPE_CHECKING
 from assay._util import check_instance, renamed_parameters
 from assay.core import Comparison, Decision, VerdictResult
 from assay.storage import Store
-from assay.workflows._decision_entry import (
-    decision_id_of,
-    put_policy,
-    put_reports,
-    put_results,
-    store_decision,
-)
+from assay.workflows._decision_entry import assemble_decision, decision_id_of, put_reports
 from assay.workflows._gate import check_runs, gate_runs, write_reports
 from assay.workflows._store import resolve_store
 
@@ -98,10 +92,11 @@ def decide(
         if linked is not None:
             linked.attach(comparison, existing.decision_id, st)
         return DecisionRecord(comparison, verdict, existing, False, files)
-    artifacts = put_results(comparison, verdict, st)
-    artifacts.update(put_reports(files, st))
-    artifacts["policy"] = put_policy(pol, st)
-    decision = store_decision(comparison, verdict, pol, decision_id, artifacts, st)
+    reports = put_reports(files, st)
+    decision = assemble_decision(
+        comparison, verdict, pol, st, decision_id=decision_id, artifacts=reports
+    )
+    st.decisions.put(decision)
     if linked is not None:
         linked.attach(comparison, decision_id, st)
     return DecisionRecord(comparison, verdict, decision, True, files)

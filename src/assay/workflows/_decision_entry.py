@@ -1,7 +1,7 @@
-"""How a decision between two stored runs enters the ledger, whether :func:`assay.decide` or
-a load comparison records it: its id a digest of the two runs, the policy and the verdict;
-the comparison, verdict, policy text and reports stored as artifacts; the runs' stored
-evidence committed to; signed when a key is configured."""
+"""How a decision between two stored runs enters the ledger, whether :func:`assay.decide`, a
+load comparison or the testing kit's ``gated_decision`` records it: its id a digest of the
+two runs, the policy and the verdict; the comparison, verdict, policy text and reports stored
+as artifacts; the runs' stored evidence committed to; signed when a key is configured."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from assay.workflows._signing import sign_model
 if TYPE_CHECKING:
     from assay.gates import Policy
 
-__all__ = ["decision_id_of", "put_policy", "put_reports", "put_results", "store_decision"]
+__all__ = ["assemble_decision", "decision_id_of", "put_policy", "put_reports", "put_results"]
 
 _MEDIA = {"report_html": "text/html", "report_md": "text/markdown", "memo": "text/markdown"}
 
@@ -62,16 +62,26 @@ def put_reports(files: dict[str, Path], store: Store) -> dict[str, str]:
     }
 
 
-def store_decision(
+def assemble_decision(
     comparison: Comparison,
     verdict: VerdictResult,
     policy: Policy,
-    decision_id: str,
-    artifacts: dict[str, str],
     store: Store,
+    *,
+    decision_id: str | None = None,
+    artifacts: dict[str, str] | None = None,
 ) -> Decision:
-    """Sign (when a key is configured) and store the decision committing to the runs' stored
-    evidence; the decision."""
+    """The decision on a comparison as the ledger records it, not yet stored: the comparison,
+    the verdict and the policy's text stored as artifacts (``artifacts``, role -> digest of
+    what was stored beside them such as the reports, added last); its id
+    :func:`decision_id_of` unless ``decision_id`` is given; committing to the runs' stored
+    evidence; signed when a key is configured. ``store.decisions.put`` records it."""
+    stored = put_results(comparison, verdict, store)
+    stored["policy"] = put_policy(policy, store)
+    stored.update(artifacts or {})
+    decision_id = (
+        decision_id if decision_id is not None else decision_id_of(comparison, verdict, policy)
+    )
     run_evidence = store.decisions.evidence(
         comparison.baseline_run, comparison.candidate_run, runs=store.runs
     )
@@ -87,8 +97,7 @@ def store_decision(
         suite_digest=comparison.suite_digest,
         baseline_run=comparison.baseline_run,
         candidate_run=comparison.candidate_run,
-        artifacts=artifacts,
+        artifacts=stored,
         run_evidence=run_evidence,
     )
-    store.decisions.put(sign_model(decision, kind="decision", subject=decision_id, name=None))
-    return decision
+    return sign_model(decision, kind="decision", subject=decision_id, name=None)

@@ -33,6 +33,7 @@ _BY_MODULE: dict[str, tuple[str, ...]] = {
     "_coverage": ("scenario_coverage",),
     "_datasheet": ("DatasheetResult", "suite_datasheet"),
     "_decide": ("DecisionRecord", "decide"),
+    "_decision_entry": ("assemble_decision",),
     "_decision_records": (
         "DecisionDetails",
         "approve",

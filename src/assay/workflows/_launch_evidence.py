@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from assay._util import plural
 from assay.core import Decision
 from assay.errors import ConfigError
 from assay.governance import EvidenceItem, LaunchItem
@@ -179,7 +180,7 @@ def _safety_run(item: EvidenceItem, evidence: ModelEvidence) -> LaunchItem:
     marks = [f"on {', '.join(item.suites)}"] if item.suites else []
     marks += [", ".join(f"tagged {k}={v}" for k, v in item.tags.items())]
     if found:
-        detail = f"{len(found)} complete safety run(s) of {evidence.model}"
+        detail = f"{plural(len(found), 'complete safety run')} of {evidence.model}"
         return LaunchItem(item.item, item.kind, True, detail, tuple(found[:10]))
     detail = f"no complete run of {evidence.model} {' or '.join(m for m in marks if m)}"
     tag = " ".join(f"{k}={v}" for k, v in item.tags.items())

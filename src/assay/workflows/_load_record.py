@@ -17,13 +17,7 @@ from assay.core import Comparison, VerdictResult
 from assay.runners.load import ARMS, InterleavedResult, RequestTiming
 from assay.stats import percentile_interval
 from assay.storage import Store
-from assay.workflows._decision_entry import (
-    decision_id_of,
-    put_policy,
-    put_reports,
-    put_results,
-    store_decision,
-)
+from assay.workflows._decision_entry import assemble_decision, decision_id_of, put_reports
 
 if TYPE_CHECKING:
     from assay.gates import Policy
@@ -128,8 +122,10 @@ def record_decision(
         return decision_id, False
     except LookupError:
         pass
-    artifacts = put_results(comparison, verdict, store)
-    artifacts["policy"] = put_policy(policy, store)
-    artifacts.update(put_reports(files, store))
-    store_decision(comparison, verdict, policy, decision_id, artifacts, store)
+    reports = put_reports(files, store)
+    store.decisions.put(
+        assemble_decision(
+            comparison, verdict, policy, store, decision_id=decision_id, artifacts=reports
+        )
+    )
     return decision_id, True

@@ -67,6 +67,9 @@ from assay.workflows._decide import (
     DecisionRecord as DecisionRecord,
     decide as decide,
 )
+from assay.workflows._decision_entry import (
+    assemble_decision as assemble_decision,
+)
 from assay.workflows._decision_records import (
     DecisionDetails as DecisionDetails,
     approve as approve,

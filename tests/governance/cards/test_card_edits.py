@@ -57,8 +57,11 @@ def test_an_edited_number_shows_as_edited(
     assert not state.current and state.changes == []
     assert state.edited, state.reason
     assert len(state.edited) == 1 and state.edited[0].startswith(part), state.edited
-    assert "edited: " in state.reason
+    assert f"is not what the store gives in: {state.edited[0]}" in state.reason
     capsys.readouterr()
+    assert main(["card", "verify", MODEL, "--card", str(card)]) == 1
+    said = capsys.readouterr().out
+    assert said.startswith("edited: ") and said.count("edited: ") == 1, said  # said once
     assert main(["card", "verify", MODEL, "--card", str(card), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["edited"] == state.edited
 

@@ -109,11 +109,12 @@ def test_no_card_and_no_evidence(adult_store: assay.Store, tmp_path: Path, capsy
     state = card_state(MODEL, store=adult_store)
     assert (state.present, state.current) == (False, False) and "no card" in state.reason
     out = tmp_path / "card.md"
+    before = adult_store.decisions.ledger()
     with pytest.raises(NotFoundError, match="No complete run of model 'nobody@1'"):
         model_card("nobody@1", out=out, publish=True, store=adult_store)
     assert main(["card", "nobody@1", "--out", str(out), "--publish"]) == 8
     assert main(["card", "bad model name"]) == 4
-    assert not out.exists()
+    assert not out.exists() and adult_store.decisions.ledger() == before  # nothing recorded
     # verifying is not found too, not "stale" with a suggestion that fails in turn
     with pytest.raises(NotFoundError, match=r"No complete run of model 'nobody@1' .*no card"):
         verify_card("nobody@1", store=adult_store)

@@ -116,6 +116,14 @@ def test_datasheet_marks_what_no_data_answers(home, sentiment_sample):
     assert any("funded" in a.question for a in person)
     # no run is stored yet, so what it was used for is for a person too
     assert any(a.question.startswith("What has the dataset been used for") for a in person)
-    assert {a.source for a in answers} == {"catalog", "computed", "person"}
+    assert {a.source for a in answers} == {"catalog", "computed", "store", "person"}
+    by_question = {a.question: a for a in answers}
+    # the licence is named by the catalog's source; the versions are what the store holds
+    assert by_question["Under what licence is the dataset distributed?"].source == "catalog"
+    versions = by_question["Will the dataset be updated, and how are versions told apart?"]
+    assert (versions.source, versions.answer) == (
+        "store",
+        "1 version of 'sentiment' is stored, each identified by its content digest",
+    )
     text = suite_datasheet("sentiment", store=store).text
     assert text.count("TO BE WRITTEN BY a person") == len(person)
