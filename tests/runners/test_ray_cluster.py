@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pytest
 
 from assay.compare import compare_records
-from assay.errors import AdapterError
+from assay.errors import AdapterError, ConfigError
 from assay.runners import (
     CallableAdapter,
     OpenAIAdapter,
@@ -40,10 +40,10 @@ from assay.testing import (
     synthetic_suite,
 )
 
-pytestmark = [
-    pytest.mark.skipif(find_spec("ray") is None, reason="needs ray (pip install 'assay[ray]')"),
-    pytest.mark.slow,
-]
+pytestmark = pytest.mark.skipif(
+    find_spec("ray") is None, reason="needs ray (pip install 'assay[ray]')"
+)
+slow = pytest.mark.slow
 
 SHARD_TASK = "evaluate_shard"
 
@@ -100,6 +100,7 @@ class SessionNoting:
         return f"answer {i}" if i % 3 else "?"
 
 
+@slow
 def test_shards_on_two_nodes_give_the_local_records(cluster, tmp_path):
     data = synthetic_suite(400, seed=21)
     adapter = CallableAdapter(SessionNoting(tmp_path))
@@ -160,6 +161,7 @@ def run_with_a_kill(cluster, server, data, cache, retries, after):
         killer.thread.join(130)
 
 
+@slow
 def test_a_worker_killed_mid_shard_is_retried_and_nothing_is_lost_or_asked_again(cluster, tmp_path):
     data = synthetic_suite(80, seed=22)
     with FakeOpenAI(delay_s=0.05) as server:
@@ -185,6 +187,7 @@ def test_a_worker_killed_mid_shard_is_retried_and_nothing_is_lost_or_asked_again
     assert all(p in halves[0] for p in again) or all(p in halves[1] for p in again)
 
 
+@slow
 def test_a_shard_that_cannot_complete_is_named_and_nothing_is_returned(cluster, tmp_path):
     data = synthetic_suite(80, seed=23)
     with FakeOpenAI(delay_s=0.05) as server, pytest.raises(AdapterError) as caught:
@@ -194,6 +197,7 @@ def test_a_shard_that_cannot_complete_is_named_and_nothing_is_returned(cluster, 
     assert "it was tried once and its worker was lost" in message
 
 
+@slow
 def test_one_rate_limit_holds_across_the_cluster(cluster):
     rate = 10.0  # requests per second: 600 per minute, a bucket of 10
     n = 70
@@ -215,6 +219,7 @@ def test_one_rate_limit_holds_across_the_cluster(cluster):
 
 
 # Ray Data leaves its per-dataset log file for the garbage collector to close
+@slow
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_comparison_with_ray_data_equals_the_in_memory_one(cluster):
     metrics = ("accuracy", "score", "label_f1")
@@ -254,3 +259,20 @@ def test_comparison_with_ray_data_equals_the_in_memory_one(cluster):
         assert row.p_value == pytest.approx(other.p_value, rel=1e-12, abs=1e-15)
     assert ray_data.flip_counts == memory.flip_counts and ray_data.flips == memory.flips
     assert ray_data.coverage == memory.coverage and ray_data.errors == memory.errors
+
+
+def test_retries_and_the_records_to_compare_are_checked_before_ray_starts():
+    data = synthetic_suite(4, seed=7)
+    with pytest.raises(ConfigError, match="'retries' parameter of evaluate_suite_ray"):
+        evaluate_suite_ray(data, CallableAdapter(str.upper), retries=-1)
+    info = run_info(data, "base")
+    table = pa.table({"example_id": ["a"]})
+    for bad in (None, "records.parquet", [table, {"example_id": "b"}], 3):
+        with pytest.raises(
+            ConfigError, match="'baseline_records' parameter of compare_records_ray"
+        ):
+            compare_records_ray(info, bad, info, [table], data.suite)
+    with pytest.raises(ConfigError, match="'candidate_records' parameter of compare_records_ray"):
+        compare_records_ray(info, iter([table]), info, [[table]], data.suite)
+    with pytest.raises(ConfigError, match="'chunk_rows' parameter of compare_records_ray"):
+        compare_records_ray(info, [table], info, [table], data.suite, chunk_rows=0)
