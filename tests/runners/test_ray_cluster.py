@@ -127,8 +127,10 @@ def prompts(server: FakeOpenAI) -> Counter[str]:
 class Killer:
     """Kills the process running a shard on the worker node once it is well into its shard."""
 
-    def __init__(self, cluster: LocalRayCluster, server: FakeOpenAI, after: int) -> None:
-        self.cluster, self.server, self.after = cluster, server, after
+    def __init__(
+        self, cluster: LocalRayCluster, server: FakeOpenAI, after: int, node: bool = False
+    ) -> None:
+        self.cluster, self.server, self.after, self.node = cluster, server, after, node
         self.killed: int | None = None
         self.asked_before = 0
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -139,14 +141,17 @@ class Killer:
             pids = self.cluster.task_pids(SHARD_TASK, node=0)
             if pids and self.server.requests >= self.after:
                 self.asked_before = self.server.requests
-                os.kill(pids[0], signal.SIGKILL)
+                if self.node:
+                    self.cluster.kill_worker(0)
+                else:
+                    os.kill(pids[0], signal.SIGKILL)
                 self.killed = pids[0]
                 return
             time.sleep(0.02)
 
 
-def run_with_a_kill(cluster, server, data, cache, retries, after):
-    killer = Killer(cluster, server, after)
+def run_with_a_kill(cluster, server, data, cache, retries, after, node=False):
+    killer = Killer(cluster, server, after, node)
     killer.thread.start()
     try:
         return killer, evaluate_suite_ray(
@@ -216,6 +221,22 @@ def test_one_rate_limit_holds_across_the_cluster(cluster):
         assert busiest <= 10 + rate * w + 2, (w, busiest)
     # one bucket for the cluster: the run takes (n - 10) / rate seconds, not half of it
     assert times[-1] - times[0] >= (n - 10) / rate * 0.9
+
+
+@slow
+def test_a_worker_node_that_dies_mid_shard_loses_nothing(tmp_path):
+    data = synthetic_suite(80, seed=26)
+    with LocalRayCluster(workers=1, cpus=1) as own, FakeOpenAI(delay_s=0.05) as server:
+        local = evaluate_suite(data, model(server, concurrency=2))
+        server.reset()
+        killer, remote = run_with_a_kill(
+            own, server, data, tmp_path / "cache", retries=3, after=30, node=True
+        )
+        asked = prompts(server)
+        alive = processes_of({own.sessions[1]})
+    assert killer.killed is not None and alive == []  # the whole worker node is gone
+    assert_same_records(local, remote)  # the head ran its shard again, from the cache
+    assert sum(asked.values()) - 80 <= 2 + 4, killer.asked_before
 
 
 # Ray Data leaves its per-dataset log file for the garbage collector to close

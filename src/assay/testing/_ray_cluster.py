@@ -59,7 +59,8 @@ class LocalRayCluster:
 
     ``address`` is the head's GCS address (``127.0.0.1:PORT``), for ``ray.init(address=...)``
     or ``evaluate_suite_ray(..., ray_address=...)``. :meth:`task_pids` finds the processes
-    running a task of a given name, to kill one mid-task.
+    running a task of a given name, to kill one mid-task; :meth:`kill_worker` kills a whole
+    worker node.
     """
 
     def __init__(self, *, workers: int = 1, cpus: int = 1) -> None:
@@ -129,6 +130,10 @@ class LocalRayCluster:
             self.stop()
             raise
         return self
+
+    def kill_worker(self, index: int = 0) -> None:
+        """Kill every process of worker node ``index`` with SIGKILL: the node dies."""
+        _signal(_members([self.sessions[1 + index]]), signal.SIGKILL)
 
     def task_pids(self, name: str, node: int | None = None) -> list[int]:
         """Processes running a task named ``name`` (on worker node ``node``, or anywhere)."""
