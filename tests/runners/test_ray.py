@@ -28,12 +28,11 @@ from assay.runners import (
     CallableAdapter,
     OpenAIAdapter,
     SklearnAdapter,
-    compare_records_ray,
     evaluate_suite,
     evaluate_suite_ray,
 )
 from assay.testing import QA_TEMPLATE as TEMPLATE
-from assay.testing import run_info, synthetic_suite
+from assay.testing import synthetic_suite
 
 # find_spec, not importorskip: collecting the suite must not import ray (seconds)
 pytestmark = pytest.mark.skipif(
@@ -214,23 +213,6 @@ def test_arguments_and_missing_ray(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # what an environment without Ray sees
     with pytest.raises(MissingDependencyError, match=r"pip install 'assay\[ray\]'$"):
         evaluate_suite_ray(data, adapter)
-
-
-def test_retries_and_the_records_to_compare_are_checked_before_ray_starts():
-    data = synthetic_suite(4, seed=7)
-    with pytest.raises(ConfigError, match="'retries' parameter of evaluate_suite_ray"):
-        evaluate_suite_ray(data, CallableAdapter(answer), retries=-1)
-    info = run_info(data, "base")
-    table = pa.table({"example_id": ["a"]})
-    for bad in (None, "records.parquet", [table, {"example_id": "b"}], 3):
-        with pytest.raises(
-            ConfigError, match="'baseline_records' parameter of compare_records_ray"
-        ):
-            compare_records_ray(info, bad, info, [table], data.suite)
-    with pytest.raises(ConfigError, match="'candidate_records' parameter of compare_records_ray"):
-        compare_records_ray(info, iter([table]), info, [[table]], data.suite)
-    with pytest.raises(ConfigError, match="'chunk_rows' parameter of compare_records_ray"):
-        compare_records_ray(info, [table], info, [table], data.suite, chunk_rows=0)
 
 
 def test_the_old_address_keyword_still_works_with_a_warning():

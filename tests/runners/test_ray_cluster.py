@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pytest
 
 from assay.compare import compare_records
-from assay.errors import AdapterError
+from assay.errors import AdapterError, ConfigError
 from assay.runners import (
     CallableAdapter,
     OpenAIAdapter,
@@ -40,10 +40,10 @@ from assay.testing import (
     synthetic_suite,
 )
 
-pytestmark = [
-    pytest.mark.skipif(find_spec("ray") is None, reason="needs ray (pip install 'assay[ray]')"),
-    pytest.mark.slow,
-]
+pytestmark = pytest.mark.skipif(
+    find_spec("ray") is None, reason="needs ray (pip install 'assay[ray]')"
+)
+slow = pytest.mark.slow
 
 SHARD_TASK = "evaluate_shard"
 
@@ -100,6 +100,7 @@ class SessionNoting:
         return f"answer {i}" if i % 3 else "?"
 
 
+@slow
 def test_shards_on_two_nodes_give_the_local_records(cluster, tmp_path):
     data = synthetic_suite(400, seed=21)
     adapter = CallableAdapter(SessionNoting(tmp_path))
@@ -126,8 +127,10 @@ def prompts(server: FakeOpenAI) -> Counter[str]:
 class Killer:
     """Kills the process running a shard on the worker node once it is well into its shard."""
 
-    def __init__(self, cluster: LocalRayCluster, server: FakeOpenAI, after: int) -> None:
-        self.cluster, self.server, self.after = cluster, server, after
+    def __init__(
+        self, cluster: LocalRayCluster, server: FakeOpenAI, after: int, node: bool = False
+    ) -> None:
+        self.cluster, self.server, self.after, self.node = cluster, server, after, node
         self.killed: int | None = None
         self.asked_before = 0
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -138,14 +141,17 @@ class Killer:
             pids = self.cluster.task_pids(SHARD_TASK, node=0)
             if pids and self.server.requests >= self.after:
                 self.asked_before = self.server.requests
-                os.kill(pids[0], signal.SIGKILL)
+                if self.node:
+                    self.cluster.kill_worker(0)
+                else:
+                    os.kill(pids[0], signal.SIGKILL)
                 self.killed = pids[0]
                 return
             time.sleep(0.02)
 
 
-def run_with_a_kill(cluster, server, data, cache, retries, after):
-    killer = Killer(cluster, server, after)
+def run_with_a_kill(cluster, server, data, cache, retries, after, node=False):
+    killer = Killer(cluster, server, after, node)
     killer.thread.start()
     try:
         return killer, evaluate_suite_ray(
@@ -160,6 +166,7 @@ def run_with_a_kill(cluster, server, data, cache, retries, after):
         killer.thread.join(130)
 
 
+@slow
 def test_a_worker_killed_mid_shard_is_retried_and_nothing_is_lost_or_asked_again(cluster, tmp_path):
     data = synthetic_suite(80, seed=22)
     with FakeOpenAI(delay_s=0.05) as server:
@@ -185,6 +192,7 @@ def test_a_worker_killed_mid_shard_is_retried_and_nothing_is_lost_or_asked_again
     assert all(p in halves[0] for p in again) or all(p in halves[1] for p in again)
 
 
+@slow
 def test_a_shard_that_cannot_complete_is_named_and_nothing_is_returned(cluster, tmp_path):
     data = synthetic_suite(80, seed=23)
     with FakeOpenAI(delay_s=0.05) as server, pytest.raises(AdapterError) as caught:
@@ -194,6 +202,7 @@ def test_a_shard_that_cannot_complete_is_named_and_nothing_is_returned(cluster, 
     assert "it was tried once and its worker was lost" in message
 
 
+@slow
 def test_one_rate_limit_holds_across_the_cluster(cluster):
     rate = 10.0  # requests per second: 600 per minute, a bucket of 10
     n = 70
@@ -214,7 +223,24 @@ def test_one_rate_limit_holds_across_the_cluster(cluster):
     assert times[-1] - times[0] >= (n - 10) / rate * 0.9
 
 
+@slow
+def test_a_worker_node_that_dies_mid_shard_loses_nothing(tmp_path):
+    data = synthetic_suite(80, seed=26)
+    with LocalRayCluster(workers=1, cpus=1) as own, FakeOpenAI(delay_s=0.05) as server:
+        local = evaluate_suite(data, model(server, concurrency=2))
+        server.reset()
+        killer, remote = run_with_a_kill(
+            own, server, data, tmp_path / "cache", retries=3, after=30, node=True
+        )
+        asked = prompts(server)
+        alive = processes_of({own.sessions[1]})
+    assert killer.killed is not None and alive == []  # the whole worker node is gone
+    assert_same_records(local, remote)  # the head ran its shard again, from the cache
+    assert sum(asked.values()) - 80 <= 2 + 4, killer.asked_before
+
+
 # Ray Data leaves its per-dataset log file for the garbage collector to close
+@slow
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_comparison_with_ray_data_equals_the_in_memory_one(cluster):
     metrics = ("accuracy", "score", "label_f1")
@@ -254,3 +280,20 @@ def test_comparison_with_ray_data_equals_the_in_memory_one(cluster):
         assert row.p_value == pytest.approx(other.p_value, rel=1e-12, abs=1e-15)
     assert ray_data.flip_counts == memory.flip_counts and ray_data.flips == memory.flips
     assert ray_data.coverage == memory.coverage and ray_data.errors == memory.errors
+
+
+def test_retries_and_the_records_to_compare_are_checked_before_ray_starts():
+    data = synthetic_suite(4, seed=7)
+    with pytest.raises(ConfigError, match="'retries' parameter of evaluate_suite_ray"):
+        evaluate_suite_ray(data, CallableAdapter(str.upper), retries=-1)
+    info = run_info(data, "base")
+    table = pa.table({"example_id": ["a"]})
+    for bad in (None, "records.parquet", [table, {"example_id": "b"}], 3):
+        with pytest.raises(
+            ConfigError, match="'baseline_records' parameter of compare_records_ray"
+        ):
+            compare_records_ray(info, bad, info, [table], data.suite)
+    with pytest.raises(ConfigError, match="'candidate_records' parameter of compare_records_ray"):
+        compare_records_ray(info, iter([table]), info, [[table]], data.suite)
+    with pytest.raises(ConfigError, match="'chunk_rows' parameter of compare_records_ray"):
+        compare_records_ray(info, [table], info, [table], data.suite, chunk_rows=0)

@@ -62,13 +62,14 @@ from assay.runners.adapters._base import (
     load_callable,
     register_adapter,
 )
+from assay.runners.adapters._buckets import TokenBucket
 from assay.runners.adapters._embed import (
     EmbeddingClassifierAdapter,
     SentenceEmbeddingAdapter,
     shipped_minilm,
 )
 from assay.runners.adapters._hf import HuggingFaceAdapter, shipped_model
-from assay.runners.adapters._http import RetryPolicy, TokenBucket
+from assay.runners.adapters._http import RetryPolicy
 from assay.runners.adapters._openai import OpenAIAdapter
 from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 from assay.runners.adapters._vader import VaderAdapter

@@ -22,7 +22,7 @@ import asyncio
 import time
 from typing import Any
 
-from assay.runners.adapters._http import SharedLimits
+from assay.runners.adapters._buckets import SharedLimits
 
 __all__ = ["ClusterBucket", "shared_limits", "stop_limits"]
 

@@ -13,7 +13,7 @@ from assay.data import SuiteData
 from assay.errors import AdapterError, AssayError, ConfigError
 from assay.runners._local import evaluate_suite
 from assay.runners._scoring import describe_error
-from assay.runners.adapters._http import SharedLimits
+from assay.runners.adapters._buckets import SharedLimits
 
 __all__ = ["Shard", "discard", "evaluate_shard", "shard_result"]
 

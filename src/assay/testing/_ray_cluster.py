@@ -58,9 +58,9 @@ class LocalRayCluster:
     """A head node and ``workers`` worker nodes of ``cpus`` CPUs each; a context manager.
 
     ``address`` is the head's GCS address (``127.0.0.1:PORT``), for ``ray.init(address=...)``
-    or ``evaluate_suite_ray(..., ray_address=...)``. :meth:`kill_worker` kills one worker
-    node's processes (a node that dies); :meth:`task_pids` finds the processes running a
-    task of a given name, to kill one mid-task.
+    or ``evaluate_suite_ray(..., ray_address=...)``. :meth:`task_pids` finds the processes
+    running a task of a given name, to kill one mid-task; :meth:`kill_worker` kills a whole
+    worker node.
     """
 
     def __init__(self, *, workers: int = 1, cpus: int = 1) -> None:
@@ -132,7 +132,7 @@ class LocalRayCluster:
         return self
 
     def kill_worker(self, index: int = 0) -> None:
-        """Kill every process of worker node ``index`` with SIGKILL (the node dies)."""
+        """Kill every process of worker node ``index`` with SIGKILL: the node dies."""
         _signal(_members([self.sessions[1 + index]]), signal.SIGKILL)
 
     def task_pids(self, name: str, node: int | None = None) -> list[int]:

@@ -5,6 +5,8 @@ chosen by measurement: against a 20 ms loopback server at concurrency 64 it sust
 times the throughput of httpx's async client at a fraction of the CPU (``benchmarks/bench_http.py``).
 aiohttp is imported only when an endpoint adapter connects (``pip install 'assay[http]'``).
 
+Rate limits (token buckets) live in :mod:`assay.runners.adapters._buckets`.
+
 Retry policy: a request is retried on status 429 and 5xx, on connection errors and on
 timeouts, at most ``max_retries`` times. The wait before retry ``k`` (0-based) is
 ``min(max_backoff_s, backoff_s * 2**k)`` scaled by a uniform factor in [0.5, 1] ("equal
@@ -33,19 +35,11 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from assay._util import check_int, check_number, require
 
-__all__ = [
-    "HttpOutcome",
-    "JsonPoster",
-    "RateLimiter",
-    "RetryPolicy",
-    "SharedLimits",
-    "TokenBucket",
-    "import_aiohttp",
-]
+__all__ = ["HttpOutcome", "JsonPoster", "RetryPolicy", "import_aiohttp"]
 
 _SNIPPET = 200
 # credentials refused, no such path or model: every other request will fail the same way
@@ -119,67 +113,6 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
         when = when.replace(tzinfo=UTC)
     current = datetime.now(UTC).timestamp() if now is None else now
     return max(0.0, when.timestamp() - current)
-
-
-class TokenBucket:
-    """A token bucket refilled at ``per_minute / 60`` per second, holding at most ``burst``.
-
-    :meth:`acquire` waits until the bucket holds what is asked (or is full, for a request
-    larger than the bucket), then takes it; the level may go below zero, and :meth:`adjust`
-    corrects a guess after the fact (tokens a request really used). Waiters are served in
-    arrival order.
-    """
-
-    def __init__(self, per_minute: float, burst: float | None = None) -> None:
-        check_number(per_minute, "per_minute", "TokenBucket", low=0, low_open=True)
-        self.rate = per_minute / 60.0
-        self.capacity = max(1.0, per_minute / 60.0 if burst is None else burst)
-        self._level = self.capacity
-        self._stamp = time.monotonic()
-        self._lock: asyncio.Lock | None = None
-
-    def _refill(self) -> None:
-        now = time.monotonic()
-        self._level = min(self.capacity, self._level + (now - self._stamp) * self.rate)
-        self._stamp = now
-
-    async def acquire(self, amount: float = 1.0) -> None:
-        """Wait for ``amount`` and take it."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            self._refill()
-            need = min(amount, self.capacity)
-            if self._level < need:
-                await asyncio.sleep((need - self._level) / self.rate)
-                self._refill()
-            self._level -= amount
-
-    def adjust(self, amount: float) -> None:
-        """Take ``amount`` more (or give back, when negative) without waiting."""
-        self._refill()
-        self._level = min(self.capacity, self._level - amount)
-
-
-class RateLimiter(Protocol):
-    """What a client needs of a rate limit: a :class:`TokenBucket`, or one shared by many."""
-
-    async def acquire(self, amount: float = 1.0) -> None:
-        """Wait for ``amount`` and take it."""
-        ...
-
-    def adjust(self, amount: float) -> None:
-        """Take ``amount`` more (or give back, when negative) without waiting."""
-        ...
-
-
-@dataclass(frozen=True)
-class SharedLimits:
-    """Rate limits shared beyond one client (the Ray backend's cluster-wide buckets); an
-    adapter whose ``shared_limits`` holds one uses these in place of its own buckets."""
-
-    requests: RateLimiter | None = None
-    tokens: RateLimiter | None = None
 
 
 @dataclass(frozen=True)

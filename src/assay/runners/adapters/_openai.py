@@ -20,14 +20,8 @@ from assay.errors import AdapterError, DataError, ParameterError
 from assay.runners._async_runner import ModelResponse, run_coroutine
 from assay.runners._tasks import PromptTemplate
 from assay.runners.adapters._base import register_adapter
-from assay.runners.adapters._http import (
-    JsonPoster,
-    RateLimiter,
-    RetryPolicy,
-    SharedLimits,
-    TokenBucket,
-    import_aiohttp,
-)
+from assay.runners.adapters._buckets import RateLimiter, SharedLimits, TokenBucket
+from assay.runners.adapters._http import JsonPoster, RetryPolicy, import_aiohttp
 from assay.runners.adapters._openai_parse import Shape, count_tokens, parse_output
 from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 
