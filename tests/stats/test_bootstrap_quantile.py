@@ -236,7 +236,9 @@ def test_poisson_weights_band_method_matches_dense() -> None:
 
 @pytest.mark.parametrize("clustered", [False, True])
 @pytest.mark.parametrize("kind", ["multinomial", "poisson"])
-def test_several_quantiles_sorted_once_equal_each_quantile_alone(clustered: bool, kind: str) -> None:
+def test_several_quantiles_sorted_once_equal_each_quantile_alone(
+    clustered: bool, kind: str
+) -> None:
     """p50 and p95 from one sort are, bit for bit, the tables of each quantile on its own."""
     rng = np.random.default_rng(21)
     n = 3000
