@@ -19,20 +19,31 @@ One command, three workloads, every time printed next to a reference measured in
 
     python benchmarks/bench_stats.py            # full sizes (several minutes: scipy is slow)
     python benchmarks/bench_stats.py --quick    # n = 10,000 for (a), 100,000 for (c)
+    python benchmarks/bench_stats.py --only c --repeat 3 --against /tmp/before/src
+
+With ``--against SRC`` (the ``src`` folder of another checkout, e.g. an earlier commit's ``git
+archive HEAD~1 src | tar -x -C /tmp/before``), workload (c) also runs on that package, one
+process of each in turn, so a before/after pair shares the machine's load; CPU seconds (all
+threads), which a busy machine disturbs less than wall time, are compared.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+THIS = str(Path(__file__).resolve().parents[1] / "src")
 LABELS = 5
 RESAMPLES = 2000
 
@@ -275,33 +286,58 @@ def reference_c(n: int, n_slices: int, measured_slices: int = 2) -> float:
     return per_slice * (n_slices + n_slices)
 
 
-def bench_c(quick: bool) -> None:
+def _worker(n: int, n_slices: int, kind: str, src: str | None) -> dict[str, float]:
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker-c", str(n), str(n_slices), "--kind", kind],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tempfile.gettempdir(),  # not this checkout, whose package a site hook may put first
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def bench_c(quick: bool, against: str | None, repeat: int) -> None:
     n, n_slices = (100_000 if quick else 1_000_000), 50
     print(
         f"(c) comparison: n = {n:,} paired examples, {n_slices} slices + all, 10 metrics "
-        f"(6 binary, 2 continuous, macro-F1, p95 latency), {RESAMPLES} resamples, BCa"
+        f"(6 binary, 2 continuous, macro-F1, p95 latency), {RESAMPLES} resamples, BCa; "
+        f"median of {repeat} processes, load average {os.getloadavg()[0]:.1f}"
     )
-    runs = {}
-    for kind in ("multinomial", "poisson"):
-        out = subprocess.run(
-            [sys.executable, __file__, "--worker-c", str(n), str(n_slices), "--kind", kind],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        r = runs[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+    sources = {"assay": THIS, **({"against": against} if against else {})}
+    runs: dict[tuple[str, str], list[dict[str, float]]] = {}
+    for _ in range(repeat):
+        for kind in ("multinomial", "poisson"):
+            for label, src in sources.items():
+                runs.setdefault((label, kind), []).append(_worker(n, n_slices, kind, src))
+    medians = {
+        key: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for key, rs in runs.items()
+    }
+    for (label, kind), r in medians.items():
         print(
-            f"    assay {kind:<11} {r['wall']:7.2f} s   CPU {r['cpu']:.2f} s, peak RSS "
+            f"    {label:<7} {kind:<11} {r['wall']:7.2f} s   CPU {r['cpu']:.2f} s, peak RSS "
             f"{r['peak_mb']:,.0f} MB (data included); means {r['means']:.2f} s, "
             f"macro-F1 {r['macro_f1']:.2f} s, p95 {r['p95']:.2f} s"
         )
+    if against:
+        for kind in ("multinomial", "poisson"):
+            this, other = medians[("assay", kind)]["cpu"], medians[("against", kind)]["cpu"]
+            print(f"    CPU seconds, {kind}: {this:.2f} against {other:.2f} ({other / this:.2f}x)")
+        return  # the scipy reference is the same in both: see a run without --against
     t_ref = reference_c(n, n_slices)
     print(
         f"    scipy per slice   {t_ref:8.1f} s   (scipy.stats.bootstrap percentile per slice "
         f"for macro-F1 and p95, 2 slices timed, scaled to {n_slices} + all)"
     )
-    for kind, r in runs.items():
-        print(f"    ratio reference / assay ({kind}): {t_ref / r['wall']:,.0f}x")
+    for kind in ("multinomial", "poisson"):
+        print(
+            f"    ratio reference / assay ({kind}): {t_ref / medians[('assay', kind)]['wall']:,.0f}x"
+        )
 
 
 def main() -> None:
@@ -310,6 +346,8 @@ def main() -> None:
     parser.add_argument("--only", default="abc", help="which workloads, e.g. 'ac'")
     parser.add_argument("--worker-c", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--kind", default="multinomial", help=argparse.SUPPRESS)
+    parser.add_argument("--against", help="(c) only: another checkout's src folder, in turn")
+    parser.add_argument("--repeat", type=int, default=1, help="(c) only: processes (median)")
     args = parser.parse_args()
     if args.worker_c:
         print(json.dumps(worker_c(*args.worker_c, kind=args.kind)))
@@ -319,7 +357,7 @@ def main() -> None:
     if "b" in args.only:
         bench_b()
     if "c" in args.only:
-        bench_c(args.quick)
+        bench_c(args.quick, args.against, args.repeat)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from assay.stats import (
     bootstrap_weights,
     paired_quantile_bootstrap,
     paired_quantile_table,
+    paired_quantiles_table,
     quantile_bootstrap,
 )
 from assay.stats.bootstrap import _band as band
@@ -231,3 +232,27 @@ def test_poisson_weights_band_method_matches_dense() -> None:
     se = dense.difference.se
     assert band.difference.se == pytest.approx(se, rel=0.06)
     assert abs(band.difference.low - dense.difference.low) < 0.2 * se
+
+
+@pytest.mark.parametrize("clustered", [False, True])
+@pytest.mark.parametrize("kind", ["multinomial", "poisson"])
+def test_several_quantiles_sorted_once_equal_each_quantile_alone(
+    clustered: bool, kind: str
+) -> None:
+    """p50 and p95 from one sort are, bit for bit, the tables of each quantile on its own."""
+    rng = np.random.default_rng(21)
+    n = 3000
+    base = rng.gamma(4.0, 25.0, n)
+    cand = base * rng.lognormal(-0.02, 0.15, n)
+    groups = rng.integers(0, 3, n)
+    slices = {"all": np.ones(n, bool), **{f"g{g}": groups == g for g in range(3)}}
+    clusters = rng.integers(0, 400, n) if clustered else None
+    kw = {"slices": slices, "rng": 5, "resamples": 300, "clusters": clusters, "kind": kind}
+    together = paired_quantiles_table(base, cand, [0.5, 0.95, 0.5], **kw)
+    for q, table in zip([0.5, 0.95, 0.5], together, strict=True):
+        alone = paired_quantile_table(base, cand, q, **kw)
+        assert table == alone
+    with pytest.raises(ParameterError, match="qs"):
+        paired_quantiles_table(base, cand, [], **kw)
+    with pytest.raises(ParameterError, match="q"):
+        paired_quantiles_table(base, cand, [0.5, 1.5], **kw)

@@ -65,6 +65,7 @@ from assay.stats import (
     paired_permutation_test,
     paired_quantile_bootstrap,
     paired_quantile_table,
+    paired_quantiles_table,
     paired_t_from_summary,
     paired_t_power,
     pass_at_k,
@@ -168,6 +169,7 @@ CASES: dict[str, Callable[[], Any]] = {
     ),
     "paired_quantile_bootstrap": lambda: paired_quantile_bootstrap(X, Y, 0.5, resamples=0),
     "paired_quantile_table": lambda: paired_quantile_table(X, Y, 0.5, resamples=0),
+    "paired_quantiles_table": lambda: paired_quantiles_table(X, Y, [0.5, 0.9], resamples=0),
     "quantile_bootstrap": lambda: quantile_bootstrap(X, 0.5, resamples=0),
     # judges, agreement, sequential
     "cohens_kappa": lambda: cohens_kappa([0, 1, 1], [0, 1, 0], confidence=1.5),

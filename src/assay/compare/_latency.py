@@ -7,6 +7,7 @@ clusters, and :func:`compare_quantile` resamples those groups whole.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.compare._groups import Layout
-from assay.stats import PairedResult, paired_quantile_table
+from assay.stats import PairedResult, paired_quantiles_table
 
-__all__ = ["LatencyUnits", "compare_quantile", "latency_units", "measurement_clusters"]
+__all__ = ["LatencyUnits", "compare_quantiles", "latency_units", "measurement_clusters"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -48,37 +49,42 @@ def latency_units(baseline: FloatArray, candidate: FloatArray, layout: Layout) -
     return LatencyUnits(valid, clusters, shared, units)
 
 
-def compare_quantile(
+def compare_quantiles(
     baseline: FloatArray,
     candidate: FloatArray,
-    q: float,
+    qs: Sequence[float],
     groups: LatencyUnits,
     rng: int,
     resamples: int,
     confidence: float,
-) -> PairedResult | None:
-    """Paired bootstrap of the ``q``-quantile difference over all examples with values in
-    both, resampling the units of :func:`latency_units`; ``None`` with fewer than two."""
-    if groups.units < 2:
-        return None
+) -> list[PairedResult | None]:
+    """Paired bootstrap of each ``q``-quantile difference over all examples with values in
+    both, resampling the units of :func:`latency_units` (the values sorted once for all the
+    quantiles); ``None`` with fewer than two units."""
+    if groups.units < 2 or not qs:
+        return [None] * len(qs)
     valid = groups.valid
-    result = paired_quantile_table(
+    tables = paired_quantiles_table(
         baseline[valid],
         candidate[valid],
-        q,
+        qs,
         rng=rng,
         resamples=resamples,
         clusters=groups.clusters,
         confidence=confidence,
-    )["all"]
-    if groups.shared:
-        note = (
-            f"{groups.units} timing groups: examples timed in one batch share one latency and "
-            "are resampled together"
-        )
-        diff = result.difference
-        result = replace(result, difference=replace(diff, notes=(*diff.notes, note)))
-    return result
+    )
+    out: list[PairedResult | None] = []
+    for table in tables:
+        result = table["all"]
+        if groups.shared:
+            note = (
+                f"{groups.units} timing groups: examples timed in one batch share one latency "
+                "and are resampled together"
+            )
+            diff = result.difference
+            result = replace(result, difference=replace(diff, notes=(*diff.notes, note)))
+        out.append(result)
+    return out
 
 
 def _codes(x: FloatArray) -> tuple[IntArray, int]:

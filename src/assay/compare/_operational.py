@@ -6,7 +6,7 @@ import numpy as np
 
 from assay.compare._align import PairedRuns, example_means, record_scores
 from assay.compare._groups import Layout
-from assay.compare._latency import compare_quantile, latency_units
+from assay.compare._latency import compare_quantiles, latency_units
 from assay.compare._means import GroupResults, compare_means
 from assay.compare._results import Collected, MetricOutcome
 from assay.core import Suite
@@ -50,10 +50,10 @@ def operational(
             for s in (paired.baseline, paired.candidate)
         )
         groups = latency_units(b, c, layout)
-        for name, q in LATENCY_QUANTILES:
-            if name in taken:
-                continue
-            r = compare_quantile(b, c, q, groups, rng, resamples, conf)
+        wanted = [(name, q) for name, q in LATENCY_QUANTILES if name not in taken]
+        levels = [q for _, q in wanted]
+        found = compare_quantiles(b, c, levels, groups, rng, resamples, conf)
+        for (name, _), r in zip(wanted, found, strict=True):
             if r is None and int(groups.valid.sum()) >= 2:
                 out.not_compared.append(
                     f"{name}: examples timed together (one batch, one shared latency) are "

@@ -100,6 +100,7 @@ from assay.stats.bootstrap import Replicates
 from assay.stats.bootstrap import (
     paired_quantile_bootstrap,
     paired_quantile_table,
+    paired_quantiles_table,
     quantile_bootstrap,
 )
 from assay.stats.bootstrap import estimate_from_replicates, paired_from_replicates
@@ -219,6 +220,7 @@ __all__ = [
     "paired_from_replicates",
     "paired_quantile_bootstrap",
     "paired_quantile_table",
+    "paired_quantiles_table",
     "quantile_bootstrap",
     # --- judges, agreement, sequential (names) ---
     "AgreementResult",

@@ -4,8 +4,9 @@
   seeded and in blocks (:class:`ResampleWeights`).
 * :func:`paired_bootstrap`, :func:`bootstrap_metric`, :func:`paired_bootstrap_table`: metrics
   that are not means, recomputed from resampled sufficient statistics.
-* :func:`paired_quantile_bootstrap`, :func:`quantile_bootstrap`, :func:`paired_quantile_table`:
-  quantiles through a banded path that never sorts per replicate.
+* :func:`paired_quantile_bootstrap`, :func:`quantile_bootstrap`, :func:`paired_quantile_table`,
+  :func:`paired_quantiles_table` (several quantiles, one sort): quantiles through a banded path
+  that never sorts per replicate.
 * :func:`bootstrap_interval` (percentile or BCa with scipy's semantics) and
   :func:`bootstrap_p_value` ((c + 1) / (B + 1)).
 """
@@ -27,6 +28,7 @@ from assay.stats.bootstrap._metric import (
 from assay.stats.bootstrap._quantile import (
     paired_quantile_bootstrap,
     paired_quantile_table,
+    paired_quantiles_table,
     quantile_bootstrap,
 )
 from assay.stats.bootstrap._results import estimate_from_replicates, paired_from_replicates
@@ -50,5 +52,6 @@ __all__ = [
     "paired_from_replicates",
     "paired_quantile_bootstrap",
     "paired_quantile_table",
+    "paired_quantiles_table",
     "quantile_bootstrap",
 ]
