@@ -194,6 +194,29 @@ def test_an_altered_record_file_is_refused_before_the_query_runs(
     assert total == sum(r.n_records for r in store.runs.list())
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT count(*) FROM query_table('records')",
+        "SELECT sum(accuracy) FROM query_table('RECORDS')",
+        "SELECT sum(accuracy) FROM query('SELECT * FROM ' || 'rec' || 'ords')",
+    ],
+)
+def test_records_reached_without_their_name_are_verified_too(
+    filled: tuple[Store, list[str]], query: str
+) -> None:
+    store, ids = filled
+    intact = assay.sql(query, store=store).column(0)[0].as_py()
+    assert intact == _scalar(query.split(" FROM ")[0] + " FROM records", store)
+    # a file outside the store is still refused
+    with pytest.raises(ConfigError, match="reads only the store's views"):
+        assay.sql("SELECT * FROM read_csv('/etc/passwd')", store=store)
+    path = Path(record_files(store).paths[ids[1]])
+    _altered(path)
+    with pytest.raises(StorageError, match=f"the record file of run {ids[1]}\\) was altered"):
+        assay.sql(query, store=store)
+
+
 def test_records_in_an_fsspec_store(tmp_path: Path) -> None:
     """Records behind fsspec (here its in-memory file system) are read in place too."""
     url = f"memory://assay-sql-{tmp_path.name}"

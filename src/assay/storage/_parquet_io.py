@@ -3,12 +3,11 @@
 A file published as ``<stem>.sha256-<hex>.parquet`` is verified on every read:
 
 * read whole (:func:`read_parquet`): its bytes are hashed before they are decoded;
-* read a row group at a time (:func:`parquet_batches`, a streaming comparison): on a local disk
-  a thread hashes the file while the row groups are decoded, and the digest is checked after
-  the last batch and before the iteration ends, so a consumer that reads every batch (a
-  comparison does, before it computes anything) gets a :class:`~assay.errors.StorageError`
-  instead of a result. From an object store the object is downloaded once, hashed as its bytes
-  arrive, into a temporary file on local disk, and checked before the first batch.
+* read a row group at a time (:func:`parquet_batches`, a streaming comparison): the file (on a
+  local disk or in an object store) is copied once, hashed as its bytes arrive, into a private
+  temporary file, and checked before the first batch; the row groups are decoded from that
+  copy, so the bytes decoded are the bytes verified even when the file is rewritten in place
+  or replaced while it is read (the temporary folder needs room for the largest record file).
 * :func:`verify_file` hashes a file without decoding it (``assay sql`` checks every record
   file a query may read this way); a file already verified in this process is not hashed
   again while its size, modification and change times and inode (or, in an object store, its
@@ -83,32 +82,11 @@ def _named(where: str, owner: str | None) -> str:
     return where if owner is None else f"{where} ({owner})"
 
 
-def _hash_handle(handle: IO[bytes], stop: threading.Event | None = None) -> str | None:
+def _hash_handle(handle: IO[bytes]) -> str:
     digest = hashlib.sha256()
-    while stop is None or not stop.is_set():
-        block = handle.read(_BLOCK)
-        if not block:
-            return digest.hexdigest()
+    while block := handle.read(_BLOCK):
         digest.update(block)
-    return None
-
-
-class _LocalHasher(threading.Thread):
-    """Hashes a local file beside its reader (hashlib releases the GIL on large blocks)."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(name="assay-digest", daemon=True)
-        self.path = path
-        self.stop = threading.Event()
-        self.digest: str | None = None
-        self.error: OSError | None = None
-
-    def run(self) -> None:
-        try:
-            with open(self.path, "rb") as handle:
-                self.digest = _hash_handle(handle, self.stop)
-        except OSError as exc:
-            self.error = exc
+    return digest.hexdigest()
 
 
 def _row_groups(
@@ -121,10 +99,16 @@ def _row_groups(
         yield from reader.iter_batches(batch_size=batch_rows, row_groups=[group], columns=columns)
 
 
-def _download(root: FileRoot, relative: str, spool: IO[bytes], where: str) -> str:
-    """Copy an object to ``spool``, hashing its bytes as they arrive; returns the digest."""
+def _copy_hashed(root: FileRoot, relative: str, spool: IO[bytes], where: str) -> str:
+    """Copy a file or an object to ``spool`` through one handle, hashing its bytes as they
+    arrive; returns the digest."""
     digest = hashlib.sha256()
-    with object_errors(where, "read"), root.filesystem.open(root.path(relative), "rb") as source:
+    with contextlib.ExitStack() as stack:
+        if root.local:
+            source: IO[bytes] = stack.enter_context(open(root.path(relative), "rb"))
+        else:
+            stack.enter_context(object_errors(where, "read"))
+            source = stack.enter_context(root.filesystem.open(root.path(relative), "rb"))
         while block := source.read(8 * _BLOCK):
             digest.update(block)
             spool.write(block)
@@ -140,7 +124,7 @@ def parquet_batches(
     owner: str | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """A Parquet file's rows in batches of at most ``batch_rows``, a row group at a time, its
-    digest (when its name records one) checked before the iteration ends (module docstring).
+    digest (when its name records one) checked before the first batch (module docstring).
     ``owner`` says whose file it is in an error (``"the records of run 3f2a..."``)."""
     where, expected = _named(root.location(relative), owner), named_digest(relative)
     full = root.path(relative)
@@ -151,38 +135,13 @@ def parquet_batches(
                 source = full if local else stack.enter_context(root.filesystem.open(full, "rb"))
                 yield from _row_groups(source, columns, batch_rows)
             return
-        if not root.local:
-            with tempfile.TemporaryFile(prefix="assay-object-") as spool:
-                verify_found(_download(root, relative, spool, where), expected, where)
-                yield from _row_groups(spool, columns, batch_rows)
-            return
-        yield from _local_verified(full, columns, batch_rows, expected, where)
+        with tempfile.TemporaryFile(prefix="assay-records-") as spool:
+            verify_found(_copy_hashed(root, relative, spool, where), expected, where)
+            yield from _row_groups(spool, columns, batch_rows)
     except FileNotFoundError as exc:
         raise missing_object(where) from exc
     except (OSError, pa.ArrowException) as exc:
         raise StorageError(f"Cannot read {where}: {exc}") from exc
-
-
-def _local_verified(
-    full: str, columns: list[str] | None, batch_rows: int, expected: str, where: str
-) -> Iterator[pa.RecordBatch]:
-    hasher = _LocalHasher(full)
-    hasher.start()
-    try:
-        try:
-            yield from _row_groups(full, columns, batch_rows)
-        except (OSError, pa.ArrowException):
-            hasher.join()  # bytes that do not decode: altered, if the digest says so
-            if hasher.digest is not None:
-                verify_found(hasher.digest, expected, where)
-            raise
-        hasher.join()
-        if hasher.error is not None:
-            raise hasher.error
-        assert hasher.digest is not None
-        verify_found(hasher.digest, expected, where)
-    finally:
-        hasher.stop.set()
 
 
 def verify_found(found: str, expected: str, where: str) -> None:
@@ -228,7 +187,6 @@ def verify_file(root: FileRoot, relative: str, owner: str | None = None) -> None
         raise missing_object(where) from exc
     except OSError as exc:
         raise StorageError(f"Cannot read {where}: {exc}") from exc
-    assert found is not None
     verify_found(found, expected, where)
     if version:
         with _verified_lock:

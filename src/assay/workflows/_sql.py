@@ -196,7 +196,8 @@ def sql(
     (``read_csv('/etc/passwd')``), a result of more than ``max_rows`` rows or
     :data:`MAX_SQL_BYTES` bytes, or a query running longer than ``timeout`` seconds (at most
     :data:`MAX_SQL_TIMEOUT`). A record file that cannot be read raises
-    :class:`~assay.errors.StorageError` for any query that names ``records``.
+    :class:`~assay.errors.StorageError` for any query that names ``records``, and every
+    record file is checked against its digest before any query that reads one runs.
     """
     check_instance(query, "query", "sql", str, "an SQL query (str)")
     if not query.strip() or len(query) > _MAX_QUERY:
@@ -205,18 +206,36 @@ def sql(
     check_number(timeout, "timeout", "sql", low=0, high=MAX_SQL_TIMEOUT, low_open=True)
     require("duckdb", "sql", feature="assay sql")
     st = resolve_store(store)
+    # a query that names record files ("parquet": by read_parquet or by a path, which ends in
+    # .parquet) or the records view gets them verified first; any other runs with no file
+    # readable at all, and when DuckDB refuses it a file (the records view reached another
+    # way, such as query_table('records')) it runs again with the files verified
+    if not (_names_records(query) or "parquet" in query.lower()):
+        try:
+            return _query(st, query, max_rows, float(timeout), verify=False)
+        except ConfigError as exc:
+            if not isinstance(exc.__cause__, _permission_error()):
+                raise
+    return _query(st, query, max_rows, float(timeout), verify=True)
+
+
+def _permission_error() -> type[Exception]:
+    import duckdb
+
+    return duckdb.PermissionException
+
+
+def _query(st: Store, query: str, max_rows: int, timeout: float, *, verify: bool) -> pa.Table:
+    """Run ``query``; only verified record files are readable, and only with ``verify``."""
     con = _connect()
     try:
-        # a query that can read record files gets them verified first ("parquet": a file
-        # named directly, by read_parquet or by its path, which ends in .parquet)
-        reads = _names_records(query) or "parquet" in query.lower()
-        views = create_views(con, st, verify=reads)
-        _lock(con, views.allowed)
+        views = create_views(con, st, verify=verify)
+        _lock(con, views.allowed if verify else [])
         _check_statement(con, query)
         try:
-            return _run(con, query, max_rows, float(timeout))
+            return _run(con, query, max_rows, timeout)
         except ConfigError as exc:
-            if views.problem is not None and (views.problem in str(exc) or reads):
+            if views.problem is not None and (views.problem in str(exc) or verify):
                 raise StorageError(views.problem) from exc
             raise
     finally:
