@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import assay
+from assay.cli import main
 from assay.errors import DataError
 from assay.governance import CARD_LAYOUT, parse_card_text
 from assay.workflows import model_card, verify_card
@@ -222,3 +223,37 @@ def test_a_layout_this_assay_does_not_know_is_one_clear_error(old) -> None:
         DataError, match=r"card\.md, line \d+, column \d+: the card states layout 99"
     ):
         verify_card(MODEL, card=path, store=store)
+
+
+@pytest.mark.parametrize(
+    "stated",
+    ['"2"', "true", "2.0", "-1", "0", "10000000000000000000000", "null", "[2]", '"\\u001b[31m"'],
+)
+def test_a_hostile_layout_is_refused_with_where_it_is(stated: str) -> None:
+    for name in ("card.md", "card.json"):
+        text = (FIXTURE / name).read_text()
+        if name == "card.json":
+            text = text.replace(
+                '"format": "assay-model-card",',
+                f'"format": "assay-model-card", "layout": {stated},',
+                1,
+            )
+        else:
+            text = text.replace('"evidence": {', f'"layout": {stated},\n"evidence": {{', 1)
+        with pytest.raises(
+            DataError, match=r"line \d+, column \d+: the card states layout"
+        ) as caught:
+            parse_card_text(text, source=name)
+        assert "\x1b" not in str(caught.value)
+
+
+def test_the_command_line_verifies_a_first_layout_card_and_says_its_layout(old, capsys) -> None:
+    _, cards = old
+    code = main(["card", "verify", MODEL, "--card", str(cards / "card.html"), "--json"])
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 0 and answer["current"] and answer["layout"] == 1 and answer["edited"] == []
+    page = cards / "card.html"
+    page.write_text(page.read_text().replace("<td>+2.1</td>", "<td>+1.1</td>", 1))
+    code = main(["card", "verify", MODEL, "--card", str(page), "--json"])
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 1 and not answer["current"] and answer["edited"]
