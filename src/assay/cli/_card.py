@@ -42,6 +42,7 @@ def _verify(model: str, card: Path | None, db: str | None, json: bool) -> None:
                 "source": state.source,
                 "changes": [{"evidence": c.key, "change": c.change} for c in state.changes],
                 "edited": state.edited,
+                "layout": state.layout,
             }
         )
     else:

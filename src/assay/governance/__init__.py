@@ -25,6 +25,8 @@ from __future__ import annotations
 from assay.data import DuplicateCount, count_duplicates
 from assay.governance._card import (
     CARD_FORMATS,
+    CARD_LAYOUT,
+    CARD_LAYOUTS,
     HUMAN_SECTIONS,
     CardDecision,
     CardDifference,
@@ -143,6 +145,8 @@ from assay.governance._study_verdict import (
 
 __all__ = [
     "CARD_FORMATS",
+    "CARD_LAYOUT",
+    "CARD_LAYOUTS",
     "COST_FIELDS",
     "EVIDENCE_FIELDS",
     "HUMAN_SECTIONS",

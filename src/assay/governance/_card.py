@@ -18,6 +18,8 @@ from assay.core import digest
 
 __all__ = [
     "CARD_FORMATS",
+    "CARD_LAYOUT",
+    "CARD_LAYOUTS",
     "HUMAN_SECTIONS",
     "CardDecision",
     "CardDifference",
@@ -32,6 +34,17 @@ __all__ = [
 _CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 CARD_FORMATS = ("hf", "markdown", "html", "json")
 """The formats a card is written in."""
+CARD_LAYOUTS: dict[int, str] = {
+    1: "the first layout: a decision's latency and other rows of a metric no run summary "
+    "holds show no unit, and the HTML introduction shows Markdown's asterisks",
+    2: "every number as the gate and runs commands print it (a latency difference in ms), "
+    "and the HTML introduction's emphasis rendered; the card states its layout",
+}
+"""The layouts a card is rendered in, by number, with how each differs. A card states its
+layout in its ``<!-- assay:card -->`` block (or a JSON card's ``layout``); a card that states
+none was written in layout 1. ``assay card verify`` rebuilds a card in its own layout."""
+CARD_LAYOUT = max(CARD_LAYOUTS)
+"""The layout a card is generated in now."""
 HUMAN_SECTIONS: dict[str, str] = {
     "intended_use": "Intended use",
     "ethical_considerations": "Ethical considerations",

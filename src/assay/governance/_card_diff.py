@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from assay._util import interval_cells, scale_of
-from assay.governance._card import HumanSection, ModelCard
+from assay.governance._card import CARD_LAYOUT, HumanSection, ModelCard
 
 __all__ = ["CardChanges", "EvidenceChange", "card_changes", "evidence_changes"]
 
@@ -77,6 +77,8 @@ class CardChanges:
     """Whether there was a previous card to compare with."""
     comparable: bool = True
     """Whether the previous card held the evidence block that changes are listed from."""
+    layout_from: int | None = None
+    """The previous card's layout when it is older than the new card's, else ``None``."""
 
     def lines(self) -> list[str]:
         """The summary, one line per change."""
@@ -88,6 +90,11 @@ class CardChanges:
                 out.append("the previous card holds no <!-- assay:card --> block: changes unknown")
             elif not self.evidence and not self.moved:
                 out.append("no evidence changed since the previous card")
+            if self.layout_from is not None:
+                out.append(
+                    f"card layout {self.layout_from} -> {CARD_LAYOUT}: every number now "
+                    "printed as the gate prints it (latency in ms)"
+                )
         if self.human_kept:
             out.append("human sections kept: " + ", ".join(self.human_kept))
         if self.human_empty:
@@ -110,7 +117,7 @@ def _interval(key: str, values: Sequence[float], scales: Mapping[str, str]) -> s
     metric = key.split("|")[1] if key.count("|") >= 2 else key
     if key in scales:
         return " ".join(interval_cells(shown, scales[key]))
-    scale = next((v for k, v in scales.items() if k.split("|")[1] == metric), "")
+    scale = next((v for k, v in scales.items() if k.split("|")[1] == metric), scale_of(metric, []))
     return " ".join(interval_cells(shown, scale, signed=True))
 
 
@@ -149,4 +156,13 @@ def card_changes(
                 old = _interval(key, old_values[key], scales)
                 new = _interval(key, now[key], scales)
                 moved.append(f"{key}: {old} -> {new}")
-    return CardChanges(evidence=evidence, moved=moved, human_kept=kept, human_empty=empty)
+    old_layout = previous_block.get("layout", 1)
+    return CardChanges(
+        evidence=evidence,
+        moved=moved,
+        human_kept=kept,
+        human_empty=empty,
+        layout_from=old_layout
+        if isinstance(old_layout, int) and old_layout < CARD_LAYOUT
+        else None,
+    )

@@ -10,7 +10,8 @@ Face README or HTML can be the previous card of the next one::
 (in HTML the text between the markers is one escaped ``<pre class="human">`` block), and the
 facts a change summary and ``assay card verify`` need are one comment,
 ``<!-- assay:card {...} -->``, holding the card digest, the evidence digests and every number
-(see :func:`card_block`). A JSON card holds the same as fields. Anything malformed is one
+(see :func:`card_block`), with the card layout it was rendered in. A JSON card holds the
+same as fields. Anything malformed is one
 :class:`~assay.errors.DataError` naming the file, line and column.
 """
 
@@ -26,7 +27,7 @@ from pydantic import ValidationError
 
 from assay._util import load_yaml
 from assay.errors import DataError
-from assay.governance._card import HumanSection, ModelCard
+from assay.governance._card import CARD_LAYOUT, CARD_LAYOUTS, HumanSection, ModelCard
 
 __all__ = ["MAX_CARD_CHARS", "ParsedCard", "card_block", "human_marker", "parse_card_text"]
 
@@ -55,6 +56,9 @@ class ParsedCard:
     format: str = "markdown"
     """The form it was written in (``hf``, ``markdown``, ``html`` or ``json``), so that
     regenerating it keeps that form."""
+    layout: int = 1
+    """The card layout it was rendered in (:data:`~assay.governance.CARD_LAYOUTS`): the one its
+    block states, 1 for a card that states none (written before cards stated it)."""
 
 
 def human_marker(section: HumanSection) -> str:
@@ -70,17 +74,20 @@ def _entry(key: str, value: Any) -> str:
     return json.dumps(key, ensure_ascii=True) + ": " + json.dumps(value, ensure_ascii=True)
 
 
-def card_block(card: ModelCard) -> str:
+def card_block(card: ModelCard, layout: int = CARD_LAYOUT) -> str:
     """The ``<!-- assay:card {...} -->`` comment that lets a written card be checked later:
     JSON with one evidence digest or one metric's ``[estimate, low, high]`` per line, keys
     sorted, so that a person can read it and a regenerated card writes it byte for byte the
-    same (``card verify`` compares it with the rebuilt card's)."""
+    same (``card verify`` compares it with the rebuilt card's). From layout 2 on it states
+    the card ``layout``; a layout-1 block is written exactly as cards of that layout were."""
     fields: dict[str, Any] = {
         "card_digest": card.digest,
         "evidence": card.evidence,
         "model": card.model,
         "values": card.metric_values(),
     }
+    if layout > 1:
+        fields["layout"] = layout
     lines = ["{"]
     for i, (key, value) in enumerate(sorted(fields.items())):
         last = "" if i == len(fields) - 1 else ","
@@ -194,6 +201,15 @@ def _checked_block(raw: Any, text: str, offset: int, source: str) -> dict[str, A
     )
     if not ok:
         raise _fail(text, offset, source, "the card block needs card_digest and evidence digests")
+    layout = value.get("layout", 1)
+    if type(layout) is not int or layout not in CARD_LAYOUTS:
+        raise _fail(
+            text,
+            offset,
+            source,
+            f"the card states layout {layout!r:.20}, which this version of assay does not "
+            f"know (it knows {', '.join(map(str, CARD_LAYOUTS))}); a newer assay wrote it",
+        )
     values = value.get("values", {})
     for key, numbers in values.items():
         if not (isinstance(numbers, list) and all(isinstance(x, (int, float)) for x in numbers)):
@@ -225,7 +241,8 @@ def _json_card(text: str, source: str) -> ParsedCard:
         human.append(section)
     block = _checked_block(value, text, 0, source) if "card_digest" in value else None
     metadata = _metadata(value.get("metadata", {}), text, source)
-    return ParsedCard(human=human, block=block, metadata=metadata, format="json")
+    layout = block.get("layout", 1) if block else 1
+    return ParsedCard(human=human, block=block, metadata=metadata, format="json", layout=layout)
 
 
 _FRONT = re.compile(r"\A---\n(?P<yaml>.*?\n)---\n", re.DOTALL)
@@ -268,9 +285,11 @@ def parse_card_text(text: str, *, source: str) -> ParsedCard:
         if head.startswith(("<!doctype html", "<html"))
         else "markdown"
     )
+    block = _block(text, source)
     return ParsedCard(
         human=_sections(text, source),
-        block=_block(text, source),
+        block=block,
         metadata=_front_matter(text, source),
         format=written,
+        layout=block.get("layout", 1) if block else 1,
     )

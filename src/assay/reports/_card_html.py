@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assay._util import interval_cells, pvalue
-from assay.governance import HumanSection, ModelCard, card_block, human_marker
+from assay.governance import CARD_LAYOUT, HumanSection, ModelCard, card_block, human_marker
 from assay.reports._card_markdown import INTRO, card_scales
 from assay.reports._html_parts import e, visible_document
 from assay.reports._style import CSS
@@ -38,8 +39,16 @@ def _slice(attribute: str | None, value: str | None) -> str:
     return "all examples" if attribute is None else f"{attribute}={value}"
 
 
-def _body(card: ModelCard) -> list[str]:
-    parts, scales = ["<h2>Model details</h2>"], card_scales(card)
+def _intro(layout: int) -> str:
+    # The introduction is written for Markdown; layout 1 showed its asterisks as they are.
+    text = e(INTRO)
+    if layout > 1:
+        text = re.sub(r"\*([^*]+)\*", r"<em>\1</em>", text)
+    return f'<p class="note">{text}</p>'
+
+
+def _body(card: ModelCard, layout: int) -> list[str]:
+    parts, scales = ["<h2>Model details</h2>"], card_scales(card, layout)
     parts.append(
         _table(
             ["run", "model", "suite", "recorded (UTC)", "records", "errors", "code", "source"],
@@ -153,15 +162,15 @@ def _body(card: ModelCard) -> list[str]:
     return parts
 
 
-def render_card_html(card: ModelCard) -> str:
-    """The card as one HTML page; every stored text is escaped and its control characters
-    shown, not obeyed."""
+def render_card_html(card: ModelCard, layout: int = CARD_LAYOUT) -> str:
+    """The card as one HTML page in card ``layout``; every stored text is escaped and its
+    control characters shown, not obeyed."""
     title = f"Model card: {card.model}"
     return visible_document(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)}</title><style>{_CSS}</style></head><body>"
-        f'<h1>{e(title)}</h1>{card_block(card)}<p class="note">{e(INTRO)}</p>'
-        + "".join(_body(card))
+        f"<h1>{e(title)}</h1>{card_block(card, layout)}{_intro(layout)}"
+        + "".join(_body(card, layout))
         + "</body></html>\n"
     )

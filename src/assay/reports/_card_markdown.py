@@ -8,7 +8,14 @@ import yaml
 
 from assay._util import interval_cells, pvalue, scale_of
 from assay.core import printable
-from assay.governance import CardMetric, HumanSection, ModelCard, card_block, human_marker
+from assay.governance import (
+    CARD_LAYOUT,
+    CardMetric,
+    HumanSection,
+    ModelCard,
+    card_block,
+    human_marker,
+)
 from assay.reports._md_parts import md, md_table
 from assay.reports._memo_plan import todo
 
@@ -21,12 +28,18 @@ INTRO = (
 )
 
 
-def card_scales(card: ModelCard) -> dict[str, str]:
-    """Each metric's scale on the card (``pts`` for a proportion), from every run's values."""
+def card_scales(card: ModelCard, layout: int = CARD_LAYOUT) -> dict[str, str]:
+    """Each metric's scale on the card (``pts`` for a proportion, ``ms`` for a latency), from
+    every run's values; from layout 2 on, a metric only a decision compares (a latency
+    quantile the comparison adds) is scaled by its name, as the gate prints it."""
     values: dict[str, list[float]] = {}
     for r in card.runs:
         for m in r.metrics:
             values.setdefault(m.metric, []).extend((m.estimate, m.low, m.high))
+    if layout > 1:
+        for d in card.decisions:
+            for x in d.differences:
+                values.setdefault(x.metric, [])
     return {metric: scale_of(metric, v) for metric, v in values.items()}
 
 
@@ -133,8 +146,8 @@ def _data(card: ModelCard) -> list[str]:
     return [*out, ""]
 
 
-def _analyses(card: ModelCard) -> list[str]:
-    out, scales = ["## Quantitative analyses", ""], card_scales(card)
+def _analyses(card: ModelCard, layout: int) -> list[str]:
+    out, scales = ["## Quantitative analyses", ""], card_scales(card, layout)
     if not card.decisions:
         out.append("No recorded decision compares this model with another.")
     for d in card.decisions:
@@ -213,9 +226,9 @@ def card_model_index(card: ModelCard) -> list[dict[str, object]]:
     return [{"name": card.model, "results": results}]
 
 
-def render_card_markdown(card: ModelCard, *, hf: bool = False) -> str:
-    """The card as Markdown; with ``hf``, a Hugging Face ``README.md``: YAML metadata with
-    ``model-index`` results first."""
+def render_card_markdown(card: ModelCard, *, hf: bool = False, layout: int = CARD_LAYOUT) -> str:
+    """The card as Markdown in card ``layout``; with ``hf``, a Hugging Face ``README.md``:
+    YAML metadata with ``model-index`` results first."""
     out: list[str] = []
     if hf:
         own = card.metadata.get("tags")
@@ -223,11 +236,11 @@ def render_card_markdown(card: ModelCard, *, hf: bool = False) -> str:
         tags += [t for t in own if t not in tags] if isinstance(own, list) else []
         meta = {**card.metadata, "tags": tags, "model-index": card_model_index(card)}
         out += ["---", yaml.safe_dump(meta, sort_keys=False, allow_unicode=False).rstrip(), "---"]
-    out += [f"# Model card: {md(card.model)}", "", card_block(card), "", INTRO, ""]
+    out += [f"# Model card: {md(card.model)}", "", card_block(card, layout), "", INTRO, ""]
     out += _details(card)
     standard = {s.key: s for s in card.human}
     out += _human(standard["intended_use"], _HINTS["intended_use"]) + _intended(card)
-    out += _factors_and_metrics(card) + _data(card) + _analyses(card)
+    out += _factors_and_metrics(card) + _data(card) + _analyses(card, layout)
     out += _human(standard["ethical_considerations"], _HINTS["ethical_considerations"])
     out += _human(standard["caveats"], _HINTS["caveats"])
     for s in card.human:

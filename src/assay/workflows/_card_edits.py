@@ -1,7 +1,8 @@
 """Which machine-made parts of a written card differ from the card the store makes now.
 
 The card is rebuilt from the store with the file's own human sections and metadata and
-rendered in the file's format; both texts are then compared part by part with what a person
+rendered in the file's format and card layout (a card made before a layout change is checked
+against that older layout, so it does not look hand-edited); both texts are then compared part by part with what a person
 may change set aside: the text inside ``<!-- assay:human -->`` markers, the "to be written"
 notes beside empty sections, and the card digest (it covers the human sections, so it moves
 whenever they are edited). Everything else — every table, every number, the YAML
@@ -68,25 +69,25 @@ def _parts(text: str, html: bool) -> dict[str, str]:
     return out
 
 
-def _json_edits(text: str, rebuilt: ModelCard) -> list[str]:
+def _json_edits(text: str, rebuilt: ModelCard, layout: int) -> list[str]:
     try:
         written = json.loads(text)
     except ValueError:
         return ["the whole card (not JSON)"]
-    made = json.loads(json.dumps(card_json(rebuilt)))
+    made = json.loads(json.dumps(card_json(rebuilt, layout)))
     keys = (set(written) | set(made)) - _PERSON_FIELDS
     return sorted(k for k in keys if written.get(k) != made.get(k))
 
 
-def machine_edits(text: str, rebuilt: ModelCard, written_digest: object) -> list[str]:
+def machine_edits(text: str, rebuilt: ModelCard, written_digest: object, layout: int) -> list[str]:
     """The names of the parts of ``text`` (a card file) whose machine-made content differs
-    from ``rebuilt`` (the card the store makes now, with the file's human sections), in
-    order; empty when only human sections changed. ``written_digest`` is the card digest the
-    file states."""
+    from ``rebuilt`` (the card the store makes now, with the file's human sections) rendered
+    in card ``layout`` (the one the file states), in order; empty when only human sections
+    changed. ``written_digest`` is the card digest the file states."""
     fmt = card_format(text)
     if fmt == "json":
-        return _json_edits(text, rebuilt)
-    made = render_card(rebuilt, fmt)
+        return _json_edits(text, rebuilt, layout)
+    made = render_card(rebuilt, fmt, layout)
     edits: list[str] = []
     if fmt == "hf":
         front_w, front_m = _FRONT.match(text), _FRONT.match(made)

@@ -8,6 +8,7 @@ from pathlib import Path
 from assay._util import check_instance
 from assay.errors import NotFoundError
 from assay.governance import (
+    CARD_LAYOUT,
     EvidenceChange,
     ParsedCard,
     build_card,
@@ -52,6 +53,9 @@ class CardState:
     """The machine-made parts of a card file that differ from the card rebuilt from the store
     (a table, a number, the YAML ``model-index``, the evidence block), by heading; human
     sections may change freely. Only checked when the evidence is unchanged."""
+    layout: int | None = None
+    """The card layout the checked card was rendered in (and is rebuilt in to be compared),
+    ``None`` when there is no card."""
 
 
 def _current_evidence(model: str, store: Store) -> dict[str, str]:
@@ -70,7 +74,7 @@ def _edits(model: str, text: str, parsed: ParsedCard, store: Store) -> list[str]
         metadata=parsed.metadata,
     )
     written = parsed.block.get("card_digest") if parsed.block else None
-    return machine_edits(text, rebuilt, written)
+    return machine_edits(text, rebuilt, written, parsed.layout)
 
 
 def verify_card(
@@ -83,8 +87,8 @@ def verify_card(
     decision was added or removed, a run's metadata, metric rows or record file changed, or a
     decision gained ledger entries (approvals, challenges); :attr:`CardState.reason` says
     which. A card file is also rebuilt from the store with its own human sections and
-    compared part by part: a hand-edited table, number or evidence block makes it not
-    current, named in :attr:`CardState.edited` and the reason ("... is not what the store
+    compared part by part, rendered in the card layout the file states (layout 1 when it
+    states none): a hand-edited table, number or evidence block makes it not current, named in :attr:`CardState.edited` and the reason ("... is not what the store
     gives in: Metrics"). A model
     with neither a published card nor a complete run is not found
     (:class:`~assay.errors.NotFoundError`).
@@ -138,6 +142,11 @@ def verify_card(
         )
     elif not changes:
         reason = f"the {source} was made from the evidence stored now"
+        if parsed.layout < CARD_LAYOUT:
+            reason += (
+                f" (in card layout {parsed.layout}; regenerating it with assay card --previous "
+                f"writes layout {CARD_LAYOUT})"
+            )
     else:
         listed = "; ".join(c.describe() for c in changes[:10])
         more = f" (and {len(changes) - 10} more)" if len(changes) > 10 else ""
@@ -151,6 +160,7 @@ def verify_card(
         digest if isinstance(digest, str) else None,
         source,
         edited,
+        parsed.layout,
     )
 
 

@@ -4,9 +4,8 @@ A study's registration is a ``study`` ledger entry about ``study:NAME`` whose pa
 ``{"registration": ..., "digest": ...}``; a new version is one more such entry whose
 registration names the digest of the version it replaces and the reason
 (:func:`assay.governance.registration_chain` says which entries are valid versions).
-Everything else is a ``study_event`` entry about the same subject: ``{"event": "attach",
-"run": ID}``, ``{"event": "attach", "decision": ID}`` and ``{"event": "kill", "reason":
-TEXT}``. Every check runs before the entry is appended, so a refused request records nothing;
+Everything else is a ``study_event`` entry about the same subject (attaching runs and
+decisions, killing: :mod:`assay.workflows._study_events`). Every check runs before the entry is appended, so a refused request records nothing;
 whether a registration is the next version is checked again under the ledger lock.
 
 The ledger is verified once per request: :func:`load_study` takes a verification already made
@@ -29,7 +28,6 @@ from assay.errors import (
     ImmutableError,
     NotFoundError,
     StorageError,
-    SuiteMismatchError,
     UnderpoweredWarning,
 )
 from assay.governance import (
@@ -48,14 +46,7 @@ from assay.workflows._store import resolve_store
 from assay.workflows._study_lock import study_registration_check
 from assay.workflows._study_resolve import resolve_plan, warn_plan
 
-__all__ = [
-    "LoadedStudy",
-    "attach_loaded",
-    "attach_to_study",
-    "kill_study",
-    "load_study",
-    "register_study",
-]
+__all__ = ["LoadedStudy", "load_study", "register_study"]
 
 
 @dataclass(frozen=True)
@@ -230,78 +221,3 @@ def register_study(
 
         record_experiment_plan(registration.experiment_plan or {}, store=st)
     return registration, entry
-
-
-def attach_to_study(
-    name: str,
-    *,
-    run: str | None = None,
-    decision: str | None = None,
-    store: Store | None = None,
-) -> LedgerEntry:
-    """Attach a stored run or a recorded decision to a registered study: ``assay study
-    attach``. A run (or a decision's runs) of another suite version than registered is refused
-    (:class:`~assay.errors.SuiteMismatchError`); attaching twice returns the first entry."""
-    if (run is None) == (decision is None):
-        raise ConfigError("Attach either a run (--run) or a decision (--decision), not both.")
-    st = resolve_store(store)
-    return attach_loaded(load_study(name, store=st), st, run=run, decision=decision)
-
-
-def attach_loaded(
-    study: LoadedStudy, st: Store, *, run: str | None = None, decision: str | None = None
-) -> LedgerEntry:
-    """:func:`attach_to_study` for a study already loaded (and so verified) by the caller."""
-    name = study.name
-    events = st.decisions.entries(kind="study_event", subject=f"study:{name}")
-    if any(e.payload.get("event") == "kill" for e in events):
-        raise ImmutableError(f"Study {name!r} was killed; nothing more can be attached.")
-    registered = set(study.registration.suite_digests.values())
-    if run is not None:
-        if study.registration.plan.kind == "online":
-            raise ConfigError(
-                f"Study {name!r} is an online study: its evidence is its experiment's readouts."
-            )
-        found = st.runs.get(run)
-        pairs = [(found.run_id, found.suite_digest)]
-        payload = {"event": "attach", "run": found.run_id}
-    else:
-        d = st.decisions.get(str(decision))
-        pairs = [(d.candidate_run, d.suite_digest)]
-        payload = {"event": "attach", "decision": d.decision_id}
-    for run_id, suite in pairs:
-        if registered and suite not in registered:
-            names = ", ".join(
-                f"{k} ({v[:12]})" for k, v in study.registration.suite_digests.items()
-            )
-            raise SuiteMismatchError(
-                f"Run {run_id[:12]} was evaluated on suite version {suite[:12]}; study "
-                f"{name!r} is registered on {names}. Nothing was attached."
-            )
-    key = "run" if run is not None else "decision"
-    for e in events:  # a server adds who recorded it: compare what was attached
-        if e.payload.get("event") == "attach" and e.payload.get(key) == payload[key]:
-            return e
-    return st.decisions.record(
-        "study_event",
-        f"study:{name}",
-        sign_payload(payload, kind="study_event", subject=f"study:{name}", name=None),
-    )
-
-
-def kill_study(name: str, *, reason: str, store: Store | None = None) -> LedgerEntry:
-    """Stop a study for good, with the reason (a kill criterion met, futility): ``assay study
-    kill``."""
-    check_instance(reason, "reason", "kill_study", str, "the reason, in words")
-    if not reason.strip():
-        raise ConfigError("Killing a study needs its reason (--reason TEXT).")
-    st = resolve_store(store)
-    study = load_study(name, store=st)
-    if any(e.payload.get("event") == "kill" for e in study.events):
-        raise ImmutableError(f"Study {name!r} is already killed.")
-    kill = {"event": "kill", "reason": reason}
-    return st.decisions.record(
-        "study_event",
-        f"study:{name}",
-        sign_payload(kill, kind="study_event", subject=f"study:{name}", name=None),
-    )

@@ -20,7 +20,8 @@ from assay.governance import (
 )
 from assay.storage import Store
 from assay.workflows._store import resolve_store
-from assay.workflows._study import LoadedStudy, attach_loaded, load_study
+from assay.workflows._study import LoadedStudy, load_study
+from assay.workflows._study_events import attach_loaded
 
 __all__ = ["StudyLink", "flag_study_deviations", "link_study"]
 

@@ -246,10 +246,12 @@ from assay.workflows._store import (
 )
 from assay.workflows._study import (
     LoadedStudy as LoadedStudy,
-    attach_to_study as attach_to_study,
-    kill_study as kill_study,
     load_study as load_study,
     register_study as register_study,
+)
+from assay.workflows._study_events import (
+    attach_to_study as attach_to_study,
+    kill_study as kill_study,
 )
 from assay.workflows._study_decide import (
     flag_study_deviations as flag_study_deviations,

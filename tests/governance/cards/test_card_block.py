@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import assay
-from assay.governance import parse_card_text
+from assay.governance import CARD_LAYOUT, parse_card_text
 from assay.workflows import model_card, verify_card
 
 pytestmark = pytest.mark.filterwarnings("ignore::assay.errors.SmallSliceWarning")
@@ -31,8 +31,9 @@ def test_the_block_is_readable_and_read_back_exactly(
     lines = found[1].splitlines()
     block = parse_card_text(text, source=str(card)).block
     assert block is not None
-    # one line per evidence digest and per metric value, plus the braces and two scalars
-    assert len(lines) == len(block["evidence"]) + len(block["values"]) + 8
+    # one line per evidence digest and per metric value, plus the braces and three scalars
+    assert len(lines) == len(block["evidence"]) + len(block["values"]) + 9
+    assert block["layout"] == CARD_LAYOUT
     assert max(len(line) for line in lines) < 200
     assert block["evidence"] == written.card.evidence
     assert block["values"] == {k: list(v) for k, v in written.card.metric_values().items()}

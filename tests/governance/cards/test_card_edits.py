@@ -136,5 +136,5 @@ def test_hostile_edits_are_named_or_refused_never_a_crash(adult_store: assay.Sto
             except DataError:
                 continue
             digest = parsed.block.get("card_digest") if parsed.block else None
-            edits = machine_edits(text, result.card, digest)
+            edits = machine_edits(text, result.card, digest, parsed.layout)
             assert isinstance(edits, list) and all(isinstance(e, str) for e in edits)
