@@ -49,6 +49,22 @@ client keeps its connections alive, so connection set-up is paid by the first re
 the server runs in its own process at 0.2–0.3 CPU-ms per request. Reaching the aim needs a
 sender near the raw one's CPU per request, on cores of its own.
 
+Minutes later, after the client reads each body to its end after ``[DONE]`` (so that its
+connections are kept alive: stopping at ``[DONE]`` closed one whenever the end of the chunked
+body came in a later read, as this server sends it), load average 12.7–14.9, same command:
+
+| client | achieved req/s | lag p50 ms | lag p99 ms | CPU ms/request | server CPU ms/request |
+|---|---|---|---|---|---|
+| timer floor (no I/O) | 1,994.4 | 0.11 | 4.43 | 0.119 | — |
+| raw protocol sender | 1,673.8 | 13.65 | 616.5 | 0.199 | 0.295 |
+| bare aiohttp loop | 491.6 | 3,578 | 9,177 | 0.835 | 0.325 |
+| vLLM client loop | 392.2 | 4,731 | 12,137 | 0.820 | 0.330 |
+| assay ``run_load`` | 670.0 | 1,403 | 6,002 | 0.751 | 0.270 |
+
+assay / vLLM client loop: achieved rate x1.71, client lag p99 x0.49; / bare loop x1.36,
+x0.65. At this load even the raw sender fell behind (lag p99 617 ms), while the idle loop's
+p99 was 4.4 ms: the floor moves with the machine's load from minute to minute.
+
 Earlier measurements, same machine, 2026-12-06, median of 3 (the server andMeasured on the shared 2-core development machine, 2026-12-06, median of 3 (the server and
 the client share the two cores with other work, so neither client reaches 2,000 req/s here;
 ``summarise_load`` would mark such a run invalid):
