@@ -9,7 +9,10 @@ imports included), with its CPU time from ``getrusage`` of the child:
 * the reference: a bare aiohttp loop, one ``ClientSession`` over ``TCPConnector(limit=64)``
   and 64 workers, each POSTing a chat request and decoding the JSON answer;
 * assay: ``evaluate_suite`` with ``OpenAIAdapter(concurrency=64)`` over a suite of as many
-  examples (prompt template, exact-match scoring, token counts, cost, response cache);
+  examples (prompt template, exact-match scoring, token counts, cost, response cache), the
+  examples read from a Parquet file as a stored suite is (written by the parent beforehand;
+  building them from Python lists would import pandas through pyarrow, which the runner
+  itself no longer does);
 * assay again over the same cache: every answer comes from the cache, no request is sent;
 * httpx's ``AsyncClient`` with the same concurrency, when httpx is installed.
 

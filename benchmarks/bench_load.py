@@ -1,11 +1,17 @@
-"""The load generator against a bare aiohttp loop and vLLM's client loop: achieved rate, client lag.
+"""The load generator against two floors, a bare aiohttp loop and vLLM's client loop.
 
 One command: ``python benchmarks/bench_load.py`` (``--quick``: 500 req/s for 1,000 requests;
 default 2,000 req/s for 6,000 requests; ``--rate``, ``--requests`` to choose).
 
 A loopback server (its own process) streams 32 SSE chunks per answer after 20 ms. Each client
-is its own process, sending the same seeded Poisson schedule (``arrival_schedule``, seed 0):
+is its own process, sending the same seeded Poisson schedule (``arrival_schedule``, seed 0);
+the clients are in ``_load_clients.py``:
 
+* timer floor: an event loop (uvloop's) that only sleeps until each send time and records
+  how late it woke: what the machine's scheduler allows any client, nothing sent;
+* raw protocol sender: a minimal HTTP/1.1 client on asyncio protocols writing one
+  pre-encoded request per send on an idle keep-alive connection and waiting for the end of
+  the chunked answer, nothing parsed: what sending costs with the least Python per request;
 * the reference: a bare aiohttp loop in the style of vLLM's benchmark client: sleep until each
   send time, start a task that POSTs with ``stream=True`` and reads every chunk, recording the
   send time, the first chunk and the last;
@@ -15,10 +21,51 @@ is its own process, sending the same seeded Poisson schedule (``arrival_schedule
   runs it, by ``run_blocking`` (uvloop's event loop where installed).
 
 Printed per client: achieved send rate, client lag (actual − scheduled send) p50 and p99,
-errors, and CPU-milliseconds per request (``getrusage`` of the child); then the ratio of
-assay's achieved rate to the bare loop's. Runs alternate (``--repeat``), median kept.
+errors, CPU-milliseconds per request (``getrusage`` of the child) and the server's CPU per
+request while that client ran (``/proc``); then assay's achieved rate and lag p99 against
+each other client. Runs take turns (``--repeat``), the median by lag p99 kept.
 
-Measured on the shared 2-core development machine, 2026-12-06, median of 3 (the server and
+2026-12-06, the shared 2-core machine at load average 9.7–14.0 (other work running), default
+run (2,000 req/s, 6,000 requests), median of 3:
+
+| client | achieved req/s | lag p50 ms | lag p99 ms | CPU ms/request | server CPU ms/request |
+|---|---|---|---|---|---|
+| timer floor (no I/O) | 1,998.8 | 0.22 | 10.05 | 0.113 | — |
+| raw protocol sender | 1,978.8 | 7.60 | 35.88 | 0.174 | 0.212 |
+| bare aiohttp loop | 639.6 | 2,545 | 6,390 | 0.805 | 0.310 |
+| vLLM client loop | 456.1 | 3,154 | 10,154 | 0.805 | 0.283 |
+| assay ``run_load`` | 521.8 | 5,366 | 8,566 | 0.689 | 0.282 |
+
+What the lag is made of, from these rows: at this load the scheduler alone makes an idle
+loop wake 10 ms late at p99, so the 5 ms aim is below this machine's floor whatever the
+client does. A sender that spends 0.17 CPU-ms per request keeps the 2,000 req/s schedule
+(lag p99 36 ms, 3.6× the timer floor); every aiohttp-based client spends 0.7–0.8 CPU-ms
+per request (4–5× the raw sender, which builds no request or response objects and parses
+nothing; the bare loop parses little either, so most of it is aiohttp's), needs 1.4–1.6
+cores at 2,000 req/s besides the server's 0.6, and falls behind: lag grows through the run
+(seconds). assay's client is 0.86× the others' CPU per request and 1.14× vLLM's loop's
+achieved rate, 0.82× the bare loop's (runs at this load move by more than that). Every
+client keeps its connections alive, so connection set-up is paid by the first requests only;
+the server runs in its own process at 0.2–0.3 CPU-ms per request. Reaching the aim needs a
+sender near the raw one's CPU per request, on cores of its own.
+
+Minutes later, after the client reads each body to its end after ``[DONE]`` (so that its
+connections are kept alive: stopping at ``[DONE]`` closed one whenever the end of the chunked
+body came in a later read, as this server sends it), load average 12.7–14.9, same command:
+
+| client | achieved req/s | lag p50 ms | lag p99 ms | CPU ms/request | server CPU ms/request |
+|---|---|---|---|---|---|
+| timer floor (no I/O) | 1,994.4 | 0.11 | 4.43 | 0.119 | — |
+| raw protocol sender | 1,673.8 | 13.65 | 616.5 | 0.199 | 0.295 |
+| bare aiohttp loop | 491.6 | 3,578 | 9,177 | 0.835 | 0.325 |
+| vLLM client loop | 392.2 | 4,731 | 12,137 | 0.820 | 0.330 |
+| assay ``run_load`` | 670.0 | 1,403 | 6,002 | 0.751 | 0.270 |
+
+assay / vLLM client loop: achieved rate x1.71, client lag p99 x0.49; / bare loop x1.36,
+x0.65. At this load even the raw sender fell behind (lag p99 617 ms), while the idle loop's
+p99 was 4.4 ms: the floor moves with the machine's load from minute to minute.
+
+Earlier measurements, same machine, 2026-12-06, median of 3 (the server andMeasured on the shared 2-core development machine, 2026-12-06, median of 3 (the server and
 the client share the two cores with other work, so neither client reaches 2,000 req/s here;
 ``summarise_load`` would mark such a run invalid):
 

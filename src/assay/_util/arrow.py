@@ -143,24 +143,21 @@ def string_array(values: Sequence[str | None]) -> pa.Array:
 def nullable_array(values: Sequence[float | None], kind: pa.DataType) -> pa.Array:
     """``pa.array(values, kind)`` for ``int64`` or ``float64`` values and ``None``, from buffers.
 
-    Anything else (another type, a value that does not fit) goes to ``pa.array``.
+    Anything else goes to ``pa.array``, which gives the same array or the same error: another
+    type, a flag, a float for ``int64``, an integer a double cannot hold exactly (beyond
+    2**53) for ``float64``, or one outside ``int64``.
     """
     dtype = {pa.int64(): np.int64, pa.float64(): np.float64}.get(kind)
-    missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-    if dtype is None or any(
-        isinstance(v, bool) or not isinstance(v, int | float)
-        for v, gone in zip(values, missing, strict=True)
-        if not gone
-    ):
+    present = [v for v in values if v is not None]
+    plain = (int,) if dtype is np.int64 else (int, float)
+    if dtype is None or any(type(v) not in plain for v in present):
+        return pa.array(values, kind)
+    if dtype is np.float64 and any(type(v) is int and abs(v) > 2**53 for v in present):
         return pa.array(values, kind)
     try:
         data = np.array([0 if v is None else v for v in values], dtype=dtype)
-    except (OverflowError, TypeError, ValueError):
+    except OverflowError:
         return pa.array(values, kind)
-    present = [v for v, gone in zip(values, missing, strict=True) if not gone]
-    if dtype is np.int64 and any(isinstance(v, float) for v in present):
-        return pa.array(values, kind)
-    if dtype is np.float64 and any(isinstance(v, int) and abs(v) > 2**53 for v in present):
-        return pa.array(values, kind)  # pyarrow refuses an integer a double cannot hold
+    missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
     buffers = [_validity(missing), pa.py_buffer(data)]
     return pa.Array.from_buffers(kind, len(values), buffers)

@@ -15,7 +15,9 @@ class StreamingServer(LoopbackApp):
     """TTFT ~ Exponential(mean ttft_s) + base, gaps fixed ``gap_s``; ``tokens`` chunks per answer.
 
     ``mode``: ``ok``, ``refuse`` (503), ``stall`` (answers nothing for 1.5 s), ``truncate`` (closes before
-    [DONE]), ``malformed`` (an event that is not JSON), ``no_usage``.
+    [DONE]), ``malformed`` (an event that is not JSON), ``no_usage``. ``linger_s``: the wait
+    between ``[DONE]`` and the end of the body. ``peers``: the client addresses seen, one per
+    connection.
     """
 
     def __init__(
@@ -27,6 +29,7 @@ class StreamingServer(LoopbackApp):
         tokens: int = 4,
         mode: str = "ok",
         seed: int = 0,
+        linger_s: float = 0.0,
     ) -> None:
         self.ttft_s, self.base_s, self.gap_s, self.tokens, self.mode = (
             ttft_s,
@@ -36,6 +39,8 @@ class StreamingServer(LoopbackApp):
             mode,
         )
         self.random = random.Random(seed)
+        self.linger_s = linger_s
+        self.peers: set[Any] = set()
         self.url = ""
         self.raw: bytes | None = None  # when set, the whole streamed body, as given
         self.bodies: list[dict[str, Any]] = []  # every request body received, in order
@@ -43,6 +48,8 @@ class StreamingServer(LoopbackApp):
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.bodies.append(body)
+        if request.transport is not None:
+            self.peers.add(request.transport.get_extra_info("peername"))
         if self.mode == "refuse":
             return web.json_response({"error": "busy"}, status=503)
         if self.mode == "stall":
@@ -76,6 +83,8 @@ class StreamingServer(LoopbackApp):
             usage = {"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": self.tokens}}
             await response.write(f"data: {json.dumps(usage)}\n\n".encode())
         await response.write(b"data: [DONE]\n\n")
+        if self.linger_s:
+            await asyncio.sleep(self.linger_s)
         return response
 
     def __enter__(self) -> StreamingServer:

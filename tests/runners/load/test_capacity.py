@@ -57,19 +57,24 @@ def test_a_deterministic_latency_brackets_the_step() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("limit", [0.25, 0.3])
-def test_found_capacity_is_at_or_below_the_truth_over_seeded_runs(limit: float) -> None:
+def test_found_capacity_is_at_or_below_the_truth_over_seeded_runs() -> None:
     # 0.3 s: the truth (89.1 requests/s) sits at 89% utilisation, where a look of a few
     # thousand requests is far shorter than the queue's memory
-    truth = true_capacity(WORKERS, MU, limit, Q)  # 84.7 and 89.1 requests/s
-    objectives = [parse_objective(f"ttft_p90<={limit * 1000:g}ms")]
-    found = []
-    for seed in range(100):
-        r = search_capacity(_mmc_probe(seed), objectives, start_rate=10, requests=400)
-        found.append(r.capacity or 0.0)
-    above = sum(f > truth for f in found)
-    assert above <= 11, found  # 95% confidence: 5% + 3 standard errors of 100 searches
-    assert np.median(found) >= 0.8 * truth  # and not uselessly low
+    shares = []
+    for limit in (0.25, 0.3):
+        truth = true_capacity(WORKERS, MU, limit, Q)  # 84.7 and 89.1 requests/s
+        objectives = [parse_objective(f"ttft_p90<={limit * 1000:g}ms")]
+        found = []
+        for seed in range(100):
+            r = search_capacity(_mmc_probe(seed), objectives, start_rate=10, requests=400)
+            found.append((r.capacity or 0.0) / truth)
+        above = sum(f > 1 for f in found)
+        assert above <= 11, (limit, found)  # 95% confidence: 5% + 3 standard errors of 100
+        shares += found
+    # power at the checks' levels: 85.5% of 400 searches claimed at least 0.8 of the truth in
+    # benchmarks/sim_capacity_guards.py; 3 standard errors of 200 below that
+    assert np.mean(np.array(shares) >= 0.8) >= 0.78
+    assert np.median(shares) >= 0.8
 
 
 def _look(latency: np.ndarray) -> list[RequestTiming]:

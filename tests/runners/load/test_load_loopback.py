@@ -105,3 +105,12 @@ def test_no_request_is_sent_before_its_scheduled_time_on_uvloop() -> None:
         result = run_blocking(run_load(server.url, ["hi"], rate=400, requests=300, rng=5))
     assert len(result.timings) == 300
     assert min(t.client_lag_s for t in result.timings) >= 0
+
+
+def test_a_connection_is_kept_alive_when_the_body_ends_after_done() -> None:
+    # the end of the chunked body comes after [DONE]: the client reads it, so the connection
+    # goes back to the pool rather than being closed and opened anew for the next request
+    with StreamingServer(tokens=3, linger_s=0.005) as server:
+        result = asyncio.run(run_load(server.url, ["hi"], concurrency=1, requests=8))
+    assert len(result.timings) == 8 and all(t.ok for t in result.timings)
+    assert len(server.peers) == 1

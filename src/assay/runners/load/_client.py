@@ -21,6 +21,8 @@ from assay.runners.load._timing import RequestTiming
 __all__ = ["request_body", "timed_request"]
 
 _JSON = {"Content-Type": "application/json"}
+_DRAIN_S = 0.25
+_DRAIN_BYTES = 1 << 16
 
 
 def request_body(
@@ -61,8 +63,9 @@ async def timed_request(
     def failed(kind: str) -> RequestTiming:
         return RequestTiming(scheduled_s, sent, error=kind, streamed=stream, end_s=clock())
 
+    ended = None
     try:
-        async with asyncio.timeout(timeout_s):
+        async with asyncio.timeout(timeout_s) as budget:
             async with session.post(url, data=data, headers=_JSON) as response:
                 if response.status >= 400:
                     await response.read()
@@ -93,6 +96,9 @@ async def timed_request(
                         return failed(outcome or "stream_truncated")
                     if not chunks:
                         return failed("empty")
+                    ended = clock()
+                    budget.reschedule(None)  # the answer is complete: what follows is not timed
+                    await _drain(response.content)
     except TimeoutError:
         return failed("timeout")
     except asyncio.CancelledError:
@@ -111,8 +117,25 @@ async def timed_request(
         input_tokens=tokens_in,
         streamed=stream,
         tokens_from="usage" if tokens_out is not None else "chunks",
-        end_s=clock(),
+        end_s=clock() if ended is None else ended,
     )
+
+
+async def _drain(content: Any) -> None:
+    """Read what follows ``data: [DONE]`` (the end of the chunked body), so that the connection
+    goes back to the pool for the next request instead of being closed and opened anew. A
+    server that keeps the stream open past ``_DRAIN_S`` or sends more than ``_DRAIN_BYTES``
+    after ``[DONE]`` has its connection closed instead; the answer stands either way."""
+    left = _DRAIN_BYTES
+    try:
+        async with asyncio.timeout(_DRAIN_S):
+            while left > 0 and (data := await content.readany()):
+                left -= len(data)
+    except TimeoutError:
+        return
+    except Exception as exc:
+        if _connection_error(exc) is None:
+            raise
 
 
 def _connection_error(exc: BaseException) -> str | None:
