@@ -81,6 +81,12 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
+def _cpu() -> float:
+    """CPU seconds of this process so far (every thread, user and system; imports included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _block(schema: pa.Schema, start: int, size: int, seed: int, shift: float) -> pa.Table:
     """Records of examples ``start .. start + size`` of one run (quality shared by runs)."""
     shared = np.random.default_rng([0, start])
@@ -157,7 +163,7 @@ def step_read(folder: Path) -> dict[str, Any]:
     for name in ("baseline", "candidate"):
         for batch in batches(folder / f"{name}.parquet"):
             rows += batch.num_rows
-    return {"wall": time.perf_counter() - start, "rss": _rss_mib(), "rows": rows}
+    return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "rows": rows}
 
 
 def _s3() -> Any:
@@ -181,7 +187,7 @@ def step_read_s3(folder: Path) -> dict[str, Any]:
     for name in ("baseline", "candidate"):
         for batch in s3_batches(fs, f"{bucket}/{stored_name(folder, name)}"):
             rows += batch.num_rows
-    return {"wall": time.perf_counter() - start, "rss": _rss_mib(), "rows": rows}
+    return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "rows": rows}
 
 
 def step_assay(
@@ -214,7 +220,13 @@ def step_assay(
         ]
         for r in c.results
     }
-    return {"wall": wall, "rss": _rss_mib(), "results": len(c.results), "points": points}
+    return {
+        "wall": wall,
+        "cpu": _cpu(),
+        "rss": _rss_mib(),
+        "results": len(c.results),
+        "points": points,
+    }
 
 
 def step_duckdb(folder: Path) -> dict[str, Any]:
@@ -222,7 +234,7 @@ def step_duckdb(folder: Path) -> dict[str, Any]:
 
     start = time.perf_counter()
     points = duckdb_points(folder)
-    return {"wall": time.perf_counter() - start, "rss": _rss_mib(), "points": points}
+    return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "points": points}
 
 
 def _child(step: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -275,12 +287,13 @@ def _s3_steps(folder: Path, args: argparse.Namespace) -> None:
         read = _child("read-s3", folder, args)
         print(
             f"read both objects (s3fs):     {read['wall']:8.1f} s  {read['rss']:7.0f} MiB  "
-            "<- reference (S3)"
+            f"{read['cpu']:7.1f} CPU-s  <- reference (S3)"
         )
         ours = _child("assay-s3", folder, args)
         print(
             f"compare_record_streams (S3):  {ours['wall']:8.1f} s  {ours['rss']:7.0f} MiB  "
-            f"ratio {ours['wall'] / read['wall']:.1f}x the S3 read"
+            f"{ours['cpu']:7.1f} CPU-s  ratio {ours['wall'] / read['wall']:.1f}x the S3 read's "
+            f"wall, {ours['cpu'] / read['cpu']:.1f}x its CPU"
         )
     finally:
         process.terminate()
@@ -339,14 +352,16 @@ def main() -> None:
         )
         read = _child("read", folder, args)
         print(
-            f"read both files (pyarrow):    {read['wall']:8.1f} s  {read['rss']:7.0f} MiB  <- reference"
+            f"read both files (pyarrow):    {read['wall']:8.1f} s  {read['rss']:7.0f} MiB  "
+            f"{read['cpu']:7.1f} CPU-s  <- reference"
         )
         ours = _child("assay", folder, args)
-        ratio = ours["wall"] / read["wall"]
         print(
             f"compare_record_streams:       {ours['wall']:8.1f} s  {ours['rss']:7.0f} MiB  "
-            f"ratio {ratio:.1f}x the read (aim <= 3x, < 2048 MiB); {ours['results']} results, "
-            f"{args.resamples} resamples, chunks of {args.chunk_rows:,}"
+            f"{ours['cpu']:7.1f} CPU-s  ratio {ours['wall'] / read['wall']:.1f}x the read's "
+            f"wall, {ours['cpu'] / read['cpu']:.1f}x its CPU (aim <= 3x, < 2048 MiB); "
+            f"{ours['results']} results, {args.resamples} resamples, chunks of "
+            f"{args.chunk_rows:,}"
         )
         if args.s3:
             _s3_steps(folder, args)
