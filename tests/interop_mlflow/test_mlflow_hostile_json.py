@@ -149,3 +149,50 @@ def test_fuzzed_answers_store_a_run_or_raise_a_data_error(server, store, value, 
         with contextlib.suppress(DataError):
             _import(server, store, routes)
     assert store.runs.list() == []
+
+
+def _bare_run(data: Any) -> bytes:
+    info = {"run_id": _RUN_ID, "artifact_uri": _ARTIFACTS, "run_name": "r"}
+    return json.dumps({"run": {"info": info, "data": data}}).encode()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"key": st.text(max_size=12)},
+            optional={
+                "value": st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                "step": st.integers() | st.text(max_size=3),
+                "timestamp": st.integers() | st.none(),
+            },
+        )
+        | st.integers()
+        | st.text(max_size=4),
+        max_size=6,
+    ),
+    st.lists(
+        st.fixed_dictionaries({"key": st.text(max_size=12), "value": st.text(max_size=20)}),
+        max_size=4,
+    ),
+)
+def test_a_run_without_a_table_keeps_only_finite_numbers_or_raises(
+    server, store, metrics, params
+) -> None:
+    """Hostile metric and param lists of a run without a table: a summary whose metrics are
+    finite numbers or None, or one DataError naming the run; never a run."""
+    routes = {
+        "runs/get": _bare_run({"metrics": metrics, "params": params}),
+        "artifacts?": b'{"files": []}',
+    }
+    try:
+        summary = _import(server, store, routes)
+    except DataError as exc:
+        assert _RUN_ID in str(exc)
+    else:
+        assert isinstance(summary, assay.workflows.MlflowSummary)
+        for value in summary.metrics.values():
+            assert value is None or (isinstance(value, float) and abs(value) < float("inf"))
+    assert store.runs.list() == []

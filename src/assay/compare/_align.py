@@ -174,7 +174,9 @@ def record_scores(side: RunSide, column: str, *, exclude_errors: bool = True) ->
             expected="float scores",
             found=str(col.type),
         )
-    values = np.array(numpy_array(col.cast(pa.float64())), dtype=np.float64)
+    values = numpy_array(col.cast(pa.float64()))
+    if not values.flags.writeable:  # a view of the Arrow buffer (no nulls): errors go in a copy
+        values = values.copy()
     infinite = np.isinf(values)
     if infinite.any():
         row = int(np.flatnonzero(infinite)[0])
