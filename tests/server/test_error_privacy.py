@@ -142,3 +142,20 @@ def test_a_folder_is_cut_only_where_its_name_ends() -> None:
         "Cannot read [a place on the server]: gone; "
         "see '/srv/assay-files-old/x' and [a place on the server]"
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/artifacts/..%2F..%2Fassay.db",
+        "/api/v1/artifacts/%2e%2e%2f%2e%2e%2fassay.db/info",
+        "/api/v1/artifacts/" + "0" * 62 + "%2F..",
+        "/api/v1/runs/..%2F..%2Fassay.db/records",
+        "/api/v1/suites/..%2Fassay.db",
+    ],
+)
+def test_a_path_given_for_an_id_reaches_no_file(served: Served, path: str) -> None:
+    answer = httpx.get(served.url + path)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert b"SQLite format" not in answer.content
+    _no_place(json.dumps(answer.json()), served)
