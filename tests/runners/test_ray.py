@@ -210,6 +210,10 @@ def test_arguments_and_missing_ray(monkeypatch):
         evaluate_suite(data, adapter, backend="spark")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="applies to backend='ray'"):
         evaluate_suite(data, adapter, ray_address="auto")
+    with pytest.raises(ConfigError, match="'ray_retries' parameter of evaluate_suite"):
+        evaluate_suite(data, adapter, ray_retries=2)
+    with pytest.raises(ConfigError, match="'retries' parameter of evaluate_suite_ray"):
+        evaluate_suite(data, adapter, backend="ray", ray_retries=-1)
     monkeypatch.setitem(sys.modules, "ray", None)  # what an environment without Ray sees
     with pytest.raises(MissingDependencyError, match=r"pip install 'assay\[ray\]'$"):
         evaluate_suite_ray(data, adapter)
@@ -282,3 +286,10 @@ def test_cli_connects_to_a_running_cluster_and_leaves_it_running(cluster, home, 
     remote = json.loads(done.stdout)["run"]["run_id"]
     assert_same_records(stored_records(local.run_id), stored_records(remote))
     assert ray.is_initialized() and ray.cluster_resources()["CPU"] == 2  # only disconnected
+
+
+def test_cli_ray_retries_is_for_the_ray_backend(home, models, capsys):
+    data = assay.register_suite(synthetic_suite(6, seed=9))
+    assert main(run_argv(data.digest, "bot@1", models, "--ray-retries", "2")) == 4
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert "'ray_retries' parameter of evaluate_suite applies to backend='ray'" in error["message"]

@@ -8,25 +8,26 @@ stopped at its end, failure or not, by ending its own processes only.
 from __future__ import annotations
 
 import os
-import signal
-import threading
-import time
-from collections import Counter
 from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
+from ray_cluster_kit import (
+    assert_same_records,
+    model,
+    processes_of,
+    prompts,
+    run_with_a_kill,
+    started_cluster,
+)
 
 from assay.compare import compare_records
 from assay.errors import AdapterError, ConfigError
 from assay.runners import (
     CallableAdapter,
-    OpenAIAdapter,
     compare_records_ray,
     evaluate_suite,
     evaluate_suite_ray,
@@ -45,44 +46,10 @@ pytestmark = pytest.mark.skipif(
 )
 slow = pytest.mark.slow
 
-SHARD_TASK = "evaluate_shard"
-
-
-def processes_of(sessions: set[int]) -> list[int]:
-    """Live (not zombie) processes of the given sessions."""
-    out = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                zombie = f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-            if os.getsid(int(entry)) in sessions and not zombie:
-                out.append(int(entry))
-        except OSError:
-            continue
-    return out
-
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalRayCluster]:
-    with LocalRayCluster(workers=1, cpus=1) as running:
-        sessions = set(running.sessions)
-        assert len(sessions) == 2 and processes_of(sessions)
-        yield running
-    assert processes_of(sessions) == []  # every process of the cluster ended
-
-
-def nan_as_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    if pa.types.is_floating(column.type):
-        return pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
-    return column
-
-
-def assert_same_records(local: pa.Table, remote: pa.Table) -> None:
-    assert remote.schema == local.schema
-    assert remote.num_rows == local.num_rows
-    for name in local.column_names:
-        if name != "latency_ms":
-            assert nan_as_null(remote.column(name)).equals(nan_as_null(local.column(name))), name
+    yield from started_cluster()
 
 
 class SessionNoting:
@@ -114,56 +81,6 @@ def test_shards_on_two_nodes_give_the_local_records(cluster, tmp_path):
     assert remote.num_rows == 800 and remote.column("error").null_count < 800
     sessions = {int(f.read_text()) for f in tmp_path.glob("*.sid")}
     assert sessions == set(cluster.sessions)  # both nodes evaluated shards
-
-
-def model(server: FakeOpenAI, **options: Any) -> OpenAIAdapter:
-    return OpenAIAdapter("fake-model", base_url=server.url, max_retries=0, **options)
-
-
-def prompts(server: FakeOpenAI) -> Counter[str]:
-    return Counter(b["messages"][-1]["content"] for b in server.bodies)
-
-
-class Killer:
-    """Kills the process running a shard on the worker node once it is well into its shard."""
-
-    def __init__(
-        self, cluster: LocalRayCluster, server: FakeOpenAI, after: int, node: bool = False
-    ) -> None:
-        self.cluster, self.server, self.after, self.node = cluster, server, after, node
-        self.killed: int | None = None
-        self.asked_before = 0
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self) -> None:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            pids = self.cluster.task_pids(SHARD_TASK, node=0)
-            if pids and self.server.requests >= self.after:
-                self.asked_before = self.server.requests
-                if self.node:
-                    self.cluster.kill_worker(0)
-                else:
-                    os.kill(pids[0], signal.SIGKILL)
-                self.killed = pids[0]
-                return
-            time.sleep(0.02)
-
-
-def run_with_a_kill(cluster, server, data, cache, retries, after, node=False):
-    killer = Killer(cluster, server, after, node)
-    killer.thread.start()
-    try:
-        return killer, evaluate_suite_ray(
-            data,
-            model(server, concurrency=2),
-            num_shards=2,
-            retries=retries,
-            cache_dir=cache,
-            ray_address=cluster.address,
-        )
-    finally:
-        killer.thread.join(130)
 
 
 @slow
@@ -200,27 +117,6 @@ def test_a_shard_that_cannot_complete_is_named_and_nothing_is_returned(cluster, 
     message = str(caught.value)
     assert "could not complete shard" in message and "of 2 (examples" in message
     assert "it was tried once and its worker was lost" in message
-
-
-@slow
-def test_one_rate_limit_holds_across_the_cluster(cluster):
-    rate = 10.0  # requests per second: 600 per minute, a bucket of 10
-    n = 70
-    data = synthetic_suite(n, seed=24)
-    adapter = OpenAIAdapter("fake-model", base_url="", concurrency=4, requests_per_minute=60 * rate)
-    with FakeOpenAI() as server:
-        adapter.base_url = server.url.rstrip("/")
-        records = evaluate_suite_ray(data, adapter, num_shards=2, ray_address=cluster.address)
-        times = np.sort(np.array(server.times))
-    assert records.column("error").null_count == n and len(times) == n
-    # any window of w seconds holds at most the bucket (10) plus w seconds of refill; the
-    # tolerance (2 requests) covers requests that leave on time and arrive a little late
-    for w in (0.5, 1.0, 2.0, 4.0):
-        ends = np.searchsorted(times, times + w, side="left")
-        busiest = int((ends - np.arange(n)).max())
-        assert busiest <= 10 + rate * w + 2, (w, busiest)
-    # one bucket for the cluster: the run takes (n - 10) / rate seconds, not half of it
-    assert times[-1] - times[0] >= (n - 10) / rate * 0.9
 
 
 @slow

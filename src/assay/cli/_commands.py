@@ -254,6 +254,13 @@ def run_command(
             help="With --backend ray: 'auto' or ray://HOST:PORT; default a local cluster."
         ),
     ] = None,
+    ray_retries: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="With --backend ray: runs again of a shard whose worker died (default 3).",
+        ),
+    ] = None,
     early_stop: Annotated[
         str | None,
         typer.Option(
@@ -313,6 +320,7 @@ def run_command(
             tags=parse_pairs(tag, "tag"),
             backend=backend,
             ray_address=ray_address,
+            ray_retries=ray_retries,
             early_stop=plan,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )

@@ -43,6 +43,7 @@ def evaluate_suite(
     cache_dir: str | Path | None = None,
     backend: Literal["local", "ray"] = "local",
     ray_address: str | None = None,
+    ray_retries: int | None = None,
 ) -> pa.Table:
     """Run ``adapter`` on every example (``samples`` times each) and score each output.
 
@@ -54,7 +55,8 @@ def evaluate_suite(
 
     ``backend="ray"`` evaluates shards of the suite on a Ray cluster and returns the same
     records, latency aside (:func:`evaluate_suite_ray`; ``ray_address`` names the cluster,
-    default a local one).
+    default a local one; ``ray_retries`` is how many times a shard whose worker died is run
+    again, default 3).
     """
     if backend == "ray":
         from assay.runners._ray import evaluate_suite_ray  # _ray builds on this module
@@ -68,14 +70,16 @@ def evaluate_suite(
             ray_address=ray_address,
             cache_dir=cache_dir,
             on_progress=on_progress,
+            **({} if ray_retries is None else {"retries": ray_retries}),
         )
     if backend != "local":
         raise ParameterError("backend", "evaluate_suite", "'local' or 'ray'", backend)
-    if ray_address is not None:
-        raise ConfigError(
-            "The 'ray_address' parameter of evaluate_suite applies to backend='ray'. "
-            f"Got it with backend={backend!r}."
-        )
+    for name, value in (("ray_address", ray_address), ("ray_retries", ray_retries)):
+        if value is not None:
+            raise ConfigError(
+                f"The {name!r} parameter of evaluate_suite applies to backend='ray'. "
+                f"Got it with backend={backend!r}."
+            )
     if isinstance(adapter, AsyncModelAdapter):
         return run_coroutine(
             evaluate_suite_async(

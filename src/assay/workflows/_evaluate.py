@@ -100,6 +100,7 @@ def evaluate(
     judges: Mapping[str, ModelGradedScorer | EmbeddingJudge] | None = None,
     backend: Literal["local", "ray"] = "local",
     ray_address: str | None = None,
+    ray_retries: int | None = None,
 ) -> LoggedRun:
     """Run ``adapter`` over every example of ``suite``, score it, and store the run with its
     manifest, under the model name ``model`` (``NAME@VERSION``).
@@ -128,7 +129,9 @@ def evaluate(
 
     ``backend="ray"`` evaluates the model in shards on a Ray cluster
     (:func:`~assay.runners.evaluate_suite_ray`; ``ray_address`` names it, default a local
-    cluster): the records are the local backend's, ``latency_ms`` aside.
+    cluster): the records are the local backend's, ``latency_ms`` aside. A shard whose worker
+    dies is run again up to ``ray_retries`` times (default 3); a shard that still cannot
+    complete raises :class:`~assay.errors.AdapterError` and no run is stored.
     """
     if not isinstance(model, ModelRef):
         check_instance(model, "model", "evaluate", str, "a model name NAME@VERSION or a ModelRef")
@@ -173,6 +176,7 @@ def evaluate(
             cache_dir=runner_cache,
             backend=backend,
             ray_address=ray_address,
+            ray_retries=ray_retries,
         )
     judge_provenance: dict[str, Any] = {}
     if judged:
