@@ -67,7 +67,7 @@ def _count_examples(table: pa.Table) -> int:
 
     n = table.num_rows
     if n < 2 or pc.max(table.column("sample_index")).as_py() == 0:
-        return n
+        return int(n)
     ids = table.column("example_id")
     changes = pc.sum(pc.not_equal(ids.slice(1), ids.slice(0, n - 1))).as_py()
     return 1 + int(changes or 0)
