@@ -155,3 +155,21 @@ def test_exported_records_reingest_as_the_same_run(home, store, tmp_path):
     again = assay.log_run(exported, suite=data, model="m@1", store=store)
     assert not again.created and again.run.run_id == run.run_id
     assert not list(tmp_path.glob("*.partial"))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_examples_are_counted_distinct_with_repeated_samples_in_any_order(store, seed):
+    rng = np.random.default_rng(seed)
+    ids = [f"q{i:03d}" for i in range(60)]
+    suite = assay.make_suite("counted", [{"example_id": x} for x in ids], metrics=["accuracy"])
+    # some examples absent, some with one sample, some with several (not from 0), shuffled
+    rows = [
+        {"example_id": x, "sample_index": int(s), "accuracy": float(rng.random() < 0.5)}
+        for x in ids
+        for s in rng.choice(10, size=int(rng.integers(0, 4)), replace=False)
+    ]
+    rows = [rows[i] for i in rng.permutation(len(rows))]
+    with pytest.warns(assay.errors.CoverageWarning):
+        run = assay.log_run(rows, suite=suite, model=f"m@{seed}", store=store).run
+    assert run.n_records == len(rows)
+    assert run.n_examples == len({r["example_id"] for r in rows})

@@ -10,7 +10,7 @@ the current schema is listed with the standard library's sqlite3 alone, without 
 the typed models or pydantic. A comparison loads no policies, reports, runners or governance,
 and no pandas (pyarrow's own conversions to NumPy would import it); of SciPy, only the
 special functions, not its statistics; on an embedded store at the current schema, no SQLAlchemy or
-Alembic either. Each check runs in a fresh interpreter, so modules an earlier test imported
+Alembic either. Ingesting a Parquet file loads no pandas and no SciPy statistics. Each check runs in a fresh interpreter, so modules an earlier test imported
 do not count.
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 import assay
 from assay.storage._migrate import alembic_config, head_revision
@@ -123,6 +124,24 @@ def test_comparing_loads_no_policies_reports_or_runners(tmp_path, monkeypatch):
     # a store the standard library does not read (here: files kept elsewhere) is opened whole
     env["ASSAY_ARTIFACTS"] = str(tmp_path / ".assay")
     assert "sqlalchemy" in _loaded(code, tmp_path, env, watch)
+
+
+def test_ingesting_a_parquet_file_loads_no_pandas(tmp_path, monkeypatch):
+    # pyarrow imports pandas when a compute call is given a Python scalar; the ingest path
+    # passes Arrow scalars, so records are read, checked, summarised and stored without it
+    env, _, _ = _store_with_two_runs(tmp_path, monkeypatch)
+    ids = [f"e{i}" for i in range(20)]
+    path = tmp_path / "records.parquet"
+    scores = [float("nan")] + [float(i % 2) for i in range(19)]
+    errors = ["timeout"] + [None] * 19  # a missing score on an errored record: stored as null
+    pq.write_table(pa.table({"example_id": ids, "accuracy": scores, "error": errors}), path)
+    argv = ["ingest", str(path), "--suite", "s", "--model", "m@3"]
+    code = f"from assay.cli import main\nassert main({argv!r}) == 0"
+    watch = ("pandas", "scipy.stats", "assay.gates", "assay.reports", "assay.compare")
+    assert _loaded(code, tmp_path, env, watch) == []
+    # the run was really stored, its one NaN on the errored record counted as an error
+    stored = [r for r in assay.open_store().runs.list() if r.model.version == "3"]
+    assert [(r.n_records, r.n_examples, r.n_errors) for r in stored] == [(20, 20, 1)]
 
 
 def test_a_comparison_shows_as_a_table_with_the_reports_loaded_on_first_display(

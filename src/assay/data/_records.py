@@ -233,9 +233,10 @@ def validate_records(
                 found=f"columns {brief(table.column_names)}",
             )
         scores = numeric_column(table.column(m), m, where, pa.float64())
-        # past 1e150 a square overflows, and the mean and variance with it
-        infinite = pc.fill_null(pc.greater(pc.abs(scores), _MAX_SCORE), _FALSE)
-        if pc.any(infinite).as_py():
+        # past 1e150 a square overflows, and the mean and variance with it; one reduction
+        # (min_max skips NaN and nulls, counts infinities) and no mask unless one is found
+        if _too_large(scores):
+            infinite = pc.fill_null(pc.greater(pc.abs(scores), _MAX_SCORE), _FALSE)
             row = first_true(infinite)
             raise DataError(
                 "score is infinite or too large",
@@ -245,20 +246,7 @@ def validate_records(
                 **where.at(row),
             )
         check_score_range(scores, spec, where)
-        missing = pc.or_kleene(pc.is_null(scores), pc.is_nan(scores))
-        bad = pc.and_(pc.fill_null(missing, _TRUE), pc.invert(errored))
-        # a judge that failed on a record, or a scorer that abstains (a detector with no text
-        # to judge), leaves only its metric missing there
-        if spec.scorer != MODEL_GRADED and not _abstains(spec) and pc.any(bad).as_py():
-            row = first_true(bad)
-            raise DataError(
-                "missing score on a record without an error",
-                column=m,
-                expected="a number (or an 'error' on the record)",
-                found=repr(scores[row].as_py()),
-                **where.at(row),
-            )
-        out[m] = pc.if_else(pc.fill_null(missing, _TRUE), arrow_scalar(None, pa.float64()), scores)
+        out[m] = _missing_as_null(scores, spec, errored, where)
     for name, typ, _ in OPERATIONAL:
         if name == "error":
             out[name] = pc.if_else(errored, errors, arrow_scalar(None, pa.string()))
@@ -270,6 +258,37 @@ def validate_records(
     if np.all(order == np.arange(n)):
         return result
     return result.take(arrow_array(order))
+
+
+def _missing_as_null(
+    scores: pa.ChunkedArray, spec: MetricSpec, errored: pa.ChunkedArray, where: Location
+) -> pa.ChunkedArray:
+    """The scores with NaN stored as null; refused where one is missing on a record without
+    an error. A column with neither null nor NaN (the common case) is kept as it is."""
+    has_nan = bool(pc.any(pc.is_nan(scores)).as_py())
+    if not (scores.null_count or has_nan):
+        return scores
+    missing = pc.fill_null(pc.or_kleene(pc.is_null(scores), pc.is_nan(scores)), _TRUE)
+    # a judge that failed on a record, or a scorer that abstains (a detector with no text
+    # to judge), leaves only its metric missing there
+    bad = pc.and_(missing, pc.invert(errored))
+    if spec.scorer != MODEL_GRADED and not _abstains(spec) and pc.any(bad).as_py():
+        row = first_true(bad)
+        raise DataError(
+            "missing score on a record without an error",
+            column=spec.name,
+            expected="a number (or an 'error' on the record)",
+            found=repr(scores[row].as_py()),
+            **where.at(row),
+        )
+    return pc.if_else(missing, arrow_scalar(None, pa.float64()), scores) if has_nan else scores
+
+
+def _too_large(scores: pa.ChunkedArray) -> bool:
+    """Whether a score is infinite or past ``MAX_SCORE`` in magnitude."""
+    bounds = pc.min_max(scores)
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    return high is not None and (high > MAX_SCORE or low < -MAX_SCORE)
 
 
 def records_digest(records: pa.Table) -> str:

@@ -57,10 +57,10 @@ def scan_text(path: Path, json_lines: bool) -> TextScan:
                 carry = data
                 continue
             piece, carry = data[:end], data[end:]
+            lines = _check_piece(piece, path, line_base, offset, json_lines, blank)
             if len(carry) > MAX_LINE_BYTES:
-                _too_long(path, line_base + piece.count(b"\n") + 1, len(carry))
-            _check_piece(piece, path, line_base, offset, json_lines, blank)
-            line_base += piece.count(b"\n")
+                _too_long(path, line_base + lines + 1, len(carry))
+            line_base += lines
             offset += len(piece)
     return TextScan(blank_lines=tuple(blank))
 
@@ -77,10 +77,12 @@ def _too_long(path: Path, line: int, size: int) -> None:
 
 def _check_piece(
     piece: bytes, path: Path, line_base: int, offset: int, json_lines: bool, blank: list[int]
-) -> None:
-    """Check whole lines (``piece`` ends at a line end, or at the end of the file)."""
+) -> int:
+    """Check whole lines (``piece`` ends at a line end, or at the end of the file); return
+    the number of line ends in it."""
     b = np.frombuffer(piece, dtype=np.uint8)
     ends = np.flatnonzero(b == _NL)
+    n_ends = len(ends)
     if not piece.endswith(b"\n"):
         ends = np.append(ends, len(b))
     starts = np.concatenate(([0], ends[:-1] + 1))
@@ -101,8 +103,9 @@ def _check_piece(
             expected="text encoded as UTF-8",
             found=f"the bytes {piece[exc.start : exc.start + 4]!r}",
         ) from None
-    # a blank line starts with white space or is empty: look closer only at those
-    first = np.append(b, np.uint8(_NL))[starts]
+    # a blank line starts with white space or is empty: look closer only at those (every
+    # line starts inside the piece, an empty one at its own line end)
+    first = b[starts]
     for candidate in np.flatnonzero(np.isin(first, _SPACE)).tolist():
         line = piece[int(starts[candidate]) : int(ends[candidate])]
         # the JSON reader skips lines of white space; the CSV reader only empty ones
@@ -110,6 +113,7 @@ def _check_piece(
             blank.append(line_base + candidate + 1)
     if json_lines:
         _check_json_shape(piece, b, ends, path, line_base)
+    return n_ends
 
 
 _SPECIAL = np.zeros(256, dtype=bool)
