@@ -16,12 +16,16 @@ import numpy.typing as npt
 
 from assay.stats import PairedResult, Replicates, ResampleWeights, paired_from_replicates
 
-__all__ = ["Categories", "category_results"]
+__all__ = ["MAX_CATEGORIES", "Categories", "category_results"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 Statistic = Callable[[FloatArray], FloatArray]
+
+MAX_CATEGORIES = 1 << 20
+"""The most label combinations × slice values a Poisson category bootstrap of label inputs
+keeps per family, in memory as in a stream."""
 
 
 @dataclass(frozen=True, eq=False)

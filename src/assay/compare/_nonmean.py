@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.compare._align import IntArray, PairedRuns, RunSide, example_means, record_scores
+from assay.compare._categories import MAX_CATEGORIES
 from assay.compare._flips import find_flips
 from assay.compare._groups import Layout
 from assay.compare._inputs import RecordInputs, example_inputs, record_inputs
@@ -58,17 +59,18 @@ def _compact(stats: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 
 def _example_statistics(
-    side: RunSide, d: MetricDefinition, inputs: RecordInputs, n: int
+    side: RunSide, d: MetricDefinition, inputs: RecordInputs, n: int, limit: int
 ) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_], IntArray | None]:
     """Per-example sufficient statistics (averaged over samples), which examples have them,
-    and, when the inputs are labels, each example's label combination (``m``: none)."""
+    and, when the inputs are labels and at most ``limit`` combinations occur, each example's
+    label combination (``m``: none)."""
     assert d.statistics is not None
     rows = np.flatnonzero(inputs.usable & (side.example >= 0))
     ex = side.example[rows]
     counts = np.bincount(ex, minlength=n)
     valid = counts > 0
     single = counts.max(initial=0) <= 1
-    combos = inputs.combinations(limit=max(1024, n // 4))
+    combos = inputs.combinations(limit=limit)
     if combos is not None:
         # statistics are per example: compute them once per combination of labels
         code, m, at = combos
@@ -122,6 +124,8 @@ def compare_non_means(
     """Bootstrap every planned metric on every group; functions of sums share one draw
     (of ``resampling`` weights)."""
     n = paired.n
+    # Poisson weights draw label combinations as a stream does, up to its bound
+    limit = MAX_CATEGORIES if resampling == "poisson" else max(1024, n // 4)
     sums: list[SumsMetric] = []
     goals: dict[str, Any] = {}
     for spec in plan.specs:
@@ -136,8 +140,8 @@ def compare_non_means(
         if d.aggregation == "sums":
             bound = _bind(d, spec, inputs[0], inputs[1])
             assert bound.value is not None
-            sb, vb, kb = _example_statistics(paired.baseline, bound, inputs[0], n)
-            sc, vc, kc = _example_statistics(paired.candidate, bound, inputs[1], n)
+            sb, vb, kb = _example_statistics(paired.baseline, bound, inputs[0], n, limit)
+            sc, vc, kc = _example_statistics(paired.candidate, bound, inputs[1], n, limit)
             if not (vb & vc).any():
                 out.unscored.append(spec.name)
                 continue

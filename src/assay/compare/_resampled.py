@@ -7,8 +7,13 @@ clusters). For each slice attribute the examples are grouped into categories of 
 statistics and slice value, and one draw of category counts from those weights resamples
 every metric and every value of the attribute at once (the distribution of resampling the
 examples, drawn in ``O(resamples × categories)``, as ``assay.stats.paired_bootstrap_table``'s
-fast path does). When the statistics take too many distinct values, or the examples are
-clustered, :func:`assay.stats.paired_bootstrap_table` resamples the exact unit weights.
+fast path does). When the statistics take too many distinct values (more categories than an
+eighth of the examples), or the examples are clustered,
+:func:`assay.stats.paired_bootstrap_table` resamples the exact unit weights. Poisson weights
+on label inputs always take the categories, up to
+:data:`~assay.compare._categories.MAX_CATEGORIES` (examples that errored or lack an input
+included, as categories without statistics), so they draw exactly what a streamed
+comparison draws.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.compare._categories import Categories, category_results
+from assay.compare._categories import MAX_CATEGORIES, Categories, category_results
 from assay.compare._groups import Family, Layout
 from assay.compare._means import GroupResults
 from assay.errors import UnderpoweredWarning
@@ -183,6 +188,9 @@ def compare_sums(
     out: dict[str, GroupResults] = {m.name: [] for m in metrics}
     n = layout.cells.size
     limit = max(64, n // 8)
+    if weights.kind == "poisson" and all(m.codes is not None for m in metrics):
+        # labels: the categories a streamed comparison draws, however many (up to its bound)
+        limit = max(limit, MAX_CATEGORIES)
     codes = None if layout.clusters is not None else _statistic_codes(metrics, limit)
     for f, family in enumerate(layout.families):
         fast = None

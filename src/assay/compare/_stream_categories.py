@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.compare._align import PairedRuns
-from assay.compare._categories import Categories, category_results
+from assay.compare._categories import MAX_CATEGORIES, Categories, category_results
 from assay.compare._groups import _compact
 from assay.compare._inputs import _as_array, input_column, record_inputs
 from assay.compare._stream_cells import distinct_columns
@@ -32,11 +32,9 @@ from assay.errors import ConfigError
 from assay.metrics import MetricDefinition
 from assay.stats import PairedResult, ResampleWeights
 
-__all__ = ["MAX_CATEGORIES", "CategoryTotals"]
+__all__ = ["CategoryTotals"]
 
 IntArray = npt.NDArray[np.int64]
-MAX_CATEGORIES = 1 << 20
-"""The most label combinations × slice values a streamed comparison keeps per family."""
 
 
 def _refuse(spec: MetricSpec, why: str) -> ConfigError:

@@ -167,7 +167,7 @@ def compare_record_streams(
     resampled by the Poisson bootstrap on the same category counts as
     ``compare_records(..., resampling="poisson")``, with identical intervals. Refused by name:
     metrics with their own resampling (AUC, ...), functions of sums over numeric inputs or
-    more than :data:`~assay.compare._stream_categories.MAX_CATEGORIES` label combinations,
+    more than :data:`~assay.compare._categories.MAX_CATEGORIES` label combinations,
     repeated samples of such metrics, and clustered records. The latency quantiles, which
     need every latency at once, are left out and said so in ``methods``.
     """
