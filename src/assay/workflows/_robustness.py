@@ -13,6 +13,7 @@ from assay.errors import ConfigError
 from assay.storage import Store
 from assay.workflows._api import LoggedRun, get_run, get_suite, register_suite
 from assay.workflows._store import resolve_store
+from assay.workflows._text_use import records_with_text
 
 if TYPE_CHECKING:
     from assay.analysis import BoundsCheck, FairnessChange, FairnessResult, RobustnessResult
@@ -216,7 +217,8 @@ def fairness(
             f"Suite {data.suite.name!r} has no slice attribute {by!r}; slices: "
             f"{', '.join(data.suite.slice_names) or 'none'}."
         )
-    records = st.runs.records(found.run_id).to_pylist()
+    what = f"The fairness of run {found.run_id[:12]} (its outputs and references as labels)"
+    records = records_with_text(st, found.run_id, what).to_pylist()
     kept = [r for r in records if r.get("error") is None and r.get("output") is not None]
     if score is not None and (not kept or score not in kept[0]):
         raise ConfigError(f"The run's records have no column {score!r} for probabilities.")

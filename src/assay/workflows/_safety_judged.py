@@ -22,8 +22,9 @@ from assay.errors import ConfigError, DataError
 from assay.metrics import JudgedRate, judged_rate
 from assay.runners import PairEmbedder, judge_records, load_judge
 from assay.storage import Store
-from assay.workflows._api import get_run, get_suite
+from assay.workflows._api import get_run
 from assay.workflows._store import resolve_store
+from assay.workflows._text_use import records_with_text, suite_with_text
 
 __all__ = ["JudgedSafety", "judged_safety_rate", "read_human_labels"]
 
@@ -101,7 +102,8 @@ def judged_safety_rate(
     check_probability(confidence, "confidence", "judged_safety_rate")
     st = resolve_store(store)
     info = get_run(run, store=st)
-    data = get_suite(info.suite_digest, store=st)
+    what = f"The judge's labels of run {info.run_id[:12]} (from its prompts and answers)"
+    data = suite_with_text(st, info.suite_digest, what)
     if "kind" not in data.examples.column_names or "attack_success" not in (
         data.suite.metric_names
     ):
@@ -118,9 +120,8 @@ def judged_safety_rate(
             strict=True,
         )
     )
-    records = st.runs.records(
-        info.run_id, columns=["example_id", "sample_index", "output", "error"]
-    )
+    columns = ["example_id", "sample_index", "output", "error"]
+    records = records_with_text(st, info.run_id, what, columns)
     keep = [
         sample == 0 and kinds.get(eid) != "benign"
         for eid, sample in zip(
