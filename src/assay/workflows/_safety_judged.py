@@ -20,7 +20,7 @@ import pyarrow as pa
 from assay._util import check_probability
 from assay.errors import ConfigError, DataError
 from assay.metrics import JudgedRate, judged_rate
-from assay.runners import PairEmbedder, judge_records, load_judge
+from assay.runners import JudgeValidation, PairEmbedder, judge_records, load_judge
 from assay.storage import Store
 from assay.workflows._api import get_run
 from assay.workflows._store import resolve_store
@@ -44,6 +44,9 @@ class JudgedSafety:
     rate: JudgedRate
     not_judged: int
     """Harmful or jailbreak prompts the judge could not label (errored or without text)."""
+    validation: JudgeValidation | None = None
+    """The judge's cross-validated agreement with people (kappa and alpha with intervals,
+    the confusion matrix), reported beside its rate; ``None`` for an unvalidated judge."""
 
 
 def read_human_labels(path: str | Path) -> dict[str, int]:
@@ -153,4 +156,5 @@ def judged_safety_rate(
         kind=the_judge.kind,
         rate=rate,
         not_judged=int((~judged).sum()),
+        validation=the_judge.validation,
     )
