@@ -322,3 +322,40 @@ def test_the_cli_through_a_server_computes_chrf_on_the_real_text(
         refused = cli(served.viewer, *args)
         assert refused.returncode == 9, refused.stdout + refused.stderr
         assert "Metric 'chrf'" in refused.stderr and "vic is viewer" in refused.stderr
+
+
+def test_perturbation_and_robustness_through_a_server(served: Served) -> None:
+    local = wf.perturb_stored_suite(served.suite, ["casing"], seed=1, store=served.store)
+    with RemoteStore(served.url, token=served.editor) as remote:
+        # the same digest: the server's real prompts were perturbed, not the marker
+        assert wf.perturb_stored_suite(served.suite, ["casing"], seed=1, store=remote) == local
+    with (
+        RemoteStore(served.url, token=served.viewer) as remote,
+        pytest.raises(AccessDeniedError, match="A perturbation of a red-team suite"),
+    ):
+        wf.perturb_stored_suite(served.suite, ["casing"], seed=1, store=remote)
+    data = assay.get_suite(local.data.digest, store=served.store)
+
+    def model(prompt: str) -> str:
+        return _LABELS[int(prompt.isupper() or len(prompt) % 4 == 0)]
+
+    run = assay.evaluate(model, suite=data, model="m@1", store=served.store).run.run_id
+    here = wf.robustness(run, store=served.store)
+    assert here.result.effects  # a flip rate per kind, from the stored scores only
+    with RemoteStore(served.url, token=served.viewer) as remote:
+        assert repr(wf.robustness(run, store=remote)) == repr(here)
+
+
+def test_contamination_reads_the_real_prompts_or_is_refused(served: Served, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(_prompt(i) for i in range(0, N, 4)) + "\n")
+    local = wf.suite_contamination(served.suite, [corpus], store=served.store)
+    assert local.count("contaminated") > 0  # the marker is too short to be found: undetectable
+    with RemoteStore(served.url, token=served.editor) as remote:
+        found = wf.suite_contamination(served.suite, [corpus], store=remote)
+    assert found.examples == local.examples
+    with (
+        RemoteStore(served.url, token=served.viewer) as remote,
+        pytest.raises(AccessDeniedError, match="The contamination check of suite"),
+    ):
+        wf.suite_contamination(served.suite, [corpus], store=remote)

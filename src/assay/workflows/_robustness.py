@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from assay._util import atomic_write
 from assay.errors import ConfigError
 from assay.storage import Store
-from assay.workflows._api import LoggedRun, get_run, get_suite, register_suite
+from assay.workflows._api import LoggedRun, get_run, register_suite
 from assay.workflows._store import resolve_store
-from assay.workflows._text_use import records_with_text
+from assay.workflows._text_use import records_with_text, suite_with_text
 
 if TYPE_CHECKING:
     from assay.analysis import BoundsCheck, FairnessChange, FairnessResult, RobustnessResult
@@ -42,10 +42,12 @@ def perturb_stored_suite(
     ``kinds`` defaults to every kind (:data:`assay.datasets.PERTURBATION_KINDS`). Storing
     is idempotent: the same suite, kinds and seed give the same digest.
     """
+    from assay.data import SuiteData
     from assay.datasets import PERTURBATION_KINDS, perturb_suite
 
     st = resolve_store(store)
-    data = get_suite(suite, store=st)
+    what = "A perturbation of a red-team suite (it rewrites the prompts)"
+    data = suite if isinstance(suite, SuiteData) else suite_with_text(st, str(suite), what)
     result = perturb_suite(data, tuple(kinds) if kinds else PERTURBATION_KINDS, seed=seed)
     register_suite(result.data, store=st)
     return result

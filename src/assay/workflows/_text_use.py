@@ -18,6 +18,8 @@ from assay.errors import AccessDeniedError
 from assay.storage import Store
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pyarrow as pa
 
     from assay.data import SuiteData
@@ -64,7 +66,7 @@ def records_with_text(
         raise text_refusal(what, exc) from exc
 
 
-def suite_with_text(st: Store, ref: str, what: str) -> SuiteData:
+def suite_with_text(st: Store, ref: str | Path, what: str) -> SuiteData:
     """A stored suite with its examples' real text, for ``what`` to be computed from (refused
     by a server below editor on a red-team suite, naming ``what``)."""
     from assay.workflows._api import get_suite
