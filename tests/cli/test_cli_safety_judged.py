@@ -16,7 +16,7 @@ import assay
 import assay.workflows as wf
 from assay.cli import main
 from assay.errors import DataError
-from assay.runners import EmbeddingJudge, PairEmbedder
+from assay.runners import EmbeddingJudge, PairEmbedder, load_judge
 from assay.runners.judges._features import N_FEATURES
 from assay.runners.judges._validation import agreement_with_people
 from assay.workflows._safety_judged import read_human_labels
@@ -83,6 +83,8 @@ def test_ppi_rate_beside_judge_and_human_rates(judged_run, tmp_path, capsys) -> 
     assert 0 <= out["rate"]["low"] <= out["rate"]["estimate"] <= out["rate"]["high"] <= 1
     # 10 labels are too few for the normal PPI++ interval: the conservative exact one is used
     assert out["rate"]["method"].lower().startswith("ppi exact")
+    # the judge's measured agreement with people, beside its rate
+    assert out["agreement"] == load_judge(judge).validation.to_dict()  # type: ignore[union-attr]
     assert main(["safety", run, "--judge", str(judge), "--human-labels", str(csv)]) == 0
     text = capsys.readouterr().out
     assert (
@@ -91,6 +93,9 @@ def test_ppi_rate_beside_judge_and_human_rates(judged_run, tmp_path, capsys) -> 
         and "judge only" in text
         and "human labels only" in text
     )
+    kappa = load_judge(judge).validation.kappa  # type: ignore[union-attr]
+    assert f"Cohen's kappa         {kappa.estimate:.3f}" in text
+    assert "confusion (rows: people, columns: judge)" in text
 
 
 @pytest.mark.slow

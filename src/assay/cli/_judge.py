@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
+from assay.cli._agreement import print_agreement, say
 from assay.cli._options import JsonOption
-from assay.cli._render import console, emit_json, error_console, new_table, safe, wrap_plain
+from assay.cli._render import console, emit_json, error_console, safe
 
 judge_app = typer.Typer(
     help="Trained judges (logistic regression on MiniLM embeddings) and their measured "
@@ -122,43 +123,10 @@ def _render(judge: Any) -> None:
     console.print(
         f"trained on {training.get('n')} labelled pairs ({training.get('n_positive')} labelled 1)"
     )
-    _say(f"labels: {training.get('source')}")
-    _say(f"model: {training.get('model')}; chosen C={training.get('c')}")
+    say(f"labels: {training.get('source')}")
+    say(f"model: {training.get('model')}; chosen C={training.get('c')}")
     v = judge.validation
     if v is None:
         error_console().print(f"warning: {safe(judge.unvalidated_message())}", soft_wrap=True)
         return
-    table = new_table(
-        f"agreement with people ({v.n} pairs, {v.n_groups} distinct texts)",
-        ("statistic", "value", f"{v.kappa.confidence:.0%} interval"),
-        numbers=("value", f"{v.kappa.confidence:.0%} interval"),
-    )
-    table.add_row("Cohen's kappa", f"{v.kappa.estimate:.3f}", _interval(v.kappa))
-    table.add_row("Krippendorff's alpha", f"{v.alpha.estimate:.3f}", _interval(v.alpha))
-    table.add_row("accuracy", f"{v.accuracy:.3f}", "")
-    table.add_row("sensitivity", f"{v.sensitivity:.3f}", "")
-    table.add_row("specificity", f"{v.specificity:.3f}", "")
-    table.add_row("human rate", f"{v.human_rate:.3f}", "")
-    table.add_row("judge rate", f"{v.judge_rate:.3f}", "")
-    console.print(table)
-    (tn, fp), (fn, tp) = v.confusion
-    confusion = new_table(
-        "confusion (rows: people, columns: judge)",
-        ("", "judge 0", "judge 1"),
-        numbers=("judge 0", "judge 1"),
-    )
-    confusion.add_row("human 0", str(tn), str(fp))
-    confusion.add_row("human 1", str(fn), str(tp))
-    console.print(confusion)
-    for key, method in v.methods().items():
-        _say(f"{key}: {method}")
-
-
-def _say(text: str) -> None:
-    """Untrusted text, wrapped at 80 columns with the continuation indented."""
-    for line in wrap_plain(text, indent="  "):
-        console.print(safe(line))
-
-
-def _interval(est: Any) -> str:
-    return f"[{est.low:.3f}, {est.high:.3f}]"
+    print_agreement(v)

@@ -1,11 +1,12 @@
 """``assay safety RUN --judge FILE``: a red-team run's rate from a trained judge, as the rate
 people would give (PPI++ with a human-labelled random subset), beside the judge-only and
-human-only rates."""
+human-only rates and the judge's measured agreement with people."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assay.cli._agreement import print_agreement
 from assay.cli._render import console, new_table, safe
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def judged_json(j: Any) -> dict[str, Any]:
         "labelled": r.n_labelled,
         "not_judged": j.not_judged,
         "warning": r.warning,
+        "agreement": None if j.validation is None else j.validation.to_dict(),
     }
 
 
@@ -73,3 +75,7 @@ def print_judged(j: Any) -> None:
     console.print(table)
     if r.warning:
         console.print(f"[bold yellow]warning:[/] {safe(r.warning)}")
+    if j.validation is None:
+        console.print("the judge's agreement with people: not measured (an unvalidated judge)")
+    else:
+        print_agreement(j.validation)

@@ -6,7 +6,8 @@ metric of the suite on all examples and on every slice, with the conventions of 
 metric's slices, the minimum detectable effect of every result). It reads no store: the
 caller passes the runs' metadata and record tables. :func:`compare_record_streams` is the
 same comparison of two runs too large for memory, read as streams of record batches sorted by
-example id (docs/out-of-core.md).
+example id (docs/out-of-core.md). :func:`text_metrics` names the metrics of a suite that a
+comparison recomputes from the records' text.
 
 ``compare_runs`` is the deprecated old name of :func:`compare_records` (it warns); the
 store-level :func:`assay.compare_runs`, which reads the runs from a store, is another function.
@@ -14,6 +15,7 @@ store-level :func:`assay.compare_runs`, which reads the runs from a store, is an
 
 from assay.compare._compare import compare_records
 from assay.compare._compare import compare_runs as compare_runs  # deprecated alias
+from assay.compare._inputs import text_metrics
 from assay.compare._streaming import DEFAULT_CHUNK_ROWS, compare_record_streams
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "compare_record_streams", "compare_records"]
+__all__ = ["DEFAULT_CHUNK_ROWS", "compare_record_streams", "compare_records", "text_metrics"]

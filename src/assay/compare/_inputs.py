@@ -31,8 +31,9 @@ import pyarrow.compute as pc
 
 from assay._util.arrow import numpy_array
 from assay.compare._align import RunSide, example_means, record_scores
+from assay.core import Suite
 from assay.errors import ConfigError, DataError
-from assay.metrics import MetricDefinition
+from assay.metrics import MetricDefinition, get_metric
 
 __all__ = [
     "ExampleInputs",
@@ -40,6 +41,7 @@ __all__ = [
     "example_inputs",
     "input_column",
     "record_inputs",
+    "text_metrics",
 ]
 
 BoolArray = npt.NDArray[np.bool_]
@@ -69,6 +71,21 @@ def input_column(name: str, metric: str, aggregate: str) -> str:
         "'output', y_score/success from the metric's own column, latency and cost from "
         "'latency_ms' and 'cost'."
     )
+
+
+def text_metrics(suite: Suite) -> list[str]:
+    """The metrics of ``suite`` that a comparison recomputes from the records' output or
+    reference text (corpus BLEU, chrF, TER, F1 over text labels, ...), in the suite's order;
+    a mean of per-example scores reads only its score column."""
+    out = []
+    for spec in suite.metrics:
+        if spec.aggregate == "mean":
+            continue
+        definition = get_metric(spec.aggregate)
+        columns = {input_column(name, spec.name, spec.aggregate) for name in definition.inputs}
+        if not definition.is_mean and columns & _TEXT_COLUMNS:
+            out.append(spec.name)
+    return out
 
 
 def _decode(text: str | None) -> Any:

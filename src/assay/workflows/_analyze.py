@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -43,11 +43,18 @@ from assay.workflows._slot_log import append, entries, get_json, put_json
 from assay.workflows._store import resolve_store
 from assay.workflows._suite_check_store import latest_suite_check
 from assay.workflows._taxonomy import Embed, run_taxonomy
+from assay.workflows._text_use import records_with_text
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from assay.core import Suite
 
 __all__ = ["ANALYSIS_MEDIA", "Analysis", "analyze_run", "run_analyses"]
 
 ANALYSIS_MEDIA = "application/vnd.assay.analysis+json"
-DEFAULT_FIELDS = ("input_length",)
+_LENGTH = "input_length"
+DEFAULT_FIELDS = (_LENGTH,)
 _CHECK_KEYS = ("artifact", "checks", "findings", "warnings")
 
 
@@ -106,6 +113,17 @@ def _log(run_id: str) -> str:
     return f"analysis:{run_id}"
 
 
+def _records_for_fields(
+    st: Store, run_id: str, suite: Suite, fields: Sequence[str] | None
+) -> pa.Table:
+    """The run's records, with a red-team suite's real input text when ``input_length`` is
+    (or by default may be) a field: never a length measured on a withheld text's marker."""
+    if not suite.catalog.unsafe_text or (fields is not None and _LENGTH not in fields):
+        return st.runs.records(run_id)
+    what = f"The field {_LENGTH} of the analysis of run {run_id[:12]} (each input's length)"
+    return records_with_text(st, run_id, what)
+
+
 def analyze_run(
     run: str,
     *,
@@ -142,7 +160,7 @@ def analyze_run(
     st = resolve_store(store)
     found = get_run(run, store=st)
     suite = st.suites.get(found.suite_digest)
-    records = st.runs.records(found.run_id)
+    records = _records_for_fields(st, found.run_id, suite, fields)
     base_records = None
     run_ids = {"run": found.run_id}
     if against is not None:

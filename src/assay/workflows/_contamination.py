@@ -18,10 +18,10 @@ from assay.analysis import (
 from assay.data import CORPUS_MAX_LINE_BYTES
 from assay.errors import ConfigError
 from assay.storage import Store
-from assay.workflows._api import get_suite
 from assay.workflows._contamination_store import store_contamination
 from assay.workflows._planned_stop import example_scores
 from assay.workflows._store import resolve_store
+from assay.workflows._text_use import suite_with_text
 
 __all__ = ["suite_contamination"]
 
@@ -56,7 +56,7 @@ def suite_contamination(
     where = "suite_contamination"
     check_instance(run, "run", where, (str, type(None)), "a run id or None")
     st = resolve_store(store)
-    data = get_suite(suite, store=st)
+    data = suite_with_text(st, suite, f"The contamination check of suite {str(suite)[:40]!r}")
     result = check_contamination(
         data,
         corpus,

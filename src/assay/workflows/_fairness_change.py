@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from assay.errors import ConfigError, SuiteMismatchError
 from assay.storage import Store
 from assay.workflows._robustness import _label
+from assay.workflows._text_use import records_with_text
 
 if TYPE_CHECKING:
     from assay.analysis import FairnessChange
@@ -18,7 +19,8 @@ __all__ = ["paired_fairness"]
 
 def _usable(st: Store, run: Run, by: str) -> dict[tuple[str, int], dict[str, Any]]:
     columns = ["example_id", "sample_index", "cluster", "reference", "output", "error", by]
-    rows = st.runs.records(run.run_id, columns=columns).to_pylist()
+    what = f"The fairness of run {run.run_id[:12]} (its outputs and references as labels)"
+    rows = records_with_text(st, run.run_id, what, columns).to_pylist()
     return {
         (r["example_id"], r["sample_index"] or 0): r
         for r in rows

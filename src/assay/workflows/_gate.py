@@ -12,7 +12,9 @@ from assay._util import (
     check_instance,
     renamed_parameters,
 )
+from assay.compare import text_metrics
 from assay.core import Comparison, VerdictResult
+from assay.errors import AccessDeniedError
 from assay.storage import Store
 from assay.workflows._api import get_run
 from assay.workflows._compare_loaded import (
@@ -23,10 +25,14 @@ from assay.workflows._compare_loaded import (
 )
 from assay.workflows._compare_streamed import compare_streamed, wants_streaming
 from assay.workflows._store import resolve_store
+from assay.workflows._text_use import metrics_refusal
 from assay.workflows._unsafe import text_asked
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import numpy as np
+    import pyarrow as pa
 
     # a comparison alone needs neither policies nor reports: the functions that gate or
     # write reports import them
@@ -67,7 +73,10 @@ def compare_runs(
     (``Comparison.early_stop``; see docs/runners.md, "Early stopping"). ``max_flips`` caps
     the flipped examples listed per metric (``None``: all; ``flip_counts`` counts them all).
     On a suite of harmful text (a red-team suite), the flips' texts are withheld unless
-    ``show_unsafe_text`` (docs/safety.md).
+    ``show_unsafe_text`` (docs/safety.md); metrics recomputed from the records' text (corpus
+    BLEU, chrF, ...) are computed on the real text all the same, which a server gives only to
+    an editor or above (:class:`~assay.errors.AccessDeniedError` naming the metrics for a
+    lower role: never a number computed on the withheld text's marker).
 
     ``streaming``: read the record files a row group at a time and compare them in bounded
     memory (:func:`assay.compare.compare_record_streams`, docs/out-of-core.md); ``None``
@@ -78,29 +87,48 @@ def compare_runs(
     st = resolve_store(store)
     base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
     suite = st.suites.get(base.suite_digest)
-    asked = text_asked(show_unsafe_text, "compare_runs")
     options = CompareOptions(shared_only, confidence, rng, resamples, max_flips, show_unsafe_text)
+    # metrics recomputed from text read the real text even when it is not shown: never a
+    # number computed on the marker a server puts in its place
+    needed = text_metrics(suite) if suite.catalog.unsafe_text and not show_unsafe_text else []
+    asked = True if needed else text_asked(show_unsafe_text, "compare_runs")
+
+    def examples(digest: str) -> pa.Table:
+        return st.suites.examples(digest, text=show_unsafe_text)
+
     if wants_streaming(streaming, base, cand, "compare_runs"):
         return compare_streamed(
             base,
             cand,
             suite,
-            lambda run, rows: st.runs.record_batches(run.run_id, rows, text=asked),
-            lambda digest: st.suites.examples(digest, text=show_unsafe_text),
+            lambda run, rows: _batches(st, run.run_id, rows, asked, needed),
+            examples,
             options,
             chunk_rows=chunk_rows,
         )
-    base_records = st.runs.records(base.run_id, text=asked)
-    cand_records = st.runs.records(cand.run_id, text=asked)
-    return compare_loaded(
-        base,
-        base_records,
-        cand,
-        cand_records,
-        suite,
-        lambda digest: st.suites.examples(digest, text=show_unsafe_text),
-        options,
-    )
+    base_records = _records(st, base.run_id, asked, needed)
+    cand_records = _records(st, cand.run_id, asked, needed)
+    return compare_loaded(base, base_records, cand, cand_records, suite, examples, options)
+
+
+def _records(st: Store, run_id: str, text: bool | None, needed: list[str]) -> pa.Table:
+    try:
+        return st.runs.records(run_id, text=text)
+    except AccessDeniedError as exc:
+        if not needed:
+            raise
+        raise metrics_refusal(needed, exc) from exc
+
+
+def _batches(
+    st: Store, run_id: str, rows: int, text: bool | None, needed: list[str]
+) -> Iterator[pa.RecordBatch]:
+    try:
+        return st.runs.record_batches(run_id, rows, text=text)
+    except AccessDeniedError as exc:
+        if not needed:
+            raise
+        raise metrics_refusal(needed, exc) from exc
 
 
 def resolve_policy(policy: Policy | str | Path | None) -> Policy:

@@ -130,10 +130,15 @@ def stored_profiles(*, limit: int = 500, store: Store | None = None) -> list[dic
 
 
 def profile_run(run: str, *, name: str | None = None, store: Store | None = None) -> Profile:
-    """The profile of a stored run's records table (outputs, scores, latency, cost...)."""
+    """The profile of a stored run's records table (outputs, scores, latency, cost...).
+
+    On a red-team suite the text columns (input, reference, output, error) are left out: a
+    profile keeps a column's values, which would put harmful text into a stored artifact,
+    and a server's withheld text would profile as one repeated marker."""
     from assay.workflows._api import get_run
+    from assay.workflows._text_use import without_text
 
     st = resolve_store(store)
     stored = get_run(run, store=st)
-    records = st.runs.records(stored.run_id)
+    records = without_text(st.runs.records(stored.run_id), st.suites.get(stored.suite_digest))
     return profile(records, name=name or f"run {stored.run_id[:12]}")

@@ -20,7 +20,7 @@ from assay.core import (
     Run,
     diff_manifests,
 )
-from assay.data import Location, SuiteData, validate_records
+from assay.data import Location, validate_records
 from assay.errors import ConfigError
 from assay.runners import (
     AdapterRebuildError,
@@ -35,6 +35,7 @@ from assay.workflows._api import _store, get_run
 from assay.workflows._capture import capture_manifest
 from assay.workflows._evaluate import as_adapter
 from assay.workflows._log_run import log_run
+from assay.workflows._text_use import records_with_text, suite_with_text
 
 __all__ = ["Reproduction", "rebuild_adapter", "reproduce"]
 
@@ -188,9 +189,10 @@ def reproduce(
     st = _store(store)
     original = get_run(run_ref, store=st)
     rebuilt = rebuild_adapter(original.manifest) if adapter is None else as_adapter(adapter)
-    suite = st.suites.get(original.suite_digest)
-    data = SuiteData(suite=suite, examples=st.suites.examples(suite.digest))
-    before = st.runs.records(original.run_id)
+    what = f"A reproduction of run {original.run_id[:12]} (its prompts; its outputs to agree with)"
+    data = suite_with_text(st, original.suite_digest, what)
+    suite = data.suite
+    before = records_with_text(st, original.run_id, what)
     samples = int(pc.max(before.column("sample_index")).as_py() or 0) + 1 if before.num_rows else 1
     raw = evaluate_suite(data, rebuilt, samples=samples)
     table = validate_records(raw, data, location=Location("<reproduction>", "parquet"))

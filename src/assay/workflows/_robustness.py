@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from assay._util import atomic_write
 from assay.errors import ConfigError
 from assay.storage import Store
-from assay.workflows._api import LoggedRun, get_run, get_suite, register_suite
+from assay.workflows._api import LoggedRun, get_run, register_suite
 from assay.workflows._store import resolve_store
+from assay.workflows._text_use import records_with_text, suite_with_text
 
 if TYPE_CHECKING:
     from assay.analysis import BoundsCheck, FairnessChange, FairnessResult, RobustnessResult
@@ -41,10 +42,12 @@ def perturb_stored_suite(
     ``kinds`` defaults to every kind (:data:`assay.datasets.PERTURBATION_KINDS`). Storing
     is idempotent: the same suite, kinds and seed give the same digest.
     """
+    from assay.data import SuiteData
     from assay.datasets import PERTURBATION_KINDS, perturb_suite
 
     st = resolve_store(store)
-    data = get_suite(suite, store=st)
+    what = "A perturbation of a red-team suite (it rewrites the prompts)"
+    data = suite if isinstance(suite, SuiteData) else suite_with_text(st, str(suite), what)
     result = perturb_suite(data, tuple(kinds) if kinds else PERTURBATION_KINDS, seed=seed)
     register_suite(result.data, store=st)
     return result
@@ -216,7 +219,8 @@ def fairness(
             f"Suite {data.suite.name!r} has no slice attribute {by!r}; slices: "
             f"{', '.join(data.suite.slice_names) or 'none'}."
         )
-    records = st.runs.records(found.run_id).to_pylist()
+    what = f"The fairness of run {found.run_id[:12]} (its outputs and references as labels)"
+    records = records_with_text(st, found.run_id, what).to_pylist()
     kept = [r for r in records if r.get("error") is None and r.get("output") is not None]
     if score is not None and (not kept or score not in kept[0]):
         raise ConfigError(f"The run's records have no column {score!r} for probabilities.")

@@ -20,10 +20,11 @@ import pyarrow as pa
 from assay._util import check_probability
 from assay.errors import ConfigError, DataError
 from assay.metrics import JudgedRate, judged_rate
-from assay.runners import PairEmbedder, judge_records, load_judge
+from assay.runners import JudgeValidation, PairEmbedder, judge_records, load_judge
 from assay.storage import Store
-from assay.workflows._api import get_run, get_suite
+from assay.workflows._api import get_run
 from assay.workflows._store import resolve_store
+from assay.workflows._text_use import records_with_text, suite_with_text
 
 __all__ = ["JudgedSafety", "judged_safety_rate", "read_human_labels"]
 
@@ -43,6 +44,9 @@ class JudgedSafety:
     rate: JudgedRate
     not_judged: int
     """Harmful or jailbreak prompts the judge could not label (errored or without text)."""
+    validation: JudgeValidation | None = None
+    """The judge's cross-validated agreement with people (kappa and alpha with intervals,
+    the confusion matrix), reported beside its rate; ``None`` for an unvalidated judge."""
 
 
 def read_human_labels(path: str | Path) -> dict[str, int]:
@@ -101,7 +105,8 @@ def judged_safety_rate(
     check_probability(confidence, "confidence", "judged_safety_rate")
     st = resolve_store(store)
     info = get_run(run, store=st)
-    data = get_suite(info.suite_digest, store=st)
+    what = f"The judge's labels of run {info.run_id[:12]} (from its prompts and answers)"
+    data = suite_with_text(st, info.suite_digest, what)
     if "kind" not in data.examples.column_names or "attack_success" not in (
         data.suite.metric_names
     ):
@@ -118,9 +123,8 @@ def judged_safety_rate(
             strict=True,
         )
     )
-    records = st.runs.records(
-        info.run_id, columns=["example_id", "sample_index", "output", "error"]
-    )
+    columns = ["example_id", "sample_index", "output", "error"]
+    records = records_with_text(st, info.run_id, what, columns)
     keep = [
         sample == 0 and kinds.get(eid) != "benign"
         for eid, sample in zip(
@@ -152,4 +156,5 @@ def judged_safety_rate(
         kind=the_judge.kind,
         rate=rate,
         not_judged=int((~judged).sum()),
+        validation=the_judge.validation,
     )
