@@ -235,6 +235,7 @@ CASES: dict[str, Callable[[], Any]] = {
         None,
         confidence=1.5,  # type: ignore[arg-type]
     ),
+    "text_metrics": lambda: assay.compare.text_metrics("suite.yaml"),  # type: ignore[arg-type]
     "compare_record_streams": lambda: assay.compare.compare_record_streams(
         None,  # type: ignore[arg-type]
         [],

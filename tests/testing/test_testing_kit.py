@@ -13,7 +13,7 @@ from assay.testing import seed_sweep
 
 PUBLIC = {
     "HOSTILE_TEXTS", "LABELS", "QA_TEMPLATE", "REPORT_SLICES", "REPORT_TIME", "T0",
-    "FakeOpenAI", "binary_result", "check_adapter", "check_rule_kind", "check_store", "chromium_driver",
+    "FakeOpenAI", "LocalRayCluster", "binary_result", "check_adapter", "check_rule_kind", "check_store", "chromium_driver",
     "closed_port", "comparison_of", "comparison_suite", "fake_reply", "given_interval",
     "make_approval", "make_decision", "make_examples", "make_records", "make_run",
     "make_suite_model", "mean_result", "metric_result", "paired_records", "qa_examples",

@@ -14,7 +14,7 @@ import assay
 from assay.cli._early_stop import plan_early_stop, print_early_stop
 from assay.cli._ingest import print_logged
 from assay.cli._inputs import readable_file, suite_file_or_name
-from assay.cli._options import DbOption, FormatOption, JsonOption, parse_pairs
+from assay.cli._options import DbOption, FormatOption, JsonOption, non_negative_count, parse_pairs
 from assay.cli._render import console, emit_json, safe
 from assay.cli._verdict import print_verdict
 from assay.errors import ConfigError
@@ -257,7 +257,7 @@ def run_command(
     ray_retries: Annotated[
         int | None,
         typer.Option(
-            min=0,
+            callback=non_negative_count,
             help="With --backend ray: runs again of a shard whose worker died (default 3).",
         ),
     ] = None,

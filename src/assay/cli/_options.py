@@ -71,3 +71,12 @@ def positive_count(value: int | None) -> int | None:
 
         raise typer.BadParameter(f"{value} is not a positive whole number: give 1 or more.")
     return value
+
+
+def non_negative_count(value: int | None) -> int | None:
+    """A typer callback: a count of 0 or more (see :func:`positive_count`)."""
+    if value is not None and value < 0:
+        import typer
+
+        raise typer.BadParameter(f"{value} is negative: give 0 or more.")
+    return value

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay._util import check_instance
 from assay._util.arrow import numpy_array
 from assay.compare._align import RunSide, example_means, record_scores
 from assay.core import Suite
@@ -77,6 +78,7 @@ def text_metrics(suite: Suite) -> list[str]:
     """The metrics of ``suite`` that a comparison recomputes from the records' output or
     reference text (corpus BLEU, chrF, TER, F1 over text labels, ...), in the suite's order;
     a mean of per-example scores reads only its score column."""
+    check_instance(suite, "suite", "text_metrics", Suite, "a Suite")
     out = []
     for spec in suite.metrics:
         if spec.aggregate == "mean":
