@@ -17,6 +17,8 @@
   duplicate policy.
 * :func:`lazy_module`: a library imported on first attribute access, for one a command may
   never need.
+* :func:`existing_objects_frozen`: the objects that exist before a run of sends left out of
+  the garbage collector's full passes while it runs.
 * :data:`MINUS`, :func:`format_number`, :func:`summary`, :func:`difference`, :func:`pvalue`,
   :func:`format_time` and the rest of ``_numbers``: numbers and times as the command line,
   the reports and the dashboard write them.
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
+from assay._util._gc import existing_objects_frozen
 from assay._util._json import MAX_JSON_DEPTH, load_json
 from assay._util._lazy import lazy_module
 from assay._util._numbers import (
@@ -88,6 +91,7 @@ __all__ = [
     "effect_size",
     "escape_json",
     "estimate",
+    "existing_objects_frozen",
     "format_number",
     "format_time",
     "fsync_folder",

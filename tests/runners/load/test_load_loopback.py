@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import numpy as np
 import pytest
@@ -114,3 +115,34 @@ def test_a_connection_is_kept_alive_when_the_body_ends_after_done() -> None:
         result = asyncio.run(run_load(server.url, ["hi"], concurrency=1, requests=8))
     assert len(result.timings) == 8 and all(t.ok for t in result.timings)
     assert len(server.peers) == 1
+
+
+def test_objects_that_exist_before_the_load_are_frozen_while_it_runs_and_given_back() -> None:
+    """A full garbage collection pauses the sender (tens of milliseconds in a process holding
+    numpy and pyarrow): the load's run leaves earlier objects out of collections, then returns
+    them, and leaves a freeze made by someone else as it was."""
+
+    async def observed(url: str) -> list[int]:
+        seen: list[int] = []
+
+        async def probe() -> None:
+            while True:
+                seen.append(gc.get_freeze_count())
+                await asyncio.sleep(0.002)
+
+        task = asyncio.create_task(probe())
+        await run_load(url, ["hi"], rate=50, requests=5, arrival="constant")
+        task.cancel()
+        return seen
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    with StreamingServer(base_s=0.01, tokens=2) as server:
+        during = asyncio.run(observed(server.url))
+        assert max(during) > 0 and gc.get_freeze_count() == 0
+        gc.freeze()
+        try:
+            asyncio.run(observed(server.url))
+            assert gc.get_freeze_count() > 0  # the other freeze stands (its objects may end)
+        finally:
+            gc.unfreeze()

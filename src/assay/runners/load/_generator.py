@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from assay._util import check_choice, check_int, check_number, check_rng
+from assay._util import check_choice, check_int, check_number, check_rng, existing_objects_frozen
 from assay.runners.adapters._http import import_aiohttp
 from assay.runners.load._client import request_body, timed_request
 from assay.runners.load._timing import RequestTiming
@@ -106,54 +106,55 @@ async def run_load(
     # second timer on every request
     no_timeout = aiohttp.ClientTimeout(total=None)
     results: list[RequestTiming | None] = [None] * n
-    async with aiohttp.ClientSession(connector=connector, timeout=no_timeout) as session:
-        start = time.perf_counter() + 0.01
-        deadline = None if duration_s is None else start + duration_s
+    with existing_objects_frozen():
+        async with aiohttp.ClientSession(connector=connector, timeout=no_timeout) as session:
+            start = time.perf_counter() + 0.01
+            deadline = None if duration_s is None else start + duration_s
 
-        def request(i: int, scheduled: float) -> Any:
-            return timed_request(
-                session,
-                url,
-                bodies[i],
-                scheduled_s=scheduled,
-                timeout_s=timeout_s,
-                encoded=encoded[i],
-            )
+            def request(i: int, scheduled: float) -> Any:
+                return timed_request(
+                    session,
+                    url,
+                    bodies[i],
+                    scheduled_s=scheduled,
+                    timeout_s=timeout_s,
+                    encoded=encoded[i],
+                )
 
-        tasks: list[asyncio.Task[Any]] = []
-        if rate is not None:
-            offsets = arrival_schedule(n, rate, arrival=arrival, burstiness=burstiness, rng=rng)
-            clock, sleep, spawn = time.perf_counter, asyncio.sleep, asyncio.create_task
-            for i, at in enumerate((start + offsets).tolist()):
-                if deadline is not None and at > deadline:
-                    break
-                delay = at - clock()
-                while delay > 0:  # uvloop's millisecond timers may wake a little early
-                    await sleep(delay)
+            tasks: list[asyncio.Task[Any]] = []
+            if rate is not None:
+                offsets = arrival_schedule(n, rate, arrival=arrival, burstiness=burstiness, rng=rng)
+                clock, sleep, spawn = time.perf_counter, asyncio.sleep, asyncio.create_task
+                for i, at in enumerate((start + offsets).tolist()):
+                    if deadline is not None and at > deadline:
+                        break
                     delay = at - clock()
-                tasks.append(spawn(request(i, at)))
-        else:
-            counter = iter(range(n))
+                    while delay > 0:  # uvloop's millisecond timers may wake a little early
+                        await sleep(delay)
+                        delay = at - clock()
+                    tasks.append(spawn(request(i, at)))
+            else:
+                counter = iter(range(n))
 
-            async def worker() -> None:
-                for i in counter:
-                    now = time.perf_counter()
-                    if deadline is not None and now > deadline:
-                        return
-                    results[i] = await request(i, now)
+                async def worker() -> None:
+                    for i in counter:
+                        now = time.perf_counter()
+                        if deadline is not None and now > deadline:
+                            return
+                        results[i] = await request(i, now)
 
-            tasks = [asyncio.create_task(worker()) for _ in range(concurrency or 1)]
-        remaining = (
-            None if deadline is None else max(deadline - time.perf_counter(), 0.0) + timeout_s
-        )
-        _, pending = await asyncio.wait(tasks, timeout=remaining) if tasks else (set(), set())
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        if rate is not None:  # task i sent request i
-            for i, task in enumerate(tasks):
-                if not task.cancelled() and task.exception() is None:
-                    results[i] = task.result()
+                tasks = [asyncio.create_task(worker()) for _ in range(concurrency or 1)]
+            remaining = (
+                None if deadline is None else max(deadline - time.perf_counter(), 0.0) + timeout_s
+            )
+            _, pending = await asyncio.wait(tasks, timeout=remaining) if tasks else (set(), set())
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            if rate is not None:  # task i sent request i
+                for i, task in enumerate(tasks):
+                    if not task.cancelled() and task.exception() is None:
+                        results[i] = task.result()
     timings = tuple(t for t in results if t is not None)
     k = len(timings)
     phases = tuple(
