@@ -30,10 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -42,30 +39,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from _scale_s3 import start_moto
 
 import assay
 from assay.storage import open_store
 from assay.testing import synthetic_records, synthetic_suite
-
-
-def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("moto.server did not start (pip install 'moto[server]' s3fs)")
 
 
 def _timed(step: Callable[[], object]) -> float:
@@ -102,7 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     n = 100_000 if args.quick else 1_000_000
 
-    process, endpoint = _start_moto()
+    process, endpoint = start_moto()
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench",
         AWS_SECRET_ACCESS_KEY="bench",
