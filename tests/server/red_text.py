@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -20,6 +24,27 @@ from assay.testing import running_server
 
 N = 48
 LABELS = ("refuse", "comply")
+
+
+def cli_through(url: str, folder: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``cli(token, *args)``: the ``assay`` command in its own process, in ``folder``, with
+    ``ASSAY_DB`` naming the server at ``url`` and ``ASSAY_TOKEN`` the token given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
+    env.update(ASSAY_DB=url, ASSAY_HOME=str(folder / ".assay"))
+    source = str(Path(assay.__file__).parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
+
+    def cli(token: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "assay", *args],
+            cwd=folder,
+            env={**env, "ASSAY_TOKEN": token},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return cli
 
 
 def prompt(i: int) -> str:

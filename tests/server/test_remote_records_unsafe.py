@@ -6,9 +6,6 @@ role needed; nobody who does not ask sees a prompt or an answer."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from red_text import cli_through
 
 import assay
 import assay.workflows as wf
@@ -137,20 +135,7 @@ def test_export_and_compare_through_a_server_are_truthful(red: Red, tmp_path: Pa
 
 @pytest.mark.slow
 def test_the_cli_through_a_server_reveals_only_to_an_editor(red: Red, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
-    env.update(ASSAY_DB=red.url, ASSAY_HOME=str(tmp_path / ".assay"))
-    source = str(Path(assay.__file__).parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
-
-    def cli(token: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "assay", *args],
-            cwd=tmp_path,
-            env={**env, "ASSAY_TOKEN": token},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    cli = cli_through(red.url, tmp_path)
 
     def outputs(path: Path) -> set[str]:
         return {json.loads(line)["output"] for line in path.read_text().splitlines()} - {None}

@@ -9,15 +9,11 @@ text."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from red_text import Served, chrf, compare, dump
+from red_text import Served, chrf, cli_through, compare, dump
 
-import assay
 import assay.workflows as wf
 from assay.core import WITHHELD, Comparison
 from assay.errors import AccessDeniedError
@@ -90,20 +86,7 @@ def test_mlflow_export_of_a_comparison_is_refused_before_anything_is_sent(
 def test_the_cli_through_a_server_computes_chrf_on_the_real_text(
     served: Served, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
-    env.update(ASSAY_DB=served.url, ASSAY_HOME=str(tmp_path / ".assay"))
-    source = str(Path(assay.__file__).parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
-
-    def cli(token: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "assay", *args],
-            cwd=tmp_path,
-            env={**env, "ASSAY_TOKEN": token},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    cli = cli_through(served.url, tmp_path)
 
     local = compare(served, served.store).result("chrf")
     done = cli(served.editor, "compare", served.base, served.cand, "--json")
