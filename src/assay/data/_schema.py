@@ -108,27 +108,71 @@ def table_digest(table: pa.Table) -> str:
     """Digest of a table's content: column names, values and nulls, in row order.
 
     Hashes Arrow buffers (offsets and bytes of strings, IEEE values of numbers), which depend
-    only on the values, so the digest is the same on any machine.
+    only on the values, so the digest is the same on any machine. The buffers are hashed where
+    they lie (no copies); a column without nulls, or with nothing but nulls, hashes the same
+    bytes it would spell out (a mask of zeros or ones, zeros for its values) without building
+    them per column.
     """
     h = hashlib.sha256()
+    n = table.num_rows
+    blank = _Blank(n)
     for name in table.column_names:
         col = table.column(name).combine_chunks()
         if pa.types.is_dictionary(col.type):
             col = col.cast(col.type.value_type)
         h.update(name.encode() + b"\x1d")
-        h.update(numpy_array(pc.is_null(col)).tobytes())
+        nulls = col.null_count
+        if n and nulls == 0:
+            h.update(blank.zeros(n))
+        elif n and nulls == n:
+            h.update(blank.ones())
+        else:
+            h.update(_bytes(numpy_array(pc.is_null(col))))
         if pa.types.is_string(col.type):
-            filled = pc.fill_null(col, _EMPTY) if col.null_count else col
+            if n and nulls == n:  # "" in every row: offsets all 0, no bytes
+                h.update(blank.zeros(4 * (n + 1)))
+                continue
+            filled = pc.fill_null(col, _EMPTY) if nulls else col
             offsets = np.frombuffer(filled.buffers()[1], dtype=np.int32)
             offsets = offsets[filled.offset : filled.offset + len(filled) + 1]
-            h.update((offsets - offsets[0]).tobytes())
+            h.update(_bytes(offsets - offsets[0] if offsets[0] else offsets))
             data = filled.buffers()[2]
             if data is not None:
                 h.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+        elif n and nulls == n and _fixed_width_number(col.type):  # every value filled with 0
+            h.update(blank.zeros(n * col.type.bit_width // 8))
         else:
-            values = numpy_array(col, fill=0)
-            h.update(np.ascontiguousarray(values).tobytes())
+            h.update(_bytes(numpy_array(col, fill=0)))
     return h.hexdigest()
+
+
+def _fixed_width_number(kind: pa.DataType) -> bool:
+    """Whether ``numpy_array(..., fill=0)`` gives this type as fixed-width numbers."""
+    return bool(pa.types.is_integer(kind) or (pa.types.is_floating(kind) and kind.bit_width >= 32))
+
+
+def _bytes(values: np.ndarray) -> memoryview:
+    """The bytes of ``values`` in memory order, without a copy when they are contiguous."""
+    return np.ascontiguousarray(values).data.cast("B")
+
+
+class _Blank:
+    """Zero bytes and a mask of ones for :func:`table_digest`, made once per table."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._zeros = b""
+        self._ones = b""
+
+    def zeros(self, size: int) -> memoryview:
+        if len(self._zeros) < size:
+            self._zeros = bytes(size)
+        return memoryview(self._zeros)[:size]
+
+    def ones(self) -> bytes:
+        if not self._ones:
+            self._ones = b"\x01" * self.n
+        return self._ones
 
 
 def examples_digest(table: pa.Table) -> str:
