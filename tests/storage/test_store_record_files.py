@@ -37,7 +37,7 @@ def _written(root: FileRoot, tmp_path: Path) -> bytes:
 
 
 @pytest.mark.parametrize("where", ["local", "memory"])
-def test_every_column_is_zstd_and_only_non_float_columns_have_dictionaries(
+def test_every_column_is_zstd_with_dictionaries_where_values_repeat(
     tmp_path: Path, where: str
 ) -> None:
     url = str(tmp_path / "files") if where == "local" else f"memory://{tmp_path.name}"
@@ -47,7 +47,47 @@ def test_every_column_is_zstd_and_only_non_float_columns_have_dictionaries(
     chunks = {names[i]: meta.row_group(0).column(i) for i in range(meta.num_columns)}
     assert {c.compression for c in chunks.values()} == {"ZSTD"}
     with_dictionary = {name for name, c in chunks.items() if c.has_dictionary_page}
-    assert with_dictionary == {"example_id", "sample_index", "lang", "output"}
+    # not the example ids (one per record) nor floats that rarely repeat; 0/1 scores do
+    assert with_dictionary == {"sample_index", "lang", "output", "accuracy"}
+
+
+def test_a_float_column_that_repeats_only_after_its_first_rows_is_written_plain(
+    tmp_path: Path,
+) -> None:
+    n = 10_000
+    values = [i / n if i < 4_096 else 1.0 for i in range(n)]
+    root = FileRoot(str(tmp_path / "files"))
+    root.write_parquet(
+        "records/run.parquet", pa.table({"example_id": [str(i) for i in range(n)], "score": values})
+    )
+    meta = pq.ParquetFile(root.path("records/run.parquet")).metadata
+    assert not meta.row_group(0).column(1).has_dictionary_page
+    assert root.read_parquet("records/run.parquet").column("score").to_pylist() == values
+
+
+def test_duckdb_reads_back_every_value(tmp_path: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    _written(FileRoot(str(tmp_path / "files")), tmp_path)
+    got = duckdb.sql(f"SELECT * FROM read_parquet('{tmp_path / 'copy.parquet'}')").arrow()
+    got = got.read_all() if hasattr(got, "read_all") else got
+    expected = _records()
+    for name in ("example_id", "sample_index", "accuracy", "latency_ms", "output"):
+        assert got.column(name).to_pylist() == expected.column(name).to_pylist(), name
+    assert [str(v) for v in got.column("lang").to_pylist()] == ["en", "de", "fr"] * 100
+    score = got.column("score").to_numpy()
+    assert np.array_equal(score, expected.column("score").to_numpy(), equal_nan=True)
+
+
+def test_a_file_written_with_the_earlier_settings_still_reads(tmp_path: Path) -> None:
+    # before: a dictionary for every column but the floating-point ones, the ids' included
+    table = _records()
+    keep = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", use_dictionary=keep)
+    root = FileRoot(str(tmp_path / "files"))
+    root.write_bytes("records/old.parquet", sink.getvalue().to_pybytes())
+    read = root.read_parquet("records/old.parquet")
+    assert read.drop_columns(["score"]).equals(table.drop_columns(["score"]))
 
 
 def test_pyarrow_and_pandas_read_back_every_value(tmp_path: Path) -> None:

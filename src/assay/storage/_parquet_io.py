@@ -36,14 +36,17 @@ from assay.storage._objects import (
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from assay.storage._files import FileRoot
 else:
     pa = lazy_module("pyarrow")
+    pc = lazy_module("pyarrow.compute")
     pq = lazy_module("pyarrow.parquet")
 
 __all__ = [
+    "file_version",
     "parquet_batches",
     "parquet_bytes",
     "parquet_options",
@@ -59,12 +62,28 @@ _verified: dict[tuple[str, tuple[Any, ...]], str] = {}
 _verified_lock = threading.Lock()
 
 
+_SAMPLE_ROWS = 4_096
+_FEW_VALUES = 64
+
+
 def parquet_options(table: pa.Table) -> dict[str, Any]:
-    """zstd, which pandas, DuckDB, Polars and Spark all read; dictionary pages for all but
-    floating-point columns. Scores and latencies rarely repeat, so building a dictionary for
-    them costs more time than it saves space (zstd packs 0/1 scores tightly without one)."""
-    keep = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+    """zstd, which pandas, DuckDB, Polars and Spark all read, with dictionary pages where
+    values repeat: every column but the example ids and the floating-point columns, and
+    floating-point columns whose first 4,096 rows take at most 64 values (0/1 scores, which a
+    dictionary stores in a bit each). Example ids are mostly one per record and other scores and
+    latencies rarely repeat: a dictionary of them costs more time than it saves space (the
+    writer falls back to plain pages once a dictionary passes 1 MiB)."""
+    keep = [f.name for f in table.schema if _repeats(table, f)]
     return {"compression": "zstd", "use_dictionary": keep}
+
+
+def _repeats(table: pa.Table, field: pa.Field) -> bool:
+    if field.name == "example_id":
+        return False
+    if not pa.types.is_floating(field.type):
+        return True
+    head = table.column(field.name).slice(0, _SAMPLE_ROWS)
+    return bool(pc.count_distinct(head).as_py() <= _FEW_VALUES)
 
 
 def parquet_bytes(table: pa.Table, where: str) -> bytes:
@@ -150,8 +169,9 @@ def verify_found(found: str, expected: str, where: str) -> None:
         raise altered_object(where, found, expected)
 
 
-def _version(root: FileRoot, relative: str, where: str) -> tuple[Any, ...]:
-    """What identifies this version of the file: a rewrite changes it."""
+def file_version(root: FileRoot, relative: str, where: str) -> tuple[Any, ...]:
+    """What identifies this version of the file: a rewrite changes it (``()`` when the store
+    names no version)."""
     full = root.path(relative)
     if root.local:
         st = os.stat(full)
@@ -172,7 +192,7 @@ def verify_file(root: FileRoot, relative: str, owner: str | None = None) -> None
         return
     where = _named(root.location(relative), owner)
     try:
-        version = _version(root, relative, where)
+        version = file_version(root, relative, where)
         key = (where, version)
         with _verified_lock:
             if version and _verified.get(key) == expected:
