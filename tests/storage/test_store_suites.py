@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from assay.core import Suite
@@ -81,3 +86,42 @@ def test_examples_must_match_the_suite(store: Store) -> None:
 def test_not_found_is_a_storage_error(store: Store) -> None:
     with pytest.raises(StorageError):
         store.suites.examples("0" * 64)
+
+
+def _examples_file(store: Store) -> Path:
+    (found,) = Path(store.suites.files.path("")).glob("*.parquet")  # type: ignore[attr-defined]
+    return found
+
+
+def test_examples_are_decoded_once_while_their_file_is_unchanged(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite, examples = make_suite("qa")
+    store.suites.put(suite, examples)
+    files = store.suites.files  # type: ignore[attr-defined]
+    reads: list[str] = []
+    read = files.read_parquet
+    monkeypatch.setattr(files, "read_parquet", lambda rel, *a: reads.append(rel) or read(rel, *a))
+    first = store.suites.examples(suite.digest)
+    assert store.suites.examples(suite.digest) is first
+    assert store.suites.examples(suite.name).equals(examples)
+    assert len(reads) == 1
+    path = _examples_file(store)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert store.suites.examples(suite.digest).equals(examples)  # touched: read again
+    assert len(reads) == 2
+
+
+def test_examples_rewritten_after_a_read_are_refused(store: Store) -> None:
+    suite, examples = make_suite("qa")
+    store.suites.put(suite, examples)
+    assert store.suites.examples(suite.digest).equals(examples)
+    path = _examples_file(store)
+    sink = pa.BufferOutputStream()
+    pq.write_table(examples.slice(1), sink)
+    path.write_bytes(sink.getvalue().to_pybytes())
+    with pytest.raises(StorageError, match="suites"):
+        store.suites.examples(suite.digest)
+    path.unlink()
+    with pytest.raises(StorageError):
+        store.suites.examples(suite.digest)

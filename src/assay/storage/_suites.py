@@ -14,6 +14,7 @@ from assay.core import Suite
 from assay.errors import DataError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction
 from assay.storage._files import FileRoot
+from assay.storage._parquet_io import file_version
 from assay.storage._rows import check_length, check_text, like_prefix
 from assay.storage._schema import suites
 from assay.storage._withheld import withhold_text
@@ -34,6 +35,8 @@ class SqlSuiteRepository:
     def __init__(self, engine: sa.Engine, files: FileRoot) -> None:
         self.engine = engine
         self.files = files
+        # The examples file last read, with the version of it read: (path, version, table).
+        self._examples: tuple[str, tuple[object, ...], pa.Table] | None = None
 
     def put(self, suite: Suite, examples: pa.Table) -> bool:
         """Store a suite version with its examples; True if it was not stored before.
@@ -133,10 +136,27 @@ class SqlSuiteRepository:
         clusters."""
         check_instance(text, "text", "SqlSuiteRepository.examples", bool, "a bool")
         row = self._row(digest)
-        table = self.files.read_parquet(row.examples_path)
+        table = self._read_examples(row.examples_path)
         if text:
             return table
         return withhold_text(table, Suite.model_validate_json(row.definition))
+
+    def _read_examples(self, relative: str) -> pa.Table:
+        """The examples file, decoded and verified once per version of it: a process that
+        records many runs of one suite (a server taking uploads, a loop of ingests) does not
+        read it again while it is unchanged; a file rewritten since is read and verified
+        again (its size, times or inode differ), and a missing one raises as a read does."""
+        try:
+            version = file_version(self.files, relative, self.files.location(relative))
+        except (OSError, StorageError):
+            version = ()
+        kept = self._examples
+        if version and kept is not None and kept[0] == relative and kept[1] == version:
+            return kept[2]
+        table = self.files.read_parquet(relative)
+        if version:
+            self._examples = (relative, version, table)
+        return table
 
     def list(self) -> list[Suite]:
         """Every stored suite version, by name and then oldest first."""
