@@ -72,13 +72,14 @@ def summarise_records(
     for metric in suite.metrics:
         if metric.aggregate != "mean":
             continue
-        scores = numpy_array(records.column(metric.name)).astype(np.float64)
+        # float64 scores are read where they lie; nothing is copied unless one is missing
+        scores = np.asarray(numpy_array(records.column(metric.name)), dtype=np.float64)
         keep = ~np.isnan(scores)
-        n_missing = int((~keep).sum())
-        if not keep.any():
+        n_missing = int(scores.size - np.count_nonzero(keep))
+        if n_missing == scores.size:
             continue
-        x = scores[keep]
-        clusters = None if clusters_all is None else clusters_all[keep]
+        x = scores[keep] if n_missing else scores
+        clusters = clusters_all[keep] if clusters_all is not None and n_missing else clusters_all
         if repeated > 0:
             ids = np.asarray(records.column("example_id").to_numpy(zero_copy_only=False))[keep]
             averaged = average_samples(x, ids, clusters=clusters)
