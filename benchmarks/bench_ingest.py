@@ -38,6 +38,9 @@ else:
     import os
     os.environ["ASSAY_HOME"] = home
     import assay
+    # a checkout's own path hook can put another src first: time the package asked for
+    src = os.path.realpath(sys.argv[5])
+    assert os.path.realpath(assay.__file__).startswith(src + os.sep), (assay.__file__, src)
     store = assay.open_store()
     suite = store.suites.list()[0]
     t0, c0 = time.perf_counter(), time.process_time()
@@ -120,7 +123,7 @@ def main() -> None:
                 runs["read"].append(_child("reference", str(path), str(home), fmt))
                 for label, src in sources.items():
                     model = f"{fmt}-{label}-{attempt}"  # a new run each time, not a repeat
-                    runs[label].append(_child("assay", str(path), str(home), model, src=src))
+                    runs[label].append(_child("assay", str(path), str(home), model, src, src=src))
             ref = _medians(runs["read"])
             for label in sources:
                 got = _medians(runs[label])
