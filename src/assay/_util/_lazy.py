@@ -12,14 +12,11 @@ the module from the first ``pa.Table`` on; type checkers see the real import::
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import sys
-import threading
 from types import ModuleType
 from typing import Any
 
-__all__ = ["import_in_background", "lazy_module"]
+__all__ = ["lazy_module"]
 
 
 class _LazyModule:
@@ -39,17 +36,3 @@ class _LazyModule:
 def lazy_module(name: str) -> Any:
     """A stand-in for ``import name`` that imports the module on first attribute access."""
     return _LazyModule(name)
-
-
-def import_in_background(name: str) -> None:
-    """Start importing ``name`` in a thread while the caller does work that releases the GIL
-    (pyarrow reading a file): its first use then finds it imported, or waits for the import
-    to finish. A failed import is left for that use to raise. The thread is not a daemon, so
-    an import is never cut off at interpreter exit."""
-    if name not in sys.modules:
-        threading.Thread(target=_import_quietly, args=(name,), name=f"import {name}").start()
-
-
-def _import_quietly(name: str) -> None:
-    with contextlib.suppress(Exception):
-        importlib.import_module(name)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assay._util import import_in_background, renamed_parameters
+from assay._util import renamed_parameters
 from assay.core import ModelRef, Run, digest
 from assay.errors import CoverageWarning, DataError
 from assay.storage import Store, TagChange, check_tags
@@ -189,9 +189,6 @@ def ingest(
 
     p = Path(path)
     kind = detect_format(p, fmt)
-    # the summaries' t quantiles need scipy.special (0.2 to 0.4 CPU-s to import): imported
-    # while pyarrow reads the file, which releases the GIL
-    import_in_background("scipy.special")
     table = read_table(p, kind)
     return log_run(
         table,
