@@ -117,9 +117,10 @@ class CountDraws:
     """The category counts of several families, drawn one family after the other in a
     background thread (numpy's generators release the GIL while they draw).
 
-    ``families`` maps each family's stream to its category sizes. Counts are kept as int32
-    when every total fits (half the memory of int64; the same values). Call :meth:`close`
-    when done, also after an error, so a draw not yet started is cancelled.
+    ``families`` maps each family's stream to its category sizes. Counts are kept in the
+    smallest integer type that holds them (uint16 or int32: a quarter or half the memory of
+    int64, the same values). Call :meth:`close` when done, also after an error, so a draw
+    not yet started is cancelled.
     """
 
     def __init__(self, weights: ResampleWeights, families: dict[int, IntArray]) -> None:
@@ -141,6 +142,8 @@ class CountDraws:
 
 def _draw(weights: ResampleWeights, sizes: IntArray, stream: int) -> npt.NDArray[np.integer]:
     counts = weights.category_counts(sizes, stream=stream)
-    if counts.size and int(counts.max()) < 2**31:
-        return counts.astype(np.int32)
+    top = int(counts.max()) if counts.size else 0
+    for kind in (np.uint16, np.int32):  # the smallest type that holds every count
+        if top <= np.iinfo(kind).max:
+            return counts.astype(kind)
     return counts

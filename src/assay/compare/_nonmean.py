@@ -116,7 +116,10 @@ class _Prepared:
 
     spec: MetricSpec
     definition: MetricDefinition
-    inputs: list[RecordInputs]
+    missing: tuple[int, int]
+    """Records of each run left out (errored, or an input missing)."""
+    inputs: list[RecordInputs] | None
+    """Both runs' inputs, kept for a metric with its own resampling."""
     scored: bool = True
     """False when no example has statistics in both runs (a function of sums)."""
 
@@ -158,7 +161,9 @@ def start_non_means(
             record_inputs(s, d, spec.name, spec.aggregate)
             for s in (paired.baseline, paired.candidate)
         ]
-        prepared.append(_Prepared(spec, d, inputs))
+        missing = (int((~inputs[0].usable).sum()), int((~inputs[1].usable).sum()))
+        keep = None if d.aggregation == "sums" else inputs
+        prepared.append(_Prepared(spec, d, missing, keep))
         if d.aggregation == "sums":
             bound = _bind(d, spec, inputs[0], inputs[1])
             assert bound.value is not None
@@ -194,10 +199,12 @@ def finish_non_means(
     try:
         for item in work.prepared:
             spec, d, inputs = item.spec, item.definition, item.inputs
-            for side, inp in zip((paired.baseline, paired.candidate), inputs, strict=True):
-                out.missing[side.name][spec.name] = int((~inp.usable).sum())
+            for side, missing in zip(
+                (paired.baseline, paired.candidate), item.missing, strict=True
+            ):
+                out.missing[side.name][spec.name] = missing
             _flips(spec, paired, max_flips, out)
-            if d.aggregation == "sums":
+            if inputs is None:
                 if item.scored:
                     goals[spec.name] = spec.goal
                 else:
@@ -217,9 +224,7 @@ def finish_non_means(
             out.outcomes.append(MetricOutcome(spec.name, spec.goal, "custom", groups))
         if work.sums is not None:
             results = work.sums.finish()
-            for m in work.sums.metrics:
-                out.outcomes.append(
-                    MetricOutcome(m.name, goals[m.name], "bootstrap", results[m.name])
-                )
+            for name, _ in work.sums.named:
+                out.outcomes.append(MetricOutcome(name, goals[name], "bootstrap", results[name]))
     finally:
         work.close()

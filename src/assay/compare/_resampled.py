@@ -186,7 +186,11 @@ def _engine_family(
 class PendingSums:
     """Functions of sums whose category counts are being drawn (see :func:`start_sums`)."""
 
-    metrics: Sequence[SumsMetric]
+    named: list[tuple[str, Statistic]]
+    """Each metric's name and value function, in order."""
+    engine: Sequence[SumsMetric]
+    """The metrics with their per-example statistics, kept only while a family needs them
+    (one whose examples are resampled by the engine, not by categories)."""
     layout: Layout
     weights: ResampleWeights
     confidence: float
@@ -201,24 +205,22 @@ class PendingSums:
 
     def finish(self) -> dict[str, GroupResults]:
         """Paired bootstrap results of every function-of-sums metric on every group."""
-        out: dict[str, GroupResults] = {m.name: [] for m in self.metrics}
-        named = [(m.name, m.value) for m in self.metrics]
+        out: dict[str, GroupResults] = {name: [] for name, _ in self.named}
         try:
             for f, family in enumerate(self.layout.families):
                 found = self.categories[f]
-                fast = None
                 if found is not None and self.draws is not None:
                     drawn = self.draws.counts(f)
                     fast = category_results(
-                        named, found, family.size, f, self.weights, self.confidence, drawn
+                        self.named, found, family.size, f, self.weights, self.confidence, drawn
                     )
-                for m in self.metrics:
-                    if fast is not None:
-                        out[m.name].append(fast[m.name])
-                    else:
-                        out[m.name].append(
-                            _engine_family(m, family, self.layout, self.weights, self.confidence)
-                        )
+                    for name, _ in self.named:
+                        out[name].append(fast[name])
+                    continue
+                for m in self.engine:
+                    out[m.name].append(
+                        _engine_family(m, family, self.layout, self.weights, self.confidence)
+                    )
         finally:
             self.close()
         return out
@@ -241,7 +243,9 @@ def start_sums(
     ]
     sizes = {f: c.sizes for f, c in enumerate(found) if c is not None}
     draws = CountDraws(weights, sizes) if sizes else None
-    return PendingSums(metrics, layout, weights, confidence, found, draws)
+    engine = metrics if len(sizes) < len(found) else []
+    named = [(m.name, m.value) for m in metrics]
+    return PendingSums(named, engine, layout, weights, confidence, found, draws)
 
 
 def compare_custom(
