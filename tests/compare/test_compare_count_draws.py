@@ -55,9 +55,9 @@ def test_counts_drawn_in_a_background_thread_give_the_same_comparison(
     threads: list[str] = []
     draw = ResampleWeights.category_counts
 
-    def recorded(self: ResampleWeights, sizes: object, stream: int = 0) -> np.ndarray:
+    def recorded(self: ResampleWeights, sizes: object, stream: int = 0, **kw: object) -> np.ndarray:
         threads.append(threading.current_thread().name)
-        return draw(self, sizes, stream)
+        return draw(self, sizes, stream, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ResampleWeights, "category_counts", recorded)
     beside = _compare(data, rng=3, resampling=kind)

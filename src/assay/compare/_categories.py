@@ -11,6 +11,7 @@ number.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -117,8 +118,8 @@ class CountDraws:
     """The category counts of several families, drawn one family after the other in a
     background thread (numpy's generators release the GIL while they draw).
 
-    ``families`` maps each family's stream to its category sizes. Counts are kept in the
-    smallest integer type that holds them (uint16 or int32: a quarter or half the memory of
+    ``families`` maps each family's stream to its category sizes. Counts are drawn into a
+    small integer type that holds them (uint16 or int32: a quarter or half the memory of
     int64, the same values). Call :meth:`close` when done, also after an error, so a draw
     not yet started is cancelled.
     """
@@ -141,9 +142,11 @@ class CountDraws:
 
 
 def _draw(weights: ResampleWeights, sizes: IntArray, stream: int) -> npt.NDArray[np.integer]:
-    counts = weights.category_counts(sizes, stream=stream)
-    top = int(counts.max()) if counts.size else 0
-    for kind in (np.uint16, np.int32):  # the smallest type that holds every count
-        if top <= np.iinfo(kind).max:
-            return counts.astype(kind)
-    return counts
+    # a category's count rarely exceeds its size by more than a few standard deviations
+    top = int(sizes.max())
+    likely = top + 8 * math.isqrt(top) + 64
+    kind = np.uint16 if likely <= 0xFFFF else np.int32 if likely < 2**31 else np.int64
+    try:
+        return weights.category_counts(sizes, stream=stream, dtype=kind)
+    except OverflowError:  # the same counts, drawn again in a type that holds them
+        return weights.category_counts(sizes, stream=stream)
