@@ -41,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -145,7 +146,9 @@ a package's modules do not have, e.g. an earlier checkout's under ``--against``,
 
 
 class StatsTimer:
-    """Wraps the assay.stats entry points that compare calls, adding up their wall time."""
+    """Wraps the assay.stats entry points that compare calls, adding up their wall time on
+    the main thread (resample counts drawn in a background thread count as the time the main
+    thread waits for them)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
@@ -154,6 +157,8 @@ class StatsTimer:
     def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is not threading.main_thread():
+                return fn(*args, **kwargs)  # draws beside the main thread: counted as waited for
             self._depth += 1
             start = time.perf_counter()
             try:
@@ -179,6 +184,10 @@ class StatsTimer:
                 if hasattr(module, name):
                     setattr(module, name, self.wrap(getattr(module, name)))
         ResampleWeights.category_counts = self.wrap(ResampleWeights.category_counts)  # type: ignore[method-assign]
+        categories = importlib.import_module("assay.compare._categories")
+        if hasattr(categories, "CountDraws"):  # counts drawn in a background thread
+            draws = categories.CountDraws
+            draws.counts = self.wrap(draws.counts)
 
 
 def _rss_mib() -> float:

@@ -190,3 +190,18 @@ def test_units_out_of_range_are_refused() -> None:
         w.reduce(np.ones((2, 1)), units=np.array([0, 10]))
     with pytest.raises(ParameterError, match="cells"):
         w.reduce(np.ones((2, 1)), cells=np.array([0, 3]), n_cells=2)
+
+
+@pytest.mark.parametrize("kind", ["multinomial", "poisson"])
+def test_category_counts_in_a_smaller_type_are_the_same_counts(kind: str) -> None:
+    w = bootstrap_weights(3000, 300, rng=12, kind=kind)  # type: ignore[arg-type]
+    sizes = [1200, 0, 900, 900]
+    wide = w.category_counts(sizes, stream=3)
+    for dtype in (np.uint16, np.int32):
+        narrow = w.category_counts(sizes, stream=3, dtype=dtype)
+        assert narrow.dtype == dtype
+        np.testing.assert_array_equal(narrow, wide)
+    with pytest.raises(OverflowError, match="int8"):
+        w.category_counts(sizes, stream=3, dtype=np.int8)
+    with pytest.raises(ParameterError, match="dtype"):
+        w.category_counts(sizes, dtype=np.float32)

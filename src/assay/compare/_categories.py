@@ -3,12 +3,17 @@ the streaming comparison.
 
 Examples with identical statistics in one slice value form a category; one draw of category
 totals of the resample weights (:meth:`assay.stats.ResampleWeights.category_counts`) resamples
-every metric and every value of a slice attribute at once.
+every metric and every value of a slice attribute at once. :class:`CountDraws` draws the
+counts of every family in a background thread while the comparison computes other metrics:
+each family's counts come from its own streams, so when and where they are drawn changes no
+number.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +21,7 @@ import numpy.typing as npt
 
 from assay.stats import PairedResult, Replicates, ResampleWeights, paired_from_replicates
 
-__all__ = ["MAX_CATEGORIES", "Categories", "category_results"]
+__all__ = ["MAX_CATEGORIES", "Categories", "CountDraws", "category_results"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -53,11 +58,15 @@ def category_results(
     stream: int,
     weights: ResampleWeights,
     confidence: float,
+    drawn: npt.NDArray[np.integer] | None = None,
 ) -> dict[str, list[PairedResult | None]]:
     """Paired bootstrap results of every metric on every group of one family, from one draw
-    of category counts (``stream``: the family's index)."""
+    of category counts (``stream``: the family's index; ``drawn``: those counts, when
+    :class:`CountDraws` drew them already)."""
     sizes = categories.sizes
-    counts = weights.category_counts(sizes, stream=stream).astype(np.float64)
+    if drawn is None:
+        drawn = weights.category_counts(sizes, stream=stream)
+    counts = drawn.astype(np.float64)
     bounds = np.searchsorted(categories.groups, np.arange(family_size + 1))
     # every metric's statistics side by side, zero where the metric has no pair, so one
     # product per group gives every metric's resampled sums
@@ -103,3 +112,41 @@ def _replicates(
         replicates = np.asarray(value(sums), dtype=np.float64)
         jackknife = np.asarray(value(total[None, :] - table), dtype=np.float64)
     return Replicates(estimate, replicates, jackknife, sizes)
+
+
+class CountDraws:
+    """The category counts of several families, drawn one family after the other in a
+    background thread (numpy's generators release the GIL while they draw).
+
+    ``families`` maps each family's stream to its category sizes. Counts are drawn into a
+    small integer type that holds them (uint16 or int32: a quarter or half the memory of
+    int64, the same values). Call :meth:`close` when done, also after an error, so a draw
+    not yet started is cancelled.
+    """
+
+    def __init__(self, weights: ResampleWeights, families: dict[int, IntArray]) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-counts")
+        self._futures: dict[int, Future[npt.NDArray[np.integer]]] = {
+            stream: self._pool.submit(_draw, weights, sizes, stream)
+            for stream, sizes in families.items()
+        }
+
+    def counts(self, stream: int) -> npt.NDArray[np.integer]:
+        """The counts of the family drawn with ``stream`` (waits for its draw)."""
+        return self._futures.pop(stream).result()
+
+    def close(self) -> None:
+        """Cancel the draws not yet started; one under way finishes in its thread."""
+        self._futures.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _draw(weights: ResampleWeights, sizes: IntArray, stream: int) -> npt.NDArray[np.integer]:
+    # a category's count rarely exceeds its size by more than a few standard deviations
+    top = int(sizes.max())
+    likely = top + 8 * math.isqrt(top) + 64
+    kind = np.uint16 if likely <= 0xFFFF else np.int32 if likely < 2**31 else np.int64
+    try:
+        return weights.category_counts(sizes, stream=stream, dtype=kind)
+    except OverflowError:  # the same counts, drawn again in a type that holds them
+        return weights.category_counts(sizes, stream=stream)

@@ -26,7 +26,7 @@ from assay.compare._groups import (
 )
 from assay.compare._means import compare_means, is_binary
 from assay.compare._methods import describe_methods
-from assay.compare._nonmean import NonMeanPlan, compare_non_means
+from assay.compare._nonmean import NonMeanPlan, finish_non_means, start_non_means
 from assay.compare._operational import COST_METRIC as COST_METRIC
 from assay.compare._operational import LATENCY_QUANTILES as LATENCY_QUANTILES
 from assay.compare._operational import operational
@@ -164,17 +164,29 @@ def compare_records(
         raise no_shared_example(baseline, candidate, paired.baseline_only, paired.candidate_only)
     families = (overall_family(paired.n), *(slice_family(paired, a) for a in attributes))
     layout = build_layout(families, cluster_codes(paired))
-    out = Collected()
+    out, ops = Collected(), Collected()
     plan = NonMeanPlan()
+    means = []
     for spec in suite.metrics:
         if spec.aggregate == "mean" or get_metric(spec.aggregate).is_mean:
-            _mean_metric(spec, paired, layout, conf, flips_cap, out)
+            means.append(spec)
         else:
             plan.add(spec)
-    compare_non_means(plan, paired, layout, conf, seed, n_resamples, flips_cap, out, kind)
+    # the resample counts of the functions of sums are drawn in a background thread while
+    # the means and the operational metrics are computed (each family's counts come from its
+    # own streams: the same numbers whenever they are drawn)
+    work = start_non_means(plan, paired, layout, conf, seed, n_resamples, kind)
+    try:
+        for spec in means:
+            _mean_metric(spec, paired, layout, conf, flips_cap, out)
+        operational(paired, layout, conf, seed, n_resamples, suite, ops)
+        finish_non_means(work, paired, layout, conf, seed, n_resamples, flips_cap, out)
+    finally:
+        work.close()
     rank = {name: i for i, name in enumerate(suite.metric_names)}
     out.outcomes.sort(key=lambda o: rank.get(o.name, len(rank)))
-    operational(paired, layout, conf, seed, n_resamples, suite, out)
+    out.outcomes += ops.outcomes
+    out.not_compared += ops.not_compared
     results = [row for outcome in out.outcomes for row in metric_rows(outcome, layout, conf, small)]
     errors = {
         side.name: RunErrors(

@@ -102,8 +102,17 @@ def slice_family(paired: PairedRuns, attribute: str) -> Family:
 def _values_in(side: RunSide, attribute: str) -> set[str]:
     if attribute not in side.table.column_names:
         return set()
-    column = side.table.column(attribute).cast(pa.string())
-    return {str(v) for v in pc.unique(column).to_pylist() if v is not None}
+    column = side.table.column(attribute)
+    if not pa.types.is_dictionary(column.type):
+        column = column.cast(pa.string())
+        return {str(v) for v in pc.unique(column).to_pylist() if v is not None}
+    # the dictionary entries that records use: no string per record
+    out: set[str] = set()
+    for chunk in column.chunks:
+        used = pc.unique(chunk.indices).drop_null()
+        values = chunk.dictionary.cast(pa.string()).take(used).to_pylist()
+        out |= {str(v) for v in values if v is not None}
+    return out
 
 
 def empty_slices(

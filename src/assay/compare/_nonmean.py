@@ -13,14 +13,14 @@ from assay.compare._categories import MAX_CATEGORIES
 from assay.compare._flips import find_flips
 from assay.compare._groups import Layout
 from assay.compare._inputs import RecordInputs, example_inputs, record_inputs
-from assay.compare._resampled import SumsMetric, compare_custom, compare_sums
+from assay.compare._resampled import PendingSums, SumsMetric, compare_custom, start_sums
 from assay.compare._results import Collected, MetricOutcome
 from assay.core import MetricSpec
 from assay.errors import DataError
 from assay.metrics import MetricDefinition, get_metric
 from assay.stats import ResampleKind, bootstrap_weights
 
-__all__ = ["NonMeanPlan", "compare_non_means"]
+__all__ = ["NonMeanPlan", "NonMeanWork", "finish_non_means", "start_non_means"]
 
 
 @dataclass
@@ -110,8 +110,81 @@ def _flips(spec: MetricSpec, paired: PairedRuns, max_flips: int | None, out: Col
         out.flips += listed
 
 
-def compare_non_means(
+@dataclass(eq=False)
+class _Prepared:
+    """One planned metric's inputs, and its statistics when it is a function of sums."""
+
+    spec: MetricSpec
+    definition: MetricDefinition
+    missing: tuple[int, int]
+    """Records of each run left out (errored, or an input missing)."""
+    inputs: list[RecordInputs] | None
+    """Both runs' inputs, kept for a metric with its own resampling."""
+    scored: bool = True
+    """False when no example has statistics in both runs (a function of sums)."""
+
+
+@dataclass(eq=False)
+class NonMeanWork:
+    """The non-mean metrics with their inputs read and their resample counts being drawn:
+    :func:`start_non_means` starts it, :func:`finish_non_means` collects the results."""
+
+    prepared: list[_Prepared]
+    sums: PendingSums | None
+
+    def close(self) -> None:
+        """Stop the draws not yet started (after an error elsewhere)."""
+        if self.sums is not None:
+            self.sums.close()
+
+
+def start_non_means(
     plan: NonMeanPlan,
+    paired: PairedRuns,
+    layout: Layout,
+    confidence: float,
+    rng: int,
+    resamples: int,
+    resampling: ResampleKind = "multinomial",
+) -> NonMeanWork:
+    """Read every planned metric's inputs and start drawing the resample counts of the
+    functions of sums (of ``resampling`` weights, one draw shared by all of them), in a
+    background thread, so the comparison's other metrics are computed meanwhile."""
+    n = paired.n
+    # Poisson weights draw label combinations as a stream does, up to its bound
+    limit = MAX_CATEGORIES if resampling == "poisson" else max(1024, n // 4)
+    sums: list[SumsMetric] = []
+    prepared: list[_Prepared] = []
+    for spec in plan.specs:
+        d = get_metric(spec.aggregate)
+        inputs = [
+            record_inputs(s, d, spec.name, spec.aggregate)
+            for s in (paired.baseline, paired.candidate)
+        ]
+        missing = (int((~inputs[0].usable).sum()), int((~inputs[1].usable).sum()))
+        keep = None if d.aggregation == "sums" else inputs
+        prepared.append(_Prepared(spec, d, missing, keep))
+        if d.aggregation == "sums":
+            bound = _bind(d, spec, inputs[0], inputs[1])
+            assert bound.value is not None
+            sb, vb, kb = _example_statistics(paired.baseline, bound, inputs[0], n, limit)
+            sc, vc, kc = _example_statistics(paired.candidate, bound, inputs[1], n, limit)
+            if not (vb & vc).any():
+                prepared[-1].scored = False
+                continue
+            codes = None
+            if kb is not None and kc is not None:
+                codes = kb * (int(kc.max()) + 1) + kc
+            sums.append(SumsMetric(spec.name, bound.value, sb, sc, vb & vc, codes))
+    pending = None
+    if sums:
+        weights = bootstrap_weights(layout.units, resamples, rng=rng, kind=resampling)
+        pending = start_sums(sums, layout, weights, confidence)
+    return NonMeanWork(prepared, pending)
+
+
+def finish_non_means(
+    work: NonMeanWork,
     paired: PairedRuns,
     layout: Layout,
     confidence: float,
@@ -119,50 +192,39 @@ def compare_non_means(
     resamples: int,
     max_flips: int | None,
     out: Collected,
-    resampling: ResampleKind = "multinomial",
 ) -> None:
-    """Bootstrap every planned metric on every group; functions of sums share one draw
-    (of ``resampling`` weights)."""
+    """Bootstrap every planned metric on every group into ``out``, in the plan's order."""
     n = paired.n
-    # Poisson weights draw label combinations as a stream does, up to its bound
-    limit = MAX_CATEGORIES if resampling == "poisson" else max(1024, n // 4)
-    sums: list[SumsMetric] = []
     goals: dict[str, Any] = {}
-    for spec in plan.specs:
-        d = get_metric(spec.aggregate)
-        inputs = [
-            record_inputs(s, d, spec.name, spec.aggregate)
-            for s in (paired.baseline, paired.candidate)
-        ]
-        for side, inp in zip((paired.baseline, paired.candidate), inputs, strict=True):
-            out.missing[side.name][spec.name] = int((~inp.usable).sum())
-        _flips(spec, paired, max_flips, out)
-        if d.aggregation == "sums":
-            bound = _bind(d, spec, inputs[0], inputs[1])
-            assert bound.value is not None
-            sb, vb, kb = _example_statistics(paired.baseline, bound, inputs[0], n, limit)
-            sc, vc, kc = _example_statistics(paired.candidate, bound, inputs[1], n, limit)
-            if not (vb & vc).any():
+    try:
+        for item in work.prepared:
+            spec, d, inputs = item.spec, item.definition, item.inputs
+            for side, missing in zip(
+                (paired.baseline, paired.candidate), item.missing, strict=True
+            ):
+                out.missing[side.name][spec.name] = missing
+            _flips(spec, paired, max_flips, out)
+            if inputs is None:
+                if item.scored:
+                    goals[spec.name] = spec.goal
+                else:
+                    out.unscored.append(spec.name)
+                continue
+            eb, ec = (
+                example_inputs(side, inp, n, paired.max_samples, spec.name)
+                for side, inp in zip((paired.baseline, paired.candidate), inputs, strict=True)
+            )
+            valid = eb.valid & ec.valid
+            if not valid.any():
                 out.unscored.append(spec.name)
                 continue
-            codes = None
-            if kb is not None and kc is not None:
-                codes = kb * (int(kc.max()) + 1) + kc
-            sums.append(SumsMetric(spec.name, bound.value, sb, sc, vb & vc, codes))
-            goals[spec.name] = spec.goal
-            continue
-        eb, ec = (
-            example_inputs(side, inp, n, paired.max_samples, spec.name)
-            for side, inp in zip((paired.baseline, paired.candidate), inputs, strict=True)
-        )
-        valid = eb.valid & ec.valid
-        if not valid.any():
-            out.unscored.append(spec.name)
-            continue
-        groups = compare_custom(d, eb.inputs, ec.inputs, valid, layout, rng, resamples, confidence)
-        out.outcomes.append(MetricOutcome(spec.name, spec.goal, "custom", groups))
-    if sums:
-        weights = bootstrap_weights(layout.units, resamples, rng=rng, kind=resampling)
-        results = compare_sums(sums, layout, weights, confidence)
-        for m in sums:
-            out.outcomes.append(MetricOutcome(m.name, goals[m.name], "bootstrap", results[m.name]))
+            groups = compare_custom(
+                d, eb.inputs, ec.inputs, valid, layout, rng, resamples, confidence
+            )
+            out.outcomes.append(MetricOutcome(spec.name, spec.goal, "custom", groups))
+        if work.sums is not None:
+            results = work.sums.finish()
+            for name, _ in work.sums.named:
+                out.outcomes.append(MetricOutcome(name, goals[name], "bootstrap", results[name]))
+    finally:
+        work.close()

@@ -26,7 +26,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.compare._categories import MAX_CATEGORIES, Categories, category_results
+from assay.compare._categories import (
+    MAX_CATEGORIES,
+    Categories,
+    CountDraws,
+    category_results,
+)
 from assay.compare._groups import Family, Layout
 from assay.compare._means import GroupResults
 from assay.errors import UnderpoweredWarning
@@ -38,7 +43,7 @@ from assay.stats import (
     paired_bootstrap_table,
 )
 
-__all__ = ["SumsMetric", "compare_custom", "compare_sums"]
+__all__ = ["PendingSums", "SumsMetric", "compare_custom", "start_sums"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -138,12 +143,10 @@ def _statistic_codes(metrics: Sequence[SumsMetric], limit: int) -> tuple[IntArra
 def _fast_family(
     metrics: Sequence[SumsMetric],
     family: Family,
-    stream: int,
     statistic_codes: tuple[IntArray, int],
-    weights: ResampleWeights,
-    confidence: float,
     limit: int,
-) -> dict[str, list[PairedResult | None]] | None:
+) -> Categories | None:
+    """The family's categories (statistics and group), or None past ``limit`` of them."""
     codes, card = statistic_codes
     key, c = _compact((family.codes + 1) * card + codes, (family.size + 1) * card)
     if c > limit:
@@ -156,9 +159,7 @@ def _fast_family(
             tables.append(np.where(keep[:, None], np.asarray(run[leader], np.float64), 0.0))
         valids.append(keep)
     sizes = np.bincount(category, minlength=c)
-    found = Categories(sizes, family.codes[leader], tables, valids)
-    named = [(m.name, m.value) for m in metrics]
-    return category_results(named, found, family.size, stream, weights, confidence)
+    return Categories(sizes, family.codes[leader], tables, valids)
 
 
 def _engine_family(
@@ -181,27 +182,70 @@ def _engine_family(
     return [table.get((m.name, str(v))) for v in range(family.size)]
 
 
-def compare_sums(
+@dataclass(eq=False)
+class PendingSums:
+    """Functions of sums whose category counts are being drawn (see :func:`start_sums`)."""
+
+    named: list[tuple[str, Statistic]]
+    """Each metric's name and value function, in order."""
+    engine: Sequence[SumsMetric]
+    """The metrics with their per-example statistics, kept only while a family needs them
+    (one whose examples are resampled by the engine, not by categories)."""
+    layout: Layout
+    weights: ResampleWeights
+    confidence: float
+    categories: list[Categories | None]
+    """Per family: its categories, or None where the engine resamples the unit weights."""
+    draws: CountDraws | None
+
+    def close(self) -> None:
+        """Stop the draws not yet started (after an error: :meth:`finish` closes too)."""
+        if self.draws is not None:
+            self.draws.close()
+
+    def finish(self) -> dict[str, GroupResults]:
+        """Paired bootstrap results of every function-of-sums metric on every group."""
+        out: dict[str, GroupResults] = {name: [] for name, _ in self.named}
+        try:
+            for f, family in enumerate(self.layout.families):
+                found = self.categories[f]
+                if found is not None and self.draws is not None:
+                    drawn = self.draws.counts(f)
+                    fast = category_results(
+                        self.named, found, family.size, f, self.weights, self.confidence, drawn
+                    )
+                    for name, _ in self.named:
+                        out[name].append(fast[name])
+                    continue
+                for m in self.engine:
+                    out[m.name].append(
+                        _engine_family(m, family, self.layout, self.weights, self.confidence)
+                    )
+        finally:
+            self.close()
+        return out
+
+
+def start_sums(
     metrics: Sequence[SumsMetric], layout: Layout, weights: ResampleWeights, confidence: float
-) -> dict[str, GroupResults]:
-    """Paired bootstrap results of every function-of-sums metric on every group."""
-    out: dict[str, GroupResults] = {m.name: [] for m in metrics}
+) -> PendingSums:
+    """Group every family's examples into categories and start drawing their counts in a
+    background thread; :meth:`PendingSums.finish` turns them into results."""
     n = layout.cells.size
     limit = max(64, n // 8)
     if weights.kind == "poisson" and all(m.codes is not None for m in metrics):
         # labels: the categories a streamed comparison draws, however many (up to its bound)
         limit = max(limit, MAX_CATEGORIES)
     codes = None if layout.clusters is not None else _statistic_codes(metrics, limit)
-    for f, family in enumerate(layout.families):
-        fast = None
-        if codes is not None:
-            fast = _fast_family(metrics, family, f, codes, weights, confidence, limit)
-        for m in metrics:
-            if fast is not None:
-                out[m.name].append(fast[m.name])
-            else:
-                out[m.name].append(_engine_family(m, family, layout, weights, confidence))
-    return out
+    found: list[Categories | None] = [
+        None if codes is None else _fast_family(metrics, family, codes, limit)
+        for family in layout.families
+    ]
+    sizes = {f: c.sizes for f, c in enumerate(found) if c is not None}
+    draws = CountDraws(weights, sizes) if sizes else None
+    engine = metrics if len(sizes) < len(found) else []
+    named = [(m.name, m.value) for m in metrics]
+    return PendingSums(named, engine, layout, weights, confidence, found, draws)
 
 
 def compare_custom(

@@ -228,31 +228,41 @@ class ResampleWeights:
 
     # -- category fast path ----------------------------------------------------------------
 
-    def category_counts(self, sizes: npt.ArrayLike, stream: int = 0) -> IntArray:
+    def category_counts(
+        self, sizes: npt.ArrayLike, stream: int = 0, dtype: npt.DTypeLike = np.int64
+    ) -> npt.NDArray[np.integer]:
         """Per-resample totals of unit weights over categories of ``sizes`` units each.
 
         Returns ``(resamples, len(sizes))`` integer counts with the distribution of summing
         the unit weights inside each category: multinomial of ``sum(sizes)`` draws with
         probabilities ``sizes / sum(sizes)`` (multinomial kind) or independent Poisson of mean
         ``sizes`` (Poisson kind). ``stream`` selects an independent family of draws, for
-        callers that need more than one set from the same weights.
+        callers that need more than one set from the same weights. ``dtype``: a smaller
+        integer type saves memory (the same counts); a count it cannot hold raises
+        ``OverflowError``.
         """
+        fn = "ResampleWeights.category_counts"
         m = np.asarray(sizes, dtype=np.int64)
         if m.ndim != 1 or m.size == 0 or (m < 0).any() or m.sum() == 0:
-            raise ParameterError(
-                "sizes", "ResampleWeights.category_counts", "a non-empty array of counts", sizes
-            )
+            raise ParameterError("sizes", fn, "a non-empty array of counts", sizes)
+        kind = np.dtype(dtype)
+        if kind.kind not in "iu":
+            raise ParameterError("dtype", fn, "an integer type", dtype)
+        top = None if kind == np.int64 else int(np.iinfo(kind).max)
         total = int(m.sum())
-        out = np.empty((self.resamples, m.size), dtype=np.int64)
+        out = np.empty((self.resamples, m.size), dtype=kind)
         p = m / total
 
         def draw(block: tuple[int, int, int]) -> None:
             rb, r0, r1 = block
             gen = self._stream(_TAG_CATEGORIES, stream, rb)
             if self.kind == "multinomial":
-                out[r0:r1] = gen.multinomial(total, p, size=r1 - r0)
+                counts = gen.multinomial(total, p, size=r1 - r0)
             else:
-                out[r0:r1] = gen.poisson(m.astype(np.float64), size=(r1 - r0, m.size))
+                counts = gen.poisson(m.astype(np.float64), size=(r1 - r0, m.size))
+            if top is not None and int(counts.max()) > top:
+                raise OverflowError(f"a category count above {top} does not fit {kind}")
+            out[r0:r1] = counts
 
         parallel_map(draw, list(self._resample_blocks(0, self.resamples)))
         return out
