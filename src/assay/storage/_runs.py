@@ -18,6 +18,7 @@ from assay.core import Run, RunInfo
 from assay.errors import ConfigError, DataError, ImmutableError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction
 from assay.storage._files import FileRoot
+from assay.storage._generation import RUNS, generations
 from assay.storage._query import RunQuery
 from assay.storage._record_page import RecordFilter, RecordIndex, RecordPage
 from assay.storage._rows import check_identifier, check_text
@@ -33,7 +34,7 @@ from assay.storage._run_notes import (
     set_tags,
     with_current_tags,
 )
-from assay.storage._run_query import check_names, select_runs
+from assay.storage._run_query import check_names, query_shape, select_runs
 from assay.storage._run_refs import find_run
 from assay.storage._run_text import withheld_batches, withheld_records
 from assay.storage._run_write import (
@@ -54,6 +55,8 @@ __all__ = ["SqlRunRepository"]
 
 _RUN_INFOS = TypeAdapter(list[RunInfo])
 _CACHED_INFOS = 50_000
+_CACHED_LISTINGS = 32
+_GENERATION = sa.select(generations.c.value).where(generations.c.name == RUNS)
 _IDS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
 _PAGED_RUNS = 2
 _TEXT = "True, False or None"
@@ -69,6 +72,10 @@ class SqlRunRepository:
         self._infos: dict[str, RunInfo] = {}
         # The record tables of the last runs paged through (a browser pages one run at a time).
         self._paged: dict[str, RecordIndex] = {}
+        # The last listings by query, each under the runs' counter it was read at: storing a
+        # run or setting a tag moves the counter on in its own transaction, so a listing read
+        # under the counter's current value is still the answer.
+        self._listings: dict[tuple[Any, ...], tuple[int, list[RunInfo]]] = {}
 
     def put(self, run: Run, records: pa.Table) -> tuple[Run, bool]:
         """Store a complete run and its records, atomically, once per content.
@@ -250,21 +257,48 @@ class SqlRunRepository:
 
         The returned objects are shared between calls (runs are immutable): do not mutate
         their ``tags``, ``params`` or ``metrics``; ``model_copy(deep=True)`` gives a private copy.
+        The last listings are kept under the runs' counter they were read at; asking again
+        while no run was stored and no tag set costs one read of the counter.
         """
         query = query or RunQuery()
-        infos = self._infos
+        shape = query_shape(query)
         with read_connection(self.engine) as conn:
-            if infos:
-                # runs parsed before need only their ids; the text is read for the others
-                ids = list(conn.execute(select_runs(query, with_info=False)).scalars())
-                new = _info_texts(conn, [run_id for run_id in ids if run_id not in infos])
-            else:
-                rows = conn.execute(select_runs(query)).all()
-                ids = [run_id for run_id, _ in rows]
-                new = [text for _, text in rows]
-            check_names(conn, query, matched=bool(ids))
-            changed = retagged(conn, ids)
-            tags = current_tags(conn, changed) if changed else {}
+            # Read before the listing: a change committed in between moves the counter past
+            # the value this listing is kept under, so the next call reads the runs again.
+            generation = int(conn.execute(_GENERATION).scalar() or 0)
+            kept = self._listings.get(shape) if shape is not None else None
+            if kept is not None and kept[0] == generation:
+                return list(kept[1])
+            ids, new, tags = self._read_ids(conn, query)
+        found = self._infos_of(ids, new, tags)
+        if shape is not None and len(found) <= _CACHED_INFOS:
+            self._listings.pop(shape, None)
+            self._listings[shape] = (generation, found)  # most recently used last
+            while len(self._listings) > _CACHED_LISTINGS:
+                self._listings.pop(next(iter(self._listings)))
+        return list(found)
+
+    def _read_ids(
+        self, conn: sa.Connection, query: RunQuery
+    ) -> tuple[list[str], list[str], dict[str, dict[str, str]]]:
+        """The ids of the matching runs in order, the ``info`` text of those not parsed yet,
+        and the tags now of those tagged after they were stored."""
+        if self._infos:
+            # runs parsed before need only their ids; the text is read for the others
+            ids = list(conn.execute(select_runs(query, with_info=False)).scalars())
+            new = _info_texts(conn, [run_id for run_id in ids if run_id not in self._infos])
+        else:
+            rows = conn.execute(select_runs(query)).all()
+            ids = [run_id for run_id, _ in rows]
+            new = [text for _, text in rows]
+        check_names(conn, query, matched=bool(ids))
+        changed = retagged(conn, ids)
+        return ids, new, current_tags(conn, changed) if changed else {}
+
+    def _infos_of(
+        self, ids: list[str], new: list[str], tags: dict[str, dict[str, str]]
+    ) -> list[RunInfo]:
+        infos = self._infos
         if new:
             if len(infos) + len(new) > _CACHED_INFOS:
                 kept = {run_id: infos[run_id] for run_id in ids if run_id in infos}
@@ -274,9 +308,7 @@ class SqlRunRepository:
             for info in _RUN_INFOS.validate_json("[" + ",".join(new) + "]"):
                 infos[info.run_id] = info
         return [
-            with_current_tags(infos[run_id], tags.get(run_id, {}))
-            if run_id in changed
-            else infos[run_id]
+            with_current_tags(infos[run_id], tags[run_id]) if run_id in tags else infos[run_id]
             for run_id in ids
         ]
 
