@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from assay.storage import MetricFilter, RunQuery, Store, open_store
+from assay.storage import _run_infos as infos_module
 from assay.storage import _runs as runs_module
 from assay.testing import make_records, make_run
 from assay.testing import make_suite_model as make_suite
@@ -82,7 +83,7 @@ def test_a_full_cache_keeps_the_runs_being_listed(
     filled: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = _fresh(filled, RunQuery())
-    monkeypatch.setattr(runs_module, "_CACHED_INFOS", 5)
+    monkeypatch.setattr(infos_module, "CACHED_INFOS", 5)
     filled.runs.list(RunQuery(limit=4))
     assert [r.model_dump() for r in filled.runs.list(RunQuery())] == expected
     assert [r.model_dump() for r in filled.runs.list(RunQuery(descending=False))] == expected[::-1]
@@ -102,7 +103,7 @@ def test_retagged_runs_show_their_tags_now_from_the_cache(filled: Store) -> None
 def test_many_runs_missing_from_the_cache_are_read_in_chunks(
     filled: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runs_module, "_IDS_PER_QUERY", 5)
+    monkeypatch.setattr(infos_module, "_IDS_PER_QUERY", 5)
     filled.runs.list(RunQuery(limit=1))
     assert [r.model_dump() for r in filled.runs.list(RunQuery())] == _fresh(filled, RunQuery())
 

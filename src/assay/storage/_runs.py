@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from pydantic import TypeAdapter
 
 from assay._util import check_instance, check_int, lazy_module
 from assay.core import Run, RunInfo
@@ -22,6 +21,7 @@ from assay.storage._generation import RUNS, generations
 from assay.storage._query import RunQuery
 from assay.storage._record_page import RecordFilter, RecordIndex, RecordPage
 from assay.storage._rows import check_identifier, check_text
+from assay.storage._run_infos import CACHED_INFOS, infos_of, read_ids
 from assay.storage._run_notes import (
     MAX_NOTE,
     RunNote,
@@ -30,11 +30,10 @@ from assay.storage._run_notes import (
     check_tags,
     current_tags,
     notes,
-    retagged,
     set_tags,
     with_current_tags,
 )
-from assay.storage._run_query import check_names, query_shape, select_runs
+from assay.storage._run_query import query_shape
 from assay.storage._run_refs import find_run
 from assay.storage._run_text import withheld_batches, withheld_records
 from assay.storage._run_write import (
@@ -53,11 +52,8 @@ else:  # listing and reading runs is SQL only: pyarrow loads when a record file 
 
 __all__ = ["SqlRunRepository"]
 
-_RUN_INFOS = TypeAdapter(list[RunInfo])
-_CACHED_INFOS = 50_000
 _CACHED_LISTINGS = 32
 _GENERATION = sa.select(generations.c.value).where(generations.c.name == RUNS)
-_IDS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
 _PAGED_RUNS = 2
 _TEXT = "True, False or None"
 
@@ -269,55 +265,11 @@ class SqlRunRepository:
             kept = self._listings.get(shape) if shape is not None else None
             if kept is not None and kept[0] == generation:
                 return list(kept[1])
-            ids, new, tags = self._read_ids(conn, query)
-        found = self._infos_of(ids, new, tags)
-        if shape is not None and len(found) <= _CACHED_INFOS:
+            ids, new, tags = read_ids(conn, query, self._infos)
+        found = infos_of(self._infos, ids, new, tags)
+        if shape is not None and len(found) <= CACHED_INFOS:
             self._listings.pop(shape, None)
             self._listings[shape] = (generation, found)  # most recently used last
             while len(self._listings) > _CACHED_LISTINGS:
                 self._listings.pop(next(iter(self._listings)))
         return list(found)
-
-    def _read_ids(
-        self, conn: sa.Connection, query: RunQuery
-    ) -> tuple[list[str], list[str], dict[str, dict[str, str]]]:
-        """The ids of the matching runs in order, the ``info`` text of those not parsed yet,
-        and the tags now of those tagged after they were stored."""
-        if self._infos:
-            # runs parsed before need only their ids; the text is read for the others
-            ids = list(conn.execute(select_runs(query, with_info=False)).scalars())
-            new = _info_texts(conn, [run_id for run_id in ids if run_id not in self._infos])
-        else:
-            rows = conn.execute(select_runs(query)).all()
-            ids = [run_id for run_id, _ in rows]
-            new = [text for _, text in rows]
-        check_names(conn, query, matched=bool(ids))
-        changed = retagged(conn, ids)
-        return ids, new, current_tags(conn, changed) if changed else {}
-
-    def _infos_of(
-        self, ids: list[str], new: list[str], tags: dict[str, dict[str, str]]
-    ) -> list[RunInfo]:
-        infos = self._infos
-        if new:
-            if len(infos) + len(new) > _CACHED_INFOS:
-                kept = {run_id: infos[run_id] for run_id in ids if run_id in infos}
-                infos.clear()
-                infos.update(kept)  # this listing's runs stay, the others go
-            # One JSON array validated at once is faster than a call per run.
-            for info in _RUN_INFOS.validate_json("[" + ",".join(new) + "]"):
-                infos[info.run_id] = info
-        return [
-            with_current_tags(infos[run_id], tags[run_id]) if run_id in tags else infos[run_id]
-            for run_id in ids
-        ]
-
-
-def _info_texts(conn: sa.Connection, run_ids: list[str]) -> list[str]:
-    """The ``info`` JSON of these runs (in no particular order)."""
-    texts: list[str] = []
-    for start in range(0, len(run_ids), _IDS_PER_QUERY):
-        chunk = run_ids[start : start + _IDS_PER_QUERY]
-        found = conn.execute(sa.select(runs.c.info).where(runs.c.run_id.in_(chunk)))
-        texts.extend(found.scalars())
-    return texts
