@@ -8,10 +8,12 @@ A file published as ``<stem>.sha256-<hex>.parquet`` is verified on every read:
   temporary file, and checked before the first batch; the row groups are decoded from that
   copy, so the bytes decoded are the bytes verified even when the file is rewritten in place
   or replaced while it is read (the temporary folder needs room for the largest record file).
-* :func:`verify_file` hashes a file without decoding it (``assay sql`` checks every record
-  file a query may read this way); a file already verified in this process is not hashed
-  again while its size, modification and change times and inode (or, in an object store, its
-  size, ETag and time of writing) stay the same.
+* copied to a private file, hashed as its bytes arrive (:func:`copy_hashed`; ``assay sql``
+  copies every record file a query may read this way, and DuckDB reads the copies:
+  :mod:`assay.storage._record_copies`);
+* :func:`verify_file` hashes a file without decoding it; a file already verified in this
+  process is not hashed again while its size, modification and change times and inode (or,
+  in an object store, its size, ETag and time of writing) stay the same.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ else:
     pq = lazy_module("pyarrow.parquet")
 
 __all__ = [
+    "copy_hashed",
+    "file_version",
     "parquet_batches",
     "parquet_bytes",
     "parquet_options",
@@ -99,7 +103,7 @@ def _row_groups(
         yield from reader.iter_batches(batch_size=batch_rows, row_groups=[group], columns=columns)
 
 
-def _copy_hashed(root: FileRoot, relative: str, spool: IO[bytes], where: str) -> str:
+def copy_hashed(root: FileRoot, relative: str, spool: IO[bytes], where: str) -> str:
     """Copy a file or an object to ``spool`` through one handle, hashing its bytes as they
     arrive; returns the digest."""
     digest = hashlib.sha256()
@@ -136,7 +140,7 @@ def parquet_batches(
                 yield from _row_groups(source, columns, batch_rows)
             return
         with tempfile.TemporaryFile(prefix="assay-records-") as spool:
-            verify_found(_copy_hashed(root, relative, spool, where), expected, where)
+            verify_found(copy_hashed(root, relative, spool, where), expected, where)
             yield from _row_groups(spool, columns, batch_rows)
     except FileNotFoundError as exc:
         raise missing_object(where) from exc
@@ -150,7 +154,7 @@ def verify_found(found: str, expected: str, where: str) -> None:
         raise altered_object(where, found, expected)
 
 
-def _version(root: FileRoot, relative: str, where: str) -> tuple[Any, ...]:
+def file_version(root: FileRoot, relative: str, where: str) -> tuple[Any, ...]:
     """What identifies this version of the file: a rewrite changes it."""
     full = root.path(relative)
     if root.local:
@@ -172,7 +176,7 @@ def verify_file(root: FileRoot, relative: str, owner: str | None = None) -> None
         return
     where = _named(root.location(relative), owner)
     try:
-        version = _version(root, relative, where)
+        version = file_version(root, relative, where)
         key = (where, version)
         with _verified_lock:
             if version and _verified.get(key) == expected:
