@@ -6,6 +6,7 @@ records, manifest or content digest."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,7 @@ class SqlRunRepository:
         # run or setting a tag moves the counter on in its own transaction, so a listing read
         # under the counter's current value is still the answer.
         self._listings: dict[tuple[Any, ...], tuple[int, list[RunInfo]]] = {}
+        self._listings_lock = threading.Lock()
 
     def put(self, run: Run, records: pa.Table) -> tuple[Run, bool]:
         """Store a complete run and its records, atomically, once per content.
@@ -268,8 +270,9 @@ class SqlRunRepository:
             ids, new, tags = read_ids(conn, query, self._infos)
         found = infos_of(self._infos, ids, new, tags)
         if shape is not None and len(found) <= CACHED_INFOS:
-            self._listings.pop(shape, None)
-            self._listings[shape] = (generation, found)  # most recently used last
-            while len(self._listings) > _CACHED_LISTINGS:
-                self._listings.pop(next(iter(self._listings)))
+            with self._listings_lock:  # a server lists from several threads
+                self._listings.pop(shape, None)
+                self._listings[shape] = (generation, found)  # most recently used last
+                while len(self._listings) > _CACHED_LISTINGS:
+                    self._listings.pop(next(iter(self._listings)))
         return list(found)
