@@ -156,8 +156,10 @@ def assay_bench(folder: Path, n_runs: int, n_values: int, repeats: int) -> dict[
     )
 
     def forget() -> None:
-        # as in a fresh process: every RunInfo parsed from JSON (freeing the old ones untimed)
+        # as in a fresh process: no RunInfo parsed from JSON and no listing kept (freeing the
+        # old ones untimed); getattr: an older assay measured with --against keeps no listings
         store.runs._infos.clear()
+        getattr(store.runs, "_listings", {}).clear()
 
     def cold() -> Any:
         forget()

@@ -117,6 +117,7 @@ from assay.storage import (
     RunQuery,
     artifact_location,
     check_tags,
+    copy_record_files,
     entry_signature_problem,
     evidence_file_name,
     ledger_export_lines,
@@ -266,6 +267,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.read_run_pair": lambda: read_run_pair(1, "x"),  # type: ignore[arg-type]
     "assay.storage.sweep_orphans": lambda: sweep_orphans("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.record_files": lambda: record_files("sqlite://"),  # type: ignore[arg-type]
+    "assay.storage.copy_record_files": lambda: copy_record_files("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.ledger_export_lines": lambda: ledger_export_lines([], 7),  # type: ignore[arg-type]
     "assay.storage.entry_signature_problem": lambda: entry_signature_problem(
         [],

@@ -3,9 +3,13 @@ return must be exactly what a fresh store returns, whatever was listed before.""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from assay.storage import MetricFilter, RunQuery, Store
+import pytest
+import sqlalchemy as sa
+
+from assay.storage import MetricFilter, RunQuery, Store, open_store
+from assay.storage import _run_infos as infos_module
 from assay.storage import _runs as runs_module
 from assay.testing import make_records, make_run
 from assay.testing import make_suite_model as make_suite
@@ -79,7 +83,7 @@ def test_a_full_cache_keeps_the_runs_being_listed(
     filled: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = _fresh(filled, RunQuery())
-    monkeypatch.setattr(runs_module, "_CACHED_INFOS", 5)
+    monkeypatch.setattr(infos_module, "CACHED_INFOS", 5)
     filled.runs.list(RunQuery(limit=4))
     assert [r.model_dump() for r in filled.runs.list(RunQuery())] == expected
     assert [r.model_dump() for r in filled.runs.list(RunQuery(descending=False))] == expected[::-1]
@@ -99,6 +103,59 @@ def test_retagged_runs_show_their_tags_now_from_the_cache(filled: Store) -> None
 def test_many_runs_missing_from_the_cache_are_read_in_chunks(
     filled: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runs_module, "_IDS_PER_QUERY", 5)
+    monkeypatch.setattr(infos_module, "_IDS_PER_QUERY", 5)
     filled.runs.list(RunQuery(limit=1))
     assert [r.model_dump() for r in filled.runs.list(RunQuery())] == _fresh(filled, RunQuery())
+
+
+def _statements(store: Store) -> list[str]:
+    """Every statement the store's engine sends from now on."""
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement != "BEGIN":  # SQLite's transactions are begun by a statement of their own
+            sent.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", record)
+    return sent
+
+
+def test_a_repeated_listing_reads_only_the_runs_counter(filled: Store) -> None:
+    query = RunQuery(tags={"stage": "candidate"}, metric_filters=[MetricFilter("accuracy", ">", 0)])
+    first = filled.runs.list(query)
+    sent = _statements(filled)
+    again = filled.runs.list(query)
+    assert [r.model_dump() for r in again] == [r.model_dump() for r in first]
+    assert len(sent) == 1 and "generations" in sent[0], sent
+    again.clear()  # the caller's list is its own
+    assert [r.run_id for r in filled.runs.list(query)] == [r.run_id for r in first]
+
+
+def test_a_listing_kept_in_memory_sees_what_another_process_stores(
+    filled: Store, store_url: str, tmp_path: Path
+) -> None:
+    """Another store on the same database (as another process would be) stores a run and
+    retags one; the listings kept by the first store are read again, not served stale."""
+    candidates = RunQuery(tags={"stage": "candidate"})
+    best = RunQuery(metric_filters=[MetricFilter("accuracy", ">", 0.8)], sort="accuracy")
+    assert [r.run_id for r in filled.runs.list(candidates)] == [
+        "run-09", "run-06", "run-03", "run-00"
+    ]  # fmt: skip
+    assert [r.run_id for r in filled.runs.list(best)] == ["run-11"]
+    other = open_store(store_url, artifacts=str(tmp_path / "files"))
+    try:
+        suite = other.suites.list()[0]
+        records = make_records(20)
+        run = make_run(
+            suite, records, run_id="run-new", accuracy=0.9, tags={"stage": "candidate"}, minutes=60
+        )
+        other.runs.put(run, records)
+        other.runs.tag("run-03", {"stage": "retired"})
+    finally:
+        other.close()
+    assert [r.run_id for r in filled.runs.list(candidates)] == [
+        "run-new", "run-09", "run-06", "run-00"
+    ]  # fmt: skip
+    assert [r.run_id for r in filled.runs.list(best)] == ["run-new", "run-11"]
+    for query in (candidates, best, RunQuery()):
+        assert [r.model_dump() for r in filled.runs.list(query)] == _fresh(filled, query)

@@ -140,7 +140,7 @@ def sql_command(
     """Ask the store a question no command anticipated: one read-only SQL query (DuckDB).
 
     Statements that write (COPY, ATTACH, INSTALL, CREATE, SET, ...) and reading any file but
-    the store's record files are refused.
+    through the views are refused; records are read from copies checked against their digests.
     """
     if views:
         _print_views()

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         SuiteRepository,
     )
     from assay.storage._query import MetricFilter, RunQuery
+    from assay.storage._record_copies import RecordCopies, copy_record_files
     from assay.storage._record_files import RecordFiles, record_files
     from assay.storage._record_page import (
         MAX_PAGE,
@@ -81,6 +82,8 @@ _EXPORTS = {
     "SuiteRepository": "_protocols",
     "MetricFilter": "_query",
     "RunQuery": "_query",
+    "RecordCopies": "_record_copies",
+    "copy_record_files": "_record_copies",
     "RecordFiles": "_record_files",
     "record_files": "_record_files",
     "MAX_PAGE": "_record_page",
@@ -124,6 +127,7 @@ __all__ = [
     "LedgerView",
     "MetricFilter",
     "Orphan",
+    "RecordCopies",
     "RecordFiles",
     "RecordFilter",
     "RecordIndex",
@@ -147,6 +151,7 @@ __all__ = [
     "User",
     "artifact_location",
     "check_tags",
+    "copy_record_files",
     "entry_signature_problem",
     "evidence_file_name",
     "ledger_export_lines",

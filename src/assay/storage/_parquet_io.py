@@ -8,10 +8,12 @@ A file published as ``<stem>.sha256-<hex>.parquet`` is verified on every read:
   temporary file, and checked before the first batch; the row groups are decoded from that
   copy, so the bytes decoded are the bytes verified even when the file is rewritten in place
   or replaced while it is read (the temporary folder needs room for the largest record file).
-* :func:`verify_file` hashes a file without decoding it (``assay sql`` checks every record
-  file a query may read this way); a file already verified in this process is not hashed
-  again while its size, modification and change times and inode (or, in an object store, its
-  size, ETag and time of writing) stay the same.
+* copied to a private file, hashed as its bytes arrive (:func:`copy_hashed`; ``assay sql``
+  copies every record file a query may read this way, and DuckDB reads the copies:
+  :mod:`assay.storage._record_copies`);
+* :func:`verify_file` hashes a file without decoding it; a file already verified in this
+  process is not hashed again while its size, modification and change times and inode (or,
+  in an object store, its size, ETag and time of writing) stay the same.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ else:
     pq = lazy_module("pyarrow.parquet")
 
 __all__ = [
+    "copy_hashed",
     "file_version",
     "parquet_batches",
     "parquet_bytes",
@@ -118,7 +121,7 @@ def _row_groups(
         yield from reader.iter_batches(batch_size=batch_rows, row_groups=[group], columns=columns)
 
 
-def _copy_hashed(root: FileRoot, relative: str, spool: IO[bytes], where: str) -> str:
+def copy_hashed(root: FileRoot, relative: str, spool: IO[bytes], where: str) -> str:
     """Copy a file or an object to ``spool`` through one handle, hashing its bytes as they
     arrive; returns the digest."""
     digest = hashlib.sha256()
@@ -155,7 +158,7 @@ def parquet_batches(
                 yield from _row_groups(source, columns, batch_rows)
             return
         with tempfile.TemporaryFile(prefix="assay-records-") as spool:
-            verify_found(_copy_hashed(root, relative, spool, where), expected, where)
+            verify_found(copy_hashed(root, relative, spool, where), expected, where)
             yield from _row_groups(spool, columns, batch_rows)
     except FileNotFoundError as exc:
         raise missing_object(where) from exc

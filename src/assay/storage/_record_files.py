@@ -16,7 +16,7 @@ from assay.storage._schema import runs
 if TYPE_CHECKING:
     from assay.storage._store import Store
 
-__all__ = ["RecordFiles", "record_files"]
+__all__ = ["RecordFiles", "record_files", "stored_files"]
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,21 @@ def record_files(store: Store, *, verify: bool = False) -> RecordFiles:
     (``http(s)://``) keeps its files on the server's machine: that raises
     :class:`~assay.errors.StorageError`.
     """
+    check_instance(verify, "verify", "record_files", bool, "True or False")
+    repository, rows = stored_files(store, "record_files")
+    files = repository.files
+    if verify:
+        for row in rows:
+            files.verify(row.records_path, owner=f"the record file of run {row.run_id}")
+    paths = {row.run_id: files.location(row.records_path) for row in rows}
+    return RecordFiles(paths=paths, filesystem=None if files.local else files.filesystem)
+
+
+def stored_files(store: Store, function: str) -> tuple[SqlRunRepository, list[Any]]:
+    """The store's run repository and each run's ``(run_id, records_path)``."""
     from assay.storage._store import Store
 
-    check_instance(store, "store", "record_files", Store, "a Store (open_store())")
-    check_instance(verify, "verify", "record_files", bool, "True or False")
+    check_instance(store, "store", function, Store, "a Store (open_store())")
     repository = store.runs
     if not isinstance(repository, SqlRunRepository):
         raise StorageError(
@@ -54,9 +65,4 @@ def record_files(store: Store, *, verify: bool = False) -> RecordFiles:
         )
     with read_connection(repository.engine) as conn:
         rows = conn.execute(sa.select(runs.c.run_id, runs.c.records_path)).all()
-    files = repository.files
-    if verify:
-        for row in rows:
-            files.verify(row.records_path, owner=f"the record file of run {row.run_id}")
-    paths = {row.run_id: files.location(row.records_path) for row in rows}
-    return RecordFiles(paths=paths, filesystem=None if files.local else files.filesystem)
+    return repository, list(rows)

@@ -16,7 +16,7 @@ from assay.errors import ConfigError
 from assay.storage._query import DIGEST_PREFIX, MetricFilter, RunQuery, like_prefix
 from assay.storage._schema import run_metrics, run_tags, runs
 
-__all__ = ["check_names", "select_runs"]
+__all__ = ["check_names", "query_shape", "select_runs"]
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,
@@ -30,15 +30,14 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
 def select_runs(query: RunQuery, *, with_info: bool = True) -> sa.Select[Any]:
     """The statement selecting the id (and ``info`` JSON) of matching runs, ordered and
     limited; built once per distinct query, since repeated listings ask the same."""
-    try:
-        return _cached_select(_shape(query), with_info)
-    except TypeError:  # a filter value that cannot be a cache key
-        return _select(query, with_info)
+    shape = query_shape(query)
+    return _select(query, with_info) if shape is None else _cached_select(shape, with_info)
 
 
-def _shape(query: RunQuery) -> tuple[Any, ...]:
+def query_shape(query: RunQuery) -> tuple[Any, ...] | None:
+    """What tells two queries apart, as a key; ``None`` for a filter value that cannot be one."""
     # types are part of the key: True, 1 and 1.0 are equal as keys but bind differently
-    return (
+    shape = (
         query.suite,
         query.model,
         tuple((k, type(v), v) for k, v in query.tags.items()),
@@ -47,6 +46,11 @@ def _shape(query: RunQuery) -> tuple[Any, ...]:
         query.descending,
         query.limit,
     )
+    try:
+        hash(shape)
+    except TypeError:
+        return None
+    return shape
 
 
 @functools.lru_cache(maxsize=128)

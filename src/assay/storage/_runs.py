@@ -6,21 +6,23 @@ records, manifest or content digest."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from pydantic import TypeAdapter
 
 from assay._util import check_instance, check_int, lazy_module
 from assay.core import Run, RunInfo
 from assay.errors import ConfigError, DataError, ImmutableError, NotFoundError, StorageError
 from assay.storage._engine import check_writable, read_connection, write_transaction
 from assay.storage._files import FileRoot
+from assay.storage._generation import RUNS, generations
 from assay.storage._query import RunQuery
 from assay.storage._record_page import RecordFilter, RecordIndex, RecordPage
 from assay.storage._rows import check_identifier, check_text
+from assay.storage._run_infos import CACHED_INFOS, infos_of, read_ids
 from assay.storage._run_notes import (
     MAX_NOTE,
     RunNote,
@@ -29,11 +31,10 @@ from assay.storage._run_notes import (
     check_tags,
     current_tags,
     notes,
-    retagged,
     set_tags,
     with_current_tags,
 )
-from assay.storage._run_query import check_names, select_runs
+from assay.storage._run_query import query_shape
 from assay.storage._run_refs import find_run
 from assay.storage._run_text import withheld_batches, withheld_records
 from assay.storage._run_write import (
@@ -52,9 +53,8 @@ else:  # listing and reading runs is SQL only: pyarrow loads when a record file 
 
 __all__ = ["SqlRunRepository"]
 
-_RUN_INFOS = TypeAdapter(list[RunInfo])
-_CACHED_INFOS = 50_000
-_IDS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
+_CACHED_LISTINGS = 32
+_GENERATION = sa.select(generations.c.value).where(generations.c.name == RUNS)
 _PAGED_RUNS = 2
 _TEXT = "True, False or None"
 
@@ -69,6 +69,11 @@ class SqlRunRepository:
         self._infos: dict[str, RunInfo] = {}
         # The record tables of the last runs paged through (a browser pages one run at a time).
         self._paged: dict[str, RecordIndex] = {}
+        # The last listings by query, each under the runs' counter it was read at: storing a
+        # run or setting a tag moves the counter on in its own transaction, so a listing read
+        # under the counter's current value is still the answer.
+        self._listings: dict[tuple[Any, ...], tuple[int, list[RunInfo]]] = {}
+        self._listings_lock = threading.Lock()
 
     def put(self, run: Run, records: pa.Table) -> tuple[Run, bool]:
         """Store a complete run and its records, atomically, once per content.
@@ -250,42 +255,24 @@ class SqlRunRepository:
 
         The returned objects are shared between calls (runs are immutable): do not mutate
         their ``tags``, ``params`` or ``metrics``; ``model_copy(deep=True)`` gives a private copy.
+        The last listings are kept under the runs' counter they were read at; asking again
+        while no run was stored and no tag set costs one read of the counter.
         """
         query = query or RunQuery()
-        infos = self._infos
+        shape = query_shape(query)
         with read_connection(self.engine) as conn:
-            if infos:
-                # runs parsed before need only their ids; the text is read for the others
-                ids = list(conn.execute(select_runs(query, with_info=False)).scalars())
-                new = _info_texts(conn, [run_id for run_id in ids if run_id not in infos])
-            else:
-                rows = conn.execute(select_runs(query)).all()
-                ids = [run_id for run_id, _ in rows]
-                new = [text for _, text in rows]
-            check_names(conn, query, matched=bool(ids))
-            changed = retagged(conn, ids)
-            tags = current_tags(conn, changed) if changed else {}
-        if new:
-            if len(infos) + len(new) > _CACHED_INFOS:
-                kept = {run_id: infos[run_id] for run_id in ids if run_id in infos}
-                infos.clear()
-                infos.update(kept)  # this listing's runs stay, the others go
-            # One JSON array validated at once is faster than a call per run.
-            for info in _RUN_INFOS.validate_json("[" + ",".join(new) + "]"):
-                infos[info.run_id] = info
-        return [
-            with_current_tags(infos[run_id], tags.get(run_id, {}))
-            if run_id in changed
-            else infos[run_id]
-            for run_id in ids
-        ]
-
-
-def _info_texts(conn: sa.Connection, run_ids: list[str]) -> list[str]:
-    """The ``info`` JSON of these runs (in no particular order)."""
-    texts: list[str] = []
-    for start in range(0, len(run_ids), _IDS_PER_QUERY):
-        chunk = run_ids[start : start + _IDS_PER_QUERY]
-        found = conn.execute(sa.select(runs.c.info).where(runs.c.run_id.in_(chunk)))
-        texts.extend(found.scalars())
-    return texts
+            # Read before the listing: a change committed in between moves the counter past
+            # the value this listing is kept under, so the next call reads the runs again.
+            generation = int(conn.execute(_GENERATION).scalar() or 0)
+            kept = self._listings.get(shape) if shape is not None else None
+            if kept is not None and kept[0] == generation:
+                return list(kept[1])
+            ids, new, tags = read_ids(conn, query, self._infos)
+        found = infos_of(self._infos, ids, new, tags)
+        if shape is not None and len(found) <= CACHED_INFOS:
+            with self._listings_lock:  # a server lists from several threads
+                self._listings.pop(shape, None)
+                self._listings[shape] = (generation, found)  # most recently used last
+                while len(self._listings) > _CACHED_LISTINGS:
+                    self._listings.pop(next(iter(self._listings)))
+        return list(found)

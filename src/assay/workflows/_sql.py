@@ -4,7 +4,8 @@ records.
 The query runs in a private in-memory DuckDB database whose only tables are the views of
 :data:`~assay.workflows._sql_views.SQL_VIEWS`. Before the query is parsed the connection is
 locked down, so that nothing in the SQL can reach past the store: file access is disabled except
-for the store's own record files (``allowed_paths``), extensions are neither installed nor
+for private copies of the store's record files (``allowed_paths``), each checked against its
+digest as it was copied, so that DuckDB reads exactly the bytes checked; extensions are neither installed nor
 loaded, secrets are not persisted, Python variables are not scanned, and the configuration is
 locked, and DuckDB's temporary folder is off (no spilling), so no folder is open to write in.
 Only one ``SELECT`` (``WITH``, ``FROM``, ``VALUES``, ``DESCRIBE``, ``SUMMARIZE``) or ``EXPLAIN``
@@ -185,15 +186,16 @@ def sql(
     """Run one read-only SQL query (DuckDB's dialect) over the store; returns an Arrow table.
 
     The views are ``runs``, ``metrics``, ``decisions`` and ``records`` (with ``record_files``,
-    each run's record file); :data:`SQL_VIEWS` lists their columns. ``records`` reads the
-    stored Parquet files in place, on a local disk or in an object store, so a query over
-    millions of records streams them instead of loading them.
+    each run's record file); :data:`SQL_VIEWS` lists their columns. ``records`` reads private
+    copies of the stored Parquet files (on a local disk or in an object store), each checked
+    against its digest as it was copied, so the records a query sees are the records checked
+    even when a file is rewritten meanwhile; DuckDB streams the copies instead of loading them.
 
     Only a single ``SELECT`` (``WITH``, ``FROM``, ``VALUES``, ``DESCRIBE``, ``SUMMARIZE``) or
     ``EXPLAIN`` of one ``SELECT`` runs; any other statement (``COPY``, ``ATTACH``, ``INSTALL``,
     ``CREATE``, ``SET``, ``EXPLAIN ANALYZE``, ...) raises :class:`~assay.errors.ConfigError`,
-    as does reading any file that is not one of the store's record files
-    (``read_csv('/etc/passwd')``), a result of more than ``max_rows`` rows or
+    as does reading any file but through the views (``read_csv('/etc/passwd')``, a record
+    file by its path), a result of more than ``max_rows`` rows or
     :data:`MAX_SQL_BYTES` bytes, or a query running longer than ``timeout`` seconds (at most
     :data:`MAX_SQL_TIMEOUT`). A record file that cannot be read raises
     :class:`~assay.errors.StorageError` for any query that names ``records``, and every
@@ -226,10 +228,12 @@ def _permission_error() -> type[Exception]:
 
 
 def _query(st: Store, query: str, max_rows: int, timeout: float, *, verify: bool) -> pa.Table:
-    """Run ``query``; only verified record files are readable, and only with ``verify``."""
+    """Run ``query``; only with ``verify`` are record files readable: private copies, each
+    checked against its digest as it was copied (the store's own files never are, so a file
+    rewritten or replaced after the check cannot be read in its place)."""
     con = _connect()
     try:
-        views = create_views(con, st, verify=verify)
+        views = create_views(con, st, copies=verify)
         _lock(con, views.allowed if verify else [])
         _check_statement(con, query)
         try:
@@ -237,6 +241,12 @@ def _query(st: Store, query: str, max_rows: int, timeout: float, *, verify: bool
         except ConfigError as exc:
             if views.problem is not None and (views.problem in str(exc) or verify):
                 raise StorageError(views.problem) from exc
-            raise
+            if views.named(str(exc)) == str(exc):
+                raise
+            raise ConfigError(views.named(str(exc))) from exc.__cause__
+        except StorageError as exc:  # a copy that DuckDB failed to read: name the store's file
+            if views.named(str(exc)) == str(exc):
+                raise
+            raise StorageError(views.named(str(exc))) from exc.__cause__
     finally:
         con.close()

@@ -1,16 +1,17 @@
 """The views ``assay sql`` queries: runs, metrics, decisions (from the store's API) and
-records (the stored Parquet files, read in place)."""
+records (the stored Parquet files: private copies checked against their digests as they were
+copied, so that the bytes DuckDB reads are the bytes checked)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from assay.errors import StorageError
-from assay.storage import RecordFiles, Store, record_files
+from assay.storage import Store, copy_record_files, record_files
 
 if TYPE_CHECKING:
     import duckdb
@@ -142,22 +143,18 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _records_view(con: duckdb.DuckDBPyConnection, files: RecordFiles) -> list[str]:
-    """Create the records view; returns the locations DuckDB must be allowed to read."""
-    if files.filesystem is not None:
-        con.register_filesystem(files.filesystem)
-    allowed = [form for url in files.paths.values() for form in _file_forms(url)]
-    mapping = pa.table(
-        {
-            "run_id": [run_id for run_id, url in files.paths.items() for _ in _file_forms(url)],
-            "path": allowed,
-        }
-    )
-    con.register("record_files", mapping)
-    if not files.paths:
+def _records_view(
+    con: duckdb.DuckDBPyConnection, sources: dict[str, str], filesystem: Any
+) -> list[str]:
+    """Create the records view over ``sources`` (run id → the file DuckDB reads); returns the
+    locations DuckDB must be allowed to read."""
+    if filesystem is not None:
+        con.register_filesystem(filesystem)
+    if not sources:
         con.execute("CREATE VIEW records AS SELECT NULL::VARCHAR AS run_id WHERE false")
         return []
-    listed = ", ".join(_literal(url) for url in files.paths.values())
+    forms = [(run_id, form) for run_id, url in sources.items() for form in _file_forms(url)]
+    listed = ", ".join(_literal(url) for url in sources.values())
     source = f"read_parquet([{listed}], union_by_name = true, filename = {_literal(FILE_COLUMN)})"
     names = con.sql(f"SELECT * FROM {source} LIMIT 0").columns
     if names.count(FILE_COLUMN) != 1:
@@ -168,11 +165,14 @@ def _records_view(con: duckdb.DuckDBPyConnection, files: RecordFiles) -> list[st
     renamed = ""
     if "run_id" in names:  # a record's own run_id column would clash with the view's
         renamed = f" RENAME (run_id AS {_quoted(_free_name('record_run_id', names))})"
+    # the file → run mapping is part of the view, so that no table names the files read
+    rows = ", ".join(f"({_literal(form)}, {_literal(run_id)})" for run_id, form in forms)
     con.execute(
         f"CREATE VIEW records AS SELECT f.run_id, r.* EXCLUDE ({_quoted(FILE_COLUMN)}){renamed} "
-        f"FROM {source} AS r JOIN record_files AS f ON r.{_quoted(FILE_COLUMN)} = f.path"
+        f"FROM {source} AS r JOIN (VALUES {rows}) AS f(path, run_id) "
+        f"ON r.{_quoted(FILE_COLUMN)} = f.path"
     )
-    return allowed
+    return [form for _, form in forms]
 
 
 def _quoted(name: str) -> str:
@@ -190,9 +190,17 @@ class Views:
     """What :func:`create_views` made."""
 
     allowed: list[str]
-    """The record files' locations: the only files a query may read."""
+    """The files the records view reads: the only files a query may read."""
     problem: str | None
     """Why the records view cannot be read (it raises this when queried), else ``None``."""
+    locations: dict[str, str] = field(default_factory=dict)
+    """Each private copy DuckDB reads → the store's file it was copied from."""
+
+    def named(self, text: str) -> str:
+        """``text`` (a message of DuckDB's) with each copy named as the store's file."""
+        for copy, location in self.locations.items():
+            text = text.replace(copy, location)
+        return text
 
 
 def _failing_records(con: duckdb.DuckDBPyConnection, problem: str) -> Views:
@@ -203,12 +211,20 @@ def _failing_records(con: duckdb.DuckDBPyConnection, problem: str) -> Views:
     return Views([], problem)
 
 
-def create_views(con: duckdb.DuckDBPyConnection, store: Store, *, verify: bool = True) -> Views:
+def _register_files(con: duckdb.DuckDBPyConnection, locations: dict[str, str]) -> None:
+    con.register(
+        "record_files", pa.table({"run_id": list(locations), "path": list(locations.values())})
+    )
+
+
+def create_views(con: duckdb.DuckDBPyConnection, store: Store, *, copies: bool = True) -> Views:
     """Create the views of :data:`SQL_VIEWS` (and ``record_files``: run id → file) on ``con``.
 
-    When the record files cannot be read (a server's store, a missing file), every view but
-    ``records`` still answers; ``records`` raises the reason. With ``verify`` the record files
-    are checked against their digests first (an altered one is such a reason)."""
+    With ``copies`` ``records`` reads private copies of the record files, each checked against
+    its digest as it was copied (:func:`~assay.storage.copy_record_files`); without, it names
+    the store's files (which a query is then not allowed to read). When the record files cannot be
+    read (a server's store, a missing or altered file), every view but ``records`` still
+    answers; ``records`` raises the reason."""
     import duckdb
 
     runs, metrics = _runs_and_metrics(store)
@@ -216,13 +232,21 @@ def create_views(con: duckdb.DuckDBPyConnection, store: Store, *, verify: bool =
     con.register("metrics", metrics)
     con.register("decisions", _decisions(store))
     try:
-        files = record_files(store, verify=verify)
+        if not copies:
+            files = record_files(store)
+            _register_files(con, files.paths)
+            sources, filesystem, named = files.paths, files.filesystem, {}
+        else:
+            copied = copy_record_files(store)
+            _register_files(con, copied.locations)
+            sources, filesystem = copied.copies, None
+            named = {copied.copies[r]: copied.locations[r] for r in copied.copies}
     except StorageError as exc:
         return _failing_records(con, str(exc))
     try:
-        return Views(_records_view(con, files), None)
+        return Views(_records_view(con, sources, filesystem), None, named)
     except StorageError as exc:
         return _failing_records(con, str(exc))
     except duckdb.Error as exc:
-        problem = str(exc).split("\n", 1)[0]
+        problem = Views([], None, named).named(str(exc).split("\n", 1)[0])
         return _failing_records(con, f"A record file of the store could not be read: {problem}")
