@@ -18,7 +18,15 @@ imports included), with its CPU time from ``getrusage`` of the child:
 
 Printed: requests/s, CPU-seconds per 1,000 requests, and the ratio of assay's throughput to
 the bare loop's; also the time ``evaluate_suite`` spends inside the assay process (without
-interpreter start-up and imports), reported by the child itself.
+interpreter start-up and imports), reported by the child itself. The whole command is this
+script's child, not the ``assay`` CLI: it writes no store, only the response cache.
+
+Every assay child runs with this checkout's ``src`` first on ``PYTHONPATH`` (in a folder
+outside the checkout). With ``--against SRC`` (the ``src`` folder of another checkout, e.g.
+``git archive HEAD~1 src | tar -x -C /tmp/before``), that package's assay is also timed, one
+process of each in turn, so a before/after pair shares the machine's load::
+
+    python benchmarks/bench_http.py --repeat 5 --against /tmp/before/src
 """
 
 from __future__ import annotations
@@ -34,7 +42,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from _http_report import report
+
 DELAY_S = 0.02
+THIS = str(Path(__file__).resolve().parents[1] / "src")
 # Children may write and use compiled bytecode, as an installed package does (pip compiles it
 # at install); the warm-up runs below write it where it is missing.
 _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -180,12 +191,19 @@ def run_assay(url: str, n: int, concurrency: int, cache_dir: str) -> None:
     )
 
 
-def timed(args: list[str]) -> dict[str, float]:
-    """Wall and CPU seconds (user + system) of one child command, whole and inside."""
+def timed(args: list[str], src: str = THIS) -> dict[str, float]:
+    """Wall and CPU seconds (user + system) of one child command, whole and inside; its
+    ``assay`` is the package in ``src``."""
+    env = {**_ENV, "PYTHONPATH": os.pathsep.join([src, *filter(None, [_ENV.get("PYTHONPATH")])])}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=False, env=_ENV
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=tempfile.gettempdir(),  # outside any checkout, whose own path hooks could win
     )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -196,18 +214,13 @@ def timed(args: list[str]) -> dict[str, float]:
     return {"wall": wall, "cpu": cpu, **inside}
 
 
-def median(runs: list[dict[str, float]]) -> dict[str, float]:
-    """The run with the median wall time of repeated runs (the lower median of an even count)."""
-    ordered = sorted(runs, key=lambda r: r["wall"])
-    return ordered[(len(ordered) - 1) // 2]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 requests instead of 10,000")
     parser.add_argument("--requests", type=int, default=None)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each client; median kept")
+    parser.add_argument("--against", help="another checkout's src folder, timed in turn")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--client", nargs=4, help=argparse.SUPPRESS)
     opts = parser.parse_args()
@@ -226,7 +239,10 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
     )
-    rows: dict[str, list[dict[str, float]]] = {"bare": [], "assay": [], "hit": [], "httpx": []}
+    rows: dict[str, list[dict[str, float]]] = {
+        k: [] for k in ("bare", "assay", "hit", "before", "before hit", "httpx")
+    }
+    other = None if opts.against is None else str(Path(opts.against).resolve())
     try:
         assert server.stdout is not None
         url = f"http://127.0.0.1:{server.stdout.readline().strip()}/v1"
@@ -235,11 +251,18 @@ def main() -> None:
             for size in {200, n}:
                 write_examples(Path(tmp) / f"examples-{size}.parquet", size)
             timed(["--client", f"assay={Path(tmp) / 'warm'}", url, "200", str(c)])
-            for i in range(opts.repeat):  # interleaved, so load from elsewhere hits both alike
+            if other is not None:
+                timed(["--client", f"assay={Path(tmp) / 'warm-b'}", url, "200", str(c)], other)
+            for i in range(opts.repeat):  # interleaved, so load from elsewhere hits all alike
                 rows["bare"].append(timed(["--client", "bare", url, str(n), str(c)]))
                 cache = f"assay={Path(tmp) / f'cache{i}'}"
                 rows["assay"].append(timed(["--client", cache, url, str(n), str(c)]))
                 rows["hit"].append(timed(["--client", cache, url, str(n), str(c)]))
+                if other is not None:
+                    cache = f"assay={Path(tmp) / f'before{i}'}"
+                    rows["before"].append(timed(["--client", cache, url, str(n), str(c)], other))
+                    hit = timed(["--client", cache, url, str(n), str(c)], other)
+                    rows["before hit"].append(hit)
         try:
             import httpx  # noqa: F401
 
@@ -249,47 +272,7 @@ def main() -> None:
     finally:
         server.kill()
         server.wait()
-    report(n, c, opts.repeat, {k: v for k, v in rows.items() if v})
-
-
-def report(n: int, c: int, repeat: int, rows: dict[str, list[dict[str, float]]]) -> None:
-    """Print the table: whole command and inside the process, against the bare loop."""
-    names = {
-        "bare": "bare aiohttp loop (reference)",
-        "assay": "assay evaluate_suite + OpenAIAdapter",
-        "httpx": "bare httpx AsyncClient (2,000 req.)",
-    }
-    ref = median(rows["bare"])
-    print(
-        f"{n:,} chat requests, concurrency {c}, loopback server answering after 20 ms; "
-        f"median of {repeat}"
-    )
-    print(f"{'':<38}{'--- whole command ---':>32}{'--- inside the process ---':>34}")
-    print(
-        f"{'client':<38}{'req/s':>8}{'CPU s/1k':>10}{'vs bare':>10}   "
-        f"{'req/s':>8}{'CPU s/1k':>10}{'vs bare':>10}"
-    )
-    for key, label in names.items():
-        if key not in rows:
-            continue
-        r = median(rows[key])
-        count = min(n, 2_000) if key == "httpx" else n
-        whole, inside = count / r["wall"], count / r["inside_s"]
-        print(
-            f"{label:<38}{whole:>8,.0f}{r['cpu'] / count * 1000:>10.3f}"
-            f"{whole / (n / ref['wall']):>9.2f}x   {inside:>8,.0f}"
-            f"{r['inside_cpu'] / count * 1000:>10.3f}{inside / (n / ref['inside_s']):>9.2f}x"
-        )
-    assay_errors = sum(r.get("errors", 0) for r in rows["assay"])
-    if assay_errors:
-        print(f"warning: {assay_errors} assay records had errors")
-    if any(r.get("pandas") for r in rows["assay"]):
-        print("note: the assay process imported pandas")
-    hit = median(rows["hit"])
-    print(
-        f"cache-hit re-run of a completed {n:,}-example run: {hit['wall']:.2f} s whole command "
-        f"({hit['cpu']:.2f} CPU s); evaluate_suite alone {hit['inside_s']:.2f} s"
-    )
+    report(n, c, opts.repeat, {k: v for k, v in rows.items() if v}, other)
 
 
 if __name__ == "__main__":

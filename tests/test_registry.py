@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pickle
+import subprocess
 import sys
 import textwrap
 from importlib.metadata import EntryPoint
@@ -196,6 +198,41 @@ def test_metrics_use_the_registry() -> None:
     factory = register_metric("accuracy_again_for_registry_tests")(lambda: get_metric("accuracy"))
     register_metric("accuracy_again_for_registry_tests")(factory)  # same object: a no-op
     assert get_metric("accuracy_again_for_registry_tests").name == "accuracy"
+
+
+def test_the_built_in_metrics_load_on_the_first_use_of_the_registry() -> None:
+    # assay.metrics loads its metric definitions (and the statistics) on first use; every
+    # use of the registry sees the built-ins, and a plug-in still cannot take their names
+    src = str(Path(importlib.import_module("assay").__file__).resolve().parents[1])
+    code = textwrap.dedent(
+        """
+        import sys
+        from assay.errors import ConfigError
+        from assay.metrics import get_scorer
+        assert get_scorer("exact_match")("a", "a") == 1.0
+        assert "assay.stats" not in sys.modules
+        assert "assay.metrics._classification" not in sys.modules
+        from assay.metrics import register_metric
+        try:
+            register_metric("accuracy")(lambda: None)
+        except ConfigError as exc:
+            assert "already registered" in str(exc)
+        else:
+            raise AssertionError("a plug-in took a built-in metric's name")
+        from assay.metrics import get_metric, list_metrics
+        assert get_metric("accuracy").name == "accuracy" and "bleu" in list_metrics()
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": src},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
 def test_scorers_use_the_registry() -> None:

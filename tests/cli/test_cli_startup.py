@@ -162,3 +162,54 @@ def test_the_head_revision_read_from_the_files_is_alembics():
     from alembic.script import ScriptDirectory
 
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_running_a_suite_against_an_endpoint_loads_only_what_the_run_needs(tmp_path):
+    # the path of benchmarks/bench_http.py: examples from Parquet, a plain prompt template, an
+    # OpenAI-compatible endpoint on loopback, the response cache; no statistics, metric
+    # definitions, typed run models, YAML, Jinja (the template is plain), storage or pandas
+    from assay.testing import FakeOpenAI
+
+    examples = tmp_path / "examples.parquet"
+    questions = pa.array([f"what is {i}" for i in range(20)])
+    pq.write_table(
+        pa.table(
+            {
+                "example_id": [f"q{i}" for i in range(20)],
+                "input": pa.StructArray.from_arrays([questions], names=["question"]),
+                "reference": ["x"] * 20,
+            }
+        ),
+        examples,
+    )
+    watch = (
+        *HEAVY[:3],  # pandas, scipy, numpy (pyarrow loads numpy)
+        "sqlalchemy",
+        "yaml",
+        "jinja2",
+        "assay.stats",
+        "assay.metrics._registry",
+        "assay.core.manifest",
+        "assay.core.run",
+        "assay.storage",
+        "assay.compare",
+        "assay.gates",
+        "assay.reports",
+        "assay.runners.load",
+        "assay.runners.judges",
+        "assay.runners._early_stop",
+    )
+    with FakeOpenAI() as server:
+        code = (
+            "import pyarrow.parquet as pq\n"
+            "from assay.data import make_suite\n"
+            "from assay.runners import OpenAIAdapter, evaluate_suite\n"
+            f"table = pq.ParquetFile({str(examples)!r}).read()\n"
+            "data = make_suite('s', table, metrics=[{'name': 'm', 'scorer': 'exact_match'}])\n"
+            f"adapter = OpenAIAdapter('m', base_url={server.url!r}, prompt_template='Q: {{{{ question }}}}')\n"
+            f"records = evaluate_suite(data, adapter, cache_dir={str(tmp_path / 'cache')!r})\n"
+            "assert records.num_rows == 20 and records.column('error').null_count == 20\n"
+        )
+        loaded = _loaded(code, tmp_path, watch=watch)
+        assert server.requests == 20  # the run really went to the endpoint
+    assert loaded == ["numpy"]

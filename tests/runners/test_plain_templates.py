@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assay.errors import DataError
+from assay.errors import ConfigError, DataError
 from assay.runners import PromptTemplate
 from assay.runners._tasks import _plain_pieces
 
@@ -53,6 +53,12 @@ def _jinja_outcome(template: PromptTemplate, fields: dict[str, Any]) -> tuple[st
         ("{{ loop }}", False),
         ("line\r\n{{ q }}", False),
         ("{{ q\n}}", False),
+        # a brace next to a field, and names Jinja reads as operators: not valid Jinja
+        ("{{{ q }}", False),
+        ("{{ q }}}", False),
+        ("{{ not }}", False),
+        ("{{ if }}", False),
+        ("{ {{ q }} }", True),
     ],
 )
 def test_only_plain_templates_skip_jinja(text: str, plain: bool) -> None:
@@ -129,3 +135,10 @@ def test_any_template_renders_as_jinja_does(
             PromptTemplate(text).render(fields)
         return
     assert _outcome(template, fields) == expected
+
+
+@pytest.mark.parametrize("text", ["{{{ q }}", "{{ not }}", "{{ q and }}"])
+def test_a_template_jinja_refuses_is_refused_though_it_looks_plain(text: str) -> None:
+    # a plain template renders without Jinja, so it must be one Jinja accepts
+    with pytest.raises(ConfigError, match="not valid Jinja"):
+        PromptTemplate(text).render({"q": "x", "not": "y", "if": "z", "in": "w"})

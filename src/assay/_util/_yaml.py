@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from yaml.constructor import ConstructorError
-from yaml.events import AliasEvent
-
+from assay._util._lazy import lazy_module
 from assay.errors import AssayError, ConfigError, DataError
+
+if TYPE_CHECKING:
+    import yaml
+else:
+    # PyYAML loads with the first document read, not with every command that imports this
+    yaml = lazy_module("yaml")
 
 __all__ = ["YamlDocument", "brief", "load_yaml", "node_mark", "parse_yaml"]
 
@@ -39,9 +42,6 @@ MAX_ALIAS_NODES = 100_000
 
 # characters YAML itself forbids (C0 and C1 controls but TAB/LF/CR/NEL, surrogates, U+FFFE/F)
 _FORBIDDEN = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_JSON_TAGS = {
-    "tag:yaml.org,2002:" + t for t in ("null", "bool", "int", "float", "str", "seq", "map")
-}
 
 
 def brief(value: object, limit: int = 80) -> str:
@@ -63,95 +63,6 @@ class YamlDocument:
 
     data: Any
     root: yaml.Node | None
-
-
-class _Problem(Exception):
-    def __init__(self, message: str, mark: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.mark = mark
-
-
-class _BoundedLoader(yaml.SafeLoader):
-    """SafeLoader with depth, alias expansion, duplicate-key and tag limits."""
-
-    def __init__(self, text: str, max_depth: int, max_alias_nodes: int) -> None:
-        super().__init__(text)
-        self._max_depth = max_depth
-        self._alias_budget = max_alias_nodes
-        self._depth = 0
-        self._sizes: dict[str, int] = {}  # expanded size of each finished anchored node
-        self._counts: list[int] = [0]
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, AliasEvent):
-            anchor = event.anchor or ""
-            if anchor in self.anchors and anchor not in self._sizes:
-                raise _Problem(f"alias *{anchor} points into its own anchor", event.start_mark)
-            size = self._sizes.get(anchor, 1)
-            self._alias_budget -= size
-            if self._alias_budget < 0:
-                raise _Problem("aliases expand to too many nodes (a YAML bomb?)", event.start_mark)
-            self._counts[-1] += size
-            return super().compose_node(parent, index)
-        self._depth += 1
-        if self._depth > self._max_depth:
-            raise _Problem(f"nested more than {self._max_depth} levels deep", event.start_mark)
-        self._counts.append(0)
-        node = super().compose_node(parent, index)
-        size = self._counts.pop() + 1
-        self._counts[-1] += size
-        self._depth -= 1
-        name: str | None = getattr(event, "anchor", None)
-        if name is not None:
-            self._sizes[name] = size
-        return node
-
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        tag = node.tag
-        if tag not in _JSON_TAGS and tag != "tag:yaml.org,2002:timestamp":
-            if tag == "tag:yaml.org,2002:value":  # a lone "=" is text
-                return str(node.value)
-            raise _Problem(f"the tag {brief(tag)} is not allowed", node.start_mark)
-        return super().construct_object(node, deep=deep)
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        if not isinstance(node, yaml.MappingNode):
-            raise _Problem("expected a mapping", node.start_mark)
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _Problem("a mapping key must be text, not a collection", key_node.start_mark)
-            key = str(key_node.value)
-            if key in seen:
-                raise _Problem(f"the key {brief(key)} appears twice", key_node.start_mark)
-            seen.add(key)
-        # merged keys ("<<: *base") come first, so the mapping's own keys override them
-        self.flatten_mapping(node)
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _Problem("a mapping key must be text, not a collection", key_node.start_mark)
-            out[str(key_node.value)] = self.construct_object(value_node, deep=deep)
-        return out
-
-    def construct_yaml_int(self, node: Any) -> int:
-        try:
-            return int(super().construct_yaml_int(node))
-        except ValueError:  # more digits than Python converts
-            raise _Problem("an integer with too many digits", node.start_mark) from None
-
-    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
-        return self.construct_scalar(node)  # a date is text to assay
-
-
-_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
-_BoundedLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp
-)
 
 
 def _error(
@@ -203,12 +114,14 @@ def parse_yaml(
     max_alias_nodes: int = MAX_ALIAS_NODES,
 ) -> YamlDocument:
     """Parse one YAML document within the limits above; ``error`` is the class raised."""
+    from assay._util._yaml_loader import BoundedLoader, Problem
+
     text = _decode(raw, source, error, max_bytes)
-    loader = _BoundedLoader(text, max_depth, max_alias_nodes)
+    loader = BoundedLoader(text, max_depth, max_alias_nodes)
     try:
         root = loader.get_single_node()
         data = None if root is None else loader.construct_document(root)
-    except _Problem as exc:
+    except Problem as exc:
         mark = exc.mark
         raise _error(error, source, exc.message, mark.line + 1, mark.column + 1) from None
     except yaml.MarkedYAMLError as exc:
@@ -217,7 +130,7 @@ def parse_yaml(
         if mark is None:
             raise _error(error, source, problem, None, None) from None
         raise _error(error, source, problem, mark.line + 1, mark.column + 1) from None
-    except (yaml.YAMLError, ConstructorError) as exc:
+    except yaml.YAMLError as exc:
         raise _error(error, source, f"not valid YAML: {brief(str(exc))}", None, None) from None
     finally:
         loader.dispose()

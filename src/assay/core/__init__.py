@@ -10,9 +10,6 @@ from typing import TYPE_CHECKING, Any
 from assay._util import UNPRINTABLE, escape_json, printable
 from assay.core._digest import canonical_json, digest, short_digest
 from assay.core._html import html_for, register_html_module, register_html_renderer
-from assay.core.manifest import CodeVersion, Manifest, ManifestDifference, diff_manifests
-from assay.core.model import ModelRef
-from assay.core.run import MetricSummary, Run, RunInfo, RunList, RunStatus
 from assay.core.suite import (
     RESERVED_COLUMNS,
     WITHHELD,
@@ -24,7 +21,6 @@ from assay.core.suite import (
     Suite,
     Task,
 )
-from assay.core.verdict import RuleOutcome, Verdict, VerdictResult
 
 if TYPE_CHECKING:
     from assay.core.comparison import (
@@ -45,6 +41,10 @@ if TYPE_CHECKING:
         LedgerKind,
         Signature,
     )
+    from assay.core.manifest import CodeVersion, Manifest, ManifestDifference, diff_manifests
+    from assay.core.model import ModelRef
+    from assay.core.run import MetricSummary, Run, RunInfo, RunList, RunStatus
+    from assay.core.verdict import RuleOutcome, Verdict, VerdictResult
 
 __all__ = [
     "GOVERNANCE_KINDS",
@@ -94,38 +94,44 @@ __all__ = [
     "short_digest",
 ]
 
-# The comparison's models are the largest to build; commands that only list or show runs never
-# use them, so they load on first use.
-_COMPARISON = frozenset(
-    {
-        "Comparison",
-        "Coverage",
-        "Flip",
-        "FlipCount",
-        "Interval",
-        "MetricComparison",
-        "PlannedStop",
-        "RunErrors",
-    }
-)
-
-
-# A comparison needs no ledger models: they load on first use.
-_DECISION = frozenset(
-    {"GOVERNANCE_KINDS", "Approval", "Decision", "LedgerEntry", "LedgerKind", "Signature"}
-)
+# Only a suite's models load with the package: running or checking a suite builds no run,
+# manifest, verdict, comparison or ledger model, so those load on first use (the comparison's
+# are the largest to build).
+_LAZY = {
+    **dict.fromkeys(
+        ("CodeVersion", "Manifest", "ManifestDifference", "diff_manifests"), "assay.core.manifest"
+    ),
+    "ModelRef": "assay.core.model",
+    **dict.fromkeys(("MetricSummary", "Run", "RunInfo", "RunList", "RunStatus"), "assay.core.run"),
+    **dict.fromkeys(("RuleOutcome", "Verdict", "VerdictResult"), "assay.core.verdict"),
+    **dict.fromkeys(
+        (
+            "Comparison",
+            "Coverage",
+            "Flip",
+            "FlipCount",
+            "Interval",
+            "MetricComparison",
+            "PlannedStop",
+            "RunErrors",
+        ),
+        "assay.core.comparison",
+    ),
+    **dict.fromkeys(
+        ("GOVERNANCE_KINDS", "Approval", "Decision", "LedgerEntry", "LedgerKind", "Signature"),
+        "assay.core.decision",
+    ),
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _DECISION and name not in _COMPARISON:
+    module = _LAZY.get(name)
+    if module is None:
         raise AttributeError(f"module 'assay.core' has no attribute {name!r}")
-    module = importlib.import_module(
-        "assay.core.decision" if name in _DECISION else "assay.core.comparison"
-    )
-    value = getattr(module, name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _COMPARISON | _DECISION)
+    return sorted(set(globals()) | set(_LAZY))

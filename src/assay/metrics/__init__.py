@@ -10,13 +10,9 @@
   human score corrected by PPI++ (:class:`JudgeCalibration`).
 """
 
-# Importing the metric modules registers the built-in metrics.
-from assay.metrics._classification import confusion_statistics
-from assay.metrics._evaluate import compare_metric, evaluate_metric
-from assay.metrics._judge_calibration import JudgeCalibration, calibrate_judge
-from assay.metrics._judged_rate import JudgedRate, judged_rate
-from assay.metrics._latency import paired_ratio_delta, ratio_delta_interval
-from assay.metrics._ranking import auc_jackknife, ndcg, reciprocal_rank, roc_auc, weighted_auc
+from typing import TYPE_CHECKING, Any
+
+# The scorers register on import: a runner that scores outputs needs them and nothing else.
 from assay.metrics._refusal import (
     DETECTOR_VERSION,
     REFUSAL_OPENERS,
@@ -26,16 +22,6 @@ from assay.metrics._refusal import (
     over_refusal,
     refusal,
 )
-from assay.metrics._registry import (
-    Aggregation,
-    CustomResampling,
-    Direction,
-    MetricDefinition,
-    get_metric,
-    list_metrics,
-    register_metric,
-)
-from assay.metrics._safety import SAFETY_KINDS, SafetySummary, TemplateUplift, safety_summary
 from assay.metrics._scorers import (
     Scorer,
     absolute_error,
@@ -51,15 +37,6 @@ from assay.metrics._scorers import (
     scorer_abstains,
     squared_error,
 )
-from assay.metrics._ter import ter_statistics, ter_value
-from assay.metrics._text import (
-    bleu_statistics,
-    bleu_value,
-    chrf_statistics,
-    chrf_value,
-    rouge_scores,
-    tokenize_13a,
-)
 from assay.metrics._text_scorers import (
     contains,
     embedding_similarity,
@@ -69,6 +46,33 @@ from assay.metrics._text_scorers import (
     numeric_tolerance,
     regex_match,
 )
+
+if TYPE_CHECKING:
+    from assay.metrics._classification import confusion_statistics
+    from assay.metrics._evaluate import compare_metric, evaluate_metric
+    from assay.metrics._judge_calibration import JudgeCalibration, calibrate_judge
+    from assay.metrics._judged_rate import JudgedRate, judged_rate
+    from assay.metrics._latency import paired_ratio_delta, ratio_delta_interval
+    from assay.metrics._ranking import auc_jackknife, ndcg, reciprocal_rank, roc_auc, weighted_auc
+    from assay.metrics._registry import (
+        Aggregation,
+        CustomResampling,
+        Direction,
+        MetricDefinition,
+        get_metric,
+        list_metrics,
+        register_metric,
+    )
+    from assay.metrics._safety import SAFETY_KINDS, SafetySummary, TemplateUplift, safety_summary
+    from assay.metrics._ter import ter_statistics, ter_value
+    from assay.metrics._text import (
+        bleu_statistics,
+        bleu_value,
+        chrf_statistics,
+        chrf_value,
+        rouge_scores,
+        tokenize_13a,
+    )
 
 __all__ = [
     "DETECTOR_VERSION",
@@ -132,3 +136,56 @@ __all__ = [
     "tokenize_13a",
     "weighted_auc",
 ]
+
+# The metric definitions and their statistics load on first use (the metric registry loads the
+# built-in definitions on its first lookup), so scoring a run's outputs starts without them.
+_LAZY = {
+    "Aggregation": "assay.metrics._registry",
+    "CustomResampling": "assay.metrics._registry",
+    "Direction": "assay.metrics._registry",
+    "JudgeCalibration": "assay.metrics._judge_calibration",
+    "JudgedRate": "assay.metrics._judged_rate",
+    "MetricDefinition": "assay.metrics._registry",
+    "SAFETY_KINDS": "assay.metrics._safety",
+    "SafetySummary": "assay.metrics._safety",
+    "TemplateUplift": "assay.metrics._safety",
+    "auc_jackknife": "assay.metrics._ranking",
+    "bleu_statistics": "assay.metrics._text",
+    "bleu_value": "assay.metrics._text",
+    "calibrate_judge": "assay.metrics._judge_calibration",
+    "chrf_statistics": "assay.metrics._text",
+    "chrf_value": "assay.metrics._text",
+    "compare_metric": "assay.metrics._evaluate",
+    "confusion_statistics": "assay.metrics._classification",
+    "evaluate_metric": "assay.metrics._evaluate",
+    "get_metric": "assay.metrics._registry",
+    "judged_rate": "assay.metrics._judged_rate",
+    "list_metrics": "assay.metrics._registry",
+    "ndcg": "assay.metrics._ranking",
+    "paired_ratio_delta": "assay.metrics._latency",
+    "ratio_delta_interval": "assay.metrics._latency",
+    "reciprocal_rank": "assay.metrics._ranking",
+    "register_metric": "assay.metrics._registry",
+    "roc_auc": "assay.metrics._ranking",
+    "rouge_scores": "assay.metrics._text",
+    "safety_summary": "assay.metrics._safety",
+    "ter_statistics": "assay.metrics._ter",
+    "ter_value": "assay.metrics._ter",
+    "tokenize_13a": "assay.metrics._text",
+    "weighted_auc": "assay.metrics._ranking",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assay.metrics' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -21,6 +21,7 @@ decides how its uncertainty is computed:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -51,6 +52,24 @@ MetricFactory = Callable[..., "MetricDefinition"]
 _METRICS: Registry[MetricFactory] = Registry(
     "metric", group="assay.metrics", function="register_metric"
 )
+# the modules whose import registers the built-in metrics, loaded on the registry's first use
+_BUILT_IN = (
+    "assay.metrics._classification",
+    "assay.metrics._latency",
+    "assay.metrics._ranking",
+    "assay.metrics._text",
+    "assay.metrics._ter",
+)
+_built_in_loaded = False
+
+
+def _load_built_in() -> None:
+    global _built_in_loaded
+    if _built_in_loaded:
+        return
+    _built_in_loaded = True  # first: each module registers through this registry
+    for module in _BUILT_IN:
+        importlib.import_module(module)
 
 
 class CustomResampling(Protocol):
@@ -148,15 +167,18 @@ def register_metric(
     :class:`MetricDefinition`; ``get_metric(name, **settings)`` calls it. A second factory
     under a taken name is a :class:`~assay.errors.ConfigError` unless ``replace`` is true.
     """
+    _load_built_in()
     return _METRICS.register(name, replace=replace)
 
 
 def get_metric(name: str, **settings: Any) -> MetricDefinition:
     """The metric registered as ``name``, built with ``settings``; ConfigError if unknown."""
     check_instance(name, "name", "get_metric", str, "a metric's name")
+    _load_built_in()
     return _METRICS.get(name)(**settings)
 
 
 def list_metrics() -> list[str]:
     """Names of all registered metrics, sorted."""
+    _load_built_in()
     return _METRICS.names()

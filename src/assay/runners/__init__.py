@@ -30,6 +30,8 @@
   (:class:`JudgeValidation`); :func:`judge_records` scores a run's records with it.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from assay.runners._async_runner import (
     AsyncModelAdapter,
     AsyncModelClient,
@@ -37,19 +39,7 @@ from assay.runners._async_runner import (
     evaluate_suite_async,
 )
 from assay.runners._cache import ResponseCache, request_key
-from assay.runners._early_stop import (
-    EarlyStop,
-    EarlyStopDecision,
-    EarlyStopResult,
-    early_stop_decision,
-    evaluate_suite_early_stop,
-    evaluation_order,
-    replay_early_stop,
-    sequential_decision,
-)
 from assay.runners._local import ProgressCallback, Scorer, evaluate_suite
-from assay.runners._ray import evaluate_suite_ray
-from assay.runners._ray_compare import compare_records_ray
 from assay.runners._scoring import MODEL_GRADED, not_yet_graded
 from assay.runners._tasks import PromptTemplate, adapter_for_suite, example_fields
 from assay.runners.adapters._base import (
@@ -73,23 +63,37 @@ from assay.runners.adapters._http import RetryPolicy
 from assay.runners.adapters._openai import OpenAIAdapter
 from assay.runners.adapters._spec import AdapterRebuildError, AdapterSpec
 from assay.runners.adapters._vader import VaderAdapter
-from assay.runners.judges._apply import judge_records
-from assay.runners.judges._features import PairEmbedder
-from assay.runners.judges._fit import fit_embedding_judge
-from assay.runners.judges._grading import grade_records, grade_records_async
-from assay.runners.judges._scorer import ModelGradedScorer
-from assay.runners.judges._trained import EmbeddingJudge, load_judge
-from assay.runners.judges._validation import JudgeValidation
-from assay.runners.load import (
-    LoadResult,
-    LoadSummary,
-    RequestTiming,
-    arrival_schedule,
-    judge_objectives,
-    parse_objective,
-    run_load,
-    summarise_load,
-)
+
+if TYPE_CHECKING:
+    from assay.runners._early_stop import (
+        EarlyStop,
+        EarlyStopDecision,
+        EarlyStopResult,
+        early_stop_decision,
+        evaluate_suite_early_stop,
+        evaluation_order,
+        replay_early_stop,
+        sequential_decision,
+    )
+    from assay.runners._ray import evaluate_suite_ray
+    from assay.runners._ray_compare import compare_records_ray
+    from assay.runners.judges._apply import judge_records
+    from assay.runners.judges._features import PairEmbedder
+    from assay.runners.judges._fit import fit_embedding_judge
+    from assay.runners.judges._grading import grade_records, grade_records_async
+    from assay.runners.judges._scorer import ModelGradedScorer
+    from assay.runners.judges._trained import EmbeddingJudge, load_judge
+    from assay.runners.judges._validation import JudgeValidation
+    from assay.runners.load import (
+        LoadResult,
+        LoadSummary,
+        RequestTiming,
+        arrival_schedule,
+        judge_objectives,
+        parse_objective,
+        run_load,
+        summarise_load,
+    )
 
 __all__ = [
     "MODEL_GRADED",
@@ -153,3 +157,50 @@ __all__ = [
     "shipped_model",
     "summarise_load",
 ]
+
+# Early stopping, Ray, judges and load tests (and the statistics they need) load on first use,
+# so running a suite starts without them.
+_LAZY = {
+    "EarlyStop": "assay.runners._early_stop",
+    "EarlyStopDecision": "assay.runners._early_stop",
+    "EarlyStopResult": "assay.runners._early_stop",
+    "EmbeddingJudge": "assay.runners.judges._trained",
+    "JudgeValidation": "assay.runners.judges._validation",
+    "LoadResult": "assay.runners.load",
+    "LoadSummary": "assay.runners.load",
+    "ModelGradedScorer": "assay.runners.judges._scorer",
+    "PairEmbedder": "assay.runners.judges._features",
+    "RequestTiming": "assay.runners.load",
+    "arrival_schedule": "assay.runners.load",
+    "compare_records_ray": "assay.runners._ray_compare",
+    "early_stop_decision": "assay.runners._early_stop",
+    "evaluate_suite_early_stop": "assay.runners._early_stop",
+    "evaluate_suite_ray": "assay.runners._ray",
+    "evaluation_order": "assay.runners._early_stop",
+    "fit_embedding_judge": "assay.runners.judges._fit",
+    "grade_records": "assay.runners.judges._grading",
+    "grade_records_async": "assay.runners.judges._grading",
+    "judge_objectives": "assay.runners.load",
+    "judge_records": "assay.runners.judges._apply",
+    "load_judge": "assay.runners.judges._trained",
+    "parse_objective": "assay.runners.load",
+    "replay_early_stop": "assay.runners._early_stop",
+    "run_load": "assay.runners.load",
+    "sequential_decision": "assay.runners._early_stop",
+    "summarise_load": "assay.runners.load",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assay.runners' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

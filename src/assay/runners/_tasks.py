@@ -107,7 +107,6 @@ class PromptTemplate:
         field the template names or a filter fails on its values; :class:`ConfigError` when the
         template itself is not valid Jinja.
         """
-        template = self._template()
         pieces = self._pieces
         if pieces is not None:
             # text and plain `{{ name }}` fields: what Jinja renders, without its per-call work
@@ -120,6 +119,7 @@ class PromptTemplate:
                 parts.append(pieces[i + 1])
             else:
                 return "".join(parts)
+        template = self._template()
         try:
             return str(template.render({k: _or_null(v, k) for k, v in fields.items()}))
         except Exception as exc:
@@ -135,22 +135,28 @@ class PromptTemplate:
 
 
 _PLAIN_FIELD = re.compile(r"\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}\}")
-# names Jinja reads as constants or as its own objects, never as an example's field
+# names Jinja reads as constants, operators or its own objects, never as an example's field
 _NOT_FIELDS = frozenset(
     {"true", "false", "none", "True", "False", "None", "self", "loop", "super", "caller"}
+    | {"and", "or", "not", "in", "is", "if", "else"}
 )
 
 
 def _plain_pieces(text: str) -> tuple[str, ...] | None:
     """``(text, name, text, ..., text)`` when the template is only text and ``{{ name }}``
     fields, else None (Jinja renders it). Text with Jinja syntax or a carriage return (Jinja
-    rewrites line ends) is left to Jinja."""
+    rewrites line ends) is left to Jinja, and so is a brace next to a field (``{{{ q }}``,
+    which Jinja refuses): a plain template is valid Jinja, so it renders without loading
+    Jinja at all (Jinja is loaded for the messages of a missing or null field)."""
     pieces = _PLAIN_FIELD.split(text)
+    last = len(pieces) - 1
     for i, piece in enumerate(pieces):
         if i % 2:
             if piece in _NOT_FIELDS:
                 return None
-        elif "{{" in piece or "{%" in piece or "{#" in piece or "\r" in piece:
+        elif any(mark in piece for mark in ("{{", "{%", "{#", "\r")) or (
+            (i < last and piece.endswith("{")) or (i > 0 and piece.startswith("}"))
+        ):
             return None
     return tuple(pieces)
 
