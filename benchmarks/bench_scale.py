@@ -63,9 +63,11 @@ files (about 8.9 GB) take some 50 minutes to write on this machine, each compari
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,7 +81,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _scale_data import stored_name, write_runs
-from _scale_s3 import s3_batches, start_moto
+from _scale_s3 import s3_steps, step_read_s3
 from bench_compare import make_suite, run_info
 
 
@@ -107,22 +109,6 @@ def step_read(folder: Path) -> dict[str, Any]:
     rows = 0
     for name in ("baseline", "candidate"):
         for batch in batches(folder / f"{name}.parquet"):
-            rows += batch.num_rows
-    return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "rows": rows}
-
-
-def _s3() -> Any:
-    import s3fs
-
-    return s3fs.S3FileSystem()
-
-
-def step_read_s3(folder: Path) -> dict[str, Any]:
-    bucket, fs = os.environ["ASSAY_BENCH_BUCKET"], _s3()
-    start = time.perf_counter()
-    rows = 0
-    for name in ("baseline", "candidate"):
-        for batch in s3_batches(fs, f"{bucket}/{stored_name(folder, name)}"):
             rows += batch.num_rows
     return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "rows": rows}
 
@@ -169,47 +155,60 @@ def step_duckdb(folder: Path) -> dict[str, Any]:
     return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "points": points}
 
 
-def _child(step: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+THIS = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _child(step: str, folder: Path, args: argparse.Namespace, src: str = THIS) -> dict[str, Any]:
+    """One step in a fresh process, importing assay from ``src``."""
     command = [sys.executable, __file__, "--step", step, "--folder", str(folder)]
     command += ["--n", str(args.n), "--chunk-rows", str(args.chunk_rows)]
     command += ["--resamples", str(args.resamples)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    path = os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))
+    out = subprocess.run(
+        command,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        cwd=tempfile.gettempdir(),  # not a checkout, whose package a site hook may put first
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _s3_steps(folder: Path, args: argparse.Namespace) -> None:
-    """Upload both files to a bucket of moto's server on loopback; time the pyarrow read
-    through s3fs and the comparison through the store's object-store reader."""
-    process, endpoint = start_moto()
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_DEFAULT_REGION="us-east-1",
-        ASSAY_BENCH_BUCKET="assay-bench-scale",
-    )
-    try:
-        import boto3
+def _compare_in_turns(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The read and the comparison (with ``--against``: both packages', in alternating
+    order), ``--repeat`` times; prints each step and the medians; returns this checkout's
+    last comparison."""
+    sources = {"this checkout": THIS, **({"--against": args.against} if args.against else {})}
+    reads: list[dict[str, Any]] = []
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label in sources}
+    for turn in range(args.repeat):
+        reads.append(_child("read", folder, args))
+        _line("read both files (pyarrow)", reads[-1])
+        for label in list(sources)[:: 1 if turn % 2 == 0 else -1]:
+            runs[label].append(_child("assay", folder, args, str(Path(sources[label]).resolve())))
+            _line(f"compare_record_streams ({label})", runs[label][-1], reads[-1])
+    read_cpu = statistics.median(r["cpu"] for r in reads)
+    read_wall = statistics.median(r["wall"] for r in reads)
+    for label, done in runs.items():
+        cpu, wall = (statistics.median(r[k] for r in done) for k in ("cpu", "wall"))
+        print(
+            f"median, {label}: {cpu:.1f} CPU-s = {cpu / read_cpu:.2f}x the read's "
+            f"{read_cpu:.1f} (aim <= 3x); wall {wall:.1f} s = {wall / read_wall:.1f}x; "
+            f"peak {max(r['rss'] for r in done):,.0f} MiB (aim < 2048); "
+            f"{done[-1]['results']} results, {args.resamples} resamples, chunks of "
+            f"{args.chunk_rows:,}; load average {os.getloadavg()[0]:.1f}"
+        )
+    return runs["this checkout"][-1]
 
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="assay-bench-scale")
-        for name in ("baseline", "candidate"):
-            key = stored_name(folder, name)
-            s3.upload_file(str(folder / key), "assay-bench-scale", key)
-        read = _child("read-s3", folder, args)
-        print(
-            f"read both objects (s3fs):     {read['wall']:8.1f} s  {read['rss']:7.0f} MiB  "
-            f"{read['cpu']:7.1f} CPU-s  <- reference (S3)"
-        )
-        ours = _child("assay-s3", folder, args)
-        print(
-            f"compare_record_streams (S3):  {ours['wall']:8.1f} s  {ours['rss']:7.0f} MiB  "
-            f"{ours['cpu']:7.1f} CPU-s  ratio {ours['wall'] / read['wall']:.1f}x the S3 read's "
-            f"wall, {ours['cpu'] / read['cpu']:.1f}x its CPU"
-        )
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+
+def _line(label: str, step: dict[str, Any], read: dict[str, Any] | None = None) -> None:
+    ratio = "" if read is None else f"  ratio {step['cpu'] / read['cpu']:.2f}x the read's CPU"
+    print(
+        f"{label + ':':44s} {step['wall']:8.1f} s  {step['rss']:7.0f} MiB  "
+        f"{step['cpu']:7.1f} CPU-s{ratio}",
+        flush=True,
+    )
 
 
 def _agreement(ours: dict[str, list[float]], theirs: dict[str, list[float]]) -> float:
@@ -233,6 +232,11 @@ def main() -> None:
         "--s3", action="store_true", help="also compare from moto's S3 server on loopback"
     )
     parser.add_argument("--skip-duckdb", action="store_true", help="leave DuckDB out")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="keep the files here (written if missing)"
+    )
+    parser.add_argument("--against", help="another checkout's src folder, compared in turn")
+    parser.add_argument("--repeat", type=int, default=1, help="reads and comparisons (median)")
     parser.add_argument("--step", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.n = args.n or (1_000_000 if args.quick else 10_000_000)
@@ -241,7 +245,7 @@ def main() -> None:
             "write": lambda: write_runs(args.n, args.folder) or {},
             "read": lambda: step_read(args.folder),
             "assay": lambda: step_assay(args.folder, args.n, args.chunk_rows, args.resamples),
-            "read-s3": lambda: step_read_s3(args.folder),
+            "read-s3": lambda: step_read_s3(args.folder, _cpu, _rss_mib),
             "assay-s3": lambda: step_assay(
                 args.folder,
                 args.n,
@@ -253,30 +257,23 @@ def main() -> None:
         }
         print(json.dumps(steps[args.step]()))
         return
-    with tempfile.TemporaryDirectory(dir=args.folder) as tmp:
-        folder = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.data is not None:  # files kept between runs, written on the first
+            folder = args.data
+            folder.mkdir(parents=True, exist_ok=True)
+        else:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=args.folder)))
         start = time.perf_counter()
-        _child("write", folder, args)
-        size = sum(p.stat().st_size for p in folder.glob("*.parquet")) / 2**20
+        if not list(folder.glob("*.sha256-*.parquet")):
+            _child("write", folder, args)
+        size = sum(p.stat().st_size for p in folder.glob("*.sha256-*.parquet")) / 2**20
         print(f"examples per run:             {args.n:,}")
         print(
-            f"files written:                {size:,.0f} MiB in {time.perf_counter() - start:.0f} s"
+            f"files:                        {size:,.0f} MiB ({time.perf_counter() - start:.0f} s)"
         )
-        read = _child("read", folder, args)
-        print(
-            f"read both files (pyarrow):    {read['wall']:8.1f} s  {read['rss']:7.0f} MiB  "
-            f"{read['cpu']:7.1f} CPU-s  <- reference"
-        )
-        ours = _child("assay", folder, args)
-        print(
-            f"compare_record_streams:       {ours['wall']:8.1f} s  {ours['rss']:7.0f} MiB  "
-            f"{ours['cpu']:7.1f} CPU-s  ratio {ours['wall'] / read['wall']:.1f}x the read's "
-            f"wall, {ours['cpu'] / read['cpu']:.1f}x its CPU (aim <= 3x, < 2048 MiB); "
-            f"{ours['results']} results, {args.resamples} resamples, chunks of "
-            f"{args.chunk_rows:,}"
-        )
+        ours = _compare_in_turns(folder, args)
         if args.s3:
-            _s3_steps(folder, args)
+            s3_steps(folder, args, _child)
         try:
             import duckdb  # noqa: F401
         except ImportError:

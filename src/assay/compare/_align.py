@@ -188,7 +188,7 @@ def record_scores(side: RunSide, column: str, *, exclude_errors: bool = True) ->
             found=str(values[row]),
         )
     if exclude_errors:
-        values[side.errored] = np.nan
+        np.copyto(values, np.nan, where=side.errored)
     return values
 
 
