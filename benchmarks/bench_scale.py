@@ -25,12 +25,16 @@ Each step runs in a fresh process, which reports its own wall time and peak resi
     python benchmarks/bench_scale.py                  # 10,000,000
     python benchmarks/bench_scale.py --s3             # and from moto's S3 server on loopback
     python benchmarks/bench_scale.py --n 100000000 --folder /big/disk
+    python benchmarks/bench_scale.py --n 3000000 --data /tmp/scale --against /tmp/before/src \
+        --repeat 3 --skip-duckdb    # files kept in /tmp/scale; two checkouts in turns
 
 The comparison reads each file as the store reads a record file: through its digest-carrying
-name, a row group at a time, the digest verified (a second thread hashes a local file; an
-object is hashed as it downloads to a temporary file). Each step prints wall seconds, peak
-resident memory and CPU seconds (every thread, imports included); on a shared machine the CPU
-ratio is the steadier one.
+name, a row group at a time, the digest verified before the first batch (the file or object is
+copied once to a private temporary file, hashed as it is copied, and decoded from the copy).
+Each step prints wall seconds, peak resident memory and CPU seconds (every thread, imports
+included); on a shared machine the CPU ratio is the steadier one. ``--against SRC`` runs the
+comparison of another checkout's ``src`` too, alternating with this one's, ``--repeat`` times,
+and prints the medians.
 
 Results (2-core machine shared with other jobs; local disk; each step in its own process):
 
@@ -58,6 +62,22 @@ load average 12-18; the "before" code read the files without verifying them:
 Wall ratios at that load (3.6x-9x local, 2.2x-3.4x S3) were too noisy to judge the aim by; on
 CPU the <= 3x aim is met from S3, not from local disk. N = 100,000,000 has not been run: its two
 files (about 8.9 GB) take some 50 minutes to write on this machine, each comparison 15-20.
+
+Before and after the per-chunk work of the evening of 2026-12-06 (cells looked up in a table of
+slice-value combinations, category inputs of macro-F1 and MCC counted once, fewer passes per
+mean metric and per flip check, no pandas import), local disk, 3,000,000 records per run, two
+commands of ``--against`` the previous commit in turns (``--repeat 2`` and ``--repeat 3``),
+load average 16-19; results identical (the comparison's JSON, 1,000,000 records, two chunk
+sizes):
+
+| N per run | reference read | before: CPU, peak | after: CPU, peak | CPU ratio to the read |
+|---|---|---|---|---|
+| 3,000,000 | 3.0-3.7 CPU-s (median 3.4) | 10.7-13.1 CPU-s (median 12.2), 800 MiB | 9.4-11.0 CPU-s (median 10.1), 771 MiB | 3.6x -> 3.0x |
+
+Wall times at that load (38-79 s against 9-18 s reads) say little. At 3,000,000 records a
+fixed 3-4 CPU-s (imports, the Poisson resamples of macro-F1 and MCC, 561 results) is a third of
+the comparison, so the ratio falls with N; 10,000,000 was not rerun (writing its files takes
+some 40 minutes at that load).
 """
 
 from __future__ import annotations
@@ -81,6 +101,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _scale_data import stored_name, write_runs
+from _scale_duckdb import agreement, step_duckdb
 from _scale_s3 import s3_steps, step_read_s3
 from bench_compare import make_suite, run_info
 
@@ -147,14 +168,6 @@ def step_assay(
     return {"wall": wall, **used, "results": len(c.results), "points": points}
 
 
-def step_duckdb(folder: Path) -> dict[str, Any]:
-    from _scale_duckdb import duckdb_points
-
-    start = time.perf_counter()
-    points = duckdb_points(folder)
-    return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "points": points}
-
-
 THIS = str(Path(__file__).resolve().parents[1] / "src")
 
 
@@ -211,16 +224,6 @@ def _line(label: str, step: dict[str, Any], read: dict[str, Any] | None = None) 
     )
 
 
-def _agreement(ours: dict[str, list[float]], theirs: dict[str, list[float]]) -> float:
-    worst = 0.0
-    for key, values in theirs.items():
-        mine = ours.get(key)
-        if mine is None:
-            raise SystemExit(f"DuckDB has a result that assay does not: {key}")
-        worst = max(worst, *(abs(a - b) for a, b in zip(mine, values, strict=True)))
-    return worst
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000,000 examples per run")
@@ -253,7 +256,7 @@ def main() -> None:
                 args.resamples,
                 root=f"s3://{os.environ['ASSAY_BENCH_BUCKET']}",
             ),
-            "duckdb": lambda: step_duckdb(args.folder),
+            "duckdb": lambda: step_duckdb(args.folder, _cpu, _rss_mib),
         }
         print(json.dumps(steps[args.step]()))
         return
@@ -282,7 +285,7 @@ def main() -> None:
         if args.skip_duckdb:
             return
         duck = _child("duckdb", folder, args)
-        worst = _agreement(ours["points"], duck["points"])
+        worst = agreement(ours["points"], duck["points"])
         print(
             f"DuckDB point estimates:       {duck['wall']:8.1f} s  {duck['rss']:7.0f} MiB  "
             f"ratio {ours['wall'] / duck['wall']:.1f}x (assay / DuckDB); "

@@ -148,18 +148,13 @@ class CategoryTotals:
                 columns.append(decoded[spread])
         if not n:
             return
-        matrix = np.stack(columns)
         # a column repeated (two metrics of the same inputs) leaves the distinct combinations
         # and their order as they are: count them on the first of each
-        distinct = [i for i, c in enumerate(columns) if all(c is not d for d in columns[:i])]
-        local, first = distinct_columns(
-            matrix[distinct] if len(distinct) < len(columns) else matrix
-        )
+        distinct = [c for i, c in enumerate(columns) if all(c is not d for d in columns[:i])]
+        local, first = distinct_columns(np.stack(distinct))
+        combos = np.stack([c[first] for c in columns]).T.tolist()
         ids = np.array(
-            [
-                self.joint.setdefault(tuple(col), len(self.joint))
-                for col in matrix[:, first].T.tolist()
-            ],
+            [self.joint.setdefault(tuple(col), len(self.joint)) for col in combos],
             dtype=np.int64,
         )
         joint = ids[local]
