@@ -65,19 +65,21 @@ files (about 8.9 GB) take some 50 minutes to write on this machine, each compari
 
 Before and after the per-chunk work of the evening of 2026-12-06 (cells looked up in a table of
 slice-value combinations, category inputs of macro-F1 and MCC counted once, fewer passes per
-mean metric and per flip check, no pandas import), local disk, 3,000,000 records per run, two
-commands of ``--against`` the previous commit in turns (``--repeat 2`` and ``--repeat 3``),
-load average 16-19; results identical (the comparison's JSON, 1,000,000 records, two chunk
-sizes):
+mean metric and per flip check, no pandas import), local disk, ``--against`` the previous
+commit in turns: 3,000,000 records per run in two commands (``--repeat 2`` and 3, load average
+16-19), 1,000,000 in one (``--quick --repeat 3``, load average 12); results identical (the
+comparison's JSON, 1,000,000 records, two chunk sizes):
 
 | N per run | reference read | before: CPU, peak | after: CPU, peak | CPU ratio to the read |
 |---|---|---|---|---|
 | 3,000,000 | 3.0-3.7 CPU-s (median 3.4) | 10.7-13.1 CPU-s (median 12.2), 800 MiB | 9.4-11.0 CPU-s (median 10.1), 771 MiB | 3.6x -> 3.0x |
+| 1,000,000 | 1.7-1.8 CPU-s (median 1.7) | 6.4-7.4 CPU-s (median 6.8), 743 MiB | 6.1-6.6 CPU-s (median 6.5), 711 MiB | 3.9x -> 3.75x |
 
-Wall times at that load (38-79 s against 9-18 s reads) say little. At 3,000,000 records a
-fixed 3-4 CPU-s (imports, the Poisson resamples of macro-F1 and MCC, 561 results) is a third of
-the comparison, so the ratio falls with N; 10,000,000 was not rerun (writing its files takes
-some 40 minutes at that load).
+Wall times at that load (38-79 s against 9-18 s reads) say little. A fixed 4-5 CPU-s
+(imports, the Poisson resamples of macro-F1 and MCC, 561 results) is half the comparison at
+3,000,000 records, so the ratio falls with N: the two sizes, taken as linear in N, put
+10,000,000 near 2.4x (before: 3.3x); not measured (writing its files takes some 40 minutes at
+that load).
 """
 
 from __future__ import annotations
