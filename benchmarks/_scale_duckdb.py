@@ -8,7 +8,10 @@ macro-F1 and MCC are finished here in a few lines of numpy.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from bench_compare import ATTRIBUTES, BINARY, CONTINUOUS, LABELS, NON_MEAN
@@ -91,3 +94,20 @@ def duckdb_points(folder: Path) -> dict[str, list[float]]:
             b, c = value(m[0]), value(m[1])
             out[f"{metric}{key}"] = [b, c, c - b]
     return out
+
+
+def step_duckdb(folder: Path, cpu: Callable[[], float], rss: Callable[[], float]) -> dict[str, Any]:
+    start = time.perf_counter()
+    points = duckdb_points(folder)
+    return {"wall": time.perf_counter() - start, "cpu": cpu(), "rss": rss(), "points": points}
+
+
+def agreement(ours: dict[str, list[float]], theirs: dict[str, list[float]]) -> float:
+    """The largest difference between assay's estimates and DuckDB's."""
+    worst = 0.0
+    for key, values in theirs.items():
+        mine = ours.get(key)
+        if mine is None:
+            raise SystemExit(f"DuckDB has a result that assay does not: {key}")
+        worst = max(worst, *(abs(a - b) for a, b in zip(mine, values, strict=True)))
+    return worst

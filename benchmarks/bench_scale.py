@@ -25,12 +25,16 @@ Each step runs in a fresh process, which reports its own wall time and peak resi
     python benchmarks/bench_scale.py                  # 10,000,000
     python benchmarks/bench_scale.py --s3             # and from moto's S3 server on loopback
     python benchmarks/bench_scale.py --n 100000000 --folder /big/disk
+    python benchmarks/bench_scale.py --n 3000000 --data /tmp/scale --against /tmp/before/src \
+        --repeat 3 --skip-duckdb    # files kept in /tmp/scale; two checkouts in turns
 
 The comparison reads each file as the store reads a record file: through its digest-carrying
-name, a row group at a time, the digest verified (a second thread hashes a local file; an
-object is hashed as it downloads to a temporary file). Each step prints wall seconds, peak
-resident memory and CPU seconds (every thread, imports included); on a shared machine the CPU
-ratio is the steadier one.
+name, a row group at a time, the digest verified before the first batch (the file or object is
+copied once to a private temporary file, hashed as it is copied, and decoded from the copy).
+Each step prints wall seconds, peak resident memory and CPU seconds (every thread, imports
+included); on a shared machine the CPU ratio is the steadier one. ``--against SRC`` runs the
+comparison of another checkout's ``src`` too, alternating with this one's, ``--repeat`` times,
+and prints the medians.
 
 Results (2-core machine shared with other jobs; local disk; each step in its own process):
 
@@ -60,14 +64,33 @@ Wall ratios at that load (3.6x-9x local, 2.2x-3.4x S3) were too noisy to judge t
 CPU the <= 3x aim is met from S3, not from local disk. The 100,000,000 row ran ``nice -n 5 python
 benchmarks/bench_scale.py --n 100000000 --folder /tmp/scale100m-data --skip-duckdb`` at load
 average 7.0 at the start, 14.6-19.2 in the comparison, 15.7 at the end (files: 8,486 MiB, 1,400 s).
+
+Before and after the per-chunk work of the evening of 2026-12-06 (cells looked up in a table of
+slice-value combinations, category inputs of macro-F1 and MCC counted once, fewer passes per
+mean metric and per flip check, no pandas import), local disk, ``--against`` the previous
+commit in turns: 3,000,000 records per run in two commands (``--repeat 2`` and 3, load average
+16-19), 1,000,000 in one (``--quick --repeat 3``, load average 12); results identical (the
+comparison's JSON, 1,000,000 records, two chunk sizes):
+
+| N per run | reference read | before: CPU, peak | after: CPU, peak | CPU ratio to the read |
+|---|---|---|---|---|
+| 3,000,000 | 3.0-3.7 CPU-s (median 3.4) | 10.7-13.1 CPU-s (median 12.2), 800 MiB | 9.4-11.0 CPU-s (median 10.1), 771 MiB | 3.6x -> 3.0x |
+| 1,000,000 | 1.7-1.8 CPU-s (median 1.7) | 6.4-7.4 CPU-s (median 6.8), 743 MiB | 6.1-6.6 CPU-s (median 6.5), 711 MiB | 3.9x -> 3.75x |
+
+Wall times at that load (38-79 s against 9-18 s reads) say little. A fixed 4-5 CPU-s
+(imports, the Poisson resamples of macro-F1 and MCC, 561 results) is half the comparison at
+3,000,000 records, so the ratio falls with N: the two sizes, taken as linear in N, put
+10,000,000 near 2.4x (before: 3.3x), an estimate.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,7 +104,8 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _scale_data import stored_name, write_runs
-from _scale_s3 import s3_batches, start_moto
+from _scale_duckdb import agreement, step_duckdb
+from _scale_s3 import s3_steps, step_read_s3
 from bench_compare import make_suite, run_info
 
 
@@ -109,22 +133,6 @@ def step_read(folder: Path) -> dict[str, Any]:
     rows = 0
     for name in ("baseline", "candidate"):
         for batch in batches(folder / f"{name}.parquet"):
-            rows += batch.num_rows
-    return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "rows": rows}
-
-
-def _s3() -> Any:
-    import s3fs
-
-    return s3fs.S3FileSystem()
-
-
-def step_read_s3(folder: Path) -> dict[str, Any]:
-    bucket, fs = os.environ["ASSAY_BENCH_BUCKET"], _s3()
-    start = time.perf_counter()
-    rows = 0
-    for name in ("baseline", "candidate"):
-        for batch in s3_batches(fs, f"{bucket}/{stored_name(folder, name)}"):
             rows += batch.num_rows
     return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "rows": rows}
 
@@ -163,65 +171,60 @@ def step_assay(
     return {"wall": wall, **used, "results": len(c.results), "points": points}
 
 
-def step_duckdb(folder: Path) -> dict[str, Any]:
-    from _scale_duckdb import duckdb_points
-
-    start = time.perf_counter()
-    points = duckdb_points(folder)
-    return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "points": points}
+THIS = str(Path(__file__).resolve().parents[1] / "src")
 
 
-def _child(step: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+def _child(step: str, folder: Path, args: argparse.Namespace, src: str = THIS) -> dict[str, Any]:
+    """One step in a fresh process, importing assay from ``src``."""
     command = [sys.executable, __file__, "--step", step, "--folder", str(folder)]
     command += ["--n", str(args.n), "--chunk-rows", str(args.chunk_rows)]
     command += ["--resamples", str(args.resamples)]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    path = os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))
+    out = subprocess.run(
+        command,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        cwd=tempfile.gettempdir(),  # not a checkout, whose package a site hook may put first
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _s3_steps(folder: Path, args: argparse.Namespace) -> None:
-    """Upload both files to a bucket of moto's server on loopback; time the pyarrow read
-    through s3fs and the comparison through the store's object-store reader."""
-    process, endpoint = start_moto()
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_DEFAULT_REGION="us-east-1",
-        ASSAY_BENCH_BUCKET="assay-bench-scale",
+def _compare_in_turns(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The read and the comparison (with ``--against``: both packages', in alternating
+    order), ``--repeat`` times; prints each step and the medians; returns this checkout's
+    last comparison."""
+    sources = {"this checkout": THIS, **({"--against": args.against} if args.against else {})}
+    reads: list[dict[str, Any]] = []
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label in sources}
+    for turn in range(args.repeat):
+        reads.append(_child("read", folder, args))
+        _line("read both files (pyarrow)", reads[-1])
+        for label in list(sources)[:: 1 if turn % 2 == 0 else -1]:
+            runs[label].append(_child("assay", folder, args, str(Path(sources[label]).resolve())))
+            _line(f"compare_record_streams ({label})", runs[label][-1], reads[-1])
+    read_cpu = statistics.median(r["cpu"] for r in reads)
+    read_wall = statistics.median(r["wall"] for r in reads)
+    for label, done in runs.items():
+        cpu, wall = (statistics.median(r[k] for r in done) for k in ("cpu", "wall"))
+        print(
+            f"median, {label}: {cpu:.1f} CPU-s = {cpu / read_cpu:.2f}x the read's "
+            f"{read_cpu:.1f} (aim <= 3x); wall {wall:.1f} s = {wall / read_wall:.1f}x; "
+            f"peak {max(r['rss'] for r in done):,.0f} MiB (aim < 2048); "
+            f"{done[-1]['results']} results, {args.resamples} resamples, chunks of "
+            f"{args.chunk_rows:,}; load average {os.getloadavg()[0]:.1f}"
+        )
+    return runs["this checkout"][-1]
+
+
+def _line(label: str, step: dict[str, Any], read: dict[str, Any] | None = None) -> None:
+    ratio = "" if read is None else f"  ratio {step['cpu'] / read['cpu']:.2f}x the read's CPU"
+    print(
+        f"{label + ':':44s} {step['wall']:8.1f} s  {step['rss']:7.0f} MiB  "
+        f"{step['cpu']:7.1f} CPU-s{ratio}",
+        flush=True,
     )
-    try:
-        import boto3
-
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="assay-bench-scale")
-        for name in ("baseline", "candidate"):
-            key = stored_name(folder, name)
-            s3.upload_file(str(folder / key), "assay-bench-scale", key)
-        read = _child("read-s3", folder, args)
-        print(
-            f"read both objects (s3fs):     {read['wall']:8.1f} s  {read['rss']:7.0f} MiB  "
-            f"{read['cpu']:7.1f} CPU-s  <- reference (S3)"
-        )
-        ours = _child("assay-s3", folder, args)
-        print(
-            f"compare_record_streams (S3):  {ours['wall']:8.1f} s  {ours['rss']:7.0f} MiB  "
-            f"{ours['cpu']:7.1f} CPU-s  ratio {ours['wall'] / read['wall']:.1f}x the S3 read's "
-            f"wall, {ours['cpu'] / read['cpu']:.1f}x its CPU"
-        )
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _agreement(ours: dict[str, list[float]], theirs: dict[str, list[float]]) -> float:
-    worst = 0.0
-    for key, values in theirs.items():
-        mine = ours.get(key)
-        if mine is None:
-            raise SystemExit(f"DuckDB has a result that assay does not: {key}")
-        worst = max(worst, *(abs(a - b) for a, b in zip(mine, values, strict=True)))
-    return worst
 
 
 def main() -> None:
@@ -235,6 +238,11 @@ def main() -> None:
         "--s3", action="store_true", help="also compare from moto's S3 server on loopback"
     )
     parser.add_argument("--skip-duckdb", action="store_true", help="leave DuckDB out")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="keep the files here (written if missing)"
+    )
+    parser.add_argument("--against", help="another checkout's src folder, compared in turn")
+    parser.add_argument("--repeat", type=int, default=1, help="reads and comparisons (median)")
     parser.add_argument("--step", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.n = args.n or (1_000_000 if args.quick else 10_000_000)
@@ -243,7 +251,7 @@ def main() -> None:
             "write": lambda: write_runs(args.n, args.folder) or {},
             "read": lambda: step_read(args.folder),
             "assay": lambda: step_assay(args.folder, args.n, args.chunk_rows, args.resamples),
-            "read-s3": lambda: step_read_s3(args.folder),
+            "read-s3": lambda: step_read_s3(args.folder, _cpu, _rss_mib),
             "assay-s3": lambda: step_assay(
                 args.folder,
                 args.n,
@@ -251,34 +259,27 @@ def main() -> None:
                 args.resamples,
                 root=f"s3://{os.environ['ASSAY_BENCH_BUCKET']}",
             ),
-            "duckdb": lambda: step_duckdb(args.folder),
+            "duckdb": lambda: step_duckdb(args.folder, _cpu, _rss_mib),
         }
         print(json.dumps(steps[args.step]()))
         return
-    with tempfile.TemporaryDirectory(dir=args.folder) as tmp:
-        folder = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.data is not None:  # files kept between runs, written on the first
+            folder = args.data
+            folder.mkdir(parents=True, exist_ok=True)
+        else:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=args.folder)))
         start = time.perf_counter()
-        _child("write", folder, args)
+        if not list(folder.glob("*.sha256-*.parquet")):
+            _child("write", folder, args)
         size = sum(p.stat().st_size for p in folder.glob("*.sha256-*.parquet")) / 2**20
         print(f"examples per run:             {args.n:,}")
         print(
-            f"files written:                {size:,.0f} MiB in {time.perf_counter() - start:.0f} s"
+            f"files:                        {size:,.0f} MiB ({time.perf_counter() - start:.0f} s)"
         )
-        read = _child("read", folder, args)
-        print(
-            f"read both files (pyarrow):    {read['wall']:8.1f} s  {read['rss']:7.0f} MiB  "
-            f"{read['cpu']:7.1f} CPU-s  <- reference"
-        )
-        ours = _child("assay", folder, args)
-        print(
-            f"compare_record_streams:       {ours['wall']:8.1f} s  {ours['rss']:7.0f} MiB  "
-            f"{ours['cpu']:7.1f} CPU-s  ratio {ours['wall'] / read['wall']:.1f}x the read's "
-            f"wall, {ours['cpu'] / read['cpu']:.1f}x its CPU (aim <= 3x, < 2048 MiB); "
-            f"{ours['results']} results, {args.resamples} resamples, chunks of "
-            f"{args.chunk_rows:,}"
-        )
+        ours = _compare_in_turns(folder, args)
         if args.s3:
-            _s3_steps(folder, args)
+            s3_steps(folder, args, _child)
         try:
             import duckdb  # noqa: F401
         except ImportError:
@@ -287,7 +288,7 @@ def main() -> None:
         if args.skip_duckdb:
             return
         duck = _child("duckdb", folder, args)
-        worst = _agreement(ours["points"], duck["points"])
+        worst = agreement(ours["points"], duck["points"])
         print(
             f"DuckDB point estimates:       {duck['wall']:8.1f} s  {duck['rss']:7.0f} MiB  "
             f"ratio {ours['wall'] / duck['wall']:.1f}x (assay / DuckDB); "

@@ -96,11 +96,11 @@ def _sorted_groups(ids: pa.Array) -> tuple[pa.Array, IntArray] | None:
     if n < 2:
         return ids, np.zeros(n, dtype=np.int64)
     head, tail = ids.slice(0, n - 1), ids.slice(1)
+    if pc.all(pc.less(head, tail)).as_py():  # one record per example: one comparison
+        return ids, np.arange(n, dtype=np.int64)
     if not pc.all(pc.less_equal(head, tail)).as_py():
         return None
     new = np.asarray(numpy_array(pc.not_equal(tail, head)), dtype=bool)
-    if new.all():
-        return ids, np.arange(n, dtype=np.int64)
     group = np.concatenate(([0], np.cumsum(new, dtype=np.int64)))
     starts = np.concatenate(([0], np.flatnonzero(new) + 1))
     return ids.take(arrow_array(starts)), group
@@ -188,7 +188,7 @@ def record_scores(side: RunSide, column: str, *, exclude_errors: bool = True) ->
             found=str(values[row]),
         )
     if exclude_errors:
-        values[side.errored] = np.nan
+        np.copyto(values, np.nan, where=side.errored)
     return values
 
 

@@ -90,7 +90,8 @@ def find_flips(
 
 def _first_records(side: RunSide, examples: IntArray) -> dict[int, int]:
     """For each example, the row of its record with the lowest sample index."""
-    rows = np.flatnonzero(np.isin(side.example, examples))
+    # record i is example i when the run has one record per paired example, in order
+    rows = examples if side.identity else np.flatnonzero(np.isin(side.example, examples))
     if "sample_index" in side.table.column_names:
         sample = side.table.column("sample_index").take(
             arrow_array(np.asarray(rows, dtype=np.int64))

@@ -176,17 +176,20 @@ class RecordInputs:
             card *= labels.size
             if card > limit * (1 << 20):
                 return None
-        used = code[self.usable]
-        present = np.bincount(used, minlength=card) > 0 if card <= 4 * n + 1024 else None
-        if present is None or int(present.sum()) > limit:
+        if card > 4 * n + 1024:
             return None
+        code = np.where(self.usable, code, card)  # unusable records counted apart, last
+        present = np.bincount(code, minlength=card + 1)[:card] > 0
         m = int(present.sum())
-        number = np.cumsum(present) - 1
-        out = np.where(self.usable, number[code], m)
-        first = np.zeros(m, dtype=np.int64)
-        rows = np.flatnonzero(self.usable)
-        first[out[rows][::-1]] = rows[::-1]
-        at = {name: labels[self.indices[name][first]] for name, labels in self.labels.items()}
+        if m > limit:
+            return None
+        out = np.append(np.cumsum(present) - 1, m)[code]
+        # each combination's labels, read off its code (the last input varies fastest)
+        rest = np.flatnonzero(present)
+        digits: dict[str, IntArray] = {}
+        for name, labels in reversed(self.labels.items()):
+            rest, digits[name] = np.divmod(rest, labels.size)
+        at = {name: labels[digits[name]] for name, labels in self.labels.items()}
         return out, m, at
 
 

@@ -139,28 +139,36 @@ class CategoryTotals:
                 code, m, at = found
                 global_ids = seen.ids(at, m)
                 self.names_for(spec, list(at))
-                per_example = np.full(n, -1, dtype=np.int64)
-                rows = np.flatnonzero(inputs.usable & (side.example >= 0))
-                per_example[side.example[rows]] = global_ids[code[rows]]
-                columns.append(per_example)
+                spread = (key, global_ids.tobytes())  # metrics with the same inputs agree
+                if spread not in decoded:
+                    per_example = np.full(n, -1, dtype=np.int64)
+                    rows = np.flatnonzero(inputs.usable & (side.example >= 0))
+                    per_example[side.example[rows]] = global_ids[code[rows]]
+                    decoded[spread] = per_example
+                columns.append(decoded[spread])
         if not n:
             return
-        matrix = np.stack(columns)
-        local, first = distinct_columns(matrix)
+        # a column repeated (two metrics of the same inputs) leaves the distinct combinations
+        # and their order as they are: count them on the first of each
+        distinct = [c for i, c in enumerate(columns) if all(c is not d for d in columns[:i])]
+        local, first = distinct_columns(np.stack(distinct))
+        combos = np.stack([c[first] for c in columns]).T.tolist()
         ids = np.array(
-            [
-                self.joint.setdefault(tuple(col), len(self.joint))
-                for col in matrix[:, first].T.tolist()
-            ],
+            [self.joint.setdefault(tuple(col), len(self.joint)) for col in combos],
             dtype=np.int64,
         )
         joint = ids[local]
         width = len(self.joint)
+        backwards = np.arange(n, dtype=np.int64)[::-1]
         for f, group in enumerate(codes):
-            packed, card = _compact((group + 1) * width + joint, (int(group.max()) + 2) * width)
+            packed, card = (group + 1) * width + joint, (int(group.max()) + 2) * width
+            if card > 4 * n + 1024:
+                packed, card = _compact(packed, card)
             starts = np.zeros(card, dtype=np.int64)
-            starts[packed[::-1]] = np.arange(n, dtype=np.int64)[::-1]
+            starts[packed[::-1]] = backwards  # each category's first example
             sizes = np.bincount(packed, minlength=card)
+            met = np.flatnonzero(sizes)
+            starts, sizes = starts[met], sizes[met]
             keys = ((group[starts] + 1) << 32) | joint[starts]
             self.found[f].add(keys, sizes, offset + starts)
             if self.found[f].keys.size > MAX_CATEGORIES:

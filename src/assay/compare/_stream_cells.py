@@ -34,6 +34,9 @@ FloatArray = npt.NDArray[np.float64]
 
 G = TypeVar("G", bound=np.generic)
 
+_LOOKUP_CELLS = 1 << 22
+"""Most combinations of slice values a chunk's cells are looked up among in one table."""
+
 
 def _grow(array: npt.NDArray[G], size: int) -> npt.NDArray[G]:
     if array.shape[0] >= size:
@@ -69,10 +72,14 @@ class SliceCodes:
             self.seen |= {str(v) for v in pc.unique(column).to_pylist() if v is not None}
             return
         for chunk in column.chunks:  # the dictionary entries the indices use, counted
+            entries = chunk.dictionary.cast(pa.string()).to_pylist()
+            if self.seen.issuperset(str(v) for v in entries if v is not None):
+                continue  # nothing this chunk can name is new
             indices = np.asarray(numpy_array(chunk.indices, fill=-1), dtype=np.int64)
-            used = np.bincount(indices[indices >= 0], minlength=len(chunk.dictionary)) > 0
-            values = chunk.dictionary.filter(pa.array(used)).cast(pa.string())
-            self.seen |= {str(v) for v in values.to_pylist() if v is not None}
+            used = np.bincount(indices[indices >= 0], minlength=len(entries)) > 0
+            self.seen |= {
+                str(v) for v, u in zip(entries, used.tolist(), strict=True) if u and v is not None
+            }
 
 
 @dataclass
@@ -95,6 +102,9 @@ class StreamLayout:
     mode: str = ""
     """``"packed"``: a cell's key is its codes packed into one int64; ``"bytes"``: the bytes
     of its codes (when a code is too large to pack)."""
+    lookup: tuple[tuple[int, ...], int, IntArray] | None = field(default=None, repr=False)
+    """The cell of every combination of the values known so far, and the values per
+    attribute and the number of cells it was built for (rebuilt when either changes)."""
 
     def _key(self, rows: IntArray) -> npt.NDArray[Any]:
         """The key of each row of codes (one row per example or cell)."""
@@ -134,6 +144,10 @@ class StreamLayout:
         elif self.mode == "":
             self.mode = "packed" if packed else "bytes"
             self.known, self.known_ids = self._sorted(np.zeros((0, width), dtype=np.int64))
+        if self.mode == "packed":
+            found = self._dense(codes)
+            if found is not None:
+                return found, [overall, *codes[: len(self.slices)]]
         # distinct combinations counted densely, then only those keyed and sorted
         local, first_of = distinct_columns(codes)
         keys = self._key(codes[:, first_of].T)
@@ -159,6 +173,39 @@ class StreamLayout:
             self.known = merged[order]
             self.known_ids = np.concatenate([self.known_ids, new_ids])[order]
         return ids[inverse], [overall, *codes[: len(self.slices)]]
+
+    def _dense(self, codes: IntArray) -> IntArray | None:
+        """The cells of a chunk looked up in a table of every combination of the values known
+        so far (``None`` when they are too many). A combination's place in the table orders
+        cells as their packed keys do, so new cells are numbered as the sorted keys number
+        them, and ``known`` is kept for chunks that do not fit the table."""
+        radix = tuple(len(s.index) + 1 for s in self.slices) or (2,)
+        if np.prod(radix, dtype=np.float64) > _LOOKUP_CELLS:
+            return None
+        place = np.cumprod((1, *radix[:-1]), dtype=np.int64)
+        if self.lookup is None or self.lookup[:2] != (radix, self.n_cells):
+            built = np.full(int(np.prod(radix)), -1, dtype=np.int64)
+            built[(self.rows.reshape(-1, len(radix)) + 1) @ place] = np.arange(self.n_cells)
+            self.lookup = (radix, self.n_cells, built)
+        table = self.lookup[2]
+        key = (codes[0] + 1) * place[0]
+        for row, step in zip(codes[1:], place[1:].tolist(), strict=True):
+            key += (row + 1) * step
+        cells: IntArray = table[key]
+        if cells.min(initial=0) >= 0:
+            return cells
+        new = np.unique(key[cells < 0])
+        new_ids = np.arange(self.n_cells, self.n_cells + new.size, dtype=np.int64)
+        table[new] = new_ids
+        new_rows = (new[:, None] // place) % np.array(radix, dtype=np.int64) - 1
+        merged = np.concatenate([self.known, self._key(new_rows)])
+        order = np.argsort(merged, kind="stable")
+        self.known = merged[order]
+        self.known_ids = np.concatenate([self.known_ids, new_ids])[order]
+        self.rows = np.vstack([self.rows.reshape(-1, len(radix)), new_rows])
+        self.lookup = (radix, self.n_cells, table)
+        found: IntArray = table[key]
+        return found
 
     def finish(self) -> tuple[Layout, list[IntArray]]:
         """The layout of all chunks (per-example arrays left empty: nothing holds every
@@ -190,17 +237,21 @@ class CellTotals:
     s2: FloatArray = field(default_factory=lambda: np.zeros(0))
     spread: FloatArray = field(default_factory=lambda: np.zeros(0))
 
-    def add(self, x: FloatArray, cells: IntArray, n_cells: int) -> None:
-        """Add the values ``x`` of cells ``cells`` (codes below ``n_cells``).
+    def add(
+        self, x: FloatArray, cells: IntArray, n_cells: int, counts: IntArray | None = None
+    ) -> None:
+        """Add the values ``x`` of cells ``cells`` (codes below ``n_cells``; ``counts``: how
+        many of them each cell has, when already counted).
 
         A cell's anchor is a value of its first chunk and stays: later chunks add their
         deviations from it, so merging is plain addition."""
         for name in ("n", "anchor", "s1", "s2", "spread"):
             setattr(self, name, _grow(getattr(self, name), n_cells))
-        fresh = self.n[cells] == 0
-        self.anchor[cells[fresh]] = x[fresh]
+        if not self.n[:n_cells].all():  # some cell may be met for the first time
+            fresh = self.n[cells] == 0
+            self.anchor[cells[fresh]] = x[fresh]
         dev = x - self.anchor[cells]
-        self.n[:n_cells] += np.bincount(cells, minlength=n_cells)
+        self.n[:n_cells] += np.bincount(cells, minlength=n_cells) if counts is None else counts
         self.s1[:n_cells] += np.bincount(cells, weights=dev, minlength=n_cells)
         self.s2[:n_cells] += np.bincount(cells, weights=dev * dev, minlength=n_cells)
         self.spread[:n_cells] += np.bincount(cells, weights=np.abs(dev), minlength=n_cells)

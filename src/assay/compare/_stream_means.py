@@ -59,20 +59,24 @@ class MeanTotals:
             return
         self.scored = True
         if self.binary:
-            for x in (b[valid], c[valid]):
-                self.binary = self.binary and bool(np.all((x == 0.0) | (x == 1.0)))
+            # the pairs of 0/1 scores are among the scored pairs: all of them when binary
+            zero_one = ((b == 0.0) | (b == 1.0)) & ((c == 0.0) | (c == 1.0))
+            self.binary = np.count_nonzero(zero_one) == np.count_nonzero(valid)
             if not self.binary:
                 self._from_table()
         if self.binary:
             # while every score is 0 or 1 the 2x2 table is all there is to keep
-            pair = np.nan_to_num(b * 2.0 + c, nan=4.0).astype(np.int64)
-            counts = np.bincount(cells * 5 + pair, minlength=5 * n_cells).reshape(n_cells, 5)
+            pair = b * 2.0 + c
+            pair[~valid] = 4.0
+            counts = np.bincount(cells * 5 + pair.astype(np.int64), minlength=5 * n_cells)
+            counts = counts.reshape(n_cells, 5)
             self.table = _grow(self.table, n_cells)
             self.table[:n_cells] += counts
             return
         rows = cells[valid]
+        counts = np.bincount(rows, minlength=n_cells)
         for totals, x in zip(self.runs, (b, c, c - b), strict=True):
-            totals.add(x[valid], rows, n_cells)
+            totals.add(x[valid], rows, n_cells, counts)
 
     def _from_table(self) -> None:
         """The sums of the chunks so far, from their 2x2 tables (exact: whole numbers)."""
@@ -183,9 +187,10 @@ class FlipTotals:
         total[1] += int(np.count_nonzero(change > 0))
         if self.max_flips == 0:
             return
-        wanted = (change < -self._cut(metric, True)) | (change > self._cut(metric, False))
-        if not wanted.any():
-            return
+        down, up = self._cut(metric, True), self._cut(metric, False)
+        if change.min(initial=0.0) >= -down and change.max(initial=0.0) <= up:
+            return  # no change large enough to be listed
+        wanted = (change < -down) | (change > up)
         if not wanted.all():
             b, c = np.where(wanted, b, np.nan), np.where(wanted, c, np.nan)
         found = self._promising(find_flips(metric, goal, b, c, cap)[1], offset)

@@ -14,12 +14,13 @@ Parquet files and merges them.
 
 from __future__ import annotations
 
+import bisect
 import queue
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -61,32 +62,38 @@ class _Buffer:
             return
         ids = _ids(table, self.side, self.read)
         n = len(ids)
-        previous = pa.array([self.last] if self.last is not None else [], pa.string())
-        joined = pa.concat_arrays([previous, ids])
-        order = pc.less_equal(joined.slice(0, len(joined) - 1), joined.slice(1))
-        if len(order) and not pc.all(order).as_py():
+        first = ids[0].as_py()
+        if self.last is not None and first < self.last:  # UTF-8 orders as code points do
+            self._unsorted(self.read, self.last, first)
+        order = pc.less_equal(ids.slice(0, n - 1), ids.slice(1))
+        if n > 1 and not pc.all(order).as_py():
             at = int(pc.index(order, False).as_py())
-            raise DataError(
-                f"the {self.side} records are not sorted by example_id, which a streaming "
-                "comparison needs (stored runs are; sort the file, or pass sort=True)",
-                row=self.read + at - len(previous) + 1,
-                column="example_id",
-                expected=f"an id at or after {joined[at].as_py()!r}",
-                found=repr(joined[at + 1].as_py()),
-            )
+            self._unsorted(self.read + at + 1, ids[at].as_py(), ids[at + 1].as_py())
         self.parts.append(table.replace_schema_metadata(None))
         self.rows += n
         self.read += n
         self.last = ids[n - 1].as_py()
+
+    def _unsorted(self, row: int, before: str, found: str) -> NoReturn:
+        raise DataError(
+            f"the {self.side} records are not sorted by example_id, which a streaming "
+            "comparison needs (stored runs are; sort the file, or pass sort=True)",
+            row=row,
+            column="example_id",
+            expected=f"an id at or after {before!r}",
+            found=repr(found),
+        )
 
     def take_below(self, bound: str | None) -> pa.Table:
         """Hand on the buffered rows whose id is below ``bound`` (all of them for ``None``)."""
         table = self._table()
         if bound is None or table.num_rows == 0:
             cut = table.num_rows
-        else:
-            ids = _ids(table, self.side, 0)
-            cut = int(pc.sum(pc.less(ids, bound)).as_py() or 0)
+        else:  # the buffered ids are sorted (checked as read): a binary search finds the cut
+            ids = table.column("example_id")
+            if not pa.types.is_string(ids.type):
+                ids = ids.cast(pa.string())
+            cut = bisect.bisect_left(ids, bound, key=_text)
         rest = table.slice(cut)
         self.parts = [rest] if rest.num_rows else []
         self.rows = rest.num_rows
@@ -99,6 +106,11 @@ class _Buffer:
         if len(self.parts) == 1:
             return self.parts[0]
         return pa.concat_tables(self.parts, promote_options="permissive")
+
+
+def _text(value: pa.Scalar) -> str:
+    text: str = value.as_py()
+    return text
 
 
 def prefetched(batches: Batches, depth: int = 2) -> Iterator[pa.RecordBatch | pa.Table]:
