@@ -163,7 +163,8 @@ def _quantile_table(
                 ),
                 stacklevel=3,
             )
-    ordered = sort_slices(vals, masks)
+    # the band method without clusters selects the ranks it needs: no sort
+    ordered = None if fast_path and codes is None else sort_slices(vals, masks)
     tables = []
     for qq in levels:
         reps, note = quantile_replicates(vals, masks, codes, qq, w, fast_path, ordered)
