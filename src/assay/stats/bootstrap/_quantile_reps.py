@@ -1,7 +1,8 @@
 """Replicates and jackknife values of quantiles, by slice and model (see ``_quantile.py``).
 
-The values are sorted once per slice and model (:func:`sort_slices`); the sorts serve every
-quantile asked of the same data.
+With clusters or dense weights the values are sorted once per slice and model
+(:func:`sort_slices`); the sorts serve every quantile asked of the same data. The band method
+without clusters sorts nothing: it selects the ranks it needs (``_select.py``).
 """
 
 from __future__ import annotations
