@@ -59,8 +59,8 @@ def compare_quantiles(
     confidence: float,
 ) -> list[PairedResult | None]:
     """Paired bootstrap of each ``q``-quantile difference over all examples with values in
-    both, resampling the units of :func:`latency_units` (the values sorted once for all the
-    quantiles); ``None`` with fewer than two units."""
+    both, resampling the units of :func:`latency_units` (all the quantiles in one call);
+    ``None`` with fewer than two units."""
     if groups.units < 2 or not qs:
         return [None] * len(qs)
     valid = groups.valid

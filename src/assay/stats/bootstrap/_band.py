@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from assay.stats.bootstrap._core import category_codes, mask_cells
 from assay.stats.bootstrap._order import lerp, positions, weighted_quantile
+from assay.stats.bootstrap._select import stable_band
 from assay.stats.bootstrap._weights import _RESAMPLE_BLOCK, ResampleWeights, parallel_map
 
 __all__ = ["band_replicates"]
@@ -30,25 +31,38 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _BAND_SD = 5.0
 _TAG_FALLBACK_STREAM = 7
+_MAX_KEYS = 1 << 16  # categories keyed by cell and classes directly, up to this many keys
 
 
 @dataclass(frozen=True)
 class _Band:
-    """One slice and model: examples sorted by value and the band ``[lo, hi)`` of ranks."""
+    """One slice and model: each example's class by rank (0 below the band ``[lo, hi)`` of
+    ranks, 1 in it, 2 above; read only at the slice's examples), and the band's examples in
+    value order (ties in example order)."""
 
-    order: IntArray
+    cls: npt.NDArray[np.int8]
+    members: IntArray
     lo: int
     hi: int
 
 
-def _bands(orders: list[list[IntArray]], q: float) -> list[list[_Band]]:
+def _bands(values: FloatArray, slice_idx: list[IntArray], q: float) -> list[list[_Band]]:
+    n = values.shape[1]
     out = []
-    for row in orders:
-        m = row[0].size
+    for idx in slice_idx:
+        m = idx.size
         centre = math.floor(q * max(m - 1, 0))
         half = math.ceil(_BAND_SD * math.sqrt(m * q * (1.0 - q))) + 3
         lo, hi = max(0, centre - half), min(m, centre + half + 2)
-        out.append([_Band(order, lo, hi) for order in row])
+        row = []
+        for x in values:
+            whole = m == n  # the slice of every example: local positions are examples
+            local, band = stable_band(x if whole else x[idx], lo, hi)
+            cls = local if whole else np.ones(n, dtype=np.int8)
+            if not whole:
+                cls[idx] = local
+            row.append(_Band(cls, band if whole else idx[band], lo, hi))
+        out.append(row)
     return out
 
 
@@ -57,32 +71,36 @@ def _categories(
     masks: npt.NDArray[np.bool_],
     cells: IntArray,
     bands: list[list[_Band]],
-) -> tuple[IntArray, npt.NDArray[np.bool_]]:
-    """Category of each example (cell and band class in each of its slices), and band flags.
+) -> tuple[IntArray, npt.NDArray[np.bool_], IntArray]:
+    """Category of each example (cell and band class in each of its slices), band flags, and
+    each category's first example.
 
     Categories are numbered by their first example, so they do not depend on value order.
     """
     in_band = np.zeros(n, dtype=bool)
-    classes = []
     for row in bands:
-        per_model = []
         for band in row:
-            cls = np.full(n, 1, dtype=np.int8)  # only read at the slice's examples
-            cls[band.order[: band.lo]] = 0
-            cls[band.order[band.hi :]] = 2
-            in_band[band.order[band.lo : band.hi]] = True
-            per_model.append(cls)
-        classes.append(per_model)
+            in_band[band.members] = True
+    n_cells = int(cells.max()) + 1
+    n_keys = n_cells * 3 ** sum(len(row) for row in bands)
+    if n_keys <= _MAX_KEYS:  # cell and every class as digits of one small key
+        key = cells.astype(np.int64)
+        for row in bands:
+            for band in row:
+                key *= 3
+                key += band.cls  # a slice's classes are constant outside it
+        cat, first = _numbered(key, n_keys)
+        return cat, in_band, first
     code = np.empty(n, dtype=np.int64)
     by_cell = np.argsort(cells, kind="stable")
-    edges = np.searchsorted(cells[by_cell], np.arange(int(cells.max()) + 2))
+    edges = np.searchsorted(cells[by_cell], np.arange(n_cells + 1))
     offset = 0
-    for g in range(edges.size - 1):
+    for g in range(n_cells):
         members = by_cell[edges[g] : edges[g + 1]]
         if members.size == 0:
             continue
         cols = [
-            classes[s][mod][members]
+            bands[s][mod].cls[members]
             for s in np.flatnonzero(masks[:, members[0]])
             for mod in range(len(bands[0]))
         ]
@@ -94,26 +112,35 @@ def _categories(
         assert local is not None
         code[members] = offset + local
         offset += int(local.max()) + 1
-    first = np.full(offset, n, dtype=np.int64)
+    cat, first = _numbered(code, offset)
+    return cat, in_band, first
+
+
+def _numbered(code: IntArray, n_codes: int) -> tuple[IntArray, IntArray]:
+    """Codes ``0 .. n_codes - 1`` renumbered by first example, and each one's first example."""
+    n = code.size
+    first = np.full(n_codes, n, dtype=np.int64)
     np.minimum.at(first, code, np.arange(n))
-    rank = np.empty(offset, dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(offset)
-    return rank[code], in_band
+    used = np.flatnonzero(first < n)
+    rank = np.zeros(n_codes, dtype=np.int64)
+    by_first = used[np.argsort(first[used], kind="stable")]
+    rank[by_first] = np.arange(used.size)
+    return rank[code], first[by_first]
 
 
 def band_replicates(
     values: FloatArray,
     masks: npt.NDArray[np.bool_],
     slice_idx: list[IntArray],
-    orders: list[list[IntArray]],
     q: float,
     weights: ResampleWeights,
 ) -> FloatArray:
-    """``(slices, models, B)`` replicates by the band method (see module docstring)."""
+    """``(slices, models, B)`` replicates by the band method (see module docstring);
+    ``slice_idx``: each slice's examples."""
     n_models, n = values.shape
-    cells = mask_cells(masks)
-    bands = _bands(orders, q)
-    cat, in_band = _categories(n, masks, cells, bands)
+    cells = np.zeros(n, dtype=np.int64) if masks.all() else mask_cells(masks)  # one cell
+    bands = _bands(values, slice_idx, q)
+    cat, in_band, first = _categories(n, masks, cells, bands)
     n_cat = int(cat.max()) + 1
     sizes = np.bincount(cat, minlength=n_cat)
     pool_cat = np.zeros(n_cat, dtype=bool)
@@ -127,16 +154,15 @@ def band_replicates(
     counts = weights.category_counts(sizes, stream=1)
     pool_sizes = sizes[pool_ids]
     segments = [(s, mod, band) for s in range(masks.shape[0]) for mod, band in enumerate(bands[s])]
-    # indicator matrices: categories in each slice, categories below each band
-    in_slice = np.zeros((n_cat, masks.shape[0]))
+    # indicator matrices: categories in each slice, categories below each band (a category
+    # shares its cell and its classes in the cell's slices: its first example speaks for it)
+    in_slice = masks[:, first].T.astype(np.float64)
     below = np.zeros((n_cat, len(segments)))
-    for s, idx in enumerate(slice_idx):
-        in_slice[np.unique(cat[idx]), s] = 1.0
-    for g, (_, _, band) in enumerate(segments):
-        below[np.unique(cat[band.order[: band.lo]]), g] = 1.0
+    for g, (s, _, band) in enumerate(segments):
+        below[:, g] = masks[s, first] & (band.cls[first] == 0)
     seg_slice = np.array([s for s, _, _ in segments], dtype=np.int64)
     # all bands side by side: one cumulative sum and one search per resample block
-    members = [band.order[band.lo : band.hi] for _, _, band in segments]
+    members = [band.members for _, _, band in segments]
     widths = np.array([m.size for m in members], dtype=np.int64)
     seg_start = np.concatenate(([0], np.cumsum(widths)))
     cols = pool_col[np.concatenate(members)] if members else np.zeros(0, dtype=np.int64)
@@ -144,6 +170,7 @@ def band_replicates(
         [values[mod, m] for (_, mod, _), m in zip(segments, members, strict=True)]
     )
     out = np.empty((masks.shape[0], n_models, weights.resamples))
+    full_order: dict[int, IntArray] = {}
 
     def block(r0: int) -> None:
         r1 = min(weights.resamples, r0 + _RESAMPLE_BLOCK)
@@ -167,9 +194,13 @@ def band_replicates(
             band_x, seg_start, k_below, np.take(pool_w, cols, axis=1), total, q
         )
         for b, g in zip(*np.nonzero(~inside), strict=True):
-            s, mod, band = segments[g]
+            s, mod, _ = segments[g]
             w = _materialise(masks[s], cat, c[b], pool_cat, pool_col, pool_w[b], weights, r0 + b)
-            vals[b, g] = weighted_quantile(values[mod, band.order], w[band.order][None, :], q)[0]
+            order = full_order.get(g)
+            if order is None:  # the slice sorted in full, once, if ever needed
+                by = np.argsort(values[mod, slice_idx[s]], kind="stable")
+                order = full_order.setdefault(g, slice_idx[s][by])
+            vals[b, g] = weighted_quantile(values[mod, order], w[order][None, :], q)[0]
         for g, (s, mod, _) in enumerate(segments):
             out[s, mod, r0:r1] = vals[:, g]
 

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assay.stats.bootstrap._select import stable_values
+
 __all__ = ["jackknife_quantiles", "lerp", "positions", "row_search", "weighted_quantile"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -68,8 +70,6 @@ def jackknife_quantiles(
     is ``argsort(x)`` when already known.
     """
     n = x.size
-    order = np.argsort(x, kind="stable") if order is None else order
-    sx = x[order]
     if groups is None:
         h = q * (n - 2.0)
         p = math.floor(h) if n >= 2 else 0
@@ -78,14 +78,18 @@ def jackknife_quantiles(
             return np.full(n, np.nan), np.arange(n, dtype=np.int64)
         # leaving out a value ranked at or below p, at p + 1, or above p + 1 gives one of
         # three quantiles: compute those three and hand them out by rank
-        at = np.array([[p + 1, p + 2], [p, p + 2], [p, p + 1]], dtype=np.int64)
-        three = lerp(
-            sx[np.minimum(at[:, 0], n - 1)], sx[np.minimum(at[:, 1], n - 1)], np.full(3, frac)
-        )
-        rank = np.empty(n, dtype=np.int64)
-        rank[order] = np.arange(n)
-        vals = np.where(rank <= p, three[0], np.where(rank == p + 1, three[1], three[2]))
+        ranks = [p, p + 1, min(p + 2, n - 1)]
+        sp = x[order[ranks]] if order is not None else stable_values(x, ranks)
+        three = lerp(sp[[1, 0, 0]], sp[[2, 2, 1]], np.full(3, frac))
+        # values below the (p + 1)-th rank at most p, values above it beyond p + 1; values
+        # tied with it rank in example order (as in the stable sort)
+        vals = np.where(x < sp[1], three[0], three[2])
+        tied = np.flatnonzero(x == sp[1])
+        rank = np.count_nonzero(x < sp[1]) + np.arange(tied.size)
+        vals[tied] = np.where(rank <= p, three[0], np.where(rank == p + 1, three[1], three[2]))
         return vals, np.arange(n, dtype=np.int64)
+    order = np.argsort(x, kind="stable") if order is None else order
+    sx = x[order]
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     by = np.lexsort((rank, groups))

@@ -13,7 +13,9 @@ i.e. of the values repeated by their integer resample weights. Two ways to get i
 
 The jackknife (for BCa) leaves out one example, or one cluster, in ``O(n log n)``: removing
 items only shifts order statistics, so each leave-one-out quantile is read off the sorted
-values directly.
+values directly. Without clusters neither the band method nor the jackknife sorts: they
+select the few ranks they need (``_select.py``), in ``O(n)``, equal bit for bit to reading
+them off the stable sort.
 """
 
 from __future__ import annotations
@@ -108,8 +110,9 @@ def paired_quantiles_table(
     fast_path: bool = True,
 ) -> list[dict[str, PairedResult]]:
     """:func:`paired_quantile_table` of several quantiles of the same data (p50 and p95
-    latency), sorting the values once: one table per quantile of ``qs``, in order, each the
-    same, bit for bit, as :func:`paired_quantile_table` of that quantile alone."""
+    latency), with clusters or dense weights sorting the values once: one table per quantile
+    of ``qs``, in order, each the same, bit for bit, as :func:`paired_quantile_table` of that
+    quantile alone."""
     return _quantile_table(
         baseline,
         candidate,
@@ -163,7 +166,8 @@ def _quantile_table(
                 ),
                 stacklevel=3,
             )
-    ordered = sort_slices(vals, masks)
+    # the band method without clusters selects the ranks it needs: no sort
+    ordered = None if fast_path and codes is None else sort_slices(vals, masks)
     tables = []
     for qq in levels:
         reps, note = quantile_replicates(vals, masks, codes, qq, w, fast_path, ordered)

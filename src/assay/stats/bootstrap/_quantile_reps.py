@@ -1,7 +1,8 @@
 """Replicates and jackknife values of quantiles, by slice and model (see ``_quantile.py``).
 
-The values are sorted once per slice and model (:func:`sort_slices`); the sorts serve every
-quantile asked of the same data.
+With clusters or dense weights the values are sorted once per slice and model
+(:func:`sort_slices`); the sorts serve every quantile asked of the same data. The band method
+without clusters sorts nothing: it selects the ranks it needs (``_select.py``).
 """
 
 from __future__ import annotations
@@ -70,23 +71,28 @@ def quantile_replicates(
     sorted_slices: SortedSlices | None = None,
 ) -> tuple[list[list[Replicates]], str]:
     """Replicates (with jackknife values) of the ``q``-quantile per slice and model, and the
-    method's note; ``sorted_slices`` from :func:`sort_slices` of the same values and masks."""
+    method's note; ``sorted_slices`` from :func:`sort_slices` of the same values and masks
+    (sorted here when needed and not given: the band method without clusters selects the
+    ranks it needs instead)."""
     n = values.shape[1]
     n_models = values.shape[0]
-    slice_idx, local = sort_slices(values, masks) if sorted_slices is None else sorted_slices
+    slice_idx = [np.flatnonzero(m) for m in masks]
+    local: list[list[IntArray]] | None = None
     jobs = [(s, mod) for s in range(len(slice_idx)) for mod in range(n_models)]
-    orders = [[idx[lo] for lo in row] for idx, row in zip(slice_idx, local, strict=True)]
     reps: FloatArray | None = None
     if fast_path and clusters is None:
-        reps = band_replicates(values, masks, slice_idx, orders, q, weights)
+        reps = band_replicates(values, masks, slice_idx, q, weights)
         note = "band method: exact order-statistic resampling"
-    elif fast_path and clusters is not None:
-        reps = cluster_band_replicates(values, masks, orders, clusters, q, weights)
-        note = "band method: exact order-statistic resampling of whole clusters"
-    if reps is None:
-        units = np.arange(n, dtype=np.int64) if clusters is None else clusters
-        reps = _dense_replicates(values, masks, orders, units, q, weights)
-        note = "dense weights"
+    else:
+        slice_idx, local = sort_slices(values, masks) if sorted_slices is None else sorted_slices
+        orders = [[idx[lo] for lo in row] for idx, row in zip(slice_idx, local, strict=True)]
+        if fast_path and clusters is not None:
+            reps = cluster_band_replicates(values, masks, orders, clusters, q, weights)
+            note = "band method: exact order-statistic resampling of whole clusters"
+        if reps is None:
+            units = np.arange(n, dtype=np.int64) if clusters is None else clusters
+            reps = _dense_replicates(values, masks, orders, units, q, weights)
+            note = "dense weights"
     out = [
         [Replicates(math.nan, reps[s, mod], np.zeros(0), None) for mod in range(n_models)]
         for s in range(len(slice_idx))
@@ -96,9 +102,9 @@ def quantile_replicates(
         s, mod = job
         idx = slice_idx[s]
         if idx.size:
-            x = values[mod, idx]
+            x = values[mod] if idx.size == n else values[mod, idx]
             groups = None if clusters is None else clusters[idx]
-            jk, _ = jackknife_quantiles(x, groups, q, local[s][mod])
+            jk, _ = jackknife_quantiles(x, groups, q, None if local is None else local[s][mod])
             est = float(np.quantile(x, q))
             out[s][mod] = Replicates(est, reps[s, mod], jk, None)
 
