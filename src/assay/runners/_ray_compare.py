@@ -116,7 +116,8 @@ def compare_records_ray(
         states = (
             cut[0]
             .union(cut[1])
-            .groupby("part")
+            # one shuffle partition per range (Ray Data's default is 200)
+            .groupby("part", num_partitions=len(bounds) + 1)
             .map_groups(partial(accumulate, plan=sent, columns=columns), batch_format="pyarrow")
         )
         return plan.finish(baseline, candidate, _in_order(_collect(states)))
