@@ -1,5 +1,6 @@
 """The Ray backend on a real two-node cluster started with ``ray start``: records equal to the
-local runner's, a worker killed mid-shard, one rate limit for the cluster, Ray Data comparisons.
+local runner's, a worker killed mid-shard, one rate limit for the cluster (the comparisons with
+Ray Data: test_ray_cluster_compare.py).
 
 The cluster (a head and one worker node, one CPU each) is started once for the module and
 stopped at its end, failure or not, by ending its own processes only.
@@ -11,9 +12,7 @@ import os
 from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
 
-import pyarrow as pa
 import pytest
 from ray_cluster_kit import (
     assert_same_records,
@@ -24,20 +23,15 @@ from ray_cluster_kit import (
     started_cluster,
 )
 
-from assay.compare import compare_records
 from assay.errors import AdapterError, ConfigError
 from assay.runners import (
     CallableAdapter,
-    compare_records_ray,
     evaluate_suite,
     evaluate_suite_ray,
 )
 from assay.testing import (
     FakeOpenAI,
     LocalRayCluster,
-    comparison_suite,
-    paired_records,
-    run_info,
     synthetic_suite,
 )
 
@@ -135,61 +129,7 @@ def test_a_worker_node_that_dies_mid_shard_loses_nothing(tmp_path):
     assert sum(asked.values()) - 80 <= 2 + 4, killer.asked_before
 
 
-# Ray Data leaves its per-dataset log file for the garbage collector to close
-@slow
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_comparison_with_ray_data_equals_the_in_memory_one(cluster):
-    metrics = ("accuracy", "score", "label_f1")
-    data = comparison_suite(900, metrics=metrics, aggregates={"label_f1": "macro_f1"}, seed=25)
-    base = paired_records(data, 0, error_rate=0.03)
-    cand = paired_records(data, 1, shift=0.3, label_accuracy=0.8)
-    shards = [[t.slice(i, 150) for i in range(0, t.num_rows, 150)] for t in (base, cand)]
-    options: dict[str, Any] = {"resamples": 300, "rng": 7}
-    memory = compare_records(
-        run_info(data, "base"),
-        base,
-        run_info(data, "cand"),
-        cand,
-        data.suite,
-        resampling="poisson",
-        **options,
-    )
-    ray_data = compare_records_ray(
-        run_info(data, "base"),
-        shards[0][::-1],  # shards in any order: Ray Data sorts them
-        run_info(data, "cand"),
-        shards[1][2:] + shards[1][:2],
-        data.suite,
-        ray_address=cluster.address,
-        chunk_rows=200,
-        **options,
-    )
-    rows = {(r.metric, r.slice_attribute, r.slice_value): r for r in memory.results}
-    mine = {(r.metric, r.slice_attribute, r.slice_value): r for r in ray_data.results}
-    assert set(rows) - set(mine) == {("latency_p50", None, None), ("latency_p95", None, None)}
-    for key, row in mine.items():
-        other = rows[key]
-        assert (row.n, row.test, row.resamples) == (other.n, other.test, other.resamples)
-        for part in ("baseline", "candidate", "difference"):
-            a, b = getattr(row, part), getattr(other, part)
-            assert (a.estimate, a.low, a.high) == pytest.approx((b.estimate, b.low, b.high))
-        assert row.p_value == pytest.approx(other.p_value, rel=1e-12, abs=1e-15)
-    assert ray_data.flip_counts == memory.flip_counts and ray_data.flips == memory.flips
-    assert ray_data.coverage == memory.coverage and ray_data.errors == memory.errors
-
-
-def test_retries_and_the_records_to_compare_are_checked_before_ray_starts():
+def test_retries_are_checked_before_ray_starts():
     data = synthetic_suite(4, seed=7)
     with pytest.raises(ConfigError, match="'retries' parameter of evaluate_suite_ray"):
         evaluate_suite_ray(data, CallableAdapter(str.upper), retries=-1)
-    info = run_info(data, "base")
-    table = pa.table({"example_id": ["a"]})
-    for bad in (None, "records.parquet", [table, {"example_id": "b"}], 3):
-        with pytest.raises(
-            ConfigError, match="'baseline_records' parameter of compare_records_ray"
-        ):
-            compare_records_ray(info, bad, info, [table], data.suite)
-    with pytest.raises(ConfigError, match="'candidate_records' parameter of compare_records_ray"):
-        compare_records_ray(info, iter([table]), info, [[table]], data.suite)
-    with pytest.raises(ConfigError, match="'chunk_rows' parameter of compare_records_ray"):
-        compare_records_ray(info, [table], info, [table], data.suite, chunk_rows=0)

@@ -29,7 +29,7 @@ from assay.compare._inputs import _as_array, input_column, record_inputs
 from assay.compare._stream_cells import distinct_columns
 from assay.core import MetricSpec
 from assay.errors import ConfigError
-from assay.metrics import MetricDefinition
+from assay.metrics import MetricDefinition, get_metric
 from assay.stats import PairedResult, ResampleWeights
 
 __all__ = ["CategoryTotals"]
@@ -107,6 +107,16 @@ class CategoryTotals:
     def __post_init__(self) -> None:
         self.combos = [(_Combos(), _Combos()) for _ in self.specs]
         self.found = [_Found() for _ in range(self.n_families)]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a metric's definition travels by its name: definitions may hold local functions
+        state = dict(self.__dict__)
+        state["specs"] = [(spec, None) for spec, _ in self.specs]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["specs"] = [(spec, get_metric(spec.aggregate)) for spec, _ in state["specs"]]
+        self.__dict__.update(state)
 
     def add(self, paired: PairedRuns, codes: list[IntArray], offset: int) -> None:
         """Add a chunk: ``codes`` holds each family's slice code per paired example."""

@@ -16,7 +16,7 @@ from assay.core import Comparison, Coverage, ManifestDifference, Run, RunErrors,
 from assay.stats import bootstrap_weights
 
 if TYPE_CHECKING:
-    from assay.compare._streaming import StreamState
+    from assay.compare._stream_state import StreamState
 
 __all__ = ["finish_stream"]
 

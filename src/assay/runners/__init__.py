@@ -12,8 +12,8 @@
   path (concurrency, retries, rate limits, repeated samples, :class:`ResponseCache`).
 * :func:`evaluate_suite_ray` (or ``evaluate_suite(..., backend="ray")``) runs shards of a
   suite on a Ray cluster and returns the same records as the local runner, latency aside;
-  :func:`compare_records_ray` compares two runs held as Ray shards (sorted by Ray Data,
-  merged by the streaming comparison).
+  :func:`compare_records_ray` compares two runs held as Ray shards (each range of example
+  ids accumulated on a Ray worker by the streaming comparison, merged in id order).
 * :func:`evaluate_suite_early_stop` evaluates in a seeded random order and stops when an
   anytime-valid confidence sequence decides (:class:`EarlyStop`, :class:`EarlyStopResult`).
 * :class:`PromptTemplate` renders an example's fields into a prompt.
