@@ -232,6 +232,7 @@ def _query(st: Store, query: str, max_rows: int, timeout: float, *, verify: bool
     checked against its digest as it was copied (the store's own files never are, so a file
     rewritten or replaced after the check cannot be read in its place)."""
     con = _connect()
+    views = None
     try:
         views = create_views(con, st, copies=verify)
         _lock(con, views.allowed if verify else [])
@@ -250,3 +251,5 @@ def _query(st: Store, query: str, max_rows: int, timeout: float, *, verify: bool
             raise StorageError(views.named(str(exc))) from exc.__cause__
     finally:
         con.close()
+        if views is not None:  # DuckDB reads the copies no more
+            views.release()

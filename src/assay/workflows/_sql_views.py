@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from assay.errors import StorageError
-from assay.storage import Store, copy_record_files, record_files
+from assay.storage import RecordCopies, Store, copy_record_files, record_files
 
 if TYPE_CHECKING:
     import duckdb
@@ -195,6 +195,13 @@ class Views:
     """Why the records view cannot be read (it raises this when queried), else ``None``."""
     locations: dict[str, str] = field(default_factory=dict)
     """Each private copy DuckDB reads → the store's file it was copied from."""
+    copies: RecordCopies | None = None
+    """The copies the views read, held until :meth:`release`."""
+
+    def release(self) -> None:
+        """Stop holding the copies (once the connection that reads them is closed)."""
+        if self.copies is not None:
+            self.copies.release()
 
     def named(self, text: str) -> str:
         """``text`` (a message of DuckDB's) with each copy named as the store's file."""
@@ -224,13 +231,14 @@ def create_views(con: duckdb.DuckDBPyConnection, store: Store, *, copies: bool =
     its digest as it was copied (:func:`~assay.storage.copy_record_files`); without, it names
     the store's files (which a query is then not allowed to read). When the record files cannot be
     read (a server's store, a missing or altered file), every view but ``records`` still
-    answers; ``records`` raises the reason."""
+    answers; ``records`` raises the reason. The copies are held until :meth:`Views.release`."""
     import duckdb
 
     runs, metrics = _runs_and_metrics(store)
     con.register("runs", runs)
     con.register("metrics", metrics)
     con.register("decisions", _decisions(store))
+    copied: RecordCopies | None = None
     try:
         if not copies:
             files = record_files(store)
@@ -244,9 +252,13 @@ def create_views(con: duckdb.DuckDBPyConnection, store: Store, *, copies: bool =
     except StorageError as exc:
         return _failing_records(con, str(exc))
     try:
-        return Views(_records_view(con, sources, filesystem), None, named)
-    except StorageError as exc:
-        return _failing_records(con, str(exc))
-    except duckdb.Error as exc:
+        return Views(_records_view(con, sources, filesystem), None, named, copied)
+    except BaseException as exc:
+        if copied is not None:
+            copied.release()
+        if isinstance(exc, StorageError):
+            return _failing_records(con, str(exc))
+        if not isinstance(exc, duckdb.Error):
+            raise
         problem = Views([], None, named).named(str(exc).split("\n", 1)[0])
         return _failing_records(con, f"A record file of the store could not be read: {problem}")
