@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 
 import numpy as np
 import pyarrow as pa
@@ -118,6 +119,25 @@ def test_an_error_after_the_draws_started_leaves_no_draw_running(
         if t.name.startswith("assay-counts"):
             t.join(timeout=30)  # a draw under way finishes; none is left waiting
             assert not t.is_alive()
+
+
+def test_at_most_two_families_counts_are_held_at_once(
+    data: SuiteData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[weakref.ref[np.ndarray]] = []
+    held: list[int] = []
+    draw = categories._draw
+
+    def recorded(weights: ResampleWeights, sizes: np.ndarray, stream: int) -> np.ndarray:
+        held.append(sum(ref() is not None for ref in drawn) + 1)  # those alive and this one
+        counts = draw(weights, sizes, stream)
+        drawn.append(weakref.ref(counts))
+        return counts
+
+    monkeypatch.setattr(categories, "_draw", recorded)
+    _compare(data, rng=3)
+    assert len(held) == 3  # all examples and two slice attributes, one draw each
+    assert max(held) == 2
 
 
 class _Side:

@@ -3,6 +3,7 @@ was (row counts checked)."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import http.client
 import json
@@ -13,13 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
 from assay.core import Verdict
 from assay.server import ServerSettings, create_app
 from assay.storage import RemoteStore, Store, open_store
-from assay.storage.wire import DIGEST_HEADER, PARQUET, RUN_KEY, parquet_bytes
+from assay.storage.wire import DIGEST_HEADER, PARQUET, RUN_KEY, SUITE_KEY, parquet_bytes
 from assay.testing import running_server
 from assay.testing._stored import make_decision, make_records, make_run, make_suite_model
 
@@ -107,6 +109,20 @@ def test_malformed_json_and_wrong_types_are_422(url: str, store: Store, stored: 
     assert "limit" in _one_error(status, found, 422)["message"]
     status, found = call(url, "POST", "/api/v1/runs", b"not parquet", {"Content-Type": PARQUET})
     _one_error(status, found, 422)
+    assert _counts(store) == before
+
+
+def test_examples_with_a_date_column_are_hashed_and_refused_by_their_digest(
+    url: str, store: Store, stored: Any
+) -> None:
+    before = _counts(store)
+    suite, examples = make_suite_model("dated", n=5, seed=1)
+    day = pa.array([datetime.date(2026, 1, 1)] * 5, pa.date32())
+    body = parquet_bytes(
+        examples.append_column("added_on", day), {SUITE_KEY: suite.model_dump_json().encode()}
+    )
+    status, found = call(url, "POST", "/api/v1/suites", body, {"Content-Type": PARQUET})
+    assert "examples_digest" in _one_error(status, found, 422)["message"]
     assert _counts(store) == before
 
 

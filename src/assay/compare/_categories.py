@@ -115,30 +115,46 @@ def _replicates(
 
 
 class CountDraws:
-    """The category counts of several families, drawn one family after the other in a
-    background thread (numpy's generators release the GIL while they draw).
+    """The category counts of several families, drawn one family ahead in a background
+    thread (numpy's generators release the GIL while they draw).
 
-    ``families`` maps each family's stream to its category sizes. Counts are drawn into a
-    small integer type that holds them (uint16 or int32: a quarter or half the memory of
-    int64, the same values). Call :meth:`close` when done, also after an error, so a draw
-    not yet started is cancelled.
+    ``families`` maps each family's stream to its category sizes. The first family's draw
+    starts at once; taking a family's counts starts the next one's, so at most two
+    families' counts are held at a time (the ones taken and the ones drawn). Counts are
+    drawn into a small integer type that holds them (uint16 or int32: a quarter or half the
+    memory of int64, the same values). Call :meth:`close` when done, also after an error,
+    so a draw not yet started is cancelled.
     """
 
     def __init__(self, weights: ResampleWeights, families: dict[int, IntArray]) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-counts")
-        self._futures: dict[int, Future[npt.NDArray[np.integer]]] = {
-            stream: self._pool.submit(_draw, weights, sizes, stream)
-            for stream, sizes in families.items()
-        }
+        self._weights = weights
+        self._waiting = dict(families)
+        self._futures: dict[int, Future[npt.NDArray[np.integer]]] = {}
+        self._start_next()
 
     def counts(self, stream: int) -> npt.NDArray[np.integer]:
-        """The counts of the family drawn with ``stream`` (waits for its draw)."""
-        return self._futures.pop(stream).result()
+        """The counts of the family drawn with ``stream`` (waits for its draw), starting the
+        next family's draw."""
+        if stream not in self._futures:
+            self._start(stream)
+        drawn = self._futures.pop(stream).result()
+        self._start_next()
+        return drawn
 
     def close(self) -> None:
         """Cancel the draws not yet started; one under way finishes in its thread."""
+        self._waiting.clear()
         self._futures.clear()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _start_next(self) -> None:
+        if self._waiting:
+            self._start(next(iter(self._waiting)))
+
+    def _start(self, stream: int) -> None:
+        sizes = self._waiting.pop(stream)
+        self._futures[stream] = self._pool.submit(_draw, self._weights, sizes, stream)
 
 
 def _draw(weights: ResampleWeights, sizes: IntArray, stream: int) -> npt.NDArray[np.integer]:

@@ -26,7 +26,7 @@ from assay.compare._groups import (
 )
 from assay.compare._means import compare_means, is_binary
 from assay.compare._methods import describe_methods
-from assay.compare._nonmean import NonMeanPlan, finish_non_means, start_non_means
+from assay.compare._nonmean import NonMeanPlan, NonMeanWork, finish_non_means, start_non_means
 from assay.compare._operational import COST_METRIC as COST_METRIC
 from assay.compare._operational import LATENCY_QUANTILES as LATENCY_QUANTILES
 from assay.compare._operational import operational
@@ -175,10 +175,15 @@ def compare_records(
     # the resample counts of the functions of sums are drawn in a background thread while
     # the means and the operational metrics are computed (each family's counts come from its
     # own streams: the same numbers whenever they are drawn)
-    work = start_non_means(plan, paired, layout, conf, seed, n_resamples, kind)
+    try:
+        work, failed = start_non_means(plan, paired, layout, conf, seed, n_resamples, kind), None
+    except Exception as exc:  # raised after the means' own errors, which come first
+        work, failed = NonMeanWork([], None), exc
     try:
         for spec in means:
             _mean_metric(spec, paired, layout, conf, flips_cap, out)
+        if failed is not None:
+            raise failed
         operational(paired, layout, conf, seed, n_resamples, suite, ops)
         finish_non_means(work, paired, layout, conf, seed, n_resamples, flips_cap, out)
     finally:

@@ -66,6 +66,8 @@ def _example_statistics(
     label combination (``m``: none)."""
     assert d.statistics is not None
     rows = np.flatnonzero(inputs.usable & (side.example >= 0))
+    if rows.size == 0:  # no usable record: the metric is reported unscored
+        return np.zeros((n, 0)), np.zeros(n, dtype=bool), None
     ex = side.example[rows]
     counts = np.bincount(ex, minlength=n)
     valid = counts > 0

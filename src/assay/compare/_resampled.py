@@ -210,10 +210,11 @@ class PendingSums:
             for f, family in enumerate(self.layout.families):
                 found = self.categories[f]
                 if found is not None and self.draws is not None:
-                    drawn = self.draws.counts(f)
+                    counts = self.draws.counts(f)  # starts the next family's draw
                     fast = category_results(
-                        self.named, found, family.size, f, self.weights, self.confidence, drawn
+                        self.named, found, family.size, f, self.weights, self.confidence, counts
                     )
+                    del counts  # so no more than two families' counts are held at once
                     for name, _ in self.named:
                         out[name].append(fast[name])
                     continue

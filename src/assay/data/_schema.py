@@ -141,9 +141,38 @@ def table_digest(table: pa.Table) -> str:
                 h.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
         elif n and nulls == n and _fixed_width_number(col.type):  # every value filled with 0
             h.update(blank.zeros(n * col.type.bit_width // 8))
+        elif _as_numpy(col.type):
+            h.update(_bytes(numpy_array(col, fill=False if pa.types.is_boolean(col.type) else 0)))
         else:
-            h.update(_bytes(numpy_array(col, fill=0)))
+            _update_spelled(h, col)
     return h.hexdigest()
+
+
+def _as_numpy(kind: pa.DataType) -> bool:
+    """Whether a column of this type is hashed as NumPy gives its values (nulls as 0).
+
+    Numbers, flags, dates, timestamps and durations become fixed-width NumPy values; any
+    other type would become Python objects, whose memory says nothing about their values.
+    """
+    return bool(
+        pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_date(kind)
+        or pa.types.is_timestamp(kind)
+        or pa.types.is_duration(kind)
+    )
+
+
+def _update_spelled(h: Any, col: pa.Array) -> None:
+    """Hash each value of any other type (times, decimals, bytes, lists...) by its ``repr``.
+
+    Length-prefixed, so no two columns of values spell the same bytes; nulls spell ``None``
+    (the null mask is hashed besides).
+    """
+    for value in col.to_pylist():
+        text = repr(value).encode()
+        h.update(len(text).to_bytes(8, "little") + text)
 
 
 def _fixed_width_number(kind: pa.DataType) -> bool:
@@ -152,8 +181,11 @@ def _fixed_width_number(kind: pa.DataType) -> bool:
 
 
 def _bytes(values: np.ndarray) -> memoryview:
-    """The bytes of ``values`` in memory order, without a copy when they are contiguous."""
-    return np.ascontiguousarray(values).data.cast("B")
+    """The bytes of ``values`` in memory order, without a copy when they are contiguous.
+
+    Viewed as bytes first: a buffer of dates or timestamps cannot be cast directly.
+    """
+    return np.ascontiguousarray(values).view(np.uint8).data
 
 
 class _Blank:
