@@ -128,6 +128,17 @@ def _in_sample_order(table: pa.Table, ids: pa.Array) -> tuple[pa.Table, pa.Array
     has_index = "sample_index" in table.column_names
     if groups is not None and not has_index:
         return table, ids
+    column = table.column("sample_index") if has_index else None
+    if (
+        groups is not None
+        and column is not None
+        and column.null_count == 0
+        and pa.types.is_integer(column.type)
+    ):
+        index = np.asarray(numpy_array(column.cast(pa.int64())))
+        same = groups[1][1:] == groups[1][:-1]  # neighbours of one example
+        if bool(np.all(index[1:][same] >= index[:-1][same])):
+            return table, ids
     if groups is None and pc.count_distinct(ids).as_py() == len(ids):
         return table, ids
     keys = pa.table({"id": ids, **({"s": table.column("sample_index")} if has_index else {})})
