@@ -235,6 +235,49 @@ def test_the_built_in_metrics_load_on_the_first_use_of_the_registry() -> None:
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
+def test_threads_meeting_the_registry_first_all_find_the_built_in_metrics() -> None:
+    # the first thread's imports are slow (a cold disk); a second thread asking meanwhile
+    # waits for every built-in rather than seeing a half-filled registry, and a failed
+    # import leaves the built-ins to load again on the next use
+    src = str(Path(importlib.import_module("assay").__file__).resolve().parents[1])
+    code = textwrap.dedent(
+        """
+        import importlib, threading, time, types
+        import assay.metrics._registry as registry
+        calls = []
+        def slow_import(module):
+            calls.append(module)
+            if len(calls) == 1:
+                raise ImportError("a broken disk")
+            time.sleep(0.1)
+            return importlib.import_module(module)
+        registry.importlib = types.SimpleNamespace(import_module=slow_import)
+        try:
+            registry.list_metrics()
+        except ImportError:
+            pass
+        else:
+            raise AssertionError("the failed import went unnoticed")
+        first = threading.Thread(target=registry.get_metric, args=("accuracy",))
+        first.start()
+        time.sleep(0.05)
+        assert registry.get_metric("ter").name == "ter"
+        first.join()
+        assert calls[1:] == list(registry._BUILT_IN)
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": src},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
 def test_scorers_use_the_registry() -> None:
     assert "exact_match" in list_scorers()
     with pytest.raises(ConfigError, match=r"Did you mean 'exact_match'\? Known scorers: "):

@@ -139,3 +139,29 @@ def test_values_met_first_in_later_ranges_are_renumbered():
     assert len(orders) > 1
     assert any(r.metric == "label_f1" and r.slice_attribute == "lang" for r in merged.results)
     assert merged.flips
+
+
+def test_a_range_state_travels_without_its_cell_lookup_table():
+    # three slice attributes of 150 values each: the cache of every combination of them
+    # (27 MB) stays behind when a range's state is pickled, and the merged comparison is
+    # the same as that of the states that never left
+    slices = {"a": ("x",), "b": ("y",), "c": ("z",)}
+    data = comparison_suite(300, metrics=("accuracy", "score"), slices=slices, seed=4)
+    runs = []
+    for table in (paired_records(data, 0), paired_records(data, 1, shift=0.3)):
+        for name in slices:
+            values = pa.array([f"{name}{i % 150}" for i in range(table.num_rows)])
+            table = table.set_column(table.column_names.index(name), name, values)
+        runs.append(table)
+    infos = run_info(data, "base"), run_info(data, "cand")
+    plan = stream_plan(*infos, data.suite, resamples=50, rng=1, max_flips=5, chunk_rows=64)
+    bound = sorted(runs[0].column("example_id").to_pylist())[150]
+    ranges = zip(_ranges(runs[0], [bound]), _ranges(runs[1], [bound]), strict=True)
+    states = [plan.accumulate_range([b], [c]) for b, c in ranges]
+    assert all(s.layout.lookup is not None and s.layout.lookup[2].nbytes > 10**7 for s in states)
+    pickled = [pickle.dumps(s) for s in states]
+    assert max(len(p) for p in pickled) < 10**6
+    travelled = plan.finish(*infos, [pickle.loads(p) for p in pickled])
+    stayed = plan.finish(*infos, states)
+    assert travelled.model_dump(exclude={"created_at"}) == stayed.model_dump(exclude={"created_at"})
+    assert travelled.flips

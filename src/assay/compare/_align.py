@@ -32,7 +32,8 @@ class RunSide:
     name: str
     """``"baseline"`` or ``"candidate"``."""
     table: pa.Table
-    """The run's records, as given."""
+    """The run's records, in ``(example_id, sample_index)`` order when an example has
+    several (the given order kept among equal keys)."""
     example: IntArray
     """Paired example index of each record; -1 when the other run does not have the example."""
     errored: BoolArray
@@ -117,9 +118,41 @@ def _max_samples(example: IntArray, n: int) -> int:
     return int(np.bincount(kept, minlength=n).max()) if kept.size else 0
 
 
+def _in_sample_order(table: pa.Table, ids: pa.Array) -> tuple[pa.Table, pa.Array]:
+    """The records in ``(example_id, sample_index)`` order, the given order kept among equal
+    keys, so an example's samples are summed in the same order whatever order they came in.
+    Records already in that order (as assay stores them), or one per example, are kept."""
+    groups = _sorted_groups(ids)
+    if groups is not None and len(groups[0]) == len(ids):
+        return table, ids
+    has_index = "sample_index" in table.column_names
+    if groups is not None and not has_index:
+        return table, ids
+    column = table.column("sample_index") if has_index else None
+    if (
+        groups is not None
+        and column is not None
+        and column.null_count == 0
+        and pa.types.is_integer(column.type)
+    ):
+        index = np.asarray(numpy_array(column.cast(pa.int64())))
+        same = groups[1][1:] == groups[1][:-1]  # neighbours of one example
+        if bool(np.all(index[1:][same] >= index[:-1][same])):
+            return table, ids
+    if groups is None and pc.count_distinct(ids).as_py() == len(ids):
+        return table, ids
+    keys = pa.table({"id": ids, **({"s": table.column("sample_index")} if has_index else {})})
+    order = pc.sort_indices(keys, [(k, "ascending") for k in keys.column_names])
+    if pc.all(pc.equal(order, pa.array(np.arange(len(ids)))), skip_nulls=False).as_py():
+        return table, ids
+    return table.take(order), ids.take(order)
+
+
 def pair_runs(baseline: pa.Table, candidate: pa.Table) -> PairedRuns:
     """Pair the records of two runs on their shared example ids (sorted)."""
     ids_b, ids_c = _ids(baseline, "baseline"), _ids(candidate, "candidate")
+    baseline, ids_b = _in_sample_order(baseline, ids_b)
+    candidate, ids_c = _in_sample_order(candidate, ids_c)
     fast_b, fast_c = _sorted_groups(ids_b), _sorted_groups(ids_c)
     if fast_b is not None and fast_c is not None and fast_b[0].equals(fast_c[0]):
         example_ids, ex_b, ex_c = fast_b[0], fast_b[1], fast_c[1]

@@ -106,6 +106,11 @@ class StreamLayout:
     """The cell of every combination of the values known so far, and the values per
     attribute and the number of cells it was built for (rebuilt when either changes)."""
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The layout without ``lookup``: a cache, rebuilt on demand, that can be far larger
+        than everything else a range's state carries between processes."""
+        return {**self.__dict__, "lookup": None}
+
     def _key(self, rows: IntArray) -> npt.NDArray[Any]:
         """The key of each row of codes (one row per example or cell)."""
         rows = np.ascontiguousarray(rows, dtype=np.int64)

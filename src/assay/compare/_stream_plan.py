@@ -26,6 +26,7 @@ from assay.compare._stream_merge import Batches, aligned_chunks, prefetched, sor
 from assay.compare._stream_state import StreamState
 from assay.compare._stream_state_merge import merge_states
 from assay.core import Comparison, ManifestDifference, Run, RunInfo, Suite
+from assay.errors import DataError
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "StreamPlan", "stream_plan"]
 
@@ -113,11 +114,30 @@ def _sorted(tables: list[pa.Table], side: str) -> list[pa.Table]:
     if not full:  # an empty table still tells the run's columns
         return tables[:1]
     tables = full
-    table = pa.concat_tables(tables, promote_options="permissive")
+    try:
+        table = pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise _mixed_types(tables, side) from exc
     ids = _ids(table, side)
     table = table.set_column(table.column_names.index("example_id"), "example_id", ids)
     keys = [(k, "ascending") for k in _KEYS if k in table.column_names]
     return [table.sort_by(keys)]
+
+
+def _mixed_types(tables: list[pa.Table], side: str) -> DataError:
+    """The refusal of a range whose tables give one column types that do not combine."""
+    for name in dict.fromkeys(n for t in tables for n in t.column_names):
+        types = list(
+            dict.fromkeys(str(t.schema.field(name).type) for t in tables if name in t.column_names)
+        )
+        if len(types) > 1:
+            return DataError(
+                f"the {side} records' {name!r} column has types that do not combine",
+                column=name,
+                expected="one type in every file or batch of the run",
+                found=", ".join(types),
+            )
+    return DataError(f"the {side} records' tables do not combine", expected="one schema")
 
 
 def stream_plan(

@@ -22,6 +22,7 @@ decides how its uncertainty is computed:
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -61,15 +62,26 @@ _BUILT_IN = (
     "assay.metrics._ter",
 )
 _built_in_loaded = False
+_built_in_loading = False  # true while the thread holding the lock imports them
+_built_in_lock = threading.RLock()
 
 
 def _load_built_in() -> None:
-    global _built_in_loaded
+    """Import the built-in metrics once; other threads wait until all are registered."""
+    global _built_in_loaded, _built_in_loading
     if _built_in_loaded:
         return
-    _built_in_loaded = True  # first: each module registers through this registry
-    for module in _BUILT_IN:
-        importlib.import_module(module)
+    with _built_in_lock:
+        # re-entered by the loading thread itself: each module registers through this registry
+        if _built_in_loaded or _built_in_loading:
+            return
+        _built_in_loading = True
+        try:
+            for module in _BUILT_IN:
+                importlib.import_module(module)
+            _built_in_loaded = True  # only once every import succeeded
+        finally:
+            _built_in_loading = False
 
 
 class CustomResampling(Protocol):

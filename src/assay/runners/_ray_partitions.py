@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay.errors import AssayError
+from assay.errors import AssayError, DataError
 
 if TYPE_CHECKING:
     from assay.compare import StreamPlan
@@ -105,18 +105,35 @@ def accumulate(group: pa.Table, plan: StreamPlan, columns: list[bytes]) -> pa.Ta
     """Runs on a worker: the streaming state of one range of example ids, pickled."""
     side = group.column("side").to_numpy()
     blobs = group.column("payload").to_pylist()
+    part = group.column("part")[0].as_py()
     runs = []
     for s in (0, 1):
-        tables = [read_ipc(blob) for blob, mine in zip(blobs, side == s, strict=True) if mine]
-        runs.append(tables or [read_ipc(columns[s])])
+        # in an order of their own, not the order Ray delivers them: records with equal
+        # (example_id, sample_index) are then summed in the same order on every run
+        mine = sorted(blob for blob, here in zip(blobs, side == s, strict=True) if here)
+        runs.append([read_ipc(blob) for blob in mine] or [read_ipc(columns[s])])
     result: tuple[str, Any]
     try:
         result = ("state", plan.accumulate_range(runs[0], runs[1]))
     except AssayError as exc:  # raised by the driver, in range order
-        result = ("error", exc)
+        result = ("error", _in_range(exc, part))
     return pa.table(
         {
-            "part": pa.array([group.column("part")[0].as_py()], pa.int64()),
+            "part": pa.array([part], pa.int64()),
             "result": pa.array([pickle.dumps(result)], pa.large_binary()),
         }
+    )
+
+
+def _in_range(exc: AssayError, part: int) -> AssayError:
+    """A refusal naming the range: a row counted within the range's records would mislead."""
+    if type(exc) is not DataError or exc.row is None:
+        return exc
+    return DataError(
+        f"{exc.reason} (in the records of range {part})",
+        file=exc.file,
+        line=exc.line,
+        column=exc.column,
+        expected=exc.expected,
+        found=exc.found,
     )
