@@ -12,7 +12,7 @@ from assay.compare._moments import (
     cell_sums,
     clustered_moments,
     continuous_results,
-    family_moments,
+    family_moments_of,
 )
 from assay.stats import PairedResult
 
@@ -28,22 +28,33 @@ GroupResults = list[list[PairedResult | None]]
 def is_binary(b: FloatArray, c: FloatArray) -> bool:
     """Whether every paired score of both runs is 0 or 1."""
     valid = ~(np.isnan(b) | np.isnan(c))
-    for x in (b[valid], c[valid]):
-        if not bool(np.all((x == 0.0) | (x == 1.0))):
-            return False
-    return bool(valid.any())
+    if not valid.any():
+        return False
+    zero_one = ((b == 0.0) | (b == 1.0)) & ((c == 0.0) | (c == 1.0))
+    return bool(np.all(zero_one | ~valid))
+
+
+def _pair_codes(b: FloatArray, c: FloatArray) -> IntArray:
+    """``2 b + c`` of each example (0 .. 3, its cell of the 2x2 table), 4 without a pair."""
+    code = b * 2.0 + c
+    np.copyto(code, 4.0, where=np.isnan(code))
+    return code.astype(np.int64)
 
 
 def _binary_unclustered(b: FloatArray, c: FloatArray, layout: Layout, conf: float) -> GroupResults:
-    # the 2x2 table of every cell in one pass; code 4 marks examples without a pair
-    pair = np.nan_to_num(b * 2.0 + c, nan=4.0).astype(np.int64)
-    table = np.bincount(layout.cells * 5 + pair, minlength=5 * layout.n_cells)
+    # the 2x2 table of every cell in one pass, one row per table entry (4: without a pair)
+    m = layout.n_cells
+    key = _pair_codes(b, c) * m
+    key += layout.cells
+    table = np.bincount(key, minlength=5 * m).reshape(5, m)
     out: GroupResults = []
     for f, fam in enumerate(layout.families):
-        grp = np.where(layout.cell_groups[f] >= 0, layout.cell_groups[f], fam.size)
-        slots = (grp[:, None] * 5 + np.arange(5)).ravel()
-        counts = np.bincount(slots, weights=table, minlength=5 * (fam.size + 1))
-        cell = counts.reshape(fam.size + 1, 5)[: fam.size].astype(np.int64)
+        if fam.attribute is None:  # one group holding every cell
+            cell = table.sum(axis=1)[None, :]
+        else:  # counts are whole numbers: the float sums of bincount are exact
+            grp = np.where(layout.cell_groups[f] >= 0, layout.cell_groups[f], fam.size)
+            rows = [np.bincount(grp, weights=t, minlength=fam.size + 1) for t in table]
+            cell = np.stack(rows, axis=1)[: fam.size].astype(np.int64)
         n = cell[:, 0] + cell[:, 1] + cell[:, 2] + cell[:, 3]
         k_b, k_c, both = cell[:, 2] + cell[:, 3], cell[:, 1] + cell[:, 3], cell[:, 3]
         mb, mc = binary_moments(n, k_b), binary_moments(n, k_c)
@@ -55,10 +66,11 @@ def _continuous_unclustered(
     b: FloatArray, c: FloatArray, layout: Layout, valid: BoolArray, conf: float
 ) -> GroupResults:
     cells = layout.cells[valid]
-    sums = [cell_sums(x[valid], cells, layout.n_cells) for x in (b, c, c - b)]
+    n = np.bincount(cells, minlength=layout.n_cells)
+    sums = [cell_sums(x[valid], cells, layout.n_cells, n) for x in (b, c, c - b)]
     out: GroupResults = []
     for f, fam in enumerate(layout.families):
-        mb, mc, md = (family_moments(s, layout.cell_groups[f], fam.size) for s in sums)
+        mb, mc, md = family_moments_of(sums, layout.cell_groups[f], fam.size)
         out.append(continuous_results(mb, mc, md, conf))
     return out
 

@@ -16,6 +16,7 @@ every slice against those public functions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ __all__ = [
     "clustered_moments",
     "continuous_results",
     "family_moments",
+    "family_moments_of",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -97,13 +99,14 @@ def _sums(codes: IntArray, weights: FloatArray, size: int) -> FloatArray:
     return np.asarray(np.bincount(codes, weights=weights, minlength=size), dtype=np.float64)
 
 
-def cell_sums(x: FloatArray, cells: IntArray, n_cells: int) -> CellSums:
-    """Per-cell sums of ``x`` (one pass of ``np.bincount`` each)."""
+def cell_sums(x: FloatArray, cells: IntArray, n_cells: int, n: IntArray | None = None) -> CellSums:
+    """Per-cell sums of ``x`` (one pass of ``np.bincount`` each); ``n``: the values in each
+    cell, when already counted."""
     anchor = np.zeros(n_cells)
     anchor[cells] = x
     dev = x - anchor[cells]
     return CellSums(
-        n=np.bincount(cells, minlength=n_cells),
+        n=np.bincount(cells, minlength=n_cells) if n is None else n,
         anchor=anchor,
         s1=_sums(cells, dev, n_cells),
         s2=_sums(cells, dev * dev, n_cells),
@@ -111,19 +114,30 @@ def cell_sums(x: FloatArray, cells: IntArray, n_cells: int) -> CellSums:
     )
 
 
+def family_moments_of(
+    sums: Sequence[CellSums], cell_group: IntArray, n_groups: int
+) -> list[Moments]:
+    """:func:`family_moments` of variables with values in the same cells (the same ``n``):
+    the cells of each group are found once for all of them."""
+    keep = (cell_group >= 0) & (sums[0].n > 0)
+    g, nj = cell_group[keep], sums[0].n[keep]
+    n = np.bincount(g, weights=nj, minlength=n_groups).astype(np.int64)
+    out = []
+    for cs in sums:
+        a, s1 = cs.anchor[keep], cs.s1[keep]
+        anchor = np.zeros(n_groups)
+        anchor[g] = a
+        delta = a - anchor[g]
+        g1 = _sums(g, s1 + nj * delta, n_groups)
+        g2 = _sums(g, cs.s2[keep] + delta * (2.0 * s1 + nj * delta), n_groups)
+        spread = _sums(g, cs.spread[keep] + np.abs(delta), n_groups)
+        out.append(_finish(n, anchor, g1, g2, spread == 0.0))
+    return out
+
+
 def family_moments(cs: CellSums, cell_group: IntArray, n_groups: int) -> Moments:
     """Combine cell sums into the groups of one slice attribute (``-1``: in no group)."""
-    keep = (cell_group >= 0) & (cs.n > 0)
-    g = cell_group[keep]
-    nj, a, s1 = cs.n[keep], cs.anchor[keep], cs.s1[keep]
-    anchor = np.zeros(n_groups)
-    anchor[g] = a
-    delta = a - anchor[g]
-    n = np.bincount(g, weights=nj, minlength=n_groups).astype(np.int64)
-    g1 = _sums(g, s1 + nj * delta, n_groups)
-    g2 = _sums(g, cs.s2[keep] + delta * (2.0 * s1 + nj * delta), n_groups)
-    spread = _sums(g, cs.spread[keep] + np.abs(delta), n_groups)
-    return _finish(n, anchor, g1, g2, spread == 0.0)
+    return family_moments_of([cs], cell_group, n_groups)[0]
 
 
 def binary_moments(n: IntArray, k: IntArray) -> Moments:
