@@ -13,10 +13,11 @@ the module from the first ``pa.Table`` on; type checkers see the real import::
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
-__all__ = ["lazy_module"]
+__all__ = ["lazy_exports", "lazy_module"]
 
 
 class _LazyModule:
@@ -36,3 +37,27 @@ class _LazyModule:
 def lazy_module(name: str) -> Any:
     """A stand-in for ``import name`` that imports the module on first attribute access."""
     return _LazyModule(name)
+
+
+def lazy_exports(
+    package: str, where: Mapping[str, str], namespace: dict[str, Any]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A package's ``__getattr__`` and ``__dir__`` (PEP 562) for public names imported on
+    first use: ``where`` maps each name to the module defining it; a name once imported is
+    kept in ``namespace`` (the package's globals), so it is looked up only once::
+
+        __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
+    """
+
+    def __getattr__(name: str) -> Any:
+        module = where.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(namespace) | set(where))
+
+    return __getattr__, __dir__

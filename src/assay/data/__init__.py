@@ -7,8 +7,9 @@ engine. Readers of other tools' logs live in :mod:`assay.importers`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from assay._util import lazy_exports
 from assay.data._corpus import CORPUS_MAX_LINE_BYTES, CorpusReadStats, read_corpus
 from assay.data._declared import scorable_metrics
 from assay.data._files import FileFormat, Location, detect_format, read_table
@@ -58,16 +59,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'assay.data' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
