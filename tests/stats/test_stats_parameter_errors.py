@@ -244,6 +244,12 @@ CASES: dict[str, Callable[[], Any]] = {
         None,  # type: ignore[arg-type]
         confidence=1.5,
     ),
+    "stream_plan": lambda: assay.compare.stream_plan(
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        resamples=0,
+    ),
 }
 
 

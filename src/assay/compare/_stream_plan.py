@@ -156,7 +156,7 @@ def stream_plan(
     suite_examples: pa.Table | Callable[[], pa.Table] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     sort: bool = False,
-    caller: str = "compare_record_streams",
+    caller: str = "stream_plan",
 ) -> StreamPlan:
     """The options of :func:`compare_record_streams`, checked (bad ones refused, naming
     ``caller``), with the suite's metrics checked for streaming."""

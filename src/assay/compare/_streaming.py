@@ -67,5 +67,6 @@ def compare_record_streams(
         suite_examples=suite_examples,
         chunk_rows=chunk_rows,
         sort=sort,
+        caller="compare_record_streams",
     )
     return plan.finish(baseline, candidate, [plan.accumulate(baseline_records, candidate_records)])
