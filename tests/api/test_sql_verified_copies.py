@@ -13,23 +13,13 @@ import pytest
 
 import assay
 from assay.errors import ConfigError, StorageError
-from assay.storage import Store, copy_record_files, open_store, record_files
-from assay.testing import make_records, make_run, make_suite_model
+from assay.storage import Store, copy_record_files, record_files
 from assay.workflows import _sql as sql_module
 
 
 @pytest.fixture
-def stored(tmp_path: Path) -> tuple[Store, list[str]]:
-    store = open_store(f"sqlite:///{tmp_path / 'db' / 'assay.db'}", artifacts=str(tmp_path / "f"))
-    suite, examples = make_suite_model(n=40)
-    store.suites.put(suite, examples)
-    ids = []
-    for i in range(2):
-        records = make_records(30, seed=i)
-        run = make_run(suite, records, model=f"clf@{i}", minutes=i)
-        ids.append(store.runs.put(run, records)[0].run_id)
-    yield store, ids
-    store.close()
+def stored(two_stored_runs: tuple[Store, list[str]]) -> tuple[Store, list[str]]:
+    return two_stored_runs
 
 
 def _forged(path: Path) -> pa.Table:
