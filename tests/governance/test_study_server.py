@@ -18,7 +18,7 @@ import assay
 from assay.errors import AssayWarning
 from assay.server import ServerSettings, create_app
 from assay.storage import Store, open_store
-from assay.testing import chromium_driver, running_server
+from assay.testing import chromium_driver, running_server, then_wait
 from assay.workflows import attach_to_study, register_study, study_status
 
 HOSTILE_OWNER = '<script>alert("x")</script> Ana'
@@ -102,7 +102,7 @@ def test_the_roadmap_in_chromium(served: tuple[str, Store]) -> None:
             assert "adult-retrain" in rows[0].text and "stop" in rows[0].text
             scroll = driver.execute_script("return document.documentElement.scrollWidth")
             assert scroll <= width
-        driver.find_element(By.LINK_TEXT, "adult-retrain").click()
+        then_wait(driver, lambda: driver.find_element(By.LINK_TEXT, "adult-retrain").click())
         assert "even the upper bound" in driver.find_element(By.ID, "futility").text
         told = study_status("adult-retrain", store=store).hypothesis_result
         assert told is not None

@@ -16,7 +16,7 @@ from csp_app import strict_app
 
 import assay.workflows as wf
 from assay.storage import open_store
-from assay.testing import chromium_driver, running_server
+from assay.testing import chromium_driver, running_server, then_wait
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_where_the_candidate_loses(driver: Any, tmp_path: Path) -> None:
         app = strict_app(store)
         with running_server(app) as url:
             driver.get(f"{url}/compare?baseline={base}&candidate={cand}")
-            driver.find_element(By.CSS_SELECTOR, "a.lose").click()
+            then_wait(driver, lambda: driver.find_element(By.CSS_SELECTOR, "a.lose").click())
             assert f"/runs/{cand}/analysis?against={base}" in driver.current_url
             rows = driver.find_elements(By.CSS_SELECTOR, "table.slices tbody tr")
             assert len(rows) == len(stored["discovery"]["slices"]) >= 1
@@ -53,6 +53,7 @@ def test_where_the_candidate_loses(driver: Any, tmp_path: Path) -> None:
             assert errors == []
             # and from the run page
             driver.get(f"{url}/runs/{cand}")
-            driver.find_element(By.CSS_SELECTOR, "p.actions a.analysis").click()
+            analysis = "p.actions a.analysis"
+            then_wait(driver, lambda: driver.find_element(By.CSS_SELECTOR, analysis).click())
             assert driver.current_url.endswith(f"/runs/{cand}/analysis")
             assert stored["artifact"][:12] in driver.find_element(By.TAG_NAME, "main").text

@@ -25,7 +25,7 @@ from dashboard_store import IMG, SCRIPT, DashboardData, fill_dashboard_store
 
 from assay.server import ServerSettings, create_app
 from assay.storage import Store, open_store
-from assay.testing import chromium_driver, running_server
+from assay.testing import chromium_driver, running_server, then_wait
 
 APPROVER = "abe@example.com"
 VIEWER = "vic@example.com"
@@ -63,34 +63,6 @@ def _errors(driver: Any) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
-def _then_wait(driver: Any, act: Any) -> None:
-    """Do ``act`` (finds an element and clicks or submits it) and wait for the next page.
-
-    The element is found inside ``act``, after the current page has finished loading; a
-    reference that a late navigation made stale is found again (the action did not happen).
-    """
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    wait = WebDriverWait(driver, 20)
-    for attempt in range(3):
-        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
-        old = driver.find_element(By.TAG_NAME, "html")
-        try:
-            act()
-            break
-        except StaleElementReferenceException:
-            if attempt == 2:
-                raise
-        except WebDriverException as exc:
-            if attempt == 2 or "does not belong to the document" not in str(exc):
-                raise
-    wait.until(expected_conditions.staleness_of(old))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
-
-
 def _session(driver: Any) -> str | None:
     cookie = driver.get_cookie("assay_session")
     return None if cookie is None else str(cookie["value"])
@@ -103,7 +75,7 @@ def _sign_in(driver: Any, served: Served, token: str, next_: str = "/") -> None:
     driver.get(f"{served.url}/login?next={next_}")
     box = driver.find_element(By.NAME, "token")
     box.send_keys(token)
-    _then_wait(driver, lambda: driver.find_element(By.NAME, "token").submit())
+    then_wait(driver, lambda: driver.find_element(By.NAME, "token").submit())
     _errors(driver)  # reading the log empties it: what came before is not this page's
 
 
@@ -137,7 +109,7 @@ def test_the_approver_reviews_approves_and_signs_out(driver: Any, served: Served
     assert len(driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")) == 2
     box = driver.find_element(By.NAME, "model")
     box.send_keys("base")
-    _then_wait(driver, lambda: driver.find_element(By.NAME, "model").submit())
+    then_wait(driver, lambda: driver.find_element(By.NAME, "model").submit())
     rows = driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")
     assert len(rows) == 1 and data.baseline[:12] in rows[0].text
 
@@ -151,7 +123,7 @@ def test_the_approver_reviews_approves_and_signs_out(driver: Any, served: Served
     role.clear()
     role.send_keys("product")
     driver.find_element(By.NAME, "note").send_keys("Checked every slice.")
-    _then_wait(
+    then_wait(
         driver,
         lambda: driver.find_element(By.CSS_SELECTOR, "form.approve button[type=submit]").click(),
     )
@@ -162,9 +134,9 @@ def test_the_approver_reviews_approves_and_signs_out(driver: Any, served: Served
     assert served.store.decisions.verify().ok
     assert _errors(driver) == []
 
-    _then_wait(driver, lambda: driver.find_element(By.LINK_TEXT, "sign out").click())
+    then_wait(driver, lambda: driver.find_element(By.LINK_TEXT, "sign out").click())
     assert driver.current_url == f"{url}/logout"
-    _then_wait(
+    then_wait(
         driver,
         lambda: driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click(),
     )

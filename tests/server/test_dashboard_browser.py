@@ -17,7 +17,7 @@ from csp_app import strict_app
 from dashboard_store import IMG, SCRIPT, DashboardData, fill_dashboard_store
 
 from assay.storage import Store, open_store
-from assay.testing import chromium_driver, running_server
+from assay.testing import chromium_driver, running_server, then_wait
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_filter_the_runs_table(driver: Any, served: tuple[str, Store, DashboardD
     assert len(driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")) == 2
     box = driver.find_element(By.NAME, "model")
     box.send_keys("base")
-    box.submit()
+    then_wait(driver, box.submit)
     rows = driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")
     assert len(rows) == 1 and data.baseline[:12] in rows[0].text
     assert "model=base" in driver.current_url  # the filtered table has its own URL
@@ -83,7 +83,7 @@ def test_comparison_shows_the_forest_plot(
     charts = driver.find_elements(By.CSS_SELECTOR, "section.forest .chart svg")
     assert charts and all(c.size["width"] > 200 and c.size["height"] > 40 for c in charts)
     assert driver.find_elements(By.CSS_SELECTOR, "table.flips2x2 a")  # links to the examples
-    driver.find_element(By.CSS_SELECTOR, "table.flips2x2 a").click()
+    then_wait(driver, lambda: driver.find_element(By.CSS_SELECTOR, "table.flips2x2 a").click())
     assert "/compare/examples?" in driver.current_url
     assert driver.find_elements(By.CSS_SELECTOR, "table.side tbody tr")
     assert _errors(driver) == []
@@ -116,7 +116,8 @@ def test_approve_a_decision_as_the_local_admin(
     role.clear()
     role.send_keys("product")
     driver.find_element(By.NAME, "note").send_keys("Reviewed the slices.")
-    driver.find_element(By.CSS_SELECTOR, "form.approve button[type=submit]").click()
+    approve = "form.approve button[type=submit]"
+    then_wait(driver, lambda: driver.find_element(By.CSS_SELECTOR, approve).click())
     signoffs = driver.find_element(By.CSS_SELECTOR, "table.signoffs").text
     assert "product" in signoffs and "local" in signoffs and "Reviewed the slices." in signoffs
     approvals = store.decisions.approvals(data.decision)

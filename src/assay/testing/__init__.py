@@ -7,7 +7,8 @@
   :func:`paired_records`), comparison results (:func:`metric_result`, :func:`comparison_of`,
   :func:`report_comparison`) and stored things (:func:`make_run`, :func:`make_decision`, ...).
 * :func:`chromium_driver`: Debian's headless Chromium through Selenium (skips outside CI when
-  missing, fails under ``CI=true``).
+  missing, fails under ``CI=true``); :func:`then_wait` clicks or submits and waits for the
+  page that opens.
 * :class:`LocalRayCluster`: a real Ray cluster on this machine (``ray start --head`` and
   worker nodes, free ports, its own temporary folder), stopped without touching any other
   Ray; a context manager.
@@ -21,7 +22,7 @@
 Library code never imports this package.
 """
 
-from assay.testing._browser import chromium_driver
+from assay.testing._browser import chromium_driver, then_wait
 from assay.testing._check_adapter import check_adapter
 from assay.testing._check_rule_kind import check_rule_kind
 from assay.testing._check_store import check_store
@@ -106,5 +107,6 @@ __all__ = [
     "store_runs",
     "synthetic_records",
     "synthetic_suite",
+    "then_wait",
     "word_count",
 ]

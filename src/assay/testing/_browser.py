@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHROMEDRIVER", "CHROMIUM", "chromium_driver"]
+__all__ = ["CHROMEDRIVER", "CHROMIUM", "chromium_driver", "then_wait"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 """Debian's ``chromium`` package; nothing here downloads a browser."""
@@ -50,3 +50,38 @@ def chromium_driver(*, browser_log: bool = False, page_load_timeout: float = 30)
         yield browser
     finally:
         browser.quit()
+
+
+def then_wait(driver: Any, act: Callable[[], object], *, timeout: float = 20) -> None:
+    """Do ``act`` (finds an element and clicks or submits it) and wait for the page it opens.
+
+    A click or a submit returns before the browser has loaded the next page, so reading that
+    page right after it races the navigation. Here ``act`` runs once the current page has
+    finished loading; a reference that a late navigation made stale is found again (the
+    action did not happen), and the call returns when the old page is gone and the new one
+    has loaded.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, timeout)
+
+    def loaded(d: Any) -> bool:
+        return bool(d.execute_script("return document.readyState") == "complete")
+
+    for attempt in range(3):
+        wait.until(loaded)
+        old = driver.find_element(By.TAG_NAME, "html")
+        try:
+            act()
+            break
+        except StaleElementReferenceException:
+            if attempt == 2:
+                raise
+        except WebDriverException as exc:
+            if attempt == 2 or "does not belong to the document" not in str(exc):
+                raise
+    wait.until(expected_conditions.staleness_of(old))
+    wait.until(loaded)
