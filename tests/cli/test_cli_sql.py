@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -98,3 +101,48 @@ def test_a_timeout_out_of_range_is_refused(
     assert code == 4
     assert "timeout" in err
     assert "internal error" not in err
+
+
+def test_run_narrows_the_records_read(
+    filled: list[str], store: assay.Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = "SELECT run_id, count(*) AS n FROM records GROUP BY run_id"
+    first, second = filled
+    assert main(["sql", query, "--run", first, "--run", first[:6], "--run", "clf@0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"run_id": first, "n": 20}]
+    # the other run's file, altered, is neither copied nor checked when not named
+    other = Path(assay.storage.record_files(store).paths[second])
+    other.write_bytes(other.read_bytes()[:-9] + b"x" * 9)
+    assert main(["sql", query, "--run", first, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"run_id": first, "n": 20}]
+    assert main(["sql", query]) == 5
+    assert f"run {second}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("ref", ["nope", "clf@9", "%", "' OR 1=1 --"])
+def test_an_unknown_run_fails_as_in_compare(
+    filled: list[str], capsys: pytest.CaptureFixture[str], ref: str
+) -> None:
+    code = main(["sql", "SELECT 1 AS one", "--run", filled[0], "--run", ref])
+    err = capsys.readouterr().err
+    assert code == main(["compare", filled[0], ref]) != 0
+    assert err == capsys.readouterr().err
+    assert repr(ref) in err and err.count("\n") == 1
+
+
+def test_the_help_text_is_wrapped_to_the_terminal() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "assay", "sql", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "80", "TERM": "dumb", "NO_COLOR": "1"},
+    )
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    prose = lines[next(i for i, x in enumerate(lines) if x.startswith("Ask the store")) :]
+    prose = prose[: next(i for i, x in enumerate(prose) if x.startswith("╭"))]
+    paragraphs = "\n".join(prose).strip().split("\n\n")
+    assert len(paragraphs) == 4, prose
+    for paragraph in paragraphs:  # each line but a paragraph's last is filled to the width
+        assert all(len(line) > 60 for line in paragraph.splitlines()[:-1]), paragraph
+    assert "--run" in done.stdout

@@ -130,6 +130,14 @@ def sql_command(
     ] = None,
     max_rows: Annotated[int, typer.Option(help="Refuse a result of more rows than this.")] = 10_000,
     timeout: Annotated[float, typer.Option(help="Stop the query after this many seconds.")] = 60,
+    run: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--run",
+            help="Read the records of this run alone (id, id prefix or MODEL@VERSION); "
+            "repeatable. Only these runs' record files are copied (default: every run's).",
+        ),
+    ] = None,
     views: Annotated[
         bool, typer.Option("--views", help="List the views and their columns, and exit.")
     ] = False,
@@ -139,8 +147,11 @@ def sql_command(
 ) -> None:
     """Ask the store a question no command anticipated: one read-only SQL query (DuckDB).
 
-    Statements that write (COPY, ATTACH, INSTALL, CREATE, SET, ...) and reading any file but
-    through the views are refused; records are read from copies checked against their digests.
+    Statements that write (COPY, ATTACH, INSTALL, CREATE, SET, ...) are refused.
+
+    Files are read only through the views; records from copies checked against their digests.
+
+    --run RUN (repeatable) copies and reads only those runs' records; a WHERE does not narrow.
     """
     if views:
         _print_views()
@@ -149,7 +160,9 @@ def sql_command(
         raise ConfigError(
             'Give a query, e.g. assay sql "SELECT count(*) FROM runs" (--views lists the views).'
         )
-    result = assay.sql(query, store=assay.open_store(db), max_rows=max_rows, timeout=timeout)
+    result = assay.sql(
+        query, store=assay.open_store(db), max_rows=max_rows, timeout=timeout, runs=run
+    )
     if arrow is not None:
         _write_arrow(result, arrow)
         if json:

@@ -23,6 +23,7 @@ import os
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,7 +70,7 @@ if hasattr(os, "register_at_fork"):
 
 @dataclass(frozen=True)
 class RecordCopies:
-    """Private copies of every stored run's record file, each checked as it was copied.
+    """Private copies of the stored runs' record files, each checked as it was copied.
 
     The copies are held until :meth:`release` (or the end of a ``with`` block); a copy that is
     no longer current is removed when the last holder releases it."""
@@ -94,8 +95,12 @@ class RecordCopies:
         self.release()
 
 
-def copy_record_files(store: Store) -> RecordCopies:
+def copy_record_files(store: Store, *, runs: Iterable[str] | None = None) -> RecordCopies:
     """Copy the record file of every run of ``store`` into a private folder of this process,
+    or of ``runs`` alone when given (run ids, unique id prefixes or ``MODEL@VERSION``; a run
+    named twice is copied once, an unknown reference raises
+    :class:`~assay.errors.NotFoundError` and an ambiguous one
+    :class:`~assay.errors.AmbiguousReferenceError` before anything is copied),
     hashing each as its bytes arrive and checking it against the SHA-256 its name records; a
     file whose bytes differ raises :class:`~assay.errors.StorageError` naming the run and the
     file, as does a missing one, and one the temporary folder has no room for (``TMPDIR``
@@ -106,13 +111,13 @@ def copy_record_files(store: Store) -> RecordCopies:
     files by path after :func:`record_files` with ``verify`` cannot promise. A copy is used
     again while the store's file is unchanged (module docstring) and stays at least until the
     returned :class:`RecordCopies` is released; the temporary folder needs room for every
-    record file. Files written before names carried a digest are copied unchecked. A store
+    record file copied. Files written before names carried a digest are copied unchecked. A store
     reached through an assay server raises :class:`~assay.errors.StorageError`.
     """
     from assay.storage._store import Store
 
     check_instance(store, "store", "copy_record_files", Store, "a Store (open_store())")
-    repository, rows = stored_files(store, "copy_record_files")
+    repository, rows = stored_files(store, "copy_record_files", runs)
     files = repository.files
     copied = RecordCopies(locations={}, copies={})
     try:

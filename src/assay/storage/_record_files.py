@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from assay._util import check_instance
-from assay.errors import StorageError
+from assay.errors import ParameterError, StorageError
 from assay.storage._engine import read_connection
+from assay.storage._run_refs import find_run
 from assay.storage._runs import SqlRunRepository
-from assay.storage._schema import runs
+from assay.storage._schema import runs as runs_table
 
 if TYPE_CHECKING:
     from assay.storage._store import Store
@@ -30,8 +32,12 @@ class RecordFiles:
     """The fsspec file system that reads the URLs, or ``None`` when the files are local."""
 
 
-def record_files(store: Store, *, verify: bool = False) -> RecordFiles:
-    """Locate the record file of every run of ``store``, without reading one.
+def record_files(
+    store: Store, *, verify: bool = False, runs: Iterable[str] | None = None
+) -> RecordFiles:
+    """Locate the record file of every run of ``store`` (of ``runs`` alone when given: run ids,
+    unique id prefixes or ``MODEL@VERSION``, as :func:`stored_files` reads them), without
+    reading one.
 
     With ``verify``, every file whose name records its digest (every file the store has written
     since names carried one) is hashed first, and one whose bytes differ raises
@@ -42,7 +48,7 @@ def record_files(store: Store, *, verify: bool = False) -> RecordFiles:
     :class:`~assay.errors.StorageError`.
     """
     check_instance(verify, "verify", "record_files", bool, "True or False")
-    repository, rows = stored_files(store, "record_files")
+    repository, rows = stored_files(store, "record_files", runs)
     files = repository.files
     if verify:
         for row in rows:
@@ -51,11 +57,19 @@ def record_files(store: Store, *, verify: bool = False) -> RecordFiles:
     return RecordFiles(paths=paths, filesystem=None if files.local else files.filesystem)
 
 
-def stored_files(store: Store, function: str) -> tuple[SqlRunRepository, list[Any]]:
-    """The store's run repository and each run's ``(run_id, records_path)``."""
+def stored_files(
+    store: Store, function: str, runs: Iterable[str] | None = None
+) -> tuple[SqlRunRepository, list[Any]]:
+    """The store's run repository and each run's ``(run_id, records_path)``: every run's, or
+    with ``runs`` only those runs' (each a run id, a unique id prefix or ``MODEL@VERSION``;
+    one named twice, or by two references, is listed once). A reference that names no run
+    raises :class:`~assay.errors.NotFoundError`, one that names several
+    :class:`~assay.errors.AmbiguousReferenceError` listing them; ``runs`` naming none raises
+    :class:`~assay.errors.ParameterError`."""
     from assay.storage._store import Store
 
     check_instance(store, "store", function, Store, "a Store (open_store())")
+    refs = None if runs is None else run_references(runs, function)
     repository = store.runs
     if not isinstance(repository, SqlRunRepository):
         raise StorageError(
@@ -63,6 +77,20 @@ def stored_files(store: Store, function: str) -> tuple[SqlRunRepository, list[An
             "on the server's machine and cannot be read in place from here. Run the query "
             "where the store's database and files are."
         )
+    columns = (runs_table.c.run_id, runs_table.c.records_path)
     with read_connection(repository.engine) as conn:
-        rows = conn.execute(sa.select(runs.c.run_id, runs.c.records_path)).all()
-    return repository, list(rows)
+        if refs is None:
+            return repository, list(conn.execute(sa.select(*columns)).all())
+        found = [find_run(conn, ref, columns) for ref in refs]
+    return repository, list({row.run_id: row for row in found}.values())
+
+
+def run_references(runs: Iterable[str], function: str) -> list[str]:
+    """``runs`` as a list of at least one run reference (text), checked for ``function``."""
+    expected = "one or more run references (run ids, id prefixes or MODEL@VERSION), or None"
+    if isinstance(runs, str | bytes) or not isinstance(runs, Iterable):
+        raise ParameterError("runs", function, expected, runs)
+    refs = list(runs)
+    if not refs or not all(isinstance(ref, str) for ref in refs):
+        raise ParameterError("runs", function, expected, runs)
+    return refs

@@ -17,11 +17,13 @@ the query in time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from assay._util import check_instance, check_int, check_number, require
-from assay.errors import ConfigError, StorageError
+from assay.errors import ConfigError, ParameterError, StorageError
 from assay.storage import Store
+from assay.workflows._api import run_ref
 from assay.workflows._sql_views import SQL_VIEWS, create_views
 from assay.workflows._store import resolve_store
 
@@ -38,6 +40,7 @@ MAX_SQL_BYTES = 256 * 1024 * 1024
 MAX_SQL_TIMEOUT = 24 * 3600.0
 """The longest ``timeout`` a query may be given, in seconds."""
 _MAX_QUERY = 100_000  # characters
+_RUNS = "run references (ids, id prefixes, MODEL@VERSION or runs), at least one, or None"
 _MEMORY_LIMIT = "1GB"
 
 
@@ -182,6 +185,7 @@ def sql(
     store: Store | None = None,
     max_rows: int = MAX_SQL_ROWS,
     timeout: float = 60.0,
+    runs: Iterable[object] | None = None,
 ) -> pa.Table:
     """Run one read-only SQL query (DuckDB's dialect) over the store; returns an Arrow table.
 
@@ -200,6 +204,14 @@ def sql(
     :data:`MAX_SQL_TIMEOUT`). A record file that cannot be read raises
     :class:`~assay.errors.StorageError` for any query that names ``records``, and every
     record file is checked against its digest before any query that reads one runs.
+
+    ``runs`` (run ids, unique id prefixes, ``MODEL@VERSION`` or run objects, as
+    :func:`get_run` takes them) restricts ``records`` and ``record_files`` to those runs: only
+    their files are copied and checked, which a ``WHERE run_id = ...`` in the query does not
+    do. The view's columns are then those of these runs' files alone. A reference that names
+    no run raises :class:`~assay.errors.NotFoundError`, one that names several
+    :class:`~assay.errors.AmbiguousReferenceError` listing them; a run named twice is read
+    once.
     """
     check_instance(query, "query", "sql", str, "an SQL query (str)")
     if not query.strip() or len(query) > _MAX_QUERY:
@@ -208,17 +220,28 @@ def sql(
     check_number(timeout, "timeout", "sql", low=0, high=MAX_SQL_TIMEOUT, low_open=True)
     require("duckdb", "sql", feature="assay sql")
     st = resolve_store(store)
+    named = None if runs is None else _run_ids(st, runs)
     # a query that names record files ("parquet": by read_parquet or by a path, which ends in
     # .parquet) or the records view gets them verified first; any other runs with no file
     # readable at all, and when DuckDB refuses it a file (the records view reached another
     # way, such as query_table('records')) it runs again with the files verified
     if not (_names_records(query) or "parquet" in query.lower()):
         try:
-            return _query(st, query, max_rows, float(timeout), verify=False)
+            return _query(st, query, max_rows, float(timeout), named, verify=False)
         except ConfigError as exc:
             if not isinstance(exc.__cause__, _permission_error()):
                 raise
-    return _query(st, query, max_rows, float(timeout), verify=True)
+    return _query(st, query, max_rows, float(timeout), named, verify=True)
+
+
+def _run_ids(st: Store, runs: Iterable[object]) -> list[str]:
+    """The ids of the runs ``runs`` names, each once, in the order first named."""
+    if isinstance(runs, str | bytes) or not isinstance(runs, Iterable):
+        raise ParameterError("runs", "sql", _RUNS, runs)
+    refs = [run_ref(run, parameter="runs", function="sql") for run in runs]
+    if not refs:
+        raise ParameterError("runs", "sql", _RUNS, runs)
+    return list(dict.fromkeys(st.runs.get(ref).run_id for ref in refs))
 
 
 def _permission_error() -> type[Exception]:
@@ -227,14 +250,22 @@ def _permission_error() -> type[Exception]:
     return duckdb.PermissionException
 
 
-def _query(st: Store, query: str, max_rows: int, timeout: float, *, verify: bool) -> pa.Table:
+def _query(
+    st: Store,
+    query: str,
+    max_rows: int,
+    timeout: float,
+    runs: list[str] | None,
+    *,
+    verify: bool,
+) -> pa.Table:
     """Run ``query``; only with ``verify`` are record files readable: private copies, each
     checked against its digest as it was copied (the store's own files never are, so a file
     rewritten or replaced after the check cannot be read in its place)."""
     con = _connect()
     views = None
     try:
-        views = create_views(con, st, copies=verify)
+        views = create_views(con, st, copies=verify, runs=runs)
         _lock(con, views.allowed if verify else [])
         _check_statement(con, query)
         try:

@@ -224,8 +224,17 @@ def _register_files(con: duckdb.DuckDBPyConnection, locations: dict[str, str]) -
     )
 
 
-def create_views(con: duckdb.DuckDBPyConnection, store: Store, *, copies: bool = True) -> Views:
+def create_views(
+    con: duckdb.DuckDBPyConnection,
+    store: Store,
+    *,
+    copies: bool = True,
+    runs: list[str] | None = None,
+) -> Views:
     """Create the views of :data:`SQL_VIEWS` (and ``record_files``: run id → file) on ``con``.
+
+    With ``runs`` (run ids), ``records`` and ``record_files`` hold those runs alone, and only
+    their files are copied; ``runs``, ``metrics`` and ``decisions`` always hold everything.
 
     With ``copies`` ``records`` reads private copies of the record files, each checked against
     its digest as it was copied (:func:`~assay.storage.copy_record_files`); without, it names
@@ -234,18 +243,18 @@ def create_views(con: duckdb.DuckDBPyConnection, store: Store, *, copies: bool =
     answers; ``records`` raises the reason. The copies are held until :meth:`Views.release`."""
     import duckdb
 
-    runs, metrics = _runs_and_metrics(store)
-    con.register("runs", runs)
+    stored, metrics = _runs_and_metrics(store)
+    con.register("runs", stored)
     con.register("metrics", metrics)
     con.register("decisions", _decisions(store))
     copied: RecordCopies | None = None
     try:
         if not copies:
-            files = record_files(store)
+            files = record_files(store, runs=runs)
             _register_files(con, files.paths)
             sources, filesystem, named = files.paths, files.filesystem, {}
         else:
-            copied = copy_record_files(store)
+            copied = copy_record_files(store, runs=runs)
             _register_files(con, copied.locations)
             sources, filesystem = copied.copies, None
             named = {copied.copies[r]: copied.locations[r] for r in copied.copies}
