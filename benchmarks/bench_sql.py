@@ -12,9 +12,15 @@ taking turns.
 With ``--against SRC`` (another checkout's ``src`` folder, e.g. ``git archive HEAD~1 src | tar
 -x -C /tmp/before``), that package's ``assay.sql`` is timed too, in turn with this checkout's.
 
+With ``--runs K`` the store holds K such runs and the query asks about the first alone
+(``WHERE run_id = '<first>'``): ``assay`` (and ``--against``) runs it over every run's records,
+copying and checking all K files, and ``narrowed`` runs it with ``runs=[first]``
+(``assay sql --run``), copying and checking one; the reference reads the first run's file bare.
+
     python benchmarks/bench_sql.py                # 1,000,000 records
     python benchmarks/bench_sql.py --quick        # 100,000 records
     python benchmarks/bench_sql.py --repeat 5 --against /tmp/before/src
+    python benchmarks/bench_sql.py --runs 4       # 4 runs: a query of one, narrowed or not
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ QUERY = "SELECT count(*) AS n, avg(score_0) AS a, max(score_9) AS m FROM {source
 
 CHILD = r"""
 import json, os, statistics, sys, time
-kind, home, path, query = sys.argv[1:5]
+kind, home, path, query, run_id = sys.argv[1:6]
 def timed(fn):
     t0, c0 = time.perf_counter(), time.process_time()
     result = fn()
@@ -50,7 +56,9 @@ else:
     import duckdb, pyarrow  # imported before the clock starts, as the reference's are
     import assay
     store = assay.open_store()
-    once = lambda: tuple(assay.sql(query.format(source="records"), store=store).to_pylist()[0].values())
+    source = f"records WHERE run_id = '{run_id}'" if run_id else "records"
+    named = {"runs": [run_id]} if kind == "narrowed" else {}
+    once = lambda: tuple(assay.sql(query.format(source=source), store=store, **named).to_pylist()[0].values())
 first_s, first_cpu, row = timed(once)
 again = [timed(once) for _ in range(5)]
 src = os.path.dirname(os.path.dirname(assay.__file__)) if kind != "reference" else ""
@@ -82,6 +90,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 records instead of 1,000,000")
     parser.add_argument("--repeat", type=int, default=3, help="processes per measurement (median)")
     parser.add_argument("--against", help="another checkout's src folder, timed in turn")
+    parser.add_argument("--runs", type=int, default=1, help="runs in the store (of one is asked)")
     args = parser.parse_args()
     n = 100_000 if args.quick else 1_000_000
     sources = {"assay": THIS, **({"against": args.against} if args.against else {})}
@@ -105,19 +114,32 @@ def main() -> None:
         store = assay.open_store()
         suite = assay.make_suite("bench", pa.table({"example_id": ids}), metrics=metrics)
         assay.register_suite(suite, store=store)
-        logged = assay.log_run(
-            pa.table({"example_id": ids, **scores}), suite=suite, model="bench@1", store=store
-        )
-        path = record_files(store).paths[logged.run.run_id]
+        logged = [
+            assay.log_run(
+                pa.table({"example_id": ids, **scores}),
+                suite=suite,
+                model=f"bench@{k}",
+                store=store,
+            )
+            for k in range(max(args.runs, 1))
+        ]
+        first = logged[0].run.run_id if args.runs > 1 else ""
+        path = record_files(store).paths[logged[0].run.run_id]
         store.close()
         size = Path(path).stat().st_size / 2**20
-        print(f"assay.sql over {n:,} records (one run, 10 scores; record file {size:.1f} MiB)")
+        print(f"assay.sql over {n:,} records (10 scores; record file {size:.1f} MiB)", end="")
+        if first:
+            print(f": {args.runs} runs, the query asks about one (WHERE run_id = ...)")
+            sources = {"assay": THIS, "narrowed": THIS, **sources}
+        else:
+            print(" in one run")
         print(f"each process: first query, then the median of 5 more; median of {args.repeat}")
         runs: dict[str, list[dict[str, object]]] = {"duckdb": [], **{k: [] for k in sources}}
         for _ in range(args.repeat):
-            runs["duckdb"].append(_child("reference", str(home), path, QUERY))
+            runs["duckdb"].append(_child("reference", str(home), path, QUERY, ""))
             for label, src in sources.items():
-                runs[label].append(_child("assay", str(home), path, QUERY, src=src))
+                kind = "narrowed" if label == "narrowed" else "assay"
+                runs[label].append(_child(kind, str(home), path, QUERY, first, src=src))
         rows = {tuple(r["row"]) for results in runs.values() for r in results}  # type: ignore[arg-type]
         assert len(rows) == 1, rows  # every package and the reference give the same answer
         print(

@@ -134,6 +134,7 @@ def sql_command(
         list[str] | None,
         typer.Option(
             "--run",
+            metavar="RUN",
             help="Read the records of this run alone (id, id prefix or MODEL@VERSION); "
             "repeatable. Only these runs' record files are copied (default: every run's).",
         ),
