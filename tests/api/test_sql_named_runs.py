@@ -159,3 +159,11 @@ def test_copy_record_files_copies_the_named_runs(stored: Store) -> None:
         assert list(copied.copies) == ["b-2", "abc_1"]
         assert set(copied.locations) == {"b-2", "abc_1"}
         assert pq.read_table(copied.copies["b-2"]).num_rows == 13
+
+
+def test_the_records_reached_another_way_are_narrowed_too(stored: Store) -> None:
+    before = _copies()
+    query = "SELECT run_id, count(*) AS n FROM query_table('rec' || 'ords') GROUP BY run_id"
+    got = assay.sql(query, store=stored, runs=["abcx1"]).to_pylist()
+    assert got == [{"run_id": "abcx1", "n": 12}]
+    assert len(_copies() - before) == 1
