@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,6 +18,12 @@ from assay.testing import QA_TEMPLATE as TEMPLATE
 from assay.testing import FakeOpenAI, qa_suite
 
 CHILD = Path(__file__).resolve().parent / "resume_child.py"
+# how a non-interactive shell starts a background job: with SIGINT ignored (os.execv keeps the
+# ignored disposition, and the process id)
+IGNORING_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
 
 
 def model(server: FakeOpenAI, **kwargs: object) -> OpenAIAdapter:
@@ -27,6 +34,36 @@ def model(server: FakeOpenAI, **kwargs: object) -> OpenAIAdapter:
 
 def without_latency(records: pa.Table) -> pa.Table:
     return records.drop_columns(["latency_ms"])
+
+
+def start_child(
+    server: FakeOpenAI, cache_dir: Path, n: int, *, sigint_ignored: bool = False
+) -> subprocess.Popen[bytes]:
+    """The resume child, evaluating ``n`` examples against ``server`` with ``cache_dir``."""
+    start = [sys.executable, "-c", IGNORING_SIGINT] if sigint_ignored else [sys.executable]
+    return subprocess.Popen(
+        [*start, str(CHILD), server.url, str(cache_dir), str(n)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def signal_when(
+    child: subprocess.Popen[bytes], ready: Callable[[], bool], sig: int, awaited: str
+) -> tuple[bytes, bytes]:
+    """Send ``sig`` to ``child`` once ``ready()``; the child's stdout and stderr once it ended."""
+    try:
+        deadline = time.monotonic() + 60
+        while not ready():
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, f"the child never {awaited}"
+            time.sleep(0.02)
+        child.send_signal(sig)
+        return child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
 
 
 def test_second_run_makes_no_request_and_gives_equal_records(server, suite, tmp_path):
@@ -106,24 +143,13 @@ def test_killed_run_resumes_with_only_the_remaining_requests(server, tmp_path, s
     server.reset()
     server.delay_s = 0.1  # slow enough that the child cannot finish before the signal
     cache_dir = tmp_path / "cache"
-    child = subprocess.Popen(
-        [sys.executable, str(CHILD), server.url, str(cache_dir), str(n)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    child = start_child(server, cache_dir, n)
     probe = ResponseCache(cache_dir)
-    try:
-        deadline = time.monotonic() + 60
-        while not (probe.path.exists() and len(probe) >= 40):
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "the child never cached 40 answers"
-            time.sleep(0.02)
-        child.send_signal(sig)
-        _, stderr = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
+
+    def cached_40() -> bool:
+        return probe.path.exists() and len(probe) >= 40
+
+    _, stderr = signal_when(child, cached_40, sig, "cached 40 answers")
     assert child.returncode != 0
     cached = len(probe)
     probe.close()
@@ -140,3 +166,17 @@ def test_killed_run_resumes_with_only_the_remaining_requests(server, tmp_path, s
     again = evaluate_suite(data, model(server), cache_dir=cache_dir)
     assert server.requests == 0
     assert again.equals(resumed)
+
+
+def test_the_child_is_interrupted_also_when_started_with_sigint_ignored(server, tmp_path):
+    # a suite started in the background by a script (``pytest ... &``) ignores SIGINT and so
+    # do the children it starts; the resume child must stop at an interrupt all the same.
+    # No answer comes before the interrupt, so a child that ignored it would finish with 0.
+    server.hang_s = 10.0
+    child = start_child(server, tmp_path / "cache", 4, sigint_ignored=True)
+    stdout, stderr = signal_when(
+        child, lambda: server.requests > 0, signal.SIGINT, "sent a request"
+    )
+    assert child.returncode != 0
+    assert b"KeyboardInterrupt" in stderr
+    assert b"finished" not in stdout
