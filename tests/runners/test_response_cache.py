@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -132,6 +134,41 @@ def test_cancelled_run_leaves_a_consistent_cache_and_resumes(server, tmp_path):
     resumed = evaluate_suite(data, model(server), cache_dir=tmp_path)
     assert server.requests == 120 - cached
     assert without_latency(resumed).equals(without_latency(reference))
+
+
+def test_an_interrupt_inside_a_running_loop_stops_the_run_and_keeps_its_answers(server, tmp_path):
+    # as in a notebook: evaluate_suite called where a loop runs sends its requests from a
+    # worker thread, while Ctrl-C raises KeyboardInterrupt in the calling thread
+    server.delay_s = 0.05  # the whole run would take 5 s; the interrupt comes after 20 requests
+    n = 400
+    probe = ResponseCache(tmp_path)
+    stop = threading.Event()
+
+    def interrupt() -> None:
+        while server.requests < 20 and not stop.is_set():
+            time.sleep(0.005)
+        if not stop.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+
+    async def cell() -> None:
+        evaluate_suite(qa_suite(n), model(server), cache_dir=tmp_path)
+
+    loop = asyncio.new_event_loop()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    interrupter = threading.Thread(target=interrupt)
+    interrupter.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(cell())
+    finally:
+        stop.set()
+        interrupter.join()
+        signal.signal(signal.SIGINT, previous)
+        loop.close()
+    cached = len(probe)
+    probe.close()
+    assert 20 <= server.requests < n  # the run stopped
+    assert cached >= server.requests - 4  # only the requests in flight were lost
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
