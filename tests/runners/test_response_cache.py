@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,6 +20,12 @@ from assay.testing import QA_TEMPLATE as TEMPLATE
 from assay.testing import FakeOpenAI, qa_suite
 
 CHILD = Path(__file__).resolve().parent / "resume_child.py"
+# how a non-interactive shell starts a background job: with SIGINT ignored (os.execv keeps the
+# ignored disposition, and the process id)
+IGNORING_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
 
 
 def model(server: FakeOpenAI, **kwargs: object) -> OpenAIAdapter:
@@ -27,6 +36,36 @@ def model(server: FakeOpenAI, **kwargs: object) -> OpenAIAdapter:
 
 def without_latency(records: pa.Table) -> pa.Table:
     return records.drop_columns(["latency_ms"])
+
+
+def start_child(
+    server: FakeOpenAI, cache_dir: Path, n: int, *, sigint_ignored: bool = False
+) -> subprocess.Popen[bytes]:
+    """The resume child, evaluating ``n`` examples against ``server`` with ``cache_dir``."""
+    start = [sys.executable, "-c", IGNORING_SIGINT] if sigint_ignored else [sys.executable]
+    return subprocess.Popen(
+        [*start, str(CHILD), server.url, str(cache_dir), str(n)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def signal_when(
+    child: subprocess.Popen[bytes], ready: Callable[[], bool], sig: int, awaited: str
+) -> tuple[bytes, bytes]:
+    """Send ``sig`` to ``child`` once ``ready()``; the child's stdout and stderr once it ended."""
+    try:
+        deadline = time.monotonic() + 60
+        while not ready():
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, f"the child never {awaited}"
+            time.sleep(0.02)
+        child.send_signal(sig)
+        return child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
 
 
 def test_second_run_makes_no_request_and_gives_equal_records(server, suite, tmp_path):
@@ -97,6 +136,41 @@ def test_cancelled_run_leaves_a_consistent_cache_and_resumes(server, tmp_path):
     assert without_latency(resumed).equals(without_latency(reference))
 
 
+def test_an_interrupt_inside_a_running_loop_stops_the_run_and_keeps_its_answers(server, tmp_path):
+    # as in a notebook: evaluate_suite called where a loop runs sends its requests from a
+    # worker thread, while Ctrl-C raises KeyboardInterrupt in the calling thread
+    server.delay_s = 0.05  # the whole run would take 5 s; the interrupt comes after 20 requests
+    n = 400
+    probe = ResponseCache(tmp_path)
+    stop = threading.Event()
+
+    def interrupt() -> None:
+        while server.requests < 20 and not stop.is_set():
+            time.sleep(0.005)
+        if not stop.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+
+    async def cell() -> None:
+        evaluate_suite(qa_suite(n), model(server), cache_dir=tmp_path)
+
+    loop = asyncio.new_event_loop()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    interrupter = threading.Thread(target=interrupt)
+    interrupter.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(cell())
+    finally:
+        stop.set()
+        interrupter.join()
+        signal.signal(signal.SIGINT, previous)
+        loop.close()
+    cached = len(probe)
+    probe.close()
+    assert 20 <= server.requests < n  # the run stopped
+    assert cached >= server.requests - 4  # only the requests in flight were lost
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_killed_run_resumes_with_only_the_remaining_requests(server, tmp_path, sig):
     n = 300
@@ -106,24 +180,13 @@ def test_killed_run_resumes_with_only_the_remaining_requests(server, tmp_path, s
     server.reset()
     server.delay_s = 0.1  # slow enough that the child cannot finish before the signal
     cache_dir = tmp_path / "cache"
-    child = subprocess.Popen(
-        [sys.executable, str(CHILD), server.url, str(cache_dir), str(n)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    child = start_child(server, cache_dir, n)
     probe = ResponseCache(cache_dir)
-    try:
-        deadline = time.monotonic() + 60
-        while not (probe.path.exists() and len(probe) >= 40):
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "the child never cached 40 answers"
-            time.sleep(0.02)
-        child.send_signal(sig)
-        _, stderr = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
+
+    def cached_40() -> bool:
+        return probe.path.exists() and len(probe) >= 40
+
+    _, stderr = signal_when(child, cached_40, sig, "cached 40 answers")
     assert child.returncode != 0
     cached = len(probe)
     probe.close()
@@ -140,3 +203,17 @@ def test_killed_run_resumes_with_only_the_remaining_requests(server, tmp_path, s
     again = evaluate_suite(data, model(server), cache_dir=cache_dir)
     assert server.requests == 0
     assert again.equals(resumed)
+
+
+def test_the_child_is_interrupted_also_when_started_with_sigint_ignored(server, tmp_path):
+    # a suite started in the background by a script (``pytest ... &``) ignores SIGINT and so
+    # do the children it starts; the resume child must stop at an interrupt all the same.
+    # No answer comes before the interrupt, so a child that ignored it would finish with 0.
+    server.hang_s = 10.0
+    child = start_child(server, tmp_path / "cache", 4, sigint_ignored=True)
+    stdout, stderr = signal_when(
+        child, lambda: server.requests > 0, signal.SIGINT, "sent a request"
+    )
+    assert child.returncode != 0
+    assert b"KeyboardInterrupt" in stderr
+    assert b"finished" not in stdout

@@ -11,10 +11,11 @@ without a cached answer are sent, and the records are the same.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections.abc import Coroutine, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -137,14 +138,36 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion from synchronous code, also inside a running event loop.
 
     Where a loop already runs in this thread (a notebook), the coroutine runs on a fresh loop
-    in a worker thread, since a loop cannot be re-entered.
+    in a worker thread, since a loop cannot be re-entered. An interrupt (Ctrl-C) stops it
+    either way: the coroutine is cancelled, so a run keeps the answers it received, and
+    KeyboardInterrupt is raised once it has stopped.
     """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return asyncio.run(coro)  # in the main thread it turns Ctrl-C into cancelling coro
+    tasks: Future[asyncio.Task[T]] = Future()
+
+    async def main() -> T:
+        task = asyncio.ensure_future(coro)
+        tasks.set_result(task)  # for an interrupt in the calling thread to cancel
+        return await task
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        run = pool.submit(asyncio.run, main())
+        try:
+            return run.result()
+        except KeyboardInterrupt:
+            # the interrupt is raised in this thread, not in the run's: cancel the run there
+            # and wait until it has stopped
+            waiting: list[Future[Any]] = [tasks, run]
+            wait(waiting, return_when=FIRST_COMPLETED)
+            if tasks.done():
+                task = tasks.result()
+                with contextlib.suppress(RuntimeError):  # the loop closed: the run has ended
+                    task.get_loop().call_soon_threadsafe(task.cancel)
+            wait([run])
+            raise
 
 
 def _cached_count(value: Any) -> int | None:
@@ -225,7 +248,7 @@ async def _send_all(
                 cache.flush()
                 if state["active"] > 0:
                     # not wait_for: on Python 3.11 it returns normally when cancelled just as
-                    # its awaitable completes, which would swallow an interrupt
+                    # its awaitable completes, and the flusher would miss its cancellation
                     waiter = asyncio.ensure_future(finished.wait())
                     try:
                         await asyncio.wait({waiter}, timeout=_FLUSH_EVERY_S)
