@@ -245,7 +245,8 @@ async def _send_all(
             while state["active"] > 0:
                 await dirty.wait()
                 dirty.clear()
-                cache.flush()
+                # in a thread: the workers keep sending while SQLite writes and syncs the file
+                await asyncio.to_thread(cache.flush)
                 if state["active"] > 0:
                     # not wait_for: on Python 3.11 it returns normally when cancelled just as
                     # its awaitable completes, and the flusher would miss its cancellation

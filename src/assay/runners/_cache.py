@@ -15,7 +15,9 @@ it is reported with an :class:`~assay.errors.AssayWarning`, removed, and asked a
 Answers are written as they arrive, in small transactions (the runner commits every answer
 that arrived in the last 50 ms together), in write-ahead-log mode: a process killed with
 SIGKILL loses at most the answers not yet committed, and whatever was committed is complete;
-a cancelled or interrupted run commits every answer it received before it stops.
+a cancelled or interrupted run commits every answer it received before it stops. The runner
+commits from a worker thread (:meth:`ResponseCache.flush` may be called from any thread), so
+the event loop keeps sending while SQLite writes and syncs the file.
 Only successful answers are kept; failed examples are asked again on the next run.
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -94,6 +97,10 @@ class ResponseCache:
         self.cache_dir = Path(cache_dir)
         self._conn: sqlite3.Connection | None = None
         self._pending: list[tuple[str, str]] = []
+        # _db_lock: one user of the connection at a time; _queue_lock: the queue alone, held
+        # only for an append or a swap, so put() never waits for a write in another thread
+        self._db_lock = threading.RLock()
+        self._queue_lock = threading.Lock()
 
     @property
     def path(self) -> Path:
@@ -104,7 +111,9 @@ class ResponseCache:
         if self._conn is None:
             try:
                 self.cache_dir.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+                conn = sqlite3.connect(
+                    self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+                )
                 conn.execute("PRAGMA journal_mode=WAL")
                 # WAL with synchronous=NORMAL survives a killed process; only a power cut can
                 # lose the last commits, which then are asked of the model again.
@@ -119,13 +128,18 @@ class ResponseCache:
         return self._conn
 
     def __len__(self) -> int:
-        self.flush()
-        row = self._db().execute(f"SELECT count(*) FROM {_TABLE}").fetchone()
-        return int(row[0])
+        with self._db_lock:
+            self.flush()
+            row = self._db().execute(f"SELECT count(*) FROM {_TABLE}").fetchone()
+            return int(row[0])
 
     def get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The stored answers among ``keys`` (missing keys are absent from the result)."""
-        self.flush()
+        with self._db_lock:
+            self.flush()
+            return self._get_many(keys)
+
+    def _get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         db = self._db()
         wanted = list(dict.fromkeys(keys))
         found: dict[str, dict[str, Any]] = {}
@@ -177,33 +191,40 @@ class ResponseCache:
         flat = all(isinstance(v, _FLAT) for v in value.values())
         if not flat and _readable(text) is None:
             return False
-        self._pending.append((key, text))
+        with self._queue_lock:
+            self._pending.append((key, text))
         return True
 
     def flush(self) -> None:
-        """Write the queued answers in one transaction."""
-        if not self._pending:
-            return
-        db = self._db()
-        pending, self._pending = self._pending, []
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany(f"INSERT OR IGNORE INTO {_TABLE} (key, value) VALUES (?, ?)", pending)
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            self._pending[:0] = pending
-            raise
+        """Write the queued answers in one transaction (from any thread; one at a time)."""
+        with self._db_lock:
+            with self._queue_lock:
+                pending, self._pending = self._pending, []
+            if not pending:
+                return
+            try:
+                db = self._db()
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany(
+                    f"INSERT OR IGNORE INTO {_TABLE} (key, value) VALUES (?, ?)", pending
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                if self._conn is not None and self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                with self._queue_lock:
+                    self._pending[:0] = pending
+                raise
 
     def close(self) -> None:
         """Write what is queued and close the file."""
-        try:
-            self.flush()
-        finally:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        with self._db_lock:
+            try:
+                self.flush()
+            finally:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
 
     def __enter__(self) -> ResponseCache:
         return self
