@@ -70,10 +70,61 @@ def test_the_probe_sees_a_heavy_library_when_one_is_loaded(tmp_path):
     assert _loaded("import assay.cli, numpy", tmp_path) == ["numpy"]
 
 
+# What help never uses: Typer's help renderer imports rich's Markdown and Traceback (with
+# markdown-it, Pygments and attrs) for the "markdown" markup mode and its own exception pages;
+# the plug-in registries read the installed packages' entry points only on a lookup.
+NOT_FOR_HELP = ("markdown_it", "pygments", "attr", "rich.markdown", "rich.traceback")
+NOT_FOR_HELP += ("rich.pretty", "importlib.metadata", "rich.progress")
+
+
 def test_help_loads_no_heavy_library(tmp_path):
     for argv in (["--help"], ["runs", "--help"], ["compare", "--help"]):
         code = f"from assay.cli import main\nassert main({argv!r}) == 0"
-        assert _loaded(code, tmp_path, watch=(*HEAVY, "click")) == [], argv
+        assert _loaded(code, tmp_path, watch=(*HEAVY, "click", *NOT_FOR_HELP)) == [], argv
+    # a misspelt command is answered with the list of commands, as light as help
+    code = "from assay.cli import main\nassert main(['runz']) == 64"
+    assert _loaded(code, tmp_path, watch=(*HEAVY, *NOT_FOR_HELP)) == []
+
+
+MARKDOWN_APP = '''
+import sys, typer
+if sys.argv[1] == "eager":
+    import typer.rich_utils  # imported whole before the command line's fixes: they leave it
+import assay.cli
+assert ("typer.rich_utils" in sys.modules) == (sys.argv[1] == "eager")
+app = typer.Typer(rich_markup_mode="markdown")
+@app.command()
+def hello(name: str = "x") -> None:
+    """Say **hello** to `name`:
+
+    * one
+    * two
+    """
+try:
+    app(["--help"])
+except SystemExit:
+    pass
+import rich.markdown, rich.traceback, typer.rich_utils as shown
+assert type(shown.Markdown("x")) is rich.markdown.Markdown
+assert shown.Traceback.from_exception.__self__ is rich.traceback.Traceback
+'''
+
+
+def test_typers_help_renderer_gets_the_real_markdown_and_traceback_on_first_use(tmp_path):
+    # an app in Typer's "markdown" mode, its help shown after the command line's fixes are in:
+    # the very text as with Typer's help renderer imported whole, and the real classes after
+    script = tmp_path / "markdown_app.py"
+    script.write_text(MARKDOWN_APP)
+    env = {**os.environ, "PYTHONPATH": SRC, "COLUMNS": "80", "FORCE_COLOR": "1"}
+    pages = []
+    for mode in ("lazy", "eager"):
+        done = subprocess.run(
+            [sys.executable, str(script), mode], capture_output=True, env=env, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        pages.append(done.stdout)
+    assert b"hello" in pages[0] and b"\x1b[1m" in pages[0]  # rendered: **hello** in bold
+    assert pages[0] == pages[1]
 
 
 def _store_with_two_runs(tmp_path: Path, monkeypatch) -> tuple[dict[str, str], str, str]:
@@ -102,6 +153,7 @@ def test_listing_runs_reads_the_database_only(tmp_path, monkeypatch):
         # the store was really read, with the standard library's sqlite3 and no typed models;
         # nor pydantic for Typer's conversion of the arguments (a number, a flag)
         assert loaded == ["sqlite3"], argv
+        assert _loaded(code, tmp_path, env, NOT_FOR_HELP) == [], argv
         layers = ("assay.storage", "assay.data", "assay.stats", "assay.gates", "assay.reports")
         assert _loaded(code, tmp_path, env, layers) == ["assay.storage"]
     # a store the standard library does not read (here: files kept elsewhere) is opened whole

@@ -17,16 +17,27 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from assay.errors import ConfigError, ParameterError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoints
 
 __all__ = ["Registry"]
 
 T = TypeVar("T")
 E = TypeVar("E")
+
+
+def entry_points(*, group: str) -> EntryPoints:
+    """The installed packages' entry points of ``group``. :mod:`importlib.metadata` is imported
+    here, on the first lookup: with the e-mail parser it brings, it would be a tenth of a short
+    command's start-up (``assay runs list`` looks nothing up)."""
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
 
 
 class Registry(Generic[T]):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json as json_module
 import pickle
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import assay
 from assay.cli._early_stop import plan_early_stop, print_early_stop
@@ -18,6 +17,9 @@ from assay.cli._options import DbOption, FormatOption, JsonOption, non_negative_
 from assay.cli._render import console, emit_json, safe
 from assay.cli._verdict import print_verdict
 from assay.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def demo_command(
@@ -152,6 +154,9 @@ def demo_json(result: assay.DemoResult) -> dict[str, Any]:
 
 def progress_bar(label: str, *, hidden: bool) -> Progress:
     """A transient bar with counts and elapsed time, off for --json output."""
+    # imported here: rich's progress display is for the commands that run a model
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn(label),
         BarColumn(),

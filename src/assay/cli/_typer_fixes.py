@@ -5,6 +5,11 @@ Each fix patches one Typer hook, once, and leaves a Typer without that hook as i
 
 from __future__ import annotations
 
+import importlib
+import sys
+from types import ModuleType
+from typing import Any
+
 from assay.cli._coercion import install as convert_without_pydantic
 
 __all__ = ["install_typer_fixes"]
@@ -49,8 +54,64 @@ def _plain_argument_names() -> None:
     argument._usage_display_name = usage_name  # type: ignore[method-assign]
 
 
+class _StandIn(type):
+    """A class of a module not imported yet: the real class is imported on first use (a call
+    or an attribute), from the module named by the stand-in's ``__module__``."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return _real_class(cls)(*args, **kwargs)
+
+    def __getattr__(cls, name: str) -> Any:
+        return getattr(_real_class(cls), name)
+
+
+def _real_class(stand_in: type) -> Any:
+    return getattr(importlib.import_module(stand_in.__module__), stand_in.__name__)
+
+
+# The classes Typer's help renderer imports at its top and help never uses: Markdown only in
+# the "markdown" markup mode (the command line writes rich markup), Traceback only for
+# Typer's own exception pages (turned off: the command line prints its errors itself).
+_UNUSED_BY_HELP = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+
+
+def _rich_utils() -> ModuleType:
+    """``typer.rich_utils``, imported with stand-ins for the classes of ``_UNUSED_BY_HELP``
+    whose modules are not loaded yet (those modules bring markdown-it, Pygments and attrs:
+    a third of ``assay --help``'s time)."""
+    placed: dict[str, ModuleType] = {}
+    for module, name in _UNUSED_BY_HELP.items():
+        if module not in sys.modules:
+            placed[module] = ModuleType(module)
+            setattr(placed[module], name, _StandIn(name, (), {"__module__": module}))
+    sys.modules.update(placed)
+    try:
+        return importlib.import_module("typer.rich_utils")
+    finally:
+        for module, stand_in in placed.items():
+            if sys.modules.get(module) is stand_in:
+                del sys.modules[module]
+
+
+class _HelpRenderer(ModuleType):
+    """Stands in for ``typer.rich_utils`` until help or an error is first shown."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_rich_utils(), name)
+
+
+def _help_without_markdown() -> None:
+    # Typer imports its help renderer where it is used (`from . import rich_utils`), which
+    # takes the package's attribute when there is one: this stand-in imports it on first use.
+    import typer
+
+    if "typer.rich_utils" not in sys.modules and not hasattr(typer, "rich_utils"):
+        typer.rich_utils = _HelpRenderer("typer.rich_utils")  # type: ignore[attr-defined]
+
+
 def install_typer_fixes() -> None:
     """Apply every fix (idempotent)."""
     _flags_without_a_type()
     _plain_argument_names()
+    _help_without_markdown()
     convert_without_pydantic()
