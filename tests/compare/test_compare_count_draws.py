@@ -121,8 +121,9 @@ def test_an_error_after_the_draws_started_leaves_no_draw_running(
             assert not t.is_alive()
 
 
-def test_at_most_two_families_counts_are_held_at_once(
-    data: SuiteData, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("budget", [0, categories.AHEAD_BYTES])
+def test_counts_drawn_ahead_fit_the_budget(
+    data: SuiteData, budget: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     drawn: list[weakref.ref[np.ndarray]] = []
     held: list[int] = []
@@ -135,9 +136,43 @@ def test_at_most_two_families_counts_are_held_at_once(
         return counts
 
     monkeypatch.setattr(categories, "_draw", recorded)
-    _compare(data, rng=3)
+    monkeypatch.setattr(categories, "AHEAD_BYTES", budget)
+    in_budget = _compare(data, rng=3)
     assert len(held) == 3  # all examples and two slice attributes, one draw each
-    assert max(held) == 2
+    if budget == 0:  # no room: one family ahead of the one taken
+        assert max(held) == 2
+    monkeypatch.setattr("assay.compare._resampled.CountDraws", _InPlace)
+    dump = {"exclude": {"created_at"}}
+    assert in_budget.model_dump_json(**dump) == _compare(data, rng=3).model_dump_json(**dump)  # type: ignore[arg-type]
+
+
+def test_families_are_drawn_ahead_in_order_while_their_counts_fit_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    weights = bootstrap_weights(1000, 300, rng=9)
+    sizes = np.array([400, 350, 250])  # 300 resamples x 3 categories in uint16: 1,800 bytes
+    started: list[int] = []
+    both = threading.Event()
+    draw = categories._draw
+
+    def recorded(weights: ResampleWeights, sizes: np.ndarray, stream: int) -> np.ndarray:
+        started.append(stream)
+        if len(started) == 2:
+            both.set()
+        return draw(weights, sizes, stream)
+
+    monkeypatch.setattr(categories, "_draw", recorded)
+    monkeypatch.setattr(categories, "AHEAD_BYTES", 2 * 1800)
+    draws = categories.CountDraws(weights, {s: sizes + s for s in (4, 1, 7)})
+    try:
+        assert both.wait(timeout=60)
+        assert started == [4, 1]  # two families fit; the third waits for room
+        taken = [draws.counts(s) for s in (4, 1, 7)]
+    finally:
+        draws.close()
+    assert started == [4, 1, 7]
+    for s, counts in zip((4, 1, 7), taken, strict=True):
+        np.testing.assert_array_equal(counts, weights.category_counts(sizes + s, stream=s))
 
 
 class _Side:

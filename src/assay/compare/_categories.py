@@ -114,31 +114,37 @@ def _replicates(
     return Replicates(estimate, replicates, jackknife, sizes)
 
 
-class CountDraws:
-    """The category counts of several families, drawn one family ahead in a background
-    thread (numpy's generators release the GIL while they draw).
+AHEAD_BYTES = 32 << 20
+"""The most memory the counts of families drawn but not yet taken may hold: 32 MiB (one
+family more when a single family is larger)."""
 
-    ``families`` maps each family's stream to its category sizes. The first family's draw
-    starts at once; taking a family's counts starts the next one's, so at most two
-    families' counts are held at a time (the ones taken and the ones drawn). Counts are
-    drawn into a small integer type that holds them (uint16 or int32: a quarter or half the
-    memory of int64, the same values). Call :meth:`close` when done, also after an error,
-    so a draw not yet started is cancelled.
+
+class CountDraws:
+    """The category counts of several families, drawn ahead in a background thread
+    (numpy's generators release the GIL while they draw), in order, while the comparison
+    computes its other metrics.
+
+    ``families`` maps each family's stream to its category sizes. Draws start at once, one
+    family after another, as long as the counts drawn and not yet taken fit
+    :data:`AHEAD_BYTES` (always at least the next family); taking a family's counts makes
+    room for the next ones. Counts are drawn into a small integer type that holds them
+    (uint16 or int32: a quarter or half the memory of int64, the same values). Call
+    :meth:`close` when done, also after an error, so a draw not yet started is cancelled.
     """
 
     def __init__(self, weights: ResampleWeights, families: dict[int, IntArray]) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-counts")
         self._weights = weights
         self._waiting = dict(families)
-        self._futures: dict[int, Future[npt.NDArray[np.integer]]] = {}
+        self._futures: dict[int, tuple[Future[npt.NDArray[np.integer]], int]] = {}
         self._start_next()
 
     def counts(self, stream: int) -> npt.NDArray[np.integer]:
         """The counts of the family drawn with ``stream`` (waits for its draw), starting the
-        next family's draw."""
+        next families' draws that fit."""
         if stream not in self._futures:
             self._start(stream)
-        drawn = self._futures.pop(stream).result()
+        drawn = self._futures.pop(stream)[0].result()
         self._start_next()
         return drawn
 
@@ -149,19 +155,35 @@ class CountDraws:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _start_next(self) -> None:
-        if self._waiting:
-            self._start(next(iter(self._waiting)))
+        ahead = sum(size for _, size in self._futures.values())
+        while self._waiting:
+            stream = next(iter(self._waiting))
+            size = _count_bytes(self._weights, self._waiting[stream])
+            if self._futures and ahead + size > AHEAD_BYTES:
+                return
+            self._start(stream)
+            ahead += size
 
     def _start(self, stream: int) -> None:
         sizes = self._waiting.pop(stream)
-        self._futures[stream] = self._pool.submit(_draw, self._weights, sizes, stream)
+        future = self._pool.submit(_draw, self._weights, sizes, stream)
+        self._futures[stream] = (future, _count_bytes(self._weights, sizes))
+
+
+def _count_type(sizes: IntArray) -> type[np.integer]:
+    """The smallest integer type that likely holds the counts of categories of ``sizes``: a
+    category's count rarely exceeds its size by more than a few standard deviations."""
+    top = int(sizes.max())
+    likely = top + 8 * math.isqrt(top) + 64
+    return np.uint16 if likely <= 0xFFFF else np.int32 if likely < 2**31 else np.int64
+
+
+def _count_bytes(weights: ResampleWeights, sizes: IntArray) -> int:
+    return weights.resamples * sizes.size * np.dtype(_count_type(sizes)).itemsize
 
 
 def _draw(weights: ResampleWeights, sizes: IntArray, stream: int) -> npt.NDArray[np.integer]:
-    # a category's count rarely exceeds its size by more than a few standard deviations
-    top = int(sizes.max())
-    likely = top + 8 * math.isqrt(top) + 64
-    kind = np.uint16 if likely <= 0xFFFF else np.int32 if likely < 2**31 else np.int64
+    kind = _count_type(sizes)
     try:
         return weights.category_counts(sizes, stream=stream, dtype=kind)
     except OverflowError:  # the same counts, drawn again in a type that holds them

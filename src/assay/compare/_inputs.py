@@ -39,6 +39,7 @@ from assay.metrics import MetricDefinition, get_metric
 __all__ = [
     "ExampleInputs",
     "RecordInputs",
+    "TextCache",
     "example_inputs",
     "input_column",
     "record_inputs",
@@ -193,10 +194,20 @@ class RecordInputs:
         return out, m, at
 
 
+TextCache = dict[tuple[str, str], tuple[npt.NDArray[Any], IntArray, BoolArray]]
+"""Decoded text columns by (run, column), shared by the metrics of one comparison that read
+the same column (macro-F1 and MCC both read ``reference`` and ``output``); never modified."""
+
+
 def record_inputs(
-    side: RunSide, definition: MetricDefinition, metric: str, aggregate: str
+    side: RunSide,
+    definition: MetricDefinition,
+    metric: str,
+    aggregate: str,
+    texts: TextCache | None = None,
 ) -> RecordInputs:
-    """Each input of ``definition`` per record, and which records can be used."""
+    """Each input of ``definition`` per record, and which records can be used (``texts``:
+    the text columns decoded already for the same records, filled as they are read)."""
     usable = ~side.errored
     labels: dict[str, npt.NDArray[Any]] = {}
     indices: dict[str, IntArray] = {}
@@ -204,7 +215,12 @@ def record_inputs(
     for name in definition.inputs:
         column = input_column(name, metric, aggregate)
         if column in _TEXT_COLUMNS:
-            labels[name], indices[name], present = _text(side, column)
+            decoded = None if texts is None else texts.get((side.name, column))
+            if decoded is None:
+                decoded = _text(side, column)
+                if texts is not None:
+                    texts[(side.name, column)] = decoded
+            labels[name], indices[name], present = decoded
         else:
             numbers[name] = record_scores(side, column, exclude_errors=False)
             present = ~np.isnan(numbers[name])

@@ -12,7 +12,7 @@ from assay.compare._align import IntArray, PairedRuns, RunSide, example_means, r
 from assay.compare._categories import MAX_CATEGORIES
 from assay.compare._flips import find_flips
 from assay.compare._groups import Layout
-from assay.compare._inputs import RecordInputs, example_inputs, record_inputs
+from assay.compare._inputs import RecordInputs, TextCache, example_inputs, record_inputs
 from assay.compare._resampled import PendingSums, SumsMetric, compare_custom, start_sums
 from assay.compare._results import Collected, MetricOutcome
 from assay.core import MetricSpec
@@ -157,10 +157,11 @@ def start_non_means(
     limit = MAX_CATEGORIES if resampling == "poisson" else max(1024, n // 4)
     sums: list[SumsMetric] = []
     prepared: list[_Prepared] = []
+    texts: TextCache = {}  # each text column decoded once, whichever metrics read it
     for spec in plan.specs:
         d = get_metric(spec.aggregate)
         inputs = [
-            record_inputs(s, d, spec.name, spec.aggregate)
+            record_inputs(s, d, spec.name, spec.aggregate, texts)
             for s in (paired.baseline, paired.candidate)
         ]
         missing = (int((~inputs[0].usable).sum()), int((~inputs[1].usable).sum()))

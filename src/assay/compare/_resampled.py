@@ -214,7 +214,7 @@ class PendingSums:
                     fast = category_results(
                         self.named, found, family.size, f, self.weights, self.confidence, counts
                     )
-                    del counts  # so no more than two families' counts are held at once
+                    del counts  # held no longer than needed: room for the families drawn ahead
                     for name, _ in self.named:
                         out[name].append(fast[name])
                     continue
