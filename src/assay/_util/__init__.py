@@ -16,8 +16,7 @@
 * :class:`Registry`: named extension points with a decorator, an entry-point group and one
   duplicate policy.
 * :func:`lazy_module`: a library imported on first attribute access, for one a command may
-  never need; :func:`lazy_exports`, a package's public names imported on first use;
-  :func:`import_beside`, a module imported in a background thread before its first use.
+  never need; :func:`lazy_exports`, a package's public names imported on first use.
 * :func:`existing_objects_frozen`: the objects that exist before a run of sends left out of
   the garbage collector's full passes while it runs.
 * :data:`MINUS`, :func:`format_number`, :func:`summary`, :func:`difference`, :func:`pvalue`,
@@ -39,7 +38,7 @@ from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
 from assay._util._gc import existing_objects_frozen
 from assay._util._json import MAX_JSON_DEPTH, load_json
-from assay._util._lazy import import_beside, lazy_exports, lazy_module
+from assay._util._lazy import lazy_exports, lazy_module
 from assay._util._numbers import (
     MINUS,
     Bounds,
@@ -96,7 +95,6 @@ __all__ = [
     "format_number",
     "format_time",
     "fsync_folder",
-    "import_beside",
     "interval_cells",
     "lazy_exports",
     "lazy_module",

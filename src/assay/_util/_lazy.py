@@ -13,13 +13,11 @@ the module from the first ``pa.Table`` on; type checkers see the real import::
 from __future__ import annotations
 
 import importlib
-import sys
-import threading
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
-__all__ = ["import_beside", "lazy_exports", "lazy_module"]
+__all__ = ["lazy_exports", "lazy_module"]
 
 
 class _LazyModule:
@@ -39,31 +37,6 @@ class _LazyModule:
 def lazy_module(name: str) -> Any:
     """A stand-in for ``import name`` that imports the module on first attribute access."""
     return _LazyModule(name)
-
-
-_BESIDE = threading.Lock()
-_STARTED: set[str] = set()
-
-
-def import_beside(name: str) -> None:
-    """Start importing the module ``name`` in a background thread, once per process, for a
-    caller with work of its own to do before its first use (which then waits for the import
-    to finish, or finds it done). The thread imports ``name`` through the same entry point as
-    any later use, so the two wait on one module lock; nothing is started when ``name`` is
-    imported already. An import that fails there fails again, with its error, where it is
-    used."""
-    with _BESIDE:
-        if name in _STARTED or name in sys.modules:
-            return
-        _STARTED.add(name)
-    threading.Thread(target=_import_quietly, args=(name,), name=f"assay-import-{name}").start()
-
-
-def _import_quietly(name: str) -> None:
-    try:
-        importlib.import_module(name)
-    except Exception:  # raised again at the first use, in the caller's thread
-        return
 
 
 def lazy_exports(

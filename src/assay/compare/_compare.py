@@ -8,13 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from assay._util import (
-    check_choice,
-    check_int,
-    check_probability,
-    import_beside,
-    warn_renamed,
-)
+from assay._util import check_choice, check_int, check_probability, warn_renamed
 from assay.compare._align import PairedRuns, example_means, pair_runs, record_scores
 from assay.compare._assemble import assemble, no_shared_example
 from assay.compare._checks import _attributes as _attributes
@@ -165,9 +159,6 @@ def compare_records(
     kind = check_choice(resampling, "resampling", _FN, kinds)
     seed = _seed(rng)  # an int: the methods section reports it
     _check_suites(baseline, candidate, suite, shared_only)
-    # SciPy's special functions (t and normal quantiles, BCa) are first needed by the means:
-    # imported on the other core while the runs are paired and the inputs read
-    import_beside("scipy.special")
     paired = pair_runs(baseline_records, candidate_records)
     if paired.n == 0:
         raise no_shared_example(baseline, candidate, paired.baseline_only, paired.candidate_only)
