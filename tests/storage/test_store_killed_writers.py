@@ -34,7 +34,9 @@ def hang(source, target):
 
 os.replace = hang  # the records file is written and synced; its rename never comes
 records = make_records(10)
-store.runs.put(make_run(suite, records, run_id="killed"), records)
+# a given content digest: the file is written by put; none: staged while the digest is computed
+content = None if sys.argv[2] == "given" else ""
+store.runs.put(make_run(suite, records, run_id="killed", content_digest=content), records)
 """
 
 _BUSY_WRITER = """
@@ -72,9 +74,12 @@ def _kill_when(process: subprocess.Popen[str], line: str, after: float = 0.0) ->
         assert process.wait(60) == -signal.SIGKILL
 
 
-def test_temporary_files_of_a_killed_writer_are_removed_once_old(tmp_path: Path) -> None:
+@pytest.mark.parametrize("digest", ["given", "computed"])
+def test_temporary_files_of_a_killed_writer_are_removed_once_old(
+    tmp_path: Path, digest: str
+) -> None:
     url = f"sqlite:///{tmp_path / 'assay.db'}"
-    _kill_when(_start(_HANGING_WRITER, url), "writing")
+    _kill_when(_start(_HANGING_WRITER, url, digest), "writing")
     [orphan] = (tmp_path / "records").glob(".*.partial")
     kept = tmp_path / "records" / "not-a-temporary.parquet"
     kept.write_bytes(b"")

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from assay.errors import StorageError
-from assay.storage import RunQuery, open_store
+from assay.storage import RunQuery, SqlRunRepository, open_store
 from assay.testing import make_decision, make_records, make_run
 from assay.testing import make_suite_model as make_suite
 
@@ -63,6 +63,15 @@ def _check_reads_and_refused_writes(url: str, files: str, *, files_read_only: bo
         records = make_records(5)
         with pytest.raises(StorageError, match=r"The store at .* is read-only"):
             store.runs.put(make_run(suite, records, run_id="new"), records)
+        # records staged for a run: a new one is refused, an identical stored one found
+        assert isinstance(store.runs, SqlRunRepository)
+        refused = make_run(suite, records, run_id="new", content_digest="")
+        with store.runs.stage(records) as staged, pytest.raises(StorageError, match="read-only"):
+            store.runs.put(refused, staged)
+        base = store.runs.get("base")
+        with store.runs.stage(store.runs.records("base")) as staged:
+            found, created = store.runs.put(base.model_copy(update={"run_id": "twin"}), staged)
+        assert (found.run_id, created) == ("base", False)
         with pytest.raises(StorageError, match="is read-only"):
             store.decisions.put(make_decision("base", "cand", decision_id="d2"))
         if files_read_only:

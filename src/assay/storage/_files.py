@@ -27,7 +27,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assay._util import atomic_path, lazy_module
+from assay._util import atomic_path, fsync_folder, lazy_module
 from assay.storage._local_files import make_folders, remove_temporary_files, write_error
 from assay.storage._objects import OBJECT_STORES, StoredObject, digest_name, modified, object_errors
 from assay.storage._parquet_io import (
@@ -172,46 +172,72 @@ class FileRoot:
 
     def remove(self, relative: str) -> None:
         """Delete the file if it exists (used to undo a write whose transaction failed)."""
-        self._discard(self.path(relative))
+        self.discard(self.path(relative))
 
-    def _discard(self, full: str) -> None:
+    def discard(self, full: str) -> None:
+        """Remove a file by its full path, e.g. one :meth:`stage` wrote and nothing adopted
+        (gone already is fine)."""
         where = full if self._local else str(self._fs.unstrip_protocol(full))
         with contextlib.suppress(FileNotFoundError), object_errors(where, "remove"):
-            self._fs.rm_file(full)
+            if self._local:
+                os.unlink(full)
+            else:
+                self._fs.rm_file(full)
 
-    def _temporary(self, relative: str) -> tuple[str, str]:
+    def stage(self, relative: str, data: bytes | memoryview) -> str:
+        """Write ``data`` under a hidden temporary name in the folder of ``relative`` and return
+        its full path, for :meth:`adopt` to move into place or :meth:`discard` to remove.
+
+        A local file is flushed to disk before this returns (the folders it needs are created
+        and synced). A writer that dies before the move leaves the temporary file to
+        :meth:`remove_orphans` and ``assay db gc``; a failed write leaves nothing."""
         final = self.path(relative)
         folder, _, name = final.rpartition("/")
-        if split_protocol(self.url)[0] not in OBJECT_STORES:
-            # An object store has keys, not folders; making one would create a missing bucket.
-            with object_errors(self.location(relative), "write", missing_ok=False):
-                self._fs.makedirs(folder, exist_ok=True)
-        return f"{folder}/.{name}.{uuid.uuid4().hex}.tmp", final
-
-    def _put(self, relative: str, data: bytes) -> None:
-        """Write ``data`` under a temporary key, then move it to ``relative``."""
-        temporary, final = self._temporary(relative)
+        local = self._local
+        hidden = f".{uuid.uuid4().hex[:12]}.partial" if local else f".{uuid.uuid4().hex}.tmp"
+        temporary = f"{folder}/.{name}{hidden}"
         try:
+            if local:
+                make_folders(Path(folder))
+                with open(temporary, "wb") as handle:
+                    handle.write(data)
+                    os.fsync(handle.fileno())
+                return temporary
             with object_errors(self.location(relative), "write", missing_ok=False):
-                self._fs.pipe_file(temporary, data)
-                self._fs.mv(temporary, final)
-        except BaseException:
+                if split_protocol(self.url)[0] not in OBJECT_STORES:
+                    # An object store has keys, not folders; making one would create a bucket.
+                    self._fs.makedirs(folder, exist_ok=True)
+                self._fs.pipe_file(temporary, bytes(data))
+            return temporary
+        except BaseException as exc:
             with contextlib.suppress(Exception):
-                self._discard(temporary)
+                self.discard(temporary)
+            if local and isinstance(exc, OSError):
+                raise write_error(final, exc) from exc
             raise
+
+    def adopt(self, temporary: str, relative: str) -> None:
+        """Move a file :meth:`stage` wrote to ``relative``: one rename, made durable on a local
+        disk (the folder is synced after it). If the move fails, the temporary file is removed."""
+        final = self.path(relative)
+        try:
+            if self._local:
+                os.replace(temporary, final)
+            else:
+                with object_errors(self.location(relative), "write", missing_ok=False):
+                    self._fs.mv(temporary, final)
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                self.discard(temporary)
+            if self._local and isinstance(exc, OSError):
+                raise write_error(final, exc) from exc
+            raise
+        if self._local:
+            fsync_folder(Path(final).parent)
 
     def write_bytes(self, relative: str, data: bytes) -> None:
         """Write ``data`` to ``relative`` atomically."""
-        if self._local:
-            final = self.path(relative)
-            try:
-                make_folders(Path(final).parent)
-                with atomic_path(final) as temporary:
-                    temporary.write_bytes(data)
-            except OSError as exc:
-                raise write_error(final, exc) from exc
-            return
-        self._put(relative, bytes(data))
+        self.adopt(self.stage(relative, data), relative)
 
     def read_bytes(self, relative: str) -> bytes:
         """The content of ``relative`` (``FileNotFoundError`` when there is none)."""
@@ -231,7 +257,7 @@ class FileRoot:
             except (OSError, pa.ArrowException) as exc:
                 raise write_error(final, exc) from exc
             return
-        self._put(relative, parquet_bytes(table, self.location(relative)))
+        self.write_bytes(relative, parquet_bytes(table, self.location(relative)))
 
     def publish_parquet(self, stem: str, table: pa.Table) -> str:
         """Write ``table`` atomically as ``<stem>.sha256-<hex>.parquet``, named for the SHA-256

@@ -54,6 +54,7 @@ __all__ = [
     "parquet_bytes",
     "parquet_options",
     "parquet_schema",
+    "parquet_view",
     "read_parquet",
     "verify_file",
     "verify_found",
@@ -91,13 +92,18 @@ def _repeats(table: pa.Table, field: pa.Field) -> bool:
 
 def parquet_bytes(table: pa.Table, where: str) -> bytes:
     """``table`` as the bytes of a Parquet file (``where``: named in an error)."""
+    data: bytes = parquet_view(table, where).tobytes()
+    return data
+
+
+def parquet_view(table: pa.Table, where: str) -> memoryview:
+    """The bytes of :func:`parquet_bytes` where pyarrow wrote them, not copied."""
     try:
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, **parquet_options(table))
     except (OSError, pa.ArrowException) as exc:
         raise StorageError(f"Cannot write {where}: {exc}") from exc
-    data: bytes = sink.getvalue().to_pybytes()
-    return data
+    return memoryview(sink.getvalue())
 
 
 def _named(where: str, owner: str | None) -> str:

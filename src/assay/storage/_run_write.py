@@ -5,19 +5,16 @@ inside its one transaction; a stored run is never changed afterwards."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-from concurrent.futures import ThreadPoolExecutor
+import uuid
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from assay._util import lazy_module
 from assay.core import Run, digest
-from assay.errors import DataError, NotFoundError, StorageError
-from assay.storage._engine import check_writable
-from assay.storage._files import FileRoot
+from assay.errors import DataError, NotFoundError
 from assay.storage._generation import bump_runs_generation
 from assay.storage._rows import check_length, to_json, utc
 from assay.storage._schema import run_metrics, run_params, run_tags, runs, suites
@@ -30,11 +27,13 @@ else:  # pyarrow loads when records are written
     pc = lazy_module("pyarrow.compute")
 
 __all__ = [
+    "check_example_ids",
     "check_lengths",
+    "complete_run",
     "content_digest",
-    "digest_while_writing",
     "insert_run",
     "record_facts",
+    "record_stem",
     "sorted_records",
 ]
 
@@ -44,13 +43,17 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-def record_facts(records: pa.Table, stated_examples: int) -> dict[str, int]:
+def check_example_ids(records: pa.Table) -> None:
     if "example_id" not in records.column_names:
         raise DataError(
             "records have no example_id column",
             expected="an example_id column",
             found=f"columns {records.column_names}",
         )
+
+
+def record_facts(records: pa.Table, stated_examples: int) -> dict[str, int]:
+    check_example_ids(records)
     n_examples = stated_examples
     if records.num_rows == 0:
         n_examples = 0
@@ -60,6 +63,17 @@ def record_facts(records: pa.Table, stated_examples: int) -> dict[str, int]:
     if "error" in records.column_names:
         n_errors = records.num_rows - records["error"].null_count
     return {"n_records": records.num_rows, "n_examples": int(n_examples), "n_errors": n_errors}
+
+
+def complete_run(run: Run, records: pa.Table, content: str) -> Run:
+    """``run`` as it is stored: complete, with ``content`` as its digest and its counts."""
+    facts = record_facts(records, run.n_examples)
+    return run.model_copy(update={**facts, "status": "complete", "content_digest": content})
+
+
+def record_stem(run: Run) -> str:
+    """The start of the name of a new record file of ``run`` (its digest follows)."""
+    return f"{run.run_id}.{uuid.uuid4().hex[:8]}"
 
 
 def sorted_records(records: pa.Table) -> pa.Table:
@@ -130,31 +144,6 @@ def _param_text(value: str | int | float | bool | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return json.dumps(value)
-
-
-def digest_while_writing(
-    engine: sa.Engine, files: FileRoot, run: Run, records: pa.Table, stem: str
-) -> tuple[str, str | None]:
-    """The content digest, and the name of the record file written while computing it
-    (``<stem>.sha256-<hex>.parquet``), or ``None`` when nothing was written.
-
-    pyarrow releases the GIL while it encodes Parquet, so the digest is computed meanwhile; the
-    caller removes the file if the same content turns out to be stored. A read-only store only
-    computes the digest (an identical stored run is still found)."""
-    try:
-        check_writable(engine)
-    except StorageError:
-        return content_digest(run, records), None
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        writing = pool.submit(files.publish_parquet, stem, records)
-        try:
-            content = content_digest(run, records)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                files.remove(writing.result())
-            raise
-        relative = writing.result()
-    return content, relative
 
 
 def insert_run(conn: sa.Connection, run: Run, relative: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +38,14 @@ from assay.storage._run_refs import find_run
 from assay.storage._run_text import withheld_batches, withheld_records
 from assay.storage._run_write import (
     check_lengths,
-    digest_while_writing,
+    complete_run,
+    content_digest,
     insert_run,
-    record_facts,
+    record_stem,
     sorted_records,
 )
 from assay.storage._schema import runs
+from assay.storage._staged_records import StagedRecords
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -75,52 +76,75 @@ class SqlRunRepository:
         self._listings: dict[tuple[Any, ...], tuple[int, list[RunInfo]]] = {}
         self._listings_lock = threading.Lock()
 
-    def put(self, run: Run, records: pa.Table) -> tuple[Run, bool]:
+    def put(self, run: Run, records: pa.Table | StagedRecords) -> tuple[Run, bool]:
         """Store a complete run and its records, atomically, once per content.
 
         The records are written to a Parquet file (zstd) under a temporary name and renamed
         into place, under a new name that carries the file's SHA-256 (reads verify it); then
         one transaction inserts the run, its metric summaries, tags and params. If the
         transaction fails, the file is removed; if the process dies first, the file is an
-        orphan no run refers to, which ``assay db gc`` removes.
+        orphan no run refers to, which ``assay db gc`` removes. ``records`` may be staged
+        (:meth:`stage`): their file was written while the run was built.
 
         ``n_records`` and ``n_errors`` are counted from the records, and ``n_examples`` when
         the run leaves it 0 (hashing every example id costs more than the rest of the write).
         The records are stored sorted by ``(example_id, sample_index)`` (a stable sort; records
         already in that order are kept as they are). An empty ``content_digest`` is computed
         from suite, model, params and the sorted records, so the same records in any order
-        give the same digest. If a run with the same content is stored, it is returned with
-        False and nothing is kept.
-        Storing a different run under a stored run id raises
-        :class:`~assay.errors.ImmutableError`.
+        give the same digest (computed while the file is written). If a run with the same
+        content is stored, it is returned with False and nothing is kept. Storing a different
+        run under a stored run id raises :class:`~assay.errors.ImmutableError`.
         """
         check_instance(run, "run", "RunRepository.put", Run, "a Run")
-        check_instance(records, "records", "RunRepository.put", pa.Table, "a pyarrow.Table")
+        check_instance(
+            records, "records", "RunRepository.put", (pa.Table, StagedRecords), "a pyarrow.Table"
+        )
         check_identifier(run.run_id, "run.run_id", "RunRepository.put")
         check_lengths(run)
-        facts = record_facts(records, run.n_examples)
-        records = sorted_records(records)
-        stem = f"{run.run_id}.{uuid.uuid4().hex[:8]}"
-        content, relative = run.content_digest, None
-        if not content:
-            content, relative = digest_while_writing(self.engine, self.files, run, records, stem)
-        stored = run.model_copy(update={**facts, "status": "complete", "content_digest": content})
-        try:
-            existing = self._existing(stored)
-        except BaseException:
-            if relative is not None:
-                self.files.remove(relative)
-            raise
-        if existing is not None:
-            if relative is not None:
-                self.files.remove(relative)
+        if isinstance(records, StagedRecords):
+            return self._put_staged(run, records)
+        if not run.content_digest:  # computed while the file is written
+            with self.stage(records) as staged:
+                return self._put_staged(run, staged)
+        stored = complete_run(run, records, run.content_digest)
+        existing = self._existing(stored)
+        if existing is not None:  # found before anything is written
             return existing, False
-        if relative is None:
+        check_writable(self.engine)
+        relative = self.files.publish_parquet(record_stem(run), sorted_records(records))
+        return self._insert_new(stored, relative)
+
+    def stage(self, records: pa.Table) -> StagedRecords:
+        """Sort ``records`` and start writing their record file on a thread of its own, for
+        :meth:`put` to adopt, while the caller builds the run (digest, summaries). Use it as a
+        context manager: leaving the block removes a file no ``put`` adopted."""
+        check_instance(records, "records", "RunRepository.stage", pa.Table, "a pyarrow.Table")
+        try:
             check_writable(self.engine)
-            relative = self.files.publish_parquet(stem, records)
+        except StorageError:  # nothing to write: put finds a stored run or says why not
+            return StagedRecords(self.files, records, write=False)
+        return StagedRecords(self.files, records, write=True)
+
+    def _put_staged(self, run: Run, staged: StagedRecords) -> tuple[Run, bool]:
+        try:
+            content = run.content_digest or content_digest(run, staged.records)
+            stored = complete_run(run, staged.records, content)
+            existing = self._existing(stored)
+            if existing is not None:
+                staged.discard()
+                return existing, False
+            check_writable(self.engine)
+            relative = staged.adopt(record_stem(run))
+        except BaseException:
+            staged.discard()
+            raise
+        return self._insert_new(stored, relative)
+
+    def _insert_new(self, stored: Run, relative: str) -> tuple[Run, bool]:
+        """Insert a run whose record file is in place; the file is removed if that fails."""
         try:
             with write_transaction(self.engine) as conn:
-                self._insert(conn, stored, relative)
+                insert_run(conn, stored, relative)
         except BaseException as exc:
             self.files.remove(relative)
             if isinstance(exc, sa.exc.IntegrityError):
@@ -128,7 +152,7 @@ class SqlRunRepository:
                 if existing is not None:
                     return existing, False
             if isinstance(exc, sa.exc.SQLAlchemyError):
-                raise StorageError(f"Storing run {run.run_id!r} failed: {exc}") from exc
+                raise StorageError(f"Storing run {stored.run_id!r} failed: {exc}") from exc
             raise
         return stored, True
 
@@ -145,9 +169,6 @@ class SqlRunRepository:
                     "run cannot be changed. Store the new results under a new run id."
                 )
         return self.get(rows[0].run_id) if rows else None
-
-    def _insert(self, conn: sa.Connection, run: Run, relative: str) -> None:
-        insert_run(conn, run, relative)
 
     def _find(self, ref: str) -> sa.Row[Any, Any, Any, Any]:
         columns = (runs.c.run_id, runs.c.info, runs.c.manifest, runs.c.records_path)

@@ -3,6 +3,7 @@ atomically (:func:`log_run`, and :func:`ingest` from a file)."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 import warnings
 from collections.abc import Mapping, Sequence
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from assay._util import renamed_parameters
 from assay.core import ModelRef, Run, digest
 from assay.errors import CoverageWarning, DataError
-from assay.storage import Store, TagChange, check_tags
+from assay.storage import SqlRunRepository, Store, TagChange, check_tags
 from assay.workflows._api import LoggedRun, _model_ref, _resolve_suite, _store
 from assay.workflows._capture import capture_manifest
 
@@ -121,51 +122,54 @@ def log_run(
         location=location or Location("<records>", "parquet"),
         rename=rename,
     )
-    # the records' digest (hashing Arrow buffers, which releases the GIL) is computed while
-    # the suite is stored, the records summarised and the manifest captured (git, packages)
-    pool = ThreadPoolExecutor(max_workers=1)
-    hashing = pool.submit(records_digest, table.drop_columns(["latency_ms"]))
-    pool.shutdown(wait=False)
-    if given:  # only now: a refused ingest registers no suite
-        st.suites.put(data.suite, data.examples)
-    summaries = _summarise(table, data.suite)
-    n_examples = _count_examples(table)
-    _warn_coverage(n_examples, data.suite.n_examples, provenance)
-    manifest = capture_manifest(
-        suite_digest=data.digest,
-        model=ref,
-        seeds=dict(seeds or {}),
-        provenance=provenance,
-        dataset_digests=dict(dataset_digests or {}),
-        config={"params": dict(params or {})},
-        source=source,
-    )
-    n_errors = table.num_rows - table.column("error").null_count
-    content = digest(
-        {
-            "suite": data.digest,
-            "model": ref.model_dump(mode="json"),
-            "params": dict(params or {}),
-            "records": hashing.result(),
-        }
-    )
-    run = Run(
-        run_id=uuid.uuid4().hex,
-        suite_name=data.suite.name,
-        suite_digest=data.digest,
-        model=ref,
-        manifest=manifest,
-        params=dict(params or {}),
-        tags=dict(tags or {}),
-        status="complete",
-        created_at=datetime.now(UTC),
-        content_digest=content,
-        n_records=table.num_rows,
-        n_examples=n_examples,
-        n_errors=n_errors,
-        metrics=summaries,
-    )
-    stored, created = st.runs.put(run, table)
+    runs = st.runs if isinstance(st.runs, SqlRunRepository) else None
+    # the record file is encoded on one thread (runs.stage) and the records' digest computed on
+    # another (both release the GIL), while the suite is stored, the records summarised and the
+    # manifest captured (git, packages); put adopts the file, or removes it for a stored twin
+    with runs.stage(table) if runs is not None else contextlib.nullcontext(table) as records:
+        pool = ThreadPoolExecutor(max_workers=1)
+        hashing = pool.submit(records_digest, table.drop_columns(["latency_ms"]))
+        pool.shutdown(wait=False)
+        if given:  # only now: a refused ingest registers no suite
+            st.suites.put(data.suite, data.examples)
+        summaries = _summarise(table, data.suite)
+        n_examples = _count_examples(table)
+        _warn_coverage(n_examples, data.suite.n_examples, provenance)
+        manifest = capture_manifest(
+            suite_digest=data.digest,
+            model=ref,
+            seeds=dict(seeds or {}),
+            provenance=provenance,
+            dataset_digests=dict(dataset_digests or {}),
+            config={"params": dict(params or {})},
+            source=source,
+        )
+        n_errors = table.num_rows - table.column("error").null_count
+        content = digest(
+            {
+                "suite": data.digest,
+                "model": ref.model_dump(mode="json"),
+                "params": dict(params or {}),
+                "records": hashing.result(),
+            }
+        )
+        run = Run(
+            run_id=uuid.uuid4().hex,
+            suite_name=data.suite.name,
+            suite_digest=data.digest,
+            model=ref,
+            manifest=manifest,
+            params=dict(params or {}),
+            tags=dict(tags or {}),
+            status="complete",
+            created_at=datetime.now(UTC),
+            content_digest=content,
+            n_records=table.num_rows,
+            n_examples=n_examples,
+            n_errors=n_errors,
+            metrics=summaries,
+        )
+        stored, created = runs.put(run, records) if runs is not None else st.runs.put(run, table)
     changes: list[TagChange] = []
     if not created and any(stored.tags.get(k) != v for k, v in run.tags.items()):
         stored, changes = st.runs.tag(stored.run_id, run.tags)

@@ -1,0 +1,159 @@
+"""Staged records: a run's record file written on a thread while the run is built, then adopted
+by ``put`` (or removed), with the same bytes, digests and atomicity as a file ``put`` writes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import sqlalchemy as sa
+
+import assay
+from assay.core import Suite
+from assay.errors import DataError, NotFoundError, ParameterError, StorageError
+from assay.storage import RunQuery, SqlRunRepository, Store, open_store
+from assay.storage._run_write import content_digest, sorted_records
+from assay.testing import make_records, make_run, synthetic_records, synthetic_suite
+from assay.testing import make_suite_model as make_suite
+
+
+def _sql(store: Store) -> SqlRunRepository:
+    assert isinstance(store.runs, SqlRunRepository)
+    return store.runs
+
+
+def _files(store: Store) -> list[str]:
+    """Every file in the store's records folder, temporary ones included."""
+    folder = Path(_sql(store).files.path(""))
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def _count(store: Store, table: str) -> int:
+    assert store.engine is not None
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def _shuffled(store: Store, n: int, seed: int) -> tuple[Suite, pa.Table]:
+    """A stored suite, and ``n`` records of it out of order (both ways of storing sort them)."""
+    suite, examples = make_suite("qa")
+    store.suites.put(suite, examples)
+    records = make_records(n, seed=seed)
+    return suite, records.take(np.random.default_rng(seed).permutation(n))
+
+
+def test_a_staged_file_is_the_file_put_writes(tmp_path: Path) -> None:
+    stored = {}
+    for how in ("direct", "staged"):
+        with open_store(f"sqlite:///{tmp_path / how / 'a.db'}") as store:
+            suite, records = _shuffled(store, 300, seed=3)
+            run = make_run(suite, records, run_id="same")
+            if how == "direct":
+                got, created = store.runs.put(run, records)
+            else:
+                with _sql(store).stage(records) as staged:
+                    got, created = _sql(store).put(run, staged)
+            assert created and got == store.runs.get("same")
+            assert store.runs.records("same").equals(sorted_records(records))
+            [name] = _files(store)
+            digest_part = name.split(".", 2)[2]  # the run id and a random part come first
+            stored[how] = (digest_part, (tmp_path / how / "records" / name).read_bytes())
+    assert stored["direct"] == stored["staged"]
+
+
+def test_an_empty_content_digest_is_computed_while_the_file_is_written(store: Store) -> None:
+    suite, records = _shuffled(store, 200, seed=4)
+    run = make_run(suite, records, run_id="computed", content_digest="")
+    stored, created = store.runs.put(run, records)
+    assert created and stored.content_digest == content_digest(run, sorted_records(records))
+    assert len(_files(store)) == 1
+    # the same content staged under another id finds the stored run; its file is removed
+    with _sql(store).stage(records) as staged:
+        twin, created = _sql(store).put(run.model_copy(update={"run_id": "twin"}), staged)
+    assert not created and twin.run_id == "computed"
+    assert len(_files(store)) == 1 and _count(store, "runs") == 1
+
+
+def test_an_identical_run_ingested_twice_is_stored_once_without_a_stray_file(
+    tmp_path: Path,
+) -> None:
+    data = synthetic_suite(500, seed=8)
+    records = synthetic_records(data, seed=8)
+    path = tmp_path / "records.parquet"
+    pq.write_table(records, path)
+    with open_store(f"sqlite:///{tmp_path / 'a.db'}") as store:
+        first = assay.ingest(path, suite=data, model="m@1", store=store)
+        again = assay.ingest(path, suite=data, model="m@1", store=store, tags={"seen": "2"})
+        logged = assay.log_run(records, suite=data, model="m@1", store=store)
+        assert first.created and not again.created and not logged.created
+        assert again.run.run_id == logged.run.run_id == first.run.run_id
+        assert again.run.tags == {"seen": "2"}
+        [name] = _files(store)
+        assert name.startswith(first.run.run_id + ".") and _count(store, "runs") == 1
+        assert store.runs.records(first.run.run_id).num_rows == records.num_rows
+
+
+def test_a_failed_write_leaves_nothing_visible_and_no_file(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite, records = _shuffled(store, 100, seed=5)
+    run = make_run(suite, records, run_id="doomed", content_digest="")
+
+    def disk_error(fd: int) -> None:  # the bytes are in the temporary file; syncing them fails
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", disk_error)
+    with pytest.raises(StorageError, match="Input/output error"):
+        store.runs.put(run, records)
+    monkeypatch.undo()
+    assert _files(store) == [] and _count(store, "runs") == 0
+    with pytest.raises(NotFoundError):
+        store.runs.get("doomed")
+    assert store.runs.put(run, records)[1] is True  # nothing in the way afterwards
+    assert len(_files(store)) == 1
+
+
+def test_an_interrupted_ingest_removes_the_staged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assay.workflows import _log_run
+
+    data = synthetic_suite(300, seed=9)
+    records = synthetic_records(data, seed=9)
+
+    def interrupted(**_: object) -> None:  # Ctrl-C while the file is being written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_log_run, "capture_manifest", interrupted)
+    with open_store(f"sqlite:///{tmp_path / 'a.db'}") as store:
+        with pytest.raises(KeyboardInterrupt):
+            assay.log_run(records, suite=data, model="m@1", store=store)
+        assert _files(store) == [] and store.runs.list(RunQuery()) == []
+        monkeypatch.undo()
+        assert assay.log_run(records, suite=data, model="m@1", store=store).created
+        assert len(_files(store)) == 1
+
+
+def test_staged_records_are_adopted_once(store: Store) -> None:
+    suite, records = _shuffled(store, 50, seed=6)
+    with _sql(store).stage(records) as staged:
+        assert _sql(store).put(make_run(suite, records, run_id="one"), staged)[1]
+        with pytest.raises(StorageError, match="stored or discarded already"):
+            _sql(store).put(make_run(suite, records, run_id="two", accuracy=0.5), staged)
+    with _sql(store).stage(records) as staged:
+        staged.discard()
+        staged.discard()  # twice is harmless
+    assert [r.run_id for r in store.runs.list(RunQuery())] == ["one"]
+    assert len(_files(store)) == 1
+
+
+def test_staging_checks_its_records(store: Store) -> None:
+    with pytest.raises(ParameterError, match=r"RunRepository\.stage"):
+        _sql(store).stage({"example_id": ["a"]})  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="no example_id column"):
+        _sql(store).stage(pa.table({"score": [1.0]}))
+    assert _files(store) == []
