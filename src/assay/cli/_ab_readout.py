@@ -201,8 +201,7 @@ def readout_command(
     """Relative lift of every arm over control, with SRM check, CUPED, sequential and
     Bayesian options, segments and cumulative lift by day.
 
-    With --plan or --policy every treatment arm gets a verdict against the plan's decision
-    rule (the exit status is the best arm's verdict: 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE).
+    With --plan or --policy every treatment arm gets a verdict against the plan's decision rule (the exit status is the best arm's verdict: 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE).
     """
     if record and plan is None:
         raise ConfigError("--record stores the readout with its plan: give --plan.")

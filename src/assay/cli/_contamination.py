@@ -110,10 +110,7 @@ def contamination_command(
 ) -> None:
     """Mark each example contaminated, clean or undetectable against training-corpus files.
 
-    Exact: shared word n-grams after NFKC, case folding and removal of all Unicode punctuation
-    (an example shorter than n words is undetectable by it, never clean). Near: MinHash-LSH
-    candidates verified by their true Jaccard; the chance of retrieving a document at the
-    threshold is printed. Broken corpus lines are counted and reported.
+    Exact: shared word n-grams after NFKC, case folding and removal of all Unicode punctuation (an example shorter than n words is undetectable by it, never clean). Near: MinHash-LSH candidates verified by their true Jaccard; the chance of retrieving a document at the threshold is printed. Broken corpus lines are counted and reported.
     """
     result = wf.suite_contamination(
         suite,

@@ -89,9 +89,7 @@ def ingest_command(
 ) -> None:
     """Record a run from a file of per-example results (all-or-nothing).
 
-    A metric without a column is scored from the `output` column with the scorer the suite
-    declares; a score outside that scorer's range is refused. Ingesting a file identical to a
-    stored run stores nothing, but sets the given --tag values on that run and says so.
+    A metric without a column is scored from the `output` column with the scorer the suite declares; a score outside that scorer's range is refused. Ingesting a file identical to a stored run stores nothing, but sets the given --tag values on that run and says so.
     """
     logged = assay.ingest(
         file,
@@ -129,9 +127,8 @@ def suites_add(
 ) -> None:
     """Register a suite from YAML (idempotent: a suite is identified by its content).
 
-    The fast integrity checks run on a new version (exact duplicates, label conflicts, empty
-    or degenerate inputs, small slices); their findings are stored with it and printed
-    (`assay suites check` runs them all)."""
+    The fast integrity checks run on a new version (exact duplicates, label conflicts, empty or degenerate inputs, small slices); their findings are stored with it and printed (`assay suites check` runs them all).
+    """
     store = assay.open_store(db)
     data = assay.register_suite(file, store=store)
     checked = wf.stored_suite_check(data.digest, store=store)  # stored by the registration

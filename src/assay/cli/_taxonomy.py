@@ -92,10 +92,7 @@ def taxonomy_command(
 ) -> None:
     """Cluster a run's failing examples on MiniLM sentence embeddings and name each cluster.
 
-    Each cluster has its distinguishing terms (class-based TF-IDF), its share of all failures,
-    the error gap of its region against the rest (Newcombe interval) and its examples; with
-    --against, each cluster's paired change between the runs (McNemar). On a red-team suite
-    clusters are named by slice values, not the prompts' words, unless --show-unsafe-text.
+    Each cluster has its distinguishing terms (class-based TF-IDF), its share of all failures, the error gap of its region against the rest (Newcombe interval) and its examples; with --against, each cluster's paired change between the runs (McNemar). On a red-team suite clusters are named by slice values, not the prompts' words, unless --show-unsafe-text.
     """
     result = wf.run_taxonomy(
         run,
