@@ -39,12 +39,18 @@ def without_latency(records: pa.Table) -> pa.Table:
 
 
 def start_child(
-    server: FakeOpenAI, cache_dir: Path, n: int, *, sigint_ignored: bool = False
+    server: FakeOpenAI,
+    cache_dir: Path,
+    n: int,
+    *,
+    sigint_ignored: bool = False,
+    in_asyncio_run: bool = False,
 ) -> subprocess.Popen[bytes]:
     """The resume child, evaluating ``n`` examples against ``server`` with ``cache_dir``."""
     start = [sys.executable, "-c", IGNORING_SIGINT] if sigint_ignored else [sys.executable]
+    mode = ["asyncio.run"] if in_asyncio_run else []
     return subprocess.Popen(
-        [*start, str(CHILD), server.url, str(cache_dir), str(n)],
+        [*start, str(CHILD), server.url, str(cache_dir), str(n), *mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -169,6 +175,21 @@ def test_an_interrupt_inside_a_running_loop_stops_the_run_and_keeps_its_answers(
     probe.close()
     assert 20 <= server.requests < n  # the run stopped
     assert cached >= server.requests - 4  # only the requests in flight were lost
+
+
+def test_an_interrupt_stops_a_run_called_inside_asyncio_run(server, tmp_path):
+    # a script's asyncio.run(main()) handles SIGINT by cancelling main, which waits, blocked,
+    # for the run in evaluate_suite: the interrupt must stop the run all the same
+    server.delay_s = 0.05
+    n = 400
+    child = start_child(server, tmp_path / "cache", n, in_asyncio_run=True)
+    stdout, stderr = signal_when(
+        child, lambda: server.requests >= 20, signal.SIGINT, "sent 20 requests"
+    )
+    assert child.returncode != 0
+    assert b"KeyboardInterrupt" in stderr
+    assert b"finished" not in stdout
+    assert server.requests < n // 2  # the run stopped, not only the script after it
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])

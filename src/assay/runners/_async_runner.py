@@ -11,23 +11,21 @@ without a cached answer are sent, and the records are the same.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import math
 import time
-from collections.abc import Coroutine, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pyarrow as pa
 
 from assay._util import check_instance, check_int
 from assay.data import SuiteData
-from assay.errors import AdapterError, DataError
+from assay.errors import DataError
 from assay.runners._cache import ResponseCache, request_key
+from assay.runners._responses import ModelResponse, _cached, _to_cache, check_endpoint
 from assay.runners._scoring import (
     ProgressCallback,
     Scorer,
@@ -44,32 +42,10 @@ __all__ = [
     "ModelResponse",
     "check_endpoint",
     "evaluate_suite_async",
-    "run_coroutine",
 ]
 
 _PROGRESS_EVERY_S = 0.1
 _FLUSH_EVERY_S = 0.05
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ModelResponse:
-    """A model's answer to one request, or why there is none."""
-
-    output: Any = None
-    """The output (text, a vector, ...); None when ``error`` is set."""
-    tokens_in: int | None = None
-    """Prompt tokens the endpoint reported, if any."""
-    tokens_out: int | None = None
-    """Completion tokens the endpoint reported, if any."""
-    latency_ms: float = math.nan
-    """Wall time of the request that produced the answer, in milliseconds."""
-    error: str | None = None
-    """Why the request failed (after any retries); the example's record carries it."""
-    endpoint_error: bool = False
-    """The failure is the endpoint's, not the example's (it cannot be reached, refuses the
-    credentials, or does not know the path or model). A run whose every request fails so
-    stops with :class:`~assay.errors.AdapterError` instead of recording errors."""
 
 
 class AsyncModelClient(Protocol):
@@ -132,69 +108,6 @@ class _Progress:
     def finish(self) -> None:
         if self.callback is not None:
             self.callback(self.done, self.total)
-
-
-def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion from synchronous code, also inside a running event loop.
-
-    Where a loop already runs in this thread (a notebook), the coroutine runs on a fresh loop
-    in a worker thread, since a loop cannot be re-entered. An interrupt (Ctrl-C) stops it
-    either way: the coroutine is cancelled, so a run keeps the answers it received, and
-    KeyboardInterrupt is raised once it has stopped.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)  # in the main thread it turns Ctrl-C into cancelling coro
-    tasks: Future[asyncio.Task[T]] = Future()
-
-    async def main() -> T:
-        task = asyncio.ensure_future(coro)
-        tasks.set_result(task)  # for an interrupt in the calling thread to cancel
-        return await task
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        run = pool.submit(asyncio.run, main())
-        try:
-            return run.result()
-        except KeyboardInterrupt:
-            # the interrupt is raised in this thread, not in the run's: cancel the run there
-            # and wait until it has stopped
-            waiting: list[Future[Any]] = [tasks, run]
-            wait(waiting, return_when=FIRST_COMPLETED)
-            if tasks.done():
-                task = tasks.result()
-                with contextlib.suppress(RuntimeError):  # the loop closed: the run has ended
-                    task.get_loop().call_soon_threadsafe(task.cancel)
-            wait([run])
-            raise
-
-
-def _cached_count(value: Any) -> int | None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
-    return value if ok else None
-
-
-def _cached(value: Mapping[str, Any]) -> ModelResponse:
-    # a row edited or written by another version may hold anything: keep what fits
-    latency = value.get("latency_ms")
-    if not isinstance(latency, int | float) or isinstance(latency, bool):
-        latency = math.nan
-    return ModelResponse(
-        output=valid_text(value.get("output")),
-        tokens_in=_cached_count(value.get("tokens_in")),
-        tokens_out=_cached_count(value.get("tokens_out")),
-        latency_ms=float(latency),
-    )
-
-
-def _to_cache(resp: ModelResponse) -> dict[str, Any]:
-    return {
-        "output": resp.output,
-        "tokens_in": resp.tokens_in,
-        "tokens_out": resp.tokens_out,
-        "latency_ms": resp.latency_ms,
-    }
 
 
 async def _send_all(
@@ -331,27 +244,6 @@ async def evaluate_suite_async(
     check_endpoint(adapter, [responses[row] for row in todo], responses)
     progress.finish()
     return _records(fields, samples, responses, adapter, score_fns)
-
-
-def check_endpoint(
-    adapter: AsyncModelAdapter,
-    sent: Sequence[ModelResponse | None],
-    responses: Sequence[ModelResponse | None],
-) -> None:
-    """AdapterError when nothing was answered and every request failed for the endpoint."""
-    if not sent or any(r is not None and r.error is None for r in responses):
-        return
-    if not all(r is not None and r.endpoint_error for r in sent):
-        return
-    first = sent[0]
-    assert first is not None
-    url = getattr(adapter, "url", None)
-    where = f"the {adapter.name} endpoint {url}" if url else f"the {adapter.name} adapter"
-    raise AdapterError(
-        f"Every request to {where} failed ({len(sent)} of {len(sent)}), so the run has no "
-        "answer to record. "
-        f"The first error: {first.error}"
-    )
 
 
 def _records(

@@ -19,7 +19,7 @@ import pyarrow as pa
 from assay._util import check_int
 from assay.data import SuiteData
 from assay.errors import AssayError, ConfigError, ParameterError
-from assay.runners._async_runner import AsyncModelAdapter, evaluate_suite_async, run_coroutine
+from assay.runners._async_runner import AsyncModelAdapter, evaluate_suite_async
 from assay.runners._scoring import (
     ProgressCallback,
     Scorer,
@@ -27,6 +27,7 @@ from assay.runners._scoring import (
     describe_error,
     resolve_scorers,
 )
+from assay.runners._sync import run_coroutine
 from assay.runners.adapters._base import ModelAdapter
 
 __all__ = ["ProgressCallback", "Scorer", "evaluate_suite"]

@@ -27,7 +27,8 @@ from assay.errors import (
     MissingDependencyError,
     ParameterError,
 )
-from assay.runners._async_runner import ModelResponse, run_coroutine
+from assay.runners._responses import ModelResponse
+from assay.runners._sync import run_coroutine
 from assay.runners._tasks import PromptTemplate
 from assay.runners.adapters._base import register_adapter
 from assay.runners.adapters._hf_batching import MicroBatcher

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
 
-from assay.runners._async_runner import ModelResponse
+from assay.runners._responses import ModelResponse
 
 __all__ = ["MicroBatcher"]
 

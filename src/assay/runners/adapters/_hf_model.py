@@ -26,7 +26,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 from transformers.utils import logging as hf_logging
 
 from assay.errors import AdapterError, ConfigError, DataError
-from assay.runners._async_runner import ModelResponse
+from assay.runners._responses import ModelResponse
 from assay.runners._scoring import describe_error
 
 __all__ = ["LoadedModel", "load_model", "resolve_device", "resolve_dtype"]

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from assay._util import check_choice, check_int, check_number
 from assay.errors import AdapterError, DataError, ParameterError
-from assay.runners._async_runner import ModelResponse, run_coroutine
+from assay.runners._responses import ModelResponse
+from assay.runners._sync import run_coroutine
 from assay.runners._tasks import PromptTemplate
 from assay.runners.adapters._base import register_adapter
 from assay.runners.adapters._buckets import RateLimiter, SharedLimits, TokenBucket

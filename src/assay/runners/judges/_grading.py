@@ -12,16 +12,11 @@ import pyarrow as pa
 
 from assay.data import SuiteData
 from assay.errors import ConfigError, DataError
-from assay.runners._async_runner import (
-    ModelResponse,
-    _cached,
-    _Progress,
-    _send_all,
-    check_endpoint,
-    run_coroutine,
-)
+from assay.runners._async_runner import _Progress, _send_all
 from assay.runners._cache import ResponseCache
+from assay.runners._responses import ModelResponse, _cached, check_endpoint
 from assay.runners._scoring import ProgressCallback
+from assay.runners._sync import run_coroutine
 from assay.runners._tasks import example_fields
 from assay.runners.judges._scorer import ModelGradedScorer
 
