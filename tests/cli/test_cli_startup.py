@@ -127,6 +127,25 @@ def test_typers_help_renderer_gets_the_real_markdown_and_traceback_on_first_use(
     assert pages[0] == pages[1]
 
 
+def test_settings_written_to_typers_help_renderer_reach_it(tmp_path):
+    # an app styles its help by setting typer.rich_utils' constants, also after the command
+    # line's fixes, before the renderer is imported
+    code = """
+import importlib, sys, typer
+import assay.cli
+assert "typer.rich_utils" not in sys.modules
+from typer import rich_utils
+rich_utils.STYLE_OPTION = "bold red"
+rich_utils.ADDED = 1
+real = importlib.import_module("typer.rich_utils")
+assert real is not rich_utils and real.STYLE_OPTION == "bold red" and real.ADDED == 1
+assert "STYLE_OPTION" in dir(rich_utils) and "ADDED" in dir(rich_utils)
+del rich_utils.ADDED
+assert not hasattr(real, "ADDED")
+"""
+    assert _loaded(code, tmp_path, watch=()) == []
+
+
 def _store_with_two_runs(tmp_path: Path, monkeypatch) -> tuple[dict[str, str], str, str]:
     """A store under ``tmp_path`` with two runs of one suite; the environment that finds it."""
     home = tmp_path / ".assay"

@@ -94,10 +94,20 @@ def _rich_utils() -> ModuleType:
 
 
 class _HelpRenderer(ModuleType):
-    """Stands in for ``typer.rich_utils`` until help or an error is first shown."""
+    """Stands in for ``typer.rich_utils`` until help or an error is first shown; what is
+    read, written (an app's STYLE_* settings) or deleted on it is on the real module."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(_rich_utils(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(_rich_utils(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(_rich_utils(), name)
+
+    def __dir__(self) -> list[str]:
+        return dir(_rich_utils())
 
 
 def _help_without_markdown() -> None:
