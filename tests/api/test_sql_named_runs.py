@@ -147,11 +147,13 @@ def test_an_ambiguous_prefix_lists_the_candidates(stored: Store) -> None:
 
 @pytest.mark.parametrize("runs", ["b-2", b"b-2", [], [1], ["b-2", None], 3])
 def test_runs_that_are_not_a_list_of_references_are_refused(stored: Store, runs: object) -> None:
-    with pytest.raises(ParameterError, match="'runs' parameter of sql"):
+    with pytest.raises(ParameterError, match="'runs' parameter of sql") as by_sql:
         assay.sql(_COUNT, store=stored, runs=runs)  # type: ignore[arg-type]
     if not isinstance(runs, list) or runs == []:
-        with pytest.raises(ParameterError, match="'runs' parameter of copy_record_files"):
+        with pytest.raises(ParameterError, match="'runs' parameter of copy_record_files") as by:
             copy_record_files(stored, runs=runs)  # type: ignore[arg-type]
+        # one check of the references: the same words for both
+        assert str(by.value).replace("copy_record_files", "sql") == str(by_sql.value)
 
 
 def test_copy_record_files_copies_the_named_runs(stored: Store) -> None:

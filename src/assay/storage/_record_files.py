@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from assay.storage._schema import runs as runs_table
 if TYPE_CHECKING:
     from assay.storage._store import Store
 
-__all__ = ["RecordFiles", "record_files", "stored_files"]
+__all__ = ["RecordFiles", "record_files", "run_references", "stored_files"]
 
 
 @dataclass(frozen=True)
@@ -85,12 +85,15 @@ def stored_files(
     return repository, list({row.run_id: row for row in found}.values())
 
 
-def run_references(runs: Iterable[str], function: str) -> list[str]:
-    """``runs`` as a list of at least one run reference (text), checked for ``function``."""
+def run_references(
+    runs: Iterable[Any], function: str, reference: Callable[[Any], str] | None = None
+) -> list[str]:
+    """``runs`` as a list of at least one run reference (text), checked for ``function``;
+    ``reference`` turns each item into its reference first (a run object into its id)."""
     expected = "one or more run references (run ids, id prefixes or MODEL@VERSION), or None"
     if isinstance(runs, str | bytes) or not isinstance(runs, Iterable):
         raise ParameterError("runs", function, expected, runs)
-    refs = list(runs)
+    refs = list(runs) if reference is None else [reference(run) for run in runs]
     if not refs or not all(isinstance(ref, str) for ref in refs):
         raise ParameterError("runs", function, expected, runs)
     return refs

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from assay._util import check_instance, check_int, check_number, require
-from assay.errors import ConfigError, ParameterError, StorageError
-from assay.storage import Store
+from assay.errors import ConfigError, StorageError
+from assay.storage import Store, run_references
 from assay.workflows._api import run_ref
 from assay.workflows._sql_views import SQL_VIEWS, create_views
 from assay.workflows._store import resolve_store
@@ -40,7 +40,6 @@ MAX_SQL_BYTES = 256 * 1024 * 1024
 MAX_SQL_TIMEOUT = 24 * 3600.0
 """The longest ``timeout`` a query may be given, in seconds."""
 _MAX_QUERY = 100_000  # characters
-_RUNS = "run references (ids, id prefixes, MODEL@VERSION or runs), at least one, or None"
 _MEMORY_LIMIT = "1GB"
 
 
@@ -236,11 +235,7 @@ def sql(
 
 def _run_ids(st: Store, runs: Iterable[object]) -> list[str]:
     """The ids of the runs ``runs`` names, each once, in the order first named."""
-    if isinstance(runs, str | bytes) or not isinstance(runs, Iterable):
-        raise ParameterError("runs", "sql", _RUNS, runs)
-    refs = [run_ref(run, parameter="runs", function="sql") for run in runs]
-    if not refs:
-        raise ParameterError("runs", "sql", _RUNS, runs)
+    refs = run_references(runs, "sql", lambda run: run_ref(run, parameter="runs", function="sql"))
     return list(dict.fromkeys(st.runs.get(ref).run_id for ref in refs))
 
 
