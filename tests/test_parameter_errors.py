@@ -126,7 +126,7 @@ from assay.storage import (
     page_records,
     read_run_pair,
     record_files,
-    run_references,
+    run_ids,
     runs_generation,
     sweep_orphans,
     upgrade_database,
@@ -269,7 +269,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.sweep_orphans": lambda: sweep_orphans("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.record_files": lambda: record_files("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.copy_record_files": lambda: copy_record_files("sqlite://"),  # type: ignore[arg-type]
-    "assay.storage.run_references": lambda: run_references(3, "run_references"),  # type: ignore[arg-type]
+    "assay.storage.run_ids": lambda: run_ids("sqlite://", ["x"], "run_ids"),  # type: ignore[arg-type]
     "assay.storage.ledger_export_lines": lambda: ledger_export_lines([], 7),  # type: ignore[arg-type]
     "assay.storage.entry_signature_problem": lambda: entry_signature_problem(
         [],

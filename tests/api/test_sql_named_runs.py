@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import event
 
 import assay
 from assay.errors import AmbiguousReferenceError, NotFoundError, ParameterError, StorageError
@@ -106,6 +107,33 @@ def test_references_as_every_command_takes_them(
 def test_a_reference_names_the_run_get_run_names(stored: Store, ref: str) -> None:
     got = assay.sql("SELECT DISTINCT run_id FROM records", store=stored, runs=[ref])
     assert got.column("run_id").to_pylist() == [stored.runs.get(ref).run_id]
+
+
+@pytest.mark.parametrize("ref", ["b-2", "b-", "m@2"])
+def test_a_run_named_many_times_is_looked_up_once(stored: Store, ref: str, monkeypatch) -> None:
+    # the statements the store's database runs, and the runs read whole, for one reference
+    # and for 5,000 copies of it (and of the run object) must be the same
+    statements: list[str] = []
+    gets: list[str] = []
+    get = stored.runs.get
+    monkeypatch.setattr(stored.runs, "get", lambda r: gets.append(r) or get(r))
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(stored.runs.engine, "before_cursor_execute", record)
+    try:
+        counts = []
+        assay.sql(_COUNT, store=stored, runs=[ref])  # what a store reads once is read
+        for refs in ([ref], [ref] * 5_000, [get(ref)] * 5_000):
+            statements.clear()
+            got = assay.sql(_COUNT, store=stored, runs=refs).to_pylist()
+            assert got == [{"run_id": "b-2", "n": 13}]
+            counts.append(len(statements))
+    finally:
+        event.remove(stored.runs.engine, "before_cursor_execute", record)
+    assert counts[1] == counts[0] and counts[2] <= counts[0], counts
+    assert gets == []  # no run is read whole to learn its id
 
 
 def test_run_objects_are_references(stored: Store) -> None:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     )
     from assay.storage._query import MetricFilter, RunQuery
     from assay.storage._record_copies import RecordCopies, copy_record_files
-    from assay.storage._record_files import RecordFiles, record_files, run_references
+    from assay.storage._record_files import RecordFiles, record_files, run_ids
     from assay.storage._record_page import (
         MAX_PAGE,
         RecordFilter,
@@ -86,7 +86,7 @@ _EXPORTS = {
     "copy_record_files": "_record_copies",
     "RecordFiles": "_record_files",
     "record_files": "_record_files",
-    "run_references": "_record_files",
+    "run_ids": "_record_files",
     "MAX_PAGE": "_record_page",
     "RecordFilter": "_record_page",
     "RecordIndex": "_record_page",
@@ -161,7 +161,7 @@ __all__ = [
     "page_records",
     "read_run_pair",
     "record_files",
-    "run_references",
+    "run_ids",
     "runs_generation",
     "sweep_orphans",
     "upgrade_database",

@@ -18,7 +18,9 @@ from assay.storage._schema import runs as runs_table
 if TYPE_CHECKING:
     from assay.storage._store import Store
 
-__all__ = ["RecordFiles", "record_files", "run_references", "stored_files"]
+__all__ = ["RecordFiles", "record_files", "run_ids", "stored_files"]
+
+_BATCH = 500  # run ids looked up in one statement (well under any database's bound)
 
 
 @dataclass(frozen=True)
@@ -81,14 +83,44 @@ def stored_files(
     with read_connection(repository.engine) as conn:
         if refs is None:
             return repository, list(conn.execute(sa.select(*columns)).all())
-        found = [find_run(conn, ref, columns) for ref in refs]
-    return repository, list({row.run_id: row for row in found}.values())
+        return repository, _find_runs(conn, refs, columns)
+
+
+def run_ids(
+    store: Store, runs: Iterable[Any], function: str, reference: Callable[[Any], str] | None = None
+) -> list[str]:
+    """The ids of the runs ``runs`` names (as :func:`stored_files` reads them; ``reference``
+    turns each item into its reference first), each once, in the order first named. Each
+    distinct reference is looked up once, and only its run id is read; the errors are
+    :func:`stored_files`'. A store reached through an assay server is asked run by run."""
+    from assay.storage._store import Store
+
+    check_instance(store, "store", function, Store, "a Store (open_store())")
+    refs = run_references(runs, function, reference)
+    repository = store.runs
+    if not isinstance(repository, SqlRunRepository):
+        return list(dict.fromkeys(repository.get(ref).run_id for ref in refs))
+    with read_connection(repository.engine) as conn:
+        return [row.run_id for row in _find_runs(conn, refs, (runs_table.c.run_id,))]
+
+
+def _find_runs(conn: sa.Connection, refs: list[str], columns: tuple[Any, ...]) -> list[Any]:
+    """The rows of the runs ``refs`` name, each once: the references that are run ids are
+    read a batch at a time, the others (prefixes, ``MODEL@VERSION``) one by one."""
+    exact: dict[str, Any] = {}
+    for start in range(0, len(refs), _BATCH):
+        batch = refs[start : start + _BATCH]
+        query = sa.select(*columns).where(runs_table.c.run_id.in_(batch))
+        exact.update((row.run_id, row) for row in conn.execute(query))
+    found = [exact[ref] if ref in exact else find_run(conn, ref, columns) for ref in refs]
+    return list({row.run_id: row for row in found}.values())
 
 
 def run_references(
     runs: Iterable[Any], function: str, reference: Callable[[Any], str] | None = None
 ) -> list[str]:
-    """``runs`` as a list of at least one run reference (text), checked for ``function``;
+    """``runs`` as a list of at least one run reference (text), each once, checked for
+    ``function``;
     ``reference`` turns each item into its reference first (a run object into its id)."""
     expected = "one or more run references (run ids, id prefixes or MODEL@VERSION), or None"
     if isinstance(runs, str | bytes) or not isinstance(runs, Iterable):
@@ -96,4 +128,4 @@ def run_references(
     refs = list(runs) if reference is None else [reference(run) for run in runs]
     if not refs or not all(isinstance(ref, str) for ref in refs):
         raise ParameterError("runs", function, expected, runs)
-    return refs
+    return list(dict.fromkeys(refs))  # a reference named twice is looked up once

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from assay._util import check_instance, check_int, check_number, require
 from assay.errors import ConfigError, StorageError
-from assay.storage import Store, run_references
+from assay.storage import Store, run_ids
 from assay.workflows._api import run_ref
 from assay.workflows._sql_views import SQL_VIEWS, create_views
 from assay.workflows._store import resolve_store
@@ -235,8 +235,7 @@ def sql(
 
 def _run_ids(st: Store, runs: Iterable[object]) -> list[str]:
     """The ids of the runs ``runs`` names, each once, in the order first named."""
-    refs = run_references(runs, "sql", lambda run: run_ref(run, parameter="runs", function="sql"))
-    return list(dict.fromkeys(st.runs.get(ref).run_id for ref in refs))
+    return run_ids(st, runs, "sql", lambda run: run_ref(run, parameter="runs", function="sql"))
 
 
 def _permission_error() -> type[Exception]:
