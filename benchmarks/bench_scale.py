@@ -17,7 +17,10 @@ Each step runs in a fresh process, which reports its own wall time and peak resi
 * DuckDB (when the ``duckdb`` module is installed; skipped otherwise) computing the same
   point estimates without intervals: the paired means of the 8 mean metrics and the
   confusion counts that macro-F1 and MCC come from, overall and on the 50 slices, joined on
-  example id; its estimates are checked against assay's (``--skip-duckdb`` leaves it out);
+  example id; its estimates are checked against assay's (``--skip-duckdb`` leaves it out).
+  DuckDB is bounded to 4 GB (``SET memory_limit``; ``ASSAY_BENCH_DUCKDB_MEMORY`` to change it)
+  and spills to a ``duckdb-spill`` folder beside the data, removed after: unbounded, its hash
+  join of two 100,000,000-row files grew to 19 GB and was killed on a 23 GB machine;
 * with ``--s3``: both files uploaded to a bucket of moto's S3 server on loopback, read once
   with pyarrow through s3fs (the reference), and compared from there.
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.compare._align import PairedRuns
+from assay.compare._align import PairedRuns, RunSide
 from assay.compare._categories import MAX_CATEGORIES, Categories, category_results
 from assay.compare._groups import _compact
 from assay.compare._inputs import _as_array, input_column, record_inputs
@@ -61,6 +61,19 @@ class _Combos:
     def inputs(self, names: list[str]) -> dict[str, npt.NDArray[Any]]:
         keys = sorted(self.index, key=self.index.__getitem__)
         return {k: _as_array([key[i] for key in keys] or [0]) for i, k in enumerate(names)}
+
+
+def _per_example(
+    side: RunSide, usable: npt.NDArray[np.bool_], global_ids: IntArray, code: IntArray, n: int
+) -> IntArray:
+    """Each paired example's label combination (-1: none), from each record's ``code``."""
+    if side.identity:  # record i is example i; an unusable record's code maps to -1
+        found: IntArray = global_ids.take(code)
+        return found
+    per_example = np.full(n, -1, dtype=np.int64)
+    rows = np.flatnonzero(usable & (side.example >= 0))
+    per_example[side.example[rows]] = global_ids[code[rows]]
+    return per_example
 
 
 _LOW = (1 << 32) - 1
@@ -151,10 +164,7 @@ class CategoryTotals:
                 self.names_for(spec, list(at))
                 spread = (key, global_ids.tobytes())  # metrics with the same inputs agree
                 if spread not in decoded:
-                    per_example = np.full(n, -1, dtype=np.int64)
-                    rows = np.flatnonzero(inputs.usable & (side.example >= 0))
-                    per_example[side.example[rows]] = global_ids[code[rows]]
-                    decoded[spread] = per_example
+                    decoded[spread] = _per_example(side, inputs.usable, global_ids, code, n)
                 columns.append(decoded[spread])
         if not n:
             return

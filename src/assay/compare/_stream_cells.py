@@ -30,6 +30,7 @@ __all__ = ["CellTotals", "SliceCodes", "StreamLayout", "distinct_columns"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 G = TypeVar("G", bound=np.generic)
@@ -139,7 +140,8 @@ class StreamLayout:
         overall = np.zeros(n, dtype=np.int64)
         codes = np.stack([s.codes(paired) for s in self.slices] or [overall])
         for a, row in enumerate(codes[: len(self.slices)]):
-            self.present[a] |= set(np.flatnonzero(np.bincount(row[row >= 0])).tolist())
+            if len(self.present[a]) < len(self.slices[a].index):  # else every value is present
+                self.present[a] |= set(np.flatnonzero(np.bincount(row[row >= 0])).tolist())
         width = codes.shape[0]
         bits = 62 // width
         packed = bool(codes.max(initial=-1) < (1 << bits) - 2) and self.mode != "bytes"
@@ -242,21 +244,36 @@ class CellTotals:
     s2: FloatArray = field(default_factory=lambda: np.zeros(0))
     spread: FloatArray = field(default_factory=lambda: np.zeros(0))
 
+    def _reserve(self, n_cells: int) -> None:
+        for name in ("n", "anchor", "s1", "s2", "spread"):
+            setattr(self, name, _grow(getattr(self, name), n_cells))
+
+    def fresh(self, cells: IntArray, n_cells: int) -> BoolArray | None:
+        """Which of ``cells`` (codes below ``n_cells``) have no value yet (``None``: none)."""
+        self._reserve(n_cells)
+        if self.n[:n_cells].all():
+            return None
+        found: BoolArray = self.n.take(cells) == 0
+        return found
+
     def add(
-        self, x: FloatArray, cells: IntArray, n_cells: int, counts: IntArray | None = None
+        self,
+        x: FloatArray,
+        cells: IntArray,
+        n_cells: int,
+        counts: IntArray,
+        fresh: BoolArray | None,
     ) -> None:
         """Add the values ``x`` of cells ``cells`` (codes below ``n_cells``; ``counts``: how
-        many of them each cell has, when already counted).
+        many of them each cell has; ``fresh``: which cells are new, as :meth:`fresh` says).
 
         A cell's anchor is a value of its first chunk and stays: later chunks add their
         deviations from it, so merging is plain addition."""
-        for name in ("n", "anchor", "s1", "s2", "spread"):
-            setattr(self, name, _grow(getattr(self, name), n_cells))
-        if not self.n[:n_cells].all():  # some cell may be met for the first time
-            fresh = self.n[cells] == 0
+        self._reserve(n_cells)
+        if fresh is not None:  # a cell met for the first time is anchored on its value
             self.anchor[cells[fresh]] = x[fresh]
-        dev = x - self.anchor[cells]
-        self.n[:n_cells] += np.bincount(cells, minlength=n_cells) if counts is None else counts
+        dev = x - self.anchor.take(cells)
+        self.n[:n_cells] += counts
         self.s1[:n_cells] += np.bincount(cells, weights=dev, minlength=n_cells)
         self.s2[:n_cells] += np.bincount(cells, weights=dev * dev, minlength=n_cells)
         self.spread[:n_cells] += np.bincount(cells, weights=np.abs(dev), minlength=n_cells)

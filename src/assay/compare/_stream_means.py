@@ -29,10 +29,44 @@ from assay.compare._moments import (
 from assay.compare._stream_cells import CellTotals, _grow
 from assay.core import Flip, FlipCount
 
-__all__ = ["FlipTotals", "MeanTotals"]
+__all__ = ["FlipTotals", "MeanTotals", "PairedScores"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+class PairedScores:
+    """One metric's scores of a chunk's paired examples (NaN: not scored), and what the mean
+    totals learn of them that the flips need too, so that neither computes it twice."""
+
+    def __init__(self, b: FloatArray, c: FloatArray) -> None:
+        self.b, self.c = b, c
+        self.valid: BoolArray = ~(np.isnan(b) | np.isnan(c))
+        """Pairs scored in both runs."""
+        self.pairs: IntArray | None = None
+        """When every scored pair is 0/1: how many pairs are 0-0, 0-1, 1-0, 1-1 and unscored."""
+        self.scored_change: FloatArray | None = None
+        """``c - b`` over the scored pairs, when computed."""
+
+    def tally(self, goal: Literal["higher", "lower"]) -> tuple[int, int, float, float]:
+        """Changes for the worse and for the better, and the smallest and largest change (0
+        included, as for an unscored pair), in the goal's direction."""
+        if self.pairs is not None:  # changes of 0/1 scores are -1, 0 or 1
+            worse, better = (self.pairs[2], self.pairs[1])[:: 1 if goal == "higher" else -1]
+            return int(worse), int(better), -1.0 if worse else 0.0, 1.0 if better else 0.0
+        d = self.scored_change
+        if d is None:
+            d = (self.c - self.b)[self.valid]
+        down, up = int(np.count_nonzero(d < 0)), int(np.count_nonzero(d > 0))
+        low, high = float(d.min(initial=0.0)), float(d.max(initial=0.0))
+        return (down, up, low, high) if goal == "higher" else (up, down, -high, -low)
+
+    def change(self, goal: Literal["higher", "lower"]) -> FloatArray:
+        """How much better the candidate scored on each example (0 where unscored)."""
+        return np.where(
+            self.valid, (self.c - self.b) if goal == "higher" else (self.b - self.c), 0.0
+        )
 
 
 @dataclass
@@ -52,9 +86,12 @@ class MeanTotals:
     )
     """Per run: sum of within-example SDs and the number of examples they come from."""
 
-    def add(self, b: FloatArray, c: FloatArray, cells: IntArray, n_cells: int) -> None:
-        """Add a chunk's per-example scores (NaN: not scored) of cells ``cells``."""
-        valid = ~(np.isnan(b) | np.isnan(c))
+    def add(
+        self, scores: PairedScores, cells: IntArray, n_cells: int, slots: IntArray | None = None
+    ) -> None:
+        """Add a chunk's per-example scores of cells ``cells`` (``slots``: ``cells * 5``, when
+        the caller has it)."""
+        b, c, valid = scores.b, scores.c, scores.valid
         if not valid.any():
             return
         self.scored = True
@@ -67,16 +104,23 @@ class MeanTotals:
         if self.binary:
             # while every score is 0 or 1 the 2x2 table is all there is to keep
             pair = b * 2.0 + c
-            pair[~valid] = 4.0
-            counts = np.bincount(cells * 5 + pair.astype(np.int64), minlength=5 * n_cells)
-            counts = counts.reshape(n_cells, 5)
-            self.table = _grow(self.table, n_cells)
-            self.table[:n_cells] += counts
+            np.copyto(pair, 4.0, where=~valid)
+            key = pair.astype(np.int64)
+            scores.pairs = np.bincount(key, minlength=5)
+            key += cells * 5 if slots is None else slots
+            # counted into the table in place: whole numbers, so the order does not matter, and
+            # no table-sized array of the chunk's counts is made, cleared and added
+            self.table = np.ascontiguousarray(_grow(self.table, n_cells))
+            np.add.at(self.table.reshape(-1), key, 1)
             return
         rows = cells[valid]
         counts = np.bincount(rows, minlength=n_cells)
-        for totals, x in zip(self.runs, (b, c, c - b), strict=True):
-            totals.add(x[valid], rows, n_cells, counts)
+        bv, cv = b[valid], c[valid]
+        scores.scored_change = dv = cv - bv
+        # the three totals count the same pairs, so a cell is new to all of them or to none
+        fresh = self.runs[0].fresh(rows, n_cells)
+        for totals, x in zip(self.runs, (bv, cv, dv), strict=True):
+            totals.add(x, rows, n_cells, counts, fresh)
 
     def _from_table(self) -> None:
         """The sums of the chunks so far, from their 2x2 tables (exact: whole numbers)."""
@@ -169,8 +213,7 @@ class FlipTotals:
         self,
         metric: str,
         goal: Literal["higher", "lower"],
-        b: FloatArray,
-        c: FloatArray,
+        scores: PairedScores,
         paired: PairedRuns,
         offset: int,
     ) -> None:
@@ -180,16 +223,16 @@ class FlipTotals:
         the smallest of them (a later example with an equal change comes after it), so only
         those are looked at."""
         cap = None if self.max_flips is None else 2 * self.max_flips
-        valid = ~(np.isnan(b) | np.isnan(c))
-        change = np.where(valid, (c - b) if goal == "higher" else (b - c), 0.0)
+        worse, better, low, high = scores.tally(goal)
         total = self.counts.setdefault(metric, [0, 0])
-        total[0] += int(np.count_nonzero(change < 0))
-        total[1] += int(np.count_nonzero(change > 0))
+        total[0] += worse
+        total[1] += better
         if self.max_flips == 0:
             return
         down, up = self._cut(metric, True), self._cut(metric, False)
-        if change.min(initial=0.0) >= -down and change.max(initial=0.0) <= up:
+        if low >= -down and high <= up:
             return  # no change large enough to be listed
+        b, c, change = scores.b, scores.c, scores.change(goal)
         wanted = (change < -down) | (change > up)
         if not wanted.all():
             b, c = np.where(wanted, b, np.nan), np.where(wanted, c, np.nan)

@@ -15,7 +15,7 @@ from assay.compare._align import PairedRuns, RunSide, example_means, record_scor
 from assay.compare._compare import COST_METRIC
 from assay.compare._stream_categories import CategoryTotals
 from assay.compare._stream_cells import SliceCodes, StreamLayout
-from assay.compare._stream_means import FlipTotals, MeanTotals
+from assay.compare._stream_means import FlipTotals, MeanTotals, PairedScores
 from assay.compare._stream_state_merge import merge_into
 from assay.core import Suite
 from assay.errors import ConfigError
@@ -95,23 +95,27 @@ class StreamState:
         n = paired.n
         cells, codes = self.layout.chunk_cells(paired)
         n_cells = self.layout.n_cells
+        # the 2x2 tables of 0/1 metrics are counted in five slots per cell
+        binary = any(t.binary for _, t in self.means)
+        slots = cells * 5 if binary else None
         for spec, totals in self.means:
-            b, c = self._scores(paired, spec.name, totals)
-            totals.add(b, c, cells, n_cells)
-            self.flips.add(spec.name, spec.goal, b, c, paired, self.n)
+            scores = PairedScores(*self._scores(paired, spec.name, totals))
+            totals.add(scores, cells, n_cells, slots)
+            self.flips.add(spec.name, spec.goal, scores, paired, self.n)
         if self.sums is not None:
             self.sums.add(paired, codes, self.n)
             for spec, _ in self.sums.specs:
                 if all(spec.name in s.table.column_names for s in sides):
                     b, c = (example_means(s, record_scores(s, spec.name), n).means for s in sides)
-                    if (~np.isnan(b) & ~np.isnan(c)).any():
-                        self.flips.add(spec.name, spec.goal, b, c, paired, self.n)
+                    scores = PairedScores(b, c)
+                    if scores.valid.any():
+                        self.flips.add(spec.name, spec.goal, scores, paired, self.n)
         if all("cost" in s.table.column_names for s in sides):
             b, c = (
                 example_means(s, record_scores(s, "cost", exclude_errors=False), n).means
                 for s in sides
             )
-            self.cost.add(b, c, cells, n_cells)
+            self.cost.add(PairedScores(b, c), cells, n_cells, slots)
         self.n += n
 
     def _scores(
@@ -121,7 +125,7 @@ class StreamState:
         for side in (paired.baseline, paired.candidate):
             values = record_scores(side, metric)
             gone = self.missing[side.name]
-            gone[metric] = gone.get(metric, 0) + int(np.isnan(values).sum())
+            gone[metric] = gone.get(metric, 0) + int(np.count_nonzero(np.isnan(values)))
             means = example_means(side, values, paired.n)
             totals.add_spread(side.name, means.within_sd, _repeats(side, values, paired.n))
             out.append(means.means)
