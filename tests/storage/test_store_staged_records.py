@@ -157,3 +157,23 @@ def test_staging_checks_its_records(store: Store) -> None:
     with pytest.raises(DataError, match="no example_id column"):
         _sql(store).stage(pa.table({"score": [1.0]}))
     assert _files(store) == []
+
+
+def test_records_staged_by_another_store_are_refused(tmp_path: Path) -> None:
+    with (
+        open_store(f"sqlite:///{tmp_path / 'a' / 'a.db'}") as one,
+        open_store(f"sqlite:///{tmp_path / 'b' / 'b.db'}") as other,
+    ):
+        suite, records = _shuffled(one, 40, seed=10)
+        other.suites.put(*make_suite("qa"))
+        run = make_run(suite, records, run_id="elsewhere")
+        with _sql(one).stage(records) as staged:
+            with pytest.raises(ParameterError, match=r"records staged by this store's runs"):
+                _sql(other).put(run, staged)
+            with pytest.raises(StorageError, match="stored or discarded already"):
+                _sql(one).put(run, staged)  # refused and removed: it is staged again if wanted
+        assert _files(one) == [] and _files(other) == []
+        assert _count(one, "runs") == 0 and _count(other, "runs") == 0
+        with _sql(other).stage(records) as staged:  # staged by the store that stores it
+            assert _sql(other).put(run, staged)[1]
+        assert other.runs.records("elsewhere").equals(sorted_records(records))

@@ -115,9 +115,8 @@ class SqlRunRepository:
         return self._insert_new(stored, relative)
 
     def stage(self, records: pa.Table) -> StagedRecords:
-        """Sort ``records`` and start writing their record file on a thread of its own, for
-        :meth:`put` to adopt, while the caller builds the run (digest, summaries). Use it as a
-        context manager: leaving the block removes a file no ``put`` adopted."""
+        """Sort ``records`` and start their record file on a thread of its own, for :meth:`put`
+        to adopt while the caller builds the run; a context manager (see StagedRecords)."""
         check_instance(records, "records", "RunRepository.stage", pa.Table, "a pyarrow.Table")
         try:
             check_writable(self.engine)
@@ -127,8 +126,9 @@ class SqlRunRepository:
 
     def _put_staged(self, run: Run, staged: StagedRecords) -> tuple[Run, bool]:
         try:
-            content = run.content_digest or content_digest(run, staged.records)
-            stored = complete_run(run, staged.records, content)
+            records = staged.records_for(self.files, "RunRepository.put")
+            content = run.content_digest or content_digest(run, records)
+            stored = complete_run(run, records, content)
             existing = self._existing(stored)
             if existing is not None:
                 staged.discard()

@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from assay.errors import StorageError
+from assay.errors import ParameterError, StorageError
 from assay.storage._files import FileRoot
 from assay.storage._objects import digest_name
 from assay.storage._parquet_io import parquet_view
@@ -51,6 +51,18 @@ class StagedRecords:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-records")
             self._writing = pool.submit(self._write)
             pool.shutdown(wait=False)
+
+    def records_for(self, files: FileRoot, function: str) -> pa.Table:
+        """The records, for a store whose records folder is ``files``: records staged by another
+        store are refused (their file is in that store's folder)."""
+        if files.url.rstrip("/") != self._files.url.rstrip("/"):
+            raise ParameterError(
+                "records",
+                function,
+                "records staged by this store's runs.stage",
+                f"records staged for {self._files.url}",
+            )
+        return self.records
 
     def _write(self) -> tuple[str, str]:
         data = parquet_view(self.records, self._files.location(_NAME))
