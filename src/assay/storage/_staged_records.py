@@ -14,6 +14,7 @@ and a file is written only by the thread that stores the run, as ``put`` writes 
 from __future__ import annotations
 
 import hashlib
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -45,7 +46,8 @@ class StagedRecords:
         self.records = sorted_records(records)
         """The records as they are stored."""
         self._files = files
-        self._encoding: Future[tuple[memoryview, str]] | None = None
+        self._cancelled = threading.Event()
+        self._encoding: Future[tuple[memoryview, str] | None] | None = None
         if write:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-records")
             self._encoding = pool.submit(self._encode)
@@ -63,25 +65,30 @@ class StagedRecords:
             )
         return self.records
 
-    def _encode(self) -> tuple[memoryview, str]:
+    def _encode(self) -> tuple[memoryview, str] | None:
+        if self._cancelled.is_set():  # discarded before the encoding began
+            return None
         data = parquet_view(self.records, self._files.location(_NAME))
-        return data, hashlib.sha256(data).hexdigest()
+        return None if self._cancelled.is_set() else (data, hashlib.sha256(data).hexdigest())
 
     def adopt(self, stem: str) -> str:
         """Write the encoded records as ``<stem>.sha256-<hex>.parquet`` (atomically) and return
         that name; an encoding that failed raises its error here."""
         encoding, self._encoding = self._encoding, None
-        if encoding is None:
+        encoded = None if encoding is None or self._cancelled.is_set() else encoding.result()
+        if encoded is None:
             raise StorageError(
                 "These staged records were stored or discarded already; stage them again"
             )
-        data, digest = encoding.result()
+        data, digest = encoded
         relative = digest_name(stem, digest)
         self._files.write_bytes(relative, data)
         return relative
 
     def discard(self) -> None:
-        """Drop the encoded records unless they were stored (nothing is on disk to remove)."""
+        """Drop the encoded records unless they were stored (nothing is on disk to remove),
+        without waiting: an encoding not yet begun is skipped."""
+        self._cancelled.set()
         self._encoding = None
 
     def __enter__(self) -> StagedRecords:
