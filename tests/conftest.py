@@ -10,11 +10,15 @@ every seed (the seeds past the first few are marked slow).
 
 from __future__ import annotations
 
+import _thread
 import os
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -82,6 +86,41 @@ def store(home: Path) -> Iterator[assay.Store]:
     st = assay.open_store()
     yield st
     st.close()
+
+
+class CtrlC:
+    """Ctrl-C at a chosen point: a real interrupt of the main thread (``_thread.interrupt_main``,
+    as Python's SIGINT handler raises it), delivered while a wrapped function runs."""
+
+    def after(self, function: Callable[..., Any], armed: threading.Event | None = None) -> Any:
+        """``function``, which interrupts the main thread the first time it returns once
+        ``armed`` is set (if given), keeping its caller busy for a moment before and after:
+        the main thread goes on meanwhile, e.g. to wait for the thread that calls it."""
+        called = []
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            result = function(*args, **kwargs)
+            if not called and (armed is None or armed.is_set()):
+                called.append(True)
+                time.sleep(0.3)
+                _thread.interrupt_main()
+                time.sleep(0.2)
+            return result
+
+        return wrapped
+
+    @staticmethod
+    def settled() -> None:
+        """Wait for the threads that encode staged records to end."""
+        for thread in threading.enumerate():
+            if thread.name.startswith("assay-records"):
+                thread.join()
+
+
+@pytest.fixture
+def ctrl_c() -> CtrlC:
+    """See :class:`CtrlC`."""
+    return CtrlC()
 
 
 def pg_engine(url: str) -> sa.Engine:

@@ -4,7 +4,10 @@ by ``put`` (or removed), with the same bytes, digests and atomicity as a file ``
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -15,7 +18,9 @@ import sqlalchemy as sa
 import assay
 from assay.core import Suite
 from assay.errors import DataError, NotFoundError, ParameterError, StorageError
-from assay.storage import RunQuery, SqlRunRepository, Store, open_store
+from assay.storage import RunQuery, SqlRunRepository, Store, _staged_records, open_store
+from assay.storage._files import FileRoot
+from assay.storage._parquet_io import parquet_view
 from assay.storage._run_write import content_digest, sorted_records
 from assay.testing import make_records, make_run, synthetic_records, synthetic_suite
 from assay.testing import make_suite_model as make_suite
@@ -157,3 +162,79 @@ def test_staging_checks_its_records(store: Store) -> None:
     with pytest.raises(DataError, match="no example_id column"):
         _sql(store).stage(pa.table({"score": [1.0]}))
     assert _files(store) == []
+
+
+def test_records_staged_by_another_store_are_refused(tmp_path: Path) -> None:
+    with (
+        open_store(f"sqlite:///{tmp_path / 'a' / 'a.db'}") as one,
+        open_store(f"sqlite:///{tmp_path / 'b' / 'b.db'}") as other,
+    ):
+        suite, records = _shuffled(one, 40, seed=10)
+        other.suites.put(*make_suite("qa"))
+        run = make_run(suite, records, run_id="elsewhere")
+        with _sql(one).stage(records) as staged:
+            with pytest.raises(ParameterError, match=r"records staged by this store's runs"):
+                _sql(other).put(run, staged)
+            with pytest.raises(StorageError, match="stored or discarded already"):
+                _sql(one).put(run, staged)  # refused and removed: it is staged again if wanted
+        assert _files(one) == [] and _files(other) == []
+        assert _count(one, "runs") == 0 and _count(other, "runs") == 0
+        with _sql(other).stage(records) as staged:  # staged by the store that stores it
+            assert _sql(other).put(run, staged)[1]
+        assert other.runs.records("elsewhere").equals(sorted_records(records))
+
+
+def test_an_identical_run_ingested_again_writes_no_record_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = synthetic_suite(400, seed=13)
+    records = synthetic_records(data, seed=13)
+    written: list[tuple[str, int]] = []
+    stage = FileRoot.stage
+
+    def counted(self: FileRoot, relative: str, data: bytes | memoryview) -> str:
+        if self.url.endswith("records"):
+            written.append((relative, len(data)))
+        return stage(self, relative, data)
+
+    monkeypatch.setattr(FileRoot, "stage", counted)
+    with open_store(f"sqlite:///{tmp_path / 'a.db'}") as store:
+        first = assay.log_run(records, suite=data, model="m@1", store=store)
+        assert len(written) == 1
+        [name] = _files(store)
+        before = (tmp_path / "records" / name).stat()
+        reversed_ = records.take(np.arange(399, -1, -1))  # the same run, in another order
+        again = assay.log_run(reversed_, suite=data, model="m@1", store=store)
+        assert not again.created and again.run.run_id == first.run.run_id
+        assert len(written) == 1 and _files(store) == [name]  # nothing written, nothing left
+        assert (tmp_path / "records" / name).stat().st_mtime_ns == before.st_mtime_ns
+
+
+def test_discarding_skips_an_encoding_not_begun(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite, records = _shuffled(store, 50, seed=14)
+    begin = threading.Event()
+    encoded: list[int] = []
+
+    class Held(ThreadPoolExecutor):  # the thread starts once the test lets it
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            return super().submit(lambda: begin.wait(10) and fn(*args, **kwargs))
+
+    def encode(table: pa.Table, where: str) -> memoryview:
+        encoded.append(table.num_rows)
+        return parquet_view(table, where)
+
+    monkeypatch.setattr(_staged_records, "ThreadPoolExecutor", Held)
+    monkeypatch.setattr(_staged_records, "parquet_view", encode)
+    with _sql(store).stage(records) as staged:
+        encoding = staged._encoding
+        staged.discard()  # returns at once: nothing was written, nothing is waited for
+    begin.set()
+    assert encoding is not None and encoding.result() is None and encoded == []
+    with pytest.raises(StorageError, match="stored or discarded already"):
+        _sql(store).put(make_run(suite, records, run_id="late"), staged)
+    with _sql(store).stage(records) as staged:  # not held: encoded and stored
+        begin.set()
+        assert _sql(store).put(make_run(suite, records, run_id="kept"), staged)[1]
+    assert encoded == [50] and len(_files(store)) == 1

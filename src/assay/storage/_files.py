@@ -235,7 +235,7 @@ class FileRoot:
         if self._local:
             fsync_folder(Path(final).parent)
 
-    def write_bytes(self, relative: str, data: bytes) -> None:
+    def write_bytes(self, relative: str, data: bytes | memoryview) -> None:
         """Write ``data`` to ``relative`` atomically."""
         self.adopt(self.stage(relative, data), relative)
 

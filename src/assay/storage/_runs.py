@@ -84,7 +84,7 @@ class SqlRunRepository:
         one transaction inserts the run, its metric summaries, tags and params. If the
         transaction fails, the file is removed; if the process dies first, the file is an
         orphan no run refers to, which ``assay db gc`` removes. ``records`` may be staged
-        (:meth:`stage`): their file was written while the run was built.
+        (:meth:`stage`): their file was encoded while the run was built.
 
         ``n_records`` and ``n_errors`` are counted from the records, and ``n_examples`` when
         the run leaves it 0 (hashing every example id costs more than the rest of the write).
@@ -115,9 +115,8 @@ class SqlRunRepository:
         return self._insert_new(stored, relative)
 
     def stage(self, records: pa.Table) -> StagedRecords:
-        """Sort ``records`` and start writing their record file on a thread of its own, for
-        :meth:`put` to adopt, while the caller builds the run (digest, summaries). Use it as a
-        context manager: leaving the block removes a file no ``put`` adopted."""
+        """Sort ``records`` and start encoding their record file on a thread of its own, for
+        :meth:`put` to store while the caller builds the run (a context manager)."""
         check_instance(records, "records", "RunRepository.stage", pa.Table, "a pyarrow.Table")
         try:
             check_writable(self.engine)
@@ -127,8 +126,9 @@ class SqlRunRepository:
 
     def _put_staged(self, run: Run, staged: StagedRecords) -> tuple[Run, bool]:
         try:
-            content = run.content_digest or content_digest(run, staged.records)
-            stored = complete_run(run, staged.records, content)
+            records = staged.records_for(self.files, "RunRepository.put")
+            content = run.content_digest or content_digest(run, records)
+            stored = complete_run(run, records, content)
             existing = self._existing(stored)
             if existing is not None:
                 staged.discard()

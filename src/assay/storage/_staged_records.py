@@ -1,25 +1,25 @@
-"""A run's record file written in a background thread while its run is still being built.
+"""A run's record file encoded in a background thread while its run is still being built.
 
 :meth:`SqlRunRepository.stage <assay.storage._runs.SqlRunRepository.stage>` sorts the records
 and starts encoding them as Parquet on a thread of their own (pyarrow releases the GIL while it
-encodes and compresses), then writes the bytes under a hidden temporary name in the records
-folder, synced to disk. The caller meanwhile computes what the run needs (its digest,
-summaries, manifest); :meth:`~SqlRunRepository.put` then adopts the file under its final name
-(``<run id>.<random>.sha256-<hex>.parquet``, one rename) or removes it when an identical run
-is stored. Nothing is visible before the transaction that names the file commits, as with a
-file written by ``put`` itself: the bytes are those ``put`` writes, by the same function.
-Leaving the ``with`` block removes a file nobody adopted; a process killed meanwhile leaves
-only a temporary file, which :meth:`FileRoot.remove_orphans` and ``assay db gc`` remove.
+encodes and compresses) and hashing the bytes. The caller meanwhile computes what the run needs
+(its digest, summaries, manifest); :meth:`~SqlRunRepository.put` then writes the bytes under
+their final name (``<run id>.<random>.sha256-<hex>.parquet``, through a synced temporary file
+and one rename), or drops them when an identical run is stored: a re-ingested run writes
+nothing. The bytes are those ``put`` writes, by the same function. The thread only encodes: it
+writes no file, so an interrupted ingest (Ctrl-C) or a discarded staging leaves nothing behind,
+and a file is written only by the thread that stores the run, as ``put`` writes one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from assay.errors import StorageError
+from assay.errors import ParameterError, StorageError
 from assay.storage._files import FileRoot
 from assay.storage._objects import digest_name
 from assay.storage._parquet_io import parquet_view
@@ -31,14 +31,14 @@ if TYPE_CHECKING:
 __all__ = ["StagedRecords"]
 
 _NAME = "new-run.parquet"
-"""The name the temporary file is hidden behind (``.new-run.parquet.<random>.partial``)."""
+"""What a failed encoding names in its error (the file has no name before its digest)."""
 
 
 class StagedRecords:
-    """Records sorted by ``(example_id, sample_index)``, their record file being written in the
-    background for :meth:`SqlRunRepository.put` to adopt (see the module's notes).
+    """Records sorted by ``(example_id, sample_index)``, their record file being encoded in the
+    background for :meth:`SqlRunRepository.put` to store (see the module's notes).
 
-    Use it as a context manager: leaving the block removes the file unless ``put`` adopted it.
+    Use it as a context manager: leaving the block drops the records unless ``put`` stored them.
     """
 
     def __init__(self, files: FileRoot, records: pa.Table, *, write: bool) -> None:
@@ -46,39 +46,50 @@ class StagedRecords:
         self.records = sorted_records(records)
         """The records as they are stored."""
         self._files = files
-        self._writing: Future[tuple[str, str]] | None = None
+        self._cancelled = threading.Event()
+        self._encoding: Future[tuple[memoryview, str] | None] | None = None
         if write:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-records")
-            self._writing = pool.submit(self._write)
+            self._encoding = pool.submit(self._encode)
             pool.shutdown(wait=False)
 
-    def _write(self) -> tuple[str, str]:
+    def records_for(self, files: FileRoot, function: str) -> pa.Table:
+        """The records, for a store whose records folder is ``files``: records staged by another
+        store are refused (their file belongs in that store's folder)."""
+        if files.url.rstrip("/") != self._files.url.rstrip("/"):
+            raise ParameterError(
+                "records",
+                function,
+                "records staged by this store's runs.stage",
+                f"records staged for {self._files.url}",
+            )
+        return self.records
+
+    def _encode(self) -> tuple[memoryview, str] | None:
+        if self._cancelled.is_set():  # discarded before the encoding began
+            return None
         data = parquet_view(self.records, self._files.location(_NAME))
-        return self._files.stage(_NAME, data), hashlib.sha256(data).hexdigest()
+        return None if self._cancelled.is_set() else (data, hashlib.sha256(data).hexdigest())
 
     def adopt(self, stem: str) -> str:
-        """Wait for the file, move it into place as ``<stem>.sha256-<hex>.parquet`` and return
-        that name; a write that failed raises its error here (and left no file)."""
-        writing, self._writing = self._writing, None
-        if writing is None:
+        """Write the encoded records as ``<stem>.sha256-<hex>.parquet`` (atomically) and return
+        that name; an encoding that failed raises its error here."""
+        encoding, self._encoding = self._encoding, None
+        encoded = None if encoding is None or self._cancelled.is_set() else encoding.result()
+        if encoded is None:
             raise StorageError(
                 "These staged records were stored or discarded already; stage them again"
             )
-        temporary, digest = writing.result()
+        data, digest = encoded
         relative = digest_name(stem, digest)
-        self._files.adopt(temporary, relative)
+        self._files.write_bytes(relative, data)
         return relative
 
     def discard(self) -> None:
-        """Remove the file unless it was adopted (waiting for the write to end first)."""
-        writing, self._writing = self._writing, None
-        if writing is None:
-            return
-        try:
-            temporary, _ = writing.result()
-        except Exception:  # a failed write removed its own temporary file
-            return
-        self._files.discard(temporary)
+        """Drop the encoded records unless they were stored (nothing is on disk to remove),
+        without waiting: an encoding not yet begun is skipped."""
+        self._cancelled.set()
+        self._encoding = None
 
     def __enter__(self) -> StagedRecords:
         return self

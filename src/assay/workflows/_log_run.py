@@ -125,7 +125,7 @@ def log_run(
     runs = st.runs if isinstance(st.runs, SqlRunRepository) else None
     # the record file is encoded on one thread (runs.stage) and the records' digest computed on
     # another (both release the GIL), while the suite is stored, the records summarised and the
-    # manifest captured (git, packages); put adopts the file, or removes it for a stored twin
+    # manifest captured (git, packages); put writes the file, or drops it for a stored twin
     with runs.stage(table) if runs is not None else contextlib.nullcontext(table) as records:
         pool = ThreadPoolExecutor(max_workers=1)
         hashing = pool.submit(records_digest, table.drop_columns(["latency_ms"]))

@@ -1,0 +1,55 @@
+"""Ctrl-C while a run is ingested, at each point of storing it: while its records are encoded,
+while their file is written and synced, while the run's rows are inserted, while the run is
+built. The interrupt is real (``_thread.interrupt_main``, as a SIGINT handler raises it); each
+point is reached through a slowed or watched step. Afterwards the records folder is empty, no
+run is listed, and the same records store cleanly."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import assay
+from assay.storage import RunQuery, _parquet_io, _runs, _staged_records, open_store
+from assay.storage._files import FileRoot
+from assay.testing import synthetic_records, synthetic_suite
+from assay.workflows import _log_run
+
+
+@pytest.mark.parametrize("point", ["encoding", "writing", "inserting", "building"])
+def test_ctrl_c_at_any_point_of_an_ingest_leaves_no_file_and_no_run(
+    point: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctrl_c: Any
+) -> None:
+    data = synthetic_suite(300, seed=11)
+    records = synthetic_records(data, seed=11)
+    if point == "encoding":  # the interrupt comes while put waits for the encoded bytes
+        monkeypatch.setattr(_staged_records, "parquet_view", ctrl_c.after(_parquet_io.parquet_view))
+    elif point == "writing":  # while the record file is written and synced to disk
+        staging = threading.Event()
+        stage = FileRoot.stage
+
+        def staged(self: FileRoot, relative: str, data: bytes | memoryview) -> str:
+            if self.url.endswith("records"):
+                staging.set()
+            return stage(self, relative, data)
+
+        monkeypatch.setattr(FileRoot, "stage", staged)
+        monkeypatch.setattr(os, "fsync", ctrl_c.after(os.fsync, staging))
+    elif point == "inserting":
+        monkeypatch.setattr(_runs, "insert_run", ctrl_c.after(_runs.insert_run))
+    else:
+        monkeypatch.setattr(_log_run, "capture_manifest", ctrl_c.after(_log_run.capture_manifest))
+    with open_store(f"sqlite:///{tmp_path / 'a.db'}") as store:
+        folder = tmp_path / "records"
+        with pytest.raises(KeyboardInterrupt):
+            assay.log_run(records, suite=data, model="m@1", store=store)
+        ctrl_c.settled()
+        assert not folder.exists() or sorted(folder.iterdir()) == []
+        assert store.runs.list(RunQuery()) == []
+        monkeypatch.undo()
+        assert assay.log_run(records, suite=data, model="m@1", store=store).created
+        assert len(list(folder.iterdir())) == 1
