@@ -110,6 +110,23 @@ class CtrlC:
         return wrapped
 
     @staticmethod
+    def records_staging(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+        """An event set when a store starts to write a record file (``FileRoot.stage`` under
+        ``records``), to arm :meth:`after` for a step that only then matters."""
+        from assay.storage._files import FileRoot
+
+        staging = threading.Event()
+        stage = FileRoot.stage
+
+        def staged(self: FileRoot, relative: str, data: bytes | memoryview) -> str:
+            if self.url.endswith("records"):
+                staging.set()
+            return stage(self, relative, data)
+
+        monkeypatch.setattr(FileRoot, "stage", staged)
+        return staging
+
+    @staticmethod
     def settled() -> None:
         """Wait for the threads that encode staged records to end."""
         for thread in threading.enumerate():

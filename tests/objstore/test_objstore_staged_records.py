@@ -3,7 +3,6 @@ no object is left under ``records/`` but the stored run's own, and nothing is up
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 
 import assay
 from assay.storage import RunQuery, _parquet_io, _staged_records, open_store
-from assay.storage._files import FileRoot
 from assay.testing import synthetic_records, synthetic_suite
 
 
@@ -32,15 +30,7 @@ def test_ctrl_c_while_records_are_stored_leaves_no_object(
                 _staged_records, "parquet_view", ctrl_c.after(_parquet_io.parquet_view)
             )
         else:  # interrupted once the record object is uploaded, before it is moved into place
-            staging = threading.Event()
-            stage = FileRoot.stage
-
-            def staged(self: FileRoot, relative: str, data: bytes | memoryview) -> str:
-                if self.url.endswith("records"):
-                    staging.set()
-                return stage(self, relative, data)
-
-            monkeypatch.setattr(FileRoot, "stage", staged)
+            staging = ctrl_c.records_staging(monkeypatch)
             files = store.runs.files  # type: ignore[attr-defined]
             pipe = files.filesystem.pipe_file  # the file system's own (instances are cached)
             monkeypatch.setattr(files.filesystem, "pipe_file", ctrl_c.after(pipe, staging))

@@ -7,7 +7,6 @@ run is listed, and the same records store cleanly."""
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ import pytest
 
 import assay
 from assay.storage import RunQuery, _parquet_io, _runs, _staged_records, open_store
-from assay.storage._files import FileRoot
 from assay.testing import synthetic_records, synthetic_suite
 from assay.workflows import _log_run
 
@@ -29,15 +27,7 @@ def test_ctrl_c_at_any_point_of_an_ingest_leaves_no_file_and_no_run(
     if point == "encoding":  # the interrupt comes while put waits for the encoded bytes
         monkeypatch.setattr(_staged_records, "parquet_view", ctrl_c.after(_parquet_io.parquet_view))
     elif point == "writing":  # while the record file is written and synced to disk
-        staging = threading.Event()
-        stage = FileRoot.stage
-
-        def staged(self: FileRoot, relative: str, data: bytes | memoryview) -> str:
-            if self.url.endswith("records"):
-                staging.set()
-            return stage(self, relative, data)
-
-        monkeypatch.setattr(FileRoot, "stage", staged)
+        staging = ctrl_c.records_staging(monkeypatch)
         monkeypatch.setattr(os, "fsync", ctrl_c.after(os.fsync, staging))
     elif point == "inserting":
         monkeypatch.setattr(_runs, "insert_run", ctrl_c.after(_runs.insert_run))
