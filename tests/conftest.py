@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import signal
 import threading
 import time
 import uuid
@@ -135,9 +136,15 @@ class CtrlC:
 
 
 @pytest.fixture
-def ctrl_c() -> CtrlC:
-    """See :class:`CtrlC`."""
-    return CtrlC()
+def ctrl_c() -> Iterator[CtrlC]:
+    """See :class:`CtrlC`. SIGINT raises KeyboardInterrupt meanwhile, as in a terminal: a suite
+    started as a background job of a shell inherits SIGINT ignored, and ``interrupt_main``
+    then does nothing."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield CtrlC()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def pg_engine(url: str) -> sa.Engine:

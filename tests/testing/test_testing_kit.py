@@ -19,7 +19,7 @@ PUBLIC = {
     "make_suite_model", "mean_result", "metric_result", "paired_records", "qa_examples",
     "qa_suite", "report_comparison", "report_verdict", "result_from_paired", "rule_outcome",
     "run_info", "running_server", "seed_sweep", "simulated_result", "store_runs", "synthetic_records",
-    "synthetic_suite", "word_count",
+    "synthetic_suite", "then_wait", "word_count",
 }  # fmt: skip
 
 
