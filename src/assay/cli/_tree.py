@@ -17,9 +17,9 @@ from typing import Any
 
 import typer
 
-__all__ = ["listed_app", "pruned_group"]
+__all__ = ["HELP", "listed_app", "pruned_group"]
 
-_HELP = ("--help", "-h")
+HELP = ("--help", "-h")
 
 
 def _never_run(*_: Any, **__: Any) -> None:  # pragma: no cover - a listed command never runs
@@ -61,7 +61,7 @@ def pruned_group(info: Any, rest: Sequence[str]) -> Any:
     siblings listed; all of them listed for the group's own help; the whole group otherwise
     (an option before the subcommand, a misspelling: rare lines, built as they always were)."""
     app = info.typer_instance
-    if not rest or rest[0] in _HELP:
+    if not rest or rest[0] in HELP:
         return _listed_group(info)
     name = rest[0]
     commands = [c for c in app.registered_commands if c.name == name]
