@@ -192,6 +192,13 @@ def test_comparing_loads_no_policies_reports_or_runners(tmp_path, monkeypatch):
     assert _loaded(code, tmp_path, env, watch) == ["assay.compare", "scipy", "sqlite3"]
     # of SciPy, the special functions; never its statistics
     assert _loaded(code, tmp_path, env, ("scipy.special", "scipy.stats")) == ["scipy.special"]
+    # of the statistics engine, what compares: not the online experiments, sequential tests,
+    # serving load tests, judges' agreement (imported on first use)
+    unused = ("assay.stats.experiments", "assay.stats.sequential", "assay.stats._serving")
+    unused += ("assay.stats._agreement", "assay.stats._ppi", "assay.stats._interleaving")
+    assert _loaded(code, tmp_path, env, ("assay.stats.bootstrap", *unused)) == [
+        "assay.stats.bootstrap"
+    ]
     # a store the standard library does not read (here: files kept elsewhere) is opened whole
     env["ASSAY_ARTIFACTS"] = str(tmp_path / ".assay")
     assert "sqlalchemy" in _loaded(code, tmp_path, env, watch)

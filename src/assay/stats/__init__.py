@@ -14,6 +14,9 @@ functions are built on them, so both give the same numbers. ``scipy_stats`` is
 distribution calls other layers make.
 """
 
+from typing import TYPE_CHECKING
+
+from assay._util import lazy_exports
 from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
 
 # --- estimates, paired tests, multiplicity, power ---
@@ -46,41 +49,10 @@ from assay.stats._paired import (
     paired_permutation_test,
     wilcoxon_signed_rank,
 )
-from assay.stats._power import (
-    mcnemar_mde,
-    mcnemar_power,
-    mcnemar_sample_size,
-    minimum_detectable_effect,
-    paired_t_power,
-    required_sample_size,
-)
-from assay.stats._precision import interval_half_width, interval_sample_size
 
 # --- slice discovery ---
 from assay.stats._slice_moments import SliceMoments, slice_moments_test
 from assay.stats._slice_lattice import SliceTests, slice_mask_tests, slice_tests
-from assay.stats._sliceline import SliceLineResult, sliceline
-
-# --- serving load tests ---
-from assay.stats._serving import (
-    percentile_interval,
-    percentile_min_requests,
-    percentile_upper_bound,
-    window_ratio_interval,
-    window_totals,
-)
-from assay.stats._batch_means import (
-    batch_means_independence,
-    batch_means_interval,
-    batch_means_trend,
-    mser_truncation,
-)
-from assay.stats._serving_paired import (
-    PairedBlockResult,
-    block_pair_weights,
-    paired_block_quantile,
-    paired_block_ratio,
-)
 
 # --- bootstrap engine ---
 from assay.stats.bootstrap import (
@@ -106,42 +78,115 @@ from assay.stats.bootstrap import (
 from assay.stats.bootstrap import estimate_from_replicates, paired_from_replicates
 from assay.stats.bootstrap import ResampleKind, ResampleWeights, bootstrap_weights
 
-# --- judges, agreement, sequential ---
-from assay.stats._agreement import AgreementResult, cohens_kappa, krippendorff_alpha
-from assay.stats._ppi import PPIPairedResult, PPIResult, ppi_mean, ppi_paired_difference
-from assay.stats._pass_at_k import pass_at_k, pass_at_k_interval
-from assay.stats.sequential import (
-    ConfidenceSequence,
-    empirical_bernstein_confidence_sequence,
-    normal_mixture_confidence_sequence,
-    normal_mixture_rho,
-    paired_empirical_bernstein_confidence_sequence,
-    paired_normal_mixture_confidence_sequence,
-)
 
-# --- online experiments ---
-from assay.stats._interleaving import (
-    InterleavedList,
-    InterleavingResult,
-    interleaving_test,
-    team_draft_interleave,
-)
-from assay.stats.experiments import bayesian_lift
-from assay.stats.experiments import ab_mde_by_week, ab_sample_size, dunnett_critical_value
-from assay.stats.experiments import ab_quantile_lift
-from assay.stats.experiments import ab_lift
-from assay.stats.sequential import msprt_interval, msprt_p_value
-from assay.stats.experiments import sample_ratio_test
-from assay.stats.experiments import (
-    BayesianLift,
-    LiftResult,
-    MDERow,
-    MeanSums,
-    MetricKind,
-    RatioSums,
-    SampleRatioResult,
-    SampleSizePlan,
-)
+# --- imported on first use: power and sample sizes, slice search, serving load tests, judges'
+# agreement, pass@k, sequential tests, online experiments (a comparison calls none of them;
+# importing them with the rest cost ~40 ms of every command that compares) ---
+_ON_FIRST_USE: dict[str, str] = {  # module: the names it defines
+    "assay.stats._power": (
+        "mcnemar_mde mcnemar_power mcnemar_sample_size minimum_detectable_effect "
+        "paired_t_power required_sample_size"
+    ),
+    "assay.stats._precision": "interval_half_width interval_sample_size",
+    "assay.stats._sliceline": "SliceLineResult sliceline",
+    "assay.stats._serving": (
+        "percentile_interval percentile_min_requests percentile_upper_bound "
+        "window_ratio_interval window_totals"
+    ),
+    "assay.stats._batch_means": (
+        "batch_means_independence batch_means_interval batch_means_trend mser_truncation"
+    ),
+    "assay.stats._serving_paired": (
+        "PairedBlockResult block_pair_weights paired_block_quantile paired_block_ratio"
+    ),
+    "assay.stats._agreement": "AgreementResult cohens_kappa krippendorff_alpha",
+    "assay.stats._ppi": "PPIPairedResult PPIResult ppi_mean ppi_paired_difference",
+    "assay.stats._pass_at_k": "pass_at_k pass_at_k_interval",
+    "assay.stats.sequential": (
+        "ConfidenceSequence empirical_bernstein_confidence_sequence "
+        "normal_mixture_confidence_sequence normal_mixture_rho "
+        "paired_empirical_bernstein_confidence_sequence "
+        "paired_normal_mixture_confidence_sequence msprt_interval msprt_p_value"
+    ),
+    "assay.stats._interleaving": (
+        "InterleavedList InterleavingResult interleaving_test team_draft_interleave"
+    ),
+    "assay.stats.experiments": (
+        "bayesian_lift ab_mde_by_week ab_sample_size dunnett_critical_value "
+        "ab_quantile_lift ab_lift sample_ratio_test BayesianLift LiftResult MDERow "
+        "MeanSums MetricKind RatioSums SampleRatioResult SampleSizePlan"
+    ),
+}
+if TYPE_CHECKING:
+    from assay.stats._power import (
+        mcnemar_mde,
+        mcnemar_power,
+        mcnemar_sample_size,
+        minimum_detectable_effect,
+        paired_t_power,
+        required_sample_size,
+    )
+    from assay.stats._precision import interval_half_width, interval_sample_size
+    from assay.stats._sliceline import SliceLineResult, sliceline
+    from assay.stats._serving import (
+        percentile_interval,
+        percentile_min_requests,
+        percentile_upper_bound,
+        window_ratio_interval,
+        window_totals,
+    )
+    from assay.stats._batch_means import (
+        batch_means_independence,
+        batch_means_interval,
+        batch_means_trend,
+        mser_truncation,
+    )
+    from assay.stats._serving_paired import (
+        PairedBlockResult,
+        block_pair_weights,
+        paired_block_quantile,
+        paired_block_ratio,
+    )
+    from assay.stats._agreement import AgreementResult, cohens_kappa, krippendorff_alpha
+    from assay.stats._ppi import PPIPairedResult, PPIResult, ppi_mean, ppi_paired_difference
+    from assay.stats._pass_at_k import pass_at_k, pass_at_k_interval
+    from assay.stats.sequential import (
+        ConfidenceSequence,
+        empirical_bernstein_confidence_sequence,
+        normal_mixture_confidence_sequence,
+        normal_mixture_rho,
+        paired_empirical_bernstein_confidence_sequence,
+        paired_normal_mixture_confidence_sequence,
+        msprt_interval,
+        msprt_p_value,
+    )
+    from assay.stats._interleaving import (
+        InterleavedList,
+        InterleavingResult,
+        interleaving_test,
+        team_draft_interleave,
+    )
+    from assay.stats.experiments import (
+        bayesian_lift,
+        ab_mde_by_week,
+        ab_sample_size,
+        dunnett_critical_value,
+        ab_quantile_lift,
+        ab_lift,
+        sample_ratio_test,
+        BayesianLift,
+        LiftResult,
+        MDERow,
+        MeanSums,
+        MetricKind,
+        RatioSums,
+        SampleRatioResult,
+        SampleSizePlan,
+    )
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__, {n: m for m, names in _ON_FIRST_USE.items() for n in names.split()}, globals()
+    )
 
 __all__ = [
     "Alternative",
