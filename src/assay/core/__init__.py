@@ -7,6 +7,7 @@ on any machine.
 from typing import TYPE_CHECKING
 
 from assay._util import UNPRINTABLE, escape_json, lazy_exports, printable
+from assay.core import _docstrings  # noqa: F401 - field docstrings read faster, before any model
 from assay.core._digest import canonical_json, digest, short_digest
 from assay.core._html import html_for, register_html_module, register_html_renderer
 from assay.core.suite import (

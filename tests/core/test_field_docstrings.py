@@ -1,0 +1,85 @@
+"""Every model's field descriptions and JSON schema are the same with assay's reading of the
+field docstrings as with pydantic's own (each built in a fresh interpreter)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import assay
+
+SRC = Path(assay.__file__).resolve().parents[1]
+
+DUMP = """
+import importlib, json, sys
+import pydantic
+from pydantic._internal import _docs_extraction, _fields
+searched = []  # classes pydantic's own stack search read
+original = _docs_extraction._extract_source_from_frame
+def counted(cls):
+    searched.append(cls.__module__ + "." + cls.__qualname__)
+    return original(cls)
+_docs_extraction._extract_source_from_frame = counted
+if sys.argv[1] == "pydantic":  # leave pydantic's reading in place
+    _fields.extract_docstrings_from_cls.assay = True
+modules = []
+for name in json.loads(sys.argv[2]):
+    try:
+        modules.append(importlib.import_module(name))
+    except ImportError:  # an optional dependency missing: the same in both interpreters
+        pass
+models = {}
+for module in modules:
+    for value in vars(module).values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, pydantic.BaseModel)
+            and value.__module__.startswith("assay.")
+        ):
+            key = value.__module__ + "." + value.__qualname__
+            models[key] = {
+                "descriptions": {k: f.description for k, f in value.model_fields.items()},
+                "schema": value.model_json_schema(),
+            }
+print(json.dumps({"models": models, "searched": searched}, sort_keys=True))
+"""
+
+
+def _modules_with_documented_fields() -> list[str]:
+    names = []
+    for path in sorted((SRC / "assay").rglob("*.py")):
+        if "use_attribute_docstrings" in path.read_text(encoding="utf-8"):
+            parts = path.relative_to(SRC).with_suffix("").parts
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def _dump(reader: str, modules: list[str]) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", DUMP, reader, json.dumps(modules)],
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def test_field_descriptions_and_schemas_are_pydantics_own():
+    modules = _modules_with_documented_fields()
+    assert "assay.core.suite" in modules and "assay.core.comparison" in modules
+    ours, theirs = _dump("assay", modules), _dump("pydantic", modules)
+    assert ours["models"] == theirs["models"]
+    # the models really were read both ways: pydantic searched the stack for every class in
+    # its own reading, for none in ours
+    assert len(theirs["searched"]) >= len(ours["models"]) > 20
+    assert not [c for c in ours["searched"] if c.startswith("assay.")]
+    # and the descriptions are the docstrings under the fields
+    suite = ours["models"]["assay.core.suite.Suite"]["descriptions"]
+    documented = [d for d in suite.values() if d]
+    assert len(documented) >= 3 and all(isinstance(d, str) for d in documented)
