@@ -24,28 +24,27 @@ from typing import Any
 
 __all__ = ["install"]
 
-_parsed: tuple[str, ast.Module] | None = None
-"""The last source file parsed and its tree (a module's models are built one after another)."""
+_parsed: tuple[str, dict[tuple[int, str], ast.ClassDef]] | None = None
+"""The last source file parsed and its class statements by line and name (a module's models
+are built one after another)."""
 
 
-def _module_tree(filename: str, module_globals: dict[str, Any]) -> ast.Module | None:
+def _class_at(filename: str, module_globals: dict[str, Any], line: int, name: str) -> Any:
+    """The class statement ``name`` starting at ``line`` of the file, or None."""
     global _parsed
     if _parsed is None or _parsed[0] != filename:
         lines = linecache.getlines(filename, module_globals)
-        if not lines:
-            return None
         try:
-            _parsed = (filename, ast.parse("".join(lines)))
+            tree = ast.parse("".join(lines))
         except SyntaxError:  # pragma: no cover - the module was imported from this source
             return None
-    return _parsed[1]
-
-
-def _class_at(tree: ast.AST, line: int, name: str) -> ast.ClassDef | None:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.lineno == line and node.name == name:
-            return node
-    return None
+        classes = {
+            (node.lineno, node.name): node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef)
+        }
+        _parsed = (filename, classes)
+    return _parsed[1].get((line, name))
 
 
 def _defining_frame(cls: type[Any]) -> FrameType | None:
@@ -78,8 +77,7 @@ def install() -> None:
         frame = _defining_frame(cls)
         if frame is None:
             return original(cls, use_inspect=use_inspect)  # type: ignore[no-any-return]
-        tree = _module_tree(frame.f_code.co_filename, frame.f_globals)
-        node = None if tree is None else _class_at(tree, frame.f_lineno, cls.__name__)
+        node = _class_at(frame.f_code.co_filename, frame.f_globals, frame.f_lineno, cls.__name__)
         if node is None:
             return original(cls, use_inspect=use_inspect)  # type: ignore[no-any-return]
         visitor = visitor_class()
