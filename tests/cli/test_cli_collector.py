@@ -1,7 +1,8 @@
 """A short command (compare, gate, report, runs, help) runs with the garbage collector's young
-passes rare; when the line is the process's own (the ``assay`` script), the objects left at
-the end are frozen rather than walked again on the way out. A command run in-process
-(``main([...])``) or a long one (a server, a load test) leaves the collector as it found it.
+passes rare; when the line is the process's own (the ``assay`` script) and leaves nothing for
+the collection at exit to close (compare, help), the objects left at the end are frozen
+rather than walked again on the way out. A command run in-process (``main([...])``) or a
+long one (a server, a load test) leaves the collector as it found it.
 """
 
 from __future__ import annotations
@@ -51,14 +52,16 @@ def _two_runs(tmp_path: Path, monkeypatch) -> tuple[dict[str, str], str, str]:
     monkeypatch.delenv("ASSAY_DB", raising=False)
     ids = [f"e{i}" for i in range(30)]
     suite = assay.make_suite("s", [{"example_id": x} for x in ids], metrics=["accuracy"])
-    runs = [
-        assay.log_run(
-            pa.table({"example_id": ids, "accuracy": [float(i % k == 0) for i in range(30)]}),
-            suite=suite,
-            model=f"m@{k}",
-        ).run.run_id
-        for k in (2, 3)
-    ]
+    with assay.open_store() as store:  # closed here: the commands below find the files alone
+        runs = [
+            assay.log_run(
+                pa.table({"example_id": ids, "accuracy": [float(i % k == 0) for i in range(30)]}),
+                suite=suite,
+                model=f"m@{k}",
+                store=store,
+            ).run.run_id
+            for k in (2, 3)
+        ]
     env = {k: v for k, v in os.environ.items() if k != "ASSAY_DB"}
     return {**env, "ASSAY_HOME": str(tmp_path / ".assay")}, runs[0], runs[1]
 
@@ -71,6 +74,15 @@ def test_the_process_own_comparison_collects_rarely_and_freezes_at_the_end(tmp_p
     assert lowest is None or lowest >= 200_000  # every pass ran at the raised threshold
     code, frozen, _, _ = _process(["--help"], env, tmp_path)
     assert code == 0 and frozen is True
+
+
+def test_a_gate_closes_its_store_on_the_way_out(tmp_path, monkeypatch):
+    # the store gate opened is closed by the collection at exit (not frozen): the SQLite
+    # write-ahead log and shared-memory files go with it
+    env, first, second = _two_runs(tmp_path, monkeypatch)
+    code, frozen, threshold, _ = _process(["gate", first, second], env, tmp_path)
+    assert code in (0, 1, 2) and frozen is False and threshold == list(gc.get_threshold())
+    assert sorted(p.name for p in (tmp_path / ".assay").glob("assay.db*")) == ["assay.db"]
 
 
 def test_any_other_command_leaves_the_collector_alone(tmp_path, monkeypatch):

@@ -161,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     err = error_console()
     set_output_format(None)  # a second command in one process starts from the default
     collector: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-    if _is_short(argv):  # the line of ``assay``'s own process ends the process
-        collector = fewer_young_collections(process_ends=argv is None)
+    short = _short(argv)
+    if short is not None:  # frozen at the end only where the line is the process's own
+        collector = fewer_young_collections(process_ends=short and argv is None)
     with warnings.catch_warnings(record=True) as caught, collector:
         warnings.simplefilter("always", AssayWarning)
         code = _run(argv, err)
@@ -174,16 +175,25 @@ def main(argv: list[str] | None = None) -> int:
 
 # Commands that read, compute once and exit: their objects live to the end, so the garbage
 # collector's young passes over them (hundreds at CPython's default) are time for nothing.
-# Commands that serve, send load or watch keep the default: their pauses are measured.
+# Commands that serve, send load or watch keep the default: their pauses are measured. Of
+# these, a comparison and help leave nothing for the collection at exit to close (a store a
+# command opened itself and left open is closed by it: `gate`, `report`, `runs`), so their
+# objects are frozen instead of walked again on the way out.
 _SHORT_COMMANDS = frozenset({"compare", "gate", "report", "runs"})
+_NOTHING_TO_CLOSE = frozenset({"compare"})
 
 
-def _is_short(argv: list[str] | None) -> bool:
-    """Whether the line runs a short command, or shows help or a list of commands."""
+def _short(argv: list[str] | None) -> bool | None:
+    """Whether the line runs a short command, shows help or a list of commands (None: not);
+    True where nothing is left for the collection at exit."""
     args = sys.argv[1:] if argv is None else argv
     name = _command_named(args)
     registered = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
-    return name in _SHORT_COMMANDS or name not in registered or bool(set(_HELP) & set(args))
+    if name not in registered or set(_HELP) & set(args):
+        return True
+    if name in _SHORT_COMMANDS:
+        return name in _NOTHING_TO_CLOSE
+    return None
 
 
 def _print_notes(err: SafeConsole, caught: list[warnings.WarningMessage]) -> None:
