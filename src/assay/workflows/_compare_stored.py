@@ -58,19 +58,19 @@ def compare_stored(
         from assay.storage import open_store
         from assay.workflows._gate import compare_runs
 
-        store = open_store(url)
-        return compare_runs(
-            baseline,
-            candidate,
-            shared_only=shared_only,
-            confidence=confidence,
-            rng=rng,
-            resamples=resamples,
-            max_flips=max_flips,
-            store=store,
-            show_unsafe_text=show_unsafe_text,
-            streaming=streaming,
-        )
+        with open_store(url) as store:  # its connections closed when the comparison is made
+            return compare_runs(
+                baseline,
+                candidate,
+                shared_only=shared_only,
+                confidence=confidence,
+                rng=rng,
+                resamples=resamples,
+                max_flips=max_flips,
+                store=store,
+                show_unsafe_text=show_unsafe_text,
+                streaming=streaming,
+            )
     check_compare(baseline, candidate, confidence, resamples)
     base, cand, suite = read
     options = CompareOptions(shared_only, confidence, rng, resamples, max_flips, show_unsafe_text)
