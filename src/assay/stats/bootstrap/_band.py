@@ -226,7 +226,8 @@ def _band_values(
     jf, j1f, frac = positions(total.astype(np.float64), q)
     j, j1 = jf.astype(np.int64), j1f.astype(np.int64)
     width = w_band.shape[1]
-    cum = np.cumsum(w_band, axis=1, dtype=np.int64)
+    cum = w_band.astype(np.int64)  # widened first: a cumulative sum in place is much faster
+    np.cumsum(cum, axis=1, out=cum)
     before = np.zeros((rows, n_seg), dtype=np.int64)  # weight of earlier segments
     has = seg_start[:-1] > 0
     before[:, has] = cum[:, seg_start[:-1][has] - 1]
