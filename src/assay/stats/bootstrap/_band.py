@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.stats.bootstrap._core import category_codes, mask_cells
+from assay.stats.bootstrap._core import _compact, category_codes, mask_cells
 from assay.stats.bootstrap._order import lerp, positions, weighted_quantile
 from assay.stats.bootstrap._select import stable_band
 from assay.stats.bootstrap._weights import _RESAMPLE_BLOCK, ResampleWeights, parallel_map
@@ -71,6 +71,7 @@ def _categories(
     masks: npt.NDArray[np.bool_],
     cells: IntArray,
     bands: list[list[_Band]],
+    slice_idx: list[IntArray],
 ) -> tuple[IntArray, npt.NDArray[np.bool_], IntArray]:
     """Category of each example (cell and band class in each of its slices), band flags, and
     each category's first example.
@@ -91,6 +92,41 @@ def _categories(
                 key += band.cls  # a slice's classes are constant outside it
         cat, first = _numbered(key, n_keys)
         return cat, in_band, first
+    # Examples of one cell share their slices, so base-3 digits of the classes in their own
+    # slices (every band touches only its slice's examples) tell them apart; with the cell
+    # as the leading digit, equal keys are exactly equal categories.
+    rep = np.zeros(n_cells, dtype=np.int64)  # an example of each cell
+    rep[cells] = np.arange(n)
+    depth = int(masks[:, rep].sum(axis=0).max())
+    radix = 3 ** (depth * max((len(row) for row in bands), default=0))
+    if n_cells * radix >= 2**62:
+        return _categories_by_cell(n, masks, cells, bands, in_band)
+    key = np.zeros(n, dtype=np.int64)
+    for idx, row in zip(slice_idx, bands, strict=True):
+        for band in row:
+            if idx.size == n:
+                key *= 3
+                key += band.cls
+            else:
+                key[idx] = key[idx] * 3 + band.cls[idx]
+    key += cells * radix
+    if n_cells * radix > 4 * n:
+        key, n_codes = _compact(key)
+    else:
+        n_codes = n_cells * radix
+    cat, first = _numbered(key, n_codes)
+    return cat, in_band, first
+
+
+def _categories_by_cell(
+    n: int,
+    masks: npt.NDArray[np.bool_],
+    cells: IntArray,
+    bands: list[list[_Band]],
+    in_band: npt.NDArray[np.bool_],
+) -> tuple[IntArray, npt.NDArray[np.bool_], IntArray]:
+    """:func:`_categories` one cell at a time, for cells in too many slices for one key."""
+    n_cells = int(cells.max()) + 1
     code = np.empty(n, dtype=np.int64)
     by_cell = np.argsort(cells, kind="stable")
     edges = np.searchsorted(cells[by_cell], np.arange(n_cells + 1))
@@ -140,7 +176,7 @@ def band_replicates(
     n_models, n = values.shape
     cells = np.zeros(n, dtype=np.int64) if masks.all() else mask_cells(masks)  # one cell
     bands = _bands(values, slice_idx, q)
-    cat, in_band, first = _categories(n, masks, cells, bands)
+    cat, in_band, first = _categories(n, masks, cells, bands, slice_idx)
     n_cat = int(cat.max()) + 1
     sizes = np.bincount(cat, minlength=n_cat)
     pool_cat = np.zeros(n_cat, dtype=bool)
