@@ -63,11 +63,18 @@ def test_band_categories_by_one_key_equal_the_cell_by_cell_categories(n_slices: 
     masks = rng.random((n_slices, n)) < 0.4  # overlapping slices, some examples in none
     cells, bands, slice_idx = _band_setup(n, masks, 0.9)
     cat, in_band, first = _band._categories(n, masks, cells, bands, slice_idx)
-    ref = _band._categories_by_cell(n, masks, cells, bands, in_band)
-    np.testing.assert_array_equal(cat, ref[0])
-    np.testing.assert_array_equal(first, ref[2])
+    ref = _band._categories_by_cell(n, masks, cells, bands, slice_idx)
+    for got, want in zip((cat, in_band, first), ref, strict=True):
+        np.testing.assert_array_equal(got, want)
     # the definition: same category exactly when same cell and same class in every band
-    classes = np.stack([cells] + [band.cls for row in bands for band in row], axis=1)
+    # (class 1 outside the band's slice)
+    classes = [cells]
+    for idx, row in zip(slice_idx, bands, strict=True):
+        for band in row:
+            full = np.ones(n, dtype=np.int8)
+            full[idx] = band.cls
+            classes.append(full)
+    classes = np.stack(classes, axis=1)
     _, by_row = np.unique(classes, axis=0, return_inverse=True)
     pairs = np.unique(np.stack([cat, by_row.ravel()], axis=1), axis=0)
     assert pairs.shape[0] == int(cat.max()) + 1 == int(by_row.max()) + 1

@@ -36,9 +36,9 @@ _MAX_KEYS = 1 << 16  # categories keyed by cell and classes directly, up to this
 
 @dataclass(frozen=True)
 class _Band:
-    """One slice and model: each example's class by rank (0 below the band ``[lo, hi)`` of
-    ranks, 1 in it, 2 above; read only at the slice's examples), and the band's examples in
-    value order (ties in example order)."""
+    """One slice and model: the class of each of the slice's examples (in example order) by
+    rank (0 below the band ``[lo, hi)`` of ranks, 1 in it, 2 above), and the band's examples
+    in value order (ties in example order)."""
 
     cls: npt.NDArray[np.int8]
     members: IntArray
@@ -58,10 +58,7 @@ def _bands(values: FloatArray, slice_idx: list[IntArray], q: float) -> list[list
         for x in values:
             whole = m == n  # the slice of every example: local positions are examples
             local, band = stable_band(x if whole else x[idx], lo, hi)
-            cls = local if whole else np.ones(n, dtype=np.int8)
-            if not whole:
-                cls[idx] = local
-            row.append(_Band(cls, band if whole else idx[band], lo, hi))
+            row.append(_Band(local, band if whole else idx[band], lo, hi))
         out.append(row)
     return out
 
@@ -78,18 +75,19 @@ def _categories(
 
     Categories are numbered by their first example, so they do not depend on value order.
     """
-    in_band = np.zeros(n, dtype=bool)
-    for row in bands:
-        for band in row:
-            in_band[band.members] = True
+    in_band = _in_band(n, bands)
     n_cells = int(cells.max()) + 1
     n_keys = n_cells * 3 ** sum(len(row) for row in bands)
     if n_keys <= _MAX_KEYS:  # cell and every class as digits of one small key
         key = cells.astype(np.int64)
-        for row in bands:
+        for idx, row in zip(slice_idx, bands, strict=True):
             for band in row:
                 key *= 3
-                key += band.cls  # a slice's classes are constant outside it
+                if idx.size == n:
+                    key += band.cls
+                else:  # class 1 outside the slice, as a constant digit
+                    key += 1
+                    key[idx] += band.cls - 1
         cat, first = _numbered(key, n_keys)
         return cat, in_band, first
     # Examples of one cell share their slices, so base-3 digits of the classes in their own
@@ -100,7 +98,7 @@ def _categories(
     depth = int(masks[:, rep].sum(axis=0).max())
     radix = 3 ** (depth * max((len(row) for row in bands), default=0))
     if n_cells * radix >= 2**62:
-        return _categories_by_cell(n, masks, cells, bands, in_band)
+        return _categories_by_cell(n, masks, cells, bands, slice_idx)
     key = np.zeros(n, dtype=np.int64)
     for idx, row in zip(slice_idx, bands, strict=True):
         for band in row:
@@ -108,7 +106,7 @@ def _categories(
                 key *= 3
                 key += band.cls
             else:
-                key[idx] = key[idx] * 3 + band.cls[idx]
+                key[idx] = key[idx] * 3 + band.cls
     key += cells * radix
     if n_cells * radix > 4 * n:
         key, n_codes = _compact(key)
@@ -123,9 +121,10 @@ def _categories_by_cell(
     masks: npt.NDArray[np.bool_],
     cells: IntArray,
     bands: list[list[_Band]],
-    in_band: npt.NDArray[np.bool_],
+    slice_idx: list[IntArray],
 ) -> tuple[IntArray, npt.NDArray[np.bool_], IntArray]:
     """:func:`_categories` one cell at a time, for cells in too many slices for one key."""
+    in_band = _in_band(n, bands)
     n_cells = int(cells.max()) + 1
     code = np.empty(n, dtype=np.int64)
     by_cell = np.argsort(cells, kind="stable")
@@ -136,7 +135,7 @@ def _categories_by_cell(
         if members.size == 0:
             continue
         cols = [
-            bands[s][mod].cls[members]
+            bands[s][mod].cls[np.searchsorted(slice_idx[s], members)]
             for s in np.flatnonzero(masks[:, members[0]])
             for mod in range(len(bands[0]))
         ]
@@ -150,6 +149,14 @@ def _categories_by_cell(
         offset += int(local.max()) + 1
     cat, first = _numbered(code, offset)
     return cat, in_band, first
+
+
+def _in_band(n: int, bands: list[list[_Band]]) -> npt.NDArray[np.bool_]:
+    in_band = np.zeros(n, dtype=bool)
+    for row in bands:
+        for band in row:
+            in_band[band.members] = True
+    return in_band
 
 
 def _numbered(code: IntArray, n_codes: int) -> tuple[IntArray, IntArray]:
@@ -195,7 +202,8 @@ def band_replicates(
     in_slice = masks[:, first].T.astype(np.float64)
     below = np.zeros((n_cat, len(segments)))
     for g, (s, _, band) in enumerate(segments):
-        below[:, g] = masks[s, first] & (band.cls[first] == 0)
+        inside = masks[s, first]
+        below[inside, g] = band.cls[np.searchsorted(slice_idx[s], first[inside])] == 0
     seg_slice = np.array([s for s, _, _ in segments], dtype=np.int64)
     # all bands side by side: one cumulative sum and one search per resample block
     members = [band.members for _, _, band in segments]
