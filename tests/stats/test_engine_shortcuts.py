@@ -7,7 +7,7 @@ import pytest
 
 from assay.stats import bootstrap_weights
 from assay.stats._clustered import binary_summary, summarise_mean
-from assay.stats.bootstrap import _band, _weights
+from assay.stats.bootstrap import _band, _band_categories, _weights
 from assay.stats.bootstrap._core import mask_cells
 
 
@@ -62,8 +62,8 @@ def test_band_categories_by_one_key_equal_the_cell_by_cell_categories(n_slices: 
     rng = np.random.default_rng(n_slices)
     masks = rng.random((n_slices, n)) < 0.4  # overlapping slices, some examples in none
     cells, bands, slice_idx = _band_setup(n, masks, 0.9)
-    cat, in_band, first = _band._categories(n, masks, cells, bands, slice_idx)
-    ref = _band._categories_by_cell(n, masks, cells, bands, slice_idx)
+    cat, in_band, first = _band_categories._categories(n, masks, cells, bands, slice_idx)
+    ref = _band_categories._categories_by_cell(n, masks, cells, bands, slice_idx)
     for got, want in zip((cat, in_band, first), ref, strict=True):
         np.testing.assert_array_equal(got, want)
     # the definition: same category exactly when same cell and same class in every band
