@@ -11,6 +11,7 @@ import pytest
 
 from assay.stats import paired_quantiles_table, quantile_bootstrap
 from assay.stats.bootstrap import _band as band
+from assay.stats.bootstrap import _band_categories
 from assay.stats.bootstrap import _order as order
 from assay.stats.bootstrap._select import stable_band, stable_values
 
@@ -83,7 +84,6 @@ def _bits(obj: Any) -> Any:
 
 def _sorted_bands(values: np.ndarray, slice_idx: list[np.ndarray], q: float) -> list:
     """The reference bands: every slice and model sorted in full."""
-    n = values.shape[1]
     out = []
     for idx in slice_idx:
         m = idx.size
@@ -93,11 +93,15 @@ def _sorted_bands(values: np.ndarray, slice_idx: list[np.ndarray], q: float) -> 
         row = []
         for x in values:
             local, members = _sorted_band(x[idx], lo, hi)
-            cls = np.ones(n, dtype=np.int8)
-            cls[idx] = local
-            row.append(band._Band(cls, idx[members], lo, hi))
+            row.append(band._Band(local, idx[members], lo, hi))
         out.append(row)
     return out
+
+
+def _categories_cell_by_cell(
+    n: int, masks: np.ndarray, cells: np.ndarray, bands: list, idx: list
+) -> tuple:
+    return _band_categories._categories_by_cell(n, masks, cells, bands, idx)
 
 
 @pytest.mark.filterwarnings("ignore::assay.errors.UnderpoweredWarning")  # the empty slice
@@ -124,7 +128,7 @@ def test_band_method_equals_the_fully_sorted_reference(
         got = paired_quantiles_table(*args, rng=9, resamples=reps, **kw)  # type: ignore[arg-type]
         with monkeypatch.context() as ref:
             ref.setattr(band, "_bands", _sorted_bands)
-            ref.setattr(band, "_MAX_KEYS", 0)  # categories cell by cell
+            ref.setattr(band, "_categories", _categories_cell_by_cell)
             want = paired_quantiles_table(*args, rng=9, resamples=reps, **kw)  # type: ignore[arg-type]
         assert _bits(got) == _bits(want)
     single = quantile_bootstrap(base, 0.9, rng=2, resamples=300)

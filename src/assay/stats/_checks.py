@@ -51,9 +51,8 @@ def as_float_array(values: Any, name: str, function: str, ndim: int = 1) -> npt.
         ) from exc
     if arr.ndim != ndim:
         raise ParameterError(name, function, f"a {ndim}-dimensional array", f"shape {arr.shape}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+    if not np.isfinite(arr).all():
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         pos = idx[0] if len(idx) == 1 else idx
         raise DataError(
             f"{function}: {name}[{pos}] is not a finite number",

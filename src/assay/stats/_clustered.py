@@ -24,6 +24,7 @@ from assay.stats._scipy import special
 __all__ = [
     "ClusterCodes",
     "MeanSummary",
+    "binary_summary",
     "build_summary",
     "cluster_mean_se",
     "encode_clusters",
@@ -175,6 +176,17 @@ def summarise_mean(x: npt.NDArray[np.float64], clusters: ClusterCodes | None) ->
     if units >= 2 and not constant:
         se = iid_mean_se(x, mean) if clusters is None else cluster_mean_se(x, mean, clusters)
     return build_summary(mean, se, n, g, constant)
+
+
+def binary_summary(x: npt.NDArray[np.float64], k: int) -> MeanSummary:
+    """:func:`summarise_mean` of 0/1 values (no clusters) holding ``k`` ones, without the
+    passes that ``k`` answers: they are identical exactly when ``k`` is 0 or ``n``, and their
+    mean is ``k / n`` (numpy's sum of zeros and ones is exact), the same bits."""
+    n = x.shape[0]
+    constant = k in (0, n)
+    mean = float(x[0]) if constant else k / n
+    se = iid_mean_se(x, mean) if n >= 2 and not constant else math.inf
+    return build_summary(mean, se, n, None, constant)
 
 
 def build_summary(

@@ -34,6 +34,7 @@ from assay.stats._checks import (
 from assay.stats._clustered import (
     ClusterCodes,
     MeanSummary,
+    binary_summary,
     encode_clusters,
     plain,
     summarise_mean,
@@ -70,6 +71,13 @@ def require_units(x: npt.NDArray[Any], name: str, function: str) -> None:
 
 def as_binary_array(values: Any, name: str, function: str) -> npt.NDArray[np.float64]:
     """A 1-D float array of 0/1 outcomes; anything else is a DataError naming the position."""
+    try:
+        x = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        x = None
+    # zeros and ones are finite: only other input needs the finiteness check's message
+    if x is not None and x.ndim == 1 and not ((x != 0.0) & (x != 1.0)).any():
+        return x
     x = as_float_array(values, name, function)
     bad = (x != 0.0) & (x != 1.0)
     if bad.any():
@@ -239,10 +247,17 @@ def binary_mean_interval(
 
 
 def binary_estimate(
-    x: npt.NDArray[np.float64], codes: ClusterCodes | None, conf: float, method: BinaryMethod
+    x: npt.NDArray[np.float64],
+    codes: ClusterCodes | None,
+    conf: float,
+    method: BinaryMethod,
+    k: int | None = None,
 ) -> Estimate:
-    """The interval of :func:`binary_mean_interval` on validated 0/1 outcomes."""
-    return binary_interval(int(x.sum()), summarise_mean(x, codes), conf, method)
+    """The interval of :func:`binary_mean_interval` on validated 0/1 outcomes (``k``: their
+    number of ones, when the caller has counted them)."""
+    ones = int(x.sum()) if k is None else k
+    summary = binary_summary(x, ones) if codes is None else summarise_mean(x, codes)
+    return binary_interval(ones, summary, conf, method)
 
 
 def binary_interval(k: int, summary: MeanSummary, conf: float, method: BinaryMethod) -> Estimate:

@@ -384,7 +384,8 @@ def paired_binary_difference(
     b, c = _paired_arrays(baseline, candidate, function, binary=True)
     n = b.shape[0]
     codes = _encode(clusters, n, function)
-    base_est = binary_estimate(b, codes, conf, "auto")
+    ones = int(b.sum())
+    base_est = binary_estimate(b, codes, conf, "auto", ones)
     cand_est = binary_estimate(c, codes, conf, "auto")
     if codes is not None:
         summary = summarise_mean(c - b, codes)
@@ -392,7 +393,7 @@ def paired_binary_difference(
             base_est, cand_est, summary_estimate(summary, conf, alt), _t_test(summary, alt)
         )
     baseline_only, candidate_only = _discordant(b, c)
-    both = int(np.count_nonzero((b + c) == 2.0))
+    both = ones - baseline_only  # the baseline's ones less those the candidate lost
     neither = n - both - baseline_only - candidate_only
     difference = paired_difference(both, baseline_only, candidate_only, neither, conf, alt, method)
     test = _mcnemar(baseline_only, candidate_only, n, method, False, alt)

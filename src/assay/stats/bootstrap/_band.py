@@ -14,13 +14,14 @@ the method is exact, in ``O(resamples × (categories + band))``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from assay.stats.bootstrap._core import category_codes, mask_cells
+from assay.stats.bootstrap._band_categories import _Band, _categories
+from assay.stats.bootstrap._core import mask_cells
 from assay.stats.bootstrap._order import lerp, positions, weighted_quantile
 from assay.stats.bootstrap._select import stable_band
 from assay.stats.bootstrap._weights import _RESAMPLE_BLOCK, ResampleWeights, parallel_map
@@ -31,19 +32,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _BAND_SD = 5.0
 _TAG_FALLBACK_STREAM = 7
-_MAX_KEYS = 1 << 16  # categories keyed by cell and classes directly, up to this many keys
-
-
-@dataclass(frozen=True)
-class _Band:
-    """One slice and model: each example's class by rank (0 below the band ``[lo, hi)`` of
-    ranks, 1 in it, 2 above; read only at the slice's examples), and the band's examples in
-    value order (ties in example order)."""
-
-    cls: npt.NDArray[np.int8]
-    members: IntArray
-    lo: int
-    hi: int
 
 
 def _bands(values: FloatArray, slice_idx: list[IntArray], q: float) -> list[list[_Band]]:
@@ -58,74 +46,9 @@ def _bands(values: FloatArray, slice_idx: list[IntArray], q: float) -> list[list
         for x in values:
             whole = m == n  # the slice of every example: local positions are examples
             local, band = stable_band(x if whole else x[idx], lo, hi)
-            cls = local if whole else np.ones(n, dtype=np.int8)
-            if not whole:
-                cls[idx] = local
-            row.append(_Band(cls, band if whole else idx[band], lo, hi))
+            row.append(_Band(local, band if whole else idx[band], lo, hi))
         out.append(row)
     return out
-
-
-def _categories(
-    n: int,
-    masks: npt.NDArray[np.bool_],
-    cells: IntArray,
-    bands: list[list[_Band]],
-) -> tuple[IntArray, npt.NDArray[np.bool_], IntArray]:
-    """Category of each example (cell and band class in each of its slices), band flags, and
-    each category's first example.
-
-    Categories are numbered by their first example, so they do not depend on value order.
-    """
-    in_band = np.zeros(n, dtype=bool)
-    for row in bands:
-        for band in row:
-            in_band[band.members] = True
-    n_cells = int(cells.max()) + 1
-    n_keys = n_cells * 3 ** sum(len(row) for row in bands)
-    if n_keys <= _MAX_KEYS:  # cell and every class as digits of one small key
-        key = cells.astype(np.int64)
-        for row in bands:
-            for band in row:
-                key *= 3
-                key += band.cls  # a slice's classes are constant outside it
-        cat, first = _numbered(key, n_keys)
-        return cat, in_band, first
-    code = np.empty(n, dtype=np.int64)
-    by_cell = np.argsort(cells, kind="stable")
-    edges = np.searchsorted(cells[by_cell], np.arange(n_cells + 1))
-    offset = 0
-    for g in range(n_cells):
-        members = by_cell[edges[g] : edges[g + 1]]
-        if members.size == 0:
-            continue
-        cols = [
-            bands[s][mod].cls[members]
-            for s in np.flatnonzero(masks[:, members[0]])
-            for mod in range(len(bands[0]))
-        ]
-        local = (
-            category_codes(np.stack(cols, axis=1), limit=members.size)
-            if cols
-            else np.zeros(members.size, dtype=np.int64)
-        )
-        assert local is not None
-        code[members] = offset + local
-        offset += int(local.max()) + 1
-    cat, first = _numbered(code, offset)
-    return cat, in_band, first
-
-
-def _numbered(code: IntArray, n_codes: int) -> tuple[IntArray, IntArray]:
-    """Codes ``0 .. n_codes - 1`` renumbered by first example, and each one's first example."""
-    n = code.size
-    first = np.full(n_codes, n, dtype=np.int64)
-    np.minimum.at(first, code, np.arange(n))
-    used = np.flatnonzero(first < n)
-    rank = np.zeros(n_codes, dtype=np.int64)
-    by_first = used[np.argsort(first[used], kind="stable")]
-    rank[by_first] = np.arange(used.size)
-    return rank[code], first[by_first]
 
 
 def band_replicates(
@@ -140,7 +63,7 @@ def band_replicates(
     n_models, n = values.shape
     cells = np.zeros(n, dtype=np.int64) if masks.all() else mask_cells(masks)  # one cell
     bands = _bands(values, slice_idx, q)
-    cat, in_band, first = _categories(n, masks, cells, bands)
+    cat, in_band, first = _categories(n, masks, cells, bands, slice_idx)
     n_cat = int(cat.max()) + 1
     sizes = np.bincount(cat, minlength=n_cat)
     pool_cat = np.zeros(n_cat, dtype=bool)
@@ -156,10 +79,11 @@ def band_replicates(
     segments = [(s, mod, band) for s in range(masks.shape[0]) for mod, band in enumerate(bands[s])]
     # indicator matrices: categories in each slice, categories below each band (a category
     # shares its cell and its classes in the cell's slices: its first example speaks for it)
-    in_slice = masks[:, first].T.astype(np.float64)
-    below = np.zeros((n_cat, len(segments)))
+    in_slice = masks[:, first].T
+    below = np.zeros((n_cat, len(segments)), dtype=bool)
     for g, (s, _, band) in enumerate(segments):
-        below[:, g] = masks[s, first] & (band.cls[first] == 0)
+        inside = masks[s, first]
+        below[inside, g] = band.cls[np.searchsorted(slice_idx[s], first[inside])] == 0
     seg_slice = np.array([s for s, _, _ in segments], dtype=np.int64)
     # all bands side by side: one cumulative sum and one search per resample block
     members = [band.members for _, _, band in segments]
@@ -169,6 +93,7 @@ def band_replicates(
     band_x = np.concatenate(
         [values[mod, m] for (_, mod, _), m in zip(segments, members, strict=True)]
     )
+    slice_sums, below_sums = _column_sums(in_slice), _column_sums(below)
     out = np.empty((masks.shape[0], n_models, weights.resamples))
     full_order: dict[int, IntArray] = {}
 
@@ -187,9 +112,8 @@ def band_replicates(
         # small weights gather much faster as bytes
         if pool_w.size and int(pool_w.max()) < 256:
             pool_w = pool_w.astype(np.uint8)
-        cf = c.astype(np.float64)  # integer sums stay exact in float64 matrix products
-        total = (cf @ in_slice).astype(np.int64)[:, seg_slice]
-        k_below = (cf @ below).astype(np.int64)
+        total = slice_sums(c)[:, seg_slice]
+        k_below = below_sums(c)
         vals, inside = _band_values(
             band_x, seg_start, k_below, np.take(pool_w, cols, axis=1), total, q
         )
@@ -206,6 +130,25 @@ def band_replicates(
 
     parallel_map(block, list(range(0, weights.resamples, _RESAMPLE_BLOCK)))
     return out
+
+
+def _column_sums(
+    indicator: npt.NDArray[np.bool_],
+) -> Callable[[npt.NDArray[np.integer[Any]]], IntArray]:
+    """``counts @ indicator`` in integers, as sums of the few columns each output column
+    takes (no floating-point matrix product, no threads of a BLAS library)."""
+    group, cat = np.nonzero(indicator.T)
+    starts = np.searchsorted(group, np.arange(indicator.shape[1]))
+    empty = np.bincount(group, minlength=indicator.shape[1]) == 0
+
+    def sums(counts: npt.NDArray[np.integer[Any]]) -> IntArray:
+        picked = np.zeros((counts.shape[0], cat.size + 1), dtype=np.int64)  # a last zero
+        picked[:, :-1] = counts[:, cat]
+        out = np.add.reduceat(picked, starts, axis=1)
+        out[:, empty] = 0
+        return out
+
+    return sums
 
 
 def _band_values(
@@ -226,7 +169,8 @@ def _band_values(
     jf, j1f, frac = positions(total.astype(np.float64), q)
     j, j1 = jf.astype(np.int64), j1f.astype(np.int64)
     width = w_band.shape[1]
-    cum = np.cumsum(w_band, axis=1, dtype=np.int64)
+    cum = w_band.astype(np.int64)  # widened first: a cumulative sum in place is much faster
+    np.cumsum(cum, axis=1, out=cum)
     before = np.zeros((rows, n_seg), dtype=np.int64)  # weight of earlier segments
     has = seg_start[:-1] > 0
     before[:, has] = cum[:, seg_start[:-1][has] - 1]

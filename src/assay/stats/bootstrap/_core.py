@@ -178,6 +178,7 @@ def build_layout(
     rep[cells[::-1]] = np.arange(n)[::-1]
     slice_cells = tuple(np.flatnonzero(m[rep]) for m in masks)
     in_any = masks.any(axis=0) if masks.shape[0] else np.zeros(n, dtype=bool)
+    slice_n = tuple(int(np.count_nonzero(m)) for m in masks)
     if clusters is None:
         units = np.arange(n, dtype=np.int64)
         n_units = n
@@ -186,7 +187,7 @@ def build_layout(
         else:
             rows = np.flatnonzero(in_any)
             layout_stats, layout_units, layout_cells = stats[rows], units[rows], cells[rows]
-        slice_units = tuple(int(m.sum()) for m in masks)
+        slice_units = slice_n
     else:
         n_units = int(clusters.max()) + 1 if n else 0
         keep = np.flatnonzero(in_any)
@@ -204,7 +205,7 @@ def build_layout(
         cells=layout_cells.astype(np.int64),
         n_units=n_units,
         slice_cells=slice_cells,
-        slice_n=tuple(int(m.sum()) for m in masks),
+        slice_n=slice_n,
         slice_units=slice_units,
     )
 
@@ -267,11 +268,12 @@ def slice_replicates(
         _, table, cat_cell, sizes = fast
         outside = layout.n_units - layout.units.size
         draw_sizes = np.append(sizes, outside) if outside > 0 else sizes
-        counts = weights.category_counts(draw_sizes)[:, : sizes.size].astype(np.float64)
+        counts = weights.category_counts(draw_sizes)
         cell_sums = np.zeros((n_cells, weights.resamples, k))
         for g in np.unique(cat_cell).tolist():
             members = np.flatnonzero(cat_cell == g)
-            cell_sums[g] = counts[:, members] @ table[members]
+            # integer counts stay exact as floats: converted cell by cell, not all at once
+            cell_sums[g] = counts[:, members].astype(np.float64) @ table[members]
         note = f"category fast path ({sizes.size} categories)"
     elif layout.units.size:
         cell_sums = weights.reduce(layout.stats, layout.units, layout.cells, n_cells)

@@ -106,7 +106,7 @@ def _run(
     if n is None or n == 0:
         raise DataError(f"{fn}: no examples", expected="at least one example", found="0")
     codes = _cluster_codes(clusters, n, fn)
-    mask_arr = np.stack([np.broadcast_to(m, (n,)) for m in masks.values()]).astype(bool)
+    mask_arr = np.stack([np.broadcast_to(m, (n,)) for m in masks.values()]).astype(bool, copy=False)
     layout = build_layout(np.hstack(blocks), codes, mask_arr)
     w = _weights_for(weights, layout.n_units, rng, resamples, kind, fn)
     reps, note = slice_replicates(layout, stats_fns, w, fast_path=fast_path)

@@ -59,6 +59,7 @@ _TAG_ROOT = 2
 _TAG_SPLIT = 3
 _TAG_CATEGORIES = 4
 _TAG_MEMBERS = 5
+_SPLIT_CHUNK = 1 << 20  # member draws per piece of split_counts
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -282,21 +283,31 @@ class ResampleWeights:
         k = np.asarray(counts, dtype=np.int64)
         m = np.asarray(sizes, dtype=np.int64)
         rows, n_cat = k.shape
-        out = np.zeros((rows, int(m.sum())), dtype=np.int64)
+        start = np.concatenate(([0], np.cumsum(m)))
+        out = np.zeros((rows, int(start[-1])), dtype=np.int64)
         gen = self._stream(_TAG_MEMBERS, stream, block)
+        # draws run category by category, rows in order inside each, read from the stream
+        # in pieces of whole categories (the same numbers as one read per category)
+        by_cat = k.T.ravel()
+        ends = np.cumsum(by_cat.reshape(n_cat, rows).sum(axis=1))
         row_ids = np.arange(rows, dtype=np.int64)
-        start = 0
-        for c in range(n_cat):
-            size = int(m[c])
-            kc = k[:, c]
-            total = int(kc.sum())
+        c0 = 0
+        while c0 < n_cat:
+            done = int(ends[c0 - 1]) if c0 else 0
+            c1 = int(np.searchsorted(ends, done + _SPLIT_CHUNK, side="right"))
+            c1 = min(n_cat, max(c0 + 1, c1))
+            total = int(ends[c1 - 1]) - done
             if total:
-                idx = (gen.random(total) * size).astype(np.int64)
-                idx += np.repeat(row_ids * size, kc)
-                out[:, start : start + size] = np.bincount(idx, minlength=rows * size).reshape(
-                    rows, size
-                )
-            start += size
+                reps = by_cat[c0 * rows : c1 * rows]
+                size = np.repeat(m[c0:c1], rows)
+                width = int(start[c1] - start[c0])
+                # flat position in this piece's (rows, width) block of columns
+                base = np.tile(row_ids * width, c1 - c0) + np.repeat(start[c0:c1] - start[c0], rows)
+                idx = (gen.random(total) * np.repeat(size, reps)).astype(np.int64)
+                idx += np.repeat(base, reps)
+                piece = np.bincount(idx, minlength=rows * width).reshape(rows, width)
+                out[:, start[c0] : start[c1]] = piece
+            c0 = c1
         return out
 
     def fresh_poisson(
