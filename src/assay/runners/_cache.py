@@ -24,7 +24,6 @@ Only successful answers are kept; failed examples are asked again on the next ru
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import threading
 import warnings
@@ -35,6 +34,7 @@ from typing import Any
 
 from assay._util import check_instance
 from assay.errors import AssayWarning, ParameterError, StorageError
+from assay.runners._json import Encoder, loads
 
 __all__ = ["ResponseCache", "request_key"]
 
@@ -59,9 +59,10 @@ def request_key(adapter: str, request: Any, sample_index: int, scope: str | None
 
 
 # one encoder for every call (json.dumps builds one per call when given options)
-_KEY_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-_VALUE_JSON = json.JSONEncoder(ensure_ascii=False)
+_KEY_JSON = Encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_VALUE_JSON = Encoder(ensure_ascii=False)
 _FLAT = (str, int, float, type(None))
+_FLAT_TYPES = frozenset(_FLAT)
 
 
 def _damaged(path: Path, exc: BaseException) -> StorageError:
@@ -76,7 +77,7 @@ def _readable(value: Any) -> dict[str, Any] | None:
     if not isinstance(value, str):
         return None
     try:
-        answer = json.loads(value)
+        answer = loads(value)
     except (ValueError, RecursionError):
         return None
     return answer if isinstance(answer, dict) else None
@@ -183,12 +184,16 @@ class ResponseCache:
         read back (text with a lone surrogate, a value JSON cannot hold, nesting too deep).
         """
         try:
-            text = _VALUE_JSON.encode(dict(value))
-            text.encode("utf-8")
+            text = _VALUE_JSON.encode(value if type(value) is dict else dict(value))
+            if not text.isascii():
+                text.encode("utf-8")
         except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
             return False
         # a mapping of plain values (the runner's answers) always reads back; nested ones may not
-        flat = all(isinstance(v, _FLAT) for v in value.values())
+        values = value.values()
+        flat = _FLAT_TYPES.issuperset(map(type, values)) or all(
+            isinstance(v, _FLAT) for v in values
+        )
         if not flat and _readable(text) is None:
             return False
         with self._queue_lock:
