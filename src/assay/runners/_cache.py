@@ -40,7 +40,7 @@ __all__ = ["ResponseCache", "request_key"]
 
 _FILENAME = "responses.sqlite"
 _TABLE = "responses_v1"
-_CHUNK = 500  # keys per lookup query, well under SQLite's bound-parameter limit
+_CHUNK = 499  # keys per lookup query, rows per insert: under SQLite's oldest limit (999 values)
 
 
 def request_key(adapter: str, request: Any, sample_index: int, scope: str | None = None) -> str:
@@ -63,6 +63,17 @@ _KEY_JSON = Encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _VALUE_JSON = Encoder(ensure_ascii=False)
 _FLAT = (str, int, float, type(None))
 _FLAT_TYPES = frozenset(_FLAT)
+
+
+def _insert(db: sqlite3.Connection, rows: list[tuple[str, str]]) -> None:
+    """``INSERT OR IGNORE`` of ``rows`` in order (the first row of a key wins), _CHUNK rows
+    per statement: one statement runs without the GIL where one per row would take it back
+    after each, stalling the event loop's thread once per row."""
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        marks = ",".join(("(?,?)",) * len(chunk))
+        query = f"INSERT OR IGNORE INTO {_TABLE} (key, value) VALUES {marks}"
+        db.execute(query, [v for row in chunk for v in row])
 
 
 def _damaged(path: Path, exc: BaseException) -> StorageError:
@@ -210,9 +221,7 @@ class ResponseCache:
             try:
                 db = self._db()
                 db.execute("BEGIN IMMEDIATE")
-                db.executemany(
-                    f"INSERT OR IGNORE INTO {_TABLE} (key, value) VALUES (?, ?)", pending
-                )
+                _insert(db, pending)
                 db.execute("COMMIT")
             except BaseException:
                 if self._conn is not None and self._conn.in_transaction:
