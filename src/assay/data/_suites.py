@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from assay._util import check_instance
 from assay._util.arrow import arrow_scalar, string_array
-from assay.core import Catalog, Example, MetricSpec, SliceSpec, Suite, Task
+from assay.core import Catalog, Example, MetricSpec, SliceSpec, Suite, Task, canonical_json
 from assay.data._files import read_table
 from assay.data._quote import brief
 from assay.data._schema import SuiteData, examples_digest, examples_schema, examples_table
@@ -118,8 +118,6 @@ def _normalise_examples(table: pa.Table, slices: Sequence[str], source: str) -> 
 
 
 def _to_json(value: Any) -> str | None:
-    from assay.core import canonical_json
-
     return None if value is None else canonical_json(value)
 
 

@@ -18,11 +18,11 @@ from typing import Any
 __all__ = ["Encoder", "loads"]
 
 try:
-    from json.encoder import c_make_encoder
+    from json.encoder import c_make_encoder  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - CPython builds have it
     c_make_encoder = None
 
-_scan = JSONDecoder().scan_once  # json.loads's own decoder is a JSONDecoder() too
+_scan = JSONDecoder().scan_once  # type: ignore[attr-defined]  # json.loads's decoder is one too
 
 
 def loads(text: str | bytes) -> Any:

@@ -193,9 +193,12 @@ class JsonPoster:
         self.rng = rng
         self.before_attempt = before_attempt
         self._aiohttp = import_aiohttp()
+        import multidict  # aiohttp's own dependency
+
         self._timeout = self._aiohttp.ClientTimeout(total=policy.timeout_s)
         self._retryable = (self._aiohttp.ClientConnectionError, self._aiohttp.ClientPayloadError)
-        self._headers = {"Content-Type": "application/json"}
+        # a multidict, which aiohttp would otherwise build from a dict for every request
+        self._headers = multidict.CIMultiDict({"Content-Type": "application/json"})
 
     async def post(self, url: str, payload: Any) -> HttpOutcome:
         """POST ``payload`` to ``url``; a failed request is an outcome with ``error``, not a raise."""
