@@ -13,10 +13,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay._util import brief, check_instance
+from assay._util import check_instance
 from assay._util.arrow import numpy_array
 from assay.core import MetricSpec, Suite
 from assay.data._files import Location
+from assay.data._quote import brief
 from assay.errors import ConfigError, DataError
 
 __all__ = ["ScoreRange", "check_score_range", "scorable_metrics", "score_outputs", "scorer_range"]

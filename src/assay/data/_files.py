@@ -12,13 +12,14 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from assay._util import brief, check_choice, check_instance
+from assay._util import check_choice, check_instance
 from assay.data._located import (
     check_text,
     locate_csv_error,
     locate_json_error,
     short_text,
 )
+from assay.data._quote import brief
 from assay.data._scan import MAX_LINE_BYTES, scan_text
 from assay.errors import DataError
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
-from assay._util import brief
+from assay.data._quote import brief
 from assay.errors import DataError
 
 if TYPE_CHECKING:

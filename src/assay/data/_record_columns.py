@@ -8,10 +8,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay._util import brief
 from assay._util.arrow import numpy_array
 from assay.core import canonical_json
 from assay.data._files import Location
+from assay.data._quote import brief
 from assay.errors import DataError
 
 __all__ = [

@@ -11,12 +11,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assay._util import brief, check_instance, renamed_parameters
+from assay._util import check_instance, renamed_parameters
 from assay._util.arrow import arrow_array, arrow_scalar, numpy_array
 from assay.core import MetricSpec, short_digest
 from assay.data._declared import check_score_range, scorable_metrics, score_outputs
 from assay.data._files import Location
 from assay.data._located import check_text, short_text
+from assay.data._quote import brief
 from assay.data._record_columns import (
     as_text,
     first_true,

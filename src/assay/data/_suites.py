@@ -11,10 +11,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import ValidationError
 
-from assay._util import brief, check_instance, load_yaml
+from assay._util import check_instance
 from assay._util.arrow import arrow_scalar, string_array
-from assay.core import Catalog, Example, MetricSpec, SliceSpec, Suite, Task
+from assay.core import Catalog, Example, MetricSpec, SliceSpec, Suite, Task, canonical_json
 from assay.data._files import read_table
+from assay.data._quote import brief
 from assay.data._schema import SuiteData, examples_digest, examples_schema, examples_table
 from assay.errors import ConfigError, DataError
 
@@ -117,8 +118,6 @@ def _normalise_examples(table: pa.Table, slices: Sequence[str], source: str) -> 
 
 
 def _to_json(value: Any) -> str | None:
-    from assay.core import canonical_json
-
     return None if value is None else canonical_json(value)
 
 
@@ -242,6 +241,8 @@ def load_suite(path: str | Path) -> SuiteData:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read the suite file: {exc.strerror}", file=str(path)) from exc
+    from assay._util import load_yaml  # PyYAML: only for a suite read from YAML
+
     spec = load_yaml(raw, source=str(path), error=DataError)
     if not isinstance(spec, dict):
         raise DataError("a suite file is a YAML mapping", file=str(path), found=type(spec).__name__)

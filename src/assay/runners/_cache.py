@@ -24,7 +24,6 @@ Only successful answers are kept; failed examples are asked again on the next ru
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import threading
 import warnings
@@ -35,12 +34,13 @@ from typing import Any
 
 from assay._util import check_instance
 from assay.errors import AssayWarning, ParameterError, StorageError
+from assay.runners._json import Encoder, loads
 
 __all__ = ["ResponseCache", "request_key"]
 
 _FILENAME = "responses.sqlite"
 _TABLE = "responses_v1"
-_CHUNK = 500  # keys per lookup query, well under SQLite's bound-parameter limit
+_CHUNK = 499  # keys per lookup query, rows per insert: under SQLite's oldest limit (999 values)
 
 
 def request_key(adapter: str, request: Any, sample_index: int, scope: str | None = None) -> str:
@@ -59,9 +59,21 @@ def request_key(adapter: str, request: Any, sample_index: int, scope: str | None
 
 
 # one encoder for every call (json.dumps builds one per call when given options)
-_KEY_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-_VALUE_JSON = json.JSONEncoder(ensure_ascii=False)
+_KEY_JSON = Encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_VALUE_JSON = Encoder(ensure_ascii=False)
 _FLAT = (str, int, float, type(None))
+_FLAT_TYPES = frozenset(_FLAT)
+
+
+def _insert(db: sqlite3.Connection, rows: list[tuple[str, str]]) -> None:
+    """``INSERT OR IGNORE`` of ``rows`` in order (the first row of a key wins), _CHUNK rows
+    per statement: one statement runs without the GIL where one per row would take it back
+    after each, stalling the event loop's thread once per row."""
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        marks = ",".join(("(?,?)",) * len(chunk))
+        query = f"INSERT OR IGNORE INTO {_TABLE} (key, value) VALUES {marks}"
+        db.execute(query, [v for row in chunk for v in row])
 
 
 def _damaged(path: Path, exc: BaseException) -> StorageError:
@@ -76,7 +88,7 @@ def _readable(value: Any) -> dict[str, Any] | None:
     if not isinstance(value, str):
         return None
     try:
-        answer = json.loads(value)
+        answer = loads(value)
     except (ValueError, RecursionError):
         return None
     return answer if isinstance(answer, dict) else None
@@ -183,12 +195,16 @@ class ResponseCache:
         read back (text with a lone surrogate, a value JSON cannot hold, nesting too deep).
         """
         try:
-            text = _VALUE_JSON.encode(dict(value))
-            text.encode("utf-8")
+            text = _VALUE_JSON.encode(value if type(value) is dict else dict(value))
+            if not text.isascii():
+                text.encode("utf-8")
         except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
             return False
         # a mapping of plain values (the runner's answers) always reads back; nested ones may not
-        flat = all(isinstance(v, _FLAT) for v in value.values())
+        values = value.values()
+        flat = _FLAT_TYPES.issuperset(map(type, values)) or all(
+            isinstance(v, _FLAT) for v in values
+        )
         if not flat and _readable(text) is None:
             return False
         with self._queue_lock:
@@ -205,9 +221,7 @@ class ResponseCache:
             try:
                 db = self._db()
                 db.execute("BEGIN IMMEDIATE")
-                db.executemany(
-                    f"INSERT OR IGNORE INTO {_TABLE} (key, value) VALUES (?, ?)", pending
-                )
+                _insert(db, pending)
                 db.execute("COMMIT")
             except BaseException:
                 if self._conn is not None and self._conn.in_transaction:

@@ -43,7 +43,11 @@ def valid_text(value: Any) -> Any:
     column or SQLite row can hold; strings inside lists and mappings (keys too) are mended
     the same way. Anything else is returned as it is.
     """
+    if value is None:
+        return value
     if isinstance(value, str):
+        if value.isascii():
+            return value
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -24,6 +23,7 @@ import pyarrow as pa
 from assay._util import check_instance, require
 from assay.data import SuiteData
 from assay.errors import ConfigError, DataError, ParameterError
+from assay.runners._json import loads
 
 __all__ = ["PromptTemplate", "adapter_for_suite", "example_fields"]
 
@@ -46,7 +46,7 @@ def example_fields(examples: pa.Table, slices: list[str]) -> list[dict[str, Any]
     slice_values = {s: examples.column(s).to_pylist() for s in slices}
     out: list[dict[str, Any]] = []
     for i, example_id in enumerate(ids):
-        value = None if inputs[i] is None else json.loads(inputs[i])
+        value = None if inputs[i] is None else loads(inputs[i])
         fields: dict[str, Any] = dict(value) if isinstance(value, dict) else {}
         own = {s: slice_values[s][i] for s in slices}
         fields.update(own)
@@ -54,7 +54,7 @@ def example_fields(examples: pa.Table, slices: list[str]) -> list[dict[str, Any]
             example_id=example_id,
             cluster=clusters[i],
             input=value,
-            reference=None if refs[i] is None else json.loads(refs[i]),
+            reference=None if refs[i] is None else loads(refs[i]),
             slices=own,
         )
         out.append(fields)

@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assay._util import check_int, check_number, require
+from assay.runners._json import Encoder, loads
 
 __all__ = ["HttpOutcome", "JsonPoster", "RetryPolicy", "import_aiohttp"]
 
@@ -152,15 +153,15 @@ async def _read_at_most(resp: Any, limit: int) -> bytes | None:
 
 
 # json.dumps builds an encoder per call when given options; one shared encoder is the same
-_TO_JSON = json.JSONEncoder(ensure_ascii=False)
+_TO_JSON = Encoder(ensure_ascii=False)
 
 
 def _decode(raw: bytes) -> Any:
     """The JSON of an answer; invalid UTF-8 bytes are read as U+FFFD rather than refused."""
     try:
-        return json.loads(raw)
+        return loads(raw)
     except UnicodeDecodeError:
-        return json.loads(raw.decode("utf-8", errors="replace"))
+        return loads(raw.decode("utf-8", errors="replace"))
 
 
 def _snippet(raw: bytes) -> str:
@@ -192,9 +193,12 @@ class JsonPoster:
         self.rng = rng
         self.before_attempt = before_attempt
         self._aiohttp = import_aiohttp()
+        import multidict  # aiohttp's own dependency
+
         self._timeout = self._aiohttp.ClientTimeout(total=policy.timeout_s)
         self._retryable = (self._aiohttp.ClientConnectionError, self._aiohttp.ClientPayloadError)
-        self._headers = {"Content-Type": "application/json"}
+        # a multidict, which aiohttp would otherwise build from a dict for every request
+        self._headers = multidict.CIMultiDict({"Content-Type": "application/json"})
 
     async def post(self, url: str, payload: Any) -> HttpOutcome:
         """POST ``payload`` to ``url``; a failed request is an outcome with ``error``, not a raise."""
