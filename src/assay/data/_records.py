@@ -169,9 +169,9 @@ def validate_records(
     # records are kept sorted by (example_id, sample_index): the rank of each suite id in
     # sorted order replaces its suite position, so comparisons pair stored runs by merge
     key = id_rank(suite_ids)[code_np] * (int(sample_np.max()) + 1) + sample_np
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    dup = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
+    in_order = bool(np.all(key[1:] > key[:-1]))  # sorted already, so without duplicates
+    order = np.arange(n) if in_order else np.argsort(key, kind="stable")
+    dup = np.empty(0, dtype=np.int64) if in_order else np.flatnonzero(np.diff(key[order]) == 0)
     if dup.size:
         first, second = int(order[dup[0]]), int(order[dup[0] + 1])
         raise DataError(
@@ -255,7 +255,7 @@ def validate_records(
         else:
             out[name] = pa.nulls(n, typ)
     result = pa.table(out, schema=schema)
-    if np.all(order == np.arange(n)):
+    if in_order or np.all(order == np.arange(n)):
         return result
     return result.take(arrow_array(order))
 
@@ -265,7 +265,12 @@ def _missing_as_null(
 ) -> pa.ChunkedArray:
     """The scores with NaN stored as null; refused where one is missing on a record without
     an error. A column with neither null nor NaN (the common case) is kept as it is."""
-    has_nan = bool(pc.any(pc.is_nan(scores)).as_py())
+    views = _float_views(scores)
+    has_nan = (
+        any(bool(np.isnan(v).any()) for v in views)
+        if views is not None
+        else bool(pc.any(pc.is_nan(scores)).as_py())
+    )
     if not (scores.null_count or has_nan):
         return scores
     missing = pc.fill_null(pc.or_kleene(pc.is_null(scores), pc.is_nan(scores)), _TRUE)
@@ -284,8 +289,19 @@ def _missing_as_null(
     return pc.if_else(missing, arrow_scalar(None, pa.float64()), scores) if has_nan else scores
 
 
+def _float_views(scores: pa.ChunkedArray) -> list[np.ndarray] | None:
+    """The non-empty chunks of float64 ``scores`` as NumPy views of their buffers, when no
+    value is null (else None: a null's slot holds any value)."""
+    if scores.null_count or scores.type != pa.float64():
+        return None
+    return [numpy_array(chunk) for chunk in scores.chunks if len(chunk)]
+
+
 def _too_large(scores: pa.ChunkedArray) -> bool:
     """Whether a score is infinite or past ``MAX_SCORE`` in magnitude."""
+    views = _float_views(scores)
+    if views is not None:  # fmax and fmin skip NaN as min_max does, in one fast pass each
+        return any(np.fmax.reduce(v) > MAX_SCORE or np.fmin.reduce(v) < -MAX_SCORE for v in views)
     bounds = pc.min_max(scores)
     low, high = bounds["min"].as_py(), bounds["max"].as_py()
     return high is not None and (high > MAX_SCORE or low < -MAX_SCORE)
