@@ -18,13 +18,16 @@ from assay.data._declared import check_score_range, scorable_metrics, score_outp
 from assay.data._files import Location
 from assay.data._located import check_text, short_text
 from assay.data._record_columns import (
+    MAX_SCORE,
     as_text,
     first_true,
+    float_views,
     id_rank,
     is_prefix_of,
     json_text,
     numeric_column,
     place,
+    too_large,
 )
 from assay.data._schema import OPERATIONAL, SuiteData, record_schema, table_digest
 from assay.errors import DataError, SuiteMismatchError
@@ -33,7 +36,6 @@ __all__ = ["records_digest", "validate_records"]
 
 _EXTRA_ALLOWED = {"suite_digest"}
 MODEL_GRADED = "model_graded"  # a judge grades it; a judge's failure leaves it missing
-MAX_SCORE = 1e150
 # Arrow scalars built once from buffers: a Python value in a compute call imports pandas
 _MAX_SCORE = arrow_scalar(MAX_SCORE, pa.float64())
 _TRUE, _FALSE = arrow_scalar(True, pa.bool_()), arrow_scalar(False, pa.bool_())
@@ -233,9 +235,9 @@ def validate_records(
                 found=f"columns {brief(table.column_names)}",
             )
         scores = numeric_column(table.column(m), m, where, pa.float64())
-        # past 1e150 a square overflows, and the mean and variance with it; one reduction
-        # (min_max skips NaN and nulls, counts infinities) and no mask unless one is found
-        if _too_large(scores):
+        # past 1e150 a square overflows, and the mean and variance with it; one maximum and
+        # one minimum (skipping NaN and nulls, counting infinities), no mask unless one is found
+        if too_large(scores):
             infinite = pc.fill_null(pc.greater(pc.abs(scores), _MAX_SCORE), _FALSE)
             row = first_true(infinite)
             raise DataError(
@@ -265,7 +267,7 @@ def _missing_as_null(
 ) -> pa.ChunkedArray:
     """The scores with NaN stored as null; refused where one is missing on a record without
     an error. A column with neither null nor NaN (the common case) is kept as it is."""
-    views = _float_views(scores)
+    views = float_views(scores)
     has_nan = (
         any(bool(np.isnan(v).any()) for v in views)
         if views is not None
@@ -287,24 +289,6 @@ def _missing_as_null(
             **where.at(row),
         )
     return pc.if_else(missing, arrow_scalar(None, pa.float64()), scores) if has_nan else scores
-
-
-def _float_views(scores: pa.ChunkedArray) -> list[np.ndarray] | None:
-    """The non-empty chunks of float64 ``scores`` as NumPy views of their buffers, when no
-    value is null (else None: a null's slot holds any value)."""
-    if scores.null_count or scores.type != pa.float64():
-        return None
-    return [numpy_array(chunk) for chunk in scores.chunks if len(chunk)]
-
-
-def _too_large(scores: pa.ChunkedArray) -> bool:
-    """Whether a score is infinite or past ``MAX_SCORE`` in magnitude."""
-    views = _float_views(scores)
-    if views is not None:  # fmax and fmin skip NaN as min_max does, in one fast pass each
-        return any(np.fmax.reduce(v) > MAX_SCORE or np.fmin.reduce(v) < -MAX_SCORE for v in views)
-    bounds = pc.min_max(scores)
-    low, high = bounds["min"].as_py(), bounds["max"].as_py()
-    return high is not None and (high > MAX_SCORE or low < -MAX_SCORE)
 
 
 def records_digest(records: pa.Table) -> str:

@@ -81,7 +81,8 @@ class _Scratch:
 
     def equal(self, b: np.ndarray, value: int) -> np.ndarray:
         """``b == value``, in the scratch array."""
-        return np.equal(b, value, out=self._flags[: len(b)])
+        flags: np.ndarray = np.equal(b, value, out=self._flags[: len(b)])
+        return flags
 
     def count_brackets(self, b: np.ndarray) -> int:
         """How many of ``b`` are ``[`` (0x5b) or ``{`` (0x7b): the only bytes that are ``{``
@@ -89,7 +90,9 @@ class _Scratch:
         return int(np.count_nonzero(self.equal(self.set_bit_5(b), _OPEN)))
 
     def set_bit_5(self, b: np.ndarray) -> np.ndarray:
-        return np.bitwise_or(b, 32, out=self._bytes[: len(b)])
+        """``b | 32``, in the scratch array."""
+        low: np.ndarray = np.bitwise_or(b, 32, out=self._bytes[: len(b)])
+        return low
 
 
 def _too_long(path: Path, line: int, size: int) -> None:
