@@ -15,14 +15,21 @@ from assay.data._quote import brief
 from assay.errors import DataError
 
 __all__ = [
+    "MAX_SCORE",
     "as_text",
     "first_true",
+    "float_views",
     "id_rank",
     "is_prefix_of",
     "json_text",
     "numeric_column",
     "place",
+    "too_large",
 ]
+
+
+MAX_SCORE = 1e150
+"""Scores larger in magnitude are refused: past it a square overflows (and the variance)."""
 
 
 def first_true(mask: pa.Array | pa.ChunkedArray) -> int:
@@ -118,3 +125,21 @@ def place(where: Location, row: int) -> str:
     """Where row ``row`` is, in words: its line in a text file, else its row."""
     at = where.at(row)
     return f"line {at['line']}" if "line" in at else f"row {at['row']}"
+
+
+def float_views(scores: pa.ChunkedArray) -> list[np.ndarray] | None:
+    """The non-empty chunks of float64 ``scores`` as NumPy views of their buffers, when no
+    value is null (else None: a null's slot holds any value)."""
+    if scores.null_count or scores.type != pa.float64():
+        return None
+    return [numpy_array(chunk) for chunk in scores.chunks if len(chunk)]
+
+
+def too_large(scores: pa.ChunkedArray) -> bool:
+    """Whether a score is infinite or past ``MAX_SCORE`` in magnitude."""
+    views = float_views(scores)
+    if views is not None:  # fmax and fmin skip NaN as min_max does, in one fast pass each
+        return any(np.fmax.reduce(v) > MAX_SCORE or np.fmin.reduce(v) < -MAX_SCORE for v in views)
+    bounds = pc.min_max(scores)
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    return high is not None and (high > MAX_SCORE or low < -MAX_SCORE)

@@ -19,13 +19,16 @@ from assay.data._files import Location
 from assay.data._located import check_text, short_text
 from assay.data._quote import brief
 from assay.data._record_columns import (
+    MAX_SCORE,
     as_text,
     first_true,
+    float_views,
     id_rank,
     is_prefix_of,
     json_text,
     numeric_column,
     place,
+    too_large,
 )
 from assay.data._schema import OPERATIONAL, SuiteData, record_schema, table_digest
 from assay.errors import DataError, SuiteMismatchError
@@ -34,7 +37,6 @@ __all__ = ["records_digest", "validate_records"]
 
 _EXTRA_ALLOWED = {"suite_digest"}
 MODEL_GRADED = "model_graded"  # a judge grades it; a judge's failure leaves it missing
-MAX_SCORE = 1e150
 # Arrow scalars built once from buffers: a Python value in a compute call imports pandas
 _MAX_SCORE = arrow_scalar(MAX_SCORE, pa.float64())
 _TRUE, _FALSE = arrow_scalar(True, pa.bool_()), arrow_scalar(False, pa.bool_())
@@ -170,9 +172,9 @@ def validate_records(
     # records are kept sorted by (example_id, sample_index): the rank of each suite id in
     # sorted order replaces its suite position, so comparisons pair stored runs by merge
     key = id_rank(suite_ids)[code_np] * (int(sample_np.max()) + 1) + sample_np
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    dup = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
+    in_order = bool(np.all(key[1:] > key[:-1]))  # sorted already, so without duplicates
+    order = np.arange(n) if in_order else np.argsort(key, kind="stable")
+    dup = np.empty(0, dtype=np.int64) if in_order else np.flatnonzero(np.diff(key[order]) == 0)
     if dup.size:
         first, second = int(order[dup[0]]), int(order[dup[0] + 1])
         raise DataError(
@@ -234,9 +236,9 @@ def validate_records(
                 found=f"columns {brief(table.column_names)}",
             )
         scores = numeric_column(table.column(m), m, where, pa.float64())
-        # past 1e150 a square overflows, and the mean and variance with it; one reduction
-        # (min_max skips NaN and nulls, counts infinities) and no mask unless one is found
-        if _too_large(scores):
+        # past 1e150 a square overflows, and the mean and variance with it; one maximum and
+        # one minimum (skipping NaN and nulls, counting infinities), no mask unless one is found
+        if too_large(scores):
             infinite = pc.fill_null(pc.greater(pc.abs(scores), _MAX_SCORE), _FALSE)
             row = first_true(infinite)
             raise DataError(
@@ -256,7 +258,7 @@ def validate_records(
         else:
             out[name] = pa.nulls(n, typ)
     result = pa.table(out, schema=schema)
-    if np.all(order == np.arange(n)):
+    if in_order or np.all(order == np.arange(n)):
         return result
     return result.take(arrow_array(order))
 
@@ -266,7 +268,12 @@ def _missing_as_null(
 ) -> pa.ChunkedArray:
     """The scores with NaN stored as null; refused where one is missing on a record without
     an error. A column with neither null nor NaN (the common case) is kept as it is."""
-    has_nan = bool(pc.any(pc.is_nan(scores)).as_py())
+    views = float_views(scores)
+    has_nan = (
+        any(bool(np.isnan(v).any()) for v in views)
+        if views is not None
+        else bool(pc.any(pc.is_nan(scores)).as_py())
+    )
     if not (scores.null_count or has_nan):
         return scores
     missing = pc.fill_null(pc.or_kleene(pc.is_null(scores), pc.is_nan(scores)), _TRUE)
@@ -283,13 +290,6 @@ def _missing_as_null(
             **where.at(row),
         )
     return pc.if_else(missing, arrow_scalar(None, pa.float64()), scores) if has_nan else scores
-
-
-def _too_large(scores: pa.ChunkedArray) -> bool:
-    """Whether a score is infinite or past ``MAX_SCORE`` in magnitude."""
-    bounds = pc.min_max(scores)
-    low, high = bounds["min"].as_py(), bounds["max"].as_py()
-    return high is not None and (high > MAX_SCORE or low < -MAX_SCORE)
 
 
 def records_digest(records: pa.Table) -> str:

@@ -24,7 +24,7 @@ MAX_DEPTH = 64
 MAX_FIELDS = 10_000
 _BLOCK = 4 << 20  # a few arrays of this many bytes (and one int64 per line) at a time
 
-_NL, _QUOTE, _BACKSLASH, _COLON = 10, 34, 92, 58
+_NL, _QUOTE, _BACKSLASH, _COLON, _OPEN = 10, 34, 92, 58, 123
 _SPACE = np.array([9, 10, 13, 32], dtype=np.uint8)
 
 
@@ -37,32 +37,62 @@ class TextScan:
 
 
 def scan_text(path: Path, json_lines: bool) -> TextScan:
-    """Check every line of ``path``; raise :class:`DataError` at the first bad one."""
+    """Check every line of ``path``; raise :class:`DataError` at the first bad one.
+
+    The file is read into one buffer, reused: a line begun at the end of a block moves to the
+    front before the next block is read after it, and the vectorised passes write into
+    scratch arrays of the buffer's size (no copies of blocks, no fresh pages per block)."""
     blank: list[int] = []
     line_base = 0  # lines before the current piece
     offset = 0  # bytes before the current piece
-    carry = b""
-    with path.open("rb") as handle:
+    buf = bytearray(MAX_LINE_BYTES + _BLOCK + 1)  # a carried line is at most MAX_LINE_BYTES
+    scratch = _Scratch(len(buf))
+    size = 0  # bytes in buf: the carried start of a line, then the block read after it
+    with path.open("rb", buffering=0) as handle, memoryview(buf) as view:
         while True:
-            block = handle.read(_BLOCK)
-            data = carry + block
-            if not block:
-                if data:
-                    _check_piece(data, path, line_base, offset, json_lines, blank)
+            got = handle.readinto(view[size : size + _BLOCK])
+            if not got:
+                if size:
+                    _check_piece(view[:size], path, line_base, offset, json_lines, blank, scratch)
                 break
-            end = data.rfind(b"\n") + 1
+            size += got
+            end = buf.rfind(b"\n", 0, size) + 1
             if end == 0:
-                if len(data) > MAX_LINE_BYTES:
-                    _too_long(path, line_base + 1, len(data))
-                carry = data
+                if size > MAX_LINE_BYTES:
+                    _too_long(path, line_base + 1, size)
                 continue
-            piece, carry = data[:end], data[end:]
-            lines = _check_piece(piece, path, line_base, offset, json_lines, blank)
-            if len(carry) > MAX_LINE_BYTES:
-                _too_long(path, line_base + lines + 1, len(carry))
+            lines = _check_piece(view[:end], path, line_base, offset, json_lines, blank, scratch)
+            carry = size - end
+            if carry > MAX_LINE_BYTES:
+                _too_long(path, line_base + lines + 1, carry)
+            view[:carry] = view[end:size]
+            size = carry
             line_base += lines
-            offset += len(piece)
+            offset += end
     return TextScan(blank_lines=tuple(blank))
+
+
+class _Scratch:
+    """Arrays the passes over a piece write into (a piece is at most ``size`` bytes)."""
+
+    def __init__(self, size: int) -> None:
+        self._flags = np.empty(size, dtype=bool)
+        self._bytes = np.empty(size, dtype=np.uint8)
+
+    def equal(self, b: np.ndarray, value: int) -> np.ndarray:
+        """``b == value``, in the scratch array."""
+        flags: np.ndarray = np.equal(b, value, out=self._flags[: len(b)])
+        return flags
+
+    def count_brackets(self, b: np.ndarray) -> int:
+        """How many of ``b`` are ``[`` (0x5b) or ``{`` (0x7b): the only bytes that are ``{``
+        with bit 5 set."""
+        return int(np.count_nonzero(self.equal(self.set_bit_5(b), _OPEN)))
+
+    def set_bit_5(self, b: np.ndarray) -> np.ndarray:
+        """``b | 32``, in the scratch array."""
+        low: np.ndarray = np.bitwise_or(b, 32, out=self._bytes[: len(b)])
+        return low
 
 
 def _too_long(path: Path, line: int, size: int) -> None:
@@ -76,14 +106,20 @@ def _too_long(path: Path, line: int, size: int) -> None:
 
 
 def _check_piece(
-    piece: bytes, path: Path, line_base: int, offset: int, json_lines: bool, blank: list[int]
+    piece: memoryview,
+    path: Path,
+    line_base: int,
+    offset: int,
+    json_lines: bool,
+    blank: list[int],
+    scratch: _Scratch,
 ) -> int:
     """Check whole lines (``piece`` ends at a line end, or at the end of the file); return
     the number of line ends in it."""
     b = np.frombuffer(piece, dtype=np.uint8)
-    ends = np.flatnonzero(b == _NL)
+    ends = np.flatnonzero(scratch.equal(b, _NL))
     n_ends = len(ends)
-    if not piece.endswith(b"\n"):
+    if b[-1] != _NL:
         ends = np.append(ends, len(b))
     starts = np.concatenate(([0], ends[:-1] + 1))
     lengths = ends - starts
@@ -91,8 +127,8 @@ def _check_piece(
     if long.size:
         _too_long(path, line_base + int(long[0]) + 1, int(lengths[long[0]]))
     try:
-        if not piece.isascii():  # isascii is one fast pass; decoding builds a string
-            piece.decode("utf-8")
+        if int(b.max()) > 127:  # the maximum is one fast pass; decoding builds a string
+            str(piece, "utf-8")
     except UnicodeDecodeError as exc:
         i = int(np.searchsorted(ends, exc.start))
         raise DataError(
@@ -101,18 +137,18 @@ def _check_piece(
             file=str(path),
             line=line_base + i + 1,
             expected="text encoded as UTF-8",
-            found=f"the bytes {piece[exc.start : exc.start + 4]!r}",
+            found=f"the bytes {bytes(piece[exc.start : exc.start + 4])!r}",
         ) from None
     # a blank line starts with white space or is empty: look closer only at those (every
     # line starts inside the piece, an empty one at its own line end)
     first = b[starts]
     for candidate in np.flatnonzero(np.isin(first, _SPACE)).tolist():
-        line = piece[int(starts[candidate]) : int(ends[candidate])]
+        line = bytes(piece[int(starts[candidate]) : int(ends[candidate])])
         # the JSON reader skips lines of white space; the CSV reader only empty ones
         if not (line.strip() if json_lines else line.rstrip(b"\r")):
             blank.append(line_base + candidate + 1)
     if json_lines:
-        _check_json_shape(piece, b, ends, path, line_base)
+        _check_json_shape(b, ends, first, path, line_base, scratch)
     return n_ends
 
 
@@ -121,21 +157,34 @@ _SPECIAL[[_NL, _QUOTE, _BACKSLASH, _COLON, ord("["), ord("]"), ord("{"), ord("}"
 
 
 def _check_json_shape(
-    piece: bytes, b: np.ndarray, ends: np.ndarray, path: Path, line_base: int
+    b: np.ndarray,
+    ends: np.ndarray,
+    first: np.ndarray,
+    path: Path,
+    line_base: int,
+    scratch: _Scratch,
 ) -> None:
-    """Nesting depth and field count of each line of ``piece`` (its bytes ``b``, its line
-    ends ``ends``).
+    """Nesting depth and field count of each line of a piece (its bytes ``b``, its line ends
+    ``ends``, the first byte of each line ``first``).
 
     A line cannot be deeper than its count of opening brackets, nor wider than its count of
     colons, strings or not. Counting those per line is cheap, so only the rare lines over
     either bound get the exact check, which tells brackets and colons inside strings apart.
+    Most pieces need no count per line: a line that opens with a bracket has at least that one,
+    so no line has more than the piece's brackets less those of all other lines that open with
+    one (a file of flat records: one each).
     """
     starts = np.concatenate(([0], ends[:-1] + 1))
-    opening = np.flatnonzero((b == 91) | (b == 123))
-    suspect = np.bincount(np.searchsorted(ends, opening), minlength=len(ends)) > MAX_DEPTH
+    brackets = scratch.count_brackets(b)
+    leading = int(np.count_nonzero((first | 32) == _OPEN))
+    if brackets - leading + 1 > MAX_DEPTH:
+        opening = np.flatnonzero(scratch.equal(scratch.set_bit_5(b), _OPEN))
+        suspect = np.bincount(np.searchsorted(ends, opening), minlength=len(ends)) > MAX_DEPTH
+    else:
+        suspect = np.zeros(len(ends), dtype=bool)
     # a line with more colons than MAX_FIELDS is longer than that many bytes: count only those
     for i in np.flatnonzero(ends - starts > MAX_FIELDS).tolist():
-        suspect[i] |= piece.count(b":", int(starts[i]), int(ends[i])) > MAX_FIELDS
+        suspect[i] |= np.count_nonzero(b[int(starts[i]) : int(ends[i])] == _COLON) > MAX_FIELDS
     lines = np.flatnonzero(suspect)
     if not lines.size:
         return
