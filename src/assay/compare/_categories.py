@@ -73,7 +73,8 @@ def category_results(
     # product per group gives every metric's resampled sums
     table = np.hstack(categories.tables)
     offsets = np.concatenate(([0], np.cumsum([t.shape[1] for t in categories.tables])))
-    sums = [counts[:, lo:hi] @ table[lo:hi] for lo, hi in pairwise(bounds.tolist())]
+    columns, column_of = _distinct_columns(counts, categories.tables)
+    sums = [counts[:, lo:hi] @ columns[lo:hi] for lo, hi in pairwise(bounds.tolist())]
     note = f"category fast path ({sizes.size} categories)"
     out: dict[str, list[PairedResult | None]] = {}
     for i, (name, value) in enumerate(metrics):
@@ -83,7 +84,12 @@ def category_results(
         filled = [v for v in range(family_size) if cats[v].size]
         runs = [
             _replicates(
-                value, [sums[v][:, a:b] for v in filled], sizes, table[:, a:b], cats, filled
+                value,
+                [sums[v][:, column_of[a:b]] for v in filled],
+                sizes,
+                table[:, a:b],
+                cats,
+                filled,
             )
             for a, b in pairwise(offsets[2 * i : 2 * i + 3].tolist())
         ]
@@ -99,6 +105,31 @@ def category_results(
             )
         out[name] = results
     return out
+
+
+def _distinct_columns(counts: FloatArray, tables: list[FloatArray]) -> tuple[FloatArray, IntArray]:
+    """The tables side by side without repeats, and where each column of ``np.hstack(tables)``
+    is among them: metrics with the same statistics (macro-F1 and MCC) share one product.
+    Only when every resampled sum is a whole number below 2**53, so computed exactly in any
+    order; else all the columns."""
+    table = np.hstack(tables)
+    every = np.arange(table.shape[1])
+    if table.size == 0 or not np.array_equal(table, np.rint(table)):
+        return table, every
+    if float(counts.sum(axis=1).max()) * float(np.abs(table).max()) >= 2.0**53:
+        return table, every
+    kept: list[FloatArray] = []
+    starts = []
+    for t in tables:
+        same = next((j for j, k in enumerate(kept) if np.array_equal(k, t)), None)
+        if same is None:
+            same = len(kept)
+            kept.append(t)
+        starts.append(sum(k.shape[1] for k in kept[:same]))
+    if len(kept) == len(tables):
+        return table, every
+    column_of = [start + np.arange(t.shape[1]) for start, t in zip(starts, tables, strict=True)]
+    return np.hstack(kept), np.concatenate(column_of).astype(np.int64)
 
 
 def _replicates(
