@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.compare._align import IntArray, PairedRuns, RunSide
+from assay.compare._align import BoolArray, IntArray, PairedRuns, RunSide
 from assay.compare._inputs import RecordInputs, TextCache, input_column, record_inputs
 from assay.core import MetricSpec
 from assay.errors import DataError
@@ -78,18 +78,18 @@ Combinations = tuple[IntArray, int, dict[str, Any]] | None
 @dataclass(frozen=True, eq=False)
 class _Usable:
     """Where one run's usable records fall among the paired examples (per inputs, shared by
-    the metrics that read the same inputs)."""
+    the metrics that read the same inputs; only what they need is kept)."""
 
-    rows: IntArray
-    """Usable records of paired examples."""
-    examples: IntArray
-    """Their paired examples."""
-    counts: IntArray
-    """Usable records of each paired example."""
-    combos: Combinations
-    """Label combinations of the records, when the inputs are labels with few of them."""
+    valid: BoolArray
+    """Paired examples with a usable record."""
+    labels: tuple[int, dict[str, Any]] | None
+    """With few label combinations: their number m and each combination's labels."""
     per_example: IntArray | None
-    """With ``combos`` and one record per example: each example's combination (m: none)."""
+    """With few label combinations and one record per example: each example's combination
+    (m: none)."""
+    records: tuple[IntArray, IntArray, IntArray, IntArray | None] | None
+    """Without ``per_example``: the usable records of paired examples, their examples, the
+    records of each example and each record's combination (with few combinations)."""
 
     @classmethod
     def of(cls, side: RunSide, inputs: RecordInputs, n: int, limit: int) -> _Usable:
@@ -97,11 +97,13 @@ class _Usable:
         ex = side.example[rows]
         counts = np.bincount(ex, minlength=n)
         combos = inputs.combinations(limit=limit) if rows.size else None
-        per_example = None
+        labels = None if combos is None else (combos[1], combos[2])
         if combos is not None and counts.max(initial=0) <= 1:
             per_example = np.full(n, combos[1], dtype=np.int64)
             per_example[ex] = combos[0][rows]
-        return cls(rows, ex, counts, combos, per_example)
+            return cls(counts > 0, labels, per_example, None)
+        code = None if combos is None else combos[0]
+        return cls(counts > 0, labels, None, (rows, ex, counts, code))
 
 
 def example_statistics(
@@ -111,23 +113,25 @@ def example_statistics(
     and, when the inputs are labels with few combinations, each example's label combination
     (``m``: none)."""
     assert d.statistics is not None
-    rows, ex, counts, combos = usable.rows, usable.examples, usable.counts, usable.combos
-    if rows.size == 0:  # no usable record: the metric is reported unscored
+    valid = usable.valid
+    if not valid.any():  # no usable record: the metric is reported unscored
         return ExampleStatistics(np.zeros((n, 0))), np.zeros(n, dtype=bool), None
-    valid = counts > 0
-    single = counts.max(initial=0) <= 1
-    if combos is not None:
+    table = None
+    if usable.labels is not None:
         # statistics are per example: compute them once per combination of labels
-        code, m, at = combos
+        m, at = usable.labels
         table = np.asarray(d.statistics(**at)).reshape(m, -1)
         table = _compact(np.vstack([table, np.zeros((1, table.shape[1]), table.dtype)]))
         if usable.per_example is not None:
             return ExampleStatistics(table, usable.per_example), valid, usable.per_example
+    assert usable.records is not None
+    rows, ex, counts, code = usable.records
+    if table is not None and code is not None:
         stats = table[code[rows]]
     else:
         values = {k: inputs.values(k)[rows] for k in d.inputs}
         stats = _compact(np.asarray(d.statistics(**values)).reshape(rows.size, -1))
-    if single:
+    if counts.max(initial=0) <= 1:
         out = np.zeros((n, stats.shape[1]), dtype=stats.dtype)
         out[ex] = stats
         return ExampleStatistics(out), valid, None
