@@ -118,16 +118,20 @@ def _max_samples(example: IntArray, n: int) -> int:
     return int(np.bincount(kept, minlength=n).max()) if kept.size else 0
 
 
-def _in_sample_order(table: pa.Table, ids: pa.Array) -> tuple[pa.Table, pa.Array]:
+Groups = tuple[pa.Array, IntArray] | None
+
+
+def _in_sample_order(table: pa.Table, ids: pa.Array) -> tuple[pa.Table, pa.Array, Groups]:
     """The records in ``(example_id, sample_index)`` order, the given order kept among equal
     keys, so an example's samples are summed in the same order whatever order they came in.
-    Records already in that order (as assay stores them), or one per example, are kept."""
+    Records already in that order (as assay stores them), or one per example, are kept.
+    Also returns :func:`_sorted_groups` of the ids returned."""
     groups = _sorted_groups(ids)
     if groups is not None and len(groups[0]) == len(ids):
-        return table, ids
+        return table, ids, groups
     has_index = "sample_index" in table.column_names
     if groups is not None and not has_index:
-        return table, ids
+        return table, ids, groups
     column = table.column("sample_index") if has_index else None
     if (
         groups is not None
@@ -138,22 +142,22 @@ def _in_sample_order(table: pa.Table, ids: pa.Array) -> tuple[pa.Table, pa.Array
         index = np.asarray(numpy_array(column.cast(pa.int64())))
         same = groups[1][1:] == groups[1][:-1]  # neighbours of one example
         if bool(np.all(index[1:][same] >= index[:-1][same])):
-            return table, ids
+            return table, ids, groups
     if groups is None and pc.count_distinct(ids).as_py() == len(ids):
-        return table, ids
+        return table, ids, groups
     keys = pa.table({"id": ids, **({"s": table.column("sample_index")} if has_index else {})})
     order = pc.sort_indices(keys, [(k, "ascending") for k in keys.column_names])
     if pc.all(pc.equal(order, pa.array(np.arange(len(ids)))), skip_nulls=False).as_py():
-        return table, ids
-    return table.take(order), ids.take(order)
+        return table, ids, groups
+    ids = ids.take(order)
+    return table.take(order), ids, _sorted_groups(ids)
 
 
 def pair_runs(baseline: pa.Table, candidate: pa.Table) -> PairedRuns:
     """Pair the records of two runs on their shared example ids (sorted)."""
     ids_b, ids_c = _ids(baseline, "baseline"), _ids(candidate, "candidate")
-    baseline, ids_b = _in_sample_order(baseline, ids_b)
-    candidate, ids_c = _in_sample_order(candidate, ids_c)
-    fast_b, fast_c = _sorted_groups(ids_b), _sorted_groups(ids_c)
+    baseline, ids_b, fast_b = _in_sample_order(baseline, ids_b)
+    candidate, ids_c, fast_c = _in_sample_order(candidate, ids_c)
     if fast_b is not None and fast_c is not None and fast_b[0].equals(fast_c[0]):
         example_ids, ex_b, ex_c = fast_b[0], fast_b[1], fast_c[1]
         only_b = only_c = 0
@@ -164,7 +168,8 @@ def pair_runs(baseline: pa.Table, candidate: pa.Table) -> PairedRuns:
     for name, table, ex in (("baseline", baseline, ex_b), ("candidate", candidate, ex_c)):
         identity = table.num_rows == n and bool(np.array_equal(ex, np.arange(n)))
         sides.append(RunSide(name, table, ex, _errored(table), identity))
-    samples = max(_max_samples(ex_b, n), _max_samples(ex_c, n))
+    # a run with one record per paired example, in order, has one sample of each
+    samples = max(1 if s.identity and n else _max_samples(s.example, n) for s in sides)
     return PairedRuns(example_ids, sides[0], sides[1], only_b, only_c, samples)
 
 

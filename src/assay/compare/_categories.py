@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -72,46 +73,90 @@ def category_results(
     # product per group gives every metric's resampled sums
     table = np.hstack(categories.tables)
     offsets = np.concatenate(([0], np.cumsum([t.shape[1] for t in categories.tables])))
+    columns, column_of = _distinct_columns(counts, categories.tables)
+    sums = [counts[:, lo:hi] @ columns[lo:hi] for lo, hi in pairwise(bounds.tolist())]
     note = f"category fast path ({sizes.size} categories)"
-    out: dict[str, list[PairedResult | None]] = {name: [] for name, _ in metrics}
-    for v in range(family_size):
-        lo, hi = int(bounds[v]), int(bounds[v + 1])
-        sums = counts[:, lo:hi] @ table[lo:hi]
-        for i, (name, value) in enumerate(metrics):
-            cats = lo + np.flatnonzero(categories.valids[i][lo:hi])
-            if cats.size == 0:
-                out[name].append(None)
-                continue
-            size = sizes[cats].astype(np.float64)
-            reps = [
-                _replicates(value, sums[:, a:b], size, table[cats, a:b])
-                for a, b in (
-                    (int(offsets[2 * i]), int(offsets[2 * i + 1])),
-                    (int(offsets[2 * i + 1]), int(offsets[2 * i + 2])),
-                )
-            ]
-            out[name].append(
-                paired_from_replicates(
-                    reps[0],
-                    reps[1],
-                    n=int(size.sum()),
-                    confidence=confidence,
-                    weights=weights,
-                    notes=(note,),
-                )
+    out: dict[str, list[PairedResult | None]] = {}
+    for i, (name, value) in enumerate(metrics):
+        cats = [
+            lo + np.flatnonzero(categories.valids[i][lo:hi]) for lo, hi in pairwise(bounds.tolist())
+        ]
+        filled = [v for v in range(family_size) if cats[v].size]
+        runs = [
+            _replicates(
+                value,
+                [sums[v][:, column_of[a:b]] for v in filled],
+                sizes,
+                table[:, a:b],
+                cats,
+                filled,
             )
+            for a, b in pairwise(offsets[2 * i : 2 * i + 3].tolist())
+        ]
+        results: list[PairedResult | None] = [None] * family_size
+        for j, v in enumerate(filled):
+            results[v] = paired_from_replicates(
+                runs[0][j],
+                runs[1][j],
+                n=int(sizes[cats[v]].astype(np.float64).sum()),
+                confidence=confidence,
+                weights=weights,
+                notes=(note,),
+            )
+        out[name] = results
     return out
 
 
+def _distinct_columns(counts: FloatArray, tables: list[FloatArray]) -> tuple[FloatArray, IntArray]:
+    """The tables side by side without repeats, and where each column of ``np.hstack(tables)``
+    is among them: metrics with the same statistics (macro-F1 and MCC) share one product.
+    Only when every resampled sum is a whole number below 2**53, so computed exactly in any
+    order; else all the columns."""
+    table = np.hstack(tables)
+    every = np.arange(table.shape[1])
+    if table.size == 0 or not np.array_equal(table, np.rint(table)):
+        return table, every
+    if float(counts.sum(axis=1).max()) * float(np.abs(table).max()) >= 2.0**53:
+        return table, every
+    kept: list[FloatArray] = []
+    starts = []
+    for t in tables:
+        same = next((j for j, k in enumerate(kept) if np.array_equal(k, t)), None)
+        if same is None:
+            same = len(kept)
+            kept.append(t)
+        starts.append(sum(k.shape[1] for k in kept[:same]))
+    if len(kept) == len(tables):
+        return table, every
+    column_of = [start + np.arange(t.shape[1]) for start, t in zip(starts, tables, strict=True)]
+    return np.hstack(kept), np.concatenate(column_of).astype(np.int64)
+
+
 def _replicates(
-    value: Statistic, sums: FloatArray, sizes: FloatArray, table: FloatArray
-) -> Replicates:
-    total = sizes @ table
+    value: Statistic,
+    sums: list[FloatArray],
+    sizes: IntArray,
+    table: FloatArray,
+    cats: list[IntArray],
+    filled: list[int],
+) -> list[Replicates]:
+    """One run's replicates of one metric in each group with categories (``filled``): the
+    metric is evaluated once for all those groups (it is vectorised over leading axes)."""
+    if not filled:
+        return []
+    size = [sizes[cats[v]].astype(np.float64) for v in filled]
+    rows = [table[cats[v]] for v in filled]
+    total = np.stack([s @ t for s, t in zip(size, rows, strict=True)])
     with np.errstate(divide="ignore", invalid="ignore"):
-        estimate = float(np.asarray(value(total[None, :]), dtype=np.float64)[0])
-        replicates = np.asarray(value(sums), dtype=np.float64)
-        jackknife = np.asarray(value(total[None, :] - table), dtype=np.float64)
-    return Replicates(estimate, replicates, jackknife, sizes)
+        estimates = np.asarray(value(total), dtype=np.float64).tolist()
+        replicates = np.asarray(value(np.stack(sums)), dtype=np.float64)
+        left_out = np.concatenate([t[None, :] - r for t, r in zip(total, rows, strict=True)])
+        jackknife = np.asarray(value(left_out), dtype=np.float64)
+    ends = np.cumsum([r.shape[0] for r in rows]).tolist()
+    return [
+        Replicates(estimates[j], replicates[j], jackknife[end - len(size[j]) : end], size[j])
+        for j, end in enumerate(ends)
+    ]
 
 
 AHEAD_BYTES = 32 << 20

@@ -6,17 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from assay.compare._align import IntArray, PairedRuns, RunSide, example_means, record_scores
+from assay.compare._align import PairedRuns, example_means, record_scores
 from assay.compare._categories import MAX_CATEGORIES
 from assay.compare._flips import find_flips
 from assay.compare._groups import Layout
-from assay.compare._inputs import RecordInputs, TextCache, example_inputs, record_inputs
+from assay.compare._inputs import RecordInputs, example_inputs
 from assay.compare._resampled import PendingSums, SumsMetric, compare_custom, start_sums
 from assay.compare._results import Collected, MetricOutcome
+from assay.compare._sums_inputs import SharedInputs, bind, example_statistics
 from assay.core import MetricSpec
-from assay.errors import DataError
 from assay.metrics import MetricDefinition, get_metric
 from assay.stats import ResampleKind, bootstrap_weights
 
@@ -32,69 +31,6 @@ class NonMeanPlan:
     def add(self, spec: MetricSpec) -> None:
         """Plan ``spec`` for the bootstrap."""
         self.specs.append(spec)
-
-
-def _bind(
-    d: MetricDefinition, spec: MetricSpec, b: RecordInputs, c: RecordInputs
-) -> MetricDefinition:
-    try:
-        return d.bound(b.distinct(), c.distinct())
-    except TypeError as exc:
-        raise DataError(
-            f"metric {spec.name!r} ({spec.aggregate}): the labels of the reference and output "
-            "columns cannot be ordered together",
-            column="reference",
-            expected="labels of one type (all numbers or all text)",
-            found=str(exc),
-        ) from exc
-
-
-def _compact(stats: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """Small whole-number statistics (confusion cells) as uint8: an eighth of the memory."""
-    if stats.dtype.kind != "f" or stats.size == 0:
-        return stats
-    if stats.min() >= 0 and stats.max() <= 255 and np.array_equal(stats, np.rint(stats)):
-        return stats.astype(np.uint8)
-    return stats
-
-
-def _example_statistics(
-    side: RunSide, d: MetricDefinition, inputs: RecordInputs, n: int, limit: int
-) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_], IntArray | None]:
-    """Per-example sufficient statistics (averaged over samples), which examples have them,
-    and, when the inputs are labels and at most ``limit`` combinations occur, each example's
-    label combination (``m``: none)."""
-    assert d.statistics is not None
-    rows = np.flatnonzero(inputs.usable & (side.example >= 0))
-    if rows.size == 0:  # no usable record: the metric is reported unscored
-        return np.zeros((n, 0)), np.zeros(n, dtype=bool), None
-    ex = side.example[rows]
-    counts = np.bincount(ex, minlength=n)
-    valid = counts > 0
-    single = counts.max(initial=0) <= 1
-    combos = inputs.combinations(limit=limit)
-    if combos is not None:
-        # statistics are per example: compute them once per combination of labels
-        code, m, at = combos
-        table = np.asarray(d.statistics(**at)).reshape(m, -1)
-        table = _compact(np.vstack([table, np.zeros((1, table.shape[1]), table.dtype)]))
-        if single:
-            per_example = np.full(n, m, dtype=np.int64)
-            per_example[ex] = code[rows]
-            return table[per_example], valid, per_example
-        stats = table[code[rows]]
-    else:
-        values = {k: inputs.values(k)[rows] for k in d.inputs}
-        stats = _compact(np.asarray(d.statistics(**values)).reshape(rows.size, -1))
-    if single:
-        out = np.zeros((n, stats.shape[1]), dtype=stats.dtype)
-        out[ex] = stats
-        return out, valid, None
-    sums = np.zeros((n, stats.shape[1]))
-    for j in range(stats.shape[1]):
-        sums[:, j] = np.bincount(ex, weights=stats[:, j], minlength=n)
-    sums[valid] /= counts[valid, None]
-    return sums, valid, None
 
 
 def _flips(spec: MetricSpec, paired: PairedRuns, max_flips: int | None, out: Collected) -> None:
@@ -157,27 +93,25 @@ def start_non_means(
     limit = MAX_CATEGORIES if resampling == "poisson" else max(1024, n // 4)
     sums: list[SumsMetric] = []
     prepared: list[_Prepared] = []
-    texts: TextCache = {}  # each text column decoded once, whichever metrics read it
+    shared = SharedInputs(paired, limit)
+    sides = (paired.baseline, paired.candidate)
     for spec in plan.specs:
         d = get_metric(spec.aggregate)
-        inputs = [
-            record_inputs(s, d, spec.name, spec.aggregate, texts)
-            for s in (paired.baseline, paired.candidate)
-        ]
+        inputs = [shared.record_inputs(s, d, spec) for s in sides]
         missing = (int((~inputs[0].usable).sum()), int((~inputs[1].usable).sum()))
         keep = None if d.aggregation == "sums" else inputs
         prepared.append(_Prepared(spec, d, missing, keep))
         if d.aggregation == "sums":
-            bound = _bind(d, spec, inputs[0], inputs[1])
+            bound = bind(d, spec, inputs[0], inputs[1], shared)
             assert bound.value is not None
-            sb, vb, kb = _example_statistics(paired.baseline, bound, inputs[0], n, limit)
-            sc, vc, kc = _example_statistics(paired.candidate, bound, inputs[1], n, limit)
+            (sb, vb, kb), (sc, vc, kc) = (
+                example_statistics(bound, inp, shared.usable_of(side, inp), n)
+                for side, inp in zip(sides, inputs, strict=True)
+            )
             if not (vb & vc).any():
                 prepared[-1].scored = False
                 continue
-            codes = None
-            if kb is not None and kc is not None:
-                codes = kb * (int(kc.max()) + 1) + kc
+            codes = None if kb is None or kc is None else shared.pair_codes(kb, kc)
             sums.append(SumsMetric(spec.name, bound.value, sb, sc, vb & vc, codes))
     pending = None
     if sums:

@@ -34,6 +34,7 @@ from assay.compare._categories import (
 )
 from assay.compare._groups import Family, Layout
 from assay.compare._means import GroupResults
+from assay.compare._sums_inputs import ExampleStatistics
 from assay.errors import UnderpoweredWarning
 from assay.metrics import MetricDefinition, compare_metric
 from assay.stats import (
@@ -59,9 +60,9 @@ class SumsMetric:
     """The suite's metric name."""
     value: Statistic
     """Metric from summed statistics, vectorised ``(..., k) -> (...)``."""
-    baseline: npt.NDArray[Any]
+    baseline: ExampleStatistics
     """``(n, k)`` statistics of the baseline per paired example (zero rows where not valid)."""
-    candidate: npt.NDArray[Any]
+    candidate: ExampleStatistics
     """``(n, k)`` statistics of the candidate."""
     valid: BoolArray
     """Examples with statistics in both runs."""
@@ -123,11 +124,15 @@ def _by_group(key: IntArray, card: int, group: IntArray) -> tuple[IntArray, IntA
 
 def _statistic_codes(metrics: Sequence[SumsMetric], limit: int) -> tuple[IntArray, int] | None:
     joint: tuple[IntArray, int] | None = None
+    seen: list[IntArray] = []
     for m in metrics:
+        if m.codes is not None and any(m.codes is codes for codes in seen):
+            continue  # the same combinations as an earlier metric: they refine nothing
         if m.codes is not None:
+            seen.append(m.codes)
             coded: tuple[IntArray, int] | None = _compact(m.codes, int(m.codes.max()) + 1)
         else:
-            rows = np.hstack([m.baseline, m.candidate, m.valid[:, None]])
+            rows = np.hstack([m.baseline.full, m.candidate.full, m.valid[:, None]])
             coded = _row_codes(rows, limit)
         if coded is None:
             return None
@@ -156,7 +161,7 @@ def _fast_family(
     for m in metrics:
         keep = m.valid[leader]
         for run in (m.baseline, m.candidate):
-            tables.append(np.where(keep[:, None], np.asarray(run[leader], np.float64), 0.0))
+            tables.append(np.where(keep[:, None], np.asarray(run.take(leader), np.float64), 0.0))
         valids.append(keep)
     sizes = np.bincount(category, minlength=c)
     return Categories(sizes, family.codes[leader], tables, valids)
@@ -173,7 +178,7 @@ def _engine_family(
         # slices with one unit are reported with their unbounded interval and a note
         warnings.simplefilter("ignore", UnderpoweredWarning)
         table = paired_bootstrap_table(
-            {m.name: PairedStats(m.baseline, m.candidate, m.value)},
+            {m.name: PairedStats(m.baseline.full, m.candidate.full, m.value)},
             slices=filled,
             weights=weights,
             clusters=layout.clusters,
