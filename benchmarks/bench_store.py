@@ -99,6 +99,7 @@ def assay_bench(folder: Path, n_runs: int, n_values: int, repeats: int) -> dict[
     from assay.core import CodeVersion, Manifest, MetricSpec, MetricSummary, ModelRef, Run, Suite
     from assay.storage import MetricFilter, RunQuery, open_store
     from assay.storage._engine import write_transaction
+    from assay.storage._run_write import insert_run
     from assay.storage._schema import runs as runs_table
 
     store = open_store(f"sqlite:///{folder / 'assay.db'}", artifacts=str(folder / "files"))
@@ -158,7 +159,7 @@ def assay_bench(folder: Path, n_runs: int, n_values: int, repeats: int) -> dict[
         shared = conn.execute(path).scalar_one()
     with write_transaction(store.engine) as conn:
         for run in runs[1:]:
-            store.runs._insert(conn, run, shared)
+            insert_run(conn, run, shared)
 
     query = RunQuery(
         tags={"stage": "candidate"}, metric_filters=[MetricFilter("accuracy", ">", THRESHOLD)]
