@@ -3,14 +3,21 @@ own test): the sharing changes no number."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+from typing import Any
+
 import numpy as np
 import pytest
 
 import assay.compare._categories as categories
 from assay.compare import compare_records
+from assay.compare._categories import Categories
 from assay.compare._sums_inputs import ExampleStatistics
 from assay.core import Comparison
 from assay.data import SuiteData
+from assay.metrics import get_metric
+from assay.metrics._classification import confusion_statistics
+from assay.stats import Replicates, bootstrap_weights, paired_from_replicates
 from assay.testing import comparison_suite as suite
 from assay.testing import paired_records as records
 from assay.testing import run_info
@@ -74,3 +81,60 @@ def test_example_statistics_read_through_their_rows() -> None:
     plain = ExampleStatistics(rows[index])
     assert np.array_equal(plain.take(np.array([1])), [[1, 0]])
     assert plain.full is plain.rows
+
+
+def _group_by_group(
+    metrics: list[tuple[str, Any]], cats: Categories, family_size: int, weights: Any
+) -> dict[str, list[Any]]:
+    """The category bootstrap as defined: per group, one product of its counts and every
+    metric's statistics, each metric evaluated on its own columns of that product."""
+    counts = weights.category_counts(cats.sizes, stream=0).astype(np.float64)
+    bounds = np.searchsorted(cats.groups, np.arange(family_size + 1)).tolist()
+    table = np.hstack(cats.tables)
+    offsets = np.cumsum([0] + [t.shape[1] for t in cats.tables]).tolist()
+    note = (f"category fast path ({cats.sizes.size} categories)",)
+    out: dict[str, list[Any]] = {name: [] for name, _ in metrics}
+    for lo, hi in pairwise(bounds):
+        sums = counts[:, lo:hi] @ table[lo:hi]
+        for i, (name, value) in enumerate(metrics):
+            keep = lo + np.flatnonzero(cats.valids[i][lo:hi])
+            size = cats.sizes[keep].astype(np.float64)
+            reps = []
+            for a, b in pairwise(offsets[2 * i : 2 * i + 3]):
+                rows = table[keep, a:b]
+                total = size @ rows
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    est = float(value(total[None, :])[0])
+                    reps.append(Replicates(est, value(sums[:, a:b]), value(total - rows), size))
+            n = int(size.sum())
+            out[name].append(
+                paired_from_replicates(*reps, n=n, weights=weights, notes=note) if n else None
+            )
+    return out
+
+
+def _first_cells(sums: np.ndarray) -> np.ndarray:
+    return sums[:, 0] - sums[:, 1]
+
+
+@pytest.mark.parametrize("kind", ["multinomial", "poisson"])
+def test_category_results_equal_the_group_by_group_definition(kind: str) -> None:
+    # nine labels: macro-F1 averages more per-label scores than numpy sums one by one, so the
+    # order of that sum (the layout of the resampled sums) shows in the last bits
+    rng = np.random.default_rng(5)
+    labels = list(range(9))
+    metrics = [(m, get_metric(m, labels=labels).value) for m in ("macro_f1", "mcc", "micro_f1")]
+    metrics.append(("rows", _first_cells))  # a value written for (rows, k) only
+    n_cat, family_size = 120, 4
+    truth = rng.integers(0, 9, n_cat)
+    runs = [np.where(rng.random(n_cat) < p, truth, rng.integers(0, 9, n_cat)) for p in (0.6, 0.8)]
+    stats = [confusion_statistics(truth, r, labels) for r in runs]
+    valids = [rng.random(n_cat) < 0.9 for _ in metrics]
+    tables = [np.where(v[:, None], s, 0.0) for v in valids for s in stats]
+    groups = np.sort(rng.integers(0, family_size - 1, n_cat))  # the last group has none
+    cats = Categories(rng.integers(1, 30, n_cat), groups, tables, valids)
+    weights = bootstrap_weights(int(cats.sizes.sum()), 300, rng=3, kind=kind)  # type: ignore[arg-type]
+    got = categories.category_results(metrics, cats, family_size, 0, weights, 0.95)
+    want = _group_by_group(metrics, cats, family_size, weights)
+    assert repr(got) == repr(want)
+    assert got["macro_f1"][-1] is None and got["macro_f1"][0] is not None

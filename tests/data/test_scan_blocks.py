@@ -4,7 +4,10 @@ a deep line among flat records are found where they are in the file."""
 from __future__ import annotations
 
 import json
+import os
+import tracemalloc
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -79,3 +82,30 @@ def test_a_line_longer_than_a_block_is_read_whole(tmp_path: Path) -> None:
     path = tmp_path / "records.jsonl"
     path.write_bytes(b"\n".join(lines))
     assert scan_text(path, json_lines=True).blank_lines == (12,)
+
+
+def test_a_small_file_is_scanned_in_a_buffer_of_its_size(tmp_path: Path) -> None:
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(b"\n".join(_flat_lines(20)) + b"\n\n")
+    tracemalloc.start()
+    try:
+        assert scan_text(path, json_lines=True).blank_lines == (21,)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+
+
+@pytest.mark.parametrize("blocks", [0.01, 2.5])
+def test_a_file_larger_than_its_size_said_is_scanned_to_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blocks: float
+) -> None:
+    # a file that grows once opened (or a size of 0, as files under /proc say): the buffer
+    # grows to its full size and every line is still read
+    lines = _enough(_flat_lines(100), blocks)
+    lines[-2] = ('{"a": ' + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "}").encode()
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    monkeypatch.setattr(os, "fstat", lambda fd: SimpleNamespace(st_size=0))
+    with pytest.raises(DataError, match=f"line {len(lines) - 1}:"):
+        scan_text(path, json_lines=True)

@@ -16,6 +16,7 @@ def test_a_flush_of_more_rows_than_one_statement_holds_stores_each_key_once_firs
     for key, answer in answers.items():
         assert cache.put(key, answer)
     assert cache.put("k00007", {"output": "a later answer"})  # same key, same flush: ignored
+    assert cache.put("k01202", {"output": "a later answer"})  # same key, same statement too
     cache.flush()
     assert cache.put("k01000", {"output": "later still"})  # a later flush: ignored too
     cache.close()

@@ -106,3 +106,45 @@ def test_one_encoder_from_many_threads_gives_each_value_its_own_text() -> None:
     for t in threads:
         t.join()
     assert all(texts == expected for texts in got.values())
+
+
+class _Boxed:
+    def __init__(self, content: Any) -> None:
+        self.content = content
+
+
+def _within(seconds: float, fn: Any) -> Any:
+    """``fn()``, failing (not hanging) when it does not return in time."""
+    done: list[Any] = []
+    worker = threading.Thread(target=lambda: done.append(fn()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert done, "the call did not return"
+    return done[0]
+
+
+def test_a_hook_that_encodes_again_gets_what_the_standard_library_gives() -> None:
+    # the default= hook encodes with the same encoder while a call is under way
+    def default(o: Any) -> Any:
+        if isinstance(o, _Boxed):
+            return encoder.encode(o.content)
+        raise TypeError(type(o).__name__)
+
+    encoder = Encoder(default=default, sort_keys=True)
+    value = {"b": _Boxed({"y": [1, _Boxed("z")]}), "a": [_Boxed(2)]}
+    expected = json.dumps(value, default=default, sort_keys=True)
+    assert _within(10, lambda: encoder.encode(value)) == expected
+    assert encoder.encode(value) == expected  # and the shared encoder still works after
+
+
+def test_a_mapping_whose_items_encode_again_gets_what_the_standard_library_gives() -> None:
+    encoder = Encoder(ensure_ascii=False)
+
+    class Logged(dict[str, Any]):
+        def items(self) -> Any:
+            encoder.encode({"reading": list(self)})
+            return super().items()
+
+    value = [Logged(a=1), {"é": Logged(b=[2])}]
+    expected = json.dumps(value, ensure_ascii=False)
+    assert _within(10, lambda: encoder.encode(value)) == expected

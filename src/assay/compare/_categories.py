@@ -85,7 +85,7 @@ def category_results(
         runs = [
             _replicates(
                 value,
-                [sums[v][:, column_of[a:b]] for v in filled],
+                [np.take(sums[v], column_of[a:b], axis=1) for v in filled],
                 sizes,
                 table[:, a:b],
                 cats,
@@ -141,7 +141,9 @@ def _replicates(
     filled: list[int],
 ) -> list[Replicates]:
     """One run's replicates of one metric in each group with categories (``filled``): the
-    metric is evaluated once for all those groups (it is vectorised over leading axes)."""
+    metric is evaluated once for all those groups, on rows of statistics as for one group
+    (2-D and in row order, so a sum over statistics inside ``value`` adds them in the same
+    order, and a value written for ``(rows, k)`` works)."""
     if not filled:
         return []
     size = [sizes[cats[v]].astype(np.float64) for v in filled]
@@ -149,7 +151,8 @@ def _replicates(
     total = np.stack([s @ t for s, t in zip(size, rows, strict=True)])
     with np.errstate(divide="ignore", invalid="ignore"):
         estimates = np.asarray(value(total), dtype=np.float64).tolist()
-        replicates = np.asarray(value(np.stack(sums)), dtype=np.float64)
+        resampled = np.ascontiguousarray(np.concatenate(sums))
+        replicates = np.asarray(value(resampled), dtype=np.float64).reshape(len(filled), -1)
         left_out = np.concatenate([t[None, :] - r for t, r in zip(total, rows, strict=True)])
         jackknife = np.asarray(value(left_out), dtype=np.float64)
     ends = np.cumsum([r.shape[0] for r in rows]).tolist()

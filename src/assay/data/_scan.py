@@ -10,6 +10,7 @@ blank lines, which the readers skip, so a table row can be turned back into its 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,15 +42,22 @@ def scan_text(path: Path, json_lines: bool) -> TextScan:
 
     The file is read into one buffer, reused: a line begun at the end of a block moves to the
     front before the next block is read after it, and the vectorised passes write into
-    scratch arrays of the buffer's size (no copies of blocks, no fresh pages per block)."""
+    scratch arrays of the buffer's size (no copies of blocks, no fresh pages per block). A
+    file smaller than the buffer gets one of its own size (and a byte more, to see its end).
+    """
     blank: list[int] = []
     line_base = 0  # lines before the current piece
     offset = 0  # bytes before the current piece
-    buf = bytearray(MAX_LINE_BYTES + _BLOCK + 1)  # a carried line is at most MAX_LINE_BYTES
-    scratch = _Scratch(len(buf))
+    room = MAX_LINE_BYTES + _BLOCK + 1  # a carried line is at most MAX_LINE_BYTES
     size = 0  # bytes in buf: the carried start of a line, then the block read after it
-    with path.open("rb", buffering=0) as handle, memoryview(buf) as view:
+    with path.open("rb", buffering=0) as handle:
+        buf = bytearray(min(room, os.fstat(handle.fileno()).st_size + 1))
+        scratch = _Scratch(len(buf))
         while True:
+            if size == len(buf):  # the file has grown since its size was read
+                buf = buf + bytes(room - size)
+                scratch = _Scratch(room)
+            view = memoryview(buf)
             got = handle.readinto(view[size : size + _BLOCK])
             if not got:
                 if size:

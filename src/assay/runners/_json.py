@@ -52,8 +52,9 @@ class Encoder:
     """``json.JSONEncoder(**options).encode``, with one C encoder for every call.
 
     The C encoder keeps the containers it is inside in a dict, to refuse circular values;
-    an error leaves them there, so they are cleared after one. A lock keeps threads from
-    sharing that dict mid-value.
+    an error leaves them there, so they are cleared after one. One call at a time uses it: a
+    call made while another is under way (in another thread, or from a hook of that call
+    that encodes again) gets an encoder of its own, as every ``json.dumps`` call does.
     """
 
     def __init__(self, **options: Any) -> None:
@@ -84,10 +85,13 @@ class Encoder:
             return self._reference.encode(value)
         if isinstance(value, str):
             return str(self._basestring(value))
-        with self._lock:
-            try:
-                return "".join(self._c(value, 0))
-            except BaseException:
-                if self._markers is not None:
-                    self._markers.clear()
-                raise
+        if not self._lock.acquire(blocking=False):
+            return self._reference.encode(value)
+        try:
+            return "".join(self._c(value, 0))
+        except BaseException:
+            if self._markers is not None:
+                self._markers.clear()
+            raise
+        finally:
+            self._lock.release()
