@@ -76,6 +76,18 @@ def test_the_process_own_comparison_collects_rarely_and_freezes_at_the_end(tmp_p
     assert code == 0 and frozen is True
 
 
+def test_a_frozen_comparison_through_the_whole_store_leaves_no_database_side_files(
+    tmp_path, monkeypatch
+):
+    # a store the standard library does not read (files kept elsewhere) is opened whole; the
+    # comparison closes it itself, as nothing frozen is closed by the collection at exit
+    env, first, second = _two_runs(tmp_path, monkeypatch)
+    env["ASSAY_ARTIFACTS"] = str(tmp_path / ".assay")
+    code, frozen, _, _ = _process(["compare", first, second], env, tmp_path)
+    assert code == 0 and frozen is True
+    assert sorted(p.name for p in (tmp_path / ".assay").glob("assay.db*")) == ["assay.db"]
+
+
 def test_a_gate_closes_its_store_on_the_way_out(tmp_path, monkeypatch):
     # the store gate opened is closed by the collection at exit (not frozen): the SQLite
     # write-ahead log and shared-memory files go with it

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import linecache
+import re
 import sys
 from types import FrameType
 from typing import Any
@@ -28,14 +29,19 @@ _parsed: tuple[str, dict[tuple[int, str], ast.ClassDef]] | None = None
 """The last source file parsed and its class statements by line and name (a module's models
 are built one after another)."""
 
+_BLANK_WITH_SPACES = re.compile(r"^[ \t]+$", re.MULTILINE)
+"""A line of only spaces and tabs: pydantic reads it as empty (:func:`textwrap.dedent` of the
+class's lines), inside a docstring too."""
+
 
 def _class_at(filename: str, module_globals: dict[str, Any], line: int, name: str) -> Any:
     """The class statement ``name`` starting at ``line`` of the file, or None."""
     global _parsed
-    if _parsed is None or _parsed[0] != filename:
-        lines = linecache.getlines(filename, module_globals)
+    parsed = _parsed  # read once: another thread may parse another file meanwhile
+    if parsed is None or parsed[0] != filename:
+        source = "".join(linecache.getlines(filename, module_globals))
         try:
-            tree = ast.parse("".join(lines))
+            tree = ast.parse(_BLANK_WITH_SPACES.sub("", source))
         except SyntaxError:  # pragma: no cover - the module was imported from this source
             return None
         classes = {
@@ -43,8 +49,8 @@ def _class_at(filename: str, module_globals: dict[str, Any], line: int, name: st
             for node in ast.walk(tree)
             if isinstance(node, ast.ClassDef)
         }
-        _parsed = (filename, classes)
-    return _parsed[1].get((line, name))
+        parsed = _parsed = (filename, classes)
+    return parsed[1].get((line, name))
 
 
 def _defining_frame(cls: type[Any]) -> FrameType | None:
