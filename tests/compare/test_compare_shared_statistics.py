@@ -117,8 +117,12 @@ def _first_cells(sums: np.ndarray) -> np.ndarray:
     return sums[:, 0] - sums[:, 1]
 
 
+@pytest.mark.parametrize("batch_bytes", [categories.SUMS_BYTES, 1])  # one batch; a group each
 @pytest.mark.parametrize("kind", ["multinomial", "poisson"])
-def test_category_results_equal_the_group_by_group_definition(kind: str) -> None:
+def test_category_results_equal_the_group_by_group_definition(
+    kind: str, batch_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(categories, "SUMS_BYTES", batch_bytes)
     # nine labels: macro-F1 averages more per-label scores than numpy sums one by one, so the
     # order of that sum (the layout of the resampled sums) shows in the last bits
     rng = np.random.default_rng(5)

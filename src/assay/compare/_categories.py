@@ -12,7 +12,7 @@ number.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
@@ -74,36 +74,45 @@ def category_results(
     table = np.hstack(categories.tables)
     offsets = np.concatenate(([0], np.cumsum([t.shape[1] for t in categories.tables])))
     columns, column_of = _distinct_columns(counts, categories.tables)
-    sums = [counts[:, lo:hi] @ columns[lo:hi] for lo, hi in pairwise(bounds.tolist())]
+    # the groups' resampled sums in batches that fit SUMS_BYTES: every group's at once would
+    # hold groups x resamples x statistics values (a few MiB for the usual metrics; hundreds
+    # for averaged statistics of many samples over many slice values)
     note = f"category fast path ({sizes.size} categories)"
-    out: dict[str, list[PairedResult | None]] = {}
-    for i, (name, value) in enumerate(metrics):
-        cats = [
-            lo + np.flatnonzero(categories.valids[i][lo:hi]) for lo, hi in pairwise(bounds.tolist())
-        ]
-        filled = [v for v in range(family_size) if cats[v].size]
-        runs = [
-            _replicates(
-                value,
-                [np.take(sums[v], column_of[a:b], axis=1) for v in filled],
-                sizes,
-                table[:, a:b],
-                cats,
-                filled,
-            )
-            for a, b in pairwise(offsets[2 * i : 2 * i + 3].tolist())
-        ]
-        results: list[PairedResult | None] = [None] * family_size
-        for j, v in enumerate(filled):
-            results[v] = paired_from_replicates(
-                runs[0][j],
-                runs[1][j],
-                n=int(sizes[cats[v]].astype(np.float64).sum()),
-                confidence=confidence,
-                weights=weights,
-                notes=(note,),
-            )
-        out[name] = results
+    per_group = 8 * counts.shape[0] * max(columns.shape[1], table.shape[1], 1)
+    step = max(1, SUMS_BYTES // per_group)
+    edges = bounds.tolist()
+    out: dict[str, list[PairedResult | None]] = {name: [None] * family_size for name, _ in metrics}
+    for first in range(0, family_size, step):
+        batch = range(first, min(first + step, family_size))
+        sums = {
+            v: counts[:, edges[v] : edges[v + 1]] @ columns[edges[v] : edges[v + 1]] for v in batch
+        }
+        for i, (name, value) in enumerate(metrics):
+            cats = {
+                v: edges[v] + np.flatnonzero(categories.valids[i][edges[v] : edges[v + 1]])
+                for v in batch
+            }
+            filled = [v for v in batch if cats[v].size]
+            runs = [
+                _replicates(
+                    value,
+                    [np.take(sums[v], column_of[a:b], axis=1) for v in filled],
+                    sizes,
+                    table[:, a:b],
+                    cats,
+                    filled,
+                )
+                for a, b in pairwise(offsets[2 * i : 2 * i + 3].tolist())
+            ]
+            for j, v in enumerate(filled):
+                out[name][v] = paired_from_replicates(
+                    runs[0][j],
+                    runs[1][j],
+                    n=int(sizes[cats[v]].astype(np.float64).sum()),
+                    confidence=confidence,
+                    weights=weights,
+                    notes=(note,),
+                )
     return out
 
 
@@ -137,7 +146,7 @@ def _replicates(
     sums: list[FloatArray],
     sizes: IntArray,
     table: FloatArray,
-    cats: list[IntArray],
+    cats: Mapping[int, IntArray],
     filled: list[int],
 ) -> list[Replicates]:
     """One run's replicates of one metric in each group with categories (``filled``): the
@@ -161,6 +170,10 @@ def _replicates(
         for j, end in enumerate(ends)
     ]
 
+
+SUMS_BYTES = 32 << 20
+"""The most memory the resampled sums of one batch of a family's groups may hold: 32 MiB (one
+group more when a single group is larger)."""
 
 AHEAD_BYTES = 32 << 20
 """The most memory the counts of families drawn but not yet taken may hold: 32 MiB (one
