@@ -14,6 +14,7 @@ import pytest
 from pydantic._internal import _docs_extraction
 
 import assay
+from assay.core import _docstrings
 
 SRC = Path(assay.__file__).resolve().parents[1]
 
@@ -116,3 +117,20 @@ def test_a_line_of_spaces_in_a_field_docstring_reads_as_pydantic_reads_it(
         sys.modules.pop("assay._spaced_fields", None)
     assert spaced.model_fields["x"].description == theirs["x"]
     assert theirs["x"] == "First paragraph.\n\nSecond paragraph."
+
+
+def test_a_reader_that_fails_leaves_the_field_to_pydantics_own_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a pydantic whose internals changed must cost speed, never an import of assay
+    def broken(*args: object) -> None:
+        raise AttributeError("not the visitor this reader knows")
+
+    monkeypatch.setattr(_docstrings, "_class_at", broken)
+    (tmp_path / "_broken_reader.py").write_text(SPACED.format(spaces=""), encoding="utf-8")
+    monkeypatch.setattr(assay, "__path__", [*assay.__path__, str(tmp_path)])
+    try:
+        spaced = importlib.import_module("assay._broken_reader").Spaced
+    finally:
+        sys.modules.pop("assay._broken_reader", None)
+    assert spaced.model_fields["x"].description == "First paragraph.\n\nSecond paragraph."

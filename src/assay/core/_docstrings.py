@@ -77,18 +77,24 @@ def install() -> None:
     if original is None or visitor_class is None or getattr(original, "assay", False):
         return
 
-    def extract_docstrings_from_cls(cls: type[Any], use_inspect: bool = False) -> dict[str, str]:
-        if use_inspect or not cls.__module__.startswith("assay."):
-            return original(cls, use_inspect=use_inspect)  # type: ignore[no-any-return]
-        frame = _defining_frame(cls)
-        if frame is None:
-            return original(cls, use_inspect=use_inspect)  # type: ignore[no-any-return]
-        node = _class_at(frame.f_code.co_filename, frame.f_globals, frame.f_lineno, cls.__name__)
-        if node is None:
-            return original(cls, use_inspect=use_inspect)  # type: ignore[no-any-return]
-        visitor = visitor_class()
-        visitor.visit(node)
-        return dict(visitor.attrs)
+    def extract_docstrings_from_cls(cls: type[Any], *args: Any, **kwargs: Any) -> dict[str, str]:
+        if args or set(kwargs) - {"use_inspect"} or kwargs.get("use_inspect"):
+            return original(cls, *args, **kwargs)  # type: ignore[no-any-return]
+        if not cls.__module__.startswith("assay."):
+            return original(cls, *args, **kwargs)  # type: ignore[no-any-return]
+        try:
+            frame = _defining_frame(cls)
+            node = None
+            if frame is not None:
+                code = frame.f_code
+                node = _class_at(code.co_filename, frame.f_globals, frame.f_lineno, cls.__name__)
+            if node is None:
+                return original(cls, *args, **kwargs)  # type: ignore[no-any-return]
+            visitor = visitor_class()
+            visitor.visit(node)
+            return dict(visitor.attrs)
+        except Exception:  # a pydantic whose visitor changed: its own reading, never an error
+            return original(cls, *args, **kwargs)  # type: ignore[no-any-return]
 
     extract_docstrings_from_cls.assay = True  # type: ignore[attr-defined]
     setattr(_fields, "extract_docstrings_from_cls", extract_docstrings_from_cls)  # noqa: B010
