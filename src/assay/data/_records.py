@@ -172,10 +172,10 @@ def validate_records(
     # records are kept sorted by (example_id, sample_index): the rank of each suite id in
     # sorted order replaces its suite position, so comparisons pair stored runs by merge
     key = id_rank(suite_ids)[code_np] * (int(sample_np.max()) + 1) + sample_np
-    in_order = bool(np.all(key[1:] > key[:-1]))  # sorted already, so without duplicates
-    order = np.arange(n) if in_order else np.argsort(key, kind="stable")
-    dup = np.empty(0, dtype=np.int64) if in_order else np.flatnonzero(np.diff(key[order]) == 0)
-    if dup.size:
+    # sorted already (so without duplicates), or the order that sorts them
+    order = None if bool(np.all(key[1:] > key[:-1])) else np.argsort(key, kind="stable")
+    dup = np.empty(0, dtype=np.int64) if order is None else np.flatnonzero(np.diff(key[order]) == 0)
+    if order is not None and dup.size:
         first, second = int(order[dup[0]]), int(order[dup[0] + 1])
         raise DataError(
             f"example id {brief(ids[second].as_py())} (sample {int(sample_np[second])}) "
@@ -258,9 +258,8 @@ def validate_records(
         else:
             out[name] = pa.nulls(n, typ)
     result = pa.table(out, schema=schema)
-    if in_order or np.all(order == np.arange(n)):
-        return result
-    return result.take(arrow_array(order))
+    # not strictly increasing and no duplicate: some record is out of place
+    return result if order is None else result.take(arrow_array(order))
 
 
 def _missing_as_null(
