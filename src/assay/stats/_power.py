@@ -66,8 +66,8 @@ def _design_effect(value: Any, function: str) -> float:
 def _nct_sf(x: float, df: float, nc: float) -> float:
     """``scipy.stats.nct.sf``: the same special function, without importing ``scipy.stats``."""
     try:
-        from scipy.special._ufuncs import _nct_sf as sf
-    except ImportError:  # a SciPy that moved it: the public (slower to import) route
+        sf = special._nct_sf
+    except AttributeError:  # a SciPy that moved it: the public (slower to import) route
         return float(stats.nct.sf(x, df, nc))
     return float(min(max(float(sf(x, df, nc)), 0.0), 1.0))
 
