@@ -44,7 +44,6 @@ class ModelRef(BaseModel):
             raise ConfigError(
                 f"A model is named NAME@VERSION (e.g. income-gbm@1.2). Got {shown!r}."
             )
-            raise ConfigError(f"A model is named NAME@VERSION (e.g. income-gbm@1.2). Got {text!r}.")
         return cls(name=name, version=version or "unversioned", parameters=parameters or {})
 
     def __str__(self) -> str:
