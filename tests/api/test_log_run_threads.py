@@ -51,8 +51,9 @@ def _serial(records: pa.Table, data: SuiteData, model: str) -> tuple[bytes, str]
 
 def _unicode_records(data: SuiteData) -> pa.Table:
     """Records in reverse order, outputs in several scripts, an errored record without score."""
-    records = synthetic_records(data, seed=5)
+    records = synthetic_records(data, error_rate=0.05, seed=5)
     n = records.num_rows
+    assert 0 < records.column("error").null_count < n
     outputs = pa.array([f"réponse {i} 答え ✓ \U0001f600" for i in range(n)])
     records = records.set_column(records.schema.get_field_index("output"), "output", outputs)
     return records.take(np.arange(n - 1, -1, -1))
