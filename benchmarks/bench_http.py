@@ -20,9 +20,9 @@ Printed: requests/s, CPU-seconds per 1,000 requests, and the ratio of assay's th
 the bare loop's; also the time ``evaluate_suite`` spends inside the assay process (without
 interpreter start-up and the imports before the call), reported by the child itself. Both
 clients' time inside includes importing aiohttp: the adapter imports it inside
-``evaluate_suite``, and the bare loop's timing starts before its import (until 2026-12-07
-the bare loop imported aiohttp before its timing started, 0.1-0.2 s that only assay's
-figure inside carried). The whole command is this
+``evaluate_suite``, and the bare loops' timing starts before their client's import (until
+2026-12-07 the bare loop imported aiohttp before its timing started, 0.1-0.2 s that only
+assay's figure inside carried). The whole command is this
 script's child, not the ``assay`` CLI: it writes no store, only the response cache.
 
 Every assay child runs with this checkout's ``src`` first on ``PYTHONPATH`` (in a folder
@@ -129,7 +129,8 @@ def bare(url: str, n: int, concurrency: int) -> None:
 
 
 def bare_httpx(url: str, n: int, concurrency: int) -> None:
-    """httpx's async client with the same concurrency."""
+    """httpx's async client with the same concurrency; its import timed, as aiohttp's is."""
+    t0, cpu0 = time.perf_counter(), _cpu()
     import httpx
 
     async def main() -> None:
@@ -148,7 +149,6 @@ def bare_httpx(url: str, n: int, concurrency: int) -> None:
 
             await asyncio.gather(*(worker() for _ in range(concurrency)))
 
-    t0, cpu0 = time.perf_counter(), _cpu()
     asyncio.run(main())
     _inside(t0, cpu0)
 
