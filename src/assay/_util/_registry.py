@@ -4,7 +4,9 @@ duplicate policy.
 Built-in metrics, scorers, rule kinds and adapters register exactly as a third-party package
 does: with the registry's decorator in a module that is imported, or by naming an object (or
 a module that registers on import) in the registry's entry-point group of its package
-metadata. The group is read once, on the first lookup, so importing assay stays cheap.
+metadata. The group is read once, on the first lookup, so importing assay stays cheap; when
+no installed package names the group in its ``entry_points.txt``, that lookup reads only
+those files, not :mod:`importlib.metadata`'s parse of every package.
 
 The duplicate policy is the same everywhere: registering a taken name with a *different*
 object is a :class:`~assay.errors.ConfigError` (a plug-in cannot silently replace a built-in)
@@ -16,14 +18,17 @@ registering the same definition again (same module and qualified name: a module 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Iterable
+from importlib.machinery import PathFinder
 from types import ModuleType
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from assay.errors import ConfigError, ParameterError
 
 if TYPE_CHECKING:
-    from importlib.metadata import EntryPoints
+    from importlib.metadata import EntryPoint
 
 __all__ = ["Registry"]
 
@@ -31,13 +36,56 @@ T = TypeVar("T")
 E = TypeVar("E")
 
 
-def entry_points(*, group: str) -> EntryPoints:
+def entry_points(*, group: str) -> Iterable[EntryPoint]:
     """The installed packages' entry points of ``group``. :mod:`importlib.metadata` is imported
-    here, on the first lookup: with the e-mail parser it brings, it would be a tenth of a short
-    command's start-up (``assay runs list`` looks nothing up)."""
+    here, on the first lookup, and only when some installed package may declare ``group``
+    (:func:`_maybe_declared`): with the e-mail parser it brings and its parse of every
+    package's entry points, it is 40-60 ms of a command that looks up one built-in name."""
+    if not _maybe_declared(group):
+        return ()
     from importlib.metadata import entry_points as installed
 
     return installed(group=group)
+
+
+def _maybe_declared(group: str) -> bool:
+    """False only when no distribution :mod:`importlib.metadata` finds can declare ``group``.
+
+    It finds them as this does: through the finders of :data:`sys.meta_path` with a
+    ``find_distributions`` method, the standard one reading each ``*.dist-info`` and
+    ``*.egg-info`` folder (and an ``.egg`` folder's ``EGG-INFO``) of every :data:`sys.path`
+    entry. A group's entry points are a section ``[group]`` of a folder's
+    ``entry_points.txt``, so a file without the group's name among its bytes declares none.
+    Anything else (another finder, a zip file on the path, a file that cannot be read) may
+    declare it: True, and :mod:`importlib.metadata` reads it.
+    """
+    for finder in sys.meta_path:
+        if finder is not PathFinder and hasattr(finder, "find_distributions"):
+            return True
+    wanted = group.encode("utf-8")
+    for entry in sys.path:
+        if not isinstance(entry, str):
+            return True
+        root = entry or "."
+        try:
+            children = os.listdir(root)
+        except OSError:
+            if os.path.exists(root):
+                return True  # a zip file, or a folder that cannot be listed
+            continue
+        egg = os.path.basename(entry).lower().endswith(".egg")
+        for child in children:
+            low = child.lower()
+            if low.endswith((".dist-info", ".egg-info")) or (egg and low == "egg-info"):
+                try:
+                    with open(os.path.join(root, child, "entry_points.txt"), "rb") as file:
+                        if wanted in file.read():
+                            return True
+                except (FileNotFoundError, NotADirectoryError):
+                    continue  # no entry points there (an .egg-info file, not a folder)
+                except OSError:
+                    return True
+    return False
 
 
 class Registry(Generic[T]):
