@@ -136,7 +136,7 @@ _STATS_CALLS = {
         "paired_quantile_table",
         "compare_metric",
     ],
-    "assay.compare._categories": ["paired_from_replicates"],
+    "assay.compare._categories": ["paired_from_replicates", "paired_from_replicates_many"],
     "assay.compare._latency": ["paired_quantiles_table"],
     "assay.compare._nonmean": ["bootstrap_weights"],
     "assay.compare._results": ["adjust_pvalues", "mcnemar_mde", "minimum_detectable_effect"],

@@ -60,6 +60,7 @@ from assay.stats import (
     paired_bootstrap_table,
     paired_empirical_bernstein_confidence_sequence,
     paired_from_replicates,
+    paired_from_replicates_many,
     paired_mean_difference,
     paired_normal_mixture_confidence_sequence,
     paired_permutation_test,
@@ -166,6 +167,9 @@ CASES: dict[str, Callable[[], Any]] = {
     ),
     "paired_from_replicates": lambda: paired_from_replicates(
         _replicates(), _replicates(), n=6, confidence=1.5
+    ),
+    "paired_from_replicates_many": lambda: paired_from_replicates_many(
+        [(_replicates(), _replicates())], n=[6], confidence=1.5
     ),
     "paired_quantile_bootstrap": lambda: paired_quantile_bootstrap(X, Y, 0.5, resamples=0),
     "paired_quantile_table": lambda: paired_quantile_table(X, Y, 0.5, resamples=0),

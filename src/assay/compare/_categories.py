@@ -20,7 +20,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 
-from assay.stats import PairedResult, Replicates, ResampleWeights, paired_from_replicates
+from assay.stats import PairedResult, Replicates, ResampleWeights, paired_from_replicates_many
 
 __all__ = ["MAX_CATEGORIES", "Categories", "CountDraws", "category_results"]
 
@@ -104,15 +104,15 @@ def category_results(
                 )
                 for a, b in pairwise(offsets[2 * i : 2 * i + 3].tolist())
             ]
-            for j, v in enumerate(filled):
-                out[name][v] = paired_from_replicates(
-                    runs[0][j],
-                    runs[1][j],
-                    n=int(sizes[cats[v]].astype(np.float64).sum()),
-                    confidence=confidence,
-                    weights=weights,
-                    notes=(note,),
-                )
+            family = paired_from_replicates_many(
+                list(zip(runs[0], runs[1], strict=True)),
+                n=[int(sizes[cats[v]].astype(np.float64).sum()) for v in filled],
+                confidence=confidence,
+                weights=weights,
+                notes=(note,),
+            )
+            for v, result in zip(filled, family, strict=True):
+                out[name][v] = result
     return out
 
 

@@ -76,6 +76,7 @@ from assay.stats.bootstrap import (
     quantile_bootstrap,
 )
 from assay.stats.bootstrap import estimate_from_replicates, paired_from_replicates
+from assay.stats.bootstrap import paired_from_replicates_many
 from assay.stats.bootstrap import ResampleKind, ResampleWeights, bootstrap_weights
 
 
@@ -263,6 +264,7 @@ __all__ = [
     "paired_bootstrap",
     "paired_bootstrap_table",
     "paired_from_replicates",
+    "paired_from_replicates_many",
     "paired_quantile_bootstrap",
     "paired_quantile_table",
     "paired_quantiles_table",

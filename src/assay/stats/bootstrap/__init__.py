@@ -19,6 +19,7 @@ from assay.stats.bootstrap._bca import (
     bootstrap_p_value,
 )
 from assay.stats.bootstrap._core import Replicates
+from assay.stats.bootstrap._family import paired_from_replicates_many
 from assay.stats.bootstrap._metric import (
     PairedStats,
     bootstrap_metric,
@@ -50,6 +51,7 @@ __all__ = [
     "paired_bootstrap",
     "paired_bootstrap_table",
     "paired_from_replicates",
+    "paired_from_replicates_many",
     "paired_quantile_bootstrap",
     "paired_quantile_table",
     "paired_quantiles_table",

@@ -39,10 +39,13 @@ __all__ = [
     "bootstrap_p_value",
     "interval_levels",
     "quantile_at",
+    "sorted_interval",
 ]
 
 IntervalMethod = Literal["bca", "percentile"]
 FloatArray = npt.NDArray[np.float64]
+_CUBE_MIN = 4096  # shorter arrays: one power per element costs less than the look-ups
+_CUBE_VALUES = 12  # more distinct values in the sample: one power per element
 
 
 def quantile_at(sorted_replicates: FloatArray, levels: npt.ArrayLike) -> FloatArray:
@@ -94,26 +97,25 @@ def bca_bias_correction(estimate: npt.ArrayLike, replicates: npt.ArrayLike) -> F
 
 def _cube(d: FloatArray) -> FloatArray:
     """``d ** 3`` bit for bit, with the power taken once per distinct value when a long array
-    holds few of them (leave-one-out quantiles take at most three values per model, so their
-    differences few more): a comparison and a copy per value instead of a power per element."""
-    if d.size < 1 << 16:
+    holds few of them (leave-one-out quantiles take at most three values per model, their
+    differences at most nine): the values a sample holds are handed out by comparisons, and
+    any element that is not bitwise one of them takes its own power."""
+    flat = d.reshape(-1)
+    if flat.size < _CUBE_MIN:
         cubed: FloatArray = d**3
         return cubed
-    flat = d.reshape(-1)
-    out = np.empty_like(flat)
-    left = np.ones(flat.size, dtype=bool)
-    i = 0
-    for _ in range(16):
-        value = flat[i : i + 1]
-        hit = flat == value[0]
-        if np.count_nonzero(hit) < flat.size >> 6:
-            break  # many distinct values: the power per element is cheaper
-        np.copyto(out, value**3, where=hit)
-        left &= ~hit
-        i = int(np.argmax(left))
-        if not left[i]:
-            return out.reshape(d.shape)
-    out[left] = flat[left] ** 3
+    values = np.unique(flat[:: flat.size // 512])
+    if values.size > _CUBE_VALUES:
+        many: FloatArray = d**3
+        return many
+    small = np.zeros(flat.size, dtype=np.uint8)
+    for v in values[1:]:
+        small += flat >= v
+    codes = small.astype(np.intp)  # a take with small integer indices converts them first
+    out = np.take(values**3, codes)
+    missed = np.take(values.view(np.int64), codes) != flat.view(np.int64)
+    if missed.any():
+        out[missed] = flat[missed] ** 3
     return out.reshape(d.shape)
 
 
@@ -214,15 +216,30 @@ def bootstrap_interval(
     reps = np.sort(np.asarray(replicates, dtype=np.float64), axis=-1)
     if reps.ndim == 0 or reps.shape[-1] == 0:
         raise ParameterError("replicates", fn, "at least one replicate", f"shape {reps.shape}")
+    a = None  # (BCa without jackknife refused above)
+    if method == "bca" and jackknife is not None:
+        a = bca_acceleration(jackknife, jackknife_weights)
+    return sorted_interval(estimate, reps, a, confidence, alternative)
+
+
+def sorted_interval(
+    estimate: npt.ArrayLike,
+    sorted_replicates: FloatArray,
+    acceleration: npt.ArrayLike | None,
+    confidence: float,
+    alternative: Alternative,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """:func:`bootstrap_interval` from replicates sorted along the last axis (checked, at
+    least one per row) and the BCa acceleration of each row (``None``: percentile)."""
+    reps = sorted_replicates
     lo_p, hi_p = interval_levels(confidence, alternative)
     shape = reps.shape[:-1]
     pct_lo = np.full(shape, lo_p)
     pct_hi = np.full(shape, hi_p)
     fell_back = np.zeros(shape, dtype=bool)
-    if method == "bca" and jackknife is not None:  # (BCa without jackknife refused above)
+    if acceleration is not None:
         z0 = bca_bias_correction(estimate, reps)
-        a = bca_acceleration(jackknife, jackknife_weights)
-        b_lo, b_hi = bca_levels(z0, a, confidence, alternative)
+        b_lo, b_hi = bca_levels(z0, acceleration, confidence, alternative)
         fell_back = ~(np.isfinite(b_lo) & np.isfinite(b_hi))
         pct_lo = np.where(fell_back, pct_lo, b_lo)
         pct_hi = np.where(fell_back, pct_hi, b_hi)

@@ -279,8 +279,9 @@ def slice_replicates(
         cell_sums = weights.reduce(layout.stats, layout.units, layout.cells, n_cells)
     else:
         cell_sums = np.zeros((n_cells, weights.resamples, k))
-    order = np.argsort(layout.cells, kind="stable")
-    bounds = np.searchsorted(layout.cells[order], np.arange(n_cells + 1))
+    if fast is None:  # each cell's rows, for the jackknife of the dense path
+        order = np.argsort(layout.cells, kind="stable")
+        bounds = np.searchsorted(layout.cells[order], np.arange(n_cells + 1))
     out: list[list[Replicates]] = []
     for cells in layout.slice_cells:
         sums = cell_sums[cells].sum(axis=0)

@@ -27,6 +27,7 @@ from assay.stats._checks import check_confidence
 from assay.stats._results import Alternative, Estimate, PairedResult
 from assay.stats.bootstrap._bca import IntervalMethod
 from assay.stats.bootstrap._core import Layout, Replicates, build_layout, slice_replicates
+from assay.stats.bootstrap._family import paired_from_replicates_many
 from assay.stats.bootstrap._results import (
     _check_alternative,
     _check_method,
@@ -34,7 +35,6 @@ from assay.stats.bootstrap._results import (
     _stats,
     _weights_for,
     estimate_from_replicates,
-    paired_from_replicates,
 )
 from assay.stats.bootstrap._weights import ResampleKind, ResampleWeights
 
@@ -195,10 +195,8 @@ def _table(
         clusters=clusters,
         fast_path=fast_path,
     )
-    out: dict[tuple[str, str], PairedResult] = {}
     clustered = clusters is not None
-    for s_idx, slice_name in enumerate(masks):
-        n_s, units = layout.slice_n[s_idx], layout.slice_units[s_idx]
+    for slice_name, units in zip(masks, layout.slice_units, strict=True):
         if units < 2:
             warnings.warn(
                 UnderpoweredWarning(
@@ -206,21 +204,21 @@ def _table(
                 ),
                 stacklevel=3,
             )
-        for m_idx, metric in enumerate(metrics):
-            base, cand = reps[s_idx][2 * m_idx], reps[s_idx][2 * m_idx + 1]
-            notes = (note,) if note else ()
-            out[(metric, slice_name)] = paired_from_replicates(
-                base,
-                cand,
-                n=n_s,
-                confidence=conf,
-                method=meth,
-                alternative=alt,
-                n_clusters=units if clustered else None,
-                weights=w,
-                notes=notes,
-            )
-    return out
+    out: dict[tuple[str, str], PairedResult] = {}
+    slice_ids = range(len(masks))
+    for m_idx, metric in enumerate(metrics):  # one family per metric: every slice at once
+        family = paired_from_replicates_many(
+            [(reps[s][2 * m_idx], reps[s][2 * m_idx + 1]) for s in slice_ids],
+            n=layout.slice_n,
+            confidence=conf,
+            method=meth,
+            alternative=alt,
+            n_clusters=layout.slice_units if clustered else None,
+            weights=w,
+            notes=(note,) if note else (),
+        )
+        out.update(((metric, name), r) for name, r in zip(masks, family, strict=True))
+    return {(metric, name): out[(metric, name)] for name in masks for metric in metrics}
 
 
 def paired_bootstrap(

@@ -30,13 +30,13 @@ from assay.errors import ParameterError, UnderpoweredWarning
 from assay.stats._checks import check_confidence, check_probability
 from assay.stats._results import Alternative, Estimate, PairedResult
 from assay.stats.bootstrap._bca import IntervalMethod
+from assay.stats.bootstrap._family import paired_from_replicates_many
 from assay.stats.bootstrap._quantile_reps import prepare, quantile_replicates, sort_slices
 from assay.stats.bootstrap._results import (
     _check_alternative,
     _check_method,
     _weights_for,
     estimate_from_replicates,
-    paired_from_replicates,
 )
 from assay.stats.bootstrap._weights import ResampleKind, ResampleWeights
 
@@ -171,22 +171,17 @@ def _quantile_table(
     tables = []
     for qq in levels:
         reps, note = quantile_replicates(vals, masks, codes, qq, w, fast_path, ordered)
-        tables.append(
-            {
-                name: paired_from_replicates(
-                    reps[s][0],
-                    reps[s][1],
-                    n=sizes[s],
-                    confidence=conf,
-                    method=meth,
-                    alternative=alt,
-                    n_clusters=None if codes is None else units[s],
-                    weights=w,
-                    notes=(note,),
-                )
-                for s, name in enumerate(names)
-            }
+        family = paired_from_replicates_many(
+            [(reps[s][0], reps[s][1]) for s in range(len(names))],
+            n=sizes,
+            confidence=conf,
+            method=meth,
+            alternative=alt,
+            n_clusters=None if codes is None else units,
+            weights=w,
+            notes=(note,),
         )
+        tables.append(dict(zip(names, family, strict=True)))
     return tables
 
 
