@@ -5,7 +5,10 @@ examples with latency timing groups), then, each as a fresh process, median of `
 
 * ``assay --help`` and ``assay runs list`` (start-up: what the command imports and opens);
 * ``assay compare BASELINE CANDIDATE`` (every metric × slice, paired, 2,000 resamples), with
-  the process's peak resident memory.
+  the process's peak resident memory;
+* ``assay gate BASELINE CANDIDATE`` (the same comparison at the default policy's confidence,
+  judged by it) and ``assay report BASELINE CANDIDATE -o DIR`` (that, and the HTML and
+  Markdown reports and the memo written).
 
 References measured in the same run: a bare interpreter start (``python -c pass``, the floor of
 any Python command) and, for ``compare``, a process that reads both runs' record files with
@@ -124,6 +127,8 @@ def main() -> None:
             ("assay runs list", [assay, "runs", "list"]),
             ("read both record files (pyarrow)", [py, "-c", READ_BOTH, *records]),
             ("assay compare BASE CAND", [assay, "compare", baseline, candidate]),
+            ("assay gate BASE CAND", [assay, "gate", baseline, candidate]),
+            ("assay report BASE CAND", [assay, "report", baseline, candidate, "-o", "out"]),
         ]
         measured: dict[str, tuple[float, float, int]] = {}
         for label, argv in rows:
@@ -141,7 +146,7 @@ def main() -> None:
         ratio = ""
         if label.startswith("assay --help") or label.startswith("assay runs"):
             ratio = f"{seconds / floor:.1f}x the interpreter start"
-        elif label.startswith("assay compare"):
+        elif label.startswith(("assay compare", "assay gate", "assay report")):
             ratio = f"{seconds / read:.1f}x reading the records"
         print(f"{label:40} {seconds:8.3f} {cpu:6.2f} {peak_kb / 1024:8.0f}  {ratio}")
 

@@ -1,11 +1,15 @@
-"""`assay compare` reads an embedded store with sqlite3 alone, and compares exactly what the
-typed path (SQLAlchemy, ``open_store``) compares: the same runs, suites and records, so the same
-comparison byte for byte, and the same error for a reference that names no run or several."""
+"""`assay compare`, `assay gate` and `assay report` read an embedded store with sqlite3 alone, and
+compare exactly what the typed path (SQLAlchemy, ``open_store``) compares: the same runs, suites
+and records, so the same comparison byte for byte, the same verdict and report files, and the
+same error for a reference that names no run or several."""
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +24,9 @@ from assay.core import Run, Suite
 from assay.errors import AssayError, AssayWarning
 from assay.storage._run_reading import read_run_pair
 from assay.testing import synthetic_records, synthetic_suite
-from assay.workflows import compare_stored
+from assay.workflows import compare_stored, gate_stored
+
+SRC = str(Path(assay.__file__).resolve().parents[1])
 
 HOSTILE = "qa\x1b[2J\u202e\x07"
 """A name with an escape sequence, a bidirectional override and a bell."""
@@ -128,3 +134,69 @@ def test_another_schema_revision_or_file_root_takes_the_typed_path(
     monkeypatch.setenv("ASSAY_ARTIFACTS", str(store["home"]))
     assert read_run_pair(ids[0], ids[1]) is None
     _same_on_both_paths(ids[0], ids[1])
+
+
+def _gated(call: Any, output: Path) -> tuple[str, ...]:
+    """A gating as ``assay gate --json`` writes it (less the time it was made) with the text of
+    its report files and the warnings given, or its error."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gated = call(output)
+    except AssayError as exc:
+        return type(exc).__name__, str(exc)
+    said = [f"{w.category.__name__}: {w.message}" for w in caught]
+    made = gated.comparison.created_at.isoformat(timespec="seconds")
+    texts = [
+        f"{key}={path.relative_to(output)}:{path.read_text().replace(made, '<made>')}"
+        for key, path in sorted(gated.files.items())
+    ]
+    comparison = gated.comparison.model_dump(mode="json", exclude={"created_at"})
+    verdict, policy = gated.verdict.model_dump(mode="json"), gated.policy.model_dump(mode="json")
+    return "gated", json.dumps([comparison, verdict, policy, said]), *texts
+
+
+def _gates_alike(baseline: str, candidate: str, tmp: Path, **kwargs: Any) -> tuple[str, ...]:
+    plain = _gated(lambda out: gate_stored(baseline, candidate, output=out, **kwargs), tmp / "p")
+    typed = _gated(
+        lambda out: assay.gate_runs(
+            baseline, candidate, output=out, store=assay.open_store(), **kwargs
+        ),
+        tmp / "t",
+    )
+    assert plain == typed
+    return plain
+
+
+def test_the_plain_gating_equals_the_typed_one(store: dict[str, Any], tmp_path: Path):
+    # the same comparison, verdict and reports; the same refusal of a name of no run or of
+    # several, or of a run compared with itself
+    ids = store["ids"]
+    kwargs: dict[str, Any] = {"max_flips": 3, "rng": 4}
+    assert _gates_alike(ids[0], ids[1], tmp_path / "a", **kwargs)[0] == "gated"
+    assert _gates_alike(ids[3], ids[4], tmp_path / "b", policy="safety")[0] == "gated"
+    assert len(_gates_alike(ids[1][:6].upper(), MODELS[2], tmp_path / "c")) == 5  # 3 files
+    assert _gates_alike(ids[0], ids[5], tmp_path / "d", shared_only=True)[0] == "gated"
+    assert _gates_alike(ids[0], ids[3], tmp_path / "g", shared_only=True)[0] == "DataError"
+    assert "SelfComparisonWarning" in _gates_alike(ids[2], ids[2], tmp_path / "e")[1]
+    for baseline, candidate in [(ids[0], MODELS[0]), ("nosuch", ids[1])]:
+        assert _gates_alike(baseline, candidate, tmp_path / "f")[0] != "gated"
+
+
+def test_the_plain_gating_reads_without_the_store_layer(store: dict[str, Any], tmp_path: Path):
+    # it really took the plain path: a fresh interpreter gates without SQLAlchemy
+    ids = store["ids"]
+    code = (
+        "import sys\n"
+        "from assay.workflows import gate_stored\n"
+        f"gated = gate_stored({ids[0]!r}, {ids[1]!r}, output={str(tmp_path)!r})\n"
+        "assert sorted(gated.files) == ['memo', 'report_html', 'report_md'], gated.files\n"
+        "print(sorted(m for m in ('sqlalchemy', 'alembic') if m in sys.modules))"
+    )
+    env = {**os.environ, "ASSAY_HOME": str(store["home"]), "PYTHONPATH": SRC}
+    env.pop("ASSAY_DB", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]"]

@@ -175,12 +175,13 @@ def gate_command(
     ] = None,
 ) -> int:
     """Gate a candidate: exit 0 SHIP, 1 BLOCK, 2 INCONCLUSIVE (other codes are errors)."""
-    store = assay.open_store(db)
     if study is not None and not record:
+        assay.open_store(db)  # opened first: a store that cannot be opened is the error shown
         raise typer.BadParameter(
             "needs --record: a study's decision is recorded.", param_hint="--study"
         )
     if record:
+        store = assay.open_store(db)
         rec = assay.decide(
             baseline,
             candidate,
@@ -197,16 +198,18 @@ def gate_command(
         state = "recorded" if rec.created else "was already recorded"
         note = f"decision {rec.decision.decision_id[:12]} {state}"
     else:
-        gated = assay.gate_runs(
+        from assay.workflows import gate_stored
+
+        gated = gate_stored(
             baseline,
             candidate,
+            url=db,
             policy=policy,
             output=output,
             shared_only=shared_only,
             rng=seed,
             max_flips=_flips_cap(max_flips),
             show_unsafe_text=show_unsafe_text,
-            store=store,
         )
         comparison, verdict, files = gated.comparison, gated.verdict, gated.files
         note = ""
@@ -234,12 +237,14 @@ def _ci_files(
     comparison: Comparison, verdict: VerdictResult, summary_md: Path | None, junit: Path | None
 ) -> dict[str, Path]:
     """Write the CI summary and JUnit files asked for; append only to GitHub's step summary."""
+    out: dict[str, Path] = {}
+    if summary_md is None and junit is None:
+        return out  # the reports' package loads only for the files asked for
     import os
 
     from assay._util import atomic_write
     from assay.reports import render_gate_summary, render_junit
 
-    out: dict[str, Path] = {}
     if summary_md is not None:
         text = render_gate_summary(comparison, verdict)
         step = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -270,16 +275,18 @@ def report_command(
     json: JsonOption = False,
 ) -> None:
     """Write the HTML and Markdown reports and the decision memo for two runs."""
-    gated = assay.gate_runs(
+    from assay.workflows import gate_stored
+
+    gated = gate_stored(
         baseline,
         candidate,
+        url=db,
         policy=policy,
         output=output,
         shared_only=shared_only,
         rng=seed,
         max_flips=_flips_cap(max_flips),
         show_unsafe_text=show_unsafe_text,
-        store=assay.open_store(db),
     )
     if json:
         emit_json(

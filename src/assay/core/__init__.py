@@ -96,7 +96,10 @@ __all__ = [
 
 # Only a suite's models load with the package: running or checking a suite builds no run,
 # manifest, verdict, comparison or ledger model, so those load on first use (the comparison's
-# are the largest to build).
+# are the largest to build). Within a module every model is built at class creation: pydantic's
+# ``defer_build`` would save little (about 5 ms of ``assay compare``, whose nested models are
+# built inside their parents anyway) and its first build on use is not thread-safe (pydantic
+# 2.13: threads validating a model for the first time at once can find its validator deleted).
 _LAZY = {
     **dict.fromkeys(
         ("CodeVersion", "Manifest", "ManifestDifference", "diff_manifests"), "assay.core.manifest"

@@ -26,7 +26,8 @@ none is passed, and never print.
 * studies: :func:`register_study`, :func:`attach_to_study`, :func:`kill_study`,
   :func:`load_study`, :func:`study_status`, :func:`list_studies`,
   :func:`write_roadmap`, :func:`flag_study_deviations`
-* decisions: :func:`compare_runs` (:func:`compare_stored` for a store named by URL), :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`,
+* decisions: :func:`compare_runs` (:func:`compare_stored` for a store named by URL), :func:`resolve_policy`, :func:`gate`, :func:`gate_runs`
+  (:func:`gate_stored` for a store named by URL),
   :func:`write_reports`, :func:`decide` (:func:`assemble_decision`, the ledger entry it
   records), :func:`approve`, :func:`list_decisions`,
   :func:`get_decision`, :func:`export_evidence`, :func:`verify_ledger`

@@ -27,7 +27,7 @@ _BY_MODULE: dict[str, tuple[str, ...]] = {
     "_capture": ("capture_code_version", "capture_manifest"),
     "_card": ("CardResult", "model_card"),
     "_card_verify": ("CardState", "card_state", "verify_card"),
-    "_compare_stored": ("compare_stored",),
+    "_compare_stored": ("compare_stored", "gate_stored"),
     "_contamination": ("suite_contamination",),
     "_contamination_store": ("contamination_json", "latest_contamination"),
     "_coverage": ("scenario_coverage",),

@@ -15,8 +15,6 @@ from assay._util import (
 from assay.compare import text_metrics
 from assay.core import Comparison, VerdictResult
 from assay.errors import AccessDeniedError
-from assay.storage import Store
-from assay.workflows._api import get_run
 from assay.workflows._compare_loaded import (
     CompareOptions,
     check_compare,
@@ -24,8 +22,6 @@ from assay.workflows._compare_loaded import (
     compare_loaded,
 )
 from assay.workflows._compare_streamed import compare_streamed, wants_streaming
-from assay.workflows._store import resolve_store
-from assay.workflows._text_use import metrics_refusal
 from assay.workflows._unsafe import text_asked
 
 if TYPE_CHECKING:
@@ -34,9 +30,10 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    # a comparison alone needs neither policies nor reports: the functions that gate or
-    # write reports import them
+    # a comparison alone needs neither policies nor reports, and gating an embedded store
+    # (gate_stored) no SQLAlchemy: the functions that use them import them
     from assay.gates import Policy
+    from assay.storage import Store
 
 __all__ = [
     "GateResult",
@@ -83,6 +80,9 @@ def compare_runs(
     streams when the two runs hold more than 10,000,000 records together. ``chunk_rows``:
     records of each run held at once when streaming (default 250,000).
     """
+    from assay.workflows._api import get_run
+    from assay.workflows._store import resolve_store
+
     check_compare(baseline, candidate, confidence, resamples)
     st = resolve_store(store)
     base, cand = get_run(baseline, store=st), get_run(candidate, store=st)
@@ -117,6 +117,8 @@ def _records(st: Store, run_id: str, text: bool | None, needed: list[str]) -> pa
     except AccessDeniedError as exc:
         if not needed:
             raise
+        from assay.workflows._text_use import metrics_refusal
+
         raise metrics_refusal(needed, exc) from exc
 
 
@@ -128,6 +130,8 @@ def _batches(
     except AccessDeniedError as exc:
         if not needed:
             raise
+        from assay.workflows._text_use import metrics_refusal
+
         raise metrics_refusal(needed, exc) from exc
 
 
@@ -217,6 +221,7 @@ def gate_runs(
     Nothing is recorded; :func:`decide` does this and records the decision in the ledger.
     """
     from assay.gates import evaluate_policy
+    from assay.workflows._store import resolve_store
 
     check_runs(baseline, candidate, "gate_runs")
     chosen = resolve_policy(policy)

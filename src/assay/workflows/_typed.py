@@ -48,6 +48,7 @@ from assay.workflows._card_verify import (
 )
 from assay.workflows._compare_stored import (
     compare_stored as compare_stored,
+    gate_stored as gate_stored,
 )
 from assay.workflows._contamination import (
     suite_contamination as suite_contamination,
