@@ -138,3 +138,18 @@ def test_cube_is_the_power_bit_for_bit() -> None:
             got, expected = _cube(a), a**3
             assert got.shape == expected.shape
             assert got.tobytes() == expected.tobytes()
+
+
+def test_float32_replicates_are_subtracted_as_one_at_a_time() -> None:
+    """The difference's replicates are the models' replicates subtracted in their own dtype."""
+    rng = np.random.default_rng(4)
+    pairs = []
+    for _ in range(3):
+        reps = [rng.normal(0.0, 1.0, B).astype(np.float32) for _ in range(2)]  # exponents vary
+        jk = [rng.normal(0.0, 0.01, 30).astype(np.float32) for _ in range(2)]
+        made = [Replicates(float(np.mean(r)), r, j, None) for r, j in zip(reps, jk, strict=True)]
+        pairs.append((made[0], made[1]))
+    for method in ("bca", "percentile"):
+        many = paired_from_replicates_many(pairs, n=[30] * 3, method=method)  # type: ignore[arg-type]
+        one = _one_at_a_time(pairs, [30] * 3, method=method)  # type: ignore[arg-type]
+        assert all(_same(a, b) for a, b in zip(many, one, strict=True))

@@ -105,3 +105,40 @@ def test_a_failed_load_falls_back_to_the_package_and_leaves_no_stand_in() -> Non
         """
     )
     assert out == ["True", "True", "False"]
+
+
+def test_another_thread_importing_the_package_meanwhile_gets_its_functions() -> None:
+    # The other thread runs while the compiled module is being imported under the stand-in:
+    # importing a module found in sys.modules takes no lock, so it finds the stand-in there.
+    out = _python(
+        """
+        import importlib, sys, threading, types
+        import assay.stats._special as loader
+        got, reached = [], threading.Event()
+
+        def other():
+            reached.set()
+            got.append(importlib.import_module("scipy.special").erf(0.5))
+            from scipy.special import gammaln
+            got.append(gammaln(3.0))
+
+        def import_module(name):
+            if name == loader._UFUNC_MODULE:
+                thread = threading.Thread(target=other)
+                thread.start()
+                reached.wait(10)
+                thread.join(0.3)
+            return importlib.import_module(name)
+
+        loader.importlib = types.SimpleNamespace(import_module=import_module)
+        loader.special.ndtri(0.9)
+        loader.importlib = importlib
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread():
+                thread.join(60)
+        import scipy.special
+        print(got == [scipy.special.erf(0.5), scipy.special.gammaln(3.0)])
+        print(hasattr(sys.modules["scipy.special"], "__file__"))
+        """
+    )
+    assert out == ["True", "True"]

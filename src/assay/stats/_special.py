@@ -12,8 +12,10 @@ The objects are the package's own (``scipy.special.ndtri is special.ndtri``), so
 number is the same as through ``scipy.special``; a test checks this for each name.
 
 Loading the module alone means importing it under a stand-in for its package, for the moment
-of the import, holding the interpreter's import lock so that no other thread's import sees the
-stand-in; NumPy and SciPy's top package are imported first, outside the lock, so the lock is
+of the import, holding the interpreter's import lock so that no other thread starts an import
+meanwhile. Another thread can still find the stand-in in :data:`sys.modules` (importing a module
+that is there takes no lock: ``from scipy.special import erf``, ``import_module``): any name the
+stand-in lacks then comes from the real package, imported once the stand-in is gone. NumPy and SciPy's top package are imported first, outside the lock, so the lock is
 never held while waiting on a module another thread is importing. Any failure (another SciPy
 layout, a function that moved) falls back to the package import. When ``scipy.special`` is
 imported later, its compiled helper modules (``_ufuncs_cxx``, ``_special_ufuncs``,
@@ -24,6 +26,7 @@ the package; importing them by name still finds them.
 from __future__ import annotations
 
 import _imp
+import _thread
 import importlib
 import sys
 import types
@@ -53,6 +56,26 @@ _PACKAGE = "scipy.special"
 _UFUNC_MODULE = "scipy.special._ufuncs"
 
 
+_loader: int | None = None
+"""The thread importing under the stand-in, while it does."""
+
+
+class _StandIn(types.ModuleType):
+    """``scipy.special`` while ``_ufuncs`` is imported under it. To the importing thread, a plain
+    module; to another thread that found it in :data:`sys.modules`, the real package for every
+    name it lacks (waiting for the import lock, so that the stand-in is gone)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if _loader == _thread.get_ident():
+            raise AttributeError(name)
+        while True:
+            _imp.acquire_lock()
+            _imp.release_lock()
+            real = importlib.import_module(_PACKAGE)
+            if not isinstance(real, _StandIn):
+                return getattr(real, name)
+
+
 def _ufunc_module() -> types.ModuleType | None:
     """``scipy.special._ufuncs``, imported without its package when that is not imported
     yet; ``None`` when it cannot be (the caller then imports the package)."""
@@ -62,13 +85,15 @@ def _ufunc_module() -> types.ModuleType | None:
     import numpy  # noqa: F401  (whole packages first, outside the import lock)
     import scipy
 
+    global _loader
     _imp.acquire_lock()
     try:
         if _PACKAGE in sys.modules:  # imported (or being imported) meanwhile
             return sys.modules.get(_UFUNC_MODULE)
-        stand_in = types.ModuleType(_PACKAGE)
+        stand_in = _StandIn(_PACKAGE)
         stand_in.__path__ = [str(Path(scipy.__file__).parent / "special")]
         stand_in.__package__ = _PACKAGE
+        _loader = _thread.get_ident()
         sys.modules[_PACKAGE] = stand_in
         try:
             return importlib.import_module(_UFUNC_MODULE)
@@ -77,6 +102,7 @@ def _ufunc_module() -> types.ModuleType | None:
         finally:
             if sys.modules.get(_PACKAGE) is stand_in:
                 del sys.modules[_PACKAGE]
+            _loader = None
     finally:
         _imp.release_lock()
 

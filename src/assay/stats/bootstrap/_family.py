@@ -56,7 +56,7 @@ def _regular(
             return None
         if bca and not np.isfinite(np.asarray(r.jackknife, dtype=np.float64)).all():
             return None
-    diff = np.asarray(cand.replicates, np.float64).ravel() - np.asarray(base.replicates).ravel()
+    diff = _difference(cand.replicates, base.replicates)
     diff_jk = np.asarray(cand.jackknife - base.jackknife, dtype=np.float64).ravel()
     if not np.isfinite(diff).all() or (bca and not np.isfinite(diff_jk).all()):
         return None
@@ -154,7 +154,8 @@ def _stacked(
         "base": np.stack([np.asarray(r.replicates, np.float64).ravel() for r in base]),
         "cand": np.stack([np.asarray(r.replicates, np.float64).ravel() for r in cand]),
     }
-    stack["diff"] = stack["cand"] - stack["base"]
+    pairs_rc = zip(base, cand, strict=True)
+    stack["diff"] = np.stack([_difference(c.replicates, r.replicates) for r, c in pairs_rc])
     d_est = [c.estimate - r.estimate for r, c in zip(base, cand, strict=True)]
     ests = {"base": [r.estimate for r in base], "cand": [c.estimate for c in cand], "diff": d_est}
     jacks: dict[str, list[tuple[FloatArray, FloatArray | None]] | None] = dict.fromkeys(stack)
@@ -194,6 +195,12 @@ def _stacked(
             d_est[j], float(p[j]), "paired bootstrap", n[i], alt, None, resamples, seed, diff.notes
         )
         out[i] = PairedResult(made["base"], made["cand"], diff, test)
+
+
+def _difference(candidate: npt.ArrayLike, baseline: npt.ArrayLike) -> FloatArray:
+    """The difference's replicates as :func:`paired_from_replicates` takes them: subtracted in
+    the replicates' own dtype and shape (float32 stays float32), then made float64."""
+    return np.asarray(np.subtract(candidate, baseline), dtype=np.float64).ravel()
 
 
 def _jack(
