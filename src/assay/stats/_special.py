@@ -13,9 +13,10 @@ number is the same as through ``scipy.special``; a test checks this for each nam
 
 Loading the module alone means importing it under a stand-in for its package, for the moment
 of the import, holding the interpreter's import lock so that no other thread starts an import
-meanwhile. Another thread can still find the stand-in in :data:`sys.modules` (importing a module
-that is there takes no lock: ``from scipy.special import erf``, ``import_module``): any name the
-stand-in lacks then comes from the real package, imported once the stand-in is gone. NumPy and SciPy's top package are imported first, outside the lock, so the lock is
+meanwhile. Another thread can still find the stand-in in :data:`sys.modules` (importing a
+module that is there takes no lock: ``from scipy.special import erf``, ``import_module``):
+any name the stand-in lacks then comes from the real package, imported once the stand-in is
+gone. NumPy and SciPy's top package are imported first, outside the lock, so the lock is
 never held while waiting on a module another thread is importing. Any failure (another SciPy
 layout, a function that moved) falls back to the package import. When ``scipy.special`` is
 imported later, its compiled helper modules (``_ufuncs_cxx``, ``_special_ufuncs``,
