@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import assay
 from assay.core import Run, Suite
-from assay.errors import AssayError, AssayWarning
+from assay.errors import AssayError, AssayWarning, SelfComparisonWarning
 from assay.storage._run_reading import read_run_pair
 from assay.testing import synthetic_records, synthetic_suite
 from assay.workflows import compare_stored, gate_stored
@@ -200,3 +200,15 @@ def test_the_plain_gating_reads_without_the_store_layer(store: dict[str, Any], t
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[]"]
+
+
+def test_a_run_compared_with_itself_is_warned_about_at_the_call(store: dict[str, Any]):
+    # the warning names the line that compared, as compare_runs's does: a loop of comparisons
+    # warns at each call site, and a filter by module sees the caller's
+    run = store["ids"][2]
+    for call in (compare_stored, gate_stored):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(run, run, max_flips=0)
+        where = [w.filename for w in caught if issubclass(w.category, SelfComparisonWarning)]
+        assert where == [__file__], call

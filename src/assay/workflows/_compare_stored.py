@@ -3,6 +3,8 @@ and ``assay report`` do."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -50,11 +52,16 @@ def _read(baseline: str, candidate: str, url: str | None) -> _Read | None:
     return None if pair is None or read is None else (pair, *read)
 
 
-def _compared(found: _Read, options: CompareOptions, streaming: bool | None) -> Comparison:
+def _comparison(
+    found: _Read, options: CompareOptions, streaming: bool | None
+) -> Callable[[], Comparison]:
+    """The call that compares the two runs read; a :func:`~functools.partial`, which adds no
+    frame, so that a warning of the comparison names the line that called its caller."""
     pair, base, cand, suite = found
     if wants_streaming(streaming, base, cand, "compare_runs"):
         rows_of = {base.run_id: pair.baseline, cand.run_id: pair.candidate}
-        return compare_streamed(
+        return partial(
+            compare_streamed,
             base,
             cand,
             suite,
@@ -62,7 +69,8 @@ def _compared(found: _Read, options: CompareOptions, streaming: bool | None) -> 
             pair.examples,
             options,
         )
-    return compare_loaded(
+    return partial(
+        compare_loaded,
         base,
         pair.records(pair.baseline),
         cand,
@@ -115,7 +123,7 @@ def compare_stored(
             )
     check_compare(baseline, candidate, confidence, resamples)
     options = CompareOptions(shared_only, confidence, rng, resamples, max_flips, show_unsafe_text)
-    return _compared(found, options, streaming)
+    return _comparison(found, options, streaming)()  # its warnings name our caller's line
 
 
 def gate_stored(
@@ -162,7 +170,7 @@ def gate_stored(
     options = CompareOptions(
         shared_only, chosen.confidence, rng, resamples, max_flips, show_unsafe_text
     )
-    comparison = _compared(found, options, None)
+    comparison = _comparison(found, options, None)()
     # the suite declares the margins of its metrics, which rules without their own use
     verdict = evaluate_policy(chosen, comparison, suite=found[3])
     files = write_reports(comparison, verdict, output, chosen) if output is not None else {}
