@@ -136,6 +136,36 @@ def test_another_schema_revision_or_file_root_takes_the_typed_path(
     _same_on_both_paths(ids[0], ids[1])
 
 
+def test_a_locked_database_is_left_to_the_typed_path_after_a_short_wait(
+    store: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # the typed path waits the store's own busy timeout and reports a lock that outlasts it;
+    # the sqlite3 read must give up well before, or a locked store's error comes twice as late
+    from assay.storage import _run_listing, _run_reading
+    from assay.storage._engine import BUSY_TIMEOUT_MS
+    from assay.storage._query import RunQuery
+
+    assert _run_listing.READ_BUSY_TIMEOUT_S * 1000 <= BUSY_TIMEOUT_MS / 10
+    ids = store["ids"]
+    database = tmp_path / "assay.db"
+    with sqlite3.connect(store["home"] / "assay.db") as source, sqlite3.connect(database) as copy:
+        source.backup(copy)
+    url = f"sqlite:///{database}"
+    assert read_run_pair(ids[0], ids[1], url=url) is not None
+    assert _run_listing.list_run_json(RunQuery(), url=url) is not None
+    monkeypatch.setattr(_run_reading, "READ_BUSY_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(_run_listing, "READ_BUSY_TIMEOUT_S", 0.05)
+    holder = sqlite3.connect(database, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        assert read_run_pair(ids[0], ids[1], url=url) is None
+        assert _run_listing.list_run_json(RunQuery(), url=url) is None
+    finally:
+        holder.close()
+    assert read_run_pair(ids[0], ids[1], url=url) is not None
+
+
 def _gated(call: Any, output: Path) -> tuple[str, ...]:
     """A gating as ``assay gate --json`` writes it (less the time it was made) with the text of
     its report files and the warnings given, or its error."""

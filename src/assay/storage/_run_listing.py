@@ -24,7 +24,7 @@ from assay._util import check_instance
 from assay.storage._query import DIGEST_PREFIX, RunQuery, like_prefix
 from assay.storage._revision import head_revision
 
-__all__ = ["RUN_FIELDS", "list_run_json"]
+__all__ = ["READ_BUSY_TIMEOUT_S", "RUN_FIELDS", "list_run_json"]
 
 RUN_FIELDS = (
     "run_id",
@@ -48,7 +48,10 @@ _METRIC_FIELDS = ("estimate", "low", "high", "confidence", "method", "n", "n_clu
 _SQL_OPERATORS = {">": ">", ">=": ">=", "<": "<", "<=": "<=", "==": "="}
 _UTC = "+00:00"
 _IDS_PER_QUERY = 500
-_BUSY_TIMEOUT_S = 60.0
+READ_BUSY_TIMEOUT_S = 5.0
+"""How long a read with :mod:`sqlite3` waits for a locked database before it gives up and the
+caller takes the typed path, which waits the store's own busy timeout and reports a lock that
+outlasts it: a short wait here keeps a locked store's error as late as it was, not twice."""
 
 
 def database_file(url: str | None, env: Mapping[str, str]) -> Path | None:
@@ -202,7 +205,7 @@ def list_run_json(
     if database is None or not database.is_file():
         return None
     try:
-        conn = sqlite3.connect(database, timeout=_BUSY_TIMEOUT_S)
+        conn = sqlite3.connect(database, timeout=READ_BUSY_TIMEOUT_S)
     except sqlite3.Error:
         return None
     try:

@@ -25,14 +25,13 @@ from assay._util import check_instance
 from assay.storage._files import FileRoot
 from assay.storage._query import like_prefix
 from assay.storage._revision import head_revision
-from assay.storage._run_listing import database_file
+from assay.storage._run_listing import READ_BUSY_TIMEOUT_S, database_file
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = ["RunPair", "StoredRunRows", "read_run_pair"]
 
-_BUSY_TIMEOUT_S = 60.0
 _RUN_COLUMNS = "run_id, info, manifest, records_path"
 
 
@@ -150,7 +149,7 @@ def read_run_pair(
     if database is None or not database.is_file():
         return None
     try:
-        conn = sqlite3.connect(database, timeout=_BUSY_TIMEOUT_S)
+        conn = sqlite3.connect(database, timeout=READ_BUSY_TIMEOUT_S)
     except sqlite3.Error:
         return None
     try:
