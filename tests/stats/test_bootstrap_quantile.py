@@ -256,3 +256,22 @@ def test_several_quantiles_sorted_once_equal_each_quantile_alone(
         paired_quantiles_table(base, cand, [], **kw)
     with pytest.raises(ParameterError, match="q"):
         paired_quantiles_table(base, cand, [0.5, 1.5], **kw)
+
+
+def test_an_empty_slice_is_undefined_on_the_dense_path_as_on_the_band() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=120)
+    slices = {"empty": np.zeros(120, bool), "some": np.arange(120) < 50}
+    with pytest.warns(UnderpoweredWarning, match="slice 'empty' has 0 resampling unit"):
+        band = paired_quantile_table(base, base + 0.2, 0.9, slices=slices, resamples=100)
+    with pytest.warns(UnderpoweredWarning, match="slice 'empty' has 0 resampling unit"):
+        dense = paired_quantile_table(
+            base, base + 0.2, 0.9, slices=slices, resamples=100, fast_path=False
+        )
+    for result in (band["empty"], dense["empty"]):
+        diff = result.difference
+        assert math.isnan(diff.estimate) and (diff.low, diff.high) == (-math.inf, math.inf)
+        assert diff.n == 0 and result.test.p_value == 1.0
+    # the same result but for the method's note
+    assert band["empty"].difference.notes[1:] == dense["empty"].difference.notes[1:]
+    assert math.isfinite(dense["some"].difference.low)

@@ -57,7 +57,10 @@ def _dense_replicates(
         for s in range(masks.shape[0]):
             for mod in range(values.shape[0]):
                 o = orders[s][mod]
-                out[s, mod, sl] = weighted_quantile(values[mod, o], w[:, o], q)
+                # an empty slice has no quantile: NaN replicates, as the band method gives
+                out[s, mod, sl] = (
+                    weighted_quantile(values[mod, o], w[:, o], q) if o.size else np.nan
+                )
     return out
 
 
