@@ -118,14 +118,19 @@ def test_the_plain_path_reads_the_runs_the_typed_path_gets(store: dict[str, Any]
         assert read_run_pair(ref, ids[1]) is None, ref
 
 
+def _copy(store: dict[str, Any], folder: Path) -> tuple[Path, str]:
+    """A copy of the store's database file in ``folder``, and its URL."""
+    database = folder / "assay.db"
+    with sqlite3.connect(store["home"] / "assay.db") as source, sqlite3.connect(database) as copy:
+        source.backup(copy)
+    return database, f"sqlite:///{database}"
+
+
 def test_another_schema_revision_or_file_root_takes_the_typed_path(
     store: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     ids = store["ids"]
-    database = tmp_path / "assay.db"
-    with sqlite3.connect(store["home"] / "assay.db") as source, sqlite3.connect(database) as copy:
-        source.backup(copy)
-    url = f"sqlite:///{database}"
+    database, url = _copy(store, tmp_path)
     assert read_run_pair(ids[0], ids[1], url=url) is not None
     with sqlite3.connect(database) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'older'")
@@ -147,10 +152,7 @@ def test_a_locked_database_is_left_to_the_typed_path_after_a_short_wait(
 
     assert _run_listing.READ_BUSY_TIMEOUT_S * 1000 <= BUSY_TIMEOUT_MS / 10
     ids = store["ids"]
-    database = tmp_path / "assay.db"
-    with sqlite3.connect(store["home"] / "assay.db") as source, sqlite3.connect(database) as copy:
-        source.backup(copy)
-    url = f"sqlite:///{database}"
+    database, url = _copy(store, tmp_path)
     assert read_run_pair(ids[0], ids[1], url=url) is not None
     assert _run_listing.list_run_json(RunQuery(), url=url) is not None
     monkeypatch.setattr(_run_reading, "READ_BUSY_TIMEOUT_S", 0.05)
