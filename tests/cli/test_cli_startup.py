@@ -150,7 +150,8 @@ def _store_with_two_runs(tmp_path: Path, monkeypatch) -> tuple[dict[str, str], s
     """A store under ``tmp_path`` with two runs of one suite; the environment that finds it."""
     home = tmp_path / ".assay"
     monkeypatch.setenv("ASSAY_HOME", str(home))
-    monkeypatch.delenv("ASSAY_DB", raising=False)
+    for name in ("ASSAY_DB", "ASSAY_ARTIFACTS"):  # the embedded store of ASSAY_HOME alone
+        monkeypatch.delenv(name, raising=False)
     ids = [f"e{i}" for i in range(20)]
     suite = assay.make_suite("s", [{"example_id": x} for x in ids], metrics=["accuracy"])
     run_ids = []
@@ -159,7 +160,6 @@ def _store_with_two_runs(tmp_path: Path, monkeypatch) -> tuple[dict[str, str], s
         table = pa.table({"example_id": ids, "accuracy": scores})
         run_ids.append(assay.log_run(table, suite=suite, model=model).run.run_id)
     env = {**os.environ, "ASSAY_HOME": str(home)}
-    env.pop("ASSAY_DB", None)
     return env, run_ids[0], run_ids[1]
 
 
