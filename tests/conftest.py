@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -31,6 +32,25 @@ from assay.testing import seed_sweep
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 FAST_SEEDS = 3
+
+# A server on loopback shares the machine with the other test workers, and on a loaded CI
+# machine its answer can take longer than httpx's default 5 s: tests wait up to 60 s. A test
+# that means to time out passes its own ``timeout``.
+PATIENT = httpx.Timeout(60.0)
+for _call in (
+    httpx.request,
+    httpx.get,
+    httpx.post,
+    httpx.put,
+    httpx.patch,
+    httpx.delete,
+    httpx.head,
+    httpx.options,
+    httpx.Client.__init__,
+    httpx.AsyncClient.__init__,
+):
+    assert _call.__kwdefaults__ is not None and "timeout" in _call.__kwdefaults__, _call
+    _call.__kwdefaults__["timeout"] = PATIENT
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,8 +14,16 @@ independent. The unit of resampling is therefore the **block pair**:
 * :func:`paired_block_ratio`: sum(numerators) / sum(denominators) per arm (a share of requests
   meeting an objective, a cost per 1,000 tokens, a mean), their difference and ratio.
 
-Intervals are percentile intervals of the resampled statistics; the p-value of no difference
-is (c + 1) / (B + 1), c the resamples on the far side of zero, doubled for two sides.
+Intervals are **expanded percentile** intervals of the resampled statistics (Hesterberg,
+"What teachers should know about the bootstrap", 2015; ``CI.percentile(expand = TRUE)`` of
+R's ``resample``): a plain percentile interval over k pairs is as narrow as a z interval with
+the variance divided by k, not k − 1, and covers about 90% at a stated 95% with 8 pairs. The
+tail share α/2 is replaced by Φ(√(k/(k − 1)) · t⁻¹(α/2; k − 1)), which turns the interval into
+a t interval with the small-sample variance where the bootstrap distribution is normal. The
+p-value of no difference goes through the same map: the share of resamples on the far side
+of zero, (c + 1) / (B + 1) doubled for two sides, is read as a normal tail, turned back to a
+t tail with k − 1 degrees of freedom, and doubled, so a difference is significant at level α
+exactly when its expanded interval excludes zero.
 """
 
 from __future__ import annotations
@@ -29,7 +37,9 @@ import numpy as np
 from assay._util import check_int, check_rng
 from assay.errors import DataError
 from assay.stats._checks import as_float_array, check_confidence, check_probability
+from assay.stats._clustered import t_quantile, z_quantile
 from assay.stats._results import Estimate
+from assay.stats._scipy import special
 
 __all__ = [
     "PairedBlockResult",
@@ -52,7 +62,8 @@ class PairedBlockResult:
     ratio: Estimate
     """Candidate / baseline (``nan`` where the baseline's value is 0)."""
     p_value: float
-    """Two-sided bootstrap p-value of no difference, (c + 1) / (B + 1)."""
+    """Two-sided bootstrap p-value of no difference: (c + 1) / (B + 1), doubled, through the
+    expansion of the intervals (see the module's docstring)."""
 
 
 def block_pair_weights(
@@ -114,13 +125,31 @@ def _weighted_quantiles(values: Array, blocks: np.ndarray[Any, Any], w: Any, q: 
     return out
 
 
+def expanded_tail(tail: float, n_pairs: int) -> float:
+    """The share of resamples cut from one side of an expanded percentile interval over
+    ``n_pairs`` clusters for a nominal one-sided ``tail`` (0.025 for a 95% interval):
+    Φ(√(k/(k − 1)) · t⁻¹(tail; k − 1)), smaller than ``tail``."""
+    k = n_pairs
+    return float(special.ndtr(math.sqrt(k / (k - 1)) * t_quantile(tail, k - 1)))
+
+
+def _expanded_p(share: float, n_pairs: int) -> float:
+    """Two-sided p-value from the two-sided share of resamples beyond zero: the inverse of
+    :func:`expanded_tail` applied to half of it, doubled."""
+    if share >= 1.0:
+        return 1.0
+    k = n_pairs
+    t = z_quantile(share / 2) / math.sqrt(k / (k - 1))
+    return min(1.0, 2 * float(special.stdtr(k - 1, t)))
+
+
 def _estimate(point: float, reps: Array, conf: float, method: str, n: int, seed: Any) -> Estimate:
     finite = reps[np.isfinite(reps)]
-    alpha = 1.0 - conf
+    cut = expanded_tail((1.0 - conf) / 2, n)
     if finite.shape[0] == 0:
         low, high = -math.inf, math.inf
     else:
-        low, high = (float(v) for v in np.quantile(finite, [alpha / 2, 1 - alpha / 2]))
+        low, high = (float(v) for v in np.quantile(finite, [cut, 1 - cut]))
     return Estimate(point, low, high, conf, method, n, resamples=reps.shape[0], seed=seed)
 
 
@@ -140,7 +169,7 @@ def _result(
     finite = diff[np.isfinite(diff)]
     m = finite.shape[0]
     below, above = int((finite <= 0).sum()), int((finite >= 0).sum())
-    p = min(1.0, 2 * (min(below, above) + 1) / (m + 1)) if m else 1.0
+    p = _expanded_p(min(1.0, 2 * (min(below, above) + 1) / (m + 1)), n_pairs) if m else 1.0
     return PairedBlockResult(
         baseline=_estimate(b, b_reps, conf, method, n_pairs, seed),
         candidate=_estimate(c, c_reps, conf, method, n_pairs, seed),
@@ -193,7 +222,7 @@ def paired_block_quantile(
     bb = _blocks(baseline_blocks, b.shape[0], k, "baseline_blocks", function)
     cb = _blocks(candidate_blocks, c.shape[0], k, "candidate_blocks", function)
     w, seed = _weights(weights, k, rng, function)
-    method = f"bootstrap over {k} interleaved block pairs, percentile"
+    method = f"bootstrap over {k} interleaved block pairs, expanded percentile"
     return _result(
         (float(np.quantile(b, q, method="inverted_cdf")), _weighted_quantiles(b, bb, w, q)),
         (float(np.quantile(c, q, method="inverted_cdf")), _weighted_quantiles(c, cb, w, q)),
@@ -244,7 +273,7 @@ def paired_block_ratio(
     with np.errstate(divide="ignore", invalid="ignore"):
         b_reps = (wf @ bn) / (wf @ bd)
         c_reps = (wf @ cn) / (wf @ cd)
-    method = f"bootstrap over {k} interleaved block pairs, percentile"
+    method = f"bootstrap over {k} interleaved block pairs, expanded percentile"
     return _result(
         (float(bn.sum() / bd.sum()), b_reps),
         (float(cn.sum() / cd.sum()), c_reps),

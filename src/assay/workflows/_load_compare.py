@@ -140,7 +140,8 @@ def load_compare(
             f"A load comparison needs at least {MIN_PAIRS} block pairs per rate; got "
             f"{pairs_per_rate}. Its intervals resample whole block pairs, and a bootstrap over "
             f"fewer than {MIN_PAIRS} clusters gives intervals too narrow for their stated "
-            "confidence (raise --pairs; lower --block-requests to keep the run short)"
+            "confidence, even with its small-sample expansion (raise --pairs; lower "
+            "--block-requests to keep the run short)"
         )
     if (baseline_price is None) != (candidate_price is None):
         raise ConfigError("A cost comparison needs a price for both arms (or for neither)")

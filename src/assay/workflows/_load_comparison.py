@@ -31,7 +31,8 @@ def as_comparison(
     k = len(result.rates)
     few = (
         [
-            f"only {k} block pairs: a bootstrap over so few pairs gives intervals too narrow; "
+            f"only {k} block pairs: a bootstrap over so few pairs gives intervals too narrow, "
+            "even expanded; "
             f"use {MIN_PAIRS} or more per rate"
         ]
         if min(result.rates.count(r) for r in set(result.rates)) < MIN_PAIRS
@@ -52,8 +53,9 @@ def as_comparison(
         methods=[
             f"{k} block pairs interleaved in time ({result.settings['design']} order), the "
             "same seeded schedule and prompts in both blocks of a pair",
-            "differences: percentile bootstrap over block pairs, one set of resamples shared "
-            "by every metric; p-values (c+1)/(B+1)",
+            "differences: expanded percentile bootstrap over block pairs (Hesterberg: tails "
+            "Φ(√(k/(k−1))·t⁻¹(α/2; k−1))), one set of resamples shared by every metric; "
+            "p-values (c+1)/(B+1) through the same expansion",
             "each arm: order-statistic intervals for percentiles, Wilson for shares, batch "
             "means over time windows for cost",
             *few,

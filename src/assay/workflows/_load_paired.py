@@ -6,7 +6,7 @@ p95 and p99 over successful requests; ``attainment`` (share of requests meeting 
 per-request objective, failures counting as misses) and ``error_rate``; ``cost_per_1k_tokens``
 when both arms have a price. Each arm's own interval is the one ``assay load run`` gives
 (order statistics for percentiles, Wilson for shares, batch means over time windows for
-cost); the difference is a bootstrap over block pairs
+cost); the difference is an expanded percentile bootstrap over block pairs
 (:func:`assay.stats.paired_block_quantile`). With several rates, every metric is also given
 on the slices ``rate=R``.
 """
@@ -53,8 +53,9 @@ PERCENTILES = (0.5, 0.95, 0.99)
 _BOOT = "bootstrap over interleaved block pairs"
 
 MIN_PAIRS = 8
-"""Fewest block pairs per rate that ``load_compare`` accepts: a percentile bootstrap over fewer
-clusters gives intervals too narrow for their stated confidence."""
+"""Fewest block pairs per rate that ``load_compare`` accepts. The expanded percentile interval
+holds its coverage from about 6 pairs in seeded simulation (89% at a stated 95% with 4);
+8 leaves a margin."""
 
 
 @dataclass(frozen=True)
