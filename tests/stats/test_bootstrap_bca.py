@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 from assay.stats import (
+    PairedStats,
     bca_acceleration,
     bca_bias_correction,
     bootstrap_interval,
@@ -22,11 +23,24 @@ from assay.stats import (
     bootstrap_weights,
     estimate_from_replicates,
     paired_bootstrap,
+    paired_bootstrap_table,
 )
+from assay.stats._clustered import expanded_p_value, expanded_tail
+from assay.stats.bootstrap._bca import interval_levels
 
 
 def _f1(s: np.ndarray) -> np.ndarray:
     return 2 * s[..., 0] / (2 * s[..., 0] + s[..., 1] + s[..., 2])
+
+
+def _expanded_tail(tail: float, g: int) -> float:
+    """Hesterberg's expanded tail, from scipy.stats: Φ(√(G/(G−1)) · t⁻¹(tail; G−1))."""
+    return float(stats.norm.cdf(np.sqrt(g / (g - 1)) * stats.t.ppf(tail, g - 1)))
+
+
+def _expanded_confidence(confidence: float, g: int) -> float:
+    """The two-sided confidence whose tails are the expanded tails of ``confidence``."""
+    return 1.0 - 2.0 * _expanded_tail((1.0 - confidence) / 2, g)
 
 
 def _f1_stats(y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -135,11 +149,17 @@ def test_cluster_jackknife_leaves_out_whole_clusters() -> None:
     total = s.sum(0)
     jack = np.array([_f1((total - s[g == c].sum(0))[None])[0] for c in range(30)])
     reps = _f1(w.reduce(s, units=g))
+    # resampling 30 clusters: the interval at the confidence whose tails are the expanded ones
     low, high, _ = bootstrap_interval(
-        _f1(total[None])[0], reps, confidence=0.95, method="bca", jackknife=jack
+        _f1(total[None])[0],
+        reps,
+        confidence=_expanded_confidence(0.95, 30),
+        method="bca",
+        jackknife=jack,
     )
     assert (ours.low, ours.high) == (pytest.approx(float(low)), pytest.approx(float(high)))
     assert ours.n == g.size and ours.n_clusters == 30
+    assert ours.confidence == 0.95 and "expanded for 30 clusters" in ours.method
 
 
 def test_intervals_agree_with_a_full_scipy_bootstrap_within_monte_carlo_error(binary_data) -> None:
@@ -227,3 +247,143 @@ def test_acceleration_of_long_jackknives_is_bit_identical_to_the_formula(kind: s
     with np.errstate(divide="ignore", invalid="ignore"):
         expected2 = np.where(den2 > 0, num2 / (6.0 * den2**1.5), 0.0)
     assert np.array_equal(bca_acceleration(both), expected2, equal_nan=True)
+
+
+@pytest.mark.parametrize("g", [2, 3, 5, 8, 12, 40, 1000])
+@pytest.mark.parametrize("tail", [0.005, 0.025, 0.05, 0.1])
+def test_expanded_tail_is_the_closed_form(g: int, tail: float) -> None:
+    expected = _expanded_tail(tail, g)
+    assert expanded_tail(tail, g) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    assert expanded_tail(tail, g) < tail  # wider than the plain percentile interval
+    lo, hi = interval_levels(1 - 2 * tail, "two-sided", g)
+    assert (lo, hi) == (pytest.approx(expected, rel=1e-12, abs=1e-300), pytest.approx(1 - expected))
+    assert interval_levels(1 - tail, "greater", g) == (pytest.approx(expected, rel=1e-12), 1.0)
+    assert interval_levels(1 - tail, "less", g) == (0.0, pytest.approx(1 - expected))
+    if expected < 1e-12:  # G = 2 at the smallest tail: the expanded tail is below a double
+        return
+    # the p-value map is its inverse: a share of resamples at the expanded tail reads as tail
+    back = expanded_p_value(2 * expected, "two-sided", g)
+    assert float(back) == pytest.approx(2 * tail, rel=1e-8)
+    assert float(expanded_p_value(expected, "greater", g)) == pytest.approx(tail, rel=1e-8)
+
+
+def test_expanded_tail_tends_to_the_plain_tail_with_many_clusters() -> None:
+    assert expanded_tail(0.025, 100_000) == pytest.approx(0.025, rel=1e-3)
+    assert float(expanded_p_value(1.0, "two-sided", 8)) == 1.0
+    assert float(expanded_p_value(1.0, "less", 8)) == 1.0
+
+
+@pytest.mark.parametrize("method", ["percentile", "bca"])
+def test_clustered_interval_uses_the_expanded_levels(method: str) -> None:
+    rng = np.random.default_rng(3)
+    reps, jack = rng.gamma(2.0, size=999), rng.normal(size=8)
+    est = estimate_from_replicates(
+        2.0, reps, jackknife=jack, n=80, n_clusters=8, method=method, confidence=0.9
+    )
+    low, high, _ = bootstrap_interval(
+        2.0, reps, confidence=_expanded_confidence(0.9, 8), method=method, jackknife=jack
+    )
+    assert (est.low, est.high) == (pytest.approx(float(low)), pytest.approx(float(high)))
+    assert est.confidence == 0.9 and est.n_clusters == 8
+    assert est.method.startswith(f"{method} bootstrap, expanded for 8 clusters (Hesterberg)")
+    if method == "percentile":
+        e = _expanded_tail(0.05, 8)
+        assert (est.low, est.high) == (
+            pytest.approx(np.quantile(reps, e)),
+            pytest.approx(np.quantile(reps, 1 - e)),
+        )
+
+
+@pytest.mark.parametrize("method", ["percentile", "bca"])
+def test_unclustered_interval_and_p_value_are_the_plain_ones(method: str) -> None:
+    """Without clusters nothing is expanded: the interval is scipy's (α/2 tails, BCa with
+    z_α = Φ⁻¹(α/2)) and the p-value is (c + 1) / (B + 1), computed here from the formulas."""
+    rng = np.random.default_rng(8)
+    n = 60
+    y = rng.integers(0, 2, n)
+    pa = np.where(rng.random(n) < 0.7, y, 1 - y)
+    pb = np.where(rng.random(n) < 0.8, y, 1 - y)
+    w = bootstrap_weights(n, 999, rng=4)
+    res = paired_bootstrap(
+        _f1_stats(y, pa), _f1_stats(y, pb), _f1, weights=w, method=method, fast_path=False
+    )
+    sa, sb = _f1_stats(y, pa), _f1_stats(y, pb)
+    reps = _f1(w.reduce(sb, units=np.arange(n))) - _f1(w.reduce(sa, units=np.arange(n)))
+    theta = float(_f1(sb.sum(0)[None])[0] - _f1(sa.sum(0)[None])[0])
+    levels = np.array([0.025, 0.975])
+    if method == "bca":
+        jack = np.array(
+            [
+                _f1((sb.sum(0) - sb[i])[None])[0] - _f1((sa.sum(0) - sa[i])[None])[0]
+                for i in range(n)
+            ]
+        )
+        z0 = stats.norm.ppf((np.sum(reps < theta) + np.sum(reps <= theta)) / (2 * reps.size))
+        d = jack.mean() - jack
+        a = np.sum(d**3) / (6 * np.sum(d**2) ** 1.5)
+        z = stats.norm.ppf(levels)
+        levels = stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
+    expected = np.quantile(reps, levels)
+    assert (res.difference.low, res.difference.high) == (
+        pytest.approx(expected[0], rel=1e-12),
+        pytest.approx(expected[1], rel=1e-12),
+    )
+    c = min(np.sum(reps <= 0), np.sum(reps >= 0))
+    assert res.test.p_value == pytest.approx(min(1.0, 2 * (c + 1) / (reps.size + 1)), rel=1e-12)
+    assert res.difference.method == f"{method} bootstrap" and res.test.method == "paired bootstrap"
+    assert res.difference.n_clusters is None
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_clustered_p_value_agrees_with_the_expanded_interval(alternative: str) -> None:
+    """p < α exactly when the expanded percentile interval excludes 0, for datasets spread
+    around the boundary; the p-value is the plain one mapped through the expansion."""
+    acc = lambda s: s[..., 0] / s[..., 1]  # noqa: E731
+    agree = rejected = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        g = 6 + seed % 10
+        cl = rng.integers(0, g, 25 * g)
+        cl[:g] = np.arange(g)  # every cluster present
+        n = cl.size
+        bump = rng.normal(0, 0.15, g)[cl]
+        yb = (rng.random(n) < 0.6 + bump).astype(float)
+        shift = (-0.004 if alternative == "less" else 0.004) * seed
+        yc = (rng.random(n) < 0.6 + shift + bump).astype(float)
+        ones = np.ones(n)
+        res = paired_bootstrap(
+            np.column_stack([yb, ones]),
+            np.column_stack([yc, ones]),
+            acc,
+            rng=seed,
+            resamples=1999,
+            clusters=cl,
+            method="percentile",
+            alternative=alternative,
+            confidence=0.9,
+        )
+        d = res.difference
+        excludes = d.low > 0 or d.high < 0
+        agree += (res.test.p_value < 0.1) == excludes
+        rejected += excludes
+        assert d.n_clusters == g and f"expanded for {g} clusters" in res.test.method
+    assert agree == 40 and 0 < rejected < 40
+
+
+def test_clustered_table_expands_each_slice_for_its_own_clusters() -> None:
+    rng = np.random.default_rng(2)
+    cl = np.repeat(np.arange(12), 30)
+    slices = {"few": cl < 4, "many": cl >= 4, "all": np.ones(cl.size, bool)}
+    n = cl.size
+    yb = (rng.random(n) < 0.6 + rng.normal(0, 0.1, 12)[cl]).astype(float)
+    yc = (rng.random(n) < 0.65 + rng.normal(0, 0.1, 12)[cl]).astype(float)
+    acc = lambda s: s[..., 0] / s[..., 1]  # noqa: E731
+    ones = np.ones(n)
+    stats_ = PairedStats(np.column_stack([yb, ones]), np.column_stack([yc, ones]), acc)
+    w = bootstrap_weights(12, 999, rng=6)
+    table = paired_bootstrap_table({"acc": stats_}, slices=slices, weights=w, clusters=cl)
+    for value, g in (("few", 4), ("many", 8), ("all", 12)):
+        r = table[("acc", value)]
+        assert r.difference.n_clusters == g
+        assert f"expanded for {g} clusters" in r.difference.method
+        assert f"expanded for {g} clusters" in r.test.method

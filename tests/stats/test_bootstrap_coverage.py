@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
-from assay.stats import bootstrap_interval, bootstrap_p_value
+from assay.stats import (
+    bootstrap_interval,
+    bootstrap_p_value,
+    paired_bootstrap,
+    paired_quantiles_table,
+)
 
 DATASETS = 2000
 TOLERANCE = 0.015
@@ -98,3 +104,45 @@ def test_cluster_bootstrap_covers_where_resampling_examples_does_not() -> None:
     naive_cov = np.mean((low <= truth) & (truth <= high))
     assert abs(cluster_cov - 0.95) < TOLERANCE, cluster_cov
     assert naive_cov < 0.85, naive_cov
+
+
+def _few_clusters(g: int, rep: int) -> tuple[np.ndarray, ...]:
+    """One dataset of ``g`` clusters of 20 to 50 examples: skewed latencies of both models
+    sharing a cluster effect (the candidate's shifted by exactly 0.2), and 0/1 correctness
+    from a latent normal with shared and per-model cluster effects."""
+    rng = np.random.default_rng([g, rep, 20261207])
+    cl = np.repeat(np.arange(g), rng.integers(20, 51, size=g))
+    n = cl.size
+    u = rng.normal(0, 0.5, g)[cl]
+    lat_b = np.exp(u + rng.normal(0, 0.3, g)[cl] + rng.normal(0, 0.5, n))
+    lat_c = 0.2 + np.exp(u + rng.normal(0, 0.3, g)[cl] + rng.normal(0, 0.5, n))
+    ok_b = 0.3 + u + rng.normal(0, 0.3, g)[cl] + rng.normal(0, 0.5, n) > 0
+    ok_c = 0.5 + u + rng.normal(0, 0.3, g)[cl] + rng.normal(0, 0.5, n) > 0
+    return cl, lat_b, lat_c, ok_b.astype(float), ok_c.astype(float)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("g", [8, 12])
+def test_cluster_bootstrap_with_few_clusters_covers_at_the_nominal_rate(g: int) -> None:
+    """Paired cluster bootstrap of a median difference and of an accuracy difference (a ratio
+    of sums) over 8 or 12 clusters, 300 datasets. Before the intervals were expanded for the
+    number of clusters they covered 0.86 to 0.92 here (BCa 0.86 to 0.89); expanded, 0.93 to
+    0.96."""
+    scale = np.sqrt(0.5**2 + 0.3**2 + 0.5**2)
+    acc_truth = stats.norm.cdf(0.5 / scale) - stats.norm.cdf(0.3 / scale)
+    acc = lambda s: s[..., 0] / s[..., 1]  # noqa: E731
+    reps, hits = 300, {}
+    for rep in range(reps):
+        cl, lat_b, lat_c, ok_b, ok_c = _few_clusters(g, rep)
+        ones = np.ones(cl.size)
+        for method in ("bca", "percentile"):
+            kw = {"rng": 1000 + rep, "resamples": 500, "clusters": cl, "method": method}
+            p50 = paired_quantiles_table(lat_b, lat_c, (0.5,), **kw)[0]["all"].difference
+            a = paired_bootstrap(
+                np.column_stack([ok_b, ones]), np.column_stack([ok_c, ones]), acc, **kw
+            ).difference
+            for name, d, truth in (("p50", p50, 0.2), ("accuracy", a, acc_truth)):
+                key = f"{name}/{method}"
+                hits[key] = hits.get(key, 0) + int(d.low <= truth <= d.high)
+    coverage = {k: v / reps for k, v in hits.items()}
+    assert all(0.92 <= c <= 0.99 for c in coverage.values()), coverage

@@ -69,8 +69,9 @@ def _degenerate(rng: np.random.Generator) -> list[tuple[Replicates, Replicates]]
 @pytest.mark.parametrize("method", ["bca", "percentile"])
 @pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
 @pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("clustered", [False, True])
 def test_a_family_equals_its_results_one_at_a_time(
-    method: str, alternative: str, weighted: bool
+    method: str, alternative: str, weighted: bool, clustered: bool
 ) -> None:
     rng = np.random.default_rng(5)
     pairs = [_pair(rng, j, weighted) for j in (2, 3, 17, 130, 5000, 9000)]
@@ -84,6 +85,8 @@ def test_a_family_equals_its_results_one_at_a_time(
         "weights": bootstrap_weights(100, B, rng=3),
         "notes": ("a note",),
     }
+    if clustered:  # results expanded for different numbers of clusters, one with too few
+        kw["n_clusters"] = [(3, 8, 1, 3, 40)[i % 5] for i in range(len(pairs))]
     many = paired_from_replicates_many(pairs, n=n, **kw)  # type: ignore[arg-type]
     one = _one_at_a_time(pairs, n, **kw)
     assert len(many) == len(pairs)

@@ -11,6 +11,10 @@ from assay.stats import MCNEMAR_EXACT_BELOW
 __all__ = ["LATENCY_METRICS", "describe_methods"]
 
 LATENCY_METRICS = frozenset({"latency_p50", "latency_p95"})
+EXPANDED = (
+    "expanded for G clusters (Hesterberg's expanded percentile: each tail α/2 becomes "
+    "Φ(√(G/(G−1))·t⁻¹(α/2; G−1)) before the percentile or BCa levels)"
+)
 
 
 def _names(outcomes: Sequence[MetricOutcome]) -> str:
@@ -75,10 +79,22 @@ def _resampled_methods(
             "intervals; p-values (c + 1) / (B + 1)."
         )
     if latency:
+        grouped = any(
+            r is not None and r.difference.n_clusters is not None
+            for o in latency
+            for family in o.groups
+            for r in family
+        )
+        units = (
+            "resampled clusters (the suite's clusters and examples timed together)"
+            if grouped
+            else "resampled examples"
+        )
+        expanded = f" {EXPANDED}" if grouped else ""
         lines.append(
             f"Latency ({_names(latency)}): per-example mean latency over samples; paired "
             "bootstrap of the difference of quantiles (numpy's linear quantile) on the same "
-            f"resampled examples, {draw}, BCa intervals; all examples only, not by slice."
+            f"{units}, {draw}, BCa intervals{expanded}; all examples only, not by slice."
         )
     return lines
 
@@ -117,8 +133,9 @@ def describe_methods(
     if clustered:
         lines.append(
             f"Clusters: {layout.n_clusters} clusters are the independent units: standard errors "
-            "are cluster-robust (CR1) with G-1 degrees of freedom and resampling draws whole "
-            "clusters."
+            "are cluster-robust (CR1) with G-1 degrees of freedom; resampling draws whole "
+            f"clusters, and its intervals are {EXPANDED}, G being the clusters in each slice, "
+            "with p-values through the same map."
         )
     lines += _mean_methods(outcomes, clustered)
     lines += _resampled_methods(outcomes, seed, resamples, resampling)

@@ -5,6 +5,11 @@ Shared by the single-run estimates and the paired tests so that both use one def
 small-cluster correction G/(G-1), and a t reference with G-1 degrees of freedom. For a mean
 (a regression on a constant) this is exactly Stata's ``vce(cluster)`` and statsmodels'
 ``cov_type="cluster"``: their extra factor (N-1)/(N-K) is 1 when K = 1.
+
+Bootstrap intervals that resample G clusters take the same small-sample correction through
+:func:`expanded_tail` (Hesterberg's expanded percentile): a plain percentile or BCa interval
+over G clusters is as narrow as a z interval with the variance divided by G, not G - 1, and
+covers well under its stated level when G is small.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ __all__ = [
     "build_summary",
     "cluster_mean_se",
     "encode_clusters",
+    "expanded_method",
+    "expanded_p_value",
+    "expanded_tail",
     "iid_mean_se",
     "plain",
     "sum_of_squares",
@@ -58,6 +66,45 @@ def t_quantile(p: float, df: int) -> float:
 def z_quantile(p: float) -> float:
     """Quantile of the standard normal (``scipy.special.ndtri``, as ``scipy.stats.norm.ppf``)."""
     return float(special.ndtri(p))
+
+
+def expanded_tail(tail: float, n_units: int) -> float:
+    """The share of resamples cut from one side of an expanded percentile interval over
+    ``n_units`` clusters for a nominal one-sided ``tail`` (0.025 for a two-sided 95% interval):
+    Φ(√(G/(G − 1)) · t⁻¹(tail; G − 1)), smaller than ``tail``.
+
+    Hesterberg, "What teachers should know about the bootstrap" (2015); ``CI.percentile(expand
+    = TRUE)`` of R's ``resample``. Where the bootstrap distribution is normal this turns the
+    percentile interval into a t interval with G − 1 degrees of freedom and the variance
+    divided by G − 1, as the cluster-robust (CR1) t interval of a mean. ``n_units`` >= 2."""
+    g = n_units
+    return float(special.ndtr(math.sqrt(g / (g - 1)) * t_quantile(tail, g - 1)))
+
+
+def expanded_p_value(
+    p_value: npt.ArrayLike, alternative: Alternative, n_units: int
+) -> npt.NDArray[np.float64]:
+    """A bootstrap p-value over ``n_units`` clusters through the inverse of
+    :func:`expanded_tail`: the share of resamples beyond the null (one side, or half of the
+    two-sided p-value) is read as a normal tail and turned back into a t tail with G − 1
+    degrees of freedom (doubled for two sides), so the p-value is below α exactly when the
+    expanded percentile interval excludes the null (up to the resamples' discreteness)."""
+    g = n_units
+    p = np.asarray(p_value, dtype=np.float64)
+    share = p / 2.0 if alternative == "two-sided" else p
+    t = special.ndtri(np.minimum(share, 1.0)) / math.sqrt(g / (g - 1))
+    tail = special.stdtr(g - 1, t)
+    out = np.minimum(1.0, 2.0 * tail) if alternative == "two-sided" else tail
+    return np.asarray(np.where(p >= 1.0, 1.0, out), dtype=np.float64)
+
+
+def expanded_method(method: str, n_units: int, alternative: Alternative = "two-sided") -> str:
+    """``method``, saying that its intervals are expanded for ``n_units`` clusters."""
+    tail = "α/2" if alternative == "two-sided" else "α"
+    return (
+        f"{method}, expanded for {n_units} clusters (Hesterberg): "
+        f"tails Φ(√(G/(G−1))·t⁻¹({tail}; G−1))"
+    )
 
 
 def plain(value: Any) -> Any:

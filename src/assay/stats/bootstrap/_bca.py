@@ -15,6 +15,12 @@ BCa follows ``scipy.stats.bootstrap(method="BCa")`` exactly:
 
 Where scipy returns NaN (the estimate lies outside the replicates, so ``z0`` is infinite, or
 ``1 - a (z0 + z) <= 0``) the percentile interval is used instead and a note says so.
+
+With ``n_clusters`` (the replicates resample G clusters) every nominal tail τ (α/2 two-sided,
+α one-sided) is first expanded to Φ(√(G/(G−1)) · t⁻¹(τ; G−1)) (Hesterberg's expanded
+percentile, :func:`assay.stats._clustered.expanded_tail`), in the percentile levels and as
+the ``z_j`` of BCa: a bootstrap over few clusters is otherwise too narrow. Without clusters
+the levels are scipy's.
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from assay._util import check_choice
+from assay._util import check_choice, check_int
 from assay.errors import ParameterError
 from assay.stats._checks import ALTERNATIVES, check_confidence
+from assay.stats._clustered import expanded_tail
 from assay.stats._results import Alternative
 from assay.stats._scipy import special
 
@@ -73,11 +80,19 @@ def quantile_at(sorted_replicates: FloatArray, levels: npt.ArrayLike) -> FloatAr
     return np.where(frac >= 0.5, x_hi - (1.0 - frac) * (x_hi - x_lo), out)
 
 
-def interval_levels(confidence: float, alternative: Alternative) -> tuple[float, float]:
-    """Tail levels of a percentile interval: (α/2, 1 - α/2) two-sided, one tail otherwise."""
+def interval_levels(
+    confidence: float, alternative: Alternative, n_clusters: int | None = None
+) -> tuple[float, float]:
+    """Tail levels of a percentile interval: (α/2, 1 - α/2) two-sided, one tail otherwise;
+    with ``n_clusters`` (G >= 2) each tail τ expanded to Φ(√(G/(G−1)) · t⁻¹(τ; G−1))."""
     alpha = 1.0 - confidence
     if alternative == "two-sided":
+        if n_clusters is not None:
+            tail = expanded_tail(alpha / 2, n_clusters)
+            return tail, 1.0 - tail
         return alpha / 2, 1.0 - alpha / 2
+    if n_clusters is not None:
+        alpha = expanded_tail(alpha, n_clusters)
     if alternative == "greater":
         return alpha, 1.0
     return 0.0, 1.0 - alpha
@@ -150,10 +165,15 @@ def bca_acceleration(jackknife: npt.ArrayLike, weights: npt.ArrayLike | None = N
 
 
 def bca_levels(
-    z0: npt.ArrayLike, acceleration: npt.ArrayLike, confidence: float, alternative: Alternative
+    z0: npt.ArrayLike,
+    acceleration: npt.ArrayLike,
+    confidence: float,
+    alternative: Alternative,
+    n_clusters: int | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """BCa-adjusted quantile levels ``(low, high)``; NaN where BCa is undefined."""
-    lo_p, hi_p = interval_levels(confidence, alternative)
+    """BCa-adjusted quantile levels ``(low, high)``; NaN where BCa is undefined. With
+    ``n_clusters`` the nominal tails are expanded first (:func:`interval_levels`)."""
+    lo_p, hi_p = interval_levels(confidence, alternative, n_clusters)
     z = np.asarray(z0, dtype=np.float64)
     a = np.asarray(acceleration, dtype=np.float64)
 
@@ -201,11 +221,13 @@ def bootstrap_interval(
     alternative: Alternative = "two-sided",
     jackknife: npt.ArrayLike | None = None,
     jackknife_weights: npt.ArrayLike | None = None,
+    n_clusters: int | None = None,
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
     """``(low, high, bca_fell_back)`` over leading axes; one-sided bounds are ±inf.
 
     ``bca_fell_back`` marks rows where BCa was undefined and the percentile interval is
-    returned instead.
+    returned instead. ``n_clusters``: the replicates resample that many clusters (2 or
+    more), and the tails are expanded for them (module docstring); ``None``: scipy's levels.
     """
     fn = "bootstrap_interval"
     check_confidence(confidence, fn)
@@ -213,13 +235,15 @@ def bootstrap_interval(
     check_choice(alternative, "alternative", fn, ALTERNATIVES)
     if method == "bca" and jackknife is None:
         raise ParameterError("jackknife", fn, "leave-one-out values for BCa", None)
+    if n_clusters is not None:
+        n_clusters = check_int(n_clusters, "n_clusters", fn, minimum=2)
     reps = np.sort(np.asarray(replicates, dtype=np.float64), axis=-1)
     if reps.ndim == 0 or reps.shape[-1] == 0:
         raise ParameterError("replicates", fn, "at least one replicate", f"shape {reps.shape}")
     a = None  # (BCa without jackknife refused above)
     if method == "bca" and jackknife is not None:
         a = bca_acceleration(jackknife, jackknife_weights)
-    return sorted_interval(estimate, reps, a, confidence, alternative)
+    return sorted_interval(estimate, reps, a, confidence, alternative, n_clusters)
 
 
 def sorted_interval(
@@ -228,18 +252,19 @@ def sorted_interval(
     acceleration: npt.ArrayLike | None,
     confidence: float,
     alternative: Alternative,
+    n_clusters: int | None = None,
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
     """:func:`bootstrap_interval` from replicates sorted along the last axis (checked, at
     least one per row) and the BCa acceleration of each row (``None``: percentile)."""
     reps = sorted_replicates
-    lo_p, hi_p = interval_levels(confidence, alternative)
+    lo_p, hi_p = interval_levels(confidence, alternative, n_clusters)
     shape = reps.shape[:-1]
     pct_lo = np.full(shape, lo_p)
     pct_hi = np.full(shape, hi_p)
     fell_back = np.zeros(shape, dtype=bool)
     if acceleration is not None:
         z0 = bca_bias_correction(estimate, reps)
-        b_lo, b_hi = bca_levels(z0, acceleration, confidence, alternative)
+        b_lo, b_hi = bca_levels(z0, acceleration, confidence, alternative, n_clusters)
         fell_back = ~(np.isfinite(b_lo) & np.isfinite(b_hi))
         pct_lo = np.where(fell_back, pct_lo, b_lo)
         pct_hi = np.where(fell_back, pct_hi, b_hi)

@@ -28,10 +28,12 @@ from assay.stats.bootstrap._bca import (
 )
 from assay.stats.bootstrap._core import Replicates
 from assay.stats.bootstrap._results import (
-    _METHOD_NAMES,
     _check_alternative,
     _check_method,
+    expanded_test_p,
+    method_name,
     paired_from_replicates,
+    paired_test_name,
 )
 from assay.stats.bootstrap._weights import ResampleWeights
 
@@ -69,13 +71,28 @@ def _side(
     jackknives: list[tuple[FloatArray, FloatArray | None]] | None,
     confidence: float,
     alternative: Alternative,
+    clusters: list[int | None],
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_], FloatArray]:
-    """(low, high, BCa fell back, standard error) of every row of ``replicates``."""
+    """(low, high, BCa fell back, standard error) of every row of ``replicates``; rows with
+    the same number of clusters (``clusters``, one per row) share one interval computation."""
     accel = None
     if jackknives is not None:
         accel = np.array([float(bca_acceleration(jk, w)) for jk, w in jackknives])
     ordered = np.sort(replicates, axis=-1)
-    low, high, fell_back = sorted_interval(estimates, ordered, accel, confidence, alternative)
+    if len(set(clusters)) == 1:
+        low, high, fell_back = sorted_interval(
+            estimates, ordered, accel, confidence, alternative, clusters[0]
+        )
+    else:
+        low, high = np.empty(len(clusters)), np.empty(len(clusters))
+        fell_back = np.zeros(len(clusters), dtype=bool)
+        for g in set(clusters):
+            at = np.array([k == g for k in clusters])
+            est = np.asarray(estimates, dtype=np.float64)[at]
+            acc = None if accel is None else accel[at]
+            low[at], high[at], fell_back[at] = sorted_interval(
+                est, ordered[at], acc, confidence, alternative, g
+            )
     se = np.std(replicates, axis=-1, ddof=1)
     return low, high, fell_back, se
 
@@ -166,8 +183,11 @@ def _stacked(
             _jack(c.jackknife - r.jackknife, r.jackknife_weights)
             for r, c in zip(base, cand, strict=True)
         ]
+    units = [clusters[i] for i in rows]
     sides = {
-        key: _side(ests[key], stack[key], jacks[key], conf, alt if key == "diff" else "two-sided")
+        key: _side(
+            ests[key], stack[key], jacks[key], conf, alt if key == "diff" else "two-sided", units
+        )
         for key in stack
     }
     p = bootstrap_p_value(stack["diff"], 0.0, alt)
@@ -182,7 +202,7 @@ def _stacked(
                 float(low[j]),
                 float(high[j]),
                 conf,
-                _METHOD_NAMES[meth],
+                method_name(meth, clusters[i], alt if key == "diff" else "two-sided"),
                 n[i],
                 float(se[j]),
                 clusters[i],
@@ -191,9 +211,9 @@ def _stacked(
                 tuple(est_notes),
             )
         diff = made["diff"]
-        test = TestResult(
-            d_est[j], float(p[j]), "paired bootstrap", n[i], alt, None, resamples, seed, diff.notes
-        )
+        p_j = float(expanded_test_p(p[j], clusters[i], alt))
+        name = paired_test_name(clusters[i], alt)
+        test = TestResult(d_est[j], p_j, name, n[i], alt, None, resamples, seed, diff.notes)
         out[i] = PairedResult(made["base"], made["cand"], diff, test)
 
 

@@ -3,6 +3,11 @@
 :func:`estimate_from_replicates` and :func:`paired_from_replicates` turn bootstrap
 replicates (and jackknife values, for BCa) into the shared result types. Any statistic can
 use them: the engine's sums, AUC on dense weights, quantiles by the band method.
+
+With ``n_clusters`` the replicates resample that many clusters, and the intervals and
+p-values are expanded for them (Hesterberg's expanded percentile, see
+:func:`assay.stats._clustered.expanded_tail`): each result's ``method`` says so, and its
+``confidence`` stays the one asked for.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import numpy.typing as npt
 from assay._util import check_choice
 from assay.errors import DataError, ParameterError
 from assay.stats._checks import as_float_array, check_alternative, check_confidence
+from assay.stats._clustered import expanded_method, expanded_p_value
 from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
 from assay.stats.bootstrap._bca import IntervalMethod, bootstrap_interval, bootstrap_p_value
 from assay.stats.bootstrap._core import Replicates
@@ -25,6 +31,36 @@ __all__ = ["estimate_from_replicates", "paired_from_replicates"]
 FloatArray = npt.NDArray[np.float64]
 _METHOD_NAMES = {"bca": "bca bootstrap", "percentile": "percentile bootstrap"}
 _METHODS: tuple[IntervalMethod, ...] = ("bca", "percentile")
+_TEST_NAME = "paired bootstrap"
+
+
+def method_name(
+    method: IntervalMethod, n_clusters: int | None, alternative: Alternative = "two-sided"
+) -> str:
+    """The interval's method in words; expanded for ``n_clusters`` clusters when there are
+    two or more."""
+    name = _METHOD_NAMES[method]
+    return (
+        name
+        if n_clusters is None or n_clusters < 2
+        else expanded_method(name, n_clusters, alternative)
+    )
+
+
+def paired_test_name(n_clusters: int | None, alternative: Alternative) -> str:
+    """The paired bootstrap test in words (expanded for two or more clusters)."""
+    if n_clusters is None or n_clusters < 2:
+        return _TEST_NAME
+    return expanded_method(_TEST_NAME, n_clusters, alternative)
+
+
+def expanded_test_p(
+    p_value: npt.ArrayLike, n_clusters: int | None, alternative: Alternative
+) -> npt.NDArray[np.float64]:
+    """The bootstrap p-value, through the expansion for two or more clusters."""
+    if n_clusters is None or n_clusters < 2:
+        return np.asarray(p_value, dtype=np.float64)
+    return expanded_p_value(p_value, alternative, n_clusters)
 
 
 def _stats(values: npt.ArrayLike, name: str, fn: str) -> npt.NDArray[Any]:
@@ -99,6 +135,8 @@ def estimate_from_replicates(
     For statistics whose replicates are computed elsewhere (AUC, quantiles) on the shared
     ``weights``. Replicates that are NaN (the statistic was undefined on that resample) are
     dropped and counted in the notes; with fewer than two units the interval is unbounded.
+    ``n_clusters``: the replicates resample that many clusters, and the interval's tails are
+    expanded for them (the module's docstring).
     """
     fn = "estimate_from_replicates"
     conf = check_confidence(confidence, fn)
@@ -146,6 +184,7 @@ def estimate_from_replicates(
         alternative=alt,
         jackknife=jk,
         jackknife_weights=wts,
+        n_clusters=n_clusters,
     )
     if bool(fell_back):
         notes_out.append("bca undefined (estimate outside the replicates): percentile interval")
@@ -155,7 +194,7 @@ def estimate_from_replicates(
         float(low),
         float(high),
         conf,
-        _METHOD_NAMES[meth],
+        method_name(meth, n_clusters, alt),
         n,
         se,
         n_clusters,
@@ -180,7 +219,8 @@ def paired_from_replicates(
     """A :class:`PairedResult` (candidate minus baseline) from replicates on the same resamples.
 
     Both models' replicates and jackknife values must come from the same resamples and the
-    same leave-one-out order; the difference's are their differences.
+    same leave-one-out order; the difference's are their differences. With ``n_clusters``
+    the intervals and the p-value are expanded for that many clusters.
     """
     fn = "paired_from_replicates"
     check_confidence(confidence, fn)
@@ -221,7 +261,7 @@ def paired_from_replicates(
     )
     finite = diff_reps[np.isfinite(diff_reps)]
     p = float(bootstrap_p_value(finite, 0.0, alternative)) if finite.size else 1.0
-    test = TestResult(
-        d_est, p, "paired bootstrap", n, alternative, None, diff.resamples, diff.seed, diff.notes
-    )
+    p = float(expanded_test_p(p, n_clusters, alternative))
+    name = paired_test_name(n_clusters, alternative)
+    test = TestResult(d_est, p, name, n, alternative, None, diff.resamples, diff.seed, diff.notes)
     return PairedResult(base, cand, diff, test)
