@@ -74,6 +74,15 @@ def _full_sweep(config: pytest.Config) -> bool:
     return bool(config.getoption("seed_sweep")) or selects_slow
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Test modules that hold a slow test run first, the others after them, each module's
+    tests together and in their own order: with several workers the longest tests start early
+    instead of keeping one worker busy alone at the end of the run."""
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("seeds")
     if marker is None or "seed" not in metafunc.fixturenames:
