@@ -73,7 +73,7 @@ def test_ratio_of_sums_against_a_direct_computation() -> None:
 
 
 def test_expanded_tails_against_scipy_and_their_limit() -> None:
-    from assay.stats._serving_paired import expanded_tail
+    from assay.stats._clustered import expanded_tail
 
     for k in (2, 3, 8, 16, 100):
         for tail in (0.005, 0.025, 0.05, 0.3):

@@ -37,9 +37,8 @@ import numpy as np
 from assay._util import check_int, check_rng
 from assay.errors import DataError
 from assay.stats._checks import as_float_array, check_confidence, check_probability
-from assay.stats._clustered import t_quantile, z_quantile
+from assay.stats._clustered import expanded_p_value, expanded_tail
 from assay.stats._results import Estimate
-from assay.stats._scipy import special
 
 __all__ = [
     "PairedBlockResult",
@@ -125,24 +124,6 @@ def _weighted_quantiles(values: Array, blocks: np.ndarray[Any, Any], w: Any, q: 
     return out
 
 
-def expanded_tail(tail: float, n_pairs: int) -> float:
-    """The share of resamples cut from one side of an expanded percentile interval over
-    ``n_pairs`` clusters for a nominal one-sided ``tail`` (0.025 for a 95% interval):
-    Φ(√(k/(k − 1)) · t⁻¹(tail; k − 1)), smaller than ``tail``."""
-    k = n_pairs
-    return float(special.ndtr(math.sqrt(k / (k - 1)) * t_quantile(tail, k - 1)))
-
-
-def _expanded_p(share: float, n_pairs: int) -> float:
-    """Two-sided p-value from the two-sided share of resamples beyond zero: the inverse of
-    :func:`expanded_tail` applied to half of it, doubled."""
-    if share >= 1.0:
-        return 1.0
-    k = n_pairs
-    t = z_quantile(share / 2) / math.sqrt(k / (k - 1))
-    return min(1.0, 2 * float(special.stdtr(k - 1, t)))
-
-
 def _estimate(point: float, reps: Array, conf: float, method: str, n: int, seed: Any) -> Estimate:
     finite = reps[np.isfinite(reps)]
     cut = expanded_tail((1.0 - conf) / 2, n)
@@ -169,7 +150,8 @@ def _result(
     finite = diff[np.isfinite(diff)]
     m = finite.shape[0]
     below, above = int((finite <= 0).sum()), int((finite >= 0).sum())
-    p = _expanded_p(min(1.0, 2 * (min(below, above) + 1) / (m + 1)), n_pairs) if m else 1.0
+    plain = min(1.0, 2 * (min(below, above) + 1) / (m + 1))
+    p = float(expanded_p_value(plain, "two-sided", n_pairs)) if m else 1.0
     return PairedBlockResult(
         baseline=_estimate(b, b_reps, conf, method, n_pairs, seed),
         candidate=_estimate(c, c_reps, conf, method, n_pairs, seed),
