@@ -98,13 +98,10 @@ def expanded_p_value(
     return np.asarray(np.where(p >= 1.0, 1.0, out), dtype=np.float64)
 
 
-def expanded_method(method: str, n_units: int, alternative: Alternative = "two-sided") -> str:
-    """``method``, saying that its intervals are expanded for ``n_units`` clusters."""
-    tail = "α/2" if alternative == "two-sided" else "α"
-    return (
-        f"{method}, expanded for {n_units} clusters (Hesterberg): "
-        f"tails Φ(√(G/(G−1))·t⁻¹({tail}; G−1))"
-    )
+def expanded_method(method: str, n_units: int) -> str:
+    """``method``, saying that its intervals are expanded for ``n_units`` clusters (short: it
+    is shown in tables; the methods section gives the formula)."""
+    return f"{method}, expanded for {n_units} clusters"
 
 
 def plain(value: Any) -> Any:

@@ -202,7 +202,7 @@ def _stacked(
                 float(low[j]),
                 float(high[j]),
                 conf,
-                method_name(meth, clusters[i], alt if key == "diff" else "two-sided"),
+                method_name(meth, clusters[i]),
                 n[i],
                 float(se[j]),
                 clusters[i],
@@ -212,7 +212,7 @@ def _stacked(
             )
         diff = made["diff"]
         p_j = float(expanded_test_p(p[j], clusters[i], alt))
-        name = paired_test_name(clusters[i], alt)
+        name = paired_test_name(clusters[i])
         test = TestResult(d_est[j], p_j, name, n[i], alt, None, resamples, seed, diff.notes)
         out[i] = PairedResult(made["base"], made["cand"], diff, test)
 

@@ -34,24 +34,18 @@ _METHODS: tuple[IntervalMethod, ...] = ("bca", "percentile")
 _TEST_NAME = "paired bootstrap"
 
 
-def method_name(
-    method: IntervalMethod, n_clusters: int | None, alternative: Alternative = "two-sided"
-) -> str:
+def method_name(method: IntervalMethod, n_clusters: int | None) -> str:
     """The interval's method in words; expanded for ``n_clusters`` clusters when there are
     two or more."""
     name = _METHOD_NAMES[method]
-    return (
-        name
-        if n_clusters is None or n_clusters < 2
-        else expanded_method(name, n_clusters, alternative)
-    )
+    return name if n_clusters is None or n_clusters < 2 else expanded_method(name, n_clusters)
 
 
-def paired_test_name(n_clusters: int | None, alternative: Alternative) -> str:
+def paired_test_name(n_clusters: int | None) -> str:
     """The paired bootstrap test in words (expanded for two or more clusters)."""
     if n_clusters is None or n_clusters < 2:
         return _TEST_NAME
-    return expanded_method(_TEST_NAME, n_clusters, alternative)
+    return expanded_method(_TEST_NAME, n_clusters)
 
 
 def expanded_test_p(
@@ -194,7 +188,7 @@ def estimate_from_replicates(
         float(low),
         float(high),
         conf,
-        method_name(meth, n_clusters, alt),
+        method_name(meth, n_clusters),
         n,
         se,
         n_clusters,
@@ -262,6 +256,6 @@ def paired_from_replicates(
     finite = diff_reps[np.isfinite(diff_reps)]
     p = float(bootstrap_p_value(finite, 0.0, alternative)) if finite.size else 1.0
     p = float(expanded_test_p(p, n_clusters, alternative))
-    name = paired_test_name(n_clusters, alternative)
+    name = paired_test_name(n_clusters)
     test = TestResult(d_est, p, name, n, alternative, None, diff.resamples, diff.seed, diff.notes)
     return PairedResult(base, cand, diff, test)
