@@ -15,7 +15,7 @@ from assay.runners.load._capacity_judge import judge_look
 from assay.workflows import load_capacity
 
 WORKERS, MU, LIMIT, Q = 8, 12.5, 0.25, 0.9
-SPEED = 2  # the loopback queue's time scale against the simulated one's
+SPEED = 3  # the loopback queue's time scale against the simulated one's
 
 
 def _mmc_probe(seed: int):  # type: ignore[no-untyped-def]
@@ -108,7 +108,7 @@ def test_a_look_at_a_queue_still_filling_is_not_met() -> None:
 def test_capacity_of_a_queueing_server_on_loopback() -> None:
     # the queue of the simulation run SPEED times faster: service rate and every rate times
     # SPEED, the objective's limit divided by it, so utilisations and the truth's place stay
-    # the same (169.4 requests/s, 85% utilisation) with looks that last half as long
+    # the same (254.2 requests/s, 85% utilisation) with looks that last a third as long
     mu, limit = MU * SPEED, LIMIT / SPEED
     truth = true_capacity(WORKERS, mu, limit, Q)
     with QueueServer(workers=WORKERS, mu=mu, seed=1) as server:
