@@ -81,9 +81,9 @@ def test_warmup_and_cooldown_are_kept_but_not_measured() -> None:
 
 @pytest.mark.slow
 def test_achieved_arrivals_match_the_poisson_schedule() -> None:
-    # 20 req/s: gaps of 50 ms on average, so a few ms of client lag on a shared 2-core machine
+    # 40 req/s: gaps of 25 ms on average, so a few ms of client lag on a shared 2-core machine
     # (measured p99 13 ms at 200 req/s with the server in the same process) do not swamp them
-    rate = 20.0
+    rate = 40.0
     with StreamingServer(base_s=0.005, tokens=2) as server:
         result = asyncio.run(run_load(server.url, ["hi"], rate=rate, requests=200, rng=4))
     # given their number, the times of a Poisson process are uniform over its span; unlike

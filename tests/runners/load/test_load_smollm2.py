@@ -3,7 +3,7 @@
 The shipped GGUF model is served on loopback in float32 (baseline) and with dynamic int8
 linear layers (candidate) by model_server.py, one request at a time per server (requests
 queue). ``assay load compare`` replays one seeded workload (prompts from the sentiment suite,
-Poisson arrivals at 2 requests/s, 4 tokens per answer) against both in 8 ABBA block pairs of
+Poisson arrivals at 4 requests/s, 4 tokens per answer) against both in 8 ABBA block pairs of
 10 requests, so drift of the shared machine moves both blocks of a pair alike instead of
 faking a difference between deployments run one after the other. A load policy judges the
 paired comparison; the verdict, the reports and the ledger entry are checked against the
@@ -30,7 +30,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("gguf")
 
-PAIRS, BLOCK, RATE, MAX_TOKENS = 8, 10, 2.0, 4
+PAIRS, BLOCK, RATE, MAX_TOKENS = 8, 10, 4.0, 4
 PER_ARM = PAIRS * BLOCK  # 80: enough for a p95 interval with a finite upper end
 SLO = "ttft<=3s"
 POLICY = """\
@@ -95,7 +95,7 @@ def _by_hand(results: dict[str, dict[str, Any]], errors: dict[str, Any]) -> dict
 def test_full_precision_against_int8_is_load_compared_to_a_recorded_verdict(
     tmp_path: Path,
 ) -> None:
-    from model_server import ModelServer, int8_dynamic, load_smollm2
+    from model_server import ModelServer, int8_dynamic, load_smollm2, torch_threads
     from statsmodels.stats.proportion import proportion_confint
 
     db = f"sqlite:///{tmp_path / 'a.db'}"
@@ -107,10 +107,13 @@ def test_full_precision_against_int8_is_load_compared_to_a_recorded_verdict(
     prompts = [f"Positive or negative? {json.loads(t)}" for t in texts]
     policy = tmp_path / "serving.yaml"
     policy.write_text(POLICY)
-    tok, full = load_smollm2()
+    with torch_threads(1):
+        tok, full = load_smollm2()
+        int8 = int8_dynamic(full)
     with (
+        torch_threads(1),  # the servers' answers run on threads started after this
         ModelServer(tok, full, name="smollm2-f32") as base,
-        ModelServer(tok, int8_dynamic(full), name="smollm2-int8") as cand,
+        ModelServer(tok, int8, name="smollm2-int8") as cand,
     ):
         for server in (base, cand):  # the model answers: text, and tokens counted
             answer = _answer(server.url, server.name, prompts[0])
