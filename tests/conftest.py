@@ -82,6 +82,31 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """torch on one thread for the test. Tests run two to a machine of two cores (two xdist
+    workers), and others may share it: there, a model's OpenMP threads spin waiting for each
+    other, and MiniLM embeds three times slower on two threads than on one."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """OpenMP and BLAS (scikit-learn's, numpy's, scipy's) on one thread for the test, for the
+    reason of :func:`one_torch_thread`."""
+    import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime: the limit reaches it)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
+@pytest.fixture
 def store(home: Path) -> Iterator[assay.Store]:
     """The embedded store of :func:`home`."""
     st = assay.open_store()
