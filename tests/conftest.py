@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -108,6 +109,36 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(tmp_path)
     return tmp_path / ".assay"
+
+
+@pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """torch on one thread for the test. Tests run two to a machine of two cores (two xdist
+    workers), and others may share it: there, a model's OpenMP threads spin waiting for each
+    other, and MiniLM embeds three times slower on two threads than on one. Without torch
+    installed, nothing to do."""
+    if find_spec("torch") is None:
+        yield
+        return
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """OpenMP and BLAS (scikit-learn's, numpy's, scipy's) on one thread for the test, for the
+    reason of :func:`one_torch_thread`."""
+    import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime: the limit reaches it)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture

@@ -17,11 +17,14 @@ from assay.analysis import discover_slices, example_values
 from assay.cli import main
 from assay.workflows import analyze_run
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::DeprecationWarning:torch.*",
-    "ignore::DeprecationWarning:transformers.*",
-    "ignore::FutureWarning:transformers.*",
-)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore::DeprecationWarning:torch.*",
+        "ignore::DeprecationWarning:transformers.*",
+        "ignore::FutureWarning:transformers.*",
+    ),
+    pytest.mark.usefixtures("one_torch_thread", "one_thread"),
+]
 
 
 def _demo(example: str, capsys, *extra: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from assay.cli import main
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_thread")
 def test_demo_stores_two_real_runs_once(home: Path, capsys):
     assert main(["demo"]) == 0
     first = capsys.readouterr().out

@@ -19,7 +19,7 @@ from assay.runners import EmbeddingJudge, PairEmbedder, judge_records
 from assay.stats import cohens_kappa
 from assay.workflows import fit_judge
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 DOC = Path(__file__).parents[2] / "docs" / "judges.md"
 
 
