@@ -387,3 +387,45 @@ def test_clustered_table_expands_each_slice_for_its_own_clusters() -> None:
         assert r.difference.n_clusters == g
         assert f"expanded for {g} clusters" in r.difference.method
         assert f"expanded for {g} clusters" in r.test.method
+
+
+@pytest.mark.parametrize(
+    ("g", "alternative"),
+    [(2, "two-sided"), (3, "two-sided"), (4, "two-sided"), (2, "greater"), (3, "greater")],
+)
+@pytest.mark.parametrize("method", ["bca", "percentile"])
+def test_expanded_tail_beyond_the_resamples_gives_an_unbounded_interval(
+    g: int, alternative: str, method: str
+) -> None:
+    """With few clusters the expanded tail (2e-72 for G = 2 at 95%) lies below what B
+    resamples resolve, 1 / (B + 1): the p-value can never fall below α, so the interval must
+    not exclude 0 either (it would be the range of the replicates, far short of the t
+    interval with G - 1 degrees of freedom)."""
+    rng = np.random.default_rng(g)
+    cl = np.repeat(np.arange(g), 30)
+    yb = rng.normal(size=(cl.size, 1))
+    yc = yb + 3.0 + rng.normal(0, 0.1, size=(cl.size, 1))  # every cluster improves
+    res = paired_bootstrap(
+        yb, yc, lambda s: s[..., 0], clusters=cl, method=method, alternative=alternative
+    )
+    d = res.difference
+    assert res.test.p_value >= 0.05
+    assert not (d.low > 0 or d.high < 0)
+    assert d.low == -np.inf
+    assert any("resamples" in note and "unbounded" in note for note in d.notes)
+    # one more cluster, one-sided: the tail is resolved, and p and the interval agree again
+    if alternative == "greater" and g == 3:
+        cl4 = np.repeat(np.arange(4), 30)
+        z = rng.normal(size=(cl4.size, 1))
+        four = paired_bootstrap(
+            z, z + 3.0, lambda s: s[..., 0], clusters=cl4, method=method, alternative="greater"
+        )
+        assert four.test.p_value < 0.05 and four.difference.low > 0
+    alone = estimate_from_replicates(
+        3.0, np.full(2000, 3.0), n=cl.size, n_clusters=g, method="percentile"
+    )
+    assert alone.low == alone.high == 3.0  # replicates that do not vary stay a point
+    spread = estimate_from_replicates(
+        3.0, np.linspace(2.0, 4.0, 2000), n=cl.size, n_clusters=g, method="percentile"
+    )
+    assert spread.low == -np.inf and spread.high == np.inf and spread.notes

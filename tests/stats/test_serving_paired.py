@@ -62,7 +62,7 @@ def test_swapping_the_arms_flips_the_difference() -> None:
 def test_ratio_of_sums_against_a_direct_computation() -> None:
     bn, bd = np.array([3.0, 5, 4, 6]), np.array([10.0, 10, 10, 10])
     cn, cd = np.array([4.0, 6, 5, 8]), np.array([10.0, 10, 10, 10])
-    w = block_pair_weights(4, n_resamples=50, rng=6)
+    w = block_pair_weights(4, n_resamples=20_000, rng=6)  # resolves the expanded tail
     r = paired_block_ratio(bn, bd, cn, cd, weights=w)
     assert r.baseline.estimate == 18 / 40 and r.candidate.estimate == 23 / 40
     reps = (w @ cn) / (w @ cd) - (w @ bn) / (w @ bd)
@@ -192,3 +192,13 @@ def test_bad_blocks_are_refused() -> None:
         paired_block_ratio([1.0, 2], [1.0, 1], [1.0], [1.0])
     with pytest.raises(DataError, match="at least 10 values"):
         batch_means_interval([1.0, 2.0])
+
+
+def test_two_pairs_leave_the_interval_unbounded_as_the_p_value_never_rejects() -> None:
+    """With 2 block pairs the expanded tail (about 2e-72 at 95%) lies below what 2,000
+    resamples resolve: every resample shows an improvement, yet the p-value cannot fall
+    below 0.05, so the interval must not exclude 0 either."""
+    res = paired_block_ratio([5.0, 6.0], [10.0, 10.0], [9.0, 8.0], [10.0, 10.0], rng=0)
+    assert res.p_value >= 0.05
+    d = res.difference
+    assert d.low == -np.inf and d.high == np.inf

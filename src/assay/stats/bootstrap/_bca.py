@@ -42,6 +42,7 @@ __all__ = [
     "bca_acceleration",
     "bca_bias_correction",
     "bca_levels",
+    "beyond_resamples",
     "bootstrap_interval",
     "bootstrap_p_value",
     "interval_levels",
@@ -96,6 +97,22 @@ def interval_levels(
     if alternative == "greater":
         return alpha, 1.0
     return 0.0, 1.0 - alpha
+
+
+def beyond_resamples(
+    confidence: float, alternative: Alternative, n_clusters: int | None, resamples: int
+) -> bool:
+    """Whether the expanded tail for ``n_clusters`` lies below what ``resamples`` replicates
+    resolve, 1 / (B + 1): the p-value, at least that share read through the same expansion,
+    can then never fall below α, and the quantile at the tail would only be the range of the
+    replicates, far short of the interval stated. Such an interval is left unbounded (G = 2,
+    3 and 4 at 95% with 2,000 resamples) unless its replicates do not vary. Never without
+    clusters."""
+    if n_clusters is None:
+        return False
+    lo_p, hi_p = interval_levels(confidence, alternative, n_clusters)
+    tail = lo_p if alternative != "less" else 1.0 - hi_p
+    return tail * (resamples + 1) <= 1.0
 
 
 def bca_bias_correction(estimate: npt.ArrayLike, replicates: npt.ArrayLike) -> FloatArray:
@@ -269,6 +286,9 @@ def sorted_interval(
         pct_lo = np.where(fell_back, pct_lo, b_lo)
         pct_hi = np.where(fell_back, pct_hi, b_hi)
     q = quantile_at(reps, np.stack([pct_lo, pct_hi], axis=-1))
-    low = np.where(alternative == "less", -np.inf, q[..., 0])
-    high = np.where(alternative == "greater", np.inf, q[..., 1])
+    # replicates that do not vary have nothing to expand
+    spread = reps[..., 0] < reps[..., -1]
+    unbounded = beyond_resamples(confidence, alternative, n_clusters, reps.shape[-1]) & spread
+    low = np.where(alternative == "less" or unbounded, -np.inf, q[..., 0])
+    high = np.where(alternative == "greater" or unbounded, np.inf, q[..., 1])
     return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64), fell_back

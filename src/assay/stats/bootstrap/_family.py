@@ -23,6 +23,7 @@ from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
 from assay.stats.bootstrap._bca import (
     IntervalMethod,
     bca_acceleration,
+    beyond_resamples,
     bootstrap_p_value,
     sorted_interval,
 )
@@ -30,6 +31,7 @@ from assay.stats.bootstrap._core import Replicates
 from assay.stats.bootstrap._results import (
     _check_alternative,
     _check_method,
+    beyond_note,
     expanded_test_p,
     method_name,
     paired_from_replicates,
@@ -197,6 +199,11 @@ def _stacked(
         made = {}
         for key, (low, high, fell_back, se) in sides.items():
             est_notes = (*notes, _FELL_BACK) if fell_back[j] else notes
+            side = alt if key == "diff" else "two-sided"
+            g = clusters[i]
+            varies = np.ptp(stack[key][j]) > 0
+            if g is not None and varies and beyond_resamples(conf, side, g, b):
+                est_notes = (*est_notes, beyond_note(g, b))
             made[key] = Estimate(
                 float(ests[key][j]),
                 float(low[j]),

@@ -22,7 +22,12 @@ from assay.errors import DataError, ParameterError
 from assay.stats._checks import as_float_array, check_alternative, check_confidence
 from assay.stats._clustered import expanded_method, expanded_p_value
 from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
-from assay.stats.bootstrap._bca import IntervalMethod, bootstrap_interval, bootstrap_p_value
+from assay.stats.bootstrap._bca import (
+    IntervalMethod,
+    beyond_resamples,
+    bootstrap_interval,
+    bootstrap_p_value,
+)
 from assay.stats.bootstrap._core import Replicates
 from assay.stats.bootstrap._weights import ResampleKind, ResampleWeights, make_weights
 
@@ -32,6 +37,14 @@ FloatArray = npt.NDArray[np.float64]
 _METHOD_NAMES = {"bca": "bca bootstrap", "percentile": "percentile bootstrap"}
 _METHODS: tuple[IntervalMethod, ...] = ("bca", "percentile")
 _TEST_NAME = "paired bootstrap"
+
+
+def beyond_note(n_clusters: int, resamples: int) -> str:
+    """The note of an interval whose expanded tail lies beyond ``resamples`` replicates."""
+    return (
+        f"the tail expanded for {n_clusters} clusters lies beyond what {resamples:,} resamples "
+        "resolve: the interval is unbounded"
+    )
 
 
 def method_name(method: IntervalMethod, n_clusters: int | None) -> str:
@@ -182,6 +195,9 @@ def estimate_from_replicates(
     )
     if bool(fell_back):
         notes_out.append("bca undefined (estimate outside the replicates): percentile interval")
+    varies = bool(reps.min() < reps.max())
+    if n_clusters is not None and varies and beyond_resamples(conf, alt, n_clusters, reps.size):
+        notes_out.append(beyond_note(n_clusters, reps.size))
     se = float(np.std(reps, ddof=1))
     return Estimate(
         float(estimate),
