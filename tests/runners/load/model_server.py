@@ -27,20 +27,6 @@ from assay.runners import shipped_model
 
 
 @contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """torch's intra-op threads set to ``n`` inside, given back as they were after.
-
-    The servers answer one request at a time; on a machine whose cores other work shares,
-    one thread per answer is several times faster than threads that wait on each other."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-@contextlib.contextmanager
 def _gguf_read_once() -> Iterator[None]:
     """Inside, each GGUF file is parsed once: transformers parses the whole file (its 49,152
     tokens one field at a time) for the config, the tokenizer and the weights alike."""

@@ -92,10 +92,11 @@ def _by_hand(results: dict[str, dict[str, Any]], errors: dict[str, Any]) -> dict
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_torch_thread")  # the servers' answer threads start inside it
 def test_full_precision_against_int8_is_load_compared_to_a_recorded_verdict(
     tmp_path: Path,
 ) -> None:
-    from model_server import ModelServer, int8_dynamic, load_smollm2, torch_threads
+    from model_server import ModelServer, int8_dynamic, load_smollm2
     from statsmodels.stats.proportion import proportion_confint
 
     db = f"sqlite:///{tmp_path / 'a.db'}"
@@ -107,11 +108,9 @@ def test_full_precision_against_int8_is_load_compared_to_a_recorded_verdict(
     prompts = [f"Positive or negative? {json.loads(t)}" for t in texts]
     policy = tmp_path / "serving.yaml"
     policy.write_text(POLICY)
-    with torch_threads(1):
-        tok, full = load_smollm2()
-        int8 = int8_dynamic(full)
+    tok, full = load_smollm2()
+    int8 = int8_dynamic(full)
     with (
-        torch_threads(1),  # the servers' answers run on threads started after this
         ModelServer(tok, full, name="smollm2-f32") as base,
         ModelServer(tok, int8, name="smollm2-int8") as cand,
     ):
