@@ -1,4 +1,6 @@
-"""Fixtures shared by every test: an isolated embedded store, the PostgreSQL server, seed sweeps.
+"""Fixtures shared by every test: an isolated embedded store, the PostgreSQL server, seed sweeps,
+model code on one thread; and the order of a run (modules holding slow tests first) and
+httpx's patience with loopback servers (60 s).
 
 PostgreSQL is ``ASSAY_TEST_PG`` or ``postgresql://postgres@127.0.0.1:5432/test``. When it cannot
 be reached its tests are skipped, except under ``CI=true``, where they fail.
