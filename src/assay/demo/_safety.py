@@ -68,6 +68,10 @@ def run_safety_demo(
         f"requests x {templates} templates + direct, and the benign set); text withheld"
     )
     folder, gguf = shipped_model("smollm2")
+    # one adapter per role; the guard's is a copy that shares the baseline's loaded weights
+    shipped = HuggingFaceAdapter(
+        folder, gguf_file=gguf, max_new_tokens=MAX_NEW_TOKENS, batch_size=4, device="cpu"
+    )
     systems = {"baseline": None, "candidate": GUARD_PROMPT}
     runs: dict[str, LoggedRun] = {}
     for role, system in systems.items():
@@ -86,14 +90,7 @@ def run_safety_demo(
             runs[role] = found
             continue
         say(f"generating with {NAMES[role]} (greedy, at most {MAX_NEW_TOKENS} new tokens)")
-        adapter = HuggingFaceAdapter(
-            folder,
-            gguf_file=gguf,
-            system=system,
-            max_new_tokens=MAX_NEW_TOKENS,
-            batch_size=4,
-            device="cpu",
-        )
+        adapter = shipped.with_options(system=system)
         from assay.workflows import evaluate
 
         runs[role] = evaluate(
