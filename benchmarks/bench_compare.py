@@ -36,7 +36,6 @@ import argparse
 import functools
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -51,6 +50,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from _peak import peak_mib
 
 from assay.compare import compare_records
 from assay.core import MetricSpec, ModelRef, RunInfo, SliceSpec, Suite
@@ -190,11 +190,6 @@ class StatsTimer:
             draws.counts = self.wrap(draws.counts)
 
 
-def _rss_mib() -> float:
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
-
-
 def write_runs(n: int, folder: Path) -> None:
     """Write both runs' records (in a child process, so its memory is not counted)."""
     suite = make_suite(n)
@@ -215,7 +210,7 @@ def measure(n: int, folder: Path) -> dict[str, float]:
         reads.append(time.perf_counter() - start)
         read_cpus.append(time.process_time() - cpu)
     read_s, read_cpu = statistics.median(reads), statistics.median(read_cpus)
-    rss_before = _rss_mib()
+    rss_before = peak_mib()
     timer = StatsTimer()
     timer.install()
     base, cand = run_info(suite, "baseline"), run_info(suite, "candidate")
@@ -244,8 +239,8 @@ def measure(n: int, folder: Path) -> dict[str, float]:
         "gate_report": after_s,
         "gate_report_cpu": after_cpu,
         "html_mib": len(html.encode()) / 2**20,
-        "peak_mib": _rss_mib(),
-        "rise_mib": _rss_mib() - rss_before,
+        "peak_mib": peak_mib(),
+        "rise_mib": peak_mib() - rss_before,
     }
 
 

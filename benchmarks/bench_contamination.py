@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import string
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _peak import peak_mib
 
 N_GRAM = 13
 
@@ -119,7 +119,7 @@ def child(method: str, suite: Path, corpus: Path) -> None:
         else ours(suite, corpus, method == "assay+near")
     )
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_mib() * 2**20
     print(json.dumps({"seconds": seconds, "peak": peak, "found": sorted(found)}))
 
 

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _peak import peak_mib
 
 NUMERIC, CATEGORICAL, SHIFTED = 25, 25, 5
 
@@ -59,10 +60,6 @@ def write_data(folder: Path, rows: int, seed: int = 0) -> None:
             p = probs[::-1] if (shift and j < SHIFTED) else probs
             cols[f"cat_{j}"] = pa.array(cats[rng.choice(12, size=rows, p=p)]).dictionary_encode()
         pq.write_table(pa.table(cols), folder / f"{name}.parquet")
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def worker(kind: str, folder: str) -> None:
@@ -92,12 +89,12 @@ def worker(kind: str, folder: str) -> None:
         t0 = time.perf_counter()
         merged = merge_profiles(windows)
         out["rows"] = merged.rows
-    out.update(seconds=time.perf_counter() - t0, peak_mb=_peak_mb())
+    out.update(seconds=time.perf_counter() - t0, peak_mb=peak_mib())
     print(json.dumps(out))
 
 
 EVIDENTLY = """
-import json, resource, sys, time
+import json, sys, time
 import pandas as pd
 t0 = time.perf_counter()
 ref = pd.read_parquet(sys.argv[1] + "/reference.parquet")
@@ -106,8 +103,8 @@ from evidently import Report
 from evidently.presets import DataDriftPreset
 snapshot = Report([DataDriftPreset()]).run(cur, ref)
 snapshot.dict()
-print(json.dumps({"seconds": time.perf_counter() - t0,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": peak}))
 """
 
 

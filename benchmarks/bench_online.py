@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _peak import peak_mib
 
 METRICS = [f"m{i}" for i in range(5)]
 
@@ -53,16 +54,12 @@ def write_data(path: Path, rows: int, seed: int = 0) -> None:
     writer.close()
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
 def worker(kind: str, path: str) -> None:
     import pandas as pd
 
     from assay.online import readout
 
-    base = _peak_mb()
+    base = peak_mib()
     t0 = time.perf_counter()
     if kind == "assay":
         result = readout(path, cuped=True, control="control")
@@ -92,7 +89,7 @@ def worker(kind: str, path: str) -> None:
             for m in METRICS
         }
     print(
-        json.dumps({"seconds": seconds, "peak_mb": _peak_mb(), "import_mb": base, "check": check})
+        json.dumps({"seconds": seconds, "peak_mb": peak_mib(), "import_mb": base, "check": check})
     )
 
 

@@ -106,15 +106,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _peak import peak_mib
 from _scale_data import stored_name, write_runs
 from _scale_duckdb import agreement, step_duckdb
 from _scale_s3 import s3_steps, step_read_s3
 from bench_compare import make_suite, run_info
-
-
-def _rss_mib() -> float:
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
 def _cpu() -> float:
@@ -137,7 +133,7 @@ def step_read(folder: Path) -> dict[str, Any]:
     for name in ("baseline", "candidate"):
         for batch in batches(folder / f"{name}.parquet"):
             rows += batch.num_rows
-    return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": _rss_mib(), "rows": rows}
+    return {"wall": time.perf_counter() - start, "cpu": _cpu(), "rss": peak_mib(), "rows": rows}
 
 
 def step_assay(
@@ -170,7 +166,7 @@ def step_assay(
         ]
         for r in c.results
     }
-    used = {"cpu": _cpu(), "rss": _rss_mib()}
+    used = {"cpu": _cpu(), "rss": peak_mib()}
     return {"wall": wall, **used, "results": len(c.results), "points": points}
 
 
@@ -254,7 +250,7 @@ def main() -> None:
             "write": lambda: write_runs(args.n, args.folder) or {},
             "read": lambda: step_read(args.folder),
             "assay": lambda: step_assay(args.folder, args.n, args.chunk_rows, args.resamples),
-            "read-s3": lambda: step_read_s3(args.folder, _cpu, _rss_mib),
+            "read-s3": lambda: step_read_s3(args.folder, _cpu, peak_mib),
             "assay-s3": lambda: step_assay(
                 args.folder,
                 args.n,
@@ -262,7 +258,7 @@ def main() -> None:
                 args.resamples,
                 root=f"s3://{os.environ['ASSAY_BENCH_BUCKET']}",
             ),
-            "duckdb": lambda: step_duckdb(args.folder, _cpu, _rss_mib),
+            "duckdb": lambda: step_duckdb(args.folder, _cpu, peak_mib),
         }
         print(json.dumps(steps[args.step]()))
         return

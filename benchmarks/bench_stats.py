@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _peak import peak_mib
 
 THIS = str(Path(__file__).resolve().parents[1] / "src")
 LABELS = 5
@@ -248,7 +248,7 @@ def worker_c(n: int, n_slices: int, kind: str = "multinomial") -> dict[str, floa
         "means": t_means,
         "macro_f1": t_f1,
         "p95": t_q,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "peak_mb": peak_mib(),
     }
 
 
