@@ -2,6 +2,6 @@
 
 import sys
 
-from assay.cli import main
+from assay.cli import script
 
-sys.exit(main())
+sys.exit(script())

@@ -23,19 +23,22 @@ SRC = str(Path(assay.__file__).resolve().parents[1])
 
 PROBE = """
 import gc, json, sys
-from assay.cli import main
+from assay.cli import main, script
+entry = {"script": script, "main": main}[sys.argv[2]]
 argv = json.loads(sys.argv[1])
 sys.argv = ["assay", *argv]
 seen = []
 gc.callbacks.append(lambda phase, info: phase == "start" and seen.append(gc.get_threshold()[0]))
-code = main()
+code = entry()
 print(json.dumps([code, gc.get_freeze_count() > 0, gc.get_threshold(), min(seen, default=None)]))
 """
 
 
-def _process(argv: list[str], env: dict[str, str], cwd: Path) -> list[object]:
+def _process(
+    argv: list[str], env: dict[str, str], cwd: Path, entry: str = "script"
+) -> list[object]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(argv)],
+        [sys.executable, "-c", PROBE, json.dumps(argv), entry],
         cwd=cwd,
         env={**env, "PYTHONPATH": SRC},
         capture_output=True,
@@ -102,6 +105,26 @@ def test_any_other_command_leaves_the_collector_alone(tmp_path, monkeypatch):
     code, frozen, threshold, lowest = _process(["suites", "list"], env, tmp_path)
     assert code == 0 and frozen is False and threshold == list(gc.get_threshold())
     assert lowest is None or lowest == gc.get_threshold()[0]
+
+
+def test_main_without_arguments_in_a_process_that_goes_on_freezes_nothing(tmp_path, monkeypatch):
+    # main() reads sys.argv like the script, but the process may go on (a notebook kernel, a
+    # wrapper): its objects stay in the collector's passes; only the script freezes them
+    env, first, second = _two_runs(tmp_path, monkeypatch)
+    for argv in (["compare", first, second], ["--help"]):
+        code, frozen, threshold, _ = _process(argv, env, tmp_path, entry="main")
+        assert code == 0 and frozen is False and threshold == list(gc.get_threshold())
+
+
+def test_the_installed_script_and_python_m_run_the_process_own_line() -> None:
+    import tomllib
+
+    from assay.cli import script
+
+    project = tomllib.loads((Path(SRC).parent / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["assay"] == "assay.cli:script"
+    main_module = (Path(SRC) / "assay" / "__main__.py").read_text()
+    assert "sys.exit(script())" in main_module and callable(script)
 
 
 def test_a_command_run_in_process_gives_the_collector_back(tmp_path, monkeypatch):

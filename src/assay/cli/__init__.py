@@ -3,7 +3,7 @@
 from assay.cli import _load_capacity, _load_compare  # noqa: F401 - register load commands
 from assay.cli._ab import ab_app
 from assay.cli._analyze import analyze_command
-from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main
+from assay.cli._app import EXIT_CODES, VERDICT_EXIT_CODES, app, main, script
 from assay.cli._card import card_command, datasheet_command
 from assay.cli._commands import demo_command, run_command
 from assay.cli._contamination import contamination_command
@@ -74,4 +74,4 @@ app.command("contamination")(contamination_command)
 app.command("taxonomy")(taxonomy_command)
 app.add_typer(load_app, name="load")
 
-__all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]
+__all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main", "script"]

@@ -60,7 +60,7 @@ from assay.errors import (
     StorageError,
 )
 
-__all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main"]
+__all__ = ["EXIT_CODES", "VERDICT_EXIT_CODES", "app", "main", "script"]
 
 # Keyed by the verdict's word: ``Verdict`` is a string enum, so ``Verdict.SHIP`` finds its
 # code too, without importing the typed models when the command line starts.
@@ -148,8 +148,14 @@ def exit_code_for(exc: AssayError) -> int:
     return EXIT_INTERNAL
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line and return its exit code (used by the ``assay`` script).
+def script() -> int:
+    """The ``assay`` script and ``python -m assay``: :func:`main` as the process's own line,
+    so a short command's objects are frozen at its end instead of walked on the way out."""
+    return main(process_ends=True)
+
+
+def main(argv: list[str] | None = None, *, process_ends: bool = False) -> int:
+    """Run the command line (``argv``, else ``sys.argv[1:]``) and return its exit code.
 
     Statistical caveats the library raises as :class:`~assay.errors.AssayWarning` (a slice too
     small to block, an underpowered test) are printed once each as ``note:`` lines on standard
@@ -157,13 +163,15 @@ def main(argv: list[str] | None = None) -> int:
 
     When the reader of standard output goes away (``assay gate … | head -1``), printing stops
     quietly and the exit code is still the command's: a closed pipe never reads as BLOCK.
+    ``process_ends``: the process exits after the line (:func:`script`); never in a process
+    that goes on, whose objects would stay out of the collector's passes.
     """
     err = error_console()
     set_output_format(None)  # a second command in one process starts from the default
     collector: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     short = _short(argv)
-    if short is not None:  # frozen at the end only where the line is the process's own
-        collector = fewer_young_collections(process_ends=short and argv is None)
+    if short is not None:  # frozen at the end only where the process ends with the line
+        collector = fewer_young_collections(process_ends=short and process_ends)
     with warnings.catch_warnings(record=True) as caught, collector:
         warnings.simplefilter("always", AssayWarning)
         code = _run(argv, err)
