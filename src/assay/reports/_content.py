@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from assay._util import check_instance, check_int
 from assay.core import Comparison, MetricComparison, RunInfo, VerdictResult
+from assay.reports._footnotes import MethodIndex, method_index, resampling_summary
 from assay.reports._format import direction, is_operational
 from assay.reports._kind import OFFLINE, ReportKind
 
@@ -108,71 +109,6 @@ def metric_names(comparison: Comparison) -> list[str]:
 def is_small(r: MetricComparison, limits: ReportLimits) -> bool:
     """A slice too small to be judged: fewer than ``limits.small_slice`` pairs, or noted small."""
     return r.n < limits.small_slice or any("small" in note.lower() for note in r.notes)
-
-
-_RESAMPLING_WORDS = ("bootstrap", "permutation", "resampl", "randomi")
-
-
-class MethodIndex:
-    """Numbered footnotes for every method string, with the resamples and seeds each used."""
-
-    def __init__(self) -> None:
-        self.numbers: dict[str, int] = {}
-        self.uses: dict[str, int] = {}
-        self.resampling: dict[str, set[tuple[int, int | None]]] = {}
-
-    def add(
-        self, method: str | None, resamples: int | None = None, seed: int | None = None
-    ) -> None:
-        """Count one use of ``method`` (and its resampling, if any)."""
-        if not method:
-            return
-        if method not in self.numbers:
-            self.numbers[method] = len(self.numbers) + 1
-            self.uses[method] = 0
-            self.resampling[method] = set()
-        self.uses[method] += 1
-        if resamples is not None and any(k in method.lower() for k in _RESAMPLING_WORDS):
-            self.resampling[method].add((resamples, seed))
-
-    def ref(self, method: str | None) -> int | None:
-        """The footnote number of ``method``."""
-        return self.numbers.get(method) if method else None
-
-    def entries(self) -> list[tuple[int, str, int, str]]:
-        """``(number, method, results using it, resampling note)`` in footnote order."""
-        out = []
-        for method, num in self.numbers.items():
-            pairs = sorted(self.resampling[method], key=lambda p: (p[0], p[1] is None, p[1] or 0))
-            note = "; ".join(
-                f"{b:,} resamples, seed {'not recorded' if s is None else s}" for b, s in pairs
-            )
-            out.append((num, method, self.uses[method], note))
-        return out
-
-
-def method_index(comparison: Comparison) -> MethodIndex:
-    """Footnotes for every interval method, test and adjustment of the comparison's results."""
-    index = MethodIndex()
-    for r in comparison.results:
-        index.add(r.difference.method, r.resamples, r.seed)
-        index.add(r.baseline.method, r.resamples, r.seed)
-        index.add(r.candidate.method, r.resamples, r.seed)
-        index.add(r.test, r.resamples, r.seed)
-        index.add(r.adjustment)
-    return index
-
-
-def resampling_summary(comparison: Comparison) -> list[str]:
-    """``B resamples, seed S: k results`` for every resampling setting the results record."""
-    counts: dict[tuple[int, int | None], int] = {}
-    for r in comparison.results:
-        if r.resamples is not None:
-            counts[(r.resamples, r.seed)] = counts.get((r.resamples, r.seed), 0) + 1
-    return [
-        f"{b:,} resamples, seed {'not recorded' if s is None else s}: {k:,} results"
-        for (b, s), k in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
-    ]
 
 
 @dataclass(frozen=True)

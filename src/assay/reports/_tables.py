@@ -160,10 +160,12 @@ def comparison_html_table(comparison: Comparison) -> str:
         else f"<p>No slice difference excludes 0 ({n_slices:,} slice results).</p>"
     )
     shown = overall[:_MAX_ROWS] + decisive[:_MAX_ROWS]
-    used = {m for r in shown for m in (r.baseline.method, r.candidate.method, r.difference.method)}
-    notes = "; ".join(
-        f"{num}: {e(method)}" for num, method, _, _ in index.entries() if method in used
-    )
+    used = {
+        index.ref(m)
+        for r in shown
+        for m in (r.baseline.method, r.candidate.method, r.difference.method)
+    }
+    notes = "; ".join(f"{num}: {e(method)}" for num, method, _, _ in index.entries() if num in used)
     caption = (
         f"<p><strong>{e(comparison.candidate_model)}</strong> vs "
         f"<strong>{e(comparison.baseline_model)}</strong> on {e(comparison.suite_name)}: "
