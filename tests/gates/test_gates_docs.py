@@ -111,3 +111,21 @@ def test_public_names_are_pinned() -> None:
     )
     for name in assay.gates.__all__:
         assert getattr(assay.gates, name) is not None
+
+
+def test_the_documented_p_value_floors_are_the_expanded_bootstrap_floors() -> None:
+    from assay.stats._clustered import expanded_p_value
+
+    section = _sections()["no_regression"]
+    para = section[section.index("A bootstrap p-value has a floor") :]
+    listed = [float(x) for x in re.findall(r"0\.\d{3,4}(?!\d)", para) if x != "0.025"]
+    floors = [
+        float(expanded_p_value(2 / (b + 1), "two-sided", g)) / 2  # one-sided, as the rule reads it
+        for b in (2_000, 10_000)
+        for g in (5, 8, 12)
+    ]
+    assert len(listed) == len(floors)
+    for shown, floor in zip(listed, floors, strict=True):
+        assert shown == float(f"{floor:.2g}")
+    # the slices named cannot fail: Holm's first step multiplies the floor by their number
+    assert 2 * floors[0] > 0.025 and 3 * floors[1] > 0.025 and floors[0] < 0.025
