@@ -15,7 +15,11 @@ test rejects in the direction of a regression) **and** its estimated worsening e
 ``margin``. The rule fails when any slice fails and passes otherwise: it does not return
 inconclusive. Slices with fewer than ``min_slice_size`` examples are left out of the family
 and cannot fail; the reason lists them with their interval's half-width, and each raises a
-:class:`~assay.errors.SmallSliceWarning` naming the slice, its n and the minimum.
+:class:`~assay.errors.SmallSliceWarning` naming the slice, its n and the minimum. Where a
+judged slice's bootstrap p-value cannot reach the level whatever the data (its floor, the
+resamples' share expanded for its clusters: :mod:`assay.gates._p_floor`), or Holm's first step
+over the floors of every judged slice cannot, the reason says so and an
+:class:`~assay.errors.UnderpoweredWarning` is raised; the rule still passes.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from assay._util import check_instance
 from assay.core import MetricComparison
-from assay.errors import SmallSliceWarning
+from assay.errors import SmallSliceWarning, UnderpoweredWarning
 from assay.gates._combine import gain
+from assay.gates._p_floor import regression_p_floor, unreachable
 from assay.gates._registry import FieldProblem, RuleCase, RuleJudgement, register_rule_kind
 from assay.gates._words import p_text, scale_of
 from assay.stats import adjust_pvalues
@@ -164,6 +169,7 @@ class NoRegression:
             if len(failed) > 2:
                 summary += f"; and {len(failed) - 2} more slices"
             return RuleJudgement("fail", reason, None, labels, summary)
+        tail = _unreachable_note(case, judged, level, params.multiplicity == "holm") + tail
         best = min(range(len(judged)), key=lambda i: adjusted[i])
         slices = f"{len(judged)} judged slice{'' if len(judged) == 1 else 's'}"
         # the slice nearest to regressing, named only when one looks worse at all: with every
@@ -180,3 +186,34 @@ class NoRegression:
         family = f"{_METHOD_NAMES[params.multiplicity]} over {len(judged)} slices"
         summary = f"no slice of {case.metric} regresses ({family})"
         return RuleJudgement("pass", reason, None, labels, summary)
+
+
+def _unreachable_note(
+    case: RuleCase, judged: list[MetricComparison], level: float, holm: bool
+) -> str:
+    """What the reason adds, and a warning raises, where a judged slice could not fail whatever
+    the data: its bootstrap p-value's floor (its resamples, expanded for its clusters) is at or
+    above the level, or, for the whole rule, Holm's first step over the floors is."""
+    none, alone = unreachable(judged, level, holm)
+    if not none and not alone:
+        return ""
+    if none:
+        floor = min(f for f in (regression_p_floor(r) for r in judged) if f is not None)
+        k = len(judged) if holm else 1
+        holm_step = f"; Holm: {k} × {floor:.2g} = {k * floor:.2g}" if k > 1 else ""
+        said = (
+            f"no judged slice could fail whatever the data: the smallest one-sided p-value "
+            f"their bootstrap tests can give is {floor:.2g}{holm_step}, not below {level:g}; "
+            "more resamples or fewer, larger slices would let a regression show"
+        )
+    else:
+        said = _listing(
+            [
+                f"{r.label} could not fail whatever the data (its smallest one-sided p-value "
+                f"is {f:.2g} >= {level:g}: {r.resamples:,} resamples"
+                + (f", {r.n_clusters:,} clusters)" if r.n_clusters else ")")
+                for r, f in alone
+            ]
+        )
+    warnings.warn(UnderpoweredWarning(f"Rule {case.rule.name!r}: {said}."), stacklevel=3)
+    return "; " + said

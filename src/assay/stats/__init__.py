@@ -29,7 +29,7 @@ from assay.stats._estimates import (
     quantile_interval,
 )
 from assay.stats._multiplicity import AdjustedPValues, adjust_pvalues
-from assay.stats._clustered import MeanSummary
+from assay.stats._clustered import MeanSummary, expanded_p_value
 from assay.stats._from_sums import (
     binary_interval_from_counts,
     mcnemar_from_counts,
@@ -205,6 +205,7 @@ __all__ = [
     "average_samples",
     "binary_interval_from_counts",
     "binary_mean_interval",
+    "expanded_p_value",
     "mcnemar_from_counts",
     "mean_interval_from_summary",
     "mean_summary_from_moments",
