@@ -114,7 +114,7 @@ def test_public_names_are_pinned() -> None:
 
 
 def test_the_documented_p_value_floors_are_the_expanded_bootstrap_floors() -> None:
-    from assay.stats._clustered import expanded_p_value
+    from assay.stats import expanded_p_value
 
     section = _sections()["no_regression"]
     para = section[section.index("A bootstrap p-value has a floor") :]

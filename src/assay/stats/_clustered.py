@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.errors import DataError
+from assay._util import check_int
+from assay.errors import DataError, ParameterError
+from assay.stats._checks import check_alternative
 from assay.stats._results import Alternative, Estimate
 from assay.stats._scipy import special
 
@@ -88,9 +90,14 @@ def expanded_p_value(
     :func:`expanded_tail`: the share of resamples beyond the null (one side, or half of the
     two-sided p-value) is read as a normal tail and turned back into a t tail with G − 1
     degrees of freedom (doubled for two sides), so the p-value is below α exactly when the
-    expanded percentile interval excludes the null (up to the resamples' discreteness)."""
-    g = n_units
+    expanded percentile interval excludes the null (up to the resamples' discreteness).
+    ``n_units`` >= 2; p-values in [0, 1]."""
+    fn = "expanded_p_value"
+    check_alternative(alternative, fn)
+    g = check_int(n_units, "n_units", fn, minimum=2)
     p = np.asarray(p_value, dtype=np.float64)
+    if not ((p >= 0.0) & (p <= 1.0)).all():  # NaN fails both
+        raise ParameterError("p_value", fn, "p-values in [0, 1]", p_value)
     share = p / 2.0 if alternative == "two-sided" else p
     t = special.ndtri(np.minimum(share, 1.0)) / math.sqrt(g / (g - 1))
     tail = special.stdtr(g - 1, t)
