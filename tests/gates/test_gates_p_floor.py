@@ -44,9 +44,11 @@ def test_five_clusters_a_slice_cannot_fail_and_the_rule_says_so() -> None:
     assert all(r.difference.high < 0 for r in slices[1:])  # a plain regression, every slice
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        (outcome,) = evaluate_policy(load_policy(POLICY), comparison).rules
+        verdict = evaluate_policy(load_policy(POLICY), comparison)
+    (outcome,) = verdict.rules
     assert outcome.outcome == "pass"
     assert "no judged slice could fail whatever the data" in outcome.reason
+    assert "could fail" in verdict.summary and "regresses" not in verdict.summary
     said = [w for w in caught if issubclass(w.category, UnderpoweredWarning)]
     assert len(said) == 1 and "'nr'" in str(said[0].message)
 

@@ -169,7 +169,8 @@ class NoRegression:
             if len(failed) > 2:
                 summary += f"; and {len(failed) - 2} more slices"
             return RuleJudgement("fail", reason, None, labels, summary)
-        tail = _unreachable_note(case, judged, level, params.multiplicity == "holm") + tail
+        none, note = _unreachable_note(case, judged, level, params.multiplicity == "holm")
+        tail = note + tail
         best = min(range(len(judged)), key=lambda i: adjusted[i])
         slices = f"{len(judged)} judged slice{'' if len(judged) == 1 else 's'}"
         # the slice nearest to regressing, named only when one looks worse at all: with every
@@ -185,18 +186,20 @@ class NoRegression:
         )
         family = f"{_METHOD_NAMES[params.multiplicity]} over {len(judged)} slices"
         summary = f"no slice of {case.metric} regresses ({family})"
+        if none:
+            summary = f"no slice of {case.metric} could fail ({family}, p-value floor)"
         return RuleJudgement("pass", reason, None, labels, summary)
 
 
 def _unreachable_note(
     case: RuleCase, judged: list[MetricComparison], level: float, holm: bool
-) -> str:
+) -> tuple[bool, str]:
     """What the reason adds, and a warning raises, where a judged slice could not fail whatever
     the data: its bootstrap p-value's floor (its resamples, expanded for its clusters) is at or
     above the level, or, for the whole rule, Holm's first step over the floors is."""
     none, alone = unreachable(judged, level, holm)
     if not none and not alone:
-        return ""
+        return False, ""
     if none:
         floor = min(f for f in (regression_p_floor(r) for r in judged) if f is not None)
         k = len(judged) if holm else 1
@@ -204,7 +207,7 @@ def _unreachable_note(
         said = (
             f"no judged slice could fail whatever the data: the smallest one-sided p-value "
             f"their bootstrap tests can give is {floor:.2g}{holm_step}, not below {level:g}; "
-            "more resamples or fewer, larger slices would let a regression show"
+            "fewer, larger slices (more clusters each) would let a regression show"
         )
     else:
         said = _listing(
@@ -216,4 +219,4 @@ def _unreachable_note(
             ]
         )
     warnings.warn(UnderpoweredWarning(f"Rule {case.rule.name!r}: {said}."), stacklevel=3)
-    return "; " + said
+    return none, "; " + said
