@@ -16,10 +16,12 @@ pyarrow and exits (the cost of reading the data once).
 
 Every command runs once untimed first, with bytecode caching on (``PYTHONDONTWRITEBYTECODE``
 removed from the environment), so the timed processes start the way an installed package does:
-from compiled modules, with the operating system's file cache warm. The command is the script
-installed beside the running interpreter (what a virtual environment's ``bin/assay`` is), not a
-version manager's shim, whose own start-up would be timed too. Beside the wall time, the
-processes' CPU seconds (user + system), which a busy machine disturbs less.
+from compiled modules, with the operating system's file cache warm. The command is a script
+written as pip writes a virtual environment's ``bin/assay`` (the ``assay.cli:script`` entry
+point; a tree from before that entry point runs ``assay.cli:main``, as its own installation
+did), run by the running interpreter, not a version manager's shim, whose own start-up would
+be timed too. Beside the wall time, the processes' CPU seconds (user + system), which a busy
+machine disturbs less.
 
 Every ``assay`` command runs with this checkout's ``src`` first on ``PYTHONPATH``, so the
 package timed is the one beside this script. With ``--against SRC`` (the ``src`` folder of
@@ -37,7 +39,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -56,6 +57,21 @@ for path in sys.argv[1:]:
 """
 """The reference read: ``ParquetFile.read`` (``pq.read_table`` would also import pandas, through
 pyarrow's dataset layer, and make the reference ~0.5 s slower than the read itself)."""
+
+
+LAUNCHER = """#!{python}
+# -*- coding: utf-8 -*-
+import re
+import sys
+try:
+    from assay.cli import script as entry
+except ImportError:  # a tree from before the script entry point
+    from assay.cli import main as entry
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(entry())
+"""
+"""The ``assay`` command as pip installs it, for the tree first on ``PYTHONPATH``."""
 
 
 def _env(src: str | None = THIS) -> dict[str, str]:
@@ -102,12 +118,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="processes per command (median)")
     parser.add_argument("--against", help="another checkout's src folder, timed in turn")
     args = parser.parse_args()
-    beside = Path(sys.executable).parent / "assay"
-    assay = str(beside) if beside.exists() else shutil.which("assay")
-    if assay is None or not Path("/usr/bin/time").exists():
-        raise SystemExit("needs the installed `assay` command and /usr/bin/time")
+    if not Path("/usr/bin/time").exists():
+        raise SystemExit("needs /usr/bin/time")
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
         cwd = Path(folder)
+        launcher = cwd / "bin" / "assay"
+        launcher.parent.mkdir()
+        launcher.write_text(LAUNCHER.format(python=sys.executable))
+        launcher.chmod(0o755)
+        assay = str(launcher)
         demo = subprocess.run(
             [assay, "demo", "--json"],
             cwd=cwd,
