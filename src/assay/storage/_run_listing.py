@@ -69,7 +69,8 @@ def database_file(url: str | None, env: Mapping[str, str]) -> Path | None:
 
 
 def _select(query: RunQuery) -> tuple[str, list[Any]]:
-    """The statement of ``select_runs(query)`` in SQLite's words, with its parameters."""
+    """The statement of ``select_runs(query)`` in SQLite's words, with its parameters (less
+    its column for runs tagged later, which :func:`_current_tags` asks apart)."""
     where: list[str] = []
     args: list[Any] = []
     if query.suite is not None:
