@@ -5,12 +5,17 @@ are now, whatever its params, metrics and text."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import pytest
 import sqlalchemy as sa
 
 from assay.core import MetricSummary, RunInfo
-from assay.storage import MetricFilter, RunQuery, Store
+from assay.storage import MetricFilter, RunQuery, Store, open_store
 from assay.storage import _runs as runs_module
 from assay.storage._rows import to_json
+from assay.storage._run_query import select_runs
 from assay.testing import make_records, make_run
 from assay.testing import make_suite_model as make_suite
 
@@ -112,3 +117,45 @@ def test_a_first_listing_sends_one_statement_besides_the_runs_counter(store: Sto
     # the counter, the listing (which says which runs were tagged later) and their tags now
     assert len(sent) == 3, sent
     assert "generations" in sent[0] and "run_notes" in sent[1] and "run_tags" in sent[2]
+
+
+def _rows_read(plan: dict[str, Any]) -> int:
+    """Rows every node of an ``EXPLAIN (ANALYZE, FORMAT JSON)`` plan gave, over all its loops."""
+    here = int(plan["Actual Rows"]) * int(plan["Actual Loops"])
+    return here + sum(_rows_read(child) for child in plan.get("Plans", []))
+
+
+@pytest.mark.postgres
+def test_the_retagged_column_does_not_rescan_the_notes_per_run(pg_migrated_url: str,
+                                                               tmp_path: Path) -> None:  # fmt: skip
+    # PostgreSQL hashes an uncorrelated ``IN`` only while the notes fit in work_mem; past that
+    # it rescans every tag note for every listed run. The column must look a run's notes up
+    # by the (kind, run_id) index instead, however many notes there are.
+    store = open_store(pg_migrated_url, artifacts=str(tmp_path / "files"))
+    try:
+        ids = _fill(store)
+        # one run's many notes first: a rescan passes them all for every other run
+        for turn in range(30):
+            store.runs.tag(ids[0], {f"k{i}": f"{turn}" for i in range(100)})
+        for run_id in ids[1:]:
+            store.runs.tag(run_id, {f"k{i}": "x" for i in range(100)})
+        n_notes = 100 * (30 + len(ids) - 1)
+        engine = store.engine
+        assert engine is not None
+        statement = select_runs(RunQuery()).compile(
+            dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+        )
+        with engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE run_notes"))
+            conn.execute(sa.text("SET work_mem = '64kB'"))
+            conn.execute(sa.text("SET hash_mem_multiplier = 1"))
+            plan = conn.execute(sa.text(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}")).scalar()
+            conn.rollback()
+            listed = conn.execute(select_runs(RunQuery())).all()
+        assert sorted(run_id for run_id, _, _ in listed) == sorted(ids)
+        assert all(retagged for _, _, retagged in listed)
+        assert plan is not None
+        read = _rows_read(plan[0]["Plan"])
+        assert read <= n_notes + 4 * len(ids), (read, plan)
+    finally:
+        store.close()

@@ -70,9 +70,13 @@ def _cached_select(shape: tuple[Any, ...], with_info: bool) -> sa.Select[Any]:
 
 
 def _select(query: RunQuery, with_info: bool) -> sa.Select[Any]:
-    # retagged in the same statement: a second one per listing costs more than the column
-    tagged_later = sa.select(run_notes.c.run_id).where(run_notes.c.kind == "tag")
-    retagged = runs.c.run_id.in_(tagged_later).label("retagged")
+    # retagged in the same statement: a second one per listing costs more than the column.
+    # Correlated, so each run is looked up in the (kind, run_id) index: PostgreSQL hashes an
+    # uncorrelated IN only while the notes fit in work_mem, and past that rescans them per run.
+    tagged_later = sa.select(run_notes.c.run_id).where(
+        (run_notes.c.kind == "tag") & (run_notes.c.run_id == runs.c.run_id)
+    )
+    retagged = tagged_later.exists().label("retagged")
     columns = (runs.c.run_id, runs.c.info) if with_info else (runs.c.run_id,)
     statement = sa.select(*columns, retagged)
     if query.suite is not None:
