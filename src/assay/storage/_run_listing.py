@@ -4,8 +4,9 @@
 SQLAlchemy and validating every run into a typed model costs several times that in imports.
 When the store is a SQLite file already at this assay's schema revision, :func:`list_run_json`
 reads the runs with :mod:`sqlite3` and returns each as the JSON object that
-``RunInfo.model_dump(mode="json")`` would give, statement for statement the query of
-:func:`~assay.storage._run_query.select_runs`. Anything it cannot answer exactly (another
+``RunInfo.model_dump(mode="json")`` would give, by the query of
+:func:`~assay.storage._run_query.select_runs` less its column for runs tagged later (asked in a
+statement of its own). Anything it cannot answer exactly (another
 database, a file to create or migrate, a stored run of an unexpected shape, a filter naming an
 unknown metric or tag, which :meth:`SqlRunRepository.list` explains) returns ``None``, and the
 caller takes the typed path.
