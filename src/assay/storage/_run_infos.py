@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 
 from assay.core import RunInfo
 from assay.storage._query import RunQuery
-from assay.storage._run_notes import current_tags, retagged, with_current_tags
+from assay.storage._run_notes import current_tags, with_current_tags
 from assay.storage._run_query import check_names, select_runs
 from assay.storage._schema import runs
 
@@ -28,14 +28,16 @@ def read_ids(
     ``parsed`` yet, and the tags now of those tagged after they were stored."""
     if parsed:
         # runs parsed before need only their ids; the text is read for the others
-        ids = list(conn.execute(select_runs(query, with_info=False)).scalars())
+        found = conn.execute(select_runs(query, with_info=False)).all()
+        ids = [run_id for run_id, _ in found]
+        changed = [run_id for run_id, retagged in found if retagged]
         new = _info_texts(conn, [run_id for run_id in ids if run_id not in parsed])
     else:
         rows = conn.execute(select_runs(query)).all()
-        ids = [run_id for run_id, _ in rows]
-        new = [text for _, text in rows]
+        ids = [run_id for run_id, _, _ in rows]
+        changed = [run_id for run_id, _, retagged in rows if retagged]
+        new = [text for _, text, _ in rows]
     check_names(conn, query, matched=bool(ids))
-    changed = retagged(conn, ids)
     return ids, new, current_tags(conn, changed) if changed else {}
 
 

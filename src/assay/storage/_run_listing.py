@@ -4,8 +4,9 @@
 SQLAlchemy and validating every run into a typed model costs several times that in imports.
 When the store is a SQLite file already at this assay's schema revision, :func:`list_run_json`
 reads the runs with :mod:`sqlite3` and returns each as the JSON object that
-``RunInfo.model_dump(mode="json")`` would give, statement for statement the query of
-:func:`~assay.storage._run_query.select_runs`. Anything it cannot answer exactly (another
+``RunInfo.model_dump(mode="json")`` would give, by the query of
+:func:`~assay.storage._run_query.select_runs` less its column for runs tagged later (asked in a
+statement of its own). Anything it cannot answer exactly (another
 database, a file to create or migrate, a stored run of an unexpected shape, a filter naming an
 unknown metric or tag, which :meth:`SqlRunRepository.list` explains) returns ``None``, and the
 caller takes the typed path.
@@ -69,7 +70,8 @@ def database_file(url: str | None, env: Mapping[str, str]) -> Path | None:
 
 
 def _select(query: RunQuery) -> tuple[str, list[Any]]:
-    """The statement of ``select_runs(query)`` in SQLite's words, with its parameters."""
+    """The statement of ``select_runs(query)`` in SQLite's words, with its parameters (less
+    its column for runs tagged later, which :func:`_current_tags` asks apart)."""
     where: list[str] = []
     args: list[Any] = []
     if query.suite is not None:

@@ -29,7 +29,6 @@ __all__ = [
     "check_tags",
     "current_tags",
     "notes",
-    "retagged",
     "set_tags",
     "with_current_tags",
 ]
@@ -181,12 +180,6 @@ def current_tags(conn: sa.Connection, run_ids: Iterable[str]) -> dict[str, dict[
         for row in rows:
             out.setdefault(row.run_id, {})[row.key] = row.value
     return out
-
-
-def retagged(conn: sa.Connection, run_ids: Iterable[str]) -> set[str]:
-    """Which of ``run_ids`` had tags set after they were stored (few, usually none)."""
-    rows = conn.execute(sa.select(run_notes.c.run_id).where(run_notes.c.kind == "tag").distinct())
-    return {r.run_id for r in rows} & set(run_ids)
 
 
 Info = TypeVar("Info", bound=RunInfo)

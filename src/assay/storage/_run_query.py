@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from assay._util import brief
 from assay.errors import ConfigError
 from assay.storage._query import DIGEST_PREFIX, MetricFilter, RunQuery, like_prefix
-from assay.storage._schema import run_metrics, run_tags, runs
+from assay.storage._schema import run_metrics, run_notes, run_tags, runs
 
 __all__ = ["check_names", "query_shape", "select_runs"]
 
@@ -29,7 +29,8 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
 
 def select_runs(query: RunQuery, *, with_info: bool = True) -> sa.Select[Any]:
     """The statement selecting the id (and ``info`` JSON) of matching runs, ordered and
-    limited; built once per distinct query, since repeated listings ask the same."""
+    limited, and whether each had tags set after it was stored (its last column); built once
+    per distinct query, since repeated listings ask the same."""
     shape = query_shape(query)
     return _select(query, with_info) if shape is None else _cached_select(shape, with_info)
 
@@ -69,8 +70,15 @@ def _cached_select(shape: tuple[Any, ...], with_info: bool) -> sa.Select[Any]:
 
 
 def _select(query: RunQuery, with_info: bool) -> sa.Select[Any]:
+    # retagged in the same statement: a second one per listing costs more than the column.
+    # Correlated, so each run is looked up in the (kind, run_id) index: PostgreSQL hashes an
+    # uncorrelated IN only while the notes fit in work_mem, and past that rescans them per run.
+    tagged_later = sa.select(run_notes.c.run_id).where(
+        (run_notes.c.kind == "tag") & (run_notes.c.run_id == runs.c.run_id)
+    )
+    retagged = tagged_later.exists().label("retagged")
     columns = (runs.c.run_id, runs.c.info) if with_info else (runs.c.run_id,)
-    statement = sa.select(*columns)
+    statement = sa.select(*columns, retagged)
     if query.suite is not None:
         match = runs.c.suite_name == query.suite
         if DIGEST_PREFIX.match(query.suite):
