@@ -239,7 +239,10 @@ def _cluster_intervals(
 
 
 def _estimate_dict(est: Estimate) -> dict[str, Any]:
-    return {
+    """The estimate as a judge file holds it. ``n_clusters`` and ``notes`` only when there are
+    any: a judge file's digest covers this, and files written before they were kept (without
+    either) must still match theirs."""
+    out: dict[str, Any] = {
         "estimate": est.estimate,
         "low": est.low,
         "high": est.high,
@@ -249,9 +252,12 @@ def _estimate_dict(est: Estimate) -> dict[str, Any]:
         "se": est.se,
         "resamples": est.resamples,
         "seed": est.seed,
-        "n_clusters": est.n_clusters,
-        "notes": list(est.notes),
     }
+    if est.n_clusters is not None:
+        out["n_clusters"] = est.n_clusters
+    if est.notes:
+        out["notes"] = list(est.notes)
+    return out
 
 
 def _estimate_from(value: dict[str, Any]) -> Estimate:
