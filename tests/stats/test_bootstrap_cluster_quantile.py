@@ -20,6 +20,7 @@ from assay.stats import (
     paired_quantiles_table,
     quantile_bootstrap,
 )
+from assay.stats.bootstrap import _quantile_reps as quantile_reps
 from assay.stats.bootstrap._quantile import CLUSTERED_BCA_NOTE
 
 
@@ -108,3 +109,23 @@ def test_clustered_quantile_differences_cover_at_the_stated_rate(g: int) -> None
             hits[q] += int(d.low <= 0.2 <= d.high)
     coverage = {q: v / reps for q, v in hits.items()}
     assert all(abs(c - 0.95) <= tolerance for c in coverage.values()), coverage
+
+
+def test_percentile_intervals_compute_no_jackknife(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The leave-one-out quantiles serve only BCa: over clusters (BCa asked for) and where
+    percentile is asked for they are not computed, and the results are the same."""
+    cl, base, cand = _clustered(8, 4)
+    kw = {"rng": 5, "resamples": 300}
+    cases = [
+        lambda: paired_quantiles_table(base, cand, (0.5, 0.95), clusters=cl, **kw),
+        lambda: paired_quantiles_table(base, cand, (0.95,), clusters=cl, fast_path=False, **kw),
+        lambda: quantile_bootstrap(base, 0.95, clusters=cl, **kw),
+        lambda: paired_quantile_bootstrap(base, cand, 0.9, method="percentile", **kw),
+    ]
+    before = [case() for case in cases]
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a jackknife that no interval uses")
+
+    monkeypatch.setattr(quantile_reps, "jackknife_quantiles", refused)
+    assert [case() for case in cases] == before

@@ -11,11 +11,11 @@ i.e. of the values repeated by their integer resample weights. Two ways to get i
   per-unit weights from the shared :class:`~assay.stats.ResampleWeights`, a weighted
   quantile per resample, ``O(resamples × n)``.
 
-The jackknife (for BCa) leaves out one example, or one cluster, in ``O(n log n)``: removing
-items only shifts order statistics, so each leave-one-out quantile is read off the sorted
-values directly. Without clusters neither the band method nor the jackknife sorts: they
-select the few ranks they need (``_select.py``), in ``O(n)``, equal bit for bit to reading
-them off the stable sort.
+The jackknife (for BCa, so computed only without clusters: see below) leaves out one
+example, or one cluster, in ``O(n log n)``: removing items only shifts order statistics, so
+each leave-one-out quantile is read off the sorted values directly. Without clusters neither
+the band method nor the jackknife sorts: they select the few ranks they need
+(``_select.py``), in ``O(n)``, equal bit for bit to reading them off the stable sort.
 
 Over clusters a BCa request gives the expanded percentile interval (the result's method says
 so, and a note why): for a quantile of clustered data BCa's bias correction and acceleration
@@ -192,9 +192,10 @@ def _quantile_table(
     # the band method without clusters selects the ranks it needs: no sort
     ordered = None if fast_path and codes is None else sort_slices(vals, masks)
     used, why = clustered_method(meth, codes)
+    bca = used == "bca"
     tables = []
     for qq in levels:
-        reps, note = quantile_replicates(vals, masks, codes, qq, w, fast_path, ordered)
+        reps, note = quantile_replicates(vals, masks, codes, qq, w, fast_path, ordered, bca)
         family = paired_from_replicates_many(
             [(reps[s][0], reps[s][1]) for s in range(len(names))],
             n=sizes,
@@ -266,14 +267,14 @@ def quantile_bootstrap(
     vals, masks, _, codes, qq = prepare([values], q, fn, None, clusters)
     n_units = vals.shape[1] if codes is None else int(codes.max()) + 1
     w = _weights_for(weights, n_units, rng, resamples, kind, fn)
-    reps, note = quantile_replicates(vals, masks, codes, qq, w, fast_path)
+    used, why = clustered_method(meth, codes)
+    reps, note = quantile_replicates(vals, masks, codes, qq, w, fast_path, jackknife=used == "bca")
     rep = reps[0][0]
     if n_units < 2:
         warnings.warn(
             UnderpoweredWarning(f"{fn}: {n_units} resampling unit(s): the interval is unbounded"),
             stacklevel=2,
         )
-    used, why = clustered_method(meth, codes)
     return estimate_from_replicates(
         rep.estimate,
         rep.replicates,
