@@ -17,6 +17,7 @@ import pytest
 from scipy import integrate, special, stats
 
 from assay.analysis import group_fairness, paired_group_fairness
+from assay.reports import fairness_markdown
 from assay.stats import bootstrap_weights
 
 _LOGIT = {0: (math.log(0.7 / 0.3), math.log(0.1 / 0.9)), 1: (math.log(0.55 / 0.45), 0.0)}
@@ -120,3 +121,23 @@ def test_few_cluster_fairness_intervals_cover_at_the_stated_rate(g: int) -> None
     found = coverage(g, sims)
     tolerance = 3 * math.sqrt(0.95 * 0.05 / sims)
     assert all(abs(c - 0.95) <= tolerance for c in found.values()), found
+
+
+def test_the_stated_method_over_clusters_says_the_intervals_are_expanded() -> None:
+    """The method a report prints under its tables ("95% intervals: ...") describes the
+    intervals in them: over clusters, expanded; without clusters, as before."""
+    y, base, cand, group, cl = _dataset(8, 1)
+    single = group_fairness(y, base, group, positive=1, clusters=cl, resamples=200, rng=2)
+    paired = paired_group_fairness(
+        y, base, cand, group, positive=1, clusters=cl, resamples=200, rng=2
+    )
+    for found in (single, paired):
+        assert "expanded for the clusters" in found.method
+    assert "expanded for the clusters" in fairness_markdown(single)
+    row = single.groups[0].values["selection_rate"]
+    assert (
+        row.method
+        == "percentile bootstrap over 8 clusters, 200 resamples, seed 2, expanded for 8 clusters"
+    )
+    plain = group_fairness(y, base, group, positive=1, resamples=200, rng=2)
+    assert plain.method == f"percentile bootstrap over {y.size} examples, 200 resamples, seed 2"

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assay._util import check_instance, check_int, check_number
-from assay.analysis._fairness_gaps import Clusters, clusters_in, gap_values, measure_of
+from assay.analysis._fairness_gaps import EXPANDED, Clusters, clusters_in, gap_values, measure_of
 from assay.analysis._fairness_result import (
     GROUP_METRICS,
     Disparity,
@@ -220,7 +220,7 @@ def group_fairness(
         disparities=tuple(disparities),
         too_small=too_small,
         confidence=confidence,
-        method=method,
+        method=method if clusters is None else method + EXPANDED,
         resamples=resamples,
         seed=weights.seed,
         n=n,

@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Clusters", "Gap", "clusters_in", "gap_values", "measure_of"]
+__all__ = ["EXPANDED", "Clusters", "Gap", "clusters_in", "gap_values", "measure_of"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -77,6 +77,12 @@ def measure_of(name: str) -> Literal["difference", "ratio"]:
     """Whether the disparity called ``name`` is a difference or a ratio."""
     return "ratio" if name.endswith("ratio") else "difference"
 
+
+EXPANDED = (
+    "; each interval's tails expanded for the clusters with examples in its groups "
+    "(Hesterberg's expanded percentile)"
+)
+"""What a result's method adds over clusters: each interval's own method names its G."""
 
 Clusters = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]
 """The cluster of each example, its group's code, and the group names."""

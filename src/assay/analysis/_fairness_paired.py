@@ -31,7 +31,7 @@ from assay.analysis._fairness import (
     _units,
     sufficient_statistics,
 )
-from assay.analysis._fairness_gaps import clusters_in, gap_values, measure_of
+from assay.analysis._fairness_gaps import EXPANDED, clusters_in, gap_values, measure_of
 from assay.analysis._fairness_result import GroupMetrics
 from assay.errors import DataError
 from assay.stats import Estimate, bootstrap_weights
@@ -220,7 +220,7 @@ def paired_group_fairness(
         disparities=tuple(disparities),
         too_small=too_small,
         confidence=confidence,
-        method=method,
+        method=method if clusters is None else method + EXPANDED,
         resamples=resamples,
         seed=weights.seed,
         n=n,
