@@ -109,10 +109,9 @@ def quantile_replicates(
         if idx.size:
             x = values[mod] if idx.size == n else values[mod, idx]
             jk = np.zeros(0)
-            if jackknife:
-                groups = None if clusters is None else clusters[idx]
+            if jackknife:  # BCa: never over clusters (a percentile interval there)
                 order = None if local is None else local[s][mod]
-                jk, _ = jackknife_quantiles(x, groups, q, order)
+                jk = jackknife_quantiles(x, q, order)
             out[s][mod] = Replicates(float(np.quantile(x, q)), reps[s, mod], jk, None)
 
     parallel_map(estimate, jobs)
