@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assay.core import digest
 from assay.errors import DataError, ParameterError
 from assay.runners import EmbeddingJudge, fit_embedding_judge, load_judge
 from assay.runners.judges._features import N_FEATURES
@@ -52,6 +53,23 @@ def test_a_judge_file_round_trips_with_the_same_digest(tmp_path: Path) -> None:
     assert described["version"] == "2" and described["digest"] == judge.digest
     assert described["validated"] is True
     assert described["agreement"]["kappa"][0] == judge.validation.kappa.estimate  # type: ignore[union-attr]
+
+
+def test_a_judge_file_written_before_intervals_kept_their_clusters_still_loads(
+    tmp_path: Path,
+) -> None:
+    """Judge files from before κ and α stored ``n_clusters`` and ``notes`` hold neither key;
+    they load, with the digest they were written with."""
+    judge = small_judge()
+    content = judge.content()
+    for name in ("kappa", "alpha"):
+        for key in ("n_clusters", "notes"):
+            content["validation"][name].pop(key, None)
+    path = tmp_path / "judge.json"
+    path.write_text(json.dumps({**content, "digest": digest(content)}))
+    loaded = load_judge(path)
+    assert loaded.digest == digest(content)
+    assert loaded.validation is not None and loaded.validation.kappa.n_clusters is None
 
 
 def test_a_changed_file_is_refused(tmp_path: Path) -> None:

@@ -10,22 +10,26 @@ larger of the true- and false-positive-rate differences; for the ratio, the smal
 Intervals are percentile bootstrap intervals from one set of resample weights
 (:func:`assay.stats.bootstrap_weights`) shared by every group and disparity, over
 examples or, with clusters, over clusters; each group's sufficient statistics are summed
-per resample (:meth:`ResampleWeights.reduce`) and every metric recomputed from them. A
-group with fewer than ``min_group`` examples gets no interval, and a rate whose
-denominator (positives for the true-positive rate, negatives for the false-positive rate)
-is under ``min_class`` none either; such groups are listed, never part of a disparity.
+per resample (:meth:`ResampleWeights.reduce`) and every metric recomputed from them. Over
+clusters each interval's tails are expanded for the G clusters with examples in its groups
+(Hesterberg's expanded percentile, as the comparison engine's): a percentile interval over
+few clusters is otherwise narrower than stated. A group with fewer than ``min_group``
+examples gets no interval, and a rate whose denominator (positives for the true-positive
+rate, negatives for the false-positive rate) is under ``min_class`` none either; such
+groups are listed, never part of a disparity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from assay._util import check_instance, check_int, check_number
-from assay.analysis._fairness_gaps import gap_values, measure_of
+from assay.analysis._fairness_gaps import EXPANDED, Clusters, clusters_in, gap_values, measure_of
 from assay.analysis._fairness_result import (
     GROUP_METRICS,
     Disparity,
@@ -33,7 +37,7 @@ from assay.analysis._fairness_result import (
     GroupMetrics,
 )
 from assay.errors import DataError
-from assay.stats import Estimate, bootstrap_weights
+from assay.stats import Estimate, bootstrap_weights, estimate_from_replicates
 
 __all__ = ["group_fairness"]
 
@@ -56,18 +60,37 @@ def _rates(sums: FloatArray) -> dict[str, FloatArray]:
         }
 
 
-def _estimate(point: float, reps: FloatArray, confidence: float, method: str, n: int) -> Estimate:
+def _estimate(
+    point: float,
+    reps: FloatArray,
+    confidence: float,
+    method: str,
+    n: int,
+    n_clusters: int | None = None,
+) -> Estimate:
+    """The percentile interval of ``reps``; over ``n_clusters`` clusters with its tails
+    expanded for them (:func:`assay.stats.estimate_from_replicates`), unbounded with fewer
+    than two."""
     alpha = (1.0 - confidence) / 2.0
     finite = reps[np.isfinite(reps)]
+    notes: tuple[str, ...] = ()
+    if finite.size < reps.size:
+        notes = (f"{reps.size - finite.size} resamples without the group's denominator dropped",)
+    if n_clusters is not None and finite.size:
+        est = estimate_from_replicates(
+            point, finite, n=n, confidence=confidence, method="percentile", n_clusters=n_clusters
+        )
+        if n_clusters >= 2:
+            method = f"{method}, expanded for {n_clusters} clusters"
+        return replace(est, method=method, resamples=reps.size, notes=(*notes, *est.notes))
     low, high = (
         (float(np.quantile(finite, alpha)), float(np.quantile(finite, 1.0 - alpha)))
         if finite.size
         else (float("nan"), float("nan"))
     )
-    notes: tuple[str, ...] = ()
-    if finite.size < reps.size:
-        notes = (f"{reps.size - finite.size} resamples without the group's denominator dropped",)
-    return Estimate(point, low, high, confidence, method, n, resamples=reps.size, notes=notes)
+    return Estimate(
+        point, low, high, confidence, method, n, None, n_clusters, reps.size, notes=notes
+    )
 
 
 def _codes(values: Sequence[Any], what: str) -> tuple[list[str], npt.NDArray[np.int64]]:
@@ -183,12 +206,13 @@ def group_fairness(
     if weights.seed is not None:
         method += f", seed {weights.seed}"
     point, reps = _rates(totals), _rates(replicated)
+    grouped = None if clusters is None else (units, code, names)
     group_rows, eligible = _groups(
-        names, totals, point, reps, confidence, method, scores, min_group, min_class
+        names, totals, point, reps, confidence, method, scores, min_group, min_class, grouped
     )
     too_small = tuple(g.group for g in group_rows if not g.values)
     notes.extend(_too_small_notes(too_small, min_group))
-    disparities = _disparities(names, eligible, point, reps, confidence, method, totals)
+    disparities = _disparities(names, eligible, point, reps, confidence, method, totals, grouped)
     return FairnessResult(
         attribute=attribute,
         positive=str(positive),
@@ -196,7 +220,7 @@ def group_fairness(
         disparities=tuple(disparities),
         too_small=too_small,
         confidence=confidence,
-        method=method,
+        method=method if clusters is None else method + EXPANDED,
         resamples=resamples,
         seed=weights.seed,
         n=n,
@@ -215,6 +239,7 @@ def _groups(
     scores: Sequence[float] | None,
     min_group: int,
     min_class: int,
+    clusters: Clusters | None = None,
 ) -> tuple[list[GroupMetrics], dict[str, list[int]]]:
     rows: list[GroupMetrics] = []
     eligible: dict[str, list[int]] = {m: [] for m in GROUP_METRICS}
@@ -235,7 +260,12 @@ def _groups(
             eligible[metric].append(g)
             denominator = needs.get(metric, size)
             values[metric] = _estimate(
-                float(point[metric][g]), reps[metric][g], confidence, method, denominator
+                float(point[metric][g]),
+                reps[metric][g],
+                confidence,
+                method,
+                denominator,
+                clusters_in(clusters, (name,)),
             )
         if size < min_group:
             notes.append(f"{size} examples, under {min_group}: no interval")
@@ -251,13 +281,14 @@ def _disparities(
     confidence: float,
     method: str,
     totals: FloatArray,
+    clusters: Clusters | None = None,
 ) -> list[Disparity]:
     n = int(totals[:, _N].sum())
     return [
         Disparity(
             name,
             measure_of(name),
-            _estimate(est, rep, confidence, method, n),
+            _estimate(est, rep, confidence, method, n, clusters_in(clusters, members)),
             low_g,
             high_g,
             members,

@@ -5,12 +5,13 @@ each with its value on every bootstrap resample."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Gap", "gap_values", "measure_of"]
+__all__ = ["EXPANDED", "Clusters", "Gap", "clusters_in", "gap_values", "measure_of"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -75,3 +76,23 @@ def gap_values(
 def measure_of(name: str) -> Literal["difference", "ratio"]:
     """Whether the disparity called ``name`` is a difference or a ratio."""
     return "ratio" if name.endswith("ratio") else "difference"
+
+
+EXPANDED = (
+    "; each interval's tails expanded for the clusters with examples in its groups "
+    "(Hesterberg's expanded percentile)"
+)
+"""What a result's method adds over clusters: each interval's own method names its G."""
+
+Clusters = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]
+"""The cluster of each example, its group's code, and the group names."""
+
+
+def clusters_in(clusters: Clusters | None, groups: Sequence[str]) -> int | None:
+    """The number of clusters with examples in ``groups`` (``None`` without clusters): the G
+    an interval over those groups is expanded for."""
+    if clusters is None:
+        return None
+    units, code, names = clusters
+    at = np.isin(code, [names.index(g) for g in groups])
+    return int(np.unique(units[at]).size)

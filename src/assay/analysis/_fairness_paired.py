@@ -7,7 +7,8 @@ statistics are stacked side by side and summed on **one** set of bootstrap resam
 every resample draws the same units for both runs. Each run's group metrics and disparities
 are recomputed on every resample, and the change (candidate minus baseline) is their
 difference on that resample; intervals are percentile intervals of those differences (a
-paired percentile bootstrap). Groups too small for an interval in :func:`group_fairness` are
+paired percentile bootstrap), over clusters with their tails expanded for the clusters in
+the groups compared (as in :func:`group_fairness`). Groups too small for an interval in :func:`group_fairness` are
 too small here too (the rules depend only on the truths and the groups, so they are the same
 for both runs), and are never part of a disparity.
 """
@@ -30,7 +31,7 @@ from assay.analysis._fairness import (
     _units,
     sufficient_statistics,
 )
-from assay.analysis._fairness_gaps import gap_values, measure_of
+from assay.analysis._fairness_gaps import EXPANDED, clusters_in, gap_values, measure_of
 from assay.analysis._fairness_result import GroupMetrics
 from assay.errors import DataError
 from assay.stats import Estimate, bootstrap_weights
@@ -158,11 +159,21 @@ def paired_group_fairness(
     )
     if weights.seed is not None:
         method += f", seed {weights.seed}"
+    grouped = None if clusters is None else (units, code, names)
     runs = {}
     for role, cols in (("baseline", slice(0, width)), ("candidate", slice(width, 2 * width))):
         point, reps = _rates(totals[:, cols]), _rates(both[..., cols])
         rows, eligible = _groups(
-            names, totals[:, cols], point, reps, confidence, method, None, min_group, min_class
+            names,
+            totals[:, cols],
+            point,
+            reps,
+            confidence,
+            method,
+            None,
+            min_group,
+            min_class,
+            grouped,
         )
         runs[role] = (point, reps, rows, eligible)
     (bp, br, b_rows, eligible), (cp, cr, c_rows, _) = runs["baseline"], runs["candidate"]
@@ -175,28 +186,32 @@ def paired_group_fairness(
                 confidence,
                 method,
                 b_rows[g].values[m].n,
+                clusters_in(grouped, (name,)),
             )
             for m in b_rows[g].values
         }
         changes.append(GroupChange(name, b_rows[g].n, b_rows[g], c_rows[g], diffs))
     b_gaps, c_gaps = gap_values(names, eligible, bp, br), gap_values(names, eligible, cp, cr)
-    disparities = [
-        DisparityChange(
-            key,
-            measure_of(key),
-            _estimate(b_gaps[key][0], b_gaps[key][1], confidence, method, n),
-            _estimate(c_gaps[key][0], c_gaps[key][1], confidence, method, n),
-            _estimate(
-                c_gaps[key][0] - b_gaps[key][0],
-                c_gaps[key][1] - b_gaps[key][1],
-                confidence,
-                method,
-                n,
-            ),
-            b_gaps[key][4],
+    disparities = []
+    for key in b_gaps:
+        g_of = clusters_in(grouped, b_gaps[key][4])
+        disparities.append(
+            DisparityChange(
+                key,
+                measure_of(key),
+                _estimate(b_gaps[key][0], b_gaps[key][1], confidence, method, n, g_of),
+                _estimate(c_gaps[key][0], c_gaps[key][1], confidence, method, n, g_of),
+                _estimate(
+                    c_gaps[key][0] - b_gaps[key][0],
+                    c_gaps[key][1] - b_gaps[key][1],
+                    confidence,
+                    method,
+                    n,
+                    g_of,
+                ),
+                b_gaps[key][4],
+            )
         )
-        for key in b_gaps
-    ]
     too_small = tuple(r.group for r in b_rows if not r.values)
     return FairnessChange(
         attribute=attribute,
@@ -205,7 +220,7 @@ def paired_group_fairness(
         disparities=tuple(disparities),
         too_small=too_small,
         confidence=confidence,
-        method=method,
+        method=method if clusters is None else method + EXPANDED,
         resamples=resamples,
         seed=weights.seed,
         n=n,

@@ -15,6 +15,10 @@ EXPANDED = (
     "expanded for G clusters (Hesterberg's expanded percentile: each tail α/2 becomes "
     "Φ(√(G/(G−1))·t⁻¹(α/2; G−1)) before the percentile or BCa levels)"
 )
+QUANTILE_OVER_CLUSTERS = (
+    "BCa's bias correction and acceleration are unreliable for a quantile over clusters: "
+    "in simulation BCa covered 86% to 89% at a stated 95%"
+)
 
 
 def _names(outcomes: Sequence[MetricOutcome]) -> str:
@@ -52,7 +56,11 @@ def _mean_methods(outcomes: Sequence[MetricOutcome], clustered: bool) -> list[st
 
 
 def _resampled_methods(
-    outcomes: Sequence[MetricOutcome], seed: int, resamples: int, resampling: str
+    outcomes: Sequence[MetricOutcome],
+    seed: int,
+    resamples: int,
+    resampling: str,
+    clustered: bool = False,
 ) -> list[str]:
     lines = []
     sums = [o for o in outcomes if o.kind == "bootstrap" and o.name not in LATENCY_METRICS]
@@ -73,10 +81,15 @@ def _resampled_methods(
             "definition); p-values (c + 1) / (B + 1)."
         )
     if custom:
+        over_clusters = (
+            f" (percentile for a quantile over clusters: {QUANTILE_OVER_CLUSTERS})"
+            if clustered
+            else ""
+        )
         lines.append(
             f"Metrics with their own resampling ({_names(custom)}): paired bootstrap of the "
             f"metric, {draw}, drawn separately for the overall result and each slice; BCa "
-            "intervals; p-values (c + 1) / (B + 1)."
+            f"intervals{over_clusters}; p-values (c + 1) / (B + 1)."
         )
     if latency:
         grouped = any(
@@ -90,11 +103,12 @@ def _resampled_methods(
             if grouped
             else "resampled examples"
         )
-        expanded = f" {EXPANDED}" if grouped else ""
+        intervals = f"percentile intervals {EXPANDED} ({QUANTILE_OVER_CLUSTERS})"
         lines.append(
             f"Latency ({_names(latency)}): per-example mean latency over samples; paired "
             "bootstrap of the difference of quantiles (numpy's linear quantile) on the same "
-            f"{units}, {draw}, BCa intervals{expanded}; all examples only, not by slice."
+            f"{units}, {draw}, {intervals if grouped else 'BCa intervals'}; all examples only, "
+            "not by slice."
         )
     return lines
 
@@ -138,7 +152,7 @@ def describe_methods(
             "with p-values through the same map."
         )
     lines += _mean_methods(outcomes, clustered)
-    lines += _resampled_methods(outcomes, seed, resamples, resampling)
+    lines += _resampled_methods(outcomes, seed, resamples, resampling, clustered)
     if any(o.name == "cost_per_example" for o in outcomes):
         lines.append("Cost per example: mean of per-example cost over all records, paired t.")
     alpha = 1.0 - confidence

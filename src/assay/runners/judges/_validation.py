@@ -6,20 +6,28 @@ without it (nor any repeat of its text), so the agreement is what a new example 
 Repeats of one text are not independent pairs. When ``groups`` (one key per example, the text
 digest) has repeats, the κ and α intervals are a percentile cluster bootstrap over the texts
 (each resample draws texts with replacement and keeps all their examples; κ and nominal α
-recomputed from the weighted confusion matrix); with every text distinct they are κ's
+recomputed from the weighted confusion matrix), its tails expanded for the G texts
+(Hesterberg's expanded percentile, as the comparison engine's clusters; with few texts a
+plain percentile interval is narrower than stated); with every text distinct they are κ's
 large-sample interval and α's bootstrap over examples.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from assay.stats import Estimate, bootstrap_weights, cohens_kappa, krippendorff_alpha
+from assay.stats import (
+    Estimate,
+    bootstrap_weights,
+    cohens_kappa,
+    estimate_from_replicates,
+    krippendorff_alpha,
+)
 
 __all__ = ["JudgeValidation", "agreement_with_people"]
 
@@ -196,31 +204,45 @@ def _cluster_intervals(
     codes = np.unique(groups, return_inverse=True)[1]
     cell = np.zeros((codes.max() + 1, 4))
     np.add.at(cell, (codes, 2 * human + judge), 1.0)
-    weights = bootstrap_weights(cell.shape[0], resamples=resamples, rng=seed)
+    texts = cell.shape[0]
+    weights = bootstrap_weights(texts, resamples=resamples, rng=seed)
     draws = weights.reduce(cell)
-    tail = 50.0 * (1.0 - confidence)
     method = (
-        f"percentile cluster bootstrap over {cell.shape[0]} distinct texts ({human.size} "
-        "examples), repeats of a text resampled together"
+        f"percentile cluster bootstrap over {texts} distinct texts ({human.size} "
+        f"examples), repeats of a text resampled together, expanded for {texts} clusters"
     )
     out = []
     for est, values in zip((kappa, alpha), _kappa_alpha(draws), strict=True):
         ok = values[np.isfinite(values)]
-        low, high = (
-            (float(np.percentile(ok, tail)), float(np.percentile(ok, 100.0 - tail)))
-            if ok.size
-            else (math.nan, math.nan)
-        )
-        out.append(
-            Estimate(
-                est.estimate, low, high, confidence, method, est.n, resamples=resamples, seed=seed
+        if not ok.size:
+            out.append(
+                Estimate(
+                    est.estimate,
+                    math.nan,
+                    math.nan,
+                    confidence,
+                    method,
+                    est.n,
+                    None,
+                    texts,
+                    resamples,
+                    seed,
+                )
             )
+            continue
+        # the tails expanded for the texts resampled (Hesterberg), as the engine's clusters
+        found = estimate_from_replicates(
+            est.estimate, ok, n=est.n, confidence=confidence, method="percentile", n_clusters=texts
         )
+        out.append(replace(found, method=method, resamples=resamples, seed=seed))
     return out[0], out[1]
 
 
 def _estimate_dict(est: Estimate) -> dict[str, Any]:
-    return {
+    """The estimate as a judge file holds it. ``n_clusters`` and ``notes`` only when there are
+    any: a judge file's digest covers this, and files written before they were kept (without
+    either) must still match theirs."""
+    out: dict[str, Any] = {
         "estimate": est.estimate,
         "low": est.low,
         "high": est.high,
@@ -231,6 +253,11 @@ def _estimate_dict(est: Estimate) -> dict[str, Any]:
         "resamples": est.resamples,
         "seed": est.seed,
     }
+    if est.n_clusters is not None:
+        out["n_clusters"] = est.n_clusters
+    if est.notes:
+        out["notes"] = list(est.notes)
+    return out
 
 
 def _estimate_from(value: dict[str, Any]) -> Estimate:
@@ -244,4 +271,6 @@ def _estimate_from(value: dict[str, Any]) -> Estimate:
         se=None if value.get("se") is None else float(value["se"]),
         resamples=None if value.get("resamples") is None else int(value["resamples"]),
         seed=None if value.get("seed") is None else int(value["seed"]),
+        n_clusters=None if value.get("n_clusters") is None else int(value["n_clusters"]),
+        notes=tuple(str(v) for v in value.get("notes", ())),
     )

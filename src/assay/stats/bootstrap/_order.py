@@ -60,55 +60,28 @@ def weighted_quantile(sorted_x: FloatArray, w_sorted: FloatArray, q: float) -> F
     return np.where(total >= 1, lerp(sorted_x[lo], sorted_x[hi], frac), np.nan)
 
 
-def jackknife_quantiles(
-    x: FloatArray, groups: IntArray | None, q: float, order: IntArray | None = None
-) -> tuple[FloatArray, IntArray]:
-    """Leave-one-group-out linear quantiles of ``x`` (groups ``None``: one example each).
+def jackknife_quantiles(x: FloatArray, q: float, order: IntArray | None = None) -> FloatArray:
+    """Leave-one-out linear quantiles of ``x`` (one value left out at a time; a quantile over
+    clusters takes a percentile interval, which needs none).
 
-    Removing items only shifts order statistics: the reduced sample's ``p``-th value is the
-    original ``p + #{removed ranks - k <= p}``-th, found by one search per group. ``order``
-    is ``argsort(x)`` when already known.
+    Removing a value only shifts order statistics: leaving out a value ranked at or below the
+    ``p``-th, at ``p + 1`` or above gives one of three quantiles. ``order`` is ``argsort(x)``
+    when already known.
     """
     n = x.size
-    if groups is None:
-        h = q * (n - 2.0)
-        p = math.floor(h) if n >= 2 else 0
-        frac = h - p
-        if n < 2:
-            return np.full(n, np.nan), np.arange(n, dtype=np.int64)
-        # leaving out a value ranked at or below p, at p + 1, or above p + 1 gives one of
-        # three quantiles: compute those three and hand them out by rank
-        ranks = [p, p + 1, min(p + 2, n - 1)]
-        sp = x[order[ranks]] if order is not None else stable_values(x, ranks)
-        three = lerp(sp[[1, 0, 0]], sp[[2, 2, 1]], np.full(3, frac))
-        # values below the (p + 1)-th rank at most p, values above it beyond p + 1; values
-        # tied with it rank in example order (as in the stable sort)
-        vals = np.where(x < sp[1], three[0], three[2])
-        tied = np.flatnonzero(x == sp[1])
-        rank = np.count_nonzero(x < sp[1]) + np.arange(tied.size)
-        vals[tied] = np.where(rank <= p, three[0], np.where(rank == p + 1, three[1], three[2]))
-        return vals, np.arange(n, dtype=np.int64)
-    order = np.argsort(x, kind="stable") if order is None else order
-    sx = x[order]
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
-    by = np.lexsort((rank, groups))
-    g_sorted, r_sorted = groups[by], rank[by]
-    uniq, start, size = np.unique(g_sorted, return_index=True, return_counts=True)
-    k = np.arange(n) - np.repeat(start, size)
-    d = (r_sorted - k).astype(np.float64)
-    big = float(n + 2)
-    key = d + np.repeat(np.arange(uniq.size), size) * big
-    remaining = n - size
-    h_g = q * (remaining - 1.0)
-    pos = np.floor(h_g)
-    frac_g = h_g - pos
-
-    def original(at: FloatArray) -> IntArray:
-        target = at + np.arange(uniq.size) * big
-        below = np.searchsorted(key, target, side="right") - start
-        return np.clip((at + below).astype(np.int64), 0, n - 1)
-
-    pos1 = np.minimum(pos + 1.0, remaining - 1.0)
-    vals = lerp(sx[original(pos)], sx[original(pos1)], frac_g)
-    return np.where(remaining >= 1, vals, np.nan), uniq.astype(np.int64)
+    if n < 2:
+        return np.full(n, np.nan)
+    h = q * (n - 2.0)
+    p = math.floor(h)
+    frac = h - p
+    # compute the three quantiles and hand them out by rank
+    ranks = [p, p + 1, min(p + 2, n - 1)]
+    sp = x[order[ranks]] if order is not None else stable_values(x, ranks)
+    three = lerp(sp[[1, 0, 0]], sp[[2, 2, 1]], np.full(3, frac))
+    # values below the (p + 1)-th rank at most p, values above it beyond p + 1; values tied
+    # with it rank in example order (as in the stable sort)
+    vals = np.where(x < sp[1], three[0], three[2])
+    tied = np.flatnonzero(x == sp[1])
+    rank = np.count_nonzero(x < sp[1]) + np.arange(tied.size)
+    vals[tied] = np.where(rank <= p, three[0], np.where(rank == p + 1, three[1], three[2]))
+    return np.asarray(vals, dtype=np.float64)

@@ -72,11 +72,13 @@ def quantile_replicates(
     weights: ResampleWeights,
     fast_path: bool,
     sorted_slices: SortedSlices | None = None,
+    jackknife: bool = True,
 ) -> tuple[list[list[Replicates]], str]:
-    """Replicates (with jackknife values) of the ``q``-quantile per slice and model, and the
-    method's note; ``sorted_slices`` from :func:`sort_slices` of the same values and masks
-    (sorted here when needed and not given: the band method without clusters selects the
-    ranks it needs instead)."""
+    """Replicates of the ``q``-quantile per slice and model, with their jackknife values when
+    ``jackknife`` (BCa needs them, a percentile interval does not), and the method's note;
+    ``sorted_slices`` from :func:`sort_slices` of the same values and masks (sorted here when
+    needed and not given: the band method without clusters selects the ranks it needs
+    instead)."""
     n = values.shape[1]
     n_models = values.shape[0]
     slice_idx = [np.flatnonzero(m) for m in masks]
@@ -101,17 +103,18 @@ def quantile_replicates(
         for s in range(len(slice_idx))
     ]
 
-    def jackknife(job: tuple[int, int]) -> None:
+    def estimate(job: tuple[int, int]) -> None:
         s, mod = job
         idx = slice_idx[s]
         if idx.size:
             x = values[mod] if idx.size == n else values[mod, idx]
-            groups = None if clusters is None else clusters[idx]
-            jk, _ = jackknife_quantiles(x, groups, q, None if local is None else local[s][mod])
-            est = float(np.quantile(x, q))
-            out[s][mod] = Replicates(est, reps[s, mod], jk, None)
+            jk = np.zeros(0)
+            if jackknife:  # BCa: never over clusters (a percentile interval there)
+                order = None if local is None else local[s][mod]
+                jk = jackknife_quantiles(x, q, order)
+            out[s][mod] = Replicates(float(np.quantile(x, q)), reps[s, mod], jk, None)
 
-    parallel_map(jackknife, jobs)
+    parallel_map(estimate, jobs)
     return out, note
 
 
