@@ -8,6 +8,11 @@ under way, the objects that existed when the first began are left out of the col
 passes (:func:`gc.freeze`) and the youngest generation is collected after
 :data:`~assay._util._gc.YOUNG_THRESHOLD` allocations; when the last run ends both are put
 back as they were, so what was left uncollected meanwhile is collected as usual after.
+
+Where objects were frozen already (a server's start-up, the caller's own :func:`gc.freeze`),
+nothing more is frozen: that freeze stands after the run, and the objects a second one took
+along (garbage the collector had not reached yet, what the run's caller drops later) could
+only be given back with it, so they would never be collected.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ __all__ = ["quiet_collector"]
 
 _lock = threading.Lock()
 _runs = 0
-_before: tuple[tuple[int, ...], int] = ((), 0)
-"""The thresholds and the count of frozen objects when the first of the runs under way began."""
+_before: tuple[tuple[int, ...], bool] = ((), False)
+"""The thresholds when the first of the runs under way began, and whether it froze objects."""
 
 
 @contextlib.contextmanager
@@ -34,10 +39,11 @@ def quiet_collector() -> Iterator[None]:
     global _runs, _before
     with _lock:
         if _runs == 0:
-            _before = (gc.get_threshold(), gc.get_freeze_count())
+            _before = (gc.get_threshold(), gc.get_freeze_count() == 0)
             young, *older = _before[0]
             gc.set_threshold(max(young, YOUNG_THRESHOLD), *older)
-            gc.freeze()
+            if _before[1]:  # else someone else's freeze stands, and no second one (module)
+                gc.freeze()
         _runs += 1
     try:
         yield
@@ -45,7 +51,7 @@ def quiet_collector() -> Iterator[None]:
         with _lock:
             _runs -= 1
             if _runs == 0:
-                thresholds, frozen = _before
+                thresholds, froze = _before
                 gc.set_threshold(*thresholds)
-                if frozen == 0:  # objects frozen by someone else stay frozen
+                if froze:
                     gc.unfreeze()
