@@ -155,6 +155,16 @@ def test_a_run_after_someone_elses_freeze_freezes_nothing_for_good():
         gc.unfreeze()
 
 
+def test_a_run_keeps_automatic_collection_off_where_it_was():
+    before = gc.get_threshold()
+    gc.set_threshold(0, *before[1:])  # a threshold of 0 turns automatic collection off
+    try:
+        with quiet_collector():
+            assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_a_run_leaves_the_collector_as_it_was(server, suite):
     before = gc.get_threshold()
     model = OpenAIAdapter("m", base_url=server.url, prompt_template=QA_TEMPLATE)

@@ -41,7 +41,8 @@ def quiet_collector() -> Iterator[None]:
         if _runs == 0:
             _before = (gc.get_threshold(), gc.get_freeze_count() == 0)
             young, *older = _before[0]
-            gc.set_threshold(max(young, YOUNG_THRESHOLD), *older)
+            # a threshold of 0 turns automatic collection off: it stays off
+            gc.set_threshold(young and max(young, YOUNG_THRESHOLD), *older)
             if _before[1]:  # else someone else's freeze stands, and no second one (module)
                 gc.freeze()
         _runs += 1
