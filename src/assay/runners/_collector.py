@@ -2,17 +2,12 @@
 
 A run makes a few objects per request that live to its end (requests, keys, answers), in a
 process that holds a hundred thousand more from its imports and the suite. At CPython's
-default thresholds the collector walked them some 250 times in a run of 10,000 requests,
-twice all of them: 3-4% of the run's CPU (``benchmarks/bench_http.py``). While any run is
-under way, the objects that existed when the first began are left out of the collector's
-passes (:func:`gc.freeze`) and the youngest generation is collected after
-:data:`~assay._util._gc.YOUNG_THRESHOLD` allocations; when the last run ends both are put
-back as they were, so what was left uncollected meanwhile is collected as usual after.
-
-Where objects were frozen already (a server's start-up, the caller's own :func:`gc.freeze`),
-nothing more is frozen: that freeze stands after the run, and the objects a second one took
-along (garbage the collector had not reached yet, what the run's caller drops later) could
-only be given back with it, so they would never be collected.
+default thresholds the collector's young passes ran some 250 times in a run of 10,000
+requests (``benchmarks/bench_http.py``). While any run is under way, the youngest generation
+is collected after :data:`~assay._util.YOUNG_THRESHOLD` allocations (a threshold of 0, the
+collector turned off, stays 0); when the last run ends the thresholds are put back as they
+were. Nothing is frozen: a run may be one of many in a long-lived process (a notebook, a
+server), where objects left out of the collector's passes could never be collected.
 """
 
 from __future__ import annotations
@@ -22,29 +17,26 @@ import gc
 import threading
 from collections.abc import Iterator
 
-from assay._util._gc import YOUNG_THRESHOLD
+from assay._util import YOUNG_THRESHOLD
 
 __all__ = ["quiet_collector"]
 
 _lock = threading.Lock()
 _runs = 0
-_before: tuple[tuple[int, ...], bool] = ((), False)
-"""The thresholds when the first of the runs under way began, and whether it froze objects."""
+_before: tuple[int, ...] = ()
+"""The thresholds when the first of the runs under way began."""
 
 
 @contextlib.contextmanager
 def quiet_collector() -> Iterator[None]:
-    """Fewer collections until the block ends (see the module); blocks may overlap, in one
-    thread's event loop or in several threads."""
+    """Fewer young collections until the block ends (see the module); blocks may overlap, in
+    one thread's event loop or in several threads."""
     global _runs, _before
     with _lock:
         if _runs == 0:
-            _before = (gc.get_threshold(), gc.get_freeze_count() == 0)
-            young, *older = _before[0]
-            # a threshold of 0 turns automatic collection off: it stays off
+            _before = gc.get_threshold()
+            young, *older = _before
             gc.set_threshold(young and max(young, YOUNG_THRESHOLD), *older)
-            if _before[1]:  # else someone else's freeze stands, and no second one (module)
-                gc.freeze()
         _runs += 1
     try:
         yield
@@ -52,7 +44,4 @@ def quiet_collector() -> Iterator[None]:
         with _lock:
             _runs -= 1
             if _runs == 0:
-                thresholds, froze = _before
-                gc.set_threshold(*thresholds)
-                if froze:
-                    gc.unfreeze()
+                gc.set_threshold(*_before)
