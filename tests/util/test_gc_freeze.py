@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 from assay._util import existing_objects_frozen, fewer_young_collections
 
@@ -25,6 +26,29 @@ def test_a_freeze_made_before_stands() -> None:
         with existing_objects_frozen():
             pass
         assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_after_someone_elses_freeze_nothing_more_is_frozen_for_good() -> None:
+    # a freeze is undone whole: garbage a second one took along could never be collected
+    gc.unfreeze()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        cycle = _Cycle()
+        gone = weakref.ref(cycle)
+        del cycle
+        with existing_objects_frozen():
+            assert gc.get_freeze_count() <= frozen
+        gc.collect()
+        assert gone() is None
+        assert gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
 

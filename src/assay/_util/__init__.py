@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
-from assay._util._gc import existing_objects_frozen, fewer_young_collections
+from assay._util._gc import YOUNG_THRESHOLD, existing_objects_frozen, fewer_young_collections
 from assay._util._json import MAX_JSON_DEPTH, load_json
 from assay._util._lazy import lazy_exports, lazy_module
 from assay._util._numbers import (
@@ -75,6 +75,7 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "MINUS",
     "UNPRINTABLE",
+    "YOUNG_THRESHOLD",
     "Bounds",
     "Registry",
     "YamlDocument",

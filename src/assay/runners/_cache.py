@@ -36,6 +36,11 @@ from assay._util import check_instance
 from assay.errors import AssayWarning, ParameterError, StorageError
 from assay.runners._json import Encoder, loads
 
+try:
+    from json.encoder import c_encode_basestring as _encode_string  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - CPython builds have it
+    from json.encoder import py_encode_basestring as _encode_string
+
 __all__ = ["ResponseCache", "request_key"]
 
 _FILENAME = "responses.sqlite"
@@ -63,6 +68,36 @@ _KEY_JSON = Encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _VALUE_JSON = Encoder(ensure_ascii=False)
 _FLAT = (str, int, float, type(None))
 _FLAT_TYPES = frozenset(_FLAT)
+
+
+_ANSWER_KEYS = ("output", "tokens_in", "tokens_out", "latency_ms")
+_SPECIAL_FLOATS = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _plain_answer_json(value: Any) -> str | None:
+    """``_VALUE_JSON.encode(value)`` for the runner's answer of text (a dict of these four keys
+    in this order: a string without surrogates, two counts, a float), written here where the
+    encoder's general walk costs twice as much; None for anything else."""
+    if type(value) is not dict or tuple(value) != _ANSWER_KEYS:
+        return None
+    output, tokens_in, tokens_out, latency = value.values()
+    if type(output) is not str or type(latency) is not float:
+        return None
+    if not all(c is None or type(c) is int for c in (tokens_in, tokens_out)):
+        return None
+    try:
+        counts = ["null" if c is None else int.__repr__(c) for c in (tokens_in, tokens_out)]
+        text = _encode_string(output)
+        if not text.isascii():
+            text.encode("utf-8")
+    except ValueError:  # a lone surrogate, an int of too many digits: put's general path
+        return None
+    number = float.__repr__(latency)
+    number = _SPECIAL_FLOATS.get(number, number)
+    return (
+        f'{{"output": {text}, "tokens_in": {counts[0]}, "tokens_out": {counts[1]}, '
+        f'"latency_ms": {number}}}'
+    )
 
 
 def _insert(db: sqlite3.Connection, rows: list[tuple[str, str]]) -> None:
@@ -194,6 +229,11 @@ class ResponseCache:
         Returns False, storing nothing, when the answer cannot be written as UTF-8 JSON and
         read back (text with a lone surrogate, a value JSON cannot hold, nesting too deep).
         """
+        text = _plain_answer_json(value)
+        if text is not None:  # the runner's answer of text: valid UTF-8, reads back
+            with self._queue_lock:
+                self._pending.append((key, text))
+            return True
         try:
             text = _VALUE_JSON.encode(value if type(value) is dict else dict(value))
             if not text.isascii():

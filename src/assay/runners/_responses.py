@@ -13,7 +13,7 @@ from assay.runners._scoring import valid_text
 if TYPE_CHECKING:
     from assay.runners._async_runner import AsyncModelAdapter
 
-__all__ = ["ModelResponse", "check_endpoint"]
+__all__ = ["ModelResponse", "answered", "check_endpoint"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,27 @@ class ModelResponse:
     stops with :class:`~assay.errors.AdapterError` instead of recording errors."""
 
 
+def answered(
+    output: Any, tokens_in: int | None, tokens_out: int | None, latency_ms: float
+) -> ModelResponse:
+    """``ModelResponse(output, tokens_in, tokens_out, latency_ms)``, the same object made
+    without the frozen dataclass's ``object.__setattr__`` call per field (a third of the time;
+    the runner makes one per request)."""
+    resp = _new(ModelResponse)
+    resp.__dict__.update(
+        output=output,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        latency_ms=latency_ms,
+        error=None,
+        endpoint_error=False,
+    )
+    return resp
+
+
+_new = object.__new__
+
+
 def _cached_count(value: Any) -> int | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
     return value if ok else None
@@ -46,11 +67,11 @@ def _cached(value: Mapping[str, Any]) -> ModelResponse:
     latency = value.get("latency_ms")
     if not isinstance(latency, int | float) or isinstance(latency, bool):
         latency = math.nan
-    return ModelResponse(
-        output=valid_text(value.get("output")),
-        tokens_in=_cached_count(value.get("tokens_in")),
-        tokens_out=_cached_count(value.get("tokens_out")),
-        latency_ms=float(latency),
+    return answered(
+        valid_text(value.get("output")),
+        _cached_count(value.get("tokens_in")),
+        _cached_count(value.get("tokens_out")),
+        float(latency),
     )
 
 

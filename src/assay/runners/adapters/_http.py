@@ -46,6 +46,7 @@ _SNIPPET = 200
 # credentials refused, no such path or model: every other request will fail the same way
 _ENDPOINT_STATUSES = frozenset({401, 403, 404})
 MAX_BODY_BYTES = 64 * 2**20
+_JSON_TYPE = "application/json"
 
 
 def import_aiohttp() -> Any:
@@ -139,6 +140,24 @@ class HttpOutcome:
         return _snippet(self.raw) if self.raw else ""
 
 
+def _decoded(body: Any, latency_ms: float, attempts: int, raw: bytes) -> HttpOutcome:
+    """``HttpOutcome(body, None, latency_ms, attempts, raw=raw)``, the same object made without
+    the frozen dataclass's ``object.__setattr__`` call per field (one per request)."""
+    outcome = _new(HttpOutcome)
+    outcome.__dict__.update(
+        body=body,
+        error=None,
+        latency_ms=latency_ms,
+        attempts=attempts,
+        endpoint_error=False,
+        raw=raw,
+    )
+    return outcome
+
+
+_new = object.__new__
+
+
 async def _read_at_most(resp: Any, limit: int) -> bytes | None:
     """The whole body, or None when it is longer than ``limit`` bytes (then left unread)."""
     declared = resp.content_length
@@ -197,8 +216,15 @@ class JsonPoster:
 
         self._timeout = self._aiohttp.ClientTimeout(total=policy.timeout_s)
         self._retryable = (self._aiohttp.ClientConnectionError, self._aiohttp.ClientPayloadError)
-        # a multidict, which aiohttp would otherwise build from a dict for every request
-        self._headers = multidict.CIMultiDict({"Content-Type": "application/json"})
+        # None where the session sends it already (aiohttp merges a request's headers into a
+        # copy of the session's on every request); else a multidict, which aiohttp would
+        # otherwise build from a dict for every request
+        sent = getattr(session, "headers", None) or {}
+        self._headers = (
+            None
+            if sent.get("Content-Type") == _JSON_TYPE
+            else multidict.CIMultiDict({"Content-Type": _JSON_TYPE})
+        )
 
     async def post(self, url: str, payload: Any) -> HttpOutcome:
         """POST ``payload`` to ``url``; a failed request is an outcome with ``error``, not a raise."""
@@ -240,7 +266,7 @@ class JsonPoster:
                 latency = (time.perf_counter() - t0) * 1000.0
                 if 200 <= status < 300:
                     try:
-                        return HttpOutcome(_decode(raw), None, latency, retry + 1, raw=raw)
+                        return _decoded(_decode(raw), latency, retry + 1, raw)
                     except (ValueError, RecursionError):
                         error = f"malformed JSON response: {_snippet(raw)!r}"
                         return HttpOutcome(None, error, latency, retry + 1)

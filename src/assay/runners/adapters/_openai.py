@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from assay._util import check_choice, check_int, check_number
 from assay.errors import AdapterError, DataError, ParameterError
-from assay.runners._responses import ModelResponse
+from assay.runners._responses import ModelResponse, answered
 from assay.runners._sync import run_coroutine
 from assay.runners._tasks import PromptTemplate
 from assay.runners.adapters._base import register_adapter
@@ -258,6 +258,8 @@ class OpenAIAdapter:
         aiohttp = import_aiohttp()
         key = self.api_key if self.api_key is not None else os.environ.get(self.api_key_env)
         headers = {"Authorization": f"Bearer {key}"} if key else {}
+        # every request is a JSON body: the session's header, not merged into each request's
+        headers["Content-Type"] = "application/json"
         connector = aiohttp.TCPConnector(limit=self.concurrency)
         async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
             yield _OpenAIClient(self, session)
@@ -355,7 +357,7 @@ class _OpenAIClient:
             tokens_out = 0
         if self.tokens is not None and tokens_in is not None:
             self.tokens.adjust(tokens_in + (tokens_out or 0) - guess)
-        return ModelResponse(output, tokens_in, tokens_out, outcome.latency_ms)
+        return answered(output, tokens_in, tokens_out, outcome.latency_ms)
 
     async def send_many(self, requests: Sequence[Any]) -> list[ModelResponse]:
         """Answers to ``requests`` in order, ``concurrency`` at a time."""
