@@ -37,6 +37,7 @@ from assay.stats import (
     cohens_kappa,
     empirical_bernstein_confidence_sequence,
     estimate_from_replicates,
+    expanded_p_value,
     interleaving_test,
     interval_half_width,
     interval_sample_size,
@@ -128,6 +129,7 @@ CASES: dict[str, Callable[[], Any]] = {
         3, _summary(), confidence=1.5
     ),
     "binary_mean_interval": lambda: binary_mean_interval(B01, confidence=1.5),
+    "expanded_p_value": lambda: expanded_p_value(0.05, "two-sided", 1),
     "mcnemar_from_counts": lambda: mcnemar_from_counts(1, 2, 10, method="chi2"),
     "mcnemar_mde": lambda: mcnemar_mde(0, 0.2),
     "mcnemar_power": lambda: mcnemar_power(0, 0.1, 0.2),
