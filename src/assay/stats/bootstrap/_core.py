@@ -45,13 +45,24 @@ _ROW_CHUNK = 65536
 
 
 def _compact(code: IntArray) -> tuple[IntArray, int]:
-    """Relabel codes as 0 .. m - 1 in sorted order."""
+    """Relabel (non-negative) codes as 0 .. m - 1 in sorted order: by counting when their
+    range is small, else by sorting (the same labels)."""
+    top = int(code.max()) if code.size else 0
+    if top < _small_range(code.size):
+        present = np.bincount(code, minlength=top + 1) > 0
+        rank = np.cumsum(present) - 1
+        return rank[code].astype(np.int64), int(rank[-1]) + 1
     uniq = np.sort(code)
     keep = np.empty(uniq.size, dtype=bool)
     keep[:1] = True
     keep[1:] = uniq[1:] != uniq[:-1]
     uniq = uniq[keep]
     return np.searchsorted(uniq, code).astype(np.int64), int(uniq.size)
+
+
+def _small_range(n: int) -> int:
+    """The code range below which :func:`_compact` counts rather than sorts ``n`` codes."""
+    return 4 * n + 1024
 
 
 def _column_codes(
@@ -133,13 +144,16 @@ def mask_cells(masks: npt.NDArray[np.bool_]) -> IntArray:
     """Cell of each example: examples in the same cell belong to exactly the same slices.
 
     Each slice sets one bit of its members' codes (only its members are touched); codes are
-    relabelled whenever the next bits would not fit in 62.
+    relabelled, keeping their order, whenever the next bit would take them past the range
+    that :func:`_compact` relabels by counting (or past 62 bits), so the final labels are
+    those of the codes' sorted order.
     """
     n = masks.shape[1]
     code = np.zeros(n, dtype=np.int64)
     used = 0  # bits in use
+    top_bits = min(62, max(1, _small_range(n).bit_length() - 1))
     for mask in masks:
-        if used == 62:
+        if used == top_bits:
             code, card = _compact(code)
             used = max(1, int(card - 1).bit_length())
         code[np.flatnonzero(mask)] |= 1 << used
