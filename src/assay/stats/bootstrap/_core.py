@@ -140,7 +140,11 @@ def category_codes(
     return None if card > limit else code
 
 
-def mask_cells(masks: npt.NDArray[np.bool_]) -> IntArray:
+Masks = npt.NDArray[np.bool_] | Sequence[npt.NDArray[np.bool_]]
+"""Slice masks: a ``(slices, n)`` array, or one ``(n,)`` array per slice."""
+
+
+def mask_cells(masks: Masks, n: int | None = None) -> IntArray:
     """Cell of each example: examples in the same cell belong to exactly the same slices.
 
     Each slice sets one bit of its members' codes (only its members are touched); codes are
@@ -148,7 +152,8 @@ def mask_cells(masks: npt.NDArray[np.bool_]) -> IntArray:
     that :func:`_compact` relabels by counting (or past 62 bits), so the final labels are
     those of the codes' sorted order.
     """
-    n = masks.shape[1]
+    if n is None:
+        n = masks.shape[1] if isinstance(masks, np.ndarray) else len(masks[0])
     code = np.zeros(n, dtype=np.int64)
     used = 0  # bits in use
     top_bits = min(62, max(1, _small_range(n).bit_length() - 1))
@@ -181,17 +186,18 @@ class Layout:
     """Resampling units (clusters) with at least one example in each slice."""
 
 
-def build_layout(
-    stats: npt.NDArray[Any], clusters: IntArray | None, masks: npt.NDArray[np.bool_]
-) -> Layout:
-    """Group examples into cells by slice membership and, with clusters, into (cluster, cell)."""
+def build_layout(stats: npt.NDArray[Any], clusters: IntArray | None, masks: Masks) -> Layout:
+    """Group examples into cells by slice membership and, with clusters, into (cluster, cell)
+    (``masks``: one per slice, each of the examples, as an array or as separate arrays)."""
     n = stats.shape[0]
-    cells = mask_cells(masks)
+    cells = mask_cells(masks, n)
     n_cells = int(cells.max()) + 1 if n else 0
     rep = np.zeros(n_cells, dtype=np.int64)
     rep[cells[::-1]] = np.arange(n)[::-1]
     slice_cells = tuple(np.flatnonzero(m[rep]) for m in masks)
-    in_any = masks.any(axis=0) if masks.shape[0] else np.zeros(n, dtype=bool)
+    in_any = np.zeros(n, dtype=bool)
+    for m in masks:
+        in_any |= m
     slice_n = tuple(int(np.count_nonzero(m)) for m in masks)
     if clusters is None:
         units = np.arange(n, dtype=np.int64)
