@@ -292,6 +292,8 @@ class ResampleWeights:
         rows, n_cat = k.shape
         start = np.concatenate(([0], np.cumsum(m)))
         kind = np.dtype(dtype)
+        if kind.kind not in "iu":
+            raise ParameterError("dtype", "ResampleWeights.split_counts", "an integer type", dtype)
         top = None if kind == np.int64 else int(np.iinfo(kind).max)
         out = np.zeros((rows, int(start[-1])), dtype=kind)
         gen = self._stream(_TAG_MEMBERS, stream, block)
