@@ -3,6 +3,8 @@ they are relabelled by counting or by sorting."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -43,3 +45,18 @@ def test_category_codes_rank_rows_with_their_leading_code() -> None:
     assert codes is not None
     np.testing.assert_array_equal(codes, _ranks(np.column_stack([lead, x])))
     assert category_codes(x, 10, leading=lead) is None  # more categories than the limit
+
+
+def test_compact_by_counting_holds_few_temporaries() -> None:
+    n = 1_000_000
+    code = np.random.default_rng(3).integers(0, 4 * n, n)
+    code[0] = 4 * n + 1000  # just inside the range that is counted
+    tracemalloc.start()
+    try:
+        _compact(code)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # the counts of the range (8 bytes per value, four values per code), one array of
+    # labels, and little more
+    assert peak < 48 * n

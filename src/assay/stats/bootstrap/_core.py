@@ -49,9 +49,13 @@ def _compact(code: IntArray) -> tuple[IntArray, int]:
     range is small, else by sorting (the same labels)."""
     top = int(code.max()) if code.size else 0
     if top < _small_range(code.size):
-        present = np.bincount(code, minlength=top + 1) > 0
-        rank = np.cumsum(present) - 1
-        return rank[code].astype(np.int64), int(rank[-1]) + 1
+        # in place: one array of the range at a time (a cumulative sum of booleans would
+        # allocate two)
+        rank = np.bincount(code, minlength=top + 1)
+        np.minimum(rank, 1, out=rank)
+        np.cumsum(rank, out=rank)
+        rank -= 1
+        return rank[code].astype(np.int64, copy=False), int(rank[-1]) + 1
     uniq = np.sort(code)
     keep = np.empty(uniq.size, dtype=bool)
     keep[:1] = True
