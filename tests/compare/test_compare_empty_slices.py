@@ -89,3 +89,19 @@ def test_compare_says_which_slice_has_no_examples(home, capsys) -> None:
     out = capsys.readouterr().out
     assert "no examples in this comparison: lang=en (the slice has no paired example" in out
     assert assay.compare_runs(b, c).coverage.empty_slices == ["lang=en"]
+
+
+def test_a_slice_column_without_any_value_gives_no_slice() -> None:
+    data = synthetic_suite(200, seed=5)
+
+    def without_lang(seed: int) -> pa.Table:
+        records = _records(data, seed)
+        i = records.column_names.index("lang")
+        return records.set_column(i, "lang", pa.nulls(records.num_rows, records["lang"].type))
+
+    c = compare_records(
+        run_info(data, "b"), without_lang(1), run_info(data, "c"), without_lang(2), data.suite,
+        resamples=50,
+    )  # fmt: skip
+    assert not [r for r in c.results if r.slice_attribute == "lang"]
+    assert c.coverage.empty_slices == []

@@ -205,3 +205,20 @@ def test_category_counts_in_a_smaller_type_are_the_same_counts(kind: str) -> Non
         w.category_counts(sizes, stream=3, dtype=np.int8)
     with pytest.raises(ParameterError, match="dtype"):
         w.category_counts(sizes, dtype=np.float32)
+
+
+@pytest.mark.parametrize("kind", ["multinomial", "poisson"])
+def test_split_counts_in_a_smaller_type_are_the_same_weights(kind: str) -> None:
+    w = bootstrap_weights(3000, 40, rng=5, kind=kind)  # type: ignore[arg-type]
+    counts = np.random.default_rng(1).integers(0, 600, (40, 5))
+    sizes = [3, 1, 400, 2, 7]
+    wide = w.split_counts(counts, sizes, stream=2, block=1)
+    narrow = w.split_counts(counts, sizes, stream=2, block=1, dtype=np.uint16)
+    assert narrow.dtype == np.uint16
+    np.testing.assert_array_equal(narrow, wide)
+    # a weight of 255 fits a byte, 256 does not
+    assert w.split_counts([[255]], [1], dtype=np.uint8).tolist() == [[255]]
+    with pytest.raises(OverflowError, match="uint8"):
+        w.split_counts([[256]], [1], dtype=np.uint8)
+    with pytest.raises(ParameterError, match="dtype"):
+        w.split_counts(counts, sizes, dtype=np.float32)

@@ -89,14 +89,17 @@ def slice_family(paired: PairedRuns, attribute: str) -> Family:
     indices, labels = _dictionary(side, attribute, "slice")
     names = sorted({v for v in labels if v is not None})
     position = {v: i for i, v in enumerate(names)}
-    # the trailing -1 is where a record without a value (index -1) lands
-    remap = np.array([position.get(v, -1) if v is not None else -1 for v in labels] + [-1])
-    per_example = remap[_per_example(side, indices, paired.n)]
-    present = np.bincount(per_example[per_example >= 0], minlength=len(names)) > 0
-    compact = np.where(present, np.cumsum(present) - 1, -1)
-    codes = np.where(per_example >= 0, compact[np.maximum(per_example, 0)], -1)
+    # dictionary entries shifted by one: 0 is an example without a value (index -1)
+    shifted = _per_example(side, indices, paired.n) + 1
+    remap = np.array([-1] + [position.get(v, -1) if v is not None else -1 for v in labels])
+    # the examples of each entry, summed into its value: which values occur
+    used = np.bincount(shifted, minlength=remap.size)
+    named = remap >= 0
+    present = np.bincount(remap[named], weights=used[named], minlength=len(names)) > 0
+    compact = np.append(np.where(present, np.cumsum(present) - 1, -1), -1)
+    codes = compact[remap][shifted]  # -1 (no value) indexes the trailing -1
     values = tuple(v for v, p in zip(names, present.tolist(), strict=True) if p)
-    return Family(attribute, values, codes.astype(np.int64))
+    return Family(attribute, values, codes.astype(np.int64, copy=False))
 
 
 def _values_in(side: RunSide, attribute: str) -> set[str]:

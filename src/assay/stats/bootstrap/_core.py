@@ -45,13 +45,28 @@ _ROW_CHUNK = 65536
 
 
 def _compact(code: IntArray) -> tuple[IntArray, int]:
-    """Relabel codes as 0 .. m - 1 in sorted order."""
+    """Relabel (non-negative) codes as 0 .. m - 1 in sorted order: by counting when their
+    range is small, else by sorting (the same labels)."""
+    top = int(code.max()) if code.size else 0
+    if top < _small_range(code.size):
+        # in place: one array of the range at a time (a cumulative sum of booleans would
+        # allocate two)
+        rank = np.bincount(code, minlength=top + 1)
+        np.minimum(rank, 1, out=rank)
+        np.cumsum(rank, out=rank)
+        rank -= 1
+        return rank[code].astype(np.int64, copy=False), int(rank[-1]) + 1
     uniq = np.sort(code)
     keep = np.empty(uniq.size, dtype=bool)
     keep[:1] = True
     keep[1:] = uniq[1:] != uniq[:-1]
     uniq = uniq[keep]
     return np.searchsorted(uniq, code).astype(np.int64), int(uniq.size)
+
+
+def _small_range(n: int) -> int:
+    """The code range below which :func:`_compact` counts rather than sorts ``n`` codes."""
+    return 4 * n + 1024
 
 
 def _column_codes(
@@ -129,17 +144,25 @@ def category_codes(
     return None if card > limit else code
 
 
-def mask_cells(masks: npt.NDArray[np.bool_]) -> IntArray:
+Masks = npt.NDArray[np.bool_] | Sequence[npt.NDArray[np.bool_]]
+"""Slice masks: a ``(slices, n)`` array, or one ``(n,)`` array per slice."""
+
+
+def mask_cells(masks: Masks, n: int | None = None) -> IntArray:
     """Cell of each example: examples in the same cell belong to exactly the same slices.
 
     Each slice sets one bit of its members' codes (only its members are touched); codes are
-    relabelled whenever the next bits would not fit in 62.
+    relabelled, keeping their order, whenever the next bit would take them past the range
+    that :func:`_compact` relabels by counting (or past 62 bits), so the final labels are
+    those of the codes' sorted order.
     """
-    n = masks.shape[1]
+    if n is None:
+        n = masks.shape[1] if isinstance(masks, np.ndarray) else len(masks[0])
     code = np.zeros(n, dtype=np.int64)
     used = 0  # bits in use
+    top_bits = min(62, max(1, _small_range(n).bit_length() - 1))
     for mask in masks:
-        if used == 62:
+        if used == top_bits:
             code, card = _compact(code)
             used = max(1, int(card - 1).bit_length())
         code[np.flatnonzero(mask)] |= 1 << used
@@ -167,17 +190,18 @@ class Layout:
     """Resampling units (clusters) with at least one example in each slice."""
 
 
-def build_layout(
-    stats: npt.NDArray[Any], clusters: IntArray | None, masks: npt.NDArray[np.bool_]
-) -> Layout:
-    """Group examples into cells by slice membership and, with clusters, into (cluster, cell)."""
+def build_layout(stats: npt.NDArray[Any], clusters: IntArray | None, masks: Masks) -> Layout:
+    """Group examples into cells by slice membership and, with clusters, into (cluster, cell)
+    (``masks``: one per slice, each of the examples, as an array or as separate arrays)."""
     n = stats.shape[0]
-    cells = mask_cells(masks)
+    cells = mask_cells(masks, n)
     n_cells = int(cells.max()) + 1 if n else 0
     rep = np.zeros(n_cells, dtype=np.int64)
     rep[cells[::-1]] = np.arange(n)[::-1]
     slice_cells = tuple(np.flatnonzero(m[rep]) for m in masks)
-    in_any = masks.any(axis=0) if masks.shape[0] else np.zeros(n, dtype=bool)
+    in_any = np.zeros(n, dtype=bool)
+    for m in masks:
+        in_any |= m
     slice_n = tuple(int(np.count_nonzero(m)) for m in masks)
     if clusters is None:
         units = np.arange(n, dtype=np.int64)

@@ -106,8 +106,10 @@ def _run(
     if n is None or n == 0:
         raise DataError(f"{fn}: no examples", expected="at least one example", found="0")
     codes = _cluster_codes(clusters, n, fn)
-    mask_arr = np.stack([np.broadcast_to(m, (n,)) for m in masks.values()]).astype(bool, copy=False)
-    layout = build_layout(np.hstack(blocks), codes, mask_arr)
+    # each mask on its own (no (slices, n) copy of them all); no mask at all is refused by
+    # np.stack, as before
+    mask_list = [np.broadcast_to(m, (n,)).astype(bool, copy=False) for m in masks.values()]
+    layout = build_layout(np.hstack(blocks), codes, mask_list or np.stack(mask_list))
     w = _weights_for(weights, layout.n_units, rng, resamples, kind, fn)
     reps, note = slice_replicates(layout, stats_fns, w, fast_path=fast_path)
     return reps, layout, w, note, n

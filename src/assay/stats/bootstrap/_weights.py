@@ -269,8 +269,13 @@ class ResampleWeights:
         return out
 
     def split_counts(
-        self, counts: npt.ArrayLike, sizes: npt.ArrayLike, stream: int = 0, block: int = 0
-    ) -> IntArray:
+        self,
+        counts: npt.ArrayLike,
+        sizes: npt.ArrayLike,
+        stream: int = 0,
+        block: int = 0,
+        dtype: npt.DTypeLike = np.int64,
+    ) -> npt.NDArray[np.integer]:
         """Split category totals uniformly over each category's exchangeable members.
 
         ``counts`` is ``(r, C)`` (category totals for ``r`` resamples), ``sizes`` ``(C,)``.
@@ -279,12 +284,18 @@ class ResampleWeights:
         weights are multinomial with equal probabilities under both kinds, so this refines
         category totals into exact unit weights. ``stream`` and ``block`` pick the stream.
         Member indices are ``floor(u * size)`` of 53-bit uniforms (exact to 2**-53).
+        ``dtype``: a smaller integer type saves memory (the same weights); a weight it cannot
+        hold raises ``OverflowError``.
         """
         k = np.asarray(counts, dtype=np.int64)
         m = np.asarray(sizes, dtype=np.int64)
         rows, n_cat = k.shape
         start = np.concatenate(([0], np.cumsum(m)))
-        out = np.zeros((rows, int(start[-1])), dtype=np.int64)
+        kind = np.dtype(dtype)
+        if kind.kind not in "iu":
+            raise ParameterError("dtype", "ResampleWeights.split_counts", "an integer type", dtype)
+        top = None if kind == np.int64 else int(np.iinfo(kind).max)
+        out = np.zeros((rows, int(start[-1])), dtype=kind)
         gen = self._stream(_TAG_MEMBERS, stream, block)
         # draws run category by category, rows in order inside each, read from the stream
         # in pieces of whole categories (the same numbers as one read per category)
@@ -306,6 +317,8 @@ class ResampleWeights:
                 idx = (gen.random(total) * np.repeat(size, reps)).astype(np.int64)
                 idx += np.repeat(base, reps)
                 piece = np.bincount(idx, minlength=rows * width).reshape(rows, width)
+                if top is not None and int(piece.max()) > top:
+                    raise OverflowError(f"a member weight above {top} does not fit {kind}")
                 out[:, start[c0] : start[c1]] = piece
             c0 = c1
         return out
