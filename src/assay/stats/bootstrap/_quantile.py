@@ -12,10 +12,10 @@ i.e. of the values repeated by their integer resample weights. Two ways to get i
   quantile per resample, ``O(resamples × n)``.
 
 The jackknife (for BCa, so computed only without clusters: see below) leaves out one
-example, or one cluster, in ``O(n log n)``: removing items only shifts order statistics, so
-each leave-one-out quantile is read off the sorted values directly. Without clusters neither
-the band method nor the jackknife sorts: they select the few ranks they need
-(``_select.py``), in ``O(n)``, equal bit for bit to reading them off the stable sort.
+example at a time: removing one only shifts order statistics, so each leave-one-out quantile
+is one of three values read off the sorted values. Without clusters neither the band method
+nor the jackknife sorts: they select the few ranks they need (``_select.py``), in ``O(n)``,
+equal bit for bit to reading them off the stable sort.
 
 Over clusters a BCa request gives the expanded percentile interval (the result's method says
 so, and a note why): for a quantile of clustered data BCa's bias correction and acceleration
