@@ -64,6 +64,10 @@ def _compact(code: IntArray) -> tuple[IntArray, int]:
     return np.searchsorted(uniq, code).astype(np.int64), int(uniq.size)
 
 
+_SPARE_BITS = 8
+"""Slices that must fit between two counting relabels in :func:`mask_cells`."""
+
+
 def _small_range(n: int) -> int:
     """The code range below which :func:`_compact` counts rather than sorts ``n`` codes."""
     return 4 * n + 1024
@@ -153,18 +157,23 @@ def mask_cells(masks: Masks, n: int | None = None) -> IntArray:
 
     Each slice sets one bit of its members' codes (only its members are touched); codes are
     relabelled, keeping their order, whenever the next bit would take them past the range
-    that :func:`_compact` relabels by counting (or past 62 bits), so the final labels are
-    those of the codes' sorted order.
+    that :func:`_compact` relabels by counting (past 62 bits once the cells are so many that
+    fewer than ``_SPARE_BITS`` slices would fit before the next relabel), so the final labels
+    are those of the codes' sorted order whenever the relabels come.
     """
     if n is None:
         n = masks.shape[1] if isinstance(masks, np.ndarray) else len(masks[0])
     code = np.zeros(n, dtype=np.int64)
     used = 0  # bits in use
     top_bits = min(62, max(1, _small_range(n).bit_length() - 1))
+    limit = top_bits
     for mask in masks:
-        if used == top_bits:
+        if used == limit:
             code, card = _compact(code)
             used = max(1, int(card - 1).bit_length())
+            # counting pays while relabels are rare; once the cells nearly fill its range they
+            # would come every few slices, so relabel by sorting at 62 bits from then on
+            limit = top_bits if top_bits - used >= _SPARE_BITS else 62
         code[np.flatnonzero(mask)] |= 1 << used
         used += 1
     return _compact(code)[0]
