@@ -8,6 +8,7 @@ from assay.core import MetricSummary
 from assay.errors import ConfigError, ParameterError
 from assay.storage import MetricFilter, RunQuery, Store
 from assay.storage._query import Operator
+from assay.storage._run_listing import list_run_json
 from assay.testing import make_records, make_run
 from assay.testing import make_suite_model as make_suite
 
@@ -110,6 +111,49 @@ def test_filters_combine(populated: Store) -> None:
     # a metric no run has is a misspelling, not an empty answer
     with pytest.raises(ConfigError, match="no run has a metric 'unknown'"):
         ids(populated, RunQuery(metric_filters=[MetricFilter("unknown", ">", 0)]))
+
+
+def test_every_mix_of_filters_lists_what_filtering_every_run_gives(
+    populated: Store, store_url: str
+) -> None:
+    # One subquery walks the first filter's index and tests the others' lists: any number of
+    # metric filters (two on one metric: a range) and tags lists exactly the runs that pass
+    # all, in order, through the typed listing and through the CLI's sqlite3 reader alike.
+    every = populated.runs.list(RunQuery(descending=False))
+    metric_filters = [
+        [],
+        [MetricFilter("accuracy", ">", 0.52)],
+        [MetricFilter("accuracy", ">=", 0.55), MetricFilter("accuracy", "<", 0.8)],
+        [MetricFilter("latency", "<", 25.0), MetricFilter("accuracy", "<=", 0.75)],
+    ]
+    tag_sets: list[dict[str, str]] = [
+        {},
+        {"stage": "baseline"},
+        {"team": "x", "stage": "candidate"},
+    ]
+    for filters in metric_filters:
+        for tags in tag_sets:
+            query = RunQuery(tags=tags, metric_filters=filters, descending=False)
+            expected = [
+                r.run_id
+                for r in every
+                if all(r.tags.get(k) == v for k, v in tags.items())
+                and all(_passes(r.metrics[f.metric].estimate, f.op, f.value) for f in filters)
+            ]
+            assert ids(populated, query) == expected, (filters, tags)
+            if store_url.startswith("sqlite"):
+                listed = list_run_json(query, url=store_url, env={})
+                assert listed is not None and [r["run_id"] for r in listed] == expected
+
+
+def _passes(estimate: float, op: Operator, value: float) -> bool:
+    return {
+        ">": estimate > value,
+        ">=": estimate >= value,
+        "<": estimate < value,
+        "<=": estimate <= value,
+        "==": estimate == value,
+    }[op]
 
 
 def test_sort_by_metric_with_missing_values_last(populated: Store) -> None:

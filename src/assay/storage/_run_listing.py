@@ -88,15 +88,31 @@ def _select(query: RunQuery) -> tuple[str, list[Any]]:
         if at:
             where.append("runs.model_version = ?")
             args.append(version)
-    for key, value in query.tags.items():
-        where.append("runs.run_id IN (SELECT run_id FROM run_tags WHERE key = ? AND value = ?)")
-        args += [key, value]
+    # as select_runs nests them: the first filter's index walked, the others' lists tested
+    filters: list[tuple[str, list[Any]]] = []
     for item in query.metric_filters:
-        op = _SQL_OPERATORS[item.op]
-        where.append(
-            f"runs.run_id IN (SELECT run_id FROM run_metrics WHERE metric = ? AND estimate {op} ?)"
+        name, op = f"filter_{len(filters)}", _SQL_OPERATORS[item.op]
+        filters.append(
+            (
+                f"SELECT {name}.run_id FROM run_metrics AS {name}"
+                f" WHERE {name}.metric = ? AND {name}.estimate {op} ?",
+                [item.metric, item.value],
+            )
         )
-        args += [item.metric, item.value]
+    for key, value in query.tags.items():
+        name = f"filter_{len(filters)}"
+        filters.append(
+            (
+                f"SELECT {name}.run_id FROM run_tags AS {name}"
+                f" WHERE {name}.key = ? AND {name}.value = ?",
+                [key, value],
+            )
+        )
+    if filters:
+        (first, first_args), rest = filters[0], filters[1:]
+        tests = "".join(f" AND filter_0.run_id IN ({sub})" for sub, _ in rest)
+        where.append(f"runs.run_id IN ({first}{tests})")
+        args += first_args + [arg for _, sub_args in rest for arg in sub_args]
     direction = "DESC" if query.descending else "ASC"
     join = ""
     order = f"runs.created_at {direction}, runs.run_id {direction}"

@@ -89,17 +89,9 @@ def _select(query: RunQuery, with_info: bool) -> sa.Select[Any]:
         statement = statement.where(runs.c.model_name == name)
         if at:
             statement = statement.where(runs.c.model_version == version)
-    for key, value in query.tags.items():
-        tagged = sa.select(run_tags.c.run_id).where(
-            (run_tags.c.key == key) & (run_tags.c.value == value)
-        )
-        statement = statement.where(runs.c.run_id.in_(tagged))
-    for item in query.metric_filters:
-        compare = _COMPARE[item.op]
-        passing = sa.select(run_metrics.c.run_id).where(
-            (run_metrics.c.metric == item.metric) & compare(run_metrics.c.estimate, item.value)
-        )
-        statement = statement.where(runs.c.run_id.in_(passing))
+    matching = _matching_ids(query)
+    if matching is not None:
+        statement = statement.where(runs.c.run_id.in_(matching))
     direction = sa.desc if query.descending else sa.asc
     if query.sort == "created_at":
         order = [direction(runs.c.created_at), direction(runs.c.run_id)]
@@ -118,6 +110,39 @@ def _select(query: RunQuery, with_info: bool) -> sa.Select[Any]:
     if query.limit is not None:
         statement = statement.limit(query.limit)
     return statement
+
+
+def _matching_ids(query: RunQuery) -> sa.Select[Any] | None:
+    """The ids of the runs that pass every metric filter and have every tag (``None``
+    without filters): the first filter's covering index walked, each id kept when it is in
+    every other filter's list.
+
+    Nested, not one ``runs.run_id IN`` per filter: with those, SQLite looked up every run of
+    one filter in ``runs`` before testing it against the others (for 829 of 10,000 runs
+    matching ``accuracy > 0.8`` and ``stage = candidate``: 2,500 lookups, 4.8 against 3.5 ms
+    for the whole statement); now it reads only the runs that match. A metric filter comes
+    first: its index gives the ids of a range of estimates in one walk. PostgreSQL plans both
+    alike (a hash join of the filters' index scans, then the matching runs by primary key).
+    """
+    subqueries: list[sa.Select[Any]] = []
+    for item in query.metric_filters:
+        metric = run_metrics.alias(f"filter_{len(subqueries)}")  # no two share a name
+        compare = _COMPARE[item.op]
+        subqueries.append(
+            sa.select(metric.c.run_id).where(
+                (metric.c.metric == item.metric) & compare(metric.c.estimate, item.value)
+            )
+        )
+    for key, value in query.tags.items():
+        tag = run_tags.alias(f"filter_{len(subqueries)}")
+        subqueries.append(
+            sa.select(tag.c.run_id).where((tag.c.key == key) & (tag.c.value == value))
+        )
+    if not subqueries:
+        return None
+    first, rest = subqueries[0], subqueries[1:]
+    column = first.selected_columns[0]
+    return first.where(*(column.in_(other) for other in rest))
 
 
 def _known(conn: sa.Connection, column: sa.Column[str], name: str) -> bool:
