@@ -50,8 +50,9 @@ _ON_FIRST_USE: dict[str, str] = {  # module: the names it defines
     ),
     "assay.stats._slice_moments": "SliceMoments slice_moments_test",
     "assay.stats._slice_lattice": "SliceTests slice_mask_tests slice_tests",
+    # the subpackage itself too: ``import assay.stats`` then ``assay.stats.bootstrap``
     "assay.stats.bootstrap": (
-        "IntervalMethod bca_acceleration bca_bias_correction bootstrap_interval "
+        "bootstrap IntervalMethod bca_acceleration bca_bias_correction bootstrap_interval "
         "bootstrap_p_value PairedStats bootstrap_metric paired_bootstrap paired_bootstrap_table "
         "Replicates paired_quantile_bootstrap paired_quantile_table paired_quantiles_table "
         "quantile_bootstrap estimate_from_replicates paired_from_replicates "
@@ -138,6 +139,7 @@ if TYPE_CHECKING:
     from assay.stats.bootstrap import estimate_from_replicates, paired_from_replicates
     from assay.stats.bootstrap import paired_from_replicates_many
     from assay.stats.bootstrap import ResampleKind, ResampleWeights, bootstrap_weights
+    from assay.stats import bootstrap as bootstrap
     from assay.stats._power import (
         mcnemar_mde,
         mcnemar_power,
