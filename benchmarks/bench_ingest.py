@@ -14,7 +14,8 @@ process timed from before its imports to the end:
 
 Each measurement runs in a fresh process so peak memory is its own; beside the wall time, the
 process's CPU seconds, which a busy machine disturbs less. Medians of ``--repeat`` processes,
-taking turns.
+taking turns (with ``--against``, the two packages in the opposite order on every other turn:
+an even ``--repeat`` gives each the same places).
 
 With ``--against SRC`` (another checkout's ``src`` folder, e.g. ``git archive HEAD~1 src | tar
 -x -C /tmp/before``), that package's ingest is timed too, in turn with this checkout's, so a
@@ -141,7 +142,10 @@ def main() -> None:
             for attempt in range(args.repeat):
                 for kind in ("read", "floor"):
                     runs[kind].append(_child(kind, str(path), str(home), fmt))
-                for label, src in sources.items():
+                # the package timed right after the references ran slower in every run here
+                # (by up to a third), whichever it was: each turn reverses the order
+                turn = list(sources.items())
+                for label, src in turn[:: -1 if attempt % 2 else 1]:
                     model = f"{fmt}-{label}-{attempt}"  # a new run each time, not a repeat
                     runs[label].append(_child("assay", str(path), str(home), model, src, src=src))
             ref, floor = _medians(runs["read"]), _medians(runs["floor"])

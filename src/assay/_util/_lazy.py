@@ -44,7 +44,9 @@ def lazy_exports(
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """A package's ``__getattr__`` and ``__dir__`` (PEP 562) for public names imported on
     first use: ``where`` maps each name to the module defining it; a name once imported is
-    kept in ``namespace`` (the package's globals), so it is looked up only once::
+    kept in ``namespace`` (the package's globals), so it is looked up only once. A name that
+    maps to the package's own submodule of that name (``"bootstrap": "pkg.bootstrap"``) is
+    that submodule, as it is once anything imported it::
 
         __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
     """
@@ -53,7 +55,8 @@ def lazy_exports(
         module = where.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        imported = importlib.import_module(module)
+        value = imported if module == f"{package}.{name}" else getattr(imported, name)
         namespace[name] = value
         return value
 

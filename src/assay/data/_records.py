@@ -167,18 +167,21 @@ def validate_records(
             )
     else:
         samples = pa.chunked_array([arrow_array(np.zeros(n, dtype=np.int32))])
-    code_np = numpy_array(codes).astype(np.int64)
-    sample_np = numpy_array(samples).astype(np.int64)
     # records are kept sorted by (example_id, sample_index): the rank of each suite id in
     # sorted order replaces its suite position, so comparisons pair stored runs by merge
-    key = id_rank(suite_ids)[code_np] * (int(sample_np.max()) + 1) + sample_np
+    rank = id_rank(suite_ids)
+    if in_suite_order and "sample_index" not in table.column_names:
+        key = rank  # one record per example, in the suite's order: the same key, no copies
+    else:
+        sample_np = numpy_array(samples).astype(np.int64)
+        key = rank[numpy_array(codes)] * (int(sample_np.max()) + 1) + sample_np
     # sorted already (so without duplicates), or the order that sorts them
     order = None if bool(np.all(key[1:] > key[:-1])) else np.argsort(key, kind="stable")
     dup = np.empty(0, dtype=np.int64) if order is None else np.flatnonzero(np.diff(key[order]) == 0)
     if order is not None and dup.size:
         first, second = int(order[dup[0]]), int(order[dup[0] + 1])
         raise DataError(
-            f"example id {brief(ids[second].as_py())} (sample {int(sample_np[second])}) "
+            f"example id {brief(ids[second].as_py())} (sample {samples[second].as_py()}) "
             "appears more than once "
             f"(first at {place(where, first)}); repeated samples need distinct sample_index values",
             column="example_id",
@@ -196,7 +199,11 @@ def validate_records(
     nonempty = pc.cast(pc.binary_length(errors), pa.bool_())
     errored = pc.and_kleene(pc.is_valid(errors), nonempty)
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
-    ex = data.examples if in_suite_order else data.examples.take(arrow_array(code_np))
+    ex = (
+        data.examples
+        if in_suite_order
+        else data.examples.take(arrow_array(numpy_array(codes).astype(np.int64)))
+    )
     out["example_id"] = ids
     out["cluster"] = ex.column("cluster")
     out["sample_index"] = samples

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from assay._util import lazy_exports
 from assay.stats._results import Alternative, Estimate, PairedResult, TestResult
 
-# --- estimates, paired tests, multiplicity, power ---
+# --- estimates (what a run's summaries need) ---
 from assay.stats._estimates import (
     SampleAverages,
     average_samples,
@@ -28,62 +28,36 @@ from assay.stats._estimates import (
     proportion_interval,
     quantile_interval,
 )
-from assay.stats._multiplicity import AdjustedPValues, adjust_pvalues
 from assay.stats._clustered import MeanSummary, expanded_p_value
-from assay.stats._from_sums import (
-    binary_interval_from_counts,
-    mcnemar_from_counts,
-    mean_interval_from_summary,
-    mean_summary_from_moments,
-    paired_binary_difference_from_counts,
-    paired_t_from_summary,
-)
-from assay.stats._paired import MCNEMAR_EXACT_BELOW
 from assay.stats._scipy import stats as scipy_stats
-from assay.stats._paired import (
-    McNemarResult,
-    PairedTestResult,
-    mcnemar_test,
-    paired_binary_difference,
-    paired_mean_difference,
-    paired_permutation_test,
-    wilcoxon_signed_rank,
-)
-
-# --- slice discovery ---
-from assay.stats._slice_moments import SliceMoments, slice_moments_test
-from assay.stats._slice_lattice import SliceTests, slice_mask_tests, slice_tests
-
-# --- bootstrap engine ---
-from assay.stats.bootstrap import (
-    IntervalMethod,
-    bca_acceleration,
-    bca_bias_correction,
-    bootstrap_interval,
-    bootstrap_p_value,
-)
-from assay.stats.bootstrap import (
-    PairedStats,
-    bootstrap_metric,
-    paired_bootstrap,
-    paired_bootstrap_table,
-)
-from assay.stats.bootstrap import Replicates
-from assay.stats.bootstrap import (
-    paired_quantile_bootstrap,
-    paired_quantile_table,
-    paired_quantiles_table,
-    quantile_bootstrap,
-)
-from assay.stats.bootstrap import estimate_from_replicates, paired_from_replicates
-from assay.stats.bootstrap import paired_from_replicates_many
-from assay.stats.bootstrap import ResampleKind, ResampleWeights, bootstrap_weights
 
 
 # --- imported on first use: power and sample sizes, slice search, serving load tests, judges'
 # agreement, pass@k, sequential tests, online experiments (a comparison calls none of them;
 # importing them with the rest cost ~40 ms of every command that compares) ---
 _ON_FIRST_USE: dict[str, str] = {  # module: the names it defines
+    # multiplicity, closed forms from sums, paired tests, slice tests and the bootstrap engine:
+    # a comparison needs them; recording a run (its intervals: estimates only) does not, and
+    # importing them cost ~45 ms of every ingest
+    "assay.stats._multiplicity": "AdjustedPValues adjust_pvalues",
+    "assay.stats._from_sums": (
+        "binary_interval_from_counts mcnemar_from_counts mean_interval_from_summary "
+        "mean_summary_from_moments paired_binary_difference_from_counts paired_t_from_summary"
+    ),
+    "assay.stats._paired": (
+        "MCNEMAR_EXACT_BELOW McNemarResult PairedTestResult mcnemar_test paired_binary_difference "
+        "paired_mean_difference paired_permutation_test wilcoxon_signed_rank"
+    ),
+    "assay.stats._slice_moments": "SliceMoments slice_moments_test",
+    "assay.stats._slice_lattice": "SliceTests slice_mask_tests slice_tests",
+    # the subpackage itself too: ``import assay.stats`` then ``assay.stats.bootstrap``
+    "assay.stats.bootstrap": (
+        "bootstrap IntervalMethod bca_acceleration bca_bias_correction bootstrap_interval "
+        "bootstrap_p_value PairedStats bootstrap_metric paired_bootstrap paired_bootstrap_table "
+        "Replicates paired_quantile_bootstrap paired_quantile_table paired_quantiles_table "
+        "quantile_bootstrap estimate_from_replicates paired_from_replicates "
+        "paired_from_replicates_many ResampleKind ResampleWeights bootstrap_weights"
+    ),
     "assay.stats._power": (
         "mcnemar_mde mcnemar_power mcnemar_sample_size minimum_detectable_effect "
         "paired_t_power required_sample_size"
@@ -119,6 +93,53 @@ _ON_FIRST_USE: dict[str, str] = {  # module: the names it defines
     ),
 }
 if TYPE_CHECKING:
+    from assay.stats._multiplicity import AdjustedPValues, adjust_pvalues
+    from assay.stats._from_sums import (
+        binary_interval_from_counts,
+        mcnemar_from_counts,
+        mean_interval_from_summary,
+        mean_summary_from_moments,
+        paired_binary_difference_from_counts,
+        paired_t_from_summary,
+    )
+    from assay.stats._paired import MCNEMAR_EXACT_BELOW
+    from assay.stats._paired import (
+        McNemarResult,
+        PairedTestResult,
+        mcnemar_test,
+        paired_binary_difference,
+        paired_mean_difference,
+        paired_permutation_test,
+        wilcoxon_signed_rank,
+    )
+
+    from assay.stats._slice_moments import SliceMoments, slice_moments_test
+    from assay.stats._slice_lattice import SliceTests, slice_mask_tests, slice_tests
+
+    from assay.stats.bootstrap import (
+        IntervalMethod,
+        bca_acceleration,
+        bca_bias_correction,
+        bootstrap_interval,
+        bootstrap_p_value,
+    )
+    from assay.stats.bootstrap import (
+        PairedStats,
+        bootstrap_metric,
+        paired_bootstrap,
+        paired_bootstrap_table,
+    )
+    from assay.stats.bootstrap import Replicates
+    from assay.stats.bootstrap import (
+        paired_quantile_bootstrap,
+        paired_quantile_table,
+        paired_quantiles_table,
+        quantile_bootstrap,
+    )
+    from assay.stats.bootstrap import estimate_from_replicates, paired_from_replicates
+    from assay.stats.bootstrap import paired_from_replicates_many
+    from assay.stats.bootstrap import ResampleKind, ResampleWeights, bootstrap_weights
+    from assay.stats import bootstrap as bootstrap
     from assay.stats._power import (
         mcnemar_mde,
         mcnemar_power,

@@ -180,7 +180,10 @@ def iid_mean_se(x: npt.NDArray[np.float64], mean: float) -> float:
     n = x.shape[0]
     if n < 2:
         return math.inf
-    return math.sqrt(sum_of_squares(x - mean) / (n - 1) / n)
+    # sum_of_squares's product and sum, the deviations squared where they lie (one copy less)
+    deviations = x - mean
+    np.multiply(deviations, deviations, out=deviations)
+    return math.sqrt(float(np.add.reduce(deviations)) / (n - 1) / n)
 
 
 def cluster_mean_se(x: npt.NDArray[np.float64], mean: float, clusters: ClusterCodes) -> float:

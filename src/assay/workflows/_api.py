@@ -128,12 +128,14 @@ def get_suite(ref: SuiteData | str | Path, *, store: Store | None = None) -> Sui
 def _resolve_suite(ref: SuiteData | str | Path, st: Store) -> tuple[SuiteData, bool]:
     """The suite, and whether it was given (object or YAML) rather than found in the store;
     nothing is stored, so a caller can refuse bad records before registering anything."""
-    from assay.data import SuiteData, load_suite
+    from assay.data import SuiteData
 
     if isinstance(ref, SuiteData):
         return ref, True
     path = Path(ref)
     if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
+        from assay.data import load_suite
+
         return load_suite(path), True
     suite = st.suites.get(str(ref))
     return SuiteData(suite=suite, examples=st.suites.examples(suite.digest)), False

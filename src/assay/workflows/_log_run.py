@@ -104,7 +104,6 @@ def log_run(
     returned as it is, with ``tags`` set on it (``LoggedRun.tags_added``).
     """
     from assay.data import Location, records_digest, scorable_metrics, validate_records
-    from assay.data import summarise_records as _summarise
 
     st = _store(store)
     data, given = _resolve_suite(suite, st)
@@ -123,16 +122,23 @@ def log_run(
         rename=rename,
     )
     runs = st.runs if isinstance(st.runs, SqlRunRepository) else None
-    # the record file is encoded on one thread (runs.stage) and the records' digest computed on
-    # another (both release the GIL), while the suite is stored, the records summarised and the
-    # manifest captured (git, packages); put writes the file, or drops it for a stored twin
+    # the record file is encoded on a thread of its own (runs.stage; pyarrow releases the GIL),
+    # the longest step, while the suite is stored, the records summarised and the manifest
+    # captured (git, packages); put writes the file, or drops it for a stored twin. The records'
+    # digest (SHA-256, which releases the GIL too) is computed on another thread once the
+    # summaries are done, beside the manifest: summaries and digest together take less time
+    # than the encoding, and running all three at once on a two-core machine would make the
+    # encoding share its core and finish later
     with runs.stage(table) if runs is not None else contextlib.nullcontext(table) as records:
+        if given:  # only now: a refused ingest registers no suite
+            st.suites.put(data.suite, data.examples)
+        # the statistics engine is imported here, while the file is encoded, not before
+        from assay.data import summarise_records
+
+        summaries = summarise_records(table, data.suite)
         pool = ThreadPoolExecutor(max_workers=1)
         hashing = pool.submit(records_digest, table.drop_columns(["latency_ms"]))
         pool.shutdown(wait=False)
-        if given:  # only now: a refused ingest registers no suite
-            st.suites.put(data.suite, data.examples)
-        summaries = _summarise(table, data.suite)
         n_examples = _count_examples(table)
         _warn_coverage(n_examples, data.suite.n_examples, provenance)
         manifest = capture_manifest(
