@@ -177,3 +177,39 @@ def test_object_columns_hash_their_values() -> None:
 
     assert digest(decimal.Decimal("1.5")) == digest(decimal.Decimal("1.50"))
     assert digest(decimal.Decimal("1.5")) != digest(decimal.Decimal("1.6"))
+
+
+def test_examples_sorted_by_id_in_python_as_the_kernels_sort_them() -> None:
+    import random
+
+    import pyarrow.compute as pc
+
+    from assay.data._schema import by_id_in_python
+
+    rng = random.Random(3)
+
+    def text(nulls: bool = True) -> str | None:
+        if nulls and rng.random() < 0.15:
+            return None
+        parts = ["a", "é", "B", "😀", "\x00", "z", "ab", "中"]
+        return "".join(rng.choice(parts) for _ in range(rng.randint(0, 4)))
+
+    for trial in range(200):
+        ids = [text(False) for _ in range(rng.randint(1, 40))]
+        if trial % 2:  # unique ids, as a suite's; repeated ones keep their order too
+            ids = list(dict.fromkeys(ids))
+        n = len(ids)
+        table = pa.table(
+            {
+                "example_id": pa.array(ids, pa.string()),
+                "cluster": pa.array([text() for _ in range(n)], pa.string()),
+                "input": pa.array([text() for _ in range(n)], pa.string()),
+                "reference": pa.nulls(n, pa.string()),
+            }
+        )
+        cut = rng.randint(0, n)
+        table = pa.concat_tables([table.slice(0, cut), table.slice(cut)])
+        ours = by_id_in_python(table)
+        kernels = table.take(pc.sort_indices(table, sort_keys=[("example_id", "ascending")]))
+        assert ours.to_pylist() == kernels.to_pylist()
+        assert table_digest(ours) == table_digest(kernels)
