@@ -215,11 +215,12 @@ class _Blank:
 def examples_digest(table: pa.Table) -> str:
     """Digest of an examples table: independent of row and column order."""
     check_instance(table, "table", "examples_digest", pa.Table, "a pyarrow.Table")
-    ids = table.column("example_id")
+    ordered = None
     text = all(pa.types.is_string(t) for t in table.schema.types)
-    if not kernels_pay(table.num_rows) and text and not ids.null_count:
+    one_id = len(table.schema.get_all_field_indices("example_id")) == 1  # else the kernels' error
+    if not kernels_pay(table.num_rows) and text and one_id:
         ordered = by_id_in_python(table)
-    else:
+    if ordered is None:
         ordered = table.take(pc.sort_indices(table, sort_keys=[("example_id", "ascending")]))
     return table_digest(ordered.select(sorted(ordered.column_names)))
 
@@ -236,17 +237,22 @@ def kernels_pay(n_rows: int) -> bool:
     return n_rows > PYTHON_ROWS or "pyarrow.compute" in sys.modules
 
 
-def by_id_in_python(table: pa.Table) -> pa.Table:
+def by_id_in_python(table: pa.Table) -> pa.Table | None:
     """``table.take(pc.sort_indices(table, [("example_id", "ascending")]))`` for a table of
-    text columns with no null id, sorted in Python: Python orders text by code point, as
-    Arrow's byte order of UTF-8 does, and both sorts are stable."""
-    ids = table.column("example_id").to_pylist()
+    text columns, sorted in Python: Python orders text by code point, as Arrow's byte order of
+    UTF-8 does, and both sorts are stable. ``None`` where Python cannot: a null id, or bytes
+    that are not UTF-8 (Arrow does not check a table built from buffers; its kernels order
+    and hash the bytes as they are)."""
+    if table.column("example_id").null_count:
+        return None
+    try:
+        columns = {name: table.column(name).to_pylist() for name in table.column_names}
+    except UnicodeDecodeError:
+        return None
+    ids = columns["example_id"]
     order = sorted(range(len(ids)), key=ids.__getitem__)
-    columns = []
-    for name in table.column_names:
-        values = table.column(name).to_pylist()
-        columns.append(string_array([values[i] for i in order]))
-    return pa.Table.from_arrays(columns, schema=table.schema)
+    arrays = [string_array([values[i] for i in order]) for values in columns.values()]
+    return pa.Table.from_arrays(arrays, schema=table.schema)
 
 
 @dataclass(frozen=True)

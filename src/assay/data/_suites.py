@@ -156,12 +156,20 @@ def _json_texts(col: pa.ChunkedArray) -> list[str | None]:
     return ["{" + ",".join(row) + "}" for row in zip(*parts, strict=True)]
 
 
+def _unique_in_python(ids: pa.ChunkedArray) -> bool:
+    """Whether no id repeats, told without the kernels; ``False`` (ask them) for bytes that are
+    not UTF-8, which Arrow does not check in a table built from buffers and compares as bytes."""
+    try:
+        values = ids.to_pylist()
+    except UnicodeDecodeError:
+        return False
+    return len(set(values)) == len(values)
+
+
 def _check_unique(table: pa.Table, source: str) -> None:
     ids = table.column("example_id")
-    if not kernels_pay(table.num_rows):
-        values = ids.to_pylist()
-        if len(set(values)) == len(values):
-            return
+    if not kernels_pay(table.num_rows) and _unique_in_python(ids):
+        return
     counts = pc.value_counts(ids)
     dup = pc.filter(counts, pc.greater(counts.field("counts"), arrow_scalar(1, pa.int64())))
     if len(dup):
