@@ -225,10 +225,11 @@ def examples_digest(table: pa.Table) -> str:
     return table_digest(ordered.select(sorted(ordered.column_names)))
 
 
-PYTHON_ROWS = 50_000
+PYTHON_ROWS = 20_000
 """Most rows a suite's examples are sorted and checked for repeated ids in Python, while
-pyarrow's compute kernels are not loaded: at 50,000 rows the Python sort takes about as long
-as the kernels' import (30 ms), which a run of a stored suite never needs otherwise."""
+pyarrow's compute kernels are not loaded: about 20,000 rows in shuffled order take as long in
+Python as the kernels' import and their own work (about 30 ms CPU; at 40,000 rows Python takes
+30 ms more), and a run of a stored suite never needs the kernels otherwise."""
 
 
 def kernels_pay(n_rows: int) -> bool:
