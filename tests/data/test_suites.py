@@ -125,3 +125,41 @@ def test_suite_definition_errors(tmp_path: Path):
     (tmp_path / "s.yaml").write_text("name: x\nmetrics: [m]\nexamples: []\nowner: me\n")
     with pytest.raises(ConfigError, match="unknown suite field"):
         assay.load_suite(tmp_path / "s.yaml")
+
+
+def test_a_table_of_text_and_text_structs_gives_the_json_of_the_general_walk() -> None:
+    # text columns and structs of text fields have their own path to canonical JSON; every
+    # other kind of value (numbers, nested fields, nulls of the struct itself) the general one
+    texts = ["plain", 'quote " and \\', "é\n\u2028😀\x01", "", None, "z"]
+    shapes = {
+        "text": pa.array(texts),
+        "large text": pa.array(texts, pa.large_string()),
+        "struct": pa.StructArray.from_arrays(
+            [pa.array(texts), pa.array(texts[::-1])], names=["question", "context"]
+        ),
+        "struct with nulls": pa.StructArray.from_arrays(
+            [pa.array(texts)], names=["q"], mask=pa.array([False, True] * 3)
+        ),
+        "struct of a number": pa.StructArray.from_arrays(
+            [pa.array(texts), pa.array([1.0, 2.5, None, 3.0, 4.0, 5.0])], names=["b", "a"]
+        ),
+    }
+    for name, values in shapes.items():
+        for column in ("input", "reference"):
+            ids = [f"e{i}" for i in range(len(values))]
+            chunked = pa.chunked_array([values.slice(0, 2), values.slice(2)])
+            table = pa.table({"example_id": ids, column: chunked})
+            got = make_suite("s", table, metrics=["m"]).examples.column(column).to_pylist()
+            want = (
+                make_suite(
+                    "s",
+                    [
+                        {"example_id": i, column: v}
+                        for i, v in zip(ids, values.to_pylist(), strict=True)
+                    ],
+                    metrics=["m"],
+                )
+                .examples.column(column)
+                .to_pylist()
+            )
+            assert got == want, (name, column)

@@ -177,3 +177,94 @@ def test_object_columns_hash_their_values() -> None:
 
     assert digest(decimal.Decimal("1.5")) == digest(decimal.Decimal("1.50"))
     assert digest(decimal.Decimal("1.5")) != digest(decimal.Decimal("1.6"))
+
+
+def test_examples_sorted_by_id_in_python_as_the_kernels_sort_them() -> None:
+    import random
+
+    import pyarrow.compute as pc
+
+    from assay.data._schema import by_id_in_python
+
+    rng = random.Random(3)
+
+    def text(nulls: bool = True) -> str | None:
+        if nulls and rng.random() < 0.15:
+            return None
+        parts = ["a", "é", "B", "😀", "\x00", "z", "ab", "中"]
+        return "".join(rng.choice(parts) for _ in range(rng.randint(0, 4)))
+
+    for trial in range(200):
+        ids = [text(False) for _ in range(rng.randint(1, 40))]
+        if trial % 2:  # unique ids, as a suite's; repeated ones keep their order too
+            ids = list(dict.fromkeys(ids))
+        n = len(ids)
+        table = pa.table(
+            {
+                "example_id": pa.array(ids, pa.string()),
+                "cluster": pa.array([text() for _ in range(n)], pa.string()),
+                "input": pa.array([text() for _ in range(n)], pa.string()),
+                "reference": pa.nulls(n, pa.string()),
+            }
+        )
+        cut = rng.randint(0, n)
+        table = pa.concat_tables([table.slice(0, cut), table.slice(cut)])
+        ours = by_id_in_python(table)
+        kernels = table.take(pc.sort_indices(table, sort_keys=[("example_id", "ascending")]))
+        assert ours.to_pylist() == kernels.to_pylist()
+        assert table_digest(ours) == table_digest(kernels)
+
+
+_NOT_UTF8 = """
+import sys
+import numpy as np
+import pyarrow as pa
+from assay.data import examples_digest, make_suite
+
+def text(raw):  # a string column whose bytes are not UTF-8 (Arrow does not check)
+    ends = np.cumsum([0] + [len(r) for r in raw]).astype(np.int32)
+    buffers = [None, pa.py_buffer(ends), pa.py_buffer(b"".join(raw))]
+    return pa.Array.from_buffers(pa.string(), len(raw), buffers)
+
+ids = text([b"ok", b"\\xff\\xfe", b"bad", b"ok"])
+tables = {
+    "ids": pa.Table.from_arrays([ids.slice(0, 3)], names=["example_id"]),
+    "input": pa.Table.from_arrays([text([b"c", b"b", b"a"]), ids.slice(0, 3)],
+                                  names=["example_id", "input"]),
+}
+for name, table in tables.items():
+    print(name, examples_digest(table))
+try:
+    make_suite("s", pa.Table.from_arrays([ids], names=["example_id"]), metrics=["m"])
+except Exception as exc:
+    print(type(exc).__name__, exc)
+print("pyarrow.compute" in sys.modules)
+"""
+
+
+def test_text_that_is_not_utf8_gets_the_kernels_digest_and_error_in_any_process() -> None:
+    # below the row count sorted in Python, bytes Python cannot decode take the kernels' path:
+    # the same digest, and the same repeated-id error, whether or not they were loaded first
+    fresh = subprocess.run(
+        [sys.executable, "-c", _NOT_UTF8], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.splitlines()
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import pyarrow.compute\n" + _NOT_UTF8],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.splitlines()
+    assert fresh[:3] == loaded[:3]
+    assert fresh[2].startswith("DataError") and "appears 2 times" in fresh[2]
+    assert loaded[3] == "True"
+
+
+def test_examples_digest_names_a_missing_or_repeated_id_column_as_the_kernels_do() -> None:
+    from assay.data import examples_digest
+
+    no_id = pa.Table.from_arrays([pa.array(["b"])], names=["x"])
+    two_ids = pa.Table.from_arrays([pa.array(["b"]), pa.array(["a"])], names=["example_id"] * 2)
+    for table in (no_id, two_ids):
+        with pytest.raises(pa.ArrowInvalid, match="sort key"):
+            examples_digest(table)
