@@ -102,8 +102,8 @@ if TYPE_CHECKING:
         paired_binary_difference_from_counts,
         paired_t_from_summary,
     )
-    from assay.stats._paired import MCNEMAR_EXACT_BELOW
     from assay.stats._paired import (
+        MCNEMAR_EXACT_BELOW,
         McNemarResult,
         PairedTestResult,
         mcnemar_test,
@@ -112,33 +112,30 @@ if TYPE_CHECKING:
         paired_permutation_test,
         wilcoxon_signed_rank,
     )
-
     from assay.stats._slice_moments import SliceMoments, slice_moments_test
     from assay.stats._slice_lattice import SliceTests, slice_mask_tests, slice_tests
-
     from assay.stats.bootstrap import (
         IntervalMethod,
+        PairedStats,
+        Replicates,
+        ResampleKind,
+        ResampleWeights,
         bca_acceleration,
         bca_bias_correction,
         bootstrap_interval,
-        bootstrap_p_value,
-    )
-    from assay.stats.bootstrap import (
-        PairedStats,
         bootstrap_metric,
+        bootstrap_p_value,
+        bootstrap_weights,
+        estimate_from_replicates,
         paired_bootstrap,
         paired_bootstrap_table,
-    )
-    from assay.stats.bootstrap import Replicates
-    from assay.stats.bootstrap import (
+        paired_from_replicates,
+        paired_from_replicates_many,
         paired_quantile_bootstrap,
         paired_quantile_table,
         paired_quantiles_table,
         quantile_bootstrap,
     )
-    from assay.stats.bootstrap import estimate_from_replicates, paired_from_replicates
-    from assay.stats.bootstrap import paired_from_replicates_many
-    from assay.stats.bootstrap import ResampleKind, ResampleWeights, bootstrap_weights
     from assay.stats import bootstrap as bootstrap
     from assay.stats._power import (
         mcnemar_mde,
