@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 CHILD = r"""
 import json, sys, time
@@ -86,20 +87,11 @@ def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
     return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100,000 records instead of 1,000,000")
-    parser.add_argument("--repeat", type=int, default=1, help="processes per measurement (median)")
-    parser.add_argument("--against", help="another checkout's src folder, timed in turn")
-    args = parser.parse_args()
-    n = 100_000 if args.quick else 1_000_000
-    sources = {"assay": THIS, **({"against": args.against} if args.against else {})}
-
+def bench_data(n: int) -> tuple[Any, list[str], Any]:
+    """The suite's examples (id and 3 slice columns), its 10 metrics and the records of one
+    run (6 binary, 4 continuous scores), seeded."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    import assay
 
     rng = np.random.default_rng(0)
     ids = [f"ex-{i:07d}" for i in range(n)]
@@ -116,7 +108,23 @@ def main() -> None:
         m: (rng.random(n) < 0.7).astype(float) if i < 6 else rng.random(n)
         for i, m in enumerate(metrics)
     }
-    records = pa.table({"example_id": ids, **scores})
+    return examples, metrics, pa.table({"example_id": ids, **scores})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 records instead of 1,000,000")
+    parser.add_argument("--repeat", type=int, default=1, help="processes per measurement (median)")
+    parser.add_argument("--against", help="another checkout's src folder, timed in turn")
+    args = parser.parse_args()
+    n = 100_000 if args.quick else 1_000_000
+    sources = {"assay": THIS, **({"against": args.against} if args.against else {})}
+
+    import pyarrow.parquet as pq
+
+    import assay
+
+    examples, metrics, records = bench_data(n)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "store"
         os.environ["ASSAY_HOME"] = str(home)

@@ -27,6 +27,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench_ingest import bench_data
+
 THIS = str(Path(__file__).resolve().parents[1] / "src")
 
 
@@ -42,28 +44,12 @@ def _table_fingerprint(table: Any) -> str:
 
 def _cases(n: int, folder: Path) -> dict[str, tuple[Any, Any, str]]:
     """name: (suite data, records table, file format)."""
-    import numpy as np
     import pyarrow as pa
 
     import assay
 
-    rng = np.random.default_rng(0)
-    ids = [f"ex-{i:07d}" for i in range(n)]
-    examples = pa.table(
-        {
-            "example_id": ids,
-            "lang": rng.choice(["en", "de", "fr", "es", "ja"], n),
-            "domain": rng.choice(["news", "chat", "code", "legal"], n),
-            "length": rng.choice(["short", "medium", "long"], n),
-        }
-    )
-    metrics = [f"score_{i}" for i in range(10)]
-    scores = {
-        m: (rng.random(n) < 0.7).astype(float) if i < 6 else rng.random(n)
-        for i, m in enumerate(metrics)
-    }
+    examples, metrics, records = bench_data(n)
     big = assay.make_suite("bench", examples, metrics=metrics, slices=["lang", "domain", "length"])
-    records = pa.table({"example_id": ids, **scores})
     cases: dict[str, tuple[Any, Any, str]] = {
         "bench parquet": (big, records, "parquet"),
         "bench jsonl": (big, records, "jsonl"),
