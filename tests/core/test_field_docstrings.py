@@ -134,3 +134,49 @@ def test_a_reader_that_fails_leaves_the_field_to_pydantics_own_reading(
     finally:
         sys.modules.pop("assay._broken_reader", None)
     assert spaced.model_fields["x"].description == "First paragraph.\n\nSecond paragraph."
+
+
+NESTED = '''from pydantic import BaseModel, ConfigDict
+
+
+class Outer(BaseModel):
+    model_config = ConfigDict(use_attribute_docstrings=True)
+    y: int
+    """Outer field."""
+
+
+def make():
+    class Inner(BaseModel):
+        model_config = ConfigDict(use_attribute_docstrings=True)
+        x: int
+        """Inner field,
+        on two lines."""
+
+    return Inner
+'''
+
+
+def test_a_model_made_inside_a_function_reads_its_docstrings_as_pydantic_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # module-level classes are looked up first; one nested in a function is found by a walk
+    # of the module's whole tree, without pydantic's own search of the stack
+    searched: list[str] = []
+    search = _docs_extraction._extract_source_from_frame
+
+    def counted(cls: type) -> list[str] | None:
+        searched.append(cls.__qualname__)
+        return search(cls)
+
+    monkeypatch.setattr(_docs_extraction, "_extract_source_from_frame", counted)
+    (tmp_path / "_nested_fields.py").write_text(NESTED, encoding="utf-8")
+    monkeypatch.setattr(assay, "__path__", [*assay.__path__, str(tmp_path)])
+    try:
+        module = importlib.import_module("assay._nested_fields")
+        inner = module.make()
+        assert searched == [] or sys.version_info >= (3, 13)
+        theirs = _docs_extraction.extract_docstrings_from_cls(inner, use_inspect=True)
+    finally:
+        sys.modules.pop("assay._nested_fields", None)
+    assert module.Outer.model_fields["y"].description == "Outer field."
+    assert inner.model_fields["x"].description == theirs["x"] == "Inner field,\non two lines."

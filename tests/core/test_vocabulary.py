@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assay.core import (
+    Catalog,
     MetricSpec,
     ModelRef,
     Suite,
@@ -40,6 +41,14 @@ def test_suite_digest_ignores_catalog_but_not_metrics():
     b = Suite(**{**base, "name": "renamed", "catalog": {"owner": "someone"}})
     c = Suite(**{**base, "metrics": [MetricSpec(name="acc", goal="lower")]})
     assert a.digest == b.digest != c.digest
+
+
+def test_a_catalog_without_known_limits_has_its_own_empty_list():
+    a, b = Catalog(), Catalog(owner="someone")
+    assert a.known_limits == b.known_limits == [] and a.known_limits is not b.known_limits
+    assert a.model_dump()["known_limits"] == []
+    # a default made by a factory is no default of the JSON schema
+    assert "default" not in Catalog.model_json_schema()["properties"]["known_limits"]
 
 
 @pytest.mark.parametrize("name", ["example_id", "latency_ms", "1abc", "has space"])

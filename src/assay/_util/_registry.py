@@ -17,7 +17,6 @@ registering the same definition again (same module and qualified name: a module 
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -148,6 +147,8 @@ class Registry(Generic[T]):
             return self._entries[name]
         except KeyError:
             pass
+        import difflib  # only for this message: not loaded by every process that imports assay
+
         known = self.names()
         close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
         hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""

@@ -25,9 +25,9 @@ from typing import Any
 
 __all__ = ["install"]
 
-_parsed: tuple[str, dict[tuple[int, str], ast.ClassDef]] | None = None
-"""The last source file parsed and its class statements by line and name (a module's models
-are built one after another)."""
+_parsed: tuple[str, ast.Module, dict[tuple[int, str], ast.ClassDef]] | None = None
+"""The last source file parsed, its tree and its top-level class statements by line and name (a
+module's models are built one after another)."""
 
 _BLANK_WITH_SPACES = re.compile(r"^[ \t]+$", re.MULTILINE)
 """A line of only spaces and tabs: pydantic reads it as empty (:func:`textwrap.dedent` of the
@@ -44,13 +44,14 @@ def _class_at(filename: str, module_globals: dict[str, Any], line: int, name: st
             tree = ast.parse(_BLANK_WITH_SPACES.sub("", source))
         except SyntaxError:  # pragma: no cover - the module was imported from this source
             return None
-        classes = {
-            (node.lineno, node.name): node
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ClassDef)
-        }
-        parsed = _parsed = (filename, classes)
-    return parsed[1].get((line, name))
+        top = {(n.lineno, n.name): n for n in tree.body if isinstance(n, ast.ClassDef)}
+        parsed = _parsed = (filename, tree, top)
+    found = parsed[2].get((line, name))
+    if found is None:  # a class inside a function or a class: the whole tree's walk finds it
+        for node in ast.walk(parsed[1]):
+            if isinstance(node, ast.ClassDef) and (node.lineno, node.name) == (line, name):
+                return node
+    return found
 
 
 def _defining_frame(cls: type[Any]) -> FrameType | None:
