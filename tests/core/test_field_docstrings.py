@@ -145,6 +145,15 @@ class Outer(BaseModel):
     """Outer field."""
 
 
+class Cut(BaseModel):
+    model_config = ConfigDict(use_attribute_docstrings=True)
+    z: int
+    """Starts indented,
+ends in the first column."""
+    w: int
+    """After that line."""
+
+
 def make():
     class Inner(BaseModel):
         model_config = ConfigDict(use_attribute_docstrings=True)
@@ -156,11 +165,12 @@ def make():
 '''
 
 
-def test_a_model_made_inside_a_function_reads_its_docstrings_as_pydantic_does(
+def test_models_read_from_the_whole_file_read_their_docstrings_as_pydantic_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # module-level classes are looked up first; one nested in a function is found by a walk
-    # of the module's whole tree, without pydantic's own search of the stack
+    # a module-level class is read from its own lines; one nested in a function, or one whose
+    # lines do not parse alone (a line in the first column inside a string), from the module's
+    # whole tree: without pydantic's own search of the stack, to the same docstrings
     searched: list[str] = []
     search = _docs_extraction._extract_source_from_frame
 
@@ -176,7 +186,10 @@ def test_a_model_made_inside_a_function_reads_its_docstrings_as_pydantic_does(
         inner = module.make()
         assert searched == [] or sys.version_info >= (3, 13)
         theirs = _docs_extraction.extract_docstrings_from_cls(inner, use_inspect=True)
+        cut = _docs_extraction.extract_docstrings_from_cls(module.Cut, use_inspect=True)
     finally:
         sys.modules.pop("assay._nested_fields", None)
     assert module.Outer.model_fields["y"].description == "Outer field."
+    assert {k: f.description for k, f in module.Cut.model_fields.items()} == cut
+    assert cut == {"z": "Starts indented,\nends in the first column.", "w": "After that line."}
     assert inner.model_fields["x"].description == theirs["x"] == "Inner field,\non two lines."

@@ -1,4 +1,4 @@
-"""The docstring under each field of assay's models, read once per source file.
+"""The docstring under each field of assay's models, read from the class's own lines.
 
 The typed models document their fields with a docstring under each one and
 ``use_attribute_docstrings=True``; pydantic reads those when it builds a model class: it walks
@@ -7,9 +7,10 @@ each time), tokenizes the class's lines and parses them twice. For the twenty mo
 comparison builds that was 40–100 ms of ``assay compare``.
 
 Here, for classes of assay's own modules on the Python versions where pydantic searches the
-stack (before 3.13), the same search is made with the frame's globals, the module's source is
-parsed once, and the class statement found at the line pydantic would start from is read by
-pydantic's own visitor: the same mapping of field names to docstrings. Any class this cannot
+stack (before 3.13), the same search is made with the frame's globals, the class statement at
+the line pydantic would start from is parsed alone when it starts in the first column (else
+from the module's whole source, parsed once), and it is read by pydantic's own visitor: the
+same mapping of field names to docstrings. Any class this cannot
 place (another package's, one made by ``exec``, a line that holds no such class statement) is
 left to pydantic's own reading.
 """
@@ -25,33 +26,54 @@ from typing import Any
 
 __all__ = ["install"]
 
-_parsed: tuple[str, ast.Module, dict[tuple[int, str], ast.ClassDef]] | None = None
-"""The last source file parsed, its tree and its top-level class statements by line and name (a
-module's models are built one after another)."""
+_parsed: tuple[str, dict[tuple[int, str], ast.ClassDef]] | None = None
+"""The last source file parsed whole and its class statements by line and name (a module's
+models are built one after another)."""
 
 _BLANK_WITH_SPACES = re.compile(r"^[ \t]+$", re.MULTILINE)
 """A line of only spaces and tabs: pydantic reads it as empty (:func:`textwrap.dedent` of the
 class's lines), inside a docstring too."""
 
 
+def _module_level_class(lines: list[str], line: int, name: str) -> ast.ClassDef | None:
+    """The class statement ``name`` at ``line`` when it starts in the first column, parsed from
+    its own lines: those up to the next that starts with neither white space nor a comment. Such
+    a line inside the statement (in a string, in brackets, after a backslash) cuts it where it
+    does not parse; lines past its end make more than one statement or do not parse: either way
+    None sends the reading to the whole file."""
+    if not 0 < line <= len(lines) or not lines[line - 1].startswith("class "):
+        return None
+    end = line
+    while end < len(lines) and (lines[end][:1].isspace() or lines[end].startswith("#")):
+        end += 1
+    try:
+        tree = ast.parse(_BLANK_WITH_SPACES.sub("", "".join(lines[line - 1 : end])))
+    except SyntaxError:
+        return None
+    node = tree.body[0] if len(tree.body) == 1 else None
+    return node if isinstance(node, ast.ClassDef) and node.name == name else None
+
+
 def _class_at(filename: str, module_globals: dict[str, Any], line: int, name: str) -> Any:
     """The class statement ``name`` starting at ``line`` of the file, or None."""
     global _parsed
+    lines = linecache.getlines(filename, module_globals)
+    node = _module_level_class(lines, line, name)
+    if node is not None:
+        return node
     parsed = _parsed  # read once: another thread may parse another file meanwhile
     if parsed is None or parsed[0] != filename:
-        source = "".join(linecache.getlines(filename, module_globals))
         try:
-            tree = ast.parse(_BLANK_WITH_SPACES.sub("", source))
+            tree = ast.parse(_BLANK_WITH_SPACES.sub("", "".join(lines)))
         except SyntaxError:  # pragma: no cover - the module was imported from this source
             return None
-        top = {(n.lineno, n.name): n for n in tree.body if isinstance(n, ast.ClassDef)}
-        parsed = _parsed = (filename, tree, top)
-    found = parsed[2].get((line, name))
-    if found is None:  # a class inside a function or a class: the whole tree's walk finds it
-        for node in ast.walk(parsed[1]):
-            if isinstance(node, ast.ClassDef) and (node.lineno, node.name) == (line, name):
-                return node
-    return found
+        classes = {
+            (node.lineno, node.name): node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef)
+        }
+        parsed = _parsed = (filename, classes)
+    return parsed[1].get((line, name))
 
 
 def _defining_frame(cls: type[Any]) -> FrameType | None:
