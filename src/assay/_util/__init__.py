@@ -37,7 +37,12 @@ from typing import TYPE_CHECKING, Any
 
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
-from assay._util._gc import YOUNG_THRESHOLD, existing_objects_frozen, fewer_young_collections
+from assay._util._gc import (
+    YOUNG_THRESHOLD,
+    existing_objects_frozen,
+    fewer_young_collections,
+    quiet_collector,
+)
 from assay._util._json import MAX_JSON_DEPTH, load_json
 from assay._util._lazy import lazy_exports, lazy_module
 from assay._util._numbers import (
@@ -108,6 +113,7 @@ __all__ = [
     "plural",
     "printable",
     "pvalue",
+    "quiet_collector",
     "renamed_parameters",
     "require",
     "result_scale",
