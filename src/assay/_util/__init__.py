@@ -19,7 +19,9 @@
   never need; :func:`lazy_exports`, a package's public names imported on first use.
 * :func:`existing_objects_frozen`: the objects that exist before a run of sends left out of
   the garbage collector's full passes while it runs; :func:`fewer_young_collections`, a short
-  command's objects walked by the collector a few times, not hundreds.
+  command's objects walked by the collector a few times, not hundreds; :func:`quiet_collector`,
+  the same for a run of sends or a listing in a long-lived process, counted so that blocks
+  overlapping in several threads put the thresholds back once.
 * :data:`MINUS`, :func:`format_number`, :func:`summary`, :func:`difference`, :func:`pvalue`,
   :func:`format_time` and the rest of ``_numbers``: numbers and times as the command line,
   the reports and the dashboard write them.
