@@ -16,9 +16,9 @@ import weakref
 
 import pytest
 
+from assay._util import quiet_collector
 from assay.runners import OpenAIAdapter, evaluate_suite
 from assay.runners._cache import _VALUE_JSON, ResponseCache, _plain_answer_json
-from assay.runners._collector import quiet_collector
 from assay.runners._responses import ModelResponse, _cached, answered
 from assay.runners.adapters._http import HttpOutcome, _decoded
 from assay.testing import QA_TEMPLATE

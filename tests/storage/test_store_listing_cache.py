@@ -159,3 +159,27 @@ def test_a_listing_kept_in_memory_sees_what_another_process_stores(
     assert [r.run_id for r in filled.runs.list(best)] == ["run-new", "run-11"]
     for query in (candidates, best, RunQuery()):
         assert [r.model_dump() for r in filled.runs.list(query)] == _fresh(filled, query)
+
+
+def test_a_listing_parses_without_young_collections_and_puts_the_collector_back(filled):
+    import gc
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+    parse = infos_module._RUN_INFOS.validate_json
+
+    class Watching:
+        def validate_json(self, text: str) -> object:
+            seen.append(gc.get_threshold())
+            return parse(text)
+
+    infos_module._RUN_INFOS, original = Watching(), infos_module._RUN_INFOS  # type: ignore[assignment]
+    try:
+        fresh = open_store(filled.url)
+        listed = fresh.runs.list(RunQuery())
+        fresh.close()
+    finally:
+        infos_module._RUN_INFOS = original
+    assert len(listed) == 12
+    assert seen and seen[0][0] >= 200_000  # the youngest generation left alone meanwhile
+    assert gc.get_threshold() == before

@@ -19,7 +19,9 @@
   never need; :func:`lazy_exports`, a package's public names imported on first use.
 * :func:`existing_objects_frozen`: the objects that exist before a run of sends left out of
   the garbage collector's full passes while it runs; :func:`fewer_young_collections`, a short
-  command's objects walked by the collector a few times, not hundreds.
+  command's objects walked by the collector a few times, not hundreds; :func:`quiet_collector`,
+  the same for a run of sends or a listing in a long-lived process, counted so that blocks
+  overlapping in several threads put the thresholds back once.
 * :data:`MINUS`, :func:`format_number`, :func:`summary`, :func:`difference`, :func:`pvalue`,
   :func:`format_time` and the rest of ``_numbers``: numbers and times as the command line,
   the reports and the dashboard write them.
@@ -37,7 +39,12 @@ from typing import TYPE_CHECKING, Any
 
 from assay._util._atomic import atomic_path, atomic_write, fsync_folder
 from assay._util._deprecation import renamed_parameters, warn_renamed
-from assay._util._gc import YOUNG_THRESHOLD, existing_objects_frozen, fewer_young_collections
+from assay._util._gc import (
+    YOUNG_THRESHOLD,
+    existing_objects_frozen,
+    fewer_young_collections,
+    quiet_collector,
+)
 from assay._util._json import MAX_JSON_DEPTH, load_json
 from assay._util._lazy import lazy_exports, lazy_module
 from assay._util._numbers import (
@@ -108,6 +115,7 @@ __all__ = [
     "plural",
     "printable",
     "pvalue",
+    "quiet_collector",
     "renamed_parameters",
     "require",
     "result_scale",

@@ -21,11 +21,10 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pyarrow as pa
 
-from assay._util import check_instance, check_int
+from assay._util import check_instance, check_int, quiet_collector
 from assay.data import SuiteData
 from assay.errors import DataError
 from assay.runners._cache import ResponseCache, request_key
-from assay.runners._collector import quiet_collector
 from assay.runners._responses import ModelResponse, _cached, _to_cache, check_endpoint
 from assay.runners._scoring import (
     ProgressCallback,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
+from assay._util import quiet_collector
 from assay.core import RunInfo
 from assay.storage._query import RunQuery
 from assay.storage._run_notes import current_tags, with_current_tags
@@ -50,8 +51,12 @@ def infos_of(
             kept = {run_id: infos[run_id] for run_id in ids if run_id in infos}
             infos.clear()
             infos.update(kept)  # this listing's runs stay, the others go
-        # One JSON array validated at once is faster than a call per run.
-        for info in _RUN_INFOS.validate_json("[" + ",".join(new) + "]"):
+        # One JSON array validated at once is faster than a call per run. Its objects all
+        # live on (kept in infos): without young collections meanwhile, the collector walks
+        # them once afterwards, not some thirty times nor the older generations with them.
+        with quiet_collector():
+            parsed = _RUN_INFOS.validate_json("[" + ",".join(new) + "]")
+        for info in parsed:
             infos[info.run_id] = info
     return [
         with_current_tags(infos[run_id], tags[run_id]) if run_id in tags else infos[run_id]
