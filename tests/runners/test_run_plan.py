@@ -41,7 +41,9 @@ class Watched(OpenAIAdapter):
 
 @pytest.fixture
 def big() -> assay.SuiteData:
-    return assay.make_suite("plan", qa_examples(N), metrics=[{"name": "match", "scorer": "exact_match"}])
+    return assay.make_suite(
+        "plan", qa_examples(N), metrics=[{"name": "match", "scorer": "exact_match"}]
+    )
 
 
 def test_the_first_requests_leave_before_the_last_example_is_prepared(server, big):
