@@ -108,7 +108,8 @@ class _Progress:
             self.callback(self.done, self.total)
 
     def add(self, done: int) -> None:
-        """Count ``done`` rows answered without a request (from the cache)."""
+        """Count ``done`` rows answered without a request (from the cache, or failed to
+        build)."""
         self.done += done
 
     def finish(self) -> None:
@@ -260,8 +261,16 @@ async def _evaluate(
     try:
         return _finish(adapter, plan, progress, samples, score_fns)
     finally:
-        await closing
-        cache.report_damaged(plan.damaged)
+        try:
+            await closing
+        except asyncio.CancelledError:
+            # cancelled meanwhile: a close not yet begun is dropped with the wait, one under
+            # way is waited for (the cache's lock), so every answer is written and no thread
+            # writes the file once the run has stopped
+            cache.close()
+            raise
+        finally:
+            cache.report_damaged(plan.damaged)
 
 
 def _finish(

@@ -51,12 +51,19 @@ class RunPlan:
         self.damaged: list[str] = []
         """Keys of cache entries that could not be read (misses, reported once per run)."""
         self._first: list[int] = []
+        self._asked: set[str] = set()
+        """Keys of the rows handed out to be sent: a later chunk asks them again (as a run that
+        looked every key up before sending did), not the answer this run has cached."""
 
     def start(self, first_rows: int) -> bool:
-        """Prepare chunks of about ``first_rows`` rows until one has a row to send; False when
-        none has (every row answered from the cache or failed to build)."""
+        """Prepare chunks, the first of about ``first_rows`` rows and each next one twice as
+        large (up to the later chunks' size), until one has a row to send; False when none has
+        (every row answered from the cache or failed to build)."""
+        rows = first_rows
         while not self._first and len(self.fields) < self.examples.num_rows:
-            self._first = self._prepare(first_rows)
+            self._first = self._prepare(rows)
+            # a resumed run's cached beginning: larger chunks until a row is left to send
+            rows = max(rows, min(2 * rows, _CHUNK_ROWS))
         return bool(self._first)
 
     def rows(self, on_answered: Callable[[int], None]) -> Iterator[int]:
@@ -93,7 +100,8 @@ class RunPlan:
                 if responses[row] is None:
                     keys[row] = request_key(name, requests[row], row % samples, scope)
             # the answers queued meanwhile are written by the runner's flush thread, not here
-            wanted = (k for k in keys[first:stop] if k is not None)
+            asked = self._asked
+            wanted = (k for k in keys[first:stop] if k is not None and k not in asked)
             hits = self.cache.get_many(wanted, damaged=self.damaged, queued=False)
             if hits:
                 for row in range(first, stop):
@@ -101,5 +109,7 @@ class RunPlan:
                     if key is not None and key in hits:
                         responses[row] = _cached(hits[key])
         todo = [row for row in range(first, stop) if responses[row] is None]
+        if self.cache is not None:
+            self._asked.update(keys[row] for row in todo)  # type: ignore[misc]
         self.answered += (stop - first) - len(todo)
         return todo
