@@ -2,17 +2,18 @@
 
 An :class:`AsyncModelAdapter` turns an example into a request (:meth:`build_request`, pure)
 and sends requests through a client it opens for the run (:meth:`connect`). The runner
-renders every request first, answers what it can from the response cache, and sends the
-rest with ``adapter.concurrency`` workers over one client. Answers are cached as they
-arrive, so a run that is killed or cancelled resumes by running it again: only the requests
-without a cached answer are sent, and the records are the same.
+renders the requests a chunk of examples at a time, answers what it can from the response
+cache, and sends the rest with ``adapter.concurrency`` workers over one client, the first
+chunk's while the next ones are prepared (:class:`~assay.runners._plan.RunPlan`). Answers
+are cached as they arrive, so a run that is killed or cancelled resumes by running it
+again: only the requests without a cached answer are sent, and the records are the same.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from pathlib import Path
@@ -23,9 +24,9 @@ import pyarrow as pa
 
 from assay._util import check_instance, check_int, quiet_collector
 from assay.data import SuiteData
-from assay.errors import DataError
-from assay.runners._cache import ResponseCache, request_key
-from assay.runners._responses import ModelResponse, _cached, _to_cache, check_endpoint
+from assay.runners._cache import ResponseCache
+from assay.runners._plan import RunPlan
+from assay.runners._responses import ModelResponse, _to_cache, check_endpoint
 from assay.runners._scoring import (
     ProgressCallback,
     Scorer,
@@ -34,7 +35,7 @@ from assay.runners._scoring import (
     resolve_scorers,
     valid_text,
 )
-from assay.runners._tasks import adapter_for_suite, example_fields
+from assay.runners._tasks import adapter_for_suite
 
 __all__ = [
     "AsyncModelAdapter",
@@ -105,6 +106,11 @@ class _Progress:
             self.last = time.monotonic()
             self.callback(self.done, self.total)
 
+    def add(self, done: int) -> None:
+        """Count ``done`` rows answered without a request (from the cache, or failed to
+        build)."""
+        self.done += done
+
     def finish(self) -> None:
         if self.callback is not None:
             self.callback(self.done, self.total)
@@ -114,13 +120,15 @@ async def _send_all(
     adapter: AsyncModelAdapter,
     requests: Sequence[Any],
     keys: Sequence[str | None],
-    todo: list[int],
+    rows: Iterator[int],
+    most: int,
     responses: list[ModelResponse | None],
     cache: ResponseCache | None,
     progress: _Progress,
 ) -> None:
-    rows = iter(todo)
-    n_workers = max(1, min(int(adapter.concurrency), len(todo)))
+    """Send the requests of ``rows`` (at most ``most`` of them) with the adapter's
+    concurrency, each answer into ``responses`` and the cache."""
+    n_workers = max(1, min(int(adapter.concurrency), most))
     dirty = asyncio.Event()
     finished = asyncio.Event()
     state = {"active": n_workers}
@@ -225,37 +233,56 @@ async def _evaluate(
 ) -> pa.Table:
     adapter = adapter_for_suite(adapter, data)
     score_fns = resolve_scorers(data, scorers)
-    fields = example_fields(data.examples, data.suite.slice_names)
-    n_rows = len(fields) * samples
-    requests: list[Any] = [None] * n_rows
-    responses: list[ModelResponse | None] = [None] * n_rows
-    for row in range(n_rows):
-        try:
-            requests[row] = adapter.build_request(fields[row // samples], row % samples)
-        except DataError as exc:
-            responses[row] = ModelResponse(error=str(exc))
-    keys: list[str | None] = [None] * n_rows
     cache = None if cache_dir is None else ResponseCache(cache_dir)
+    plan = RunPlan(data, adapter, samples, cache)
     try:
-        if cache is not None:
-            scope = getattr(adapter, "cache_scope", None)
-            for row in range(n_rows):
-                if responses[row] is None:
-                    keys[row] = request_key(adapter.name, requests[row], row % samples, scope)
-            hits = cache.get_many(k for k in keys if k is not None)
-            for row, key in enumerate(keys):
-                if key is not None and key in hits:
-                    responses[row] = _cached(hits[key])
-        todo = [row for row in range(n_rows) if responses[row] is None]
-        progress = _Progress(on_progress, n_rows, n_rows - len(todo))
-        if todo:
-            await _send_all(adapter, requests, keys, todo, responses, cache, progress)
-    finally:
+        # the first requests leave once about two per worker are ready; the others are
+        # prepared while they are in flight (RunPlan)
+        sending = plan.start(2 * max(1, int(adapter.concurrency)))
+        progress = _Progress(on_progress, plan.n_rows, plan.answered)
+        if sending:
+            rows = plan.rows(progress.add)
+            most = plan.n_rows - plan.answered
+            responses = plan.responses
+            await _send_all(
+                adapter, plan.requests, plan.keys, rows, most, responses, cache, progress
+            )
+    except BaseException:
         if cache is not None:
             cache.close()
-    check_endpoint(adapter, [responses[row] for row in todo], responses)
+            cache.report_damaged(plan.damaged)
+        raise
+    if cache is None:
+        return _finish(adapter, plan, progress, samples, score_fns)
+    # the cache writes its last answers and closes its file (a checkpoint and a sync: 10-20 ms
+    # after 10,000 answers) on a thread while the records are built
+    closing = asyncio.get_running_loop().run_in_executor(None, cache.close)
+    try:
+        return _finish(adapter, plan, progress, samples, score_fns)
+    finally:
+        try:
+            await closing
+        except asyncio.CancelledError:
+            # cancelled meanwhile: a close not yet begun is dropped with the wait, one under
+            # way is waited for (the cache's lock), so every answer is written and no thread
+            # writes the file once the run has stopped
+            cache.close()
+            raise
+        finally:
+            cache.report_damaged(plan.damaged)
+
+
+def _finish(
+    adapter: AsyncModelAdapter,
+    plan: RunPlan,
+    progress: _Progress,
+    samples: int,
+    score_fns: Mapping[str, Scorer],
+) -> pa.Table:
+    """The run's records, once every row has its answer (or its error)."""
+    check_endpoint(adapter, [plan.responses[row] for row in plan.sent], plan.responses)
     progress.finish()
-    return _records(fields, samples, responses, adapter, score_fns)
+    return _records(plan.fields, samples, plan.responses, adapter, score_fns)
 
 
 def _records(

@@ -180,13 +180,35 @@ class ResponseCache:
             row = self._db().execute(f"SELECT count(*) FROM {_TABLE}").fetchone()
             return int(row[0])
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """The stored answers among ``keys`` (missing keys are absent from the result)."""
-        with self._db_lock:
-            self.flush()
-            return self._get_many(keys)
+    def get_many(
+        self, keys: Iterable[str], *, damaged: list[str] | None = None, queued: bool = True
+    ) -> dict[str, dict[str, Any]]:
+        """The stored answers among ``keys`` (missing keys are absent from the result).
 
-    def _get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        Entries that cannot be read are removed (they are misses) and reported with an
+        :class:`~assay.errors.AssayWarning`; with ``damaged``, their keys are appended to it
+        instead, for one report of several lookups (:meth:`report_damaged`). ``queued=False``
+        looks only at what is written, without writing the answers queued first (a lookup on
+        an event loop's thread while a flush thread writes them).
+        """
+        with self._db_lock:
+            if queued:
+                self.flush()
+            return self._get_many(keys, damaged)
+
+    def report_damaged(self, keys: list[str]) -> None:
+        """Warn of the entries that could not be read (their keys), as :meth:`get_many` does."""
+        if keys:
+            warnings.warn(
+                f"The response cache {self.path} holds {len(keys)} entries that cannot be "
+                f"read (the first: key {keys[0]}); they are asked of the model again.",
+                AssayWarning,
+                stacklevel=3,
+            )
+
+    def _get_many(
+        self, keys: Iterable[str], gathered: list[str] | None
+    ) -> dict[str, dict[str, Any]]:
         db = self._db()
         wanted = list(dict.fromkeys(keys))
         found: dict[str, dict[str, Any]] = {}
@@ -206,18 +228,13 @@ class ResponseCache:
                 else:
                     found[key] = answer
         if damaged:
-            self._forget(damaged)
+            # only the damaged row itself: another process may have stored a good answer since
+            db.executemany(f"DELETE FROM {_TABLE} WHERE key = ? AND value = ?", damaged)
+            if gathered is None:
+                self.report_damaged([key for key, _ in damaged])
+            else:
+                gathered.extend(key for key, _ in damaged)
         return found
-
-    def _forget(self, damaged: list[tuple[str, Any]]) -> None:
-        warnings.warn(
-            f"The response cache {self.path} holds {len(damaged)} entries that cannot be read "
-            f"(the first: key {damaged[0][0]}); they are asked of the model again.",
-            AssayWarning,
-            stacklevel=3,
-        )
-        # only the damaged row itself: another process may have stored a good answer since
-        self._db().executemany(f"DELETE FROM {_TABLE} WHERE key = ? AND value = ?", damaged)
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored answer for ``key``, or None."""

@@ -169,7 +169,9 @@ async def _ask(
     requests = [batch.requests[k] for k in keys]
     got: list[ModelResponse | None] = [None] * len(keys)
     todo = list(range(len(keys)))
-    await _send_all(batch.scorer.judge, requests, list(keys), todo, got, cache, progress)
+    await _send_all(
+        batch.scorer.judge, requests, list(keys), iter(todo), len(todo), got, cache, progress
+    )
     if len(keys) == len(batch.requests):  # nothing came from the cache either
         check_endpoint(batch.scorer.judge, got, got)
     for key, answer in zip(keys, got, strict=True):
