@@ -1,11 +1,12 @@
-"""The runner prepares its requests a chunk at a time while the first ones are in flight.
+"""The runner builds every request first, then looks them up in the response cache a chunk
+at a time while the first ones are in flight.
 
-Against the real fake server on loopback: the first requests leave before the last example's
-request is built; cached answers found in a later chunk are used and counted; unreadable
-cache entries spread over chunks are reported once; an adapter that fails on a later example
-stops the run and keeps the answers received before it; a request asked again in a later chunk
-is sent again; a cached beginning is looked up in a few chunks; a run cancelled as its cache
-closes stops once the cache is closed.
+Against the real fake server on loopback: the first requests leave before the last rows are
+looked up; cached answers found in a later chunk are used and counted; unreadable cache
+entries spread over chunks are reported once; an adapter that fails on a later example stops
+the run before any request; a request asked again in a later chunk is sent again; a cached
+beginning is looked up in a few chunks; a run cancelled as its cache closes stops once the
+cache is closed.
 """
 
 from __future__ import annotations
@@ -53,15 +54,25 @@ def big() -> assay.SuiteData:
     )
 
 
-def test_the_first_requests_leave_before_the_last_example_is_prepared(server, big):
+def test_the_first_requests_leave_before_the_last_rows_are_looked_up(
+    server, big, tmp_path, monkeypatch
+):
+    seen_at_lookup: list[int] = []
+    get_many = ResponseCache.get_many
+
+    def noted(self: ResponseCache, keys: Any, **kw: Any) -> Any:
+        seen_at_lookup.append(server.requests)
+        return get_many(self, keys, **kw)
+
+    monkeypatch.setattr(ResponseCache, "get_many", noted)
     adapter = Watched(server, concurrency=2)
-    records = evaluate_suite(big, adapter)
+    records = evaluate_suite(big, adapter, cache_dir=tmp_path)
     assert records.num_rows == N and server.requests == N
-    assert adapter.seen_at_build[0] == 0
-    # the second chunk is prepared once the workers took the first chunk's four requests,
+    assert adapter.seen_at_build == [0] * N  # every request built once, before any was sent
+    assert seen_at_lookup[0] == 0
+    # the second chunk is looked up once the workers took the first chunk's four requests,
     # each after an answer: the server had answered at least three by then
-    assert adapter.seen_at_build[-1] >= 3
-    assert len(adapter.seen_at_build) == N  # every request built once
+    assert len(seen_at_lookup) >= 2 and seen_at_lookup[-1] >= 3
 
 
 def test_cached_answers_in_a_later_chunk_are_used_and_counted(server, big, tmp_path):
@@ -99,18 +110,14 @@ def test_unreadable_entries_in_several_chunks_are_reported_once(server, big, tmp
     assert server.requests == N
 
 
-def test_an_adapter_failing_on_a_later_example_stops_the_run_and_keeps_the_answers(
+def test_an_adapter_failing_on_a_later_example_stops_the_run_before_any_request(
     server, big, tmp_path
 ):
-    adapter = Watched(server, concurrency=2, fail_on="q0020")
+    adapter = Watched(server, concurrency=2, fail_on="q0030")
     with pytest.raises(RuntimeError, match="adapter bug"):
         evaluate_suite(big, adapter, cache_dir=tmp_path)
-    with ResponseCache(tmp_path) as cache:
-        kept = len(cache)
-    assert 3 <= kept < N  # the first chunk's answers that arrived, cached for the next run
-    server.reset()
-    evaluate_suite(big, Watched(server, concurrency=2), cache_dir=tmp_path)
-    assert server.requests == N - kept
+    assert server.requests == 0  # nothing paid for before the bug showed
+    assert not (tmp_path / "responses.sqlite").exists()
 
 
 def test_an_example_whose_request_cannot_be_built_fails_alone_in_any_chunk(server, big):
