@@ -25,7 +25,9 @@ def test_ctrl_c_at_any_point_of_an_ingest_leaves_no_file_and_no_run(
     data = synthetic_suite(300, seed=11)
     records = synthetic_records(data, seed=11)
     if point == "encoding":  # the interrupt comes while put waits for the encoded bytes
-        monkeypatch.setattr(_staged_records, "parquet_view", ctrl_c.after(_parquet_io.parquet_view))
+        monkeypatch.setattr(
+            _staged_records, "write_parquet_to", ctrl_c.after(_parquet_io.write_parquet_to)
+        )
     elif point == "writing":  # while the record file is written and synced to disk
         staging = ctrl_c.records_staging(monkeypatch)
         monkeypatch.setattr(os, "fsync", ctrl_c.after(os.fsync, staging))
