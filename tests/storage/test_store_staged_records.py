@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -121,6 +122,30 @@ def test_a_failed_write_leaves_nothing_visible_and_no_file(
         store.runs.get("doomed")
     assert store.runs.put(run, records)[1] is True  # nothing in the way afterwards
     assert len(_files(store)) == 1
+
+
+def test_a_failed_write_names_the_run_s_file(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary file and a write error name the run whose file it is (the digest that
+    ends its final name is known only once the bytes are all written)."""
+    suite, records = _shuffled(store, 100, seed=5)
+    run = make_run(suite, records, run_id="doomed", content_digest="")
+    hidden: list[str] = []
+    fsync = os.fsync
+    named = r"doomed\.[0-9a-f]{8}\.(sha256-[0-9a-f]{64}\.)?parquet"
+
+    def disk_full(fd: int) -> None:  # the record file's sync fails (its folder's are kept)
+        name = os.readlink(f"/proc/self/fd/{fd}").rsplit("/", 1)[-1]
+        if not name.endswith(".partial"):
+            return fsync(fd)
+        hidden.append(name)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(StorageError, match=rf"Cannot write \S*/records/{named}: .*No space left"):
+        store.runs.put(run, records)
+    assert re.fullmatch(rf"\.{named}\.[0-9a-f]{{12}}\.partial", hidden[0])
+    monkeypatch.undo()
+    assert _files(store) == [] and _count(store, "runs") == 0
 
 
 def test_an_interrupted_ingest_removes_the_staged_file(

@@ -150,7 +150,8 @@ class StagedRecords:
             return digest()
 
         if self._files.local:
-            temporary, found = self._files.stage_written(_NAME, written)
+            # named for the run until the digest that ends its name is known
+            temporary, found = self._files.stage_written(f"{stem}.parquet", written)
             relative = digest_name(stem, found)
             self._files.adopt(temporary, relative)
         else:
