@@ -174,19 +174,26 @@ class CtrlC:
 
     @staticmethod
     def records_staging(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-        """An event set when a store starts to write a record file (``FileRoot.stage`` under
-        ``records``), to arm :meth:`after` for a step that only then matters."""
+        """An event set when a store starts to write a record file (``FileRoot.stage`` or
+        ``FileRoot.stage_written`` under ``records``), to arm :meth:`after` for a step that only
+        then matters."""
         from assay.storage._files import FileRoot
 
         staging = threading.Event()
-        stage = FileRoot.stage
+        stage, stage_written = FileRoot.stage, FileRoot.stage_written
 
         def staged(self: FileRoot, relative: str, data: bytes | memoryview) -> str:
             if self.url.endswith("records"):
                 staging.set()
             return stage(self, relative, data)
 
+        def staged_written(self: FileRoot, relative: str, write: Any) -> Any:
+            if self.url.endswith("records"):
+                staging.set()
+            return stage_written(self, relative, write)
+
         monkeypatch.setattr(FileRoot, "stage", staged)
+        monkeypatch.setattr(FileRoot, "stage_written", staged_written)
         return staging
 
     @staticmethod

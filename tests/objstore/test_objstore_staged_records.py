@@ -27,7 +27,7 @@ def test_ctrl_c_while_records_are_stored_leaves_no_object(
         stored = _records(s3)
         if point == "encoding":
             monkeypatch.setattr(
-                _staged_records, "parquet_view", ctrl_c.after(_parquet_io.parquet_view)
+                _staged_records, "write_parquet_to", ctrl_c.after(_parquet_io.write_parquet_to)
             )
         else:  # interrupted once the record object is uploaded, before it is moved into place
             staging = ctrl_c.records_staging(monkeypatch)

@@ -3,7 +3,9 @@ by ``put`` (or removed), with the same bytes, digests and atomicity as a file ``
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -20,7 +22,7 @@ from assay.core import Suite
 from assay.errors import DataError, NotFoundError, ParameterError, StorageError
 from assay.storage import RunQuery, SqlRunRepository, Store, _staged_records, open_store
 from assay.storage._files import FileRoot
-from assay.storage._parquet_io import parquet_view
+from assay.storage._parquet_io import parquet_bytes, write_parquet_to
 from assay.storage._run_write import content_digest, sorted_records
 from assay.testing import make_records, make_run, synthetic_records, synthetic_suite
 from assay.testing import make_suite_model as make_suite
@@ -122,6 +124,30 @@ def test_a_failed_write_leaves_nothing_visible_and_no_file(
     assert len(_files(store)) == 1
 
 
+def test_a_failed_write_names_the_run_s_file(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary file and a write error name the run whose file it is (the digest that
+    ends its final name is known only once the bytes are all written)."""
+    suite, records = _shuffled(store, 100, seed=5)
+    run = make_run(suite, records, run_id="doomed", content_digest="")
+    hidden: list[str] = []
+    fsync = os.fsync
+    named = r"doomed\.[0-9a-f]{8}\.(sha256-[0-9a-f]{64}\.)?parquet"
+
+    def disk_full(fd: int) -> None:  # the record file's sync fails (its folder's are kept)
+        name = os.readlink(f"/proc/self/fd/{fd}").rsplit("/", 1)[-1]
+        if not name.endswith(".partial"):
+            return fsync(fd)
+        hidden.append(name)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(StorageError, match=rf"Cannot write \S*/records/{named}: .*No space left"):
+        store.runs.put(run, records)
+    assert re.fullmatch(rf"\.{named}\.[0-9a-f]{{12}}\.partial", hidden[0])
+    monkeypatch.undo()
+    assert _files(store) == [] and _count(store, "runs") == 0
+
+
 def test_an_interrupted_ingest_removes_the_staged_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -190,14 +216,15 @@ def test_an_identical_run_ingested_again_writes_no_record_bytes(
     data = synthetic_suite(400, seed=13)
     records = synthetic_records(data, seed=13)
     written: list[tuple[str, int]] = []
-    stage = FileRoot.stage
+    stage = FileRoot.stage_written  # every local file is written through it
 
-    def counted(self: FileRoot, relative: str, data: bytes | memoryview) -> str:
+    def counted(self: FileRoot, relative: str, write: Any) -> tuple[str, Any]:
+        temporary, result = stage(self, relative, write)
         if self.url.endswith("records"):
-            written.append((relative, len(data)))
-        return stage(self, relative, data)
+            written.append((relative, os.path.getsize(temporary)))
+        return temporary, result
 
-    monkeypatch.setattr(FileRoot, "stage", counted)
+    monkeypatch.setattr(FileRoot, "stage_written", counted)
     with open_store(f"sqlite:///{tmp_path / 'a.db'}") as store:
         first = assay.log_run(records, suite=data, model="m@1", store=store)
         assert len(written) == 1
@@ -221,12 +248,12 @@ def test_discarding_skips_an_encoding_not_begun(
         def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
             return super().submit(lambda: begin.wait(10) and fn(*args, **kwargs))
 
-    def encode(table: pa.Table, where: str) -> memoryview:
+    def encode(table: pa.Table, sink: Any, where: str) -> None:
         encoded.append(table.num_rows)
-        return parquet_view(table, where)
+        write_parquet_to(table, sink, where)
 
     monkeypatch.setattr(_staged_records, "ThreadPoolExecutor", Held)
-    monkeypatch.setattr(_staged_records, "parquet_view", encode)
+    monkeypatch.setattr(_staged_records, "write_parquet_to", encode)
     with _sql(store).stage(records) as staged:
         encoding = staged._encoding
         staged.discard()  # returns at once: nothing was written, nothing is waited for
@@ -238,3 +265,45 @@ def test_discarding_skips_an_encoding_not_begun(
         begin.set()
         assert _sql(store).put(make_run(suite, records, run_id="kept"), staged)[1]
     assert encoded == [50] and len(_files(store)) == 1
+
+
+@pytest.mark.parametrize("where", ["local", "memory"])
+def test_staged_bytes_are_written_only_when_put_takes_them(tmp_path: Path, where: str) -> None:
+    url = str(tmp_path / "records") if where == "local" else f"memory://{tmp_path.name}"
+    files = FileRoot(url)
+    records = sorted_records(make_records(300, seed=15))
+    expected = parquet_bytes(records, "expected")
+    with _staged_records.StagedRecords(files, records, write=True) as staged:
+        assert staged._encoding is not None
+        staged._encoding.result()  # encoded whole and held: no file yet, not even a hidden one
+        assert files.objects() == []
+        relative = staged.adopt("run")
+    assert relative == f"run.sha256-{hashlib.sha256(expected).hexdigest()}.parquet"
+    assert files.read_bytes(relative) == expected
+    assert [o.relative for o in files.objects()] == [relative]
+
+
+def test_a_staging_discarded_while_encoding_stops_and_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite, records = _shuffled(store, 200, seed=16)
+    begun, go_on = threading.Event(), threading.Event()
+
+    def encode(table: pa.Table, sink: Any, where: str) -> None:
+        sink.write(b"PAR1")
+        begun.set()
+        go_on.wait(10)
+        write_parquet_to(table, sink, where)  # its first bytes after the discard stop it
+
+    monkeypatch.setattr(_staged_records, "write_parquet_to", encode)
+    with _sql(store).stage(records) as staged:
+        encoding = staged._encoding
+        assert begun.wait(10)
+        staged.discard()
+    go_on.set()
+    assert encoding is not None
+    with pytest.raises(StorageError, match="discarded"):
+        encoding.result()
+    assert _files(store) == [] and _count(store, "runs") == 0
+    with pytest.raises(StorageError, match="stored or discarded already"):
+        _sql(store).put(make_run(suite, records, run_id="late"), staged)

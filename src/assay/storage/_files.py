@@ -22,10 +22,10 @@ import contextlib
 import hashlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from assay._util import atomic_path, fsync_folder, lazy_module
 from assay.storage._local_files import make_folders, remove_temporary_files, write_error
@@ -49,6 +49,8 @@ else:  # the database alone answers most commands: these load when a file is use
     pq = lazy_module("pyarrow.parquet")
 
 __all__ = ["ORPHAN_GRACE_SECONDS", "FileRoot", "split_protocol"]
+
+T = TypeVar("T")
 
 ORPHAN_GRACE_SECONDS = 6 * 3600
 """How old a temporary file must be before it is taken for a dead writer's and removed.
@@ -191,28 +193,40 @@ class FileRoot:
         A local file is flushed to disk before this returns (the folders it needs are created
         and synced). A writer that dies before the move leaves the temporary file to
         :meth:`remove_orphans` and ``assay db gc``; a failed write leaves nothing."""
+        if self._local:
+            return self.stage_written(relative, lambda handle: handle.write(data))[0]
         final = self.path(relative)
         folder, _, name = final.rpartition("/")
-        local = self._local
-        hidden = f".{uuid.uuid4().hex[:12]}.partial" if local else f".{uuid.uuid4().hex}.tmp"
-        temporary = f"{folder}/.{name}{hidden}"
+        temporary = f"{folder}/.{name}.{uuid.uuid4().hex}.tmp"
         try:
-            if local:
-                make_folders(Path(folder))
-                with open(temporary, "wb") as handle:
-                    handle.write(data)
-                    os.fsync(handle.fileno())
-                return temporary
             with object_errors(self.location(relative), "write", missing_ok=False):
                 if split_protocol(self.url)[0] not in OBJECT_STORES:
                     # An object store has keys, not folders; making one would create a bucket.
                     self._fs.makedirs(folder, exist_ok=True)
                 self._fs.pipe_file(temporary, bytes(data))
             return temporary
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.discard(temporary)
+            raise
+
+    def stage_written(self, relative: str, write: Callable[[IO[bytes]], T]) -> tuple[str, T]:
+        """:meth:`stage` for a local file whose bytes ``write(handle)`` writes as it makes
+        them; returns the temporary file's full path and what ``write`` returned."""
+        final = self.path(relative)
+        folder, _, name = final.rpartition("/")
+        temporary = f"{folder}/.{name}.{uuid.uuid4().hex[:12]}.partial"
+        try:
+            make_folders(Path(folder))
+            with open(temporary, "wb") as handle:
+                written = write(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            return temporary, written
         except BaseException as exc:
             with contextlib.suppress(Exception):
                 self.discard(temporary)
-            if local and isinstance(exc, OSError):
+            if isinstance(exc, OSError):
                 raise write_error(final, exc) from exc
             raise
 

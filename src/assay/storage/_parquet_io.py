@@ -58,6 +58,7 @@ __all__ = [
     "read_parquet",
     "verify_file",
     "verify_found",
+    "write_parquet_to",
 ]
 
 _BLOCK = 1 << 20
@@ -123,6 +124,15 @@ def parquet_view(table: pa.Table, where: str) -> memoryview:
     except (OSError, pa.ArrowException) as exc:
         raise StorageError(f"Cannot write {where}: {exc}") from exc
     return memoryview(sink.getvalue())
+
+
+def write_parquet_to(table: pa.Table, sink: Any, where: str) -> None:
+    """Encode ``table`` as the bytes of :func:`parquet_bytes`, handing them to ``sink`` (an
+    object with ``write``, ``tell`` and ``flush``) in order, as they are made."""
+    try:
+        pq.write_table(table, pa.PythonFile(sink, mode="w"), **parquet_options(table))
+    except pa.ArrowException as exc:
+        raise StorageError(f"Cannot write {where}: {exc}") from exc
 
 
 def _named(where: str, owner: str | None) -> str:

@@ -124,11 +124,11 @@ def log_run(
     runs = st.runs if isinstance(st.runs, SqlRunRepository) else None
     # the record file is encoded on a thread of its own (runs.stage; pyarrow releases the GIL),
     # the longest step, while the suite is stored, the records summarised and the manifest
-    # captured (git, packages); put writes the file, or drops it for a stored twin. The records'
-    # digest (SHA-256, which releases the GIL too) is computed on another thread once the
-    # summaries are done, beside the manifest: summaries and digest together take less time
-    # than the encoding, and running all three at once on a two-core machine would make the
-    # encoding share its core and finish later
+    # captured (git, packages); put writes the file (what is left of it as it is encoded), or
+    # drops it for a stored twin. The records' digest (SHA-256, which releases the GIL too) is
+    # computed on another thread once the summaries are done, beside the manifest: summaries
+    # and digest together take less time than the encoding, and running all three at once on a
+    # two-core machine would make the encoding share its core and finish later
     with runs.stage(table) if runs is not None else contextlib.nullcontext(table) as records:
         if given:  # only now: a refused ingest registers no suite
             st.suites.put(data.suite, data.examples)
