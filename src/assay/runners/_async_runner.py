@@ -2,11 +2,12 @@
 
 An :class:`AsyncModelAdapter` turns an example into a request (:meth:`build_request`, pure)
 and sends requests through a client it opens for the run (:meth:`connect`). The runner
-renders the requests a chunk of examples at a time, answers what it can from the response
-cache, and sends the rest with ``adapter.concurrency`` workers over one client, the first
-chunk's while the next ones are prepared (:class:`~assay.runners._plan.RunPlan`). Answers
-are cached as they arrive, so a run that is killed or cancelled resumes by running it
-again: only the requests without a cached answer are sent, and the records are the same.
+renders every request first, answers what it can from the response cache, and sends the
+rest with ``adapter.concurrency`` workers over one client; the cache is asked a chunk of
+rows at a time, the next chunks while the first requests are in flight
+(:class:`~assay.runners._plan.RunPlan`). Answers are cached as they arrive, so a run that is
+killed or cancelled resumes by running it again: only the requests without a cached answer
+are sent, and the records are the same.
 """
 
 from __future__ import annotations
@@ -236,8 +237,8 @@ async def _evaluate(
     cache = None if cache_dir is None else ResponseCache(cache_dir)
     plan = RunPlan(data, adapter, samples, cache)
     try:
-        # the first requests leave once about two per worker are ready; the others are
-        # prepared while they are in flight (RunPlan)
+        # the first requests leave once about two per worker are looked up in the cache; the
+        # others are looked up while they are in flight (RunPlan)
         sending = plan.start(2 * max(1, int(adapter.concurrency)))
         progress = _Progress(on_progress, plan.n_rows, plan.answered)
         if sending:
