@@ -97,7 +97,12 @@ def test_a_failure_while_the_encoder_writes_the_file_leaves_no_file_and_no_run(
         with pytest.raises(error, match="No space left" if failure == "disk full" else None):
             assay.log_run(records, suite=data, model="m@1", store=store)
         ctrl_c.settled()
-        assert len(direct) == 2  # the encoding stopped at the failed write
+        if failure == "disk full":
+            assert len(direct) == 2  # the encoding stopped at the failed write
+        else:
+            # the interrupt reaches the main thread when it next runs Python: the encoding
+            # stops at its next write once the staging is discarded, or has ended by then
+            assert len(direct) >= 2
         assert not folder.exists() or sorted(folder.iterdir()) == []
         assert store.runs.list(RunQuery()) == []
         monkeypatch.undo()
