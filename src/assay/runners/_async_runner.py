@@ -250,8 +250,7 @@ async def _evaluate(
             )
     except BaseException:
         if cache is not None:
-            cache.close()
-            cache.report_damaged(plan.damaged)
+            _close(cache, plan)
         raise
     if cache is None:
         return _finish(adapter, plan, progress, samples, score_fns)
@@ -271,6 +270,14 @@ async def _evaluate(
             raise
         finally:
             cache.report_damaged(plan.damaged)
+
+
+def _close(cache: ResponseCache, plan: RunPlan) -> None:
+    """Close the cache (writing what is queued) and report its unreadable entries."""
+    try:
+        cache.close()
+    finally:
+        cache.report_damaged(plan.damaged)
 
 
 def _finish(

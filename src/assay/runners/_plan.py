@@ -34,14 +34,12 @@ class RunPlan:
     def __init__(
         self, data: SuiteData, adapter: Any, samples: int, cache: ResponseCache | None
     ) -> None:
-        self.examples = data.examples
-        self.slices = data.suite.slice_names
         self.adapter = adapter
         self.samples = samples
         self.cache = cache
         self.scope = getattr(adapter, "cache_scope", None)
-        self.n_rows = self.examples.num_rows * samples
-        self.fields = example_fields(self.examples, self.slices)
+        self.n_rows = data.examples.num_rows * samples
+        self.fields = example_fields(data.examples, data.suite.slice_names)
         self.requests: list[Any] = [None] * self.n_rows
         self.keys: list[str | None] = [None] * self.n_rows
         self.responses: list[ModelResponse | None] = [None] * self.n_rows
