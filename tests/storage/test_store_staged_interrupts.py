@@ -91,6 +91,8 @@ def test_a_failure_while_the_encoder_writes_the_file_leaves_no_file_and_no_run(
 
     monkeypatch.setattr(_staged_records._Encoded, "write", held_until_taken)
     monkeypatch.setattr(_staged_records._Encoded, "release", taking)
+    # the encoder hands its bytes over in pieces of this size: several for 300 records
+    monkeypatch.setattr(_parquet_io, "_SINK_BUFFER", 1024)
     with open_store(f"sqlite:///{tmp_path / 'a.db'}") as store:
         folder = tmp_path / "records"
         error: type[BaseException] = StorageError if failure == "disk full" else KeyboardInterrupt

@@ -307,3 +307,39 @@ def test_a_staging_discarded_while_encoding_stops_and_writes_nothing(
     assert _files(store) == [] and _count(store, "runs") == 0
     with pytest.raises(StorageError, match="stored or discarded already"):
         _sql(store).put(make_run(suite, records, run_id="late"), staged)
+
+
+def test_the_encoder_hands_its_bytes_over_in_a_few_large_pieces() -> None:
+    """Each call into the sink needs the GIL: one per page (thousands for a million records)
+    made the encoding thread wait out the switch interval of a busy thread at every page."""
+    from assay.storage import _parquet_io
+
+    values = np.random.default_rng(17).random(1_500_000)  # 12 MB that zstd cannot shrink
+    table = pa.table({"example_id": [f"e{i}" for i in range(50)] * 30_000, "score": values})
+
+    class Sink:
+        closed = False
+
+        def __init__(self) -> None:
+            self.pieces: list[bytes] = []
+
+        def write(self, data: bytes) -> int:
+            self.pieces.append(bytes(data))
+            return len(data)
+
+        def tell(self) -> int:
+            return sum(map(len, self.pieces))
+
+        def flush(self) -> None:
+            pass
+
+    sink = Sink()
+    write_parquet_to(table, sink, "table")
+    written = b"".join(sink.pieces)
+    assert written == parquet_bytes(table, "table")
+    assert len(written) > 2 * _parquet_io._SINK_BUFFER
+    # a piece is the buffer, less at most a page (1 MiB) that would not fit in it: without
+    # the buffer the pages came one by one (308 pieces here)
+    least = _parquet_io._SINK_BUFFER - (1 << 20)
+    assert all(len(p) >= least for p in sink.pieces[:-1])
+    assert len(sink.pieces) <= -(-len(written) // least)
