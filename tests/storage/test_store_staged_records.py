@@ -343,3 +343,33 @@ def test_the_encoder_hands_its_bytes_over_in_a_few_large_pieces() -> None:
     least = _parquet_io._SINK_BUFFER - (1 << 20)
     assert all(len(p) >= least for p in sink.pieces[:-1])
     assert len(sink.pieces) <= -(-len(written) // least)
+
+
+def test_a_sink_that_fails_is_not_called_again_and_nothing_is_printed(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The buffer left after the failure is dropped, not written when pyarrow closes it (a
+    sink without ``close``, as the staged records' own, made pyarrow print an error then)."""
+    table = pa.table({"score": np.random.default_rng(18).random(1_500_000)})
+    calls: list[int] = []
+
+    class Failing:
+        closed = False
+
+        def write(self, data: bytes) -> int:
+            calls.append(len(data))
+            if len(calls) == 2:
+                raise StorageError("These staged records were discarded")
+            return len(data)
+
+        def tell(self) -> int:
+            return sum(calls)
+
+        def flush(self) -> None:
+            pass
+
+    with pytest.raises(StorageError, match="discarded"):
+        write_parquet_to(table, Failing(), "table")
+    assert len(calls) == 2
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""

@@ -137,12 +137,41 @@ def write_parquet_to(table: pa.Table, sink: Any, where: str) -> None:
     columns), and each call into ``sink`` needs the GIL: on a thread beside a busy one, each
     call waits out the interpreter's switch interval, which made the encoding of a million
     records 15 times slower. Buffered, ``sink`` is called a few times per ten MiB."""
+    handover = _Handover(sink)
+    buffered = pa.BufferedOutputStream(pa.PythonFile(handover, mode="w"), _SINK_BUFFER)
     try:
-        buffered = pa.BufferedOutputStream(pa.PythonFile(sink, mode="w"), _SINK_BUFFER)
         pq.write_table(table, buffered, **parquet_options(table))
         buffered.detach()  # writes what is left to sink
     except pa.ArrowException as exc:
         raise StorageError(f"Cannot write {where}: {exc}") from exc
+    finally:  # after a failure, what is left in the buffer goes nowhere
+        handover.ended = True
+        buffered.close()
+
+
+class _Handover:
+    """What :func:`write_parquet_to`'s buffer writes to: its sink until the encoding ends;
+    then nothing, so that closing the buffer after a failure neither writes to the sink nor
+    needs it to have a ``close``."""
+
+    closed = False
+
+    def __init__(self, sink: Any) -> None:
+        self.sink = sink
+        self.ended = False
+
+    def write(self, data: bytes) -> int:
+        return len(data) if self.ended else int(self.sink.write(data))
+
+    def tell(self) -> int:
+        return int(self.sink.tell())
+
+    def flush(self) -> None:
+        if not self.ended:
+            self.sink.flush()
+
+    def close(self) -> None:
+        pass  # the sink is its owner's to close
 
 
 def _named(where: str, owner: str | None) -> str:
