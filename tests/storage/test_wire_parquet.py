@@ -42,3 +42,25 @@ def test_a_body_without_extra_metadata_keeps_the_table_s_own() -> None:
     table = _records(10).replace_schema_metadata({b"k": b"v"})
     read = pq.ParquetFile(pa.BufferReader(parquet_bytes(table))).read()
     assert read.schema.metadata[b"k"] == b"v" and read.equals(table)
+
+
+def test_a_remote_store_reads_a_body_where_it_lies_without_pandas() -> None:
+    """Records downloaded from a team server are read from the body's bytes: not through
+    ``pq.read_table``, which imports pandas (about 0.4 s) and reads through a Python file."""
+    import subprocess
+    import sys
+
+    table = _records(1_000)
+    body = parquet_bytes(table, {RUN_KEY: b"{}"})
+    code = (
+        "import sys\n"
+        "from assay.storage._remote import _table\n"
+        "table = _table(sys.stdin.buffer.read())\n"
+        "print(table.num_rows, 'pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], input=body, capture_output=True, check=True)
+    assert done.stdout.decode().split() == ["1000", "False"]
+    from assay.storage._remote import _table
+
+    rest, value = split_metadata(_table(body), RUN_KEY)
+    assert value == b"{}" and rest.equals(table)

@@ -9,7 +9,6 @@ reached raises :class:`~assay.errors.StorageError` naming its URL.
 
 from __future__ import annotations
 
-import io
 import os
 import urllib.parse
 from typing import TYPE_CHECKING, Any
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
 
     from assay.storage._ledger_view import LedgerCheck
 else:
+    pa = lazy_module("pyarrow")
     pq = lazy_module("pyarrow.parquet")
 
 __all__ = [
@@ -52,7 +52,9 @@ def _q(ref: str) -> str:
 
 
 def _table(data: bytes) -> pa.Table:
-    return pq.read_table(io.BytesIO(data))
+    # read where the bytes lie: pq.read_table goes through pyarrow.dataset, which imports
+    # pandas, and reads a Python file with a call (and the GIL) per read
+    return pq.ParquetFile(pa.BufferReader(data)).read()
 
 
 class RemoteSuiteRepository:
