@@ -73,7 +73,7 @@ def read_parquet(path: Path) -> pa.Table:
     import pyarrow.parquet as pq
 
     try:
-        return pq.read_table(path)
+        return pq.ParquetFile(path).read()  # not through pyarrow.dataset, which imports pandas
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise http_error(
             422, "invalid_parquet", f"The body is not a readable Parquet file: {exc}"
