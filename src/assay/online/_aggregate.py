@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -27,6 +27,9 @@ from assay.online._aggregate_scan import (
 )
 from assay.online._metrics import MetricSpec, default_metrics, parse_metric
 from assay.online._table import SUFFICIENT_STATISTICS_COLUMNS, DataSource, load_table, source_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["UnitAggregate", "Winsorization", "aggregate_units"]
 
@@ -195,6 +198,8 @@ def _aggregate(scan: UnitScan, specs: list[MetricSpec], winsorize: float | None)
     names = list(scan.arms.names)
     ordered = [names[c] for c in by_first]
     rows = [row for acc in scan.accs for row in sum_rows(acc, by_first, ordered, scan.counts)]
+    import pandas as pd  # here, not with the package: a plan or a design needs none
+
     frame = pd.DataFrame(rows)
     if not frame.empty:
         frame = frame[[c for c in SUFFICIENT_STATISTICS_COLUMNS if c in frame.columns]]

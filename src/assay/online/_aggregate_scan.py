@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assay._util.arrow import numpy_array
 from assay.errors import DataError
 from assay.online._metrics import MetricSpec
 
@@ -29,7 +29,7 @@ def is_numeric(t: pa.DataType) -> bool:
 
 
 def _first_null(col: pa.Array | pa.ChunkedArray) -> int:
-    return int(np.argmax(pc.is_null(col).to_numpy(zero_copy_only=False)))
+    return int(np.argmax(numpy_array(pc.is_null(col))))
 
 
 class _Arms:
@@ -49,7 +49,7 @@ class _Arms:
             [self.names.setdefault(str(v), len(self.names)) for v in col.dictionary.to_pylist()],
             dtype=np.intp,
         )
-        codes = local[col.indices.to_numpy(zero_copy_only=False)] if local.size else local
+        codes = local[numpy_array(col.indices)] if local.size else local
         for code in range(len(self.first_row), len(self.names)):
             hits = np.flatnonzero(codes == code)
             self.first_row.append(offset + int(hits[0]) if hits.size else -1)
@@ -97,7 +97,7 @@ def _values(batch: pa.RecordBatch, column: str, offset: int, file: str | None) -
             column=column,
             expected="a number",
         )
-    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return np.asarray(numpy_array(col), dtype=np.float64)
 
 
 def column_values(table: pa.Table, column: str, file: str | None) -> FloatArray:
@@ -114,7 +114,7 @@ def column_values(table: pa.Table, column: str, file: str | None) -> FloatArray:
         raise DataError(
             "missing value", file=file, row=_first_null(col), column=column, expected="a number"
         )
-    arr = np.asarray(col.to_numpy(), dtype=np.float64)
+    arr = np.asarray(numpy_array(col), dtype=np.float64)
     _check_finite(arr, 0, column, file)
     return arr
 
@@ -128,6 +128,16 @@ def _check_finite(v: FloatArray, offset: int, column: str, file: str | None) -> 
         )
 
 
+def _unit_ids(column: pa.Array) -> Any:
+    """What :func:`_check_units` compares of a batch's unit ids: text stays Arrow (decoded
+    from a dictionary), anything else becomes NumPy values."""
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return column.cast(pa.large_string())
+    return numpy_array(column)
+
+
 def _check_units(ids: list[Any], file: str | None, unit_column: str) -> None:
     if not ids:
         return
@@ -139,7 +149,14 @@ def _check_units(ids: list[Any], file: str | None, unit_column: str) -> None:
             return
         value: Any = ordered[dup[0]]
         rows = [int(r) for r in np.flatnonzero(flat == value)[:2]]
+    elif all(isinstance(a, pa.Array) for a in ids):  # text: hashed by pyarrow, no pandas
+        text = pa.chunked_array(ids, pa.large_string())
+        if len(pc.unique(text)) == len(text):
+            return
+        value, rows = _first_repeat(text.to_pylist())
     else:
+        import pandas as pd  # other ids (floats, times) as pandas compares them
+
         series = pd.Series(np.concatenate([np.asarray(a, dtype=object) for a in ids]))
         dups = np.flatnonzero(series.duplicated().to_numpy())
         if dups.size == 0:
@@ -154,6 +171,16 @@ def _check_units(ids: list[Any], file: str | None, unit_column: str) -> None:
         column=unit_column,
         expected="unique unit ids",
     )
+
+
+def _first_repeat(values: list[Any]) -> tuple[Any, list[int]]:
+    """The first value seen before, and the rows of its first two appearances."""
+    first: dict[Any, int] = {}
+    for row, value in enumerate(values):
+        if value in first:
+            return value, [first[value], row]
+        first[value] = row
+    raise AssertionError("no value repeats")  # the caller found a repeat
 
 
 class UnitScan:
@@ -201,7 +228,7 @@ class UnitScan:
                     row=offset + _first_null(ucol),
                     column=self.unit_column,
                 )
-            self.unit_ids.append(ucol.to_numpy(zero_copy_only=False))
+            self.unit_ids.append(_unit_ids(ucol))
         self._add_sums(batch, codes)
         for spec in self.quantile_specs:
             v = _values(batch, spec.value_column, offset, file)

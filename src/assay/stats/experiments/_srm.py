@@ -8,7 +8,7 @@ import numpy as np
 
 from assay._util import check_probability
 from assay.errors import DataError, ParameterError
-from assay.stats._scipy import stats
+from assay.stats._special import special
 from assay.stats.experiments._types import SampleRatioResult
 
 __all__ = ["sample_ratio_test"]
@@ -58,7 +58,9 @@ def sample_ratio_test(
     expected = shares * obs.sum()
     statistic = float(np.sum((obs - expected) ** 2 / expected))
     df = obs.size - 1
-    p = float(stats.chi2.sf(statistic, df))
+    # scipy.stats.chi2.sf(statistic, df) is this function: the same bits, without importing
+    # scipy.stats (about 0.6 s of an A/B readout's start)
+    p = float(special.chdtrc(df, statistic))
     return SampleRatioResult(
         arms=names,
         observed=tuple(int(v) for v in obs),
