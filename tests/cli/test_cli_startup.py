@@ -181,6 +181,17 @@ def test_listing_runs_reads_the_database_only(tmp_path, monkeypatch):
     assert "sqlalchemy" in _loaded(code, tmp_path, env)
 
 
+def test_showing_a_run_loads_neither_postgresql_s_dialect_nor_pyarrow_s_compute(
+    tmp_path, monkeypatch
+):
+    env, first, _ = _store_with_two_runs(tmp_path, monkeypatch)
+    code = f"from assay.cli import main\nassert main(['runs', 'show', {first!r}]) == 0"
+    watch = ("sqlalchemy.dialects.postgresql", "pyarrow.compute", "pandas", "scipy")
+    # the store was opened (SQLAlchemy's SQLite dialect), its run read; nothing it never uses
+    watch = (*watch, "sqlalchemy.dialects.sqlite")
+    assert _loaded(code, tmp_path, env, watch) == ["sqlalchemy.dialects.sqlite"]
+
+
 def test_comparing_loads_no_policies_reports_or_runners(tmp_path, monkeypatch):
     env, first, second = _store_with_two_runs(tmp_path, monkeypatch)
     code = f"from assay.cli import main\nassert main(['compare', {first!r}, {second!r}]) == 0"

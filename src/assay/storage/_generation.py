@@ -14,8 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as sa_postgresql
-from sqlalchemy.dialects import sqlite as sa_sqlite
 
 from assay._util import check_instance
 from assay.errors import StorageError
@@ -58,7 +56,12 @@ def bump_generation(conn: sa.Connection, name: str) -> None:
     moves it on (an insert that meets the row updates it), instead of failing the change."""
     bump = generations.update().where(generations.c.name == name)
     if conn.execute(bump.values(value=generations.c.value + 1)).rowcount == 0:
-        dialect = sa_postgresql if conn.dialect.name == "postgresql" else sa_sqlite
+        # the dialect's own upsert, imported here: a store on SQLite never loads PostgreSQL's
+        # dialect (and its drivers' modules, some 0.1 s)
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql as dialect
+        else:
+            from sqlalchemy.dialects import sqlite as dialect  # type: ignore[no-redef]
         insert = dialect.insert(generations).values(name=name, value=1)
         conn.execute(
             insert.on_conflict_do_update(

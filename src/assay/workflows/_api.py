@@ -189,12 +189,12 @@ def sample_summaries(
 ) -> list[SampleSummary]:
     """Per metric, how a run's repeated samples of an example vary, with pass@k (empty when
     every example has one sample)."""
-    from assay.data import summarise_samples
-
     st = _store(store)
     found = run if isinstance(run, Run) else st.runs.get(run_ref(run, function="sample_summaries"))
     if found.n_records <= found.n_examples:
         return []
+    from assay.data import summarise_samples  # only now: it loads pyarrow's compute functions
+
     return summarise_samples(st.runs.records(found.run_id), st.suites.get(found.suite_digest))
 
 
