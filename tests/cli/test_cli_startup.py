@@ -192,6 +192,18 @@ def test_showing_a_run_loads_neither_postgresql_s_dialect_nor_pyarrow_s_compute(
     assert _loaded(code, tmp_path, env, watch) == ["sqlalchemy.dialects.sqlite"]
 
 
+def test_reading_decisions_and_the_ledger_loads_no_cards_studies_or_numbers(tmp_path, monkeypatch):
+    # the governance package hands out its names on first use: listing decisions (which
+    # checks signatures through the signing code alone) and verifying the ledger load no
+    # model cards, datasheets or studies, nor NumPy and pyarrow, which those bring
+    env, _, _ = _store_with_two_runs(tmp_path, monkeypatch)
+    watch = ("numpy", "pyarrow", "pandas", "scipy", "assay.data", "assay.governance._card_build")
+    watch = (*watch, "assay.governance._study", "assay.governance._datasheet", "sqlalchemy")
+    for argv in (["decisions", "list"], ["ledger", "verify"]):
+        code = f"from assay.cli import main\nassert main({argv!r}) == 0"
+        assert _loaded(code, tmp_path, env, watch) == ["sqlalchemy"], argv
+
+
 def test_comparing_loads_no_policies_reports_or_runners(tmp_path, monkeypatch):
     env, first, second = _store_with_two_runs(tmp_path, monkeypatch)
     code = f"from assay.cli import main\nassert main(['compare', {first!r}, {second!r}]) == 0"

@@ -22,126 +22,136 @@ the pure logic; reading the store is the workflows' job, rendering the reports'.
 
 from __future__ import annotations
 
-from assay.data import DuplicateCount, count_duplicates
-from assay.governance._card import (
-    CARD_FORMATS,
-    CARD_LAYOUT,
-    CARD_LAYOUTS,
-    HUMAN_SECTIONS,
-    CardDecision,
-    CardDifference,
-    CardMetric,
-    CardRun,
-    CardSuite,
-    HumanSection,
-    ModelCard,
-    card_payload,
-)
-from assay.governance._card_build import (
-    DecisionEvidence,
-    RunEvidence,
-    build_card,
-    card_evidence,
-    run_metrics,
-)
-from assay.governance._card_diff import CardChanges, EvidenceChange, card_changes, evidence_changes
-from assay.governance._card_text import (
-    MAX_CARD_CHARS,
-    ParsedCard,
-    card_block,
-    human_marker,
-    parse_card_text,
-)
-from assay.governance._coverage import check_coverage
-from assay.governance._coverage_model import (
-    CoverageReport,
-    ScenarioCoverage,
-    SliceCoverage,
-    SuiteFacts,
-)
-from assay.governance._coverage_registry import (
-    MAX_COVERAGE_REGISTRY_BYTES,
-    CoverageRegistry,
-    Scenario,
-    ScenarioMapping,
-    parse_coverage_registry,
-)
-from assay.governance._datasheet import (
-    Datasheet,
-    DatasheetAnswer,
-    DatasheetSection,
-    build_datasheet,
-)
-from assay.governance._datasheet_facts import DatasheetFacts, SliceCounts, compute_facts
-from assay.governance._kpis import COST_FIELDS, compute_team_kpis, kpis_to_dict
-from assay.governance._kpis_model import (
-    CostField,
-    CycleTime,
-    KpiReport,
-    Rate,
-    ReproducedDecision,
-    RunCheck,
-    RunCost,
-    StudyCycle,
-    WeekOutcomes,
-    rate,
-)
-from assay.governance._launch import (
-    EVIDENCE_FIELDS,
-    EvidenceItem,
-    LaunchChecklist,
-    SignoffItem,
-)
-from assay.governance._launch_load import load_checklist
-from assay.governance._launch_result import LaunchItem, LaunchReadiness
-from assay.governance._signing import (
-    SigningKey,
-    check_signer_name,
-    decode_key,
-    key_file_text,
-    new_signing_key,
-    public_fingerprint,
-    read_key_file,
-    sign_message,
-    signature_of,
-    signed_message,
-    verify_message,
-)
-from assay.governance._study import (
-    STUDY_NAME,
-    SampleSize,
-    SampleSizePlan,
-    StoppingRule,
-    StudyPlan,
-    StudyRegistration,
-    registration_chain,
-)
-from assay.governance._study_checks import (
-    STUDY_STATES,
-    StudyDeviation,
-    StudyState,
-    offline_deviations,
-    overdue,
-    study_state,
-    supersede_deviations,
-)
-from assay.governance._study_file import (
-    MAX_STUDY_BYTES,
-    MAX_STUDY_DEPTH,
-    load_study_file,
-    parse_study,
-)
-from assay.governance._study_futility import Futility, futility
-from assay.governance._study_power import plan_sample_size
-from assay.governance._study_strength import PolicyFloor, in_points, policy_floors, weak_policy
-from assay.governance._study_verdict import (
-    HYPOTHESIS_WORDS,
-    STUDY_DEVIATION_RULE,
-    STUDY_HYPOTHESIS_RULE,
-    flag_verdict,
-    hypothesis_outcome,
-    study_deviation_outcome,
-)
+from typing import TYPE_CHECKING
+
+from assay._util import lazy_exports
+
+if TYPE_CHECKING:
+    from assay.data import DuplicateCount, count_duplicates
+    from assay.governance._card import (
+        CARD_FORMATS,
+        CARD_LAYOUT,
+        CARD_LAYOUTS,
+        HUMAN_SECTIONS,
+        CardDecision,
+        CardDifference,
+        CardMetric,
+        CardRun,
+        CardSuite,
+        HumanSection,
+        ModelCard,
+        card_payload,
+    )
+    from assay.governance._card_build import (
+        DecisionEvidence,
+        RunEvidence,
+        build_card,
+        card_evidence,
+        run_metrics,
+    )
+    from assay.governance._card_diff import (
+        CardChanges,
+        EvidenceChange,
+        card_changes,
+        evidence_changes,
+    )
+    from assay.governance._card_text import (
+        MAX_CARD_CHARS,
+        ParsedCard,
+        card_block,
+        human_marker,
+        parse_card_text,
+    )
+    from assay.governance._coverage import check_coverage
+    from assay.governance._coverage_model import (
+        CoverageReport,
+        ScenarioCoverage,
+        SliceCoverage,
+        SuiteFacts,
+    )
+    from assay.governance._coverage_registry import (
+        MAX_COVERAGE_REGISTRY_BYTES,
+        CoverageRegistry,
+        Scenario,
+        ScenarioMapping,
+        parse_coverage_registry,
+    )
+    from assay.governance._datasheet import (
+        Datasheet,
+        DatasheetAnswer,
+        DatasheetSection,
+        build_datasheet,
+    )
+    from assay.governance._datasheet_facts import DatasheetFacts, SliceCounts, compute_facts
+    from assay.governance._kpis import COST_FIELDS, compute_team_kpis, kpis_to_dict
+    from assay.governance._kpis_model import (
+        CostField,
+        CycleTime,
+        KpiReport,
+        Rate,
+        ReproducedDecision,
+        RunCheck,
+        RunCost,
+        StudyCycle,
+        WeekOutcomes,
+        rate,
+    )
+    from assay.governance._launch import (
+        EVIDENCE_FIELDS,
+        EvidenceItem,
+        LaunchChecklist,
+        SignoffItem,
+    )
+    from assay.governance._launch_load import load_checklist
+    from assay.governance._launch_result import LaunchItem, LaunchReadiness
+    from assay.governance._signing import (
+        SigningKey,
+        check_signer_name,
+        decode_key,
+        key_file_text,
+        new_signing_key,
+        public_fingerprint,
+        read_key_file,
+        sign_message,
+        signature_of,
+        signed_message,
+        verify_message,
+    )
+    from assay.governance._study import (
+        STUDY_NAME,
+        SampleSize,
+        SampleSizePlan,
+        StoppingRule,
+        StudyPlan,
+        StudyRegistration,
+        registration_chain,
+    )
+    from assay.governance._study_checks import (
+        STUDY_STATES,
+        StudyDeviation,
+        StudyState,
+        offline_deviations,
+        overdue,
+        study_state,
+        supersede_deviations,
+    )
+    from assay.governance._study_file import (
+        MAX_STUDY_BYTES,
+        MAX_STUDY_DEPTH,
+        load_study_file,
+        parse_study,
+    )
+    from assay.governance._study_futility import Futility, futility
+    from assay.governance._study_power import plan_sample_size
+    from assay.governance._study_strength import PolicyFloor, in_points, policy_floors, weak_policy
+    from assay.governance._study_verdict import (
+        HYPOTHESIS_WORDS,
+        STUDY_DEVIATION_RULE,
+        STUDY_HYPOTHESIS_RULE,
+        flag_verdict,
+        hypothesis_outcome,
+        study_deviation_outcome,
+    )
 
 __all__ = [
     "CARD_FORMATS",
@@ -252,3 +262,72 @@ __all__ = [
     "verify_message",
     "weak_policy",
 ]
+
+# every name is imported on first use: a command that signs a ledger entry loads the signing
+# code alone, not the cards, datasheets, studies and what they import (pyarrow's compute
+# functions, the suite checks, the power calculations)
+_LAZY = {
+    name: module
+    for module, names in {
+        "assay.data": "DuplicateCount count_duplicates",
+        "assay.governance._card": (
+            "CARD_FORMATS CARD_LAYOUT CARD_LAYOUTS HUMAN_SECTIONS CardDecision "
+            "CardDifference CardMetric CardRun CardSuite HumanSection ModelCard "
+            "card_payload"
+        ),
+        "assay.governance._card_build": (
+            "DecisionEvidence RunEvidence build_card card_evidence run_metrics"
+        ),
+        "assay.governance._card_diff": "CardChanges EvidenceChange card_changes evidence_changes",
+        "assay.governance._card_text": (
+            "MAX_CARD_CHARS ParsedCard card_block human_marker parse_card_text"
+        ),
+        "assay.governance._coverage": "check_coverage",
+        "assay.governance._coverage_model": (
+            "CoverageReport ScenarioCoverage SliceCoverage SuiteFacts"
+        ),
+        "assay.governance._coverage_registry": (
+            "MAX_COVERAGE_REGISTRY_BYTES CoverageRegistry Scenario ScenarioMapping "
+            "parse_coverage_registry"
+        ),
+        "assay.governance._datasheet": (
+            "Datasheet DatasheetAnswer DatasheetSection build_datasheet"
+        ),
+        "assay.governance._datasheet_facts": "DatasheetFacts SliceCounts compute_facts",
+        "assay.governance._kpis": "COST_FIELDS compute_team_kpis kpis_to_dict",
+        "assay.governance._kpis_model": (
+            "CostField CycleTime KpiReport Rate ReproducedDecision RunCheck RunCost "
+            "StudyCycle WeekOutcomes rate"
+        ),
+        "assay.governance._launch": "EVIDENCE_FIELDS EvidenceItem LaunchChecklist SignoffItem",
+        "assay.governance._launch_load": "load_checklist",
+        "assay.governance._launch_result": "LaunchItem LaunchReadiness",
+        "assay.governance._signing": (
+            "SigningKey check_signer_name decode_key key_file_text new_signing_key "
+            "public_fingerprint read_key_file sign_message signature_of "
+            "signed_message verify_message"
+        ),
+        "assay.governance._study": (
+            "STUDY_NAME SampleSize SampleSizePlan StoppingRule StudyPlan "
+            "StudyRegistration registration_chain"
+        ),
+        "assay.governance._study_checks": (
+            "STUDY_STATES StudyDeviation StudyState offline_deviations overdue "
+            "study_state supersede_deviations"
+        ),
+        "assay.governance._study_file": (
+            "MAX_STUDY_BYTES MAX_STUDY_DEPTH load_study_file parse_study"
+        ),
+        "assay.governance._study_futility": "Futility futility",
+        "assay.governance._study_power": "plan_sample_size",
+        "assay.governance._study_strength": "PolicyFloor in_points policy_floors weak_policy",
+        "assay.governance._study_verdict": (
+            "HYPOTHESIS_WORDS STUDY_DEVIATION_RULE STUDY_HYPOTHESIS_RULE "
+            "flag_verdict hypothesis_outcome study_deviation_outcome"
+        ),
+    }.items()
+    for name in names.split()
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
