@@ -4,6 +4,8 @@ Workload: the Adult demo's store (``assay demo`` in a temporary folder: two runs
 examples with latency timing groups), then, each as a fresh process, median of ``--repeat``:
 
 * ``assay --help`` and ``assay runs list`` (start-up: what the command imports and opens);
+  ``assay runs show CANDIDATE``, ``assay decisions list`` and ``assay ledger verify`` (the
+  same for commands that open the store whole, with its typed models);
 * ``assay compare BASELINE CANDIDATE`` (every metric × slice, paired, 2,000 resamples), with
   the process's peak resident memory;
 * ``assay gate BASELINE CANDIDATE`` (the same comparison at the default policy's confidence,
@@ -144,6 +146,9 @@ def main() -> None:
             ("python -c pass (interpreter floor)", [py, "-c", "pass"]),
             ("assay --help", [assay, "--help"]),
             ("assay runs list", [assay, "runs", "list"]),
+            ("assay runs show CAND", [assay, "runs", "show", candidate]),
+            ("assay decisions list", [assay, "decisions", "list"]),
+            ("assay ledger verify", [assay, "ledger", "verify"]),
             ("read both record files (pyarrow)", [py, "-c", READ_BOTH, *records]),
             ("assay compare BASE CAND", [assay, "compare", baseline, candidate]),
             ("assay gate BASE CAND", [assay, "gate", baseline, candidate]),
@@ -163,7 +168,7 @@ def main() -> None:
     print(f"{'command':40} {'seconds':>8} {'CPU s':>6} {'peak MB':>8}  ratio")
     for label, (seconds, cpu, peak_kb) in measured.items():
         ratio = ""
-        if label.startswith("assay --help") or label.startswith("assay runs"):
+        if label.startswith(("assay --help", "assay runs", "assay decisions", "assay ledger")):
             ratio = f"{seconds / floor:.1f}x the interpreter start"
         elif label.startswith(("assay compare", "assay gate", "assay report")):
             ratio = f"{seconds / read:.1f}x reading the records"
