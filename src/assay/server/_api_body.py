@@ -73,7 +73,11 @@ def read_parquet(path: Path) -> pa.Table:
     import pyarrow.parquet as pq
 
     try:
-        return pq.ParquetFile(path).read()  # not through pyarrow.dataset, which imports pandas
+        # not through pyarrow.dataset, which imports pandas; the body is opened here and closed
+        # on the way out, also when it is not Parquet (the reader's error would keep it open
+        # while the answer is made and the body's folder removed)
+        with pa.OSFile(str(path)) as body:
+            return pq.ParquetFile(body).read()
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise http_error(
             422, "invalid_parquet", f"The body is not a readable Parquet file: {exc}"
