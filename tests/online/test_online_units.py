@@ -115,3 +115,17 @@ def test_the_sample_ratio_p_value_is_scipy_s_chi_square_tail(counts: list[int]) 
     assert got.p_value == float(stats.chi2.sf(got.statistic, len(counts) - 1))
     reference = stats.chisquare(counts)
     assert got.p_value == pytest.approx(float(reference.pvalue), rel=1e-12)
+
+
+def test_a_nan_unit_id_is_a_missing_one_named_by_its_row() -> None:
+    # NaN names no unit: refused like a null, where it first appears (not a crash)
+    ids = pa.array(np.r_[np.arange(BATCH_ROWS + 3) + 0.5, np.nan, 7.5, np.nan])
+    with pytest.raises(DataError, match="missing unit id") as err:
+        aggregate_units(_rows(ids), ["y"])
+    assert err.value.row == BATCH_ROWS + 3 and err.value.column == "unit"
+
+
+@pytest.mark.parametrize(("ids", "shown"), [([5, 6, 5], "5"), ([1.5, 2.5, 1.5], "1.5")])
+def test_a_numeric_unit_is_named_as_written(ids: list[float], shown: str) -> None:
+    with pytest.raises(DataError, match=rf"^row 2, column 'unit': unit {shown} appears in rows 0"):
+        aggregate_units(_rows(pa.array(ids)), ["y"])

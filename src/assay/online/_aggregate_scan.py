@@ -163,6 +163,8 @@ def _check_units(ids: list[Any], file: str | None, unit_column: str) -> None:
             return
         value = series.iloc[dups[0]]
         rows = [int(np.flatnonzero((series == value).to_numpy())[0]), int(dups[0])]
+    if isinstance(value, np.generic):  # as the user wrote it: 5, not np.int64(5)
+        value = value.item()
     raise DataError(
         f"unit {value!r} appears in rows {rows[0]} and {rows[1]}; a unit must belong to one arm "
         "and be counted once",
@@ -227,6 +229,14 @@ class UnitScan:
                     file=file,
                     row=offset + _first_null(ucol),
                     column=self.unit_column,
+                )
+            if pa.types.is_floating(ucol.type) and pc.any(pc.is_nan(ucol)).as_py():
+                raise DataError(  # NaN names no unit (and equals no other NaN)
+                    "missing unit id",
+                    file=file,
+                    row=offset + int(np.argmax(numpy_array(pc.is_nan(ucol)))),
+                    column=self.unit_column,
+                    found="NaN",
                 )
             self.unit_ids.append(_unit_ids(ucol))
         self._add_sums(batch, codes)
