@@ -124,6 +124,7 @@ from assay.storage import (
     list_run_json,
     open_store,
     page_records,
+    read_run_data,
     read_run_pair,
     record_files,
     run_ids,
@@ -266,6 +267,7 @@ CASES: dict[str, Callable[[], object]] = {
     "assay.storage.open_store": lambda: open_store(42),  # type: ignore[arg-type]
     "assay.storage.list_run_json": lambda: list_run_json("accuracy>0.5"),  # type: ignore[arg-type]
     "assay.storage.read_run_pair": lambda: read_run_pair(1, "x"),  # type: ignore[arg-type]
+    "assay.storage.read_run_data": lambda: read_run_data(1),  # type: ignore[arg-type]
     "assay.storage.sweep_orphans": lambda: sweep_orphans("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.record_files": lambda: record_files("sqlite://"),  # type: ignore[arg-type]
     "assay.storage.copy_record_files": lambda: copy_record_files("sqlite://"),  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ the current schema is listed with the standard library's sqlite3 alone, without 
 the typed models or pydantic. A comparison loads no policies, reports, runners or governance,
 and no pandas (pyarrow's own conversions to NumPy would import it); of SciPy, only the
 special functions, not its statistics; on an embedded store at the current schema, no SQLAlchemy or
-Alembic either. Ingesting a Parquet file loads no pandas and no SciPy statistics. Each check runs in a fresh interpreter, so modules an earlier test imported
+Alembic either, nor for showing a run. Ingesting a Parquet file loads no pandas and no SciPy statistics. Each check runs in a fresh interpreter, so modules an earlier test imported
 do not count.
 """
 
@@ -181,13 +181,18 @@ def test_listing_runs_reads_the_database_only(tmp_path, monkeypatch):
     assert "sqlalchemy" in _loaded(code, tmp_path, env)
 
 
-def test_showing_a_run_loads_neither_postgresql_s_dialect_nor_pyarrow_s_compute(
-    tmp_path, monkeypatch
-):
+def test_showing_a_run_reads_the_database_only(tmp_path, monkeypatch):
     env, first, _ = _store_with_two_runs(tmp_path, monkeypatch)
+    watch = ("sqlalchemy", "alembic", "pyarrow", "pandas", "scipy", "assay.data", "sqlite3")
+    for argv in (["runs", "show", first], ["runs", "show", first[:6], "--json"]):
+        code = f"from assay.cli import main\nassert main({argv!r}) == 0"
+        # an embedded store at the current schema: its run read with sqlite3 alone
+        assert _loaded(code, tmp_path, env, watch) == ["sqlite3"], argv
+    # a store the standard library does not read (here: files kept elsewhere) is opened whole,
+    # with SQLAlchemy's SQLite dialect and nothing it never uses
+    env["ASSAY_ARTIFACTS"] = str(tmp_path / ".assay")
     code = f"from assay.cli import main\nassert main(['runs', 'show', {first!r}]) == 0"
     watch = ("sqlalchemy.dialects.postgresql", "pyarrow.compute", "pandas", "scipy")
-    # the store was opened (SQLAlchemy's SQLite dialect), its run read; nothing it never uses
     watch = (*watch, "sqlalchemy.dialects.sqlite")
     assert _loaded(code, tmp_path, env, watch) == ["sqlalchemy.dialects.sqlite"]
 

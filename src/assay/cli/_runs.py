@@ -79,11 +79,14 @@ def show_command(
     json: JsonOption = False,
 ) -> None:
     """Show a run: model, suite, manifest, and every metric with its interval and method."""
-    from assay.workflows import sample_summaries
+    from assay.workflows import get_stored_run
 
-    store = assay.open_store(db)
-    r = assay.get_run(run, store=store)
-    samples = sample_summaries(r, store=store)
+    r = get_stored_run(run, url=db)
+    samples = []
+    if r.n_records > r.n_examples:  # repeated samples, summarised from the run's records
+        from assay.workflows import sample_summaries
+
+        samples = sample_summaries(r, store=assay.open_store(db))
     if json:
         out = r.model_dump(mode="json")
         if samples:

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from assay.storage._remote_store import RemoteStore
     from assay.storage._run_listing import list_run_json
     from assay.storage._run_notes import RunNote, TagChange, check_tags
-    from assay.storage._run_reading import RunPair, StoredRunRows, read_run_pair
+    from assay.storage._run_reading import RunPair, StoredRunRows, read_run_data, read_run_pair
     from assay.storage._runs import SqlRunRepository
     from assay.storage._sessions import SqlSessionRepository
     from assay.storage._signatures import entry_signature_problem
@@ -96,6 +96,7 @@ _EXPORTS = {
     "list_run_json": "_run_listing",
     "RunPair": "_run_reading",
     "StoredRunRows": "_run_reading",
+    "read_run_data": "_run_reading",
     "read_run_pair": "_run_reading",
     "RunNote": "_run_notes",
     "TagChange": "_run_notes",
@@ -159,6 +160,7 @@ __all__ = [
     "list_run_json",
     "open_store",
     "page_records",
+    "read_run_data",
     "read_run_pair",
     "record_files",
     "run_ids",

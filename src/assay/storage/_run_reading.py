@@ -1,4 +1,4 @@
-"""Reading two stored runs for a comparison with the standard library alone.
+"""Reading stored runs for a comparison, or one run to show, with the standard library alone.
 
 ``assay compare`` needs, of an embedded store, the two runs (with their manifests and tags as
 they are now), their suites and where their record and example files lie: a few rows, which
@@ -9,7 +9,7 @@ with :mod:`sqlite3`, statement for statement what :meth:`SqlRunRepository.get`,
 :meth:`SqlSuiteRepository.examples` run. Anything it cannot answer exactly (another database,
 a file to create or migrate, a reference that is ambiguous or names nothing, which the typed
 path explains, a run whose suite is not stored) returns ``None``, and the caller takes the
-typed path.
+typed path. ``assay runs show`` reads its one run the same way (:func:`read_run_data`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assay._util import check_instance
 from assay.storage._files import FileRoot
@@ -30,7 +31,9 @@ from assay.storage._run_listing import READ_BUSY_TIMEOUT_S, database_file
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["RunPair", "StoredRunRows", "read_run_pair"]
+__all__ = ["RunPair", "StoredRunRows", "read_run_data", "read_run_pair"]
+
+T = TypeVar("T")
 
 _RUN_COLUMNS = "run_id, info, manifest, records_path"
 
@@ -99,7 +102,9 @@ def _find(conn: sqlite3.Connection, ref: str) -> tuple[Any, ...] | None:
     return tuple(rows[0]) if len(rows) == 1 else None
 
 
-def _rows(conn: sqlite3.Connection, ref: str) -> StoredRunRows | None:
+def _run_data(conn: sqlite3.Connection, ref: str) -> tuple[dict[str, Any], str] | None:
+    """The run ``ref`` names as ``Run.model_validate`` takes it (its info, its manifest, its
+    tags now), and its record file; ``None`` for the typed path."""
     found = _find(conn, ref)
     if found is None:
         return None
@@ -112,6 +117,14 @@ def _rows(conn: sqlite3.Connection, ref: str) -> StoredRunRows | None:
     data["manifest"] = json.loads(manifest)
     tags = conn.execute("SELECT key, value FROM run_tags WHERE run_id IN (?)", (run_id,))
     data["tags"] = {**data["tags"], **dict(tags.fetchall())}
+    return data, records_path
+
+
+def _rows(conn: sqlite3.Connection, ref: str) -> StoredRunRows | None:
+    found = _run_data(conn, ref)
+    if found is None:
+        return None
+    data, records_path = found
     digest = data.get("suite_digest")
     suite = conn.execute(
         "SELECT definition, examples_path FROM suites WHERE digest = ?", (digest,)
@@ -121,13 +134,37 @@ def _rows(conn: sqlite3.Connection, ref: str) -> StoredRunRows | None:
     return StoredRunRows(data, records_path, suite[0], suite[1])
 
 
-def _read(conn: sqlite3.Connection, baseline: str, candidate: str) -> tuple[Any, Any] | None:
+def _at_head(conn: sqlite3.Connection) -> bool:
     rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-    if rows != [(head_revision(),)]:
+    return rows == [(head_revision(),)]
+
+
+def _read(conn: sqlite3.Connection, baseline: str, candidate: str) -> tuple[Any, Any] | None:
+    if not _at_head(conn):
         return None
     base = _rows(conn, baseline)
     cand = None if base is None else _rows(conn, candidate)
     return None if base is None or cand is None else (base, cand)
+
+
+def _reading(
+    url: str | None, env: Mapping[str, str] | None, read: Callable[[sqlite3.Connection], T]
+) -> tuple[T, Path] | None:
+    """What ``read`` answers on the embedded store ``url`` names (else the environment), with
+    the store's database file; ``None`` where there is no such file or a database error."""
+    database = database_file(url, os.environ if env is None else env)
+    if database is None or not database.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(database, timeout=READ_BUSY_TIMEOUT_S)
+    except sqlite3.Error:
+        return None
+    try:
+        return read(conn), database
+    except (sqlite3.Error, ValueError):  # ValueError: a column that is not JSON
+        return None
+    finally:
+        conn.close()
 
 
 def read_run_pair(
@@ -145,17 +182,28 @@ def read_run_pair(
     check_instance(url, "url", "read_run_pair", (str, type(None)), "a URL string or None")
     if not baseline.strip() or not candidate.strip():
         return None
-    database = database_file(url, os.environ if env is None else env)
-    if database is None or not database.is_file():
+    found = _reading(url, env, lambda conn: _read(conn, baseline, candidate))
+    if found is None:
         return None
-    try:
-        conn = sqlite3.connect(database, timeout=READ_BUSY_TIMEOUT_S)
-    except sqlite3.Error:
+    pair, database = found
+    return None if pair is None else RunPair(str(database.parent), *pair)
+
+
+def read_run_data(
+    ref: str, *, url: str | None = None, env: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The run ``ref`` names (a run id, a unique id prefix or ``MODEL@VERSION``) in the
+    embedded store ``url`` (else the one the environment names), as ``Run.model_validate``
+    takes it: its info, its manifest and its tags now, what :meth:`SqlRunRepository.get`
+    reads. ``None`` when this store or reference needs the typed path (which explains a
+    reference that names no run or several); nothing is created, migrated or written.
+    """
+    check_instance(ref, "ref", "read_run_data", str, "a run reference (str)")
+    check_instance(url, "url", "read_run_data", (str, type(None)), "a URL string or None")
+    if not ref.strip():
         return None
-    try:
-        found = _read(conn, baseline, candidate)
-    except (sqlite3.Error, ValueError):  # ValueError: a column that is not JSON
+    found = _reading(url, env, lambda conn: _run_data(conn, ref) if _at_head(conn) else None)
+    if found is None:
         return None
-    finally:
-        conn.close()
-    return None if found is None else RunPair(str(database.parent), *found)
+    run, _ = found
+    return None if run is None else run[0]

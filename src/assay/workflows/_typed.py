@@ -223,6 +223,9 @@ from assay.workflows._robustness import (
 from assay.workflows._run_listing import (
     list_runs_json as list_runs_json,
 )
+from assay.workflows._run_stored import (
+    get_stored_run as get_stored_run,
+)
 from assay.workflows._safety import (
     RunSafety as RunSafety,
     build_redteam_suite as build_redteam_suite,

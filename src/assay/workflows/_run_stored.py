@@ -1,0 +1,30 @@
+"""A run of a store named by URL, the way ``assay runs show`` reads it."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from assay.core import Run
+from assay.storage import read_run_data
+
+__all__ = ["get_stored_run"]
+
+
+def get_stored_run(ref: str, *, url: str | None = None) -> Run:
+    """What :func:`get_run` gives for ``ref`` (a run id, a unique id prefix or
+    ``MODEL@VERSION``) in the store at ``url``, else the one the environment names.
+
+    An embedded store at the current schema is read with the standard library's sqlite3
+    (nothing is migrated or written, SQLAlchemy is not imported); any other store, and a
+    reference that names no run or several, goes through :func:`~assay.open_store` and
+    :func:`get_run`, which raise what they raise there."""
+    data = read_run_data(ref, url=url) if isinstance(ref, str) else None
+    if data is not None:
+        try:
+            return Run.model_validate(data)
+        except ValidationError:  # the typed path explains it
+            pass
+    from assay.storage import open_store
+    from assay.workflows._api import get_run
+
+    return get_run(ref, store=open_store(url))
