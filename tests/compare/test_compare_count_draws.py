@@ -139,8 +139,9 @@ def test_counts_drawn_ahead_fit_the_budget(
     monkeypatch.setattr(categories, "AHEAD_BYTES", budget)
     in_budget = _compare(data, rng=3)
     assert len(held) == 3  # all examples and two slice attributes, one draw each
-    if budget == 0:  # no room: one family ahead of the one taken
-        assert max(held) == 2
+    if budget == 0:  # no room: at most one family ahead of the one taken (whether the draw
+        # thread starts the next before the comparison drops the last is the scheduler's call)
+        assert max(held) <= 2
     monkeypatch.setattr("assay.compare._resampled.CountDraws", _InPlace)
     dump = {"exclude": {"created_at"}}
     assert in_budget.model_dump_json(**dump) == _compare(data, rng=3).model_dump_json(**dump)  # type: ignore[arg-type]
