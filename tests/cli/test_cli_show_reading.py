@@ -5,6 +5,7 @@ or several."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,3 +124,40 @@ def test_the_command_shows_the_same_on_both_paths(
     assert plain.out == typed.out and plain.err == typed.err
     if index == 3:
         assert ("repeated_samples" if json else "repeated samples") in plain.out
+
+
+@pytest.mark.parametrize("pair", [(0, 4), (1, 3), (2, 2)])
+@pytest.mark.parametrize("options", [[], ["--json"], ["--all"]])
+def test_the_manifests_differ_alike_on_both_paths(
+    store: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    pair: tuple[int, int],
+    options: list[str],
+):
+    ids = store["ids"]
+    argv = ["runs", "diff", ids[pair[0]][:8], ids[pair[1]], *options]
+    assert main(argv) == 0
+    plain = capsys.readouterr()
+    monkeypatch.setenv("ASSAY_ARTIFACTS", str(store["home"]))
+    assert main(argv) == 0
+    typed = capsys.readouterr()
+    assert plain.out == typed.out and plain.err == typed.err
+    if pair == (1, 3):  # two models' runs: their manifests differ (the model at least)
+        if options == ["--json"]:
+            assert "model.name" in [d["field"] for d in json.loads(plain.out)]
+        else:  # the table's heads name the runs' models
+            assert "m@2" in plain.out and "The manifests are identical" not in plain.out
+
+
+def test_a_reference_of_several_runs_is_explained_alike(
+    store: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    for argv in (["runs", "show", MODELS[0]], ["runs", "diff", store["ids"][2], MODELS[0]]):
+        code = main(argv)
+        plain = capsys.readouterr()
+        with monkeypatch.context() as patch:
+            patch.setenv("ASSAY_ARTIFACTS", str(store["home"]))
+            assert main(argv) == code != 0
+            typed = capsys.readouterr()
+        assert plain.err == typed.err and "AmbiguousReferenceError" in plain.err

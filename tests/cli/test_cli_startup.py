@@ -181,12 +181,13 @@ def test_listing_runs_reads_the_database_only(tmp_path, monkeypatch):
     assert "sqlalchemy" in _loaded(code, tmp_path, env)
 
 
-def test_showing_a_run_reads_the_database_only(tmp_path, monkeypatch):
-    env, first, _ = _store_with_two_runs(tmp_path, monkeypatch)
+def test_showing_and_differing_runs_read_the_database_only(tmp_path, monkeypatch):
+    env, first, second = _store_with_two_runs(tmp_path, monkeypatch)
     watch = ("sqlalchemy", "alembic", "pyarrow", "pandas", "scipy", "assay.data", "sqlite3")
-    for argv in (["runs", "show", first], ["runs", "show", first[:6], "--json"]):
+    shown = (["runs", "show", first], ["runs", "show", first[:6], "--json"])
+    for argv in (*shown, ["runs", "diff", first, second[:6]]):
         code = f"from assay.cli import main\nassert main({argv!r}) == 0"
-        # an embedded store at the current schema: its run read with sqlite3 alone
+        # an embedded store at the current schema: its runs read with sqlite3 alone
         assert _loaded(code, tmp_path, env, watch) == ["sqlite3"], argv
     # a store the standard library does not read (here: files kept elsewhere) is opened whole,
     # with SQLAlchemy's SQLite dialect and nothing it never uses

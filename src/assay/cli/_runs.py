@@ -237,8 +237,9 @@ def diff_command(
     json: JsonOption = False,
 ) -> None:
     """What differs between two runs' manifests: code, packages, config, seeds, data, model."""
-    store = assay.open_store(db)
-    diffs = assay.diff_runs(a, b, store=store)
+    from assay.workflows import diff_stored_runs
+
+    first, second, diffs = diff_stored_runs(a, b, url=db)
     if json:
         emit_json([{"field": d.path, "a": d.a, "b": d.b} for d in diffs])
         return
@@ -247,8 +248,7 @@ def diff_command(
     if not shown:
         console.print("The manifests are identical (creation time aside).")
     else:
-        runs = [assay.get_run(ref, store=store) for ref in (a, b)]
-        heads = [f"{r.run_id[:12]} ({safe(r.model)})" for r in runs]
+        heads = [f"{r.run_id[:12]} ({safe(r.model)})" for r in (first, second)]
         table = new_table(plural(len(shown), "difference"), ("field", *heads))
         for d in shown:
             table.add_row(safe(d.path), _short(_value(d.a)), _short(_value(d.b)))

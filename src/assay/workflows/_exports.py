@@ -88,7 +88,7 @@ _BY_MODULE: dict[str, tuple[str, ...]] = {
         "robustness",
     ),
     "_run_listing": ("list_runs_json",),
-    "_run_stored": ("get_stored_run",),
+    "_run_stored": ("diff_stored_runs", "get_stored_run"),
     "_safety": ("RunSafety", "build_redteam_suite", "run_safety"),
     "_safety_judged": ("JudgedSafety", "judged_safety_rate"),
     "_signing": ("sign_payload", "unsigned"),

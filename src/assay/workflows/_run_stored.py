@@ -1,13 +1,13 @@
-"""A run of a store named by URL, the way ``assay runs show`` reads it."""
+"""Runs of a store named by URL, the way ``assay runs show`` and ``assay runs diff`` read them."""
 
 from __future__ import annotations
 
 from pydantic import ValidationError
 
-from assay.core import Run
+from assay.core import ManifestDifference, Run, diff_manifests
 from assay.storage import read_run_data
 
-__all__ = ["get_stored_run"]
+__all__ = ["diff_stored_runs", "get_stored_run"]
 
 
 def get_stored_run(ref: str, *, url: str | None = None) -> Run:
@@ -28,3 +28,12 @@ def get_stored_run(ref: str, *, url: str | None = None) -> Run:
     from assay.workflows._api import get_run
 
     return get_run(ref, store=open_store(url))
+
+
+def diff_stored_runs(
+    a: str, b: str, *, url: str | None = None
+) -> tuple[Run, Run, list[ManifestDifference]]:
+    """The runs ``a`` and ``b`` name in the store at ``url`` (read as :func:`get_stored_run`
+    reads them) and what differs between their manifests, as :func:`diff_runs` gives it."""
+    first, second = get_stored_run(a, url=url), get_stored_run(b, url=url)
+    return first, second, diff_manifests(first.manifest, second.manifest)

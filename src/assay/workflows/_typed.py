@@ -224,6 +224,7 @@ from assay.workflows._run_listing import (
     list_runs_json as list_runs_json,
 )
 from assay.workflows._run_stored import (
+    diff_stored_runs as diff_stored_runs,
     get_stored_run as get_stored_run,
 )
 from assay.workflows._safety import (
