@@ -136,8 +136,7 @@ def get_decision(ref: str, *, store: Store | None = None) -> DecisionDetails:
 
 def challenges_of(decision_id: str, *, store: Store | None = None) -> list[LedgerEntry]:
     """The ``challenge`` ledger entries of a decision (full id), oldest first."""
-    entries = resolve_store(store).decisions.ledger()
-    return [e for e in entries if e.kind == "challenge" and e.decision_id == decision_id]
+    return resolve_store(store).decisions.entries(kind="challenge", subject=decision_id)
 
 
 def verify_ledger(*, head: str | None = None, store: Store | None = None) -> LedgerVerification:
