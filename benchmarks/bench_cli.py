@@ -3,8 +3,9 @@
 Workload: the Adult demo's store (``assay demo`` in a temporary folder: two runs of 15,060
 examples with latency timing groups), then, each as a fresh process, median of ``--repeat``:
 
-* ``assay --help`` and ``assay runs list`` (start-up: what the command imports and opens);
-  ``assay runs show CANDIDATE``, ``assay decisions list`` and ``assay ledger verify`` (the
+* ``assay --help``, ``assay runs list``, ``assay runs show CANDIDATE`` and ``assay runs diff
+  BASELINE CANDIDATE`` (start-up: what the command imports and opens; the runs commands read
+  an embedded store with sqlite3); ``assay decisions list`` and ``assay ledger verify`` (the
   same for commands that open the store whole, with its typed models);
 * ``assay compare BASELINE CANDIDATE`` (every metric × slice, paired, 2,000 resamples), with
   the process's peak resident memory;
@@ -147,6 +148,7 @@ def main() -> None:
             ("assay --help", [assay, "--help"]),
             ("assay runs list", [assay, "runs", "list"]),
             ("assay runs show CAND", [assay, "runs", "show", candidate]),
+            ("assay runs diff BASE CAND", [assay, "runs", "diff", baseline, candidate]),
             ("assay decisions list", [assay, "decisions", "list"]),
             ("assay ledger verify", [assay, "ledger", "verify"]),
             ("read both record files (pyarrow)", [py, "-c", READ_BOTH, *records]),
