@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 import assay
 from assay.cli import main
-from assay.errors import AssayError
+from assay.errors import AssayError, ParameterError
 from assay.storage import read_run_data
 from assay.testing import synthetic_records, synthetic_suite
-from assay.workflows import get_stored_run
+from assay.workflows import diff_stored_runs, get_stored_run
 
 HOSTILE = "qa\x1b[2J\u202e\x07"
 """A name with an escape sequence, a bidirectional override and a bell."""
@@ -161,3 +161,57 @@ def test_a_reference_of_several_runs_is_explained_alike(
             assert main(argv) == code != 0
             typed = capsys.readouterr()
         assert plain.err == typed.err and "AmbiguousReferenceError" in plain.err
+
+
+def test_a_home_folder_in_a_url_is_read_as_sqlalchemy_reads_it(
+    store: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # "~" in a sqlite URL is a folder of that name to SQLAlchemy, not the home folder: the
+    # plain path must not find a store the typed path cannot open
+    monkeypatch.setenv("HOME", str(store["home"].parent))
+    monkeypatch.chdir(tmp_path)
+    url = "sqlite:///~/.assay/assay.db"
+    assert read_run_data(store["ids"][0], url=url) is None
+    argv = ["runs", "show", store["ids"][0], "--db", url]
+    code = main(argv)
+    plain = capsys.readouterr()
+    monkeypatch.setenv("ASSAY_ARTIFACTS", str(store["home"]))
+    assert main(argv) == code != 0
+    assert capsys.readouterr().err == plain.err
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE runs SET info = json_set(info, '$.tags.owner', 7) WHERE run_id = :run",
+        "UPDATE run_tags SET value = x'78' WHERE run_id = :run AND key = 'owner'",
+    ],
+)
+def test_tags_that_are_not_text_are_left_to_the_typed_path(
+    store: dict[str, Any], tmp_path: Path, edit: str
+):
+    # merging the later tags before validating equals merging them after only for text
+    database = tmp_path / "assay.db"
+    with sqlite3.connect(store["home"] / "assay.db") as source, sqlite3.connect(database) as copy:
+        source.backup(copy)
+    copy.close()
+    url, run = f"sqlite:///{database}", store["ids"][1]
+    assert read_run_data(run, url=url) is not None
+    with sqlite3.connect(database) as conn:
+        conn.execute(edit.replace(":run", "?"), (run,))
+    conn.close()
+    assert read_run_data(run, url=url) is None
+
+
+def test_a_wrong_argument_is_named_with_its_function():
+    with pytest.raises(ParameterError, match="'ref' parameter of get_stored_run"):
+        get_stored_run(42)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'url' parameter of get_stored_run"):
+        get_stored_run("x", url=42)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'a' parameter of diff_stored_runs"):
+        diff_stored_runs(1, "x")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'b' parameter of diff_stored_runs"):
+        diff_stored_runs("x", None)  # type: ignore[arg-type]

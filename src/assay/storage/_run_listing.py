@@ -66,7 +66,8 @@ def database_file(url: str | None, env: Mapping[str, str]) -> Path | None:
     path = text.removeprefix("sqlite:///")
     if path == text or not path or path == ":memory:" or any(c in path for c in "?#%@"):
         return None
-    return Path(path).expanduser().absolute()
+    # as SQLAlchemy opens it: a "~" in a URL is a folder of that name, not the home folder
+    return Path(path).absolute()
 
 
 def _select(query: RunQuery) -> tuple[str, list[Any]]:

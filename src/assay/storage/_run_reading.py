@@ -112,12 +112,20 @@ def _run_data(conn: sqlite3.Connection, ref: str) -> tuple[dict[str, Any], str] 
     data = json.loads(info)
     if not isinstance(data, dict) or data.get("run_id") != run_id:
         return None
-    if not isinstance(data.get("tags"), dict):
-        return None
     data["manifest"] = json.loads(manifest)
-    tags = conn.execute("SELECT key, value FROM run_tags WHERE run_id IN (?)", (run_id,))
-    data["tags"] = {**data["tags"], **dict(tags.fetchall())}
+    stored = data.get("tags")
+    rows = conn.execute("SELECT key, value FROM run_tags WHERE run_id IN (?)", (run_id,))
+    later = dict(rows.fetchall())
+    # merged before the run is validated, the same as after (SqlRunRepository.get) only where
+    # every key and value is text; anything else (a hand-edited database) the typed path reads
+    if not isinstance(stored, dict) or not all(map(_is_text, [*stored.items(), *later.items()])):
+        return None
+    data["tags"] = {**stored, **later}
     return data, records_path
+
+
+def _is_text(item: tuple[object, object]) -> bool:
+    return isinstance(item[0], str) and isinstance(item[1], str)
 
 
 def _rows(conn: sqlite3.Connection, ref: str) -> StoredRunRows | None:

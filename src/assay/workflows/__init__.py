@@ -6,9 +6,9 @@ none is passed, and never print.
 
 * the store: :func:`default_store`, what every ``store=None`` means
 * runs: :func:`log_run`, :func:`ingest`, :func:`list_runs` (:func:`list_runs_json` for
-  listings that only show them), :func:`get_run` (:func:`get_stored_run` for a store named
-  by URL), :func:`tag_run`, :func:`note_run`,
-  :func:`run_ref`, :func:`diff_runs` (:func:`diff_stored_runs`), :func:`export_run`, :func:`register_suite`,
+  listings that only show them), :func:`get_run` and :func:`diff_runs` (:func:`get_stored_run`
+  and :func:`diff_stored_runs` for a store named by URL), :func:`tag_run`, :func:`note_run`,
+  :func:`run_ref`, :func:`export_run`, :func:`register_suite`,
   :func:`get_suite`, :func:`list_suites`, :func:`sample_summaries`, :func:`capture_manifest`
 * evaluation: :func:`evaluate`, :func:`as_adapter`, :func:`early_stop_plan`,
   :func:`reproduce`, :func:`import_log`
