@@ -146,7 +146,7 @@ def test_a_locked_database_is_left_to_the_typed_path_after_a_short_wait(
 ):
     # the typed path waits the store's own busy timeout and reports a lock that outlasts it;
     # the sqlite3 read must give up well before, or a locked store's error comes twice as late
-    from assay.storage import _run_listing, _run_reading
+    from assay.storage import _run_listing, read_run_data
     from assay.storage._engine import BUSY_TIMEOUT_MS
     from assay.storage._query import RunQuery
 
@@ -155,14 +155,14 @@ def test_a_locked_database_is_left_to_the_typed_path_after_a_short_wait(
     database, url = _copy(store, tmp_path)
     assert read_run_pair(ids[0], ids[1], url=url) is not None
     assert _run_listing.list_run_json(RunQuery(), url=url) is not None
-    monkeypatch.setattr(_run_reading, "READ_BUSY_TIMEOUT_S", 0.05)
-    monkeypatch.setattr(_run_listing, "READ_BUSY_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(_run_listing, "READ_BUSY_TIMEOUT_S", 0.05)  # every sqlite3 read's
     holder = sqlite3.connect(database, isolation_level=None)
     try:
         holder.execute("PRAGMA locking_mode = EXCLUSIVE")
         holder.execute("BEGIN EXCLUSIVE")
         assert read_run_pair(ids[0], ids[1], url=url) is None
         assert _run_listing.list_run_json(RunQuery(), url=url) is None
+        assert read_run_data(ids[0], url=url) is None
     finally:
         holder.close()
     assert read_run_pair(ids[0], ids[1], url=url) is not None

@@ -90,17 +90,24 @@ def test_the_plain_path_answers_what_it_can_and_leaves_the_rest(store: dict[str,
     assert _same_on_both_paths("nosuch")[0] == "NotFoundError"
 
 
-def test_another_schema_revision_takes_the_typed_path(store: dict[str, Any], tmp_path: Path):
-    database = tmp_path / "assay.db"
+def _edited_copy(store: dict[str, Any], folder: Path, ref: str, edit: str) -> str:
+    """The URL of a copy of the store's database in ``folder``, its run ``ref`` read with
+    sqlite3 before ``edit`` (a statement; ``?`` is the run's id) is applied to it."""
+    database = folder / "assay.db"
     with sqlite3.connect(store["home"] / "assay.db") as source, sqlite3.connect(database) as copy:
         source.backup(copy)
     copy.close()
     url = f"sqlite:///{database}"
-    ref = store["ids"][2]
     assert read_run_data(ref, url=url) is not None
     with sqlite3.connect(database) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = 'older'")
+        conn.execute(edit, (ref,) if "?" in edit else ())
     conn.close()
+    return url
+
+
+def test_another_schema_revision_takes_the_typed_path(store: dict[str, Any], tmp_path: Path):
+    ref = store["ids"][2]
+    url = _edited_copy(store, tmp_path, ref, "UPDATE alembic_version SET version_num = 'older'")
     assert read_run_data(ref, url=url) is None
 
 
@@ -194,15 +201,8 @@ def test_tags_that_are_not_text_are_left_to_the_typed_path(
     store: dict[str, Any], tmp_path: Path, edit: str
 ):
     # merging the later tags before validating equals merging them after only for text
-    database = tmp_path / "assay.db"
-    with sqlite3.connect(store["home"] / "assay.db") as source, sqlite3.connect(database) as copy:
-        source.backup(copy)
-    copy.close()
-    url, run = f"sqlite:///{database}", store["ids"][1]
-    assert read_run_data(run, url=url) is not None
-    with sqlite3.connect(database) as conn:
-        conn.execute(edit.replace(":run", "?"), (run,))
-    conn.close()
+    run = store["ids"][1]
+    url = _edited_copy(store, tmp_path, run, edit.replace(":run", "?"))
     assert read_run_data(run, url=url) is None
 
 

@@ -17,15 +17,17 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assay._util import check_instance
 from assay.storage._query import DIGEST_PREFIX, RunQuery, like_prefix
 from assay.storage._revision import head_revision
 
-__all__ = ["READ_BUSY_TIMEOUT_S", "RUN_FIELDS", "list_run_json"]
+__all__ = ["READ_BUSY_TIMEOUT_S", "RUN_FIELDS", "list_run_json", "read_embedded"]
+
+T = TypeVar("T")
 
 RUN_FIELDS = (
     "run_id",
@@ -220,6 +222,16 @@ def list_run_json(
     """
     check_instance(query, "query", "list_run_json", RunQuery, "a RunQuery")
     check_instance(url, "url", "list_run_json", (str, type(None)), "a URL string or None")
+    found = read_embedded(url, env, lambda conn: _read(conn, query))
+    return None if found is None else found[0]
+
+
+def read_embedded(
+    url: str | None, env: Mapping[str, str] | None, read: Callable[[sqlite3.Connection], T]
+) -> tuple[T, Path] | None:
+    """What ``read`` answers on the embedded store ``url`` names (else the environment), with
+    the store's database file; ``None`` where there is no such file, or on a database error
+    or a column that is not JSON (``ValueError``)."""
     database = database_file(url, os.environ if env is None else env)
     if database is None or not database.is_file():
         return None
@@ -228,8 +240,8 @@ def list_run_json(
     except sqlite3.Error:
         return None
     try:
-        return _read(conn, query)
-    except (sqlite3.Error, ValueError):  # ValueError: an info column that is not JSON
+        return read(conn), database
+    except (sqlite3.Error, ValueError):
         return None
     finally:
         conn.close()

@@ -15,25 +15,21 @@ typed path. ``assay runs show`` reads its one run the same way (:func:`read_run_
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from assay._util import check_instance
 from assay.storage._files import FileRoot
 from assay.storage._query import like_prefix
 from assay.storage._revision import head_revision
-from assay.storage._run_listing import READ_BUSY_TIMEOUT_S, database_file
+from assay.storage._run_listing import read_embedded
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = ["RunPair", "StoredRunRows", "read_run_data", "read_run_pair"]
-
-T = TypeVar("T")
 
 _RUN_COLUMNS = "run_id, info, manifest, records_path"
 
@@ -155,26 +151,6 @@ def _read(conn: sqlite3.Connection, baseline: str, candidate: str) -> tuple[Any,
     return None if base is None or cand is None else (base, cand)
 
 
-def _reading(
-    url: str | None, env: Mapping[str, str] | None, read: Callable[[sqlite3.Connection], T]
-) -> tuple[T, Path] | None:
-    """What ``read`` answers on the embedded store ``url`` names (else the environment), with
-    the store's database file; ``None`` where there is no such file or a database error."""
-    database = database_file(url, os.environ if env is None else env)
-    if database is None or not database.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(database, timeout=READ_BUSY_TIMEOUT_S)
-    except sqlite3.Error:
-        return None
-    try:
-        return read(conn), database
-    except (sqlite3.Error, ValueError):  # ValueError: a column that is not JSON
-        return None
-    finally:
-        conn.close()
-
-
 def read_run_pair(
     baseline: str, candidate: str, *, url: str | None = None, env: Mapping[str, str] | None = None
 ) -> RunPair | None:
@@ -190,7 +166,7 @@ def read_run_pair(
     check_instance(url, "url", "read_run_pair", (str, type(None)), "a URL string or None")
     if not baseline.strip() or not candidate.strip():
         return None
-    found = _reading(url, env, lambda conn: _read(conn, baseline, candidate))
+    found = read_embedded(url, env, lambda conn: _read(conn, baseline, candidate))
     if found is None:
         return None
     pair, database = found
@@ -210,7 +186,7 @@ def read_run_data(
     check_instance(url, "url", "read_run_data", (str, type(None)), "a URL string or None")
     if not ref.strip():
         return None
-    found = _reading(url, env, lambda conn: _run_data(conn, ref) if _at_head(conn) else None)
+    found = read_embedded(url, env, lambda conn: _run_data(conn, ref) if _at_head(conn) else None)
     if found is None:
         return None
     run, _ = found
