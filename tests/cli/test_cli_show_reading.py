@@ -111,6 +111,23 @@ def test_another_schema_revision_takes_the_typed_path(store: dict[str, Any], tmp
     assert read_run_data(ref, url=url) is None
 
 
+def _on_both_paths(
+    argv: list[str],
+    store: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Any:
+    """What the command ``argv`` prints (it succeeds), the same on the sqlite3 path and on
+    the typed one (a store the standard library does not read: files kept elsewhere)."""
+    assert main(argv) == 0
+    plain = capsys.readouterr()
+    monkeypatch.setenv("ASSAY_ARTIFACTS", str(store["home"]))
+    assert main(argv) == 0
+    typed = capsys.readouterr()
+    assert plain.out == typed.out and plain.err == typed.err
+    return plain
+
+
 @pytest.mark.parametrize("index", [0, 1, 3])
 @pytest.mark.parametrize("json", [False, True])
 def test_the_command_shows_the_same_on_both_paths(
@@ -122,13 +139,7 @@ def test_the_command_shows_the_same_on_both_paths(
 ):
     # a plain run, a retagged one, one with repeated samples (summarised from its records)
     argv = ["runs", "show", store["ids"][index][:8], *(["--json"] if json else [])]
-    assert main(argv) == 0
-    plain = capsys.readouterr()
-    # a store the standard library does not read (files kept elsewhere): the typed path
-    monkeypatch.setenv("ASSAY_ARTIFACTS", str(store["home"]))
-    assert main(argv) == 0
-    typed = capsys.readouterr()
-    assert plain.out == typed.out and plain.err == typed.err
+    plain = _on_both_paths(argv, store, capsys, monkeypatch)
     if index == 3:
         assert ("repeated_samples" if json else "repeated samples") in plain.out
 
@@ -144,12 +155,7 @@ def test_the_manifests_differ_alike_on_both_paths(
 ):
     ids = store["ids"]
     argv = ["runs", "diff", ids[pair[0]][:8], ids[pair[1]], *options]
-    assert main(argv) == 0
-    plain = capsys.readouterr()
-    monkeypatch.setenv("ASSAY_ARTIFACTS", str(store["home"]))
-    assert main(argv) == 0
-    typed = capsys.readouterr()
-    assert plain.out == typed.out and plain.err == typed.err
+    plain = _on_both_paths(argv, store, capsys, monkeypatch)
     if pair == (1, 3):  # two models' runs: their manifests differ (the model at least)
         if options == ["--json"]:
             assert "model.name" in [d["field"] for d in json.loads(plain.out)]
