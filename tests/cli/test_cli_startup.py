@@ -10,7 +10,7 @@ the current schema is listed with the standard library's sqlite3 alone, without 
 the typed models or pydantic. A comparison loads no policies, reports, runners or governance,
 and no pandas (pyarrow's own conversions to NumPy would import it); of SciPy, only the
 special functions, not its statistics; on an embedded store at the current schema, no SQLAlchemy or
-Alembic either, nor for showing a run. Ingesting a Parquet file loads no pandas and no SciPy statistics. Each check runs in a fresh interpreter, so modules an earlier test imported
+Alembic either, nor for showing or differing runs. Ingesting a Parquet file loads no pandas and no SciPy statistics. Each check runs in a fresh interpreter, so modules an earlier test imported
 do not count.
 """
 
