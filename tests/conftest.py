@@ -100,6 +100,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("seed", params)
 
 
+@pytest.fixture(scope="module")
+def module_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh ASSAY_HOME for a store a module's tests share, with ASSAY_DB and
+    ASSAY_ARTIFACTS unset (so its embedded store is the one every call opens)."""
+    home = tmp_path_factory.mktemp("home") / ".assay"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ASSAY_HOME", str(home))
+    patch.delenv("ASSAY_DB", raising=False)
+    patch.delenv("ASSAY_ARTIFACTS", raising=False)
+    yield home
+    patch.undo()
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh ASSAY_HOME, with ASSAY_DB unset and the working directory inside it."""

@@ -32,14 +32,10 @@ def _log(suite: Any, model: str, seed: int, **kwargs: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def store(module_home: Path) -> Iterator[dict[str, str]]:
     """Seven runs of two suites: several models and versions, tags (one set after storing, one
     with control characters), parameters, proportion, score and latency metrics."""
-    home = tmp_path_factory.mktemp("listing") / ".assay"
-    patch = pytest.MonkeyPatch()
-    patch.setenv("ASSAY_HOME", str(home))
-    patch.delenv("ASSAY_DB", raising=False)
-    patch.delenv("ASSAY_ARTIFACTS", raising=False)
+    home = module_home
     hostile = synthetic_suite(30, name=HOSTILE, metrics=("accuracy", "score"), seed=1)
     bench = synthetic_suite(30, name="bench", metrics=("accuracy", "f1"), seed=2)
     ids = [
@@ -55,7 +51,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     assay.tag_run(ids[5], {"a": "2"})  # set again to its value: the tags do not change
     digest = assay.get_run(ids[3]).suite_digest
     yield {"home": str(home), "bench_digest": digest}
-    patch.undo()
 
 
 def _outcome(call: Any) -> tuple[str, str]:

@@ -28,14 +28,10 @@ MODELS = ("m@1", "m@2", "m_x:/.-@v%_\\'1", 'Q@v\u202e"x')
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def store(module_home: Path) -> Iterator[dict[str, Any]]:
     """Five runs: a model version run twice, hostile model names and tags, a run tagged after
     it was stored, a run with three samples of every example."""
-    home = tmp_path_factory.mktemp("show-reading") / ".assay"
-    patch = pytest.MonkeyPatch()
-    patch.setenv("ASSAY_HOME", str(home))
-    patch.delenv("ASSAY_DB", raising=False)
-    patch.delenv("ASSAY_ARTIFACTS", raising=False)
+    home = module_home
     data = synthetic_suite(30, name=HOSTILE, metrics=("accuracy", "score"), seed=1)
     ids = []
     for seed, model in enumerate((MODELS[0], MODELS[1], MODELS[2], MODELS[3], MODELS[0])):
@@ -44,7 +40,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         ids.append(assay.log_run(records, suite=data, model=model, tags=tags).run.run_id)
     assay.tag_run(ids[1], {"stage": "retagged", "owner": "x"})
     yield {"home": home, "ids": ids}
-    patch.undo()
 
 
 def _outcome(call: Any) -> tuple[str, str]:
